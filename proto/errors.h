@@ -1,0 +1,54 @@
+/* errors.h: the project's one error space.
+ *
+ * Every function in proto/, storage/, handheld/ and server/ that can fail
+ * returns 0 or one of the negative RND_E* codes below. The codes are defined
+ * once, in RND_ERRNO_MAP, which also generates rnd_strerror() and
+ * rnd_errname(). Codes of libraries (LMDB, mbedTLS, libuv, errno) are
+ * translated into this space at the boundary; their ranges overlap, so they
+ * never leak out raw. The component that translated keeps the raw code for
+ * its log.
+ */
+#ifndef RND_ERRORS_H
+#define RND_ERRORS_H
+
+#define RND_ERRNO_MAP(XX)                                                     \
+    XX(EINVAL, "invalid argument")                                            \
+    XX(ENOMEM, "out of memory")                                               \
+    XX(ETRUNC, "input truncated")                                             \
+    XX(ETYPE, "wrong type in encoded data")                                   \
+    XX(ETOOBIG, "value larger than the limit")                                \
+    XX(EVERSION, "unsupported format version")                                \
+    XX(EMALFORMED, "malformed encoded data")                                  \
+    XX(ENOSPACE, "output buffer too small")                                   \
+    XX(ENOTFOUND, "not found")                                                \
+    XX(EEXIST, "already exists")                                              \
+    XX(ENOTINIT, "device not initialised: run 'rounds init'")                 \
+    XX(EFIELD, "missing or malformed field")                                  \
+    XX(ETRANSITION, "illegal state transition")                               \
+    XX(ECHAIN, "op chain broken")                                             \
+    XX(ESTORE, "storage error")                                               \
+    XX(EMAPFULL, "storage map full")                                          \
+    XX(EDISKFULL, "disk full")                                                \
+    XX(ECORRUPT, "store corrupted")                                           \
+    XX(ESTOREVER, "store written by a newer version")                         \
+    XX(ELOCKED, "store busy")                                                 \
+    XX(EIO, "input/output error")                                             \
+    XX(ECRYPTO, "cryptographic failure")
+
+enum rnd_error {
+    RND_OK = 0,
+    RND_ERROR_BASE_ = -30000,
+#define RND_ERR_ENUM_(name, msg) RND_##name,
+    RND_ERRNO_MAP(RND_ERR_ENUM_)
+#undef RND_ERR_ENUM_
+        RND_ERROR_END_
+};
+
+/* A sentence describing err; never NULL. Static storage. */
+const char *rnd_strerror(int err);
+
+/* The symbolic name of err without the RND_ prefix ("EFIELD"); never NULL.
+ * Static storage. Used in --json output and logs. */
+const char *rnd_errname(int err);
+
+#endif

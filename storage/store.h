@@ -1,0 +1,163 @@
+/* store.h: the LMDB store shared by the handheld and the server.
+ *
+ * One LMDB environment per store (a directory), with named databases:
+ *   ops      (device_id u64be, seq u64be) -> recv_ms i64be + encoded op
+ *   log      arrival position u64be -> (device_id u64be, seq u64be)
+ *   eops     (entity 16, hlc u64be, device_id u64be, seq u64be) -> empty
+ *   entities entity 16 -> kind u8 + flags u8 + merged state (see fold.h)
+ *   bykind   (kind u8, entity 16) -> empty      every entity of a kind
+ *   open     (kind u8, entity 16) -> empty      entities in an open state
+ *   meta     str key -> value (identity, next seq, HLC, chain head, ...)
+ * docs/DATA-MODEL.md keeps the authoritative key layout.
+ *
+ * Durability: every store_write() returns only after a durable commit (no
+ * MDB_NOSYNC/NOMETASYNC/MAPASYNC anywhere). When the map is full the store
+ * grows it and replays the write, so write callbacks must be replayable.
+ *
+ * Threads: one store may be used from one thread at a time. Read
+ * transactions are cheap; pointers returned from a transaction are valid only
+ * until that transaction ends (they point into the LMDB map).
+ */
+#ifndef RND_STORE_H
+#define RND_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../proto/errors.h"
+#include "../proto/proto.h"
+
+/* The current on-disk format; a store with a higher one is refused with
+ * RND_ESTOREVER. Kept in meta key "format". */
+#define STORE_FORMAT_VERSION 1
+
+typedef struct store store;         /* opaque */
+typedef struct store_txn store_txn; /* opaque */
+
+enum store_open_flags {
+    STORE_CREATE = 1,   /* create the directory and databases if absent */
+    STORE_RDONLY = 2,   /* read-only: for reports beside a running writer */
+};
+
+/* Opens (or with STORE_CREATE creates) the store in directory dir.
+ * On success *out owns the environment until store_close(). Errors:
+ * RND_ENOTFOUND (no store and no STORE_CREATE), RND_ESTOREVER, RND_ECORRUPT,
+ * RND_ELOCKED, RND_EIO. */
+int store_open(const char *dir, unsigned flags, store **out);
+
+/* Closes the store; NULL is allowed. No transaction may be open. */
+void store_close(store *s);
+
+/* The raw error (LMDB or errno) behind the last RND_ESTORE-class failure,
+ * and its text, for logs. */
+int store_last_raw_error(const store *s);
+const char *store_last_raw_text(const store *s);
+
+/* Runs fn(txn, ctx) in one write transaction and commits it durably.
+ * If fn returns non-zero the transaction is aborted and that value returned.
+ * If the map fills (inside fn or at commit), the transaction is aborted, the
+ * map doubled and fn called again from the start: fn must only change
+ * state through txn, or reset what it sets in ctx at its start.
+ * Returns 0 only once the commit is on disk. */
+typedef int (*store_write_fn)(store_txn *txn, void *ctx);
+int store_write(store *s, store_write_fn fn, void *ctx);
+
+/* A read transaction: a consistent snapshot until store_read_end(). */
+int store_read_begin(store *s, store_txn **out);
+void store_read_end(store_txn *txn);
+
+/* ---- meta ---------------------------------------------------------------
+ * Small named values. Keys are NUL-terminated strings. *val points into the
+ * map, valid until the transaction ends. RND_ENOTFOUND when absent. */
+int store_meta_get(store_txn *txn, const char *key, const void **val,
+                   size_t *len);
+int store_meta_put(store_txn *txn, const char *key, const void *val,
+                   size_t len);
+int store_meta_get_u64(store_txn *txn, const char *key, uint64_t *out);
+int store_meta_put_u64(store_txn *txn, const char *key, uint64_t v);
+
+/* ---- identity of this store's own writer -------------------------------- */
+#define STORE_NAME_MAX 64
+typedef struct store_identity {
+    uint64_t device_id;
+    char site[STORE_NAME_MAX];      /* NUL-terminated */
+    char name[STORE_NAME_MAX];      /* NUL-terminated */
+    uint64_t next_seq;              /* seq the next local op will get */
+    uint64_t hlc;                   /* last HLC stamp issued or seen */
+    uint8_t chain_head[PROTO_HASH_LEN]; /* hash of our last op, or zeros */
+} store_identity;
+
+/* Sets the writer identity once: RND_EEXIST if already set. next_seq starts
+ * at 1, chain_head at zeros. */
+int store_identity_init(store_txn *txn, uint64_t device_id, const char *site,
+                        const char *name);
+/* RND_ENOTINIT when the store has no identity yet. */
+int store_identity_get(store_txn *txn, store_identity *out);
+
+/* Appends a new op written by this store's own writer. Fills op->version,
+ * device_id, seq (next_seq), hlc (proto_hlc_next over the stored HLC and
+ * wall_ms), wall_ms and prev_hash (chain head); encodes it; stores it with
+ * recv_ms = wall_ms; advances next_seq, HLC and chain head; indexes and folds
+ * its entity. The caller sets kind, entity, action and fields. Optional
+ * out_seq receives the seq. */
+int store_append_local(store_txn *txn, proto_op *op, int64_t wall_ms,
+                       uint64_t *out_seq);
+
+/* Stores an op encoded by another writer (received through sync).
+ * Decodes and validates it; if (device_id, seq) is already present sets
+ * *added = 0 and changes nothing, else stores it with recv_ms, advances the
+ * local HLC past the op's stamp, indexes and folds its entity and sets
+ * *added = 1. Chain checks are the caller's (see store_chain_check). */
+int store_ingest(store_txn *txn, const uint8_t *enc, size_t len,
+                 int64_t recv_ms, int *added);
+
+/* Looks up one op. *enc points into the map until the transaction ends. */
+int store_op_get(store_txn *txn, uint64_t device_id, uint64_t seq,
+                 const uint8_t **enc, size_t *len, int64_t *recv_ms);
+
+/* Highest stored seq of device_id, 0 when none. */
+int store_device_max_seq(store_txn *txn, uint64_t device_id, uint64_t *out);
+
+/* Checks that the op (already decoded) links to what the store holds of its
+ * device: seq is max_seq + 1 and prev_hash is the hash of op max_seq (zeros
+ * for seq 1). RND_ECHAIN otherwise. */
+int store_chain_check(store_txn *txn, const proto_op *op);
+
+/* Iteration callbacks return 0 to go on, non-zero to stop (that value is
+ * then returned by the iterating function, unless it is 1, which stops with
+ * success). Pointers are valid during the call only. */
+typedef int (*store_op_cb)(const uint8_t *enc, size_t len, int64_t recv_ms,
+                           void *ctx);
+
+/* The ops of device_id with seq >= from_seq, ascending. */
+int store_ops_each_device(store_txn *txn, uint64_t device_id,
+                          uint64_t from_seq, store_op_cb cb, void *ctx);
+
+/* Ops in arrival order starting at arrival position from_pos (0 = first);
+ * the position after the last visited op is written to *next_pos. Used by
+ * the server's pull cursor. */
+int store_log_each(store_txn *txn, uint64_t from_pos, store_op_cb cb,
+                   void *ctx, uint64_t *next_pos);
+
+/* Number of ops stored (all devices). */
+int store_op_count(store_txn *txn, uint64_t *out);
+
+/* ---- merged entities ---------------------------------------------------- */
+typedef int (*store_entity_cb)(const uint8_t id[PROTO_ENTITY_LEN], int kind,
+                               const uint8_t *state, size_t len, void *ctx);
+
+/* The merged state of an entity (see fold.h for its encoding). */
+int store_entity_get(store_txn *txn, const uint8_t id[PROTO_ENTITY_LEN],
+                     int *kind, const uint8_t **state, size_t *len);
+
+/* Every entity of kind, in id order (= creation time order for ULID ids).
+ * open_only restricts to those whose fold marked them open (visitors or
+ * vehicles inside, work orders not closed or cancelled, ...). */
+int store_entities_each(store_txn *txn, int kind, int open_only,
+                        store_entity_cb cb, void *ctx);
+
+/* Re-folds every entity from its ops (used after a fold-rule upgrade and by
+ * tests); returns the number of entities folded in *n. */
+int store_refold_all(store_txn *txn, uint64_t *n);
+
+#endif
