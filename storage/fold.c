@@ -1,40 +1,535 @@
-/* fold.c: TEMPORARY skeleton so storage links; the lead replaces it with the
- * real fold. Produces a state holding only the kind byte. */
+/* fold.c: an entity's merged state as a deterministic fold over its ops.
+ *
+ * The store gives us every op of one entity sorted by (hlc, device_id, seq);
+ * the fold walks them in that order and writes a canonical MessagePack map.
+ * Because the input order is a total order on the op set, and every rule
+ * below depends only on that order, replicas holding the same ops produce
+ * byte-identical states (DESIGN.md, principle 2).
+ *
+ * Rules (docs/DATA-MODEL.md has the full table):
+ *  - fields: last-writer-wins by (hlc, device_id, seq), i.e. the last op in
+ *    fold order that names a field sets it;
+ *  - events: every op is kept (a union), in fold order;
+ *  - status: per kind. Visits and vehicles take the highest rank seen, so an
+ *    exit that sorts before its entry (clock skew between gates) still
+ *    leaves the visit "left". Work orders only move forward along their life
+ *    cycle; a stale backward transition is ignored, and only an explicit
+ *    reopen (or a callback with satisfaction "unsatisfied") moves a
+ *    completed, called-back or closed order back to "reopened".
+ */
 #include <string.h>
 
+#include <msgpack.h>
+
 #include "fold.h"
+
+/* ---- bounded MessagePack output ---------------------------------------- */
+
+typedef struct outbuf {
+    uint8_t *p;
+    size_t cap, len;
+    int overflow;
+} outbuf;
+
+static int outbuf_write(void *data, const char *buf, size_t len)
+{
+    outbuf *o = data;
+    if (o->overflow || len > o->cap - o->len) {
+        o->overflow = 1;
+        return -1;
+    }
+    memcpy(o->p + o->len, buf, len);
+    o->len += len;
+    return 0;
+}
+
+static void pack_key(msgpack_packer *pk, const char *k)
+{
+    size_t n = strlen(k);
+    msgpack_pack_str(pk, n);
+    msgpack_pack_str_body(pk, k, n);
+}
+
+static void pack_field_value(msgpack_packer *pk, const proto_field *f)
+{
+    switch (f->type) {
+    case PROTO_BOOL:
+        if (f->i)
+            msgpack_pack_true(pk);
+        else
+            msgpack_pack_false(pk);
+        break;
+    case PROTO_INT:
+        msgpack_pack_int64(pk, f->i);
+        break;
+    case PROTO_STR:
+        msgpack_pack_str(pk, f->str_len);
+        msgpack_pack_str_body(pk, f->str, f->str_len);
+        break;
+    default:
+        msgpack_pack_nil(pk);
+        break;
+    }
+}
+
+/* ---- status rules per kind --------------------------------------------- */
+
+/* Work order life cycle ranks: a transition applies only if it moves the
+ * order strictly forward. */
+enum wo_rank {
+    WO_NONE = 0,
+    WO_REPORTED = 1,
+    WO_DISPATCHED = 2,
+    WO_ARRIVED = 3,
+    WO_COMPLETED = 4,
+    WO_CALLED_BACK = 5,
+    WO_CLOSED = 6,
+    WO_CANCELLED = 7,
+};
+
+static const char *const wo_status_names[] = {
+    "",          "reported",    "dispatched", "arrived",
+    "completed", "called_back", "closed",     "cancelled",
+};
+
+static int field_is(const proto_op *op, const char *name, const char *val)
+{
+    const proto_field *f = proto_op_field(op, name);
+    size_t n = strlen(val);
+    return f && f->type == PROTO_STR && f->str_len == n &&
+           memcmp(f->str, val, n) == 0;
+}
+
+typedef struct fold_acc {
+    int rank;      /* kind-specific status rank */
+    int reopened;  /* work order: last backward move was a reopen */
+    uint32_t reopen_count;
+} fold_acc;
+
+static void wo_apply(fold_acc *a, const proto_op *op)
+{
+    int target = WO_NONE;
+    switch (op->action) {
+    case PROTO_ACTION_CREATE:
+        target = WO_REPORTED;
+        break;
+    case PROTO_ACTION_DISPATCH:
+        target = WO_DISPATCHED;
+        break;
+    case PROTO_ACTION_ARRIVE:
+        target = WO_ARRIVED;
+        break;
+    case PROTO_ACTION_COMPLETE:
+        target = WO_COMPLETED;
+        break;
+    case PROTO_ACTION_CALLBACK:
+        if (field_is(op, "satisfaction", "unsatisfied")) {
+            if (a->rank >= WO_COMPLETED && a->rank <= WO_CLOSED) {
+                a->rank = WO_REPORTED;
+                a->reopened = 1;
+                a->reopen_count++;
+            }
+            return;
+        }
+        target = WO_CALLED_BACK;
+        break;
+    case PROTO_ACTION_CLOSE:
+        target = WO_CLOSED;
+        break;
+    case PROTO_ACTION_CANCEL:
+        if (a->rank != WO_CLOSED)
+            a->rank = WO_CANCELLED;
+        return;
+    case PROTO_ACTION_REOPEN:
+        if (a->rank >= WO_COMPLETED && a->rank <= WO_CLOSED) {
+            a->rank = WO_REPORTED;
+            a->reopened = 1;
+            a->reopen_count++;
+        }
+        return;
+    default:
+        return;
+    }
+    if (a->rank == WO_CANCELLED)
+        return;
+    if (target > a->rank) {
+        a->rank = target;
+        if (target > WO_REPORTED)
+            a->reopened = 0;
+    }
+}
+
+/* Visits and vehicles: the highest rank wins, whatever the order. */
+enum visit_rank { V_NONE = 0, V_INSIDE = 1, V_LEFT = 2, V_REFUSED = 3 };
+static const char *const visit_status_names[] = {"", "inside", "left",
+                                                 "refused"};
+
+static void visit_apply(fold_acc *a, const proto_op *op)
+{
+    int target = V_NONE;
+    if (op->action == PROTO_ACTION_CREATE)
+        target = V_INSIDE;
+    else if (op->action == PROTO_ACTION_EXIT)
+        target = V_LEFT;
+    else if (op->action == PROTO_ACTION_REFUSE)
+        target = V_REFUSED;
+    if (target > a->rank)
+        a->rank = target;
+}
+
+static int is_master_kind(int kind)
+{
+    return kind >= PROTO_KIND_SITE && kind <= PROTO_KIND_BLACKLIST;
+}
+
+/* Fills status and the open flag from the accumulated ranks. */
+static const char *finish_status(int kind, const fold_acc *a, int *open)
+{
+    *open = 0;
+    switch (kind) {
+    case PROTO_KIND_WORKORDER:
+        *open = a->rank != WO_CLOSED && a->rank != WO_CANCELLED &&
+                a->rank != WO_NONE;
+        if (a->reopened && a->rank == WO_REPORTED)
+            return "reopened";
+        return wo_status_names[a->rank];
+    case PROTO_KIND_VISIT:
+    case PROTO_KIND_VEHICLE:
+        *open = a->rank == V_INSIDE;
+        return visit_status_names[a->rank];
+    case PROTO_KIND_HANDOVER:
+        *open = a->rank == 1;
+        return a->rank == 2 ? "acknowledged" : a->rank == 1 ? "pending" : "";
+    default:
+        if (is_master_kind(kind)) {
+            *open = a->rank == 1;
+            return a->rank == 2 ? "retired" : a->rank == 1 ? "active" : "";
+        }
+        return "";
+    }
+}
+
+static void simple_apply(int kind, fold_acc *a, const proto_op *op)
+{
+    if (kind == PROTO_KIND_HANDOVER) {
+        if (op->action == PROTO_ACTION_ACK)
+            a->rank = 2;
+        else if (op->action == PROTO_ACTION_CREATE && a->rank < 1)
+            a->rank = 1;
+    } else if (is_master_kind(kind)) {
+        /* Master data is active from its create or set until retired; a
+         * later set revives a retired entry (the office changed its mind). */
+        if (op->action == PROTO_ACTION_RETIRE)
+            a->rank = 2;
+        else if (op->action == PROTO_ACTION_CREATE ||
+                 op->action == PROTO_ACTION_SET)
+            a->rank = 1;
+    }
+}
+
+/* ---- the fold ------------------------------------------------------------ */
+
+static int name_cmp(const proto_field *a, const proto_field *b)
+{
+    uint32_t n = a->name_len < b->name_len ? a->name_len : b->name_len;
+    int c = memcmp(a->name, b->name, n);
+    if (c)
+        return c;
+    return (a->name_len > b->name_len) - (a->name_len < b->name_len);
+}
+
+/* Sets name=value in the merged field list, keeping it sorted by name. */
+static int merge_field(proto_field *fields, uint32_t *n, const proto_field *f)
+{
+    uint32_t i = 0;
+    while (i < *n && name_cmp(&fields[i], f) < 0)
+        i++;
+    if (i < *n && name_cmp(&fields[i], f) == 0) {
+        fields[i] = *f;
+        return 0;
+    }
+    if (*n == PROTO_OP_MAX_FIELDS)
+        return RND_ETOOBIG;
+    memmove(&fields[i + 1], &fields[i], (*n - i) * sizeof *fields);
+    fields[i] = *f;
+    (*n)++;
+    return 0;
+}
 
 int store_fold(const uint8_t *const *encs, const size_t *lens, size_t n,
                uint8_t *out, size_t cap, size_t *len, fold_info *info)
 {
-    proto_op op;
-    if (n == 0 || cap < 1)
+    /* Large: kept off the stack so deep call chains stay small. */
+    static _Thread_local proto_op op;
+    static _Thread_local fold_state st;
+    fold_acc acc = {0};
+    uint64_t last_hlc = 0;
+    int rc;
+
+    if (n == 0)
         return RND_EINVAL;
-    int rc = proto_op_decode(encs[0], lens[0], &op);
-    if (rc)
-        return rc;
-    out[0] = op.kind;
-    *len = 1;
-    info->kind = op.kind;
-    info->open = 0;
+    memset(&st, 0, sizeof st);
+    for (size_t i = 0; i < n; i++) {
+        rc = proto_op_decode(encs[i], lens[i], &op);
+        if (rc)
+            return rc;
+        if (i == 0) {
+            st.kind = op.kind;
+            memcpy(st.entity, op.entity, PROTO_ENTITY_LEN);
+            st.created_hlc = op.hlc;
+            st.creator = op.device_id;
+        } else if (op.kind != st.kind ||
+                   memcmp(op.entity, st.entity, PROTO_ENTITY_LEN) != 0 ||
+                   op.hlc < last_hlc) {
+            return RND_EMALFORMED;
+        }
+        last_hlc = op.hlc;
+        for (uint32_t j = 0; j < op.nfields; j++) {
+            rc = merge_field(st.fields, &st.nfields, &op.fields[j]);
+            if (rc)
+                return rc;
+        }
+        if (st.nevents < FOLD_MAX_EVENTS) {
+            fold_event *e = &st.events[st.nevents++];
+            e->hlc = op.hlc;
+            e->device_id = op.device_id;
+            e->seq = op.seq;
+            e->wall_ms = op.wall_ms;
+            e->action = op.action;
+        }
+        if (op.kind == PROTO_KIND_WORKORDER)
+            wo_apply(&acc, &op);
+        else if (op.kind == PROTO_KIND_VISIT || op.kind == PROTO_KIND_VEHICLE)
+            visit_apply(&acc, &op);
+        else
+            simple_apply(op.kind, &acc, &op);
+    }
+    st.updated_hlc = last_hlc;
+    int open;
+    const char *status = finish_status(st.kind, &acc, &open);
+
+    outbuf o = {out, cap, 0, 0};
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &o, outbuf_write);
+    /* Keys in bytewise order so the encoding is canonical. */
+    msgpack_pack_map(&pk, 9);
+    pack_key(&pk, "c");
+    msgpack_pack_uint64(&pk, st.created_hlc);
+    pack_key(&pk, "d");
+    msgpack_pack_uint64(&pk, st.creator);
+    pack_key(&pk, "e");
+    msgpack_pack_array(&pk, st.nevents);
+    for (uint32_t i = 0; i < st.nevents; i++) {
+        const fold_event *e = &st.events[i];
+        msgpack_pack_array(&pk, 5);
+        msgpack_pack_uint64(&pk, e->hlc);
+        msgpack_pack_uint64(&pk, e->device_id);
+        msgpack_pack_uint64(&pk, e->seq);
+        msgpack_pack_int64(&pk, e->wall_ms);
+        msgpack_pack_uint8(&pk, e->action);
+    }
+    pack_key(&pk, "f");
+    msgpack_pack_map(&pk, st.nfields);
+    for (uint32_t i = 0; i < st.nfields; i++) {
+        msgpack_pack_str(&pk, st.fields[i].name_len);
+        msgpack_pack_str_body(&pk, st.fields[i].name, st.fields[i].name_len);
+        pack_field_value(&pk, &st.fields[i]);
+    }
+    pack_key(&pk, "i");
+    msgpack_pack_bin(&pk, PROTO_ENTITY_LEN);
+    msgpack_pack_bin_body(&pk, st.entity, PROTO_ENTITY_LEN);
+    pack_key(&pk, "k");
+    msgpack_pack_uint8(&pk, st.kind);
+    pack_key(&pk, "r");
+    msgpack_pack_uint32(&pk, acc.reopen_count);
+    pack_key(&pk, "s");
+    msgpack_pack_str(&pk, strlen(status));
+    msgpack_pack_str_body(&pk, status, strlen(status));
+    pack_key(&pk, "u");
+    msgpack_pack_uint64(&pk, st.updated_hlc);
+    if (o.overflow)
+        return RND_ENOSPACE;
+    *len = o.len;
+    info->kind = st.kind;
+    info->open = open;
+    return 0;
+}
+
+/* ---- reading a state back ---------------------------------------------- */
+
+static int obj_u64(const msgpack_object *o, uint64_t *v)
+{
+    if (o->type != MSGPACK_OBJECT_POSITIVE_INTEGER)
+        return RND_ETYPE;
+    *v = o->via.u64;
+    return 0;
+}
+
+static int obj_i64(const msgpack_object *o, int64_t *v)
+{
+    if (o->type == MSGPACK_OBJECT_POSITIVE_INTEGER) {
+        if (o->via.u64 > INT64_MAX)
+            return RND_ETYPE;
+        *v = (int64_t)o->via.u64;
+    } else if (o->type == MSGPACK_OBJECT_NEGATIVE_INTEGER) {
+        *v = o->via.i64;
+    } else {
+        return RND_ETYPE;
+    }
+    return 0;
+}
+
+static int parse_events(const msgpack_object *o, fold_state *st)
+{
+    if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size > FOLD_MAX_EVENTS)
+        return RND_ETYPE;
+    for (uint32_t i = 0; i < o->via.array.size; i++) {
+        const msgpack_object *ev = &o->via.array.ptr[i];
+        fold_event *e = &st->events[i];
+        uint64_t action;
+        if (ev->type != MSGPACK_OBJECT_ARRAY || ev->via.array.size != 5)
+            return RND_ETYPE;
+        const msgpack_object *a = ev->via.array.ptr;
+        if (obj_u64(&a[0], &e->hlc) || obj_u64(&a[1], &e->device_id) ||
+            obj_u64(&a[2], &e->seq) || obj_i64(&a[3], &e->wall_ms) ||
+            obj_u64(&a[4], &action) || action > 255)
+            return RND_ETYPE;
+        e->action = (uint8_t)action;
+    }
+    st->nevents = o->via.array.size;
+    return 0;
+}
+
+static int parse_fields(const msgpack_object *o, fold_state *st)
+{
+    if (o->type != MSGPACK_OBJECT_MAP ||
+        o->via.map.size > PROTO_OP_MAX_FIELDS)
+        return RND_ETYPE;
+    for (uint32_t i = 0; i < o->via.map.size; i++) {
+        const msgpack_object_kv *kv = &o->via.map.ptr[i];
+        proto_field *f = &st->fields[i];
+        memset(f, 0, sizeof *f);
+        if (kv->key.type != MSGPACK_OBJECT_STR)
+            return RND_ETYPE;
+        f->name = kv->key.via.str.ptr;
+        f->name_len = kv->key.via.str.size;
+        switch (kv->val.type) {
+        case MSGPACK_OBJECT_NIL:
+            f->type = PROTO_NIL;
+            break;
+        case MSGPACK_OBJECT_BOOLEAN:
+            f->type = PROTO_BOOL;
+            f->i = kv->val.via.boolean;
+            break;
+        case MSGPACK_OBJECT_POSITIVE_INTEGER:
+        case MSGPACK_OBJECT_NEGATIVE_INTEGER:
+            f->type = PROTO_INT;
+            if (obj_i64(&kv->val, &f->i))
+                return RND_ETYPE;
+            break;
+        case MSGPACK_OBJECT_STR:
+            f->type = PROTO_STR;
+            f->str = kv->val.via.str.ptr;
+            f->str_len = kv->val.via.str.size;
+            break;
+        default:
+            return RND_ETYPE;
+        }
+    }
+    st->nfields = o->via.map.size;
+    return 0;
+}
+
+static int parse_map(const msgpack_object *root, fold_state *out)
+{
+    if (root->type != MSGPACK_OBJECT_MAP)
+        return RND_ETYPE;
+    for (uint32_t i = 0; i < root->via.map.size; i++) {
+        const msgpack_object_kv *kv = &root->via.map.ptr[i];
+        uint64_t v;
+        int rc = 0;
+        if (kv->key.type != MSGPACK_OBJECT_STR || kv->key.via.str.size != 1)
+            return RND_ETYPE;
+        switch (kv->key.via.str.ptr[0]) {
+        case 'c':
+            rc = obj_u64(&kv->val, &out->created_hlc);
+            break;
+        case 'd':
+            rc = obj_u64(&kv->val, &out->creator);
+            break;
+        case 'e':
+            rc = parse_events(&kv->val, out);
+            break;
+        case 'f':
+            rc = parse_fields(&kv->val, out);
+            break;
+        case 'i':
+            if (kv->val.type != MSGPACK_OBJECT_BIN ||
+                kv->val.via.bin.size != PROTO_ENTITY_LEN)
+                return RND_ETYPE;
+            memcpy(out->entity, kv->val.via.bin.ptr, PROTO_ENTITY_LEN);
+            break;
+        case 'k':
+            rc = obj_u64(&kv->val, &v);
+            out->kind = (uint8_t)v;
+            break;
+        case 'r':
+            rc = obj_u64(&kv->val, &v);
+            out->reopen_count = (uint32_t)v;
+            break;
+        case 's':
+            if (kv->val.type != MSGPACK_OBJECT_STR ||
+                kv->val.via.str.size >= sizeof out->status)
+                return RND_ETYPE;
+            memcpy(out->status, kv->val.via.str.ptr, kv->val.via.str.size);
+            out->status[kv->val.via.str.size] = '\0';
+            break;
+        case 'u':
+            rc = obj_u64(&kv->val, &out->updated_hlc);
+            break;
+        default:
+            break; /* newer keys are ignored by older readers */
+        }
+        if (rc)
+            return rc;
+    }
     return 0;
 }
 
 int fold_state_parse(const uint8_t *buf, size_t len, fold_state *out)
 {
+    msgpack_unpacked u;
+    size_t off = 0;
+    int rc;
+
     memset(out, 0, sizeof *out);
-    if (len < 1)
+    msgpack_unpacked_init(&u);
+    if (msgpack_unpack_next(&u, (const char *)buf, len, &off) !=
+        MSGPACK_UNPACK_SUCCESS) {
+        msgpack_unpacked_destroy(&u);
         return RND_EMALFORMED;
-    out->kind = buf[0];
-    return 0;
+    }
+    /* msgpack-c references strings in buf rather than copying them into the
+     * zone, so field pointers stay valid after the zone is freed. */
+    rc = parse_map(&u.data, out);
+    msgpack_unpacked_destroy(&u);
+    return rc;
 }
 
 const proto_field *fold_state_field(const fold_state *st, const char *name)
 {
+    size_t n = strlen(name);
+    for (uint32_t i = 0; i < st->nfields; i++)
+        if (st->fields[i].name_len == n &&
+            memcmp(st->fields[i].name, name, n) == 0)
+            return &st->fields[i];
     return NULL;
 }
 
 const fold_event *fold_state_first(const fold_state *st, int action)
 {
+    for (uint32_t i = 0; i < st->nevents; i++)
+        if (st->events[i].action == action)
+            return &st->events[i];
     return NULL;
 }
