@@ -101,8 +101,8 @@ static int field_is(const proto_op *op, const char *name, const char *val)
 }
 
 typedef struct fold_acc {
-    int rank;      /* kind-specific status rank */
-    int reopened;  /* work order: last backward move was a reopen */
+    int rank;     /* kind-specific status rank */
+    int reopened; /* work order: last backward move was a reopen */
     uint32_t reopen_count;
 } fold_acc;
 
@@ -402,8 +402,7 @@ static int parse_events(const msgpack_object *o, fold_state *st)
 
 static int parse_fields(const msgpack_object *o, fold_state *st)
 {
-    if (o->type != MSGPACK_OBJECT_MAP ||
-        o->via.map.size > PROTO_OP_MAX_FIELDS)
+    if (o->type != MSGPACK_OBJECT_MAP || o->via.map.size > PROTO_OP_MAX_FIELDS)
         return RND_ETYPE;
     for (uint32_t i = 0; i < o->via.map.size; i++) {
         const msgpack_object_kv *kv = &o->via.map.ptr[i];

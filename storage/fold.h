@@ -41,14 +41,14 @@ typedef struct fold_event {
 typedef struct fold_state {
     uint8_t kind;
     uint8_t entity[PROTO_ENTITY_LEN];
-    char status[24];       /* NUL-terminated; "" for kinds without status */
-    uint64_t created_hlc;  /* stamp of the first op */
-    uint64_t updated_hlc;  /* stamp of the last op */
-    uint64_t creator;      /* device_id of the first op */
+    char status[24];      /* NUL-terminated; "" for kinds without status */
+    uint64_t created_hlc; /* stamp of the first op */
+    uint64_t updated_hlc; /* stamp of the last op */
+    uint64_t creator;     /* device_id of the first op */
     uint32_t reopen_count;
     uint32_t nfields;
     proto_field fields[PROTO_OP_MAX_FIELDS]; /* merged values, by name */
-    uint32_t nevents;      /* every op, ascending; capped at FOLD_MAX_EVENTS */
+    uint32_t nevents; /* every op, ascending; capped at FOLD_MAX_EVENTS */
     fold_event events[FOLD_MAX_EVENTS];
 } fold_state;
 

@@ -1,0 +1,987 @@
+/* handheld.c: the handheld library: validates a verb's fields against the
+ * verb table, checks the entity's current status, and appends the op(s) in
+ * one durable write transaction. See handheld.h for the contract.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "../storage/store.h"
+#include "handheld.h"
+
+struct hh {
+    store *s;
+    int64_t (*now_ms)(void *ctx);
+    void *now_ctx;
+    char err[512];
+};
+
+/* ---- small helpers ------------------------------------------------------ */
+
+static int fail(hh *h, int rc, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(h->err, sizeof h->err, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+static int store_fail(hh *h, int rc)
+{
+    if (rc == RND_ESTORE || rc == RND_EIO)
+        return fail(h, rc, "%s: %s", rnd_strerror(rc),
+                    store_last_raw_text(h->s));
+    return fail(h, rc, "%s", rnd_strerror(rc));
+}
+
+static int64_t system_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t now_ms(hh *h)
+{
+    return h->now_ms ? h->now_ms(h->now_ctx) : system_ms();
+}
+
+static int field_eq(const proto_field *f, const char *s)
+{
+    size_t n = strlen(s);
+    return f && f->type == PROTO_STR && f->str_len == n &&
+           memcmp(f->str, s, n) == 0;
+}
+
+/* Is status one of the '|'-separated names in list? */
+static int status_in(const char *status, const char *list)
+{
+    size_t n = strlen(status);
+    const char *p = list;
+    while (*p) {
+        const char *bar = strchr(p, '|');
+        size_t len = bar ? (size_t)(bar - p) : strlen(p);
+        if (len == n && memcmp(p, status, n) == 0)
+            return 1;
+        if (!bar)
+            break;
+        p = bar + 1;
+    }
+    return 0;
+}
+
+/* ---- open / init / close ------------------------------------------------ */
+
+int hh_open(const char *dir, hh **out)
+{
+    hh *h = calloc(1, sizeof *h);
+    store_txn *t;
+    store_identity id;
+    int rc;
+
+    *out = NULL;
+    if (h == NULL)
+        return RND_ENOMEM;
+    rc = store_open(dir, 0, &h->s);
+    if (rc == 0)
+        rc = store_read_begin(h->s, &t);
+    if (rc == 0) {
+        rc = store_identity_get(t, &id);
+        store_read_end(t);
+    }
+    if (rc) {
+        hh_close(h);
+        return rc;
+    }
+    *out = h;
+    return 0;
+}
+
+typedef struct init_ctx {
+    uint64_t device_id;
+    const char *site, *name;
+} init_ctx;
+
+static int init_fn(store_txn *t, void *arg)
+{
+    init_ctx *c = arg;
+    return store_identity_init(t, c->device_id, c->site, c->name);
+}
+
+int hh_init(const char *dir, const char *site, const char *name, hh **out)
+{
+    init_ctx c = {0, site, name};
+    hh *h;
+    int rc;
+
+    *out = NULL;
+    if (site == NULL || *site == '\0' || strlen(site) >= STORE_NAME_MAX ||
+        name == NULL || *name == '\0' || strlen(name) >= STORE_NAME_MAX)
+        return RND_EFIELD;
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+        return RND_EIO;
+    h = calloc(1, sizeof *h);
+    if (h == NULL)
+        return RND_ENOMEM;
+    rc = store_open(dir, STORE_CREATE, &h->s);
+    if (rc == 0)
+        rc = proto_random(&c.device_id, sizeof c.device_id);
+    if (rc == 0)
+        rc = store_write(h->s, init_fn, &c);
+    if (rc) {
+        hh_close(h);
+        return rc;
+    }
+    *out = h;
+    return 0;
+}
+
+void hh_close(hh *h)
+{
+    if (h == NULL)
+        return;
+    store_close(h->s);
+    free(h);
+}
+
+const char *hh_last_error(const hh *h)
+{
+    return h && h->err[0] ? h->err : "no error";
+}
+
+void hh_set_clock(hh *h, int64_t (*fn)(void *ctx), void *ctx)
+{
+    h->now_ms = fn;
+    h->now_ctx = ctx;
+}
+
+struct store *hh_store(hh *h)
+{
+    return h->s;
+}
+
+typedef struct meta_ctx {
+    const char *key;
+    const char *val;
+} meta_ctx;
+
+static int meta_fn(store_txn *t, void *arg)
+{
+    meta_ctx *c = arg;
+    return store_meta_put(t, c->key, c->val, strlen(c->val));
+}
+
+int hh_set_user(hh *h, const char *user)
+{
+    meta_ctx c = {"user", user ? user : ""};
+    if (strlen(c.val) >= STORE_NAME_MAX)
+        return fail(h, RND_EFIELD, "user: at most %d bytes",
+                    STORE_NAME_MAX - 1);
+    int rc = store_write(h->s, meta_fn, &c);
+    return rc ? store_fail(h, rc) : 0;
+}
+
+/* Copies meta key into out as a NUL-terminated string ("" when absent). */
+static void meta_str(store_txn *t, const char *key, char *out, size_t cap)
+{
+    const void *v;
+    size_t len;
+    out[0] = '\0';
+    if (store_meta_get(t, key, &v, &len) == 0) {
+        if (len >= cap)
+            len = cap - 1;
+        memcpy(out, v, len);
+        out[len] = '\0';
+    }
+}
+
+/* ---- parsing field values ----------------------------------------------- */
+
+static int parse_i64(const char *s, int64_t *out)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (errno || end == s || *end != '\0')
+        return -1;
+    *out = v;
+    return 0;
+}
+
+/* Digits (ms since the epoch) or ISO 8601 YYYY-MM-DDTHH:MM[:SS] with an
+ * optional Z or +HH:MM / -HH:MM; without a zone, local time. */
+static int parse_time(const char *s, int64_t *out)
+{
+    struct tm tm;
+    int y, mo, d, hh_, mi, sec = 0, n = 0, zh, zm;
+    char sign;
+
+    if (parse_i64(s, out) == 0)
+        return 0;
+    memset(&tm, 0, sizeof tm);
+    if (sscanf(s, "%4d-%2d-%2d%*1[T ]%2d:%2d%n", &y, &mo, &d, &hh_, &mi, &n) !=
+        5)
+        return -1;
+    s += n;
+    if (*s == ':') {
+        if (sscanf(s, ":%2d%n", &sec, &n) != 1)
+            return -1;
+        s += n;
+    }
+    if (mo < 1 || mo > 12 || d < 1 || d > 31 || hh_ > 23 || mi > 59 || sec > 60)
+        return -1;
+    tm.tm_year = y - 1900;
+    tm.tm_mon = mo - 1;
+    tm.tm_mday = d;
+    tm.tm_hour = hh_;
+    tm.tm_min = mi;
+    tm.tm_sec = sec;
+    if (*s == '\0') {
+        tm.tm_isdst = -1;
+        time_t t = mktime(&tm);
+        if (t == (time_t)-1)
+            return -1;
+        *out = (int64_t)t * 1000;
+        return 0;
+    }
+    time_t t = timegm(&tm);
+    if (strcmp(s, "Z") == 0) {
+        *out = (int64_t)t * 1000;
+        return 0;
+    }
+    if (sscanf(s, "%c%2d:%2d%n", &sign, &zh, &zm, &n) == 3 && s[n] == '\0' &&
+        (sign == '+' || sign == '-') && zh < 24 && zm < 60) {
+        int64_t off = (int64_t)(zh * 60 + zm) * 60;
+        *out = ((int64_t)t - (sign == '+' ? off : -off)) * 1000;
+        return 0;
+    }
+    return -1;
+}
+
+static void choices_text(const char *const *c, char *out, size_t cap)
+{
+    size_t n = 0;
+    out[0] = '\0';
+    for (; *c && n + 1 < cap; c++)
+        n += (size_t)snprintf(out + n, cap - n, "%s%s", n ? "|" : "", *c);
+}
+
+/* Validated input of one hh_record call. */
+typedef struct record_in {
+    const hh_verb_spec *verb;
+    proto_field f[PROTO_OP_MAX_FIELDS];
+    uint32_t n;
+    const char *by;
+    const char *wo_category; /* scan.record: open a work order */
+} record_in;
+
+static const hh_field_spec *spec_find(const hh_verb_spec *v, const char *name)
+{
+    for (const hh_field_spec *s = v->fields; s->name; s++)
+        if (strcmp(s->name, name) == 0)
+            return s;
+    return NULL;
+}
+
+static int convert(hh *h, const hh_verb_spec *v, const hh_field_spec *sp,
+                   const char *val, proto_field *f)
+{
+    char buf[256];
+    memset(f, 0, sizeof *f);
+    f->name = sp->op_name ? sp->op_name : sp->name;
+    f->name_len = (uint32_t)strlen(f->name);
+    switch (sp->type) {
+    case HH_STR:
+        if (*val == '\0' && sp->required)
+            return fail(h, RND_EFIELD, "%s: field '%s' is empty", v->verb,
+                        sp->name);
+        if (strlen(val) > PROTO_FIELD_STR_MAX)
+            return fail(h, RND_EFIELD, "%s: field '%s' is longer than %d bytes",
+                        v->verb, sp->name, PROTO_FIELD_STR_MAX);
+        f->type = PROTO_STR;
+        f->str = val;
+        f->str_len = (uint32_t)strlen(val);
+        return 0;
+    case HH_INT:
+        if (parse_i64(val, &f->i) || f->i < 0 || f->i > 1000000)
+            return fail(h, RND_EFIELD,
+                        "%s: field '%s' must be a whole number 0..1000000, "
+                        "got '%s'",
+                        v->verb, sp->name, val);
+        f->type = PROTO_INT;
+        return 0;
+    case HH_TIME:
+        if (parse_time(val, &f->i))
+            return fail(h, RND_EFIELD,
+                        "%s: field '%s' must be a time "
+                        "(YYYY-MM-DDTHH:MM[:SS][Z|+HH:MM] or ms), got '%s'",
+                        v->verb, sp->name, val);
+        f->type = PROTO_INT;
+        return 0;
+    case HH_BOOL:
+        if (strcmp(val, "true") == 0 || strcmp(val, "1") == 0 ||
+            strcmp(val, "yes") == 0)
+            f->i = 1;
+        else if (strcmp(val, "false") == 0 || strcmp(val, "0") == 0 ||
+                 strcmp(val, "no") == 0)
+            f->i = 0;
+        else
+            return fail(h, RND_EFIELD,
+                        "%s: field '%s' must be true or false, got '%s'",
+                        v->verb, sp->name, val);
+        f->type = PROTO_BOOL;
+        return 0;
+    case HH_ENUM:
+        for (const char *const *c = sp->choices; *c; c++) {
+            if (strcmp(*c, val) == 0) {
+                f->type = PROTO_STR;
+                f->str = *c; /* static: outlives the op */
+                f->str_len = (uint32_t)strlen(*c);
+                return 0;
+            }
+        }
+        choices_text(sp->choices, buf, sizeof buf);
+        return fail(h, RND_EFIELD, "%s: field '%s' must be one of %s, got '%s'",
+                    v->verb, sp->name, buf, val);
+    }
+    return RND_EINVAL;
+}
+
+static const proto_field *in_field(const record_in *in, const char *name)
+{
+    for (uint32_t i = 0; i < in->n; i++)
+        if (in->f[i].name_len == strlen(name) &&
+            memcmp(in->f[i].name, name, in->f[i].name_len) == 0)
+            return &in->f[i];
+    return NULL;
+}
+
+static int validate(hh *h, const hh_verb_spec *v, const hh_kv *kv, size_t nkv,
+                    const char *user, record_in *in)
+{
+    const char *given[PROTO_OP_MAX_FIELDS] = {0};
+    int rc;
+
+    memset(in, 0, sizeof *in);
+    in->verb = v;
+    for (size_t i = 0; i < nkv; i++) {
+        const hh_field_spec *sp = spec_find(v, kv[i].name);
+        if (sp == NULL)
+            return fail(h, RND_EFIELD, "%s: unknown field '%s'", v->verb,
+                        kv[i].name);
+        if (kv[i].value == NULL)
+            return fail(h, RND_EFIELD, "%s: field '%s' needs a value", v->verb,
+                        kv[i].name);
+        size_t idx = (size_t)(sp - v->fields);
+        if (given[idx])
+            return fail(h, RND_EFIELD, "%s: field '%s' given twice", v->verb,
+                        kv[i].name);
+        given[idx] = kv[i].value;
+    }
+    for (const hh_field_spec *sp = v->fields; sp->name; sp++) {
+        const char *val = given[sp - v->fields];
+        if (strcmp(sp->name, "by") == 0) {
+            in->by = val ? val : user;
+            if (in->by == NULL || *in->by == '\0')
+                return fail(h, RND_EFIELD,
+                            "%s: field 'by' is required: give --by NAME or "
+                            "set the device user with 'rounds user NAME'",
+                            v->verb);
+            val = in->by;
+        }
+        if (val == NULL)
+            val = sp->dflt;
+        if (val == NULL) {
+            if (sp->required)
+                return fail(h, RND_EFIELD, "%s: field '%s' is required",
+                            v->verb, sp->name);
+            continue;
+        }
+        if (v->kind == PROTO_KIND_SCAN && strcmp(sp->name, "workorder") == 0) {
+            proto_field tmp;
+            rc = convert(h, v, sp, val, &tmp);
+            if (rc)
+                return rc;
+            in->wo_category = tmp.str; /* not stored on the scan itself */
+            continue;
+        }
+        rc = convert(h, v, sp, val, &in->f[in->n]);
+        if (rc)
+            return rc;
+        in->n++;
+    }
+    /* Rules across fields. */
+    if (v->kind == PROTO_KIND_WORKORDER && v->action == PROTO_ACTION_CREATE) {
+        const proto_field *pr = in_field(in, "priority");
+        const proto_field *ur = in_field(in, "urgent_reason");
+        int given_priority = given[spec_find(v, "priority") - v->fields] != 0;
+        if (ur && field_eq(pr, "normal")) {
+            if (given_priority)
+                return fail(h, RND_EFIELD,
+                            "%s: field 'priority' is normal but "
+                            "'urgent_reason' is given",
+                            v->verb);
+            /* An urgent category makes the order urgent. */
+            for (uint32_t i = 0; i < in->n; i++)
+                if (&in->f[i] == pr) {
+                    in->f[i].str = "urgent";
+                    in->f[i].str_len = 6;
+                }
+        } else if (!ur && field_eq(pr, "urgent")) {
+            return fail(h, RND_EFIELD,
+                        "%s: field 'urgent_reason' is required when "
+                        "priority is urgent",
+                        v->verb);
+        }
+    }
+    if (v->kind == PROTO_KIND_VISIT && v->action == PROTO_ACTION_CREATE) {
+        const proto_field *p = in_field(in, "party");
+        if (p && p->i < 1)
+            return fail(h, RND_EFIELD, "%s: field 'party' must be at least 1",
+                        v->verb);
+    }
+    if (in->wo_category) {
+        const proto_field *an = in_field(in, "anomaly");
+        if (an == NULL || an->i == 0)
+            return fail(h, RND_EFIELD,
+                        "%s: field 'workorder' needs --anomaly true", v->verb);
+    }
+    return 0;
+}
+
+/* ---- the write transaction --------------------------------------------- */
+
+#define SNAP_MAX 1024
+
+typedef struct record_ctx {
+    hh *h;
+    const record_in *in;
+    const char *target;
+    int64_t now;
+    uint8_t id[PROTO_ENTITY_LEN];    /* the entity written */
+    uint8_t extra[PROTO_ENTITY_LEN]; /* second entity (work order), or 0 */
+    int has_extra;
+    char extra_hex[33];
+    char snap[4][SNAP_MAX]; /* handover lists */
+    int64_t snap_n[4];
+} record_ctx;
+
+typedef struct find_ctx {
+    const char *field;
+    const char *value;
+    uint8_t id[PROTO_ENTITY_LEN];
+    int found;
+} find_ctx;
+
+static int find_open_cb(const uint8_t id[PROTO_ENTITY_LEN], int kind,
+                        const uint8_t *state, size_t len, void *arg)
+{
+    static _Thread_local fold_state st;
+    find_ctx *c = arg;
+    if (fold_state_parse(state, len, &st) != 0)
+        return 0;
+    if (field_eq(fold_state_field(&st, c->field), c->value)) {
+        memcpy(c->id, id, PROTO_ENTITY_LEN);
+        c->found++;
+        return 1;
+    }
+    return 0;
+}
+
+/* Resolves target (hex id, or pass/plate of one still inside) to an id and
+ * checks the entity's status against the verb's "from" list. */
+static int resolve_target(record_ctx *c, store_txn *t)
+{
+    static _Thread_local fold_state st;
+    const hh_verb_spec *v = c->in->verb;
+    const uint8_t *state;
+    size_t len;
+    int kind, rc;
+
+    if (c->target == NULL || *c->target == '\0')
+        return fail(c->h, RND_EFIELD, "%s: needs the id of the %s", v->verb,
+                    proto_kind_name(v->kind));
+    if (proto_entity_parse(c->target, c->id) != 0) {
+        find_ctx f = {NULL, c->target, {0}, 0};
+        if (v->kind == PROTO_KIND_VISIT)
+            f.field = "pass";
+        else if (v->kind == PROTO_KIND_VEHICLE)
+            f.field = "plate";
+        if (f.field == NULL)
+            return fail(c->h, RND_EFIELD, "%s: '%s' is not a 32-hex id",
+                        v->verb, c->target);
+        rc = store_entities_each(t, v->kind, 1, find_open_cb, &f);
+        if (rc)
+            return store_fail(c->h, rc);
+        if (!f.found)
+            return fail(c->h, RND_ENOTFOUND, "%s: no %s inside with %s '%s'",
+                        v->verb, proto_kind_name(v->kind), f.field, c->target);
+        memcpy(c->id, f.id, PROTO_ENTITY_LEN);
+    }
+    rc = store_entity_get(t, c->id, &kind, &state, &len);
+    if (rc == RND_ENOTFOUND || (rc == 0 && kind != v->kind))
+        return fail(c->h, RND_ENOTFOUND, "%s: no %s with id %s", v->verb,
+                    proto_kind_name(v->kind), c->target);
+    if (rc)
+        return store_fail(c->h, rc);
+    rc = fold_state_parse(state, len, &st);
+    if (rc)
+        return fail(c->h, rc, "%s: cannot read %s: %s", v->verb, c->target,
+                    rnd_strerror(rc));
+    if (v->from && !status_in(st.status, v->from))
+        return fail(c->h, RND_ETRANSITION,
+                    "%s: the %s is %s; %s needs it to be %s", v->verb,
+                    proto_kind_name(v->kind), st.status[0] ? st.status : "-",
+                    v->verb, v->from);
+    return 0;
+}
+
+/* Handover: appends "a, b, c" style entries to a bounded list. */
+typedef struct snap_ctx {
+    char *buf;
+    int64_t *count;
+    uint64_t since_hlc; /* anomalies: only those recorded after this */
+    uint64_t device_id; /* handovers: the last one by this device */
+} snap_ctx;
+
+static void snap_add(snap_ctx *c, const char *text, size_t len)
+{
+    size_t used = strlen(c->buf);
+    (*c->count)++;
+    if (used + len + 3 >= SNAP_MAX) {
+        if (used + 5 < SNAP_MAX && strstr(c->buf, "...") == NULL)
+            strcat(c->buf, ", ...");
+        return;
+    }
+    if (used)
+        strcat(c->buf, ", ");
+    strncat(c->buf, text, len);
+}
+
+static int snap_cb(const uint8_t id[PROTO_ENTITY_LEN], int kind,
+                   const uint8_t *state, size_t len, void *arg)
+{
+    static _Thread_local fold_state st;
+    snap_ctx *c = arg;
+    char line[256], hex[33];
+    const proto_field *a, *b;
+
+    if (fold_state_parse(state, len, &st) != 0)
+        return 0;
+    proto_entity_hex(id, hex);
+    switch (kind) {
+    case PROTO_KIND_VISIT:
+        a = fold_state_field(&st, "name");
+        b = fold_state_field(&st, "unit");
+        snprintf(line, sizeof line, "%.*s@%.*s", a ? (int)a->str_len : 0,
+                 a ? a->str : "", b ? (int)b->str_len : 0, b ? b->str : "");
+        break;
+    case PROTO_KIND_VEHICLE:
+        a = fold_state_field(&st, "plate");
+        snprintf(line, sizeof line, "%.*s", a ? (int)a->str_len : 0,
+                 a ? a->str : "");
+        break;
+    case PROTO_KIND_WORKORDER:
+        a = fold_state_field(&st, "place");
+        snprintf(line, sizeof line, "%.8s %.*s %s", hex,
+                 a ? (int)a->str_len : 0, a ? a->str : "", st.status);
+        break;
+    case PROTO_KIND_SCAN:
+        a = fold_state_field(&st, "anomaly");
+        if (a == NULL || !a->i || st.created_hlc <= c->since_hlc)
+            return 0;
+        b = fold_state_field(&st, "tag");
+        a = fold_state_field(&st, "note");
+        snprintf(line, sizeof line, "%.*s: %.*s", b ? (int)b->str_len : 0,
+                 b ? b->str : "", a ? (int)a->str_len : 0, a ? a->str : "");
+        break;
+    default:
+        return 0;
+    }
+    snap_add(c, line, strlen(line));
+    return 0;
+}
+
+static int last_handover_cb(const uint8_t id[PROTO_ENTITY_LEN], int kind,
+                            const uint8_t *state, size_t len, void *arg)
+{
+    static _Thread_local fold_state st;
+    snap_ctx *c = arg;
+    if (fold_state_parse(state, len, &st) == 0 && st.creator == c->device_id &&
+        st.created_hlc > c->since_hlc)
+        c->since_hlc = st.created_hlc;
+    return 0;
+}
+
+/* Lists what is still open at handover time: visitors and vehicles inside,
+ * open work orders, and anomalies observed since this device's previous
+ * handover. */
+static int handover_snapshot(record_ctx *c, store_txn *t, proto_op *op)
+{
+    static const int kinds[4] = {PROTO_KIND_VISIT, PROTO_KIND_VEHICLE,
+                                 PROTO_KIND_WORKORDER, PROTO_KIND_SCAN};
+    static const char *const names[4][2] = {
+        {"visits_inside", "visits_list"},
+        {"vehicles_inside", "vehicles_list"},
+        {"workorders_open", "workorders_list"},
+        {"anomalies", "anomalies_list"}};
+    store_identity me;
+    snap_ctx last = {0};
+    int rc;
+
+    if ((rc = store_identity_get(t, &me)) != 0)
+        return store_fail(c->h, rc);
+    last.device_id = me.device_id;
+    rc =
+        store_entities_each(t, PROTO_KIND_HANDOVER, 0, last_handover_cb, &last);
+    if (rc)
+        return store_fail(c->h, rc);
+    for (int i = 0; i < 4; i++) {
+        snap_ctx s = {c->snap[i], &c->snap_n[i], last.since_hlc, 0};
+        c->snap[i][0] = '\0';
+        c->snap_n[i] = 0;
+        rc = store_entities_each(t, kinds[i], i < 3, snap_cb, &s);
+        if (rc)
+            return store_fail(c->h, rc);
+        if ((rc = proto_op_add_int(op, names[i][0], c->snap_n[i])) ||
+            (rc = proto_op_add_str(op, names[i][1], c->snap[i],
+                                   strlen(c->snap[i]))))
+            return fail(c->h, rc, "handover: %s", rnd_strerror(rc));
+    }
+    return 0;
+}
+
+static const char *inspection_category(const char *item)
+{
+    if (strcmp(item, "doors_windows") == 0)
+        return "door_window";
+    if (strcmp(item, "water") == 0 || strcmp(item, "leaks") == 0)
+        return "plumbing";
+    if (strcmp(item, "power") == 0)
+        return "electrical";
+    if (strcmp(item, "cracks") == 0)
+        return "structure";
+    return "other";
+}
+
+/* The work order a failed inspection item or an anomaly scan opens. */
+static int append_followup_wo(record_ctx *c, store_txn *t, const char *place,
+                              size_t place_len, const char *category,
+                              const char *desc)
+{
+    static _Thread_local proto_op op;
+    int rc;
+
+    proto_op_init(&op);
+    op.kind = PROTO_KIND_WORKORDER;
+    op.action = PROTO_ACTION_CREATE;
+    memcpy(op.entity, c->extra, PROTO_ENTITY_LEN);
+    if ((rc = proto_op_add_str(&op, "place", place, place_len)) ||
+        (rc = proto_op_add_str(&op, "category", category, strlen(category))) ||
+        (rc = proto_op_add_str(&op, "description", desc, strlen(desc))) ||
+        (rc = proto_op_add_str(&op, "priority", "normal", 6)) ||
+        (rc = proto_op_add_str(&op, "severity", "general", 7)) ||
+        (rc = proto_op_add_str(&op, "by", c->in->by, strlen(c->in->by))))
+        return fail(c->h, rc, "work order: %s", rnd_strerror(rc));
+    rc = store_append_local(t, &op, c->now, NULL);
+    return rc ? store_fail(c->h, rc) : 0;
+}
+
+static int record_fn(store_txn *t, void *arg)
+{
+    static _Thread_local proto_op op;
+    record_ctx *c = arg;
+    const record_in *in = c->in;
+    const hh_verb_spec *v = in->verb;
+    char desc[512];
+    int rc;
+
+    c->has_extra = 0;
+    if (!v->creates) {
+        rc = resolve_target(c, t);
+        if (rc)
+            return rc;
+    }
+    proto_op_init(&op);
+    op.kind = v->kind;
+    op.action = v->action;
+    memcpy(op.entity, c->id, PROTO_ENTITY_LEN);
+    for (uint32_t i = 0; i < in->n; i++) {
+        if (op.nfields == PROTO_OP_MAX_FIELDS)
+            return fail(c->h, RND_ETOOBIG, "%s: too many fields", v->verb);
+        op.fields[op.nfields++] = in->f[i];
+    }
+
+    if (v->kind == PROTO_KIND_VISIT && v->action == PROTO_ACTION_CREATE) {
+        const proto_field *pass = in_field(in, "pass");
+        if (pass) {
+            char val[PROTO_FIELD_STR_MAX + 1];
+            memcpy(val, pass->str, pass->str_len);
+            val[pass->str_len] = '\0';
+            find_ctx f = {"pass", val, {0}, 0};
+            rc = store_entities_each(t, PROTO_KIND_VISIT, 1, find_open_cb, &f);
+            if (rc)
+                return store_fail(c->h, rc);
+            if (f.found) {
+                char hex[33];
+                proto_entity_hex(f.id, hex);
+                return fail(c->h, RND_EEXIST,
+                            "%s: pass '%s' is already out with visit %s",
+                            v->verb, val, hex);
+            }
+        }
+    }
+    if (v->kind == PROTO_KIND_HANDOVER && v->action == PROTO_ACTION_CREATE) {
+        rc = handover_snapshot(c, t, &op);
+        if (rc)
+            return rc;
+    }
+    if (v->kind == PROTO_KIND_INSPECTION) {
+        static const char *const items[] = {"doors_windows", "water", "power",
+                                            "gas",           "leaks", "cracks"};
+        const char *first = NULL;
+        size_t n = (size_t)snprintf(desc, sizeof desc,
+                                    "vacant unit inspection failed:");
+        for (size_t i = 0; i < sizeof items / sizeof *items; i++) {
+            if (field_eq(in_field(in, items[i]), "fail")) {
+                if (!first)
+                    first = items[i];
+                n += (size_t)snprintf(desc + n, sizeof desc - n, " %s",
+                                      items[i]);
+            }
+        }
+        if (first) {
+            const proto_field *unit = in_field(in, "unit");
+            const proto_field *note = in_field(in, "note");
+            if (note && n < sizeof desc)
+                snprintf(desc + n, sizeof desc - n, " (%.*s)",
+                         (int)note->str_len, note->str);
+            c->has_extra = 1;
+            rc = append_followup_wo(c, t, unit->str, unit->str_len,
+                                    inspection_category(first), desc);
+            if (rc)
+                return rc;
+        }
+    }
+    if (in->wo_category) {
+        const proto_field *tag = in_field(in, "tag");
+        const proto_field *note = in_field(in, "note");
+        char place[128];
+        snprintf(place, sizeof place, "checkpoint %.*s",
+                 (int)(tag->str_len > 100 ? 100 : tag->str_len), tag->str);
+        snprintf(desc, sizeof desc, "patrol observation: %.*s",
+                 note ? (int)note->str_len : 7, note ? note->str : "anomaly");
+        c->has_extra = 1;
+        rc = append_followup_wo(c, t, place, strlen(place), in->wo_category,
+                                desc);
+        if (rc)
+            return rc;
+    }
+    if (c->has_extra) {
+        proto_entity_hex(c->extra, c->extra_hex);
+        if ((rc = proto_op_add_str(&op, "workorder", c->extra_hex, 32)))
+            return fail(c->h, rc, "%s: %s", v->verb, rnd_strerror(rc));
+    }
+    rc = store_append_local(t, &op, c->now, NULL);
+    return rc ? store_fail(c->h, rc) : 0;
+}
+
+typedef struct batch_ctx {
+    hh *h;
+    hh_batch_item *items;
+    size_t n;
+    size_t at; /* item being written, for the caller's error report */
+    const char *user;
+    int64_t now;
+} batch_ctx;
+
+static int batch_fn(store_txn *t, void *arg)
+{
+    static _Thread_local record_in in;
+    static _Thread_local record_ctx c;
+    batch_ctx *b = arg;
+    int rc;
+
+    for (b->at = 0; b->at < b->n; b->at++) {
+        hh_batch_item *it = &b->items[b->at];
+        const hh_verb_spec *v = hh_verb_find(it->verb ? it->verb : "");
+        if (v == NULL)
+            return fail(b->h, RND_EFIELD, "unknown verb '%s'",
+                        it->verb ? it->verb : "");
+        rc = validate(b->h, v, it->kv, it->nkv, b->user, &in);
+        if (rc)
+            return rc;
+        memset(&c, 0, sizeof c);
+        c.h = b->h;
+        c.in = &in;
+        c.target = it->target;
+        c.now = b->now;
+        /* Fresh ids on a replay are harmless: nothing of the aborted try
+         * was committed or reported. */
+        if ((v->creates && (rc = proto_entity_new(c.id, c.now)) != 0) ||
+            (rc = proto_entity_new(c.extra, c.now)) != 0)
+            return fail(b->h, rc, "%s", rnd_strerror(rc));
+        rc = record_fn(t, &c);
+        if (rc)
+            return rc;
+        memcpy(it->id, c.id, PROTO_ENTITY_LEN);
+        if (c.has_extra)
+            memcpy(it->extra, c.extra, PROTO_ENTITY_LEN);
+        else
+            memset(it->extra, 0, PROTO_ENTITY_LEN);
+    }
+    return 0;
+}
+
+int hh_record_many(hh *h, hh_batch_item *items, size_t n, size_t *failed)
+{
+    char user[STORE_NAME_MAX];
+    batch_ctx b = {h, items, n, 0, user, now_ms(h)};
+    store_txn *t;
+    int rc;
+
+    h->err[0] = '\0';
+    rc = store_read_begin(h->s, &t);
+    if (rc)
+        return store_fail(h, rc);
+    meta_str(t, "user", user, sizeof user);
+    store_read_end(t);
+    rc = store_write(h->s, batch_fn, &b);
+    if (rc) {
+        if (failed)
+            *failed = b.at;
+        if (h->err[0] == '\0')
+            store_fail(h, rc);
+    }
+    return rc;
+}
+
+int hh_record(hh *h, const char *verb, const char *target, const hh_kv *kv,
+              size_t nkv, uint8_t id_out[PROTO_ENTITY_LEN],
+              uint8_t id_extra[PROTO_ENTITY_LEN])
+{
+    hh_batch_item it = {verb, target, kv, nkv, {0}, {0}};
+    int rc = hh_record_many(h, &it, 1, NULL);
+    if (rc)
+        return rc;
+    if (id_out)
+        memcpy(id_out, it.id, PROTO_ENTITY_LEN);
+    if (id_extra)
+        memcpy(id_extra, it.extra, PROTO_ENTITY_LEN);
+    return 0;
+}
+
+/* ---- reading ------------------------------------------------------------ */
+
+typedef struct list_ctx {
+    hh_entity_cb cb;
+    void *ctx;
+} list_ctx;
+
+static int list_cb(const uint8_t id[PROTO_ENTITY_LEN], int kind,
+                   const uint8_t *state, size_t len, void *arg)
+{
+    static _Thread_local fold_state st;
+    list_ctx *c = arg;
+    int rc = fold_state_parse(state, len, &st);
+    if (rc)
+        return rc;
+    return c->cb(&st, c->ctx);
+}
+
+int hh_list(hh *h, int kind, int open_only, hh_entity_cb cb, void *ctx)
+{
+    list_ctx c = {cb, ctx};
+    store_txn *t;
+    int rc = store_read_begin(h->s, &t);
+    if (rc)
+        return store_fail(h, rc);
+    rc = store_entities_each(t, kind, open_only, list_cb, &c);
+    store_read_end(t);
+    return rc;
+}
+
+int hh_get(hh *h, const char *id_hex, hh_entity_cb cb, void *ctx)
+{
+    uint8_t id[PROTO_ENTITY_LEN];
+    const uint8_t *state;
+    size_t len;
+    store_txn *t;
+    int kind, rc;
+
+    if (proto_entity_parse(id_hex, id) != 0)
+        return fail(h, RND_EINVAL, "'%s' is not a 32-hex id", id_hex);
+    rc = store_read_begin(h->s, &t);
+    if (rc)
+        return store_fail(h, rc);
+    rc = store_entity_get(t, id, &kind, &state, &len);
+    if (rc == 0)
+        rc = list_cb(id, kind, state, len, &(list_ctx){cb, ctx});
+    else if (rc == RND_ENOTFOUND)
+        fail(h, rc, "no record with id %s", id_hex);
+    store_read_end(t);
+    return rc;
+}
+
+static int count_cb(const uint8_t id[PROTO_ENTITY_LEN], int kind,
+                    const uint8_t *state, size_t len, void *arg)
+{
+    (*(uint64_t *)arg)++;
+    return 0;
+}
+
+int hh_status(hh *h, hh_status_info *out)
+{
+    store_identity id;
+    store_txn *t;
+    uint64_t v;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    rc = store_read_begin(h->s, &t);
+    if (rc)
+        return store_fail(h, rc);
+    rc = store_identity_get(t, &id);
+    if (rc == 0)
+        rc = store_op_count(t, &out->ops_total);
+    if (rc == 0) {
+        out->device_id = id.device_id;
+        snprintf(out->site, sizeof out->site, "%s", id.site);
+        snprintf(out->name, sizeof out->name, "%s", id.name);
+        meta_str(t, "user", out->user, sizeof out->user);
+        out->own_ops = id.next_seq - 1;
+        if (store_meta_get_u64(t, "acked_seq", &v) == 0)
+            out->acked_seq = v;
+        if (store_meta_get_u64(t, "last_sync_ms", &v) == 0)
+            out->last_sync_ms = (int64_t)v;
+        out->unsynced = out->own_ops - out->acked_seq;
+        rc = store_entities_each(t, PROTO_KIND_VISIT, 1, count_cb,
+                                 &out->open_visits);
+    }
+    if (rc == 0)
+        rc = store_entities_each(t, PROTO_KIND_VEHICLE, 1, count_cb,
+                                 &out->open_vehicles);
+    if (rc == 0)
+        rc = store_entities_each(t, PROTO_KIND_WORKORDER, 1, count_cb,
+                                 &out->open_workorders);
+    store_read_end(t);
+    return rc;
+}
+
+void hh_mask_id(const char *in, size_t len, char *out, size_t cap)
+{
+    size_t n = 0;
+    if (cap == 0)
+        return;
+    for (size_t i = 0; i < len && n + 1 < cap; i++) {
+        int keep = len > 5 ? (i < 3 || i >= len - 2) : 0;
+        out[n++] = keep ? in[i] : '*';
+    }
+    out[n] = '\0';
+}

@@ -1,0 +1,166 @@
+/* handheld.h: the Rounds handheld library, the C API an app links.
+ *
+ * A handheld records patrol scans, visitors, vehicles, work orders, vacant-
+ * unit inspections, shift handovers and duty-log notes while offline, each
+ * as an op in its own append-only log inside a local LMDB store. Every
+ * recording call returns only after the op is durably committed: when it
+ * returns 0 the record survives a dead battery.
+ *
+ * Records are written through one generic call, hh_record(), that takes a
+ * verb ("visit.enter", "workorder.dispatch", ...) and named values. Each verb
+ * has a field table (hh_verbs()) that says which fields it takes, which are
+ * required, their types and allowed values; the same table validates input
+ * from the C API and the `rounds` CLI and documents itself in `--help`.
+ * A bad field is refused with RND_EFIELD and a message naming it
+ * (hh_last_error()), and nothing is written.
+ *
+ * Threads: an hh handle is used from one thread at a time.
+ * Errors: functions return 0 or a negative RND_E* code (proto/errors.h).
+ */
+#ifndef RND_HANDHELD_H
+#define RND_HANDHELD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../proto/errors.h"
+#include "../proto/proto.h"
+#include "../storage/fold.h"
+
+/* Environment variable naming the data directory when --data is absent. */
+#define HH_DATA_ENV "ROUNDS_DATA"
+
+typedef struct hh hh; /* opaque */
+
+/* Opens the store in dir. RND_ENOTFOUND if there is none there,
+ * RND_ENOTINIT if it has no device identity. *out is owned by the caller
+ * until hh_close(). */
+int hh_open(const char *dir, hh **out);
+
+/* Creates a store in dir and gives the device a new random 64-bit id, the
+ * site it belongs to and a name. RND_EEXIST if dir already holds a device. */
+int hh_init(const char *dir, const char *site, const char *name, hh **out);
+
+/* Closes the handle; NULL is allowed. */
+void hh_close(hh *h);
+
+/* A human sentence about the last failure on h (names the bad field for
+ * RND_EFIELD, the current status for RND_ETRANSITION). Valid until the next
+ * call on h. Never NULL. */
+const char *hh_last_error(const hh *h);
+
+/* Replaces the wall clock (ms since the epoch) used to stamp ops; NULL
+ * restores the system clock. For tests and scripted days. */
+void hh_set_clock(hh *h, int64_t (*now_ms)(void *ctx), void *ctx);
+
+/* The person now carrying the device: stamped as "by" on records that do not
+ * name one. Stored durably; "" clears it. */
+int hh_set_user(hh *h, const char *user);
+
+/* ---- recording ---------------------------------------------------------- */
+
+/* A named value given to hh_record(). value is the text form ("12",
+ * "true", "urgent"); it is converted to the field's type. */
+typedef struct hh_kv {
+    const char *name;
+    const char *value;
+} hh_kv;
+
+/* Records one verb. For verbs that create an entity (".enter", ".create",
+ * ".record", ...) target is NULL and a new id is made; for the others target
+ * is the entity's 32-hex id, or for "visit.exit"/"vehicle.exit" a pass number
+ * or plate of a visit/vehicle still inside. On success the entity's id is
+ * written to id_out (may be NULL). Some verbs write more than one op in the
+ * same transaction (an inspection with a failed item also opens a work
+ * order); id_extra (may be NULL) receives that second entity's id or zeros.
+ * Errors: RND_EFIELD (unknown verb or field, missing required field, bad
+ * value), RND_ENOTFOUND (no such target), RND_ETRANSITION (verb not allowed
+ * in the entity's current status), RND_EEXIST (a pass already out), storage
+ * errors. */
+int hh_record(hh *h, const char *verb, const char *target, const hh_kv *kv,
+              size_t nkv, uint8_t id_out[PROTO_ENTITY_LEN],
+              uint8_t id_extra[PROTO_ENTITY_LEN]);
+
+/* One record of a batch for hh_record_many(). The caller fills verb, target
+ * and kv; id (and extra) are written on success. */
+typedef struct hh_batch_item {
+    const char *verb;
+    const char *target;
+    const hh_kv *kv;
+    size_t nkv;
+    uint8_t id[PROTO_ENTITY_LEN];
+    uint8_t extra[PROTO_ENTITY_LEN];
+} hh_batch_item;
+
+/* Records n items in one durable transaction (group commit): either all are
+ * written or none. Later items see the effect of earlier ones (a visit
+ * entered and exited in one batch). On failure *failed (may be NULL) gets
+ * the index of the item at fault and hh_last_error() says why. */
+int hh_record_many(hh *h, hh_batch_item *items, size_t n, size_t *failed);
+
+/* ---- the verb table ----------------------------------------------------- */
+/* HH_TIME values are ms since the epoch, given as digits or as ISO 8601
+ * "YYYY-MM-DDTHH:MM[:SS]" with "Z" or "+HH:MM" (local time without). */
+enum hh_field_type { HH_STR, HH_INT, HH_BOOL, HH_ENUM, HH_TIME };
+
+typedef struct hh_field_spec {
+    const char *name; /* input name; CLI flag is --name, '_'->'-' */
+    uint8_t type;     /* enum hh_field_type */
+    uint8_t required;
+    const char *const *choices; /* HH_ENUM: NULL-terminated list */
+    const char *dflt;           /* value used when absent, or NULL */
+    const char *op_name;        /* field name in the op when not name */
+    const char *help;
+} hh_field_spec;
+
+typedef struct hh_verb_spec {
+    const char *verb; /* "workorder.dispatch" */
+    uint8_t kind;     /* enum proto_kind */
+    uint8_t action;   /* enum proto_action */
+    uint8_t creates;  /* makes a new entity */
+    const char *from; /* allowed current statuses, "a|b", or NULL */
+    const char *help;
+    const hh_field_spec *fields; /* terminated by a NULL name */
+} hh_verb_spec;
+
+/* The verb table, terminated by an entry with a NULL verb. Static. */
+const hh_verb_spec *hh_verbs(void);
+const hh_verb_spec *hh_verb_find(const char *verb);
+
+/* ---- reading ------------------------------------------------------------ */
+
+typedef struct hh_status_info {
+    uint64_t device_id;
+    char site[64];
+    char name[64];
+    char user[64];
+    uint64_t ops_total;   /* ops in the store, every device */
+    uint64_t own_ops;     /* ops this device wrote */
+    uint64_t acked_seq;   /* highest own seq the server acknowledged */
+    uint64_t unsynced;    /* own_ops - acked_seq */
+    int64_t last_sync_ms; /* 0 = never */
+    uint64_t open_visits, open_vehicles, open_workorders;
+} hh_status_info;
+
+int hh_status(hh *h, hh_status_info *out);
+
+/* Visits entities of kind (open_only: only those in an open state: visitors
+ * and vehicles inside, work orders not closed or cancelled, handovers not
+ * acknowledged). st is valid during the callback only. Return non-zero
+ * from cb to stop (1 stops with success). */
+typedef int (*hh_entity_cb)(const fold_state *st, void *ctx);
+int hh_list(hh *h, int kind, int open_only, hh_entity_cb cb, void *ctx);
+
+/* The merged state of one entity by its 32-hex id; st is valid during the
+ * callback only. */
+int hh_get(hh *h, const char *id_hex, hh_entity_cb cb, void *ctx);
+
+/* Masks an ID document number for display: keeps the first 3 and last 2
+ * characters, stars in between ("110*************34"). out gets a
+ * NUL-terminated string of at most cap bytes. */
+void hh_mask_id(const char *in, size_t len, char *out, size_t cap);
+
+/* The store under the handle, for the sync layer. Owned by h. */
+struct store *hh_store(hh *h);
+
+#endif

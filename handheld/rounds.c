@@ -1,0 +1,808 @@
+/* rounds.c: the `rounds` command line, a thin shell over handheld.h.
+ *
+ * Every recording command maps onto one verb of the verb table: flags
+ * (--name value) become the verb's fields, a bare word after the sub-command
+ * names the target (an id, a pass number or a plate). Validation, the
+ * status checks and the durable write all happen in the library, so the
+ * CLI and an app linking the library behave the same.
+ *
+ * Exit codes (scripts rely on them; docs/OPERATIONS.md lists them too):
+ *   0 done, 1 other failure, 2 usage or bad field, 3 not found or not
+ *   initialised, 4 refused by the record's state (illegal transition, pass
+ *   already out), 5 storage or I/O error.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "handheld.h"
+
+#define MAX_KV 64
+
+enum exit_code {
+    EXIT_OK = 0,
+    EXIT_FAIL = 1,
+    EXIT_USAGE = 2,
+    EXIT_NOTFOUND = 3,
+    EXIT_REFUSED = 4,
+    EXIT_STORAGE = 5,
+};
+
+static int exit_for(int rc)
+{
+    switch (rc) {
+    case 0:
+        return EXIT_OK;
+    case RND_EFIELD:
+    case RND_EINVAL:
+        return EXIT_USAGE;
+    case RND_ENOTFOUND:
+    case RND_ENOTINIT:
+        return EXIT_NOTFOUND;
+    case RND_ETRANSITION:
+    case RND_EEXIST:
+        return EXIT_REFUSED;
+    case RND_ESTORE:
+    case RND_EMAPFULL:
+    case RND_EDISKFULL:
+    case RND_ECORRUPT:
+    case RND_ESTOREVER:
+    case RND_ELOCKED:
+    case RND_EIO:
+        return EXIT_STORAGE;
+    default:
+        return EXIT_FAIL;
+    }
+}
+
+typedef struct opts {
+    const char *data;
+    int json;
+    int all;
+    long limit;
+    const char *positional[4];
+    int npos;
+    hh_kv kv[MAX_KV];
+    size_t nkv;
+    char names[MAX_KV][64]; /* flag names with '-' turned into '_' */
+} opts;
+
+static opts o;
+
+/* ---- output helpers ----------------------------------------------------- */
+
+static void json_str(FILE *f, const char *s, size_t n)
+{
+    fputc('"', f);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (ch == '"' || ch == '\\')
+            fprintf(f, "\\%c", ch);
+        else if (ch == '\n')
+            fputs("\\n", f);
+        else if (ch == '\t')
+            fputs("\\t", f);
+        else if (ch < 0x20)
+            fprintf(f, "\\u%04x", ch);
+        else
+            fputc(ch, f);
+    }
+    fputc('"', f);
+}
+
+static void json_cstr(FILE *f, const char *s)
+{
+    json_str(f, s, strlen(s));
+}
+
+static void fmt_time(int64_t ms, char *out, size_t cap, int utc)
+{
+    time_t t = (time_t)(ms / 1000);
+    struct tm tm;
+    if (utc) {
+        gmtime_r(&t, &tm);
+        strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    } else {
+        localtime_r(&t, &tm);
+        strftime(out, cap, "%Y-%m-%d %H:%M", &tm);
+    }
+}
+
+static int report_error(hh *h, int rc, const char *what)
+{
+    const char *msg = h ? hh_last_error(h) : rnd_strerror(rc);
+    if (h && strcmp(msg, "no error") == 0)
+        msg = rnd_strerror(rc);
+    /* Library messages already start with the verb they are about. */
+    if (strncmp(msg, what, strlen(what)) == 0)
+        fprintf(stderr, "rounds: %s\n", msg);
+    else
+        fprintf(stderr, "rounds: %s: %s\n", what, msg);
+    if (o.json) {
+        printf("{\"ok\":false,\"error\":");
+        json_cstr(stdout, rnd_errname(rc));
+        printf(",\"message\":");
+        json_cstr(stdout, msg);
+        printf("}\n");
+    }
+    return exit_for(rc);
+}
+
+/* ---- argument parsing --------------------------------------------------- */
+
+static int usage_error(const char *fmt, const char *arg)
+{
+    fprintf(stderr, "rounds: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\nTry 'rounds --help'.\n");
+    return EXIT_USAGE;
+}
+
+/* Parses argv from index i: global flags, --field value pairs and bare
+ * words. Returns 0 or an exit code. */
+static int parse_args(int argc, char **argv, int i)
+{
+    for (; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            continue; /* handled in main */
+        } else if (strcmp(a, "--json") == 0) {
+            o.json = 1;
+        } else if (strcmp(a, "--all") == 0) {
+            o.all = 1;
+        } else if (strcmp(a, "--data") == 0 || strcmp(a, "--limit") == 0) {
+            if (i + 1 >= argc)
+                return usage_error("%s needs a value", a);
+            if (a[2] == 'd')
+                o.data = argv[++i];
+            else
+                o.limit = strtol(argv[++i], NULL, 10);
+        } else if (strncmp(a, "--", 2) == 0 && a[2] != '\0') {
+            if (o.nkv == MAX_KV)
+                return usage_error("too many fields%s", "");
+            const char *name = a + 2, *val = NULL;
+            const char *eq = strchr(name, '=');
+            size_t n = eq ? (size_t)(eq - name) : strlen(name);
+            if (n >= sizeof o.names[0])
+                return usage_error("flag too long: %s", a);
+            for (size_t k = 0; k < n; k++)
+                o.names[o.nkv][k] = name[k] == '-' ? '_' : name[k];
+            o.names[o.nkv][n] = '\0';
+            if (eq)
+                val = eq + 1;
+            else if (i + 1 < argc)
+                val = argv[++i];
+            else
+                return usage_error("%s needs a value", a);
+            o.kv[o.nkv].name = o.names[o.nkv];
+            o.kv[o.nkv].value = val;
+            o.nkv++;
+        } else {
+            if (o.npos == 4)
+                return usage_error("unexpected argument '%s'", a);
+            o.positional[o.npos++] = a;
+        }
+    }
+    return 0;
+}
+
+static const char *kv_take(const char *name)
+{
+    for (size_t i = 0; i < o.nkv; i++) {
+        if (strcmp(o.kv[i].name, name) == 0) {
+            const char *v = o.kv[i].value;
+            memmove(&o.kv[i], &o.kv[i + 1], (o.nkv - i - 1) * sizeof o.kv[0]);
+            memmove(o.names[i], o.names[i + 1],
+                    (o.nkv - i - 1) * sizeof o.names[0]);
+            for (size_t k = i; k + 1 < o.nkv; k++)
+                o.kv[k].name = o.names[k];
+            o.nkv--;
+            return v;
+        }
+    }
+    return NULL;
+}
+
+static const char *data_dir(void)
+{
+    if (o.data)
+        return o.data;
+    const char *e = getenv(HH_DATA_ENV);
+    return e && *e ? e : "./rounds-data";
+}
+
+/* ROUNDS_CLOCK_MS pins the clock for scripted days and tests. */
+static int64_t env_clock(void *ctx)
+{
+    return *(int64_t *)ctx;
+}
+static int64_t pinned_clock;
+
+static int open_handheld(hh **h)
+{
+    int rc = hh_open(data_dir(), h);
+    if (rc) {
+        if (rc == RND_ENOTFOUND || rc == RND_ENOTINIT)
+            fprintf(stderr,
+                    "rounds: no device in %s: run 'rounds init --site S "
+                    "--name N' (or set --data / " HH_DATA_ENV ")\n",
+                    data_dir());
+        else
+            fprintf(stderr, "rounds: cannot open %s: %s\n", data_dir(),
+                    rnd_strerror(rc));
+        return exit_for(rc);
+    }
+    const char *clk = getenv("ROUNDS_CLOCK_MS");
+    if (clk && *clk) {
+        pinned_clock = strtoll(clk, NULL, 10);
+        hh_set_clock(*h, env_clock, &pinned_clock);
+    }
+    return 0;
+}
+
+/* ---- help --------------------------------------------------------------- */
+
+static void print_help(void)
+{
+    puts(
+        "rounds: the Rounds handheld: record patrols, visitors, vehicles,\n"
+        "work orders, inspections and handovers offline.\n"
+        "\n"
+        "Usage: rounds [--data DIR] [--json] COMMAND [ARGS] [--field "
+        "VALUE]...\n"
+        "\n"
+        "Set-up:\n"
+        "  init --site SITE --name NAME [--user PERSON]  make this device\n"
+        "  user PERSON                  who carries the device now\n"
+        "  status                       device, op counts, unsynced work\n"
+        "Recording (each returns after a durable commit):\n"
+        "  scan --tag T [...]           patrol checkpoint scan\n"
+        "  visit enter|refuse [...]     visitor in / refused entry\n"
+        "  visit exit ID|PASS [...]     visitor out\n"
+        "  vehicle enter [...]          unfamiliar vehicle in\n"
+        "  vehicle exit ID|PLATE        vehicle out\n"
+        "  workorder create [...]       repair or complaint\n"
+        "  workorder dispatch|arrive|complete|callback|close|cancel|reopen ID\n"
+        "  inspect --unit U [...]       vacant-unit inspection\n"
+        "  handover create --to P [...] hand the shift over\n"
+        "  handover ack ID              acknowledge a handover\n"
+        "  log --text T                 duty log entry\n"
+        "Reading:\n"
+        "  list visitors|vehicles|workorders|scans|inspections|handovers|log\n"
+        "       [--all] [--limit N]     open ones by default where it applies\n"
+        "  show ID                      one record with its history\n"
+        "  help VERB                    fields of a command, e.g. "
+        "'help visit enter'\n"
+        "  verbs                        every command and its fields\n"
+        "\n"
+        "Options: --data DIR (default $" HH_DATA_ENV
+        " or ./rounds-data), --json for\n"
+        "machine-readable output, --by PERSON on any record.\n"
+        "Exit codes: 0 ok, 1 failure, 2 usage or bad field, 3 not found,\n"
+        "4 refused by the record's state, 5 storage error.");
+}
+
+static void print_verb(const hh_verb_spec *v)
+{
+    printf("%s: %s\n", v->verb, v->help);
+    if (v->from)
+        printf("  allowed when the %s is: %s\n", proto_kind_name(v->kind),
+               v->from);
+    for (const hh_field_spec *f = v->fields; f->name; f++) {
+        char flag[64];
+        size_t i;
+        for (i = 0; f->name[i] && i + 1 < sizeof flag; i++)
+            flag[i] = f->name[i] == '_' ? '-' : f->name[i];
+        flag[i] = '\0';
+        printf("  --%-14s %s%s", flag, f->required ? "(required) " : "",
+               f->help);
+        if (f->choices) {
+            printf(" [");
+            for (const char *const *c = f->choices; *c; c++)
+                printf("%s%s", c == f->choices ? "" : "|", *c);
+            printf("]");
+        }
+        if (f->dflt)
+            printf(" (default %s)", f->dflt);
+        putchar('\n');
+    }
+}
+
+/* Maps "visit enter" / "scan" / "wo dispatch" onto a verb name. */
+static int verb_name(const char *cmd, const char *sub, char *out, size_t cap,
+                     int *used_sub)
+{
+    *used_sub = 0;
+    if (strcmp(cmd, "scan") == 0)
+        snprintf(out, cap, "scan.record");
+    else if (strcmp(cmd, "inspect") == 0)
+        snprintf(out, cap, "inspection.record");
+    else if (strcmp(cmd, "log") == 0)
+        snprintf(out, cap, "log.note");
+    else if (strcmp(cmd, "visit") == 0 || strcmp(cmd, "vehicle") == 0 ||
+             strcmp(cmd, "workorder") == 0 || strcmp(cmd, "wo") == 0 ||
+             strcmp(cmd, "handover") == 0) {
+        if (sub == NULL)
+            return -1;
+        snprintf(out, cap, "%s.%s", strcmp(cmd, "wo") == 0 ? "workorder" : cmd,
+                 sub);
+        *used_sub = 1;
+    } else {
+        return -1;
+    }
+    return hh_verb_find(out) ? 0 : -1;
+}
+
+/* ---- commands ----------------------------------------------------------- */
+
+static int cmd_init(void)
+{
+    const char *site = kv_take("site"), *name = kv_take("name");
+    const char *user = kv_take("user");
+    hh *h;
+    hh_status_info st;
+    int rc;
+
+    if (o.nkv)
+        return usage_error("init: unknown flag --%s", o.kv[0].name);
+    if (site == NULL || *site == '\0')
+        return usage_error("init: field 'site' is required (--site SITE)%s",
+                           "");
+    if (name == NULL || *name == '\0')
+        return usage_error("init: field 'name' is required (--name NAME)%s",
+                           "");
+    rc = hh_init(data_dir(), site, name, &h);
+    if (rc == RND_EEXIST) {
+        fprintf(stderr, "rounds: init: %s already holds a device\n",
+                data_dir());
+        return EXIT_REFUSED;
+    }
+    if (rc == RND_EFIELD)
+        return usage_error("init: site and name must be 1..63 bytes%s", "");
+    if (rc) {
+        fprintf(stderr, "rounds: init: %s: %s\n", data_dir(), rnd_strerror(rc));
+        return exit_for(rc);
+    }
+    if (user && (rc = hh_set_user(h, user)) != 0) {
+        int ex = report_error(h, rc, "init");
+        hh_close(h);
+        return ex;
+    }
+    hh_status(h, &st);
+    if (o.json)
+        printf("{\"ok\":true,\"device_id\":\"%016" PRIx64 "\",\"site\":",
+               st.device_id);
+    if (o.json) {
+        json_cstr(stdout, st.site);
+        printf(",\"name\":");
+        json_cstr(stdout, st.name);
+        printf(",\"data\":");
+        json_cstr(stdout, data_dir());
+        printf("}\n");
+    } else {
+        printf("device %016" PRIx64 " '%s' of site %s initialised in %s\n",
+               st.device_id, st.name, st.site, data_dir());
+    }
+    hh_close(h);
+    return EXIT_OK;
+}
+
+static int cmd_user(void)
+{
+    hh *h;
+    int rc = open_handheld(&h);
+    if (rc)
+        return rc;
+    if (o.npos < 2) {
+        hh_close(h);
+        return usage_error("user: give the person's name%s", "");
+    }
+    rc = hh_set_user(h, o.positional[1]);
+    int ex = rc ? report_error(h, rc, "user") : EXIT_OK;
+    if (!rc)
+        printf(o.json ? "{\"ok\":true}\n" : "user set\n");
+    hh_close(h);
+    return ex;
+}
+
+static int cmd_record(const char *verb, const char *target)
+{
+    uint8_t id[PROTO_ENTITY_LEN], extra[PROTO_ENTITY_LEN];
+    static const uint8_t zero[PROTO_ENTITY_LEN];
+    char hex[33], xhex[33];
+    hh *h;
+    int rc = open_handheld(&h);
+    if (rc)
+        return rc;
+    rc = hh_record(h, verb, target, o.kv, o.nkv, id, extra);
+    if (rc) {
+        int ex = report_error(h, rc, verb);
+        hh_close(h);
+        return ex;
+    }
+    proto_entity_hex(id, hex);
+    proto_entity_hex(extra, xhex);
+    int has_extra = memcmp(extra, zero, sizeof zero) != 0;
+    if (o.json) {
+        printf("{\"ok\":true,\"verb\":\"%s\",\"id\":\"%s\"", verb, hex);
+        if (has_extra)
+            printf(",\"workorder\":\"%s\"", xhex);
+        printf("}\n");
+    } else {
+        printf("%s %s\n", verb, hex);
+        if (has_extra)
+            printf("opened work order %s\n", xhex);
+    }
+    hh_close(h);
+    return EXIT_OK;
+}
+
+/* ---- listings ----------------------------------------------------------- */
+
+typedef struct print_ctx {
+    int kind;
+    long count;
+    long limit;
+    long skip;
+} print_ctx;
+
+static void value_text(const proto_field *f, char *out, size_t cap)
+{
+    if (f == NULL) {
+        snprintf(out, cap, "-");
+        return;
+    }
+    switch (f->type) {
+    case PROTO_STR:
+        snprintf(out, cap, "%.*s", (int)f->str_len, f->str);
+        break;
+    case PROTO_INT:
+        snprintf(out, cap, "%" PRId64, f->i);
+        break;
+    case PROTO_BOOL:
+        snprintf(out, cap, "%s", f->i ? "true" : "false");
+        break;
+    default:
+        snprintf(out, cap, "-");
+    }
+}
+
+static int is_sensitive(const proto_field *f)
+{
+    return f->name_len == 5 && memcmp(f->name, "id_no", 5) == 0;
+}
+
+static void json_field_value(const proto_field *f)
+{
+    char masked[PROTO_FIELD_STR_MAX + 1];
+    switch (f->type) {
+    case PROTO_STR:
+        if (is_sensitive(f)) {
+            hh_mask_id(f->str, f->str_len, masked, sizeof masked);
+            json_cstr(stdout, masked);
+        } else {
+            json_str(stdout, f->str, f->str_len);
+        }
+        break;
+    case PROTO_INT:
+        printf("%" PRId64, f->i);
+        break;
+    case PROTO_BOOL:
+        printf("%s", f->i ? "true" : "false");
+        break;
+    default:
+        printf("null");
+    }
+}
+
+static void print_json_entity(const fold_state *st, int with_events)
+{
+    char hex[33], ts[40];
+    proto_entity_hex(st->entity, hex);
+    printf("{\"id\":\"%s\",\"kind\":\"%s\",\"status\":", hex,
+           proto_kind_name(st->kind));
+    json_cstr(stdout, st->status);
+    fmt_time(PROTO_HLC_MS(st->created_hlc), ts, sizeof ts, 1);
+    printf(",\"created\":\"%s\",\"created_ms\":%" PRId64, ts,
+           PROTO_HLC_MS(st->created_hlc));
+    fmt_time(PROTO_HLC_MS(st->updated_hlc), ts, sizeof ts, 1);
+    printf(",\"updated\":\"%s\",\"creator\":\"%016" PRIx64 "\"", ts,
+           st->creator);
+    if (st->kind == PROTO_KIND_WORKORDER)
+        printf(",\"reopen_count\":%u", st->reopen_count);
+    printf(",\"fields\":{");
+    for (uint32_t i = 0; i < st->nfields; i++) {
+        if (i)
+            putchar(',');
+        json_str(stdout, st->fields[i].name, st->fields[i].name_len);
+        putchar(':');
+        json_field_value(&st->fields[i]);
+    }
+    putchar('}');
+    if (with_events) {
+        printf(",\"events\":[");
+        for (uint32_t i = 0; i < st->nevents; i++) {
+            const fold_event *e = &st->events[i];
+            fmt_time(PROTO_HLC_MS(e->hlc), ts, sizeof ts, 1);
+            printf("%s{\"action\":\"%s\",\"at\":\"%s\",\"hlc\":%" PRIu64
+                   ",\"device_time_ms\":%" PRId64 ",\"device\":\"%016" PRIx64
+                   "\",\"seq\":%" PRIu64 "}",
+                   i ? "," : "", proto_action_name(e->action), ts, e->hlc,
+                   e->wall_ms, e->device_id, e->seq);
+        }
+        putchar(']');
+    }
+    putchar('}');
+}
+
+/* One line per record, the fields a guard scans for first. */
+static void print_line(const fold_state *st)
+{
+    static const char *const cols[][4] = {
+        [PROTO_KIND_SCAN] = {"tag", "route", "by", "note"},
+        [PROTO_KIND_VISIT] = {"name", "id_no", "unit", "gate"},
+        [PROTO_KIND_VEHICLE] = {"plate", "type", "unit", "gate"},
+        [PROTO_KIND_WORKORDER] = {"place", "category", "priority", "assignee"},
+        [PROTO_KIND_INSPECTION] = {"unit", "by", "workorder", "note"},
+        [PROTO_KIND_HANDOVER] = {"by", "to", "workorders_open",
+                                 "visits_inside"},
+        [PROTO_KIND_DUTYLOG] = {"by", "text", NULL, NULL},
+    };
+    char hex[33], ts[40], val[PROTO_FIELD_STR_MAX + 1];
+    proto_entity_hex(st->entity, hex);
+    fmt_time(PROTO_HLC_MS(st->created_hlc), ts, sizeof ts, 0);
+    printf("%s  %s  %-11s", hex, ts, st->status[0] ? st->status : "-");
+    if (st->kind < sizeof cols / sizeof cols[0]) {
+        for (int i = 0; i < 4 && cols[st->kind][i]; i++) {
+            const proto_field *f = fold_state_field(st, cols[st->kind][i]);
+            if (f && is_sensitive(f))
+                hh_mask_id(f->str, f->str_len, val, sizeof val);
+            else
+                value_text(f, val, sizeof val);
+            if (strlen(val) > 40)
+                strcpy(val + 37, "...");
+            printf("  %s", val);
+        }
+    }
+    putchar('\n');
+}
+
+static int print_cb(const fold_state *st, void *arg)
+{
+    print_ctx *c = arg;
+    if (c->skip > 0) {
+        c->skip--;
+        return 0;
+    }
+    if (o.json) {
+        if (c->count)
+            putchar(',');
+        print_json_entity(st, 0);
+    } else {
+        print_line(st);
+    }
+    c->count++;
+    return 0;
+}
+
+static int count_only_cb(const fold_state *st, void *arg)
+{
+    (*(long *)arg)++;
+    return 0;
+}
+
+static int cmd_list(void)
+{
+    static const struct {
+        const char *name;
+        int kind;
+        int open_default;
+    } lists[] = {
+        {"visitors", PROTO_KIND_VISIT, 1},
+        {"vehicles", PROTO_KIND_VEHICLE, 1},
+        {"workorders", PROTO_KIND_WORKORDER, 1},
+        {"scans", PROTO_KIND_SCAN, 0},
+        {"inspections", PROTO_KIND_INSPECTION, 0},
+        {"handovers", PROTO_KIND_HANDOVER, 0},
+        {"log", PROTO_KIND_DUTYLOG, 0},
+    };
+    const char *what = o.npos > 1 ? o.positional[1] : NULL;
+    int kind = 0, open_only = 0;
+    hh *h;
+
+    for (size_t i = 0; what && i < sizeof lists / sizeof *lists; i++) {
+        if (strcmp(lists[i].name, what) == 0) {
+            kind = lists[i].kind;
+            open_only = lists[i].open_default && !o.all;
+        }
+    }
+    if (kind == 0)
+        return usage_error(
+            "list: give one of visitors, vehicles, workorders, scans, "
+            "inspections, handovers, log%s",
+            "");
+    if (o.nkv)
+        return usage_error("list: unknown flag --%s", o.kv[0].name);
+    int rc = open_handheld(&h);
+    if (rc)
+        return rc;
+    /* Newest last; --limit N keeps the N newest. */
+    long total = 0;
+    print_ctx c = {kind, 0, o.limit, 0};
+    if (o.limit > 0) {
+        rc = hh_list(h, kind, open_only, count_only_cb, &total);
+        c.skip = total > o.limit ? total - o.limit : 0;
+    }
+    if (o.json)
+        printf("[");
+    if (rc == 0)
+        rc = hh_list(h, kind, open_only, print_cb, &c);
+    if (o.json)
+        printf("]\n");
+    else if (rc == 0 && c.count == 0)
+        printf("(none)\n");
+    int ex = rc ? report_error(h, rc, "list") : EXIT_OK;
+    hh_close(h);
+    return ex;
+}
+
+static int show_cb(const fold_state *st, void *arg)
+{
+    char hex[33], ts[40], val[PROTO_FIELD_STR_MAX + 1];
+    if (o.json) {
+        print_json_entity(st, 1);
+        putchar('\n');
+        return 0;
+    }
+    proto_entity_hex(st->entity, hex);
+    printf("%s %s  status: %s\n", proto_kind_name(st->kind), hex,
+           st->status[0] ? st->status : "-");
+    for (uint32_t i = 0; i < st->nfields; i++) {
+        const proto_field *f = &st->fields[i];
+        if (is_sensitive(f))
+            hh_mask_id(f->str, f->str_len, val, sizeof val);
+        else
+            value_text(f, val, sizeof val);
+        printf("  %-16.*s %s\n", (int)f->name_len, f->name, val);
+    }
+    printf("history:\n");
+    for (uint32_t i = 0; i < st->nevents; i++) {
+        fmt_time(st->events[i].wall_ms, ts, sizeof ts, 0);
+        printf("  %s  %-9s device %016" PRIx64 " seq %" PRIu64 "\n", ts,
+               proto_action_name(st->events[i].action), st->events[i].device_id,
+               st->events[i].seq);
+    }
+    return 0;
+}
+
+static int cmd_show(void)
+{
+    hh *h;
+    if (o.npos < 2)
+        return usage_error("show: give a record id%s", "");
+    int rc = open_handheld(&h);
+    if (rc)
+        return rc;
+    rc = hh_get(h, o.positional[1], show_cb, NULL);
+    int ex = rc ? report_error(h, rc, "show") : EXIT_OK;
+    hh_close(h);
+    return ex;
+}
+
+static int cmd_status(void)
+{
+    hh_status_info st;
+    char ts[40] = "never";
+    hh *h;
+    int rc = open_handheld(&h);
+    if (rc)
+        return rc;
+    rc = hh_status(h, &st);
+    if (rc) {
+        int ex = report_error(h, rc, "status");
+        hh_close(h);
+        return ex;
+    }
+    if (st.last_sync_ms)
+        fmt_time(st.last_sync_ms, ts, sizeof ts, !!o.json);
+    if (o.json) {
+        printf("{\"device_id\":\"%016" PRIx64 "\",\"site\":", st.device_id);
+        json_cstr(stdout, st.site);
+        printf(",\"name\":");
+        json_cstr(stdout, st.name);
+        printf(",\"user\":");
+        json_cstr(stdout, st.user);
+        printf(",\"ops_total\":%" PRIu64 ",\"own_ops\":%" PRIu64
+               ",\"acked_seq\":%" PRIu64 ",\"unsynced\":%" PRIu64
+               ",\"last_sync\":",
+               st.ops_total, st.own_ops, st.acked_seq, st.unsynced);
+        if (st.last_sync_ms)
+            json_cstr(stdout, ts);
+        else
+            printf("null");
+        printf(",\"visitors_inside\":%" PRIu64 ",\"vehicles_inside\":%" PRIu64
+               ",\"workorders_open\":%" PRIu64 "}\n",
+               st.open_visits, st.open_vehicles, st.open_workorders);
+    } else {
+        printf("device     %016" PRIx64 " '%s', site %s\n", st.device_id,
+               st.name, st.site);
+        printf("user       %s\n", st.user[0] ? st.user : "(none)");
+        printf("ops        %" PRIu64 " in store, %" PRIu64
+               " written here, %" PRIu64 " not yet synced\n",
+               st.ops_total, st.own_ops, st.unsynced);
+        printf("last sync  %s\n", ts);
+        printf("inside     %" PRIu64 " visitors, %" PRIu64 " vehicles; %" PRIu64
+               " open work orders\n",
+               st.open_visits, st.open_vehicles, st.open_workorders);
+    }
+    hh_close(h);
+    return EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+    char verb[64];
+    int used_sub, rc;
+
+    rc = parse_args(argc, argv, 1);
+    if (rc)
+        return rc;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            /* "rounds visit enter --help" shows that verb's fields. */
+            if (o.npos >= 1 &&
+                verb_name(o.positional[0], o.npos > 1 ? o.positional[1] : NULL,
+                          verb, sizeof verb, &used_sub) == 0) {
+                print_verb(hh_verb_find(verb));
+                return EXIT_OK;
+            }
+            print_help();
+            return EXIT_OK;
+        }
+    }
+    if (o.npos == 0) {
+        print_help();
+        return EXIT_USAGE;
+    }
+    const char *cmd = o.positional[0];
+    if (strcmp(cmd, "help") == 0) {
+        if (o.npos > 1 &&
+            verb_name(o.positional[1], o.npos > 2 ? o.positional[2] : NULL,
+                      verb, sizeof verb, &used_sub) == 0) {
+            print_verb(hh_verb_find(verb));
+            return EXIT_OK;
+        }
+        print_help();
+        return EXIT_OK;
+    }
+    if (strcmp(cmd, "verbs") == 0) {
+        for (const hh_verb_spec *v = hh_verbs(); v->verb; v++) {
+            print_verb(v);
+            putchar('\n');
+        }
+        return EXIT_OK;
+    }
+    if (strcmp(cmd, "init") == 0)
+        return cmd_init();
+    if (strcmp(cmd, "user") == 0)
+        return cmd_user();
+    if (strcmp(cmd, "list") == 0)
+        return cmd_list();
+    if (strcmp(cmd, "show") == 0)
+        return cmd_show();
+    if (strcmp(cmd, "status") == 0)
+        return cmd_status();
+    if (verb_name(cmd, o.npos > 1 ? o.positional[1] : NULL, verb, sizeof verb,
+                  &used_sub) == 0) {
+        int first = 1 + used_sub;
+        if (o.npos > first + 1)
+            return usage_error("unexpected argument '%s'",
+                               o.positional[first + 1]);
+        return cmd_record(verb, o.npos > first ? o.positional[first] : NULL);
+    }
+    if (o.npos > 1)
+        return usage_error("unknown command '%s'", cmd);
+    return usage_error("unknown command '%s'", cmd);
+}
