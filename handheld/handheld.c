@@ -589,7 +589,7 @@ static int snap_cb(const uint8_t id[PROTO_ENTITY_LEN], int kind,
         break;
     case PROTO_KIND_WORKORDER:
         a = fold_state_field(&st, "place");
-        snprintf(line, sizeof line, "%.8s %.*s %s", hex,
+        snprintf(line, sizeof line, "%s %.*s %s", hex,
                  a ? (int)a->str_len : 0, a ? a->str : "", st.status);
         break;
     case PROTO_KIND_SCAN:

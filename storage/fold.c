@@ -445,7 +445,7 @@ static int parse_map(const msgpack_object *root, fold_state *out)
         return RND_ETYPE;
     for (uint32_t i = 0; i < root->via.map.size; i++) {
         const msgpack_object_kv *kv = &root->via.map.ptr[i];
-        uint64_t v;
+        uint64_t v = 0;
         int rc = 0;
         if (kv->key.type != MSGPACK_OBJECT_STR || kv->key.via.str.size != 1)
             return RND_ETYPE;
