@@ -306,6 +306,8 @@ static void print_verb(const hh_verb_spec *v)
         }
         if (f->dflt)
             printf(" (default %s)", f->dflt);
+        if (f->op_name)
+            printf(" (field %s)", f->op_name);
         putchar('\n');
     }
 }
