@@ -13,17 +13,11 @@
 
 #include "../storage/store.h"
 #include "handheld.h"
+#include "hh_internal.h"
 
-struct hh {
-    store *s;
-    int64_t (*now_ms)(void *ctx);
-    void *now_ctx;
-    char err[512];
-};
+/* ---- small helpers shared with sync.c (hh_internal.h) ------------------- */
 
-/* ---- small helpers ------------------------------------------------------ */
-
-static int fail(hh *h, int rc, const char *fmt, ...)
+int hh__fail(hh *h, int rc, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -32,12 +26,12 @@ static int fail(hh *h, int rc, const char *fmt, ...)
     return rc;
 }
 
-static int store_fail(hh *h, int rc)
+int hh__store_fail(hh *h, int rc)
 {
     if (rc == RND_ESTORE || rc == RND_EIO)
-        return fail(h, rc, "%s: %s", rnd_strerror(rc),
-                    store_last_raw_text(h->s));
-    return fail(h, rc, "%s", rnd_strerror(rc));
+        return hh__fail(h, rc, "%s: %s", rnd_strerror(rc),
+                        store_last_raw_text(h->s));
+    return hh__fail(h, rc, "%s", rnd_strerror(rc));
 }
 
 static int64_t system_ms(void)
@@ -47,10 +41,13 @@ static int64_t system_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static int64_t now_ms(hh *h)
+int64_t hh__now_ms(hh *h)
 {
     return h->now_ms ? h->now_ms(h->now_ctx) : system_ms();
 }
+
+#define fail hh__fail
+#define store_fail hh__store_fail
 
 static int field_eq(const proto_field *f, const char *s)
 {
@@ -842,7 +839,7 @@ static int batch_fn(store_txn *t, void *arg)
 int hh_record_many(hh *h, hh_batch_item *items, size_t n, size_t *failed)
 {
     char user[STORE_NAME_MAX];
-    batch_ctx b = {h, items, n, 0, user, now_ms(h)};
+    batch_ctx b = {h, items, n, 0, user, hh__now_ms(h)};
     store_txn *t;
     int rc;
 

@@ -160,6 +160,48 @@ int hh_get(hh *h, const char *id_hex, hh_entity_cb cb, void *ctx);
  * NUL-terminated string of at most cap bytes. */
 void hh_mask_id(const char *in, size_t len, char *out, size_t cap);
 
+/* ---- enrollment and sync (handheld/sync.c) ------------------------------ */
+
+/* Stores what the office gave at enrollment, durably in the store's meta:
+ * the server address ("host:port"), the server's certificate (the PEM file
+ * at cert_path is read and kept in the store; it is the only certificate
+ * the handheld will trust) and the one-time credential printed by
+ * `roundsd enroll`. Enrolling again replaces them. Errors: RND_EFIELD (bad
+ * address, unreadable or non-PEM certificate, empty credential). */
+int hh_enroll(hh *h, const char *server_addr, const char *cert_path,
+              const char *credential);
+
+typedef struct hh_sync_options {
+    int timeout_ms;            /* per network wait; 0 = 30,000 */
+    const char *server_addr;   /* override the enrolled address, or NULL */
+    /* Progress, called from within hh_sync: phase is "push" or "pull". */
+    void (*progress)(const char *phase, uint64_t done, uint64_t total,
+                     void *ctx);
+    void *progress_ctx;
+} hh_sync_options;
+
+typedef struct hh_sync_result {
+    uint64_t pushed;        /* own ops the server acknowledged this time */
+    uint64_t pulled;        /* new ops from other devices stored this time */
+    uint64_t acked_seq;     /* highest own seq the server holds */
+    uint64_t cursor;        /* pull cursor after the sync */
+    int64_t ms;             /* wall time of the whole sync */
+    int tls_resumed;        /* the TLS session was resumed */
+    char server_error[160]; /* ERROR name and message from the server */
+} hh_sync_result;
+
+/* One sync session with the enrolled server over TLS: push every own op the
+ * server lacks (pipelined batches; acked only after the server's durable
+ * commit), then pull the site's ops from other devices since the pull
+ * cursor, each batch committed with its cursor in one transaction. A
+ * session cut at any point loses nothing and duplicates nothing: run it
+ * again. opt may be NULL. Errors: RND_ENOTENROLLED, RND_ECONNECT, RND_ETLS,
+ * RND_ECERT, RND_ETIMEOUT, RND_ECLOSED, RND_EPROTO, and the server's refusal
+ * (RND_EAUTH, RND_EREVOKED, RND_EUNKNOWNDEV, RND_ESITE, RND_EFOREIGN,
+ * RND_ECHAIN, RND_EVERSION, RND_EBUSY, ...), with hh_last_error() saying
+ * more. */
+int hh_sync(hh *h, const hh_sync_options *opt, hh_sync_result *out);
+
 /* The store under the handle, for the sync layer. Owned by h. */
 struct store *hh_store(hh *h);
 

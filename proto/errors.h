@@ -33,7 +33,21 @@
     XX(ESTOREVER, "store written by a newer version")                         \
     XX(ELOCKED, "store busy")                                                 \
     XX(EIO, "input/output error")                                             \
-    XX(ECRYPTO, "cryptographic failure")
+    XX(ECRYPTO, "cryptographic failure")                                      \
+    XX(EAGAIN, "try again: more bytes needed or buffer full")                 \
+    XX(EPROTO, "protocol violation: unexpected message")                      \
+    XX(EAUTH, "wrong device credential")                                      \
+    XX(EREVOKED, "device revoked by the office")                              \
+    XX(EUNKNOWNDEV, "device not enrolled on this server")                     \
+    XX(EFOREIGN, "op under another device's id")                              \
+    XX(ESITE, "device belongs to another site")                               \
+    XX(ETIMEOUT, "timed out")                                                 \
+    XX(ECONNECT, "cannot connect to the server")                              \
+    XX(ETLS, "TLS failure")                                                   \
+    XX(ECERT, "server certificate does not match the enrolled one")           \
+    XX(ECLOSED, "connection closed")                                          \
+    XX(EBUSY, "server busy: too many connections")                            \
+    XX(ENOTENROLLED, "handheld not enrolled: run 'rounds enroll'")
 
 enum rnd_error {
     RND_OK = 0,

@@ -1,0 +1,26 @@
+/* hh_internal.h: what handheld.c shares with the rest of the handheld
+ * library (sync.c). Not installed; apps use handheld.h only. */
+#ifndef RND_HH_INTERNAL_H
+#define RND_HH_INTERNAL_H
+
+#include <stdint.h>
+
+#include "../storage/store.h"
+#include "handheld.h"
+
+struct hh {
+    store *s;
+    int64_t (*now_ms)(void *ctx);
+    void *now_ctx;
+    char err[512]; /* hh_last_error() */
+};
+
+/* Sets h's last-error text from fmt and returns rc. */
+int hh__fail(hh *h, int rc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Sets the last-error text for a storage error rc and returns rc. */
+int hh__store_fail(hh *h, int rc);
+/* The handle's clock (hh_set_clock) in ms since the epoch. */
+int64_t hh__now_ms(hh *h);
+
+#endif

@@ -1,0 +1,132 @@
+/* msg.h: sync protocol frames and messages (docs/PROTOCOL.md).
+ *
+ * Over TLS, both sides exchange frames: a 4-byte big-endian body length
+ * (1 .. max_frame) followed by that many bytes of MessagePack: an array whose
+ * first element is the message type. No I/O here: encoders write into a
+ * caller's buffer, decoders read a caller's bytes and point into them.
+ *
+ * A session (client = handheld, server = roundsd):
+ *   C: HELLO            version, device id, site, device name, credential
+ *   S: WELCOME          the highest seq of this device the server holds
+ *      or ERROR         and the server closes
+ *   C: PUSH ...         batches of encoded ops, seq > have_seq, in order;
+ *                       pipelined: up to `window` unacknowledged batches
+ *   S: PUSH_ACK ...     one per PUSH, in order, sent only after the batch
+ *                       is durably committed
+ *   C: PULL             the client's pull cursor (0 the first time)
+ *   S: OPS ...          batches of other devices' ops of the site, each
+ *                       with the cursor after it; the last has more = 0
+ *   C: BYE              the client is done
+ *   S: BYE              totals; the server closes
+ * Either side may send ERROR at any point and close.
+ */
+#ifndef RND_MSG_H
+#define RND_MSG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "errors.h"
+
+#define PROTO_VERSION 1
+#define PROTO_FRAME_HEADER 4
+#define PROTO_FRAME_MAX_DEFAULT (1u << 20) /* 1 MiB */
+#define PROTO_BATCH_MAX_OPS 4096  /* ops in one PUSH or OPS message */
+#define PROTO_TEXT_MAX 1024       /* site, device, credential, messages */
+
+enum proto_msg_type {
+    PROTO_MSG_HELLO = 1,
+    PROTO_MSG_WELCOME = 2,
+    PROTO_MSG_PUSH = 3,
+    PROTO_MSG_PUSH_ACK = 4,
+    PROTO_MSG_PULL = 5,
+    PROTO_MSG_OPS = 6,
+    PROTO_MSG_BYE = 7,
+    PROTO_MSG_ERROR = 8,
+};
+
+/* Bytes owned by someone else (the frame being decoded, or the caller's
+ * memory when encoding). */
+typedef struct proto_bytes {
+    const uint8_t *p;
+    uint32_t len;
+} proto_bytes;
+
+typedef struct proto_msg {
+    uint8_t type; /* enum proto_msg_type */
+    union {
+        /* [1, version, device_id, site, device, credential] */
+        struct {
+            uint32_t version;
+            uint64_t device_id;
+            proto_bytes site, device, credential; /* str */
+        } hello;
+        /* [2, version, have_seq, server_ms, max_frame, window] */
+        struct {
+            uint32_t version;
+            uint64_t have_seq; /* highest seq of this device held */
+            int64_t server_ms; /* server clock, for skew display */
+            uint32_t max_frame;
+            uint32_t window; /* PUSH batches the client may have unacked */
+        } welcome;
+        /* [3, batch, [bin op, ...]] */
+        struct {
+            uint32_t batch; /* client's batch counter, echoed in the ack */
+            uint32_t nops;
+            proto_bytes *ops; /* decode: caller's array; see decode */
+        } push;
+        /* [4, batch, acked_seq] */
+        struct {
+            uint32_t batch;
+            uint64_t acked_seq; /* every seq <= this is durable */
+        } push_ack;
+        /* [5, cursor] */
+        struct {
+            uint64_t cursor;
+        } pull;
+        /* [6, [bin op, ...], next_cursor, more] */
+        struct {
+            uint32_t nops;
+            proto_bytes *ops;
+            uint64_t next_cursor;
+            uint8_t more; /* 0 on the last OPS of a pull */
+        } ops;
+        /* [7, ops_in, ops_out] */
+        struct {
+            uint64_t ops_in, ops_out;
+        } bye;
+        /* [8, name, message]: name is an RND_E* name without "RND_" */
+        struct {
+            proto_bytes name, message; /* str */
+        } error;
+    } u;
+} proto_msg;
+
+/* Looks at buffered bytes for one whole frame. On success sets *body and
+ * *body_len to the frame's body inside buf and *consumed to header + body.
+ * RND_EAGAIN: not enough bytes yet (nothing consumed). RND_ETOOBIG: the
+ * announced length is over max_frame (the connection must be dropped: it
+ * is never buffered). RND_EMALFORMED: a zero length. */
+int proto_frame_next(const uint8_t *buf, size_t len, uint32_t max_frame,
+                     const uint8_t **body, size_t *body_len,
+                     size_t *consumed);
+
+/* Encodes msg as one whole frame (header included) into buf. Returns
+ * RND_ENOSPACE when cap is too small, RND_EINVAL for a bad message (unknown
+ * type, too many ops, text over PROTO_TEXT_MAX). */
+int proto_msg_encode(const proto_msg *msg, uint8_t *buf, size_t cap,
+                     size_t *len);
+
+/* Decodes one frame body (untrusted). PUSH and OPS fill the caller's
+ * ops_buf (ops_cap entries) with pointers into body; more ops than ops_cap
+ * or PROTO_BATCH_MAX_OPS give RND_ETOOBIG. Errors: RND_ETRUNC, RND_ETYPE,
+ * RND_EMALFORMED (unknown type, wrong element count, trailing bytes),
+ * RND_ETOOBIG. Never reads outside body. */
+int proto_msg_decode(const uint8_t *body, size_t len, proto_msg *msg,
+                     proto_bytes *ops_buf, size_t ops_cap);
+
+/* Upper bound of the frame size of a PUSH or OPS carrying ops whose
+ * encoded sizes add up to ops_bytes (for batching under max_frame). */
+size_t proto_msg_ops_overhead(uint32_t nops);
+
+#endif
