@@ -1,0 +1,1089 @@
+/* store.c: the LMDB store behind store.h.
+ *
+ * One environment per directory with seven named databases (store.h lists
+ * their key layouts). Every integer in a key or a meta value is big-endian so
+ * LMDB's bytewise order is numeric order. LMDB codes never leave this file:
+ * fail() translates them into RND_E* and keeps the raw code for the log.
+ *
+ * Writes run in store_write(): one LMDB write transaction per call, committed
+ * with full durability (the environment is never opened with MDB_NOSYNC,
+ * MDB_NOMETASYNC or MDB_MAPASYNC). When a put or the commit finds the map
+ * full, the transaction is aborted, the map doubled and the caller's function
+ * replayed, so a growing store never fails a write for lack of map.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <lmdb.h>
+
+#include "fold.h"
+#include "store.h"
+
+/* The map a new store starts with; it doubles whenever a write fills it. */
+#define INITIAL_MAP ((size_t)64 << 20)
+
+/* Key sizes of the layouts in store.h. */
+#define OPS_KEY 16
+#define LOG_KEY 8
+#define EOPS_KEY (PROTO_ENTITY_LEN + 24)
+#define KIND_KEY (1 + PROTO_ENTITY_LEN)
+/* An ops value starts with the receive time before the encoded op. */
+#define RECV_LEN 8
+/* An entities value starts with the kind and the flags before the state. */
+#define ENTITY_HDR 2
+#define ENTITY_OPEN 1
+
+struct store_txn {
+    store *s;
+    MDB_txn *txn;
+    int write;
+    /* Set when any LMDB call of this transaction reported MDB_MAP_FULL, so
+     * store_write() grows the map even if fn turned the error into another
+     * one or ignored it. */
+    int mapfull;
+    /* The first error of a store call that failed after it had begun to
+     * write (an op stored but not indexed, say). Such a transaction must not
+     * commit: store_write() aborts it and returns this even if fn goes on
+     * and returns 0. */
+    int broken;
+};
+
+struct store {
+    MDB_env *env;
+    MDB_dbi ops, log, eops, entities, bykind, open, meta;
+    int rdonly;
+    int readers; /* read transactions open: the map must not move under them */
+    int raw;
+    char raw_text[160];
+    /* The write transaction of store_write(); txn is NULL outside it. */
+    store_txn w;
+    /* Scratch for store_append_local: the receive time then the encoding. */
+    uint8_t *enc;
+    /* Scratch for a refold: the entity header then the folded state. */
+    uint8_t *state;
+    /* Growable arrays handed to store_fold, reused across refolds. */
+    const uint8_t **encs;
+    size_t *lens;
+    size_t cap;
+};
+
+/* ---- errors ------------------------------------------------------------- */
+
+/* Keeps raw (an LMDB code or errno) for store_last_raw_* and returns the
+ * project code it stands for. */
+static int fail(store *s, int raw)
+{
+    if (s != NULL) {
+        s->raw = raw;
+        snprintf(s->raw_text, sizeof s->raw_text, "%s", mdb_strerror(raw));
+    }
+    switch (raw) {
+    case 0:
+        return 0;
+    case MDB_MAP_FULL:
+        return RND_EMAPFULL;
+    case MDB_CORRUPTED:
+    case MDB_PAGE_NOTFOUND:
+    case MDB_INVALID:
+        return RND_ECORRUPT;
+    case MDB_READERS_FULL:
+    case EAGAIN:
+    case EBUSY:
+        return RND_ELOCKED;
+    case ENOSPC:
+    case EDQUOT:
+        return RND_EDISKFULL;
+    case EIO:
+        return RND_EIO;
+    case ENOMEM:
+        return RND_ENOMEM;
+    default:
+        return RND_ESTORE;
+    }
+}
+
+/* Like fail() for a call made inside transaction t: remembers a full map so
+ * store_write() knows to grow and replay. */
+static int txfail(store_txn *t, int raw)
+{
+    if (raw == MDB_MAP_FULL)
+        t->mapfull = 1;
+    return fail(t->s, raw);
+}
+
+/* Records that a store call failed half way through its writes. */
+static int broke(store_txn *t, int rc)
+{
+    if (rc && !t->broken)
+        t->broken = rc;
+    return rc;
+}
+
+int store_last_raw_error(const store *s)
+{
+    return s ? s->raw : 0;
+}
+
+const char *store_last_raw_text(const store *s)
+{
+    return s && s->raw ? s->raw_text : "";
+}
+
+/* ---- open and close ----------------------------------------------------- */
+
+/* mkdir -p: the store's directory may sit under directories not made yet. */
+static int make_dirs(const char *dir)
+{
+    char path[4096];
+    size_t n = strlen(dir);
+    if (n == 0 || n >= sizeof path)
+        return ENAMETOOLONG;
+    memcpy(path, dir, n + 1);
+    for (size_t i = 1; i <= n; i++) {
+        if (path[i] != '/' && path[i] != '\0')
+            continue;
+        char c = path[i];
+        path[i] = '\0';
+        if (mkdir(path, 0700) != 0 && errno != EEXIST)
+            return errno;
+        path[i] = c;
+    }
+    return 0;
+}
+
+/* Begins an LMDB transaction, adopting a map another process has grown
+ * (unless our own readers still use the old mapping). */
+static int begin(store *s, unsigned flags, MDB_txn **out)
+{
+    int rc = mdb_txn_begin(s->env, NULL, flags, out);
+    if (rc == MDB_MAP_RESIZED && s->readers == 0) {
+        rc = mdb_env_set_mapsize(s->env, 0);
+        if (rc == 0)
+            rc = mdb_txn_begin(s->env, NULL, flags, out);
+    }
+    return rc;
+}
+
+/* The named databases; meta comes last because open_dbs() opens it first. */
+#define NDBS 7
+static const char *const db_names[NDBS] = {"ops",    "log",  "eops", "entities",
+                                           "bykind", "open", "meta"};
+
+static MDB_dbi *db_handle(store *s, int i)
+{
+    MDB_dbi *h[NDBS] = {&s->ops,    &s->log,  &s->eops, &s->entities,
+                        &s->bykind, &s->open, &s->meta};
+    return h[i];
+}
+
+/* Opens the named databases and checks (or on creation writes) the format.
+ * meta is opened first: its absence means there is no store here. */
+static int open_dbs(store *s, unsigned flags)
+{
+    int create = (flags & STORE_CREATE) && !s->rdonly;
+    MDB_txn *txn;
+    int rc = begin(s, s->rdonly ? MDB_RDONLY : 0, &txn);
+    if (rc)
+        return fail(s, rc);
+    rc = mdb_dbi_open(txn, "meta", create ? MDB_CREATE : 0, &s->meta);
+    if (rc == MDB_NOTFOUND) {
+        mdb_txn_abort(txn);
+        return RND_ENOTFOUND;
+    }
+    for (int i = 0; rc == 0 && i < NDBS - 1; i++)
+        rc = mdb_dbi_open(txn, db_names[i], create ? MDB_CREATE : 0,
+                          db_handle(s, i));
+    if (rc) {
+        mdb_txn_abort(txn);
+        return rc == MDB_NOTFOUND ? RND_ECORRUPT : fail(s, rc);
+    }
+
+    MDB_val k = {6, "format"}, v;
+    uint8_t buf[8];
+    rc = mdb_get(txn, s->meta, &k, &v);
+    if (rc == MDB_NOTFOUND && create) {
+        proto_be64_put(buf, STORE_FORMAT_VERSION);
+        v.mv_size = 8;
+        v.mv_data = buf;
+        rc = mdb_put(txn, s->meta, &k, &v, 0);
+    } else if (rc == MDB_NOTFOUND) {
+        /* An environment whose creating transaction never committed. */
+        mdb_txn_abort(txn);
+        return RND_ENOTFOUND;
+    } else if (rc == 0 && v.mv_size != 8) {
+        mdb_txn_abort(txn);
+        return RND_ECORRUPT;
+    } else if (rc == 0 && proto_be64_get(v.mv_data) > STORE_FORMAT_VERSION) {
+        mdb_txn_abort(txn);
+        return RND_ESTOREVER;
+    }
+    if (rc) {
+        mdb_txn_abort(txn);
+        return fail(s, rc);
+    }
+    /* Committing keeps the handles open for later transactions. */
+    rc = mdb_txn_commit(txn);
+    return rc ? fail(s, rc) : 0;
+}
+
+int store_open(const char *dir, unsigned flags, store **out)
+{
+    *out = NULL;
+    if (dir == NULL || *dir == '\0')
+        return RND_EINVAL;
+    int rdonly = (flags & STORE_RDONLY) != 0;
+    if ((flags & STORE_CREATE) && !rdonly) {
+        int e = make_dirs(dir);
+        if (e)
+            return fail(NULL, e);
+    } else {
+        char path[4200];
+        struct stat st;
+        snprintf(path, sizeof path, "%s/data.mdb", dir);
+        if (stat(path, &st) != 0)
+            return errno == ENOENT ? RND_ENOTFOUND : fail(NULL, errno);
+    }
+
+    store *s = calloc(1, sizeof *s);
+    if (s == NULL)
+        return RND_ENOMEM;
+    s->rdonly = rdonly;
+    int rc = mdb_env_create(&s->env);
+    if (rc) {
+        free(s);
+        return fail(NULL, rc);
+    }
+    rc = mdb_env_set_maxdbs(s->env, 8);
+    if (rc == 0)
+        rc = mdb_env_open(s->env, dir, rdonly ? MDB_RDONLY : 0, 0600);
+    if (rc == ENOENT) {
+        store_close(s);
+        return RND_ENOTFOUND;
+    }
+    if (rc) {
+        int err = fail(s, rc);
+        store_close(s);
+        return err;
+    }
+    /* The map is left unset before the open so that an existing store keeps
+     * the size its last writer grew it to; a new or small one gets the
+     * initial size. */
+    MDB_envinfo info;
+    mdb_env_info(s->env, &info);
+    if (!rdonly && info.me_mapsize < INITIAL_MAP) {
+        rc = mdb_env_set_mapsize(s->env, INITIAL_MAP);
+        if (rc) {
+            int err = fail(s, rc);
+            store_close(s);
+            return err;
+        }
+    }
+    if (!rdonly) {
+        s->enc = malloc(RECV_LEN + PROTO_OP_MAX_BYTES);
+        s->state = malloc(ENTITY_HDR + FOLD_STATE_MAX);
+        if (s->enc == NULL || s->state == NULL) {
+            store_close(s);
+            return RND_ENOMEM;
+        }
+    }
+    rc = open_dbs(s, flags);
+    if (rc) {
+        store_close(s);
+        return rc;
+    }
+    *out = s;
+    return 0;
+}
+
+void store_close(store *s)
+{
+    if (s == NULL)
+        return;
+    if (s->env)
+        mdb_env_close(s->env);
+    free(s->enc);
+    free(s->state);
+    free(s->encs);
+    free(s->lens);
+    free(s);
+}
+
+/* ---- transactions ------------------------------------------------------- */
+
+/* Doubles the map. Only called with no write transaction open; an open
+ * read transaction would have the map moved under it, so then the write
+ * fails instead. */
+static int grow(store *s)
+{
+    if (s->readers > 0)
+        return RND_EMAPFULL;
+    MDB_envinfo info;
+    int rc = mdb_env_info(s->env, &info);
+    if (rc == 0)
+        rc = mdb_env_set_mapsize(s->env, info.me_mapsize * 2);
+    return rc ? fail(s, rc) : 0;
+}
+
+int store_write(store *s, store_write_fn fn, void *ctx)
+{
+    if (s->rdonly) {
+        fail(s, EACCES);
+        return RND_EINVAL;
+    }
+    if (s->w.txn != NULL)
+        return RND_EINVAL; /* store_write inside store_write */
+    for (;;) {
+        MDB_txn *txn;
+        int rc = begin(s, 0, &txn);
+        if (rc)
+            return fail(s, rc);
+        s->w = (store_txn){.s = s, .txn = txn, .write = 1};
+        rc = fn(&s->w, ctx);
+        if (rc == 0)
+            rc = s->w.broken;
+        if (rc == 0 && !s->w.mapfull) {
+            int mrc = mdb_txn_commit(txn); /* frees txn even on failure */
+            s->w.txn = NULL;
+            if (mrc == 0)
+                return 0;
+            rc = txfail(&s->w, mrc);
+        } else {
+            mdb_txn_abort(txn);
+            s->w.txn = NULL;
+        }
+        if (!s->w.mapfull)
+            return rc;
+        rc = grow(s);
+        if (rc)
+            return rc;
+    }
+}
+
+int store_read_begin(store *s, store_txn **out)
+{
+    *out = NULL;
+    store_txn *t = calloc(1, sizeof *t);
+    if (t == NULL)
+        return RND_ENOMEM;
+    int rc = begin(s, MDB_RDONLY, &t->txn);
+    if (rc) {
+        free(t);
+        return fail(s, rc);
+    }
+    t->s = s;
+    s->readers++;
+    *out = t;
+    return 0;
+}
+
+void store_read_end(store_txn *txn)
+{
+    if (txn == NULL)
+        return;
+    mdb_txn_abort(txn->txn);
+    txn->s->readers--;
+    free(txn);
+}
+
+/* ---- small LMDB wrappers ------------------------------------------------ */
+
+static int get(store_txn *t, MDB_dbi dbi, const void *key, size_t klen,
+               MDB_val *v)
+{
+    MDB_val k = {klen, (void *)key};
+    int rc = mdb_get(t->txn, dbi, &k, v);
+    if (rc == MDB_NOTFOUND)
+        return RND_ENOTFOUND;
+    return rc ? txfail(t, rc) : 0;
+}
+
+static int put(store_txn *t, MDB_dbi dbi, const void *key, size_t klen,
+               const void *val, size_t vlen, unsigned flags)
+{
+    MDB_val k = {klen, (void *)key}, v = {vlen, (void *)val};
+    int rc = mdb_put(t->txn, dbi, &k, &v, flags);
+    /* Callers use MDB_NOOVERWRITE and MDB_APPEND only where the key must be
+     * new: a clash means the indexes disagree with each other. */
+    if (rc == MDB_KEYEXIST)
+        return RND_ECORRUPT;
+    return rc ? txfail(t, rc) : 0;
+}
+
+static int del(store_txn *t, MDB_dbi dbi, const void *key, size_t klen)
+{
+    MDB_val k = {klen, (void *)key};
+    int rc = mdb_del(t->txn, dbi, &k, NULL);
+    if (rc == MDB_NOTFOUND)
+        return 0;
+    return rc ? txfail(t, rc) : 0;
+}
+
+static int cursor(store_txn *t, MDB_dbi dbi, MDB_cursor **c)
+{
+    int rc = mdb_cursor_open(t->txn, dbi, c);
+    return rc ? txfail(t, rc) : 0;
+}
+
+/* A cursor step that maps "no more keys" to 1. */
+static int step(store_txn *t, MDB_cursor *c, MDB_val *k, MDB_val *v,
+                MDB_cursor_op op)
+{
+    int rc = mdb_cursor_get(c, k, v, op);
+    if (rc == MDB_NOTFOUND)
+        return 1;
+    return rc ? txfail(t, rc) : 0;
+}
+
+static void ops_key(uint8_t key[OPS_KEY], uint64_t device_id, uint64_t seq)
+{
+    proto_be64_put(key, device_id);
+    proto_be64_put(key + 8, seq);
+}
+
+/* ---- meta --------------------------------------------------------------- */
+
+/* LMDB's default key limit. */
+#define MAX_KEY 511
+
+int store_meta_get(store_txn *txn, const char *key, const void **val,
+                   size_t *len)
+{
+    size_t klen = key ? strlen(key) : 0;
+    if (klen == 0 || klen > MAX_KEY)
+        return RND_EINVAL;
+    MDB_val v;
+    int rc = get(txn, txn->s->meta, key, klen, &v);
+    if (rc)
+        return rc;
+    *val = v.mv_data;
+    *len = v.mv_size;
+    return 0;
+}
+
+int store_meta_put(store_txn *txn, const char *key, const void *val, size_t len)
+{
+    size_t klen = key ? strlen(key) : 0;
+    if (!txn->write || klen == 0 || klen > MAX_KEY)
+        return RND_EINVAL;
+    return put(txn, txn->s->meta, key, klen, val, len, 0);
+}
+
+int store_meta_get_u64(store_txn *txn, const char *key, uint64_t *out)
+{
+    const void *v;
+    size_t len;
+    int rc = store_meta_get(txn, key, &v, &len);
+    if (rc)
+        return rc;
+    if (len != 8)
+        return RND_ECORRUPT;
+    *out = proto_be64_get(v);
+    return 0;
+}
+
+int store_meta_put_u64(store_txn *txn, const char *key, uint64_t v)
+{
+    uint8_t buf[8];
+    proto_be64_put(buf, v);
+    return store_meta_put(txn, key, buf, sizeof buf);
+}
+
+/* A u64 meta value that defaults to dflt when absent. */
+static int meta_u64_or(store_txn *t, const char *key, uint64_t dflt,
+                       uint64_t *out)
+{
+    int rc = store_meta_get_u64(t, key, out);
+    if (rc == RND_ENOTFOUND) {
+        *out = dflt;
+        return 0;
+    }
+    return rc;
+}
+
+/* ---- ops and indexes ---------------------------------------------------- */
+
+int store_op_get(store_txn *txn, uint64_t device_id, uint64_t seq,
+                 const uint8_t **enc, size_t *len, int64_t *recv_ms)
+{
+    uint8_t key[OPS_KEY];
+    MDB_val v;
+    ops_key(key, device_id, seq);
+    int rc = get(txn, txn->s->ops, key, sizeof key, &v);
+    if (rc)
+        return rc;
+    if (v.mv_size < RECV_LEN)
+        return RND_ECORRUPT;
+    const uint8_t *p = v.mv_data;
+    if (enc)
+        *enc = p + RECV_LEN;
+    if (len)
+        *len = v.mv_size - RECV_LEN;
+    if (recv_ms)
+        *recv_ms = (int64_t)proto_be64_get(p);
+    return 0;
+}
+
+int store_device_max_seq(store_txn *txn, uint64_t device_id, uint64_t *out)
+{
+    MDB_cursor *c;
+    int rc = cursor(txn, txn->s->ops, &c);
+    if (rc)
+        return rc;
+    /* The last key of the device is the one before the first key of the
+     * next device, or the last key overall. */
+    uint8_t key[OPS_KEY];
+    MDB_val k = {sizeof key, key}, v;
+    if (device_id == UINT64_MAX) {
+        rc = step(txn, c, &k, &v, MDB_LAST);
+    } else {
+        ops_key(key, device_id + 1, 0);
+        rc = step(txn, c, &k, &v, MDB_SET_RANGE);
+        if (rc == 0)
+            rc = step(txn, c, &k, &v, MDB_PREV);
+        else if (rc == 1)
+            rc = step(txn, c, &k, &v, MDB_LAST);
+    }
+    *out = 0;
+    if (rc == 0 && k.mv_size == OPS_KEY &&
+        proto_be64_get(k.mv_data) == device_id)
+        *out = proto_be64_get((const uint8_t *)k.mv_data + 8);
+    mdb_cursor_close(c);
+    return rc == 1 ? 0 : rc;
+}
+
+int store_chain_check(store_txn *txn, const proto_op *op)
+{
+    uint64_t max;
+    int rc = store_device_max_seq(txn, op->device_id, &max);
+    if (rc)
+        return rc;
+    if (op->seq != max + 1)
+        return RND_ECHAIN;
+    uint8_t want[PROTO_HASH_LEN] = {0};
+    if (max > 0) {
+        const uint8_t *enc;
+        size_t len;
+        rc = store_op_get(txn, op->device_id, max, &enc, &len, NULL);
+        if (rc)
+            return rc == RND_ENOTFOUND ? RND_ECORRUPT : rc;
+        proto_op_hash(enc, len, want);
+    }
+    return memcmp(want, op->prev_hash, PROTO_HASH_LEN) ? RND_ECHAIN : 0;
+}
+
+int store_ops_each_device(store_txn *txn, uint64_t device_id, uint64_t from_seq,
+                          store_op_cb cb, void *ctx)
+{
+    MDB_cursor *c;
+    int rc = cursor(txn, txn->s->ops, &c);
+    if (rc)
+        return rc;
+    uint8_t key[OPS_KEY];
+    ops_key(key, device_id, from_seq);
+    MDB_val k = {sizeof key, key}, v;
+    for (rc = step(txn, c, &k, &v, MDB_SET_RANGE); rc == 0;
+         rc = step(txn, c, &k, &v, MDB_NEXT)) {
+        if (k.mv_size != OPS_KEY || proto_be64_get(k.mv_data) != device_id) {
+            rc = 1;
+            break;
+        }
+        if (v.mv_size < RECV_LEN) {
+            rc = RND_ECORRUPT;
+            break;
+        }
+        const uint8_t *p = v.mv_data;
+        rc = cb(p + RECV_LEN, v.mv_size - RECV_LEN, (int64_t)proto_be64_get(p),
+                ctx);
+        if (rc)
+            break;
+    }
+    mdb_cursor_close(c);
+    return rc == 1 ? 0 : rc;
+}
+
+/* next_pos counts an op as visited once its callback returned 0 or 1, so a
+ * callback that stops after taking an op (a full pull batch) resumes after
+ * it, and one that fails resumes at it. */
+int store_log_each(store_txn *txn, uint64_t from_pos, store_op_cb cb, void *ctx,
+                   uint64_t *next_pos)
+{
+    uint64_t next = from_pos;
+    MDB_cursor *c;
+    int rc = cursor(txn, txn->s->log, &c);
+    if (rc)
+        return rc;
+    uint8_t key[LOG_KEY];
+    proto_be64_put(key, from_pos);
+    MDB_val k = {sizeof key, key}, v;
+    for (rc = step(txn, c, &k, &v, MDB_SET_RANGE); rc == 0;
+         rc = step(txn, c, &k, &v, MDB_NEXT)) {
+        if (k.mv_size != LOG_KEY || v.mv_size != OPS_KEY) {
+            rc = RND_ECORRUPT;
+            break;
+        }
+        uint64_t pos = proto_be64_get(k.mv_data);
+        const uint8_t *id = v.mv_data;
+        const uint8_t *enc;
+        size_t len;
+        int64_t recv;
+        rc = store_op_get(txn, proto_be64_get(id), proto_be64_get(id + 8), &enc,
+                          &len, &recv);
+        if (rc) {
+            rc = rc == RND_ENOTFOUND ? RND_ECORRUPT : rc;
+            break;
+        }
+        rc = cb(enc, len, recv, ctx);
+        if (rc == 0 || rc == 1)
+            next = pos + 1;
+        if (rc)
+            break;
+    }
+    mdb_cursor_close(c);
+    if (next_pos)
+        *next_pos = next;
+    return rc == 1 ? 0 : rc;
+}
+
+int store_op_count(store_txn *txn, uint64_t *out)
+{
+    MDB_stat st;
+    int rc = mdb_stat(txn->txn, txn->s->ops, &st);
+    if (rc)
+        return txfail(txn, rc);
+    *out = st.ms_entries;
+    return 0;
+}
+
+/* Adds an op already in ops to the arrival log and its entity's index. */
+static int index_op(store_txn *t, const proto_op *op)
+{
+    uint64_t pos;
+    int rc = meta_u64_or(t, "log_next", 0, &pos);
+    if (rc)
+        return rc;
+    uint8_t lkey[LOG_KEY], lval[OPS_KEY];
+    proto_be64_put(lkey, pos);
+    ops_key(lval, op->device_id, op->seq);
+    rc = put(t, t->s->log, lkey, sizeof lkey, lval, sizeof lval, MDB_APPEND);
+    if (rc == 0)
+        rc = store_meta_put_u64(t, "log_next", pos + 1);
+    if (rc)
+        return rc;
+    uint8_t ekey[EOPS_KEY];
+    memcpy(ekey, op->entity, PROTO_ENTITY_LEN);
+    proto_be64_put(ekey + PROTO_ENTITY_LEN, op->hlc);
+    ops_key(ekey + PROTO_ENTITY_LEN + 8, op->device_id, op->seq);
+    return put(t, t->s->eops, ekey, sizeof ekey, "", 0, MDB_NOOVERWRITE);
+}
+
+/* ---- entities ----------------------------------------------------------- */
+
+/* Makes room for n ops in the arrays handed to store_fold. */
+static int reserve(store *s, size_t n)
+{
+    if (n <= s->cap)
+        return 0;
+    size_t cap = s->cap ? s->cap * 2 : 64;
+    while (cap < n)
+        cap *= 2;
+    const uint8_t **encs = realloc(s->encs, cap * sizeof *encs);
+    if (encs == NULL)
+        return RND_ENOMEM;
+    s->encs = encs;
+    size_t *lens = realloc(s->lens, cap * sizeof *lens);
+    if (lens == NULL)
+        return RND_ENOMEM;
+    s->lens = lens;
+    s->cap = cap;
+    return 0;
+}
+
+/* Gathers the encodings of an entity's ops in eops order, that is by (hlc,
+ * device_id, seq). The pointers are into the map: they stay valid until the
+ * transaction next writes. */
+static int gather(store_txn *t, const uint8_t id[PROTO_ENTITY_LEN], size_t *n)
+{
+    store *s = t->s;
+    MDB_cursor *c;
+    int rc = cursor(t, s->eops, &c);
+    if (rc)
+        return rc;
+    MDB_val k = {PROTO_ENTITY_LEN, (void *)id}, v;
+    *n = 0;
+    for (rc = step(t, c, &k, &v, MDB_SET_RANGE); rc == 0;
+         rc = step(t, c, &k, &v, MDB_NEXT)) {
+        if (k.mv_size != EOPS_KEY || memcmp(k.mv_data, id, PROTO_ENTITY_LEN))
+            break;
+        const uint8_t *ref = (const uint8_t *)k.mv_data + PROTO_ENTITY_LEN;
+        rc = reserve(s, *n + 1);
+        if (rc == 0)
+            rc = store_op_get(t, proto_be64_get(ref + 8),
+                              proto_be64_get(ref + 16), &s->encs[*n],
+                              &s->lens[*n], NULL);
+        if (rc) {
+            rc = rc == RND_ENOTFOUND ? RND_ECORRUPT : rc;
+            break;
+        }
+        (*n)++;
+    }
+    mdb_cursor_close(c);
+    return rc == 1 ? 0 : rc;
+}
+
+/* An op may only join an entity of its own kind. Checked before anything is
+ * written, so a caller can skip such an op (a bad one from a peer) and still
+ * commit the rest of its transaction. */
+static int kind_ok(store_txn *t, const proto_op *op)
+{
+    MDB_val v;
+    int rc = get(t, t->s->entities, op->entity, PROTO_ENTITY_LEN, &v);
+    if (rc == RND_ENOTFOUND)
+        return 0;
+    if (rc == 0 &&
+        (v.mv_size < ENTITY_HDR || ((const uint8_t *)v.mv_data)[0] != op->kind))
+        rc = v.mv_size < ENTITY_HDR ? RND_ECORRUPT : RND_EMALFORMED;
+    return rc;
+}
+
+/* Folds an entity's ops into its merged state and keeps bykind and open in
+ * step with it. */
+static int refold(store_txn *t, const uint8_t id[PROTO_ENTITY_LEN])
+{
+    store *s = t->s;
+    size_t n;
+    int rc = gather(t, id, &n);
+    if (rc)
+        return rc;
+    if (n == 0)
+        return 0;
+    size_t len;
+    fold_info info = {0};
+    rc = store_fold(s->encs, s->lens, n, s->state + ENTITY_HDR, FOLD_STATE_MAX,
+                    &len, &info);
+    if (rc)
+        return rc;
+
+    /* The previous record tells which index entries already exist, so an
+     * unchanged entity costs no index writes. */
+    MDB_val old;
+    int had = 0, old_kind = 0, old_open = 0;
+    rc = get(t, s->entities, id, PROTO_ENTITY_LEN, &old);
+    if (rc == 0) {
+        if (old.mv_size < ENTITY_HDR)
+            return RND_ECORRUPT;
+        const uint8_t *p = old.mv_data;
+        had = 1;
+        old_kind = p[0];
+        old_open = (p[1] & ENTITY_OPEN) != 0;
+    } else if (rc != RND_ENOTFOUND) {
+        return rc;
+    }
+
+    s->state[0] = info.kind;
+    s->state[1] = info.open ? ENTITY_OPEN : 0;
+    rc = put(t, s->entities, id, PROTO_ENTITY_LEN, s->state, ENTITY_HDR + len,
+             0);
+    if (rc)
+        return rc;
+
+    uint8_t key[KIND_KEY];
+    memcpy(key + 1, id, PROTO_ENTITY_LEN);
+    if (had && old_kind != info.kind) {
+        key[0] = (uint8_t)old_kind;
+        rc = del(t, s->bykind, key, sizeof key);
+        if (rc == 0 && old_open)
+            rc = del(t, s->open, key, sizeof key);
+        if (rc)
+            return rc;
+        had = old_open = 0;
+    }
+    key[0] = info.kind;
+    if (!had)
+        rc = put(t, s->bykind, key, sizeof key, "", 0, 0);
+    if (rc == 0 && info.open && !old_open)
+        rc = put(t, s->open, key, sizeof key, "", 0, 0);
+    else if (rc == 0 && !info.open && old_open)
+        rc = del(t, s->open, key, sizeof key);
+    return rc;
+}
+
+int store_entity_get(store_txn *txn, const uint8_t id[PROTO_ENTITY_LEN],
+                     int *kind, const uint8_t **state, size_t *len)
+{
+    MDB_val v;
+    int rc = get(txn, txn->s->entities, id, PROTO_ENTITY_LEN, &v);
+    if (rc)
+        return rc;
+    if (v.mv_size < ENTITY_HDR)
+        return RND_ECORRUPT;
+    const uint8_t *p = v.mv_data;
+    if (kind)
+        *kind = p[0];
+    if (state)
+        *state = p + ENTITY_HDR;
+    if (len)
+        *len = v.mv_size - ENTITY_HDR;
+    return 0;
+}
+
+int store_entities_each(store_txn *txn, int kind, int open_only,
+                        store_entity_cb cb, void *ctx)
+{
+    if (kind < 0 || kind > 255)
+        return RND_EINVAL;
+    MDB_cursor *c;
+    int rc = cursor(txn, open_only ? txn->s->open : txn->s->bykind, &c);
+    if (rc)
+        return rc;
+    uint8_t k0 = (uint8_t)kind;
+    MDB_val k = {1, &k0}, v;
+    for (rc = step(txn, c, &k, &v, MDB_SET_RANGE); rc == 0;
+         rc = step(txn, c, &k, &v, MDB_NEXT)) {
+        const uint8_t *key = k.mv_data;
+        if (k.mv_size != KIND_KEY || key[0] != kind) {
+            rc = 1;
+            break;
+        }
+        int ekind;
+        const uint8_t *state;
+        size_t len;
+        rc = store_entity_get(txn, key + 1, &ekind, &state, &len);
+        if (rc) {
+            rc = rc == RND_ENOTFOUND ? RND_ECORRUPT : rc;
+            break;
+        }
+        rc = cb(key + 1, ekind, state, len, ctx);
+        if (rc)
+            break;
+    }
+    mdb_cursor_close(c);
+    return rc == 1 ? 0 : rc;
+}
+
+int store_refold_all(store_txn *txn, uint64_t *n)
+{
+    *n = 0;
+    if (!txn->write)
+        return RND_EINVAL;
+    MDB_cursor *c;
+    int rc = cursor(txn, txn->s->eops, &c);
+    if (rc)
+        return rc;
+    /* A key of the entity followed by more 0xff than any eops key holds
+     * sorts after all of that entity's keys: seeking to it finds the next
+     * entity. refold() writes only to other databases, so the cursor stays
+     * valid across it. */
+    uint8_t next[EOPS_KEY + 1];
+    memset(next, 0xff, sizeof next);
+    MDB_val k, v;
+    for (rc = step(txn, c, &k, &v, MDB_FIRST); rc == 0;
+         rc = step(txn, c, &k, &v, MDB_SET_RANGE)) {
+        if (k.mv_size != EOPS_KEY) {
+            rc = RND_ECORRUPT;
+            break;
+        }
+        memcpy(next, k.mv_data, PROTO_ENTITY_LEN);
+        rc = broke(txn, refold(txn, next));
+        if (rc)
+            break;
+        (*n)++;
+        k.mv_size = sizeof next;
+        k.mv_data = next;
+    }
+    mdb_cursor_close(c);
+    return rc == 1 ? 0 : rc;
+}
+
+/* ---- identity and new ops ----------------------------------------------- */
+
+/* The hash of device_id's op seq, or zeros for seq 0. */
+static int op_hash(store_txn *t, uint64_t device_id, uint64_t seq,
+                   uint8_t out[PROTO_HASH_LEN])
+{
+    memset(out, 0, PROTO_HASH_LEN);
+    if (seq == 0)
+        return 0;
+    const uint8_t *enc;
+    size_t len;
+    int rc = store_op_get(t, device_id, seq, &enc, &len, NULL);
+    if (rc)
+        return rc == RND_ENOTFOUND ? RND_ECORRUPT : rc;
+    proto_op_hash(enc, len, out);
+    return 0;
+}
+
+static int name_ok(const char *s)
+{
+    return s != NULL && strlen(s) < STORE_NAME_MAX;
+}
+
+/* A store that already holds ops of device_id (one restored from a server)
+ * continues its chain rather than reusing seqs; a fresh one starts at seq 1
+ * with a zero chain head, as store.h says. */
+int store_identity_init(store_txn *txn, uint64_t device_id, const char *site,
+                        const char *name)
+{
+    if (!txn->write || !name_ok(site) || !name_ok(name))
+        return RND_EINVAL;
+    uint64_t v;
+    int rc = store_meta_get_u64(txn, "device_id", &v);
+    if (rc == 0)
+        return RND_EEXIST;
+    if (rc != RND_ENOTFOUND)
+        return rc;
+    uint64_t max, hlc;
+    uint8_t head[PROTO_HASH_LEN];
+    rc = store_device_max_seq(txn, device_id, &max);
+    if (rc == 0)
+        rc = op_hash(txn, device_id, max, head);
+    if (rc == 0)
+        rc = meta_u64_or(txn, "hlc", 0, &hlc);
+    if (rc)
+        return rc;
+    rc = store_meta_put_u64(txn, "device_id", device_id);
+    if (rc == 0)
+        rc = store_meta_put(txn, "site", site, strlen(site));
+    if (rc == 0)
+        rc = store_meta_put(txn, "name", name, strlen(name));
+    if (rc == 0)
+        rc = store_meta_put_u64(txn, "next_seq", max + 1);
+    if (rc == 0)
+        rc = store_meta_put_u64(txn, "hlc", hlc);
+    if (rc == 0)
+        rc = store_meta_put(txn, "chain_head", head, sizeof head);
+    return broke(txn, rc);
+}
+
+static int get_name(store_txn *t, const char *key, char out[STORE_NAME_MAX])
+{
+    const void *v;
+    size_t len;
+    int rc = store_meta_get(t, key, &v, &len);
+    if (rc)
+        return rc == RND_ENOTFOUND ? RND_ECORRUPT : rc;
+    if (len >= STORE_NAME_MAX)
+        return RND_ECORRUPT;
+    memcpy(out, v, len);
+    out[len] = '\0';
+    return 0;
+}
+
+/* The part of the identity a new op needs. */
+static int writer_state(store_txn *t, store_identity *id)
+{
+    int rc = store_meta_get_u64(t, "device_id", &id->device_id);
+    if (rc)
+        return rc == RND_ENOTFOUND ? RND_ENOTINIT : rc;
+    rc = store_meta_get_u64(t, "next_seq", &id->next_seq);
+    if (rc == 0)
+        rc = meta_u64_or(t, "hlc", 0, &id->hlc);
+    if (rc)
+        return rc == RND_ENOTFOUND ? RND_ECORRUPT : rc;
+    const void *v;
+    size_t len;
+    rc = store_meta_get(t, "chain_head", &v, &len);
+    if (rc)
+        return rc == RND_ENOTFOUND ? RND_ECORRUPT : rc;
+    if (len != PROTO_HASH_LEN)
+        return RND_ECORRUPT;
+    memcpy(id->chain_head, v, PROTO_HASH_LEN);
+    return 0;
+}
+
+int store_identity_get(store_txn *txn, store_identity *out)
+{
+    memset(out, 0, sizeof *out);
+    int rc = writer_state(txn, out);
+    if (rc == 0)
+        rc = get_name(txn, "site", out->site);
+    if (rc == 0)
+        rc = get_name(txn, "name", out->name);
+    return rc;
+}
+
+int store_append_local(store_txn *txn, proto_op *op, int64_t wall_ms,
+                       uint64_t *out_seq)
+{
+    if (!txn->write)
+        return RND_EINVAL;
+    store *s = txn->s;
+    store_identity id;
+    int rc = writer_state(txn, &id);
+    if (rc)
+        return rc;
+    op->version = PROTO_OP_VERSION;
+    op->device_id = id.device_id;
+    op->seq = id.next_seq;
+    op->hlc = proto_hlc_next(id.hlc, wall_ms);
+    op->wall_ms = wall_ms;
+    memcpy(op->prev_hash, id.chain_head, PROTO_HASH_LEN);
+
+    size_t len;
+    rc = proto_op_encode(op, s->enc + RECV_LEN, PROTO_OP_MAX_BYTES, &len);
+    if (rc == 0)
+        rc = kind_ok(txn, op);
+    if (rc)
+        return rc;
+    proto_be64_put(s->enc, (uint64_t)wall_ms);
+    uint8_t key[OPS_KEY], head[PROTO_HASH_LEN];
+    ops_key(key, op->device_id, op->seq);
+    proto_op_hash(s->enc + RECV_LEN, len, head);
+    rc = put(txn, s->ops, key, sizeof key, s->enc, RECV_LEN + len,
+             MDB_NOOVERWRITE);
+    if (rc == 0)
+        rc = index_op(txn, op);
+    if (rc == 0)
+        rc = store_meta_put_u64(txn, "next_seq", op->seq + 1);
+    if (rc == 0)
+        rc = store_meta_put_u64(txn, "hlc", op->hlc);
+    if (rc == 0)
+        rc = store_meta_put(txn, "chain_head", head, sizeof head);
+    if (rc == 0)
+        rc = refold(txn, op->entity);
+    if (rc == 0 && out_seq)
+        *out_seq = op->seq;
+    return broke(txn, rc);
+}
+
+int store_ingest(store_txn *txn, const uint8_t *enc, size_t len,
+                 int64_t recv_ms, int *added)
+{
+    *added = 0;
+    if (!txn->write)
+        return RND_EINVAL;
+    proto_op op;
+    int rc = proto_op_decode(enc, len, &op);
+    if (rc == 0)
+        rc = kind_ok(txn, &op);
+    if (rc)
+        return rc;
+
+    /* Reserving the value lets the encoding be copied once, behind its
+     * receive time; an existing key is the dedupe. */
+    uint8_t key[OPS_KEY];
+    ops_key(key, op.device_id, op.seq);
+    MDB_val k = {sizeof key, key}, v = {RECV_LEN + len, NULL};
+    rc = mdb_put(txn->txn, txn->s->ops, &k, &v, MDB_NOOVERWRITE | MDB_RESERVE);
+    if (rc == MDB_KEYEXIST)
+        return 0;
+    if (rc)
+        return broke(txn, txfail(txn, rc));
+    proto_be64_put(v.mv_data, (uint64_t)recv_ms);
+    memcpy((uint8_t *)v.mv_data + RECV_LEN, enc, len);
+
+    uint64_t hlc;
+    rc = index_op(txn, &op);
+    if (rc == 0)
+        rc = meta_u64_or(txn, "hlc", 0, &hlc);
+    if (rc == 0)
+        rc = store_meta_put_u64(txn, "hlc",
+                                proto_hlc_recv(hlc, op.hlc, recv_ms));
+    if (rc == 0)
+        rc = refold(txn, op.entity);
+    if (rc == 0)
+        *added = 1;
+    return broke(txn, rc);
+}
