@@ -1,0 +1,286 @@
+/* msg.c: sync protocol frames and messages (msg.h, docs/PROTOCOL.md).
+ *
+ * Encoding uses msgpack-c's packer into a bounded sink; decoding reads the
+ * untrusted frame body with the bounds-checked reader of mp.h and points
+ * into it (ops and strings are never copied).
+ */
+#include <string.h>
+
+#include <msgpack.h>
+
+#include "mp.h"
+#include "msg.h"
+#include "proto.h"
+
+/* Elements in each message's array, type included. */
+static int msg_arity(int type)
+{
+    switch (type) {
+    case PROTO_MSG_HELLO:
+        return 6;
+    case PROTO_MSG_WELCOME:
+        return 6;
+    case PROTO_MSG_PUSH:
+        return 3;
+    case PROTO_MSG_PUSH_ACK:
+        return 3;
+    case PROTO_MSG_PULL:
+        return 2;
+    case PROTO_MSG_OPS:
+        return 4;
+    case PROTO_MSG_BYE:
+        return 3;
+    case PROTO_MSG_ERROR:
+        return 3;
+    default:
+        return -1;
+    }
+}
+
+int proto_frame_next(const uint8_t *buf, size_t len, uint32_t max_frame,
+                     const uint8_t **body, size_t *body_len, size_t *consumed)
+{
+    if (len < PROTO_FRAME_HEADER)
+        return RND_EAGAIN;
+    uint32_t n = (uint32_t)buf[0] << 24 | (uint32_t)buf[1] << 16 |
+                 (uint32_t)buf[2] << 8 | buf[3];
+    if (n == 0)
+        return RND_EMALFORMED;
+    /* Refused on the header alone: a huge announced frame is never
+     * buffered. */
+    if (n > max_frame)
+        return RND_ETOOBIG;
+    if (len - PROTO_FRAME_HEADER < n)
+        return RND_EAGAIN;
+    *body = buf + PROTO_FRAME_HEADER;
+    *body_len = n;
+    *consumed = PROTO_FRAME_HEADER + (size_t)n;
+    return 0;
+}
+
+size_t proto_msg_ops_overhead(uint32_t nops)
+{
+    /* Frame header, array header, type, batch or cursor (uint64: 9),
+     * more flag, the ops array header (5), and a bin32 header (5) per op. */
+    return PROTO_FRAME_HEADER + 1 + 1 + 9 + 9 + 1 + 5 + (size_t)nops * 5;
+}
+
+static int pack_text(msgpack_packer *pk, proto_bytes b)
+{
+    if (b.len > PROTO_TEXT_MAX || (b.p == NULL && b.len > 0))
+        return -1;
+    int rc = msgpack_pack_str(pk, b.len);
+    if (rc == 0 && b.len)
+        rc = msgpack_pack_str_body(pk, b.p, b.len);
+    return rc;
+}
+
+static int pack_ops(msgpack_packer *pk, const proto_bytes *ops, uint32_t n)
+{
+    if (n > PROTO_BATCH_MAX_OPS || (n > 0 && ops == NULL))
+        return -1;
+    int rc = msgpack_pack_array(pk, n);
+    for (uint32_t i = 0; rc == 0 && i < n; i++) {
+        if (ops[i].len == 0 || ops[i].len > PROTO_OP_MAX_BYTES)
+            return -1;
+        rc = msgpack_pack_bin(pk, ops[i].len);
+        if (rc == 0)
+            rc = msgpack_pack_bin_body(pk, ops[i].p, ops[i].len);
+    }
+    return rc;
+}
+
+static int pack_body(msgpack_packer *pk, const proto_msg *m)
+{
+    int rc = msgpack_pack_array(pk, (size_t)msg_arity(m->type));
+    if (rc == 0)
+        rc = msgpack_pack_uint8(pk, m->type);
+    if (rc)
+        return rc;
+    switch (m->type) {
+    case PROTO_MSG_HELLO:
+        if ((rc = msgpack_pack_uint32(pk, m->u.hello.version)) ||
+            (rc = msgpack_pack_uint64(pk, m->u.hello.device_id)) ||
+            (rc = pack_text(pk, m->u.hello.site)) ||
+            (rc = pack_text(pk, m->u.hello.device)))
+            return rc;
+        return pack_text(pk, m->u.hello.credential);
+    case PROTO_MSG_WELCOME:
+        if ((rc = msgpack_pack_uint32(pk, m->u.welcome.version)) ||
+            (rc = msgpack_pack_uint64(pk, m->u.welcome.have_seq)) ||
+            (rc = msgpack_pack_int64(pk, m->u.welcome.server_ms)) ||
+            (rc = msgpack_pack_uint32(pk, m->u.welcome.max_frame)))
+            return rc;
+        return msgpack_pack_uint32(pk, m->u.welcome.window);
+    case PROTO_MSG_PUSH:
+        if ((rc = msgpack_pack_uint32(pk, m->u.push.batch)))
+            return rc;
+        return pack_ops(pk, m->u.push.ops, m->u.push.nops);
+    case PROTO_MSG_PUSH_ACK:
+        if ((rc = msgpack_pack_uint32(pk, m->u.push_ack.batch)))
+            return rc;
+        return msgpack_pack_uint64(pk, m->u.push_ack.acked_seq);
+    case PROTO_MSG_PULL:
+        return msgpack_pack_uint64(pk, m->u.pull.cursor);
+    case PROTO_MSG_OPS:
+        if ((rc = pack_ops(pk, m->u.ops.ops, m->u.ops.nops)) ||
+            (rc = msgpack_pack_uint64(pk, m->u.ops.next_cursor)))
+            return rc;
+        return m->u.ops.more ? msgpack_pack_true(pk) : msgpack_pack_false(pk);
+    case PROTO_MSG_BYE:
+        if ((rc = msgpack_pack_uint64(pk, m->u.bye.ops_in)))
+            return rc;
+        return msgpack_pack_uint64(pk, m->u.bye.ops_out);
+    case PROTO_MSG_ERROR:
+        if ((rc = pack_text(pk, m->u.error.name)))
+            return rc;
+        return pack_text(pk, m->u.error.message);
+    }
+    return -1;
+}
+
+int proto_msg_encode(const proto_msg *msg, uint8_t *buf, size_t cap,
+                     size_t *len)
+{
+    if (msg == NULL || len == NULL || msg_arity(msg->type) < 0)
+        return RND_EINVAL;
+    *len = 0;
+    if (cap < PROTO_FRAME_HEADER)
+        return RND_ENOSPACE;
+    /* The body goes after the header; its length is known only at the
+     * end. A frame body is at most 4 GiB - 1 by its header. */
+    mp_sink s = {buf + PROTO_FRAME_HEADER, cap - PROTO_FRAME_HEADER, UINT32_MAX,
+                 0};
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &s, mp_sink_write);
+    if (pack_body(&pk, msg) != 0)
+        return s.len > s.limit ? RND_ETOOBIG : RND_EINVAL;
+    if (s.len > s.cap)
+        return RND_ENOSPACE;
+    buf[0] = (uint8_t)(s.len >> 24);
+    buf[1] = (uint8_t)(s.len >> 16);
+    buf[2] = (uint8_t)(s.len >> 8);
+    buf[3] = (uint8_t)s.len;
+    *len = PROTO_FRAME_HEADER + s.len;
+    return 0;
+}
+
+static int read_u32(mp_cur *c, uint32_t *out)
+{
+    uint64_t v;
+    int rc = mp_read_u64(c, &v);
+    if (rc)
+        return rc;
+    if (v > UINT32_MAX)
+        return RND_ETOOBIG;
+    *out = (uint32_t)v;
+    return 0;
+}
+
+static int read_text(mp_cur *c, proto_bytes *b)
+{
+    const char *s;
+    uint32_t n;
+    int rc = mp_read_str(c, PROTO_TEXT_MAX, &s, &n);
+    if (rc == 0) {
+        b->p = (const uint8_t *)s;
+        b->len = n;
+    }
+    return rc;
+}
+
+static int read_ops(mp_cur *c, proto_bytes *ops_buf, size_t ops_cap,
+                    proto_bytes **ops, uint32_t *nops)
+{
+    uint64_t n;
+    int rc = mp_read_array(c, &n);
+    if (rc)
+        return rc;
+    if (n > PROTO_BATCH_MAX_OPS || n > ops_cap)
+        return RND_ETOOBIG;
+    for (uint64_t i = 0; i < n; i++) {
+        rc = mp_read_bin_ref(c, PROTO_OP_MAX_BYTES, &ops_buf[i].p,
+                             &ops_buf[i].len);
+        if (rc)
+            return rc;
+        if (ops_buf[i].len == 0)
+            return RND_EMALFORMED;
+    }
+    *ops = ops_buf;
+    *nops = (uint32_t)n;
+    return 0;
+}
+
+static int decode_body(mp_cur *c, proto_msg *m, proto_bytes *ops_buf,
+                       size_t ops_cap)
+{
+    uint64_t n, type;
+    int rc, more;
+
+    if ((rc = mp_read_array(c, &n)) || (rc = mp_read_u64(c, &type)))
+        return rc;
+    if (type > 255 || msg_arity((int)type) < 0)
+        return RND_EMALFORMED;
+    if (n != (uint64_t)msg_arity((int)type))
+        return RND_EMALFORMED;
+    memset(m, 0, sizeof *m);
+    m->type = (uint8_t)type;
+    switch (m->type) {
+    case PROTO_MSG_HELLO:
+        if ((rc = read_u32(c, &m->u.hello.version)) ||
+            (rc = mp_read_u64(c, &m->u.hello.device_id)) ||
+            (rc = read_text(c, &m->u.hello.site)) ||
+            (rc = read_text(c, &m->u.hello.device)))
+            return rc;
+        return read_text(c, &m->u.hello.credential);
+    case PROTO_MSG_WELCOME:
+        if ((rc = read_u32(c, &m->u.welcome.version)) ||
+            (rc = mp_read_u64(c, &m->u.welcome.have_seq)) ||
+            (rc = mp_read_i64(c, &m->u.welcome.server_ms)) ||
+            (rc = read_u32(c, &m->u.welcome.max_frame)))
+            return rc;
+        return read_u32(c, &m->u.welcome.window);
+    case PROTO_MSG_PUSH:
+        if ((rc = read_u32(c, &m->u.push.batch)))
+            return rc;
+        return read_ops(c, ops_buf, ops_cap, &m->u.push.ops, &m->u.push.nops);
+    case PROTO_MSG_PUSH_ACK:
+        if ((rc = read_u32(c, &m->u.push_ack.batch)))
+            return rc;
+        return mp_read_u64(c, &m->u.push_ack.acked_seq);
+    case PROTO_MSG_PULL:
+        return mp_read_u64(c, &m->u.pull.cursor);
+    case PROTO_MSG_OPS:
+        if ((rc = read_ops(c, ops_buf, ops_cap, &m->u.ops.ops,
+                           &m->u.ops.nops)) ||
+            (rc = mp_read_u64(c, &m->u.ops.next_cursor)) ||
+            (rc = mp_read_bool(c, &more)))
+            return rc;
+        m->u.ops.more = (uint8_t)more;
+        return 0;
+    case PROTO_MSG_BYE:
+        if ((rc = mp_read_u64(c, &m->u.bye.ops_in)))
+            return rc;
+        return mp_read_u64(c, &m->u.bye.ops_out);
+    case PROTO_MSG_ERROR:
+        if ((rc = read_text(c, &m->u.error.name)))
+            return rc;
+        return read_text(c, &m->u.error.message);
+    }
+    return RND_EMALFORMED;
+}
+
+int proto_msg_decode(const uint8_t *body, size_t len, proto_msg *msg,
+                     proto_bytes *ops_buf, size_t ops_cap)
+{
+    mp_cur c;
+    if (body == NULL || msg == NULL)
+        return RND_EINVAL;
+    mp_cur_init(&c, body, len);
+    int rc = decode_body(&c, msg, ops_buf, ops_cap);
+    if (rc)
+        return rc;
+    if (c.p != c.end)
+        return RND_EMALFORMED; /* trailing bytes */
+    return 0;
+}
