@@ -202,6 +202,13 @@ typedef struct hh_sync_result {
  * more. */
 int hh_sync(hh *h, const hh_sync_options *opt, hh_sync_result *out);
 
+/* SHA-256 over the merged state: for each entity, by kind 1..255 and then
+ * id, its 16-byte id followed by its state bytes exactly as the store holds
+ * them. Two replicas holding the same ops give the same digest; `roundsd
+ * dump` computes the same value. *entities (may be NULL) gets the number of
+ * entities hashed. */
+int hh_digest(hh *h, uint8_t out[32], uint64_t *entities);
+
 /* The store under the handle, for the sync layer. Owned by h. */
 struct store *hh_store(hh *h);
 

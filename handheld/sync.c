@@ -1,0 +1,768 @@
+/* sync.c: enrollment and the sync transport of the handheld library.
+ *
+ * hh_enroll keeps what the office gave in the store's meta. hh_sync opens a
+ * TCP connection (non-blocking, with a connect timeout), runs a TLS 1.2
+ * client over it with mbedTLS (the enrolled certificate is the only trust
+ * anchor) and carries the bytes of the protocol state machine in
+ * sync_session.c, driving both directions with poll(2) so that pipelined
+ * PUSH frames never deadlock against unread PUSH_ACKs. hh_digest hashes the
+ * merged state for `rounds dump` (the same definition as `roundsd dump`).
+ *
+ * Store meta keys: "server" (host:port), "server_cert" (PEM with its
+ * terminating NUL), "credential", "tls_session" (a saved mbedTLS session for
+ * resumption; empty = none), "server_cursor" (u64, reset when the server or
+ * its certificate changes at enrollment).
+ *
+ * mbedTLS codes are translated at this boundary: the message keeps the raw
+ * code and mbedtls_strerror's text.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <mbedtls/ctr_drbg.h>
+#include <mbedtls/entropy.h>
+#include <mbedtls/error.h>
+#include <mbedtls/net_sockets.h>
+#include <mbedtls/sha256.h>
+#include <mbedtls/ssl.h>
+#include <mbedtls/x509_crt.h>
+
+#include "../storage/store.h"
+#include "handheld.h"
+#include "hh_internal.h"
+#include "sync_session.h"
+
+#define fail hh__fail
+
+#define DEFAULT_TIMEOUT_MS 30000
+#define CERT_FILE_MAX (64 * 1024)
+/* The name in the server's certificate (roundsd makes it CN=roundsd). */
+#define SERVER_CN "roundsd"
+
+/* ---- addresses ----------------------------------------------------------
+ */
+
+/* Splits "host:port" or "[v6]:port"; port 1..65535. */
+static int parse_addr(const char *addr, char *host, size_t host_cap,
+                      char port[6])
+{
+    const char *colon, *h = addr;
+    size_t hlen;
+    char *end;
+    long p;
+
+    if (addr == NULL)
+        return -1;
+    colon = strrchr(addr, ':');
+    if (colon == NULL || colon == addr)
+        return -1;
+    hlen = (size_t)(colon - addr);
+    if (addr[0] == '[') {
+        if (hlen < 3 || addr[hlen - 1] != ']')
+            return -1;
+        h = addr + 1;
+        hlen -= 2;
+    } else if (memchr(addr, ':', hlen) != NULL) {
+        return -1; /* a bare IPv6 address needs brackets */
+    }
+    if (hlen >= host_cap)
+        return -1;
+    errno = 0;
+    p = strtol(colon + 1, &end, 10);
+    if (errno || end == colon + 1 || *end != '\0' || p < 1 || p > 65535 ||
+        colon[1] == '+' || colon[1] == '-')
+        return -1;
+    memcpy(host, h, hlen);
+    host[hlen] = '\0';
+    snprintf(port, 6, "%ld", p);
+    return 0;
+}
+
+static void tls_text(int raw, char *out, size_t cap)
+{
+    char buf[160];
+    mbedtls_strerror(raw, buf, sizeof buf);
+    snprintf(out, cap, "-0x%04x %s", (unsigned)-raw, buf);
+}
+
+/* ---- enrollment ---------------------------------------------------------
+ */
+
+typedef struct enroll_ctx {
+    const char *server;
+    const uint8_t *pem;
+    size_t pem_len; /* with the NUL */
+    const char *credential;
+} enroll_ctx;
+
+static int meta_equals(store_txn *t, const char *key, const void *v, size_t len)
+{
+    const void *old;
+    size_t old_len;
+    return store_meta_get(t, key, &old, &old_len) == 0 && old_len == len &&
+           memcmp(old, v, len) == 0;
+}
+
+static int enroll_fn(store_txn *t, void *arg)
+{
+    enroll_ctx *c = arg;
+    int same = meta_equals(t, "server", c->server, strlen(c->server)) &&
+               meta_equals(t, "server_cert", c->pem, c->pem_len);
+    int rc;
+
+    if ((rc = store_meta_put(t, "server", c->server, strlen(c->server))) ||
+        (rc = store_meta_put(t, "server_cert", c->pem, c->pem_len)) ||
+        (rc = store_meta_put(t, "credential", c->credential,
+                             strlen(c->credential))) ||
+        (rc = store_meta_put(t, "tls_session", "", 0)))
+        return rc;
+    /* Another server keeps another log: its cursor starts over (pulling
+     * again is harmless, ingest skips ops already held). */
+    if (!same)
+        rc = store_meta_put_u64(t, "server_cursor", 0);
+    return rc;
+}
+
+/* Reads the whole (small) file into a NUL-terminated malloc'd buffer. */
+static int read_file(const char *path, uint8_t **out, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    uint8_t *buf;
+    size_t n;
+
+    *out = NULL;
+    if (f == NULL)
+        return -1;
+    buf = malloc(CERT_FILE_MAX + 1);
+    if (buf == NULL) {
+        fclose(f);
+        errno = ENOMEM;
+        return -1;
+    }
+    n = fread(buf, 1, CERT_FILE_MAX + 1, f);
+    if (ferror(f) || n > CERT_FILE_MAX) {
+        if (!ferror(f))
+            errno = EFBIG;
+        fclose(f);
+        free(buf);
+        return -1;
+    }
+    fclose(f);
+    buf[n] = '\0';
+    *out = buf;
+    *len = n;
+    return 0;
+}
+
+int hh_enroll(hh *h, const char *server_addr, const char *cert_path,
+              const char *credential)
+{
+    char host[256], port[6], text[200];
+    mbedtls_x509_crt crt;
+    enroll_ctx c;
+    uint8_t *pem;
+    size_t len;
+    int rc;
+
+    h->err[0] = '\0';
+    if (parse_addr(server_addr, host, sizeof host, port) != 0)
+        return fail(h, RND_EFIELD,
+                    "enroll: field 'server' must be HOST:PORT with a port "
+                    "1..65535, got '%s'",
+                    server_addr ? server_addr : "");
+    if (credential == NULL || *credential == '\0')
+        return fail(h, RND_EFIELD, "enroll: field 'credential' is empty");
+    if (strlen(credential) > PROTO_TEXT_MAX)
+        return fail(h, RND_EFIELD,
+                    "enroll: field 'credential' is longer than %d bytes",
+                    PROTO_TEXT_MAX);
+    if (cert_path == NULL || *cert_path == '\0')
+        return fail(h, RND_EFIELD, "enroll: field 'cert' is required");
+    if (read_file(cert_path, &pem, &len) != 0)
+        return fail(h, RND_EFIELD, "enroll: field 'cert': cannot read %s: %s",
+                    cert_path, strerror(errno));
+    if (strstr((const char *)pem, "-----BEGIN CERTIFICATE-----") == NULL) {
+        free(pem);
+        return fail(h, RND_EFIELD,
+                    "enroll: field 'cert': %s is not a PEM certificate "
+                    "(no BEGIN CERTIFICATE line)",
+                    cert_path);
+    }
+    mbedtls_x509_crt_init(&crt);
+    rc = mbedtls_x509_crt_parse(&crt, pem, len + 1);
+    mbedtls_x509_crt_free(&crt);
+    if (rc != 0) {
+        free(pem);
+        tls_text(rc, text, sizeof text);
+        return fail(h, RND_EFIELD,
+                    "enroll: field 'cert': %s is not a valid certificate "
+                    "(%s)",
+                    cert_path, text);
+    }
+    c.server = server_addr;
+    c.pem = pem;
+    c.pem_len = len + 1;
+    c.credential = credential;
+    rc = store_write(hh_store(h), enroll_fn, &c);
+    free(pem);
+    return rc ? hh__store_fail(h, rc) : 0;
+}
+
+/* ---- the connection -----------------------------------------------------
+ */
+
+typedef struct conn {
+    hh *h;
+    const char *addr;
+    int timeout_ms;
+    int fd;
+    int sock_errno; /* errno of the last failed send/recv */
+    mbedtls_entropy_context entropy;
+    mbedtls_ctr_drbg_context drbg;
+    mbedtls_ssl_config conf;
+    mbedtls_ssl_context ssl;
+    mbedtls_x509_crt ca;
+    mbedtls_ssl_session saved;
+    int offered;  /* a saved session was offered for resumption */
+    int verified; /* the certificate chain was checked (full handshake) */
+} conn;
+
+static void conn_init(conn *c, hh *h, const char *addr, int timeout_ms)
+{
+    memset(c, 0, sizeof *c);
+    c->h = h;
+    c->addr = addr;
+    c->timeout_ms = timeout_ms > 0 ? timeout_ms : DEFAULT_TIMEOUT_MS;
+    c->fd = -1;
+    mbedtls_entropy_init(&c->entropy);
+    mbedtls_ctr_drbg_init(&c->drbg);
+    mbedtls_ssl_config_init(&c->conf);
+    mbedtls_ssl_init(&c->ssl);
+    mbedtls_x509_crt_init(&c->ca);
+    mbedtls_ssl_session_init(&c->saved);
+}
+
+static void conn_free(conn *c)
+{
+    mbedtls_ssl_free(&c->ssl);
+    mbedtls_ssl_config_free(&c->conf);
+    mbedtls_ctr_drbg_free(&c->drbg);
+    mbedtls_entropy_free(&c->entropy);
+    mbedtls_x509_crt_free(&c->ca);
+    mbedtls_ssl_session_free(&c->saved);
+    if (c->fd >= 0)
+        close(c->fd);
+    c->fd = -1;
+}
+
+/* Waits for events on the socket; RND_ETIMEOUT after the timeout. */
+static int wait_fd(conn *c, short events, const char *doing)
+{
+    struct pollfd p = {c->fd, events, 0};
+    int n;
+
+    do
+        n = poll(&p, 1, c->timeout_ms);
+    while (n < 0 && errno == EINTR);
+    if (n == 0)
+        return fail(c->h, RND_ETIMEOUT,
+                    "sync: no answer from %s in %d ms while %s", c->addr,
+                    c->timeout_ms, doing);
+    if (n < 0)
+        return fail(c->h, RND_EIO, "sync: poll: %s", strerror(errno));
+    return 0;
+}
+
+/* Connects without blocking longer than the timeout (mbedtls_net_connect
+ * would wait for the kernel's SYN retries, minutes on a dead network). */
+static int tcp_connect(conn *c, const char *host, const char *port)
+{
+    struct addrinfo hints, *res = NULL, *ai;
+    int rc, err = 0, timed_out = 0;
+
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_protocol = IPPROTO_TCP;
+    rc = getaddrinfo(host, port, &hints, &res);
+    if (rc != 0)
+        return fail(c->h, RND_ECONNECT, "sync: cannot connect to %s: %s",
+                    c->addr, gai_strerror(rc));
+    for (ai = res; ai; ai = ai->ai_next) {
+        int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
+                        ai->ai_protocol);
+        if (fd < 0) {
+            err = errno;
+            continue;
+        }
+        if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) != 0) {
+            err = errno;
+            close(fd);
+            continue;
+        }
+        if (connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
+            if (errno != EINPROGRESS) {
+                err = errno;
+                close(fd);
+                continue;
+            }
+            struct pollfd p = {fd, POLLOUT, 0};
+            int n;
+            do
+                n = poll(&p, 1, c->timeout_ms);
+            while (n < 0 && errno == EINTR);
+            socklen_t sl = sizeof err;
+            if (n == 0) {
+                timed_out = 1;
+                err = ETIMEDOUT;
+                close(fd);
+                continue;
+            }
+            if (n < 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &sl) ||
+                err) {
+                if (n < 0)
+                    err = errno;
+                close(fd);
+                continue;
+            }
+        }
+        int one = 1;
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        c->fd = fd;
+        break;
+    }
+    freeaddrinfo(res);
+    if (c->fd >= 0)
+        return 0;
+    if (timed_out)
+        return fail(c->h, RND_ETIMEOUT,
+                    "sync: no answer from %s in %d ms while connecting",
+                    c->addr, c->timeout_ms);
+    return fail(c->h, RND_ECONNECT, "sync: cannot connect to %s: %s", c->addr,
+                strerror(err));
+}
+
+/* mbedTLS BIO over the non-blocking socket. send() with MSG_NOSIGNAL: a
+ * server that hung up must not kill the app with SIGPIPE. */
+static int bio_send(void *ctx, const unsigned char *buf, size_t len)
+{
+    conn *c = ctx;
+    ssize_t n = send(c->fd, buf, len, MSG_NOSIGNAL);
+    if (n >= 0)
+        return (int)n;
+    c->sock_errno = errno;
+    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+        return MBEDTLS_ERR_SSL_WANT_WRITE;
+    if (errno == EPIPE || errno == ECONNRESET)
+        return MBEDTLS_ERR_NET_CONN_RESET;
+    return MBEDTLS_ERR_NET_SEND_FAILED;
+}
+
+static int bio_recv(void *ctx, unsigned char *buf, size_t len)
+{
+    conn *c = ctx;
+    ssize_t n = recv(c->fd, buf, len, 0);
+    if (n >= 0)
+        return (int)n;
+    c->sock_errno = errno;
+    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+        return MBEDTLS_ERR_SSL_WANT_READ;
+    if (errno == EPIPE || errno == ECONNRESET)
+        return MBEDTLS_ERR_NET_CONN_RESET;
+    return MBEDTLS_ERR_NET_RECV_FAILED;
+}
+
+/* Counts certificate checks: a resumed handshake has none. */
+static int verify_cb(void *ctx, mbedtls_x509_crt *crt, int depth,
+                     uint32_t *flags)
+{
+    ((conn *)ctx)->verified++;
+    return 0;
+}
+
+/* Translates an mbedTLS failure while doing `doing`. */
+static int tls_fail(conn *c, int raw, const char *doing)
+{
+    char text[200];
+
+    if (raw == MBEDTLS_ERR_NET_CONN_RESET || raw == MBEDTLS_ERR_SSL_CONN_EOF ||
+        raw == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY || raw == 0)
+        return fail(c->h, RND_ECLOSED,
+                    "sync: %s closed the connection while %s", c->addr, doing);
+    tls_text(raw, text, sizeof text);
+    if (raw == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED) {
+        char info[256];
+        uint32_t flags = mbedtls_ssl_get_verify_result(&c->ssl);
+        if (mbedtls_x509_crt_verify_info(info, sizeof info, "", flags) < 0)
+            info[0] = '\0';
+        for (char *p = info; *p; p++)
+            if (*p == '\n')
+                *p = (p[1] ? ';' : '\0');
+        return fail(c->h, RND_ECERT,
+                    "sync: the certificate of %s is not the enrolled one "
+                    "(%s; flags 0x%x; %s): re-enroll with the server's "
+                    "current certificate if it was replaced",
+                    c->addr, info, (unsigned)flags, text);
+    }
+    if (raw == MBEDTLS_ERR_NET_SEND_FAILED ||
+        raw == MBEDTLS_ERR_NET_RECV_FAILED)
+        return fail(c->h, RND_ETLS, "sync: %s with %s: %s (%s)", doing, c->addr,
+                    strerror(c->sock_errno), text);
+    return fail(c->h, RND_ETLS, "sync: TLS failure with %s while %s: %s",
+                c->addr, doing, text);
+}
+
+static int tls_setup(conn *c, store_txn *t)
+{
+    static const int suites[] = {
+        MBEDTLS_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+        MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+        0,
+    };
+    static const char pers[] = "rounds-handheld";
+    const void *v;
+    size_t len;
+    int rc;
+
+    rc = store_meta_get(t, "server_cert", &v, &len);
+    if (rc == RND_ENOTFOUND)
+        return fail(c->h, RND_ENOTENROLLED,
+                    "sync: no server certificate: run 'rounds enroll'");
+    if (rc)
+        return hh__store_fail(c->h, rc);
+    rc = mbedtls_x509_crt_parse(&c->ca, v, len);
+    if (rc != 0) {
+        char text[200];
+        tls_text(rc, text, sizeof text);
+        return fail(c->h, RND_ECERT,
+                    "sync: the enrolled certificate does not parse (%s): "
+                    "enroll again",
+                    text);
+    }
+    rc = mbedtls_ctr_drbg_seed(&c->drbg, mbedtls_entropy_func, &c->entropy,
+                               (const unsigned char *)pers, sizeof pers - 1);
+    if (rc == 0)
+        rc = mbedtls_ssl_config_defaults(&c->conf, MBEDTLS_SSL_IS_CLIENT,
+                                         MBEDTLS_SSL_TRANSPORT_STREAM,
+                                         MBEDTLS_SSL_PRESET_DEFAULT);
+    if (rc == 0) {
+        mbedtls_ssl_conf_min_version(&c->conf, MBEDTLS_SSL_MAJOR_VERSION_3,
+                                     MBEDTLS_SSL_MINOR_VERSION_3);
+        mbedtls_ssl_conf_max_version(&c->conf, MBEDTLS_SSL_MAJOR_VERSION_3,
+                                     MBEDTLS_SSL_MINOR_VERSION_3);
+        mbedtls_ssl_conf_ciphersuites(&c->conf, suites);
+        mbedtls_ssl_conf_authmode(&c->conf, MBEDTLS_SSL_VERIFY_REQUIRED);
+        mbedtls_ssl_conf_ca_chain(&c->conf, &c->ca, NULL);
+        mbedtls_ssl_conf_verify(&c->conf, verify_cb, c);
+        mbedtls_ssl_conf_rng(&c->conf, mbedtls_ctr_drbg_random, &c->drbg);
+        mbedtls_ssl_conf_session_tickets(&c->conf,
+                                         MBEDTLS_SSL_SESSION_TICKETS_ENABLED);
+        rc = mbedtls_ssl_setup(&c->ssl, &c->conf);
+    }
+    if (rc == 0)
+        rc = mbedtls_ssl_set_hostname(&c->ssl, SERVER_CN);
+    if (rc != 0)
+        return tls_fail(c, rc, "setting up TLS");
+    mbedtls_ssl_set_bio(&c->ssl, c, bio_send, bio_recv, NULL);
+
+    /* Resumption: a session saved by an earlier sync, if it still loads
+     * (a different mbedTLS build refuses it; then a full handshake). */
+    if (store_meta_get(t, "tls_session", &v, &len) == 0 && len > 0 &&
+        mbedtls_ssl_session_load(&c->saved, v, len) == 0 &&
+        mbedtls_ssl_set_session(&c->ssl, &c->saved) == 0)
+        c->offered = 1;
+    return 0;
+}
+
+static int handshake(conn *c)
+{
+    for (;;) {
+        int rc = mbedtls_ssl_handshake(&c->ssl);
+        if (rc == 0)
+            return 0;
+        if (rc == MBEDTLS_ERR_SSL_WANT_READ)
+            rc = wait_fd(c, POLLIN, "in the TLS handshake");
+        else if (rc == MBEDTLS_ERR_SSL_WANT_WRITE)
+            rc = wait_fd(c, POLLOUT, "in the TLS handshake");
+        else
+            return tls_fail(c, rc, "in the TLS handshake");
+        if (rc)
+            return rc;
+    }
+}
+
+typedef struct blob_ctx {
+    const char *key;
+    const uint8_t *p;
+    size_t len;
+} blob_ctx;
+
+static int blob_fn(store_txn *t, void *arg)
+{
+    blob_ctx *b = arg;
+    return store_meta_put(t, b->key, b->p, b->len);
+}
+
+/* Saves the negotiated session (with its ticket) for the next sync. A
+ * failure here only costs a full handshake next time: not reported. */
+static void save_session(conn *c)
+{
+    mbedtls_ssl_session sess;
+    uint8_t *buf = NULL;
+    size_t len = 0;
+
+    mbedtls_ssl_session_init(&sess);
+    if (mbedtls_ssl_get_session(&c->ssl, &sess) == 0 &&
+        mbedtls_ssl_session_save(&sess, NULL, 0, &len) ==
+            MBEDTLS_ERR_SSL_BUFFER_TOO_SMALL &&
+        (buf = malloc(len)) != NULL &&
+        mbedtls_ssl_session_save(&sess, buf, len, &len) == 0) {
+        blob_ctx b = {"tls_session", buf, len};
+        store_write(hh_store(c->h), blob_fn, &b);
+    }
+    if (buf) {
+        memset(buf, 0, len); /* holds the master secret */
+        free(buf);
+    }
+    mbedtls_ssl_session_free(&sess);
+}
+
+/* Runs the session over the TLS connection until the server's BYE. */
+static int exchange(conn *c, hh_sess *s)
+{
+    size_t cap = (size_t)PROTO_FRAME_MAX_DEFAULT + PROTO_FRAME_HEADER;
+    size_t have = 0;
+    uint8_t *in = malloc(cap);
+    int rc = 0;
+
+    if (in == NULL)
+        return fail(c->h, RND_ENOMEM, "sync: out of memory");
+    while (!hh_sess_done(s)) {
+        int moved = 0, want_write = 0;
+        const uint8_t *p;
+        size_t n;
+
+        /* Send what the session has, as far as the socket takes it. */
+        for (;;) {
+            if ((rc = hh_sess_output(s, &p, &n)) != 0)
+                goto out;
+            if (n == 0)
+                break;
+            int w = mbedtls_ssl_write(&c->ssl, p, n);
+            if (w > 0) {
+                hh_sess_sent(s, (size_t)w);
+                moved = 1;
+                continue;
+            }
+            if (w == MBEDTLS_ERR_SSL_WANT_WRITE) {
+                want_write = 1;
+                break;
+            }
+            if (w == MBEDTLS_ERR_SSL_WANT_READ)
+                break;
+            /* The server may have said why before hanging up. */
+            int r = mbedtls_ssl_read(&c->ssl, in + have, cap - have);
+            if (r > 0) {
+                size_t used;
+                have += (size_t)r;
+                if ((rc = hh_sess_recv(s, in, have, &used)) != 0)
+                    goto out;
+            }
+            rc = tls_fail(c, w, "sending");
+            goto out;
+        }
+        /* Take whatever has arrived. */
+        for (;;) {
+            if (have == cap) { /* cannot happen: a whole frame fits */
+                rc = fail(c->h, RND_EPROTO, "sync: receive buffer full");
+                goto out;
+            }
+            int r = mbedtls_ssl_read(&c->ssl, in + have, cap - have);
+            if (r > 0) {
+                size_t used, need;
+                have += (size_t)r;
+                moved = 1;
+                if ((rc = hh_sess_recv(s, in, have, &used)) != 0)
+                    goto out;
+                memmove(in, in + used, have - used);
+                have -= used;
+                need = (size_t)hh_sess_max_frame(s) + PROTO_FRAME_HEADER;
+                if (need > cap) {
+                    uint8_t *bigger = realloc(in, need);
+                    if (bigger == NULL) {
+                        rc = fail(c->h, RND_ENOMEM, "sync: out of memory");
+                        goto out;
+                    }
+                    in = bigger;
+                    cap = need;
+                }
+                if (hh_sess_done(s))
+                    break;
+                continue;
+            }
+            if (r == MBEDTLS_ERR_SSL_WANT_READ)
+                break;
+            if (r == MBEDTLS_ERR_SSL_WANT_WRITE) {
+                want_write = 1;
+                break;
+            }
+            rc = tls_fail(c, r, "receiving");
+            goto out;
+        }
+        if (!moved && !hh_sess_done(s)) {
+            rc = wait_fd(c, (short)(POLLIN | (want_write ? POLLOUT : 0)),
+                         s->state == HH_SESS_PUSH   ? "pushing"
+                         : s->state == HH_SESS_PULL ? "pulling"
+                                                    : "waiting for the server");
+            if (rc)
+                goto out;
+        }
+    }
+    /* Best effort: the server closes after its BYE anyway. */
+    mbedtls_ssl_close_notify(&c->ssl);
+out:
+    free(in);
+    return rc;
+}
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int hh_sync(hh *h, const hh_sync_options *opt, hh_sync_result *out)
+{
+    static const hh_sync_options none;
+    hh_sync_result dummy;
+    char addr[300], host[256], port[6];
+    int64_t t0 = mono_ms();
+    store_txn *t;
+    hh_sess s;
+    conn c;
+    int rc;
+
+    if (opt == NULL)
+        opt = &none;
+    if (out == NULL)
+        out = &dummy;
+    memset(out, 0, sizeof *out);
+    h->err[0] = '\0';
+
+    rc = hh_sess_init(&s, h);
+    s.progress = opt->progress;
+    s.progress_ctx = opt->progress_ctx;
+    conn_init(&c, h, addr, opt->timeout_ms);
+    if (rc)
+        goto done;
+
+    rc = store_read_begin(hh_store(h), &t);
+    if (rc) {
+        hh__store_fail(h, rc);
+        goto done;
+    }
+    addr[0] = '\0';
+    if (opt->server_addr) {
+        snprintf(addr, sizeof addr, "%s", opt->server_addr);
+    } else {
+        const void *v;
+        size_t len;
+        if (store_meta_get(t, "server", &v, &len) == 0 && len < sizeof addr) {
+            memcpy(addr, v, len);
+            addr[len] = '\0';
+        }
+    }
+    if (addr[0] == '\0') {
+        store_read_end(t);
+        rc = fail(h, RND_ENOTENROLLED,
+                  "sync: no server address: run 'rounds enroll'");
+        goto done;
+    }
+    if (parse_addr(addr, host, sizeof host, port) != 0) {
+        store_read_end(t);
+        rc = fail(h, RND_EFIELD,
+                  "sync: server address '%s' is not HOST:PORT (port "
+                  "1..65535)",
+                  addr);
+        goto done;
+    }
+    rc = tls_setup(&c, t);
+    store_read_end(t);
+    if (rc)
+        goto done;
+
+    if ((rc = tcp_connect(&c, host, port)) != 0 || (rc = handshake(&c)) != 0)
+        goto done;
+    out->tls_resumed = c.offered && c.verified == 0;
+    save_session(&c);
+    rc = exchange(&c, &s);
+
+done:
+    out->pushed = s.pushed;
+    out->pulled = s.pulled;
+    out->acked_seq = s.acked_seq;
+    out->cursor = s.cursor;
+    snprintf(out->server_error, sizeof out->server_error, "%s", s.server_error);
+    conn_free(&c);
+    hh_sess_free(&s);
+    out->ms = mono_ms() - t0;
+    return rc;
+}
+
+/* ---- digest -------------------------------------------------------------
+ */
+
+typedef struct digest_ctx {
+    mbedtls_sha256_context sha;
+    uint64_t n;
+    int rc;
+} digest_ctx;
+
+static int digest_cb(const uint8_t id[PROTO_ENTITY_LEN], int kind,
+                     const uint8_t *state, size_t len, void *arg)
+{
+    digest_ctx *d = arg;
+    if (mbedtls_sha256_update_ret(&d->sha, id, PROTO_ENTITY_LEN) != 0 ||
+        mbedtls_sha256_update_ret(&d->sha, state, len) != 0)
+        return RND_ECRYPTO;
+    d->n++;
+    return 0;
+}
+
+int hh_digest(hh *h, uint8_t out[32], uint64_t *entities)
+{
+    digest_ctx d;
+    store_txn *t;
+    int rc;
+
+    memset(&d, 0, sizeof d);
+    mbedtls_sha256_init(&d.sha);
+    rc = mbedtls_sha256_starts_ret(&d.sha, 0) ? RND_ECRYPTO : 0;
+    if (rc == 0)
+        rc = store_read_begin(hh_store(h), &t);
+    if (rc == 0) {
+        for (int kind = 1; kind <= 255 && rc == 0; kind++)
+            rc = store_entities_each(t, kind, 0, digest_cb, &d);
+        store_read_end(t);
+    }
+    if (rc == 0 && mbedtls_sha256_finish_ret(&d.sha, out) != 0)
+        rc = RND_ECRYPTO;
+    mbedtls_sha256_free(&d.sha);
+    if (rc)
+        return rc == RND_ECRYPTO ? fail(h, rc, "digest: SHA-256 failed")
+                                 : hh__store_fail(h, rc);
+    if (entities)
+        *entities = d.n;
+    return 0;
+}

@@ -1,0 +1,557 @@
+/* sync_session.c: the handheld's side of the sync protocol as a state
+ * machine over frames, with no sockets (sync.c moves the bytes). See
+ * sync_session.h for the contract and proto/msg.h for the sequence.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../proto/msg.h"
+#include "../storage/store.h"
+#include "hh_internal.h"
+#include "sync_session.h"
+
+/* Room for HELLO: four texts of at most PROTO_TEXT_MAX and a few ints. */
+#define HELLO_CAP (4 * PROTO_TEXT_MAX + 64)
+
+static const char *msg_name(int type)
+{
+    static const char *const names[] = {
+        "?",    "HELLO", "WELCOME", "PUSH",  "PUSH_ACK",
+        "PULL", "OPS",   "BYE",     "ERROR",
+    };
+    return type > 0 && type <= PROTO_MSG_ERROR ? names[type] : "unknown";
+}
+
+static const char *state_name(int state)
+{
+    switch (state) {
+    case HH_SESS_HELLO:
+        return "waiting for WELCOME";
+    case HH_SESS_PUSH:
+        return "pushing";
+    case HH_SESS_PULL:
+        return "pulling";
+    case HH_SESS_BYE:
+        return "waiting for BYE";
+    case HH_SESS_DONE:
+        return "done";
+    default:
+        return "failed";
+    }
+}
+
+/* Fails the session with rc and a sentence; returns rc. */
+static int failf(hh_sess *s, int rc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int failf(hh_sess *s, int rc, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(s->h->err, sizeof s->h->err, fmt, ap);
+    va_end(ap);
+    s->state = HH_SESS_FAILED;
+    s->failed = rc;
+    return rc;
+}
+
+/* Fails the session with a storage error rc while doing `what`. */
+static int store_failed(hh_sess *s, int rc, const char *what)
+{
+    if (rc == RND_ESTORE || rc == RND_EIO)
+        return failf(s, rc, "sync: %s: %s: %s", what, rnd_strerror(rc),
+                     store_last_raw_text(hh_store(s->h)));
+    return failf(s, rc, "sync: %s: %s", what, rnd_strerror(rc));
+}
+
+int hh_sess_error_code(const char *name, size_t len)
+{
+    for (int code = RND_ERROR_BASE_ + 1; code < RND_ERROR_END_; code++) {
+        const char *n = rnd_errname(code);
+        if (strlen(n) == len && memcmp(n, name, len) == 0)
+            return code;
+    }
+    return 0;
+}
+
+static void progress(hh_sess *s, const char *phase, uint64_t done,
+                     uint64_t total)
+{
+    if (s->progress)
+        s->progress(phase, done, total, s->progress_ctx);
+}
+
+/* Encodes msg into the (empty) output buffer. */
+static int queue(hh_sess *s, const proto_msg *m)
+{
+    size_t len;
+    int rc = proto_msg_encode(m, s->out, s->out_cap, &len);
+    if (rc)
+        return failf(s, rc, "sync: cannot encode %s: %s", msg_name(m->type),
+                     rnd_strerror(rc));
+    s->out_off = 0;
+    s->out_len = len;
+    return 0;
+}
+
+/* ---- init ----------------------------------------------------------------
+ */
+
+int hh_sess_init(hh_sess *s, hh *h)
+{
+    store_identity id;
+    store_txn *t;
+    const void *cred;
+    size_t cred_len = 0;
+    uint64_t cursor = 0;
+    proto_msg m;
+    int rc;
+
+    memset(s, 0, sizeof *s);
+    s->h = h;
+    s->state = HH_SESS_HELLO;
+    s->max_frame = PROTO_FRAME_MAX_DEFAULT;
+    s->out_cap = HELLO_CAP;
+    s->out = malloc(s->out_cap);
+    s->ops = malloc(PROTO_BATCH_MAX_OPS * sizeof *s->ops);
+    if (s->out == NULL || s->ops == NULL)
+        return failf(s, RND_ENOMEM, "sync: out of memory");
+
+    rc = store_read_begin(hh_store(h), &t);
+    if (rc)
+        return store_failed(s, rc, "reading the store");
+    rc = store_identity_get(t, &id);
+    if (rc) {
+        store_read_end(t);
+        return store_failed(s, rc, "reading the device identity");
+    }
+    rc = store_meta_get(t, "credential", &cred, &cred_len);
+    if (rc == RND_ENOTFOUND || (rc == 0 && cred_len == 0)) {
+        store_read_end(t);
+        return failf(s, RND_ENOTENROLLED,
+                     "sync: %s: run 'rounds enroll --server HOST:PORT "
+                     "--cert FILE --credential CRED'",
+                     rnd_strerror(RND_ENOTENROLLED));
+    }
+    if (rc == 0 && cred_len > PROTO_TEXT_MAX)
+        rc = RND_ECORRUPT;
+    if (rc == 0) {
+        rc = store_meta_get_u64(t, "server_cursor", &cursor);
+        if (rc == RND_ENOTFOUND)
+            rc = 0, cursor = 0;
+    }
+    if (rc) {
+        store_read_end(t);
+        return store_failed(s, rc, "reading the enrollment");
+    }
+    s->device_id = id.device_id;
+    s->last_seq = id.next_seq - 1;
+    s->cursor = cursor;
+
+    memset(&m, 0, sizeof m);
+    m.type = PROTO_MSG_HELLO;
+    m.u.hello.version = PROTO_VERSION;
+    m.u.hello.device_id = id.device_id;
+    m.u.hello.site.p = (const uint8_t *)id.site;
+    m.u.hello.site.len = (uint32_t)strlen(id.site);
+    m.u.hello.device.p = (const uint8_t *)id.name;
+    m.u.hello.device.len = (uint32_t)strlen(id.name);
+    m.u.hello.credential.p = cred;
+    m.u.hello.credential.len = (uint32_t)cred_len;
+    rc = queue(s, &m); /* copies the credential out of the map */
+    store_read_end(t);
+    return rc;
+}
+
+void hh_sess_free(hh_sess *s)
+{
+    if (s == NULL)
+        return;
+    if (s->out)
+        memset(s->out, 0, s->out_cap); /* HELLO held the credential */
+    free(s->out);
+    free(s->ops);
+    s->out = NULL;
+    s->ops = NULL;
+}
+
+uint32_t hh_sess_max_frame(const hh_sess *s)
+{
+    return s->max_frame;
+}
+
+int hh_sess_done(const hh_sess *s)
+{
+    return s->state == HH_SESS_DONE;
+}
+
+/* ---- pushing -------------------------------------------------------------
+ */
+
+typedef struct batch_ctx {
+    hh_sess *s;
+    uint32_t n;
+    size_t bytes;
+    uint64_t want; /* ops left up to last_seq */
+    size_t too_big;
+} batch_ctx;
+
+static int batch_cb(const uint8_t *enc, size_t len, int64_t recv_ms, void *arg)
+{
+    batch_ctx *c = arg;
+    hh_sess *s = c->s;
+
+    if (c->n == c->want || c->n == PROTO_BATCH_MAX_OPS)
+        return 1;
+    if (c->bytes + len + proto_msg_ops_overhead(c->n + 1) + PROTO_FRAME_HEADER >
+        s->max_frame) {
+        if (c->n == 0) {
+            c->too_big = len;
+            return RND_ETOOBIG;
+        }
+        return 1;
+    }
+    s->ops[c->n].p = enc;
+    s->ops[c->n].len = (uint32_t)len;
+    c->n++;
+    c->bytes += len;
+    return 0;
+}
+
+/* Reads the next batch of own ops from the store and queues its PUSH. */
+static int queue_push(hh_sess *s)
+{
+    batch_ctx c = {s, 0, 0, s->last_seq - s->next_push_seq + 1, 0};
+    store_txn *t;
+    proto_msg m;
+    int rc;
+
+    rc = store_read_begin(hh_store(s->h), &t);
+    if (rc)
+        return store_failed(s, rc, "reading own ops");
+    rc = store_ops_each_device(t, s->device_id, s->next_push_seq, batch_cb, &c);
+    if (rc == RND_ETOOBIG) {
+        store_read_end(t);
+        return failf(s, rc,
+                     "sync: own op seq %llu is %zu bytes, more than the "
+                     "server's frame limit of %u bytes",
+                     (unsigned long long)s->next_push_seq, c.too_big,
+                     s->max_frame);
+    }
+    if (rc) {
+        store_read_end(t);
+        return store_failed(s, rc, "reading own ops");
+    }
+    if (c.n == 0) {
+        store_read_end(t);
+        return failf(s, RND_ECORRUPT,
+                     "sync: own op seq %llu is missing from the store",
+                     (unsigned long long)s->next_push_seq);
+    }
+    memset(&m, 0, sizeof m);
+    m.type = PROTO_MSG_PUSH;
+    m.u.push.batch = s->next_batch;
+    m.u.push.nops = c.n;
+    m.u.push.ops = s->ops;
+    rc = queue(s, &m); /* copies the ops out of the map */
+    store_read_end(t);
+    if (rc)
+        return rc;
+
+    uint32_t slot = (s->ring_head + s->inflight) % HH_SESS_WINDOW_MAX;
+    s->ring[slot].batch = s->next_batch;
+    s->ring[slot].last_seq = s->next_push_seq + c.n - 1;
+    s->ring[slot].nops = c.n;
+    s->inflight++;
+    s->next_batch++;
+    s->next_push_seq += c.n;
+    return 0;
+}
+
+/* Queues the next frame when the previous one is out and the protocol
+ * allows one now. */
+static int pump(hh_sess *s)
+{
+    proto_msg m;
+
+    if (s->out_off < s->out_len)
+        return 0;
+    s->out_off = s->out_len = 0;
+    memset(&m, 0, sizeof m);
+    switch (s->state) {
+    case HH_SESS_PUSH:
+        if (s->next_push_seq <= s->last_seq) {
+            if (s->inflight < s->window)
+                return queue_push(s);
+            return 0;
+        }
+        if (s->inflight > 0)
+            return 0;
+        /* Everything pushed is durable on the server: pull. */
+        s->state = HH_SESS_PULL;
+        m.type = PROTO_MSG_PULL;
+        m.u.pull.cursor = s->cursor;
+        return queue(s, &m);
+    case HH_SESS_BYE:
+        if (s->bye_queued)
+            return 0;
+        s->bye_queued = 1;
+        m.type = PROTO_MSG_BYE;
+        m.u.bye.ops_in = s->received;
+        m.u.bye.ops_out = s->pushed;
+        return queue(s, &m);
+    default:
+        return 0;
+    }
+}
+
+int hh_sess_output(hh_sess *s, const uint8_t **p, size_t *len)
+{
+    int rc;
+
+    *p = NULL;
+    *len = 0;
+    if (s->state == HH_SESS_FAILED)
+        return s->failed;
+    rc = pump(s);
+    if (rc)
+        return rc;
+    *p = s->out + s->out_off;
+    *len = s->out_len - s->out_off;
+    return 0;
+}
+
+void hh_sess_sent(hh_sess *s, size_t n)
+{
+    if (n > s->out_len - s->out_off)
+        n = s->out_len - s->out_off;
+    s->out_off += n;
+}
+
+/* ---- receiving -----------------------------------------------------------
+ */
+
+static int on_welcome(hh_sess *s, const proto_msg *m)
+{
+    uint32_t max_frame = m->u.welcome.max_frame;
+    uint8_t *out;
+
+    if (m->u.welcome.version != PROTO_VERSION)
+        return failf(s, RND_EVERSION,
+                     "sync: the server speaks protocol version %u, this "
+                     "handheld %u",
+                     m->u.welcome.version, PROTO_VERSION);
+    if (m->u.welcome.window == 0 || max_frame < 1024)
+        return failf(s, RND_EPROTO,
+                     "sync: WELCOME with window %u and max_frame %u",
+                     m->u.welcome.window, max_frame);
+    if (m->u.welcome.have_seq > s->last_seq)
+        return failf(s, RND_ECHAIN,
+                     "sync: the server holds this device's ops up to seq "
+                     "%llu but this store only up to %llu: the store was "
+                     "restored or copied; new ops would reuse seqs",
+                     (unsigned long long)m->u.welcome.have_seq,
+                     (unsigned long long)s->last_seq);
+    if (max_frame > HH_SESS_FRAME_CAP)
+        max_frame = HH_SESS_FRAME_CAP;
+    out = realloc(s->out, (size_t)max_frame + PROTO_FRAME_HEADER);
+    if (out == NULL)
+        return failf(s, RND_ENOMEM, "sync: out of memory");
+    s->out = out;
+    s->out_cap = (size_t)max_frame + PROTO_FRAME_HEADER;
+    s->max_frame = max_frame;
+    s->window = m->u.welcome.window < HH_SESS_WINDOW_MAX ? m->u.welcome.window
+                                                         : HH_SESS_WINDOW_MAX;
+    s->have_seq = m->u.welcome.have_seq;
+    s->acked_seq = s->have_seq;
+    s->server_ms = m->u.welcome.server_ms;
+    s->next_push_seq = s->have_seq + 1;
+    s->state = HH_SESS_PUSH;
+    progress(s, "push", 0, s->last_seq - s->have_seq);
+    return 0;
+}
+
+static int on_push_ack(hh_sess *s, const proto_msg *m)
+{
+    uint32_t head = s->ring_head;
+    uint64_t acked = m->u.push_ack.acked_seq;
+
+    if (s->inflight == 0)
+        return failf(s, RND_EPROTO,
+                     "sync: PUSH_ACK for batch %u but no batch is unacked",
+                     m->u.push_ack.batch);
+    if (m->u.push_ack.batch != s->ring[head].batch)
+        return failf(s, RND_EPROTO,
+                     "sync: PUSH_ACK for batch %u, expected batch %u",
+                     m->u.push_ack.batch, s->ring[head].batch);
+    if (acked < s->ring[head].last_seq || acked > s->last_seq)
+        return failf(s, RND_EPROTO,
+                     "sync: PUSH_ACK of batch %u says seq %llu is durable; "
+                     "the batch ended at seq %llu",
+                     m->u.push_ack.batch, (unsigned long long)acked,
+                     (unsigned long long)s->ring[head].last_seq);
+    s->acked_seq = acked;
+    s->pushed += s->ring[head].nops;
+    s->ring_head = (head + 1) % HH_SESS_WINDOW_MAX;
+    s->inflight--;
+    progress(s, "push", s->pushed, s->last_seq - s->have_seq);
+    return 0;
+}
+
+typedef struct ingest_ctx {
+    const proto_msg *m;
+    int64_t recv_ms;
+    uint64_t added;
+} ingest_ctx;
+
+/* One OPS batch and its cursor, in one transaction (replayable). */
+static int ingest_fn(store_txn *t, void *arg)
+{
+    ingest_ctx *c = arg;
+    int added, rc;
+
+    c->added = 0;
+    for (uint32_t i = 0; i < c->m->u.ops.nops; i++) {
+        rc = store_ingest(t, c->m->u.ops.ops[i].p, c->m->u.ops.ops[i].len,
+                          c->recv_ms, &added);
+        if (rc)
+            return rc;
+        c->added += (uint64_t)added;
+    }
+    return store_meta_put_u64(t, "server_cursor", c->m->u.ops.next_cursor);
+}
+
+static int on_ops(hh_sess *s, const proto_msg *m)
+{
+    static _Thread_local proto_op op;
+    ingest_ctx c = {m, hh__now_ms(s->h), 0};
+    int rc;
+
+    /* The server must not hand this device ops under its own id that it
+     * never wrote: storing them would make the next local op reuse a seq.
+     * Its own ops already held are harmless (ingest skips them). */
+    for (uint32_t i = 0; i < m->u.ops.nops; i++) {
+        rc = proto_op_decode(m->u.ops.ops[i].p, m->u.ops.ops[i].len, &op);
+        if (rc)
+            return failf(s, rc, "sync: op %u of an OPS batch: %s", i,
+                         rnd_strerror(rc));
+        if (op.device_id == s->device_id && op.seq > s->last_seq)
+            return failf(s, RND_EPROTO,
+                         "sync: the server sent seq %llu under this "
+                         "device's id, which this store never wrote",
+                         (unsigned long long)op.seq);
+    }
+    if (m->u.ops.nops > 0 || m->u.ops.next_cursor != s->cursor) {
+        rc = store_write(hh_store(s->h), ingest_fn, &c);
+        if (rc)
+            return store_failed(s, rc, "storing pulled ops");
+    }
+    s->cursor = m->u.ops.next_cursor;
+    s->pulled += c.added;
+    s->received += m->u.ops.nops;
+    progress(s, "pull", s->received, 0);
+    if (!m->u.ops.more)
+        s->state = HH_SESS_BYE;
+    return 0;
+}
+
+typedef struct finish_ctx {
+    uint64_t acked_seq;
+    int64_t now;
+} finish_ctx;
+
+static int finish_fn(store_txn *t, void *arg)
+{
+    finish_ctx *c = arg;
+    int rc = store_meta_put_u64(t, "acked_seq", c->acked_seq);
+    if (rc == 0)
+        rc = store_meta_put_u64(t, "last_sync_ms", (uint64_t)c->now);
+    return rc;
+}
+
+static int on_bye(hh_sess *s, const proto_msg *m)
+{
+    finish_ctx c = {s->acked_seq, hh__now_ms(s->h)};
+    int rc = store_write(hh_store(s->h), finish_fn, &c);
+    if (rc)
+        return store_failed(s, rc, "recording the sync");
+    s->state = HH_SESS_DONE;
+    return 0;
+}
+
+static int on_error(hh_sess *s, const proto_msg *m)
+{
+    const proto_bytes *name = &m->u.error.name, *msg = &m->u.error.message;
+    int code = hh_sess_error_code((const char *)name->p, name->len);
+
+    snprintf(s->server_error, sizeof s->server_error, "%.*s: %.*s",
+             (int)name->len, (const char *)name->p, (int)msg->len,
+             (const char *)msg->p);
+    if (code == 0 || code == RND_EAGAIN)
+        code = RND_EPROTO;
+    return failf(s, code, "server refused: %s", s->server_error);
+}
+
+static int on_frame(hh_sess *s, const uint8_t *body, size_t len)
+{
+    proto_msg m;
+    int rc = proto_msg_decode(body, len, &m, s->ops, PROTO_BATCH_MAX_OPS);
+    if (rc)
+        return failf(s, rc, "sync: bad frame from the server (%s, %s): %s",
+                     state_name(s->state), rnd_errname(rc), rnd_strerror(rc));
+    if (m.type == PROTO_MSG_ERROR)
+        return on_error(s, &m);
+    switch (s->state) {
+    case HH_SESS_HELLO:
+        if (m.type == PROTO_MSG_WELCOME)
+            return on_welcome(s, &m);
+        break;
+    case HH_SESS_PUSH:
+        if (m.type == PROTO_MSG_PUSH_ACK)
+            return on_push_ack(s, &m);
+        break;
+    case HH_SESS_PULL:
+        if (m.type == PROTO_MSG_OPS)
+            return on_ops(s, &m);
+        break;
+    case HH_SESS_BYE:
+        if (m.type == PROTO_MSG_BYE && s->bye_queued)
+            return on_bye(s, &m);
+        break;
+    default:
+        break;
+    }
+    return failf(s, RND_EPROTO, "sync: unexpected %s from the server while %s",
+                 msg_name(m.type), state_name(s->state));
+}
+
+int hh_sess_recv(hh_sess *s, const uint8_t *buf, size_t len, size_t *consumed)
+{
+    const uint8_t *body;
+    size_t body_len, used;
+    int rc;
+
+    *consumed = 0;
+    if (s->state == HH_SESS_FAILED)
+        return s->failed;
+    while (s->state != HH_SESS_DONE) {
+        rc = proto_frame_next(buf + *consumed, len - *consumed, s->max_frame,
+                              &body, &body_len, &used);
+        if (rc == RND_EAGAIN)
+            return 0;
+        if (rc == RND_ETOOBIG)
+            return failf(s, rc,
+                         "sync: the server sent a frame over the %u-byte "
+                         "limit",
+                         s->max_frame);
+        if (rc)
+            return failf(s, rc, "sync: bad frame header from the server: %s",
+                         rnd_strerror(rc));
+        *consumed += used;
+        rc = on_frame(s, body, body_len);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}

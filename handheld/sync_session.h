@@ -1,0 +1,133 @@
+/* sync_session.h: the client side of a sync session as bytes in, bytes out.
+ *
+ * No sockets and no TLS here (sync.c carries the bytes): the session makes
+ * the frames to send and consumes the frames received, following the
+ * sequence in proto/msg.h exactly:
+ *
+ *   HELLO -> WELCOME -> PUSH... / PUSH_ACK... -> PULL -> OPS... -> BYE/BYE
+ *
+ * Pushing is pipelined: up to WELCOME's window PUSH batches are unacked at
+ * once; each batch is read from the store when it is about to be sent (one
+ * read transaction per batch), so memory stays bounded whatever the size of
+ * the store. Each OPS batch is ingested together with its cursor in one
+ * durable write transaction, so the pull cursor never covers ops that are
+ * not committed. After the server's BYE, "acked_seq" and "last_sync_ms" are
+ * written in one transaction.
+ *
+ * Store meta keys read: "credential" (and the identity); written:
+ * "server_cursor" (u64), "acked_seq" (u64), "last_sync_ms" (u64).
+ *
+ * Internal to the handheld library (not installed). Errors are 0 or a
+ * negative RND_E* code; the handle's hh_last_error() holds the sentence.
+ * After an error the session is failed: every further call returns it.
+ */
+#ifndef RND_HH_SYNC_SESSION_H
+#define RND_HH_SYNC_SESSION_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../proto/msg.h"
+#include "handheld.h"
+
+/* Largest frame the handheld sends or accepts, whatever WELCOME says. */
+#define HH_SESS_FRAME_CAP (16u << 20)
+
+enum hh_sess_state {
+    HH_SESS_HELLO = 1, /* HELLO queued or sent, waiting for WELCOME */
+    HH_SESS_PUSH,      /* pushing batches, waiting for their PUSH_ACKs */
+    HH_SESS_PULL,      /* PULL sent, receiving OPS */
+    HH_SESS_BYE,       /* BYE sent, waiting for the server's BYE */
+    HH_SESS_DONE,      /* server's BYE received and recorded */
+    HH_SESS_FAILED,
+};
+
+/* Most unacknowledged PUSH batches the client keeps, whatever WELCOME says. */
+#define HH_SESS_WINDOW_MAX 64
+
+typedef struct hh_sess {
+    hh *h;
+    int state;  /* enum hh_sess_state */
+    int failed; /* the error code once failed */
+
+    /* identity and cursors */
+    uint64_t device_id;
+    uint64_t last_seq; /* own highest seq when WELCOME came */
+    uint64_t have_seq; /* WELCOME's have_seq */
+    uint64_t acked_seq;
+    uint64_t cursor; /* pull cursor: saved one, then each OPS' next */
+    int64_t server_ms;
+
+    /* pushing */
+    uint32_t max_frame;     /* frame body limit, both directions */
+    uint32_t window;        /* batches allowed unacked */
+    uint64_t next_push_seq; /* first seq not yet put in a PUSH */
+    uint32_t next_batch;    /* batch number of the next PUSH */
+    uint32_t inflight;      /* PUSH batches sent or queued, not acked */
+    uint32_t ring_head;     /* oldest unacked batch in the ring */
+    struct {
+        uint32_t batch;
+        uint64_t last_seq;
+        uint32_t nops;
+    } ring[HH_SESS_WINDOW_MAX];
+
+    /* results */
+    uint64_t pushed;   /* own ops acked this session */
+    uint64_t pulled;   /* ops newly stored by ingest */
+    uint64_t received; /* ops received in OPS batches */
+    int bye_queued;    /* our BYE is queued or sent */
+    char server_error[160];
+
+    /* the frame being sent: out[out_off .. out_len) */
+    uint8_t *out;
+    size_t out_cap, out_len, out_off;
+    proto_bytes *ops; /* PROTO_BATCH_MAX_OPS entries: decode and encode */
+
+    /* Progress, as in hh_sync_options; may be NULL. */
+    void (*progress)(const char *phase, uint64_t done, uint64_t total,
+                     void *ctx);
+    void *progress_ctx;
+} hh_sess;
+
+/* Prepares a session for h: reads the identity, the credential ("credential"
+ * in meta) and the saved pull cursor, and queues HELLO. Errors:
+ * RND_ENOTENROLLED (no credential), RND_ENOMEM, storage errors. The session
+ * borrows h (which must outlive it) and owns its buffers until
+ * hh_sess_free(), which is safe after a failed init. */
+int hh_sess_init(hh_sess *s, hh *h);
+void hh_sess_free(hh_sess *s);
+
+/* The bytes the session wants sent now: *p (owned by the session, valid
+ * until the next call on it) and *len; *len == 0 when there is nothing to
+ * send (waiting for the server, or the window is full). Builds the next
+ * frame when the previous one has been sent and the protocol allows it
+ * (reading the next PUSH batch from the store). Errors: RND_ETOOBIG (an own
+ * op larger than the server's frame limit), storage errors, or the
+ * session's earlier failure. */
+int hh_sess_output(hh_sess *s, const uint8_t **p, size_t *len);
+
+/* Marks n bytes of hh_sess_output's bytes as sent. */
+void hh_sess_sent(hh_sess *s, size_t n);
+
+/* Consumes the whole frames at the start of buf[0..len) (header and body)
+ * and sets *consumed to the bytes they took (0 when no frame is whole yet).
+ * Errors: RND_ETOOBIG (a frame over hh_sess_max_frame()), RND_EMALFORMED and
+ * other decode errors, RND_EPROTO (a message the sequence does not allow
+ * here), RND_ECHAIN (the server holds more of this device's ops than the
+ * store: a restored or cloned store), the server's ERROR mapped back to its
+ * RND_E* code (text in hh_sess.server_error), storage errors. */
+int hh_sess_recv(hh_sess *s, const uint8_t *buf, size_t len, size_t *consumed);
+
+/* The largest frame body the session accepts now: PROTO_FRAME_MAX_DEFAULT
+ * until WELCOME, then WELCOME's max_frame capped at HH_SESS_FRAME_CAP. A
+ * receive buffer of this plus PROTO_FRAME_HEADER bytes always holds a whole
+ * frame. */
+uint32_t hh_sess_max_frame(const hh_sess *s);
+
+/* 1 once the server's BYE has been received and the result recorded. */
+int hh_sess_done(const hh_sess *s);
+
+/* Maps an RND_E* name without "RND_" ("EAUTH") to its code; 0 if none. */
+int hh_sess_error_code(const char *name, size_t len);
+
+#endif

@@ -1,0 +1,906 @@
+/* test_sync_session.c: the handheld's sync client state machine driven in
+ * memory against scripted server frames (no sockets): HELLO, resuming the
+ * push after WELCOME's have_seq, batches within max_frame and the window,
+ * PUSH_ACK checks, PULL with the saved cursor, OPS ingested with their
+ * cursor in one transaction (checked by reopening the store), the final
+ * BYE, ERROR mapping and unexpected messages; plus hh_enroll's validation,
+ * hh_digest, and hh_sync's network failures (refused, timeout). */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "../../handheld/handheld.h"
+#include "../../handheld/hh_internal.h"
+#include "../../handheld/sync_session.h"
+#include "../../proto/msg.h"
+#include "../../storage/store.h"
+#include "test.h"
+
+/* A self-signed P-256 certificate, CN=roundsd, CA:true (like roundsd's). */
+static const char cert_pem[] =
+    "-----BEGIN CERTIFICATE-----\n"
+    "MIIBejCCASGgAwIBAgIUDb8xgQ1v2G0uB3lF5cW+PuSRBIcwCgYIKoZIzj0EAwIw\n"
+    "EjEQMA4GA1UEAwwHcm91bmRzZDAgFw0yNjExMjgxNjI2MTJaGA8yMTI2MTEwNDE2\n"
+    "MjYxMlowEjEQMA4GA1UEAwwHcm91bmRzZDBZMBMGByqGSM49AgEGCCqGSM49AwEH\n"
+    "A0IABGWEPuUH4fJw68aSY2QqFBLx30bMxW9mZ384Wh6XOQtPZg9fPgVcCFSS1GTM\n"
+    "PcKDDmasL7t3MarBVFqQpYSKS8yjUzBRMB0GA1UdDgQWBBR9mqrYYKykV7qADImp\n"
+    "VxIxrbnX6jAfBgNVHSMEGDAWgBR9mqrYYKykV7qADImpVxIxrbnX6jAPBgNVHRMB\n"
+    "Af8EBTADAQH/MAoGCCqGSM49BAMCA0cAMEQCIBn7JNORIbRkr0ZElMP4rB6QUFl2\n"
+    "IH0TCPj7npgsYQy5AiBXL1nclPkXB1hVDV9ExWx6olJMChPIRKm7UmeEivG6dQ==\n"
+    "-----END CERTIFICATE-----\n";
+
+static int64_t fake_now = 1795860000000; /* 2026-11-28T10:00:00Z */
+static int64_t clock_fn(void *ctx)
+{
+    return fake_now;
+}
+
+static char *dir;
+static hh *h;
+
+/* ---- helpers ------------------------------------------------------------ */
+
+static void record_notes(hh *hd, int n)
+{
+    hh_kv kv[2] = {{"text", "round done, all quiet at the east gate"},
+                   {"by", "guard-li"}};
+    hh_batch_item *items = calloc((size_t)n, sizeof *items);
+    ASSERT(items != NULL);
+    for (int i = 0; i < n; i++) {
+        items[i].verb = "log.note";
+        items[i].kv = kv;
+        items[i].nkv = 2;
+    }
+    ASSERT_OK(hh_record_many(hd, items, (size_t)n, NULL));
+    free(items);
+}
+
+typedef struct kv_ctx {
+    const char *key;
+    const void *val;
+    size_t len;
+    uint64_t u;
+    int is_u64;
+} kv_ctx;
+
+static int put_fn(store_txn *t, void *arg)
+{
+    kv_ctx *c = arg;
+    return c->is_u64 ? store_meta_put_u64(t, c->key, c->u)
+                     : store_meta_put(t, c->key, c->val, c->len);
+}
+
+static void meta_put(const char *key, const char *val)
+{
+    kv_ctx c = {key, val, strlen(val), 0, 0};
+    ASSERT_OK(store_write(hh_store(h), put_fn, &c));
+}
+
+static void meta_put_u64(const char *key, uint64_t v)
+{
+    kv_ctx c = {key, NULL, 0, v, 1};
+    ASSERT_OK(store_write(hh_store(h), put_fn, &c));
+}
+
+static int meta_u64(const char *key, uint64_t *v)
+{
+    store_txn *t;
+    ASSERT_OK(store_read_begin(hh_store(h), &t));
+    int rc = store_meta_get_u64(t, key, v);
+    store_read_end(t);
+    return rc;
+}
+
+/* Copies meta key as a string into out ("" when absent); returns its len. */
+static size_t meta_str(const char *key, char *out, size_t cap)
+{
+    store_txn *t;
+    const void *v;
+    size_t len = 0;
+    ASSERT_OK(store_read_begin(hh_store(h), &t));
+    out[0] = '\0';
+    if (store_meta_get(t, key, &v, &len) == 0) {
+        ASSERT(len < cap);
+        memcpy(out, v, len);
+        out[len] = '\0';
+    }
+    store_read_end(t);
+    return len;
+}
+
+static uint64_t op_count(void)
+{
+    store_txn *t;
+    uint64_t n;
+    ASSERT_OK(store_read_begin(hh_store(h), &t));
+    ASSERT_OK(store_op_count(t, &n));
+    store_read_end(t);
+    return n;
+}
+
+static uint64_t device_id(void)
+{
+    hh_status_info st;
+    ASSERT_OK(hh_status(h, &st));
+    return st.device_id;
+}
+
+/* A fresh device with n own ops and a credential. */
+static void setup(int n)
+{
+    dir = test_tmpdir("sync");
+    char path[4200];
+    snprintf(path, sizeof path, "%s/hh", dir);
+    ASSERT_OK(hh_init(path, "S1", "HH-01", &h));
+    hh_set_clock(h, clock_fn, NULL);
+    if (n)
+        record_notes(h, n);
+    meta_put("credential", "rdc1-secret");
+}
+
+static void reopen(void)
+{
+    char path[4200];
+    hh_close(h);
+    snprintf(path, sizeof path, "%s/hh", dir);
+    ASSERT_OK(hh_open(path, &h));
+    hh_set_clock(h, clock_fn, NULL);
+}
+
+static void teardown(void)
+{
+    hh_close(h);
+    h = NULL;
+    test_rmtree(dir);
+    free(dir);
+}
+
+/* Feeds one server message; returns hh_sess_recv's rc. */
+static int feed(hh_sess *s, const proto_msg *m)
+{
+    static uint8_t buf[PROTO_FRAME_MAX_DEFAULT + PROTO_FRAME_HEADER];
+    size_t len, used;
+    ASSERT_OK(proto_msg_encode(m, buf, sizeof buf, &len));
+    int rc = hh_sess_recv(s, buf, len, &used);
+    if (rc == 0)
+        ASSERT_EQ(used, len);
+    return rc;
+}
+
+static int feed_welcome(hh_sess *s, uint64_t have, uint32_t max_frame,
+                        uint32_t window)
+{
+    proto_msg m = {.type = PROTO_MSG_WELCOME};
+    m.u.welcome.version = PROTO_VERSION;
+    m.u.welcome.have_seq = have;
+    m.u.welcome.server_ms = fake_now;
+    m.u.welcome.max_frame = max_frame;
+    m.u.welcome.window = window;
+    return feed(s, &m);
+}
+
+static int feed_ack(hh_sess *s, uint32_t batch, uint64_t acked)
+{
+    proto_msg m = {.type = PROTO_MSG_PUSH_ACK};
+    m.u.push_ack.batch = batch;
+    m.u.push_ack.acked_seq = acked;
+    return feed(s, &m);
+}
+
+static int feed_error(hh_sess *s, const char *name, const char *msg)
+{
+    proto_msg m = {.type = PROTO_MSG_ERROR};
+    m.u.error.name.p = (const uint8_t *)name;
+    m.u.error.name.len = (uint32_t)strlen(name);
+    m.u.error.message.p = (const uint8_t *)msg;
+    m.u.error.message.len = (uint32_t)strlen(msg);
+    return feed(s, &m);
+}
+
+static int feed_bye(hh_sess *s)
+{
+    proto_msg m = {.type = PROTO_MSG_BYE};
+    return feed(s, &m);
+}
+
+/* Takes the next frame the session wants sent; 0 if none. The message
+ * points into a static copy valid until the next call. */
+static proto_bytes out_ops[PROTO_BATCH_MAX_OPS];
+static size_t out_frame_len;
+static int take(hh_sess *s, proto_msg *m)
+{
+    static uint8_t copy[HH_SESS_FRAME_CAP + PROTO_FRAME_HEADER];
+    const uint8_t *p, *body;
+    size_t len, body_len, used;
+
+    ASSERT_OK(hh_sess_output(s, &p, &len));
+    if (len == 0)
+        return 0;
+    memcpy(copy, p, len);
+    /* Sent in two pieces, as a socket might take it. */
+    hh_sess_sent(s, len / 2);
+    const uint8_t *p2;
+    size_t len2;
+    ASSERT_OK(hh_sess_output(s, &p2, &len2));
+    ASSERT_EQ(len2, len - len / 2);
+    ASSERT_MEM_EQ(p2, copy + len / 2, len2);
+    hh_sess_sent(s, len2);
+    ASSERT_OK(proto_frame_next(copy, len, HH_SESS_FRAME_CAP, &body, &body_len,
+                               &used));
+    ASSERT_EQ(used, len);
+    out_frame_len = len;
+    ASSERT_OK(
+        proto_msg_decode(body, body_len, m, out_ops, PROTO_BATCH_MAX_OPS));
+    return 1;
+}
+
+static uint64_t op_seq(const proto_bytes *b, uint64_t *dev)
+{
+    static proto_op op;
+    ASSERT_OK(proto_op_decode(b->p, b->len, &op));
+    *dev = op.device_id;
+    return op.seq;
+}
+
+/* Encodes n dutylog ops of device dev, seqs from..from+n-1, chained. */
+typedef struct foreign {
+    uint8_t enc[64][512];
+    size_t len[64];
+    uint8_t last_hash[PROTO_HASH_LEN];
+} foreign;
+
+static void make_foreign(foreign *f, uint64_t dev, uint64_t from, int n)
+{
+    static proto_op op;
+    for (int i = 0; i < n; i++) {
+        proto_op_init(&op);
+        op.device_id = dev;
+        op.seq = from + (uint64_t)i;
+        op.wall_ms = fake_now - 1000 + i;
+        op.hlc = PROTO_HLC_MAKE(op.wall_ms, 0);
+        op.kind = PROTO_KIND_DUTYLOG;
+        op.action = PROTO_ACTION_CREATE;
+        ASSERT_OK(proto_entity_new(op.entity, op.wall_ms));
+        ASSERT_OK(proto_op_add_str(&op, "by", "office", 6));
+        ASSERT_OK(proto_op_add_str(&op, "text", "gate B closed", 13));
+        memcpy(op.prev_hash, f->last_hash, PROTO_HASH_LEN);
+        ASSERT_OK(
+            proto_op_encode(&op, f->enc[i], sizeof f->enc[i], &f->len[i]));
+        proto_op_hash(f->enc[i], f->len[i], f->last_hash);
+    }
+}
+
+static int feed_ops(hh_sess *s, foreign *f, int from, int n, uint64_t next,
+                    int more)
+{
+    proto_bytes b[64];
+    proto_msg m = {.type = PROTO_MSG_OPS};
+    for (int i = 0; i < n; i++) {
+        b[i].p = f->enc[from + i];
+        b[i].len = (uint32_t)f->len[from + i];
+    }
+    m.u.ops.nops = (uint32_t)n;
+    m.u.ops.ops = b;
+    m.u.ops.next_cursor = next;
+    m.u.ops.more = (uint8_t)more;
+    return feed(s, &m);
+}
+
+static void expect_hello(hh_sess *s)
+{
+    proto_msg m;
+    ASSERT(take(s, &m));
+    ASSERT_EQ(m.type, PROTO_MSG_HELLO);
+    ASSERT_EQ(m.u.hello.version, PROTO_VERSION);
+    ASSERT_U64_EQ(m.u.hello.device_id, device_id());
+    ASSERT_EQ(m.u.hello.site.len, 2);
+    ASSERT_MEM_EQ(m.u.hello.site.p, "S1", 2);
+    ASSERT_EQ(m.u.hello.device.len, 5);
+    ASSERT_MEM_EQ(m.u.hello.device.p, "HH-01", 5);
+    ASSERT_EQ(m.u.hello.credential.len, 11);
+    ASSERT_MEM_EQ(m.u.hello.credential.p, "rdc1-secret", 11);
+    ASSERT(!take(s, &m)); /* nothing more until WELCOME */
+}
+
+/* ---- tests -------------------------------------------------------------- */
+
+typedef struct prog {
+    uint64_t push_done, push_total, pull_done;
+    int push_calls, pull_calls;
+} prog;
+
+static void on_progress(const char *phase, uint64_t done, uint64_t total,
+                        void *ctx)
+{
+    prog *p = ctx;
+    if (strcmp(phase, "push") == 0) {
+        ASSERT_GE(done, p->push_done);
+        p->push_done = done;
+        p->push_total = total;
+        p->push_calls++;
+    } else {
+        ASSERT_STR_EQ(phase, "pull");
+        ASSERT_GE(done, p->pull_done);
+        p->pull_done = done;
+        p->pull_calls++;
+    }
+}
+
+/* WELCOME says the server holds up to seq 20 of 60: only 21..60 are pushed,
+ * in order, in frames under max_frame, never more than `window` batches
+ * unacked; then PULL carries the saved cursor. */
+static void test_push_window(void)
+{
+    hh_sess s;
+    proto_msg m;
+    prog pr = {0};
+    const uint32_t max_frame = 1200, window = 2;
+    uint32_t sent_batches = 0, acked_batches = 0;
+    uint64_t next_seq = 21, batch_last[64], dev;
+
+    setup(60);
+    meta_put_u64("server_cursor", 77);
+    ASSERT_OK(hh_sess_init(&s, h));
+    s.progress = on_progress;
+    s.progress_ctx = &pr;
+    expect_hello(&s);
+    ASSERT_OK(feed_welcome(&s, 20, max_frame, window));
+    ASSERT_EQ(s.state, HH_SESS_PUSH);
+
+    for (;;) {
+        int got = take(&s, &m);
+        if (got && m.type == PROTO_MSG_PULL) {
+            ASSERT_U64_EQ(m.u.pull.cursor, 77);
+            break;
+        }
+        if (got) {
+            ASSERT_EQ(m.type, PROTO_MSG_PUSH);
+            ASSERT_EQ(m.u.push.batch, sent_batches);
+            ASSERT_LE(out_frame_len, max_frame + PROTO_FRAME_HEADER);
+            ASSERT_GT(m.u.push.nops, 1); /* batched, not one per frame */
+            for (uint32_t i = 0; i < m.u.push.nops; i++) {
+                ASSERT_U64_EQ(op_seq(&m.u.push.ops[i], &dev), next_seq);
+                ASSERT_U64_EQ(dev, device_id());
+                next_seq++;
+            }
+            batch_last[sent_batches++] = next_seq - 1;
+            ASSERT_LE(sent_batches - acked_batches, window);
+            continue;
+        }
+        /* Window full (or all sent): the server acks the oldest batch. */
+        ASSERT(sent_batches > acked_batches);
+        if (next_seq <= 60)
+            ASSERT_EQ(sent_batches - acked_batches, window);
+        ASSERT_OK(feed_ack(&s, acked_batches, batch_last[acked_batches]));
+        acked_batches++;
+    }
+    ASSERT_U64_EQ(next_seq, 61);
+    ASSERT_EQ(acked_batches, sent_batches);
+    ASSERT_U64_EQ(s.pushed, 40);
+    ASSERT_U64_EQ(s.acked_seq, 60);
+    ASSERT_U64_EQ(pr.push_done, 40);
+    ASSERT_U64_EQ(pr.push_total, 40);
+    ASSERT_EQ(pr.push_calls, (int)acked_batches + 1);
+    ASSERT_EQ(s.state, HH_SESS_PULL);
+    ASSERT(!take(&s, &m));
+
+    /* An empty pull ends the session. */
+    ASSERT_OK(feed_ops(&s, NULL, 0, 0, 77, 0));
+    ASSERT(take(&s, &m));
+    ASSERT_EQ(m.type, PROTO_MSG_BYE);
+    ASSERT(!hh_sess_done(&s));
+    uint64_t v;
+    ASSERT_ERR(meta_u64("acked_seq", &v), RND_ENOTFOUND);
+    ASSERT_OK(feed_bye(&s));
+    ASSERT(hh_sess_done(&s));
+    ASSERT_OK(meta_u64("acked_seq", &v));
+    ASSERT_U64_EQ(v, 60);
+    ASSERT_OK(meta_u64("last_sync_ms", &v));
+    ASSERT_U64_EQ(v, (uint64_t)fake_now);
+    hh_status_info st;
+    ASSERT_OK(hh_status(h, &st));
+    ASSERT_U64_EQ(st.unsynced, 0);
+    hh_sess_free(&s);
+    teardown();
+}
+
+/* Nothing to push: PULL right after WELCOME, cursor 0 the first time. */
+static void test_nothing_to_push(void)
+{
+    hh_sess s;
+    proto_msg m;
+    setup(3);
+    ASSERT_OK(hh_sess_init(&s, h));
+    expect_hello(&s);
+    ASSERT_OK(feed_welcome(&s, 3, PROTO_FRAME_MAX_DEFAULT, 8));
+    ASSERT(take(&s, &m));
+    ASSERT_EQ(m.type, PROTO_MSG_PULL);
+    ASSERT_U64_EQ(m.u.pull.cursor, 0);
+    ASSERT_U64_EQ(s.pushed, 0);
+    ASSERT_U64_EQ(s.acked_seq, 3);
+    hh_sess_free(&s);
+    teardown();
+}
+
+/* Each OPS batch and its cursor land in one commit: after the first batch
+ * the reopened store holds exactly those ops and that cursor; a re-run
+ * resumes the pull there, and ops sent again are not duplicated. */
+static void test_pull_atomic(void)
+{
+    static foreign f;
+    hh_sess s;
+    proto_msg m;
+    prog pr = {0};
+    uint64_t v, base;
+
+    setup(2);
+    base = op_count();
+    memset(&f, 0, sizeof f);
+    make_foreign(&f, 0x1111222233334444ull, 1, 10);
+
+    ASSERT_OK(hh_sess_init(&s, h));
+    s.progress = on_progress;
+    s.progress_ctx = &pr;
+    expect_hello(&s);
+    ASSERT_OK(feed_welcome(&s, 2, PROTO_FRAME_MAX_DEFAULT, 4));
+    ASSERT(take(&s, &m));
+    ASSERT_EQ(m.type, PROTO_MSG_PULL);
+    ASSERT_OK(feed_ops(&s, &f, 0, 4, 4, 1));
+    ASSERT_U64_EQ(s.pulled, 4);
+    ASSERT_EQ(pr.pull_calls, 1);
+    ASSERT_U64_EQ(pr.pull_done, 4);
+    ASSERT(!take(&s, &m)); /* more = 1: nothing to say yet */
+    /* The connection is cut here. */
+    hh_sess_free(&s);
+    reopen();
+    ASSERT_OK(meta_u64("server_cursor", &v));
+    ASSERT_U64_EQ(v, 4);
+    ASSERT_U64_EQ(op_count(), base + 4);
+
+    /* Run again: PULL from 4; the server re-sends op 4 and goes on. */
+    ASSERT_OK(hh_sess_init(&s, h));
+    expect_hello(&s);
+    ASSERT_OK(feed_welcome(&s, 2, PROTO_FRAME_MAX_DEFAULT, 4));
+    ASSERT(take(&s, &m));
+    ASSERT_EQ(m.type, PROTO_MSG_PULL);
+    ASSERT_U64_EQ(m.u.pull.cursor, 4);
+    ASSERT_OK(feed_ops(&s, &f, 3, 4, 7, 1));
+    ASSERT_U64_EQ(s.pulled, 3); /* op 4 was already held */
+    ASSERT_OK(feed_ops(&s, &f, 7, 3, 10, 0));
+    ASSERT_U64_EQ(s.pulled, 6);
+    ASSERT_U64_EQ(s.cursor, 10);
+    ASSERT(take(&s, &m));
+    ASSERT_EQ(m.type, PROTO_MSG_BYE);
+    ASSERT_OK(feed_bye(&s));
+    ASSERT(hh_sess_done(&s));
+    hh_sess_free(&s);
+    reopen();
+    ASSERT_U64_EQ(op_count(), base + 10);
+    ASSERT_OK(meta_u64("server_cursor", &v));
+    ASSERT_U64_EQ(v, 10);
+
+    /* A server handing this device an op under its own id that the store
+     * never wrote is refused, and nothing of that batch is stored. */
+    static foreign mine;
+    memset(&mine, 0, sizeof mine);
+    make_foreign(&mine, device_id(), 3, 1);
+    ASSERT_OK(hh_sess_init(&s, h));
+    expect_hello(&s);
+    ASSERT_OK(feed_welcome(&s, 2, PROTO_FRAME_MAX_DEFAULT, 4));
+    ASSERT(take(&s, &m));
+    ASSERT_ERR(feed_ops(&s, &mine, 0, 1, 11, 0), RND_EPROTO);
+    hh_sess_free(&s);
+    ASSERT_U64_EQ(op_count(), base + 10);
+    ASSERT_OK(meta_u64("server_cursor", &v));
+    ASSERT_U64_EQ(v, 10);
+    teardown();
+}
+
+/* The server's ERROR comes back as its RND_E* code, with its text. */
+static void test_error_mapping(void)
+{
+    static const struct {
+        const char *name;
+        int code;
+    } cases[] = {
+        {"EAUTH", RND_EAUTH},
+        {"EREVOKED", RND_EREVOKED},
+        {"EUNKNOWNDEV", RND_EUNKNOWNDEV},
+        {"ESITE", RND_ESITE},
+        {"EBUSY", RND_EBUSY},
+        {"EVERSION", RND_EVERSION},
+        {"ENOSUCHTHING", RND_EPROTO},
+    };
+    hh_sess s;
+    proto_msg m;
+
+    for (int code = RND_ERROR_BASE_ + 1; code < RND_ERROR_END_; code++) {
+        const char *n = rnd_errname(code);
+        ASSERT_EQ(hh_sess_error_code(n, strlen(n)), code);
+    }
+    ASSERT_EQ(hh_sess_error_code("EAUTHX", 6), 0);
+    ASSERT_EQ(hh_sess_error_code("EAUTH", 4), 0);
+
+    setup(1);
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        ASSERT_OK(hh_sess_init(&s, h));
+        expect_hello(&s);
+        ASSERT_ERR(feed_error(&s, cases[i].name, "no, thank you"),
+                   cases[i].code);
+        char want[160];
+        snprintf(want, sizeof want, "%s: no, thank you", cases[i].name);
+        ASSERT_STR_EQ(s.server_error, want);
+        ASSERT(strstr(hh_last_error(h), want) != NULL);
+        /* Failed for good. */
+        ASSERT_ERR(hh_sess_output(&s, &(const uint8_t *){0}, &(size_t){0}),
+                   cases[i].code);
+        hh_sess_free(&s);
+    }
+    /* Mid-push, too. */
+    ASSERT_OK(hh_sess_init(&s, h));
+    expect_hello(&s);
+    ASSERT_OK(feed_welcome(&s, 0, PROTO_FRAME_MAX_DEFAULT, 4));
+    ASSERT(take(&s, &m));
+    ASSERT_EQ(m.type, PROTO_MSG_PUSH);
+    ASSERT_ERR(feed_error(&s, "ECHAIN", "seq 1 does not link"), RND_ECHAIN);
+    hh_sess_free(&s);
+    teardown();
+}
+
+/* Messages the sequence does not allow are protocol violations. */
+static void test_unexpected(void)
+{
+    hh_sess s;
+    proto_msg m;
+    setup(5);
+
+    /* OPS before WELCOME. */
+    ASSERT_OK(hh_sess_init(&s, h));
+    expect_hello(&s);
+    ASSERT_ERR(feed_ops(&s, NULL, 0, 0, 1, 0), RND_EPROTO);
+    ASSERT(strstr(hh_last_error(h), "unexpected OPS") != NULL);
+    hh_sess_free(&s);
+
+    /* A second WELCOME; a PUSH_ACK with no batch out; a wrong batch. */
+    ASSERT_OK(hh_sess_init(&s, h));
+    expect_hello(&s);
+    ASSERT_OK(feed_welcome(&s, 0, PROTO_FRAME_MAX_DEFAULT, 4));
+    ASSERT_ERR(feed_welcome(&s, 0, PROTO_FRAME_MAX_DEFAULT, 4), RND_EPROTO);
+    hh_sess_free(&s);
+
+    ASSERT_OK(hh_sess_init(&s, h));
+    expect_hello(&s);
+    ASSERT_OK(feed_welcome(&s, 0, PROTO_FRAME_MAX_DEFAULT, 4));
+    ASSERT_ERR(feed_ack(&s, 0, 5), RND_EPROTO);
+    hh_sess_free(&s);
+
+    ASSERT_OK(hh_sess_init(&s, h));
+    expect_hello(&s);
+    ASSERT_OK(feed_welcome(&s, 0, PROTO_FRAME_MAX_DEFAULT, 4));
+    ASSERT(take(&s, &m));
+    ASSERT_ERR(feed_ack(&s, 7, 5), RND_EPROTO);
+    hh_sess_free(&s);
+
+    /* An ack claiming less than the batch, or more than exists. */
+    ASSERT_OK(hh_sess_init(&s, h));
+    expect_hello(&s);
+    ASSERT_OK(feed_welcome(&s, 0, PROTO_FRAME_MAX_DEFAULT, 4));
+    ASSERT(take(&s, &m));
+    ASSERT_ERR(feed_ack(&s, 0, 4), RND_EPROTO);
+    hh_sess_free(&s);
+    ASSERT_OK(hh_sess_init(&s, h));
+    expect_hello(&s);
+    ASSERT_OK(feed_welcome(&s, 0, PROTO_FRAME_MAX_DEFAULT, 4));
+    ASSERT(take(&s, &m));
+    ASSERT_ERR(feed_ack(&s, 0, 6), RND_EPROTO);
+    hh_sess_free(&s);
+
+    /* BYE before the pull is over. */
+    ASSERT_OK(hh_sess_init(&s, h));
+    expect_hello(&s);
+    ASSERT_OK(feed_welcome(&s, 5, PROTO_FRAME_MAX_DEFAULT, 4));
+    ASSERT(take(&s, &m));
+    ASSERT_ERR(feed_bye(&s), RND_EPROTO);
+    hh_sess_free(&s);
+
+    /* The server says it holds more of this device than the store. */
+    ASSERT_OK(hh_sess_init(&s, h));
+    expect_hello(&s);
+    ASSERT_ERR(feed_welcome(&s, 9, PROTO_FRAME_MAX_DEFAULT, 4), RND_ECHAIN);
+    hh_sess_free(&s);
+
+    /* Another protocol version; a window of 0. */
+    ASSERT_OK(hh_sess_init(&s, h));
+    expect_hello(&s);
+    m = (proto_msg){.type = PROTO_MSG_WELCOME};
+    m.u.welcome.version = 2;
+    m.u.welcome.max_frame = PROTO_FRAME_MAX_DEFAULT;
+    m.u.welcome.window = 4;
+    ASSERT_ERR(feed(&s, &m), RND_EVERSION);
+    hh_sess_free(&s);
+    ASSERT_OK(hh_sess_init(&s, h));
+    expect_hello(&s);
+    ASSERT_ERR(feed_welcome(&s, 0, PROTO_FRAME_MAX_DEFAULT, 0), RND_EPROTO);
+    hh_sess_free(&s);
+
+    /* A frame announced over the limit is refused before it is buffered;
+     * garbage is malformed. */
+    ASSERT_OK(hh_sess_init(&s, h));
+    expect_hello(&s);
+    uint8_t big[8] = {0x7f, 0xff, 0xff, 0xff, 0x00};
+    size_t used;
+    ASSERT_ERR(hh_sess_recv(&s, big, sizeof big, &used), RND_ETOOBIG);
+    hh_sess_free(&s);
+    ASSERT_OK(hh_sess_init(&s, h));
+    expect_hello(&s);
+    uint8_t junk[8] = {0, 0, 0, 4, 0xc1, 0xc1, 0xc1, 0xc1};
+    ASSERT(hh_sess_recv(&s, junk, sizeof junk, &used) < 0);
+    hh_sess_free(&s);
+
+    /* Partial frames wait for more bytes. */
+    ASSERT_OK(hh_sess_init(&s, h));
+    expect_hello(&s);
+    uint8_t wbuf[64];
+    size_t wlen;
+    m = (proto_msg){.type = PROTO_MSG_WELCOME};
+    m.u.welcome.version = PROTO_VERSION;
+    m.u.welcome.have_seq = 5;
+    m.u.welcome.max_frame = PROTO_FRAME_MAX_DEFAULT;
+    m.u.welcome.window = 4;
+    ASSERT_OK(proto_msg_encode(&m, wbuf, sizeof wbuf, &wlen));
+    ASSERT_OK(hh_sess_recv(&s, wbuf, wlen - 1, &used));
+    ASSERT_EQ(used, 0);
+    ASSERT_EQ(s.state, HH_SESS_HELLO);
+    ASSERT_OK(hh_sess_recv(&s, wbuf, wlen, &used));
+    ASSERT_EQ(used, wlen);
+    ASSERT_EQ(s.state, HH_SESS_PUSH);
+    hh_sess_free(&s);
+    teardown();
+}
+
+/* A cut mid-push loses nothing: the next session resumes after the
+ * server's have_seq, and the unacked batches are sent again. */
+static void test_cut_and_resume(void)
+{
+    hh_sess s;
+    proto_msg m;
+    uint64_t dev, last = 0;
+    setup(30);
+
+    ASSERT_OK(hh_sess_init(&s, h));
+    expect_hello(&s);
+    ASSERT_OK(feed_welcome(&s, 0, 1024, 3));
+    ASSERT(take(&s, &m));
+    last = op_seq(&m.u.push.ops[m.u.push.nops - 1], &dev);
+    ASSERT(take(&s, &m)); /* second batch sent, never acked */
+    ASSERT_OK(feed_ack(&s, 0, last));
+    hh_sess_free(&s); /* cut */
+
+    ASSERT_OK(hh_sess_init(&s, h));
+    expect_hello(&s);
+    ASSERT_OK(feed_welcome(&s, last, 1024, 3));
+    ASSERT(take(&s, &m));
+    ASSERT_EQ(m.u.push.batch, 0);
+    ASSERT_U64_EQ(op_seq(&m.u.push.ops[0], &dev), last + 1);
+    hh_sess_free(&s);
+
+    /* An own op larger than the server's frame limit cannot be pushed. */
+    ASSERT_OK(hh_sess_init(&s, h));
+    expect_hello(&s);
+    ASSERT_OK(feed_welcome(&s, 0, 1024, 3));
+    s.max_frame = 64; /* as if the server had allowed only 64 bytes */
+    const uint8_t *p;
+    size_t len;
+    ASSERT_ERR(hh_sess_output(&s, &p, &len), RND_ETOOBIG);
+    hh_sess_free(&s);
+    teardown();
+}
+
+static void test_not_enrolled(void)
+{
+    hh_sess s;
+    hh_sync_result r;
+    char path[4200];
+    dir = test_tmpdir("sync");
+    snprintf(path, sizeof path, "%s/hh", dir);
+    ASSERT_OK(hh_init(path, "S1", "HH-01", &h));
+    ASSERT_ERR(hh_sess_init(&s, h), RND_ENOTENROLLED);
+    hh_sess_free(&s);
+    ASSERT_ERR(hh_sync(h, NULL, &r), RND_ENOTENROLLED);
+    ASSERT(strstr(hh_last_error(h), "rounds enroll") != NULL);
+    teardown();
+}
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    ASSERT(f != NULL);
+    fputs(text, f);
+    fclose(f);
+}
+
+static void test_enroll(void)
+{
+    char cert[4200], bad[4200], junk[4200], buf[4096];
+    char longcred[PROTO_TEXT_MAX + 2];
+    uint64_t v;
+
+    setup(0);
+    snprintf(cert, sizeof cert, "%s/server.crt", dir);
+    snprintf(bad, sizeof bad, "%s/bad.crt", dir);
+    snprintf(junk, sizeof junk, "%s/junk.crt", dir);
+    write_file(cert, cert_pem);
+    write_file(bad, "hello\n");
+    write_file(junk, "-----BEGIN CERTIFICATE-----\nAAAA\n"
+                     "-----END CERTIFICATE-----\n");
+    memset(longcred, 'x', sizeof longcred - 1);
+    longcred[sizeof longcred - 1] = '\0';
+
+    static const char *const bad_addrs[] = {
+        "",           "host",    "host:",    ":7443",    "host:0",
+        "host:65536", "host:-1", "host:12x", "::1:7443", NULL};
+    for (int i = 0; bad_addrs[i]; i++) {
+        ASSERT_ERR(hh_enroll(h, bad_addrs[i], cert, "c"), RND_EFIELD);
+        ASSERT(strstr(hh_last_error(h), "'server'") != NULL);
+    }
+    ASSERT_ERR(hh_enroll(h, "gate:7443", cert, ""), RND_EFIELD);
+    ASSERT(strstr(hh_last_error(h), "'credential'") != NULL);
+    ASSERT_ERR(hh_enroll(h, "gate:7443", cert, longcred), RND_EFIELD);
+    ASSERT(strstr(hh_last_error(h), "'credential'") != NULL);
+    ASSERT_ERR(hh_enroll(h, "gate:7443", "/nonexistent/x.crt", "c"),
+               RND_EFIELD);
+    ASSERT(strstr(hh_last_error(h), "'cert'") != NULL);
+    ASSERT_ERR(hh_enroll(h, "gate:7443", bad, "c"), RND_EFIELD);
+    ASSERT(strstr(hh_last_error(h), "'cert'") != NULL);
+    ASSERT_ERR(hh_enroll(h, "gate:7443", junk, "c"), RND_EFIELD);
+    ASSERT(strstr(hh_last_error(h), "'cert'") != NULL);
+    ASSERT_EQ(meta_str("server", buf, sizeof buf), 0); /* nothing written */
+
+    meta_put("tls_session", "old-session");
+    meta_put_u64("server_cursor", 42);
+    ASSERT_OK(hh_enroll(h, "gate.example:7443", cert, "rdc1-abc"));
+    meta_str("server", buf, sizeof buf);
+    ASSERT_STR_EQ(buf, "gate.example:7443");
+    meta_str("credential", buf, sizeof buf);
+    ASSERT_STR_EQ(buf, "rdc1-abc");
+    ASSERT_EQ(meta_str("server_cert", buf, sizeof buf), sizeof cert_pem);
+    ASSERT_STR_EQ(buf, cert_pem); /* with its NUL */
+    ASSERT_EQ(meta_str("tls_session", buf, sizeof buf), 0);
+    ASSERT_OK(meta_u64("server_cursor", &v));
+    ASSERT_U64_EQ(v, 0); /* a new server: pull from the start */
+
+    /* Same server, new credential: the pull cursor stays. */
+    meta_put_u64("server_cursor", 42);
+    ASSERT_OK(hh_enroll(h, "gate.example:7443", cert, "rdc1-def"));
+    ASSERT_OK(meta_u64("server_cursor", &v));
+    ASSERT_U64_EQ(v, 42);
+    meta_str("credential", buf, sizeof buf);
+    ASSERT_STR_EQ(buf, "rdc1-def");
+    ASSERT_OK(hh_enroll(h, "[::1]:7443", cert, "rdc1-def"));
+    ASSERT_OK(meta_u64("server_cursor", &v));
+    ASSERT_U64_EQ(v, 0);
+    teardown();
+}
+
+typedef struct one_op {
+    const uint8_t *p;
+    size_t len;
+    int added;
+} one_op;
+
+static int ingest_one(store_txn *t, void *arg)
+{
+    one_op *o = arg;
+    return store_ingest(t, o->p, o->len, fake_now, &o->added);
+}
+
+/* The digest depends only on the set of ops, not on arrival order. */
+static void test_digest(void)
+{
+    static foreign f;
+    static const uint8_t sha_empty[32] = {
+        0xe3, 0xb0, 0xc4, 0x42, 0x98, 0xfc, 0x1c, 0x14, 0x9a, 0xfb, 0xf4,
+        0xc8, 0x99, 0x6f, 0xb9, 0x24, 0x27, 0xae, 0x41, 0xe4, 0x64, 0x9b,
+        0x93, 0x4c, 0xa4, 0x95, 0x99, 0x1b, 0x78, 0x52, 0xb8, 0x55};
+    uint8_t d1[32], d2[32], empty[32];
+    uint64_t n1, n2;
+    hh *h2;
+    char path[4200];
+
+    setup(0);
+    ASSERT_OK(hh_digest(h, empty, &n1));
+    ASSERT_U64_EQ(n1, 0);
+    ASSERT_MEM_EQ(empty, sha_empty, 32);
+
+    memset(&f, 0, sizeof f);
+    make_foreign(&f, 0x5555, 1, 20);
+    snprintf(path, sizeof path, "%s/hh2", dir);
+    ASSERT_OK(hh_init(path, "S1", "HH-02", &h2));
+    /* h gets the ops in order, h2 in reverse. */
+    for (int k = 0; k < 20; k++) {
+        one_op a = {f.enc[k], f.len[k], 0},
+               b = {f.enc[19 - k], f.len[19 - k], 0};
+        ASSERT_OK(store_write(hh_store(h), ingest_one, &a));
+        ASSERT_OK(store_write(hh_store(h2), ingest_one, &b));
+        ASSERT_EQ(a.added, 1);
+        ASSERT_EQ(b.added, 1);
+    }
+    ASSERT_OK(hh_digest(h, d1, &n1));
+    ASSERT_OK(hh_digest(h2, d2, &n2));
+    ASSERT_U64_EQ(n1, 20);
+    ASSERT_U64_EQ(n2, 20);
+    ASSERT_MEM_EQ(d1, d2, 32);
+    ASSERT(memcmp(d1, empty, 32) != 0);
+    record_notes(h, 1);
+    ASSERT_OK(hh_digest(h, d1, &n1));
+    ASSERT_U64_EQ(n1, 21);
+    ASSERT(memcmp(d1, d2, 32) != 0);
+    hh_close(h2);
+    teardown();
+}
+
+/* hh_sync's network failures: refused, and a server that never answers. */
+static void test_network_failures(void)
+{
+    char cert[4200], addr[64];
+    struct sockaddr_in sa;
+    socklen_t sl = sizeof sa;
+    hh_sync_result r;
+    hh_sync_options opt = {0};
+    int fd;
+
+    setup(2);
+    snprintf(cert, sizeof cert, "%s/server.crt", dir);
+    write_file(cert, cert_pem);
+
+    /* A port nobody listens on. */
+    fd = socket(AF_INET, SOCK_STREAM, 0);
+    memset(&sa, 0, sizeof sa);
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+    ASSERT_EQ(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
+    close(fd);
+    snprintf(addr, sizeof addr, "127.0.0.1:%d", ntohs(sa.sin_port));
+    ASSERT_OK(hh_enroll(h, addr, cert, "rdc1-x"));
+    ASSERT_ERR(hh_sync(h, NULL, &r), RND_ECONNECT);
+    ASSERT(strstr(hh_last_error(h), addr) != NULL);
+
+    /* A listener that never speaks TLS: the handshake times out. */
+    fd = socket(AF_INET, SOCK_STREAM, 0);
+    sa.sin_port = 0;
+    ASSERT_EQ(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+    ASSERT_EQ(listen(fd, 4), 0);
+    sl = sizeof sa;
+    ASSERT_EQ(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
+    snprintf(addr, sizeof addr, "127.0.0.1:%d", ntohs(sa.sin_port));
+    opt.timeout_ms = 200;
+    opt.server_addr = addr;
+    ASSERT_ERR(hh_sync(h, &opt, &r), RND_ETIMEOUT);
+    ASSERT(strstr(hh_last_error(h), "200 ms") != NULL);
+    ASSERT_GE(r.ms, 150);
+    close(fd);
+
+    /* An override that is not an address. */
+    opt.server_addr = "nowhere";
+    ASSERT_ERR(hh_sync(h, &opt, &r), RND_EFIELD);
+    teardown();
+}
+
+int main(void)
+{
+    test_push_window();
+    test_nothing_to_push();
+    test_pull_atomic();
+    test_error_mapping();
+    test_unexpected();
+    test_cut_and_resume();
+    test_not_enrolled();
+    test_enroll();
+    test_digest();
+    test_network_failures();
+    printf("test_sync_session: ok\n");
+    return 0;
+}
