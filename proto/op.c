@@ -1,0 +1,517 @@
+/* op.c: the op record: field builders, the canonical MessagePack encoder
+ * (msgpack-c's packer writing into the caller's bounded buffer), a
+ * hand-written bounds-checked decoder for untrusted bytes, the SHA-256 chain
+ * hash, entity ids and OS randomness.
+ *
+ * The decoder does not use msgpack_unpack: that builds a tree of objects in a
+ * zone allocator, which is slower than reading the ten fixed slots in place
+ * and harder to show never reads past the input. Here every read goes
+ * through mp.h's reader, whose mp_need() checks the remaining length first.
+ * On a 2-vCPU VM it decodes a 167-byte op in ~170 ns against ~370 ns for
+ * msgpack_unpack_next alone, and a 48-field op 6x faster.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include <mbedtls/sha256.h>
+#include <msgpack.h>
+
+#include "mp.h"
+#include "proto.h"
+
+#define OP_ARRAY_LEN 10
+#define ENTITY_MS_MAX ((int64_t)0xffffffffffff) /* 6 bytes of time */
+
+/* ---- kind and action names, generated from the X-macro maps ---- */
+
+const char *proto_kind_name(int kind)
+{
+    switch (kind) {
+#define KIND_NAME_(name, val, str)                                             \
+    case val:                                                                  \
+        return str;
+        PROTO_KIND_MAP(KIND_NAME_)
+#undef KIND_NAME_
+    default:
+        return NULL;
+    }
+}
+
+const char *proto_action_name(int action)
+{
+    switch (action) {
+#define ACTION_NAME_(name, val, str)                                           \
+    case val:                                                                  \
+        return str;
+        PROTO_ACTION_MAP(ACTION_NAME_)
+#undef ACTION_NAME_
+    default:
+        return NULL;
+    }
+}
+
+int proto_kind_from_name(const char *name)
+{
+    if (name == NULL)
+        return 0;
+#define KIND_FROM_(name_, val, str)                                            \
+    if (strcmp(name, str) == 0)                                                \
+        return val;
+    PROTO_KIND_MAP(KIND_FROM_)
+#undef KIND_FROM_
+    return 0;
+}
+
+int proto_action_from_name(const char *name)
+{
+    if (name == NULL)
+        return 0;
+#define ACTION_FROM_(name_, val, str)                                          \
+    if (strcmp(name, str) == 0)                                                \
+        return val;
+    PROTO_ACTION_MAP(ACTION_FROM_)
+#undef ACTION_FROM_
+    return 0;
+}
+
+/* ---- building an op ---- */
+
+void proto_op_init(proto_op *op)
+{
+    memset(op, 0, sizeof *op);
+    op->version = PROTO_OP_VERSION;
+}
+
+/* Reserves the next field slot after checking the name and the field count,
+ * so every builder rejects the same things in the same order. */
+static int add_field(proto_op *op, const char *name, proto_field **out)
+{
+    if (op == NULL || name == NULL)
+        return RND_EINVAL;
+    size_t n = strnlen(name, PROTO_FIELD_NAME_MAX + 1);
+    if (n == 0 || n > PROTO_FIELD_NAME_MAX)
+        return RND_EINVAL;
+    if (op->nfields >= PROTO_OP_MAX_FIELDS)
+        return RND_ETOOBIG;
+    proto_field *f = &op->fields[op->nfields];
+    memset(f, 0, sizeof *f);
+    f->name = name;
+    f->name_len = (uint32_t)n;
+    *out = f;
+    return 0;
+}
+
+int proto_op_add_str(proto_op *op, const char *name, const char *str,
+                     size_t len)
+{
+    proto_field *f;
+    int rc = add_field(op, name, &f);
+    if (rc != 0)
+        return rc;
+    if (str == NULL && len > 0)
+        return RND_EINVAL;
+    if (len > PROTO_FIELD_STR_MAX)
+        return RND_ETOOBIG;
+    f->type = PROTO_STR;
+    f->str = str;
+    f->str_len = (uint32_t)len;
+    op->nfields++;
+    return 0;
+}
+
+int proto_op_add_int(proto_op *op, const char *name, int64_t v)
+{
+    proto_field *f;
+    int rc = add_field(op, name, &f);
+    if (rc != 0)
+        return rc;
+    f->type = PROTO_INT;
+    f->i = v;
+    op->nfields++;
+    return 0;
+}
+
+int proto_op_add_bool(proto_op *op, const char *name, int v)
+{
+    proto_field *f;
+    int rc = add_field(op, name, &f);
+    if (rc != 0)
+        return rc;
+    f->type = PROTO_BOOL;
+    f->i = v != 0;
+    op->nfields++;
+    return 0;
+}
+
+int proto_op_add_nil(proto_op *op, const char *name)
+{
+    proto_field *f;
+    int rc = add_field(op, name, &f);
+    if (rc != 0)
+        return rc;
+    f->type = PROTO_NIL;
+    op->nfields++;
+    return 0;
+}
+
+const proto_field *proto_op_field(const proto_op *op, const char *name)
+{
+    if (op == NULL || name == NULL)
+        return NULL;
+    size_t n = strlen(name);
+    for (uint32_t k = 0; k < op->nfields && k < PROTO_OP_MAX_FIELDS; k++) {
+        const proto_field *f = &op->fields[k];
+        if (f->name != NULL && f->name_len == n &&
+            memcmp(f->name, name, n) == 0)
+            return f;
+    }
+    return NULL;
+}
+
+/* Bytewise order with a proper prefix first: the order of the wire form. */
+static int name_cmp(const char *a, uint32_t alen, const char *b, uint32_t blen)
+{
+    int c = memcmp(a, b, alen < blen ? alen : blen);
+    if (c != 0)
+        return c;
+    return (alen > blen) - (alen < blen);
+}
+
+/* ---- encoding ---- */
+
+/* Checks what the decoder would refuse, so an op that encodes also decodes. */
+static int check_field(const proto_field *f)
+{
+    if (f->name == NULL || f->name_len == 0 ||
+        f->name_len > PROTO_FIELD_NAME_MAX)
+        return RND_EINVAL;
+    switch (f->type) {
+    case PROTO_NIL:
+    case PROTO_BOOL:
+    case PROTO_INT:
+        return 0;
+    case PROTO_STR:
+        if (f->str == NULL && f->str_len > 0)
+            return RND_EINVAL;
+        return f->str_len > PROTO_FIELD_STR_MAX ? RND_ETOOBIG : 0;
+    default:
+        return RND_EINVAL;
+    }
+}
+
+static int pack_field(msgpack_packer *pk, const proto_field *f)
+{
+    int rc = msgpack_pack_str(pk, f->name_len);
+    if (rc == 0)
+        rc = msgpack_pack_str_body(pk, f->name, f->name_len);
+    if (rc != 0)
+        return rc;
+    switch (f->type) {
+    case PROTO_NIL:
+        return msgpack_pack_nil(pk);
+    case PROTO_BOOL:
+        return f->i ? msgpack_pack_true(pk) : msgpack_pack_false(pk);
+    case PROTO_INT:
+        return msgpack_pack_int64(pk, f->i);
+    default:
+        rc = msgpack_pack_str(pk, f->str_len);
+        if (rc == 0 && f->str_len > 0)
+            rc = msgpack_pack_str_body(pk, f->str, f->str_len);
+        return rc;
+    }
+}
+
+int proto_op_encode(const proto_op *op, uint8_t *buf, size_t cap, size_t *len)
+{
+    if (len != NULL)
+        *len = 0;
+    if (op == NULL || len == NULL || (buf == NULL && cap > 0))
+        return RND_EINVAL;
+    if (op->version != PROTO_OP_VERSION)
+        return RND_EVERSION;
+    if (proto_kind_name(op->kind) == NULL ||
+        proto_action_name(op->action) == NULL)
+        return RND_EINVAL;
+    if (op->nfields > PROTO_OP_MAX_FIELDS)
+        return RND_ETOOBIG;
+
+    /* Insertion sort of indexes: at most 48 fields, usually a handful, and
+     * the caller's op stays untouched. */
+    const proto_field *sorted[PROTO_OP_MAX_FIELDS];
+    uint32_t n = op->nfields;
+    for (uint32_t k = 0; k < n; k++) {
+        const proto_field *f = &op->fields[k];
+        int rc = check_field(f);
+        if (rc != 0)
+            return rc;
+        uint32_t j = k;
+        while (j > 0 && name_cmp(sorted[j - 1]->name, sorted[j - 1]->name_len,
+                                 f->name, f->name_len) > 0) {
+            sorted[j] = sorted[j - 1];
+            j--;
+        }
+        sorted[j] = f;
+    }
+    for (uint32_t k = 1; k < n; k++) {
+        if (name_cmp(sorted[k - 1]->name, sorted[k - 1]->name_len,
+                     sorted[k]->name, sorted[k]->name_len) == 0)
+            return RND_EINVAL;
+    }
+
+    mp_sink s = {buf, cap, PROTO_OP_MAX_BYTES, 0};
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &s, mp_sink_write);
+    /* Each pack call returns the sink's verdict; the first failure stops the
+     * chain and s.len then says why. */
+    int rc = msgpack_pack_array(&pk, OP_ARRAY_LEN);
+    if (rc == 0)
+        rc = msgpack_pack_uint8(&pk, (uint8_t)op->version);
+    if (rc == 0)
+        rc = msgpack_pack_uint64(&pk, op->device_id);
+    if (rc == 0)
+        rc = msgpack_pack_uint64(&pk, op->seq);
+    if (rc == 0)
+        rc = msgpack_pack_uint64(&pk, op->hlc);
+    if (rc == 0)
+        rc = msgpack_pack_int64(&pk, op->wall_ms);
+    if (rc == 0)
+        rc = msgpack_pack_uint8(&pk, op->kind);
+    if (rc == 0)
+        rc = msgpack_pack_bin(&pk, PROTO_ENTITY_LEN);
+    if (rc == 0)
+        rc = msgpack_pack_bin_body(&pk, op->entity, PROTO_ENTITY_LEN);
+    if (rc == 0)
+        rc = msgpack_pack_uint8(&pk, op->action);
+    if (rc == 0)
+        rc = msgpack_pack_map(&pk, n);
+    for (uint32_t k = 0; rc == 0 && k < n; k++)
+        rc = pack_field(&pk, sorted[k]);
+    if (rc == 0)
+        rc = msgpack_pack_bin(&pk, PROTO_HASH_LEN);
+    if (rc == 0)
+        rc = msgpack_pack_bin_body(&pk, op->prev_hash, PROTO_HASH_LEN);
+
+    if (rc != 0 || s.len > PROTO_OP_MAX_BYTES)
+        return RND_ETOOBIG;
+    if (s.len > cap)
+        return RND_ENOSPACE;
+    *len = s.len;
+    return 0;
+}
+
+/* ---- decoding ---- */
+
+static int read_value(mp_cur *c, proto_field *f)
+{
+    int rc = mp_need(c, 1);
+    if (rc != 0)
+        return rc;
+    uint8_t t = *c->p;
+    f->i = 0;
+    f->str = NULL;
+    f->str_len = 0;
+    switch (t) {
+    case 0xc0:
+        f->type = PROTO_NIL;
+        c->p++;
+        return 0;
+    case 0xc2:
+    case 0xc3:
+        f->type = PROTO_BOOL;
+        f->i = t == 0xc3;
+        c->p++;
+        return 0;
+    default:
+        break;
+    }
+    if ((t >= 0xa0 && t <= 0xbf) || (t >= 0xd9 && t <= 0xdb)) {
+        f->type = PROTO_STR;
+        return mp_read_str(c, PROTO_FIELD_STR_MAX, &f->str, &f->str_len);
+    }
+    f->type = PROTO_INT;
+    return mp_read_i64(c, &f->i);
+}
+
+static int read_fields(mp_cur *c, proto_op *op)
+{
+    uint64_t count;
+    int rc = mp_read_map(c, &count);
+    if (rc != 0)
+        return rc;
+    if (count > PROTO_OP_MAX_FIELDS)
+        return RND_ETOOBIG;
+    for (uint64_t k = 0; k < count; k++) {
+        proto_field *f = &op->fields[k];
+        rc = mp_read_str(c, PROTO_FIELD_NAME_MAX, &f->name, &f->name_len);
+        if (rc != 0)
+            return rc;
+        if (f->name_len == 0)
+            return RND_EMALFORMED;
+        if (k > 0) {
+            const proto_field *prev = &op->fields[k - 1];
+            if (name_cmp(prev->name, prev->name_len, f->name, f->name_len) >= 0)
+                return RND_EMALFORMED;
+        }
+        rc = read_value(c, f);
+        if (rc != 0)
+            return rc;
+        op->nfields = (uint32_t)k + 1;
+    }
+    return 0;
+}
+
+static int decode(mp_cur *c, proto_op *op)
+{
+    uint64_t count, v;
+    int rc = mp_read_array(c, &count);
+    if (rc != 0)
+        return rc;
+    if (count == 0)
+        return RND_EMALFORMED;
+    /* The version comes before the length check so that a later format
+     * with a different number of slots is reported as a version problem. */
+    rc = mp_read_u64(c, &v);
+    if (rc != 0)
+        return rc;
+    if (v != PROTO_OP_VERSION)
+        return RND_EVERSION;
+    op->version = (uint32_t)v;
+    if (count != OP_ARRAY_LEN)
+        return RND_EMALFORMED;
+
+    if ((rc = mp_read_u64(c, &op->device_id)) != 0 ||
+        (rc = mp_read_u64(c, &op->seq)) != 0 ||
+        (rc = mp_read_u64(c, &op->hlc)) != 0 ||
+        (rc = mp_read_i64(c, &op->wall_ms)) != 0)
+        return rc;
+
+    rc = mp_read_u64(c, &v);
+    if (rc != 0)
+        return rc;
+    if (v > 0xff || proto_kind_name((int)v) == NULL)
+        return RND_EMALFORMED;
+    op->kind = (uint8_t)v;
+
+    rc = mp_read_bin(c, op->entity, PROTO_ENTITY_LEN);
+    if (rc != 0)
+        return rc;
+
+    rc = mp_read_u64(c, &v);
+    if (rc != 0)
+        return rc;
+    if (v > 0xff || proto_action_name((int)v) == NULL)
+        return RND_EMALFORMED;
+    op->action = (uint8_t)v;
+
+    rc = read_fields(c, op);
+    if (rc != 0)
+        return rc;
+    rc = mp_read_bin(c, op->prev_hash, PROTO_HASH_LEN);
+    if (rc != 0)
+        return rc;
+    return c->p == c->end ? 0 : RND_EMALFORMED;
+}
+
+int proto_op_decode(const uint8_t *buf, size_t len, proto_op *op)
+{
+    if (op == NULL || (buf == NULL && len > 0))
+        return RND_EINVAL;
+    op->nfields = 0;
+    if (len > PROTO_OP_MAX_BYTES)
+        return RND_ETOOBIG;
+    if (len == 0)
+        return RND_ETRUNC;
+    mp_cur c;
+    mp_cur_init(&c, buf, len);
+    int rc = decode(&c, op);
+    if (rc != 0)
+        op->nfields = 0; /* no half-read fields for a careless caller */
+    return rc;
+}
+
+/* ---- hashing, ids, randomness ---- */
+
+void proto_op_hash(const uint8_t *enc, size_t len, uint8_t out[PROTO_HASH_LEN])
+{
+    /* The software SHA-256 of mbedTLS 2.28 cannot fail: its _ret variant
+     * only reports errors from hardware-accelerated replacements, which
+     * Debian's build does not use. */
+    (void)mbedtls_sha256_ret(enc, len, out, 0);
+}
+
+int proto_random(void *buf, size_t n)
+{
+    uint8_t *p = buf;
+    if (p == NULL && n > 0)
+        return RND_EINVAL;
+    /* getrandom may return fewer bytes than asked (above 256 bytes, or when
+     * a signal arrives), so loop until all are filled. */
+    while (n > 0) {
+        ssize_t got = getrandom(p, n, 0);
+        if (got < 0) {
+            if (errno == EINTR)
+                continue;
+            return RND_ECRYPTO;
+        }
+        if (got == 0)
+            return RND_ECRYPTO;
+        p += got;
+        n -= (size_t)got;
+    }
+    return 0;
+}
+
+int proto_entity_new(uint8_t out[PROTO_ENTITY_LEN], int64_t wall_ms)
+{
+    if (out == NULL || wall_ms < 0 || wall_ms > ENTITY_MS_MAX)
+        return RND_EINVAL;
+    uint64_t ms = (uint64_t)wall_ms;
+    for (int k = 5; k >= 0; k--) {
+        out[k] = (uint8_t)ms;
+        ms >>= 8;
+    }
+    return proto_random(out + 6, PROTO_ENTITY_LEN - 6);
+}
+
+void proto_entity_hex(const uint8_t id[PROTO_ENTITY_LEN], char out[33])
+{
+    static const char digits[] = "0123456789abcdef";
+    for (int k = 0; k < PROTO_ENTITY_LEN; k++) {
+        out[2 * k] = digits[id[k] >> 4];
+        out[2 * k + 1] = digits[id[k] & 0x0f];
+    }
+    out[32] = '\0';
+}
+
+static int hexval(char ch)
+{
+    if (ch >= '0' && ch <= '9')
+        return ch - '0';
+    if (ch >= 'a' && ch <= 'f')
+        return ch - 'a' + 10;
+    if (ch >= 'A' && ch <= 'F')
+        return ch - 'A' + 10;
+    return -1;
+}
+
+int proto_entity_parse(const char *hex, uint8_t out[PROTO_ENTITY_LEN])
+{
+    if (hex == NULL || out == NULL)
+        return RND_EINVAL;
+    uint8_t tmp[PROTO_ENTITY_LEN];
+    /* Reads one char at a time so a short string stops at its NUL. */
+    for (int k = 0; k < PROTO_ENTITY_LEN; k++) {
+        int hi = hexval(hex[2 * k]);
+        if (hi < 0)
+            return RND_EINVAL;
+        int lo = hexval(hex[2 * k + 1]);
+        if (lo < 0)
+            return RND_EINVAL;
+        tmp[k] = (uint8_t)(hi << 4 | lo);
+    }
+    if (hex[32] != '\0')
+        return RND_EINVAL;
+    memcpy(out, tmp, sizeof tmp);
+    return 0;
+}
