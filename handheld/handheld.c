@@ -365,8 +365,10 @@ static int validate(hh *h, const hh_verb_spec *v, const hh_kv *kv, size_t nkv,
     const char *given[PROTO_OP_MAX_FIELDS] = {0};
     int rc;
 
-    memset(in, 0, sizeof *in);
     in->verb = v;
+    in->n = 0;
+    in->by = NULL;
+    in->wo_category = NULL;
     for (size_t i = 0; i < nkv; i++) {
         const hh_field_spec *sp = spec_find(v, kv[i].name);
         if (sp == NULL)
@@ -814,15 +816,22 @@ static int batch_fn(store_txn *t, void *arg)
         rc = validate(b->h, v, it->kv, it->nkv, b->user, &in);
         if (rc)
             return rc;
-        memset(&c, 0, sizeof c);
+        /* Field by field: the handover lists make the context 4 KB, and
+         * only a handover uses them (it clears them itself). */
+        c.has_extra = 0;
+        memset(c.id, 0, sizeof c.id);
+        memset(c.extra, 0, sizeof c.extra);
         c.h = b->h;
         c.in = &in;
         c.target = it->target;
         c.now = b->now;
         /* Fresh ids on a replay are harmless: nothing of the aborted try
          * was committed or reported. */
+        /* A second id only for the verbs that may open a work order. */
+        int may_extra = in.wo_category != NULL ||
+                        v->kind == PROTO_KIND_INSPECTION;
         if ((v->creates && (rc = proto_entity_new(c.id, c.now)) != 0) ||
-            (rc = proto_entity_new(c.extra, c.now)) != 0)
+            (may_extra && (rc = proto_entity_new(c.extra, c.now)) != 0))
             return fail(b->h, rc, "%s", rnd_strerror(rc));
         rc = record_fn(t, &c);
         if (rc)

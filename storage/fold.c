@@ -268,7 +268,9 @@ int store_fold(const uint8_t *const *encs, const size_t *lens, size_t n,
 
     if (n == 0)
         return RND_EINVAL;
-    memset(&st, 0, sizeof st);
+    /* Only the counts: zeroing the whole 12 KB state for every op was a
+     * fifth of a batched record's instructions. */
+    st.nfields = st.nevents = 0;
     for (size_t i = 0; i < n; i++) {
         rc = proto_op_decode(encs[i], lens[i], &op);
         if (rc)
@@ -501,7 +503,12 @@ int fold_state_parse(const uint8_t *buf, size_t len, fold_state *out)
     size_t off = 0;
     int rc;
 
-    memset(out, 0, sizeof *out);
+    /* Scalars only: the arrays are filled up to their counts. */
+    out->kind = 0;
+    memset(out->entity, 0, sizeof out->entity);
+    out->status[0] = '\0';
+    out->created_hlc = out->updated_hlc = out->creator = 0;
+    out->reopen_count = out->nfields = out->nevents = 0;
     msgpack_unpacked_init(&u);
     if (msgpack_unpack_next(&u, (const char *)buf, len, &off) !=
         MSGPACK_UNPACK_SUCCESS) {
