@@ -7,16 +7,28 @@
  * CLI and an app linking the library behave the same.
  *
  * Exit codes (scripts rely on them; docs/OPERATIONS.md lists them too):
- *   0 done, 1 other failure, 2 usage or bad field, 3 not found or not
- *   initialised, 4 refused by the record's state (illegal transition, pass
- *   already out), 5 storage or I/O error.
+ *   0 done, 1 other failure, 2 usage or bad field, 3 not found, not
+ *   initialised or not enrolled, 4 refused by the record's state (illegal
+ *   transition, pass already out), 5 storage or I/O error, 6 network: cannot
+ *   connect, TLS failure, timeout, connection closed or a protocol violation,
+ *   7 refused by the server (wrong credential, revoked, unknown device,
+ *   another site, foreign or broken op chain, protocol version, busy) or a
+ *   server certificate that is not the enrolled one.
+ *
+ * Sync commands: `enroll` stores what the office gave, `sync` runs one
+ * session with the server, `dump` prints every merged record and a digest
+ * that `roundsd dump` computes the same way (to compare replicas).
  */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
+#include <mbedtls/sha256.h>
+
+#include "../storage/store.h"
 #include "handheld.h"
 
 #define MAX_KV 64
@@ -28,6 +40,8 @@ enum exit_code {
     EXIT_NOTFOUND = 3,
     EXIT_REFUSED = 4,
     EXIT_STORAGE = 5,
+    EXIT_NETWORK = 6,
+    EXIT_SERVER_REFUSED = 7,
 };
 
 static int exit_for(int rc)
@@ -40,6 +54,7 @@ static int exit_for(int rc)
         return EXIT_USAGE;
     case RND_ENOTFOUND:
     case RND_ENOTINIT:
+    case RND_ENOTENROLLED:
         return EXIT_NOTFOUND;
     case RND_ETRANSITION:
     case RND_EEXIST:
@@ -52,6 +67,22 @@ static int exit_for(int rc)
     case RND_ELOCKED:
     case RND_EIO:
         return EXIT_STORAGE;
+    case RND_ECONNECT:
+    case RND_ETLS:
+    case RND_ETIMEOUT:
+    case RND_ECLOSED:
+    case RND_EPROTO:
+        return EXIT_NETWORK;
+    case RND_EAUTH:
+    case RND_EREVOKED:
+    case RND_EUNKNOWNDEV:
+    case RND_ESITE:
+    case RND_EFOREIGN:
+    case RND_ECHAIN:
+    case RND_EVERSION:
+    case RND_EBUSY:
+    case RND_ECERT:
+        return EXIT_SERVER_REFUSED;
     default:
         return EXIT_FAIL;
     }
@@ -257,6 +288,13 @@ static void print_help(void)
         "  init --site SITE --name NAME [--user PERSON]  make this device\n"
         "  user PERSON                  who carries the device now\n"
         "  status                       device, op counts, unsynced work\n"
+        "Sync:\n"
+        "  enroll --server HOST:PORT --cert FILE --credential CRED\n"
+        "                               store what the office gave: the\n"
+        "                               server, its certificate, the secret\n"
+        "  sync [--server HOST:PORT] [--timeout SEC]\n"
+        "                               push own records, pull the site's\n"
+        "  dump                         every merged record and their digest\n"
         "Recording (each returns after a durable commit):\n"
         "  scan --tag T [...]           patrol checkpoint scan\n"
         "  visit enter|refuse [...]     visitor in / refused entry\n"
@@ -280,8 +318,10 @@ static void print_help(void)
         "Options: --data DIR (default $" HH_DATA_ENV
         " or ./rounds-data), --json for\n"
         "machine-readable output, --by PERSON on any record.\n"
-        "Exit codes: 0 ok, 1 failure, 2 usage or bad field, 3 not found,\n"
-        "4 refused by the record's state, 5 storage error.");
+        "Exit codes: 0 ok, 1 failure, 2 usage or bad field, 3 not found\n"
+        "(or not initialised / not enrolled), 4 refused by the record's\n"
+        "state, 5 storage error, 6 network, TLS or timeout, 7 refused by\n"
+        "the server (credential, revoked, site, certificate, busy, ...).");
 }
 
 static void print_verb(const hh_verb_spec *v)
@@ -693,10 +733,26 @@ static int cmd_show(void)
     return ex;
 }
 
+/* The enrolled server address from the store's meta, "" when none. */
+static void enrolled_server(hh *h, char *out, size_t cap)
+{
+    store_txn *t;
+    const void *v;
+    size_t len;
+    out[0] = '\0';
+    if (store_read_begin(hh_store(h), &t) != 0)
+        return;
+    if (store_meta_get(t, "server", &v, &len) == 0 && len < cap) {
+        memcpy(out, v, len);
+        out[len] = '\0';
+    }
+    store_read_end(t);
+}
+
 static int cmd_status(void)
 {
     hh_status_info st;
-    char ts[40] = "never";
+    char ts[40] = "never", server[300];
     hh *h;
     int rc = open_handheld(&h);
     if (rc)
@@ -709,6 +765,7 @@ static int cmd_status(void)
     }
     if (st.last_sync_ms)
         fmt_time(st.last_sync_ms, ts, sizeof ts, !!o.json);
+    enrolled_server(h, server, sizeof server);
     if (o.json) {
         printf("{\"device_id\":\"%016" PRIx64 "\",\"site\":", st.device_id);
         json_cstr(stdout, st.site);
@@ -724,6 +781,11 @@ static int cmd_status(void)
             json_cstr(stdout, ts);
         else
             printf("null");
+        printf(",\"server\":");
+        if (server[0])
+            json_cstr(stdout, server);
+        else
+            printf("null");
         printf(",\"visitors_inside\":%" PRIu64 ",\"vehicles_inside\":%" PRIu64
                ",\"workorders_open\":%" PRIu64 "}\n",
                st.open_visits, st.open_vehicles, st.open_workorders);
@@ -734,11 +796,212 @@ static int cmd_status(void)
         printf("ops        %" PRIu64 " in store, %" PRIu64
                " written here, %" PRIu64 " not yet synced\n",
                st.ops_total, st.own_ops, st.unsynced);
-        printf("last sync  %s\n", ts);
+        printf("server     %s\n",
+               server[0] ? server : "(not enrolled: run 'rounds enroll')");
+        printf("last sync  %s, server holds own ops up to seq %" PRIu64 "\n",
+               ts, st.acked_seq);
         printf("inside     %" PRIu64 " visitors, %" PRIu64 " vehicles; %" PRIu64
                " open work orders\n",
                st.open_visits, st.open_vehicles, st.open_workorders);
     }
+    hh_close(h);
+    return EXIT_OK;
+}
+
+/* ---- sync --------------------------------------------------------------- */
+
+static int cmd_enroll(void)
+{
+    const char *server = kv_take("server"), *cert = kv_take("cert");
+    const char *cred = kv_take("credential");
+    hh *h;
+    int rc;
+
+    if (o.nkv)
+        return usage_error("enroll: unknown flag --%s", o.kv[0].name);
+    if (o.npos > 1)
+        return usage_error("enroll: unexpected argument '%s'", o.positional[1]);
+    if (server == NULL || cert == NULL || cred == NULL)
+        return usage_error("enroll: give --server HOST:PORT --cert FILE "
+                           "--credential CRED (from 'roundsd enroll')%s",
+                           "");
+    if ((rc = open_handheld(&h)) != 0)
+        return rc;
+    rc = hh_enroll(h, server, cert, cred);
+    if (rc) {
+        int ex = report_error(h, rc, "enroll");
+        hh_close(h);
+        return ex;
+    }
+    if (o.json) {
+        printf("{\"ok\":true,\"server\":");
+        json_cstr(stdout, server);
+        printf(",\"cert\":");
+        json_cstr(stdout, cert);
+        printf("}\n");
+    } else {
+        printf("enrolled with %s (trusting only the certificate in %s); "
+               "run 'rounds sync'\n",
+               server, cert);
+    }
+    hh_close(h);
+    return EXIT_OK;
+}
+
+static int progress_shown;
+
+static void show_progress(const char *phase, uint64_t done, uint64_t total,
+                          void *ctx)
+{
+    if (total)
+        fprintf(stderr, "\r%s %" PRIu64 "/%" PRIu64 " ops   ", phase, done,
+                total);
+    else
+        fprintf(stderr, "\r%s %" PRIu64 " ops   ", phase, done);
+    progress_shown = 1;
+}
+
+static int cmd_sync(void)
+{
+    const char *server = kv_take("server"), *timeout = kv_take("timeout");
+    hh_sync_options opt = {0};
+    hh_sync_result r;
+    hh *h;
+    int rc;
+
+    if (o.nkv)
+        return usage_error("sync: unknown flag --%s", o.kv[0].name);
+    if (o.npos > 1)
+        return usage_error("sync: unexpected argument '%s'", o.positional[1]);
+    if (timeout) {
+        char *end;
+        double sec = strtod(timeout, &end);
+        if (end == timeout || *end != '\0' || !(sec > 0) || sec > 86400)
+            return usage_error("sync: --timeout takes seconds (0 < SEC <= "
+                               "86400), got '%s'",
+                               timeout);
+        opt.timeout_ms = (int)(sec * 1000);
+        if (opt.timeout_ms < 1)
+            opt.timeout_ms = 1;
+    }
+    opt.server_addr = server;
+    if (isatty(STDERR_FILENO))
+        opt.progress = show_progress;
+    if ((rc = open_handheld(&h)) != 0)
+        return rc;
+    rc = hh_sync(h, &opt, &r);
+    if (progress_shown)
+        fputc('\n', stderr);
+    if (rc) {
+        int ex = report_error(h, rc, "sync");
+        hh_close(h);
+        return ex;
+    }
+    if (o.json) {
+        printf("{\"ok\":true,\"pushed\":%" PRIu64 ",\"pulled\":%" PRIu64
+               ",\"acked_seq\":%" PRIu64 ",\"cursor\":%" PRIu64
+               ",\"ms\":%" PRId64 ",\"tls_resumed\":%s}\n",
+               r.pushed, r.pulled, r.acked_seq, r.cursor, r.ms,
+               r.tls_resumed ? "true" : "false");
+    } else {
+        printf("synced: pushed %" PRIu64 ", pulled %" PRIu64
+               ", acked seq %" PRIu64 ", %" PRId64 " ms%s\n",
+               r.pushed, r.pulled, r.acked_seq, r.ms,
+               r.tls_resumed ? ", TLS resumed" : "");
+    }
+    hh_close(h);
+    return EXIT_OK;
+}
+
+static void hex_of(const uint8_t *p, size_t n, char *out)
+{
+    static const char digits[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = digits[p[i] >> 4];
+        out[2 * i + 1] = digits[p[i] & 15];
+    }
+    out[2 * n] = '\0';
+}
+
+typedef struct dump_ctx {
+    uint64_t n;
+} dump_ctx;
+
+static int dump_cb(const uint8_t id[PROTO_ENTITY_LEN], int kind,
+                   const uint8_t *state, size_t len, void *arg)
+{
+    static fold_state st;
+    dump_ctx *c = arg;
+    uint8_t sha[32];
+    char idhex[33], shahex[65], kindbuf[8];
+    const char *kname = proto_kind_name(kind), *status = "-";
+
+    if (mbedtls_sha256_ret(state, len, sha, 0) != 0)
+        return RND_ECRYPTO;
+    hex_of(id, PROTO_ENTITY_LEN, idhex);
+    hex_of(sha, sizeof sha, shahex);
+    if (kname == NULL) {
+        snprintf(kindbuf, sizeof kindbuf, "%d", kind);
+        kname = kindbuf;
+    }
+    if (fold_state_parse(state, len, &st) == 0 && st.status[0])
+        status = st.status;
+    if (o.json)
+        printf("%s{\"id\":\"%s\",\"kind\":\"%s\",\"status\":\"%s\","
+               "\"sha256\":\"%s\"}",
+               c->n ? "," : "", idhex, kname, status, shahex);
+    else
+        printf("%s %s %s %s\n", idhex, kname, status, shahex);
+    c->n++;
+    return 0;
+}
+
+static int cmd_dump(void)
+{
+    dump_ctx c = {0};
+    uint8_t digest[32];
+    char hex[65];
+    uint64_t n = 0;
+    store_txn *t;
+    hh *h;
+    int rc;
+
+    if (o.nkv)
+        return usage_error("dump: unknown flag --%s", o.kv[0].name);
+    if ((rc = open_handheld(&h)) != 0)
+        return rc;
+    if (o.json)
+        printf("{\"entities\":[");
+    rc = store_read_begin(hh_store(h), &t);
+    if (rc == 0) {
+        for (int kind = 1; kind <= 255 && rc == 0; kind++)
+            rc = store_entities_each(t, kind, 0, dump_cb, &c);
+        store_read_end(t);
+    }
+    if (rc == 0)
+        rc = hh_digest(h, digest, &n);
+    if (o.json)
+        printf("]");
+    if (rc == 0 && n != c.n) {
+        if (o.json)
+            printf("}\n");
+        fprintf(stderr, "rounds: dump: the store changed while dumping; "
+                        "run it again\n");
+        hh_close(h);
+        return EXIT_FAIL;
+    }
+    if (rc) {
+        if (o.json)
+            printf("}\n");
+        int ex = report_error(h, rc, "dump");
+        hh_close(h);
+        return ex;
+    }
+    hex_of(digest, sizeof digest, hex);
+    if (o.json)
+        printf(",\"count\":%" PRIu64 ",\"digest\":\"%s\"}\n", n, hex);
+    else
+        printf("digest %s\n", hex);
     hh_close(h);
     return EXIT_OK;
 }
@@ -796,6 +1059,12 @@ int main(int argc, char **argv)
         return cmd_show();
     if (strcmp(cmd, "status") == 0)
         return cmd_status();
+    if (strcmp(cmd, "enroll") == 0)
+        return cmd_enroll();
+    if (strcmp(cmd, "sync") == 0)
+        return cmd_sync();
+    if (strcmp(cmd, "dump") == 0)
+        return cmd_dump();
     if (verb_name(cmd, o.npos > 1 ? o.positional[1] : NULL, verb, sizeof verb,
                   &used_sub) == 0) {
         int first = 1 + used_sub;

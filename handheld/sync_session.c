@@ -130,9 +130,8 @@ int hh_sess_init(hh_sess *s, hh *h)
     if (rc == RND_ENOTFOUND || (rc == 0 && cred_len == 0)) {
         store_read_end(t);
         return failf(s, RND_ENOTENROLLED,
-                     "sync: %s: run 'rounds enroll --server HOST:PORT "
-                     "--cert FILE --credential CRED'",
-                     rnd_strerror(RND_ENOTENROLLED));
+                     "sync: handheld not enrolled: run 'rounds enroll "
+                     "--server HOST:PORT --cert FILE --credential CRED'");
     }
     if (rc == 0 && cred_len > PROTO_TEXT_MAX)
         rc = RND_ECORRUPT;
