@@ -1,0 +1,745 @@
+/* registry.c: enrolled devices, credentials and sync statistics in the
+ * registry store's meta table (registry.h has the layout). */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <mbedtls/sha256.h>
+#include <msgpack.h>
+
+#include "registry.h"
+
+#define RECORD_VERSION 1
+#define KEY_MAX (4 + 2 * SRV_NAME_MAX + 2)
+#define INDEX_KEY "index"
+
+struct srv_registry {
+    store *st;
+    srv_sync_note *notes;
+    size_t nnotes, cap;
+};
+
+void srv_hex64(uint64_t v, char out[17])
+{
+    snprintf(out, 17, "%016" PRIx64, v);
+}
+
+static void dev_key(char key[KEY_MAX], const char *site, const char *name)
+{
+    snprintf(key, KEY_MAX, "dev/%s/%s", site, name);
+}
+
+static void id_key(char key[KEY_MAX], uint64_t id)
+{
+    char hex[17];
+    srv_hex64(id, hex);
+    snprintf(key, KEY_MAX, "id/%s", hex);
+}
+
+static void cred_hash(const uint8_t salt[SRV_SALT_LEN], const uint8_t *cred,
+                      size_t len, uint8_t out[32])
+{
+    mbedtls_sha256_context c;
+    mbedtls_sha256_init(&c);
+    mbedtls_sha256_starts_ret(&c, 0);
+    mbedtls_sha256_update_ret(&c, salt, SRV_SALT_LEN);
+    mbedtls_sha256_update_ret(&c, cred, len);
+    mbedtls_sha256_finish_ret(&c, out);
+    mbedtls_sha256_free(&c);
+}
+
+/* Compares without an early exit, so timing does not tell how many leading
+ * bytes of a guessed credential's hash were right. */
+static int ct_equal(const uint8_t *a, const uint8_t *b, size_t n)
+{
+    volatile uint8_t d = 0;
+    for (size_t i = 0; i < n; i++)
+        d |= a[i] ^ b[i];
+    return d == 0;
+}
+
+/* ---- record codec ------------------------------------------------------- */
+
+static void pack_key(msgpack_packer *pk, const char *k)
+{
+    size_t n = strlen(k);
+    msgpack_pack_str(pk, n);
+    msgpack_pack_str_body(pk, k, n);
+}
+
+static void pack_bin(msgpack_packer *pk, const void *p, size_t n)
+{
+    msgpack_pack_bin(pk, n);
+    msgpack_pack_bin_body(pk, p, n);
+}
+
+/* Encodes d into sb (the caller destroys sb). */
+static int record_encode(const srv_device *d, msgpack_sbuffer *sb)
+{
+    msgpack_sbuffer_init(sb);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
+    /* Keys in bytewise order, like every other map of the project. */
+    msgpack_pack_map(&pk, 11);
+    pack_key(&pk, "enr");
+    msgpack_pack_int64(&pk, d->enrolled_ms);
+    pack_key(&pk, "hash");
+    pack_bin(&pk, d->hash, sizeof d->hash);
+    pack_key(&pk, "held");
+    msgpack_pack_uint64(&pk, d->held_seq);
+    pack_key(&pk, "id");
+    msgpack_pack_uint64(&pk, d->device_id);
+    pack_key(&pk, "in");
+    msgpack_pack_uint64(&pk, d->last_ops_in);
+    pack_key(&pk, "out");
+    msgpack_pack_uint64(&pk, d->last_ops_out);
+    pack_key(&pk, "rev");
+    if (d->revoked)
+        msgpack_pack_true(&pk);
+    else
+        msgpack_pack_false(&pk);
+    pack_key(&pk, "salt");
+    pack_bin(&pk, d->salt, sizeof d->salt);
+    pack_key(&pk, "skew");
+    msgpack_pack_int64(&pk, d->last_skew_ms);
+    pack_key(&pk, "sync");
+    msgpack_pack_int64(&pk, d->last_sync_ms);
+    pack_key(&pk, "v");
+    msgpack_pack_uint64(&pk, RECORD_VERSION);
+    return sb->data ? 0 : RND_ENOMEM;
+}
+
+static int obj_i64(const msgpack_object *o, int64_t *out)
+{
+    if (o->type == MSGPACK_OBJECT_POSITIVE_INTEGER && o->via.u64 <= INT64_MAX)
+        *out = (int64_t)o->via.u64;
+    else if (o->type == MSGPACK_OBJECT_NEGATIVE_INTEGER)
+        *out = o->via.i64;
+    else
+        return RND_ECORRUPT;
+    return 0;
+}
+
+static int obj_u64(const msgpack_object *o, uint64_t *out)
+{
+    if (o->type != MSGPACK_OBJECT_POSITIVE_INTEGER)
+        return RND_ECORRUPT;
+    *out = o->via.u64;
+    return 0;
+}
+
+static int obj_bin(const msgpack_object *o, void *out, size_t n)
+{
+    if (o->type != MSGPACK_OBJECT_BIN || o->via.bin.size != n)
+        return RND_ECORRUPT;
+    memcpy(out, o->via.bin.ptr, n);
+    return 0;
+}
+
+static int key_is(const msgpack_object *k, const char *s)
+{
+    size_t n = strlen(s);
+    return k->type == MSGPACK_OBJECT_STR && k->via.str.size == n &&
+           memcmp(k->via.str.ptr, s, n) == 0;
+}
+
+/* Decodes a record (our own bytes, but checked: a damaged store must give
+ * RND_ECORRUPT, not a crash). site and name are left alone. */
+static int record_decode(const void *buf, size_t len, srv_device *d)
+{
+    msgpack_unpacked u;
+    msgpack_unpacked_init(&u);
+    size_t off = 0;
+    int rc = RND_ECORRUPT;
+    if (msgpack_unpack_next(&u, buf, len, &off) != MSGPACK_UNPACK_SUCCESS ||
+        u.data.type != MSGPACK_OBJECT_MAP)
+        goto out;
+    const msgpack_object_map *m = &u.data.via.map;
+    rc = 0;
+    for (uint32_t i = 0; i < m->size && rc == 0; i++) {
+        const msgpack_object *k = &m->ptr[i].key, *v = &m->ptr[i].val;
+        if (key_is(k, "enr"))
+            rc = obj_i64(v, &d->enrolled_ms);
+        else if (key_is(k, "hash"))
+            rc = obj_bin(v, d->hash, sizeof d->hash);
+        else if (key_is(k, "held"))
+            rc = obj_u64(v, &d->held_seq);
+        else if (key_is(k, "id"))
+            rc = obj_u64(v, &d->device_id);
+        else if (key_is(k, "in"))
+            rc = obj_u64(v, &d->last_ops_in);
+        else if (key_is(k, "out"))
+            rc = obj_u64(v, &d->last_ops_out);
+        else if (key_is(k, "rev"))
+            if (v->type == MSGPACK_OBJECT_BOOLEAN)
+                d->revoked = v->via.boolean;
+            else
+                rc = RND_ECORRUPT;
+        else if (key_is(k, "salt"))
+            rc = obj_bin(v, d->salt, sizeof d->salt);
+        else if (key_is(k, "skew"))
+            rc = obj_i64(v, &d->last_skew_ms);
+        else if (key_is(k, "sync"))
+            rc = obj_i64(v, &d->last_sync_ms);
+        else if (key_is(k, "v")) {
+            uint64_t ver;
+            rc = obj_u64(v, &ver);
+            if (rc == 0 && ver > RECORD_VERSION)
+                rc = RND_ESTOREVER;
+        }
+    }
+out:
+    msgpack_unpacked_destroy(&u);
+    return rc;
+}
+
+static int record_get(store_txn *txn, const char *site, const char *name,
+                      srv_device *d)
+{
+    char key[KEY_MAX];
+    dev_key(key, site, name);
+    const void *v;
+    size_t len;
+    int rc = store_meta_get(txn, key, &v, &len);
+    if (rc)
+        return rc;
+    memset(d, 0, sizeof *d);
+    snprintf(d->site, sizeof d->site, "%s", site);
+    snprintf(d->name, sizeof d->name, "%s", name);
+    return record_decode(v, len, d);
+}
+
+static int record_put(store_txn *txn, const srv_device *d)
+{
+    char key[KEY_MAX];
+    dev_key(key, d->site, d->name);
+    msgpack_sbuffer sb;
+    int rc = record_encode(d, &sb);
+    if (rc == 0)
+        rc = store_meta_put(txn, key, sb.data, sb.size);
+    msgpack_sbuffer_destroy(&sb);
+    return rc;
+}
+
+/* ---- the index of names ------------------------------------------------- */
+
+/* Calls cb(name, len, ctx) for each "<site>/<name>" of the index, in order;
+ * a non-zero return stops and is returned. */
+static int index_each(store_txn *txn, int (*cb)(const char *, size_t, void *),
+                      void *ctx)
+{
+    const void *v;
+    size_t len;
+    int rc = store_meta_get(txn, INDEX_KEY, &v, &len);
+    if (rc == RND_ENOTFOUND)
+        return 0;
+    if (rc)
+        return rc;
+    msgpack_unpacked u;
+    msgpack_unpacked_init(&u);
+    size_t off = 0;
+    rc = RND_ECORRUPT;
+    if (msgpack_unpack_next(&u, v, len, &off) == MSGPACK_UNPACK_SUCCESS &&
+        u.data.type == MSGPACK_OBJECT_ARRAY) {
+        rc = 0;
+        const msgpack_object_array *a = &u.data.via.array;
+        for (uint32_t i = 0; i < a->size && rc == 0; i++) {
+            if (a->ptr[i].type != MSGPACK_OBJECT_STR) {
+                rc = RND_ECORRUPT;
+                break;
+            }
+            rc = cb(a->ptr[i].via.str.ptr, a->ptr[i].via.str.size, ctx);
+        }
+    }
+    msgpack_unpacked_destroy(&u);
+    return rc;
+}
+
+typedef struct index_add {
+    const char *entry;
+    size_t len;
+    int placed, present;
+    msgpack_packer *pk;
+} index_add;
+
+static void pack_str(msgpack_packer *pk, const char *s, size_t n)
+{
+    msgpack_pack_str(pk, n);
+    msgpack_pack_str_body(pk, s, n);
+}
+
+static int bytes_cmp(const char *a, size_t an, const char *b, size_t bn)
+{
+    int c = memcmp(a, b, an < bn ? an : bn);
+    if (c)
+        return c;
+    return an < bn ? -1 : an > bn;
+}
+
+static int count_cb(const char *s, size_t n, void *ctx)
+{
+    index_add *a = ctx;
+    if (bytes_cmp(s, n, a->entry, a->len) == 0)
+        a->present = 1;
+    return 0;
+}
+
+static int copy_cb(const char *s, size_t n, void *ctx)
+{
+    index_add *a = ctx;
+    if (!a->placed && bytes_cmp(a->entry, a->len, s, n) < 0) {
+        pack_str(a->pk, a->entry, a->len);
+        a->placed = 1;
+    }
+    pack_str(a->pk, s, n);
+    return 0;
+}
+
+static int index_count_cb(const char *s, size_t n, void *ctx)
+{
+    (void)s;
+    (void)n;
+    (*(uint32_t *)ctx)++;
+    return 0;
+}
+
+/* Adds "<site>/<name>" to the sorted index unless present. */
+static int index_add_name(store_txn *txn, const char *site, const char *name)
+{
+    char entry[KEY_MAX];
+    snprintf(entry, sizeof entry, "%s/%s", site, name);
+    index_add a = {.entry = entry, .len = strlen(entry)};
+    int rc = index_each(txn, count_cb, &a);
+    if (rc || a.present)
+        return rc;
+    uint32_t n = 0;
+    rc = index_each(txn, index_count_cb, &n);
+    if (rc)
+        return rc;
+    msgpack_sbuffer sb;
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    msgpack_pack_array(&pk, n + 1);
+    a.pk = &pk;
+    rc = index_each(txn, copy_cb, &a);
+    if (rc == 0 && !a.placed)
+        pack_str(&pk, a.entry, a.len);
+    if (rc == 0)
+        rc = sb.data ? store_meta_put(txn, INDEX_KEY, sb.data, sb.size)
+                     : RND_ENOMEM;
+    msgpack_sbuffer_destroy(&sb);
+    return rc;
+}
+
+/* ---- open and close ----------------------------------------------------- */
+
+int srv_registry_open(const char *data_dir, int create, srv_registry **out)
+{
+    *out = NULL;
+    char path[4096];
+    int n = snprintf(path, sizeof path, "%s/registry", data_dir);
+    if (n < 0 || (size_t)n >= sizeof path)
+        return RND_EINVAL;
+    srv_registry *r = calloc(1, sizeof *r);
+    if (r == NULL)
+        return RND_ENOMEM;
+    int rc = store_open(path, create ? STORE_CREATE : 0, &r->st);
+    if (rc) {
+        free(r);
+        return rc;
+    }
+    *out = r;
+    return 0;
+}
+
+void srv_registry_close(srv_registry *r)
+{
+    if (r == NULL)
+        return;
+    store_close(r->st);
+    free(r->notes);
+    free(r);
+}
+
+store *srv_registry_store(srv_registry *r)
+{
+    return r->st;
+}
+
+/* ---- enroll and revoke -------------------------------------------------- */
+
+typedef struct enroll_ctx {
+    const char *site, *name;
+    int64_t now;
+    const uint8_t *salt, *hash;
+} enroll_ctx;
+
+static int enroll_fn(store_txn *txn, void *vctx)
+{
+    enroll_ctx *c = vctx;
+    srv_device d;
+    int rc = record_get(txn, c->site, c->name, &d);
+    if (rc == 0 && !d.revoked)
+        return RND_EEXIST;
+    if (rc != 0 && rc != RND_ENOTFOUND)
+        return rc;
+    memset(&d, 0, sizeof d);
+    snprintf(d.site, sizeof d.site, "%s", c->site);
+    snprintf(d.name, sizeof d.name, "%s", c->name);
+    memcpy(d.salt, c->salt, SRV_SALT_LEN);
+    memcpy(d.hash, c->hash, sizeof d.hash);
+    d.enrolled_ms = c->now;
+    rc = record_put(txn, &d);
+    if (rc == 0)
+        rc = index_add_name(txn, c->site, c->name);
+    return rc;
+}
+
+int srv_registry_enroll(srv_registry *r, const char *site, const char *name,
+                        int64_t now_ms, char cred[SRV_CRED_LEN + 1])
+{
+    cred[0] = '\0';
+    if (!srv_name_valid(site, strlen(site)) ||
+        !srv_name_valid(name, strlen(name)))
+        return RND_EINVAL;
+    uint8_t secret[16], salt[SRV_SALT_LEN], hash[32];
+    int rc = proto_random(secret, sizeof secret);
+    if (rc == 0)
+        rc = proto_random(salt, sizeof salt);
+    if (rc)
+        return rc;
+    char text[SRV_CRED_LEN + 1];
+    memcpy(text, SRV_CRED_PREFIX, 5);
+    static const char digits[] = "0123456789abcdef";
+    for (int i = 0; i < 16; i++) {
+        text[5 + 2 * i] = digits[secret[i] >> 4];
+        text[6 + 2 * i] = digits[secret[i] & 15];
+    }
+    text[SRV_CRED_LEN] = '\0';
+    cred_hash(salt, (const uint8_t *)text, SRV_CRED_LEN, hash);
+    enroll_ctx c = {site, name, now_ms, salt, hash};
+    rc = store_write(r->st, enroll_fn, &c);
+    if (rc == 0)
+        memcpy(cred, text, SRV_CRED_LEN + 1);
+    memset(text, 0, sizeof text);
+    memset(secret, 0, sizeof secret);
+    return rc;
+}
+
+typedef struct revoke_ctx {
+    const char *site, *name;
+    int was;
+} revoke_ctx;
+
+static int revoke_fn(store_txn *txn, void *vctx)
+{
+    revoke_ctx *c = vctx;
+    srv_device d;
+    int rc = record_get(txn, c->site, c->name, &d);
+    if (rc)
+        return rc;
+    c->was = d.revoked;
+    if (d.revoked)
+        return 0;
+    d.revoked = 1;
+    return record_put(txn, &d);
+}
+
+int srv_registry_revoke(srv_registry *r, const char *site, const char *name,
+                        int *was_revoked)
+{
+    if (!srv_name_valid(site, strlen(site)) ||
+        !srv_name_valid(name, strlen(name)))
+        return RND_EINVAL;
+    revoke_ctx c = {site, name, 0};
+    int rc = store_write(r->st, revoke_fn, &c);
+    if (rc == 0 && was_revoked)
+        *was_revoked = c.was;
+    return rc;
+}
+
+int srv_registry_get(srv_registry *r, const char *site, const char *name,
+                     srv_device *out)
+{
+    if (!srv_name_valid(site, strlen(site)) ||
+        !srv_name_valid(name, strlen(name)))
+        return RND_ENOTFOUND;
+    store_txn *txn;
+    int rc = store_read_begin(r->st, &txn);
+    if (rc)
+        return rc;
+    rc = record_get(txn, site, name, out);
+    store_read_end(txn);
+    return rc;
+}
+
+typedef struct each_ctx {
+    store_txn *txn;
+    const char *site;
+    srv_device_cb cb;
+    void *ctx;
+} each_ctx;
+
+static int each_cb(const char *s, size_t n, void *vctx)
+{
+    each_ctx *c = vctx;
+    char entry[KEY_MAX];
+    if (n >= sizeof entry)
+        return RND_ECORRUPT;
+    memcpy(entry, s, n);
+    entry[n] = '\0';
+    char *slash = strchr(entry, '/');
+    if (slash == NULL)
+        return RND_ECORRUPT;
+    *slash = '\0';
+    if (c->site && strcmp(c->site, entry) != 0)
+        return 0;
+    srv_device d;
+    int rc = record_get(c->txn, entry, slash + 1, &d);
+    if (rc == RND_ENOTFOUND)
+        return 0;
+    if (rc)
+        return rc;
+    return c->cb(&d, c->ctx);
+}
+
+int srv_registry_each(srv_registry *r, const char *site, srv_device_cb cb,
+                      void *ctx)
+{
+    store_txn *txn;
+    int rc = store_read_begin(r->st, &txn);
+    if (rc)
+        return rc;
+    each_ctx c = {txn, site, cb, ctx};
+    rc = index_each(txn, each_cb, &c);
+    store_read_end(txn);
+    return rc;
+}
+
+/* ---- hello -------------------------------------------------------------- */
+
+typedef struct bind_ctx {
+    srv_device *d;
+    uint64_t id;
+    int rc_refused;
+    const char *why;
+} bind_ctx;
+
+/* Reads the binding of id: "<site>/<name>" into site and name. */
+static int id_get(store_txn *txn, uint64_t id, char site[SRV_NAME_MAX + 1],
+                  char name[SRV_NAME_MAX + 1])
+{
+    char key[KEY_MAX];
+    id_key(key, id);
+    const void *v;
+    size_t len;
+    int rc = store_meta_get(txn, key, &v, &len);
+    if (rc)
+        return rc;
+    const char *p = v, *slash = memchr(p, '/', len);
+    if (slash == NULL || slash == p || (size_t)(slash - p) > SRV_NAME_MAX ||
+        len - (size_t)(slash - p) - 1 > SRV_NAME_MAX)
+        return RND_ECORRUPT;
+    size_t sl = (size_t)(slash - p);
+    memcpy(site, p, sl);
+    site[sl] = '\0';
+    memcpy(name, slash + 1, len - sl - 1);
+    name[len - sl - 1] = '\0';
+    return 0;
+}
+
+/* 1 when id is bound to a live record other than site/name. */
+static int id_taken(store_txn *txn, uint64_t id, const char *site,
+                    const char *name, int *taken)
+{
+    char s2[SRV_NAME_MAX + 1], n2[SRV_NAME_MAX + 1];
+    *taken = 0;
+    int rc = id_get(txn, id, s2, n2);
+    if (rc == RND_ENOTFOUND)
+        return 0;
+    if (rc)
+        return rc;
+    if (strcmp(s2, site) == 0 && strcmp(n2, name) == 0)
+        return 0;
+    srv_device other;
+    rc = record_get(txn, s2, n2, &other);
+    if (rc == RND_ENOTFOUND)
+        return 0;
+    if (rc)
+        return rc;
+    *taken = !other.revoked && other.device_id == id;
+    return 0;
+}
+
+static int bind_fn(store_txn *txn, void *vctx)
+{
+    bind_ctx *c = vctx;
+    c->rc_refused = 0;
+    srv_device cur;
+    int rc = record_get(txn, c->d->site, c->d->name, &cur);
+    if (rc)
+        return rc;
+    /* Re-checked inside the write: an enroll, revoke or another hello may
+     * have come between our read and this write. */
+    if (cur.revoked || memcmp(cur.hash, c->d->hash, sizeof cur.hash) != 0) {
+        c->rc_refused = cur.revoked ? RND_EREVOKED : RND_EAUTH;
+        c->why = cur.revoked ? "device revoked by the office"
+                             : "credential replaced by a new enrollment";
+        return c->rc_refused;
+    }
+    if (cur.device_id == c->id)
+        return 0;
+    if (cur.device_id != 0) {
+        c->rc_refused = RND_EAUTH;
+        c->why = "credential belongs to another device";
+        return c->rc_refused;
+    }
+    int taken;
+    rc = id_taken(txn, c->id, cur.site, cur.name, &taken);
+    if (rc)
+        return rc;
+    if (taken) {
+        c->rc_refused = RND_EAUTH;
+        c->why = "device id already belongs to another enrolled device";
+        return c->rc_refused;
+    }
+    cur.device_id = c->id;
+    rc = record_put(txn, &cur);
+    if (rc == 0) {
+        char key[KEY_MAX], val[KEY_MAX];
+        id_key(key, c->id);
+        int n = snprintf(val, sizeof val, "%s/%s", cur.site, cur.name);
+        rc = store_meta_put(txn, key, val, (size_t)n);
+    }
+    if (rc == 0)
+        *c->d = cur;
+    return rc;
+}
+
+int srv_registry_auth(srv_registry *r, const char *site, size_t site_len,
+                      const char *name, size_t name_len, const uint8_t *cred,
+                      size_t cred_len, uint64_t device_id, uint64_t reserved_id,
+                      srv_device *out, const char **why)
+{
+    *why = "";
+    memset(out, 0, sizeof *out);
+    if (!srv_name_valid(site, site_len) || !srv_name_valid(name, name_len)) {
+        *why = "no device of that name is enrolled on this server";
+        return RND_EUNKNOWNDEV;
+    }
+    char s[SRV_NAME_MAX + 1], n[SRV_NAME_MAX + 1];
+    memcpy(s, site, site_len);
+    s[site_len] = '\0';
+    memcpy(n, name, name_len);
+    n[name_len] = '\0';
+
+    store_txn *txn;
+    int rc = store_read_begin(r->st, &txn);
+    if (rc)
+        return rc;
+    rc = record_get(txn, s, n, out);
+    if (rc == RND_ENOTFOUND) {
+        /* Not enrolled under that site: if the device id is bound to a
+         * device of another site, say so. */
+        char s2[SRV_NAME_MAX + 1], n2[SRV_NAME_MAX + 1];
+        int irc = device_id ? id_get(txn, device_id, s2, n2) : RND_ENOTFOUND;
+        store_read_end(txn);
+        if (irc == 0 && strcmp(s2, s) != 0) {
+            *why = "device is enrolled for another site";
+            return RND_ESITE;
+        }
+        if (irc != 0 && irc != RND_ENOTFOUND)
+            return irc;
+        *why = "no device of that name is enrolled on this server";
+        return RND_EUNKNOWNDEV;
+    }
+    store_read_end(txn);
+    if (rc)
+        return rc;
+    if (out->revoked) {
+        *why = "device revoked by the office";
+        return RND_EREVOKED;
+    }
+    uint8_t h[32];
+    cred_hash(out->salt, cred, cred_len, h);
+    if (!ct_equal(h, out->hash, sizeof h)) {
+        *why = "wrong device credential";
+        return RND_EAUTH;
+    }
+    if (device_id == 0 || device_id == reserved_id) {
+        *why = "device id not allowed";
+        return RND_EAUTH;
+    }
+    if (out->device_id == device_id)
+        return 0;
+    if (out->device_id != 0) {
+        *why = "credential belongs to another device";
+        return RND_EAUTH;
+    }
+    bind_ctx c = {.d = out, .id = device_id};
+    rc = store_write(r->st, bind_fn, &c);
+    if (rc && c.rc_refused == rc)
+        *why = c.why;
+    return rc;
+}
+
+/* ---- sync notes --------------------------------------------------------- */
+
+int srv_registry_note(srv_registry *r, const srv_sync_note *n)
+{
+    if (r->nnotes == r->cap) {
+        size_t cap = r->cap ? r->cap * 2 : 16;
+        srv_sync_note *p = realloc(r->notes, cap * sizeof *p);
+        if (p == NULL)
+            return RND_ENOMEM;
+        r->notes = p;
+        r->cap = cap;
+    }
+    r->notes[r->nnotes++] = *n;
+    return 0;
+}
+
+static int notes_fn(store_txn *txn, void *vctx)
+{
+    srv_registry *r = vctx;
+    for (size_t i = 0; i < r->nnotes; i++) {
+        const srv_sync_note *n = &r->notes[i];
+        srv_device d;
+        int rc = record_get(txn, n->site, n->name, &d);
+        if (rc == RND_ENOTFOUND)
+            continue;
+        if (rc)
+            return rc;
+        if (d.device_id != n->device_id)
+            continue; /* re-enrolled meanwhile: the note is stale */
+        if (n->ok) {
+            d.last_sync_ms = n->sync_ms;
+            d.last_ops_in = n->ops_in;
+            d.last_ops_out = n->ops_out;
+        }
+        if (n->have_skew)
+            d.last_skew_ms = n->skew_ms;
+        if (n->held_seq > d.held_seq)
+            d.held_seq = n->held_seq;
+        rc = record_put(txn, &d);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+int srv_registry_flush(srv_registry *r)
+{
+    if (r->nnotes == 0)
+        return 0;
+    int rc = store_write(r->st, notes_fn, r);
+    r->nnotes = 0;
+    if (r->cap > 1024) {
+        free(r->notes);
+        r->notes = NULL;
+        r->cap = 0;
+    }
+    return rc;
+}

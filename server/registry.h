@@ -1,0 +1,120 @@
+/* registry.h: the devices the office enrolled, and their credentials.
+ *
+ * One store (storage/store.h) at DATA/registry, used through its meta
+ * table only:
+ *   "dev/<site>/<name>"   -> a device record (MessagePack map, below)
+ *   "id/<device_id hex>"  -> "<site>/<name>"  (set when a device binds)
+ *   "index"               -> MessagePack array of every "<site>/<name>"
+ *                            ever enrolled, sorted (meta has no iteration)
+ * A record is a map with short str keys, readers ignore unknown keys:
+ *   v: 1 (format), id: device_id (0 until the first hello binds it),
+ *   salt: bin 16, hash: bin 32 = SHA-256(salt || credential),
+ *   rev: bool revoked, enr: enrolled_ms, sync: last_sync_ms,
+ *   in / out: ops received / sent by the last sync, skew: last_skew_ms,
+ *   held: highest seq of the device the site store holds.
+ * Credentials are "rdc1-" and 32 lowercase hex characters of OS randomness;
+ * only the salted hash is stored.
+ *
+ * Single-threaded; one registry per process (LMDB allows one environment
+ * per directory per process). Admin commands open it beside a running
+ * server: LMDB's lock arbitrates.
+ */
+#ifndef RND_SRV_REGISTRY_H
+#define RND_SRV_REGISTRY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "site.h"
+
+#define SRV_CRED_PREFIX "rdc1-"
+#define SRV_CRED_LEN 37 /* prefix + 32 hex, without the NUL */
+#define SRV_SALT_LEN 16
+
+typedef struct srv_device {
+    char site[SRV_NAME_MAX + 1]; /* NUL-terminated */
+    char name[SRV_NAME_MAX + 1];
+    uint64_t device_id; /* 0 = not bound yet */
+    uint8_t salt[SRV_SALT_LEN];
+    uint8_t hash[32];
+    int revoked;
+    int64_t enrolled_ms;
+    int64_t last_sync_ms; /* 0 = never */
+    uint64_t last_ops_in, last_ops_out;
+    int64_t last_skew_ms;
+    uint64_t held_seq;
+} srv_device;
+
+typedef struct srv_registry srv_registry; /* opaque */
+
+/* Opens (with create: creating) DATA/registry. RND_ENOTFOUND when absent
+ * and create is 0, or a store error. Close with srv_registry_close(). */
+int srv_registry_open(const char *data_dir, int create, srv_registry **out);
+
+/* Flushes nothing (call srv_registry_flush() first); NULL allowed. */
+void srv_registry_close(srv_registry *r);
+
+/* The raw store behind the registry, for error texts. */
+store *srv_registry_store(srv_registry *r);
+
+/* Enrolls site/name: a fresh record (unbound, not revoked) and a new
+ * credential written to cred (SRV_CRED_LEN + 1 bytes, NUL-terminated),
+ * durably. RND_EINVAL for an invalid name, RND_EEXIST when the name is
+ * enrolled and not revoked (a revoked one is replaced). */
+int srv_registry_enroll(srv_registry *r, const char *site, const char *name,
+                        int64_t now_ms, char cred[SRV_CRED_LEN + 1]);
+
+/* Marks site/name revoked, durably; its credential stops working at the
+ * next hello. *was_revoked (may be NULL) says it already was. */
+int srv_registry_revoke(srv_registry *r, const char *site, const char *name,
+                        int *was_revoked);
+
+/* Reads one record. RND_ENOTFOUND when not enrolled. */
+int srv_registry_get(srv_registry *r, const char *site, const char *name,
+                     srv_device *out);
+
+/* Calls cb for every enrolled device, sorted by site then name, restricted
+ * to one site unless site is NULL. cb returns non-zero to stop. */
+typedef int (*srv_device_cb)(const srv_device *d, void *ctx);
+int srv_registry_each(srv_registry *r, const char *site, srv_device_cb cb,
+                      void *ctx);
+
+/* The hello check. Authenticates the device site/name (untrusted bytes,
+ * not NUL-terminated) with credential cred, claiming device_id, and on the
+ * first success binds device_id to the record (durably, before returning).
+ * Returns 0 and fills *out, or: RND_EUNKNOWNDEV (not enrolled, or a bad
+ * name), RND_ESITE (that device id belongs to another site), RND_EREVOKED,
+ * RND_EAUTH (wrong credential, or the credential or the device id belongs
+ * to another device), or a store error. *why gets a sentence for the peer
+ * (static storage). reserved_id is a device id nobody may bind (the site's
+ * office writer), 0 for none. */
+int srv_registry_auth(srv_registry *r, const char *site, size_t site_len,
+                      const char *name, size_t name_len, const uint8_t *cred,
+                      size_t cred_len, uint64_t device_id, uint64_t reserved_id,
+                      srv_device *out, const char **why);
+
+/* What a finished sync changes in a record. */
+typedef struct srv_sync_note {
+    char site[SRV_NAME_MAX + 1];
+    char name[SRV_NAME_MAX + 1];
+    uint64_t device_id; /* the note is dropped if the record was rebound */
+    int ok;             /* 1: a complete sync (updates last_sync_ms) */
+    int64_t sync_ms;
+    uint64_t ops_in, ops_out;
+    int have_skew;
+    int64_t skew_ms;
+    uint64_t held_seq;
+} srv_sync_note;
+
+/* Queues a note for the next srv_registry_flush() (group commit: sync
+ * statistics are not worth one durable commit each). RND_ENOMEM when the
+ * queue cannot grow. */
+int srv_registry_note(srv_registry *r, const srv_sync_note *n);
+
+/* Writes every queued note in one durable transaction. */
+int srv_registry_flush(srv_registry *r);
+
+/* Formats a device id as 16 lowercase hex digits into out (17 bytes). */
+void srv_hex64(uint64_t v, char out[17]);
+
+#endif

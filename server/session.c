@@ -1,0 +1,682 @@
+/* session.c: the server side of a sync session as a state machine over
+ * byte queues (session.h; the protocol is docs/PROTOCOL.md). */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "session.h"
+
+/* Ops skipped (the device's own) before a pull frame is sent anyway, so
+ * one step of a pull is bounded even over a long run of own ops. */
+#define PULL_VISIT_MAX 65536
+/* Returned by the pull callback to stop before an op that does not fit. */
+#define PULL_FULL 2
+/* Room reserved for a small reply (everything but OPS). */
+#define SMALL_MSG_MAX (64 + 2 * PROTO_TEXT_MAX)
+
+struct srv_session {
+    srv_ctx *ctx;
+    srv_bufq *out;
+    srv_session_wake_fn wake;
+    void *owner;
+    srv_session_state state;
+    int result;
+    int in_input;   /* inside srv_session_input(): no wake calls */
+    int hello_seen; /* a HELLO arrived: the session gets a log line */
+    int authed;     /* the HELLO was accepted */
+    int logged;
+    int64_t start_ms;
+    /* Who the peer said it was (sanitised, for the log), then who it is. */
+    char log_site[SRV_NAME_MAX + 1];
+    char log_name[SRV_NAME_MAX + 1];
+    uint64_t device_id;
+    srv_device dev;
+    srv_site *site;
+    uint32_t pending; /* batches queued for commit */
+    int pulling;
+    uint64_t cursor;
+    uint64_t ops_in, ops_out;
+    uint64_t held_seq;
+    int have_skew;
+    int64_t skew_ms;
+};
+
+static int64_t system_now_ms(void *ctx)
+{
+    (void)ctx;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void stderr_log(void *ctx, const char *line)
+{
+    (void)ctx;
+    fprintf(stderr, "%s\n", line);
+}
+
+int srv_ctx_init(srv_ctx *ctx)
+{
+    if (ctx->max_frame == 0)
+        ctx->max_frame = PROTO_FRAME_MAX_DEFAULT;
+    if (ctx->max_frame < SRV_MAX_FRAME_MIN)
+        return RND_EINVAL;
+    if (ctx->window == 0)
+        ctx->window = SRV_WINDOW_DEFAULT;
+    if (ctx->now_ms == NULL)
+        ctx->now_ms = system_now_ms;
+    if (ctx->log == NULL)
+        ctx->log = stderr_log;
+    ctx->ops_scratch_ = calloc(PROTO_BATCH_MAX_OPS, sizeof(proto_bytes));
+    return ctx->ops_scratch_ ? 0 : RND_ENOMEM;
+}
+
+void srv_ctx_free(srv_ctx *ctx)
+{
+    free(ctx->ops_scratch_);
+    ctx->ops_scratch_ = NULL;
+}
+
+static int64_t now_ms(const srv_session *s)
+{
+    return s->ctx->now_ms(s->ctx->clock_ctx);
+}
+
+/* ---- output ------------------------------------------------------------- */
+
+/* Appends msg as one frame to the output queue. */
+static int send_msg(srv_session *s, const proto_msg *msg, size_t need)
+{
+    uint8_t *p;
+    size_t avail, len;
+    int rc = srv_bufq_reserve(s->out, need, need, &p, &avail);
+    if (rc)
+        return rc == RND_EAGAIN ? RND_ENOSPACE : rc;
+    rc = proto_msg_encode(msg, p, avail, &len);
+    if (rc == 0)
+        srv_bufq_commit(s->out, len);
+    return rc;
+}
+
+static proto_bytes text(const char *str)
+{
+    size_t n = strlen(str);
+    if (n > PROTO_TEXT_MAX)
+        n = PROTO_TEXT_MAX;
+    return (proto_bytes){(const uint8_t *)str, (uint32_t)n};
+}
+
+/* ---- the end of a session ----------------------------------------------- */
+
+/* Logs the session's one line and queues its registry update. */
+static void finish(srv_session *s)
+{
+    if (s->logged || !s->hello_seen)
+        return;
+    s->logged = 1;
+    int64_t now = now_ms(s);
+    char hex[17], line[400];
+    srv_hex64(s->device_id, hex);
+    snprintf(line, sizeof line,
+             "sync site=%s device=%s id=%s in=%" PRIu64 " out=%" PRIu64
+             " ms=%" PRId64 " result=%s",
+             s->log_site, s->log_name, hex, s->ops_in, s->ops_out,
+             now - s->start_ms, s->result ? rnd_errname(s->result) : "ok");
+    s->ctx->log(s->ctx->log_ctx, line);
+    if (!s->authed)
+        return;
+    srv_sync_note n = {0};
+    memcpy(n.site, s->dev.site, sizeof n.site);
+    memcpy(n.name, s->dev.name, sizeof n.name);
+    n.device_id = s->device_id;
+    n.ok = s->result == 0;
+    n.sync_ms = now;
+    n.ops_in = s->ops_in;
+    n.ops_out = s->ops_out;
+    n.have_skew = s->have_skew;
+    n.skew_ms = s->skew_ms;
+    n.held_seq = s->held_seq;
+    if (srv_registry_note(s->ctx->reg, &n) != 0) {
+        snprintf(line, sizeof line,
+                 "registry: sync note for %s/%s dropped: out of memory", n.site,
+                 n.name);
+        s->ctx->log(s->ctx->log_ctx, line);
+    }
+}
+
+/* Sends ERROR err (unless fmt is NULL), ends the session with result err. */
+static void fail(srv_session *s, int err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void fail(srv_session *s, int err, const char *fmt, ...)
+{
+    if (s->state == SRV_CLOSING)
+        return;
+    if (fmt != NULL) {
+        char msgtext[PROTO_TEXT_MAX + 1];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(msgtext, sizeof msgtext, fmt, ap);
+        va_end(ap);
+        proto_msg m = {.type = PROTO_MSG_ERROR};
+        m.u.error.name = text(rnd_errname(err));
+        m.u.error.message = text(msgtext);
+        (void)send_msg(s, &m, SMALL_MSG_MAX); /* best effort */
+    }
+    s->result = err;
+    s->pulling = 0;
+    s->state = SRV_CLOSING;
+    finish(s);
+}
+
+static int storage_error(int rc)
+{
+    switch (rc) {
+    case RND_ESTORE:
+    case RND_EMAPFULL:
+    case RND_EDISKFULL:
+    case RND_ECORRUPT:
+    case RND_ESTOREVER:
+    case RND_ELOCKED:
+    case RND_EIO:
+    case RND_ENOMEM:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* A storage failure as the peer should see it. */
+static void fail_storage(srv_session *s, int rc, const char *what)
+{
+    char line[300];
+    snprintf(line, sizeof line, "storage: %s failed: %s", what,
+             rnd_strerror(rc));
+    s->ctx->log(s->ctx->log_ctx, line);
+    fail(s, rc == RND_EDISKFULL ? RND_EDISKFULL : RND_ESTORE,
+         "the server could not %s; retry later", what);
+}
+
+/* ---- lifecycle ---------------------------------------------------------- */
+
+int srv_session_new(srv_ctx *ctx, srv_bufq *out, srv_session_wake_fn wake,
+                    void *owner, srv_session **sp)
+{
+    *sp = NULL;
+    srv_session *s = calloc(1, sizeof *s);
+    if (s == NULL)
+        return RND_ENOMEM;
+    s->ctx = ctx;
+    s->out = out;
+    s->wake = wake;
+    s->owner = owner;
+    s->start_ms = ctx->now_ms(ctx->clock_ctx);
+    *sp = s;
+    return 0;
+}
+
+void srv_session_free(srv_session *s)
+{
+    if (s == NULL)
+        return;
+    if (s->state != SRV_CLOSING) {
+        s->result = RND_ECLOSED;
+        s->state = SRV_CLOSING;
+    }
+    finish(s);
+    if (s->site != NULL && s->pending > 0)
+        srv_site_cancel(s->site, s);
+    free(s);
+}
+
+srv_session_state srv_session_state_of(const srv_session *s)
+{
+    return s->state;
+}
+
+int srv_session_result(const srv_session *s)
+{
+    return s->result;
+}
+
+uint64_t srv_session_ops_in(const srv_session *s)
+{
+    return s->ops_in;
+}
+
+uint64_t srv_session_ops_out(const srv_session *s)
+{
+    return s->ops_out;
+}
+
+void srv_session_abort(srv_session *s, int err, const char *message)
+{
+    if (message)
+        fail(s, err, "%s", message);
+    else
+        fail(s, err, NULL);
+}
+
+/* ---- HELLO -------------------------------------------------------------- */
+
+/* Copies an untrusted name for the log, replacing what a name may not
+ * contain by '?'. */
+static void log_name(char out[SRV_NAME_MAX + 1], proto_bytes b)
+{
+    size_t n = b.len < SRV_NAME_MAX ? b.len : SRV_NAME_MAX;
+    for (size_t i = 0; i < n; i++) {
+        char c = (char)b.p[i];
+        out[i] = srv_name_valid(&c, 1) ? c : '?';
+    }
+    if (n == 0)
+        out[n++] = '-';
+    out[n] = '\0';
+}
+
+static void on_hello(srv_session *s, const proto_msg *m)
+{
+    s->hello_seen = 1;
+    s->device_id = m->u.hello.device_id;
+    log_name(s->log_site, m->u.hello.site);
+    log_name(s->log_name, m->u.hello.device);
+    if (m->u.hello.version != PROTO_VERSION) {
+        fail(s, RND_EVERSION,
+             "protocol version %" PRIu32 " is not supported; this server "
+             "speaks version %d",
+             m->u.hello.version, PROTO_VERSION);
+        return;
+    }
+    const char *why;
+    int rc = srv_registry_auth(
+        s->ctx->reg, (const char *)m->u.hello.site.p, m->u.hello.site.len,
+        (const char *)m->u.hello.device.p, m->u.hello.device.len,
+        m->u.hello.credential.p, m->u.hello.credential.len,
+        m->u.hello.device_id, 0, &s->dev, &why);
+    if (rc) {
+        if (storage_error(rc))
+            fail_storage(s, rc, "read the device registry");
+        else
+            fail(s, rc, "%s", why);
+        return;
+    }
+    rc = srv_sites_get(s->ctx->sites, s->dev.site, strlen(s->dev.site), 1,
+                       &s->site);
+    if (rc) {
+        fail_storage(s, rc, "open the site's store");
+        return;
+    }
+    if (s->device_id == srv_site_office_id(s->site)) {
+        fail(s, RND_EAUTH, "device id not allowed");
+        return;
+    }
+    store_txn *txn;
+    uint64_t have = 0;
+    rc = store_read_begin(srv_site_store(s->site), &txn);
+    if (rc == 0) {
+        rc = store_device_max_seq(txn, s->device_id, &have);
+        store_read_end(txn);
+    }
+    if (rc) {
+        fail_storage(s, rc, "read the site's store");
+        return;
+    }
+    s->authed = 1;
+    s->held_seq = have;
+    proto_msg w = {.type = PROTO_MSG_WELCOME};
+    w.u.welcome.version = PROTO_VERSION;
+    w.u.welcome.have_seq = have;
+    w.u.welcome.server_ms = now_ms(s);
+    w.u.welcome.max_frame = s->ctx->max_frame;
+    w.u.welcome.window = s->ctx->window;
+    rc = send_msg(s, &w, SMALL_MSG_MAX);
+    if (rc) {
+        fail(s, rc, NULL);
+        return;
+    }
+    s->state = SRV_SERVING;
+}
+
+/* ---- PUSH --------------------------------------------------------------- */
+
+static void batch_done(srv_batch *b, void *owner)
+{
+    srv_session *s = owner;
+    s->pending--;
+    if (s->state != SRV_CLOSING) {
+        if (b->rc == 0) {
+            s->ops_in += b->added;
+            if (b->acked_seq > s->held_seq)
+                s->held_seq = b->acked_seq;
+            if (b->added > 0) {
+                s->have_skew = 1;
+                s->skew_ms = b->last_wall_ms - b->recv_ms;
+            }
+            proto_msg a = {.type = PROTO_MSG_PUSH_ACK};
+            a.u.push_ack.batch = b->batch;
+            a.u.push_ack.acked_seq = b->acked_seq;
+            int rc = send_msg(s, &a, SMALL_MSG_MAX);
+            if (rc)
+                fail(s, rc, NULL);
+        } else if (b->rc == RND_ECHAIN) {
+            fail(s, RND_ECHAIN,
+                 "batch %" PRIu32 ", op %" PRIu32 ": the op does not continue "
+                 "this device's chain (a gap in seq or a wrong prev_hash)",
+                 b->batch, b->failed_op);
+        } else if (storage_error(b->rc)) {
+            fail_storage(s, b->rc, "commit the batch");
+        } else {
+            fail(s, b->rc, "batch %" PRIu32 ", op %" PRIu32 " refused: %s",
+                 b->batch, b->failed_op, rnd_strerror(b->rc));
+        }
+    }
+    srv_batch_free(b);
+    if (s->wake && !s->in_input)
+        s->wake(s->owner);
+}
+
+static void on_push(srv_session *s, const proto_msg *m)
+{
+    uint32_t n = m->u.push.nops;
+    size_t bytes = 0;
+    proto_op op;
+    for (uint32_t i = 0; i < n; i++) {
+        const proto_bytes *o = &m->u.push.ops[i];
+        int rc = proto_op_decode(o->p, o->len, &op);
+        if (rc) {
+            fail(s, rc, "batch %" PRIu32 ", op %" PRIu32 " does not decode: %s",
+                 m->u.push.batch, i, rnd_strerror(rc));
+            return;
+        }
+        if (op.device_id != s->device_id) {
+            char mine[17], theirs[17];
+            srv_hex64(s->device_id, mine);
+            srv_hex64(op.device_id, theirs);
+            fail(s, RND_EFOREIGN,
+                 "batch %" PRIu32 ", op %" PRIu32 " is under device id %s; "
+                 "this device is %s",
+                 m->u.push.batch, i, theirs, mine);
+            return;
+        }
+        bytes += o->len;
+    }
+    srv_batch *b = srv_batch_new(n, bytes);
+    if (b == NULL) {
+        fail(s, RND_ENOMEM, "the server is out of memory; retry later");
+        return;
+    }
+    for (uint32_t i = 0; i < n; i++)
+        srv_batch_add(b, m->u.push.ops[i].p, m->u.push.ops[i].len);
+    b->device_id = s->device_id;
+    b->batch = m->u.push.batch;
+    b->done = batch_done;
+    b->owner = s;
+    s->pending++;
+    srv_site_submit(s->site, b);
+}
+
+/* ---- PULL --------------------------------------------------------------- */
+
+/* Reads a MessagePack unsigned integer (any width, or a non-negative
+ * signed one) at *p. Returns 0 and advances, or -1. */
+static int read_uint(const uint8_t **p, const uint8_t *end, uint64_t *v)
+{
+    const uint8_t *q = *p;
+    if (q >= end)
+        return -1;
+    uint8_t t = *q++;
+    size_t n;
+    int sign = 0;
+    if (t <= 0x7f) {
+        *v = t;
+        *p = q;
+        return 0;
+    }
+    switch (t) {
+    case 0xcc:
+    case 0xd0:
+        n = 1;
+        break;
+    case 0xcd:
+    case 0xd1:
+        n = 2;
+        break;
+    case 0xce:
+    case 0xd2:
+        n = 4;
+        break;
+    case 0xcf:
+    case 0xd3:
+        n = 8;
+        break;
+    default:
+        return -1;
+    }
+    sign = t >= 0xd0;
+    if ((size_t)(end - q) < n || (sign && (q[0] & 0x80)))
+        return -1;
+    uint64_t x = 0;
+    for (size_t i = 0; i < n; i++)
+        x = x << 8 | q[i];
+    *v = x;
+    *p = q + n;
+    return 0;
+}
+
+/* The device id of an encoded op without decoding all of it: it is the
+ * third element of the op's array (proto.h). Falls back to a full decode
+ * for an encoding this shortcut does not know. */
+static int op_device(const uint8_t *enc, size_t len, uint64_t *id)
+{
+    const uint8_t *p = enc, *end = enc + len;
+    uint64_t version;
+    if (len > 0 && *p == 0x9a) {
+        p++;
+        if (read_uint(&p, end, &version) == 0 && read_uint(&p, end, id) == 0)
+            return 0;
+    }
+    proto_op op;
+    int rc = proto_op_decode(enc, len, &op);
+    if (rc == 0)
+        *id = op.device_id;
+    return rc;
+}
+
+typedef struct pull_col {
+    uint64_t skip; /* the session's own device */
+    proto_bytes *ops;
+    uint32_t n;
+    uint32_t visited;
+    size_t bytes;
+    size_t limit; /* frame size limit */
+    int stopped;  /* stopped before the end of the log */
+} pull_col;
+
+static int pull_cb(const uint8_t *enc, size_t len, int64_t recv_ms, void *ctx)
+{
+    (void)recv_ms;
+    pull_col *c = ctx;
+    uint64_t dev;
+    if (op_device(enc, len, &dev) != 0)
+        return RND_ECORRUPT;
+    if (dev != c->skip) {
+        if (c->n == PROTO_BATCH_MAX_OPS ||
+            c->bytes + len + proto_msg_ops_overhead(c->n + 1) > c->limit) {
+            c->stopped = 1;
+            return PULL_FULL;
+        }
+        c->ops[c->n].p = enc;
+        c->ops[c->n].len = (uint32_t)len;
+        c->n++;
+        c->bytes += len;
+    }
+    if (++c->visited >= PULL_VISIT_MAX) {
+        c->stopped = 1;
+        return 1;
+    }
+    return 0;
+}
+
+/* Sends one OPS frame (the output is below its high-water mark). */
+static int pull_step(srv_session *s)
+{
+    pull_col c = {.skip = s->device_id,
+                  .ops = s->ctx->ops_scratch_,
+                  .limit = s->ctx->max_frame};
+    store_txn *txn;
+    int rc = store_read_begin(srv_site_store(s->site), &txn);
+    if (rc) {
+        fail_storage(s, rc, "read the site's store");
+        return 0;
+    }
+    uint64_t next = s->cursor;
+    rc = store_log_each(txn, s->cursor, pull_cb, &c, &next);
+    if (rc == PULL_FULL)
+        rc = 0;
+    if (rc == 0) {
+        proto_msg m = {.type = PROTO_MSG_OPS};
+        m.u.ops.nops = c.n;
+        m.u.ops.ops = c.ops;
+        m.u.ops.next_cursor = next;
+        m.u.ops.more = (uint8_t)c.stopped;
+        rc = send_msg(s, &m, c.bytes + proto_msg_ops_overhead(c.n));
+        if (rc) {
+            store_read_end(txn);
+            fail(s, rc, NULL);
+            return rc;
+        }
+    }
+    store_read_end(txn);
+    if (rc) {
+        fail_storage(s, rc, "read the site's store");
+        return 0;
+    }
+    s->ops_out += c.n;
+    s->cursor = next;
+    if (!c.stopped)
+        s->pulling = 0;
+    return 0;
+}
+
+/* ---- dispatch ----------------------------------------------------------- */
+
+static const char *type_name(int type)
+{
+    static const char *names[] = {"?",    "HELLO",    "WELCOME",
+                                  "PUSH", "PUSH_ACK", "PULL",
+                                  "OPS",  "BYE",      "ERROR"};
+    return type >= 1 && type <= 8 ? names[type] : "?";
+}
+
+/* 1 when msg must wait (commits pending or the window full). */
+static int must_wait(const srv_session *s, const proto_msg *m)
+{
+    if (s->state != SRV_SERVING)
+        return 0;
+    switch (m->type) {
+    case PROTO_MSG_PUSH:
+        return s->pending >= s->ctx->window;
+    case PROTO_MSG_PULL:
+    case PROTO_MSG_BYE:
+        return s->pending > 0;
+    default:
+        return 0;
+    }
+}
+
+static void on_bye(srv_session *s)
+{
+    proto_msg m = {.type = PROTO_MSG_BYE};
+    m.u.bye.ops_in = s->ops_in;
+    m.u.bye.ops_out = s->ops_out;
+    int rc = send_msg(s, &m, SMALL_MSG_MAX);
+    if (rc) {
+        fail(s, rc, NULL);
+        return;
+    }
+    s->result = 0;
+    s->state = SRV_CLOSING;
+    finish(s);
+}
+
+static void dispatch(srv_session *s, const proto_msg *m)
+{
+    if (m->type == PROTO_MSG_ERROR) {
+        /* The peer gives up; nothing to answer. */
+        fail(s, RND_ECLOSED, NULL);
+        return;
+    }
+    if (s->state == SRV_AWAIT_HELLO) {
+        if (m->type == PROTO_MSG_HELLO)
+            on_hello(s, m);
+        else
+            fail(s, RND_EPROTO, "HELLO expected first, got %s",
+                 type_name(m->type));
+        return;
+    }
+    switch (m->type) {
+    case PROTO_MSG_PUSH:
+        on_push(s, m);
+        break;
+    case PROTO_MSG_PULL:
+        s->pulling = 1;
+        s->cursor = m->u.pull.cursor;
+        break;
+    case PROTO_MSG_BYE:
+        on_bye(s);
+        break;
+    default:
+        fail(s, RND_EPROTO, "%s is not allowed after HELLO",
+             type_name(m->type));
+    }
+}
+
+int srv_session_input(srv_session *s, srv_bufq *in)
+{
+    srv_ctx *ctx = s->ctx;
+    s->in_input = 1;
+    while (s->state != SRV_CLOSING) {
+        /* Nothing more is produced or read while the output is above its
+         * high-water mark: the owner calls again once it has drained. */
+        if (srv_bufq_len(s->out) >= SRV_OUT_HIWAT(ctx->max_frame))
+            break;
+        if (s->pulling) {
+            pull_step(s);
+            continue;
+        }
+        const uint8_t *p, *body;
+        size_t n = srv_bufq_peek(in, &p), blen, used;
+        int rc = proto_frame_next(p, n, ctx->max_frame, &body, &blen, &used);
+        if (rc == RND_EAGAIN)
+            break;
+        if (rc == RND_ETOOBIG) {
+            uint32_t announced = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+                                 (uint32_t)p[2] << 8 | p[3];
+            fail(s, rc,
+                 "a frame of %" PRIu32 " bytes is over this server's "
+                 "limit of %" PRIu32 " bytes",
+                 announced, ctx->max_frame);
+            break;
+        }
+        if (rc) {
+            fail(s, rc, "malformed frame header (length 0)");
+            break;
+        }
+        proto_msg m;
+        rc = proto_msg_decode(body, blen, &m, ctx->ops_scratch_,
+                              PROTO_BATCH_MAX_OPS);
+        if (rc) {
+            fail(s, rc, "a frame of %zu bytes does not decode: %s", blen,
+                 rnd_strerror(rc));
+            break;
+        }
+        if (must_wait(s, &m))
+            break; /* decoded again once the commits are done */
+        dispatch(s, &m);
+        srv_bufq_consume(in, used);
+    }
+    s->in_input = 0;
+    return s->result == RND_ENOMEM ? RND_ENOMEM : 0;
+}

@@ -1,0 +1,427 @@
+/* site.c: per-site stores, opened lazily, and the group commit of PUSH
+ * batches (site.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "site.h"
+
+struct srv_site {
+    srv_site *next;       /* every open site */
+    srv_site *dirty_next; /* sites with queued batches */
+    int dirty;
+    char name[SRV_NAME_MAX + 1];
+    store *st;
+    uint64_t office_id;
+    srv_batch *head;
+    srv_batch **tailp;
+    size_t queued;
+    srv_sites *ss;
+};
+
+struct srv_sites {
+    char *dir;
+    srv_site *list;
+    srv_site *dirty;
+    size_t pending;
+    int64_t (*now_ms)(void *);
+    void *clock_ctx;
+};
+
+int srv_name_valid(const char *s, size_t len)
+{
+    if (s == NULL || len == 0 || len > SRV_NAME_MAX)
+        return 0;
+    if ((len == 1 && s[0] == '.') || (len == 2 && s[0] == '.' && s[1] == '.'))
+        return 0;
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+              (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-'))
+            return 0;
+    }
+    return 1;
+}
+
+/* ---- batches ------------------------------------------------------------ */
+
+/* The ops array and then the bytes follow the struct in one allocation. */
+srv_batch *srv_batch_new(uint32_t nops, size_t data_bytes)
+{
+    size_t head = sizeof(srv_batch) + (size_t)nops * sizeof(proto_bytes);
+    srv_batch *b = malloc(head + data_bytes + 1);
+    if (b == NULL)
+        return NULL;
+    memset(b, 0, sizeof *b);
+    b->ops = (proto_bytes *)(b + 1);
+    b->cap_ops_ = nops;
+    b->data_ = (uint8_t *)b + head;
+    b->cap_data_ = data_bytes;
+    return b;
+}
+
+int srv_batch_add(srv_batch *b, const uint8_t *enc, uint32_t len)
+{
+    if (b->nops >= b->cap_ops_ || len > b->cap_data_ - b->used_)
+        return RND_ENOSPACE;
+    uint8_t *p = b->data_ + b->used_;
+    memcpy(p, enc, len);
+    b->used_ += len;
+    b->ops[b->nops].p = p;
+    b->ops[b->nops].len = len;
+    b->nops++;
+    return 0;
+}
+
+void srv_batch_free(srv_batch *b)
+{
+    free(b);
+}
+
+/* ---- opening sites ------------------------------------------------------ */
+
+static int64_t system_now_ms(void *ctx)
+{
+    (void)ctx;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+typedef struct office_ctx {
+    const char *site;
+    uint64_t id;
+} office_ctx;
+
+static int make_office(store_txn *txn, void *vctx)
+{
+    office_ctx *c = vctx;
+    store_identity id;
+    int rc = store_identity_get(txn, &id);
+    if (rc == 0) {
+        c->id = id.device_id;
+        return 0;
+    }
+    if (rc != RND_ENOTINIT)
+        return rc;
+    do {
+        rc = proto_random(&c->id, sizeof c->id);
+        if (rc)
+            return rc;
+    } while (c->id == 0);
+    return store_identity_init(txn, c->id, c->site, "office");
+}
+
+int srv_site_open(const char *data_dir, const char *name, unsigned flags,
+                  store **out, uint64_t *office_id)
+{
+    *out = NULL;
+    if (!srv_name_valid(name, strlen(name)))
+        return RND_EINVAL;
+    char path[4096];
+    int n = snprintf(path, sizeof path, "%s/sites/%s", data_dir, name);
+    if (n < 0 || (size_t)n >= sizeof path)
+        return RND_EINVAL;
+    store *st;
+    int rc = store_open(path, flags, &st);
+    if (rc)
+        return rc;
+    office_ctx oc = {.site = name};
+    if (flags & STORE_RDONLY) {
+        store_txn *txn;
+        rc = store_read_begin(st, &txn);
+        if (rc == 0) {
+            store_identity id;
+            if (store_identity_get(txn, &id) == 0)
+                oc.id = id.device_id;
+            store_read_end(txn);
+        }
+    } else {
+        rc = store_write(st, make_office, &oc);
+    }
+    if (rc) {
+        store_close(st);
+        return rc;
+    }
+    if (office_id)
+        *office_id = oc.id;
+    *out = st;
+    return 0;
+}
+
+int srv_sites_new(const char *data_dir, int64_t (*now_ms)(void *),
+                  void *clock_ctx, srv_sites **out)
+{
+    *out = NULL;
+    srv_sites *ss = calloc(1, sizeof *ss);
+    if (ss == NULL)
+        return RND_ENOMEM;
+    ss->dir = strdup(data_dir);
+    if (ss->dir == NULL) {
+        free(ss);
+        return RND_ENOMEM;
+    }
+    ss->now_ms = now_ms ? now_ms : system_now_ms;
+    ss->clock_ctx = clock_ctx;
+    *out = ss;
+    return 0;
+}
+
+void srv_sites_free(srv_sites *ss)
+{
+    if (ss == NULL)
+        return;
+    srv_site *site = ss->list;
+    while (site) {
+        srv_site *next = site->next;
+        srv_batch *b = site->head;
+        while (b) {
+            srv_batch *bn = b->next;
+            srv_batch_free(b);
+            b = bn;
+        }
+        store_close(site->st);
+        free(site);
+        site = next;
+    }
+    free(ss->dir);
+    free(ss);
+}
+
+int srv_sites_get(srv_sites *ss, const char *name, size_t len, int create,
+                  srv_site **out)
+{
+    *out = NULL;
+    if (!srv_name_valid(name, len))
+        return RND_EINVAL;
+    for (srv_site *s = ss->list; s; s = s->next) {
+        if (strlen(s->name) == len && memcmp(s->name, name, len) == 0) {
+            *out = s;
+            return 0;
+        }
+    }
+    srv_site *site = calloc(1, sizeof *site);
+    if (site == NULL)
+        return RND_ENOMEM;
+    memcpy(site->name, name, len);
+    site->name[len] = '\0';
+    int rc = srv_site_open(ss->dir, site->name, create ? STORE_CREATE : 0,
+                           &site->st, &site->office_id);
+    if (rc) {
+        free(site);
+        return rc;
+    }
+    site->tailp = &site->head;
+    site->ss = ss;
+    site->next = ss->list;
+    ss->list = site;
+    *out = site;
+    return 0;
+}
+
+const char *srv_site_name(const srv_site *site)
+{
+    return site->name;
+}
+
+store *srv_site_store(srv_site *site)
+{
+    return site->st;
+}
+
+uint64_t srv_site_office_id(const srv_site *site)
+{
+    return site->office_id;
+}
+
+/* ---- group commit ------------------------------------------------------- */
+
+void srv_site_submit(srv_site *site, srv_batch *b)
+{
+    b->next = NULL;
+    b->rc = 0;
+    *site->tailp = b;
+    site->tailp = &b->next;
+    site->queued++;
+    site->ss->pending++;
+    if (!site->dirty) {
+        site->dirty = 1;
+        site->dirty_next = site->ss->dirty;
+        site->ss->dirty = site;
+    }
+}
+
+size_t srv_site_cancel(srv_site *site, void *owner)
+{
+    size_t n = 0;
+    srv_batch **pp = &site->head;
+    site->tailp = &site->head;
+    while (*pp) {
+        srv_batch *b = *pp;
+        if (b->owner == owner) {
+            *pp = b->next;
+            srv_batch_free(b);
+            n++;
+            continue;
+        }
+        pp = &b->next;
+        site->tailp = pp;
+    }
+    site->tailp = pp;
+    site->queued -= n;
+    site->ss->pending -= n;
+    return n;
+}
+
+size_t srv_sites_pending(const srv_sites *ss)
+{
+    return ss->pending;
+}
+
+/* Storage-class errors abort the whole group; anything else is the fault
+ * of one batch. */
+static int storage_error(int rc)
+{
+    switch (rc) {
+    case RND_ESTORE:
+    case RND_EMAPFULL:
+    case RND_EDISKFULL:
+    case RND_ECORRUPT:
+    case RND_ESTOREVER:
+    case RND_ELOCKED:
+    case RND_EIO:
+    case RND_ENOMEM:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+typedef struct commit_ctx {
+    srv_batch *list;
+    srv_batch *failed; /* the batch refused in this attempt */
+    int64_t now;
+} commit_ctx;
+
+/* Stores one batch's ops: resends (seq <= what the store holds) are
+ * dropped, every new op must continue the device's chain. */
+static int commit_batch(store_txn *txn, srv_batch *b, int64_t now)
+{
+    uint64_t max;
+    int rc = store_device_max_seq(txn, b->device_id, &max);
+    if (rc)
+        return rc;
+    proto_op op;
+    for (uint32_t i = 0; i < b->nops; i++) {
+        b->failed_op = i;
+        rc = proto_op_decode(b->ops[i].p, b->ops[i].len, &op);
+        if (rc)
+            return rc;
+        if (op.device_id != b->device_id)
+            return RND_EFOREIGN;
+        if (op.seq <= max)
+            continue;
+        rc = store_chain_check(txn, &op);
+        if (rc)
+            return rc;
+        int added = 0;
+        rc = store_ingest(txn, b->ops[i].p, b->ops[i].len, now, &added);
+        if (rc)
+            return rc;
+        if (added) {
+            b->added++;
+            b->last_wall_ms = op.wall_ms;
+            max = op.seq;
+        }
+    }
+    b->acked_seq = max;
+    return 0;
+}
+
+static int commit_fn(store_txn *txn, void *vctx)
+{
+    commit_ctx *c = vctx;
+    c->failed = NULL;
+    for (srv_batch *b = c->list; b; b = b->next) {
+        if (b->rc)
+            continue;
+        b->added = 0;
+        b->acked_seq = 0;
+        b->last_wall_ms = 0;
+        b->recv_ms = c->now;
+        int rc = commit_batch(txn, b, c->now);
+        if (rc == 0)
+            continue;
+        if (storage_error(rc))
+            return rc;
+        /* Refuse this batch and every later one of the same session
+         * (they build on it), then have the write replayed without them. */
+        b->rc = rc;
+        for (srv_batch *l = b->next; l; l = l->next) {
+            if (l->owner == b->owner && l->rc == 0) {
+                l->rc = rc;
+                l->failed_op = 0;
+            }
+        }
+        c->failed = b;
+        return rc;
+    }
+    return 0;
+}
+
+/* Commits the batches of one site (already detached from its queue) and
+ * runs their callbacks. */
+static int flush_site(srv_site *site, srv_batch *list, int64_t now)
+{
+    commit_ctx c = {.list = list, .now = now};
+    size_t n = 0;
+    for (srv_batch *b = list; b; b = b->next)
+        n++;
+    /* Each refused batch costs one attempt and is out of the next, so
+     * n + 1 attempts always end in a commit or a storage error. */
+    int rc;
+    size_t attempts = 0;
+    do {
+        rc = store_write(site->st, commit_fn, &c);
+    } while (rc != 0 && c.failed != NULL && ++attempts <= n);
+    if (rc) {
+        for (srv_batch *b = list; b; b = b->next)
+            if (b->rc == 0)
+                b->rc = rc;
+    }
+    while (list) {
+        srv_batch *next = list->next;
+        list->next = NULL;
+        list->done(list, list->owner); /* may free list */
+        list = next;
+    }
+    return rc;
+}
+
+int srv_sites_flush(srv_sites *ss)
+{
+    int last = 0;
+    /* Detach the dirty list first: callbacks may submit again, and what
+     * they submit belongs to the next flush. */
+    srv_site *dirty = ss->dirty;
+    ss->dirty = NULL;
+    int64_t now = ss->now_ms(ss->clock_ctx);
+    while (dirty) {
+        srv_site *site = dirty;
+        dirty = site->dirty_next;
+        site->dirty_next = NULL;
+        site->dirty = 0;
+        srv_batch *list = site->head;
+        ss->pending -= site->queued;
+        site->head = NULL;
+        site->tailp = &site->head;
+        site->queued = 0;
+        if (list == NULL)
+            continue;
+        int rc = flush_site(site, list, now);
+        if (rc)
+            last = rc;
+    }
+    return last;
+}

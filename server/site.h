@@ -1,0 +1,117 @@
+/* site.h: the server's per-site stores and their group commit.
+ *
+ * Every site has one store (storage/store.h) at DATA/sites/<site>/, holding
+ * the ops of all its devices and the office's own ops. Stores are opened
+ * lazily, on first use, and stay open until srv_sites_free(). A new site
+ * store gets a writer identity of its own: the site's office (a random
+ * device id, name "office"), used for master-data ops.
+ *
+ * Group commit: a session hands each decoded PUSH batch to its site with
+ * srv_site_submit(); srv_sites_flush() (called once per event-loop
+ * iteration) commits every queued batch of a site in ONE durable
+ * store_write(), then calls each batch's done callback. A batch that fails
+ * validation (a gap or bad prev_hash in its chain: RND_ECHAIN; an op of
+ * another device: RND_EFOREIGN; an op the store refuses) is taken out and
+ * the write replayed without it, so one bad session never costs the others
+ * their commit. Single-threaded: the loop thread owns everything here.
+ */
+#ifndef RND_SRV_SITE_H
+#define RND_SRV_SITE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../proto/msg.h"
+#include "../storage/store.h"
+
+/* Site and device names: 1..SRV_NAME_MAX bytes of [A-Za-z0-9_.-], not "."
+ * or "..". They become directory names and registry keys. */
+#define SRV_NAME_MAX 63
+
+/* 1 when s[0..len) is a valid site or device name, else 0. */
+int srv_name_valid(const char *s, size_t len);
+
+typedef struct srv_sites srv_sites; /* opaque */
+typedef struct srv_site srv_site;   /* opaque; owned by its srv_sites */
+
+/* A PUSH batch on its way to a durable commit. Made by srv_batch_new();
+ * owned by the submitter, except while queued (between srv_site_submit()
+ * and the done callback, the site holds it). */
+typedef struct srv_batch srv_batch;
+typedef void (*srv_batch_done_fn)(srv_batch *b, void *owner);
+struct srv_batch {
+    srv_batch *next; /* queue link, the site's */
+    uint64_t device_id;
+    uint32_t batch; /* the client's batch number, echoed in PUSH_ACK */
+    uint32_t nops;
+    proto_bytes *ops; /* nops encoded ops, copied into this allocation */
+    srv_batch_done_fn done;
+    void *owner;
+    /* Results, valid in the done callback: */
+    int rc;               /* 0, or why the batch was refused */
+    uint32_t failed_op;   /* index of the refused op when rc != 0 */
+    uint64_t acked_seq;   /* highest seq of device_id held after commit */
+    uint32_t added;       /* ops new to the store (the rest were resends) */
+    int64_t recv_ms;      /* server time given to the ops as receive time */
+    int64_t last_wall_ms; /* wall_ms of the newest op added, if added > 0 */
+    /* Internal to site.c: where srv_batch_add() copies the next op. */
+    uint32_t cap_ops_;
+    uint8_t *data_;
+    size_t used_, cap_data_;
+};
+
+/* Allocates a batch able to hold nops ops of data_bytes bytes in all;
+ * srv_batch_add() copies them in. Free with srv_batch_free(). NULL when out
+ * of memory. */
+srv_batch *srv_batch_new(uint32_t nops, size_t data_bytes);
+/* Copies one encoded op into b. RND_ENOSPACE when it would exceed what
+ * srv_batch_new() was asked for. */
+int srv_batch_add(srv_batch *b, const uint8_t *enc, uint32_t len);
+void srv_batch_free(srv_batch *b);
+
+/* Makes the set of site stores under data_dir (DATA/sites is created when
+ * a store is first created). *out is freed with srv_sites_free(). The clock
+ * gives receive times (ms since the epoch); NULL means the system clock. */
+int srv_sites_new(const char *data_dir, int64_t (*now_ms)(void *),
+                  void *clock_ctx, srv_sites **out);
+
+/* Closes every store. Queued batches are freed without their callbacks:
+ * flush first. NULL allowed. */
+void srv_sites_free(srv_sites *ss);
+
+/* The site named name[0..len), opening (with create: creating) its store
+ * on first use. RND_EINVAL for an invalid name, RND_ENOTFOUND when it does
+ * not exist and create is 0, or a store error. The site lives as long as
+ * ss. */
+int srv_sites_get(srv_sites *ss, const char *name, size_t len, int create,
+                  srv_site **out);
+
+const char *srv_site_name(const srv_site *site);
+store *srv_site_store(srv_site *site);
+/* The device id of the site's office writer. */
+uint64_t srv_site_office_id(const srv_site *site);
+
+/* Queues b (filled, with done and owner set) for the next flush. The done
+ * callback runs exactly once, from srv_sites_flush(), unless the batch is
+ * cancelled first. */
+void srv_site_submit(srv_site *site, srv_batch *b);
+
+/* Takes every queued batch of owner off site's queue and frees it; their
+ * callbacks never run. Returns how many there were. */
+size_t srv_site_cancel(srv_site *site, void *owner);
+
+/* Batches queued on all sites. */
+size_t srv_sites_pending(const srv_sites *ss);
+
+/* Commits every queued batch: one store_write() per site that has any,
+ * then the done callbacks, in submission order per site. Callbacks may
+ * submit new batches: those wait for the next flush. Returns 0, or the
+ * last storage error (which the affected batches carry in rc as well). */
+int srv_sites_flush(srv_sites *ss);
+
+/* Opens the store of one site for an admin command: the office identity is
+ * made on creation. flags as store_open(); *office_id may be NULL. */
+int srv_site_open(const char *data_dir, const char *name, unsigned flags,
+                  store **out, uint64_t *office_id);
+
+#endif
