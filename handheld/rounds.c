@@ -12,8 +12,9 @@
  *   transition, pass already out), 5 storage or I/O error, 6 network: cannot
  *   connect, TLS failure, timeout, connection closed or a protocol violation,
  *   7 refused by the server (wrong credential, revoked, unknown device,
- *   another site, foreign or broken op chain, protocol version, busy) or a
- *   server certificate that is not the enrolled one.
+ *   another site, foreign or broken op chain, protocol version, busy: any
+ *   ERROR the server sends) or a server certificate that is not the
+ *   enrolled one.
  *
  * Sync commands: `enroll` stores what the office gave, `sync` runs one
  * session with the server, `dump` prints every merged record and a digest
@@ -894,6 +895,10 @@ static int cmd_sync(void)
         fputc('\n', stderr);
     if (rc) {
         int ex = report_error(h, rc, "sync");
+        /* Whatever the server refused with (even its own storage error or
+         * idle timeout), it is the server's refusal. */
+        if (r.server_error[0])
+            ex = EXIT_SERVER_REFUSED;
         hh_close(h);
         return ex;
     }

@@ -297,8 +297,9 @@ static int pump(hh_sess *s)
             return 0;
         s->bye_queued = 1;
         m.type = PROTO_MSG_BYE;
-        m.u.bye.ops_in = s->received;
-        m.u.bye.ops_out = s->pushed;
+        /* Informational, in the server's order: ops pushed, ops pulled. */
+        m.u.bye.ops_in = s->pushed;
+        m.u.bye.ops_out = s->received;
         return queue(s, &m);
     default:
         return 0;

@@ -390,6 +390,8 @@ static void test_push_window(void)
     ASSERT_OK(feed_ops(&s, NULL, 0, 0, 77, 0));
     ASSERT(take(&s, &m));
     ASSERT_EQ(m.type, PROTO_MSG_BYE);
+    ASSERT_U64_EQ(m.u.bye.ops_in, 40); /* pushed, then pulled */
+    ASSERT_U64_EQ(m.u.bye.ops_out, 0);
     ASSERT(!hh_sess_done(&s));
     uint64_t v;
     ASSERT_ERR(meta_u64("acked_seq", &v), RND_ENOTFOUND);
