@@ -570,13 +570,16 @@ static int exchange(conn *c, hh_sess *s)
             }
             if (w == MBEDTLS_ERR_SSL_WANT_READ)
                 break;
-            /* The server may have said why before hanging up. */
-            int r = mbedtls_ssl_read(&c->ssl, in + have, cap - have);
-            if (r > 0) {
+            /* The server may have said why before hanging up (an ERROR
+             * after the acks still queued for us): read what is left. */
+            for (int r; have < cap && (r = mbedtls_ssl_read(&c->ssl, in + have,
+                                                            cap - have)) > 0;) {
                 size_t used;
                 have += (size_t)r;
                 if ((rc = hh_sess_recv(s, in, have, &used)) != 0)
                     goto out;
+                memmove(in, in + used, have - used);
+                have -= used;
             }
             rc = tls_fail(c, w, "sending");
             goto out;
