@@ -21,27 +21,8 @@
 
 #include <msgpack.h>
 
+#include "../proto/mp.h"
 #include "fold.h"
-
-/* ---- bounded MessagePack output ---------------------------------------- */
-
-typedef struct outbuf {
-    uint8_t *p;
-    size_t cap, len;
-    int overflow;
-} outbuf;
-
-static int outbuf_write(void *data, const char *buf, size_t len)
-{
-    outbuf *o = data;
-    if (o->overflow || len > o->cap - o->len) {
-        o->overflow = 1;
-        return -1;
-    }
-    memcpy(o->p + o->len, buf, len);
-    o->len += len;
-    return 0;
-}
 
 static void pack_key(msgpack_packer *pk, const char *k)
 {
@@ -310,9 +291,9 @@ int store_fold(const uint8_t *const *encs, const size_t *lens, size_t n,
     int open;
     const char *status = finish_status(st.kind, &acc, &open);
 
-    outbuf o = {out, cap, 0, 0};
+    mp_sink o = {out, cap, cap, 0};
     msgpack_packer pk;
-    msgpack_packer_init(&pk, &o, outbuf_write);
+    msgpack_packer_init(&pk, &o, mp_sink_write);
     /* Keys in bytewise order so the encoding is canonical. */
     msgpack_pack_map(&pk, 9);
     pack_key(&pk, "c");
@@ -349,7 +330,7 @@ int store_fold(const uint8_t *const *encs, const size_t *lens, size_t n,
     msgpack_pack_str_body(&pk, status, strlen(status));
     pack_key(&pk, "u");
     msgpack_pack_uint64(&pk, st.updated_hlc);
-    if (o.overflow)
+    if (o.len > cap)
         return RND_ENOSPACE;
     *len = o.len;
     info->kind = st.kind;
