@@ -1,0 +1,139 @@
+/* tls.h: TLS over libuv for roundsd, through memory BIO callbacks.
+ *
+ * srv_tls is the configuration every connection shares: the server's
+ * certificate and P-256 key, TLS 1.2 only, ECDHE-ECDSA with
+ * CHACHA20-POLY1305 first then AES-128-GCM (both SHA-256), and session
+ * resumption through session tickets (RFC 5077, 24 h, sealed with
+ * AES-256-GCM) and a session cache.
+ *
+ * srv_conn is one accepted connection. mbedTLS never touches the socket:
+ *   uv_read  -> tls_in  (bounded queue) -> mbedTLS recv callback, which
+ *               returns WANT_READ when the queue is empty;
+ *   mbedTLS send callback -> tls_out (bounded queue; WANT_WRITE above its
+ *               high-water mark) -> one uv_write at a time;
+ *   decrypted bytes -> pt_in -> srv_session_input() -> pt_out ->
+ *               mbedtls_ssl_write().
+ * Every queue is bounded (bufq.h), reading stops while tls_in is full, and
+ * the session stops reading frames while pt_out is above its mark, so a
+ * connection's memory stays bounded whatever the peer does.
+ *
+ * Lifetime: a connection is freed only in the close callback of its
+ * handles; the env's closed callback runs once, just before. Timers: the
+ * handshake must finish within handshake_timeout_ms; afterwards a
+ * connection that completes no frame (and drains no output) for
+ * idle_timeout_ms gets ERROR ETIMEOUT and is closed; a closing connection
+ * that cannot flush within SRV_CONN_LINGER_MS is cut.
+ */
+#ifndef RND_SRV_TLS_H
+#define RND_SRV_TLS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <mbedtls/ctr_drbg.h>
+#include <mbedtls/entropy.h>
+#include <mbedtls/pk.h>
+#include <mbedtls/ssl.h>
+#include <mbedtls/ssl_cache.h>
+#include <mbedtls/ssl_ticket.h>
+#include <mbedtls/x509_crt.h>
+#include <uv.h>
+
+#include "bufq.h"
+#include "session.h"
+
+#define SRV_TICKET_LIFETIME 86400
+#define SRV_TLS_IN_CAP (64 * 1024)
+#define SRV_TLS_OUT_CAP (64 * 1024)
+#define SRV_TLS_OUT_HIWAT (48 * 1024)
+#define SRV_CONN_LINGER_MS 5000
+
+typedef struct srv_tls {
+    mbedtls_entropy_context entropy;
+    mbedtls_ctr_drbg_context drbg;
+    mbedtls_x509_crt cert;
+    mbedtls_pk_context key;
+    mbedtls_ssl_config conf;
+    mbedtls_ssl_ticket_context ticket;
+    mbedtls_ssl_cache_context cache;
+    int ciphersuites[3];
+    int curves_[3]; /* mbedtls_ecp_group_id, NONE-terminated */
+    int ready;
+} srv_tls;
+
+/* Loads the PEM certificate and key and sets up the configuration. On
+ * failure returns RND_ECERT (unreadable or mismatched files) or
+ * RND_ECRYPTO / RND_ETLS, with a sentence (naming the raw mbedTLS code) in
+ * err. srv_tls_free() is safe either way. */
+int srv_tls_init(srv_tls *t, const char *cert_path, const char *key_path,
+                 char *err, size_t errlen);
+void srv_tls_free(srv_tls *t);
+
+/* Formats an mbedTLS error code as "-0x7780 (SSL - ...)". */
+void srv_tls_strerror(int raw, char *out, size_t cap);
+
+typedef struct srv_conn srv_conn;
+
+/* What connections share with the server that accepts them. */
+typedef struct srv_conn_env {
+    uv_loop_t *loop;
+    srv_tls *tls;
+    srv_ctx *ctx;
+    uint64_t handshake_timeout_ms;
+    uint64_t idle_timeout_ms;
+    /* Runs once per accepted connection, from its close callback, just
+     * before it is freed. */
+    void (*closed)(void *arg, srv_conn *c);
+    void *arg;
+} srv_conn_env;
+
+enum srv_conn_state {
+    SRV_CONN_HANDSHAKE = 0,
+    SRV_CONN_OPEN = 1,
+    SRV_CONN_CLOSING = 2, /* flushing what is left, then close */
+    SRV_CONN_CLOSED = 3,  /* uv_close called, waiting for the callbacks */
+};
+
+struct srv_conn {
+    uv_tcp_t tcp;
+    uv_timer_t timer;
+    uv_write_t wreq;
+    uv_shutdown_t sreq;
+    srv_conn_env *env;
+    srv_conn *prev, *next; /* the server's list; the server links them */
+    mbedtls_ssl_context ssl;
+    srv_bufq tls_in, tls_out, pt_in, pt_out;
+    srv_session *session;
+    int state;
+    int busy;         /* accepted over the limit: ERROR EBUSY after TLS */
+    int writing;      /* a uv_write is in flight */
+    size_t write_len; /* its length */
+    int reading;
+    int peer_eof;     /* the peer closed its side (EOF or close_notify) */
+    int notify_sent;  /* close_notify queued */
+    int shut;         /* uv_shutdown issued: waiting for the peer's EOF */
+    size_t ssl_wlen;  /* length of an mbedtls_ssl_write to repeat */
+    int open_handles; /* tcp and timer not closed yet */
+    int in_drive;
+    int redrive;
+    char peer[64];
+};
+
+/* Accepts a pending connection of server into a new srv_conn, starts the
+ * handshake and its timer. busy: over the connection limit, the session
+ * is refused with ERROR EBUSY once TLS is up. If this returns an error,
+ * nothing was accepted into a connection and env->closed never runs for
+ * it; otherwise it runs exactly once. */
+int srv_conn_accept(srv_conn_env *env, uv_stream_t *server, int busy,
+                    srv_conn **out);
+
+/* Ends a connection gracefully: the session is aborted with err and
+ * message (ERROR frame) if it still runs, what is buffered is flushed,
+ * TLS close_notify sent, then the socket closed (at the latest after
+ * SRV_CONN_LINGER_MS). */
+void srv_conn_shutdown(srv_conn *c, int err, const char *message);
+
+/* Closes at once (no flush). Safe to call more than once. */
+void srv_conn_close(srv_conn *c);
+
+#endif
