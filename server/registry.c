@@ -277,6 +277,18 @@ static int bytes_cmp(const char *a, size_t an, const char *b, size_t bn)
     return an < bn ? -1 : an > bn;
 }
 
+/* Orders "<site>/<name>" entries by site, then name (a plain bytewise
+ * order would put "a-b/x" before "a/x"). */
+static int entry_cmp(const char *a, size_t an, const char *b, size_t bn)
+{
+    const char *sa = memchr(a, '/', an), *sb = memchr(b, '/', bn);
+    size_t la = sa ? (size_t)(sa - a) : an, lb = sb ? (size_t)(sb - b) : bn;
+    int c = bytes_cmp(a, la, b, lb);
+    if (c)
+        return c;
+    return bytes_cmp(a + la, an - la, b + lb, bn - lb);
+}
+
 static int count_cb(const char *s, size_t n, void *ctx)
 {
     index_add *a = ctx;
@@ -288,7 +300,7 @@ static int count_cb(const char *s, size_t n, void *ctx)
 static int copy_cb(const char *s, size_t n, void *ctx)
 {
     index_add *a = ctx;
-    if (!a->placed && bytes_cmp(a->entry, a->len, s, n) < 0) {
+    if (!a->placed && entry_cmp(a->entry, a->len, s, n) < 0) {
         pack_str(a->pk, a->entry, a->len);
         a->placed = 1;
     }

@@ -67,7 +67,7 @@ static int exit_for(int rc)
 
 typedef struct flag_spec {
     const char *name;
-    int takes_value;
+    const char *meta; /* the value's placeholder; NULL: takes no value */
     const char *help;
 } flag_spec;
 
@@ -557,59 +557,53 @@ static int cmd_serve(void)
 
 /* ---- the table of commands ---------------------------------------------- */
 
-#define DATA_FLAG                                                              \
-    {                                                                          \
-        "data", 1,                                                             \
-            "DIR   the data directory (default $ROUNDSD_DATA or "              \
-            "./roundsd-data)"                                                  \
-    }
-#define HELP_FLAG                                                              \
-    {                                                                          \
-        "help", 0, "      this help"                                           \
-    }
+/* clang-format off */
+#define DATA_FLAG {"data", "DIR", "data directory ($ROUNDSD_DATA, else " \
+                                  "./roundsd-data)"}
+#define HELP_FLAG {"help", NULL, "this help"}
+/* clang-format on */
 
 static const flag_spec init_flags[] = {
     DATA_FLAG,
-    {"cert", 1, "PEM   use this certificate instead of generating one"},
-    {"key", 1, "PEM   its EC private key (with --cert)"},
+    {"cert", "PEM", "use this certificate instead of generating one"},
+    {"key", "PEM", "its EC private key (with --cert)"},
     HELP_FLAG,
-    {NULL, 0, NULL}};
+    {NULL, NULL, NULL}};
 static const flag_spec enroll_flags[] = {
     DATA_FLAG,
-    {"site", 1, "NAME  the device's site (required)"},
-    {"device", 1, "NAME  the device's name (required)"},
-    {"json", 0, "      print {site, device, credential, cert} as JSON"},
+    {"site", "NAME", "the device's site (required)"},
+    {"device", "NAME", "the device's name (required)"},
+    {"json", NULL, "print {site, device, credential, cert} as JSON"},
     HELP_FLAG,
-    {NULL, 0, NULL}};
+    {NULL, NULL, NULL}};
 static const flag_spec revoke_flags[] = {
     DATA_FLAG,
-    {"site", 1, "NAME  the device's site (required)"},
-    {"device", 1, "NAME  the device's name (required)"},
+    {"site", "NAME", "the device's site (required)"},
+    {"device", "NAME", "the device's name (required)"},
     HELP_FLAG,
-    {NULL, 0, NULL}};
+    {NULL, NULL, NULL}};
 static const flag_spec devices_flags[] = {DATA_FLAG,
-                                          {"site", 1, "NAME  only this site"},
-                                          {"json", 0, "      a JSON array"},
+                                          {"site", "NAME", "only this site"},
+                                          {"json", NULL, "a JSON array"},
                                           HELP_FLAG,
-                                          {NULL, 0, NULL}};
+                                          {NULL, NULL, NULL}};
 static const flag_spec dump_flags[] = {
     DATA_FLAG,
-    {"site", 1, "NAME  the site (required)"},
-    {"ops", 0, "      also print the number of ops"},
-    {"json", 0, "      one JSON object"},
+    {"site", "NAME", "the site (required)"},
+    {"ops", NULL, "also print the number of ops"},
+    {"json", NULL, "one JSON object"},
     HELP_FLAG,
-    {NULL, 0, NULL}};
+    {NULL, NULL, NULL}};
 static const flag_spec serve_flags[] = {
     DATA_FLAG,
-    {"listen", 1,
-     "HOST:PORT  address to listen on (default " SRV_LISTEN_DEFAULT
-     "; port 0 picks a free one)"},
-    {"max-frame", 1, "BYTES  largest frame accepted (default 1048576)"},
-    {"max-conns", 1, "N  sessions at once (default 2000); more get EBUSY"},
-    {"idle-timeout", 1, "SEC  close a connection idle this long (default 60)"},
-    {"handshake-timeout", 1, "SEC  limit on the TLS handshake (default 10)"},
+    {"listen", "HOST:PORT",
+     "default " SRV_LISTEN_DEFAULT "; port 0: any free one"},
+    {"max-frame", "BYTES", "largest frame accepted (default 1048576)"},
+    {"max-conns", "N", "sessions at once (default 2000); more get EBUSY"},
+    {"idle-timeout", "SEC", "close a connection idle this long (default 60)"},
+    {"handshake-timeout", "SEC", "limit on the TLS handshake (default 10)"},
     HELP_FLAG,
-    {NULL, 0, NULL}};
+    {NULL, NULL, NULL}};
 
 static const command commands[] = {
     {"init", "make the data directory, a key and a self-signed certificate",
@@ -648,8 +642,12 @@ static void main_help(FILE *f)
 static void cmd_help(const command *c)
 {
     printf("%s\n\n%s\n\n", c->summary, c->usage);
-    for (const flag_spec *f = c->flags; f->name; f++)
-        printf("  --%-18s %s\n", f->name, f->help);
+    for (const flag_spec *f = c->flags; f->name; f++) {
+        char left[64];
+        snprintf(left, sizeof left, "--%s%s%s", f->name, f->meta ? " " : "",
+                 f->meta ? f->meta : "");
+        printf("  %-25s %s\n", left, f->help);
+    }
 }
 
 int main(int argc, char **argv)
@@ -693,7 +691,7 @@ int main(int argc, char **argv)
                 k = j;
         if (k < 0)
             return usage_error("unknown flag --%s", fname);
-        if (args.cmd->flags[k].takes_value) {
+        if (args.cmd->flags[k].meta) {
             if (eq) {
                 args.values[k] = eq + 1;
             } else {

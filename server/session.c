@@ -35,7 +35,8 @@ struct srv_session {
     uint64_t device_id;
     srv_device dev;
     srv_site *site;
-    uint32_t pending; /* batches queued for commit */
+    uint32_t pending;     /* batches queued for commit */
+    size_t pending_bytes; /* their size */
     int pulling;
     uint64_t cursor;
     uint64_t ops_in, ops_out;
@@ -345,6 +346,7 @@ static void batch_done(srv_batch *b, void *owner)
 {
     srv_session *s = owner;
     s->pending--;
+    s->pending_bytes -= b->bytes;
     if (s->state != SRV_CLOSING) {
         if (b->rc == 0) {
             s->ops_in += b->added;
@@ -414,6 +416,7 @@ static void on_push(srv_session *s, const proto_msg *m)
     b->done = batch_done;
     b->owner = s;
     s->pending++;
+    s->pending_bytes += b->bytes;
     srv_site_submit(s->site, b);
 }
 
@@ -570,14 +573,19 @@ static const char *type_name(int type)
     return type >= 1 && type <= 8 ? names[type] : "?";
 }
 
-/* 1 when msg must wait (commits pending or the window full). */
+/* 1 when msg must wait: PULL and BYE until every commit is done, PUSH
+ * while the window is full or the batches waiting for their commit hold
+ * SRV_PENDING_MAX(max_frame) bytes already (the rest of the window waits
+ * in the peer's and the kernel's buffers, not in ours). */
 static int must_wait(const srv_session *s, const proto_msg *m)
 {
     if (s->state != SRV_SERVING)
         return 0;
     switch (m->type) {
     case PROTO_MSG_PUSH:
-        return s->pending >= s->ctx->window;
+        return s->pending >= s->ctx->window ||
+               (s->pending > 0 &&
+                s->pending_bytes >= SRV_PENDING_MAX(s->ctx->max_frame));
     case PROTO_MSG_PULL:
     case PROTO_MSG_BYE:
         return s->pending > 0;

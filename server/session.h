@@ -16,8 +16,9 @@
  * Flow control, so memory per connection stays bounded:
  *  - the session reads no further frame while the output queue holds
  *    SRV_OUT_HIWAT(max_frame) bytes or more;
- *  - at most `window` PUSH batches are waiting for their commit; PULL and
- *    BYE wait until none is;
+ *  - at most `window` PUSH batches, and about SRV_PENDING_MAX(max_frame)
+ *    bytes of them, are waiting for their commit; PULL and BYE wait until
+ *    none is;
  *  - OPS frames are produced only while the output queue is below the
  *    high-water mark; call srv_session_input() again once it has drained.
  * The output queue must have a capacity of at least SRV_OUT_CAP(max_frame).
@@ -42,6 +43,9 @@
  * room for one more OPS frame and the small replies (acks, ERROR, BYE). */
 #define SRV_OUT_HIWAT(max_frame) ((size_t)(max_frame))
 #define SRV_OUT_CAP(max_frame) (2 * (size_t)(max_frame) + 65536)
+/* PUSH batches waiting for their commit, per session: at most `window`
+ * of them, and no new one is read once they hold this many bytes. */
+#define SRV_PENDING_MAX(max_frame) (2 * (size_t)(max_frame))
 /* Input queue: one whole frame of max_frame bytes and its header. */
 #define SRV_IN_CAP(max_frame) ((size_t)(max_frame) + PROTO_FRAME_HEADER)
 

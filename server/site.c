@@ -63,11 +63,11 @@ srv_batch *srv_batch_new(uint32_t nops, size_t data_bytes)
 
 int srv_batch_add(srv_batch *b, const uint8_t *enc, uint32_t len)
 {
-    if (b->nops >= b->cap_ops_ || len > b->cap_data_ - b->used_)
+    if (b->nops >= b->cap_ops_ || len > b->cap_data_ - b->bytes)
         return RND_ENOSPACE;
-    uint8_t *p = b->data_ + b->used_;
+    uint8_t *p = b->data_ + b->bytes;
     memcpy(p, enc, len);
-    b->used_ += len;
+    b->bytes += len;
     b->ops[b->nops].p = p;
     b->ops[b->nops].len = len;
     b->nops++;

@@ -45,6 +45,7 @@ struct srv_batch {
     uint32_t batch; /* the client's batch number, echoed in PUSH_ACK */
     uint32_t nops;
     proto_bytes *ops; /* nops encoded ops, copied into this allocation */
+    size_t bytes;     /* their total size */
     srv_batch_done_fn done;
     void *owner;
     /* Results, valid in the done callback: */
@@ -57,7 +58,7 @@ struct srv_batch {
     /* Internal to site.c: where srv_batch_add() copies the next op. */
     uint32_t cap_ops_;
     uint8_t *data_;
-    size_t used_, cap_data_;
+    size_t cap_data_;
 };
 
 /* Allocates a batch able to hold nops ops of data_bytes bytes in all;

@@ -192,5 +192,26 @@ int main(void)
     device_close(&a);
     device_close(&b);
     h_free(&h);
+
+    /* Bytes waiting for a commit are bounded too: with the smallest
+     * max_frame, batches of ~60 KB stop being read at 3, window or not. */
+    h_init(&h, "srv-push-bytes", SRV_MAX_FRAME_MIN);
+    h_enroll(&h, "north", "a", ca);
+    device_open(&a, &h, "a", ID_A);
+    device_append(&a, 60, 4000);
+    peer_open(&p, &h);
+    welcome(&p, &a, "a", ca, 0);
+    for (uint32_t i = 0; i < 4; i++)
+        peer_push(&p, i + 1, &a, 15 * i + 1, 15 * i + 15);
+    ASSERT_EQ(srv_sites_pending(h.sites), 3);
+    h_flush(&h);
+    for (uint32_t i = 0; i < 3; i++)
+        expect_ack(&p, i + 1, 15 * i + 15);
+    peer_run(&p);
+    h_flush(&h);
+    expect_ack(&p, 4, 60);
+    peer_close(&p);
+    device_close(&a);
+    h_free(&h);
     return 0;
 }

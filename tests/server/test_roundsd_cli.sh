@@ -1,0 +1,126 @@
+#!/bin/sh
+# test_roundsd_cli.sh ROUNDSD: the roundsd admin commands and their exit
+# codes (0 ok, 1 failure, 2 usage, 3 not found, 4 refused/exists).
+set -u
+R="$1"
+T=$(mktemp -d "${TMPDIR:-/tmp}/rounds-cli-XXXXXX")
+trap 'rm -rf "$T"' EXIT
+fails=0
+
+# expect CODE CMD...: runs CMD, checks its exit code.
+expect() {
+    want=$1
+    shift
+    "$@" >"$T/out" 2>"$T/err"
+    got=$?
+    if [ "$got" != "$want" ]; then
+        echo "FAIL: '$*' exited $got, wanted $want" >&2
+        sed 's/^/  | /' "$T/out" "$T/err" >&2
+        fails=$((fails + 1))
+    fi
+}
+# contains FILE TEXT
+contains() {
+    if ! grep -q -- "$2" "$1"; then
+        echo "FAIL: $1 lacks '$2'" >&2
+        sed 's/^/  | /' "$1" >&2
+        fails=$((fails + 1))
+    fi
+}
+
+D="$T/data"
+expect 0 "$R" --help
+contains "$T/out" "serve"
+for c in init enroll revoke devices dump serve; do
+    expect 0 "$R" $c --help
+    contains "$T/out" "--data DIR"
+done
+expect 2 "$R"
+expect 2 "$R" frobnicate
+expect 2 "$R" devices --frob
+contains "$T/err" "unknown flag --frob"
+expect 3 "$R" devices --data "$D"
+contains "$T/err" "roundsd init"
+
+expect 0 "$R" init --data "$D"
+[ "$(stat -c %a "$D/server.key")" = 600 ] || {
+    echo "FAIL: server.key mode $(stat -c %a "$D/server.key")" >&2
+    fails=$((fails + 1))
+}
+expect 4 "$R" init --data "$D"
+contains "$T/err" "already initialised"
+
+expect 0 "$R" enroll --data "$D" --site north --device gate1
+grep -Eq '^rdc1-[0-9a-f]{32}$' "$T/out" || {
+    echo "FAIL: credential format: $(cat "$T/out")" >&2
+    fails=$((fails + 1))
+}
+expect 4 "$R" enroll --data "$D" --site north --device gate1
+contains "$T/err" "already enrolled"
+expect 2 "$R" enroll --data "$D" --site 'no/rth' --device gate1
+contains "$T/err" "--site"
+expect 2 "$R" enroll --data "$D" --site north
+contains "$T/err" "--device"
+expect 2 "$R" enroll --data "$D" --site north --device
+contains "$T/err" "needs a value"
+ROUNDSD_DATA="$D" expect 0 "$R" enroll --site south --device g9 --json
+contains "$T/out" '"site":"south","device":"g9","credential":"rdc1-'
+contains "$T/out" '"cert":"/'
+
+expect 3 "$R" revoke --data "$D" --site north --device nobody
+expect 0 "$R" revoke --data "$D" --site north --device gate1
+contains "$T/out" "revoked north/gate1"
+expect 0 "$R" revoke --data "$D" --site north --device gate1
+contains "$T/out" "already revoked"
+expect 0 "$R" enroll --data "$D" --site north --device gate1
+
+expect 0 "$R" devices --data "$D"
+contains "$T/out" "north  *gate1"
+contains "$T/out" "south  *g9"
+expect 0 "$R" devices --data "$D" --site south --json
+contains "$T/out" '"device":"g9"'
+if grep -q gate1 "$T/out"; then
+    echo "FAIL: devices --site south lists north" >&2
+    fails=$((fails + 1))
+fi
+
+# An enrolled site has a store; an empty one digests to SHA-256("").
+expect 0 "$R" dump --data "$D" --site north --ops
+contains "$T/out" "^ops 0$"
+contains "$T/out" \
+    "^digest e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855$"
+expect 0 "$R" dump --data "$D" --site north --json
+contains "$T/out" '"entities":\[\],"count":0,"digest":"e3b0'
+expect 3 "$R" dump --data "$D" --site nowhere
+expect 2 "$R" dump --data "$D"
+
+expect 2 "$R" serve --data "$D" --max-frame 10
+contains "$T/err" "--max-frame"
+expect 2 "$R" serve --data "$D" --listen localhost
+expect 3 "$R" serve --data "$T/none" --listen 127.0.0.1:0
+
+# init with a certificate of one's own: a matching EC pair is taken, an
+# RSA key is refused.
+if command -v openssl >/dev/null 2>&1; then
+    openssl ecparam -name prime256v1 -genkey -noout -out "$T/ec.key" 2>/dev/null
+    openssl req -new -x509 -key "$T/ec.key" -subj /CN=roundsd -days 30 \
+        -out "$T/ec.crt" 2>/dev/null
+    expect 0 "$R" init --data "$T/own" --cert "$T/ec.crt" --key "$T/ec.key"
+    cmp -s "$T/ec.crt" "$T/own/server.crt" || {
+        echo "FAIL: imported certificate differs" >&2
+        fails=$((fails + 1))
+    }
+    openssl genrsa -out "$T/rsa.key" 2048 2>/dev/null
+    openssl req -new -x509 -key "$T/rsa.key" -subj /CN=roundsd -days 30 \
+        -out "$T/rsa.crt" 2>/dev/null
+    expect 1 "$R" init --data "$T/rsa" --cert "$T/rsa.crt" --key "$T/rsa.key"
+    contains "$T/err" "not an EC key"
+    expect 1 "$R" init --data "$T/mix" --cert "$T/ec.crt" --key "$T/rsa.key"
+    expect 2 "$R" init --data "$T/half" --cert "$T/ec.crt"
+fi
+
+if [ $fails -ne 0 ]; then
+    echo "$fails failure(s)" >&2
+    exit 1
+fi
+echo "test_roundsd_cli: ok"
