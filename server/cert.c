@@ -66,8 +66,8 @@ static void x509_time(time_t t, char out[16])
 {
     struct tm tm;
     gmtime_r(&t, &tm);
-    snprintf(out, 16, "%04d%02d%02d%02d%02d%02d", tm.tm_year + 1900,
-             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    if (strftime(out, 16, "%Y%m%d%H%M%S", &tm) == 0)
+        out[0] = '\0';
 }
 
 int srv_cert_generate(const char *key_path, const char *cert_path, char *err,

@@ -16,6 +16,7 @@ Exit 0 on success, 77 (skip) without python's ssl module.
 """
 import hashlib
 import os
+import atexit
 import re
 import shutil
 import signal
@@ -247,10 +248,23 @@ def run(*args):
     return p.returncode, p.stdout, p.stderr
 
 
+STARTED = []
+
+
+@atexit.register
+def kill_leftovers():
+    """A failed check must not leave a server running."""
+    for p in STARTED:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+
+
 def start(*extra):
     p = subprocess.Popen([ROUNDSD, "serve", "--data", DATA, "--listen",
                           "127.0.0.1:0"] + list(extra),
                          stderr=subprocess.PIPE, text=True)
+    STARTED.append(p)
     line = p.stderr.readline()
     m = re.search(r"listening on 127\.0\.0\.1:(\d+)", line)
     if not m:
