@@ -1,0 +1,109 @@
+# lib.sh: shared set-up for the end-to-end tests: a real roundsd on
+# loopback TLS and real rounds handhelds, each in its own temp directory.
+# Sourced by test_e2e_*.sh with BIN (the build dir) set. Everything started
+# here is stopped by the EXIT trap.
+set -u
+ROUNDSD="$BIN/server/roundsd"
+ROUNDS="$BIN/handheld/rounds"
+CUTPROXY="$BIN/tests/integration/cutproxy"
+TLSRAW="$BIN/tests/integration/tlsraw"
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/rounds-e2e-XXXXXX")
+SRV="$WORK/server"
+SRV_PID=""
+PORT=""
+FAILS=0
+PASSES=0
+
+cleanup() {
+  [ -n "$SRV_PID" ] && kill -9 "$SRV_PID" 2>/dev/null
+  wait 2>/dev/null
+  if [ "$FAILS" -eq 0 ]; then rm -rf "$WORK"; else echo "kept $WORK"; fi
+}
+trap cleanup EXIT
+
+fail() { echo "FAIL: $*"; FAILS=$((FAILS + 1)); }
+pass() { PASSES=$((PASSES + 1)); }
+check() { # check DESCRIPTION COMMAND...: the command must succeed
+  local d=$1; shift
+  if "$@"; then pass; else fail "$d"; fi
+}
+eq() { # eq DESCRIPTION GOT WANT
+  if [ "$2" == "$3" ]; then pass; else fail "$1: got '$2', want '$3'"; fi
+}
+finish() {
+  echo "$PASSES passed, $FAILS failed"
+  [ "$FAILS" -eq 0 ]
+}
+jget() { # jget KEY < json: prints a top-level field
+  python3 -c 'import json,sys; v=json.load(sys.stdin)[sys.argv[1]]; print(str(v).lower() if isinstance(v,bool) else v)' "$1"
+}
+
+server_init() {
+  "$ROUNDSD" init --data "$SRV" >/dev/null || { echo "roundsd init failed"; exit 1; }
+}
+
+# server_start [EXTRA FLAGS]: starts roundsd on 127.0.0.1 (same port as
+# before if it ran already) and waits for its "listening on" line.
+server_start() {
+  local listen="127.0.0.1:${PORT:-0}"
+  : >"$WORK/server.log.new"
+  "$ROUNDSD" serve --data "$SRV" --listen "$listen" "$@" \
+    2>>"$WORK/server.log.new" &
+  SRV_PID=$!
+  for _ in $(seq 200); do
+    if grep -q "listening on" "$WORK/server.log.new"; then
+      PORT=$(sed -n 's/.*listening on [0-9.]*:\([0-9]*\).*/\1/p' \
+        "$WORK/server.log.new" | tail -1)
+      cat "$WORK/server.log.new" >>"$WORK/server.log"
+      return 0
+    fi
+    kill -0 "$SRV_PID" 2>/dev/null || break
+    sleep 0.05
+  done
+  echo "roundsd did not start:"; cat "$WORK/server.log.new"; exit 1
+}
+
+server_stop() { # graceful
+  [ -n "$SRV_PID" ] && kill -TERM "$SRV_PID" 2>/dev/null && wait "$SRV_PID"
+  cat "$WORK/server.log.new" >>"$WORK/server.log" 2>/dev/null
+  SRV_PID=""
+}
+
+server_kill() { # SIGKILL, no goodbye
+  [ -n "$SRV_PID" ] && kill -9 "$SRV_PID" 2>/dev/null
+  wait "$SRV_PID" 2>/dev/null
+  SRV_PID=""
+}
+
+# hh NAME ARGS...: runs rounds on handheld NAME's data directory.
+hh() { local n=$1; shift; ROUNDS_DATA="$WORK/hh-$n" "$ROUNDS" "$@"; }
+
+# hh_new NAME [SITE]: init + enroll on the server + enroll on the handheld.
+hh_new() {
+  local n=$1 site=${2:-S1}
+  hh "$n" init --site "$site" --name "$n" --user "guard-$n" >/dev/null
+  local cred
+  cred=$("$ROUNDSD" enroll --data "$SRV" --site "$site" --device "$n" --json \
+    | jget credential)
+  hh "$n" enroll --server "127.0.0.1:$PORT" --cert "$SRV/server.crt" \
+    --credential "$cred" >/dev/null
+  echo "$cred" >"$WORK/cred-$n"
+}
+
+hh_sync() { local n=$1; shift; hh "$n" sync "$@"; }
+hh_digest() { hh "$1" dump | sed -n 's/^digest //p'; }
+srv_digest() { "$ROUNDSD" dump --data "$SRV" --site "${1:-S1}" | sed -n 's/^digest //p'; }
+hh_ops() { hh "$1" status --json | jget ops_total; }
+hh_own() { hh "$1" status --json | jget own_ops; }
+
+# record NAME COUNT: a spread of record kinds, COUNT rounds of them.
+record() {
+  local n=$1 count=$2 i
+  for i in $(seq "$count"); do
+    hh "$n" scan --tag "CP-$i" --route R1 >/dev/null || fail "scan on $n"
+    hh "$n" visit enter --name "V$n-$i" --id-type id_card --id-no "1101011990$i" \
+      --unit "1-1-10$i" --purpose visit --gate A >/dev/null \
+      || fail "visit on $n"
+    hh "$n" log --text "note $i from $n" >/dev/null || fail "log on $n"
+  done
+}
