@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The main job end to end, with an embedded default day: installs missing
-# packages, builds (Release) into build-release/, makes a handheld, records a
-# guard's and a butler's work offline, and prints what the office would read.
-# Leaves its data in ${ROUNDS_DEMO_DIR:-./demo-data} for you to explore.
+# packages, builds (Release) into build-release/, starts roundsd on loopback
+# TLS, enrolls a gate handheld and a butler's handheld, records a day's work
+# offline on both, syncs them at shift change, and prints what the office
+# reads. Leaves its data in ${ROUNDS_DEMO_DIR:-./demo-data} to explore.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 "$top/scripts/deps.sh"
@@ -11,57 +12,88 @@ cmake -S "$top" -B "$build" -DCMAKE_BUILD_TYPE=Release -DROUNDS_SANITIZE=OFF \
   -DBUILD_TESTING=OFF >/dev/null
 cmake --build "$build" -j "$(nproc)" >/dev/null
 R="$build/handheld/rounds"
+D="$build/server/roundsd"
 demo=${ROUNDS_DEMO_DIR:-$top/demo-data}
 rm -rf "$demo"
 mkdir -p "$demo"
-export ROUNDS_DATA="$demo/hh-gate"
 say() { printf '\n== %s\n' "$*"; }
 id_of() { sed -n 's/.*"id":"\([0-9a-f]*\)".*/\1/p'; }
+gate() { ROUNDS_DATA="$demo/hh-gate" "$R" "$@"; }
+butler() { ROUNDS_DATA="$demo/hh-butler" "$R" "$@"; }
+srv_pid=""
+trap '[ -n "$srv_pid" ] && kill "$srv_pid" 2>/dev/null; wait 2>/dev/null' EXIT
 
-say "A gate handheld is set up for site S1 and guard Li takes it"
-"$R" init --site S1 --name HH-GATE --user guard-li
+say "The office sets up roundsd (TLS on loopback) and enrolls two handhelds"
+"$D" init --data "$demo/server"
+"$D" serve --data "$demo/server" --listen 127.0.0.1:0 2>"$demo/server.log" &
+srv_pid=$!
+for _ in $(seq 100); do grep -q "listening on" "$demo/server.log" && break; sleep 0.05; done
+port=$(sed -n 's/.*listening on [0-9.]*:\([0-9]*\).*/\1/p' "$demo/server.log")
+echo "roundsd listening on 127.0.0.1:$port"
+cred_gate=$("$D" enroll --data "$demo/server" --site S1 --device HH-GATE --json |
+  sed -n 's/.*"credential":"\([^"]*\)".*/\1/p')
+cred_butler=$("$D" enroll --data "$demo/server" --site S1 --device HH-BUTLER --json |
+  sed -n 's/.*"credential":"\([^"]*\)".*/\1/p')
+gate init --site S1 --name HH-GATE --user guard-li
+gate enroll --server "127.0.0.1:$port" --cert "$demo/server/server.crt" --credential "$cred_gate"
+butler init --site S1 --name HH-BUTLER --user butler-zhou
+butler enroll --server "127.0.0.1:$port" --cert "$demo/server/server.crt" --credential "$cred_butler"
 
 say "Night patrol, no signal in the car park: checkpoint scans"
-for cp in CP-01 CP-02 CP-03; do "$R" scan --tag $cp --route R1; done
-"$R" scan --tag CP-04 --route R1 --anomaly true \
+for cp in CP-01 CP-02 CP-03; do gate scan --tag $cp --route R1; done
+gate scan --tag CP-04 --route R1 --anomaly true \
   --note "stairwell door ajar, latch broken" --workorder door_window
 
 say "Visitors and an unfamiliar van at gate A"
-v1=$("$R" --json visit enter --name "Wang Wei" --id-type id_card \
+v1=$(gate --json visit enter --name "Wang Wei" --id-type id_card \
   --id-no 110101199001011234 --unit 3-2-1201 --purpose delivery --gate A | id_of)
-"$R" visit enter --name "Zhang San" --id-type id_card --id-no 310101198502023456 \
+gate visit enter --name "Zhang San" --id-type id_card --id-no 310101198502023456 \
   --unit 5-1-301 --purpose renovation --gate A --pass P7
-"$R" visit refuse --name "unknown man" --reason "no ID, would not say why" --gate A
-"$R" vehicle enter --plate 沪B12345 --type van --unit 5-1-301 --gate A
-"$R" visit exit "$v1" --gate B
+gate visit refuse --name "unknown man" --reason "no ID, would not say why" --gate A
+gate vehicle enter --plate 沪B12345 --type van --unit 5-1-301 --gate A
+gate visit exit "$v1" --gate B
 
-say "A resident calls: burst pipe (urgent), dispatched and fixed"
-wo=$("$R" --json workorder create --place 3-2-1201 --category plumbing \
+say "Butler Zhou, offline too: a burst pipe (urgent) and a vacant-unit inspection"
+wo=$(butler --json workorder create --place 3-2-1201 --category plumbing \
   --description "burst pipe under kitchen sink" --urgent-reason pump_pipe_leak \
   --contact "Mr Wang 13800000000" | id_of)
-"$R" workorder dispatch "$wo" --assignee tech-zhang
-"$R" workorder arrive "$wo" --by tech-zhang
-"$R" workorder complete "$wo" --by tech-zhang --signature "Wang" \
+butler workorder dispatch "$wo" --assignee tech-zhang
+butler inspect --unit 7-2-1702 --leaks fail --note "water stain on ceiling"
+butler log --text "called back 2-1-502 about the lift noise"
+
+say "Shift change: both handhelds sync with the office"
+gate sync
+butler sync
+gate sync   # picks up what the butler pushed after the gate's first sync
+
+say "The gate handheld now sees the butler's work orders"
+gate list workorders
+say "The technician, on the butler's handheld, finishes the urgent order"
+butler workorder arrive "$wo" --by tech-zhang
+butler workorder complete "$wo" --by tech-zhang --signature "Wang" \
   --labour-min 40 --materials "PPR pipe 1m, 2 elbows"
-"$R" workorder arrive "$wo" || echo "(refused as it should be: already completed)"
+butler sync
+gate sync
+gate show "$wo"
 
-say "Butler Zhou inspects a vacant unit: a leak opens a work order"
-"$R" inspect --unit 7-2-1702 --leaks fail --note "water stain on ceiling" --by butler-zhou
-
-say "Duty log and the handover to the incoming shift"
-"$R" log --text "fire door drill done at 02:00"
-ho=$("$R" --json handover create --to guard-chen --keys "gate keys x3, torch x1" \
+say "Handover at the gate (open items listed automatically)"
+ho=$(gate --json handover create --to guard-chen --keys "gate keys x3, torch x1" \
   --notes "van 沪B12345 still inside for renovation" | id_of)
-"$R" handover ack "$ho" --by guard-chen
+gate handover ack "$ho" --by guard-chen
+gate sync
+butler sync
 
-say "Who is still inside (ID numbers masked)"
-"$R" list visitors
-"$R" list vehicles
-say "Open work orders"
-"$R" list workorders
-say "The handover"
-"$R" show "$ho"
-say "Device status"
-"$R" status
+say "The butler's handheld sees who is still inside the gate (ID numbers masked)"
+butler list visitors
+butler list vehicles
+
+say "Office report: enrolled handhelds and their last sync"
+"$D" devices --data "$demo/server"
+say "Office report: every record of site S1 (same digest on every replica)"
+"$D" dump --data "$demo/server" --site S1 --ops | tail -2
+echo "gate   $(gate dump | tail -1)"
+echo "butler $(butler dump | tail -1)"
+say "Server log: one line per sync"
+grep '^sync ' "$demo/server.log" || cat "$demo/server.log"
 echo
-echo "demo data kept in $demo; try: ROUNDS_DATA=$ROUNDS_DATA $R list scans --json"
+echo "demo data kept in $demo"
