@@ -467,6 +467,7 @@ typedef struct record_ctx {
     uint8_t extra[PROTO_ENTITY_LEN]; /* second entity (work order), or 0 */
     int has_extra;
     char extra_hex[33];
+    char seen[FOLD_SEEN_MAX]; /* _seen of the target, for non-create verbs */
     char snap[4][SNAP_MAX]; /* handover lists */
     int64_t snap_n[4];
 } record_ctx;
@@ -533,6 +534,15 @@ static int resolve_target(record_ctx *c, store_txn *t)
     if (rc)
         return fail(c->h, rc, "%s: cannot read %s: %s", v->verb, c->target,
                     rnd_strerror(rc));
+    {
+        size_t n;
+        /* What this writer has seen of the entity: how the fold tells a
+         * later write from a concurrent one (fold.h, FOLD_SEEN_FIELD). */
+        rc = fold_seen_encode(&st, c->seen, sizeof c->seen, &n);
+        if (rc)
+            return fail(c->h, rc, "%s: too many writers on %s", v->verb,
+                        c->target);
+    }
     if (v->from && !status_in(st.status, v->from))
         return fail(c->h, RND_ETRANSITION,
                     "%s: the %s is %s; %s needs it to be %s", v->verb,
@@ -717,6 +727,11 @@ static int record_fn(store_txn *t, void *arg)
         op.fields[op.nfields++] = in->f[i];
     }
 
+    if (!v->creates) {
+        rc = proto_op_add_str(&op, FOLD_SEEN_FIELD, c->seen, strlen(c->seen));
+        if (rc)
+            return fail(c->h, rc, "%s: %s", v->verb, rnd_strerror(rc));
+    }
     if (v->kind == PROTO_KIND_VISIT && v->action == PROTO_ACTION_CREATE) {
         const proto_field *pass = in_field(in, "pass");
         if (pass) {

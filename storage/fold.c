@@ -17,6 +17,7 @@
  *    reopen (or a callback with satisfaction "unsatisfied") moves a
  *    completed, called-back or closed order back to "reopened".
  */
+#include <stdio.h>
 #include <string.h>
 
 #include <msgpack.h>
@@ -268,6 +269,8 @@ int store_fold(const uint8_t *const *encs, const size_t *lens, size_t n,
         }
         last_hlc = op.hlc;
         for (uint32_t j = 0; j < op.nfields; j++) {
+            if (op.fields[j].name_len > 0 && op.fields[j].name[0] == '_')
+                continue; /* metadata such as _seen: not a field */
             rc = merge_field(st.fields, &st.nfields, &op.fields[j]);
             if (rc)
                 return rc;
@@ -490,6 +493,7 @@ int fold_state_parse(const uint8_t *buf, size_t len, fold_state *out)
     out->status[0] = '\0';
     out->created_hlc = out->updated_hlc = out->creator = 0;
     out->reopen_count = out->nfields = out->nevents = 0;
+    out->nconflicts = 0;
     msgpack_unpacked_init(&u);
     if (msgpack_unpack_next(&u, (const char *)buf, len, &off) !=
         MSGPACK_UNPACK_SUCCESS) {
@@ -511,6 +515,48 @@ const proto_field *fold_state_field(const fold_state *st, const char *name)
             memcmp(st->fields[i].name, name, n) == 0)
             return &st->fields[i];
     return NULL;
+}
+
+int fold_seen_encode(const fold_state *st, char *out, size_t cap,
+                     size_t *len)
+{
+    /* The highest seq per device among the entity's ops, devices
+     * ascending. Entities have a handful of writers: a quadratic pass over
+     * the events is fine. */
+    uint64_t last = 0;
+    int first = 1;
+    size_t n = 0;
+    if (cap == 0)
+        return RND_ENOSPACE;
+    out[0] = '\0';
+    for (;;) {
+        uint64_t dev = UINT64_MAX, seq = 0;
+        int found = 0;
+        for (uint32_t i = 0; i < st->nevents; i++) {
+            const fold_event *e = &st->events[i];
+            if ((first || e->device_id > last) && e->device_id <= dev) {
+                if (!found || e->device_id < dev)
+                    seq = 0;
+                dev = e->device_id;
+                found = 1;
+                if (e->seq > seq)
+                    seq = e->seq;
+            }
+        }
+        if (!found)
+            break;
+        int w = snprintf(out + n, cap - n, "%s%016llx:%llu", n ? "," : "",
+                         (unsigned long long)dev, (unsigned long long)seq);
+        if (w < 0 || (size_t)w >= cap - n)
+            return RND_ENOSPACE;
+        n += (size_t)w;
+        last = dev;
+        first = 0;
+        if (dev == UINT64_MAX)
+            break;
+    }
+    *len = n;
+    return 0;
 }
 
 const fold_event *fold_state_first(const fold_state *st, int action)

@@ -38,6 +38,37 @@ typedef struct fold_event {
     uint8_t action;
 } fold_event;
 
+/* Concurrent writes: every op after an entity's create may carry the str
+ * field "_seen", the writer's view of the entity when it wrote: for each
+ * device whose ops of this entity it held, "<device_id 16 hex>:<max seq>",
+ * joined by ",", devices ascending. Op x has seen op w when they are of the
+ * same device and x.seq > w.seq, or x's _seen names w's device with a seq
+ * >= w.seq. Fields whose names start with '_' are protocol metadata: they
+ * are not merged into the entity's fields. */
+#define FOLD_SEEN_FIELD "_seen"
+#define FOLD_SEEN_MAX 1024 /* bytes of a _seen value */
+
+/* One of the values written concurrently to a field. value points into the
+ * parsed buffer (fold_state_parse) or the ops (store_fold). */
+#define FOLD_MAX_CANDIDATES 8
+typedef struct fold_candidate {
+    uint64_t hlc, device_id, seq; /* the op that wrote it */
+    proto_field value;            /* name = the field's name */
+} fold_candidate;
+
+/* A field whose latest writes disagree: two or more "heads" (writes no
+ * other write of the field has seen) with different values. The merged
+ * field keeps the last-writer-wins value; the candidates keep every head,
+ * sorted by (hlc, device_id, seq). An op that has seen every head (the
+ * office's resolution: a set with a _seen covering them) ends it. */
+#define FOLD_MAX_CONFLICTS 8
+typedef struct fold_conflict {
+    const char *field;
+    uint32_t field_len;
+    uint32_t ncand;
+    fold_candidate cand[FOLD_MAX_CANDIDATES];
+} fold_conflict;
+
 typedef struct fold_state {
     uint8_t kind;
     uint8_t entity[PROTO_ENTITY_LEN];
@@ -50,6 +81,8 @@ typedef struct fold_state {
     proto_field fields[PROTO_OP_MAX_FIELDS]; /* merged values, by name */
     uint32_t nevents; /* every op, ascending; capped at FOLD_MAX_EVENTS */
     fold_event events[FOLD_MAX_EVENTS];
+    uint32_t nconflicts; /* fields in conflict, by name */
+    fold_conflict conflicts[FOLD_MAX_CONFLICTS];
 } fold_state;
 
 /* Parses a state made by store_fold. Field strings point into buf. */
@@ -57,6 +90,12 @@ int fold_state_parse(const uint8_t *buf, size_t len, fold_state *out);
 
 /* The value of a merged field; NULL when absent. */
 const proto_field *fold_state_field(const fold_state *st, const char *name);
+
+/* Writes st's view as a _seen value (see FOLD_SEEN_FIELD) into out (cap
+ * bytes, NUL-terminated); *len gets its length. RND_ENOSPACE if it does not
+ * fit. Built from st's events, so it is exact up to FOLD_MAX_EVENTS ops. */
+int fold_seen_encode(const fold_state *st, char *out, size_t cap,
+                     size_t *len);
 
 /* The first event with the given action, or NULL. */
 const fold_event *fold_state_first(const fold_state *st, int action);
