@@ -537,13 +537,37 @@ static void save_session(conn *c)
     mbedtls_ssl_session_free(&sess);
 }
 
+/* Tells the server why the handheld gives up (ERROR, as the protocol
+ * allows either side to), best effort: only between frames and when no TLS
+ * record is half written, one try, no waiting. */
+static void tell_server(conn *c, hh_sess *s, int rc, int write_pending)
+{
+    uint8_t buf[PROTO_TEXT_MAX + 64];
+    const char *name = rnd_errname(rc), *msg = hh_last_error(c->h);
+    proto_msg m;
+    size_t len;
+
+    if (write_pending || s->server_error[0] ||
+        (s->out_off != 0 && s->out_off != s->out_len))
+        return;
+    memset(&m, 0, sizeof m);
+    m.type = PROTO_MSG_ERROR;
+    m.u.error.name.p = (const uint8_t *)name;
+    m.u.error.name.len = (uint32_t)strlen(name);
+    m.u.error.message.p = (const uint8_t *)msg;
+    m.u.error.message.len = (uint32_t)strnlen(msg, PROTO_TEXT_MAX);
+    if (proto_msg_encode(&m, buf, sizeof buf, &len) == 0 &&
+        mbedtls_ssl_write(&c->ssl, buf, len) == (int)len)
+        mbedtls_ssl_close_notify(&c->ssl);
+}
+
 /* Runs the session over the TLS connection until the server's BYE. */
 static int exchange(conn *c, hh_sess *s)
 {
     size_t cap = (size_t)PROTO_FRAME_MAX_DEFAULT + PROTO_FRAME_HEADER;
     size_t have = 0;
     uint8_t *in = malloc(cap);
-    int rc = 0;
+    int rc = 0, write_pending = 0;
 
     if (in == NULL)
         return fail(c->h, RND_ENOMEM, "sync: out of memory");
@@ -554,11 +578,16 @@ static int exchange(conn *c, hh_sess *s)
 
         /* Send what the session has, as far as the socket takes it. */
         for (;;) {
-            if ((rc = hh_sess_output(s, &p, &n)) != 0)
+            if ((rc = hh_sess_output(s, &p, &n)) != 0) {
+                tell_server(c, s, rc, write_pending);
                 goto out;
+            }
             if (n == 0)
                 break;
+            /* After WANT_*, mbedTLS must be called again with the same
+             * bytes: the session keeps them until hh_sess_sent(). */
             int w = mbedtls_ssl_write(&c->ssl, p, n);
+            write_pending = w <= 0;
             if (w > 0) {
                 hh_sess_sent(s, (size_t)w);
                 moved = 1;
@@ -595,8 +624,10 @@ static int exchange(conn *c, hh_sess *s)
                 size_t used, need;
                 have += (size_t)r;
                 moved = 1;
-                if ((rc = hh_sess_recv(s, in, have, &used)) != 0)
+                if ((rc = hh_sess_recv(s, in, have, &used)) != 0) {
+                    tell_server(c, s, rc, write_pending);
                     goto out;
+                }
                 memmove(in, in + used, have - used);
                 have -= used;
                 need = (size_t)hh_sess_max_frame(s) + PROTO_FRAME_HEADER;

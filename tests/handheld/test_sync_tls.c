@@ -3,7 +3,8 @@
  * a full sync with pipelined pushes and a pull, TLS session resumption on
  * the next sync, a certificate that is not the enrolled one (ECERT), the
  * server's refusal (EAUTH), a server that goes silent (ETIMEOUT) and one
- * that hangs up mid-push (ECLOSED), after which a re-run loses nothing. */
+ * that hangs up mid-push (ECLOSED), after which a re-run loses nothing;
+ * a server breaking the protocol is told so (ERROR EPROTO). */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -65,6 +66,7 @@ enum mode {
     M_NORMAL,
     M_SILENT,      /* reads HELLO, then never answers */
     M_HANGUP_PUSH, /* closes after the first PUSH, unacked */
+    M_BOGUS,       /* a second WELCOME: the client must say EPROTO */
 };
 
 static struct {
@@ -72,7 +74,7 @@ static struct {
     int port;
     atomic_int mode;
     _Atomic uint64_t have_seq; /* the device's ops the server "holds" */
-    atomic_int sessions, bad;
+    atomic_int sessions, bad, client_eproto;
     uint32_t max_frame, window;
     uint8_t foreign[NFOREIGN][256];
     size_t foreign_len[NFOREIGN];
@@ -166,6 +168,17 @@ static void serve(peer *p)
     w.u.welcome.window = srv.window;
     if (send_msg(p, &w))
         return;
+    if (mode == M_BOGUS) {
+        if (send_msg(p, &w))
+            return;
+        /* The client's pushes may come first; then its ERROR. */
+        while (recv_msg(p, &m) == 0) {
+            if (m.type == PROTO_MSG_ERROR && m.u.error.name.len == 6 &&
+                memcmp(m.u.error.name.p, "EPROTO", 6) == 0)
+                atomic_store(&srv.client_eproto, 1);
+        }
+        return;
+    }
     while (recv_msg(p, &m) == 0) {
         if (m.type == PROTO_MSG_PUSH) {
             if (mode == M_HANGUP_PUSH)
@@ -426,6 +439,14 @@ int main(void)
     atomic_store(&srv.mode, M_SILENT);
     opt.timeout_ms = 300;
     ASSERT_ERR(hh_sync(h, &opt, &r), RND_ETIMEOUT);
+
+    /* The server breaks the protocol: the handheld says so and stops. */
+    atomic_store(&srv.mode, M_BOGUS);
+    ASSERT_ERR(hh_sync(h, &opt, &r), RND_EPROTO);
+    ASSERT(strstr(hh_last_error(h), "unexpected WELCOME") != NULL);
+    for (int i = 0; i < 200 && !atomic_load(&srv.client_eproto); i++)
+        usleep(10000);
+    ASSERT_EQ(atomic_load(&srv.client_eproto), 1);
 
     /* The server hangs up mid-push: nothing is lost, a re-run finishes. */
     record_notes(h, 50);
