@@ -81,7 +81,13 @@ static int record_encode(const srv_device *d, msgpack_sbuffer *sb)
     msgpack_packer pk;
     msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
     /* Keys in bytewise order, like every other map of the project. */
-    msgpack_pack_map(&pk, 11);
+    msgpack_pack_map(&pk, d->have_clock ? 13 : 11);
+    if (d->have_clock) {
+        pack_key(&pk, "ahead");
+        msgpack_pack_int64(&pk, d->clock_ahead_ms);
+        pack_key(&pk, "behind");
+        msgpack_pack_int64(&pk, d->clock_behind_ms);
+    }
     pack_key(&pk, "enr");
     msgpack_pack_int64(&pk, d->enrolled_ms);
     pack_key(&pk, "hash");
@@ -159,7 +165,13 @@ static int record_decode(const void *buf, size_t len, srv_device *d)
     rc = 0;
     for (uint32_t i = 0; i < m->size && rc == 0; i++) {
         const msgpack_object *k = &m->ptr[i].key, *v = &m->ptr[i].val;
-        if (key_is(k, "enr"))
+        if (key_is(k, "ahead")) {
+            rc = obj_i64(v, &d->clock_ahead_ms);
+            d->have_clock = 1;
+        } else if (key_is(k, "behind")) {
+            rc = obj_i64(v, &d->clock_behind_ms);
+            d->have_clock = 1;
+        } else if (key_is(k, "enr"))
             rc = obj_i64(v, &d->enrolled_ms);
         else if (key_is(k, "hash"))
             rc = obj_bin(v, d->hash, sizeof d->hash);
@@ -697,6 +709,18 @@ int srv_registry_auth(srv_registry *r, const char *site, size_t site_len,
     return rc;
 }
 
+int srv_registry_name_of(srv_registry *r, uint64_t device_id, char *site,
+                         char *name)
+{
+    store_txn *txn;
+    int rc = store_read_begin(r->st, &txn);
+    if (rc)
+        return rc;
+    rc = id_get(txn, device_id, site, name);
+    store_read_end(txn);
+    return rc;
+}
+
 /* ---- sync notes --------------------------------------------------------- */
 
 int srv_registry_note(srv_registry *r, const srv_sync_note *n)
@@ -731,8 +755,12 @@ static int notes_fn(store_txn *txn, void *vctx)
             d.last_ops_in = n->ops_in;
             d.last_ops_out = n->ops_out;
         }
-        if (n->have_skew)
+        if (n->have_skew) {
             d.last_skew_ms = n->skew_ms;
+            d.have_clock = 1;
+            d.clock_ahead_ms = n->ahead_ms;
+            d.clock_behind_ms = n->behind_ms;
+        }
         if (n->held_seq > d.held_seq)
             d.held_seq = n->held_seq;
         rc = record_put(txn, &d);

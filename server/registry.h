@@ -11,7 +11,9 @@
  *   salt: bin 16, hash: bin 32 = SHA-256(salt || credential),
  *   rev: bool revoked, enr: enrolled_ms, sync: last_sync_ms,
  *   in / out: ops received / sent by the last sync, skew: last_skew_ms,
- *   held: highest seq of the device the site store holds.
+ *   held: highest seq of the device the site store holds,
+ *   ahead / behind: clock_ahead_ms / clock_behind_ms (absent until a sync
+ *   pushed new ops).
  * Credentials are "rdc1-" and 32 lowercase hex characters of OS randomness;
  * only the salted hash is stored.
  *
@@ -43,6 +45,11 @@ typedef struct srv_device {
     uint64_t last_ops_in, last_ops_out;
     int64_t last_skew_ms;
     uint64_t held_seq;
+    /* Clock check of the last sync that pushed new ops (site.h,
+     * srv_batch): how far the device clock was ahead of the server's, and
+     * behind what the device had seen. have_clock 0: never measured. */
+    int have_clock;
+    int64_t clock_ahead_ms, clock_behind_ms;
 } srv_device;
 
 typedef struct srv_registry srv_registry; /* opaque */
@@ -101,8 +108,9 @@ typedef struct srv_sync_note {
     int ok;             /* 1: a complete sync (updates last_sync_ms) */
     int64_t sync_ms;
     uint64_t ops_in, ops_out;
-    int have_skew;
+    int have_skew; /* the sync pushed new ops: skew and clock are set */
     int64_t skew_ms;
+    int64_t ahead_ms, behind_ms;
     uint64_t held_seq;
 } srv_sync_note;
 
@@ -113,6 +121,11 @@ int srv_registry_note(srv_registry *r, const srv_sync_note *n);
 
 /* Writes every queued note in one durable transaction. */
 int srv_registry_flush(srv_registry *r);
+
+/* The device bound to device_id: its site and name (SRV_NAME_MAX + 1
+ * bytes each). RND_ENOTFOUND when no device ever bound that id. */
+int srv_registry_name_of(srv_registry *r, uint64_t device_id, char *site,
+                         char *name);
 
 /* Formats a device id as 16 lowercase hex digits into out (17 bytes). */
 void srv_hex64(uint64_t v, char out[17]);

@@ -1,5 +1,6 @@
 /* roundsd.c: the `roundsd` command line: init, enroll, revoke, devices,
- * dump and serve, a thin shell over rnd_server.
+ * dump and serve, and the office's commands (master data KIND add|set|
+ * retire, list, conflicts, resolve: admin.h), a thin shell over rnd_server.
  *
  * Exit codes (scripts rely on them; docs/OPERATIONS.md lists them too):
  *   0 done, 1 other failure, 2 usage (bad or missing flag), 3 not found
@@ -21,6 +22,7 @@
 #include <mbedtls/sha256.h>
 
 #include "../storage/fold.h"
+#include "admin.h"
 #include "cert.h"
 #include "dump.h"
 #include "registry.h"
@@ -42,11 +44,13 @@ static int exit_for(int rc)
     case 0:
         return EXIT_OK;
     case RND_EINVAL:
+    case RND_EFIELD:
         return EXIT_USAGE;
     case RND_ENOTFOUND:
     case RND_ENOTINIT:
         return EXIT_NOTFOUND;
     case RND_EEXIST:
+    case RND_ETRANSITION:
         return EXIT_REFUSED;
     case RND_ESTORE:
     case RND_EMAPFULL:
@@ -77,12 +81,20 @@ typedef struct command {
     const char *usage;
     const flag_spec *flags;
     int (*run)(void);
+    int max_pos; /* bare arguments allowed (an id, a kind) */
 } command;
+
+#define MAX_POS 2
 
 static struct {
     const command *cmd;
     const char *values[MAX_FLAGS]; /* by index in cmd->flags */
     int set[MAX_FLAGS];
+    const char *pos[MAX_POS];
+    int npos;
+    /* Master-data commands ("unit add"): the kind and the mode. */
+    const srv_md_kind *md;
+    int md_mode;
 } args;
 
 static const char *flag(const char *name)
@@ -364,7 +376,44 @@ static int cmd_revoke(void)
 typedef struct list_ctx {
     int json;
     int n;
+    int64_t skew_limit_ms;
 } list_ctx;
+
+/* "6h2m", "12m", "0m" */
+static void fmt_span(int64_t ms, char *out, size_t cap)
+{
+    int64_t min = ms / 60000;
+    if (min >= 60)
+        snprintf(out, cap, "%" PRId64 "h%" PRId64 "m", min / 60, min % 60);
+    else
+        snprintf(out, cap, "%" PRId64 "m", min);
+}
+
+/* The CLOCK verdict: "ok", "ahead 6h0m", "behind 6h0m", or "-" (never
+ * measured); flag gets "ok", "ahead", "behind" or "unknown". */
+static void clock_verdict(const srv_device *d, int64_t limit, char *text,
+                          size_t cap, const char **flag_out)
+{
+    char span[32];
+    if (!d->have_clock) {
+        snprintf(text, cap, "-");
+        *flag_out = "unknown";
+        return;
+    }
+    int ahead = d->clock_ahead_ms > limit, behind = d->clock_behind_ms > limit;
+    if (ahead && (!behind || d->clock_ahead_ms >= d->clock_behind_ms)) {
+        fmt_span(d->clock_ahead_ms, span, sizeof span);
+        snprintf(text, cap, "ahead %s", span);
+        *flag_out = "ahead";
+    } else if (behind) {
+        fmt_span(d->clock_behind_ms, span, sizeof span);
+        snprintf(text, cap, "behind %s", span);
+        *flag_out = "behind";
+    } else {
+        snprintf(text, cap, "ok");
+        *flag_out = "ok";
+    }
+}
 
 /* The highest seq of the device the site's store holds right now (the
  * registry's copy is from the device's last sync). */
@@ -398,6 +447,9 @@ static int list_cb(const srv_device *d, void *vctx)
     fmt_time(d->enrolled_ms, enr, sizeof enr);
     fmt_time(d->last_sync_ms, last, sizeof last);
     uint64_t held = live_held(d);
+    char clock[48];
+    const char *cflag;
+    clock_verdict(d, c->skew_limit_ms, clock, sizeof clock, &cflag);
     if (c->json) {
         printf("%s{\"site\":", c->n ? "," : "");
         json_str(d->site);
@@ -406,24 +458,26 @@ static int list_cb(const srv_device *d, void *vctx)
         printf(",\"device_id\":\"%s\",\"enrolled_ms\":%" PRId64
                ",\"last_sync_ms\":%" PRId64 ",\"held_seq\":%" PRIu64
                ",\"last_ops_in\":%" PRIu64 ",\"last_ops_out\":%" PRIu64
-               ",\"last_skew_ms\":%" PRId64 ",\"revoked\":%s}",
+               ",\"last_skew_ms\":%" PRId64,
                d->device_id ? id : "", d->enrolled_ms, d->last_sync_ms, held,
-               d->last_ops_in, d->last_ops_out, d->last_skew_ms,
-               d->revoked ? "true" : "false");
+               d->last_ops_in, d->last_ops_out, d->last_skew_ms);
+        if (d->have_clock)
+            printf(",\"clock_ahead_ms\":%" PRId64
+                   ",\"clock_behind_ms\":%" PRId64,
+                   d->clock_ahead_ms, d->clock_behind_ms);
+        else
+            printf(",\"clock_ahead_ms\":null,\"clock_behind_ms\":null");
+        printf(",\"clock_flag\":\"%s\",\"clock\":\"%s\",\"revoked\":%s}", cflag,
+               clock, d->revoked ? "true" : "false");
     } else {
         if (c->n == 0)
-            printf("%-16s %-16s %-16s %-20s %-20s %8s %7s %7s %10s %s\n",
+            printf("%-16s %-16s %-16s %-20s %-20s %8s %7s %7s %-13s %s\n",
                    "SITE", "DEVICE", "ID", "ENROLLED", "LAST SYNC", "HELD",
-                   "IN", "OUT", "SKEW MS", "REVOKED");
-        char skew[24];
-        if (d->last_sync_ms || d->last_skew_ms)
-            snprintf(skew, sizeof skew, "%" PRId64, d->last_skew_ms);
-        else
-            snprintf(skew, sizeof skew, "-");
+                   "IN", "OUT", "CLOCK", "REVOKED");
         printf("%-16s %-16s %-16s %-20s %-20s %8" PRIu64 " %7" PRIu64
-               " %7" PRIu64 " %10s %s\n",
+               " %7" PRIu64 " %-13s %s\n",
                d->site, d->name, id, enr, last, held, d->last_ops_in,
-               d->last_ops_out, skew, d->revoked ? "yes" : "no");
+               d->last_ops_out, clock, d->revoked ? "yes" : "no");
     }
     c->n++;
     return 0;
@@ -432,16 +486,18 @@ static int list_cb(const srv_device *d, void *vctx)
 static int cmd_devices(void)
 {
     const char *site = flag("site");
-    if (site) {
-        int ex = need_name("site");
-        if (ex)
-            return ex;
-    }
+    uint32_t limit_min = 5;
+    int ex;
+    if (site && (ex = need_name("site")) != 0)
+        return ex;
+    if ((ex = parse_u32("skew-limit-min", 1, 525600, &limit_min)) != 0)
+        return ex;
     srv_registry *r;
-    int ex = open_registry(&r);
+    ex = open_registry(&r);
     if (ex)
         return ex;
-    list_ctx c = {.json = flag("json") != NULL};
+    list_ctx c = {.json = flag("json") != NULL,
+                  .skew_limit_ms = (int64_t)limit_min * 60000};
     if (c.json)
         printf("[");
     int rc = srv_registry_each(r, site, list_cb, &c);
@@ -563,6 +619,542 @@ static int cmd_serve(void)
 #define HELP_FLAG {"help", NULL, "this help"}
 /* clang-format on */
 
+/* ---- office commands: master data, listings, conflicts ------------------ */
+
+/* Masks an ID number for display: first 3 and last 2 characters kept (the
+ * handheld's hh_mask_id does the same). */
+static void mask_id(const char *in, size_t len, char *out, size_t cap)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < len && n + 1 < cap; i++)
+        out[n++] = len > 5 && (i < 3 || i >= len - 2) ? in[i] : '*';
+    out[n] = '\0';
+}
+
+static int is_id_no(const proto_field *f)
+{
+    return f->name_len == 5 && memcmp(f->name, "id_no", 5) == 0;
+}
+
+static void json_strn(const char *s, size_t n)
+{
+    char buf[PROTO_FIELD_STR_MAX + 1];
+    snprintf(buf, sizeof buf, "%.*s", (int)n, s);
+    json_str(buf);
+}
+
+static void json_value(const proto_field *f)
+{
+    char masked[PROTO_FIELD_STR_MAX + 1];
+    switch (f->type) {
+    case PROTO_STR:
+        if (is_id_no(f)) {
+            mask_id(f->str, f->str_len, masked, sizeof masked);
+            json_str(masked);
+        } else {
+            json_strn(f->str, f->str_len);
+        }
+        break;
+    case PROTO_INT:
+        printf("%" PRId64, f->i);
+        break;
+    case PROTO_BOOL:
+        printf("%s", f->i ? "true" : "false");
+        break;
+    default:
+        printf("null");
+    }
+}
+
+static void text_value(const proto_field *f, char *out, size_t cap)
+{
+    if (f == NULL) {
+        snprintf(out, cap, "-");
+        return;
+    }
+    switch (f->type) {
+    case PROTO_STR:
+        if (is_id_no(f))
+            mask_id(f->str, f->str_len, out, cap);
+        else
+            snprintf(out, cap, "%.*s", (int)f->str_len, f->str);
+        break;
+    case PROTO_INT:
+        snprintf(out, cap, "%" PRId64, f->i);
+        break;
+    case PROTO_BOOL:
+        snprintf(out, cap, "%s", f->i ? "yes" : "no");
+        break;
+    default:
+        snprintf(out, cap, "-");
+    }
+}
+
+static int64_t office_now(void)
+{
+    return now_ms();
+}
+
+/* Opens the site's store for an office write. A site that has no store
+ * yet gets one (master data may come before the first device), but only
+ * in an initialised data directory. */
+static int open_site_write(const char *site, store **st)
+{
+    int rc = srv_site_open(data_dir(), site, 0, st, NULL);
+    if (rc == RND_ENOTFOUND) {
+        srv_registry *r;
+        int ex = open_registry(&r);
+        if (ex)
+            return ex;
+        srv_registry_close(r);
+        rc = srv_site_open(data_dir(), site, STORE_CREATE, st, NULL);
+        if (rc == 0)
+            fprintf(stderr, "roundsd %s: created the store of site %s\n",
+                    args.cmd->name, site);
+    }
+    if (rc)
+        return fail(rc, "cannot open site %s: %s", site, rnd_strerror(rc));
+    return 0;
+}
+
+static int open_site_read(const char *site, store **st)
+{
+    int rc = srv_site_open(data_dir(), site, STORE_RDONLY, st, NULL);
+    if (rc == RND_ENOTFOUND)
+        return fail(rc, "no site %s in %s", site, data_dir());
+    if (rc)
+        return fail(rc, "cannot open site %s: %s", site, rnd_strerror(rc));
+    return 0;
+}
+
+/* Warns about route checkpoints that are not (active) checkpoints yet. */
+static void warn_checkpoints(store *st, const char *site, const char *list)
+{
+    store_txn *t;
+    if (store_read_begin(st, &t) != 0)
+        return;
+    const char *p = list;
+    while (*p) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        while (len && *p == ' ') {
+            p++;
+            len--;
+        }
+        while (len && p[len - 1] == ' ')
+            len--;
+        uint8_t id[PROTO_ENTITY_LEN];
+        const uint8_t *state;
+        size_t slen;
+        int kind;
+        srv_md_entity_id(PROTO_KIND_CHECKPOINT, site, p, len, id);
+        if (store_entity_get(t, id, &kind, &state, &slen) != 0)
+            fprintf(stderr,
+                    "roundsd %s: warning: checkpoint %.*s is not defined "
+                    "yet ('roundsd checkpoint add --site %s --tag %.*s "
+                    "...')\n",
+                    args.cmd->name, (int)len, p, site, (int)len, p);
+        if (!comma)
+            break;
+        p = comma + 1;
+    }
+    store_read_end(t);
+}
+
+static int cmd_md_write(void)
+{
+    const srv_md_kind *k = args.md;
+    int mode = args.md_mode, ex;
+    if ((ex = need_name("site")) != 0)
+        return ex;
+    const char *site = flag("site");
+    const char *target = args.npos ? args.pos[0] : NULL;
+    srv_admin_kv kv[MAX_FLAGS];
+    size_t n = 0;
+    for (int i = 0; args.cmd->flags[i].name; i++) {
+        const char *fl = args.cmd->flags[i].name;
+        if (!args.set[i] || !strcmp(fl, "data") || !strcmp(fl, "site") ||
+            !strcmp(fl, "json") || !strcmp(fl, "help"))
+            continue;
+        kv[n].flag = fl;
+        kv[n].value = args.values[i] ? args.values[i] : "";
+        n++;
+    }
+    store *st;
+    if ((ex = open_site_write(site, &st)) != 0)
+        return ex;
+    srv_admin_out out;
+    int rc =
+        srv_admin_write(st, site, k, mode, target, kv, n, office_now(), &out);
+    if (rc == 0 && k->kind == PROTO_KIND_ROUTE && flag("checkpoints"))
+        warn_checkpoints(st, site, flag("checkpoints"));
+    store_close(st);
+    if (rc)
+        return fail(rc, "%s", out.msg);
+    char hex[33];
+    proto_entity_hex(out.id, hex);
+    const char *done = out.action == PROTO_ACTION_CREATE ? "created"
+                       : out.action == PROTO_ACTION_RETIRE
+                           ? "retired"
+                           : (out.revived ? "revived" : "updated");
+    if (flag("json")) {
+        printf("{\"ok\":true,\"kind\":\"%s\",\"key\":", k->noun);
+        json_str(out.key);
+        printf(",\"id\":\"%s\",\"action\":\"%s\",\"result\":\"%s\"}\n", hex,
+               proto_action_name(out.action), done);
+    } else {
+        printf("%s %s %s (id %s); handhelds get it at their next sync\n",
+               k->noun, out.key, done, hex);
+    }
+    return EXIT_OK;
+}
+
+/* Columns of `roundsd list KIND` (and the handheld's `rounds list`). */
+static const char *const *list_columns(int kind)
+{
+    static const char *const site[] = {"site", "name", "address", NULL};
+    static const char *const unit[] = {"unit",   "building", "cluster",
+                                       "vacant", "resident", NULL};
+    static const char *const route[] = {
+        "route", "name", "interval_min", "window_min", "checkpoints", NULL};
+    static const char *const cp[] = {"tag", "name", "place", NULL};
+    static const char *const staff[] = {"staff", "name",    "role",
+                                        "phone", "cluster", NULL};
+    static const char *const plate[] = {"plate", "unit", "owner", NULL};
+    static const char *const bl[] = {"type",  "name",   "id_no",
+                                     "plate", "reason", NULL};
+    switch (kind) {
+    case PROTO_KIND_SITE:
+        return site;
+    case PROTO_KIND_UNIT:
+        return unit;
+    case PROTO_KIND_ROUTE:
+        return route;
+    case PROTO_KIND_CHECKPOINT:
+        return cp;
+    case PROTO_KIND_STAFF:
+        return staff;
+    case PROTO_KIND_PLATE:
+        return plate;
+    default:
+        return bl;
+    }
+}
+
+typedef struct md_list_ctx {
+    int json, all;
+    long n;
+} md_list_ctx;
+
+static int md_list_cb(const fold_state *st, void *arg)
+{
+    md_list_ctx *c = arg;
+    char hex[33], key[SRV_MD_KEY_MAX + 1], val[PROTO_FIELD_STR_MAX + 1];
+    const char *const *cols = list_columns(st->kind);
+    proto_entity_hex(st->entity, hex);
+    srv_md_state_key(st, key, sizeof key);
+    if (c->json) {
+        printf("%s{\"id\":\"%s\",\"kind\":\"%s\",\"key\":", c->n ? "," : "",
+               hex, proto_kind_name(st->kind));
+        json_str(key);
+        printf(",\"status\":\"%s\",\"fields\":{", st->status);
+        for (uint32_t i = 0; i < st->nfields; i++) {
+            if (i)
+                putchar(',');
+            json_strn(st->fields[i].name, st->fields[i].name_len);
+            putchar(':');
+            json_value(&st->fields[i]);
+        }
+        printf("}}");
+    } else {
+        if (c->n == 0) {
+            for (int i = 0; cols[i]; i++)
+                printf("%-*s ", i == 0 ? 18 : 14, cols[i]);
+            printf("%s%s\n", c->all ? "STATUS   " : "", "ID");
+        }
+        for (int i = 0; cols[i]; i++) {
+            text_value(fold_state_field(st, cols[i]), val, sizeof val);
+            if (strlen(val) > 40)
+                strcpy(val + 37, "...");
+            printf("%-*s ", i == 0 ? 18 : 14, val);
+        }
+        if (c->all)
+            printf("%-8s ", st->status);
+        printf("%s\n", hex);
+    }
+    c->n++;
+    return 0;
+}
+
+static int cmd_list(void)
+{
+    int ex;
+    if (args.npos == 0)
+        return usage_error("give what to list: units, vacant, routes, "
+                           "checkpoints, staff, plates, blacklist or sites");
+    const char *what = args.pos[0];
+    int vacant = strcmp(what, "vacant") == 0;
+    const srv_md_kind *k = srv_md_find(vacant ? "units" : what);
+    if (k == NULL)
+        return usage_error("unknown list '%s': give units, vacant, routes, "
+                           "checkpoints, staff, plates, blacklist or sites",
+                           what);
+    if ((ex = need_name("site")) != 0)
+        return ex;
+    store *st;
+    if ((ex = open_site_read(flag("site"), &st)) != 0)
+        return ex;
+    md_list_ctx c = {flag("json") != NULL, flag("all") != NULL, 0};
+    if (c.json)
+        printf("[");
+    int rc = srv_admin_list(st, k, c.all, vacant, md_list_cb, &c);
+    store_close(st);
+    if (c.json)
+        printf("]\n");
+    else if (rc == 0 && c.n == 0)
+        printf("(none)\n");
+    if (rc)
+        return fail(rc, "cannot read site %s: %s", flag("site"),
+                    rnd_strerror(rc));
+    return EXIT_OK;
+}
+
+typedef struct conflict_ctx {
+    int json;
+    long n;
+    srv_registry *reg; /* may be NULL: names then unknown */
+    uint64_t office_id;
+} conflict_ctx;
+
+static void device_label(const conflict_ctx *c, uint64_t id, char *out,
+                         size_t cap)
+{
+    char site[SRV_NAME_MAX + 1], name[SRV_NAME_MAX + 1];
+    if (id == c->office_id)
+        snprintf(out, cap, "office");
+    else if (c->reg && srv_registry_name_of(c->reg, id, site, name) == 0)
+        snprintf(out, cap, "%s", name);
+    else
+        snprintf(out, cap, "?");
+}
+
+static int64_t cand_wall(const fold_state *st, const fold_candidate *cd)
+{
+    for (uint32_t i = 0; i < st->nevents; i++)
+        if (st->events[i].device_id == cd->device_id &&
+            st->events[i].seq == cd->seq)
+            return st->events[i].wall_ms;
+    return 0;
+}
+
+static int conflict_cb(const fold_state *st, void *arg)
+{
+    conflict_ctx *c = arg;
+    char hex[33], dev[17], label[SRV_NAME_MAX + 1], ts[32],
+        val[PROTO_FIELD_STR_MAX + 1];
+    proto_entity_hex(st->entity, hex);
+    for (uint32_t i = 0; i < st->nconflicts; i++) {
+        const fold_conflict *cf = &st->conflicts[i];
+        if (c->json) {
+            printf("%s{\"id\":\"%s\",\"kind\":\"%s\",\"status\":\"%s\","
+                   "\"field\":",
+                   c->n ? "," : "", hex, proto_kind_name(st->kind), st->status);
+            json_strn(cf->field, cf->field_len);
+            printf(",\"candidates\":[");
+        } else {
+            printf("%s %s  %s  field %.*s: %u candidates\n",
+                   proto_kind_name(st->kind), hex,
+                   st->status[0] ? st->status : "-", (int)cf->field_len,
+                   cf->field, cf->ncand);
+        }
+        for (uint32_t j = 0; j < cf->ncand; j++) {
+            const fold_candidate *cd = &cf->cand[j];
+            srv_hex64(cd->device_id, dev);
+            device_label(c, cd->device_id, label, sizeof label);
+            fmt_time(PROTO_HLC_MS(cd->hlc), ts, sizeof ts);
+            if (c->json) {
+                printf("%s{\"value\":", j ? "," : "");
+                json_value(&cd->value);
+                printf(",\"device\":\"%s\",\"device_name\":", dev);
+                json_str(label);
+                printf(",\"seq\":%" PRIu64 ",\"hlc\":%" PRIu64
+                       ",\"time\":\"%s\",\"time_ms\":%" PRId64
+                       ",\"device_time_ms\":%" PRId64 "}",
+                       cd->seq, cd->hlc, ts, PROTO_HLC_MS(cd->hlc),
+                       cand_wall(st, cd));
+            } else {
+                text_value(&cd->value, val, sizeof val);
+                printf("  %-24s device %s (%s) seq %" PRIu64 "  %s\n", val,
+                       label, dev, cd->seq, ts);
+            }
+        }
+        if (c->json)
+            printf("]}");
+        c->n++;
+    }
+    return 0;
+}
+
+static int cmd_conflicts(void)
+{
+    int ex;
+    if ((ex = need_name("site")) != 0)
+        return ex;
+    const char *site = flag("site");
+    store *st;
+    uint64_t office = 0;
+    int rc = srv_site_open(data_dir(), site, STORE_RDONLY, &st, &office);
+    if (rc == RND_ENOTFOUND)
+        return fail(rc, "no site %s in %s", site, data_dir());
+    if (rc)
+        return fail(rc, "cannot open site %s: %s", site, rnd_strerror(rc));
+    conflict_ctx c = {flag("json") != NULL, 0, NULL, office};
+    if (srv_registry_open(data_dir(), 0, &c.reg) != 0)
+        c.reg = NULL;
+    if (c.json)
+        printf("[");
+    rc = srv_admin_conflicts(st, conflict_cb, &c);
+    store_close(st);
+    srv_registry_close(c.reg);
+    if (c.json)
+        printf("]\n");
+    else if (rc == 0 && c.n == 0)
+        printf("no conflicts\n");
+    else if (rc == 0)
+        printf("%ld conflict%s; settle one with 'roundsd resolve --site %s "
+               "ID --field F --value V'\n",
+               c.n, c.n == 1 ? "" : "s", site);
+    if (rc)
+        return fail(rc, "cannot read site %s: %s", site, rnd_strerror(rc));
+    return EXIT_OK;
+}
+
+static int cmd_resolve(void)
+{
+    int ex;
+    if ((ex = need_name("site")) != 0)
+        return ex;
+    if (args.npos == 0)
+        return usage_error("give the id of the record in conflict (see "
+                           "'roundsd conflicts --site S')");
+    if (flag("field") == NULL || *flag("field") == '\0')
+        return usage_error("--field F is required: the field in conflict");
+    if (flag("value") == NULL)
+        return usage_error("--value V is required: the value to keep");
+    const char *site = flag("site");
+    store *st;
+    if ((ex = open_site_read(site, &st)) != 0)
+        return ex;
+    store_close(st);
+    if ((ex = open_site_write(site, &st)) != 0)
+        return ex;
+    srv_admin_out out;
+    int rc = srv_admin_resolve(st, args.pos[0], flag("field"), flag("value"),
+                               flag("reason"), flag("by"), office_now(), &out);
+    store_close(st);
+    if (rc)
+        return fail(rc, "%s", out.msg);
+    if (flag("json")) {
+        printf("{\"ok\":true,\"id\":\"%s\",\"field\":", args.pos[0]);
+        json_str(flag("field"));
+        printf(",\"value\":");
+        json_str(flag("value"));
+        printf("}\n");
+    } else {
+        printf("resolved field %s of %s: '%s' (handhelds get it at their next "
+               "sync)\n",
+               flag("field"), args.pos[0], flag("value"));
+    }
+    return EXIT_OK;
+}
+
+/* Builds the command of "roundsd NOUN add|set|retire" from the kind's
+ * field table (admin.c), so its flags and --help follow the table. */
+static const char *const md_verbs[] = {"add", "set", "retire"};
+
+static flag_spec md_flags[MAX_FLAGS + 1];
+static command md_cmd;
+static char md_name[64], md_usage[1024], md_summary[256];
+
+/* Appends one word of a usage line, wrapping before column 78. */
+static void usage_add(size_t *u, size_t *col, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void usage_add(size_t *u, size_t *col, const char *fmt, ...)
+{
+    char word[256];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(word, sizeof word, fmt, ap);
+    va_end(ap);
+    if (n < 0 || *u + (size_t)n + 8 >= sizeof md_usage)
+        return;
+    if (*col + (size_t)n > 78 && *col > 8) {
+        *u += (size_t)snprintf(md_usage + *u, sizeof md_usage - *u, "\n      ");
+        *col = 6;
+    }
+    *u += (size_t)snprintf(md_usage + *u, sizeof md_usage - *u, "%s", word);
+    *col += (size_t)n;
+}
+
+static int md_command(const srv_md_kind *k, const char *verb)
+{
+    int mode = 0;
+    for (int i = 0; i < 3; i++)
+        if (strcmp(verb, md_verbs[i]) == 0)
+            mode = i + 1;
+    if (mode == 0)
+        return -1;
+    int n = 0;
+    size_t u = 0, col = 0;
+    md_flags[n++] = (flag_spec)DATA_FLAG;
+    md_flags[n++] =
+        (flag_spec){"site", "NAME", "the site (required; the key of a site)"};
+    usage_add(&u, &col, "roundsd %s %s --site S", k->noun, verb);
+    int bl = k->kind == PROTO_KIND_BLACKLIST;
+    if (bl)
+        usage_add(&u, &col, " %s(--person NAME [--id-no N] | --plate P)%s",
+                  mode == SRV_ADMIN_ADD ? "" : "(ID | ",
+                  mode == SRV_ADMIN_ADD ? "" : ")");
+    else if (mode != SRV_ADMIN_ADD && k->kind != PROTO_KIND_SITE)
+        usage_add(&u, &col, " (ID |");
+    for (const srv_md_field *f = k->fields; f->flag && n < MAX_FLAGS - 4; f++) {
+        if (mode == SRV_ADMIN_RETIRE && !f->key)
+            continue;
+        md_flags[n++] = (flag_spec){f->flag, f->meta, f->help};
+        if (bl && f->key)
+            continue;
+        int req = (mode == SRV_ADMIN_ADD && f->required) || f->key;
+        usage_add(&u, &col, " %s--%s %s%s", req ? "" : "[", f->flag, f->meta,
+                  req ? "" : "]");
+        if (f->key && mode != SRV_ADMIN_ADD)
+            usage_add(&u, &col, ")");
+    }
+    if (mode == SRV_ADMIN_RETIRE) {
+        md_flags[n++] = (flag_spec){"reason", "R", "why it is retired"};
+        usage_add(&u, &col, " [--reason R]");
+    }
+    md_flags[n++] =
+        (flag_spec){"by", "NAME", "who in the office (default: office)"};
+    md_flags[n++] = (flag_spec){"json", NULL, "print the result as JSON"};
+    md_flags[n++] = (flag_spec)HELP_FLAG;
+    md_flags[n] = (flag_spec){NULL, NULL, NULL};
+    usage_add(&u, &col, " [--by NAME]");
+    usage_add(&u, &col, " [--json]");
+    usage_add(&u, &col, " [--data DIR]");
+    snprintf(md_name, sizeof md_name, "%s %s", k->noun, verb);
+    snprintf(md_summary, sizeof md_summary, "%s %s: %s",
+             mode == SRV_ADMIN_ADD   ? "add"
+             : mode == SRV_ADMIN_SET ? "change"
+                                     : "retire",
+             k->noun, k->help);
+    md_cmd = (command){md_name,  md_summary,   md_usage,
+                       md_flags, cmd_md_write, mode == SRV_ADMIN_ADD ? 0 : 1};
+    args.md = k;
+    args.md_mode = mode;
+    return 0;
+}
+
 static const flag_spec init_flags[] = {
     DATA_FLAG,
     {"cert", "PEM", "use this certificate instead of generating one"},
@@ -582,11 +1174,14 @@ static const flag_spec revoke_flags[] = {
     {"device", "NAME", "the device's name (required)"},
     HELP_FLAG,
     {NULL, NULL, NULL}};
-static const flag_spec devices_flags[] = {DATA_FLAG,
-                                          {"site", "NAME", "only this site"},
-                                          {"json", NULL, "a JSON array"},
-                                          HELP_FLAG,
-                                          {NULL, NULL, NULL}};
+static const flag_spec devices_flags[] = {
+    DATA_FLAG,
+    {"site", "NAME", "only this site"},
+    {"skew-limit-min", "MIN",
+     "flag a device clock off by more than MIN minutes (default 5)"},
+    {"json", NULL, "a JSON array"},
+    HELP_FLAG,
+    {NULL, NULL, NULL}};
 static const flag_spec dump_flags[] = {
     DATA_FLAG,
     {"site", "NAME", "the site (required)"},
@@ -605,34 +1200,80 @@ static const flag_spec serve_flags[] = {
     HELP_FLAG,
     {NULL, NULL, NULL}};
 
+static const flag_spec list_flags[] = {
+    DATA_FLAG,
+    {"site", "NAME", "the site (required)"},
+    {"all", NULL, "retired entries too (with a STATUS column)"},
+    {"json", NULL, "a JSON array"},
+    HELP_FLAG,
+    {NULL, NULL, NULL}};
+static const flag_spec conflicts_flags[] = {
+    DATA_FLAG,
+    {"site", "NAME", "the site (required)"},
+    {"json", NULL, "a JSON array, one object per field in conflict"},
+    HELP_FLAG,
+    {NULL, NULL, NULL}};
+static const flag_spec resolve_flags[] = {
+    DATA_FLAG,
+    {"site", "NAME", "the site (required)"},
+    {"field", "F", "the field in conflict (required)"},
+    {"value", "V", "the value to keep (required): a candidate or another"},
+    {"reason", "R", "why (stored as resolve_reason)"},
+    {"by", "NAME", "who in the office (stored as resolve_by)"},
+    {"json", NULL, "print the result as JSON"},
+    HELP_FLAG,
+    {NULL, NULL, NULL}};
+
 static const command commands[] = {
     {"init", "make the data directory, a key and a self-signed certificate",
-     "roundsd init [--data DIR] [--cert PEM --key PEM]", init_flags, cmd_init},
+     "roundsd init [--data DIR] [--cert PEM --key PEM]", init_flags, cmd_init,
+     0},
     {"enroll", "enroll a handheld and print its one-time credential",
      "roundsd enroll --site S --device NAME [--data DIR] [--json]",
-     enroll_flags, cmd_enroll},
+     enroll_flags, cmd_enroll, 0},
     {"revoke", "revoke a handheld: it can no longer sync",
      "roundsd revoke --site S --device NAME [--data DIR]", revoke_flags,
-     cmd_revoke},
-    {"devices", "list enrolled handhelds and their last sync",
-     "roundsd devices [--site S] [--data DIR] [--json]", devices_flags,
-     cmd_devices},
+     cmd_revoke, 0},
+    {"devices", "list enrolled handhelds, their last sync and clock",
+     "roundsd devices [--site S] [--skew-limit-min MIN] [--data DIR] "
+     "[--json]",
+     devices_flags, cmd_devices, 0},
     {"dump", "print a site's merged records and their digest",
      "roundsd dump --site S [--ops] [--json] [--data DIR]", dump_flags,
-     cmd_dump},
+     cmd_dump, 0},
     {"serve", "run the TLS sync server",
      "roundsd serve [--data DIR] [--listen HOST:PORT] [--max-frame BYTES]\n"
      "              [--max-conns N] [--idle-timeout SEC] "
      "[--handshake-timeout SEC]",
-     serve_flags, cmd_serve},
-    {NULL, NULL, NULL, NULL, NULL}};
+     serve_flags, cmd_serve, 0},
+    {"list", "list a site's master data (office)",
+     "roundsd list units|vacant|routes|checkpoints|staff|plates|blacklist|"
+     "sites\n"
+     "             --site S [--all] [--json] [--data DIR]",
+     list_flags, cmd_list, 1},
+    {"conflicts", "list records with concurrent different writes to a field",
+     "roundsd conflicts --site S [--json] [--data DIR]", conflicts_flags,
+     cmd_conflicts, 0},
+    {"resolve", "settle a conflict: the office's op sets the field",
+     "roundsd resolve --site S ID --field F --value V [--reason R] "
+     "[--by NAME]\n"
+     "                [--json] [--data DIR]",
+     resolve_flags, cmd_resolve, 1},
+    {NULL, NULL, NULL, NULL, NULL, 0}};
 
 static void main_help(FILE *f)
 {
     fprintf(f, "roundsd: the Rounds sync server\n\nusage: roundsd COMMAND "
                "[flags]   (roundsd COMMAND --help for its flags)\n\n");
     for (const command *c = commands; c->name; c++)
-        fprintf(f, "  %-8s %s\n", c->name, c->summary);
+        fprintf(f, "  %-9s %s\n", c->name, c->summary);
+    fprintf(f, "\nOffice master data (written as ops, synced down to every "
+               "handheld):\n");
+    for (const srv_md_kind *k = srv_md_kinds(); k->noun; k++) {
+        char left[40];
+        snprintf(left, sizeof left, "%s add|set|retire", k->noun);
+        fprintf(f, "  %-26s %s\n", left, k->help);
+    }
     fprintf(f, "\nThe data directory is --data DIR, else $ROUNDSD_DATA, "
                "else ./roundsd-data.\n"
                "Exit codes: 0 ok, 1 failure, 2 usage, 3 not found, 4 "
@@ -662,9 +1303,22 @@ int main(int argc, char **argv)
         main_help(stdout);
         return EXIT_OK;
     }
+    int first = 2;
     for (const command *c = commands; c->name; c++)
         if (strcmp(c->name, name) == 0)
             args.cmd = c;
+    const srv_md_kind *md = srv_md_find(name);
+    if (args.cmd == NULL && md && strcmp(md->noun, name) == 0) {
+        if (argc < 3 || md_command(md, argv[2]) != 0) {
+            fprintf(stderr,
+                    "roundsd %s: give add, set or retire (see 'roundsd %s "
+                    "add --help')\n",
+                    name, name);
+            return EXIT_USAGE;
+        }
+        args.cmd = &md_cmd;
+        first = 3;
+    }
     if (args.cmd == NULL) {
         fprintf(stderr,
                 "roundsd: unknown command '%s' (see 'roundsd "
@@ -672,12 +1326,17 @@ int main(int argc, char **argv)
                 name);
         return EXIT_USAGE;
     }
-    for (int i = 2; i < argc; i++) {
+    for (int i = first; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "-h") == 0)
             a = "--help";
-        if (strncmp(a, "--", 2) != 0)
+        if (strncmp(a, "--", 2) != 0) {
+            if (args.npos < args.cmd->max_pos) {
+                args.pos[args.npos++] = a;
+                continue;
+            }
             return usage_error("unexpected argument '%s'", a);
+        }
         char fname[64];
         const char *eq = strchr(a + 2, '=');
         size_t len = eq ? (size_t)(eq - a - 2) : strlen(a + 2);

@@ -43,6 +43,7 @@ struct srv_session {
     uint64_t held_seq;
     int have_skew;
     int64_t skew_ms;
+    int64_t ahead_ms, behind_ms; /* max over the session's new ops */
 };
 
 static int64_t system_now_ms(void *ctx)
@@ -139,6 +140,8 @@ static void finish(srv_session *s)
     n.ops_out = s->ops_out;
     n.have_skew = s->have_skew;
     n.skew_ms = s->skew_ms;
+    n.ahead_ms = s->ahead_ms;
+    n.behind_ms = s->behind_ms;
     n.held_seq = s->held_seq;
     if (srv_registry_note(s->ctx->reg, &n) != 0) {
         snprintf(line, sizeof line,
@@ -353,6 +356,10 @@ static void batch_done(srv_batch *b, void *owner)
             if (b->acked_seq > s->held_seq)
                 s->held_seq = b->acked_seq;
             if (b->added > 0) {
+                if (!s->have_skew || b->ahead_ms > s->ahead_ms)
+                    s->ahead_ms = b->ahead_ms;
+                if (!s->have_skew || b->behind_ms > s->behind_ms)
+                    s->behind_ms = b->behind_ms;
                 s->have_skew = 1;
                 s->skew_ms = b->last_wall_ms - b->recv_ms;
             }
@@ -415,6 +422,7 @@ static void on_push(srv_session *s, const proto_msg *m)
     b->batch = m->u.push.batch;
     b->done = batch_done;
     b->owner = s;
+    b->hlc_cap_ms = s->dev.last_sync_ms;
     s->pending++;
     s->pending_bytes += b->bytes;
     srv_site_submit(s->site, b);

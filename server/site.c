@@ -330,6 +330,14 @@ static int commit_batch(store_txn *txn, srv_batch *b, int64_t now)
         if (rc)
             return rc;
         if (added) {
+            int64_t cap = b->hlc_cap_ms > 0 ? b->hlc_cap_ms : now;
+            int64_t hlc_ms = PROTO_HLC_MS(op.hlc);
+            int64_t ahead = op.wall_ms - now;
+            int64_t behind = (hlc_ms < cap ? hlc_ms : cap) - op.wall_ms;
+            if (b->added == 0 || ahead > b->ahead_ms)
+                b->ahead_ms = ahead;
+            if (b->added == 0 || behind > b->behind_ms)
+                b->behind_ms = behind;
             b->added++;
             b->last_wall_ms = op.wall_ms;
             max = op.seq;
@@ -349,6 +357,7 @@ static int commit_fn(store_txn *txn, void *vctx)
         b->added = 0;
         b->acked_seq = 0;
         b->last_wall_ms = 0;
+        b->ahead_ms = b->behind_ms = 0;
         b->recv_ms = c->now;
         int rc = commit_batch(txn, b, c->now);
         if (rc == 0)

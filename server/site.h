@@ -48,6 +48,10 @@ struct srv_batch {
     size_t bytes;     /* their total size */
     srv_batch_done_fn done;
     void *owner;
+    /* Set by the submitter: the newest server time the device can have
+     * seen legitimately (the end of its previous sync; 0 = none known, then
+     * the receive time is used). It caps the HLC in behind_ms below. */
+    int64_t hlc_cap_ms;
     /* Results, valid in the done callback: */
     int rc;               /* 0, or why the batch was refused */
     uint32_t failed_op;   /* index of the refused op when rc != 0 */
@@ -55,6 +59,14 @@ struct srv_batch {
     uint32_t added;       /* ops new to the store (the rest were resends) */
     int64_t recv_ms;      /* server time given to the ops as receive time */
     int64_t last_wall_ms; /* wall_ms of the newest op added, if added > 0 */
+    /* Clock checks over the ops added (valid if added > 0), in ms:
+     * ahead_ms = max(wall_ms - recv_ms): the device clock ahead of the
+     * server's; behind_ms = max(min(HLC ms, hlc_cap_ms) - wall_ms): the
+     * device clock behind what it had seen from the site. Either may be
+     * negative (an op that waited offline is "behind" the receive time
+     * without its clock being wrong: that is not counted as ahead). */
+    int64_t ahead_ms;
+    int64_t behind_ms;
     /* Internal to site.c: where srv_batch_add() copies the next op. */
     uint32_t cap_ops_;
     uint8_t *data_;

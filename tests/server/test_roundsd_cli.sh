@@ -119,6 +119,88 @@ if command -v openssl >/dev/null 2>&1; then
     expect 2 "$R" init --data "$T/half" --cert "$T/ec.crt"
 fi
 
+# ---- office commands: master data, listings, conflicts ---------------------
+for c in list conflicts resolve; do
+    expect 0 "$R" $c --help
+    contains "$T/out" "--data DIR"
+done
+for k in site unit route checkpoint staff plate blacklist; do
+    for v in add set retire; do
+        expect 0 "$R" $k $v --help
+        contains "$T/out" "--site NAME"
+    done
+done
+contains "$T/out" "--person NAME"
+expect 2 "$R" unit
+contains "$T/err" "give add, set or retire"
+expect 2 "$R" unit frob --site north
+expect 3 "$R" unit add --data "$T/none" --site north --unit 1-1-101
+contains "$T/err" "roundsd init"
+expect 0 "$R" unit add --data "$D" --site north --unit 1-1-101 --vacant true
+contains "$T/out" "unit 1-1-101 created (id 000000000000"
+expect 4 "$R" unit add --data "$D" --site north --unit 1-1-101
+contains "$T/err" "already exists"
+expect 2 "$R" unit add --data "$D" --unit 1-1-102
+contains "$T/err" "--site"
+expect 2 "$R" unit add --data "$D" --site north --unit 1-1-102 --vacant maybe
+contains "$T/err" "--vacant maybe"
+expect 2 "$R" unit add --data "$D" --site north --unit 1-1-102 --frob 1
+contains "$T/err" "unknown flag --frob"
+expect 2 "$R" unit add --data "$D" --site north 1-1-102
+contains "$T/err" "unexpected argument"
+expect 3 "$R" unit set --data "$D" --site north --unit 9-9-9 --vacant false
+expect 0 "$R" unit set --data "$D" --site north --unit 1-1-101 --resident Li
+contains "$T/out" "updated"
+expect 0 "$R" unit retire --data "$D" --site north --unit 1-1-101 --json
+contains "$T/out" '"action":"retire"'
+expect 4 "$R" unit retire --data "$D" --site north --unit 1-1-101
+contains "$T/err" "already retired"
+expect 0 "$R" route add --data "$D" --site north --route R1 --name Loop \
+    --interval-min 120 --checkpoints CP-01,CP-02
+contains "$T/err" "warning: checkpoint CP-01 is not defined"
+expect 2 "$R" route add --data "$D" --site north --route R2 --name Loop \
+    --interval-min 120
+contains "$T/err" "--checkpoints"
+expect 0 "$R" staff add --data "$D" --site north --staff T-01 --name Zhang \
+    --role technician
+expect 2 "$R" blacklist add --data "$D" --site north --person X --plate Y \
+    --reason r
+contains "$T/err" "cannot go together"
+expect 0 "$R" blacklist add --data "$D" --site north --person "Qian Bao" \
+    --id-no 110101199001011234 --reason theft --json
+contains "$T/out" '"key":"person:110101199001011234"'
+expect 0 "$R" list blacklist --data "$D" --site north
+contains "$T/out" "110\*\**34"
+expect 0 "$R" list units --data "$D" --site north --all --json
+contains "$T/out" '"status":"retired"'
+expect 0 "$R" list vacant --data "$D" --site north
+contains "$T/out" "(none)"
+expect 0 "$R" list routes --data "$D" --site north --json
+contains "$T/out" '"checkpoints":"CP-01,CP-02"'
+expect 2 "$R" list frob --data "$D" --site north
+expect 2 "$R" list units --data "$D"
+expect 3 "$R" list units --data "$D" --site nowhere
+expect 0 "$R" unit add --data "$D" --site fresh --unit 1-1-1
+contains "$T/err" "created the store of site fresh"
+expect 0 "$R" conflicts --data "$D" --site north
+contains "$T/out" "no conflicts"
+expect 0 "$R" conflicts --data "$D" --site north --json
+contains "$T/out" '^\[\]$'
+expect 2 "$R" resolve --data "$D" --site north --field a --value b
+expect 2 "$R" resolve --data "$D" --site north 0123 --field a --value b
+contains "$T/err" "32-hex"
+expect 3 "$R" resolve --data "$D" --site north \
+    00000000000000000000000000000000 --field a --value b
+expect 2 "$R" resolve --data "$D" --site north \
+    00000000000000000000000000000000 --value b
+contains "$T/err" "--field"
+expect 2 "$R" devices --data "$D" --skew-limit-min 0
+contains "$T/err" "--skew-limit-min"
+expect 0 "$R" devices --data "$D"
+contains "$T/out" "CLOCK"
+expect 0 "$R" devices --data "$D" --json
+contains "$T/out" '"clock_flag":"unknown"'
+
 if [ $fails -ne 0 ]; then
     echo "$fails failure(s)" >&2
     exit 1
