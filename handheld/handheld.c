@@ -152,6 +152,16 @@ const char *hh_last_error(const hh *h)
     return h && h->err[0] ? h->err : "no error";
 }
 
+int hh_blacklist_hits(const hh *h)
+{
+    return h ? h->bl_hits : 0;
+}
+
+const char *hh_last_warning(const hh *h)
+{
+    return h ? h->warn : "";
+}
+
 void hh_set_clock(hh *h, int64_t (*fn)(void *ctx), void *ctx)
 {
     h->now_ms = fn;
@@ -470,6 +480,8 @@ typedef struct record_ctx {
     char seen[FOLD_SEEN_MAX]; /* _seen of the target, for non-create verbs */
     char snap[4][SNAP_MAX]; /* handover lists */
     int64_t snap_n[4];
+    char bl_reason[PROTO_FIELD_STR_MAX + 1]; /* blacklist hit */
+    char bl_id[33];
 } record_ctx;
 
 typedef struct find_ctx {
@@ -702,6 +714,198 @@ static int append_followup_wo(record_ctx *c, store_txn *t, const char *place,
     return rc ? store_fail(c->h, rc) : 0;
 }
 
+/* ---- gate checks: blacklist and resident plates ------------------------ */
+
+/* Canonical forms for matching; the office (server/admin.c) stores keys in
+ * the same forms (docs/DATA-MODEL.md, "Master data"). */
+static void plate_norm(const char *in, size_t len, char *out, size_t cap)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char ch = (unsigned char)in[i];
+        if (ch == ' ' || ch == '-' || ch == '.' || ch == '\t')
+            continue;
+        if (ch == 0xc2 && i + 1 < len && (unsigned char)in[i + 1] == 0xb7) {
+            i++; /* U+00B7 middle dot */
+            continue;
+        }
+        if (n + 1 >= cap)
+            break;
+        out[n++] = (char)(ch >= 'a' && ch <= 'z' ? ch - 'a' + 'A' : ch);
+    }
+    out[n] = '\0';
+}
+
+static void name_norm(const char *in, size_t len, char *out, size_t cap)
+{
+    size_t n = 0;
+    int space = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char ch = (unsigned char)in[i];
+        if (ch == ' ' || ch == '\t') {
+            space = n > 0;
+            continue;
+        }
+        if (space && n + 1 < cap)
+            out[n++] = ' ';
+        space = 0;
+        if (n + 1 >= cap)
+            break;
+        out[n++] = (char)(ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch);
+    }
+    out[n] = '\0';
+}
+
+static void idno_norm(const char *in, size_t len, char *out, size_t cap)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char ch = (unsigned char)in[i];
+        if (ch == ' ' || ch == '\t' || ch == '-')
+            continue;
+        if (n + 1 >= cap)
+            break;
+        out[n++] = (char)(ch >= 'a' && ch <= 'z' ? ch - 'a' + 'A' : ch);
+    }
+    out[n] = '\0';
+}
+
+#define NORM_MAX 256
+
+/* What is looked for, in canonical form ("" = not given). */
+typedef struct gate_ctx {
+    char name[NORM_MAX], id_no[NORM_MAX], plate[NORM_MAX];
+    int found;
+    uint8_t id[PROTO_ENTITY_LEN];
+    char what[NORM_MAX + 32];           /* "person 'X' (ID number)" */
+    char text[PROTO_FIELD_STR_MAX + 1]; /* reason, or the resident's unit */
+} gate_ctx;
+
+static int field_norm(const fold_state *st, const char *name,
+                      void (*norm)(const char *, size_t, char *, size_t),
+                      char *out)
+{
+    const proto_field *f = fold_state_field(st, name);
+    out[0] = '\0';
+    if (f == NULL || f->type != PROTO_STR || f->str_len == 0)
+        return 0;
+    norm(f->str, f->str_len, out, NORM_MAX);
+    return out[0] != '\0';
+}
+
+static void copy_text(const fold_state *st, const char *name, char *out,
+                      size_t cap)
+{
+    const proto_field *f = fold_state_field(st, name);
+    if (f && f->type == PROTO_STR)
+        snprintf(out, cap, "%.*s", (int)f->str_len, f->str);
+    else
+        snprintf(out, cap, "%s", "");
+}
+
+/* One active blacklist entry: a plate entry matches the plate; a person
+ * entry matches the ID number when it has one, else the name. */
+static int blacklist_cb(const uint8_t id[PROTO_ENTITY_LEN], int kind,
+                        const uint8_t *state, size_t len, void *arg)
+{
+    static _Thread_local fold_state st;
+    gate_ctx *c = arg;
+    char v[NORM_MAX];
+    if (fold_state_parse(state, len, &st) != 0)
+        return 0;
+    if (field_norm(&st, "plate", plate_norm, v)) {
+        if (c->plate[0] && strcmp(v, c->plate) == 0)
+            snprintf(c->what, sizeof c->what, "plate %s", v);
+        else
+            return 0;
+    } else if (field_norm(&st, "id_no", idno_norm, v)) {
+        if (c->id_no[0] && strcmp(v, c->id_no) == 0)
+            snprintf(c->what, sizeof c->what, "person '%s' (ID number)",
+                     c->name);
+        else
+            return 0;
+    } else if (field_norm(&st, "name", name_norm, v)) {
+        if (c->name[0] && strcmp(v, c->name) == 0)
+            snprintf(c->what, sizeof c->what, "person '%s' (name)", c->name);
+        else
+            return 0;
+    } else {
+        return 0;
+    }
+    memcpy(c->id, id, PROTO_ENTITY_LEN);
+    copy_text(&st, "reason", c->text, sizeof c->text);
+    c->found = 1;
+    return 1;
+}
+
+static int resident_cb(const uint8_t id[PROTO_ENTITY_LEN], int kind,
+                       const uint8_t *state, size_t len, void *arg)
+{
+    static _Thread_local fold_state st;
+    gate_ctx *c = arg;
+    char v[NORM_MAX];
+    if (fold_state_parse(state, len, &st) != 0)
+        return 0;
+    if (!field_norm(&st, "plate", plate_norm, v) || strcmp(v, c->plate) != 0)
+        return 0;
+    memcpy(c->id, id, PROTO_ENTITY_LEN);
+    copy_text(&st, "unit", c->text, sizeof c->text);
+    c->found = 1;
+    return 1;
+}
+
+/* Visitor and vehicle entry: a resident plate needs no registration; a
+ * blacklist match is recorded and reported. Both scan the open index of
+ * their kind (active entries only) without a dedicated index: an entry
+ * costs one state parse, fine for the thousands an estate has. */
+static int gate_checks(record_ctx *c, store_txn *t, proto_op *op)
+{
+    static _Thread_local gate_ctx g;
+    const hh_verb_spec *v = c->in->verb;
+    const proto_field *f;
+    int rc;
+
+    memset(&g, 0, sizeof g);
+    if ((f = in_field(c->in, "plate")) != NULL)
+        plate_norm(f->str, f->str_len, g.plate, sizeof g.plate);
+    if (v->kind == PROTO_KIND_VEHICLE && g.plate[0]) {
+        rc = store_entities_each(t, PROTO_KIND_PLATE, 1, resident_cb, &g);
+        if (rc)
+            return store_fail(c->h, rc);
+        if (g.found)
+            return fail(c->h, RND_EEXIST,
+                        "%s: plate %.*s is a resident vehicle of unit %s: no "
+                        "registration needed",
+                        v->verb, (int)f->str_len, f->str,
+                        g.text[0] ? g.text : "?");
+    }
+    if ((f = in_field(c->in, "name")) != NULL)
+        name_norm(f->str, f->str_len, g.name, sizeof g.name);
+    if ((f = in_field(c->in, "id_no")) != NULL)
+        idno_norm(f->str, f->str_len, g.id_no, sizeof g.id_no);
+    rc = store_entities_each(t, PROTO_KIND_BLACKLIST, 1, blacklist_cb, &g);
+    if (rc)
+        return store_fail(c->h, rc);
+    if (!g.found)
+        return 0;
+    proto_entity_hex(g.id, c->bl_id);
+    snprintf(c->bl_reason, sizeof c->bl_reason, "%s",
+             g.text[0] ? g.text : "blacklisted");
+    if ((rc = proto_op_add_bool(op, "blacklist_hit", 1)) ||
+        (rc = proto_op_add_str(op, "blacklist_reason", c->bl_reason,
+                               strlen(c->bl_reason))) ||
+        (rc = proto_op_add_str(op, "blacklist_id", c->bl_id, 32)))
+        return fail(c->h, rc, "%s: %s", v->verb, rnd_strerror(rc));
+    hh *h = c->h;
+    size_t used = strlen(h->warn);
+    snprintf(h->warn + used, sizeof h->warn - used,
+             "%sblacklist hit: %s: %s (recorded with blacklist_hit; the "
+             "guard decides)",
+             used ? "; " : "", g.what, c->bl_reason);
+    h->bl_hits++;
+    return 0;
+}
+
 static int record_fn(store_txn *t, void *arg)
 {
     static _Thread_local proto_op op;
@@ -750,6 +954,12 @@ static int record_fn(store_txn *t, void *arg)
                             v->verb, val, hex);
             }
         }
+    }
+    if ((v->kind == PROTO_KIND_VISIT || v->kind == PROTO_KIND_VEHICLE) &&
+        v->action == PROTO_ACTION_CREATE) {
+        rc = gate_checks(c, t, &op);
+        if (rc)
+            return rc;
     }
     if (v->kind == PROTO_KIND_HANDOVER && v->action == PROTO_ACTION_CREATE) {
         rc = handover_snapshot(c, t, &op);
@@ -822,6 +1032,9 @@ static int batch_fn(store_txn *t, void *arg)
     batch_ctx *b = arg;
     int rc;
 
+    /* A replay after a map resize starts over: so do the warnings. */
+    b->h->bl_hits = 0;
+    b->h->warn[0] = '\0';
     for (b->at = 0; b->at < b->n; b->at++) {
         hh_batch_item *it = &b->items[b->at];
         const hh_verb_spec *v = hh_verb_find(it->verb ? it->verb : "");
@@ -868,6 +1081,8 @@ int hh_record_many(hh *h, hh_batch_item *items, size_t n, size_t *failed)
     int rc;
 
     h->err[0] = '\0';
+    h->warn[0] = '\0';
+    h->bl_hits = 0;
     rc = store_read_begin(h->s, &t);
     if (rc)
         return store_fail(h, rc);
@@ -875,6 +1090,8 @@ int hh_record_many(hh *h, hh_batch_item *items, size_t n, size_t *failed)
     store_read_end(t);
     rc = store_write(h->s, batch_fn, &b);
     if (rc) {
+        h->warn[0] = '\0';
+        h->bl_hits = 0;
         if (failed)
             *failed = b.at;
         if (h->err[0] == '\0')
@@ -926,6 +1143,30 @@ int hh_list(hh *h, int kind, int open_only, hh_entity_cb cb, void *ctx)
     rc = store_entities_each(t, kind, open_only, list_cb, &c);
     store_read_end(t);
     return rc;
+}
+
+static int conflicts_cb(const uint8_t id[PROTO_ENTITY_LEN], int kind,
+                        const uint8_t *state, size_t len, void *arg)
+{
+    static _Thread_local fold_state st;
+    list_ctx *c = arg;
+    int rc = fold_state_parse(state, len, &st);
+    if (rc)
+        return rc;
+    return st.nconflicts ? c->cb(&st, c->ctx) : 0;
+}
+
+int hh_conflicts(hh *h, hh_entity_cb cb, void *ctx)
+{
+    list_ctx c = {cb, ctx};
+    store_txn *t;
+    int rc = store_read_begin(h->s, &t);
+    if (rc)
+        return store_fail(h, rc);
+    for (int kind = 1; rc == 0 && kind <= 255; kind++)
+        rc = store_entities_each(t, kind, 0, conflicts_cb, &c);
+    store_read_end(t);
+    return rc == 1 ? 0 : rc;
 }
 
 int hh_get(hh *h, const char *id_hex, hh_entity_cb cb, void *ctx)

@@ -98,6 +98,30 @@ typedef struct hh_batch_item {
  * the index of the item at fault and hh_last_error() says why. */
 int hh_record_many(hh *h, hh_batch_item *items, size_t n, size_t *failed);
 
+/* Gate checks against the office's master data, made offline from what the
+ * store holds (the site's merged blacklist and resident plates, synced down
+ * like any other record), inside the recording transaction:
+ *  - "visit.enter" and "vehicle.enter" whose visitor (id_no when the
+ *    blacklist entry has one, else the name) or plate matches an active
+ *    blacklist entry are still recorded (the guard decides) but with the
+ *    fields blacklist_hit = true, blacklist_reason and blacklist_id; the
+ *    call returns 0 and hh_blacklist_hits() / hh_last_warning() say so;
+ *  - "vehicle.enter" of an active resident plate is refused with
+ *    RND_EEXIST ("plate P is a resident vehicle of unit U: no registration
+ *    needed") and nothing is written.
+ * Plates compare in canonical form (ASCII upper case; spaces, '-', '.' and
+ * U+00B7 dropped), names with spaces collapsed and ASCII case folded, ID
+ * numbers without spaces or '-', upper-cased (docs/DATA-MODEL.md). */
+
+/* Number of records of the last successful hh_record() / hh_record_many()
+ * that matched the blacklist (0 after a failed call). */
+int hh_blacklist_hits(const hh *h);
+
+/* A sentence for the guard about the last successful recording call (the
+ * blacklist entries it matched), or "" when there is nothing to say.
+ * Valid until the next call on h. */
+const char *hh_last_warning(const hh *h);
+
 /* ---- the verb table ----------------------------------------------------- */
 /* HH_TIME values are ms since the epoch, given as digits or as ISO 8601
  * "YYYY-MM-DDTHH:MM[:SS]" with "Z" or "+HH:MM" (local time without). */
@@ -150,6 +174,12 @@ int hh_status(hh *h, hh_status_info *out);
  * from cb to stop (1 stops with success). */
 typedef int (*hh_entity_cb)(const fold_state *st, void *ctx);
 int hh_list(hh *h, int kind, int open_only, hh_entity_cb cb, void *ctx);
+
+/* Every entity (any kind) that holds a conflict: two or more concurrent
+ * writes of different values to one field (st->nconflicts > 0, fold.h),
+ * by kind then id. The office settles one with `roundsd resolve`; its op
+ * reaches the handheld at a sync and the conflict is gone. */
+int hh_conflicts(hh *h, hh_entity_cb cb, void *ctx);
 
 /* The merged state of one entity by its 32-hex id; st is valid during the
  * callback only. */

@@ -13,6 +13,10 @@ struct hh {
     int64_t (*now_ms)(void *ctx);
     void *now_ctx;
     char err[512]; /* hh_last_error() */
+    /* The last successful hh_record*(): blacklist hits and their warning
+     * (hh_blacklist_hits(), hh_last_warning()). */
+    int bl_hits;
+    char warn[512];
 };
 
 /* Sets h's last-error text from fmt and returns rc. */

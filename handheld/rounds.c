@@ -311,6 +311,11 @@ static void print_help(void)
         "Reading:\n"
         "  list visitors|vehicles|workorders|scans|inspections|handovers|log\n"
         "       [--all] [--limit N]     open ones by default where it applies\n"
+        "  list units|vacant|routes|checkpoints|staff|plates|blacklist|sites\n"
+        "       [--all]                 the office's master data (active\n"
+        "                               ones unless --all), as last synced\n"
+        "  conflicts                    records with concurrent different\n"
+        "                               writes to a field (office resolves)\n"
         "  show ID                      one record with its history\n"
         "  help VERB                    fields of a command, e.g. "
         "'help visit enter'\n"
@@ -319,6 +324,10 @@ static void print_help(void)
         "Options: --data DIR (default $" HH_DATA_ENV
         " or ./rounds-data), --json for\n"
         "machine-readable output, --by PERSON on any record.\n"
+        "Gate checks (offline, from the synced master data): a visitor or\n"
+        "plate on the blacklist is recorded with a WARNING on stderr\n"
+        "(blacklist_hit in --json); a resident plate is refused (exit 4):\n"
+        "it needs no registration.\n"
         "Exit codes: 0 ok, 1 failure, 2 usage or bad field, 3 not found\n"
         "(or not initialised / not enrolled), 4 refused by the record's\n"
         "state, 5 storage error, 6 network, TLS or timeout, 7 refused by\n"
@@ -468,10 +477,23 @@ static int cmd_record(const char *verb, const char *target)
     proto_entity_hex(id, hex);
     proto_entity_hex(extra, xhex);
     int has_extra = memcmp(extra, zero, sizeof zero) != 0;
+    /* The guard must see a blacklist hit even when a script reads stdout. */
+    int hit = hh_blacklist_hits(h) > 0;
+    if (hit)
+        fprintf(stderr, "rounds: WARNING: %s\n", hh_last_warning(h));
+    const hh_verb_spec *vs = hh_verb_find(verb);
+    int gate = vs && vs->creates &&
+               (vs->kind == PROTO_KIND_VISIT || vs->kind == PROTO_KIND_VEHICLE);
     if (o.json) {
         printf("{\"ok\":true,\"verb\":\"%s\",\"id\":\"%s\"", verb, hex);
         if (has_extra)
             printf(",\"workorder\":\"%s\"", xhex);
+        if (gate)
+            printf(",\"blacklist_hit\":%s", hit ? "true" : "false");
+        if (hit) {
+            printf(",\"warning\":");
+            json_cstr(stdout, hh_last_warning(h));
+        }
         printf("}\n");
     } else {
         printf("%s %s\n", verb, hex);
@@ -636,6 +658,258 @@ static int count_only_cb(const fold_state *st, void *arg)
     return 0;
 }
 
+/* ---- master data (written by the office, synced down) ------------------ */
+
+/* Columns of the master-data lists; the first is the natural key. The
+ * office's `roundsd list` shows the same. */
+static const char *const *md_columns(int kind)
+{
+    static const char *const site[] = {"site", "name", "address", NULL};
+    static const char *const unit[] = {"unit",   "building", "cluster",
+                                       "vacant", "resident", NULL};
+    static const char *const route[] = {
+        "route", "name", "interval_min", "window_min", "checkpoints", NULL};
+    static const char *const cp[] = {"tag", "name", "place", NULL};
+    static const char *const staff[] = {"staff", "name",    "role",
+                                        "phone", "cluster", NULL};
+    static const char *const plate[] = {"plate", "unit", "owner", NULL};
+    static const char *const bl[] = {"type",  "name",   "id_no",
+                                     "plate", "reason", NULL};
+    switch (kind) {
+    case PROTO_KIND_SITE:
+        return site;
+    case PROTO_KIND_UNIT:
+        return unit;
+    case PROTO_KIND_ROUTE:
+        return route;
+    case PROTO_KIND_CHECKPOINT:
+        return cp;
+    case PROTO_KIND_STAFF:
+        return staff;
+    case PROTO_KIND_PLATE:
+        return plate;
+    case PROTO_KIND_BLACKLIST:
+        return bl;
+    default:
+        return NULL;
+    }
+}
+
+typedef struct md_item {
+    char key[160];
+    char id[33];
+} md_item;
+
+typedef struct md_collect {
+    md_item *items;
+    size_t n, cap;
+    int vacant_only;
+    int rc;
+} md_collect;
+
+/* The sort key of a master-data record: its key field; the blacklist by
+ * plate, then by name. */
+static void md_key(const fold_state *st, char *out, size_t cap)
+{
+    const char *const *cols = md_columns(st->kind);
+    const char *name = cols ? cols[0] : "";
+    if (st->kind == PROTO_KIND_BLACKLIST)
+        name = fold_state_field(st, "plate") ? "plate" : "name";
+    const proto_field *f = fold_state_field(st, name);
+    if (f && f->type == PROTO_STR)
+        snprintf(out, cap, "%.*s", (int)f->str_len, f->str);
+    else
+        out[0] = '\0';
+}
+
+static int md_collect_cb(const fold_state *st, void *arg)
+{
+    md_collect *c = arg;
+    if (c->vacant_only) {
+        const proto_field *v = fold_state_field(st, "vacant");
+        if (v == NULL || v->type != PROTO_BOOL || !v->i)
+            return 0;
+    }
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? 2 * c->cap : 64;
+        md_item *p = realloc(c->items, cap * sizeof *p);
+        if (p == NULL) {
+            c->rc = RND_ENOMEM;
+            return RND_ENOMEM;
+        }
+        c->items = p;
+        c->cap = cap;
+    }
+    md_key(st, c->items[c->n].key, sizeof c->items[c->n].key);
+    proto_entity_hex(st->entity, c->items[c->n].id);
+    c->n++;
+    return 0;
+}
+
+static int md_item_cmp(const void *a, const void *b)
+{
+    const md_item *x = a, *y = b;
+    int c = strcmp(x->key, y->key);
+    return c ? c : strcmp(x->id, y->id);
+}
+
+static int md_print_cb(const fold_state *st, void *arg)
+{
+    print_ctx *c = arg;
+    const char *const *cols = md_columns(st->kind);
+    char hex[33], val[PROTO_FIELD_STR_MAX + 1];
+    if (o.json) {
+        if (c->count)
+            putchar(',');
+        print_json_entity(st, 0);
+        c->count++;
+        return 0;
+    }
+    if (c->count == 0) {
+        for (int i = 0; cols[i]; i++)
+            printf("%-*s ", i == 0 ? 18 : 14, cols[i]);
+        printf("%sID\n", o.all ? "STATUS   " : "");
+    }
+    for (int i = 0; cols[i]; i++) {
+        const proto_field *f = fold_state_field(st, cols[i]);
+        if (f && is_sensitive(f))
+            hh_mask_id(f->str, f->str_len, val, sizeof val);
+        else if (f && f->type == PROTO_BOOL)
+            snprintf(val, sizeof val, "%s", f->i ? "yes" : "no");
+        else
+            value_text(f, val, sizeof val);
+        if (strlen(val) > 40)
+            strcpy(val + 37, "...");
+        printf("%-*s ", i == 0 ? 18 : 14, val);
+    }
+    if (o.all)
+        printf("%-8s ", st->status);
+    proto_entity_hex(st->entity, hex);
+    printf("%s\n", hex);
+    c->count++;
+    return 0;
+}
+
+/* Lists a master-data kind sorted by its key (ids of master data are
+ * hashes, so id order means nothing to a reader). */
+static int list_master(hh *h, int kind, int open_only, int vacant_only)
+{
+    md_collect mc = {NULL, 0, 0, vacant_only, 0};
+    print_ctx c = {kind, 0, o.limit, 0};
+    int rc = hh_list(h, kind, open_only, md_collect_cb, &mc);
+    if (rc == 0 && mc.rc)
+        rc = mc.rc;
+    if (rc == 0 && mc.n > 1)
+        qsort(mc.items, mc.n, sizeof *mc.items, md_item_cmp);
+    size_t from =
+        o.limit > 0 && mc.n > (size_t)o.limit ? mc.n - (size_t)o.limit : 0;
+    if (o.json)
+        printf("[");
+    for (size_t i = from; rc == 0 && i < mc.n; i++)
+        rc = hh_get(h, mc.items[i].id, md_print_cb, &c);
+    if (o.json)
+        printf("]\n");
+    else if (rc == 0 && c.count == 0)
+        printf("(none)\n");
+    free(mc.items);
+    return rc;
+}
+
+/* ---- conflicts ---------------------------------------------------------- */
+
+typedef struct conflicts_ctx {
+    long n;
+    uint64_t me;
+} conflicts_ctx;
+
+static int64_t cand_wall(const fold_state *st, const fold_candidate *cd)
+{
+    for (uint32_t i = 0; i < st->nevents; i++)
+        if (st->events[i].device_id == cd->device_id &&
+            st->events[i].seq == cd->seq)
+            return st->events[i].wall_ms;
+    return 0;
+}
+
+static int conflict_print_cb(const fold_state *st, void *arg)
+{
+    conflicts_ctx *c = arg;
+    char hex[33], ts[40], val[PROTO_FIELD_STR_MAX + 1];
+    proto_entity_hex(st->entity, hex);
+    for (uint32_t i = 0; i < st->nconflicts; i++) {
+        const fold_conflict *cf = &st->conflicts[i];
+        if (o.json) {
+            printf("%s{\"id\":\"%s\",\"kind\":\"%s\",\"status\":",
+                   c->n ? "," : "", hex, proto_kind_name(st->kind));
+            json_cstr(stdout, st->status);
+            printf(",\"field\":");
+            json_str(stdout, cf->field, cf->field_len);
+            printf(",\"candidates\":[");
+        } else {
+            printf("%s %s  %s  field %.*s: %u candidates\n",
+                   proto_kind_name(st->kind), hex,
+                   st->status[0] ? st->status : "-", (int)cf->field_len,
+                   cf->field, cf->ncand);
+        }
+        for (uint32_t j = 0; j < cf->ncand; j++) {
+            const fold_candidate *cd = &cf->cand[j];
+            fmt_time(PROTO_HLC_MS(cd->hlc), ts, sizeof ts, !!o.json);
+            if (o.json) {
+                printf("%s{\"value\":", j ? "," : "");
+                json_field_value(&cd->value);
+                printf(",\"device\":\"%016" PRIx64 "\",\"this_device\":%s"
+                       ",\"seq\":%" PRIu64 ",\"hlc\":%" PRIu64
+                       ",\"time\":\"%s\",\"time_ms\":%" PRId64
+                       ",\"device_time_ms\":%" PRId64 "}",
+                       cd->device_id, cd->device_id == c->me ? "true" : "false",
+                       cd->seq, cd->hlc, ts, PROTO_HLC_MS(cd->hlc),
+                       cand_wall(st, cd));
+            } else {
+                value_text(&cd->value, val, sizeof val);
+                printf("  %-24s device %016" PRIx64 "%s seq %" PRIu64 "  %s\n",
+                       val, cd->device_id,
+                       cd->device_id == c->me ? " (this one)" : "", cd->seq,
+                       ts);
+            }
+        }
+        if (o.json)
+            printf("]}");
+        c->n++;
+    }
+    return 0;
+}
+
+static int cmd_conflicts(void)
+{
+    hh_status_info si;
+    hh *h;
+    if (o.nkv)
+        return usage_error("conflicts: unknown flag --%s", o.kv[0].name);
+    if (o.npos > 1)
+        return usage_error("conflicts: unexpected argument '%s'",
+                           o.positional[1]);
+    int rc = open_handheld(&h);
+    if (rc)
+        return rc;
+    conflicts_ctx c = {0, 0};
+    if (hh_status(h, &si) == 0)
+        c.me = si.device_id;
+    if (o.json)
+        printf("[");
+    rc = hh_conflicts(h, conflict_print_cb, &c);
+    if (o.json)
+        printf("]\n");
+    else if (rc == 0 && c.n == 0)
+        printf("no conflicts\n");
+    else if (rc == 0)
+        printf("%ld conflict%s: the office settles them (roundsd resolve); "
+               "the result arrives with a sync\n",
+               c.n, c.n == 1 ? "" : "s");
+    int ex = rc ? report_error(h, rc, "conflicts") : EXIT_OK;
+    hh_close(h);
+    return ex;
+}
+
 static int cmd_list(void)
 {
     static const struct {
@@ -650,6 +924,15 @@ static int cmd_list(void)
         {"inspections", PROTO_KIND_INSPECTION, 0},
         {"handovers", PROTO_KIND_HANDOVER, 0},
         {"log", PROTO_KIND_DUTYLOG, 0},
+        /* Master data from the office: active entries unless --all. */
+        {"units", PROTO_KIND_UNIT, 1},
+        {"vacant", PROTO_KIND_UNIT, 1},
+        {"routes", PROTO_KIND_ROUTE, 1},
+        {"checkpoints", PROTO_KIND_CHECKPOINT, 1},
+        {"staff", PROTO_KIND_STAFF, 1},
+        {"plates", PROTO_KIND_PLATE, 1},
+        {"blacklist", PROTO_KIND_BLACKLIST, 1},
+        {"sites", PROTO_KIND_SITE, 1},
     };
     const char *what = o.npos > 1 ? o.positional[1] : NULL;
     int kind = 0, open_only = 0;
@@ -664,13 +947,20 @@ static int cmd_list(void)
     if (kind == 0)
         return usage_error(
             "list: give one of visitors, vehicles, workorders, scans, "
-            "inspections, handovers, log%s",
+            "inspections, handovers, log, units, vacant, routes, "
+            "checkpoints, staff, plates, blacklist, sites%s",
             "");
     if (o.nkv)
         return usage_error("list: unknown flag --%s", o.kv[0].name);
     int rc = open_handheld(&h);
     if (rc)
         return rc;
+    if (md_columns(kind)) {
+        rc = list_master(h, kind, open_only, strcmp(what, "vacant") == 0);
+        int ex = rc ? report_error(h, rc, "list") : EXIT_OK;
+        hh_close(h);
+        return ex;
+    }
     /* Newest last; --limit N keeps the N newest. */
     long total = 0;
     print_ctx c = {kind, 0, o.limit, 0};
@@ -1060,6 +1350,8 @@ int main(int argc, char **argv)
         return cmd_user();
     if (strcmp(cmd, "list") == 0)
         return cmd_list();
+    if (strcmp(cmd, "conflicts") == 0)
+        return cmd_conflicts();
     if (strcmp(cmd, "show") == 0)
         return cmd_show();
     if (strcmp(cmd, "status") == 0)

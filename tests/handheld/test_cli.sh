@@ -81,5 +81,22 @@ check status 0 "$R" status --json
 json status "d['own_ops']==9 and d['unsynced']==9 and d['workorders_open']==2" "$out"
 check bad-data 3 "$R" --data "$dir/nowhere" status
 
+# The office's master data and conflicts (filled by a sync: see
+# tests/integration/test_e2e_office.sh); here, empty and well-formed.
+for l in units vacant routes checkpoints staff plates blacklist sites; do
+  check "list-$l" 0 "$R" list $l
+  has "list-$l" "(none)" "$out"
+  check "list-$l-json" 0 "$R" list $l --json --all
+  json "list-$l-json" "d==[]" "$out"
+done
+check conflicts 0 "$R" conflicts
+has conflicts "no conflicts" "$out"
+check conflicts-json 0 "$R" conflicts --json
+json conflicts-json "d==[]" "$out"
+check conflicts-bad 2 "$R" conflicts --frob 1
+check help-gate 0 "$R" --help; has help-gate "blacklist" "$out"
+check vehicle-json 0 "$R" vehicle enter --plate "粤C55555" --json
+json vehicle-json "d['ok'] and d['blacklist_hit']==False" "$out"
+
 echo "cli: $fails failed"
 [ "$fails" -eq 0 ]
