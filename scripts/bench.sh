@@ -3,17 +3,24 @@
 # sanitizers) in build-release/, and runs one benchmark with the remaining
 # arguments passed through. Usage: scripts/bench.sh [BENCH] [ARGS...]
 #   record  durable single and batched records/s vs SQLite (the default)
-# `scripts/bench.sh record --help` shows a benchmark's own flags. Benchmarks
-# exit 0 whether or not their targets are met, non-zero on errors.
+#   sync    push, pull, no-op/incremental sync at 10k..1M ops and shift
+#           change, against roundsd on loopback TLS, beside the PouchDB peer
+#   limit   LMDB put rate of the same ops in one txn, mbedTLS AEAD MB/s
+#   conns   roundsd's RSS with 1,000 TLS sessions open at once
+#   all     sync + limit + conns in one run and one table (docs/PERFORMANCE.md)
+# `scripts/bench.sh record --help` and `scripts/bench.sh sync --help` show
+# the flags (sync, limit, conns and all share bench/bench_sync.sh's flags).
+# Benchmarks exit 0 whether or not their targets are met, non-zero on errors.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 
 which=record
 case "${1:-}" in
-  record) which=$1; shift ;;
-  -h|--help) sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  record|sync|limit|conns|all) which=$1; shift ;;
+  -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
   ""|-*) ;; # no benchmark named: the default, the flags are its own
-  *) echo "bench.sh: unknown benchmark '$1' (known: record)" >&2; exit 2 ;;
+  *) echo "bench.sh: unknown benchmark '$1' (known: record, sync, limit," \
+          "conns, all)" >&2; exit 2 ;;
 esac
 
 "$top/scripts/deps.sh"
@@ -25,5 +32,15 @@ case "$which" in
   record)
     cmake --build "$build" -j "$(nproc)" --target bench_record >&2
     exec "$build/bench/bench_record" "$@"
+    ;;
+  *)
+    cmake --build "$build" -j "$(nproc)" --target roundsd rounds bench_hh \
+      bench_limit bench_conns >&2
+    case "$which" in
+      sync) parts=sites,shift ;;
+      all) parts=sites,shift,limit,conns ;;
+      *) parts=$which ;;
+    esac
+    exec "$top/bench/bench_sync.sh" --bin "$build" --only "$parts" "$@"
     ;;
 esac
