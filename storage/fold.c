@@ -15,9 +15,16 @@
  *    leaves the visit "left". Work orders only move forward along their life
  *    cycle; a stale backward transition is ignored, and only an explicit
  *    reopen (or a callback with satisfaction "unsatisfied") moves a
- *    completed, called-back or closed order back to "reopened".
+ *    completed, called-back or closed order back to "reopened";
+ *  - conflicts: a field whose latest writes (the "heads": writes no other
+ *    write of the field has seen, by the writers' _seen vectors) hold two
+ *    or more different values is listed under "x" with every head, so the
+ *    office sees what last-writer-wins picked among. Only fields written
+ *    twice with different values can be in conflict, which keeps this off
+ *    the common path.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <msgpack.h>
@@ -220,22 +227,427 @@ static int name_cmp(const proto_field *a, const proto_field *b)
     return (a->name_len > b->name_len) - (a->name_len < b->name_len);
 }
 
-/* Sets name=value in the merged field list, keeping it sorted by name. */
-static int merge_field(proto_field *fields, uint32_t *n, const proto_field *f)
+static int value_eq(const proto_field *a, const proto_field *b)
+{
+    if (a->type != b->type)
+        return 0;
+    switch (a->type) {
+    case PROTO_BOOL:
+        return !a->i == !b->i;
+    case PROTO_INT:
+        return a->i == b->i;
+    case PROTO_STR:
+        return a->str_len == b->str_len &&
+               (a->str_len == 0 || memcmp(a->str, b->str, a->str_len) == 0);
+    default:
+        return 1;
+    }
+}
+
+/* Sets name=value in the merged field list, keeping it sorted by name.
+ * differs[i] is set once field i has been written with two different
+ * values: only such a field can be in conflict. */
+static int merge_field(proto_field *fields, uint8_t *differs, uint32_t *n,
+                       const proto_field *f)
 {
     uint32_t i = 0;
     while (i < *n && name_cmp(&fields[i], f) < 0)
         i++;
     if (i < *n && name_cmp(&fields[i], f) == 0) {
+        if (!differs[i] && !value_eq(&fields[i], f))
+            differs[i] = 1;
         fields[i] = *f;
         return 0;
     }
     if (*n == PROTO_OP_MAX_FIELDS)
         return RND_ETOOBIG;
     memmove(&fields[i + 1], &fields[i], (*n - i) * sizeof *fields);
+    memmove(&differs[i + 1], &differs[i], *n - i);
     fields[i] = *f;
+    differs[i] = 0;
     (*n)++;
     return 0;
+}
+
+/* ---- concurrent writes: conflicts ---------------------------------------- */
+
+/* One entry of a _seen value: the writer held device's ops of the entity up
+ * to seq. The shortest entry ("<16 hex>:<1 digit>,") takes 19 bytes, so a
+ * FOLD_SEEN_MAX value holds at most 54 of them. */
+#define SEEN_PAIRS_MAX 64
+typedef struct seen_pair {
+    uint64_t dev, seq;
+} seen_pair;
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    return -1;
+}
+
+/* Parses op's _seen into out, devices ascending; returns the number of
+ * pairs. The value comes from another device, so anything off the contract
+ * in fold.h (not a str, longer than FOLD_SEEN_MAX, a bad entry, devices not
+ * strictly ascending, or a claim to have seen the op itself or a later op of
+ * its own writer) reads as "seen nothing": 0 pairs. */
+static uint32_t parse_seen(const proto_op *op, seen_pair *out)
+{
+    const proto_field *f = proto_op_field(op, FOLD_SEEN_FIELD);
+    if (f == NULL || f->type != PROTO_STR || f->str_len > FOLD_SEEN_MAX)
+        return 0;
+    const char *p = f->str, *end = f->str + f->str_len;
+    uint32_t n = 0;
+    while (p < end) {
+        uint64_t dev = 0, seq = 0;
+        if (n == SEEN_PAIRS_MAX || end - p < 18)
+            return 0;
+        for (int i = 0; i < 16; i++) {
+            int h = hexval(*p++);
+            if (h < 0)
+                return 0;
+            dev = dev << 4 | (uint64_t)h;
+        }
+        if (*p++ != ':')
+            return 0;
+        const char *digits = p;
+        while (p < end && *p >= '0' && *p <= '9') {
+            uint64_t d = (uint64_t)(*p++ - '0');
+            if (seq > (UINT64_MAX - d) / 10)
+                return 0;
+            seq = seq * 10 + d;
+        }
+        if (p == digits || (p < end && *p != ','))
+            return 0;
+        if (p < end && ++p == end)
+            return 0; /* a trailing comma */
+        if ((n > 0 && dev <= out[n - 1].dev) ||
+            (dev == op->device_id && seq >= op->seq))
+            return 0;
+        out[n].dev = dev;
+        out[n].seq = seq;
+        n++;
+    }
+    return n;
+}
+
+/* A write of a field that may be in conflict. */
+typedef struct cwrite {
+    uint32_t slot; /* index into the list of fields that may conflict */
+    uint64_t hlc, dev, seq;
+    proto_field value;         /* points into the op's encoding */
+    uint32_t seen_off, seen_n; /* the writer's _seen, in scratch.pairs */
+} cwrite;
+
+/* How far the writes of one field have seen one of its writers: up to
+ * seq cov, when has is set (seq 0 can be claimed too). */
+typedef struct devcov {
+    uint64_t dev, cov;
+    int has;
+} devcov;
+
+/* Heap scratch for the conflict pass: only entities with a field written
+ * with two different values get here, so the common fold allocates
+ * nothing. */
+typedef struct scratch {
+    cwrite *w;
+    size_t nw, capw;
+    seen_pair *pairs;
+    size_t np, capp;
+    devcov *dc;
+    size_t capdc;
+} scratch;
+
+static int grow(void **p, size_t *cap, size_t need, size_t size)
+{
+    if (need <= *cap)
+        return 0;
+    size_t c = *cap ? *cap : 16;
+    while (c < need)
+        c *= 2;
+    void *q = realloc(*p, c * size);
+    if (q == NULL)
+        return RND_ENOMEM;
+    *p = q;
+    *cap = c;
+    return 0;
+}
+
+/* The entry of dev in dc[0..n), ascending by dev, or NULL. */
+static devcov *devcov_find(devcov *dc, size_t n, uint64_t dev)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (dc[mid].dev == dev)
+            return &dc[mid];
+        if (dc[mid].dev < dev)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+static int covered(devcov *dc, size_t n, const cwrite *w)
+{
+    const devcov *d = devcov_find(dc, n, w->dev);
+    return d->has && d->cov >= w->seq;
+}
+
+/* Decides whether the field of slot (its writes in cs, in fold order) is in
+ * conflict and if so appends it to st->conflicts. Write x has seen write w
+ * when x's cover of w's device reaches w.seq: x's _seen entry for it, or
+ * x.seq - 1 when they share a device. The heads are the writes no write
+ * covers; only the last write of each device can be one. */
+static int field_conflict(scratch *cs, uint32_t slot, const proto_field *mf,
+                          fold_state *st)
+{
+    size_t ndc = 0, nheads = 0;
+    const cwrite *first = NULL;
+    int differ = 0;
+    int rc;
+
+    for (size_t i = 0; i < cs->nw; i++) {
+        const cwrite *w = &cs->w[i];
+        if (w->slot != slot || devcov_find(cs->dc, ndc, w->dev))
+            continue;
+        if ((rc = grow((void **)&cs->dc, &cs->capdc, ndc + 1,
+                       sizeof *cs->dc)) != 0)
+            return rc;
+        size_t j = ndc++;
+        while (j > 0 && cs->dc[j - 1].dev > w->dev) {
+            cs->dc[j] = cs->dc[j - 1];
+            j--;
+        }
+        cs->dc[j].dev = w->dev;
+        cs->dc[j].cov = 0;
+        cs->dc[j].has = 0;
+    }
+    for (size_t i = 0; i < cs->nw; i++) {
+        const cwrite *w = &cs->w[i];
+        if (w->slot != slot)
+            continue;
+        for (uint32_t k = 0; k < w->seen_n; k++) {
+            const seen_pair *sp = &cs->pairs[w->seen_off + k];
+            devcov *d = devcov_find(cs->dc, ndc, sp->dev);
+            if (d && (!d->has || sp->seq > d->cov)) {
+                d->cov = sp->seq;
+                d->has = 1;
+            }
+        }
+        /* seq 0 is never issued; from a peer it must not wrap to "has
+         * seen everything". */
+        devcov *own = devcov_find(cs->dc, ndc, w->dev);
+        if (w->seq > 0 && (!own->has || w->seq - 1 > own->cov)) {
+            own->cov = w->seq - 1;
+            own->has = 1;
+        }
+    }
+    for (size_t i = 0; i < cs->nw; i++) {
+        const cwrite *w = &cs->w[i];
+        if (w->slot != slot || covered(cs->dc, ndc, w))
+            continue;
+        nheads++;
+        if (first == NULL)
+            first = w;
+        else if (!value_eq(&first->value, &w->value))
+            differ = 1;
+    }
+    if (!differ)
+        return 0;
+
+    /* The latest FOLD_MAX_CANDIDATES heads, in fold order. */
+    fold_conflict *c = &st->conflicts[st->nconflicts++];
+    size_t skip =
+        nheads > FOLD_MAX_CANDIDATES ? nheads - FOLD_MAX_CANDIDATES : 0;
+    c->field = mf->name;
+    c->field_len = mf->name_len;
+    c->ncand = 0;
+    for (size_t i = 0; i < cs->nw; i++) {
+        const cwrite *w = &cs->w[i];
+        if (w->slot != slot || covered(cs->dc, ndc, w))
+            continue;
+        if (skip) {
+            skip--;
+            continue;
+        }
+        fold_candidate *cand = &c->cand[c->ncand++];
+        cand->hlc = w->hlc;
+        cand->device_id = w->dev;
+        cand->seq = w->seq;
+        cand->value = w->value;
+        cand->value.name = mf->name;
+        cand->value.name_len = mf->name_len;
+    }
+    return 0;
+}
+
+/* Fills st->conflicts from the ops, given the merged fields and which of
+ * them were written with different values. A second decoding pass: it
+ * runs only for entities with such a field, and saves every fold from
+ * keeping each op's writes. */
+static int find_conflicts(const uint8_t *const *encs, const size_t *lens,
+                          size_t n, proto_op *op, fold_state *st,
+                          const uint8_t *differs)
+{
+    uint32_t flagged[PROTO_OP_MAX_FIELDS], nflag = 0;
+    seen_pair vec[SEEN_PAIRS_MAX];
+    scratch cs = {0};
+    int rc = 0;
+
+    for (uint32_t i = 0; i < st->nfields; i++)
+        if (differs[i])
+            flagged[nflag++] = i;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        if ((rc = proto_op_decode(encs[i], lens[i], op)) != 0)
+            break;
+        uint32_t a = 0, b = 0, nv = 0;
+        size_t off = 0;
+        int parsed = 0;
+        /* Both lists are ascending by name: one merge walk. */
+        while (a < op->nfields && b < nflag && rc == 0) {
+            const proto_field *of = &op->fields[a];
+            int c = name_cmp(of, &st->fields[flagged[b]]);
+            if (c < 0) {
+                a++;
+                continue;
+            }
+            if (c > 0) {
+                b++;
+                continue;
+            }
+            if (!parsed) {
+                parsed = 1;
+                nv = parse_seen(op, vec);
+                off = cs.np;
+                rc = grow((void **)&cs.pairs, &cs.capp, cs.np + nv,
+                          sizeof *cs.pairs);
+                if (rc)
+                    break;
+                if (nv)
+                    memcpy(cs.pairs + cs.np, vec, nv * sizeof *vec);
+                cs.np += nv;
+            }
+            rc = grow((void **)&cs.w, &cs.capw, cs.nw + 1, sizeof *cs.w);
+            if (rc)
+                break;
+            cwrite *w = &cs.w[cs.nw++];
+            w->slot = b;
+            w->hlc = op->hlc;
+            w->dev = op->device_id;
+            w->seq = op->seq;
+            w->value = *of;
+            w->seen_off = (uint32_t)off;
+            w->seen_n = nv;
+            a++;
+            b++;
+        }
+    }
+    for (uint32_t b = 0; b < nflag && rc == 0; b++) {
+        if (st->nconflicts == FOLD_MAX_CONFLICTS)
+            break;
+        rc = field_conflict(&cs, b, &st->fields[flagged[b]], st);
+    }
+    free(cs.w);
+    free(cs.pairs);
+    free(cs.dc);
+    return rc;
+}
+
+/* ---- the encoding -------------------------------------------------------- */
+
+static void pack_conflict(msgpack_packer *pk, const fold_conflict *c)
+{
+    msgpack_pack_array(pk, 2);
+    msgpack_pack_str(pk, c->field_len);
+    msgpack_pack_str_body(pk, c->field, c->field_len);
+    msgpack_pack_array(pk, c->ncand);
+    for (uint32_t j = 0; j < c->ncand; j++) {
+        const fold_candidate *cand = &c->cand[j];
+        msgpack_pack_array(pk, 4);
+        msgpack_pack_uint64(pk, cand->hlc);
+        msgpack_pack_uint64(pk, cand->device_id);
+        msgpack_pack_uint64(pk, cand->seq);
+        pack_field_value(pk, &cand->value);
+    }
+}
+
+/* Writes the canonical map: keys in bytewise order, "x" (the first
+ * nconflicts conflicts) only when there is one, so an entity without
+ * conflicts encodes as it did before conflicts were kept. */
+static void pack_state(mp_sink *o, const fold_state *st, uint32_t reopens,
+                       const char *status, uint32_t nconflicts)
+{
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, o, mp_sink_write);
+    msgpack_pack_map(&pk, nconflicts ? 10 : 9);
+    pack_key(&pk, "c");
+    msgpack_pack_uint64(&pk, st->created_hlc);
+    pack_key(&pk, "d");
+    msgpack_pack_uint64(&pk, st->creator);
+    pack_key(&pk, "e");
+    msgpack_pack_array(&pk, st->nevents);
+    for (uint32_t i = 0; i < st->nevents; i++) {
+        const fold_event *e = &st->events[i];
+        msgpack_pack_array(&pk, 5);
+        msgpack_pack_uint64(&pk, e->hlc);
+        msgpack_pack_uint64(&pk, e->device_id);
+        msgpack_pack_uint64(&pk, e->seq);
+        msgpack_pack_int64(&pk, e->wall_ms);
+        msgpack_pack_uint8(&pk, e->action);
+    }
+    pack_key(&pk, "f");
+    msgpack_pack_map(&pk, st->nfields);
+    for (uint32_t i = 0; i < st->nfields; i++) {
+        msgpack_pack_str(&pk, st->fields[i].name_len);
+        msgpack_pack_str_body(&pk, st->fields[i].name, st->fields[i].name_len);
+        pack_field_value(&pk, &st->fields[i]);
+    }
+    pack_key(&pk, "i");
+    msgpack_pack_bin(&pk, PROTO_ENTITY_LEN);
+    msgpack_pack_bin_body(&pk, st->entity, PROTO_ENTITY_LEN);
+    pack_key(&pk, "k");
+    msgpack_pack_uint8(&pk, st->kind);
+    pack_key(&pk, "r");
+    msgpack_pack_uint32(&pk, reopens);
+    pack_key(&pk, "s");
+    msgpack_pack_str(&pk, strlen(status));
+    msgpack_pack_str_body(&pk, status, strlen(status));
+    pack_key(&pk, "u");
+    msgpack_pack_uint64(&pk, st->updated_hlc);
+    if (nconflicts) {
+        pack_key(&pk, "x");
+        msgpack_pack_array(&pk, nconflicts);
+        for (uint32_t i = 0; i < nconflicts; i++)
+            pack_conflict(&pk, &st->conflicts[i]);
+    }
+}
+
+/* How many of st's conflicts fit beside a base state of base bytes within
+ * FOLD_STATE_MAX. Counted against the constant, not the caller's buffer,
+ * so every replica keeps the same ones; only states near the limit (dozens
+ * of 4 KB values) lose any. */
+static uint32_t conflicts_that_fit(const fold_state *st, size_t base)
+{
+    /* The "x" key, the array header, and the map header growing from 9 to
+     * 10 entries (both one byte). */
+    size_t used = base + 2 + 1;
+    uint32_t k = 0;
+    if (used > FOLD_STATE_MAX)
+        return 0;
+    for (; k < st->nconflicts; k++) {
+        mp_sink cnt = {NULL, 0, SIZE_MAX, 0};
+        msgpack_packer pk;
+        msgpack_packer_init(&pk, &cnt, mp_sink_write);
+        pack_conflict(&pk, &st->conflicts[k]);
+        if (cnt.len > FOLD_STATE_MAX - used)
+            break;
+        used += cnt.len;
+    }
+    return k;
 }
 
 int store_fold(const uint8_t *const *encs, const size_t *lens, size_t n,
@@ -244,6 +656,8 @@ int store_fold(const uint8_t *const *encs, const size_t *lens, size_t n,
     /* Large: kept off the stack so deep call chains stay small. */
     static _Thread_local proto_op op;
     static _Thread_local fold_state st;
+    uint8_t differs[PROTO_OP_MAX_FIELDS];
+    int any_differs = 0;
     fold_acc acc = {0};
     uint64_t last_hlc = 0;
     int rc;
@@ -252,7 +666,7 @@ int store_fold(const uint8_t *const *encs, const size_t *lens, size_t n,
         return RND_EINVAL;
     /* Only the counts: zeroing the whole 12 KB state for every op was a
      * fifth of a batched record's instructions. */
-    st.nfields = st.nevents = 0;
+    st.nfields = st.nevents = st.nconflicts = 0;
     for (size_t i = 0; i < n; i++) {
         rc = proto_op_decode(encs[i], lens[i], &op);
         if (rc)
@@ -262,19 +676,29 @@ int store_fold(const uint8_t *const *encs, const size_t *lens, size_t n,
             memcpy(st.entity, op.entity, PROTO_ENTITY_LEN);
             st.created_hlc = op.hlc;
             st.creator = op.device_id;
+            /* The decoder guarantees unique names in ascending order, so
+             * the first op's fields are already a merged list. */
+            for (uint32_t j = 0; j < op.nfields; j++) {
+                if (op.fields[j].name_len > 0 && op.fields[j].name[0] == '_')
+                    continue; /* metadata such as _seen: not a field */
+                differs[st.nfields] = 0;
+                st.fields[st.nfields++] = op.fields[j];
+            }
         } else if (op.kind != st.kind ||
                    memcmp(op.entity, st.entity, PROTO_ENTITY_LEN) != 0 ||
                    op.hlc < last_hlc) {
             return RND_EMALFORMED;
+        } else {
+            for (uint32_t j = 0; j < op.nfields; j++) {
+                if (op.fields[j].name_len > 0 && op.fields[j].name[0] == '_')
+                    continue;
+                rc =
+                    merge_field(st.fields, differs, &st.nfields, &op.fields[j]);
+                if (rc)
+                    return rc;
+            }
         }
         last_hlc = op.hlc;
-        for (uint32_t j = 0; j < op.nfields; j++) {
-            if (op.fields[j].name_len > 0 && op.fields[j].name[0] == '_')
-                continue; /* metadata such as _seen: not a field */
-            rc = merge_field(st.fields, &st.nfields, &op.fields[j]);
-            if (rc)
-                return rc;
-        }
         if (st.nevents < FOLD_MAX_EVENTS) {
             fold_event *e = &st.events[st.nevents++];
             e->hlc = op.hlc;
@@ -294,45 +718,21 @@ int store_fold(const uint8_t *const *encs, const size_t *lens, size_t n,
     int open;
     const char *status = finish_status(st.kind, &acc, &open);
 
+    for (uint32_t i = 0; i < st.nfields && !any_differs; i++)
+        any_differs = differs[i];
+    uint32_t keep = 0;
+    if (any_differs) {
+        rc = find_conflicts(encs, lens, n, &op, &st, differs);
+        if (rc)
+            return rc;
+    }
+    if (st.nconflicts) {
+        mp_sink cnt = {NULL, 0, SIZE_MAX, 0};
+        pack_state(&cnt, &st, acc.reopen_count, status, 0);
+        keep = conflicts_that_fit(&st, cnt.len);
+    }
     mp_sink o = {out, cap, cap, 0};
-    msgpack_packer pk;
-    msgpack_packer_init(&pk, &o, mp_sink_write);
-    /* Keys in bytewise order so the encoding is canonical. */
-    msgpack_pack_map(&pk, 9);
-    pack_key(&pk, "c");
-    msgpack_pack_uint64(&pk, st.created_hlc);
-    pack_key(&pk, "d");
-    msgpack_pack_uint64(&pk, st.creator);
-    pack_key(&pk, "e");
-    msgpack_pack_array(&pk, st.nevents);
-    for (uint32_t i = 0; i < st.nevents; i++) {
-        const fold_event *e = &st.events[i];
-        msgpack_pack_array(&pk, 5);
-        msgpack_pack_uint64(&pk, e->hlc);
-        msgpack_pack_uint64(&pk, e->device_id);
-        msgpack_pack_uint64(&pk, e->seq);
-        msgpack_pack_int64(&pk, e->wall_ms);
-        msgpack_pack_uint8(&pk, e->action);
-    }
-    pack_key(&pk, "f");
-    msgpack_pack_map(&pk, st.nfields);
-    for (uint32_t i = 0; i < st.nfields; i++) {
-        msgpack_pack_str(&pk, st.fields[i].name_len);
-        msgpack_pack_str_body(&pk, st.fields[i].name, st.fields[i].name_len);
-        pack_field_value(&pk, &st.fields[i]);
-    }
-    pack_key(&pk, "i");
-    msgpack_pack_bin(&pk, PROTO_ENTITY_LEN);
-    msgpack_pack_bin_body(&pk, st.entity, PROTO_ENTITY_LEN);
-    pack_key(&pk, "k");
-    msgpack_pack_uint8(&pk, st.kind);
-    pack_key(&pk, "r");
-    msgpack_pack_uint32(&pk, acc.reopen_count);
-    pack_key(&pk, "s");
-    msgpack_pack_str(&pk, strlen(status));
-    msgpack_pack_str_body(&pk, status, strlen(status));
-    pack_key(&pk, "u");
-    msgpack_pack_uint64(&pk, st.updated_hlc);
+    pack_state(&o, &st, acc.reopen_count, status, keep);
     if (o.len > cap)
         return RND_ENOSPACE;
     *len = o.len;
@@ -386,6 +786,33 @@ static int parse_events(const msgpack_object *o, fold_state *st)
     return 0;
 }
 
+/* A field value (nil, bool, int or str); strings point into the buffer. */
+static int obj_value(const msgpack_object *o, proto_field *f)
+{
+    memset(f, 0, sizeof *f);
+    switch (o->type) {
+    case MSGPACK_OBJECT_NIL:
+        f->type = PROTO_NIL;
+        break;
+    case MSGPACK_OBJECT_BOOLEAN:
+        f->type = PROTO_BOOL;
+        f->i = o->via.boolean;
+        break;
+    case MSGPACK_OBJECT_POSITIVE_INTEGER:
+    case MSGPACK_OBJECT_NEGATIVE_INTEGER:
+        f->type = PROTO_INT;
+        return obj_i64(o, &f->i);
+    case MSGPACK_OBJECT_STR:
+        f->type = PROTO_STR;
+        f->str = o->via.str.ptr;
+        f->str_len = o->via.str.size;
+        break;
+    default:
+        return RND_ETYPE;
+    }
+    return 0;
+}
+
 static int parse_fields(const msgpack_object *o, fold_state *st)
 {
     if (o->type != MSGPACK_OBJECT_MAP || o->via.map.size > PROTO_OP_MAX_FIELDS)
@@ -393,35 +820,50 @@ static int parse_fields(const msgpack_object *o, fold_state *st)
     for (uint32_t i = 0; i < o->via.map.size; i++) {
         const msgpack_object_kv *kv = &o->via.map.ptr[i];
         proto_field *f = &st->fields[i];
-        memset(f, 0, sizeof *f);
-        if (kv->key.type != MSGPACK_OBJECT_STR)
+        if (kv->key.type != MSGPACK_OBJECT_STR || obj_value(&kv->val, f))
             return RND_ETYPE;
         f->name = kv->key.via.str.ptr;
         f->name_len = kv->key.via.str.size;
-        switch (kv->val.type) {
-        case MSGPACK_OBJECT_NIL:
-            f->type = PROTO_NIL;
-            break;
-        case MSGPACK_OBJECT_BOOLEAN:
-            f->type = PROTO_BOOL;
-            f->i = kv->val.via.boolean;
-            break;
-        case MSGPACK_OBJECT_POSITIVE_INTEGER:
-        case MSGPACK_OBJECT_NEGATIVE_INTEGER:
-            f->type = PROTO_INT;
-            if (obj_i64(&kv->val, &f->i))
-                return RND_ETYPE;
-            break;
-        case MSGPACK_OBJECT_STR:
-            f->type = PROTO_STR;
-            f->str = kv->val.via.str.ptr;
-            f->str_len = kv->val.via.str.size;
-            break;
-        default:
-            return RND_ETYPE;
-        }
     }
     st->nfields = o->via.map.size;
+    return 0;
+}
+
+/* "x": [[field, [[hlc, device, seq, value], ...]], ...]. */
+static int parse_conflicts(const msgpack_object *o, fold_state *st)
+{
+    if (o->type != MSGPACK_OBJECT_ARRAY ||
+        o->via.array.size > FOLD_MAX_CONFLICTS)
+        return RND_ETYPE;
+    for (uint32_t i = 0; i < o->via.array.size; i++) {
+        const msgpack_object *x = &o->via.array.ptr[i];
+        fold_conflict *c = &st->conflicts[i];
+        if (x->type != MSGPACK_OBJECT_ARRAY || x->via.array.size != 2)
+            return RND_ETYPE;
+        const msgpack_object *name = &x->via.array.ptr[0];
+        const msgpack_object *cands = &x->via.array.ptr[1];
+        if (name->type != MSGPACK_OBJECT_STR ||
+            cands->type != MSGPACK_OBJECT_ARRAY ||
+            cands->via.array.size > FOLD_MAX_CANDIDATES)
+            return RND_ETYPE;
+        c->field = name->via.str.ptr;
+        c->field_len = name->via.str.size;
+        for (uint32_t j = 0; j < cands->via.array.size; j++) {
+            const msgpack_object *y = &cands->via.array.ptr[j];
+            fold_candidate *cand = &c->cand[j];
+            if (y->type != MSGPACK_OBJECT_ARRAY || y->via.array.size != 4)
+                return RND_ETYPE;
+            const msgpack_object *a = y->via.array.ptr;
+            if (obj_u64(&a[0], &cand->hlc) ||
+                obj_u64(&a[1], &cand->device_id) ||
+                obj_u64(&a[2], &cand->seq) || obj_value(&a[3], &cand->value))
+                return RND_ETYPE;
+            cand->value.name = c->field;
+            cand->value.name_len = c->field_len;
+        }
+        c->ncand = cands->via.array.size;
+    }
+    st->nconflicts = o->via.array.size;
     return 0;
 }
 
@@ -472,6 +914,9 @@ static int parse_map(const msgpack_object *root, fold_state *out)
         case 'u':
             rc = obj_u64(&kv->val, &out->updated_hlc);
             break;
+        case 'x':
+            rc = parse_conflicts(&kv->val, out);
+            break;
         default:
             break; /* newer keys are ignored by older readers */
         }
@@ -517,8 +962,7 @@ const proto_field *fold_state_field(const fold_state *st, const char *name)
     return NULL;
 }
 
-int fold_seen_encode(const fold_state *st, char *out, size_t cap,
-                     size_t *len)
+int fold_seen_encode(const fold_state *st, char *out, size_t cap, size_t *len)
 {
     /* The highest seq per device among the entity's ops, devices
      * ascending. Entities have a handful of writers: a quadratic pass over
