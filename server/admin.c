@@ -490,9 +490,10 @@ static int make_key(write_ctx *c)
             name_norm(raw, nm, sizeof nm);
             snprintf(tmp, sizeof tmp, "person:%s", nm);
         }
-        if (strlen(tmp) > SRV_MD_KEY_MAX)
+        size_t n = strlen(tmp);
+        if (n > SRV_MD_KEY_MAX)
             return bad(o, RND_EFIELD, "the blacklist key is too long");
-        snprintf(o->key, sizeof o->key, "%s", tmp);
+        memcpy(o->key, tmp, n + 1); /* fits: checked just above */
         return 0;
     }
     for (const srv_md_field *sp = c->k->fields; sp->flag; sp++) {
