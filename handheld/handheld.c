@@ -478,7 +478,7 @@ typedef struct record_ctx {
     int has_extra;
     char extra_hex[33];
     char seen[FOLD_SEEN_MAX]; /* _seen of the target, for non-create verbs */
-    char snap[4][SNAP_MAX]; /* handover lists */
+    char snap[4][SNAP_MAX];   /* handover lists */
     int64_t snap_n[4];
     char bl_reason[PROTO_FIELD_STR_MAX + 1]; /* blacklist hit */
     char bl_id[33];
@@ -610,8 +610,8 @@ static int snap_cb(const uint8_t id[PROTO_ENTITY_LEN], int kind,
         break;
     case PROTO_KIND_WORKORDER:
         a = fold_state_field(&st, "place");
-        snprintf(line, sizeof line, "%s %.*s %s", hex,
-                 a ? (int)a->str_len : 0, a ? a->str : "", st.status);
+        snprintf(line, sizeof line, "%s %.*s %s", hex, a ? (int)a->str_len : 0,
+                 a ? a->str : "", st.status);
         break;
     case PROTO_KIND_SCAN:
         a = fold_state_field(&st, "anomaly");
@@ -1056,8 +1056,8 @@ static int batch_fn(store_txn *t, void *arg)
         /* Fresh ids on a replay are harmless: nothing of the aborted try
          * was committed or reported. */
         /* A second id only for the verbs that may open a work order. */
-        int may_extra = in.wo_category != NULL ||
-                        v->kind == PROTO_KIND_INSPECTION;
+        int may_extra =
+            in.wo_category != NULL || v->kind == PROTO_KIND_INSPECTION;
         if ((v->creates && (rc = proto_entity_new(c.id, c.now)) != 0) ||
             (may_extra && (rc = proto_entity_new(c.extra, c.now)) != 0))
             return fail(b->h, rc, "%s", rnd_strerror(rc));

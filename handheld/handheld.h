@@ -202,8 +202,8 @@ int hh_enroll(hh *h, const char *server_addr, const char *cert_path,
               const char *credential);
 
 typedef struct hh_sync_options {
-    int timeout_ms;            /* per network wait; 0 = 30,000 */
-    const char *server_addr;   /* override the enrolled address, or NULL */
+    int timeout_ms;          /* per network wait; 0 = 30,000 */
+    const char *server_addr; /* override the enrolled address, or NULL */
     /* Progress, called from within hh_sync: phase is "push" or "pull". */
     void (*progress)(const char *phase, uint64_t done, uint64_t total,
                      void *ctx);

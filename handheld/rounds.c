@@ -47,6 +47,8 @@ enum exit_code {
 
 static int exit_for(int rc)
 {
+    if (rnd_is_storage_error(rc))
+        return EXIT_STORAGE;
     switch (rc) {
     case 0:
         return EXIT_OK;
@@ -60,14 +62,6 @@ static int exit_for(int rc)
     case RND_ETRANSITION:
     case RND_EEXIST:
         return EXIT_REFUSED;
-    case RND_ESTORE:
-    case RND_EMAPFULL:
-    case RND_EDISKFULL:
-    case RND_ECORRUPT:
-    case RND_ESTOREVER:
-    case RND_ELOCKED:
-    case RND_EIO:
-        return EXIT_STORAGE;
     case RND_ECONNECT:
     case RND_ETLS:
     case RND_ETIMEOUT:
@@ -660,41 +654,6 @@ static int count_only_cb(const fold_state *st, void *arg)
 
 /* ---- master data (written by the office, synced down) ------------------ */
 
-/* Columns of the master-data lists; the first is the natural key. The
- * office's `roundsd list` shows the same. */
-static const char *const *md_columns(int kind)
-{
-    static const char *const site[] = {"site", "name", "address", NULL};
-    static const char *const unit[] = {"unit",   "building", "cluster",
-                                       "vacant", "resident", NULL};
-    static const char *const route[] = {
-        "route", "name", "interval_min", "window_min", "checkpoints", NULL};
-    static const char *const cp[] = {"tag", "name", "place", NULL};
-    static const char *const staff[] = {"staff", "name",    "role",
-                                        "phone", "cluster", NULL};
-    static const char *const plate[] = {"plate", "unit", "owner", NULL};
-    static const char *const bl[] = {"type",  "name",   "id_no",
-                                     "plate", "reason", NULL};
-    switch (kind) {
-    case PROTO_KIND_SITE:
-        return site;
-    case PROTO_KIND_UNIT:
-        return unit;
-    case PROTO_KIND_ROUTE:
-        return route;
-    case PROTO_KIND_CHECKPOINT:
-        return cp;
-    case PROTO_KIND_STAFF:
-        return staff;
-    case PROTO_KIND_PLATE:
-        return plate;
-    case PROTO_KIND_BLACKLIST:
-        return bl;
-    default:
-        return NULL;
-    }
-}
-
 typedef struct md_item {
     char key[160];
     char id[33];
@@ -711,7 +670,7 @@ typedef struct md_collect {
  * plate, then by name. */
 static void md_key(const fold_state *st, char *out, size_t cap)
 {
-    const char *const *cols = md_columns(st->kind);
+    const char *const *cols = proto_kind_columns(st->kind);
     const char *name = cols ? cols[0] : "";
     if (st->kind == PROTO_KIND_BLACKLIST)
         name = fold_state_field(st, "plate") ? "plate" : "name";
@@ -756,7 +715,7 @@ static int md_item_cmp(const void *a, const void *b)
 static int md_print_cb(const fold_state *st, void *arg)
 {
     print_ctx *c = arg;
-    const char *const *cols = md_columns(st->kind);
+    const char *const *cols = proto_kind_columns(st->kind);
     char hex[33], val[PROTO_FIELD_STR_MAX + 1];
     if (o.json) {
         if (c->count)
@@ -955,7 +914,7 @@ static int cmd_list(void)
     int rc = open_handheld(&h);
     if (rc)
         return rc;
-    if (md_columns(kind)) {
+    if (proto_kind_columns(kind)) {
         rc = list_master(h, kind, open_only, strcmp(what, "vacant") == 0);
         int ex = rc ? report_error(h, rc, "list") : EXIT_OK;
         hh_close(h);

@@ -11,42 +11,42 @@
 #ifndef RND_ERRORS_H
 #define RND_ERRORS_H
 
-#define RND_ERRNO_MAP(XX)                                                     \
-    XX(EINVAL, "invalid argument")                                            \
-    XX(ENOMEM, "out of memory")                                               \
-    XX(ETRUNC, "input truncated")                                             \
-    XX(ETYPE, "wrong type in encoded data")                                   \
-    XX(ETOOBIG, "value larger than the limit")                                \
-    XX(EVERSION, "unsupported format version")                                \
-    XX(EMALFORMED, "malformed encoded data")                                  \
-    XX(ENOSPACE, "output buffer too small")                                   \
-    XX(ENOTFOUND, "not found")                                                \
-    XX(EEXIST, "already exists")                                              \
-    XX(ENOTINIT, "device not initialised: run 'rounds init'")                 \
-    XX(EFIELD, "missing or malformed field")                                  \
-    XX(ETRANSITION, "illegal state transition")                               \
-    XX(ECHAIN, "op chain broken")                                             \
-    XX(ESTORE, "storage error")                                               \
-    XX(EMAPFULL, "storage map full")                                          \
-    XX(EDISKFULL, "disk full")                                                \
-    XX(ECORRUPT, "store corrupted")                                           \
-    XX(ESTOREVER, "store written by a newer version")                         \
-    XX(ELOCKED, "store busy")                                                 \
-    XX(EIO, "input/output error")                                             \
-    XX(ECRYPTO, "cryptographic failure")                                      \
-    XX(EAGAIN, "try again: more bytes needed or buffer full")                 \
-    XX(EPROTO, "protocol violation: unexpected message")                      \
-    XX(EAUTH, "wrong device credential")                                      \
-    XX(EREVOKED, "device revoked by the office")                              \
-    XX(EUNKNOWNDEV, "device not enrolled on this server")                     \
-    XX(EFOREIGN, "op under another device's id")                              \
-    XX(ESITE, "device belongs to another site")                               \
-    XX(ETIMEOUT, "timed out")                                                 \
-    XX(ECONNECT, "cannot connect to the server")                              \
-    XX(ETLS, "TLS failure")                                                   \
-    XX(ECERT, "server certificate does not match the enrolled one")           \
-    XX(ECLOSED, "connection closed")                                          \
-    XX(EBUSY, "server busy: too many connections")                            \
+#define RND_ERRNO_MAP(XX)                                                      \
+    XX(EINVAL, "invalid argument")                                             \
+    XX(ENOMEM, "out of memory")                                                \
+    XX(ETRUNC, "input truncated")                                              \
+    XX(ETYPE, "wrong type in encoded data")                                    \
+    XX(ETOOBIG, "value larger than the limit")                                 \
+    XX(EVERSION, "unsupported format version")                                 \
+    XX(EMALFORMED, "malformed encoded data")                                   \
+    XX(ENOSPACE, "output buffer too small")                                    \
+    XX(ENOTFOUND, "not found")                                                 \
+    XX(EEXIST, "already exists")                                               \
+    XX(ENOTINIT, "device not initialised: run 'rounds init'")                  \
+    XX(EFIELD, "missing or malformed field")                                   \
+    XX(ETRANSITION, "illegal state transition")                                \
+    XX(ECHAIN, "op chain broken")                                              \
+    XX(ESTORE, "storage error")                                                \
+    XX(EMAPFULL, "storage map full")                                           \
+    XX(EDISKFULL, "disk full")                                                 \
+    XX(ECORRUPT, "store corrupted")                                            \
+    XX(ESTOREVER, "store written by a newer version")                          \
+    XX(ELOCKED, "store busy")                                                  \
+    XX(EIO, "input/output error")                                              \
+    XX(ECRYPTO, "cryptographic failure")                                       \
+    XX(EAGAIN, "try again: more bytes needed or buffer full")                  \
+    XX(EPROTO, "protocol violation: unexpected message")                       \
+    XX(EAUTH, "wrong device credential")                                       \
+    XX(EREVOKED, "device revoked by the office")                               \
+    XX(EUNKNOWNDEV, "device not enrolled on this server")                      \
+    XX(EFOREIGN, "op under another device's id")                               \
+    XX(ESITE, "device belongs to another site")                                \
+    XX(ETIMEOUT, "timed out")                                                  \
+    XX(ECONNECT, "cannot connect to the server")                               \
+    XX(ETLS, "TLS failure")                                                    \
+    XX(ECERT, "server certificate does not match the enrolled one")            \
+    XX(ECLOSED, "connection closed")                                           \
+    XX(EBUSY, "server busy: too many connections")                             \
     XX(ENOTENROLLED, "handheld not enrolled: run 'rounds enroll'")
 
 enum rnd_error {
@@ -60,6 +60,11 @@ enum rnd_error {
 
 /* A sentence describing err; never NULL. Static storage. */
 const char *rnd_strerror(int err);
+
+/* 1 when err is a storage-class failure (the store or the disk, not the
+ * input): ESTORE, EMAPFULL, EDISKFULL, ECORRUPT, ESTOREVER, ELOCKED, EIO,
+ * ENOMEM. Servers fail a whole group commit on these; CLIs exit 5. */
+int rnd_is_storage_error(int err);
 
 /* The symbolic name of err without the RND_ prefix ("EFIELD"); never NULL.
  * Static storage. Used in --json output and logs. */

@@ -31,8 +31,8 @@
 #define PROTO_VERSION 1
 #define PROTO_FRAME_HEADER 4
 #define PROTO_FRAME_MAX_DEFAULT (1u << 20) /* 1 MiB */
-#define PROTO_BATCH_MAX_OPS 4096  /* ops in one PUSH or OPS message */
-#define PROTO_TEXT_MAX 1024       /* site, device, credential, messages */
+#define PROTO_BATCH_MAX_OPS 4096           /* ops in one PUSH or OPS message */
+#define PROTO_TEXT_MAX 1024 /* site, device, credential, messages */
 
 enum proto_msg_type {
     PROTO_MSG_HELLO = 1,
@@ -108,8 +108,7 @@ typedef struct proto_msg {
  * announced length is over max_frame (the connection must be dropped: it
  * is never buffered). RND_EMALFORMED: a zero length. */
 int proto_frame_next(const uint8_t *buf, size_t len, uint32_t max_frame,
-                     const uint8_t **body, size_t *body_len,
-                     size_t *consumed);
+                     const uint8_t **body, size_t *body_len, size_t *consumed);
 
 /* Encodes msg as one whole frame (header included) into buf. Returns
  * RND_ENOSPACE when cap is too small, RND_EINVAL for a bad message (unknown

@@ -76,6 +76,39 @@ int proto_action_from_name(const char *name)
     return 0;
 }
 
+const char *const *proto_kind_columns(int kind)
+{
+    static const char *const site[] = {"site", "name", "address", NULL};
+    static const char *const unit[] = {"unit",   "building", "cluster",
+                                       "vacant", "resident", NULL};
+    static const char *const route[] = {
+        "route", "name", "interval_min", "window_min", "checkpoints", NULL};
+    static const char *const cp[] = {"tag", "name", "place", NULL};
+    static const char *const staff[] = {"staff", "name",    "role",
+                                        "phone", "cluster", NULL};
+    static const char *const plate[] = {"plate", "unit", "owner", NULL};
+    static const char *const bl[] = {"type",  "name",   "id_no",
+                                     "plate", "reason", NULL};
+    switch (kind) {
+    case PROTO_KIND_SITE:
+        return site;
+    case PROTO_KIND_UNIT:
+        return unit;
+    case PROTO_KIND_ROUTE:
+        return route;
+    case PROTO_KIND_CHECKPOINT:
+        return cp;
+    case PROTO_KIND_STAFF:
+        return staff;
+    case PROTO_KIND_PLATE:
+        return plate;
+    case PROTO_KIND_BLACKLIST:
+        return bl;
+    default:
+        return NULL;
+    }
+}
+
 /* ---- building an op ---- */
 
 void proto_op_init(proto_op *op)

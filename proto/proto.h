@@ -32,22 +32,22 @@
 #define PROTO_HASH_LEN 32
 
 /* Entity kinds. Values are part of the wire format: never renumber. */
-#define PROTO_KIND_MAP(XX)                                                    \
-    XX(SCAN, 1, "scan")                                                       \
-    XX(VISIT, 2, "visit")                                                     \
-    XX(VEHICLE, 3, "vehicle")                                                 \
-    XX(WORKORDER, 4, "workorder")                                             \
-    XX(INSPECTION, 5, "inspection")                                           \
-    XX(HANDOVER, 6, "handover")                                               \
-    XX(DUTYLOG, 7, "dutylog")                                                 \
-    XX(SITE, 32, "site")                                                      \
-    XX(UNIT, 33, "unit")                                                      \
-    XX(ROUTE, 34, "route")                                                    \
-    XX(CHECKPOINT, 35, "checkpoint")                                          \
-    XX(STAFF, 36, "staff")                                                    \
-    XX(PLATE, 37, "plate")                                                    \
-    XX(BLACKLIST, 38, "blacklist")                                            \
-    XX(RESOLUTION, 39, "resolution")                                          \
+#define PROTO_KIND_MAP(XX)                                                     \
+    XX(SCAN, 1, "scan")                                                        \
+    XX(VISIT, 2, "visit")                                                      \
+    XX(VEHICLE, 3, "vehicle")                                                  \
+    XX(WORKORDER, 4, "workorder")                                              \
+    XX(INSPECTION, 5, "inspection")                                            \
+    XX(HANDOVER, 6, "handover")                                                \
+    XX(DUTYLOG, 7, "dutylog")                                                  \
+    XX(SITE, 32, "site")                                                       \
+    XX(UNIT, 33, "unit")                                                       \
+    XX(ROUTE, 34, "route")                                                     \
+    XX(CHECKPOINT, 35, "checkpoint")                                           \
+    XX(STAFF, 36, "staff")                                                     \
+    XX(PLATE, 37, "plate")                                                     \
+    XX(BLACKLIST, 38, "blacklist")                                             \
+    XX(RESOLUTION, 39, "resolution")                                           \
     XX(PII_ACCESS, 40, "pii_access")
 
 enum proto_kind {
@@ -57,19 +57,19 @@ enum proto_kind {
 };
 
 /* Actions. Values are part of the wire format: never renumber. */
-#define PROTO_ACTION_MAP(XX)                                                  \
-    XX(CREATE, 1, "create")                                                   \
-    XX(SET, 2, "set")                                                         \
-    XX(EXIT, 3, "exit")                                                       \
-    XX(REFUSE, 4, "refuse")                                                   \
-    XX(DISPATCH, 10, "dispatch")                                              \
-    XX(ARRIVE, 11, "arrive")                                                  \
-    XX(COMPLETE, 12, "complete")                                              \
-    XX(CALLBACK, 13, "callback")                                              \
-    XX(CLOSE, 14, "close")                                                    \
-    XX(CANCEL, 15, "cancel")                                                  \
-    XX(REOPEN, 16, "reopen")                                                  \
-    XX(ACK, 20, "ack")                                                        \
+#define PROTO_ACTION_MAP(XX)                                                   \
+    XX(CREATE, 1, "create")                                                    \
+    XX(SET, 2, "set")                                                          \
+    XX(EXIT, 3, "exit")                                                        \
+    XX(REFUSE, 4, "refuse")                                                    \
+    XX(DISPATCH, 10, "dispatch")                                               \
+    XX(ARRIVE, 11, "arrive")                                                   \
+    XX(COMPLETE, 12, "complete")                                               \
+    XX(CALLBACK, 13, "callback")                                               \
+    XX(CLOSE, 14, "close")                                                     \
+    XX(CANCEL, 15, "cancel")                                                   \
+    XX(REOPEN, 16, "reopen")                                                   \
+    XX(ACK, 20, "ack")                                                         \
     XX(RETIRE, 30, "retire")
 
 enum proto_action {
@@ -81,6 +81,11 @@ enum proto_action {
 /* Name of a kind or action ("workorder", "dispatch"), or NULL if unknown. */
 const char *proto_kind_name(int kind);
 const char *proto_action_name(int action);
+/* For a master-data kind (site .. blacklist), its fields in the order
+ * listings show them, NULL-terminated; the first is the natural key the
+ * office keys it by (docs/DATA-MODEL.md). NULL for other kinds. Static. */
+const char *const *proto_kind_columns(int kind);
+
 /* Reverse look-up; returns the value or 0 when name is unknown. */
 int proto_kind_from_name(const char *name);
 int proto_action_from_name(const char *name);
@@ -137,8 +142,7 @@ const proto_field *proto_op_field(const proto_op *op, const char *name);
  * written sorted by name; duplicate names give RND_EINVAL. Returns
  * RND_ENOSPACE when cap is too small, RND_ETOOBIG when the result would
  * exceed PROTO_OP_MAX_BYTES. */
-int proto_op_encode(const proto_op *op, uint8_t *buf, size_t cap,
-                    size_t *len);
+int proto_op_encode(const proto_op *op, uint8_t *buf, size_t cap, size_t *len);
 
 /* Decodes untrusted bytes. The whole of buf[0..len) must be exactly one op.
  * On success op's field names and strings point into buf: they stay valid
@@ -149,8 +153,7 @@ int proto_op_encode(const proto_op *op, uint8_t *buf, size_t cap,
 int proto_op_decode(const uint8_t *buf, size_t len, proto_op *op);
 
 /* SHA-256 of an encoded op: what the device's next op stores as prev_hash. */
-void proto_op_hash(const uint8_t *enc, size_t len,
-                   uint8_t out[PROTO_HASH_LEN]);
+void proto_op_hash(const uint8_t *enc, size_t len, uint8_t out[PROTO_HASH_LEN]);
 
 /* Hybrid logical clock (Kulkarni et al.): 48 bits of wall-clock ms and a
  * 16-bit logical counter in one uint64 that orders as an integer. */

@@ -40,6 +40,8 @@ enum exit_code {
 
 static int exit_for(int rc)
 {
+    if (rnd_is_storage_error(rc))
+        return EXIT_STORAGE;
     switch (rc) {
     case 0:
         return EXIT_OK;
@@ -52,14 +54,6 @@ static int exit_for(int rc)
     case RND_EEXIST:
     case RND_ETRANSITION:
         return EXIT_REFUSED;
-    case RND_ESTORE:
-    case RND_EMAPFULL:
-    case RND_EDISKFULL:
-    case RND_ECORRUPT:
-    case RND_ESTOREVER:
-    case RND_ELOCKED:
-    case RND_EIO:
-        return EXIT_STORAGE;
     default:
         return EXIT_FAIL;
     }
@@ -233,25 +227,6 @@ static int open_registry(srv_registry **r)
 
 /* ---- init --------------------------------------------------------------- */
 
-static int mkdir_p(const char *dir)
-{
-    char path[4096];
-    size_t n = strlen(dir);
-    if (n == 0 || n >= sizeof path)
-        return ENAMETOOLONG;
-    memcpy(path, dir, n + 1);
-    for (size_t i = 1; i <= n; i++) {
-        if (path[i] != '/' && path[i] != '\0')
-            continue;
-        char c = path[i];
-        path[i] = '\0';
-        if (mkdir(path, 0700) != 0 && errno != EEXIST)
-            return errno;
-        path[i] = c;
-    }
-    return 0;
-}
-
 static int cmd_init(void)
 {
     const char *dir = data_dir(), *cert_in = flag("cert"),
@@ -266,7 +241,7 @@ static int cmd_init(void)
         return fail(RND_EEXIST,
                     "%s is already initialised (%s exists); nothing done", dir,
                     stat(key, &st) == 0 ? key : crt);
-    int e = mkdir_p(dir);
+    int e = store_mkdirs(dir);
     if (e)
         return fail(RND_EIO, "cannot create %s: %s", dir, strerror(e));
     int rc = cert_in
@@ -809,38 +784,6 @@ static int cmd_md_write(void)
     return EXIT_OK;
 }
 
-/* Columns of `roundsd list KIND` (and the handheld's `rounds list`). */
-static const char *const *list_columns(int kind)
-{
-    static const char *const site[] = {"site", "name", "address", NULL};
-    static const char *const unit[] = {"unit",   "building", "cluster",
-                                       "vacant", "resident", NULL};
-    static const char *const route[] = {
-        "route", "name", "interval_min", "window_min", "checkpoints", NULL};
-    static const char *const cp[] = {"tag", "name", "place", NULL};
-    static const char *const staff[] = {"staff", "name",    "role",
-                                        "phone", "cluster", NULL};
-    static const char *const plate[] = {"plate", "unit", "owner", NULL};
-    static const char *const bl[] = {"type",  "name",   "id_no",
-                                     "plate", "reason", NULL};
-    switch (kind) {
-    case PROTO_KIND_SITE:
-        return site;
-    case PROTO_KIND_UNIT:
-        return unit;
-    case PROTO_KIND_ROUTE:
-        return route;
-    case PROTO_KIND_CHECKPOINT:
-        return cp;
-    case PROTO_KIND_STAFF:
-        return staff;
-    case PROTO_KIND_PLATE:
-        return plate;
-    default:
-        return bl;
-    }
-}
-
 typedef struct md_list_ctx {
     int json, all;
     long n;
@@ -850,7 +793,7 @@ static int md_list_cb(const fold_state *st, void *arg)
 {
     md_list_ctx *c = arg;
     char hex[33], key[SRV_MD_KEY_MAX + 1], val[PROTO_FIELD_STR_MAX + 1];
-    const char *const *cols = list_columns(st->kind);
+    const char *const *cols = proto_kind_columns(st->kind);
     proto_entity_hex(st->entity, hex);
     srv_md_state_key(st, key, sizeof key);
     if (c->json) {

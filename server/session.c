@@ -176,23 +176,6 @@ static void fail(srv_session *s, int err, const char *fmt, ...)
     finish(s);
 }
 
-static int storage_error(int rc)
-{
-    switch (rc) {
-    case RND_ESTORE:
-    case RND_EMAPFULL:
-    case RND_EDISKFULL:
-    case RND_ECORRUPT:
-    case RND_ESTOREVER:
-    case RND_ELOCKED:
-    case RND_EIO:
-    case RND_ENOMEM:
-        return 1;
-    default:
-        return 0;
-    }
-}
-
 /* A storage failure as the peer should see it. */
 static void fail_storage(srv_session *s, int rc, const char *what)
 {
@@ -300,7 +283,7 @@ static void on_hello(srv_session *s, const proto_msg *m)
         m->u.hello.credential.p, m->u.hello.credential.len,
         m->u.hello.device_id, 0, &s->dev, &why);
     if (rc) {
-        if (storage_error(rc))
+        if (rnd_is_storage_error(rc))
             fail_storage(s, rc, "read the device registry");
         else
             fail(s, rc, "%s", why);
@@ -374,7 +357,7 @@ static void batch_done(srv_batch *b, void *owner)
                  "batch %" PRIu32 ", op %" PRIu32 ": the op does not continue "
                  "this device's chain (a gap in seq or a wrong prev_hash)",
                  b->batch, b->failed_op);
-        } else if (storage_error(b->rc)) {
+        } else if (rnd_is_storage_error(b->rc)) {
             fail_storage(s, b->rc, "commit the batch");
         } else {
             fail(s, b->rc, "batch %" PRIu32 ", op %" PRIu32 " refused: %s",

@@ -279,25 +279,6 @@ size_t srv_sites_pending(const srv_sites *ss)
     return ss->pending;
 }
 
-/* Storage-class errors abort the whole group; anything else is the fault
- * of one batch. */
-static int storage_error(int rc)
-{
-    switch (rc) {
-    case RND_ESTORE:
-    case RND_EMAPFULL:
-    case RND_EDISKFULL:
-    case RND_ECORRUPT:
-    case RND_ESTOREVER:
-    case RND_ELOCKED:
-    case RND_EIO:
-    case RND_ENOMEM:
-        return 1;
-    default:
-        return 0;
-    }
-}
-
 typedef struct commit_ctx {
     srv_batch *list;
     srv_batch *failed; /* the batch refused in this attempt */
@@ -362,7 +343,7 @@ static int commit_fn(store_txn *txn, void *vctx)
         int rc = commit_batch(txn, b, c->now);
         if (rc == 0)
             continue;
-        if (storage_error(rc))
+        if (rnd_is_storage_error(rc))
             return rc;
         /* Refuse this batch and every later one of the same session
          * (they build on it), then have the write replayed without them. */

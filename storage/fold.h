@@ -94,8 +94,7 @@ const proto_field *fold_state_field(const fold_state *st, const char *name);
 /* Writes st's view as a _seen value (see FOLD_SEEN_FIELD) into out (cap
  * bytes, NUL-terminated); *len gets its length. RND_ENOSPACE if it does not
  * fit. Built from st's events, so it is exact up to FOLD_MAX_EVENTS ops. */
-int fold_seen_encode(const fold_state *st, char *out, size_t cap,
-                     size_t *len);
+int fold_seen_encode(const fold_state *st, char *out, size_t cap, size_t *len);
 
 /* The first event with the given action, or NULL. */
 const fold_event *fold_state_first(const fold_state *st, int action);

@@ -143,7 +143,7 @@ const char *store_last_raw_text(const store *s)
 /* ---- open and close ----------------------------------------------------- */
 
 /* mkdir -p: the store's directory may sit under directories not made yet. */
-static int make_dirs(const char *dir)
+int store_mkdirs(const char *dir)
 {
     char path[4096];
     size_t n = strlen(dir);
@@ -244,7 +244,7 @@ int store_open(const char *dir, unsigned flags, store **out)
         return RND_EINVAL;
     int rdonly = (flags & STORE_RDONLY) != 0;
     if ((flags & STORE_CREATE) && !rdonly) {
-        int e = make_dirs(dir);
+        int e = store_mkdirs(dir);
         if (e)
             return fail(NULL, e);
     } else {

@@ -35,8 +35,8 @@ typedef struct store store;         /* opaque */
 typedef struct store_txn store_txn; /* opaque */
 
 enum store_open_flags {
-    STORE_CREATE = 1,   /* create the directory and databases if absent */
-    STORE_RDONLY = 2,   /* read-only: for reports beside a running writer */
+    STORE_CREATE = 1, /* create the directory and databases if absent */
+    STORE_RDONLY = 2, /* read-only: for reports beside a running writer */
 };
 
 /* Opens (or with STORE_CREATE creates) the store in directory dir.
@@ -44,6 +44,11 @@ enum store_open_flags {
  * RND_ENOTFOUND (no store and no STORE_CREATE), RND_ESTOREVER, RND_ECORRUPT,
  * RND_ELOCKED, RND_EIO. */
 int store_open(const char *dir, unsigned flags, store **out);
+
+/* Creates directory dir and its missing parents (mode 0700), like
+ * `mkdir -p`. Returns 0 or an errno value (not an RND code: callers report
+ * it with strerror). */
+int store_mkdirs(const char *dir);
 
 /* Closes the store; NULL is allowed. No transaction may be open. */
 void store_close(store *s);
@@ -80,10 +85,10 @@ int store_meta_put_u64(store_txn *txn, const char *key, uint64_t v);
 #define STORE_NAME_MAX 64
 typedef struct store_identity {
     uint64_t device_id;
-    char site[STORE_NAME_MAX];      /* NUL-terminated */
-    char name[STORE_NAME_MAX];      /* NUL-terminated */
-    uint64_t next_seq;              /* seq the next local op will get */
-    uint64_t hlc;                   /* last HLC stamp issued or seen */
+    char site[STORE_NAME_MAX];          /* NUL-terminated */
+    char name[STORE_NAME_MAX];          /* NUL-terminated */
+    uint64_t next_seq;                  /* seq the next local op will get */
+    uint64_t hlc;                       /* last HLC stamp issued or seen */
     uint8_t chain_head[PROTO_HASH_LEN]; /* hash of our last op, or zeros */
 } store_identity;
 
@@ -130,14 +135,14 @@ typedef int (*store_op_cb)(const uint8_t *enc, size_t len, int64_t recv_ms,
                            void *ctx);
 
 /* The ops of device_id with seq >= from_seq, ascending. */
-int store_ops_each_device(store_txn *txn, uint64_t device_id,
-                          uint64_t from_seq, store_op_cb cb, void *ctx);
+int store_ops_each_device(store_txn *txn, uint64_t device_id, uint64_t from_seq,
+                          store_op_cb cb, void *ctx);
 
 /* Ops in arrival order starting at arrival position from_pos (0 = first);
  * the position after the last visited op is written to *next_pos. Used by
  * the server's pull cursor. */
-int store_log_each(store_txn *txn, uint64_t from_pos, store_op_cb cb,
-                   void *ctx, uint64_t *next_pos);
+int store_log_each(store_txn *txn, uint64_t from_pos, store_op_cb cb, void *ctx,
+                   uint64_t *next_pos);
 
 /* Number of ops stored (all devices). */
 int store_op_count(store_txn *txn, uint64_t *out);
