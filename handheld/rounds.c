@@ -34,53 +34,10 @@
 
 #define MAX_KV 64
 
-enum exit_code {
-    EXIT_OK = 0,
-    EXIT_FAIL = 1,
-    EXIT_USAGE = 2,
-    EXIT_NOTFOUND = 3,
-    EXIT_REFUSED = 4,
-    EXIT_STORAGE = 5,
-    EXIT_NETWORK = 6,
-    EXIT_SERVER_REFUSED = 7,
-};
-
+/* Exit codes: enum rnd_exit in proto/errors.h. */
 static int exit_for(int rc)
 {
-    if (rnd_is_storage_error(rc))
-        return EXIT_STORAGE;
-    switch (rc) {
-    case 0:
-        return EXIT_OK;
-    case RND_EFIELD:
-    case RND_EINVAL:
-        return EXIT_USAGE;
-    case RND_ENOTFOUND:
-    case RND_ENOTINIT:
-    case RND_ENOTENROLLED:
-        return EXIT_NOTFOUND;
-    case RND_ETRANSITION:
-    case RND_EEXIST:
-        return EXIT_REFUSED;
-    case RND_ECONNECT:
-    case RND_ETLS:
-    case RND_ETIMEOUT:
-    case RND_ECLOSED:
-    case RND_EPROTO:
-        return EXIT_NETWORK;
-    case RND_EAUTH:
-    case RND_EREVOKED:
-    case RND_EUNKNOWNDEV:
-    case RND_ESITE:
-    case RND_EFOREIGN:
-    case RND_ECHAIN:
-    case RND_EVERSION:
-    case RND_EBUSY:
-    case RND_ECERT:
-        return EXIT_SERVER_REFUSED;
-    default:
-        return EXIT_FAIL;
-    }
+    return rnd_exit_code(rc);
 }
 
 typedef struct opts {
@@ -163,7 +120,7 @@ static int usage_error(const char *fmt, const char *arg)
     fprintf(stderr, "rounds: ");
     fprintf(stderr, fmt, arg);
     fprintf(stderr, "\nTry 'rounds --help'.\n");
-    return EXIT_USAGE;
+    return RND_EXIT_USAGE;
 }
 
 /* Parses argv from index i: global flags, --field value pairs and bare
@@ -403,7 +360,7 @@ static int cmd_init(void)
     if (rc == RND_EEXIST) {
         fprintf(stderr, "rounds: init: %s already holds a device\n",
                 data_dir());
-        return EXIT_REFUSED;
+        return RND_EXIT_REFUSED;
     }
     if (rc == RND_EFIELD)
         return usage_error("init: site and name must be 1..63 bytes%s", "");
@@ -432,7 +389,7 @@ static int cmd_init(void)
                st.device_id, st.name, st.site, data_dir());
     }
     hh_close(h);
-    return EXIT_OK;
+    return RND_EXIT_OK;
 }
 
 static int cmd_user(void)
@@ -446,7 +403,7 @@ static int cmd_user(void)
         return usage_error("user: give the person's name%s", "");
     }
     rc = hh_set_user(h, o.positional[1]);
-    int ex = rc ? report_error(h, rc, "user") : EXIT_OK;
+    int ex = rc ? report_error(h, rc, "user") : RND_EXIT_OK;
     if (!rc)
         printf(o.json ? "{\"ok\":true}\n" : "user set\n");
     hh_close(h);
@@ -495,7 +452,7 @@ static int cmd_record(const char *verb, const char *target)
             printf("opened work order %s\n", xhex);
     }
     hh_close(h);
-    return EXIT_OK;
+    return RND_EXIT_OK;
 }
 
 /* ---- listings ----------------------------------------------------------- */
@@ -864,7 +821,7 @@ static int cmd_conflicts(void)
         printf("%ld conflict%s: the office settles them (roundsd resolve); "
                "the result arrives with a sync\n",
                c.n, c.n == 1 ? "" : "s");
-    int ex = rc ? report_error(h, rc, "conflicts") : EXIT_OK;
+    int ex = rc ? report_error(h, rc, "conflicts") : RND_EXIT_OK;
     hh_close(h);
     return ex;
 }
@@ -916,7 +873,7 @@ static int cmd_list(void)
         return rc;
     if (proto_kind_columns(kind)) {
         rc = list_master(h, kind, open_only, strcmp(what, "vacant") == 0);
-        int ex = rc ? report_error(h, rc, "list") : EXIT_OK;
+        int ex = rc ? report_error(h, rc, "list") : RND_EXIT_OK;
         hh_close(h);
         return ex;
     }
@@ -935,7 +892,7 @@ static int cmd_list(void)
         printf("]\n");
     else if (rc == 0 && c.count == 0)
         printf("(none)\n");
-    int ex = rc ? report_error(h, rc, "list") : EXIT_OK;
+    int ex = rc ? report_error(h, rc, "list") : RND_EXIT_OK;
     hh_close(h);
     return ex;
 }
@@ -978,7 +935,7 @@ static int cmd_show(void)
     if (rc)
         return rc;
     rc = hh_get(h, o.positional[1], show_cb, NULL);
-    int ex = rc ? report_error(h, rc, "show") : EXIT_OK;
+    int ex = rc ? report_error(h, rc, "show") : RND_EXIT_OK;
     hh_close(h);
     return ex;
 }
@@ -1055,7 +1012,7 @@ static int cmd_status(void)
                st.open_visits, st.open_vehicles, st.open_workorders);
     }
     hh_close(h);
-    return EXIT_OK;
+    return RND_EXIT_OK;
 }
 
 /* ---- sync --------------------------------------------------------------- */
@@ -1095,7 +1052,7 @@ static int cmd_enroll(void)
                server, cert);
     }
     hh_close(h);
-    return EXIT_OK;
+    return RND_EXIT_OK;
 }
 
 static int progress_shown;
@@ -1147,7 +1104,7 @@ static int cmd_sync(void)
         /* Whatever the server refused with (even its own storage error or
          * idle timeout), it is the server's refusal. */
         if (r.server_error[0])
-            ex = EXIT_SERVER_REFUSED;
+            ex = RND_EXIT_SERVER_REFUSED;
         hh_close(h);
         return ex;
     }
@@ -1164,7 +1121,7 @@ static int cmd_sync(void)
                r.tls_resumed ? ", TLS resumed" : "");
     }
     hh_close(h);
-    return EXIT_OK;
+    return RND_EXIT_OK;
 }
 
 static void hex_of(const uint8_t *p, size_t n, char *out)
@@ -1242,7 +1199,7 @@ static int cmd_dump(void)
         fprintf(stderr, "rounds: dump: the store changed while dumping; "
                         "run it again\n");
         hh_close(h);
-        return EXIT_FAIL;
+        return RND_EXIT_FAIL;
     }
     if (rc) {
         if (o.json)
@@ -1257,7 +1214,7 @@ static int cmd_dump(void)
     else
         printf("digest %s\n", hex);
     hh_close(h);
-    return EXIT_OK;
+    return RND_EXIT_OK;
 }
 
 int main(int argc, char **argv)
@@ -1275,15 +1232,15 @@ int main(int argc, char **argv)
                 verb_name(o.positional[0], o.npos > 1 ? o.positional[1] : NULL,
                           verb, sizeof verb, &used_sub) == 0) {
                 print_verb(hh_verb_find(verb));
-                return EXIT_OK;
+                return RND_EXIT_OK;
             }
             print_help();
-            return EXIT_OK;
+            return RND_EXIT_OK;
         }
     }
     if (o.npos == 0) {
         print_help();
-        return EXIT_USAGE;
+        return RND_EXIT_USAGE;
     }
     const char *cmd = o.positional[0];
     if (strcmp(cmd, "help") == 0) {
@@ -1291,17 +1248,17 @@ int main(int argc, char **argv)
             verb_name(o.positional[1], o.npos > 2 ? o.positional[2] : NULL,
                       verb, sizeof verb, &used_sub) == 0) {
             print_verb(hh_verb_find(verb));
-            return EXIT_OK;
+            return RND_EXIT_OK;
         }
         print_help();
-        return EXIT_OK;
+        return RND_EXIT_OK;
     }
     if (strcmp(cmd, "verbs") == 0) {
         for (const hh_verb_spec *v = hh_verbs(); v->verb; v++) {
             print_verb(v);
             putchar('\n');
         }
-        return EXIT_OK;
+        return RND_EXIT_OK;
     }
     if (strcmp(cmd, "init") == 0)
         return cmd_init();

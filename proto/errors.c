@@ -47,3 +47,41 @@ int rnd_is_storage_error(int err)
         return 0;
     }
 }
+
+int rnd_exit_code(int err)
+{
+    if (rnd_is_storage_error(err))
+        return RND_EXIT_STORAGE;
+    switch (err) {
+    case 0:
+        return RND_EXIT_OK;
+    case RND_EFIELD:
+    case RND_EINVAL:
+        return RND_EXIT_USAGE;
+    case RND_ENOTFOUND:
+    case RND_ENOTINIT:
+    case RND_ENOTENROLLED:
+        return RND_EXIT_NOTFOUND;
+    case RND_ETRANSITION:
+    case RND_EEXIST:
+        return RND_EXIT_REFUSED;
+    case RND_ECONNECT:
+    case RND_ETLS:
+    case RND_ETIMEOUT:
+    case RND_ECLOSED:
+    case RND_EPROTO:
+        return RND_EXIT_NETWORK;
+    case RND_EAUTH:
+    case RND_EREVOKED:
+    case RND_EUNKNOWNDEV:
+    case RND_ESITE:
+    case RND_EFOREIGN:
+    case RND_ECHAIN:
+    case RND_EVERSION:
+    case RND_EBUSY:
+    case RND_ECERT:
+        return RND_EXIT_SERVER_REFUSED;
+    default:
+        return RND_EXIT_FAIL;
+    }
+}

@@ -66,6 +66,22 @@ const char *rnd_strerror(int err);
  * ENOMEM. Servers fail a whole group commit on these; CLIs exit 5. */
 int rnd_is_storage_error(int err);
 
+/* Exit codes of the command-line tools (rounds, roundsd): scripts rely on
+ * them, docs/OPERATIONS.md lists them. */
+enum rnd_exit {
+    RND_EXIT_OK = 0,
+    RND_EXIT_FAIL = 1,           /* anything else */
+    RND_EXIT_USAGE = 2,          /* bad command, flag or field */
+    RND_EXIT_NOTFOUND = 3,       /* not found, not initialised/enrolled */
+    RND_EXIT_REFUSED = 4,        /* refused by a record's state, exists */
+    RND_EXIT_STORAGE = 5,        /* storage or disk */
+    RND_EXIT_NETWORK = 6,        /* network, TLS, timeout, protocol */
+    RND_EXIT_SERVER_REFUSED = 7, /* the server said no (its ERROR) */
+};
+
+/* The exit code for a failure err (0 for 0). */
+int rnd_exit_code(int err);
+
 /* The symbolic name of err without the RND_ prefix ("EFIELD"); never NULL.
  * Static storage. Used in --json output and logs. */
 const char *rnd_errname(int err);

@@ -29,34 +29,12 @@
 #include "server.h"
 #include "site.h"
 
-enum exit_code {
-    EXIT_OK = 0,
-    EXIT_FAIL = 1,
-    EXIT_USAGE = 2,
-    EXIT_NOTFOUND = 3,
-    EXIT_REFUSED = 4,
-    EXIT_STORAGE = 5,
-};
-
+/* Exit codes: enum rnd_exit in proto/errors.h. roundsd documents 0..5
+ * only: the network and server-refusal codes are the handheld's. */
 static int exit_for(int rc)
 {
-    if (rnd_is_storage_error(rc))
-        return EXIT_STORAGE;
-    switch (rc) {
-    case 0:
-        return EXIT_OK;
-    case RND_EINVAL:
-    case RND_EFIELD:
-        return EXIT_USAGE;
-    case RND_ENOTFOUND:
-    case RND_ENOTINIT:
-        return EXIT_NOTFOUND;
-    case RND_EEXIST:
-    case RND_ETRANSITION:
-        return EXIT_REFUSED;
-    default:
-        return EXIT_FAIL;
-    }
+    int code = rnd_exit_code(rc);
+    return code > RND_EXIT_STORAGE ? RND_EXIT_FAIL : code;
 }
 
 /* ---- flags -------------------------------------------------------------- */
@@ -111,7 +89,7 @@ static int usage_error(const char *fmt, ...)
     va_end(ap);
     fprintf(stderr, " (see 'roundsd %s --help')\n",
             args.cmd ? args.cmd->name : "");
-    return EXIT_USAGE;
+    return RND_EXIT_USAGE;
 }
 
 static int fail(int rc, const char *fmt, ...)
@@ -261,7 +239,7 @@ static int cmd_init(void)
     printf("initialised %s\n  certificate %s (%s)\n  key         %s "
            "(mode 0600)\n",
            dir, crt, cert_in ? "imported" : "self-signed, CN=roundsd", key);
-    return EXIT_OK;
+    return RND_EXIT_OK;
 }
 
 /* ---- enroll / revoke ---------------------------------------------------- */
@@ -320,7 +298,7 @@ static int cmd_enroll(void)
                 "--credential %s\n",
                 site, name, site, name, cert, cred);
     }
-    return EXIT_OK;
+    return RND_EXIT_OK;
 }
 
 static int cmd_revoke(void)
@@ -343,7 +321,7 @@ static int cmd_revoke(void)
         return fail(rc, "cannot revoke %s/%s: %s", site, name,
                     rnd_strerror(rc));
     printf("%s %s/%s\n", was ? "already revoked:" : "revoked", site, name);
-    return EXIT_OK;
+    return RND_EXIT_OK;
 }
 
 /* ---- devices ------------------------------------------------------------ */
@@ -484,7 +462,7 @@ static int cmd_devices(void)
                site ? site : "");
     if (rc)
         return fail(rc, "cannot read the registry: %s", rnd_strerror(rc));
-    return EXIT_OK;
+    return RND_EXIT_OK;
 }
 
 /* ---- dump --------------------------------------------------------------- */
@@ -558,7 +536,7 @@ static int cmd_dump(void)
             printf("ops %" PRIu64 "\n", ops);
         printf("digest %s\n", hex);
     }
-    return EXIT_OK;
+    return RND_EXIT_OK;
 }
 
 /* ---- serve -------------------------------------------------------------- */
@@ -781,7 +759,7 @@ static int cmd_md_write(void)
         printf("%s %s %s (id %s); handhelds get it at their next sync\n",
                k->noun, out.key, done, hex);
     }
-    return EXIT_OK;
+    return RND_EXIT_OK;
 }
 
 typedef struct md_list_ctx {
@@ -859,7 +837,7 @@ static int cmd_list(void)
     if (rc)
         return fail(rc, "cannot read site %s: %s", flag("site"),
                     rnd_strerror(rc));
-    return EXIT_OK;
+    return RND_EXIT_OK;
 }
 
 typedef struct conflict_ctx {
@@ -969,7 +947,7 @@ static int cmd_conflicts(void)
                c.n, c.n == 1 ? "" : "s", site);
     if (rc)
         return fail(rc, "cannot read site %s: %s", site, rnd_strerror(rc));
-    return EXIT_OK;
+    return RND_EXIT_OK;
 }
 
 static int cmd_resolve(void)
@@ -1008,7 +986,7 @@ static int cmd_resolve(void)
                "sync)\n",
                flag("field"), args.pos[0], flag("value"));
     }
-    return EXIT_OK;
+    return RND_EXIT_OK;
 }
 
 /* Builds the command of "roundsd NOUN add|set|retire" from the kind's
@@ -1238,13 +1216,13 @@ int main(int argc, char **argv)
 {
     if (argc < 2) {
         main_help(stderr);
-        return EXIT_USAGE;
+        return RND_EXIT_USAGE;
     }
     const char *name = argv[1];
     if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 ||
         strcmp(name, "help") == 0) {
         main_help(stdout);
-        return EXIT_OK;
+        return RND_EXIT_OK;
     }
     int first = 2;
     for (const command *c = commands; c->name; c++)
@@ -1257,7 +1235,7 @@ int main(int argc, char **argv)
                     "roundsd %s: give add, set or retire (see 'roundsd %s "
                     "add --help')\n",
                     name, name);
-            return EXIT_USAGE;
+            return RND_EXIT_USAGE;
         }
         args.cmd = &md_cmd;
         first = 3;
@@ -1267,7 +1245,7 @@ int main(int argc, char **argv)
                 "roundsd: unknown command '%s' (see 'roundsd "
                 "--help')\n",
                 name);
-        return EXIT_USAGE;
+        return RND_EXIT_USAGE;
     }
     for (int i = first; i < argc; i++) {
         const char *a = argv[i];
@@ -1308,7 +1286,7 @@ int main(int argc, char **argv)
     }
     if (flag("help")) {
         cmd_help(args.cmd);
-        return EXIT_OK;
+        return RND_EXIT_OK;
     }
     return args.cmd->run();
 }
