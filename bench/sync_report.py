@@ -348,8 +348,10 @@ def table(rep, meta):
                      f"{r['handheld_kb'] / 1024:.0f} MB")
     for r in rep.of("conns"):
         c = r["result"]
-        extra.append(f"{c['conns']:,} sessions connected in "
-                     f"{c['connect_s']:.1f} s; roundsd VmHWM "
+        extra.append(f"{c['conns']:,} sessions connected one by one in "
+                     f"{c['connect_s']:.1f} s (full handshakes; roundsd CPU "
+                     f"{c.get('server_connect_cpu_ms', -1) / c['conns']:.1f}"
+                     f" ms each); roundsd VmHWM "
                      f"{c['hwm_kb'] / 1024:.1f} MB, VmRSS after closing them "
                      f"{c['after_rss_kb'] / 1024:.1f} MB; the client "
                      f"{c['client_rss_kb'] / 1024:.0f} MB")
