@@ -244,6 +244,12 @@ static int value_eq(const proto_field *a, const proto_field *b)
     }
 }
 
+int fold_field_is_attribution(const char *name, size_t len)
+{
+    return (len == 2 && memcmp(name, "by", 2) == 0) ||
+           (len > 3 && memcmp(name + len - 3, "_by", 3) == 0);
+}
+
 /* Sets name=value in the merged field list, keeping it sorted by name.
  * differs[i] is set once field i has been written with two different
  * values: only such a field can be in conflict. */
@@ -254,7 +260,8 @@ static int merge_field(proto_field *fields, uint8_t *differs, uint32_t *n,
     while (i < *n && name_cmp(&fields[i], f) < 0)
         i++;
     if (i < *n && name_cmp(&fields[i], f) == 0) {
-        if (!differs[i] && !value_eq(&fields[i], f))
+        if (!differs[i] && !value_eq(&fields[i], f) &&
+            !fold_field_is_attribution(f->name, f->name_len))
             differs[i] = 1;
         fields[i] = *f;
         return 0;

@@ -48,6 +48,12 @@ typedef struct fold_event {
 #define FOLD_SEEN_FIELD "_seen"
 #define FOLD_SEEN_MAX 1024 /* bytes of a _seen value */
 
+/* Attribution fields ("by" and names ending in "_by": who recorded an
+ * op) follow last-writer-wins but are never reported as conflicts: two
+ * butlers dispatching concurrently disagree on the assignee, and that one
+ * conflict is what the office resolves, not also on who dispatched. */
+int fold_field_is_attribution(const char *name, size_t len);
+
 /* One of the values written concurrently to a field. value points into the
  * parsed buffer (fold_state_parse) or the ops (store_fold). */
 #define FOLD_MAX_CANDIDATES 8

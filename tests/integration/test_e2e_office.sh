@@ -117,12 +117,12 @@ wo=$(hh a workorder create --place 1-1-101 --category plumbing \
   --description "burst pipe" --json | jget id)
 check "a syncs the order" hh_sync a >/dev/null
 check "b gets it" hh_sync b >/dev/null
-# The same dispatcher on both (different "by"s would make dispatch_by a
-# second field in conflict).
+# Two different people dispatch: who dispatched is attribution, never a
+# conflict; the assignee is the one conflict.
 check "a dispatches offline" hh a workorder dispatch "$wo" --assignee T-01 \
-  --by desk >/dev/null
+  --by desk-a >/dev/null
 check "b dispatches offline" hh b workorder dispatch "$wo" --assignee T-02 \
-  --by desk >/dev/null
+  --by desk-b >/dev/null
 check "a syncs" hh_sync a >/dev/null
 check "b syncs" hh_sync b >/dev/null
 check "a syncs again" hh_sync a >/dev/null

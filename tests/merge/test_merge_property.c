@@ -637,6 +637,8 @@ static void check_entity(store *s, proto_op *const *ops, const oseen *seen,
         int differ = 0;
         memcpy(name, st.fields[f].name, st.fields[f].name_len);
         name[st.fields[f].name_len] = '\0';
+        if (fold_field_is_attribution(name, strlen(name)))
+            continue; /* never a conflict, by rule (fold.h) */
         for (size_t w = 0; w < n; w++) {
             const proto_field *fw = proto_op_field(ops[w], name);
             int covered = 0;
