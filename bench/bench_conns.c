@@ -23,7 +23,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -137,7 +140,7 @@ static int connect_one(conn *c, const mbedtls_ssl_config *conf,
     uint8_t buf[4096];
     proto_msg m;
     size_t n;
-    int rc;
+    int rc, one = 1;
 
     if ((rc = mbedtls_net_connect(&c->net, "127.0.0.1", port,
                                   MBEDTLS_NET_PROTO_TCP)) != 0 ||
@@ -146,6 +149,9 @@ static int connect_one(conn *c, const mbedtls_ssl_config *conf,
         fprintf(stderr, "bench_conns: connect: -0x%04x\n", (unsigned)-rc);
         return -1;
     }
+    /* As the handheld does (handheld/sync.c): no Nagle delay between the
+     * small records of a handshake flight. */
+    setsockopt(c->net.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     mbedtls_ssl_set_bio(&c->ssl, &c->net, mbedtls_net_send, NULL,
                         mbedtls_net_recv_timeout);
     while ((rc = mbedtls_ssl_handshake(&c->ssl)) != 0) {
