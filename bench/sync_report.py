@@ -388,8 +388,8 @@ def main():
     rep = Report(recs)
     rep.build()
     if a.json:
-        rows = [{k: v for k, v in r.items() if k != "peer_text"}
-                for r in rep.rows]
+        rows = [dict({k: v for k, v in r.items() if k != "peer_text"},
+                     peer_missing=r["peer_text"]) for r in rep.rows]
         json.dump({"bench": "sync", "meta": meta, "rows": rows,
                    "notes": rep.notes, "errors": rep.errors,
                    "raw": [r for r in recs if r["kind"] != "meta"]},
