@@ -1117,54 +1117,24 @@ int hh_record(hh *h, const char *verb, const char *target, const hh_kv *kv,
 
 /* ---- reading ------------------------------------------------------------ */
 
-typedef struct list_ctx {
-    hh_entity_cb cb;
-    void *ctx;
-} list_ctx;
-
-static int list_cb(const uint8_t id[PROTO_ENTITY_LEN], int kind,
-                   const uint8_t *state, size_t len, void *arg)
-{
-    static _Thread_local fold_state st;
-    list_ctx *c = arg;
-    int rc = fold_state_parse(state, len, &st);
-    if (rc)
-        return rc;
-    return c->cb(&st, c->ctx);
-}
-
 int hh_list(hh *h, int kind, int open_only, hh_entity_cb cb, void *ctx)
 {
-    list_ctx c = {cb, ctx};
     store_txn *t;
     int rc = store_read_begin(h->s, &t);
     if (rc)
         return store_fail(h, rc);
-    rc = store_entities_each(t, kind, open_only, list_cb, &c);
+    rc = store_states_each(t, kind, open_only, 0, cb, ctx);
     store_read_end(t);
     return rc;
 }
 
-static int conflicts_cb(const uint8_t id[PROTO_ENTITY_LEN], int kind,
-                        const uint8_t *state, size_t len, void *arg)
-{
-    static _Thread_local fold_state st;
-    list_ctx *c = arg;
-    int rc = fold_state_parse(state, len, &st);
-    if (rc)
-        return rc;
-    return st.nconflicts ? c->cb(&st, c->ctx) : 0;
-}
-
 int hh_conflicts(hh *h, hh_entity_cb cb, void *ctx)
 {
-    list_ctx c = {cb, ctx};
     store_txn *t;
     int rc = store_read_begin(h->s, &t);
     if (rc)
         return store_fail(h, rc);
-    for (int kind = 1; rc == 0 && kind <= 255; kind++)
-        rc = store_entities_each(t, kind, 0, conflicts_cb, &c);
+    rc = store_states_each(t, 0, 0, 1, cb, ctx);
     store_read_end(t);
     return rc == 1 ? 0 : rc;
 }
@@ -1183,9 +1153,12 @@ int hh_get(hh *h, const char *id_hex, hh_entity_cb cb, void *ctx)
     if (rc)
         return store_fail(h, rc);
     rc = store_entity_get(t, id, &kind, &state, &len);
-    if (rc == 0)
-        rc = list_cb(id, kind, state, len, &(list_ctx){cb, ctx});
-    else if (rc == RND_ENOTFOUND)
+    if (rc == 0) {
+        static _Thread_local fold_state st;
+        rc = fold_state_parse(state, len, &st);
+        if (rc == 0)
+            rc = cb(&st, ctx);
+    } else if (rc == RND_ENOTFOUND)
         fail(h, rc, "no record with id %s", id_hex);
     store_read_end(t);
     return rc;

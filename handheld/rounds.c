@@ -738,15 +738,6 @@ typedef struct conflicts_ctx {
     uint64_t me;
 } conflicts_ctx;
 
-static int64_t cand_wall(const fold_state *st, const fold_candidate *cd)
-{
-    for (uint32_t i = 0; i < st->nevents; i++)
-        if (st->events[i].device_id == cd->device_id &&
-            st->events[i].seq == cd->seq)
-            return st->events[i].wall_ms;
-    return 0;
-}
-
 static int conflict_print_cb(const fold_state *st, void *arg)
 {
     conflicts_ctx *c = arg;
@@ -779,7 +770,7 @@ static int conflict_print_cb(const fold_state *st, void *arg)
                        ",\"device_time_ms\":%" PRId64 "}",
                        cd->device_id, cd->device_id == c->me ? "true" : "false",
                        cd->seq, cd->hlc, ts, PROTO_HLC_MS(cd->hlc),
-                       cand_wall(st, cd));
+                       fold_candidate_wall_ms(st, cd));
             } else {
                 value_text(&cd->value, val, sizeof val);
                 printf("  %-24s device %016" PRIx64 "%s seq %" PRIu64 "  %s\n",

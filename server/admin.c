@@ -879,29 +879,13 @@ int srv_admin_resolve(store *st, const char *id_hex, const char *field,
 
 /* ---- listings ----------------------------------------------------------- */
 
-typedef struct conflicts_ctx {
-    srv_state_cb cb;
-    void *ctx;
-} conflicts_ctx;
-
-static int conflicts_cb(const uint8_t id[PROTO_ENTITY_LEN], int kind,
-                        const uint8_t *state, size_t len, void *arg)
-{
-    static _Thread_local fold_state st;
-    conflicts_ctx *c = arg;
-    int rc = fold_state_parse(state, len, &st);
-    if (rc)
-        return rc;
-    return st.nconflicts ? c->cb(&st, c->ctx) : 0;
-}
-
 int srv_admin_conflicts(store *st, srv_state_cb cb, void *ctx)
 {
-    conflicts_ctx c = {cb, ctx};
     store_txn *t;
     int rc = store_read_begin(st, &t);
-    for (int kind = 1; rc == 0 && kind <= 255; kind++)
-        rc = store_entities_each(t, kind, 0, conflicts_cb, &c);
+    if (rc)
+        return rc;
+    rc = store_states_each(t, 0, 0, 1, cb, ctx);
     if (rc == 1)
         rc = 0;
     store_read_end(t);

@@ -859,15 +859,6 @@ static void device_label(const conflict_ctx *c, uint64_t id, char *out,
         snprintf(out, cap, "?");
 }
 
-static int64_t cand_wall(const fold_state *st, const fold_candidate *cd)
-{
-    for (uint32_t i = 0; i < st->nevents; i++)
-        if (st->events[i].device_id == cd->device_id &&
-            st->events[i].seq == cd->seq)
-            return st->events[i].wall_ms;
-    return 0;
-}
-
 static int conflict_cb(const fold_state *st, void *arg)
 {
     conflict_ctx *c = arg;
@@ -902,7 +893,7 @@ static int conflict_cb(const fold_state *st, void *arg)
                        ",\"time\":\"%s\",\"time_ms\":%" PRId64
                        ",\"device_time_ms\":%" PRId64 "}",
                        cd->seq, cd->hlc, ts, PROTO_HLC_MS(cd->hlc),
-                       cand_wall(st, cd));
+                       fold_candidate_wall_ms(st, cd));
             } else {
                 text_value(&cd->value, val, sizeof val);
                 printf("  %-24s device %s (%s) seq %" PRIu64 "  %s\n", val,

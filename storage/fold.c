@@ -1010,6 +1010,15 @@ int fold_seen_encode(const fold_state *st, char *out, size_t cap, size_t *len)
     return 0;
 }
 
+int64_t fold_candidate_wall_ms(const fold_state *st, const fold_candidate *cd)
+{
+    for (uint32_t i = 0; i < st->nevents; i++)
+        if (st->events[i].device_id == cd->device_id &&
+            st->events[i].seq == cd->seq)
+            return st->events[i].wall_ms;
+    return 0;
+}
+
 const fold_event *fold_state_first(const fold_state *st, int action)
 {
     for (uint32_t i = 0; i < st->nevents; i++)

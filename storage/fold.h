@@ -102,6 +102,10 @@ const proto_field *fold_state_field(const fold_state *st, const char *name);
  * fit. Built from st's events, so it is exact up to FOLD_MAX_EVENTS ops. */
 int fold_seen_encode(const fold_state *st, char *out, size_t cap, size_t *len);
 
+/* The device wall time of the op that wrote candidate cd, from st's events
+ * (0 when it is past FOLD_MAX_EVENTS): what listings show as "when". */
+int64_t fold_candidate_wall_ms(const fold_state *st, const fold_candidate *cd);
+
 /* The first event with the given action, or NULL. */
 const fold_event *fold_state_first(const fold_state *st, int action);
 

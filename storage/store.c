@@ -965,6 +965,37 @@ int store_entities_each(store_txn *txn, int kind, int open_only,
     return rc == 1 ? 0 : rc;
 }
 
+typedef struct states_ctx {
+    store_state_cb cb;
+    void *ctx;
+    int conflicts_only;
+} states_ctx;
+
+static int state_cb(const uint8_t id[PROTO_ENTITY_LEN], int kind,
+                    const uint8_t *state, size_t len, void *arg)
+{
+    static _Thread_local fold_state st;
+    states_ctx *c = arg;
+    int rc = fold_state_parse(state, len, &st);
+    if (rc)
+        return rc;
+    if (c->conflicts_only && st.nconflicts == 0)
+        return 0;
+    return c->cb(&st, c->ctx);
+}
+
+int store_states_each(store_txn *txn, int kind, int open_only,
+                      int conflicts_only, store_state_cb cb, void *ctx)
+{
+    states_ctx c = {cb, ctx, conflicts_only};
+    if (kind != 0)
+        return store_entities_each(txn, kind, open_only, state_cb, &c);
+    int rc = 0;
+    for (int k = 1; rc == 0 && k <= 255; k++)
+        rc = store_entities_each(txn, k, open_only, state_cb, &c);
+    return rc;
+}
+
 int store_refold_all(store_txn *txn, uint64_t *n)
 {
     *n = 0;

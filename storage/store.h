@@ -26,6 +26,7 @@
 
 #include "../proto/errors.h"
 #include "../proto/proto.h"
+#include "fold.h"
 
 /* The current on-disk format; a store with a higher one is refused with
  * RND_ESTOREVER. Kept in meta key "format". */
@@ -160,6 +161,14 @@ int store_entity_get(store_txn *txn, const uint8_t id[PROTO_ENTITY_LEN],
  * vehicles inside, work orders not closed or cancelled, ...). */
 int store_entities_each(store_txn *txn, int kind, int open_only,
                         store_entity_cb cb, void *ctx);
+
+/* The same walk with each state parsed (fold_state_parse): kind 0 walks
+ * every kind in ascending order; conflicts_only skips entities with no
+ * conflict. st is valid during the callback only; the callback convention
+ * is the one above. */
+typedef int (*store_state_cb)(const fold_state *st, void *ctx);
+int store_states_each(store_txn *txn, int kind, int open_only,
+                      int conflicts_only, store_state_cb cb, void *ctx);
 
 /* Re-folds every entity from its ops (used after a fold-rule upgrade and by
  * tests); returns the number of entities folded in *n. */
