@@ -167,8 +167,10 @@ void hh_sess_free(hh_sess *s)
 {
     if (s == NULL)
         return;
+    /* The HELLO held the credential, at the start of the buffer; wiping
+     * the whole 1 MiB frame buffer here was 40% of a no-op sync's CPU. */
     if (s->out)
-        memset(s->out, 0, s->out_cap); /* HELLO held the credential */
+        memset(s->out, 0, s->out_cap < HELLO_CAP ? s->out_cap : HELLO_CAP);
     free(s->out);
     free(s->ops);
     s->out = NULL;
@@ -355,6 +357,10 @@ static int on_welcome(hh_sess *s, const proto_msg *m)
                      (unsigned long long)s->last_seq);
     if (max_frame > HH_SESS_FRAME_CAP)
         max_frame = HH_SESS_FRAME_CAP;
+    /* The HELLO (with the credential) went out before the server could
+     * answer it: wipe it now, before realloc may leave a copy behind. */
+    if (s->out_off == s->out_len)
+        memset(s->out, 0, s->out_cap < HELLO_CAP ? s->out_cap : HELLO_CAP);
     out = realloc(s->out, (size_t)max_frame + PROTO_FRAME_HEADER);
     if (out == NULL)
         return failf(s, RND_ENOMEM, "sync: out of memory");
