@@ -39,6 +39,22 @@ gate enroll --server "127.0.0.1:$port" --cert "$demo/server/server.crt" --creden
 butler init --site S1 --name HH-BUTLER --user butler-zhou
 butler enroll --server "127.0.0.1:$port" --cert "$demo/server/server.crt" --credential "$cred_butler"
 
+say "The office writes master data; the handhelds take it at their first sync"
+places=("" "B1 car park ramp" "B1 pump room" "east gate" "stairwell 5-1")
+for i in 1 2 3 4; do
+  "$D" checkpoint add --data "$demo/server" --site S1 --tag "CP-0$i" \
+    --name "checkpoint $i" --place "${places[$i]}" >/dev/null
+done
+"$D" route add --data "$demo/server" --site S1 --route R1 --name "Night round" \
+  --interval-min 120 --checkpoints CP-01,CP-02,CP-03,CP-04
+"$D" plate add --data "$demo/server" --site S1 --plate 沪A88888 --unit 3-2-1201 \
+  --owner "Mr Wang"
+"$D" blacklist add --data "$demo/server" --site S1 --plate 沪C44444 \
+  --reason "repeated tailgating, banned by the owners' committee"
+gate sync
+butler sync
+gate list routes
+
 say "Night patrol, no signal in the car park: checkpoint scans"
 for cp in CP-01 CP-02 CP-03; do gate scan --tag $cp --route R1; done
 gate scan --tag CP-04 --route R1 --anomaly true \
@@ -51,6 +67,9 @@ gate visit enter --name "Zhang San" --id-type id_card --id-no 310101198502023456
   --unit 5-1-301 --purpose renovation --gate A --pass P7
 gate visit refuse --name "unknown man" --reason "no ID, would not say why" --gate A
 gate vehicle enter --plate 沪B12345 --type van --unit 5-1-301 --gate A
+gate vehicle enter --plate 沪A88888 --gate A ||
+  echo "(not registered: a resident's car, known offline)"
+gate vehicle enter --plate 沪C44444 --unit 2-1-502 --gate A   # warns, records the hit
 gate visit exit "$v1" --gate B
 
 say "Butler Zhou, offline too: a burst pipe (urgent) and a vacant-unit inspection"
