@@ -1211,12 +1211,5 @@ int hh_status(hh *h, hh_status_info *out)
 
 void hh_mask_id(const char *in, size_t len, char *out, size_t cap)
 {
-    size_t n = 0;
-    if (cap == 0)
-        return;
-    for (size_t i = 0; i < len && n + 1 < cap; i++) {
-        int keep = len > 5 ? (i < 3 || i >= len - 2) : 0;
-        out[n++] = keep ? in[i] : '*';
-    }
-    out[n] = '\0';
+    proto_mask_id(in, len, out, cap);
 }

@@ -485,17 +485,12 @@ static void value_text(const proto_field *f, char *out, size_t cap)
     }
 }
 
-static int is_sensitive(const proto_field *f)
-{
-    return f->name_len == 5 && memcmp(f->name, "id_no", 5) == 0;
-}
-
 static void json_field_value(const proto_field *f)
 {
     char masked[PROTO_FIELD_STR_MAX + 1];
     switch (f->type) {
     case PROTO_STR:
-        if (is_sensitive(f)) {
+        if (proto_field_is_id_no(f)) {
             hh_mask_id(f->str, f->str_len, masked, sizeof masked);
             json_cstr(stdout, masked);
         } else {
@@ -573,7 +568,7 @@ static void print_line(const fold_state *st)
     if (st->kind < sizeof cols / sizeof cols[0]) {
         for (int i = 0; i < 4 && cols[st->kind][i]; i++) {
             const proto_field *f = fold_state_field(st, cols[st->kind][i]);
-            if (f && is_sensitive(f))
+            if (f && proto_field_is_id_no(f))
                 hh_mask_id(f->str, f->str_len, val, sizeof val);
             else
                 value_text(f, val, sizeof val);
@@ -688,7 +683,7 @@ static int md_print_cb(const fold_state *st, void *arg)
     }
     for (int i = 0; cols[i]; i++) {
         const proto_field *f = fold_state_field(st, cols[i]);
-        if (f && is_sensitive(f))
+        if (f && proto_field_is_id_no(f))
             hh_mask_id(f->str, f->str_len, val, sizeof val);
         else if (f && f->type == PROTO_BOOL)
             snprintf(val, sizeof val, "%s", f->i ? "yes" : "no");
@@ -901,7 +896,7 @@ static int show_cb(const fold_state *st, void *arg)
            st->status[0] ? st->status : "-");
     for (uint32_t i = 0; i < st->nfields; i++) {
         const proto_field *f = &st->fields[i];
-        if (is_sensitive(f))
+        if (proto_field_is_id_no(f))
             hh_mask_id(f->str, f->str_len, val, sizeof val);
         else
             value_text(f, val, sizeof val);

@@ -109,6 +109,23 @@ const char *const *proto_kind_columns(int kind)
     }
 }
 
+int proto_field_is_id_no(const proto_field *f)
+{
+    return f->name_len == 5 && memcmp(f->name, "id_no", 5) == 0;
+}
+
+void proto_mask_id(const char *in, size_t len, char *out, size_t cap)
+{
+    size_t n = 0;
+    if (cap == 0)
+        return;
+    for (size_t i = 0; i < len && n + 1 < cap; i++) {
+        int keep = len > 5 ? (i < 3 || i >= len - 2) : 0;
+        out[n++] = keep ? in[i] : '*';
+    }
+    out[n] = '\0';
+}
+
 /* ---- building an op ---- */
 
 void proto_op_init(proto_op *op)

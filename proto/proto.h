@@ -174,6 +174,14 @@ void proto_entity_hex(const uint8_t id[PROTO_ENTITY_LEN], char out[33]);
 /* Parses 32 hex chars; RND_EINVAL otherwise. */
 int proto_entity_parse(const char *hex, uint8_t out[PROTO_ENTITY_LEN]);
 
+/* Personal data shown on screens and reports: an ID document number field
+ * ("id_no") is masked everywhere it is listed (PIPL; docs/DATA-MODEL.md). */
+int proto_field_is_id_no(const proto_field *f);
+/* Masks an ID number for display: keeps the first 3 and last 2 characters
+ * of one longer than 5, stars elsewhere. out gets at most cap bytes,
+ * NUL-terminated. */
+void proto_mask_id(const char *in, size_t len, char *out, size_t cap);
+
 /* Fills buf with n random bytes from the OS; RND_ECRYPTO on failure. */
 int proto_random(void *buf, size_t n);
 

@@ -574,21 +574,6 @@ static int cmd_serve(void)
 
 /* ---- office commands: master data, listings, conflicts ------------------ */
 
-/* Masks an ID number for display: first 3 and last 2 characters kept (the
- * handheld's hh_mask_id does the same). */
-static void mask_id(const char *in, size_t len, char *out, size_t cap)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < len && n + 1 < cap; i++)
-        out[n++] = len > 5 && (i < 3 || i >= len - 2) ? in[i] : '*';
-    out[n] = '\0';
-}
-
-static int is_id_no(const proto_field *f)
-{
-    return f->name_len == 5 && memcmp(f->name, "id_no", 5) == 0;
-}
-
 static void json_strn(const char *s, size_t n)
 {
     char buf[PROTO_FIELD_STR_MAX + 1];
@@ -601,8 +586,8 @@ static void json_value(const proto_field *f)
     char masked[PROTO_FIELD_STR_MAX + 1];
     switch (f->type) {
     case PROTO_STR:
-        if (is_id_no(f)) {
-            mask_id(f->str, f->str_len, masked, sizeof masked);
+        if (proto_field_is_id_no(f)) {
+            proto_mask_id(f->str, f->str_len, masked, sizeof masked);
             json_str(masked);
         } else {
             json_strn(f->str, f->str_len);
@@ -627,8 +612,8 @@ static void text_value(const proto_field *f, char *out, size_t cap)
     }
     switch (f->type) {
     case PROTO_STR:
-        if (is_id_no(f))
-            mask_id(f->str, f->str_len, out, cap);
+        if (proto_field_is_id_no(f))
+            proto_mask_id(f->str, f->str_len, out, cap);
         else
             snprintf(out, cap, "%.*s", (int)f->str_len, f->str);
         break;
