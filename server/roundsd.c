@@ -24,214 +24,49 @@
 #include "../storage/fold.h"
 #include "admin.h"
 #include "cert.h"
+#include "cli.h"
+#include "cmd_ops.h"
+#include "cmd_report.h"
 #include "dump.h"
 #include "registry.h"
 #include "server.h"
 #include "site.h"
 
-/* Exit codes: enum rnd_exit in proto/errors.h. roundsd documents 0..5
- * only: the network and server-refusal codes are the handheld's. */
-static int exit_for(int rc)
-{
-    int code = rnd_exit_code(rc);
-    return code > RND_EXIT_STORAGE ? RND_EXIT_FAIL : code;
-}
-
-/* ---- flags -------------------------------------------------------------- */
-
-#define MAX_FLAGS 16
-
-typedef struct flag_spec {
-    const char *name;
-    const char *meta; /* the value's placeholder; NULL: takes no value */
-    const char *help;
-} flag_spec;
-
-typedef struct command {
-    const char *name;
-    const char *summary;
-    const char *usage;
-    const flag_spec *flags;
-    int (*run)(void);
-    int max_pos; /* bare arguments allowed (an id, a kind) */
-} command;
-
-#define MAX_POS 2
-
+/* Master-data commands ("unit add"): the kind and the mode. */
 static struct {
-    const command *cmd;
-    const char *values[MAX_FLAGS]; /* by index in cmd->flags */
-    int set[MAX_FLAGS];
-    const char *pos[MAX_POS];
-    int npos;
-    /* Master-data commands ("unit add"): the kind and the mode. */
-    const srv_md_kind *md;
-    int md_mode;
-} args;
-
-static const char *flag(const char *name)
-{
-    for (int i = 0; args.cmd->flags[i].name; i++)
-        if (strcmp(args.cmd->flags[i].name, name) == 0)
-            return args.set[i] ? (args.values[i] ? args.values[i] : "") : NULL;
-    return NULL;
-}
-
-static int usage_error(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2)));
-
-static int usage_error(const char *fmt, ...)
-{
-    va_list ap;
-    fprintf(stderr, "roundsd %s: ", args.cmd ? args.cmd->name : "");
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fprintf(stderr, " (see 'roundsd %s --help')\n",
-            args.cmd ? args.cmd->name : "");
-    return RND_EXIT_USAGE;
-}
-
-static int fail(int rc, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static int fail(int rc, const char *fmt, ...)
-{
-    va_list ap;
-    fprintf(stderr, "roundsd %s: ", args.cmd->name);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    return exit_for(rc);
-}
-
-static const char *data_dir(void)
-{
-    const char *d = flag("data");
-    if (d && *d)
-        return d;
-    d = getenv("ROUNDSD_DATA");
-    return d && *d ? d : "./roundsd-data";
-}
-
-static int parse_u32(const char *fl, uint32_t lo, uint32_t hi, uint32_t *out)
-{
-    const char *v = flag(fl);
-    if (v == NULL)
-        return 0;
-    char *end;
-    errno = 0;
-    unsigned long long x = strtoull(v, &end, 10);
-    if (*v == '\0' || *end != '\0' || errno || *v == '-' || x < lo || x > hi)
-        return usage_error("--%s %s: expected a whole number from %" PRIu32
-                           " to %" PRIu32,
-                           fl, v, lo, hi);
-    *out = (uint32_t)x;
-    return 0;
-}
-
-static int need_name(const char *fl)
-{
-    const char *v = flag(fl);
-    if (v == NULL || *v == '\0')
-        return usage_error("--%s NAME is required", fl);
-    if (!srv_name_valid(v, strlen(v)))
-        return usage_error("--%s %s: a name is 1 to %d characters of "
-                           "A-Z a-z 0-9 _ . - (not . or ..)",
-                           fl, v, SRV_NAME_MAX);
-    return 0;
-}
-
-/* ---- output helpers ----------------------------------------------------- */
-
-static void json_str(const char *s)
-{
-    putchar('"');
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            printf("\\%c", c);
-        else if (c < 0x20)
-            printf("\\u%04x", c);
-        else
-            putchar(c);
-    }
-    putchar('"');
-}
-
-static void fmt_time(int64_t ms, char *out, size_t cap)
-{
-    if (ms <= 0) {
-        snprintf(out, cap, "-");
-        return;
-    }
-    time_t t = (time_t)(ms / 1000);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-static void hex_of(const uint8_t *p, size_t n, char *out)
-{
-    static const char digits[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = digits[p[i] >> 4];
-        out[2 * i + 1] = digits[p[i] & 15];
-    }
-    out[2 * n] = '\0';
-}
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int open_registry(srv_registry **r)
-{
-    int rc = srv_registry_open(data_dir(), 0, r);
-    if (rc == RND_ENOTFOUND)
-        return fail(rc,
-                    "no server data in %s: run 'roundsd init --data %s' "
-                    "first",
-                    data_dir(), data_dir());
-    if (rc)
-        return fail(rc, "cannot open the registry in %s: %s", data_dir(),
-                    rnd_strerror(rc));
-    return 0;
-}
+    const srv_md_kind *kind;
+    int mode;
+} md_args;
 
 /* ---- init --------------------------------------------------------------- */
 
 static int cmd_init(void)
 {
-    const char *dir = data_dir(), *cert_in = flag("cert"),
-               *key_in = flag("key");
+    const char *dir = cli_data_dir(), *cert_in = cli_flag("cert"),
+               *key_in = cli_flag("key");
     if ((cert_in == NULL) != (key_in == NULL))
-        return usage_error("--cert and --key go together");
+        return cli_usage("--cert and --key go together");
     char key[4200], crt[4200], err[4500];
     snprintf(key, sizeof key, "%s/server.key", dir);
     snprintf(crt, sizeof crt, "%s/server.crt", dir);
     struct stat st;
     if (stat(key, &st) == 0 || stat(crt, &st) == 0)
-        return fail(RND_EEXIST,
-                    "%s is already initialised (%s exists); nothing done", dir,
-                    stat(key, &st) == 0 ? key : crt);
+        return cli_fail(RND_EEXIST,
+                        "%s is already initialised (%s exists); nothing done",
+                        dir, stat(key, &st) == 0 ? key : crt);
     int e = store_mkdirs(dir);
     if (e)
-        return fail(RND_EIO, "cannot create %s: %s", dir, strerror(e));
+        return cli_fail(RND_EIO, "cannot create %s: %s", dir, strerror(e));
     int rc = cert_in
                  ? srv_cert_import(cert_in, key_in, crt, key, err, sizeof err)
                  : srv_cert_generate(key, crt, err, sizeof err);
     if (rc)
-        return fail(rc, "%s", err);
+        return cli_fail(rc, "%s", err);
     srv_registry *r;
     rc = srv_registry_open(dir, 1, &r);
     if (rc)
-        return fail(rc, "cannot create the registry in %s: %s", dir,
-                    rnd_strerror(rc));
+        return cli_fail(rc, "cannot create the registry in %s: %s", dir,
+                        rnd_strerror(rc));
     srv_registry_close(r);
     char sites[4200];
     snprintf(sites, sizeof sites, "%s/sites", dir);
@@ -246,48 +81,48 @@ static int cmd_init(void)
 
 static int cmd_enroll(void)
 {
-    int ex = need_name("site");
+    int ex = cli_need_name("site");
     if (ex == 0)
-        ex = need_name("device");
+        ex = cli_need_name("device");
     if (ex)
         return ex;
-    const char *site = flag("site"), *name = flag("device");
+    const char *site = cli_flag("site"), *name = cli_flag("device");
     srv_registry *r;
-    if ((ex = open_registry(&r)) != 0)
+    if ((ex = cli_open_registry(&r)) != 0)
         return ex;
     char cred[SRV_CRED_LEN + 1];
-    int rc = srv_registry_enroll(r, site, name, now_ms(), cred);
+    int rc = srv_registry_enroll(r, site, name, cli_now_ms(), cred);
     srv_registry_close(r);
     if (rc == RND_EEXIST)
-        return fail(rc,
-                    "%s/%s is already enrolled and not revoked; revoke it "
-                    "first ('roundsd revoke --site %s --device %s') to "
-                    "enroll it again",
-                    site, name, site, name);
+        return cli_fail(rc,
+                        "%s/%s is already enrolled and not revoked; revoke it "
+                        "first ('roundsd revoke --site %s --device %s') to "
+                        "enroll it again",
+                        site, name, site, name);
     if (rc)
-        return fail(rc, "cannot enroll %s/%s: %s", site, name,
-                    rnd_strerror(rc));
+        return cli_fail(rc, "cannot enroll %s/%s: %s", site, name,
+                        rnd_strerror(rc));
     /* The site's store, with its office writer, exists from now on. */
     store *st;
-    rc = srv_site_open(data_dir(), site, STORE_CREATE, &st, NULL);
+    rc = srv_site_open(cli_data_dir(), site, STORE_CREATE, &st, NULL);
     if (rc)
-        return fail(rc,
-                    "enrolled, but cannot create the store of site %s: "
-                    "%s",
-                    site, rnd_strerror(rc));
+        return cli_fail(rc,
+                        "enrolled, but cannot create the store of site %s: "
+                        "%s",
+                        site, rnd_strerror(rc));
     store_close(st);
     char crt[4200], abs[PATH_MAX];
-    snprintf(crt, sizeof crt, "%s/server.crt", data_dir());
+    snprintf(crt, sizeof crt, "%s/server.crt", cli_data_dir());
     const char *cert = realpath(crt, abs) ? abs : crt;
-    if (flag("json")) {
+    if (cli_flag("json")) {
         printf("{\"site\":");
-        json_str(site);
+        cli_json_str(site);
         printf(",\"device\":");
-        json_str(name);
+        cli_json_str(name);
         printf(",\"credential\":");
-        json_str(cred);
+        cli_json_str(cred);
         printf(",\"cert\":");
-        json_str(cert);
+        cli_json_str(cert);
         printf("}\n");
     } else {
         printf("%s\n", cred);
@@ -303,23 +138,23 @@ static int cmd_enroll(void)
 
 static int cmd_revoke(void)
 {
-    int ex = need_name("site");
+    int ex = cli_need_name("site");
     if (ex == 0)
-        ex = need_name("device");
+        ex = cli_need_name("device");
     if (ex)
         return ex;
-    const char *site = flag("site"), *name = flag("device");
+    const char *site = cli_flag("site"), *name = cli_flag("device");
     srv_registry *r;
-    if ((ex = open_registry(&r)) != 0)
+    if ((ex = cli_open_registry(&r)) != 0)
         return ex;
     int was = 0;
     int rc = srv_registry_revoke(r, site, name, &was);
     srv_registry_close(r);
     if (rc == RND_ENOTFOUND)
-        return fail(rc, "no device %s/%s is enrolled", site, name);
+        return cli_fail(rc, "no device %s/%s is enrolled", site, name);
     if (rc)
-        return fail(rc, "cannot revoke %s/%s: %s", site, name,
-                    rnd_strerror(rc));
+        return cli_fail(rc, "cannot revoke %s/%s: %s", site, name,
+                        rnd_strerror(rc));
     printf("%s %s/%s\n", was ? "already revoked:" : "revoked", site, name);
     return RND_EXIT_OK;
 }
@@ -376,7 +211,7 @@ static uint64_t live_held(const srv_device *d)
     if (d->device_id == 0)
         return held;
     store *st;
-    if (srv_site_open(data_dir(), d->site, STORE_RDONLY, &st, NULL) != 0)
+    if (srv_site_open(cli_data_dir(), d->site, STORE_RDONLY, &st, NULL) != 0)
         return held;
     store_txn *txn;
     if (store_read_begin(st, &txn) == 0) {
@@ -397,17 +232,17 @@ static int list_cb(const srv_device *d, void *vctx)
         srv_hex64(d->device_id, id);
     else
         snprintf(id, sizeof id, "-");
-    fmt_time(d->enrolled_ms, enr, sizeof enr);
-    fmt_time(d->last_sync_ms, last, sizeof last);
+    cli_fmt_time(d->enrolled_ms, enr, sizeof enr);
+    cli_fmt_time(d->last_sync_ms, last, sizeof last);
     uint64_t held = live_held(d);
     char clock[48];
     const char *cflag;
     clock_verdict(d, c->skew_limit_ms, clock, sizeof clock, &cflag);
     if (c->json) {
         printf("%s{\"site\":", c->n ? "," : "");
-        json_str(d->site);
+        cli_json_str(d->site);
         printf(",\"device\":");
-        json_str(d->name);
+        cli_json_str(d->name);
         printf(",\"device_id\":\"%s\",\"enrolled_ms\":%" PRId64
                ",\"last_sync_ms\":%" PRId64 ",\"held_seq\":%" PRIu64
                ",\"last_ops_in\":%" PRIu64 ",\"last_ops_out\":%" PRIu64
@@ -438,18 +273,18 @@ static int list_cb(const srv_device *d, void *vctx)
 
 static int cmd_devices(void)
 {
-    const char *site = flag("site");
+    const char *site = cli_flag("site");
     uint32_t limit_min = 5;
     int ex;
-    if (site && (ex = need_name("site")) != 0)
+    if (site && (ex = cli_need_name("site")) != 0)
         return ex;
-    if ((ex = parse_u32("skew-limit-min", 1, 525600, &limit_min)) != 0)
+    if ((ex = cli_parse_u32("skew-limit-min", 1, 525600, &limit_min)) != 0)
         return ex;
     srv_registry *r;
-    ex = open_registry(&r);
+    ex = cli_open_registry(&r);
     if (ex)
         return ex;
-    list_ctx c = {.json = flag("json") != NULL,
+    list_ctx c = {.json = cli_flag("json") != NULL,
                   .skew_limit_ms = (int64_t)limit_min * 60000};
     if (c.json)
         printf("[");
@@ -461,7 +296,7 @@ static int cmd_devices(void)
         printf("no devices enrolled%s%s\n", site ? " for site " : "",
                site ? site : "");
     if (rc)
-        return fail(rc, "cannot read the registry: %s", rnd_strerror(rc));
+        return cli_fail(rc, "cannot read the registry: %s", rnd_strerror(rc));
     return RND_EXIT_OK;
 }
 
@@ -481,8 +316,8 @@ static int dump_cb(const uint8_t id[PROTO_ENTITY_LEN], int kind,
     char idhex[33], shahex[65], kbuf[8];
     if (mbedtls_sha256_ret(state, len, sha, 0) != 0)
         return RND_ECRYPTO;
-    hex_of(id, PROTO_ENTITY_LEN, idhex);
-    hex_of(sha, sizeof sha, shahex);
+    cli_hex(id, PROTO_ENTITY_LEN, idhex);
+    cli_hex(sha, sizeof sha, shahex);
     const char *kname = proto_kind_name(kind), *status = "-";
     if (kname == NULL) {
         snprintf(kbuf, sizeof kbuf, "%d", kind);
@@ -502,17 +337,17 @@ static int dump_cb(const uint8_t id[PROTO_ENTITY_LEN], int kind,
 
 static int cmd_dump(void)
 {
-    int ex = need_name("site");
+    int ex = cli_need_name("site");
     if (ex)
         return ex;
-    const char *site = flag("site");
+    const char *site = cli_flag("site");
     store *st;
-    int rc = srv_site_open(data_dir(), site, STORE_RDONLY, &st, NULL);
+    int rc = srv_site_open(cli_data_dir(), site, STORE_RDONLY, &st, NULL);
     if (rc == RND_ENOTFOUND)
-        return fail(rc, "no site %s in %s", site, data_dir());
+        return cli_fail(rc, "no site %s in %s", site, cli_data_dir());
     if (rc)
-        return fail(rc, "cannot open site %s: %s", site, rnd_strerror(rc));
-    dump_ctx c = {.json = flag("json") != NULL};
+        return cli_fail(rc, "cannot open site %s: %s", site, rnd_strerror(rc));
+    dump_ctx c = {.json = cli_flag("json") != NULL};
     uint8_t digest[32];
     uint64_t n = 0, ops = 0;
     if (c.json)
@@ -522,17 +357,17 @@ static int cmd_dump(void)
     if (rc) {
         if (c.json)
             printf("]}\n");
-        return fail(rc, "cannot read site %s: %s", site, rnd_strerror(rc));
+        return cli_fail(rc, "cannot read site %s: %s", site, rnd_strerror(rc));
     }
     char hex[65];
-    hex_of(digest, sizeof digest, hex);
+    cli_hex(digest, sizeof digest, hex);
     if (c.json) {
         printf("],\"count\":%" PRIu64 ",\"digest\":\"%s\"", n, hex);
-        if (flag("ops"))
+        if (cli_flag("ops"))
             printf(",\"ops\":%" PRIu64, ops);
         printf("}\n");
     } else {
-        if (flag("ops"))
+        if (cli_flag("ops"))
             printf("ops %" PRIu64 "\n", ops);
         printf("digest %s\n", hex);
     }
@@ -543,43 +378,31 @@ static int cmd_dump(void)
 
 static int cmd_serve(void)
 {
-    srv_server_config cfg = {.data_dir = data_dir(), .listen = flag("listen")};
+    srv_server_config cfg = {.data_dir = cli_data_dir(),
+                             .listen = cli_flag("listen")};
     int ex;
-    if ((ex = parse_u32("max-frame", SRV_MAX_FRAME_MIN, 64u << 20,
-                        &cfg.max_frame)) ||
-        (ex = parse_u32("max-conns", 1, 1000000, &cfg.max_conns)) ||
-        (ex = parse_u32("idle-timeout", 1, 86400, &cfg.idle_timeout_s)) ||
-        (ex =
-             parse_u32("handshake-timeout", 1, 3600, &cfg.handshake_timeout_s)))
+    if ((ex = cli_parse_u32("max-frame", SRV_MAX_FRAME_MIN, 64u << 20,
+                            &cfg.max_frame)) ||
+        (ex = cli_parse_u32("max-conns", 1, 1000000, &cfg.max_conns)) ||
+        (ex = cli_parse_u32("idle-timeout", 1, 86400, &cfg.idle_timeout_s)) ||
+        (ex = cli_parse_u32("handshake-timeout", 1, 3600,
+                            &cfg.handshake_timeout_s)))
         return ex;
     if (cfg.listen) {
         char host[256];
         int port;
         if (srv_parse_hostport(cfg.listen, host, sizeof host, &port) != 0)
-            return usage_error("--listen %s: expected HOST:PORT, e.g. "
-                               "127.0.0.1:7443 or [::1]:7443",
-                               cfg.listen);
+            return cli_usage("--listen %s: expected HOST:PORT, e.g. "
+                             "127.0.0.1:7443 or [::1]:7443",
+                             cfg.listen);
     }
     int rc = srv_server_run(&cfg);
-    return exit_for(rc);
+    return cli_exit_for(rc);
 }
 
 /* ---- the table of commands ---------------------------------------------- */
 
-/* clang-format off */
-#define DATA_FLAG {"data", "DIR", "data directory ($ROUNDSD_DATA, else " \
-                                  "./roundsd-data)"}
-#define HELP_FLAG {"help", NULL, "this help"}
-/* clang-format on */
-
 /* ---- office commands: master data, listings, conflicts ------------------ */
-
-static void json_strn(const char *s, size_t n)
-{
-    char buf[PROTO_FIELD_STR_MAX + 1];
-    snprintf(buf, sizeof buf, "%.*s", (int)n, s);
-    json_str(buf);
-}
 
 static void json_value(const proto_field *f)
 {
@@ -588,9 +411,9 @@ static void json_value(const proto_field *f)
     case PROTO_STR:
         if (proto_field_is_id_no(f)) {
             proto_mask_id(f->str, f->str_len, masked, sizeof masked);
-            json_str(masked);
+            cli_json_str(masked);
         } else {
-            json_strn(f->str, f->str_len);
+            cli_json_strn(f->str, f->str_len);
         }
         break;
     case PROTO_INT:
@@ -630,39 +453,7 @@ static void text_value(const proto_field *f, char *out, size_t cap)
 
 static int64_t office_now(void)
 {
-    return now_ms();
-}
-
-/* Opens the site's store for an office write. A site that has no store
- * yet gets one (master data may come before the first device), but only
- * in an initialised data directory. */
-static int open_site_write(const char *site, store **st)
-{
-    int rc = srv_site_open(data_dir(), site, 0, st, NULL);
-    if (rc == RND_ENOTFOUND) {
-        srv_registry *r;
-        int ex = open_registry(&r);
-        if (ex)
-            return ex;
-        srv_registry_close(r);
-        rc = srv_site_open(data_dir(), site, STORE_CREATE, st, NULL);
-        if (rc == 0)
-            fprintf(stderr, "roundsd %s: created the store of site %s\n",
-                    args.cmd->name, site);
-    }
-    if (rc)
-        return fail(rc, "cannot open site %s: %s", site, rnd_strerror(rc));
-    return 0;
-}
-
-static int open_site_read(const char *site, store **st)
-{
-    int rc = srv_site_open(data_dir(), site, STORE_RDONLY, st, NULL);
-    if (rc == RND_ENOTFOUND)
-        return fail(rc, "no site %s in %s", site, data_dir());
-    if (rc)
-        return fail(rc, "cannot open site %s: %s", site, rnd_strerror(rc));
-    return 0;
+    return cli_now_ms();
 }
 
 /* Warns about route checkpoints that are not (active) checkpoints yet. */
@@ -691,7 +482,7 @@ static void warn_checkpoints(store *st, const char *site, const char *list)
                     "roundsd %s: warning: checkpoint %.*s is not defined "
                     "yet ('roundsd checkpoint add --site %s --tag %.*s "
                     "...')\n",
-                    args.cmd->name, (int)len, p, site, (int)len, p);
+                    cli_args.cmd->name, (int)len, p, site, (int)len, p);
         if (!comma)
             break;
         p = comma + 1;
@@ -701,43 +492,43 @@ static void warn_checkpoints(store *st, const char *site, const char *list)
 
 static int cmd_md_write(void)
 {
-    const srv_md_kind *k = args.md;
-    int mode = args.md_mode, ex;
-    if ((ex = need_name("site")) != 0)
+    const srv_md_kind *k = md_args.kind;
+    int mode = md_args.mode, ex;
+    if ((ex = cli_need_name("site")) != 0)
         return ex;
-    const char *site = flag("site");
-    const char *target = args.npos ? args.pos[0] : NULL;
-    srv_admin_kv kv[MAX_FLAGS];
+    const char *site = cli_flag("site");
+    const char *target = cli_args.npos ? cli_args.pos[0] : NULL;
+    srv_admin_kv kv[CLI_MAX_FLAGS];
     size_t n = 0;
-    for (int i = 0; args.cmd->flags[i].name; i++) {
-        const char *fl = args.cmd->flags[i].name;
-        if (!args.set[i] || !strcmp(fl, "data") || !strcmp(fl, "site") ||
+    for (int i = 0; cli_args.cmd->flags[i].name; i++) {
+        const char *fl = cli_args.cmd->flags[i].name;
+        if (!cli_args.set[i] || !strcmp(fl, "data") || !strcmp(fl, "site") ||
             !strcmp(fl, "json") || !strcmp(fl, "help"))
             continue;
         kv[n].flag = fl;
-        kv[n].value = args.values[i] ? args.values[i] : "";
+        kv[n].value = cli_args.values[i] ? cli_args.values[i] : "";
         n++;
     }
     store *st;
-    if ((ex = open_site_write(site, &st)) != 0)
+    if ((ex = cli_open_site_write(site, &st)) != 0)
         return ex;
     srv_admin_out out;
     int rc =
         srv_admin_write(st, site, k, mode, target, kv, n, office_now(), &out);
-    if (rc == 0 && k->kind == PROTO_KIND_ROUTE && flag("checkpoints"))
-        warn_checkpoints(st, site, flag("checkpoints"));
+    if (rc == 0 && k->kind == PROTO_KIND_ROUTE && cli_flag("checkpoints"))
+        warn_checkpoints(st, site, cli_flag("checkpoints"));
     store_close(st);
     if (rc)
-        return fail(rc, "%s", out.msg);
+        return cli_fail(rc, "%s", out.msg);
     char hex[33];
     proto_entity_hex(out.id, hex);
     const char *done = out.action == PROTO_ACTION_CREATE ? "created"
                        : out.action == PROTO_ACTION_RETIRE
                            ? "retired"
                            : (out.revived ? "revived" : "updated");
-    if (flag("json")) {
+    if (cli_flag("json")) {
         printf("{\"ok\":true,\"kind\":\"%s\",\"key\":", k->noun);
-        json_str(out.key);
+        cli_json_str(out.key);
         printf(",\"id\":\"%s\",\"action\":\"%s\",\"result\":\"%s\"}\n", hex,
                proto_action_name(out.action), done);
     } else {
@@ -762,12 +553,12 @@ static int md_list_cb(const fold_state *st, void *arg)
     if (c->json) {
         printf("%s{\"id\":\"%s\",\"kind\":\"%s\",\"key\":", c->n ? "," : "",
                hex, proto_kind_name(st->kind));
-        json_str(key);
+        cli_json_str(key);
         printf(",\"status\":\"%s\",\"fields\":{", st->status);
         for (uint32_t i = 0; i < st->nfields; i++) {
             if (i)
                 putchar(',');
-            json_strn(st->fields[i].name, st->fields[i].name_len);
+            cli_json_strn(st->fields[i].name, st->fields[i].name_len);
             putchar(':');
             json_value(&st->fields[i]);
         }
@@ -795,22 +586,22 @@ static int md_list_cb(const fold_state *st, void *arg)
 static int cmd_list(void)
 {
     int ex;
-    if (args.npos == 0)
-        return usage_error("give what to list: units, vacant, routes, "
-                           "checkpoints, staff, plates, blacklist or sites");
-    const char *what = args.pos[0];
+    if (cli_args.npos == 0)
+        return cli_usage("give what to list: units, vacant, routes, "
+                         "checkpoints, staff, plates, blacklist or sites");
+    const char *what = cli_args.pos[0];
     int vacant = strcmp(what, "vacant") == 0;
     const srv_md_kind *k = srv_md_find(vacant ? "units" : what);
     if (k == NULL)
-        return usage_error("unknown list '%s': give units, vacant, routes, "
-                           "checkpoints, staff, plates, blacklist or sites",
-                           what);
-    if ((ex = need_name("site")) != 0)
+        return cli_usage("unknown list '%s': give units, vacant, routes, "
+                         "checkpoints, staff, plates, blacklist or sites",
+                         what);
+    if ((ex = cli_need_name("site")) != 0)
         return ex;
     store *st;
-    if ((ex = open_site_read(flag("site"), &st)) != 0)
+    if ((ex = cli_open_site_read(cli_flag("site"), &st)) != 0)
         return ex;
-    md_list_ctx c = {flag("json") != NULL, flag("all") != NULL, 0};
+    md_list_ctx c = {cli_flag("json") != NULL, cli_flag("all") != NULL, 0};
     if (c.json)
         printf("[");
     int rc = srv_admin_list(st, k, c.all, vacant, md_list_cb, &c);
@@ -820,8 +611,8 @@ static int cmd_list(void)
     else if (rc == 0 && c.n == 0)
         printf("(none)\n");
     if (rc)
-        return fail(rc, "cannot read site %s: %s", flag("site"),
-                    rnd_strerror(rc));
+        return cli_fail(rc, "cannot read site %s: %s", cli_flag("site"),
+                        rnd_strerror(rc));
     return RND_EXIT_OK;
 }
 
@@ -856,7 +647,7 @@ static int conflict_cb(const fold_state *st, void *arg)
             printf("%s{\"id\":\"%s\",\"kind\":\"%s\",\"status\":\"%s\","
                    "\"field\":",
                    c->n ? "," : "", hex, proto_kind_name(st->kind), st->status);
-            json_strn(cf->field, cf->field_len);
+            cli_json_strn(cf->field, cf->field_len);
             printf(",\"candidates\":[");
         } else {
             printf("%s %s  %s  field %.*s: %u candidates\n",
@@ -868,12 +659,12 @@ static int conflict_cb(const fold_state *st, void *arg)
             const fold_candidate *cd = &cf->cand[j];
             srv_hex64(cd->device_id, dev);
             device_label(c, cd->device_id, label, sizeof label);
-            fmt_time(PROTO_HLC_MS(cd->hlc), ts, sizeof ts);
+            cli_fmt_time(PROTO_HLC_MS(cd->hlc), ts, sizeof ts);
             if (c->json) {
                 printf("%s{\"value\":", j ? "," : "");
                 json_value(&cd->value);
                 printf(",\"device\":\"%s\",\"device_name\":", dev);
-                json_str(label);
+                cli_json_str(label);
                 printf(",\"seq\":%" PRIu64 ",\"hlc\":%" PRIu64
                        ",\"time\":\"%s\",\"time_ms\":%" PRId64
                        ",\"device_time_ms\":%" PRId64 "}",
@@ -895,18 +686,18 @@ static int conflict_cb(const fold_state *st, void *arg)
 static int cmd_conflicts(void)
 {
     int ex;
-    if ((ex = need_name("site")) != 0)
+    if ((ex = cli_need_name("site")) != 0)
         return ex;
-    const char *site = flag("site");
+    const char *site = cli_flag("site");
     store *st;
     uint64_t office = 0;
-    int rc = srv_site_open(data_dir(), site, STORE_RDONLY, &st, &office);
+    int rc = srv_site_open(cli_data_dir(), site, STORE_RDONLY, &st, &office);
     if (rc == RND_ENOTFOUND)
-        return fail(rc, "no site %s in %s", site, data_dir());
+        return cli_fail(rc, "no site %s in %s", site, cli_data_dir());
     if (rc)
-        return fail(rc, "cannot open site %s: %s", site, rnd_strerror(rc));
-    conflict_ctx c = {flag("json") != NULL, 0, NULL, office};
-    if (srv_registry_open(data_dir(), 0, &c.reg) != 0)
+        return cli_fail(rc, "cannot open site %s: %s", site, rnd_strerror(rc));
+    conflict_ctx c = {cli_flag("json") != NULL, 0, NULL, office};
+    if (srv_registry_open(cli_data_dir(), 0, &c.reg) != 0)
         c.reg = NULL;
     if (c.json)
         printf("[");
@@ -922,45 +713,46 @@ static int cmd_conflicts(void)
                "ID --field F --value V'\n",
                c.n, c.n == 1 ? "" : "s", site);
     if (rc)
-        return fail(rc, "cannot read site %s: %s", site, rnd_strerror(rc));
+        return cli_fail(rc, "cannot read site %s: %s", site, rnd_strerror(rc));
     return RND_EXIT_OK;
 }
 
 static int cmd_resolve(void)
 {
     int ex;
-    if ((ex = need_name("site")) != 0)
+    if ((ex = cli_need_name("site")) != 0)
         return ex;
-    if (args.npos == 0)
-        return usage_error("give the id of the record in conflict (see "
-                           "'roundsd conflicts --site S')");
-    if (flag("field") == NULL || *flag("field") == '\0')
-        return usage_error("--field F is required: the field in conflict");
-    if (flag("value") == NULL)
-        return usage_error("--value V is required: the value to keep");
-    const char *site = flag("site");
+    if (cli_args.npos == 0)
+        return cli_usage("give the id of the record in conflict (see "
+                         "'roundsd conflicts --site S')");
+    if (cli_flag("field") == NULL || *cli_flag("field") == '\0')
+        return cli_usage("--field F is required: the field in conflict");
+    if (cli_flag("value") == NULL)
+        return cli_usage("--value V is required: the value to keep");
+    const char *site = cli_flag("site");
     store *st;
-    if ((ex = open_site_read(site, &st)) != 0)
+    if ((ex = cli_open_site_read(site, &st)) != 0)
         return ex;
     store_close(st);
-    if ((ex = open_site_write(site, &st)) != 0)
+    if ((ex = cli_open_site_write(site, &st)) != 0)
         return ex;
     srv_admin_out out;
-    int rc = srv_admin_resolve(st, args.pos[0], flag("field"), flag("value"),
-                               flag("reason"), flag("by"), office_now(), &out);
+    int rc = srv_admin_resolve(st, cli_args.pos[0], cli_flag("field"),
+                               cli_flag("value"), cli_flag("reason"),
+                               cli_flag("by"), office_now(), &out);
     store_close(st);
     if (rc)
-        return fail(rc, "%s", out.msg);
-    if (flag("json")) {
-        printf("{\"ok\":true,\"id\":\"%s\",\"field\":", args.pos[0]);
-        json_str(flag("field"));
+        return cli_fail(rc, "%s", out.msg);
+    if (cli_flag("json")) {
+        printf("{\"ok\":true,\"id\":\"%s\",\"field\":", cli_args.pos[0]);
+        cli_json_str(cli_flag("field"));
         printf(",\"value\":");
-        json_str(flag("value"));
+        cli_json_str(cli_flag("value"));
         printf("}\n");
     } else {
         printf("resolved field %s of %s: '%s' (handhelds get it at their next "
                "sync)\n",
-               flag("field"), args.pos[0], flag("value"));
+               cli_flag("field"), cli_args.pos[0], cli_flag("value"));
     }
     return RND_EXIT_OK;
 }
@@ -969,8 +761,8 @@ static int cmd_resolve(void)
  * field table (admin.c), so its flags and --help follow the table. */
 static const char *const md_verbs[] = {"add", "set", "retire"};
 
-static flag_spec md_flags[MAX_FLAGS + 1];
-static command md_cmd;
+static cli_flag_spec md_flags[CLI_MAX_FLAGS + 1];
+static cli_command md_cmd;
 static char md_name[64], md_usage[1024], md_summary[256];
 
 /* Appends one word of a usage line, wrapping before column 78. */
@@ -1004,9 +796,9 @@ static int md_command(const srv_md_kind *k, const char *verb)
         return -1;
     int n = 0;
     size_t u = 0, col = 0;
-    md_flags[n++] = (flag_spec)DATA_FLAG;
-    md_flags[n++] =
-        (flag_spec){"site", "NAME", "the site (required; the key of a site)"};
+    md_flags[n++] = (cli_flag_spec)CLI_DATA_FLAG;
+    md_flags[n++] = (cli_flag_spec){"site", "NAME",
+                                    "the site (required; the key of a site)"};
     usage_add(&u, &col, "roundsd %s %s --site S", k->noun, verb);
     int bl = k->kind == PROTO_KIND_BLACKLIST;
     if (bl)
@@ -1015,10 +807,11 @@ static int md_command(const srv_md_kind *k, const char *verb)
                   mode == SRV_ADMIN_ADD ? "" : ")");
     else if (mode != SRV_ADMIN_ADD && k->kind != PROTO_KIND_SITE)
         usage_add(&u, &col, " (ID |");
-    for (const srv_md_field *f = k->fields; f->flag && n < MAX_FLAGS - 4; f++) {
+    for (const srv_md_field *f = k->fields; f->flag && n < CLI_MAX_FLAGS - 4;
+         f++) {
         if (mode == SRV_ADMIN_RETIRE && !f->key)
             continue;
-        md_flags[n++] = (flag_spec){f->flag, f->meta, f->help};
+        md_flags[n++] = (cli_flag_spec){f->flag, f->meta, f->help};
         if (bl && f->key)
             continue;
         int req = (mode == SRV_ADMIN_ADD && f->required) || f->key;
@@ -1028,14 +821,14 @@ static int md_command(const srv_md_kind *k, const char *verb)
             usage_add(&u, &col, ")");
     }
     if (mode == SRV_ADMIN_RETIRE) {
-        md_flags[n++] = (flag_spec){"reason", "R", "why it is retired"};
+        md_flags[n++] = (cli_flag_spec){"reason", "R", "why it is retired"};
         usage_add(&u, &col, " [--reason R]");
     }
     md_flags[n++] =
-        (flag_spec){"by", "NAME", "who in the office (default: office)"};
-    md_flags[n++] = (flag_spec){"json", NULL, "print the result as JSON"};
-    md_flags[n++] = (flag_spec)HELP_FLAG;
-    md_flags[n] = (flag_spec){NULL, NULL, NULL};
+        (cli_flag_spec){"by", "NAME", "who in the office (default: office)"};
+    md_flags[n++] = (cli_flag_spec){"json", NULL, "print the result as JSON"};
+    md_flags[n++] = (cli_flag_spec)CLI_HELP_FLAG;
+    md_flags[n] = (cli_flag_spec){NULL, NULL, NULL};
     usage_add(&u, &col, " [--by NAME]");
     usage_add(&u, &col, " [--json]");
     usage_add(&u, &col, " [--data DIR]");
@@ -1045,83 +838,84 @@ static int md_command(const srv_md_kind *k, const char *verb)
              : mode == SRV_ADMIN_SET ? "change"
                                      : "retire",
              k->noun, k->help);
-    md_cmd = (command){md_name,  md_summary,   md_usage,
-                       md_flags, cmd_md_write, mode == SRV_ADMIN_ADD ? 0 : 1};
-    args.md = k;
-    args.md_mode = mode;
+    md_cmd =
+        (cli_command){md_name,  md_summary,   md_usage,
+                      md_flags, cmd_md_write, mode == SRV_ADMIN_ADD ? 0 : 1};
+    md_args.kind = k;
+    md_args.mode = mode;
     return 0;
 }
 
-static const flag_spec init_flags[] = {
-    DATA_FLAG,
+static const cli_flag_spec init_flags[] = {
+    CLI_DATA_FLAG,
     {"cert", "PEM", "use this certificate instead of generating one"},
     {"key", "PEM", "its EC private key (with --cert)"},
-    HELP_FLAG,
+    CLI_HELP_FLAG,
     {NULL, NULL, NULL}};
-static const flag_spec enroll_flags[] = {
-    DATA_FLAG,
+static const cli_flag_spec enroll_flags[] = {
+    CLI_DATA_FLAG,
     {"site", "NAME", "the device's site (required)"},
     {"device", "NAME", "the device's name (required)"},
     {"json", NULL, "print {site, device, credential, cert} as JSON"},
-    HELP_FLAG,
+    CLI_HELP_FLAG,
     {NULL, NULL, NULL}};
-static const flag_spec revoke_flags[] = {
-    DATA_FLAG,
+static const cli_flag_spec revoke_flags[] = {
+    CLI_DATA_FLAG,
     {"site", "NAME", "the device's site (required)"},
     {"device", "NAME", "the device's name (required)"},
-    HELP_FLAG,
+    CLI_HELP_FLAG,
     {NULL, NULL, NULL}};
-static const flag_spec devices_flags[] = {
-    DATA_FLAG,
+static const cli_flag_spec devices_flags[] = {
+    CLI_DATA_FLAG,
     {"site", "NAME", "only this site"},
     {"skew-limit-min", "MIN",
      "flag a device clock off by more than MIN minutes (default 5)"},
     {"json", NULL, "a JSON array"},
-    HELP_FLAG,
+    CLI_HELP_FLAG,
     {NULL, NULL, NULL}};
-static const flag_spec dump_flags[] = {
-    DATA_FLAG,
+static const cli_flag_spec dump_flags[] = {
+    CLI_DATA_FLAG,
     {"site", "NAME", "the site (required)"},
     {"ops", NULL, "also print the number of ops"},
     {"json", NULL, "one JSON object"},
-    HELP_FLAG,
+    CLI_HELP_FLAG,
     {NULL, NULL, NULL}};
-static const flag_spec serve_flags[] = {
-    DATA_FLAG,
+static const cli_flag_spec serve_flags[] = {
+    CLI_DATA_FLAG,
     {"listen", "HOST:PORT",
      "default " SRV_LISTEN_DEFAULT "; port 0: any free one"},
     {"max-frame", "BYTES", "largest frame accepted (default 1048576)"},
     {"max-conns", "N", "sessions at once (default 2000); more get EBUSY"},
     {"idle-timeout", "SEC", "close a connection idle this long (default 60)"},
     {"handshake-timeout", "SEC", "limit on the TLS handshake (default 10)"},
-    HELP_FLAG,
+    CLI_HELP_FLAG,
     {NULL, NULL, NULL}};
 
-static const flag_spec list_flags[] = {
-    DATA_FLAG,
+static const cli_flag_spec list_flags[] = {
+    CLI_DATA_FLAG,
     {"site", "NAME", "the site (required)"},
     {"all", NULL, "retired entries too (with a STATUS column)"},
     {"json", NULL, "a JSON array"},
-    HELP_FLAG,
+    CLI_HELP_FLAG,
     {NULL, NULL, NULL}};
-static const flag_spec conflicts_flags[] = {
-    DATA_FLAG,
+static const cli_flag_spec conflicts_flags[] = {
+    CLI_DATA_FLAG,
     {"site", "NAME", "the site (required)"},
     {"json", NULL, "a JSON array, one object per field in conflict"},
-    HELP_FLAG,
+    CLI_HELP_FLAG,
     {NULL, NULL, NULL}};
-static const flag_spec resolve_flags[] = {
-    DATA_FLAG,
+static const cli_flag_spec resolve_flags[] = {
+    CLI_DATA_FLAG,
     {"site", "NAME", "the site (required)"},
     {"field", "F", "the field in conflict (required)"},
     {"value", "V", "the value to keep (required): a candidate or another"},
     {"reason", "R", "why (stored as resolve_reason)"},
     {"by", "NAME", "who in the office (stored as resolve_by)"},
     {"json", NULL, "print the result as JSON"},
-    HELP_FLAG,
+    CLI_HELP_FLAG,
     {NULL, NULL, NULL}};
 
-static const command commands[] = {
+static const cli_command commands[] = {
     {"init", "make the data directory, a key and a self-signed certificate",
      "roundsd init [--data DIR] [--cert PEM --key PEM]", init_flags, cmd_init,
      0},
@@ -1158,12 +952,27 @@ static const command commands[] = {
      resolve_flags, cmd_resolve, 1},
     {NULL, NULL, NULL, NULL, NULL, 0}};
 
+/* Every table of commands: the core ones above, the office's reports
+ * (cmd_report.c) and the operator's (cmd_ops.c). */
+static const cli_command *const tables[] = {commands, cli_report_commands,
+                                            cli_ops_commands, NULL};
+
+static const cli_command *find_command(const char *name)
+{
+    for (int t = 0; tables[t]; t++)
+        for (const cli_command *c = tables[t]; c->name; c++)
+            if (strcmp(c->name, name) == 0)
+                return c;
+    return NULL;
+}
+
 static void main_help(FILE *f)
 {
     fprintf(f, "roundsd: the Rounds sync server\n\nusage: roundsd COMMAND "
                "[flags]   (roundsd COMMAND --help for its flags)\n\n");
-    for (const command *c = commands; c->name; c++)
-        fprintf(f, "  %-9s %s\n", c->name, c->summary);
+    for (int t = 0; tables[t]; t++)
+        for (const cli_command *c = tables[t]; c->name; c++)
+            fprintf(f, "  %-12s %s\n", c->name, c->summary);
     fprintf(f, "\nOffice master data (written as ops, synced down to every "
                "handheld):\n");
     for (const srv_md_kind *k = srv_md_kinds(); k->noun; k++) {
@@ -1177,10 +986,10 @@ static void main_help(FILE *f)
                "refused or already exists,\n5 storage error.\n");
 }
 
-static void cmd_help(const command *c)
+static void cmd_help(const cli_command *c)
 {
     printf("%s\n\n%s\n\n", c->summary, c->usage);
-    for (const flag_spec *f = c->flags; f->name; f++) {
+    for (const cli_flag_spec *f = c->flags; f->name; f++) {
         char left[64];
         snprintf(left, sizeof left, "--%s%s%s", f->name, f->meta ? " " : "",
                  f->meta ? f->meta : "");
@@ -1201,11 +1010,9 @@ int main(int argc, char **argv)
         return RND_EXIT_OK;
     }
     int first = 2;
-    for (const command *c = commands; c->name; c++)
-        if (strcmp(c->name, name) == 0)
-            args.cmd = c;
+    const cli_command *cmd = find_command(name);
     const srv_md_kind *md = srv_md_find(name);
-    if (args.cmd == NULL && md && strcmp(md->noun, name) == 0) {
+    if (cmd == NULL && md && strcmp(md->noun, name) == 0) {
         if (argc < 3 || md_command(md, argv[2]) != 0) {
             fprintf(stderr,
                     "roundsd %s: give add, set or retire (see 'roundsd %s "
@@ -1213,56 +1020,23 @@ int main(int argc, char **argv)
                     name, name);
             return RND_EXIT_USAGE;
         }
-        args.cmd = &md_cmd;
+        cmd = &md_cmd;
         first = 3;
     }
-    if (args.cmd == NULL) {
+    if (cmd == NULL) {
         fprintf(stderr,
                 "roundsd: unknown command '%s' (see 'roundsd "
                 "--help')\n",
                 name);
         return RND_EXIT_USAGE;
     }
-    for (int i = first; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "-h") == 0)
-            a = "--help";
-        if (strncmp(a, "--", 2) != 0) {
-            if (args.npos < args.cmd->max_pos) {
-                args.pos[args.npos++] = a;
-                continue;
-            }
-            return usage_error("unexpected argument '%s'", a);
-        }
-        char fname[64];
-        const char *eq = strchr(a + 2, '=');
-        size_t len = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
-        if (len >= sizeof fname)
-            return usage_error("unknown flag %s", a);
-        memcpy(fname, a + 2, len);
-        fname[len] = '\0';
-        int k = -1;
-        for (int j = 0; args.cmd->flags[j].name; j++)
-            if (strcmp(args.cmd->flags[j].name, fname) == 0)
-                k = j;
-        if (k < 0)
-            return usage_error("unknown flag --%s", fname);
-        if (args.cmd->flags[k].meta) {
-            if (eq) {
-                args.values[k] = eq + 1;
-            } else {
-                if (i + 1 >= argc)
-                    return usage_error("--%s needs a value", fname);
-                args.values[k] = argv[++i];
-            }
-        } else if (eq) {
-            return usage_error("--%s takes no value", fname);
-        }
-        args.set[k] = 1;
-    }
-    if (flag("help")) {
-        cmd_help(args.cmd);
+    cli_args.cmd = cmd;
+    int ex = cli_parse(cmd, argc, argv, first);
+    if (ex)
+        return ex;
+    if (cli_flag("help")) {
+        cmd_help(cli_args.cmd);
         return RND_EXIT_OK;
     }
-    return args.cmd->run();
+    return cli_args.cmd->run();
 }

@@ -1,0 +1,236 @@
+/* cli.c: see cli.h. */
+#include "cli.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "site.h"
+
+struct cli_args cli_args;
+
+int cli_parse(const cli_command *cmd, int argc, char **argv, int first)
+{
+    cli_args.cmd = cmd;
+    for (int i = first; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "-h") == 0)
+            a = "--help";
+        if (strncmp(a, "--", 2) != 0) {
+            if (cli_args.npos < cmd->max_pos) {
+                cli_args.pos[cli_args.npos++] = a;
+                continue;
+            }
+            return cli_usage("unexpected argument '%s'", a);
+        }
+        char fname[64];
+        const char *eq = strchr(a + 2, '=');
+        size_t len = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
+        if (len >= sizeof fname)
+            return cli_usage("unknown flag %s", a);
+        memcpy(fname, a + 2, len);
+        fname[len] = '\0';
+        int k = -1;
+        for (int j = 0; cmd->flags[j].name && j < CLI_MAX_FLAGS; j++)
+            if (strcmp(cmd->flags[j].name, fname) == 0)
+                k = j;
+        if (k < 0)
+            return cli_usage("unknown flag --%s", fname);
+        if (cmd->flags[k].meta) {
+            if (eq) {
+                cli_args.values[k] = eq + 1;
+            } else {
+                if (i + 1 >= argc)
+                    return cli_usage("--%s needs a value", fname);
+                cli_args.values[k] = argv[++i];
+            }
+        } else if (eq) {
+            return cli_usage("--%s takes no value", fname);
+        }
+        cli_args.set[k] = 1;
+    }
+    return 0;
+}
+
+const char *cli_flag(const char *name)
+{
+    const cli_flag_spec *f = cli_args.cmd->flags;
+    for (int i = 0; f[i].name && i < CLI_MAX_FLAGS; i++)
+        if (strcmp(f[i].name, name) == 0)
+            return cli_args.set[i]
+                       ? (cli_args.values[i] ? cli_args.values[i] : "")
+                       : NULL;
+    return NULL;
+}
+
+int cli_usage(const char *fmt, ...)
+{
+    const char *name = cli_args.cmd ? cli_args.cmd->name : "";
+    va_list ap;
+    fprintf(stderr, "roundsd %s: ", name);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, " (see 'roundsd %s --help')\n", name);
+    return RND_EXIT_USAGE;
+}
+
+int cli_exit_for(int rc)
+{
+    int code = rnd_exit_code(rc);
+    return code > RND_EXIT_STORAGE ? RND_EXIT_FAIL : code;
+}
+
+int cli_fail(int rc, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "roundsd %s: ", cli_args.cmd ? cli_args.cmd->name : "");
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    return cli_exit_for(rc);
+}
+
+const char *cli_data_dir(void)
+{
+    const char *d = cli_flag("data");
+    if (d && *d)
+        return d;
+    d = getenv("ROUNDSD_DATA");
+    return d && *d ? d : "./roundsd-data";
+}
+
+int cli_parse_u32(const char *fl, uint32_t lo, uint32_t hi, uint32_t *out)
+{
+    const char *v = cli_flag(fl);
+    if (v == NULL)
+        return 0;
+    char *end;
+    errno = 0;
+    unsigned long long x = strtoull(v, &end, 10);
+    if (*v == '\0' || *end != '\0' || errno || *v == '-' || x < lo || x > hi)
+        return cli_usage("--%s %s: expected a whole number from %" PRIu32
+                         " to %" PRIu32,
+                         fl, v, lo, hi);
+    *out = (uint32_t)x;
+    return 0;
+}
+
+int cli_need_name(const char *fl)
+{
+    const char *v = cli_flag(fl);
+    if (v == NULL || *v == '\0')
+        return cli_usage("--%s NAME is required", fl);
+    if (!srv_name_valid(v, strlen(v)))
+        return cli_usage("--%s %s: a name is 1 to %d characters of "
+                         "A-Z a-z 0-9 _ . - (not . or ..)",
+                         fl, v, SRV_NAME_MAX);
+    return 0;
+}
+
+void cli_json_strn(const char *s, size_t n)
+{
+    putchar('"');
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"' || c == '\\')
+            printf("\\%c", c);
+        else if (c < 0x20)
+            printf("\\u%04x", c);
+        else
+            putchar(c);
+    }
+    putchar('"');
+}
+
+void cli_json_str(const char *s)
+{
+    cli_json_strn(s, strlen(s));
+}
+
+void cli_fmt_time(int64_t ms, char *out, size_t cap)
+{
+    if (ms <= 0) {
+        snprintf(out, cap, "-");
+        return;
+    }
+    time_t t = (time_t)(ms / 1000);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+void cli_hex(const uint8_t *p, size_t n, char *out)
+{
+    static const char digits[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = digits[p[i] >> 4];
+        out[2 * i + 1] = digits[p[i] & 15];
+    }
+    out[2 * n] = '\0';
+}
+
+int64_t cli_now_ms(void)
+{
+    /* Tests pin the office's clock ($ROUNDSD_CLOCK_MS, ms since the
+     * epoch) the way $ROUNDS_CLOCK_MS pins a handheld's. */
+    const char *pin = getenv("ROUNDSD_CLOCK_MS");
+    if (pin && *pin) {
+        char *end;
+        long long v = strtoll(pin, &end, 10);
+        if (*end == '\0' && v > 0)
+            return (int64_t)v;
+    }
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int cli_open_registry(srv_registry **r)
+{
+    int rc = srv_registry_open(cli_data_dir(), 0, r);
+    if (rc == RND_ENOTFOUND)
+        return cli_fail(rc,
+                        "no server data in %s: run 'roundsd init --data %s' "
+                        "first",
+                        cli_data_dir(), cli_data_dir());
+    if (rc)
+        return cli_fail(rc, "cannot open the registry in %s: %s",
+                        cli_data_dir(), rnd_strerror(rc));
+    return 0;
+}
+
+int cli_open_site_write(const char *site, store **st)
+{
+    int rc = srv_site_open(cli_data_dir(), site, 0, st, NULL);
+    if (rc == RND_ENOTFOUND) {
+        /* Master data may come before the first device, but only in an
+         * initialised data directory. */
+        srv_registry *r;
+        int ex = cli_open_registry(&r);
+        if (ex)
+            return ex;
+        srv_registry_close(r);
+        rc = srv_site_open(cli_data_dir(), site, STORE_CREATE, st, NULL);
+        if (rc == 0)
+            fprintf(stderr, "roundsd %s: created the store of site %s\n",
+                    cli_args.cmd->name, site);
+    }
+    if (rc)
+        return cli_fail(rc, "cannot open site %s: %s", site, rnd_strerror(rc));
+    return 0;
+}
+
+int cli_open_site_read(const char *site, store **st)
+{
+    int rc = srv_site_open(cli_data_dir(), site, STORE_RDONLY, st, NULL);
+    if (rc == RND_ENOTFOUND)
+        return cli_fail(rc, "no site %s in %s", site, cli_data_dir());
+    if (rc)
+        return cli_fail(rc, "cannot open site %s: %s", site, rnd_strerror(rc));
+    return 0;
+}

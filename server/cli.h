@@ -1,0 +1,100 @@
+/* cli.h: the plumbing every `roundsd` command shares: flag tables and
+ * their parsing, error and usage messages, exit codes, the data directory,
+ * small output helpers and opening the registry or a site's store.
+ *
+ * Commands live in tables of `cli_command` (roundsd.c holds the core
+ * ones; cmd_report.c and cmd_ops.c add theirs) and main() in roundsd.c
+ * looks a command up in every table. A command's run() reads its flags
+ * with cli_flag() and returns an exit code (enum rnd_exit).
+ *
+ * Lifetime: cli_args is filled once by cli_parse() from argv and points
+ * into it; nothing here allocates.
+ */
+#ifndef RND_SERVER_CLI_H
+#define RND_SERVER_CLI_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "../storage/store.h"
+#include "registry.h"
+
+#define CLI_MAX_FLAGS 24
+#define CLI_MAX_POS 2
+
+typedef struct cli_flag_spec {
+    const char *name;
+    const char *meta; /* the value's placeholder; NULL: takes no value */
+    const char *help;
+} cli_flag_spec;
+
+typedef struct cli_command {
+    const char *name;
+    const char *summary;
+    const char *usage;
+    const cli_flag_spec *flags; /* ends with a NULL name */
+    int (*run)(void);
+    int max_pos; /* bare arguments allowed (an id, a kind) */
+} cli_command;
+
+/* clang-format off */
+#define CLI_DATA_FLAG {"data", "DIR", "data directory ($ROUNDSD_DATA, else " \
+                                      "./roundsd-data)"}
+#define CLI_HELP_FLAG {"help", NULL, "this help"}
+/* clang-format on */
+
+/* The command being run and its parsed arguments. */
+extern struct cli_args {
+    const cli_command *cmd;
+    const char *values[CLI_MAX_FLAGS]; /* by index in cmd->flags */
+    int set[CLI_MAX_FLAGS];
+    const char *pos[CLI_MAX_POS];
+    int npos;
+} cli_args;
+
+/* Parses argv[first..argc) against cmd's flags into cli_args. Returns 0,
+ * or the usage exit code after printing why. */
+int cli_parse(const cli_command *cmd, int argc, char **argv, int first);
+
+/* The value of flag name ("" for a flag without value that is set), or
+ * NULL when not given. */
+const char *cli_flag(const char *name);
+
+/* Prints "roundsd CMD: <message> (see 'roundsd CMD --help')" and returns
+ * RND_EXIT_USAGE. */
+int cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Prints "roundsd CMD: <message>" and returns the exit code for rc. */
+int cli_fail(int rc, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* The exit code for an RND_E* code: roundsd documents 0..5 only (the
+ * network and server-refusal codes are the handheld's), others give 1. */
+int cli_exit_for(int rc);
+
+/* --data DIR, else $ROUNDSD_DATA, else ./roundsd-data. */
+const char *cli_data_dir(void);
+
+/* --fl as a whole number in [lo, hi] into *out (untouched when the flag
+ * is absent). Returns 0 or the usage exit code. */
+int cli_parse_u32(const char *fl, uint32_t lo, uint32_t hi, uint32_t *out);
+
+/* --fl must be a valid name (sites, devices). Returns 0 or usage code. */
+int cli_need_name(const char *fl);
+
+/* Output helpers (stdout). */
+void cli_json_str(const char *s);
+void cli_json_strn(const char *s, size_t n);
+void cli_fmt_time(int64_t ms, char *out, size_t cap); /* UTC ISO 8601 */
+void cli_hex(const uint8_t *p, size_t n, char *out);  /* 2n+1 bytes */
+int64_t cli_now_ms(void); /* wall clock; $ROUNDSD_CLOCK_MS pins it */
+
+/* Open the registry / a site's store of the data directory, printing a
+ * message naming what is missing on failure; return 0 or an exit code.
+ * open_site_write creates a site's store in an initialised data dir. */
+int cli_open_registry(srv_registry **r);
+int cli_open_site_read(const char *site, store **st);
+int cli_open_site_write(const char *site, store **st);
+
+#endif
