@@ -1,4 +1,181 @@
-/* cmd_report.c: see cmd_report.h. */
+/* cmd_report.c: `roundsd report KIND`, the office's reports at shift
+ * change (docs/REPORTS.md). Every report reads the site's store in one
+ * read transaction, so it is safe while `roundsd serve` runs, and prints
+ * the same document as text (default), CSV or JSON.
+ *
+ * Exit codes: 0 the report was printed; 2 usage; 3 no such site; 5 storage
+ * error; `report integrity` exits 1 when it finds a gap or an altered op
+ * (after printing the report), so a cron job can alert on it.
+ */
 #include "cmd_report.h"
 
-const cli_command cli_report_commands[] = {{NULL, NULL, NULL, NULL, NULL, 0}};
+#include <string.h>
+
+#include "../report/report.h"
+#include "report_devices.h"
+#include "site.h"
+
+typedef int (*store_report_fn)(store_txn *, const rpt_params *, rpt_doc *);
+
+static const struct report_kind {
+    const char *name;
+    store_report_fn fn; /* NULL: devices, which also reads the registry */
+    const char *help;
+} report_kinds[] = {
+    {"patrol", rpt_patrol,
+     "per route, round and guard: checkpoints on time, late, missed, out "
+     "of order; duplicates; tour quality; anomalies"},
+    {"inside", rpt_inside,
+     "visitors and vehicles still inside, overstays, blacklist hits"},
+    {"workorders", rpt_workorders,
+     "open work orders and every SLA clock: met, breached, at risk; "
+     "repeats; callbacks"},
+    {"vacant", rpt_vacant,
+     "vacant units not inspected lately; failed checklist items"},
+    {"handover", rpt_handover,
+     "handovers in the window, their items, and acknowledgements"},
+    {"devices", NULL,
+     "every enrolled handheld: last sync, ops behind, clock, chain, revoked"},
+    {"integrity", rpt_integrity,
+     "verify every device's op chain end to end: gaps, altered ops"},
+    {NULL, NULL, NULL}};
+
+static int run_report(void)
+{
+    if (cli_args.npos != 1)
+        return cli_usage("which report? patrol, inside, workorders, vacant, "
+                         "handover, devices or integrity");
+    const struct report_kind *k = report_kinds;
+    while (k->name && strcmp(k->name, cli_args.pos[0]) != 0)
+        k++;
+    if (k->name == NULL)
+        return cli_usage("unknown report '%s': patrol, inside, workorders, "
+                         "vacant, handover, devices or integrity",
+                         cli_args.pos[0]);
+    int ex = cli_need_name("site");
+    if (ex)
+        return ex;
+
+    rpt_params p;
+    memset(&p, 0, sizeof p);
+    p.site = cli_flag("site");
+    p.overstay_ms = RPT_OVERSTAY_DEFAULT_MS;
+    p.vacant_days = RPT_VACANT_DEFAULT_DAYS;
+    p.route = cli_flag("route");
+    p.guard = cli_flag("guard");
+    p.now = cli_now_ms();
+    const char *v;
+    if ((v = cli_flag("now")) && rpt_time_parse(v, 0, &p.now) != 0)
+        return cli_usage("--now %s: expected a time: YYYY-MM-DDTHH:MM[:SS] "
+                         "with Z or +HH:MM, or ms since the epoch",
+                         v);
+    p.tz_min = rpt_tz_local(p.now);
+    if ((v = cli_flag("tz")) && rpt_tz_parse(v, &p.tz_min) != 0)
+        return cli_usage("--tz %s: expected +HH:MM, -HH:MM or Z", v);
+    if ((v = cli_flag("now")) && rpt_time_parse(v, p.tz_min, &p.now) != 0)
+        return cli_usage("--now %s: not a time", v);
+    rpt_window_args w = {cli_flag("from"), cli_flag("to"), cli_flag("day"),
+                         cli_flag("month"), cli_flag("hours")};
+    char err[160];
+    if (rpt_window(&w, p.tz_min, p.now, &p.from, &p.to, err, sizeof err))
+        return cli_usage("%s", err);
+    if ((v = cli_flag("overstay")) &&
+        (rpt_duration_parse(v, &p.overstay_ms) != 0 || p.overstay_ms == 0))
+        return cli_usage("--overstay %s: expected a duration such as 90m, "
+                         "4h or 1d",
+                         v);
+    uint32_t days = RPT_VACANT_DEFAULT_DAYS;
+    if ((ex = cli_parse_u32("days", 1, 3660, &days)) != 0)
+        return ex;
+    p.vacant_days = (int)days;
+    rpt_format fmt = RPT_FMT_TEXT;
+    if ((v = cli_flag("format")) && rpt_format_parse(v, &fmt) != 0)
+        return cli_usage("--format %s: expected text, csv or json", v);
+    if (cli_flag("json"))
+        fmt = RPT_FMT_JSON;
+
+    store *st;
+    if ((ex = cli_open_site_read(p.site, &st)) != 0)
+        return ex;
+    store_txn *txn;
+    int rc = store_read_begin(st, &txn);
+    if (rc) {
+        store_close(st);
+        return cli_fail(rc, "cannot read site %s: %s", p.site,
+                        rnd_strerror(rc));
+    }
+    rpt_doc d;
+    memset(&d, 0, sizeof d);
+    if (k->fn) {
+        rc = k->fn(txn, &p, &d);
+    } else {
+        srv_registry *r;
+        if ((ex = cli_open_registry(&r)) != 0) {
+            store_read_end(txn);
+            store_close(st);
+            return ex;
+        }
+        rc = srv_report_devices(r, txn, &p, &d);
+        srv_registry_close(r);
+    }
+    store_read_end(txn);
+    store_close(st);
+    if (rc) {
+        rpt_doc_free(&d);
+        return cli_fail(rc, "report %s of site %s: %s", k->name, p.site,
+                        rnd_strerror(rc));
+    }
+    rc = rpt_emit(&d, fmt, stdout);
+    /* integrity: the summary's "ok" says whether every chain verified. */
+    int problems = 0;
+    for (uint32_t i = 0; i < d.nsummary; i++)
+        if (strcmp(d.summary[i].key, "ok") == 0 &&
+            d.summary[i].value.type == RPT_BOOL && !d.summary[i].value.i)
+            problems = 1;
+    rpt_doc_free(&d);
+    if (rc)
+        return cli_fail(rc, "cannot write the report: %s", rnd_strerror(rc));
+    return problems ? RND_EXIT_FAIL : RND_EXIT_OK;
+}
+
+static const cli_flag_spec report_flags[] = {
+    CLI_DATA_FLAG,
+    {"site", "NAME", "the site (required)"},
+    {"from", "TIME", "window start (default: 12 hours before --to)"},
+    {"to", "TIME", "window end (default: now)"},
+    {"day", "YYYY-MM-DD", "the window is this local day"},
+    {"month", "YYYY-MM", "the window is this local month"},
+    {"hours", "N", "the window is the last N hours"},
+    {"now", "TIME", "as of this time (default: the clock)"},
+    {"tz", "+HH:MM",
+     "local offset for days and display (default: the "
+     "machine's)"},
+    {"format", "FMT", "text (default), csv or json"},
+    {"json", NULL, "same as --format json"},
+    {"route", "ROUTE", "patrol: only this route"},
+    {"guard", "NAME", "patrol: only this guard"},
+    {"overstay", "DUR", "inside: overstay after this long (default 4h)"},
+    {"days", "N",
+     "vacant: overdue after N days without an inspection "
+     "(default 30)"},
+    CLI_HELP_FLAG,
+    {NULL, NULL, NULL}};
+
+/* clang-format off */
+const cli_command cli_report_commands[] = {
+    {"report", "the office's reports: patrol, inside, workorders, vacant, "
+               "handover, devices, integrity",
+     "roundsd report KIND --site S [--from T] [--to T | --day D | --month M "
+     "| --hours N]\n"
+     "               [--now T] [--tz +HH:MM] [--format text|csv|json] "
+     "[--json] [--data DIR]\n"
+     "               [--route R] [--guard G] [--overstay DUR] [--days N]\n\n"
+     "KIND: patrol | inside | workorders | vacant | handover | devices | "
+     "integrity\n"
+     "TIME: YYYY-MM-DD[THH:MM[:SS]][Z|+HH:MM] (no zone: --tz) or ms since "
+     "the epoch.\n"
+     "The window is [from, to); default the last 12 hours (a shift). "
+     "docs/REPORTS.md\ndefines every figure.",
+     report_flags, run_report, 1},
+    {NULL, NULL, NULL, NULL, NULL, 0}};
+/* clang-format on */

@@ -1,0 +1,229 @@
+/* report.h: the office's reports at shift change, computed from a store's
+ * merged records (the server's site store, or a handheld's own store for
+ * the shift-scoped versions), and printed as text, CSV or JSON.
+ *
+ * A report is built in two steps that never touch a socket:
+ *   1. a report function (rpt_patrol, rpt_inside, ...) reads a store in one
+ *      read transaction and fills an rpt_doc: a few summary figures and
+ *      sections, each a table of typed cells;
+ *   2. rpt_emit() prints the doc in one of three formats.
+ * The same doc gives all three formats, so they can never disagree.
+ *
+ * Times are ms since the epoch (UTC). A report has one display offset
+ * (rpt_params.tz_min, minutes east of UTC: estates keep one local time);
+ * windows given as dates are local days of that offset.
+ *
+ * Ownership: an rpt_doc owns copies of every string given to it
+ * (rpt_row, rpt_summary_*); rpt_doc_free() releases them. Report functions
+ * only read the store.
+ */
+#ifndef RND_REPORT_H
+#define RND_REPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "../storage/store.h"
+
+/* ---- the document ---------------------------------------------------- */
+
+typedef enum rpt_type {
+    RPT_NULL = 0, /* no value: "-" in text, empty in CSV, null in JSON */
+    RPT_STR,
+    RPT_INT,
+    RPT_TIME, /* ms since the epoch; 0 or less prints as no value */
+    RPT_BOOL,
+    RPT_REAL /* printed with 2 decimals in text and CSV */
+} rpt_type;
+
+typedef struct rpt_cell {
+    rpt_type type;
+    const char *s; /* RPT_STR: NUL-terminated; copied by rpt_row */
+    int64_t i;     /* RPT_INT, RPT_TIME, RPT_BOOL */
+    double d;      /* RPT_REAL */
+} rpt_cell;
+
+/* Cell builders, for rows written as arrays of cells. */
+static inline rpt_cell rpt_s(const char *s)
+{
+    rpt_cell c = {s ? RPT_STR : RPT_NULL, s, 0, 0};
+    return c;
+}
+static inline rpt_cell rpt_i(int64_t i)
+{
+    rpt_cell c = {RPT_INT, NULL, i, 0};
+    return c;
+}
+static inline rpt_cell rpt_t(int64_t ms)
+{
+    rpt_cell c = {ms > 0 ? RPT_TIME : RPT_NULL, NULL, ms, 0};
+    return c;
+}
+static inline rpt_cell rpt_b(int b)
+{
+    rpt_cell c = {RPT_BOOL, NULL, b != 0, 0};
+    return c;
+}
+static inline rpt_cell rpt_r(double d)
+{
+    rpt_cell c = {RPT_REAL, NULL, 0, d};
+    return c;
+}
+static inline rpt_cell rpt_null(void)
+{
+    rpt_cell c = {RPT_NULL, NULL, 0, 0};
+    return c;
+}
+
+#define RPT_MAX_COLS 24
+#define RPT_MAX_SECTIONS 12
+#define RPT_MAX_SUMMARY 48
+
+typedef struct rpt_section rpt_section; /* opaque; owned by its doc */
+
+typedef struct rpt_doc {
+    char report[32];  /* "patrol", "inside", ... */
+    char title[96];   /* "Patrol report" */
+    char site[72];    /* the site, or "" */
+    int64_t from, to; /* the window [from, to) */
+    int64_t now;      /* "as of": clocks and overdue checks use it */
+    int tz_min;       /* display offset, minutes east of UTC */
+    uint32_t nsummary;
+    struct {
+        char key[40];
+        rpt_cell value; /* strings point into the doc's own copies */
+    } summary[RPT_MAX_SUMMARY];
+    uint32_t nsections;
+    rpt_section *sections[RPT_MAX_SECTIONS];
+} rpt_doc;
+
+/* Starts an empty doc. report is the report's name (JSON "report"), title
+ * its human heading. */
+void rpt_doc_init(rpt_doc *d, const char *report, const char *title,
+                  const char *site, int64_t from, int64_t to, int64_t now,
+                  int tz_min);
+void rpt_doc_free(rpt_doc *d);
+
+/* A summary figure, printed before the sections in the order added. key
+ * is an identifier (JSON key). RND_ETOOBIG past RPT_MAX_SUMMARY. Setting
+ * a key already present replaces its value. */
+int rpt_summary(rpt_doc *d, const char *key, rpt_cell value);
+
+/* A new section: name is an identifier (JSON key, CSV first column), title
+ * a human heading, cols[ncols] the column names (identifiers, copied). The
+ * section belongs to d. Returns NULL (and sets *err if err) past
+ * RPT_MAX_SECTIONS or RPT_MAX_COLS, or out of memory. */
+rpt_section *rpt_section_add(rpt_doc *d, const char *name, const char *title,
+                             const char *const *cols, uint32_t ncols);
+
+/* Appends a row of the section's ncols cells (strings copied). Returns 0,
+ * RND_ENOMEM. */
+int rpt_row(rpt_section *s, const rpt_cell *cells);
+
+/* Rows so far, and a cell of them (for tests and for callers that sort or
+ * aggregate after building). */
+uint32_t rpt_section_rows(const rpt_section *s);
+const rpt_cell *rpt_section_cell(const rpt_section *s, uint32_t row,
+                                 uint32_t col);
+const rpt_section *rpt_doc_section(const rpt_doc *d, const char *name);
+
+/* Sorts a section's rows by the given columns (ascending; NULL cells
+ * first), stable. */
+void rpt_section_sort(rpt_section *s, const uint32_t *cols, uint32_t ncols);
+
+typedef enum rpt_format {
+    RPT_FMT_TEXT = 0,
+    RPT_FMT_CSV,
+    RPT_FMT_JSON
+} rpt_format;
+
+/* "text", "csv", "json" -> *out; RND_EINVAL otherwise. */
+int rpt_format_parse(const char *s, rpt_format *out);
+
+/* Prints d to f.
+ * - text: the title, site, window and "as of" in local time (the doc's
+ *   offset), the summary as "key  value" lines, then each section: its
+ *   title and an aligned table (header = column names), or "(none)".
+ * - csv (RFC 4180, CRLF-free: "\n" line ends): every line starts with the
+ *   section name; each section begins with its header line
+ *   ("section,col1,col2,..."); the summary is section "summary" with
+ *   columns key,value, first; the window is in the summary (from, to, now).
+ *   Times are ISO 8601 with the doc's offset; booleans true/false.
+ * - json: one object {"report", "title", "site", "from", "to", "now",
+ *   "tz", "summary": {key: value}, "sections": {name: [{col: value}]}},
+ *   times as ISO 8601 strings with the offset, nulls as null; then "\n".
+ * Returns 0, or RND_EIO when writing failed. */
+int rpt_emit(const rpt_doc *d, rpt_format fmt, FILE *f);
+
+/* ---- time ------------------------------------------------------------ */
+
+/* ms -> "YYYY-MM-DDTHH:MM:SS+HH:MM" (iso) or "YYYY-MM-DD HH:MM" (text), in
+ * the offset tz_min. cap >= 32. */
+void rpt_time_iso(int64_t ms, int tz_min, char *out, size_t cap);
+void rpt_time_text(int64_t ms, int tz_min, char *out, size_t cap);
+
+/* Parses a time: digits (ms since the epoch), or YYYY-MM-DD[THH:MM[:SS]]
+ * (a space also separates) with an optional Z or +HH:MM/-HH:MM; without a
+ * zone, the time is in the offset tz_min. RND_EINVAL if malformed. */
+int rpt_time_parse(const char *s, int tz_min, int64_t *out);
+
+/* "+08:00", "-05:30", "Z" or "UTC" -> minutes east of UTC. */
+int rpt_tz_parse(const char *s, int *tz_min);
+
+/* The machine's local offset at ms (for the default --tz). */
+int rpt_tz_local(int64_t ms);
+
+/* Durations: "90m", "8h", "2d", "45" (minutes) -> ms. RND_EINVAL else. */
+int rpt_duration_parse(const char *s, int64_t *out);
+
+/* A report window from the command line's choices, exactly one of:
+ * from/to (either may be NULL: from defaults to to - 12 h, to to now),
+ * day ("YYYY-MM-DD": that local day), month ("YYYY-MM": that local
+ * month), hours ("N": the N hours up to now). All NULL: the last 12 hours
+ * (a shift). On error writes a message naming the bad flag into err and
+ * returns RND_EINVAL. */
+typedef struct rpt_window_args {
+    const char *from, *to, *day, *month, *hours;
+} rpt_window_args;
+int rpt_window(const rpt_window_args *a, int tz_min, int64_t now, int64_t *from,
+               int64_t *to, char *err, size_t errcap);
+
+/* ---- the reports ----------------------------------------------------- */
+
+typedef struct rpt_params {
+    const char *site;
+    int64_t from, to, now;
+    int tz_min;
+    /* Optional filters: NULL = all. */
+    const char *route; /* patrol: one route (its key) */
+    const char *guard; /* patrol: one guard (by) */
+    /* inside: a visitor or vehicle inside longer than this overstays
+     * (default RPT_OVERSTAY_DEFAULT_MS). */
+    int64_t overstay_ms;
+    /* vacant: a vacant unit not inspected for this many days is overdue
+     * (default RPT_VACANT_DEFAULT_DAYS). */
+    int vacant_days;
+    /* The handheld's shift report: only records this device created
+     * (0 = every device). */
+    uint64_t device_id;
+} rpt_params;
+
+#define RPT_OVERSTAY_DEFAULT_MS (4 * 3600 * 1000LL)
+#define RPT_VACANT_DEFAULT_DAYS 30
+
+/* Each reads the store in txn (a read transaction) and fills d (which it
+ * initialises; the caller frees it even on error). Return 0 or an RND_E*
+ * code. docs/REPORTS.md defines every figure. */
+int rpt_patrol(store_txn *txn, const rpt_params *p, rpt_doc *d);
+int rpt_inside(store_txn *txn, const rpt_params *p, rpt_doc *d);
+int rpt_workorders(store_txn *txn, const rpt_params *p, rpt_doc *d);
+int rpt_vacant(store_txn *txn, const rpt_params *p, rpt_doc *d);
+int rpt_handover(store_txn *txn, const rpt_params *p, rpt_doc *d);
+/* Every device's op chain, end to end: gaps and altered ops. */
+int rpt_integrity(store_txn *txn, const rpt_params *p, rpt_doc *d);
+/* The handheld's own shift: its scans, its route's missed checkpoints so
+ * far, visitors it let in who are still inside (p->device_id). */
+int rpt_shift(store_txn *txn, const rpt_params *p, rpt_doc *d);
+
+#endif
