@@ -25,6 +25,7 @@
 #include "admin.h"
 #include "cert.h"
 #include "cli.h"
+#include "cmd_backup.h"
 #include "cmd_ops.h"
 #include "cmd_report.h"
 #include "dump.h"
@@ -953,9 +954,10 @@ static const cli_command commands[] = {
     {NULL, NULL, NULL, NULL, NULL, 0}};
 
 /* Every table of commands: the core ones above, the office's reports
- * (cmd_report.c) and the operator's (cmd_ops.c). */
-static const cli_command *const tables[] = {commands, cli_report_commands,
-                                            cli_ops_commands, NULL};
+ * (cmd_report.c) and the operator's (cmd_ops.c, cmd_backup.c). */
+static const cli_command *const tables[] = {
+    commands, cli_report_commands, cli_ops_commands, cli_backup_commands,
+    NULL};
 
 static const cli_command *find_command(const char *name)
 {
