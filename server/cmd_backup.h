@@ -1,5 +1,5 @@
-/* cmd_backup.h: the operator's commands: check-config, backup, restore, migrate,
- * stats, certificate rotation. The table ends with a NULL name; roundsd.c looks
+/* cmd_backup.h: the operator's data commands: backup, restore and
+ * certificate rotation. The table ends with a NULL name; roundsd.c looks
  * commands up in it. */
 #ifndef RND_SERVER_CMD_BACKUP_H
 #define RND_SERVER_CMD_BACKUP_H

@@ -1,5 +1,5 @@
-/* cmd_ops.h: the operator's commands: check-config, backup, restore, migrate,
- * stats, certificate rotation. The table ends with a NULL name; roundsd.c looks
+/* cmd_ops.h: the operator's commands: configuration (check-config),
+ * migrate and stats. The table ends with a NULL name; roundsd.c looks
  * commands up in it. */
 #ifndef RND_SERVER_CMD_OPS_H
 #define RND_SERVER_CMD_OPS_H
