@@ -1,6 +1,6 @@
 /* store.c: the LMDB store behind store.h.
  *
- * One environment per directory with seven named databases (store.h lists
+ * One environment per directory with eight named databases (store.h lists
  * their key layouts). Every integer in a key or a meta value is big-endian so
  * LMDB's bytewise order is numeric order. LMDB codes never leave this file:
  * fail() translates them into RND_E* and keeps the raw code for the log.
@@ -20,6 +20,7 @@
 #include <lmdb.h>
 
 #include "fold.h"
+#include "migrate.h"
 #include "store.h"
 
 /* The map a new store starts with; it doubles whenever a write fills it. */
@@ -35,6 +36,23 @@
 /* An entities value starts with the kind and the flags before the state. */
 #define ENTITY_HDR 2
 #define ENTITY_OPEN 1
+/* A heads value: the device's highest seq, then the hash of that op. */
+#define HEAD_VAL (8 + PROTO_HASH_LEN)
+
+/* Chain heads touched by a write transaction are kept in a small hash
+ * table and written to heads once, before the commit: a push of 1,000 ops
+ * of one device then costs one heads put, not 1,000. Slots belong to the
+ * transaction whose generation they carry; a full probe window writes one
+ * slot out early (a shift change with hundreds of devices in one commit). */
+#define HEADS_SLOTS 256 /* a power of two */
+#define HEADS_PROBE 8
+typedef struct head_slot {
+    uint64_t device_id;
+    uint64_t seq;
+    uint32_t gen;
+    int dirty;
+    uint8_t hash[PROTO_HASH_LEN];
+} head_slot;
 
 struct store_txn {
     store *s;
@@ -57,12 +75,22 @@ struct store_txn {
     int writer_dirty, hlc_dirty, log_dirty;
     uint64_t device_id, next_seq, hlc, log_next;
     uint8_t chain_head[PROTO_HASH_LEN];
+    /* This write transaction's generation in the heads cache. */
+    uint32_t hgen;
 };
 
 struct store {
     MDB_env *env;
-    MDB_dbi ops, log, eops, entities, bykind, open, meta;
+    MDB_dbi ops, log, eops, entities, bykind, open, meta, heads;
     int rdonly;
+    /* The format the store is in: STORE_FORMAT_VERSION once open for
+     * writing (older ones are migrated), what it says when read-only. */
+    int format;
+    /* 0 in a format-1 store opened read-only: no heads database, so chain
+     * heads are read from ops (slowly, as format 1 did). */
+    int has_heads;
+    head_slot *hc; /* HEADS_SLOTS slots, writable stores only */
+    uint32_t hgen; /* the generation of the last write transaction */
     int readers; /* read transactions open: the map must not move under them */
     int raw;
     char raw_text[160];
@@ -162,6 +190,8 @@ int store_mkdirs(const char *dir)
     return 0;
 }
 
+static int grow(store *s);
+
 /* Begins an LMDB transaction, adopting a map another process has grown
  * (unless our own readers still use the old mapping). */
 static int begin(store *s, unsigned flags, MDB_txn **out)
@@ -188,10 +218,14 @@ static MDB_dbi *db_handle(store *s, int i)
 }
 
 /* Opens the named databases and checks (or on creation writes) the format.
- * meta is opened first: its absence means there is no store here. */
-static int open_dbs(store *s, unsigned flags)
+ * meta is opened first: its absence means there is no store here. A
+ * writable store of an older format is migrated in this same transaction
+ * (migrate.h), so it is either wholly upgraded or left as it was; its old
+ * format goes to *migrated_from (else 0). */
+static int open_dbs(store *s, unsigned flags, int *migrated_from)
 {
     int create = (flags & STORE_CREATE) && !s->rdonly;
+    *migrated_from = 0;
     MDB_txn *txn;
     int rc = begin(s, s->rdonly ? MDB_RDONLY : 0, &txn);
     if (rc)
@@ -211,8 +245,11 @@ static int open_dbs(store *s, unsigned flags)
 
     MDB_val k = {6, "format"}, v;
     uint8_t buf[8];
+    uint64_t format = STORE_FORMAT_VERSION;
+    int fresh = 0;
     rc = mdb_get(txn, s->meta, &k, &v);
     if (rc == MDB_NOTFOUND && create) {
+        fresh = 1;
         proto_be64_put(buf, STORE_FORMAT_VERSION);
         v.mv_size = 8;
         v.mv_data = buf;
@@ -224,22 +261,67 @@ static int open_dbs(store *s, unsigned flags)
     } else if (rc == 0 && v.mv_size != 8) {
         mdb_txn_abort(txn);
         return RND_ECORRUPT;
-    } else if (rc == 0 && proto_be64_get(v.mv_data) > STORE_FORMAT_VERSION) {
-        mdb_txn_abort(txn);
-        return RND_ESTOREVER;
+    } else if (rc == 0) {
+        format = proto_be64_get(v.mv_data);
+        if (format > STORE_FORMAT_VERSION) {
+            mdb_txn_abort(txn);
+            return RND_ESTOREVER;
+        }
+        if (format < 1) {
+            mdb_txn_abort(txn);
+            return RND_ECORRUPT;
+        }
+    }
+    /* heads came with format 2: created with a new store or by the
+     * migration; a format-2 store without it is damaged. A format-1 store
+     * opened read-only has none, and its readers do not need it. */
+    if (rc == 0 && (format >= 2 || !s->rdonly)) {
+        rc = mdb_dbi_open(txn, "heads", fresh || format < 2 ? MDB_CREATE : 0,
+                          &s->heads);
+        if (rc == MDB_NOTFOUND) {
+            mdb_txn_abort(txn);
+            return RND_ECORRUPT;
+        }
+        s->has_heads = rc == 0;
+    }
+    if (rc == 0 && format < 2 && !s->rdonly) {
+        unsigned long devices;
+        rc = store__migrate_1_to_2(txn, s->ops, s->heads, &devices);
+        if (rc == 0) {
+            proto_be64_put(buf, 2);
+            v.mv_size = 8;
+            v.mv_data = buf;
+            rc = mdb_put(txn, s->meta, &k, &v, 0);
+        }
+        if (rc == 0) {
+            *migrated_from = (int)format;
+            format = 2;
+        }
     }
     if (rc) {
         mdb_txn_abort(txn);
+        *migrated_from = 0;
         return fail(s, rc);
     }
+    s->format = (int)format;
     /* Committing keeps the handles open for later transactions. */
     rc = mdb_txn_commit(txn);
+    if (rc)
+        *migrated_from = 0;
     return rc ? fail(s, rc) : 0;
 }
 
 int store_open(const char *dir, unsigned flags, store **out)
 {
+    return store_open_migrate(dir, flags, out, NULL);
+}
+
+int store_open_migrate(const char *dir, unsigned flags, store **out,
+                       int *migrated_from)
+{
     *out = NULL;
+    if (migrated_from)
+        *migrated_from = 0;
     if (dir == NULL || *dir == '\0')
         return RND_EINVAL;
     int rdonly = (flags & STORE_RDONLY) != 0;
@@ -264,7 +346,7 @@ int store_open(const char *dir, unsigned flags, store **out)
         free(s);
         return fail(NULL, rc);
     }
-    rc = mdb_env_set_maxdbs(s->env, 8);
+    rc = mdb_env_set_maxdbs(s->env, 16);
     if (rc == 0)
         rc = mdb_env_open(s->env, dir, rdonly ? MDB_RDONLY : 0, 0600);
     if (rc == ENOENT) {
@@ -292,18 +374,34 @@ int store_open(const char *dir, unsigned flags, store **out)
     if (!rdonly) {
         s->enc = malloc(RECV_LEN + PROTO_OP_MAX_BYTES);
         s->state = malloc(ENTITY_HDR + FOLD_STATE_MAX);
-        if (s->enc == NULL || s->state == NULL) {
+        s->hc = calloc(HEADS_SLOTS, sizeof *s->hc);
+        if (s->enc == NULL || s->state == NULL || s->hc == NULL) {
             store_close(s);
             return RND_ENOMEM;
         }
     }
-    rc = open_dbs(s, flags);
+    int from = 0;
+    rc = open_dbs(s, flags, &from);
+    /* A migration may need map room the store never had: grow and retry
+     * (the failed attempt changed nothing). */
+    for (int i = 0; rc == RND_EMAPFULL && !rdonly && i < 8; i++) {
+        rc = grow(s);
+        if (rc == 0)
+            rc = open_dbs(s, flags, &from);
+    }
     if (rc) {
         store_close(s);
         return rc;
     }
+    if (migrated_from)
+        *migrated_from = from;
     *out = s;
     return 0;
+}
+
+int store_format(const store *s)
+{
+    return s ? s->format : 0;
 }
 
 void store_close(store *s)
@@ -314,6 +412,7 @@ void store_close(store *s)
         mdb_env_close(s->env);
     free(s->enc);
     free(s->state);
+    free(s->hc);
     free(s->encs);
     free(s->lens);
     free(s);
@@ -336,6 +435,7 @@ static int grow(store *s)
 }
 
 static int flush_counters(store_txn *t);
+static int flush_heads(store_txn *t);
 
 int store_write(store *s, store_write_fn fn, void *ctx)
 {
@@ -350,12 +450,20 @@ int store_write(store *s, store_write_fn fn, void *ctx)
         int rc = begin(s, 0, &txn);
         if (rc)
             return fail(s, rc);
-        s->w = (store_txn){.s = s, .txn = txn, .write = 1};
+        /* A new generation leaves the heads cache of an earlier (maybe
+         * aborted) attempt behind. */
+        if (++s->hgen == 0) {
+            memset(s->hc, 0, HEADS_SLOTS * sizeof *s->hc);
+            s->hgen = 1;
+        }
+        s->w = (store_txn){.s = s, .txn = txn, .write = 1, .hgen = s->hgen};
         rc = fn(&s->w, ctx);
         if (rc == 0)
             rc = s->w.broken;
         if (rc == 0)
             rc = flush_counters(&s->w);
+        if (rc == 0)
+            rc = flush_heads(&s->w);
         if (rc == 0 && !s->w.mapfull) {
             int mrc = mdb_txn_commit(txn); /* frees txn even on failure */
             s->w.txn = NULL;
@@ -593,6 +701,140 @@ static int log_next_get(store_txn *t, uint64_t *out)
     return 0;
 }
 
+/* ---- chain heads -------------------------------------------------------- */
+
+static void head_val(uint8_t val[HEAD_VAL], uint64_t seq,
+                     const uint8_t hash[PROTO_HASH_LEN])
+{
+    proto_be64_put(val, seq);
+    memcpy(val + 8, hash, PROTO_HASH_LEN);
+}
+
+static int head_write(store_txn *t, const head_slot *h)
+{
+    uint8_t key[8], val[HEAD_VAL];
+    proto_be64_put(key, h->device_id);
+    head_val(val, h->seq, h->hash);
+    return put(t, t->s->heads, key, sizeof key, val, sizeof val, 0);
+}
+
+/* Reads device_id's head from the heads database: seq 0 and zeros when the
+ * store holds no op of it. */
+static int head_read(store_txn *t, uint64_t device_id, uint64_t *seq,
+                     uint8_t hash[PROTO_HASH_LEN])
+{
+    uint8_t key[8];
+    MDB_val v;
+    proto_be64_put(key, device_id);
+    int rc = get(t, t->s->heads, key, sizeof key, &v);
+    if (rc == RND_ENOTFOUND) {
+        *seq = 0;
+        memset(hash, 0, PROTO_HASH_LEN);
+        return 0;
+    }
+    if (rc)
+        return rc;
+    if (v.mv_size != HEAD_VAL)
+        return RND_ECORRUPT;
+    *seq = proto_be64_get(v.mv_data);
+    memcpy(hash, (const uint8_t *)v.mv_data + 8, PROTO_HASH_LEN);
+    return 0;
+}
+
+/* The cache slot of device_id in write transaction t, loaded from heads on
+ * first use. */
+static int head_slot_get(store_txn *t, uint64_t device_id, head_slot **out)
+{
+    store *s = t->s;
+    /* Device ids are random: their low bits spread well enough. */
+    size_t at = (size_t)(device_id ^ device_id >> 29) & (HEADS_SLOTS - 1);
+    head_slot *free_slot = NULL;
+    for (int i = 0; i < HEADS_PROBE; i++) {
+        head_slot *h = &s->hc[(at + (size_t)i) & (HEADS_SLOTS - 1)];
+        if (h->gen != t->hgen) {
+            if (free_slot == NULL)
+                free_slot = h;
+            continue;
+        }
+        if (h->device_id == device_id) {
+            *out = h;
+            return 0;
+        }
+    }
+    if (free_slot == NULL) {
+        /* All taken by this transaction: write the first one out now. */
+        free_slot = &s->hc[at];
+        if (free_slot->dirty) {
+            int rc = head_write(t, free_slot);
+            if (rc)
+                return rc;
+        }
+    }
+    head_slot *h = free_slot;
+    int rc = head_read(t, device_id, &h->seq, h->hash);
+    if (rc)
+        return rc;
+    h->device_id = device_id;
+    h->gen = t->hgen;
+    h->dirty = 0;
+    *out = h;
+    return 0;
+}
+
+static int head_set(store_txn *t, uint64_t device_id, uint64_t seq,
+                    const uint8_t hash[PROTO_HASH_LEN])
+{
+    head_slot *h;
+    int rc = head_slot_get(t, device_id, &h);
+    if (rc)
+        return rc;
+    h->seq = seq;
+    memcpy(h->hash, hash, PROTO_HASH_LEN);
+    h->dirty = 1;
+    return 0;
+}
+
+/* Writes the heads this transaction changed; store_write() calls it just
+ * before the commit. */
+static int flush_heads(store_txn *t)
+{
+    store *s = t->s;
+    for (size_t i = 0; i < HEADS_SLOTS; i++) {
+        head_slot *h = &s->hc[i];
+        if (h->gen != t->hgen || !h->dirty)
+            continue;
+        int rc = head_write(t, h);
+        if (rc)
+            return rc;
+        h->dirty = 0;
+    }
+    return 0;
+}
+
+static int op_hash(store_txn *t, uint64_t device_id, uint64_t seq,
+                   uint8_t out[PROTO_HASH_LEN]);
+
+int store_device_head(store_txn *txn, uint64_t device_id, uint64_t *seq,
+                      uint8_t hash[PROTO_HASH_LEN])
+{
+    if (txn->write) {
+        head_slot *h;
+        int rc = head_slot_get(txn, device_id, &h);
+        if (rc)
+            return rc;
+        *seq = h->seq;
+        memcpy(hash, h->hash, PROTO_HASH_LEN);
+        return 0;
+    }
+    if (txn->s->has_heads)
+        return head_read(txn, device_id, seq, hash);
+    /* A format-1 store opened read-only: what format 1 did. */
+    int rc = store_device_max_seq(txn, device_id, seq);
+    if (rc == 0)
+        rc = op_hash(txn, device_id, *seq, hash);
+    return rc;
+}
+
 /* ---- ops and indexes ---------------------------------------------------- */
 
 int store_op_get(store_txn *txn, uint64_t device_id, uint64_t seq,
@@ -647,20 +889,12 @@ int store_device_max_seq(store_txn *txn, uint64_t device_id, uint64_t *out)
 int store_chain_check(store_txn *txn, const proto_op *op)
 {
     uint64_t max;
-    int rc = store_device_max_seq(txn, op->device_id, &max);
+    uint8_t want[PROTO_HASH_LEN];
+    int rc = store_device_head(txn, op->device_id, &max, want);
     if (rc)
         return rc;
     if (op->seq != max + 1)
         return RND_ECHAIN;
-    uint8_t want[PROTO_HASH_LEN] = {0};
-    if (max > 0) {
-        const uint8_t *enc;
-        size_t len;
-        rc = store_op_get(txn, op->device_id, max, &enc, &len, NULL);
-        if (rc)
-            return rc == RND_ENOTFOUND ? RND_ECORRUPT : rc;
-        proto_op_hash(enc, len, want);
-    }
     return memcmp(want, op->prev_hash, PROTO_HASH_LEN) ? RND_ECHAIN : 0;
 }
 
@@ -1069,9 +1303,7 @@ int store_identity_init(store_txn *txn, uint64_t device_id, const char *site,
         return rc;
     uint64_t max, hlc;
     uint8_t head[PROTO_HASH_LEN];
-    rc = store_device_max_seq(txn, device_id, &max);
-    if (rc == 0)
-        rc = op_hash(txn, device_id, max, head);
+    rc = store_device_head(txn, device_id, &max, head);
     if (rc == 0)
         rc = meta_u64_or(txn, "hlc", 0, &hlc);
     if (rc)
@@ -1178,8 +1410,10 @@ int store_append_local(store_txn *txn, proto_op *op, int64_t wall_ms,
         proto_op_hash(s->enc + RECV_LEN, len, txn->chain_head);
         txn->writer_dirty = 1;
         hlc_set(txn, op->hlc);
-        rc = refold(txn, op->entity, is_new ? s->enc + RECV_LEN : NULL, len);
+        rc = head_set(txn, op->device_id, op->seq, txn->chain_head);
     }
+    if (rc == 0)
+        rc = refold(txn, op->entity, is_new ? s->enc + RECV_LEN : NULL, len);
     if (rc == 0 && out_seq)
         *out_seq = op->seq;
     return broke(txn, rc);
@@ -1191,18 +1425,29 @@ int store_ingest(store_txn *txn, const uint8_t *enc, size_t len,
     *added = 0;
     if (!txn->write)
         return RND_EINVAL;
-    proto_op op;
-    int is_new = 0;
+    /* Large: kept off the stack, as the fold does. */
+    static _Thread_local proto_op op;
     int rc = proto_op_decode(enc, len, &op);
-    if (rc == 0)
-        rc = kind_ok(txn, &op, &is_new);
+    if (rc)
+        return rc;
+    return store_ingest_op(txn, &op, enc, len, recv_ms, added);
+}
+
+int store_ingest_op(store_txn *txn, const proto_op *op, const uint8_t *enc,
+                    size_t len, int64_t recv_ms, int *added)
+{
+    *added = 0;
+    if (!txn->write)
+        return RND_EINVAL;
+    int is_new = 0;
+    int rc = kind_ok(txn, op, &is_new);
     if (rc)
         return rc;
 
     /* Reserving the value lets the encoding be copied once, behind its
      * receive time; an existing key is the dedupe. */
     uint8_t key[OPS_KEY];
-    ops_key(key, op.device_id, op.seq);
+    ops_key(key, op->device_id, op->seq);
     MDB_val k = {sizeof key, key}, v = {RECV_LEN + len, NULL};
     rc = mdb_put(txn->txn, txn->s->ops, &k, &v, MDB_NOOVERWRITE | MDB_RESERVE);
     if (rc == MDB_KEYEXIST)
@@ -1213,13 +1458,23 @@ int store_ingest(store_txn *txn, const uint8_t *enc, size_t len,
     memcpy((uint8_t *)v.mv_data + RECV_LEN, enc, len);
 
     uint64_t hlc;
-    rc = index_op(txn, &op);
+    head_slot *h;
+    rc = index_op(txn, op);
     if (rc == 0)
         rc = hlc_get(txn, &hlc);
     if (rc == 0)
-        hlc_set(txn, proto_hlc_recv(hlc, op.hlc, recv_ms));
+        hlc_set(txn, proto_hlc_recv(hlc, op->hlc, recv_ms));
+    /* The head is the device's highest seq held, whatever order its ops
+     * came in. */
     if (rc == 0)
-        rc = refold(txn, op.entity, is_new ? enc : NULL, len);
+        rc = head_slot_get(txn, op->device_id, &h);
+    if (rc == 0 && op->seq > h->seq) {
+        h->seq = op->seq;
+        proto_op_hash(enc, len, h->hash);
+        h->dirty = 1;
+    }
+    if (rc == 0)
+        rc = refold(txn, op->entity, is_new ? enc : NULL, len);
     if (rc == 0)
         *added = 1;
     return broke(txn, rc);
