@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "../proto/pii.h"
 #include "../storage/store.h"
 #include "handheld.h"
 #include "hh_internal.h"
@@ -906,6 +907,94 @@ static int gate_checks(record_ctx *c, store_txn *t, proto_op *op)
     return 0;
 }
 
+/* ---- personal data: sealed to the office, masked here ----------------- */
+
+typedef struct pii_key_ctx {
+    int found;
+    int64_t created;
+    uint8_t pub[PROTO_PII_PUB_LEN];
+} pii_key_ctx;
+
+/* The newest active PII key the office published (proto/pii.h). */
+static int pii_key_cb(const fold_state *st, void *arg)
+{
+    pii_key_ctx *k = arg;
+    const proto_field *pub = fold_state_field(st, "pub");
+    const proto_field *created = fold_state_field(st, "created");
+    uint8_t p[PROTO_PII_PUB_LEN];
+    if (pub == NULL || pub->type != PROTO_STR ||
+        proto_pii_pub_parse(pub->str, pub->str_len, p) != 0)
+        return 0; /* not usable: ignore rather than fail a gate entry */
+    int64_t when = created && created->type == PROTO_INT ? created->i : 0;
+    if (!k->found || when > k->created ||
+        (when == k->created && memcmp(p, k->pub, sizeof p) > 0)) {
+        k->found = 1;
+        k->created = when;
+        memcpy(k->pub, p, sizeof p);
+    }
+    return 0;
+}
+
+/* Replaces the personal fields of op (a visitor's ID number and phone, a
+ * driver's phone) by their masked forms and seals the originals into the
+ * "_pii" field for the office, so that this store never holds them
+ * readable. A handheld that has not synced yet has no office key: it
+ * keeps the masked forms only, and says so. */
+static int pii_seal(record_ctx *c, store_txn *t, proto_op *op)
+{
+    static _Thread_local char masked[PROTO_PII_MAX_FIELDS]
+                                    [PROTO_PII_VALUE_MAX + 1];
+    static _Thread_local char env[PROTO_PII_ENVELOPE_MAX];
+    proto_pii_item items[PROTO_PII_MAX_FIELDS];
+    proto_field *personal[PROTO_PII_MAX_FIELDS];
+    size_t n = 0, len;
+    int rc;
+
+    for (uint32_t i = 0; i < op->nfields; i++) {
+        proto_field *f = &op->fields[i];
+        if (f->type != PROTO_STR || f->str_len == 0 ||
+            !proto_pii_is_personal(op->kind, f->name, f->name_len))
+            continue;
+        if (n == PROTO_PII_MAX_FIELDS || f->str_len > PROTO_PII_VALUE_MAX)
+            return fail(c->h, RND_EFIELD,
+                        "%s: '%.*s' is longer than %d characters",
+                        c->in->verb->verb, (int)f->name_len, f->name,
+                        PROTO_PII_VALUE_MAX);
+        items[n] = (proto_pii_item){f->name, f->name_len, f->str, f->str_len};
+        personal[n++] = f;
+    }
+    if (n == 0)
+        return 0;
+    pii_key_ctx k;
+    memset(&k, 0, sizeof k);
+    rc = store_states_each(t, PROTO_KIND_PII_KEY, 1, 0, pii_key_cb, &k);
+    if (rc)
+        return store_fail(c->h, rc);
+    if (k.found) {
+        rc = proto_pii_seal(k.pub, op->entity, items, n, env, sizeof env, &len);
+        if (rc)
+            return fail(c->h, rc, "%s: cannot seal personal data: %s",
+                        c->in->verb->verb, rnd_strerror(rc));
+        if ((rc = proto_op_add_str(op, PROTO_PII_FIELD, env, len)) != 0)
+            return fail(c->h, rc, "%s: %s", c->in->verb->verb,
+                        rnd_strerror(rc));
+    } else {
+        hh *h = c->h;
+        size_t used = strlen(h->warn);
+        snprintf(h->warn + used, sizeof h->warn - used,
+                 "%sno office key for personal data yet (sync once after "
+                 "enrollment): the ID number and phone are kept masked only",
+                 used ? "; " : "");
+    }
+    for (size_t i = 0; i < n; i++) {
+        proto_pii_mask(items[i].name, items[i].name_len, items[i].value,
+                       items[i].value_len, masked[i], sizeof masked[i]);
+        personal[i]->str = masked[i];
+        personal[i]->str_len = (uint32_t)strlen(masked[i]);
+    }
+    return 0;
+}
+
 static int record_fn(store_txn *t, void *arg)
 {
     static _Thread_local proto_op op;
@@ -958,6 +1047,13 @@ static int record_fn(store_txn *t, void *arg)
     if ((v->kind == PROTO_KIND_VISIT || v->kind == PROTO_KIND_VEHICLE) &&
         v->action == PROTO_ACTION_CREATE) {
         rc = gate_checks(c, t, &op);
+        if (rc)
+            return rc;
+    }
+    /* After the gate checks, which compare the ID number as typed. */
+    if ((v->kind == PROTO_KIND_VISIT || v->kind == PROTO_KIND_VEHICLE) &&
+        v->creates) {
+        rc = pii_seal(c, t, &op);
         if (rc)
             return rc;
     }

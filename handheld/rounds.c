@@ -265,6 +265,8 @@ static void print_help(void)
         "  list units|vacant|routes|checkpoints|staff|plates|blacklist|sites\n"
         "       [--all]                 the office's master data (active\n"
         "                               ones unless --all), as last synced\n"
+        "  list pii_access|pii_keys     the office's openings of sealed\n"
+        "                               personal data, and its keys\n"
         "  conflicts                    records with concurrent different\n"
         "                               writes to a field (office resolves)\n"
         "  show ID                      one record with its history\n"
@@ -428,10 +430,12 @@ static int cmd_record(const char *verb, const char *target)
     proto_entity_hex(id, hex);
     proto_entity_hex(extra, xhex);
     int has_extra = memcmp(extra, zero, sizeof zero) != 0;
-    /* The guard must see a blacklist hit even when a script reads stdout. */
+    /* The guard must see a blacklist hit (or personal data kept masked
+     * only) even when a script reads stdout. */
     int hit = hh_blacklist_hits(h) > 0;
-    if (hit)
-        fprintf(stderr, "rounds: WARNING: %s\n", hh_last_warning(h));
+    const char *warning = hh_last_warning(h);
+    if (warning[0])
+        fprintf(stderr, "rounds: WARNING: %s\n", warning);
     const hh_verb_spec *vs = hh_verb_find(verb);
     int gate = vs && vs->creates &&
                (vs->kind == PROTO_KIND_VISIT || vs->kind == PROTO_KIND_VEHICLE);
@@ -441,9 +445,9 @@ static int cmd_record(const char *verb, const char *target)
             printf(",\"workorder\":\"%s\"", xhex);
         if (gate)
             printf(",\"blacklist_hit\":%s", hit ? "true" : "false");
-        if (hit) {
+        if (warning[0]) {
             printf(",\"warning\":");
-            json_cstr(stdout, hh_last_warning(h));
+            json_cstr(stdout, warning);
         }
         printf("}\n");
     } else {
@@ -835,6 +839,9 @@ static int cmd_list(void)
         {"plates", PROTO_KIND_PLATE, 1},
         {"blacklist", PROTO_KIND_BLACKLIST, 1},
         {"sites", PROTO_KIND_SITE, 1},
+        /* The office's openings of sealed personal data, and its keys. */
+        {"pii_access", PROTO_KIND_PII_ACCESS, 0},
+        {"pii_keys", PROTO_KIND_PII_KEY, 1},
     };
     const char *what = o.npos > 1 ? o.positional[1] : NULL;
     int kind = 0, open_only = 0;

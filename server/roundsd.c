@@ -27,8 +27,10 @@
 #include "cli.h"
 #include "cmd_backup.h"
 #include "cmd_ops.h"
+#include "cmd_pii.h"
 #include "cmd_report.h"
 #include "dump.h"
+#include "pii.h"
 #include "registry.h"
 #include "server.h"
 #include "site.h"
@@ -103,7 +105,9 @@ static int cmd_enroll(void)
     if (rc)
         return cli_fail(rc, "cannot enroll %s/%s: %s", site, name,
                         rnd_strerror(rc));
-    /* The site's store, with its office writer, exists from now on. */
+    /* The site's store, with its office writer, exists from now on, and
+     * holds the office's current key for personal data, so the device's
+     * first pull brings it (pii.h). */
     store *st;
     rc = srv_site_open(cli_data_dir(), site, STORE_CREATE, &st, NULL);
     if (rc)
@@ -111,7 +115,18 @@ static int cmd_enroll(void)
                         "enrolled, but cannot create the store of site %s: "
                         "%s",
                         site, rnd_strerror(rc));
+    srv_pii_key key;
+    int written;
+    rc = srv_pii_current(cli_data_dir(), 1, cli_now_ms(), &key);
+    if (rc == 0)
+        rc = srv_pii_publish(st, site, &key, cli_now_ms(), &written);
+    memset(&key, 0, sizeof key);
     store_close(st);
+    if (rc)
+        return cli_fail(rc,
+                        "enrolled, but cannot publish the personal-data key "
+                        "to site %s: %s",
+                        site, rnd_strerror(rc));
     char crt[4200], abs[PATH_MAX];
     snprintf(crt, sizeof crt, "%s/server.crt", cli_data_dir());
     const char *cert = realpath(crt, abs) ? abs : crt;
@@ -956,8 +971,9 @@ static const cli_command commands[] = {
 /* Every table of commands: the core ones above, the office's reports
  * (cmd_report.c) and the operator's (cmd_ops.c, cmd_backup.c). */
 static const cli_command *const tables[] = {
-    commands, cli_report_commands, cli_ops_commands, cli_backup_commands,
-    NULL};
+    commands,         cli_report_commands,
+    cli_ops_commands, cli_backup_commands,
+    cli_pii_commands, NULL};
 
 static const cli_command *find_command(const char *name)
 {

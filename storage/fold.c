@@ -168,7 +168,10 @@ static void visit_apply(fold_acc *a, const proto_op *op)
 
 static int is_master_kind(int kind)
 {
-    return kind >= PROTO_KIND_SITE && kind <= PROTO_KIND_BLACKLIST;
+    /* The office's PII public keys (proto/pii.h) are master data too:
+     * active until a newer key retires them. */
+    return (kind >= PROTO_KIND_SITE && kind <= PROTO_KIND_BLACKLIST) ||
+           kind == PROTO_KIND_PII_KEY;
 }
 
 /* Fills status and the open flag from the accumulated ranks. */

@@ -1,0 +1,532 @@
+/* cmd_pii.c: `roundsd pii ...`, see cmd_pii.h and pii.h.
+ *
+ *   pii keys                      the key pairs, current and retired
+ *   pii rotate                    a new current key, published to every site
+ *   pii show ID --site S --reason R   open a record's sealed ID number and
+ *                                 phone; the access is an op first
+ *   pii log --site S              who opened what, when and why
+ *   pii purge [--retention-days N] [--rotate-days N]
+ *                                 rotate a key older than N days, delete
+ *                                 keys retired more than the retention ago
+ */
+#include "cmd_pii.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+
+#include "../storage/fold.h"
+#include "pii.h"
+#include "site.h"
+
+#define DAY_MS (86400 * 1000LL)
+
+static void key_hex(const uint8_t id[8], char out[17])
+{
+    cli_hex(id, 8, out);
+}
+
+/* Publishes k to every site store of the data directory. */
+static int publish_all(const srv_pii_key *k, int64_t now, int *sites, int *ops)
+{
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s/sites", cli_data_dir());
+    *sites = *ops = 0;
+    DIR *d = opendir(dir);
+    if (d == NULL)
+        return errno == ENOENT ? 0 : RND_EIO;
+    struct dirent *e;
+    int rc = 0;
+    while (rc == 0 && (e = readdir(d)) != NULL) {
+        if (!srv_name_valid(e->d_name, strlen(e->d_name)))
+            continue;
+        store *st;
+        rc = srv_site_open(cli_data_dir(), e->d_name, 0, &st, NULL);
+        if (rc == RND_ENOTFOUND) {
+            rc = 0;
+            continue;
+        }
+        if (rc) {
+            fprintf(stderr, "roundsd pii: site %s: %s\n", e->d_name,
+                    rnd_strerror(rc));
+            break;
+        }
+        int written = 0;
+        rc = srv_pii_publish(st, e->d_name, k, now, &written);
+        store_close(st);
+        if (rc == 0) {
+            (*sites)++;
+            *ops += written;
+        }
+    }
+    closedir(d);
+    return rc;
+}
+
+static int need_data_dir(void)
+{
+    srv_registry *r;
+    int ex = cli_open_registry(&r);
+    if (ex == 0)
+        srv_registry_close(r);
+    return ex;
+}
+
+/* ---- keys --------------------------------------------------------------- */
+
+typedef struct keys_ctx {
+    int json, n;
+    int64_t retention_ms;
+} keys_ctx;
+
+static int keys_cb(const srv_pii_key *k, void *arg)
+{
+    keys_ctx *c = arg;
+    char id[17], created[32], retired[32], purge[32];
+    key_hex(k->id, id);
+    cli_fmt_time(k->created_ms, created, sizeof created);
+    cli_fmt_time(k->retired_ms, retired, sizeof retired);
+    cli_fmt_time(k->retired_ms ? k->retired_ms + c->retention_ms : 0, purge,
+                 sizeof purge);
+    if (c->json) {
+        printf("%s{\"key_id\":\"%s\",\"created_ms\":%" PRId64
+               ",\"retired_ms\":%" PRId64 ",\"status\":\"%s\"}",
+               c->n ? "," : "", id, k->created_ms, k->retired_ms,
+               k->retired_ms ? "retired" : "current");
+    } else {
+        if (c->n == 0)
+            printf("%-16s  %-8s  %-20s  %-20s  %s\n", "KEY", "STATUS",
+                   "CREATED", "RETIRED", "PURGE AFTER");
+        printf("%-16s  %-8s  %-20s  %-20s  %s\n", id,
+               k->retired_ms ? "retired" : "current", created, retired, purge);
+    }
+    c->n++;
+    return 0;
+}
+
+static int retention_ms(int64_t *out)
+{
+    uint32_t days = 180;
+    int ex = cli_parse_u32("retention-days", 1, 36500, &days);
+    *out = (int64_t)days * DAY_MS;
+    return ex;
+}
+
+static int pii_keys(void)
+{
+    keys_ctx c = {cli_flag("json") != NULL, 0, 0};
+    int ex = need_data_dir();
+    if (ex || (ex = retention_ms(&c.retention_ms)) != 0)
+        return ex;
+    if (c.json)
+        printf("[");
+    int rc = srv_pii_each(cli_data_dir(), keys_cb, &c);
+    if (c.json)
+        printf("]\n");
+    else if (rc == 0 && c.n == 0)
+        printf("no keys yet: the first is made at the first 'roundsd "
+               "enroll'\n");
+    return rc ? cli_fail(rc, "cannot read the keys: %s", rnd_strerror(rc))
+              : RND_EXIT_OK;
+}
+
+/* ---- rotate, purge ------------------------------------------------------ */
+
+static void print_rotation(const srv_pii_key *k, int sites, int ops,
+                           int deleted, int rotated)
+{
+    char id[17];
+    key_hex(k->id, id);
+    if (cli_flag("json")) {
+        printf("{\"current\":\"%s\",\"rotated\":%s,\"sites\":%d,"
+               "\"ops\":%d,\"deleted\":%d}\n",
+               id, rotated ? "true" : "false", sites, ops, deleted);
+        return;
+    }
+    if (rotated)
+        printf("new current key %s, published to %d site(s)\n", id, sites);
+    else
+        printf("current key %s\n", id);
+    if (deleted >= 0)
+        printf("deleted %d key(s) retired before the retention period: what "
+               "they sealed can no longer be opened\n",
+               deleted);
+}
+
+static int pii_rotate(void)
+{
+    int ex = need_data_dir();
+    if (ex)
+        return ex;
+    int64_t now = cli_now_ms();
+    srv_pii_key k;
+    int sites, ops;
+    int rc = srv_pii_rotate(cli_data_dir(), now, &k);
+    if (rc == 0)
+        rc = publish_all(&k, now, &sites, &ops);
+    if (rc == 0)
+        print_rotation(&k, sites, ops, -1, 1);
+    memset(&k, 0, sizeof k);
+    return rc ? cli_fail(rc, "cannot rotate: %s", rnd_strerror(rc))
+              : RND_EXIT_OK;
+}
+
+static int pii_purge(void)
+{
+    int64_t retention;
+    uint32_t rotate_days = 30;
+    int ex = need_data_dir();
+    if (ex || (ex = retention_ms(&retention)) != 0 ||
+        (ex = cli_parse_u32("rotate-days", 1, 36500, &rotate_days)) != 0)
+        return ex;
+    int64_t now = cli_now_ms();
+    srv_pii_key k;
+    int rotated = 0, sites = 0, ops = 0, deleted = 0;
+    int rc = srv_pii_current(cli_data_dir(), 0, now, &k);
+    if (rc == 0 && now - k.created_ms >= (int64_t)rotate_days * DAY_MS) {
+        /* Records are sealed to the current key until it retires, so a
+         * key must retire for its records to ever be purged. */
+        rc = srv_pii_rotate(cli_data_dir(), now, &k);
+        rotated = rc == 0;
+        if (rc == 0)
+            rc = publish_all(&k, now, &sites, &ops);
+    }
+    if (rc == RND_ENOTFOUND) {
+        printf("no keys yet: nothing to purge\n");
+        return RND_EXIT_OK;
+    }
+    if (rc == 0)
+        rc = srv_pii_purge(cli_data_dir(), retention, now, &deleted);
+    if (rc == 0)
+        print_rotation(&k, sites, ops, deleted, rotated);
+    memset(&k, 0, sizeof k);
+    return rc ? cli_fail(rc, "cannot purge: %s", rnd_strerror(rc))
+              : RND_EXIT_OK;
+}
+
+/* ---- show --------------------------------------------------------------- */
+
+typedef struct access_ctx {
+    const uint8_t *target;
+    int target_kind;
+    const char *fields, *reason, *by;
+    int64_t now;
+    uint8_t id[PROTO_ENTITY_LEN];
+} access_ctx;
+
+static int access_fn(store_txn *t, void *arg)
+{
+    static _Thread_local proto_op op;
+    access_ctx *c = arg;
+    char hex[33];
+    int rc;
+    if ((rc = proto_entity_new(c->id, c->now)) != 0)
+        return rc;
+    proto_entity_hex(c->target, hex);
+    const char *kname = proto_kind_name(c->target_kind);
+    proto_op_init(&op);
+    op.kind = PROTO_KIND_PII_ACCESS;
+    op.action = PROTO_ACTION_CREATE;
+    memcpy(op.entity, c->id, PROTO_ENTITY_LEN);
+    if ((rc = proto_op_add_str(&op, "target", hex, 32)) ||
+        (rc = proto_op_add_str(&op, "target_kind", kname, strlen(kname))) ||
+        (rc = proto_op_add_str(&op, "fields", c->fields, strlen(c->fields))) ||
+        (rc = proto_op_add_str(&op, "reason", c->reason, strlen(c->reason))) ||
+        (rc = proto_op_add_str(&op, "by", c->by, strlen(c->by))))
+        return rc;
+    return store_append_local(t, &op, c->now, NULL);
+}
+
+/* The sealed envelope of a record: from the op that created it. */
+static int find_envelope(store_txn *t, const uint8_t id[PROTO_ENTITY_LEN],
+                         int *kind, char *env, size_t cap, size_t *len)
+{
+    static _Thread_local fold_state st;
+    static _Thread_local proto_op op;
+    const uint8_t *state, *enc;
+    size_t slen, elen;
+    int64_t recv;
+    int rc;
+    if ((rc = store_entity_get(t, id, kind, &state, &slen)) != 0 ||
+        (rc = fold_state_parse(state, slen, &st)) != 0)
+        return rc;
+    if (*kind != PROTO_KIND_VISIT && *kind != PROTO_KIND_VEHICLE)
+        return RND_EINVAL;
+    for (uint32_t i = 0; i < st.nevents; i++) {
+        const fold_event *e = &st.events[i];
+        if (e->action != PROTO_ACTION_CREATE &&
+            e->action != PROTO_ACTION_REFUSE)
+            continue;
+        if ((rc = store_op_get(t, e->device_id, e->seq, &enc, &elen, &recv)) !=
+                0 ||
+            (rc = proto_op_decode(enc, elen, &op)) != 0)
+            return rc;
+        const proto_field *f = proto_op_field(&op, PROTO_PII_FIELD);
+        if (f == NULL || f->type != PROTO_STR || f->str_len >= cap)
+            return RND_ENOTFOUND;
+        memcpy(env, f->str, f->str_len);
+        env[f->str_len] = '\0';
+        *len = f->str_len;
+        return 0;
+    }
+    return RND_ENOTFOUND;
+}
+
+static int pii_show(void)
+{
+    int ex = cli_need_name("site");
+    if (ex)
+        return ex;
+    if (cli_args.npos != 2)
+        return cli_usage("give the record's id: roundsd pii show ID --site "
+                         "S --reason R");
+    const char *reason = cli_flag("reason"), *by = cli_flag("by");
+    if (reason == NULL || *reason == '\0')
+        return cli_usage("--reason R is required: why the office needs the "
+                         "visitor's personal data (it is recorded)");
+    if (strlen(reason) > 512)
+        return cli_usage("--reason: at most 512 characters");
+    if (by == NULL || *by == '\0')
+        by = "office";
+    uint8_t id[PROTO_ENTITY_LEN];
+    if (proto_entity_parse(cli_args.pos[1], id) != 0)
+        return cli_usage("'%s' is not a record id (32 hex digits)",
+                         cli_args.pos[1]);
+    const char *site = cli_flag("site");
+    store *st;
+    int rc = srv_site_open(cli_data_dir(), site, 0, &st, NULL);
+    if (rc == RND_ENOTFOUND)
+        return cli_fail(rc, "no site %s in %s", site, cli_data_dir());
+    if (rc)
+        return cli_fail(rc, "cannot open site %s: %s", site, rnd_strerror(rc));
+
+    static char env[PROTO_PII_ENVELOPE_MAX];
+    size_t elen = 0;
+    int kind = 0;
+    store_txn *t;
+    if ((rc = store_read_begin(st, &t)) == 0) {
+        rc = find_envelope(t, id, &kind, env, sizeof env, &elen);
+        store_read_end(t);
+    }
+    if (rc == RND_EINVAL) {
+        store_close(st);
+        return cli_fail(RND_ENOTFOUND,
+                        "%s is a %s: only visits and vehicles hold sealed "
+                        "personal data",
+                        cli_args.pos[1], proto_kind_name(kind));
+    }
+    if (rc == RND_ENOTFOUND && kind == 0) {
+        store_close(st);
+        return cli_fail(rc, "no record %s in site %s", cli_args.pos[1], site);
+    }
+    if (rc == RND_ENOTFOUND) {
+        store_close(st);
+        return cli_fail(rc,
+                        "record %s holds no sealed personal data (none was "
+                        "given, or the handheld had no office key yet and "
+                        "kept only the masked form)",
+                        cli_args.pos[1]);
+    }
+    if (rc) {
+        store_close(st);
+        return cli_fail(rc, "cannot read record %s: %s", cli_args.pos[1],
+                        rnd_strerror(rc));
+    }
+
+    uint8_t kid[PROTO_PII_KEYID_LEN];
+    srv_pii_key key;
+    char khex[17];
+    rc = proto_pii_envelope_key(env, elen, kid);
+    key_hex(kid, khex);
+    if (rc == 0)
+        rc = srv_pii_load(cli_data_dir(), kid, &key);
+    if (rc == RND_ENOTFOUND) {
+        store_close(st);
+        return cli_fail(rc,
+                        "the personal data of %s was purged: key %s was "
+                        "deleted after the retention period",
+                        cli_args.pos[1], khex);
+    }
+    static uint8_t plain[2048];
+    proto_pii_item items[PROTO_PII_MAX_FIELDS];
+    size_t n = 0;
+    if (rc == 0)
+        rc = proto_pii_open(key.priv, id, env, elen, plain, sizeof plain, items,
+                            &n);
+    memset(&key, 0, sizeof key);
+    if (rc) {
+        store_close(st);
+        return cli_fail(rc, "cannot open the personal data of %s: %s",
+                        cli_args.pos[1], rnd_strerror(rc));
+    }
+
+    /* The access is on record, durably, before anything is shown. */
+    char fields[128] = "";
+    for (size_t i = 0; i < n; i++) {
+        size_t used = strlen(fields);
+        snprintf(fields + used, sizeof fields - used, "%s%.*s", i ? "," : "",
+                 (int)items[i].name_len, items[i].name);
+    }
+    access_ctx ac = {id, kind, fields, reason, by, cli_now_ms(), {0}};
+    rc = store_write(st, access_fn, &ac);
+    store_close(st);
+    if (rc) {
+        memset(plain, 0, sizeof plain);
+        return cli_fail(rc,
+                        "cannot record the access, so nothing is shown: "
+                        "%s",
+                        rnd_strerror(rc));
+    }
+    char ahex[33];
+    proto_entity_hex(ac.id, ahex);
+    if (cli_flag("json")) {
+        printf("{\"id\":\"%s\",\"access\":\"%s\",\"fields\":{", cli_args.pos[1],
+               ahex);
+        for (size_t i = 0; i < n; i++) {
+            if (i)
+                putchar(',');
+            cli_json_strn(items[i].name, items[i].name_len);
+            putchar(':');
+            cli_json_strn(items[i].value, items[i].value_len);
+        }
+        printf("}}\n");
+    } else {
+        for (size_t i = 0; i < n; i++)
+            printf("%.*s: %.*s\n", (int)items[i].name_len, items[i].name,
+                   (int)items[i].value_len, items[i].value);
+        fprintf(stderr, "roundsd pii show: access recorded as %s\n", ahex);
+    }
+    memset(plain, 0, sizeof plain);
+    return RND_EXIT_OK;
+}
+
+/* ---- log ---------------------------------------------------------------- */
+
+typedef struct log_ctx {
+    int json, n;
+} log_ctx;
+
+static void field_text(const fold_state *st, const char *name, char *out,
+                       size_t cap)
+{
+    const proto_field *f = fold_state_field(st, name);
+    if (f && f->type == PROTO_STR)
+        snprintf(out, cap, "%.*s", (int)f->str_len, f->str);
+    else
+        snprintf(out, cap, "-");
+}
+
+static int log_cb(const fold_state *st, void *arg)
+{
+    log_ctx *c = arg;
+    char when[32], by[128], target[40], fields[128], reason[600], id[33];
+    int64_t ms = st->nevents ? st->events[0].wall_ms : 0;
+    cli_fmt_time(ms, when, sizeof when);
+    field_text(st, "by", by, sizeof by);
+    field_text(st, "target", target, sizeof target);
+    field_text(st, "fields", fields, sizeof fields);
+    field_text(st, "reason", reason, sizeof reason);
+    proto_entity_hex(st->entity, id);
+    if (c->json) {
+        printf("%s{\"id\":\"%s\",\"time_ms\":%" PRId64 ",\"by\":",
+               c->n ? "," : "", id, ms);
+        cli_json_str(by);
+        printf(",\"target\":\"%s\",\"fields\":", target);
+        cli_json_str(fields);
+        printf(",\"reason\":");
+        cli_json_str(reason);
+        printf("}");
+    } else {
+        if (c->n == 0)
+            printf("%-20s  %-12s  %-32s  %-12s  %s\n", "TIME", "BY", "RECORD",
+                   "FIELDS", "REASON");
+        printf("%-20s  %-12s  %-32s  %-12s  %s\n", when, by, target, fields,
+               reason);
+    }
+    c->n++;
+    return 0;
+}
+
+static int pii_log(void)
+{
+    int ex = cli_need_name("site");
+    if (ex)
+        return ex;
+    store *st;
+    if ((ex = cli_open_site_read(cli_flag("site"), &st)) != 0)
+        return ex;
+    log_ctx c = {cli_flag("json") != NULL, 0};
+    store_txn *t;
+    int rc = store_read_begin(st, &t);
+    if (c.json)
+        printf("[");
+    if (rc == 0) {
+        rc = store_states_each(t, PROTO_KIND_PII_ACCESS, 0, 0, log_cb, &c);
+        store_read_end(t);
+    }
+    store_close(st);
+    if (c.json)
+        printf("]\n");
+    else if (rc == 0 && c.n == 0)
+        printf("no access to personal data on record\n");
+    return rc ? cli_fail(rc, "cannot read the log: %s", rnd_strerror(rc))
+              : RND_EXIT_OK;
+}
+
+/* ---- dispatch ----------------------------------------------------------- */
+
+static int run_pii(void)
+{
+    static const struct {
+        const char *name;
+        int (*fn)(void);
+    } subs[] = {{"keys", pii_keys}, {"rotate", pii_rotate}, {"show", pii_show},
+                {"log", pii_log},   {"purge", pii_purge},   {NULL, NULL}};
+    if (cli_args.npos < 1)
+        return cli_usage("give keys, rotate, show, log or purge");
+    for (int i = 0; subs[i].name; i++) {
+        if (strcmp(subs[i].name, cli_args.pos[0]) != 0)
+            continue;
+        if (cli_args.npos > 1 && subs[i].fn != pii_show)
+            return cli_usage("unexpected argument '%s'", cli_args.pos[1]);
+        return subs[i].fn();
+    }
+    return cli_usage("unknown 'pii %s': give keys, rotate, show, log or "
+                     "purge",
+                     cli_args.pos[0]);
+}
+
+static const cli_flag_spec pii_flags[] = {
+    CLI_DATA_FLAG,
+    {"site", "NAME", "show, log: the site"},
+    {"reason", "R", "show: why the office needs it (required; recorded)"},
+    {"by", "NAME", "show: who in the office (default: office)"},
+    {"retention-days", "N",
+     "keys, purge: keep personal data N days (default 180)"},
+    {"rotate-days", "N",
+     "purge: retire a current key older than N days (default 30)"},
+    {"json", NULL, "print JSON"},
+    CLI_HELP_FLAG,
+    {NULL, NULL, NULL}};
+
+/* clang-format off */
+const cli_command cli_pii_commands[] = {
+    {"pii", "visitors' personal data: keys, rotate, show (logged), log, "
+            "purge",
+     "roundsd pii keys [--retention-days N] [--json] [--data DIR]\n"
+     "       roundsd pii rotate [--json] [--data DIR]\n"
+     "       roundsd pii show ID --site S --reason R [--by NAME] [--json] "
+     "[--data DIR]\n"
+     "       roundsd pii log --site S [--json] [--data DIR]\n"
+     "       roundsd pii purge [--retention-days N] [--rotate-days N] "
+     "[--json] [--data DIR]\n\n"
+     "Handhelds seal visitors' ID numbers and phones to the office's "
+     "current key and keep\nonly masked forms. 'show' opens them for an "
+     "explicit reason, recorded first as a\npii_access op; 'purge' (run it "
+     "daily) retires a key older than --rotate-days and\ndeletes keys "
+     "retired more than --retention-days ago: what they sealed can then\n"
+     "never be opened again, on any copy.",
+     pii_flags, run_pii, 2},
+    {NULL, NULL, NULL, NULL, NULL, 0}};
+/* clang-format on */

@@ -1,0 +1,362 @@
+/* pii.c: the office's personal-data keys. See pii.h. */
+#include "pii.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../storage/fold.h"
+#include "admin.h"
+
+#define KEY_MAGIC "rounds-pii-key 1"
+
+static void hex_of(const uint8_t *p, size_t n, char *out)
+{
+    static const char d[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = d[p[i] >> 4];
+        out[2 * i + 1] = d[p[i] & 15];
+    }
+    out[2 * n] = '\0';
+}
+
+static int unhex(const char *s, uint8_t *out, size_t n)
+{
+    for (size_t i = 0; i < 2 * n; i++) {
+        char c = s[i];
+        int v = c >= '0' && c <= '9'   ? c - '0'
+                : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                                       : -1;
+        if (v < 0)
+            return RND_EMALFORMED;
+        if (i % 2 == 0)
+            out[i / 2] = (uint8_t)(v << 4);
+        else
+            out[i / 2] |= (uint8_t)v;
+    }
+    return s[2 * n] == '\0' || s[2 * n] == '\n' ? 0 : RND_EMALFORMED;
+}
+
+static int key_dir(const char *data_dir, char *out, size_t cap)
+{
+    int n = snprintf(out, cap, "%s/pii", data_dir);
+    return n > 0 && (size_t)n < cap ? 0 : RND_ETOOBIG;
+}
+
+static int key_path(const char *data_dir, const uint8_t id[8], char *out,
+                    size_t cap)
+{
+    char hex[17];
+    hex_of(id, 8, hex);
+    int n = snprintf(out, cap, "%s/pii/%s.key", data_dir, hex);
+    return n > 0 && (size_t)n < cap ? 0 : RND_ETOOBIG;
+}
+
+static int read_key(const char *path, srv_pii_key *k)
+{
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return errno == ENOENT ? RND_ENOTFOUND : RND_EIO;
+    char line[160], privhex[80] = "";
+    int rc = 0, have = 0;
+    memset(k, 0, sizeof *k);
+    if (fgets(line, sizeof line, f) == NULL ||
+        strncmp(line, KEY_MAGIC, strlen(KEY_MAGIC)) != 0)
+        rc = RND_ECORRUPT;
+    while (rc == 0 && fgets(line, sizeof line, f) != NULL) {
+        long long v;
+        if (sscanf(line, "created_ms %lld", &v) == 1)
+            k->created_ms = v;
+        else if (sscanf(line, "retired_ms %lld", &v) == 1)
+            k->retired_ms = v;
+        else if (sscanf(line, "priv %64s", privhex) == 1)
+            have = 1;
+    }
+    fclose(f);
+    if (rc == 0 && (!have || unhex(privhex, k->priv, 32) != 0 ||
+                    proto_pii_pub_of(k->priv, k->pub) != 0))
+        rc = RND_ECORRUPT;
+    memset(privhex, 0, sizeof privhex);
+    if (rc == 0)
+        proto_pii_key_id(k->pub, k->id);
+    return rc;
+}
+
+/* Writes k durably: a temporary file, fsync, rename, fsync the dir. */
+static int write_key(const char *data_dir, const srv_pii_key *k)
+{
+    char dir[4096], path[4200], tmp[4300], privhex[65];
+    int rc;
+    if ((rc = key_dir(data_dir, dir, sizeof dir)) != 0 ||
+        (rc = key_path(data_dir, k->id, path, sizeof path)) != 0)
+        return rc;
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+        return RND_EIO;
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (fd < 0)
+        return RND_EIO;
+    hex_of(k->priv, 32, privhex);
+    char buf[256];
+    int n = snprintf(buf, sizeof buf,
+                     KEY_MAGIC "\ncreated_ms %" PRId64 "\nretired_ms %" PRId64
+                               "\npriv %s\n",
+                     k->created_ms, k->retired_ms, privhex);
+    memset(privhex, 0, sizeof privhex);
+    int ok = n > 0 && (size_t)n < sizeof buf &&
+             write(fd, buf, (size_t)n) == (ssize_t)n && fsync(fd) == 0;
+    memset(buf, 0, sizeof buf);
+    ok = close(fd) == 0 && ok;
+    if (!ok || rename(tmp, path) != 0) {
+        unlink(tmp);
+        return RND_EIO;
+    }
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY);
+    if (dfd >= 0) {
+        fsync(dfd);
+        close(dfd);
+    }
+    return 0;
+}
+
+int srv_pii_each(const char *data_dir, srv_pii_key_cb cb, void *ctx)
+{
+    char dir[4096], path[4400];
+    int rc = key_dir(data_dir, dir, sizeof dir);
+    if (rc)
+        return rc;
+    DIR *d = opendir(dir);
+    if (d == NULL)
+        return errno == ENOENT ? 0 : RND_EIO;
+    struct dirent *e;
+    rc = 0;
+    while (rc == 0 && (e = readdir(d)) != NULL) {
+        size_t n = strlen(e->d_name);
+        if (n != 20 || strcmp(e->d_name + 16, ".key") != 0)
+            continue;
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        srv_pii_key k;
+        int r = read_key(path, &k);
+        if (r == RND_ENOTFOUND)
+            continue; /* purged meanwhile */
+        rc = r ? r : cb(&k, ctx);
+        memset(&k, 0, sizeof k);
+    }
+    closedir(d);
+    return rc == 1 ? 0 : rc;
+}
+
+typedef struct newest_ctx {
+    int found;
+    srv_pii_key k;
+} newest_ctx;
+
+static int newest_cb(const srv_pii_key *k, void *arg)
+{
+    newest_ctx *c = arg;
+    if (k->retired_ms != 0)
+        return 0;
+    if (!c->found || k->created_ms > c->k.created_ms ||
+        (k->created_ms == c->k.created_ms &&
+         memcmp(k->id, c->k.id, sizeof k->id) > 0)) {
+        c->found = 1;
+        c->k = *k;
+    }
+    return 0;
+}
+
+static int make_key(const char *data_dir, int64_t now_ms, srv_pii_key *out)
+{
+    memset(out, 0, sizeof *out);
+    int rc = proto_pii_keygen(out->priv, out->pub);
+    if (rc)
+        return rc;
+    proto_pii_key_id(out->pub, out->id);
+    out->created_ms = now_ms;
+    return write_key(data_dir, out);
+}
+
+int srv_pii_current(const char *data_dir, int create, int64_t now_ms,
+                    srv_pii_key *out)
+{
+    newest_ctx c;
+    memset(&c, 0, sizeof c);
+    int rc = srv_pii_each(data_dir, newest_cb, &c);
+    if (rc)
+        return rc;
+    if (c.found) {
+        *out = c.k;
+        memset(&c, 0, sizeof c);
+        return 0;
+    }
+    return create ? make_key(data_dir, now_ms, out) : RND_ENOTFOUND;
+}
+
+int srv_pii_rotate(const char *data_dir, int64_t now_ms, srv_pii_key *out)
+{
+    newest_ctx c;
+    memset(&c, 0, sizeof c);
+    int rc = srv_pii_each(data_dir, newest_cb, &c);
+    if (rc)
+        return rc;
+    /* The new key first: a crash in between leaves two current keys, and
+     * the newest wins, rather than none. */
+    if ((rc = make_key(data_dir, now_ms, out)) != 0)
+        return rc;
+    if (c.found) {
+        c.k.retired_ms = now_ms;
+        rc = write_key(data_dir, &c.k);
+    }
+    memset(&c, 0, sizeof c);
+    return rc;
+}
+
+int srv_pii_load(const char *data_dir, const uint8_t id[PROTO_PII_KEYID_LEN],
+                 srv_pii_key *out)
+{
+    char path[4200];
+    int rc = key_path(data_dir, id, path, sizeof path);
+    if (rc)
+        return rc;
+    rc = read_key(path, out);
+    if (rc == 0 && memcmp(out->id, id, PROTO_PII_KEYID_LEN) != 0)
+        rc = RND_ECORRUPT; /* a file renamed by hand */
+    return rc;
+}
+
+typedef struct purge_ctx {
+    const char *data_dir;
+    int64_t before;
+    int deleted;
+    int rc;
+} purge_ctx;
+
+static int purge_cb(const srv_pii_key *k, void *arg)
+{
+    purge_ctx *c = arg;
+    char path[4200];
+    if (k->retired_ms == 0 || k->retired_ms >= c->before)
+        return 0;
+    if (key_path(c->data_dir, k->id, path, sizeof path) != 0 ||
+        unlink(path) != 0) {
+        c->rc = RND_EIO;
+        return 1;
+    }
+    c->deleted++;
+    return 0;
+}
+
+int srv_pii_purge(const char *data_dir, int64_t retention_ms, int64_t now_ms,
+                  int *deleted)
+{
+    purge_ctx c = {data_dir, now_ms - retention_ms, 0, 0};
+    int rc = srv_pii_each(data_dir, purge_cb, &c);
+    *deleted = c.deleted;
+    if (rc == 0 && c.deleted > 0) {
+        char dir[4096];
+        key_dir(data_dir, dir, sizeof dir);
+        int dfd = open(dir, O_RDONLY | O_DIRECTORY);
+        if (dfd >= 0) {
+            fsync(dfd);
+            close(dfd);
+        }
+    }
+    return rc ? rc : c.rc;
+}
+
+/* ---- publishing --------------------------------------------------------- */
+
+typedef struct publish_ctx {
+    const char *site;
+    const srv_pii_key *k;
+    int64_t now;
+    int written;
+    uint8_t id[PROTO_ENTITY_LEN];
+    uint8_t others[16][PROTO_ENTITY_LEN];
+    int nothers;
+    int have_mine;
+} publish_ctx;
+
+static int active_cb(const fold_state *st, void *arg)
+{
+    publish_ctx *c = arg;
+    if (memcmp(st->entity, c->id, PROTO_ENTITY_LEN) == 0)
+        c->have_mine = 1;
+    else if (c->nothers < 16)
+        memcpy(c->others[c->nothers++], st->entity, PROTO_ENTITY_LEN);
+    return 0;
+}
+
+static int publish_fn(store_txn *t, void *arg)
+{
+    static _Thread_local proto_op op;
+    static _Thread_local fold_state st;
+    publish_ctx *c = arg;
+    char hex[17], pub[100], seen[FOLD_SEEN_MAX];
+    size_t slen;
+    int rc;
+
+    c->written = 0;
+    c->nothers = 0;
+    c->have_mine = 0;
+    if ((rc = store_states_each(t, PROTO_KIND_PII_KEY, 1, 0, active_cb, c)))
+        return rc;
+    if (!c->have_mine) {
+        hex_of(c->k->id, 8, hex);
+        proto_pii_pub_text(c->k->pub, pub, sizeof pub);
+        proto_op_init(&op);
+        op.kind = PROTO_KIND_PII_KEY;
+        op.action = PROTO_ACTION_CREATE;
+        memcpy(op.entity, c->id, PROTO_ENTITY_LEN);
+        int64_t created = c->k->created_ms;
+        if ((rc = proto_op_add_str(&op, "key_id", hex, 16)) ||
+            (rc = proto_op_add_str(&op, "pub", pub, strlen(pub))) ||
+            (rc = proto_op_add_int(&op, "created", created)) ||
+            (rc = proto_op_add_str(&op, "by", "office", 6)) ||
+            (rc = store_append_local(t, &op, c->now, NULL)))
+            return rc;
+        c->written++;
+    }
+    for (int i = 0; i < c->nothers; i++) {
+        const uint8_t *state;
+        size_t len;
+        int kind;
+        if ((rc = store_entity_get(t, c->others[i], &kind, &state, &len)) ||
+            (rc = fold_state_parse(state, len, &st)) ||
+            (rc = fold_seen_encode(&st, seen, sizeof seen, &slen)))
+            return rc;
+        proto_op_init(&op);
+        op.kind = PROTO_KIND_PII_KEY;
+        op.action = PROTO_ACTION_RETIRE;
+        memcpy(op.entity, c->others[i], PROTO_ENTITY_LEN);
+        if ((rc = proto_op_add_str(&op, "retire_by", "office", 6)) ||
+            (rc = proto_op_add_str(&op, "retire_reason", "rotated", 7)) ||
+            (rc = proto_op_add_str(&op, FOLD_SEEN_FIELD, seen, slen)) ||
+            (rc = store_append_local(t, &op, c->now, NULL)))
+            return rc;
+        c->written++;
+    }
+    return 0;
+}
+
+int srv_pii_publish(store *st, const char *site, const srv_pii_key *k,
+                    int64_t now_ms, int *written)
+{
+    publish_ctx c;
+    char hex[17];
+    memset(&c, 0, sizeof c);
+    c.site = site;
+    c.k = k;
+    c.now = now_ms;
+    hex_of(k->id, 8, hex);
+    srv_md_entity_id(PROTO_KIND_PII_KEY, site, hex, 16, c.id);
+    int rc = store_write(st, publish_fn, &c);
+    *written = rc ? 0 : c.written;
+    return rc;
+}

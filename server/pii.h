@@ -1,0 +1,61 @@
+/* pii.h: the office's keys for visitors' personal data (proto/pii.h has the
+ * envelope and the design): key pairs kept in DATA/pii/, their public
+ * halves published to each site as master data (kind pii_key) so every
+ * handheld seals to the current one, opening an envelope for an explicit
+ * office request (logged as a pii_access op), and purging keys after the
+ * retention period, which makes what they sealed unreadable everywhere.
+ *
+ * Key file DATA/pii/<16 hex key id>.key, mode 0600, written atomically
+ * (temporary file, fsync, rename):
+ *   rounds-pii-key 1
+ *   created_ms <ms>
+ *   retired_ms <ms, 0 while current>
+ *   priv <64 hex>
+ * The public key is derived from priv. The current key is the newest one
+ * not retired.
+ */
+#ifndef RND_SRV_PII_H
+#define RND_SRV_PII_H
+
+#include <stdint.h>
+
+#include "../proto/pii.h"
+#include "../storage/store.h"
+
+typedef struct srv_pii_key {
+    uint8_t id[PROTO_PII_KEYID_LEN];
+    uint8_t priv[PROTO_PII_PRIV_LEN];
+    uint8_t pub[PROTO_PII_PUB_LEN];
+    int64_t created_ms;
+    int64_t retired_ms; /* 0: the current key */
+} srv_pii_key;
+
+/* The current key; with create, makes the first one if there is none.
+ * RND_ENOTFOUND when there is none and create is 0. */
+int srv_pii_current(const char *data_dir, int create, int64_t now_ms,
+                    srv_pii_key *out);
+
+/* A new current key; the previous one is retired at now_ms. */
+int srv_pii_rotate(const char *data_dir, int64_t now_ms, srv_pii_key *out);
+
+/* The key with this id; RND_ENOTFOUND once purged (or never made here). */
+int srv_pii_load(const char *data_dir, const uint8_t id[PROTO_PII_KEYID_LEN],
+                 srv_pii_key *out);
+
+/* Every key, in no particular order. cb returns non-zero to stop. */
+typedef int (*srv_pii_key_cb)(const srv_pii_key *k, void *ctx);
+int srv_pii_each(const char *data_dir, srv_pii_key_cb cb, void *ctx);
+
+/* Deletes every key retired more than retention_ms before now_ms; *deleted
+ * gets how many. The records sealed to them can no longer be opened. */
+int srv_pii_purge(const char *data_dir, int64_t retention_ms, int64_t now_ms,
+                  int *deleted);
+
+/* Publishes k on a site's store as the office's pii_key master data (an
+ * office op, synced down at the next pull) and retires every other active
+ * pii_key there, in one durable write. *written: how many ops (0 when k
+ * was already the only active key). */
+int srv_pii_publish(store *st, const char *site, const srv_pii_key *k,
+                    int64_t now_ms, int *written);
+
+#endif
