@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "../../handheld/handheld.h"
+#include "../../proto/pii.h"
 #include "../../storage/store.h"
 #include "test.h"
 
@@ -153,11 +154,39 @@ static void visitor(const char *name, const char *id_no, const char *plate)
                         "unit", "1-1-101", "purpose", "visit")));
 }
 
+static uint8_t pii_priv[PROTO_PII_PRIV_LEN];
+
+static int contains(const uint8_t *p, size_t n, const char *s)
+{
+    size_t k = strlen(s);
+    for (size_t i = 0; i + k <= n; i++)
+        if (memcmp(p + i, s, k) == 0)
+            return 1;
+    return 0;
+}
+
+/* The office's key for personal data, as `roundsd enroll` publishes it. */
+static void publish_key(void)
+{
+    uint8_t pub[PROTO_PII_PUB_LEN];
+    char text[100];
+    ASSERT_OK(proto_pii_keygen(pii_priv, pub));
+    proto_pii_pub_text(pub, text, sizeof text);
+    office_op(PROTO_KIND_PII_KEY, PROTO_ACTION_CREATE, 9,
+              P("key_id", "0011223344556677", "pub", text));
+}
+
 static void gate(void)
 {
-    /* Before any master data: nothing matches. */
+    /* Before any master data: nothing matches, and with no office key
+     * the personal data is kept masked only, with a warning. */
     visitor("Qian Bao", "110101199001011234", NULL);
     ASSERT_EQ(hh_blacklist_hits(h), 0);
+    ASSERT(strstr(hh_last_warning(h), "no office key") != NULL);
+    ASSERT_STR_EQ(field(idhex, "id_no"), "110*************34");
+    publish_key();
+    sync_down();
+    visitor("Qian Bao", "110101199001011234", NULL);
     ASSERT_STR_EQ(hh_last_warning(h), "");
 
     office_op(PROTO_KIND_BLACKLIST, PROTO_ACTION_CREATE, 1,
@@ -233,6 +262,43 @@ static void gate(void)
     ASSERT_OK(rec("vehicle.enter", NULL, P("plate", "沪B99999")));
     ASSERT_EQ(hh_blacklist_hits(h), 0);
     ASSERT_OK(rec("vehicle.enter", NULL, P("plate", "京A12345")));
+}
+
+/* The visitor's ID number and phone are sealed in the create op for the
+ * office's key; the merged record and the op hold masked forms only. */
+static void personal_data(void)
+{
+    ASSERT_OK(rec("visit.enter", NULL,
+                  P("name", "Wang Wei", "id_type", "id_card", "id_no",
+                    "110101199003071234", "phone", "13812345678", "unit",
+                    "3-2-1201", "purpose", "delivery")));
+    ASSERT_STR_EQ(field(idhex, "id_no"), "110*************34");
+    ASSERT_STR_EQ(field(idhex, "phone"), "*******5678");
+    ASSERT_STR_EQ(field(idhex, "_pii"), "(absent)"); /* op metadata */
+    const fold_event *e = &got.events[0];
+    store_txn *t;
+    const uint8_t *enc;
+    size_t len;
+    int64_t recv;
+    static proto_op op;
+    ASSERT_OK(store_read_begin(hh_store(h), &t));
+    ASSERT_OK(store_op_get(t, e->device_id, e->seq, &enc, &len, &recv));
+    ASSERT_OK(proto_op_decode(enc, len, &op));
+    ASSERT(!contains(enc, len, "1101011990"));
+    ASSERT(!contains(enc, len, "13812345678"));
+    const proto_field *env = proto_op_field(&op, PROTO_PII_FIELD);
+    ASSERT(env != NULL);
+    uint8_t buf[512];
+    proto_pii_item items[PROTO_PII_MAX_FIELDS];
+    size_t n;
+    ASSERT_OK(proto_pii_open(pii_priv, op.entity, env->str, env->str_len, buf,
+                             sizeof buf, items, &n));
+    store_read_end(t);
+    ASSERT_EQ(n, 2);
+    ASSERT(items[0].value_len == 18 &&
+           memcmp(items[0].value, "110101199003071234", 18) == 0);
+    ASSERT(items[1].value_len == 11 &&
+           memcmp(items[1].value, "13812345678", 11) == 0);
 }
 
 typedef struct conflict_seen {
@@ -323,6 +389,7 @@ int main(void)
     ASSERT_OK(store_write(office, init_office, NULL));
 
     gate();
+    personal_data();
     conflicts();
 
     store_close(office);

@@ -21,7 +21,7 @@ eq "a own ops" "$(hh_own a)" 10
 for n in a b c; do check "sync $n" hh_sync $n >/dev/null; done
 # a synced first, so it lacks b's and c's: one more round in turns.
 for n in a b c; do check "sync $n again" hh_sync $n >/dev/null; done
-total=$(( $(hh_own a) + $(hh_own b) + $(hh_own c) ))
+total=$(( $(hh_own a) + $(hh_own b) + $(hh_own c) + OFFICE_OPS ))
 for n in a b c; do eq "ops on $n" "$(hh_ops $n)" "$total"; done
 want=$(srv_digest)
 for n in a b c; do eq "digest of $n" "$(hh_digest $n)" "$want"; done
@@ -41,7 +41,7 @@ pids=()
 for n in a b c; do hh_sync $n >"$WORK/conc-$n.out" 2>&1 & pids+=($!); done
 for p in "${pids[@]}"; do check "concurrent sync" wait "$p"; done
 for n in a b c; do check "final sync $n" hh_sync $n >/dev/null; done
-total=$(( $(hh_own a) + $(hh_own b) + $(hh_own c) ))
+total=$(( $(hh_own a) + $(hh_own b) + $(hh_own c) + OFFICE_OPS ))
 want=$(srv_digest)
 for n in a b c; do
   eq "ops on $n after concurrent" "$(hh_ops $n)" "$total"

@@ -55,12 +55,12 @@ check "final clean sync a again" hh_sync a >/dev/null
 
 own_a=$(hh_own a); own_b=$(hh_own b)
 eq "server holds every op of a" "$(hh a status --json | jget acked_seq)" "$own_a"
-eq "a has everything, once" "$(hh_ops a)" $((own_a + own_b))
-eq "b has everything, once" "$(hh_ops b)" $((own_a + own_b))
+eq "a has everything, once" "$(hh_ops a)" $((own_a + own_b + OFFICE_OPS))
+eq "b has everything, once" "$(hh_ops b)" $((own_a + own_b + OFFICE_OPS))
 srv_ops=$("$ROUNDSD" dump --data "$SRV" --site S1 --ops | sed -n 's/^ops //p')
 # The server also holds nothing but a's and b's ops (its office writer has
 # written none here).
-eq "server has every op, once" "$srv_ops" $((own_a + own_b))
+eq "server has every op, once" "$srv_ops" $((own_a + own_b + OFFICE_OPS))
 eq "a digest" "$(hh_digest a)" "$(srv_digest)"
 eq "b digest" "$(hh_digest b)" "$(srv_digest)"
 out=$(hh_sync a --json)

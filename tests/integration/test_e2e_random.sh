@@ -205,7 +205,7 @@ for pass in 1 2; do
   done
 done
 want=$(srv_digest)
-total=0
+total=$OFFICE_OPS
 for n in "${names[@]}"; do total=$((total + $(hh_own "$n"))); done
 for n in "${names[@]}"; do
   eq "ops on $n" "$(hh_ops "$n")" "$total"

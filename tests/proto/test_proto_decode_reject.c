@@ -258,10 +258,11 @@ static void test_array_and_codes(void)
 
     ASSERT_ERR(decode_with(KIND, "00"), RND_EMALFORMED);
     ASSERT_ERR(decode_with(KIND, "08"), RND_EMALFORMED);
-    ASSERT_ERR(decode_with(KIND, "29"), RND_EMALFORMED);
+    ASSERT_ERR(decode_with(KIND, "2a"), RND_EMALFORMED);
     ASSERT_ERR(decode_with(KIND, "cd0101"), RND_EMALFORMED); /* 257 */
     ASSERT_OK(decode_with(KIND, "20"));                      /* site */
     ASSERT_OK(decode_with(KIND, "28"));                      /* pii_access */
+    ASSERT_OK(decode_with(KIND, "29"));                      /* pii_key */
     ASSERT_ERR(decode_with(ACT, "00"), RND_EMALFORMED);
     ASSERT_ERR(decode_with(ACT, "05"), RND_EMALFORMED);
     ASSERT_ERR(decode_with(ACT, "cd011e"), RND_EMALFORMED); /* 286 */

@@ -337,7 +337,7 @@ static void test_names(void)
     nactions++;
     PROTO_ACTION_MAP(CHECK_ACTION_)
 #undef CHECK_ACTION_
-    ASSERT_EQ(nkinds, 16);
+    ASSERT_EQ(nkinds, 17);
     ASSERT_EQ(nactions, 13);
     ASSERT_STR_EQ(proto_kind_name(PROTO_KIND_WORKORDER), "workorder");
     ASSERT_STR_EQ(proto_action_name(PROTO_ACTION_DISPATCH), "dispatch");
