@@ -418,6 +418,28 @@ void store_close(store *s)
     free(s);
 }
 
+int store_copy(store *s, const char *dir)
+{
+    char path[4200];
+    struct stat st;
+    int n = snprintf(path, sizeof path, "%s/data.mdb", dir);
+    if (n < 0 || (size_t)n >= sizeof path)
+        return fail(s, ENAMETOOLONG);
+    int e = store_mkdirs(dir);
+    if (e)
+        return fail(s, e);
+    if (stat(path, &st) == 0)
+        return RND_EEXIST;
+    int rc = mdb_env_copy2(s->env, dir, MDB_CP_COMPACT);
+    /* A writer in another process grew the map since we opened it. */
+    if (rc == MDB_MAP_RESIZED && s->readers == 0) {
+        rc = mdb_env_set_mapsize(s->env, 0);
+        if (rc == 0)
+            rc = mdb_env_copy2(s->env, dir, MDB_CP_COMPACT);
+    }
+    return rc ? fail(s, rc) : 0;
+}
+
 /* ---- transactions ------------------------------------------------------- */
 
 /* Doubles the map. Only called with no write transaction open; an open
