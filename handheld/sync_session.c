@@ -334,6 +334,84 @@ void hh_sess_sent(hh_sess *s, size_t n)
 /* ---- receiving -----------------------------------------------------------
  */
 
+typedef struct welcome_ctx {
+    uint64_t incarnation; /* to store, with the cursor reset; 0 = keep */
+    const uint8_t *cert;  /* cert_next to store (NUL added); NULL = keep */
+    size_t cert_len;
+} welcome_ctx;
+
+static int welcome_fn(store_txn *t, void *arg)
+{
+    welcome_ctx *c = arg;
+    int rc = 0;
+    if (c->incarnation &&
+        ((rc = store_meta_put_u64(t, "server_incarnation", c->incarnation)) ||
+         (rc = store_meta_put_u64(t, "server_cursor", 0))))
+        return rc;
+    if (c->cert) {
+        /* Kept like server_cert: the PEM and its terminating NUL (the
+         * parser wants it); empty = none. */
+        uint8_t *buf = malloc(c->cert_len + 1);
+        if (buf == NULL)
+            return RND_ENOMEM;
+        memcpy(buf, c->cert, c->cert_len);
+        buf[c->cert_len] = '\0';
+        rc = store_meta_put(t, "server_cert_next", buf,
+                            c->cert_len ? c->cert_len + 1 : 0);
+        free(buf);
+    }
+    return rc;
+}
+
+/* What WELCOME says about the server's store and certificate, kept with
+ * the cursor: another incarnation of the site store (restored from a
+ * backup) voids the pull cursor, since the restored log reuses arrival
+ * positions for other ops; a staged next certificate is trusted from now
+ * on beside the pinned one (sync.c), and forgotten when none is staged.
+ * Written only when something changed (a no-op sync stays one read). */
+static int welcome_meta(hh_sess *s, const proto_msg *m)
+{
+    welcome_ctx c = {0, NULL, 0};
+    const uint8_t *nc = m->u.welcome.cert_next.p;
+    size_t nlen = m->u.welcome.cert_next.len;
+    uint64_t inc = 0;
+    const void *old;
+    size_t old_len = 0;
+    store_txn *t;
+    int rc = store_read_begin(hh_store(s->h), &t);
+    if (rc)
+        return store_failed(s, rc, "reading the store");
+    rc = store_meta_get_u64(t, "server_incarnation", &inc);
+    if (rc == RND_ENOTFOUND)
+        rc = 0, inc = 0;
+    if (rc == 0 && m->u.welcome.incarnation != 0 &&
+        inc != m->u.welcome.incarnation)
+        c.incarnation = m->u.welcome.incarnation;
+    if (rc == 0) {
+        rc = store_meta_get(t, "server_cert_next", &old, &old_len);
+        if (rc == RND_ENOTFOUND)
+            rc = 0, old_len = 0;
+        /* The stored value carries a NUL the wire's does not. */
+        size_t have = old_len ? old_len - 1 : 0;
+        if (rc == 0 && (have != nlen || (nlen && memcmp(old, nc, nlen) != 0)))
+            c.cert = nc ? nc : (const uint8_t *)"", c.cert_len = nlen;
+    }
+    store_read_end(t);
+    if (rc)
+        return store_failed(s, rc, "reading the server's incarnation");
+    if (c.incarnation == 0 && c.cert == NULL)
+        return 0;
+    rc = store_write(hh_store(s->h), welcome_fn, &c);
+    if (rc)
+        return store_failed(s, rc, "recording the server's incarnation");
+    if (c.incarnation) {
+        s->cursor_reset = s->cursor != 0;
+        s->cursor = 0;
+    }
+    s->cert_next_learned = c.cert != NULL && nlen > 0;
+    return 0;
+}
+
 static int on_welcome(hh_sess *s, const proto_msg *m)
 {
     uint32_t max_frame = m->u.welcome.max_frame;
@@ -355,6 +433,8 @@ static int on_welcome(hh_sess *s, const proto_msg *m)
                      "restored or copied; new ops would reuse seqs",
                      (unsigned long long)m->u.welcome.have_seq,
                      (unsigned long long)s->last_seq);
+    if (welcome_meta(s, m) != 0)
+        return s->failed;
     if (max_frame > HH_SESS_FRAME_CAP)
         max_frame = HH_SESS_FRAME_CAP;
     /* The HELLO (with the credential) went out before the server could
