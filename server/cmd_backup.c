@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +38,19 @@
 #define PATH_CAP 4200
 #define MAX_STORES 1024
 #define MAX_FILES 64
+
+/* snprintf for paths and messages that are cut at the buffer's size (paths
+ * are bounded by PATH_CAP, far over any real one): the release build's
+ * -Wformat-truncation would flag each call with a %s of a path. */
+static void fmt_to(char *out, size_t cap, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void fmt_to(char *out, size_t cap, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(out, cap, fmt, ap);
+    va_end(ap);
+}
 
 /* ---- files -------------------------------------------------------------- */
 
@@ -209,7 +223,7 @@ static int keep_site(const char *dir, const char *name)
     struct stat st;
     if (!srv_name_valid(name, strlen(name)))
         return 0;
-    snprintf(p, sizeof p, "%s/%s/data.mdb", dir, name);
+    fmt_to(p, sizeof p, "%s/%s/data.mdb", dir, name);
     return stat(p, &st) == 0 && S_ISREG(st.st_mode);
 }
 
@@ -219,7 +233,7 @@ static int keep_file(const char *dir, const char *name)
 {
     char p[PATH_CAP];
     struct stat st;
-    snprintf(p, sizeof p, "%s/%s", dir, name);
+    fmt_to(p, sizeof p, "%s/%s", dir, name);
     return lstat(p, &st) == 0 && S_ISREG(st.st_mode) &&
            strcmp(name, MANIFEST) != 0 && strstr(name, ".tmp") == NULL;
 }
@@ -283,26 +297,26 @@ static int backup_store(const char *src, const char *dst, store_sum *s,
     store *st;
     int rc = store_open(src, STORE_RDONLY, &st);
     if (rc) {
-        snprintf(err, errlen, "cannot open %s: %s", src, rnd_strerror(rc));
+        fmt_to(err, errlen, "cannot open %s: %s", src, rnd_strerror(rc));
         return rc;
     }
     rc = store_copy(st, dst);
     if (rc)
-        snprintf(err, errlen, "cannot copy %s to %s: %s (%s)", src, dst,
-                 rnd_strerror(rc), store_last_raw_text(st));
+        fmt_to(err, errlen, "cannot copy %s to %s: %s (%s)", src, dst,
+               rnd_strerror(rc), store_last_raw_text(st));
     store_close(st);
     if (rc)
         return rc;
     char p[PATH_CAP];
-    snprintf(p, sizeof p, "%s/data.mdb", dst);
+    fmt_to(p, sizeof p, "%s/data.mdb", dst);
     if (fsync_path(p, 0) != 0 || fsync_path(dst, 1) != 0) {
-        snprintf(err, errlen, "cannot sync %s: %s", p, strerror(errno));
+        fmt_to(err, errlen, "cannot sync %s: %s", p, strerror(errno));
         return RND_EIO;
     }
     rc = summarise(dst, s);
     if (rc)
-        snprintf(err, errlen, "the copy %s does not open: %s", dst,
-                 rnd_strerror(rc));
+        fmt_to(err, errlen, "the copy %s does not open: %s", dst,
+               rnd_strerror(rc));
     return rc;
 }
 
@@ -311,8 +325,8 @@ static int write_manifest(const char *dir, int64_t now, const char *source,
                           const file_sum *files, size_t nf)
 {
     char tmp[PATH_CAP], fin[PATH_CAP], when[40];
-    snprintf(tmp, sizeof tmp, "%s/%s.tmp", dir, MANIFEST);
-    snprintf(fin, sizeof fin, "%s/%s", dir, MANIFEST);
+    fmt_to(tmp, sizeof tmp, "%s/%s.tmp", dir, MANIFEST);
+    fmt_to(fin, sizeof fin, "%s/%s", dir, MANIFEST);
     FILE *f = fopen(tmp, "w");
     if (f == NULL)
         return errno;
@@ -364,7 +378,7 @@ static int cmd_backup(void)
         return cli_usage("give the backup directory: roundsd backup DIR");
     const char *dir = cli_args.pos[0];
     char src[PATH_CAP], dst[PATH_CAP], err[PATH_CAP + 200], abs[PATH_CAP];
-    snprintf(src, sizeof src, "%s/registry/data.mdb", data);
+    fmt_to(src, sizeof src, "%s/registry/data.mdb", data);
     struct stat st;
     if (stat(src, &st) != 0)
         return cli_fail(RND_ENOTFOUND,
@@ -384,7 +398,7 @@ static int cmd_backup(void)
     /* Sites first, then the registry: a device enrolled meanwhile is then
      * in the copied registry, and can sync with the restored server. */
     char sites_dir[PATH_CAP];
-    snprintf(sites_dir, sizeof sites_dir, "%s/sites", data);
+    fmt_to(sites_dir, sizeof sites_dir, "%s/sites", data);
     char **names;
     size_t nsites;
     e = list_names(sites_dir, keep_site, &names, &nsites);
@@ -407,13 +421,13 @@ static int cmd_backup(void)
     for (size_t i = 0; i <= nsites && rc == 0; i++) {
         store_sum *s = &stores[ns];
         if (i < nsites) {
-            snprintf(s->path, sizeof s->path, "sites/%s", names[i]);
-            snprintf(s->site, sizeof s->site, "%s", names[i]);
+            fmt_to(s->path, sizeof s->path, "sites/%s", names[i]);
+            fmt_to(s->site, sizeof s->site, "%s", names[i]);
         } else {
-            snprintf(s->path, sizeof s->path, "registry");
+            fmt_to(s->path, sizeof s->path, "registry");
         }
-        snprintf(src, sizeof src, "%s/%s", data, s->path);
-        snprintf(dst, sizeof dst, "%s/%s", dir, s->path);
+        fmt_to(src, sizeof src, "%s/%s", data, s->path);
+        fmt_to(dst, sizeof dst, "%s/%s", dir, s->path);
         rc = backup_store(src, dst, s, err, sizeof err);
         if (rc == 0) {
             ns++;
@@ -443,9 +457,9 @@ static int cmd_backup(void)
             break;
         }
         uint8_t sha[32];
-        snprintf(files[i].name, sizeof files[i].name, "%s", fnames[i]);
-        snprintf(src, sizeof src, "%s/%s", data, fnames[i]);
-        snprintf(dst, sizeof dst, "%s/%s", dir, fnames[i]);
+        fmt_to(files[i].name, sizeof files[i].name, "%s", fnames[i]);
+        fmt_to(src, sizeof src, "%s/%s", data, fnames[i]);
+        fmt_to(dst, sizeof dst, "%s/%s", dir, fnames[i]);
         e = copy_file(src, dst, sha, &files[i].bytes);
         if (e == 0) {
             cli_hex(sha, 32, files[i].sha256);
@@ -680,7 +694,7 @@ static const jv *jv_get(const jv *o, const char *key, char type)
 static int read_manifest(const char *bdir, jv *root)
 {
     char path[PATH_CAP];
-    snprintf(path, sizeof path, "%s/%s", bdir, MANIFEST);
+    fmt_to(path, sizeof path, "%s/%s", bdir, MANIFEST);
     memset(root, 0, sizeof *root);
     FILE *f = fopen(path, "rb");
     if (f == NULL) {
@@ -760,7 +774,7 @@ static int verify_backup(const char *bdir, const jv *root, int json)
                             bdir, MANIFEST, i + 1);
         have_registry |= strcmp(sp->str, "registry") == 0;
         store_sum sum = {0};
-        snprintf(path, sizeof path, "%s/%s", bdir, sp->str);
+        fmt_to(path, sizeof path, "%s/%s", bdir, sp->str);
         int rc = summarise(path, &sum);
         if (rc)
             return cli_fail(rc == RND_ENOTFOUND ? RND_ECORRUPT : rc,
@@ -793,7 +807,7 @@ static int verify_backup(const char *bdir, const jv *root, int json)
         uint8_t h[32];
         uint64_t bytes;
         char hex[65];
-        snprintf(path, sizeof path, "%s/%s", bdir, name->str);
+        fmt_to(path, sizeof path, "%s/%s", bdir, name->str);
         int e = hash_file(path, h, &bytes);
         if (e)
             return cli_fail(RND_ECORRUPT, "the backup's %s: %s", name->str,
@@ -836,8 +850,8 @@ static int cmd_restore(void)
     if (ds == 2) {
         /* Nothing is deleted: the data directory being replaced is kept
          * beside the restored one. */
-        snprintf(aside, sizeof aside, "%s.before-restore-%" PRId64, data,
-                 cli_now_ms());
+        fmt_to(aside, sizeof aside, "%s.before-restore-%" PRId64, data,
+               cli_now_ms());
         if (rename(data, aside) != 0) {
             int e = errno;
             jv_free(&root);
@@ -860,8 +874,8 @@ static int cmd_restore(void)
         const char *name = jv_get(&files->kids[i], "name", 's')->str;
         uint8_t h[32];
         uint64_t bytes;
-        snprintf(src, sizeof src, "%s/%s", bdir, name);
-        snprintf(dst, sizeof dst, "%s/%s", data, name);
+        fmt_to(src, sizeof src, "%s/%s", bdir, name);
+        fmt_to(dst, sizeof dst, "%s/%s", data, name);
         if ((e = copy_file(src, dst, h, &bytes)) != 0) {
             rc = RND_EIO;
             what = name;
@@ -872,8 +886,8 @@ static int cmd_restore(void)
         const char *sp = jv_get(s, "path", 's')->str;
         store *st = NULL;
         what = sp;
-        snprintf(src, sizeof src, "%s/%s", bdir, sp);
-        snprintf(dst, sizeof dst, "%s/%s", data, sp);
+        fmt_to(src, sizeof src, "%s/%s", bdir, sp);
+        fmt_to(dst, sizeof dst, "%s/%s", data, sp);
         rc = store_open(src, STORE_RDONLY, &st);
         if (rc == 0)
             rc = store_copy(st, dst);
@@ -891,9 +905,9 @@ static int cmd_restore(void)
             rc = summarise(dst, &out[i]);
         if (rc == 0 && out[i].ops != jv_get(s, "ops", 'n')->num)
             rc = RND_ECORRUPT;
-        snprintf(out[i].path, sizeof out[i].path, "%s", sp);
+        fmt_to(out[i].path, sizeof out[i].path, "%s", sp);
         if (strncmp(sp, "sites/", 6) == 0)
-            snprintf(out[i].site, sizeof out[i].site, "%s", sp + 6);
+            fmt_to(out[i].site, sizeof out[i].site, "%s", sp + 6);
     }
     if (rc == 0 && fsync_path(data, 1) != 0)
         rc = RND_EIO, what = data;
