@@ -217,6 +217,10 @@ typedef struct hh_sync_result {
     uint64_t cursor;        /* pull cursor after the sync */
     int64_t ms;             /* wall time of the whole sync */
     int tls_resumed;        /* the TLS session was resumed */
+    int cursor_reset;       /* the server's store was restored: pulled from 0 */
+    int cert_learned;       /* the server staged a next certificate: kept */
+    int cert_promoted;      /* the server presented the next certificate: it is
+                               the pinned one from now on */
     char server_error[160]; /* ERROR name and message from the server */
 } hh_sync_result;
 

@@ -1104,14 +1104,28 @@ static int cmd_sync(void)
     if (o.json) {
         printf("{\"ok\":true,\"pushed\":%" PRIu64 ",\"pulled\":%" PRIu64
                ",\"acked_seq\":%" PRIu64 ",\"cursor\":%" PRIu64
-               ",\"ms\":%" PRId64 ",\"tls_resumed\":%s}\n",
+               ",\"ms\":%" PRId64 ",\"tls_resumed\":%s"
+               ",\"cursor_reset\":%s,\"cert_learned\":%s"
+               ",\"cert_promoted\":%s}\n",
                r.pushed, r.pulled, r.acked_seq, r.cursor, r.ms,
-               r.tls_resumed ? "true" : "false");
+               r.tls_resumed ? "true" : "false",
+               r.cursor_reset ? "true" : "false",
+               r.cert_learned ? "true" : "false",
+               r.cert_promoted ? "true" : "false");
     } else {
         printf("synced: pushed %" PRIu64 ", pulled %" PRIu64
                ", acked seq %" PRIu64 ", %" PRId64 " ms%s\n",
                r.pushed, r.pulled, r.acked_seq, r.ms,
                r.tls_resumed ? ", TLS resumed" : "");
+        /* Operator-visible events of a rotation or a server restore. */
+        if (r.cursor_reset)
+            printf("the server's store was restored from a backup: pulled "
+                   "the site again from the start\n");
+        if (r.cert_learned)
+            printf("learned the server's next certificate (rotation)\n");
+        if (r.cert_promoted)
+            printf("the server switched to its new certificate: now the "
+                   "pinned one\n");
     }
     hh_close(h);
     return RND_EXIT_OK;

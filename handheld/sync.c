@@ -11,7 +11,9 @@
  * Store meta keys: "server" (host:port), "server_cert" (PEM with its
  * terminating NUL), "credential", "tls_session" (a saved mbedTLS session for
  * resumption; empty = none), "server_cursor" (u64, reset when the server or
- * its certificate changes at enrollment).
+ * its certificate changes at enrollment), "server_cert_next" (the server's
+ * next certificate, learned from WELCOME: trusted beside server_cert; once
+ * the server presents it, it replaces server_cert).
  *
  * mbedTLS codes are translated at this boundary: the message keeps the raw
  * code and mbedtls_strerror's text.
@@ -232,6 +234,9 @@ typedef struct conn {
     mbedtls_ssl_config conf;
     mbedtls_ssl_context ssl;
     mbedtls_x509_crt ca;
+    mbedtls_x509_crt next; /* server_cert_next, parsed, when there is one */
+    uint8_t *next_pem;     /* its stored bytes (with the NUL) */
+    size_t next_len;
     mbedtls_ssl_session saved;
     int offered;  /* a saved session was offered for resumption */
     int verified; /* the certificate chain was checked (full handshake) */
@@ -249,6 +254,7 @@ static void conn_init(conn *c, hh *h, const char *addr, int timeout_ms)
     mbedtls_ssl_config_init(&c->conf);
     mbedtls_ssl_init(&c->ssl);
     mbedtls_x509_crt_init(&c->ca);
+    mbedtls_x509_crt_init(&c->next);
     mbedtls_ssl_session_init(&c->saved);
 }
 
@@ -259,6 +265,9 @@ static void conn_free(conn *c)
     mbedtls_ctr_drbg_free(&c->drbg);
     mbedtls_entropy_free(&c->entropy);
     mbedtls_x509_crt_free(&c->ca);
+    mbedtls_x509_crt_free(&c->next);
+    free(c->next_pem);
+    c->next_pem = NULL;
     mbedtls_ssl_session_free(&c->saved);
     if (c->fd >= 0)
         close(c->fd);
@@ -449,6 +458,19 @@ static int tls_setup(conn *c, store_txn *t)
                     "enroll again",
                     text);
     }
+    /* The next certificate the server announced (certificate rotation) is
+     * the second trust anchor: only these two are trusted. One that does
+     * not parse is ignored (the pinned one still works). */
+    if (store_meta_get(t, "server_cert_next", &v, &len) == 0 && len > 1 &&
+        mbedtls_x509_crt_parse(&c->next, v, len) == 0 &&
+        (c->next_pem = malloc(len)) != NULL) {
+        memcpy(c->next_pem, v, len);
+        c->next_len = len;
+        if (mbedtls_x509_crt_parse(&c->ca, v, len) != 0) {
+            free(c->next_pem);
+            c->next_pem = NULL;
+        }
+    }
     rc = mbedtls_ctr_drbg_seed(&c->drbg, mbedtls_entropy_func, &c->entropy,
                                (const unsigned char *)pers, sizeof pers - 1);
     if (rc == 0)
@@ -511,6 +533,35 @@ static int blob_fn(store_txn *t, void *arg)
 {
     blob_ctx *b = arg;
     return store_meta_put(t, b->key, b->p, b->len);
+}
+
+typedef struct promote_ctx {
+    const uint8_t *pem;
+    size_t len;
+} promote_ctx;
+
+static int promote_fn(store_txn *t, void *arg)
+{
+    promote_ctx *p = arg;
+    int rc = store_meta_put(t, "server_cert", p->pem, p->len);
+    if (rc == 0)
+        rc = store_meta_put(t, "server_cert_next", "", 0);
+    return rc;
+}
+
+/* The server presented the next certificate it had announced: it has
+ * rotated, so that certificate becomes the pinned one and the old one is
+ * no longer trusted. Returns 1 when promoted. */
+static int promote_next(conn *c)
+{
+    const mbedtls_x509_crt *peer = mbedtls_ssl_get_peer_cert(&c->ssl);
+    if (c->next_pem == NULL || peer == NULL ||
+        peer->raw.len != c->next.raw.len ||
+        memcmp(peer->raw.p, c->next.raw.p, peer->raw.len) != 0)
+        return 0;
+    promote_ctx p = {c->next_pem, c->next_len};
+    int rc = store_write(hh_store(c->h), promote_fn, &p);
+    return rc == 0;
 }
 
 /* Saves the negotiated session (with its ticket) for the next sync. A
@@ -739,6 +790,7 @@ int hh_sync(hh *h, const hh_sync_options *opt, hh_sync_result *out)
     if ((rc = tcp_connect(&c, host, port)) != 0 || (rc = handshake(&c)) != 0)
         goto done;
     out->tls_resumed = c.offered && c.verified == 0;
+    out->cert_promoted = promote_next(&c);
     save_session(&c);
     rc = exchange(&c, &s);
 
@@ -747,6 +799,8 @@ done:
     out->pulled = s.pulled;
     out->acked_seq = s.acked_seq;
     out->cursor = s.cursor;
+    out->cursor_reset = s.cursor_reset;
+    out->cert_learned = s.cert_next_learned;
     snprintf(out->server_error, sizeof out->server_error, "%s", s.server_error);
     conn_free(&c);
     hh_sess_free(&s);

@@ -334,6 +334,84 @@ void hh_sess_sent(hh_sess *s, size_t n)
 /* ---- receiving -----------------------------------------------------------
  */
 
+typedef struct welcome_ctx {
+    uint64_t incarnation; /* to store, with the cursor reset; 0 = keep */
+    const uint8_t *cert;  /* cert_next to store (NUL added); NULL = keep */
+    size_t cert_len;
+} welcome_ctx;
+
+static int welcome_fn(store_txn *t, void *arg)
+{
+    welcome_ctx *c = arg;
+    int rc = 0;
+    if (c->incarnation &&
+        ((rc = store_meta_put_u64(t, "server_incarnation", c->incarnation)) ||
+         (rc = store_meta_put_u64(t, "server_cursor", 0))))
+        return rc;
+    if (c->cert) {
+        /* Kept like server_cert: the PEM and its terminating NUL (the
+         * parser wants it); empty = none. */
+        uint8_t *buf = malloc(c->cert_len + 1);
+        if (buf == NULL)
+            return RND_ENOMEM;
+        memcpy(buf, c->cert, c->cert_len);
+        buf[c->cert_len] = '\0';
+        rc = store_meta_put(t, "server_cert_next", buf,
+                            c->cert_len ? c->cert_len + 1 : 0);
+        free(buf);
+    }
+    return rc;
+}
+
+/* What WELCOME says about the server's store and certificate, kept with
+ * the cursor: another incarnation of the site store (restored from a
+ * backup) voids the pull cursor, since the restored log reuses arrival
+ * positions for other ops; a staged next certificate is trusted from now
+ * on beside the pinned one (sync.c), and forgotten when none is staged.
+ * Written only when something changed (a no-op sync stays one read). */
+static int welcome_meta(hh_sess *s, const proto_msg *m)
+{
+    welcome_ctx c = {0, NULL, 0};
+    const uint8_t *nc = m->u.welcome.cert_next.p;
+    size_t nlen = m->u.welcome.cert_next.len;
+    uint64_t inc = 0;
+    const void *old;
+    size_t old_len = 0;
+    store_txn *t;
+    int rc = store_read_begin(hh_store(s->h), &t);
+    if (rc)
+        return store_failed(s, rc, "reading the store");
+    rc = store_meta_get_u64(t, "server_incarnation", &inc);
+    if (rc == RND_ENOTFOUND)
+        rc = 0, inc = 0;
+    if (rc == 0 && m->u.welcome.incarnation != 0 &&
+        inc != m->u.welcome.incarnation)
+        c.incarnation = m->u.welcome.incarnation;
+    if (rc == 0) {
+        rc = store_meta_get(t, "server_cert_next", &old, &old_len);
+        if (rc == RND_ENOTFOUND)
+            rc = 0, old_len = 0;
+        /* The stored value carries a NUL the wire's does not. */
+        size_t have = old_len ? old_len - 1 : 0;
+        if (rc == 0 && (have != nlen || (nlen && memcmp(old, nc, nlen) != 0)))
+            c.cert = nc ? nc : (const uint8_t *)"", c.cert_len = nlen;
+    }
+    store_read_end(t);
+    if (rc)
+        return store_failed(s, rc, "reading the server's incarnation");
+    if (c.incarnation == 0 && c.cert == NULL)
+        return 0;
+    rc = store_write(hh_store(s->h), welcome_fn, &c);
+    if (rc)
+        return store_failed(s, rc, "recording the server's incarnation");
+    if (c.incarnation) {
+        s->cursor_reset = s->cursor != 0;
+        s->cursor = 0;
+    }
+    s->cert_next_learned = c.cert != NULL && nlen > 0;
+    return 0;
+}
+
 static int on_welcome(hh_sess *s, const proto_msg *m)
 {
     uint32_t max_frame = m->u.welcome.max_frame;
@@ -355,6 +433,8 @@ static int on_welcome(hh_sess *s, const proto_msg *m)
                      "restored or copied; new ops would reuse seqs",
                      (unsigned long long)m->u.welcome.have_seq,
                      (unsigned long long)s->last_seq);
+    if (welcome_meta(s, m) != 0)
+        return s->failed;
     if (max_frame > HH_SESS_FRAME_CAP)
         max_frame = HH_SESS_FRAME_CAP;
     /* The HELLO (with the credential) went out before the server could
@@ -408,19 +488,42 @@ static int on_push_ack(hh_sess *s, const proto_msg *m)
 typedef struct ingest_ctx {
     const proto_msg *m;
     int64_t recv_ms;
+    uint64_t device_id; /* this device */
+    uint64_t last_seq;  /* the highest seq this store ever wrote */
     uint64_t added;
+    uint32_t bad_op; /* the op that did not decode, when bad_decode */
+    int bad_decode;
+    uint64_t bad_seq; /* an op of ours we never wrote: its seq */
 } ingest_ctx;
 
-/* One OPS batch and its cursor, in one transaction (replayable). */
+/* One OPS batch and its cursor, in one transaction (replayable). Each op
+ * is decoded once, here: checked, then stored from its decoding. The
+ * server must not hand this device ops under its own id that it never
+ * wrote: storing them would make the next local op reuse a seq (its own
+ * ops already held are harmless: ingest skips them). A refused op aborts
+ * the whole transaction, so nothing of the batch is stored. */
 static int ingest_fn(store_txn *t, void *arg)
 {
+    static _Thread_local proto_op op;
     ingest_ctx *c = arg;
     int added, rc;
 
     c->added = 0;
+    c->bad_seq = 0;
+    c->bad_decode = 0;
     for (uint32_t i = 0; i < c->m->u.ops.nops; i++) {
-        rc = store_ingest(t, c->m->u.ops.ops[i].p, c->m->u.ops.ops[i].len,
-                          c->recv_ms, &added);
+        const proto_bytes *o = &c->m->u.ops.ops[i];
+        rc = proto_op_decode(o->p, o->len, &op);
+        if (rc) {
+            c->bad_op = i;
+            c->bad_decode = 1;
+            return rc;
+        }
+        if (op.device_id == c->device_id && op.seq > c->last_seq) {
+            c->bad_seq = op.seq;
+            return RND_EPROTO;
+        }
+        rc = store_ingest_op(t, &op, o->p, o->len, c->recv_ms, &added);
         if (rc)
             return rc;
         c->added += (uint64_t)added;
@@ -430,26 +533,22 @@ static int ingest_fn(store_txn *t, void *arg)
 
 static int on_ops(hh_sess *s, const proto_msg *m)
 {
-    static _Thread_local proto_op op;
-    ingest_ctx c = {m, hh__now_ms(s->h), 0};
+    ingest_ctx c = {.m = m,
+                    .recv_ms = hh__now_ms(s->h),
+                    .device_id = s->device_id,
+                    .last_seq = s->last_seq};
     int rc;
 
-    /* The server must not hand this device ops under its own id that it
-     * never wrote: storing them would make the next local op reuse a seq.
-     * Its own ops already held are harmless (ingest skips them). */
-    for (uint32_t i = 0; i < m->u.ops.nops; i++) {
-        rc = proto_op_decode(m->u.ops.ops[i].p, m->u.ops.ops[i].len, &op);
-        if (rc)
-            return failf(s, rc, "sync: op %u of an OPS batch: %s", i,
-                         rnd_strerror(rc));
-        if (op.device_id == s->device_id && op.seq > s->last_seq)
+    if (m->u.ops.nops > 0 || m->u.ops.next_cursor != s->cursor) {
+        rc = store_write(hh_store(s->h), ingest_fn, &c);
+        if (rc == RND_EPROTO && c.bad_seq != 0)
             return failf(s, RND_EPROTO,
                          "sync: the server sent seq %llu under this "
                          "device's id, which this store never wrote",
-                         (unsigned long long)op.seq);
-    }
-    if (m->u.ops.nops > 0 || m->u.ops.next_cursor != s->cursor) {
-        rc = store_write(hh_store(s->h), ingest_fn, &c);
+                         (unsigned long long)c.bad_seq);
+        if (rc && c.bad_decode)
+            return failf(s, rc, "sync: op %u of an OPS batch: %s", c.bad_op,
+                         rnd_strerror(rc));
         if (rc)
             return store_failed(s, rc, "storing pulled ops");
     }

@@ -15,7 +15,10 @@
  * written in one transaction.
  *
  * Store meta keys read: "credential" (and the identity); written:
- * "server_cursor" (u64), "acked_seq" (u64), "last_sync_ms" (u64).
+ * "server_cursor" (u64), "acked_seq" (u64), "last_sync_ms" (u64), and at
+ * WELCOME, when they changed: "server_incarnation" (u64; a new one resets
+ * "server_cursor" to 0 in the same transaction) and "server_cert_next"
+ * (the PEM of the server's next certificate with its NUL; empty = none).
  *
  * Internal to the handheld library (not installed). Errors are 0 or a
  * negative RND_E* code; the handle's hh_last_error() holds the sentence.
@@ -76,6 +79,8 @@ typedef struct hh_sess {
     uint64_t pulled;   /* ops newly stored by ingest */
     uint64_t received; /* ops received in OPS batches */
     int bye_queued;    /* our BYE is queued or sent */
+    int cursor_reset;  /* WELCOME named another incarnation: pulled from 0 */
+    int cert_next_learned; /* WELCOME brought a new next certificate */
     char server_error[160];
 
     /* the frame being sent: out[out_off .. out_len) */

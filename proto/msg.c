@@ -19,7 +19,7 @@ static int msg_arity(int type)
     case PROTO_MSG_HELLO:
         return 6;
     case PROTO_MSG_WELCOME:
-        return 6;
+        return 8; /* 6 in version 1: welcome_arity() */
     case PROTO_MSG_PUSH:
         return 3;
     case PROTO_MSG_PUSH_ACK:
@@ -65,6 +65,13 @@ size_t proto_msg_ops_overhead(uint32_t nops)
     return PROTO_FRAME_HEADER + 1 + 1 + 9 + 9 + 1 + 5 + (size_t)nops * 5;
 }
 
+/* WELCOME's element count: the version-1 form has no incarnation and no
+ * cert_next. */
+static int welcome_arity(const proto_msg *m)
+{
+    return m->u.welcome.version == 1 ? 6 : 8;
+}
+
 static int pack_text(msgpack_packer *pk, proto_bytes b)
 {
     if (b.len > PROTO_TEXT_MAX || (b.p == NULL && b.len > 0))
@@ -92,7 +99,9 @@ static int pack_ops(msgpack_packer *pk, const proto_bytes *ops, uint32_t n)
 
 static int pack_body(msgpack_packer *pk, const proto_msg *m)
 {
-    int rc = msgpack_pack_array(pk, (size_t)msg_arity(m->type));
+    int arity =
+        m->type == PROTO_MSG_WELCOME ? welcome_arity(m) : msg_arity(m->type);
+    int rc = msgpack_pack_array(pk, (size_t)arity);
     if (rc == 0)
         rc = msgpack_pack_uint8(pk, m->type);
     if (rc)
@@ -109,9 +118,21 @@ static int pack_body(msgpack_packer *pk, const proto_msg *m)
         if ((rc = msgpack_pack_uint32(pk, m->u.welcome.version)) ||
             (rc = msgpack_pack_uint64(pk, m->u.welcome.have_seq)) ||
             (rc = msgpack_pack_int64(pk, m->u.welcome.server_ms)) ||
-            (rc = msgpack_pack_uint32(pk, m->u.welcome.max_frame)))
+            (rc = msgpack_pack_uint32(pk, m->u.welcome.max_frame)) ||
+            (rc = msgpack_pack_uint32(pk, m->u.welcome.window)))
             return rc;
-        return msgpack_pack_uint32(pk, m->u.welcome.window);
+        if (welcome_arity(m) == 6)
+            return 0;
+        if (m->u.welcome.cert_next.len > PROTO_CERT_MAX ||
+            (m->u.welcome.cert_next.p == NULL && m->u.welcome.cert_next.len))
+            return -1;
+        if ((rc = msgpack_pack_uint64(pk, m->u.welcome.incarnation)) ||
+            (rc = msgpack_pack_bin(pk, m->u.welcome.cert_next.len)))
+            return rc;
+        if (m->u.welcome.cert_next.len == 0)
+            return 0;
+        return msgpack_pack_bin_body(pk, m->u.welcome.cert_next.p,
+                                     m->u.welcome.cert_next.len);
     case PROTO_MSG_PUSH:
         if ((rc = msgpack_pack_uint32(pk, m->u.push.batch)))
             return rc;
@@ -221,7 +242,8 @@ static int decode_body(mp_cur *c, proto_msg *m, proto_bytes *ops_buf,
         return rc;
     if (type > 255 || msg_arity((int)type) < 0)
         return RND_EMALFORMED;
-    if (n != (uint64_t)msg_arity((int)type))
+    if (n != (uint64_t)msg_arity((int)type) &&
+        !(type == PROTO_MSG_WELCOME && n == 6))
         return RND_EMALFORMED;
     memset(m, 0, sizeof *m);
     m->type = (uint8_t)type;
@@ -237,9 +259,19 @@ static int decode_body(mp_cur *c, proto_msg *m, proto_bytes *ops_buf,
         if ((rc = read_u32(c, &m->u.welcome.version)) ||
             (rc = mp_read_u64(c, &m->u.welcome.have_seq)) ||
             (rc = mp_read_i64(c, &m->u.welcome.server_ms)) ||
-            (rc = read_u32(c, &m->u.welcome.max_frame)))
+            (rc = read_u32(c, &m->u.welcome.max_frame)) ||
+            (rc = read_u32(c, &m->u.welcome.window)))
             return rc;
-        return read_u32(c, &m->u.welcome.window);
+        /* The short form is version 1's and only version 1's, so a
+         * message re-encodes to the same bytes. */
+        if ((n == 6) != (m->u.welcome.version == 1))
+            return RND_EMALFORMED;
+        if (n == 6)
+            return 0;
+        if ((rc = mp_read_u64(c, &m->u.welcome.incarnation)))
+            return rc;
+        return mp_read_bin_ref(c, PROTO_CERT_MAX, &m->u.welcome.cert_next.p,
+                               &m->u.welcome.cert_next.len);
     case PROTO_MSG_PUSH:
         if ((rc = read_u32(c, &m->u.push.batch)))
             return rc;

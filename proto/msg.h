@@ -7,7 +7,9 @@
  *
  * A session (client = handheld, server = roundsd):
  *   C: HELLO            version, device id, site, device name, credential
- *   S: WELCOME          the highest seq of this device the server holds
+ *   S: WELCOME          the highest seq of this device the server holds,
+ *                       the site store's incarnation and the server's next
+ *                       certificate when one is staged (version 2)
  *      or ERROR         and the server closes
  *   C: PUSH ...         batches of encoded ops, seq > have_seq, in order;
  *                       pipelined: up to `window` unacknowledged batches
@@ -28,11 +30,15 @@
 
 #include "errors.h"
 
-#define PROTO_VERSION 1
+/* Version 2 added WELCOME's incarnation and cert_next. A server also
+ * answers a version-1 HELLO, with the 6-element WELCOME of version 1. */
+#define PROTO_VERSION 2
+#define PROTO_VERSION_MIN 1
 #define PROTO_FRAME_HEADER 4
 #define PROTO_FRAME_MAX_DEFAULT (1u << 20) /* 1 MiB */
 #define PROTO_BATCH_MAX_OPS 4096           /* ops in one PUSH or OPS message */
-#define PROTO_TEXT_MAX 1024 /* site, device, credential, messages */
+#define PROTO_TEXT_MAX 1024  /* site, device, credential, messages */
+#define PROTO_CERT_MAX 16384 /* WELCOME's cert_next (PEM) */
 
 enum proto_msg_type {
     PROTO_MSG_HELLO = 1,
@@ -61,13 +67,24 @@ typedef struct proto_msg {
             uint64_t device_id;
             proto_bytes site, device, credential; /* str */
         } hello;
-        /* [2, version, have_seq, server_ms, max_frame, window] */
+        /* version 1: [2, version, have_seq, server_ms, max_frame, window];
+         * version 2 adds incarnation and cert_next (8 elements). The
+         * encoder writes the version-1 form when version is 1; the decoder
+         * takes either form (by its element count; the version-1 form
+         * leaves incarnation 0 and cert_next empty). */
         struct {
             uint32_t version;
             uint64_t have_seq; /* highest seq of this device held */
             int64_t server_ms; /* server clock, for skew display */
             uint32_t max_frame;
             uint32_t window; /* PUSH batches the client may have unacked */
+            /* The site store's incarnation: random, never 0, changed when
+             * the store is restored from a backup (pull cursors of another
+             * incarnation are void). */
+            uint64_t incarnation;
+            /* bin: the PEM certificate the server will switch to, 0 bytes
+             * when none is staged; at most PROTO_CERT_MAX bytes. */
+            proto_bytes cert_next;
         } welcome;
         /* [3, batch, [bin op, ...]] */
         struct {

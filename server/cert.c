@@ -18,6 +18,7 @@
 #include <mbedtls/x509_crt.h>
 
 #include "../proto/proto.h"
+#include "../proto/sha256.h"
 #include "cert.h"
 
 static int crypto_fail(char *err, size_t errlen, int raw, const char *what)
@@ -257,4 +258,186 @@ out:
     mbedtls_pk_free(&key);
     mbedtls_x509_crt_free(&crt);
     return rc;
+}
+
+/* ---- rotation ----------------------------------------------------------- */
+
+int srv_cert_path(const char *data_dir, const char *name, const char *ext,
+                  char *out, size_t cap)
+{
+    int n = snprintf(out, cap, "%s/%s.%s", data_dir, name, ext);
+    return n < 0 || (size_t)n >= cap ? RND_EINVAL : 0;
+}
+
+int srv_cert_info_read(const char *path, srv_cert_info *out, char *err,
+                       size_t errlen)
+{
+    struct stat st;
+    memset(out, 0, sizeof *out);
+    if (stat(path, &st) != 0) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return errno == ENOENT ? RND_ENOTFOUND : RND_EIO;
+    }
+    out->mtime_ms =
+        (int64_t)st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000;
+    mbedtls_x509_crt crt;
+    mbedtls_x509_crt_init(&crt);
+    int raw = mbedtls_x509_crt_parse_file(&crt, path);
+    if (raw) {
+        char text[160];
+        mbedtls_strerror(raw, text, sizeof text);
+        snprintf(err, errlen, "%s: not a certificate: %s", path, text);
+        mbedtls_x509_crt_free(&crt);
+        return RND_ECERT;
+    }
+    uint8_t h[32];
+    proto_sha256(crt.raw.p, crt.raw.len, h);
+    for (int i = 0; i < 32; i++)
+        snprintf(out->sha256 + 2 * i, 3, "%02x", h[i]);
+    if (mbedtls_x509_dn_gets(out->subject, sizeof out->subject, &crt.subject) <
+        0)
+        snprintf(out->subject, sizeof out->subject, "?");
+    struct tm tm = {0};
+    tm.tm_year = crt.valid_to.year - 1900;
+    tm.tm_mon = crt.valid_to.mon - 1;
+    tm.tm_mday = crt.valid_to.day;
+    tm.tm_hour = crt.valid_to.hour;
+    tm.tm_min = crt.valid_to.min;
+    tm.tm_sec = crt.valid_to.sec;
+    out->not_after_ms = (int64_t)timegm(&tm) * 1000;
+    mbedtls_x509_crt_free(&crt);
+    return 0;
+}
+
+int srv_cert_check_pair(const char *cert_path, const char *key_path, char *err,
+                        size_t errlen)
+{
+    mbedtls_x509_crt crt;
+    mbedtls_pk_context key;
+    mbedtls_x509_crt_init(&crt);
+    mbedtls_pk_init(&key);
+    char text[160];
+    int rc = RND_ECERT, raw = mbedtls_x509_crt_parse_file(&crt, cert_path);
+    if (raw) {
+        mbedtls_strerror(raw, text, sizeof text);
+        snprintf(err, errlen, "%s: %s", cert_path, text);
+    } else if ((raw = mbedtls_pk_parse_keyfile(&key, key_path, NULL)) != 0) {
+        mbedtls_strerror(raw, text, sizeof text);
+        snprintf(err, errlen, "%s: %s", key_path, text);
+    } else if (!mbedtls_pk_can_do(&key, MBEDTLS_PK_ECKEY)) {
+        snprintf(err, errlen, "%s: not an EC key", key_path);
+    } else if (mbedtls_pk_check_pair(&crt.pk, &key) != 0) {
+        snprintf(err, errlen, "%s and %s do not match", cert_path, key_path);
+    } else {
+        rc = 0;
+    }
+    mbedtls_pk_free(&key);
+    mbedtls_x509_crt_free(&crt);
+    return rc;
+}
+
+static int sync_dir(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY);
+    if (fd < 0)
+        return -1;
+    int rc = fsync(fd);
+    close(fd);
+    return rc;
+}
+
+int srv_cert_rotate(const char *data_dir, char *err, size_t errlen)
+{
+    char p[3][2][4200]; /* [cur, next, prev][crt, key] */
+    const char *names[3] = {SRV_CERT_NAME_CUR, SRV_CERT_NAME_NEXT,
+                            SRV_CERT_NAME_PREV};
+    for (int i = 0; i < 3; i++)
+        if (srv_cert_path(data_dir, names[i], "crt", p[i][0], sizeof p[i][0]) ||
+            srv_cert_path(data_dir, names[i], "key", p[i][1], sizeof p[i][1])) {
+            snprintf(err, errlen, "data directory path too long");
+            return RND_EINVAL;
+        }
+    struct stat st;
+    if (stat(p[1][0], &st) != 0 || stat(p[1][1], &st) != 0) {
+        snprintf(err, errlen,
+                 "no certificate is staged (%s): run 'roundsd cert next' "
+                 "first",
+                 p[1][0]);
+        return RND_ENOTFOUND;
+    }
+    int rc = srv_cert_check_pair(p[1][0], p[1][1], err, errlen);
+    if (rc)
+        return rc;
+    /* Each step is a rename, so a crash leaves every file whole; the
+     * current pair is moved aside first and the staged one takes its
+     * place. */
+    for (int k = 0; k < 2; k++)
+        if (rename(p[0][k], p[2][k]) != 0 || rename(p[1][k], p[0][k]) != 0) {
+            snprintf(err, errlen, "cannot move %s into place: %s", p[1][k],
+                     strerror(errno));
+            return RND_EIO;
+        }
+    if (sync_dir(data_dir) != 0) {
+        snprintf(err, errlen, "cannot sync %s: %s", data_dir, strerror(errno));
+        return RND_EIO;
+    }
+    return 0;
+}
+
+void srv_cert_next_init(srv_cert_next *c, const char *data_dir)
+{
+    memset(c, 0, sizeof *c);
+    if (srv_cert_path(data_dir, SRV_CERT_NAME_NEXT, "crt", c->path,
+                      sizeof c->path) != 0)
+        c->path[0] = '\0';
+}
+
+const char *srv_cert_next_get(srv_cert_next *c, size_t max_len, size_t *len)
+{
+    struct stat st;
+    *len = 0;
+    if (c->path[0] == '\0' || stat(c->path, &st) != 0) {
+        c->have = 0;
+        return NULL;
+    }
+    long long mt =
+        (long long)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
+    if (!c->have || c->dev != (unsigned long long)st.st_dev ||
+        c->ino != (unsigned long long)st.st_ino ||
+        c->size != (unsigned long long)st.st_size || c->mtime_ns != mt) {
+        free(c->pem);
+        c->pem = NULL;
+        c->len = 0;
+        c->have = 1;
+        c->dev = (unsigned long long)st.st_dev;
+        c->ino = (unsigned long long)st.st_ino;
+        c->size = (unsigned long long)st.st_size;
+        c->mtime_ns = mt;
+        size_t n;
+        char *pem = slurp(c->path, &n);
+        mbedtls_x509_crt crt;
+        mbedtls_x509_crt_init(&crt);
+        /* Only a certificate that parses is announced: a handheld would
+         * otherwise store something it can never use. */
+        if (pem != NULL && n > 0 &&
+            mbedtls_x509_crt_parse(&crt, (const uint8_t *)pem, n + 1) == 0) {
+            c->pem = pem;
+            c->len = n;
+        } else {
+            free(pem);
+        }
+        mbedtls_x509_crt_free(&crt);
+    }
+    if (c->pem == NULL || c->len > max_len)
+        return NULL;
+    *len = c->len;
+    return c->pem;
+}
+
+void srv_cert_next_free(srv_cert_next *c)
+{
+    free(c->pem);
+    c->pem = NULL;
+    c->len = 0;
+    c->have = 0;
 }

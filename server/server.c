@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "cert.h"
 #include "server.h"
 
 typedef struct srv_server {
@@ -21,6 +22,7 @@ typedef struct srv_server {
     srv_registry *reg;
     srv_sites *sites;
     srv_conn_env env;
+    srv_cert_next cert_next; /* DATA/server.next.crt, when staged */
     srv_conn *conns;
     uint32_t nconns, max_conns;
     int stopping, stopped;
@@ -285,6 +287,16 @@ static int file_exists(const char *path)
     return stat(path, &st) == 0;
 }
 
+/* srv_ctx.cert_next: the staged certificate, re-read when it changed, so
+ * `roundsd cert next` takes effect without a restart. */
+static proto_bytes staged_cert(void *ctx)
+{
+    srv_server *sv = ctx;
+    size_t len;
+    const char *pem = srv_cert_next_get(&sv->cert_next, PROTO_CERT_MAX, &len);
+    return (proto_bytes){(const uint8_t *)pem, (uint32_t)len};
+}
+
 int srv_server_run(const srv_server_config *cfg)
 {
     srv_server *sv = calloc(1, sizeof *sv);
@@ -319,6 +331,9 @@ int srv_server_run(const srv_server_config *cfg)
     sv->ctx.reg = sv->reg;
     sv->ctx.sites = sv->sites;
     sv->ctx.max_frame = cfg->max_frame;
+    srv_cert_next_init(&sv->cert_next, cfg->data_dir);
+    sv->ctx.cert_next = staged_cert;
+    sv->ctx.cert_ctx = sv;
     rc = srv_ctx_init(&sv->ctx);
     if (rc) {
         fprintf(stderr, "roundsd: bad configuration: %s\n", rnd_strerror(rc));
@@ -373,6 +388,7 @@ out:
             rc = RND_EIO;
     }
     srv_ctx_free(&sv->ctx);
+    srv_cert_next_free(&sv->cert_next);
     srv_sites_free(sv->sites);
     srv_registry_close(sv->reg);
     srv_tls_free(&sv->tls);

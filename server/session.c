@@ -269,11 +269,12 @@ static void on_hello(srv_session *s, const proto_msg *m)
     s->device_id = m->u.hello.device_id;
     log_name(s->log_site, m->u.hello.site);
     log_name(s->log_name, m->u.hello.device);
-    if (m->u.hello.version != PROTO_VERSION) {
+    if (m->u.hello.version < PROTO_VERSION_MIN ||
+        m->u.hello.version > PROTO_VERSION) {
         fail(s, RND_EVERSION,
              "protocol version %" PRIu32 " is not supported; this server "
-             "speaks version %d",
-             m->u.hello.version, PROTO_VERSION);
+             "speaks versions %d to %d",
+             m->u.hello.version, PROTO_VERSION_MIN, PROTO_VERSION);
         return;
     }
     const char *why;
@@ -313,12 +314,17 @@ static void on_hello(srv_session *s, const proto_msg *m)
     s->authed = 1;
     s->held_seq = have;
     proto_msg w = {.type = PROTO_MSG_WELCOME};
-    w.u.welcome.version = PROTO_VERSION;
+    /* A version-1 client gets the WELCOME it knows (no incarnation, no
+     * next certificate). */
+    w.u.welcome.version = m->u.hello.version;
     w.u.welcome.have_seq = have;
     w.u.welcome.server_ms = now_ms(s);
     w.u.welcome.max_frame = s->ctx->max_frame;
     w.u.welcome.window = s->ctx->window;
-    rc = send_msg(s, &w, SMALL_MSG_MAX);
+    w.u.welcome.incarnation = srv_site_incarnation(s->site);
+    if (s->ctx->cert_next != NULL && m->u.hello.version >= 2)
+        w.u.welcome.cert_next = s->ctx->cert_next(s->ctx->cert_ctx);
+    rc = send_msg(s, &w, SMALL_MSG_MAX + w.u.welcome.cert_next.len);
     if (rc) {
         fail(s, rc, NULL);
         return;

@@ -59,6 +59,12 @@ typedef struct srv_ctx {
     /* Wall clock in ms since the epoch; NULL = the system clock. */
     int64_t (*now_ms)(void *clock_ctx);
     void *clock_ctx;
+    /* The certificate staged to replace the server's (PEM), sent in every
+     * version-2 WELCOME so handhelds learn it before the switch; NULL or
+     * an empty result = none staged. Called once per accepted HELLO; the
+     * bytes must stay valid until the next call. */
+    proto_bytes (*cert_next)(void *cert_ctx);
+    void *cert_ctx;
     /* Receives each log line (no newline); NULL = a line on stderr. */
     void (*log)(void *log_ctx, const char *line);
     void *log_ctx;

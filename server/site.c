@@ -14,6 +14,7 @@ struct srv_site {
     char name[SRV_NAME_MAX + 1];
     store *st;
     uint64_t office_id;
+    uint64_t incarnation;
     srv_batch *head;
     srv_batch **tailp;
     size_t queued;
@@ -94,11 +95,61 @@ typedef struct office_ctx {
     uint64_t id;
 } office_ctx;
 
+#define INCARNATION_KEY "incarnation"
+
+static int new_incarnation(store_txn *txn, void *vctx)
+{
+    uint64_t *out = vctx;
+    int rc;
+    do {
+        rc = proto_random(out, sizeof *out);
+        if (rc)
+            return rc;
+    } while (*out == 0);
+    return store_meta_put_u64(txn, INCARNATION_KEY, *out);
+}
+
+/* Gives a store that has none an incarnation (a new store, or one made
+ * before incarnations existed), in the opening transaction. */
+static int ensure_incarnation(store_txn *txn)
+{
+    uint64_t v;
+    int rc = store_meta_get_u64(txn, INCARNATION_KEY, &v);
+    if (rc == RND_ENOTFOUND)
+        rc = new_incarnation(txn, &v);
+    return rc;
+}
+
+int srv_store_incarnation(store *st, uint64_t *out)
+{
+    store_txn *txn;
+    *out = 0;
+    int rc = store_read_begin(st, &txn);
+    if (rc)
+        return rc;
+    rc = store_meta_get_u64(txn, INCARNATION_KEY, out);
+    store_read_end(txn);
+    return rc == RND_ENOTFOUND ? 0 : rc;
+}
+
+int srv_store_new_incarnation(store *st, uint64_t *out)
+{
+    return store_write(st, new_incarnation, out);
+}
+
+uint64_t srv_site_incarnation(const srv_site *site)
+{
+    return site->incarnation;
+}
+
 static int make_office(store_txn *txn, void *vctx)
 {
     office_ctx *c = vctx;
     store_identity id;
-    int rc = store_identity_get(txn, &id);
+    int rc = ensure_incarnation(txn);
+    if (rc)
+        return rc;
+    rc = store_identity_get(txn, &id);
     if (rc == 0) {
         c->id = id.device_id;
         return 0;
@@ -208,7 +259,10 @@ int srv_sites_get(srv_sites *ss, const char *name, size_t len, int create,
     site->name[len] = '\0';
     int rc = srv_site_open(ss->dir, site->name, create ? STORE_CREATE : 0,
                            &site->st, &site->office_id);
+    if (rc == 0)
+        rc = srv_store_incarnation(site->st, &site->incarnation);
     if (rc) {
+        store_close(site->st);
         free(site);
         return rc;
     }

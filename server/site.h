@@ -104,6 +104,19 @@ store *srv_site_store(srv_site *site);
 /* The device id of the site's office writer. */
 uint64_t srv_site_office_id(const srv_site *site);
 
+/* The site store's incarnation (meta "incarnation", u64): a random,
+ * non-zero id set when the store is created (or first opened for writing
+ * by a server that knows it) and changed by `roundsd restore`. Sent in
+ * WELCOME: a handheld whose pull cursor was given by another incarnation
+ * pulls again from 0, because a restored log reuses arrival positions. */
+uint64_t srv_site_incarnation(const srv_site *site);
+
+/* Reads st's incarnation into *out (0 when it has none yet). */
+int srv_store_incarnation(store *st, uint64_t *out);
+
+/* Gives writable store st a new random incarnation, durably (restore). */
+int srv_store_new_incarnation(store *st, uint64_t *out);
+
 /* Queues b (filled, with done and owner set) for the next flush. The done
  * callback runs exactly once, from srv_sites_flush(), unless the batch is
  * cancelled first. */

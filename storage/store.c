@@ -77,6 +77,9 @@ struct store_txn {
     uint8_t chain_head[PROTO_HASH_LEN];
     /* This write transaction's generation in the heads cache. */
     uint32_t hgen;
+    /* Write transactions keep one cursor per busy database (see put()).
+     * LMDB closes them with the transaction. */
+    MDB_cursor *wc[4];
 };
 
 struct store {
@@ -418,6 +421,28 @@ void store_close(store *s)
     free(s);
 }
 
+int store_copy(store *s, const char *dir)
+{
+    char path[4200];
+    struct stat st;
+    int n = snprintf(path, sizeof path, "%s/data.mdb", dir);
+    if (n < 0 || (size_t)n >= sizeof path)
+        return fail(s, ENAMETOOLONG);
+    int e = store_mkdirs(dir);
+    if (e)
+        return fail(s, e);
+    if (stat(path, &st) == 0)
+        return RND_EEXIST;
+    int rc = mdb_env_copy2(s->env, dir, MDB_CP_COMPACT);
+    /* A writer in another process grew the map since we opened it. */
+    if (rc == MDB_MAP_RESIZED && s->readers == 0) {
+        rc = mdb_env_set_mapsize(s->env, 0);
+        if (rc == 0)
+            rc = mdb_env_copy2(s->env, dir, MDB_CP_COMPACT);
+    }
+    return rc ? fail(s, rc) : 0;
+}
+
 /* ---- transactions ------------------------------------------------------- */
 
 /* Doubles the map. Only called with no write transaction open; an open
@@ -510,21 +535,61 @@ void store_read_end(store_txn *txn)
 
 /* ---- small LMDB wrappers ------------------------------------------------ */
 
+/* The write transaction's own cursor on dbi, for the databases every new
+ * op writes to; NULL for others and in read transactions. mdb_put() walks
+ * the B-tree from its root every time; a cursor that stays on the leaf it
+ * last wrote finds the next key there without a walk when the key falls
+ * inside that leaf or past the tree's last key (LMDB's mdb_cursor_set),
+ * which is where new ops, their entities (ids begin with their creation
+ * time) and log entries mostly land. */
+static MDB_cursor *wcursor(store_txn *t, MDB_dbi dbi)
+{
+    store *s = t->s;
+    int i;
+    if (!t->write)
+        return NULL;
+    if (dbi == s->ops)
+        i = 0;
+    else if (dbi == s->eops)
+        i = 1;
+    else if (dbi == s->entities)
+        i = 2;
+    else if (dbi == s->bykind)
+        i = 3;
+    else
+        return NULL;
+    if (t->wc[i] == NULL && mdb_cursor_open(t->txn, dbi, &t->wc[i]) != 0)
+        t->wc[i] = NULL; /* mdb_put below works without it */
+    return t->wc[i];
+}
+
 static int get(store_txn *t, MDB_dbi dbi, const void *key, size_t klen,
                MDB_val *v)
 {
     MDB_val k = {klen, (void *)key};
-    int rc = mdb_get(t->txn, dbi, &k, v);
+    MDB_cursor *c = wcursor(t, dbi);
+    int rc =
+        c ? mdb_cursor_get(c, &k, v, MDB_SET) : mdb_get(t->txn, dbi, &k, v);
     if (rc == MDB_NOTFOUND)
         return RND_ENOTFOUND;
     return rc ? txfail(t, rc) : 0;
+}
+
+/* A put through the transaction's cursor where it has one. v is updated
+ * (MDB_RESERVE gives back where to write). */
+static int put_val(store_txn *t, MDB_dbi dbi, MDB_val *k, MDB_val *v,
+                   unsigned flags)
+{
+    MDB_cursor *c = wcursor(t, dbi);
+    return c ? mdb_cursor_put(c, k, v, flags)
+             : mdb_put(t->txn, dbi, k, v, flags);
 }
 
 static int put(store_txn *t, MDB_dbi dbi, const void *key, size_t klen,
                const void *val, size_t vlen, unsigned flags)
 {
     MDB_val k = {klen, (void *)key}, v = {vlen, (void *)val};
-    int rc = mdb_put(t->txn, dbi, &k, &v, flags);
+    int rc = put_val(t, dbi, &k, &v, flags);
     /* Callers use MDB_NOOVERWRITE and MDB_APPEND only where the key must be
      * new: a clash means the indexes disagree with each other. */
     if (rc == MDB_KEYEXIST)
@@ -935,10 +1000,18 @@ int store_log_each(store_txn *txn, uint64_t from_pos, store_op_cb cb, void *ctx,
                    uint64_t *next_pos)
 {
     uint64_t next = from_pos;
-    MDB_cursor *c;
+    MDB_cursor *c, *oc;
     int rc = cursor(txn, txn->s->log, &c);
     if (rc)
         return rc;
+    /* The ops are looked up through one cursor: consecutive log entries
+     * are mostly consecutive ops of one device, which LMDB then finds on
+     * the leaf it is already on instead of walking down from the root. */
+    rc = cursor(txn, txn->s->ops, &oc);
+    if (rc) {
+        mdb_cursor_close(c);
+        return rc;
+    }
     uint8_t key[LOG_KEY];
     proto_be64_put(key, from_pos);
     MDB_val k = {sizeof key, key}, v;
@@ -949,22 +1022,25 @@ int store_log_each(store_txn *txn, uint64_t from_pos, store_op_cb cb, void *ctx,
             break;
         }
         uint64_t pos = proto_be64_get(k.mv_data);
-        const uint8_t *id = v.mv_data;
-        const uint8_t *enc;
-        size_t len;
-        int64_t recv;
-        rc = store_op_get(txn, proto_be64_get(id), proto_be64_get(id + 8), &enc,
-                          &len, &recv);
+        MDB_val ok = v, ov;
+        rc = mdb_cursor_get(oc, &ok, &ov, MDB_SET);
         if (rc) {
-            rc = rc == RND_ENOTFOUND ? RND_ECORRUPT : rc;
+            rc = rc == MDB_NOTFOUND ? RND_ECORRUPT : txfail(txn, rc);
             break;
         }
-        rc = cb(enc, len, recv, ctx);
+        if (ov.mv_size < RECV_LEN) {
+            rc = RND_ECORRUPT;
+            break;
+        }
+        const uint8_t *p = ov.mv_data;
+        rc = cb(p + RECV_LEN, ov.mv_size - RECV_LEN, (int64_t)proto_be64_get(p),
+                ctx);
         if (rc == 0 || rc == 1)
             next = pos + 1;
         if (rc)
             break;
     }
+    mdb_cursor_close(oc);
     mdb_cursor_close(c);
     if (next_pos)
         *next_pos = next;
@@ -1077,9 +1153,12 @@ static int kind_ok(store_txn *t, const proto_op *op, int *is_new)
  * step with it. For an entity with no earlier op (first_enc given: the one
  * op just stored), the fold takes that op directly: most records (a scan, a
  * visit's entry) create an entity, and gathering it back from the indexes
- * it was just written to would double their cost. */
+ * it was just written to would double their cost. first_op, when not NULL,
+ * is first_enc decoded (an ingest has it; a local append's op may list its
+ * fields unsorted, so it passes NULL). */
 static int refold(store_txn *t, const uint8_t id[PROTO_ENTITY_LEN],
-                  const uint8_t *first_enc, size_t first_len)
+                  const uint8_t *first_enc, size_t first_len,
+                  const proto_op *first_op)
 {
     store *s = t->s;
     size_t n = 1;
@@ -1096,8 +1175,8 @@ static int refold(store_txn *t, const uint8_t id[PROTO_ENTITY_LEN],
         return 0;
     size_t len;
     fold_info info = {0};
-    rc = store_fold(s->encs, s->lens, n, s->state + ENTITY_HDR, FOLD_STATE_MAX,
-                    &len, &info);
+    rc = store_fold_decoded(s->encs, s->lens, n, first_enc ? first_op : NULL,
+                            s->state + ENTITY_HDR, FOLD_STATE_MAX, &len, &info);
     if (rc)
         return rc;
 
@@ -1253,7 +1332,7 @@ int store_refold_all(store_txn *txn, uint64_t *n)
             break;
         }
         memcpy(next, k.mv_data, PROTO_ENTITY_LEN);
-        rc = broke(txn, refold(txn, next, NULL, 0));
+        rc = broke(txn, refold(txn, next, NULL, 0, NULL));
         if (rc)
             break;
         (*n)++;
@@ -1413,7 +1492,8 @@ int store_append_local(store_txn *txn, proto_op *op, int64_t wall_ms,
         rc = head_set(txn, op->device_id, op->seq, txn->chain_head);
     }
     if (rc == 0)
-        rc = refold(txn, op->entity, is_new ? s->enc + RECV_LEN : NULL, len);
+        rc = refold(txn, op->entity, is_new ? s->enc + RECV_LEN : NULL, len,
+                    NULL);
     if (rc == 0 && out_seq)
         *out_seq = op->seq;
     return broke(txn, rc);
@@ -1449,7 +1529,7 @@ int store_ingest_op(store_txn *txn, const proto_op *op, const uint8_t *enc,
     uint8_t key[OPS_KEY];
     ops_key(key, op->device_id, op->seq);
     MDB_val k = {sizeof key, key}, v = {RECV_LEN + len, NULL};
-    rc = mdb_put(txn->txn, txn->s->ops, &k, &v, MDB_NOOVERWRITE | MDB_RESERVE);
+    rc = put_val(txn, txn->s->ops, &k, &v, MDB_NOOVERWRITE | MDB_RESERVE);
     if (rc == MDB_KEYEXIST)
         return 0;
     if (rc)
@@ -1474,7 +1554,7 @@ int store_ingest_op(store_txn *txn, const proto_op *op, const uint8_t *enc,
         h->dirty = 1;
     }
     if (rc == 0)
-        rc = refold(txn, op->entity, is_new ? enc : NULL, len);
+        rc = refold(txn, op->entity, is_new ? enc : NULL, len, op);
     if (rc == 0)
         *added = 1;
     return broke(txn, rc);

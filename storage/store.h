@@ -74,6 +74,14 @@ int store_mkdirs(const char *dir);
 /* Closes the store; NULL is allowed. No transaction may be open. */
 void store_close(store *s);
 
+/* Writes a consistent, compacted copy of the store into directory dir
+ * (created like store_mkdirs(); it must not hold a store already): LMDB's
+ * mdb_env_copy2(MDB_CP_COMPACT), which reads one snapshot, so it runs
+ * beside a live writer (another process included) and copies what was
+ * committed when it began. Works on a read-only store. Errors: RND_EEXIST
+ * (dir holds a data.mdb), RND_EIO and storage errors (raw text as usual). */
+int store_copy(store *s, const char *dir);
+
 /* The raw error (LMDB or errno) behind the last RND_ESTORE-class failure,
  * and its text, for logs. */
 int store_last_raw_error(const store *s);

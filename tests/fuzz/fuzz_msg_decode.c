@@ -69,6 +69,11 @@ static void check(const uint8_t *body, size_t len, const proto_msg *m)
                 fail("op outside the frame");
         break;
     }
+    case PROTO_MSG_WELCOME:
+        if (m->u.welcome.cert_next.len &&
+            !inside(m->u.welcome.cert_next, body, len))
+            fail("cert_next outside the frame");
+        break;
     case PROTO_MSG_ERROR:
         if (!inside(m->u.error.name, body, len) ||
             !inside(m->u.error.message, body, len))
@@ -94,7 +99,13 @@ static void check(const uint8_t *body, size_t len, const proto_msg *m)
                same_bytes(back.u.hello.credential, m->u.hello.credential);
         break;
     case PROTO_MSG_WELCOME:
-        same = memcmp(&back.u.welcome, &m->u.welcome, sizeof m->u.welcome) == 0;
+        same = back.u.welcome.version == m->u.welcome.version &&
+               back.u.welcome.have_seq == m->u.welcome.have_seq &&
+               back.u.welcome.server_ms == m->u.welcome.server_ms &&
+               back.u.welcome.max_frame == m->u.welcome.max_frame &&
+               back.u.welcome.window == m->u.welcome.window &&
+               back.u.welcome.incarnation == m->u.welcome.incarnation &&
+               same_bytes(back.u.welcome.cert_next, m->u.welcome.cert_next);
         break;
     case PROTO_MSG_PUSH:
         same = back.u.push.batch == m->u.push.batch &&

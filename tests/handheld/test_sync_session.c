@@ -617,7 +617,7 @@ static void test_unexpected(void)
     ASSERT_OK(hh_sess_init(&s, h));
     expect_hello(&s);
     m = (proto_msg){.type = PROTO_MSG_WELCOME};
-    m.u.welcome.version = 2;
+    m.u.welcome.version = PROTO_VERSION + 1;
     m.u.welcome.max_frame = PROTO_FRAME_MAX_DEFAULT;
     m.u.welcome.window = 4;
     ASSERT_ERR(feed(&s, &m), RND_EVERSION);

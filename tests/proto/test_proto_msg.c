@@ -81,6 +81,46 @@ int main(void)
     ASSERT_U64_EQ(out.u.welcome.have_seq, 123456789012ull);
     ASSERT_EQ(out.u.welcome.server_ms, -5);
     ASSERT_EQ(out.u.welcome.window, 8);
+    /* Version 1's WELCOME has 6 elements: no incarnation, no cert_next. */
+    ASSERT_EQ(frame[PROTO_FRAME_HEADER], 0x96);
+    ASSERT_U64_EQ(out.u.welcome.incarnation, 0);
+    ASSERT_EQ(out.u.welcome.cert_next.len, 0);
+    /* The 6-element form with another version is malformed. */
+    size_t wl;
+    ASSERT_OK(proto_msg_encode(&m, frame, sizeof frame, &wl));
+    frame[PROTO_FRAME_HEADER + 2] = 2; /* version (fixint) */
+    ASSERT_ERR(proto_msg_decode(frame + PROTO_FRAME_HEADER,
+                                wl - PROTO_FRAME_HEADER, &out, scratch,
+                                PROTO_BATCH_MAX_OPS),
+               RND_EMALFORMED);
+
+    /* Version 2: incarnation and the staged certificate (bin). */
+    static const char pem[] = "-----BEGIN CERTIFICATE-----\nMIIB\n"
+                              "-----END CERTIFICATE-----\n";
+    m.u.welcome.version = 2;
+    m.u.welcome.incarnation = 0xfedcba9876543210ull;
+    m.u.welcome.cert_next = B(pem);
+    round_trip(&m, &out);
+    ASSERT_EQ(frame[PROTO_FRAME_HEADER], 0x98);
+    ASSERT_EQ(out.u.welcome.version, 2);
+    ASSERT_U64_EQ(out.u.welcome.have_seq, 123456789012ull);
+    ASSERT_U64_EQ(out.u.welcome.incarnation, 0xfedcba9876543210ull);
+    ASSERT(eq(out.u.welcome.cert_next, pem));
+    /* The 8-element form claiming version 1 is malformed. */
+    ASSERT_OK(proto_msg_encode(&m, frame, sizeof frame, &wl));
+    frame[PROTO_FRAME_HEADER + 2] = 1;
+    ASSERT_ERR(proto_msg_decode(frame + PROTO_FRAME_HEADER,
+                                wl - PROTO_FRAME_HEADER, &out, scratch,
+                                PROTO_BATCH_MAX_OPS),
+               RND_EMALFORMED);
+    /* No certificate staged: an empty bin. */
+    m.u.welcome.cert_next = (proto_bytes){NULL, 0};
+    round_trip(&m, &out);
+    ASSERT_EQ(out.u.welcome.cert_next.len, 0);
+    /* A certificate over PROTO_CERT_MAX is not encoded. */
+    static uint8_t bigcert[PROTO_CERT_MAX + 1];
+    m.u.welcome.cert_next = (proto_bytes){bigcert, sizeof bigcert};
+    ASSERT(proto_msg_encode(&m, frame, sizeof frame, &wl) != 0);
 
     /* PUSH with real ops, and OPS with none and with many. */
     static uint8_t encs[100][256];

@@ -53,6 +53,11 @@ int main(void)
     ASSERT_EQ(m.u.welcome.server_ms, h.now);
     ASSERT_EQ(m.u.welcome.max_frame, PROTO_FRAME_MAX_DEFAULT);
     ASSERT_EQ(m.u.welcome.window, SRV_WINDOW_DEFAULT);
+    /* The site store's incarnation, set when it was created; no next
+     * certificate is staged. */
+    uint64_t inc = m.u.welcome.incarnation;
+    ASSERT(inc != 0);
+    ASSERT_EQ(m.u.welcome.cert_next.len, 0);
     ASSERT_EQ(srv_session_state_of(p.s), SRV_SERVING);
     srv_device d;
     ASSERT_OK(srv_registry_get(h.reg, "north", "gate1", &d));
@@ -103,6 +108,28 @@ int main(void)
     hm.u.hello.credential = (proto_bytes){(const uint8_t *)cred, SRV_CRED_LEN};
     peer_send(&p, &hm);
     peer_expect_error(&p, "EVERSION");
+    peer_close(&p);
+
+    /* A version-1 client still gets the version-1 WELCOME. */
+    peer_open(&p, &h);
+    hm.u.hello.version = 1;
+    peer_send(&p, &hm);
+    peer_expect(&p, PROTO_MSG_WELCOME, &m);
+    ASSERT_EQ(m.u.welcome.version, 1);
+    ASSERT_U64_EQ(m.u.welcome.incarnation, 0);
+    ASSERT_EQ(srv_session_state_of(p.s), SRV_SERVING);
+    peer_close(&p);
+    /* Version 0 is refused. */
+    peer_open(&p, &h);
+    hm.u.hello.version = 0;
+    peer_send(&p, &hm);
+    peer_expect_error(&p, "EVERSION");
+    peer_close(&p);
+    /* The incarnation is the store's, the same at every hello. */
+    peer_open(&p, &h);
+    peer_hello(&p, ID_A, "north", "gate1", cred);
+    peer_expect(&p, PROTO_MSG_WELCOME, &m);
+    ASSERT_U64_EQ(m.u.welcome.incarnation, inc);
     peer_close(&p);
 
     /* Revoked: refused; re-enrolled: a fresh credential works, the old one
