@@ -134,6 +134,7 @@ static int fail(store *s, int raw)
         return RND_ELOCKED;
     case ENOSPC:
     case EDQUOT:
+    case EFBIG: /* a file-size limit (RLIMIT_FSIZE): as full for us */
         return RND_EDISKFULL;
     case EIO:
         return RND_EIO;
