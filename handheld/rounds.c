@@ -29,6 +29,7 @@
 
 #include <mbedtls/sha256.h>
 
+#include "../report/report.h"
 #include "../storage/store.h"
 #include "handheld.h"
 
@@ -273,6 +274,10 @@ static void print_help(void)
         "  help VERB                    fields of a command, e.g. "
         "'help visit enter'\n"
         "  verbs                        every command and its fields\n"
+        "  report shift [--since T] [--route R] [--format text|csv|json]\n"
+        "                               my shift so far, offline: my scans,\n"
+        "                               missed checkpoints, visitors I let in\n"
+        "                               still inside ('rounds report --help')\n"
         "\n"
         "Options: --data DIR (default $" HH_DATA_ENV
         " or ./rounds-data), --json for\n"
@@ -1224,6 +1229,113 @@ static int cmd_dump(void)
     return RND_EXIT_OK;
 }
 
+/* ---- report shift ------------------------------------------------------- */
+
+static void print_report_help(void)
+{
+    puts("rounds report shift: my shift so far, offline, from this device's\n"
+         "own store (the site's master data as last synced).\n"
+         "\n"
+         "Usage: rounds [--data DIR] report shift [--since TIME] [--route R]\n"
+         "              [--tz +HH:MM] [--format text|csv|json] [--json]\n"
+         "\n"
+         "  --since TIME   window start (default: the later of 12 hours ago\n"
+         "                 and this device's last handover)\n"
+         "  --route R      missed checkpoints of this route (default: every\n"
+         "                 route this device scanned in the window)\n"
+         "  --tz +HH:MM    local offset for round boundaries and display\n"
+         "                 (default: the machine's)\n"
+         "  --format FMT   text (default), csv or json; --json = json\n"
+         "\n"
+         "TIME: YYYY-MM-DD[THH:MM[:SS]][Z|+HH:MM] or ms since the epoch.\n"
+         "The window ends now ($ROUNDS_CLOCK_MS pins the clock).\n"
+         "Sections: my_scans (each scan: on_time, late or duplicate in its\n"
+         "round), missed_so_far (checkpoints of ended rounds nobody scanned:\n"
+         "missed; of the running round whose window has passed: overdue),\n"
+         "my_visitors_inside. docs/REPORTS.md defines every figure.\n"
+         "Exit codes: 0 printed, 2 usage, 3 not initialised, 5 storage.");
+}
+
+static int cmd_report(void)
+{
+    if (o.npos < 2)
+        return usage_error("report: which report? %s", "shift");
+    if (strcmp(o.positional[1], "shift") != 0)
+        return usage_error("report: unknown report '%s': shift",
+                           o.positional[1]);
+    if (o.npos > 2)
+        return usage_error("report: unexpected argument '%s'", o.positional[2]);
+    const char *since = kv_take("since"), *route = kv_take("route");
+    const char *format = kv_take("format"), *tz = kv_take("tz");
+    if (o.nkv > 0)
+        return usage_error("report shift: unknown flag --%s", o.kv[0].name);
+
+    int64_t now;
+    const char *clk = getenv("ROUNDS_CLOCK_MS");
+    if (clk && *clk) {
+        now = strtoll(clk, NULL, 10);
+    } else {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    }
+    rpt_params p;
+    memset(&p, 0, sizeof p);
+    p.now = now;
+    p.to = now;
+    p.route = route;
+    p.overstay_ms = RPT_OVERSTAY_DEFAULT_MS;
+    p.tz_min = rpt_tz_local(now);
+    if (tz && rpt_tz_parse(tz, &p.tz_min) != 0)
+        return usage_error("report shift: --tz %s: expected +HH:MM, -HH:MM "
+                           "or Z",
+                           tz);
+    if (since && (rpt_time_parse(since, p.tz_min, &p.from) != 0 ||
+                  p.from <= 0 || p.from >= now))
+        return usage_error("report shift: --since %s: expected a time "
+                           "before now: YYYY-MM-DDTHH:MM[:SS] with Z or "
+                           "+HH:MM, or ms since the epoch",
+                           since);
+    rpt_format fmt = RPT_FMT_TEXT;
+    if (format && rpt_format_parse(format, &fmt) != 0)
+        return usage_error("report shift: --format %s: expected text, csv "
+                           "or json",
+                           format);
+    if (o.json)
+        fmt = RPT_FMT_JSON;
+
+    hh *h;
+    int rc = open_handheld(&h);
+    if (rc)
+        return rc;
+    store_txn *t;
+    rc = store_read_begin(hh_store(h), &t);
+    if (rc) {
+        hh_close(h);
+        fprintf(stderr, "rounds: report shift: %s\n", rnd_strerror(rc));
+        return exit_for(rc);
+    }
+    store_identity me;
+    rc = store_identity_get(t, &me);
+    rpt_doc d;
+    memset(&d, 0, sizeof d);
+    if (rc == 0) {
+        p.site = me.site;
+        p.device_id = me.device_id;
+        rc = rpt_shift(t, &p, &d);
+    }
+    store_read_end(t);
+    if (rc == 0)
+        rc = rpt_emit(&d, fmt, stdout);
+    rpt_doc_free(&d);
+    hh_close(h);
+    if (rc) {
+        fprintf(stderr, "rounds: report shift: %s\n", rnd_strerror(rc));
+        return exit_for(rc);
+    }
+    return RND_EXIT_OK;
+}
+
 int main(int argc, char **argv)
 {
     char verb[64];
@@ -1234,6 +1346,10 @@ int main(int argc, char **argv)
         return rc;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            if (o.npos >= 1 && strcmp(o.positional[0], "report") == 0) {
+                print_report_help();
+                return RND_EXIT_OK;
+            }
             /* "rounds visit enter --help" shows that verb's fields. */
             if (o.npos >= 1 &&
                 verb_name(o.positional[0], o.npos > 1 ? o.positional[1] : NULL,
@@ -1285,6 +1401,8 @@ int main(int argc, char **argv)
         return cmd_sync();
     if (strcmp(cmd, "dump") == 0)
         return cmd_dump();
+    if (strcmp(cmd, "report") == 0)
+        return cmd_report();
     if (verb_name(cmd, o.npos > 1 ? o.positional[1] : NULL, verb, sizeof verb,
                   &used_sub) == 0) {
         int first = 1 + used_sub;

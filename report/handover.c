@@ -1,10 +1,186 @@
-/* handover.c: not built yet (issue 5 is in progress); see report.h. */
-#include "report.h"
+/* handover.c: the handover report: handovers written in the window, what
+ * each handed over, and whether the incoming shift acknowledged it.
+ * docs/REPORTS.md, "handover", defines every figure.
+ *
+ * The item lists are the snapshot the handheld wrote into the handover
+ * (handheld/handheld.c, handover_snapshot): entries joined by ", ", cut
+ * with a last entry "..." when the list outgrew its 1 KiB buffer; a visit
+ * is "name@unit", a vehicle its plate, a work order "<id 32 hex> <place>
+ * <status>", an anomaly "<tag>: <note>".
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "patrol_int.h"
+
+#define MIN_MS (60000LL)
+
+typedef struct ho_run {
+    const rpt_params *p;
+    rpt_section *hos, *items;
+    int64_t acked, pending, oldest_pending;
+    fold_state st;
+    char buf[6][PROTO_FIELD_STR_MAX + 1];
+    int err;
+} ho_run;
+
+static const char *fs(ho_run *r, int i, const char *name)
+{
+    const proto_field *f = fold_state_field(&r->st, name);
+    if (f == NULL || f->type != PROTO_STR)
+        return NULL;
+    memcpy(r->buf[i], f->str, f->str_len);
+    r->buf[i][f->str_len] = '\0';
+    return r->buf[i];
+}
+
+static int64_t fi(const fold_state *st, const char *name)
+{
+    const proto_field *f = fold_state_field(st, name);
+    return f && f->type == PROTO_INT ? f->i : 0;
+}
+
+static int is_hex32(const char *s, size_t n)
+{
+    if (n != 32)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+            return 0;
+    return 1;
+}
+
+/* One row per entry of a snapshot list; the "..." that marks a cut list
+ * is not an item. */
+static int add_items(ho_run *r, const char *hex, const char *kind,
+                     const char *list)
+{
+    if (list == NULL)
+        return 0;
+    char item[PROTO_FIELD_STR_MAX + 1], idbuf[33];
+    const char *p = list;
+    while (*p) {
+        const char *c = strstr(p, ", ");
+        size_t n = c ? (size_t)(c - p) : strlen(p);
+        if (n > 0 && !(n == 3 && memcmp(p, "...", 3) == 0)) {
+            const char *id = NULL, *text = item;
+            memcpy(item, p, n);
+            item[n] = '\0';
+            if (strcmp(kind, "workorder") == 0 && n > 33 && item[32] == ' ' &&
+                is_hex32(item, 32)) {
+                memcpy(idbuf, item, 32);
+                idbuf[32] = '\0';
+                id = idbuf;
+                text = item + 33;
+            }
+            rpt_cell row[4] = {rpt_s(hex), rpt_s(kind), rpt_s(id), rpt_s(text)};
+            int rc = rpt_row(r->items, row);
+            if (rc)
+                return rc;
+        }
+        p += n + (c ? 2 : 0);
+    }
+    return 0;
+}
+
+static int ho_cb(const uint8_t id[PROTO_ENTITY_LEN], int kind,
+                 const uint8_t *state, size_t len, void *arg)
+{
+    ho_run *r = arg;
+    const rpt_params *p = r->p;
+    (void)kind;
+    int64_t ms = 0;
+    for (int i = 0; i < 6; i++)
+        ms = (ms << 8) | id[i];
+    if (ms < p->from)
+        return 0;
+    if (ms >= p->to)
+        return 1; /* ids sort by creation time */
+    if (fold_state_parse(state, len, &r->st) != 0)
+        return 0;
+    const fold_state *st = &r->st;
+    int64_t t = pat_device_time(st);
+    if (t < p->from || t >= p->to)
+        return 0;
+    char hex[33];
+    proto_entity_hex(id, hex);
+    const fold_event *ack = fold_state_first(st, PROTO_ACTION_ACK);
+    int acked = strcmp(st->status, "acknowledged") == 0;
+    if (acked) {
+        r->acked++;
+    } else {
+        r->pending++;
+        if (r->oldest_pending == 0 || t < r->oldest_pending)
+            r->oldest_pending = t;
+    }
+    rpt_cell row[14] = {rpt_s(hex),
+                        rpt_t(t),
+                        rpt_s(fs(r, 0, "by")),
+                        rpt_s(fs(r, 1, "to")),
+                        rpt_s(acked ? "acknowledged" : "pending"),
+                        rpt_s(acked ? fs(r, 2, "ack_by") : NULL),
+                        acked && ack ? rpt_t(ack->wall_ms) : rpt_null(),
+                        acked && ack ? rpt_i((ack->wall_ms - t) / MIN_MS)
+                                     : rpt_null(),
+                        rpt_i(fi(st, "visits_inside")),
+                        rpt_i(fi(st, "vehicles_inside")),
+                        rpt_i(fi(st, "workorders_open")),
+                        rpt_i(fi(st, "anomalies")),
+                        rpt_s(fs(r, 3, "keys")),
+                        rpt_s(fs(r, 4, "notes"))};
+    int rc = rpt_row(r->hos, row);
+    if (rc == 0)
+        rc = add_items(r, hex, "visit", fs(r, 5, "visits_list"));
+    if (rc == 0)
+        rc = add_items(r, hex, "vehicle", fs(r, 5, "vehicles_list"));
+    if (rc == 0)
+        rc = add_items(r, hex, "workorder", fs(r, 5, "workorders_list"));
+    if (rc == 0)
+        rc = add_items(r, hex, "anomaly", fs(r, 5, "anomalies_list"));
+    return r->err = rc;
+}
 
 int rpt_handover(store_txn *txn, const rpt_params *p, rpt_doc *d)
 {
-    (void)txn;
-    rpt_doc_init(d, "handover", "handover", p->site, p->from, p->to, p->now,
-                 p->tz_min);
-    return RND_EINVAL;
+    static const char *const hcols[] = {"id",
+                                        "time",
+                                        "from",
+                                        "to",
+                                        "status",
+                                        "ack_by",
+                                        "ack_time",
+                                        "ack_delay_min",
+                                        "visits_inside",
+                                        "vehicles_inside",
+                                        "workorders_open",
+                                        "anomalies",
+                                        "keys",
+                                        "notes"};
+    static const char *const icols[] = {"handover", "kind", "item_id", "text"};
+    rpt_doc_init(d, "handover", "Handover report", p->site, p->from, p->to,
+                 p->now, p->tz_min);
+    ho_run *r = calloc(1, sizeof *r);
+    if (r == NULL)
+        return RND_ENOMEM;
+    r->p = p;
+    int rc = 0;
+    r->hos = rpt_section_add(d, "handovers", "Handovers", hcols, 14);
+    r->items = rpt_section_add(d, "items", "Items handed over", icols, 4);
+    if (!r->hos || !r->items)
+        rc = RND_ENOMEM;
+    if (rc == 0)
+        rc = store_entities_each(txn, PROTO_KIND_HANDOVER, 0, ho_cb, r);
+    if (rc == 0 && r->err)
+        rc = r->err;
+    if (rc == 0) {
+        static const uint32_t by_time[] = {1, 0};
+        rpt_section_sort(r->hos, by_time, 2);
+        int64_t n = r->acked + r->pending;
+        if ((rc = rpt_summary(d, "handovers", rpt_i(n))) == 0 &&
+            (rc = rpt_summary(d, "acknowledged", rpt_i(r->acked))) == 0 &&
+            (rc = rpt_summary(d, "pending", rpt_i(r->pending))) == 0)
+            rc = rpt_summary(d, "oldest_pending", rpt_t(r->oldest_pending));
+    }
+    free(r);
+    return rc;
 }

@@ -1,10 +1,741 @@
-/* patrol.c: not built yet (issue 5 is in progress); see report.h. */
-#include "report.h"
+/* patrol.c: the patrol report (per route, round and guard: checkpoints on
+ * time, late, missed, out of order; duplicates; tour quality; anomalies)
+ * and the round logic the handheld's shift report shares (patrol_int.h).
+ * docs/REPORTS.md, "patrol", defines every figure.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "patrol_int.h"
+
+#define DAY_MS (86400000LL)
+#define MIN_MS (60000LL)
+
+/* ---- small helpers ---------------------------------------------------- */
+
+char *pat_field_dup(const proto_field *f)
+{
+    if (f == NULL || f->type != PROTO_STR)
+        return NULL;
+    char *s = malloc(f->str_len + 1u);
+    if (s) {
+        memcpy(s, f->str, f->str_len);
+        s[f->str_len] = '\0';
+    }
+    return s;
+}
+
+static int64_t field_int(const fold_state *st, const char *name, int64_t dflt)
+{
+    const proto_field *f = fold_state_field(st, name);
+    if (f == NULL || f->type != PROTO_INT)
+        return dflt;
+    return f->i;
+}
+
+int64_t pat_device_time(const fold_state *st)
+{
+    const fold_event *e = fold_state_first(st, PROTO_ACTION_CREATE);
+    if (e == NULL && st->nevents > 0)
+        e = &st->events[0];
+    return e ? e->wall_ms : 0;
+}
+
+static int64_t floor_div(int64_t a, int64_t b)
+{
+    int64_t q = a / b;
+    if ((a % b != 0) && ((a < 0) != (b < 0)))
+        q--;
+    return q;
+}
+
+static int str_eq(const char *a, const char *b)
+{
+    if (a == NULL || b == NULL)
+        return a == b;
+    return strcmp(a, b) == 0;
+}
+
+/* ---- loading ---------------------------------------------------------- */
+
+typedef struct load_ctx {
+    pat_set *ps;
+    const char *route_key;
+    size_t cap;
+    int64_t lo, hi;
+    fold_state *st;
+    int err;
+} load_ctx;
+
+static int split_tags(const char *list, pat_route *r)
+{
+    uint32_t n = 1;
+    for (const char *p = list; *p; p++)
+        n += *p == ',';
+    r->tags = calloc(n, sizeof *r->tags);
+    if (r->tags == NULL)
+        return RND_ENOMEM;
+    const char *p = list;
+    while (*p) {
+        const char *c = strchr(p, ',');
+        size_t len = c ? (size_t)(c - p) : strlen(p);
+        if (len > 0) {
+            char *t = malloc(len + 1);
+            if (t == NULL)
+                return RND_ENOMEM;
+            memcpy(t, p, len);
+            t[len] = '\0';
+            r->tags[r->ntags++] = t;
+        }
+        p += len + (c != NULL);
+    }
+    return 0;
+}
+
+static int route_cb(const fold_state *st, void *arg)
+{
+    load_ctx *c = arg;
+    pat_set *ps = c->ps;
+    const proto_field *key = fold_state_field(st, "route");
+    int64_t iv = field_int(st, "interval_min", 0);
+    if (key == NULL || key->type != PROTO_STR || iv <= 0)
+        return 0; /* not a usable route: the office always sets both */
+    if (c->route_key && (strlen(c->route_key) != key->str_len ||
+                         memcmp(c->route_key, key->str, key->str_len) != 0))
+        return 0;
+    if (ps->nroutes == c->cap) {
+        size_t ncap = c->cap ? c->cap * 2 : 8;
+        pat_route *nr = realloc(ps->routes, ncap * sizeof *nr);
+        if (nr == NULL)
+            return c->err = RND_ENOMEM;
+        ps->routes = nr;
+        c->cap = ncap;
+    }
+    pat_route *r = &ps->routes[ps->nroutes++];
+    memset(r, 0, sizeof *r);
+    r->key = pat_field_dup(key);
+    r->name = pat_field_dup(fold_state_field(st, "name"));
+    r->interval_ms = iv * MIN_MS;
+    r->window_ms = field_int(st, "window_min", 15) * MIN_MS;
+    if (r->window_ms > r->interval_ms)
+        r->window_ms = r->interval_ms;
+    const proto_field *cps = fold_state_field(st, "checkpoints");
+    char *list = pat_field_dup(cps);
+    int rc = r->key ? 0 : RND_ENOMEM;
+    if (rc == 0 && list)
+        rc = split_tags(list, r);
+    free(list);
+    if (rc)
+        return c->err = rc;
+    return 0;
+}
+
+static int checkpoint_cb(const fold_state *st, void *arg)
+{
+    load_ctx *c = arg;
+    pat_set *ps = c->ps;
+    const proto_field *tag = fold_state_field(st, "tag");
+    if (tag == NULL || tag->type != PROTO_STR)
+        return 0;
+    if (ps->ncps == c->cap) {
+        size_t ncap = c->cap ? c->cap * 2 : 16;
+        pat_checkpoint *n = realloc(ps->cps, ncap * sizeof *n);
+        if (n == NULL)
+            return c->err = RND_ENOMEM;
+        ps->cps = n;
+        c->cap = ncap;
+    }
+    pat_checkpoint *cp = &ps->cps[ps->ncps++];
+    cp->tag = pat_field_dup(tag);
+    cp->name = pat_field_dup(fold_state_field(st, "name"));
+    cp->place = pat_field_dup(fold_state_field(st, "place"));
+    if (cp->tag == NULL)
+        return c->err = RND_ENOMEM;
+    return 0;
+}
+
+static int route_cmp(const void *a, const void *b)
+{
+    return strcmp(((const pat_route *)a)->key, ((const pat_route *)b)->key);
+}
+
+static int cp_cmp(const void *a, const void *b)
+{
+    return strcmp(((const pat_checkpoint *)a)->tag,
+                  ((const pat_checkpoint *)b)->tag);
+}
+
+int pat_load_master(store_txn *txn, const char *route_key, pat_set *ps)
+{
+    load_ctx c = {ps, route_key, 0, 0, 0, NULL, 0};
+    int rc = store_states_each(txn, PROTO_KIND_ROUTE, 1, 0, route_cb, &c);
+    if (rc == 0 && c.err)
+        rc = c.err;
+    if (rc)
+        return rc;
+    c.cap = 0;
+    rc = store_states_each(txn, PROTO_KIND_CHECKPOINT, 1, 0, checkpoint_cb, &c);
+    if (rc == 0 && c.err)
+        rc = c.err;
+    if (rc)
+        return rc;
+    if (ps->nroutes > 1)
+        qsort(ps->routes, ps->nroutes, sizeof *ps->routes, route_cmp);
+    if (ps->ncps > 1)
+        qsort(ps->cps, ps->ncps, sizeof *ps->cps, cp_cmp);
+    return 0;
+}
+
+/* Scans are walked in id order, which is creation-time order: the id's
+ * first 6 bytes are the writer's clock at the create, so the walk skips
+ * older ones without parsing them and stops at the first newer one. */
+static int scan_cb(const uint8_t id[PROTO_ENTITY_LEN], int kind,
+                   const uint8_t *state, size_t len, void *arg)
+{
+    load_ctx *c = arg;
+    pat_set *ps = c->ps;
+    (void)kind;
+    int64_t idms = 0;
+    for (int i = 0; i < 6; i++)
+        idms = (idms << 8) | id[i];
+    if (idms < c->lo)
+        return 0;
+    if (idms >= c->hi)
+        return 1;
+    if (fold_state_parse(state, len, c->st) != 0)
+        return 0; /* unreadable state: nothing to report from it */
+    const fold_state *st = c->st;
+    int64_t t = pat_device_time(st);
+    if (t < c->lo || t >= c->hi)
+        return 0;
+    if (ps->nscans == c->cap) {
+        size_t ncap = c->cap ? c->cap * 2 : 256;
+        pat_scan *n = realloc(ps->scans, ncap * sizeof *n);
+        if (n == NULL)
+            return c->err = RND_ENOMEM;
+        ps->scans = n;
+        c->cap = ncap;
+    }
+    pat_scan *s = &ps->scans[ps->nscans++];
+    memset(s, 0, sizeof *s);
+    const fold_event *e = fold_state_first(st, PROTO_ACTION_CREATE);
+    s->t = t;
+    s->hlc = e ? e->hlc : st->created_hlc;
+    s->device = e ? e->device_id : st->creator;
+    s->seq = e ? e->seq : 0;
+    s->tag = pat_field_dup(fold_state_field(st, "tag"));
+    s->route = pat_field_dup(fold_state_field(st, "route"));
+    s->by = pat_field_dup(fold_state_field(st, "by"));
+    s->note = pat_field_dup(fold_state_field(st, "note"));
+    s->workorder = pat_field_dup(fold_state_field(st, "workorder"));
+    const proto_field *an = fold_state_field(st, "anomaly");
+    s->anomaly = an && an->type == PROTO_BOOL && an->i;
+    return 0;
+}
+
+static int scan_cmp(const void *a, const void *b)
+{
+    const pat_scan *x = a, *y = b;
+    if (x->t != y->t)
+        return x->t < y->t ? -1 : 1;
+    if (x->hlc != y->hlc)
+        return x->hlc < y->hlc ? -1 : 1;
+    if (x->device != y->device)
+        return x->device < y->device ? -1 : 1;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+int pat_load_scans(store_txn *txn, int64_t lo, int64_t hi, pat_set *ps)
+{
+    load_ctx c = {ps, NULL, 0, lo, hi, NULL, 0};
+    c.st = malloc(sizeof *c.st);
+    if (c.st == NULL)
+        return RND_ENOMEM;
+    int rc = store_entities_each(txn, PROTO_KIND_SCAN, 0, scan_cb, &c);
+    free(c.st);
+    if (rc == 0 && c.err)
+        rc = c.err;
+    if (rc)
+        return rc;
+    if (ps->nscans > 1)
+        qsort(ps->scans, ps->nscans, sizeof *ps->scans, scan_cmp);
+    return 0;
+}
+
+void pat_set_free(pat_set *ps)
+{
+    for (size_t i = 0; i < ps->nroutes; i++) {
+        pat_route *r = &ps->routes[i];
+        for (uint32_t k = 0; k < r->ntags; k++)
+            free(r->tags[k]);
+        free(r->tags);
+        free(r->key);
+        free(r->name);
+    }
+    free(ps->routes);
+    for (size_t i = 0; i < ps->ncps; i++) {
+        free(ps->cps[i].tag);
+        free(ps->cps[i].name);
+        free(ps->cps[i].place);
+    }
+    free(ps->cps);
+    for (size_t i = 0; i < ps->nscans; i++) {
+        pat_scan *s = &ps->scans[i];
+        free(s->tag);
+        free(s->route);
+        free(s->by);
+        free(s->note);
+        free(s->workorder);
+    }
+    free(ps->scans);
+    memset(ps, 0, sizeof *ps);
+}
+
+/* ---- rounds ----------------------------------------------------------- */
+
+const pat_checkpoint *pat_checkpoint_find(const pat_set *ps, const char *tag)
+{
+    if (tag == NULL || ps->ncps == 0)
+        return NULL;
+    pat_checkpoint key = {(char *)tag, NULL, NULL};
+    return bsearch(&key, ps->cps, ps->ncps, sizeof *ps->cps, cp_cmp);
+}
+
+int pat_route_index(const pat_route *r, const char *tag)
+{
+    if (tag == NULL)
+        return -1;
+    for (uint32_t i = 0; i < r->ntags; i++)
+        if (strcmp(r->tags[i], tag) == 0)
+            return (int)i;
+    return -1;
+}
+
+int pat_scan_on_route(const pat_scan *s, const pat_route *r)
+{
+    if (s->route)
+        return strcmp(s->route, r->key) == 0;
+    return pat_route_index(r, s->tag) >= 0;
+}
+
+void pat_round_of(const pat_route *r, int64_t t, int tz_min, int64_t *start,
+                  int64_t *end)
+{
+    int64_t off = (int64_t)tz_min * MIN_MS;
+    int64_t mid = floor_div(t + off, DAY_MS) * DAY_MS - off;
+    int64_t k = (t - mid) / r->interval_ms;
+    *start = mid + k * r->interval_ms;
+    *end = *start + r->interval_ms;
+    if (*end > mid + DAY_MS)
+        *end = mid + DAY_MS;
+}
+
+void pat_round_next(const pat_route *r, int64_t t, int tz_min, int64_t *start,
+                    int64_t *end)
+{
+    pat_round_of(r, t, tz_min, start, end);
+    if (*start < t) /* a round ends where the next one starts */
+        pat_round_of(r, *end, tz_min, start, end);
+}
+
+int pat_round_eval(const pat_set *ps, const pat_route *r, int64_t start,
+                   int64_t end, int64_t now, pat_round *out)
+{
+    memset(out, 0, sizeof *out);
+    out->start = start;
+    out->end = end;
+    out->ended = end <= now;
+    out->first = malloc((r->ntags ? r->ntags : 1) * sizeof *out->first);
+    if (out->first == NULL)
+        return RND_ENOMEM;
+    for (uint32_t i = 0; i < r->ntags; i++)
+        out->first[i] = -1;
+
+    /* The scans are sorted by time: find the first at or after start. */
+    size_t lo = 0, hi = ps->nscans;
+    while (lo < hi) {
+        size_t m = lo + (hi - lo) / 2;
+        if (ps->scans[m].t < start)
+            lo = m + 1;
+        else
+            hi = m;
+    }
+    size_t n = 0, cap = 0;
+    int maxcp = -1;
+    for (size_t i = lo; i < ps->nscans && ps->scans[i].t < end; i++) {
+        const pat_scan *s = &ps->scans[i];
+        if (!pat_scan_on_route(s, r))
+            continue;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 16;
+            pat_mark *nm = realloc(out->marks, cap * sizeof *nm);
+            if (nm == NULL)
+                return RND_ENOMEM;
+            out->marks = nm;
+        }
+        pat_mark *m = &out->marks[n];
+        memset(m, 0, sizeof *m);
+        m->s = s;
+        m->cp = pat_route_index(r, s->tag);
+        if (m->cp < 0) {
+            m->cls = PAT_UNKNOWN_TAG;
+        } else if (out->first[m->cp] >= 0) {
+            m->cls = PAT_DUPLICATE;
+        } else {
+            int64_t due = start + r->window_ms;
+            out->first[m->cp] = (int32_t)n;
+            if (s->t <= due) {
+                m->cls = PAT_ON_TIME;
+            } else {
+                m->cls = PAT_LATE;
+                m->late_min = (s->t - due + MIN_MS - 1) / MIN_MS;
+            }
+            m->ooo = m->cp < maxcp;
+            if (m->cp > maxcp)
+                maxcp = m->cp;
+        }
+        n++;
+    }
+    out->nmarks = (uint32_t)n;
+    return 0;
+}
+
+void pat_round_free(pat_round *rd)
+{
+    free(rd->marks);
+    free(rd->first);
+    memset(rd, 0, sizeof *rd);
+}
+
+/* ---- the report ------------------------------------------------------- */
+
+typedef struct guard_stat {
+    char *guard;
+    int64_t rounds, scans, on_time, late, ooo, dup;
+} guard_stat;
+
+typedef struct sums {
+    int64_t rounds, required, visited, on_time, late, missed, pending, ooo, dup;
+} sums;
+
+typedef struct patrol_run {
+    const rpt_params *p;
+    pat_set ps;
+    rpt_section *rounds, *missed, *exc, *anom, *guards;
+    guard_stat *gs;
+    size_t ngs, gcap;
+    sums sum;
+} patrol_run;
+
+static guard_stat *guard_get(patrol_run *pr, const char *g)
+{
+    for (size_t i = 0; i < pr->ngs; i++)
+        if (strcmp(pr->gs[i].guard, g) == 0)
+            return &pr->gs[i];
+    if (pr->ngs == pr->gcap) {
+        size_t ncap = pr->gcap ? pr->gcap * 2 : 8;
+        guard_stat *n = realloc(pr->gs, ncap * sizeof *n);
+        if (n == NULL)
+            return NULL;
+        pr->gs = n;
+        pr->gcap = ncap;
+    }
+    guard_stat *s = &pr->gs[pr->ngs];
+    memset(s, 0, sizeof *s);
+    s->guard = strdup(g);
+    if (s->guard == NULL)
+        return NULL;
+    pr->ngs++;
+    return s;
+}
+
+static int cstr_cmp(const void *a, const void *b)
+{
+    const char *x = *(const char *const *)a, *y = *(const char *const *)b;
+    if (x == NULL || y == NULL)
+        return (x != NULL) - (y != NULL);
+    return strcmp(x, y);
+}
+
+/* One row per guard of the round (a row with guard null when nobody
+ * scanned it), the round's missed checkpoints and its exceptions. */
+static int report_round(patrol_run *pr, const pat_route *r, const pat_round *rd)
+{
+    const rpt_params *p = pr->p;
+    const char *guards[64];
+    uint32_t ng = 0;
+    int rc;
+    for (uint32_t i = 0; i < rd->nmarks; i++) {
+        const char *g = rd->marks[i].s->by;
+        uint32_t k = 0;
+        while (k < ng && !str_eq(guards[k], g))
+            k++;
+        if (k == ng && ng < 64)
+            guards[ng++] = g;
+    }
+    if (ng > 1)
+        qsort(guards, ng, sizeof *guards, cstr_cmp);
+    if (ng == 0)
+        guards[ng++] = NULL;
+
+    int64_t open = 0;
+    for (uint32_t k = 0; k < r->ntags; k++)
+        open += rd->first[k] < 0;
+    int64_t required = rd->ended ? r->ntags : 0;
+    int64_t missed = rd->ended ? open : 0, pending = rd->ended ? 0 : open;
+    int shown = 0;
+
+    for (uint32_t gi = 0; gi < ng; gi++) {
+        const char *g = guards[gi];
+        if (p->guard && !str_eq(p->guard, g))
+            continue;
+        int64_t on = 0, late = 0, ooo = 0, dup = 0, scans = 0;
+        for (uint32_t i = 0; i < rd->nmarks; i++) {
+            const pat_mark *m = &rd->marks[i];
+            if (!str_eq(m->s->by, g))
+                continue;
+            scans++;
+            on += m->cls == PAT_ON_TIME;
+            late += m->cls == PAT_LATE;
+            dup += m->cls == PAT_DUPLICATE;
+            ooo += m->ooo;
+            const char *what[3];
+            int64_t mins[3];
+            int nw = 0;
+            if (m->cls == PAT_LATE) {
+                mins[nw] = m->late_min;
+                what[nw++] = "late";
+            }
+            if (m->ooo) {
+                mins[nw] = -1;
+                what[nw++] = "out_of_order";
+            }
+            if (m->cls == PAT_DUPLICATE) {
+                mins[nw] = -1;
+                what[nw++] = "duplicate";
+            }
+            if (m->cls == PAT_UNKNOWN_TAG) {
+                mins[nw] = -1;
+                what[nw++] = "unknown_tag";
+            }
+            for (int w = 0; w < nw; w++) {
+                rpt_cell row[7] = {rpt_t(m->s->t),
+                                   rpt_s(r->key),
+                                   rpt_t(rd->start),
+                                   rpt_s(m->s->tag),
+                                   rpt_s(g),
+                                   rpt_s(what[w]),
+                                   mins[w] >= 0 ? rpt_i(mins[w]) : rpt_null()};
+                if ((rc = rpt_row(pr->exc, row)) != 0)
+                    return rc;
+            }
+        }
+        rpt_cell row[12] = {rpt_s(r->key),
+                            rpt_t(rd->start),
+                            rpt_t(rd->end),
+                            rpt_s(g),
+                            rpt_i(required),
+                            rpt_i(on),
+                            rpt_i(late),
+                            rpt_i(missed),
+                            rpt_i(pending),
+                            rpt_i(ooo),
+                            rpt_i(dup),
+                            required
+                                ? rpt_r((double)(on + late) / (double)required)
+                                : rpt_null()};
+        if ((rc = rpt_row(pr->rounds, row)) != 0)
+            return rc;
+        shown = 1;
+        if (g) {
+            guard_stat *gs = guard_get(pr, g);
+            if (gs == NULL)
+                return RND_ENOMEM;
+            gs->rounds++;
+            gs->scans += scans;
+            gs->on_time += on;
+            gs->late += late;
+            gs->ooo += ooo;
+            gs->dup += dup;
+        }
+        pr->sum.on_time += on;
+        pr->sum.late += late;
+        if (rd->ended)
+            pr->sum.visited += on + late;
+        pr->sum.ooo += ooo;
+        pr->sum.dup += dup;
+    }
+    if (!shown)
+        return 0;
+    pr->sum.rounds++;
+    pr->sum.required += required;
+    pr->sum.missed += missed;
+    pr->sum.pending += pending;
+    for (uint32_t k = 0; rd->ended && k < r->ntags; k++) {
+        if (rd->first[k] >= 0)
+            continue;
+        const pat_checkpoint *cp = pat_checkpoint_find(&pr->ps, r->tags[k]);
+        rpt_cell row[5] = {rpt_s(r->key), rpt_t(rd->start), rpt_s(r->tags[k]),
+                           rpt_s(cp ? cp->name : NULL),
+                           rpt_s(cp ? cp->place : NULL)};
+        if ((rc = rpt_row(pr->missed, row)) != 0)
+            return rc;
+    }
+    return 0;
+}
+
+static int report_anomalies(patrol_run *pr)
+{
+    const rpt_params *p = pr->p;
+    for (size_t i = 0; i < pr->ps.nscans; i++) {
+        const pat_scan *s = &pr->ps.scans[i];
+        if (!s->anomaly || s->t < p->from || s->t >= p->to)
+            continue;
+        if (p->guard && !str_eq(p->guard, s->by))
+            continue;
+        /* The route: the scan's own, else every route holding its tag. */
+        char routes[512] = "";
+        size_t used = 0;
+        int on_any = 0;
+        for (size_t k = 0; k < pr->ps.nroutes; k++) {
+            const pat_route *r = &pr->ps.routes[k];
+            if (!pat_scan_on_route(s, r))
+                continue;
+            on_any = 1;
+            if (s->route)
+                break;
+            size_t len = strlen(r->key);
+            if (used + len + 2 < sizeof routes) {
+                if (used)
+                    routes[used++] = ',';
+                memcpy(routes + used, r->key, len + 1);
+                used += len;
+            }
+        }
+        if (p->route && !on_any)
+            continue;
+        const pat_checkpoint *cp = pat_checkpoint_find(&pr->ps, s->tag);
+        rpt_cell row[7] = {rpt_t(s->t),
+                           rpt_s(s->route ? s->route : used ? routes : NULL),
+                           rpt_s(s->tag),
+                           rpt_s(cp ? cp->name : NULL),
+                           rpt_s(s->by),
+                           rpt_s(s->note),
+                           rpt_s(s->workorder)};
+        int rc = rpt_row(pr->anom, row);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+static int gs_cmp(const void *a, const void *b)
+{
+    return strcmp(((const guard_stat *)a)->guard,
+                  ((const guard_stat *)b)->guard);
+}
+
+static int patrol_fill(store_txn *txn, patrol_run *pr, rpt_doc *d)
+{
+    const rpt_params *p = pr->p;
+    static const char *const rounds_cols[] = {
+        "route",    "round_start",  "round_end",  "guard",
+        "required", "on_time",      "late",       "missed",
+        "pending",  "out_of_order", "duplicates", "tqi"};
+    static const char *const missed_cols[] = {"route", "round_start", "tag",
+                                              "name", "place"};
+    static const char *const exc_cols[] = {
+        "time", "route", "round_start", "tag", "guard", "what", "minutes_late"};
+    static const char *const anom_cols[] = {
+        "time", "route", "tag", "name", "guard", "note", "workorder"};
+    static const char *const guard_cols[] = {
+        "guard", "rounds",       "scans",     "on_time",
+        "late",  "out_of_order", "duplicates"};
+    int rc;
+
+    pr->rounds = rpt_section_add(d, "rounds", "Rounds", rounds_cols, 12);
+    pr->missed =
+        rpt_section_add(d, "missed", "Missed checkpoints", missed_cols, 5);
+    pr->exc = rpt_section_add(
+        d, "exceptions", "Late, out-of-order and duplicate scans", exc_cols, 7);
+    pr->anom =
+        rpt_section_add(d, "anomalies", "Anomalies observed", anom_cols, 7);
+    pr->guards = rpt_section_add(d, "guards", "Guards", guard_cols, 7);
+    if (!pr->rounds || !pr->missed || !pr->exc || !pr->anom || !pr->guards)
+        return RND_ENOMEM;
+
+    if ((rc = pat_load_master(txn, p->route, &pr->ps)) != 0)
+        return rc;
+    /* Rounds start in [from, to) and last at most an interval. */
+    int64_t maxiv = 0;
+    for (size_t i = 0; i < pr->ps.nroutes; i++)
+        if (pr->ps.routes[i].interval_ms > maxiv)
+            maxiv = pr->ps.routes[i].interval_ms;
+    if ((rc = pat_load_scans(txn, p->from, p->to + maxiv, &pr->ps)) != 0)
+        return rc;
+
+    for (size_t i = 0; i < pr->ps.nroutes; i++) {
+        const pat_route *r = &pr->ps.routes[i];
+        int64_t s, e;
+        pat_round_next(r, p->from, p->tz_min, &s, &e);
+        while (s < p->to && s <= p->now) {
+            pat_round rd;
+            rc = pat_round_eval(&pr->ps, r, s, e, p->now, &rd);
+            if (rc == 0)
+                rc = report_round(pr, r, &rd);
+            pat_round_free(&rd);
+            if (rc)
+                return rc;
+            pat_round_of(r, e, p->tz_min, &s, &e);
+        }
+    }
+    if ((rc = report_anomalies(pr)) != 0)
+        return rc;
+    static const uint32_t exc_sort[] = {0, 1, 5};
+    rpt_section_sort(pr->exc, exc_sort, 3);
+    if (pr->ngs > 1)
+        qsort(pr->gs, pr->ngs, sizeof *pr->gs, gs_cmp);
+    for (size_t i = 0; i < pr->ngs; i++) {
+        const guard_stat *g = &pr->gs[i];
+        rpt_cell row[7] = {rpt_s(g->guard),   rpt_i(g->rounds), rpt_i(g->scans),
+                           rpt_i(g->on_time), rpt_i(g->late),   rpt_i(g->ooo),
+                           rpt_i(g->dup)};
+        if ((rc = rpt_row(pr->guards, row)) != 0)
+            return rc;
+    }
+
+    const sums *sm = &pr->sum;
+    int64_t visited = sm->visited; /* ended rounds only, like required */
+    if ((rc = rpt_summary(d, "routes", rpt_i((int64_t)pr->ps.nroutes))) ||
+        (rc = rpt_summary(d, "rounds", rpt_i(sm->rounds))) ||
+        (rc = rpt_summary(d, "required", rpt_i(sm->required))) ||
+        (rc = rpt_summary(d, "visited", rpt_i(visited))) ||
+        (rc = rpt_summary(d, "on_time", rpt_i(sm->on_time))) ||
+        (rc = rpt_summary(d, "late", rpt_i(sm->late))) ||
+        (rc = rpt_summary(d, "missed", rpt_i(sm->missed))) ||
+        (rc = rpt_summary(d, "pending", rpt_i(sm->pending))) ||
+        (rc = rpt_summary(d, "out_of_order", rpt_i(sm->ooo))) ||
+        (rc = rpt_summary(d, "duplicates", rpt_i(sm->dup))) ||
+        (rc = rpt_summary(d, "anomalies", rpt_i(rpt_section_rows(pr->anom)))) ||
+        (rc = rpt_summary(d, "tqi",
+                          sm->required
+                              ? rpt_r((double)visited / (double)sm->required)
+                              : rpt_null())))
+        return rc;
+    return 0;
+}
 
 int rpt_patrol(store_txn *txn, const rpt_params *p, rpt_doc *d)
 {
-    (void)txn;
-    rpt_doc_init(d, "patrol", "patrol", p->site, p->from, p->to, p->now,
+    rpt_doc_init(d, "patrol", "Patrol report", p->site, p->from, p->to, p->now,
                  p->tz_min);
-    return RND_EINVAL;
+    patrol_run pr;
+    memset(&pr, 0, sizeof pr);
+    pr.p = p;
+    int rc = patrol_fill(txn, &pr, d);
+    for (size_t i = 0; i < pr.ngs; i++)
+        free(pr.gs[i].guard);
+    free(pr.gs);
+    pat_set_free(&pr.ps);
+    return rc;
 }

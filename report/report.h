@@ -223,7 +223,10 @@ int rpt_handover(store_txn *txn, const rpt_params *p, rpt_doc *d);
 /* Every device's op chain, end to end: gaps and altered ops. */
 int rpt_integrity(store_txn *txn, const rpt_params *p, rpt_doc *d);
 /* The handheld's own shift: its scans, its route's missed checkpoints so
- * far, visitors it let in who are still inside (p->device_id). */
+ * far, visitors it let in who are still inside (p->device_id; 0 = the
+ * store's own identity). p->from <= 0 asks for the default window start:
+ * the later of p->now - 12 h and this device's latest handover; p->to <= 0
+ * means p->now. The doc's from/to hold the window used. */
 int rpt_shift(store_txn *txn, const rpt_params *p, rpt_doc *d);
 
 #endif

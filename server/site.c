@@ -175,9 +175,15 @@ int srv_site_open(const char *data_dir, const char *name, unsigned flags,
     if (n < 0 || (size_t)n >= sizeof path)
         return RND_EINVAL;
     store *st;
-    int rc = store_open(path, flags, &st);
+    int from = 0;
+    int rc = store_open_migrate(path, flags, &st, &from);
     if (rc)
         return rc;
+    /* Said once: the next open finds the store in the new format. */
+    if (from != 0)
+        fprintf(stderr,
+                "roundsd: site %s: store upgraded from format %d to %d\n", name,
+                from, STORE_FORMAT_VERSION);
     office_ctx oc = {.site = name};
     if (flags & STORE_RDONLY) {
         store_txn *txn;

@@ -15,7 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #include <lmdb.h>
 
@@ -113,6 +115,23 @@ struct store {
 
 /* Keeps raw (an LMDB code or errno) for store_last_raw_* and returns the
  * project code it stands for. */
+/* LMDB reports a short write (what a full disk gives) as EIO: tell a full
+ * disk, or a file at its size limit (RLIMIT_FSIZE), from a failing one. */
+static int looks_full(const store *s)
+{
+    mdb_filehandle_t fd;
+    struct statvfs v;
+    struct stat st;
+    struct rlimit rl;
+    if (s == NULL || s->env == NULL || mdb_env_get_fd(s->env, &fd) != 0)
+        return 0;
+    if (fstatvfs(fd, &v) == 0 && (uint64_t)v.f_bavail * v.f_frsize < 1 << 20)
+        return 1;
+    return fstat(fd, &st) == 0 && getrlimit(RLIMIT_FSIZE, &rl) == 0 &&
+           rl.rlim_cur != RLIM_INFINITY &&
+           (uint64_t)st.st_size + (1 << 20) > (uint64_t)rl.rlim_cur;
+}
+
 static int fail(store *s, int raw)
 {
     if (s != NULL) {
@@ -134,9 +153,10 @@ static int fail(store *s, int raw)
         return RND_ELOCKED;
     case ENOSPC:
     case EDQUOT:
+    case EFBIG: /* a file-size limit (RLIMIT_FSIZE): as full for us */
         return RND_EDISKFULL;
     case EIO:
-        return RND_EIO;
+        return looks_full(s) ? RND_EDISKFULL : RND_EIO;
     case ENOMEM:
         return RND_ENOMEM;
     default:

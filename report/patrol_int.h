@@ -1,0 +1,116 @@
+/* patrol_int.h: the patrol round logic shared by the office's patrol
+ * report (patrol.c) and the handheld's shift report (shift.c). Internal to
+ * rnd_report: not installed, not a stable API.
+ *
+ * Routes and checkpoints are the office's master data (kinds 34 and 35);
+ * scans are kind 1. Every time is a device time (the wall_ms of the
+ * record's create op). docs/REPORTS.md defines rounds and every figure.
+ *
+ * Ownership: a pat_set owns copies of every string it loads (nothing
+ * points into the LMDB map), so it outlives the read transaction it was
+ * loaded in; pat_set_free() releases it.
+ */
+#ifndef RND_REPORT_PATROL_INT_H
+#define RND_REPORT_PATROL_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "report.h"
+
+typedef struct pat_route {
+    char *key, *name;
+    int64_t interval_ms, window_ms;
+    uint32_t ntags;
+    char **tags; /* checkpoint tags in walking order */
+} pat_route;
+
+typedef struct pat_checkpoint {
+    char *tag, *name, *place;
+} pat_checkpoint;
+
+typedef struct pat_scan {
+    int64_t t; /* device time of the create */
+    uint64_t hlc, device, seq;
+    char *tag, *route, *by, *note, *workorder; /* NULL when absent */
+    int anomaly;
+} pat_scan;
+
+typedef struct pat_set {
+    pat_route *routes; /* sorted by key */
+    size_t nroutes;
+    pat_checkpoint *cps; /* sorted by tag */
+    size_t ncps;
+    pat_scan *scans; /* sorted by (t, hlc, device, seq) */
+    size_t nscans;
+} pat_set;
+
+/* Loads the active routes (only route_key when not NULL) and every active
+ * checkpoint. RND_ENOMEM or a store error. */
+int pat_load_master(store_txn *txn, const char *route_key, pat_set *ps);
+
+/* Loads the scans whose device time is in [lo, hi), skipping the others
+ * by the creation time in their id before parsing them. */
+int pat_load_scans(store_txn *txn, int64_t lo, int64_t hi, pat_set *ps);
+
+void pat_set_free(pat_set *ps);
+
+/* The checkpoint named tag, or NULL. */
+const pat_checkpoint *pat_checkpoint_find(const pat_set *ps, const char *tag);
+
+/* Position of tag in the route's walking order, or -1. */
+int pat_route_index(const pat_route *r, const char *tag);
+
+/* Does scan s belong to route r: its route field names r, or it has no
+ * route field and r's checkpoints hold its tag. */
+int pat_scan_on_route(const pat_scan *s, const pat_route *r);
+
+/* The round of r containing time t: rounds start at local midnight
+ * (tz_min) and every interval after it; the last round of a day ends at
+ * the next local midnight. */
+void pat_round_of(const pat_route *r, int64_t t, int tz_min, int64_t *start,
+                  int64_t *end);
+
+/* The round of r starting at the first round start >= t. */
+void pat_round_next(const pat_route *r, int64_t t, int tz_min, int64_t *start,
+                    int64_t *end);
+
+/* What a scan is within its round. */
+enum pat_class {
+    PAT_ON_TIME = 1,
+    PAT_LATE,
+    PAT_DUPLICATE,
+    PAT_UNKNOWN_TAG /* its route field names r but r has no such tag */
+};
+
+typedef struct pat_mark {
+    const pat_scan *s;
+    int cls;          /* enum pat_class */
+    int ooo;          /* first scan that came after a later checkpoint */
+    int cp;           /* index in the route, -1 for PAT_UNKNOWN_TAG */
+    int64_t late_min; /* PAT_LATE: minutes past the window, rounded up */
+} pat_mark;
+
+/* One round of a route, evaluated. */
+typedef struct pat_round {
+    int64_t start, end;
+    int ended;       /* end <= now */
+    pat_mark *marks; /* the round's scans of the route, in time order */
+    uint32_t nmarks;
+    int32_t *first; /* per checkpoint: index in marks of its first scan, -1 */
+} pat_round;
+
+/* Evaluates r's round [start, end) as of now from ps's scans. out's
+ * arrays are allocated; pat_round_free() releases them. RND_ENOMEM. */
+int pat_round_eval(const pat_set *ps, const pat_route *r, int64_t start,
+                   int64_t end, int64_t now, pat_round *out);
+void pat_round_free(pat_round *rd);
+
+/* Copies a field's string value (NULL when absent or not a string). */
+char *pat_field_dup(const proto_field *f);
+
+/* Device time of a record: the wall_ms of its create (else its first
+ * op). */
+int64_t pat_device_time(const fold_state *st);
+
+#endif

@@ -1,0 +1,360 @@
+/* test_report_patrol.c: the patrol report over the known day of day_a.h:
+ * every row of every section and every summary figure, for the whole
+ * site, for --guard g2 and for --route R2; and the --route R2 report
+ * printed exactly in text, CSV and JSON. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "day_a.h"
+#include "test.h"
+
+enum {
+    RT_ROUTE,
+    RT_START,
+    RT_END,
+    RT_GUARD,
+    RT_REQ,
+    RT_ON,
+    RT_LATE,
+    RT_MISSED,
+    RT_PENDING,
+    RT_OOO,
+    RT_DUP,
+    RT_TQI
+};
+
+/* One rounds row: tqi < 0 means null. */
+static void round_row(const rpt_section *s, uint32_t r, const char *route,
+                      int64_t start, int64_t end, const char *guard,
+                      int64_t req, int64_t on, int64_t late, int64_t missed,
+                      int64_t pending, int64_t ooo, int64_t dup, double tqi)
+{
+    cell_s(s, r, RT_ROUTE, route);
+    cell_t(s, r, RT_START, start);
+    cell_t(s, r, RT_END, end);
+    cell_s(s, r, RT_GUARD, guard);
+    cell_i(s, r, RT_REQ, req);
+    cell_i(s, r, RT_ON, on);
+    cell_i(s, r, RT_LATE, late);
+    cell_i(s, r, RT_MISSED, missed);
+    cell_i(s, r, RT_PENDING, pending);
+    cell_i(s, r, RT_OOO, ooo);
+    cell_i(s, r, RT_DUP, dup);
+    if (tqi < 0)
+        cell_null(s, r, RT_TQI);
+    else
+        cell_r(s, r, RT_TQI, tqi);
+}
+
+static void missed_row(const rpt_section *s, uint32_t r, const char *route,
+                       int64_t start, const char *tag, const char *name,
+                       const char *place)
+{
+    cell_s(s, r, 0, route);
+    cell_t(s, r, 1, start);
+    cell_s(s, r, 2, tag);
+    cell_s(s, r, 3, name);
+    cell_s(s, r, 4, place);
+}
+
+/* minutes < 0: null */
+static void exc_row(const rpt_section *s, uint32_t r, int64_t t,
+                    const char *route, int64_t start, const char *tag,
+                    const char *guard, const char *what, int64_t minutes)
+{
+    cell_t(s, r, 0, t);
+    cell_s(s, r, 1, route);
+    cell_t(s, r, 2, start);
+    cell_s(s, r, 3, tag);
+    cell_s(s, r, 4, guard);
+    cell_s(s, r, 5, what);
+    if (minutes < 0)
+        cell_null(s, r, 6);
+    else
+        cell_i(s, r, 6, minutes);
+}
+
+static void guard_row(const rpt_section *s, uint32_t r, const char *g,
+                      int64_t rounds, int64_t scans, int64_t on, int64_t late,
+                      int64_t ooo, int64_t dup)
+{
+    cell_s(s, r, 0, g);
+    cell_i(s, r, 1, rounds);
+    cell_i(s, r, 2, scans);
+    cell_i(s, r, 3, on);
+    cell_i(s, r, 4, late);
+    cell_i(s, r, 5, ooo);
+    cell_i(s, r, 6, dup);
+}
+
+static void sums(const rpt_doc *d, int64_t routes, int64_t rounds, int64_t req,
+                 int64_t visited, int64_t on, int64_t late, int64_t missed,
+                 int64_t pending, int64_t ooo, int64_t dup, int64_t anomalies,
+                 double tqi)
+{
+    sum_i(d, "routes", routes);
+    sum_i(d, "rounds", rounds);
+    sum_i(d, "required", req);
+    sum_i(d, "visited", visited);
+    sum_i(d, "on_time", on);
+    sum_i(d, "late", late);
+    sum_i(d, "missed", missed);
+    sum_i(d, "pending", pending);
+    sum_i(d, "out_of_order", ooo);
+    sum_i(d, "duplicates", dup);
+    sum_i(d, "anomalies", anomalies);
+    const rpt_cell *c = summary(d, "tqi");
+    ASSERT_EQ(c->type, RPT_REAL);
+    ASSERT(c->d > tqi - 1e-9 && c->d < tqi + 1e-9);
+}
+
+static void whole_site(day_a *day)
+{
+    rpt_params p = day_a_params();
+    rpt_doc d;
+    store_txn *t;
+    ASSERT_OK(store_read_begin(day->site, &t));
+    ASSERT_OK(rpt_patrol(t, &p, &d));
+    store_read_end(t);
+    char *text = emit(&d, RPT_FMT_TEXT);
+    fputs(text, stdout);
+    free(text);
+
+    ASSERT_STR_EQ(d.report, "patrol");
+    const rpt_section *s = rpt_doc_section(&d, "rounds");
+    ASSERT_EQ(rpt_section_rows(s), 7);
+    round_row(s, 0, "R1", AT(4, 0), AT(6, 0), NULL, 5, 0, 0, 5, 0, 0, 0, 0);
+    round_row(s, 1, "R1", AT(6, 0), AT(8, 0), "g1", 5, 3, 2, 0, 0, 1, 1, 1);
+    round_row(s, 2, "R1", AT(8, 0), AT(10, 0), "g1", 5, 1, 1, 2, 0, 0, 0, 0.4);
+    round_row(s, 3, "R1", AT(8, 0), AT(10, 0), "g2", 5, 0, 1, 2, 0, 0, 1, 0.2);
+    round_row(s, 4, "R1", AT(10, 0), AT(12, 0), "g1", 0, 1, 0, 0, 4, 0, 0, -1);
+    round_row(s, 5, "R2", AT(4, 0), AT(8, 0), "g2", 2, 1, 0, 1, 0, 0, 0, 0.5);
+    round_row(s, 6, "R2", AT(8, 0), AT(12, 0), "g2", 0, 1, 0, 0, 1, 0, 0, -1);
+
+    s = rpt_doc_section(&d, "missed");
+    ASSERT_EQ(rpt_section_rows(s), 8);
+    missed_row(s, 0, "R1", AT(4, 0), "CP-01", "North gate", "Block 1");
+    missed_row(s, 1, "R1", AT(4, 0), "CP-02", "Pump room", "B2");
+    missed_row(s, 2, "R1", AT(4, 0), "CP-03", "Garden", "Block 3");
+    missed_row(s, 3, "R1", AT(4, 0), "CP-04", "Car park", "B1");
+    missed_row(s, 4, "R1", AT(4, 0), "CP-05", "East fence", "Block 5");
+    missed_row(s, 5, "R1", AT(8, 0), "CP-04", "Car park", "B1");
+    missed_row(s, 6, "R1", AT(8, 0), "CP-05", "East fence", "Block 5");
+    missed_row(s, 7, "R2", AT(4, 0), "CP-07", "West gate", "Block 7");
+
+    s = rpt_doc_section(&d, "exceptions");
+    ASSERT_EQ(rpt_section_rows(s), 8);
+    exc_row(s, 0, AT(6, 20), "R1", AT(6, 0), "CP-03", "g1", "late", 5);
+    exc_row(s, 1, AT(6, 20), "R1", AT(6, 0), "CP-03", "g1", "out_of_order", -1);
+    exc_row(s, 2, AT(6, 31), "R1", AT(6, 0), "CP-05", "g1", "late", 16);
+    exc_row(s, 3, AT(6, 33), "R1", AT(6, 0), "CP-05", "g1", "duplicate", -1);
+    exc_row(s, 4, AT(8, 20), "R1", AT(8, 0), "CP-02", "g1", "late", 5);
+    exc_row(s, 5, AT(8, 40), "R1", AT(8, 0), "CP-03", "g2", "late", 25);
+    exc_row(s, 6, AT(8, 41), "R1", AT(8, 0), "CP-01", "g2", "duplicate", -1);
+    exc_row(s, 7, AT(10, 20), "R1", AT(10, 0), "CP-99", "g1", "unknown_tag",
+            -1);
+
+    s = rpt_doc_section(&d, "anomalies");
+    ASSERT_EQ(rpt_section_rows(s), 2);
+    cell_t(s, 0, 0, AT(4, 20));
+    cell_s(s, 0, 1, "R2");
+    cell_s(s, 0, 2, "CP-06");
+    cell_s(s, 0, 3, "Boiler");
+    cell_s(s, 0, 4, "g2");
+    cell_s(s, 0, 5, "door ajar");
+    cell_s(s, 0, 6, NULL);
+    cell_t(s, 1, 0, AT(6, 10));
+    cell_s(s, 1, 1, "R1"); /* no route field: the route holding its tag */
+    cell_s(s, 1, 2, "CP-02");
+    cell_s(s, 1, 3, "Pump room");
+    cell_s(s, 1, 4, "g1");
+    cell_s(s, 1, 5, "broken lamp");
+    cell_s(s, 1, 6, day->wo);
+
+    s = rpt_doc_section(&d, "guards");
+    ASSERT_EQ(rpt_section_rows(s), 2);
+    guard_row(s, 0, "g1", 3, 10, 5, 3, 1, 1);
+    guard_row(s, 1, "g2", 3, 4, 2, 1, 0, 1);
+
+    sums(&d, 2, 6, 17, 9, 7, 4, 8, 5, 1, 2, 2, 9.0 / 17.0);
+    rpt_doc_free(&d);
+}
+
+static void one_guard(day_a *day)
+{
+    rpt_params p = day_a_params();
+    p.guard = "g2";
+    rpt_doc d;
+    store_txn *t;
+    ASSERT_OK(store_read_begin(day->site, &t));
+    ASSERT_OK(rpt_patrol(t, &p, &d));
+    store_read_end(t);
+    const rpt_section *s = rpt_doc_section(&d, "rounds");
+    ASSERT_EQ(rpt_section_rows(s), 3);
+    round_row(s, 0, "R1", AT(8, 0), AT(10, 0), "g2", 5, 0, 1, 2, 0, 0, 1, 0.2);
+    round_row(s, 1, "R2", AT(4, 0), AT(8, 0), "g2", 2, 1, 0, 1, 0, 0, 0, 0.5);
+    round_row(s, 2, "R2", AT(8, 0), AT(12, 0), "g2", 0, 1, 0, 0, 1, 0, 0, -1);
+    s = rpt_doc_section(&d, "missed");
+    ASSERT_EQ(rpt_section_rows(s), 3);
+    missed_row(s, 0, "R1", AT(8, 0), "CP-04", "Car park", "B1");
+    missed_row(s, 1, "R1", AT(8, 0), "CP-05", "East fence", "Block 5");
+    missed_row(s, 2, "R2", AT(4, 0), "CP-07", "West gate", "Block 7");
+    s = rpt_doc_section(&d, "exceptions");
+    ASSERT_EQ(rpt_section_rows(s), 2);
+    exc_row(s, 0, AT(8, 40), "R1", AT(8, 0), "CP-03", "g2", "late", 25);
+    exc_row(s, 1, AT(8, 41), "R1", AT(8, 0), "CP-01", "g2", "duplicate", -1);
+    s = rpt_doc_section(&d, "anomalies");
+    ASSERT_EQ(rpt_section_rows(s), 1);
+    cell_s(s, 0, 2, "CP-06");
+    s = rpt_doc_section(&d, "guards");
+    ASSERT_EQ(rpt_section_rows(s), 1);
+    guard_row(s, 0, "g2", 3, 4, 2, 1, 0, 1);
+    sums(&d, 2, 3, 7, 2, 2, 1, 3, 1, 0, 1, 1, 2.0 / 7.0);
+    rpt_doc_free(&d);
+}
+
+/* --route R2, printed: small enough to compare whole. */
+static const char want_text[] =
+    "Patrol report, site S1\n"
+    "window 2026-03-10 04:00 .. 2026-03-10 12:00 (+08:00), as of "
+    "2026-03-10 11:00\n"
+    "\n"
+    "  routes        1\n"
+    "  rounds        2\n"
+    "  required      2\n"
+    "  visited       1\n"
+    "  on_time       2\n"
+    "  late          0\n"
+    "  missed        1\n"
+    "  pending       1\n"
+    "  out_of_order  0\n"
+    "  duplicates    0\n"
+    "  anomalies     1\n"
+    "  tqi           0.50\n"
+    "\n"
+    "Rounds\n"
+    "  ROUTE  ROUND_START       ROUND_END         GUARD  REQUIRED"
+    "  ON_TIME  LATE  MISSED  PENDING  OUT_OF_ORDER  DUPLICATES  "
+    "TQI\n"
+    "  R2     2026-03-10 04:00  2026-03-10 08:00  g2     2       "
+    "  1        0     1       0        0             0           "
+    "0.50\n"
+    "  R2     2026-03-10 08:00  2026-03-10 12:00  g2     0       "
+    "  1        0     0       1        0             0           "
+    "-\n"
+    "\n"
+    "Missed checkpoints\n"
+    "  ROUTE  ROUND_START       TAG    NAME       PLACE\n"
+    "  R2     2026-03-10 04:00  CP-07  West gate  Block 7\n"
+    "\n"
+    "Late, out-of-order and duplicate scans\n"
+    "  (none)\n"
+    "\n"
+    "Anomalies observed\n"
+    "  TIME              ROUTE  TAG    NAME    GUARD  NOTE       "
+    "WORKORDER\n"
+    "  2026-03-10 04:20  R2     CP-06  Boiler  g2     door ajar  "
+    "-\n"
+    "\n"
+    "Guards\n"
+    "  GUARD  ROUNDS  SCANS  ON_TIME  LATE  OUT_OF_ORDER  DUPLICA"
+    "TES\n"
+    "  g2     2       2      2        0     0             0\n";
+
+static const char want_csv[] =
+    "summary,key,value\n"
+    "summary,from,2026-03-10T04:00:00+08:00\n"
+    "summary,to,2026-03-10T12:00:00+08:00\n"
+    "summary,now,2026-03-10T11:00:00+08:00\n"
+    "summary,routes,1\n"
+    "summary,rounds,2\n"
+    "summary,required,2\n"
+    "summary,visited,1\n"
+    "summary,on_time,2\n"
+    "summary,late,0\n"
+    "summary,missed,1\n"
+    "summary,pending,1\n"
+    "summary,out_of_order,0\n"
+    "summary,duplicates,0\n"
+    "summary,anomalies,1\n"
+    "summary,tqi,0.50\n"
+    "section,route,round_start,round_end,guard,required,on_time,l"
+    "ate,missed,pending,out_of_order,duplicates,tqi\n"
+    "rounds,R2,2026-03-10T04:00:00+08:00,2026-03-10T08:00:00+08:0"
+    "0,g2,2,1,0,1,0,0,0,0.50\n"
+    "rounds,R2,2026-03-10T08:00:00+08:00,2026-03-10T12:00:00+08:0"
+    "0,g2,0,1,0,0,1,0,0,\n"
+    "section,route,round_start,tag,name,place\n"
+    "missed,R2,2026-03-10T04:00:00+08:00,CP-07,West gate,Block 7\n"
+    "section,time,route,round_start,tag,guard,what,minutes_late\n"
+    "section,time,route,tag,name,guard,note,workorder\n"
+    "anomalies,2026-03-10T04:20:00+08:00,R2,CP-06,Boiler,g2,door "
+    "ajar,\n"
+    "section,guard,rounds,scans,on_time,late,out_of_order,duplica"
+    "tes\n"
+    "guards,g2,2,2,2,0,0,0\n";
+
+static const char want_json[] =
+    "{\"report\":\"patrol\",\"title\":\"Patrol report\",\"site\":\"S1\",\"from"
+    "\":\"2026-03-10T04:00:00+08:00\",\"to\":\"2026-03-10T12:00:00+08:0"
+    "0\",\"now\":\"2026-03-10T11:00:00+08:00\",\"tz\":\"+08:00\",\"summary\""
+    ":{\"routes\":1,\"rounds\":2,\"required\":2,\"visited\":1,\"on_time\":2"
+    ",\"late\":0,\"missed\":1,\"pending\":1,\"out_of_order\":0,\"duplicate"
+    "s\":0,\"anomalies\":1,\"tqi\":0.5000},\"sections\":{\"rounds\":[{\"rou"
+    "te\":\"R2\",\"round_start\":\"2026-03-10T04:00:00+08:00\",\"round_en"
+    "d\":\"2026-03-10T08:00:00+08:00\",\"guard\":\"g2\",\"required\":2,\"on"
+    "_time\":1,\"late\":0,\"missed\":1,\"pending\":0,\"out_of_order\":0,\"d"
+    "uplicates\":0,\"tqi\":0.5000},{\"route\":\"R2\",\"round_start\":\"2026"
+    "-03-10T08:00:00+08:00\",\"round_end\":\"2026-03-10T12:00:00+08:0"
+    "0\",\"guard\":\"g2\",\"required\":0,\"on_time\":1,\"late\":0,\"missed\":0"
+    ",\"pending\":1,\"out_of_order\":0,\"duplicates\":0,\"tqi\":null}],\"m"
+    "issed\":[{\"route\":\"R2\",\"round_start\":\"2026-03-10T04:00:00+08:"
+    "00\",\"tag\":\"CP-07\",\"name\":\"West gate\",\"place\":\"Block 7\"}],\"ex"
+    "ceptions\":[],\"anomalies\":[{\"time\":\"2026-03-10T04:20:00+08:00"
+    "\",\"route\":\"R2\",\"tag\":\"CP-06\",\"name\":\"Boiler\",\"guard\":"
+    "\"g2\",\"n"
+    "ote\":\"door ajar\",\"workorder\":null}],\"guards\":[{\"guard\":\"g2\","
+    "\"rounds\":2,\"scans\":2,\"on_time\":2,\"late\":0,\"out_of_order\":0,\""
+    "duplicates\":0}]}}\n";
+
+static void one_route(day_a *day)
+{
+    rpt_params p = day_a_params();
+    p.route = "R2";
+    rpt_doc d;
+    store_txn *t;
+    ASSERT_OK(store_read_begin(day->site, &t));
+    ASSERT_OK(rpt_patrol(t, &p, &d));
+    store_read_end(t);
+    const rpt_section *s = rpt_doc_section(&d, "rounds");
+    ASSERT_EQ(rpt_section_rows(s), 2);
+    round_row(s, 0, "R2", AT(4, 0), AT(8, 0), "g2", 2, 1, 0, 1, 0, 0, 0, 0.5);
+    round_row(s, 1, "R2", AT(8, 0), AT(12, 0), "g2", 0, 1, 0, 0, 1, 0, 0, -1);
+    ASSERT_EQ(rpt_section_rows(rpt_doc_section(&d, "missed")), 1);
+    ASSERT_EQ(rpt_section_rows(rpt_doc_section(&d, "exceptions")), 0);
+    ASSERT_EQ(rpt_section_rows(rpt_doc_section(&d, "anomalies")), 1);
+    sums(&d, 1, 2, 2, 1, 2, 0, 1, 1, 0, 0, 1, 0.5);
+
+    char *text = emit(&d, RPT_FMT_TEXT);
+    char *csv = emit(&d, RPT_FMT_CSV);
+    char *json = emit(&d, RPT_FMT_JSON);
+    ASSERT_STR_EQ(text, want_text);
+    ASSERT_STR_EQ(csv, want_csv);
+    ASSERT_STR_EQ(json, want_json);
+    free(text);
+    free(csv);
+    free(json);
+    rpt_doc_free(&d);
+}
+
+int main(void)
+{
+    day_a day;
+    day_a_build(&day);
+    whole_site(&day);
+    one_guard(&day);
+    one_route(&day);
+    day_a_free(&day);
+    printf("test_report_patrol: ok\n");
+    return 0;
+}
