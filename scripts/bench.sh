@@ -8,6 +8,8 @@
 #   limit   LMDB put rate of the same ops in one txn, mbedTLS AEAD MB/s
 #   conns   roundsd's RSS with 1,000 TLS sessions open at once
 #   all     sync + limit + conns in one run and one table (docs/PERFORMANCE.md)
+#   report  every `roundsd report` kind on a site store of 1,000,000 ops,
+#           built once into build-release/bench-report-N (docs/REPORTS.md)
 # `scripts/bench.sh record --help` and `scripts/bench.sh sync --help` show
 # the flags (sync, limit, conns and all share bench/bench_sync.sh's flags).
 # Benchmarks exit 0 whether or not their targets are met, non-zero on errors.
@@ -16,11 +18,11 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 
 which=record
 case "${1:-}" in
-  record|sync|limit|conns|all) which=$1; shift ;;
-  -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  record|sync|limit|conns|all|report) which=$1; shift ;;
+  -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
   ""|-*) ;; # no benchmark named: the default, the flags are its own
   *) echo "bench.sh: unknown benchmark '$1' (known: record, sync, limit," \
-          "conns, all)" >&2; exit 2 ;;
+          "conns, all, report)" >&2; exit 2 ;;
 esac
 
 "$top/scripts/deps.sh"
@@ -32,6 +34,10 @@ case "$which" in
   record)
     cmake --build "$build" -j "$(nproc)" --target bench_record >&2
     exec "$build/bench/bench_record" "$@"
+    ;;
+  report)
+    cmake --build "$build" -j "$(nproc)" --target bench_report >&2
+    exec "$build/bench/bench_report" --dir "$build/bench-report" "$@"
     ;;
   *)
     cmake --build "$build" -j "$(nproc)" --target roundsd rounds bench_hh \

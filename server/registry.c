@@ -25,6 +25,40 @@ void srv_hex64(uint64_t v, char out[17])
     snprintf(out, 17, "%016" PRIx64, v);
 }
 
+/* "6h2m", "12m", "0m" */
+static void fmt_span(int64_t ms, char *out, size_t cap)
+{
+    int64_t min = ms / 60000;
+    if (min >= 60)
+        snprintf(out, cap, "%" PRId64 "h%" PRId64 "m", min / 60, min % 60);
+    else
+        snprintf(out, cap, "%" PRId64 "m", min);
+}
+
+void srv_clock_verdict(const srv_device *d, int64_t limit, char *text,
+                       size_t cap, const char **flag_out)
+{
+    char span[32];
+    if (!d->have_clock) {
+        snprintf(text, cap, "-");
+        *flag_out = "unknown";
+        return;
+    }
+    int ahead = d->clock_ahead_ms > limit, behind = d->clock_behind_ms > limit;
+    if (ahead && (!behind || d->clock_ahead_ms >= d->clock_behind_ms)) {
+        fmt_span(d->clock_ahead_ms, span, sizeof span);
+        snprintf(text, cap, "ahead %s", span);
+        *flag_out = "ahead";
+    } else if (behind) {
+        fmt_span(d->clock_behind_ms, span, sizeof span);
+        snprintf(text, cap, "behind %s", span);
+        *flag_out = "behind";
+    } else {
+        snprintf(text, cap, "ok");
+        *flag_out = "ok";
+    }
+}
+
 static void dev_key(char key[KEY_MAX], const char *site, const char *name)
 {
     /* Names are at most SRV_NAME_MAX bytes (checked by callers); the
@@ -84,7 +118,7 @@ static int record_encode(const srv_device *d, msgpack_sbuffer *sb)
     msgpack_packer pk;
     msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
     /* Keys in bytewise order, like every other map of the project. */
-    msgpack_pack_map(&pk, d->have_clock ? 13 : 11);
+    msgpack_pack_map(&pk, (d->have_clock ? 13 : 11) + (d->have_pull ? 1 : 0));
     if (d->have_clock) {
         pack_key(&pk, "ahead");
         msgpack_pack_int64(&pk, d->clock_ahead_ms);
@@ -103,6 +137,10 @@ static int record_encode(const srv_device *d, msgpack_sbuffer *sb)
     msgpack_pack_uint64(&pk, d->last_ops_in);
     pack_key(&pk, "out");
     msgpack_pack_uint64(&pk, d->last_ops_out);
+    if (d->have_pull) {
+        pack_key(&pk, "pull");
+        msgpack_pack_uint64(&pk, d->pull_cursor);
+    }
     pack_key(&pk, "rev");
     if (d->revoked)
         msgpack_pack_true(&pk);
@@ -186,7 +224,10 @@ static int record_decode(const void *buf, size_t len, srv_device *d)
             rc = obj_u64(v, &d->last_ops_in);
         else if (key_is(k, "out"))
             rc = obj_u64(v, &d->last_ops_out);
-        else if (key_is(k, "rev"))
+        else if (key_is(k, "pull")) {
+            rc = obj_u64(v, &d->pull_cursor);
+            d->have_pull = 1;
+        } else if (key_is(k, "rev"))
             if (v->type == MSGPACK_OBJECT_BOOLEAN)
                 d->revoked = v->via.boolean;
             else
@@ -766,6 +807,10 @@ static int notes_fn(store_txn *txn, void *vctx)
         }
         if (n->held_seq > d.held_seq)
             d.held_seq = n->held_seq;
+        if (n->have_pull) {
+            d.have_pull = 1;
+            d.pull_cursor = n->pull_cursor;
+        }
         rc = record_put(txn, &d);
         if (rc)
             return rc;

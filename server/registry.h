@@ -12,6 +12,8 @@
  *   rev: bool revoked, enr: enrolled_ms, sync: last_sync_ms,
  *   in / out: ops received / sent by the last sync, skew: last_skew_ms,
  *   held: highest seq of the device the site store holds,
+ *   pull: the site log position the device's next pull starts at (the
+ *   cursor after the last OPS the server sent it; absent until then),
  *   ahead / behind: clock_ahead_ms / clock_behind_ms (absent until a sync
  *   pushed new ops).
  * Credentials are "rdc1-" and 32 lowercase hex characters of OS randomness;
@@ -50,6 +52,11 @@ typedef struct srv_device {
      * behind what the device had seen. have_clock 0: never measured. */
     int have_clock;
     int64_t clock_ahead_ms, clock_behind_ms;
+    /* Where the device's next pull starts in the site's arrival log (the
+     * cursor of the last OPS answered): the ops at and after it are what
+     * the device has not pulled yet. have_pull 0: never recorded. */
+    int have_pull;
+    uint64_t pull_cursor;
 } srv_device;
 
 typedef struct srv_registry srv_registry; /* opaque */
@@ -112,6 +119,8 @@ typedef struct srv_sync_note {
     int64_t skew_ms;
     int64_t ahead_ms, behind_ms;
     uint64_t held_seq;
+    int have_pull; /* the session answered a PULL: pull_cursor is set */
+    uint64_t pull_cursor;
 } srv_sync_note;
 
 /* Queues a note for the next srv_registry_flush() (group commit: sync
@@ -129,5 +138,14 @@ int srv_registry_name_of(srv_registry *r, uint64_t device_id, char *site,
 
 /* Formats a device id as 16 lowercase hex digits into out (17 bytes). */
 void srv_hex64(uint64_t v, char out[17]);
+
+/* The clock verdict of a device's last measured sync (shared by `roundsd
+ * devices` and `roundsd report devices`): "ok", "ahead 6h0m", "behind
+ * 6h0m" (the larger of the two past limit_ms), or "-" when never
+ * measured, into text (cap bytes); *flag gets "ok", "ahead", "behind" or
+ * "unknown" (static). */
+#define SRV_SKEW_LIMIT_MIN_DEFAULT 5
+void srv_clock_verdict(const srv_device *d, int64_t limit_ms, char *text,
+                       size_t cap, const char **flag);
 
 #endif

@@ -183,42 +183,6 @@ typedef struct list_ctx {
     int64_t skew_limit_ms;
 } list_ctx;
 
-/* "6h2m", "12m", "0m" */
-static void fmt_span(int64_t ms, char *out, size_t cap)
-{
-    int64_t min = ms / 60000;
-    if (min >= 60)
-        snprintf(out, cap, "%" PRId64 "h%" PRId64 "m", min / 60, min % 60);
-    else
-        snprintf(out, cap, "%" PRId64 "m", min);
-}
-
-/* The CLOCK verdict: "ok", "ahead 6h0m", "behind 6h0m", or "-" (never
- * measured); flag gets "ok", "ahead", "behind" or "unknown". */
-static void clock_verdict(const srv_device *d, int64_t limit, char *text,
-                          size_t cap, const char **flag_out)
-{
-    char span[32];
-    if (!d->have_clock) {
-        snprintf(text, cap, "-");
-        *flag_out = "unknown";
-        return;
-    }
-    int ahead = d->clock_ahead_ms > limit, behind = d->clock_behind_ms > limit;
-    if (ahead && (!behind || d->clock_ahead_ms >= d->clock_behind_ms)) {
-        fmt_span(d->clock_ahead_ms, span, sizeof span);
-        snprintf(text, cap, "ahead %s", span);
-        *flag_out = "ahead";
-    } else if (behind) {
-        fmt_span(d->clock_behind_ms, span, sizeof span);
-        snprintf(text, cap, "behind %s", span);
-        *flag_out = "behind";
-    } else {
-        snprintf(text, cap, "ok");
-        *flag_out = "ok";
-    }
-}
-
 /* The highest seq of the device the site's store holds right now (the
  * registry's copy is from the device's last sync). */
 static uint64_t live_held(const srv_device *d)
@@ -253,7 +217,7 @@ static int list_cb(const srv_device *d, void *vctx)
     uint64_t held = live_held(d);
     char clock[48];
     const char *cflag;
-    clock_verdict(d, c->skew_limit_ms, clock, sizeof clock, &cflag);
+    srv_clock_verdict(d, c->skew_limit_ms, clock, sizeof clock, &cflag);
     if (c->json) {
         printf("%s{\"site\":", c->n ? "," : "");
         cli_json_str(d->site);
@@ -290,7 +254,7 @@ static int list_cb(const srv_device *d, void *vctx)
 static int cmd_devices(void)
 {
     const char *site = cli_flag("site");
-    uint32_t limit_min = 5;
+    uint32_t limit_min = SRV_SKEW_LIMIT_MIN_DEFAULT;
     int ex;
     if (site && (ex = cli_need_name("site")) != 0)
         return ex;

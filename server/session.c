@@ -38,6 +38,7 @@ struct srv_session {
     uint32_t pending;     /* batches queued for commit */
     size_t pending_bytes; /* their size */
     int pulling;
+    int pulled; /* an OPS was sent: cursor is where the next pull starts */
     uint64_t cursor;
     uint64_t ops_in, ops_out;
     uint64_t held_seq;
@@ -143,6 +144,8 @@ static void finish(srv_session *s)
     n.ahead_ms = s->ahead_ms;
     n.behind_ms = s->behind_ms;
     n.held_seq = s->held_seq;
+    n.have_pull = s->pulled;
+    n.pull_cursor = s->cursor;
     if (srv_registry_note(s->ctx->reg, &n) != 0) {
         snprintf(line, sizeof line,
                  "registry: sync note for %s/%s dropped: out of memory", n.site,
@@ -559,6 +562,7 @@ static int pull_step(srv_session *s)
     }
     s->ops_out += c.n;
     s->cursor = next;
+    s->pulled = 1;
     if (!c.stopped)
         s->pulling = 0;
     return 0;

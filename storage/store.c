@@ -1013,6 +1013,56 @@ int store_ops_each_device(store_txn *txn, uint64_t device_id, uint64_t from_seq,
     return rc == 1 ? 0 : rc;
 }
 
+int store_ops_each_seq(store_txn *txn, uint64_t device_id, uint64_t from_seq,
+                       store_op_seq_cb cb, void *ctx)
+{
+    MDB_cursor *c;
+    int rc = cursor(txn, txn->s->ops, &c);
+    if (rc)
+        return rc;
+    uint8_t key[OPS_KEY];
+    ops_key(key, device_id, from_seq);
+    MDB_val k = {sizeof key, key}, v;
+    for (rc = step(txn, c, &k, &v, MDB_SET_RANGE); rc == 0;
+         rc = step(txn, c, &k, &v, MDB_NEXT)) {
+        if (k.mv_size != OPS_KEY || proto_be64_get(k.mv_data) != device_id) {
+            rc = 1;
+            break;
+        }
+        if (v.mv_size < RECV_LEN) {
+            rc = RND_ECORRUPT;
+            break;
+        }
+        const uint8_t *p = v.mv_data;
+        rc = cb(proto_be64_get((const uint8_t *)k.mv_data + 8), p + RECV_LEN,
+                v.mv_size - RECV_LEN, (int64_t)proto_be64_get(p), ctx);
+        if (rc)
+            break;
+    }
+    mdb_cursor_close(c);
+    return rc == 1 ? 0 : rc;
+}
+
+int store_ops_next_device(store_txn *txn, uint64_t from, uint64_t *out)
+{
+    MDB_cursor *c;
+    int rc = cursor(txn, txn->s->ops, &c);
+    if (rc)
+        return rc;
+    uint8_t key[OPS_KEY];
+    ops_key(key, from, 0);
+    MDB_val k = {sizeof key, key}, v;
+    rc = step(txn, c, &k, &v, MDB_SET_RANGE);
+    if (rc == 0) {
+        if (k.mv_size != OPS_KEY)
+            rc = RND_ECORRUPT;
+        else
+            *out = proto_be64_get(k.mv_data);
+    }
+    mdb_cursor_close(c);
+    return rc == 1 ? RND_ENOTFOUND : rc;
+}
+
 /* next_pos counts an op as visited once its callback returned 0 or 1, so a
  * callback that stops after taking an op (a full pull batch) resumes after
  * it, and one that fails resumes at it. */

@@ -180,6 +180,18 @@ typedef int (*store_op_cb)(const uint8_t *enc, size_t len, int64_t recv_ms,
 int store_ops_each_device(store_txn *txn, uint64_t device_id, uint64_t from_seq,
                           store_op_cb cb, void *ctx);
 
+/* The same walk giving each op's seq as its key holds it, so a reader that
+ * checks ops (report/integrity.c) can tell a key from what the bytes say,
+ * even for bytes that no longer decode. */
+typedef int (*store_op_seq_cb)(uint64_t seq, const uint8_t *enc, size_t len,
+                               int64_t recv_ms, void *ctx);
+int store_ops_each_seq(store_txn *txn, uint64_t device_id, uint64_t from_seq,
+                       store_op_seq_cb cb, void *ctx);
+
+/* The smallest device id >= from that has ops in the store (reports walk
+ * every device's log with it); RND_ENOTFOUND when there is none. */
+int store_ops_next_device(store_txn *txn, uint64_t from, uint64_t *out);
+
 /* Ops in arrival order starting at arrival position from_pos (0 = first);
  * the position after the last visited op is written to *next_pos. Used by
  * the server's pull cursor. */
