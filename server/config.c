@@ -377,7 +377,8 @@ static int parse_line(srv_config *c, char *text, int lineno, char *err,
         snprintf(err, errlen, "a key is missing before '='");
         return RND_EINVAL;
     }
-    if (strchr(key, '-')) {
+    /* A '-' is fine in the site of retention_days.SITE, not in a key. */
+    if (strncmp(key, "retention_days.", 15) != 0 && strchr(key, '-')) {
         snprintf(err, errlen,
                  "unknown key '%s' (the file spells keys with '_': "
                  "max_frame, not max-frame)",
