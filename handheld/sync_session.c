@@ -408,19 +408,42 @@ static int on_push_ack(hh_sess *s, const proto_msg *m)
 typedef struct ingest_ctx {
     const proto_msg *m;
     int64_t recv_ms;
+    uint64_t device_id; /* this device */
+    uint64_t last_seq;  /* the highest seq this store ever wrote */
     uint64_t added;
+    uint32_t bad_op; /* the op that did not decode, when bad_decode */
+    int bad_decode;
+    uint64_t bad_seq; /* an op of ours we never wrote: its seq */
 } ingest_ctx;
 
-/* One OPS batch and its cursor, in one transaction (replayable). */
+/* One OPS batch and its cursor, in one transaction (replayable). Each op
+ * is decoded once, here: checked, then stored from its decoding. The
+ * server must not hand this device ops under its own id that it never
+ * wrote: storing them would make the next local op reuse a seq (its own
+ * ops already held are harmless: ingest skips them). A refused op aborts
+ * the whole transaction, so nothing of the batch is stored. */
 static int ingest_fn(store_txn *t, void *arg)
 {
+    static _Thread_local proto_op op;
     ingest_ctx *c = arg;
     int added, rc;
 
     c->added = 0;
+    c->bad_seq = 0;
+    c->bad_decode = 0;
     for (uint32_t i = 0; i < c->m->u.ops.nops; i++) {
-        rc = store_ingest(t, c->m->u.ops.ops[i].p, c->m->u.ops.ops[i].len,
-                          c->recv_ms, &added);
+        const proto_bytes *o = &c->m->u.ops.ops[i];
+        rc = proto_op_decode(o->p, o->len, &op);
+        if (rc) {
+            c->bad_op = i;
+            c->bad_decode = 1;
+            return rc;
+        }
+        if (op.device_id == c->device_id && op.seq > c->last_seq) {
+            c->bad_seq = op.seq;
+            return RND_EPROTO;
+        }
+        rc = store_ingest_op(t, &op, o->p, o->len, c->recv_ms, &added);
         if (rc)
             return rc;
         c->added += (uint64_t)added;
@@ -430,26 +453,22 @@ static int ingest_fn(store_txn *t, void *arg)
 
 static int on_ops(hh_sess *s, const proto_msg *m)
 {
-    static _Thread_local proto_op op;
-    ingest_ctx c = {m, hh__now_ms(s->h), 0};
+    ingest_ctx c = {.m = m,
+                    .recv_ms = hh__now_ms(s->h),
+                    .device_id = s->device_id,
+                    .last_seq = s->last_seq};
     int rc;
 
-    /* The server must not hand this device ops under its own id that it
-     * never wrote: storing them would make the next local op reuse a seq.
-     * Its own ops already held are harmless (ingest skips them). */
-    for (uint32_t i = 0; i < m->u.ops.nops; i++) {
-        rc = proto_op_decode(m->u.ops.ops[i].p, m->u.ops.ops[i].len, &op);
-        if (rc)
-            return failf(s, rc, "sync: op %u of an OPS batch: %s", i,
-                         rnd_strerror(rc));
-        if (op.device_id == s->device_id && op.seq > s->last_seq)
+    if (m->u.ops.nops > 0 || m->u.ops.next_cursor != s->cursor) {
+        rc = store_write(hh_store(s->h), ingest_fn, &c);
+        if (rc == RND_EPROTO && c.bad_seq != 0)
             return failf(s, RND_EPROTO,
                          "sync: the server sent seq %llu under this "
                          "device's id, which this store never wrote",
-                         (unsigned long long)op.seq);
-    }
-    if (m->u.ops.nops > 0 || m->u.ops.next_cursor != s->cursor) {
-        rc = store_write(hh_store(s->h), ingest_fn, &c);
+                         (unsigned long long)c.bad_seq);
+        if (rc && c.bad_decode)
+            return failf(s, rc, "sync: op %u of an OPS batch: %s", c.bad_op,
+                         rnd_strerror(rc));
         if (rc)
             return store_failed(s, rc, "storing pulled ops");
     }

@@ -660,6 +660,13 @@ static uint32_t conflicts_that_fit(const fold_state *st, size_t base)
 int store_fold(const uint8_t *const *encs, const size_t *lens, size_t n,
                uint8_t *out, size_t cap, size_t *len, fold_info *info)
 {
+    return store_fold_decoded(encs, lens, n, NULL, out, cap, len, info);
+}
+
+int store_fold_decoded(const uint8_t *const *encs, const size_t *lens, size_t n,
+                       const proto_op *first, uint8_t *out, size_t cap,
+                       size_t *len, fold_info *info)
+{
     /* Large: kept off the stack so deep call chains stay small. */
     static _Thread_local proto_op op;
     static _Thread_local fold_state st;
@@ -675,51 +682,58 @@ int store_fold(const uint8_t *const *encs, const size_t *lens, size_t n,
      * fifth of a batched record's instructions. */
     st.nfields = st.nevents = st.nconflicts = 0;
     for (size_t i = 0; i < n; i++) {
-        rc = proto_op_decode(encs[i], lens[i], &op);
-        if (rc)
+        /* The op the caller decoded already is not decoded again. */
+        const proto_op *cur = &op;
+        if (i == 0 && first != NULL) {
+            cur = first;
+        } else if ((rc = proto_op_decode(encs[i], lens[i], &op)) != 0) {
             return rc;
+        }
         if (i == 0) {
-            st.kind = op.kind;
-            memcpy(st.entity, op.entity, PROTO_ENTITY_LEN);
-            st.created_hlc = op.hlc;
-            st.creator = op.device_id;
+            st.kind = cur->kind;
+            memcpy(st.entity, cur->entity, PROTO_ENTITY_LEN);
+            st.created_hlc = cur->hlc;
+            st.creator = cur->device_id;
             /* The decoder guarantees unique names in ascending order, so
              * the first op's fields are already a merged list. */
-            for (uint32_t j = 0; j < op.nfields; j++) {
-                if (op.fields[j].name_len > 0 && op.fields[j].name[0] == '_')
+            for (uint32_t j = 0; j < cur->nfields; j++) {
+                if (cur->fields[j].name_len > 0 &&
+                    cur->fields[j].name[0] == '_')
                     continue; /* metadata such as _seen: not a field */
                 differs[st.nfields] = 0;
-                st.fields[st.nfields++] = op.fields[j];
+                st.fields[st.nfields++] = cur->fields[j];
             }
-        } else if (op.kind != st.kind ||
-                   memcmp(op.entity, st.entity, PROTO_ENTITY_LEN) != 0 ||
-                   op.hlc < last_hlc) {
+        } else if (cur->kind != st.kind ||
+                   memcmp(cur->entity, st.entity, PROTO_ENTITY_LEN) != 0 ||
+                   cur->hlc < last_hlc) {
             return RND_EMALFORMED;
         } else {
-            for (uint32_t j = 0; j < op.nfields; j++) {
-                if (op.fields[j].name_len > 0 && op.fields[j].name[0] == '_')
+            for (uint32_t j = 0; j < cur->nfields; j++) {
+                if (cur->fields[j].name_len > 0 &&
+                    cur->fields[j].name[0] == '_')
                     continue;
-                rc =
-                    merge_field(st.fields, differs, &st.nfields, &op.fields[j]);
+                rc = merge_field(st.fields, differs, &st.nfields,
+                                 &cur->fields[j]);
                 if (rc)
                     return rc;
             }
         }
-        last_hlc = op.hlc;
+        last_hlc = cur->hlc;
         if (st.nevents < FOLD_MAX_EVENTS) {
             fold_event *e = &st.events[st.nevents++];
-            e->hlc = op.hlc;
-            e->device_id = op.device_id;
-            e->seq = op.seq;
-            e->wall_ms = op.wall_ms;
-            e->action = op.action;
+            e->hlc = cur->hlc;
+            e->device_id = cur->device_id;
+            e->seq = cur->seq;
+            e->wall_ms = cur->wall_ms;
+            e->action = cur->action;
         }
-        if (op.kind == PROTO_KIND_WORKORDER)
-            wo_apply(&acc, &op);
-        else if (op.kind == PROTO_KIND_VISIT || op.kind == PROTO_KIND_VEHICLE)
-            visit_apply(&acc, &op);
+        if (cur->kind == PROTO_KIND_WORKORDER)
+            wo_apply(&acc, cur);
+        else if (cur->kind == PROTO_KIND_VISIT ||
+                 cur->kind == PROTO_KIND_VEHICLE)
+            visit_apply(&acc, cur);
         else
-            simple_apply(op.kind, &acc, &op);
+            simple_apply(cur->kind, &acc, cur);
     }
     st.updated_hlc = last_hlc;
     int open;

@@ -28,6 +28,13 @@ typedef struct fold_info {
 int store_fold(const uint8_t *const *encs, const size_t *lens, size_t n,
                uint8_t *out, size_t cap, size_t *len, fold_info *info);
 
+/* store_fold() where first, when not NULL, is encs[0] already decoded by
+ * the caller (proto_op_decode of encs[0]): it is used instead of decoding
+ * encs[0] again. */
+int store_fold_decoded(const uint8_t *const *encs, const size_t *lens, size_t n,
+                       const proto_op *first, uint8_t *out, size_t cap,
+                       size_t *len, fold_info *info);
+
 /* A merged state parsed back for reading (listings, reports). */
 #define FOLD_MAX_EVENTS 256
 typedef struct fold_event {

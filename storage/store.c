@@ -1,6 +1,6 @@
 /* store.c: the LMDB store behind store.h.
  *
- * One environment per directory with seven named databases (store.h lists
+ * One environment per directory with eight named databases (store.h lists
  * their key layouts). Every integer in a key or a meta value is big-endian so
  * LMDB's bytewise order is numeric order. LMDB codes never leave this file:
  * fail() translates them into RND_E* and keeps the raw code for the log.
@@ -15,11 +15,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #include <lmdb.h>
 
 #include "fold.h"
+#include "migrate.h"
 #include "store.h"
 
 /* The map a new store starts with; it doubles whenever a write fills it. */
@@ -35,6 +38,23 @@
 /* An entities value starts with the kind and the flags before the state. */
 #define ENTITY_HDR 2
 #define ENTITY_OPEN 1
+/* A heads value: the device's highest seq, then the hash of that op. */
+#define HEAD_VAL (8 + PROTO_HASH_LEN)
+
+/* Chain heads touched by a write transaction are kept in a small hash
+ * table and written to heads once, before the commit: a push of 1,000 ops
+ * of one device then costs one heads put, not 1,000. Slots belong to the
+ * transaction whose generation they carry; a full probe window writes one
+ * slot out early (a shift change with hundreds of devices in one commit). */
+#define HEADS_SLOTS 256 /* a power of two */
+#define HEADS_PROBE 8
+typedef struct head_slot {
+    uint64_t device_id;
+    uint64_t seq;
+    uint32_t gen;
+    int dirty;
+    uint8_t hash[PROTO_HASH_LEN];
+} head_slot;
 
 struct store_txn {
     store *s;
@@ -57,12 +77,25 @@ struct store_txn {
     int writer_dirty, hlc_dirty, log_dirty;
     uint64_t device_id, next_seq, hlc, log_next;
     uint8_t chain_head[PROTO_HASH_LEN];
+    /* This write transaction's generation in the heads cache. */
+    uint32_t hgen;
+    /* Write transactions keep one cursor per busy database (see put()).
+     * LMDB closes them with the transaction. */
+    MDB_cursor *wc[4];
 };
 
 struct store {
     MDB_env *env;
-    MDB_dbi ops, log, eops, entities, bykind, open, meta;
+    MDB_dbi ops, log, eops, entities, bykind, open, meta, heads;
     int rdonly;
+    /* The format the store is in: STORE_FORMAT_VERSION once open for
+     * writing (older ones are migrated), what it says when read-only. */
+    int format;
+    /* 0 in a format-1 store opened read-only: no heads database, so chain
+     * heads are read from ops (slowly, as format 1 did). */
+    int has_heads;
+    head_slot *hc; /* HEADS_SLOTS slots, writable stores only */
+    uint32_t hgen; /* the generation of the last write transaction */
     int readers; /* read transactions open: the map must not move under them */
     int raw;
     char raw_text[160];
@@ -82,6 +115,23 @@ struct store {
 
 /* Keeps raw (an LMDB code or errno) for store_last_raw_* and returns the
  * project code it stands for. */
+/* LMDB reports a short write (what a full disk gives) as EIO: tell a full
+ * disk, or a file at its size limit (RLIMIT_FSIZE), from a failing one. */
+static int looks_full(const store *s)
+{
+    mdb_filehandle_t fd;
+    struct statvfs v;
+    struct stat st;
+    struct rlimit rl;
+    if (s == NULL || s->env == NULL || mdb_env_get_fd(s->env, &fd) != 0)
+        return 0;
+    if (fstatvfs(fd, &v) == 0 && (uint64_t)v.f_bavail * v.f_frsize < 1 << 20)
+        return 1;
+    return fstat(fd, &st) == 0 && getrlimit(RLIMIT_FSIZE, &rl) == 0 &&
+           rl.rlim_cur != RLIM_INFINITY &&
+           (uint64_t)st.st_size + (1 << 20) > (uint64_t)rl.rlim_cur;
+}
+
 static int fail(store *s, int raw)
 {
     if (s != NULL) {
@@ -103,9 +153,10 @@ static int fail(store *s, int raw)
         return RND_ELOCKED;
     case ENOSPC:
     case EDQUOT:
+    case EFBIG: /* a file-size limit (RLIMIT_FSIZE): as full for us */
         return RND_EDISKFULL;
     case EIO:
-        return RND_EIO;
+        return looks_full(s) ? RND_EDISKFULL : RND_EIO;
     case ENOMEM:
         return RND_ENOMEM;
     default:
@@ -162,6 +213,8 @@ int store_mkdirs(const char *dir)
     return 0;
 }
 
+static int grow(store *s);
+
 /* Begins an LMDB transaction, adopting a map another process has grown
  * (unless our own readers still use the old mapping). */
 static int begin(store *s, unsigned flags, MDB_txn **out)
@@ -188,10 +241,14 @@ static MDB_dbi *db_handle(store *s, int i)
 }
 
 /* Opens the named databases and checks (or on creation writes) the format.
- * meta is opened first: its absence means there is no store here. */
-static int open_dbs(store *s, unsigned flags)
+ * meta is opened first: its absence means there is no store here. A
+ * writable store of an older format is migrated in this same transaction
+ * (migrate.h), so it is either wholly upgraded or left as it was; its old
+ * format goes to *migrated_from (else 0). */
+static int open_dbs(store *s, unsigned flags, int *migrated_from)
 {
     int create = (flags & STORE_CREATE) && !s->rdonly;
+    *migrated_from = 0;
     MDB_txn *txn;
     int rc = begin(s, s->rdonly ? MDB_RDONLY : 0, &txn);
     if (rc)
@@ -211,8 +268,11 @@ static int open_dbs(store *s, unsigned flags)
 
     MDB_val k = {6, "format"}, v;
     uint8_t buf[8];
+    uint64_t format = STORE_FORMAT_VERSION;
+    int fresh = 0;
     rc = mdb_get(txn, s->meta, &k, &v);
     if (rc == MDB_NOTFOUND && create) {
+        fresh = 1;
         proto_be64_put(buf, STORE_FORMAT_VERSION);
         v.mv_size = 8;
         v.mv_data = buf;
@@ -224,22 +284,67 @@ static int open_dbs(store *s, unsigned flags)
     } else if (rc == 0 && v.mv_size != 8) {
         mdb_txn_abort(txn);
         return RND_ECORRUPT;
-    } else if (rc == 0 && proto_be64_get(v.mv_data) > STORE_FORMAT_VERSION) {
-        mdb_txn_abort(txn);
-        return RND_ESTOREVER;
+    } else if (rc == 0) {
+        format = proto_be64_get(v.mv_data);
+        if (format > STORE_FORMAT_VERSION) {
+            mdb_txn_abort(txn);
+            return RND_ESTOREVER;
+        }
+        if (format < 1) {
+            mdb_txn_abort(txn);
+            return RND_ECORRUPT;
+        }
+    }
+    /* heads came with format 2: created with a new store or by the
+     * migration; a format-2 store without it is damaged. A format-1 store
+     * opened read-only has none, and its readers do not need it. */
+    if (rc == 0 && (format >= 2 || !s->rdonly)) {
+        rc = mdb_dbi_open(txn, "heads", fresh || format < 2 ? MDB_CREATE : 0,
+                          &s->heads);
+        if (rc == MDB_NOTFOUND) {
+            mdb_txn_abort(txn);
+            return RND_ECORRUPT;
+        }
+        s->has_heads = rc == 0;
+    }
+    if (rc == 0 && format < 2 && !s->rdonly) {
+        unsigned long devices;
+        rc = store__migrate_1_to_2(txn, s->ops, s->heads, &devices);
+        if (rc == 0) {
+            proto_be64_put(buf, 2);
+            v.mv_size = 8;
+            v.mv_data = buf;
+            rc = mdb_put(txn, s->meta, &k, &v, 0);
+        }
+        if (rc == 0) {
+            *migrated_from = (int)format;
+            format = 2;
+        }
     }
     if (rc) {
         mdb_txn_abort(txn);
+        *migrated_from = 0;
         return fail(s, rc);
     }
+    s->format = (int)format;
     /* Committing keeps the handles open for later transactions. */
     rc = mdb_txn_commit(txn);
+    if (rc)
+        *migrated_from = 0;
     return rc ? fail(s, rc) : 0;
 }
 
 int store_open(const char *dir, unsigned flags, store **out)
 {
+    return store_open_migrate(dir, flags, out, NULL);
+}
+
+int store_open_migrate(const char *dir, unsigned flags, store **out,
+                       int *migrated_from)
+{
     *out = NULL;
+    if (migrated_from)
+        *migrated_from = 0;
     if (dir == NULL || *dir == '\0')
         return RND_EINVAL;
     int rdonly = (flags & STORE_RDONLY) != 0;
@@ -264,7 +369,7 @@ int store_open(const char *dir, unsigned flags, store **out)
         free(s);
         return fail(NULL, rc);
     }
-    rc = mdb_env_set_maxdbs(s->env, 8);
+    rc = mdb_env_set_maxdbs(s->env, 16);
     if (rc == 0)
         rc = mdb_env_open(s->env, dir, rdonly ? MDB_RDONLY : 0, 0600);
     if (rc == ENOENT) {
@@ -292,18 +397,34 @@ int store_open(const char *dir, unsigned flags, store **out)
     if (!rdonly) {
         s->enc = malloc(RECV_LEN + PROTO_OP_MAX_BYTES);
         s->state = malloc(ENTITY_HDR + FOLD_STATE_MAX);
-        if (s->enc == NULL || s->state == NULL) {
+        s->hc = calloc(HEADS_SLOTS, sizeof *s->hc);
+        if (s->enc == NULL || s->state == NULL || s->hc == NULL) {
             store_close(s);
             return RND_ENOMEM;
         }
     }
-    rc = open_dbs(s, flags);
+    int from = 0;
+    rc = open_dbs(s, flags, &from);
+    /* A migration may need map room the store never had: grow and retry
+     * (the failed attempt changed nothing). */
+    for (int i = 0; rc == RND_EMAPFULL && !rdonly && i < 8; i++) {
+        rc = grow(s);
+        if (rc == 0)
+            rc = open_dbs(s, flags, &from);
+    }
     if (rc) {
         store_close(s);
         return rc;
     }
+    if (migrated_from)
+        *migrated_from = from;
     *out = s;
     return 0;
+}
+
+int store_format(const store *s)
+{
+    return s ? s->format : 0;
 }
 
 void store_close(store *s)
@@ -314,6 +435,7 @@ void store_close(store *s)
         mdb_env_close(s->env);
     free(s->enc);
     free(s->state);
+    free(s->hc);
     free(s->encs);
     free(s->lens);
     free(s);
@@ -336,6 +458,7 @@ static int grow(store *s)
 }
 
 static int flush_counters(store_txn *t);
+static int flush_heads(store_txn *t);
 
 int store_write(store *s, store_write_fn fn, void *ctx)
 {
@@ -350,12 +473,20 @@ int store_write(store *s, store_write_fn fn, void *ctx)
         int rc = begin(s, 0, &txn);
         if (rc)
             return fail(s, rc);
-        s->w = (store_txn){.s = s, .txn = txn, .write = 1};
+        /* A new generation leaves the heads cache of an earlier (maybe
+         * aborted) attempt behind. */
+        if (++s->hgen == 0) {
+            memset(s->hc, 0, HEADS_SLOTS * sizeof *s->hc);
+            s->hgen = 1;
+        }
+        s->w = (store_txn){.s = s, .txn = txn, .write = 1, .hgen = s->hgen};
         rc = fn(&s->w, ctx);
         if (rc == 0)
             rc = s->w.broken;
         if (rc == 0)
             rc = flush_counters(&s->w);
+        if (rc == 0)
+            rc = flush_heads(&s->w);
         if (rc == 0 && !s->w.mapfull) {
             int mrc = mdb_txn_commit(txn); /* frees txn even on failure */
             s->w.txn = NULL;
@@ -402,21 +533,61 @@ void store_read_end(store_txn *txn)
 
 /* ---- small LMDB wrappers ------------------------------------------------ */
 
+/* The write transaction's own cursor on dbi, for the databases every new
+ * op writes to; NULL for others and in read transactions. mdb_put() walks
+ * the B-tree from its root every time; a cursor that stays on the leaf it
+ * last wrote finds the next key there without a walk when the key falls
+ * inside that leaf or past the tree's last key (LMDB's mdb_cursor_set),
+ * which is where new ops, their entities (ids begin with their creation
+ * time) and log entries mostly land. */
+static MDB_cursor *wcursor(store_txn *t, MDB_dbi dbi)
+{
+    store *s = t->s;
+    int i;
+    if (!t->write)
+        return NULL;
+    if (dbi == s->ops)
+        i = 0;
+    else if (dbi == s->eops)
+        i = 1;
+    else if (dbi == s->entities)
+        i = 2;
+    else if (dbi == s->bykind)
+        i = 3;
+    else
+        return NULL;
+    if (t->wc[i] == NULL && mdb_cursor_open(t->txn, dbi, &t->wc[i]) != 0)
+        t->wc[i] = NULL; /* mdb_put below works without it */
+    return t->wc[i];
+}
+
 static int get(store_txn *t, MDB_dbi dbi, const void *key, size_t klen,
                MDB_val *v)
 {
     MDB_val k = {klen, (void *)key};
-    int rc = mdb_get(t->txn, dbi, &k, v);
+    MDB_cursor *c = wcursor(t, dbi);
+    int rc =
+        c ? mdb_cursor_get(c, &k, v, MDB_SET) : mdb_get(t->txn, dbi, &k, v);
     if (rc == MDB_NOTFOUND)
         return RND_ENOTFOUND;
     return rc ? txfail(t, rc) : 0;
+}
+
+/* A put through the transaction's cursor where it has one. v is updated
+ * (MDB_RESERVE gives back where to write). */
+static int put_val(store_txn *t, MDB_dbi dbi, MDB_val *k, MDB_val *v,
+                   unsigned flags)
+{
+    MDB_cursor *c = wcursor(t, dbi);
+    return c ? mdb_cursor_put(c, k, v, flags)
+             : mdb_put(t->txn, dbi, k, v, flags);
 }
 
 static int put(store_txn *t, MDB_dbi dbi, const void *key, size_t klen,
                const void *val, size_t vlen, unsigned flags)
 {
     MDB_val k = {klen, (void *)key}, v = {vlen, (void *)val};
-    int rc = mdb_put(t->txn, dbi, &k, &v, flags);
+    int rc = put_val(t, dbi, &k, &v, flags);
     /* Callers use MDB_NOOVERWRITE and MDB_APPEND only where the key must be
      * new: a clash means the indexes disagree with each other. */
     if (rc == MDB_KEYEXIST)
@@ -593,6 +764,140 @@ static int log_next_get(store_txn *t, uint64_t *out)
     return 0;
 }
 
+/* ---- chain heads -------------------------------------------------------- */
+
+static void head_val(uint8_t val[HEAD_VAL], uint64_t seq,
+                     const uint8_t hash[PROTO_HASH_LEN])
+{
+    proto_be64_put(val, seq);
+    memcpy(val + 8, hash, PROTO_HASH_LEN);
+}
+
+static int head_write(store_txn *t, const head_slot *h)
+{
+    uint8_t key[8], val[HEAD_VAL];
+    proto_be64_put(key, h->device_id);
+    head_val(val, h->seq, h->hash);
+    return put(t, t->s->heads, key, sizeof key, val, sizeof val, 0);
+}
+
+/* Reads device_id's head from the heads database: seq 0 and zeros when the
+ * store holds no op of it. */
+static int head_read(store_txn *t, uint64_t device_id, uint64_t *seq,
+                     uint8_t hash[PROTO_HASH_LEN])
+{
+    uint8_t key[8];
+    MDB_val v;
+    proto_be64_put(key, device_id);
+    int rc = get(t, t->s->heads, key, sizeof key, &v);
+    if (rc == RND_ENOTFOUND) {
+        *seq = 0;
+        memset(hash, 0, PROTO_HASH_LEN);
+        return 0;
+    }
+    if (rc)
+        return rc;
+    if (v.mv_size != HEAD_VAL)
+        return RND_ECORRUPT;
+    *seq = proto_be64_get(v.mv_data);
+    memcpy(hash, (const uint8_t *)v.mv_data + 8, PROTO_HASH_LEN);
+    return 0;
+}
+
+/* The cache slot of device_id in write transaction t, loaded from heads on
+ * first use. */
+static int head_slot_get(store_txn *t, uint64_t device_id, head_slot **out)
+{
+    store *s = t->s;
+    /* Device ids are random: their low bits spread well enough. */
+    size_t at = (size_t)(device_id ^ device_id >> 29) & (HEADS_SLOTS - 1);
+    head_slot *free_slot = NULL;
+    for (int i = 0; i < HEADS_PROBE; i++) {
+        head_slot *h = &s->hc[(at + (size_t)i) & (HEADS_SLOTS - 1)];
+        if (h->gen != t->hgen) {
+            if (free_slot == NULL)
+                free_slot = h;
+            continue;
+        }
+        if (h->device_id == device_id) {
+            *out = h;
+            return 0;
+        }
+    }
+    if (free_slot == NULL) {
+        /* All taken by this transaction: write the first one out now. */
+        free_slot = &s->hc[at];
+        if (free_slot->dirty) {
+            int rc = head_write(t, free_slot);
+            if (rc)
+                return rc;
+        }
+    }
+    head_slot *h = free_slot;
+    int rc = head_read(t, device_id, &h->seq, h->hash);
+    if (rc)
+        return rc;
+    h->device_id = device_id;
+    h->gen = t->hgen;
+    h->dirty = 0;
+    *out = h;
+    return 0;
+}
+
+static int head_set(store_txn *t, uint64_t device_id, uint64_t seq,
+                    const uint8_t hash[PROTO_HASH_LEN])
+{
+    head_slot *h;
+    int rc = head_slot_get(t, device_id, &h);
+    if (rc)
+        return rc;
+    h->seq = seq;
+    memcpy(h->hash, hash, PROTO_HASH_LEN);
+    h->dirty = 1;
+    return 0;
+}
+
+/* Writes the heads this transaction changed; store_write() calls it just
+ * before the commit. */
+static int flush_heads(store_txn *t)
+{
+    store *s = t->s;
+    for (size_t i = 0; i < HEADS_SLOTS; i++) {
+        head_slot *h = &s->hc[i];
+        if (h->gen != t->hgen || !h->dirty)
+            continue;
+        int rc = head_write(t, h);
+        if (rc)
+            return rc;
+        h->dirty = 0;
+    }
+    return 0;
+}
+
+static int op_hash(store_txn *t, uint64_t device_id, uint64_t seq,
+                   uint8_t out[PROTO_HASH_LEN]);
+
+int store_device_head(store_txn *txn, uint64_t device_id, uint64_t *seq,
+                      uint8_t hash[PROTO_HASH_LEN])
+{
+    if (txn->write) {
+        head_slot *h;
+        int rc = head_slot_get(txn, device_id, &h);
+        if (rc)
+            return rc;
+        *seq = h->seq;
+        memcpy(hash, h->hash, PROTO_HASH_LEN);
+        return 0;
+    }
+    if (txn->s->has_heads)
+        return head_read(txn, device_id, seq, hash);
+    /* A format-1 store opened read-only: what format 1 did. */
+    int rc = store_device_max_seq(txn, device_id, seq);
+    if (rc == 0)
+        rc = op_hash(txn, device_id, *seq, hash);
+    return rc;
+}
+
 /* ---- ops and indexes ---------------------------------------------------- */
 
 int store_op_get(store_txn *txn, uint64_t device_id, uint64_t seq,
@@ -647,20 +952,12 @@ int store_device_max_seq(store_txn *txn, uint64_t device_id, uint64_t *out)
 int store_chain_check(store_txn *txn, const proto_op *op)
 {
     uint64_t max;
-    int rc = store_device_max_seq(txn, op->device_id, &max);
+    uint8_t want[PROTO_HASH_LEN];
+    int rc = store_device_head(txn, op->device_id, &max, want);
     if (rc)
         return rc;
     if (op->seq != max + 1)
         return RND_ECHAIN;
-    uint8_t want[PROTO_HASH_LEN] = {0};
-    if (max > 0) {
-        const uint8_t *enc;
-        size_t len;
-        rc = store_op_get(txn, op->device_id, max, &enc, &len, NULL);
-        if (rc)
-            return rc == RND_ENOTFOUND ? RND_ECORRUPT : rc;
-        proto_op_hash(enc, len, want);
-    }
     return memcmp(want, op->prev_hash, PROTO_HASH_LEN) ? RND_ECHAIN : 0;
 }
 
@@ -701,10 +998,18 @@ int store_log_each(store_txn *txn, uint64_t from_pos, store_op_cb cb, void *ctx,
                    uint64_t *next_pos)
 {
     uint64_t next = from_pos;
-    MDB_cursor *c;
+    MDB_cursor *c, *oc;
     int rc = cursor(txn, txn->s->log, &c);
     if (rc)
         return rc;
+    /* The ops are looked up through one cursor: consecutive log entries
+     * are mostly consecutive ops of one device, which LMDB then finds on
+     * the leaf it is already on instead of walking down from the root. */
+    rc = cursor(txn, txn->s->ops, &oc);
+    if (rc) {
+        mdb_cursor_close(c);
+        return rc;
+    }
     uint8_t key[LOG_KEY];
     proto_be64_put(key, from_pos);
     MDB_val k = {sizeof key, key}, v;
@@ -715,22 +1020,25 @@ int store_log_each(store_txn *txn, uint64_t from_pos, store_op_cb cb, void *ctx,
             break;
         }
         uint64_t pos = proto_be64_get(k.mv_data);
-        const uint8_t *id = v.mv_data;
-        const uint8_t *enc;
-        size_t len;
-        int64_t recv;
-        rc = store_op_get(txn, proto_be64_get(id), proto_be64_get(id + 8), &enc,
-                          &len, &recv);
+        MDB_val ok = v, ov;
+        rc = mdb_cursor_get(oc, &ok, &ov, MDB_SET);
         if (rc) {
-            rc = rc == RND_ENOTFOUND ? RND_ECORRUPT : rc;
+            rc = rc == MDB_NOTFOUND ? RND_ECORRUPT : txfail(txn, rc);
             break;
         }
-        rc = cb(enc, len, recv, ctx);
+        if (ov.mv_size < RECV_LEN) {
+            rc = RND_ECORRUPT;
+            break;
+        }
+        const uint8_t *p = ov.mv_data;
+        rc = cb(p + RECV_LEN, ov.mv_size - RECV_LEN, (int64_t)proto_be64_get(p),
+                ctx);
         if (rc == 0 || rc == 1)
             next = pos + 1;
         if (rc)
             break;
     }
+    mdb_cursor_close(oc);
     mdb_cursor_close(c);
     if (next_pos)
         *next_pos = next;
@@ -843,9 +1151,12 @@ static int kind_ok(store_txn *t, const proto_op *op, int *is_new)
  * step with it. For an entity with no earlier op (first_enc given: the one
  * op just stored), the fold takes that op directly: most records (a scan, a
  * visit's entry) create an entity, and gathering it back from the indexes
- * it was just written to would double their cost. */
+ * it was just written to would double their cost. first_op, when not NULL,
+ * is first_enc decoded (an ingest has it; a local append's op may list its
+ * fields unsorted, so it passes NULL). */
 static int refold(store_txn *t, const uint8_t id[PROTO_ENTITY_LEN],
-                  const uint8_t *first_enc, size_t first_len)
+                  const uint8_t *first_enc, size_t first_len,
+                  const proto_op *first_op)
 {
     store *s = t->s;
     size_t n = 1;
@@ -862,8 +1173,8 @@ static int refold(store_txn *t, const uint8_t id[PROTO_ENTITY_LEN],
         return 0;
     size_t len;
     fold_info info = {0};
-    rc = store_fold(s->encs, s->lens, n, s->state + ENTITY_HDR, FOLD_STATE_MAX,
-                    &len, &info);
+    rc = store_fold_decoded(s->encs, s->lens, n, first_enc ? first_op : NULL,
+                            s->state + ENTITY_HDR, FOLD_STATE_MAX, &len, &info);
     if (rc)
         return rc;
 
@@ -1019,7 +1330,7 @@ int store_refold_all(store_txn *txn, uint64_t *n)
             break;
         }
         memcpy(next, k.mv_data, PROTO_ENTITY_LEN);
-        rc = broke(txn, refold(txn, next, NULL, 0));
+        rc = broke(txn, refold(txn, next, NULL, 0, NULL));
         if (rc)
             break;
         (*n)++;
@@ -1069,9 +1380,7 @@ int store_identity_init(store_txn *txn, uint64_t device_id, const char *site,
         return rc;
     uint64_t max, hlc;
     uint8_t head[PROTO_HASH_LEN];
-    rc = store_device_max_seq(txn, device_id, &max);
-    if (rc == 0)
-        rc = op_hash(txn, device_id, max, head);
+    rc = store_device_head(txn, device_id, &max, head);
     if (rc == 0)
         rc = meta_u64_or(txn, "hlc", 0, &hlc);
     if (rc)
@@ -1178,8 +1487,11 @@ int store_append_local(store_txn *txn, proto_op *op, int64_t wall_ms,
         proto_op_hash(s->enc + RECV_LEN, len, txn->chain_head);
         txn->writer_dirty = 1;
         hlc_set(txn, op->hlc);
-        rc = refold(txn, op->entity, is_new ? s->enc + RECV_LEN : NULL, len);
+        rc = head_set(txn, op->device_id, op->seq, txn->chain_head);
     }
+    if (rc == 0)
+        rc = refold(txn, op->entity, is_new ? s->enc + RECV_LEN : NULL, len,
+                    NULL);
     if (rc == 0 && out_seq)
         *out_seq = op->seq;
     return broke(txn, rc);
@@ -1191,20 +1503,31 @@ int store_ingest(store_txn *txn, const uint8_t *enc, size_t len,
     *added = 0;
     if (!txn->write)
         return RND_EINVAL;
-    proto_op op;
-    int is_new = 0;
+    /* Large: kept off the stack, as the fold does. */
+    static _Thread_local proto_op op;
     int rc = proto_op_decode(enc, len, &op);
-    if (rc == 0)
-        rc = kind_ok(txn, &op, &is_new);
+    if (rc)
+        return rc;
+    return store_ingest_op(txn, &op, enc, len, recv_ms, added);
+}
+
+int store_ingest_op(store_txn *txn, const proto_op *op, const uint8_t *enc,
+                    size_t len, int64_t recv_ms, int *added)
+{
+    *added = 0;
+    if (!txn->write)
+        return RND_EINVAL;
+    int is_new = 0;
+    int rc = kind_ok(txn, op, &is_new);
     if (rc)
         return rc;
 
     /* Reserving the value lets the encoding be copied once, behind its
      * receive time; an existing key is the dedupe. */
     uint8_t key[OPS_KEY];
-    ops_key(key, op.device_id, op.seq);
+    ops_key(key, op->device_id, op->seq);
     MDB_val k = {sizeof key, key}, v = {RECV_LEN + len, NULL};
-    rc = mdb_put(txn->txn, txn->s->ops, &k, &v, MDB_NOOVERWRITE | MDB_RESERVE);
+    rc = put_val(txn, txn->s->ops, &k, &v, MDB_NOOVERWRITE | MDB_RESERVE);
     if (rc == MDB_KEYEXIST)
         return 0;
     if (rc)
@@ -1213,13 +1536,23 @@ int store_ingest(store_txn *txn, const uint8_t *enc, size_t len,
     memcpy((uint8_t *)v.mv_data + RECV_LEN, enc, len);
 
     uint64_t hlc;
-    rc = index_op(txn, &op);
+    head_slot *h;
+    rc = index_op(txn, op);
     if (rc == 0)
         rc = hlc_get(txn, &hlc);
     if (rc == 0)
-        hlc_set(txn, proto_hlc_recv(hlc, op.hlc, recv_ms));
+        hlc_set(txn, proto_hlc_recv(hlc, op->hlc, recv_ms));
+    /* The head is the device's highest seq held, whatever order its ops
+     * came in. */
     if (rc == 0)
-        rc = refold(txn, op.entity, is_new ? enc : NULL, len);
+        rc = head_slot_get(txn, op->device_id, &h);
+    if (rc == 0 && op->seq > h->seq) {
+        h->seq = op->seq;
+        proto_op_hash(enc, len, h->hash);
+        h->dirty = 1;
+    }
+    if (rc == 0)
+        rc = refold(txn, op->entity, is_new ? enc : NULL, len, op);
     if (rc == 0)
         *added = 1;
     return broke(txn, rc);

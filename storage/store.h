@@ -7,6 +7,7 @@
  *   entities entity 16 -> kind u8 + flags u8 + merged state (see fold.h)
  *   bykind   (kind u8, entity 16) -> empty      every entity of a kind
  *   open     (kind u8, entity 16) -> empty      entities in an open state
+ *   heads    device_id u64be -> max seq u64be + SHA-256 of that op (32)
  *   meta     str key -> value (identity, next seq, HLC, chain head, ...)
  * docs/DATA-MODEL.md keeps the authoritative key layout.
  *
@@ -28,9 +29,14 @@
 #include "../proto/proto.h"
 #include "fold.h"
 
-/* The current on-disk format; a store with a higher one is refused with
- * RND_ESTOREVER. Kept in meta key "format". */
-#define STORE_FORMAT_VERSION 1
+/* The current on-disk format, kept in meta key "format". A store with a
+ * higher one is refused with RND_ESTOREVER. Format 2 added the heads
+ * database (every device's chain head, kept in the same transaction as its
+ * ops). A format-1 store opened writable is migrated to format 2 by the
+ * open itself, in one durable write transaction (all or nothing); opened
+ * with STORE_RDONLY it is read as it is: everything reads the same, chain
+ * heads are computed from ops (store_device_head). */
+#define STORE_FORMAT_VERSION 2
 
 typedef struct store store;         /* opaque */
 typedef struct store_txn store_txn; /* opaque */
@@ -41,10 +47,24 @@ enum store_open_flags {
 };
 
 /* Opens (or with STORE_CREATE creates) the store in directory dir.
- * On success *out owns the environment until store_close(). Errors:
+ * On success *out owns the environment until store_close(). A writable
+ * open migrates an older format first (see STORE_FORMAT_VERSION). Errors:
  * RND_ENOTFOUND (no store and no STORE_CREATE), RND_ESTOREVER, RND_ECORRUPT,
- * RND_ELOCKED, RND_EIO. */
+ * RND_ELOCKED, RND_EIO, and any storage error of a migration (the store is
+ * then left in its old format). */
 int store_open(const char *dir, unsigned flags, store **out);
+
+/* store_open() that also says whether it migrated: *migrated_from (may be
+ * NULL) gets the format the store had before this open migrated it, or 0
+ * when it needed no migration (already current, new, or read-only). For
+ * callers that log the upgrade once or run it on purpose (an explicit
+ * migrate command opens with flags 0 and reports *migrated_from). */
+int store_open_migrate(const char *dir, unsigned flags, store **out,
+                       int *migrated_from);
+
+/* The format of an open store: STORE_FORMAT_VERSION for a writable one, the
+ * store's own for a read-only one (1 for an old store read as it is). */
+int store_format(const store *s);
 
 /* Creates directory dir and its missing parents (mode 0700), like
  * `mkdir -p`. Returns 0 or an errno value (not an RND code: callers report
@@ -112,10 +132,16 @@ int store_append_local(store_txn *txn, proto_op *op, int64_t wall_ms,
 /* Stores an op encoded by another writer (received through sync).
  * Decodes and validates it; if (device_id, seq) is already present sets
  * *added = 0 and changes nothing, else stores it with recv_ms, advances the
- * local HLC past the op's stamp, indexes and folds its entity and sets
- * *added = 1. Chain checks are the caller's (see store_chain_check). */
+ * local HLC past the op's stamp and the device's chain head (when seq is
+ * its highest), indexes and folds its entity and sets *added = 1. Chain
+ * checks are the caller's (see store_chain_check). */
 int store_ingest(store_txn *txn, const uint8_t *enc, size_t len,
                  int64_t recv_ms, int *added);
+
+/* store_ingest() for a caller that has already decoded enc into op (with
+ * proto_op_decode: op's fields point into enc). Saves a decode an op. */
+int store_ingest_op(store_txn *txn, const proto_op *op, const uint8_t *enc,
+                    size_t len, int64_t recv_ms, int *added);
 
 /* Looks up one op. *enc points into the map until the transaction ends. */
 int store_op_get(store_txn *txn, uint64_t device_id, uint64_t seq,
@@ -124,9 +150,16 @@ int store_op_get(store_txn *txn, uint64_t device_id, uint64_t seq,
 /* Highest stored seq of device_id, 0 when none. */
 int store_device_max_seq(store_txn *txn, uint64_t device_id, uint64_t *out);
 
+/* The chain head of device_id: the highest seq the store holds (0 when
+ * none) and the SHA-256 of that op's encoding (zeros when none). Read from
+ * heads (in a write transaction, from what it has changed so far); in a
+ * format-1 store opened read-only, from the last op itself. */
+int store_device_head(store_txn *txn, uint64_t device_id, uint64_t *seq,
+                      uint8_t hash[PROTO_HASH_LEN]);
+
 /* Checks that the op (already decoded) links to what the store holds of its
  * device: seq is max_seq + 1 and prev_hash is the hash of op max_seq (zeros
- * for seq 1). RND_ECHAIN otherwise. */
+ * for seq 1). RND_ECHAIN otherwise. Costs a heads look-up, no op read. */
 int store_chain_check(store_txn *txn, const proto_op *op);
 
 /* Iteration callbacks return 0 to go on, non-zero to stop (that value is

@@ -14,6 +14,43 @@ PORT=""
 FAILS=0
 PASSES=0
 
+# ROUNDS_VALGRIND=1: every roundsd this test starts with `serve` runs under
+# valgrind memcheck; any error or definite leak makes it exit 99, which
+# server_stop and finish report. ROUNDS_VALGRIND_ROUNDSD names the roundsd
+# to use (valgrind cannot run an ASan build; the Release build of
+# scripts/test.sh is the usual one); the test is skipped (exit 77) when it
+# or valgrind is missing.
+VALGRIND=()
+vg_skip() { echo "SKIP: $*"; rm -rf "$WORK"; exit 77; }
+if [ "${ROUNDS_VALGRIND:-0}" = 1 ]; then
+  ROUNDSD=${ROUNDS_VALGRIND_ROUNDSD:-$ROUNDSD}
+  if ! command -v valgrind >/dev/null; then
+    vg_skip "ROUNDS_VALGRIND=1 but valgrind is not installed"
+  fi
+  if [ ! -x "$ROUNDSD" ]; then
+    vg_skip "no roundsd without sanitizers at $ROUNDSD (run" \
+      "scripts/test.sh, which builds build-release/, or configure with" \
+      "-DROUNDS_PLAIN_BIN_DIR=DIR)"
+  fi
+  if ldd "$ROUNDSD" | grep -q libasan; then
+    vg_skip "$ROUNDSD is an ASan build; valgrind cannot run it"
+  fi
+  VALGRIND=(valgrind --tool=memcheck --error-exitcode=99 --leak-check=full
+    --errors-for-leak-kinds=definite --show-leak-kinds=definite
+    --track-origins=yes --log-file="$WORK/valgrind.%p.log")
+  echo "roundsd under valgrind: $ROUNDSD"
+fi
+
+# Reports a roundsd that valgrind found at fault (exit 99).
+valgrind_status() { # valgrind_status EXIT_CODE
+  [ ${#VALGRIND[@]} -gt 0 ] && grep -h "ERROR SUMMARY\|definitely lost" \
+    "$WORK"/valgrind.*.log 2>/dev/null | sed 's/^==[0-9]*== /valgrind: /'
+  if [ "$1" = 99 ]; then
+    fail "valgrind memcheck reported errors in roundsd:"
+    cat "$WORK"/valgrind.*.log
+  fi
+}
+
 cleanup() {
   [ -n "$SRV_PID" ] && kill -9 "$SRV_PID" 2>/dev/null
   wait 2>/dev/null
@@ -31,6 +68,8 @@ eq() { # eq DESCRIPTION GOT WANT
   if [ "$2" == "$3" ]; then pass; else fail "$1: got '$2', want '$3'"; fi
 }
 finish() {
+  # Under valgrind the server must stop cleanly for its leak check to run.
+  [ ${#VALGRIND[@]} -gt 0 ] && [ -n "$SRV_PID" ] && server_stop
   echo "$PASSES passed, $FAILS failed"
   [ "$FAILS" -eq 0 ]
 }
@@ -47,10 +86,11 @@ server_init() {
 server_start() {
   local listen="127.0.0.1:${PORT:-0}"
   : >"$WORK/server.log.new"
-  "$ROUNDSD" serve --data "$SRV" --listen "$listen" "$@" \
+  "${VALGRIND[@]}" "$ROUNDSD" serve --data "$SRV" --listen "$listen" "$@" \
     2>>"$WORK/server.log.new" &
   SRV_PID=$!
-  for _ in $(seq 200); do
+  # Under valgrind the start alone takes seconds.
+  for _ in $(seq $(( ${#VALGRIND[@]} ? 1200 : 200 ))); do
     if grep -q "listening on" "$WORK/server.log.new"; then
       PORT=$(sed -n 's/.*listening on [0-9.]*:\([0-9]*\).*/\1/p' \
         "$WORK/server.log.new" | tail -1)
@@ -64,9 +104,13 @@ server_start() {
 }
 
 server_stop() { # graceful
-  [ -n "$SRV_PID" ] && kill -TERM "$SRV_PID" 2>/dev/null && wait "$SRV_PID"
+  local rc=0
+  [ -n "$SRV_PID" ] && kill -TERM "$SRV_PID" 2>/dev/null && {
+    wait "$SRV_PID"; rc=$?; }
   cat "$WORK/server.log.new" >>"$WORK/server.log" 2>/dev/null
   SRV_PID=""
+  valgrind_status "$rc"
+  return "$rc"
 }
 
 server_kill() { # SIGKILL, no goodbye
