@@ -444,7 +444,6 @@ static void migrate_one(migrate_ctx *m, const char *what, const char *path)
 {
     store *st = NULL;
     int before = 0, after = 0, from = 0;
-#if STORE_FORMAT_VERSION >= 2
     /* The read-only open tells the format as it is on disk. */
     int rc = store_open(path, STORE_RDONLY, &st);
     if (rc == 0) {
@@ -454,11 +453,6 @@ static void migrate_one(migrate_ctx *m, const char *what, const char *path)
     }
     if (rc == 0)
         after = store_format(st);
-#else
-    /* This build knows one format only: nothing can be older. */
-    int rc = store_open(path, 0, &st);
-    before = after = STORE_FORMAT_VERSION;
-#endif
     if (from)
         before = from;
     store_close(st);

@@ -872,7 +872,8 @@ static const cli_flag_spec devices_flags[] = {
     CLI_DATA_FLAG,
     {"site", "NAME", "only this site"},
     {"skew-limit-min", "MIN",
-     "flag a device clock off by more than MIN minutes (default 5)"},
+     "flag a clock off by more than MIN minutes (default: skew_limit_min, "
+     "5)"},
     {"json", NULL, "a JSON array"},
     CLI_HELP_FLAG,
     {NULL, NULL, NULL}};
@@ -1013,8 +1014,8 @@ static void cmd_help(const cli_command *c)
         printf("  %-25s %s\n", left, f->help);
         if (strcmp(f->name, "data") == 0)
             printf("  %-25s %s\n", "--config FILE",
-                   "configuration file ($ROUNDSD_CONFIG, else "
-                   "/etc/rounds/roundsd.conf if it exists)");
+                   "config file (else $ROUNDSD_CONFIG, else "
+                   "/etc/rounds/roundsd.conf)");
     }
 }
 
