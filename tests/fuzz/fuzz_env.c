@@ -52,8 +52,7 @@ static void rmtree(const char *dir)
         nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-/* ---- a writing device -----------------------------------------------------
- */
+/* ---- a writing device ---------------------------------------------------- */
 
 typedef struct dev_ctx {
     uint64_t id;
@@ -99,8 +98,7 @@ store *fz_device_make(const char *dir, uint64_t id, int n, size_t text_len)
     return st;
 }
 
-/* ---- set-up -----------------------------------------------------------------
- */
+/* ---- set-up -------------------------------------------------------------- */
 
 typedef struct copy_ctx {
     store *from;

@@ -17,6 +17,11 @@
  *       (one field over the 48 allowed), op65537 (an op over 65,536
  *       bytes); then PULL 0. Prints the answer to the PUSH ("ACK" or
  *       "ERROR <NAME>") and, after an ACK, "pulled=N" (ops of the site).
+ *   hostile PORT CERT hog SITE NAME DEVID CRED SECONDS
+ *       HELLO, then PULL after PULL without ever reading an answer, for at
+ *       most SECONDS. Prints "sent=BYTES closed" when the server cut the
+ *       connection (it must: its output is full and no frame completes),
+ *       "sent=BYTES open" otherwise.
  *   hostile PORT CERT capture BYTES SESSION SITE NAME DEVID CRED
  *       an honest session (HELLO, PULL until the end, BYE) that records
  *       every byte it sends to BYTES and its TLS session to SESSION.
@@ -61,6 +66,9 @@ static mbedtls_ctr_drbg_context drbg;
 static mbedtls_x509_crt ca;
 static mbedtls_ssl_config conf;
 static int port;
+/* The hog's receive buffer: small, so the server's output backs up at
+ * once instead of after the kernel has buffered tens of MB of it. */
+static int small_rcvbuf;
 
 static double now_s(void)
 {
@@ -93,8 +101,10 @@ static int tcp_connect(void)
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
     if (fd < 0)
         die("socket (raise ulimit -n)");
-    int one = 1;
+    int one = 1, small = 4096;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    if (small_rcvbuf)
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
     struct sockaddr_in a = {.sin_family = AF_INET,
                             .sin_port = htons((uint16_t)port),
                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
@@ -104,8 +114,7 @@ static int tcp_connect(void)
     return fd;
 }
 
-/* ---- one connection -------------------------------------------------------
- */
+/* ---- one connection ------------------------------------------------------ */
 
 typedef struct conn {
     int fd;
@@ -292,8 +301,7 @@ static void run_all(conn *cs, int n, double seconds, int stop_when_answered)
     free(p);
 }
 
-/* ---- multi ------------------------------------------------------------------
- */
+/* ---- multi --------------------------------------------------------------- */
 
 static conn one;
 static int handshake(conn *c);
@@ -368,8 +376,7 @@ static int multi(int ntls, int ntcp, double seconds, const char *mode,
     return 0;
 }
 
-/* ---- one session, blocking with a deadline --------------------------------
- */
+/* ---- one session, blocking with a deadline ------------------------------- */
 
 /* Waits a little for the socket; -1 once the deadline has passed. */
 static int wait_step(conn *c, double end)
@@ -523,8 +530,7 @@ static int pull_all(conn *c)
     return 0;
 }
 
-/* ---- hand-made ops
- * ------------------------------------------------------------ */
+/* ---- hand-made ops ------------------------------------------------------- */
 
 /* An op as the wire has it (proto.h), written field by field so that it
  * can break the limits proto_op_encode() keeps. */
@@ -642,8 +648,39 @@ static int push_case(conn *c, char **a, const char *what)
     return 0;
 }
 
-/* ---- capture, replay, resume
- * -------------------------------------------------- */
+/* A client that asks and never reads: the server's output fills, then
+ * its reading stops; the idle timeout must end it. */
+static int hog(conn *c, char **a, double seconds)
+{
+    if (hello(c, a) < 0)
+        return 0;
+    uint8_t pull[7] = {0, 0, 0, 3, 0x92, 0x05, 0x00};
+    static uint8_t burst[7 * 1024];
+    for (size_t k = 0; k < sizeof burst; k += sizeof pull)
+        memcpy(burst + k, pull, sizeof pull);
+    double end = now_s() + seconds;
+    size_t sent = 0;
+    int closed = 0;
+    while (!closed && now_s() < end) {
+        int rc = mbedtls_ssl_write(&c->ssl, burst, sizeof burst);
+        if (rc > 0) {
+            sent += (size_t)rc;
+        } else if (rc == MBEDTLS_ERR_SSL_WANT_WRITE ||
+                   rc == MBEDTLS_ERR_SSL_WANT_READ) {
+            /* Full: wait, but never read; a reset shows as an error. */
+            struct pollfd p = {c->fd, POLLOUT, 0};
+            poll(&p, 1, 100);
+            if (p.revents & (POLLERR | POLLHUP))
+                closed = 1;
+        } else {
+            closed = 1;
+        }
+    }
+    printf("sent=%zu %s\n", sent, closed ? "closed" : "open");
+    return 0;
+}
+
+/* ---- capture, replay, resume --------------------------------------------- */
 
 static int save_session(conn *c, const char *path)
 {
@@ -744,6 +781,14 @@ int main(int argc, char **argv)
             printf("HANDSHAKE-FAILED\n");
         else
             rc = push_case(&one, argv + 4, argv[8]);
+        conn_close(&one);
+    } else if (strcmp(cmd, "hog") == 0 && argc == 9) {
+        small_rcvbuf = 1;
+        conn_open(&one, 1, 0);
+        if (handshake(&one) != 0)
+            printf("HANDSHAKE-FAILED\n");
+        else
+            rc = hog(&one, argv + 4, atof(argv[8]));
         conn_close(&one);
     } else if (strcmp(cmd, "capture") == 0 && argc == 10) {
         conn_open(&one, 1, 0);

@@ -6,7 +6,9 @@
 #    timeout);
 #  - 50 clients that send half a frame and stall (ERROR ETIMEOUT at the
 #    idle timeout); 100 frames announcing 2 GiB (ETOOBIG on the header);
-#    100 frames of malformed MessagePack;
+#    100 frames of malformed MessagePack; an enrolled device that sends
+#    PULL after PULL and never reads (cut once its output is full and the
+#    idle timeout passes);
 #  - ops with absurd field sizes from a device of another site: a string
 #    over 4,096 bytes, 49 fields, an op over 65,536 bytes (ETOOBIG), and a
 #    string at the limit (accepted; its PULL gets nothing of site S1);
@@ -37,6 +39,7 @@ server_init
 server_start --idle-timeout 15 --handshake-timeout 5
 for n in a b c; do hh_new $n; record $n 2; done
 hh_new evil S2
+hh_new hog
 cert="$SRV/server.crt"
 evil_id=0badc0de00000001
 evil_cred=$(cat "$WORK/cred-evil")
@@ -46,6 +49,9 @@ evil_cred=$(cat "$WORK/cred-evil")
 p_silent=$!
 "$HOSTILE" "$PORT" "$cert" multi 50 0 25 half >"$WORK/half.out" &
 p_half=$!
+"$HOSTILE" "$PORT" "$cert" hog S1 hog 0badc0de00000002 "$(cat "$WORK/cred-hog")" \
+  30 >"$WORK/hog.out" &
+p_hog=$!
 sleep 2
 "$HOSTILE" "$PORT" "$cert" multi 100 0 10 send 7fffffff00 >"$WORK/huge.out" &
 p_huge=$!
@@ -59,8 +65,9 @@ for c in str4097 fields49 op65537 str4096; do
   "$HOSTILE" "$PORT" "$cert" push S2 evil $evil_id "$evil_cred" $c \
     >"$WORK/push-$c.out"
 done
-wait $p_huge $p_garbage $p_silent $p_half
-cat "$WORK"/silent.out "$WORK"/half.out "$WORK"/huge.out "$WORK"/garbage.out
+wait $p_huge $p_garbage $p_silent $p_half $p_hog
+cat "$WORK"/silent.out "$WORK"/half.out "$WORK"/huge.out "$WORK"/garbage.out \
+  "$WORK"/hog.out
 eq "silent: 1,000 handshakes, held" "$(head -1 "$WORK/silent.out" | cut -d' ' -f1-4)" \
   "handshakes=1000 failed=0 closed=100 open=1000"
 eq "half frames: all closed" "$(head -1 "$WORK/half.out" | cut -d' ' -f1-4)" \
@@ -70,6 +77,10 @@ eq "huge lengths" "$(sed -n 2p "$WORK/huge.out")" "ERROR ETOOBIG 100"
 r=$(sed -n 2p "$WORK/garbage.out")
 case "$r" in "ERROR EMALFORMED 100"|"ERROR ETYPE 100") pass ;;
   *) fail "malformed msgpack: $r" ;; esac
+case "$(cat "$WORK/hog.out")" in *" closed") pass ;;
+  *) fail "a client that never reads was not cut: $(cat "$WORK/hog.out")" ;; esac
+grep -q "sync site=S1 device=hog .*result=ETIMEOUT" "$WORK/server.log.new" \
+  || fail "the reader that never reads was not timed out"
 eq "string over 4,096 bytes" "$(cat "$WORK/push-str4097.out")" "ERROR ETOOBIG"
 eq "49 fields" "$(cat "$WORK/push-fields49.out")" "ERROR ETOOBIG"
 eq "op over 65,536 bytes" "$(cat "$WORK/push-op65537.out")" "ERROR ETOOBIG"

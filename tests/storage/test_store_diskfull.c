@@ -56,8 +56,7 @@ static void disk_freed(void)
     ASSERT_OK(setrlimit(RLIMIT_FSIZE, &rl));
 }
 
-/* ---- the handheld: records -------------------------------------------------
- */
+/* ---- the handheld: records ----------------------------------------------- */
 
 typedef struct rec_ctx {
     uint64_t n; /* the record's number: its text says it */
@@ -150,8 +149,7 @@ static void test_record(const char *dir)
     store_close(s);
 }
 
-/* ---- the server: a pushed batch merged -------------------------------------
- */
+/* ---- the server: a pushed batch merged ----------------------------------- */
 
 typedef struct ingest_ctx {
     store *from;
@@ -236,8 +234,7 @@ static void test_merge(const char *dev_dir, const char *srv_dir)
     store_close(dev);
 }
 
-/* ---- the rounds CLI --------------------------------------------------------
- */
+/* ---- the rounds CLI ------------------------------------------------------ */
 
 /* Runs rounds with args under a file-size cap (0 = none); returns its exit
  * code and leaves its stderr in err. */
