@@ -207,6 +207,9 @@ typedef struct rpt_params {
     /* The handheld's shift report: only records this device created
      * (0 = every device). */
     uint64_t device_id;
+    /* devices: a clock off by more than this is flagged (0: the
+     * default, SRV_SKEW_LIMIT_MIN_DEFAULT minutes). */
+    int64_t skew_limit_ms;
 } rpt_params;
 
 #define RPT_OVERSTAY_DEFAULT_MS (4 * 3600 * 1000LL)

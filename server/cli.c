@@ -12,6 +12,18 @@
 
 struct cli_args cli_args;
 
+static srv_config config;
+static int config_loaded;
+
+/* 1 when cmd reads the data directory (and so takes --config too). */
+static int has_data_flag(const cli_command *cmd)
+{
+    for (int j = 0; cmd->flags[j].name && j < CLI_MAX_FLAGS; j++)
+        if (strcmp(cmd->flags[j].name, "data") == 0)
+            return 1;
+    return 0;
+}
+
 int cli_parse(const cli_command *cmd, int argc, char **argv, int first)
 {
     cli_args.cmd = cmd;
@@ -33,6 +45,15 @@ int cli_parse(const cli_command *cmd, int argc, char **argv, int first)
             return cli_usage("unknown flag %s", a);
         memcpy(fname, a + 2, len);
         fname[len] = '\0';
+        if (strcmp(fname, "config") == 0 && has_data_flag(cmd)) {
+            if (eq)
+                cli_args.config = eq + 1;
+            else if (i + 1 < argc)
+                cli_args.config = argv[++i];
+            else
+                return cli_usage("--config needs a value");
+            continue;
+        }
         int k = -1;
         for (int j = 0; cmd->flags[j].name && j < CLI_MAX_FLAGS; j++)
             if (strcmp(cmd->flags[j].name, fname) == 0)
@@ -97,11 +118,54 @@ int cli_fail(int rc, const char *fmt, ...)
 
 const char *cli_data_dir(void)
 {
+    if (config_loaded)
+        return config.data;
     const char *d = cli_flag("data");
     if (d && *d)
         return d;
     d = getenv("ROUNDSD_DATA");
     return d && *d ? d : "./roundsd-data";
+}
+
+const srv_config *cli_config(void)
+{
+    if (!config_loaded)
+        srv_config_init(&config);
+    return &config;
+}
+
+int cli_load_config(void)
+{
+    char err[1500];
+    int required;
+    srv_config_init(&config);
+    const char *path = srv_config_pick(cli_args.config, &required);
+    if (path) {
+        int rc = srv_config_load(&config, path, err, sizeof err);
+        if (rc == RND_EINVAL) {
+            fprintf(stderr, "roundsd %s: %s\n", cli_args.cmd->name, err);
+            return RND_EXIT_USAGE;
+        }
+        if (rc == RND_ENOTFOUND && required)
+            return cli_fail(rc, "no configuration file %s", err);
+        if (rc)
+            return cli_fail(rc, "cannot read the configuration file %s",
+                            err);
+    }
+    const char *env = getenv("ROUNDSD_DATA");
+    if (env && *env &&
+        srv_config_set(&config, "data", env, SRV_CFG_ENV, 0, err,
+                       sizeof err) != 0)
+        return cli_usage("$ROUNDSD_DATA: %s", err);
+    /* The command's flags that are configuration keys, over the rest. */
+    for (int k = 0; k < SRV_CFG_NKEYS; k++) {
+        const char *v = cli_flag(srv_config_keys[k].flag);
+        if (v && srv_config_set(&config, srv_config_keys[k].flag, v,
+                                SRV_CFG_FLAG, 0, err, sizeof err) != 0)
+            return cli_usage("%s", err);
+    }
+    config_loaded = 1;
+    return 0;
 }
 
 int cli_parse_u32(const char *fl, uint32_t lo, uint32_t hi, uint32_t *out)

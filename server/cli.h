@@ -18,6 +18,7 @@
 #include <stdio.h>
 
 #include "../storage/store.h"
+#include "config.h"
 #include "registry.h"
 
 #define CLI_MAX_FLAGS 24
@@ -51,6 +52,9 @@ extern struct cli_args {
     int set[CLI_MAX_FLAGS];
     const char *pos[CLI_MAX_POS];
     int npos;
+    /* --config FILE: taken by every command that has --data (it is not
+     * in the flag tables; cli_parse() knows it). */
+    const char *config;
 } cli_args;
 
 /* Parses argv[first..argc) against cmd's flags into cli_args. Returns 0,
@@ -73,8 +77,20 @@ int cli_fail(int rc, const char *fmt, ...)
  * network and server-refusal codes are the handheld's), others give 1. */
 int cli_exit_for(int rc);
 
-/* --data DIR, else $ROUNDSD_DATA, else ./roundsd-data. */
+/* --data DIR, else $ROUNDSD_DATA, else the configuration file's data,
+ * else ./roundsd-data. */
 const char *cli_data_dir(void);
+
+/* Loads the command's effective configuration (config.h): defaults, the
+ * file (--config, $ROUNDSD_CONFIG or /etc/rounds/roundsd.conf when it
+ * exists), $ROUNDSD_DATA, then the command's flags that are configuration
+ * keys. Prints the error (naming FILE:LINE and the key) and returns the
+ * usage exit code for a bad file or value, 3 when a named file is
+ * missing; 0 when loaded. main() calls it once, after cli_parse(). */
+int cli_load_config(void);
+
+/* The configuration loaded by cli_load_config() (defaults before). */
+const srv_config *cli_config(void);
 
 /* --fl as a whole number in [lo, hi] into *out (untouched when the flag
  * is absent). Returns 0 or the usage exit code. */

@@ -59,7 +59,8 @@ static int run_report(void)
     rpt_params p;
     memset(&p, 0, sizeof p);
     p.site = cli_flag("site");
-    p.overstay_ms = RPT_OVERSTAY_DEFAULT_MS;
+    p.overstay_ms = cli_config()->overstay_ms; /* overstay, default 4h */
+    p.skew_limit_ms = (int64_t)cli_config()->skew_limit_min * 60000;
     p.vacant_days = RPT_VACANT_DEFAULT_DAYS;
     p.route = cli_flag("route");
     p.guard = cli_flag("guard");
@@ -154,7 +155,9 @@ static const cli_flag_spec report_flags[] = {
     {"json", NULL, "same as --format json"},
     {"route", "ROUTE", "patrol: only this route"},
     {"guard", "NAME", "patrol: only this guard"},
-    {"overstay", "DUR", "inside: overstay after this long (default 4h)"},
+    {"overstay", "DUR",
+     "inside: overstay after this long (default: the configuration's "
+     "overstay, 4h)"},
     {"days", "N",
      "vacant: overdue after N days without an inspection "
      "(default 30)"},

@@ -9,6 +9,13 @@
 
 #define HOUR_MS 3600000.0
 
+/* The clock flag's limit: the caller's, else the default. */
+static int64_t skew_ms(const rpt_params *p)
+{
+    return p->skew_limit_ms > 0 ? p->skew_limit_ms
+                                : SRV_SKEW_LIMIT_MIN_DEFAULT * 60000LL;
+}
+
 typedef struct dev_ctx {
     store_txn *txn;
     const rpt_params *p;
@@ -86,8 +93,7 @@ static int device_cb(const srv_device *d, void *vctx)
     }
     char clock[48];
     const char *flag;
-    srv_clock_verdict(d, SRV_SKEW_LIMIT_MIN_DEFAULT * 60000LL, clock,
-                      sizeof clock, &flag);
+    srv_clock_verdict(d, skew_ms(x->p), clock, sizeof clock, &flag);
     int flagged = strcmp(flag, "ahead") == 0 || strcmp(flag, "behind") == 0;
     rpt_cell row[] = {rpt_s(d->name),
                       d->device_id ? rpt_s(hex) : rpt_null(),
@@ -140,8 +146,7 @@ int srv_report_devices(srv_registry *r, store_txn *txn, const rpt_params *p,
         (rc = rpt_summary(d, "not_synced_in_window", rpt_i(x.stale))) ||
         (rc = rpt_summary(d, "clock_flags", rpt_i(x.clock_flags))) ||
         (rc = rpt_summary(d, "chains_broken", rpt_i(x.broken))) ||
-        (rc = rpt_summary(d, "skew_limit_min",
-                          rpt_i(SRV_SKEW_LIMIT_MIN_DEFAULT))))
+        (rc = rpt_summary(d, "skew_limit_min", rpt_i(skew_ms(p) / 60000))))
         return rc;
     return 0;
 }

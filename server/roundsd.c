@@ -254,7 +254,7 @@ static int list_cb(const srv_device *d, void *vctx)
 static int cmd_devices(void)
 {
     const char *site = cli_flag("site");
-    uint32_t limit_min = SRV_SKEW_LIMIT_MIN_DEFAULT;
+    uint32_t limit_min = cli_config()->skew_limit_min;
     int ex;
     if (site && (ex = cli_need_name("site")) != 0)
         return ex;
@@ -358,23 +358,25 @@ static int cmd_dump(void)
 
 static int cmd_serve(void)
 {
-    srv_server_config cfg = {.data_dir = cli_data_dir(),
-                             .listen = cli_flag("listen")};
-    int ex;
-    if ((ex = cli_parse_u32("max-frame", SRV_MAX_FRAME_MIN, 64u << 20,
-                            &cfg.max_frame)) ||
-        (ex = cli_parse_u32("max-conns", 1, 1000000, &cfg.max_conns)) ||
-        (ex = cli_parse_u32("idle-timeout", 1, 86400, &cfg.idle_timeout_s)) ||
-        (ex = cli_parse_u32("handshake-timeout", 1, 3600,
-                            &cfg.handshake_timeout_s)))
-        return ex;
-    if (cfg.listen) {
-        char host[256];
-        int port;
-        if (srv_parse_hostport(cfg.listen, host, sizeof host, &port) != 0)
-            return cli_usage("--listen %s: expected HOST:PORT, e.g. "
-                             "127.0.0.1:7443 or [::1]:7443",
-                             cfg.listen);
+    /* Flags, the configuration file and the defaults are already merged
+     * and validated (cli_load_config). */
+    const srv_config *c = cli_config();
+    char cert[SRV_CONFIG_PATH_MAX], key[SRV_CONFIG_PATH_MAX];
+    srv_config_cert_path(c, cert, sizeof cert);
+    srv_config_key_path(c, key, sizeof key);
+    srv_server_config cfg = {.data_dir = c->data,
+                             .listen = c->listen,
+                             .cert = cert,
+                             .key = key,
+                             .max_frame = c->max_frame,
+                             .max_conns = c->max_conns,
+                             .idle_timeout_s = c->idle_timeout_s,
+                             .handshake_timeout_s = c->handshake_timeout_s};
+    if (strcmp(c->log, "stderr") != 0) {
+        if (freopen(c->log, "a", stderr) == NULL)
+            return cli_fail(RND_EIO, "log = %s: cannot open it for appending",
+                            c->log);
+        setvbuf(stderr, NULL, _IOLBF, 0);
     }
     int rc = srv_server_run(&cfg);
     return cli_exit_for(rc);
@@ -849,7 +851,8 @@ static const cli_flag_spec devices_flags[] = {
     CLI_DATA_FLAG,
     {"site", "NAME", "only this site"},
     {"skew-limit-min", "MIN",
-     "flag a device clock off by more than MIN minutes (default 5)"},
+     "flag a clock off by more than MIN minutes (default: skew_limit_min, "
+     "5)"},
     {"json", NULL, "a JSON array"},
     CLI_HELP_FLAG,
     {NULL, NULL, NULL}};
@@ -864,10 +867,15 @@ static const cli_flag_spec serve_flags[] = {
     CLI_DATA_FLAG,
     {"listen", "HOST:PORT",
      "default " SRV_LISTEN_DEFAULT "; port 0: any free one"},
+    {"cert", "PEM", "TLS certificate (default DATA/server.crt)"},
+    {"key", "PEM", "its private key (default DATA/server.key)"},
     {"max-frame", "BYTES", "largest frame accepted (default 1048576)"},
     {"max-conns", "N", "sessions at once (default 2000); more get EBUSY"},
     {"idle-timeout", "SEC", "close a connection idle this long (default 60)"},
     {"handshake-timeout", "SEC", "limit on the TLS handshake (default 10)"},
+    {"retention-days", "N[,SITE=N]",
+     "ID-number retention (default 180; stored, not enforced yet)"},
+    {"log", "FILE", "append the log to FILE (default stderr)"},
     CLI_HELP_FLAG,
     {NULL, NULL, NULL}};
 
@@ -913,9 +921,15 @@ static const cli_command commands[] = {
      "roundsd dump --site S [--ops] [--json] [--data DIR]", dump_flags,
      cmd_dump, 0},
     {"serve", "run the TLS sync server",
-     "roundsd serve [--data DIR] [--listen HOST:PORT] [--max-frame BYTES]\n"
-     "              [--max-conns N] [--idle-timeout SEC] "
-     "[--handshake-timeout SEC]",
+     "roundsd serve [--config FILE] [--data DIR] [--listen HOST:PORT]\n"
+     "              [--cert PEM] [--key PEM] [--max-frame BYTES] "
+     "[--max-conns N]\n"
+     "              [--idle-timeout SEC] [--handshake-timeout SEC]\n"
+     "              [--retention-days N[,SITE=N]...] [--log FILE]\n\n"
+     "Every flag is also a key of the configuration file (--config FILE,\n"
+     "else $ROUNDSD_CONFIG, else /etc/rounds/roundsd.conf if it exists);\n"
+     "a flag wins over the file. Writes DATA/stats.json every 5 s and at\n"
+     "exit ('roundsd stats').",
      serve_flags, cmd_serve, 0},
     {"list", "list a site's master data (office)",
      "roundsd list units|vacant|routes|checkpoints|staff|plates|blacklist|"
@@ -963,7 +977,9 @@ static void main_help(FILE *f)
         fprintf(f, "  %-26s %s\n", left, k->help);
     }
     fprintf(f, "\nThe data directory is --data DIR, else $ROUNDSD_DATA, "
-               "else ./roundsd-data.\n"
+               "else the configuration\nfile's 'data' (--config FILE, else "
+               "$ROUNDSD_CONFIG, else /etc/rounds/roundsd.conf\nif it "
+               "exists), else ./roundsd-data.\n"
                "Exit codes: 0 ok, 1 failure, 2 usage, 3 not found, 4 "
                "refused or already exists,\n5 storage error.\n");
 }
@@ -976,6 +992,10 @@ static void cmd_help(const cli_command *c)
         snprintf(left, sizeof left, "--%s%s%s", f->name, f->meta ? " " : "",
                  f->meta ? f->meta : "");
         printf("  %-25s %s\n", left, f->help);
+        if (strcmp(f->name, "data") == 0)
+            printf("  %-25s %s\n", "--config FILE",
+                   "config file (else $ROUNDSD_CONFIG, else "
+                   "/etc/rounds/roundsd.conf)");
     }
 }
 
@@ -1020,5 +1040,7 @@ int main(int argc, char **argv)
         cmd_help(cli_args.cmd);
         return RND_EXIT_OK;
     }
+    if ((ex = cli_load_config()) != 0)
+        return ex;
     return cli_args.cmd->run();
 }

@@ -10,6 +10,7 @@
 
 #include "cert.h"
 #include "server.h"
+#include "stats.h"
 
 typedef struct srv_server {
     uv_loop_t loop;
@@ -87,6 +88,7 @@ static void on_conn_closed(void *arg, srv_conn *c)
     if (c->next)
         c->next->prev = c->prev;
     sv->nconns--;
+    srv_stats_conn_closed();
     /* The session queued its registry note: let the check flush it. */
     if (!sv->stopped)
         uv_idle_start(&sv->idle, on_idle);
@@ -110,6 +112,7 @@ static void refuse(srv_server *sv, uv_stream_t *server)
     }
     (void)uv_accept(server, (uv_stream_t *)t);
     uv_close((uv_handle_t *)t, free_handle);
+    srv_stats_conn_refused();
     sv->refused++;
     time_t now = time(NULL);
     if (now != sv->refused_logged) {
@@ -156,6 +159,7 @@ static void on_connection(uv_stream_t *server, int status)
         sv->conns->prev = c;
     sv->conns = c;
     sv->nconns++;
+    srv_stats_conn_accepted(busy);
     if (busy) {
         char line[160];
         snprintf(line, sizeof line,
@@ -211,6 +215,7 @@ static void close_all_handles(srv_server *sv)
     uv_close((uv_handle_t *)&sv->idle, NULL);
     uv_close((uv_handle_t *)&sv->sigterm, NULL);
     uv_close((uv_handle_t *)&sv->sigint, NULL);
+    srv_stats_stop();
 }
 
 static void stop(srv_server *sv)
@@ -304,13 +309,19 @@ int srv_server_run(const srv_server_config *cfg)
         return RND_ENOMEM;
     int rc = 0, loop_ok = 0;
     char cert[4096], key[4096], err[4500];
-    snprintf(cert, sizeof cert, "%s/server.crt", cfg->data_dir);
-    snprintf(key, sizeof key, "%s/server.key", cfg->data_dir);
+    if (cfg->cert)
+        snprintf(cert, sizeof cert, "%s", cfg->cert);
+    else
+        snprintf(cert, sizeof cert, "%s/server.crt", cfg->data_dir);
+    if (cfg->key)
+        snprintf(key, sizeof key, "%s", cfg->key);
+    else
+        snprintf(key, sizeof key, "%s/server.key", cfg->data_dir);
     if (!file_exists(cert) || !file_exists(key)) {
         fprintf(stderr,
-                "roundsd: no certificate in %s: run 'roundsd init --data "
-                "%s' first\n",
-                cfg->data_dir, cfg->data_dir);
+                "roundsd: no certificate %s or key %s: run 'roundsd init "
+                "--data %s' first\n",
+                cert, key, cfg->data_dir);
         free(sv);
         return RND_ENOTFOUND;
     }
@@ -377,8 +388,10 @@ int srv_server_run(const srv_server_config *cfg)
         uv_run(&sv->loop, UV_RUN_DEFAULT);
         goto out;
     }
+    (void)srv_stats_start(&sv->loop, cfg->data_dir); /* DATA/stats.json */
     uv_run(&sv->loop, UV_RUN_DEFAULT);
     flush_all(sv);
+    srv_stats_finish();
     log_line(sv, "roundsd: stopped");
 
 out:

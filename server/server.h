@@ -34,6 +34,8 @@
 typedef struct srv_server_config {
     const char *data_dir;
     const char *listen;           /* "HOST:PORT"; NULL = SRV_LISTEN_DEFAULT */
+    const char *cert;             /* PEM; NULL = DATA/server.crt */
+    const char *key;              /* PEM; NULL = DATA/server.key */
     uint32_t max_frame;           /* 0 = PROTO_FRAME_MAX_DEFAULT */
     uint32_t max_conns;           /* 0 = SRV_MAX_CONNS_DEFAULT */
     uint32_t idle_timeout_s;      /* 0 = default */

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "session.h"
+#include "stats.h"
 
 /* Ops skipped (the device's own) before a pull frame is sent anyway, so
  * one step of a pull is bounded even over a long run of own ops. */
@@ -217,6 +218,7 @@ void srv_session_free(srv_session *s)
         s->state = SRV_CLOSING;
     }
     finish(s);
+    srv_stats_session_end(s->hello_seen, s->result, s->ops_in, s->ops_out);
     if (s->site != NULL && s->pending > 0)
         srv_site_cancel(s->site, s);
     free(s);

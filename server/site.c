@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "site.h"
+#include "stats.h"
 
 struct srv_site {
     srv_site *next;       /* every open site */
@@ -442,9 +443,11 @@ static int flush_site(srv_site *site, srv_batch *list, int64_t now)
      * n + 1 attempts always end in a commit or a storage error. */
     int rc;
     size_t attempts = 0;
+    uint64_t t0 = srv_stats_now_us();
     do {
         rc = store_write(site->st, commit_fn, &c);
     } while (rc != 0 && c.failed != NULL && ++attempts <= n);
+    srv_stats_commit(srv_stats_now_us() - t0);
     if (rc) {
         for (srv_batch *b = list; b; b = b->next)
             if (b->rc == 0)

@@ -8,6 +8,7 @@
 
 #include <mbedtls/error.h>
 
+#include "stats.h"
 #include "tls.h"
 
 /* ---- configuration ------------------------------------------------------ */
@@ -147,6 +148,7 @@ static void log_tls(srv_conn *c, int raw, const char *during)
     char text[220];
     srv_tls_strerror(raw, text, sizeof text);
     conn_log(c, "result=ETLS during=%s raw=%s", during, text);
+    srv_stats_error(RND_ETLS);
 }
 
 /* ---- connection: memory BIO --------------------------------------------- */
@@ -214,6 +216,7 @@ static void on_timer(uv_timer_t *t)
     switch (c->state) {
     case SRV_CONN_HANDSHAKE:
         conn_log(c, "result=ETIMEOUT during=handshake");
+        srv_stats_error(RND_ETIMEOUT);
         srv_conn_close(c);
         break;
     case SRV_CONN_OPEN: {
@@ -240,6 +243,8 @@ static void on_write(uv_write_t *req, int status)
 {
     srv_conn *c = req->data;
     c->writing = 0;
+    if (status == 0)
+        srv_stats_bytes(0, c->write_len);
     srv_bufq_consume(&c->tls_out, c->write_len);
     srv_bufq_release(&c->tls_out);
     if (c->state == SRV_CONN_CLOSED)
@@ -301,6 +306,7 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
     if (c->state == SRV_CONN_CLOSED)
         return;
     if (nread > 0) {
+        srv_stats_bytes((uint64_t)nread, 0);
         srv_bufq_commit(&c->tls_in, (size_t)nread);
         if (c->state == SRV_CONN_CLOSING)
             srv_bufq_consume(&c->tls_in, (size_t)nread); /* not read */

@@ -1,0 +1,478 @@
+/* stats.c: see stats.h. */
+#include "stats.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <uv.h>
+
+const uint64_t srv_stats_bucket_us[SRV_STATS_NBUCKETS - 1] = {
+    100,   250,   500,   1000,   2500,   5000,
+    10000, 25000, 50000, 100000, 250000, 1000000};
+
+static struct {
+    srv_stats_snap c; /* the counters (pid, times, percentiles unused) */
+    uint64_t conns_closed;
+    uint64_t window[SRV_STATS_WINDOW]; /* the last commits' latencies */
+    uint64_t nwindow;                  /* commits ever put in the window */
+} g;
+
+/* ---- hooks -------------------------------------------------------------- */
+
+void srv_stats_reset(int64_t now_ms)
+{
+    memset(&g, 0, sizeof g);
+    g.c.started_ms = now_ms;
+}
+
+void srv_stats_conn_accepted(int busy)
+{
+    g.c.conns_accepted++;
+    if (busy)
+        g.c.conns_refused_busy++;
+}
+
+void srv_stats_conn_refused(void)
+{
+    g.c.conns_refused_busy++;
+}
+
+void srv_stats_conn_closed(void)
+{
+    g.conns_closed++;
+}
+
+void srv_stats_error(int err)
+{
+    if (err < 0 && err > RND_ERROR_BASE_ && err < RND_ERROR_END_)
+        g.c.errors[err - RND_ERROR_BASE_ - 1]++;
+}
+
+void srv_stats_session_end(int hello, int result, uint64_t ops_in,
+                           uint64_t ops_out)
+{
+    if (hello) {
+        if (result == 0)
+            g.c.syncs_ok++;
+        else
+            g.c.syncs_failed++;
+    }
+    g.c.ops_in += ops_in;
+    g.c.ops_out += ops_out;
+    /* A peer that went away before saying HELLO (a port scan, a TLS
+     * failure already counted) is not an error of the server's. */
+    if (result != 0 && (hello || result != RND_ECLOSED))
+        srv_stats_error(result);
+}
+
+void srv_stats_bytes(uint64_t in, uint64_t out)
+{
+    g.c.bytes_in += in;
+    g.c.bytes_out += out;
+}
+
+uint64_t srv_stats_now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+void srv_stats_commit(uint64_t us)
+{
+    g.c.commits++;
+    g.c.commit_sum_us += us;
+    if (us > g.c.commit_max_us)
+        g.c.commit_max_us = us;
+    int b = 0;
+    while (b < SRV_STATS_NBUCKETS - 1 && us > srv_stats_bucket_us[b])
+        b++;
+    g.c.buckets[b]++;
+    g.window[g.nwindow++ % SRV_STATS_WINDOW] = us;
+}
+
+/* ---- snapshots ---------------------------------------------------------- */
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Nearest rank: the smallest value with at least pct% of the window at
+ * or below it. */
+static uint64_t rank(const uint64_t *sorted, uint64_t n, unsigned pct)
+{
+    if (n == 0)
+        return 0;
+    uint64_t r = (n * pct + 99) / 100;
+    return sorted[r ? r - 1 : 0];
+}
+
+void srv_stats_snapshot(srv_stats_snap *out, int64_t now_ms, int running)
+{
+    static uint64_t sorted[SRV_STATS_WINDOW];
+    *out = g.c;
+    out->pid = (int64_t)getpid();
+    out->running = running;
+    out->written_ms = now_ms;
+    out->conns_open = g.c.conns_accepted - g.conns_closed;
+    uint64_t n =
+        g.nwindow < SRV_STATS_WINDOW ? g.nwindow : (uint64_t)SRV_STATS_WINDOW;
+    memcpy(sorted, g.window, n * sizeof *sorted);
+    qsort(sorted, n, sizeof *sorted, cmp_u64);
+    out->commit_p50_us = rank(sorted, n, 50);
+    out->commit_p99_us = rank(sorted, n, 99);
+}
+
+/* ---- JSON --------------------------------------------------------------- */
+
+void srv_stats_print_json(const srv_stats_snap *s, int serving, FILE *f)
+{
+    int64_t up = s->written_ms - s->started_ms;
+    fprintf(f, "{\"version\":1,\"pid\":%" PRId64 ",\"running\":%s,", s->pid,
+            s->running ? "true" : "false");
+    if (serving >= 0)
+        fprintf(f, "\"serving\":%s,", serving ? "true" : "false");
+    fprintf(f,
+            "\"started_ms\":%" PRId64 ",\"written_ms\":%" PRId64
+            ",\"uptime_s\":%" PRId64 ",\"connections\":{\"accepted\":%" PRIu64
+            ",\"open\":%" PRIu64 ",\"refused_busy\":%" PRIu64
+            "},\"syncs\":{\"ok\":%" PRIu64 ",\"failed\":%" PRIu64
+            "},\"ops\":{\"in\":%" PRIu64 ",\"out\":%" PRIu64
+            "},\"bytes\":{\"in\":%" PRIu64 ",\"out\":%" PRIu64 "},\"errors\":{",
+            s->started_ms, s->written_ms, up > 0 ? up / 1000 : 0,
+            s->conns_accepted, s->conns_open, s->conns_refused_busy,
+            s->syncs_ok, s->syncs_failed, s->ops_in, s->ops_out, s->bytes_in,
+            s->bytes_out);
+    int n = 0;
+    for (int i = 0; i < SRV_STATS_NERR; i++)
+        if (s->errors[i])
+            fprintf(f, "%s\"%s\":%" PRIu64, n++ ? "," : "",
+                    rnd_errname(RND_ERROR_BASE_ + 1 + i), s->errors[i]);
+    fprintf(f,
+            "},\"commits\":{\"count\":%" PRIu64 ",\"sum_us\":%" PRIu64
+            ",\"p50_us\":%" PRIu64 ",\"p99_us\":%" PRIu64 ",\"max_us\":%" PRIu64
+            ",\"buckets_us\":{",
+            s->commits, s->commit_sum_us, s->commit_p50_us, s->commit_p99_us,
+            s->commit_max_us);
+    for (int b = 0; b < SRV_STATS_NBUCKETS; b++) {
+        if (b < SRV_STATS_NBUCKETS - 1)
+            fprintf(f, "\"%" PRIu64 "\":%" PRIu64 ",", srv_stats_bucket_us[b],
+                    s->buckets[b]);
+        else
+            fprintf(f, "\"inf\":%" PRIu64, s->buckets[b]);
+    }
+    fprintf(f, "}}}\n");
+}
+
+int srv_stats_write_file(const srv_stats_snap *s, const char *path)
+{
+    char tmp[4200];
+    int n = snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    if (n < 0 || (size_t)n >= sizeof tmp)
+        return RND_EIO;
+    FILE *f = fopen(tmp, "w");
+    if (f == NULL)
+        return RND_EIO;
+    srv_stats_print_json(s, -1, f);
+    int bad = ferror(f);
+    if (fclose(f) != 0 || bad || rename(tmp, path) != 0) {
+        unlink(tmp);
+        return RND_EIO;
+    }
+    return 0;
+}
+
+/* A reader for the JSON above and nothing more general: objects of
+ * string keys, whole numbers and true/false. Each leaf is handed to
+ * set() with its dotted path ("syncs.ok", "errors.EAUTH"). */
+typedef struct jp {
+    const char *p, *end;
+    srv_stats_snap *s;
+} jp;
+
+static void ws(jp *j)
+{
+    while (j->p < j->end &&
+           (*j->p == ' ' || *j->p == '\n' || *j->p == '\t' || *j->p == '\r'))
+        j->p++;
+}
+
+static int eat(jp *j, char c)
+{
+    ws(j);
+    if (j->p < j->end && *j->p == c) {
+        j->p++;
+        return 1;
+    }
+    return 0;
+}
+
+static void set(jp *j, const char *path, uint64_t v)
+{
+    srv_stats_snap *s = j->s;
+    static const struct {
+        const char *path;
+        size_t off;
+    } u64s[] = {
+        {"connections.accepted", offsetof(srv_stats_snap, conns_accepted)},
+        {"connections.open", offsetof(srv_stats_snap, conns_open)},
+        {"connections.refused_busy",
+         offsetof(srv_stats_snap, conns_refused_busy)},
+        {"syncs.ok", offsetof(srv_stats_snap, syncs_ok)},
+        {"syncs.failed", offsetof(srv_stats_snap, syncs_failed)},
+        {"ops.in", offsetof(srv_stats_snap, ops_in)},
+        {"ops.out", offsetof(srv_stats_snap, ops_out)},
+        {"bytes.in", offsetof(srv_stats_snap, bytes_in)},
+        {"bytes.out", offsetof(srv_stats_snap, bytes_out)},
+        {"commits.count", offsetof(srv_stats_snap, commits)},
+        {"commits.sum_us", offsetof(srv_stats_snap, commit_sum_us)},
+        {"commits.p50_us", offsetof(srv_stats_snap, commit_p50_us)},
+        {"commits.p99_us", offsetof(srv_stats_snap, commit_p99_us)},
+        {"commits.max_us", offsetof(srv_stats_snap, commit_max_us)},
+    };
+    for (size_t i = 0; i < sizeof u64s / sizeof u64s[0]; i++)
+        if (strcmp(path, u64s[i].path) == 0) {
+            memcpy((char *)s + u64s[i].off, &v, sizeof v);
+            return;
+        }
+    if (strcmp(path, "pid") == 0)
+        s->pid = (int64_t)v;
+    else if (strcmp(path, "running") == 0)
+        s->running = (int)v;
+    else if (strcmp(path, "started_ms") == 0)
+        s->started_ms = (int64_t)v;
+    else if (strcmp(path, "written_ms") == 0)
+        s->written_ms = (int64_t)v;
+    else if (strncmp(path, "errors.", 7) == 0) {
+        for (int i = 0; i < SRV_STATS_NERR; i++)
+            if (strcmp(path + 7, rnd_errname(RND_ERROR_BASE_ + 1 + i)) == 0)
+                s->errors[i] = v;
+    } else if (strncmp(path, "commits.buckets_us.", 19) == 0) {
+        const char *b = path + 19;
+        if (strcmp(b, "inf") == 0)
+            s->buckets[SRV_STATS_NBUCKETS - 1] = v;
+        for (int i = 0; i < SRV_STATS_NBUCKETS - 1; i++) {
+            char num[24];
+            snprintf(num, sizeof num, "%" PRIu64, srv_stats_bucket_us[i]);
+            if (strcmp(b, num) == 0)
+                s->buckets[i] = v;
+        }
+    }
+    /* Anything else (version, uptime_s, serving) is derived or ignored. */
+}
+
+static int object(jp *j, char *path, size_t plen, int depth)
+{
+    if (depth > 4 || !eat(j, '{'))
+        return -1;
+    if (eat(j, '}'))
+        return 0;
+    do {
+        if (!eat(j, '"'))
+            return -1;
+        const char *k = j->p;
+        while (j->p < j->end && *j->p != '"')
+            j->p++;
+        if (j->p >= j->end)
+            return -1;
+        size_t klen = (size_t)(j->p - k);
+        j->p++;
+        if (plen + klen + 2 >= 256 || !eat(j, ':'))
+            return -1;
+        size_t n = plen;
+        if (plen)
+            path[n++] = '.';
+        memcpy(path + n, k, klen);
+        path[n + klen] = '\0';
+        ws(j);
+        if (j->p < j->end && *j->p == '{') {
+            if (object(j, path, n + klen, depth + 1) != 0)
+                return -1;
+        } else if (j->end - j->p >= 4 && memcmp(j->p, "true", 4) == 0) {
+            set(j, path, 1);
+            j->p += 4;
+        } else if (j->end - j->p >= 5 && memcmp(j->p, "false", 5) == 0) {
+            set(j, path, 0);
+            j->p += 5;
+        } else if (j->p < j->end && *j->p >= '0' && *j->p <= '9') {
+            char *e;
+            errno = 0;
+            unsigned long long v = strtoull(j->p, &e, 10);
+            if (errno || e > j->end)
+                return -1;
+            set(j, path, (uint64_t)v);
+            j->p = e;
+        } else {
+            return -1;
+        }
+        path[plen] = '\0';
+    } while (eat(j, ','));
+    return eat(j, '}') ? 0 : -1;
+}
+
+int srv_stats_read_file(const char *path, srv_stats_snap *out, char *err,
+                        size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    FILE *f = fopen(path, "r");
+    if (f == NULL) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return errno == ENOENT ? RND_ENOTFOUND : RND_EIO;
+    }
+    static char buf[16384];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    jp j = {buf, buf + n, out};
+    char kpath[256] = "";
+    if (object(&j, kpath, 0, 0) != 0) {
+        snprintf(err, errlen, "%s: not a stats file of roundsd (at byte %zu)",
+                 path, (size_t)(j.p - buf));
+        return RND_EMALFORMED;
+    }
+    return 0;
+}
+
+/* ---- Prometheus --------------------------------------------------------- */
+
+static void metric(FILE *f, const char *name, const char *type,
+                   const char *help)
+{
+    fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+void srv_stats_print_prometheus(const srv_stats_snap *s, int serving, FILE *f)
+{
+    int64_t up = s->written_ms - s->started_ms;
+    metric(f, "roundsd_up", "gauge",
+           "1 while the roundsd that wrote the stats runs");
+    fprintf(f, "roundsd_up %d\n", serving > 0);
+    metric(f, "roundsd_uptime_seconds", "gauge",
+           "seconds from the start of serve to the stats' writing");
+    fprintf(f, "roundsd_uptime_seconds %.3f\n", up > 0 ? up / 1000.0 : 0.0);
+    metric(f, "roundsd_stats_written_timestamp_seconds", "gauge",
+           "when serve wrote these stats");
+    fprintf(f, "roundsd_stats_written_timestamp_seconds %.3f\n",
+            s->written_ms / 1000.0);
+    metric(f, "roundsd_connections_accepted_total", "counter",
+           "connections given a session");
+    fprintf(f, "roundsd_connections_accepted_total %" PRIu64 "\n",
+            s->conns_accepted);
+    metric(f, "roundsd_connections_open", "gauge", "connections open now");
+    fprintf(f, "roundsd_connections_open %" PRIu64 "\n", s->conns_open);
+    metric(f, "roundsd_connections_refused_busy_total", "counter",
+           "connections refused at the connection limit");
+    fprintf(f, "roundsd_connections_refused_busy_total %" PRIu64 "\n",
+            s->conns_refused_busy);
+    metric(f, "roundsd_syncs_total", "counter",
+           "sync sessions (a HELLO received) by result");
+    fprintf(f, "roundsd_syncs_total{result=\"ok\"} %" PRIu64 "\n", s->syncs_ok);
+    fprintf(f, "roundsd_syncs_total{result=\"failed\"} %" PRIu64 "\n",
+            s->syncs_failed);
+    metric(f, "roundsd_ops_in_total", "counter",
+           "ops pushed by handhelds and new to the server");
+    fprintf(f, "roundsd_ops_in_total %" PRIu64 "\n", s->ops_in);
+    metric(f, "roundsd_ops_out_total", "counter", "ops sent to handhelds");
+    fprintf(f, "roundsd_ops_out_total %" PRIu64 "\n", s->ops_out);
+    metric(f, "roundsd_bytes_in_total", "counter", "TLS bytes received");
+    fprintf(f, "roundsd_bytes_in_total %" PRIu64 "\n", s->bytes_in);
+    metric(f, "roundsd_bytes_out_total", "counter", "TLS bytes sent");
+    fprintf(f, "roundsd_bytes_out_total %" PRIu64 "\n", s->bytes_out);
+    metric(f, "roundsd_errors_total", "counter",
+           "sessions and connections that ended with an error, by name");
+    for (int i = 0; i < SRV_STATS_NERR; i++)
+        if (s->errors[i])
+            fprintf(f, "roundsd_errors_total{error=\"%s\"} %" PRIu64 "\n",
+                    rnd_errname(RND_ERROR_BASE_ + 1 + i), s->errors[i]);
+    metric(f, "roundsd_commit_latency_seconds", "histogram",
+           "duration of each group commit (one durable write of a site)");
+    uint64_t cum = 0;
+    for (int b = 0; b < SRV_STATS_NBUCKETS - 1; b++) {
+        cum += s->buckets[b];
+        fprintf(
+            f, "roundsd_commit_latency_seconds_bucket{le=\"%g\"} %" PRIu64 "\n",
+            srv_stats_bucket_us[b] / 1e6, cum);
+    }
+    cum += s->buckets[SRV_STATS_NBUCKETS - 1];
+    fprintf(f,
+            "roundsd_commit_latency_seconds_bucket{le=\"+Inf\"} %" PRIu64 "\n",
+            cum);
+    fprintf(f, "roundsd_commit_latency_seconds_sum %.6f\n",
+            s->commit_sum_us / 1e6);
+    fprintf(f, "roundsd_commit_latency_seconds_count %" PRIu64 "\n",
+            s->commits);
+    metric(f, "roundsd_commit_latency_p50_seconds", "gauge",
+           "median commit latency over the last 1024 commits");
+    fprintf(f, "roundsd_commit_latency_p50_seconds %.6f\n",
+            s->commit_p50_us / 1e6);
+    metric(f, "roundsd_commit_latency_p99_seconds", "gauge",
+           "99th percentile commit latency over the last 1024 commits");
+    fprintf(f, "roundsd_commit_latency_p99_seconds %.6f\n",
+            s->commit_p99_us / 1e6);
+    metric(f, "roundsd_commit_latency_max_seconds", "gauge",
+           "longest commit since the start");
+    fprintf(f, "roundsd_commit_latency_max_seconds %.6f\n",
+            s->commit_max_us / 1e6);
+}
+
+/* ---- the periodic writer ------------------------------------------------ */
+
+static uv_timer_t timer;
+static int timer_on;
+static char file_path[4200];
+
+static int64_t wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void write_now(int running)
+{
+    srv_stats_snap s;
+    srv_stats_snapshot(&s, wall_ms(), running);
+    /* A failed write is retried at the next tick; serving goes on. */
+    (void)srv_stats_write_file(&s, file_path);
+}
+
+static void on_tick(uv_timer_t *t)
+{
+    (void)t;
+    write_now(1);
+}
+
+int srv_stats_start(void *loop, const char *data_dir)
+{
+    int n = snprintf(file_path, sizeof file_path, "%s/%s", data_dir,
+                     SRV_STATS_FILE);
+    if (n < 0 || (size_t)n >= sizeof file_path)
+        return RND_EIO;
+    srv_stats_reset(wall_ms());
+    if (uv_timer_init(loop, &timer) != 0)
+        return RND_EIO;
+    timer_on = 1;
+    uv_timer_start(&timer, on_tick, 0, SRV_STATS_INTERVAL_MS);
+    return 0;
+}
+
+void srv_stats_stop(void)
+{
+    if (!timer_on)
+        return;
+    timer_on = 0;
+    uv_close((uv_handle_t *)&timer, NULL);
+}
+
+void srv_stats_finish(void)
+{
+    if (file_path[0])
+        write_now(0);
+}
