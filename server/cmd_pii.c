@@ -27,47 +27,53 @@ static void key_hex(const uint8_t id[8], char out[17])
     cli_hex(id, 8, out);
 }
 
-/* Publishes k to every site store of the data directory. */
-static int publish_all(const srv_pii_key *k, int64_t now, int *sites, int *ops)
+/* Calls fn for every site of the data directory (or only --site), in
+ * directory order; stops at the first failure. */
+typedef int (*site_fn)(const char *site, void *ctx);
+static int for_sites(site_fn fn, void *ctx)
 {
+    const char *only = cli_flag("site");
+    if (only)
+        return fn(only, ctx);
     char dir[4096];
     snprintf(dir, sizeof dir, "%s/sites", cli_data_dir());
-    *sites = *ops = 0;
     DIR *d = opendir(dir);
     if (d == NULL)
         return errno == ENOENT ? 0 : RND_EIO;
     struct dirent *e;
     int rc = 0;
-    while (rc == 0 && (e = readdir(d)) != NULL) {
-        if (!srv_name_valid(e->d_name, strlen(e->d_name)))
-            continue;
-        store *st;
-        rc = srv_site_open(cli_data_dir(), e->d_name, 0, &st, NULL);
-        if (rc == RND_ENOTFOUND) {
-            rc = 0;
-            continue;
-        }
-        if (rc) {
-            fprintf(stderr, "roundsd pii: site %s: %s\n", e->d_name,
-                    rnd_strerror(rc));
-            break;
-        }
-        int written = 0;
-        rc = srv_pii_publish(st, e->d_name, k, now, &written);
-        store_close(st);
-        if (rc == 0) {
-            (*sites)++;
-            *ops += written;
-        }
-    }
+    while (rc == 0 && (e = readdir(d)) != NULL)
+        if (srv_name_valid(e->d_name, strlen(e->d_name)))
+            rc = fn(e->d_name, ctx);
     closedir(d);
     return rc;
+}
+
+/* Publishes k on site's store: see srv_pii_publish. */
+static int publish(const char *site, const srv_pii_key *k, int64_t now,
+                   int *ops)
+{
+    store *st;
+    int rc = srv_site_open(cli_data_dir(), site, 0, &st, NULL);
+    if (rc)
+        return rc;
+    rc = srv_pii_publish(st, site, k, now, ops);
+    store_close(st);
+    return rc;
+}
+
+static int64_t retention_ms(const char *site)
+{
+    return (int64_t)srv_config_retention_for(cli_config(), site) * DAY_MS;
 }
 
 static int need_data_dir(void)
 {
     srv_registry *r;
-    int ex = cli_open_registry(&r);
+    int ex;
+    if (cli_flag("site") && (ex = cli_need_name("site")) != 0)
+        return ex;
+    ex = cli_open_registry(&r);
     if (ex == 0)
         srv_registry_close(r);
     return ex;
@@ -77,7 +83,7 @@ static int need_data_dir(void)
 
 typedef struct keys_ctx {
     int json, n;
-    int64_t retention_ms;
+    const char *site;
 } keys_ctx;
 
 static int keys_cb(const srv_pii_key *k, void *arg)
@@ -87,45 +93,46 @@ static int keys_cb(const srv_pii_key *k, void *arg)
     key_hex(k->id, id);
     cli_fmt_time(k->created_ms, created, sizeof created);
     cli_fmt_time(k->retired_ms, retired, sizeof retired);
-    cli_fmt_time(k->retired_ms ? k->retired_ms + c->retention_ms : 0, purge,
-                 sizeof purge);
+    cli_fmt_time(k->retired_ms ? k->retired_ms + retention_ms(c->site) : 0,
+                 purge, sizeof purge);
     if (c->json) {
-        printf("%s{\"key_id\":\"%s\",\"created_ms\":%" PRId64
+        printf("%s{\"site\":", c->n ? "," : "");
+        cli_json_str(c->site);
+        printf(",\"key_id\":\"%s\",\"created_ms\":%" PRId64
                ",\"retired_ms\":%" PRId64 ",\"status\":\"%s\"}",
-               c->n ? "," : "", id, k->created_ms, k->retired_ms,
+               id, k->created_ms, k->retired_ms,
                k->retired_ms ? "retired" : "current");
     } else {
         if (c->n == 0)
-            printf("%-16s  %-8s  %-20s  %-20s  %s\n", "KEY", "STATUS",
-                   "CREATED", "RETIRED", "PURGE AFTER");
-        printf("%-16s  %-8s  %-20s  %-20s  %s\n", id,
+            printf("%-12s  %-16s  %-8s  %-20s  %-20s  %s\n", "SITE", "KEY",
+                   "STATUS", "CREATED", "RETIRED", "PURGE AFTER");
+        printf("%-12s  %-16s  %-8s  %-20s  %-20s  %s\n", c->site, id,
                k->retired_ms ? "retired" : "current", created, retired, purge);
     }
     c->n++;
     return 0;
 }
 
-static int retention_ms(int64_t *out)
+static int keys_site(const char *site, void *arg)
 {
-    uint32_t days = 180;
-    int ex = cli_parse_u32("retention-days", 1, 36500, &days);
-    *out = (int64_t)days * DAY_MS;
-    return ex;
+    keys_ctx *c = arg;
+    c->site = site;
+    return srv_pii_each(cli_data_dir(), site, keys_cb, c);
 }
 
 static int pii_keys(void)
 {
-    keys_ctx c = {cli_flag("json") != NULL, 0, 0};
+    keys_ctx c = {cli_flag("json") != NULL, 0, NULL};
     int ex = need_data_dir();
-    if (ex || (ex = retention_ms(&c.retention_ms)) != 0)
+    if (ex)
         return ex;
     if (c.json)
         printf("[");
-    int rc = srv_pii_each(cli_data_dir(), keys_cb, &c);
+    int rc = for_sites(keys_site, &c);
     if (c.json)
         printf("]\n");
     else if (rc == 0 && c.n == 0)
-        printf("no keys yet: the first is made at the first 'roundsd "
+        printf("no keys yet: a site's first is made at its first 'roundsd "
                "enroll'\n");
     return rc ? cli_fail(rc, "cannot read the keys: %s", rnd_strerror(rc))
               : RND_EXIT_OK;
@@ -133,76 +140,88 @@ static int pii_keys(void)
 
 /* ---- rotate, purge ------------------------------------------------------ */
 
-static void print_rotation(const srv_pii_key *k, int sites, int ops,
-                           int deleted, int rotated)
+typedef struct rot_ctx {
+    int64_t now;
+    int64_t rotate_ms; /* purge: rotate a current key this old; 0: always */
+    int purge;
+    int n;
+} rot_ctx;
+
+static int rotate_site(const char *site, void *arg)
 {
-    char id[17];
-    key_hex(k->id, id);
-    if (cli_flag("json")) {
-        printf("{\"current\":\"%s\",\"rotated\":%s,\"sites\":%d,"
-               "\"ops\":%d,\"deleted\":%d}\n",
-               id, rotated ? "true" : "false", sites, ops, deleted);
-        return;
+    rot_ctx *c = arg;
+    srv_pii_key k;
+    int rotated = 0, ops = 0, deleted = -1;
+    int rc = srv_pii_current(cli_data_dir(), site, 0, c->now, &k);
+    if (rc == RND_ENOTFOUND && c->purge)
+        return 0; /* no key yet: nothing sealed, nothing to purge */
+    if (rc == RND_ENOTFOUND ||
+        (rc == 0 && c->now - k.created_ms >= c->rotate_ms)) {
+        /* Records are sealed to the current key until it retires, so a
+         * key must retire for its records to ever be purged. */
+        rc = srv_pii_rotate(cli_data_dir(), site, c->now, &k);
+        rotated = rc == 0;
     }
-    if (rotated)
-        printf("new current key %s, published to %d site(s)\n", id, sites);
-    else
-        printf("current key %s\n", id);
-    if (deleted >= 0)
-        printf("deleted %d key(s) retired before the retention period: what "
-               "they sealed can no longer be opened\n",
-               deleted);
+    if (rc == 0)
+        rc = publish(site, &k, c->now, &ops);
+    if (rc == 0 && c->purge)
+        rc = srv_pii_purge(cli_data_dir(), site, retention_ms(site), c->now,
+                           &deleted);
+    if (rc) {
+        memset(&k, 0, sizeof k);
+        fprintf(stderr, "roundsd pii: site %s: %s\n", site, rnd_strerror(rc));
+        return rc;
+    }
+    char id[17];
+    key_hex(k.id, id);
+    memset(&k, 0, sizeof k);
+    if (cli_flag("json")) {
+        printf("%s{\"site\":", c->n ? "," : "");
+        cli_json_str(site);
+        printf(",\"current\":\"%s\",\"rotated\":%s,\"ops\":%d", id,
+               rotated ? "true" : "false", ops);
+        if (deleted >= 0)
+            printf(",\"deleted\":%d", deleted);
+        printf("}");
+    } else {
+        printf("site %s: %s key %s", site, rotated ? "new current" : "current",
+               id);
+        if (deleted >= 0)
+            printf(", %d retired key(s) deleted after %u days", deleted,
+                   srv_config_retention_for(cli_config(), site));
+        printf("\n");
+    }
+    c->n++;
+    return 0;
 }
 
-static int pii_rotate(void)
+static int run_rotation(rot_ctx *c)
 {
     int ex = need_data_dir();
     if (ex)
         return ex;
-    int64_t now = cli_now_ms();
-    srv_pii_key k;
-    int sites, ops;
-    int rc = srv_pii_rotate(cli_data_dir(), now, &k);
-    if (rc == 0)
-        rc = publish_all(&k, now, &sites, &ops);
-    if (rc == 0)
-        print_rotation(&k, sites, ops, -1, 1);
-    memset(&k, 0, sizeof k);
-    return rc ? cli_fail(rc, "cannot rotate: %s", rnd_strerror(rc))
-              : RND_EXIT_OK;
+    if (cli_flag("json"))
+        printf("[");
+    int rc = for_sites(rotate_site, c);
+    if (cli_flag("json"))
+        printf("]\n");
+    return rc ? cli_fail(rc, "stopped: %s", rnd_strerror(rc)) : RND_EXIT_OK;
+}
+
+static int pii_rotate(void)
+{
+    rot_ctx c = {cli_now_ms(), 0, 0, 0};
+    return run_rotation(&c);
 }
 
 static int pii_purge(void)
 {
-    int64_t retention;
     uint32_t rotate_days = 30;
-    int ex = need_data_dir();
-    if (ex || (ex = retention_ms(&retention)) != 0 ||
-        (ex = cli_parse_u32("rotate-days", 1, 36500, &rotate_days)) != 0)
+    int ex = cli_parse_u32("rotate-days", 1, 36500, &rotate_days);
+    if (ex)
         return ex;
-    int64_t now = cli_now_ms();
-    srv_pii_key k;
-    int rotated = 0, sites = 0, ops = 0, deleted = 0;
-    int rc = srv_pii_current(cli_data_dir(), 0, now, &k);
-    if (rc == 0 && now - k.created_ms >= (int64_t)rotate_days * DAY_MS) {
-        /* Records are sealed to the current key until it retires, so a
-         * key must retire for its records to ever be purged. */
-        rc = srv_pii_rotate(cli_data_dir(), now, &k);
-        rotated = rc == 0;
-        if (rc == 0)
-            rc = publish_all(&k, now, &sites, &ops);
-    }
-    if (rc == RND_ENOTFOUND) {
-        printf("no keys yet: nothing to purge\n");
-        return RND_EXIT_OK;
-    }
-    if (rc == 0)
-        rc = srv_pii_purge(cli_data_dir(), retention, now, &deleted);
-    if (rc == 0)
-        print_rotation(&k, sites, ops, deleted, rotated);
-    memset(&k, 0, sizeof k);
-    return rc ? cli_fail(rc, "cannot purge: %s", rnd_strerror(rc))
-              : RND_EXIT_OK;
+    rot_ctx c = {cli_now_ms(), (int64_t)rotate_days * DAY_MS, 1, 0};
+    return run_rotation(&c);
 }
 
 /* ---- show --------------------------------------------------------------- */
@@ -340,7 +359,7 @@ static int pii_show(void)
     rc = proto_pii_envelope_key(env, elen, kid);
     key_hex(kid, khex);
     if (rc == 0)
-        rc = srv_pii_load(cli_data_dir(), kid, &key);
+        rc = srv_pii_load(cli_data_dir(), site, kid, &key);
     if (rc == RND_ENOTFOUND) {
         store_close(st);
         return cli_fail(rc,
@@ -499,11 +518,12 @@ static int run_pii(void)
 
 static const cli_flag_spec pii_flags[] = {
     CLI_DATA_FLAG,
-    {"site", "NAME", "show, log: the site"},
+    {"site", "NAME", "the site (show, log: required; else every site)"},
     {"reason", "R", "show: why the office needs it (required; recorded)"},
     {"by", "NAME", "show: who in the office (default: office)"},
-    {"retention-days", "N",
-     "keys, purge: keep personal data N days (default 180)"},
+    {"retention-days", "N[,SITE=N]",
+     "keys, purge: keep personal data N days (default 180, or the "
+     "configuration's retention_days[.SITE])"},
     {"rotate-days", "N",
      "purge: retire a current key older than N days (default 30)"},
     {"json", NULL, "print JSON"},
@@ -514,13 +534,14 @@ static const cli_flag_spec pii_flags[] = {
 const cli_command cli_pii_commands[] = {
     {"pii", "visitors' personal data: keys, rotate, show (logged), log, "
             "purge",
-     "roundsd pii keys [--retention-days N] [--json] [--data DIR]\n"
-     "       roundsd pii rotate [--json] [--data DIR]\n"
+     "roundsd pii keys [--site S] [--json] [--data DIR]\n"
+     "       roundsd pii rotate [--site S] [--json] [--data DIR]\n"
      "       roundsd pii show ID --site S --reason R [--by NAME] [--json] "
      "[--data DIR]\n"
      "       roundsd pii log --site S [--json] [--data DIR]\n"
-     "       roundsd pii purge [--retention-days N] [--rotate-days N] "
-     "[--json] [--data DIR]\n\n"
+     "       roundsd pii purge [--site S] [--retention-days N[,SITE=N]] "
+     "[--rotate-days N]\n"
+     "                         [--json] [--data DIR]\n\n"
      "Handhelds seal visitors' ID numbers and phones to the office's "
      "current key and keep\nonly masked forms. 'show' opens them for an "
      "explicit reason, recorded first as a\npii_access op; 'purge' (run it "

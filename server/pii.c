@@ -43,18 +43,19 @@ static int unhex(const char *s, uint8_t *out, size_t n)
     return s[2 * n] == '\0' || s[2 * n] == '\n' ? 0 : RND_EMALFORMED;
 }
 
-static int key_dir(const char *data_dir, char *out, size_t cap)
+static int key_dir(const char *data_dir, const char *site, char *out,
+                   size_t cap)
 {
-    int n = snprintf(out, cap, "%s/pii", data_dir);
+    int n = snprintf(out, cap, "%s/pii/%s", data_dir, site);
     return n > 0 && (size_t)n < cap ? 0 : RND_ETOOBIG;
 }
 
-static int key_path(const char *data_dir, const uint8_t id[8], char *out,
-                    size_t cap)
+static int key_path(const char *data_dir, const char *site, const uint8_t id[8],
+                    char *out, size_t cap)
 {
     char hex[17];
     hex_of(id, 8, hex);
-    int n = snprintf(out, cap, "%s/pii/%s.key", data_dir, hex);
+    int n = snprintf(out, cap, "%s/pii/%s/%s.key", data_dir, site, hex);
     return n > 0 && (size_t)n < cap ? 0 : RND_ETOOBIG;
 }
 
@@ -89,12 +90,16 @@ static int read_key(const char *path, srv_pii_key *k)
 }
 
 /* Writes k durably: a temporary file, fsync, rename, fsync the dir. */
-static int write_key(const char *data_dir, const srv_pii_key *k)
+static int write_key(const char *data_dir, const char *site,
+                     const srv_pii_key *k)
 {
     char dir[4096], path[4200], tmp[4300], privhex[65];
     int rc;
-    if ((rc = key_dir(data_dir, dir, sizeof dir)) != 0 ||
-        (rc = key_path(data_dir, k->id, path, sizeof path)) != 0)
+    snprintf(dir, sizeof dir, "%s/pii", data_dir);
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+        return RND_EIO;
+    if ((rc = key_dir(data_dir, site, dir, sizeof dir)) != 0 ||
+        (rc = key_path(data_dir, site, k->id, path, sizeof path)) != 0)
         return rc;
     if (mkdir(dir, 0700) != 0 && errno != EEXIST)
         return RND_EIO;
@@ -125,10 +130,11 @@ static int write_key(const char *data_dir, const srv_pii_key *k)
     return 0;
 }
 
-int srv_pii_each(const char *data_dir, srv_pii_key_cb cb, void *ctx)
+int srv_pii_each(const char *data_dir, const char *site, srv_pii_key_cb cb,
+                 void *ctx)
 {
     char dir[4096], path[4400];
-    int rc = key_dir(data_dir, dir, sizeof dir);
+    int rc = key_dir(data_dir, site, dir, sizeof dir);
     if (rc)
         return rc;
     DIR *d = opendir(dir);
@@ -171,7 +177,8 @@ static int newest_cb(const srv_pii_key *k, void *arg)
     return 0;
 }
 
-static int make_key(const char *data_dir, int64_t now_ms, srv_pii_key *out)
+static int make_key(const char *data_dir, const char *site, int64_t now_ms,
+                    srv_pii_key *out)
 {
     memset(out, 0, sizeof *out);
     int rc = proto_pii_keygen(out->priv, out->pub);
@@ -179,15 +186,15 @@ static int make_key(const char *data_dir, int64_t now_ms, srv_pii_key *out)
         return rc;
     proto_pii_key_id(out->pub, out->id);
     out->created_ms = now_ms;
-    return write_key(data_dir, out);
+    return write_key(data_dir, site, out);
 }
 
-int srv_pii_current(const char *data_dir, int create, int64_t now_ms,
-                    srv_pii_key *out)
+int srv_pii_current(const char *data_dir, const char *site, int create,
+                    int64_t now_ms, srv_pii_key *out)
 {
     newest_ctx c;
     memset(&c, 0, sizeof c);
-    int rc = srv_pii_each(data_dir, newest_cb, &c);
+    int rc = srv_pii_each(data_dir, site, newest_cb, &c);
     if (rc)
         return rc;
     if (c.found) {
@@ -195,33 +202,34 @@ int srv_pii_current(const char *data_dir, int create, int64_t now_ms,
         memset(&c, 0, sizeof c);
         return 0;
     }
-    return create ? make_key(data_dir, now_ms, out) : RND_ENOTFOUND;
+    return create ? make_key(data_dir, site, now_ms, out) : RND_ENOTFOUND;
 }
 
-int srv_pii_rotate(const char *data_dir, int64_t now_ms, srv_pii_key *out)
+int srv_pii_rotate(const char *data_dir, const char *site, int64_t now_ms,
+                   srv_pii_key *out)
 {
     newest_ctx c;
     memset(&c, 0, sizeof c);
-    int rc = srv_pii_each(data_dir, newest_cb, &c);
+    int rc = srv_pii_each(data_dir, site, newest_cb, &c);
     if (rc)
         return rc;
     /* The new key first: a crash in between leaves two current keys, and
      * the newest wins, rather than none. */
-    if ((rc = make_key(data_dir, now_ms, out)) != 0)
+    if ((rc = make_key(data_dir, site, now_ms, out)) != 0)
         return rc;
     if (c.found) {
         c.k.retired_ms = now_ms;
-        rc = write_key(data_dir, &c.k);
+        rc = write_key(data_dir, site, &c.k);
     }
     memset(&c, 0, sizeof c);
     return rc;
 }
 
-int srv_pii_load(const char *data_dir, const uint8_t id[PROTO_PII_KEYID_LEN],
-                 srv_pii_key *out)
+int srv_pii_load(const char *data_dir, const char *site,
+                 const uint8_t id[PROTO_PII_KEYID_LEN], srv_pii_key *out)
 {
     char path[4200];
-    int rc = key_path(data_dir, id, path, sizeof path);
+    int rc = key_path(data_dir, site, id, path, sizeof path);
     if (rc)
         return rc;
     rc = read_key(path, out);
@@ -231,7 +239,7 @@ int srv_pii_load(const char *data_dir, const uint8_t id[PROTO_PII_KEYID_LEN],
 }
 
 typedef struct purge_ctx {
-    const char *data_dir;
+    const char *data_dir, *site;
     int64_t before;
     int deleted;
     int rc;
@@ -243,7 +251,7 @@ static int purge_cb(const srv_pii_key *k, void *arg)
     char path[4200];
     if (k->retired_ms == 0 || k->retired_ms >= c->before)
         return 0;
-    if (key_path(c->data_dir, k->id, path, sizeof path) != 0 ||
+    if (key_path(c->data_dir, c->site, k->id, path, sizeof path) != 0 ||
         unlink(path) != 0) {
         c->rc = RND_EIO;
         return 1;
@@ -252,15 +260,15 @@ static int purge_cb(const srv_pii_key *k, void *arg)
     return 0;
 }
 
-int srv_pii_purge(const char *data_dir, int64_t retention_ms, int64_t now_ms,
-                  int *deleted)
+int srv_pii_purge(const char *data_dir, const char *site, int64_t retention_ms,
+                  int64_t now_ms, int *deleted)
 {
-    purge_ctx c = {data_dir, now_ms - retention_ms, 0, 0};
-    int rc = srv_pii_each(data_dir, purge_cb, &c);
+    purge_ctx c = {data_dir, site, now_ms - retention_ms, 0, 0};
+    int rc = srv_pii_each(data_dir, site, purge_cb, &c);
     *deleted = c.deleted;
     if (rc == 0 && c.deleted > 0) {
         char dir[4096];
-        key_dir(data_dir, dir, sizeof dir);
+        key_dir(data_dir, site, dir, sizeof dir);
         int dfd = open(dir, O_RDONLY | O_DIRECTORY);
         if (dfd >= 0) {
             fsync(dfd);

@@ -5,7 +5,8 @@
  * office request (logged as a pii_access op), and purging keys after the
  * retention period, which makes what they sealed unreadable everywhere.
  *
- * Key file DATA/pii/<16 hex key id>.key, mode 0600, written atomically
+ * Keys are per site, so each site's retention applies to its own records.
+ * Key file DATA/pii/<site>/<16 hex key id>.key, mode 0600, written atomically
  * (temporary file, fsync, rename):
  *   rounds-pii-key 1
  *   created_ms <ms>
@@ -32,24 +33,26 @@ typedef struct srv_pii_key {
 
 /* The current key; with create, makes the first one if there is none.
  * RND_ENOTFOUND when there is none and create is 0. */
-int srv_pii_current(const char *data_dir, int create, int64_t now_ms,
-                    srv_pii_key *out);
+int srv_pii_current(const char *data_dir, const char *site, int create,
+                    int64_t now_ms, srv_pii_key *out);
 
 /* A new current key; the previous one is retired at now_ms. */
-int srv_pii_rotate(const char *data_dir, int64_t now_ms, srv_pii_key *out);
+int srv_pii_rotate(const char *data_dir, const char *site, int64_t now_ms,
+                   srv_pii_key *out);
 
 /* The key with this id; RND_ENOTFOUND once purged (or never made here). */
-int srv_pii_load(const char *data_dir, const uint8_t id[PROTO_PII_KEYID_LEN],
-                 srv_pii_key *out);
+int srv_pii_load(const char *data_dir, const char *site,
+                 const uint8_t id[PROTO_PII_KEYID_LEN], srv_pii_key *out);
 
 /* Every key, in no particular order. cb returns non-zero to stop. */
 typedef int (*srv_pii_key_cb)(const srv_pii_key *k, void *ctx);
-int srv_pii_each(const char *data_dir, srv_pii_key_cb cb, void *ctx);
+int srv_pii_each(const char *data_dir, const char *site, srv_pii_key_cb cb,
+                 void *ctx);
 
 /* Deletes every key retired more than retention_ms before now_ms; *deleted
  * gets how many. The records sealed to them can no longer be opened. */
-int srv_pii_purge(const char *data_dir, int64_t retention_ms, int64_t now_ms,
-                  int *deleted);
+int srv_pii_purge(const char *data_dir, const char *site, int64_t retention_ms,
+                  int64_t now_ms, int *deleted);
 
 /* Publishes k on a site's store as the office's pii_key master data (an
  * office op, synced down at the next pull) and retires every other active

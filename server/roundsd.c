@@ -117,7 +117,7 @@ static int cmd_enroll(void)
                         site, rnd_strerror(rc));
     srv_pii_key key;
     int written;
-    rc = srv_pii_current(cli_data_dir(), 1, cli_now_ms(), &key);
+    rc = srv_pii_current(cli_data_dir(), site, 1, cli_now_ms(), &key);
     if (rc == 0)
         rc = srv_pii_publish(st, site, &key, cli_now_ms(), &written);
     memset(&key, 0, sizeof key);

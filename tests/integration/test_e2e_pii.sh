@@ -82,8 +82,9 @@ eq "digests equal" "$(hh_digest A)" "$(srv_digest)"
 # Retention: 31 days on, purge rotates the key (older than 30 days) and
 # publishes the new one; the old one is deleted 180 days after it retired.
 CLOCK=$((T0 + 31 * DAY)) rd pii purge --json >"$WORK/purge1.json"
-eq "rotated" "$(jget rotated <"$WORK/purge1.json")" true
-eq "nothing deleted yet" "$(jget deleted <"$WORK/purge1.json")" 0
+first() { python3 -c 'import json,sys; v=json.load(sys.stdin)[0][sys.argv[1]]; print(str(v).lower() if isinstance(v,bool) else v)' "$1"; }
+eq "rotated" "$(first rotated <"$WORK/purge1.json")" true
+eq "nothing deleted yet" "$(first deleted <"$WORK/purge1.json")" 0
 eq "still opens within retention" "$(CLOCK=$((T0 + 100 * DAY)) rd pii show \
   "$vid" --site S1 --reason audit --json | python3 -c \
   'import json,sys; print(json.load(sys.stdin)["fields"]["id_no"])')" $IDNO
@@ -93,7 +94,7 @@ v2=$(ROUNDS_CLOCK_MS=$((T0 + 40 * DAY)) hh A visit enter --name "Li Na" \
   | jget id)
 check "sync the new visit" hh_sync A
 CLOCK=$((T0 + 212 * DAY)) rd pii purge --json >"$WORK/purge2.json"
-eq "old key deleted after 180 days" "$(jget deleted <"$WORK/purge2.json")" 1
+eq "old key deleted after 180 days" "$(first deleted <"$WORK/purge2.json")" 1
 CLOCK=$((T0 + 212 * DAY)) rd pii show "$vid" --site S1 --reason late \
   >/dev/null 2>"$WORK/purged.err"
 eq "purged: not found" "$?" 3
@@ -108,4 +109,31 @@ print(f["name"], f["unit"], f["id_no"])')" "Wang Wei 3-2-1201 110*************34
 eq "keys listed" "$(rd pii keys --json | python3 -c \
   'import json,sys; print(sorted(k["status"] for k in json.load(sys.stdin)))')" \
   "['current', 'retired']"
+# Retention per site from the configuration: S2 keeps 30 days.
+hh_new B S2
+check "B syncs S2's key" hh_sync B
+v3=$(ROUNDS_CLOCK_MS=$((T0 + 213 * DAY)) hh B visit enter --name "Zhou" \
+  --id-type id_card --id-no 310101199505050022 --unit 9-1-101 --purpose x \
+  --json | jget id)
+check "sync S2" hh_sync B
+printf 'retention_days = 180\nretention_days.S2 = 30\n' >"$WORK/rd.conf"
+CLOCK=$((T0 + 244 * DAY)) rd pii purge --config "$WORK/rd.conf" --json \
+  >"$WORK/purge3.json"
+check "S2 rotated and nothing of S1 deleted" python3 -c '
+import json,sys
+d={e["site"]: e for e in json.load(open(sys.argv[1]))}
+assert d["S2"]["rotated"] and d["S2"]["deleted"] == 0, d
+assert d["S1"]["deleted"] == 0, d' "$WORK/purge3.json"
+CLOCK=$((T0 + 275 * DAY)) rd pii purge --config "$WORK/rd.conf" --json \
+  >"$WORK/purge4.json"
+check "S2's key deleted after 30 days, S1's kept" python3 -c '
+import json,sys
+d={e["site"]: e for e in json.load(open(sys.argv[1]))}
+assert d["S2"]["deleted"] == 1 and d["S1"]["deleted"] == 0, d' \
+  "$WORK/purge4.json"
+CLOCK=$((T0 + 275 * DAY)) rd pii show "$v3" --site S2 --reason x >/dev/null 2>&1
+eq "S2's visit purged" "$?" 3
+eq "S1's newer visit still opens" "$(CLOCK=$((T0 + 275 * DAY)) rd pii show \
+  "$v2" --site S1 --reason audit --json | python3 -c \
+  'import json,sys; print(json.load(sys.stdin)["fields"]["id_no"])')" E98765432
 finish
