@@ -146,6 +146,37 @@ for n in a b c; do eq "digest of $n" "$(hh_digest $n)" "$want"; done
 total=$(( $(hh_own a) + $(hh_own b) + $(hh_own c) ))
 for n in a b c; do eq "ops on $n" "$(hh_ops $n)" "$total"; done
 kill -0 "$SRV_PID" || fail "server died"
+
+# ---- the server's disk fills -------------------------------------------------
+# RLIMIT_FSIZE at the site store's size (SIGXFSZ ignored: writes past it
+# fail with EFBIG): a push gets ERROR EDISKFULL, nothing is acknowledged,
+# and once there is room again the same ops go through, once.
+server_stop
+size=$(stat -c %s "$SRV/sites/S1/data.mdb")
+big=$(printf '%3000s' | tr ' ' d)
+for i in $(seq 40); do hh a log --text "$big $i" >/dev/null; done
+trap '' XFSZ
+ulimit -S -f $((size / 1024 + 8))
+server_start --idle-timeout 15 --handshake-timeout 5
+ulimit -S -f unlimited
+trap - XFSZ
+acked=$(hh a status --json | jget acked_seq)
+out=$(hh_sync a 2>&1); rc=$?
+eq "sync to a full server: exit code" "$rc" 7
+grep -q EDISKFULL <<<"$out" || fail "no EDISKFULL in: $out"
+eq "nothing acknowledged on a full disk" \
+  "$(hh a status --json | jget acked_seq)" "$acked"
+kill -0 "$SRV_PID" || fail "server died on a full disk"
+server_stop
+server_start --idle-timeout 15 --handshake-timeout 5
+for n in a b c a; do check "sync $n with room again" hh_sync $n >/dev/null; done
+eq "a acked all" "$(hh a status --json | jget acked_seq)" "$(hh_own a)"
+want=$(srv_digest S1)
+for n in a b c; do eq "digest of $n after the full disk" "$(hh_digest $n)" "$want"; done
+total=$(( $(hh_own a) + $(hh_own b) + $(hh_own c) ))
+srv_ops=$("$ROUNDSD" dump --data "$SRV" --site S1 --ops | sed -n 's/^ops //p')
+# S1 also holds the hog's nothing and the capture's nothing: own ops only.
+eq "server ops after the full disk" "$srv_ops" "$total"
 grep -q "AddressSanitizer\|runtime error" "$WORK/server.log" \
   "$WORK/server.log.new" && fail "sanitizer report in the server log"
 echo "took $((SECONDS - t0)) s"
