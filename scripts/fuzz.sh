@@ -4,8 +4,9 @@
 # over a working copy of its checked-in corpus (tests/fuzz/corpus/TARGET).
 #
 # Usage: scripts/fuzz.sh [--merge] [TARGET] [SECONDS]
-#   TARGET   op_decode, ... (a folder name under tests/fuzz/corpus); all
-#            targets when omitted
+#   TARGET   op_decode, msg_decode, session, tls_server (a folder name
+#            under tests/fuzz/corpus); all targets when omitted
+#            (docs/HARDENING.md: what each one drives)
 #   SECONDS  per target, default 60
 #   --merge  afterwards, add the inputs that reach new coverage to the
 #            checked-in corpus (libFuzzer -merge=1); review and commit them

@@ -17,6 +17,13 @@
 #define PULL_FULL 2
 /* Room reserved for a small reply (everything but OPS). */
 #define SMALL_MSG_MAX (64 + 2 * PROTO_TEXT_MAX)
+/* Before a HELLO is accepted the only frame allowed is a HELLO: three
+ * strings of at most PROTO_TEXT_MAX bytes and two integers, under 3.2 KB.
+ * A larger one is refused on its header, so a peer that has not
+ * authenticated can make the server buffer this much, not max_frame (1 MiB
+ * by default, on each of thousands of connections: 300 connections each
+ * sending 1 MiB less one byte held 325 MB). */
+#define HELLO_FRAME_MAX 4096
 
 struct srv_session {
     srv_ctx *ctx;
@@ -663,7 +670,9 @@ int srv_session_input(srv_session *s, srv_bufq *in)
         }
         const uint8_t *p, *body;
         size_t n = srv_bufq_peek(in, &p), blen, used;
-        int rc = proto_frame_next(p, n, ctx->max_frame, &body, &blen, &used);
+        uint32_t limit =
+            s->state == SRV_AWAIT_HELLO ? HELLO_FRAME_MAX : ctx->max_frame;
+        int rc = proto_frame_next(p, n, limit, &body, &blen, &used);
         if (rc == RND_EAGAIN)
             break;
         if (rc == RND_ETOOBIG) {
@@ -671,8 +680,9 @@ int srv_session_input(srv_session *s, srv_bufq *in)
                                  (uint32_t)p[2] << 8 | p[3];
             fail(s, rc,
                  "a frame of %" PRIu32 " bytes is over this server's "
-                 "limit of %" PRIu32 " bytes",
-                 announced, ctx->max_frame);
+                 "limit of %" PRIu32 " bytes%s",
+                 announced, limit,
+                 s->state == SRV_AWAIT_HELLO ? " before HELLO" : "");
             break;
         }
         if (rc) {

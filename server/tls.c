@@ -355,6 +355,10 @@ static void on_shutdown(uv_shutdown_t *req, int status)
     (void)status; /* the peer's EOF or the linger timer closes */
 }
 
+/* Plaintext decrypted ahead of the session while it awaits a HELLO: more
+ * than a HELLO frame (4 KiB at most), less than one TLS record. */
+#define PRE_HELLO_READ 8192
+
 /* Moves bytes TLS -> session -> TLS until nothing moves. Returns -1 when
  * the connection was closed. */
 static int pump(srv_conn *c)
@@ -366,6 +370,13 @@ static int pump(srv_conn *c)
             for (;;) {
                 uint8_t *p;
                 size_t avail;
+                /* Before HELLO the session takes one small frame
+                 * (session.c refuses a larger one on its header):
+                 * decrypting more first would only buffer a stranger's
+                 * bytes. */
+                if (srv_session_state_of(c->session) == SRV_AWAIT_HELLO &&
+                    srv_bufq_len(&c->pt_in) >= PRE_HELLO_READ)
+                    break;
                 if (srv_bufq_reserve(&c->pt_in, 1, 16384, &p, &avail) != 0)
                     break;
                 int n = mbedtls_ssl_read(&c->ssl, p, avail);

@@ -16,7 +16,8 @@
  *           bytes drawn from the seed.
  * Checks, besides ASan/UBSan: the server sends only whole, decodable
  * frames of server message types and nothing after ERROR or BYE; its output
- * queue never exceeds its capacity; a session that is not waiting for a
+ * queue never exceeds its capacity; before a HELLO is accepted no more than
+ * a HELLO-sized frame waits in the input; a session that is not waiting for a
  * commit or for its output to drain always takes a full input queue; at the
  * end every session is freed and nothing leaks.
  */
@@ -26,6 +27,9 @@
 #include <string.h>
 
 #include "fuzz_env.h"
+
+/* The largest frame the server reads before a HELLO is accepted. */
+#define FZ_HELLO_FRAME_MAX 4096
 
 enum {
     F_HELLO = 1,
@@ -58,6 +62,15 @@ static void step(run *r, int last)
     if (!(r->flags & F_NOFLUSH) || last) {
         fz_env_flush(r->e);
         srv_session_input(r->s, &r->in);
+    }
+    /* Until a HELLO is accepted only a HELLO-sized frame may wait in the
+     * input: an unauthenticated peer must not make the server buffer a
+     * whole max_frame (session.c, HELLO_FRAME_MAX). */
+    if (srv_session_state_of(r->s) == SRV_AWAIT_HELLO &&
+        srv_bufq_len(&r->in) > FZ_HELLO_FRAME_MAX + PROTO_FRAME_HEADER) {
+        fprintf(stderr, "fuzz_session: %zu bytes buffered before HELLO\n",
+                srv_bufq_len(&r->in));
+        abort();
     }
     if (drain)
         fz_check_output(&r->out, &r->ended);

@@ -343,6 +343,14 @@ int main(int argc, char **argv)
     both("frame-over", 1, 0, &b);
     put_hex(&b, "00000000");
     both("frame-zero", 1, 0, &b);
+    /* Before HELLO: a frame far bigger than any HELLO, all but its last
+     * byte (it used to be buffered whole on every connection). */
+    put_hex(&b, "0000ff00");
+    for (int i = 0; i < 0xff00 - 1; i++)
+        put(&b, "\x90", 1);
+    both("prehello-fill", 0, 0, &b);
+    put_hex(&b, "00001001");
+    both("prehello-4097", 0, 0, &b);
     put_hex(&b, "00001000");
     for (int i = 0; i < 100; i++)
         put(&b, "\x92", 1);

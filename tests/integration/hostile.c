@@ -8,6 +8,8 @@
  *         silent  nothing (handshake and go silent);
  *         half    half a frame: a header announcing 1,000 bytes and 10 of
  *                 them, then nothing;
+ *         fill    a header announcing 1 MiB and all of it but one byte,
+ *                 then nothing;
  *         send    the bytes HEX, then waits for the server's answer.
  *       Prints "handshakes=H failed=F closed=C open=O" (closed: by the
  *       server) and then "ERROR <NAME> <count>" for each error name heard.
@@ -309,9 +311,16 @@ static int handshake(conn *c);
 static int multi(int ntls, int ntcp, double seconds, const char *mode,
                  const char *hex)
 {
-    static unsigned char payload[1 << 16];
+    static unsigned char payload[(1 << 20) + 4];
     size_t plen = 0;
-    if (strcmp(mode, "half") == 0) {
+    if (strcmp(mode, "fill") == 0) {
+        /* A frame of 1 MiB (the default max_frame), all but its last
+         * byte: the most a server could be made to buffer per
+         * connection before it knows who is talking. */
+        plen = unhex("00100000", payload, sizeof payload);
+        memset(payload + plen, 0x90, (1 << 20) - 1);
+        plen += (1 << 20) - 1;
+    } else if (strcmp(mode, "half") == 0) {
         plen = unhex("000003e8", payload, sizeof payload);
         memset(payload + plen, 0x90, 10);
         plen += 10;
@@ -320,7 +329,7 @@ static int multi(int ntls, int ntcp, double seconds, const char *mode,
             die("send needs HEX");
         plen = unhex(hex, payload, sizeof payload);
     } else if (strcmp(mode, "silent") != 0) {
-        die("mode: silent, half or send");
+        die("mode: silent, half, fill or send");
     }
     int n = ntls + ntcp;
     conn *cs = calloc((size_t)n, sizeof *cs);
