@@ -219,11 +219,41 @@ static void test_doc(void)
     rpt_doc_free(&d);
 }
 
+/* Sorting is stable and handles many rows (merge sort). */
+static void test_sort(void)
+{
+    rpt_doc d;
+    rpt_doc_init(&d, "s", "S", "", 0, 1, 1, 0);
+    const char *cols[] = {"key", "order"};
+    rpt_section *s = rpt_section_add(&d, "rows", "Rows", cols, 2);
+    ASSERT(s != NULL);
+    for (int i = 0; i < 20000; i++) {
+        rpt_cell row[] = {(i % 11) ? rpt_i((i * 7919) % 13) : rpt_null(),
+                          rpt_i(i)};
+        ASSERT_OK(rpt_row(s, row));
+    }
+    uint32_t by[] = {0};
+    rpt_section_sort(s, by, 1);
+    ASSERT_EQ(rpt_section_rows(s), 20000);
+    for (uint32_t r = 1; r < 20000; r++) {
+        const rpt_cell *a = rpt_section_cell(s, r - 1, 0);
+        const rpt_cell *b = rpt_section_cell(s, r, 0);
+        int64_t ka = a->type == RPT_NULL ? -1 : a->i;
+        int64_t kb = b->type == RPT_NULL ? -1 : b->i;
+        ASSERT_LE(ka, kb);
+        if (ka == kb) /* stable: equal keys keep their order */
+            ASSERT_LT(rpt_section_cell(s, r - 1, 1)->i,
+                      rpt_section_cell(s, r, 1)->i);
+    }
+    rpt_doc_free(&d);
+}
+
 int main(void)
 {
     test_times();
     test_windows();
     test_doc();
+    test_sort();
     printf("test_report_doc: ok\n");
     return 0;
 }
