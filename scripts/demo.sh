@@ -51,6 +51,10 @@ done
   --owner "Mr Wang"
 "$D" blacklist add --data "$demo/server" --site S1 --plate 沪C44444 \
   --reason "repeated tailgating, banned by the owners' committee"
+"$D" unit add --data "$demo/server" --site S1 --unit 7-2-1702 --cluster C7 \
+  --vacant true >/dev/null
+"$D" unit add --data "$demo/server" --site S1 --unit 7-2-1801 --cluster C7 \
+  --vacant true >/dev/null
 gate sync
 butler sync
 gate list routes
@@ -106,8 +110,28 @@ say "The butler's handheld sees who is still inside the gate (ID numbers masked)
 butler list visitors
 butler list vehicles
 
-say "Office report: enrolled handhelds and their last sync"
-"$D" devices --data "$demo/server"
+say "The gate's own shift report, offline (rounds report shift)"
+gate report shift
+say "Office report: patrol (rounds of route R1 in the last 12 hours)"
+"$D" report patrol --data "$demo/server" --site S1 --hours 12
+say "Office report: who is still inside, blacklist hits"
+"$D" report inside --data "$demo/server" --site S1
+say "Office report: work orders and their SLA clocks"
+"$D" report workorders --data "$demo/server" --site S1
+say "Office report: vacant units overdue for inspection"
+"$D" report vacant --data "$demo/server" --site S1
+say "Office report: handovers and acknowledgements"
+"$D" report handover --data "$demo/server" --site S1
+say "Office report: handhelds, last sync, ops behind, clocks, chains"
+"$D" report devices --data "$demo/server" --site S1
+say "Office report: every device's op chain verified end to end"
+"$D" report integrity --data "$demo/server" --site S1 | head -4
+say "The visitor's ID number is sealed for the office; opening it is logged"
+"$D" pii show "$v1" --data "$demo/server" --site S1 \
+  --reason "demo: a delivery complaint needs the courier's ID" --by clerk-zhou
+"$D" pii log --data "$demo/server" --site S1
+gate sync     # the access is an office op: every handheld gets it
+butler sync
 say "Office report: every record of site S1 (same digest on every replica)"
 "$D" dump --data "$demo/server" --site S1 --ops | tail -2
 echo "gate   $(gate dump | tail -1)"

@@ -47,7 +47,8 @@ eq "refused busy" "$(sget connections.refused_busy <<<"$j")" 0
 eq "syncs ok" "$(sget syncs.ok <<<"$j")" 2
 eq "syncs failed" "$(sget syncs.failed <<<"$j")" 1
 eq "ops in" "$(sget ops.in <<<"$j")" 6
-eq "ops out" "$(sget ops.out <<<"$j")" 3
+# Out: a's 3 to b, and the office's key to each (OFFICE_OPS, lib.sh).
+eq "ops out" "$(sget ops.out <<<"$j")" $((3 + 2 * OFFICE_OPS))
 eq "errors" "$(python3 -c 'import json,sys; print(json.load(sys.stdin)["errors"])' <<<"$j")" "{'EREVOKED': 1}"
 eq "commits" "$(sget commits.count <<<"$j")" 2
 eq "bucket total" "$(python3 -c 'import json,sys; print(sum(json.load(sys.stdin)["commits"]["buckets_us"].values()))' <<<"$j")" 2
@@ -60,13 +61,13 @@ assert b["in"] > 1000 and b["out"] > 1000, b
 PY
 # The sync log says the same.
 eq "log: ok syncs" "$(grep -c 'result=ok' "$WORK/server.log.new")" 2
-eq "log: in" "$(sed -n 's/.*device=a .* in=\([0-9]*\) out=\([0-9]*\).*/\1+\2/p' "$WORK/server.log.new")" "3+0"
-eq "log: b in/out" "$(sed -n 's/.*device=b .* in=\([0-9]*\) out=\([0-9]*\).*/\1+\2/p' "$WORK/server.log.new")" "3+3"
+eq "log: in" "$(sed -n 's/.*device=a .* in=\([0-9]*\) out=\([0-9]*\).*/\1+\2/p' "$WORK/server.log.new")" "3+$OFFICE_OPS"
+eq "log: b in/out" "$(sed -n 's/.*device=b .* in=\([0-9]*\) out=\([0-9]*\).*/\1+\2/p' "$WORK/server.log.new")" "3+$((3 + OFFICE_OPS))"
 
 p=$("$ROUNDSD" stats --data "$SRV" --prometheus)
 for line in 'roundsd_up 1' 'roundsd_connections_accepted_total 3' \
   'roundsd_syncs_total{result="ok"} 2' 'roundsd_syncs_total{result="failed"} 1' \
-  'roundsd_ops_in_total 6' 'roundsd_ops_out_total 3' \
+  'roundsd_ops_in_total 6' "roundsd_ops_out_total $((3 + 2 * OFFICE_OPS))" \
   'roundsd_errors_total{error="EREVOKED"} 1' \
   'roundsd_commit_latency_seconds_bucket{le="+Inf"} 2' \
   'roundsd_commit_latency_seconds_count 2' \
