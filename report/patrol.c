@@ -117,6 +117,7 @@ static int route_cb(const fold_state *st, void *arg)
     r->name = pat_field_dup(fold_state_field(st, "name"));
     r->interval_ms = iv * MIN_MS;
     r->window_ms = field_int(st, "window_min", 15) * MIN_MS;
+    r->since = pat_device_time(st);
     if (r->window_ms > r->interval_ms)
         r->window_ms = r->interval_ms;
     const proto_field *cps = fold_state_field(st, "checkpoints");
@@ -677,7 +678,8 @@ static int patrol_fill(store_txn *txn, patrol_run *pr, rpt_doc *d)
     for (size_t i = 0; i < pr->ps.nroutes; i++) {
         const pat_route *r = &pr->ps.routes[i];
         int64_t s, e;
-        pat_round_next(r, p->from, p->tz_min, &s, &e);
+        pat_round_next(r, p->from > r->since ? p->from : r->since, p->tz_min,
+                       &s, &e);
         while (s < p->to && s <= p->now) {
             pat_round rd;
             rc = pat_round_eval(&pr->ps, r, s, e, p->now, &rd);

@@ -21,6 +21,9 @@
 typedef struct pat_route {
     char *key, *name;
     int64_t interval_ms, window_ms;
+    /* Device time the office created the route: rounds that began before
+     * it are not the guards' to walk, so they are not reported. */
+    int64_t since;
     uint32_t ntags;
     char **tags; /* checkpoint tags in walking order */
 } pat_route;

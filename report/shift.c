@@ -152,6 +152,8 @@ static int missed_so_far(shift_run *r)
         int64_t s, e;
         /* The round running when the shift began is the shift's too. */
         pat_round_of(rt, r->from, p->tz_min, &s, &e);
+        if (s < rt->since) /* a round begun before the route existed */
+            pat_round_next(rt, rt->since, p->tz_min, &s, &e);
         while (s < r->to && s <= p->now) {
             pat_round rd;
             if ((rc = pat_round_eval(&r->ps, rt, s, e, p->now, &rd)) != 0) {

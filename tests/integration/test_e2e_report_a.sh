@@ -15,7 +15,8 @@ at() { echo $((M + ($1 * 60 + $2) * 60000)); }
 FAST=$((5 * 3600 * 1000))
 A() { local t=$1; shift; ROUNDS_CLOCK_MS=$t hh a "$@"; }
 B() { local t=$1; shift; ROUNDS_CLOCK_MS=$((t + FAST)) hh b "$@"; }
-rd() { "$ROUNDSD" "$@" --data "$SRV"; }
+# The office set the site up the evening before (routes count from then).
+rd() { ROUNDSD_CLOCK_MS=$(at -6 0) "$ROUNDSD" "$@" --data "$SRV"; }
 py() { # py EXPR < json: prints EXPR over d
   python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"
 }
@@ -158,4 +159,13 @@ usage "shift unknown flag" "--colour" hh a report shift --colour red
 rd report patrol --site NOPE >/dev/null 2>&1
 eq "no such site" "$?" 3
 
+# A route the office adds at 09:30 owes no round that began before it: the
+# 08:00 round is not reported, the 10:00 one is (and is running at 11:00).
+check "route added mid-morning" env ROUNDSD_CLOCK_MS="$(at 9 30)" \
+  "$ROUNDSD" route add --data "$SRV" --site S1 --route R9 --name "Late loop" \
+  --interval-min 120 --window-min 15 --checkpoints CP-01 >/dev/null
+eq "R9: only rounds after it existed" "$(rd report patrol "${W[@]}" \
+  --route R9 --from 2026-03-10T06:00 --to 2026-03-10T12:00 --json \
+  | py '",".join(r["round_start"][11:16] for r in d["sections"]["rounds"])')" \
+  "10:00"
 finish
