@@ -168,12 +168,48 @@ static void build(store *s, uint64_t target)
         fstr("by", "office");
         emit_op(s, off, &op, START - DAY);
     }
+    /* Three patrol routes over the 40 checkpoints the scans use, every
+     * 2 hours with a 15-minute window, from the day before. */
+    static char tags[40 * 6];
+    size_t tl = 0;
+    for (int c = 0; c < 40; c++) {
+        uint8_t id[16] = {0};
+        char tag[8];
+        snprintf(tag, sizeof tag, "CP-%02d", c);
+        tl += (size_t)snprintf(tags + tl, sizeof tags - tl, "%s%s",
+                               c ? "," : "", tag);
+        id[13] = 35;
+        id[15] = (uint8_t)c;
+        start(PROTO_KIND_CHECKPOINT, PROTO_ACTION_CREATE, id);
+        fstr("tag", tag);
+        fstr("name", tag);
+        fstr("by", "office");
+        emit_op(s, off, &op, START - DAY);
+    }
+    for (int r = 1; r <= 3; r++) {
+        uint8_t id[16] = {0};
+        id[13] = 34;
+        id[15] = (uint8_t)r;
+        snprintf(sbuf[0], 64, "R%d", r);
+        start(PROTO_KIND_ROUTE, PROTO_ACTION_CREATE, id);
+        fstr("route", sbuf[0]);
+        fstr("name", sbuf[0]);
+        proto_op_add_int(&op, "interval_min", 120);
+        proto_op_add_int(&op, "window_min", 15);
+        fstr("checkpoints", tags);
+        proto_op_add_int(&op, "checkpoint_count", 40);
+        fstr("by", "office");
+        emit_op(s, off, &op, START - DAY);
+    }
     /* Everything else, spread evenly over the 30 days. */
+    uint64_t base = total;
     uint64_t left = target > total ? target - total : 0;
     int64_t span = DAYS * DAY;
-    uint64_t i = 0;
     while (total < target) {
-        int64_t t = START + (int64_t)((double)i++ / (double)left * span);
+        /* Time follows the ops written, not the records (a record may
+         * write several ops), so the 30 days are filled to the end. */
+        int64_t t =
+            START + (int64_t)((double)(total - base) / (double)left * span);
         dev *d = &devs[rnd() % NDEV];
         uint8_t id[16];
         new_id(id, t);
@@ -382,7 +418,7 @@ static void time_report(const char *sitedir, int k, const char *wname,
 int main(int argc, char **argv)
 {
     uint64_t target = 1000000;
-    const char *dir = "build-release/bench-report";
+    const char *dir = "build-release/bench-report-v2";
     int runs = 3;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--ops") == 0 && i + 1 < argc)
@@ -396,7 +432,7 @@ int main(int argc, char **argv)
                     "usage: bench_report [--ops N] [--dir DIR] [--runs R]\n"
                     "  times every `roundsd report` kind on a site store of "
                     "N ops (default 1000000),\n  built once and kept in "
-                    "DIR-N (default build-release/bench-report-N)\n");
+                    "DIR-N (default build-release/bench-report-v2-N)\n");
             return strcmp(argv[i], "--help") == 0 ? 0 : 2;
         }
     }

@@ -9,7 +9,7 @@
 #   conns   roundsd's RSS with 1,000 TLS sessions open at once
 #   all     sync + limit + conns in one run and one table (docs/PERFORMANCE.md)
 #   report  every `roundsd report` kind on a site store of 1,000,000 ops,
-#           built once into build-release/bench-report-N (docs/REPORTS.md)
+#           built once into build-release/bench-report-v2-N (docs/REPORTS.md)
 # `scripts/bench.sh record --help` and `scripts/bench.sh sync --help` show
 # the flags (sync, limit, conns and all share bench/bench_sync.sh's flags).
 # Benchmarks exit 0 whether or not their targets are met, non-zero on errors.
@@ -37,7 +37,7 @@ case "$which" in
     ;;
   report)
     cmake --build "$build" -j "$(nproc)" --target bench_report >&2
-    exec "$build/bench/bench_report" --dir "$build/bench-report" "$@"
+    exec "$build/bench/bench_report" --dir "$build/bench-report-v2" "$@"
     ;;
   *)
     cmake --build "$build" -j "$(nproc)" --target roundsd rounds bench_hh \
