@@ -26,18 +26,12 @@ typedef struct ho_run {
 
 static const char *fs(ho_run *r, int i, const char *name)
 {
-    const proto_field *f = fold_state_field(&r->st, name);
-    if (f == NULL || f->type != PROTO_STR)
-        return NULL;
-    memcpy(r->buf[i], f->str, f->str_len);
-    r->buf[i][f->str_len] = '\0';
-    return r->buf[i];
+    return rpt_field_cstr(&r->st, name, r->buf[i], sizeof r->buf[i]);
 }
 
 static int64_t fi(const fold_state *st, const char *name)
 {
-    const proto_field *f = fold_state_field(st, name);
-    return f && f->type == PROTO_INT ? f->i : 0;
+    return rpt_field_int(st, name, 0);
 }
 
 static int is_hex32(const char *s, size_t n)

@@ -23,18 +23,7 @@ typedef struct inside_run {
 /* The string value of a field as a C string in buf[i], or NULL. */
 static const char *fs(inside_run *r, int i, const char *name)
 {
-    const proto_field *f = fold_state_field(&r->st, name);
-    if (f == NULL || f->type != PROTO_STR)
-        return NULL;
-    memcpy(r->buf[i], f->str, f->str_len);
-    r->buf[i][f->str_len] = '\0';
-    return r->buf[i];
-}
-
-static int fb(const fold_state *st, const char *name)
-{
-    const proto_field *f = fold_state_field(st, name);
-    return f && f->type == PROTO_BOOL && f->i;
+    return rpt_field_cstr(&r->st, name, r->buf[i], sizeof r->buf[i]);
 }
 
 static int64_t id_ms(const uint8_t id[PROTO_ENTITY_LEN])
@@ -63,7 +52,7 @@ static int inside_cb(const uint8_t id[PROTO_ENTITY_LEN], int kind,
     proto_entity_hex(id, hex);
     int64_t in_ms = p->now - tin;
     int over = in_ms > r->overstay_ms;
-    int hit = fb(&r->st, "blacklist_hit");
+    int hit = rpt_field_bool(&r->st, "blacklist_hit");
     r->overstays += over;
     if (kind == PROTO_KIND_VISIT) {
         char masked[64];
@@ -123,7 +112,7 @@ static int window_cb(const uint8_t id[PROTO_ENTITY_LEN], int kind,
         return 0;
     const char *kname = kind == PROTO_KIND_VISIT ? "visit" : "vehicle";
     const char *who = fs(r, 0, kind == PROTO_KIND_VISIT ? "name" : "plate");
-    if (fb(&r->st, "blacklist_hit")) {
+    if (rpt_field_bool(&r->st, "blacklist_hit")) {
         rpt_cell row[7] = {rpt_t(t),
                            rpt_s(kname),
                            rpt_s(who),

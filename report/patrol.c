@@ -13,26 +13,6 @@
 
 /* ---- small helpers ---------------------------------------------------- */
 
-char *pat_field_dup(const proto_field *f)
-{
-    if (f == NULL || f->type != PROTO_STR)
-        return NULL;
-    char *s = malloc(f->str_len + 1u);
-    if (s) {
-        memcpy(s, f->str, f->str_len);
-        s[f->str_len] = '\0';
-    }
-    return s;
-}
-
-static int64_t field_int(const fold_state *st, const char *name, int64_t dflt)
-{
-    const proto_field *f = fold_state_field(st, name);
-    if (f == NULL || f->type != PROTO_INT)
-        return dflt;
-    return f->i;
-}
-
 int64_t pat_device_time(const fold_state *st)
 {
     const fold_event *e = fold_state_first(st, PROTO_ACTION_CREATE);
@@ -97,7 +77,7 @@ static int route_cb(const fold_state *st, void *arg)
     load_ctx *c = arg;
     pat_set *ps = c->ps;
     const proto_field *key = fold_state_field(st, "route");
-    int64_t iv = field_int(st, "interval_min", 0);
+    int64_t iv = rpt_field_int(st, "interval_min", 0);
     if (key == NULL || key->type != PROTO_STR || iv <= 0)
         return 0; /* not a usable route: the office always sets both */
     if (c->route_key && (strlen(c->route_key) != key->str_len ||
@@ -113,15 +93,15 @@ static int route_cb(const fold_state *st, void *arg)
     }
     pat_route *r = &ps->routes[ps->nroutes++];
     memset(r, 0, sizeof *r);
-    r->key = pat_field_dup(key);
-    r->name = pat_field_dup(fold_state_field(st, "name"));
+    r->key = rpt_str_dup(key);
+    r->name = rpt_str_dup(fold_state_field(st, "name"));
     r->interval_ms = iv * MIN_MS;
-    r->window_ms = field_int(st, "window_min", 15) * MIN_MS;
+    r->window_ms = rpt_field_int(st, "window_min", 15) * MIN_MS;
     r->since = pat_device_time(st);
     if (r->window_ms > r->interval_ms)
         r->window_ms = r->interval_ms;
     const proto_field *cps = fold_state_field(st, "checkpoints");
-    char *list = pat_field_dup(cps);
+    char *list = rpt_str_dup(cps);
     int rc = r->key ? 0 : RND_ENOMEM;
     if (rc == 0 && list)
         rc = split_tags(list, r);
@@ -147,9 +127,9 @@ static int checkpoint_cb(const fold_state *st, void *arg)
         c->cap = ncap;
     }
     pat_checkpoint *cp = &ps->cps[ps->ncps++];
-    cp->tag = pat_field_dup(tag);
-    cp->name = pat_field_dup(fold_state_field(st, "name"));
-    cp->place = pat_field_dup(fold_state_field(st, "place"));
+    cp->tag = rpt_str_dup(tag);
+    cp->name = rpt_str_dup(fold_state_field(st, "name"));
+    cp->place = rpt_str_dup(fold_state_field(st, "place"));
     if (cp->tag == NULL)
         return c->err = RND_ENOMEM;
     return 0;
@@ -224,11 +204,11 @@ static int scan_cb(const uint8_t id[PROTO_ENTITY_LEN], int kind,
     s->hlc = e ? e->hlc : st->created_hlc;
     s->device = e ? e->device_id : st->creator;
     s->seq = e ? e->seq : 0;
-    s->tag = pat_field_dup(fold_state_field(st, "tag"));
-    s->route = pat_field_dup(fold_state_field(st, "route"));
-    s->by = pat_field_dup(fold_state_field(st, "by"));
-    s->note = pat_field_dup(fold_state_field(st, "note"));
-    s->workorder = pat_field_dup(fold_state_field(st, "workorder"));
+    s->tag = rpt_str_dup(fold_state_field(st, "tag"));
+    s->route = rpt_str_dup(fold_state_field(st, "route"));
+    s->by = rpt_str_dup(fold_state_field(st, "by"));
+    s->note = rpt_str_dup(fold_state_field(st, "note"));
+    s->workorder = rpt_str_dup(fold_state_field(st, "workorder"));
     const proto_field *an = fold_state_field(st, "anomaly");
     s->anomaly = an && an->type == PROTO_BOOL && an->i;
     return 0;

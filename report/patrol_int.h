@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "fields.h"
 #include "report.h"
 
 typedef struct pat_route {
@@ -108,9 +109,6 @@ typedef struct pat_round {
 int pat_round_eval(const pat_set *ps, const pat_route *r, int64_t start,
                    int64_t end, int64_t now, pat_round *out);
 void pat_round_free(pat_round *rd);
-
-/* Copies a field's string value (NULL when absent or not a string). */
-char *pat_field_dup(const proto_field *f);
 
 /* Device time of a record: the wall_ms of its create (else its first
  * op). */

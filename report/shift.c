@@ -28,12 +28,7 @@ typedef struct shift_run {
 
 static const char *fs(shift_run *r, int i, const char *name)
 {
-    const proto_field *f = fold_state_field(&r->st, name);
-    if (f == NULL || f->type != PROTO_STR)
-        return NULL;
-    memcpy(r->buf[i], f->str, f->str_len);
-    r->buf[i][f->str_len] = '\0';
-    return r->buf[i];
+    return rpt_field_cstr(&r->st, name, r->buf[i], sizeof r->buf[i]);
 }
 
 static uint64_t creator_of(const fold_state *st)

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fields.h"
 #include "report.h"
 
 #define DAY_MS (24 * 3600 * 1000LL)
@@ -36,15 +37,7 @@ typedef struct vac {
 
 static char *dup_field(const fold_state *st, const char *name)
 {
-    const proto_field *f = fold_state_field(st, name);
-    if (f == NULL || f->type != PROTO_STR)
-        return NULL;
-    char *s = malloc(f->str_len + 1);
-    if (s) {
-        memcpy(s, f->str, f->str_len);
-        s[f->str_len] = '\0';
-    }
-    return s;
+    return rpt_str_dup(fold_state_field(st, name));
 }
 
 static int field_is(const fold_state *st, const char *name, const char *val)

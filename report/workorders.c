@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fields.h"
 #include "report.h"
 
 #define MIN_MS 60000LL
@@ -70,23 +71,13 @@ static int64_t id_ms(const uint8_t id[PROTO_ENTITY_LEN])
 static void copy_field(const fold_state *st, const char *name, char *out,
                        size_t cap)
 {
-    const proto_field *f = fold_state_field(st, name);
-    out[0] = '\0';
-    if (f && f->type == PROTO_STR)
-        snprintf(out, cap, "%.*s", (int)f->str_len, f->str);
+    if (rpt_field_cstr(st, name, out, cap) == NULL && cap > 0)
+        out[0] = '\0';
 }
 
 static char *dup_field(const fold_state *st, const char *name)
 {
-    const proto_field *f = fold_state_field(st, name);
-    if (f == NULL || f->type != PROTO_STR)
-        return NULL;
-    char *s = malloc(f->str_len + 1);
-    if (s) {
-        memcpy(s, f->str, f->str_len);
-        s[f->str_len] = '\0';
-    }
-    return s;
+    return rpt_str_dup(fold_state_field(st, name));
 }
 
 /* Whether the callback op (device, seq) said "unsatisfied": the events

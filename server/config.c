@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "../proto/errors.h"
+#include "../report/report.h"
 #include "server.h"
 
 /* Ranges: the same as the flags of `roundsd serve` had before the file. */
@@ -114,27 +115,8 @@ static int parse_u32(const char *v, uint32_t lo, uint32_t hi, uint32_t *out)
 
 int srv_config_duration(const char *s, int64_t *out_ms)
 {
-    char *end;
-    errno = 0;
-    if (*s < '0' || *s > '9')
-        return RND_EINVAL;
-    long long v = strtoll(s, &end, 10);
-    if (errno || v < 0 || v > 100000000LL)
-        return RND_EINVAL;
-    int64_t unit;
-    if (strcmp(end, "") == 0 || strcmp(end, "m") == 0 ||
-        strcmp(end, "min") == 0)
-        unit = 60000;
-    else if (strcmp(end, "h") == 0)
-        unit = 3600000;
-    else if (strcmp(end, "d") == 0)
-        unit = 86400000;
-    else if (strcmp(end, "s") == 0)
-        unit = 1000;
-    else
-        return RND_EINVAL;
-    *out_ms = (int64_t)v * unit;
-    return 0;
+    /* The same grammar as the report's --overstay. */
+    return rpt_duration_parse(s, out_ms);
 }
 
 static int set_path(char *dst, size_t cap, srv_config_src src, const char *key,
