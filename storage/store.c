@@ -983,36 +983,6 @@ int store_chain_check(store_txn *txn, const proto_op *op)
     return memcmp(want, op->prev_hash, PROTO_HASH_LEN) ? RND_ECHAIN : 0;
 }
 
-int store_ops_each_device(store_txn *txn, uint64_t device_id, uint64_t from_seq,
-                          store_op_cb cb, void *ctx)
-{
-    MDB_cursor *c;
-    int rc = cursor(txn, txn->s->ops, &c);
-    if (rc)
-        return rc;
-    uint8_t key[OPS_KEY];
-    ops_key(key, device_id, from_seq);
-    MDB_val k = {sizeof key, key}, v;
-    for (rc = step(txn, c, &k, &v, MDB_SET_RANGE); rc == 0;
-         rc = step(txn, c, &k, &v, MDB_NEXT)) {
-        if (k.mv_size != OPS_KEY || proto_be64_get(k.mv_data) != device_id) {
-            rc = 1;
-            break;
-        }
-        if (v.mv_size < RECV_LEN) {
-            rc = RND_ECORRUPT;
-            break;
-        }
-        const uint8_t *p = v.mv_data;
-        rc = cb(p + RECV_LEN, v.mv_size - RECV_LEN, (int64_t)proto_be64_get(p),
-                ctx);
-        if (rc)
-            break;
-    }
-    mdb_cursor_close(c);
-    return rc == 1 ? 0 : rc;
-}
-
 int store_ops_each_seq(store_txn *txn, uint64_t device_id, uint64_t from_seq,
                        store_op_seq_cb cb, void *ctx)
 {
@@ -1041,6 +1011,27 @@ int store_ops_each_seq(store_txn *txn, uint64_t device_id, uint64_t from_seq,
     }
     mdb_cursor_close(c);
     return rc == 1 ? 0 : rc;
+}
+
+/* store_ops_each_device is the same walk without the seq. */
+typedef struct each_device_ctx {
+    store_op_cb cb;
+    void *ctx;
+} each_device_ctx;
+
+static int each_device_cb(uint64_t seq, const uint8_t *enc, size_t len,
+                          int64_t recv_ms, void *arg)
+{
+    each_device_ctx *a = arg;
+    (void)seq;
+    return a->cb(enc, len, recv_ms, a->ctx);
+}
+
+int store_ops_each_device(store_txn *txn, uint64_t device_id, uint64_t from_seq,
+                          store_op_cb cb, void *ctx)
+{
+    each_device_ctx a = {cb, ctx};
+    return store_ops_each_seq(txn, device_id, from_seq, each_device_cb, &a);
 }
 
 int store_ops_next_device(store_txn *txn, uint64_t from, uint64_t *out)
