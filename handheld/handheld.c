@@ -32,6 +32,11 @@ int hh__store_fail(hh *h, int rc)
     if (rc == RND_ESTORE || rc == RND_EIO)
         return hh__fail(h, rc, "%s: %s", rnd_strerror(rc),
                         store_last_raw_text(h->s));
+    if (rc == RND_EDISKFULL)
+        return hh__fail(h, rc,
+                        "disk full: the store in %s cannot grow; nothing of "
+                        "this record was written (free space, then retry)",
+                        h->dir[0] ? h->dir : "?");
     return hh__fail(h, rc, "%s", rnd_strerror(rc));
 }
 
@@ -86,6 +91,7 @@ int hh_open(const char *dir, hh **out)
     *out = NULL;
     if (h == NULL)
         return RND_ENOMEM;
+    snprintf(h->dir, sizeof h->dir, "%s", dir);
     rc = store_open(dir, 0, &h->s);
     if (rc == 0)
         rc = store_read_begin(h->s, &t);
@@ -127,6 +133,7 @@ int hh_init(const char *dir, const char *site, const char *name, hh **out)
     h = calloc(1, sizeof *h);
     if (h == NULL)
         return RND_ENOMEM;
+    snprintf(h->dir, sizeof h->dir, "%s", dir);
     rc = store_open(dir, STORE_CREATE, &h->s);
     if (rc == 0)
         rc = proto_random(&c.device_id, sizeof c.device_id);

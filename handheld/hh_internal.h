@@ -17,6 +17,7 @@ struct hh {
      * (hh_blacklist_hits(), hh_last_warning()). */
     int bl_hits;
     char warn[512];
+    char dir[256]; /* the store's directory, for messages (cut if longer) */
 };
 
 /* Sets h's last-error text from fmt and returns rc. */

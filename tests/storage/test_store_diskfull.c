@@ -288,6 +288,7 @@ static void test_cli(const char *rounds, const char *data)
     fprintf(stderr, "cli: %d records, then exit %d: %s", ok, rc, err);
     ASSERT_EQ(rc, 5);
     ASSERT(strstr(err, "disk full") != NULL);
+    ASSERT(strstr(err, data) != NULL); /* it names the store */
     /* Space again: it records, and holds exactly what it acknowledged. */
     ASSERT_EQ(run_rounds(rounds, data, 0, rec, err, sizeof err), 0);
     store *s;
