@@ -1312,8 +1312,7 @@ static int cmd_report(void)
     rc = store_read_begin(hh_store(h), &t);
     if (rc) {
         hh_close(h);
-        fprintf(stderr, "rounds: report shift: %s\n", rnd_strerror(rc));
-        return exit_for(rc);
+        return report_error(NULL, rc, "report shift");
     }
     store_identity me;
     rc = store_identity_get(t, &me);
@@ -1329,10 +1328,8 @@ static int cmd_report(void)
         rc = rpt_emit(&d, fmt, stdout);
     rpt_doc_free(&d);
     hh_close(h);
-    if (rc) {
-        fprintf(stderr, "rounds: report shift: %s\n", rnd_strerror(rc));
-        return exit_for(rc);
-    }
+    if (rc)
+        return report_error(NULL, rc, "report shift");
     return RND_EXIT_OK;
 }
 
