@@ -1136,16 +1136,6 @@ static int cmd_sync(void)
     return RND_EXIT_OK;
 }
 
-static void hex_of(const uint8_t *p, size_t n, char *out)
-{
-    static const char digits[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = digits[p[i] >> 4];
-        out[2 * i + 1] = digits[p[i] & 15];
-    }
-    out[2 * n] = '\0';
-}
-
 typedef struct dump_ctx {
     uint64_t n;
 } dump_ctx;
@@ -1161,8 +1151,8 @@ static int dump_cb(const uint8_t id[PROTO_ENTITY_LEN], int kind,
 
     if (mbedtls_sha256_ret(state, len, sha, 0) != 0)
         return RND_ECRYPTO;
-    hex_of(id, PROTO_ENTITY_LEN, idhex);
-    hex_of(sha, sizeof sha, shahex);
+    proto_hex(id, PROTO_ENTITY_LEN, idhex);
+    proto_hex(sha, sizeof sha, shahex);
     if (kname == NULL) {
         snprintf(kindbuf, sizeof kindbuf, "%d", kind);
         kname = kindbuf;
@@ -1220,7 +1210,7 @@ static int cmd_dump(void)
         hh_close(h);
         return ex;
     }
-    hex_of(digest, sizeof digest, hex);
+    proto_hex(digest, sizeof digest, hex);
     if (o.json)
         printf(",\"count\":%" PRIu64 ",\"digest\":\"%s\"}\n", n, hex);
     else

@@ -563,14 +563,34 @@ int proto_entity_new(uint8_t out[PROTO_ENTITY_LEN], int64_t wall_ms)
     return proto_random(out + 6, PROTO_ENTITY_LEN - 6);
 }
 
-void proto_entity_hex(const uint8_t id[PROTO_ENTITY_LEN], char out[33])
+void proto_hex(const void *p, size_t n, char *out)
 {
     static const char digits[] = "0123456789abcdef";
-    for (int k = 0; k < PROTO_ENTITY_LEN; k++) {
-        out[2 * k] = digits[id[k] >> 4];
-        out[2 * k + 1] = digits[id[k] & 0x0f];
+    const uint8_t *b = p;
+    for (size_t k = 0; k < n; k++) {
+        out[2 * k] = digits[b[k] >> 4];
+        out[2 * k + 1] = digits[b[k] & 0x0f];
     }
-    out[32] = '\0';
+    out[2 * n] = '\0';
+}
+
+int proto_unhex(const char *s, size_t n, uint8_t *out)
+{
+    for (size_t k = 0; k < 2 * n; k++) {
+        char c = s[k];
+        int v = c >= '0' && c <= '9'   ? c - '0'
+                : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                                       : -1;
+        if (v < 0)
+            return RND_EINVAL;
+        out[k / 2] = k % 2 ? (uint8_t)(out[k / 2] | v) : (uint8_t)(v << 4);
+    }
+    return 0;
+}
+
+void proto_entity_hex(const uint8_t id[PROTO_ENTITY_LEN], char out[33])
+{
+    proto_hex(id, PROTO_ENTITY_LEN, out);
 }
 
 static int hexval(char ch)

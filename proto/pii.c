@@ -165,15 +165,6 @@ static int derive(const mbedtls_ecp_group *grp, const mbedtls_mpi *z,
     return rc == 0 ? 0 : RND_ECRYPTO;
 }
 
-static void hex8(const uint8_t id[PROTO_PII_KEYID_LEN], char *out)
-{
-    static const char d[] = "0123456789abcdef";
-    for (int i = 0; i < PROTO_PII_KEYID_LEN; i++) {
-        out[2 * i] = d[id[i] >> 4];
-        out[2 * i + 1] = d[id[i] & 15];
-    }
-}
-
 int proto_pii_seal(const uint8_t pub[PROTO_PII_PUB_LEN],
                    const uint8_t entity[PROTO_ENTITY_LEN],
                    const proto_pii_item *items, size_t n, char *out, size_t cap,
@@ -240,7 +231,7 @@ int proto_pii_seal(const uint8_t pub[PROTO_PII_PUB_LEN],
         goto done;
     }
     memcpy(out, "p1.", 3);
-    hex8(kid, out + 3);
+    proto_hex(kid, sizeof kid, out + 3); /* its NUL becomes the dot */
     out[19] = '.';
     size_t at = 20, w;
     if (mbedtls_base64_encode((unsigned char *)out + at, cap - at, &w, eph,
@@ -298,13 +289,8 @@ int proto_pii_envelope_key(const char *env, size_t len,
     int rc = split(env, len, &kid, &eph, &el, &body, &bl);
     if (rc)
         return rc;
-    for (int i = 0; i < PROTO_PII_KEYID_LEN; i++) {
-        int hi = kid[2 * i], lo = kid[2 * i + 1];
-        hi = hi <= '9' ? hi - '0' : hi - 'a' + 10;
-        lo = lo <= '9' ? lo - '0' : lo - 'a' + 10;
-        id[i] = (uint8_t)(hi << 4 | lo);
-    }
-    return 0;
+    /* split() checked the 16 lowercase hex digits. */
+    return proto_unhex(kid, PROTO_PII_KEYID_LEN, id) == 0 ? 0 : RND_EMALFORMED;
 }
 
 int proto_pii_open(const uint8_t priv[PROTO_PII_PRIV_LEN],

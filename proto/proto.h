@@ -170,6 +170,11 @@ uint64_t proto_hlc_recv(uint64_t last, uint64_t remote, int64_t wall_ms);
  * random bytes from the OS, so ids sort by creation time. Returns
  * RND_ECRYPTO if the OS gives no randomness. */
 int proto_entity_new(uint8_t out[PROTO_ENTITY_LEN], int64_t wall_ms);
+/* n bytes as 2n lowercase hex chars + NUL into out (2n + 1 bytes). */
+void proto_hex(const void *p, size_t n, char *out);
+/* Exactly 2n lowercase hex chars of s into n bytes; RND_EINVAL on any
+ * other character (s need not be NUL-terminated after them). */
+int proto_unhex(const char *s, size_t n, uint8_t *out);
 /* 32 lowercase hex chars + NUL into out (33 bytes). */
 void proto_entity_hex(const uint8_t id[PROTO_ENTITY_LEN], char out[33]);
 /* Parses 32 hex chars; RND_EINVAL otherwise. */

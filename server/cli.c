@@ -149,13 +149,12 @@ int cli_load_config(void)
         if (rc == RND_ENOTFOUND && required)
             return cli_fail(rc, "no configuration file %s", err);
         if (rc)
-            return cli_fail(rc, "cannot read the configuration file %s",
-                            err);
+            return cli_fail(rc, "cannot read the configuration file %s", err);
     }
     const char *env = getenv("ROUNDSD_DATA");
     if (env && *env &&
-        srv_config_set(&config, "data", env, SRV_CFG_ENV, 0, err,
-                       sizeof err) != 0)
+        srv_config_set(&config, "data", env, SRV_CFG_ENV, 0, err, sizeof err) !=
+            0)
         return cli_usage("$ROUNDSD_DATA: %s", err);
     /* The command's flags that are configuration keys, over the rest. */
     for (int k = 0; k < SRV_CFG_NKEYS; k++) {
@@ -226,16 +225,6 @@ void cli_fmt_time(int64_t ms, char *out, size_t cap)
     struct tm tm;
     gmtime_r(&t, &tm);
     strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-void cli_hex(const uint8_t *p, size_t n, char *out)
-{
-    static const char digits[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = digits[p[i] >> 4];
-        out[2 * i + 1] = digits[p[i] & 15];
-    }
-    out[2 * n] = '\0';
 }
 
 int64_t cli_now_ms(void)

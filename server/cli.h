@@ -103,7 +103,6 @@ int cli_need_name(const char *fl);
 void cli_json_str(const char *s);
 void cli_json_strn(const char *s, size_t n);
 void cli_fmt_time(int64_t ms, char *out, size_t cap); /* UTC ISO 8601 */
-void cli_hex(const uint8_t *p, size_t n, char *out);  /* 2n+1 bytes */
 int64_t cli_now_ms(void); /* wall clock; $ROUNDSD_CLOCK_MS pins it */
 
 /* Open the registry / a site's store of the data directory, printing a

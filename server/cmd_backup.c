@@ -262,7 +262,7 @@ static int summarise(const char *dir, store_sum *s)
         rc = srv_store_incarnation(st, &s->incarnation);
     store_close(st);
     if (rc == 0)
-        cli_hex(d, 32, s->digest);
+        proto_hex(d, 32, s->digest);
     return rc;
 }
 
@@ -462,7 +462,7 @@ static int cmd_backup(void)
         fmt_to(dst, sizeof dst, "%s/%s", dir, fnames[i]);
         e = copy_file(src, dst, sha, &files[i].bytes);
         if (e == 0) {
-            cli_hex(sha, 32, files[i].sha256);
+            proto_hex(sha, 32, files[i].sha256);
             fprintf(prog, "%-24s %10" PRIu64 " bytes\n", fnames[i],
                     files[i].bytes);
         }
@@ -812,7 +812,7 @@ static int verify_backup(const char *bdir, const jv *root, int json)
         if (e)
             return cli_fail(RND_ECORRUPT, "the backup's %s: %s", name->str,
                             strerror(e));
-        cli_hex(h, 32, hex);
+        proto_hex(h, 32, hex);
         if (strcmp(hex, sha->str) != 0)
             return cli_fail(RND_ECORRUPT,
                             "the backup's %s does not match its manifest "

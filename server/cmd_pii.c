@@ -22,11 +22,6 @@
 
 #define DAY_MS (86400 * 1000LL)
 
-static void key_hex(const uint8_t id[8], char out[17])
-{
-    cli_hex(id, 8, out);
-}
-
 /* Calls fn for every site of the data directory (or only --site), in
  * directory order; stops at the first failure. */
 typedef int (*site_fn)(const char *site, void *ctx);
@@ -90,7 +85,7 @@ static int keys_cb(const srv_pii_key *k, void *arg)
 {
     keys_ctx *c = arg;
     char id[17], created[32], retired[32], purge[32];
-    key_hex(k->id, id);
+    proto_hex(k->id, PROTO_PII_KEYID_LEN, id);
     cli_fmt_time(k->created_ms, created, sizeof created);
     cli_fmt_time(k->retired_ms, retired, sizeof retired);
     cli_fmt_time(k->retired_ms ? k->retired_ms + retention_ms(c->site) : 0,
@@ -173,7 +168,7 @@ static int rotate_site(const char *site, void *arg)
         return rc;
     }
     char id[17];
-    key_hex(k.id, id);
+    proto_hex(k.id, PROTO_PII_KEYID_LEN, id);
     memset(&k, 0, sizeof k);
     if (cli_flag("json")) {
         printf("%s{\"site\":", c->n ? "," : "");
@@ -357,7 +352,7 @@ static int pii_show(void)
     srv_pii_key key;
     char khex[17];
     rc = proto_pii_envelope_key(env, elen, kid);
-    key_hex(kid, khex);
+    proto_hex(kid, PROTO_PII_KEYID_LEN, khex);
     if (rc == 0)
         rc = srv_pii_load(cli_data_dir(), site, kid, &key);
     if (rc == RND_ENOTFOUND) {

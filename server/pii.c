@@ -16,30 +16,11 @@
 
 #define KEY_MAGIC "rounds-pii-key 1"
 
-static void hex_of(const uint8_t *p, size_t n, char *out)
+/* n bytes from 2n hex digits ending the line (a key file's value). */
+static int unhex_line(const char *s, uint8_t *out, size_t n)
 {
-    static const char d[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = d[p[i] >> 4];
-        out[2 * i + 1] = d[p[i] & 15];
-    }
-    out[2 * n] = '\0';
-}
-
-static int unhex(const char *s, uint8_t *out, size_t n)
-{
-    for (size_t i = 0; i < 2 * n; i++) {
-        char c = s[i];
-        int v = c >= '0' && c <= '9'   ? c - '0'
-                : c >= 'a' && c <= 'f' ? c - 'a' + 10
-                                       : -1;
-        if (v < 0)
-            return RND_EMALFORMED;
-        if (i % 2 == 0)
-            out[i / 2] = (uint8_t)(v << 4);
-        else
-            out[i / 2] |= (uint8_t)v;
-    }
+    if (proto_unhex(s, n, out) != 0)
+        return RND_EMALFORMED;
     return s[2 * n] == '\0' || s[2 * n] == '\n' ? 0 : RND_EMALFORMED;
 }
 
@@ -54,7 +35,7 @@ static int key_path(const char *data_dir, const char *site, const uint8_t id[8],
                     char *out, size_t cap)
 {
     char hex[17];
-    hex_of(id, 8, hex);
+    proto_hex(id, 8, hex);
     int n = snprintf(out, cap, "%s/pii/%s/%s.key", data_dir, site, hex);
     return n > 0 && (size_t)n < cap ? 0 : RND_ETOOBIG;
 }
@@ -80,7 +61,7 @@ static int read_key(const char *path, srv_pii_key *k)
             have = 1;
     }
     fclose(f);
-    if (rc == 0 && (!have || unhex(privhex, k->priv, 32) != 0 ||
+    if (rc == 0 && (!have || unhex_line(privhex, k->priv, 32) != 0 ||
                     proto_pii_pub_of(k->priv, k->pub) != 0))
         rc = RND_ECORRUPT;
     memset(privhex, 0, sizeof privhex);
@@ -107,7 +88,7 @@ static int write_key(const char *data_dir, const char *site,
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
     if (fd < 0)
         return RND_EIO;
-    hex_of(k->priv, 32, privhex);
+    proto_hex(k->priv, 32, privhex);
     char buf[256];
     int n = snprintf(buf, sizeof buf,
                      KEY_MAGIC "\ncreated_ms %" PRId64 "\nretired_ms %" PRId64
@@ -316,7 +297,7 @@ static int publish_fn(store_txn *t, void *arg)
     if ((rc = store_states_each(t, PROTO_KIND_PII_KEY, 1, 0, active_cb, c)))
         return rc;
     if (!c->have_mine) {
-        hex_of(c->k->id, 8, hex);
+        proto_hex(c->k->id, 8, hex);
         proto_pii_pub_text(c->k->pub, pub, sizeof pub);
         proto_op_init(&op);
         op.kind = PROTO_KIND_PII_KEY;
@@ -362,7 +343,7 @@ int srv_pii_publish(store *st, const char *site, const srv_pii_key *k,
     c.site = site;
     c.k = k;
     c.now = now_ms;
-    hex_of(k->id, 8, hex);
+    proto_hex(k->id, 8, hex);
     srv_md_entity_id(PROTO_KIND_PII_KEY, site, hex, 16, c.id);
     int rc = store_write(st, publish_fn, &c);
     *written = rc ? 0 : c.written;

@@ -296,8 +296,8 @@ static int dump_cb(const uint8_t id[PROTO_ENTITY_LEN], int kind,
     char idhex[33], shahex[65], kbuf[8];
     if (mbedtls_sha256_ret(state, len, sha, 0) != 0)
         return RND_ECRYPTO;
-    cli_hex(id, PROTO_ENTITY_LEN, idhex);
-    cli_hex(sha, sizeof sha, shahex);
+    proto_hex(id, PROTO_ENTITY_LEN, idhex);
+    proto_hex(sha, sizeof sha, shahex);
     const char *kname = proto_kind_name(kind), *status = "-";
     if (kname == NULL) {
         snprintf(kbuf, sizeof kbuf, "%d", kind);
@@ -340,7 +340,7 @@ static int cmd_dump(void)
         return cli_fail(rc, "cannot read site %s: %s", site, rnd_strerror(rc));
     }
     char hex[65];
-    cli_hex(digest, sizeof digest, hex);
+    proto_hex(digest, sizeof digest, hex);
     if (c.json) {
         printf("],\"count\":%" PRIu64 ",\"digest\":\"%s\"", n, hex);
         if (cli_flag("ops"))

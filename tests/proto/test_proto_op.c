@@ -419,8 +419,27 @@ static void test_random(void)
     ASSERT_ERR(proto_random(NULL, 4), RND_EINVAL);
 }
 
+static void test_hex(void)
+{
+    const uint8_t b[4] = {0x00, 0x9f, 0xa0, 0xff};
+    char h[9];
+    uint8_t back[4];
+    proto_hex(b, sizeof b, h);
+    ASSERT_STR_EQ(h, "009fa0ff");
+    ASSERT_OK(proto_unhex(h, sizeof back, back));
+    ASSERT(memcmp(b, back, sizeof b) == 0);
+    ASSERT_OK(proto_unhex("0aXYZ", 1, back)); /* only 2n chars are read */
+    ASSERT_EQ(back[0], 0x0a);
+    ASSERT_ERR(proto_unhex("0A", 1, back), RND_EINVAL);
+    ASSERT_ERR(proto_unhex("0g", 1, back), RND_EINVAL);
+    ASSERT_ERR(proto_unhex("0", 1, back), RND_EINVAL); /* stops at the NUL */
+    proto_hex(b, 0, h);
+    ASSERT_STR_EQ(h, "");
+}
+
 int main(void)
 {
+    test_hex();
     test_round_trip();
     test_golden_bytes();
     test_sorting();
