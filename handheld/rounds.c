@@ -27,7 +27,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <mbedtls/sha256.h>
 
 #include "../report/report.h"
 #include "../storage/store.h"
@@ -1143,30 +1142,8 @@ typedef struct dump_ctx {
 static int dump_cb(const uint8_t id[PROTO_ENTITY_LEN], int kind,
                    const uint8_t *state, size_t len, void *arg)
 {
-    static fold_state st;
     dump_ctx *c = arg;
-    uint8_t sha[32];
-    char idhex[33], shahex[65], kindbuf[8];
-    const char *kname = proto_kind_name(kind), *status = "-";
-
-    if (mbedtls_sha256_ret(state, len, sha, 0) != 0)
-        return RND_ECRYPTO;
-    proto_hex(id, PROTO_ENTITY_LEN, idhex);
-    proto_hex(sha, sizeof sha, shahex);
-    if (kname == NULL) {
-        snprintf(kindbuf, sizeof kindbuf, "%d", kind);
-        kname = kindbuf;
-    }
-    if (fold_state_parse(state, len, &st) == 0 && st.status[0])
-        status = st.status;
-    if (o.json)
-        printf("%s{\"id\":\"%s\",\"kind\":\"%s\",\"status\":\"%s\","
-               "\"sha256\":\"%s\"}",
-               c->n ? "," : "", idhex, kname, status, shahex);
-    else
-        printf("%s %s %s %s\n", idhex, kname, status, shahex);
-    c->n++;
-    return 0;
+    return store_dump_entry(stdout, o.json, c->n++ == 0, id, kind, state, len);
 }
 
 static int cmd_dump(void)
@@ -1185,24 +1162,14 @@ static int cmd_dump(void)
         return rc;
     if (o.json)
         printf("{\"entities\":[");
+    /* One read transaction: the lines and the digest are of one state. */
     rc = store_read_begin(hh_store(h), &t);
     if (rc == 0) {
-        for (int kind = 1; kind <= 255 && rc == 0; kind++)
-            rc = store_entities_each(t, kind, 0, dump_cb, &c);
+        rc = store_digest(t, dump_cb, &c, digest, &n);
         store_read_end(t);
     }
-    if (rc == 0)
-        rc = hh_digest(h, digest, &n);
     if (o.json)
         printf("]");
-    if (rc == 0 && n != c.n) {
-        if (o.json)
-            printf("}\n");
-        fprintf(stderr, "rounds: dump: the store changed while dumping; "
-                        "run it again\n");
-        hh_close(h);
-        return RND_EXIT_FAIL;
-    }
     if (rc) {
         if (o.json)
             printf("}\n");

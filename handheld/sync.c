@@ -35,7 +35,6 @@
 #include <mbedtls/entropy.h>
 #include <mbedtls/error.h>
 #include <mbedtls/net_sockets.h>
-#include <mbedtls/sha256.h>
 #include <mbedtls/ssl.h>
 #include <mbedtls/x509_crt.h>
 
@@ -811,46 +810,13 @@ done:
 /* ---- digest -------------------------------------------------------------
  */
 
-typedef struct digest_ctx {
-    mbedtls_sha256_context sha;
-    uint64_t n;
-    int rc;
-} digest_ctx;
-
-static int digest_cb(const uint8_t id[PROTO_ENTITY_LEN], int kind,
-                     const uint8_t *state, size_t len, void *arg)
-{
-    digest_ctx *d = arg;
-    if (mbedtls_sha256_update_ret(&d->sha, id, PROTO_ENTITY_LEN) != 0 ||
-        mbedtls_sha256_update_ret(&d->sha, state, len) != 0)
-        return RND_ECRYPTO;
-    d->n++;
-    return 0;
-}
-
 int hh_digest(hh *h, uint8_t out[32], uint64_t *entities)
 {
-    digest_ctx d;
     store_txn *t;
-    int rc;
-
-    memset(&d, 0, sizeof d);
-    mbedtls_sha256_init(&d.sha);
-    rc = mbedtls_sha256_starts_ret(&d.sha, 0) ? RND_ECRYPTO : 0;
-    if (rc == 0)
-        rc = store_read_begin(hh_store(h), &t);
+    int rc = store_read_begin(hh_store(h), &t);
     if (rc == 0) {
-        for (int kind = 1; kind <= 255 && rc == 0; kind++)
-            rc = store_entities_each(t, kind, 0, digest_cb, &d);
+        rc = store_digest(t, NULL, NULL, out, entities);
         store_read_end(t);
     }
-    if (rc == 0 && mbedtls_sha256_finish_ret(&d.sha, out) != 0)
-        rc = RND_ECRYPTO;
-    mbedtls_sha256_free(&d.sha);
-    if (rc)
-        return rc == RND_ECRYPTO ? fail(h, rc, "digest: SHA-256 failed")
-                                 : hh__store_fail(h, rc);
-    if (entities)
-        *entities = d.n;
-    return 0;
+    return rc ? hh__store_fail(h, rc) : 0;
 }

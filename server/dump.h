@@ -1,13 +1,6 @@
-/* dump.h: the merged state of a site store and its digest, for
- * `roundsd dump` and for comparing replicas with `rounds dump`.
- *
- * Order (the handheld's hh_digest uses the identical one): entities by
- * ascending kind 1..255, and within a kind by ascending 16-byte id, that
- * is store_entities_each(txn, kind, 0, ...) for kind = 1, 2, ... 255.
- * The digest is SHA-256 over, for each entity in that order, its 16-byte
- * id followed by its merged state bytes exactly as the store holds them
- * (store_entity_get). Two replicas holding the same ops give the same
- * digest.
+/* dump.h: the merged state of a site store and its digest, for `roundsd
+ * dump` and `roundsd backup`: store_digest (storage/store.h, which defines
+ * the digest and its order) plus the op count, in one read transaction.
  */
 #ifndef RND_SRV_DUMP_H
 #define RND_SRV_DUMP_H

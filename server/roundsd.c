@@ -19,7 +19,6 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include <mbedtls/sha256.h>
 
 #include "../storage/fold.h"
 #include "admin.h"
@@ -290,29 +289,8 @@ typedef struct dump_ctx {
 static int dump_cb(const uint8_t id[PROTO_ENTITY_LEN], int kind,
                    const uint8_t *state, size_t len, void *vctx)
 {
-    static fold_state fs; /* large: not on the stack */
     dump_ctx *c = vctx;
-    uint8_t sha[32];
-    char idhex[33], shahex[65], kbuf[8];
-    if (mbedtls_sha256_ret(state, len, sha, 0) != 0)
-        return RND_ECRYPTO;
-    proto_hex(id, PROTO_ENTITY_LEN, idhex);
-    proto_hex(sha, sizeof sha, shahex);
-    const char *kname = proto_kind_name(kind), *status = "-";
-    if (kname == NULL) {
-        snprintf(kbuf, sizeof kbuf, "%d", kind);
-        kname = kbuf;
-    }
-    if (fold_state_parse(state, len, &fs) == 0 && fs.status[0])
-        status = fs.status;
-    if (c->json)
-        printf("%s{\"id\":\"%s\",\"kind\":\"%s\",\"status\":\"%s\","
-               "\"sha256\":\"%s\"}",
-               c->n ? "," : "", idhex, kname, status, shahex);
-    else
-        printf("%s %s %s %s\n", idhex, kname, status, shahex);
-    c->n++;
-    return 0;
+    return store_dump_entry(stdout, c->json, c->n++ == 0, id, kind, state, len);
 }
 
 static int cmd_dump(void)

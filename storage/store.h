@@ -24,6 +24,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "../proto/errors.h"
 #include "../proto/proto.h"
@@ -226,5 +227,24 @@ int store_states_each(store_txn *txn, int kind, int open_only,
 /* Re-folds every entity from its ops (used after a fold-rule upgrade and by
  * tests); returns the number of entities folded in *n. */
 int store_refold_all(store_txn *txn, uint64_t *n);
+
+/* ---- the digest of a replica (storage/digest.c) ------------------------- */
+
+/* The digest `rounds dump` and `roundsd dump` print, to compare replicas:
+ * SHA-256 over, for each entity by ascending kind 1..255 and ascending id
+ * within a kind (store_entities_each(txn, kind, 0, ...)), its 16-byte id
+ * then its merged state bytes exactly as stored. Two replicas holding the
+ * same ops give the same digest. cb (may be NULL) sees each entity in that
+ * order; a non-zero return stops the walk and is returned. *entities (may
+ * be NULL) gets the count. */
+int store_digest(store_txn *txn, store_entity_cb cb, void *ctx,
+                 uint8_t digest[32], uint64_t *entities);
+
+/* Prints one entity as `rounds dump` and `roundsd dump` list it (they must
+ * agree, line for line): "ID KIND STATUS SHA256-OF-STATE\n", or with json
+ * a {"id","kind","status","sha256"} object preceded by "," unless first. */
+int store_dump_entry(FILE *f, int json, int first,
+                     const uint8_t id[PROTO_ENTITY_LEN], int kind,
+                     const uint8_t *state, size_t len);
 
 #endif
