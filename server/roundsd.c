@@ -19,7 +19,6 @@
 #include <sys/stat.h>
 #include <time.h>
 
-
 #include "../storage/fold.h"
 #include "admin.h"
 #include "cert.h"
@@ -81,16 +80,26 @@ static int cmd_init(void)
 
 /* ---- enroll / revoke ---------------------------------------------------- */
 
-static int cmd_enroll(void)
+/* --site and --device (both required names) and the open registry, for
+ * the commands about one device. Returns 0 or an exit code. */
+static int device_args(const char **site, const char **name, srv_registry **r)
 {
     int ex = cli_need_name("site");
     if (ex == 0)
         ex = cli_need_name("device");
     if (ex)
         return ex;
-    const char *site = cli_flag("site"), *name = cli_flag("device");
+    *site = cli_flag("site");
+    *name = cli_flag("device");
+    return cli_open_registry(r);
+}
+
+static int cmd_enroll(void)
+{
+    const char *site, *name;
     srv_registry *r;
-    if ((ex = cli_open_registry(&r)) != 0)
+    int ex = device_args(&site, &name, &r);
+    if (ex)
         return ex;
     char cred[SRV_CRED_LEN + 1];
     int rc = srv_registry_enroll(r, site, name, cli_now_ms(), cred);
@@ -153,14 +162,10 @@ static int cmd_enroll(void)
 
 static int cmd_revoke(void)
 {
-    int ex = cli_need_name("site");
-    if (ex == 0)
-        ex = cli_need_name("device");
-    if (ex)
-        return ex;
-    const char *site = cli_flag("site"), *name = cli_flag("device");
+    const char *site, *name;
     srv_registry *r;
-    if ((ex = cli_open_registry(&r)) != 0)
+    int ex = device_args(&site, &name, &r);
+    if (ex)
         return ex;
     int was = 0;
     int rc = srv_registry_revoke(r, site, name, &was);
