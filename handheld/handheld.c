@@ -724,60 +724,8 @@ static int append_followup_wo(record_ctx *c, store_txn *t, const char *place,
 
 /* ---- gate checks: blacklist and resident plates ------------------------ */
 
-/* Canonical forms for matching; the office (server/admin.c) stores keys in
- * the same forms (docs/DATA-MODEL.md, "Master data"). */
-static void plate_norm(const char *in, size_t len, char *out, size_t cap)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char ch = (unsigned char)in[i];
-        if (ch == ' ' || ch == '-' || ch == '.' || ch == '\t')
-            continue;
-        if (ch == 0xc2 && i + 1 < len && (unsigned char)in[i + 1] == 0xb7) {
-            i++; /* U+00B7 middle dot */
-            continue;
-        }
-        if (n + 1 >= cap)
-            break;
-        out[n++] = (char)(ch >= 'a' && ch <= 'z' ? ch - 'a' + 'A' : ch);
-    }
-    out[n] = '\0';
-}
-
-static void name_norm(const char *in, size_t len, char *out, size_t cap)
-{
-    size_t n = 0;
-    int space = 0;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char ch = (unsigned char)in[i];
-        if (ch == ' ' || ch == '\t') {
-            space = n > 0;
-            continue;
-        }
-        if (space && n + 1 < cap)
-            out[n++] = ' ';
-        space = 0;
-        if (n + 1 >= cap)
-            break;
-        out[n++] = (char)(ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch);
-    }
-    out[n] = '\0';
-}
-
-static void idno_norm(const char *in, size_t len, char *out, size_t cap)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char ch = (unsigned char)in[i];
-        if (ch == ' ' || ch == '\t' || ch == '-')
-            continue;
-        if (n + 1 >= cap)
-            break;
-        out[n++] = (char)(ch >= 'a' && ch <= 'z' ? ch - 'a' + 'A' : ch);
-    }
-    out[n] = '\0';
-}
-
+/* Plates, names and ID numbers are compared in the canonical forms the
+ * office stores keys in (proto_norm_*). */
 #define NORM_MAX 256
 
 /* What is looked for, in canonical form ("" = not given). */
@@ -821,18 +769,18 @@ static int blacklist_cb(const uint8_t id[PROTO_ENTITY_LEN], int kind,
     char v[NORM_MAX];
     if (fold_state_parse(state, len, &st) != 0)
         return 0;
-    if (field_norm(&st, "plate", plate_norm, v)) {
+    if (field_norm(&st, "plate", proto_norm_plate, v)) {
         if (c->plate[0] && strcmp(v, c->plate) == 0)
             snprintf(c->what, sizeof c->what, "plate %s", v);
         else
             return 0;
-    } else if (field_norm(&st, "id_no", idno_norm, v)) {
+    } else if (field_norm(&st, "id_no", proto_norm_id_no, v)) {
         if (c->id_no[0] && strcmp(v, c->id_no) == 0)
             snprintf(c->what, sizeof c->what, "person '%s' (ID number)",
                      c->name);
         else
             return 0;
-    } else if (field_norm(&st, "name", name_norm, v)) {
+    } else if (field_norm(&st, "name", proto_norm_name, v)) {
         if (c->name[0] && strcmp(v, c->name) == 0)
             snprintf(c->what, sizeof c->what, "person '%s' (name)", c->name);
         else
@@ -854,7 +802,8 @@ static int resident_cb(const uint8_t id[PROTO_ENTITY_LEN], int kind,
     char v[NORM_MAX];
     if (fold_state_parse(state, len, &st) != 0)
         return 0;
-    if (!field_norm(&st, "plate", plate_norm, v) || strcmp(v, c->plate) != 0)
+    if (!field_norm(&st, "plate", proto_norm_plate, v) ||
+        strcmp(v, c->plate) != 0)
         return 0;
     memcpy(c->id, id, PROTO_ENTITY_LEN);
     copy_text(&st, "unit", c->text, sizeof c->text);
@@ -875,7 +824,7 @@ static int gate_checks(record_ctx *c, store_txn *t, proto_op *op)
 
     memset(&g, 0, sizeof g);
     if ((f = in_field(c->in, "plate")) != NULL)
-        plate_norm(f->str, f->str_len, g.plate, sizeof g.plate);
+        proto_norm_plate(f->str, f->str_len, g.plate, sizeof g.plate);
     if (v->kind == PROTO_KIND_VEHICLE && g.plate[0]) {
         rc = store_entities_each(t, PROTO_KIND_PLATE, 1, resident_cb, &g);
         if (rc)
@@ -888,9 +837,9 @@ static int gate_checks(record_ctx *c, store_txn *t, proto_op *op)
                         g.text[0] ? g.text : "?");
     }
     if ((f = in_field(c->in, "name")) != NULL)
-        name_norm(f->str, f->str_len, g.name, sizeof g.name);
+        proto_norm_name(f->str, f->str_len, g.name, sizeof g.name);
     if ((f = in_field(c->in, "id_no")) != NULL)
-        idno_norm(f->str, f->str_len, g.id_no, sizeof g.id_no);
+        proto_norm_id_no(f->str, f->str_len, g.id_no, sizeof g.id_no);
     rc = store_entities_each(t, PROTO_KIND_BLACKLIST, 1, blacklist_cb, &g);
     if (rc)
         return store_fail(c->h, rc);

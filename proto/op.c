@@ -126,6 +126,64 @@ void proto_mask_id(const char *in, size_t len, char *out, size_t cap)
     out[n] = '\0';
 }
 
+void proto_norm_plate(const char *in, size_t len, char *out, size_t cap)
+{
+    size_t n = 0;
+    if (cap == 0)
+        return;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char ch = (unsigned char)in[i];
+        if (ch == ' ' || ch == '-' || ch == '.' || ch == '\t')
+            continue;
+        if (ch == 0xc2 && i + 1 < len && (unsigned char)in[i + 1] == 0xb7) {
+            i++; /* U+00B7 middle dot */
+            continue;
+        }
+        if (n + 1 >= cap)
+            break;
+        out[n++] = (char)(ch >= 'a' && ch <= 'z' ? ch - 'a' + 'A' : ch);
+    }
+    out[n] = '\0';
+}
+
+void proto_norm_name(const char *in, size_t len, char *out, size_t cap)
+{
+    size_t n = 0;
+    if (cap == 0)
+        return;
+    int space = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char ch = (unsigned char)in[i];
+        if (ch == ' ' || ch == '\t') {
+            space = n > 0;
+            continue;
+        }
+        if (space && n + 1 < cap)
+            out[n++] = ' ';
+        space = 0;
+        if (n + 1 >= cap)
+            break;
+        out[n++] = (char)(ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch);
+    }
+    out[n] = '\0';
+}
+
+void proto_norm_id_no(const char *in, size_t len, char *out, size_t cap)
+{
+    size_t n = 0;
+    if (cap == 0)
+        return;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char ch = (unsigned char)in[i];
+        if (ch == ' ' || ch == '\t' || ch == '-')
+            continue;
+        if (n + 1 >= cap)
+            break;
+        out[n++] = (char)(ch >= 'a' && ch <= 'z' ? ch - 'a' + 'A' : ch);
+    }
+    out[n] = '\0';
+}
+
 /* ---- building an op ---- */
 
 void proto_op_init(proto_op *op)

@@ -188,6 +188,17 @@ int proto_field_is_id_no(const proto_field *f);
  * NUL-terminated. */
 void proto_mask_id(const char *in, size_t len, char *out, size_t cap);
 
+/* Canonical forms for matching at the gate: the office stores master-data
+ * keys in them and the handheld compares in them (docs/DATA-MODEL.md,
+ * "Master data"). out gets at most cap - 1 bytes and a NUL.
+ * - plate: ASCII letters upper-cased; spaces, tabs, '-', '.' and the middle
+ *   dot U+00B7 removed ("京a·12345" -> "京A12345");
+ * - name: spaces and tabs trimmed and collapsed, ASCII letters lower-cased;
+ * - ID number: spaces, tabs and '-' removed, ASCII letters upper-cased. */
+void proto_norm_plate(const char *in, size_t len, char *out, size_t cap);
+void proto_norm_name(const char *in, size_t len, char *out, size_t cap);
+void proto_norm_id_no(const char *in, size_t len, char *out, size_t cap);
+
 /* Fills buf with n random bytes from the OS; RND_ECRYPTO on failure. */
 int proto_random(void *buf, size_t n);
 

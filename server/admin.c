@@ -162,60 +162,6 @@ void srv_md_entity_id(int kind, const char *site, const char *key, size_t len,
     memcpy(out + 6, sha, PROTO_ENTITY_LEN - 6);
 }
 
-void srv_md_plate_norm(const char *in, char *out, size_t cap)
-{
-    size_t n = 0;
-    if (cap == 0)
-        return;
-    for (const unsigned char *p = (const unsigned char *)in; *p; p++) {
-        if (*p == ' ' || *p == '-' || *p == '.' || *p == '\t')
-            continue;
-        if (p[0] == 0xc2 && p[1] == 0xb7) { /* U+00B7 middle dot */
-            p++;
-            continue;
-        }
-        if (n + 1 >= cap)
-            break;
-        out[n++] = (char)(*p >= 'a' && *p <= 'z' ? *p - 'a' + 'A' : *p);
-    }
-    out[n] = '\0';
-}
-
-/* A person's name for matching: spaces trimmed and collapsed, ASCII
- * letters lower-cased. */
-static void name_norm(const char *in, char *out, size_t cap)
-{
-    size_t n = 0;
-    int space = 0;
-    for (const unsigned char *p = (const unsigned char *)in; *p; p++) {
-        if (*p == ' ' || *p == '\t') {
-            space = n > 0;
-            continue;
-        }
-        if (space && n + 1 < cap)
-            out[n++] = ' ';
-        space = 0;
-        if (n + 1 >= cap)
-            break;
-        out[n++] = (char)(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p);
-    }
-    out[n] = '\0';
-}
-
-/* An ID document number for matching: spaces dropped, upper-cased. */
-static void idno_norm(const char *in, char *out, size_t cap)
-{
-    size_t n = 0;
-    for (const unsigned char *p = (const unsigned char *)in; *p; p++) {
-        if (*p == ' ' || *p == '\t' || *p == '-')
-            continue;
-        if (n + 1 >= cap)
-            break;
-        out[n++] = (char)(*p >= 'a' && *p <= 'z' ? *p - 'a' + 'A' : *p);
-    }
-    out[n] = '\0';
-}
-
 /* A key: 1..SRV_MD_KEY_MAX bytes, no control characters, no comma (keys
  * go into comma-separated lists), no space at either end. */
 static const char *key_problem(const char *s, size_t n)
@@ -381,14 +327,14 @@ static int convert(write_ctx *c, const srv_md_field *sp, const char *v)
         f->str = v;
         f->str_len = (uint32_t)len;
         if (strcmp(sp->name, "plate") == 0) {
-            srv_md_plate_norm(v, c->plate, sizeof c->plate);
+            proto_norm_plate(v, strlen(v), c->plate, sizeof c->plate);
             if (c->plate[0] == '\0')
                 return bad(c->out, RND_EFIELD, "--%s '%s' has no letter",
                            sp->flag, v);
             f->str = c->plate;
             f->str_len = (uint32_t)strlen(c->plate);
         } else if (strcmp(sp->name, "id_no") == 0) {
-            idno_norm(v, c->idno, sizeof c->idno);
+            proto_norm_id_no(v, strlen(v), c->idno, sizeof c->idno);
             if (c->idno[0] == '\0')
                 return bad(c->out, RND_EFIELD, "--%s is empty", sp->flag);
             f->str = c->idno;
@@ -487,7 +433,7 @@ static int make_key(write_ctx *c)
             char nm[SRV_MD_KEY_MAX + 1], raw[SRV_MD_KEY_MAX + 1];
             snprintf(raw, sizeof raw, "%.*s", (int)person->str_len,
                      person->str);
-            name_norm(raw, nm, sizeof nm);
+            proto_norm_name(raw, strlen(raw), nm, sizeof nm);
             snprintf(tmp, sizeof tmp, "person:%s", nm);
         }
         size_t n = strlen(tmp);
@@ -927,7 +873,7 @@ void srv_md_state_key(const fold_state *st, char *out, size_t cap)
             return;
         }
         copy_field(st, "name", v, sizeof v);
-        name_norm(v, nm, sizeof nm);
+        proto_norm_name(v, strlen(v), nm, sizeof nm);
         snprintf(out, cap, "person:%s", nm);
         return;
     }

@@ -78,12 +78,6 @@ const srv_md_kind *srv_md_of_kind(int kind);
 void srv_md_entity_id(int kind, const char *site, const char *key, size_t len,
                       uint8_t out[PROTO_ENTITY_LEN]);
 
-/* A plate in its canonical form: ASCII letters upper-cased, spaces, '-',
- * '.' and the middle dot U+00B7 removed ("京A·12345" -> "京A12345"). The
- * handheld compares plates in the same form. out gets at most cap - 1
- * bytes and a NUL. */
-void srv_md_plate_norm(const char *in, char *out, size_t cap);
-
 /* One --flag value given to an admin write. */
 typedef struct srv_admin_kv {
     const char *flag; /* without "--" */

@@ -115,10 +115,16 @@ static void ids_and_keys(void)
     ASSERT(memcmp(a, d, 16) != 0);
 
     char p[64];
-    srv_md_plate_norm("京A·12345", p, sizeof p);
+    proto_norm_plate("京A·12345", strlen("京A·12345"), p, sizeof p);
     ASSERT_STR_EQ(p, "京A12345");
-    srv_md_plate_norm(" hu-b 99.999 ", p, sizeof p);
+    proto_norm_plate(" hu-b 99.999 ", 13, p, sizeof p);
     ASSERT_STR_EQ(p, "HUB99999");
+    proto_norm_name("  Qian   BAO\t", 13, p, sizeof p);
+    ASSERT_STR_EQ(p, "qian bao");
+    proto_norm_id_no("1101 0119-9001011234x", 21, p, sizeof p);
+    ASSERT_STR_EQ(p, "110101199001011234X");
+    proto_norm_plate("ABCDEFGH", 8, p, 4); /* cut, NUL-terminated */
+    ASSERT_STR_EQ(p, "ABC");
 }
 
 static void units(void)
