@@ -27,7 +27,6 @@
 #include <time.h>
 #include <unistd.h>
 
-
 #include "../report/report.h"
 #include "../storage/store.h"
 #include "handheld.h"
@@ -58,21 +57,7 @@ static opts o;
 
 static void json_str(FILE *f, const char *s, size_t n)
 {
-    fputc('"', f);
-    for (size_t i = 0; i < n; i++) {
-        unsigned char ch = (unsigned char)s[i];
-        if (ch == '"' || ch == '\\')
-            fprintf(f, "\\%c", ch);
-        else if (ch == '\n')
-            fputs("\\n", f);
-        else if (ch == '\t')
-            fputs("\\t", f);
-        else if (ch < 0x20)
-            fprintf(f, "\\u%04x", ch);
-        else
-            fputc(ch, f);
-    }
-    fputc('"', f);
+    rpt_json_str(f, s, n);
 }
 
 static void json_cstr(FILE *f, const char *s)

@@ -449,11 +449,11 @@ static void emit_csv(const rpt_doc *d, FILE *f)
     }
 }
 
-static void json_string(FILE *f, const char *s)
+void rpt_json_str(FILE *f, const char *s, size_t n)
 {
     fputc('"', f);
-    for (; *s; s++) {
-        unsigned char ch = (unsigned char)*s;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)s[i];
         if (ch == '"' || ch == '\\')
             fprintf(f, "\\%c", ch);
         else if (ch == '\n')
@@ -466,6 +466,11 @@ static void json_string(FILE *f, const char *s)
             fputc(ch, f);
     }
     fputc('"', f);
+}
+
+static void json_string(FILE *f, const char *s)
+{
+    rpt_json_str(f, s, strlen(s));
 }
 
 static void json_cell(FILE *f, const rpt_cell *c, int tz_min)

@@ -156,6 +156,10 @@ int rpt_format_parse(const char *s, rpt_format *out);
  * Returns 0, or RND_EIO when writing failed. */
 int rpt_emit(const rpt_doc *d, rpt_format fmt, FILE *f);
 
+/* s[0..n) as a JSON string (quotes, escapes; UTF-8 passed through), for
+ * every JSON the roundsd and rounds commands print. */
+void rpt_json_str(FILE *f, const char *s, size_t n);
+
 /* ---- time ------------------------------------------------------------ */
 
 /* ms -> "YYYY-MM-DDTHH:MM:SS+HH:MM" (iso) or "YYYY-MM-DD HH:MM" (text), in

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../report/report.h"
 #include "site.h"
 
 struct cli_args cli_args;
@@ -197,17 +198,7 @@ int cli_need_name(const char *fl)
 
 void cli_json_strn(const char *s, size_t n)
 {
-    putchar('"');
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c == '"' || c == '\\')
-            printf("\\%c", c);
-        else if (c < 0x20)
-            printf("\\u%04x", c);
-        else
-            putchar(c);
-    }
-    putchar('"');
+    rpt_json_str(stdout, s, n);
 }
 
 void cli_json_str(const char *s)
