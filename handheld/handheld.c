@@ -749,16 +749,6 @@ static int field_norm(const fold_state *st, const char *name,
     return out[0] != '\0';
 }
 
-static void copy_text(const fold_state *st, const char *name, char *out,
-                      size_t cap)
-{
-    const proto_field *f = fold_state_field(st, name);
-    if (f && f->type == PROTO_STR)
-        snprintf(out, cap, "%.*s", (int)f->str_len, f->str);
-    else
-        snprintf(out, cap, "%s", "");
-}
-
 /* One active blacklist entry: a plate entry matches the plate; a person
  * entry matches the ID number when it has one, else the name. */
 static int blacklist_cb(const uint8_t id[PROTO_ENTITY_LEN], int kind,
@@ -789,7 +779,7 @@ static int blacklist_cb(const uint8_t id[PROTO_ENTITY_LEN], int kind,
         return 0;
     }
     memcpy(c->id, id, PROTO_ENTITY_LEN);
-    copy_text(&st, "reason", c->text, sizeof c->text);
+    fold_state_text(&st, "reason", c->text, sizeof c->text);
     c->found = 1;
     return 1;
 }
@@ -806,7 +796,7 @@ static int resident_cb(const uint8_t id[PROTO_ENTITY_LEN], int kind,
         strcmp(v, c->plate) != 0)
         return 0;
     memcpy(c->id, id, PROTO_ENTITY_LEN);
-    copy_text(&st, "unit", c->text, sizeof c->text);
+    fold_state_text(&st, "unit", c->text, sizeof c->text);
     c->found = 1;
     return 1;
 }

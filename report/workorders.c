@@ -68,13 +68,6 @@ static int64_t id_ms(const uint8_t id[PROTO_ENTITY_LEN])
     return t;
 }
 
-static void copy_field(const fold_state *st, const char *name, char *out,
-                       size_t cap)
-{
-    if (rpt_field_cstr(st, name, out, cap) == NULL && cap > 0)
-        out[0] = '\0';
-}
-
 static char *dup_field(const fold_state *st, const char *name)
 {
     return rpt_str_dup(fold_state_field(st, name));
@@ -205,9 +198,9 @@ static int add_order(wo_set *w, const uint8_t id[PROTO_ENTITY_LEN],
         return RND_ENOMEM;
     o->assignee = dup_field(st, "assignee");
     w->n++;
-    copy_field(st, "category", o->category, sizeof o->category);
-    copy_field(st, "priority", o->priority, sizeof o->priority);
-    copy_field(st, "severity", o->severity, sizeof o->severity);
+    fold_state_text(st, "category", o->category, sizeof o->category);
+    fold_state_text(st, "priority", o->priority, sizeof o->priority);
+    fold_state_text(st, "severity", o->severity, sizeof o->severity);
     snprintf(o->status, sizeof o->status, "%s", st->status);
     if (o->priority[0] == '\0')
         snprintf(o->priority, sizeof o->priority, "normal");

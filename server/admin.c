@@ -838,16 +838,6 @@ int srv_admin_conflicts(store *st, srv_state_cb cb, void *ctx)
     return rc;
 }
 
-static void copy_field(const fold_state *st, const char *name, char *out,
-                       size_t cap)
-{
-    const proto_field *f = fold_state_field(st, name);
-    if (f && f->type == PROTO_STR)
-        snprintf(out, cap, "%.*s", (int)f->str_len, f->str);
-    else
-        snprintf(out, cap, "%s", "");
-}
-
 void srv_md_state_key(const fold_state *st, char *out, size_t cap)
 {
     char v[SRV_MD_KEY_MAX + 1], nm[SRV_MD_KEY_MAX + 1];
@@ -858,28 +848,28 @@ void srv_md_state_key(const fold_state *st, char *out, size_t cap)
     if (k == NULL)
         return;
     if (st->kind == PROTO_KIND_SITE) {
-        copy_field(st, "site", out, cap);
+        fold_state_text(st, "site", out, cap);
         return;
     }
     if (st->kind == PROTO_KIND_BLACKLIST) {
-        copy_field(st, "plate", v, sizeof v);
+        fold_state_text(st, "plate", v, sizeof v);
         if (v[0]) {
             snprintf(out, cap, "plate:%s", v);
             return;
         }
-        copy_field(st, "id_no", v, sizeof v);
+        fold_state_text(st, "id_no", v, sizeof v);
         if (v[0]) {
             snprintf(out, cap, "person:%s", v);
             return;
         }
-        copy_field(st, "name", v, sizeof v);
+        fold_state_text(st, "name", v, sizeof v);
         proto_norm_name(v, strlen(v), nm, sizeof nm);
         snprintf(out, cap, "person:%s", nm);
         return;
     }
     for (const srv_md_field *f = k->fields; f->flag; f++) {
         if (f->key) {
-            copy_field(st, f->name, out, cap);
+            fold_state_text(st, f->name, out, cap);
             return;
         }
     }

@@ -986,6 +986,16 @@ const proto_field *fold_state_field(const fold_state *st, const char *name)
     return NULL;
 }
 
+void fold_state_text(const fold_state *st, const char *name, char *out,
+                     size_t cap)
+{
+    const proto_field *f = fold_state_field(st, name);
+    if (f && f->type == PROTO_STR)
+        snprintf(out, cap, "%.*s", (int)f->str_len, f->str);
+    else if (cap > 0)
+        out[0] = '\0';
+}
+
 int fold_seen_encode(const fold_state *st, char *out, size_t cap, size_t *len)
 {
     /* The highest seq per device among the entity's ops, devices

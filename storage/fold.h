@@ -104,6 +104,11 @@ int fold_state_parse(const uint8_t *buf, size_t len, fold_state *out);
 /* The value of a merged field; NULL when absent. */
 const proto_field *fold_state_field(const fold_state *st, const char *name);
 
+/* A str field's text into out (cap bytes, NUL-terminated, cut at cap - 1);
+ * "" when absent or not a string. */
+void fold_state_text(const fold_state *st, const char *name, char *out,
+                     size_t cap);
+
 /* Writes st's view as a _seen value (see FOLD_SEEN_FIELD) into out (cap
  * bytes, NUL-terminated); *len gets its length. RND_ENOSPACE if it does not
  * fit. Built from st's events, so it is exact up to FOLD_MAX_EVENTS ops. */
