@@ -1,0 +1,428 @@
+/* bench_ingest.c: the storage cost of taking in ops from a peer (issue #7):
+ * N encoded checkpoint scans ingested through store_ingest_op() into a
+ * fresh store, in batches of --batch ops per store_write() (4,096 by
+ * default, a push frame), each batch a durable commit, as roundsd does for
+ * a push and the handheld for a pull.
+ *
+ * The ops are the handheld's own, made as bench_limit.c makes them: 40
+ * scans (one per tag, every shape of scans.h) are recorded through
+ * hh_record_many() into a temporary store and read back; the N ops are
+ * those re-encoded under new seq, HLC, wall time, entity id (one new
+ * entity per scan, ids in creation order) and prev_hash (a real chain).
+ * All of that, and creating the store, happens before the clock starts.
+ *
+ * Timed: each op's proto_op_decode() (the caller's part: roundsd and the
+ * handheld decode once and hand the op down) and store_ingest_op(), and
+ * the commits. The decode alone is timed too, so the storage part can be
+ * read off. Under callgrind (--repeat 1) the work of the timed part is
+ * the inclusive cost of ingest_all(); store_ingest_op() is the storage.
+ * Exits 0 on success, 1 on errors, 2 on bad usage.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "handheld.h"
+#include "scans.h"
+#include "store.h"
+
+typedef struct params {
+    uint64_t ops, repeat, batch;
+    int json;
+} params;
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median(double *v, size_t n)
+{
+    qsort(v, n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static const char *tmp_base(void)
+{
+    const char *t = getenv("TMPDIR");
+    return t && *t ? t : "/tmp";
+}
+
+static int tmp_make(char *path, size_t cap)
+{
+    int n = snprintf(path, cap, "%s/rounds-ingest-XXXXXX", tmp_base());
+    if (n < 0 || (size_t)n >= cap || mkdtemp(path) == NULL) {
+        fprintf(stderr, "bench_ingest: mkdtemp: %s\n", strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* Removes the files of a flat directory, then the directory. */
+static void tmp_remove(const char *path)
+{
+    DIR *d = opendir(path);
+    struct dirent *e;
+    if (d != NULL) {
+        while ((e = readdir(d)) != NULL) {
+            char sub[4400];
+            if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
+                snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
+                unlink(sub);
+            }
+        }
+        closedir(d);
+    }
+    if (rmdir(path) != 0)
+        fprintf(stderr, "bench_ingest: warning: could not remove %s\n", path);
+}
+
+/* ---- the ops (as bench_limit.c makes them) ------------------------------ */
+
+typedef struct templates {
+    uint8_t *enc[SCANS_NTAGS];
+    size_t len[SCANS_NTAGS];
+    size_t n;
+} templates;
+
+static int tmpl_cb(const uint8_t *enc, size_t len, int64_t recv_ms, void *ctx)
+{
+    templates *t = ctx;
+    (void)recv_ms;
+    if (t->n == SCANS_NTAGS)
+        return 1;
+    t->enc[t->n] = malloc(len);
+    if (t->enc[t->n] == NULL)
+        return RND_ENOMEM;
+    memcpy(t->enc[t->n], enc, len);
+    t->len[t->n++] = len;
+    return 0;
+}
+
+/* Records scans 0..39 in a temporary handheld store and keeps their ops. */
+static int templates_make(templates *t)
+{
+    static hh_batch_item items[SCANS_NTAGS];
+    static hh_kv kv[SCANS_NTAGS][SCANS_NKV];
+    static char tags[SCANS_NTAGS][8];
+    char dir[4096];
+    hh_status_info st;
+    store_txn *txn;
+    hh *h;
+    int rc;
+
+    memset(t, 0, sizeof *t);
+    if (tmp_make(dir, sizeof dir) != 0)
+        return -1;
+    rc = hh_init(dir, "S1", "HH-0", &h);
+    if (rc) {
+        fprintf(stderr, "bench_ingest: hh_init: %s\n", rnd_strerror(rc));
+        tmp_remove(dir);
+        return -1;
+    }
+    scans_tags(tags);
+    for (uint64_t i = 0; i < SCANS_NTAGS; i++)
+        scans_item(&items[i], kv[i], i, "G0", tags);
+    if ((rc = hh_record_many(h, items, SCANS_NTAGS, NULL)) == 0 &&
+        (rc = hh_status(h, &st)) == 0 &&
+        (rc = store_read_begin(hh_store(h), &txn)) == 0) {
+        rc = store_ops_each_device(txn, st.device_id, 1, tmpl_cb, t);
+        store_read_end(txn);
+    }
+    if (rc == 0 && t->n != SCANS_NTAGS)
+        rc = RND_ENOTFOUND;
+    if (rc)
+        fprintf(stderr, "bench_ingest: template ops: %s\n", hh_last_error(h));
+    hh_close(h);
+    tmp_remove(dir);
+    return rc ? -1 : 0;
+}
+
+static void templates_free(templates *t)
+{
+    for (size_t i = 0; i < t->n; i++)
+        free(t->enc[i]);
+}
+
+/* splitmix64, for entity ids without a getrandom() per op. */
+static uint64_t rng = 0x5eed;
+
+static uint64_t rng_next(void)
+{
+    uint64_t z = (rng += 0x9e3779b97f4a7c15u);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+    return z ^ (z >> 31);
+}
+
+/* N encoded ops in one arena: op i is enc[off[i] .. off[i + 1]), received
+ * at recv[i]. */
+typedef struct opset {
+    uint64_t n;
+    uint8_t *enc;
+    size_t *off;
+    int64_t *recv;
+} opset;
+
+static int opset_make(const templates *t, uint64_t n, opset *o)
+{
+    static proto_op op;
+    size_t maxlen = 0, at = 0;
+    uint8_t prev[PROTO_HASH_LEN] = {0};
+    int64_t ms = 1795860000000;
+
+    memset(o, 0, sizeof o[0]);
+    for (size_t i = 0; i < t->n; i++)
+        if (t->len[i] > maxlen)
+            maxlen = t->len[i];
+    o->n = n;
+    o->enc = malloc((size_t)n * (maxlen + 24));
+    o->off = malloc((size_t)(n + 1) * sizeof *o->off);
+    o->recv = malloc((size_t)n * sizeof *o->recv);
+    if (o->enc == NULL || o->off == NULL || o->recv == NULL) {
+        fprintf(stderr, "bench_ingest: out of memory for %" PRIu64 " ops\n", n);
+        return -1;
+    }
+    for (uint64_t i = 0; i < n; i++) {
+        size_t k = (size_t)(i % SCANS_NTAGS), len;
+        uint64_t r1 = rng_next(), r2 = rng_next();
+        int rc = proto_op_decode(t->enc[k], t->len[k], &op);
+        if (rc == 0) {
+            op.seq = i + 1;
+            op.wall_ms = ms + (int64_t)(i / 100);
+            op.hlc = PROTO_HLC_MAKE(op.wall_ms, i % 100);
+            proto_be64_put(op.entity, (uint64_t)op.wall_ms << 16 | r1 >> 48);
+            memcpy(op.entity + 8, &r2, 8);
+            memcpy(op.prev_hash, prev, sizeof prev);
+            o->off[i] = at;
+            o->recv[i] = ms + (int64_t)i / 100;
+            rc = proto_op_encode(&op, o->enc + at, maxlen + 24, &len);
+        }
+        if (rc) {
+            fprintf(stderr, "bench_ingest: op %" PRIu64 ": %s\n", i,
+                    rnd_strerror(rc));
+            return -1;
+        }
+        proto_op_hash(o->enc + at, len, prev);
+        at += len;
+    }
+    o->off[n] = at;
+    return 0;
+}
+
+static void opset_free(opset *o)
+{
+    free(o->enc);
+    free(o->off);
+    free(o->recv);
+}
+
+/* ---- the timed part ----------------------------------------------------- */
+
+typedef struct batch_ctx {
+    const opset *o;
+    uint64_t from, to;
+    uint64_t added;
+} batch_ctx;
+
+/* One store_write(): ops from .. to-1, each decoded once and ingested, as
+ * roundsd's commit_batch() does. Replayable (a grown map runs it again). */
+static int batch_fn(store_txn *txn, void *arg)
+{
+    static proto_op op; /* large: off the stack */
+    batch_ctx *b = arg;
+    const opset *o = b->o;
+    b->added = 0;
+    for (uint64_t i = b->from; i < b->to; i++) {
+        const uint8_t *enc = o->enc + o->off[i];
+        size_t len = o->off[i + 1] - o->off[i];
+        int added = 0;
+        int rc = proto_op_decode(enc, len, &op);
+        if (rc == 0)
+            rc = store_ingest_op(txn, &op, enc, len, o->recv[i], &added);
+        if (rc)
+            return rc;
+        b->added += (uint64_t)added;
+    }
+    return 0;
+}
+
+/* Everything the clock measures; a function of its own so callgrind's
+ * inclusive cost of it is the timed part. */
+__attribute__((noinline)) static int ingest_all(store *s, const opset *o,
+                                                uint64_t batch)
+{
+    for (uint64_t from = 0; from < o->n; from += batch) {
+        batch_ctx b = {o, from, from + batch < o->n ? from + batch : o->n, 0};
+        int rc = store_write(s, batch_fn, &b);
+        if (rc)
+            return rc;
+        if (b.added != b.to - b.from)
+            return RND_EEXIST; /* a fresh store must take every op */
+    }
+    return 0;
+}
+
+/* One run into a fresh store; *rate is ops/s of ingest_all(). */
+static int ingest_run(const opset *o, uint64_t batch, double *rate)
+{
+    char dir[4096];
+    store *s;
+    if (tmp_make(dir, sizeof dir) != 0)
+        return -1;
+    int rc = store_open(dir, STORE_CREATE, &s);
+    if (rc) {
+        fprintf(stderr, "bench_ingest: store_open: %s\n", rnd_strerror(rc));
+        tmp_remove(dir);
+        return -1;
+    }
+    double t0 = now_s();
+    rc = ingest_all(s, o, batch);
+    double t1 = now_s();
+    if (rc)
+        fprintf(stderr, "bench_ingest: ingest: %s (%s)\n", rnd_strerror(rc),
+                store_last_raw_text(s));
+    store_close(s);
+    tmp_remove(dir);
+    if (rc)
+        return -1;
+    *rate = (double)o->n / (t1 - t0);
+    return 0;
+}
+
+/* proto_op_decode over every op once (the caller's share); ops/s. */
+__attribute__((noinline)) static double decode_rate(const opset *o)
+{
+    static proto_op op;
+    double t0 = now_s();
+    for (uint64_t i = 0; i < o->n; i++)
+        if (proto_op_decode(o->enc + o->off[i], o->off[i + 1] - o->off[i],
+                            &op) != 0)
+            return -1;
+    return (double)o->n / (now_s() - t0);
+}
+
+/* ---- driver ------------------------------------------------------------- */
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: bench_ingest [--ops N] [--batch B] [--repeat R] "
+               "[--json]\n"
+               "Ingest rate of a fresh store (store_ingest_op, durable "
+               "commits):\n"
+               "  --ops N     checkpoint-scan ops ingested (default "
+               "1000000)\n"
+               "  --batch B   ops per store_write (default 4096)\n"
+               "  --repeat R  runs, each into a fresh store; the median is\n"
+               "              reported (default 5)\n"
+               "  --json      one JSON object line instead of the table\n"
+               "Temporary files go under $TMPDIR (or /tmp) and are "
+               "removed.\n");
+}
+
+static int parse_args(int argc, char **argv, params *p)
+{
+    for (int i = 1; i < argc; i++) {
+        uint64_t *dst = NULL;
+        char *end;
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            usage(stdout);
+            exit(0);
+        } else if (strcmp(argv[i], "--json") == 0) {
+            p->json = 1;
+            continue;
+        } else if (strcmp(argv[i], "--ops") == 0) {
+            dst = &p->ops;
+        } else if (strcmp(argv[i], "--batch") == 0) {
+            dst = &p->batch;
+        } else if (strcmp(argv[i], "--repeat") == 0) {
+            dst = &p->repeat;
+        }
+        if (dst == NULL || i + 1 >= argc || argv[i + 1][0] < '0' ||
+            argv[i + 1][0] > '9') {
+            usage(stderr);
+            return -1;
+        }
+        errno = 0;
+        *dst = strtoull(argv[++i], &end, 10);
+        if (errno || *end || *dst == 0 || *dst > 100000000) {
+            fprintf(stderr, "bench_ingest: bad count '%s'\n", argv[i]);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    params p = {1000000, 5, 4096, 0};
+    templates t;
+    opset o = {0};
+    double *runs, rate, dec;
+    int rc = 1;
+
+    if (parse_args(argc, argv, &p) != 0)
+        return 2;
+    runs = calloc(p.repeat, sizeof *runs);
+    if (runs == NULL || templates_make(&t) != 0) {
+        free(runs);
+        return 1;
+    }
+    if (opset_make(&t, p.ops, &o) != 0)
+        goto out;
+    for (uint64_t k = 0; k < p.repeat; k++) {
+        if (ingest_run(&o, p.batch, &runs[k]) != 0)
+            goto out;
+        if (!p.json)
+            fprintf(stderr, "run %" PRIu64 "/%" PRIu64 ": %.0f ops/s\n", k + 1,
+                    p.repeat, runs[k]);
+    }
+    dec = decode_rate(&o);
+    if (dec <= 0) {
+        fprintf(stderr, "bench_ingest: decode failed\n");
+        goto out;
+    }
+    if (p.json) {
+        printf("{\"bench\":\"ingest\",\"ops\":%" PRIu64 ",\"batch\":%" PRIu64
+               ",\"repeat\":%" PRIu64 ",\"runs\":[",
+               p.ops, p.batch, p.repeat);
+        for (uint64_t k = 0; k < p.repeat; k++)
+            printf("%s%.1f", k ? "," : "", runs[k]);
+        rate = median(runs, p.repeat);
+        printf("],\"ingest_ops_per_s\":%.1f,\"decode_ops_per_s\":%.1f"
+               ",\"storage_us_per_op\":%.3f}\n",
+               rate, dec, 1e6 / rate - 1e6 / dec);
+    } else {
+        rate = median(runs, p.repeat);
+        printf("bench_ingest: %" PRIu64 " checkpoint-scan ops, %" PRIu64
+               " per store_write, fresh store\n\n",
+               p.ops, p.batch);
+        printf("%-48s %12s %10s\n", "part", "ops/s", "us/op");
+        printf("%-48s %12.0f %10.3f\n",
+               "decode + store_ingest_op + commits (median)", rate, 1e6 / rate);
+        printf("%-48s %12.0f %10.3f\n", "proto_op_decode alone", dec,
+               1e6 / dec);
+        printf("%-48s %12s %10.3f\n", "storage (the difference)", "-",
+               1e6 / rate - 1e6 / dec);
+    }
+    rc = 0;
+out:
+    opset_free(&o);
+    templates_free(&t);
+    free(runs);
+    return rc;
+}
