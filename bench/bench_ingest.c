@@ -28,13 +28,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <lmdb.h>
+
 #include "handheld.h"
 #include "scans.h"
 #include "store.h"
 
 typedef struct params {
     uint64_t ops, repeat, batch;
-    int json;
+    int json, stats;
 } params;
 
 static double now_s(void)
@@ -277,8 +279,41 @@ __attribute__((noinline)) static int ingest_all(store *s, const opset *o,
     return 0;
 }
 
+/* The B-tree of each table of the store in dir, read with LMDB itself
+ * (stderr): how full the leaves are tells how often a put split one. */
+static void print_stats(const char *dir)
+{
+    static const char *const dbs[] = {"ops",    "log",   "eops", "entities",
+                                      "bykind", "heads", "meta"};
+    MDB_env *env;
+    MDB_txn *txn;
+    if (mdb_env_create(&env) != 0)
+        return;
+    if (mdb_env_set_maxdbs(env, 16) == 0 &&
+        mdb_env_open(env, dir, MDB_RDONLY, 0600) == 0 &&
+        mdb_txn_begin(env, NULL, MDB_RDONLY, &txn) == 0) {
+        fprintf(stderr, "%-9s %9s %7s %9s %9s %6s\n", "table", "entries",
+                "depth", "branch", "leaf", "B/leaf");
+        for (size_t i = 0; i < sizeof dbs / sizeof dbs[0]; i++) {
+            MDB_dbi dbi;
+            MDB_stat st;
+            if (mdb_dbi_open(txn, dbs[i], 0, &dbi) != 0 ||
+                mdb_stat(txn, dbi, &st) != 0)
+                continue;
+            fprintf(stderr, "%-9s %9zu %7u %9zu %9zu %6.0f\n", dbs[i],
+                    st.ms_entries, st.ms_depth, st.ms_branch_pages,
+                    st.ms_leaf_pages,
+                    st.ms_leaf_pages
+                        ? (double)st.ms_entries / (double)st.ms_leaf_pages
+                        : 0.0);
+        }
+        mdb_txn_abort(txn);
+    }
+    mdb_env_close(env);
+}
+
 /* One run into a fresh store; *rate is ops/s of ingest_all(). */
-static int ingest_run(const opset *o, uint64_t batch, double *rate)
+static int ingest_run(const opset *o, uint64_t batch, int stats, double *rate)
 {
     char dir[4096];
     store *s;
@@ -297,6 +332,8 @@ static int ingest_run(const opset *o, uint64_t batch, double *rate)
         fprintf(stderr, "bench_ingest: ingest: %s (%s)\n", rnd_strerror(rc),
                 store_last_raw_text(s));
     store_close(s);
+    if (rc == 0 && stats)
+        print_stats(dir);
     tmp_remove(dir);
     if (rc)
         return -1;
@@ -321,7 +358,7 @@ __attribute__((noinline)) static double decode_rate(const opset *o)
 static void usage(FILE *f)
 {
     fprintf(f, "usage: bench_ingest [--ops N] [--batch B] [--repeat R] "
-               "[--json]\n"
+               "[--json] [--stats]\n"
                "Ingest rate of a fresh store (store_ingest_op, durable "
                "commits):\n"
                "  --ops N     checkpoint-scan ops ingested (default "
@@ -330,6 +367,8 @@ static void usage(FILE *f)
                "  --repeat R  runs, each into a fresh store; the median is\n"
                "              reported (default 5)\n"
                "  --json      one JSON object line instead of the table\n"
+               "  --stats     print each table's B-tree (entries per leaf)\n"
+               "              after the last run, on stderr\n"
                "Temporary files go under $TMPDIR (or /tmp) and are "
                "removed.\n");
 }
@@ -344,6 +383,9 @@ static int parse_args(int argc, char **argv, params *p)
             exit(0);
         } else if (strcmp(argv[i], "--json") == 0) {
             p->json = 1;
+            continue;
+        } else if (strcmp(argv[i], "--stats") == 0) {
+            p->stats = 1;
             continue;
         } else if (strcmp(argv[i], "--ops") == 0) {
             dst = &p->ops;
@@ -369,7 +411,7 @@ static int parse_args(int argc, char **argv, params *p)
 
 int main(int argc, char **argv)
 {
-    params p = {1000000, 5, 4096, 0};
+    params p = {1000000, 5, 4096, 0, 0};
     templates t;
     opset o = {0};
     double *runs, rate, dec;
@@ -385,7 +427,8 @@ int main(int argc, char **argv)
     if (opset_make(&t, p.ops, &o) != 0)
         goto out;
     for (uint64_t k = 0; k < p.repeat; k++) {
-        if (ingest_run(&o, p.batch, &runs[k]) != 0)
+        if (ingest_run(&o, p.batch, p.stats && k + 1 == p.repeat, &runs[k]) !=
+            0)
             goto out;
         if (!p.json)
             fprintf(stderr, "run %" PRIu64 "/%" PRIu64 ": %.0f ops/s\n", k + 1,

@@ -56,6 +56,10 @@ typedef struct head_slot {
     uint8_t hash[PROTO_HASH_LEN];
 } head_slot;
 
+/* The databases a write transaction keeps a cursor on: those every new op
+ * writes to. */
+#define NWC 5
+
 struct store_txn {
     store *s;
     MDB_txn *txn;
@@ -81,7 +85,7 @@ struct store_txn {
     uint32_t hgen;
     /* Write transactions keep one cursor per busy database (see put()).
      * LMDB closes them with the transaction. */
-    MDB_cursor *wc[4];
+    MDB_cursor *wc[NWC];
 };
 
 struct store {
@@ -561,7 +565,9 @@ void store_read_end(store_txn *txn)
  * last wrote finds the next key there without a walk when the key falls
  * inside that leaf or past the tree's last key (LMDB's mdb_cursor_set),
  * which is where new ops, their entities (ids begin with their creation
- * time) and log entries mostly land. */
+ * time) and log entries mostly land. The log is put with MDB_APPEND, which
+ * through a cursor already at the end skips even the walk to the last
+ * leaf that mdb_put() makes. */
 static MDB_cursor *wcursor(store_txn *t, MDB_dbi dbi)
 {
     store *s = t->s;
@@ -576,6 +582,8 @@ static MDB_cursor *wcursor(store_txn *t, MDB_dbi dbi)
         i = 2;
     else if (dbi == s->bykind)
         i = 3;
+    else if (dbi == s->log)
+        i = 4;
     else
         return NULL;
     if (t->wc[i] == NULL && mdb_cursor_open(t->txn, dbi, &t->wc[i]) != 0)
