@@ -1218,6 +1218,36 @@ static int kind_ok(store_txn *t, const proto_op *op, int *is_new)
     return rc;
 }
 
+/* Keeps bykind and open in step with an entity just written with info;
+ * had, old_kind and old_open describe the record it replaced (had = 0: a
+ * new entity), so an unchanged entity costs no index writes. */
+static int index_entity(store_txn *t, const uint8_t id[PROTO_ENTITY_LEN],
+                        const fold_info *info, int had, int old_kind,
+                        int old_open)
+{
+    store *s = t->s;
+    int rc = 0;
+    uint8_t key[KIND_KEY];
+    memcpy(key + 1, id, PROTO_ENTITY_LEN);
+    if (had && old_kind != info->kind) {
+        key[0] = (uint8_t)old_kind;
+        rc = del(t, s->bykind, key, sizeof key);
+        if (rc == 0 && old_open)
+            rc = del(t, s->open, key, sizeof key);
+        if (rc)
+            return rc;
+        had = old_open = 0;
+    }
+    key[0] = info->kind;
+    if (!had)
+        rc = put(t, s->bykind, key, sizeof key, "", 0, 0);
+    if (rc == 0 && info->open && !old_open)
+        rc = put(t, s->open, key, sizeof key, "", 0, 0);
+    else if (rc == 0 && !info->open && old_open)
+        rc = del(t, s->open, key, sizeof key);
+    return rc;
+}
+
 /* Folds an entity's ops into its merged state and keeps bykind and open in
  * step with it. For an entity with no earlier op (first_enc given: the one
  * op just stored), the fold takes that op directly: most records (a scan, a
@@ -1272,26 +1302,45 @@ static int refold(store_txn *t, const uint8_t id[PROTO_ENTITY_LEN],
              0);
     if (rc)
         return rc;
+    return index_entity(t, id, &info, had, old_kind, old_open);
+}
 
-    uint8_t key[KIND_KEY];
-    memcpy(key + 1, id, PROTO_ENTITY_LEN);
-    if (had && old_kind != info.kind) {
-        key[0] = (uint8_t)old_kind;
-        rc = del(t, s->bykind, key, sizeof key);
-        if (rc == 0 && old_open)
-            rc = del(t, s->open, key, sizeof key);
-        if (rc)
-            return rc;
-        had = old_open = 0;
+/* An ingested create: an op that creates its entity (a scan, a visitor's
+ * entry), which is most of what a push or a pull brings. The entity's state
+ * is then the op alone, folded before anything is looked up, and one
+ * MDB_NOOVERWRITE put both tells whether the entity exists and writes it
+ * if not: one search of entities instead of a look-up for kind_ok() and
+ * another for the put (the state is what refold() would have written). On
+ * return *written says the entity was new and is now stored, with info
+ * for index_entity(); otherwise it exists (*is_new = 0) with the op's kind,
+ * or this returns the error kind_ok() would (nothing written then). An op
+ * whose lone fold fails goes the usual way (*is_new from kind_ok()). */
+static int create_entity(store_txn *t, const proto_op *op, const uint8_t *enc,
+                         size_t len, int *is_new, int *written, fold_info *info)
+{
+    store *s = t->s;
+    const uint8_t *encs[1] = {enc};
+    size_t lens[1] = {len}, slen;
+    *written = 0;
+    if (store_fold_decoded(encs, lens, 1, op, s->state + ENTITY_HDR,
+                           FOLD_STATE_MAX, &slen, info) != 0)
+        return kind_ok(t, op, is_new);
+    s->state[0] = info->kind;
+    s->state[1] = info->open ? ENTITY_OPEN : 0;
+    MDB_val k = {PROTO_ENTITY_LEN, (void *)op->entity};
+    MDB_val v = {ENTITY_HDR + slen, s->state};
+    int rc = put_val(t, s->entities, &k, &v, MDB_NOOVERWRITE);
+    if (rc == 0) {
+        *is_new = *written = 1;
+        return 0;
     }
-    key[0] = info.kind;
-    if (!had)
-        rc = put(t, s->bykind, key, sizeof key, "", 0, 0);
-    if (rc == 0 && info.open && !old_open)
-        rc = put(t, s->open, key, sizeof key, "", 0, 0);
-    else if (rc == 0 && !info.open && old_open)
-        rc = del(t, s->open, key, sizeof key);
-    return rc;
+    if (rc != MDB_KEYEXIST)
+        return broke(t, txfail(t, rc));
+    /* v is the stored entity: kind_ok()'s test. */
+    *is_new = 0;
+    if (v.mv_size < ENTITY_HDR)
+        return RND_ECORRUPT;
+    return ((const uint8_t *)v.mv_data)[0] != op->kind ? RND_EMALFORMED : 0;
 }
 
 int store_entity_get(store_txn *txn, const uint8_t id[PROTO_ENTITY_LEN],
@@ -1588,19 +1637,24 @@ int store_ingest_op(store_txn *txn, const proto_op *op, const uint8_t *enc,
     *added = 0;
     if (!txn->write)
         return RND_EINVAL;
-    int is_new = 0;
-    int rc = kind_ok(txn, op, &is_new);
+    int is_new = 0, written = 0;
+    fold_info info = {0};
+    int rc = op->action == PROTO_ACTION_CREATE
+                 ? create_entity(txn, op, enc, len, &is_new, &written, &info)
+                 : kind_ok(txn, op, &is_new);
     if (rc)
         return rc;
 
     /* Reserving the value lets the encoding be copied once, behind its
-     * receive time; an existing key is the dedupe. */
+     * receive time; an existing key is the dedupe (an op already held has
+     * its entity already: if create_entity() just wrote that, the store
+     * was damaged). */
     uint8_t key[OPS_KEY];
     ops_key(key, op->device_id, op->seq);
     MDB_val k = {sizeof key, key}, v = {RECV_LEN + len, NULL};
     rc = put_val(txn, txn->s->ops, &k, &v, MDB_NOOVERWRITE | MDB_RESERVE);
     if (rc == MDB_KEYEXIST)
-        return 0;
+        return written ? broke(txn, RND_ECORRUPT) : 0;
     if (rc)
         return broke(txn, txfail(txn, rc));
     proto_be64_put(v.mv_data, (uint64_t)recv_ms);
@@ -1622,7 +1676,9 @@ int store_ingest_op(store_txn *txn, const proto_op *op, const uint8_t *enc,
         proto_op_hash(enc, len, h->hash);
         h->dirty = 1;
     }
-    if (rc == 0)
+    if (rc == 0 && written)
+        rc = index_entity(txn, op->entity, &info, 0, 0, 0);
+    else if (rc == 0)
         rc = refold(txn, op->entity, is_new ? enc : NULL, len, op);
     if (rc == 0)
         *added = 1;

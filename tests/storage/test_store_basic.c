@@ -505,6 +505,117 @@ static void poison_scenario(const char *dir)
     store_close(s);
 }
 
+/* ---- ingested creates ------------------------------------------------------
+ * store_ingest_op() stores a create op's entity with one put that also
+ * finds an existing one: a new entity, a create for an entity that exists
+ * (two gates recording one visitor), one of another kind (refused before
+ * anything is written, the write goes on) and a resend must each end as
+ * the fold of the ops held says. */
+
+#define CR_DEV 0xc0c0c0c000000001ull
+
+typedef struct create_ctx {
+    uint8_t enc[5][256];
+    size_t len[5];
+    int rc[5], added[5];
+} create_ctx;
+
+/* Op i of the scenario: seq i + 1; ops 0-3 name entity 0xe1..., op 4
+ * entity 0xf2...; op 1 is a visit, op 4 a visit too (a new open one). */
+static void create_op(create_ctx *c, int i)
+{
+    proto_op op;
+    proto_op_init(&op);
+    op.device_id = CR_DEV;
+    op.seq = (uint64_t)i + 1;
+    op.wall_ms = ST_WALL(i);
+    op.hlc = PROTO_HLC_MAKE(op.wall_ms, 0);
+    op.kind = i == 1 || i == 4 ? PROTO_KIND_VISIT : PROTO_KIND_SCAN;
+    op.action = PROTO_ACTION_CREATE;
+    memset(op.entity, i == 4 ? 0xf2 : 0xe1, PROTO_ENTITY_LEN);
+    ASSERT_OK(proto_op_add_int(&op, "n", i));
+    ASSERT_OK(proto_op_add_str(&op, "tag", i == 3 ? "CP-2" : "CP-1", 4));
+    ASSERT_OK(proto_op_encode(&op, c->enc[i], sizeof c->enc[i], &c->len[i]));
+}
+
+static int ingest_creates(store_txn *txn, void *ctx)
+{
+    create_ctx *c = ctx;
+    /* 0: new; 1: the same entity as a visit; 2: op 0 again; 3: another
+     * create of entity 0's scan; 4: a new visit. */
+    static const int order[] = {0, 1, 0, 3, 4};
+    for (int k = 0; k < 5; k++) {
+        int i = order[k];
+        c->added[k] = -1;
+        c->rc[k] = store_ingest(txn, c->enc[i], c->len[i], 77, &c->added[k]);
+    }
+    return 0;
+}
+
+static void create_scenario(const char *dir)
+{
+    static create_ctx c;
+    store *s;
+    store_txn *txn;
+    uint64_t v;
+    int kind;
+    const uint8_t *state;
+    size_t len;
+    uint8_t id[PROTO_ENTITY_LEN], want[1024];
+    fold_info info;
+    ent_ctx ec = {.kind = PROTO_KIND_VISIT};
+
+    for (int i = 0; i < 5; i++)
+        create_op(&c, i);
+    ASSERT_OK(store_open(dir, STORE_CREATE, &s));
+    ASSERT_OK(store_write(s, ingest_creates, &c));
+    ASSERT_OK(c.rc[0]);
+    ASSERT_EQ(c.added[0], 1);
+    ASSERT_ERR(c.rc[1], RND_EMALFORMED);
+    ASSERT_EQ(c.added[1], 0);
+    ASSERT_OK(c.rc[2]);
+    ASSERT_EQ(c.added[2], 0);
+    ASSERT_OK(c.rc[3]);
+    ASSERT_EQ(c.added[3], 1);
+    ASSERT_OK(c.rc[4]);
+    ASSERT_EQ(c.added[4], 1);
+
+    ASSERT_OK(store_read_begin(s, &txn));
+    ASSERT_OK(store_op_count(txn, &v));
+    ASSERT_U64_EQ(v, 3);
+    ASSERT_ERR(store_op_get(txn, CR_DEV, 2, NULL, NULL, NULL), RND_ENOTFOUND);
+    /* Entity 0 is the fold of ops 0 and 3, byte for byte. */
+    const uint8_t *encs[2] = {c.enc[0], c.enc[3]};
+    size_t lens[2] = {c.len[0], c.len[3]};
+    ASSERT_OK(store_fold(encs, lens, 2, want, sizeof want, &len, &info));
+    memset(id, 0xe1, sizeof id);
+    size_t slen;
+    ASSERT_OK(store_entity_get(txn, id, &kind, &state, &slen));
+    ASSERT_EQ(kind, PROTO_KIND_SCAN);
+    ASSERT_EQ(slen, len);
+    ASSERT_MEM_EQ(state, want, len);
+    /* Entity 4 is op 4's fold, listed as a visit and as open. */
+    encs[0] = c.enc[4];
+    lens[0] = c.len[4];
+    ASSERT_OK(store_fold(encs, lens, 1, want, sizeof want, &len, &info));
+    ASSERT_EQ(info.open, 1);
+    memset(id, 0xf2, sizeof id);
+    ASSERT_OK(store_entity_get(txn, id, &kind, &state, &slen));
+    ASSERT_EQ(kind, PROTO_KIND_VISIT);
+    ASSERT_EQ(slen, len);
+    ASSERT_MEM_EQ(state, want, len);
+    ASSERT_OK(store_entities_each(txn, PROTO_KIND_VISIT, 1, count_entity, &ec));
+    ASSERT_EQ(ec.n, 1);
+    ec = (ent_ctx){.kind = PROTO_KIND_SCAN};
+    ASSERT_OK(store_entities_each(txn, PROTO_KIND_SCAN, 0, count_entity, &ec));
+    ASSERT_EQ(ec.n, 1);
+    ec = (ent_ctx){.kind = PROTO_KIND_SCAN};
+    ASSERT_OK(store_entities_each(txn, PROTO_KIND_SCAN, 1, count_entity, &ec));
+    ASSERT_EQ(ec.n, 0);
+    store_read_end(txn);
+    store_close(s);
+}
+
 /* ---- the test ------------------------------------------------------------ */
 
 static void check_identity(store *s, uint64_t dev, const char *site,
@@ -534,6 +645,7 @@ int main(void)
     char *dir_c = test_tmpdir("store-basic-c");
     char *dir_d = test_tmpdir("store-basic-d");
     char *dir_e = test_tmpdir("store-basic-e");
+    char *dir_f = test_tmpdir("store-basic-f");
     char sub[4200];
     store *s, *b;
     store_txn *txn;
@@ -798,16 +910,19 @@ int main(void)
 
     index_scenario(dir_c, dir_d);
     poison_scenario(dir_e);
+    create_scenario(dir_f);
 
     test_rmtree(dir);
     test_rmtree(dir_b);
     test_rmtree(dir_c);
     test_rmtree(dir_d);
     test_rmtree(dir_e);
+    test_rmtree(dir_f);
     free(dir);
     free(dir_b);
     free(dir_c);
     free(dir_d);
     free(dir_e);
+    free(dir_f);
     return 0;
 }
