@@ -11,11 +11,14 @@
  * entity per scan, ids in creation order) and prev_hash (a real chain).
  * All of that, and creating the store, happens before the clock starts.
  *
- * Timed: each op's proto_op_decode() (the caller's part: roundsd and the
- * handheld decode once and hand the op down) and store_ingest_op(), and
- * the commits. The decode alone is timed too, so the storage part can be
- * read off. Under callgrind (--repeat 1) the work of the timed part is
- * the inclusive cost of ingest_all(); store_ingest_op() is the storage.
+ * Timed, for each of the two callers: the pull (the handheld's ingest_fn:
+ * each op's proto_op_decode() then store_ingest_op()) and the push
+ * (roundsd's commit_batch: the same plus a check that the op continues
+ * its device's chain, against the head store_device_head() gives after
+ * each op), with the commits. The decode alone is timed too, so that the
+ * storage part ("storage us": the rest) can be read off. Under callgrind
+ * (--repeat 1) the timed part is the inclusive cost of ingest_all(), run
+ * once per mode; store_ingest_op() and store_device_head() are storage.
  * Exits 0 on success, 1 on errors, 2 on bad usage.
  */
 #include <dirent.h>
@@ -235,27 +238,48 @@ static void opset_free(opset *o)
 
 /* ---- the timed part ----------------------------------------------------- */
 
+/* The two callers of store_ingest_op(): the handheld's pull (ingest_fn in
+ * handheld/sync_session.c: decode, ingest) and roundsd's push (commit_batch
+ * in server/site.c: decode, check the op links to the device's chain head,
+ * ingest, read the new head for the next op's check). */
+enum mode { PULL, PUSH, NMODES };
+static const char *const mode_name[NMODES] = {"pull", "push"};
+
 typedef struct batch_ctx {
     const opset *o;
+    enum mode mode;
     uint64_t from, to;
     uint64_t added;
 } batch_ctx;
 
-/* One store_write(): ops from .. to-1, each decoded once and ingested, as
- * roundsd's commit_batch() does. Replayable (a grown map runs it again). */
+/* One store_write(): ops from .. to-1, each decoded once and ingested as
+ * the mode's caller does. Replayable (a grown map runs it again). */
 static int batch_fn(store_txn *txn, void *arg)
 {
     static proto_op op; /* large: off the stack */
     batch_ctx *b = arg;
     const opset *o = b->o;
+    uint64_t max = 0;
+    uint8_t head[PROTO_HASH_LEN];
     b->added = 0;
     for (uint64_t i = b->from; i < b->to; i++) {
         const uint8_t *enc = o->enc + o->off[i];
         size_t len = o->off[i + 1] - o->off[i];
         int added = 0;
         int rc = proto_op_decode(enc, len, &op);
-        if (rc == 0)
-            rc = store_ingest_op(txn, &op, enc, len, o->recv[i], &added);
+        if (rc)
+            return rc;
+        if (b->mode == PUSH) {
+            if (i == b->from &&
+                (rc = store_device_head(txn, op.device_id, &max, head)) != 0)
+                return rc;
+            if (op.seq != max + 1 ||
+                memcmp(op.prev_hash, head, PROTO_HASH_LEN) != 0)
+                return RND_ECHAIN;
+        }
+        rc = store_ingest_op(txn, &op, enc, len, o->recv[i], &added);
+        if (rc == 0 && b->mode == PUSH && added)
+            rc = store_device_head(txn, op.device_id, &max, head);
         if (rc)
             return rc;
         b->added += (uint64_t)added;
@@ -266,10 +290,11 @@ static int batch_fn(store_txn *txn, void *arg)
 /* Everything the clock measures; a function of its own so callgrind's
  * inclusive cost of it is the timed part. */
 __attribute__((noinline)) static int ingest_all(store *s, const opset *o,
-                                                uint64_t batch)
+                                                enum mode mode, uint64_t batch)
 {
     for (uint64_t from = 0; from < o->n; from += batch) {
-        batch_ctx b = {o, from, from + batch < o->n ? from + batch : o->n, 0};
+        batch_ctx b = {o, mode, from, from + batch < o->n ? from + batch : o->n,
+                       0};
         int rc = store_write(s, batch_fn, &b);
         if (rc)
             return rc;
@@ -313,7 +338,8 @@ static void print_stats(const char *dir)
 }
 
 /* One run into a fresh store; *rate is ops/s of ingest_all(). */
-static int ingest_run(const opset *o, uint64_t batch, int stats, double *rate)
+static int ingest_run(const opset *o, enum mode mode, uint64_t batch, int stats,
+                      double *rate)
 {
     char dir[4096];
     store *s;
@@ -326,7 +352,7 @@ static int ingest_run(const opset *o, uint64_t batch, int stats, double *rate)
         return -1;
     }
     double t0 = now_s();
-    rc = ingest_all(s, o, batch);
+    rc = ingest_all(s, o, mode, batch);
     double t1 = now_s();
     if (rc)
         fprintf(stderr, "bench_ingest: ingest: %s (%s)\n", rnd_strerror(rc),
@@ -414,25 +440,30 @@ int main(int argc, char **argv)
     params p = {1000000, 5, 4096, 0, 0};
     templates t;
     opset o = {0};
-    double *runs, rate, dec;
+    double *runs, rate[NMODES], dec;
     int rc = 1;
 
     if (parse_args(argc, argv, &p) != 0)
         return 2;
-    runs = calloc(p.repeat, sizeof *runs);
+    runs = calloc(NMODES * p.repeat, sizeof *runs);
     if (runs == NULL || templates_make(&t) != 0) {
         free(runs);
         return 1;
     }
     if (opset_make(&t, p.ops, &o) != 0)
         goto out;
+    /* The modes take turns, so a busy moment of the machine falls on
+     * both. */
     for (uint64_t k = 0; k < p.repeat; k++) {
-        if (ingest_run(&o, p.batch, p.stats && k + 1 == p.repeat, &runs[k]) !=
-            0)
-            goto out;
-        if (!p.json)
-            fprintf(stderr, "run %" PRIu64 "/%" PRIu64 ": %.0f ops/s\n", k + 1,
-                    p.repeat, runs[k]);
+        for (int m = 0; m < NMODES; m++) {
+            double *r = &runs[(size_t)m * p.repeat + k];
+            if (ingest_run(&o, (enum mode)m, p.batch,
+                           p.stats && m == PULL && k + 1 == p.repeat, r) != 0)
+                goto out;
+            if (!p.json)
+                fprintf(stderr, "%s run %" PRIu64 "/%" PRIu64 ": %.0f ops/s\n",
+                        mode_name[m], k + 1, p.repeat, *r);
+        }
     }
     dec = decode_rate(&o);
     if (dec <= 0) {
@@ -441,26 +472,33 @@ int main(int argc, char **argv)
     }
     if (p.json) {
         printf("{\"bench\":\"ingest\",\"ops\":%" PRIu64 ",\"batch\":%" PRIu64
-               ",\"repeat\":%" PRIu64 ",\"runs\":[",
+               ",\"repeat\":%" PRIu64,
                p.ops, p.batch, p.repeat);
-        for (uint64_t k = 0; k < p.repeat; k++)
-            printf("%s%.1f", k ? "," : "", runs[k]);
-        rate = median(runs, p.repeat);
-        printf("],\"ingest_ops_per_s\":%.1f,\"decode_ops_per_s\":%.1f"
-               ",\"storage_us_per_op\":%.3f}\n",
-               rate, dec, 1e6 / rate - 1e6 / dec);
+        for (int m = 0; m < NMODES; m++) {
+            double *r = &runs[(size_t)m * p.repeat];
+            printf(",\"%s_runs\":[", mode_name[m]);
+            for (uint64_t k = 0; k < p.repeat; k++)
+                printf("%s%.1f", k ? "," : "", r[k]);
+            rate[m] = median(r, p.repeat);
+            printf("],\"%s_ops_per_s\":%.1f,\"%s_storage_us_per_op\":%.3f",
+                   mode_name[m], rate[m], mode_name[m],
+                   1e6 / rate[m] - 1e6 / dec);
+        }
+        printf(",\"decode_ops_per_s\":%.1f}\n", dec);
     } else {
-        rate = median(runs, p.repeat);
         printf("bench_ingest: %" PRIu64 " checkpoint-scan ops, %" PRIu64
-               " per store_write, fresh store\n\n",
-               p.ops, p.batch);
-        printf("%-48s %12s %10s\n", "part", "ops/s", "us/op");
-        printf("%-48s %12.0f %10.3f\n",
-               "decode + store_ingest_op + commits (median)", rate, 1e6 / rate);
-        printf("%-48s %12.0f %10.3f\n", "proto_op_decode alone", dec,
-               1e6 / dec);
-        printf("%-48s %12s %10.3f\n", "storage (the difference)", "-",
-               1e6 / rate - 1e6 / dec);
+               " per store_write, fresh store, median of %" PRIu64 "\n\n",
+               p.ops, p.batch, p.repeat);
+        printf("%-46s %10s %8s %10s\n", "path", "ops/s", "us/op", "storage us");
+        for (int m = 0; m < NMODES; m++) {
+            rate[m] = median(&runs[(size_t)m * p.repeat], p.repeat);
+            printf("%-46s %10.0f %8.3f %10.3f\n",
+                   m == PULL ? "pull: decode + ingest + commits"
+                             : "push: decode + chain check + ingest + commits",
+                   rate[m], 1e6 / rate[m], 1e6 / rate[m] - 1e6 / dec);
+        }
+        printf("%-46s %10.0f %8.3f %10s\n", "proto_op_decode alone", dec,
+               1e6 / dec, "-");
     }
     rc = 0;
 out:
