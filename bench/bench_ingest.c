@@ -40,6 +40,7 @@
 typedef struct params {
     uint64_t ops, repeat, batch;
     int json, stats;
+    int only; /* -1: both modes, else the one mode run (--mode) */
 } params;
 
 static double now_s(void)
@@ -384,7 +385,7 @@ __attribute__((noinline)) static double decode_rate(const opset *o)
 static void usage(FILE *f)
 {
     fprintf(f, "usage: bench_ingest [--ops N] [--batch B] [--repeat R] "
-               "[--json] [--stats]\n"
+               "[--mode M] [--json] [--stats]\n"
                "Ingest rate of a fresh store (store_ingest_op, durable "
                "commits):\n"
                "  --ops N     checkpoint-scan ops ingested (default "
@@ -393,6 +394,7 @@ static void usage(FILE *f)
                "  --repeat R  runs, each into a fresh store; the median is\n"
                "              reported (default 5)\n"
                "  --json      one JSON object line instead of the table\n"
+               "  --mode M    run only M: pull or push (default both)\n"
                "  --stats     print each table's B-tree (entries per leaf)\n"
                "              after the last run, on stderr\n"
                "Temporary files go under $TMPDIR (or /tmp) and are "
@@ -412,6 +414,17 @@ static int parse_args(int argc, char **argv, params *p)
             continue;
         } else if (strcmp(argv[i], "--stats") == 0) {
             p->stats = 1;
+            continue;
+        } else if (strcmp(argv[i], "--mode") == 0 && i + 1 < argc) {
+            i++;
+            if (strcmp(argv[i], "pull") == 0) {
+                p->only = PULL;
+            } else if (strcmp(argv[i], "push") == 0) {
+                p->only = PUSH;
+            } else {
+                fprintf(stderr, "bench_ingest: bad mode '%s'\n", argv[i]);
+                return -1;
+            }
             continue;
         } else if (strcmp(argv[i], "--ops") == 0) {
             dst = &p->ops;
@@ -437,7 +450,7 @@ static int parse_args(int argc, char **argv, params *p)
 
 int main(int argc, char **argv)
 {
-    params p = {1000000, 5, 4096, 0, 0};
+    params p = {1000000, 5, 4096, 0, 0, -1};
     templates t;
     opset o = {0};
     double *runs, rate[NMODES], dec;
@@ -457,6 +470,8 @@ int main(int argc, char **argv)
     for (uint64_t k = 0; k < p.repeat; k++) {
         for (int m = 0; m < NMODES; m++) {
             double *r = &runs[(size_t)m * p.repeat + k];
+            if (p.only >= 0 && m != p.only)
+                continue;
             if (ingest_run(&o, (enum mode)m, p.batch,
                            p.stats && m == PULL && k + 1 == p.repeat, r) != 0)
                 goto out;
@@ -476,6 +491,8 @@ int main(int argc, char **argv)
                p.ops, p.batch, p.repeat);
         for (int m = 0; m < NMODES; m++) {
             double *r = &runs[(size_t)m * p.repeat];
+            if (p.only >= 0 && m != p.only)
+                continue;
             printf(",\"%s_runs\":[", mode_name[m]);
             for (uint64_t k = 0; k < p.repeat; k++)
                 printf("%s%.1f", k ? "," : "", r[k]);
@@ -491,6 +508,8 @@ int main(int argc, char **argv)
                p.ops, p.batch, p.repeat);
         printf("%-46s %10s %8s %10s\n", "path", "ops/s", "us/op", "storage us");
         for (int m = 0; m < NMODES; m++) {
+            if (p.only >= 0 && m != p.only)
+                continue;
             rate[m] = median(&runs[(size_t)m * p.repeat], p.repeat);
             printf("%-46s %10.0f %8.3f %10.3f\n",
                    m == PULL ? "pull: decode + ingest + commits"
