@@ -1380,24 +1380,27 @@ static int refold(store_txn *t, const uint8_t id[PROTO_ENTITY_LEN],
     return index_entity(t, id, &info, had, old_kind, old_open);
 }
 
-/* An ingested create: an op that creates its entity (a scan, a visitor's
- * entry), which is most of what a push or a pull brings. The entity's state
- * is then the op alone, folded before anything is looked up, and one
+/* A create: an op that creates its entity (a scan, a visitor's entry),
+ * which is most of what a push, a pull or a record brings. The entity's
+ * state is then the op alone, folded before anything is looked up, and one
  * MDB_NOOVERWRITE put both tells whether the entity exists and writes it
  * if not: one search of entities instead of a look-up for kind_ok() and
  * another for the put (the state is what refold() would have written). On
  * return *written says the entity was new and is now stored, with info
  * for index_entity(); otherwise it exists (*is_new = 0) with the op's kind,
  * or this returns the error kind_ok() would (nothing written then). An op
- * whose lone fold fails goes the usual way (*is_new from kind_ok()). */
-static int create_entity(store_txn *t, const proto_op *op, const uint8_t *enc,
+ * whose lone fold fails goes the usual way (*is_new from kind_ok()).
+ * decoded is enc decoded, as refold()'s first_op: NULL for a local append,
+ * whose op may list its fields unsorted. */
+static int create_entity(store_txn *t, const proto_op *op,
+                         const proto_op *decoded, const uint8_t *enc,
                          size_t len, int *is_new, int *written, fold_info *info)
 {
     store *s = t->s;
     const uint8_t *encs[1] = {enc};
     size_t lens[1] = {len}, slen;
     *written = 0;
-    if (store_fold_decoded(encs, lens, 1, op, s->state + ENTITY_HDR,
+    if (store_fold_decoded(encs, lens, 1, decoded, s->state + ENTITY_HDR,
                            FOLD_STATE_MAX, &slen, info) != 0)
         return kind_ok(t, op, is_new);
     s->state[0] = info->kind;
@@ -1664,9 +1667,13 @@ int store_append_local(store_txn *txn, proto_op *op, int64_t wall_ms,
     memcpy(op->prev_hash, id.chain_head, PROTO_HASH_LEN);
 
     size_t len;
-    int is_new = 0;
+    int is_new = 0, written = 0;
+    fold_info info = {0};
     rc = proto_op_encode(op, s->enc + RECV_LEN, PROTO_OP_MAX_BYTES, &len);
-    if (rc == 0)
+    if (rc == 0 && op->action == PROTO_ACTION_CREATE)
+        rc = create_entity(txn, op, NULL, s->enc + RECV_LEN, len, &is_new,
+                           &written, &info);
+    else if (rc == 0)
         rc = kind_ok(txn, op, &is_new);
     if (rc)
         return rc;
@@ -1684,7 +1691,9 @@ int store_append_local(store_txn *txn, proto_op *op, int64_t wall_ms,
         hlc_set(txn, op->hlc);
         rc = head_set(txn, op->device_id, op->seq, txn->chain_head);
     }
-    if (rc == 0)
+    if (rc == 0 && written)
+        rc = index_entity(txn, op->entity, &info, 0, 0, 0);
+    else if (rc == 0)
         rc = refold(txn, op->entity, is_new ? s->enc + RECV_LEN : NULL, len,
                     NULL);
     if (rc == 0 && out_seq)
@@ -1714,9 +1723,10 @@ int store_ingest_op(store_txn *txn, const proto_op *op, const uint8_t *enc,
         return RND_EINVAL;
     int is_new = 0, written = 0;
     fold_info info = {0};
-    int rc = op->action == PROTO_ACTION_CREATE
-                 ? create_entity(txn, op, enc, len, &is_new, &written, &info)
-                 : kind_ok(txn, op, &is_new);
+    int rc =
+        op->action == PROTO_ACTION_CREATE
+            ? create_entity(txn, op, op, enc, len, &is_new, &written, &info)
+            : kind_ok(txn, op, &is_new);
     if (rc)
         return rc;
 
