@@ -15,9 +15,14 @@
  * MDB_NOSYNC/NOMETASYNC/MAPASYNC anywhere). When the map is full the store
  * grows it and replays the write, so write callbacks must be replayable.
  *
- * Threads: one store may be used from one thread at a time. Read
- * transactions are cheap; pointers returned from a transaction are valid only
- * until that transaction ends (they point into the LMDB map).
+ * Threads: one thread may write (store_write) while others read (each in
+ * its own read transaction): roundsd commits on a thread of its own while
+ * its event loop serves pulls. store_write() calls from several threads
+ * take turns. Any other sharing of one store between threads is the
+ * caller's to serialise. Read transactions are cheap; pointers returned
+ * from a transaction are valid only until that transaction ends (they
+ * point into the LMDB map), and a transaction is used by the thread that
+ * began it.
  */
 #ifndef RND_STORE_H
 #define RND_STORE_H
