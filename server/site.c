@@ -98,7 +98,82 @@ int srv_batch_add(srv_batch *b, const uint8_t *enc, uint32_t len)
 
 void srv_batch_free(srv_batch *b)
 {
+    if (b == NULL)
+        return;
+    free(b->meta_);
+    free(b->states_);
     free(b);
+}
+
+/* Decodes, hashes and folds every op of b (store_prepare) into its meta_
+ * and states_. A decode error is kept for the commit to refuse the batch
+ * with (prep_rc_, at op prep_failed_), as if the commit had decoded it;
+ * RND_ENOMEM is returned (then b is as it was). */
+static int batch_prepare(srv_batch *b)
+{
+    /* Large: kept off the stack; only the loop thread prepares. */
+    static proto_op op;
+    srv_op_meta *meta = malloc((b->nops ? b->nops : 1) * sizeof *meta);
+    /* A state is about as big as its op: start there, grow when short. */
+    size_t cap = b->bytes + 64 * (size_t)b->nops + 1024, used = 0;
+    uint8_t *states = malloc(cap);
+    if (meta == NULL || states == NULL) {
+        free(meta);
+        free(states);
+        return RND_ENOMEM;
+    }
+    b->prep_rc_ = 0;
+    b->prep_failed_ = 0;
+    for (uint32_t i = 0; i < b->nops; i++) {
+        const proto_bytes *o = &b->ops[i];
+        int rc = proto_op_decode(o->p, o->len, &op);
+        if (rc == 0 && op.device_id != b->device_id)
+            rc = RND_EFOREIGN;
+        if (rc) {
+            b->prep_rc_ = rc;
+            b->prep_failed_ = i;
+            break;
+        }
+        srv_op_meta *m = &meta[i];
+        m->version = op.version;
+        m->seq = op.seq;
+        m->hlc = op.hlc;
+        m->wall_ms = op.wall_ms;
+        m->kind = op.kind;
+        m->action = op.action;
+        memcpy(m->entity, op.entity, PROTO_ENTITY_LEN);
+        memcpy(m->prev_hash, op.prev_hash, PROTO_HASH_LEN);
+        for (;;) {
+            rc = store_prepare(&op, o->p, o->len, states + used, cap - used,
+                               &m->prep);
+            if (rc != RND_ENOSPACE || cap - used >= FOLD_STATE_MAX)
+                break;
+            uint8_t *more = realloc(states, cap * 2);
+            if (more == NULL) {
+                free(meta);
+                free(states);
+                return RND_ENOMEM;
+            }
+            states = more;
+            cap *= 2;
+        }
+        if (rc) {
+            /* The state of an op that decodes but cannot be folded: the
+             * commit refuses it, as the store would. */
+            b->prep_rc_ = rc;
+            b->prep_failed_ = i;
+            break;
+        }
+        /* prep.state is set once states stops moving. */
+        m->state_off = used;
+        used += m->prep.state_len;
+    }
+    uint32_t n = b->prep_rc_ ? b->prep_failed_ : b->nops;
+    for (uint32_t i = 0; i < n; i++)
+        meta[i].prep.state = states + meta[i].state_off;
+    b->meta_ = meta;
+    b->states_ = states;
+    return 0;
 }
 
 /* ---- opening sites ------------------------------------------------------ */
@@ -320,6 +395,10 @@ uint64_t srv_site_office_id(const srv_site *site)
 
 void srv_site_submit(srv_site *site, srv_batch *b)
 {
+    if (batch_prepare(b) != 0) {
+        b->prep_rc_ = RND_ENOMEM;
+        b->prep_failed_ = 0;
+    }
     b->next = NULL;
     b->rc = 0;
     *site->tailp = b;
@@ -376,52 +455,59 @@ typedef struct commit_ctx {
 } commit_ctx;
 
 /* Stores one batch's ops: resends (seq <= what the store holds) are
- * dropped, every new op must continue the device's chain. Each op is
- * decoded once, here, and handed down decoded; the chain head comes from
- * the heads cache (no read-back of the previous op). */
+ * dropped, every new op must continue the device's chain. The ops were
+ * decoded, hashed and folded when the batch was submitted (batch_prepare):
+ * here only their headers are read, and the chain head is carried from one
+ * op's hash to the next op's prev_hash. */
 static int commit_batch(store_txn *txn, srv_batch *b, int64_t now)
 {
-    /* Large: kept off the stack. */
+    /* Large: kept off the stack; only the commit thread commits. The
+     * fields stay empty: store_ingest_prepared reads the header alone. */
     static proto_op op;
     uint64_t max;
     uint8_t head[PROTO_HASH_LEN];
     int rc = store_device_head(txn, b->device_id, &max, head);
     if (rc)
         return rc;
+    op.device_id = b->device_id;
+    op.nfields = 0;
     for (uint32_t i = 0; i < b->nops; i++) {
         b->failed_op = i;
-        rc = proto_op_decode(b->ops[i].p, b->ops[i].len, &op);
-        if (rc)
-            return rc;
-        if (op.device_id != b->device_id)
-            return RND_EFOREIGN;
-        if (op.seq <= max)
+        if (b->prep_rc_ && i == b->prep_failed_)
+            return b->prep_rc_;
+        const srv_op_meta *m = &b->meta_[i];
+        if (m->seq <= max)
             continue;
         /* store_chain_check's test, on the head this loop carries. */
-        if (op.seq != max + 1 ||
-            memcmp(op.prev_hash, head, PROTO_HASH_LEN) != 0)
+        if (m->seq != max + 1 ||
+            memcmp(m->prev_hash, head, PROTO_HASH_LEN) != 0)
             return RND_ECHAIN;
+        op.version = m->version;
+        op.seq = m->seq;
+        op.hlc = m->hlc;
+        op.wall_ms = m->wall_ms;
+        op.kind = m->kind;
+        op.action = m->action;
+        memcpy(op.entity, m->entity, PROTO_ENTITY_LEN);
+        memcpy(op.prev_hash, m->prev_hash, PROTO_HASH_LEN);
         int added = 0;
-        rc = store_ingest_op(txn, &op, b->ops[i].p, b->ops[i].len, now, &added);
+        rc = store_ingest_prepared(txn, &op, b->ops[i].p, b->ops[i].len, now,
+                                   &m->prep, &added);
         if (rc)
             return rc;
         if (added) {
             int64_t cap = b->hlc_cap_ms > 0 ? b->hlc_cap_ms : now;
-            int64_t hlc_ms = PROTO_HLC_MS(op.hlc);
-            int64_t ahead = op.wall_ms - now;
-            int64_t behind = (hlc_ms < cap ? hlc_ms : cap) - op.wall_ms;
+            int64_t hlc_ms = PROTO_HLC_MS(m->hlc);
+            int64_t ahead = m->wall_ms - now;
+            int64_t behind = (hlc_ms < cap ? hlc_ms : cap) - m->wall_ms;
             if (b->added == 0 || ahead > b->ahead_ms)
                 b->ahead_ms = ahead;
             if (b->added == 0 || behind > b->behind_ms)
                 b->behind_ms = behind;
             b->added++;
-            b->last_wall_ms = op.wall_ms;
-            max = op.seq;
-            /* The ingest hashed the op for the heads: the same hash is the
-             * next op's expected prev_hash. */
-            rc = store_device_head(txn, b->device_id, &max, head);
-            if (rc)
-                return rc;
+            b->last_wall_ms = m->wall_ms;
+            max = m->seq;
+            memcpy(head, m->prep.hash, PROTO_HASH_LEN);
         }
     }
     b->acked_seq = max;

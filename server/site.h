@@ -45,6 +45,21 @@ int srv_name_valid(const char *s, size_t len);
 typedef struct srv_sites srv_sites; /* opaque */
 typedef struct srv_site srv_site;   /* opaque; owned by its srv_sites */
 
+/* One op of a batch as the loop thread decoded and prepared it
+ * (srv_site_submit): its header and what store_prepare() gives. */
+typedef struct srv_op_meta {
+    uint32_t version;
+    uint64_t seq;
+    uint64_t hlc;
+    int64_t wall_ms;
+    uint8_t kind;
+    uint8_t action;
+    uint8_t entity[PROTO_ENTITY_LEN];
+    uint8_t prev_hash[PROTO_HASH_LEN];
+    store_prep prep;  /* prep.state points into the batch's states */
+    size_t state_off; /* where, while they are written */
+} srv_op_meta;
+
 /* A PUSH batch on its way to a durable commit. Made by srv_batch_new();
  * owned by the submitter, except while queued (between srv_site_submit()
  * and the done callback, the site holds it). */
@@ -81,6 +96,14 @@ struct srv_batch {
     /* Internal to site.c: set (by the loop thread) when the owner went away
      * while the batch was in a commit round; it is then freed, not done. */
     int cancelled_;
+    /* Internal to site.c, set by srv_site_submit() on the loop thread: one
+     * meta per op up to prep_failed_ (all of them when prep_rc_ is 0);
+     * prep_rc_ is the decode error of op prep_failed_, which the commit
+     * refuses the batch with. */
+    srv_op_meta *meta_;
+    uint8_t *states_;
+    int prep_rc_;
+    uint32_t prep_failed_;
     /* Internal to site.c: where srv_batch_add() copies the next op. */
     uint32_t cap_ops_;
     uint8_t *data_;
@@ -131,7 +154,9 @@ int srv_store_incarnation(store *st, uint64_t *out);
 /* Gives writable store st a new random incarnation, durably (restore). */
 int srv_store_new_incarnation(store *st, uint64_t *out);
 
-/* Queues b (filled, with done and owner set) for the next flush. The done
+/* Queues b (filled, with done and owner set) for the next flush. Each op
+ * is decoded, hashed and folded as its own entity's state here, on the
+ * caller's thread (store_prepare), so the commit does not. The done
  * callback runs exactly once, from srv_sites_flush(), unless the batch is
  * cancelled first. */
 void srv_site_submit(srv_site *site, srv_batch *b);

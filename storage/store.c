@@ -1309,7 +1309,7 @@ static int kind_ok(store_txn *t, const proto_op *op, int *is_new)
  * fields unsorted, so it passes NULL). */
 static int refold(store_txn *t, const uint8_t id[PROTO_ENTITY_LEN],
                   const uint8_t *first_enc, size_t first_len,
-                  const proto_op *first_op)
+                  const proto_op *first_op, const store_prep *pre)
 {
     store *s = t->s;
     size_t n = 1;
@@ -1326,10 +1326,20 @@ static int refold(store_txn *t, const uint8_t id[PROTO_ENTITY_LEN],
         return 0;
     size_t len;
     fold_info info = {0};
-    rc = store_fold_decoded(s->encs, s->lens, n, first_enc ? first_op : NULL,
-                            s->state + ENTITY_HDR, FOLD_STATE_MAX, &len, &info);
-    if (rc)
-        return rc;
+    if (first_enc && pre) {
+        /* Folded before the transaction (store_prepare). */
+        if (pre->state_len > FOLD_STATE_MAX)
+            return RND_ENOSPACE;
+        memcpy(s->state + ENTITY_HDR, pre->state, pre->state_len);
+        len = pre->state_len;
+        info = pre->info;
+    } else {
+        rc = store_fold_decoded(
+            s->encs, s->lens, n, first_enc ? first_op : NULL,
+            s->state + ENTITY_HDR, FOLD_STATE_MAX, &len, &info);
+        if (rc)
+            return rc;
+    }
 
     /* The previous record tells which index entries already exist, so an
      * unchanged entity costs no index writes. */
@@ -1483,7 +1493,7 @@ int store_refold_all(store_txn *txn, uint64_t *n)
             break;
         }
         memcpy(next, k.mv_data, PROTO_ENTITY_LEN);
-        rc = broke(txn, refold(txn, next, NULL, 0, NULL));
+        rc = broke(txn, refold(txn, next, NULL, 0, NULL, NULL));
         if (rc)
             break;
         (*n)++;
@@ -1644,7 +1654,7 @@ int store_append_local(store_txn *txn, proto_op *op, int64_t wall_ms,
     }
     if (rc == 0)
         rc = refold(txn, op->entity, is_new ? s->enc + RECV_LEN : NULL, len,
-                    NULL);
+                    NULL, NULL);
     if (rc == 0 && out_seq)
         *out_seq = op->seq;
     return broke(txn, rc);
@@ -1666,6 +1676,25 @@ int store_ingest(store_txn *txn, const uint8_t *enc, size_t len,
 
 int store_ingest_op(store_txn *txn, const proto_op *op, const uint8_t *enc,
                     size_t len, int64_t recv_ms, int *added)
+{
+    return store_ingest_prepared(txn, op, enc, len, recv_ms, NULL, added);
+}
+
+int store_prepare(const proto_op *op, const uint8_t *enc, size_t len,
+                  uint8_t *out, size_t cap, store_prep *p)
+{
+    const uint8_t *encs[1] = {enc};
+    size_t lens[1] = {len};
+    proto_op_hash(enc, len, p->hash);
+    p->state = out;
+    p->info = (fold_info){0};
+    return store_fold_decoded(encs, lens, 1, op, out, cap, &p->state_len,
+                              &p->info);
+}
+
+int store_ingest_prepared(store_txn *txn, const proto_op *op,
+                          const uint8_t *enc, size_t len, int64_t recv_ms,
+                          const store_prep *pre, int *added)
 {
     *added = 0;
     if (!txn->write)
@@ -1701,11 +1730,14 @@ int store_ingest_op(store_txn *txn, const proto_op *op, const uint8_t *enc,
         rc = head_slot_get(txn, op->device_id, &h);
     if (rc == 0 && op->seq > h->seq) {
         h->seq = op->seq;
-        proto_op_hash(enc, len, h->hash);
+        if (pre)
+            memcpy(h->hash, pre->hash, PROTO_HASH_LEN);
+        else
+            proto_op_hash(enc, len, h->hash);
         h->dirty = 1;
     }
     if (rc == 0)
-        rc = refold(txn, op->entity, is_new ? enc : NULL, len, op);
+        rc = refold(txn, op->entity, is_new ? enc : NULL, len, op, pre);
     if (rc == 0)
         *added = 1;
     return broke(txn, rc);
