@@ -12,6 +12,7 @@
  * replayed, so a growing store never fails a write for lack of map.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,9 +109,18 @@ struct store {
     int has_heads;
     head_slot *hc; /* HEADS_SLOTS slots, writable stores only */
     uint32_t hgen; /* the generation of the last write transaction */
+    /* mu guards readers, the map size and raw*: a read transaction may
+     * begin on one thread while another writes (store.h, Threads). */
+    pthread_mutex_t mu;
+    pthread_cond_t mu_cv; /* readers fell to 0, or a growth ended */
     int readers; /* read transactions open: the map must not move under them */
+    int growing; /* a writer waits for readers to end to grow the map */
     int raw;
     char raw_text[160];
+    /* Held for a whole store_write(): writers on several threads take
+     * turns; writer is the thread inside (to refuse a nested call). */
+    pthread_mutex_t wmu;
+    pthread_t writer;
     /* The write transaction of store_write(); txn is NULL outside it. */
     store_txn w;
     /* Scratch for store_append_local: the receive time then the encoding. */
@@ -149,8 +159,10 @@ static int looks_full(const store *s)
 static int fail(store *s, int raw)
 {
     if (s != NULL) {
+        pthread_mutex_lock(&s->mu);
         s->raw = raw;
         snprintf(s->raw_text, sizeof s->raw_text, "%s", mdb_strerror(raw));
+        pthread_mutex_unlock(&s->mu);
     }
     switch (raw) {
     case 0:
@@ -229,13 +241,21 @@ int store_mkdirs(const char *dir)
 
 static int grow(store *s);
 
+/* Read transactions this thread holds, of any store: a writer that holds
+ * one must not wait for readers to end before it grows a map. */
+static _Thread_local int thread_readers;
+
+static int remap(store *s, int twice);
+
 /* Begins an LMDB transaction, adopting a map another process has grown
- * (unless our own readers still use the old mapping). */
+ * (unless a read of this thread still uses the old mapping). */
 static int begin(store *s, unsigned flags, MDB_txn **out)
 {
     int rc = mdb_txn_begin(s->env, NULL, flags, out);
-    if (rc == MDB_MAP_RESIZED && s->readers == 0) {
-        rc = mdb_env_set_mapsize(s->env, 0);
+    if (rc == MDB_MAP_RESIZED) {
+        rc = remap(s, 0);
+        if (rc == RND_EMAPFULL)
+            return MDB_MAP_RESIZED;
         if (rc == 0)
             rc = mdb_txn_begin(s->env, NULL, flags, out);
     }
@@ -412,8 +432,14 @@ int store_open_migrate(const char *dir, unsigned flags, store **out,
     if (s == NULL)
         return RND_ENOMEM;
     s->rdonly = rdonly;
+    pthread_mutex_init(&s->mu, NULL);
+    pthread_cond_init(&s->mu_cv, NULL);
+    pthread_mutex_init(&s->wmu, NULL);
     int rc = mdb_env_create(&s->env);
     if (rc) {
+        pthread_mutex_destroy(&s->mu);
+        pthread_cond_destroy(&s->mu_cv);
+        pthread_mutex_destroy(&s->wmu);
         free(s);
         return fail(NULL, rc);
     }
@@ -489,6 +515,9 @@ void store_close(store *s)
     free(s->hc);
     free(s->encs);
     free(s->lens);
+    pthread_mutex_destroy(&s->mu);
+    pthread_cond_destroy(&s->mu_cv);
+    pthread_mutex_destroy(&s->wmu);
     free(s);
 }
 
@@ -506,8 +535,11 @@ int store_copy(store *s, const char *dir)
         return RND_EEXIST;
     int rc = mdb_env_copy2(s->env, dir, MDB_CP_COMPACT);
     /* A writer in another process grew the map since we opened it. */
-    if (rc == MDB_MAP_RESIZED && s->readers == 0) {
-        rc = mdb_env_set_mapsize(s->env, 0);
+    if (rc == MDB_MAP_RESIZED) {
+        pthread_mutex_lock(&s->mu);
+        if (s->readers == 0)
+            rc = mdb_env_set_mapsize(s->env, 0);
+        pthread_mutex_unlock(&s->mu);
         if (rc == 0)
             rc = mdb_env_copy2(s->env, dir, MDB_CP_COMPACT);
     }
@@ -516,22 +548,41 @@ int store_copy(store *s, const char *dir)
 
 /* ---- transactions ------------------------------------------------------- */
 
-/* Doubles the map. Only called with no write transaction open; an open
- * read transaction would have the map moved under it, so then the write
- * fails instead. */
+/* Sets the map to twice its size (twice) or to the size another process
+ * grew it to. Only called with no write transaction open. A read
+ * transaction would have the map moved under it: those of other threads
+ * are waited for (and new ones held back meanwhile); one of this thread's
+ * own makes it fail instead. Returns an LMDB code or RND_EMAPFULL. */
+static int remap(store *s, int twice)
+{
+    pthread_mutex_lock(&s->mu);
+    if (s->readers > 0 && thread_readers > 0) {
+        pthread_mutex_unlock(&s->mu);
+        return RND_EMAPFULL;
+    }
+    s->growing = 1;
+    while (s->readers > 0)
+        pthread_cond_wait(&s->mu_cv, &s->mu);
+    MDB_envinfo info;
+    int rc = twice ? mdb_env_info(s->env, &info) : 0;
+    if (rc == 0)
+        rc = mdb_env_set_mapsize(s->env, twice ? info.me_mapsize * 2 : 0);
+    s->growing = 0;
+    pthread_cond_broadcast(&s->mu_cv);
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
+/* Doubles the map. */
 static int grow(store *s)
 {
-    if (s->readers > 0)
-        return RND_EMAPFULL;
-    MDB_envinfo info;
-    int rc = mdb_env_info(s->env, &info);
-    if (rc == 0)
-        rc = mdb_env_set_mapsize(s->env, info.me_mapsize * 2);
-    return rc ? fail(s, rc) : 0;
+    int rc = remap(s, 1);
+    return rc == RND_EMAPFULL ? rc : rc ? fail(s, rc) : 0;
 }
 
 static int flush_counters(store_txn *t);
 static int flush_heads(store_txn *t);
+static int write_locked(store *s, store_write_fn fn, void *ctx);
 
 int store_write(store *s, store_write_fn fn, void *ctx)
 {
@@ -539,8 +590,19 @@ int store_write(store *s, store_write_fn fn, void *ctx)
         fail(s, EACCES);
         return RND_EINVAL;
     }
-    if (s->w.txn != NULL)
-        return RND_EINVAL; /* store_write inside store_write */
+    /* store_write inside store_write on the same thread; another thread
+     * only waits its turn. */
+    if (s->w.txn != NULL && pthread_equal(s->writer, pthread_self()))
+        return RND_EINVAL;
+    pthread_mutex_lock(&s->wmu);
+    s->writer = pthread_self();
+    int rc = write_locked(s, fn, ctx);
+    pthread_mutex_unlock(&s->wmu);
+    return rc;
+}
+
+static int write_locked(store *s, store_write_fn fn, void *ctx)
+{
     for (;;) {
         MDB_txn *txn;
         int rc = begin(s, 0, &txn);
@@ -578,19 +640,46 @@ int store_write(store *s, store_write_fn fn, void *ctx)
     }
 }
 
+/* A read transaction of s ended (or failed to begin). */
+static void read_done(store *s)
+{
+    pthread_mutex_lock(&s->mu);
+    if (--s->readers == 0)
+        pthread_cond_broadcast(&s->mu_cv);
+    pthread_mutex_unlock(&s->mu);
+}
+
 int store_read_begin(store *s, store_txn **out)
 {
     *out = NULL;
     store_txn *t = calloc(1, sizeof *t);
     if (t == NULL)
         return RND_ENOMEM;
-    int rc = begin(s, MDB_RDONLY, &t->txn);
+    /* Counted before it begins, so a writer on another thread cannot move
+     * the map between the two. */
+    pthread_mutex_lock(&s->mu);
+    while (s->growing)
+        pthread_cond_wait(&s->mu_cv, &s->mu);
+    s->readers++;
+    pthread_mutex_unlock(&s->mu);
+    int rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &t->txn);
+    if (rc == MDB_MAP_RESIZED) {
+        /* Another process grew the map: adopt it unless a read of ours
+         * (other than this one) still uses the old mapping. */
+        pthread_mutex_lock(&s->mu);
+        if (s->readers == 1)
+            rc = mdb_env_set_mapsize(s->env, 0);
+        pthread_mutex_unlock(&s->mu);
+        if (rc == 0)
+            rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &t->txn);
+    }
     if (rc) {
+        read_done(s);
         free(t);
         return fail(s, rc);
     }
+    thread_readers++;
     t->s = s;
-    s->readers++;
     *out = t;
     return 0;
 }
@@ -600,7 +689,8 @@ void store_read_end(store_txn *txn)
     if (txn == NULL)
         return;
     mdb_txn_abort(txn->txn);
-    txn->s->readers--;
+    thread_readers--;
+    read_done(txn->s);
     free(txn);
 }
 
@@ -1332,7 +1422,7 @@ static int index_entity(store_txn *t, const uint8_t id[PROTO_ENTITY_LEN],
  * fields unsorted, so it passes NULL). */
 static int refold(store_txn *t, const uint8_t id[PROTO_ENTITY_LEN],
                   const uint8_t *first_enc, size_t first_len,
-                  const proto_op *first_op)
+                  const proto_op *first_op, const store_prep *pre)
 {
     store *s = t->s;
     size_t n = 1;
@@ -1349,10 +1439,20 @@ static int refold(store_txn *t, const uint8_t id[PROTO_ENTITY_LEN],
         return 0;
     size_t len;
     fold_info info = {0};
-    rc = store_fold_decoded(s->encs, s->lens, n, first_enc ? first_op : NULL,
-                            s->state + ENTITY_HDR, FOLD_STATE_MAX, &len, &info);
-    if (rc)
-        return rc;
+    if (first_enc && pre) {
+        /* Folded before the transaction (store_prepare). */
+        if (pre->state_len > FOLD_STATE_MAX)
+            return RND_ENOSPACE;
+        memcpy(s->state + ENTITY_HDR, pre->state, pre->state_len);
+        len = pre->state_len;
+        info = pre->info;
+    } else {
+        rc = store_fold_decoded(
+            s->encs, s->lens, n, first_enc ? first_op : NULL,
+            s->state + ENTITY_HDR, FOLD_STATE_MAX, &len, &info);
+        if (rc)
+            return rc;
+    }
 
     /* The previous record tells which index entries already exist, so an
      * unchanged entity costs no index writes. */
@@ -1391,24 +1491,36 @@ static int refold(store_txn *t, const uint8_t id[PROTO_ENTITY_LEN],
  * or this returns the error kind_ok() would (nothing written then). An op
  * whose lone fold fails goes the usual way (*is_new from kind_ok()).
  * decoded is enc decoded, as refold()'s first_op: NULL for a local append,
- * whose op may list its fields unsorted. */
+ * whose op may list its fields unsorted. pre (may be NULL) is the op's
+ * store_prepare(): its state is used, not folded again. */
 static int create_entity(store_txn *t, const proto_op *op,
                          const proto_op *decoded, const uint8_t *enc,
-                         size_t len, int *is_new, int *written, fold_info *info)
+                         size_t len, const store_prep *pre, int *is_new,
+                         int *written, fold_info *info)
 {
     store *s = t->s;
-    const uint8_t *encs[1] = {enc};
-    size_t lens[1] = {len}, slen;
+    const uint8_t *state = s->state;
+    size_t slen;
     *written = 0;
-    if (store_fold_decoded(encs, lens, 1, decoded, s->state + ENTITY_HDR,
-                           FOLD_STATE_MAX, &slen, info) != 0)
-        return kind_ok(t, op, is_new);
-    s->state[0] = info->kind;
-    s->state[1] = info->open ? ENTITY_OPEN : 0;
+    if (pre != NULL && pre->state_len <= FOLD_STATE_MAX) {
+        state = pre->state;
+        slen = pre->state_len;
+        *info = pre->info;
+    } else {
+        const uint8_t *encs[1] = {enc};
+        size_t lens[1] = {len};
+        if (pre != NULL || store_fold_decoded(encs, lens, 1, decoded, s->state,
+                                              FOLD_STATE_MAX, &slen, info) != 0)
+            return kind_ok(t, op, is_new);
+    }
     MDB_val k = {PROTO_ENTITY_LEN, (void *)op->entity};
-    MDB_val v = {ENTITY_HDR + slen, s->state};
-    int rc = put_val(t, s->entities, &k, &v, MDB_NOOVERWRITE);
+    MDB_val v = {ENTITY_HDR + slen, NULL};
+    int rc = put_val(t, s->entities, &k, &v, MDB_NOOVERWRITE | MDB_RESERVE);
     if (rc == 0) {
+        uint8_t *p = v.mv_data;
+        p[0] = info->kind;
+        p[1] = info->open ? ENTITY_OPEN : 0;
+        memcpy(p + ENTITY_HDR, state, slen);
         *is_new = *written = 1;
         return 0;
     }
@@ -1528,7 +1640,7 @@ int store_refold_all(store_txn *txn, uint64_t *n)
             break;
         }
         memcpy(next, k.mv_data, PROTO_ENTITY_LEN);
-        rc = broke(txn, refold(txn, next, NULL, 0, NULL));
+        rc = broke(txn, refold(txn, next, NULL, 0, NULL, NULL));
         if (rc)
             break;
         (*n)++;
@@ -1671,7 +1783,7 @@ int store_append_local(store_txn *txn, proto_op *op, int64_t wall_ms,
     fold_info info = {0};
     rc = proto_op_encode(op, s->enc + RECV_LEN, PROTO_OP_MAX_BYTES, &len);
     if (rc == 0 && op->action == PROTO_ACTION_CREATE)
-        rc = create_entity(txn, op, NULL, s->enc + RECV_LEN, len, &is_new,
+        rc = create_entity(txn, op, NULL, s->enc + RECV_LEN, len, NULL, &is_new,
                            &written, &info);
     else if (rc == 0)
         rc = kind_ok(txn, op, &is_new);
@@ -1695,7 +1807,7 @@ int store_append_local(store_txn *txn, proto_op *op, int64_t wall_ms,
         rc = index_entity(txn, op->entity, &info, 0, 0, 0);
     else if (rc == 0)
         rc = refold(txn, op->entity, is_new ? s->enc + RECV_LEN : NULL, len,
-                    NULL);
+                    NULL, NULL);
     if (rc == 0 && out_seq)
         *out_seq = op->seq;
     return broke(txn, rc);
@@ -1718,15 +1830,34 @@ int store_ingest(store_txn *txn, const uint8_t *enc, size_t len,
 int store_ingest_op(store_txn *txn, const proto_op *op, const uint8_t *enc,
                     size_t len, int64_t recv_ms, int *added)
 {
+    return store_ingest_prepared(txn, op, enc, len, recv_ms, NULL, added);
+}
+
+int store_prepare(const proto_op *op, const uint8_t *enc, size_t len,
+                  uint8_t *out, size_t cap, store_prep *p)
+{
+    const uint8_t *encs[1] = {enc};
+    size_t lens[1] = {len};
+    proto_op_hash(enc, len, p->hash);
+    p->state = out;
+    p->info = (fold_info){0};
+    return store_fold_decoded(encs, lens, 1, op, out, cap, &p->state_len,
+                              &p->info);
+}
+
+int store_ingest_prepared(store_txn *txn, const proto_op *op,
+                          const uint8_t *enc, size_t len, int64_t recv_ms,
+                          const store_prep *pre, int *added)
+{
     *added = 0;
     if (!txn->write)
         return RND_EINVAL;
     int is_new = 0, written = 0;
     fold_info info = {0};
-    int rc =
-        op->action == PROTO_ACTION_CREATE
-            ? create_entity(txn, op, op, enc, len, &is_new, &written, &info)
-            : kind_ok(txn, op, &is_new);
+    int rc = op->action == PROTO_ACTION_CREATE
+                 ? create_entity(txn, op, op, enc, len, pre, &is_new, &written,
+                                 &info)
+                 : kind_ok(txn, op, &is_new);
     if (rc)
         return rc;
 
@@ -1757,20 +1888,26 @@ int store_ingest_op(store_txn *txn, const proto_op *op, const uint8_t *enc,
     if (rc == 0)
         rc = head_slot_get(txn, op->device_id, &h);
     if (rc == 0 && op->seq > h->seq) {
-        /* Hashed when asked for (head_hash), from this copy. */
+        /* Without a prepared hash, hashed when asked for (head_hash), from
+         * this copy. */
         h->seq = op->seq;
-        h->dirty = h->stale = 1;
-        txn->have_hbuf = len <= PROTO_OP_MAX_BYTES;
-        if (txn->have_hbuf)
-            memcpy(txn->s->hbuf, enc, len);
-        txn->hdev = op->device_id;
-        txn->hseq = op->seq;
-        txn->hlen = len;
+        h->dirty = 1;
+        h->stale = pre == NULL;
+        if (pre) {
+            memcpy(h->hash, pre->hash, PROTO_HASH_LEN);
+        } else {
+            txn->have_hbuf = len <= PROTO_OP_MAX_BYTES;
+            if (txn->have_hbuf)
+                memcpy(txn->s->hbuf, enc, len);
+            txn->hdev = op->device_id;
+            txn->hseq = op->seq;
+            txn->hlen = len;
+        }
     }
     if (rc == 0 && written)
         rc = index_entity(txn, op->entity, &info, 0, 0, 0);
     else if (rc == 0)
-        rc = refold(txn, op->entity, is_new ? enc : NULL, len, op);
+        rc = refold(txn, op->entity, is_new ? enc : NULL, len, op, pre);
     if (rc == 0)
         *added = 1;
     return broke(txn, rc);
