@@ -11,14 +11,16 @@
  * entity per scan, ids in creation order) and prev_hash (a real chain).
  * All of that, and creating the store, happens before the clock starts.
  *
- * Timed, for each of the two callers: the pull (the handheld's ingest_fn:
- * each op's proto_op_decode() then store_ingest_op()) and the push
- * (roundsd's commit_batch: the same plus a check that the op continues
- * its device's chain, against the head store_device_head() gives after
- * each op), with the commits. The decode alone is timed too, so that the
- * storage part ("storage us": the rest) can be read off. Under callgrind
- * (--repeat 1) the timed part is the inclusive cost of ingest_all(), run
- * once per mode; store_ingest_op() and store_device_head() are storage.
+ * Timed, for each of the two callers, with the commits: the pull (the
+ * handheld's ingest_fn: each op's proto_op_decode() then
+ * store_ingest_op()) and the push (roundsd: its loop thread decodes and
+ * store_prepare()s each op; its commit thread checks each continues its
+ * device's chain and stores it with store_ingest_prepared()). The push's
+ * rate is that of its commit thread, which limits it; the preparing is
+ * timed apart. The decode alone is timed too, so that the pull's storage
+ * part ("storage us": the rest) can be read off. Under callgrind
+ * (--repeat 1 --mode M) the timed part is the inclusive cost of
+ * ingest_all(), the push's commit that less prepare_batch().
  * Exits 0 on success, 1 on errors, 2 on bad usage.
  */
 #include <dirent.h>
@@ -240,47 +242,77 @@ static void opset_free(opset *o)
 /* ---- the timed part ----------------------------------------------------- */
 
 /* The two callers of store_ingest_op(): the handheld's pull (ingest_fn in
- * handheld/sync_session.c: decode, ingest) and roundsd's push (commit_batch
- * in server/site.c: decode, check the op links to the device's chain head,
- * ingest, read the new head for the next op's check). */
+ * handheld/sync_session.c: decode, ingest) and roundsd's push (server/
+ * site.c: its loop thread decodes each op and prepares it, store_prepare:
+ * hash and the state of the entity it creates; its commit thread checks
+ * the op continues its device's chain and stores it, store_ingest_prepared,
+ * in commit_batch). The push's rate is its commit's, the thread that
+ * limits it; the preparing is timed apart. */
 enum mode { PULL, PUSH, NMODES };
 static const char *const mode_name[NMODES] = {"pull", "push"};
+
+/* What roundsd's loop thread hands its commit thread for one op. */
+typedef struct prepped {
+    uint32_t version;
+    uint64_t device_id, seq, hlc;
+    int64_t wall_ms;
+    uint8_t kind, action;
+    uint8_t entity[PROTO_ENTITY_LEN], prev_hash[PROTO_HASH_LEN];
+    store_prep prep;
+} prepped;
+
+#define STATE_ROOM 1024 /* bytes of prepared state an op may take */
 
 typedef struct batch_ctx {
     const opset *o;
     enum mode mode;
     uint64_t from, to;
     uint64_t added;
+    prepped *pp; /* push: ops from .. to-1, prepared */
 } batch_ctx;
 
-/* One store_write(): ops from .. to-1, each decoded once and ingested as
- * the mode's caller does. Replayable (a grown map runs it again). */
-static int batch_fn(store_txn *txn, void *arg)
+/* The push's loop-thread share for one batch. */
+__attribute__((noinline)) static int prepare_batch(batch_ctx *b,
+                                                   uint8_t *states)
 {
     static proto_op op; /* large: off the stack */
-    batch_ctx *b = arg;
     const opset *o = b->o;
-    uint64_t max = 0;
-    uint8_t head[PROTO_HASH_LEN];
-    b->added = 0;
+    for (uint64_t i = b->from; i < b->to; i++) {
+        const uint8_t *enc = o->enc + o->off[i];
+        size_t len = o->off[i + 1] - o->off[i];
+        prepped *p = &b->pp[i - b->from];
+        int rc = proto_op_decode(enc, len, &op);
+        if (rc == 0)
+            rc = store_prepare(&op, enc, len,
+                               states + (i - b->from) * STATE_ROOM, STATE_ROOM,
+                               &p->prep);
+        if (rc)
+            return rc;
+        p->version = op.version;
+        p->device_id = op.device_id;
+        p->seq = op.seq;
+        p->hlc = op.hlc;
+        p->wall_ms = op.wall_ms;
+        p->kind = op.kind;
+        p->action = op.action;
+        memcpy(p->entity, op.entity, PROTO_ENTITY_LEN);
+        memcpy(p->prev_hash, op.prev_hash, PROTO_HASH_LEN);
+    }
+    return 0;
+}
+
+/* The pull: each op decoded once and ingested. */
+static int pull_fn(store_txn *txn, batch_ctx *b)
+{
+    static proto_op op; /* large: off the stack */
+    const opset *o = b->o;
     for (uint64_t i = b->from; i < b->to; i++) {
         const uint8_t *enc = o->enc + o->off[i];
         size_t len = o->off[i + 1] - o->off[i];
         int added = 0;
         int rc = proto_op_decode(enc, len, &op);
-        if (rc)
-            return rc;
-        if (b->mode == PUSH) {
-            if (i == b->from &&
-                (rc = store_device_head(txn, op.device_id, &max, head)) != 0)
-                return rc;
-            if (op.seq != max + 1 ||
-                memcmp(op.prev_hash, head, PROTO_HASH_LEN) != 0)
-                return RND_ECHAIN;
-        }
-        rc = store_ingest_op(txn, &op, enc, len, o->recv[i], &added);
-        if (rc == 0 && b->mode == PUSH && added)
-            rc = store_device_head(txn, op.device_id, &max, head);
+        if (rc == 0)
+            rc = store_ingest_op(txn, &op, enc, len, o->recv[i], &added);
         if (rc)
             return rc;
         b->added += (uint64_t)added;
@@ -288,15 +320,76 @@ static int batch_fn(store_txn *txn, void *arg)
     return 0;
 }
 
-/* Everything the clock measures; a function of its own so callgrind's
- * inclusive cost of it is the timed part. */
-__attribute__((noinline)) static int ingest_all(store *s, const opset *o,
-                                                enum mode mode, uint64_t batch)
+/* The push's commit: roundsd's commit_batch() over prepared ops. */
+static int push_fn(store_txn *txn, batch_ctx *b)
 {
+    static proto_op op; /* the header alone is read */
+    const opset *o = b->o;
+    uint64_t max;
+    uint8_t head[PROTO_HASH_LEN];
+    int rc = store_device_head(txn, b->pp[0].device_id, &max, head);
+    if (rc)
+        return rc;
+    op.nfields = 0;
+    for (uint64_t i = b->from; i < b->to; i++) {
+        const prepped *p = &b->pp[i - b->from];
+        int added = 0;
+        if (p->seq <= max)
+            continue;
+        if (p->seq != max + 1 ||
+            memcmp(p->prev_hash, head, PROTO_HASH_LEN) != 0)
+            return RND_ECHAIN;
+        op.version = p->version;
+        op.device_id = p->device_id;
+        op.seq = p->seq;
+        op.hlc = p->hlc;
+        op.wall_ms = p->wall_ms;
+        op.kind = p->kind;
+        op.action = p->action;
+        memcpy(op.entity, p->entity, PROTO_ENTITY_LEN);
+        memcpy(op.prev_hash, p->prev_hash, PROTO_HASH_LEN);
+        rc = store_ingest_prepared(txn, &op, o->enc + o->off[i],
+                                   o->off[i + 1] - o->off[i], o->recv[i],
+                                   &p->prep, &added);
+        if (rc)
+            return rc;
+        if (added) {
+            max = p->seq;
+            memcpy(head, p->prep.hash, PROTO_HASH_LEN);
+        }
+        b->added += (uint64_t)added;
+    }
+    return 0;
+}
+
+/* One store_write(). Replayable (a grown map runs it again). */
+static int batch_fn(store_txn *txn, void *arg)
+{
+    batch_ctx *b = arg;
+    b->added = 0;
+    return b->mode == PUSH ? push_fn(txn, b) : pull_fn(txn, b);
+}
+
+/* Everything the clock measures; a function of its own so callgrind's
+ * inclusive cost of it is the timed part (the push's commit: that less
+ * prepare_batch). *prep_s gets the seconds spent preparing. */
+__attribute__((noinline)) static int ingest_all(store *s, const opset *o,
+                                                enum mode mode, uint64_t batch,
+                                                prepped *pp, uint8_t *states,
+                                                double *prep_s)
+{
+    *prep_s = 0;
     for (uint64_t from = 0; from < o->n; from += batch) {
         batch_ctx b = {o, mode, from, from + batch < o->n ? from + batch : o->n,
-                       0};
-        int rc = store_write(s, batch_fn, &b);
+                       0, pp};
+        int rc = 0;
+        if (mode == PUSH) {
+            double t0 = now_s();
+            rc = prepare_batch(&b, states);
+            *prep_s += now_s() - t0;
+        }
+        if (rc == 0)
+            rc = store_write(s, batch_fn, &b);
         if (rc)
             return rc;
         if (b.added != b.to - b.from)
@@ -338,22 +431,31 @@ static void print_stats(const char *dir)
     mdb_env_close(env);
 }
 
-/* One run into a fresh store; *rate is ops/s of ingest_all(). */
+/* One run into a fresh store; *rate is ops/s of ingest_all() (of the
+ * push's commits alone), *prep_us the push's preparing an op. */
 static int ingest_run(const opset *o, enum mode mode, uint64_t batch, int stats,
-                      double *rate)
+                      double *rate, double *prep_us)
 {
     char dir[4096];
     store *s;
-    if (tmp_make(dir, sizeof dir) != 0)
+    double prep_s = 0;
+    prepped *pp = calloc(batch, sizeof *pp);
+    uint8_t *states = malloc(batch * STATE_ROOM);
+    if (pp == NULL || states == NULL || tmp_make(dir, sizeof dir) != 0) {
+        free(pp);
+        free(states);
         return -1;
+    }
     int rc = store_open(dir, STORE_CREATE, &s);
     if (rc) {
         fprintf(stderr, "bench_ingest: store_open: %s\n", rnd_strerror(rc));
         tmp_remove(dir);
+        free(pp);
+        free(states);
         return -1;
     }
     double t0 = now_s();
-    rc = ingest_all(s, o, mode, batch);
+    rc = ingest_all(s, o, mode, batch, pp, states, &prep_s);
     double t1 = now_s();
     if (rc)
         fprintf(stderr, "bench_ingest: ingest: %s (%s)\n", rnd_strerror(rc),
@@ -362,9 +464,12 @@ static int ingest_run(const opset *o, enum mode mode, uint64_t batch, int stats,
     if (rc == 0 && stats)
         print_stats(dir);
     tmp_remove(dir);
+    free(pp);
+    free(states);
     if (rc)
         return -1;
-    *rate = (double)o->n / (t1 - t0);
+    *rate = (double)o->n / (t1 - t0 - prep_s);
+    *prep_us = prep_s * 1e6 / (double)o->n;
     return 0;
 }
 
@@ -453,14 +558,16 @@ int main(int argc, char **argv)
     params p = {1000000, 5, 4096, 0, 0, -1};
     templates t;
     opset o = {0};
-    double *runs, rate[NMODES], dec;
+    double *runs, *prep, rate[NMODES], storage[NMODES], dec, prep_us = 0;
     int rc = 1;
 
     if (parse_args(argc, argv, &p) != 0)
         return 2;
     runs = calloc(NMODES * p.repeat, sizeof *runs);
-    if (runs == NULL || templates_make(&t) != 0) {
+    prep = calloc(p.repeat, sizeof *prep);
+    if (runs == NULL || prep == NULL || templates_make(&t) != 0) {
         free(runs);
+        free(prep);
         return 1;
     }
     if (opset_make(&t, p.ops, &o) != 0)
@@ -469,12 +576,15 @@ int main(int argc, char **argv)
      * both. */
     for (uint64_t k = 0; k < p.repeat; k++) {
         for (int m = 0; m < NMODES; m++) {
-            double *r = &runs[(size_t)m * p.repeat + k];
+            double *r = &runs[(size_t)m * p.repeat + k], pu = 0;
             if (p.only >= 0 && m != p.only)
                 continue;
             if (ingest_run(&o, (enum mode)m, p.batch,
-                           p.stats && m == PULL && k + 1 == p.repeat, r) != 0)
+                           p.stats && m == PULL && k + 1 == p.repeat, r,
+                           &pu) != 0)
                 goto out;
+            if (m == PUSH)
+                prep[k] = pu;
             if (!p.json)
                 fprintf(stderr, "%s run %" PRIu64 "/%" PRIu64 ": %.0f ops/s\n",
                         mode_name[m], k + 1, p.repeat, *r);
@@ -485,36 +595,48 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_ingest: decode failed\n");
         goto out;
     }
+    /* The pull's storage is its time less the decode; the push's commit
+     * decodes nothing. */
+    for (int m = 0; m < NMODES; m++) {
+        if (p.only >= 0 && m != p.only)
+            continue;
+        rate[m] = median(&runs[(size_t)m * p.repeat], p.repeat);
+        storage[m] = 1e6 / rate[m] - (m == PULL ? 1e6 / dec : 0);
+    }
+    if (p.only != PULL)
+        prep_us = median(prep, p.repeat);
     if (p.json) {
         printf("{\"bench\":\"ingest\",\"ops\":%" PRIu64 ",\"batch\":%" PRIu64
                ",\"repeat\":%" PRIu64,
                p.ops, p.batch, p.repeat);
         for (int m = 0; m < NMODES; m++) {
-            double *r = &runs[(size_t)m * p.repeat];
             if (p.only >= 0 && m != p.only)
                 continue;
             printf(",\"%s_runs\":[", mode_name[m]);
             for (uint64_t k = 0; k < p.repeat; k++)
-                printf("%s%.1f", k ? "," : "", r[k]);
-            rate[m] = median(r, p.repeat);
+                printf("%s%.1f", k ? "," : "", runs[(size_t)m * p.repeat + k]);
             printf("],\"%s_ops_per_s\":%.1f,\"%s_storage_us_per_op\":%.3f",
-                   mode_name[m], rate[m], mode_name[m],
-                   1e6 / rate[m] - 1e6 / dec);
+                   mode_name[m], rate[m], mode_name[m], storage[m]);
         }
+        if (p.only != PULL)
+            printf(",\"push_prepare_us_per_op\":%.3f", prep_us);
         printf(",\"decode_ops_per_s\":%.1f}\n", dec);
     } else {
         printf("bench_ingest: %" PRIu64 " checkpoint-scan ops, %" PRIu64
                " per store_write, fresh store, median of %" PRIu64 "\n\n",
                p.ops, p.batch, p.repeat);
         printf("%-46s %10s %8s %10s\n", "path", "ops/s", "us/op", "storage us");
-        for (int m = 0; m < NMODES; m++) {
-            if (p.only >= 0 && m != p.only)
-                continue;
-            rate[m] = median(&runs[(size_t)m * p.repeat], p.repeat);
+        if (p.only != PUSH)
             printf("%-46s %10.0f %8.3f %10.3f\n",
-                   m == PULL ? "pull: decode + ingest + commits"
-                             : "push: decode + chain check + ingest + commits",
-                   rate[m], 1e6 / rate[m], 1e6 / rate[m] - 1e6 / dec);
+                   "pull: decode + ingest + commits", rate[PULL],
+                   1e6 / rate[PULL], storage[PULL]);
+        if (p.only != PULL) {
+            printf("%-46s %10.0f %8.3f %10.3f\n",
+                   "push commit: chain check + ingest + commits", rate[PUSH],
+                   1e6 / rate[PUSH], storage[PUSH]);
+            printf("%-46s %10.0f %8.3f %10s\n",
+                   "push loop: decode + store_prepare", 1e6 / prep_us, prep_us,
+                   "-");
         }
         printf("%-46s %10.0f %8.3f %10s\n", "proto_op_decode alone", dec,
                1e6 / dec, "-");
@@ -524,5 +646,6 @@ out:
     opset_free(&o);
     templates_free(&t);
     free(runs);
+    free(prep);
     return rc;
 }
