@@ -7,8 +7,9 @@
  * The ops are the handheld's own, made as bench_limit.c makes them: 40
  * scans (one per tag, every shape of scans.h) are recorded through
  * hh_record_many() into a temporary store and read back; the N ops are
- * those re-encoded under new seq, HLC, wall time, entity id (one new
- * entity per scan, ids in creation order) and prev_hash (a real chain).
+ * those re-encoded under a fixed device id and new seq, HLC, wall time,
+ * entity id (one new entity per scan, ids in creation order) and
+ * prev_hash (a real chain).
  * All of that, and creating the store, happens before the clock starts.
  *
  * Timed, for each of the two callers, with the commits: the pull (the
@@ -210,6 +211,10 @@ static int opset_make(const templates *t, uint64_t n, opset *o)
         uint64_t r1 = rng_next(), r2 = rng_next();
         int rc = proto_op_decode(t->enc[k], t->len[k], &op);
         if (rc == 0) {
+            /* A fixed device too (hh_init picks a random one), so that
+             * every run, of any build, stores the same ops: --stats's
+             * digests can be compared. */
+            op.device_id = 0x0b0e0c0417000001ull;
             op.seq = i + 1;
             op.wall_ms = ms + (int64_t)(i / 100);
             op.hlc = PROTO_HLC_MAKE(op.wall_ms, i % 100);
@@ -399,7 +404,8 @@ __attribute__((noinline)) static int ingest_all(store *s, const opset *o,
 }
 
 /* The B-tree of each table of the store in dir, read with LMDB itself
- * (stderr): how full the leaves are tells how often a put split one. */
+ * (stderr): how full the leaves are tells how often a put split one; then
+ * the store's digest. */
 static void print_stats(const char *dir)
 {
     static const char *const dbs[] = {"ops",    "log",   "eops", "entities",
@@ -429,6 +435,25 @@ static void print_stats(const char *dir)
         mdb_txn_abort(txn);
     }
     mdb_env_close(env);
+
+    /* The replica digest `rounds dump` prints: the same ops must give the
+     * same one, whichever code stored them. */
+    store *s;
+    store_txn *t;
+    uint8_t dig[32];
+    uint64_t n = 0;
+    if (store_open(dir, STORE_RDONLY, &s) != 0)
+        return;
+    if (store_read_begin(s, &t) == 0) {
+        if (store_digest(t, NULL, NULL, dig, &n) == 0) {
+            fprintf(stderr, "digest ");
+            for (int i = 0; i < 32; i++)
+                fprintf(stderr, "%02x", dig[i]);
+            fprintf(stderr, " over %" PRIu64 " entities\n", n);
+        }
+        store_read_end(t);
+    }
+    store_close(s);
 }
 
 /* One run into a fresh store; *rate is ops/s of ingest_all() (of the
@@ -501,7 +526,8 @@ static void usage(FILE *f)
                "  --json      one JSON object line instead of the table\n"
                "  --mode M    run only M: pull or push (default both)\n"
                "  --stats     print each table's B-tree (entries per leaf)\n"
-               "              after the last run, on stderr\n"
+               "              and the store's digest after the last run\n"
+               "              of each mode, on stderr\n"
                "Temporary files go under $TMPDIR (or /tmp) and are "
                "removed.\n");
 }
@@ -580,8 +606,7 @@ int main(int argc, char **argv)
             if (p.only >= 0 && m != p.only)
                 continue;
             if (ingest_run(&o, (enum mode)m, p.batch,
-                           p.stats && m == PULL && k + 1 == p.repeat, r,
-                           &pu) != 0)
+                           p.stats && k + 1 == p.repeat, r, &pu) != 0)
                 goto out;
             if (m == PUSH)
                 prep[k] = pu;
