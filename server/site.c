@@ -20,12 +20,10 @@ struct srv_site {
     srv_batch **tailp;
     size_t queued;
     srv_sites *ss;
-    /* The commit round in flight (srv_sites_start): this site's batches,
-     * and what the commit thread reports back for them. */
+    /* The batches the commit thread took off the queue and is committing
+     * (srv_sites_start); round_next links the sites of its round. */
     srv_site *round_next;
     srv_batch *inflight;
-    int round_rc;
-    uint64_t round_us;
 };
 
 struct srv_sites {
@@ -35,21 +33,39 @@ struct srv_sites {
     size_t pending;
     int64_t (*now_ms)(void *);
     void *clock_ctx;
-    /* The commit thread (srv_sites_start). mu guards round_ready,
-     * round_done and quit; round and round_now are written by the loop
-     * before round_ready is set and read by the thread after. */
+    /* The commit thread (srv_sites_start). Once it runs, mu guards the
+     * queues (every site's head, tailp, queued, dirty and inflight, and
+     * dirty and pending here) and what follows; the thread reads a batch
+     * only between taking it and putting it on done. */
     int threaded;
-    int busy; /* loop thread only: a round is in flight */
     uv_thread_t thread;
     uv_async_t async;
     uv_mutex_t mu;
-    uv_cond_t cv;
-    int round_ready, round_done, quit;
-    srv_site *round;
-    int64_t round_now;
+    uv_cond_t cv; /* work queued, quit, or the thread went idle */
+    int quit;
+    int working;     /* the thread is committing a round */
+    srv_batch *done; /* committed, callbacks not run yet: in order */
+    srv_batch **done_tail;
+    /* Latencies of the rounds' commits not yet given to the stats (the
+     * oldest are dropped past the end: the stats only sample them). */
+    uint64_t done_us[64];
+    size_t ndone_us;
+    int done_rc; /* the last storage error of those rounds, or 0 */
     void (*log)(void *ctx, const char *line);
     void *log_ctx;
 };
+
+static void lock(srv_sites *ss)
+{
+    if (ss->threaded)
+        uv_mutex_lock(&ss->mu);
+}
+
+static void unlock(srv_sites *ss)
+{
+    if (ss->threaded)
+        uv_mutex_unlock(&ss->mu);
+}
 
 int srv_name_valid(const char *s, size_t len)
 {
@@ -401,21 +417,32 @@ void srv_site_submit(srv_site *site, srv_batch *b)
     }
     b->next = NULL;
     b->rc = 0;
+    srv_sites *ss = site->ss;
+    lock(ss);
     *site->tailp = b;
     site->tailp = &b->next;
     site->queued++;
-    site->ss->pending++;
+    ss->pending++;
     if (!site->dirty) {
         site->dirty = 1;
-        site->dirty_next = site->ss->dirty;
-        site->ss->dirty = site;
+        site->dirty_next = ss->dirty;
+        ss->dirty = site;
     }
+    if (ss->threaded)
+        uv_cond_broadcast(&ss->cv);
+    unlock(ss);
 }
 
 size_t srv_site_cancel(srv_site *site, void *owner)
 {
-    /* The commit thread reads none of the fields written here. */
+    srv_sites *ss = site->ss;
+    lock(ss);
+    /* Batches the thread holds (committing, or committed and waiting for
+     * their callbacks) are marked; it reads none of the fields written. */
     for (srv_batch *b = site->inflight; b; b = b->next)
+        if (b->owner == owner)
+            b->cancelled_ = 1;
+    for (srv_batch *b = ss->done; b; b = b->next)
         if (b->owner == owner)
             b->cancelled_ = 1;
     size_t n = 0;
@@ -434,18 +461,26 @@ size_t srv_site_cancel(srv_site *site, void *owner)
     }
     site->tailp = pp;
     site->queued -= n;
-    site->ss->pending -= n;
+    ss->pending -= n;
+    unlock(ss);
     return n;
 }
 
-size_t srv_sites_pending(const srv_sites *ss)
+size_t srv_sites_pending(srv_sites *ss)
 {
-    return ss->pending;
+    lock(ss);
+    size_t n = ss->pending;
+    unlock(ss);
+    return n;
 }
 
-int srv_sites_busy(const srv_sites *ss)
+int srv_sites_busy(srv_sites *ss)
 {
-    return ss->busy;
+    lock(ss);
+    int busy =
+        ss->threaded && (ss->pending > 0 || ss->working || ss->done != NULL);
+    unlock(ss);
+    return busy;
 }
 
 typedef struct commit_ctx {
@@ -574,9 +609,8 @@ static int commit_site(srv_site *site, srv_batch *list, int64_t now,
 }
 
 /* Runs the callbacks of a committed list (on the loop thread). */
-static void finish_list(srv_batch *list, uint64_t us)
+static void finish_list(srv_batch *list)
 {
-    srv_stats_commit(us);
     while (list) {
         srv_batch *next = list->next;
         list->next = NULL;
@@ -592,7 +626,8 @@ static int flush_site(srv_site *site, srv_batch *list, int64_t now)
 {
     uint64_t us;
     int rc = commit_site(site, list, now, &us);
-    finish_list(list, us);
+    srv_stats_commit(us);
+    finish_list(list);
     return rc;
 }
 
@@ -611,53 +646,69 @@ static srv_batch *detach(srv_sites *ss, srv_site *site)
 
 /* ---- the commit thread ------------------------------------------------- */
 
-/* Ends the round in flight if the thread is done with it (wait: wait for
- * it): runs its callbacks. Returns the round's last storage error. */
-static int end_round(srv_sites *ss, int wait)
+/* Takes every queued batch off its site's queue into a round (mu held). */
+static srv_site *take_round(srv_sites *ss)
 {
-    if (!ss->busy)
-        return 0;
-    uv_mutex_lock(&ss->mu);
-    while (wait && !ss->round_done)
-        uv_cond_wait(&ss->cv, &ss->mu);
-    int done = ss->round_done;
-    ss->round_done = 0;
-    uv_mutex_unlock(&ss->mu);
-    if (!done)
-        return 0;
-    ss->busy = 0;
-    int last = 0;
-    srv_site *site = ss->round;
-    ss->round = NULL;
-    while (site) {
-        srv_site *next = site->round_next;
-        srv_batch *list = site->inflight;
+    srv_site *round = NULL, **tail = &round;
+    srv_site *dirty = ss->dirty;
+    ss->dirty = NULL;
+    while (dirty) {
+        srv_site *site = dirty;
+        dirty = site->dirty_next;
+        srv_batch *list = detach(ss, site);
+        if (list == NULL)
+            continue;
+        site->inflight = list;
         site->round_next = NULL;
-        site->inflight = NULL;
-        if (site->round_rc)
-            last = site->round_rc;
-        finish_list(list, site->round_us);
-        site = next;
+        *tail = site;
+        tail = &site->round_next;
     }
-    return last;
+    return round;
 }
 
+/* Commits round after round: as soon as one is durable, whatever queued
+ * meanwhile is the next, without waiting for the loop to notice. The loop
+ * gets the committed batches through done (and a uv_async) and runs their
+ * callbacks. */
 static void committer(void *arg)
 {
     srv_sites *ss = arg;
     uv_mutex_lock(&ss->mu);
     for (;;) {
-        while (!ss->round_ready && !ss->quit)
+        while (ss->dirty == NULL && !ss->quit)
             uv_cond_wait(&ss->cv, &ss->mu);
-        if (!ss->round_ready)
-            break;
-        ss->round_ready = 0;
+        srv_site *round = take_round(ss);
+        if (round == NULL)
+            break; /* quit, and nothing left */
+        ss->working = 1;
         uv_mutex_unlock(&ss->mu);
-        for (srv_site *site = ss->round; site; site = site->round_next)
-            site->round_rc = commit_site(site, site->inflight, ss->round_now,
-                                         &site->round_us);
+        /* The clock is read here, on this thread: receive times are the
+         * commit's. */
+        int64_t now = ss->now_ms(ss->clock_ctx);
+        uint64_t us[64];
+        int rcs[64];
+        size_t n = 0;
+        for (srv_site *site = round; site; site = site->round_next, n++) {
+            uint64_t t;
+            int rc = commit_site(site, site->inflight, now, &t);
+            if (n < 64) {
+                us[n] = t;
+                rcs[n] = rc;
+            }
+        }
         uv_mutex_lock(&ss->mu);
-        ss->round_done = 1;
+        n = 0;
+        for (srv_site *site = round; site; site = site->round_next, n++) {
+            *ss->done_tail = site->inflight;
+            while (*ss->done_tail)
+                ss->done_tail = &(*ss->done_tail)->next;
+            site->inflight = NULL;
+            if (n < 64 && ss->ndone_us < 64)
+                ss->done_us[ss->ndone_us++] = us[n];
+            if (n < 64 && rcs[n])
+                ss->done_rc = rcs[n];
+        }
+        ss->working = 0;
         uv_cond_broadcast(&ss->cv);
         uv_async_send(&ss->async);
     }
@@ -673,14 +724,31 @@ static void log_commit_error(srv_sites *ss, int rc)
     ss->log(ss->log_ctx, line);
 }
 
+/* Runs the callbacks of what the thread has committed (loop thread).
+ * Returns the last storage error among those rounds. */
+static int finish_done(srv_sites *ss)
+{
+    uv_mutex_lock(&ss->mu);
+    srv_batch *list = ss->done;
+    ss->done = NULL;
+    ss->done_tail = &ss->done;
+    uint64_t us[64];
+    size_t n = ss->ndone_us;
+    memcpy(us, ss->done_us, n * sizeof *us);
+    ss->ndone_us = 0;
+    int rc = ss->done_rc;
+    ss->done_rc = 0;
+    uv_mutex_unlock(&ss->mu);
+    for (size_t i = 0; i < n; i++)
+        srv_stats_commit(us[i]);
+    finish_list(list);
+    return rc;
+}
+
 static void on_round_done(uv_async_t *h)
 {
     srv_sites *ss = h->data;
-    int rc = end_round(ss, 0);
-    if (rc)
-        log_commit_error(ss, rc);
-    /* What queued meanwhile goes at once, not at the next loop turn. */
-    rc = srv_sites_kick(ss);
+    int rc = finish_done(ss);
     if (rc)
         log_commit_error(ss, rc);
 }
@@ -704,14 +772,21 @@ int srv_sites_start(srv_sites *ss, uv_loop_t *loop,
         return RND_EIO;
     }
     ss->async.data = ss;
-    ss->quit = ss->round_ready = ss->round_done = 0;
+    ss->quit = ss->working = 0;
+    ss->done = NULL;
+    ss->done_tail = &ss->done;
+    ss->ndone_us = 0;
+    ss->done_rc = 0;
+    /* Set before the thread exists, so that it and every later call see
+     * it (thread creation orders the write before the thread's reads). */
+    ss->threaded = 1;
     if (uv_thread_create(&ss->thread, committer, ss) != 0) {
+        ss->threaded = 0;
         uv_close((uv_handle_t *)&ss->async, NULL);
         uv_cond_destroy(&ss->cv);
         uv_mutex_destroy(&ss->mu);
         return RND_ENOMEM;
     }
-    ss->threaded = 1;
     return 0;
 }
 
@@ -719,7 +794,7 @@ void srv_sites_stop(srv_sites *ss)
 {
     if (ss == NULL || !ss->threaded)
         return;
-    int rc = end_round(ss, 1);
+    int rc = srv_sites_flush(ss);
     if (rc)
         log_commit_error(ss, rc);
     uv_mutex_lock(&ss->mu);
@@ -727,48 +802,34 @@ void srv_sites_stop(srv_sites *ss)
     uv_cond_broadcast(&ss->cv);
     uv_mutex_unlock(&ss->mu);
     uv_thread_join(&ss->thread);
+    /* What callbacks queued after the flush, the thread committed before
+     * it quit. */
+    rc = finish_done(ss);
+    if (rc)
+        log_commit_error(ss, rc);
+    ss->threaded = 0;
     uv_close((uv_handle_t *)&ss->async, NULL);
     uv_cond_destroy(&ss->cv);
     uv_mutex_destroy(&ss->mu);
-    ss->threaded = 0;
 }
 
 int srv_sites_kick(srv_sites *ss)
 {
-    if (!ss->threaded)
-        return srv_sites_flush(ss);
-    if (ss->busy || ss->dirty == NULL)
-        return 0;
-    srv_site *round = NULL, **tail = &round;
-    srv_site *dirty = ss->dirty;
-    ss->dirty = NULL;
-    while (dirty) {
-        srv_site *site = dirty;
-        dirty = site->dirty_next;
-        srv_batch *list = detach(ss, site);
-        if (list == NULL)
-            continue;
-        site->inflight = list;
-        site->round_next = NULL;
-        *tail = site;
-        tail = &site->round_next;
-    }
-    if (round == NULL)
-        return 0;
-    ss->busy = 1;
-    uv_mutex_lock(&ss->mu);
-    ss->round = round;
-    ss->round_now = ss->now_ms(ss->clock_ctx);
-    ss->round_ready = 1;
-    uv_cond_broadcast(&ss->cv);
-    uv_mutex_unlock(&ss->mu);
-    return 0;
+    /* With the thread, submitting was enough. */
+    return ss->threaded ? 0 : srv_sites_flush(ss);
 }
 
 int srv_sites_flush(srv_sites *ss)
 {
-    /* The round in flight first: its batches came before the queued ones. */
-    int last = end_round(ss, 1);
+    if (ss->threaded) {
+        /* The thread commits everything queued; wait until it has. */
+        uv_mutex_lock(&ss->mu);
+        while (ss->dirty != NULL || ss->working)
+            uv_cond_wait(&ss->cv, &ss->mu);
+        uv_mutex_unlock(&ss->mu);
+        return finish_done(ss);
+    }
+    int last = 0;
     /* Detach the dirty list first: callbacks may submit again, and what
      * they submit belongs to the next flush. */
     srv_site *dirty = ss->dirty;

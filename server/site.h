@@ -15,14 +15,15 @@
  * the write replayed without it, so one bad session never costs the others
  * their commit.
  *
- * Threads: the loop thread owns everything here. After srv_sites_start()
- * the commits themselves (store_write and its fsync) run on a commit thread
- * of their own, one round at a time: while a round of batches commits, the
- * loop goes on decrypting and decoding the next frames, which queue for the
- * following round. The thread touches only the batches of its round and
- * the site stores; results come back to the loop (a uv_async), where the
- * done callbacks run. Without srv_sites_start() (tests, fuzzers) every
- * flush commits on the caller's thread.
+ * Threads: the loop thread owns everything here but the queues. After
+ * srv_sites_start() the commits themselves (store_write and its fsync) run
+ * on a commit thread of their own, one round at a time: while a round of
+ * batches commits, the loop goes on decrypting and preparing the next
+ * frames, which queue (under a mutex) and form the next round as soon as
+ * this one is durable. The thread touches only the batches it took and
+ * the site stores; they come back to the loop (a uv_async), where the done
+ * callbacks run. Without srv_sites_start() (tests, fuzzers) every flush
+ * commits on the caller's thread.
  */
 #ifndef RND_SRV_SITE_H
 #define RND_SRV_SITE_H
@@ -167,34 +168,37 @@ void srv_site_submit(srv_site *site, srv_batch *b);
  * how many were taken off the queue. */
 size_t srv_site_cancel(srv_site *site, void *owner);
 
-/* Batches queued on all sites (not counting a round in flight). */
-size_t srv_sites_pending(const srv_sites *ss);
+/* Batches queued on all sites (not counting those the thread took). */
+size_t srv_sites_pending(srv_sites *ss);
 
-/* 1 while a commit round runs on the commit thread. */
-int srv_sites_busy(const srv_sites *ss);
+/* With the commit thread: 1 while any batch is queued, being committed, or
+ * committed with its callback not run yet. 0 without the thread. */
+int srv_sites_busy(srv_sites *ss);
 
 /* Commits every queued batch: one store_write() per site that has any,
- * then the done callbacks, in submission order per site. A round in flight
- * on the commit thread is waited for (and its callbacks run) first, so on
- * return nothing is queued or in flight. Callbacks may submit new batches:
- * those wait for the next flush. Returns 0, or the last storage error
- * (which the affected batches carry in rc as well). */
+ * then the done callbacks, in submission order per site. With the commit
+ * thread, waits until it has committed everything queued and runs the
+ * callbacks here, so on return nothing is queued or in flight. Callbacks
+ * may submit new batches: those wait for the next flush. Returns 0, or
+ * the last storage error (which the affected batches carry in rc as
+ * well). */
 int srv_sites_flush(srv_sites *ss);
 
-/* Starts the commit thread; loop (the caller's thread runs it) gets the
- * results. log (may be NULL) is given a line for a failed commit round,
- * on the loop thread. Returns 0 or RND_ENOMEM/RND_EIO. */
+/* Starts the commit thread: from now on it takes whatever is queued as a
+ * round as soon as the previous round is durable, and the loop (whose
+ * thread must be the caller's) runs the callbacks. ss's clock is then read
+ * on the commit thread. log (may be NULL) is given a line for a failed
+ * commit, on the loop thread. Returns 0 or RND_ENOMEM/RND_EIO. */
 int srv_sites_start(srv_sites *ss, uv_loop_t *loop,
                     void (*log)(void *ctx, const char *line), void *log_ctx);
 
-/* Hands every queued batch to the commit thread as one round, unless a
- * round is in flight (when it ends, the loop runs its callbacks and starts
- * the next round itself). Without a commit thread: srv_sites_flush(). */
+/* Without a commit thread: srv_sites_flush(). With one: nothing to do
+ * (srv_site_submit() woke it). */
 int srv_sites_kick(srv_sites *ss);
 
-/* Waits for the round in flight, runs its callbacks, stops the thread and
- * closes its async handle (the loop must run once more to finish closing
- * it). Later flushes commit on the caller's thread. No-op if not started. */
+/* Commits what is queued, runs the callbacks, stops the thread and closes
+ * its async handle (the loop must run once more to finish closing it).
+ * Later flushes commit on the caller's thread. No-op if not started. */
 void srv_sites_stop(srv_sites *ss);
 
 /* Opens the store of one site for an admin command: the office identity is

@@ -13,6 +13,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,10 @@
 #include "migrate.h"
 #include "store.h"
 #include "store_int.h"
+
+/* The meta key where every write records its LMDB transaction id (see
+ * snapshot_newer). */
+#define TXNID_KEY "txnid"
 
 /* The map a new store starts with; it doubles whenever a write fills it. */
 #define INITIAL_MAP ((size_t)64 << 20)
@@ -583,6 +588,7 @@ static int grow(store *s)
 static int flush_counters(store_txn *t);
 static int flush_heads(store_txn *t);
 static int write_locked(store *s, store_write_fn fn, void *ctx);
+static int put_u64_raw(store_txn *t, const char *key, uint64_t v);
 
 int store_write(store *s, store_write_fn fn, void *ctx)
 {
@@ -622,6 +628,8 @@ static int write_locked(store *s, store_write_fn fn, void *ctx)
             rc = flush_counters(&s->w);
         if (rc == 0)
             rc = flush_heads(&s->w);
+        if (rc == 0)
+            rc = put_u64_raw(&s->w, TXNID_KEY, mdb_txn_id(txn));
         if (rc == 0 && !s->w.mapfull) {
             int mrc = mdb_txn_commit(txn); /* frees txn even on failure */
             s->w.txn = NULL;
@@ -638,6 +646,23 @@ static int write_locked(store *s, store_write_fn fn, void *ctx)
         if (rc)
             return rc;
     }
+}
+
+/* LMDB 0.9 lets a read transaction that was slow to start (preempted
+ * between taking the last committed transaction id and copying that
+ * commit's meta page) copy the meta of a later commit, written into the
+ * same page, whose write may not yet be durable: seen beside a writer
+ * thread as a read that shows more than the next one. Every store_write
+ * records its transaction id in meta TXNID_KEY; a read that finds one
+ * above its own id has such a copy and starts again. */
+#define SNAPSHOT_TRIES 100000
+
+static int snapshot_newer(store *s, MDB_txn *txn)
+{
+    MDB_val k = {sizeof TXNID_KEY - 1, TXNID_KEY}, v;
+    if (mdb_get(txn, s->meta, &k, &v) != 0 || v.mv_size != 8)
+        return 0;
+    return proto_be64_get(v.mv_data) > (uint64_t)mdb_txn_id(txn);
 }
 
 /* A read transaction of s ended (or failed to begin). */
@@ -672,6 +697,14 @@ int store_read_begin(store *s, store_txn **out)
         pthread_mutex_unlock(&s->mu);
         if (rc == 0)
             rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &t->txn);
+    }
+    /* The writer's commit ends in microseconds: by then a new read
+     * transaction takes its id, and the copy agrees. */
+    for (int i = 0; rc == 0 && i < SNAPSHOT_TRIES && snapshot_newer(s, t->txn);
+         i++) {
+        mdb_txn_abort(t->txn);
+        sched_yield();
+        rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &t->txn);
     }
     if (rc) {
         read_done(s);

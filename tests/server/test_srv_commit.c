@@ -1,12 +1,17 @@
 /* test_srv_commit.c: the commit thread (site.h, srv_sites_start). Batches
- * handed over with srv_sites_kick() commit on the thread while the loop
- * goes on; their acks come back through the loop, in order; what sessions
- * queue meanwhile forms the next round by itself; a session that goes away
- * while its batch is in the round is never called back, yet what it sent
- * is committed; srv_sites_flush() waits for the round in flight; after
- * srv_sites_stop() commits run on the caller's thread again. */
+ * are committed on the thread while the loop goes on; their acks come
+ * back through the loop, in order; what sessions queue while a round
+ * commits is the next round; a session that goes away while the thread
+ * holds its batch is never called back, yet what it sent is committed;
+ * srv_sites_flush() waits for the thread; after srv_sites_stop() commits
+ * run on the caller's thread again.
+ *
+ * To hold the thread in the middle of a round, another thread of the test
+ * keeps the site store's write lock (store_write waits for it). */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "srvtest.h"
 
@@ -37,14 +42,75 @@ static void expect_ack(peer *p, uint32_t batch, uint64_t acked)
     ASSERT_U64_EQ(m.u.push_ack.acked_seq, acked);
 }
 
-/* Runs the loop until no round is in flight and nothing is queued. */
+/* Runs the loop until nothing is queued, committing or waiting for its
+ * callback. */
 static void settle(uv_loop_t *loop, harness *h)
 {
-    for (int i = 0; i < 100000 && (srv_sites_busy(h->sites) ||
-                                   srv_sites_pending(h->sites) > 0);
-         i++)
-        uv_run(loop, UV_RUN_ONCE);
+    for (int i = 0; i < 100000 && srv_sites_busy(h->sites); i++)
+        uv_run(loop, UV_RUN_NOWAIT);
     ASSERT(!srv_sites_busy(h->sites));
+    ASSERT_EQ(srv_sites_pending(h->sites), 0);
+}
+
+/* The write lock of a store, held by a thread of its own until released. */
+typedef struct blocker {
+    store *st;
+    pthread_t t;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int inside, release;
+} blocker;
+
+static int block_fn(store_txn *txn, void *arg)
+{
+    (void)txn;
+    blocker *b = arg;
+    pthread_mutex_lock(&b->mu);
+    b->inside = 1;
+    pthread_cond_broadcast(&b->cv);
+    while (!b->release)
+        pthread_cond_wait(&b->cv, &b->mu);
+    pthread_mutex_unlock(&b->mu);
+    return 0;
+}
+
+static void *block_main(void *arg)
+{
+    blocker *b = arg;
+    ASSERT_OK(store_write(b->st, block_fn, b));
+    return NULL;
+}
+
+static void block(blocker *b, store *st)
+{
+    memset(b, 0, sizeof *b);
+    b->st = st;
+    pthread_mutex_init(&b->mu, NULL);
+    pthread_cond_init(&b->cv, NULL);
+    ASSERT_EQ(pthread_create(&b->t, NULL, block_main, b), 0);
+    pthread_mutex_lock(&b->mu);
+    while (!b->inside)
+        pthread_cond_wait(&b->cv, &b->mu);
+    pthread_mutex_unlock(&b->mu);
+}
+
+static void unblock(blocker *b)
+{
+    pthread_mutex_lock(&b->mu);
+    b->release = 1;
+    pthread_cond_broadcast(&b->cv);
+    pthread_mutex_unlock(&b->mu);
+    ASSERT_EQ(pthread_join(b->t, NULL), 0);
+    pthread_mutex_destroy(&b->mu);
+    pthread_cond_destroy(&b->cv);
+}
+
+/* Waits (a bounded while) until the commit thread has taken every queued
+ * batch. */
+static void wait_taken(harness *h)
+{
+    for (int i = 0; i < 5000 && srv_sites_pending(h->sites) > 0; i++)
+        usleep(1000);
     ASSERT_EQ(srv_sites_pending(h->sites), 0);
 }
 
@@ -70,42 +136,49 @@ int main(void)
     peer_open(&pb, &h);
     welcome(&pa, &a, "a", ca);
     welcome(&pb, &b, "b", cb);
+    srv_site *north;
+    ASSERT_OK(srv_sites_get(h.sites, "north", 5, 0, &north));
 
-    /* One round with both sessions' batches: nothing is acked before the
-     * loop hears the round is done. */
+    /* The thread takes a's batch at once and waits for the store; b's,
+     * sent meanwhile, queues for the next round. Nothing is acked. */
+    blocker bl;
+    block(&bl, srv_site_store(north));
     peer_push(&pa, 1, &a, 1, 10);
-    peer_push(&pb, 1, &b, 1, 10);
-    ASSERT_EQ(srv_sites_pending(h.sites), 2);
     ASSERT_OK(srv_sites_kick(h.sites));
+    wait_taken(&h);
     ASSERT(srv_sites_busy(h.sites));
-    ASSERT_EQ(srv_sites_pending(h.sites), 0);
+    peer_push(&pb, 1, &b, 1, 10);
+    ASSERT_EQ(srv_sites_pending(h.sites), 1);
+    uv_run(&loop, UV_RUN_NOWAIT);
     proto_msg m;
+    ASSERT_ERR(peer_recv(&pa, &m), RND_EAGAIN);
     ASSERT_ERR(peer_recv(&pb, &m), RND_EAGAIN);
 
-    /* a goes away with its batch in the round; b queues two more batches,
-     * which wait for the round in flight. */
+    /* a goes away with its batch in the thread's hands; b queues two more
+     * batches. */
     peer_close(&pa);
     peer_push(&pb, 2, &b, 11, 20);
     peer_push(&pb, 3, &b, 21, 30);
-    ASSERT_OK(srv_sites_kick(h.sites)); /* busy: only queues stay */
-    ASSERT_EQ(srv_sites_pending(h.sites), 2);
+    ASSERT_EQ(srv_sites_pending(h.sites), 3);
+    unblock(&bl);
 
     settle(&loop, &h);
     expect_ack(&pb, 1, 10);
     expect_ack(&pb, 2, 20);
     expect_ack(&pb, 3, 30);
     ASSERT_ERR(peer_recv(&pb, &m), RND_EAGAIN);
-    /* a's ops were durable before a left: committed, just not acked. */
+    /* a's ops were taken before a left: committed, just not acked. */
     ASSERT_U64_EQ(site_max_seq(&h, "north", ID_A), 10);
     ASSERT_U64_EQ(site_max_seq(&h, "north", ID_B), 30);
     ASSERT_U64_EQ(site_op_count(&h, "north"), 40);
 
-    /* srv_sites_flush() waits for the round in flight, then commits what
-     * is queued, on this thread. */
+    /* srv_sites_flush() waits for the thread, then runs the callbacks
+     * here. */
+    block(&bl, srv_site_store(north));
     peer_push(&pb, 4, &b, 31, 35);
-    ASSERT_OK(srv_sites_kick(h.sites));
-    ASSERT(srv_sites_busy(h.sites));
+    wait_taken(&h);
     peer_push(&pb, 5, &b, 36, 38);
+    unblock(&bl);
     h_flush(&h);
     ASSERT(!srv_sites_busy(h.sites));
     expect_ack(&pb, 4, 35);
@@ -116,8 +189,9 @@ int main(void)
     ASSERT_EQ(uv_run(&loop, UV_RUN_DEFAULT), 0); /* closes the async */
     ASSERT_EQ(uv_loop_close(&loop), 0);
     peer_push(&pb, 6, &b, 39, 40);
+    ASSERT_EQ(srv_sites_pending(h.sites), 1);
     ASSERT_OK(srv_sites_kick(h.sites));
-    ASSERT(!srv_sites_busy(h.sites));
+    ASSERT_EQ(srv_sites_pending(h.sites), 0);
     expect_ack(&pb, 6, 40);
     ASSERT_U64_EQ(site_op_count(&h, "north"), 50);
     ASSERT_EQ(nlogged, 0);
