@@ -719,6 +719,31 @@ out:
     return rc;
 }
 
+/* The session ended early with rc: stores the OPS frames it received and
+ * holds, so the progress made is kept (the next sync resumes after them).
+ * rc and its sentence stay what is reported; a failure to store is added
+ * to the sentence. */
+static int keep_progress(hh *h, hh_sess *s, int rc)
+{
+    char why[sizeof h->err];
+    uint32_t n = s->held_nops;
+
+    if (!hh_sess_holding(s))
+        return rc;
+    snprintf(why, sizeof why, "%s", h->err);
+    if (hh_sess_flush(s) == 0) {
+        memcpy(h->err, why, sizeof why);
+        return rc;
+    }
+    /* Both sentences, cut to fit the 512 bytes of h->err. */
+    char lost[200];
+    snprintf(lost, sizeof lost, "%.199s", h->err);
+    snprintf(h->err, sizeof h->err,
+             "%.250s (and the %u ops pulled before it were not stored: %s)",
+             why, n, lost);
+    return rc;
+}
+
 static int64_t mono_ms(void)
 {
     struct timespec ts;
@@ -792,6 +817,8 @@ int hh_sync(hh *h, const hh_sync_options *opt, hh_sync_result *out)
     out->cert_promoted = promote_next(&c);
     save_session(&c);
     rc = exchange(&c, &s);
+    if (rc)
+        rc = keep_progress(h, &s, rc);
 
 done:
     out->pushed = s.pushed;
