@@ -55,11 +55,20 @@ enum hh_sess_state {
 /* A pull stores the OPS frames it holds, in one durable commit, once they
  * carry this many ops or bytes (or at the last OPS). One commit per frame
  * (4,096 ops) made a 1M-op pull ~245 durable commits, each rewriting the
- * B-tree's branch pages and syncing: 36% of the handheld's CPU. The
- * figures are chosen in sync_session.c (measured there); the bytes bound
- * the memory held, beside the receive buffer, whatever the ops' size. */
-#define HH_SESS_PULL_OPS 65536u
-#define HH_SESS_PULL_BYTES (16u << 20)
+ * B-tree's branch pages and syncing. Measured on a 1M-op pull (Release,
+ * bench_hh against roundsd on loopback, 2 shared cores; handheld CPU):
+ * 4,096 ops per commit 4.8-4.9 s, 16,384 and 32,768 4.2-4.4 s, 65,536
+ * 4.3-4.7 s, 131,072 5.0-5.2 s (above ~64k, LMDB's per-transaction dirty
+ * page list grows costly to search and insert into); wall time, with the
+ * machine loaded, was about the same from 16,384 to 65,536 and 25-50%
+ * below one commit per frame. 32,768 is in the middle of the flat part,
+ * with half the syncs of 16,384 (a sync costs more on slow flash than on
+ * this machine) and a fraction of a second of pulling to redo after a
+ * crash. The bytes bound the memory held, beside the receive buffer,
+ * whatever the ops' size: 16 MiB, the largest frame the handheld accepts
+ * (HH_SESS_FRAME_CAP). */
+#define HH_SESS_PULL_OPS 32768u
+#define HH_SESS_PULL_BYTES HH_SESS_FRAME_CAP
 
 typedef struct hh_sess {
     hh *h;
