@@ -721,26 +721,29 @@ out:
 
 /* The session ended early with rc: stores the OPS frames it received and
  * holds, so the progress made is kept (the next sync resumes after them).
- * rc and its sentence stay what is reported; a failure to store is added
- * to the sentence. */
+ * rc and its sentence stay what is reported, with what became of the ops
+ * pulled added: a guard whose sync was cut learns that they are kept, or
+ * why not. */
 static int keep_progress(hh *h, hh_sess *s, int rc)
 {
     char why[sizeof h->err];
-    uint32_t n = s->held_nops;
+    uint32_t held = s->held_nops;
 
-    if (!hh_sess_holding(s))
-        return rc;
     snprintf(why, sizeof why, "%s", h->err);
     if (hh_sess_flush(s) == 0) {
-        memcpy(h->err, why, sizeof why);
+        if (s->kept > 0)
+            snprintf(h->err, sizeof h->err,
+                     "%.400s (the %llu ops pulled before that are stored)", why,
+                     (unsigned long long)s->kept);
         return rc;
     }
     /* Both sentences, cut to fit the 512 bytes of h->err. */
     char lost[200];
     snprintf(lost, sizeof lost, "%.199s", h->err);
     snprintf(h->err, sizeof h->err,
-             "%.250s (and the %u ops pulled before it were not stored: %s)",
-             why, n, lost);
+             "%.250s (and the last %u ops pulled before that were not "
+             "stored: %s)",
+             why, held, lost);
     return rc;
 }
 

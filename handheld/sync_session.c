@@ -567,6 +567,7 @@ int hh_sess_flush(hh_sess *s)
     }
     s->cursor = s->held_cursor;
     s->pulled += c.added;
+    s->kept += nops;
     return 0;
 }
 

@@ -100,6 +100,7 @@ typedef struct hh_sess {
     uint64_t pushed;   /* own ops acked this session */
     uint64_t pulled;   /* ops newly stored by ingest */
     uint64_t received; /* ops received in OPS batches */
+    uint64_t kept;     /* of those, the ops stored with their cursor */
     int bye_queued;    /* our BYE is queued or sent */
     int cursor_reset;  /* WELCOME named another incarnation: pulled from 0 */
     int cert_next_learned; /* WELCOME brought a new next certificate */

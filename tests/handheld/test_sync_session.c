@@ -460,6 +460,7 @@ static void test_pull_atomic(void)
     ASSERT_OK(hh_sess_flush(&s));
     ASSERT(!hh_sess_holding(&s));
     ASSERT_U64_EQ(s.pulled, 4);
+    ASSERT_U64_EQ(s.kept, 4);
     ASSERT_U64_EQ(s.cursor, 4);
     ASSERT_OK(hh_sess_flush(&s)); /* nothing held: nothing written */
     ASSERT_U64_EQ(s.pulled, 4);
@@ -644,6 +645,8 @@ static void test_pull_coalesced(void)
     ASSERT(strstr(hh_last_error(h), "seq 3 under this device's id") != NULL);
     ASSERT(!hh_sess_holding(&s));
     ASSERT_OK(hh_sess_flush(&s));
+    ASSERT_U64_EQ(s.received, 6);
+    ASSERT_U64_EQ(s.kept, 0);
     hh_sess_free(&s);
     ASSERT_U64_EQ(stored_cursor(), 15);
     ASSERT_U64_EQ(op_count(), base + 15);
