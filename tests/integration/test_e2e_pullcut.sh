@@ -22,11 +22,11 @@ hh_new a
 check "a pushes" hh_sync a >/dev/null
 eq "a holds its ops and the office's" "$(hh_ops a)" "$TOTAL"
 
-# proxy N: a proxy cutting the server-to-handheld bytes after N; sets PPORT
-# and PPID_.
+# proxy N [fin]: a proxy ending the server-to-handheld bytes after N; sets
+# PPORT and PPID_.
 proxy() {
   : >"$WORK/p.port"
-  "$CUTPROXY" "$PORT" down "$1" >"$WORK/p.port" &
+  "$CUTPROXY" "$PORT" down "$@" >"$WORK/p.port" &
   PPID_=$!
   for _ in $(seq 100); do [ -s "$WORK/p.port" ] && break; sleep 0.02; done
   PPORT=$(cat "$WORK/p.port")
@@ -38,29 +38,31 @@ out_of() {
     "$WORK/server.log.new" | tail -1
 }
 
-# cut NAME BYTES LOW HIGH: a fresh handheld NAME pulls through a proxy that
-# cuts after BYTES downstream (these ops take ~170 bytes each on the wire).
-# The sync must fail, saying how many ops it pulled before the cut and that
-# they are stored; exactly those are in the store, in whole frames, LOW <
-# their count < HIGH; then a clean sync pulls exactly the rest. (The proxy
-# cuts with a reset, which drops what the handheld has not read yet, so
-# how far it got depends on timing: the figure in its message is the
-# reference.)
+# cut NAME BYTES HOW LOW HIGH: a fresh handheld NAME pulls through a proxy
+# that ends the download after BYTES (these ops take ~160 bytes each on the
+# wire), HOW = fin (the handheld reads exactly BYTES, then the end) or rst
+# (a reset: the handheld loses what it had not read, so how far it got
+# depends on timing). The sync must fail, saying how many ops it pulled
+# before the cut and that they are stored; exactly those are in the store,
+# in whole frames, LOW < their count < HIGH; then a clean sync pulls
+# exactly the rest.
 cut() {
-  local n=$1 bytes=$2 low=$3 high=$4 rc said kept out
+  local n=$1 bytes=$2 how=$3 low=$4 high=$5 rc said kept out
   hh_new "$n"
-  proxy "$bytes"
+  if [ "$how" = fin ]; then proxy "$bytes" fin; else proxy "$bytes"; fi
   timeout 60 env ROUNDS_DATA="$WORK/hh-$n" "$ROUNDS" sync \
     --server "127.0.0.1:$PPORT" --timeout 10 >/dev/null 2>"$WORK/cut.err"
   rc=$?
   wait "$PPID_"
   [ $rc -eq 124 ] && fail "$n: the cut sync hung"
   [ $rc -ne 0 ] || fail "$n: the sync cut after $bytes bytes succeeded"
-  said=$(sed -n 's/.*closed the connection while receiving (the \([0-9]*\) ops pulled before that are stored)$/\1/p' "$WORK/cut.err")
-  [ -n "$said" ] || fail "$n: not the cut's message: $(cat "$WORK/cut.err")"
+  grep -q "closed the connection while receiving" "$WORK/cut.err" ||
+    fail "$n: not the cut's message: $(cat "$WORK/cut.err")"
+  said=$(sed -n 's/.* (the \([0-9]*\) ops pulled before that are stored)$/\1/p' \
+    "$WORK/cut.err")
   kept=$(hh_ops "$n")
-  echo "$n: cut after $bytes bytes: $kept of $TOTAL ops kept"
-  eq "$n: kept what it said it pulled" "$kept" "$said"
+  echo "$n: cut ($how) after $bytes bytes: $kept of $TOTAL ops kept"
+  eq "$n: kept what it said it pulled" "$kept" "${said:-0}"
   [ "$kept" -gt "$low" ] && [ "$kept" -lt "$high" ] ||
     fail "$n: $kept ops kept after the cut, want more than $low and" \
       "fewer than $high"
@@ -72,12 +74,14 @@ cut() {
   eq "$n: digest" "$(hh_digest "$n")" "$(srv_digest)"
 }
 
-# b: cut inside the first run of frames, before any commit: only the store
-# at the cut keeps anything.
-cut b 3000000 0 "$COMMIT"
-# c: cut later, after the first commit: what was received since is kept
-# too (the cut may also fall while the second commit runs).
-cut c 14000000 "$COMMIT" "$TOTAL"
+# b: the end of the stream inside the first run of frames (~22,000 ops),
+# before any commit: only the store at the cut keeps anything.
+cut b 3500000 fin 0 "$COMMIT"
+# c: the end after the first commit, inside the second run (~48,000 ops):
+# what was received since that commit is kept too.
+cut c 7700000 fin "$COMMIT" $((2 * COMMIT))
+# d: a reset later on, wherever the handheld got to (it may be committing).
+cut d 14000000 rst -1 "$TOTAL"
 
 out=$(hh_sync b --json)
 eq "nothing left to pull" "$(echo "$out" | jget pulled)" 0
