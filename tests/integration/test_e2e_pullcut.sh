@@ -58,7 +58,8 @@ cut() {
   [ $rc -ne 0 ] || fail "$n: the sync cut after $bytes bytes succeeded"
   grep -q "closed the connection while receiving" "$WORK/cut.err" ||
     fail "$n: not the cut's message: $(cat "$WORK/cut.err")"
-  said=$(sed -n 's/.* (the \([0-9]*\) ops pulled before that are stored)$/\1/p' \
+  said=$(sed -n \
+    's/.* (the \([0-9]*\) ops pulled before that are stored)$/\1/p' \
     "$WORK/cut.err")
   kept=$(hh_ops "$n")
   echo "$n: cut ($how) after $bytes bytes: $kept of $TOTAL ops kept"
