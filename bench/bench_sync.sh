@@ -172,6 +172,16 @@ server_stop() { # graceful; waits at most 30 s, then SIGKILL
 # srv_cpu: roundsd's CPU time so far, all its threads, in µs (from
 # /proc/PID/task/*/schedstat, which counts in ns, not in clock ticks).
 srv_cpu() { cat /proc/"$SRV_PID"/task/*/schedstat | awk '{t += $1} END {printf "%d", t / 1000}'; }
+# srv_commit_cpu: the same for roundsd's commit thread alone (every thread
+# but the main one, which runs the event loop).
+srv_commit_cpu() {
+  local t sum=0
+  for t in /proc/"$SRV_PID"/task/*; do
+    [ "${t##*/}" = "$SRV_PID" ] && continue
+    sum=$((sum + $(cut -d' ' -f1 "$t/schedstat") / 1000))
+  done
+  echo "$sum"
+}
 
 # settle: flushes what earlier steps wrote (sync(1)), so that the kernel's
 # writeback of those files does not land inside the next timing.
@@ -255,9 +265,9 @@ if has sites; then
     emit "{\"kind\":\"record\",\"size\":$s,\"ms\":$(($(ms_now) - t0))}"
     log "sites: $s ops: A pushes"
     settle
-    c0=$(srv_cpu)
+    c0=$(srv_cpu) k0=$(srv_commit_cpu)
     out=$("$HH" sync "$a")
-    emit "{\"kind\":\"push\",\"size\":$s,\"result\":$out,\"server_cpu_us\":$(($(srv_cpu) - c0))}"
+    emit "{\"kind\":\"push\",\"size\":$s,\"result\":$out,\"server_cpu_us\":$(($(srv_cpu) - c0)),\"commit_cpu_us\":$(($(srv_commit_cpu) - k0))}"
     log "sites: $s ops: fresh handheld B pulls"
     handheld "$SRV" "$b" "$site" HH-B G1 0 >/dev/null
     settle
@@ -308,9 +318,9 @@ if has shift; then
     done
     settle
     log "shift: $c handhelds push at once"
-    c0=$(srv_cpu)
+    c0=$(srv_cpu) k0=$(srv_commit_cpu)
     out=$("$HH" shift "${dirs[@]}")
-    emit "{\"kind\":\"shift\",\"clients\":$c,\"ops\":$((per * c)),\"result\":$out,\"server_cpu_us\":$(($(srv_cpu) - c0))}"
+    emit "{\"kind\":\"shift\",\"clients\":$c,\"ops\":$((per * c)),\"result\":$out,\"server_cpu_us\":$(($(srv_cpu) - c0)),\"commit_cpu_us\":$(($(srv_commit_cpu) - k0))}"
     if [ -z "$first_c" ]; then
       first_c=$c
       log "shift: the same $c handhelds pull each other's ops at once"

@@ -72,6 +72,11 @@ static void log_line(srv_server *sv, const char *line)
 
 static void close_all_handles(srv_server *sv);
 
+static void sites_log(void *ctx, const char *line)
+{
+    log_line(ctx, line);
+}
+
 /* An active idle handle only keeps the loop's poll from blocking. */
 static void on_idle(uv_idle_t *h)
 {
@@ -171,9 +176,12 @@ static void on_connection(uv_stream_t *server, int status)
 
 /* ---- group commit ------------------------------------------------------- */
 
-static void flush_all(srv_server *sv)
+/* Commits what the sessions queued and the registry's notes. sync: wait
+ * for every commit here (shutdown); otherwise the sites' batches go to the
+ * commit thread and are acknowledged when it is done with them. */
+static void flush_all(srv_server *sv, int sync)
 {
-    int rc = srv_sites_flush(sv->sites);
+    int rc = sync ? srv_sites_flush(sv->sites) : srv_sites_kick(sv->sites);
     if (rc) {
         char line[200];
         snprintf(line, sizeof line, "commit: %s", rnd_strerror(rc));
@@ -194,11 +202,12 @@ static void flush_all(srv_server *sv)
 static void on_check(uv_check_t *h)
 {
     srv_server *sv = h->data;
-    flush_all(sv);
-    /* Batches queued by the callbacks of this flush must not wait for the
-     * next I/O event: an active idle handle keeps the next poll from
-     * blocking. */
-    if (srv_sites_pending(sv->sites) > 0)
+    flush_all(sv, 0);
+    /* Batches queued by the callbacks of a flush on this thread must not
+     * wait for the next I/O event: an active idle handle keeps the next
+     * poll from blocking. (With a round on the commit thread, its end
+     * wakes the loop.) */
+    if (srv_sites_pending(sv->sites) > 0 && !srv_sites_busy(sv->sites))
         uv_idle_start(&sv->idle, on_idle);
     else
         uv_idle_stop(&sv->idle);
@@ -211,6 +220,7 @@ static void close_all_handles(srv_server *sv)
     if (sv->stopped)
         return;
     sv->stopped = 1;
+    srv_sites_stop(sv->sites);
     uv_close((uv_handle_t *)&sv->check, NULL);
     uv_close((uv_handle_t *)&sv->idle, NULL);
     uv_close((uv_handle_t *)&sv->sigterm, NULL);
@@ -227,10 +237,10 @@ static void stop(srv_server *sv)
     uv_close((uv_handle_t *)&sv->listener, NULL);
     /* In-flight commits first, so what sessions pushed is durable and
      * acknowledged before they are told to go. */
-    flush_all(sv);
+    flush_all(sv, 1);
     for (srv_conn *c = sv->conns; c; c = c->next)
         srv_conn_shutdown(c, RND_ECLOSED, "server shutting down");
-    flush_all(sv);
+    flush_all(sv, 1);
     if (sv->nconns == 0)
         close_all_handles(sv);
 }
@@ -370,6 +380,13 @@ int srv_server_run(const srv_server_config *cfg)
     sv->env.closed = on_conn_closed;
     sv->env.arg = sv;
 
+    rc = srv_sites_start(sv->sites, &sv->loop, sites_log, sv);
+    if (rc) {
+        fprintf(stderr, "roundsd: cannot start the commit thread: %s\n",
+                rnd_strerror(rc));
+        uv_run(&sv->loop, UV_RUN_DEFAULT);
+        goto out;
+    }
     uv_check_init(&sv->loop, &sv->check);
     sv->check.data = sv;
     uv_check_start(&sv->check, on_check);
@@ -390,7 +407,7 @@ int srv_server_run(const srv_server_config *cfg)
     }
     (void)srv_stats_start(&sv->loop, cfg->data_dir); /* DATA/stats.json */
     uv_run(&sv->loop, UV_RUN_DEFAULT);
-    flush_all(sv);
+    flush_all(sv, 1);
     srv_stats_finish();
     log_line(sv, "roundsd: stopped");
 

@@ -389,8 +389,9 @@ static void batch_done(srv_batch *b, void *owner)
 
 static int op_device(const uint8_t *enc, size_t len, uint64_t *id);
 
-/* Each op is decoded in full once, by the commit (site.c), which refuses
- * the batch with the decoder's error; here only its device id is read. */
+/* Each op is decoded in full once, when the batch is submitted (site.c),
+ * and the commit refuses the batch with the decoder's error; here only
+ * its device id is read. */
 static void on_push(srv_session *s, const proto_msg *m)
 {
     uint32_t n = m->u.push.nops;

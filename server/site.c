@@ -20,6 +20,12 @@ struct srv_site {
     srv_batch **tailp;
     size_t queued;
     srv_sites *ss;
+    /* The commit round in flight (srv_sites_start): this site's batches,
+     * and what the commit thread reports back for them. */
+    srv_site *round_next;
+    srv_batch *inflight;
+    int round_rc;
+    uint64_t round_us;
 };
 
 struct srv_sites {
@@ -29,6 +35,20 @@ struct srv_sites {
     size_t pending;
     int64_t (*now_ms)(void *);
     void *clock_ctx;
+    /* The commit thread (srv_sites_start). mu guards round_ready,
+     * round_done and quit; round and round_now are written by the loop
+     * before round_ready is set and read by the thread after. */
+    int threaded;
+    int busy; /* loop thread only: a round is in flight */
+    uv_thread_t thread;
+    uv_async_t async;
+    uv_mutex_t mu;
+    uv_cond_t cv;
+    int round_ready, round_done, quit;
+    srv_site *round;
+    int64_t round_now;
+    void (*log)(void *ctx, const char *line);
+    void *log_ctx;
 };
 
 int srv_name_valid(const char *s, size_t len)
@@ -78,7 +98,82 @@ int srv_batch_add(srv_batch *b, const uint8_t *enc, uint32_t len)
 
 void srv_batch_free(srv_batch *b)
 {
+    if (b == NULL)
+        return;
+    free(b->meta_);
+    free(b->states_);
     free(b);
+}
+
+/* Decodes, hashes and folds every op of b (store_prepare) into its meta_
+ * and states_. A decode error is kept for the commit to refuse the batch
+ * with (prep_rc_, at op prep_failed_), as if the commit had decoded it;
+ * RND_ENOMEM is returned (then b is as it was). */
+static int batch_prepare(srv_batch *b)
+{
+    /* Large: kept off the stack; only the loop thread prepares. */
+    static proto_op op;
+    srv_op_meta *meta = malloc((b->nops ? b->nops : 1) * sizeof *meta);
+    /* A state is about as big as its op: start there, grow when short. */
+    size_t cap = b->bytes + 64 * (size_t)b->nops + 1024, used = 0;
+    uint8_t *states = malloc(cap);
+    if (meta == NULL || states == NULL) {
+        free(meta);
+        free(states);
+        return RND_ENOMEM;
+    }
+    b->prep_rc_ = 0;
+    b->prep_failed_ = 0;
+    for (uint32_t i = 0; i < b->nops; i++) {
+        const proto_bytes *o = &b->ops[i];
+        int rc = proto_op_decode(o->p, o->len, &op);
+        if (rc == 0 && op.device_id != b->device_id)
+            rc = RND_EFOREIGN;
+        if (rc) {
+            b->prep_rc_ = rc;
+            b->prep_failed_ = i;
+            break;
+        }
+        srv_op_meta *m = &meta[i];
+        m->version = op.version;
+        m->seq = op.seq;
+        m->hlc = op.hlc;
+        m->wall_ms = op.wall_ms;
+        m->kind = op.kind;
+        m->action = op.action;
+        memcpy(m->entity, op.entity, PROTO_ENTITY_LEN);
+        memcpy(m->prev_hash, op.prev_hash, PROTO_HASH_LEN);
+        for (;;) {
+            rc = store_prepare(&op, o->p, o->len, states + used, cap - used,
+                               &m->prep);
+            if (rc != RND_ENOSPACE || cap - used >= FOLD_STATE_MAX)
+                break;
+            uint8_t *more = realloc(states, cap * 2);
+            if (more == NULL) {
+                free(meta);
+                free(states);
+                return RND_ENOMEM;
+            }
+            states = more;
+            cap *= 2;
+        }
+        if (rc) {
+            /* The state of an op that decodes but cannot be folded: the
+             * commit refuses it, as the store would. */
+            b->prep_rc_ = rc;
+            b->prep_failed_ = i;
+            break;
+        }
+        /* prep.state is set once states stops moving. */
+        m->state_off = used;
+        used += m->prep.state_len;
+    }
+    uint32_t n = b->prep_rc_ ? b->prep_failed_ : b->nops;
+    for (uint32_t i = 0; i < n; i++)
+        meta[i].prep.state = states + meta[i].state_off;
+    b->meta_ = meta;
+    b->states_ = states;
+    return 0;
 }
 
 /* ---- opening sites ------------------------------------------------------ */
@@ -300,6 +395,10 @@ uint64_t srv_site_office_id(const srv_site *site)
 
 void srv_site_submit(srv_site *site, srv_batch *b)
 {
+    if (batch_prepare(b) != 0) {
+        b->prep_rc_ = RND_ENOMEM;
+        b->prep_failed_ = 0;
+    }
     b->next = NULL;
     b->rc = 0;
     *site->tailp = b;
@@ -315,6 +414,10 @@ void srv_site_submit(srv_site *site, srv_batch *b)
 
 size_t srv_site_cancel(srv_site *site, void *owner)
 {
+    /* The commit thread reads none of the fields written here. */
+    for (srv_batch *b = site->inflight; b; b = b->next)
+        if (b->owner == owner)
+            b->cancelled_ = 1;
     size_t n = 0;
     srv_batch **pp = &site->head;
     site->tailp = &site->head;
@@ -340,6 +443,11 @@ size_t srv_sites_pending(const srv_sites *ss)
     return ss->pending;
 }
 
+int srv_sites_busy(const srv_sites *ss)
+{
+    return ss->busy;
+}
+
 typedef struct commit_ctx {
     srv_batch *list;
     srv_batch *failed; /* the batch refused in this attempt */
@@ -347,52 +455,59 @@ typedef struct commit_ctx {
 } commit_ctx;
 
 /* Stores one batch's ops: resends (seq <= what the store holds) are
- * dropped, every new op must continue the device's chain. Each op is
- * decoded once, here, and handed down decoded; the chain head comes from
- * the heads cache (no read-back of the previous op). */
+ * dropped, every new op must continue the device's chain. The ops were
+ * decoded, hashed and folded when the batch was submitted (batch_prepare):
+ * here only their headers are read, and the chain head is carried from one
+ * op's hash to the next op's prev_hash. */
 static int commit_batch(store_txn *txn, srv_batch *b, int64_t now)
 {
-    /* Large: kept off the stack. */
+    /* Large: kept off the stack; only the commit thread commits. The
+     * fields stay empty: store_ingest_prepared reads the header alone. */
     static proto_op op;
     uint64_t max;
     uint8_t head[PROTO_HASH_LEN];
     int rc = store_device_head(txn, b->device_id, &max, head);
     if (rc)
         return rc;
+    op.device_id = b->device_id;
+    op.nfields = 0;
     for (uint32_t i = 0; i < b->nops; i++) {
         b->failed_op = i;
-        rc = proto_op_decode(b->ops[i].p, b->ops[i].len, &op);
-        if (rc)
-            return rc;
-        if (op.device_id != b->device_id)
-            return RND_EFOREIGN;
-        if (op.seq <= max)
+        if (b->prep_rc_ && i == b->prep_failed_)
+            return b->prep_rc_;
+        const srv_op_meta *m = &b->meta_[i];
+        if (m->seq <= max)
             continue;
         /* store_chain_check's test, on the head this loop carries. */
-        if (op.seq != max + 1 ||
-            memcmp(op.prev_hash, head, PROTO_HASH_LEN) != 0)
+        if (m->seq != max + 1 ||
+            memcmp(m->prev_hash, head, PROTO_HASH_LEN) != 0)
             return RND_ECHAIN;
+        op.version = m->version;
+        op.seq = m->seq;
+        op.hlc = m->hlc;
+        op.wall_ms = m->wall_ms;
+        op.kind = m->kind;
+        op.action = m->action;
+        memcpy(op.entity, m->entity, PROTO_ENTITY_LEN);
+        memcpy(op.prev_hash, m->prev_hash, PROTO_HASH_LEN);
         int added = 0;
-        rc = store_ingest_op(txn, &op, b->ops[i].p, b->ops[i].len, now, &added);
+        rc = store_ingest_prepared(txn, &op, b->ops[i].p, b->ops[i].len, now,
+                                   &m->prep, &added);
         if (rc)
             return rc;
         if (added) {
             int64_t cap = b->hlc_cap_ms > 0 ? b->hlc_cap_ms : now;
-            int64_t hlc_ms = PROTO_HLC_MS(op.hlc);
-            int64_t ahead = op.wall_ms - now;
-            int64_t behind = (hlc_ms < cap ? hlc_ms : cap) - op.wall_ms;
+            int64_t hlc_ms = PROTO_HLC_MS(m->hlc);
+            int64_t ahead = m->wall_ms - now;
+            int64_t behind = (hlc_ms < cap ? hlc_ms : cap) - m->wall_ms;
             if (b->added == 0 || ahead > b->ahead_ms)
                 b->ahead_ms = ahead;
             if (b->added == 0 || behind > b->behind_ms)
                 b->behind_ms = behind;
             b->added++;
-            b->last_wall_ms = op.wall_ms;
-            max = op.seq;
-            /* The ingest hashed the op for the heads: the same hash is the
-             * next op's expected prev_hash. */
-            rc = store_device_head(txn, b->device_id, &max, head);
-            if (rc)
-                return rc;
+            b->last_wall_ms = m->wall_ms;
+            max = m->seq;
+            memcpy(head, m->prep.hash, PROTO_HASH_LEN);
         }
     }
     b->acked_seq = max;
@@ -431,9 +546,11 @@ static int commit_fn(store_txn *txn, void *vctx)
     return 0;
 }
 
-/* Commits the batches of one site (already detached from its queue) and
- * runs their callbacks. */
-static int flush_site(srv_site *site, srv_batch *list, int64_t now)
+/* Commits the batches of one site (already detached from its queue);
+ * sets each one's rc. Touches only the list and the store: it runs on the
+ * commit thread as well. *us gets how long it took. */
+static int commit_site(srv_site *site, srv_batch *list, int64_t now,
+                       uint64_t *us)
 {
     commit_ctx c = {.list = list, .now = now};
     size_t n = 0;
@@ -447,24 +564,211 @@ static int flush_site(srv_site *site, srv_batch *list, int64_t now)
     do {
         rc = store_write(site->st, commit_fn, &c);
     } while (rc != 0 && c.failed != NULL && ++attempts <= n);
-    srv_stats_commit(srv_stats_now_us() - t0);
+    *us = srv_stats_now_us() - t0;
     if (rc) {
         for (srv_batch *b = list; b; b = b->next)
             if (b->rc == 0)
                 b->rc = rc;
     }
+    return rc;
+}
+
+/* Runs the callbacks of a committed list (on the loop thread). */
+static void finish_list(srv_batch *list, uint64_t us)
+{
+    srv_stats_commit(us);
     while (list) {
         srv_batch *next = list->next;
         list->next = NULL;
-        list->done(list, list->owner); /* may free list */
+        if (list->cancelled_)
+            srv_batch_free(list);
+        else
+            list->done(list, list->owner); /* may free list */
         list = next;
     }
+}
+
+static int flush_site(srv_site *site, srv_batch *list, int64_t now)
+{
+    uint64_t us;
+    int rc = commit_site(site, list, now, &us);
+    finish_list(list, us);
     return rc;
+}
+
+/* Takes the batches queued on a dirty site off its queue. */
+static srv_batch *detach(srv_sites *ss, srv_site *site)
+{
+    site->dirty_next = NULL;
+    site->dirty = 0;
+    srv_batch *list = site->head;
+    ss->pending -= site->queued;
+    site->head = NULL;
+    site->tailp = &site->head;
+    site->queued = 0;
+    return list;
+}
+
+/* ---- the commit thread ------------------------------------------------- */
+
+/* Ends the round in flight if the thread is done with it (wait: wait for
+ * it): runs its callbacks. Returns the round's last storage error. */
+static int end_round(srv_sites *ss, int wait)
+{
+    if (!ss->busy)
+        return 0;
+    uv_mutex_lock(&ss->mu);
+    while (wait && !ss->round_done)
+        uv_cond_wait(&ss->cv, &ss->mu);
+    int done = ss->round_done;
+    ss->round_done = 0;
+    uv_mutex_unlock(&ss->mu);
+    if (!done)
+        return 0;
+    ss->busy = 0;
+    int last = 0;
+    srv_site *site = ss->round;
+    ss->round = NULL;
+    while (site) {
+        srv_site *next = site->round_next;
+        srv_batch *list = site->inflight;
+        site->round_next = NULL;
+        site->inflight = NULL;
+        if (site->round_rc)
+            last = site->round_rc;
+        finish_list(list, site->round_us);
+        site = next;
+    }
+    return last;
+}
+
+static void committer(void *arg)
+{
+    srv_sites *ss = arg;
+    uv_mutex_lock(&ss->mu);
+    for (;;) {
+        while (!ss->round_ready && !ss->quit)
+            uv_cond_wait(&ss->cv, &ss->mu);
+        if (!ss->round_ready)
+            break;
+        ss->round_ready = 0;
+        uv_mutex_unlock(&ss->mu);
+        for (srv_site *site = ss->round; site; site = site->round_next)
+            site->round_rc = commit_site(site, site->inflight, ss->round_now,
+                                         &site->round_us);
+        uv_mutex_lock(&ss->mu);
+        ss->round_done = 1;
+        uv_cond_broadcast(&ss->cv);
+        uv_async_send(&ss->async);
+    }
+    uv_mutex_unlock(&ss->mu);
+}
+
+static void log_commit_error(srv_sites *ss, int rc)
+{
+    if (ss->log == NULL)
+        return;
+    char line[200];
+    snprintf(line, sizeof line, "commit: %s", rnd_strerror(rc));
+    ss->log(ss->log_ctx, line);
+}
+
+static void on_round_done(uv_async_t *h)
+{
+    srv_sites *ss = h->data;
+    int rc = end_round(ss, 0);
+    if (rc)
+        log_commit_error(ss, rc);
+    /* What queued meanwhile goes at once, not at the next loop turn. */
+    rc = srv_sites_kick(ss);
+    if (rc)
+        log_commit_error(ss, rc);
+}
+
+int srv_sites_start(srv_sites *ss, uv_loop_t *loop,
+                    void (*log)(void *ctx, const char *line), void *log_ctx)
+{
+    if (ss->threaded)
+        return 0;
+    ss->log = log;
+    ss->log_ctx = log_ctx;
+    if (uv_mutex_init(&ss->mu) != 0)
+        return RND_ENOMEM;
+    if (uv_cond_init(&ss->cv) != 0) {
+        uv_mutex_destroy(&ss->mu);
+        return RND_ENOMEM;
+    }
+    if (uv_async_init(loop, &ss->async, on_round_done) != 0) {
+        uv_cond_destroy(&ss->cv);
+        uv_mutex_destroy(&ss->mu);
+        return RND_EIO;
+    }
+    ss->async.data = ss;
+    ss->quit = ss->round_ready = ss->round_done = 0;
+    if (uv_thread_create(&ss->thread, committer, ss) != 0) {
+        uv_close((uv_handle_t *)&ss->async, NULL);
+        uv_cond_destroy(&ss->cv);
+        uv_mutex_destroy(&ss->mu);
+        return RND_ENOMEM;
+    }
+    ss->threaded = 1;
+    return 0;
+}
+
+void srv_sites_stop(srv_sites *ss)
+{
+    if (ss == NULL || !ss->threaded)
+        return;
+    int rc = end_round(ss, 1);
+    if (rc)
+        log_commit_error(ss, rc);
+    uv_mutex_lock(&ss->mu);
+    ss->quit = 1;
+    uv_cond_broadcast(&ss->cv);
+    uv_mutex_unlock(&ss->mu);
+    uv_thread_join(&ss->thread);
+    uv_close((uv_handle_t *)&ss->async, NULL);
+    uv_cond_destroy(&ss->cv);
+    uv_mutex_destroy(&ss->mu);
+    ss->threaded = 0;
+}
+
+int srv_sites_kick(srv_sites *ss)
+{
+    if (!ss->threaded)
+        return srv_sites_flush(ss);
+    if (ss->busy || ss->dirty == NULL)
+        return 0;
+    srv_site *round = NULL, **tail = &round;
+    srv_site *dirty = ss->dirty;
+    ss->dirty = NULL;
+    while (dirty) {
+        srv_site *site = dirty;
+        dirty = site->dirty_next;
+        srv_batch *list = detach(ss, site);
+        if (list == NULL)
+            continue;
+        site->inflight = list;
+        site->round_next = NULL;
+        *tail = site;
+        tail = &site->round_next;
+    }
+    if (round == NULL)
+        return 0;
+    ss->busy = 1;
+    uv_mutex_lock(&ss->mu);
+    ss->round = round;
+    ss->round_now = ss->now_ms(ss->clock_ctx);
+    ss->round_ready = 1;
+    uv_cond_broadcast(&ss->cv);
+    uv_mutex_unlock(&ss->mu);
+    return 0;
 }
 
 int srv_sites_flush(srv_sites *ss)
 {
-    int last = 0;
+    /* The round in flight first: its batches came before the queued ones. */
+    int last = end_round(ss, 1);
     /* Detach the dirty list first: callbacks may submit again, and what
      * they submit belongs to the next flush. */
     srv_site *dirty = ss->dirty;
@@ -473,13 +777,7 @@ int srv_sites_flush(srv_sites *ss)
     while (dirty) {
         srv_site *site = dirty;
         dirty = site->dirty_next;
-        site->dirty_next = NULL;
-        site->dirty = 0;
-        srv_batch *list = site->head;
-        ss->pending -= site->queued;
-        site->head = NULL;
-        site->tailp = &site->head;
-        site->queued = 0;
+        srv_batch *list = detach(ss, site);
         if (list == NULL)
             continue;
         int rc = flush_site(site, list, now);

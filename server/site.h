@@ -13,13 +13,24 @@
  * validation (a gap or bad prev_hash in its chain: RND_ECHAIN; an op of
  * another device: RND_EFOREIGN; an op the store refuses) is taken out and
  * the write replayed without it, so one bad session never costs the others
- * their commit. Single-threaded: the loop thread owns everything here.
+ * their commit.
+ *
+ * Threads: the loop thread owns everything here. After srv_sites_start()
+ * the commits themselves (store_write and its fsync) run on a commit thread
+ * of their own, one round at a time: while a round of batches commits, the
+ * loop goes on decrypting and decoding the next frames, which queue for the
+ * following round. The thread touches only the batches of its round and
+ * the site stores; results come back to the loop (a uv_async), where the
+ * done callbacks run. Without srv_sites_start() (tests, fuzzers) every
+ * flush commits on the caller's thread.
  */
 #ifndef RND_SRV_SITE_H
 #define RND_SRV_SITE_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include <uv.h>
 
 #include "../proto/msg.h"
 #include "../storage/store.h"
@@ -33,6 +44,21 @@ int srv_name_valid(const char *s, size_t len);
 
 typedef struct srv_sites srv_sites; /* opaque */
 typedef struct srv_site srv_site;   /* opaque; owned by its srv_sites */
+
+/* One op of a batch as the loop thread decoded and prepared it
+ * (srv_site_submit): its header and what store_prepare() gives. */
+typedef struct srv_op_meta {
+    uint32_t version;
+    uint64_t seq;
+    uint64_t hlc;
+    int64_t wall_ms;
+    uint8_t kind;
+    uint8_t action;
+    uint8_t entity[PROTO_ENTITY_LEN];
+    uint8_t prev_hash[PROTO_HASH_LEN];
+    store_prep prep;  /* prep.state points into the batch's states */
+    size_t state_off; /* where, while they are written */
+} srv_op_meta;
 
 /* A PUSH batch on its way to a durable commit. Made by srv_batch_new();
  * owned by the submitter, except while queued (between srv_site_submit()
@@ -67,6 +93,17 @@ struct srv_batch {
      * without its clock being wrong: that is not counted as ahead). */
     int64_t ahead_ms;
     int64_t behind_ms;
+    /* Internal to site.c: set (by the loop thread) when the owner went away
+     * while the batch was in a commit round; it is then freed, not done. */
+    int cancelled_;
+    /* Internal to site.c, set by srv_site_submit() on the loop thread: one
+     * meta per op up to prep_failed_ (all of them when prep_rc_ is 0);
+     * prep_rc_ is the decode error of op prep_failed_, which the commit
+     * refuses the batch with. */
+    srv_op_meta *meta_;
+    uint8_t *states_;
+    int prep_rc_;
+    uint32_t prep_failed_;
     /* Internal to site.c: where srv_batch_add() copies the next op. */
     uint32_t cap_ops_;
     uint8_t *data_;
@@ -117,23 +154,48 @@ int srv_store_incarnation(store *st, uint64_t *out);
 /* Gives writable store st a new random incarnation, durably (restore). */
 int srv_store_new_incarnation(store *st, uint64_t *out);
 
-/* Queues b (filled, with done and owner set) for the next flush. The done
+/* Queues b (filled, with done and owner set) for the next flush. Each op
+ * is decoded, hashed and folded as its own entity's state here, on the
+ * caller's thread (store_prepare), so the commit does not. The done
  * callback runs exactly once, from srv_sites_flush(), unless the batch is
  * cancelled first. */
 void srv_site_submit(srv_site *site, srv_batch *b);
 
 /* Takes every queued batch of owner off site's queue and frees it; their
- * callbacks never run. Returns how many there were. */
+ * callbacks never run. A batch of owner in the commit round in flight is
+ * committed (or not) as it goes, then freed without its callback. Returns
+ * how many were taken off the queue. */
 size_t srv_site_cancel(srv_site *site, void *owner);
 
-/* Batches queued on all sites. */
+/* Batches queued on all sites (not counting a round in flight). */
 size_t srv_sites_pending(const srv_sites *ss);
 
+/* 1 while a commit round runs on the commit thread. */
+int srv_sites_busy(const srv_sites *ss);
+
 /* Commits every queued batch: one store_write() per site that has any,
- * then the done callbacks, in submission order per site. Callbacks may
- * submit new batches: those wait for the next flush. Returns 0, or the
- * last storage error (which the affected batches carry in rc as well). */
+ * then the done callbacks, in submission order per site. A round in flight
+ * on the commit thread is waited for (and its callbacks run) first, so on
+ * return nothing is queued or in flight. Callbacks may submit new batches:
+ * those wait for the next flush. Returns 0, or the last storage error
+ * (which the affected batches carry in rc as well). */
 int srv_sites_flush(srv_sites *ss);
+
+/* Starts the commit thread; loop (the caller's thread runs it) gets the
+ * results. log (may be NULL) is given a line for a failed commit round,
+ * on the loop thread. Returns 0 or RND_ENOMEM/RND_EIO. */
+int srv_sites_start(srv_sites *ss, uv_loop_t *loop,
+                    void (*log)(void *ctx, const char *line), void *log_ctx);
+
+/* Hands every queued batch to the commit thread as one round, unless a
+ * round is in flight (when it ends, the loop runs its callbacks and starts
+ * the next round itself). Without a commit thread: srv_sites_flush(). */
+int srv_sites_kick(srv_sites *ss);
+
+/* Waits for the round in flight, runs its callbacks, stops the thread and
+ * closes its async handle (the loop must run once more to finish closing
+ * it). Later flushes commit on the caller's thread. No-op if not started. */
+void srv_sites_stop(srv_sites *ss);
 
 /* Opens the store of one site for an admin command: the office identity is
  * made on creation. flags as store_open(); *office_id may be NULL. */

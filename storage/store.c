@@ -12,6 +12,7 @@
  * replayed, so a growing store never fails a write for lack of map.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,9 +97,18 @@ struct store {
     int has_heads;
     head_slot *hc; /* HEADS_SLOTS slots, writable stores only */
     uint32_t hgen; /* the generation of the last write transaction */
+    /* mu guards readers, the map size and raw*: a read transaction may
+     * begin on one thread while another writes (store.h, Threads). */
+    pthread_mutex_t mu;
+    pthread_cond_t mu_cv; /* readers fell to 0, or a growth ended */
     int readers; /* read transactions open: the map must not move under them */
+    int growing; /* a writer waits for readers to end to grow the map */
     int raw;
     char raw_text[160];
+    /* Held for a whole store_write(): writers on several threads take
+     * turns; writer is the thread inside (to refuse a nested call). */
+    pthread_mutex_t wmu;
+    pthread_t writer;
     /* The write transaction of store_write(); txn is NULL outside it. */
     store_txn w;
     /* Scratch for store_append_local: the receive time then the encoding. */
@@ -135,8 +145,10 @@ static int looks_full(const store *s)
 static int fail(store *s, int raw)
 {
     if (s != NULL) {
+        pthread_mutex_lock(&s->mu);
         s->raw = raw;
         snprintf(s->raw_text, sizeof s->raw_text, "%s", mdb_strerror(raw));
+        pthread_mutex_unlock(&s->mu);
     }
     switch (raw) {
     case 0:
@@ -215,13 +227,21 @@ int store_mkdirs(const char *dir)
 
 static int grow(store *s);
 
+/* Read transactions this thread holds, of any store: a writer that holds
+ * one must not wait for readers to end before it grows a map. */
+static _Thread_local int thread_readers;
+
+static int remap(store *s, int twice);
+
 /* Begins an LMDB transaction, adopting a map another process has grown
- * (unless our own readers still use the old mapping). */
+ * (unless a read of this thread still uses the old mapping). */
 static int begin(store *s, unsigned flags, MDB_txn **out)
 {
     int rc = mdb_txn_begin(s->env, NULL, flags, out);
-    if (rc == MDB_MAP_RESIZED && s->readers == 0) {
-        rc = mdb_env_set_mapsize(s->env, 0);
+    if (rc == MDB_MAP_RESIZED) {
+        rc = remap(s, 0);
+        if (rc == RND_EMAPFULL)
+            return MDB_MAP_RESIZED;
         if (rc == 0)
             rc = mdb_txn_begin(s->env, NULL, flags, out);
     }
@@ -364,8 +384,14 @@ int store_open_migrate(const char *dir, unsigned flags, store **out,
     if (s == NULL)
         return RND_ENOMEM;
     s->rdonly = rdonly;
+    pthread_mutex_init(&s->mu, NULL);
+    pthread_cond_init(&s->mu_cv, NULL);
+    pthread_mutex_init(&s->wmu, NULL);
     int rc = mdb_env_create(&s->env);
     if (rc) {
+        pthread_mutex_destroy(&s->mu);
+        pthread_cond_destroy(&s->mu_cv);
+        pthread_mutex_destroy(&s->wmu);
         free(s);
         return fail(NULL, rc);
     }
@@ -438,6 +464,9 @@ void store_close(store *s)
     free(s->hc);
     free(s->encs);
     free(s->lens);
+    pthread_mutex_destroy(&s->mu);
+    pthread_cond_destroy(&s->mu_cv);
+    pthread_mutex_destroy(&s->wmu);
     free(s);
 }
 
@@ -455,8 +484,11 @@ int store_copy(store *s, const char *dir)
         return RND_EEXIST;
     int rc = mdb_env_copy2(s->env, dir, MDB_CP_COMPACT);
     /* A writer in another process grew the map since we opened it. */
-    if (rc == MDB_MAP_RESIZED && s->readers == 0) {
-        rc = mdb_env_set_mapsize(s->env, 0);
+    if (rc == MDB_MAP_RESIZED) {
+        pthread_mutex_lock(&s->mu);
+        if (s->readers == 0)
+            rc = mdb_env_set_mapsize(s->env, 0);
+        pthread_mutex_unlock(&s->mu);
         if (rc == 0)
             rc = mdb_env_copy2(s->env, dir, MDB_CP_COMPACT);
     }
@@ -465,22 +497,41 @@ int store_copy(store *s, const char *dir)
 
 /* ---- transactions ------------------------------------------------------- */
 
-/* Doubles the map. Only called with no write transaction open; an open
- * read transaction would have the map moved under it, so then the write
- * fails instead. */
+/* Sets the map to twice its size (twice) or to the size another process
+ * grew it to. Only called with no write transaction open. A read
+ * transaction would have the map moved under it: those of other threads
+ * are waited for (and new ones held back meanwhile); one of this thread's
+ * own makes it fail instead. Returns an LMDB code or RND_EMAPFULL. */
+static int remap(store *s, int twice)
+{
+    pthread_mutex_lock(&s->mu);
+    if (s->readers > 0 && thread_readers > 0) {
+        pthread_mutex_unlock(&s->mu);
+        return RND_EMAPFULL;
+    }
+    s->growing = 1;
+    while (s->readers > 0)
+        pthread_cond_wait(&s->mu_cv, &s->mu);
+    MDB_envinfo info;
+    int rc = twice ? mdb_env_info(s->env, &info) : 0;
+    if (rc == 0)
+        rc = mdb_env_set_mapsize(s->env, twice ? info.me_mapsize * 2 : 0);
+    s->growing = 0;
+    pthread_cond_broadcast(&s->mu_cv);
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
+/* Doubles the map. */
 static int grow(store *s)
 {
-    if (s->readers > 0)
-        return RND_EMAPFULL;
-    MDB_envinfo info;
-    int rc = mdb_env_info(s->env, &info);
-    if (rc == 0)
-        rc = mdb_env_set_mapsize(s->env, info.me_mapsize * 2);
-    return rc ? fail(s, rc) : 0;
+    int rc = remap(s, 1);
+    return rc == RND_EMAPFULL ? rc : rc ? fail(s, rc) : 0;
 }
 
 static int flush_counters(store_txn *t);
 static int flush_heads(store_txn *t);
+static int write_locked(store *s, store_write_fn fn, void *ctx);
 
 int store_write(store *s, store_write_fn fn, void *ctx)
 {
@@ -488,8 +539,19 @@ int store_write(store *s, store_write_fn fn, void *ctx)
         fail(s, EACCES);
         return RND_EINVAL;
     }
-    if (s->w.txn != NULL)
-        return RND_EINVAL; /* store_write inside store_write */
+    /* store_write inside store_write on the same thread; another thread
+     * only waits its turn. */
+    if (s->w.txn != NULL && pthread_equal(s->writer, pthread_self()))
+        return RND_EINVAL;
+    pthread_mutex_lock(&s->wmu);
+    s->writer = pthread_self();
+    int rc = write_locked(s, fn, ctx);
+    pthread_mutex_unlock(&s->wmu);
+    return rc;
+}
+
+static int write_locked(store *s, store_write_fn fn, void *ctx)
+{
     for (;;) {
         MDB_txn *txn;
         int rc = begin(s, 0, &txn);
@@ -527,19 +589,46 @@ int store_write(store *s, store_write_fn fn, void *ctx)
     }
 }
 
+/* A read transaction of s ended (or failed to begin). */
+static void read_done(store *s)
+{
+    pthread_mutex_lock(&s->mu);
+    if (--s->readers == 0)
+        pthread_cond_broadcast(&s->mu_cv);
+    pthread_mutex_unlock(&s->mu);
+}
+
 int store_read_begin(store *s, store_txn **out)
 {
     *out = NULL;
     store_txn *t = calloc(1, sizeof *t);
     if (t == NULL)
         return RND_ENOMEM;
-    int rc = begin(s, MDB_RDONLY, &t->txn);
+    /* Counted before it begins, so a writer on another thread cannot move
+     * the map between the two. */
+    pthread_mutex_lock(&s->mu);
+    while (s->growing)
+        pthread_cond_wait(&s->mu_cv, &s->mu);
+    s->readers++;
+    pthread_mutex_unlock(&s->mu);
+    int rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &t->txn);
+    if (rc == MDB_MAP_RESIZED) {
+        /* Another process grew the map: adopt it unless a read of ours
+         * (other than this one) still uses the old mapping. */
+        pthread_mutex_lock(&s->mu);
+        if (s->readers == 1)
+            rc = mdb_env_set_mapsize(s->env, 0);
+        pthread_mutex_unlock(&s->mu);
+        if (rc == 0)
+            rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &t->txn);
+    }
     if (rc) {
+        read_done(s);
         free(t);
         return fail(s, rc);
     }
+    thread_readers++;
     t->s = s;
-    s->readers++;
     *out = t;
     return 0;
 }
@@ -549,7 +638,8 @@ void store_read_end(store_txn *txn)
     if (txn == NULL)
         return;
     mdb_txn_abort(txn->txn);
-    txn->s->readers--;
+    thread_readers--;
+    read_done(txn->s);
     free(txn);
 }
 
@@ -1219,7 +1309,7 @@ static int kind_ok(store_txn *t, const proto_op *op, int *is_new)
  * fields unsorted, so it passes NULL). */
 static int refold(store_txn *t, const uint8_t id[PROTO_ENTITY_LEN],
                   const uint8_t *first_enc, size_t first_len,
-                  const proto_op *first_op)
+                  const proto_op *first_op, const store_prep *pre)
 {
     store *s = t->s;
     size_t n = 1;
@@ -1236,10 +1326,20 @@ static int refold(store_txn *t, const uint8_t id[PROTO_ENTITY_LEN],
         return 0;
     size_t len;
     fold_info info = {0};
-    rc = store_fold_decoded(s->encs, s->lens, n, first_enc ? first_op : NULL,
-                            s->state + ENTITY_HDR, FOLD_STATE_MAX, &len, &info);
-    if (rc)
-        return rc;
+    if (first_enc && pre) {
+        /* Folded before the transaction (store_prepare). */
+        if (pre->state_len > FOLD_STATE_MAX)
+            return RND_ENOSPACE;
+        memcpy(s->state + ENTITY_HDR, pre->state, pre->state_len);
+        len = pre->state_len;
+        info = pre->info;
+    } else {
+        rc = store_fold_decoded(
+            s->encs, s->lens, n, first_enc ? first_op : NULL,
+            s->state + ENTITY_HDR, FOLD_STATE_MAX, &len, &info);
+        if (rc)
+            return rc;
+    }
 
     /* The previous record tells which index entries already exist, so an
      * unchanged entity costs no index writes. */
@@ -1393,7 +1493,7 @@ int store_refold_all(store_txn *txn, uint64_t *n)
             break;
         }
         memcpy(next, k.mv_data, PROTO_ENTITY_LEN);
-        rc = broke(txn, refold(txn, next, NULL, 0, NULL));
+        rc = broke(txn, refold(txn, next, NULL, 0, NULL, NULL));
         if (rc)
             break;
         (*n)++;
@@ -1554,7 +1654,7 @@ int store_append_local(store_txn *txn, proto_op *op, int64_t wall_ms,
     }
     if (rc == 0)
         rc = refold(txn, op->entity, is_new ? s->enc + RECV_LEN : NULL, len,
-                    NULL);
+                    NULL, NULL);
     if (rc == 0 && out_seq)
         *out_seq = op->seq;
     return broke(txn, rc);
@@ -1576,6 +1676,25 @@ int store_ingest(store_txn *txn, const uint8_t *enc, size_t len,
 
 int store_ingest_op(store_txn *txn, const proto_op *op, const uint8_t *enc,
                     size_t len, int64_t recv_ms, int *added)
+{
+    return store_ingest_prepared(txn, op, enc, len, recv_ms, NULL, added);
+}
+
+int store_prepare(const proto_op *op, const uint8_t *enc, size_t len,
+                  uint8_t *out, size_t cap, store_prep *p)
+{
+    const uint8_t *encs[1] = {enc};
+    size_t lens[1] = {len};
+    proto_op_hash(enc, len, p->hash);
+    p->state = out;
+    p->info = (fold_info){0};
+    return store_fold_decoded(encs, lens, 1, op, out, cap, &p->state_len,
+                              &p->info);
+}
+
+int store_ingest_prepared(store_txn *txn, const proto_op *op,
+                          const uint8_t *enc, size_t len, int64_t recv_ms,
+                          const store_prep *pre, int *added)
 {
     *added = 0;
     if (!txn->write)
@@ -1611,11 +1730,14 @@ int store_ingest_op(store_txn *txn, const proto_op *op, const uint8_t *enc,
         rc = head_slot_get(txn, op->device_id, &h);
     if (rc == 0 && op->seq > h->seq) {
         h->seq = op->seq;
-        proto_op_hash(enc, len, h->hash);
+        if (pre)
+            memcpy(h->hash, pre->hash, PROTO_HASH_LEN);
+        else
+            proto_op_hash(enc, len, h->hash);
         h->dirty = 1;
     }
     if (rc == 0)
-        rc = refold(txn, op->entity, is_new ? enc : NULL, len, op);
+        rc = refold(txn, op->entity, is_new ? enc : NULL, len, op, pre);
     if (rc == 0)
         *added = 1;
     return broke(txn, rc);

@@ -15,9 +15,14 @@
  * MDB_NOSYNC/NOMETASYNC/MAPASYNC anywhere). When the map is full the store
  * grows it and replays the write, so write callbacks must be replayable.
  *
- * Threads: one store may be used from one thread at a time. Read
- * transactions are cheap; pointers returned from a transaction are valid only
- * until that transaction ends (they point into the LMDB map).
+ * Threads: one thread may write (store_write) while others read (each in
+ * its own read transaction): roundsd commits on a thread of its own while
+ * its event loop serves pulls. store_write() calls from several threads
+ * take turns. Any other sharing of one store between threads is the
+ * caller's to serialise. Read transactions are cheap; pointers returned
+ * from a transaction are valid only until that transaction ends (they
+ * point into the LMDB map), and a transaction is used by the thread that
+ * began it.
  */
 #ifndef RND_STORE_H
 #define RND_STORE_H
@@ -151,6 +156,33 @@ int store_ingest(store_txn *txn, const uint8_t *enc, size_t len,
  * proto_op_decode: op's fields point into enc). Saves a decode an op. */
 int store_ingest_op(store_txn *txn, const proto_op *op, const uint8_t *enc,
                     size_t len, int64_t recv_ms, int *added);
+
+/* What an ingest can work out from an op alone, before any transaction:
+ * its hash (the device's next prev_hash) and the merged state it gives an
+ * entity it creates (most ops create one: a scan, a visit's entry).
+ * roundsd prepares on its event-loop thread while its commit thread
+ * writes, so that work leaves the commit. */
+typedef struct store_prep {
+    uint8_t hash[PROTO_HASH_LEN];
+    const uint8_t *state; /* the state of an entity of this op alone */
+    size_t state_len;
+    fold_info info;
+} store_prep;
+
+/* Fills *p for op, decoded from enc[0..len): the state is written to out
+ * (cap bytes; p->state points there: keep out alive and unmoved, or set
+ * p->state again after moving it). Needs no store. Errors: those of
+ * store_fold (RND_ENOSPACE when cap is too small). */
+int store_prepare(const proto_op *op, const uint8_t *enc, size_t len,
+                  uint8_t *out, size_t cap, store_prep *p);
+
+/* store_ingest_op() with p from store_prepare() of the same op: it neither
+ * hashes the op nor, when the op creates its entity, folds it. Only op's
+ * header is read (version, device_id, seq, hlc, wall_ms, kind, entity,
+ * action, prev_hash), not its fields. */
+int store_ingest_prepared(store_txn *txn, const proto_op *op,
+                          const uint8_t *enc, size_t len, int64_t recv_ms,
+                          const store_prep *p, int *added);
 
 /* Looks up one op. *enc points into the map until the transaction ends. */
 int store_op_get(store_txn *txn, uint64_t device_id, uint64_t seq,

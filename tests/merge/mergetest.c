@@ -6,7 +6,6 @@
 #include <string.h>
 #include <unistd.h>
 
-
 #include "mergetest.h"
 #include "test.h"
 
@@ -153,13 +152,38 @@ typedef struct ingest_ctx {
     size_t added;
 } ingest_ctx;
 
+int mt_ingest_prepared;
+
+/* roundsd's way: store_prepare() outside the write, then
+ * store_ingest_prepared() given only the op's header (the fields are left
+ * out, to prove the store does not read them). */
+static int ingest_prepared(store_txn *t, const uint8_t *enc, size_t len,
+                           int64_t recv_ms, int *added)
+{
+    static proto_op op, head;
+    static uint8_t state[FOLD_STATE_MAX];
+    store_prep prep;
+    int rc = proto_op_decode(enc, len, &op);
+    if (rc == 0)
+        rc = store_prepare(&op, enc, len, state, sizeof state, &prep);
+    if (rc)
+        return rc;
+    head = op;
+    head.nfields = 0;
+    memset(head.fields, 0, sizeof head.fields);
+    return store_ingest_prepared(t, &head, enc, len, recv_ms, &prep, added);
+}
+
 static int ingest_fn(store_txn *t, void *arg)
 {
     ingest_ctx *c = arg;
     c->added = 0;
     for (size_t i = 0; i < c->n; i++) {
         int added;
-        int rc = store_ingest(t, c->encs[i], c->lens[i], c->recv_ms, &added);
+        int rc =
+            mt_ingest_prepared
+                ? ingest_prepared(t, c->encs[i], c->lens[i], c->recv_ms, &added)
+                : store_ingest(t, c->encs[i], c->lens[i], c->recv_ms, &added);
         if (rc)
             return rc;
         c->added += (size_t)added;

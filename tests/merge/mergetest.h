@@ -55,7 +55,10 @@ void mt_get_op(store *s, uint64_t device_id, uint64_t seq, uint8_t **enc,
                size_t *len);
 
 /* Ingests n ops in one write transaction (duplicates are skipped by the
- * store). Returns the number newly added through *added (may be NULL). */
+ * store). Returns the number newly added through *added (may be NULL).
+ * With mt_ingest_prepared set, each op goes through store_prepare() and
+ * store_ingest_prepared() (roundsd's path) instead of store_ingest(). */
+extern int mt_ingest_prepared;
 int mt_ingest(store *s, const uint8_t *const *encs, const size_t *lens,
               size_t n, int64_t recv_ms, size_t *added);
 
