@@ -10,6 +10,8 @@
 #   all     sync + limit + conns in one run and one table (docs/PERFORMANCE.md)
 #   report  every `roundsd report` kind on a site store of 1,000,000 ops,
 #           built once into build-release/bench-report-v2-N (docs/REPORTS.md)
+#   ingest  the storage cost of a pull and of a push: store_ingest_op in
+#           batches of 4,096 per durable commit (bench_ingest --help)
 # `scripts/bench.sh record --help` and `scripts/bench.sh sync --help` show
 # the flags (sync, limit, conns and all share bench/bench_sync.sh's flags).
 # Benchmarks exit 0 whether or not their targets are met, non-zero on errors.
@@ -18,11 +20,11 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 
 which=record
 case "${1:-}" in
-  record|sync|limit|conns|all|report) which=$1; shift ;;
-  -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  record|sync|limit|conns|all|report|ingest) which=$1; shift ;;
+  -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
   ""|-*) ;; # no benchmark named: the default, the flags are its own
   *) echo "bench.sh: unknown benchmark '$1' (known: record, sync, limit," \
-          "conns, all, report)" >&2; exit 2 ;;
+          "conns, all, report, ingest)" >&2; exit 2 ;;
 esac
 
 "$top/scripts/deps.sh"
@@ -34,6 +36,10 @@ case "$which" in
   record)
     cmake --build "$build" -j "$(nproc)" --target bench_record >&2
     exec "$build/bench/bench_record" "$@"
+    ;;
+  ingest)
+    cmake --build "$build" -j "$(nproc)" --target bench_ingest >&2
+    exec "$build/bench/bench_ingest" "$@"
     ;;
   report)
     cmake --build "$build" -j "$(nproc)" --target bench_report >&2

@@ -505,6 +505,209 @@ static void poison_scenario(const char *dir)
     store_close(s);
 }
 
+/* ---- ingested creates ------------------------------------------------------
+ * store_ingest_op() stores a create op's entity with one put that also
+ * finds an existing one: a new entity, a create for an entity that exists
+ * (two gates recording one visitor), one of another kind (refused before
+ * anything is written, the write goes on) and a resend must each end as
+ * the fold of the ops held says. */
+
+#define CR_DEV 0xc0c0c0c000000001ull
+
+typedef struct create_ctx {
+    uint8_t enc[5][256];
+    size_t len[5];
+    int rc[5], added[5];
+} create_ctx;
+
+/* Op i of the scenario: seq i + 1; ops 0-3 name entity 0xe1..., op 4
+ * entity 0xf2...; op 1 is a visit, op 4 a visit too (a new open one). */
+static void create_op(create_ctx *c, int i)
+{
+    proto_op op;
+    proto_op_init(&op);
+    op.device_id = CR_DEV;
+    op.seq = (uint64_t)i + 1;
+    op.wall_ms = ST_WALL(i);
+    op.hlc = PROTO_HLC_MAKE(op.wall_ms, 0);
+    op.kind = i == 1 || i == 4 ? PROTO_KIND_VISIT : PROTO_KIND_SCAN;
+    op.action = PROTO_ACTION_CREATE;
+    memset(op.entity, i == 4 ? 0xf2 : 0xe1, PROTO_ENTITY_LEN);
+    ASSERT_OK(proto_op_add_int(&op, "n", i));
+    ASSERT_OK(proto_op_add_str(&op, "tag", i == 3 ? "CP-2" : "CP-1", 4));
+    ASSERT_OK(proto_op_encode(&op, c->enc[i], sizeof c->enc[i], &c->len[i]));
+}
+
+static int ingest_creates(store_txn *txn, void *ctx)
+{
+    create_ctx *c = ctx;
+    /* 0: new; 1: the same entity as a visit; 2: op 0 again; 3: another
+     * create of entity 0's scan; 4: a new visit. */
+    static const int order[] = {0, 1, 0, 3, 4};
+    for (int k = 0; k < 5; k++) {
+        int i = order[k];
+        c->added[k] = -1;
+        c->rc[k] = store_ingest(txn, c->enc[i], c->len[i], 77, &c->added[k]);
+    }
+    return 0;
+}
+
+static void create_scenario(const char *dir)
+{
+    static create_ctx c;
+    store *s;
+    store_txn *txn;
+    uint64_t v;
+    int kind;
+    const uint8_t *state;
+    size_t len;
+    uint8_t id[PROTO_ENTITY_LEN], want[1024];
+    fold_info info;
+    ent_ctx ec = {.kind = PROTO_KIND_VISIT};
+
+    for (int i = 0; i < 5; i++)
+        create_op(&c, i);
+    ASSERT_OK(store_open(dir, STORE_CREATE, &s));
+    ASSERT_OK(store_write(s, ingest_creates, &c));
+    ASSERT_OK(c.rc[0]);
+    ASSERT_EQ(c.added[0], 1);
+    ASSERT_ERR(c.rc[1], RND_EMALFORMED);
+    ASSERT_EQ(c.added[1], 0);
+    ASSERT_OK(c.rc[2]);
+    ASSERT_EQ(c.added[2], 0);
+    ASSERT_OK(c.rc[3]);
+    ASSERT_EQ(c.added[3], 1);
+    ASSERT_OK(c.rc[4]);
+    ASSERT_EQ(c.added[4], 1);
+
+    ASSERT_OK(store_read_begin(s, &txn));
+    ASSERT_OK(store_op_count(txn, &v));
+    ASSERT_U64_EQ(v, 3);
+    ASSERT_ERR(store_op_get(txn, CR_DEV, 2, NULL, NULL, NULL), RND_ENOTFOUND);
+    /* Entity 0 is the fold of ops 0 and 3, byte for byte. */
+    const uint8_t *encs[2] = {c.enc[0], c.enc[3]};
+    size_t lens[2] = {c.len[0], c.len[3]};
+    ASSERT_OK(store_fold(encs, lens, 2, want, sizeof want, &len, &info));
+    memset(id, 0xe1, sizeof id);
+    size_t slen;
+    ASSERT_OK(store_entity_get(txn, id, &kind, &state, &slen));
+    ASSERT_EQ(kind, PROTO_KIND_SCAN);
+    ASSERT_EQ(slen, len);
+    ASSERT_MEM_EQ(state, want, len);
+    /* Entity 4 is op 4's fold, listed as a visit and as open. */
+    encs[0] = c.enc[4];
+    lens[0] = c.len[4];
+    ASSERT_OK(store_fold(encs, lens, 1, want, sizeof want, &len, &info));
+    ASSERT_EQ(info.open, 1);
+    memset(id, 0xf2, sizeof id);
+    ASSERT_OK(store_entity_get(txn, id, &kind, &state, &slen));
+    ASSERT_EQ(kind, PROTO_KIND_VISIT);
+    ASSERT_EQ(slen, len);
+    ASSERT_MEM_EQ(state, want, len);
+    ASSERT_OK(store_entities_each(txn, PROTO_KIND_VISIT, 1, count_entity, &ec));
+    ASSERT_EQ(ec.n, 1);
+    ec = (ent_ctx){.kind = PROTO_KIND_SCAN};
+    ASSERT_OK(store_entities_each(txn, PROTO_KIND_SCAN, 0, count_entity, &ec));
+    ASSERT_EQ(ec.n, 1);
+    ec = (ent_ctx){.kind = PROTO_KIND_SCAN};
+    ASSERT_OK(store_entities_each(txn, PROTO_KIND_SCAN, 1, count_entity, &ec));
+    ASSERT_EQ(ec.n, 0);
+    store_read_end(txn);
+    store_close(s);
+}
+
+/* ---- chain heads of ingested ops ---------------------------------------
+ * An ingest only notes that a device's head moved; the hash is made when
+ * the head is read or written out. Whichever way (from the copy of the
+ * last op, or read back when another device's op came since), the head
+ * must be the hash of the device's highest op, in the write and after. */
+
+typedef struct heads_ctx {
+    uint8_t enc[8][256];
+    size_t len[8];
+    const int *order;
+    size_t n;
+    int ask; /* read the heads inside the write */
+} heads_ctx;
+
+/* Op i: device 0xd1 (i < 3, seq i + 1), 0xd2 (i 3..5, seq i - 2) or 0xd3
+ * (i 6, 7: seq 1, 2). */
+static uint64_t heads_dev(int i)
+{
+    return i < 3 ? 0xd1 : i < 6 ? 0xd2 : 0xd3;
+}
+
+static void heads_op(heads_ctx *c, int i)
+{
+    proto_op op;
+    proto_op_init(&op);
+    op.device_id = heads_dev(i);
+    op.seq = (uint64_t)(i < 3 ? i + 1 : i < 6 ? i - 2 : i - 5);
+    op.wall_ms = ST_WALL(i);
+    op.hlc = PROTO_HLC_MAKE(op.wall_ms, 0);
+    op.kind = PROTO_KIND_SCAN;
+    op.action = PROTO_ACTION_CREATE;
+    memset(op.entity, 0x40 + i, PROTO_ENTITY_LEN);
+    ASSERT_OK(proto_op_add_int(&op, "n", i));
+    ASSERT_OK(proto_op_encode(&op, c->enc[i], sizeof c->enc[i], &c->len[i]));
+}
+
+static void check_head(store_txn *txn, heads_ctx *c, int i)
+{
+    uint64_t seq;
+    uint8_t hash[PROTO_HASH_LEN], want[PROTO_HASH_LEN];
+    proto_op op;
+    ASSERT_OK(proto_op_decode(c->enc[i], c->len[i], &op));
+    ASSERT_OK(store_device_head(txn, op.device_id, &seq, hash));
+    ASSERT_U64_EQ(seq, op.seq);
+    proto_op_hash(c->enc[i], c->len[i], want);
+    ASSERT_MEM_EQ(hash, want, PROTO_HASH_LEN);
+}
+
+static int ingest_heads(store_txn *txn, void *ctx)
+{
+    heads_ctx *c = ctx;
+    for (size_t k = 0; k < c->n; k++) {
+        int i = c->order[k], added = 0;
+        ASSERT_OK(store_ingest(txn, c->enc[i], c->len[i], 5, &added));
+        ASSERT_EQ(added, 1);
+    }
+    if (c->ask) {
+        check_head(txn, c, 4); /* read back: other devices' ops came since */
+        check_head(txn, c, 7); /* the copy of the last op that moved a head */
+    }
+    return 0;
+}
+
+static void heads_scenario(const char *dir)
+{
+    static heads_ctx c;
+    static const int first[] = {0, 3, 1, 4, 2, 7, 6};
+    static const int second[] = {5};
+    store *s;
+    store_txn *txn;
+    for (int i = 0; i < 8; i++)
+        heads_op(&c, i);
+    ASSERT_OK(store_open(dir, STORE_CREATE, &s));
+    c.order = first;
+    c.n = sizeof first / sizeof first[0];
+    c.ask = 1;
+    ASSERT_OK(store_write(s, ingest_heads, &c));
+    /* Written out at the commit without being read: d1's op 3 (read back)
+     * and d2's op 3 (the copy); d3's op 2 stayed its head though its op 1
+     * came after it. */
+    c.order = second;
+    c.n = 1;
+    c.ask = 0;
+    ASSERT_OK(store_write(s, ingest_heads, &c));
+    ASSERT_OK(store_read_begin(s, &txn));
+    check_head(txn, &c, 2);
+    check_head(txn, &c, 5);
+    check_head(txn, &c, 7);
+    store_read_end(txn);
+    store_close(s);
+}
+
 /* ---- the test ------------------------------------------------------------ */
 
 static void check_identity(store *s, uint64_t dev, const char *site,
@@ -534,6 +737,8 @@ int main(void)
     char *dir_c = test_tmpdir("store-basic-c");
     char *dir_d = test_tmpdir("store-basic-d");
     char *dir_e = test_tmpdir("store-basic-e");
+    char *dir_f = test_tmpdir("store-basic-f");
+    char *dir_g = test_tmpdir("store-basic-g");
     char sub[4200];
     store *s, *b;
     store_txn *txn;
@@ -798,16 +1003,22 @@ int main(void)
 
     index_scenario(dir_c, dir_d);
     poison_scenario(dir_e);
+    create_scenario(dir_f);
+    heads_scenario(dir_g);
 
     test_rmtree(dir);
     test_rmtree(dir_b);
     test_rmtree(dir_c);
     test_rmtree(dir_d);
     test_rmtree(dir_e);
+    test_rmtree(dir_f);
+    test_rmtree(dir_g);
     free(dir);
     free(dir_b);
     free(dir_c);
     free(dir_d);
     free(dir_e);
+    free(dir_f);
+    free(dir_g);
     return 0;
 }

@@ -1,0 +1,676 @@
+/* bench_ingest.c: the storage cost of taking in ops from a peer (issue #7):
+ * N encoded checkpoint scans ingested through store_ingest_op() into a
+ * fresh store, in batches of --batch ops per store_write() (4,096 by
+ * default, a push frame), each batch a durable commit, as roundsd does for
+ * a push and the handheld for a pull.
+ *
+ * The ops are the handheld's own, made as bench_limit.c makes them: 40
+ * scans (one per tag, every shape of scans.h) are recorded through
+ * hh_record_many() into a temporary store and read back; the N ops are
+ * those re-encoded under a fixed device id and new seq, HLC, wall time,
+ * entity id (one new entity per scan, ids in creation order) and
+ * prev_hash (a real chain).
+ * All of that, and creating the store, happens before the clock starts.
+ *
+ * Timed, for each of the two callers, with the commits: the pull (the
+ * handheld's ingest_fn: each op's proto_op_decode() then
+ * store_ingest_op()) and the push (roundsd: its loop thread decodes and
+ * store_prepare()s each op; its commit thread checks each continues its
+ * device's chain and stores it with store_ingest_prepared()). The push's
+ * rate is that of its commit thread, which limits it; the preparing is
+ * timed apart. The decode alone is timed too, so that the pull's storage
+ * part ("storage us": the rest) can be read off. Under callgrind
+ * (--repeat 1 --mode M) the timed part is the inclusive cost of
+ * ingest_all(), the push's commit that less prepare_batch().
+ * Exits 0 on success, 1 on errors, 2 on bad usage.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <lmdb.h>
+
+#include "handheld.h"
+#include "scans.h"
+#include "store.h"
+
+typedef struct params {
+    uint64_t ops, repeat, batch;
+    int json, stats;
+    int only; /* -1: both modes, else the one mode run (--mode) */
+} params;
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median(double *v, size_t n)
+{
+    qsort(v, n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static const char *tmp_base(void)
+{
+    const char *t = getenv("TMPDIR");
+    return t && *t ? t : "/tmp";
+}
+
+static int tmp_make(char *path, size_t cap)
+{
+    int n = snprintf(path, cap, "%s/rounds-ingest-XXXXXX", tmp_base());
+    if (n < 0 || (size_t)n >= cap || mkdtemp(path) == NULL) {
+        fprintf(stderr, "bench_ingest: mkdtemp: %s\n", strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* Removes the files of a flat directory, then the directory. */
+static void tmp_remove(const char *path)
+{
+    DIR *d = opendir(path);
+    struct dirent *e;
+    if (d != NULL) {
+        while ((e = readdir(d)) != NULL) {
+            char sub[4400];
+            if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
+                snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
+                unlink(sub);
+            }
+        }
+        closedir(d);
+    }
+    if (rmdir(path) != 0)
+        fprintf(stderr, "bench_ingest: warning: could not remove %s\n", path);
+}
+
+/* ---- the ops (as bench_limit.c makes them) ------------------------------ */
+
+typedef struct templates {
+    uint8_t *enc[SCANS_NTAGS];
+    size_t len[SCANS_NTAGS];
+    size_t n;
+} templates;
+
+static int tmpl_cb(const uint8_t *enc, size_t len, int64_t recv_ms, void *ctx)
+{
+    templates *t = ctx;
+    (void)recv_ms;
+    if (t->n == SCANS_NTAGS)
+        return 1;
+    t->enc[t->n] = malloc(len);
+    if (t->enc[t->n] == NULL)
+        return RND_ENOMEM;
+    memcpy(t->enc[t->n], enc, len);
+    t->len[t->n++] = len;
+    return 0;
+}
+
+/* Records scans 0..39 in a temporary handheld store and keeps their ops. */
+static int templates_make(templates *t)
+{
+    static hh_batch_item items[SCANS_NTAGS];
+    static hh_kv kv[SCANS_NTAGS][SCANS_NKV];
+    static char tags[SCANS_NTAGS][8];
+    char dir[4096];
+    hh_status_info st;
+    store_txn *txn;
+    hh *h;
+    int rc;
+
+    memset(t, 0, sizeof *t);
+    if (tmp_make(dir, sizeof dir) != 0)
+        return -1;
+    rc = hh_init(dir, "S1", "HH-0", &h);
+    if (rc) {
+        fprintf(stderr, "bench_ingest: hh_init: %s\n", rnd_strerror(rc));
+        tmp_remove(dir);
+        return -1;
+    }
+    scans_tags(tags);
+    for (uint64_t i = 0; i < SCANS_NTAGS; i++)
+        scans_item(&items[i], kv[i], i, "G0", tags);
+    if ((rc = hh_record_many(h, items, SCANS_NTAGS, NULL)) == 0 &&
+        (rc = hh_status(h, &st)) == 0 &&
+        (rc = store_read_begin(hh_store(h), &txn)) == 0) {
+        rc = store_ops_each_device(txn, st.device_id, 1, tmpl_cb, t);
+        store_read_end(txn);
+    }
+    if (rc == 0 && t->n != SCANS_NTAGS)
+        rc = RND_ENOTFOUND;
+    if (rc)
+        fprintf(stderr, "bench_ingest: template ops: %s\n", hh_last_error(h));
+    hh_close(h);
+    tmp_remove(dir);
+    return rc ? -1 : 0;
+}
+
+static void templates_free(templates *t)
+{
+    for (size_t i = 0; i < t->n; i++)
+        free(t->enc[i]);
+}
+
+/* splitmix64, for entity ids without a getrandom() per op. */
+static uint64_t rng = 0x5eed;
+
+static uint64_t rng_next(void)
+{
+    uint64_t z = (rng += 0x9e3779b97f4a7c15u);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+    return z ^ (z >> 31);
+}
+
+/* N encoded ops in one arena: op i is enc[off[i] .. off[i + 1]), received
+ * at recv[i]. */
+typedef struct opset {
+    uint64_t n;
+    uint8_t *enc;
+    size_t *off;
+    int64_t *recv;
+} opset;
+
+static int opset_make(const templates *t, uint64_t n, opset *o)
+{
+    static proto_op op;
+    size_t maxlen = 0, at = 0;
+    uint8_t prev[PROTO_HASH_LEN] = {0};
+    int64_t ms = 1795860000000;
+
+    memset(o, 0, sizeof o[0]);
+    for (size_t i = 0; i < t->n; i++)
+        if (t->len[i] > maxlen)
+            maxlen = t->len[i];
+    o->n = n;
+    o->enc = malloc((size_t)n * (maxlen + 24));
+    o->off = malloc((size_t)(n + 1) * sizeof *o->off);
+    o->recv = malloc((size_t)n * sizeof *o->recv);
+    if (o->enc == NULL || o->off == NULL || o->recv == NULL) {
+        fprintf(stderr, "bench_ingest: out of memory for %" PRIu64 " ops\n", n);
+        return -1;
+    }
+    for (uint64_t i = 0; i < n; i++) {
+        size_t k = (size_t)(i % SCANS_NTAGS), len;
+        uint64_t r1 = rng_next(), r2 = rng_next();
+        int rc = proto_op_decode(t->enc[k], t->len[k], &op);
+        if (rc == 0) {
+            /* A fixed device too (hh_init picks a random one), so that
+             * every run, of any build, stores the same ops: --stats's
+             * digests can be compared. */
+            op.device_id = 0x0b0e0c0417000001ull;
+            op.seq = i + 1;
+            op.wall_ms = ms + (int64_t)(i / 100);
+            op.hlc = PROTO_HLC_MAKE(op.wall_ms, i % 100);
+            proto_be64_put(op.entity, (uint64_t)op.wall_ms << 16 | r1 >> 48);
+            memcpy(op.entity + 8, &r2, 8);
+            memcpy(op.prev_hash, prev, sizeof prev);
+            o->off[i] = at;
+            o->recv[i] = ms + (int64_t)i / 100;
+            rc = proto_op_encode(&op, o->enc + at, maxlen + 24, &len);
+        }
+        if (rc) {
+            fprintf(stderr, "bench_ingest: op %" PRIu64 ": %s\n", i,
+                    rnd_strerror(rc));
+            return -1;
+        }
+        proto_op_hash(o->enc + at, len, prev);
+        at += len;
+    }
+    o->off[n] = at;
+    return 0;
+}
+
+static void opset_free(opset *o)
+{
+    free(o->enc);
+    free(o->off);
+    free(o->recv);
+}
+
+/* ---- the timed part ----------------------------------------------------- */
+
+/* The two callers of store_ingest_op(): the handheld's pull (ingest_fn in
+ * handheld/sync_session.c: decode, ingest) and roundsd's push (server/
+ * site.c: its loop thread decodes each op and prepares it, store_prepare:
+ * hash and the state of the entity it creates; its commit thread checks
+ * the op continues its device's chain and stores it, store_ingest_prepared,
+ * in commit_batch). The push's rate is its commit's, the thread that
+ * limits it; the preparing is timed apart. */
+enum mode { PULL, PUSH, NMODES };
+static const char *const mode_name[NMODES] = {"pull", "push"};
+
+/* What roundsd's loop thread hands its commit thread for one op. */
+typedef struct prepped {
+    uint32_t version;
+    uint64_t device_id, seq, hlc;
+    int64_t wall_ms;
+    uint8_t kind, action;
+    uint8_t entity[PROTO_ENTITY_LEN], prev_hash[PROTO_HASH_LEN];
+    store_prep prep;
+} prepped;
+
+#define STATE_ROOM 1024 /* bytes of prepared state an op may take */
+
+typedef struct batch_ctx {
+    const opset *o;
+    enum mode mode;
+    uint64_t from, to;
+    uint64_t added;
+    prepped *pp; /* push: ops from .. to-1, prepared */
+} batch_ctx;
+
+/* The push's loop-thread share for one batch. */
+__attribute__((noinline)) static int prepare_batch(batch_ctx *b,
+                                                   uint8_t *states)
+{
+    static proto_op op; /* large: off the stack */
+    const opset *o = b->o;
+    for (uint64_t i = b->from; i < b->to; i++) {
+        const uint8_t *enc = o->enc + o->off[i];
+        size_t len = o->off[i + 1] - o->off[i];
+        prepped *p = &b->pp[i - b->from];
+        int rc = proto_op_decode(enc, len, &op);
+        if (rc == 0)
+            rc = store_prepare(&op, enc, len,
+                               states + (i - b->from) * STATE_ROOM, STATE_ROOM,
+                               &p->prep);
+        if (rc)
+            return rc;
+        p->version = op.version;
+        p->device_id = op.device_id;
+        p->seq = op.seq;
+        p->hlc = op.hlc;
+        p->wall_ms = op.wall_ms;
+        p->kind = op.kind;
+        p->action = op.action;
+        memcpy(p->entity, op.entity, PROTO_ENTITY_LEN);
+        memcpy(p->prev_hash, op.prev_hash, PROTO_HASH_LEN);
+    }
+    return 0;
+}
+
+/* The pull: each op decoded once and ingested. */
+static int pull_fn(store_txn *txn, batch_ctx *b)
+{
+    static proto_op op; /* large: off the stack */
+    const opset *o = b->o;
+    for (uint64_t i = b->from; i < b->to; i++) {
+        const uint8_t *enc = o->enc + o->off[i];
+        size_t len = o->off[i + 1] - o->off[i];
+        int added = 0;
+        int rc = proto_op_decode(enc, len, &op);
+        if (rc == 0)
+            rc = store_ingest_op(txn, &op, enc, len, o->recv[i], &added);
+        if (rc)
+            return rc;
+        b->added += (uint64_t)added;
+    }
+    return 0;
+}
+
+/* The push's commit: roundsd's commit_batch() over prepared ops. */
+static int push_fn(store_txn *txn, batch_ctx *b)
+{
+    static proto_op op; /* the header alone is read */
+    const opset *o = b->o;
+    uint64_t max;
+    uint8_t head[PROTO_HASH_LEN];
+    int rc = store_device_head(txn, b->pp[0].device_id, &max, head);
+    if (rc)
+        return rc;
+    op.nfields = 0;
+    for (uint64_t i = b->from; i < b->to; i++) {
+        const prepped *p = &b->pp[i - b->from];
+        int added = 0;
+        if (p->seq <= max)
+            continue;
+        if (p->seq != max + 1 ||
+            memcmp(p->prev_hash, head, PROTO_HASH_LEN) != 0)
+            return RND_ECHAIN;
+        op.version = p->version;
+        op.device_id = p->device_id;
+        op.seq = p->seq;
+        op.hlc = p->hlc;
+        op.wall_ms = p->wall_ms;
+        op.kind = p->kind;
+        op.action = p->action;
+        memcpy(op.entity, p->entity, PROTO_ENTITY_LEN);
+        memcpy(op.prev_hash, p->prev_hash, PROTO_HASH_LEN);
+        rc = store_ingest_prepared(txn, &op, o->enc + o->off[i],
+                                   o->off[i + 1] - o->off[i], o->recv[i],
+                                   &p->prep, &added);
+        if (rc)
+            return rc;
+        if (added) {
+            max = p->seq;
+            memcpy(head, p->prep.hash, PROTO_HASH_LEN);
+        }
+        b->added += (uint64_t)added;
+    }
+    return 0;
+}
+
+/* One store_write(). Replayable (a grown map runs it again). */
+static int batch_fn(store_txn *txn, void *arg)
+{
+    batch_ctx *b = arg;
+    b->added = 0;
+    return b->mode == PUSH ? push_fn(txn, b) : pull_fn(txn, b);
+}
+
+/* Everything the clock measures; a function of its own so callgrind's
+ * inclusive cost of it is the timed part (the push's commit: that less
+ * prepare_batch). *prep_s gets the seconds spent preparing. */
+__attribute__((noinline)) static int ingest_all(store *s, const opset *o,
+                                                enum mode mode, uint64_t batch,
+                                                prepped *pp, uint8_t *states,
+                                                double *prep_s)
+{
+    *prep_s = 0;
+    for (uint64_t from = 0; from < o->n; from += batch) {
+        batch_ctx b = {o, mode, from, from + batch < o->n ? from + batch : o->n,
+                       0, pp};
+        int rc = 0;
+        if (mode == PUSH) {
+            double t0 = now_s();
+            rc = prepare_batch(&b, states);
+            *prep_s += now_s() - t0;
+        }
+        if (rc == 0)
+            rc = store_write(s, batch_fn, &b);
+        if (rc)
+            return rc;
+        if (b.added != b.to - b.from)
+            return RND_EEXIST; /* a fresh store must take every op */
+    }
+    return 0;
+}
+
+/* The B-tree of each table of the store in dir, read with LMDB itself
+ * (stderr): how full the leaves are tells how often a put split one; then
+ * the store's digest. */
+static void print_stats(const char *dir)
+{
+    static const char *const dbs[] = {"ops",    "log",   "eops", "entities",
+                                      "bykind", "heads", "meta"};
+    MDB_env *env;
+    MDB_txn *txn;
+    if (mdb_env_create(&env) != 0)
+        return;
+    if (mdb_env_set_maxdbs(env, 16) == 0 &&
+        mdb_env_open(env, dir, MDB_RDONLY, 0600) == 0 &&
+        mdb_txn_begin(env, NULL, MDB_RDONLY, &txn) == 0) {
+        fprintf(stderr, "%-9s %9s %7s %9s %9s %6s\n", "table", "entries",
+                "depth", "branch", "leaf", "B/leaf");
+        for (size_t i = 0; i < sizeof dbs / sizeof dbs[0]; i++) {
+            MDB_dbi dbi;
+            MDB_stat st;
+            if (mdb_dbi_open(txn, dbs[i], 0, &dbi) != 0 ||
+                mdb_stat(txn, dbi, &st) != 0)
+                continue;
+            fprintf(stderr, "%-9s %9zu %7u %9zu %9zu %6.0f\n", dbs[i],
+                    st.ms_entries, st.ms_depth, st.ms_branch_pages,
+                    st.ms_leaf_pages,
+                    st.ms_leaf_pages
+                        ? (double)st.ms_entries / (double)st.ms_leaf_pages
+                        : 0.0);
+        }
+        mdb_txn_abort(txn);
+    }
+    mdb_env_close(env);
+
+    /* The replica digest `rounds dump` prints: the same ops must give the
+     * same one, whichever code stored them. */
+    store *s;
+    store_txn *t;
+    uint8_t dig[32];
+    uint64_t n = 0;
+    if (store_open(dir, STORE_RDONLY, &s) != 0)
+        return;
+    if (store_read_begin(s, &t) == 0) {
+        if (store_digest(t, NULL, NULL, dig, &n) == 0) {
+            fprintf(stderr, "digest ");
+            for (int i = 0; i < 32; i++)
+                fprintf(stderr, "%02x", dig[i]);
+            fprintf(stderr, " over %" PRIu64 " entities\n", n);
+        }
+        store_read_end(t);
+    }
+    store_close(s);
+}
+
+/* One run into a fresh store; *rate is ops/s of ingest_all() (of the
+ * push's commits alone), *prep_us the push's preparing an op. */
+static int ingest_run(const opset *o, enum mode mode, uint64_t batch, int stats,
+                      double *rate, double *prep_us)
+{
+    char dir[4096];
+    store *s;
+    double prep_s = 0;
+    prepped *pp = calloc(batch, sizeof *pp);
+    uint8_t *states = malloc(batch * STATE_ROOM);
+    if (pp == NULL || states == NULL || tmp_make(dir, sizeof dir) != 0) {
+        free(pp);
+        free(states);
+        return -1;
+    }
+    int rc = store_open(dir, STORE_CREATE, &s);
+    if (rc) {
+        fprintf(stderr, "bench_ingest: store_open: %s\n", rnd_strerror(rc));
+        tmp_remove(dir);
+        free(pp);
+        free(states);
+        return -1;
+    }
+    double t0 = now_s();
+    rc = ingest_all(s, o, mode, batch, pp, states, &prep_s);
+    double t1 = now_s();
+    if (rc)
+        fprintf(stderr, "bench_ingest: ingest: %s (%s)\n", rnd_strerror(rc),
+                store_last_raw_text(s));
+    store_close(s);
+    if (rc == 0 && stats)
+        print_stats(dir);
+    tmp_remove(dir);
+    free(pp);
+    free(states);
+    if (rc)
+        return -1;
+    *rate = (double)o->n / (t1 - t0 - prep_s);
+    *prep_us = prep_s * 1e6 / (double)o->n;
+    return 0;
+}
+
+/* proto_op_decode over every op once (the caller's share); ops/s. */
+__attribute__((noinline)) static double decode_rate(const opset *o)
+{
+    static proto_op op;
+    double t0 = now_s();
+    for (uint64_t i = 0; i < o->n; i++)
+        if (proto_op_decode(o->enc + o->off[i], o->off[i + 1] - o->off[i],
+                            &op) != 0)
+            return -1;
+    return (double)o->n / (now_s() - t0);
+}
+
+/* ---- driver ------------------------------------------------------------- */
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: bench_ingest [--ops N] [--batch B] [--repeat R] "
+               "[--mode M] [--json] [--stats]\n"
+               "Ingest rate of a fresh store (store_ingest_op, durable "
+               "commits):\n"
+               "  --ops N     checkpoint-scan ops ingested (default "
+               "1000000)\n"
+               "  --batch B   ops per store_write (default 4096)\n"
+               "  --repeat R  runs, each into a fresh store; the median is\n"
+               "              reported (default 5)\n"
+               "  --json      one JSON object line instead of the table\n"
+               "  --mode M    run only M: pull or push (default both)\n"
+               "  --stats     print each table's B-tree (entries per leaf)\n"
+               "              and the store's digest after the last run\n"
+               "              of each mode, on stderr\n"
+               "Temporary files go under $TMPDIR (or /tmp) and are "
+               "removed.\n");
+}
+
+static int parse_args(int argc, char **argv, params *p)
+{
+    for (int i = 1; i < argc; i++) {
+        uint64_t *dst = NULL;
+        char *end;
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            usage(stdout);
+            exit(0);
+        } else if (strcmp(argv[i], "--json") == 0) {
+            p->json = 1;
+            continue;
+        } else if (strcmp(argv[i], "--stats") == 0) {
+            p->stats = 1;
+            continue;
+        } else if (strcmp(argv[i], "--mode") == 0 && i + 1 < argc) {
+            i++;
+            if (strcmp(argv[i], "pull") == 0) {
+                p->only = PULL;
+            } else if (strcmp(argv[i], "push") == 0) {
+                p->only = PUSH;
+            } else {
+                fprintf(stderr, "bench_ingest: bad mode '%s'\n", argv[i]);
+                return -1;
+            }
+            continue;
+        } else if (strcmp(argv[i], "--ops") == 0) {
+            dst = &p->ops;
+        } else if (strcmp(argv[i], "--batch") == 0) {
+            dst = &p->batch;
+        } else if (strcmp(argv[i], "--repeat") == 0) {
+            dst = &p->repeat;
+        }
+        if (dst == NULL || i + 1 >= argc || argv[i + 1][0] < '0' ||
+            argv[i + 1][0] > '9') {
+            usage(stderr);
+            return -1;
+        }
+        errno = 0;
+        *dst = strtoull(argv[++i], &end, 10);
+        if (errno || *end || *dst == 0 || *dst > 100000000) {
+            fprintf(stderr, "bench_ingest: bad count '%s'\n", argv[i]);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    params p = {1000000, 5, 4096, 0, 0, -1};
+    templates t;
+    opset o = {0};
+    double *runs, *prep, rate[NMODES], storage[NMODES], dec, prep_us = 0;
+    int rc = 1;
+
+    if (parse_args(argc, argv, &p) != 0)
+        return 2;
+    runs = calloc(NMODES * p.repeat, sizeof *runs);
+    prep = calloc(p.repeat, sizeof *prep);
+    if (runs == NULL || prep == NULL || templates_make(&t) != 0) {
+        free(runs);
+        free(prep);
+        return 1;
+    }
+    if (opset_make(&t, p.ops, &o) != 0)
+        goto out;
+    /* The modes take turns, so a busy moment of the machine falls on
+     * both. */
+    for (uint64_t k = 0; k < p.repeat; k++) {
+        for (int m = 0; m < NMODES; m++) {
+            double *r = &runs[(size_t)m * p.repeat + k], pu = 0;
+            if (p.only >= 0 && m != p.only)
+                continue;
+            if (ingest_run(&o, (enum mode)m, p.batch,
+                           p.stats && k + 1 == p.repeat, r, &pu) != 0)
+                goto out;
+            if (m == PUSH)
+                prep[k] = pu;
+            if (!p.json)
+                fprintf(stderr, "%s run %" PRIu64 "/%" PRIu64 ": %.0f ops/s\n",
+                        mode_name[m], k + 1, p.repeat, *r);
+        }
+    }
+    dec = decode_rate(&o);
+    if (dec <= 0) {
+        fprintf(stderr, "bench_ingest: decode failed\n");
+        goto out;
+    }
+    /* The pull's storage is its time less the decode; the push's commit
+     * decodes nothing. */
+    for (int m = 0; m < NMODES; m++) {
+        if (p.only >= 0 && m != p.only)
+            continue;
+        rate[m] = median(&runs[(size_t)m * p.repeat], p.repeat);
+        storage[m] = 1e6 / rate[m] - (m == PULL ? 1e6 / dec : 0);
+    }
+    if (p.only != PULL)
+        prep_us = median(prep, p.repeat);
+    if (p.json) {
+        printf("{\"bench\":\"ingest\",\"ops\":%" PRIu64 ",\"batch\":%" PRIu64
+               ",\"repeat\":%" PRIu64,
+               p.ops, p.batch, p.repeat);
+        for (int m = 0; m < NMODES; m++) {
+            if (p.only >= 0 && m != p.only)
+                continue;
+            printf(",\"%s_runs\":[", mode_name[m]);
+            for (uint64_t k = 0; k < p.repeat; k++)
+                printf("%s%.1f", k ? "," : "", runs[(size_t)m * p.repeat + k]);
+            printf("],\"%s_ops_per_s\":%.1f,\"%s_storage_us_per_op\":%.3f",
+                   mode_name[m], rate[m], mode_name[m], storage[m]);
+        }
+        if (p.only != PULL)
+            printf(",\"push_prepare_us_per_op\":%.3f", prep_us);
+        printf(",\"decode_ops_per_s\":%.1f}\n", dec);
+    } else {
+        printf("bench_ingest: %" PRIu64 " checkpoint-scan ops, %" PRIu64
+               " per store_write, fresh store, median of %" PRIu64 "\n\n",
+               p.ops, p.batch, p.repeat);
+        printf("%-46s %10s %8s %10s\n", "path", "ops/s", "us/op", "storage us");
+        if (p.only != PUSH)
+            printf("%-46s %10.0f %8.3f %10.3f\n",
+                   "pull: decode + ingest + commits", rate[PULL],
+                   1e6 / rate[PULL], storage[PULL]);
+        if (p.only != PULL) {
+            printf("%-46s %10.0f %8.3f %10.3f\n",
+                   "push commit: chain check + ingest + commits", rate[PUSH],
+                   1e6 / rate[PUSH], storage[PUSH]);
+            printf("%-46s %10.0f %8.3f %10s\n",
+                   "push loop: decode + store_prepare", 1e6 / prep_us, prep_us,
+                   "-");
+        }
+        printf("%-46s %10.0f %8.3f %10s\n", "proto_op_decode alone", dec,
+               1e6 / dec, "-");
+    }
+    rc = 0;
+out:
+    opset_free(&o);
+    templates_free(&t);
+    free(runs);
+    free(prep);
+    return rc;
+}
