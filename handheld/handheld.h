@@ -227,13 +227,15 @@ typedef struct hh_sync_result {
 /* One sync session with the enrolled server over TLS: push every own op the
  * server lacks (pipelined batches; acked only after the server's durable
  * commit), then pull the site's ops from other devices since the pull
- * cursor, each batch committed with its cursor in one transaction. A
- * session cut at any point loses nothing and duplicates nothing: run it
- * again. opt may be NULL. Errors: RND_ENOTENROLLED, RND_ECONNECT, RND_ETLS,
- * RND_ECERT, RND_ETIMEOUT, RND_ECLOSED, RND_EPROTO, and the server's refusal
- * (RND_EAUTH, RND_EREVOKED, RND_EUNKNOWNDEV, RND_ESITE, RND_EFOREIGN,
- * RND_ECHAIN, RND_EVERSION, RND_EBUSY, ...), with hh_last_error() saying
- * more. */
+ * cursor, several batches at a time committed with the cursor in one
+ * transaction (what was received is also committed when the session ends
+ * early: the error's sentence then says how many ops pulled are stored;
+ * out->pulled counts them). A session cut at any point loses nothing and
+ * duplicates nothing: run it again. opt may be NULL. Errors: RND_ENOTENROLLED,
+ * RND_ECONNECT, RND_ETLS, RND_ECERT, RND_ETIMEOUT, RND_ECLOSED, RND_EPROTO, and
+ * the server's refusal (RND_EAUTH, RND_EREVOKED, RND_EUNKNOWNDEV, RND_ESITE,
+ * RND_EFOREIGN, RND_ECHAIN, RND_EVERSION, RND_EBUSY, ...), with hh_last_error()
+ * saying more. */
 int hh_sync(hh *h, const hh_sync_options *opt, hh_sync_result *out);
 
 /* SHA-256 over the merged state: for each entity, by kind 1..255 and then

@@ -719,6 +719,34 @@ out:
     return rc;
 }
 
+/* The session ended early with rc: stores the OPS frames it received and
+ * holds, so the progress made is kept (the next sync resumes after them).
+ * rc and its sentence stay what is reported, with what became of the ops
+ * pulled added: a guard whose sync was cut learns that they are kept, or
+ * why not. */
+static int keep_progress(hh *h, hh_sess *s, int rc)
+{
+    char why[sizeof h->err];
+    uint32_t held = s->held_nops;
+
+    snprintf(why, sizeof why, "%s", h->err);
+    if (hh_sess_flush(s) == 0) {
+        if (s->kept > 0)
+            snprintf(h->err, sizeof h->err,
+                     "%.400s (the %llu ops pulled before that are stored)", why,
+                     (unsigned long long)s->kept);
+        return rc;
+    }
+    /* Both sentences, cut to fit the 512 bytes of h->err. */
+    char lost[200];
+    snprintf(lost, sizeof lost, "%.199s", h->err);
+    snprintf(h->err, sizeof h->err,
+             "%.250s (and the last %u ops pulled before that were not "
+             "stored: %s)",
+             why, held, lost);
+    return rc;
+}
+
 static int64_t mono_ms(void)
 {
     struct timespec ts;
@@ -792,6 +820,8 @@ int hh_sync(hh *h, const hh_sync_options *opt, hh_sync_result *out)
     out->cert_promoted = promote_next(&c);
     save_session(&c);
     rc = exchange(&c, &s);
+    if (rc)
+        rc = keep_progress(h, &s, rc);
 
 done:
     out->pushed = s.pushed;

@@ -147,6 +147,7 @@ int hh_sess_init(hh_sess *s, hh *h)
     s->device_id = id.device_id;
     s->last_seq = id.next_seq - 1;
     s->cursor = cursor;
+    s->held_cursor = cursor;
 
     memset(&m, 0, sizeof m);
     m.type = PROTO_MSG_HELLO;
@@ -173,8 +174,12 @@ void hh_sess_free(hh_sess *s)
         memset(s->out, 0, s->out_cap < HELLO_CAP ? s->out_cap : HELLO_CAP);
     free(s->out);
     free(s->ops);
+    free(s->held);
+    free(s->held_lens);
     s->out = NULL;
     s->ops = NULL;
+    s->held = NULL;
+    s->held_lens = NULL;
 }
 
 uint32_t hh_sess_max_frame(const hh_sess *s)
@@ -407,6 +412,7 @@ static int welcome_meta(hh_sess *s, const proto_msg *m)
     if (c.incarnation) {
         s->cursor_reset = s->cursor != 0;
         s->cursor = 0;
+        s->held_cursor = 0;
     }
     s->cert_next_learned = c.cert != NULL && nlen > 0;
     return 0;
@@ -486,76 +492,145 @@ static int on_push_ack(hh_sess *s, const proto_msg *m)
 }
 
 typedef struct ingest_ctx {
-    const proto_msg *m;
+    const hh_sess *s;
     int64_t recv_ms;
-    uint64_t device_id; /* this device */
-    uint64_t last_seq;  /* the highest seq this store ever wrote */
     uint64_t added;
     uint32_t bad_op; /* the op that did not decode, when bad_decode */
     int bad_decode;
     uint64_t bad_seq; /* an op of ours we never wrote: its seq */
 } ingest_ctx;
 
-/* One OPS batch and its cursor, in one transaction (replayable). Each op
- * is decoded once, here: checked, then stored from its decoding. The
- * server must not hand this device ops under its own id that it never
- * wrote: storing them would make the next local op reuse a seq (its own
- * ops already held are harmless: ingest skips them). A refused op aborts
- * the whole transaction, so nothing of the batch is stored. */
+/* The held OPS frames and the last one's cursor, in one transaction
+ * (replayable). Each op is decoded once, here: checked, then stored from
+ * its decoding. The server must not hand this device ops under its own id
+ * that it never wrote: storing them would make the next local op reuse a
+ * seq (its own ops already held are harmless: ingest skips them). A
+ * refused op aborts the whole transaction, so nothing held is stored. */
 static int ingest_fn(store_txn *t, void *arg)
 {
     static _Thread_local proto_op op;
     ingest_ctx *c = arg;
+    const hh_sess *s = c->s;
+    const uint8_t *p = s->held;
     int added, rc;
 
     c->added = 0;
     c->bad_seq = 0;
     c->bad_decode = 0;
-    for (uint32_t i = 0; i < c->m->u.ops.nops; i++) {
-        const proto_bytes *o = &c->m->u.ops.ops[i];
-        rc = proto_op_decode(o->p, o->len, &op);
+    for (uint32_t i = 0; i < s->held_nops; p += s->held_lens[i], i++) {
+        size_t len = s->held_lens[i];
+        rc = proto_op_decode(p, len, &op);
         if (rc) {
             c->bad_op = i;
             c->bad_decode = 1;
             return rc;
         }
-        if (op.device_id == c->device_id && op.seq > c->last_seq) {
+        if (op.device_id == s->device_id && op.seq > s->last_seq) {
             c->bad_seq = op.seq;
             return RND_EPROTO;
         }
-        rc = store_ingest_op(t, &op, o->p, o->len, c->recv_ms, &added);
+        rc = store_ingest_op(t, &op, p, len, c->recv_ms, &added);
         if (rc)
             return rc;
         c->added += (uint64_t)added;
     }
-    return store_meta_put_u64(t, "server_cursor", c->m->u.ops.next_cursor);
+    return store_meta_put_u64(t, "server_cursor", s->held_cursor);
 }
 
-static int on_ops(hh_sess *s, const proto_msg *m)
+int hh_sess_holding(const hh_sess *s)
 {
-    ingest_ctx c = {.m = m,
-                    .recv_ms = hh__now_ms(s->h),
-                    .device_id = s->device_id,
-                    .last_seq = s->last_seq};
+    return s->held_nops > 0 || s->held_cursor != s->cursor;
+}
+
+int hh_sess_flush(hh_sess *s)
+{
+    ingest_ctx c = {.s = s, .recv_ms = hh__now_ms(s->h)};
+    uint32_t nops = s->held_nops;
     int rc;
 
-    if (m->u.ops.nops > 0 || m->u.ops.next_cursor != s->cursor) {
-        rc = store_write(hh_store(s->h), ingest_fn, &c);
+    if (!hh_sess_holding(s))
+        return 0;
+    rc = store_write(hh_store(s->h), ingest_fn, &c);
+    s->held_len = 0;
+    s->held_nops = 0;
+    if (rc) {
+        s->held_cursor = s->cursor;
         if (rc == RND_EPROTO && c.bad_seq != 0)
             return failf(s, RND_EPROTO,
                          "sync: the server sent seq %llu under this "
                          "device's id, which this store never wrote",
                          (unsigned long long)c.bad_seq);
-        if (rc && c.bad_decode)
-            return failf(s, rc, "sync: op %u of an OPS batch: %s", c.bad_op,
-                         rnd_strerror(rc));
-        if (rc)
-            return store_failed(s, rc, "storing pulled ops");
+        if (c.bad_decode)
+            return failf(s, rc, "sync: pulled op %u of %u: %s", c.bad_op + 1,
+                         nops, rnd_strerror(rc));
+        return store_failed(s, rc, "storing pulled ops");
     }
-    s->cursor = m->u.ops.next_cursor;
+    s->cursor = s->held_cursor;
     s->pulled += c.added;
-    s->received += m->u.ops.nops;
+    s->kept += nops;
+    return 0;
+}
+
+/* Grows the held buffers for a frame of nops ops and bytes more bytes. */
+static int hold_room(hh_sess *s, uint32_t nops, size_t bytes)
+{
+    if (s->held_len + bytes > s->held_cap) {
+        size_t cap = s->held_cap ? s->held_cap : (size_t)1 << 20;
+        while (cap < s->held_len + bytes)
+            cap *= 2;
+        uint8_t *p = realloc(s->held, cap);
+        if (p == NULL)
+            return RND_ENOMEM;
+        s->held = p;
+        s->held_cap = cap;
+    }
+    if (s->held_nops + nops > s->held_lens_cap) {
+        uint32_t cap = s->held_lens_cap ? s->held_lens_cap : 8192;
+        while (cap < s->held_nops + nops)
+            cap *= 2;
+        uint32_t *l = realloc(s->held_lens, cap * sizeof *l);
+        if (l == NULL)
+            return RND_ENOMEM;
+        s->held_lens = l;
+        s->held_lens_cap = cap;
+    }
+    return 0;
+}
+
+/* An OPS frame: its ops are copied out of the receive buffer and held;
+ * what is held is stored (hh_sess_flush) once it reaches HH_SESS_PULL_OPS
+ * ops or would pass HH_SESS_PULL_BYTES, and at the last frame. The server
+ * streams OPS without waiting for the handheld (docs/PROTOCOL.md), so
+ * holding frames cannot stall the session. Progress is reported per frame,
+ * as ops arrive. */
+static int on_ops(hh_sess *s, const proto_msg *m)
+{
+    uint32_t n = m->u.ops.nops;
+    size_t bytes = 0;
+    int rc;
+
+    for (uint32_t i = 0; i < n; i++)
+        bytes += m->u.ops.ops[i].len;
+    if (s->held_nops > 0 && s->held_len + bytes > HH_SESS_PULL_BYTES &&
+        hh_sess_flush(s) != 0)
+        return s->failed;
+    if (hold_room(s, n, bytes) != 0)
+        return failf(s, RND_ENOMEM, "sync: out of memory");
+    for (uint32_t i = 0; i < n; i++) {
+        const proto_bytes *o = &m->u.ops.ops[i];
+        memcpy(s->held + s->held_len, o->p, o->len);
+        s->held_len += o->len;
+        s->held_lens[s->held_nops++] = o->len;
+    }
+    s->held_cursor = m->u.ops.next_cursor;
+    s->received += n;
     progress(s, "pull", s->received, 0);
+    if (s->held_nops >= HH_SESS_PULL_OPS || s->held_len >= HH_SESS_PULL_BYTES ||
+        !m->u.ops.more) {
+        rc = hh_sess_flush(s);
+        if (rc)
+            return rc;
+    }
     if (!m->u.ops.more)
         s->state = HH_SESS_BYE;
     return 0;

@@ -9,10 +9,14 @@
  * Pushing is pipelined: up to WELCOME's window PUSH batches are unacked at
  * once; each batch is read from the store when it is about to be sent (one
  * read transaction per batch), so memory stays bounded whatever the size of
- * the store. Each OPS batch is ingested together with its cursor in one
- * durable write transaction, so the pull cursor never covers ops that are
- * not committed. After the server's BYE, "acked_seq" and "last_sync_ms" are
- * written in one transaction.
+ * the store. Pulled OPS frames are kept (their ops copied into one growing
+ * buffer) and stored together with the last one's next_cursor in one
+ * durable write transaction once HH_SESS_PULL_OPS ops or HH_SESS_PULL_BYTES
+ * bytes are held, at the last OPS (more = false), or when the transport
+ * ends the session early (hh_sess_flush), so the pull cursor never covers
+ * ops that are not committed and a cut keeps the progress made. After the
+ * server's BYE, "acked_seq" and "last_sync_ms" are written in one
+ * transaction.
  *
  * Store meta keys read: "credential" (and the identity); written:
  * "server_cursor" (u64), "acked_seq" (u64), "last_sync_ms" (u64), and at
@@ -48,6 +52,24 @@ enum hh_sess_state {
 /* Most unacknowledged PUSH batches the client keeps, whatever WELCOME says. */
 #define HH_SESS_WINDOW_MAX 64
 
+/* A pull stores the OPS frames it holds, in one durable commit, once they
+ * carry this many ops or bytes (or at the last OPS). One commit per frame
+ * (4,096 ops) made a 1M-op pull ~245 durable commits, each rewriting the
+ * B-tree's branch pages and syncing. Measured on a 1M-op pull (Release,
+ * bench_hh against roundsd on loopback, 2 shared cores; handheld CPU):
+ * 4,096 ops per commit 4.8-4.9 s, 16,384 and 32,768 4.2-4.4 s, 65,536
+ * 4.3-4.7 s, 131,072 5.0-5.2 s (above ~64k, LMDB's per-transaction dirty
+ * page list grows costly to search and insert into); wall time, with the
+ * machine loaded, was about the same from 16,384 to 65,536 and 25-50%
+ * below one commit per frame. 32,768 is in the middle of the flat part,
+ * with half the syncs of 16,384 (a sync costs more on slow flash than on
+ * this machine) and a fraction of a second of pulling to redo after a
+ * crash. The bytes bound the memory held, beside the receive buffer,
+ * whatever the ops' size: 16 MiB, the largest frame the handheld accepts
+ * (HH_SESS_FRAME_CAP). */
+#define HH_SESS_PULL_OPS 32768u
+#define HH_SESS_PULL_BYTES HH_SESS_FRAME_CAP
+
 typedef struct hh_sess {
     hh *h;
     int state;  /* enum hh_sess_state */
@@ -58,7 +80,7 @@ typedef struct hh_sess {
     uint64_t last_seq; /* own highest seq when WELCOME came */
     uint64_t have_seq; /* WELCOME's have_seq */
     uint64_t acked_seq;
-    uint64_t cursor; /* pull cursor: saved one, then each OPS' next */
+    uint64_t cursor; /* pull cursor: the stored one (moves at each commit) */
     int64_t server_ms;
 
     /* pushing */
@@ -78,10 +100,18 @@ typedef struct hh_sess {
     uint64_t pushed;   /* own ops acked this session */
     uint64_t pulled;   /* ops newly stored by ingest */
     uint64_t received; /* ops received in OPS batches */
+    uint64_t kept;     /* of those, the ops stored with their cursor */
     int bye_queued;    /* our BYE is queued or sent */
     int cursor_reset;  /* WELCOME named another incarnation: pulled from 0 */
     int cert_next_learned; /* WELCOME brought a new next certificate */
     char server_error[160];
+
+    /* pulling: OPS frames received, not stored yet (see on_ops) */
+    uint8_t *held; /* their ops' encodings, back to back */
+    size_t held_len, held_cap;
+    uint32_t *held_lens; /* each held op's length, in order */
+    uint32_t held_nops, held_lens_cap;
+    uint64_t held_cursor; /* the last held frame's next_cursor */
 
     /* the frame being sent: out[out_off .. out_len) */
     uint8_t *out;
@@ -122,6 +152,20 @@ void hh_sess_sent(hh_sess *s, size_t n);
  * store: a restored or cloned store), the server's ERROR mapped back to its
  * RND_E* code (text in hh_sess.server_error), storage errors. */
 int hh_sess_recv(hh_sess *s, const uint8_t *buf, size_t len, size_t *consumed);
+
+/* 1 when OPS frames were received that are not stored yet. */
+int hh_sess_holding(const hh_sess *s);
+
+/* Stores the OPS frames held (their ops and the last one's next_cursor) in
+ * one durable transaction. The transport calls it when the session ends
+ * before the last OPS (a cut, a timeout, the server's ERROR, a bad frame
+ * after good ones), so the progress made is kept and the next sync resumes
+ * after it. 0 when nothing is held. A held op that does not decode, or one
+ * under this device's id that it never wrote, refuses everything held
+ * (nothing of it is stored, the cursor stays). Whatever the result, nothing
+ * is held afterwards. Errors: those of hh_sess_recv's storing (the session
+ * fails with its sentence), even on a session that had failed already. */
+int hh_sess_flush(hh_sess *s);
 
 /* The largest frame body the session accepts now: PROTO_FRAME_MAX_DEFAULT
  * until WELCOME, then WELCOME's max_frame capped at HH_SESS_FRAME_CAP. A

@@ -426,9 +426,10 @@ static void test_nothing_to_push(void)
     teardown();
 }
 
-/* Each OPS batch and its cursor land in one commit: after the first batch
- * the reopened store holds exactly those ops and that cursor; a re-run
- * resumes the pull there, and ops sent again are not duplicated. */
+/* OPS batches and their cursor land in one commit: a batch is held until
+ * the transport ends the session early (hh_sess_flush, as hh_sync does on
+ * a cut); then the reopened store holds exactly those ops and that cursor;
+ * a re-run resumes the pull there, and ops sent again are not duplicated. */
 static void test_pull_atomic(void)
 {
     static foreign f;
@@ -450,11 +451,19 @@ static void test_pull_atomic(void)
     ASSERT(take(&s, &m));
     ASSERT_EQ(m.type, PROTO_MSG_PULL);
     ASSERT_OK(feed_ops(&s, &f, 0, 4, 4, 1));
-    ASSERT_U64_EQ(s.pulled, 4);
-    ASSERT_EQ(pr.pull_calls, 1);
+    ASSERT_U64_EQ(s.pulled, 0); /* held, not stored yet */
+    ASSERT(hh_sess_holding(&s));
+    ASSERT_EQ(pr.pull_calls, 1); /* reported as it arrives */
     ASSERT_U64_EQ(pr.pull_done, 4);
     ASSERT(!take(&s, &m)); /* more = 1: nothing to say yet */
-    /* The connection is cut here. */
+    /* The connection is cut here: the transport stores what is held. */
+    ASSERT_OK(hh_sess_flush(&s));
+    ASSERT(!hh_sess_holding(&s));
+    ASSERT_U64_EQ(s.pulled, 4);
+    ASSERT_U64_EQ(s.kept, 4);
+    ASSERT_U64_EQ(s.cursor, 4);
+    ASSERT_OK(hh_sess_flush(&s)); /* nothing held: nothing written */
+    ASSERT_U64_EQ(s.pulled, 4);
     hh_sess_free(&s);
     reopen();
     ASSERT_OK(meta_u64("server_cursor", &v));
@@ -469,9 +478,9 @@ static void test_pull_atomic(void)
     ASSERT_EQ(m.type, PROTO_MSG_PULL);
     ASSERT_U64_EQ(m.u.pull.cursor, 4);
     ASSERT_OK(feed_ops(&s, &f, 3, 4, 7, 1));
-    ASSERT_U64_EQ(s.pulled, 3); /* op 4 was already held */
+    ASSERT_U64_EQ(s.pulled, 0); /* held */
     ASSERT_OK(feed_ops(&s, &f, 7, 3, 10, 0));
-    ASSERT_U64_EQ(s.pulled, 6);
+    ASSERT_U64_EQ(s.pulled, 6); /* op 4 was already stored */
     ASSERT_U64_EQ(s.cursor, 10);
     ASSERT(take(&s, &m));
     ASSERT_EQ(m.type, PROTO_MSG_BYE);
@@ -497,6 +506,197 @@ static void test_pull_atomic(void)
     ASSERT_U64_EQ(op_count(), base + 10);
     ASSERT_OK(meta_u64("server_cursor", &v));
     ASSERT_U64_EQ(v, 10);
+    teardown();
+}
+
+/* Ops of about 2,000 bytes (a long duty-log text) for the byte limit. */
+typedef struct bigops {
+    uint8_t enc[8][2400];
+    size_t len[8];
+} bigops;
+
+static void make_big(bigops *b, uint64_t dev)
+{
+    static proto_op op;
+    static char text[2000];
+    uint8_t prev[PROTO_HASH_LEN] = {0};
+    memset(text, 'x', sizeof text);
+    for (int i = 0; i < 8; i++) {
+        proto_op_init(&op);
+        op.device_id = dev;
+        op.seq = 1 + (uint64_t)i;
+        op.wall_ms = fake_now - 1000 + i;
+        op.hlc = PROTO_HLC_MAKE(op.wall_ms, 0);
+        op.kind = PROTO_KIND_DUTYLOG;
+        op.action = PROTO_ACTION_CREATE;
+        ASSERT_OK(proto_entity_new(op.entity, op.wall_ms));
+        ASSERT_OK(proto_op_add_str(&op, "by", "office", 6));
+        ASSERT_OK(proto_op_add_str(&op, "text", text, sizeof text));
+        memcpy(op.prev_hash, prev, PROTO_HASH_LEN);
+        ASSERT_OK(
+            proto_op_encode(&op, b->enc[i], sizeof b->enc[i], &b->len[i]));
+        proto_op_hash(b->enc[i], b->len[i], prev);
+    }
+}
+
+/* An OPS frame of n ops cycling through the k encodings enc[i]/len[i]
+ * (stride bytes apart): the same op sent again is stored once, which is
+ * enough to count the ops and bytes held. */
+static int feed_cycle(hh_sess *s, const uint8_t *enc, size_t stride,
+                      const size_t *len, int k, uint32_t n, uint64_t next,
+                      int more)
+{
+    static proto_bytes b[PROTO_BATCH_MAX_OPS];
+    proto_msg m = {.type = PROTO_MSG_OPS};
+    for (uint32_t i = 0; i < n; i++) {
+        b[i].p = enc + (i % (uint32_t)k) * stride;
+        b[i].len = (uint32_t)len[i % (uint32_t)k];
+    }
+    m.u.ops.nops = n;
+    m.u.ops.ops = b;
+    m.u.ops.next_cursor = next;
+    m.u.ops.more = (uint8_t)more;
+    return feed(s, &m);
+}
+
+static uint64_t stored_cursor(void)
+{
+    uint64_t v = 0;
+    int rc = meta_u64("server_cursor", &v);
+    if (rc == RND_ENOTFOUND)
+        return 0;
+    ASSERT_OK(rc);
+    return v;
+}
+
+/* Several OPS frames are stored in one commit: nothing of them is in the
+ * store (ops or cursor) until the last frame, HH_SESS_PULL_OPS ops or
+ * HH_SESS_PULL_BYTES bytes; a session that ends without hh_sess_flush
+ * (the process killed) loses only what it held, and a bad op refuses
+ * everything held. */
+static void test_pull_coalesced(void)
+{
+    static foreign f, mine;
+    static bigops big;
+    hh_sess s;
+    proto_msg m;
+    prog pr = {0};
+    uint64_t base;
+
+    setup(2);
+    base = op_count();
+    memset(&f, 0, sizeof f);
+    make_foreign(&f, 0x5555666677778888ull, 1, 30);
+
+    /* Three frames, then the last: one commit, at the last. */
+    ASSERT_OK(hh_sess_init(&s, h));
+    s.progress = on_progress;
+    s.progress_ctx = &pr;
+    expect_hello(&s);
+    ASSERT_OK(feed_welcome(&s, 2, PROTO_FRAME_MAX_DEFAULT, 4));
+    ASSERT(take(&s, &m));
+    ASSERT_EQ(m.type, PROTO_MSG_PULL);
+    ASSERT_OK(feed_ops(&s, &f, 0, 5, 5, 1));
+    ASSERT_OK(feed_ops(&s, &f, 5, 5, 10, 1));
+    ASSERT_OK(feed_ops(&s, &f, 10, 0, 12, 1)); /* only the cursor moves */
+    ASSERT_EQ(pr.pull_calls, 3);
+    ASSERT_U64_EQ(pr.pull_done, 10);
+    ASSERT_U64_EQ(stored_cursor(), 0);
+    ASSERT_U64_EQ(op_count(), base);
+    ASSERT_U64_EQ(s.pulled, 0);
+    ASSERT_U64_EQ(s.cursor, 0);
+    ASSERT_OK(feed_ops(&s, &f, 10, 5, 15, 0));
+    ASSERT_EQ(pr.pull_calls, 4);
+    ASSERT_U64_EQ(pr.pull_done, 15);
+    ASSERT_U64_EQ(s.pulled, 15);
+    ASSERT_U64_EQ(s.cursor, 15);
+    ASSERT_U64_EQ(stored_cursor(), 15);
+    ASSERT_U64_EQ(op_count(), base + 15);
+    ASSERT(take(&s, &m));
+    ASSERT_EQ(m.type, PROTO_MSG_BYE);
+    ASSERT_U64_EQ(m.u.bye.ops_out, 15);
+    hh_sess_free(&s);
+
+    /* Held frames of a session that just stops are not stored: the next
+     * pull starts again at the stored cursor. */
+    ASSERT_OK(hh_sess_init(&s, h));
+    expect_hello(&s);
+    ASSERT_OK(feed_welcome(&s, 2, PROTO_FRAME_MAX_DEFAULT, 4));
+    ASSERT(take(&s, &m));
+    ASSERT_U64_EQ(m.u.pull.cursor, 15);
+    ASSERT_OK(feed_ops(&s, &f, 15, 5, 20, 1));
+    hh_sess_free(&s);
+    reopen();
+    ASSERT_U64_EQ(stored_cursor(), 15);
+    ASSERT_U64_EQ(op_count(), base + 15);
+
+    /* A bad op in a later frame refuses everything held, the good frame
+     * before it too (ops are checked when stored); afterwards nothing is
+     * held. */
+    memset(&mine, 0, sizeof mine);
+    make_foreign(&mine, device_id(), 3, 1); /* seq 3: never written */
+    ASSERT_OK(hh_sess_init(&s, h));
+    expect_hello(&s);
+    ASSERT_OK(feed_welcome(&s, 2, PROTO_FRAME_MAX_DEFAULT, 4));
+    ASSERT(take(&s, &m));
+    ASSERT_OK(feed_ops(&s, &f, 15, 5, 20, 1));
+    ASSERT_OK(feed_ops(&s, &mine, 0, 1, 21, 1)); /* held: checked later */
+    ASSERT_ERR(hh_sess_flush(&s), RND_EPROTO);   /* as after a cut */
+    ASSERT(strstr(hh_last_error(h), "seq 3 under this device's id") != NULL);
+    ASSERT(!hh_sess_holding(&s));
+    ASSERT_OK(hh_sess_flush(&s));
+    ASSERT_U64_EQ(s.received, 6);
+    ASSERT_U64_EQ(s.kept, 0);
+    hh_sess_free(&s);
+    ASSERT_U64_EQ(stored_cursor(), 15);
+    ASSERT_U64_EQ(op_count(), base + 15);
+
+    /* HH_SESS_PULL_OPS ops held: stored without waiting for the last
+     * frame, with the cursor of the frame that reached the limit. */
+    ASSERT_EQ(HH_SESS_PULL_OPS % PROTO_BATCH_MAX_OPS, 0);
+    uint32_t frames = HH_SESS_PULL_OPS / PROTO_BATCH_MAX_OPS;
+    ASSERT_OK(hh_sess_init(&s, h));
+    expect_hello(&s);
+    ASSERT_OK(feed_welcome(&s, 2, PROTO_FRAME_MAX_DEFAULT, 4));
+    ASSERT(take(&s, &m));
+    for (uint32_t i = 1; i <= frames; i++) {
+        ASSERT_OK(feed_cycle(&s, f.enc[15], sizeof f.enc[0], &f.len[15], 15,
+                             PROTO_BATCH_MAX_OPS, 100 + i, 1));
+        ASSERT_U64_EQ(stored_cursor(), i < frames ? 15 : 100 + frames);
+    }
+    ASSERT(!hh_sess_holding(&s));
+    ASSERT_U64_EQ(s.pulled, 15);
+    ASSERT_U64_EQ(op_count(), base + 30);
+    /* One frame more is held again, and stored by the flush of a cut. */
+    ASSERT_OK(feed_ops(&s, &f, 0, 1, 200, 1));
+    ASSERT_U64_EQ(stored_cursor(), 100 + frames);
+    ASSERT_OK(hh_sess_flush(&s));
+    ASSERT_U64_EQ(stored_cursor(), 200);
+    hh_sess_free(&s);
+
+    /* Big ops: the held frames are stored before one would take them
+     * over HH_SESS_PULL_BYTES, so never more than that is held. */
+    make_big(&big, 0x9999aaaabbbbccccull);
+    uint32_t per = 480; /* ~1 MB frames */
+    size_t frame_bytes = 0;
+    for (uint32_t i = 0; i < per; i++)
+        frame_bytes += big.len[i % 8];
+    uint32_t fit = (uint32_t)(HH_SESS_PULL_BYTES / frame_bytes);
+    ASSERT_LT(fit * per, HH_SESS_PULL_OPS); /* the bytes limit comes first */
+    ASSERT_OK(hh_sess_init(&s, h));
+    expect_hello(&s);
+    ASSERT_OK(feed_welcome(&s, 2, PROTO_FRAME_MAX_DEFAULT, 4));
+    ASSERT(take(&s, &m));
+    for (uint32_t i = 1; i <= fit + 1; i++) {
+        ASSERT_OK(feed_cycle(&s, big.enc[0], sizeof big.enc[0], big.len, 8, per,
+                             300 + i, 1));
+        ASSERT_LE(s.held_len, HH_SESS_PULL_BYTES);
+        /* frame fit + 1 would pass the limit: 1..fit are stored first */
+        ASSERT_U64_EQ(stored_cursor(), i <= fit ? 200 : 300 + fit);
+    }
+    ASSERT_U64_EQ(s.held_nops, per);
+    ASSERT_U64_EQ(s.pulled, 8);
+    hh_sess_free(&s);
     teardown();
 }
 
@@ -896,6 +1096,7 @@ int main(void)
     test_push_window();
     test_nothing_to_push();
     test_pull_atomic();
+    test_pull_coalesced();
     test_error_mapping();
     test_unexpected();
     test_cut_and_resume();

@@ -1,7 +1,7 @@
 /* cutproxy.c: a one-connection TCP proxy for the integration tests that
  * cuts the connection after exactly N bytes in one direction.
  *
- *   cutproxy UPSTREAM_PORT up|down N
+ *   cutproxy UPSTREAM_PORT up|down N [fin]
  *
  * Listens on 127.0.0.1 on a port the kernel picks and prints it on stdout
  * (one line), accepts one client, connects it to 127.0.0.1:UPSTREAM_PORT
@@ -9,7 +9,10 @@
  * server-to-client bytes; once N bytes have gone that way (the N-th byte
  * included), both sockets are closed and the proxy exits 0. If the session
  * ends first, it exits 0 too. Loopback only; it stops by itself after 60 s.
- */
+ * The cut is a reset (what a dead network gives: the peer loses what it
+ * had not read yet); with "fin" it is a polite end of stream instead, so
+ * the client reads exactly the N bytes before the end, a cut point that
+ * does not depend on timing. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -29,10 +32,13 @@ static int die(const char *what)
 
 int main(int argc, char **argv)
 {
-    if (argc != 4 || (strcmp(argv[2], "up") && strcmp(argv[2], "down"))) {
-        fprintf(stderr, "usage: cutproxy UPSTREAM_PORT up|down N\n");
+    if (argc < 4 || argc > 5 ||
+        (strcmp(argv[2], "up") && strcmp(argv[2], "down")) ||
+        (argc == 5 && strcmp(argv[4], "fin"))) {
+        fprintf(stderr, "usage: cutproxy UPSTREAM_PORT up|down N [fin]\n");
         return 2;
     }
+    int fin = argc == 5;
     int up_port = atoi(argv[1]);
     int cut_up = strcmp(argv[2], "up") == 0;
     long long limit = atoll(argv[3]);
@@ -93,6 +99,18 @@ int main(int argc, char **argv)
         }
     }
 done:
+    if (fin) {
+        /* End of stream both ways, then wait (a while) for the client to
+         * close: closing with its bytes unread would reset after all. */
+        shutdown(c, SHUT_WR);
+        shutdown(s, SHUT_WR);
+        struct pollfd q = {c, POLLIN, 0};
+        while (poll(&q, 1, 10000) > 0 && read(c, buf, sizeof buf) > 0)
+            ;
+        close(c);
+        close(s);
+        return 0;
+    }
     /* A reset, not a polite close: the cut a dead network gives. */
     {
         struct linger lg = {1, 0};
