@@ -37,6 +37,7 @@
 #include <lmdb.h>
 
 #include "handheld.h"
+#include "benchops.h"
 #include "scans.h"
 #include "store.h"
 
@@ -45,204 +46,6 @@ typedef struct params {
     int json, stats;
     int only; /* -1: both modes, else the one mode run (--mode) */
 } params;
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, size_t n)
-{
-    qsort(v, n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-static const char *tmp_base(void)
-{
-    const char *t = getenv("TMPDIR");
-    return t && *t ? t : "/tmp";
-}
-
-static int tmp_make(char *path, size_t cap)
-{
-    int n = snprintf(path, cap, "%s/rounds-ingest-XXXXXX", tmp_base());
-    if (n < 0 || (size_t)n >= cap || mkdtemp(path) == NULL) {
-        fprintf(stderr, "bench_ingest: mkdtemp: %s\n", strerror(errno));
-        return -1;
-    }
-    return 0;
-}
-
-/* Removes the files of a flat directory, then the directory. */
-static void tmp_remove(const char *path)
-{
-    DIR *d = opendir(path);
-    struct dirent *e;
-    if (d != NULL) {
-        while ((e = readdir(d)) != NULL) {
-            char sub[4400];
-            if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
-                snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
-                unlink(sub);
-            }
-        }
-        closedir(d);
-    }
-    if (rmdir(path) != 0)
-        fprintf(stderr, "bench_ingest: warning: could not remove %s\n", path);
-}
-
-/* ---- the ops (as bench_limit.c makes them) ------------------------------ */
-
-typedef struct templates {
-    uint8_t *enc[SCANS_NTAGS];
-    size_t len[SCANS_NTAGS];
-    size_t n;
-} templates;
-
-static int tmpl_cb(const uint8_t *enc, size_t len, int64_t recv_ms, void *ctx)
-{
-    templates *t = ctx;
-    (void)recv_ms;
-    if (t->n == SCANS_NTAGS)
-        return 1;
-    t->enc[t->n] = malloc(len);
-    if (t->enc[t->n] == NULL)
-        return RND_ENOMEM;
-    memcpy(t->enc[t->n], enc, len);
-    t->len[t->n++] = len;
-    return 0;
-}
-
-/* Records scans 0..39 in a temporary handheld store and keeps their ops. */
-static int templates_make(templates *t)
-{
-    static hh_batch_item items[SCANS_NTAGS];
-    static hh_kv kv[SCANS_NTAGS][SCANS_NKV];
-    static char tags[SCANS_NTAGS][8];
-    char dir[4096];
-    hh_status_info st;
-    store_txn *txn;
-    hh *h;
-    int rc;
-
-    memset(t, 0, sizeof *t);
-    if (tmp_make(dir, sizeof dir) != 0)
-        return -1;
-    rc = hh_init(dir, "S1", "HH-0", &h);
-    if (rc) {
-        fprintf(stderr, "bench_ingest: hh_init: %s\n", rnd_strerror(rc));
-        tmp_remove(dir);
-        return -1;
-    }
-    scans_tags(tags);
-    for (uint64_t i = 0; i < SCANS_NTAGS; i++)
-        scans_item(&items[i], kv[i], i, "G0", tags);
-    if ((rc = hh_record_many(h, items, SCANS_NTAGS, NULL)) == 0 &&
-        (rc = hh_status(h, &st)) == 0 &&
-        (rc = store_read_begin(hh_store(h), &txn)) == 0) {
-        rc = store_ops_each_device(txn, st.device_id, 1, tmpl_cb, t);
-        store_read_end(txn);
-    }
-    if (rc == 0 && t->n != SCANS_NTAGS)
-        rc = RND_ENOTFOUND;
-    if (rc)
-        fprintf(stderr, "bench_ingest: template ops: %s\n", hh_last_error(h));
-    hh_close(h);
-    tmp_remove(dir);
-    return rc ? -1 : 0;
-}
-
-static void templates_free(templates *t)
-{
-    for (size_t i = 0; i < t->n; i++)
-        free(t->enc[i]);
-}
-
-/* splitmix64, for entity ids without a getrandom() per op. */
-static uint64_t rng = 0x5eed;
-
-static uint64_t rng_next(void)
-{
-    uint64_t z = (rng += 0x9e3779b97f4a7c15u);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
-    return z ^ (z >> 31);
-}
-
-/* N encoded ops in one arena: op i is enc[off[i] .. off[i + 1]), received
- * at recv[i]. */
-typedef struct opset {
-    uint64_t n;
-    uint8_t *enc;
-    size_t *off;
-    int64_t *recv;
-} opset;
-
-static int opset_make(const templates *t, uint64_t n, opset *o)
-{
-    static proto_op op;
-    size_t maxlen = 0, at = 0;
-    uint8_t prev[PROTO_HASH_LEN] = {0};
-    int64_t ms = 1795860000000;
-
-    memset(o, 0, sizeof o[0]);
-    for (size_t i = 0; i < t->n; i++)
-        if (t->len[i] > maxlen)
-            maxlen = t->len[i];
-    o->n = n;
-    o->enc = malloc((size_t)n * (maxlen + 24));
-    o->off = malloc((size_t)(n + 1) * sizeof *o->off);
-    o->recv = malloc((size_t)n * sizeof *o->recv);
-    if (o->enc == NULL || o->off == NULL || o->recv == NULL) {
-        fprintf(stderr, "bench_ingest: out of memory for %" PRIu64 " ops\n", n);
-        return -1;
-    }
-    for (uint64_t i = 0; i < n; i++) {
-        size_t k = (size_t)(i % SCANS_NTAGS), len;
-        uint64_t r1 = rng_next(), r2 = rng_next();
-        int rc = proto_op_decode(t->enc[k], t->len[k], &op);
-        if (rc == 0) {
-            /* A fixed device too (hh_init picks a random one), so that
-             * every run, of any build, stores the same ops: --stats's
-             * digests can be compared. */
-            op.device_id = 0x0b0e0c0417000001ull;
-            op.seq = i + 1;
-            op.wall_ms = ms + (int64_t)(i / 100);
-            op.hlc = PROTO_HLC_MAKE(op.wall_ms, i % 100);
-            proto_be64_put(op.entity, (uint64_t)op.wall_ms << 16 | r1 >> 48);
-            memcpy(op.entity + 8, &r2, 8);
-            memcpy(op.prev_hash, prev, sizeof prev);
-            o->off[i] = at;
-            o->recv[i] = ms + (int64_t)i / 100;
-            rc = proto_op_encode(&op, o->enc + at, maxlen + 24, &len);
-        }
-        if (rc) {
-            fprintf(stderr, "bench_ingest: op %" PRIu64 ": %s\n", i,
-                    rnd_strerror(rc));
-            return -1;
-        }
-        proto_op_hash(o->enc + at, len, prev);
-        at += len;
-    }
-    o->off[n] = at;
-    return 0;
-}
-
-static void opset_free(opset *o)
-{
-    free(o->enc);
-    free(o->off);
-    free(o->recv);
-}
 
 /* ---- the timed part ----------------------------------------------------- */
 
@@ -269,7 +72,7 @@ typedef struct prepped {
 #define STATE_ROOM 1024 /* bytes of prepared state an op may take */
 
 typedef struct batch_ctx {
-    const opset *o;
+    const bo_opset *o;
     enum mode mode;
     uint64_t from, to;
     uint64_t added;
@@ -281,7 +84,7 @@ __attribute__((noinline)) static int prepare_batch(batch_ctx *b,
                                                    uint8_t *states)
 {
     static proto_op op; /* large: off the stack */
-    const opset *o = b->o;
+    const bo_opset *o = b->o;
     for (uint64_t i = b->from; i < b->to; i++) {
         const uint8_t *enc = o->enc + o->off[i];
         size_t len = o->off[i + 1] - o->off[i];
@@ -310,7 +113,7 @@ __attribute__((noinline)) static int prepare_batch(batch_ctx *b,
 static int pull_fn(store_txn *txn, batch_ctx *b)
 {
     static proto_op op; /* large: off the stack */
-    const opset *o = b->o;
+    const bo_opset *o = b->o;
     for (uint64_t i = b->from; i < b->to; i++) {
         const uint8_t *enc = o->enc + o->off[i];
         size_t len = o->off[i + 1] - o->off[i];
@@ -329,7 +132,7 @@ static int pull_fn(store_txn *txn, batch_ctx *b)
 static int push_fn(store_txn *txn, batch_ctx *b)
 {
     static proto_op op; /* the header alone is read */
-    const opset *o = b->o;
+    const bo_opset *o = b->o;
     uint64_t max;
     uint8_t head[PROTO_HASH_LEN];
     int rc = store_device_head(txn, b->pp[0].device_id, &max, head);
@@ -378,7 +181,7 @@ static int batch_fn(store_txn *txn, void *arg)
 /* Everything the clock measures; a function of its own so callgrind's
  * inclusive cost of it is the timed part (the push's commit: that less
  * prepare_batch). *prep_s gets the seconds spent preparing. */
-__attribute__((noinline)) static int ingest_all(store *s, const opset *o,
+__attribute__((noinline)) static int ingest_all(store *s, const bo_opset *o,
                                                 enum mode mode, uint64_t batch,
                                                 prepped *pp, uint8_t *states,
                                                 double *prep_s)
@@ -389,9 +192,9 @@ __attribute__((noinline)) static int ingest_all(store *s, const opset *o,
                        0, pp};
         int rc = 0;
         if (mode == PUSH) {
-            double t0 = now_s();
+            double t0 = bo_now_s();
             rc = prepare_batch(&b, states);
-            *prep_s += now_s() - t0;
+            *prep_s += bo_now_s() - t0;
         }
         if (rc == 0)
             rc = store_write(s, batch_fn, &b);
@@ -458,15 +261,15 @@ static void print_stats(const char *dir)
 
 /* One run into a fresh store; *rate is ops/s of ingest_all() (of the
  * push's commits alone), *prep_us the push's preparing an op. */
-static int ingest_run(const opset *o, enum mode mode, uint64_t batch, int stats,
-                      double *rate, double *prep_us)
+static int ingest_run(const bo_opset *o, enum mode mode, uint64_t batch,
+                      int stats, double *rate, double *prep_us)
 {
     char dir[4096];
     store *s;
     double prep_s = 0;
     prepped *pp = calloc(batch, sizeof *pp);
     uint8_t *states = malloc(batch * STATE_ROOM);
-    if (pp == NULL || states == NULL || tmp_make(dir, sizeof dir) != 0) {
+    if (pp == NULL || states == NULL || bo_tmp_make(dir, sizeof dir) != 0) {
         free(pp);
         free(states);
         return -1;
@@ -474,21 +277,21 @@ static int ingest_run(const opset *o, enum mode mode, uint64_t batch, int stats,
     int rc = store_open(dir, STORE_CREATE, &s);
     if (rc) {
         fprintf(stderr, "bench_ingest: store_open: %s\n", rnd_strerror(rc));
-        tmp_remove(dir);
+        bo_tmp_remove(dir);
         free(pp);
         free(states);
         return -1;
     }
-    double t0 = now_s();
+    double t0 = bo_now_s();
     rc = ingest_all(s, o, mode, batch, pp, states, &prep_s);
-    double t1 = now_s();
+    double t1 = bo_now_s();
     if (rc)
         fprintf(stderr, "bench_ingest: ingest: %s (%s)\n", rnd_strerror(rc),
                 store_last_raw_text(s));
     store_close(s);
     if (rc == 0 && stats)
         print_stats(dir);
-    tmp_remove(dir);
+    bo_tmp_remove(dir);
     free(pp);
     free(states);
     if (rc)
@@ -499,15 +302,15 @@ static int ingest_run(const opset *o, enum mode mode, uint64_t batch, int stats,
 }
 
 /* proto_op_decode over every op once (the caller's share); ops/s. */
-__attribute__((noinline)) static double decode_rate(const opset *o)
+__attribute__((noinline)) static double decode_rate(const bo_opset *o)
 {
     static proto_op op;
-    double t0 = now_s();
+    double t0 = bo_now_s();
     for (uint64_t i = 0; i < o->n; i++)
         if (proto_op_decode(o->enc + o->off[i], o->off[i + 1] - o->off[i],
                             &op) != 0)
             return -1;
-    return (double)o->n / (now_s() - t0);
+    return (double)o->n / (bo_now_s() - t0);
 }
 
 /* ---- driver ------------------------------------------------------------- */
@@ -581,9 +384,10 @@ static int parse_args(int argc, char **argv, params *p)
 
 int main(int argc, char **argv)
 {
+    bo_prog = "bench_ingest";
     params p = {1000000, 5, 4096, 0, 0, -1};
-    templates t;
-    opset o = {0};
+    bo_templates t;
+    bo_opset o = {0};
     double *runs, *prep, rate[NMODES], storage[NMODES], dec, prep_us = 0;
     int rc = 1;
 
@@ -591,12 +395,12 @@ int main(int argc, char **argv)
         return 2;
     runs = calloc(NMODES * p.repeat, sizeof *runs);
     prep = calloc(p.repeat, sizeof *prep);
-    if (runs == NULL || prep == NULL || templates_make(&t) != 0) {
+    if (runs == NULL || prep == NULL || bo_templates_make(&t) != 0) {
         free(runs);
         free(prep);
         return 1;
     }
-    if (opset_make(&t, p.ops, &o) != 0)
+    if (bo_opset_make(&t, p.ops, &o) != 0)
         goto out;
     /* The modes take turns, so a busy moment of the machine falls on
      * both. */
@@ -625,11 +429,11 @@ int main(int argc, char **argv)
     for (int m = 0; m < NMODES; m++) {
         if (p.only >= 0 && m != p.only)
             continue;
-        rate[m] = median(&runs[(size_t)m * p.repeat], p.repeat);
+        rate[m] = bo_median(&runs[(size_t)m * p.repeat], p.repeat);
         storage[m] = 1e6 / rate[m] - (m == PULL ? 1e6 / dec : 0);
     }
     if (p.only != PULL)
-        prep_us = median(prep, p.repeat);
+        prep_us = bo_median(prep, p.repeat);
     if (p.json) {
         printf("{\"bench\":\"ingest\",\"ops\":%" PRIu64 ",\"batch\":%" PRIu64
                ",\"repeat\":%" PRIu64,
@@ -668,8 +472,8 @@ int main(int argc, char **argv)
     }
     rc = 0;
 out:
-    opset_free(&o);
-    templates_free(&t);
+    bo_opset_free(&o);
+    bo_templates_free(&t);
     free(runs);
     free(prep);
     return rc;

@@ -33,6 +33,7 @@
 #include <mbedtls/gcm.h>
 
 #include "handheld.h"
+#include "benchops.h"
 #include "scans.h"
 #include "store.h"
 
@@ -44,198 +45,46 @@ typedef struct params {
     int json;
 } params;
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
+/* ---- the ops table's values ------------------------------------------- */
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, size_t n)
-{
-    qsort(v, n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-static const char *tmp_base(void)
-{
-    const char *t = getenv("TMPDIR");
-    return t && *t ? t : "/tmp";
-}
-
-static int tmp_make(char *path, size_t cap)
-{
-    int n = snprintf(path, cap, "%s/rounds-limit-XXXXXX", tmp_base());
-    if (n < 0 || (size_t)n >= cap || mkdtemp(path) == NULL) {
-        fprintf(stderr, "bench_limit: mkdtemp: %s\n", strerror(errno));
-        return -1;
-    }
-    return 0;
-}
-
-/* Removes the files of a flat directory, then the directory. */
-static void tmp_remove(const char *path)
-{
-    DIR *d = opendir(path);
-    struct dirent *e;
-    if (d != NULL) {
-        while ((e = readdir(d)) != NULL) {
-            char sub[4400];
-            if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
-                snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
-                unlink(sub);
-            }
-        }
-        closedir(d);
-    }
-    if (rmdir(path) != 0)
-        fprintf(stderr, "bench_limit: warning: could not remove %s\n", path);
-}
-
-/* ---- the ops ------------------------------------------------------------ */
-
-/* The 40 template ops, as the handheld encoded them. */
-typedef struct templates {
-    uint8_t *enc[SCANS_NTAGS];
-    size_t len[SCANS_NTAGS];
-    size_t n;
-} templates;
-
-static int tmpl_cb(const uint8_t *enc, size_t len, int64_t recv_ms, void *ctx)
-{
-    templates *t = ctx;
-    if (t->n == SCANS_NTAGS)
-        return 1;
-    t->enc[t->n] = malloc(len);
-    if (t->enc[t->n] == NULL)
-        return RND_ENOMEM;
-    memcpy(t->enc[t->n], enc, len);
-    t->len[t->n++] = len;
-    return 0;
-}
-
-/* Records scans 0..39 in a temporary handheld store and keeps their ops. */
-static int templates_make(templates *t)
-{
-    static hh_batch_item items[SCANS_NTAGS];
-    static hh_kv kv[SCANS_NTAGS][SCANS_NKV];
-    static char tags[SCANS_NTAGS][8];
-    char dir[4096];
-    hh_status_info st;
-    store_txn *txn;
-    hh *h;
-    int rc;
-
-    memset(t, 0, sizeof *t);
-    if (tmp_make(dir, sizeof dir) != 0)
-        return -1;
-    rc = hh_init(dir, "S1", "HH-0", &h);
-    if (rc) {
-        fprintf(stderr, "bench_limit: hh_init: %s\n", rnd_strerror(rc));
-        tmp_remove(dir);
-        return -1;
-    }
-    scans_tags(tags);
-    for (uint64_t i = 0; i < SCANS_NTAGS; i++)
-        scans_item(&items[i], kv[i], i, "G0", tags);
-    if ((rc = hh_record_many(h, items, SCANS_NTAGS, NULL)) == 0 &&
-        (rc = hh_status(h, &st)) == 0 &&
-        (rc = store_read_begin(hh_store(h), &txn)) == 0) {
-        rc = store_ops_each_device(txn, st.device_id, 1, tmpl_cb, t);
-        store_read_end(txn);
-    }
-    if (rc == 0 && t->n != SCANS_NTAGS)
-        rc = RND_ENOTFOUND;
-    if (rc)
-        fprintf(stderr, "bench_limit: template ops: %s\n", hh_last_error(h));
-    hh_close(h);
-    tmp_remove(dir);
-    return rc ? -1 : 0;
-}
-
-static void templates_free(templates *t)
-{
-    for (size_t i = 0; i < t->n; i++)
-        free(t->enc[i]);
-}
-
-/* splitmix64, for entity ids without a getrandom() per op. */
-static uint64_t rng = 0x5eed;
-
-static uint64_t rng_next(void)
-{
-    uint64_t z = (rng += 0x9e3779b97f4a7c15u);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
-    return z ^ (z >> 31);
-}
-
-/* N ops in one arena; op i's LMDB value (recv_ms i64be + encoded op) is
- * val[off[i] .. off[i + 1]). */
-typedef struct opset {
-    uint64_t n, device_id;
+/* Each op as the ops table stores it (store.c): its receive time, i64be,
+ * then the encoded op; value i is val[off[i] .. off[i + 1]). Made before
+ * the timing, so the run puts ready values, as a commit does. */
+typedef struct values {
+    uint64_t n;
     uint8_t *val;
     size_t *off;
-    size_t op_bytes; /* encoded ops only, without the recv_ms prefix */
-} opset;
+    size_t op_bytes; /* encoded ops only, without the receive times */
+} values;
 
-static int opset_make(const templates *t, uint64_t n, opset *o)
+static int values_make(const bo_opset *o, values *v)
 {
-    static proto_op op;
-    size_t maxlen = 0, at = 0;
-    uint8_t prev[PROTO_HASH_LEN] = {0};
-    int64_t ms = 1795860000000;
-
-    memset(o, 0, sizeof o[0]);
-    for (size_t i = 0; i < t->n; i++)
-        if (t->len[i] > maxlen)
-            maxlen = t->len[i];
-    o->n = n;
-    o->val = malloc((size_t)n * (maxlen + 32));
-    o->off = malloc((size_t)(n + 1) * sizeof *o->off);
-    if (o->val == NULL || o->off == NULL) {
-        fprintf(stderr, "bench_limit: out of memory for %" PRIu64 " ops\n", n);
+    memset(v, 0, sizeof *v);
+    v->n = o->n;
+    v->val = malloc(o->off[o->n] + 8 * (size_t)o->n);
+    v->off = malloc((size_t)(o->n + 1) * sizeof *v->off);
+    if (v->val == NULL || v->off == NULL) {
+        fprintf(stderr, "bench_limit: out of memory for %" PRIu64 " ops\n",
+                o->n);
         return -1;
     }
-    for (uint64_t i = 0; i < n; i++) {
-        size_t k = (size_t)(i % SCANS_NTAGS), len;
-        uint64_t r1 = rng_next(), r2 = rng_next();
-        int rc = proto_op_decode(t->enc[k], t->len[k], &op);
-        if (rc == 0) {
-            o->device_id = op.device_id;
-            op.seq = i + 1;
-            op.wall_ms = ms + (int64_t)(i / 100);
-            op.hlc = PROTO_HLC_MAKE(op.wall_ms, i % 100);
-            proto_be64_put(op.entity, (uint64_t)op.wall_ms << 16 | r1 >> 48);
-            memcpy(op.entity + 8, &r2, 8);
-            memcpy(op.prev_hash, prev, sizeof prev);
-            o->off[i] = at;
-            proto_be64_put(o->val + at, (uint64_t)(ms + (int64_t)i / 100));
-            rc = proto_op_encode(&op, o->val + at + 8, maxlen + 24, &len);
-        }
-        if (rc) {
-            fprintf(stderr, "bench_limit: op %" PRIu64 ": %s\n", i,
-                    rnd_strerror(rc));
-            return -1;
-        }
-        proto_op_hash(o->val + at + 8, len, prev);
+    size_t at = 0;
+    for (uint64_t i = 0; i < o->n; i++) {
+        size_t len = o->off[i + 1] - o->off[i];
+        v->off[i] = at;
+        proto_be64_put(v->val + at, (uint64_t)o->recv[i]);
+        memcpy(v->val + at + 8, o->enc + o->off[i], len);
         at += 8 + len;
-        o->op_bytes += len;
+        v->op_bytes += len;
     }
-    o->off[n] = at;
+    v->off[o->n] = at;
     return 0;
 }
 
-static void opset_free(opset *o)
+static void values_free(values *v)
 {
-    free(o->val);
-    free(o->off);
+    free(v->val);
+    free(v->off);
 }
 
 /* ---- LMDB --------------------------------------------------------------- */
@@ -249,7 +98,7 @@ static int lmdb_fail(const char *what, int rc)
 /* Puts every op in one transaction of a fresh environment and commits it
  * durably (LMDB's defaults: no NOSYNC, no NOMETASYNC). *rate: ops/s from
  * mdb_txn_begin to the end of mdb_txn_commit. */
-static int lmdb_run(const opset *o, double *rate)
+static int lmdb_run(const values *o, double *rate)
 {
     char dir[4096];
     MDB_env *env = NULL;
@@ -259,7 +108,7 @@ static int lmdb_run(const opset *o, double *rate)
     double t0, t1;
     int rc;
 
-    if (tmp_make(dir, sizeof dir) != 0)
+    if (bo_tmp_make(dir, sizeof dir) != 0)
         return -1;
     if ((rc = mdb_env_create(&env)) ||
         (rc = mdb_env_set_mapsize(env, (o->off[o->n] * 3 + (64u << 20)))) ||
@@ -268,13 +117,13 @@ static int lmdb_run(const opset *o, double *rate)
         lmdb_fail("mdb_env_open", rc);
         goto fail;
     }
-    t0 = now_s();
+    t0 = bo_now_s();
     if ((rc = mdb_txn_begin(env, NULL, 0, &txn)) ||
         (rc = mdb_dbi_open(txn, "ops", MDB_CREATE, &dbi))) {
         lmdb_fail("mdb_txn_begin", rc);
         goto fail;
     }
-    proto_be64_put(key, o->device_id);
+    proto_be64_put(key, BO_DEVICE_ID);
     for (uint64_t i = 0; i < o->n; i++) {
         MDB_val k = {sizeof key, key};
         MDB_val v = {o->off[i + 1] - o->off[i], o->val + o->off[i]};
@@ -286,21 +135,21 @@ static int lmdb_run(const opset *o, double *rate)
     }
     rc = mdb_txn_commit(txn);
     txn = NULL;
-    t1 = now_s();
+    t1 = bo_now_s();
     if (rc) {
         lmdb_fail("mdb_txn_commit", rc);
         goto fail;
     }
     *rate = (double)o->n / (t1 - t0);
     mdb_env_close(env);
-    tmp_remove(dir);
+    bo_tmp_remove(dir);
     return 0;
 fail:
     if (txn)
         mdb_txn_abort(txn);
     if (env)
         mdb_env_close(env);
-    tmp_remove(dir);
+    bo_tmp_remove(dir);
     return -1;
 }
 
@@ -322,7 +171,7 @@ static double aes_gcm_rate(void)
         mbedtls_gcm_free(&g);
         return -1;
     }
-    t0 = now_s();
+    t0 = bo_now_s();
     do {
         for (int i = 0; i < 16; i++, bytes += AEAD_RECORD) {
             iv[11]++;
@@ -333,7 +182,7 @@ static double aes_gcm_rate(void)
                 return -1;
             }
         }
-    } while ((t = now_s() - t0) < AEAD_SECONDS);
+    } while ((t = bo_now_s() - t0) < AEAD_SECONDS);
     mbedtls_gcm_free(&g);
     return (double)bytes / t / 1e6;
 }
@@ -351,7 +200,7 @@ static double chachapoly_rate(void)
         mbedtls_chachapoly_free(&c);
         return -1;
     }
-    t0 = now_s();
+    t0 = bo_now_s();
     do {
         for (int i = 0; i < 16; i++, bytes += AEAD_RECORD) {
             iv[11]++;
@@ -362,19 +211,19 @@ static double chachapoly_rate(void)
                 return -1;
             }
         }
-    } while ((t = now_s() - t0) < AEAD_SECONDS);
+    } while ((t = bo_now_s() - t0) < AEAD_SECONDS);
     mbedtls_chachapoly_free(&c);
     return (double)bytes / t / 1e6;
 }
 
 /* proto_op_hash over every op once; ops/s. */
-static double sha_rate(const opset *o)
+static double sha_rate(const bo_opset *o)
 {
     uint8_t h[PROTO_HASH_LEN];
-    double t0 = now_s();
+    double t0 = bo_now_s();
     for (uint64_t i = 0; i < o->n; i++)
-        proto_op_hash(o->val + o->off[i] + 8, o->off[i + 1] - o->off[i] - 8, h);
-    return (double)o->n / (now_s() - t0);
+        proto_op_hash(o->enc + o->off[i], o->off[i + 1] - o->off[i], h);
+    return (double)o->n / (bo_now_s() - t0);
 }
 
 /* ---- driver ------------------------------------------------------------- */
@@ -427,23 +276,25 @@ static int parse_args(int argc, char **argv, params *p)
 
 int main(int argc, char **argv)
 {
+    bo_prog = "bench_limit";
     params p = {1000000, 3, 0};
-    templates t;
-    opset o;
+    bo_templates t;
+    bo_opset o = {0};
+    values v = {0};
     double *runs, lmdb, gcm, chacha, sha, wire;
     int rc = 1;
 
     if (parse_args(argc, argv, &p) != 0)
         return 2;
     runs = calloc(p.repeat, sizeof *runs);
-    if (runs == NULL || templates_make(&t) != 0) {
+    if (runs == NULL || bo_templates_make(&t) != 0) {
         free(runs);
         return 1;
     }
-    if (opset_make(&t, p.ops, &o) != 0)
+    if (bo_opset_make(&t, p.ops, &o) != 0 || values_make(&o, &v) != 0)
         goto out;
     for (uint64_t k = 0; k < p.repeat; k++) {
-        if (lmdb_run(&o, &runs[k]) != 0)
+        if (lmdb_run(&v, &runs[k]) != 0)
             goto out;
         if (!p.json)
             fprintf(stderr, "lmdb run %" PRIu64 "/%" PRIu64 ": %.0f ops/s\n",
@@ -459,25 +310,25 @@ int main(int argc, char **argv)
     /* An op travels as a MessagePack bin (2 header bytes up to 255, else
      * 3) inside a PUSH frame; frame and TLS record overheads are under
      * 0.2% at 4,096 ops a frame and are left out. */
-    wire = (double)o.op_bytes / (double)o.n;
+    wire = (double)v.op_bytes / (double)v.n;
     wire += wire < 256 ? 2 : 3;
     if (p.json) {
         printf("{\"bench\":\"limit\",\"ops\":%" PRIu64 ",\"repeat\":%" PRIu64
                ",\"op_bytes_avg\":%.1f,\"wire_bytes_per_op\":%.1f",
-               p.ops, p.repeat, (double)o.op_bytes / (double)o.n, wire);
+               p.ops, p.repeat, (double)v.op_bytes / (double)v.n, wire);
         printf(",\"lmdb_runs\":[");
         for (uint64_t k = 0; k < p.repeat; k++)
             printf("%s%.1f", k ? "," : "", runs[k]);
-        lmdb = median(runs, p.repeat);
+        lmdb = bo_median(runs, p.repeat);
         printf("],\"lmdb_put_ops_per_s\":%.1f,\"aes128gcm_mb_per_s\":%.1f"
                ",\"chachapoly_mb_per_s\":%.1f,\"aes128gcm_ops_per_s\":%.1f"
                ",\"chachapoly_ops_per_s\":%.1f,\"sha256_ops_per_s\":%.1f}\n",
                lmdb, gcm, chacha, gcm * 1e6 / wire, chacha * 1e6 / wire, sha);
     } else {
-        lmdb = median(runs, p.repeat);
+        lmdb = bo_median(runs, p.repeat);
         printf("bench_limit: %" PRIu64 " checkpoint-scan ops, %.1f bytes "
                "each encoded (%.1f on the wire)\n\n",
-               p.ops, (double)o.op_bytes / (double)o.n, wire);
+               p.ops, (double)v.op_bytes / (double)v.n, wire);
         printf("%-44s %14s %10s\n", "limit", "ops/s", "MB/s");
         printf("%-44s %14.0f %10s\n",
                "LMDB puts, one txn + durable commit (median)", lmdb, "-");
@@ -491,8 +342,9 @@ int main(int argc, char **argv)
     }
     rc = 0;
 out:
-    opset_free(&o);
-    templates_free(&t);
+    values_free(&v);
+    bo_opset_free(&o);
+    bo_templates_free(&t);
     free(runs);
     return rc;
 }

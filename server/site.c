@@ -646,7 +646,8 @@ static srv_batch *detach(srv_sites *ss, srv_site *site)
 
 /* ---- the commit thread ------------------------------------------------- */
 
-/* Takes every queued batch off its site's queue into a round (mu held). */
+/* Takes every queued batch off its site's queue into a round (mu held
+ * when the thread runs). */
 static srv_site *take_round(srv_sites *ss)
 {
     srv_site *round = NULL, **tail = &round;
@@ -830,17 +831,16 @@ int srv_sites_flush(srv_sites *ss)
         return finish_done(ss);
     }
     int last = 0;
-    /* Detach the dirty list first: callbacks may submit again, and what
+    /* Take everything queued first: callbacks may submit again, and what
      * they submit belongs to the next flush. */
-    srv_site *dirty = ss->dirty;
-    ss->dirty = NULL;
+    srv_site *round = take_round(ss);
     int64_t now = ss->now_ms(ss->clock_ctx);
-    while (dirty) {
-        srv_site *site = dirty;
-        dirty = site->dirty_next;
-        srv_batch *list = detach(ss, site);
-        if (list == NULL)
-            continue;
+    while (round) {
+        srv_site *site = round;
+        srv_batch *list = site->inflight;
+        round = site->round_next;
+        site->round_next = NULL;
+        site->inflight = NULL;
         int rc = flush_site(site, list, now);
         if (rc)
             last = rc;

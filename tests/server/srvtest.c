@@ -275,3 +275,20 @@ uint64_t site_max_seq(harness *h, const char *site, uint64_t device_id)
     store_read_end(txn);
     return n;
 }
+
+uint64_t peer_welcome(peer *p, const device *d, const char *site,
+                      const char *name, const char *cred)
+{
+    peer_hello(p, d->id, site, name, cred);
+    proto_msg m;
+    peer_expect(p, PROTO_MSG_WELCOME, &m);
+    return m.u.welcome.have_seq;
+}
+
+void peer_expect_ack(peer *p, uint32_t batch, uint64_t acked)
+{
+    proto_msg m;
+    peer_expect(p, PROTO_MSG_PUSH_ACK, &m);
+    ASSERT_EQ(m.u.push_ack.batch, batch);
+    ASSERT_U64_EQ(m.u.push_ack.acked_seq, acked);
+}

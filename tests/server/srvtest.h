@@ -72,6 +72,12 @@ typedef struct device {
     char *dir;
 } device;
 
+/* HELLO as device d of site, then asserts WELCOME; returns its have_seq. */
+uint64_t peer_welcome(peer *p, const device *d, const char *site,
+                      const char *name, const char *cred);
+/* Asserts the next frame is PUSH_ACK of batch, saying acked is durable. */
+void peer_expect_ack(peer *p, uint32_t batch, uint64_t acked);
+
 void device_open(device *d, harness *h, const char *name, uint64_t id);
 void device_close(device *d);
 /* Appends n dutylog ops with a text field of text_len bytes. */

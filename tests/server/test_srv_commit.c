@@ -27,21 +27,6 @@ static void count_log(void *ctx, const char *line)
     nlogged++;
 }
 
-static void welcome(peer *p, device *d, const char *name, const char *cred)
-{
-    peer_hello(p, d->id, "north", name, cred);
-    proto_msg m;
-    peer_expect(p, PROTO_MSG_WELCOME, &m);
-}
-
-static void expect_ack(peer *p, uint32_t batch, uint64_t acked)
-{
-    proto_msg m;
-    peer_expect(p, PROTO_MSG_PUSH_ACK, &m);
-    ASSERT_EQ(m.u.push_ack.batch, batch);
-    ASSERT_U64_EQ(m.u.push_ack.acked_seq, acked);
-}
-
 /* Runs the loop until nothing is queued, committing or waiting for its
  * callback. */
 static void settle(uv_loop_t *loop, harness *h)
@@ -134,8 +119,8 @@ int main(void)
     peer pa, pb;
     peer_open(&pa, &h);
     peer_open(&pb, &h);
-    welcome(&pa, &a, "a", ca);
-    welcome(&pb, &b, "b", cb);
+    peer_welcome(&pa, &a, "north", "a", ca);
+    peer_welcome(&pb, &b, "north", "b", cb);
     srv_site *north;
     ASSERT_OK(srv_sites_get(h.sites, "north", 5, 0, &north));
 
@@ -163,9 +148,9 @@ int main(void)
     unblock(&bl);
 
     settle(&loop, &h);
-    expect_ack(&pb, 1, 10);
-    expect_ack(&pb, 2, 20);
-    expect_ack(&pb, 3, 30);
+    peer_expect_ack(&pb, 1, 10);
+    peer_expect_ack(&pb, 2, 20);
+    peer_expect_ack(&pb, 3, 30);
     ASSERT_ERR(peer_recv(&pb, &m), RND_EAGAIN);
     /* a's ops were taken before a left: committed, just not acked. */
     ASSERT_U64_EQ(site_max_seq(&h, "north", ID_A), 10);
@@ -181,8 +166,8 @@ int main(void)
     unblock(&bl);
     h_flush(&h);
     ASSERT(!srv_sites_busy(h.sites));
-    expect_ack(&pb, 4, 35);
-    expect_ack(&pb, 5, 38);
+    peer_expect_ack(&pb, 4, 35);
+    peer_expect_ack(&pb, 5, 38);
 
     /* Stopped: kicks commit at once, on the caller's thread. */
     srv_sites_stop(h.sites);
@@ -192,7 +177,7 @@ int main(void)
     ASSERT_EQ(srv_sites_pending(h.sites), 1);
     ASSERT_OK(srv_sites_kick(h.sites));
     ASSERT_EQ(srv_sites_pending(h.sites), 0);
-    expect_ack(&pb, 6, 40);
+    peer_expect_ack(&pb, 6, 40);
     ASSERT_U64_EQ(site_op_count(&h, "north"), 50);
     ASSERT_EQ(nlogged, 0);
 

@@ -14,20 +14,12 @@
 #define ID_C 0x0c0c0c0c0c0c0c0cull
 #define TEXT 4000
 
-static void welcome(peer *p, device *d, const char *site, const char *name,
-                    const char *cred)
-{
-    peer_hello(p, d->id, site, name, cred);
-    proto_msg m;
-    peer_expect(p, PROTO_MSG_WELCOME, &m);
-}
-
 static void push_all(harness *h, device *d, const char *site, const char *name,
                      const char *cred, uint64_t n)
 {
     peer p;
     peer_open(&p, h);
-    welcome(&p, d, site, name, cred);
+    peer_welcome(&p, d, site, name, cred);
     /* Batches of 10 ops stay under the small max_frame of this test. */
     proto_msg m;
     for (uint64_t from = 1; from <= n; from += 10) {
@@ -104,7 +96,7 @@ int main(void)
      * its own. */
     peer p;
     peer_open(&p, &h);
-    welcome(&p, &b, "north", "b", cb);
+    peer_welcome(&p, &b, "north", "b", cb);
     peer_push(&p, 1, &b, 6, 10);
     send_pull(&p, 0);
     proto_msg m;
@@ -140,14 +132,14 @@ int main(void)
     /* Resuming from a cursor in the middle (after a cut): a pulls from 0
      * and gets b's ops only, 1..10 (5 before its own, 5 after). */
     peer_open(&p, &h);
-    welcome(&p, &a, "north", "a", ca);
+    peer_welcome(&p, &a, "north", "a", ca);
     send_pull(&p, 0);
     next_seq = 1;
     read_pull(&p, &b, &next_seq, &cursor, max_frame);
     ASSERT_U64_EQ(next_seq, 11);
     peer_close(&p);
     peer_open(&p, &h);
-    welcome(&p, &a, "north", "a", ca);
+    peer_welcome(&p, &a, "north", "a", ca);
     send_pull(&p, 3); /* b's ops 4 and 5, then b's 6..10 */
     next_seq = 4;
     read_pull(&p, &b, &next_seq, &cursor, max_frame);
@@ -156,7 +148,7 @@ int main(void)
 
     /* c, at the other site, sees nothing of north. */
     peer_open(&p, &h);
-    welcome(&p, &c, "south", "c", cc);
+    peer_welcome(&p, &c, "south", "c", cc);
     send_pull(&p, 0);
     peer_expect(&p, PROTO_MSG_OPS, &m);
     ASSERT_EQ(m.u.ops.nops, 0);

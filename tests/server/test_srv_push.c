@@ -10,23 +10,6 @@
 #define ID_A 0xa1a1a1a1a1a1a1a1ull
 #define ID_B 0xb2b2b2b2b2b2b2b2ull
 
-static void welcome(peer *p, device *d, const char *name, const char *cred,
-                    uint64_t want_have)
-{
-    peer_hello(p, d->id, "north", name, cred);
-    proto_msg m;
-    peer_expect(p, PROTO_MSG_WELCOME, &m);
-    ASSERT_U64_EQ(m.u.welcome.have_seq, want_have);
-}
-
-static void expect_ack(peer *p, uint32_t batch, uint64_t acked)
-{
-    proto_msg m;
-    peer_expect(p, PROTO_MSG_PUSH_ACK, &m);
-    ASSERT_EQ(m.u.push_ack.batch, batch);
-    ASSERT_U64_EQ(m.u.push_ack.acked_seq, acked);
-}
-
 /* Sends one hand-made op (to forge gaps, hashes and ids). */
 static void push_forged(peer *p, uint32_t batch, uint64_t device_id,
                         uint64_t seq, const uint8_t prev[PROTO_HASH_LEN])
@@ -70,7 +53,7 @@ int main(void)
      * order, and one commit for both. */
     peer p;
     peer_open(&p, &h);
-    welcome(&p, &a, "a", ca, 0);
+    ASSERT_U64_EQ(peer_welcome(&p, &a, "north", "a", ca), 0);
     peer_push(&p, 1, &a, 1, 10);
     peer_push(&p, 2, &a, 11, 20);
     proto_msg m;
@@ -80,15 +63,15 @@ int main(void)
     h.now += 5;
     h_flush(&h);
     ASSERT(p.wakes > 0);
-    expect_ack(&p, 1, 10);
-    expect_ack(&p, 2, 20);
+    peer_expect_ack(&p, 1, 10);
+    peer_expect_ack(&p, 2, 20);
     ASSERT_U64_EQ(site_op_count(&h, "north"), 20);
     ASSERT_EQ(srv_session_ops_in(p.s), 20);
 
     /* A resend of what is held is dropped, the new part stored. */
     peer_push(&p, 3, &a, 15, 25);
     h_flush(&h);
-    expect_ack(&p, 3, 25);
+    peer_expect_ack(&p, 3, 25);
     ASSERT_U64_EQ(site_op_count(&h, "north"), 25);
     ASSERT_EQ(srv_session_ops_in(p.s), 25);
     /* An empty PUSH is acked with what is held. */
@@ -96,7 +79,7 @@ int main(void)
     empty.u.push.batch = 4;
     peer_send(&p, &empty);
     h_flush(&h);
-    expect_ack(&p, 4, 25);
+    peer_expect_ack(&p, 4, 25);
     proto_msg bye = {.type = PROTO_MSG_BYE};
     peer_send(&p, &bye);
     peer_expect(&p, PROTO_MSG_BYE, &m);
@@ -118,7 +101,7 @@ int main(void)
     /* Reconnect: WELCOME says 25; a gap (27 after 25) is ECHAIN and
      * nothing of that batch is stored. */
     peer_open(&p, &h);
-    welcome(&p, &a, "a", ca, 25);
+    ASSERT_U64_EQ(peer_welcome(&p, &a, "north", "a", ca), 25);
     peer_push(&p, 1, &a, 27, 30);
     h_flush(&h);
     peer_expect_error(&p, "ECHAIN");
@@ -129,7 +112,7 @@ int main(void)
     /* A wrong prev_hash at the right seq is ECHAIN too. */
     uint8_t zeros[PROTO_HASH_LEN] = {0};
     peer_open(&p, &h);
-    welcome(&p, &a, "a", ca, 25);
+    ASSERT_U64_EQ(peer_welcome(&p, &a, "north", "a", ca), 25);
     push_forged(&p, 1, ID_A, 26, zeros);
     h_flush(&h);
     peer_expect_error(&p, "ECHAIN");
@@ -138,7 +121,7 @@ int main(void)
     /* An op under another device's id: EFOREIGN, refused before any
      * commit. */
     peer_open(&p, &h);
-    welcome(&p, &a, "a", ca, 25);
+    ASSERT_U64_EQ(peer_welcome(&p, &a, "north", "a", ca), 25);
     push_forged(&p, 1, ID_B, 1, zeros);
     peer_expect_error(&p, "EFOREIGN");
     ASSERT_EQ(srv_sites_pending(h.sites), 0);
@@ -147,18 +130,18 @@ int main(void)
 
     /* The window: a 9th unacked PUSH is not read until a commit. */
     peer_open(&p, &h);
-    welcome(&p, &a, "a", ca, 25);
+    ASSERT_U64_EQ(peer_welcome(&p, &a, "north", "a", ca), 25);
     for (uint32_t i = 0; i < SRV_WINDOW_DEFAULT + 1; i++)
         peer_push(&p, 10 + i, &a, 26, 26);
     ASSERT_EQ(srv_sites_pending(h.sites), SRV_WINDOW_DEFAULT);
     ASSERT(srv_bufq_len(&p.in) > 0);
     h_flush(&h);
     for (uint32_t i = 0; i < SRV_WINDOW_DEFAULT; i++)
-        expect_ack(&p, 10 + i, 26);
+        peer_expect_ack(&p, 10 + i, 26);
     peer_run(&p); /* what the connection does on wake */
     ASSERT_EQ(srv_bufq_len(&p.in), 0);
     h_flush(&h);
-    expect_ack(&p, 10 + SRV_WINDOW_DEFAULT, 26);
+    peer_expect_ack(&p, 10 + SRV_WINDOW_DEFAULT, 26);
     peer_close(&p);
     ASSERT_U64_EQ(site_max_seq(&h, "north", ID_A), 26);
 
@@ -167,16 +150,16 @@ int main(void)
     peer pa, pb;
     peer_open(&pa, &h);
     peer_open(&pb, &h);
-    welcome(&pa, &a, "a", ca, 26);
-    welcome(&pb, &b, "b", cb, 0);
+    ASSERT_U64_EQ(peer_welcome(&pa, &a, "north", "a", ca), 26);
+    ASSERT_U64_EQ(peer_welcome(&pb, &b, "north", "b", cb), 0);
     peer_push(&pb, 1, &b, 1, 3);
     peer_push(&pb, 2, &b, 5, 6); /* gap */
     peer_push(&pa, 1, &a, 27, 30);
     ASSERT_EQ(srv_sites_pending(h.sites), 3);
     h_flush(&h);
-    expect_ack(&pb, 1, 3);
+    peer_expect_ack(&pb, 1, 3);
     peer_expect_error(&pb, "ECHAIN");
-    expect_ack(&pa, 1, 30);
+    peer_expect_ack(&pa, 1, 30);
     ASSERT_U64_EQ(site_max_seq(&h, "north", ID_A), 30);
     ASSERT_U64_EQ(site_max_seq(&h, "north", ID_B), 3);
 
@@ -200,16 +183,16 @@ int main(void)
     device_open(&a, &h, "a", ID_A);
     device_append(&a, 60, 4000);
     peer_open(&p, &h);
-    welcome(&p, &a, "a", ca, 0);
+    ASSERT_U64_EQ(peer_welcome(&p, &a, "north", "a", ca), 0);
     for (uint32_t i = 0; i < 4; i++)
         peer_push(&p, i + 1, &a, 15 * i + 1, 15 * i + 15);
     ASSERT_EQ(srv_sites_pending(h.sites), 3);
     h_flush(&h);
     for (uint32_t i = 0; i < 3; i++)
-        expect_ack(&p, i + 1, 15 * i + 15);
+        peer_expect_ack(&p, i + 1, 15 * i + 15);
     peer_run(&p);
     h_flush(&h);
-    expect_ack(&p, 4, 60);
+    peer_expect_ack(&p, 4, 60);
     peer_close(&p);
     device_close(&a);
     h_free(&h);
