@@ -563,28 +563,45 @@ static int promote_next(conn *c)
     return rc == 0;
 }
 
-/* Saves the negotiated session (with its ticket) for the next sync. A
- * failure here only costs a full handshake next time: not reported. */
-static void save_session(conn *c)
+/* Serialises the negotiated session (with its ticket) into *out (malloc'd:
+ * it holds the master secret, so keep_session() wipes it), or leaves it
+ * NULL. A failure here only costs a full handshake next time: not
+ * reported. */
+static void take_session(conn *c, uint8_t **out, size_t *out_len)
 {
     mbedtls_ssl_session sess;
     uint8_t *buf = NULL;
     size_t len = 0;
 
+    *out = NULL;
+    *out_len = 0;
     mbedtls_ssl_session_init(&sess);
     if (mbedtls_ssl_get_session(&c->ssl, &sess) == 0 &&
         mbedtls_ssl_session_save(&sess, NULL, 0, &len) ==
             MBEDTLS_ERR_SSL_BUFFER_TOO_SMALL &&
         (buf = malloc(len)) != NULL &&
         mbedtls_ssl_session_save(&sess, buf, len, &len) == 0) {
-        blob_ctx b = {"tls_session", buf, len};
-        store_write(hh_store(c->h), blob_fn, &b);
-    }
-    if (buf) {
-        memset(buf, 0, len); /* holds the master secret */
+        *out = buf;
+        *out_len = len;
+    } else {
         free(buf);
     }
     mbedtls_ssl_session_free(&sess);
+}
+
+/* Keeps the session for the next sync unless the sync's last commit (at
+ * BYE) already did, then wipes it. */
+static void keep_session(conn *c, hh_sess *s, uint8_t *blob, size_t len)
+{
+    if (blob == NULL)
+        return;
+    if (!s->tls_session_kept) {
+        blob_ctx b = {"tls_session", blob, len};
+        store_write(hh_store(c->h), blob_fn, &b);
+    }
+    memset(blob, 0, len);
+    free(blob);
+    s->tls_session = NULL;
 }
 
 /* Tells the server why the handheld gives up (ERROR, as the protocol
@@ -818,8 +835,15 @@ int hh_sync(hh *h, const hh_sync_options *opt, hh_sync_result *out)
         goto done;
     out->tls_resumed = c.offered && c.verified == 0;
     out->cert_promoted = promote_next(&c);
-    save_session(&c);
+    /* Saved with the sync's last commit (one fsync, not two), or after
+     * the exchange if it ended early. */
+    uint8_t *sess_blob;
+    size_t sess_len;
+    take_session(&c, &sess_blob, &sess_len);
+    s.tls_session = sess_blob;
+    s.tls_session_len = sess_len;
     rc = exchange(&c, &s);
+    keep_session(&c, &s, sess_blob, sess_len);
     if (rc)
         rc = keep_progress(h, &s, rc);
 

@@ -639,6 +639,8 @@ static int on_ops(hh_sess *s, const proto_msg *m)
 typedef struct finish_ctx {
     uint64_t acked_seq;
     int64_t now;
+    const uint8_t *tls_session;
+    size_t tls_session_len;
 } finish_ctx;
 
 static int finish_fn(store_txn *t, void *arg)
@@ -647,15 +649,20 @@ static int finish_fn(store_txn *t, void *arg)
     int rc = store_meta_put_u64(t, "acked_seq", c->acked_seq);
     if (rc == 0)
         rc = store_meta_put_u64(t, "last_sync_ms", (uint64_t)c->now);
+    if (rc == 0 && c->tls_session)
+        rc = store_meta_put(t, "tls_session", c->tls_session,
+                            c->tls_session_len);
     return rc;
 }
 
 static int on_bye(hh_sess *s, const proto_msg *m)
 {
-    finish_ctx c = {s->acked_seq, hh__now_ms(s->h)};
+    finish_ctx c = {s->acked_seq, hh__now_ms(s->h), s->tls_session,
+                    s->tls_session_len};
     int rc = store_write(hh_store(s->h), finish_fn, &c);
     if (rc)
         return store_failed(s, rc, "recording the sync");
+    s->tls_session_kept = s->tls_session != NULL;
     s->state = HH_SESS_DONE;
     return 0;
 }

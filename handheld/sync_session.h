@@ -105,6 +105,12 @@ typedef struct hh_sess {
     int cursor_reset;  /* WELCOME named another incarnation: pulled from 0 */
     int cert_next_learned; /* WELCOME brought a new next certificate */
     char server_error[160];
+    /* The TLS session to keep for the next sync (set by the caller; not
+     * owned): stored with acked_seq at BYE, in the sync's last commit,
+     * instead of a commit of its own; tls_session_kept says it was. */
+    const uint8_t *tls_session;
+    size_t tls_session_len;
+    int tls_session_kept;
 
     /* pulling: OPS frames received, not stored yet (see on_ops) */
     uint8_t *held; /* their ops' encodings, back to back */
