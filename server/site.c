@@ -21,10 +21,15 @@ struct srv_site {
     size_t queued;
     srv_sites *ss;
     /* The batches the commit thread took off the queue and is committing
-     * (srv_sites_start); round_next links the sites of its round. */
+     * (srv_sites_start); round_next links the sites of its round. The
+     * thread alone writes round_rc and round_us: how their commit went. */
     srv_site *round_next;
     srv_batch *inflight;
+    int round_rc;
+    uint64_t round_us;
 };
+
+#define DONE_US_MAX 64
 
 struct srv_sites {
     char *dir;
@@ -47,8 +52,8 @@ struct srv_sites {
     srv_batch *done; /* committed, callbacks not run yet: in order */
     srv_batch **done_tail;
     /* Latencies of the rounds' commits not yet given to the stats (the
-     * oldest are dropped past the end: the stats only sample them). */
-    uint64_t done_us[64];
+     * latest are dropped past the end: the stats only sample them). */
+    uint64_t done_us[DONE_US_MAX];
     size_t ndone_us;
     int done_rc; /* the last storage error of those rounds, or 0 */
     void (*log)(void *ctx, const char *line);
@@ -122,10 +127,10 @@ void srv_batch_free(srv_batch *b)
 }
 
 /* Decodes, hashes and folds every op of b (store_prepare) into its meta_
- * and states_. A decode error is kept for the commit to refuse the batch
- * with (prep_rc_, at op prep_failed_), as if the commit had decoded it;
- * RND_ENOMEM is returned (then b is as it was). */
-static int batch_prepare(srv_batch *b)
+ * and states_. An error (a decode error, or RND_ENOMEM here) is kept for
+ * the commit to refuse the batch with (prep_rc_, at op prep_failed_), as
+ * if the commit had met it. */
+static void batch_prepare(srv_batch *b)
 {
     /* Large: kept off the stack; only the loop thread prepares. */
     static proto_op op;
@@ -133,13 +138,10 @@ static int batch_prepare(srv_batch *b)
     /* A state is about as big as its op: start there, grow when short. */
     size_t cap = b->bytes + 64 * (size_t)b->nops + 1024, used = 0;
     uint8_t *states = malloc(cap);
-    if (meta == NULL || states == NULL) {
-        free(meta);
-        free(states);
-        return RND_ENOMEM;
-    }
     b->prep_rc_ = 0;
     b->prep_failed_ = 0;
+    if (meta == NULL || states == NULL)
+        goto nomem;
     for (uint32_t i = 0; i < b->nops; i++) {
         const proto_bytes *o = &b->ops[i];
         int rc = proto_op_decode(o->p, o->len, &op);
@@ -165,11 +167,8 @@ static int batch_prepare(srv_batch *b)
             if (rc != RND_ENOSPACE || cap - used >= FOLD_STATE_MAX)
                 break;
             uint8_t *more = realloc(states, cap * 2);
-            if (more == NULL) {
-                free(meta);
-                free(states);
-                return RND_ENOMEM;
-            }
+            if (more == NULL)
+                goto nomem;
             states = more;
             cap *= 2;
         }
@@ -189,7 +188,12 @@ static int batch_prepare(srv_batch *b)
         meta[i].prep.state = states + meta[i].state_off;
     b->meta_ = meta;
     b->states_ = states;
-    return 0;
+    return;
+nomem:
+    free(meta);
+    free(states);
+    b->prep_rc_ = RND_ENOMEM;
+    b->prep_failed_ = 0;
 }
 
 /* ---- opening sites ------------------------------------------------------ */
@@ -411,10 +415,7 @@ uint64_t srv_site_office_id(const srv_site *site)
 
 void srv_site_submit(srv_site *site, srv_batch *b)
 {
-    if (batch_prepare(b) != 0) {
-        b->prep_rc_ = RND_ENOMEM;
-        b->prep_failed_ = 0;
-    }
+    batch_prepare(b);
     b->next = NULL;
     b->rc = 0;
     srv_sites *ss = site->ss;
@@ -686,28 +687,19 @@ static void committer(void *arg)
         /* The clock is read here, on this thread: receive times are the
          * commit's. */
         int64_t now = ss->now_ms(ss->clock_ctx);
-        uint64_t us[64];
-        int rcs[64];
-        size_t n = 0;
-        for (srv_site *site = round; site; site = site->round_next, n++) {
-            uint64_t t;
-            int rc = commit_site(site, site->inflight, now, &t);
-            if (n < 64) {
-                us[n] = t;
-                rcs[n] = rc;
-            }
-        }
+        for (srv_site *site = round; site; site = site->round_next)
+            site->round_rc =
+                commit_site(site, site->inflight, now, &site->round_us);
         uv_mutex_lock(&ss->mu);
-        n = 0;
-        for (srv_site *site = round; site; site = site->round_next, n++) {
+        for (srv_site *site = round; site; site = site->round_next) {
             *ss->done_tail = site->inflight;
             while (*ss->done_tail)
                 ss->done_tail = &(*ss->done_tail)->next;
             site->inflight = NULL;
-            if (n < 64 && ss->ndone_us < 64)
-                ss->done_us[ss->ndone_us++] = us[n];
-            if (n < 64 && rcs[n])
-                ss->done_rc = rcs[n];
+            if (ss->ndone_us < DONE_US_MAX)
+                ss->done_us[ss->ndone_us++] = site->round_us;
+            if (site->round_rc)
+                ss->done_rc = site->round_rc;
         }
         ss->working = 0;
         uv_cond_broadcast(&ss->cv);
@@ -733,7 +725,7 @@ static int finish_done(srv_sites *ss)
     srv_batch *list = ss->done;
     ss->done = NULL;
     ss->done_tail = &ss->done;
-    uint64_t us[64];
+    uint64_t us[DONE_US_MAX];
     size_t n = ss->ndone_us;
     memcpy(us, ss->done_us, n * sizeof *us);
     ss->ndone_us = 0;
