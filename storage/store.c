@@ -254,16 +254,20 @@ static int remap(store *s, int twice);
 
 /* Begins an LMDB transaction, adopting a map another process has grown
  * (unless a read of this thread still uses the old mapping). */
+/* Adopts the map another process grew (after MDB_MAP_RESIZED): 0, or an
+ * LMDB code (MDB_MAP_RESIZED still when a read of this thread holds the
+ * old mapping). */
+static int adopt_map(store *s)
+{
+    int rc = remap(s, 0);
+    return rc == RND_EMAPFULL ? MDB_MAP_RESIZED : rc;
+}
+
 static int begin(store *s, unsigned flags, MDB_txn **out)
 {
     int rc = mdb_txn_begin(s->env, NULL, flags, out);
-    if (rc == MDB_MAP_RESIZED) {
-        rc = remap(s, 0);
-        if (rc == RND_EMAPFULL)
-            return MDB_MAP_RESIZED;
-        if (rc == 0)
-            rc = mdb_txn_begin(s->env, NULL, flags, out);
-    }
+    if (rc == MDB_MAP_RESIZED && (rc = adopt_map(s)) == 0)
+        rc = mdb_txn_begin(s->env, NULL, flags, out);
     return rc;
 }
 
@@ -540,14 +544,8 @@ int store_copy(store *s, const char *dir)
         return RND_EEXIST;
     int rc = mdb_env_copy2(s->env, dir, MDB_CP_COMPACT);
     /* A writer in another process grew the map since we opened it. */
-    if (rc == MDB_MAP_RESIZED) {
-        pthread_mutex_lock(&s->mu);
-        if (s->readers == 0)
-            rc = mdb_env_set_mapsize(s->env, 0);
-        pthread_mutex_unlock(&s->mu);
-        if (rc == 0)
-            rc = mdb_env_copy2(s->env, dir, MDB_CP_COMPACT);
-    }
+    if (rc == MDB_MAP_RESIZED && (rc = adopt_map(s)) == 0)
+        rc = mdb_env_copy2(s->env, dir, MDB_CP_COMPACT);
     return rc ? fail(s, rc) : 0;
 }
 
@@ -665,6 +663,17 @@ static int snapshot_newer(store *s, MDB_txn *txn)
     return proto_be64_get(v.mv_data) > (uint64_t)mdb_txn_id(txn);
 }
 
+/* A read transaction of s is about to begin: waits for a growth of the
+ * map in progress, then counts it. */
+static void read_counted(store *s)
+{
+    pthread_mutex_lock(&s->mu);
+    while (s->growing)
+        pthread_cond_wait(&s->mu_cv, &s->mu);
+    s->readers++;
+    pthread_mutex_unlock(&s->mu);
+}
+
 /* A read transaction of s ended (or failed to begin). */
 static void read_done(store *s)
 {
@@ -682,19 +691,14 @@ int store_read_begin(store *s, store_txn **out)
         return RND_ENOMEM;
     /* Counted before it begins, so a writer on another thread cannot move
      * the map between the two. */
-    pthread_mutex_lock(&s->mu);
-    while (s->growing)
-        pthread_cond_wait(&s->mu_cv, &s->mu);
-    s->readers++;
-    pthread_mutex_unlock(&s->mu);
+    read_counted(s);
     int rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &t->txn);
     if (rc == MDB_MAP_RESIZED) {
-        /* Another process grew the map: adopt it unless a read of ours
-         * (other than this one) still uses the old mapping. */
-        pthread_mutex_lock(&s->mu);
-        if (s->readers == 1)
-            rc = mdb_env_set_mapsize(s->env, 0);
-        pthread_mutex_unlock(&s->mu);
+        /* Another process grew the map: adopt it (uncounted meanwhile, as
+         * the adoption waits for this process's reads to end). */
+        read_done(s);
+        rc = adopt_map(s);
+        read_counted(s);
         if (rc == 0)
             rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &t->txn);
     }
