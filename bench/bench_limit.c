@@ -247,7 +247,6 @@ static int parse_args(int argc, char **argv, params *p)
 {
     for (int i = 1; i < argc; i++) {
         uint64_t *dst = NULL;
-        char *end;
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             usage(stdout);
             exit(0);
@@ -259,17 +258,11 @@ static int parse_args(int argc, char **argv, params *p)
         } else if (strcmp(argv[i], "--repeat") == 0) {
             dst = &p->repeat;
         }
-        if (dst == NULL || i + 1 >= argc || argv[i + 1][0] < '0' ||
-            argv[i + 1][0] > '9') {
+        int rc = dst ? bo_count_arg(argc, argv, &i, dst) : -1;
+        if (rc == -1)
             usage(stderr);
+        if (rc)
             return -1;
-        }
-        errno = 0;
-        *dst = strtoull(argv[++i], &end, 10);
-        if (errno || *end || *dst == 0 || *dst > 100000000) {
-            fprintf(stderr, "bench_limit: bad count '%s'\n", argv[i]);
-            return -1;
-        }
     }
     return 0;
 }

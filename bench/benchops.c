@@ -14,6 +14,20 @@
 
 const char *bo_prog = "bench";
 
+int bo_count_arg(int argc, char **argv, int *i, uint64_t *dst)
+{
+    char *end;
+    if (*i + 1 >= argc || argv[*i + 1][0] < '0' || argv[*i + 1][0] > '9')
+        return -1;
+    errno = 0;
+    *dst = strtoull(argv[++*i], &end, 10);
+    if (errno || *end || *dst == 0 || *dst > 100000000) {
+        fprintf(stderr, "%s: bad count '%s'\n", bo_prog, argv[*i]);
+        return -2;
+    }
+    return 0;
+}
+
 double bo_now_s(void)
 {
     struct timespec ts;

@@ -20,6 +20,11 @@ double bo_now_s(void); /* CLOCK_MONOTONIC, seconds */
 /* The median of v[0..n) (sorts v). */
 double bo_median(double *v, size_t n);
 
+/* Reads the count after argv[*i] (1..100,000,000) into *dst and steps *i
+ * past it: 0, -1 when it is missing (the caller prints its usage), or -2
+ * when it is not such a count (said on stderr). */
+int bo_count_arg(int argc, char **argv, int *i, uint64_t *dst);
+
 /* A new directory $TMPDIR/rounds-<bo_prog>-XXXXXX in path; 0 or -1. */
 int bo_tmp_make(char *path, size_t cap);
 /* Removes a flat directory and its files (warns if it cannot). */
