@@ -21,6 +21,14 @@ static void die(const char *what, int rc)
     abort();
 }
 
+/* out = dir + rest; a path that does not fit is the end of the run (the
+ * buffers are sized for the directory plus the longest rest). */
+static void path_join(char *out, size_t cap, const char *dir, const char *rest)
+{
+    if (snprintf(out, cap, "%s%s", dir, rest) >= (int)cap)
+        die("path too long", 0);
+}
+
 static int64_t fixed_now(void *ctx)
 {
     (void)ctx;
@@ -175,7 +183,9 @@ fz_env *fz_env_get(void)
     if (base == NULL)
         base =
             getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
-    snprintf(e->dir, sizeof e->dir, "%s/rounds-fuzz-XXXXXX", base);
+    if (snprintf(e->dir, sizeof e->dir, "%s/rounds-fuzz-XXXXXX", base) >=
+        (int)sizeof e->dir)
+        die("TMPDIR is too long", 0);
     if (mkdtemp(e->dir) == NULL)
         die("mkdtemp", 0);
     int rc = srv_registry_open(e->dir, 1, &e->reg);
@@ -209,8 +219,8 @@ fz_env *fz_env_get(void)
         die("binding the devices", rc);
 
     /* Device B's ops in the site: about two OPS frames' worth. */
-    char path[sizeof env.dir + 16];
-    snprintf(path, sizeof path, "%s/dev-b", e->dir);
+    char path[sizeof env.dir + 64];
+    path_join(path, sizeof path, e->dir, "/dev-b");
     copy_ctx cc = {fz_device_make(path, FZ_DEV_B, FZ_SEED_OPS, 1000), FZ_DEV_B};
     srv_site *site;
     if ((rc = srv_sites_get(e->sites, FZ_SITE, 2, 1, &site)) ||
@@ -222,8 +232,8 @@ fz_env *fz_env_get(void)
     /* The pristine copy fz_env_reset() restores. */
     srv_sites_free(e->sites);
     char from[sizeof env.dir + 64], to[sizeof env.dir + 64];
-    snprintf(from, sizeof from, "%s/sites/" FZ_SITE "/data.mdb", e->dir);
-    snprintf(to, sizeof to, "%s/pristine.mdb", e->dir);
+    path_join(from, sizeof from, e->dir, "/sites/" FZ_SITE "/data.mdb");
+    path_join(to, sizeof to, e->dir, "/pristine.mdb");
     if (copy_file(from, to) != 0)
         die("copying the site store", 0);
     open_sites(e);
@@ -257,8 +267,8 @@ void fz_env_reset(fz_env *e)
         return;
     srv_sites_free(e->sites);
     char from[sizeof env.dir + 64], to[sizeof env.dir + 64];
-    snprintf(from, sizeof from, "%s/pristine.mdb", e->dir);
-    snprintf(to, sizeof to, "%s/sites/" FZ_SITE "/data.mdb", e->dir);
+    path_join(from, sizeof from, e->dir, "/pristine.mdb");
+    path_join(to, sizeof to, e->dir, "/sites/" FZ_SITE "/data.mdb");
     if (copy_file(from, to) != 0)
         die("restoring the site store", 0);
     open_sites(e);
