@@ -854,6 +854,8 @@ done:
     out->cursor = s.cursor;
     out->cursor_reset = s.cursor_reset;
     out->cert_learned = s.cert_next_learned;
+    out->recovered = s.recovered;
+    out->renumbered = s.renumbered;
     snprintf(out->server_error, sizeof out->server_error, "%s", s.server_error);
     conn_free(&c);
     hh_sess_free(&s);
