@@ -1101,8 +1101,7 @@ static int cmd_sync(void)
                r.tls_resumed ? "true" : "false",
                r.cursor_reset ? "true" : "false",
                r.cert_learned ? "true" : "false",
-               r.cert_promoted ? "true" : "false", r.recovered,
-               r.renumbered);
+               r.cert_promoted ? "true" : "false", r.recovered, r.renumbered);
     } else {
         printf("synced: pushed %" PRIu64 ", pulled %" PRIu64
                ", acked seq %" PRIu64 ", %" PRId64 " ms%s\n",

@@ -504,8 +504,8 @@ static int on_welcome(hh_sess *s, const proto_msg *m)
     if (s->have_seq > s->last_seq)
         forked = 1;
     else if (s->have_seq > 0 && m->u.welcome.have_hash.len == PROTO_HASH_LEN &&
-             (forked = own_op_differs(s, s->have_seq,
-                                      m->u.welcome.have_hash.p)) < 0)
+             (forked =
+                  own_op_differs(s, s->have_seq, m->u.welcome.have_hash.p)) < 0)
         return s->failed;
     if (forked) {
         uint64_t from = s->stored_acked < s->have_seq ? s->stored_acked : 0;

@@ -289,8 +289,7 @@ static int decode_body(mp_cur *c, proto_msg *m, proto_bytes *ops_buf,
         if (n == 6)
             return 0;
         if ((rc = mp_read_u64(c, &m->u.welcome.incarnation)) ||
-            (rc = mp_read_bin_ref(c, PROTO_CERT_MAX,
-                                  &m->u.welcome.cert_next.p,
+            (rc = mp_read_bin_ref(c, PROTO_CERT_MAX, &m->u.welcome.cert_next.p,
                                   &m->u.welcome.cert_next.len)))
             return rc;
         if (n == 8)

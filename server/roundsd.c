@@ -262,8 +262,7 @@ static int list_cb(const srv_device *d, void *vctx)
         printf("%-16s %-16s %-16s %-20s %-20s %8" PRIu64 " %7" PRIu64
                " %7" PRIu64 " %-13s %-7s %" PRIu64 "\n",
                d->site, d->name, id, enr, last, held, d->last_ops_in,
-               d->last_ops_out, clock, d->revoked ? "yes" : "no",
-               forks.count);
+               d->last_ops_out, clock, d->revoked ? "yes" : "no", forks.count);
     }
     c->n++;
     return 0;

@@ -45,7 +45,7 @@ struct srv_session {
     srv_site *site;
     uint32_t pending;     /* batches queued for commit */
     size_t pending_bytes; /* their size */
-    uint32_t version; /* the HELLO's protocol version */
+    uint32_t version;     /* the HELLO's protocol version */
     int pulling;
     int pulled; /* an OPS was sent: cursor is where the next pull starts */
     /* PULL_OWN (version 3): the pull sends the device's own ops from seq
@@ -590,8 +590,8 @@ typedef struct own_col {
     int stopped;
 } own_col;
 
-static int own_cb(uint64_t seq, const uint8_t *enc, size_t len,
-                  int64_t recv_ms, void *ctx)
+static int own_cb(uint64_t seq, const uint8_t *enc, size_t len, int64_t recv_ms,
+                  void *ctx)
 {
     (void)recv_ms;
     own_col *c = ctx;
@@ -695,9 +695,9 @@ static int pull_step(srv_session *s)
 
 static const char *type_name(int type)
 {
-    static const char *names[] = {"?",    "HELLO", "WELCOME", "PUSH",
-                                  "PUSH_ACK", "PULL", "OPS", "BYE",
-                                  "ERROR", "PULL_OWN"};
+    static const char *names[] = {"?",        "HELLO",   "WELCOME", "PUSH",
+                                  "PUSH_ACK", "PULL",    "OPS",     "BYE",
+                                  "ERROR",    "PULL_OWN"};
     return type >= 1 && type <= 9 ? names[type] : "?";
 }
 
@@ -749,11 +749,10 @@ static void on_pull_own(srv_session *s, const proto_msg *m)
     }
     char hex[17], line[300];
     srv_hex64(s->device_id, hex);
-    snprintf(line, sizeof line,
-             "recover site=%s device=%s id=%s from_seq=%" PRIu64
-             " held=%" PRIu64,
-             s->dev.site, s->dev.name, hex, m->u.pull_own.from_seq,
-             s->held_seq);
+    snprintf(
+        line, sizeof line,
+        "recover site=%s device=%s id=%s from_seq=%" PRIu64 " held=%" PRIu64,
+        s->dev.site, s->dev.name, hex, m->u.pull_own.from_seq, s->held_seq);
     s->ctx->log(s->ctx->log_ctx, line);
     s->own = 1;
     s->own_next = m->u.pull_own.from_seq ? m->u.pull_own.from_seq : 1;

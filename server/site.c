@@ -490,18 +490,21 @@ typedef struct commit_ctx {
     int64_t now;
 } commit_ctx;
 
-/* 0 when op is the one the store holds as device_id's seq, RND_EFORK when
- * the store holds other bytes there (two stores write as one device: a
- * copied store, or one restored from a backup by a client that does not
- * recover), or a storage error. */
+/* 0 when op is the one the store holds as device_id's seq (at most the
+ * device's head), RND_EFORK when the store holds other bytes there (two
+ * stores write as one device: a copied store, or one restored from a
+ * backup by a client that does not recover), RND_ECHAIN for seq 0, or a
+ * storage error. */
 static int same_as_held(store_txn *txn, uint64_t device_id, uint64_t seq,
                         const proto_bytes *op)
 {
     const uint8_t *enc;
     size_t len;
     int rc = store_op_get(txn, device_id, seq, &enc, &len, NULL);
+    /* Not held under a seq at or below the head: seq 0, which no chain
+     * has (the peer's fault, not the store's). */
     if (rc)
-        return rc == RND_ENOTFOUND ? RND_ECORRUPT : rc;
+        return rc == RND_ENOTFOUND ? RND_ECHAIN : rc;
     return len == op->len && memcmp(enc, op->p, len) == 0 ? 0 : RND_EFORK;
 }
 

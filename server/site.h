@@ -160,8 +160,8 @@ int srv_store_new_incarnation(store *st, uint64_t *out);
  * "fork/<device id, 16 hex>" (24 bytes: count, last_ms, last_seq, u64
  * big-endian each), written by the commit that refuses them. */
 typedef struct srv_fork_info {
-    uint64_t count;   /* 0: never */
-    int64_t last_ms;  /* server time of the last one */
+    uint64_t count;    /* 0: never */
+    int64_t last_ms;   /* server time of the last one */
     uint64_t last_seq; /* the held seq it forked at (0: unknown) */
 } srv_fork_info;
 #define SRV_FORK_KEY_MAX 22

@@ -1996,8 +1996,8 @@ static int own_copy_cb(uint64_t seq, const uint8_t *enc, size_t len,
 
 /* Takes op (device_id, seq), decoded, out of ops, eops and the arrival log
  * (whose entry is found by walking the log back from its end: the ops a
- * rebase takes out arrived last but for what was pulled meanwhile). Its
- * entity is left to the refold of the ops that follow. */
+ * rebase takes out, newest first, arrived last but for what was pulled
+ * meanwhile). Its entity is left to the refold of the ops that follow. */
 static int own_take_out(store_txn *t, MDB_cursor *lc, const proto_op *op)
 {
     uint8_t key[OPS_KEY], ekey[EOPS_KEY];
@@ -2050,11 +2050,13 @@ int store_own_rebase(store_txn *txn, uint64_t from, const uint8_t *theirs,
     if (rc)
         goto out;
 
-    /* 1. The local ops from `from` on leave the store; the writer's chain
-     * goes back to op from - 1. */
-    const uint8_t *p = mine.buf;
-    for (size_t i = 0; i < mine.n && rc == 0; p += mine.lens[i], i++) {
-        rc = proto_op_decode(p, mine.lens[i], op);
+    /* 1. The local ops from `from` on leave the store, newest first (each
+     * one's log entry is then the nearest to the log's end); the writer's
+     * chain goes back to op from - 1. */
+    const uint8_t *p = mine.buf + mine.len;
+    for (size_t i = mine.n; i > 0 && rc == 0; i--) {
+        p -= mine.lens[i - 1];
+        rc = proto_op_decode(p, mine.lens[i - 1], op);
         if (rc == 0)
             rc = own_take_out(txn, lc, op);
     }

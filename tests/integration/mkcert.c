@@ -55,8 +55,8 @@ int main(int argc, char **argv)
     mbedtls_mpi_init(&serial);
     raw = mbedtls_ctr_drbg_seed(&drbg, mbedtls_entropy_func, &entropy, NULL, 0);
     if (raw == 0)
-        raw = mbedtls_pk_setup(&key,
-                               mbedtls_pk_info_from_type(MBEDTLS_PK_ECKEY));
+        raw =
+            mbedtls_pk_setup(&key, mbedtls_pk_info_from_type(MBEDTLS_PK_ECKEY));
     if (raw == 0)
         raw = mbedtls_ecp_gen_key(MBEDTLS_ECP_DP_SECP256R1, mbedtls_pk_ec(key),
                                   mbedtls_ctr_drbg_random, &drbg);
@@ -65,8 +65,8 @@ int main(int argc, char **argv)
     mbedtls_x509write_crt_set_subject_key(&crt, &key);
     mbedtls_x509write_crt_set_issuer_key(&crt, &key);
     if (raw == 0)
-        raw = mbedtls_mpi_read_binary(&serial, serial_bytes,
-                                      sizeof serial_bytes);
+        raw =
+            mbedtls_mpi_read_binary(&serial, serial_bytes, sizeof serial_bytes);
     if (raw == 0)
         raw = mbedtls_x509write_crt_set_serial(&crt, &serial);
     if (raw == 0)
