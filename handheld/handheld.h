@@ -227,6 +227,11 @@ typedef struct hh_sync_result {
     int cert_promoted;      /* the server presented the next certificate: it is
                                the pinned one from now on */
     char server_error[160]; /* ERROR name and message from the server */
+    /* A store restored from an older copy (docs/PROTOCOL.md, "Recovery of
+     * a restored handheld"): own ops taken back from the server, and the
+     * local ops made since the copy given new seqs after them. */
+    uint64_t recovered;
+    uint64_t renumbered;
 } hh_sync_result;
 
 /* One sync session with the enrolled server over TLS: push every own op the

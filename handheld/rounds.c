@@ -1084,12 +1084,13 @@ static int cmd_sync(void)
                ",\"acked_seq\":%" PRIu64 ",\"cursor\":%" PRIu64
                ",\"ms\":%" PRId64 ",\"tls_resumed\":%s"
                ",\"cursor_reset\":%s,\"cert_learned\":%s"
-               ",\"cert_promoted\":%s}\n",
+               ",\"cert_promoted\":%s,\"recovered\":%" PRIu64
+               ",\"renumbered\":%" PRIu64 "}\n",
                r.pushed, r.pulled, r.acked_seq, r.cursor, r.ms,
                r.tls_resumed ? "true" : "false",
                r.cursor_reset ? "true" : "false",
                r.cert_learned ? "true" : "false",
-               r.cert_promoted ? "true" : "false");
+               r.cert_promoted ? "true" : "false", r.recovered, r.renumbered);
     } else {
         printf("synced: pushed %" PRIu64 ", pulled %" PRIu64
                ", acked seq %" PRIu64 ", %" PRId64 " ms%s\n",
@@ -1104,6 +1105,12 @@ static int cmd_sync(void)
         if (r.cert_promoted)
             printf("the server switched to its new certificate: now the "
                    "pinned one\n");
+        if (r.recovered || r.renumbered)
+            printf("this store was restored from an older copy: took back "
+                   "%" PRIu64 " ops of this handheld from the server and "
+                   "renumbered the %" PRIu64 " records made since after "
+                   "them\n",
+                   r.recovered, r.renumbered);
     }
     hh_close(h);
     return RND_EXIT_OK;

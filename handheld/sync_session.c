@@ -19,9 +19,9 @@ static const char *msg_name(int type)
 {
     static const char *const names[] = {
         "?",    "HELLO", "WELCOME", "PUSH",  "PUSH_ACK",
-        "PULL", "OPS",   "BYE",     "ERROR",
+        "PULL", "OPS",   "BYE",     "ERROR", "PULL_OWN",
     };
-    return type > 0 && type <= PROTO_MSG_ERROR ? names[type] : "unknown";
+    return type > 0 && type <= PROTO_MSG_PULL_OWN ? names[type] : "unknown";
 }
 
 static const char *state_name(int state)
@@ -29,6 +29,8 @@ static const char *state_name(int state)
     switch (state) {
     case HH_SESS_HELLO:
         return "waiting for WELCOME";
+    case HH_SESS_RECOVER:
+        return "taking back own ops";
     case HH_SESS_PUSH:
         return "pushing";
     case HH_SESS_PULL:
@@ -139,6 +141,11 @@ int hh_sess_init(hh_sess *s, hh *h)
         rc = store_meta_get_u64(t, "server_cursor", &cursor);
         if (rc == RND_ENOTFOUND)
             rc = 0, cursor = 0;
+    }
+    if (rc == 0) {
+        rc = store_meta_get_u64(t, "acked_seq", &s->stored_acked);
+        if (rc == RND_ENOTFOUND)
+            rc = 0, s->stored_acked = 0;
     }
     if (rc) {
         store_read_end(t);
@@ -299,6 +306,13 @@ static int pump(hh_sess *s)
         m.type = PROTO_MSG_PULL;
         m.u.pull.cursor = s->cursor;
         return queue(s, &m);
+    case HH_SESS_RECOVER:
+        if (s->own_asked)
+            return 0;
+        s->own_asked = 1;
+        m.type = PROTO_MSG_PULL_OWN;
+        m.u.pull_own.from_seq = s->own_next;
+        return queue(s, &m);
     case HH_SESS_BYE:
         if (s->bye_queued)
             return 0;
@@ -418,6 +432,35 @@ static int welcome_meta(hh_sess *s, const proto_msg *m)
     return 0;
 }
 
+/* 1 when the store's own op seq hashes to something else than hash, 0
+ * when it is the same; on a storage error the session fails: -1. */
+static int own_op_differs(hh_sess *s, uint64_t seq, const uint8_t *hash)
+{
+    uint8_t mine[PROTO_HASH_LEN];
+    const uint8_t *enc;
+    size_t len;
+    store_txn *t;
+    int rc = store_read_begin(hh_store(s->h), &t);
+    if (rc == 0) {
+        rc = store_op_get(t, s->device_id, seq, &enc, &len, NULL);
+        if (rc == 0)
+            proto_op_hash(enc, len, mine);
+        store_read_end(t);
+    }
+    if (rc) {
+        store_failed(s, rc, "reading own ops");
+        return -1;
+    }
+    return memcmp(mine, hash, PROTO_HASH_LEN) != 0;
+}
+
+static void start_push(hh_sess *s)
+{
+    s->next_push_seq = s->have_seq + 1;
+    s->state = HH_SESS_PUSH;
+    progress(s, "push", 0, s->last_seq - s->have_seq);
+}
+
 static int on_welcome(hh_sess *s, const proto_msg *m)
 {
     uint32_t max_frame = m->u.welcome.max_frame;
@@ -432,13 +475,6 @@ static int on_welcome(hh_sess *s, const proto_msg *m)
         return failf(s, RND_EPROTO,
                      "sync: WELCOME with window %u and max_frame %u",
                      m->u.welcome.window, max_frame);
-    if (m->u.welcome.have_seq > s->last_seq)
-        return failf(s, RND_ECHAIN,
-                     "sync: the server holds this device's ops up to seq "
-                     "%llu but this store only up to %llu: the store was "
-                     "restored or copied; new ops would reuse seqs",
-                     (unsigned long long)m->u.welcome.have_seq,
-                     (unsigned long long)s->last_seq);
     if (welcome_meta(s, m) != 0)
         return s->failed;
     if (max_frame > HH_SESS_FRAME_CAP)
@@ -458,9 +494,29 @@ static int on_welcome(hh_sess *s, const proto_msg *m)
     s->have_seq = m->u.welcome.have_seq;
     s->acked_seq = s->have_seq;
     s->server_ms = m->u.welcome.server_ms;
-    s->next_push_seq = s->have_seq + 1;
-    s->state = HH_SESS_PUSH;
-    progress(s, "push", 0, s->last_seq - s->have_seq);
+    /* The server holds ops of this device this store lacks, or holds its
+     * op have_seq with other bytes: this store was restored from an older
+     * copy (or copied) and its ops after the copy's last sync have seqs
+     * the server holds. Take the server's ops back from the copy's last
+     * acknowledged seq on (docs/PROTOCOL.md, "Recovery of a restored
+     * handheld") before pushing anything. */
+    int forked = 0;
+    if (s->have_seq > s->last_seq)
+        forked = 1;
+    else if (s->have_seq > 0 && m->u.welcome.have_hash.len == PROTO_HASH_LEN &&
+             (forked =
+                  own_op_differs(s, s->have_seq, m->u.welcome.have_hash.p)) < 0)
+        return s->failed;
+    if (forked) {
+        uint64_t from = s->stored_acked < s->have_seq ? s->stored_acked : 0;
+        if (from > s->last_seq)
+            from = s->last_seq;
+        s->own_next = from + 1;
+        s->state = HH_SESS_RECOVER;
+        progress(s, "recover", 0, s->have_seq - from);
+        return 0;
+    }
+    start_push(s);
     return 0;
 }
 
@@ -548,6 +604,11 @@ int hh_sess_flush(hh_sess *s)
     uint32_t nops = s->held_nops;
     int rc;
 
+    if (s->held_own) {
+        s->held_own = 0;
+        s->held_len = 0;
+        s->held_nops = 0;
+    }
     if (!hh_sess_holding(s))
         return 0;
     rc = store_write(hh_store(s->h), ingest_fn, &c);
@@ -636,6 +697,129 @@ static int on_ops(hh_sess *s, const proto_msg *m)
     return 0;
 }
 
+/* ---- recovery of a restored store ---------------------------------------
+ */
+
+typedef struct rebase_ctx {
+    hh_sess *s;
+    uint64_t server_last; /* the server's highest seq of this device */
+    int64_t now;
+    uint64_t renumbered;
+} rebase_ctx;
+
+/* Replayable: store_own_rebase reads everything from the transaction. */
+static int rebase_fn(store_txn *t, void *arg)
+{
+    rebase_ctx *c = arg;
+    hh_sess *s = c->s;
+    int rc = store_own_rebase(t, s->diverge_seq, s->held, s->held_lens,
+                              s->held_nops, c->now, &c->renumbered);
+    if (rc == 0)
+        rc = store_meta_put_u64(t, "acked_seq", c->server_last);
+    return rc;
+}
+
+/* The last own op came back: when one differed from the store's (or the
+ * server holds more than the store), the server's take their seqs and the
+ * local ops from there on are renumbered after them, in one transaction;
+ * then the session pushes those. */
+static int finish_recover(hh_sess *s)
+{
+    uint64_t server_last = s->own_next - 1;
+    rebase_ctx c = {s, server_last, hh__now_ms(s->h), 0};
+    int rc;
+
+    if (server_last < s->have_seq)
+        return failf(s, RND_EPROTO,
+                     "sync: the server said it holds this device's ops up "
+                     "to seq %llu but sent them back only up to %llu",
+                     (unsigned long long)s->have_seq,
+                     (unsigned long long)server_last);
+    if (s->diverge_seq != 0) {
+        rc = store_write(hh_store(s->h), rebase_fn, &c);
+        s->held_own = 0;
+        s->held_len = 0;
+        s->held_nops = 0;
+        if (rc == RND_ECHAIN)
+            return failf(s, rc,
+                         "sync: the ops of this device the server sent back "
+                         "from seq %llu do not continue this store's chain: "
+                         "nothing was changed; tell the office",
+                         (unsigned long long)s->diverge_seq);
+        if (rc)
+            return store_failed(s, rc, "taking back this device's ops");
+        s->recovered = server_last - s->diverge_seq + 1;
+        s->renumbered = c.renumbered;
+        s->last_seq = server_last + c.renumbered;
+    }
+    s->have_seq = server_last;
+    s->acked_seq = server_last;
+    start_push(s);
+    return 0;
+}
+
+/* An OPS frame of this device's own ops (PULL_OWN), in seq order. Ops
+ * equal to the store's are skipped; from the first that differs, or that
+ * the store lacks, each is held for finish_recover. */
+static int on_own_ops(hh_sess *s, const proto_msg *m)
+{
+    static _Thread_local proto_op op;
+    uint32_t n = m->u.ops.nops;
+    store_txn *t;
+    int rc = store_read_begin(hh_store(s->h), &t);
+
+    if (rc)
+        return store_failed(s, rc, "reading own ops");
+    for (uint32_t i = 0; i < n; i++) {
+        const proto_bytes *o = &m->u.ops.ops[i];
+        const uint8_t *mine;
+        size_t mine_len;
+
+        rc = proto_op_decode(o->p, o->len, &op);
+        if (rc) {
+            store_read_end(t);
+            return failf(s, rc, "sync: own op %u sent back: %s", i + 1,
+                         rnd_strerror(rc));
+        }
+        if (op.device_id != s->device_id || op.seq != s->own_next) {
+            store_read_end(t);
+            return failf(s, RND_EPROTO,
+                         "sync: the server sent back seq %llu of device "
+                         "%016llx; expected seq %llu of this device",
+                         (unsigned long long)op.seq,
+                         (unsigned long long)op.device_id,
+                         (unsigned long long)s->own_next);
+        }
+        if (s->diverge_seq == 0 && op.seq <= s->last_seq) {
+            rc = store_op_get(t, s->device_id, op.seq, &mine, &mine_len, NULL);
+            if (rc) {
+                store_read_end(t);
+                return store_failed(s, rc, "reading own ops");
+            }
+            if (mine_len != o->len || memcmp(mine, o->p, o->len) != 0)
+                s->diverge_seq = op.seq;
+        } else if (s->diverge_seq == 0) {
+            s->diverge_seq = op.seq;
+        }
+        s->own_next++;
+        if (s->diverge_seq == 0)
+            continue;
+        if (hold_room(s, 1, o->len) != 0) {
+            store_read_end(t);
+            return failf(s, RND_ENOMEM, "sync: out of memory");
+        }
+        memcpy(s->held + s->held_len, o->p, o->len);
+        s->held_len += o->len;
+        s->held_lens[s->held_nops++] = o->len;
+        s->held_own = 1;
+    }
+    store_read_end(t);
+    progress(s, "recover", s->own_next - 1 - s->stored_acked, 0);
+    if (!m->u.ops.more)
+        return finish_recover(s);
+    return 0;
+}
+
 typedef struct finish_ctx {
     uint64_t acked_seq;
     int64_t now;
@@ -677,6 +861,15 @@ static int on_error(hh_sess *s, const proto_msg *m)
              (const char *)msg->p);
     if (code == 0 || code == RND_EAGAIN)
         code = RND_EPROTO;
+    if (code == RND_EFORK)
+        return failf(s, code,
+                     "server refused: %s. Run 'rounds sync' again: this "
+                     "handheld then takes back what the server holds of it "
+                     "and renumbers its unsynced records after them (nothing "
+                     "is lost). If it happens again, two handhelds write as "
+                     "this one (a copied store): use only one and tell the "
+                     "office",
+                     s->server_error);
     return failf(s, code, "server refused: %s", s->server_error);
 }
 
@@ -693,6 +886,10 @@ static int on_frame(hh_sess *s, const uint8_t *body, size_t len)
     case HH_SESS_HELLO:
         if (m.type == PROTO_MSG_WELCOME)
             return on_welcome(s, &m);
+        break;
+    case HH_SESS_RECOVER:
+        if (m.type == PROTO_MSG_OPS && s->own_asked)
+            return on_own_ops(s, &m);
         break;
     case HH_SESS_PUSH:
         if (m.type == PROTO_MSG_PUSH_ACK)

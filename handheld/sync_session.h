@@ -4,7 +4,8 @@
  * the frames to send and consumes the frames received, following the
  * sequence in proto/msg.h exactly:
  *
- *   HELLO -> WELCOME -> PUSH... / PUSH_ACK... -> PULL -> OPS... -> BYE/BYE
+ *   HELLO -> WELCOME [-> PULL_OWN -> OPS...] -> PUSH... / PUSH_ACK...
+ *         -> PULL -> OPS... -> BYE/BYE
  *
  * Pushing is pipelined: up to WELCOME's window PUSH batches are unacked at
  * once; each batch is read from the store when it is about to be sent (one
@@ -42,6 +43,7 @@
 
 enum hh_sess_state {
     HH_SESS_HELLO = 1, /* HELLO queued or sent, waiting for WELCOME */
+    HH_SESS_RECOVER,   /* PULL_OWN sent, receiving this device's own ops */
     HH_SESS_PUSH,      /* pushing batches, waiting for their PUSH_ACKs */
     HH_SESS_PULL,      /* PULL sent, receiving OPS */
     HH_SESS_BYE,       /* BYE sent, waiting for the server's BYE */
@@ -80,6 +82,7 @@ typedef struct hh_sess {
     uint64_t last_seq; /* own highest seq when WELCOME came */
     uint64_t have_seq; /* WELCOME's have_seq */
     uint64_t acked_seq;
+    uint64_t stored_acked; /* "acked_seq" in meta when the session began */
     uint64_t cursor; /* pull cursor: the stored one (moves at each commit) */
     int64_t server_ms;
 
@@ -111,6 +114,19 @@ typedef struct hh_sess {
     const uint8_t *tls_session;
     size_t tls_session_len;
     int tls_session_kept;
+
+    /* Recovery (a restored store, see on_welcome): own ops the server
+     * holds are pulled back from seq stored_acked + 1 (PULL_OWN); those
+     * equal to the store's are skipped; from the first that differs
+     * (diverge_seq) on, they are held (in held, below) and stored with
+     * the local ops renumbered after them (store_own_rebase) in one
+     * transaction once the last OPS came. */
+    uint64_t own_next;    /* the seq the next own op received must have */
+    uint64_t diverge_seq; /* 0 while every op received matched */
+    uint64_t recovered;   /* own ops taken back from the server */
+    uint64_t renumbered;  /* local ops given new seqs after them */
+    int own_asked;        /* PULL_OWN is queued or sent */
+    int held_own;         /* held holds own ops (recovery), not a pull's */
 
     /* pulling: OPS frames received, not stored yet (see on_ops) */
     uint8_t *held; /* their ops' encodings, back to back */
@@ -154,16 +170,18 @@ void hh_sess_sent(hh_sess *s, size_t n);
  * and sets *consumed to the bytes they took (0 when no frame is whole yet).
  * Errors: RND_ETOOBIG (a frame over hh_sess_max_frame()), RND_EMALFORMED and
  * other decode errors, RND_EPROTO (a message the sequence does not allow
- * here), RND_ECHAIN (the server holds more of this device's ops than the
- * store: a restored or cloned store), the server's ERROR mapped back to its
- * RND_E* code (text in hh_sess.server_error), storage errors. */
+ * here), RND_ECHAIN (the own ops the server sends back while recovering a
+ * restored or copied store do not chain), the server's ERROR mapped back to
+ * its RND_E* code (text in hh_sess.server_error), storage errors. */
 int hh_sess_recv(hh_sess *s, const uint8_t *buf, size_t len, size_t *consumed);
 
 /* 1 when OPS frames were received that are not stored yet. */
 int hh_sess_holding(const hh_sess *s);
 
 /* Stores the OPS frames held (their ops and the last one's next_cursor) in
- * one durable transaction. The transport calls it when the session ends
+ * one durable transaction (own ops held while recovering a restored store
+ * are dropped instead: the recovery is all or nothing, and the next sync
+ * starts it again). The transport calls it when the session ends
  * before the last OPS (a cut, a timeout, the server's ERROR, a bad frame
  * after good ones), so the progress made is kept and the next sync resumes
  * after it. 0 when nothing is held. A held op that does not decode, or one

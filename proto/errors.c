@@ -77,6 +77,7 @@ int rnd_exit_code(int err)
     case RND_ESITE:
     case RND_EFOREIGN:
     case RND_ECHAIN:
+    case RND_EFORK:
     case RND_EVERSION:
     case RND_EBUSY:
     case RND_ECERT:

@@ -47,7 +47,9 @@
     XX(ECERT, "server certificate does not match the enrolled one")            \
     XX(ECLOSED, "connection closed")                                           \
     XX(EBUSY, "server busy: too many connections")                             \
-    XX(ENOTENROLLED, "handheld not enrolled: run 'rounds enroll'")
+    XX(ENOTENROLLED, "handheld not enrolled: run 'rounds enroll'")             \
+    XX(EFORK, "op forks the device's chain: the server holds that seq "        \
+              "with other bytes")
 
 enum rnd_error {
     RND_OK = 0,

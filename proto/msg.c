@@ -19,7 +19,7 @@ static int msg_arity(int type)
     case PROTO_MSG_HELLO:
         return 6;
     case PROTO_MSG_WELCOME:
-        return 8; /* 6 in version 1: welcome_arity() */
+        return 9; /* 6 in version 1, 8 in 2: welcome_arity() */
     case PROTO_MSG_PUSH:
         return 3;
     case PROTO_MSG_PUSH_ACK:
@@ -32,6 +32,8 @@ static int msg_arity(int type)
         return 3;
     case PROTO_MSG_ERROR:
         return 3;
+    case PROTO_MSG_PULL_OWN:
+        return 2;
     default:
         return -1;
     }
@@ -66,10 +68,15 @@ size_t proto_msg_ops_overhead(uint32_t nops)
 }
 
 /* WELCOME's element count: the version-1 form has no incarnation and no
- * cert_next. */
+ * cert_next, the version-2 form no have_hash. */
+static int welcome_arity_of(uint32_t version)
+{
+    return version == 1 ? 6 : version == 2 ? 8 : 9;
+}
+
 static int welcome_arity(const proto_msg *m)
 {
-    return m->u.welcome.version == 1 ? 6 : 8;
+    return welcome_arity_of(m->u.welcome.version);
 }
 
 static int pack_text(msgpack_packer *pk, proto_bytes b)
@@ -129,10 +136,21 @@ static int pack_body(msgpack_packer *pk, const proto_msg *m)
         if ((rc = msgpack_pack_uint64(pk, m->u.welcome.incarnation)) ||
             (rc = msgpack_pack_bin(pk, m->u.welcome.cert_next.len)))
             return rc;
-        if (m->u.welcome.cert_next.len == 0)
+        if (m->u.welcome.cert_next.len &&
+            (rc = msgpack_pack_bin_body(pk, m->u.welcome.cert_next.p,
+                                        m->u.welcome.cert_next.len)))
+            return rc;
+        if (welcome_arity(m) == 8)
             return 0;
-        return msgpack_pack_bin_body(pk, m->u.welcome.cert_next.p,
-                                     m->u.welcome.cert_next.len);
+        if (m->u.welcome.have_hash.len > PROTO_HASH_LEN ||
+            (m->u.welcome.have_hash.p == NULL && m->u.welcome.have_hash.len))
+            return -1;
+        if ((rc = msgpack_pack_bin(pk, m->u.welcome.have_hash.len)))
+            return rc;
+        if (m->u.welcome.have_hash.len == 0)
+            return 0;
+        return msgpack_pack_bin_body(pk, m->u.welcome.have_hash.p,
+                                     m->u.welcome.have_hash.len);
     case PROTO_MSG_PUSH:
         if ((rc = msgpack_pack_uint32(pk, m->u.push.batch)))
             return rc;
@@ -143,6 +161,8 @@ static int pack_body(msgpack_packer *pk, const proto_msg *m)
         return msgpack_pack_uint64(pk, m->u.push_ack.acked_seq);
     case PROTO_MSG_PULL:
         return msgpack_pack_uint64(pk, m->u.pull.cursor);
+    case PROTO_MSG_PULL_OWN:
+        return msgpack_pack_uint64(pk, m->u.pull_own.from_seq);
     case PROTO_MSG_OPS:
         if ((rc = pack_ops(pk, m->u.ops.ops, m->u.ops.nops)) ||
             (rc = msgpack_pack_uint64(pk, m->u.ops.next_cursor)))
@@ -243,7 +263,7 @@ static int decode_body(mp_cur *c, proto_msg *m, proto_bytes *ops_buf,
     if (type > 255 || msg_arity((int)type) < 0)
         return RND_EMALFORMED;
     if (n != (uint64_t)msg_arity((int)type) &&
-        !(type == PROTO_MSG_WELCOME && n == 6))
+        !(type == PROTO_MSG_WELCOME && (n == 6 || n == 8)))
         return RND_EMALFORMED;
     memset(m, 0, sizeof *m);
     m->type = (uint8_t)type;
@@ -262,16 +282,24 @@ static int decode_body(mp_cur *c, proto_msg *m, proto_bytes *ops_buf,
             (rc = read_u32(c, &m->u.welcome.max_frame)) ||
             (rc = read_u32(c, &m->u.welcome.window)))
             return rc;
-        /* The short form is version 1's and only version 1's, so a
+        /* Each form is its version's and only its version's, so a
          * message re-encodes to the same bytes. */
-        if ((n == 6) != (m->u.welcome.version == 1))
+        if (n != (uint64_t)welcome_arity_of(m->u.welcome.version))
             return RND_EMALFORMED;
         if (n == 6)
             return 0;
-        if ((rc = mp_read_u64(c, &m->u.welcome.incarnation)))
+        if ((rc = mp_read_u64(c, &m->u.welcome.incarnation)) ||
+            (rc = mp_read_bin_ref(c, PROTO_CERT_MAX, &m->u.welcome.cert_next.p,
+                                  &m->u.welcome.cert_next.len)))
             return rc;
-        return mp_read_bin_ref(c, PROTO_CERT_MAX, &m->u.welcome.cert_next.p,
-                               &m->u.welcome.cert_next.len);
+        if (n == 8)
+            return 0;
+        rc = mp_read_bin_ref(c, PROTO_HASH_LEN, &m->u.welcome.have_hash.p,
+                             &m->u.welcome.have_hash.len);
+        if (rc == 0 && m->u.welcome.have_hash.len != 0 &&
+            m->u.welcome.have_hash.len != PROTO_HASH_LEN)
+            return RND_EMALFORMED;
+        return rc;
     case PROTO_MSG_PUSH:
         if ((rc = read_u32(c, &m->u.push.batch)))
             return rc;
@@ -282,6 +310,8 @@ static int decode_body(mp_cur *c, proto_msg *m, proto_bytes *ops_buf,
         return mp_read_u64(c, &m->u.push_ack.acked_seq);
     case PROTO_MSG_PULL:
         return mp_read_u64(c, &m->u.pull.cursor);
+    case PROTO_MSG_PULL_OWN:
+        return mp_read_u64(c, &m->u.pull_own.from_seq);
     case PROTO_MSG_OPS:
         if ((rc = read_ops(c, ops_buf, ops_cap, &m->u.ops.ops,
                            &m->u.ops.nops)) ||

@@ -15,6 +15,10 @@
  *                       pipelined: up to `window` unacknowledged batches
  *   S: PUSH_ACK ...     one per PUSH, in order, sent only after the batch
  *                       is durably committed
+ *   C: PULL_OWN         (version 3, only when WELCOME's have_seq is past
+ *                       what the client knows the server holds: a restored
+ *                       store) its own ops from a seq on, before any PUSH
+ *   S: OPS ...          those ops, in seq order; the last has more = 0
  *   C: PULL             the client's pull cursor (0 the first time)
  *   S: OPS ...          batches of other devices' ops of the site, each
  *                       with the cursor after it; the last has more = 0
@@ -30,9 +34,11 @@
 
 #include "errors.h"
 
-/* Version 2 added WELCOME's incarnation and cert_next. A server also
- * answers a version-1 HELLO, with the 6-element WELCOME of version 1. */
-#define PROTO_VERSION 2
+/* Version 2 added WELCOME's incarnation and cert_next; version 3 added
+ * PULL_OWN (a handheld restored from an older copy takes its own ops back).
+ * A server also answers a version-1 HELLO, with the 6-element WELCOME of
+ * version 1, and a version-2 one (PULL_OWN is then not allowed). */
+#define PROTO_VERSION 3
 #define PROTO_VERSION_MIN 1
 #define PROTO_FRAME_HEADER 4
 #define PROTO_FRAME_MAX_DEFAULT (1u << 20) /* 1 MiB */
@@ -49,6 +55,7 @@ enum proto_msg_type {
     PROTO_MSG_OPS = 6,
     PROTO_MSG_BYE = 7,
     PROTO_MSG_ERROR = 8,
+    PROTO_MSG_PULL_OWN = 9, /* version 3 */
 };
 
 /* Bytes owned by someone else (the frame being decoded, or the caller's
@@ -68,10 +75,10 @@ typedef struct proto_msg {
             proto_bytes site, device, credential; /* str */
         } hello;
         /* version 1: [2, version, have_seq, server_ms, max_frame, window];
-         * version 2 adds incarnation and cert_next (8 elements). The
-         * encoder writes the version-1 form when version is 1; the decoder
-         * takes either form (by its element count; the version-1 form
-         * leaves incarnation 0 and cert_next empty). */
+         * version 2 adds incarnation and cert_next (8 elements), version 3
+         * have_hash (9). The encoder writes the form of the version; the
+         * decoder takes any (by its element count, which must agree with
+         * the version; shorter forms leave the later fields 0 or empty). */
         struct {
             uint32_t version;
             uint64_t have_seq; /* highest seq of this device held */
@@ -85,6 +92,12 @@ typedef struct proto_msg {
             /* bin: the PEM certificate the server will switch to, 0 bytes
              * when none is staged; at most PROTO_CERT_MAX bytes. */
             proto_bytes cert_next;
+            /* bin (version 3): the SHA-256 of the encoded op have_seq of
+             * this device as the server holds it (PROTO_HASH_LEN bytes), 0
+             * bytes when have_seq is 0. A client compares it with its own
+             * op have_seq: another hash means its store forked (restored
+             * from an older copy), and it takes its ops back (PULL_OWN). */
+            proto_bytes have_hash;
         } welcome;
         /* [3, batch, [bin op, ...]] */
         struct {
@@ -101,6 +114,12 @@ typedef struct proto_msg {
         struct {
             uint64_t cursor;
         } pull;
+        /* [9, from_seq]: the session's own device's ops the server holds
+         * with seq >= from_seq, answered with OPS frames in seq order
+         * (next_cursor: the seq after the frame's last op). */
+        struct {
+            uint64_t from_seq;
+        } pull_own;
         /* [6, [bin op, ...], next_cursor, more] */
         struct {
             uint32_t nops;

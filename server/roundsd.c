@@ -188,10 +188,12 @@ typedef struct list_ctx {
 } list_ctx;
 
 /* The highest seq of the device the site's store holds right now (the
- * registry's copy is from the device's last sync). */
-static uint64_t live_held(const srv_device *d)
+ * registry's copy is from the device's last sync), and the forked pushes
+ * the site refused from it (*forks: zeros when none or unreadable). */
+static uint64_t live_held(const srv_device *d, srv_fork_info *forks)
 {
     uint64_t held = d->held_seq;
+    memset(forks, 0, sizeof *forks);
     if (d->device_id == 0)
         return held;
     store *st;
@@ -202,6 +204,8 @@ static uint64_t live_held(const srv_device *d)
         uint64_t v;
         if (store_device_max_seq(txn, d->device_id, &v) == 0)
             held = v;
+        if (srv_site_forks(txn, d->device_id, forks) != 0)
+            memset(forks, 0, sizeof *forks);
         store_read_end(txn);
     }
     store_close(st);
@@ -218,7 +222,8 @@ static int list_cb(const srv_device *d, void *vctx)
         snprintf(id, sizeof id, "-");
     cli_fmt_time(d->enrolled_ms, enr, sizeof enr);
     cli_fmt_time(d->last_sync_ms, last, sizeof last);
-    uint64_t held = live_held(d);
+    srv_fork_info forks;
+    uint64_t held = live_held(d, &forks);
     char clock[48];
     const char *cflag;
     srv_clock_verdict(d, c->skew_limit_ms, clock, sizeof clock, &cflag);
@@ -239,17 +244,25 @@ static int list_cb(const srv_device *d, void *vctx)
                    d->clock_ahead_ms, d->clock_behind_ms);
         else
             printf(",\"clock_ahead_ms\":null,\"clock_behind_ms\":null");
-        printf(",\"clock_flag\":\"%s\",\"clock\":\"%s\",\"revoked\":%s}", cflag,
+        printf(",\"clock_flag\":\"%s\",\"clock\":\"%s\",\"revoked\":%s", cflag,
                clock, d->revoked ? "true" : "false");
+        printf(",\"forks\":%" PRIu64, forks.count);
+        if (forks.count)
+            printf(",\"last_fork_ms\":%" PRId64 ",\"last_fork_seq\":%" PRIu64
+                   "}",
+                   forks.last_ms, forks.last_seq);
+        else
+            printf(",\"last_fork_ms\":null,\"last_fork_seq\":null}");
     } else {
         if (c->n == 0)
-            printf("%-16s %-16s %-16s %-20s %-20s %8s %7s %7s %-13s %s\n",
+            printf("%-16s %-16s %-16s %-20s %-20s %8s %7s %7s %-13s %-7s "
+                   "%s\n",
                    "SITE", "DEVICE", "ID", "ENROLLED", "LAST SYNC", "HELD",
-                   "IN", "OUT", "CLOCK", "REVOKED");
+                   "IN", "OUT", "CLOCK", "REVOKED", "FORKS");
         printf("%-16s %-16s %-16s %-20s %-20s %8" PRIu64 " %7" PRIu64
-               " %7" PRIu64 " %-13s %s\n",
+               " %7" PRIu64 " %-13s %-7s %" PRIu64 "\n",
                d->site, d->name, id, enr, last, held, d->last_ops_in,
-               d->last_ops_out, clock, d->revoked ? "yes" : "no");
+               d->last_ops_out, clock, d->revoked ? "yes" : "no", forks.count);
     }
     c->n++;
     return 0;

@@ -46,8 +46,13 @@ struct srv_session {
     srv_site *site;
     uint32_t pending;     /* batches queued for commit */
     size_t pending_bytes; /* their size */
+    uint32_t version;     /* the HELLO's protocol version */
     int pulling;
     int pulled; /* an OPS was sent: cursor is where the next pull starts */
+    /* PULL_OWN (version 3): the pull sends the device's own ops from seq
+     * own_next on instead of the site's log. */
+    int own;
+    uint64_t own_next;
     uint64_t cursor;
     uint64_t ops_in, ops_out;
     uint64_t held_seq;
@@ -313,9 +318,10 @@ static void on_hello(srv_session *s, const proto_msg *m)
     }
     store_txn *txn;
     uint64_t have = 0;
+    uint8_t have_hash[PROTO_HASH_LEN];
     rc = store_read_begin(srv_site_store(s->site), &txn);
     if (rc == 0) {
-        rc = store_device_max_seq(txn, s->device_id, &have);
+        rc = store_device_head(txn, s->device_id, &have, have_hash);
         store_read_end(txn);
     }
     if (rc) {
@@ -323,6 +329,7 @@ static void on_hello(srv_session *s, const proto_msg *m)
         return;
     }
     s->authed = 1;
+    s->version = m->u.hello.version;
     s->held_seq = have;
     proto_msg w = {.type = PROTO_MSG_WELCOME};
     /* A version-1 client gets the WELCOME it knows (no incarnation, no
@@ -333,6 +340,9 @@ static void on_hello(srv_session *s, const proto_msg *m)
     w.u.welcome.max_frame = s->ctx->max_frame;
     w.u.welcome.window = s->ctx->window;
     w.u.welcome.incarnation = srv_site_incarnation(s->site);
+    /* Version 3: the client checks its op have_seq against this. */
+    if (have > 0)
+        w.u.welcome.have_hash = (proto_bytes){have_hash, PROTO_HASH_LEN};
     if (s->ctx->cert_next != NULL && m->u.hello.version >= 2)
         w.u.welcome.cert_next = s->ctx->cert_next(s->ctx->cert_ctx);
     rc = send_msg(s, &w, SMALL_MSG_MAX + w.u.welcome.cert_next.len);
@@ -344,6 +354,37 @@ static void on_hello(srv_session *s, const proto_msg *m)
 }
 
 /* ---- PUSH --------------------------------------------------------------- */
+
+/* The seq of a batch's op i, or 0 when it does not decode. */
+static uint64_t op_seq(const srv_batch *b, uint32_t i)
+{
+    static proto_op op; /* large: off the stack; loop thread only */
+    if (i >= b->nops || proto_op_decode(b->ops[i].p, b->ops[i].len, &op))
+        return 0;
+    return op.seq;
+}
+
+/* A pushed op under a seq the site holds with other bytes: two stores
+ * write as this device. Logged for the office (the commit counted it in
+ * the site store: `roundsd devices`, FORKS) and refused. */
+static void refuse_fork(srv_session *s, const srv_batch *b)
+{
+    char hex[17], line[400];
+    uint64_t seq = op_seq(b, b->failed_op);
+    srv_hex64(s->device_id, hex);
+    snprintf(line, sizeof line,
+             "fork site=%s device=%s id=%s seq=%" PRIu64
+             ": a pushed op differs from the op held under that seq "
+             "(refused; see docs/OPERATIONS.md, \"A forked handheld\")",
+             s->dev.site, s->dev.name, hex, seq);
+    s->ctx->log(s->ctx->log_ctx, line);
+    fail(s, RND_EFORK,
+         "batch %" PRIu32 ", op %" PRIu32 ": the server holds seq %" PRIu64
+         " of this device with other bytes: two stores write as this device "
+         "(a copied store, or a restored one); nothing of the batch was "
+         "stored",
+         b->batch, b->failed_op, seq);
+}
 
 static void batch_done(srv_batch *b, void *owner)
 {
@@ -374,6 +415,8 @@ static void batch_done(srv_batch *b, void *owner)
                  "batch %" PRIu32 ", op %" PRIu32 ": the op does not continue "
                  "this device's chain (a gap in seq or a wrong prev_hash)",
                  b->batch, b->failed_op);
+        } else if (b->rc == RND_EFORK) {
+            refuse_fork(s, b);
         } else if (rnd_is_storage_error(b->rc)) {
             fail_storage(s, b->rc, "commit the batch");
         } else {
@@ -535,9 +578,79 @@ static int pull_cb(const uint8_t *enc, size_t len, int64_t recv_ms, void *ctx)
     return 0;
 }
 
+/* The device's own ops from own_next on, for a handheld restored from an
+ * older copy of its store (PULL_OWN): in seq order, as many as fit in a
+ * frame; next_cursor is the seq after the last one sent. */
+typedef struct own_col {
+    proto_bytes *ops;
+    uint32_t n;
+    size_t bytes, limit;
+    uint64_t next;
+    int stopped;
+} own_col;
+
+static int own_cb(uint64_t seq, const uint8_t *enc, size_t len, int64_t recv_ms,
+                  void *ctx)
+{
+    (void)recv_ms;
+    own_col *c = ctx;
+    if (c->n == PROTO_BATCH_MAX_OPS ||
+        c->bytes + len + proto_msg_ops_overhead(c->n + 1) > c->limit) {
+        c->stopped = 1;
+        return PULL_FULL;
+    }
+    c->ops[c->n].p = enc;
+    c->ops[c->n].len = (uint32_t)len;
+    c->n++;
+    c->bytes += len;
+    c->next = seq + 1;
+    return 0;
+}
+
+static int pull_own_step(srv_session *s)
+{
+    own_col c = {.ops = s->ctx->ops_scratch_,
+                 .limit = s->ctx->max_frame,
+                 .next = s->own_next};
+    store_txn *txn;
+    int rc = store_read_begin(srv_site_store(s->site), &txn);
+    if (rc) {
+        fail_storage(s, rc, "read the site's store");
+        return 0;
+    }
+    rc = store_ops_each_seq(txn, s->device_id, s->own_next, own_cb, &c);
+    if (rc == PULL_FULL)
+        rc = 0;
+    if (rc == 0) {
+        proto_msg m = {.type = PROTO_MSG_OPS};
+        m.u.ops.nops = c.n;
+        m.u.ops.ops = c.ops;
+        m.u.ops.next_cursor = c.next;
+        m.u.ops.more = (uint8_t)c.stopped;
+        rc = send_msg(s, &m, c.bytes + proto_msg_ops_overhead(c.n));
+        if (rc) {
+            store_read_end(txn);
+            fail(s, rc, NULL);
+            return rc;
+        }
+    }
+    store_read_end(txn);
+    if (rc) {
+        fail_storage(s, rc, "read the site's store");
+        return 0;
+    }
+    s->ops_out += c.n;
+    s->own_next = c.next;
+    if (!c.stopped)
+        s->pulling = s->own = 0;
+    return 0;
+}
+
 /* Sends one OPS frame (the output is below its high-water mark). */
 static int pull_step(srv_session *s)
 {
+    if (s->own)
+        return pull_own_step(s);
     pull_col c = {.skip = s->device_id,
                   .ops = s->ctx->ops_scratch_,
                   .limit = s->ctx->max_frame};
@@ -581,10 +694,10 @@ static int pull_step(srv_session *s)
 
 static const char *type_name(int type)
 {
-    static const char *names[] = {"?",    "HELLO",    "WELCOME",
-                                  "PUSH", "PUSH_ACK", "PULL",
-                                  "OPS",  "BYE",      "ERROR"};
-    return type >= 1 && type <= 8 ? names[type] : "?";
+    static const char *names[] = {"?",        "HELLO",   "WELCOME", "PUSH",
+                                  "PUSH_ACK", "PULL",    "OPS",     "BYE",
+                                  "ERROR",    "PULL_OWN"};
+    return type >= 1 && type <= 9 ? names[type] : "?";
 }
 
 /* 1 when msg must wait: PULL and BYE until every commit is done, PUSH
@@ -601,6 +714,7 @@ static int must_wait(const srv_session *s, const proto_msg *m)
                (s->pending > 0 &&
                 s->pending_bytes >= SRV_PENDING_MAX(s->ctx->max_frame));
     case PROTO_MSG_PULL:
+    case PROTO_MSG_PULL_OWN:
     case PROTO_MSG_BYE:
         return s->pending > 0;
     default:
@@ -621,6 +735,27 @@ static void on_bye(srv_session *s)
     s->result = 0;
     s->state = SRV_CLOSING;
     finish(s);
+}
+
+/* A handheld restored from an older copy of its store asks for its own
+ * ops back (docs/PROTOCOL.md, "Recovery of a restored handheld"). Logged:
+ * the office may want to know a device was restored. */
+static void on_pull_own(srv_session *s, const proto_msg *m)
+{
+    if (s->version < 3) {
+        fail(s, RND_EPROTO, "PULL_OWN needs protocol version 3");
+        return;
+    }
+    char hex[17], line[300];
+    srv_hex64(s->device_id, hex);
+    snprintf(
+        line, sizeof line,
+        "recover site=%s device=%s id=%s from_seq=%" PRIu64 " held=%" PRIu64,
+        s->dev.site, s->dev.name, hex, m->u.pull_own.from_seq, s->held_seq);
+    s->ctx->log(s->ctx->log_ctx, line);
+    s->own = 1;
+    s->own_next = m->u.pull_own.from_seq ? m->u.pull_own.from_seq : 1;
+    s->pulling = 1;
 }
 
 static void dispatch(srv_session *s, const proto_msg *m)
@@ -644,7 +779,11 @@ static void dispatch(srv_session *s, const proto_msg *m)
         break;
     case PROTO_MSG_PULL:
         s->pulling = 1;
+        s->own = 0;
         s->cursor = m->u.pull.cursor;
+        break;
+    case PROTO_MSG_PULL_OWN:
+        on_pull_own(s, m);
         break;
     case PROTO_MSG_BYE:
         on_bye(s);

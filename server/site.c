@@ -489,8 +489,74 @@ typedef struct commit_ctx {
     int64_t now;
 } commit_ctx;
 
-/* Stores one batch's ops: resends (seq <= what the store holds) are
- * dropped, every new op must continue the device's chain. The ops were
+/* 0 when op is the one the store holds as device_id's seq (at most the
+ * device's head), RND_EFORK when the store holds other bytes there (two
+ * stores write as one device: a copied store, or one restored from a
+ * backup by a client that does not recover), RND_ECHAIN for seq 0, or a
+ * storage error. */
+static int same_as_held(store_txn *txn, uint64_t device_id, uint64_t seq,
+                        const proto_bytes *op)
+{
+    const uint8_t *enc;
+    size_t len;
+    int rc = store_op_get(txn, device_id, seq, &enc, &len, NULL);
+    /* Not held under a seq at or below the head: seq 0, which no chain
+     * has (the peer's fault, not the store's). */
+    if (rc)
+        return rc == RND_ENOTFOUND ? RND_ECHAIN : rc;
+    return len == op->len && memcmp(enc, op->p, len) == 0 ? 0 : RND_EFORK;
+}
+
+/* Keeps the count of forked pushes refused for device_id in the site
+ * store (srv_site_forks) with the last one's time and seq. */
+static int note_fork(store_txn *txn, uint64_t device_id, uint64_t seq,
+                     int64_t now)
+{
+    char key[SRV_FORK_KEY_MAX];
+    srv_fork_key(device_id, key);
+    srv_fork_info f;
+    int rc = srv_site_forks(txn, device_id, &f);
+    if (rc)
+        return rc;
+    uint8_t v[24];
+    proto_be64_put(v, f.count + 1);
+    proto_be64_put(v + 8, (uint64_t)now);
+    proto_be64_put(v + 16, seq);
+    return store_meta_put(txn, key, v, sizeof v);
+}
+
+void srv_fork_key(uint64_t device_id, char key[SRV_FORK_KEY_MAX])
+{
+    static const char hex[] = "0123456789abcdef";
+    memcpy(key, "fork/", 5);
+    for (int i = 0; i < 16; i++)
+        key[5 + i] = hex[(device_id >> (60 - 4 * i)) & 15];
+    key[21] = '\0';
+}
+
+int srv_site_forks(store_txn *txn, uint64_t device_id, srv_fork_info *out)
+{
+    char key[SRV_FORK_KEY_MAX];
+    const void *v;
+    size_t len;
+    memset(out, 0, sizeof *out);
+    srv_fork_key(device_id, key);
+    int rc = store_meta_get(txn, key, &v, &len);
+    if (rc == RND_ENOTFOUND)
+        return 0;
+    if (rc)
+        return rc;
+    if (len != 24)
+        return RND_ECORRUPT;
+    out->count = proto_be64_get(v);
+    out->last_ms = (int64_t)proto_be64_get((const uint8_t *)v + 8);
+    out->last_seq = proto_be64_get((const uint8_t *)v + 16);
+    return 0;
+}
+
+/* Stores one batch's ops: resends (seq <= what the store holds, with the
+ * bytes it holds) are dropped, every new op must continue the device's
+ * chain. The ops were
  * decoded, hashed and folded when the batch was submitted (batch_prepare):
  * here only their headers are read, and the chain head is carried from one
  * op's hash to the next op's prev_hash. */
@@ -511,8 +577,14 @@ static int commit_batch(store_txn *txn, srv_batch *b, int64_t now)
         if (b->prep_rc_ && i == b->prep_failed_)
             return b->prep_rc_;
         const srv_op_meta *m = &b->meta_[i];
-        if (m->seq <= max)
+        if (m->seq <= max) {
+            /* A resend after a cut carries the very bytes held; other
+             * bytes under a held seq fork the device's chain. */
+            rc = same_as_held(txn, b->device_id, m->seq, &b->ops[i]);
+            if (rc)
+                return rc;
             continue;
+        }
         /* store_chain_check's test, on the head this loop carries. */
         if (m->seq != max + 1 ||
             memcmp(m->prev_hash, head, PROTO_HASH_LEN) != 0)
@@ -549,10 +621,44 @@ static int commit_batch(store_txn *txn, srv_batch *b, int64_t now)
     return 0;
 }
 
+/* The seq a batch refused with RND_EFORK forked at (0 if unknown). */
+static uint64_t fork_seq(const srv_batch *b)
+{
+    uint32_t i = b->failed_op;
+    if (i >= b->nops || b->meta_ == NULL ||
+        (b->prep_rc_ && i >= b->prep_failed_))
+        return 0;
+    return b->meta_[i].seq;
+}
+
+/* Counts the forks refused in this round, once per device (the session's
+ * later batches refused with the first are not forks of their own). */
+static int note_forks(store_txn *txn, const srv_batch *list, int64_t now)
+{
+    for (const srv_batch *b = list; b; b = b->next) {
+        if (b->rc != RND_EFORK)
+            continue;
+        const srv_batch *e = list;
+        while (e != b && !(e->rc == RND_EFORK && e->device_id == b->device_id))
+            e = e->next;
+        if (e != b)
+            continue;
+        int rc = note_fork(txn, b->device_id, fork_seq(b), now);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
 static int commit_fn(store_txn *txn, void *vctx)
 {
     commit_ctx *c = vctx;
     c->failed = NULL;
+    /* Batches refused by an earlier attempt are not retried; the forks
+     * among them are recorded with this attempt's commit. */
+    int frc = note_forks(txn, c->list, c->now);
+    if (frc)
+        return frc;
     for (srv_batch *b = c->list; b; b = b->next) {
         if (b->rc)
             continue;

@@ -155,6 +155,20 @@ int srv_store_incarnation(store *st, uint64_t *out);
 /* Gives writable store st a new random incarnation, durably (restore). */
 int srv_store_new_incarnation(store *st, uint64_t *out);
 
+/* Forked pushes refused for a device (RND_EFORK: an op under a seq the
+ * store holds with other bytes), kept in the site store's meta under
+ * "fork/<device id, 16 hex>" (24 bytes: count, last_ms, last_seq, u64
+ * big-endian each), written by the commit that refuses them. */
+typedef struct srv_fork_info {
+    uint64_t count;    /* 0: never */
+    int64_t last_ms;   /* server time of the last one */
+    uint64_t last_seq; /* the held seq it forked at (0: unknown) */
+} srv_fork_info;
+#define SRV_FORK_KEY_MAX 22
+void srv_fork_key(uint64_t device_id, char key[SRV_FORK_KEY_MAX]);
+/* Reads device_id's record into *out (zeros when none). */
+int srv_site_forks(store_txn *txn, uint64_t device_id, srv_fork_info *out);
+
 /* Queues b (filled, with done and owner set) for the next flush. Each op
  * is decoded, hashed and folded as its own entity's state here, on the
  * caller's thread (store_prepare), so the commit does not. The done

@@ -1949,3 +1949,163 @@ int store_ingest_prepared(store_txn *txn, const proto_op *op,
         *added = 1;
     return broke(txn, rc);
 }
+
+/* ---- a restored store takes its own ops back ----------------------------- */
+
+/* The local ops a rebase takes out: copies of their encodings (the map
+ * moves under a write), back to back. */
+typedef struct own_copy {
+    uint8_t *buf;
+    size_t len, cap;
+    uint32_t *lens;
+    size_t n, ncap;
+    uint64_t next_seq; /* the seq the walk expects next */
+} own_copy;
+
+static int own_copy_cb(uint64_t seq, const uint8_t *enc, size_t len,
+                       int64_t recv_ms, void *arg)
+{
+    (void)recv_ms;
+    own_copy *c = arg;
+    if (seq != c->next_seq)
+        return RND_ECORRUPT; /* a hole in the writer's own log */
+    if (c->len + len > c->cap) {
+        size_t cap = c->cap ? c->cap : 65536;
+        while (cap < c->len + len)
+            cap *= 2;
+        uint8_t *p = realloc(c->buf, cap);
+        if (p == NULL)
+            return RND_ENOMEM;
+        c->buf = p;
+        c->cap = cap;
+    }
+    if (c->n == c->ncap) {
+        size_t cap = c->ncap ? c->ncap * 2 : 256;
+        uint32_t *l = realloc(c->lens, cap * sizeof *l);
+        if (l == NULL)
+            return RND_ENOMEM;
+        c->lens = l;
+        c->ncap = cap;
+    }
+    memcpy(c->buf + c->len, enc, len);
+    c->len += len;
+    c->lens[c->n++] = (uint32_t)len;
+    c->next_seq++;
+    return 0;
+}
+
+/* Takes op (device_id, seq), decoded, out of ops, eops and the arrival log
+ * (whose entry is found by walking the log back from its end: the ops a
+ * rebase takes out, newest first, arrived last but for what was pulled
+ * meanwhile). Its entity is left to the refold of the ops that follow. */
+static int own_take_out(store_txn *t, MDB_cursor *lc, const proto_op *op)
+{
+    uint8_t key[OPS_KEY], ekey[EOPS_KEY];
+    ops_key(key, op->device_id, op->seq);
+    memcpy(ekey, op->entity, PROTO_ENTITY_LEN);
+    proto_be64_put(ekey + PROTO_ENTITY_LEN, op->hlc);
+    ops_key(ekey + PROTO_ENTITY_LEN + 8, op->device_id, op->seq);
+    int rc = del(t, t->s->eops, ekey, sizeof ekey);
+    if (rc == 0)
+        rc = del(t, t->s->ops, key, sizeof key);
+    if (rc)
+        return rc;
+    MDB_val k, v;
+    for (rc = step(t, lc, &k, &v, MDB_LAST); rc == 0;
+         rc = step(t, lc, &k, &v, MDB_PREV)) {
+        if (v.mv_size == OPS_KEY && memcmp(v.mv_data, key, OPS_KEY) == 0) {
+            int mrc = mdb_cursor_del(lc, 0);
+            return mrc ? txfail(t, mrc) : 0;
+        }
+    }
+    return rc == 1 ? 0 : rc; /* not in the log: nothing to take out */
+}
+
+int store_own_rebase(store_txn *txn, uint64_t from, const uint8_t *theirs,
+                     const uint32_t *lens, size_t n, int64_t recv_ms,
+                     uint64_t *renumbered)
+{
+    *renumbered = 0;
+    if (!txn->write || from == 0)
+        return RND_EINVAL;
+    store_identity id;
+    int rc = writer_state(txn, &id);
+    if (rc)
+        return rc;
+    if (from > id.next_seq)
+        return RND_EINVAL;
+    own_copy mine = {.next_seq = from};
+    proto_op *op = malloc(sizeof *op);
+    MDB_cursor *lc = NULL;
+    uint8_t head[PROTO_HASH_LEN];
+    if (op == NULL)
+        return RND_ENOMEM;
+    rc = store_ops_each_seq(txn, id.device_id, from, own_copy_cb, &mine);
+    if (rc == 0 && mine.next_seq != id.next_seq)
+        rc = RND_ECORRUPT;
+    if (rc == 0)
+        rc = op_hash(txn, id.device_id, from - 1, head);
+    if (rc == 0)
+        rc = cursor(txn, txn->s->log, &lc);
+    if (rc)
+        goto out;
+
+    /* 1. The local ops from `from` on leave the store, newest first (each
+     * one's log entry is then the nearest to the log's end); the writer's
+     * chain goes back to op from - 1. */
+    const uint8_t *p = mine.buf + mine.len;
+    for (size_t i = mine.n; i > 0 && rc == 0; i--) {
+        p -= mine.lens[i - 1];
+        rc = proto_op_decode(p, mine.lens[i - 1], op);
+        if (rc == 0)
+            rc = own_take_out(txn, lc, op);
+    }
+    if (rc == 0)
+        rc = head_set(txn, id.device_id, from - 1, head);
+    if (rc)
+        goto broken;
+
+    /* 2. The server's ops take their seqs, checked against the chain. */
+    p = theirs;
+    for (size_t i = 0; i < n && rc == 0; p += lens[i], i++) {
+        int added = 0;
+        rc = proto_op_decode(p, lens[i], op);
+        if (rc)
+            break;
+        if (op->device_id != id.device_id || op->seq != from + i ||
+            memcmp(op->prev_hash, head, PROTO_HASH_LEN) != 0) {
+            rc = RND_ECHAIN;
+            break;
+        }
+        rc = store_ingest_op(txn, op, p, lens[i], recv_ms, &added);
+        if (rc == 0 && !added)
+            rc = RND_ECORRUPT;
+        proto_op_hash(p, lens[i], head);
+    }
+    if (rc)
+        goto broken;
+    txn->next_seq = from + n;
+    memcpy(txn->chain_head, head, PROTO_HASH_LEN);
+    txn->writer_dirty = 1;
+
+    /* 3. The local ops again, after them: new seq, prev_hash and HLC (the
+     * HLC now covers the server's ops), the rest as they were written.
+     * Each append refolds its entity from the ops it now has. */
+    p = mine.buf;
+    for (size_t i = 0; i < mine.n && rc == 0; p += mine.lens[i], i++) {
+        rc = proto_op_decode(p, mine.lens[i], op);
+        if (rc == 0)
+            rc = store_append_local(txn, op, op->wall_ms, NULL);
+    }
+    if (rc == 0)
+        *renumbered = mine.n;
+broken:
+    rc = broke(txn, rc);
+out:
+    if (lc)
+        mdb_cursor_close(lc);
+    free(op);
+    free(mine.buf);
+    free(mine.lens);
+    return rc;
+}

@@ -143,6 +143,27 @@ int store_identity_get(store_txn *txn, store_identity *out);
 int store_append_local(store_txn *txn, proto_op *op, int64_t wall_ms,
                        uint64_t *out_seq);
 
+/* Recovery of a store restored from an older copy of itself (or copied):
+ * the server holds this store's own writer's ops under seqs this store
+ * has used for other ops, or has not reached. theirs holds n encoded ops
+ * back to back (lens[i] bytes each): the writer's ops as the server holds
+ * them, seqs from, from + 1, ..., chained onto this store's op from - 1.
+ * In this transaction, the store's own ops with seq >= from (written here
+ * after the restore point, never acknowledged) are taken out (ops, eops,
+ * log), theirs are stored in their place as the writer's own, and the
+ * taken-out ops are appended again after them in their order: new seq,
+ * prev_hash and HLC (above every stamp now held), the same kind, entity,
+ * action, fields and wall_ms, their entities refolded. Ops refer to each
+ * other by entity id, never by seq, so an exit still finds its visit.
+ * *renumbered gets the number of ops appended again. Errors: RND_ECHAIN
+ * (an op of theirs is another device's, out of seq order or does not
+ * chain), RND_EINVAL (from is 0 or past next_seq), RND_ENOMEM, decode
+ * and storage errors; the transaction must then not commit (store_write
+ * aborts it). */
+int store_own_rebase(store_txn *txn, uint64_t from, const uint8_t *theirs,
+                     const uint32_t *lens, size_t n, int64_t recv_ms,
+                     uint64_t *renumbered);
+
 /* Stores an op encoded by another writer (received through sync).
  * Decodes and validates it; if (device_id, seq) is already present sets
  * *added = 0 and changes nothing, else stores it with recv_ms, advances the

@@ -54,8 +54,8 @@ int main(int argc, char **argv)
     m[0].u.hello.device = T("HH-01");
     m[0].u.hello.credential = T("rdc1-00112233445566778899aabbccddeeff");
     m[1].type = PROTO_MSG_WELCOME;
-    m[1].u.welcome = (__typeof__(m[1].u.welcome)){1, 0, 1795860000000, 1 << 20,
-                                                  8, 0, {NULL, 0}};
+    m[1].u.welcome = (__typeof__(m[1].u.welcome)){
+        1, 0, 1795860000000, 1 << 20, 8, 0, {NULL, 0}, {NULL, 0}};
     m[2].type = PROTO_MSG_PUSH;
     m[2].u.push.batch = 1;
     m[2].u.push.nops = 3;

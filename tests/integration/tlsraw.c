@@ -8,7 +8,8 @@
  *                                     one PUSH of a crafted op: ATTACK is
  *                                     foreign (another device's id), gap
  *                                     (seq have+2), badhash (seq have+1
- *                                     with a wrong prev_hash), none (no
+ *                                     with a wrong prev_hash), fork (seq
+ *                                     have, held with other bytes), none (no
  *                                     push: print the WELCOME)
  *
  * Prints one line: "ERROR <NAME>" for the first ERROR frame the server
@@ -144,6 +145,8 @@ static int session(char **argv, unsigned char *out, size_t cap)
         op.seq = have + 2;
     else if (strcmp(argv[ATTACK_ARG], "badhash") == 0)
         memset(op.prev_hash, 0xaa, sizeof op.prev_hash);
+    else if (strcmp(argv[ATTACK_ARG], "fork") == 0 && have > 0)
+        op.seq = have; /* held, with other bytes */
     if (proto_op_encode(&op, enc, sizeof enc, &elen) != 0)
         return 1;
     proto_bytes b = {enc, (uint32_t)elen};
@@ -169,7 +172,7 @@ int main(int argc, char **argv)
     if (argc != 5 && !is_session) {
         fprintf(stderr, "usage: tlsraw PORT CERT tls|plain HEX\n"
                         "       tlsraw PORT CERT session SITE NAME DEVID "
-                        "CRED foreign|gap|badhash|none\n");
+                        "CRED foreign|gap|badhash|fork|none\n");
         return 1;
     }
     size_t n = is_session ? 0 : unhex(argv[4], out, sizeof out);
