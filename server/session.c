@@ -241,6 +241,11 @@ srv_session_state srv_session_state_of(const srv_session *s)
     return s->state;
 }
 
+int srv_session_hello_seen(const srv_session *s)
+{
+    return s->hello_seen;
+}
+
 int srv_session_result(const srv_session *s)
 {
     return s->result;

@@ -117,6 +117,9 @@ int srv_session_input(srv_session *s, srv_bufq *in);
 
 srv_session_state srv_session_state_of(const srv_session *s);
 
+/* 1 once a HELLO arrived (accepted or not): the session logs a line. */
+int srv_session_hello_seen(const srv_session *s);
+
 /* The code the session ended with: 0 after a clean BYE, else the error
  * it reported (or was aborted with). Meaningful in CLOSING. */
 int srv_session_result(const srv_session *s);
