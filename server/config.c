@@ -38,7 +38,7 @@ const srv_config_key_info srv_config_keys[SRV_CFG_NKEYS] = {
         "accepted within this"},
     [SRV_CFG_HELLO_POOL] = {"hello_pool", "hello-pool", "N", "256",
         "connections at once not yet past HELLO (beside max_conns); when "
-        "full the oldest goes"},
+        "full the one silent longest goes"},
     [SRV_CFG_HELLO_PER_ADDR] = {"hello_per_addr", "hello-per-addr", "N", "16",
         "of those, from one IPv4 address or IPv6 /64"},
     [SRV_CFG_RETENTION_DAYS] = {"retention_days", "retention-days", "DAYS",

@@ -138,7 +138,8 @@ typedef struct srv_server {
     srv_sites *sites;
     srv_conn_env env;
     srv_cert_next cert_next; /* DATA/server.next.crt, when staged */
-    /* Strangers (c->list == IN_POOL), oldest first, and authenticated
+    /* Strangers (c->list == IN_POOL), the one silent longest first, and
+     * authenticated
      * sessions (IN_SESSIONS); a connection the server closed as a
      * refusal is on neither (NOWHERE) until its close callback. */
     srv_conn *pool_head, *pool_tail, *sessions;
@@ -210,7 +211,18 @@ static void on_idle(uv_idle_t *h)
 
 /* ---- strangers: the pool, refusals, the log ---------------------------- */
 
-static void pool_leave(srv_server *sv, srv_conn *c)
+static void pool_append(srv_server *sv, srv_conn *c)
+{
+    c->prev = sv->pool_tail;
+    c->next = NULL;
+    if (sv->pool_tail)
+        sv->pool_tail->next = c;
+    else
+        sv->pool_head = c;
+    sv->pool_tail = c;
+}
+
+static void pool_unlink(srv_server *sv, srv_conn *c)
 {
     if (c->prev)
         c->prev->next = c->next;
@@ -221,6 +233,24 @@ static void pool_leave(srv_server *sv, srv_conn *c)
     else
         sv->pool_tail = c->prev;
     c->prev = c->next = NULL;
+}
+
+/* env.stranger_active: bytes from a stranger move it to the pool's tail,
+ * so the head is the one silent longest (the first to go when the pool is
+ * full): a handheld on its way through TLS and HELLO talks every round
+ * trip, a flood's idle connections do not. */
+static void stranger_active(void *arg, srv_conn *c)
+{
+    srv_server *sv = arg;
+    if (c->list != IN_POOL || sv->pool_tail == c)
+        return;
+    pool_unlink(sv, c);
+    pool_append(sv, c);
+}
+
+static void pool_leave(srv_server *sv, srv_conn *c)
+{
+    pool_unlink(sv, c);
     c->list = NOWHERE;
     sv->npool--;
     at_dec(&sv->per_addr, &c->addr);
@@ -395,8 +425,7 @@ static void on_connection(uv_stream_t *server, int status)
         return;
     }
     if (sv->npool >= sv->hello_pool && sv->pool_head != NULL) {
-        /* The oldest stranger goes: an honest handheld is through in a
-         * few round trips, a flood's connections are the old ones. */
+        /* The stranger silent longest goes (stranger_active()). */
         srv_stats_conn_refused();
         refuse(sv, sv->pool_head, "hello", "hello_pool", sv->hello_pool);
     }
@@ -404,13 +433,7 @@ static void on_connection(uv_stream_t *server, int status)
         refuse(sv, c, "accept", "hello_pool", sv->hello_pool);
         return;
     }
-    c->prev = sv->pool_tail;
-    c->next = NULL;
-    if (sv->pool_tail)
-        sv->pool_tail->next = c;
-    else
-        sv->pool_head = c;
-    sv->pool_tail = c;
+    pool_append(sv, c);
     c->list = IN_POOL;
     sv->npool++;
 }
@@ -640,6 +663,7 @@ int srv_server_run(const srv_server_config *cfg)
                                    : SRV_HELLO_TIMEOUT_MS_DEFAULT;
     sv->env.closed = on_conn_closed;
     sv->env.log_refused = conn_refused_log;
+    sv->env.stranger_active = stranger_active;
     sv->env.arg = sv;
 
     rc = srv_sites_start(sv->sites, &sv->loop, sites_log, sv);

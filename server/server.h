@@ -6,9 +6,10 @@
  * accepted; strangers get a pool of their own, apart from the sessions'
  * slots, so they cannot starve the devices:
  *  - at most hello_pool connections not yet past HELLO; when a new one
- *    comes to a full pool, the oldest stranger is closed to make room
- *    (an honest handheld needs a few round trips, a flood's connections
- *    are the old ones);
+ *    comes to a full pool, the stranger that has been silent longest is
+ *    closed to make room (a handheld on its way through TLS and HELLO
+ *    sends something every round trip; a flood's idle connections do
+ *    not);
  *  - at most hello_per_addr of them from one address (IPv4, or IPv6 /64):
  *    one more from that address is closed at once;
  *  - each must finish TLS and have its HELLO accepted within

@@ -348,6 +348,8 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
     if (nread > 0) {
         srv_stats_bytes((uint64_t)nread, 0);
         srv_bufq_commit(&c->tls_in, (size_t)nread);
+        if (!c->authed && c->env->stranger_active != NULL)
+            c->env->stranger_active(c->env->arg, c);
         if (c->state == SRV_CONN_CLOSING)
             srv_bufq_consume(&c->tls_in, (size_t)nread); /* not read */
         drive(c);

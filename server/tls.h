@@ -101,6 +101,10 @@ typedef struct srv_conn_env {
     /* Receives the log lines of connections not authenticated; NULL =
      * srv_ctx.log. */
     void (*log_refused)(void *arg, srv_conn *c, const char *line);
+    /* Called when bytes arrive on a connection not authenticated yet (the
+     * server keeps its strangers in order of their last activity); may be
+     * NULL. */
+    void (*stranger_active)(void *arg, srv_conn *c);
     void *arg;
 } srv_conn_env;
 
