@@ -425,9 +425,15 @@ static void on_connection(uv_stream_t *server, int status)
         return;
     }
     if (sv->npool >= sv->hello_pool && sv->pool_head != NULL) {
-        /* The stranger silent longest goes (stranger_active()). */
+        /* The stranger silent longest goes (stranger_active()), if it had
+         * its chance; else the newcomer does. */
+        srv_conn *old = sv->pool_head;
+        if (uv_now(&sv->loop) - old->heard_ms < SRV_STRANGER_GRACE_MS) {
+            refuse(sv, c, "accept", "hello_pool", sv->hello_pool);
+            return;
+        }
         srv_stats_conn_refused();
-        refuse(sv, sv->pool_head, "hello", "hello_pool", sv->hello_pool);
+        refuse(sv, old, "hello", "hello_pool", sv->hello_pool);
     }
     if (at_inc(&sv->per_addr, &c->addr) != 0) { /* not reached: sized */
         refuse(sv, c, "accept", "hello_pool", sv->hello_pool);

@@ -7,9 +7,11 @@
  * slots, so they cannot starve the devices:
  *  - at most hello_pool connections not yet past HELLO; when a new one
  *    comes to a full pool, the stranger that has been silent longest is
- *    closed to make room (a handheld on its way through TLS and HELLO
- *    sends something every round trip; a flood's idle connections do
- *    not);
+ *    closed to make room if it has been silent SRV_STRANGER_GRACE_MS or
+ *    more (a handheld on its way through TLS and HELLO sends something
+ *    every round trip; a flood's idle connections do not), else the new
+ *    one is closed at once (so a burst of new connections cannot push
+ *    out one that has not had a round trip yet);
  *  - at most hello_per_addr of them from one address (IPv4, or IPv6 /64):
  *    one more from that address is closed at once;
  *  - each must finish TLS and have its HELLO accepted within
@@ -46,6 +48,9 @@
 #define SRV_HELLO_TIMEOUT_MS_DEFAULT 5000
 #define SRV_HELLO_POOL_DEFAULT 256
 #define SRV_HELLO_PER_ADDR_DEFAULT 16
+/* How long a stranger must have been silent to be closed for a newcomer
+ * to a full pool. */
+#define SRV_STRANGER_GRACE_MS 250
 /* Log lines about strangers per minute; the rest are only counted. */
 #define SRV_PREHELLO_LINES 30
 #define SRV_PREHELLO_SUMMARY_MS 60000

@@ -348,6 +348,7 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
     if (nread > 0) {
         srv_stats_bytes((uint64_t)nread, 0);
         srv_bufq_commit(&c->tls_in, (size_t)nread);
+        c->heard_ms = uv_now(c->env->loop);
         if (!c->authed && c->env->stranger_active != NULL)
             c->env->stranger_active(c->env->arg, c);
         if (c->state == SRV_CONN_CLOSING)
@@ -704,7 +705,7 @@ int srv_conn_accept(srv_conn_env *env, uv_stream_t *server, int busy,
     mbedtls_ssl_set_bio(&c->ssl, c, bio_send, bio_recv, NULL);
     peer_name(c);
     uv_tcp_nodelay(&c->tcp, 1);
-    c->accepted_ms = uv_now(env->loop);
+    c->accepted_ms = c->heard_ms = uv_now(env->loop);
     uint64_t ms = env->handshake_timeout_ms;
     if (env->hello_timeout_ms != 0 && env->hello_timeout_ms < ms)
         ms = env->hello_timeout_ms;

@@ -149,6 +149,7 @@ struct srv_conn {
     int authed;           /* its HELLO was accepted (set by the server) */
     int list;             /* the server's: which of its lists holds it */
     uint64_t accepted_ms; /* uv_now() at accept */
+    uint64_t heard_ms;    /* uv_now() when bytes last came (or accept) */
     int in_read;          /* inside mbedtls_ssl_read() */
     int sent_in_read;     /* mbedTLS wrote something during that read */
     int in_app_write;     /* inside mbedtls_ssl_write() of session data */

@@ -432,10 +432,19 @@ static int multi(int ntls, int ntcp, double seconds, const char *mode,
     mbedtls_ssl_session_init(&s);
     int resume = ntls > 0 && getenv("HOSTILE_FULL") == NULL;
     if (resume) {
-        conn_open(&one, 1, 0);
-        if (handshake(&one) != 0 || mbedtls_ssl_get_session(&one.ssl, &s))
+        /* Retried: a server busy with other floods may refuse it. */
+        int tries = 0, rc = -1;
+        while (rc != 0 && tries++ < 100) {
+            conn_open(&one, 1, 0);
+            rc = handshake(&one);
+            if (rc == 0)
+                rc = mbedtls_ssl_get_session(&one.ssl, &s);
+            conn_close(&one);
+            if (rc != 0)
+                poll(NULL, 0, 50);
+        }
+        if (rc != 0)
             die("the first handshake failed");
-        conn_close(&one);
     }
     for (int i = 0; i < n; i++) {
         conn_open(&cs[i], i < ntls, 1);
