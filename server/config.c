@@ -33,6 +33,14 @@ const srv_config_key_info srv_config_keys[SRV_CFG_NKEYS] = {
         "close a connection idle this long"},
     [SRV_CFG_HANDSHAKE_TIMEOUT] = {"handshake_timeout", "handshake-timeout",
         "SEC", "10", "limit on the TLS handshake"},
+    [SRV_CFG_HELLO_TIMEOUT_MS] = {"hello_timeout_ms", "hello-timeout-ms",
+        "MS", "5000", "a new connection must finish TLS and have its HELLO "
+        "accepted within this"},
+    [SRV_CFG_HELLO_POOL] = {"hello_pool", "hello-pool", "N", "256",
+        "connections at once not yet past HELLO (beside max_conns); when "
+        "full the one silent longest goes"},
+    [SRV_CFG_HELLO_PER_ADDR] = {"hello_per_addr", "hello-per-addr", "N", "16",
+        "of those, from one IPv4 address or IPv6 /64"},
     [SRV_CFG_RETENTION_DAYS] = {"retention_days", "retention-days", "DAYS",
         "180", "keep visitors' ID numbers this many days (per site: "
         "retention_days.SITE; not enforced yet)"},
@@ -54,6 +62,9 @@ void srv_config_init(srv_config *c)
     c->max_conns = SRV_MAX_CONNS_DEFAULT;
     c->idle_timeout_s = SRV_IDLE_TIMEOUT_DEFAULT;
     c->handshake_timeout_s = SRV_HANDSHAKE_TIMEOUT_DEFAULT;
+    c->hello_timeout_ms = SRV_HELLO_TIMEOUT_MS_DEFAULT;
+    c->hello_pool = SRV_HELLO_POOL_DEFAULT;
+    c->hello_per_addr = SRV_HELLO_PER_ADDR_DEFAULT;
     c->retention_days = SRV_RETENTION_DAYS_DEFAULT;
     c->overstay_ms = SRV_OVERSTAY_DEFAULT_MS;
     c->skew_limit_min = SRV_SKEW_LIMIT_MIN_DEFAULT;
@@ -220,6 +231,7 @@ int srv_config_set(srv_config *c, const char *name, const char *value,
         snprintf(err, errlen,
                  "unknown key '%s' (keys: data, listen, cert, key, "
                  "max_frame, max_conns, idle_timeout, handshake_timeout, "
+                 "hello_timeout_ms, hello_pool, hello_per_addr, "
                  "retention_days[.SITE], overstay, skew_limit_min, log)",
                  name);
         return RND_EINVAL;
@@ -273,6 +285,21 @@ int srv_config_set(srv_config *c, const char *name, const char *value,
         if (parse_u32(value, 1, 3600, &c->handshake_timeout_s))
             return bad(err, errlen, src, kn, value,
                        "a whole number of seconds from 1 to 3600");
+        break;
+    case SRV_CFG_HELLO_TIMEOUT_MS:
+        if (parse_u32(value, 100, 600000, &c->hello_timeout_ms))
+            return bad(err, errlen, src, kn, value,
+                       "a whole number of milliseconds from 100 to 600000");
+        break;
+    case SRV_CFG_HELLO_POOL:
+        if (parse_u32(value, 1, 1000000, &c->hello_pool))
+            return bad(err, errlen, src, kn, value,
+                       "a whole number from 1 to 1000000");
+        break;
+    case SRV_CFG_HELLO_PER_ADDR:
+        if (parse_u32(value, 1, 1000000, &c->hello_per_addr))
+            return bad(err, errlen, src, kn, value,
+                       "a whole number from 1 to 1000000");
         break;
     case SRV_CFG_RETENTION_DAYS:
         /* Sets src itself: a list may hold only per-site values. */
@@ -461,6 +488,15 @@ void srv_config_value(const srv_config *c, srv_config_key k, char *out,
         break;
     case SRV_CFG_HANDSHAKE_TIMEOUT:
         snprintf(out, cap, "%" PRIu32, c->handshake_timeout_s);
+        break;
+    case SRV_CFG_HELLO_TIMEOUT_MS:
+        snprintf(out, cap, "%" PRIu32, c->hello_timeout_ms);
+        break;
+    case SRV_CFG_HELLO_POOL:
+        snprintf(out, cap, "%" PRIu32, c->hello_pool);
+        break;
+    case SRV_CFG_HELLO_PER_ADDR:
+        snprintf(out, cap, "%" PRIu32, c->hello_per_addr);
         break;
     case SRV_CFG_RETENTION_DAYS:
         snprintf(out, cap, "%" PRIu32, c->retention_days);

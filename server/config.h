@@ -60,6 +60,9 @@ typedef enum srv_config_key {
     SRV_CFG_MAX_CONNS,
     SRV_CFG_IDLE_TIMEOUT,
     SRV_CFG_HANDSHAKE_TIMEOUT,
+    SRV_CFG_HELLO_TIMEOUT_MS,
+    SRV_CFG_HELLO_POOL,
+    SRV_CFG_HELLO_PER_ADDR,
     SRV_CFG_RETENTION_DAYS,
     SRV_CFG_OVERSTAY,
     SRV_CFG_SKEW_LIMIT_MIN,
@@ -97,6 +100,11 @@ typedef struct srv_config {
     uint32_t max_conns;
     uint32_t idle_timeout_s;
     uint32_t handshake_timeout_s;
+    /* Connections not yet past HELLO (server.h): their deadline, their
+     * pool, and how many of them one address may hold. */
+    uint32_t hello_timeout_ms;
+    uint32_t hello_pool;
+    uint32_t hello_per_addr;
     uint32_t retention_days;
     int64_t overstay_ms;
     uint32_t skew_limit_min;

@@ -590,7 +590,7 @@ int srv_registry_each(srv_registry *r, const char *site, srv_device_cb cb,
 
 typedef struct bind_ctx {
     srv_device *d;
-    uint64_t id;
+    uint64_t id, reserved;
     int rc_refused;
     const char *why;
 } bind_ctx;
@@ -641,37 +641,66 @@ static int id_taken(store_txn *txn, uint64_t id, const char *site,
     return 0;
 }
 
+/* The checks of a HELLO that need no write, against the record cur of
+ * the device (read in txn): its credential matched already. 0 when id
+ * may be (or is) bound to cur, else the refusal and its sentence. */
+static int check_bound(store_txn *txn, const srv_device *cur, uint64_t id,
+                       uint64_t reserved_id, const char **why)
+{
+    if (cur->revoked) {
+        *why = "device revoked by the office";
+        return RND_EREVOKED;
+    }
+    if (id == 0 || id == reserved_id) {
+        *why = "device id not allowed";
+        return RND_EAUTH;
+    }
+    if (cur->device_id == id)
+        return 0;
+    if (cur->device_id != 0) {
+        *why = "credential belongs to another device";
+        return RND_EAUTH;
+    }
+    int taken;
+    int rc = id_taken(txn, id, cur->site, cur->name, &taken);
+    if (rc)
+        return rc;
+    if (taken) {
+        *why = "device id already belongs to another enrolled device";
+        return RND_EAUTH;
+    }
+    return 0;
+}
+
 static int bind_fn(store_txn *txn, void *vctx)
 {
     bind_ctx *c = vctx;
     c->rc_refused = 0;
     srv_device cur;
     int rc = record_get(txn, c->d->site, c->d->name, &cur);
+    if (rc == RND_ENOTFOUND) {
+        c->rc_refused = RND_EAUTH;
+        c->why = SRV_AUTH_WRONG;
+        return c->rc_refused;
+    }
     if (rc)
         return rc;
     /* Re-checked inside the write: an enroll, revoke or another hello may
-     * have come between our read and this write. */
-    if (cur.revoked || memcmp(cur.hash, c->d->hash, sizeof cur.hash) != 0) {
-        c->rc_refused = cur.revoked ? RND_EREVOKED : RND_EAUTH;
-        c->why = cur.revoked ? "device revoked by the office"
-                             : "credential replaced by a new enrollment";
-        return c->rc_refused;
-    }
-    if (cur.device_id == c->id)
-        return 0;
-    if (cur.device_id != 0) {
+     * have come between the check and this write. */
+    if (memcmp(cur.hash, c->d->hash, sizeof cur.hash) != 0) {
         c->rc_refused = RND_EAUTH;
-        c->why = "credential belongs to another device";
+        c->why = SRV_AUTH_WRONG;
         return c->rc_refused;
     }
-    int taken;
-    rc = id_taken(txn, c->id, cur.site, cur.name, &taken);
-    if (rc)
+    rc = check_bound(txn, &cur, c->id, c->reserved, &c->why);
+    if (rc) {
+        if (!rnd_is_storage_error(rc))
+            c->rc_refused = rc;
         return rc;
-    if (taken) {
-        c->rc_refused = RND_EAUTH;
-        c->why = "device id already belongs to another enrolled device";
-        return c->rc_refused;
+    }
+    if (cur.device_id == c->id) {
+        *c->d = cur;
+        return 0;
     }
     cur.device_id = c->id;
     rc = record_put(txn, &cur);
@@ -686,70 +715,108 @@ static int bind_fn(store_txn *txn, void *vctx)
     return rc;
 }
 
+/* 1 when cred is the credential of record d (constant time in the
+ * hash). */
+static int cred_matches(const srv_device *d, const uint8_t *cred,
+                        size_t cred_len)
+{
+    uint8_t h[32];
+    cred_hash(d->salt, cred, cred_len, h);
+    return ct_equal(h, d->hash, sizeof h);
+}
+
+/* The refusal of a HELLO whose site/name has no record that the
+ * credential opens: ESITE when device_id is bound to a live device of
+ * another site and cred is that device's credential (only its holder
+ * learns where it belongs), else the one answer to a wrong credential. */
+static int refuse_unproved(store_txn *txn, const char *site, uint64_t device_id,
+                           const uint8_t *cred, size_t cred_len,
+                           const char **why)
+{
+    char s2[SRV_NAME_MAX + 1], n2[SRV_NAME_MAX + 1];
+    srv_device other;
+    int rc = device_id ? id_get(txn, device_id, s2, n2) : RND_ENOTFOUND;
+    if (rc == 0 && strcmp(s2, site) != 0) {
+        rc = record_get(txn, s2, n2, &other);
+        if (rc == 0 && other.device_id == device_id &&
+            cred_matches(&other, cred, cred_len)) {
+            *why = "device is enrolled for another site";
+            return RND_ESITE;
+        }
+    }
+    if (rc != 0 && rc != RND_ENOTFOUND)
+        return rc;
+    *why = SRV_AUTH_WRONG;
+    return RND_EAUTH;
+}
+
+int srv_registry_check(srv_registry *r, const char *site, size_t site_len,
+                       const char *name, size_t name_len, const uint8_t *cred,
+                       size_t cred_len, uint64_t device_id,
+                       uint64_t reserved_id, srv_device *out, int *need_bind,
+                       const char **why)
+{
+    *why = "";
+    *need_bind = 0;
+    memset(out, 0, sizeof *out);
+    /* Names that could never be enrolled find no record; a bad site is
+     * compared as "-" (no site has that name). */
+    char s[SRV_NAME_MAX + 1] = "-", n[SRV_NAME_MAX + 1] = "";
+    int site_ok = srv_name_valid(site, site_len);
+    int valid = site_ok && srv_name_valid(name, name_len);
+    if (site_ok) {
+        memcpy(s, site, site_len);
+        s[site_len] = '\0';
+    }
+    if (valid) {
+        memcpy(n, name, name_len);
+        n[name_len] = '\0';
+    }
+    store_txn *txn;
+    int rc = store_read_begin(r->st, &txn);
+    if (rc)
+        return rc;
+    rc = valid ? record_get(txn, s, n, out) : RND_ENOTFOUND;
+    if (rc == RND_ENOTFOUND) {
+        /* The same work as a wrong credential, so the time taken does not
+         * tell an unknown name from a known one. */
+        uint8_t salt[SRV_SALT_LEN] = {0}, h[32];
+        cred_hash(salt, cred, cred_len, h);
+        rc = refuse_unproved(txn, s, device_id, cred, cred_len, why);
+    } else if (rc == 0 && !cred_matches(out, cred, cred_len)) {
+        rc = refuse_unproved(txn, s, device_id, cred, cred_len, why);
+    } else if (rc == 0) {
+        rc = check_bound(txn, out, device_id, reserved_id, why);
+        *need_bind = rc == 0 && out->device_id != device_id;
+    }
+    store_read_end(txn);
+    if (rc)
+        memset(out, 0, sizeof *out);
+    return rc;
+}
+
+int srv_registry_bind(srv_registry *r, srv_device *d, uint64_t device_id,
+                      uint64_t reserved_id, const char **why)
+{
+    *why = "";
+    bind_ctx c = {.d = d, .id = device_id, .reserved = reserved_id};
+    int rc = store_write(r->st, bind_fn, &c);
+    if (rc && c.rc_refused == rc)
+        *why = c.why;
+    return rc;
+}
+
 int srv_registry_auth(srv_registry *r, const char *site, size_t site_len,
                       const char *name, size_t name_len, const uint8_t *cred,
                       size_t cred_len, uint64_t device_id, uint64_t reserved_id,
                       srv_device *out, const char **why)
 {
-    *why = "";
-    memset(out, 0, sizeof *out);
-    if (!srv_name_valid(site, site_len) || !srv_name_valid(name, name_len)) {
-        *why = "no device of that name is enrolled on this server";
-        return RND_EUNKNOWNDEV;
-    }
-    char s[SRV_NAME_MAX + 1], n[SRV_NAME_MAX + 1];
-    memcpy(s, site, site_len);
-    s[site_len] = '\0';
-    memcpy(n, name, name_len);
-    n[name_len] = '\0';
-
-    store_txn *txn;
-    int rc = store_read_begin(r->st, &txn);
-    if (rc)
-        return rc;
-    rc = record_get(txn, s, n, out);
-    if (rc == RND_ENOTFOUND) {
-        /* Not enrolled under that site: if the device id is bound to a
-         * device of another site, say so. */
-        char s2[SRV_NAME_MAX + 1], n2[SRV_NAME_MAX + 1];
-        int irc = device_id ? id_get(txn, device_id, s2, n2) : RND_ENOTFOUND;
-        store_read_end(txn);
-        if (irc == 0 && strcmp(s2, s) != 0) {
-            *why = "device is enrolled for another site";
-            return RND_ESITE;
-        }
-        if (irc != 0 && irc != RND_ENOTFOUND)
-            return irc;
-        *why = "no device of that name is enrolled on this server";
-        return RND_EUNKNOWNDEV;
-    }
-    store_read_end(txn);
-    if (rc)
-        return rc;
-    if (out->revoked) {
-        *why = "device revoked by the office";
-        return RND_EREVOKED;
-    }
-    uint8_t h[32];
-    cred_hash(out->salt, cred, cred_len, h);
-    if (!ct_equal(h, out->hash, sizeof h)) {
-        *why = "wrong device credential";
-        return RND_EAUTH;
-    }
-    if (device_id == 0 || device_id == reserved_id) {
-        *why = "device id not allowed";
-        return RND_EAUTH;
-    }
-    if (out->device_id == device_id)
-        return 0;
-    if (out->device_id != 0) {
-        *why = "credential belongs to another device";
-        return RND_EAUTH;
-    }
-    bind_ctx c = {.d = out, .id = device_id};
-    rc = store_write(r->st, bind_fn, &c);
-    if (rc && c.rc_refused == rc)
-        *why = c.why;
+    int need_bind;
+    int rc =
+        srv_registry_check(r, site, site_len, name, name_len, cred, cred_len,
+                           device_id, reserved_id, out, &need_bind, why);
+    if (rc == 0 && need_bind)
+        rc = srv_registry_bind(r, out, device_id, reserved_id, why);
     return rc;
 }
 

@@ -93,15 +93,43 @@ typedef int (*srv_device_cb)(const srv_device *d, void *ctx);
 int srv_registry_each(srv_registry *r, const char *site, srv_device_cb cb,
                       void *ctx);
 
-/* The hello check. Authenticates the device site/name (untrusted bytes,
- * not NUL-terminated) with credential cred, claiming device_id, and on the
- * first success binds device_id to the record (durably, before returning).
- * Returns 0 and fills *out, or: RND_EUNKNOWNDEV (not enrolled, or a bad
- * name), RND_ESITE (that device id belongs to another site), RND_EREVOKED,
- * RND_EAUTH (wrong credential, or the credential or the device id belongs
- * to another device), or a store error. *why gets a sentence for the peer
- * (static storage). reserved_id is a device id nobody may bind (the site's
- * office writer), 0 for none. */
+/* The one answer to a HELLO whose credential does not open the record of
+ * its site and name, whatever the reason (no such device, a bad name, a
+ * revoked device, a wrong secret): a stranger learns nothing about which
+ * devices exist or are revoked. */
+#define SRV_AUTH_WRONG "unknown device or wrong credential"
+
+/* The hello check, read-only: nothing is written whatever the answer.
+ * Authenticates the device site/name (untrusted bytes, not
+ * NUL-terminated) with credential cred, claiming device_id. Returns 0 and
+ * fills *out (*need_bind = 1 when the record is not bound yet and
+ * srv_registry_bind() must bind device_id before the session starts), or,
+ * in the order checked (docs/PROTOCOL.md, HELLO):
+ *   RND_EAUTH   the credential does not open site/name (unknown device,
+ *               bad name, revoked or not: *why is SRV_AUTH_WRONG), unless
+ *   RND_ESITE   device_id is bound to a device of another site and cred is
+ *               that device's credential;
+ *   RND_EREVOKED the credential is right and the device revoked;
+ *   RND_EAUTH   device_id is 0 or reserved_id (the site's office writer;
+ *               0 for none), the record is bound to another id, or (not
+ *               bound) device_id is bound to another live device;
+ * or a store error. *why gets a sentence for the peer (static storage). */
+int srv_registry_check(srv_registry *r, const char *site, size_t site_len,
+                       const char *name, size_t name_len, const uint8_t *cred,
+                       size_t cred_len, uint64_t device_id,
+                       uint64_t reserved_id, srv_device *out, int *need_bind,
+                       const char **why);
+
+/* Binds device_id to the record d (filled by srv_registry_check()),
+ * durably, before returning; every check of srv_registry_check() is made
+ * again inside the write (an enroll, revoke or another hello may have come
+ * between), with the same answers. Binding an id the record already has
+ * writes nothing. On success *d is the record as written. */
+int srv_registry_bind(srv_registry *r, srv_device *d, uint64_t device_id,
+                      uint64_t reserved_id, const char **why);
+
+/* srv_registry_check() then, when needed, srv_registry_bind(): for
+ * callers that know reserved_id before the check (tools, tests). */
 int srv_registry_auth(srv_registry *r, const char *site, size_t site_len,
                       const char *name, size_t name_len, const uint8_t *cred,
                       size_t cred_len, uint64_t device_id, uint64_t reserved_id,

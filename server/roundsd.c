@@ -367,7 +367,10 @@ static int cmd_serve(void)
                              .max_frame = c->max_frame,
                              .max_conns = c->max_conns,
                              .idle_timeout_s = c->idle_timeout_s,
-                             .handshake_timeout_s = c->handshake_timeout_s};
+                             .handshake_timeout_s = c->handshake_timeout_s,
+                             .hello_timeout_ms = c->hello_timeout_ms,
+                             .hello_pool = c->hello_pool,
+                             .hello_per_addr = c->hello_per_addr};
     if (strcmp(c->log, "stderr") != 0) {
         if (freopen(c->log, "a", stderr) == NULL)
             return cli_fail(RND_EIO, "log = %s: cannot open it for appending",
@@ -869,6 +872,10 @@ static const cli_flag_spec serve_flags[] = {
     {"max-conns", "N", "sessions at once (default 2000); more get EBUSY"},
     {"idle-timeout", "SEC", "close a connection idle this long (default 60)"},
     {"handshake-timeout", "SEC", "limit on the TLS handshake (default 10)"},
+    {"hello-timeout-ms", "MS",
+     "a new connection's deadline for TLS and HELLO (default 5000)"},
+    {"hello-pool", "N", "connections not yet past HELLO (default 256)"},
+    {"hello-per-addr", "N", "of those, per address (default 16)"},
     {"retention-days", "N[,SITE=N]",
      "ID-number retention (default 180; stored, not enforced yet)"},
     {"log", "FILE", "append the log to FILE (default stderr)"},
@@ -921,6 +928,8 @@ static const cli_command commands[] = {
      "              [--cert PEM] [--key PEM] [--max-frame BYTES] "
      "[--max-conns N]\n"
      "              [--idle-timeout SEC] [--handshake-timeout SEC]\n"
+     "              [--hello-timeout-ms MS] [--hello-pool N] "
+     "[--hello-per-addr N]\n"
      "              [--retention-days N[,SITE=N]...] [--log FILE]\n\n"
      "Every flag is also a key of the configuration file (--config FILE,\n"
      "else $ROUNDSD_CONFIG, else /etc/rounds/roundsd.conf if it exists);\n"

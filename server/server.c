@@ -12,6 +12,120 @@
 #include "server.h"
 #include "stats.h"
 
+enum { NOWHERE = 0, IN_POOL = 1, IN_SESSIONS = 2 };
+
+/* ---- a table of address keys and counts --------------------------------- */
+
+/* Open addressing with linear probing and backward-shift deletion; cap is
+ * a power of two, at least twice the entries it is meant to hold, so a
+ * probe ends soon. Keys are salted per process: a peer cannot choose
+ * addresses that collide. */
+typedef struct addr_slot {
+    srv_addr_key k;
+    uint32_t n; /* 0: empty */
+} addr_slot;
+
+typedef struct addr_table {
+    addr_slot *v;
+    size_t cap, used;
+    uint64_t salt;
+} addr_table;
+
+static int at_init(addr_table *t, size_t entries)
+{
+    size_t cap = 64;
+    while (cap < 2 * entries)
+        cap *= 2;
+    t->v = calloc(cap, sizeof *t->v);
+    t->cap = cap;
+    t->used = 0;
+    t->salt = (uint64_t)time(NULL) * 0x9e3779b97f4a7c15ull ^ (uintptr_t)t;
+    return t->v ? 0 : RND_ENOMEM;
+}
+
+static void at_free(addr_table *t)
+{
+    free(t->v);
+    t->v = NULL;
+}
+
+static void at_clear(addr_table *t)
+{
+    memset(t->v, 0, t->cap * sizeof *t->v);
+    t->used = 0;
+}
+
+static size_t at_home(const addr_table *t, const srv_addr_key *k)
+{
+    uint64_t h = 14695981039346656037ull ^ t->salt;
+    h = (h ^ k->len) * 1099511628211ull;
+    for (int i = 0; i < k->len; i++)
+        h = (h ^ k->b[i]) * 1099511628211ull;
+    h ^= h >> 29;
+    return (size_t)h & (t->cap - 1);
+}
+
+static int key_eq(const srv_addr_key *a, const srv_addr_key *b)
+{
+    return a->len == b->len && memcmp(a->b, b->b, a->len) == 0;
+}
+
+/* The slot holding k, or the empty slot where it would go. */
+static size_t at_find(const addr_table *t, const srv_addr_key *k)
+{
+    size_t i = at_home(t, k);
+    while (t->v[i].n != 0 && !key_eq(&t->v[i].k, k))
+        i = (i + 1) & (t->cap - 1);
+    return i;
+}
+
+static uint32_t at_get(const addr_table *t, const srv_addr_key *k)
+{
+    return t->v[at_find(t, k)].n;
+}
+
+/* Adds 1 to k's count. RND_ENOSPACE when k is new and the table holds
+ * half its capacity already. */
+static int at_inc(addr_table *t, const srv_addr_key *k)
+{
+    size_t i = at_find(t, k);
+    if (t->v[i].n == 0) {
+        if (2 * (t->used + 1) > t->cap)
+            return RND_ENOSPACE;
+        t->v[i].k = *k;
+        t->used++;
+    }
+    t->v[i].n++;
+    return 0;
+}
+
+/* Takes 1 from k's count, removing k at 0. */
+static void at_dec(addr_table *t, const srv_addr_key *k)
+{
+    size_t i = at_find(t, k);
+    if (t->v[i].n == 0 || --t->v[i].n > 0)
+        return;
+    t->used--;
+    /* Backward shift: move up every entry of the run after i that would
+     * not be found any more across the hole. */
+    size_t hole = i, j = i;
+    for (;;) {
+        j = (j + 1) & (t->cap - 1);
+        if (t->v[j].n == 0)
+            break;
+        size_t home = at_home(t, &t->v[j].k);
+        /* j's entry may fill the hole unless its home lies cyclically
+         * in (hole, j]. */
+        int stays =
+            hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
+        if (!stays) {
+            t->v[hole] = t->v[j];
+            hole = j;
+        }
+    }
+    t->v[hole].n = 0;
+}
+
 typedef struct srv_server {
     uv_loop_t loop;
     uv_tcp_t listener;
@@ -24,12 +138,24 @@ typedef struct srv_server {
     srv_sites *sites;
     srv_conn_env env;
     srv_cert_next cert_next; /* DATA/server.next.crt, when staged */
-    srv_conn *conns;
-    uint32_t nconns, max_conns;
+    /* Strangers (c->list == IN_POOL), the one silent longest first, and
+     * authenticated
+     * sessions (IN_SESSIONS); a connection the server closed as a
+     * refusal is on neither (NOWHERE) until its close callback. */
+    srv_conn *pool_head, *pool_tail, *sessions;
+    uint32_t nconns; /* every connection not freed yet */
+    uint32_t npool, nsessions;
+    uint32_t max_conns, hello_pool, hello_per_addr;
+    addr_table per_addr; /* strangers in the pool per address */
     int stopping, stopped;
-    /* Connections refused outright, counted for a summary log line. */
-    uint64_t refused;
-    time_t refused_logged;
+    /* This minute's refusals before HELLO, for the summary line. */
+    uv_timer_t summary;
+    int summary_on;
+    uint64_t minute_start;
+    uint64_t refused_min, dropped_min;
+    uint32_t lines_min;
+    addr_table addrs_min;
+    int addrs_over;
 } srv_server;
 
 int srv_parse_hostport(const char *s, char *host, size_t cap, int *port)
@@ -83,15 +209,183 @@ static void on_idle(uv_idle_t *h)
     (void)h;
 }
 
-static void on_conn_closed(void *arg, srv_conn *c)
+/* ---- strangers: the pool, refusals, the log ---------------------------- */
+
+static void pool_append(srv_server *sv, srv_conn *c)
 {
-    srv_server *sv = arg;
+    c->prev = sv->pool_tail;
+    c->next = NULL;
+    if (sv->pool_tail)
+        sv->pool_tail->next = c;
+    else
+        sv->pool_head = c;
+    sv->pool_tail = c;
+}
+
+static void pool_unlink(srv_server *sv, srv_conn *c)
+{
     if (c->prev)
         c->prev->next = c->next;
     else
-        sv->conns = c->next;
+        sv->pool_head = c->next;
     if (c->next)
         c->next->prev = c->prev;
+    else
+        sv->pool_tail = c->prev;
+    c->prev = c->next = NULL;
+}
+
+/* env.stranger_active: bytes from a stranger move it to the pool's tail,
+ * so the head is the one silent longest (the first to go when the pool is
+ * full): a handheld on its way through TLS and HELLO talks every round
+ * trip, a flood's idle connections do not. */
+static void stranger_active(void *arg, srv_conn *c)
+{
+    srv_server *sv = arg;
+    if (c->list != IN_POOL || sv->pool_tail == c)
+        return;
+    pool_unlink(sv, c);
+    pool_append(sv, c);
+}
+
+static void pool_leave(srv_server *sv, srv_conn *c)
+{
+    pool_unlink(sv, c);
+    c->list = NOWHERE;
+    sv->npool--;
+    at_dec(&sv->per_addr, &c->addr);
+}
+
+static void sessions_leave(srv_server *sv, srv_conn *c)
+{
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        sv->sessions = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    c->prev = c->next = NULL;
+    c->list = NOWHERE;
+    sv->nsessions--;
+}
+
+/* A line about a stranger: at most SRV_PREHELLO_LINES a minute are
+ * written, so a flood cannot fill the disk; the summary counts the rest. */
+static void stranger_line(srv_server *sv, const char *line)
+{
+    if (sv->lines_min >= SRV_PREHELLO_LINES) {
+        sv->dropped_min++;
+        return;
+    }
+    sv->lines_min++;
+    log_line(sv, line);
+}
+
+/* A stranger's connection ended without an accepted HELLO. */
+static void count_refused(srv_server *sv, const srv_conn *c)
+{
+    sv->refused_min++;
+    if (at_get(&sv->addrs_min, &c->addr) == 0 &&
+        at_inc(&sv->addrs_min, &c->addr) != 0)
+        sv->addrs_over = 1;
+}
+
+/* Logs this minute's refusals before HELLO, if any, and starts the next
+ * minute. */
+static void summarize(srv_server *sv)
+{
+    uint64_t now = uv_now(&sv->loop);
+    if (sv->refused_min > 0 || sv->dropped_min > 0) {
+        char span[32], line[300];
+        uint64_t ms = now - sv->minute_start;
+        if (ms + 500 >= SRV_PREHELLO_SUMMARY_MS)
+            snprintf(span, sizeof span, "the last minute");
+        else
+            snprintf(span, sizeof span, "the last %llu s",
+                     (unsigned long long)((ms + 999) / 1000));
+        snprintf(line, sizeof line,
+                 "prehello: %llu connections refused before HELLO from "
+                 "%s%zu addresses in %s (%llu lines not logged)",
+                 (unsigned long long)sv->refused_min,
+                 sv->addrs_over ? "at least " : "", sv->addrs_min.used, span,
+                 (unsigned long long)sv->dropped_min);
+        log_line(sv, line);
+    }
+    sv->minute_start = now;
+    sv->refused_min = sv->dropped_min = 0;
+    sv->lines_min = 0;
+    if (sv->addrs_min.used > 0)
+        at_clear(&sv->addrs_min);
+    sv->addrs_over = 0;
+}
+
+static void on_summary(uv_timer_t *t)
+{
+    summarize(t->data);
+}
+
+/* srv_conn_env.log_refused: tls.c's lines about strangers. */
+static void conn_refused_log(void *arg, srv_conn *c, const char *line)
+{
+    (void)c;
+    stranger_line(arg, line);
+}
+
+/* srv_ctx.log_refused: the line of a refused HELLO, with the peer. */
+static void hello_refused_log(void *log_ctx, void *owner, const char *line)
+{
+    (void)log_ctx;
+    srv_conn *c = owner;
+    char buf[600];
+    snprintf(buf, sizeof buf, "%s peer=%s", line, c->peer);
+    stranger_line(c->env->arg, buf);
+}
+
+/* srv_ctx.admit: a HELLO passed every check; it takes a session slot. */
+static int admit(void *ctx, void *owner)
+{
+    srv_server *sv = ctx;
+    srv_conn *c = owner;
+    if (c->list != IN_POOL || sv->nsessions >= sv->max_conns)
+        return RND_EBUSY;
+    pool_leave(sv, c);
+    c->prev = NULL;
+    c->next = sv->sessions;
+    if (sv->sessions)
+        sv->sessions->prev = c;
+    sv->sessions = c;
+    c->list = IN_SESSIONS;
+    sv->nsessions++;
+    c->authed = 1;
+    return 0;
+}
+
+/* Closes c, a stranger the server refuses: over its address's limit
+ * (during accept), or the oldest of a full pool (during hello); limit
+ * names the configuration key. */
+static void refuse(srv_server *sv, srv_conn *c, const char *during,
+                   const char *limit, uint32_t value)
+{
+    if (c->list == IN_POOL)
+        pool_leave(sv, c);
+    count_refused(sv, c);
+    char line[300];
+    snprintf(line, sizeof line, "conn peer=%s result=EBUSY during=%s %s=%u",
+             c->peer, during, limit, value);
+    stranger_line(sv, line);
+    srv_stats_error(RND_EBUSY);
+    srv_conn_close(c);
+}
+
+static void on_conn_closed(void *arg, srv_conn *c)
+{
+    srv_server *sv = arg;
+    if (c->list == IN_POOL) {
+        pool_leave(sv, c);
+        count_refused(sv, c);
+    } else if (c->list == IN_SESSIONS) {
+        sessions_leave(sv, c);
+    }
     sv->nconns--;
     srv_stats_conn_closed();
     /* The session queued its registry note: let the check flush it. */
@@ -99,37 +393,6 @@ static void on_conn_closed(void *arg, srv_conn *c)
         uv_idle_start(&sv->idle, on_idle);
     if (sv->stopping && sv->nconns == 0)
         close_all_handles(sv);
-}
-
-static void free_handle(uv_handle_t *h)
-{
-    free(h);
-}
-
-static void refuse(srv_server *sv, uv_stream_t *server)
-{
-    uv_tcp_t *t = malloc(sizeof *t);
-    if (t == NULL)
-        return;
-    if (uv_tcp_init(&sv->loop, t) != 0) {
-        free(t);
-        return;
-    }
-    (void)uv_accept(server, (uv_stream_t *)t);
-    uv_close((uv_handle_t *)t, free_handle);
-    srv_stats_conn_refused();
-    sv->refused++;
-    time_t now = time(NULL);
-    if (now != sv->refused_logged) {
-        char line[160];
-        snprintf(line, sizeof line,
-                 "busy: %llu connections refused at the limit of %u "
-                 "(+%d)",
-                 (unsigned long long)sv->refused, sv->max_conns,
-                 SRV_BUSY_EXTRA);
-        log_line(sv, line);
-        sv->refused_logged = now;
-    }
 }
 
 static void on_connection(uv_stream_t *server, int status)
@@ -143,13 +406,8 @@ static void on_connection(uv_stream_t *server, int status)
     }
     if (sv->stopping)
         return;
-    if (sv->nconns >= sv->max_conns + SRV_BUSY_EXTRA) {
-        refuse(sv, server);
-        return;
-    }
     srv_conn *c;
-    int busy = sv->nconns >= sv->max_conns;
-    int rc = srv_conn_accept(&sv->env, server, busy, &c);
+    int rc = srv_conn_accept(&sv->env, server, 0, &c);
     if (rc) {
         if (rc != RND_EAGAIN) {
             char line[160];
@@ -158,20 +416,32 @@ static void on_connection(uv_stream_t *server, int status)
         }
         return;
     }
-    c->prev = NULL;
-    c->next = sv->conns;
-    if (sv->conns)
-        sv->conns->prev = c;
-    sv->conns = c;
+    c->list = NOWHERE;
     sv->nconns++;
-    srv_stats_conn_accepted(busy);
-    if (busy) {
-        char line[160];
-        snprintf(line, sizeof line,
-                 "conn peer=%s result=EBUSY (%u connections)", c->peer,
-                 sv->nconns);
-        log_line(sv, line);
+    int over = at_get(&sv->per_addr, &c->addr) >= sv->hello_per_addr;
+    srv_stats_conn_accepted(over);
+    if (over) {
+        refuse(sv, c, "accept", "hello_per_addr", sv->hello_per_addr);
+        return;
     }
+    if (sv->npool >= sv->hello_pool && sv->pool_head != NULL) {
+        /* The stranger silent longest goes (stranger_active()), if it had
+         * its chance; else the newcomer does. */
+        srv_conn *old = sv->pool_head;
+        if (uv_now(&sv->loop) - old->heard_ms < SRV_STRANGER_GRACE_MS) {
+            refuse(sv, c, "accept", "hello_pool", sv->hello_pool);
+            return;
+        }
+        srv_stats_conn_refused();
+        refuse(sv, old, "hello", "hello_pool", sv->hello_pool);
+    }
+    if (at_inc(&sv->per_addr, &c->addr) != 0) { /* not reached: sized */
+        refuse(sv, c, "accept", "hello_pool", sv->hello_pool);
+        return;
+    }
+    pool_append(sv, c);
+    c->list = IN_POOL;
+    sv->npool++;
 }
 
 /* ---- group commit ------------------------------------------------------- */
@@ -221,6 +491,10 @@ static void close_all_handles(srv_server *sv)
         return;
     sv->stopped = 1;
     srv_sites_stop(sv->sites);
+    if (sv->summary_on) {
+        summarize(sv);
+        uv_close((uv_handle_t *)&sv->summary, NULL);
+    }
     uv_close((uv_handle_t *)&sv->check, NULL);
     uv_close((uv_handle_t *)&sv->idle, NULL);
     uv_close((uv_handle_t *)&sv->sigterm, NULL);
@@ -238,7 +512,9 @@ static void stop(srv_server *sv)
     /* In-flight commits first, so what sessions pushed is durable and
      * acknowledged before they are told to go. */
     flush_all(sv, 1);
-    for (srv_conn *c = sv->conns; c; c = c->next)
+    for (srv_conn *c = sv->sessions; c; c = c->next)
+        srv_conn_shutdown(c, RND_ECLOSED, "server shutting down");
+    for (srv_conn *c = sv->pool_head; c; c = c->next)
         srv_conn_shutdown(c, RND_ECLOSED, "server shutting down");
     flush_all(sv, 1);
     if (sv->nconns == 0)
@@ -355,12 +631,23 @@ int srv_server_run(const srv_server_config *cfg)
     srv_cert_next_init(&sv->cert_next, cfg->data_dir);
     sv->ctx.cert_next = staged_cert;
     sv->ctx.cert_ctx = sv;
+    sv->ctx.log_refused = hello_refused_log;
+    sv->ctx.admit = admit;
+    sv->ctx.admit_ctx = sv;
     rc = srv_ctx_init(&sv->ctx);
     if (rc) {
         fprintf(stderr, "roundsd: bad configuration: %s\n", rnd_strerror(rc));
         goto out;
     }
     sv->max_conns = cfg->max_conns ? cfg->max_conns : SRV_MAX_CONNS_DEFAULT;
+    sv->hello_pool = cfg->hello_pool ? cfg->hello_pool : SRV_HELLO_POOL_DEFAULT;
+    sv->hello_per_addr =
+        cfg->hello_per_addr ? cfg->hello_per_addr : SRV_HELLO_PER_ADDR_DEFAULT;
+    if (at_init(&sv->per_addr, sv->hello_pool) != 0 ||
+        at_init(&sv->addrs_min, SRV_PREHELLO_ADDRS) != 0) {
+        rc = RND_ENOMEM;
+        goto out;
+    }
 
     rc = uv_loop_init(&sv->loop);
     if (rc) {
@@ -377,7 +664,12 @@ int srv_server_run(const srv_server_config *cfg)
     sv->env.idle_timeout_ms =
         1000ull *
         (cfg->idle_timeout_s ? cfg->idle_timeout_s : SRV_IDLE_TIMEOUT_DEFAULT);
+    sv->env.hello_timeout_ms = cfg->hello_timeout_ms
+                                   ? cfg->hello_timeout_ms
+                                   : SRV_HELLO_TIMEOUT_MS_DEFAULT;
     sv->env.closed = on_conn_closed;
+    sv->env.log_refused = conn_refused_log;
+    sv->env.stranger_active = stranger_active;
     sv->env.arg = sv;
 
     rc = srv_sites_start(sv->sites, &sv->loop, sites_log, sv);
@@ -387,6 +679,12 @@ int srv_server_run(const srv_server_config *cfg)
         uv_run(&sv->loop, UV_RUN_DEFAULT);
         goto out;
     }
+    uv_timer_init(&sv->loop, &sv->summary);
+    sv->summary.data = sv;
+    sv->summary_on = 1;
+    sv->minute_start = uv_now(&sv->loop);
+    uv_timer_start(&sv->summary, on_summary, SRV_PREHELLO_SUMMARY_MS,
+                   SRV_PREHELLO_SUMMARY_MS);
     uv_check_init(&sv->loop, &sv->check);
     sv->check.data = sv;
     uv_check_start(&sv->check, on_check);
@@ -422,6 +720,8 @@ out:
     srv_sites_free(sv->sites);
     srv_registry_close(sv->reg);
     srv_tls_free(&sv->tls);
+    at_free(&sv->per_addr);
+    at_free(&sv->addrs_min);
     free(sv);
     return rc;
 }

@@ -2,10 +2,26 @@
  * runs a sync session on each, group-commits their PUSH batches once per
  * loop iteration and stops cleanly on SIGTERM or SIGINT.
  *
- * Connection limit: up to max_conns sessions run; up to
- * SRV_BUSY_EXTRA more connections are accepted, finish the TLS handshake
- * and get ERROR EBUSY (so a handheld can tell "busy" from "down"); beyond
- * that a connection is accepted and closed at once.
+ * Connection limits. A connection is a stranger's until its HELLO is
+ * accepted; strangers get a pool of their own, apart from the sessions'
+ * slots, so they cannot starve the devices:
+ *  - at most hello_pool connections not yet past HELLO; when a new one
+ *    comes to a full pool, the stranger that has been silent longest is
+ *    closed to make room if it has been silent SRV_STRANGER_GRACE_MS or
+ *    more (a handheld on its way through TLS and HELLO sends something
+ *    every round trip; a flood's idle connections do not), else the new
+ *    one is closed at once (so a burst of new connections cannot push
+ *    out one that has not had a round trip yet);
+ *  - at most hello_per_addr of them from one address (IPv4, or IPv6 /64):
+ *    one more from that address is closed at once;
+ *  - each must finish TLS and have its HELLO accepted within
+ *    hello_timeout_ms (tls.h);
+ *  - a HELLO that passes every check takes one of max_conns session slots
+ *    (the session's admit hook), or is answered ERROR EBUSY.
+ * Refusals before HELLO are logged with the peer's address, at most
+ * SRV_PREHELLO_LINES lines a minute, and summed up once a minute (and at
+ * shutdown): "prehello: N connections refused before HELLO from M
+ * addresses in the last minute (L lines not logged)".
  *
  * Shutdown (SIGTERM/SIGINT or srv_server_stop()): the listener closes,
  * queued batches are committed, every session gets ERROR ECLOSED ("server
@@ -29,7 +45,17 @@
 #define SRV_MAX_CONNS_DEFAULT 2000
 #define SRV_IDLE_TIMEOUT_DEFAULT 60
 #define SRV_HANDSHAKE_TIMEOUT_DEFAULT 10
-#define SRV_BUSY_EXTRA 64
+#define SRV_HELLO_TIMEOUT_MS_DEFAULT 5000
+#define SRV_HELLO_POOL_DEFAULT 256
+#define SRV_HELLO_PER_ADDR_DEFAULT 16
+/* How long a stranger must have been silent to be closed for a newcomer
+ * to a full pool. */
+#define SRV_STRANGER_GRACE_MS 250
+/* Log lines about strangers per minute; the rest are only counted. */
+#define SRV_PREHELLO_LINES 30
+#define SRV_PREHELLO_SUMMARY_MS 60000
+/* Distinct addresses a summary counts exactly (more: "at least"). */
+#define SRV_PREHELLO_ADDRS 4096
 
 typedef struct srv_server_config {
     const char *data_dir;
@@ -40,6 +66,9 @@ typedef struct srv_server_config {
     uint32_t max_conns;           /* 0 = SRV_MAX_CONNS_DEFAULT */
     uint32_t idle_timeout_s;      /* 0 = default */
     uint32_t handshake_timeout_s; /* 0 = default */
+    uint32_t hello_timeout_ms;    /* 0 = default */
+    uint32_t hello_pool;          /* 0 = default */
+    uint32_t hello_per_addr;      /* 0 = default */
 } srv_server_config;
 
 /* Runs the server until it is stopped. Prints "roundsd: listening on

@@ -140,9 +140,14 @@ static void finish(srv_session *s)
              " ms=%" PRId64 " result=%s",
              s->log_site, s->log_name, hex, s->ops_in, s->ops_out,
              now - s->start_ms, s->result ? rnd_errname(s->result) : "ok");
-    s->ctx->log(s->ctx->log_ctx, line);
-    if (!s->authed)
+    if (!s->authed) {
+        if (s->ctx->log_refused != NULL)
+            s->ctx->log_refused(s->ctx->log_ctx, s->owner, line);
+        else
+            s->ctx->log(s->ctx->log_ctx, line);
         return;
+    }
+    s->ctx->log(s->ctx->log_ctx, line);
     srv_sync_note n = {0};
     memcpy(n.site, s->dev.site, sizeof n.site);
     memcpy(n.name, s->dev.name, sizeof n.name);
@@ -240,6 +245,11 @@ srv_session_state srv_session_state_of(const srv_session *s)
     return s->state;
 }
 
+int srv_session_hello_seen(const srv_session *s)
+{
+    return s->hello_seen;
+}
+
 int srv_session_result(const srv_session *s)
 {
     return s->result;
@@ -279,6 +289,18 @@ static void log_name(char out[SRV_NAME_MAX + 1], proto_bytes b)
     out[n] = '\0';
 }
 
+/* A refused HELLO: nothing was bound or written. */
+static void refuse_hello(srv_session *s, int rc, const char *why)
+{
+    if (rnd_is_storage_error(rc))
+        fail_storage(s, rc, "read the device registry");
+    else
+        fail(s, rc, "%s", why);
+}
+
+/* Every check comes before the one write (the binding of a new device
+ * id), in the order docs/PROTOCOL.md gives: a refused HELLO changes
+ * nothing, and the credential goes on working. */
 static void on_hello(srv_session *s, const proto_msg *m)
 {
     s->hello_seen = 1;
@@ -294,25 +316,26 @@ static void on_hello(srv_session *s, const proto_msg *m)
         return;
     }
     const char *why;
-    int rc = srv_registry_auth(
+    int need_bind;
+    int rc = srv_registry_check(
         s->ctx->reg, (const char *)m->u.hello.site.p, m->u.hello.site.len,
         (const char *)m->u.hello.device.p, m->u.hello.device.len,
         m->u.hello.credential.p, m->u.hello.credential.len,
-        m->u.hello.device_id, 0, &s->dev, &why);
+        m->u.hello.device_id, 0, &s->dev, &need_bind, &why);
     if (rc) {
-        if (rnd_is_storage_error(rc))
-            fail_storage(s, rc, "read the device registry");
-        else
-            fail(s, rc, "%s", why);
+        refuse_hello(s, rc, why);
         return;
     }
+    /* The device proved its credential for this site: its store may be
+     * opened (created on a site's first sync). */
     rc = srv_sites_get(s->ctx->sites, s->dev.site, strlen(s->dev.site), 1,
                        &s->site);
     if (rc) {
         fail_storage(s, rc, "open the site's store");
         return;
     }
-    if (s->device_id == srv_site_office_id(s->site)) {
+    uint64_t office = srv_site_office_id(s->site);
+    if (s->device_id == office) {
         fail(s, RND_EAUTH, "device id not allowed");
         return;
     }
@@ -327,6 +350,19 @@ static void on_hello(srv_session *s, const proto_msg *m)
     if (rc) {
         fail_storage(s, rc, "read the site's store");
         return;
+    }
+    if (s->ctx->admit != NULL && s->ctx->admit(s->ctx->admit_ctx, s->owner)) {
+        fail(s, RND_EBUSY,
+             "the server is at its connection limit; retry later");
+        return;
+    }
+    if (need_bind) {
+        rc =
+            srv_registry_bind(s->ctx->reg, &s->dev, s->device_id, office, &why);
+        if (rc) {
+            refuse_hello(s, rc, why);
+            return;
+        }
     }
     s->authed = 1;
     s->version = m->u.hello.version;

@@ -68,6 +68,15 @@ typedef struct srv_ctx {
     /* Receives each log line (no newline); NULL = a line on stderr. */
     void (*log)(void *log_ctx, const char *line);
     void *log_ctx;
+    /* The line of a session whose HELLO was not accepted (a stranger's,
+     * so the server may rate-limit it and add the peer's address; owner
+     * is the session's owner); NULL = log. */
+    void (*log_refused)(void *log_ctx, void *owner, const char *line);
+    /* Asked once per HELLO that passed every check, before anything is
+     * written: 0 takes a session slot for owner, non-zero refuses the
+     * HELLO with ERROR EBUSY. NULL = always a slot. */
+    int (*admit)(void *admit_ctx, void *owner);
+    void *admit_ctx;
     /* Internal: decoding scratch shared by the sessions (one thread). */
     proto_bytes *ops_scratch_;
 } srv_ctx;
@@ -107,6 +116,9 @@ void srv_session_free(srv_session *s);
 int srv_session_input(srv_session *s, srv_bufq *in);
 
 srv_session_state srv_session_state_of(const srv_session *s);
+
+/* 1 once a HELLO arrived (accepted or not): the session logs a line. */
+int srv_session_hello_seen(const srv_session *s);
 
 /* The code the session ended with: 0 after a clean BYE, else the error
  * it reported (or was aborted with). Meaningful in CLOSING. */

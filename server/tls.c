@@ -139,6 +139,10 @@ static void conn_log(srv_conn *c, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
     va_end(ap);
+    if (!c->authed && c->env->log_refused != NULL) {
+        c->env->log_refused(c->env->arg, c, line);
+        return;
+    }
     srv_ctx *ctx = c->env->ctx;
     ctx->log(ctx->log_ctx, line);
 }
@@ -157,9 +161,13 @@ static void log_tls(srv_conn *c, int raw, const char *during)
 static int bio_send(void *arg, const unsigned char *buf, size_t len)
 {
     srv_conn *c = arg;
+    if (c->in_read)
+        c->sent_in_read = 1; /* see pump(): a renegotiation refused */
     if (srv_bufq_len(&c->tls_out) >= SRV_TLS_OUT_HIWAT)
         return MBEDTLS_ERR_SSL_WANT_WRITE;
     size_t n = srv_bufq_push_some(&c->tls_out, buf, len);
+    if (c->in_app_write)
+        c->app_out += n;
     return n ? (int)n : MBEDTLS_ERR_SSL_WANT_WRITE;
 }
 
@@ -210,6 +218,17 @@ void srv_conn_close(srv_conn *c)
 
 static void drive(srv_conn *c);
 
+/* Milliseconds left of a stranger's deadline for its HELLO (UINT64_MAX:
+ * none). */
+static uint64_t hello_left(const srv_conn *c)
+{
+    if (c->authed || c->env->hello_timeout_ms == 0)
+        return UINT64_MAX;
+    uint64_t end = c->accepted_ms + c->env->hello_timeout_ms;
+    uint64_t now = uv_now(c->env->loop);
+    return now >= end ? 0 : end - now;
+}
+
 static void on_timer(uv_timer_t *t)
 {
     srv_conn *c = t->data;
@@ -221,8 +240,12 @@ static void on_timer(uv_timer_t *t)
         break;
     case SRV_CONN_OPEN: {
         char msg[96];
-        snprintf(msg, sizeof msg, "no complete frame for %llu s",
-                 (unsigned long long)(c->env->idle_timeout_ms / 1000));
+        if (hello_left(c) == 0)
+            snprintf(msg, sizeof msg, "no HELLO within %llu ms",
+                     (unsigned long long)c->env->hello_timeout_ms);
+        else
+            snprintf(msg, sizeof msg, "no complete frame for %llu s",
+                     (unsigned long long)(c->env->idle_timeout_ms / 1000));
         srv_session_abort(c->session, RND_ETIMEOUT, msg);
         drive(c);
         break;
@@ -232,11 +255,22 @@ static void on_timer(uv_timer_t *t)
     }
 }
 
-/* The peer made progress: the idle clock starts again. */
+/* The peer made progress: the idle clock starts again. A stranger's
+ * clock is the fixed deadline for its HELLO (at most the idle timeout
+ * from the end of its handshake), which nothing moves. */
 static void touch(srv_conn *c)
 {
-    if (c->state == SRV_CONN_OPEN)
+    if (c->state == SRV_CONN_OPEN && c->authed)
         uv_timer_start(&c->timer, on_timer, c->env->idle_timeout_ms, 0);
+}
+
+/* The handshake is done: the idle clock, or a stranger's deadline. */
+static void start_open_timer(srv_conn *c)
+{
+    uint64_t ms = c->env->idle_timeout_ms, left = hello_left(c);
+    if (left < ms)
+        ms = left;
+    uv_timer_start(&c->timer, on_timer, ms, 0);
 }
 
 static void on_write(uv_write_t *req, int status)
@@ -254,7 +288,13 @@ static void on_write(uv_write_t *req, int status)
         srv_conn_close(c);
         return;
     }
-    touch(c);
+    /* Only a write that carried session data (the peer reads what it
+     * asked for) counts as progress; TLS's own records (an alert) never
+     * do, or a peer could keep a connection by provoking them. */
+    if (c->app_out > 0) {
+        c->app_out -= c->app_out < c->write_len ? c->app_out : c->write_len;
+        touch(c);
+    }
     drive(c);
 }
 
@@ -308,6 +348,9 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
     if (nread > 0) {
         srv_stats_bytes((uint64_t)nread, 0);
         srv_bufq_commit(&c->tls_in, (size_t)nread);
+        c->heard_ms = uv_now(c->env->loop);
+        if (!c->authed && c->env->stranger_active != NULL)
+            c->env->stranger_active(c->env->arg, c);
         if (c->state == SRV_CONN_CLOSING)
             srv_bufq_consume(&c->tls_in, (size_t)nread); /* not read */
         drive(c);
@@ -379,11 +422,28 @@ static int pump(srv_conn *c)
                     break;
                 if (srv_bufq_reserve(&c->pt_in, 1, 16384, &p, &avail) != 0)
                     break;
+                c->in_read = 1;
+                c->sent_in_read = 0;
                 int n = mbedtls_ssl_read(&c->ssl, p, avail);
+                c->in_read = 0;
                 if (n > 0) {
                     srv_bufq_commit(&c->pt_in, (size_t)n);
                     progress = 1;
                     continue;
+                }
+                /* A handshake record after the handshake is a
+                 * renegotiation attempt: mbedTLS refuses it with a
+                 * no_renegotiation alert and reads on, so a peer could
+                 * provoke that write for ever. It ends the connection. */
+                if ((n == MBEDTLS_ERR_SSL_WANT_READ ||
+                     n == MBEDTLS_ERR_SSL_WANT_WRITE) &&
+                    c->sent_in_read &&
+                    c->ssl.in_msgtype == MBEDTLS_SSL_MSG_HANDSHAKE) {
+                    conn_log(c, "result=ETLS during=renegotiation");
+                    srv_stats_error(RND_ETLS);
+                    srv_session_abort(c->session, RND_ETLS, NULL);
+                    srv_conn_close(c);
+                    return -1;
                 }
                 if (n == MBEDTLS_ERR_SSL_WANT_READ ||
                     n == MBEDTLS_ERR_SSL_WANT_WRITE)
@@ -416,7 +476,9 @@ static int pump(srv_conn *c)
                 n = c->ssl_wlen;
             else if (n > MBEDTLS_SSL_OUT_CONTENT_LEN)
                 n = MBEDTLS_SSL_OUT_CONTENT_LEN;
+            c->in_app_write = 1;
             int w = mbedtls_ssl_write(&c->ssl, p, n);
+            c->in_app_write = 0;
             if (w > 0) {
                 c->ssl_wlen = 0;
                 srv_bufq_consume(&c->pt_out, (size_t)w);
@@ -460,7 +522,7 @@ static void drive_once(srv_conn *c)
             return;
         }
         c->state = SRV_CONN_OPEN;
-        touch(c);
+        start_open_timer(c);
         if (c->busy)
             srv_session_abort(c->session, RND_EBUSY,
                               "the server is at its connection limit; "
@@ -478,6 +540,12 @@ static void drive_once(srv_conn *c)
     }
     if (c->state == SRV_CONN_OPEN &&
         srv_session_state_of(c->session) == SRV_CLOSING) {
+        /* A stranger refused before any HELLO (a timeout, a frame that is
+         * not a HELLO): the session logs nothing, this line names the
+         * peer. */
+        if (!c->authed && !srv_session_hello_seen(c->session))
+            conn_log(c, "result=%s during=hello",
+                     rnd_errname(srv_session_result(c->session)));
         c->state = SRV_CONN_CLOSING;
         uv_timer_start(&c->timer, on_timer, SRV_CONN_LINGER_MS, 0);
         srv_bufq_consume(&c->tls_in, srv_bufq_len(&c->tls_in));
@@ -579,10 +647,21 @@ static void peer_name(srv_conn *c)
         struct sockaddr_in *a = (struct sockaddr_in *)&ss;
         uv_ip4_name(a, ip, sizeof ip);
         snprintf(c->peer, sizeof c->peer, "%s:%d", ip, ntohs(a->sin_port));
+        c->addr.len = 4;
+        memcpy(c->addr.b, &a->sin_addr, 4);
     } else if (ss.ss_family == AF_INET6) {
         struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
         uv_ip6_name(a, ip, sizeof ip);
         snprintf(c->peer, sizeof c->peer, "[%s]:%d", ip, ntohs(a->sin6_port));
+        const uint8_t *b = a->sin6_addr.s6_addr;
+        if (memcmp(b, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12) == 0) {
+            c->addr.len = 4;
+            memcpy(c->addr.b, b + 12, 4);
+        } else {
+            /* One host usually holds a whole /64. */
+            c->addr.len = 8;
+            memcpy(c->addr.b, b, 8);
+        }
     }
 }
 
@@ -626,7 +705,11 @@ int srv_conn_accept(srv_conn_env *env, uv_stream_t *server, int busy,
     mbedtls_ssl_set_bio(&c->ssl, c, bio_send, bio_recv, NULL);
     peer_name(c);
     uv_tcp_nodelay(&c->tcp, 1);
-    uv_timer_start(&c->timer, on_timer, env->handshake_timeout_ms, 0);
+    c->accepted_ms = c->heard_ms = uv_now(env->loop);
+    uint64_t ms = env->handshake_timeout_ms;
+    if (env->hello_timeout_ms != 0 && env->hello_timeout_ms < ms)
+        ms = env->hello_timeout_ms;
+    uv_timer_start(&c->timer, on_timer, ms, 0);
     c->state = SRV_CONN_HANDSHAKE;
     update_reading(c);
     if (!c->reading) {

@@ -18,11 +18,24 @@
  * connection's memory stays bounded whatever the peer does.
  *
  * Lifetime: a connection is freed only in the close callback of its
- * handles; the env's closed callback runs once, just before. Timers: the
- * handshake must finish within handshake_timeout_ms; afterwards a
- * connection that completes no frame (and drains no output) for
- * idle_timeout_ms gets ERROR ETIMEOUT and is closed; a closing connection
- * that cannot flush within SRV_CONN_LINGER_MS is cut.
+ * handles; the env's closed callback runs once, just before.
+ *
+ * Timers. Until its HELLO is accepted (authed = 0) a connection is a
+ * stranger's: it must finish the handshake within handshake_timeout_ms
+ * and have its HELLO accepted within hello_timeout_ms of being accepted,
+ * a fixed deadline that nothing the peer does moves (ERROR ETIMEOUT, or a
+ * plain close during the handshake). Once authenticated, a connection
+ * that completes no frame for idle_timeout_ms gets ERROR ETIMEOUT and is
+ * closed; the idle clock restarts on a complete frame from the peer, and
+ * on a write of session data completing (the peer reading the answer it
+ * asked for, e.g. a long pull), never on TLS's own records (alerts). A
+ * closing connection that cannot flush within SRV_CONN_LINGER_MS is cut.
+ *
+ * Renegotiation: a TLS handshake message after the handshake (a
+ * renegotiation attempt) closes the connection at once.
+ *
+ * Log lines about a connection that is not authenticated go to the env's
+ * log_refused (the server rate-limits them), the others to srv_ctx.log.
  */
 #ifndef RND_SRV_TLS_H
 #define RND_SRV_TLS_H
@@ -81,11 +94,28 @@ typedef struct srv_conn_env {
     srv_ctx *ctx;
     uint64_t handshake_timeout_ms;
     uint64_t idle_timeout_ms;
+    uint64_t hello_timeout_ms; /* 0: no deadline for the HELLO */
     /* Runs once per accepted connection, from its close callback, just
      * before it is freed. */
     void (*closed)(void *arg, srv_conn *c);
+    /* Receives the log lines of connections not authenticated; NULL =
+     * srv_ctx.log. */
+    void (*log_refused)(void *arg, srv_conn *c, const char *line);
+    /* Called when bytes arrive on a connection not authenticated yet (the
+     * server keeps its strangers in order of their last activity); may be
+     * NULL. */
+    void (*stranger_active)(void *arg, srv_conn *c);
     void *arg;
 } srv_conn_env;
+
+/* The part of a peer's address that per-address limits count: the IPv4
+ * address (4 bytes, also for an IPv4-mapped IPv6 address) or the /64 of
+ * an IPv6 address (8 bytes). */
+#define SRV_ADDR_KEY_MAX 8
+typedef struct srv_addr_key {
+    uint8_t len; /* 0: unknown */
+    uint8_t b[SRV_ADDR_KEY_MAX];
+} srv_addr_key;
 
 enum srv_conn_state {
     SRV_CONN_HANDSHAKE = 0,
@@ -116,6 +146,15 @@ struct srv_conn {
     int open_handles; /* tcp and timer not closed yet */
     int in_drive;
     int redrive;
+    int authed;           /* its HELLO was accepted (set by the server) */
+    int list;             /* the server's: which of its lists holds it */
+    uint64_t accepted_ms; /* uv_now() at accept */
+    uint64_t heard_ms;    /* uv_now() when bytes last came (or accept) */
+    int in_read;          /* inside mbedtls_ssl_read() */
+    int sent_in_read;     /* mbedTLS wrote something during that read */
+    int in_app_write;     /* inside mbedtls_ssl_write() of session data */
+    size_t app_out;       /* bytes of session data queued in tls_out */
+    srv_addr_key addr;
     char peer[64];
 };
 

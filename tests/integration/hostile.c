@@ -10,9 +10,21 @@
  *                 them, then nothing;
  *         fill    a header announcing 1 MiB and all of it but one byte,
  *                 then nothing;
- *         send    the bytes HEX, then waits for the server's answer.
- *       Prints "handshakes=H failed=F closed=C open=O" (closed: by the
- *       server) and then "ERROR <NAME> <count>" for each error name heard.
+ *         send    the bytes HEX, then waits for the server's answer;
+ *         reneg   a TLS renegotiation request (a ClientHello record in the
+ *                 established session) at once and then every
+ *                 HOSTILE_RENEG_MS (default 1000) ms, nothing else.
+ *       Prints "UP" on stderr once every TLS handshake is done, then at
+ *       the end "handshakes=H failed=F closed=C open=O reconnects=R"
+ *       (closed: by the server) and "ERROR <NAME> <count>" for each error
+ *       name heard.
+ *       HOSTILE_ADDRS=N: connections come from N source addresses,
+ *       127.0.1.1 to 127.0.1.N in turn (loopback: Linux routes all of
+ *       127/8 to lo), so per-address limits see N peers; honest clients on
+ *       127.0.0.1 are none of them.
+ *       HOSTILE_RECONNECT_MS=MS: a connection the server closed is opened
+ *       again (a new socket, and TLS) MS ms later, until SECONDS are up:
+ *       a flood that keeps its connections up.
  *   hostile PORT CERT push SITE NAME DEVID CRED CASE
  *       HELLO, then one PUSH of a hand-made op of seq have+1: str4096 (a
  *       string at the 4,096-byte limit), str4097 (one byte over), fields49
@@ -54,6 +66,7 @@
 #include <mbedtls/entropy.h>
 #include <mbedtls/net_sockets.h>
 #include <mbedtls/ssl.h>
+#include <mbedtls/ssl_internal.h> /* mbedtls_ssl_write_record: reneg */
 #include <mbedtls/x509_crt.h>
 #include <msgpack.h>
 
@@ -97,6 +110,15 @@ static size_t unhex(const char *hex, unsigned char *out, size_t cap)
     return n;
 }
 
+/* HOSTILE_ADDRS: source addresses to spread connections over (0: the
+ * kernel's choice). */
+static int src_addrs;
+static unsigned src_next;
+/* HOSTILE_RENEG_MS, in seconds. */
+static double reneg_period = 1.0;
+/* HOSTILE_RECONNECT_MS in seconds; < 0: no reconnecting. */
+static double reconnect_after = -1;
+
 /* A non-blocking TCP connection to the server. */
 static int tcp_connect(void)
 {
@@ -107,6 +129,13 @@ static int tcp_connect(void)
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     if (small_rcvbuf)
         setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+    if (src_addrs > 0) {
+        struct sockaddr_in src = {.sin_family = AF_INET};
+        src.sin_addr.s_addr =
+            htonl(0x7f000100u + 1 + src_next++ % (unsigned)src_addrs);
+        if (bind(fd, (struct sockaddr *)&src, sizeof src) != 0)
+            die("bind to a 127.0.1.x source address");
+    }
     struct sockaddr_in a = {.sin_family = AF_INET,
                             .sin_port = htons((uint16_t)port),
                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
@@ -131,6 +160,10 @@ typedef struct conn {
     FILE *record;   /* where the bytes sent are copied (capture) */
     char err[32];   /* the first ERROR name heard */
     int want_write; /* the socket was full (or still connecting) */
+    int reneg;            /* renegotiate every reneg_period */
+    double next_reneg;    /* when the next request goes */
+    double closed_at;     /* when the server closed it (reconnecting) */
+    mbedtls_ssl_session *resume; /* offered when it connects again */
 } conn;
 
 static int c_send(void *arg, const unsigned char *buf, size_t len)
@@ -207,6 +240,21 @@ static void parse_frames(conn *c)
     }
 }
 
+/* A renegotiation request: a ClientHello handshake message (empty: the
+ * server refuses renegotiation on its type alone) as a record of the
+ * established session. */
+static int send_reneg(conn *c)
+{
+    mbedtls_ssl_context *s = &c->ssl;
+    if (s->out_left > 0)
+        return mbedtls_ssl_flush_output(s);
+    s->out_msgtype = MBEDTLS_SSL_MSG_HANDSHAKE;
+    s->out_msglen = 4;
+    s->out_msg[0] = MBEDTLS_SSL_HS_CLIENT_HELLO;
+    s->out_msg[1] = s->out_msg[2] = s->out_msg[3] = 0;
+    return mbedtls_ssl_write_record(s, 1);
+}
+
 /* Moves one connection on as far as it goes without blocking. */
 static void conn_step(conn *c)
 {
@@ -215,6 +263,14 @@ static void conn_step(conn *c)
         if (rc == MBEDTLS_ERR_SSL_WANT_READ || rc == MBEDTLS_ERR_SSL_WANT_WRITE)
             return;
         c->state = rc == 0 ? 1 : 4;
+        c->next_reneg = now_s();
+    }
+    if (c->state == 2 && c->reneg && now_s() >= c->next_reneg) {
+        int rc = send_reneg(c);
+        if (rc == 0)
+            c->next_reneg = now_s() + reneg_period;
+        else if (rc != MBEDTLS_ERR_SSL_WANT_WRITE)
+            c->state = 3;
     }
     while (c->state == 1 && c->out_off < c->out_len) {
         int rc = mbedtls_ssl_write(&c->ssl, c->out + c->out_off,
@@ -259,6 +315,26 @@ static void conn_step(conn *c)
 /* Runs every connection until each is closed or failed, or until the
  * deadline (or, with stop_when_answered, until each heard an ERROR). */
 static double all_up_s; /* when every TLS handshake was done, from start */
+static long reconnects;
+
+/* A connection the server closed, made new (reconnecting): a new socket
+ * and TLS context, connected when run_all() next gets to it. */
+static void conn_again(conn *c)
+{
+    int tls = c->tls, reneg = c->reneg;
+    const unsigned char *out = c->out;
+    size_t out_len = c->out_len;
+    mbedtls_ssl_session *resume = c->resume;
+    conn_close(c);
+    conn_open(c, tls, 1);
+    c->reneg = reneg;
+    c->out = out;
+    c->out_len = out_len;
+    c->resume = resume;
+    if (tls && resume && mbedtls_ssl_set_session(&c->ssl, resume))
+        die("setting the session");
+    reconnects++;
+}
 
 static void run_all(conn *cs, int n, double seconds, int stop_when_answered)
 {
@@ -271,8 +347,19 @@ static void run_all(conn *cs, int n, double seconds, int stop_when_answered)
     all_up_s = -1;
     while (now_s() < end) {
         int live = 0, handshaking = 0;
+        double now = now_s();
         for (int i = 0; i < n; i++) {
             conn *c = &cs[i];
+            if (reconnect_after >= 0 && c->state >= 3) {
+                if (c->closed_at == 0)
+                    c->closed_at = now;
+                else if (now - c->closed_at >= reconnect_after) {
+                    conn_again(c);
+                    ready[i] = 1;
+                }
+            }
+            if (c->reneg && c->state == 2 && now >= c->next_reneg)
+                ready[i] = 1;
             /* At most MAX_HANDSHAKING at once, as a real client pool
              * would: a thousand ECDHE computations in one round would
              * outlast the server's handshake timeout. */
@@ -288,13 +375,16 @@ static void run_all(conn *cs, int n, double seconds, int stop_when_answered)
                        !(stop_when_answered && c->err[0] != '\0');
             p[i].fd = want ? c->fd : -1;
             p[i].events = POLLIN | (c->want_write ? POLLOUT : 0);
-            live += want || queued;
+            live += want || queued || (reconnect_after >= 0 && c->state >= 3);
         }
         if (live == 0)
             break;
-        if (handshaking == 0 && all_up_s < 0)
+        if (handshaking == 0 && all_up_s < 0) {
             all_up_s = now_s() - start;
-        if (poll(p, (nfds_t)n, 100) < 0 && errno != EINTR)
+            fprintf(stderr, "UP\n");
+        }
+        if (poll(p, (nfds_t)n, reconnect_after >= 0 ? 20 : 100) < 0 &&
+            errno != EINTR)
             die("poll");
         for (int i = 0; i < n; i++)
             ready[i] = p[i].fd >= 0 && p[i].revents != 0;
@@ -328,8 +418,8 @@ static int multi(int ntls, int ntcp, double seconds, const char *mode,
         if (hex == NULL)
             die("send needs HEX");
         plen = unhex(hex, payload, sizeof payload);
-    } else if (strcmp(mode, "silent") != 0) {
-        die("mode: silent, half, fill or send");
+    } else if (strcmp(mode, "silent") != 0 && strcmp(mode, "reneg") != 0) {
+        die("mode: silent, half, fill, send or reneg");
     }
     int n = ntls + ntcp;
     conn *cs = calloc((size_t)n, sizeof *cs);
@@ -342,20 +432,31 @@ static int multi(int ntls, int ntcp, double seconds, const char *mode,
     mbedtls_ssl_session_init(&s);
     int resume = ntls > 0 && getenv("HOSTILE_FULL") == NULL;
     if (resume) {
-        conn_open(&one, 1, 0);
-        if (handshake(&one) != 0 || mbedtls_ssl_get_session(&one.ssl, &s))
+        /* Retried: a server busy with other floods may refuse it. */
+        int tries = 0, rc = -1;
+        while (rc != 0 && tries++ < 100) {
+            conn_open(&one, 1, 0);
+            rc = handshake(&one);
+            if (rc == 0)
+                rc = mbedtls_ssl_get_session(&one.ssl, &s);
+            conn_close(&one);
+            if (rc != 0)
+                poll(NULL, 0, 50);
+        }
+        if (rc != 0)
             die("the first handshake failed");
-        conn_close(&one);
     }
     for (int i = 0; i < n; i++) {
         conn_open(&cs[i], i < ntls, 1);
         cs[i].out = payload;
         cs[i].out_len = plen;
+        cs[i].reneg = strcmp(mode, "reneg") == 0;
+        cs[i].resume = resume ? &s : NULL;
         if (resume && i < ntls && mbedtls_ssl_set_session(&cs[i].ssl, &s))
             die("setting the session");
     }
-    mbedtls_ssl_session_free(&s);
     run_all(cs, n, seconds, strcmp(mode, "send") == 0);
+    mbedtls_ssl_session_free(&s);
     int hs = 0, failed = 0, closed = 0, open = 0;
     for (int i = 0; i < n; i++) {
         if (cs[i].tls && cs[i].state >= 1 && cs[i].state <= 3)
@@ -364,8 +465,9 @@ static int multi(int ntls, int ntcp, double seconds, const char *mode,
         closed += cs[i].state == 3;
         open += cs[i].state < 3;
     }
-    printf("handshakes=%d failed=%d closed=%d open=%d up_s=%.1f\n", hs, failed,
-           closed, open, all_up_s);
+    printf("handshakes=%d failed=%d closed=%d open=%d up_s=%.1f "
+           "reconnects=%ld\n",
+           hs, failed, closed, open, all_up_s, reconnects);
     /* Error names and their counts, in order of first appearance. */
     for (int i = 0; i < n; i++) {
         if (cs[i].err[0] == '\0')
@@ -766,6 +868,12 @@ int main(int argc, char **argv)
     if (argc < 4)
         die("usage: see the comment at the top of hostile.c");
     port = atoi(argv[1]);
+    if (getenv("HOSTILE_ADDRS"))
+        src_addrs = atoi(getenv("HOSTILE_ADDRS"));
+    if (getenv("HOSTILE_RENEG_MS"))
+        reneg_period = atof(getenv("HOSTILE_RENEG_MS")) / 1000;
+    if (getenv("HOSTILE_RECONNECT_MS"))
+        reconnect_after = atof(getenv("HOSTILE_RECONNECT_MS")) / 1000;
     mbedtls_entropy_init(&ent);
     mbedtls_ctr_drbg_init(&drbg);
     mbedtls_x509_crt_init(&ca);

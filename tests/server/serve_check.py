@@ -6,8 +6,8 @@ removed after a successful run)
 
 Starts roundsd on an ephemeral port and checks, over real TLS 1.2:
 the cipher (ECDHE-ECDSA-CHACHA20-POLY1305) and session resumption; HELLO
-refusals (EAUTH, EUNKNOWNDEV); ETOOBIG on an over-long frame header; a
-full session (PUSH pipelined under the window, PULL paging, BYE); that a
+refusals (EAUTH, also for an unknown device, logged with the peer);
+ETOOBIG on an over-long frame header; a full session (PUSH pipelined under the window, PULL paging, BYE); that a
 reader who stops reading leaves the server's memory bounded and then
 gets every op; idle and handshake timeouts; EBUSY over --max-conns; and a
 clean exit 0 on SIGTERM. Ops are encoded here by hand (proto.h's format),
@@ -324,7 +324,7 @@ def main():
     if not c.s.session_reused:
         fail("TLS session not resumed")
     c.send(hello(7, "north", "zz", creds["a"]))
-    c.expect_error("EUNKNOWNDEV")
+    c.expect_error("EAUTH")  # an unknown device: the wrong-credential answer
     c.close()
 
     # A frame announced over max_frame: refused on its header.
@@ -421,7 +421,8 @@ def main():
     c.expect_error("ECHAIN")
     c.close()
     log = stop(srv)
-    for want in ("result=EAUTH", "result=EUNKNOWNDEV", "in=3000 out=0",
+    for want in ("result=EAUTH", "device=zz id=0000000000000007",
+                 "result=EAUTH peer=127.0.0.1:", "in=3000 out=0",
                  "in=5 out=%d " % (3000 + office), "result=ECHAIN"):
         if want not in log:
             fail("log lacks %r:\n%s" % (want, log))
@@ -440,8 +441,15 @@ def main():
     if time.time() - t0 > 5:
         fail("idle timeout took %.1f s" % (time.time() - t0))
     c.close()
+    # max_conns counts authenticated sessions: the third HELLO that
+    # passes every check gets EBUSY.
     c1, c2 = Conn(port), Conn(port)
+    c1.send(hello(a.id, "north", "a", creds["a"]))
+    c1.expect(WELCOME)
+    c2.send(hello(b.id, "north", "b", creds["b"]))
+    c2.expect(WELCOME)
     c3 = Conn(port)
+    c3.send(hello(a.id, "north", "a", creds["a"]))
     c3.expect_error("EBUSY")
     c3.close()
     c1.close()

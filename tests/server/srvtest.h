@@ -13,7 +13,7 @@
 #include "session.h"
 #include "site.h"
 
-#define H_LOG_MAX 64
+#define H_LOG_MAX 256
 
 typedef struct harness {
     char *dir;

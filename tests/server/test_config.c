@@ -55,6 +55,9 @@ int main(void)
     ASSERT_EQ(c.max_conns, 2000);
     ASSERT_EQ(c.idle_timeout_s, 60);
     ASSERT_EQ(c.handshake_timeout_s, 10);
+    ASSERT_EQ(c.hello_timeout_ms, 5000);
+    ASSERT_EQ(c.hello_pool, 256);
+    ASSERT_EQ(c.hello_per_addr, 16);
     ASSERT_EQ(c.retention_days, 180);
     ASSERT_EQ(c.overstay_ms, 4 * 3600 * 1000LL);
     ASSERT_EQ(c.skew_limit_min, 5);
@@ -84,8 +87,14 @@ int main(void)
                    "retention_days.Jade-2 = 365\n"
                    "overstay = 90m\n"
                    "skew_limit_min = 10\n"
-                   "log = /var/log/roundsd/roundsd.log\n",
+                   "log = /var/log/roundsd/roundsd.log\n"
+                   "hello_timeout_ms = 2500\n"
+                   "hello_pool = 64\n"
+                   "hello_per_addr = 4\n",
                    &c, err, sizeof err));
+    ASSERT_EQ(c.hello_timeout_ms, 2500);
+    ASSERT_EQ(c.hello_pool, 64);
+    ASSERT_EQ(c.hello_per_addr, 4);
     ASSERT_STR_EQ(c.file, path);
     ASSERT_STR_EQ(c.data, "/var/lib/roundsd");
     ASSERT_STR_EQ(c.listen, "0.0.0.0:7443");
@@ -179,6 +188,7 @@ int main(void)
     refused("data = /d\nbogus = 1\n", 2,
             "unknown key 'bogus' (keys: data, listen, cert, key, "
             "max_frame, max_conns, idle_timeout, handshake_timeout, "
+            "hello_timeout_ms, hello_pool, hello_per_addr, "
             "retention_days[.SITE], overstay, skew_limit_min, log)");
     refused("\n\nmax-frame = 2000000\n", 3,
             "unknown key 'max-frame' (the file spells keys with '_': "
@@ -210,6 +220,13 @@ int main(void)
     refused("idle_timeout = 86401\n", 1,
             "idle_timeout = 86401: expected a whole number of seconds from "
             "1 to 86400");
+    refused("hello_timeout_ms = 99\n", 1,
+            "hello_timeout_ms = 99: expected a whole number of milliseconds "
+            "from 100 to 600000");
+    refused("hello_pool = 0\n", 1,
+            "hello_pool = 0: expected a whole number from 1 to 1000000");
+    refused("hello_per_addr = x\n", 1,
+            "hello_per_addr = x: expected a whole number from 1 to 1000000");
     refused("handshake_timeout = ten\n", 1,
             "handshake_timeout = ten: expected a whole number of seconds "
             "from 1 to 3600");
