@@ -7,8 +7,10 @@
  * byte-identical states (DESIGN.md, principle 2).
  *
  * Rules (docs/DATA-MODEL.md has the full table):
- *  - fields: last-writer-wins by (hlc, device_id, seq), i.e. the last op in
- *    fold order that names a field sets it;
+ *  - fields: last-writer-wins by (hlc, device_id, seq) among the field's
+ *    heads (causality before clocks: a write that saw another wins over it
+ *    whatever their stamps); when every write of a field has one value,
+ *    that is simply the last op in fold order that names it;
  *  - events: every op is kept (a union), in fold order;
  *  - status: per kind. Visits and vehicles take the highest rank seen, so an
  *    exit that sorts before its entry (clock skew between gates) still
@@ -254,9 +256,15 @@ int fold_field_is_attribution(const char *name, size_t len)
            (len > 3 && memcmp(name + len - 3, "_by", 3) == 0);
 }
 
+/* What differs[i] says of merged field i: written with two different
+ * values (only such a field needs the heads pass: its last-writer-wins
+ * value is picked among its heads, and it may be in conflict), and whether
+ * it is attribution (heads pass, never a conflict). */
+enum { DIFFERS_NO = 0, DIFFERS_VALUE = 1, DIFFERS_ATTRIBUTION = 2 };
+
 /* Sets name=value in the merged field list, keeping it sorted by name.
  * differs[i] is set once field i has been written with two different
- * values: only such a field can be in conflict. */
+ * values (see DIFFERS_VALUE). */
 static int merge_field(proto_field *fields, uint8_t *differs, uint32_t *n,
                        const proto_field *f)
 {
@@ -264,9 +272,10 @@ static int merge_field(proto_field *fields, uint8_t *differs, uint32_t *n,
     while (i < *n && name_cmp(&fields[i], f) < 0)
         i++;
     if (i < *n && name_cmp(&fields[i], f) == 0) {
-        if (!differs[i] && !value_eq(&fields[i], f) &&
-            !fold_field_is_attribution(f->name, f->name_len))
-            differs[i] = 1;
+        if (!differs[i] && !value_eq(&fields[i], f))
+            differs[i] = fold_field_is_attribution(f->name, f->name_len)
+                             ? DIFFERS_ATTRIBUTION
+                             : DIFFERS_VALUE;
         fields[i] = *f;
         return 0;
     }
@@ -408,16 +417,23 @@ static int covered(devcov *dc, size_t n, const cwrite *w)
     return d->has && d->cov >= w->seq;
 }
 
-/* Decides whether the field of slot (its writes in cs, in fold order) is in
- * conflict and if so appends it to st->conflicts. Write x has seen write w
+/* The heads pass of one field (slot; its writes in cs, in fold order; mf
+ * its merged value, from plain last-writer-wins). Write x has seen write w
  * when x's cover of w's device reaches w.seq: x's _seen entry for it, or
  * x.seq - 1 when they share a device. The heads are the writes no write
- * covers; only the last write of each device can be one. */
-static int field_conflict(scratch *cs, uint32_t slot, const proto_field *mf,
-                          fold_state *st)
+ * covers; only the last write of each device can be one.
+ *
+ * Causality before clocks: the merged value becomes the last head in fold
+ * order, so a write that saw another wins over it whatever their stamps
+ * (a write stamped 2^64-1 loses to one that saw it). When every write is
+ * covered (only lies in _seen make such a cycle) the plain pick stays.
+ * Then, with report set and room left, a field whose heads disagree is
+ * appended to st->conflicts. */
+static int field_heads(scratch *cs, uint32_t slot, proto_field *mf, int report,
+                       fold_state *st)
 {
     size_t ndc = 0, nheads = 0;
-    const cwrite *first = NULL;
+    const cwrite *first = NULL, *last = NULL;
     int differ = 0;
     int rc;
 
@@ -462,12 +478,20 @@ static int field_conflict(scratch *cs, uint32_t slot, const proto_field *mf,
         if (w->slot != slot || covered(cs->dc, ndc, w))
             continue;
         nheads++;
+        last = w;
         if (first == NULL)
             first = w;
         else if (!value_eq(&first->value, &w->value))
             differ = 1;
     }
-    if (!differ)
+    if (last != NULL) {
+        const char *name = mf->name;
+        uint32_t name_len = mf->name_len;
+        *mf = last->value;
+        mf->name = name;
+        mf->name_len = name_len;
+    }
+    if (!differ || !report || st->nconflicts == FOLD_MAX_CONFLICTS)
         return 0;
 
     /* The latest FOLD_MAX_CANDIDATES heads, in fold order. */
@@ -496,10 +520,11 @@ static int field_conflict(scratch *cs, uint32_t slot, const proto_field *mf,
     return 0;
 }
 
-/* Fills st->conflicts from the ops, given the merged fields and which of
- * them were written with different values. A second decoding pass: it
- * runs only for entities with such a field, and saves every fold from
- * keeping each op's writes. */
+/* Picks the merged value of every field written with different values
+ * among its heads, and fills st->conflicts, given the merged fields and
+ * which of them were so written. A second decoding pass: it runs only for
+ * entities with such a field, and saves every fold from keeping each op's
+ * writes. */
 static int find_conflicts(const uint8_t *const *encs, const size_t *lens,
                           size_t n, proto_op *op, fold_state *st,
                           const uint8_t *differs)
@@ -557,11 +582,9 @@ static int find_conflicts(const uint8_t *const *encs, const size_t *lens,
             b++;
         }
     }
-    for (uint32_t b = 0; b < nflag && rc == 0; b++) {
-        if (st->nconflicts == FOLD_MAX_CONFLICTS)
-            break;
-        rc = field_conflict(&cs, b, &st->fields[flagged[b]], st);
-    }
+    for (uint32_t b = 0; b < nflag && rc == 0; b++)
+        rc = field_heads(&cs, b, &st->fields[flagged[b]],
+                         differs[flagged[b]] == DIFFERS_VALUE, st);
     free(cs.w);
     free(cs.pairs);
     free(cs.dc);
