@@ -40,6 +40,9 @@ typedef struct srv_server_config {
     uint32_t max_conns;           /* 0 = SRV_MAX_CONNS_DEFAULT */
     uint32_t idle_timeout_s;      /* 0 = default */
     uint32_t handshake_timeout_s; /* 0 = default */
+    /* The site stores' clock bound (srv_sites_set_max_offset), ms; 0 =
+     * STORE_MAX_OFFSET_DEFAULT_MS. */
+    int64_t max_clock_offset_ms;
 } srv_server_config;
 
 /* Runs the server until it is stopped. Prints "roundsd: listening on

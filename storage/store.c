@@ -1873,8 +1873,9 @@ static int64_t clock_wall(const store *s, int64_t recv_ms)
     return recv_ms + a;
 }
 
-int store_ingest_beyond(const store *s, const proto_op *op, int64_t recv_ms)
+int store_ingest_beyond(store_txn *txn, const proto_op *op, int64_t recv_ms)
 {
+    const store *s = txn->s;
     return proto_hlc_beyond(op->hlc, clock_wall(s, recv_ms), s->max_offset_ms);
 }
 

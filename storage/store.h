@@ -156,9 +156,9 @@ int store_append_local(store_txn *txn, proto_op *op, int64_t wall_ms,
 void store_set_clock_bound(store *s, int64_t max_offset_ms,
                            int64_t wall_adjust_ms);
 
-/* Whether op, received at recv_ms, is stamped beyond s's bound above (the
- * server counts such ops per device). */
-int store_ingest_beyond(const store *s, const proto_op *op, int64_t recv_ms);
+/* Whether op, received at recv_ms, is stamped beyond the bound above of
+ * txn's store (the server counts such ops per device). */
+int store_ingest_beyond(store_txn *txn, const proto_op *op, int64_t recv_ms);
 
 /* Stores an op encoded by another writer (received through sync).
  * Decodes and validates it; if (device_id, seq) is already present sets

@@ -58,6 +58,7 @@ int main(void)
     ASSERT_EQ(c.retention_days, 180);
     ASSERT_EQ(c.overstay_ms, 4 * 3600 * 1000LL);
     ASSERT_EQ(c.skew_limit_min, 5);
+    ASSERT_EQ(c.max_clock_offset_min, 5);
     ASSERT_STR_EQ(c.log, "stderr");
     srv_config_cert_path(&c, v, sizeof v);
     ASSERT_STR_EQ(v, "./roundsd-data/server.crt");
@@ -179,7 +180,8 @@ int main(void)
     refused("data = /d\nbogus = 1\n", 2,
             "unknown key 'bogus' (keys: data, listen, cert, key, "
             "max_frame, max_conns, idle_timeout, handshake_timeout, "
-            "retention_days[.SITE], overstay, skew_limit_min, log)");
+            "retention_days[.SITE], overstay, skew_limit_min, "
+            "max_clock_offset_min, log)");
     refused("\n\nmax-frame = 2000000\n", 3,
             "unknown key 'max-frame' (the file spells keys with '_': "
             "max_frame, not max-frame)");
