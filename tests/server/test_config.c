@@ -85,6 +85,7 @@ int main(void)
                    "retention_days.Jade-2 = 365\n"
                    "overstay = 90m\n"
                    "skew_limit_min = 10\n"
+                   "max_clock_offset_min = 2\n"
                    "log = /var/log/roundsd/roundsd.log\n",
                    &c, err, sizeof err));
     ASSERT_STR_EQ(c.file, path);
@@ -99,6 +100,7 @@ int main(void)
     ASSERT_EQ(c.retention_days, 90);
     ASSERT_EQ(c.overstay_ms, 90 * 60000LL);
     ASSERT_EQ(c.skew_limit_min, 10);
+    ASSERT_EQ(c.max_clock_offset_min, 2);
     ASSERT_STR_EQ(c.log, "/var/log/roundsd/roundsd.log");
     ASSERT_EQ(srv_config_retention_for(&c, "S1"), 30);
     ASSERT_EQ(srv_config_retention_for(&c, "Jade-2"), 365);
@@ -109,7 +111,7 @@ int main(void)
     ASSERT_EQ(c.line[SRV_CFG_DATA], 3);
     ASSERT_EQ(c.line[SRV_CFG_LISTEN], 4);
     ASSERT_EQ(c.line[SRV_CFG_KEY], 6);
-    ASSERT_EQ(c.line[SRV_CFG_LOG], 16);
+    ASSERT_EQ(c.line[SRV_CFG_LOG], 17);
     for (int k = 0; k < SRV_CFG_NKEYS; k++)
         ASSERT_EQ(c.src[k], SRV_CFG_FILE);
     srv_config_value(&c, SRV_CFG_OVERSTAY, v, sizeof v);
