@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "../proto/clock.h"
 #include "../proto/pii.h"
 #include "../storage/store.h"
 #include "handheld.h"
@@ -40,16 +41,15 @@ int hh__store_fail(hh *h, int rc)
     return hh__fail(h, rc, "%s", rnd_strerror(rc));
 }
 
-static int64_t system_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int64_t hh__now_ms(hh *h)
 {
-    return h->now_ms ? h->now_ms(h->now_ctx) : system_ms();
+    return h->now_ms ? h->now_ms(h->now_ctx)
+                     : rnd_clock_now_ms(RND_CLOCK_ENV_HANDHELD);
+}
+
+int64_t hh_now_ms(hh *h)
+{
+    return hh__now_ms(h);
 }
 
 #define fail hh__fail

@@ -50,8 +50,13 @@ void hh_close(hh *h);
 const char *hh_last_error(const hh *h);
 
 /* Replaces the wall clock (ms since the epoch) used to stamp ops; NULL
- * restores the system clock. For tests and scripted days. */
+ * restores the default: the system clock, or in a build made with
+ * -DROUNDS_TEST_CLOCK=ON the value of $ROUNDS_CLOCK_MS when it is set
+ * (proto/clock.h). For tests and scripted days. */
 void hh_set_clock(hh *h, int64_t (*now_ms)(void *ctx), void *ctx);
+
+/* The wall clock the library stamps records with (ms since the epoch). */
+int64_t hh_now_ms(hh *h);
 
 /* The person now carrying the device: stamped as "by" on records that do not
  * name one. Stored durably; "" clears it. */

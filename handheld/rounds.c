@@ -27,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../proto/clock.h"
 #include "../report/report.h"
 #include "../storage/store.h"
 #include "handheld.h"
@@ -181,13 +182,6 @@ static const char *data_dir(void)
     return e && *e ? e : "./rounds-data";
 }
 
-/* ROUNDS_CLOCK_MS pins the clock for scripted days and tests. */
-static int64_t env_clock(void *ctx)
-{
-    return *(int64_t *)ctx;
-}
-static int64_t pinned_clock;
-
 static int open_handheld(hh **h)
 {
     int rc = hh_open(data_dir(), h);
@@ -201,11 +195,6 @@ static int open_handheld(hh **h)
             fprintf(stderr, "rounds: cannot open %s: %s\n", data_dir(),
                     rnd_strerror(rc));
         return exit_for(rc);
-    }
-    const char *clk = getenv("ROUNDS_CLOCK_MS");
-    if (clk && *clk) {
-        pinned_clock = strtoll(clk, NULL, 10);
-        hh_set_clock(*h, env_clock, &pinned_clock);
     }
     return 0;
 }
@@ -1190,7 +1179,7 @@ static void print_report_help(void)
          "  --format FMT   text (default), csv or json; --json = json\n"
          "\n"
          "TIME: YYYY-MM-DD[THH:MM[:SS]][Z|+HH:MM] or ms since the epoch.\n"
-         "The window ends now ($ROUNDS_CLOCK_MS pins the clock).\n"
+         "The window ends now.\n"
          "Sections: my_scans (each scan: on_time, late or duplicate in its\n"
          "round), missed_so_far (checkpoints of ended rounds nobody scanned:\n"
          "missed; of the running round whose window has passed: overdue),\n"
@@ -1212,15 +1201,7 @@ static int cmd_report(void)
     if (o.nkv > 0)
         return usage_error("report shift: unknown flag --%s", o.kv[0].name);
 
-    int64_t now;
-    const char *clk = getenv("ROUNDS_CLOCK_MS");
-    if (clk && *clk) {
-        now = strtoll(clk, NULL, 10);
-    } else {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-    }
+    int64_t now = rnd_clock_now_ms(RND_CLOCK_ENV_HANDHELD);
     rpt_params p;
     memset(&p, 0, sizeof p);
     p.now = now;

@@ -45,8 +45,15 @@ int mp_read_integer(mp_cur *c, uint64_t *v, int *neg)
         c->p++;
         return 0;
     }
-    if (t >= 0xcc && t <= 0xcf)
-        return take(c, (size_t)1 << (t - 0xcc), v);
+    if (t >= 0xcc && t <= 0xcf) {
+        size_t n = (size_t)1 << (t - 0xcc);
+        rc = take(c, n, v);
+        /* Shortest: a uint of n bytes holds what n/2 bytes (or a fixint,
+         * for n = 1) cannot. */
+        if (rc == 0 && c->shortest && *v < (n == 1 ? 0x80 : 1ull << (4 * n)))
+            return RND_EMALFORMED;
+        return rc;
+    }
     if (t >= 0xd0 && t <= 0xd3) {
         size_t n = (size_t)1 << (t - 0xd0);
         uint64_t raw;
@@ -58,6 +65,12 @@ int mp_read_integer(mp_cur *c, uint64_t *v, int *neg)
         int64_t sv = (int64_t)(raw << shift) >> shift;
         *v = (uint64_t)sv;
         *neg = sv < 0;
+        /* Shortest: a signed form only for a negative value that a
+         * negative fixint (n = 1) or a signed form of n/2 bytes cannot
+         * hold; values >= 0 are written as uint or positive fixint. */
+        if (c->shortest &&
+            (sv >= 0 || sv >= (n == 1 ? -32 : -((int64_t)1 << (4 * n - 1)))))
+            return RND_EMALFORMED;
         return 0;
     }
     return RND_ETYPE;

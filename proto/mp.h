@@ -19,12 +19,17 @@
 typedef struct mp_cur {
     const uint8_t *p;
     const uint8_t *end;
+    /* 1: integers must be in their shortest form (RND_EMALFORMED
+     * otherwise), as msgpack-c writes them: the canonical form ops are
+     * held to (docs/DATA-MODEL.md). */
+    int shortest;
 } mp_cur;
 
 static inline void mp_cur_init(mp_cur *c, const void *buf, size_t len)
 {
     c->p = buf;
     c->end = c->p + len;
+    c->shortest = 0;
 }
 
 int mp_need(const mp_cur *c, size_t n);

@@ -39,6 +39,35 @@ const char *proto_kind_name(int kind)
     }
 }
 
+int proto_action_fits(int kind, int action)
+{
+    if (proto_kind_name(kind) == NULL)
+        return 0;
+    switch (action) {
+    case PROTO_ACTION_CREATE:
+    case PROTO_ACTION_SET: /* corrections and resolutions, on any kind */
+        return 1;
+    case PROTO_ACTION_EXIT:
+        return kind == PROTO_KIND_VISIT || kind == PROTO_KIND_VEHICLE;
+    case PROTO_ACTION_REFUSE:
+        return kind == PROTO_KIND_VISIT;
+    case PROTO_ACTION_DISPATCH:
+    case PROTO_ACTION_ARRIVE:
+    case PROTO_ACTION_COMPLETE:
+    case PROTO_ACTION_CALLBACK:
+    case PROTO_ACTION_CLOSE:
+    case PROTO_ACTION_CANCEL:
+    case PROTO_ACTION_REOPEN:
+        return kind == PROTO_KIND_WORKORDER;
+    case PROTO_ACTION_ACK:
+        return kind == PROTO_KIND_HANDOVER;
+    case PROTO_ACTION_RETIRE:
+        return proto_kind_columns(kind) != NULL || kind == PROTO_KIND_PII_KEY;
+    default:
+        return 0;
+    }
+}
+
 const char *proto_action_name(int action)
 {
     switch (action) {
@@ -494,6 +523,10 @@ static int decode(mp_cur *c, proto_op *op)
         (rc = mp_read_u64(c, &op->hlc)) != 0 ||
         (rc = mp_read_i64(c, &op->wall_ms)) != 0)
         return rc;
+    /* seq counts from 1; an HLC stamp is never 0 (proto_hlc_next never
+     * gives 0). Held to by new ops only: see proto_op_decode_strict. */
+    if (c->shortest && (op->seq == 0 || op->hlc == 0))
+        return RND_EMALFORMED;
 
     rc = mp_read_u64(c, &v);
     if (rc != 0)
@@ -509,7 +542,8 @@ static int decode(mp_cur *c, proto_op *op)
     rc = mp_read_u64(c, &v);
     if (rc != 0)
         return rc;
-    if (v > 0xff || proto_action_name((int)v) == NULL)
+    if (v > 0xff || proto_action_name((int)v) == NULL ||
+        (c->shortest && !proto_action_fits((int)op->kind, (int)v)))
         return RND_EMALFORMED;
     op->action = (uint8_t)v;
 
@@ -522,7 +556,7 @@ static int decode(mp_cur *c, proto_op *op)
     return c->p == c->end ? 0 : RND_EMALFORMED;
 }
 
-int proto_op_decode(const uint8_t *buf, size_t len, proto_op *op)
+static int decode_op(const uint8_t *buf, size_t len, proto_op *op, int strict)
 {
     if (op == NULL || (buf == NULL && len > 0))
         return RND_EINVAL;
@@ -533,10 +567,21 @@ int proto_op_decode(const uint8_t *buf, size_t len, proto_op *op)
         return RND_ETRUNC;
     mp_cur c;
     mp_cur_init(&c, buf, len);
+    c.shortest = strict;
     int rc = decode(&c, op);
     if (rc != 0)
         op->nfields = 0; /* no half-read fields for a careless caller */
     return rc;
+}
+
+int proto_op_decode(const uint8_t *buf, size_t len, proto_op *op)
+{
+    return decode_op(buf, len, op, 0);
+}
+
+int proto_op_decode_strict(const uint8_t *buf, size_t len, proto_op *op)
+{
+    return decode_op(buf, len, op, 1);
 }
 
 /* ---- hashing, ids, randomness ---- */

@@ -87,6 +87,13 @@ const char *proto_action_name(int action);
  * office keys it by (docs/DATA-MODEL.md). NULL for other kinds. Static. */
 const char *const *proto_kind_columns(int kind);
 
+/* 1 when action is one an op of kind may carry (docs/DATA-MODEL.md,
+ * "Actions"): create and set on every kind, exit on visits and vehicles,
+ * refuse on visits, dispatch..reopen on work orders, ack on handovers,
+ * retire on master data (site..blacklist, pii_key). The op decoder refuses
+ * any other pair. */
+int proto_action_fits(int kind, int action);
+
 /* Reverse look-up; returns the value or 0 when name is unknown. */
 int proto_kind_from_name(const char *name);
 int proto_action_from_name(const char *name);
@@ -152,6 +159,14 @@ int proto_op_encode(const proto_op *op, uint8_t *buf, size_t cap, size_t *len);
  * duplicate field names, trailing bytes, bad bin lengths). Never reads
  * outside buf. */
 int proto_op_decode(const uint8_t *buf, size_t len, proto_op *op);
+
+/* proto_op_decode, plus the rules a new op is admitted by
+ * (docs/DATA-MODEL.md, "Wire and disk form"): every integer in its
+ * shortest form, seq and hlc >= 1, an action that fits the kind
+ * (proto_action_fits); any of them broken is RND_EMALFORMED. roundsd
+ * decodes pushed ops with it; ops already stored (written before these
+ * rules, or by this code) are read with proto_op_decode. */
+int proto_op_decode_strict(const uint8_t *buf, size_t len, proto_op *op);
 
 /* SHA-256 of an encoded op: what the device's next op stores as prev_hash. */
 void proto_op_hash(const uint8_t *enc, size_t len, uint8_t out[PROTO_HASH_LEN]);

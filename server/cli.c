@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../proto/clock.h"
 #include "../report/report.h"
 #include "site.h"
 
@@ -220,18 +221,7 @@ void cli_fmt_time(int64_t ms, char *out, size_t cap)
 
 int64_t cli_now_ms(void)
 {
-    /* Tests pin the office's clock ($ROUNDSD_CLOCK_MS, ms since the
-     * epoch) the way $ROUNDS_CLOCK_MS pins a handheld's. */
-    const char *pin = getenv("ROUNDSD_CLOCK_MS");
-    if (pin && *pin) {
-        char *end;
-        long long v = strtoll(pin, &end, 10);
-        if (*end == '\0' && v > 0)
-            return (int64_t)v;
-    }
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return rnd_clock_now_ms(RND_CLOCK_ENV_OFFICE);
 }
 
 int cli_open_registry(srv_registry **r)

@@ -103,7 +103,7 @@ int cli_need_name(const char *fl);
 void cli_json_str(const char *s);
 void cli_json_strn(const char *s, size_t n);
 void cli_fmt_time(int64_t ms, char *out, size_t cap); /* UTC ISO 8601 */
-int64_t cli_now_ms(void); /* wall clock; $ROUNDSD_CLOCK_MS pins it */
+int64_t cli_now_ms(void); /* the office clock (proto/clock.h) */
 
 /* Open the registry / a site's store of the data directory, printing a
  * message naming what is missing on failure; return 0 or an exit code.

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../proto/clock.h"
 #include "session.h"
 #include "stats.h"
 
@@ -59,9 +60,7 @@ struct srv_session {
 static int64_t system_now_ms(void *ctx)
 {
     (void)ctx;
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return rnd_clock_now_ms(RND_CLOCK_ENV_OFFICE);
 }
 
 static void stderr_log(void *ctx, const char *line)

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../proto/clock.h"
 #include "site.h"
 #include "stats.h"
 
@@ -145,7 +146,7 @@ static void batch_prepare(srv_batch *b)
         goto nomem;
     for (uint32_t i = 0; i < b->nops; i++) {
         const proto_bytes *o = &b->ops[i];
-        int rc = proto_op_decode(o->p, o->len, &op);
+        int rc = proto_op_decode_strict(o->p, o->len, &op);
         if (rc == 0 && op.device_id != b->device_id)
             rc = RND_EFOREIGN;
         if (rc) {
@@ -202,9 +203,7 @@ nomem:
 static int64_t system_now_ms(void *ctx)
 {
     (void)ctx;
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return rnd_clock_now_ms(RND_CLOCK_ENV_OFFICE);
 }
 
 typedef struct office_ctx {

@@ -1,6 +1,8 @@
 /* stats.c: see stats.h. */
 #include "stats.h"
 
+#include "../proto/clock.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <stddef.h>
@@ -430,9 +432,7 @@ static char file_path[4200];
 
 static int64_t wall_ms(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return rnd_clock_now_ms(RND_CLOCK_ENV_OFFICE);
 }
 
 static void write_now(int running)

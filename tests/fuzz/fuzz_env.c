@@ -209,7 +209,7 @@ fz_env *fz_env_get(void)
         die("binding the devices", rc);
 
     /* Device B's ops in the site: about two OPS frames' worth. */
-    char path[300];
+    char path[sizeof env.dir + 16];
     snprintf(path, sizeof path, "%s/dev-b", e->dir);
     copy_ctx cc = {fz_device_make(path, FZ_DEV_B, FZ_SEED_OPS, 1000), FZ_DEV_B};
     srv_site *site;
@@ -221,7 +221,7 @@ fz_env *fz_env_get(void)
 
     /* The pristine copy fz_env_reset() restores. */
     srv_sites_free(e->sites);
-    char from[300], to[300];
+    char from[sizeof env.dir + 64], to[sizeof env.dir + 64];
     snprintf(from, sizeof from, "%s/sites/" FZ_SITE "/data.mdb", e->dir);
     snprintf(to, sizeof to, "%s/pristine.mdb", e->dir);
     if (copy_file(from, to) != 0)
@@ -256,7 +256,7 @@ void fz_env_reset(fz_env *e)
     if (have == 0)
         return;
     srv_sites_free(e->sites);
-    char from[300], to[300];
+    char from[sizeof env.dir + 64], to[sizeof env.dir + 64];
     snprintf(from, sizeof from, "%s/pristine.mdb", e->dir);
     snprintf(to, sizeof to, "%s/sites/" FZ_SITE "/data.mdb", e->dir);
     if (copy_file(from, to) != 0)

@@ -24,39 +24,41 @@
 
 #include "../../handheld/handheld.h"
 #include "../../proto/msg.h"
+#include "../../server/cert.h"
 #include "../../storage/store.h"
 #include "test.h"
 
 /* The server's self-signed P-256 certificate (CN=roundsd, CA:true) and key,
- * made for this test only; and another one it does not hold. */
-static const char srv_crt[] =
-    "-----BEGIN CERTIFICATE-----\n"
-    "MIIBejCCASGgAwIBAgIUDb8xgQ1v2G0uB3lF5cW+PuSRBIcwCgYIKoZIzj0EAwIw\n"
-    "EjEQMA4GA1UEAwwHcm91bmRzZDAgFw0yNjExMjgxNjI2MTJaGA8yMTI2MTEwNDE2\n"
-    "MjYxMlowEjEQMA4GA1UEAwwHcm91bmRzZDBZMBMGByqGSM49AgEGCCqGSM49AwEH\n"
-    "A0IABGWEPuUH4fJw68aSY2QqFBLx30bMxW9mZ384Wh6XOQtPZg9fPgVcCFSS1GTM\n"
-    "PcKDDmasL7t3MarBVFqQpYSKS8yjUzBRMB0GA1UdDgQWBBR9mqrYYKykV7qADImp\n"
-    "VxIxrbnX6jAfBgNVHSMEGDAWgBR9mqrYYKykV7qADImpVxIxrbnX6jAPBgNVHRMB\n"
-    "Af8EBTADAQH/MAoGCCqGSM49BAMCA0cAMEQCIBn7JNORIbRkr0ZElMP4rB6QUFl2\n"
-    "IH0TCPj7npgsYQy5AiBXL1nclPkXB1hVDV9ExWx6olJMChPIRKm7UmeEivG6dQ==\n"
-    "-----END CERTIFICATE-----\n";
-static const char srv_key[] =
-    "-----BEGIN EC PRIVATE KEY-----\n"
-    "MHcCAQEEIPKR3YJJ6voW18Xp6wo42QsUjVjAJfWnmhHT9lVf/eKIoAoGCCqGSM49\n"
-    "AwEHoUQDQgAEZYQ+5Qfh8nDrxpJjZCoUEvHfRszFb2ZnfzhaHpc5C09mD18+BVwI\n"
-    "VJLUZMw9woMOZqwvu3cxqsFUWpClhIpLzA==\n"
-    "-----END EC PRIVATE KEY-----\n";
-static const char other_crt[] =
-    "-----BEGIN CERTIFICATE-----\n"
-    "MIIBezCCASGgAwIBAgIUIodMxqwBzFvV6/NW6J7eeR7Ju0YwCgYIKoZIzj0EAwIw\n"
-    "EjEQMA4GA1UEAwwHcm91bmRzZDAgFw0yNjExMjgxNjI2MTJaGA8yMTI2MTEwNDE2\n"
-    "MjYxMlowEjEQMA4GA1UEAwwHcm91bmRzZDBZMBMGByqGSM49AgEGCCqGSM49AwEH\n"
-    "A0IABDPYBlfbGccpxrH7q6Tdm01cRAV/vvXJ9vyAhXH18HKR6AEWd2PDvCgRTi6u\n"
-    "4S7vaLfdeaAtWFIHWOTA6LYRcz2jUzBRMB0GA1UdDgQWBBRMMiwpu5xGxbtgZ6lk\n"
-    "7o6F2RfWwzAfBgNVHSMEGDAWgBRMMiwpu5xGxbtgZ6lk7o6F2RfWwzAPBgNVHRMB\n"
-    "Af8EBTADAQH/MAoGCCqGSM49BAMCA0gAMEUCIQDO4uR40zjqTFdof9YLvRPlIRKh\n"
-    "hLS8AQdFx+5JboVKhwIgL27ViFI9jadYZZCedyO4X/PaOq8hEDe5kcP8IJ1nlas=\n"
-    "-----END CERTIFICATE-----\n";
+ * and another certificate it does not hold: made when the test starts by
+ * roundsd's own generator, so their validity starts today whatever today
+ * is (a certificate embedded here would start on the day it was made). */
+static char *srv_crt, *srv_key, *other_crt;
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    ASSERT(f != NULL);
+    static char buf[8192];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    ASSERT(n > 0 && n < sizeof buf - 1);
+    buf[n] = '\0';
+    return strdup(buf);
+}
+
+static void make_certs(const char *dir)
+{
+    char key[4200], crt[4200], okey[4200], ocrt[4200], err[256];
+    snprintf(key, sizeof key, "%s/made.key", dir);
+    snprintf(crt, sizeof crt, "%s/made.crt", dir);
+    snprintf(okey, sizeof okey, "%s/made-other.key", dir);
+    snprintf(ocrt, sizeof ocrt, "%s/made-other.crt", dir);
+    ASSERT_OK(srv_cert_generate(key, crt, err, sizeof err));
+    ASSERT_OK(srv_cert_generate(okey, ocrt, err, sizeof err));
+    srv_crt = slurp(crt);
+    srv_key = slurp(key);
+    other_crt = slurp(ocrt);
+}
 
 #define CREDENTIAL "rdc1-good"
 #define NFOREIGN 10
@@ -266,10 +268,10 @@ static void server_start(void)
                                     &srv.entropy, NULL, 0),
               0);
     ASSERT_EQ(mbedtls_x509_crt_parse(&srv.crt, (const uint8_t *)srv_crt,
-                                     sizeof srv_crt),
+                                     strlen(srv_crt) + 1),
               0);
     ASSERT_EQ(mbedtls_pk_parse_key(&srv.key, (const uint8_t *)srv_key,
-                                   sizeof srv_key, NULL, 0),
+                                   strlen(srv_key) + 1, NULL, 0),
               0);
     ASSERT_EQ(mbedtls_ssl_config_defaults(&srv.conf, MBEDTLS_SSL_IS_SERVER,
                                           MBEDTLS_SSL_TRANSPORT_STREAM,
@@ -383,6 +385,7 @@ int main(void)
     /* The test server writes with plain send(): a client that hung up
      * must not kill the test. (The handheld library uses MSG_NOSIGNAL.) */
     signal(SIGPIPE, SIG_IGN);
+    make_certs(dir);
     make_foreign();
     srv.max_frame = 64 * 1024; /* many frames for 3000 ops */
     srv.window = 4;
@@ -471,6 +474,9 @@ int main(void)
     server_stop(th);
     test_rmtree(dir);
     free(dir);
+    free(srv_crt);
+    free(srv_key);
+    free(other_crt);
     printf("test_sync_tls: ok\n");
     return 0;
 }

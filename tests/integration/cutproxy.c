@@ -12,7 +12,11 @@
  * The cut is a reset (what a dead network gives: the peer loses what it
  * had not read yet); with "fin" it is a polite end of stream instead, so
  * the client reads exactly the N bytes before the end, a cut point that
- * does not depend on timing. */
+ * does not depend on timing. With "hold" nothing is closed: after N bytes
+ * that direction stops (the peer waits for bytes that never come), the
+ * proxy prints "held" on stdout, and it goes on copying the other way
+ * until either side ends, so a test knows that the server has had N bytes
+ * of a session that cannot finish, whatever the machine's speed. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -34,11 +38,12 @@ int main(int argc, char **argv)
 {
     if (argc < 4 || argc > 5 ||
         (strcmp(argv[2], "up") && strcmp(argv[2], "down")) ||
-        (argc == 5 && strcmp(argv[4], "fin"))) {
-        fprintf(stderr, "usage: cutproxy UPSTREAM_PORT up|down N [fin]\n");
+        (argc == 5 && strcmp(argv[4], "fin") && strcmp(argv[4], "hold"))) {
+        fprintf(stderr, "usage: cutproxy UPSTREAM_PORT up|down N [fin|hold]\n");
         return 2;
     }
-    int fin = argc == 5;
+    int fin = argc == 5 && strcmp(argv[4], "fin") == 0;
+    int hold = argc == 5 && strcmp(argv[4], "hold") == 0;
     int up_port = atoi(argv[1]);
     int cut_up = strcmp(argv[2], "up") == 0;
     long long limit = atoll(argv[3]);
@@ -72,6 +77,7 @@ int main(int argc, char **argv)
     long long counted = 0;
     char buf[16384];
     struct pollfd p[2] = {{c, POLLIN, 0}, {s, POLLIN, 0}};
+    int held = -1; /* the pollfd no longer read once held */
     for (;;) {
         if (poll(p, 2, -1) < 0) {
             if (errno == EINTR)
@@ -79,6 +85,11 @@ int main(int argc, char **argv)
             die("poll");
         }
         for (int i = 0; i < 2; i++) {
+            if (i == held) { /* not read any more; its end still ends */
+                if (p[i].revents & (POLLHUP | POLLERR))
+                    goto done;
+                continue;
+            }
             if (!(p[i].revents & (POLLIN | POLLHUP | POLLERR)))
                 continue;
             int from = p[i].fd, to = i == 0 ? s : c;
@@ -93,8 +104,14 @@ int main(int argc, char **argv)
                 goto done;
             if (counts) {
                 counted += n;
-                if (counted >= limit)
+                if (counted >= limit && hold) {
+                    held = i;
+                    p[i].events = 0; /* poll still reports a hang-up */
+                    printf("held\n");
+                    fflush(stdout);
+                } else if (counted >= limit) {
                     goto done;
+                }
             }
         }
     }

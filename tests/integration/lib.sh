@@ -54,6 +54,18 @@ valgrind_status() { # valgrind_status EXIT_CODE
   fi
 }
 
+# need_test_clock: this test pins clocks ($ROUNDS_CLOCK_MS, $ROUNDSD_CLOCK_MS),
+# which only a build made with -DROUNDS_TEST_CLOCK=ON honours: skip (77)
+# otherwise.
+need_test_clock() {
+  case "${RND_TEST_CLOCK:-}" in
+    ON | on | 1 | TRUE | true | YES | yes) return 0 ;;
+  esac
+  echo "SKIP: this test pins clocks: configure with -DROUNDS_TEST_CLOCK=ON"
+  rm -rf "$WORK"
+  exit 77
+}
+
 cleanup() {
   [ -n "$SRV_PID" ] && kill -9 "$SRV_PID" 2>/dev/null
   wait 2>/dev/null

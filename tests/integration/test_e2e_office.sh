@@ -14,6 +14,7 @@
 #    an honest one is "ok" (even after it pulled the fast clock's ops).
 BIN=$1
 . "$(dirname "$0")/lib.sh"
+need_test_clock
 
 jq_py() { # jq_py PYEXPR < json: prints the expression over d
   python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"

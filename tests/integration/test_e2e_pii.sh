@@ -8,6 +8,7 @@
 # only and says so.
 BIN=${1:?usage: test_e2e_pii.sh BUILD_DIR}
 . "$(dirname "$0")/lib.sh"
+need_test_clock
 
 IDNO=110101199003071234
 PHONE=13812345678
@@ -15,6 +16,10 @@ DRIVER=13987654321
 DAY=86400000
 T0=1795824000000 # 2026-11-28T00:00Z
 rd() { ROUNDSD_CLOCK_MS=${CLOCK:-$T0} "$ROUNDSD" "$@" --data "$SRV"; }
+# Every roundsd command, serve and enroll included, runs at T0 unless rd
+# says otherwise: the site's first key is made at T0, so the retention
+# below counts from a fixed day, not from the day the test runs.
+export ROUNDSD_CLOCK_MS=$T0
 
 server_init
 server_start

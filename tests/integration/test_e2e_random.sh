@@ -14,6 +14,7 @@
 # seed is printed first. ROUNDS_E2E_ROUNDS sets the number of rounds (6).
 BIN=$1
 . "$(dirname "$0")/lib.sh"
+need_test_clock
 
 SEED=${ROUNDS_E2E_SEED:-$RANDOM}
 RANDOM=$SEED

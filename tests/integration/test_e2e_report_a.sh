@@ -9,6 +9,7 @@
 # The day is 2026-03-10 at +08:00; times below are local.
 BIN=$1
 . "$(dirname "$0")/lib.sh"
+need_test_clock
 
 M=1773072000000 # 2026-03-10T00:00+08:00
 at() { echo $((M + ($1 * 60 + $2) * 60000)); }

@@ -14,16 +14,19 @@
 #    integrity exits 0 on the real store.
 BIN=$1
 . "$(dirname "$0")/lib.sh"
+need_test_clock
 
 rd() { "$ROUNDSD" "$@" --data "$SRV"; }
 jq_py() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 M=60000
 H=$((60 * M))
 D=$((24 * H))
-# The reports' "now": 5 minutes ahead of the start, so every sync below
-# (seconds) happens before it and every record is well behind it.
-T=$(( $(date +%s%3N) + 5 * M ))
+# The reports' "now", a fixed day (2026-11-28T12:00Z); the office's clock
+# (serve, enroll, revoke) is pinned 5 minutes before it, so every sync
+# below happens before it and every record is well behind it.
+T=1795867200000
 at() { echo $((T - $1)); } # at MS_BEFORE_T
+export ROUNDSD_CLOCK_MS=$((T - 5 * M))
 
 server_init
 server_start
@@ -57,13 +60,14 @@ check "wo2 dispatch" ha "$(at $((24 * M)))" workorder dispatch "$wo2" --assignee
 check "a syncs" hh_sync a >/dev/null
 
 # ---- b: 5 hours fast; d: syncs once, then revoked; c: never syncs ---------
-hb() { ROUNDS_CLOCK_MS=$(( $(date +%s%3N) + 5 * H )) hh b "$@"; }
+hb() { ROUNDS_CLOCK_MS=$((T - 5 * M + 5 * H)) hh b "$@"; }
 check "b syncs first" hb sync >/dev/null
 for i in 1 2 3; do check "b scans" hb scan --tag CP-0$i --route R1 >/dev/null; done
 check "b logs" hb log --text "round done" >/dev/null
 check "b pushes" hb sync >/dev/null
-check "d logs" hh d log --text "one" >/dev/null
-check "d logs 2" hh d log --text "two" >/dev/null
+hd() { ROUNDS_CLOCK_MS=$((T - 5 * M)) hh d "$@"; } # an honest clock
+check "d logs" hd log --text "one" >/dev/null
+check "d logs 2" hd log --text "two" >/dev/null
 check "d syncs" hh_sync d >/dev/null
 check "d revoked" rd revoke --site S1 --device d >/dev/null
 

@@ -33,7 +33,10 @@ eq "nothing staged yet" "$(fp next)" none
 eq "status without a staged certificate" \
   "$("$ROUNDSD" cert status --data "$SRV" --json | state A)" "-"
 
-sleep 0.1 # the syncs above end strictly before the certificate is staged
+# The syncs above end strictly before the certificate is staged: wait for
+# the clock's next millisecond.
+t=$(date +%s%3N)
+while [ "$(date +%s%3N)" -le "$t" ]; do :; done
 "$ROUNDSD" cert next --data "$SRV" >/dev/null || fail "cert next"
 new=$(fp next)
 check "a new certificate is staged" [ "$new" != none ] && [ "$new" != "$old" ]

@@ -33,6 +33,9 @@ static const char *const base[NS] = {
     [TAIL] = "",
 };
 
+/* The action slot: base's, or create while decode_create_with runs. */
+static const char *base_act = "0a";
+
 static size_t unhex(const char *hex, uint8_t *out, size_t cap)
 {
     size_t n = 0;
@@ -52,7 +55,10 @@ static uint8_t *build(int which, const char *hex, size_t *len)
     static uint8_t tmp[PROTO_OP_MAX_BYTES * 2];
     size_t n = 0;
     for (int k = 0; k < NS; k++)
-        n += unhex(k == which ? hex : base[k], tmp + n, sizeof tmp - n);
+        n += unhex(k == which ? hex
+                   : k == ACT ? base_act
+                              : base[k],
+                   tmp + n, sizeof tmp - n);
     uint8_t *p = malloc(n ? n : 1);
     ASSERT(p != NULL);
     memcpy(p, tmp, n);
@@ -60,14 +66,33 @@ static uint8_t *build(int which, const char *hex, size_t *len)
     return p;
 }
 
+static int decode_with(int which, const char *hex);
+
+/* Decodes base as a create (fits every kind) with slot `which` replaced. */
+static int decode_create_with(int which, const char *hex)
+{
+    const char *saved = base_act;
+    base_act = "01";
+    int rc = decode_with(which, hex);
+    base_act = saved;
+    return rc;
+}
+
 static int decode_with(int which, const char *hex)
 {
     proto_op op;
     size_t len;
     uint8_t *buf = build(which, hex, &len);
-    int rc = proto_op_decode(buf, len, &op);
+    int rc = proto_op_decode_strict(buf, len, &op);
     if (rc != 0)
         ASSERT_EQ(op.nfields, 0);
+    /* The lenient decoder (for ops already stored) accepts what the
+     * strict one does, and differs only by the admission rules. */
+    int lenient = proto_op_decode(buf, len, &op);
+    if (rc == 0)
+        ASSERT_OK(lenient);
+    else if (rc != RND_EMALFORMED)
+        ASSERT_ERR(lenient, rc);
     free(buf);
     return rc;
 }
@@ -79,7 +104,7 @@ static int decode_raw(const uint8_t *bytes, size_t len, proto_op *op)
     ASSERT(p != NULL);
     if (len > 0)
         memcpy(p, bytes, len);
-    int rc = proto_op_decode(p, len, op);
+    int rc = proto_op_decode_strict(p, len, op);
     free(p);
     return rc;
 }
@@ -132,7 +157,7 @@ static void test_truncation(void)
     op.seq = 1u << 20;
     op.hlc = PROTO_HLC_MAKE(1700000000000, 65535);
     op.wall_ms = INT64_MIN;
-    op.kind = PROTO_KIND_PII_ACCESS;
+    op.kind = PROTO_KIND_PII_KEY;
     op.action = PROTO_ACTION_RETIRE;
     ASSERT_OK(proto_op_add_str(&op, "big", big, sizeof big));
     ASSERT_OK(proto_op_add_str(&op, "mid", big, 40));
@@ -145,34 +170,59 @@ static void test_truncation(void)
 }
 
 /* Any valid MessagePack integer encoding is read in integer slots. */
+/* Integers in an op must be in their shortest form, as msgpack-c writes
+ * them (docs/DATA-MODEL.md): any longer encoding of the same value is
+ * EMALFORMED, so every op has one encoding. */
 static void test_int_encodings(void)
 {
-    static const char *seven[] = {"07",
-                                  "cc07",
-                                  "cd0007",
-                                  "ce00000007",
-                                  "cf0000000000000007",
-                                  "d007",
-                                  "d10007",
-                                  "d200000007",
-                                  "d30000000000000007"};
+    static const char *seven[] = {
+        "cc07", "cd0007", "ce00000007", "cf0000000000000007",
+        "d007", "d10007", "d200000007", "d30000000000000007"};
+    ASSERT_OK(decode_with(DEV, "07"));
+    ASSERT_OK(decode_with(SEQ, "07"));
     for (size_t k = 0; k < sizeof seven / sizeof seven[0]; k++) {
-        ASSERT_OK(decode_with(DEV, seven[k]));
-        ASSERT_OK(decode_with(SEQ, seven[k]));
-        ASSERT_OK(decode_with(KIND, seven[k])); /* dutylog */
-        ASSERT_OK(decode_with(VER, k == 0 ? "01" : "cc01"));
+        ASSERT_ERR(decode_with(DEV, seven[k]), RND_EMALFORMED);
+        ASSERT_ERR(decode_with(SEQ, seven[k]), RND_EMALFORMED);
+        ASSERT_ERR(decode_with(KIND, seven[k]), RND_EMALFORMED);
     }
-    static const char *minus_one[] = {"ff", "d0ff", "d1ffff", "d2ffffffff",
+    ASSERT_ERR(decode_with(VER, "cc01"), RND_EMALFORMED);
+    /* The boundaries: the smallest value of each longer form is accepted,
+     * the one below it (which fits the shorter form) is not. */
+    ASSERT_OK(decode_with(DEV, "cc80"));
+    ASSERT_ERR(decode_with(DEV, "cc7f"), RND_EMALFORMED);
+    ASSERT_OK(decode_with(DEV, "cd0100"));
+    ASSERT_ERR(decode_with(DEV, "cd00ff"), RND_EMALFORMED);
+    ASSERT_OK(decode_with(DEV, "ce00010000"));
+    ASSERT_ERR(decode_with(DEV, "ce0000ffff"), RND_EMALFORMED);
+    ASSERT_OK(decode_with(DEV, "cf0000000100000000"));
+    ASSERT_ERR(decode_with(DEV, "cf00000000ffffffff"), RND_EMALFORMED);
+    ASSERT_OK(decode_with(WALL, "d0df"));                    /* -33 */
+    ASSERT_ERR(decode_with(WALL, "d0e0"), RND_EMALFORMED);   /* -32: fixint */
+    ASSERT_OK(decode_with(WALL, "d1ff7f"));                  /* -129 */
+    ASSERT_ERR(decode_with(WALL, "d1ff80"), RND_EMALFORMED); /* -128 */
+    ASSERT_OK(decode_with(WALL, "d2ffff7fff"));              /* -32769 */
+    ASSERT_ERR(decode_with(WALL, "d2ffff8000"), RND_EMALFORMED);
+    ASSERT_OK(decode_with(WALL, "d3ffffffff7fffffff"));
+    ASSERT_ERR(decode_with(WALL, "d3ffffffff80000000"), RND_EMALFORMED);
+    ASSERT_ERR(decode_with(FIELDS, "81a161d07f"), RND_EMALFORMED); /* 127 */
+    /* Stored ops are read with the lenient decoder: any form. */
+    proto_op lop;
+    size_t llen;
+    uint8_t *lbuf = build(DEV, "cf0000000000000007", &llen);
+    ASSERT_OK(proto_op_decode(lbuf, llen, &lop));
+    ASSERT_U64_EQ(lop.device_id, 7);
+    free(lbuf);
+
+    static const char *minus_one[] = {"d0ff", "d1ffff", "d2ffffffff",
                                       "d3ffffffffffffffff"};
-    for (size_t k = 0; k < sizeof minus_one / sizeof minus_one[0]; k++) {
-        ASSERT_OK(decode_with(WALL, minus_one[k]));
-        /* Unsigned slots refuse negative numbers as the wrong type. */
-        ASSERT_ERR(decode_with(DEV, minus_one[k]), RND_ETYPE);
-        ASSERT_ERR(decode_with(SEQ, minus_one[k]), RND_ETYPE);
-        ASSERT_ERR(decode_with(HLC, minus_one[k]), RND_ETYPE);
-        ASSERT_ERR(decode_with(VER, minus_one[k]), RND_ETYPE);
-        ASSERT_ERR(decode_with(KIND, minus_one[k]), RND_ETYPE);
-    }
+    ASSERT_OK(decode_with(WALL, "ff"));
+    ASSERT_ERR(decode_with(DEV, "ff"), RND_ETYPE);
+    ASSERT_ERR(decode_with(SEQ, "ff"), RND_ETYPE);
+    ASSERT_ERR(decode_with(HLC, "ff"), RND_ETYPE);
+    ASSERT_ERR(decode_with(VER, "ff"), RND_ETYPE);
+    ASSERT_ERR(decode_with(KIND, "ff"), RND_ETYPE);
+    for (size_t k = 0; k < sizeof minus_one / sizeof minus_one[0]; k++)
+        ASSERT_ERR(decode_with(WALL, minus_one[k]), RND_EMALFORMED);
     proto_op op;
     size_t len;
     uint8_t *buf = build(WALL, "d38000000000000000", &len);
@@ -192,6 +242,36 @@ static void test_int_encodings(void)
     ASSERT_ERR(decode_with(WALL, "cf8000000000000000"), RND_ETOOBIG);
     ASSERT_ERR(decode_with(FIELDS, "81a161cf8000000000000000"), RND_ETOOBIG);
     ASSERT_OK(decode_with(FIELDS, "81a161cf7fffffffffffffff"));
+}
+
+/* An action must fit its kind; seq and HLC are never 0. */
+static void test_op_rules(void)
+{
+    ASSERT_ERR(decode_with(KIND, "07"), RND_EMALFORMED); /* dutylog dispatch */
+    ASSERT_ERR(decode_with(KIND, "01"), RND_EMALFORMED); /* scan dispatch */
+    ASSERT_OK(decode_with(ACT, "01"));                   /* create */
+    ASSERT_OK(decode_with(ACT, "02"));                   /* set */
+    ASSERT_ERR(decode_with(ACT, "03"), RND_EMALFORMED);  /* exit */
+    ASSERT_ERR(decode_with(ACT, "14"), RND_EMALFORMED);  /* ack */
+    ASSERT_ERR(decode_with(ACT, "1e"), RND_EMALFORMED);  /* retire */
+    ASSERT_OK(decode_with(ACT, "10"));                   /* reopen */
+    ASSERT_ERR(decode_with(SEQ, "00"), RND_EMALFORMED);
+    ASSERT_ERR(decode_with(HLC, "00"), RND_EMALFORMED);
+    ASSERT_OK(decode_with(HLC, "01"));
+    proto_op op;
+    size_t len;
+    uint8_t *buf = build(KIND, "07", &len); /* a dutylog dispatch, stored */
+    ASSERT_OK(proto_op_decode(buf, len, &op));
+    free(buf);
+    for (int kind = 0; kind < 256; kind++)
+        for (int action = 0; action < 256; action++)
+            if (proto_action_fits(kind, action))
+                ASSERT(proto_kind_name(kind) && proto_action_name(action));
+    ASSERT(proto_action_fits(PROTO_KIND_BLACKLIST, PROTO_ACTION_RETIRE));
+    ASSERT(proto_action_fits(PROTO_KIND_PII_KEY, PROTO_ACTION_RETIRE));
+    ASSERT(!proto_action_fits(PROTO_KIND_PII_ACCESS, PROTO_ACTION_RETIRE));
+    ASSERT(proto_action_fits(PROTO_KIND_VEHICLE, PROTO_ACTION_EXIT));
+    ASSERT(!proto_action_fits(PROTO_KIND_VEHICLE, PROTO_ACTION_REFUSE));
 }
 
 static void test_wrong_types(void)
@@ -260,13 +340,14 @@ static void test_array_and_codes(void)
     ASSERT_ERR(decode_with(KIND, "08"), RND_EMALFORMED);
     ASSERT_ERR(decode_with(KIND, "2a"), RND_EMALFORMED);
     ASSERT_ERR(decode_with(KIND, "cd0101"), RND_EMALFORMED); /* 257 */
-    ASSERT_OK(decode_with(KIND, "20"));                      /* site */
-    ASSERT_OK(decode_with(KIND, "28"));                      /* pii_access */
-    ASSERT_OK(decode_with(KIND, "29"));                      /* pii_key */
+    ASSERT_OK(decode_create_with(KIND, "20"));               /* site */
+    ASSERT_OK(decode_create_with(KIND, "28"));               /* pii_access */
+    ASSERT_OK(decode_create_with(KIND, "29"));               /* pii_key */
     ASSERT_ERR(decode_with(ACT, "00"), RND_EMALFORMED);
     ASSERT_ERR(decode_with(ACT, "05"), RND_EMALFORMED);
     ASSERT_ERR(decode_with(ACT, "cd011e"), RND_EMALFORMED); /* 286 */
-    ASSERT_OK(decode_with(ACT, "1e"));                      /* retire */
+    ASSERT_ERR(decode_with(ACT, "1e"),
+               RND_EMALFORMED); /* a workorder's retire */
 }
 
 static void test_bin_lengths(void)
@@ -415,6 +496,7 @@ int main(void)
     test_base_is_valid();
     test_truncation();
     test_int_encodings();
+    test_op_rules();
     test_wrong_types();
     test_version();
     test_array_and_codes();

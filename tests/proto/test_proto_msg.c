@@ -131,6 +131,7 @@ int main(void)
         proto_op_init(&op);
         op.device_id = 7;
         op.seq = (uint64_t)i + 1;
+        op.hlc = (uint64_t)i + 1;
         op.kind = PROTO_KIND_SCAN;
         op.action = PROTO_ACTION_CREATE;
         ASSERT_OK(proto_op_add_str(&op, "tag", "CP-01", 5));
