@@ -217,8 +217,8 @@ static int scan_cb(const uint8_t id[PROTO_ENTITY_LEN], int kind,
         /* wall_ms is any int64 a peer wrote: the difference saturates. */
         int64_t hms = (int64_t)PROTO_HLC_MS(ev->hlc);
         s->clk = ev->clk;
-        s->stamp_minus_wall = ev->wall_ms < hms - INT64_MAX ? INT64_MAX
-                                                            : hms - ev->wall_ms;
+        s->stamp_minus_wall =
+            ev->wall_ms < hms - INT64_MAX ? INT64_MAX : hms - ev->wall_ms;
     }
     return 0;
 }
@@ -649,9 +649,9 @@ static int patrol_fill(store_txn *txn, patrol_run *pr, rpt_doc *d)
     static const char *const exc_cols[] = {
         "time",  "route", "round_start",  "tag",
         "guard", "what",  "minutes_late", "clock_flag"};
-    static const char *const anom_cols[] = {
-        "time",  "route", "tag",       "name",
-        "guard", "note",  "workorder", "clock_flag"};
+    static const char *const anom_cols[] = {"time",      "route",     "tag",
+                                            "name",      "guard",     "note",
+                                            "workorder", "clock_flag"};
     static const char *const guard_cols[] = {
         "guard", "rounds",       "scans",     "on_time",
         "late",  "out_of_order", "duplicates"};

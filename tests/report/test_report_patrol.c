@@ -303,7 +303,8 @@ static const char want_json[] =
     "0\",\"now\":\"2026-03-10T11:00:00+08:00\",\"tz\":\"+08:00\",\"summary\""
     ":{\"routes\":1,\"rounds\":2,\"required\":2,\"visited\":1,\"on_time\":2"
     ",\"late\":0,\"missed\":1,\"pending\":1,\"out_of_order\":0,\"duplicate"
-    "s\":0,\"clock_flagged_scans\":0,\"anomalies\":1,\"tqi\":0.5000},\"sections\":{\"rounds\":[{\"rou"
+    "s\":0,\"clock_flagged_scans\":0,\"anomalies\":1,\"tqi\":0.5000},"
+    "\"sections\":{\"rounds\":[{\"rou"
     "te\":\"R2\",\"round_start\":\"2026-03-10T04:00:00+08:00\",\"round_en"
     "d\":\"2026-03-10T08:00:00+08:00\",\"guard\":\"g2\",\"required\":2,\"on"
     "_time\":1,\"late\":0,\"missed\":1,\"pending\":0,\"out_of_order\":0,\"d"
@@ -316,7 +317,9 @@ static const char want_json[] =
     "ceptions\":[],\"anomalies\":[{\"time\":\"2026-03-10T04:20:00+08:00"
     "\",\"route\":\"R2\",\"tag\":\"CP-06\",\"name\":\"Boiler\",\"guard\":"
     "\"g2\",\"n"
-    "ote\":\"door ajar\",\"workorder\":null,\"clock_flag\":null}],\"guards\":[{\"guard\":\"g2\","
+    "ote\":\"door "
+    "ajar\",\"workorder\":null,\"clock_flag\":null}],\"guards\":[{\"guard\":"
+    "\"g2\","
     "\"rounds\":2,\"scans\":2,\"on_time\":2,\"late\":0,\"out_of_order\":0,\""
     "duplicates\":0}]}}\n";
 
@@ -405,8 +408,7 @@ static void flagged_clock(day_a *day)
     missed_row(s, 0, "R2", AT(4, 0), "CP-07", "West gate", "Block 7");
     s = rpt_doc_section(&d, "exceptions");
     ASSERT_EQ(rpt_section_rows(s), 2);
-    exc_row(s, 0, AT(5, 0), "R2", AT(4, 0), "CP-07", "g2", "clock_flagged",
-            -1);
+    exc_row(s, 0, AT(5, 0), "R2", AT(4, 0), "CP-07", "g2", "clock_flagged", -1);
     cell_s(s, 0, 7, "offset");
     exc_row(s, 1, AT(8, 15), "R2", AT(8, 0), "CP-06", "g2", "clock_flagged",
             -1);
