@@ -79,6 +79,52 @@ static int status_in(const char *status, const char *list)
     return 0;
 }
 
+/* ---- the clock offset --------------------------------------------------- */
+
+int hh__clock_offset(store_txn *t, int64_t *out)
+{
+    uint64_t v;
+    int rc = store_meta_get_u64(t, HH_META_CLOCK_OFFSET, &v);
+    *out = rc == 0 ? (int64_t)v : 0;
+    return rc == RND_ENOTFOUND ? 0 : rc;
+}
+
+static int offset_put_fn(store_txn *t, void *arg)
+{
+    return store_meta_put_u64(t, HH_META_CLOCK_OFFSET, *(uint64_t *)arg);
+}
+
+int hh__clock_offset_note(hh *h, int64_t server_ms)
+{
+    if (server_ms <= 0)
+        return 0; /* a server that sent no time */
+    int64_t now = hh__now_ms(h);
+    int64_t off = server_ms - now, old = 0;
+    store_txn *t;
+    int rc = store_read_begin(h->s, &t);
+    if (rc)
+        return rc;
+    uint64_t v;
+    int have = store_meta_get_u64(t, HH_META_CLOCK_OFFSET, &v);
+    store_read_end(t);
+    if (have != 0 && have != RND_ENOTFOUND)
+        return have;
+    old = have == 0 ? (int64_t)v : 0;
+    /* A durable write only when the offset moved by a second or more:
+     * the round trip makes smaller changes noise. */
+    int64_t d = off - old;
+    if (have != 0 || d >= HH_CLK_MIN_MS || d <= -HH_CLK_MIN_MS) {
+        v = (uint64_t)off;
+        rc = store_write(h->s, offset_put_fn, &v);
+        if (rc)
+            return rc;
+    } else {
+        off = old;
+    }
+    store_set_clock_bound(h->s, STORE_MAX_OFFSET_DEFAULT_MS, off);
+    return 0;
+}
+
 /* ---- open / init / close ------------------------------------------------ */
 
 int hh_open(const char *dir, hh **out)
@@ -96,8 +142,13 @@ int hh_open(const char *dir, hh **out)
     if (rc == 0)
         rc = store_read_begin(h->s, &t);
     if (rc == 0) {
+        int64_t off = 0;
         rc = store_identity_get(t, &id);
+        if (rc == 0)
+            rc = hh__clock_offset(t, &off);
         store_read_end(t);
+        /* Pulled stamps are bounded by the corrected clock. */
+        store_set_clock_bound(h->s, STORE_MAX_OFFSET_DEFAULT_MS, off);
     }
     if (rc) {
         hh_close(h);
@@ -699,6 +750,17 @@ static const char *inspection_category(const char *item)
     return "other";
 }
 
+/* Adds FOLD_CLK_FIELD to op: the device's last measured clock offset
+ * (meta "clock_offset", hh__clock_offset_note), when it is 1 s or more. */
+static int add_clk(store_txn *t, proto_op *op)
+{
+    int64_t off = 0;
+    int rc = hh__clock_offset(t, &off);
+    if (rc == 0 && (off >= HH_CLK_MIN_MS || off <= -HH_CLK_MIN_MS))
+        rc = proto_op_add_int(op, FOLD_CLK_FIELD, off);
+    return rc;
+}
+
 /* The work order a failed inspection item or an anomaly scan opens. */
 static int append_followup_wo(record_ctx *c, store_txn *t, const char *place,
                               size_t place_len, const char *category,
@@ -716,7 +778,8 @@ static int append_followup_wo(record_ctx *c, store_txn *t, const char *place,
         (rc = proto_op_add_str(&op, "description", desc, strlen(desc))) ||
         (rc = proto_op_add_str(&op, "priority", "normal", 6)) ||
         (rc = proto_op_add_str(&op, "severity", "general", 7)) ||
-        (rc = proto_op_add_str(&op, "by", c->in->by, strlen(c->in->by))))
+        (rc = proto_op_add_str(&op, "by", c->in->by, strlen(c->in->by))) ||
+        (rc = add_clk(t, &op)))
         return fail(c->h, rc, "work order: %s", rnd_strerror(rc));
     rc = store_append_local(t, &op, c->now, NULL);
     return rc ? store_fail(c->h, rc) : 0;
@@ -1054,6 +1117,8 @@ static int record_fn(store_txn *t, void *arg)
         if ((rc = proto_op_add_str(&op, "workorder", c->extra_hex, 32)))
             return fail(c->h, rc, "%s: %s", v->verb, rnd_strerror(rc));
     }
+    if ((rc = add_clk(t, &op)) != 0)
+        return fail(c->h, rc, "%s: %s", v->verb, rnd_strerror(rc));
     rc = store_append_local(t, &op, c->now, NULL);
     return rc ? store_fail(c->h, rc) : 0;
 }

@@ -28,4 +28,19 @@ int hh__store_fail(hh *h, int rc);
 /* The handle's clock (hh_set_clock) in ms since the epoch. */
 int64_t hh__now_ms(hh *h);
 
+/* The device's clock offset (docs/DATA-MODEL.md, "Clocks"): server time
+ * minus device time as measured from the last WELCOME, ms, in meta
+ * HH_META_CLOCK_OFFSET (an i64 as u64). Every op the device writes
+ * carries it as FOLD_CLK_FIELD when it is HH_CLK_MIN_MS or more either
+ * way, and device time plus it is the wall the store bounds pulled
+ * stamps by (store_set_clock_bound). */
+#define HH_META_CLOCK_OFFSET "clock_offset"
+#define HH_CLK_MIN_MS 1000
+/* The stored offset into *out (0 when never measured). */
+int hh__clock_offset(store_txn *t, int64_t *out);
+/* Records the offset the WELCOME's server_ms gives against the handle's
+ * clock (a durable write when it moved by HH_CLK_MIN_MS or more) and bounds
+ * the store's clock with it. server_ms <= 0 (none) changes nothing. */
+int hh__clock_offset_note(hh *h, int64_t server_ms);
+
 #endif

@@ -477,6 +477,10 @@ static int on_welcome(hh_sess *s, const proto_msg *m)
                      m->u.welcome.window, max_frame);
     if (welcome_meta(s, m) != 0)
         return s->failed;
+    /* Before the pull: its stamps are bounded by the corrected clock. */
+    int crc = hh__clock_offset_note(s->h, m->u.welcome.server_ms);
+    if (crc)
+        return store_failed(s, crc, "recording the clock offset");
     if (max_frame > HH_SESS_FRAME_CAP)
         max_frame = HH_SESS_FRAME_CAP;
     /* The HELLO (with the credential) went out before the server could

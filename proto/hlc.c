@@ -9,8 +9,10 @@
  * to one ms ahead of the wall clock per 65536 events in the same ms.
  *
  * Bounding how far a remote stamp may pull the clock ahead is policy for the
- * caller (the server flags devices whose clocks are far off); this file only
- * does the arithmetic.
+ * caller (how far, and which wall: the store's option, set by roundsd's
+ * max_clock_offset_min and the handheld's corrected clock); this file only
+ * does the arithmetic (proto_hlc_recv_bounded, CockroachDB's max-offset
+ * rule).
  */
 #include "proto.h"
 
@@ -62,4 +64,25 @@ uint64_t proto_hlc_recv(uint64_t last, uint64_t remote, int64_t wall_ms)
     if (ms == lms)
         return make(ms, lc + 1);
     return make(ms, rc + 1);
+}
+
+int proto_hlc_beyond(uint64_t remote, int64_t wall_ms, int64_t max_offset_ms)
+{
+    if (max_offset_ms < 0)
+        return 0;
+    /* Saturating: a wall near INT64_MAX plus the offset must not wrap. */
+    int64_t bound = wall_ms > INT64_MAX - max_offset_ms
+                        ? INT64_MAX
+                        : wall_ms + max_offset_ms;
+    return PROTO_HLC_MS(remote) > bound;
+}
+
+uint64_t proto_hlc_recv_bounded(uint64_t last, uint64_t remote, int64_t wall_ms,
+                                int64_t max_offset_ms)
+{
+    /* A stamp beyond the bound is not believed: the clock does not move
+     * for it (CockroachDB refuses the message; we keep the op, flagged). */
+    if (proto_hlc_beyond(remote, wall_ms, max_offset_ms))
+        return last;
+    return proto_hlc_recv(last, remote, wall_ms);
 }

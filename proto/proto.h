@@ -181,6 +181,17 @@ uint64_t proto_hlc_next(uint64_t last, int64_t wall_ms);
 /* Clock after receiving a remote stamp: greater than last and remote. */
 uint64_t proto_hlc_recv(uint64_t last, uint64_t remote, int64_t wall_ms);
 
+/* Whether remote's ms part is past wall_ms + max_offset_ms (saturating); a
+ * negative max_offset_ms means no bound (never beyond). */
+int proto_hlc_beyond(uint64_t remote, int64_t wall_ms, int64_t max_offset_ms);
+
+/* proto_hlc_recv() that no remote stamp can move past wall_ms +
+ * max_offset_ms (CockroachDB's max-offset rule): a remote beyond it
+ * (proto_hlc_beyond) leaves the clock at last. wall_ms is the receiver's
+ * best idea of true time; a negative max_offset_ms means unbounded. */
+uint64_t proto_hlc_recv_bounded(uint64_t last, uint64_t remote, int64_t wall_ms,
+                                int64_t max_offset_ms);
+
 /* Entity ids are ULID-shaped: 6 bytes of big-endian creation ms, then 10
  * random bytes from the OS, so ids sort by creation time. Returns
  * RND_ECRYPTO if the OS gives no randomness. */

@@ -39,3 +39,24 @@ int rpt_field_bool(const fold_state *st, const char *name)
     const proto_field *f = fold_state_field(st, name);
     return f && f->type == PROTO_BOOL && f->i;
 }
+
+const char *rpt_clock_flag(const fold_event *e, int64_t limit_ms)
+{
+    int64_t l = limit_ms > 0 ? limit_ms : RPT_SKEW_LIMIT_DEFAULT_MS;
+    int64_t hms = PROTO_HLC_MS(e->hlc);
+    /* Differences taken so that no subtraction can overflow: wall_ms is
+     * any int64 a peer wrote. */
+    if (e->clk > l || e->clk < -l)
+        return "offset";
+    if (e->wall_ms < hms && hms - l > e->wall_ms)
+        return "stamp_ahead";
+    if (e->wall_ms > hms && e->wall_ms - l > hms)
+        return "wall_ahead";
+    return NULL;
+}
+
+const fold_event *rpt_record_event(const fold_state *st)
+{
+    const fold_event *e = fold_state_first(st, PROTO_ACTION_CREATE);
+    return e ? e : st->nevents ? &st->events[0] : NULL;
+}

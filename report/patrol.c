@@ -42,7 +42,7 @@ typedef struct load_ctx {
     pat_set *ps;
     const char *route_key;
     size_t cap;
-    int64_t lo, hi;
+    int64_t lo, hi, limit_ms;
     fold_state *st;
     int err;
 } load_ctx;
@@ -148,7 +148,7 @@ static int cp_cmp(const void *a, const void *b)
 
 int pat_load_master(store_txn *txn, const char *route_key, pat_set *ps)
 {
-    load_ctx c = {ps, route_key, 0, 0, 0, NULL, 0};
+    load_ctx c = {ps, route_key, 0, 0, 0, 0, NULL, 0};
     int rc = store_states_each(txn, PROTO_KIND_ROUTE, 1, 0, route_cb, &c);
     if (rc == 0 && c.err)
         rc = c.err;
@@ -211,6 +211,15 @@ static int scan_cb(const uint8_t id[PROTO_ENTITY_LEN], int kind,
     s->workorder = rpt_str_dup(fold_state_field(st, "workorder"));
     const proto_field *an = fold_state_field(st, "anomaly");
     s->anomaly = an && an->type == PROTO_BOOL && an->i;
+    const fold_event *ev = rpt_record_event(st);
+    s->clock_flag = ev ? rpt_clock_flag(ev, c->limit_ms) : NULL;
+    if (s->clock_flag) {
+        /* wall_ms is any int64 a peer wrote: the difference saturates. */
+        int64_t hms = (int64_t)PROTO_HLC_MS(ev->hlc);
+        s->clk = ev->clk;
+        s->stamp_minus_wall =
+            ev->wall_ms < hms - INT64_MAX ? INT64_MAX : hms - ev->wall_ms;
+    }
     return 0;
 }
 
@@ -226,9 +235,10 @@ static int scan_cmp(const void *a, const void *b)
     return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-int pat_load_scans(store_txn *txn, int64_t lo, int64_t hi, pat_set *ps)
+int pat_load_scans(store_txn *txn, int64_t lo, int64_t hi, int64_t limit_ms,
+                   pat_set *ps)
 {
-    load_ctx c = {ps, NULL, 0, lo, hi, NULL, 0};
+    load_ctx c = {ps, NULL, 0, lo, hi, limit_ms, NULL, 0};
     c.st = malloc(sizeof *c.st);
     if (c.st == NULL)
         return RND_ENOMEM;
@@ -360,6 +370,8 @@ int pat_round_eval(const pat_set *ps, const pat_route *r, int64_t start,
         m->cp = pat_route_index(r, s->tag);
         if (m->cp < 0) {
             m->cls = PAT_UNKNOWN_TAG;
+        } else if (s->clock_flag) {
+            m->cls = PAT_CLOCK_FLAGGED;
         } else if (out->first[m->cp] >= 0) {
             m->cls = PAT_DUPLICATE;
         } else {
@@ -397,6 +409,7 @@ typedef struct guard_stat {
 
 typedef struct sums {
     int64_t rounds, required, visited, on_time, late, missed, pending, ooo, dup;
+    int64_t flagged; /* scans made with a flagged clock, PAT_CLOCK_FLAGGED */
 } sums;
 
 typedef struct patrol_run {
@@ -470,7 +483,7 @@ static int report_round(patrol_run *pr, const pat_route *r, const pat_round *rd)
         const char *g = guards[gi];
         if (p->guard && !str_eq(p->guard, g))
             continue;
-        int64_t on = 0, late = 0, ooo = 0, dup = 0, scans = 0;
+        int64_t on = 0, late = 0, ooo = 0, dup = 0, scans = 0, flagged = 0;
         for (uint32_t i = 0; i < rd->nmarks; i++) {
             const pat_mark *m = &rd->marks[i];
             if (!str_eq(m->s->by, g))
@@ -479,6 +492,7 @@ static int report_round(patrol_run *pr, const pat_route *r, const pat_round *rd)
             on += m->cls == PAT_ON_TIME;
             late += m->cls == PAT_LATE;
             dup += m->cls == PAT_DUPLICATE;
+            flagged += m->cls == PAT_CLOCK_FLAGGED;
             ooo += m->ooo;
             const char *what[3];
             int64_t mins[3];
@@ -499,14 +513,19 @@ static int report_round(patrol_run *pr, const pat_route *r, const pat_round *rd)
                 mins[nw] = -1;
                 what[nw++] = "unknown_tag";
             }
+            if (m->cls == PAT_CLOCK_FLAGGED) {
+                mins[nw] = -1;
+                what[nw++] = "clock_flagged";
+            }
             for (int w = 0; w < nw; w++) {
-                rpt_cell row[7] = {rpt_t(m->s->t),
+                rpt_cell row[8] = {rpt_t(m->s->t),
                                    rpt_s(r->key),
                                    rpt_t(rd->start),
                                    rpt_s(m->s->tag),
                                    rpt_s(g),
                                    rpt_s(what[w]),
-                                   mins[w] >= 0 ? rpt_i(mins[w]) : rpt_null()};
+                                   mins[w] >= 0 ? rpt_i(mins[w]) : rpt_null(),
+                                   rpt_s(m->s->clock_flag)};
                 if ((rc = rpt_row(pr->exc, row)) != 0)
                     return rc;
             }
@@ -545,6 +564,7 @@ static int report_round(patrol_run *pr, const pat_route *r, const pat_round *rd)
             pr->sum.visited += on + late;
         pr->sum.ooo += ooo;
         pr->sum.dup += dup;
+        pr->sum.flagged += flagged;
     }
     if (!shown)
         return 0;
@@ -596,13 +616,14 @@ static int report_anomalies(patrol_run *pr)
         if (p->route && !on_any)
             continue;
         const pat_checkpoint *cp = pat_checkpoint_find(&pr->ps, s->tag);
-        rpt_cell row[7] = {rpt_t(s->t),
+        rpt_cell row[8] = {rpt_t(s->t),
                            rpt_s(s->route ? s->route : used ? routes : NULL),
                            rpt_s(s->tag),
                            rpt_s(cp ? cp->name : NULL),
                            rpt_s(s->by),
                            rpt_s(s->note),
-                           rpt_s(s->workorder)};
+                           rpt_s(s->workorder),
+                           rpt_s(s->clock_flag)};
         int rc = rpt_row(pr->anom, row);
         if (rc)
             return rc;
@@ -626,9 +647,11 @@ static int patrol_fill(store_txn *txn, patrol_run *pr, rpt_doc *d)
     static const char *const missed_cols[] = {"route", "round_start", "tag",
                                               "name", "place"};
     static const char *const exc_cols[] = {
-        "time", "route", "round_start", "tag", "guard", "what", "minutes_late"};
-    static const char *const anom_cols[] = {
-        "time", "route", "tag", "name", "guard", "note", "workorder"};
+        "time",  "route", "round_start",  "tag",
+        "guard", "what",  "minutes_late", "clock_flag"};
+    static const char *const anom_cols[] = {"time",      "route",     "tag",
+                                            "name",      "guard",     "note",
+                                            "workorder", "clock_flag"};
     static const char *const guard_cols[] = {
         "guard", "rounds",       "scans",     "on_time",
         "late",  "out_of_order", "duplicates"};
@@ -637,10 +660,12 @@ static int patrol_fill(store_txn *txn, patrol_run *pr, rpt_doc *d)
     pr->rounds = rpt_section_add(d, "rounds", "Rounds", rounds_cols, 12);
     pr->missed =
         rpt_section_add(d, "missed", "Missed checkpoints", missed_cols, 5);
-    pr->exc = rpt_section_add(
-        d, "exceptions", "Late, out-of-order and duplicate scans", exc_cols, 7);
+    pr->exc = rpt_section_add(d, "exceptions",
+                              "Late, out-of-order, duplicate and "
+                              "clock-flagged scans",
+                              exc_cols, 8);
     pr->anom =
-        rpt_section_add(d, "anomalies", "Anomalies observed", anom_cols, 7);
+        rpt_section_add(d, "anomalies", "Anomalies observed", anom_cols, 8);
     pr->guards = rpt_section_add(d, "guards", "Guards", guard_cols, 7);
     if (!pr->rounds || !pr->missed || !pr->exc || !pr->anom || !pr->guards)
         return RND_ENOMEM;
@@ -652,7 +677,8 @@ static int patrol_fill(store_txn *txn, patrol_run *pr, rpt_doc *d)
     for (size_t i = 0; i < pr->ps.nroutes; i++)
         if (pr->ps.routes[i].interval_ms > maxiv)
             maxiv = pr->ps.routes[i].interval_ms;
-    if ((rc = pat_load_scans(txn, p->from, p->to + maxiv, &pr->ps)) != 0)
+    if ((rc = pat_load_scans(txn, p->from, p->to + maxiv, p->skew_limit_ms,
+                             &pr->ps)) != 0)
         return rc;
 
     for (size_t i = 0; i < pr->ps.nroutes; i++) {
@@ -698,6 +724,7 @@ static int patrol_fill(store_txn *txn, patrol_run *pr, rpt_doc *d)
         (rc = rpt_summary(d, "pending", rpt_i(sm->pending))) ||
         (rc = rpt_summary(d, "out_of_order", rpt_i(sm->ooo))) ||
         (rc = rpt_summary(d, "duplicates", rpt_i(sm->dup))) ||
+        (rc = rpt_summary(d, "clock_flagged_scans", rpt_i(sm->flagged))) ||
         (rc = rpt_summary(d, "anomalies", rpt_i(rpt_section_rows(pr->anom)))) ||
         (rc = rpt_summary(d, "tqi",
                           sm->required

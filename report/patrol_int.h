@@ -38,6 +38,11 @@ typedef struct pat_scan {
     uint64_t hlc, device, seq;
     char *tag, *route, *by, *note, *workorder; /* NULL when absent */
     int anomaly;
+    /* rpt_clock_flag of its create (static string), NULL when its clock
+     * is not flagged; then clk (its _clk) and stamp_minus_wall (its HLC ms
+     * minus its wall_ms) say why. */
+    const char *clock_flag;
+    int64_t clk, stamp_minus_wall;
 } pat_scan;
 
 typedef struct pat_set {
@@ -54,8 +59,10 @@ typedef struct pat_set {
 int pat_load_master(store_txn *txn, const char *route_key, pat_set *ps);
 
 /* Loads the scans whose device time is in [lo, hi), skipping the others
- * by the creation time in their id before parsing them. */
-int pat_load_scans(store_txn *txn, int64_t lo, int64_t hi, pat_set *ps);
+ * by the creation time in their id before parsing them; each scan's clock
+ * flag is taken with the skew limit limit_ms (rpt_clock_flag). */
+int pat_load_scans(store_txn *txn, int64_t lo, int64_t hi, int64_t limit_ms,
+                   pat_set *ps);
 
 void pat_set_free(pat_set *ps);
 
@@ -84,7 +91,11 @@ enum pat_class {
     PAT_ON_TIME = 1,
     PAT_LATE,
     PAT_DUPLICATE,
-    PAT_UNKNOWN_TAG /* its route field names r but r has no such tag */
+    PAT_UNKNOWN_TAG, /* its route field names r but r has no such tag */
+    /* Made with a flagged clock (pat_scan.clock_flag): its time is in
+     * doubt, so it neither visits its checkpoint (a later scan of it is
+     * its first) nor orders the round; the checkpoint stays open. */
+    PAT_CLOCK_FLAGGED
 };
 
 typedef struct pat_mark {

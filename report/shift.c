@@ -56,6 +56,8 @@ static const char *class_name(int cls)
         return "late";
     case PAT_DUPLICATE:
         return "duplicate";
+    case PAT_CLOCK_FLAGGED:
+        return "clock_flagged";
     default:
         return "unknown_tag";
     }
@@ -258,7 +260,8 @@ static int shift_fill(store_txn *txn, shift_run *r, rpt_doc *d)
     for (size_t i = 0; i < r->ps.nroutes; i++)
         if (r->ps.routes[i].interval_ms > maxiv)
             maxiv = r->ps.routes[i].interval_ms;
-    if ((rc = pat_load_scans(txn, r->from - maxiv, r->to + maxiv, &r->ps)))
+    if ((rc = pat_load_scans(txn, r->from - maxiv, r->to + maxiv,
+                             p->skew_limit_ms, &r->ps)))
         return rc;
     if ((rc = my_scans(r)) != 0 || (rc = missed_so_far(r)) != 0)
         return rc;

@@ -22,6 +22,10 @@ typedef struct unit {
                                        NULL */
     int64_t last;                   /* device time of the last inspection */
     char *by;                       /* who made it (malloc'd) or NULL */
+    /* The latest inspection made with a flagged clock (rpt_clock_flag):
+     * listed beside the unit, never counted as its last inspection. */
+    int64_t flagged;
+    const char *flag; /* static */
 } unit;
 
 typedef struct vac {
@@ -30,8 +34,8 @@ typedef struct vac {
     fold_state *st, *wo;
     store_txn *txn;
     const rpt_params *p;
-    rpt_section *failed;
-    int64_t in_window, failed_n;
+    rpt_section *failed, *clock;
+    int64_t in_window, failed_n, flagged_n;
     int rc;
 } vac;
 
@@ -120,20 +124,45 @@ static int insp_cb(const uint8_t id[PROTO_ENTITY_LEN], int kind,
     int64_t t = record_time(st);
     const proto_field *uf = fold_state_field(st, "unit");
     const proto_field *by = fold_state_field(st, "by");
+    const fold_event *ev = rpt_record_event(st);
+    const char *flag = ev ? rpt_clock_flag(ev, v->p->skew_limit_ms) : NULL;
     if (uf && uf->type == PROTO_STR) {
         char key[256];
         snprintf(key, sizeof key, "%.*s", (int)uf->str_len, uf->str);
         unit k = {.key = key};
         unit *u = v->n ? bsearch(&k, v->u, v->n, sizeof *v->u, by_key) : NULL;
-        if (u && t > u->last) {
+        if (u && flag && t > u->flagged) {
+            u->flagged = t;
+            u->flag = flag;
+        } else if (u && !flag && t > u->last) {
             u->last = t;
             free(u->by);
             u->by = dup_field(st, "by");
         }
     }
-    if (t < v->p->from || t >= v->p->to)
+    /* A flagged record's device time is what is in doubt: its window is
+     * by the time corrected with the offset it carries. */
+    int64_t tw = flag && ev->clk ? t + ev->clk : t;
+    if (tw < v->p->from || tw >= v->p->to)
         return 0;
     v->in_window++;
+    if (flag) {
+        char unitbuf[256] = "", bybuf[128] = "";
+        if (uf && uf->type == PROTO_STR)
+            snprintf(unitbuf, sizeof unitbuf, "%.*s", (int)uf->str_len,
+                     uf->str);
+        if (by && by->type == PROTO_STR)
+            snprintf(bybuf, sizeof bybuf, "%.*s", (int)by->str_len, by->str);
+        v->flagged_n++;
+        rpt_cell row[] = {rpt_t(t),
+                          rpt_s(unitbuf),
+                          bybuf[0] ? rpt_s(bybuf) : rpt_null(),
+                          rpt_s(flag),
+                          rpt_i(ev->clk),
+                          rpt_i(PROTO_HLC_MS(ev->hlc) - ev->wall_ms)};
+        if ((v->rc = rpt_row(v->clock, row)) != 0)
+            return v->rc;
+    }
     char failed[128] = "";
     for (size_t i = 0; i < NCHECKS; i++)
         if (field_is(st, checklist[i], "fail"))
@@ -169,8 +198,16 @@ int rpt_vacant(store_txn *txn, const rpt_params *p, rpt_doc *d)
 {
     rpt_doc_init(d, "vacant", "Vacant units", p->site, p->from, p->to, p->now,
                  p->tz_min);
-    static const char *const ucols[] = {
-        "unit", "building", "cluster", "last_inspected", "days_since", "by"};
+    static const char *const ucols[] = {"unit",
+                                        "building",
+                                        "cluster",
+                                        "last_inspected",
+                                        "days_since",
+                                        "by",
+                                        "clock_flagged_inspection",
+                                        "clock_flag"};
+    static const char *const ccols[] = {
+        "time", "unit", "by", "clock_flag", "clk_ms", "stamp_minus_wall_ms"};
     static const char *const fcols[] = {"time",
                                         "unit",
                                         "by",
@@ -182,14 +219,18 @@ int rpt_vacant(store_txn *txn, const rpt_params *p, rpt_doc *d)
     vac v = {.txn = txn, .p = p};
     int rc = RND_ENOMEM;
     rpt_section *so =
-        rpt_section_add(d, "overdue", "Vacant units overdue", ucols, 6);
+        rpt_section_add(d, "overdue", "Vacant units overdue", ucols, 8);
     rpt_section *si =
-        rpt_section_add(d, "inspected", "Vacant units inspected", ucols, 6);
+        rpt_section_add(d, "inspected", "Vacant units inspected", ucols, 8);
     v.failed =
         rpt_section_add(d, "failed_items", "Failed checklist items", fcols, 7);
+    v.clock = rpt_section_add(d, "clock_flagged",
+                              "Inspections made with a flagged clock (not "
+                              "counted)",
+                              ccols, 6);
     v.st = malloc(sizeof *v.st);
     v.wo = malloc(sizeof *v.wo);
-    if (!so || !si || !v.failed || !v.st || !v.wo)
+    if (!so || !si || !v.failed || !v.clock || !v.st || !v.wo)
         goto out;
     if ((rc = store_states_each(txn, PROTO_KIND_UNIT, 1, 0, unit_cb, &v)))
         goto out;
@@ -210,7 +251,9 @@ int rpt_vacant(store_txn *txn, const rpt_params *p, rpt_doc *d)
                           rpt_s(u->cluster),
                           rpt_t(u->last),
                           u->last ? rpt_i(since) : rpt_null(),
-                          rpt_s(u->by)};
+                          rpt_s(u->by),
+                          rpt_t(u->flagged),
+                          rpt_s(u->flag)};
         if ((rc = rpt_row(late ? so : si, row)) != 0)
             goto out;
         overdue += late;
@@ -221,6 +264,8 @@ int rpt_vacant(store_txn *txn, const rpt_params *p, rpt_doc *d)
         (rc = rpt_summary(d, "never_inspected", rpt_i(never))) ||
         (rc = rpt_summary(d, "inspections_in_window", rpt_i(v.in_window))) ||
         (rc = rpt_summary(d, "failed_inspections", rpt_i(v.failed_n))) ||
+        (rc =
+             rpt_summary(d, "clock_flagged_inspections", rpt_i(v.flagged_n))) ||
         (rc = rpt_summary(d, "days", rpt_i(days))))
         goto out;
 out:

@@ -24,14 +24,24 @@ enum { CL_RECORD, CL_NOTIFY, CL_ON_SITE, CL_RESOLVE, CL_CALLBACK, NCLOCKS };
 static const char *const clock_names[NCLOCKS] = {"record", "notify", "on_site",
                                                  "resolve", "callback"};
 
-enum clock_state { ST_NA, ST_RUNNING, ST_AT_RISK, ST_MET, ST_BREACHED };
-static const char *const state_names[] = {"n/a", "running", "at_risk", "met",
-                                          "breached"};
+/* ST_UNVERIFIED: its start or stop event was made with a flagged clock
+ * (rpt_clock_flag): neither met nor breached, its times are in doubt. */
+enum clock_state {
+    ST_NA,
+    ST_RUNNING,
+    ST_AT_RISK,
+    ST_MET,
+    ST_BREACHED,
+    ST_UNVERIFIED
+};
+static const char *const state_names[] = {"n/a", "running",  "at_risk",
+                                          "met", "breached", "unverified"};
 
 typedef struct wo_clock {
     int state;
     int64_t start, limit_ms; /* start 0: n/a */
     int64_t elapsed_ms;      /* to its stop, or to now while running */
+    const char *flag;        /* ST_UNVERIFIED: the flag (static) */
 } wo_clock;
 
 typedef struct wo {
@@ -43,6 +53,10 @@ typedef struct wo {
     int64_t id_ms, created, called_at; /* called_at 0: not recorded */
     int64_t cycle_ms; /* the last reopen (or unsatisfied callback), or 0 */
     int64_t t_dispatch, t_arrive, t_complete, t_callback; /* this cycle */
+    /* The clock flags (rpt_clock_flag, static strings or NULL) of the
+     * events the times above come from. */
+    const char *f_created, *f_cycle, *f_dispatch, *f_arrive, *f_complete,
+        *f_callback;
     uint32_t reopen_count;
     wo_clock clk[NCLOCKS];
     int64_t prev; /* index of the repeated order, -1 for none */
@@ -145,6 +159,7 @@ static void steps(wo_set *w, const fold_state *st, wo *o)
                 rank = R_REPORTED;
                 from = i + 1;
                 o->cycle_ms = e->wall_ms;
+                o->f_cycle = rpt_clock_flag(e, w->p->skew_limit_ms);
             }
             continue;
         }
@@ -154,24 +169,31 @@ static void steps(wo_set *w, const fold_state *st, wo *o)
     for (uint32_t i = from; i < st->nevents; i++) {
         const fold_event *e = &st->events[i];
         int64_t *t = NULL;
+        const char **f = NULL;
         switch (e->action) {
         case PROTO_ACTION_DISPATCH:
             t = &o->t_dispatch;
+            f = &o->f_dispatch;
             break;
         case PROTO_ACTION_ARRIVE:
             t = &o->t_arrive;
+            f = &o->f_arrive;
             break;
         case PROTO_ACTION_COMPLETE:
             t = &o->t_complete;
+            f = &o->f_complete;
             break;
         case PROTO_ACTION_CALLBACK:
             t = &o->t_callback;
+            f = &o->f_callback;
             break;
         default:
             break;
         }
-        if (t && *t == 0)
+        if (t && *t == 0) {
             *t = e->wall_ms;
+            *f = rpt_clock_flag(e, w->p->skew_limit_ms);
+        }
     }
 }
 
@@ -217,6 +239,7 @@ static int add_order(wo_set *w, const uint8_t id[PROTO_ENTITY_LEN],
     o->id_ms = id_ms(id);
     const fold_event *c = fold_state_first(st, PROTO_ACTION_CREATE);
     o->created = c ? c->wall_ms : o->id_ms;
+    o->f_created = c ? rpt_clock_flag(c, w->p->skew_limit_ms) : NULL;
     const proto_field *ca = fold_state_field(st, "called_at");
     if (ca && ca->type == PROTO_INT && ca->i > 0)
         o->called_at = ca->i;
@@ -297,14 +320,26 @@ static int64_t resolve_limit(const wo *o, int64_t start, int tz_min)
     return 24 * HOUR_MS;
 }
 
+/* fstart, fstop: the clock flags of the start and stop events. A clock
+ * with a flagged start (running or stopped) or a flagged stop is
+ * unverified: measured from a doubtful time, it is neither met nor
+ * breached. */
 static void clock_eval(wo_clock *k, const wo *o, int64_t start, int64_t stop,
-                       int64_t limit, int64_t now)
+                       int64_t limit, int64_t now, const char *fstart,
+                       const char *fstop)
 {
     k->start = start;
     k->limit_ms = limit;
     k->state = ST_NA;
+    k->flag = NULL;
     if (start <= 0)
         return;
+    if (fstart || (stop > 0 && fstop)) {
+        k->state = ST_UNVERIFIED;
+        k->flag = fstart ? fstart : fstop;
+        k->elapsed_ms = stop > 0 ? stop - start : 0;
+        return;
+    }
     if (stop > 0) {
         k->elapsed_ms = stop - start;
         k->state = k->elapsed_ms <= limit ? ST_MET : ST_BREACHED;
@@ -326,20 +361,24 @@ static void clocks(wo *o, const rpt_params *p)
     int64_t first = o->called_at ? o->called_at : o->created;
     int64_t cyc = o->cycle_ms ? o->cycle_ms : first;
     int complaint = strcmp(o->category, "complaint") == 0;
+    /* called_at is the create's field: the create's flag is its flag. */
+    const char *ffirst = o->f_created;
+    const char *fcyc = o->cycle_ms ? o->f_cycle : ffirst;
     clock_eval(&o->clk[CL_RECORD], o, o->called_at, o->created, 3 * MIN_MS,
-               p->now);
+               p->now, ffirst, o->f_created);
     /* The record clock stopped at the create: a cancelled order keeps it. */
     clock_eval(&o->clk[CL_NOTIFY], o, o->cycle_ms ? o->cycle_ms : o->created,
-               o->t_dispatch, 2 * MIN_MS, p->now);
+               o->t_dispatch, 2 * MIN_MS, p->now,
+               o->cycle_ms ? o->f_cycle : o->f_created, o->f_dispatch);
     clock_eval(&o->clk[CL_ON_SITE], o, cyc, o->t_arrive,
                complaint   ? HOUR_MS
                : o->urgent ? 30 * MIN_MS
                            : 15 * MIN_MS,
-               p->now);
+               p->now, fcyc, o->f_arrive);
     clock_eval(&o->clk[CL_RESOLVE], o, cyc, o->t_complete,
-               resolve_limit(o, cyc, p->tz_min), p->now);
+               resolve_limit(o, cyc, p->tz_min), p->now, fcyc, o->f_complete);
     clock_eval(&o->clk[CL_CALLBACK], o, o->t_complete, o->t_callback,
-               24 * HOUR_MS, p->now);
+               24 * HOUR_MS, p->now, o->f_complete, o->f_callback);
 }
 
 /* ---- repeats -------------------------------------------------------- */
@@ -476,10 +515,10 @@ static int group_section(rpt_doc *d, const char *name, const char *title,
 static int build(rpt_doc *d, const rpt_params *p, wo *v, size_t n, size_t *idx)
 {
     static const char *const ocols[] = {
-        "id",     "place",       "category",  "priority", "severity",
-        "status", "assignee",    "called_at", "age_min",  "record",
-        "notify", "on_site",     "resolve",   "callback", "breached",
-        "repeat", "reopen_count"};
+        "id",     "place",        "category",   "priority",  "severity",
+        "status", "assignee",     "called_at",  "age_min",   "record",
+        "notify", "on_site",      "resolve",    "callback",  "breached",
+        "repeat", "reopen_count", "unverified", "clock_flag"};
     static const char *const bcols[] = {"order", "clock", "limit_min",
                                         "elapsed_min", "over_min"};
     static const char *const acols[] = {"order", "clock", "due",
@@ -487,7 +526,7 @@ static int build(rpt_doc *d, const rpt_params *p, wo *v, size_t n, size_t *idx)
     static const char *const rcols[] = {"order",        "place",
                                         "category",     "previous",
                                         "days_between", "reopen_count"};
-    rpt_section *so = rpt_section_add(d, "orders", "Work orders", ocols, 17);
+    rpt_section *so = rpt_section_add(d, "orders", "Work orders", ocols, 19);
     rpt_section *sb =
         rpt_section_add(d, "breaches", "Breached clocks", bcols, 5);
     rpt_section *sa = rpt_section_add(d, "at_risk", "Clocks at risk", acols, 4);
@@ -495,7 +534,7 @@ static int build(rpt_doc *d, const rpt_params *p, wo *v, size_t n, size_t *idx)
         return RND_ENOMEM;
     int rc;
     int64_t orders = 0, open = 0, urgent = 0, breached = 0, at_risk = 0,
-            nrep = 0, completed = 0, called_back = 0;
+            nrep = 0, completed = 0, called_back = 0, unverified = 0;
     static group gp[MAX_GROUPS], gc[MAX_GROUPS];
     size_t ngp = 0, ngc = 0;
     size_t nl = 0;
@@ -507,11 +546,18 @@ static int build(rpt_doc *d, const rpt_params *p, wo *v, size_t n, size_t *idx)
         qsort(idx, nl, sizeof *idx, by_created);
     for (size_t k = 0; k < nl; k++) {
         wo *o = &v[idx[k]];
-        char bnames[64] = "";
+        char bnames[64] = "", unames[64] = "";
+        const char *uflag = NULL;
         int any_b = 0, any_r = 0;
         for (int c = 0; c < NCLOCKS; c++) {
             const wo_clock *ck = &o->clk[c];
-            if (ck->state == ST_BREACHED) {
+            if (ck->state == ST_UNVERIFIED) {
+                snprintf(unames + strlen(unames),
+                         sizeof unames - strlen(unames), "%s%s",
+                         uflag ? " " : "", clock_names[c]);
+                if (uflag == NULL)
+                    uflag = ck->flag;
+            } else if (ck->state == ST_BREACHED) {
                 snprintf(bnames + strlen(bnames),
                          sizeof bnames - strlen(bnames), "%s%s",
                          any_b ? " " : "", clock_names[c]);
@@ -549,9 +595,12 @@ static int build(rpt_doc *d, const rpt_params *p, wo *v, size_t n, size_t *idx)
                           rpt_s(state_names[o->clk[CL_CALLBACK].state]),
                           any_b ? rpt_s(bnames) : rpt_null(),
                           rpt_b(o->repeat),
-                          rpt_i(o->reopen_count)};
+                          rpt_i(o->reopen_count),
+                          uflag ? rpt_s(unames) : rpt_null(),
+                          rpt_s(uflag)};
         if ((rc = rpt_row(so, row)) != 0)
             return rc;
+        unverified += uflag != NULL;
         orders++;
         open += o->open;
         urgent += o->urgent;
@@ -593,6 +642,7 @@ static int build(rpt_doc *d, const rpt_params *p, wo *v, size_t n, size_t *idx)
         (rc = rpt_summary(d, "urgent", rpt_i(urgent))) ||
         (rc = rpt_summary(d, "breached", rpt_i(breached))) ||
         (rc = rpt_summary(d, "at_risk", rpt_i(at_risk))) ||
+        (rc = rpt_summary(d, "unverified", rpt_i(unverified))) ||
         (rc = rpt_summary(d, "repeats", rpt_i(nrep))) ||
         (rc = rpt_summary(d, "completed_in_window", rpt_i(completed))) ||
         (rc = rpt_summary(d, "called_back", rpt_i(called_back))) ||

@@ -560,6 +560,7 @@ static const cli_flag_spec check_flags[] = {
     {"retention-days", "N[,SITE=N]", "ID-number retention (default 180)"},
     {"overstay", "DUR", "default of 'report inside --overstay' (4h)"},
     {"skew-limit-min", "MIN", "default of 'devices --skew-limit-min' (5)"},
+    {"max-clock-offset-min", "MIN", "as serve's (default 5)"},
     {"log", "FILE", "serve's log (default stderr)"},
     {"json", NULL, "one JSON object: config, checks, ok"},
     CLI_HELP_FLAG,

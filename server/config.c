@@ -48,6 +48,9 @@ const srv_config_key_info srv_config_keys[SRV_CFG_NKEYS] = {
         "default of 'roundsd report inside --overstay'"},
     [SRV_CFG_SKEW_LIMIT_MIN] = {"skew_limit_min", "skew-limit-min", "MIN",
         "5", "default of 'roundsd devices --skew-limit-min'"},
+    [SRV_CFG_MAX_CLOCK_OFFSET_MIN] = {"max_clock_offset_min",
+        "max-clock-offset-min", "MIN", "5", "a pushed stamp past the "
+        "server's time plus this does not move the site's clock"},
     [SRV_CFG_LOG] = {"log", "log", "FILE", "stderr",
         "where serve logs: stderr, or a file it appends to"},
 };
@@ -68,6 +71,7 @@ void srv_config_init(srv_config *c)
     c->retention_days = SRV_RETENTION_DAYS_DEFAULT;
     c->overstay_ms = SRV_OVERSTAY_DEFAULT_MS;
     c->skew_limit_min = SRV_SKEW_LIMIT_MIN_DEFAULT;
+    c->max_clock_offset_min = SRV_MAX_CLOCK_OFFSET_MIN_DEFAULT;
     snprintf(c->log, sizeof c->log, "%s", "stderr");
 }
 
@@ -232,7 +236,8 @@ int srv_config_set(srv_config *c, const char *name, const char *value,
                  "unknown key '%s' (keys: data, listen, cert, key, "
                  "max_frame, max_conns, idle_timeout, handshake_timeout, "
                  "hello_timeout_ms, hello_pool, hello_per_addr, "
-                 "retention_days[.SITE], overstay, skew_limit_min, log)",
+                 "retention_days[.SITE], overstay, skew_limit_min, "
+                 "max_clock_offset_min, log)",
                  name);
         return RND_EINVAL;
     }
@@ -316,6 +321,11 @@ int srv_config_set(srv_config *c, const char *name, const char *value,
         if (parse_u32(value, 1, 525600, &c->skew_limit_min))
             return bad(err, errlen, src, kn, value,
                        "a whole number of minutes from 1 to 525600");
+        break;
+    case SRV_CFG_MAX_CLOCK_OFFSET_MIN:
+        if (parse_u32(value, 1, 1440, &c->max_clock_offset_min))
+            return bad(err, errlen, src, kn, value,
+                       "a whole number of minutes from 1 to 1440");
         break;
     default:
         break;
@@ -515,6 +525,9 @@ void srv_config_value(const srv_config *c, srv_config_key k, char *out,
     }
     case SRV_CFG_SKEW_LIMIT_MIN:
         snprintf(out, cap, "%" PRIu32, c->skew_limit_min);
+        break;
+    case SRV_CFG_MAX_CLOCK_OFFSET_MIN:
+        snprintf(out, cap, "%" PRIu32, c->max_clock_offset_min);
         break;
     case SRV_CFG_LOG:
         snprintf(out, cap, "%s", c->log);

@@ -41,6 +41,8 @@
 
 #define SRV_RETENTION_DAYS_DEFAULT 180
 #define SRV_OVERSTAY_DEFAULT_MS (4 * 3600 * 1000LL) /* as the report's */
+/* STORE_MAX_OFFSET_DEFAULT_MS in minutes, as the handheld's. */
+#define SRV_MAX_CLOCK_OFFSET_MIN_DEFAULT 5
 
 /* Where a value came from. */
 typedef enum srv_config_src {
@@ -66,6 +68,7 @@ typedef enum srv_config_key {
     SRV_CFG_RETENTION_DAYS,
     SRV_CFG_OVERSTAY,
     SRV_CFG_SKEW_LIMIT_MIN,
+    SRV_CFG_MAX_CLOCK_OFFSET_MIN,
     SRV_CFG_LOG,
     SRV_CFG_NKEYS
 } srv_config_key;
@@ -108,6 +111,7 @@ typedef struct srv_config {
     uint32_t retention_days;
     int64_t overstay_ms;
     uint32_t skew_limit_min;
+    uint32_t max_clock_offset_min; /* the site stores' clock bound */
     char log[SRV_CONFIG_PATH_MAX]; /* "stderr" or a file path */
     srv_config_site_days site_days[SRV_CONFIG_SITES_MAX];
     int nsite_days;

@@ -39,12 +39,17 @@ void srv_clock_verdict(const srv_device *d, int64_t limit, char *text,
                        size_t cap, const char **flag_out)
 {
     char span[32];
-    if (!d->have_clock) {
+    if (!d->have_clock && d->beyond_ops == 0) {
         snprintf(text, cap, "-");
         *flag_out = "unknown";
         return;
     }
     int ahead = d->clock_ahead_ms > limit, behind = d->clock_behind_ms > limit;
+    if (!ahead && !behind && d->beyond_ops > 0) {
+        snprintf(text, cap, "beyond: %" PRIu64 " ops", d->beyond_ops);
+        *flag_out = "beyond";
+        return;
+    }
     if (ahead && (!behind || d->clock_ahead_ms >= d->clock_behind_ms)) {
         fmt_span(d->clock_ahead_ms, span, sizeof span);
         snprintf(text, cap, "ahead %s", span);
@@ -118,7 +123,8 @@ static int record_encode(const srv_device *d, msgpack_sbuffer *sb)
     msgpack_packer pk;
     msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
     /* Keys in bytewise order, like every other map of the project. */
-    msgpack_pack_map(&pk, (d->have_clock ? 13 : 11) + (d->have_pull ? 1 : 0));
+    msgpack_pack_map(&pk, (d->have_clock ? 13 : 11) + (d->have_pull ? 1 : 0) +
+                              (d->beyond_ops ? 1 : 0));
     if (d->have_clock) {
         pack_key(&pk, "ahead");
         msgpack_pack_int64(&pk, d->clock_ahead_ms);
@@ -127,6 +133,10 @@ static int record_encode(const srv_device *d, msgpack_sbuffer *sb)
     }
     pack_key(&pk, "enr");
     msgpack_pack_int64(&pk, d->enrolled_ms);
+    if (d->beyond_ops) {
+        pack_key(&pk, "far");
+        msgpack_pack_uint64(&pk, d->beyond_ops);
+    }
     pack_key(&pk, "hash");
     pack_bin(&pk, d->hash, sizeof d->hash);
     pack_key(&pk, "held");
@@ -214,6 +224,8 @@ static int record_decode(const void *buf, size_t len, srv_device *d)
             d->have_clock = 1;
         } else if (key_is(k, "enr"))
             rc = obj_i64(v, &d->enrolled_ms);
+        else if (key_is(k, "far"))
+            rc = obj_u64(v, &d->beyond_ops);
         else if (key_is(k, "hash"))
             rc = obj_bin(v, d->hash, sizeof d->hash);
         else if (key_is(k, "held"))
@@ -872,6 +884,8 @@ static int notes_fn(store_txn *txn, void *vctx)
             d.clock_ahead_ms = n->ahead_ms;
             d.clock_behind_ms = n->behind_ms;
         }
+        if (d.beyond_ops <= UINT64_MAX - n->beyond)
+            d.beyond_ops += n->beyond;
         if (n->held_seq > d.held_seq)
             d.held_seq = n->held_seq;
         if (n->have_pull) {

@@ -15,7 +15,9 @@
  *   pull: the site log position the device's next pull starts at (the
  *   cursor after the last OPS the server sent it; absent until then),
  *   ahead / behind: clock_ahead_ms / clock_behind_ms (absent until a sync
- *   pushed new ops).
+ *   pushed new ops),
+ *   far: beyond_ops, ops of the device the server received stamped past
+ *   its time plus the maximum clock offset, over every sync (absent = 0).
  * Credentials are "rdc1-" and 32 lowercase hex characters of OS randomness;
  * only the salted hash is stored.
  *
@@ -52,6 +54,10 @@ typedef struct srv_device {
      * behind what the device had seen. have_clock 0: never measured. */
     int have_clock;
     int64_t clock_ahead_ms, clock_behind_ms;
+    /* Ops received stamped past the server's time plus the site's maximum
+     * clock offset (srv_batch.beyond), added up over every sync: such ops
+     * are kept for good, so the device stays flagged while this is > 0. */
+    uint64_t beyond_ops;
     /* Where the device's next pull starts in the site's arrival log (the
      * cursor of the last OPS answered): the ops at and after it are what
      * the device has not pulled yet. have_pull 0: never recorded. */
@@ -146,6 +152,7 @@ typedef struct srv_sync_note {
     int have_skew; /* the sync pushed new ops: skew and clock are set */
     int64_t skew_ms;
     int64_t ahead_ms, behind_ms;
+    uint64_t beyond; /* added to the record's beyond_ops */
     uint64_t held_seq;
     int have_pull; /* the session answered a PULL: pull_cursor is set */
     uint64_t pull_cursor;
@@ -167,11 +174,14 @@ int srv_registry_name_of(srv_registry *r, uint64_t device_id, char *site,
 /* Formats a device id as 16 lowercase hex digits into out (17 bytes). */
 void srv_hex64(uint64_t v, char out[17]);
 
-/* The clock verdict of a device's last measured sync (shared by `roundsd
- * devices` and `roundsd report devices`): "ok", "ahead 6h0m", "behind
- * 6h0m" (the larger of the two past limit_ms), or "-" when never
- * measured, into text (cap bytes); *flag gets "ok", "ahead", "behind" or
- * "unknown" (static). */
+/* The clock verdict of a device (shared by `roundsd devices` and `roundsd
+ * report devices`): "ahead 6h0m", "behind 6h0m" (its last measured sync,
+ * the larger of the two past limit_ms), else "beyond: N ops" when the
+ * server ever received ops of it stamped past its time plus the maximum
+ * offset (for good: the ops stay), else "ok", or "-" when never measured,
+ * into text (cap bytes); *flag gets "ok", "ahead", "behind", "beyond" or
+ * "unknown" (static). Every flag but "ok" and "unknown" is a clock
+ * flag. */
 #define SRV_SKEW_LIMIT_MIN_DEFAULT 5
 void srv_clock_verdict(const srv_device *d, int64_t limit_ms, char *text,
                        size_t cap, const char **flag);

@@ -94,7 +94,7 @@ static int device_cb(const srv_device *d, void *vctx)
     char clock[48];
     const char *flag;
     srv_clock_verdict(d, skew_ms(x->p), clock, sizeof clock, &flag);
-    int flagged = strcmp(flag, "ahead") == 0 || strcmp(flag, "behind") == 0;
+    int flagged = strcmp(flag, "ok") != 0 && strcmp(flag, "unknown") != 0;
     rpt_cell row[] = {rpt_s(d->name),
                       d->device_id ? rpt_s(hex) : rpt_null(),
                       rpt_t(d->enrolled_ms),

@@ -244,6 +244,7 @@ static int list_cb(const srv_device *d, void *vctx)
                    d->clock_ahead_ms, d->clock_behind_ms);
         else
             printf(",\"clock_ahead_ms\":null,\"clock_behind_ms\":null");
+        printf(",\"clock_beyond_ops\":%" PRIu64, d->beyond_ops);
         printf(",\"clock_flag\":\"%s\",\"clock\":\"%s\",\"revoked\":%s", cflag,
                clock, d->revoked ? "true" : "false");
         printf(",\"forks\":%" PRIu64, forks.count);
@@ -370,7 +371,9 @@ static int cmd_serve(void)
                              .handshake_timeout_s = c->handshake_timeout_s,
                              .hello_timeout_ms = c->hello_timeout_ms,
                              .hello_pool = c->hello_pool,
-                             .hello_per_addr = c->hello_per_addr};
+                             .hello_per_addr = c->hello_per_addr,
+                             .max_clock_offset_ms =
+                                 (int64_t)c->max_clock_offset_min * 60000};
     if (strcmp(c->log, "stderr") != 0) {
         if (freopen(c->log, "a", stderr) == NULL)
             return cli_fail(RND_EIO, "log = %s: cannot open it for appending",
@@ -878,6 +881,9 @@ static const cli_flag_spec serve_flags[] = {
     {"hello-per-addr", "N", "of those, per address (default 16)"},
     {"retention-days", "N[,SITE=N]",
      "ID-number retention (default 180; stored, not enforced yet)"},
+    {"max-clock-offset-min", "MIN",
+     "a pushed stamp past the server's time + MIN minutes does not move "
+     "the site's clock (default 5)"},
     {"log", "FILE", "append the log to FILE (default stderr)"},
     CLI_HELP_FLAG,
     {NULL, NULL, NULL}};
@@ -930,7 +936,9 @@ static const cli_command commands[] = {
      "              [--idle-timeout SEC] [--handshake-timeout SEC]\n"
      "              [--hello-timeout-ms MS] [--hello-pool N] "
      "[--hello-per-addr N]\n"
-     "              [--retention-days N[,SITE=N]...] [--log FILE]\n\n"
+     "              [--retention-days N[,SITE=N]...] "
+     "[--max-clock-offset-min MIN]\n"
+     "              [--log FILE]\n\n"
      "Every flag is also a key of the configuration file (--config FILE,\n"
      "else $ROUNDSD_CONFIG, else /etc/rounds/roundsd.conf if it exists);\n"
      "a flag wins over the file. Writes DATA/stats.json every 5 s and at\n"

@@ -623,6 +623,8 @@ int srv_server_run(const srv_server_config *cfg)
         goto out;
     }
     rc = srv_sites_new(cfg->data_dir, NULL, NULL, &sv->sites);
+    if (rc == 0 && cfg->max_clock_offset_ms > 0)
+        srv_sites_set_max_offset(sv->sites, cfg->max_clock_offset_ms);
     if (rc)
         goto out;
     sv->ctx.reg = sv->reg;

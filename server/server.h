@@ -69,6 +69,9 @@ typedef struct srv_server_config {
     uint32_t hello_timeout_ms;    /* 0 = default */
     uint32_t hello_pool;          /* 0 = default */
     uint32_t hello_per_addr;      /* 0 = default */
+    /* The site stores' clock bound (srv_sites_set_max_offset), ms; 0 =
+     * STORE_MAX_OFFSET_DEFAULT_MS. */
+    int64_t max_clock_offset_ms;
 } srv_server_config;
 
 /* Runs the server until it is stopped. Prints "roundsd: listening on

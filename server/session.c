@@ -59,6 +59,7 @@ struct srv_session {
     int have_skew;
     int64_t skew_ms;
     int64_t ahead_ms, behind_ms; /* max over the session's new ops */
+    uint64_t beyond; /* new ops stamped past the site's clock bound */
 };
 
 static int64_t system_now_ms(void *ctx)
@@ -160,6 +161,7 @@ static void finish(srv_session *s)
     n.skew_ms = s->skew_ms;
     n.ahead_ms = s->ahead_ms;
     n.behind_ms = s->behind_ms;
+    n.beyond = s->beyond;
     n.held_seq = s->held_seq;
     n.have_pull = s->pulled;
     n.pull_cursor = s->cursor;
@@ -430,6 +432,7 @@ static void batch_done(srv_batch *b, void *owner)
     if (s->state != SRV_CLOSING) {
         if (b->rc == 0) {
             s->ops_in += b->added;
+            s->beyond += b->beyond;
             if (b->acked_seq > s->held_seq)
                 s->held_seq = b->acked_seq;
             if (b->added > 0) {

@@ -39,6 +39,7 @@ struct srv_sites {
     size_t pending;
     int64_t (*now_ms)(void *);
     void *clock_ctx;
+    int64_t max_offset_ms; /* srv_sites_set_max_offset */
     /* The commit thread (srv_sites_start). Once it runs, mu guards the
      * queues (every site's head, tailp, queued, dirty and inflight, and
      * dirty and pending here) and what follows; the thread reads a batch
@@ -322,6 +323,11 @@ int srv_site_open(const char *data_dir, const char *name, unsigned flags,
     return 0;
 }
 
+void srv_sites_set_max_offset(srv_sites *ss, int64_t max_offset_ms)
+{
+    ss->max_offset_ms = max_offset_ms;
+}
+
 int srv_sites_new(const char *data_dir, int64_t (*now_ms)(void *),
                   void *clock_ctx, srv_sites **out)
 {
@@ -335,6 +341,7 @@ int srv_sites_new(const char *data_dir, int64_t (*now_ms)(void *),
         return RND_ENOMEM;
     }
     ss->now_ms = now_ms ? now_ms : system_now_ms;
+    ss->max_offset_ms = STORE_MAX_OFFSET_DEFAULT_MS;
     ss->clock_ctx = clock_ctx;
     *out = ss;
     return 0;
@@ -380,8 +387,10 @@ int srv_sites_get(srv_sites *ss, const char *name, size_t len, int create,
     site->name[len] = '\0';
     int rc = srv_site_open(ss->dir, site->name, create ? STORE_CREATE : 0,
                            &site->st, &site->office_id);
-    if (rc == 0)
+    if (rc == 0) {
+        store_set_clock_bound(site->st, ss->max_offset_ms, 0);
         rc = srv_store_incarnation(site->st, &site->incarnation);
+    }
     if (rc) {
         store_close(site->st);
         free(site);
@@ -612,6 +621,7 @@ static int commit_batch(store_txn *txn, srv_batch *b, int64_t now)
             if (b->added == 0 || behind > b->behind_ms)
                 b->behind_ms = behind;
             b->added++;
+            b->beyond += store_ingest_beyond(txn, &op, now) != 0;
             b->last_wall_ms = m->wall_ms;
             max = m->seq;
             memcpy(head, m->prep.hash, PROTO_HASH_LEN);
@@ -666,6 +676,7 @@ static int commit_fn(store_txn *txn, void *vctx)
         b->acked_seq = 0;
         b->last_wall_ms = 0;
         b->ahead_ms = b->behind_ms = 0;
+        b->beyond = 0;
         b->recv_ms = c->now;
         int rc = commit_batch(txn, b, c->now);
         if (rc == 0)

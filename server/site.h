@@ -94,6 +94,10 @@ struct srv_batch {
      * without its clock being wrong: that is not counted as ahead). */
     int64_t ahead_ms;
     int64_t behind_ms;
+    /* Ops added stamped past the receive time plus the site store's
+     * maximum clock offset (store_ingest_beyond): kept, and counted for
+     * good in the device's registry record. */
+    uint32_t beyond;
     /* Internal to site.c: set (by the loop thread) when the owner went away
      * while the batch was in a commit round; it is then freed, not done. */
     int cancelled_;
@@ -125,6 +129,12 @@ void srv_batch_free(srv_batch *b);
  * gives receive times (ms since the epoch); NULL means the system clock. */
 int srv_sites_new(const char *data_dir, int64_t (*now_ms)(void *),
                   void *clock_ctx, srv_sites **out);
+
+/* The maximum clock offset (ms; negative: none) given to every site store
+ * opened from now on (store_set_clock_bound): a pushed stamp past the
+ * server's time plus it does not move the site's HLC. Default
+ * STORE_MAX_OFFSET_DEFAULT_MS; roundsd serve sets max_clock_offset_min. */
+void srv_sites_set_max_offset(srv_sites *ss, int64_t max_offset_ms);
 
 /* Closes every store. Queued batches are freed without their callbacks:
  * flush first. NULL allowed. */

@@ -7,8 +7,10 @@
  * byte-identical states (DESIGN.md, principle 2).
  *
  * Rules (docs/DATA-MODEL.md has the full table):
- *  - fields: last-writer-wins by (hlc, device_id, seq), i.e. the last op in
- *    fold order that names a field sets it;
+ *  - fields: last-writer-wins by (hlc, device_id, seq) among the field's
+ *    heads (causality before clocks: a write that saw another wins over it
+ *    whatever their stamps); when every write of a field has one value,
+ *    that is simply the last op in fold order that names it;
  *  - events: every op is kept (a union), in fold order;
  *  - status: per kind. Visits and vehicles take the highest rank seen, so an
  *    exit that sorts before its entry (clock skew between gates) still
@@ -254,9 +256,15 @@ int fold_field_is_attribution(const char *name, size_t len)
            (len > 3 && memcmp(name + len - 3, "_by", 3) == 0);
 }
 
+/* What differs[i] says of merged field i: written with two different
+ * values (only such a field needs the heads pass: its last-writer-wins
+ * value is picked among its heads, and it may be in conflict), and whether
+ * it is attribution (heads pass, never a conflict). */
+enum { DIFFERS_NO = 0, DIFFERS_VALUE = 1, DIFFERS_ATTRIBUTION = 2 };
+
 /* Sets name=value in the merged field list, keeping it sorted by name.
  * differs[i] is set once field i has been written with two different
- * values: only such a field can be in conflict. */
+ * values (see DIFFERS_VALUE). */
 static int merge_field(proto_field *fields, uint8_t *differs, uint32_t *n,
                        const proto_field *f)
 {
@@ -264,9 +272,10 @@ static int merge_field(proto_field *fields, uint8_t *differs, uint32_t *n,
     while (i < *n && name_cmp(&fields[i], f) < 0)
         i++;
     if (i < *n && name_cmp(&fields[i], f) == 0) {
-        if (!differs[i] && !value_eq(&fields[i], f) &&
-            !fold_field_is_attribution(f->name, f->name_len))
-            differs[i] = 1;
+        if (!differs[i] && !value_eq(&fields[i], f))
+            differs[i] = fold_field_is_attribution(f->name, f->name_len)
+                             ? DIFFERS_ATTRIBUTION
+                             : DIFFERS_VALUE;
         fields[i] = *f;
         return 0;
     }
@@ -408,16 +417,23 @@ static int covered(devcov *dc, size_t n, const cwrite *w)
     return d->has && d->cov >= w->seq;
 }
 
-/* Decides whether the field of slot (its writes in cs, in fold order) is in
- * conflict and if so appends it to st->conflicts. Write x has seen write w
+/* The heads pass of one field (slot; its writes in cs, in fold order; mf
+ * its merged value, from plain last-writer-wins). Write x has seen write w
  * when x's cover of w's device reaches w.seq: x's _seen entry for it, or
  * x.seq - 1 when they share a device. The heads are the writes no write
- * covers; only the last write of each device can be one. */
-static int field_conflict(scratch *cs, uint32_t slot, const proto_field *mf,
-                          fold_state *st)
+ * covers; only the last write of each device can be one.
+ *
+ * Causality before clocks: the merged value becomes the last head in fold
+ * order, so a write that saw another wins over it whatever their stamps
+ * (a write stamped 2^64-1 loses to one that saw it). When every write is
+ * covered (only lies in _seen make such a cycle) the plain pick stays.
+ * Then, with report set and room left, a field whose heads disagree is
+ * appended to st->conflicts. */
+static int field_heads(scratch *cs, uint32_t slot, proto_field *mf, int report,
+                       fold_state *st)
 {
     size_t ndc = 0, nheads = 0;
-    const cwrite *first = NULL;
+    const cwrite *first = NULL, *last = NULL;
     int differ = 0;
     int rc;
 
@@ -462,12 +478,20 @@ static int field_conflict(scratch *cs, uint32_t slot, const proto_field *mf,
         if (w->slot != slot || covered(cs->dc, ndc, w))
             continue;
         nheads++;
+        last = w;
         if (first == NULL)
             first = w;
         else if (!value_eq(&first->value, &w->value))
             differ = 1;
     }
-    if (!differ)
+    if (last != NULL) {
+        const char *name = mf->name;
+        uint32_t name_len = mf->name_len;
+        *mf = last->value;
+        mf->name = name;
+        mf->name_len = name_len;
+    }
+    if (!differ || !report || st->nconflicts == FOLD_MAX_CONFLICTS)
         return 0;
 
     /* The latest FOLD_MAX_CANDIDATES heads, in fold order. */
@@ -496,10 +520,11 @@ static int field_conflict(scratch *cs, uint32_t slot, const proto_field *mf,
     return 0;
 }
 
-/* Fills st->conflicts from the ops, given the merged fields and which of
- * them were written with different values. A second decoding pass: it
- * runs only for entities with such a field, and saves every fold from
- * keeping each op's writes. */
+/* Picks the merged value of every field written with different values
+ * among its heads, and fills st->conflicts, given the merged fields and
+ * which of them were so written. A second decoding pass: it runs only for
+ * entities with such a field, and saves every fold from keeping each op's
+ * writes. */
 static int find_conflicts(const uint8_t *const *encs, const size_t *lens,
                           size_t n, proto_op *op, fold_state *st,
                           const uint8_t *differs)
@@ -557,11 +582,9 @@ static int find_conflicts(const uint8_t *const *encs, const size_t *lens,
             b++;
         }
     }
-    for (uint32_t b = 0; b < nflag && rc == 0; b++) {
-        if (st->nconflicts == FOLD_MAX_CONFLICTS)
-            break;
-        rc = field_conflict(&cs, b, &st->fields[flagged[b]], st);
-    }
+    for (uint32_t b = 0; b < nflag && rc == 0; b++)
+        rc = field_heads(&cs, b, &st->fields[flagged[b]],
+                         differs[flagged[b]] == DIFFERS_VALUE, st);
     free(cs.w);
     free(cs.pairs);
     free(cs.dc);
@@ -586,15 +609,26 @@ static void pack_conflict(msgpack_packer *pk, const fold_conflict *c)
     }
 }
 
-/* Writes the canonical map: keys in bytewise order, "x" (the first
- * nconflicts conflicts) only when there is one, so an entity without
- * conflicts encodes as it did before conflicts were kept. */
+/* The events whose op carried a clock offset: "w" lists them. */
+static uint32_t clk_count(const fold_state *st)
+{
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < st->nevents; i++)
+        n += st->events[i].clk != 0;
+    return n;
+}
+
+/* Writes the canonical map: keys in bytewise order, "w" (the events' clock
+ * offsets) only when an op carried one, "x" (the first nconflicts
+ * conflicts) only when there is one, so an entity without either encodes
+ * as it did before they were kept. */
 static void pack_state(mp_sink *o, const fold_state *st, uint32_t reopens,
                        const char *status, uint32_t nconflicts)
 {
     msgpack_packer pk;
+    uint32_t nclk = clk_count(st);
     msgpack_packer_init(&pk, o, mp_sink_write);
-    msgpack_pack_map(&pk, nconflicts ? 10 : 9);
+    msgpack_pack_map(&pk, 9 + (nconflicts ? 1 : 0) + (nclk ? 1 : 0));
     pack_key(&pk, "c");
     msgpack_pack_uint64(&pk, st->created_hlc);
     pack_key(&pk, "d");
@@ -629,6 +663,17 @@ static void pack_state(mp_sink *o, const fold_state *st, uint32_t reopens,
     msgpack_pack_str_body(&pk, status, strlen(status));
     pack_key(&pk, "u");
     msgpack_pack_uint64(&pk, st->updated_hlc);
+    if (nclk) {
+        pack_key(&pk, "w");
+        msgpack_pack_array(&pk, nclk);
+        for (uint32_t i = 0; i < st->nevents; i++) {
+            if (st->events[i].clk == 0)
+                continue;
+            msgpack_pack_array(&pk, 2);
+            msgpack_pack_uint32(&pk, i);
+            msgpack_pack_int64(&pk, st->events[i].clk);
+        }
+    }
     if (nconflicts) {
         pack_key(&pk, "x");
         msgpack_pack_array(&pk, nconflicts);
@@ -795,7 +840,8 @@ static void write_conflict(wbuf *w, const fold_conflict *c)
 static void write_state(wbuf *w, const fold_state *st, uint32_t reopens,
                         const char *status, uint32_t nconflicts)
 {
-    w_map(w, nconflicts ? 10 : 9);
+    uint32_t nclk = clk_count(st);
+    w_map(w, 9 + (nconflicts ? 1 : 0) + (nclk ? 1 : 0));
     w_key(w, 'c');
     w_uint(w, st->created_hlc);
     w_key(w, 'd');
@@ -829,6 +875,17 @@ static void write_state(wbuf *w, const fold_state *st, uint32_t reopens,
     w_str(w, status, strlen(status));
     w_key(w, 'u');
     w_uint(w, st->updated_hlc);
+    if (nclk) {
+        w_key(w, 'w');
+        w_array(w, nclk);
+        for (uint32_t i = 0; i < st->nevents; i++) {
+            if (st->events[i].clk == 0)
+                continue;
+            w_byte(w, 0x92); /* an array of 2 */
+            w_uint(w, i);
+            w_int(w, st->events[i].clk);
+        }
+    }
     if (nconflicts) {
         w_key(w, 'x');
         w_array(w, nconflicts);
@@ -873,6 +930,16 @@ static uint32_t conflicts_that_fit(const fold_state *st, size_t base)
     return k;
 }
 
+/* Takes a metadata field's value into *clk when it is FOLD_CLK_FIELD, an
+ * int (anything else reads as absent). Met while the fold skips
+ * metadata, so the common op costs a length compare. */
+static void clk_of(const proto_field *f, int64_t *clk)
+{
+    if (f->name_len == 4 && memcmp(f->name, FOLD_CLK_FIELD, 4) == 0 &&
+        f->type == PROTO_INT)
+        *clk = f->i;
+}
+
 int store_fold(const uint8_t *const *encs, const size_t *lens, size_t n,
                uint8_t *out, size_t cap, size_t *len, fold_info *info)
 {
@@ -900,6 +967,7 @@ int store_fold_decoded(const uint8_t *const *encs, const size_t *lens, size_t n,
     for (size_t i = 0; i < n; i++) {
         /* The op the caller decoded already is not decoded again. */
         const proto_op *cur = &op;
+        int64_t clk = 0;
         if (i == 0 && first != NULL) {
             cur = first;
         } else if ((rc = proto_op_decode(encs[i], lens[i], &op)) != 0) {
@@ -914,8 +982,10 @@ int store_fold_decoded(const uint8_t *const *encs, const size_t *lens, size_t n,
              * the first op's fields are already a merged list. */
             for (uint32_t j = 0; j < cur->nfields; j++) {
                 if (cur->fields[j].name_len > 0 &&
-                    cur->fields[j].name[0] == '_')
+                    cur->fields[j].name[0] == '_') {
+                    clk_of(&cur->fields[j], &clk);
                     continue; /* metadata such as _seen: not a field */
+                }
                 differs[st.nfields] = 0;
                 st.fields[st.nfields++] = cur->fields[j];
             }
@@ -926,8 +996,10 @@ int store_fold_decoded(const uint8_t *const *encs, const size_t *lens, size_t n,
         } else {
             for (uint32_t j = 0; j < cur->nfields; j++) {
                 if (cur->fields[j].name_len > 0 &&
-                    cur->fields[j].name[0] == '_')
+                    cur->fields[j].name[0] == '_') {
+                    clk_of(&cur->fields[j], &clk);
                     continue;
+                }
                 rc = merge_field(st.fields, differs, &st.nfields,
                                  &cur->fields[j]);
                 if (rc)
@@ -942,6 +1014,7 @@ int store_fold_decoded(const uint8_t *const *encs, const size_t *lens, size_t n,
             e->seq = cur->seq;
             e->wall_ms = cur->wall_ms;
             e->action = cur->action;
+            e->clk = clk;
         }
         if (cur->kind == PROTO_KIND_WORKORDER)
             wo_apply(&acc, cur);
@@ -1018,6 +1091,7 @@ static int parse_events(const msgpack_object *o, fold_state *st)
             obj_u64(&a[4], &action) || action > 255)
             return RND_ETYPE;
         e->action = (uint8_t)action;
+        e->clk = 0; /* "w" fills it */
     }
     st->nevents = o->via.array.size;
     return 0;
@@ -1063,6 +1137,25 @@ static int parse_fields(const msgpack_object *o, fold_state *st)
         f->name_len = kv->key.via.str.size;
     }
     st->nfields = o->via.map.size;
+    return 0;
+}
+
+/* "w": [[event index, clk], ...]; it follows "e" in the canonical order. */
+static int parse_clk(const msgpack_object *o, fold_state *st)
+{
+    if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size > FOLD_MAX_EVENTS)
+        return RND_ETYPE;
+    for (uint32_t i = 0; i < o->via.array.size; i++) {
+        const msgpack_object *y = &o->via.array.ptr[i];
+        uint64_t idx;
+        int64_t clk;
+        if (y->type != MSGPACK_OBJECT_ARRAY || y->via.array.size != 2 ||
+            obj_u64(&y->via.array.ptr[0], &idx) ||
+            obj_i64(&y->via.array.ptr[1], &clk))
+            return RND_ETYPE;
+        if (idx < st->nevents)
+            st->events[idx].clk = clk;
+    }
     return 0;
 }
 
@@ -1150,6 +1243,9 @@ static int parse_map(const msgpack_object *root, fold_state *out)
             break;
         case 'u':
             rc = obj_u64(&kv->val, &out->updated_hlc);
+            break;
+        case 'w':
+            rc = parse_clk(&kv->val, out);
             break;
         case 'x':
             rc = parse_conflicts(&kv->val, out);

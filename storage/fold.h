@@ -43,7 +43,16 @@ typedef struct fold_event {
     uint64_t seq;
     int64_t wall_ms;
     uint8_t action;
+    int64_t clk; /* the op's FOLD_CLK_FIELD, 0 when absent */
 } fold_event;
+
+/* The int field "_clk" a handheld writes into every op: its last measured
+ * offset, ms, server clock minus device clock (absent when under 1 s or
+ * never measured; a value that is not an int reads as absent). Metadata,
+ * not merged into the fields; the fold keeps it with the op's event (state
+ * key "w"), so reports can flag a record made with a wrong clock on every
+ * replica alike (docs/DATA-MODEL.md, "Clocks"). */
+#define FOLD_CLK_FIELD "_clk"
 
 /* Concurrent writes: every op after an entity's create may carry the str
  * field "_seen", the writer's view of the entity when it wrote: for each

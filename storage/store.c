@@ -128,6 +128,9 @@ struct store {
     pthread_t writer;
     /* The write transaction of store_write(); txn is NULL outside it. */
     store_txn w;
+    /* The clock bound of ingest (store_set_clock_bound): a received stamp
+     * past recv_ms + wall_adjust_ms + max_offset_ms does not move the HLC. */
+    int64_t max_offset_ms, wall_adjust_ms;
     /* Scratch for store_append_local: the receive time then the encoding. */
     uint8_t *enc;
     /* A copy of the last ingested op, for its chain-head hash (head_hash). */
@@ -441,6 +444,7 @@ int store_open_migrate(const char *dir, unsigned flags, store **out,
     if (s == NULL)
         return RND_ENOMEM;
     s->rdonly = rdonly;
+    s->max_offset_ms = STORE_MAX_OFFSET_DEFAULT_MS;
     pthread_mutex_init(&s->mu, NULL);
     pthread_cond_init(&s->mu_cv, NULL);
     pthread_mutex_init(&s->wmu, NULL);
@@ -1850,6 +1854,31 @@ int store_append_local(store_txn *txn, proto_op *op, int64_t wall_ms,
     return broke(txn, rc);
 }
 
+void store_set_clock_bound(store *s, int64_t max_offset_ms,
+                           int64_t wall_adjust_ms)
+{
+    s->max_offset_ms = max_offset_ms;
+    s->wall_adjust_ms = wall_adjust_ms;
+}
+
+/* The receiver's best idea of true time at recv_ms: its clock corrected by
+ * the offset it measured (saturating; a handheld's, 0 on the server). */
+static int64_t clock_wall(const store *s, int64_t recv_ms)
+{
+    int64_t a = s->wall_adjust_ms;
+    if (a > 0 && recv_ms > INT64_MAX - a)
+        return INT64_MAX;
+    if (a < 0 && recv_ms < INT64_MIN - a)
+        return INT64_MIN;
+    return recv_ms + a;
+}
+
+int store_ingest_beyond(store_txn *txn, const proto_op *op, int64_t recv_ms)
+{
+    const store *s = txn->s;
+    return proto_hlc_beyond(op->hlc, clock_wall(s, recv_ms), s->max_offset_ms);
+}
+
 int store_ingest(store_txn *txn, const uint8_t *enc, size_t len,
                  int64_t recv_ms, int *added)
 {
@@ -1919,7 +1948,9 @@ int store_ingest_prepared(store_txn *txn, const proto_op *op,
     if (rc == 0)
         rc = hlc_get(txn, &hlc);
     if (rc == 0)
-        hlc_set(txn, proto_hlc_recv(hlc, op->hlc, recv_ms));
+        hlc_set(txn, proto_hlc_recv_bounded(hlc, op->hlc,
+                                            clock_wall(txn->s, recv_ms),
+                                            txn->s->max_offset_ms));
     /* The head is the device's highest seq held, whatever order its ops
      * came in. */
     if (rc == 0)

@@ -164,12 +164,30 @@ int store_own_rebase(store_txn *txn, uint64_t from, const uint8_t *theirs,
                      const uint32_t *lens, size_t n, int64_t recv_ms,
                      uint64_t *renumbered);
 
+/* How far a received stamp may move this store's HLC (DESIGN.md, "no
+ * receiver lets a remote stamp move its own clock past its wall time plus
+ * a configured maximum offset"): an ingested op whose HLC ms is past
+ * recv_ms + wall_adjust_ms + max_offset_ms leaves the HLC where it was
+ * (proto_hlc_recv_bounded); the op itself is stored as usual. A negative
+ * max_offset_ms means no bound. wall_adjust_ms corrects recv_ms to true
+ * time: the handheld's measured offset (server minus device), 0 on the
+ * server. Defaults: STORE_MAX_OFFSET_DEFAULT_MS and 0. Set it before any
+ * write, from the thread that writes. */
+#define STORE_MAX_OFFSET_DEFAULT_MS (5 * 60 * 1000LL)
+void store_set_clock_bound(store *s, int64_t max_offset_ms,
+                           int64_t wall_adjust_ms);
+
+/* Whether op, received at recv_ms, is stamped beyond the bound above of
+ * txn's store (the server counts such ops per device). */
+int store_ingest_beyond(store_txn *txn, const proto_op *op, int64_t recv_ms);
+
 /* Stores an op encoded by another writer (received through sync).
  * Decodes and validates it; if (device_id, seq) is already present sets
  * *added = 0 and changes nothing, else stores it with recv_ms, advances the
- * local HLC past the op's stamp and the device's chain head (when seq is
- * its highest), indexes and folds its entity and sets *added = 1. Chain
- * checks are the caller's (see store_chain_check). */
+ * local HLC past the op's stamp (within store_set_clock_bound's bound) and
+ * the device's chain head (when seq is its highest), indexes and folds its
+ * entity and sets *added = 1. Chain checks are the caller's (see
+ * store_chain_check). */
 int store_ingest(store_txn *txn, const uint8_t *enc, size_t len,
                  int64_t recv_ms, int *added);
 

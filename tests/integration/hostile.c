@@ -31,6 +31,13 @@
  *       (one field over the 48 allowed), op65537 (an op over 65,536
  *       bytes); then PULL 0. Prints the answer to the PUSH ("ACK" or
  *       "ERROR <NAME>") and, after an ACK, "pulled=N" (ops of the site).
+ *   hostile PORT CERT stamps SITE NAME DEVID CRED ORDER WALL_MS
+ *       HELLO as a device that has pushed nothing yet, then one PUSH of
+ *       two well-formed dispatches of work order ORDER (32 hex), both with
+ *       wall_ms WALL_MS: seq 1 to assignee "eve" stamped ten years past
+ *       WALL_MS, seq 2 to "mallory" stamped 2^64-1 (the largest HLC);
+ *       then PULL 0. Prints the answer to the PUSH and, after an ACK,
+ *       "OK pulled=N".
  *   hostile PORT CERT hog SITE NAME DEVID CRED SECONDS
  *       HELLO, then PULL after PULL without ever reading an answer, for at
  *       most SECONDS. Prints "sent=BYTES closed" when the server cut the
@@ -759,6 +766,54 @@ static int push_case(conn *c, char **a, const char *what)
     return 0;
 }
 
+/* Two dispatches stamped far ahead, chained as an honest device's
+ * (seq 1 from the zero prev_hash, seq 2 on seq 1's hash). */
+static int stamps(conn *c, char **a, const char *order, const char *wall)
+{
+    long long have = hello(c, a);
+    if (have < 0)
+        return 0;
+    if (have != 0)
+        die("stamps: the device has pushed before");
+    static proto_op op;
+    static uint8_t enc[2][4096];
+    size_t len[2];
+    const int64_t ten_years = 3650LL * 86400000LL;
+    int64_t w = atoll(wall);
+    static const char *const who[2] = {"eve", "mallory"};
+    uint8_t prev[PROTO_HASH_LEN] = {0};
+    for (int i = 0; i < 2; i++) {
+        proto_op_init(&op);
+        op.device_id = strtoull(a[2], NULL, 16);
+        op.seq = (uint64_t)i + 1;
+        op.hlc = i == 0 ? PROTO_HLC_MAKE(w + ten_years, 0) : UINT64_MAX;
+        op.wall_ms = w;
+        op.kind = PROTO_KIND_WORKORDER;
+        op.action = PROTO_ACTION_DISPATCH;
+        if (proto_entity_parse(order, op.entity) != 0)
+            die("stamps: ORDER is 32 hex chars");
+        memcpy(op.prev_hash, prev, sizeof prev);
+        if (proto_op_add_str(&op, "assignee", who[i], strlen(who[i])) ||
+            proto_op_add_str(&op, "by", a[1], strlen(a[1])) ||
+            proto_op_encode(&op, enc[i], sizeof enc[i], &len[i]))
+            die("stamps: encode");
+        proto_op_hash(enc[i], len[i], prev);
+    }
+    proto_bytes ops[2] = {{enc[0], len[0]}, {enc[1], len[1]}};
+    proto_msg m = {.type = PROTO_MSG_PUSH};
+    m.u.push.batch = 1;
+    m.u.push.nops = 2;
+    m.u.push.ops = ops;
+    if (send_msg(c, &m) != 0 || recv_msg(c, &m) != 0) {
+        printf("CLOSED\n");
+        return 0;
+    }
+    print_answer(&m);
+    if (m.type == PROTO_MSG_PUSH_ACK)
+        return pull_all(c);
+    return 0;
+}
+
 /* A client that asks and never reads: the server's output fills, then
  * its reading stops; the idle timeout must end it. */
 static int hog(conn *c, char **a, double seconds)
@@ -898,6 +953,13 @@ int main(int argc, char **argv)
             printf("HANDSHAKE-FAILED\n");
         else
             rc = push_case(&one, argv + 4, argv[8]);
+        conn_close(&one);
+    } else if (strcmp(cmd, "stamps") == 0 && argc == 10) {
+        conn_open(&one, 1, 0);
+        if (handshake(&one) != 0)
+            printf("HANDSHAKE-FAILED\n");
+        else
+            rc = stamps(&one, argv + 4, argv[8], argv[9]);
         conn_close(&one);
     } else if (strcmp(cmd, "hog") == 0 && argc == 9) {
         small_rcvbuf = 1;

@@ -636,15 +636,15 @@ static void check_entity(store *s, proto_op *const *ops, const oseen *seen,
         const proto_field *head[ORACLE_MAX_OPS];
         size_t hop[ORACLE_MAX_OPS], nh = 0;
         int differ = 0;
+        const proto_field *lastw = NULL;
         memcpy(name, st.fields[f].name, st.fields[f].name_len);
         name[st.fields[f].name_len] = '\0';
-        if (fold_field_is_attribution(name, strlen(name)))
-            continue; /* never a conflict, by rule (fold.h) */
         for (size_t w = 0; w < n; w++) {
             const proto_field *fw = proto_op_field(ops[w], name);
             int covered = 0;
             if (fw == NULL)
                 continue;
+            lastw = fw;
             for (size_t x = 0; x < n && !covered; x++)
                 covered = x != w && proto_op_field(ops[x], name) &&
                           oracle_has_seen(ops[x], &seen[x], ops[w]);
@@ -655,6 +655,12 @@ static void check_entity(store *s, proto_op *const *ops, const oseen *seen,
             hop[nh] = w;
             head[nh++] = fw;
         }
+        /* Causality before clocks: the merged value is the last head in
+         * fold order (the last write when a cycle of lies covers all). */
+        ASSERT(lastw != NULL);
+        ASSERT(oracle_same(&st.fields[f], nh ? head[nh - 1] : lastw));
+        if (fold_field_is_attribution(name, strlen(name)))
+            continue; /* never a conflict, by rule (fold.h) */
         if (!differ)
             continue;
         ASSERT(nc < st.nconflicts);

@@ -5,7 +5,7 @@
  *
  * Usage: test_merge_scenarios [NAME]; CTest runs each scenario as its own
  * entry (test_merge_<name>). Names: late_status, cross_gate, exit_first,
- * assignment_conflict, skewed_clock, reopen_order.
+ * assignment_conflict, skewed_clock, reopen_order, future_stamp.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -538,8 +538,11 @@ static void skewed_clock(void)
         ASSERT_EQ(st_->events[i].action, want[i]);
     ASSERT_EQ(st_->nconflicts, 0);
 
-    /* a syncs f's ops, is pulled forward, and its next op sorts after
-     * f's completion although its wall clock is 6 hours behind f's. */
+    /* a syncs f's ops and is not pulled forward: f's stamps are past a's
+     * time plus the maximum offset (store_set_clock_bound), so a's next op
+     * is stamped by a's own clock and sorts before f's completion; the
+     * status machine still ends called_back (forward moves are monotone),
+     * and causality, not the stamps, decides a's fields over f's. */
     sync_from(&a, &f);
     op = wo_step(theirs, PROTO_ACTION_CALLBACK, "callback_by", a.user);
     mt_str(&op, "satisfaction", "satisfied");
@@ -548,7 +551,10 @@ static void skewed_clock(void)
     store *r3 = replica_of(again, 3, 1);
     st_ = state(r3, theirs);
     ASSERT_STR_EQ(st_->status, "called_back");
-    ASSERT_EQ(st_->events[4].device_id, a.id);
+    ASSERT_EQ(st_->events[3].device_id, a.id);
+    ASSERT_EQ(st_->events[3].action, PROTO_ACTION_CALLBACK);
+    ASSERT_EQ(st_->events[4].device_id, f.id);
+    ASSERT_LT(PROTO_HLC_MS(st_->events[3].hlc), now + HOUR_MS);
     store_close(r1);
     store_close(r2);
     store_close(r3);
@@ -623,6 +629,86 @@ static void reopen_order(void)
         store_close(abcd[i]->s);
 }
 
+/* Causality before clocks: a rogue device pushes a dispatch stamped
+ * 2^64-1 (and one ten years ahead on another order); a butler who synced
+ * it dispatches again, stamped by its own (bounded) clock far below. The
+ * later write saw the rogue one, so it wins on every replica, attribution
+ * included, with no conflict shown; and b's store did not let the rogue
+ * stamps drag its clock. */
+static void future_stamp(void)
+{
+    static const uint64_t stamps[2] = {
+        UINT64_MAX, PROTO_HLC_MAKE(T0 + 10 * 365 * 24 * HOUR_MS, 0)};
+    device a = dev_new(0xa, 0, "butler-a");
+    device b = dev_new(0xb, 0, "butler-b");
+    uint8_t wo[2][PROTO_ENTITY_LEN];
+    uint8_t enc[2][PROTO_OP_MAX_BYTES];
+    size_t len[2];
+    uint8_t prev[PROTO_HASH_LEN] = {0};
+    for (int k = 0; k < 2; k++) {
+        new_id(wo[k]);
+        mt_op op = wo_create(wo[k], a.user);
+        put(&a, &op);
+        /* The rogue device 0xe's op, made by hand: no store would stamp
+         * it so. Its _seen covers a's create. */
+        static proto_op r;
+        proto_op_init(&r);
+        r.device_id = 0xe;
+        r.seq = (uint64_t)k + 1;
+        r.hlc = stamps[k];
+        r.wall_ms = now;
+        r.kind = PROTO_KIND_WORKORDER;
+        memcpy(r.entity, wo[k], PROTO_ENTITY_LEN);
+        r.action = PROTO_ACTION_DISPATCH;
+        memcpy(r.prev_hash, prev, PROTO_HASH_LEN);
+        char seen[40];
+        snprintf(seen, sizeof seen, "%016llx:%d", (unsigned long long)a.id,
+                 2 * k + 1);
+        ASSERT_OK(proto_op_add_str(&r, "_seen", seen, strlen(seen)));
+        ASSERT_OK(proto_op_add_str(&r, "assignee", "rogue", 5));
+        ASSERT_OK(proto_op_add_str(&r, "dispatch_by", "nobody", 6));
+        ASSERT_OK(proto_op_encode(&r, enc[k], sizeof enc[k], &len[k]));
+        proto_op_hash(enc[k], len[k], prev);
+    }
+    device e = dev_new(0xe, 0, "rogue");
+    const uint8_t *ep[2] = {enc[0], enc[1]};
+    ASSERT_OK(mt_ingest(e.s, ep, len, 2, now, NULL));
+    sync_from(&b, &a);
+    sync_from(&b, &e);
+    for (int k = 0; k < 2; k++) {
+        ASSERT(
+            str_is(fold_state_field(state(b.s, wo[k]), "assignee"), "rogue"));
+        put_dispatch(&b, wo[k], "zhang");
+    }
+    /* The bounded clock: b's stamps stayed by its wall clock. */
+    store_txn *t;
+    store_identity id;
+    ASSERT_OK(store_read_begin(b.s, &t));
+    ASSERT_OK(store_identity_get(t, &id));
+    store_read_end(t);
+    ASSERT(PROTO_HLC_MS(id.hlc) <= now + STORE_MAX_OFFSET_DEFAULT_MS);
+    ASSERT(PROTO_HLC_MS(id.hlc) >= now - 60 * 1000);
+    device *abe[] = {&a, &b, &e};
+    store *r1 = replica_of(abe, 3, 0), *r2 = replica_of(abe, 3, 1);
+    store *rs[] = {b.s, r1, r2};
+    for (int i = 0; i < 3; i++) {
+        for (int k = 0; k < 2; k++) {
+            fold_state *f = state(rs[i], wo[k]);
+            ASSERT(str_is(fold_state_field(f, "assignee"), "zhang"));
+            ASSERT(str_is(fold_state_field(f, "dispatch_by"), "butler-b"));
+            ASSERT_EQ(f->nconflicts, 0);
+            ASSERT_STR_EQ(f->status, "dispatched");
+        }
+    }
+    same_digest(r1, r2);
+    same_digest(b.s, r1);
+    store_close(r1);
+    store_close(r2);
+    store_close(a.s);
+    store_close(b.s);
+    store_close(e.s);
+}
+
 static const struct {
     const char *name;
     void (*fn)(void);
@@ -633,6 +719,7 @@ static const struct {
     {"assignment_conflict", assignment_conflict},
     {"skewed_clock", skewed_clock},
     {"reopen_order", reopen_order},
+    {"future_stamp", future_stamp},
 };
 
 int main(int argc, char **argv)

@@ -1,6 +1,7 @@
 /* test_proto_hlc.c: the hybrid logical clock stays strictly monotonic under
  * a wall clock that jumps backwards, across counter overflow, and after
- * stamps from a remote clock far in the future. */
+ * stamps from a remote clock far in the future; a bounded receive does not
+ * let a remote stamp past wall + max offset move it at all. */
 #include <stdint.h>
 
 #include "proto.h"
@@ -174,6 +175,35 @@ static void test_random_walk(void)
     }
 }
 
+/* CockroachDB's max-offset rule: a remote stamp past wall + max offset
+ * (2^64-1, ten years ahead) leaves the clock where it was; one within it
+ * moves the clock as proto_hlc_recv does; a negative bound is no bound. */
+static void test_recv_bounded(void)
+{
+    const int64_t t0 = 1700000000000, max = 5 * 60 * 1000;
+    const uint64_t last = PROTO_HLC_MAKE(t0 - 10, 3);
+    const uint64_t ahead = PROTO_HLC_MAKE(t0 + 10 * 8766 * HOUR_MS, 0);
+    ASSERT_U64_EQ(proto_hlc_recv_bounded(last, UINT64_MAX, t0, max), last);
+    ASSERT_U64_EQ(proto_hlc_recv_bounded(last, ahead, t0, max), last);
+    ASSERT(proto_hlc_beyond(UINT64_MAX, t0, max));
+    ASSERT(proto_hlc_beyond(ahead, t0, max));
+    /* At the bound exactly: believed. One ms past it: not. */
+    uint64_t edge = PROTO_HLC_MAKE(t0 + max, 7);
+    ASSERT(!proto_hlc_beyond(edge, t0, max));
+    ASSERT_U64_EQ(proto_hlc_recv_bounded(last, edge, t0, max),
+                  proto_hlc_recv(last, edge, t0));
+    ASSERT_U64_EQ(proto_hlc_recv_bounded(last, edge, t0, max),
+                  PROTO_HLC_MAKE(t0 + max, 8));
+    ASSERT(proto_hlc_beyond(PROTO_HLC_MAKE(t0 + max + 1, 0), t0, max));
+    /* Stamps behind the wall clock are ordinary. */
+    ASSERT_U64_EQ(proto_hlc_recv_bounded(last, PROTO_HLC_MAKE(5, 0), t0, max),
+                  PROTO_HLC_MAKE(t0, 0));
+    /* No bound: the old behaviour (the clock saturates). */
+    ASSERT_U64_EQ(proto_hlc_recv_bounded(last, UINT64_MAX, t0, -1), UINT64_MAX);
+    /* A wall near the top of int64 does not wrap the bound. */
+    ASSERT(!proto_hlc_beyond(UINT64_MAX, INT64_MAX - 1, max));
+}
+
 int main(void)
 {
     test_next_basics();
@@ -182,6 +212,7 @@ int main(void)
     test_recv();
     test_far_future_remote();
     test_random_walk();
+    test_recv_bounded();
     printf("test_proto_hlc: ok\n");
     return 0;
 }

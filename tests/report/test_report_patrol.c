@@ -219,18 +219,19 @@ static const char want_text[] =
     "window 2026-03-10 04:00 .. 2026-03-10 12:00 (+08:00), as of "
     "2026-03-10 11:00\n"
     "\n"
-    "  routes        1\n"
-    "  rounds        2\n"
-    "  required      2\n"
-    "  visited       1\n"
-    "  on_time       2\n"
-    "  late          0\n"
-    "  missed        1\n"
-    "  pending       1\n"
-    "  out_of_order  0\n"
-    "  duplicates    0\n"
-    "  anomalies     1\n"
-    "  tqi           0.50\n"
+    "  routes               1\n"
+    "  rounds               2\n"
+    "  required             2\n"
+    "  visited              1\n"
+    "  on_time              2\n"
+    "  late                 0\n"
+    "  missed               1\n"
+    "  pending              1\n"
+    "  out_of_order         0\n"
+    "  duplicates           0\n"
+    "  clock_flagged_scans  0\n"
+    "  anomalies            1\n"
+    "  tqi                  0.50\n"
     "\n"
     "Rounds\n"
     "  ROUTE  ROUND_START       ROUND_END         GUARD  REQUIRED"
@@ -247,14 +248,14 @@ static const char want_text[] =
     "  ROUTE  ROUND_START       TAG    NAME       PLACE\n"
     "  R2     2026-03-10 04:00  CP-07  West gate  Block 7\n"
     "\n"
-    "Late, out-of-order and duplicate scans\n"
+    "Late, out-of-order, duplicate and clock-flagged scans\n"
     "  (none)\n"
     "\n"
     "Anomalies observed\n"
     "  TIME              ROUTE  TAG    NAME    GUARD  NOTE       "
-    "WORKORDER\n"
+    "WORKORDER  CLOCK_FLAG\n"
     "  2026-03-10 04:20  R2     CP-06  Boiler  g2     door ajar  "
-    "-\n"
+    "-          -\n"
     "\n"
     "Guards\n"
     "  GUARD  ROUNDS  SCANS  ON_TIME  LATE  OUT_OF_ORDER  DUPLICA"
@@ -276,6 +277,7 @@ static const char want_csv[] =
     "summary,pending,1\n"
     "summary,out_of_order,0\n"
     "summary,duplicates,0\n"
+    "summary,clock_flagged_scans,0\n"
     "summary,anomalies,1\n"
     "summary,tqi,0.50\n"
     "section,route,round_start,round_end,guard,required,on_time,l"
@@ -286,10 +288,11 @@ static const char want_csv[] =
     "0,g2,0,1,0,0,1,0,0,\n"
     "section,route,round_start,tag,name,place\n"
     "missed,R2,2026-03-10T04:00:00+08:00,CP-07,West gate,Block 7\n"
-    "section,time,route,round_start,tag,guard,what,minutes_late\n"
-    "section,time,route,tag,name,guard,note,workorder\n"
+    "section,time,route,round_start,tag,guard,what,minutes_late,clo"
+    "ck_flag\n"
+    "section,time,route,tag,name,guard,note,workorder,clock_flag\n"
     "anomalies,2026-03-10T04:20:00+08:00,R2,CP-06,Boiler,g2,door "
-    "ajar,\n"
+    "ajar,,\n"
     "section,guard,rounds,scans,on_time,late,out_of_order,duplica"
     "tes\n"
     "guards,g2,2,2,2,0,0,0\n";
@@ -300,7 +303,8 @@ static const char want_json[] =
     "0\",\"now\":\"2026-03-10T11:00:00+08:00\",\"tz\":\"+08:00\",\"summary\""
     ":{\"routes\":1,\"rounds\":2,\"required\":2,\"visited\":1,\"on_time\":2"
     ",\"late\":0,\"missed\":1,\"pending\":1,\"out_of_order\":0,\"duplicate"
-    "s\":0,\"anomalies\":1,\"tqi\":0.5000},\"sections\":{\"rounds\":[{\"rou"
+    "s\":0,\"clock_flagged_scans\":0,\"anomalies\":1,\"tqi\":0.5000},"
+    "\"sections\":{\"rounds\":[{\"rou"
     "te\":\"R2\",\"round_start\":\"2026-03-10T04:00:00+08:00\",\"round_en"
     "d\":\"2026-03-10T08:00:00+08:00\",\"guard\":\"g2\",\"required\":2,\"on"
     "_time\":1,\"late\":0,\"missed\":1,\"pending\":0,\"out_of_order\":0,\"d"
@@ -313,7 +317,9 @@ static const char want_json[] =
     "ceptions\":[],\"anomalies\":[{\"time\":\"2026-03-10T04:20:00+08:00"
     "\",\"route\":\"R2\",\"tag\":\"CP-06\",\"name\":\"Boiler\",\"guard\":"
     "\"g2\",\"n"
-    "ote\":\"door ajar\",\"workorder\":null}],\"guards\":[{\"guard\":\"g2\","
+    "ote\":\"door "
+    "ajar\",\"workorder\":null,\"clock_flag\":null}],\"guards\":[{\"guard\":"
+    "\"g2\","
     "\"rounds\":2,\"scans\":2,\"on_time\":2,\"late\":0,\"out_of_order\":0,\""
     "duplicates\":0}]}}\n";
 
@@ -347,6 +353,80 @@ static void one_route(day_a *day)
     rpt_doc_free(&d);
 }
 
+/* ---- scans made with a flagged clock ---------------------------------- */
+
+typedef struct scan_op {
+    proto_op op;
+    int64_t wall;
+} scan_op;
+
+static int scan_append(store_txn *t, void *arg)
+{
+    scan_op *c = arg;
+    return store_append_local(t, &c->op, c->wall, NULL);
+}
+
+/* A scan of route R2 by g2 at device time at, made by a handheld whose
+ * last sync measured its clock 2 hours slow (_clk): flagged "offset". */
+static void flagged_scan(day_a *day, int64_t at, const char *tag)
+{
+    static scan_op c;
+    proto_op_init(&c.op);
+    c.op.kind = PROTO_KIND_SCAN;
+    c.op.action = PROTO_ACTION_CREATE;
+    ASSERT_OK(proto_entity_new(c.op.entity, at));
+    ASSERT_OK(proto_op_add_str(&c.op, "tag", tag, strlen(tag)));
+    ASSERT_OK(proto_op_add_str(&c.op, "route", "R2", 2));
+    ASSERT_OK(proto_op_add_str(&c.op, "by", "g2", 2));
+    ASSERT_OK(proto_op_add_int(&c.op, "_clk", 2 * 3600 * 1000LL));
+    c.wall = at;
+    ASSERT_OK(store_write(day->site, scan_append, &c));
+}
+
+/* Two flagged scans on R2: 05:00 CP-07 (its round's only scan of CP-07:
+ * it would be late) and 08:15 CP-06 (it would be on time). Neither
+ * visits its checkpoint: CP-07 stays missed, CP-06 pending, the tqi is
+ * unchanged; both are exceptions "clock_flagged" with their flag. Runs
+ * last: it adds to the day's site store. */
+static void flagged_clock(day_a *day)
+{
+    flagged_scan(day, AT(5, 0), "CP-07");
+    flagged_scan(day, AT(8, 15), "CP-06");
+    rpt_params p = day_a_params();
+    p.route = "R2";
+    rpt_doc d;
+    store_txn *t;
+    ASSERT_OK(store_read_begin(day->site, &t));
+    ASSERT_OK(rpt_patrol(t, &p, &d));
+    store_read_end(t);
+    const rpt_section *s = rpt_doc_section(&d, "rounds");
+    ASSERT_EQ(rpt_section_rows(s), 2);
+    round_row(s, 0, "R2", AT(4, 0), AT(8, 0), "g2", 2, 1, 0, 1, 0, 0, 0, 0.5);
+    round_row(s, 1, "R2", AT(8, 0), AT(12, 0), "g2", 0, 1, 0, 0, 1, 0, 0, -1);
+    s = rpt_doc_section(&d, "missed");
+    ASSERT_EQ(rpt_section_rows(s), 1);
+    missed_row(s, 0, "R2", AT(4, 0), "CP-07", "West gate", "Block 7");
+    s = rpt_doc_section(&d, "exceptions");
+    ASSERT_EQ(rpt_section_rows(s), 2);
+    exc_row(s, 0, AT(5, 0), "R2", AT(4, 0), "CP-07", "g2", "clock_flagged", -1);
+    cell_s(s, 0, 7, "offset");
+    exc_row(s, 1, AT(8, 15), "R2", AT(8, 0), "CP-06", "g2", "clock_flagged",
+            -1);
+    cell_s(s, 1, 7, "offset");
+    s = rpt_doc_section(&d, "anomalies");
+    ASSERT_EQ(rpt_section_rows(s), 1);
+    cell_null(s, 0, 7);
+    s = rpt_doc_section(&d, "guards");
+    guard_row(s, 0, "g2", 2, 4, 2, 0, 0, 0);
+    sums(&d, 1, 2, 2, 1, 2, 0, 1, 1, 0, 0, 1, 0.5);
+    sum_i(&d, "clock_flagged_scans", 2);
+    char *json = emit(&d, RPT_FMT_JSON);
+    ASSERT(strstr(json, "\"what\":\"clock_flagged\",\"minutes_late\":null,"
+                        "\"clock_flag\":\"offset\"") != NULL);
+    free(json);
+    rpt_doc_free(&d);
+}
+
 int main(void)
 {
     day_a day;
@@ -354,6 +434,7 @@ int main(void)
     whole_site(&day);
     one_guard(&day);
     one_route(&day);
+    flagged_clock(&day);
     day_a_free(&day);
     printf("test_report_patrol: ok\n");
     return 0;

@@ -97,6 +97,18 @@ int main(void)
     ASSERT_OK(mt_write(S, &dis, AT(0, 10, 30), NULL));
     char wohex[33];
     proto_entity_hex(wo.entity, wohex);
+    /* 1-1-103 inspected today by a handheld whose clock is 15 days
+     * behind (its last sync measured it: _clk): flagged, listed, and not
+     * counted as inspected 15 days ago. */
+    {
+        mt_op op = {.kind = PROTO_KIND_INSPECTION,
+                    .action = PROTO_ACTION_CREATE};
+        ASSERT_OK(proto_entity_new(op.entity, AT(-15, 11, 0)));
+        mt_str(&op, "unit", "1-1-103");
+        mt_int(&op, "_clk", 15 * D);
+        mt_str(&op, "by", "butler-wu");
+        ASSERT_OK(mt_write(S, &op, AT(-15, 11, 0), NULL));
+    }
 
     rpt_params p = {.site = "S1",
                     .from = T0,
@@ -108,21 +120,60 @@ int main(void)
     rpt_doc d;
     ASSERT_OK(store_read_begin(S, &txn));
     ASSERT_OK(rpt_vacant(txn, &p, &d));
+    /* The store's clock had reached 10:30 today when the slow handheld's
+     * inspection was stamped: its stamp is that far past its wall. */
+    const char *clock_gap = NULL;
+    {
+        const rpt_section *cs = rpt_doc_section(&d, "clock_flagged");
+        ASSERT(cs != NULL && rpt_section_rows(cs) == 1);
+        int64_t gap = rpt_section_cell(cs, 0, 5)->i;
+        ASSERT(gap > 15 * D - H && gap < 15 * D);
+        clock_gap = rt_fmt("i:%lld", (long long)gap);
+    }
     store_read_end(txn);
 
-    static const char *const ucols[] = {
-        "unit",       "building", "cluster", "last_inspected",
-        "days_since", "by",       NULL};
-    const char *overdue[] = {
-        "s:1-1-102", "s:1",         "s:C1", rt_fmt("t:%lld", AT(-40, 9, 0)),
-        "i:40",      "s:butler-li", /* */
-        "s:1-1-103", "s:1",         "s:C2", "-",
-        "-",         "-",           NULL};
+    static const char *const ucols[] = {"unit",
+                                        "building",
+                                        "cluster",
+                                        "last_inspected",
+                                        "days_since",
+                                        "by",
+                                        "clock_flagged_inspection",
+                                        "clock_flag",
+                                        NULL};
+    const char *overdue[] = {"s:1-1-102",
+                             "s:1",
+                             "s:C1",
+                             rt_fmt("t:%lld", AT(-40, 9, 0)),
+                             "i:40",
+                             "s:butler-li",
+                             "-",
+                             "-", /* */
+                             "s:1-1-103",
+                             "s:1",
+                             "s:C2",
+                             "-",
+                             "-",
+                             "-",
+                             rt_fmt("t:%lld", AT(-15, 11, 0)),
+                             "s:offset",
+                             NULL};
     const char *inspected[] = {
         "s:1-1-101", "s:1",         "s:C1", rt_fmt("t:%lld", AT(-10, 9, 0)),
-        "i:10",      "s:butler-li", /* */
+        "i:10",      "s:butler-li", "-",    "-", /* */
         "s:2-1-201", "s:2",         "s:C3", rt_fmt("t:%lld", AT(0, 10, 0)),
-        "i:0",       "s:butler-li", NULL};
+        "i:0",       "s:butler-li", "-",    "-",
+        NULL};
+    static const char *const ccols[] = {
+        "time", "unit", "by", "clock_flag", "clk_ms", "stamp_minus_wall_ms",
+        NULL};
+    const char *clock[] = {rt_fmt("t:%lld", AT(-15, 11, 0)),
+                           "s:1-1-103",
+                           "s:butler-wu",
+                           "s:offset",
+                           rt_fmt("i:%lld", 15 * D),
+                           clock_gap,
+                           NULL};
     static const char *const fcols[] = {
         "time", "unit", "by", "failed", "note", "workorder", "workorder_status",
         NULL};
@@ -141,16 +192,19 @@ int main(void)
                                    "never_inspected",
                                    "i:1",
                                    "inspections_in_window",
-                                   "i:3",
+                                   "i:4",
                                    "failed_inspections",
+                                   "i:1",
+                                   "clock_flagged_inspections",
                                    "i:1",
                                    "days",
                                    "i:30",
                                    NULL};
     const rt_section secs[] = {{"overdue", ucols, overdue},
                                {"inspected", ucols, inspected},
-                               {"failed_items", fcols, failed}};
-    rt_expect e = {summary, secs, 3};
+                               {"failed_items", fcols, failed},
+                               {"clock_flagged", ccols, clock}};
+    rt_expect e = {summary, secs, 4};
     rt_verify(&d, &e);
     if (getenv("RPT_SHOW"))
         rpt_emit(&d, RPT_FMT_TEXT, stdout);

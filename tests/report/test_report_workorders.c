@@ -108,6 +108,86 @@ static const char *T_(long long t)
     return rt_fmt("t:%lld", t);
 }
 
+/* Two orders in a store of their own, written in time order: wx's
+ * dispatch was made by a handheld whose last sync measured its clock 3
+ * hours slow (_clk): notify is unverified (29 min, it would be breached),
+ * on_site (called 08:00, arrived 08:40 on an honest clock) is breached as
+ * ever. wy's create carries the same _clk: every clock it starts is
+ * unverified, running or not. */
+static void flagged_clocks(const char *dir)
+{
+    S = mt_open(dir, "B", 0xb1);
+    order wx, wy;
+    create(&wx, AT(0, 8, 1), AT(0, 8, 0), "8-1-801", "plumbing", "general",
+           NULL);
+    {
+        mt_op op = {.kind = PROTO_KIND_WORKORDER,
+                    .action = PROTO_ACTION_DISPATCH,
+                    .with_seen = 1};
+        memcpy(op.entity, wx.id, PROTO_ENTITY_LEN);
+        mt_str(&op, "assignee", "zhang");
+        mt_int(&op, "_clk", 3 * H);
+        put(&op, AT(0, 8, 30));
+    }
+    step(&wx, PROTO_ACTION_ARRIVE, AT(0, 8, 40), NULL);
+    {
+        ASSERT_OK(proto_entity_new(wy.id, AT(0, 9, 1)));
+        proto_entity_hex(wy.id, wy.hex);
+        mt_op op = {.kind = PROTO_KIND_WORKORDER,
+                    .action = PROTO_ACTION_CREATE};
+        memcpy(op.entity, wy.id, PROTO_ENTITY_LEN);
+        mt_str(&op, "place", "8-1-802");
+        mt_str(&op, "category", "plumbing");
+        mt_str(&op, "description", "fault");
+        mt_str(&op, "priority", "normal");
+        mt_str(&op, "severity", "general");
+        mt_int(&op, "called_at", AT(0, 9, 0));
+        mt_str(&op, "by", "butler-wang");
+        mt_int(&op, "_clk", 3 * H);
+        put(&op, AT(0, 9, 1));
+    }
+    rpt_params p = {.site = "S1",
+                    .from = T0,
+                    .to = T0 + D,
+                    .now = AT(0, 20, 0),
+                    .tz_min = 0};
+    store_txn *txn;
+    rpt_doc d;
+    ASSERT_OK(store_read_begin(S, &txn));
+    ASSERT_OK(rpt_workorders(txn, &p, &d));
+    store_read_end(txn);
+    const rpt_section *so = rpt_doc_section(&d, "orders");
+    ASSERT_EQ(rpt_section_rows(so), 2);
+    static const char *const want[2][7] = {
+        {"met", "unverified", "breached", "running", "n/a", "notify", "offset"},
+        {"unverified", "unverified", "unverified", "unverified", "n/a",
+         "record notify on_site resolve", "offset"}};
+    for (uint32_t r = 0; r < 2; r++) {
+        ASSERT_STR_EQ(rpt_section_cell(so, r, 0)->s, r ? wy.hex : wx.hex);
+        for (uint32_t c = 0; c < 5; c++)
+            ASSERT_STR_EQ(rpt_section_cell(so, r, 9 + c)->s, want[r][c]);
+        ASSERT_STR_EQ(rpt_section_cell(so, r, 17)->s, want[r][5]);
+        ASSERT_STR_EQ(rpt_section_cell(so, r, 18)->s, want[r][6]);
+    }
+    /* wx's on_site is its one breach; unverified clocks are in neither
+     * breaches nor at_risk nor the groups' counts. */
+    const rpt_section *sb = rpt_doc_section(&d, "breaches");
+    ASSERT_EQ(rpt_section_rows(sb), 1);
+    ASSERT_STR_EQ(rpt_section_cell(sb, 0, 1)->s, "on_site");
+    ASSERT_EQ(rpt_section_rows(rpt_doc_section(&d, "at_risk")), 0);
+    const rpt_section *gp = rpt_doc_section(&d, "by_priority");
+    ASSERT_EQ(rpt_section_rows(gp), 1);
+    ASSERT_EQ(rpt_section_cell(gp, 0, 3)->i, 1); /* record_met: wx */
+    ASSERT_EQ(rpt_section_cell(gp, 0, 6)->i, 0); /* notify_met */
+    ASSERT_EQ(rpt_section_cell(gp, 0, 7)->i, 0); /* notify_breached */
+    ASSERT_STR_EQ(d.summary[3].key, "breached");
+    ASSERT_EQ(d.summary[3].value.i, 1);
+    ASSERT_STR_EQ(d.summary[5].key, "unverified");
+    ASSERT_EQ(d.summary[5].value.i, 2);
+    rpt_doc_free(&d);
+    store_close(S);
+}
+
 int main(void)
 {
     char *dir = test_tmpdir("rpt-wo");
@@ -183,11 +263,16 @@ int main(void)
            "pump_pipe_leak");
     steps(&w4, AT(0, 19, 37), 0, 0, 0);
 
+    /* One store wrote every device's ops above, out of time order: its
+     * HLC runs up to 8 hours past the walls of the later-written earlier
+     * ops (stamp_ahead). The skew limit is raised past that so no clock
+     * is flagged here; flagged_clocks() below has its own. */
     rpt_params p = {.site = "S1",
                     .from = T0,
                     .to = T0 + D,
                     .now = AT(0, 20, 0),
-                    .tz_min = 0};
+                    .tz_min = 0,
+                    .skew_limit_ms = D};
     store_txn *txn;
     ASSERT_OK(store_read_begin(S, &txn));
     rpt_doc d;
@@ -195,15 +280,16 @@ int main(void)
     store_read_end(txn);
 
     static const char *const ocols[] = {
-        "id",     "place",        "category",  "priority", "severity",
-        "status", "assignee",     "called_at", "age_min",  "record",
-        "notify", "on_site",      "resolve",   "callback", "breached",
-        "repeat", "reopen_count", NULL};
+        "id",     "place",        "category",   "priority",   "severity",
+        "status", "assignee",     "called_at",  "age_min",    "record",
+        "notify", "on_site",      "resolve",    "callback",   "breached",
+        "repeat", "reopen_count", "unverified", "clock_flag", NULL};
 #define ROW(o, place, cat, prio, sev, status, asg, called, age, c1, c2, c3,    \
             c4, c5, br, rep, reo)                                              \
     S_(o.hex), S_(place), S_(cat), S_(prio), S_(sev), S_(status),              \
         asg ? S_(asg) : "-", T_(called), I_(age), S_(c1), S_(c2), S_(c3),      \
-        S_(c4), S_(c5), br ? S_(br) : "-", rep ? "b:1" : "b:0", I_(reo)
+        S_(c4), S_(c5), br ? S_(br) : "-", rep ? "b:1" : "b:0", I_(reo), "-",  \
+        "-"
     const char *const *nul = NULL;
     (void)nul;
     const char *orders[] = {
@@ -472,6 +558,8 @@ int main(void)
                                    "i:6",
                                    "at_risk",
                                    "i:2",
+                                   "unverified",
+                                   "i:0",
                                    "repeats",
                                    "i:3",
                                    "completed_in_window",
@@ -504,10 +592,10 @@ int main(void)
     const rpt_section *so = rpt_doc_section(&d, "orders");
     ASSERT_EQ(rpt_section_rows(so), 10);
     ASSERT_EQ(d.summary[0].value.i, 10); /* orders */
-    ASSERT_STR_EQ(d.summary[8].key, "callback_coverage");
-    ASSERT_EQ(d.summary[8].value.type, RPT_NULL);
-    ASSERT_STR_EQ(d.summary[6].key, "completed_in_window");
-    ASSERT_EQ(d.summary[6].value.i, 0);
+    ASSERT_STR_EQ(d.summary[9].key, "callback_coverage");
+    ASSERT_EQ(d.summary[9].value.type, RPT_NULL);
+    ASSERT_STR_EQ(d.summary[7].key, "completed_in_window");
+    ASSERT_EQ(d.summary[7].value.i, 0);
     const rpt_section *sa = rpt_doc_section(&d, "at_risk");
     ASSERT_EQ(rpt_section_rows(sa), 1);
     ASSERT_STR_EQ(rpt_section_cell(sa, 0, 0)->s, w7.hex);
@@ -515,6 +603,10 @@ int main(void)
     rpt_doc_free(&d);
 
     store_close(S);
+    test_rmtree(dir);
+    free(dir);
+    dir = test_tmpdir("rpt-wo-clk");
+    flagged_clocks(dir);
     test_rmtree(dir);
     free(dir);
     printf("test_report_workorders: ok\n");

@@ -61,6 +61,7 @@ int main(void)
     ASSERT_EQ(c.retention_days, 180);
     ASSERT_EQ(c.overstay_ms, 4 * 3600 * 1000LL);
     ASSERT_EQ(c.skew_limit_min, 5);
+    ASSERT_EQ(c.max_clock_offset_min, 5);
     ASSERT_STR_EQ(c.log, "stderr");
     srv_config_cert_path(&c, v, sizeof v);
     ASSERT_STR_EQ(v, "./roundsd-data/server.crt");
@@ -87,6 +88,7 @@ int main(void)
                    "retention_days.Jade-2 = 365\n"
                    "overstay = 90m\n"
                    "skew_limit_min = 10\n"
+                   "max_clock_offset_min = 2\n"
                    "log = /var/log/roundsd/roundsd.log\n"
                    "hello_timeout_ms = 2500\n"
                    "hello_pool = 64\n"
@@ -107,6 +109,7 @@ int main(void)
     ASSERT_EQ(c.retention_days, 90);
     ASSERT_EQ(c.overstay_ms, 90 * 60000LL);
     ASSERT_EQ(c.skew_limit_min, 10);
+    ASSERT_EQ(c.max_clock_offset_min, 2);
     ASSERT_STR_EQ(c.log, "/var/log/roundsd/roundsd.log");
     ASSERT_EQ(srv_config_retention_for(&c, "S1"), 30);
     ASSERT_EQ(srv_config_retention_for(&c, "Jade-2"), 365);
@@ -117,7 +120,7 @@ int main(void)
     ASSERT_EQ(c.line[SRV_CFG_DATA], 3);
     ASSERT_EQ(c.line[SRV_CFG_LISTEN], 4);
     ASSERT_EQ(c.line[SRV_CFG_KEY], 6);
-    ASSERT_EQ(c.line[SRV_CFG_LOG], 16);
+    ASSERT_EQ(c.line[SRV_CFG_LOG], 17);
     for (int k = 0; k < SRV_CFG_NKEYS; k++)
         ASSERT_EQ(c.src[k], SRV_CFG_FILE);
     srv_config_value(&c, SRV_CFG_OVERSTAY, v, sizeof v);
@@ -189,7 +192,8 @@ int main(void)
             "unknown key 'bogus' (keys: data, listen, cert, key, "
             "max_frame, max_conns, idle_timeout, handshake_timeout, "
             "hello_timeout_ms, hello_pool, hello_per_addr, "
-            "retention_days[.SITE], overstay, skew_limit_min, log)");
+            "retention_days[.SITE], overstay, skew_limit_min, "
+            "max_clock_offset_min, log)");
     refused("\n\nmax-frame = 2000000\n", 3,
             "unknown key 'max-frame' (the file spells keys with '_': "
             "max_frame, not max-frame)");

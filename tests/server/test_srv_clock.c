@@ -71,6 +71,9 @@ static void pull_stamp(device *d, uint64_t seq, int64_t hlc_ms)
     size_t len;
     ASSERT_OK(proto_op_encode(&op, buf, sizeof buf, &len));
     seen_ctx c = {buf, len};
+    /* The pull is ingested with receive time 0: no clock bound, so the
+     * HLC moves as a handheld's within its bound would. */
+    store_set_clock_bound(d->st, -1, 0);
     ASSERT_OK(store_write(d->st, seen_fn, &c));
 }
 

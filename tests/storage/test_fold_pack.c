@@ -158,6 +158,7 @@ static void rnd_state(fold_state *st, char *status, uint32_t *reopens)
         e->seq = rnd_u64();
         e->wall_ms = rnd_i64();
         e->action = (uint8_t)rnd_u64();
+        e->clk = below(4) ? 0 : rnd_i64(); /* "w" (a clock offset) */
     }
     st->nfields = rnd_count(PROTO_OP_MAX_FIELDS);
     for (uint32_t i = 0; i < st->nfields; i++) {
