@@ -120,6 +120,7 @@ static void (*real__exit)(int);
 static void (*real__Exit)(int);
 static int (*real_ssl_write)(void *, const unsigned char *, size_t);
 static int (*real_ssl_setup)(void *, const void *);
+static void (*real_ssl_free)(void *);
 
 static void *next(const char *name)
 {
@@ -668,12 +669,28 @@ static unsigned feed(framer *f, const uint8_t *p, size_t len, uint64_t *batch,
 int mbedtls_ssl_setup(void *ssl, const void *conf)
 {
     REAL(real_ssl_setup, "mbedtls_ssl_setup");
+    if (ack_target() == 0)
+        return real_ssl_setup(ssl, conf);
     pthread_mutex_lock(&mu);
     framer *f = framer_of(ssl);
     memset(f, 0, sizeof *f);
     f->ssl = ssl;
     pthread_mutex_unlock(&mu);
     return real_ssl_setup(ssl, conf);
+}
+
+/* A connection's framer is released with it, so slots are reused. */
+void mbedtls_ssl_free(void *ssl)
+{
+    REAL(real_ssl_free, "mbedtls_ssl_free");
+    if (ack_target() > 0) {
+        pthread_mutex_lock(&mu);
+        for (int i = 0; i < MAX_SSL; i++)
+            if (framers[i].ssl == ssl)
+                framers[i].ssl = NULL;
+        pthread_mutex_unlock(&mu);
+    }
+    real_ssl_free(ssl);
 }
 
 int mbedtls_ssl_write(void *ssl, const unsigned char *buf, size_t len)
