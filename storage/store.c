@@ -123,9 +123,9 @@ struct store {
     int raw;
     char raw_text[160];
     /* Held for a whole store_write(): writers on several threads take
-     * turns; writer is the thread inside (to refuse a nested call). */
+     * turns. A nested call on the same thread is refused through
+     * thread_writes, never by reading w or wmu's owner unlocked. */
     pthread_mutex_t wmu;
-    pthread_t writer;
     /* The write transaction of store_write(); txn is NULL outside it. */
     store_txn w;
     /* The clock bound of ingest (store_set_clock_bound): a received stamp
@@ -252,6 +252,15 @@ static int grow(store *s);
 /* Read transactions this thread holds, of any store: a writer that holds
  * one must not wait for readers to end before it grows a map. */
 static _Thread_local int thread_readers;
+
+/* The store_write() calls this thread is inside, innermost first: each
+ * call's frame links itself in. Thread-local, so a thread asks only about
+ * itself and reads nothing another writer changes. */
+typedef struct write_frame {
+    const store *s;
+    struct write_frame *up;
+} write_frame;
+static _Thread_local write_frame *thread_writes;
 
 static int remap(store *s, int twice);
 
@@ -598,14 +607,17 @@ int store_write(store *s, store_write_fn fn, void *ctx)
         fail(s, EACCES);
         return RND_EINVAL;
     }
-    /* store_write inside store_write on the same thread; another thread
-     * only waits its turn. */
-    if (s->w.txn != NULL && pthread_equal(s->writer, pthread_self()))
-        return RND_EINVAL;
+    /* store_write inside store_write of the same store on the same thread
+     * would wait for itself; another thread only waits its turn. */
+    for (const write_frame *f = thread_writes; f != NULL; f = f->up)
+        if (f->s == s)
+            return RND_EINVAL;
+    write_frame frame = {.s = s, .up = thread_writes};
+    thread_writes = &frame;
     pthread_mutex_lock(&s->wmu);
-    s->writer = pthread_self();
     int rc = write_locked(s, fn, ctx);
     pthread_mutex_unlock(&s->wmu);
+    thread_writes = frame.up;
     return rc;
 }
 

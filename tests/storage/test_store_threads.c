@@ -14,6 +14,7 @@
  * 4. Two threads calling store_write at once take turns: no write is
  *    refused and every op lands, chained. */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -172,7 +173,7 @@ static void own_reader_refuses(const char *dir)
 
 typedef struct stream {
     store *s;
-    volatile int done;
+    atomic_int done; /* read by the main thread while this one writes */
     unsigned reads;
 } stream;
 
@@ -205,8 +206,8 @@ static void *write_stream(void *arg)
  * snapshot_newer). */
 static void *spin(void *arg)
 {
-    volatile int *stop = arg;
-    while (!*stop)
+    atomic_int *stop = arg;
+    while (!atomic_load_explicit(stop, memory_order_relaxed))
         ;
     return NULL;
 }
@@ -217,7 +218,7 @@ static void reads_beside_writes(const char *dir)
 {
     stream w = {.s = fresh(dir)};
     pthread_t t, spinners[SPINNERS];
-    volatile int stop = 0;
+    atomic_int stop = 0;
     for (int i = 0; i < SPINNERS; i++)
         ASSERT_EQ(pthread_create(&spinners[i], NULL, spin, (void *)&stop), 0);
     ASSERT_EQ(pthread_create(&t, NULL, write_stream, &w), 0);
