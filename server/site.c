@@ -163,6 +163,8 @@ static void batch_prepare(srv_batch *b)
         m->action = op.action;
         memcpy(m->entity, op.entity, PROTO_ENTITY_LEN);
         memcpy(m->prev_hash, op.prev_hash, PROTO_HASH_LEN);
+        const proto_field *clk = proto_op_field(&op, FOLD_CLK_FIELD);
+        m->clk_ms = clk && clk->type == PROTO_INT ? clk->i : 0;
         for (;;) {
             rc = store_prepare(&op, o->p, o->len, states + used, cap - used,
                                &m->prep);
@@ -614,8 +616,15 @@ static int commit_batch(store_txn *txn, srv_batch *b, int64_t now)
         if (added) {
             int64_t cap = b->hlc_cap_ms > 0 ? b->hlc_cap_ms : now;
             int64_t hlc_ms = PROTO_HLC_MS(m->hlc);
+            /* How far off the device's clock was: what its op shows
+             * against this server's clock and its HLC, or what it measured
+             * itself at its last WELCOME (_clk), whichever is more. */
             int64_t ahead = m->wall_ms - now;
             int64_t behind = (hlc_ms < cap ? hlc_ms : cap) - m->wall_ms;
+            if (-m->clk_ms > ahead)
+                ahead = -m->clk_ms;
+            if (m->clk_ms > behind)
+                behind = m->clk_ms;
             if (b->added == 0 || ahead > b->ahead_ms)
                 b->ahead_ms = ahead;
             if (b->added == 0 || behind > b->behind_ms)

@@ -57,6 +57,9 @@ typedef struct srv_op_meta {
     uint8_t action;
     uint8_t entity[PROTO_ENTITY_LEN];
     uint8_t prev_hash[PROTO_HASH_LEN];
+    /* The op's FOLD_CLK_FIELD: the device's own measured offset (server
+     * minus device, ms) when it wrote the op, 0 when absent. */
+    int64_t clk_ms;
     store_prep prep;  /* prep.state points into the batch's states */
     size_t state_off; /* where, while they are written */
 } srv_op_meta;

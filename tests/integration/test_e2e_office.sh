@@ -190,12 +190,18 @@ eq "honest a ok" "$(flag_of a)" ok
 ahead_ms=$(echo "$dj" | jq_py "[x for x in d if x['device']=='ahead'][0]['clock_ahead_ms']")
 check "ahead by about 6 h" test "$ahead_ms" -gt $((h6 - 600000)) -a "$ahead_ms" -le "$h6"
 behind_ms=$(echo "$dj" | jq_py "[x for x in d if x['device']=='behind'][0]['clock_behind_ms']")
-check "behind by about 6 h" test "$behind_ms" -gt $((h6 - 600000)) -a "$behind_ms" -le "$h6"
+# The device's own measure (_clk, at WELCOME) counts too: it includes the
+# seconds the test has run since "now", hence the minute's margin.
+check "behind by about 6 h" test "$behind_ms" -gt $((h6 - 600000)) -a "$behind_ms" -le $((h6 + 60000))
 rd devices --site S1 >"$WORK/devices.txt"
 check "CLOCK column" grep -q "CLOCK" "$WORK/devices.txt"
 check "ahead shown" grep -Eq "^S1 +ahead .* ahead [56]h[0-9]+m" "$WORK/devices.txt"
 check "behind shown" grep -Eq "^S1 +behind .* behind [56]h[0-9]+m" "$WORK/devices.txt"
 check "a shown ok" grep -Eq "^S1 +a .* ok +no" "$WORK/devices.txt"
-eq "a limit of 7 h clears them" \
-  "$(rd devices --site S1 --skew-limit-min 420 --json | jq_py '",".join(sorted(set(x["clock_flag"] for x in d if x["clock_flag"]!="unknown")))')" ok
+# A limit of 7 h clears the last sync's skew, but not what is kept for
+# good: the fast device pushed ops stamped 6 h past this server's clock,
+# beyond its max_clock_offset_min (5), so it stays flagged "beyond".
+eq "a limit of 7 h clears the skew, not the stamps beyond the bound" \
+  "$(rd devices --site S1 --skew-limit-min 420 --json | jq_py '",".join(x["device"]+"="+x["clock_flag"] for x in d if x["clock_flag"]!="unknown")')" \
+  "a=ok,ahead=beyond,b=ok,behind=ok"
 finish

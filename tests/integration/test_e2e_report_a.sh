@@ -24,9 +24,18 @@ py() { # py EXPR < json: prints EXPR over d
 NOW=2026-03-10T11:00
 W=(--site S1 --tz +08:00 --now "$NOW")
 
-server_init
-server_start
-for n in a b; do hh_new $n; done
+# Every clock of the day is pinned, the server's included: a sync is where
+# a handheld learns the time (its offset from WELCOME, and stamps that move
+# its clock), so syncing on today's real clock and then recording at
+# 2026-03-10 would rightly flag every record as made with a wrong clock.
+# serve_at T: (re)starts roundsd with its clock pinned at T.
+serve_at() {
+  [ -n "$SRV_PID" ] && server_stop
+  ROUNDSD_CLOCK_MS=$1 server_start
+}
+ROUNDSD_CLOCK_MS=$(at -6 0) server_init
+serve_at "$(at 5 0)"
+for n in a b; do ROUNDSD_CLOCK_MS=$(at -6 0) hh_new $n; done
 
 for i in 1 2 3; do
   check "checkpoint add $i" rd checkpoint add --site S1 --tag "CP-0$i" \
@@ -36,8 +45,8 @@ check "route add" rd route add --site S1 --route R1 --name "Inner loop" \
   --interval-min 120 --window-min 15 --checkpoints CP-01,CP-02,CP-03 >/dev/null
 check "blacklist add" rd blacklist add --site S1 --person "Wang Wu" \
   --reason theft >/dev/null
-check "a pulls master data" hh_sync a >/dev/null
-check "b pulls master data" hh_sync b >/dev/null
+check "a pulls master data" A "$(at 5 0)" sync >/dev/null
+check "b pulls master data" B "$(at 5 0)" sync >/dev/null
 
 # ---- the scripted day, offline ---------------------------------------------
 rec() { "$@" >/dev/null 2>>"$WORK/rec.err" || fail "record: $*"; }
@@ -54,16 +63,18 @@ rec A "$(at 7 40)" visit exit "$wid" --gate A
 rec A "$(at 7 50)" visit refuse --name "Zhang San" --reason "no host" --gate A
 rec A "$(at 8 5)" scan --tag CP-01
 ho1=$(A "$(at 8 30)" handover create --to guard-b --keys "2 keys" --json | jget id)
-check "a syncs" hh_sync a >/dev/null
-check "b syncs (gets the handover)" hh_sync b >/dev/null
+serve_at "$(at 8 35)"
+check "a syncs" A "$(at 8 35)" sync >/dev/null
+check "b syncs (gets the handover)" B "$(at 8 35)" sync >/dev/null
 rec B "$(at 8 40)" handover ack "$ho1"
 rec B "$(at 8 10)" scan --tag CP-02 # device 13:10: a round not begun at 11:00
 rec B "$(at 9 0)" visit enter --name "Skew Visitor" --id-type none --id-no - \
   --unit 1-1-105 --purpose visit --gate B
 ho2=$(A "$(at 10 0)" handover create --to guard-c --json | jget id)
-check "b syncs" hh_sync b >/dev/null
-check "a syncs" hh_sync a >/dev/null
-check "a pulls b's ops" hh_sync a >/dev/null
+serve_at "$(at 10 30)"
+check "b syncs" B "$(at 10 30)" sync >/dev/null
+check "a syncs" A "$(at 10 30)" sync >/dev/null
+check "a pulls b's ops" A "$(at 10 30)" sync >/dev/null
 
 # The server keeps serving while the reports read the store.
 # ---- patrol -------------------------------------------------------------------
