@@ -646,6 +646,36 @@ static int own_cb(uint64_t seq, const uint8_t *enc, size_t len, int64_t recv_ms,
     return 0;
 }
 
+/* Ends a pull walk: sends the OPS frame of what the walk (its result
+ * rc) collected, then ends its read transaction. Returns 1 when the frame
+ * went out; otherwise what the pull step returns, the session failed: the
+ * send's error, or 0 after a storage error. */
+static int send_walked(srv_session *s, store_txn *txn, int rc, proto_bytes *ops,
+                       uint32_t n, size_t bytes, uint64_t next, int stopped)
+{
+    if (rc == PULL_FULL)
+        rc = 0;
+    if (rc == 0) {
+        proto_msg m = {.type = PROTO_MSG_OPS};
+        m.u.ops.nops = n;
+        m.u.ops.ops = ops;
+        m.u.ops.next_cursor = next;
+        m.u.ops.more = (uint8_t)stopped;
+        rc = send_msg(s, &m, bytes + proto_msg_ops_overhead(n));
+        if (rc) {
+            store_read_end(txn);
+            fail(s, rc, NULL);
+            return rc;
+        }
+    }
+    store_read_end(txn);
+    if (rc) {
+        fail_storage(s, rc, "read the site's store");
+        return 0;
+    }
+    return 1;
+}
+
 static int pull_own_step(srv_session *s)
 {
     own_col c = {.ops = s->ctx->ops_scratch_,
@@ -658,26 +688,9 @@ static int pull_own_step(srv_session *s)
         return 0;
     }
     rc = store_ops_each_seq(txn, s->device_id, s->own_next, own_cb, &c);
-    if (rc == PULL_FULL)
-        rc = 0;
-    if (rc == 0) {
-        proto_msg m = {.type = PROTO_MSG_OPS};
-        m.u.ops.nops = c.n;
-        m.u.ops.ops = c.ops;
-        m.u.ops.next_cursor = c.next;
-        m.u.ops.more = (uint8_t)c.stopped;
-        rc = send_msg(s, &m, c.bytes + proto_msg_ops_overhead(c.n));
-        if (rc) {
-            store_read_end(txn);
-            fail(s, rc, NULL);
-            return rc;
-        }
-    }
-    store_read_end(txn);
-    if (rc) {
-        fail_storage(s, rc, "read the site's store");
-        return 0;
-    }
+    int sent = send_walked(s, txn, rc, c.ops, c.n, c.bytes, c.next, c.stopped);
+    if (sent != 1)
+        return sent;
     s->ops_out += c.n;
     s->own_next = c.next;
     if (!c.stopped)
@@ -701,26 +714,9 @@ static int pull_step(srv_session *s)
     }
     uint64_t next = s->cursor;
     rc = store_log_each(txn, s->cursor, pull_cb, &c, &next);
-    if (rc == PULL_FULL)
-        rc = 0;
-    if (rc == 0) {
-        proto_msg m = {.type = PROTO_MSG_OPS};
-        m.u.ops.nops = c.n;
-        m.u.ops.ops = c.ops;
-        m.u.ops.next_cursor = next;
-        m.u.ops.more = (uint8_t)c.stopped;
-        rc = send_msg(s, &m, c.bytes + proto_msg_ops_overhead(c.n));
-        if (rc) {
-            store_read_end(txn);
-            fail(s, rc, NULL);
-            return rc;
-        }
-    }
-    store_read_end(txn);
-    if (rc) {
-        fail_storage(s, rc, "read the site's store");
-        return 0;
-    }
+    int sent = send_walked(s, txn, rc, c.ops, c.n, c.bytes, next, c.stopped);
+    if (sent != 1)
+        return sent;
     s->ops_out += c.n;
     s->cursor = next;
     s->pulled = 1;

@@ -618,12 +618,13 @@ static int commit_batch(store_txn *txn, srv_batch *b, int64_t now)
             int64_t hlc_ms = PROTO_HLC_MS(m->hlc);
             /* How far off the device's clock was: what its op shows
              * against this server's clock and its HLC, or what it measured
-             * itself at its last WELCOME (_clk), whichever is more. */
+             * itself at its last WELCOME (_clk, when it carries one),
+             * whichever is more. */
             int64_t ahead = m->wall_ms - now;
             int64_t behind = (hlc_ms < cap ? hlc_ms : cap) - m->wall_ms;
-            if (-m->clk_ms > ahead)
+            if (m->clk_ms < 0 && -m->clk_ms > ahead)
                 ahead = -m->clk_ms;
-            if (m->clk_ms > behind)
+            if (m->clk_ms > 0 && m->clk_ms > behind)
                 behind = m->clk_ms;
             if (b->added == 0 || ahead > b->ahead_ms)
                 b->ahead_ms = ahead;

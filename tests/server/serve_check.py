@@ -454,10 +454,18 @@ def main():
     c3.close()
     c1.close()
     c2.close()
-    time.sleep(0.2)
-    c = Conn(port)  # a slot is free again
-    c.send(hello(b.id, "north", "b", creds["b"]))
-    c.expect(WELCOME)
+    # A slot is free again once the server has seen the closes: retry
+    # (bounded) while it still answers EBUSY.
+    for attempt in range(250):
+        c = Conn(port)
+        c.send(hello(b.id, "north", "b", creds["b"]))
+        m = c.recv()
+        if m is not None and m[0] == WELCOME:
+            break
+        if m is None or m[0] != ERROR or m[1] != "EBUSY" or attempt == 249:
+            fail("no free slot after the closes: %r" % (m,))
+        c.close()
+        time.sleep(0.02)
     # SIGTERM with a session open: it is told, the server exits 0.
     srv.send_signal(signal.SIGTERM)
     c.expect_error("ECLOSED")
