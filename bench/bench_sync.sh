@@ -147,11 +147,14 @@ t_start=$(date +%s)
 
 # ---- servers ---------------------------------------------------------------
 # server_start DATA_DIR: starts roundsd (already initialised) on
-# 127.0.0.1:0 and sets SRV_PID and SRV_PORT.
+# 127.0.0.1:0 and sets SRV_PID and SRV_PORT. Every handheld here comes
+# from 127.0.0.1: the cap on strangers an address may hold at once
+# (hello_per_addr, 16) and their pool (256) are raised past the largest
+# shift change, which connects all its handhelds at once.
 server_start() {
   local data=$1
   "$ROUNDSD" serve --data "$data" --listen 127.0.0.1:0 --idle-timeout 600 \
-    2>"$data.log" &
+    --hello-per-addr 4096 --hello-pool 4096 2>"$data.log" &
   SRV_PID=$!
   SRV_PIDS+=("$SRV_PID")
   for _ in $(seq 200); do

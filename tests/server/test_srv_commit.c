@@ -8,7 +8,6 @@
  *
  * To hold the thread in the middle of a round, another thread of the test
  * keeps the site store's write lock (store_write waits for it). */
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -35,59 +34,6 @@ static void settle(uv_loop_t *loop, harness *h)
         uv_run(loop, UV_RUN_NOWAIT);
     ASSERT(!srv_sites_busy(h->sites));
     ASSERT_EQ(srv_sites_pending(h->sites), 0);
-}
-
-/* The write lock of a store, held by a thread of its own until released. */
-typedef struct blocker {
-    store *st;
-    pthread_t t;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    int inside, release;
-} blocker;
-
-static int block_fn(store_txn *txn, void *arg)
-{
-    (void)txn;
-    blocker *b = arg;
-    pthread_mutex_lock(&b->mu);
-    b->inside = 1;
-    pthread_cond_broadcast(&b->cv);
-    while (!b->release)
-        pthread_cond_wait(&b->cv, &b->mu);
-    pthread_mutex_unlock(&b->mu);
-    return 0;
-}
-
-static void *block_main(void *arg)
-{
-    blocker *b = arg;
-    ASSERT_OK(store_write(b->st, block_fn, b));
-    return NULL;
-}
-
-static void block(blocker *b, store *st)
-{
-    memset(b, 0, sizeof *b);
-    b->st = st;
-    pthread_mutex_init(&b->mu, NULL);
-    pthread_cond_init(&b->cv, NULL);
-    ASSERT_EQ(pthread_create(&b->t, NULL, block_main, b), 0);
-    pthread_mutex_lock(&b->mu);
-    while (!b->inside)
-        pthread_cond_wait(&b->cv, &b->mu);
-    pthread_mutex_unlock(&b->mu);
-}
-
-static void unblock(blocker *b)
-{
-    pthread_mutex_lock(&b->mu);
-    b->release = 1;
-    pthread_cond_broadcast(&b->cv);
-    pthread_mutex_unlock(&b->mu);
-    ASSERT_EQ(pthread_join(b->t, NULL), 0);
-    pthread_mutex_destroy(&b->mu);
-    pthread_cond_destroy(&b->cv);
 }
 
 /* Waits (a bounded while) until the commit thread has taken every queued

@@ -12,7 +12,6 @@
  *    the lock is released and the worker ran;
  *  - srv_registry_flush() (shutdown) waits for the commit in flight, so
  *    notes commit in the order they were queued. */
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -38,59 +37,6 @@ static void wait_frame(uv_loop_t *loop, peer *p)
             usleep(1000);
     }
     ASSERT(srv_bufq_len(&p->out) > 0);
-}
-
-/* The registry's write lock, held by a thread of its own until released. */
-typedef struct blocker {
-    store *st;
-    pthread_t t;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    int inside, release;
-} blocker;
-
-static int block_fn(store_txn *txn, void *arg)
-{
-    (void)txn;
-    blocker *b = arg;
-    pthread_mutex_lock(&b->mu);
-    b->inside = 1;
-    pthread_cond_broadcast(&b->cv);
-    while (!b->release)
-        pthread_cond_wait(&b->cv, &b->mu);
-    pthread_mutex_unlock(&b->mu);
-    return 0;
-}
-
-static void *block_main(void *arg)
-{
-    blocker *b = arg;
-    ASSERT_OK(store_write(b->st, block_fn, b));
-    return NULL;
-}
-
-static void block(blocker *b, store *st)
-{
-    memset(b, 0, sizeof *b);
-    b->st = st;
-    pthread_mutex_init(&b->mu, NULL);
-    pthread_cond_init(&b->cv, NULL);
-    ASSERT_EQ(pthread_create(&b->t, NULL, block_main, b), 0);
-    pthread_mutex_lock(&b->mu);
-    while (!b->inside)
-        pthread_cond_wait(&b->cv, &b->mu);
-    pthread_mutex_unlock(&b->mu);
-}
-
-static void unblock(blocker *b)
-{
-    pthread_mutex_lock(&b->mu);
-    b->release = 1;
-    pthread_cond_broadcast(&b->cv);
-    pthread_mutex_unlock(&b->mu);
-    ASSERT_EQ(pthread_join(b->t, NULL), 0);
-    pthread_mutex_destroy(&b->mu);
-    pthread_cond_destroy(&b->cv);
 }
 
 static int64_t last_sync(harness *h, const char *site, const char *name)
