@@ -99,8 +99,8 @@ static int resident_cb(const uint8_t id[PROTO_ENTITY_LEN], int kind,
  * costs one state parse, fine for the thousands an estate has. */
 int hh__gate_checks(hh *h, const hh_verb_spec *v, const proto_field *plate,
                     const proto_field *name, const proto_field *id_no,
-                    store_txn *t, proto_op *op, char bl_id[33],
-                    char *bl_reason, size_t reason_cap)
+                    store_txn *t, proto_op *op, char bl_id[33], char *bl_reason,
+                    size_t reason_cap)
 {
     static _Thread_local gate_ctx g;
     const proto_field *f;
@@ -130,8 +130,7 @@ int hh__gate_checks(hh *h, const hh_verb_spec *v, const proto_field *plate,
     if (!g.found)
         return 0;
     proto_entity_hex(g.id, bl_id);
-    snprintf(bl_reason, reason_cap, "%s",
-             g.text[0] ? g.text : "blacklisted");
+    snprintf(bl_reason, reason_cap, "%s", g.text[0] ? g.text : "blacklisted");
     if ((rc = proto_op_add_bool(op, "blacklist_hit", 1)) ||
         (rc = proto_op_add_str(op, "blacklist_reason", bl_reason,
                                strlen(bl_reason))) ||
@@ -196,9 +195,8 @@ int hh__pii_seal(hh *h, const char *verb, store_txn *t, proto_op *op)
             continue;
         if (n == PROTO_PII_MAX_FIELDS || f->str_len > PROTO_PII_VALUE_MAX)
             return fail(h, RND_EFIELD,
-                        "%s: '%.*s' is longer than %d characters",
-                        verb, (int)f->name_len, f->name,
-                        PROTO_PII_VALUE_MAX);
+                        "%s: '%.*s' is longer than %d characters", verb,
+                        (int)f->name_len, f->name, PROTO_PII_VALUE_MAX);
         items[n] = (proto_pii_item){f->name, f->name_len, f->str, f->str_len};
         personal[n++] = f;
     }
@@ -212,11 +210,10 @@ int hh__pii_seal(hh *h, const char *verb, store_txn *t, proto_op *op)
     if (k.found) {
         rc = proto_pii_seal(k.pub, op->entity, items, n, env, sizeof env, &len);
         if (rc)
-            return fail(h, rc, "%s: cannot seal personal data: %s",
-                        verb, rnd_strerror(rc));
-        if ((rc = proto_op_add_str(op, PROTO_PII_FIELD, env, len)) != 0)
-            return fail(h, rc, "%s: %s", verb,
+            return fail(h, rc, "%s: cannot seal personal data: %s", verb,
                         rnd_strerror(rc));
+        if ((rc = proto_op_add_str(op, PROTO_PII_FIELD, env, len)) != 0)
+            return fail(h, rc, "%s: %s", verb, rnd_strerror(rc));
     } else {
         size_t used = strlen(h->warn);
         snprintf(h->warn + used, sizeof h->warn - used,

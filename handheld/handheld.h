@@ -88,7 +88,8 @@ HH_API int hh_open(const char *dir, hh **out);
 
 /* Creates a store in dir and gives the device a new random 64-bit id, the
  * site it belongs to and a name. RND_EEXIST if dir already holds a device. */
-HH_API int hh_init(const char *dir, const char *site, const char *name, hh **out);
+HH_API int hh_init(const char *dir, const char *site, const char *name,
+                   hh **out);
 
 /* Closes the handle; NULL is allowed. */
 HH_API void hh_close(hh *h);
@@ -131,9 +132,9 @@ typedef struct hh_kv {
  * value), RND_ENOTFOUND (no such target), RND_ETRANSITION (verb not allowed
  * in the entity's current status), RND_EEXIST (a pass already out), storage
  * errors. */
-HH_API int hh_record(hh *h, const char *verb, const char *target, const hh_kv *kv,
-              size_t nkv, uint8_t id_out[HH_ID_LEN],
-              uint8_t id_extra[HH_ID_LEN]);
+HH_API int hh_record(hh *h, const char *verb, const char *target,
+                     const hh_kv *kv, size_t nkv, uint8_t id_out[HH_ID_LEN],
+                     uint8_t id_extra[HH_ID_LEN]);
 
 /* One record of a batch for hh_record_many(). The caller fills verb, target
  * and kv; id (and extra) are written on success. */
@@ -150,7 +151,8 @@ typedef struct hh_batch_item {
  * written or none. Later items see the effect of earlier ones (a visit
  * entered and exited in one batch). On failure *failed (may be NULL) gets
  * the index of the item at fault and hh_last_error() says why. */
-HH_API int hh_record_many(hh *h, hh_batch_item *items, size_t n, size_t *failed);
+HH_API int hh_record_many(hh *h, hh_batch_item *items, size_t n,
+                          size_t *failed);
 
 /* Gate checks against the office's master data, made offline from what the
  * store holds (the site's merged blacklist and resident plates, synced down
@@ -231,8 +233,12 @@ HH_API int hh_status(hh *h, hh_status_info *out);
 typedef struct fold_state hh_entity;
 
 /* Types of a field's value (hh_value.type). */
-enum hh_value_type { HH_VAL_NIL = 0, HH_VAL_BOOL = 1, HH_VAL_INT = 2,
-                     HH_VAL_STR = 3 };
+enum hh_value_type {
+    HH_VAL_NIL = 0,
+    HH_VAL_BOOL = 1,
+    HH_VAL_INT = 2,
+    HH_VAL_STR = 3
+};
 
 /* A named field of a record. name and str point into the record and are
  * not NUL-terminated (use the lengths); i holds an int, or 0/1 for a
@@ -266,8 +272,7 @@ HH_API int64_t hh_entity_updated_ms(const hh_entity *e);
 HH_API size_t hh_entity_nfields(const hh_entity *e);
 HH_API int hh_entity_field_at(const hh_entity *e, size_t i, hh_value *out);
 /* The field called name; RND_ENOTFOUND when the record has none. */
-HH_API int hh_entity_field(const hh_entity *e, const char *name,
-                           hh_value *out);
+HH_API int hh_entity_field(const hh_entity *e, const char *name, hh_value *out);
 /* Its history (capped at the 256 first ops): i from 0 to
  * hh_entity_nevents() - 1; RND_ENOTFOUND past the end. */
 HH_API size_t hh_entity_nevents(const hh_entity *e);
@@ -281,8 +286,7 @@ HH_API size_t hh_entity_nconflicts(const hh_entity *e);
  * acknowledged). e is valid during the callback only. Return non-zero
  * from cb to stop (1 stops with success). */
 typedef int (*hh_entity_cb)(const hh_entity *e, void *ctx);
-HH_API int hh_list(hh *h, int kind, int open_only, hh_entity_cb cb,
-                   void *ctx);
+HH_API int hh_list(hh *h, int kind, int open_only, hh_entity_cb cb, void *ctx);
 
 /* Every record (any kind) that holds a conflict: two or more concurrent
  * writes of different values to one field (hh_entity_nconflicts() > 0),
@@ -308,7 +312,7 @@ HH_API void hh_mask_id(const char *in, size_t len, char *out, size_t cap);
  * `roundsd enroll`. Enrolling again replaces them. Errors: RND_EFIELD (bad
  * address, unreadable or non-PEM certificate, empty credential). */
 HH_API int hh_enroll(hh *h, const char *server_addr, const char *cert_path,
-              const char *credential);
+                     const char *credential);
 
 typedef struct hh_sync_options {
     int timeout_ms;          /* per network wait; 0 = 30,000 */

@@ -71,8 +71,8 @@ int hh__clock_offset_note(hh *h, int64_t server_ms);
  * bl_reason, which must outlive op) and a warning to h. */
 int hh__gate_checks(hh *h, const hh_verb_spec *v, const proto_field *plate,
                     const proto_field *name, const proto_field *id_no,
-                    store_txn *t, proto_op *op, char bl_id[33],
-                    char *bl_reason, size_t reason_cap);
+                    store_txn *t, proto_op *op, char bl_id[33], char *bl_reason,
+                    size_t reason_cap);
 
 /* Replaces the personal fields of op by their masked forms and seals the
  * originals to the office's newest key in "_pii" (a warning on h when

@@ -183,12 +183,10 @@ static int dump_cb(const uint8_t id[PROTO_ENTITY_LEN], int kind,
                    const uint8_t *state, size_t len, void *arg)
 {
     dump_ctx *c = arg;
-    return store_dump_entry(c->out, c->json, c->n++ == 0, id, kind, state,
-                            len);
+    return store_dump_entry(c->out, c->json, c->n++ == 0, id, kind, state, len);
 }
 
-int hh_dump(hh *h, FILE *out, int json, uint8_t digest[32],
-            uint64_t *entities)
+int hh_dump(hh *h, FILE *out, int json, uint8_t digest[32], uint64_t *entities)
 {
     dump_ctx c = {out, json, 0};
     store_txn *t;
@@ -233,8 +231,7 @@ int hh_report_shift(hh *h, const hh_shift_options *opt, const char *format,
     rpt_format fmt = RPT_FMT_TEXT;
     if (format && rpt_format_parse(format, &fmt) != 0)
         return hh__fail(h, RND_EINVAL,
-                        "report shift: format '%s': text, csv or json",
-                        format);
+                        "report shift: format '%s': text, csv or json", format);
     rpt_params p;
     memset(&p, 0, sizeof p);
     p.now = opt->now;

@@ -613,9 +613,9 @@ static int record_fn(store_txn *t, void *arg)
     if ((v->kind == PROTO_KIND_VISIT || v->kind == PROTO_KIND_VEHICLE) &&
         v->action == PROTO_ACTION_CREATE) {
         rc = hh__gate_checks(c->h, c->in->verb, in_field(c->in, "plate"),
-                            in_field(c->in, "name"), in_field(c->in, "id_no"),
-                            t, &op, c->bl_id, c->bl_reason,
-                            sizeof c->bl_reason);
+                             in_field(c->in, "name"), in_field(c->in, "id_no"),
+                             t, &op, c->bl_id, c->bl_reason,
+                             sizeof c->bl_reason);
         if (rc)
             return rc;
     }

@@ -30,7 +30,6 @@ typedef struct opts {
     char names[MAX_KV][64]; /* flag names with '-' turned into '_' */
 } opts;
 
-
 /* The command line, parsed once by main() (rounds.c). */
 extern opts o;
 

@@ -240,7 +240,6 @@ int cmd_dump(void)
     return RND_EXIT_OK;
 }
 
-
 int cmd_report(void)
 {
     if (o.npos < 2)
