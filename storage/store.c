@@ -3,7 +3,7 @@
  * One environment per directory with eight named databases (store.h lists
  * their key layouts). Every integer in a key or a meta value is big-endian so
  * LMDB's bytewise order is numeric order. LMDB codes never leave this file:
- * fail() translates them into RND_E* and keeps the raw code for the log.
+ * store__fail() translates them into RND_E* and keeps the raw code for the log.
  *
  * Writes run in store_write(): one LMDB write transaction per call, committed
  * with full durability (the environment is never opened with MDB_NOSYNC,
@@ -28,121 +28,6 @@
 #include "store.h"
 #include "store_int.h"
 
-/* The meta key where every write records its LMDB transaction id (see
- * snapshot_newer). */
-#define TXNID_KEY "txnid"
-
-/* The map a new store starts with; it doubles whenever a write fills it. */
-#define INITIAL_MAP ((size_t)64 << 20)
-
-/* Key sizes of the layouts in store.h. */
-#define OPS_KEY 16
-#define LOG_KEY 8
-#define EOPS_KEY (PROTO_ENTITY_LEN + 24)
-#define KIND_KEY (1 + PROTO_ENTITY_LEN)
-/* An ops value starts with the receive time before the encoded op. */
-#define RECV_LEN 8
-/* An entities value starts with the kind and the flags before the state. */
-#define ENTITY_HDR 2
-#define ENTITY_OPEN 1
-/* A heads value: the device's highest seq, then the hash of that op. */
-#define HEAD_VAL (8 + PROTO_HASH_LEN)
-
-/* Chain heads touched by a write transaction are kept in a small hash
- * table and written to heads once, before the commit: a push of 1,000 ops
- * of one device then costs one heads put, not 1,000. Slots belong to the
- * transaction whose generation they carry; a full probe window writes one
- * slot out early (a shift change with hundreds of devices in one commit). */
-#define HEADS_SLOTS 256 /* a power of two */
-#define HEADS_PROBE 8
-typedef struct head_slot {
-    uint64_t device_id;
-    uint64_t seq;
-    uint32_t gen;
-    int dirty;
-    /* hash is not yet that of op seq (see head_hash). */
-    int stale;
-    uint8_t hash[PROTO_HASH_LEN];
-} head_slot;
-
-/* The databases a write transaction keeps a cursor on: those every new op
- * writes to. */
-#define NWC 5
-
-struct store_txn {
-    store *s;
-    MDB_txn *txn;
-    int write;
-    /* Set when any LMDB call of this transaction reported MDB_MAP_FULL, so
-     * store_write() grows the map even if fn turned the error into another
-     * one or ignored it. */
-    int mapfull;
-    /* The first error of a store call that failed after it had begun to
-     * write (an op stored but not indexed, say). Such a transaction must not
-     * commit: store_write() aborts it and returns this even if fn goes on
-     * and returns 0. */
-    int broken;
-    /* Counters every new op changes, kept here while a write transaction
-     * runs and written to meta once, before it commits (flush_counters):
-     * reading and rewriting four meta keys per op was a third of the cost
-     * of a batched record. Loaded lazily; only write transactions cache. */
-    int have_writer, have_hlc, have_log;
-    int writer_dirty, hlc_dirty, log_dirty;
-    uint64_t device_id, next_seq, hlc, log_next;
-    uint8_t chain_head[PROTO_HASH_LEN];
-    /* This write transaction's generation in the heads cache. */
-    uint32_t hgen;
-    /* The store's hbuf holds the encoding of op (hdev, hseq), hlen bytes,
-     * the last one ingested, while have_hbuf is set. */
-    int have_hbuf;
-    uint64_t hdev, hseq;
-    size_t hlen;
-    /* Write transactions keep one cursor per busy database (see put()).
-     * LMDB closes them with the transaction. */
-    MDB_cursor *wc[NWC];
-};
-
-struct store {
-    MDB_env *env;
-    MDB_dbi ops, log, eops, entities, bykind, open, meta, heads;
-    int rdonly;
-    /* The format the store is in: STORE_FORMAT_VERSION once open for
-     * writing (older ones are migrated), what it says when read-only. */
-    int format;
-    /* 0 in a format-1 store opened read-only: no heads database, so chain
-     * heads are read from ops (slowly, as format 1 did). */
-    int has_heads;
-    head_slot *hc; /* HEADS_SLOTS slots, writable stores only */
-    uint32_t hgen; /* the generation of the last write transaction */
-    /* mu guards readers, the map size and raw*: a read transaction may
-     * begin on one thread while another writes (store.h, Threads). */
-    pthread_mutex_t mu;
-    pthread_cond_t mu_cv; /* readers fell to 0, or a growth ended */
-    int readers; /* read transactions open: the map must not move under them */
-    int growing; /* a writer waits for readers to end to grow the map */
-    int raw;
-    char raw_text[160];
-    /* Held for a whole store_write(): writers on several threads take
-     * turns. A nested call on the same thread is refused through
-     * thread_writes, never by reading w or wmu's owner unlocked. */
-    pthread_mutex_t wmu;
-    /* The write transaction of store_write(); txn is NULL outside it. */
-    store_txn w;
-    /* The clock bound of ingest (store_set_clock_bound): a received stamp
-     * past recv_ms + wall_adjust_ms + max_offset_ms does not move the HLC. */
-    int64_t max_offset_ms, wall_adjust_ms;
-    /* Scratch for store_append_local: the receive time then the encoding. */
-    uint8_t *enc;
-    /* A copy of the last ingested op, for its chain-head hash (head_hash). */
-    uint8_t *hbuf;
-    /* Scratch for a refold: the entity header then the folded state. */
-    uint8_t *state;
-    /* Growable arrays handed to store_fold, reused across refolds. */
-    const uint8_t **encs;
-    size_t *lens;
-    size_t cap;
-};
-
 /* ---- errors ------------------------------------------------------------- */
 
 /* Keeps raw (an LMDB code or errno) for store_last_raw_* and returns the
@@ -164,7 +49,7 @@ static int looks_full(const store *s)
            (uint64_t)st.st_size + (1 << 20) > (uint64_t)rl.rlim_cur;
 }
 
-static int fail(store *s, int raw)
+int store__fail(store *s, int raw)
 {
     if (s != NULL) {
         pthread_mutex_lock(&s->mu);
@@ -196,23 +81,6 @@ static int fail(store *s, int raw)
     default:
         return RND_ESTORE;
     }
-}
-
-/* Like fail() for a call made inside transaction t: remembers a full map so
- * store_write() knows to grow and replay. */
-static int txfail(store_txn *t, int raw)
-{
-    if (raw == MDB_MAP_FULL)
-        t->mapfull = 1;
-    return fail(t->s, raw);
-}
-
-/* Records that a store call failed half way through its writes. */
-static int broke(store_txn *t, int rc)
-{
-    if (rc && !t->broken)
-        t->broken = rc;
-    return rc;
 }
 
 int store_last_raw_error(const store *s)
@@ -247,11 +115,9 @@ int store_mkdirs(const char *dir)
     return 0;
 }
 
-static int grow(store *s);
-
 /* Read transactions this thread holds, of any store: a writer that holds
  * one must not wait for readers to end before it grows a map. */
-static _Thread_local int thread_readers;
+_Thread_local int store__thread_readers;
 
 /* The store_write() calls this thread is inside, innermost first: each
  * call's frame links itself in. Thread-local, so a thread asks only about
@@ -264,21 +130,21 @@ static _Thread_local write_frame *thread_writes;
 
 static int remap(store *s, int twice);
 
-/* Begins an LMDB transaction, adopting a map another process has grown
- * (unless a read of this thread still uses the old mapping). */
 /* Adopts the map another process grew (after MDB_MAP_RESIZED): 0, or an
  * LMDB code (MDB_MAP_RESIZED still when a read of this thread holds the
  * old mapping). */
-static int adopt_map(store *s)
+int store__adopt_map(store *s)
 {
     int rc = remap(s, 0);
     return rc == RND_EMAPFULL ? MDB_MAP_RESIZED : rc;
 }
 
-static int begin(store *s, unsigned flags, MDB_txn **out)
+/* Begins an LMDB transaction, adopting a map another process has grown
+ * (unless a read of this thread still uses the old mapping). */
+int store__begin(store *s, unsigned flags, MDB_txn **out)
 {
     int rc = mdb_txn_begin(s->env, NULL, flags, out);
-    if (rc == MDB_MAP_RESIZED && (rc = adopt_map(s)) == 0)
+    if (rc == MDB_MAP_RESIZED && (rc = store__adopt_map(s)) == 0)
         rc = mdb_txn_begin(s->env, NULL, flags, out);
     return rc;
 }
@@ -332,9 +198,9 @@ static int open_dbs(store *s, unsigned flags, int *migrated_from)
     int create = (flags & STORE_CREATE) && !s->rdonly;
     *migrated_from = 0;
     MDB_txn *txn;
-    int rc = begin(s, s->rdonly ? MDB_RDONLY : 0, &txn);
+    int rc = store__begin(s, s->rdonly ? MDB_RDONLY : 0, &txn);
     if (rc)
-        return fail(s, rc);
+        return store__fail(s, rc);
     rc = mdb_dbi_open(txn, "meta", create ? MDB_CREATE : 0, &s->meta);
     if (rc == MDB_NOTFOUND) {
         mdb_txn_abort(txn);
@@ -350,7 +216,7 @@ static int open_dbs(store *s, unsigned flags, int *migrated_from)
     }
     if (rc) {
         mdb_txn_abort(txn);
-        return rc == MDB_NOTFOUND ? RND_ECORRUPT : fail(s, rc);
+        return rc == MDB_NOTFOUND ? RND_ECORRUPT : store__fail(s, rc);
     }
 
     MDB_val k = {6, "format"}, v;
@@ -413,14 +279,14 @@ static int open_dbs(store *s, unsigned flags, int *migrated_from)
     if (rc) {
         mdb_txn_abort(txn);
         *migrated_from = 0;
-        return fail(s, rc);
+        return store__fail(s, rc);
     }
     s->format = (int)format;
     /* Committing keeps the handles open for later transactions. */
     rc = mdb_txn_commit(txn);
     if (rc)
         *migrated_from = 0;
-    return rc ? fail(s, rc) : 0;
+    return rc ? store__fail(s, rc) : 0;
 }
 
 int store_open(const char *dir, unsigned flags, store **out)
@@ -440,13 +306,13 @@ int store_open_migrate(const char *dir, unsigned flags, store **out,
     if ((flags & STORE_CREATE) && !rdonly) {
         int e = store_mkdirs(dir);
         if (e)
-            return fail(NULL, e);
+            return store__fail(NULL, e);
     } else {
         char path[4200];
         struct stat st;
         snprintf(path, sizeof path, "%s/data.mdb", dir);
         if (stat(path, &st) != 0)
-            return errno == ENOENT ? RND_ENOTFOUND : fail(NULL, errno);
+            return errno == ENOENT ? RND_ENOTFOUND : store__fail(NULL, errno);
     }
 
     store *s = calloc(1, sizeof *s);
@@ -463,7 +329,7 @@ int store_open_migrate(const char *dir, unsigned flags, store **out,
         pthread_cond_destroy(&s->mu_cv);
         pthread_mutex_destroy(&s->wmu);
         free(s);
-        return fail(NULL, rc);
+        return store__fail(NULL, rc);
     }
     rc = mdb_env_set_maxdbs(s->env, 16);
     if (rc == 0)
@@ -473,7 +339,7 @@ int store_open_migrate(const char *dir, unsigned flags, store **out,
         return RND_ENOTFOUND;
     }
     if (rc) {
-        int err = fail(s, rc);
+        int err = store__fail(s, rc);
         store_close(s);
         return err;
     }
@@ -485,7 +351,7 @@ int store_open_migrate(const char *dir, unsigned flags, store **out,
     if (!rdonly && info.me_mapsize < INITIAL_MAP) {
         rc = mdb_env_set_mapsize(s->env, INITIAL_MAP);
         if (rc) {
-            int err = fail(s, rc);
+            int err = store__fail(s, rc);
             store_close(s);
             return err;
         }
@@ -506,7 +372,7 @@ int store_open_migrate(const char *dir, unsigned flags, store **out,
     /* A migration may need map room the store never had: grow and retry
      * (the failed attempt changed nothing). */
     for (int i = 0; rc == RND_EMAPFULL && !rdonly && i < 8; i++) {
-        rc = grow(s);
+        rc = store__grow(s);
         if (rc == 0)
             rc = open_dbs(s, flags, &from);
     }
@@ -549,17 +415,17 @@ int store_copy(store *s, const char *dir)
     struct stat st;
     int n = snprintf(path, sizeof path, "%s/data.mdb", dir);
     if (n < 0 || (size_t)n >= sizeof path)
-        return fail(s, ENAMETOOLONG);
+        return store__fail(s, ENAMETOOLONG);
     int e = store_mkdirs(dir);
     if (e)
-        return fail(s, e);
+        return store__fail(s, e);
     if (stat(path, &st) == 0)
         return RND_EEXIST;
     int rc = mdb_env_copy2(s->env, dir, MDB_CP_COMPACT);
     /* A writer in another process grew the map since we opened it. */
-    if (rc == MDB_MAP_RESIZED && (rc = adopt_map(s)) == 0)
+    if (rc == MDB_MAP_RESIZED && (rc = store__adopt_map(s)) == 0)
         rc = mdb_env_copy2(s->env, dir, MDB_CP_COMPACT);
-    return rc ? fail(s, rc) : 0;
+    return rc ? store__fail(s, rc) : 0;
 }
 
 /* ---- transactions ------------------------------------------------------- */
@@ -572,7 +438,7 @@ int store_copy(store *s, const char *dir)
 static int remap(store *s, int twice)
 {
     pthread_mutex_lock(&s->mu);
-    if (s->readers > 0 && thread_readers > 0) {
+    if (s->readers > 0 && store__thread_readers > 0) {
         pthread_mutex_unlock(&s->mu);
         return RND_EMAPFULL;
     }
@@ -590,21 +456,20 @@ static int remap(store *s, int twice)
 }
 
 /* Doubles the map. */
-static int grow(store *s)
+int store__grow(store *s)
 {
     int rc = remap(s, 1);
-    return rc == RND_EMAPFULL ? rc : rc ? fail(s, rc) : 0;
+    return rc == RND_EMAPFULL ? rc : rc ? store__fail(s, rc) : 0;
 }
 
 static int flush_counters(store_txn *t);
-static int flush_heads(store_txn *t);
 static int write_locked(store *s, store_write_fn fn, void *ctx);
 static int put_u64_raw(store_txn *t, const char *key, uint64_t v);
 
 int store_write(store *s, store_write_fn fn, void *ctx)
 {
     if (s->rdonly) {
-        fail(s, EACCES);
+        store__fail(s, EACCES);
         return RND_EINVAL;
     }
     /* store_write inside store_write of the same store on the same thread
@@ -625,9 +490,9 @@ static int write_locked(store *s, store_write_fn fn, void *ctx)
 {
     for (;;) {
         MDB_txn *txn;
-        int rc = begin(s, 0, &txn);
+        int rc = store__begin(s, 0, &txn);
         if (rc)
-            return fail(s, rc);
+            return store__fail(s, rc);
         /* A new generation leaves the heads cache of an earlier (maybe
          * aborted) attempt behind. */
         if (++s->hgen == 0) {
@@ -641,7 +506,7 @@ static int write_locked(store *s, store_write_fn fn, void *ctx)
         if (rc == 0)
             rc = flush_counters(&s->w);
         if (rc == 0)
-            rc = flush_heads(&s->w);
+            rc = store__flush_heads(&s->w);
         if (rc == 0)
             rc = put_u64_raw(&s->w, TXNID_KEY, mdb_txn_id(txn));
         if (rc == 0 && !s->w.mapfull) {
@@ -656,7 +521,7 @@ static int write_locked(store *s, store_write_fn fn, void *ctx)
         }
         if (!s->w.mapfull)
             return rc;
-        rc = grow(s);
+        rc = store__grow(s);
         if (rc)
             return rc;
     }
@@ -713,7 +578,7 @@ int store_read_begin(store *s, store_txn **out)
         /* Another process grew the map: adopt it (uncounted meanwhile, as
          * the adoption waits for this process's reads to end). */
         read_done(s);
-        rc = adopt_map(s);
+        rc = store__adopt_map(s);
         read_counted(s);
         if (rc == 0)
             rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &t->txn);
@@ -729,9 +594,9 @@ int store_read_begin(store *s, store_txn **out)
     if (rc) {
         read_done(s);
         free(t);
-        return fail(s, rc);
+        return store__fail(s, rc);
     }
-    thread_readers++;
+    store__thread_readers++;
     t->s = s;
     *out = t;
     return 0;
@@ -742,108 +607,9 @@ void store_read_end(store_txn *txn)
     if (txn == NULL)
         return;
     mdb_txn_abort(txn->txn);
-    thread_readers--;
+    store__thread_readers--;
     read_done(txn->s);
     free(txn);
-}
-
-/* ---- small LMDB wrappers ------------------------------------------------ */
-
-/* The write transaction's own cursor on dbi, for the databases every new
- * op writes to; NULL for others and in read transactions. mdb_put() walks
- * the B-tree from its root every time; a cursor that stays on the leaf it
- * last wrote finds the next key there without a walk when the key falls
- * inside that leaf or past the tree's last key (LMDB's mdb_cursor_set),
- * which is where new ops, their entities (ids begin with their creation
- * time) and log entries mostly land. The log is put with MDB_APPEND, which
- * through a cursor already at the end skips even the walk to the last
- * leaf that mdb_put() makes. */
-static MDB_cursor *wcursor(store_txn *t, MDB_dbi dbi)
-{
-    store *s = t->s;
-    int i;
-    if (!t->write)
-        return NULL;
-    if (dbi == s->ops)
-        i = 0;
-    else if (dbi == s->eops)
-        i = 1;
-    else if (dbi == s->entities)
-        i = 2;
-    else if (dbi == s->bykind)
-        i = 3;
-    else if (dbi == s->log)
-        i = 4;
-    else
-        return NULL;
-    if (t->wc[i] == NULL && mdb_cursor_open(t->txn, dbi, &t->wc[i]) != 0)
-        t->wc[i] = NULL; /* mdb_put below works without it */
-    return t->wc[i];
-}
-
-static int get(store_txn *t, MDB_dbi dbi, const void *key, size_t klen,
-               MDB_val *v)
-{
-    MDB_val k = {klen, (void *)key};
-    MDB_cursor *c = wcursor(t, dbi);
-    int rc =
-        c ? mdb_cursor_get(c, &k, v, MDB_SET) : mdb_get(t->txn, dbi, &k, v);
-    if (rc == MDB_NOTFOUND)
-        return RND_ENOTFOUND;
-    return rc ? txfail(t, rc) : 0;
-}
-
-/* A put through the transaction's cursor where it has one. v is updated
- * (MDB_RESERVE gives back where to write). */
-static int put_val(store_txn *t, MDB_dbi dbi, MDB_val *k, MDB_val *v,
-                   unsigned flags)
-{
-    MDB_cursor *c = wcursor(t, dbi);
-    return c ? mdb_cursor_put(c, k, v, flags)
-             : mdb_put(t->txn, dbi, k, v, flags);
-}
-
-static int put(store_txn *t, MDB_dbi dbi, const void *key, size_t klen,
-               const void *val, size_t vlen, unsigned flags)
-{
-    MDB_val k = {klen, (void *)key}, v = {vlen, (void *)val};
-    int rc = put_val(t, dbi, &k, &v, flags);
-    /* Callers use MDB_NOOVERWRITE and MDB_APPEND only where the key must be
-     * new: a clash means the indexes disagree with each other. */
-    if (rc == MDB_KEYEXIST)
-        return RND_ECORRUPT;
-    return rc ? txfail(t, rc) : 0;
-}
-
-static int del(store_txn *t, MDB_dbi dbi, const void *key, size_t klen)
-{
-    MDB_val k = {klen, (void *)key};
-    int rc = mdb_del(t->txn, dbi, &k, NULL);
-    if (rc == MDB_NOTFOUND)
-        return 0;
-    return rc ? txfail(t, rc) : 0;
-}
-
-static int cursor(store_txn *t, MDB_dbi dbi, MDB_cursor **c)
-{
-    int rc = mdb_cursor_open(t->txn, dbi, c);
-    return rc ? txfail(t, rc) : 0;
-}
-
-/* A cursor step that maps "no more keys" to 1. */
-static int step(store_txn *t, MDB_cursor *c, MDB_val *k, MDB_val *v,
-                MDB_cursor_op op)
-{
-    int rc = mdb_cursor_get(c, k, v, op);
-    if (rc == MDB_NOTFOUND)
-        return 1;
-    return rc ? txfail(t, rc) : 0;
-}
-
-static void ops_key(uint8_t key[OPS_KEY], uint64_t device_id, uint64_t seq)
-{
-    proto_be64_put(key, device_id);
-    proto_be64_put(key + 8, seq);
 }
 
 /* ---- meta --------------------------------------------------------------- */
@@ -904,7 +670,7 @@ int store_meta_put_u64(store_txn *txn, const char *key, uint64_t v)
 }
 
 /* A u64 meta value that defaults to dflt when absent. */
-static int meta_u64_or(store_txn *t, const char *key, uint64_t dflt,
+int store__meta_u64_or(store_txn *t, const char *key, uint64_t dflt,
                        uint64_t *out)
 {
     int rc = store_meta_get_u64(t, key, out);
@@ -952,13 +718,13 @@ static int flush_counters(store_txn *t)
 }
 
 /* The HLC: cached in write transactions, read from meta in others. */
-static int hlc_get(store_txn *t, uint64_t *out)
+int store__hlc_get(store_txn *t, uint64_t *out)
 {
     if (t->have_hlc) {
         *out = t->hlc;
         return 0;
     }
-    int rc = meta_u64_or(t, "hlc", 0, out);
+    int rc = store__meta_u64_or(t, "hlc", 0, out);
     if (rc == 0 && t->write) {
         t->hlc = *out;
         t->have_hlc = 1;
@@ -966,16 +732,10 @@ static int hlc_get(store_txn *t, uint64_t *out)
     return rc;
 }
 
-static void hlc_set(store_txn *t, uint64_t v)
-{
-    t->hlc = v;
-    t->have_hlc = t->hlc_dirty = 1;
-}
-
-static int log_next_get(store_txn *t, uint64_t *out)
+int store__log_next_get(store_txn *t, uint64_t *out)
 {
     if (!t->have_log) {
-        int rc = meta_u64_or(t, "log_next", 0, &t->log_next);
+        int rc = store__meta_u64_or(t, "log_next", 0, &t->log_next);
         if (rc)
             return rc;
         t->have_log = 1;
@@ -993,9 +753,6 @@ static void head_val(uint8_t val[HEAD_VAL], uint64_t seq,
     memcpy(val + 8, hash, PROTO_HASH_LEN);
 }
 
-static int op_hash(store_txn *t, uint64_t device_id, uint64_t seq,
-                   uint8_t out[PROTO_HASH_LEN]);
-
 /* Makes h->hash the hash of op h->seq. An ingest only notes that the head
  * moved: a pull stores thousands of ops of a device in one write and
  * needs the hash of its last one only, at the commit; hashing every op
@@ -1009,7 +766,7 @@ static int head_hash(store_txn *t, head_slot *h)
     if (t->have_hbuf && t->hdev == h->device_id && t->hseq == h->seq) {
         proto_op_hash(t->s->hbuf, t->hlen, h->hash);
     } else {
-        int rc = op_hash(t, h->device_id, h->seq, h->hash);
+        int rc = store__op_hash(t, h->device_id, h->seq, h->hash);
         if (rc)
             return rc;
     }
@@ -1053,7 +810,7 @@ static int head_read(store_txn *t, uint64_t device_id, uint64_t *seq,
 
 /* The cache slot of device_id in write transaction t, loaded from heads on
  * first use. */
-static int head_slot_get(store_txn *t, uint64_t device_id, head_slot **out)
+int store__head_slot_get(store_txn *t, uint64_t device_id, head_slot **out)
 {
     store *s = t->s;
     /* Device ids are random: their low bits spread well enough. */
@@ -1092,11 +849,11 @@ static int head_slot_get(store_txn *t, uint64_t device_id, head_slot **out)
     return 0;
 }
 
-static int head_set(store_txn *t, uint64_t device_id, uint64_t seq,
+int store__head_set(store_txn *t, uint64_t device_id, uint64_t seq,
                     const uint8_t hash[PROTO_HASH_LEN])
 {
     head_slot *h;
-    int rc = head_slot_get(t, device_id, &h);
+    int rc = store__head_slot_get(t, device_id, &h);
     if (rc)
         return rc;
     h->seq = seq;
@@ -1108,7 +865,7 @@ static int head_set(store_txn *t, uint64_t device_id, uint64_t seq,
 
 /* Writes the heads this transaction changed; store_write() calls it just
  * before the commit. */
-static int flush_heads(store_txn *t)
+int store__flush_heads(store_txn *t)
 {
     store *s = t->s;
     for (size_t i = 0; i < HEADS_SLOTS; i++) {
@@ -1128,7 +885,7 @@ int store_device_head(store_txn *txn, uint64_t device_id, uint64_t *seq,
 {
     if (txn->write) {
         head_slot *h;
-        int rc = head_slot_get(txn, device_id, &h);
+        int rc = store__head_slot_get(txn, device_id, &h);
         if (rc == 0)
             rc = head_hash(txn, h);
         if (rc)
@@ -1142,7 +899,7 @@ int store_device_head(store_txn *txn, uint64_t device_id, uint64_t *seq,
     /* A format-1 store opened read-only: what format 1 did. */
     int rc = store_device_max_seq(txn, device_id, seq);
     if (rc == 0)
-        rc = op_hash(txn, device_id, *seq, hash);
+        rc = store__op_hash(txn, device_id, *seq, hash);
     return rc;
 }
 
@@ -1345,10 +1102,10 @@ int store_op_count(store_txn *txn, uint64_t *out)
 }
 
 /* Adds an op already in ops to the arrival log and its entity's index. */
-static int index_op(store_txn *t, const proto_op *op)
+int store__index_op(store_txn *t, const proto_op *op)
 {
     uint64_t pos;
-    int rc = log_next_get(t, &pos);
+    int rc = store__log_next_get(t, &pos);
     if (rc)
         return rc;
     uint8_t lkey[LOG_KEY], lval[OPS_KEY];
@@ -1423,7 +1180,7 @@ static int gather(store_txn *t, const uint8_t id[PROTO_ENTITY_LEN], size_t *n)
 /* An op may only join an entity of its own kind. Checked before anything is
  * written, so a caller can skip such an op (a bad one from a peer) and still
  * commit the rest of its transaction. */
-static int kind_ok(store_txn *t, const proto_op *op, int *is_new)
+int store__kind_ok(store_txn *t, const proto_op *op, int *is_new)
 {
     MDB_val v;
     int rc = get(t, t->s->entities, op->entity, PROTO_ENTITY_LEN, &v);
@@ -1439,7 +1196,7 @@ static int kind_ok(store_txn *t, const proto_op *op, int *is_new)
 /* Keeps bykind and open in step with an entity just written with info;
  * had, old_kind and old_open describe the record it replaced (had = 0: a
  * new entity), so an unchanged entity costs no index writes. */
-static int index_entity(store_txn *t, const uint8_t id[PROTO_ENTITY_LEN],
+int store__index_entity(store_txn *t, const uint8_t id[PROTO_ENTITY_LEN],
                         const fold_info *info, int had, int old_kind,
                         int old_open)
 {
@@ -1473,7 +1230,7 @@ static int index_entity(store_txn *t, const uint8_t id[PROTO_ENTITY_LEN],
  * it was just written to would double their cost. first_op, when not NULL,
  * is first_enc decoded (an ingest has it; a local append's op may list its
  * fields unsorted, so it passes NULL). */
-static int refold(store_txn *t, const uint8_t id[PROTO_ENTITY_LEN],
+int store__refold(store_txn *t, const uint8_t id[PROTO_ENTITY_LEN],
                   const uint8_t *first_enc, size_t first_len,
                   const proto_op *first_op, const store_prep *pre)
 {
@@ -1530,23 +1287,23 @@ static int refold(store_txn *t, const uint8_t id[PROTO_ENTITY_LEN],
              0);
     if (rc)
         return rc;
-    return index_entity(t, id, &info, had, old_kind, old_open);
+    return store__index_entity(t, id, &info, had, old_kind, old_open);
 }
 
 /* A create: an op that creates its entity (a scan, a visitor's entry),
  * which is most of what a push, a pull or a record brings. The entity's
  * state is then the op alone, folded before anything is looked up, and one
  * MDB_NOOVERWRITE put both tells whether the entity exists and writes it
- * if not: one search of entities instead of a look-up for kind_ok() and
- * another for the put (the state is what refold() would have written). On
- * return *written says the entity was new and is now stored, with info
- * for index_entity(); otherwise it exists (*is_new = 0) with the op's kind,
- * or this returns the error kind_ok() would (nothing written then). An op
- * whose lone fold fails goes the usual way (*is_new from kind_ok()).
- * decoded is enc decoded, as refold()'s first_op: NULL for a local append,
- * whose op may list its fields unsorted. pre (may be NULL) is the op's
+ * if not: one search of entities instead of a look-up for store__kind_ok() and
+ * another for the put (the state is what store__refold() would have written).
+ * On return *written says the entity was new and is now stored, with info for
+ * store__index_entity(); otherwise it exists (*is_new = 0) with the op's kind,
+ * or this returns the error store__kind_ok() would (nothing written then). An
+ * op whose lone fold fails goes the usual way (*is_new from store__kind_ok()).
+ * decoded is enc decoded, as store__refold()'s first_op: NULL for a local
+ * append, whose op may list its fields unsorted. pre (may be NULL) is the op's
  * store_prepare(): its state is used, not folded again. */
-static int create_entity(store_txn *t, const proto_op *op,
+int store__create_entity(store_txn *t, const proto_op *op,
                          const proto_op *decoded, const uint8_t *enc,
                          size_t len, const store_prep *pre, int *is_new,
                          int *written, fold_info *info)
@@ -1564,7 +1321,7 @@ static int create_entity(store_txn *t, const proto_op *op,
         size_t lens[1] = {len};
         if (pre != NULL || store_fold_decoded(encs, lens, 1, decoded, s->state,
                                               FOLD_STATE_MAX, &slen, info) != 0)
-            return kind_ok(t, op, is_new);
+            return store__kind_ok(t, op, is_new);
     }
     MDB_val k = {PROTO_ENTITY_LEN, (void *)op->entity};
     MDB_val v = {ENTITY_HDR + slen, NULL};
@@ -1579,7 +1336,7 @@ static int create_entity(store_txn *t, const proto_op *op,
     }
     if (rc != MDB_KEYEXIST)
         return broke(t, txfail(t, rc));
-    /* v is the stored entity: kind_ok()'s test. */
+    /* v is the stored entity: store__kind_ok()'s test. */
     *is_new = 0;
     if (v.mv_size < ENTITY_HDR)
         return RND_ECORRUPT;
@@ -1681,8 +1438,8 @@ int store_refold_all(store_txn *txn, uint64_t *n)
         return rc;
     /* A key of the entity followed by more 0xff than any eops key holds
      * sorts after all of that entity's keys: seeking to it finds the next
-     * entity. refold() writes only to other databases, so the cursor stays
-     * valid across it. */
+     * entity. store__refold() writes only to other databases, so the cursor
+     * stays valid across it. */
     uint8_t next[EOPS_KEY + 1];
     memset(next, 0xff, sizeof next);
     MDB_val k, v;
@@ -1693,7 +1450,7 @@ int store_refold_all(store_txn *txn, uint64_t *n)
             break;
         }
         memcpy(next, k.mv_data, PROTO_ENTITY_LEN);
-        rc = broke(txn, refold(txn, next, NULL, 0, NULL, NULL));
+        rc = broke(txn, store__refold(txn, next, NULL, 0, NULL, NULL));
         if (rc)
             break;
         (*n)++;
@@ -1707,7 +1464,7 @@ int store_refold_all(store_txn *txn, uint64_t *n)
 /* ---- identity and new ops ----------------------------------------------- */
 
 /* The hash of device_id's op seq, or zeros for seq 0. */
-static int op_hash(store_txn *t, uint64_t device_id, uint64_t seq,
+int store__op_hash(store_txn *t, uint64_t device_id, uint64_t seq,
                    uint8_t out[PROTO_HASH_LEN])
 {
     memset(out, 0, PROTO_HASH_LEN);
@@ -1745,7 +1502,7 @@ int store_identity_init(store_txn *txn, uint64_t device_id, const char *site,
     uint8_t head[PROTO_HASH_LEN];
     rc = store_device_head(txn, device_id, &max, head);
     if (rc == 0)
-        rc = meta_u64_or(txn, "hlc", 0, &hlc);
+        rc = store__meta_u64_or(txn, "hlc", 0, &hlc);
     if (rc)
         return rc;
     rc = store_meta_put_u64(txn, "device_id", device_id);
@@ -1800,7 +1557,7 @@ static int writer_state(store_txn *t, store_identity *id)
     id->device_id = t->device_id;
     id->next_seq = t->next_seq;
     memcpy(id->chain_head, t->chain_head, PROTO_HASH_LEN);
-    return hlc_get(t, &id->hlc);
+    return store__hlc_get(t, &id->hlc);
 }
 
 int store_identity_get(store_txn *txn, store_identity *out)
@@ -1836,10 +1593,10 @@ int store_append_local(store_txn *txn, proto_op *op, int64_t wall_ms,
     fold_info info = {0};
     rc = proto_op_encode(op, s->enc + RECV_LEN, PROTO_OP_MAX_BYTES, &len);
     if (rc == 0 && op->action == PROTO_ACTION_CREATE)
-        rc = create_entity(txn, op, NULL, s->enc + RECV_LEN, len, NULL, &is_new,
-                           &written, &info);
+        rc = store__create_entity(txn, op, NULL, s->enc + RECV_LEN, len, NULL,
+                                  &is_new, &written, &info);
     else if (rc == 0)
-        rc = kind_ok(txn, op, &is_new);
+        rc = store__kind_ok(txn, op, &is_new);
     if (rc)
         return rc;
     proto_be64_put(s->enc, (uint64_t)wall_ms);
@@ -1848,19 +1605,19 @@ int store_append_local(store_txn *txn, proto_op *op, int64_t wall_ms,
     rc = put(txn, s->ops, key, sizeof key, s->enc, RECV_LEN + len,
              MDB_NOOVERWRITE);
     if (rc == 0)
-        rc = index_op(txn, op);
+        rc = store__index_op(txn, op);
     if (rc == 0) {
         txn->next_seq = op->seq + 1;
         proto_op_hash(s->enc + RECV_LEN, len, txn->chain_head);
         txn->writer_dirty = 1;
         hlc_set(txn, op->hlc);
-        rc = head_set(txn, op->device_id, op->seq, txn->chain_head);
+        rc = store__head_set(txn, op->device_id, op->seq, txn->chain_head);
     }
     if (rc == 0 && written)
-        rc = index_entity(txn, op->entity, &info, 0, 0, 0);
+        rc = store__index_entity(txn, op->entity, &info, 0, 0, 0);
     else if (rc == 0)
-        rc = refold(txn, op->entity, is_new ? s->enc + RECV_LEN : NULL, len,
-                    NULL, NULL);
+        rc = store__refold(txn, op->entity, is_new ? s->enc + RECV_LEN : NULL,
+                           len, NULL, NULL);
     if (rc == 0 && out_seq)
         *out_seq = op->seq;
     return broke(txn, rc);
@@ -1933,15 +1690,15 @@ int store_ingest_prepared(store_txn *txn, const proto_op *op,
     int is_new = 0, written = 0;
     fold_info info = {0};
     int rc = op->action == PROTO_ACTION_CREATE
-                 ? create_entity(txn, op, op, enc, len, pre, &is_new, &written,
-                                 &info)
-                 : kind_ok(txn, op, &is_new);
+                 ? store__create_entity(txn, op, op, enc, len, pre, &is_new,
+                                        &written, &info)
+                 : store__kind_ok(txn, op, &is_new);
     if (rc)
         return rc;
 
     /* Reserving the value lets the encoding be copied once, behind its
      * receive time; an existing key is the dedupe (an op already held has
-     * its entity already: if create_entity() just wrote that, the store
+     * its entity already: if store__create_entity() just wrote that, the store
      * was damaged). */
     uint8_t key[OPS_KEY];
     ops_key(key, op->device_id, op->seq);
@@ -1956,9 +1713,9 @@ int store_ingest_prepared(store_txn *txn, const proto_op *op,
 
     uint64_t hlc;
     head_slot *h;
-    rc = index_op(txn, op);
+    rc = store__index_op(txn, op);
     if (rc == 0)
-        rc = hlc_get(txn, &hlc);
+        rc = store__hlc_get(txn, &hlc);
     if (rc == 0)
         hlc_set(txn, proto_hlc_recv_bounded(hlc, op->hlc,
                                             clock_wall(txn->s, recv_ms),
@@ -1966,7 +1723,7 @@ int store_ingest_prepared(store_txn *txn, const proto_op *op,
     /* The head is the device's highest seq held, whatever order its ops
      * came in. */
     if (rc == 0)
-        rc = head_slot_get(txn, op->device_id, &h);
+        rc = store__head_slot_get(txn, op->device_id, &h);
     if (rc == 0 && op->seq > h->seq) {
         /* Without a prepared hash, hashed when asked for (head_hash), from
          * this copy. */
@@ -1985,9 +1742,9 @@ int store_ingest_prepared(store_txn *txn, const proto_op *op,
         }
     }
     if (rc == 0 && written)
-        rc = index_entity(txn, op->entity, &info, 0, 0, 0);
+        rc = store__index_entity(txn, op->entity, &info, 0, 0, 0);
     else if (rc == 0)
-        rc = refold(txn, op->entity, is_new ? enc : NULL, len, op, pre);
+        rc = store__refold(txn, op->entity, is_new ? enc : NULL, len, op, pre);
     if (rc == 0)
         *added = 1;
     return broke(txn, rc);
@@ -2087,7 +1844,7 @@ int store_own_rebase(store_txn *txn, uint64_t from, const uint8_t *theirs,
     if (rc == 0 && mine.next_seq != id.next_seq)
         rc = RND_ECORRUPT;
     if (rc == 0)
-        rc = op_hash(txn, id.device_id, from - 1, head);
+        rc = store__op_hash(txn, id.device_id, from - 1, head);
     if (rc == 0)
         rc = cursor(txn, txn->s->log, &lc);
     if (rc)
@@ -2104,7 +1861,7 @@ int store_own_rebase(store_txn *txn, uint64_t from, const uint8_t *theirs,
             rc = own_take_out(txn, lc, op);
     }
     if (rc == 0)
-        rc = head_set(txn, id.device_id, from - 1, head);
+        rc = store__head_set(txn, id.device_id, from - 1, head);
     if (rc)
         goto broken;
 
