@@ -1,19 +1,20 @@
-/* store.c: the LMDB store behind store.h.
+/* store.c: the store's environment (store.h): opening, creating and
+ * closing it, its format (and the migration of an older one), copying it,
+ * LMDB's errors, the key order, and growing the map.
  *
  * One environment per directory with eight named databases (store.h lists
- * their key layouts). Every integer in a key or a meta value is big-endian so
- * LMDB's bytewise order is numeric order. LMDB codes never leave this file:
- * store__fail() translates them into RND_E* and keeps the raw code for the log.
+ * their key layouts; store_int.h says which file of storage/ owns what).
+ * Every integer in a key or a meta value is big-endian so LMDB's bytewise
+ * order is numeric order. LMDB codes never leave storage/: store__fail()
+ * translates them into RND_E* and keeps the raw code for the log.
  *
- * Writes run in store_write(): one LMDB write transaction per call, committed
- * with full durability (the environment is never opened with MDB_NOSYNC,
- * MDB_NOMETASYNC or MDB_MAPASYNC). When a put or the commit finds the map
- * full, the transaction is aborted, the map doubled and the caller's function
- * replayed, so a growing store never fails a write for lack of map.
+ * The map starts at INITIAL_MAP and doubles whenever a write fills it
+ * (store_txn.c replays the write); a growth waits for the read
+ * transactions of other threads, which must not have the map moved under
+ * them, and adopts a size another process grew the map to.
  */
 #include <errno.h>
 #include <pthread.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,8 +31,6 @@
 
 /* ---- errors ------------------------------------------------------------- */
 
-/* Keeps raw (an LMDB code or errno) for store_last_raw_* and returns the
- * project code it stands for. */
 /* LMDB reports a short write (what a full disk gives) as EIO: tell a full
  * disk, or a file at its size limit (RLIMIT_FSIZE), from a failing one. */
 static int looks_full(const store *s)
@@ -49,6 +48,8 @@ static int looks_full(const store *s)
            (uint64_t)st.st_size + (1 << 20) > (uint64_t)rl.rlim_cur;
 }
 
+/* Keeps raw (an LMDB code or errno) for store_last_raw_* and returns the
+ * project code it stands for. */
 int store__fail(store *s, int raw)
 {
     if (s != NULL) {
@@ -415,7 +416,7 @@ int store_copy(store *s, const char *dir)
     return rc ? store__fail(s, rc) : 0;
 }
 
-/* ---- transactions ------------------------------------------------------- */
+/* ---- growing the map ---------------------------------------------------- */
 
 /* Sets the map to twice its size (twice) or to the size another process
  * grew it to. Only called with no write transaction open. A read

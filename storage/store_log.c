@@ -13,7 +13,7 @@
 #include "store.h"
 #include "store_int.h"
 
-/* ---- ops and indexes ---------------------------------------------------- */
+/* ---- the op log and the arrival log ------------------------------------- */
 
 int store_op_get(store_txn *txn, uint64_t device_id, uint64_t seq,
                  const uint8_t **enc, size_t *len, int64_t *recv_ms)
