@@ -24,6 +24,10 @@
  *    office sees what last-writer-wins picked among. Only fields written
  *    twice with different values can be in conflict, which keeps this off
  *    the common path.
+ *
+ * This file: the per-kind status rules, the field merge and the fold
+ * itself (store_fold). The conflicts are fold_conflict.c's, the encoding
+ * of a state fold_pack.c's, reading one back fold_state.c's (fold_int.h).
  */
 #include <stdio.h>
 #include <stdlib.h>
