@@ -72,7 +72,7 @@ static int gather(store_txn *t, const uint8_t id[PROTO_ENTITY_LEN], size_t *n)
 /* An op may only join an entity of its own kind. Checked before anything is
  * written, so a caller can skip such an op (a bad one from a peer) and still
  * commit the rest of its transaction. */
-int store__kind_ok(store_txn *t, const proto_op *op, int *is_new)
+int store__kind_ok(store_txn *t, const store_op_head *op, int *is_new)
 {
     MDB_val v;
     int rc = get(t, t->s->entities, op->entity, PROTO_ENTITY_LEN, &v);
@@ -195,7 +195,7 @@ int store__refold(store_txn *t, const uint8_t id[PROTO_ENTITY_LEN],
  * decoded is enc decoded, as store__refold()'s first_op: NULL for a local
  * append, whose op may list its fields unsorted. pre (may be NULL) is the op's
  * store_prepare(): its state is used, not folded again. */
-int store__create_entity(store_txn *t, const proto_op *op,
+int store__create_entity(store_txn *t, const store_op_head *op,
                          const proto_op *decoded, const uint8_t *enc,
                          size_t len, const store_prep *pre, int *is_new,
                          int *written, fold_info *info)

@@ -110,6 +110,20 @@ int store_identity_get(store_txn *txn, store_identity *out)
     return rc;
 }
 
+/* The header of op, which is all the store reads of an op it has folded. */
+static void head_of(const proto_op *op, store_op_head *h)
+{
+    h->version = op->version;
+    h->device_id = op->device_id;
+    h->seq = op->seq;
+    h->hlc = op->hlc;
+    h->wall_ms = op->wall_ms;
+    h->kind = op->kind;
+    h->action = op->action;
+    memcpy(h->entity, op->entity, PROTO_ENTITY_LEN);
+    memcpy(h->prev_hash, op->prev_hash, PROTO_HASH_LEN);
+}
+
 int store_append_local(store_txn *txn, proto_op *op, int64_t wall_ms,
                        uint64_t *out_seq)
 {
@@ -126,16 +140,18 @@ int store_append_local(store_txn *txn, proto_op *op, int64_t wall_ms,
     op->hlc = proto_hlc_next(id.hlc, wall_ms);
     op->wall_ms = wall_ms;
     memcpy(op->prev_hash, id.chain_head, PROTO_HASH_LEN);
+    store_op_head head;
+    head_of(op, &head);
 
     size_t len;
     int is_new = 0, written = 0;
     fold_info info = {0};
     rc = proto_op_encode(op, s->enc + RECV_LEN, PROTO_OP_MAX_BYTES, &len);
     if (rc == 0 && op->action == PROTO_ACTION_CREATE)
-        rc = store__create_entity(txn, op, NULL, s->enc + RECV_LEN, len, NULL,
-                                  &is_new, &written, &info);
+        rc = store__create_entity(txn, &head, NULL, s->enc + RECV_LEN, len,
+                                  NULL, &is_new, &written, &info);
     else if (rc == 0)
-        rc = store__kind_ok(txn, op, &is_new);
+        rc = store__kind_ok(txn, &head, &is_new);
     if (rc)
         return rc;
     proto_be64_put(s->enc, (uint64_t)wall_ms);
@@ -144,7 +160,7 @@ int store_append_local(store_txn *txn, proto_op *op, int64_t wall_ms,
     rc = put(txn, s->ops, key, sizeof key, s->enc, RECV_LEN + len,
              MDB_NOOVERWRITE);
     if (rc == 0)
-        rc = store__index_op(txn, op);
+        rc = store__index_op(txn, &head);
     if (rc == 0) {
         txn->next_seq = op->seq + 1;
         proto_op_hash(s->enc + RECV_LEN, len, txn->chain_head);
@@ -181,10 +197,10 @@ static int64_t clock_wall(const store *s, int64_t recv_ms)
     return recv_ms + a;
 }
 
-int store_ingest_beyond(store_txn *txn, const proto_op *op, int64_t recv_ms)
+int store_ingest_beyond(store_txn *txn, uint64_t hlc, int64_t recv_ms)
 {
     const store *s = txn->s;
-    return proto_hlc_beyond(op->hlc, clock_wall(s, recv_ms), s->max_offset_ms);
+    return proto_hlc_beyond(hlc, clock_wall(s, recv_ms), s->max_offset_ms);
 }
 
 int store_ingest(store_txn *txn, const uint8_t *enc, size_t len,
@@ -201,10 +217,16 @@ int store_ingest(store_txn *txn, const uint8_t *enc, size_t len,
     return store_ingest_op(txn, &op, enc, len, recv_ms, added);
 }
 
+static int ingest(store_txn *txn, const store_op_head *op,
+                  const proto_op *decoded, const uint8_t *enc, size_t len,
+                  int64_t recv_ms, const store_prep *pre, int *added);
+
 int store_ingest_op(store_txn *txn, const proto_op *op, const uint8_t *enc,
                     size_t len, int64_t recv_ms, int *added)
 {
-    return store_ingest_prepared(txn, op, enc, len, recv_ms, NULL, added);
+    store_op_head head;
+    head_of(op, &head);
+    return ingest(txn, &head, op, enc, len, recv_ms, NULL, added);
 }
 
 int store_prepare(const proto_op *op, const uint8_t *enc, size_t len,
@@ -212,6 +234,9 @@ int store_prepare(const proto_op *op, const uint8_t *enc, size_t len,
 {
     const uint8_t *encs[1] = {enc};
     size_t lens[1] = {len};
+    head_of(op, &p->head);
+    p->enc = enc;
+    p->len = len;
     proto_op_hash(enc, len, p->hash);
     p->state = out;
     p->info = (fold_info){0};
@@ -219,9 +244,18 @@ int store_prepare(const proto_op *op, const uint8_t *enc, size_t len,
                               &p->info);
 }
 
-int store_ingest_prepared(store_txn *txn, const proto_op *op,
-                          const uint8_t *enc, size_t len, int64_t recv_ms,
-                          const store_prep *pre, int *added)
+int store_ingest_prepared(store_txn *txn, const store_prep *p, int64_t recv_ms,
+                          int *added)
+{
+    return ingest(txn, &p->head, NULL, p->enc, p->len, recv_ms, p, added);
+}
+
+/* Stores op (its header), encoded as enc, received at recv_ms. decoded is
+ * enc decoded, or NULL when pre (store_prepare's) is given: the fold is
+ * then done already, and only the header is read. */
+static int ingest(store_txn *txn, const store_op_head *op,
+                  const proto_op *decoded, const uint8_t *enc, size_t len,
+                  int64_t recv_ms, const store_prep *pre, int *added)
 {
     *added = 0;
     if (!txn->write)
@@ -229,8 +263,8 @@ int store_ingest_prepared(store_txn *txn, const proto_op *op,
     int is_new = 0, written = 0;
     fold_info info = {0};
     int rc = op->action == PROTO_ACTION_CREATE
-                 ? store__create_entity(txn, op, op, enc, len, pre, &is_new,
-                                        &written, &info)
+                 ? store__create_entity(txn, op, decoded, enc, len, pre,
+                                        &is_new, &written, &info)
                  : store__kind_ok(txn, op, &is_new);
     if (rc)
         return rc;
@@ -283,7 +317,8 @@ int store_ingest_prepared(store_txn *txn, const proto_op *op,
     if (rc == 0 && written)
         rc = store__index_entity(txn, op->entity, &info, 0, 0, 0);
     else if (rc == 0)
-        rc = store__refold(txn, op->entity, is_new ? enc : NULL, len, op, pre);
+        rc = store__refold(txn, op->entity, is_new ? enc : NULL, len, decoded,
+                           pre);
     if (rc == 0)
         *added = 1;
     return broke(txn, rc);

@@ -334,13 +334,13 @@ int store__flush_heads(store_txn *t);
 /* ---- the logs (store_log.c) ---------------------------------------------- */
 
 /* Adds an op already in ops to the arrival log and its entity's index. */
-int store__index_op(store_txn *t, const proto_op *op);
+int store__index_op(store_txn *t, const store_op_head *op);
 
 /* ---- entities (store_entity.c) ------------------------------------------- */
 
 /* RND_EMALFORMED when op's entity exists with another kind; *is_new says
  * whether it exists. */
-int store__kind_ok(store_txn *t, const proto_op *op, int *is_new);
+int store__kind_ok(store_txn *t, const store_op_head *op, int *is_new);
 
 /* Keeps bykind and open in step with an entity just written with info. */
 int store__index_entity(store_txn *t, const uint8_t id[PROTO_ENTITY_LEN],
@@ -353,7 +353,7 @@ int store__refold(store_txn *t, const uint8_t id[PROTO_ENTITY_LEN],
                   const proto_op *first_op, const store_prep *pre);
 
 /* Stores the entity a create op makes, in one put (store_entity.c). */
-int store__create_entity(store_txn *t, const proto_op *op,
+int store__create_entity(store_txn *t, const store_op_head *op,
                          const proto_op *decoded, const uint8_t *enc,
                          size_t len, const store_prep *pre, int *is_new,
                          int *written, fold_info *info);

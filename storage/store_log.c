@@ -200,7 +200,7 @@ int store_op_count(store_txn *txn, uint64_t *out)
 }
 
 /* Adds an op already in ops to the arrival log and its entity's index. */
-int store__index_op(store_txn *t, const proto_op *op)
+int store__index_op(store_txn *t, const store_op_head *op)
 {
     uint64_t pos;
     int rc = store__log_next_get(t, &pos);
