@@ -121,7 +121,8 @@ int store__index_entity(store_txn *t, const uint8_t id[PROTO_ENTITY_LEN],
  * visit's entry) create an entity, and gathering it back from the indexes
  * it was just written to would double their cost. first_op, when not NULL,
  * is first_enc decoded (an ingest has it; a local append's op may list its
- * fields unsorted, so it passes NULL). */
+ * fields unsorted, so it passes NULL). pre, when not NULL, is first_enc's
+ * store_prepare(): its state is taken, and first_op is not needed. */
 int store__refold(store_txn *t, const uint8_t id[PROTO_ENTITY_LEN],
                   const uint8_t *first_enc, size_t first_len,
                   const proto_op *first_op, const store_prep *pre)
@@ -193,8 +194,8 @@ int store__refold(store_txn *t, const uint8_t id[PROTO_ENTITY_LEN],
  * or this returns the error store__kind_ok() would (nothing written then). An
  * op whose lone fold fails goes the usual way (*is_new from store__kind_ok()).
  * decoded is enc decoded, as store__refold()'s first_op: NULL for a local
- * append, whose op may list its fields unsorted. pre (may be NULL) is the op's
- * store_prepare(): its state is used, not folded again. */
+ * append, whose op may list its fields unsorted, and with pre. pre (may be
+ * NULL) is the op's store_prepare(): its state is used, not folded again. */
 int store__create_entity(store_txn *t, const store_op_head *op,
                          const proto_op *decoded, const uint8_t *enc,
                          size_t len, const store_prep *pre, int *is_new,
