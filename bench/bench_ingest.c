@@ -14,14 +14,18 @@
  *
  * Timed, for each of the two callers, with the commits: the pull (the
  * handheld's ingest_fn: each op's proto_op_decode() then
- * store_ingest_op()) and the push (roundsd: its loop thread decodes and
- * store_prepare()s each op; its commit thread checks each continues its
- * device's chain and stores it with store_ingest_prepared()). The push's
- * rate is that of its commit thread, which limits it; the preparing is
- * timed apart. The decode alone is timed too, so that the pull's storage
- * part ("storage us": the rest) can be read off. Under callgrind
- * (--repeat 1 --mode M) the timed part is the inclusive cost of
- * ingest_all(), the push's commit that less prepare_batch().
+ * store_ingest_op()) and the push, through roundsd's own code (server/
+ * site.h): each batch is copied into a srv_batch, srv_batch_prepare()
+ * decodes and store_prepare()s its ops (roundsd's loop thread), and
+ * srv_batch_commit() in a store_write() checks each continues its
+ * device's chain and stores it with store_ingest_prepared() (roundsd's
+ * commit thread: the same function its commit_fn calls). The push's rate
+ * is that of the commit, which limits it; the preparing is timed apart,
+ * the copy into the batch not at all. The decode alone is timed too, so
+ * that the pull's storage part ("storage us": the rest) can be read off.
+ * Under callgrind (--repeat 1 --mode M) the timed part is the inclusive
+ * cost of ingest_all(), the push's commit that less fill_batch() and
+ * srv_batch_prepare().
  * Exits 0 on success, 1 on errors, 2 on bad usage.
  */
 #include <dirent.h>
@@ -39,6 +43,7 @@
 #include "handheld.h"
 #include "benchops.h"
 #include "scans.h"
+#include "site.h"
 #include "store.h"
 
 typedef struct params {
@@ -51,62 +56,39 @@ typedef struct params {
 
 /* The two callers of store_ingest_op(): the handheld's pull (ingest_fn in
  * handheld/sync_session.c: decode, ingest) and roundsd's push (server/
- * site.c: its loop thread decodes each op and prepares it, store_prepare:
- * hash and the state of the entity it creates; its commit thread checks
- * the op continues its device's chain and stores it, store_ingest_prepared,
- * in commit_batch). The push's rate is its commit's, the thread that
- * limits it; the preparing is timed apart. */
+ * site.c: its loop thread prepares each batch, srv_batch_prepare; its
+ * commit thread stores it, srv_batch_commit). The push's rate is its
+ * commit's, the thread that limits it; the preparing is timed apart. */
 enum mode { PULL, PUSH, NMODES };
 static const char *const mode_name[NMODES] = {"pull", "push"};
-
-/* What roundsd's loop thread hands its commit thread for one op. */
-typedef struct prepped {
-    uint32_t version;
-    uint64_t device_id, seq, hlc;
-    int64_t wall_ms;
-    uint8_t kind, action;
-    uint8_t entity[PROTO_ENTITY_LEN], prev_hash[PROTO_HASH_LEN];
-    store_prep prep;
-} prepped;
-
-#define STATE_ROOM 1024 /* bytes of prepared state an op may take */
 
 typedef struct batch_ctx {
     const bo_opset *o;
     enum mode mode;
     uint64_t from, to;
     uint64_t added;
-    prepped *pp; /* push: ops from .. to-1, prepared */
+    srv_batch *sb; /* push: ops from .. to-1, as roundsd receives them */
+    int64_t now;   /* push: the batch's receive time */
 } batch_ctx;
 
-/* The push's loop-thread share for one batch. */
-__attribute__((noinline)) static int prepare_batch(batch_ctx *b,
-                                                   uint8_t *states)
+/* The push: ops from .. to-1 copied into a batch of BO_DEVICE_ID, as
+ * roundsd's session does with a PUSH frame (not timed). NULL when out of
+ * memory. */
+__attribute__((noinline)) static srv_batch *
+fill_batch(const bo_opset *o, uint64_t from, uint64_t to)
 {
-    static proto_op op; /* large: off the stack */
-    const bo_opset *o = b->o;
-    for (uint64_t i = b->from; i < b->to; i++) {
-        const uint8_t *enc = o->enc + o->off[i];
-        size_t len = o->off[i + 1] - o->off[i];
-        prepped *p = &b->pp[i - b->from];
-        int rc = proto_op_decode(enc, len, &op);
-        if (rc == 0)
-            rc = store_prepare(&op, enc, len,
-                               states + (i - b->from) * STATE_ROOM, STATE_ROOM,
-                               &p->prep);
-        if (rc)
-            return rc;
-        p->version = op.version;
-        p->device_id = op.device_id;
-        p->seq = op.seq;
-        p->hlc = op.hlc;
-        p->wall_ms = op.wall_ms;
-        p->kind = op.kind;
-        p->action = op.action;
-        memcpy(p->entity, op.entity, PROTO_ENTITY_LEN);
-        memcpy(p->prev_hash, op.prev_hash, PROTO_HASH_LEN);
-    }
-    return 0;
+    srv_batch *sb =
+        srv_batch_new((uint32_t)(to - from), o->off[to] - o->off[from]);
+    if (sb == NULL)
+        return NULL;
+    for (uint64_t i = from; i < to; i++)
+        if (srv_batch_add(sb, o->enc + o->off[i],
+                          (uint32_t)(o->off[i + 1] - o->off[i])) != 0) {
+            srv_batch_free(sb);
+            return NULL;
+        }
+    srv_batch_set_device(sb, BO_DEVICE_ID);
+    return sb;
 }
 
 /* The pull: each op decoded once and ingested. */
@@ -128,76 +110,45 @@ static int pull_fn(store_txn *txn, batch_ctx *b)
     return 0;
 }
 
-/* The push's commit: roundsd's commit_batch() over prepared ops. */
-static int push_fn(store_txn *txn, batch_ctx *b)
-{
-    static proto_op op; /* the header alone is read */
-    const bo_opset *o = b->o;
-    uint64_t max;
-    uint8_t head[PROTO_HASH_LEN];
-    int rc = store_device_head(txn, b->pp[0].device_id, &max, head);
-    if (rc)
-        return rc;
-    op.nfields = 0;
-    for (uint64_t i = b->from; i < b->to; i++) {
-        const prepped *p = &b->pp[i - b->from];
-        int added = 0;
-        if (p->seq <= max)
-            continue;
-        if (p->seq != max + 1 ||
-            memcmp(p->prev_hash, head, PROTO_HASH_LEN) != 0)
-            return RND_ECHAIN;
-        op.version = p->version;
-        op.device_id = p->device_id;
-        op.seq = p->seq;
-        op.hlc = p->hlc;
-        op.wall_ms = p->wall_ms;
-        op.kind = p->kind;
-        op.action = p->action;
-        memcpy(op.entity, p->entity, PROTO_ENTITY_LEN);
-        memcpy(op.prev_hash, p->prev_hash, PROTO_HASH_LEN);
-        rc = store_ingest_prepared(txn, &op, o->enc + o->off[i],
-                                   o->off[i + 1] - o->off[i], o->recv[i],
-                                   &p->prep, &added);
-        if (rc)
-            return rc;
-        if (added) {
-            max = p->seq;
-            memcpy(head, p->prep.hash, PROTO_HASH_LEN);
-        }
-        b->added += (uint64_t)added;
-    }
-    return 0;
-}
-
 /* One store_write(). Replayable (a grown map runs it again). */
 static int batch_fn(store_txn *txn, void *arg)
 {
     batch_ctx *b = arg;
     b->added = 0;
-    return b->mode == PUSH ? push_fn(txn, b) : pull_fn(txn, b);
+    if (b->mode == PULL)
+        return pull_fn(txn, b);
+    int rc = srv_batch_commit(txn, b->sb, b->now);
+    b->added = rc == 0 ? srv_batch_added(b->sb) : 0;
+    return rc;
 }
 
 /* Everything the clock measures; a function of its own so callgrind's
  * inclusive cost of it is the timed part (the push's commit: that less
- * prepare_batch). *prep_s gets the seconds spent preparing. */
+ * fill_batch and srv_batch_prepare). *prep_s gets the seconds spent
+ * preparing, *skip_s those not timed at all (filling batches). */
 __attribute__((noinline)) static int ingest_all(store *s, const bo_opset *o,
                                                 enum mode mode, uint64_t batch,
-                                                prepped *pp, uint8_t *states,
-                                                double *prep_s)
+                                                double *prep_s, double *skip_s)
 {
-    *prep_s = 0;
+    *prep_s = *skip_s = 0;
     for (uint64_t from = 0; from < o->n; from += batch) {
         batch_ctx b = {o, mode, from, from + batch < o->n ? from + batch : o->n,
-                       0, pp};
+                       0, NULL, 0};
         int rc = 0;
         if (mode == PUSH) {
             double t0 = bo_now_s();
-            rc = prepare_batch(&b, states);
-            *prep_s += bo_now_s() - t0;
+            b.sb = fill_batch(o, b.from, b.to);
+            double t1 = bo_now_s();
+            if (b.sb == NULL)
+                return RND_ENOMEM;
+            srv_batch_prepare(b.sb);
+            *skip_s += t1 - t0;
+            *prep_s += bo_now_s() - t1;
+            /* roundsd gives a batch's ops one receive time, the commit's. */
+            b.now = o->recv[b.to - 1];
         }
-        if (rc == 0)
-            rc = store_write(s, batch_fn, &b);
+        rc = store_write(s, batch_fn, &b);
+        srv_batch_free(b.sb);
         if (rc)
             return rc;
         if (b.added != b.to - b.from)
@@ -266,24 +217,17 @@ static int ingest_run(const bo_opset *o, enum mode mode, uint64_t batch,
 {
     char dir[4096];
     store *s;
-    double prep_s = 0;
-    prepped *pp = calloc(batch, sizeof *pp);
-    uint8_t *states = malloc(batch * STATE_ROOM);
-    if (pp == NULL || states == NULL || bo_tmp_make(dir, sizeof dir) != 0) {
-        free(pp);
-        free(states);
+    double prep_s = 0, skip_s = 0;
+    if (bo_tmp_make(dir, sizeof dir) != 0)
         return -1;
-    }
     int rc = store_open(dir, STORE_CREATE, &s);
     if (rc) {
         fprintf(stderr, "bench_ingest: store_open: %s\n", rnd_strerror(rc));
         bo_tmp_remove(dir);
-        free(pp);
-        free(states);
         return -1;
     }
     double t0 = bo_now_s();
-    rc = ingest_all(s, o, mode, batch, pp, states, &prep_s);
+    rc = ingest_all(s, o, mode, batch, &prep_s, &skip_s);
     double t1 = bo_now_s();
     if (rc)
         fprintf(stderr, "bench_ingest: ingest: %s (%s)\n", rnd_strerror(rc),
@@ -292,11 +236,9 @@ static int ingest_run(const bo_opset *o, enum mode mode, uint64_t batch,
     if (rc == 0 && stats)
         print_stats(dir);
     bo_tmp_remove(dir);
-    free(pp);
-    free(states);
     if (rc)
         return -1;
-    *rate = (double)o->n / (t1 - t0 - prep_s);
+    *rate = (double)o->n / (t1 - t0 - prep_s - skip_s);
     *prep_us = prep_s * 1e6 / (double)o->n;
     return 0;
 }

@@ -9,6 +9,7 @@
 
 #include "../proto/clock.h"
 #include "session.h"
+#include "site_int.h"
 #include "stats.h"
 
 /* Ops skipped (the device's own) before a pull frame is sent anyway, so

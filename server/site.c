@@ -7,6 +7,7 @@
 
 #include "../proto/clock.h"
 #include "site.h"
+#include "site_int.h"
 #include "stats.h"
 
 struct srv_site {
@@ -104,17 +105,17 @@ srv_batch *srv_batch_new(uint32_t nops, size_t data_bytes)
         return NULL;
     memset(b, 0, sizeof *b);
     b->ops = (proto_bytes *)(b + 1);
-    b->cap_ops_ = nops;
-    b->data_ = (uint8_t *)b + head;
-    b->cap_data_ = data_bytes;
+    b->cap_ops = nops;
+    b->data = (uint8_t *)b + head;
+    b->cap_data = data_bytes;
     return b;
 }
 
 int srv_batch_add(srv_batch *b, const uint8_t *enc, uint32_t len)
 {
-    if (b->nops >= b->cap_ops_ || len > b->cap_data_ - b->bytes)
+    if (b->nops >= b->cap_ops || len > b->cap_data - b->bytes)
         return RND_ENOSPACE;
-    uint8_t *p = b->data_ + b->bytes;
+    uint8_t *p = b->data + b->bytes;
     memcpy(p, enc, len);
     b->bytes += len;
     b->ops[b->nops].p = p;
@@ -127,16 +128,27 @@ void srv_batch_free(srv_batch *b)
 {
     if (b == NULL)
         return;
-    free(b->meta_);
-    free(b->states_);
+    free(b->meta);
+    free(b->states);
     free(b);
 }
 
-/* Decodes, hashes and folds every op of b (store_prepare) into its meta_
- * and states_. An error (a decode error, or RND_ENOMEM here) is kept for
- * the commit to refuse the batch with (prep_rc_, at op prep_failed_), as
- * if the commit had met it. */
-static void batch_prepare(srv_batch *b)
+void srv_batch_set_device(srv_batch *b, uint64_t device_id)
+{
+    b->device_id = device_id;
+}
+
+uint32_t srv_batch_added(const srv_batch *b)
+{
+    return b->added;
+}
+
+/* Decodes, hashes and folds every op of b (store_prepare) into its meta
+ * and states. An error (a decode error, or RND_ENOMEM here) is kept for
+ * the commit to refuse the batch with (prep_rc, at op prep_failed), as
+ * if the commit had met it. Only the loop thread prepares (srv_site_submit)
+ * in roundsd. */
+void srv_batch_prepare(srv_batch *b)
 {
     /* Large: kept off the stack; only the loop thread prepares. */
     static proto_op op;
@@ -144,8 +156,8 @@ static void batch_prepare(srv_batch *b)
     /* A state is about as big as its op: start there, grow when short. */
     size_t cap = b->bytes + 64 * (size_t)b->nops + 1024, used = 0;
     uint8_t *states = malloc(cap);
-    b->prep_rc_ = 0;
-    b->prep_failed_ = 0;
+    b->prep_rc = 0;
+    b->prep_failed = 0;
     if (meta == NULL || states == NULL)
         goto nomem;
     for (uint32_t i = 0; i < b->nops; i++) {
@@ -154,19 +166,11 @@ static void batch_prepare(srv_batch *b)
         if (rc == 0 && op.device_id != b->device_id)
             rc = RND_EFOREIGN;
         if (rc) {
-            b->prep_rc_ = rc;
-            b->prep_failed_ = i;
+            b->prep_rc = rc;
+            b->prep_failed = i;
             break;
         }
         srv_op_meta *m = &meta[i];
-        m->version = op.version;
-        m->seq = op.seq;
-        m->hlc = op.hlc;
-        m->wall_ms = op.wall_ms;
-        m->kind = op.kind;
-        m->action = op.action;
-        memcpy(m->entity, op.entity, PROTO_ENTITY_LEN);
-        memcpy(m->prev_hash, op.prev_hash, PROTO_HASH_LEN);
         const proto_field *clk = proto_op_field(&op, FOLD_CLK_FIELD);
         m->clk_ms = clk && clk->type == PROTO_INT ? clk->i : 0;
         for (;;) {
@@ -183,25 +187,25 @@ static void batch_prepare(srv_batch *b)
         if (rc) {
             /* The state of an op that decodes but cannot be folded: the
              * commit refuses it, as the store would. */
-            b->prep_rc_ = rc;
-            b->prep_failed_ = i;
+            b->prep_rc = rc;
+            b->prep_failed = i;
             break;
         }
         /* prep.state is set once states stops moving. */
         m->state_off = used;
         used += m->prep.state_len;
     }
-    uint32_t n = b->prep_rc_ ? b->prep_failed_ : b->nops;
+    uint32_t n = b->prep_rc ? b->prep_failed : b->nops;
     for (uint32_t i = 0; i < n; i++)
         meta[i].prep.state = states + meta[i].state_off;
-    b->meta_ = meta;
-    b->states_ = states;
+    b->meta = meta;
+    b->states = states;
     return;
 nomem:
     free(meta);
     free(states);
-    b->prep_rc_ = RND_ENOMEM;
-    b->prep_failed_ = 0;
+    b->prep_rc = RND_ENOMEM;
+    b->prep_failed = 0;
 }
 
 /* ---- opening sites ------------------------------------------------------ */
@@ -558,7 +562,7 @@ uint64_t srv_site_office_id(const srv_site *site)
 
 void srv_site_submit(srv_site *site, srv_batch *b)
 {
-    batch_prepare(b);
+    srv_batch_prepare(b);
     b->next = NULL;
     b->rc = 0;
     srv_sites *ss = site->ss;
@@ -585,10 +589,10 @@ size_t srv_site_cancel(srv_site *site, void *owner)
      * their callbacks) are marked; it reads none of the fields written. */
     for (srv_batch *b = site->inflight; b; b = b->next)
         if (b->owner == owner)
-            b->cancelled_ = 1;
+            b->cancelled = 1;
     for (srv_batch *b = ss->done; b; b = b->next)
         if (b->owner == owner)
-            b->cancelled_ = 1;
+            b->cancelled = 1;
     size_t n = 0;
     srv_batch **pp = &site->head;
     site->tailp = &site->head;
@@ -698,63 +702,48 @@ int srv_site_forks(store_txn *txn, uint64_t device_id, srv_fork_info *out)
     return 0;
 }
 
-/* Stores one batch's ops: resends (seq <= what the store holds, with the
- * bytes it holds) are dropped, every new op must continue the device's
- * chain. The ops were
- * decoded, hashed and folded when the batch was submitted (batch_prepare):
- * here only their headers are read, and the chain head is carried from one
- * op's hash to the next op's prev_hash. */
+/* Stores one batch's ops (site.h). The ops were decoded, hashed and
+ * folded when the batch was submitted (srv_batch_prepare): here only what
+ * that prepared is read (store_ingest_prepared), and the chain head is
+ * carried from one op's hash to the next op's prev_hash. */
 static int commit_batch(store_txn *txn, srv_batch *b, int64_t now)
 {
-    /* Large: kept off the stack; only the commit thread commits. The
-     * fields stay empty: store_ingest_prepared reads the header alone. */
-    static proto_op op;
     uint64_t max;
     uint8_t head[PROTO_HASH_LEN];
     int rc = store_device_head(txn, b->device_id, &max, head);
     if (rc)
         return rc;
-    op.device_id = b->device_id;
-    op.nfields = 0;
     for (uint32_t i = 0; i < b->nops; i++) {
         b->failed_op = i;
-        if (b->prep_rc_ && i == b->prep_failed_)
-            return b->prep_rc_;
-        const srv_op_meta *m = &b->meta_[i];
-        if (m->seq <= max) {
+        if (b->prep_rc && i == b->prep_failed)
+            return b->prep_rc;
+        const srv_op_meta *m = &b->meta[i];
+        const store_op_head *h = &m->prep.head;
+        if (h->seq <= max) {
             /* A resend after a cut carries the very bytes held; other
              * bytes under a held seq fork the device's chain. */
-            rc = same_as_held(txn, b->device_id, m->seq, &b->ops[i]);
+            rc = same_as_held(txn, b->device_id, h->seq, &b->ops[i]);
             if (rc)
                 return rc;
             continue;
         }
         /* store_chain_check's test, on the head this loop carries. */
-        if (m->seq != max + 1 ||
-            memcmp(m->prev_hash, head, PROTO_HASH_LEN) != 0)
+        if (h->seq != max + 1 ||
+            memcmp(h->prev_hash, head, PROTO_HASH_LEN) != 0)
             return RND_ECHAIN;
-        op.version = m->version;
-        op.seq = m->seq;
-        op.hlc = m->hlc;
-        op.wall_ms = m->wall_ms;
-        op.kind = m->kind;
-        op.action = m->action;
-        memcpy(op.entity, m->entity, PROTO_ENTITY_LEN);
-        memcpy(op.prev_hash, m->prev_hash, PROTO_HASH_LEN);
         int added = 0;
-        rc = store_ingest_prepared(txn, &op, b->ops[i].p, b->ops[i].len, now,
-                                   &m->prep, &added);
+        rc = store_ingest_prepared(txn, &m->prep, now, &added);
         if (rc)
             return rc;
         if (added) {
             int64_t cap = b->hlc_cap_ms > 0 ? b->hlc_cap_ms : now;
-            int64_t hlc_ms = PROTO_HLC_MS(m->hlc);
+            int64_t hlc_ms = PROTO_HLC_MS(h->hlc);
             /* How far off the device's clock was: what its op shows
              * against this server's clock and its HLC, or what it measured
              * itself at its last WELCOME (_clk, when it carries one),
              * whichever is more. */
-            int64_t ahead = m->wall_ms - now;
-            int64_t behind = (hlc_ms < cap ? hlc_ms : cap) - m->wall_ms;
+            int64_t ahead = h->wall_ms - now;
+            int64_t behind = (hlc_ms < cap ? hlc_ms : cap) - h->wall_ms;
             if (m->clk_ms < 0 && -m->clk_ms > ahead)
                 ahead = -m->clk_ms;
             if (m->clk_ms > 0 && m->clk_ms > behind)
@@ -764,9 +753,9 @@ static int commit_batch(store_txn *txn, srv_batch *b, int64_t now)
             if (b->added == 0 || behind > b->behind_ms)
                 b->behind_ms = behind;
             b->added++;
-            b->beyond += store_ingest_beyond(txn, &op, now) != 0;
-            b->last_wall_ms = m->wall_ms;
-            max = m->seq;
+            b->beyond += store_ingest_beyond(txn, h->hlc, now) != 0;
+            b->last_wall_ms = h->wall_ms;
+            max = h->seq;
             memcpy(head, m->prep.hash, PROTO_HASH_LEN);
         }
     }
@@ -774,14 +763,24 @@ static int commit_batch(store_txn *txn, srv_batch *b, int64_t now)
     return 0;
 }
 
+int srv_batch_commit(store_txn *txn, srv_batch *b, int64_t now)
+{
+    b->added = 0;
+    b->acked_seq = 0;
+    b->last_wall_ms = 0;
+    b->ahead_ms = b->behind_ms = 0;
+    b->beyond = 0;
+    b->recv_ms = now;
+    return commit_batch(txn, b, now);
+}
+
 /* The seq a batch refused with RND_EFORK forked at (0 if unknown). */
 static uint64_t fork_seq(const srv_batch *b)
 {
     uint32_t i = b->failed_op;
-    if (i >= b->nops || b->meta_ == NULL ||
-        (b->prep_rc_ && i >= b->prep_failed_))
+    if (i >= b->nops || b->meta == NULL || (b->prep_rc && i >= b->prep_failed))
         return 0;
-    return b->meta_[i].seq;
+    return b->meta[i].prep.head.seq;
 }
 
 /* Counts the forks refused in this round, once per device (the session's
@@ -815,13 +814,7 @@ static int commit_fn(store_txn *txn, void *vctx)
     for (srv_batch *b = c->list; b; b = b->next) {
         if (b->rc)
             continue;
-        b->added = 0;
-        b->acked_seq = 0;
-        b->last_wall_ms = 0;
-        b->ahead_ms = b->behind_ms = 0;
-        b->beyond = 0;
-        b->recv_ms = c->now;
-        int rc = commit_batch(txn, b, c->now);
+        int rc = srv_batch_commit(txn, b, c->now);
         if (rc == 0)
             continue;
         if (rnd_is_storage_error(rc))
@@ -874,7 +867,7 @@ static void finish_list(srv_batch *list)
     while (list) {
         srv_batch *next = list->next;
         list->next = NULL;
-        if (list->cancelled_)
+        if (list->cancelled)
             srv_batch_free(list);
         else
             list->done(list, list->owner); /* may free list */

@@ -9,9 +9,10 @@
  * of the loop's thread pool, so the loop goes on serving other sites.
  *
  * Group commit: a session hands each decoded PUSH batch to its site with
- * srv_site_submit(); srv_sites_flush() (called once per event-loop
- * iteration) commits every queued batch of a site in ONE durable
- * store_write(), then calls each batch's done callback. A batch that fails
+ * srv_site_submit(); every queued batch of a site is then committed in ONE
+ * durable store_write() (by the commit thread, below, or by
+ * srv_sites_flush() without it), then each batch's done callback runs on
+ * the loop thread. A batch that fails
  * validation (a gap or bad prev_hash in its chain: RND_ECHAIN; an op of
  * another device: RND_EFOREIGN; an op the store refuses) is taken out and
  * the write replayed without it, so one bad session never costs the others
@@ -48,77 +49,12 @@ int srv_name_valid(const char *s, size_t len);
 typedef struct srv_sites srv_sites; /* opaque */
 typedef struct srv_site srv_site;   /* opaque; owned by its srv_sites */
 
-/* One op of a batch as the loop thread decoded and prepared it
- * (srv_site_submit): its header and what store_prepare() gives. */
-typedef struct srv_op_meta {
-    uint32_t version;
-    uint64_t seq;
-    uint64_t hlc;
-    int64_t wall_ms;
-    uint8_t kind;
-    uint8_t action;
-    uint8_t entity[PROTO_ENTITY_LEN];
-    uint8_t prev_hash[PROTO_HASH_LEN];
-    /* The op's FOLD_CLK_FIELD: the device's own measured offset (server
-     * minus device, ms) when it wrote the op, 0 when absent. */
-    int64_t clk_ms;
-    store_prep prep;  /* prep.state points into the batch's states */
-    size_t state_off; /* where, while they are written */
-} srv_op_meta;
-
-/* A PUSH batch on its way to a durable commit. Made by srv_batch_new();
- * owned by the submitter, except while queued (between srv_site_submit()
- * and the done callback, the site holds it). */
+/* A PUSH batch on its way to a durable commit: opaque (server/site_int.h
+ * defines it for site.c and session.c). Made by srv_batch_new(); owned by
+ * the submitter, except while queued (between srv_site_submit() and the
+ * done callback, the site holds it). */
 typedef struct srv_batch srv_batch;
 typedef void (*srv_batch_done_fn)(srv_batch *b, void *owner);
-struct srv_batch {
-    srv_batch *next; /* queue link, the site's */
-    uint64_t device_id;
-    uint32_t batch; /* the client's batch number, echoed in PUSH_ACK */
-    uint32_t nops;
-    proto_bytes *ops; /* nops encoded ops, copied into this allocation */
-    size_t bytes;     /* their total size */
-    srv_batch_done_fn done;
-    void *owner;
-    /* Set by the submitter: the newest server time the device can have
-     * seen legitimately (the end of its previous sync; 0 = none known, then
-     * the receive time is used). It caps the HLC in behind_ms below. */
-    int64_t hlc_cap_ms;
-    /* Results, valid in the done callback: */
-    int rc;               /* 0, or why the batch was refused */
-    uint32_t failed_op;   /* index of the refused op when rc != 0 */
-    uint64_t acked_seq;   /* highest seq of device_id held after commit */
-    uint32_t added;       /* ops new to the store (the rest were resends) */
-    int64_t recv_ms;      /* server time given to the ops as receive time */
-    int64_t last_wall_ms; /* wall_ms of the newest op added, if added > 0 */
-    /* Clock checks over the ops added (valid if added > 0), in ms:
-     * ahead_ms = max(wall_ms - recv_ms): the device clock ahead of the
-     * server's; behind_ms = max(min(HLC ms, hlc_cap_ms) - wall_ms): the
-     * device clock behind what it had seen from the site. Either may be
-     * negative (an op that waited offline is "behind" the receive time
-     * without its clock being wrong: that is not counted as ahead). */
-    int64_t ahead_ms;
-    int64_t behind_ms;
-    /* Ops added stamped past the receive time plus the site store's
-     * maximum clock offset (store_ingest_beyond): kept, and counted for
-     * good in the device's registry record. */
-    uint32_t beyond;
-    /* Internal to site.c: set (by the loop thread) when the owner went away
-     * while the batch was in a commit round; it is then freed, not done. */
-    int cancelled_;
-    /* Internal to site.c, set by srv_site_submit() on the loop thread: one
-     * meta per op up to prep_failed_ (all of them when prep_rc_ is 0);
-     * prep_rc_ is the decode error of op prep_failed_, which the commit
-     * refuses the batch with. */
-    srv_op_meta *meta_;
-    uint8_t *states_;
-    int prep_rc_;
-    uint32_t prep_failed_;
-    /* Internal to site.c: where srv_batch_add() copies the next op. */
-    uint32_t cap_ops_;
-    uint8_t *data_;
-    size_t cap_data_;
-};
 
 /* Allocates a batch able to hold nops ops of data_bytes bytes in all;
  * srv_batch_add() copies them in. Free with srv_batch_free(). NULL when out
@@ -128,6 +64,26 @@ srv_batch *srv_batch_new(uint32_t nops, size_t data_bytes);
  * srv_batch_new() was asked for. */
 int srv_batch_add(srv_batch *b, const uint8_t *enc, uint32_t len);
 void srv_batch_free(srv_batch *b);
+
+/* The device whose ops b carries (every op must be its). */
+void srv_batch_set_device(srv_batch *b, uint64_t device_id);
+
+/* Ops of b new to the store at its last commit (the rest were resends). */
+uint32_t srv_batch_added(const srv_batch *b);
+
+/* The two halves of a batch's way to the store, as srv_site_submit() and
+ * the commit run them; exported so that bench_ingest times this code.
+ * srv_batch_prepare() decodes, hashes and folds every op of b
+ * (store_prepare) on the caller's thread, keeping a decode error for the
+ * commit to refuse the batch with. srv_batch_commit() stores b's prepared
+ * ops in txn, received at now: resends (seq <= what the store holds, with
+ * the bytes it holds) are dropped, every new op must continue the
+ * device's chain. It returns 0 or why the batch is refused (RND_ECHAIN,
+ * RND_EFORK, the prepare's error, a storage error), and leaves the
+ * batch's results (added, acked seq, clock checks) in b. Replayable, as a
+ * store_write() callback must be. */
+void srv_batch_prepare(srv_batch *b);
+int srv_batch_commit(store_txn *txn, srv_batch *b, int64_t now);
 
 /* Makes the set of site stores under data_dir (DATA/sites is created when
  * a store is first created). *out is freed with srv_sites_free(). The clock

@@ -177,9 +177,9 @@ int store_own_rebase(store_txn *txn, uint64_t from, const uint8_t *theirs,
 void store_set_clock_bound(store *s, int64_t max_offset_ms,
                            int64_t wall_adjust_ms);
 
-/* Whether op, received at recv_ms, is stamped beyond the bound above of
- * txn's store (the server counts such ops per device). */
-int store_ingest_beyond(store_txn *txn, const proto_op *op, int64_t recv_ms);
+/* Whether an op stamped hlc, received at recv_ms, is beyond the bound
+ * above of txn's store (the server counts such ops per device). */
+int store_ingest_beyond(store_txn *txn, uint64_t hlc, int64_t recv_ms);
 
 /* Stores an op encoded by another writer (received through sync).
  * Decodes and validates it; if (device_id, seq) is already present sets
@@ -196,32 +196,51 @@ int store_ingest(store_txn *txn, const uint8_t *enc, size_t len,
 int store_ingest_op(store_txn *txn, const proto_op *op, const uint8_t *enc,
                     size_t len, int64_t recv_ms, int *added);
 
-/* What an ingest can work out from an op alone, before any transaction:
+/* An op's header: all of an op that storing it reads once its entity's
+ * state has been folded (store_prepare). */
+typedef struct store_op_head {
+    uint32_t version;
+    uint64_t device_id;
+    uint64_t seq;
+    uint64_t hlc;
+    int64_t wall_ms;
+    uint8_t kind;
+    uint8_t action;
+    uint8_t entity[PROTO_ENTITY_LEN];
+    uint8_t prev_hash[PROTO_HASH_LEN];
+} store_op_head;
+
+/* One op ready to ingest: everything store_ingest_prepared() needs, worked
+ * out from the op alone before any transaction: its header, its encoding,
  * its hash (the device's next prev_hash) and the merged state it gives an
  * entity it creates (most ops create one: a scan, a visit's entry).
  * roundsd prepares on its event-loop thread while its commit thread
- * writes, so that work leaves the commit. */
+ * writes, so that work leaves the commit; the commit never sees the
+ * decoded op. */
 typedef struct store_prep {
+    store_op_head head;
+    const uint8_t *enc; /* the encoded op: not copied, see store_prepare */
+    size_t len;
     uint8_t hash[PROTO_HASH_LEN];
     const uint8_t *state; /* the state of an entity of this op alone */
     size_t state_len;
     fold_info info;
 } store_prep;
 
-/* Fills *p for op, decoded from enc[0..len): the state is written to out
- * (cap bytes; p->state points there: keep out alive and unmoved, or set
- * p->state again after moving it). Needs no store. Errors: those of
- * store_fold (RND_ENOSPACE when cap is too small). */
+/* Fills *p for op, decoded from enc[0..len): the header is copied, enc is
+ * not (p->enc points to it: keep it alive and unmoved until the ingest),
+ * the state is written to out (cap bytes; p->state points there: keep out
+ * alive and unmoved, or set p->state again after moving it). Needs no
+ * store. Errors: those of store_fold (RND_ENOSPACE when cap is too
+ * small). */
 int store_prepare(const proto_op *op, const uint8_t *enc, size_t len,
                   uint8_t *out, size_t cap, store_prep *p);
 
-/* store_ingest_op() with p from store_prepare() of the same op: it neither
- * hashes the op nor, when the op creates its entity, folds it. Only op's
- * header is read (version, device_id, seq, hlc, wall_ms, kind, entity,
- * action, prev_hash), not its fields. */
-int store_ingest_prepared(store_txn *txn, const proto_op *op,
-                          const uint8_t *enc, size_t len, int64_t recv_ms,
-                          const store_prep *p, int *added);
+/* store_ingest_op() of the op p was prepared from (store_prepare): it
+ * neither decodes nor hashes the op nor, when the op creates its entity,
+ * folds it. */
+int store_ingest_prepared(store_txn *txn, const store_prep *p, int64_t recv_ms,
+                          int *added);
 
 /* Looks up one op. *enc points into the map until the transaction ends. */
 int store_op_get(store_txn *txn, uint64_t device_id, uint64_t seq,

@@ -155,12 +155,12 @@ typedef struct ingest_ctx {
 int mt_ingest_prepared;
 
 /* roundsd's way: store_prepare() outside the write, then
- * store_ingest_prepared() given only the op's header (the fields are left
- * out, to prove the store does not read them). */
+ * store_ingest_prepared() given only what it prepared (the decoded op is
+ * wiped first, to prove the store does not read it). */
 static int ingest_prepared(store_txn *t, const uint8_t *enc, size_t len,
                            int64_t recv_ms, int *added)
 {
-    static proto_op op, head;
+    static proto_op op;
     static uint8_t state[FOLD_STATE_MAX];
     store_prep prep;
     int rc = proto_op_decode(enc, len, &op);
@@ -168,10 +168,8 @@ static int ingest_prepared(store_txn *t, const uint8_t *enc, size_t len,
         rc = store_prepare(&op, enc, len, state, sizeof state, &prep);
     if (rc)
         return rc;
-    head = op;
-    head.nfields = 0;
-    memset(head.fields, 0, sizeof head.fields);
-    return store_ingest_prepared(t, &head, enc, len, recv_ms, &prep, added);
+    memset(&op, 0, sizeof op);
+    return store_ingest_prepared(t, &prep, recv_ms, added);
 }
 
 static int ingest_fn(store_txn *t, void *arg)

@@ -10,7 +10,7 @@
  * 3. Readers on one thread and small writes on another, interleaved many
  *    times on a busy machine: every read sees a whole number of writes,
  *    never fewer than before (LMDB alone can show a later read fewer:
- *    store.c, snapshot_newer), and at the end all of them.
+ *    store_txn.c, snapshot_newer), and at the end all of them.
  * 4. Two threads calling store_write at once take turns: no write is
  *    refused and every op lands, chained. */
 #include <pthread.h>
@@ -202,7 +202,7 @@ static void *write_stream(void *arg)
 
 /* Keeps a core busy until told to stop: with more runnable threads than
  * cores the reader gets preempted at any instruction, as on a loaded
- * server, which is when LMDB's slow-start race shows (store.c,
+ * server, which is when LMDB's slow-start race shows (store_txn.c,
  * snapshot_newer). */
 static void *spin(void *arg)
 {

@@ -1,0 +1,80 @@
+/* site_int.h: private to server/ (site.c and session.c): the definition
+ * of srv_batch, which site.h keeps opaque, and of what the loop thread
+ * prepares of each of its ops. Not installed; nothing outside server/
+ * includes it.
+ */
+#ifndef RND_SRV_SITE_INT_H
+#define RND_SRV_SITE_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../proto/msg.h"
+#include "../storage/store.h"
+#include "site.h"
+
+/* One op of a batch as the loop thread decoded and prepared it
+ * (srv_batch_prepare): what store_prepare() gives (the op's header
+ * among it), and the op's FOLD_CLK_FIELD. */
+typedef struct srv_op_meta {
+    store_prep prep; /* prep.state points into the batch's states */
+    /* The op's FOLD_CLK_FIELD: the device's own measured offset (server
+     * minus device, ms) when it wrote the op, 0 when absent. */
+    int64_t clk_ms;
+    size_t state_off; /* where prep.state goes, while states are written */
+} srv_op_meta;
+
+/* A PUSH batch (site.h). The submitter (session.c) sets device_id, batch,
+ * done, owner and hlc_cap_ms before srv_site_submit() and reads the
+ * results in its done callback; the fields marked "site.c's" are no one
+ * else's. */
+struct srv_batch {
+    srv_batch *next; /* queue link, the site's */
+    uint64_t device_id;
+    uint32_t batch; /* the client's batch number, echoed in PUSH_ACK */
+    uint32_t nops;
+    proto_bytes *ops; /* nops encoded ops, copied into this allocation */
+    size_t bytes;     /* their total size */
+    srv_batch_done_fn done;
+    void *owner;
+    /* Set by the submitter: the newest server time the device can have
+     * seen legitimately (the end of its previous sync; 0 = none known, then
+     * the receive time is used). It caps the HLC in behind_ms below. */
+    int64_t hlc_cap_ms;
+    /* Results, valid in the done callback: */
+    int rc;               /* 0, or why the batch was refused */
+    uint32_t failed_op;   /* index of the refused op when rc != 0 */
+    uint64_t acked_seq;   /* highest seq of device_id held after commit */
+    uint32_t added;       /* ops new to the store (the rest were resends) */
+    int64_t recv_ms;      /* server time given to the ops as receive time */
+    int64_t last_wall_ms; /* wall_ms of the newest op added, if added > 0 */
+    /* Clock checks over the ops added (valid if added > 0), in ms:
+     * ahead_ms = max(wall_ms - recv_ms): the device clock ahead of the
+     * server's; behind_ms = max(min(HLC ms, hlc_cap_ms) - wall_ms): the
+     * device clock behind what it had seen from the site. Either may be
+     * negative (an op that waited offline is "behind" the receive time
+     * without its clock being wrong: that is not counted as ahead). */
+    int64_t ahead_ms;
+    int64_t behind_ms;
+    /* Ops added stamped past the receive time plus the site store's
+     * maximum clock offset (store_ingest_beyond): kept, and counted for
+     * good in the device's registry record. */
+    uint32_t beyond;
+    /* site.c's: set (by the loop thread) when the owner went away while
+     * the batch was in a commit round; it is then freed, not done. */
+    int cancelled;
+    /* site.c's, set by srv_batch_prepare() on the loop thread: one meta
+     * per op up to prep_failed (all of them when prep_rc is 0); prep_rc is
+     * the decode error of op prep_failed, which the commit refuses the
+     * batch with. */
+    srv_op_meta *meta;
+    uint8_t *states;
+    int prep_rc;
+    uint32_t prep_failed;
+    /* site.c's: where srv_batch_add() copies the next op. */
+    uint32_t cap_ops;
+    uint8_t *data;
+    size_t cap_data;
+};
+
+#endif
