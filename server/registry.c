@@ -1,5 +1,7 @@
-/* registry.c: enrolled devices, credentials and sync statistics in the
- * registry store's meta table (registry.h has the layout). */
+/* registry.c: enrolled devices and their credentials in the registry
+ * store's meta table (registry.h has the layout): the record codec, the
+ * index of names, enroll, revoke, the HELLO's checks and binding. The
+ * sync notes are registry_notes.c's. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,32 +11,11 @@
 #include <msgpack.h>
 
 #include "registry.h"
+#include "registry_int.h"
 
 #define RECORD_VERSION 1
 #define KEY_MAX (4 + 2 * SRV_NAME_MAX + 2)
 #define INDEX_KEY "index"
-
-struct srv_registry {
-    store *st;
-    srv_sync_note *notes; /* queued on the loop thread */
-    size_t nnotes, cap;
-    /* srv_registry_start(): the notes commit on a worker of the loop's
-     * thread pool. While busy, the worker owns inflight[0..ninflight) and
-     * work_rc; the loop owns the rest. mu guards busy, which the worker
-     * clears once its commit is durable (srv_registry_flush waits on it,
-     * so that notes commit in the order they were queued). */
-    uv_loop_t *loop;
-    uv_work_t work;
-    srv_sync_note *inflight;
-    size_t ninflight, inflight_cap;
-    int work_rc;
-    int queued; /* the loop queued work whose after-callback has not run */
-    uv_mutex_t mu;
-    uv_cond_t cv;
-    int busy;
-    void (*log)(void *ctx, const char *line);
-    void *log_ctx;
-};
 
 void srv_hex64(uint64_t v, char out[17])
 {
@@ -278,8 +259,8 @@ out:
     return rc;
 }
 
-static int record_get(store_txn *txn, const char *site, const char *name,
-                      srv_device *d)
+int srv_registry__record_get(store_txn *txn, const char *site,
+                             const char *name, srv_device *d)
 {
     char key[KEY_MAX];
     dev_key(key, site, name);
@@ -294,7 +275,7 @@ static int record_get(store_txn *txn, const char *site, const char *name,
     return record_decode(v, len, d);
 }
 
-static int record_put(store_txn *txn, const srv_device *d)
+int srv_registry__record_put(store_txn *txn, const srv_device *d)
 {
     char key[KEY_MAX];
     dev_key(key, d->site, d->name);
@@ -481,7 +462,7 @@ static int enroll_fn(store_txn *txn, void *vctx)
 {
     enroll_ctx *c = vctx;
     srv_device d;
-    int rc = record_get(txn, c->site, c->name, &d);
+    int rc = srv_registry__record_get(txn, c->site, c->name, &d);
     if (rc == 0 && !d.revoked)
         return RND_EEXIST;
     if (rc != 0 && rc != RND_ENOTFOUND)
@@ -492,7 +473,7 @@ static int enroll_fn(store_txn *txn, void *vctx)
     memcpy(d.salt, c->salt, SRV_SALT_LEN);
     memcpy(d.hash, c->hash, sizeof d.hash);
     d.enrolled_ms = c->now;
-    rc = record_put(txn, &d);
+    rc = srv_registry__record_put(txn, &d);
     if (rc == 0)
         rc = index_add_name(txn, c->site, c->name);
     return rc;
@@ -538,14 +519,14 @@ static int revoke_fn(store_txn *txn, void *vctx)
 {
     revoke_ctx *c = vctx;
     srv_device d;
-    int rc = record_get(txn, c->site, c->name, &d);
+    int rc = srv_registry__record_get(txn, c->site, c->name, &d);
     if (rc)
         return rc;
     c->was = d.revoked;
     if (d.revoked)
         return 0;
     d.revoked = 1;
-    return record_put(txn, &d);
+    return srv_registry__record_put(txn, &d);
 }
 
 int srv_registry_revoke(srv_registry *r, const char *site, const char *name,
@@ -571,7 +552,7 @@ int srv_registry_get(srv_registry *r, const char *site, const char *name,
     int rc = store_read_begin(r->st, &txn);
     if (rc)
         return rc;
-    rc = record_get(txn, site, name, out);
+    rc = srv_registry__record_get(txn, site, name, out);
     store_read_end(txn);
     return rc;
 }
@@ -598,7 +579,7 @@ static int each_cb(const char *s, size_t n, void *vctx)
     if (c->site && strcmp(c->site, entry) != 0)
         return 0;
     srv_device d;
-    int rc = record_get(c->txn, entry, slash + 1, &d);
+    int rc = srv_registry__record_get(c->txn, entry, slash + 1, &d);
     if (rc == RND_ENOTFOUND)
         return 0;
     if (rc)
@@ -665,7 +646,7 @@ static int id_taken(store_txn *txn, uint64_t id, const char *site,
     if (strcmp(s2, site) == 0 && strcmp(n2, name) == 0)
         return 0;
     srv_device other;
-    rc = record_get(txn, s2, n2, &other);
+    rc = srv_registry__record_get(txn, s2, n2, &other);
     if (rc == RND_ENOTFOUND)
         return 0;
     if (rc)
@@ -710,7 +691,7 @@ static int bind_fn(store_txn *txn, void *vctx)
     bind_ctx *c = vctx;
     c->rc_refused = 0;
     srv_device cur;
-    int rc = record_get(txn, c->d->site, c->d->name, &cur);
+    int rc = srv_registry__record_get(txn, c->d->site, c->d->name, &cur);
     if (rc == RND_ENOTFOUND) {
         c->rc_refused = RND_EAUTH;
         c->why = SRV_AUTH_WRONG;
@@ -736,7 +717,7 @@ static int bind_fn(store_txn *txn, void *vctx)
         return 0;
     }
     cur.device_id = c->id;
-    rc = record_put(txn, &cur);
+    rc = srv_registry__record_put(txn, &cur);
     if (rc == 0) {
         char key[KEY_MAX], val[KEY_MAX];
         id_key(key, c->id);
@@ -770,7 +751,7 @@ static int refuse_unproved(store_txn *txn, const char *site, uint64_t device_id,
     srv_device other;
     int rc = device_id ? id_get(txn, device_id, s2, n2) : RND_ENOTFOUND;
     if (rc == 0 && strcmp(s2, site) != 0) {
-        rc = record_get(txn, s2, n2, &other);
+        rc = srv_registry__record_get(txn, s2, n2, &other);
         if (rc == 0 && other.device_id == device_id &&
             cred_matches(&other, cred, cred_len)) {
             *why = "device is enrolled for another site";
@@ -809,7 +790,7 @@ int srv_registry_check(srv_registry *r, const char *site, size_t site_len,
     int rc = store_read_begin(r->st, &txn);
     if (rc)
         return rc;
-    rc = valid ? record_get(txn, s, n, out) : RND_ENOTFOUND;
+    rc = valid ? srv_registry__record_get(txn, s, n, out) : RND_ENOTFOUND;
     if (rc == RND_ENOTFOUND) {
         /* The same work as a wrong credential, so the time taken does not
          * tell an unknown name from a known one. */
@@ -863,190 +844,4 @@ int srv_registry_name_of(srv_registry *r, uint64_t device_id, char *site,
     rc = id_get(txn, device_id, site, name);
     store_read_end(txn);
     return rc;
-}
-
-/* ---- sync notes --------------------------------------------------------- */
-
-int srv_registry_note(srv_registry *r, const srv_sync_note *n)
-{
-    if (r->nnotes == r->cap) {
-        size_t cap = r->cap ? r->cap * 2 : 16;
-        srv_sync_note *p = realloc(r->notes, cap * sizeof *p);
-        if (p == NULL)
-            return RND_ENOMEM;
-        r->notes = p;
-        r->cap = cap;
-    }
-    r->notes[r->nnotes++] = *n;
-    return 0;
-}
-
-typedef struct notes_job {
-    const srv_sync_note *notes;
-    size_t n;
-} notes_job;
-
-static int notes_fn(store_txn *txn, void *vctx)
-{
-    const notes_job *job = vctx;
-    for (size_t i = 0; i < job->n; i++) {
-        const srv_sync_note *n = &job->notes[i];
-        srv_device d;
-        int rc = record_get(txn, n->site, n->name, &d);
-        if (rc == RND_ENOTFOUND)
-            continue;
-        if (rc)
-            return rc;
-        if (d.device_id != n->device_id)
-            continue; /* re-enrolled meanwhile: the note is stale */
-        if (n->ok) {
-            d.last_sync_ms = n->sync_ms;
-            d.last_ops_in = n->ops_in;
-            d.last_ops_out = n->ops_out;
-        }
-        if (n->have_skew) {
-            d.last_skew_ms = n->skew_ms;
-            d.have_clock = 1;
-            d.clock_ahead_ms = n->ahead_ms;
-            d.clock_behind_ms = n->behind_ms;
-        }
-        if (d.beyond_ops <= UINT64_MAX - n->beyond)
-            d.beyond_ops += n->beyond;
-        if (n->held_seq > d.held_seq)
-            d.held_seq = n->held_seq;
-        if (n->have_pull) {
-            d.have_pull = 1;
-            d.pull_cursor = n->pull_cursor;
-        }
-        rc = record_put(txn, &d);
-        if (rc)
-            return rc;
-    }
-    return 0;
-}
-
-/* Gives the queue's memory back after a burst of notes. */
-static void trim(srv_sync_note **notes, size_t *cap)
-{
-    if (*cap > 1024) {
-        free(*notes);
-        *notes = NULL;
-        *cap = 0;
-    }
-}
-
-static int commit_notes(srv_registry *r)
-{
-    notes_job job = {r->notes, r->nnotes};
-    int rc = store_write(r->st, notes_fn, &job);
-    r->nnotes = 0;
-    trim(&r->notes, &r->cap);
-    return rc;
-}
-
-/* A pool thread: one durable commit of the notes handed over. */
-static void notes_work(uv_work_t *w)
-{
-    srv_registry *r = w->data;
-    notes_job job = {r->inflight, r->ninflight};
-    r->work_rc = store_write(r->st, notes_fn, &job);
-    uv_mutex_lock(&r->mu);
-    r->busy = 0;
-    uv_cond_broadcast(&r->cv);
-    uv_mutex_unlock(&r->mu);
-}
-
-static void log_flush_error(srv_registry *r, int rc)
-{
-    if (r->log == NULL)
-        return;
-    char line[300];
-    snprintf(line, sizeof line, "registry: sync notes lost: %s (%s)",
-             rnd_strerror(rc), store_last_raw_text(r->st));
-    r->log(r->log_ctx, line);
-}
-
-static void start_work(srv_registry *r);
-
-static void notes_done(uv_work_t *w, int status)
-{
-    srv_registry *r = w->data;
-    r->queued = 0;
-    if (status == 0 && r->work_rc)
-        log_flush_error(r, r->work_rc);
-    r->ninflight = 0;
-    trim(&r->inflight, &r->inflight_cap);
-    /* What queued meanwhile is the next commit. */
-    if (r->nnotes > 0)
-        start_work(r);
-}
-
-/* Hands the queued notes to a pool thread (loop thread; none in flight). */
-static void start_work(srv_registry *r)
-{
-    srv_sync_note *t = r->inflight;
-    size_t tcap = r->inflight_cap;
-    r->inflight = r->notes;
-    r->inflight_cap = r->cap;
-    r->ninflight = r->nnotes;
-    r->notes = t;
-    r->cap = tcap;
-    r->nnotes = 0;
-    r->work_rc = 0;
-    r->busy = 1;
-    r->work.data = r;
-    if (uv_queue_work(r->loop, &r->work, notes_work, notes_done) != 0) {
-        /* Not reached with a live loop; commit here rather than lose them. */
-        r->busy = 0;
-        notes_job job = {r->inflight, r->ninflight};
-        int rc = store_write(r->st, notes_fn, &job);
-        r->ninflight = 0;
-        if (rc)
-            log_flush_error(r, rc);
-        return;
-    }
-    r->queued = 1;
-}
-
-int srv_registry_start(srv_registry *r, uv_loop_t *loop,
-                       void (*log)(void *ctx, const char *line), void *log_ctx)
-{
-    if (r->loop != NULL)
-        return 0;
-    if (uv_mutex_init(&r->mu) != 0)
-        return RND_ENOMEM;
-    if (uv_cond_init(&r->cv) != 0) {
-        uv_mutex_destroy(&r->mu);
-        return RND_ENOMEM;
-    }
-    r->log = log;
-    r->log_ctx = log_ctx;
-    r->loop = loop;
-    return 0;
-}
-
-void srv_registry_kick(srv_registry *r)
-{
-    if (r->loop == NULL) {
-        int rc = commit_notes(r);
-        if (rc)
-            log_flush_error(r, rc);
-        return;
-    }
-    if (r->nnotes > 0 && !r->queued)
-        start_work(r);
-}
-
-int srv_registry_flush(srv_registry *r)
-{
-    if (r->loop != NULL) {
-        /* The commit in flight goes first: notes commit in queue order. */
-        uv_mutex_lock(&r->mu);
-        while (r->busy)
-            uv_cond_wait(&r->cv, &r->mu);
-        uv_mutex_unlock(&r->mu);
-    }
-    if (r->nnotes == 0)
-        return 0;
-    return commit_notes(r);
 }

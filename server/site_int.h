@@ -1,7 +1,7 @@
-/* site_int.h: private to server/ (site.c and session.c): the definition
- * of srv_batch, which site.h keeps opaque, and of what the loop thread
- * prepares of each of its ops. Not installed; nothing outside server/
- * includes it.
+/* site_int.h: private to server/ (site.c, site_open.c and session.c): the
+ * definitions of srv_batch, srv_site and srv_sites, which site.h keeps
+ * opaque, and of what the loop thread prepares of each op. Not installed;
+ * nothing outside server/ includes it.
  */
 #ifndef RND_SRV_SITE_INT_H
 #define RND_SRV_SITE_INT_H
@@ -12,6 +12,8 @@
 #include "../proto/msg.h"
 #include "../storage/store.h"
 #include "site.h"
+
+#include <uv.h>
 
 /* One op of a batch as the loop thread decoded and prepared it
  * (srv_batch_prepare): what store_prepare() gives (the op's header
@@ -75,6 +77,63 @@ struct srv_batch {
     uint32_t cap_ops;
     uint8_t *data;
     size_t cap_data;
+};
+
+struct srv_site {
+    srv_site *next;       /* every open site */
+    srv_site *dirty_next; /* sites with queued batches */
+    int dirty;
+    char name[SRV_NAME_MAX + 1];
+    store *st;
+    uint64_t office_id;
+    uint64_t incarnation;
+    srv_batch *head;
+    srv_batch **tailp;
+    size_t queued;
+    srv_sites *ss;
+    /* The batches the commit thread took off the queue and is committing
+     * (srv_sites_start); round_next links the sites of its round. The
+     * thread alone writes round_rc and round_us: how their commit went. */
+    srv_site *round_next;
+    srv_batch *inflight;
+    int round_rc;
+    uint64_t round_us;
+};
+
+#define DONE_US_MAX 64
+
+struct srv_sites {
+    char *dir;
+    srv_site *list;
+    srv_site *dirty;
+    size_t pending;
+    int64_t (*now_ms)(void *);
+    void *clock_ctx;
+    int64_t max_offset_ms; /* srv_sites_set_max_offset */
+    /* The commit thread (srv_sites_start). Once it runs, mu guards the
+     * queues (every site's head, tailp, queued, dirty and inflight, and
+     * dirty and pending here) and what follows; the thread reads a batch
+     * only between taking it and putting it on done. */
+    int threaded;
+    uv_thread_t thread;
+    uv_async_t async;
+    uv_mutex_t mu;
+    uv_cond_t cv; /* work queued, quit, or the thread went idle */
+    int quit;
+    int working;     /* the thread is committing a round */
+    srv_batch *done; /* committed, callbacks not run yet: in order */
+    srv_batch **done_tail;
+    /* Latencies of the rounds' commits not yet given to the stats (the
+     * latest are dropped past the end: the stats only sample them). */
+    uint64_t done_us[DONE_US_MAX];
+    size_t ndone_us;
+    int done_rc; /* the last storage error of those rounds, or 0 */
+    void (*log)(void *ctx, const char *line);
+    void *log_ctx;
+    /* srv_sites_open(): stores being opened on the loop's thread pool
+     * (loop thread only). */
+    uv_loop_t *loop;
+    struct open_req *opening;
 };
 
 #endif
