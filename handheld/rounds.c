@@ -706,7 +706,8 @@ static int conflict_print_cb(const fold_state *st, void *arg)
                 rpt_jw_kuint(w, "hlc", cd->hlc);
                 rpt_jw_kstr(w, "time", ts);
                 rpt_jw_kint(w, "time_ms", PROTO_HLC_MS(cd->hlc));
-                rpt_jw_kint(w, "device_time_ms", fold_candidate_wall_ms(st, cd));
+                rpt_jw_kint(w, "device_time_ms",
+                            fold_candidate_wall_ms(st, cd));
                 rpt_jw_end(w);
             } else {
                 value_text(&cd->value, val, sizeof val);

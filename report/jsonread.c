@@ -23,7 +23,7 @@ static int fail(rd *r, int err)
 static void skip_ws(rd *r)
 {
     while (r->i < r->len && (r->s[r->i] == ' ' || r->s[r->i] == '\n' ||
-                              r->s[r->i] == '\r' || r->s[r->i] == '\t'))
+                             r->s[r->i] == '\r' || r->s[r->i] == '\t'))
         r->i++;
 }
 

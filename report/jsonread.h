@@ -37,14 +37,14 @@ typedef enum rpt_jv_type {
 
 typedef struct rpt_jv {
     rpt_jv_type type;
-    int neg;      /* RPT_JV_NUM: negative (num is the magnitude) */
-    uint64_t num; /* RPT_JV_NUM; RPT_JV_BOOL: 0 or 1 */
-    char *str;    /* RPT_JV_STR */
-    size_t len;   /* RPT_JV_STR: bytes before the NUL */
-    size_t at;    /* byte offset of the value in the input */
-    size_t n, cap;        /* RPT_JV_ARR, RPT_JV_OBJ: members */
-    char **keys;          /* RPT_JV_OBJ: n keys */
-    struct rpt_jv *kids;  /* n values */
+    int neg;             /* RPT_JV_NUM: negative (num is the magnitude) */
+    uint64_t num;        /* RPT_JV_NUM; RPT_JV_BOOL: 0 or 1 */
+    char *str;           /* RPT_JV_STR */
+    size_t len;          /* RPT_JV_STR: bytes before the NUL */
+    size_t at;           /* byte offset of the value in the input */
+    size_t n, cap;       /* RPT_JV_ARR, RPT_JV_OBJ: members */
+    char **keys;         /* RPT_JV_OBJ: n keys */
+    struct rpt_jv *kids; /* n values */
 } rpt_jv;
 
 /* Parses text[0..len) (one value, whitespace around it) into *root.

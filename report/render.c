@@ -19,8 +19,8 @@ const char *rpt_bool_text(int b)
     return b ? "yes" : "no";
 }
 
-void rpt_cell_format(const rpt_cell *c, rpt_style style, int tz_min,
-                     char *out, size_t cap)
+void rpt_cell_format(const rpt_cell *c, rpt_style style, int tz_min, char *out,
+                     size_t cap)
 {
     int data = style == RPT_STYLE_DATA;
     switch (c->type) {

@@ -40,8 +40,8 @@ typedef enum rpt_style {
 
 /* The cell c as text of the style, times in the offset tz_min, into
  * out[cap] (cut at cap). */
-void rpt_cell_format(const rpt_cell *c, rpt_style style, int tz_min,
-                     char *out, size_t cap);
+void rpt_cell_format(const rpt_cell *c, rpt_style style, int tz_min, char *out,
+                     size_t cap);
 
 /* A record's field in text: NULL -> "-", an ID number masked, booleans
  * yes/no, strings as they are. out[cap], cut at cap. */
@@ -82,11 +82,11 @@ void rpt_csv_field(FILE *f, const char *s);
 #define RPT_JW_DEPTH 64
 typedef struct rpt_jw {
     FILE *f;
-    uint32_t depth;      /* containers open */
-    uint64_t used;       /* bit d: the container at depth d has a member */
-    uint64_t arr;        /* bit d: the container at depth d is an array */
-    int after_key;       /* a key was written: its value takes no comma */
-    const char *brk;     /* whitespace before the next member, or NULL */
+    uint32_t depth;  /* containers open */
+    uint64_t used;   /* bit d: the container at depth d has a member */
+    uint64_t arr;    /* bit d: the container at depth d is an array */
+    int after_key;   /* a key was written: its value takes no comma */
+    const char *brk; /* whitespace before the next member, or NULL */
 } rpt_jw;
 
 void rpt_jw_init(rpt_jw *j, FILE *f);

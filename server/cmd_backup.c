@@ -606,9 +606,10 @@ static int verify_backup(const char *bdir, const rpt_jv *root, int json)
     FILE *prog = json ? stderr : stdout;
     for (size_t i = 0; i < stores->n; i++) {
         const rpt_jv *s = &stores->kids[i];
-        const rpt_jv *sp = rpt_jv_get(s, "path", RPT_JV_STR), *ops = rpt_jv_get(s, "ops", RPT_JV_NUM),
-                 *ent = rpt_jv_get(s, "entities", RPT_JV_NUM),
-                 *dig = rpt_jv_get(s, "digest", RPT_JV_STR);
+        const rpt_jv *sp = rpt_jv_get(s, "path", RPT_JV_STR),
+                     *ops = rpt_jv_get(s, "ops", RPT_JV_NUM),
+                     *ent = rpt_jv_get(s, "entities", RPT_JV_NUM),
+                     *dig = rpt_jv_get(s, "digest", RPT_JV_STR);
         if (sp == NULL || ops == NULL || ent == NULL || dig == NULL ||
             ops->neg || ent->neg || !store_path_ok(sp->str))
             return cli_fail(RND_ECORRUPT,
@@ -643,7 +644,7 @@ static int verify_backup(const char *bdir, const rpt_jv *root, int json)
     for (size_t i = 0; i < files->n; i++) {
         const rpt_jv *f = &files->kids[i];
         const rpt_jv *name = rpt_jv_get(f, "name", RPT_JV_STR),
-                 *sha = rpt_jv_get(f, "sha256", RPT_JV_STR);
+                     *sha = rpt_jv_get(f, "sha256", RPT_JV_STR);
         if (name == NULL || sha == NULL || !file_name_ok(name->str))
             return cli_fail(RND_ECORRUPT, "%s/%s: file entry %zu is malformed",
                             bdir, MANIFEST, i + 1);
@@ -789,7 +790,8 @@ static int cmd_restore(void)
             putchar('\n');
         }
         for (size_t i = 0; i < files->n; i++)
-            printf("restored %s\n", rpt_jv_get(&files->kids[i], "name", RPT_JV_STR)->str);
+            printf("restored %s\n",
+                   rpt_jv_get(&files->kids[i], "name", RPT_JV_STR)->str);
         printf("restore complete: the backup of %s is in %s%s%s\n"
                "start 'roundsd serve --data %s'; handhelds re-push what it "
                "lacks and pull the site again at their next sync\n",

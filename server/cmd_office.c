@@ -94,7 +94,7 @@ static int cmd_list(void)
 typedef struct conflict_ctx {
     int json;
     long n;
-    rpt_jw j; /* json: the output */
+    rpt_jw j;          /* json: the output */
     srv_registry *reg; /* may be NULL: names then unknown */
     uint64_t office_id;
 } conflict_ctx;
@@ -150,7 +150,8 @@ static int conflict_cb(const fold_state *st, void *arg)
                 rpt_jw_kuint(w, "hlc", cd->hlc);
                 rpt_jw_kstr(w, "time", ts);
                 rpt_jw_kint(w, "time_ms", PROTO_HLC_MS(cd->hlc));
-                rpt_jw_kint(w, "device_time_ms", fold_candidate_wall_ms(st, cd));
+                rpt_jw_kint(w, "device_time_ms",
+                            fold_candidate_wall_ms(st, cd));
                 rpt_jw_end(w);
             } else {
                 rpt_field_text(&cd->value, val, sizeof val);
