@@ -26,6 +26,9 @@ usage: bench_sync.sh --bin BUILD_DIR [flags]
   --clients LIST     shift-change handheld counts (default 10,100)
   --shift-ops N      ops in all per shift change (default 100000)
   --noop-repeat R    no-op syncs timed per size; median (default 20)
+  --noop-shift R     after each shift change, R rounds where all its
+                     handhelds run a no-op sync at once; median (default
+                     10; 0 skips them)
   --incr-ops K       ops per incremental sync (default 1000)
   --incr-repeat R    incremental syncs per size; median (default 5)
   --limit-ops N      ops in the LMDB put run (default: the largest size)
@@ -45,6 +48,7 @@ EOF
 
 bin="" only="sites,shift,limit,conns" sizes="10000,100000,1000000"
 clients="10,100" shift_ops=100000 noop_repeat=20 incr_ops=1000 incr_repeat=5
+noop_shift=10
 limit_ops="" limit_repeat=3 nconns=1000 peer_docs=100000 run_peer=1
 peer_dir=${POUCHDB_PEER:-/work/shared/bench/pouchdb-peer} json=0 keep=0
 need() { [ $# -ge 2 ] || { echo "bench_sync: $1 needs a value" >&2; exit 2; }; }
@@ -56,6 +60,7 @@ while [ $# -gt 0 ]; do
     --clients) need "$@"; clients=$2; shift ;;
     --shift-ops) need "$@"; shift_ops=$2; shift ;;
     --noop-repeat) need "$@"; noop_repeat=$2; shift ;;
+    --noop-shift) need "$@"; noop_shift=$2; shift ;;
     --incr-ops) need "$@"; incr_ops=$2; shift ;;
     --incr-repeat) need "$@"; incr_repeat=$2; shift ;;
     --limit-ops) need "$@"; limit_ops=$2; shift ;;
@@ -78,6 +83,7 @@ for v in $shift_ops $noop_repeat $incr_ops $incr_repeat $limit_repeat \
          $nconns $peer_docs ${limit_ops:-1} ${sizes//,/ } ${clients//,/ }; do
   [[ "$v" =~ ^[1-9][0-9]*$ ]] || { echo "bench_sync: '$v' is not a count" >&2; exit 2; }
 done
+[[ "$noop_shift" =~ ^[0-9]+$ ]] || { echo "bench_sync: '$noop_shift' is not a count" >&2; exit 2; }
 for p in ${only//,/ }; do
   case "$p" in sites|shift|limit|conns) ;; *)
     echo "bench_sync: unknown part '$p' (sites, shift, limit, conns)" >&2
@@ -141,11 +147,14 @@ t_start=$(date +%s)
 
 # ---- servers ---------------------------------------------------------------
 # server_start DATA_DIR: starts roundsd (already initialised) on
-# 127.0.0.1:0 and sets SRV_PID and SRV_PORT.
+# 127.0.0.1:0 and sets SRV_PID and SRV_PORT. Every handheld here comes
+# from 127.0.0.1: the cap on strangers an address may hold at once
+# (hello_per_addr, 16) and their pool (256) are raised past the largest
+# shift change, which connects all its handhelds at once.
 server_start() {
   local data=$1
   "$ROUNDSD" serve --data "$data" --listen 127.0.0.1:0 --idle-timeout 600 \
-    2>"$data.log" &
+    --hello-per-addr 4096 --hello-pool 4096 2>"$data.log" &
   SRV_PID=$!
   SRV_PIDS+=("$SRV_PID")
   for _ in $(seq 200); do
@@ -328,6 +337,19 @@ if has shift; then
       c0=$(srv_cpu)
       out=$("$HH" shift --full "${dirs[@]}")
       emit "{\"kind\":\"shift_pull\",\"clients\":$c,\"ops\":$((per * c)),\"result\":$out,\"server_cpu_us\":$(($(srv_cpu) - c0))}"
+    fi
+    if [ "$noop_shift" -gt 0 ]; then
+      # Every handheld holds everything: each round is C no-op syncs that
+      # start and end together (HELLO, an empty pull, BYE), which is when
+      # roundsd's loop records C sync notes at once.
+      [ "$first_c" = "$c" ] || "$HH" shift --full "${dirs[@]}" >/dev/null
+      log "shift: $c handhelds: $noop_shift rounds of no-op syncs at once"
+      settle
+      c0=$(srv_cpu) runs=""
+      for _ in $(seq "$noop_shift"); do
+        runs="$runs${runs:+,}$("$HH" shift --full "${dirs[@]}")"
+      done
+      emit "{\"kind\":\"noop_shift\",\"clients\":$c,\"runs\":[$runs],\"server_cpu_us\":$(($(srv_cpu) - c0))}"
     fi
     rm -rf "${dirs[@]}"
   done

@@ -10,6 +10,7 @@
 
 #include "benchops.h"
 #include "handheld.h"
+#include "hh_internal.h" /* hh_store */
 #include "store.h"
 
 const char *bo_prog = "bench";

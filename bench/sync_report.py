@@ -165,6 +165,28 @@ class Report:
                      f"{res['pulled']:,} stored (s)", res["wall_ms"] / 1000,
                      "s", None, tag, None, "", None)
 
+    def noop_shift(self):
+        for r in self.of("noop_shift"):
+            c = r["clients"]
+            if any(x["pushed"] or x["pulled"] for x in r["runs"]):
+                self.errors.append(f"no-op shift {c}: moved ops")
+            med = statistics.median(x["wall_ms"] for x in r["runs"])
+            p, tag = self.peer_near(self.shift_docs(), c)
+            pv = p["noop_sync_ms"] if p else None
+            why = None if p else tag
+            if p:
+                tag = tag + self.note("the peer's no-op sync with C clients "
+                                      "is one round (run.sh); ours is the "
+                                      "median of rounds")
+            ratio = pv / med if pv else None
+            self.add(f"no-op sync, {c} handhelds at once, median of "
+                     f"{len(r['runs'])} rounds (ms)", med, "ms", pv, tag,
+                     ratio, "", None, why)
+
+    def shift_docs(self):
+        r = self.one("shift")
+        return r["ops"] if r else 0
+
     def noop(self):
         meds = {}
         for r in self.of("noop"):
@@ -272,6 +294,7 @@ class Report:
         self.rates("push", "push", "push_docs_per_s")
         self.rates("pull", "pull", "pull_docs_per_s")
         self.shift()
+        self.noop_shift()
         meds = self.noop()
         self.growth(meds)
         self.limit()
@@ -342,6 +365,12 @@ def table(rep, meta):
             extra.append(f"{k} {r['clients']}: last ack at "
                          f"{res['push_wall_ms'] / 1000:.2f} s, all done at "
                          f"{res['wall_ms'] / 1000:.2f} s{cpu(r, n)}")
+    for r in rep.of("noop_shift"):
+        n = len(r["runs"]) * r["clients"]
+        walls = sorted(x["wall_ms"] for x in r["runs"])
+        extra.append(f"no-op shift {r['clients']}: rounds "
+                     f"{walls[0]:.1f}..{walls[-1]:.1f} ms; CPU: roundsd "
+                     f"{r['server_cpu_us'] / n / 1000:.2f} ms a sync")
     for r in rep.of("noop"):
         n = len(r["runs"])
         if "server_cpu_us" in r:

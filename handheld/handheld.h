@@ -16,16 +16,65 @@
  *
  * Threads: an hh handle is used from one thread at a time.
  * Errors: functions return 0 or a negative RND_E* code (proto/errors.h).
+ *
+ * ABI: librounds_handheld.so exports the functions declared here (marked
+ * HH_API) and those of proto/errors.h (rnd_strerror, ...), nothing else;
+ * the store, the op format and the sync internals are linked in but
+ * hidden, and test_install checks it. The handle (hh) and the records
+ * handed to callbacks (hh_entity) are opaque: read them through the
+ * functions below. The structs here are plain values the caller owns.
  */
 #ifndef RND_HANDHELD_H
 #define RND_HANDHELD_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "../proto/errors.h"
-#include "../proto/proto.h"
-#include "../storage/fold.h"
+
+/* Marks the library's API: built with -fvisibility=hidden, the shared
+ * library exports only what carries it. */
+#if defined(__GNUC__)
+#define HH_API __attribute__((visibility("default")))
+#else
+#define HH_API
+#endif
+
+/* Bytes of an entity id (a record's id); its text form is 32 hex digits. */
+#define HH_ID_LEN 16
+
+/* The text form of an id: 32 hex digits and a NUL. */
+HH_API void hh_id_hex(const uint8_t id[HH_ID_LEN], char hex[33]);
+
+/* Kinds of records, as hh_list() takes them and hh_entity_kind() returns
+ * them (docs/DATA-MODEL.md; the values are those of the op format). 1..7
+ * are the handheld's records, 32 and up the office's master data and
+ * registers, synced down. */
+enum hh_kind {
+    HH_KIND_SCAN = 1,
+    HH_KIND_VISIT = 2,
+    HH_KIND_VEHICLE = 3,
+    HH_KIND_WORKORDER = 4,
+    HH_KIND_INSPECTION = 5,
+    HH_KIND_HANDOVER = 6,
+    HH_KIND_DUTYLOG = 7,
+    HH_KIND_SITE = 32,
+    HH_KIND_UNIT = 33,
+    HH_KIND_ROUTE = 34,
+    HH_KIND_CHECKPOINT = 35,
+    HH_KIND_STAFF = 36,
+    HH_KIND_PLATE = 37,
+    HH_KIND_BLACKLIST = 38,
+    HH_KIND_RESOLUTION = 39,
+    HH_KIND_PII_ACCESS = 40,
+    HH_KIND_PII_KEY = 41,
+};
+
+/* The name of a kind ("workorder") or of an op's action ("dispatch"),
+ * or NULL when unknown. Static storage. */
+HH_API const char *hh_kind_name(int kind);
+HH_API const char *hh_action_name(int action);
 
 /* Environment variable naming the data directory when --data is absent. */
 #define HH_DATA_ENV "ROUNDS_DATA"
@@ -35,32 +84,33 @@ typedef struct hh hh; /* opaque */
 /* Opens the store in dir. RND_ENOTFOUND if there is none there,
  * RND_ENOTINIT if it has no device identity. *out is owned by the caller
  * until hh_close(). */
-int hh_open(const char *dir, hh **out);
+HH_API int hh_open(const char *dir, hh **out);
 
 /* Creates a store in dir and gives the device a new random 64-bit id, the
  * site it belongs to and a name. RND_EEXIST if dir already holds a device. */
-int hh_init(const char *dir, const char *site, const char *name, hh **out);
+HH_API int hh_init(const char *dir, const char *site, const char *name,
+                   hh **out);
 
 /* Closes the handle; NULL is allowed. */
-void hh_close(hh *h);
+HH_API void hh_close(hh *h);
 
 /* A human sentence about the last failure on h (names the bad field for
  * RND_EFIELD, the current status for RND_ETRANSITION). Valid until the next
  * call on h. Never NULL. */
-const char *hh_last_error(const hh *h);
+HH_API const char *hh_last_error(const hh *h);
 
 /* Replaces the wall clock (ms since the epoch) used to stamp ops; NULL
  * restores the default: the system clock, or in a build made with
  * -DROUNDS_TEST_CLOCK=ON the value of $ROUNDS_CLOCK_MS when it is set
  * (proto/clock.h). For tests and scripted days. */
-void hh_set_clock(hh *h, int64_t (*now_ms)(void *ctx), void *ctx);
+HH_API void hh_set_clock(hh *h, int64_t (*now_ms)(void *ctx), void *ctx);
 
 /* The wall clock the library stamps records with (ms since the epoch). */
-int64_t hh_now_ms(hh *h);
+HH_API int64_t hh_now_ms(hh *h);
 
 /* The person now carrying the device: stamped as "by" on records that do not
  * name one. Stored durably; "" clears it. */
-int hh_set_user(hh *h, const char *user);
+HH_API int hh_set_user(hh *h, const char *user);
 
 /* ---- recording ---------------------------------------------------------- */
 
@@ -82,9 +132,9 @@ typedef struct hh_kv {
  * value), RND_ENOTFOUND (no such target), RND_ETRANSITION (verb not allowed
  * in the entity's current status), RND_EEXIST (a pass already out), storage
  * errors. */
-int hh_record(hh *h, const char *verb, const char *target, const hh_kv *kv,
-              size_t nkv, uint8_t id_out[PROTO_ENTITY_LEN],
-              uint8_t id_extra[PROTO_ENTITY_LEN]);
+HH_API int hh_record(hh *h, const char *verb, const char *target,
+                     const hh_kv *kv, size_t nkv, uint8_t id_out[HH_ID_LEN],
+                     uint8_t id_extra[HH_ID_LEN]);
 
 /* One record of a batch for hh_record_many(). The caller fills verb, target
  * and kv; id (and extra) are written on success. */
@@ -93,15 +143,16 @@ typedef struct hh_batch_item {
     const char *target;
     const hh_kv *kv;
     size_t nkv;
-    uint8_t id[PROTO_ENTITY_LEN];
-    uint8_t extra[PROTO_ENTITY_LEN];
+    uint8_t id[HH_ID_LEN];
+    uint8_t extra[HH_ID_LEN];
 } hh_batch_item;
 
 /* Records n items in one durable transaction (group commit): either all are
  * written or none. Later items see the effect of earlier ones (a visit
  * entered and exited in one batch). On failure *failed (may be NULL) gets
  * the index of the item at fault and hh_last_error() says why. */
-int hh_record_many(hh *h, hh_batch_item *items, size_t n, size_t *failed);
+HH_API int hh_record_many(hh *h, hh_batch_item *items, size_t n,
+                          size_t *failed);
 
 /* Gate checks against the office's master data, made offline from what the
  * store holds (the site's merged blacklist and resident plates, synced down
@@ -120,12 +171,12 @@ int hh_record_many(hh *h, hh_batch_item *items, size_t n, size_t *failed);
 
 /* Number of records of the last successful hh_record() / hh_record_many()
  * that matched the blacklist (0 after a failed call). */
-int hh_blacklist_hits(const hh *h);
+HH_API int hh_blacklist_hits(const hh *h);
 
 /* A sentence for the guard about the last successful recording call (the
  * blacklist entries it matched), or "" when there is nothing to say.
  * Valid until the next call on h. */
-const char *hh_last_warning(const hh *h);
+HH_API const char *hh_last_warning(const hh *h);
 
 /* ---- the verb table ----------------------------------------------------- */
 /* HH_TIME values are ms since the epoch, given as digits or as ISO 8601
@@ -144,8 +195,8 @@ typedef struct hh_field_spec {
 
 typedef struct hh_verb_spec {
     const char *verb; /* "workorder.dispatch" */
-    uint8_t kind;     /* enum proto_kind */
-    uint8_t action;   /* enum proto_action */
+    uint8_t kind;     /* enum hh_kind */
+    uint8_t action;   /* the op's action: hh_action_name() */
     uint8_t creates;  /* makes a new entity */
     const char *from; /* allowed current statuses, "a|b", or NULL */
     const char *help;
@@ -153,8 +204,8 @@ typedef struct hh_verb_spec {
 } hh_verb_spec;
 
 /* The verb table, terminated by an entry with a NULL verb. Static. */
-const hh_verb_spec *hh_verbs(void);
-const hh_verb_spec *hh_verb_find(const char *verb);
+HH_API const hh_verb_spec *hh_verbs(void);
+HH_API const hh_verb_spec *hh_verb_find(const char *verb);
 
 /* ---- reading ------------------------------------------------------------ */
 
@@ -171,29 +222,86 @@ typedef struct hh_status_info {
     uint64_t open_visits, open_vehicles, open_workorders;
 } hh_status_info;
 
-int hh_status(hh *h, hh_status_info *out);
+HH_API int hh_status(hh *h, hh_status_info *out);
 
-/* Visits entities of kind (open_only: only those in an open state: visitors
+/* ---- records as read back -------------------------------------------- */
+
+/* One record's merged state (every op of it folded, docs/DATA-MODEL.md),
+ * as hh_list(), hh_get() and hh_conflicts() hand it to their callback.
+ * Opaque: read it with the hh_entity_* functions. It and every pointer
+ * they return are valid during the callback only. */
+typedef struct fold_state hh_entity;
+
+/* Types of a field's value (hh_value.type). */
+enum hh_value_type {
+    HH_VAL_NIL = 0,
+    HH_VAL_BOOL = 1,
+    HH_VAL_INT = 2,
+    HH_VAL_STR = 3
+};
+
+/* A named field of a record. name and str point into the record and are
+ * not NUL-terminated (use the lengths); i holds an int, or 0/1 for a
+ * bool. */
+typedef struct hh_value {
+    const char *name;
+    size_t name_len;
+    int type; /* enum hh_value_type */
+    int64_t i;
+    const char *str;
+    size_t str_len;
+} hh_value;
+
+/* One op of a record's history, oldest first. */
+typedef struct hh_event {
+    uint64_t device_id, seq; /* the op's writer and its number there */
+    uint64_t hlc;            /* hybrid logical clock stamp */
+    int64_t wall_ms;         /* the writer's wall clock when it wrote it */
+    int action;              /* hh_action_name() */
+} hh_event;
+
+HH_API int hh_entity_kind(const hh_entity *e); /* enum hh_kind */
+/* The record's id as 32 hex digits and a NUL. */
+HH_API void hh_entity_id(const hh_entity *e, char hex[33]);
+/* Its status ("open", "inside", ...); "" for kinds without one. */
+HH_API const char *hh_entity_status(const hh_entity *e);
+/* When its first and its last op were stamped, ms since the epoch. */
+HH_API int64_t hh_entity_created_ms(const hh_entity *e);
+HH_API int64_t hh_entity_updated_ms(const hh_entity *e);
+/* Its merged fields, by name: i from 0 to hh_entity_nfields() - 1. */
+HH_API size_t hh_entity_nfields(const hh_entity *e);
+HH_API int hh_entity_field_at(const hh_entity *e, size_t i, hh_value *out);
+/* The field called name; RND_ENOTFOUND when the record has none. */
+HH_API int hh_entity_field(const hh_entity *e, const char *name, hh_value *out);
+/* Its history (capped at the 256 first ops): i from 0 to
+ * hh_entity_nevents() - 1; RND_ENOTFOUND past the end. */
+HH_API size_t hh_entity_nevents(const hh_entity *e);
+HH_API int hh_entity_event(const hh_entity *e, size_t i, hh_event *out);
+/* Fields in conflict: written concurrently with different values
+ * (hh_conflicts()). */
+HH_API size_t hh_entity_nconflicts(const hh_entity *e);
+
+/* Visits records of kind (open_only: only those in an open state: visitors
  * and vehicles inside, work orders not closed or cancelled, handovers not
- * acknowledged). st is valid during the callback only. Return non-zero
+ * acknowledged). e is valid during the callback only. Return non-zero
  * from cb to stop (1 stops with success). */
-typedef int (*hh_entity_cb)(const fold_state *st, void *ctx);
-int hh_list(hh *h, int kind, int open_only, hh_entity_cb cb, void *ctx);
+typedef int (*hh_entity_cb)(const hh_entity *e, void *ctx);
+HH_API int hh_list(hh *h, int kind, int open_only, hh_entity_cb cb, void *ctx);
 
-/* Every entity (any kind) that holds a conflict: two or more concurrent
- * writes of different values to one field (st->nconflicts > 0, fold.h),
+/* Every record (any kind) that holds a conflict: two or more concurrent
+ * writes of different values to one field (hh_entity_nconflicts() > 0),
  * by kind then id. The office settles one with `roundsd resolve`; its op
  * reaches the handheld at a sync and the conflict is gone. */
-int hh_conflicts(hh *h, hh_entity_cb cb, void *ctx);
+HH_API int hh_conflicts(hh *h, hh_entity_cb cb, void *ctx);
 
-/* The merged state of one entity by its 32-hex id; st is valid during the
- * callback only. */
-int hh_get(hh *h, const char *id_hex, hh_entity_cb cb, void *ctx);
+/* The merged state of one record by its 32-hex id; e is valid during the
+ * callback only. RND_EINVAL for a malformed id, RND_ENOTFOUND for none. */
+HH_API int hh_get(hh *h, const char *id_hex, hh_entity_cb cb, void *ctx);
 
 /* Masks an ID document number for display: keeps the first 3 and last 2
  * characters, stars in between ("110*************34"). out gets a
  * NUL-terminated string of at most cap bytes. */
-void hh_mask_id(const char *in, size_t len, char *out, size_t cap);
+HH_API void hh_mask_id(const char *in, size_t len, char *out, size_t cap);
 
 /* ---- enrollment and sync (handheld/sync.c) ------------------------------ */
 
@@ -203,8 +311,8 @@ void hh_mask_id(const char *in, size_t len, char *out, size_t cap);
  * the handheld will trust) and the one-time credential printed by
  * `roundsd enroll`. Enrolling again replaces them. Errors: RND_EFIELD (bad
  * address, unreadable or non-PEM certificate, empty credential). */
-int hh_enroll(hh *h, const char *server_addr, const char *cert_path,
-              const char *credential);
+HH_API int hh_enroll(hh *h, const char *server_addr, const char *cert_path,
+                     const char *credential);
 
 typedef struct hh_sync_options {
     int timeout_ms;          /* per network wait; 0 = 30,000 */
@@ -246,16 +354,46 @@ typedef struct hh_sync_result {
  * the server's refusal (RND_EAUTH, RND_EREVOKED, RND_EUNKNOWNDEV, RND_ESITE,
  * RND_EFOREIGN, RND_ECHAIN, RND_EVERSION, RND_EBUSY, ...), with hh_last_error()
  * saying more. */
-int hh_sync(hh *h, const hh_sync_options *opt, hh_sync_result *out);
+HH_API int hh_sync(hh *h, const hh_sync_options *opt, hh_sync_result *out);
+
+/* ---- the store as a whole (handheld/read.c) ---------------------------- */
 
 /* SHA-256 over the merged state: for each entity, by kind 1..255 and then
  * id, its 16-byte id followed by its state bytes exactly as the store holds
  * them. Two replicas holding the same ops give the same digest; `roundsd
  * dump` computes the same value. *entities (may be NULL) gets the number of
  * entities hashed. */
-int hh_digest(hh *h, uint8_t out[32], uint64_t *entities);
+HH_API int hh_digest(hh *h, uint8_t out[32], uint64_t *entities);
 
-/* The store under the handle, for the sync layer. Owned by h. */
-struct store *hh_store(hh *h);
+/* hh_digest() that also prints every entity it hashes to out, in the
+ * order hashed and in the form `roundsd dump` prints, so two replicas'
+ * dumps compare line by line: one line each, or with json one JSON object
+ * each, separated by commas (the caller writes the enclosing brackets).
+ * The lines and the digest come from one read of the store. */
+HH_API int hh_dump(hh *h, FILE *out, int json, uint8_t digest[32],
+                   uint64_t *entities);
+
+/* The enrolled server address ("host:port") into out (cap bytes, NUL-
+ * terminated); "" when the handheld is not enrolled. RND_ENOSPACE (and "")
+ * when it does not fit. */
+HH_API int hh_server_addr(hh *h, char *out, size_t cap);
+
+/* ---- the shift report (handheld/read.c) --------------------------------- */
+
+typedef struct hh_shift_options {
+    int64_t now;       /* the report's now and the window's end, ms */
+    int64_t since;     /* the window's start, ms; 0: the later of 12 hours
+                          before now and this device's last handover */
+    const char *route; /* missed checkpoints of this route only, or NULL:
+                          every route this device scanned in the window */
+    int tz_min;        /* display offset, minutes east of UTC */
+} hh_shift_options;
+
+/* Prints this device's shift report (docs/REPORTS.md: its scans, the
+ * checkpoints missed so far, its visitors inside), made offline from the
+ * store as last synced, to out in format "text", "csv" or "json" (NULL is
+ * "text"). Errors: RND_EINVAL (unknown format), storage errors. */
+HH_API int hh_report_shift(hh *h, const hh_shift_options *opt,
+                           const char *format, FILE *out);
 
 #endif

@@ -1,12 +1,24 @@
-/* hh_internal.h: what handheld.c shares with the rest of the handheld
- * library (sync.c). Not installed; apps use handheld.h only. */
+/* hh_internal.h: what the files of the handheld library share (handheld.c,
+ * records.c, read.c, sync.c, sync_session.c), and what tests that reach
+ * inside use. Not installed and not exported from the shared library;
+ * apps and the rounds CLI use handheld.h only. */
 #ifndef RND_HH_INTERNAL_H
 #define RND_HH_INTERNAL_H
 
 #include <stdint.h>
 
+#include "../proto/proto.h"
+#include "../storage/fold.h"
 #include "../storage/store.h"
 #include "handheld.h"
+
+/* handheld.h's values are those of the op format (kinds: read.c). */
+_Static_assert(HH_ID_LEN == PROTO_ENTITY_LEN, "id length");
+_Static_assert((int)HH_VAL_STR == (int)PROTO_STR &&
+                   (int)HH_VAL_INT == (int)PROTO_INT &&
+                   (int)HH_VAL_BOOL == (int)PROTO_BOOL &&
+                   (int)HH_VAL_NIL == (int)PROTO_NIL,
+               "value types");
 
 struct hh {
     store *s;
@@ -20,11 +32,18 @@ struct hh {
     char dir[256]; /* the store's directory, for messages (cut if longer) */
 };
 
+/* The store under the handle, for the library's own files and for tests.
+ * Owned by h. */
+store *hh_store(hh *h);
+
 /* Sets h's last-error text from fmt and returns rc. */
 int hh__fail(hh *h, int rc, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* Sets the last-error text for a storage error rc and returns rc. */
 int hh__store_fail(hh *h, int rc);
+/* Copies meta key into out as a NUL-terminated string ("" when absent,
+ * cut at cap - 1). */
+void hh__meta_str(store_txn *t, const char *key, char *out, size_t cap);
 /* The handle's clock (hh_set_clock) in ms since the epoch. */
 int64_t hh__now_ms(hh *h);
 
@@ -42,5 +61,23 @@ int hh__clock_offset(store_txn *t, int64_t *out);
  * clock (a durable write when it moved by HH_CLK_MIN_MS or more) and bounds
  * the store's clock with it. server_ms <= 0 (none) changes nothing. */
 int hh__clock_offset_note(hh *h, int64_t server_ms);
+
+/* ---- gate.c: inside records.c's write transaction ---------------------- */
+
+/* The gate checks of handheld.h for a visitor or vehicle entry of verb v
+ * whose input fields plate, name and id_no (each may be NULL) are given:
+ * RND_EEXIST for a resident plate; a blacklist match adds blacklist_hit,
+ * _reason and _id to op (their strings are written to bl_id and
+ * bl_reason, which must outlive op) and a warning to h. */
+int hh__gate_checks(hh *h, const hh_verb_spec *v, const proto_field *plate,
+                    const proto_field *name, const proto_field *id_no,
+                    store_txn *t, proto_op *op, char bl_id[33], char *bl_reason,
+                    size_t reason_cap);
+
+/* Replaces the personal fields of op by their masked forms and seals the
+ * originals to the office's newest key in "_pii" (a warning on h when
+ * there is no key yet). The masked strings live in thread-local buffers
+ * until the next call. verb names the record in messages. */
+int hh__pii_seal(hh *h, const char *verb, store_txn *t, proto_op *op);
 
 #endif

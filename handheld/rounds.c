@@ -16,9 +16,12 @@
  *   ERROR the server sends) or a server certificate that is not the
  *   enrolled one.
  *
- * Sync commands: `enroll` stores what the office gave, `sync` runs one
- * session with the server, `dump` prints every merged record and a digest
- * that `roundsd dump` computes the same way (to compare replicas).
+ * This file holds what every command shares (rounds_cli.h), the help, the
+ * listings (list, show, conflicts: they print records read through
+ * hh_list and hh_get; the entity's fields are read from fold.h's struct,
+ * which hh_entity is) and main(). The recording commands are in
+ * rounds_records.c, status, enroll, sync, dump and report shift in
+ * rounds_sync.c. No store_* call: the store is reached through handheld.h.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -26,48 +29,36 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../proto/clock.h"
+#include "../proto/proto.h"
 #include "../report/render.h"
-#include "../storage/store.h"
+#include "../storage/fold.h"
 #include "handheld.h"
-
-#define MAX_KV 64
+#include "rounds_cli.h"
 
 /* Exit codes: enum rnd_exit in proto/errors.h. */
-static int exit_for(int rc)
+int exit_for(int rc)
 {
     return rnd_exit_code(rc);
 }
 
-typedef struct opts {
-    const char *data;
-    int json;
-    int all;
-    long limit;
-    const char *positional[4];
-    int npos;
-    hh_kv kv[MAX_KV];
-    size_t nkv;
-    char names[MAX_KV][64]; /* flag names with '-' turned into '_' */
-} opts;
-
-static opts o;
+/* The parsed command line (rounds_cli.h). */
+opts o;
 
 /* ---- output helpers ----------------------------------------------------- */
 
-static void json_str(FILE *f, const char *s, size_t n)
+void json_str(FILE *f, const char *s, size_t n)
 {
     rpt_json_str(f, s, n);
 }
 
-static void json_cstr(FILE *f, const char *s)
+void json_cstr(FILE *f, const char *s)
 {
     json_str(f, s, strlen(s));
 }
 
 /* Times: UTC ISO 8601 in JSON, local "YYYY-MM-DD HH:MM" in text, the
  * forms `roundsd` prints too (report/render.h). */
-static void fmt_time(int64_t ms, char *out, size_t cap, int utc)
+void fmt_time(int64_t ms, char *out, size_t cap, int utc)
 {
     if (utc)
         rpt_time_utc(ms, out, cap);
@@ -75,7 +66,7 @@ static void fmt_time(int64_t ms, char *out, size_t cap, int utc)
         rpt_time_local(ms, out, cap);
 }
 
-static int report_error(hh *h, int rc, const char *what)
+int report_error(hh *h, int rc, const char *what)
 {
     const char *msg = h ? hh_last_error(h) : rnd_strerror(rc);
     if (h && strcmp(msg, "no error") == 0)
@@ -97,7 +88,7 @@ static int report_error(hh *h, int rc, const char *what)
 
 /* ---- argument parsing --------------------------------------------------- */
 
-static int usage_error(const char *fmt, const char *arg)
+int usage_error(const char *fmt, const char *arg)
 {
     fprintf(stderr, "rounds: ");
     fprintf(stderr, fmt, arg);
@@ -153,7 +144,7 @@ static int parse_args(int argc, char **argv, int i)
     return 0;
 }
 
-static const char *kv_take(const char *name)
+const char *kv_take(const char *name)
 {
     for (size_t i = 0; i < o.nkv; i++) {
         if (strcmp(o.kv[i].name, name) == 0) {
@@ -170,7 +161,7 @@ static const char *kv_take(const char *name)
     return NULL;
 }
 
-static const char *data_dir(void)
+const char *data_dir(void)
 {
     if (o.data)
         return o.data;
@@ -178,7 +169,7 @@ static const char *data_dir(void)
     return e && *e ? e : "./rounds-data";
 }
 
-static int open_handheld(hh **h)
+int open_handheld(hh **h)
 {
     int rc = hh_open(data_dir(), h);
     if (rc) {
@@ -315,123 +306,6 @@ static int verb_name(const char *cmd, const char *sub, char *out, size_t cap,
 }
 
 /* ---- commands ----------------------------------------------------------- */
-
-static int cmd_init(void)
-{
-    const char *site = kv_take("site"), *name = kv_take("name");
-    const char *user = kv_take("user");
-    hh *h;
-    hh_status_info st;
-    int rc;
-
-    if (o.nkv)
-        return usage_error("init: unknown flag --%s", o.kv[0].name);
-    if (site == NULL || *site == '\0')
-        return usage_error("init: field 'site' is required (--site SITE)%s",
-                           "");
-    if (name == NULL || *name == '\0')
-        return usage_error("init: field 'name' is required (--name NAME)%s",
-                           "");
-    rc = hh_init(data_dir(), site, name, &h);
-    if (rc == RND_EEXIST) {
-        fprintf(stderr, "rounds: init: %s already holds a device\n",
-                data_dir());
-        return RND_EXIT_REFUSED;
-    }
-    if (rc == RND_EFIELD)
-        return usage_error("init: site and name must be 1..63 bytes%s", "");
-    if (rc) {
-        fprintf(stderr, "rounds: init: %s: %s\n", data_dir(), rnd_strerror(rc));
-        return exit_for(rc);
-    }
-    if (user && (rc = hh_set_user(h, user)) != 0) {
-        int ex = report_error(h, rc, "init");
-        hh_close(h);
-        return ex;
-    }
-    hh_status(h, &st);
-    if (o.json)
-        printf("{\"ok\":true,\"device_id\":\"%016" PRIx64 "\",\"site\":",
-               st.device_id);
-    if (o.json) {
-        json_cstr(stdout, st.site);
-        printf(",\"name\":");
-        json_cstr(stdout, st.name);
-        printf(",\"data\":");
-        json_cstr(stdout, data_dir());
-        printf("}\n");
-    } else {
-        printf("device %016" PRIx64 " '%s' of site %s initialised in %s\n",
-               st.device_id, st.name, st.site, data_dir());
-    }
-    hh_close(h);
-    return RND_EXIT_OK;
-}
-
-static int cmd_user(void)
-{
-    hh *h;
-    int rc = open_handheld(&h);
-    if (rc)
-        return rc;
-    if (o.npos < 2) {
-        hh_close(h);
-        return usage_error("user: give the person's name%s", "");
-    }
-    rc = hh_set_user(h, o.positional[1]);
-    int ex = rc ? report_error(h, rc, "user") : RND_EXIT_OK;
-    if (!rc)
-        printf(o.json ? "{\"ok\":true}\n" : "user set\n");
-    hh_close(h);
-    return ex;
-}
-
-static int cmd_record(const char *verb, const char *target)
-{
-    uint8_t id[PROTO_ENTITY_LEN], extra[PROTO_ENTITY_LEN];
-    static const uint8_t zero[PROTO_ENTITY_LEN];
-    char hex[33], xhex[33];
-    hh *h;
-    int rc = open_handheld(&h);
-    if (rc)
-        return rc;
-    rc = hh_record(h, verb, target, o.kv, o.nkv, id, extra);
-    if (rc) {
-        int ex = report_error(h, rc, verb);
-        hh_close(h);
-        return ex;
-    }
-    proto_entity_hex(id, hex);
-    proto_entity_hex(extra, xhex);
-    int has_extra = memcmp(extra, zero, sizeof zero) != 0;
-    /* The guard must see a blacklist hit (or personal data kept masked
-     * only) even when a script reads stdout. */
-    int hit = hh_blacklist_hits(h) > 0;
-    const char *warning = hh_last_warning(h);
-    if (warning[0])
-        fprintf(stderr, "rounds: WARNING: %s\n", warning);
-    const hh_verb_spec *vs = hh_verb_find(verb);
-    int gate = vs && vs->creates &&
-               (vs->kind == PROTO_KIND_VISIT || vs->kind == PROTO_KIND_VEHICLE);
-    if (o.json) {
-        printf("{\"ok\":true,\"verb\":\"%s\",\"id\":\"%s\"", verb, hex);
-        if (has_extra)
-            printf(",\"workorder\":\"%s\"", xhex);
-        if (gate)
-            printf(",\"blacklist_hit\":%s", hit ? "true" : "false");
-        if (warning[0]) {
-            printf(",\"warning\":");
-            json_cstr(stdout, warning);
-        }
-        printf("}\n");
-    } else {
-        printf("%s %s\n", verb, hex);
-        if (has_extra)
-            printf("opened work order %s\n", xhex);
-    }
-    hh_close(h);
-    return RND_EXIT_OK;
-}
 
 /* ---- listings ----------------------------------------------------------- */
 
@@ -873,262 +747,6 @@ static int cmd_show(void)
     return ex;
 }
 
-/* The enrolled server address from the store's meta, "" when none. */
-static void enrolled_server(hh *h, char *out, size_t cap)
-{
-    store_txn *t;
-    const void *v;
-    size_t len;
-    out[0] = '\0';
-    if (store_read_begin(hh_store(h), &t) != 0)
-        return;
-    if (store_meta_get(t, "server", &v, &len) == 0 && len < cap) {
-        memcpy(out, v, len);
-        out[len] = '\0';
-    }
-    store_read_end(t);
-}
-
-static int cmd_status(void)
-{
-    hh_status_info st;
-    char ts[40] = "never", server[300];
-    hh *h;
-    int rc = open_handheld(&h);
-    if (rc)
-        return rc;
-    rc = hh_status(h, &st);
-    if (rc) {
-        int ex = report_error(h, rc, "status");
-        hh_close(h);
-        return ex;
-    }
-    if (st.last_sync_ms)
-        fmt_time(st.last_sync_ms, ts, sizeof ts, !!o.json);
-    enrolled_server(h, server, sizeof server);
-    if (o.json) {
-        printf("{\"device_id\":\"%016" PRIx64 "\",\"site\":", st.device_id);
-        json_cstr(stdout, st.site);
-        printf(",\"name\":");
-        json_cstr(stdout, st.name);
-        printf(",\"user\":");
-        json_cstr(stdout, st.user);
-        printf(",\"ops_total\":%" PRIu64 ",\"own_ops\":%" PRIu64
-               ",\"acked_seq\":%" PRIu64 ",\"unsynced\":%" PRIu64
-               ",\"last_sync\":",
-               st.ops_total, st.own_ops, st.acked_seq, st.unsynced);
-        if (st.last_sync_ms)
-            json_cstr(stdout, ts);
-        else
-            printf("null");
-        printf(",\"server\":");
-        if (server[0])
-            json_cstr(stdout, server);
-        else
-            printf("null");
-        printf(",\"visitors_inside\":%" PRIu64 ",\"vehicles_inside\":%" PRIu64
-               ",\"workorders_open\":%" PRIu64 "}\n",
-               st.open_visits, st.open_vehicles, st.open_workorders);
-    } else {
-        printf("device     %016" PRIx64 " '%s', site %s\n", st.device_id,
-               st.name, st.site);
-        printf("user       %s\n", st.user[0] ? st.user : "(none)");
-        printf("ops        %" PRIu64 " in store, %" PRIu64
-               " written here, %" PRIu64 " not yet synced\n",
-               st.ops_total, st.own_ops, st.unsynced);
-        printf("server     %s\n",
-               server[0] ? server : "(not enrolled: run 'rounds enroll')");
-        printf("last sync  %s, server holds own ops up to seq %" PRIu64 "\n",
-               ts, st.acked_seq);
-        printf("inside     %" PRIu64 " visitors, %" PRIu64 " vehicles; %" PRIu64
-               " open work orders\n",
-               st.open_visits, st.open_vehicles, st.open_workorders);
-    }
-    hh_close(h);
-    return RND_EXIT_OK;
-}
-
-/* ---- sync --------------------------------------------------------------- */
-
-static int cmd_enroll(void)
-{
-    const char *server = kv_take("server"), *cert = kv_take("cert");
-    const char *cred = kv_take("credential");
-    hh *h;
-    int rc;
-
-    if (o.nkv)
-        return usage_error("enroll: unknown flag --%s", o.kv[0].name);
-    if (o.npos > 1)
-        return usage_error("enroll: unexpected argument '%s'", o.positional[1]);
-    if (server == NULL || cert == NULL || cred == NULL)
-        return usage_error("enroll: give --server HOST:PORT --cert FILE "
-                           "--credential CRED (from 'roundsd enroll')%s",
-                           "");
-    if ((rc = open_handheld(&h)) != 0)
-        return rc;
-    rc = hh_enroll(h, server, cert, cred);
-    if (rc) {
-        int ex = report_error(h, rc, "enroll");
-        hh_close(h);
-        return ex;
-    }
-    if (o.json) {
-        printf("{\"ok\":true,\"server\":");
-        json_cstr(stdout, server);
-        printf(",\"cert\":");
-        json_cstr(stdout, cert);
-        printf("}\n");
-    } else {
-        printf("enrolled with %s (trusting only the certificate in %s); "
-               "run 'rounds sync'\n",
-               server, cert);
-    }
-    hh_close(h);
-    return RND_EXIT_OK;
-}
-
-static int progress_shown;
-
-static void show_progress(const char *phase, uint64_t done, uint64_t total,
-                          void *ctx)
-{
-    if (total)
-        fprintf(stderr, "\r%s %" PRIu64 "/%" PRIu64 " ops   ", phase, done,
-                total);
-    else
-        fprintf(stderr, "\r%s %" PRIu64 " ops   ", phase, done);
-    progress_shown = 1;
-}
-
-static int cmd_sync(void)
-{
-    const char *server = kv_take("server"), *timeout = kv_take("timeout");
-    hh_sync_options opt = {0};
-    hh_sync_result r;
-    hh *h;
-    int rc;
-
-    if (o.nkv)
-        return usage_error("sync: unknown flag --%s", o.kv[0].name);
-    if (o.npos > 1)
-        return usage_error("sync: unexpected argument '%s'", o.positional[1]);
-    if (timeout) {
-        char *end;
-        double sec = strtod(timeout, &end);
-        if (end == timeout || *end != '\0' || !(sec > 0) || sec > 86400)
-            return usage_error("sync: --timeout takes seconds (0 < SEC <= "
-                               "86400), got '%s'",
-                               timeout);
-        opt.timeout_ms = (int)(sec * 1000);
-        if (opt.timeout_ms < 1)
-            opt.timeout_ms = 1;
-    }
-    opt.server_addr = server;
-    if (isatty(STDERR_FILENO))
-        opt.progress = show_progress;
-    if ((rc = open_handheld(&h)) != 0)
-        return rc;
-    rc = hh_sync(h, &opt, &r);
-    if (progress_shown)
-        fputc('\n', stderr);
-    if (rc) {
-        int ex = report_error(h, rc, "sync");
-        /* Whatever the server refused with (even its own storage error or
-         * idle timeout), it is the server's refusal. */
-        if (r.server_error[0])
-            ex = RND_EXIT_SERVER_REFUSED;
-        hh_close(h);
-        return ex;
-    }
-    if (o.json) {
-        printf("{\"ok\":true,\"pushed\":%" PRIu64 ",\"pulled\":%" PRIu64
-               ",\"acked_seq\":%" PRIu64 ",\"cursor\":%" PRIu64
-               ",\"ms\":%" PRId64 ",\"tls_resumed\":%s"
-               ",\"cursor_reset\":%s,\"cert_learned\":%s"
-               ",\"cert_promoted\":%s,\"recovered\":%" PRIu64
-               ",\"renumbered\":%" PRIu64 "}\n",
-               r.pushed, r.pulled, r.acked_seq, r.cursor, r.ms,
-               r.tls_resumed ? "true" : "false",
-               r.cursor_reset ? "true" : "false",
-               r.cert_learned ? "true" : "false",
-               r.cert_promoted ? "true" : "false", r.recovered, r.renumbered);
-    } else {
-        printf("synced: pushed %" PRIu64 ", pulled %" PRIu64
-               ", acked seq %" PRIu64 ", %" PRId64 " ms%s\n",
-               r.pushed, r.pulled, r.acked_seq, r.ms,
-               r.tls_resumed ? ", TLS resumed" : "");
-        /* Operator-visible events of a rotation or a server restore. */
-        if (r.cursor_reset)
-            printf("the server's store was restored from a backup: pulled "
-                   "the site again from the start\n");
-        if (r.cert_learned)
-            printf("learned the server's next certificate (rotation)\n");
-        if (r.cert_promoted)
-            printf("the server switched to its new certificate: now the "
-                   "pinned one\n");
-        if (r.recovered || r.renumbered)
-            printf("this store was restored from an older copy: took back "
-                   "%" PRIu64 " ops of this handheld from the server and "
-                   "renumbered the %" PRIu64 " records made since after "
-                   "them\n",
-                   r.recovered, r.renumbered);
-    }
-    hh_close(h);
-    return RND_EXIT_OK;
-}
-
-typedef struct dump_ctx {
-    uint64_t n;
-} dump_ctx;
-
-static int dump_cb(const uint8_t id[PROTO_ENTITY_LEN], int kind,
-                   const uint8_t *state, size_t len, void *arg)
-{
-    dump_ctx *c = arg;
-    return store_dump_entry(stdout, o.json, c->n++ == 0, id, kind, state, len);
-}
-
-static int cmd_dump(void)
-{
-    dump_ctx c = {0};
-    uint8_t digest[32];
-    char hex[65];
-    uint64_t n = 0;
-    store_txn *t;
-    hh *h;
-    int rc;
-
-    if (o.nkv)
-        return usage_error("dump: unknown flag --%s", o.kv[0].name);
-    if ((rc = open_handheld(&h)) != 0)
-        return rc;
-    if (o.json)
-        printf("{\"entities\":[");
-    /* One read transaction: the lines and the digest are of one state. */
-    rc = store_read_begin(hh_store(h), &t);
-    if (rc == 0) {
-        rc = store_digest(t, dump_cb, &c, digest, &n);
-        store_read_end(t);
-    }
-    if (o.json)
-        printf("]");
-    if (rc) {
-        if (o.json)
-            printf("}\n");
-        int ex = report_error(h, rc, "dump");
-        hh_close(h);
-        return ex;
-    }
-    proto_hex(digest, sizeof digest, hex);
-    if (o.json)
-        printf(",\"count\":%" PRIu64 ",\"digest\":\"%s\"}\n", n, hex);
-    else
-        printf("digest %s\n", hex);
-    hh_close(h);
-    return RND_EXIT_OK;
-}
-
 /* ---- report shift ------------------------------------------------------- */
 
 static void print_report_help(void)
@@ -1154,75 +772,6 @@ static void print_report_help(void)
          "missed; of the running round whose window has passed: overdue),\n"
          "my_visitors_inside. docs/REPORTS.md defines every figure.\n"
          "Exit codes: 0 printed, 2 usage, 3 not initialised, 5 storage.");
-}
-
-static int cmd_report(void)
-{
-    if (o.npos < 2)
-        return usage_error("report: which report? %s", "shift");
-    if (strcmp(o.positional[1], "shift") != 0)
-        return usage_error("report: unknown report '%s': shift",
-                           o.positional[1]);
-    if (o.npos > 2)
-        return usage_error("report: unexpected argument '%s'", o.positional[2]);
-    const char *since = kv_take("since"), *route = kv_take("route");
-    const char *format = kv_take("format"), *tz = kv_take("tz");
-    if (o.nkv > 0)
-        return usage_error("report shift: unknown flag --%s", o.kv[0].name);
-
-    int64_t now = rnd_clock_now_ms(RND_CLOCK_ENV_HANDHELD);
-    rpt_params p;
-    memset(&p, 0, sizeof p);
-    p.now = now;
-    p.to = now;
-    p.route = route;
-    p.overstay_ms = RPT_OVERSTAY_DEFAULT_MS;
-    p.tz_min = rpt_tz_local(now);
-    if (tz && rpt_tz_parse(tz, &p.tz_min) != 0)
-        return usage_error("report shift: --tz %s: expected +HH:MM, -HH:MM "
-                           "or Z",
-                           tz);
-    if (since && (rpt_time_parse(since, p.tz_min, &p.from) != 0 ||
-                  p.from <= 0 || p.from >= now))
-        return usage_error("report shift: --since %s: expected a time "
-                           "before now: YYYY-MM-DDTHH:MM[:SS] with Z or "
-                           "+HH:MM, or ms since the epoch",
-                           since);
-    rpt_format fmt = RPT_FMT_TEXT;
-    if (format && rpt_format_parse(format, &fmt) != 0)
-        return usage_error("report shift: --format %s: expected text, csv "
-                           "or json",
-                           format);
-    if (o.json)
-        fmt = RPT_FMT_JSON;
-
-    hh *h;
-    int rc = open_handheld(&h);
-    if (rc)
-        return rc;
-    store_txn *t;
-    rc = store_read_begin(hh_store(h), &t);
-    if (rc) {
-        hh_close(h);
-        return report_error(NULL, rc, "report shift");
-    }
-    store_identity me;
-    rc = store_identity_get(t, &me);
-    rpt_doc d;
-    memset(&d, 0, sizeof d);
-    if (rc == 0) {
-        p.site = me.site;
-        p.device_id = me.device_id;
-        rc = rpt_shift(t, &p, &d);
-    }
-    store_read_end(t);
-    if (rc == 0)
-        rc = rpt_emit(&d, fmt, stdout);
-    rpt_doc_free(&d);
-    hh_close(h);
-    if (rc)
-        return report_error(NULL, rc, "report shift");
-    return RND_EXIT_OK;
 }
 
 int main(int argc, char **argv)

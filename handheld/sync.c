@@ -5,8 +5,8 @@
  * client over it with mbedTLS (the enrolled certificate is the only trust
  * anchor) and carries the bytes of the protocol state machine in
  * sync_session.c, driving both directions with poll(2) so that pipelined
- * PUSH frames never deadlock against unread PUSH_ACKs. hh_digest hashes the
- * merged state for `rounds dump` (the same definition as `roundsd dump`).
+ * PUSH frames never deadlock against unread PUSH_ACKs. (hh_digest and
+ * hh_dump, which compare replicas after a sync, are in read.c.)
  *
  * Store meta keys: "server" (host:port), "server_cert" (PEM with its
  * terminating NUL), "credential", "tls_session" (a saved mbedTLS session for
@@ -882,18 +882,4 @@ done:
     hh_sess_free(&s);
     out->ms = mono_ms() - t0;
     return rc;
-}
-
-/* ---- digest -------------------------------------------------------------
- */
-
-int hh_digest(hh *h, uint8_t out[32], uint64_t *entities)
-{
-    store_txn *t;
-    int rc = store_read_begin(hh_store(h), &t);
-    if (rc == 0) {
-        rc = store_digest(t, NULL, NULL, out, entities);
-        store_read_end(t);
-    }
-    return rc ? hh__store_fail(h, rc) : 0;
 }

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "../proto/proto.h"
 #include "handheld.h"
 
 static const char *const methods[] = {"nfc", "qr", "manual", NULL};

@@ -16,8 +16,24 @@
 
 struct srv_registry {
     store *st;
-    srv_sync_note *notes;
+    srv_sync_note *notes; /* queued on the loop thread */
     size_t nnotes, cap;
+    /* srv_registry_start(): the notes commit on a worker of the loop's
+     * thread pool. While busy, the worker owns inflight[0..ninflight) and
+     * work_rc; the loop owns the rest. mu guards busy, which the worker
+     * clears once its commit is durable (srv_registry_flush waits on it,
+     * so that notes commit in the order they were queued). */
+    uv_loop_t *loop;
+    uv_work_t work;
+    srv_sync_note *inflight;
+    size_t ninflight, inflight_cap;
+    int work_rc;
+    int queued; /* the loop queued work whose after-callback has not run */
+    uv_mutex_t mu;
+    uv_cond_t cv;
+    int busy;
+    void (*log)(void *ctx, const char *line);
+    void *log_ctx;
 };
 
 void srv_hex64(uint64_t v, char out[17])
@@ -438,8 +454,13 @@ void srv_registry_close(srv_registry *r)
 {
     if (r == NULL)
         return;
+    if (r->loop != NULL) {
+        uv_cond_destroy(&r->cv);
+        uv_mutex_destroy(&r->mu);
+    }
     store_close(r->st);
     free(r->notes);
+    free(r->inflight);
     free(r);
 }
 
@@ -860,11 +881,16 @@ int srv_registry_note(srv_registry *r, const srv_sync_note *n)
     return 0;
 }
 
+typedef struct notes_job {
+    const srv_sync_note *notes;
+    size_t n;
+} notes_job;
+
 static int notes_fn(store_txn *txn, void *vctx)
 {
-    srv_registry *r = vctx;
-    for (size_t i = 0; i < r->nnotes; i++) {
-        const srv_sync_note *n = &r->notes[i];
+    const notes_job *job = vctx;
+    for (size_t i = 0; i < job->n; i++) {
+        const srv_sync_note *n = &job->notes[i];
         srv_device d;
         int rc = record_get(txn, n->site, n->name, &d);
         if (rc == RND_ENOTFOUND)
@@ -899,16 +925,128 @@ static int notes_fn(store_txn *txn, void *vctx)
     return 0;
 }
 
+/* Gives the queue's memory back after a burst of notes. */
+static void trim(srv_sync_note **notes, size_t *cap)
+{
+    if (*cap > 1024) {
+        free(*notes);
+        *notes = NULL;
+        *cap = 0;
+    }
+}
+
+static int commit_notes(srv_registry *r)
+{
+    notes_job job = {r->notes, r->nnotes};
+    int rc = store_write(r->st, notes_fn, &job);
+    r->nnotes = 0;
+    trim(&r->notes, &r->cap);
+    return rc;
+}
+
+/* A pool thread: one durable commit of the notes handed over. */
+static void notes_work(uv_work_t *w)
+{
+    srv_registry *r = w->data;
+    notes_job job = {r->inflight, r->ninflight};
+    r->work_rc = store_write(r->st, notes_fn, &job);
+    uv_mutex_lock(&r->mu);
+    r->busy = 0;
+    uv_cond_broadcast(&r->cv);
+    uv_mutex_unlock(&r->mu);
+}
+
+static void log_flush_error(srv_registry *r, int rc)
+{
+    if (r->log == NULL)
+        return;
+    char line[300];
+    snprintf(line, sizeof line, "registry: sync notes lost: %s (%s)",
+             rnd_strerror(rc), store_last_raw_text(r->st));
+    r->log(r->log_ctx, line);
+}
+
+static void start_work(srv_registry *r);
+
+static void notes_done(uv_work_t *w, int status)
+{
+    srv_registry *r = w->data;
+    r->queued = 0;
+    if (status == 0 && r->work_rc)
+        log_flush_error(r, r->work_rc);
+    r->ninflight = 0;
+    trim(&r->inflight, &r->inflight_cap);
+    /* What queued meanwhile is the next commit. */
+    if (r->nnotes > 0)
+        start_work(r);
+}
+
+/* Hands the queued notes to a pool thread (loop thread; none in flight). */
+static void start_work(srv_registry *r)
+{
+    srv_sync_note *t = r->inflight;
+    size_t tcap = r->inflight_cap;
+    r->inflight = r->notes;
+    r->inflight_cap = r->cap;
+    r->ninflight = r->nnotes;
+    r->notes = t;
+    r->cap = tcap;
+    r->nnotes = 0;
+    r->work_rc = 0;
+    r->busy = 1;
+    r->work.data = r;
+    if (uv_queue_work(r->loop, &r->work, notes_work, notes_done) != 0) {
+        /* Not reached with a live loop; commit here rather than lose them. */
+        r->busy = 0;
+        notes_job job = {r->inflight, r->ninflight};
+        int rc = store_write(r->st, notes_fn, &job);
+        r->ninflight = 0;
+        if (rc)
+            log_flush_error(r, rc);
+        return;
+    }
+    r->queued = 1;
+}
+
+int srv_registry_start(srv_registry *r, uv_loop_t *loop,
+                       void (*log)(void *ctx, const char *line), void *log_ctx)
+{
+    if (r->loop != NULL)
+        return 0;
+    if (uv_mutex_init(&r->mu) != 0)
+        return RND_ENOMEM;
+    if (uv_cond_init(&r->cv) != 0) {
+        uv_mutex_destroy(&r->mu);
+        return RND_ENOMEM;
+    }
+    r->log = log;
+    r->log_ctx = log_ctx;
+    r->loop = loop;
+    return 0;
+}
+
+void srv_registry_kick(srv_registry *r)
+{
+    if (r->loop == NULL) {
+        int rc = commit_notes(r);
+        if (rc)
+            log_flush_error(r, rc);
+        return;
+    }
+    if (r->nnotes > 0 && !r->queued)
+        start_work(r);
+}
+
 int srv_registry_flush(srv_registry *r)
 {
+    if (r->loop != NULL) {
+        /* The commit in flight goes first: notes commit in queue order. */
+        uv_mutex_lock(&r->mu);
+        while (r->busy)
+            uv_cond_wait(&r->cv, &r->mu);
+        uv_mutex_unlock(&r->mu);
+    }
     if (r->nnotes == 0)
         return 0;
-    int rc = store_write(r->st, notes_fn, r);
-    r->nnotes = 0;
-    if (r->cap > 1024) {
-        free(r->notes);
-        r->notes = NULL;
-        r->cap = 0;
-    }
-    return rc;
+    return commit_notes(r);
 }

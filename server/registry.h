@@ -21,8 +21,10 @@
  * Credentials are "rdc1-" and 32 lowercase hex characters of OS randomness;
  * only the salted hash is stored.
  *
- * Single-threaded; one registry per process (LMDB allows one environment
- * per directory per process). Admin commands open it beside a running
+ * Used from one thread, the loop's, but for the commits of the sync notes,
+ * which srv_registry_start() moves to a worker thread (the store's own
+ * writer lock orders them with the loop's writes). One registry per
+ * process (LMDB allows one environment per directory per process). Admin commands open it beside a running
  * server: LMDB's lock arbitrates.
  */
 #ifndef RND_SRV_REGISTRY_H
@@ -30,6 +32,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include <uv.h>
 
 #include "site.h"
 
@@ -158,12 +162,25 @@ typedef struct srv_sync_note {
     uint64_t pull_cursor;
 } srv_sync_note;
 
-/* Queues a note for the next srv_registry_flush() (group commit: sync
+/* Queues a note for the next commit of the notes (group commit: sync
  * statistics are not worth one durable commit each). RND_ENOMEM when the
  * queue cannot grow. */
 int srv_registry_note(srv_registry *r, const srv_sync_note *n);
 
-/* Writes every queued note in one durable transaction. */
+/* Moves the commits of the notes off the caller's thread: from now on
+ * srv_registry_kick() hands them to a worker of loop's thread pool (the
+ * serve loop must not wait for an fsync each time sessions end). log gets
+ * a line when a commit fails. Call on the loop thread, once; RND_ENOMEM. */
+int srv_registry_start(srv_registry *r, uv_loop_t *loop,
+                       void (*log)(void *ctx, const char *line), void *log_ctx);
+
+/* Starts the commit of every queued note unless one is in flight (then
+ * they go with the next, when it ends). Before srv_registry_start(), it
+ * commits them here. Errors go to the log. */
+void srv_registry_kick(srv_registry *r);
+
+/* Writes every queued note in one durable transaction, after the commit in
+ * flight if any (shutdown). */
 int srv_registry_flush(srv_registry *r);
 
 /* The device bound to device_id: its site and name (SRV_NAME_MAX + 1

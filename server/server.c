@@ -448,7 +448,9 @@ static void on_connection(uv_stream_t *server, int status)
 
 /* Commits what the sessions queued and the registry's notes. sync: wait
  * for every commit here (shutdown); otherwise the sites' batches go to the
- * commit thread and are acknowledged when it is done with them. */
+ * commit thread and are acknowledged when it is done with them, and the
+ * notes to a worker of the loop's pool: the loop never waits for an fsync
+ * of theirs. */
 static void flush_all(srv_server *sv, int sync)
 {
     int rc = sync ? srv_sites_flush(sv->sites) : srv_sites_kick(sv->sites);
@@ -456,6 +458,10 @@ static void flush_all(srv_server *sv, int sync)
         char line[200];
         snprintf(line, sizeof line, "commit: %s", rnd_strerror(rc));
         log_line(sv, line);
+    }
+    if (!sync) {
+        srv_registry_kick(sv->reg); /* commits on a worker; logs errors */
+        return;
     }
     rc = srv_registry_flush(sv->reg);
     if (rc) {
@@ -674,6 +680,13 @@ int srv_server_run(const srv_server_config *cfg)
     sv->env.stranger_active = stranger_active;
     sv->env.arg = sv;
 
+    /* No handle yet: a failure here leaves nothing to close. */
+    rc = srv_registry_start(sv->reg, &sv->loop, sites_log, sv);
+    if (rc) {
+        fprintf(stderr, "roundsd: cannot start the registry's commits: %s\n",
+                rnd_strerror(rc));
+        goto out;
+    }
     rc = srv_sites_start(sv->sites, &sv->loop, sites_log, sv);
     if (rc) {
         fprintf(stderr, "roundsd: cannot start the commit thread: %s\n",

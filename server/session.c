@@ -44,6 +44,11 @@ struct srv_session {
     uint64_t device_id;
     srv_device dev;
     srv_site *site;
+    /* The HELLO passed its registry checks and waits for its site's store
+     * (srv_sites_open on a worker): no input is read meanwhile. */
+    srv_site_wait wait;
+    int opening;
+    int need_bind;
     uint32_t pending;     /* batches queued for commit */
     size_t pending_bytes; /* their size */
     uint32_t version;     /* the HELLO's protocol version */
@@ -61,6 +66,8 @@ struct srv_session {
     int64_t ahead_ms, behind_ms; /* max over the session's new ops */
     uint64_t beyond; /* new ops stamped past the site's clock bound */
 };
+
+static void on_site_ready(srv_site_wait *w, int rc, srv_site *site);
 
 static int64_t system_now_ms(void *ctx)
 {
@@ -222,6 +229,8 @@ int srv_session_new(srv_ctx *ctx, srv_bufq *out, srv_session_wake_fn wake,
     s->out = out;
     s->wake = wake;
     s->owner = owner;
+    s->wait.ready = on_site_ready;
+    s->wait.owner = s;
     s->start_ms = ctx->now_ms(ctx->clock_ctx);
     *sp = s;
     return 0;
@@ -236,6 +245,7 @@ void srv_session_free(srv_session *s)
         s->state = SRV_CLOSING;
     }
     finish(s);
+    srv_sites_open_cancel(&s->wait);
     srv_stats_session_end(s->hello_seen, s->result, s->ops_in, s->ops_out);
     if (s->site != NULL && s->pending > 0)
         srv_site_cancel(s->site, s);
@@ -245,6 +255,11 @@ void srv_session_free(srv_session *s)
 srv_session_state srv_session_state_of(const srv_session *s)
 {
     return s->state;
+}
+
+int srv_session_opening(const srv_session *s)
+{
+    return s->opening;
 }
 
 int srv_session_hello_seen(const srv_session *s)
@@ -300,6 +315,8 @@ static void refuse_hello(srv_session *s, int rc, const char *why)
         fail(s, rc, "%s", why);
 }
 
+static void hello_site(srv_session *s, int rc, srv_site *site);
+
 /* Every check comes before the one write (the binding of a new device
  * id), in the order docs/PROTOCOL.md gives: a refused HELLO changes
  * nothing, and the credential goes on working. */
@@ -328,14 +345,40 @@ static void on_hello(srv_session *s, const proto_msg *m)
         refuse_hello(s, rc, why);
         return;
     }
+    s->need_bind = need_bind;
+    s->version = m->u.hello.version;
     /* The device proved its credential for this site: its store may be
-     * opened (created on a site's first sync). */
-    rc = srv_sites_get(s->ctx->sites, s->dev.site, strlen(s->dev.site), 1,
-                       &s->site);
+     * opened (created on a site's first sync), off the loop thread. */
+    srv_site *site;
+    rc = srv_sites_open(s->ctx->sites, s->dev.site, strlen(s->dev.site),
+                        &s->wait, &site);
+    if (rc == RND_EAGAIN) {
+        s->opening = 1;
+        return;
+    }
+    hello_site(s, rc, site);
+}
+
+/* The site's store opened (or not) on a worker: the HELLO goes on. */
+static void on_site_ready(srv_site_wait *w, int rc, srv_site *site)
+{
+    srv_session *s = w->owner;
+    s->opening = 0;
+    if (s->state != SRV_CLOSING)
+        hello_site(s, rc, site);
+    if (s->wake)
+        s->wake(s->owner);
+}
+
+/* The rest of the HELLO's checks (docs/PROTOCOL.md, 7 to 9) once its
+ * site's store is open (rc 0), then WELCOME. */
+static void hello_site(srv_session *s, int rc, srv_site *site)
+{
     if (rc) {
         fail_storage(s, rc, "open the site's store");
         return;
     }
+    s->site = site;
     uint64_t office = srv_site_office_id(s->site);
     if (s->device_id == office) {
         fail(s, RND_EAUTH, "device id not allowed");
@@ -358,7 +401,8 @@ static void on_hello(srv_session *s, const proto_msg *m)
              "the server is at its connection limit; retry later");
         return;
     }
-    if (need_bind) {
+    const char *why;
+    if (s->need_bind) {
         rc =
             srv_registry_bind(s->ctx->reg, &s->dev, s->device_id, office, &why);
         if (rc) {
@@ -367,12 +411,11 @@ static void on_hello(srv_session *s, const proto_msg *m)
         }
     }
     s->authed = 1;
-    s->version = m->u.hello.version;
     s->held_seq = have;
     proto_msg w = {.type = PROTO_MSG_WELCOME};
     /* A version-1 client gets the WELCOME it knows (no incarnation, no
      * next certificate). */
-    w.u.welcome.version = m->u.hello.version;
+    w.u.welcome.version = s->version;
     w.u.welcome.have_seq = have;
     w.u.welcome.server_ms = now_ms(s);
     w.u.welcome.max_frame = s->ctx->max_frame;
@@ -381,7 +424,7 @@ static void on_hello(srv_session *s, const proto_msg *m)
     /* Version 3: the client checks its op have_seq against this. */
     if (have > 0)
         w.u.welcome.have_hash = (proto_bytes){have_hash, PROTO_HASH_LEN};
-    if (s->ctx->cert_next != NULL && m->u.hello.version >= 2)
+    if (s->ctx->cert_next != NULL && s->version >= 2)
         w.u.welcome.cert_next = s->ctx->cert_next(s->ctx->cert_ctx);
     rc = send_msg(s, &w, SMALL_MSG_MAX + w.u.welcome.cert_next.len);
     if (rc) {
@@ -833,7 +876,7 @@ int srv_session_input(srv_session *s, srv_bufq *in)
 {
     srv_ctx *ctx = s->ctx;
     s->in_input = 1;
-    while (s->state != SRV_CLOSING) {
+    while (s->state != SRV_CLOSING && !s->opening) {
         /* Nothing more is produced or read while the output is above its
          * high-water mark: the owner calls again once it has drained. */
         if (srv_bufq_len(s->out) >= SRV_OUT_HIWAT(ctx->max_frame))

@@ -116,6 +116,11 @@ void srv_session_free(srv_session *s);
 int srv_session_input(srv_session *s, srv_bufq *in);
 
 srv_session_state srv_session_state_of(const srv_session *s);
+/* 1 while the session's HELLO proved its credential and waits for its
+ * site's store to open on a worker (srv_sites_open). The owner's deadline
+ * for a stranger's HELLO no longer applies; past its idle timeout it
+ * answers EBUSY (retry later). */
+int srv_session_opening(const srv_session *s);
 
 /* 1 once a HELLO arrived (accepted or not): the session logs a line. */
 int srv_session_hello_seen(const srv_session *s);

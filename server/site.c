@@ -60,6 +60,10 @@ struct srv_sites {
     int done_rc; /* the last storage error of those rounds, or 0 */
     void (*log)(void *ctx, const char *line);
     void *log_ctx;
+    /* srv_sites_open(): stores being opened on the loop's thread pool
+     * (loop thread only). */
+    uv_loop_t *loop;
+    struct open_req *opening;
 };
 
 static void lock(srv_sites *ss)
@@ -370,40 +374,169 @@ void srv_sites_free(srv_sites *ss)
     free(ss);
 }
 
-int srv_sites_get(srv_sites *ss, const char *name, size_t len, int create,
-                  srv_site **out)
+/* Opens (with create: creating) the site store name as a server uses it:
+ * office writer, clock bound, incarnation. Any thread. */
+static int open_site_store(const char *dir, const char *name, int create,
+                           int64_t max_offset_ms, store **st,
+                           uint64_t *office_id, uint64_t *incarnation)
 {
-    *out = NULL;
-    if (!srv_name_valid(name, len))
-        return RND_EINVAL;
-    for (srv_site *s = ss->list; s; s = s->next) {
-        if (strlen(s->name) == len && memcmp(s->name, name, len) == 0) {
-            *out = s;
-            return 0;
-        }
-    }
-    srv_site *site = calloc(1, sizeof *site);
-    if (site == NULL)
-        return RND_ENOMEM;
-    memcpy(site->name, name, len);
-    site->name[len] = '\0';
-    int rc = srv_site_open(ss->dir, site->name, create ? STORE_CREATE : 0,
-                           &site->st, &site->office_id);
+    int rc = srv_site_open(dir, name, create ? STORE_CREATE : 0, st, office_id);
     if (rc == 0) {
-        store_set_clock_bound(site->st, ss->max_offset_ms, 0);
-        rc = srv_store_incarnation(site->st, &site->incarnation);
+        store_set_clock_bound(*st, max_offset_ms, 0);
+        rc = srv_store_incarnation(*st, incarnation);
     }
     if (rc) {
-        store_close(site->st);
-        free(site);
-        return rc;
+        store_close(*st);
+        *st = NULL;
     }
+    return rc;
+}
+
+static srv_site *find_site(srv_sites *ss, const char *name, size_t len)
+{
+    for (srv_site *s = ss->list; s; s = s->next)
+        if (strlen(s->name) == len && memcmp(s->name, name, len) == 0)
+            return s;
+    return NULL;
+}
+
+/* Makes the open store st the site name (it takes st). */
+static int add_site(srv_sites *ss, const char *name, store *st,
+                    uint64_t office_id, uint64_t incarnation, srv_site **out)
+{
+    srv_site *site = calloc(1, sizeof *site);
+    if (site == NULL) {
+        store_close(st);
+        return RND_ENOMEM;
+    }
+    snprintf(site->name, sizeof site->name, "%s", name);
+    site->st = st;
+    site->office_id = office_id;
+    site->incarnation = incarnation;
     site->tailp = &site->head;
     site->ss = ss;
     site->next = ss->list;
     ss->list = site;
     *out = site;
     return 0;
+}
+
+int srv_sites_get(srv_sites *ss, const char *name, size_t len, int create,
+                  srv_site **out)
+{
+    *out = NULL;
+    if (!srv_name_valid(name, len))
+        return RND_EINVAL;
+    *out = find_site(ss, name, len);
+    if (*out != NULL)
+        return 0;
+    char nm[SRV_NAME_MAX + 1];
+    memcpy(nm, name, len);
+    nm[len] = '\0';
+    store *st;
+    uint64_t office, inc;
+    int rc = open_site_store(ss->dir, nm, create, ss->max_offset_ms, &st,
+                             &office, &inc);
+    return rc ? rc : add_site(ss, nm, st, office, inc, out);
+}
+
+/* A site store being opened (and perhaps migrated) on a worker of the
+ * loop's thread pool, and the callers waiting for it. */
+typedef struct open_req {
+    uv_work_t work;
+    srv_sites *ss;
+    struct open_req *next;
+    char name[SRV_NAME_MAX + 1];
+    int64_t max_offset_ms;
+    /* Written by the worker, read after it is done. */
+    int rc;
+    store *st;
+    uint64_t office_id, incarnation;
+    srv_site_wait *waiters; /* loop thread */
+} open_req;
+
+static void open_work(uv_work_t *w)
+{
+    open_req *q = w->data;
+    q->rc = open_site_store(q->ss->dir, q->name, 1, q->max_offset_ms, &q->st,
+                            &q->office_id, &q->incarnation);
+}
+
+static void open_done(uv_work_t *w, int status)
+{
+    open_req *q = w->data;
+    srv_sites *ss = q->ss;
+    for (open_req **pp = &ss->opening; *pp; pp = &(*pp)->next) {
+        if (*pp == q) {
+            *pp = q->next;
+            break;
+        }
+    }
+    srv_site *site = NULL;
+    int rc = status ? RND_EIO : q->rc;
+    if (rc == 0)
+        rc = add_site(ss, q->name, q->st, q->office_id, q->incarnation, &site);
+    else
+        store_close(q->st);
+    srv_site_wait *list = q->waiters;
+    free(q);
+    while (list) {
+        srv_site_wait *wt = list;
+        list = wt->next_;
+        wt->next_ = NULL;
+        wt->req_ = NULL;
+        wt->ready(wt, rc, rc ? NULL : site);
+    }
+}
+
+int srv_sites_open(srv_sites *ss, const char *name, size_t len,
+                   srv_site_wait *w, srv_site **out)
+{
+    *out = NULL;
+    if (ss->loop == NULL)
+        return srv_sites_get(ss, name, len, 1, out);
+    if (!srv_name_valid(name, len))
+        return RND_EINVAL;
+    *out = find_site(ss, name, len);
+    if (*out != NULL)
+        return 0;
+    open_req *q = ss->opening;
+    while (q && (strlen(q->name) != len || memcmp(q->name, name, len) != 0))
+        q = q->next;
+    if (q == NULL) {
+        q = calloc(1, sizeof *q);
+        if (q == NULL)
+            return RND_ENOMEM;
+        memcpy(q->name, name, len);
+        q->ss = ss;
+        q->max_offset_ms = ss->max_offset_ms;
+        q->work.data = q;
+        if (uv_queue_work(ss->loop, &q->work, open_work, open_done) != 0) {
+            free(q);
+            return RND_EIO;
+        }
+        q->next = ss->opening;
+        ss->opening = q;
+    }
+    w->req_ = q;
+    w->next_ = q->waiters;
+    q->waiters = w;
+    return RND_EAGAIN;
+}
+
+void srv_sites_open_cancel(srv_site_wait *w)
+{
+    open_req *q = w->req_;
+    if (q == NULL)
+        return;
+    for (srv_site_wait **pp = &q->waiters; *pp; pp = &(*pp)->next_) {
+        if (*pp == w) {
+            *pp = w->next_;
+            break;
+        }
+    }
+    w->req_ = NULL;
+    w->next_ = NULL;
 }
 
 const char *srv_site_name(const srv_site *site)
@@ -879,6 +1012,7 @@ int srv_sites_start(srv_sites *ss, uv_loop_t *loop,
         return 0;
     ss->log = log;
     ss->log_ctx = log_ctx;
+    ss->loop = loop;
     if (uv_mutex_init(&ss->mu) != 0)
         return RND_ENOMEM;
     if (uv_cond_init(&ss->cv) != 0) {
@@ -927,6 +1061,7 @@ void srv_sites_stop(srv_sites *ss)
     if (rc)
         log_commit_error(ss, rc);
     ss->threaded = 0;
+    ss->loop = NULL; /* opens still in flight end in open_done() */
     uv_close((uv_handle_t *)&ss->async, NULL);
     uv_cond_destroy(&ss->cv);
     uv_mutex_destroy(&ss->mu);

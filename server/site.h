@@ -4,7 +4,9 @@
  * the ops of all its devices and the office's own ops. Stores are opened
  * lazily, on first use, and stay open until srv_sites_free(). A new site
  * store gets a writer identity of its own: the site's office (a random
- * device id, name "office"), used for master-data ops.
+ * device id, name "office"), used for master-data ops. In a server (after
+ * srv_sites_start()) srv_sites_open() opens and migrates them on a worker
+ * of the loop's thread pool, so the loop goes on serving other sites.
  *
  * Group commit: a session hands each decoded PUSH batch to its site with
  * srv_site_submit(); srv_sites_flush() (called once per event-loop
@@ -149,6 +151,34 @@ void srv_sites_free(srv_sites *ss);
  * ss. */
 int srv_sites_get(srv_sites *ss, const char *name, size_t len, int create,
                   srv_site **out);
+
+/* A caller waiting for a site store that srv_sites_open() opens on a
+ * worker thread. Owned by the caller, who sets ready and owner; the rest
+ * is srv_sites'. It must stay valid until ready runs or
+ * srv_sites_open_cancel(). */
+typedef struct srv_site_wait srv_site_wait;
+struct srv_site_wait {
+    /* Called on the loop thread once the store is open (rc 0, site set)
+     * or could not be opened (rc, site NULL). */
+    void (*ready)(srv_site_wait *w, int rc, srv_site *site);
+    void *owner;
+    void *req_;           /* private */
+    srv_site_wait *next_; /* private */
+};
+
+/* srv_sites_get(name, create) without opening a store on the loop thread:
+ * 0 with *out set when the site is open already; RND_EAGAIN when its store
+ * is being opened (or migrated) on a worker of the loop's thread pool,
+ * then w->ready runs later on the loop thread (every waiter of one site
+ * shares one open); another code for a bad name or no memory. Before
+ * srv_sites_start() (no loop) it opens the store here, like
+ * srv_sites_get(). */
+int srv_sites_open(srv_sites *ss, const char *name, size_t len,
+                   srv_site_wait *w, srv_site **out);
+
+/* w no longer waits: its ready callback will not run. No-op when w is not
+ * waiting. */
+void srv_sites_open_cancel(srv_site_wait *w);
 
 const char *srv_site_name(const srv_site *site);
 store *srv_site_store(srv_site *site);

@@ -240,6 +240,22 @@ static void on_timer(uv_timer_t *t)
         break;
     case SRV_CONN_OPEN: {
         char msg[96];
+        /* A proven credential whose site's store is still opening on a
+         * worker (a big store migrating, a slow disk) is no stranger: it
+         * may wait up to the idle timeout from its accept. */
+        if (c->session != NULL && srv_session_opening(c->session)) {
+            uint64_t end = c->accepted_ms + c->env->idle_timeout_ms;
+            uint64_t now = uv_now(c->env->loop);
+            if (now < end) {
+                uv_timer_start(&c->timer, on_timer, end - now, 0);
+                break;
+            }
+            srv_session_abort(c->session, RND_EBUSY,
+                              "the site's store is still opening; retry "
+                              "later");
+            drive(c);
+            break;
+        }
         if (hello_left(c) == 0)
             snprintf(msg, sizeof msg, "no HELLO within %llu ms",
                      (unsigned long long)c->env->hello_timeout_ms);

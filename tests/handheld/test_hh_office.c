@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "../../handheld/handheld.h"
+#include "../../handheld/hh_internal.h" /* hh_store */
 #include "../../proto/pii.h"
 #include "../../storage/store.h"
 #include "test.h"

@@ -36,6 +36,7 @@
 #define RND_TEST_DAY_A_H
 
 #include "../../handheld/handheld.h"
+#include "../../handheld/hh_internal.h" /* hh_store */
 #include "../../report/report.h"
 #include "../../storage/store.h"
 

@@ -292,3 +292,49 @@ void peer_expect_ack(peer *p, uint32_t batch, uint64_t acked)
     ASSERT_EQ(m.u.push_ack.batch, batch);
     ASSERT_U64_EQ(m.u.push_ack.acked_seq, acked);
 }
+
+/* ---- blocker ------------------------------------------------------------ */
+
+static int block_fn(store_txn *txn, void *arg)
+{
+    (void)txn;
+    blocker *b = arg;
+    pthread_mutex_lock(&b->mu);
+    b->inside = 1;
+    pthread_cond_broadcast(&b->cv);
+    while (!b->release)
+        pthread_cond_wait(&b->cv, &b->mu);
+    pthread_mutex_unlock(&b->mu);
+    return 0;
+}
+
+static void *block_main(void *arg)
+{
+    blocker *b = arg;
+    ASSERT_OK(store_write(b->st, block_fn, b));
+    return NULL;
+}
+
+void block(blocker *b, store *st)
+{
+    memset(b, 0, sizeof *b);
+    b->st = st;
+    pthread_mutex_init(&b->mu, NULL);
+    pthread_cond_init(&b->cv, NULL);
+    ASSERT_EQ(pthread_create(&b->t, NULL, block_main, b), 0);
+    pthread_mutex_lock(&b->mu);
+    while (!b->inside)
+        pthread_cond_wait(&b->cv, &b->mu);
+    pthread_mutex_unlock(&b->mu);
+}
+
+void unblock(blocker *b)
+{
+    pthread_mutex_lock(&b->mu);
+    b->release = 1;
+    pthread_cond_broadcast(&b->cv);
+    pthread_mutex_unlock(&b->mu);
+    ASSERT_EQ(pthread_join(b->t, NULL), 0);
+    pthread_mutex_destroy(&b->mu);
+    pthread_cond_destroy(&b->cv);
+}

@@ -4,6 +4,7 @@
 #ifndef RND_SRVTEST_H
 #define RND_SRVTEST_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -90,5 +91,19 @@ void peer_push(peer *p, uint32_t batch, device *d, uint64_t from, uint64_t to);
 /* Number of ops in the site's store. */
 uint64_t site_op_count(harness *h, const char *site);
 uint64_t site_max_seq(harness *h, const char *site, uint64_t device_id);
+
+/* A store's write lock, held by a thread of the test until released:
+ * whoever commits to that store meanwhile waits for it. */
+typedef struct blocker {
+    store *st;
+    pthread_t t;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int inside, release;
+} blocker;
+
+/* Returns once the blocker's thread is inside store_write(st). */
+void block(blocker *b, store *st);
+void unblock(blocker *b);
 
 #endif
