@@ -27,11 +27,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "../proto/proto.h"
-#include "../report/report.h"
+#include "../report/render.h"
 #include "../storage/fold.h"
 #include "handheld.h"
 #include "rounds_cli.h"
@@ -57,17 +56,14 @@ void json_cstr(FILE *f, const char *s)
     json_str(f, s, strlen(s));
 }
 
+/* Times: UTC ISO 8601 in JSON, local "YYYY-MM-DD HH:MM" in text, the
+ * forms `roundsd` prints too (report/render.h). */
 void fmt_time(int64_t ms, char *out, size_t cap, int utc)
 {
-    time_t t = (time_t)(ms / 1000);
-    struct tm tm;
-    if (utc) {
-        gmtime_r(&t, &tm);
-        strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    } else {
-        localtime_r(&t, &tm);
-        strftime(out, cap, "%Y-%m-%d %H:%M", &tm);
-    }
+    if (utc)
+        rpt_time_utc(ms, out, cap);
+    else
+        rpt_time_local(ms, out, cap);
 }
 
 int report_error(hh *h, int rc, const char *what)
@@ -320,88 +316,53 @@ typedef struct print_ctx {
     long skip;
 } print_ctx;
 
+/* A field in text: the one form of report/render.h (booleans yes/no, ID
+ * numbers masked), as `roundsd list` prints it. */
 static void value_text(const proto_field *f, char *out, size_t cap)
 {
-    if (f == NULL) {
-        snprintf(out, cap, "-");
-        return;
-    }
-    switch (f->type) {
-    case PROTO_STR:
-        snprintf(out, cap, "%.*s", (int)f->str_len, f->str);
-        break;
-    case PROTO_INT:
-        snprintf(out, cap, "%" PRId64, f->i);
-        break;
-    case PROTO_BOOL:
-        snprintf(out, cap, "%s", f->i ? "true" : "false");
-        break;
-    default:
-        snprintf(out, cap, "-");
-    }
-}
-
-static void json_field_value(const proto_field *f)
-{
-    char masked[PROTO_FIELD_STR_MAX + 1];
-    switch (f->type) {
-    case PROTO_STR:
-        if (proto_field_is_id_no(f)) {
-            hh_mask_id(f->str, f->str_len, masked, sizeof masked);
-            json_cstr(stdout, masked);
-        } else {
-            json_str(stdout, f->str, f->str_len);
-        }
-        break;
-    case PROTO_INT:
-        printf("%" PRId64, f->i);
-        break;
-    case PROTO_BOOL:
-        printf("%s", f->i ? "true" : "false");
-        break;
-    default:
-        printf("null");
-    }
+    rpt_field_text(f, out, cap);
 }
 
 static void print_json_entity(const fold_state *st, int with_events)
 {
     char hex[33], ts[40];
+    rpt_jw j;
+    rpt_jw_init(&j, stdout);
     proto_entity_hex(st->entity, hex);
-    printf("{\"id\":\"%s\",\"kind\":\"%s\",\"status\":", hex,
-           proto_kind_name(st->kind));
-    json_cstr(stdout, st->status);
+    rpt_jw_obj(&j);
+    rpt_jw_kstr(&j, "id", hex);
+    rpt_jw_kstr(&j, "kind", proto_kind_name(st->kind));
+    rpt_jw_kstr(&j, "status", st->status);
     fmt_time(PROTO_HLC_MS(st->created_hlc), ts, sizeof ts, 1);
-    printf(",\"created\":\"%s\",\"created_ms\":%" PRId64, ts,
-           PROTO_HLC_MS(st->created_hlc));
+    rpt_jw_kstr(&j, "created", ts);
+    rpt_jw_kint(&j, "created_ms", PROTO_HLC_MS(st->created_hlc));
     fmt_time(PROTO_HLC_MS(st->updated_hlc), ts, sizeof ts, 1);
-    printf(",\"updated\":\"%s\",\"creator\":\"%016" PRIx64 "\"", ts,
-           st->creator);
+    rpt_jw_kstr(&j, "updated", ts);
+    rpt_jw_key(&j, "creator");
+    rpt_jw_hex64(&j, st->creator);
     if (st->kind == PROTO_KIND_WORKORDER)
-        printf(",\"reopen_count\":%u", st->reopen_count);
-    printf(",\"fields\":{");
-    for (uint32_t i = 0; i < st->nfields; i++) {
-        if (i)
-            putchar(',');
-        json_str(stdout, st->fields[i].name, st->fields[i].name_len);
-        putchar(':');
-        json_field_value(&st->fields[i]);
-    }
-    putchar('}');
+        rpt_jw_kuint(&j, "reopen_count", st->reopen_count);
+    rpt_jw_key(&j, "fields");
+    rpt_jw_fields(&j, st);
     if (with_events) {
-        printf(",\"events\":[");
+        rpt_jw_key(&j, "events");
+        rpt_jw_arr(&j);
         for (uint32_t i = 0; i < st->nevents; i++) {
             const fold_event *e = &st->events[i];
             fmt_time(PROTO_HLC_MS(e->hlc), ts, sizeof ts, 1);
-            printf("%s{\"action\":\"%s\",\"at\":\"%s\",\"hlc\":%" PRIu64
-                   ",\"device_time_ms\":%" PRId64 ",\"device\":\"%016" PRIx64
-                   "\",\"seq\":%" PRIu64 "}",
-                   i ? "," : "", proto_action_name(e->action), ts, e->hlc,
-                   e->wall_ms, e->device_id, e->seq);
+            rpt_jw_obj(&j);
+            rpt_jw_kstr(&j, "action", proto_action_name(e->action));
+            rpt_jw_kstr(&j, "at", ts);
+            rpt_jw_kuint(&j, "hlc", e->hlc);
+            rpt_jw_kint(&j, "device_time_ms", e->wall_ms);
+            rpt_jw_key(&j, "device");
+            rpt_jw_hex64(&j, e->device_id);
+            rpt_jw_kuint(&j, "seq", e->seq);
+            rpt_jw_end(&j);
         }
-        putchar(']');
+        rpt_jw_end(&j);
     }
-    putchar('}');
+    rpt_jw_end(&j);
 }
 
 /* One line per record, the fields a guard scans for first. */
@@ -423,11 +384,8 @@ static void print_line(const fold_state *st)
     printf("%s  %s  %-11s", hex, ts, st->status[0] ? st->status : "-");
     if (st->kind < sizeof cols / sizeof cols[0]) {
         for (int i = 0; i < 4 && cols[st->kind][i]; i++) {
-            const proto_field *f = fold_state_field(st, cols[st->kind][i]);
-            if (f && proto_field_is_id_no(f))
-                hh_mask_id(f->str, f->str_len, val, sizeof val);
-            else
-                value_text(f, val, sizeof val);
+            value_text(fold_state_field(st, cols[st->kind][i]), val,
+                       sizeof val);
             if (strlen(val) > 40)
                 strcpy(val + 37, "...");
             printf("  %s", val);
@@ -539,12 +497,7 @@ static int md_print_cb(const fold_state *st, void *arg)
     }
     for (int i = 0; cols[i]; i++) {
         const proto_field *f = fold_state_field(st, cols[i]);
-        if (f && proto_field_is_id_no(f))
-            hh_mask_id(f->str, f->str_len, val, sizeof val);
-        else if (f && f->type == PROTO_BOOL)
-            snprintf(val, sizeof val, "%s", f->i ? "yes" : "no");
-        else
-            value_text(f, val, sizeof val);
+        value_text(f, val, sizeof val);
         if (strlen(val) > 40)
             strcpy(val + 37, "...");
         printf("%-*s ", i == 0 ? 18 : 14, val);
@@ -587,6 +540,7 @@ static int list_master(hh *h, int kind, int open_only, int vacant_only)
 typedef struct conflicts_ctx {
     long n;
     uint64_t me;
+    rpt_jw j; /* --json: the output */
 } conflicts_ctx;
 
 static int conflict_print_cb(const fold_state *st, void *arg)
@@ -597,12 +551,14 @@ static int conflict_print_cb(const fold_state *st, void *arg)
     for (uint32_t i = 0; i < st->nconflicts; i++) {
         const fold_conflict *cf = &st->conflicts[i];
         if (o.json) {
-            printf("%s{\"id\":\"%s\",\"kind\":\"%s\",\"status\":",
-                   c->n ? "," : "", hex, proto_kind_name(st->kind));
-            json_cstr(stdout, st->status);
-            printf(",\"field\":");
-            json_str(stdout, cf->field, cf->field_len);
-            printf(",\"candidates\":[");
+            rpt_jw_obj(&c->j);
+            rpt_jw_kstr(&c->j, "id", hex);
+            rpt_jw_kstr(&c->j, "kind", proto_kind_name(st->kind));
+            rpt_jw_kstr(&c->j, "status", st->status);
+            rpt_jw_key(&c->j, "field");
+            rpt_jw_strn(&c->j, cf->field, cf->field_len);
+            rpt_jw_key(&c->j, "candidates");
+            rpt_jw_arr(&c->j);
         } else {
             printf("%s %s  %s  field %.*s: %u candidates\n",
                    proto_kind_name(st->kind), hex,
@@ -613,15 +569,20 @@ static int conflict_print_cb(const fold_state *st, void *arg)
             const fold_candidate *cd = &cf->cand[j];
             fmt_time(PROTO_HLC_MS(cd->hlc), ts, sizeof ts, !!o.json);
             if (o.json) {
-                printf("%s{\"value\":", j ? "," : "");
-                json_field_value(&cd->value);
-                printf(",\"device\":\"%016" PRIx64 "\",\"this_device\":%s"
-                       ",\"seq\":%" PRIu64 ",\"hlc\":%" PRIu64
-                       ",\"time\":\"%s\",\"time_ms\":%" PRId64
-                       ",\"device_time_ms\":%" PRId64 "}",
-                       cd->device_id, cd->device_id == c->me ? "true" : "false",
-                       cd->seq, cd->hlc, ts, PROTO_HLC_MS(cd->hlc),
-                       fold_candidate_wall_ms(st, cd));
+                rpt_jw *w = &c->j;
+                rpt_jw_obj(w);
+                rpt_jw_key(w, "value");
+                rpt_jw_field(w, &cd->value);
+                rpt_jw_key(w, "device");
+                rpt_jw_hex64(w, cd->device_id);
+                rpt_jw_kbool(w, "this_device", cd->device_id == c->me);
+                rpt_jw_kuint(w, "seq", cd->seq);
+                rpt_jw_kuint(w, "hlc", cd->hlc);
+                rpt_jw_kstr(w, "time", ts);
+                rpt_jw_kint(w, "time_ms", PROTO_HLC_MS(cd->hlc));
+                rpt_jw_kint(w, "device_time_ms",
+                            fold_candidate_wall_ms(st, cd));
+                rpt_jw_end(w);
             } else {
                 value_text(&cd->value, val, sizeof val);
                 printf("  %-24s device %016" PRIx64 "%s seq %" PRIu64 "  %s\n",
@@ -630,8 +591,10 @@ static int conflict_print_cb(const fold_state *st, void *arg)
                        ts);
             }
         }
-        if (o.json)
-            printf("]}");
+        if (o.json) {
+            rpt_jw_end(&c->j);
+            rpt_jw_end(&c->j);
+        }
         c->n++;
     }
     return 0;
@@ -649,15 +612,17 @@ static int cmd_conflicts(void)
     int rc = open_handheld(&h);
     if (rc)
         return rc;
-    conflicts_ctx c = {0, 0};
+    conflicts_ctx c = {0};
+    rpt_jw_init(&c.j, stdout);
     if (hh_status(h, &si) == 0)
         c.me = si.device_id;
     if (o.json)
-        printf("[");
+        rpt_jw_arr(&c.j);
     rc = hh_conflicts(h, conflict_print_cb, &c);
-    if (o.json)
-        printf("]\n");
-    else if (rc == 0 && c.n == 0)
+    if (o.json) {
+        rpt_jw_end(&c.j);
+        putchar('\n');
+    } else if (rc == 0 && c.n == 0)
         printf("no conflicts\n");
     else if (rc == 0)
         printf("%ld conflict%s: the office settles them (roundsd resolve); "
@@ -755,10 +720,7 @@ static int show_cb(const fold_state *st, void *arg)
            st->status[0] ? st->status : "-");
     for (uint32_t i = 0; i < st->nfields; i++) {
         const proto_field *f = &st->fields[i];
-        if (proto_field_is_id_no(f))
-            hh_mask_id(f->str, f->str_len, val, sizeof val);
-        else
-            value_text(f, val, sizeof val);
+        value_text(f, val, sizeof val);
         printf("  %-16.*s %s\n", (int)f->name_len, f->name, val);
     }
     printf("history:\n");

@@ -383,12 +383,11 @@ static void clocks(wo *o, const rpt_params *p)
 
 /* ---- repeats -------------------------------------------------------- */
 
-static const wo *sort_base;
-
+/* The sorts below order pointers to orders (qsort passes no context, and
+ * a file-level base pointer would make two reports at once race). */
 static int by_place(const void *a, const void *b)
 {
-    const wo *x = &sort_base[*(const size_t *)a];
-    const wo *y = &sort_base[*(const size_t *)b];
+    const wo *x = *(const wo *const *)a, *y = *(const wo *const *)b;
     int c = strcmp(x->place, y->place);
     if (c == 0)
         c = strcmp(x->category, y->category);
@@ -401,19 +400,29 @@ static int by_place(const void *a, const void *b)
 
 static int by_created(const void *a, const void *b)
 {
-    const wo *x = &sort_base[*(const size_t *)a];
-    const wo *y = &sort_base[*(const size_t *)b];
+    const wo *x = *(const wo *const *)a, *y = *(const wo *const *)b;
     int c = x->created < y->created ? -1 : x->created > y->created;
     return c ? c : memcmp(x->id, y->id, PROTO_ENTITY_LEN);
 }
 
-static void repeats(wo *v, size_t n, size_t *idx)
+/* Sorts the orders v[idx[0..n)] by cmp, through ptr[n]. */
+static void sort_idx(wo *v, size_t *idx, size_t n, wo **ptr,
+                     int (*cmp)(const void *, const void *))
+{
+    if (n < 2)
+        return;
+    for (size_t i = 0; i < n; i++)
+        ptr[i] = &v[idx[i]];
+    qsort(ptr, n, sizeof *ptr, cmp);
+    for (size_t i = 0; i < n; i++)
+        idx[i] = (size_t)(ptr[i] - v);
+}
+
+static void repeats(wo *v, size_t n, size_t *idx, wo **ptr)
 {
     for (size_t i = 0; i < n; i++)
         idx[i] = i;
-    sort_base = v;
-    if (n > 1)
-        qsort(idx, n, sizeof *idx, by_place);
+    sort_idx(v, idx, n, ptr, by_place);
     for (size_t i = 1; i < n; i++) {
         wo *o = &v[idx[i]];
         const wo *q = &v[idx[i - 1]];
@@ -512,7 +521,8 @@ static int group_section(rpt_doc *d, const char *name, const char *title,
 
 #define MAX_GROUPS 32
 
-static int build(rpt_doc *d, const rpt_params *p, wo *v, size_t n, size_t *idx)
+static int build(rpt_doc *d, const rpt_params *p, wo *v, size_t n, size_t *idx,
+                 wo **ptr, group *gp, group *gc)
 {
     static const char *const ocols[] = {
         "id",     "place",        "category",   "priority",  "severity",
@@ -535,15 +545,12 @@ static int build(rpt_doc *d, const rpt_params *p, wo *v, size_t n, size_t *idx)
     int rc;
     int64_t orders = 0, open = 0, urgent = 0, breached = 0, at_risk = 0,
             nrep = 0, completed = 0, called_back = 0, unverified = 0;
-    static group gp[MAX_GROUPS], gc[MAX_GROUPS];
     size_t ngp = 0, ngc = 0;
     size_t nl = 0;
     for (size_t i = 0; i < n; i++)
         if (v[i].listed)
             idx[nl++] = i;
-    sort_base = v;
-    if (nl > 1)
-        qsort(idx, nl, sizeof *idx, by_created);
+    sort_idx(v, idx, nl, ptr, by_created);
     for (size_t k = 0; k < nl; k++) {
         wo *o = &v[idx[k]];
         char bnames[64] = "", unames[64] = "";
@@ -660,6 +667,8 @@ int rpt_workorders(store_txn *txn, const rpt_params *p, rpt_doc *d)
                  p->now, p->tz_min);
     wo_set w = {.txn = txn, .p = p};
     size_t *idx = NULL;
+    wo **ptr = NULL;
+    group *groups = NULL; /* by priority, then by category */
     int rc = RND_ENOMEM;
     w.st = malloc(sizeof *w.st);
     w.op = malloc(sizeof *w.op);
@@ -691,10 +700,13 @@ int rpt_workorders(store_txn *txn, const rpt_params *p, rpt_doc *d)
     for (size_t i = 0; i < w.n; i++)
         clocks(&w.v[i], p);
     rc = RND_ENOMEM;
-    if (w.n && (idx = malloc(w.n * sizeof *idx)) == NULL)
+    if ((groups = calloc(2 * MAX_GROUPS, sizeof *groups)) == NULL)
         goto out;
-    repeats(w.v, w.n, idx);
-    rc = build(d, p, w.v, w.n, idx);
+    if (w.n && ((idx = malloc(w.n * sizeof *idx)) == NULL ||
+                (ptr = malloc(w.n * sizeof *ptr)) == NULL))
+        goto out;
+    repeats(w.v, w.n, idx, ptr);
+    rc = build(d, p, w.v, w.n, idx, ptr, groups, groups + MAX_GROUPS);
 out:
     for (size_t i = 0; i < w.n; i++) {
         free(w.v[i].place);
@@ -702,6 +714,8 @@ out:
     }
     free(w.v);
     free(idx);
+    free(ptr);
+    free(groups);
     free(w.st);
     free(w.op);
     return rc;

@@ -6,10 +6,9 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "../proto/clock.h"
-#include "../report/report.h"
+#include "../report/render.h"
 #include "site.h"
 
 struct cli_args cli_args;
@@ -209,14 +208,7 @@ void cli_json_str(const char *s)
 
 void cli_fmt_time(int64_t ms, char *out, size_t cap)
 {
-    if (ms <= 0) {
-        snprintf(out, cap, "-");
-        return;
-    }
-    time_t t = (time_t)(ms / 1000);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    rpt_time_utc(ms, out, cap);
 }
 
 int64_t cli_now_ms(void)

@@ -99,10 +99,10 @@ int cli_parse_u32(const char *fl, uint32_t lo, uint32_t hi, uint32_t *out);
 /* --fl must be a valid name (sites, devices). Returns 0 or usage code. */
 int cli_need_name(const char *fl);
 
-/* Output helpers (stdout). */
+/* Output helpers (stdout), through report/render.h. */
 void cli_json_str(const char *s);
 void cli_json_strn(const char *s, size_t n);
-void cli_fmt_time(int64_t ms, char *out, size_t cap); /* UTC ISO 8601 */
+void cli_fmt_time(int64_t ms, char *out, size_t cap); /* rpt_time_utc */
 int64_t cli_now_ms(void); /* the office clock (proto/clock.h) */
 
 /* Open the registry / a site's store of the data directory, printing a

@@ -1,6 +1,6 @@
-/* cmd_backup.c: see cmd_backup.h. `roundsd backup`, `roundsd restore` and
- * `roundsd cert next|rotate|status` (docs/OPERATIONS.md, "Backup and
- * restore drill" and "Certificate rotation").
+/* cmd_backup.c: see cmd_backup.h. `roundsd backup` and `roundsd restore`
+ * (docs/OPERATIONS.md, "Backup and restore drill"); the manifest is read
+ * by the project's one JSON reader (report/jsonread.h).
  *
  * A backup directory holds:
  *   registry/, sites/<site>/   compacted LMDB copies (store_copy), each a
@@ -24,6 +24,8 @@
 #include <unistd.h>
 
 #include "../proto/sha256.h"
+#include "../report/jsonread.h"
+#include "../report/render.h"
 #include "cert.h"
 #include "cmd_backup.h"
 #include "dump.h"
@@ -274,20 +276,28 @@ typedef struct file_sum {
     char sha256[65];
 } file_sum;
 
-static void json_store(FILE *f, const store_sum *s)
+static void json_store(rpt_jw *j, const store_sum *s)
 {
-    fprintf(f,
-            "{\"path\":\"%s\",\"site\":\"%s\",\"format\":%d,\"ops\":%" PRIu64
-            ",\"entities\":%" PRIu64 ",\"digest\":\"%s\","
-            "\"incarnation\":\"%016" PRIx64 "\"}",
-            s->path, s->site, s->format, s->ops, s->entities, s->digest,
-            s->incarnation);
+    char inc[17];
+    snprintf(inc, sizeof inc, "%016" PRIx64, s->incarnation);
+    rpt_jw_obj(j);
+    rpt_jw_kstr(j, "path", s->path);
+    rpt_jw_kstr(j, "site", s->site);
+    rpt_jw_kint(j, "format", s->format);
+    rpt_jw_kuint(j, "ops", s->ops);
+    rpt_jw_kuint(j, "entities", s->entities);
+    rpt_jw_kstr(j, "digest", s->digest);
+    rpt_jw_kstr(j, "incarnation", inc);
+    rpt_jw_end(j);
 }
 
-static void json_file(FILE *f, const file_sum *x)
+static void json_file(rpt_jw *j, const file_sum *x)
 {
-    fprintf(f, "{\"name\":\"%s\",\"bytes\":%" PRIu64 ",\"sha256\":\"%s\"}",
-            x->name, x->bytes, x->sha256);
+    rpt_jw_obj(j);
+    rpt_jw_kstr(j, "name", x->name);
+    rpt_jw_kuint(j, "bytes", x->bytes);
+    rpt_jw_kstr(j, "sha256", x->sha256);
+    rpt_jw_end(j);
 }
 
 /* Copies one store (src dir) to dst dir and sums up the copy. */
@@ -331,31 +341,37 @@ static int write_manifest(const char *dir, int64_t now, const char *source,
     if (f == NULL)
         return errno;
     cli_fmt_time(now, when, sizeof when);
-    fprintf(f,
-            "{\"manifest\":%d,\"time_ms\":%" PRId64 ",\"time\":\"%s\","
-            "\"version\":\"roundsd %s\",\"protocol\":%d,"
-            "\"store_format\":%d,\"source\":",
-            MANIFEST_FORMAT, now, when, ROUNDS_VERSION, PROTO_VERSION,
-            STORE_FORMAT_VERSION);
-    /* cli_json_str writes to stdout: the source path is escaped here. */
-    fputc('"', f);
-    for (const char *p = source; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            fputc('\\', f);
-        if ((unsigned char)*p >= 0x20)
-            fputc(*p, f);
-    }
-    fputs("\",\n\"stores\":[", f);
+    char version[64];
+    snprintf(version, sizeof version, "roundsd %s", ROUNDS_VERSION);
+    /* One member a line in the lists: people read the manifest too. */
+    rpt_jw j;
+    rpt_jw_init(&j, f);
+    rpt_jw_obj(&j);
+    rpt_jw_kint(&j, "manifest", MANIFEST_FORMAT);
+    rpt_jw_kint(&j, "time_ms", now);
+    rpt_jw_kstr(&j, "time", when);
+    rpt_jw_kstr(&j, "version", version);
+    rpt_jw_kint(&j, "protocol", PROTO_VERSION);
+    rpt_jw_kint(&j, "store_format", STORE_FORMAT_VERSION);
+    rpt_jw_kstr(&j, "source", source);
+    rpt_jw_break(&j, "\n");
+    rpt_jw_key(&j, "stores");
+    rpt_jw_arr(&j);
     for (size_t i = 0; i < ns; i++) {
-        fputs(i ? ",\n  " : "\n  ", f);
-        json_store(f, &stores[i]);
+        rpt_jw_break(&j, "\n  ");
+        json_store(&j, &stores[i]);
     }
-    fputs("],\n\"files\":[", f);
+    rpt_jw_end(&j);
+    rpt_jw_break(&j, "\n");
+    rpt_jw_key(&j, "files");
+    rpt_jw_arr(&j);
     for (size_t i = 0; i < nf; i++) {
-        fputs(i ? ",\n  " : "\n  ", f);
-        json_file(f, &files[i]);
+        rpt_jw_break(&j, "\n  ");
+        json_file(&j, &files[i]);
     }
-    fputs("]}\n", f);
+    rpt_jw_end(&j);
+    rpt_jw_end(&j);
+    fputc('\n', f);
     int e = 0;
     if (fflush(f) != 0 || fsync(fileno(f)) != 0)
         e = errno;
@@ -487,22 +503,25 @@ static int cmd_backup(void)
     for (size_t i = 0; i < ns; i++)
         total += stores[i].ops;
     if (json) {
-        printf("{\"ok\":true,\"dir\":");
-        cli_json_str(realpath(dir, abs) ? abs : dir);
-        printf(",\"time_ms\":%" PRId64 ",\"ops\":%" PRIu64 ",\"stores\":[",
-               began, total);
-        for (size_t i = 0; i < ns; i++) {
-            if (i)
-                putchar(',');
-            json_store(stdout, &stores[i]);
-        }
-        printf("],\"files\":[");
-        for (size_t i = 0; i < nf; i++) {
-            if (i)
-                putchar(',');
-            json_file(stdout, &files[i]);
-        }
-        printf("]}\n");
+        rpt_jw j;
+        rpt_jw_init(&j, stdout);
+        rpt_jw_obj(&j);
+        rpt_jw_kbool(&j, "ok", 1);
+        rpt_jw_kstr(&j, "dir", realpath(dir, abs) ? abs : dir);
+        rpt_jw_kint(&j, "time_ms", began);
+        rpt_jw_kuint(&j, "ops", total);
+        rpt_jw_key(&j, "stores");
+        rpt_jw_arr(&j);
+        for (size_t i = 0; i < ns; i++)
+            json_store(&j, &stores[i]);
+        rpt_jw_end(&j);
+        rpt_jw_key(&j, "files");
+        rpt_jw_arr(&j);
+        for (size_t i = 0; i < nf; i++)
+            json_file(&j, &files[i]);
+        rpt_jw_end(&j);
+        rpt_jw_end(&j);
+        putchar('\n');
     } else {
         printf("backup complete: %zu stores (%" PRIu64 " ops), %zu files, "
                "%s/%s\n",
@@ -512,186 +531,11 @@ static int cmd_backup(void)
     return RND_EXIT_OK;
 }
 
-/* ---- a small JSON reader for the manifest ------------------------------- */
-
-/* The manifest is our own file, but it is read back as untrusted text: the
- * reader is bounded (depth, sizes) and fails cleanly on anything odd. */
-typedef struct jv {
-    char type; /* 'o' object, 'a' array, 's' string, 'n' number, 'b', 'z' */
-    char *str; /* string value */
-    uint64_t num;
-    size_t n;
-    char **keys; /* objects */
-    struct jv *kids;
-} jv;
-
-static void jv_free(jv *v)
-{
-    for (size_t i = 0; i < v->n; i++) {
-        if (v->keys)
-            free(v->keys[i]);
-        jv_free(&v->kids[i]);
-    }
-    free(v->keys);
-    free(v->kids);
-    free(v->str);
-    memset(v, 0, sizeof *v);
-}
-
-static void skip_ws(const char **p)
-{
-    while (**p == ' ' || **p == '\n' || **p == '\r' || **p == '\t')
-        (*p)++;
-}
-
-static char *parse_str(const char **p)
-{
-    if (**p != '"')
-        return NULL;
-    const char *s = ++*p;
-    size_t cap = 64, n = 0;
-    char *out = malloc(cap);
-    while (out && *s && *s != '"') {
-        char c = *s++;
-        if (c == '\\') {
-            c = *s++;
-            if (c == 'n')
-                c = '\n';
-            else if (c == 't')
-                c = '\t';
-            else if (c != '"' && c != '\\' && c != '/') {
-                free(out);
-                return NULL; /* \u is not needed for our own manifest */
-            }
-        }
-        if (n + 2 > cap) {
-            char *w = cap < 65536 ? realloc(out, cap *= 2) : NULL;
-            if (w == NULL) {
-                free(out);
-                return NULL;
-            }
-            out = w;
-        }
-        out[n++] = c;
-    }
-    if (out == NULL || *s != '"') {
-        free(out);
-        return NULL;
-    }
-    out[n] = '\0';
-    *p = s + 1;
-    return out;
-}
-
-static int parse_val(const char **p, jv *v, int depth);
-
-static int add_kid(jv *v, char *key, const char **p, int depth)
-{
-    jv *k = realloc(v->kids, (v->n + 1) * sizeof *k);
-    if (k == NULL)
-        return -1;
-    v->kids = k;
-    if (v->type == 'o') {
-        char **ks = realloc(v->keys, (v->n + 1) * sizeof *ks);
-        if (ks == NULL)
-            return -1;
-        v->keys = ks;
-        ks[v->n] = key;
-    }
-    memset(&v->kids[v->n], 0, sizeof *v->kids);
-    v->n++;
-    return parse_val(p, &v->kids[v->n - 1], depth + 1);
-}
-
-static int parse_val(const char **p, jv *v, int depth)
-{
-    if (depth > 8)
-        return -1;
-    skip_ws(p);
-    char c = **p;
-    if (c == '{' || c == '[') {
-        v->type = c == '{' ? 'o' : 'a';
-        char end = c == '{' ? '}' : ']';
-        (*p)++;
-        skip_ws(p);
-        if (**p == end) {
-            (*p)++;
-            return 0;
-        }
-        for (;;) {
-            char *key = NULL;
-            skip_ws(p);
-            if (v->type == 'o') {
-                if ((key = parse_str(p)) == NULL)
-                    return -1;
-                skip_ws(p);
-                if (**p != ':') {
-                    free(key);
-                    return -1;
-                }
-                (*p)++;
-            }
-            if (add_kid(v, key, p, depth) != 0)
-                return -1;
-            skip_ws(p);
-            if (**p == ',') {
-                (*p)++;
-                continue;
-            }
-            if (**p != end)
-                return -1;
-            (*p)++;
-            return 0;
-        }
-    }
-    if (c == '"') {
-        v->type = 's';
-        v->str = parse_str(p);
-        return v->str ? 0 : -1;
-    }
-    if (c >= '0' && c <= '9') {
-        char *end;
-        errno = 0;
-        v->type = 'n';
-        v->num = strtoull(*p, &end, 10);
-        if (errno)
-            return -1;
-        *p = end;
-        return 0;
-    }
-    if (c == '-') { /* negative numbers: not in our manifest, skipped */
-        char *end;
-        (void)strtoll(*p, &end, 10);
-        v->type = 'n';
-        *p = end;
-        return end == *p ? -1 : 0;
-    }
-    static const char *const words[] = {"true", "false", "null"};
-    for (int i = 0; i < 3; i++)
-        if (strncmp(*p, words[i], strlen(words[i])) == 0) {
-            v->type = i < 2 ? 'b' : 'z';
-            v->num = i == 0;
-            *p += strlen(words[i]);
-            return 0;
-        }
-    return -1;
-}
-
-static const jv *jv_get(const jv *o, const char *key, char type)
-{
-    if (o == NULL || o->type != 'o')
-        return NULL;
-    for (size_t i = 0; i < o->n; i++)
-        if (strcmp(o->keys[i], key) == 0)
-            return o->kids[i].type == type ? &o->kids[i] : NULL;
-    return NULL;
-}
-
 /* ---- restore ------------------------------------------------------------ */
 
 /* Reads BACKUP/MANIFEST.json into root. Prints why on failure and returns
  * an exit code. */
-static int read_manifest(const char *bdir, jv *root)
+static int read_manifest(const char *bdir, rpt_jv *root)
 {
     char path[PATH_CAP];
     fmt_to(path, sizeof path, "%s/%s", bdir, MANIFEST);
@@ -708,29 +552,28 @@ static int read_manifest(const char *bdir, jv *root)
         return cli_fail(RND_EIO, "%s: %s", path, strerror(errno));
     }
     size_t cap = 1 << 20;
-    char *text = malloc(cap + 1);
+    char *text = malloc(cap);
     size_t n = text ? fread(text, 1, cap, f) : 0;
-    int too_big = text && !feof(f);
+    int too_big = text && n == cap && fgetc(f) != EOF;
     fclose(f);
     if (text == NULL)
         return cli_fail(RND_ENOMEM, "out of memory");
-    text[n] = '\0';
-    const char *p = text;
-    int bad = too_big || parse_val(&p, root, 0) != 0;
-    if (!bad) {
-        skip_ws(&p);
-        bad = *p != '\0';
-    }
+    int rc = too_big ? RND_ETOOBIG : rpt_jv_parse(text, n, root, NULL);
     free(text);
-    const jv *fmt = jv_get(root, "manifest", 'n');
-    if (bad || fmt == NULL || jv_get(root, "stores", 'a') == NULL ||
-        jv_get(root, "files", 'a') == NULL) {
-        jv_free(root);
+    if (rc == RND_ENOMEM) {
+        rpt_jv_free(root);
+        return cli_fail(rc, "out of memory");
+    }
+    const rpt_jv *fmt = rpt_jv_get(root, "manifest", RPT_JV_NUM);
+    if (rc || fmt == NULL || fmt->neg ||
+        rpt_jv_get(root, "stores", RPT_JV_ARR) == NULL ||
+        rpt_jv_get(root, "files", RPT_JV_ARR) == NULL) {
+        rpt_jv_free(root);
         return cli_fail(RND_ECORRUPT, "%s does not read as a backup manifest",
                         path);
     }
     if (fmt->num > MANIFEST_FORMAT) {
-        jv_free(root);
+        rpt_jv_free(root);
         return cli_fail(RND_EVERSION,
                         "%s has manifest format %" PRIu64
                         "; this roundsd reads format %d",
@@ -754,20 +597,21 @@ static int file_name_ok(const char *n)
 }
 
 /* Checks every store and file of the backup against the manifest. */
-static int verify_backup(const char *bdir, const jv *root, int json)
+static int verify_backup(const char *bdir, const rpt_jv *root, int json)
 {
-    const jv *stores = jv_get(root, "stores", 'a');
-    const jv *files = jv_get(root, "files", 'a');
+    const rpt_jv *stores = rpt_jv_get(root, "stores", RPT_JV_ARR);
+    const rpt_jv *files = rpt_jv_get(root, "files", RPT_JV_ARR);
     char path[PATH_CAP];
     int have_registry = 0;
     FILE *prog = json ? stderr : stdout;
     for (size_t i = 0; i < stores->n; i++) {
-        const jv *s = &stores->kids[i];
-        const jv *sp = jv_get(s, "path", 's'), *ops = jv_get(s, "ops", 'n'),
-                 *ent = jv_get(s, "entities", 'n'),
-                 *dig = jv_get(s, "digest", 's');
+        const rpt_jv *s = &stores->kids[i];
+        const rpt_jv *sp = rpt_jv_get(s, "path", RPT_JV_STR),
+                     *ops = rpt_jv_get(s, "ops", RPT_JV_NUM),
+                     *ent = rpt_jv_get(s, "entities", RPT_JV_NUM),
+                     *dig = rpt_jv_get(s, "digest", RPT_JV_STR);
         if (sp == NULL || ops == NULL || ent == NULL || dig == NULL ||
-            !store_path_ok(sp->str))
+            ops->neg || ent->neg || !store_path_ok(sp->str))
             return cli_fail(RND_ECORRUPT,
                             "%s/%s: store entry %zu lacks path, ops, "
                             "entities or digest",
@@ -798,9 +642,9 @@ static int verify_backup(const char *bdir, const jv *root, int json)
         return cli_fail(RND_ECORRUPT, "%s/%s lists no registry", bdir,
                         MANIFEST);
     for (size_t i = 0; i < files->n; i++) {
-        const jv *f = &files->kids[i];
-        const jv *name = jv_get(f, "name", 's'),
-                 *sha = jv_get(f, "sha256", 's');
+        const rpt_jv *f = &files->kids[i];
+        const rpt_jv *name = rpt_jv_get(f, "name", RPT_JV_STR),
+                     *sha = rpt_jv_get(f, "sha256", RPT_JV_STR);
         if (name == NULL || sha == NULL || !file_name_ok(name->str))
             return cli_fail(RND_ECORRUPT, "%s/%s: file entry %zu is malformed",
                             bdir, MANIFEST, i + 1);
@@ -830,21 +674,21 @@ static int cmd_restore(void)
         return cli_usage("give the backup directory: roundsd restore BACKUP "
                          "--data DIR");
     const char *bdir = cli_args.pos[0];
-    jv root;
+    rpt_jv root;
     int ex = read_manifest(bdir, &root);
     if (ex)
         return ex;
     char aside[PATH_CAP] = "";
     int ds = dir_state(data);
     if (ds == 2 && !force) {
-        jv_free(&root);
+        rpt_jv_free(&root);
         return cli_fail(RND_EEXIST,
                         "%s is not empty: give a new or empty --data "
                         "directory, or --force to move it aside",
                         data);
     }
     if ((ex = verify_backup(bdir, &root, json)) != 0) {
-        jv_free(&root);
+        rpt_jv_free(&root);
         return ex;
     }
     if (ds == 2) {
@@ -854,24 +698,24 @@ static int cmd_restore(void)
                cli_now_ms());
         if (rename(data, aside) != 0) {
             int e = errno;
-            jv_free(&root);
+            rpt_jv_free(&root);
             return cli_fail(RND_EIO, "cannot move %s aside to %s: %s", data,
                             aside, strerror(e));
         }
     }
     int e = store_mkdirs(data);
     if (e) {
-        jv_free(&root);
+        rpt_jv_free(&root);
         return cli_fail(RND_EIO, "cannot create %s: %s", data, strerror(e));
     }
-    const jv *stores = jv_get(&root, "stores", 'a');
-    const jv *files = jv_get(&root, "files", 'a');
+    const rpt_jv *stores = rpt_jv_get(&root, "stores", RPT_JV_ARR);
+    const rpt_jv *files = rpt_jv_get(&root, "files", RPT_JV_ARR);
     char src[PATH_CAP], dst[PATH_CAP];
     store_sum *out = calloc(stores->n ? stores->n : 1, sizeof *out);
     int rc = out ? 0 : RND_ENOMEM;
     const char *what = "";
     for (size_t i = 0; rc == 0 && i < files->n; i++) {
-        const char *name = jv_get(&files->kids[i], "name", 's')->str;
+        const char *name = rpt_jv_get(&files->kids[i], "name", RPT_JV_STR)->str;
         uint8_t h[32];
         uint64_t bytes;
         fmt_to(src, sizeof src, "%s/%s", bdir, name);
@@ -882,8 +726,8 @@ static int cmd_restore(void)
         }
     }
     for (size_t i = 0; rc == 0 && i < stores->n; i++) {
-        const jv *s = &stores->kids[i];
-        const char *sp = jv_get(s, "path", 's')->str;
+        const rpt_jv *s = &stores->kids[i];
+        const char *sp = rpt_jv_get(s, "path", RPT_JV_STR)->str;
         store *st = NULL;
         what = sp;
         fmt_to(src, sizeof src, "%s/%s", bdir, sp);
@@ -903,7 +747,7 @@ static int cmd_restore(void)
         store_close(st);
         if (rc == 0)
             rc = summarise(dst, &out[i]);
-        if (rc == 0 && out[i].ops != jv_get(s, "ops", 'n')->num)
+        if (rc == 0 && out[i].ops != rpt_jv_get(s, "ops", RPT_JV_NUM)->num)
             rc = RND_ECORRUPT;
         fmt_to(out[i].path, sizeof out[i].path, "%s", sp);
         if (strncmp(sp, "sites/", 6) == 0)
@@ -913,32 +757,30 @@ static int cmd_restore(void)
         rc = RND_EIO, what = data;
     if (rc) {
         free(out);
-        jv_free(&root);
+        rpt_jv_free(&root);
         return cli_fail(
             rc, "restoring %s into %s failed: %s%s%s", what, data,
             rc == RND_EIO ? strerror(e ? e : errno) : rnd_strerror(rc),
             aside[0] ? "; the former data directory is " : "", aside);
     }
-    const jv *t = jv_get(&root, "time", 's');
+    const rpt_jv *t = rpt_jv_get(&root, "time", RPT_JV_STR);
     if (json) {
-        printf("{\"ok\":true,\"data\":");
-        cli_json_str(data);
-        printf(",\"backup\":");
-        cli_json_str(bdir);
-        printf(",\"backup_time\":");
-        cli_json_str(t ? t->str : "");
-        printf(",\"moved_aside\":");
-        if (aside[0])
-            cli_json_str(aside);
-        else
-            printf("null");
-        printf(",\"stores\":[");
-        for (size_t i = 0; i < stores->n; i++) {
-            if (i)
-                putchar(',');
-            json_store(stdout, &out[i]);
-        }
-        printf("],\"files\":%zu}\n", files->n);
+        rpt_jw j;
+        rpt_jw_init(&j, stdout);
+        rpt_jw_obj(&j);
+        rpt_jw_kbool(&j, "ok", 1);
+        rpt_jw_kstr(&j, "data", data);
+        rpt_jw_kstr(&j, "backup", bdir);
+        rpt_jw_kstr(&j, "backup_time", t ? t->str : "");
+        rpt_jw_kstr(&j, "moved_aside", aside[0] ? aside : NULL);
+        rpt_jw_key(&j, "stores");
+        rpt_jw_arr(&j);
+        for (size_t i = 0; i < stores->n; i++)
+            json_store(&j, &out[i]);
+        rpt_jw_end(&j);
+        rpt_jw_kuint(&j, "files", files->n);
+        rpt_jw_end(&j);
+        putchar('\n');
     } else {
         for (size_t i = 0; i < stores->n; i++) {
             printf("restored %-24s %10" PRIu64 " ops %8" PRIu64 " entities",
@@ -948,7 +790,8 @@ static int cmd_restore(void)
             putchar('\n');
         }
         for (size_t i = 0; i < files->n; i++)
-            printf("restored %s\n", jv_get(&files->kids[i], "name", 's')->str);
+            printf("restored %s\n",
+                   rpt_jv_get(&files->kids[i], "name", RPT_JV_STR)->str);
         printf("restore complete: the backup of %s is in %s%s%s\n"
                "start 'roundsd serve --data %s'; handhelds re-push what it "
                "lacks and pull the site again at their next sync\n",
@@ -956,280 +799,8 @@ static int cmd_restore(void)
                aside[0] ? "; the former data directory is " : "", aside, data);
     }
     free(out);
-    jv_free(&root);
+    rpt_jv_free(&root);
     return RND_EXIT_OK;
-}
-
-/* ---- certificate rotation ----------------------------------------------- */
-
-static int cert_next(void)
-{
-    const char *data = cli_data_dir(), *cin = cli_flag("cert"),
-               *kin = cli_flag("key");
-    char cur[PATH_CAP], crt[PATH_CAP], key[PATH_CAP], err[PATH_CAP + 200];
-    if ((cin == NULL) != (kin == NULL))
-        return cli_usage("--cert and --key go together");
-    if (srv_cert_path(data, SRV_CERT_NAME_CUR, "crt", cur, sizeof cur) ||
-        srv_cert_path(data, SRV_CERT_NAME_NEXT, "crt", crt, sizeof crt) ||
-        srv_cert_path(data, SRV_CERT_NAME_NEXT, "key", key, sizeof key))
-        return cli_usage("--data: path too long");
-    struct stat st;
-    if (stat(cur, &st) != 0)
-        return cli_fail(RND_ENOTFOUND,
-                        "no certificate in %s: run 'roundsd init' first", data);
-    if (stat(crt, &st) == 0 || stat(key, &st) == 0)
-        return cli_fail(RND_EEXIST,
-                        "a next certificate is staged already (%s); rotate "
-                        "to it, or delete %s and %s to stage another",
-                        crt, crt, key);
-    int rc = cin ? srv_cert_import(cin, kin, crt, key, err, sizeof err)
-                 : srv_cert_generate(key, crt, err, sizeof err);
-    if (rc)
-        return cli_fail(rc, "%s", err);
-    srv_cert_info ci;
-    rc = srv_cert_info_read(crt, &ci, err, sizeof err);
-    if (rc)
-        return cli_fail(rc, "%s", err);
-    if (cli_flag("json")) {
-        printf("{\"ok\":true,\"next\":");
-        cli_json_str(crt);
-        printf(",\"sha256\":\"%s\",\"source\":\"%s\"}\n", ci.sha256,
-               cin ? "imported" : "generated");
-    } else {
-        printf("staged the next certificate %s (%s)\n  sha256 %s\n"
-               "every handheld learns it at its next sync; 'roundsd cert "
-               "status' shows which have;\nthen 'roundsd cert rotate' and "
-               "restart 'roundsd serve'\n",
-               crt, cin ? "imported" : "generated, CN=roundsd", ci.sha256);
-    }
-    return RND_EXIT_OK;
-}
-
-typedef struct status_ctx {
-    int64_t staged_ms; /* 0: nothing staged */
-    int json;
-    size_t n, ready, stranded;
-    int pass; /* 0: count; 1: print */
-} status_ctx;
-
-/* A device has learned the staged certificate when it finished a sync
- * after it was staged: the server sends it in every WELCOME meanwhile. */
-static int device_ready(const srv_device *d, int64_t staged_ms)
-{
-    return d->last_sync_ms != 0 && d->last_sync_ms >= staged_ms;
-}
-
-static int status_cb(const srv_device *d, void *arg)
-{
-    status_ctx *c = arg;
-    if (d->revoked)
-        return 0;
-    int ready = c->staged_ms && device_ready(d, c->staged_ms);
-    if (c->pass == 0) {
-        c->n++;
-        if (c->staged_ms)
-            ready ? c->ready++ : c->stranded++;
-        return 0;
-    }
-    char when[40] = "never";
-    if (d->last_sync_ms)
-        cli_fmt_time(d->last_sync_ms, when, sizeof when);
-    const char *state = !c->staged_ms ? "-" : ready ? "ready" : "stranded";
-    if (c->json) {
-        printf("%s{\"site\":", c->n++ ? "," : "");
-        cli_json_str(d->site);
-        printf(",\"device\":");
-        cli_json_str(d->name);
-        printf(",\"last_sync_ms\":");
-        if (d->last_sync_ms)
-            printf("%" PRId64, d->last_sync_ms);
-        else
-            printf("null");
-        printf(",\"state\":\"%s\"}", state);
-    } else {
-        printf("  %-16s %-20s %-24s %s\n", d->site, d->name, when, state);
-    }
-    return 0;
-}
-
-static void print_cert(const char *label, const char *path, int json,
-                       int *first)
-{
-    srv_cert_info ci;
-    char err[PATH_CAP + 200], until[40];
-    int rc = srv_cert_info_read(path, &ci, err, sizeof err);
-    if (json) {
-        printf("%s\"%s\":", *first ? "" : ",", label);
-        *first = 0;
-        if (rc) {
-            printf("null");
-            return;
-        }
-        printf("{\"file\":");
-        cli_json_str(path);
-        printf(",\"sha256\":\"%s\",\"subject\":", ci.sha256);
-        cli_json_str(ci.subject);
-        printf(",\"not_after_ms\":%" PRId64 ",\"file_mtime_ms\":%" PRId64 "}",
-               ci.not_after_ms, ci.mtime_ms);
-        return;
-    }
-    if (rc == RND_ENOTFOUND) {
-        printf("%-8s none\n", label);
-        return;
-    }
-    if (rc) {
-        printf("%-8s %s\n", label, err);
-        return;
-    }
-    cli_fmt_time(ci.not_after_ms, until, sizeof until);
-    printf("%-8s %s  %s, valid until %s\n", label, ci.sha256, ci.subject,
-           until);
-}
-
-/* Counts (and with print, lists) the handhelds and whether they would be
- * stranded by a rotation now. */
-static int cert_devices(status_ctx *c, int print)
-{
-    srv_registry *r;
-    int ex = cli_open_registry(&r);
-    if (ex)
-        return ex;
-    c->pass = 0;
-    c->n = c->ready = c->stranded = 0;
-    int rc = srv_registry_each(r, NULL, status_cb, c);
-    if (rc == 0 && print) {
-        size_t n = c->n;
-        c->pass = 1;
-        c->n = 0;
-        if (!c->json)
-            printf("\n  %-16s %-20s %-24s %s\n", "SITE", "DEVICE", "LAST SYNC",
-                   "NEXT CERT");
-        rc = srv_registry_each(r, NULL, status_cb, c);
-        c->n = n;
-    }
-    srv_registry_close(r);
-    return rc ? cli_fail(rc, "cannot read the registry: %s", rnd_strerror(rc))
-              : 0;
-}
-
-static int staged_ms(const char *data, int64_t *out)
-{
-    char crt[PATH_CAP], err[PATH_CAP + 200];
-    srv_cert_info ci;
-    *out = 0;
-    if (srv_cert_path(data, SRV_CERT_NAME_NEXT, "crt", crt, sizeof crt))
-        return RND_EINVAL;
-    int rc = srv_cert_info_read(crt, &ci, err, sizeof err);
-    if (rc == 0)
-        *out = ci.mtime_ms;
-    return rc == RND_ENOTFOUND ? 0 : rc;
-}
-
-static int cert_status(void)
-{
-    const char *data = cli_data_dir();
-    char p[3][PATH_CAP];
-    const char *names[3] = {SRV_CERT_NAME_CUR, SRV_CERT_NAME_NEXT,
-                            SRV_CERT_NAME_PREV};
-    const char *labels[3] = {"current", "next", "previous"};
-    for (int i = 0; i < 3; i++)
-        if (srv_cert_path(data, names[i], "crt", p[i], sizeof p[i]))
-            return cli_usage("--data: path too long");
-    status_ctx c = {0};
-    c.json = cli_flag("json") != NULL;
-    if (staged_ms(data, &c.staged_ms) != 0)
-        return cli_fail(RND_ECERT, "%s does not read as a certificate", p[1]);
-    int ex = cert_devices(&c, 0);
-    if (ex)
-        return ex;
-    int first = 1;
-    if (c.json)
-        printf("{");
-    for (int i = 0; i < 3; i++)
-        print_cert(labels[i], p[i], c.json, &first);
-    if (c.json) {
-        printf(",\"staged_ms\":");
-        if (c.staged_ms)
-            printf("%" PRId64, c.staged_ms);
-        else
-            printf("null");
-        printf(",\"handhelds\":%zu,\"ready\":%zu,\"stranded\":%zu,"
-               "\"devices\":[",
-               c.n, c.ready, c.stranded);
-    } else if (c.staged_ms) {
-        char when[40];
-        cli_fmt_time(c.staged_ms, when, sizeof when);
-        printf("\nstaged %s: %zu of %zu handhelds have synced since (ready); "
-               "%zu would be stranded by a rotation now\n",
-               when, c.ready, c.n, c.stranded);
-    } else {
-        printf("\nno next certificate staged ('roundsd cert next')\n");
-    }
-    if ((ex = cert_devices(&c, 1)) != 0)
-        return ex;
-    if (c.json)
-        printf("]}\n");
-    return RND_EXIT_OK;
-}
-
-static int cert_rotate(void)
-{
-    const char *data = cli_data_dir();
-    char err[PATH_CAP + 200];
-    status_ctx c = {0};
-    if (staged_ms(data, &c.staged_ms) != 0)
-        return cli_fail(RND_ECERT, "the staged certificate does not read");
-    if (c.staged_ms == 0)
-        return cli_fail(RND_ENOTFOUND,
-                        "no certificate is staged: run 'roundsd cert next' "
-                        "first");
-    int ex = cert_devices(&c, 0);
-    if (ex)
-        return ex;
-    if (c.stranded > 0 && !cli_flag("force"))
-        return cli_fail(RND_EEXIST,
-                        "%zu handheld(s) have not synced since the next "
-                        "certificate was staged and would be stranded (see "
-                        "'roundsd cert status'); let them sync first, or "
-                        "--force (they then need 'rounds enroll --cert' with "
-                        "the new server.crt)",
-                        c.stranded);
-    int rc = srv_cert_rotate(data, err, sizeof err);
-    if (rc)
-        return cli_fail(rc, "%s", err);
-    char crt[PATH_CAP];
-    srv_cert_info ci;
-    if (srv_cert_path(data, SRV_CERT_NAME_CUR, "crt", crt, sizeof crt) ||
-        srv_cert_info_read(crt, &ci, err, sizeof err) != 0)
-        return cli_fail(RND_ECERT, "%s", err);
-    if (cli_flag("json")) {
-        printf("{\"ok\":true,\"current\":\"%s\",\"stranded\":%zu}\n", ci.sha256,
-               c.stranded);
-    } else {
-        printf("rotated: the current certificate is now %s\n  (the former "
-               "one is kept as %s.crt/.key)\n"
-               "restart 'roundsd serve' to present it; %zu handheld(s) were "
-               "not ready\n",
-               ci.sha256, SRV_CERT_NAME_PREV, c.stranded);
-    }
-    return RND_EXIT_OK;
-}
-
-static int cmd_cert(void)
-{
-    const char *verb = cli_args.npos ? cli_args.pos[0] : NULL;
-    if (verb == NULL)
-        return cli_usage("give next, rotate or status");
-    int next = strcmp(verb, "next") == 0, rot = strcmp(verb, "rotate") == 0,
-        stat_ = strcmp(verb, "status") == 0;
-    if (!next && !rot && !stat_)
-        return cli_usage("unknown action '%s': give next, rotate or status",
-                         verb);
-    if (!next && (cli_flag("cert") || cli_flag("key")))
-        return cli_usage("--cert and --key go with 'cert next' only");
-    if (!rot && cli_flag("force"))
-        return cli_usage("--force goes with 'cert rotate' only");
-    return next ? cert_next() : rot ? cert_rotate() : cert_status();
 }
 
 /* ---- the table ---------------------------------------------------------- */
@@ -1245,15 +816,6 @@ static const cli_flag_spec restore_flags[] = {
     {"json", NULL, "print the result as JSON (progress goes to stderr)"},
     CLI_HELP_FLAG,
     {NULL, NULL, NULL}};
-static const cli_flag_spec cert_flags[] = {
-    CLI_DATA_FLAG,
-    {"cert", "PEM", "next: stage this certificate instead of generating one"},
-    {"key", "PEM", "next: its EC private key (with --cert)"},
-    {"force", NULL, "rotate: even if some handhelds would be stranded"},
-    {"json", NULL, "print the result as JSON"},
-    CLI_HELP_FLAG,
-    {NULL, NULL, NULL}};
-
 const cli_command cli_backup_commands[] = {
     {"backup", "copy the data directory consistently while serve runs",
      "roundsd backup DIR [--data DIR] [--json]\n\n"
@@ -1266,12 +828,4 @@ const cli_command cli_backup_commands[] = {
      "digests match) before copying; gives each site store a new incarnation\n"
      "so handhelds pull the site again.",
      restore_flags, cmd_restore, 1},
-    {"cert", "certificate rotation: next, rotate, status",
-     "roundsd cert next [--cert PEM --key PEM] [--json] [--data DIR]\n"
-     "roundsd cert status [--json] [--data DIR]\n"
-     "roundsd cert rotate [--force] [--json] [--data DIR]\n\n"
-     "next stages server.next.crt/.key (sent to every handheld that syncs);\n"
-     "status shows the certificates and which handhelds have learned the\n"
-     "next one; rotate makes it current (restart serve).",
-     cert_flags, cmd_cert, 1},
     {NULL, NULL, NULL, NULL, NULL, 0}};

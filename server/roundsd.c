@@ -19,11 +19,14 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "../report/render.h"
 #include "../storage/fold.h"
 #include "admin.h"
 #include "cert.h"
 #include "cli.h"
 #include "cmd_backup.h"
+#include "cmd_cert.h"
+#include "cmd_office.h"
 #include "cmd_ops.h"
 #include "cmd_pii.h"
 #include "cmd_report.h"
@@ -185,6 +188,7 @@ typedef struct list_ctx {
     int json;
     int n;
     int64_t skew_limit_ms;
+    rpt_jw j; /* json: the output */
 } list_ctx;
 
 /* The highest seq of the device the site's store holds right now (the
@@ -228,32 +232,37 @@ static int list_cb(const srv_device *d, void *vctx)
     const char *cflag;
     srv_clock_verdict(d, c->skew_limit_ms, clock, sizeof clock, &cflag);
     if (c->json) {
-        printf("%s{\"site\":", c->n ? "," : "");
-        cli_json_str(d->site);
-        printf(",\"device\":");
-        cli_json_str(d->name);
-        printf(",\"device_id\":\"%s\",\"enrolled_ms\":%" PRId64
-               ",\"last_sync_ms\":%" PRId64 ",\"held_seq\":%" PRIu64
-               ",\"last_ops_in\":%" PRIu64 ",\"last_ops_out\":%" PRIu64
-               ",\"last_skew_ms\":%" PRId64,
-               d->device_id ? id : "", d->enrolled_ms, d->last_sync_ms, held,
-               d->last_ops_in, d->last_ops_out, d->last_skew_ms);
-        if (d->have_clock)
-            printf(",\"clock_ahead_ms\":%" PRId64
-                   ",\"clock_behind_ms\":%" PRId64,
-                   d->clock_ahead_ms, d->clock_behind_ms);
-        else
-            printf(",\"clock_ahead_ms\":null,\"clock_behind_ms\":null");
-        printf(",\"clock_beyond_ops\":%" PRIu64, d->beyond_ops);
-        printf(",\"clock_flag\":\"%s\",\"clock\":\"%s\",\"revoked\":%s", cflag,
-               clock, d->revoked ? "true" : "false");
-        printf(",\"forks\":%" PRIu64, forks.count);
-        if (forks.count)
-            printf(",\"last_fork_ms\":%" PRId64 ",\"last_fork_seq\":%" PRIu64
-                   "}",
-                   forks.last_ms, forks.last_seq);
-        else
-            printf(",\"last_fork_ms\":null,\"last_fork_seq\":null}");
+        rpt_jw *j = &c->j;
+        rpt_jw_obj(j);
+        rpt_jw_kstr(j, "site", d->site);
+        rpt_jw_kstr(j, "device", d->name);
+        rpt_jw_kstr(j, "device_id", d->device_id ? id : "");
+        rpt_jw_kint(j, "enrolled_ms", d->enrolled_ms);
+        rpt_jw_kint(j, "last_sync_ms", d->last_sync_ms);
+        rpt_jw_kuint(j, "held_seq", held);
+        rpt_jw_kuint(j, "last_ops_in", d->last_ops_in);
+        rpt_jw_kuint(j, "last_ops_out", d->last_ops_out);
+        rpt_jw_kint(j, "last_skew_ms", d->last_skew_ms);
+        if (d->have_clock) {
+            rpt_jw_kint(j, "clock_ahead_ms", d->clock_ahead_ms);
+            rpt_jw_kint(j, "clock_behind_ms", d->clock_behind_ms);
+        } else {
+            rpt_jw_knull(j, "clock_ahead_ms");
+            rpt_jw_knull(j, "clock_behind_ms");
+        }
+        rpt_jw_kuint(j, "clock_beyond_ops", d->beyond_ops);
+        rpt_jw_kstr(j, "clock_flag", cflag);
+        rpt_jw_kstr(j, "clock", clock);
+        rpt_jw_kbool(j, "revoked", d->revoked);
+        rpt_jw_kuint(j, "forks", forks.count);
+        if (forks.count) {
+            rpt_jw_kint(j, "last_fork_ms", forks.last_ms);
+            rpt_jw_kuint(j, "last_fork_seq", forks.last_seq);
+        } else {
+            rpt_jw_knull(j, "last_fork_ms");
+            rpt_jw_knull(j, "last_fork_seq");
+        }
+        rpt_jw_end(j);
     } else {
         if (c->n == 0)
             printf("%-16s %-16s %-16s %-20s %-20s %8s %7s %7s %-13s %-7s "
@@ -263,7 +272,7 @@ static int list_cb(const srv_device *d, void *vctx)
         printf("%-16s %-16s %-16s %-20s %-20s %8" PRIu64 " %7" PRIu64
                " %7" PRIu64 " %-13s %-7s %" PRIu64 "\n",
                d->site, d->name, id, enr, last, held, d->last_ops_in,
-               d->last_ops_out, clock, d->revoked ? "yes" : "no", forks.count);
+               d->last_ops_out, clock, rpt_bool_text(d->revoked), forks.count);
     }
     c->n++;
     return 0;
@@ -284,13 +293,15 @@ static int cmd_devices(void)
         return ex;
     list_ctx c = {.json = cli_flag("json") != NULL,
                   .skew_limit_ms = (int64_t)limit_min * 60000};
+    rpt_jw_init(&c.j, stdout);
     if (c.json)
-        printf("[");
+        rpt_jw_arr(&c.j);
     int rc = srv_registry_each(r, site, list_cb, &c);
     srv_registry_close(r);
-    if (c.json)
-        printf("]\n");
-    else if (rc == 0 && c.n == 0)
+    if (c.json) {
+        rpt_jw_end(&c.j);
+        putchar('\n');
+    } else if (rc == 0 && c.n == 0)
         printf("no devices enrolled%s%s\n", site ? " for site " : "",
                site ? site : "");
     if (rc)
@@ -384,61 +395,7 @@ static int cmd_serve(void)
     return cli_exit_for(rc);
 }
 
-/* ---- the table of commands ---------------------------------------------- */
-
-/* ---- office commands: master data, listings, conflicts ------------------ */
-
-static void json_value(const proto_field *f)
-{
-    char masked[PROTO_FIELD_STR_MAX + 1];
-    switch (f->type) {
-    case PROTO_STR:
-        if (proto_field_is_id_no(f)) {
-            proto_mask_id(f->str, f->str_len, masked, sizeof masked);
-            cli_json_str(masked);
-        } else {
-            cli_json_strn(f->str, f->str_len);
-        }
-        break;
-    case PROTO_INT:
-        printf("%" PRId64, f->i);
-        break;
-    case PROTO_BOOL:
-        printf("%s", f->i ? "true" : "false");
-        break;
-    default:
-        printf("null");
-    }
-}
-
-static void text_value(const proto_field *f, char *out, size_t cap)
-{
-    if (f == NULL) {
-        snprintf(out, cap, "-");
-        return;
-    }
-    switch (f->type) {
-    case PROTO_STR:
-        if (proto_field_is_id_no(f))
-            proto_mask_id(f->str, f->str_len, out, cap);
-        else
-            snprintf(out, cap, "%.*s", (int)f->str_len, f->str);
-        break;
-    case PROTO_INT:
-        snprintf(out, cap, "%" PRId64, f->i);
-        break;
-    case PROTO_BOOL:
-        snprintf(out, cap, "%s", f->i ? "yes" : "no");
-        break;
-    default:
-        snprintf(out, cap, "-");
-    }
-}
-
-static int64_t office_now(void)
-{
-    return cli_now_ms();
-}
+/* ---- office commands: master data (listings: cmd_office.c) -------------- */
 
 /* Warns about route checkpoints that are not (active) checkpoints yet. */
 static void warn_checkpoints(store *st, const char *site, const char *list)
@@ -498,7 +455,7 @@ static int cmd_md_write(void)
         return ex;
     srv_admin_out out;
     int rc =
-        srv_admin_write(st, site, k, mode, target, kv, n, office_now(), &out);
+        srv_admin_write(st, site, k, mode, target, kv, n, cli_now_ms(), &out);
     if (rc == 0 && k->kind == PROTO_KIND_ROUTE && cli_flag("checkpoints"))
         warn_checkpoints(st, site, cli_flag("checkpoints"));
     store_close(st);
@@ -518,225 +475,6 @@ static int cmd_md_write(void)
     } else {
         printf("%s %s %s (id %s); handhelds get it at their next sync\n",
                k->noun, out.key, done, hex);
-    }
-    return RND_EXIT_OK;
-}
-
-typedef struct md_list_ctx {
-    int json, all;
-    long n;
-} md_list_ctx;
-
-static int md_list_cb(const fold_state *st, void *arg)
-{
-    md_list_ctx *c = arg;
-    char hex[33], key[SRV_MD_KEY_MAX + 1], val[PROTO_FIELD_STR_MAX + 1];
-    const char *const *cols = proto_kind_columns(st->kind);
-    proto_entity_hex(st->entity, hex);
-    srv_md_state_key(st, key, sizeof key);
-    if (c->json) {
-        printf("%s{\"id\":\"%s\",\"kind\":\"%s\",\"key\":", c->n ? "," : "",
-               hex, proto_kind_name(st->kind));
-        cli_json_str(key);
-        printf(",\"status\":\"%s\",\"fields\":{", st->status);
-        for (uint32_t i = 0; i < st->nfields; i++) {
-            if (i)
-                putchar(',');
-            cli_json_strn(st->fields[i].name, st->fields[i].name_len);
-            putchar(':');
-            json_value(&st->fields[i]);
-        }
-        printf("}}");
-    } else {
-        if (c->n == 0) {
-            for (int i = 0; cols[i]; i++)
-                printf("%-*s ", i == 0 ? 18 : 14, cols[i]);
-            printf("%s%s\n", c->all ? "STATUS   " : "", "ID");
-        }
-        for (int i = 0; cols[i]; i++) {
-            text_value(fold_state_field(st, cols[i]), val, sizeof val);
-            if (strlen(val) > 40)
-                strcpy(val + 37, "...");
-            printf("%-*s ", i == 0 ? 18 : 14, val);
-        }
-        if (c->all)
-            printf("%-8s ", st->status);
-        printf("%s\n", hex);
-    }
-    c->n++;
-    return 0;
-}
-
-static int cmd_list(void)
-{
-    int ex;
-    if (cli_args.npos == 0)
-        return cli_usage("give what to list: units, vacant, routes, "
-                         "checkpoints, staff, plates, blacklist or sites");
-    const char *what = cli_args.pos[0];
-    int vacant = strcmp(what, "vacant") == 0;
-    const srv_md_kind *k = srv_md_find(vacant ? "units" : what);
-    if (k == NULL)
-        return cli_usage("unknown list '%s': give units, vacant, routes, "
-                         "checkpoints, staff, plates, blacklist or sites",
-                         what);
-    if ((ex = cli_need_name("site")) != 0)
-        return ex;
-    store *st;
-    if ((ex = cli_open_site_read(cli_flag("site"), &st)) != 0)
-        return ex;
-    md_list_ctx c = {cli_flag("json") != NULL, cli_flag("all") != NULL, 0};
-    if (c.json)
-        printf("[");
-    int rc = srv_admin_list(st, k, c.all, vacant, md_list_cb, &c);
-    store_close(st);
-    if (c.json)
-        printf("]\n");
-    else if (rc == 0 && c.n == 0)
-        printf("(none)\n");
-    if (rc)
-        return cli_fail(rc, "cannot read site %s: %s", cli_flag("site"),
-                        rnd_strerror(rc));
-    return RND_EXIT_OK;
-}
-
-typedef struct conflict_ctx {
-    int json;
-    long n;
-    srv_registry *reg; /* may be NULL: names then unknown */
-    uint64_t office_id;
-} conflict_ctx;
-
-static void device_label(const conflict_ctx *c, uint64_t id, char *out,
-                         size_t cap)
-{
-    char site[SRV_NAME_MAX + 1], name[SRV_NAME_MAX + 1];
-    if (id == c->office_id)
-        snprintf(out, cap, "office");
-    else if (c->reg && srv_registry_name_of(c->reg, id, site, name) == 0)
-        snprintf(out, cap, "%s", name);
-    else
-        snprintf(out, cap, "?");
-}
-
-static int conflict_cb(const fold_state *st, void *arg)
-{
-    conflict_ctx *c = arg;
-    char hex[33], dev[17], label[SRV_NAME_MAX + 1], ts[32],
-        val[PROTO_FIELD_STR_MAX + 1];
-    proto_entity_hex(st->entity, hex);
-    for (uint32_t i = 0; i < st->nconflicts; i++) {
-        const fold_conflict *cf = &st->conflicts[i];
-        if (c->json) {
-            printf("%s{\"id\":\"%s\",\"kind\":\"%s\",\"status\":\"%s\","
-                   "\"field\":",
-                   c->n ? "," : "", hex, proto_kind_name(st->kind), st->status);
-            cli_json_strn(cf->field, cf->field_len);
-            printf(",\"candidates\":[");
-        } else {
-            printf("%s %s  %s  field %.*s: %u candidates\n",
-                   proto_kind_name(st->kind), hex,
-                   st->status[0] ? st->status : "-", (int)cf->field_len,
-                   cf->field, cf->ncand);
-        }
-        for (uint32_t j = 0; j < cf->ncand; j++) {
-            const fold_candidate *cd = &cf->cand[j];
-            srv_hex64(cd->device_id, dev);
-            device_label(c, cd->device_id, label, sizeof label);
-            cli_fmt_time(PROTO_HLC_MS(cd->hlc), ts, sizeof ts);
-            if (c->json) {
-                printf("%s{\"value\":", j ? "," : "");
-                json_value(&cd->value);
-                printf(",\"device\":\"%s\",\"device_name\":", dev);
-                cli_json_str(label);
-                printf(",\"seq\":%" PRIu64 ",\"hlc\":%" PRIu64
-                       ",\"time\":\"%s\",\"time_ms\":%" PRId64
-                       ",\"device_time_ms\":%" PRId64 "}",
-                       cd->seq, cd->hlc, ts, PROTO_HLC_MS(cd->hlc),
-                       fold_candidate_wall_ms(st, cd));
-            } else {
-                text_value(&cd->value, val, sizeof val);
-                printf("  %-24s device %s (%s) seq %" PRIu64 "  %s\n", val,
-                       label, dev, cd->seq, ts);
-            }
-        }
-        if (c->json)
-            printf("]}");
-        c->n++;
-    }
-    return 0;
-}
-
-static int cmd_conflicts(void)
-{
-    int ex;
-    if ((ex = cli_need_name("site")) != 0)
-        return ex;
-    const char *site = cli_flag("site");
-    store *st;
-    uint64_t office = 0;
-    int rc = srv_site_open(cli_data_dir(), site, STORE_RDONLY, &st, &office);
-    if (rc == RND_ENOTFOUND)
-        return cli_fail(rc, "no site %s in %s", site, cli_data_dir());
-    if (rc)
-        return cli_fail(rc, "cannot open site %s: %s", site, rnd_strerror(rc));
-    conflict_ctx c = {cli_flag("json") != NULL, 0, NULL, office};
-    if (srv_registry_open(cli_data_dir(), 0, &c.reg) != 0)
-        c.reg = NULL;
-    if (c.json)
-        printf("[");
-    rc = srv_admin_conflicts(st, conflict_cb, &c);
-    store_close(st);
-    srv_registry_close(c.reg);
-    if (c.json)
-        printf("]\n");
-    else if (rc == 0 && c.n == 0)
-        printf("no conflicts\n");
-    else if (rc == 0)
-        printf("%ld conflict%s; settle one with 'roundsd resolve --site %s "
-               "ID --field F --value V'\n",
-               c.n, c.n == 1 ? "" : "s", site);
-    if (rc)
-        return cli_fail(rc, "cannot read site %s: %s", site, rnd_strerror(rc));
-    return RND_EXIT_OK;
-}
-
-static int cmd_resolve(void)
-{
-    int ex;
-    if ((ex = cli_need_name("site")) != 0)
-        return ex;
-    if (cli_args.npos == 0)
-        return cli_usage("give the id of the record in conflict (see "
-                         "'roundsd conflicts --site S')");
-    if (cli_flag("field") == NULL || *cli_flag("field") == '\0')
-        return cli_usage("--field F is required: the field in conflict");
-    if (cli_flag("value") == NULL)
-        return cli_usage("--value V is required: the value to keep");
-    const char *site = cli_flag("site");
-    store *st;
-    if ((ex = cli_open_site_read(site, &st)) != 0)
-        return ex;
-    store_close(st);
-    if ((ex = cli_open_site_write(site, &st)) != 0)
-        return ex;
-    srv_admin_out out;
-    int rc = srv_admin_resolve(st, cli_args.pos[0], cli_flag("field"),
-                               cli_flag("value"), cli_flag("reason"),
-                               cli_flag("by"), office_now(), &out);
-    store_close(st);
-    if (rc)
-        return cli_fail(rc, "%s", out.msg);
-    if (cli_flag("json")) {
-        printf("{\"ok\":true,\"id\":\"%s\",\"field\":", cli_args.pos[0]);
-        cli_json_str(cli_flag("field"));
-        printf(",\"value\":");
-        cli_json_str(cli_flag("value"));
-        printf("}\n");
-    } else {
-        printf("resolved field %s of %s: '%s' (handhelds get it at their next "
-               "sync)\n",
-               cli_flag("field"), cli_args.pos[0], cli_flag("value"));
     }
     return RND_EXIT_OK;
 }
@@ -888,30 +626,6 @@ static const cli_flag_spec serve_flags[] = {
     CLI_HELP_FLAG,
     {NULL, NULL, NULL}};
 
-static const cli_flag_spec list_flags[] = {
-    CLI_DATA_FLAG,
-    {"site", "NAME", "the site (required)"},
-    {"all", NULL, "retired entries too (with a STATUS column)"},
-    {"json", NULL, "a JSON array"},
-    CLI_HELP_FLAG,
-    {NULL, NULL, NULL}};
-static const cli_flag_spec conflicts_flags[] = {
-    CLI_DATA_FLAG,
-    {"site", "NAME", "the site (required)"},
-    {"json", NULL, "a JSON array, one object per field in conflict"},
-    CLI_HELP_FLAG,
-    {NULL, NULL, NULL}};
-static const cli_flag_spec resolve_flags[] = {
-    CLI_DATA_FLAG,
-    {"site", "NAME", "the site (required)"},
-    {"field", "F", "the field in conflict (required)"},
-    {"value", "V", "the value to keep (required): a candidate or another"},
-    {"reason", "R", "why (stored as resolve_reason)"},
-    {"by", "NAME", "who in the office (stored as resolve_by)"},
-    {"json", NULL, "print the result as JSON"},
-    CLI_HELP_FLAG,
-    {NULL, NULL, NULL}};
-
 static const cli_command commands[] = {
     {"init", "make the data directory, a key and a self-signed certificate",
      "roundsd init [--data DIR] [--cert PEM --key PEM]", init_flags, cmd_init,
@@ -944,27 +658,19 @@ static const cli_command commands[] = {
      "a flag wins over the file. Writes DATA/stats.json every 5 s and at\n"
      "exit ('roundsd stats').",
      serve_flags, cmd_serve, 0},
-    {"list", "list a site's master data (office)",
-     "roundsd list units|vacant|routes|checkpoints|staff|plates|blacklist|"
-     "sites\n"
-     "             --site S [--all] [--json] [--data DIR]",
-     list_flags, cmd_list, 1},
-    {"conflicts", "list records with concurrent different writes to a field",
-     "roundsd conflicts --site S [--json] [--data DIR]", conflicts_flags,
-     cmd_conflicts, 0},
-    {"resolve", "settle a conflict: the office's op sets the field",
-     "roundsd resolve --site S ID --field F --value V [--reason R] "
-     "[--by NAME]\n"
-     "                [--json] [--data DIR]",
-     resolve_flags, cmd_resolve, 1},
     {NULL, NULL, NULL, NULL, NULL, 0}};
 
-/* Every table of commands: the core ones above, the office's reports
- * (cmd_report.c) and the operator's (cmd_ops.c, cmd_backup.c). */
-static const cli_command *const tables[] = {
-    commands,         cli_report_commands,
-    cli_ops_commands, cli_backup_commands,
-    cli_pii_commands, NULL};
+/* Every table of commands: the core ones above, the office's listings
+ * (cmd_office.c) and reports (cmd_report.c), and the operator's
+ * (cmd_ops.c, cmd_backup.c, cmd_cert.c, cmd_pii.c). */
+static const cli_command *const tables[] = {commands,
+                                            cli_office_commands,
+                                            cli_report_commands,
+                                            cli_ops_commands,
+                                            cli_backup_commands,
+                                            cli_cert_commands,
+                                            cli_pii_commands,
+                                            NULL};
 
 static const cli_command *find_command(const char *name)
 {

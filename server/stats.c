@@ -2,6 +2,8 @@
 #include "stats.h"
 
 #include "../proto/clock.h"
+#include "../report/jsonread.h"
+#include "../report/render.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -118,7 +120,7 @@ static uint64_t rank(const uint64_t *sorted, uint64_t n, unsigned pct)
 
 void srv_stats_snapshot(srv_stats_snap *out, int64_t now_ms, int running)
 {
-    static uint64_t sorted[SRV_STATS_WINDOW];
+    uint64_t sorted[SRV_STATS_WINDOW]; /* 8 KB: on the stack, not shared */
     *out = g.c;
     out->pid = (int64_t)getpid();
     out->running = running;
@@ -191,34 +193,11 @@ int srv_stats_write_file(const srv_stats_snap *s, const char *path)
     return 0;
 }
 
-/* A reader for the JSON above and nothing more general: objects of
- * string keys, whole numbers and true/false. Each leaf is handed to
- * set() with its dotted path ("syncs.ok", "errors.EAUTH"). */
-typedef struct jp {
-    const char *p, *end;
-    srv_stats_snap *s;
-} jp;
-
-static void ws(jp *j)
+/* Reading the file back: the one JSON reader (report/jsonread.h) parses
+ * it; each leaf is handed to set() with its dotted path ("syncs.ok",
+ * "errors.EAUTH"). */
+static void set(srv_stats_snap *s, const char *path, uint64_t v)
 {
-    while (j->p < j->end &&
-           (*j->p == ' ' || *j->p == '\n' || *j->p == '\t' || *j->p == '\r'))
-        j->p++;
-}
-
-static int eat(jp *j, char c)
-{
-    ws(j);
-    if (j->p < j->end && *j->p == c) {
-        j->p++;
-        return 1;
-    }
-    return 0;
-}
-
-static void set(jp *j, const char *path, uint64_t v)
-{
-    srv_stats_snap *s = j->s;
     static const struct {
         const char *path;
         size_t off;
@@ -270,53 +249,39 @@ static void set(jp *j, const char *path, uint64_t v)
     /* Anything else (version, uptime_s, serving) is derived or ignored. */
 }
 
-static int object(jp *j, char *path, size_t plen, int depth)
+/* Walks object o under path (plen bytes of path[256] used). The file
+ * holds objects of whole numbers and booleans only: anything else is not
+ * ours. Returns 0, or -1 with *at on the offending value. */
+static int walk(const rpt_jv *o, char *path, size_t plen, srv_stats_snap *s,
+                size_t *at)
 {
-    if (depth > 4 || !eat(j, '{'))
+    if (o->type != RPT_JV_OBJ || plen > 200) {
+        *at = o->at;
         return -1;
-    if (eat(j, '}'))
-        return 0;
-    do {
-        if (!eat(j, '"'))
+    }
+    for (size_t i = 0; i < o->n; i++) {
+        const rpt_jv *v = &o->kids[i];
+        size_t klen = strlen(o->keys[i]), n = plen;
+        if (plen + klen + 2 >= 256) {
+            *at = v->at;
             return -1;
-        const char *k = j->p;
-        while (j->p < j->end && *j->p != '"')
-            j->p++;
-        if (j->p >= j->end)
-            return -1;
-        size_t klen = (size_t)(j->p - k);
-        j->p++;
-        if (plen + klen + 2 >= 256 || !eat(j, ':'))
-            return -1;
-        size_t n = plen;
+        }
         if (plen)
             path[n++] = '.';
-        memcpy(path + n, k, klen);
-        path[n + klen] = '\0';
-        ws(j);
-        if (j->p < j->end && *j->p == '{') {
-            if (object(j, path, n + klen, depth + 1) != 0)
+        memcpy(path + n, o->keys[i], klen + 1);
+        if (v->type == RPT_JV_OBJ) {
+            if (walk(v, path, n + klen, s, at) != 0)
                 return -1;
-        } else if (j->end - j->p >= 4 && memcmp(j->p, "true", 4) == 0) {
-            set(j, path, 1);
-            j->p += 4;
-        } else if (j->end - j->p >= 5 && memcmp(j->p, "false", 5) == 0) {
-            set(j, path, 0);
-            j->p += 5;
-        } else if (j->p < j->end && *j->p >= '0' && *j->p <= '9') {
-            char *e;
-            errno = 0;
-            unsigned long long v = strtoull(j->p, &e, 10);
-            if (errno || e > j->end)
-                return -1;
-            set(j, path, (uint64_t)v);
-            j->p = e;
+        } else if (v->type == RPT_JV_BOOL ||
+                   (v->type == RPT_JV_NUM && !v->neg)) {
+            set(s, path, v->num);
         } else {
+            *at = v->at;
             return -1;
         }
         path[plen] = '\0';
-    } while (eat(j, ','));
-    return eat(j, '}') ? 0 : -1;
+    }
+    return 0;
 }
 
 int srv_stats_read_file(const char *path, srv_stats_snap *out, char *err,
@@ -328,15 +293,31 @@ int srv_stats_read_file(const char *path, srv_stats_snap *out, char *err,
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
         return errno == ENOENT ? RND_ENOTFOUND : RND_EIO;
     }
-    static char buf[16384];
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    /* The file is a few KB; more is not ours (and is cut here). */
+    size_t cap = 16384;
+    char *buf = malloc(cap);
+    if (buf == NULL) {
+        fclose(f);
+        snprintf(err, errlen, "%s: out of memory", path);
+        return RND_ENOMEM;
+    }
+    size_t n = fread(buf, 1, cap, f);
     fclose(f);
-    buf[n] = '\0';
-    jp j = {buf, buf + n, out};
+    rpt_jv root;
+    size_t at = 0;
     char kpath[256] = "";
-    if (object(&j, kpath, 0, 0) != 0) {
+    int rc = rpt_jv_parse(buf, n, &root, &at);
+    if (rc == 0 && walk(&root, kpath, 0, out, &at) != 0)
+        rc = RND_EMALFORMED;
+    rpt_jv_free(&root);
+    free(buf);
+    if (rc == RND_ENOMEM) {
+        snprintf(err, errlen, "%s: out of memory", path);
+        return rc;
+    }
+    if (rc) {
         snprintf(err, errlen, "%s: not a stats file of roundsd (at byte %zu)",
-                 path, (size_t)(j.p - buf));
+                 path, at);
         return RND_EMALFORMED;
     }
     return 0;

@@ -1,0 +1,18 @@
+/* doc_int.h: the inside of a report section, shared by doc.c (which
+ * builds documents) and render.c (which prints them). Not for callers:
+ * report.h keeps rpt_section opaque. */
+#ifndef RND_REPORT_DOC_INT_H
+#define RND_REPORT_DOC_INT_H
+
+#include "report.h"
+
+struct rpt_section {
+    char name[40];
+    char title[96];
+    uint32_t ncols;
+    char *cols[RPT_MAX_COLS];
+    uint32_t nrows, cap;
+    rpt_cell *cells; /* nrows * ncols */
+};
+
+#endif

@@ -1,0 +1,553 @@
+/* render.c: values as text, CSV and JSON, the JSON writer, and the three
+ * printed forms of a report document (rpt_emit). See render.h and
+ * report.h.
+ *
+ * No static buffers: a cell is formatted into a buffer on the caller's
+ * stack (CELL_MAX), so two threads may print two documents at once. */
+#include <inttypes.h>
+#include <string.h>
+
+#include "doc_int.h"
+#include "render.h"
+
+#define CELL_MAX 4200 /* a 4,096-byte field value and some */
+
+/* ---- values ------------------------------------------------------------ */
+
+const char *rpt_bool_text(int b)
+{
+    return b ? "yes" : "no";
+}
+
+void rpt_cell_format(const rpt_cell *c, rpt_style style, int tz_min, char *out,
+                     size_t cap)
+{
+    int data = style == RPT_STYLE_DATA;
+    switch (c->type) {
+    case RPT_STR:
+        snprintf(out, cap, "%s", c->s);
+        break;
+    case RPT_INT:
+        snprintf(out, cap, "%" PRId64, c->i);
+        break;
+    case RPT_TIME:
+        if (data)
+            rpt_time_iso(c->i, tz_min, out, cap);
+        else
+            rpt_time_text(c->i, tz_min, out, cap);
+        break;
+    case RPT_BOOL:
+        snprintf(out, cap, "%s",
+                 data ? (c->i ? "true" : "false") : rpt_bool_text((int)c->i));
+        break;
+    case RPT_REAL:
+        snprintf(out, cap, "%.2f", c->d);
+        break;
+    default:
+        snprintf(out, cap, "%s", data ? "" : "-");
+    }
+}
+
+void rpt_field_text(const proto_field *f, char *out, size_t cap)
+{
+    if (f == NULL) {
+        snprintf(out, cap, "-");
+        return;
+    }
+    switch (f->type) {
+    case PROTO_STR:
+        if (proto_field_is_id_no(f))
+            proto_mask_id(f->str, f->str_len, out, cap);
+        else
+            snprintf(out, cap, "%.*s", (int)f->str_len, f->str);
+        break;
+    case PROTO_INT:
+        snprintf(out, cap, "%" PRId64, f->i);
+        break;
+    case PROTO_BOOL:
+        snprintf(out, cap, "%s", rpt_bool_text((int)f->i));
+        break;
+    default:
+        snprintf(out, cap, "-");
+    }
+}
+
+void rpt_time_utc(int64_t ms, char *out, size_t cap)
+{
+    if (ms <= 0)
+        snprintf(out, cap, "-");
+    else
+        rpt_time_iso(ms, 0, out, cap);
+}
+
+void rpt_time_local(int64_t ms, char *out, size_t cap)
+{
+    rpt_time_text(ms, rpt_tz_local(ms), out, cap);
+}
+
+void rpt_tz_format(int tz_min, char *out, size_t cap)
+{
+    int m = tz_min < 0 ? -tz_min : tz_min;
+    snprintf(out, cap, "%c%02d:%02d", tz_min < 0 ? '-' : '+', (m / 60) % 100,
+             m % 60);
+}
+
+/* ---- text and CSV ------------------------------------------------------ */
+
+size_t rpt_display_width(const char *s)
+{
+    size_t w = 0;
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        uint32_t cp;
+        int n;
+        if (*p < 0x80) {
+            cp = *p;
+            n = 1;
+        } else if ((*p & 0xE0) == 0xC0) {
+            cp = *p & 0x1F;
+            n = 2;
+        } else if ((*p & 0xF0) == 0xE0) {
+            cp = *p & 0x0F;
+            n = 3;
+        } else {
+            cp = *p & 0x07;
+            n = 4;
+        }
+        int k;
+        for (k = 1; k < n && (p[k] & 0xC0) == 0x80; k++)
+            cp = cp << 6 | (p[k] & 0x3F);
+        p += k;
+        w += (cp >= 0x1100 && (cp <= 0x115F || (cp >= 0x2E80 && cp <= 0xA4CF) ||
+                               (cp >= 0xAC00 && cp <= 0xD7A3) ||
+                               (cp >= 0xF900 && cp <= 0xFAFF) ||
+                               (cp >= 0xFE30 && cp <= 0xFE4F) ||
+                               (cp >= 0xFF00 && cp <= 0xFF60) ||
+                               (cp >= 0xFFE0 && cp <= 0xFFE6) ||
+                               (cp >= 0x20000 && cp <= 0x3FFFD)))
+                 ? 2
+                 : 1;
+    }
+    return w;
+}
+
+void rpt_csv_field(FILE *f, const char *s)
+{
+    if (strpbrk(s, ",\"\n\r") == NULL) {
+        fputs(s, f);
+        return;
+    }
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+/* ---- JSON -------------------------------------------------------------- */
+
+void rpt_json_str(FILE *f, const char *s, size_t n)
+{
+    fputc('"', f);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (ch == '"' || ch == '\\')
+            fprintf(f, "\\%c", ch);
+        else if (ch == '\n')
+            fputs("\\n", f);
+        else if (ch == '\t')
+            fputs("\\t", f);
+        else if (ch < 0x20)
+            fprintf(f, "\\u%04x", ch);
+        else
+            fputc(ch, f);
+    }
+    fputc('"', f);
+}
+
+void rpt_jw_init(rpt_jw *j, FILE *f)
+{
+    memset(j, 0, sizeof *j);
+    j->f = f;
+}
+
+static uint64_t bit(uint32_t d)
+{
+    return d < RPT_JW_DEPTH ? (uint64_t)1 << d : 0;
+}
+
+/* Before a value or a key: the comma, unless it is the first member or
+ * the value of a key just written. */
+static void sep(rpt_jw *j)
+{
+    if (j->after_key) {
+        j->after_key = 0;
+        return;
+    }
+    if (j->depth == 0)
+        return;
+    if (j->used & bit(j->depth))
+        fputc(',', j->f);
+    j->used |= bit(j->depth);
+    if (j->brk) {
+        fputs(j->brk, j->f);
+        j->brk = NULL;
+    }
+}
+
+void rpt_jw_break(rpt_jw *j, const char *ws)
+{
+    j->brk = ws;
+}
+
+static void open_c(rpt_jw *j, char c, int arr)
+{
+    sep(j);
+    fputc(c, j->f);
+    j->depth++;
+    j->used &= ~bit(j->depth);
+    if (arr)
+        j->arr |= bit(j->depth);
+    else
+        j->arr &= ~bit(j->depth);
+}
+
+void rpt_jw_obj(rpt_jw *j)
+{
+    open_c(j, '{', 0);
+}
+
+void rpt_jw_arr(rpt_jw *j)
+{
+    open_c(j, '[', 1);
+}
+
+void rpt_jw_end(rpt_jw *j)
+{
+    if (j->depth == 0)
+        return;
+    fputc(j->arr & bit(j->depth) ? ']' : '}', j->f);
+    j->depth--;
+}
+
+void rpt_jw_keyn(rpt_jw *j, const char *key, size_t n)
+{
+    sep(j);
+    rpt_json_str(j->f, key, n);
+    fputc(':', j->f);
+    j->after_key = 1;
+}
+
+void rpt_jw_key(rpt_jw *j, const char *key)
+{
+    rpt_jw_keyn(j, key, strlen(key));
+}
+
+void rpt_jw_strn(rpt_jw *j, const char *s, size_t n)
+{
+    sep(j);
+    rpt_json_str(j->f, s, n);
+}
+
+void rpt_jw_str(rpt_jw *j, const char *s)
+{
+    if (s == NULL)
+        rpt_jw_null(j);
+    else
+        rpt_jw_strn(j, s, strlen(s));
+}
+
+void rpt_jw_int(rpt_jw *j, int64_t v)
+{
+    sep(j);
+    fprintf(j->f, "%" PRId64, v);
+}
+
+void rpt_jw_uint(rpt_jw *j, uint64_t v)
+{
+    sep(j);
+    fprintf(j->f, "%" PRIu64, v);
+}
+
+void rpt_jw_bool(rpt_jw *j, int b)
+{
+    sep(j);
+    fputs(b ? "true" : "false", j->f);
+}
+
+void rpt_jw_null(rpt_jw *j)
+{
+    sep(j);
+    fputs("null", j->f);
+}
+
+void rpt_jw_real(rpt_jw *j, double d, int decimals)
+{
+    sep(j);
+    fprintf(j->f, "%.*f", decimals, d);
+}
+
+void rpt_jw_hex64(rpt_jw *j, uint64_t v)
+{
+    char hex[17];
+    snprintf(hex, sizeof hex, "%016" PRIx64, v);
+    rpt_jw_strn(j, hex, 16);
+}
+
+void rpt_jw_cell(rpt_jw *j, const rpt_cell *c, int tz_min)
+{
+    char buf[48];
+    switch (c->type) {
+    case RPT_STR:
+        rpt_jw_str(j, c->s);
+        break;
+    case RPT_INT:
+        rpt_jw_int(j, c->i);
+        break;
+    case RPT_TIME:
+        rpt_time_iso(c->i, tz_min, buf, sizeof buf);
+        rpt_jw_str(j, buf);
+        break;
+    case RPT_BOOL:
+        rpt_jw_bool(j, (int)c->i);
+        break;
+    case RPT_REAL:
+        rpt_jw_real(j, c->d, 4);
+        break;
+    default:
+        rpt_jw_null(j);
+    }
+}
+
+void rpt_jw_field(rpt_jw *j, const proto_field *f)
+{
+    char masked[PROTO_FIELD_STR_MAX + 1];
+    switch (f ? f->type : -1) {
+    case PROTO_STR:
+        if (proto_field_is_id_no(f)) {
+            proto_mask_id(f->str, f->str_len, masked, sizeof masked);
+            rpt_jw_str(j, masked);
+        } else {
+            rpt_jw_strn(j, f->str, f->str_len);
+        }
+        break;
+    case PROTO_INT:
+        rpt_jw_int(j, f->i);
+        break;
+    case PROTO_BOOL:
+        rpt_jw_bool(j, (int)f->i);
+        break;
+    default:
+        rpt_jw_null(j);
+    }
+}
+
+void rpt_jw_fields(rpt_jw *j, const fold_state *st)
+{
+    rpt_jw_obj(j);
+    for (uint32_t i = 0; i < st->nfields; i++) {
+        rpt_jw_keyn(j, st->fields[i].name, st->fields[i].name_len);
+        rpt_jw_field(j, &st->fields[i]);
+    }
+    rpt_jw_end(j);
+}
+
+void rpt_jw_kstr(rpt_jw *j, const char *key, const char *s)
+{
+    rpt_jw_key(j, key);
+    rpt_jw_str(j, s);
+}
+
+void rpt_jw_kint(rpt_jw *j, const char *key, int64_t v)
+{
+    rpt_jw_key(j, key);
+    rpt_jw_int(j, v);
+}
+
+void rpt_jw_kuint(rpt_jw *j, const char *key, uint64_t v)
+{
+    rpt_jw_key(j, key);
+    rpt_jw_uint(j, v);
+}
+
+void rpt_jw_kbool(rpt_jw *j, const char *key, int b)
+{
+    rpt_jw_key(j, key);
+    rpt_jw_bool(j, b);
+}
+
+void rpt_jw_knull(rpt_jw *j, const char *key)
+{
+    rpt_jw_key(j, key);
+    rpt_jw_null(j);
+}
+
+/* ---- the document's three forms ---------------------------------------- */
+
+static void pad(FILE *f, size_t n)
+{
+    while (n-- > 0)
+        fputc(' ', f);
+}
+
+static void emit_text(const rpt_doc *d, FILE *f)
+{
+    char a[40], b[40], c[40], tz[8], buf[CELL_MAX];
+    rpt_time_text(d->from, d->tz_min, a, sizeof a);
+    rpt_time_text(d->to, d->tz_min, b, sizeof b);
+    rpt_time_text(d->now, d->tz_min, c, sizeof c);
+    rpt_tz_format(d->tz_min, tz, sizeof tz);
+    fprintf(f, "%s%s%s\n", d->title, d->site[0] ? ", site " : "", d->site);
+    fprintf(f, "window %s .. %s (%s), as of %s\n", a, b, tz, c);
+    if (d->nsummary) {
+        size_t kw = 0;
+        for (uint32_t i = 0; i < d->nsummary; i++)
+            if (strlen(d->summary[i].key) > kw)
+                kw = strlen(d->summary[i].key);
+        fputc('\n', f);
+        for (uint32_t i = 0; i < d->nsummary; i++) {
+            rpt_cell_format(&d->summary[i].value, RPT_STYLE_TEXT, d->tz_min,
+                            buf, sizeof buf);
+            fprintf(f, "  %s", d->summary[i].key);
+            pad(f, kw - strlen(d->summary[i].key) + 2);
+            fprintf(f, "%s\n", buf);
+        }
+    }
+    for (uint32_t si = 0; si < d->nsections; si++) {
+        const rpt_section *s = d->sections[si];
+        fprintf(f, "\n%s\n", s->title);
+        if (s->nrows == 0) {
+            fprintf(f, "  (none)\n");
+            continue;
+        }
+        size_t width[RPT_MAX_COLS];
+        for (uint32_t col = 0; col < s->ncols; col++)
+            width[col] = strlen(s->cols[col]);
+        for (uint32_t r = 0; r < s->nrows; r++)
+            for (uint32_t col = 0; col < s->ncols; col++) {
+                rpt_cell_format(rpt_section_cell(s, r, col), RPT_STYLE_TEXT,
+                                d->tz_min, buf, sizeof buf);
+                size_t w = rpt_display_width(buf);
+                if (w > width[col])
+                    width[col] = w;
+            }
+        fputs(" ", f);
+        for (uint32_t col = 0; col < s->ncols; col++) {
+            fputc(' ', f);
+            for (const char *p = s->cols[col]; *p; p++)
+                fputc(*p >= 'a' && *p <= 'z' ? *p - 32 : *p, f);
+            if (col + 1 < s->ncols)
+                pad(f, width[col] - strlen(s->cols[col]) + 1);
+        }
+        fputc('\n', f);
+        for (uint32_t r = 0; r < s->nrows; r++) {
+            fputs(" ", f);
+            for (uint32_t col = 0; col < s->ncols; col++) {
+                rpt_cell_format(rpt_section_cell(s, r, col), RPT_STYLE_TEXT,
+                                d->tz_min, buf, sizeof buf);
+                fprintf(f, " %s", buf);
+                if (col + 1 < s->ncols)
+                    pad(f, width[col] - rpt_display_width(buf) + 1);
+            }
+            fputc('\n', f);
+        }
+    }
+}
+
+static void emit_csv(const rpt_doc *d, FILE *f)
+{
+    char buf[CELL_MAX];
+    fputs("summary,key,value\n", f);
+    rpt_cell win[3] = {rpt_t(d->from), rpt_t(d->to), rpt_t(d->now)};
+    const char *wk[3] = {"from", "to", "now"};
+    for (int i = 0; i < 3; i++) {
+        rpt_cell_format(&win[i], RPT_STYLE_DATA, d->tz_min, buf, sizeof buf);
+        fprintf(f, "summary,%s,%s\n", wk[i], buf);
+    }
+    for (uint32_t i = 0; i < d->nsummary; i++) {
+        rpt_cell_format(&d->summary[i].value, RPT_STYLE_DATA, d->tz_min, buf,
+                        sizeof buf);
+        fprintf(f, "summary,%s,", d->summary[i].key);
+        rpt_csv_field(f, buf);
+        fputc('\n', f);
+    }
+    for (uint32_t si = 0; si < d->nsections; si++) {
+        const rpt_section *s = d->sections[si];
+        fputs("section", f);
+        for (uint32_t col = 0; col < s->ncols; col++)
+            fprintf(f, ",%s", s->cols[col]);
+        fputc('\n', f);
+        for (uint32_t r = 0; r < s->nrows; r++) {
+            fputs(s->name, f);
+            for (uint32_t col = 0; col < s->ncols; col++) {
+                rpt_cell_format(rpt_section_cell(s, r, col), RPT_STYLE_DATA,
+                                d->tz_min, buf, sizeof buf);
+                fputc(',', f);
+                rpt_csv_field(f, buf);
+            }
+            fputc('\n', f);
+        }
+    }
+}
+
+static void emit_json(const rpt_doc *d, FILE *f)
+{
+    char tz[8];
+    rpt_jw j;
+    rpt_jw_init(&j, f);
+    rpt_jw_obj(&j);
+    rpt_jw_kstr(&j, "report", d->report);
+    rpt_jw_kstr(&j, "title", d->title);
+    rpt_jw_kstr(&j, "site", d->site);
+    rpt_cell win[3] = {rpt_t(d->from), rpt_t(d->to), rpt_t(d->now)};
+    const char *wk[3] = {"from", "to", "now"};
+    for (int i = 0; i < 3; i++) {
+        rpt_jw_key(&j, wk[i]);
+        rpt_jw_cell(&j, &win[i], d->tz_min);
+    }
+    rpt_tz_format(d->tz_min, tz, sizeof tz);
+    rpt_jw_kstr(&j, "tz", tz);
+    rpt_jw_key(&j, "summary");
+    rpt_jw_obj(&j);
+    for (uint32_t i = 0; i < d->nsummary; i++) {
+        rpt_jw_key(&j, d->summary[i].key);
+        rpt_jw_cell(&j, &d->summary[i].value, d->tz_min);
+    }
+    rpt_jw_end(&j);
+    rpt_jw_key(&j, "sections");
+    rpt_jw_obj(&j);
+    for (uint32_t si = 0; si < d->nsections; si++) {
+        const rpt_section *s = d->sections[si];
+        rpt_jw_key(&j, s->name);
+        rpt_jw_arr(&j);
+        for (uint32_t r = 0; r < s->nrows; r++) {
+            rpt_jw_obj(&j);
+            for (uint32_t col = 0; col < s->ncols; col++) {
+                rpt_jw_key(&j, s->cols[col]);
+                rpt_jw_cell(&j, rpt_section_cell(s, r, col), d->tz_min);
+            }
+            rpt_jw_end(&j);
+        }
+        rpt_jw_end(&j);
+    }
+    rpt_jw_end(&j);
+    rpt_jw_end(&j);
+    fputc('\n', f);
+}
+
+int rpt_emit(const rpt_doc *d, rpt_format fmt, FILE *f)
+{
+    switch (fmt) {
+    case RPT_FMT_CSV:
+        emit_csv(d, f);
+        break;
+    case RPT_FMT_JSON:
+        emit_json(d, f);
+        break;
+    default:
+        emit_text(d, f);
+    }
+    return fflush(f) == 0 && !ferror(f) ? 0 : RND_EIO;
+}

@@ -1,0 +1,127 @@
+/* render.h: the one place a value becomes text, CSV or JSON, for the
+ * reports (rpt_emit), `rounds` and `roundsd` alike, so that the same value
+ * prints the same way everywhere.
+ *
+ * The forms, decided once:
+ *   value      text (tables, listings)   CSV                JSON
+ *   boolean    yes / no                  true / false       true / false
+ *   time       YYYY-MM-DD HH:MM (local   ISO 8601 with the  ISO 8601 string
+ *              or the report's offset)   offset
+ *   no value   -                         (empty)            null
+ *   ID number  masked (proto_mask_id)    masked             masked
+ * A time that a CLI prints in UTC (`roundsd devices`, `rounds show
+ * --json`) is "YYYY-MM-DDTHH:MM:SSZ" (rpt_time_utc).
+ *
+ * Reentrancy: nothing here keeps state between calls or uses a static
+ * buffer; every function writes to the caller's buffer or FILE. A
+ * threaded caller (a web dashboard) gives each request its own FILE
+ * (open_memstream) and its own rpt_jw.
+ */
+#ifndef RND_REPORT_RENDER_H
+#define RND_REPORT_RENDER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "../proto/proto.h"
+#include "../storage/fold.h"
+#include "report.h"
+
+/* ---- values ------------------------------------------------------------ */
+
+/* A boolean in text: "yes" or "no" (static strings). */
+const char *rpt_bool_text(int b);
+
+typedef enum rpt_style {
+    RPT_STYLE_TEXT = 0, /* tables: yes/no, local "YYYY-MM-DD HH:MM", "-" */
+    RPT_STYLE_DATA      /* CSV: true/false, ISO 8601, "" */
+} rpt_style;
+
+/* The cell c as text of the style, times in the offset tz_min, into
+ * out[cap] (cut at cap). */
+void rpt_cell_format(const rpt_cell *c, rpt_style style, int tz_min, char *out,
+                     size_t cap);
+
+/* A record's field in text: NULL -> "-", an ID number masked, booleans
+ * yes/no, strings as they are. out[cap], cut at cap. */
+void rpt_field_text(const proto_field *f, char *out, size_t cap);
+
+/* ms -> "YYYY-MM-DDTHH:MM:SSZ"; "-" when ms <= 0. cap >= 32. */
+void rpt_time_utc(int64_t ms, char *out, size_t cap);
+/* ms -> "YYYY-MM-DD HH:MM" in this machine's local time at ms; "-" when
+ * ms <= 0. cap >= 32. */
+void rpt_time_local(int64_t ms, char *out, size_t cap);
+/* The offset as "+HH:MM" or "-HH:MM". cap >= 8. */
+void rpt_tz_format(int tz_min, char *out, size_t cap);
+
+/* ---- text and CSV ------------------------------------------------------ */
+
+/* Columns s takes on a terminal (UTF-8; CJK and other wide characters
+ * take two). */
+size_t rpt_display_width(const char *s);
+
+/* s as one CSV field (RFC 4180: quoted when it holds , " CR or LF). */
+void rpt_csv_field(FILE *f, const char *s);
+
+/* ---- JSON -------------------------------------------------------------- */
+
+/* A JSON writer: it places the commas and colons, so callers only say
+ * what comes next. Compact (no spaces), UTF-8 passed through, control
+ * characters escaped. Containers nest up to RPT_JW_DEPTH.
+ *
+ *   rpt_jw j;
+ *   rpt_jw_init(&j, stdout);
+ *   rpt_jw_obj(&j);
+ *   rpt_jw_kstr(&j, "site", "S1");
+ *   rpt_jw_key(&j, "ops");
+ *   rpt_jw_arr(&j); ... rpt_jw_end(&j);
+ *   rpt_jw_end(&j);            -> {"site":"S1","ops":[...]}
+ *
+ * The writer holds no memory; it may be dropped at any point. */
+#define RPT_JW_DEPTH 64
+typedef struct rpt_jw {
+    FILE *f;
+    uint32_t depth;  /* containers open */
+    uint64_t used;   /* bit d: the container at depth d has a member */
+    uint64_t arr;    /* bit d: the container at depth d is an array */
+    int after_key;   /* a key was written: its value takes no comma */
+    const char *brk; /* whitespace before the next member, or NULL */
+} rpt_jw;
+
+void rpt_jw_init(rpt_jw *j, FILE *f);
+void rpt_jw_obj(rpt_jw *j); /* { */
+void rpt_jw_arr(rpt_jw *j); /* [ */
+void rpt_jw_end(rpt_jw *j); /* } or ], whichever is open */
+void rpt_jw_key(rpt_jw *j, const char *key);
+void rpt_jw_keyn(rpt_jw *j, const char *key, size_t n);
+void rpt_jw_str(rpt_jw *j, const char *s); /* NULL -> null */
+void rpt_jw_strn(rpt_jw *j, const char *s, size_t n);
+void rpt_jw_int(rpt_jw *j, int64_t v);
+void rpt_jw_uint(rpt_jw *j, uint64_t v);
+void rpt_jw_bool(rpt_jw *j, int b);
+void rpt_jw_null(rpt_jw *j);
+/* A real with the given number of decimals (a JSON number). */
+void rpt_jw_real(rpt_jw *j, double d, int decimals);
+/* v as 16 lowercase hex digits in a string (device ids). */
+void rpt_jw_hex64(rpt_jw *j, uint64_t v);
+/* A report cell: times as ISO 8601 strings in the offset tz_min. */
+void rpt_jw_cell(rpt_jw *j, const rpt_cell *c, int tz_min);
+/* A record's field: an ID number masked; types other than string, int
+ * and bool as null. */
+void rpt_jw_field(rpt_jw *j, const proto_field *f);
+/* A merged record's fields as an object {name: value} (rpt_jw_field). */
+void rpt_jw_fields(rpt_jw *j, const fold_state *st);
+
+/* Whitespace (a line break and indent) written before the next member,
+ * after its comma: for files people read too. ws is not copied. */
+void rpt_jw_break(rpt_jw *j, const char *ws);
+
+/* key and value in one call. */
+void rpt_jw_kstr(rpt_jw *j, const char *key, const char *s);
+void rpt_jw_kint(rpt_jw *j, const char *key, int64_t v);
+void rpt_jw_kuint(rpt_jw *j, const char *key, uint64_t v);
+void rpt_jw_kbool(rpt_jw *j, const char *key, int b);
+void rpt_jw_knull(rpt_jw *j, const char *key);
+
+#endif
