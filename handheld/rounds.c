@@ -550,21 +550,7 @@ static int conflict_print_cb(const fold_state *st, void *arg)
     proto_entity_hex(st->entity, hex);
     for (uint32_t i = 0; i < st->nconflicts; i++) {
         const fold_conflict *cf = &st->conflicts[i];
-        if (o.json) {
-            rpt_jw_obj(&c->j);
-            rpt_jw_kstr(&c->j, "id", hex);
-            rpt_jw_kstr(&c->j, "kind", proto_kind_name(st->kind));
-            rpt_jw_kstr(&c->j, "status", st->status);
-            rpt_jw_key(&c->j, "field");
-            rpt_jw_strn(&c->j, cf->field, cf->field_len);
-            rpt_jw_key(&c->j, "candidates");
-            rpt_jw_arr(&c->j);
-        } else {
-            printf("%s %s  %s  field %.*s: %u candidates\n",
-                   proto_kind_name(st->kind), hex,
-                   st->status[0] ? st->status : "-", (int)cf->field_len,
-                   cf->field, cf->ncand);
-        }
+        rpt_conflict_head(&c->j, o.json, hex, st, cf);
         for (uint32_t j = 0; j < cf->ncand; j++) {
             const fold_candidate *cd = &cf->cand[j];
             fmt_time(PROTO_HLC_MS(cd->hlc), ts, sizeof ts, !!o.json);

@@ -551,3 +551,22 @@ int rpt_emit(const rpt_doc *d, rpt_format fmt, FILE *f)
     }
     return fflush(f) == 0 && !ferror(f) ? 0 : RND_EIO;
 }
+
+void rpt_conflict_head(rpt_jw *j, int json, const char *hex,
+                       const fold_state *st, const fold_conflict *cf)
+{
+    if (!json) {
+        printf("%s %s  %s  field %.*s: %u candidates\n",
+               proto_kind_name(st->kind), hex, st->status[0] ? st->status : "-",
+               (int)cf->field_len, cf->field, cf->ncand);
+        return;
+    }
+    rpt_jw_obj(j);
+    rpt_jw_kstr(j, "id", hex);
+    rpt_jw_kstr(j, "kind", proto_kind_name(st->kind));
+    rpt_jw_kstr(j, "status", st->status);
+    rpt_jw_key(j, "field");
+    rpt_jw_strn(j, cf->field, cf->field_len);
+    rpt_jw_key(j, "candidates");
+    rpt_jw_arr(j);
+}

@@ -113,6 +113,13 @@ void rpt_jw_field(rpt_jw *j, const proto_field *f);
 /* A merged record's fields as an object {name: value} (rpt_jw_field). */
 void rpt_jw_fields(rpt_jw *j, const fold_state *st);
 
+/* The head of one conflict of record st (entity id hex) in both CLIs'
+ * `conflicts` listing: with json, opens its object (id, kind, status,
+ * field) and its "candidates" array, which the caller fills and closes
+ * with the object; otherwise prints its text line to stdout. */
+void rpt_conflict_head(rpt_jw *j, int json, const char *hex,
+                       const fold_state *st, const fold_conflict *cf);
+
 /* Whitespace (a line break and indent) written before the next member,
  * after its comma: for files people read too. ws is not copied. */
 void rpt_jw_break(rpt_jw *j, const char *ws);
