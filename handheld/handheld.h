@@ -277,9 +277,53 @@ HH_API int hh_entity_field(const hh_entity *e, const char *name, hh_value *out);
  * hh_entity_nevents() - 1; RND_ENOTFOUND past the end. */
 HH_API size_t hh_entity_nevents(const hh_entity *e);
 HH_API int hh_entity_event(const hh_entity *e, size_t i, hh_event *out);
+/* The device that wrote its first op (its creator). */
+HH_API uint64_t hh_entity_creator(const hh_entity *e);
+/* How many times a work order was reopened; 0 for other kinds. */
+HH_API uint32_t hh_entity_reopen_count(const hh_entity *e);
 /* Fields in conflict: written concurrently with different values
- * (hh_conflicts()). */
+ * (hh_conflicts()): i from 0 to hh_entity_nconflicts() - 1. */
 HH_API size_t hh_entity_nconflicts(const hh_entity *e);
+
+/* One field in conflict. field points into the record (valid during the
+ * callback only) and is not NUL-terminated. */
+typedef struct hh_conflict {
+    const char *field;
+    size_t field_len;
+    size_t ncand; /* its candidates: hh_entity_candidate() */
+} hh_conflict;
+
+/* One candidate value of a conflict: a concurrent write ("head") of the
+ * field, by (hlc, device_id, seq). value's pointers point into the record
+ * (valid during the callback only). */
+typedef struct hh_candidate {
+    hh_value value;          /* name = the field's name */
+    uint64_t device_id, seq; /* the op that wrote it */
+    uint64_t hlc;            /* its hybrid logical clock stamp */
+    int64_t time_ms;         /* hh_hlc_ms(hlc) */
+    int64_t wall_ms;         /* the writer's wall clock, 0 when the op is
+                                past the history's cap */
+} hh_candidate;
+
+/* Conflict i of the record; RND_ENOTFOUND past the end (out zeroed). */
+HH_API int hh_entity_conflict(const hh_entity *e, size_t i, hh_conflict *out);
+/* Candidate j of conflict i; RND_ENOTFOUND past either end (out zeroed). */
+HH_API int hh_entity_candidate(const hh_entity *e, size_t i, size_t j,
+                               hh_candidate *out);
+
+/* The wall-clock part of a hybrid logical clock stamp (hh_event.hlc,
+ * hh_candidate.hlc), ms since the epoch. */
+HH_API int64_t hh_hlc_ms(uint64_t hlc);
+
+/* The longest string value a field holds, in bytes (a buffer of
+ * HH_VALUE_MAX + 1 holds any with its NUL). */
+#define HH_VALUE_MAX 4096
+
+/* The columns of a master-data kind (HH_KIND_SITE, _UNIT, _ROUTE,
+ * _CHECKPOINT, _STAFF, _PLATE, _BLACKLIST): its field names in listing
+ * order, the first being its key, NULL-terminated; NULL for other kinds.
+ * Static storage. */
+HH_API const char *const *hh_kind_columns(int kind);
 
 /* Visits records of kind (open_only: only those in an open state: visitors
  * and vehicles inside, work orders not closed or cancelled, handovers not

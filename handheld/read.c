@@ -16,6 +16,7 @@
     _Static_assert(HH_KIND_##name == (val), "HH_KIND_" #name);
 PROTO_KIND_MAP(CHECK_KIND_)
 #undef CHECK_KIND_
+_Static_assert(HH_VALUE_MAX == PROTO_FIELD_STR_MAX, "HH_VALUE_MAX");
 
 void hh_id_hex(const uint8_t id[HH_ID_LEN], char hex[33])
 {
@@ -161,9 +162,57 @@ int hh_entity_event(const hh_entity *e, size_t i, hh_event *out)
     return 0;
 }
 
+uint64_t hh_entity_creator(const hh_entity *e)
+{
+    return e->creator;
+}
+
+uint32_t hh_entity_reopen_count(const hh_entity *e)
+{
+    return e->reopen_count;
+}
+
 size_t hh_entity_nconflicts(const hh_entity *e)
 {
     return e->nconflicts;
+}
+
+int hh_entity_conflict(const hh_entity *e, size_t i, hh_conflict *out)
+{
+    memset(out, 0, sizeof *out);
+    if (i >= e->nconflicts)
+        return RND_ENOTFOUND;
+    const fold_conflict *cf = &e->conflicts[i];
+    out->field = cf->field;
+    out->field_len = cf->field_len;
+    out->ncand = cf->ncand;
+    return 0;
+}
+
+int hh_entity_candidate(const hh_entity *e, size_t i, size_t j,
+                        hh_candidate *out)
+{
+    memset(out, 0, sizeof *out);
+    if (i >= e->nconflicts || j >= e->conflicts[i].ncand)
+        return RND_ENOTFOUND;
+    const fold_candidate *cd = &e->conflicts[i].cand[j];
+    value_of(&cd->value, &out->value);
+    out->device_id = cd->device_id;
+    out->seq = cd->seq;
+    out->hlc = cd->hlc;
+    out->time_ms = PROTO_HLC_MS(cd->hlc);
+    out->wall_ms = fold_candidate_wall_ms(e, cd);
+    return 0;
+}
+
+int64_t hh_hlc_ms(uint64_t hlc)
+{
+    return PROTO_HLC_MS(hlc);
+}
+
+const char *const *hh_kind_columns(int kind)
+{
+    return proto_kind_columns(kind);
 }
 
 /* ---- the replica as a whole --------------------------------------------- */

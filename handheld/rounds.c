@@ -29,9 +29,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../proto/proto.h"
 #include "../report/render.h"
-#include "../storage/fold.h"
 #include "handheld.h"
 #include "rounds_cli.h"
 
@@ -256,7 +254,7 @@ static void print_verb(const hh_verb_spec *v)
 {
     printf("%s: %s\n", v->verb, v->help);
     if (v->from)
-        printf("  allowed when the %s is: %s\n", proto_kind_name(v->kind),
+        printf("  allowed when the %s is: %s\n", hh_kind_name(v->kind),
                v->from);
     for (const hh_field_spec *f = v->fields; f->name; f++) {
         char flag[64];
@@ -316,48 +314,114 @@ typedef struct print_ctx {
     long skip;
 } print_ctx;
 
-/* A field in text: the one form of report/render.h (booleans yes/no, ID
- * numbers masked), as `roundsd list` prints it. */
-static void value_text(const proto_field *f, char *out, size_t cap)
+/* An ID document number: shown masked (hh_mask_id) wherever it prints. */
+static int is_id_no(const hh_value *v)
 {
-    rpt_field_text(f, out, cap);
+    return v->name_len == 5 && memcmp(v->name, "id_no", 5) == 0;
 }
 
-static void print_json_entity(const fold_state *st, int with_events)
+/* A field in text, the form of report/render.h's rpt_field_text (NULL "-",
+ * booleans yes/no, ID numbers masked), as `roundsd list` prints it. */
+static void value_text(const hh_value *v, char *out, size_t cap)
+{
+    switch (v ? v->type : HH_VAL_NIL) {
+    case HH_VAL_STR:
+        if (is_id_no(v))
+            hh_mask_id(v->str, v->str_len, out, cap);
+        else
+            snprintf(out, cap, "%.*s", (int)v->str_len, v->str);
+        break;
+    case HH_VAL_INT:
+        snprintf(out, cap, "%" PRId64, v->i);
+        break;
+    case HH_VAL_BOOL:
+        snprintf(out, cap, "%s", rpt_bool_text((int)v->i));
+        break;
+    default:
+        snprintf(out, cap, "-");
+    }
+}
+
+/* A field in JSON, the form of rpt_jw_field: an ID number masked; types
+ * other than string, int and bool as null. */
+static void jw_value(rpt_jw *j, const hh_value *v)
+{
+    char masked[HH_VALUE_MAX + 1];
+    switch (v->type) {
+    case HH_VAL_STR:
+        if (is_id_no(v)) {
+            hh_mask_id(v->str, v->str_len, masked, sizeof masked);
+            rpt_jw_str(j, masked);
+        } else {
+            rpt_jw_strn(j, v->str, v->str_len);
+        }
+        break;
+    case HH_VAL_INT:
+        rpt_jw_int(j, v->i);
+        break;
+    case HH_VAL_BOOL:
+        rpt_jw_bool(j, (int)v->i);
+        break;
+    default:
+        rpt_jw_null(j);
+    }
+}
+
+/* The field called name of e, or NULL when it has none (into *buf). */
+static const hh_value *field_of(const hh_entity *e, const char *name,
+                                hh_value *buf)
+{
+    return hh_entity_field(e, name, buf) == 0 ? buf : NULL;
+}
+
+/* A record's status as text: "-" for kinds without one. */
+static const char *status_text(const hh_entity *e)
+{
+    const char *s = hh_entity_status(e);
+    return s[0] ? s : "-";
+}
+
+static void print_json_entity(const hh_entity *st, int with_events)
 {
     char hex[33], ts[40];
+    hh_value v;
+    hh_event e;
     rpt_jw j;
     rpt_jw_init(&j, stdout);
-    proto_entity_hex(st->entity, hex);
+    hh_entity_id(st, hex);
     rpt_jw_obj(&j);
     rpt_jw_kstr(&j, "id", hex);
-    rpt_jw_kstr(&j, "kind", proto_kind_name(st->kind));
-    rpt_jw_kstr(&j, "status", st->status);
-    fmt_time(PROTO_HLC_MS(st->created_hlc), ts, sizeof ts, 1);
+    rpt_jw_kstr(&j, "kind", hh_kind_name(hh_entity_kind(st)));
+    rpt_jw_kstr(&j, "status", hh_entity_status(st));
+    fmt_time(hh_entity_created_ms(st), ts, sizeof ts, 1);
     rpt_jw_kstr(&j, "created", ts);
-    rpt_jw_kint(&j, "created_ms", PROTO_HLC_MS(st->created_hlc));
-    fmt_time(PROTO_HLC_MS(st->updated_hlc), ts, sizeof ts, 1);
+    rpt_jw_kint(&j, "created_ms", hh_entity_created_ms(st));
+    fmt_time(hh_entity_updated_ms(st), ts, sizeof ts, 1);
     rpt_jw_kstr(&j, "updated", ts);
     rpt_jw_key(&j, "creator");
-    rpt_jw_hex64(&j, st->creator);
-    if (st->kind == PROTO_KIND_WORKORDER)
-        rpt_jw_kuint(&j, "reopen_count", st->reopen_count);
+    rpt_jw_hex64(&j, hh_entity_creator(st));
+    if (hh_entity_kind(st) == HH_KIND_WORKORDER)
+        rpt_jw_kuint(&j, "reopen_count", hh_entity_reopen_count(st));
     rpt_jw_key(&j, "fields");
-    rpt_jw_fields(&j, st);
+    rpt_jw_obj(&j);
+    for (size_t i = 0; hh_entity_field_at(st, i, &v) == 0; i++) {
+        rpt_jw_keyn(&j, v.name, v.name_len);
+        jw_value(&j, &v);
+    }
+    rpt_jw_end(&j);
     if (with_events) {
         rpt_jw_key(&j, "events");
         rpt_jw_arr(&j);
-        for (uint32_t i = 0; i < st->nevents; i++) {
-            const fold_event *e = &st->events[i];
-            fmt_time(PROTO_HLC_MS(e->hlc), ts, sizeof ts, 1);
+        for (size_t i = 0; hh_entity_event(st, i, &e) == 0; i++) {
+            fmt_time(hh_hlc_ms(e.hlc), ts, sizeof ts, 1);
             rpt_jw_obj(&j);
-            rpt_jw_kstr(&j, "action", proto_action_name(e->action));
+            rpt_jw_kstr(&j, "action", hh_action_name(e.action));
             rpt_jw_kstr(&j, "at", ts);
-            rpt_jw_kuint(&j, "hlc", e->hlc);
-            rpt_jw_kint(&j, "device_time_ms", e->wall_ms);
+            rpt_jw_kuint(&j, "hlc", e.hlc);
+            rpt_jw_kint(&j, "device_time_ms", e.wall_ms);
             rpt_jw_key(&j, "device");
-            rpt_jw_hex64(&j, e->device_id);
-            rpt_jw_kuint(&j, "seq", e->seq);
+            rpt_jw_hex64(&j, e.device_id);
+            rpt_jw_kuint(&j, "seq", e.seq);
             rpt_jw_end(&j);
         }
         rpt_jw_end(&j);
@@ -366,26 +430,26 @@ static void print_json_entity(const fold_state *st, int with_events)
 }
 
 /* One line per record, the fields a guard scans for first. */
-static void print_line(const fold_state *st)
+static void print_line(const hh_entity *st)
 {
     static const char *const cols[][4] = {
-        [PROTO_KIND_SCAN] = {"tag", "route", "by", "note"},
-        [PROTO_KIND_VISIT] = {"name", "id_no", "unit", "gate"},
-        [PROTO_KIND_VEHICLE] = {"plate", "type", "unit", "gate"},
-        [PROTO_KIND_WORKORDER] = {"place", "category", "priority", "assignee"},
-        [PROTO_KIND_INSPECTION] = {"unit", "by", "workorder", "note"},
-        [PROTO_KIND_HANDOVER] = {"by", "to", "workorders_open",
-                                 "visits_inside"},
-        [PROTO_KIND_DUTYLOG] = {"by", "text", NULL, NULL},
+        [HH_KIND_SCAN] = {"tag", "route", "by", "note"},
+        [HH_KIND_VISIT] = {"name", "id_no", "unit", "gate"},
+        [HH_KIND_VEHICLE] = {"plate", "type", "unit", "gate"},
+        [HH_KIND_WORKORDER] = {"place", "category", "priority", "assignee"},
+        [HH_KIND_INSPECTION] = {"unit", "by", "workorder", "note"},
+        [HH_KIND_HANDOVER] = {"by", "to", "workorders_open", "visits_inside"},
+        [HH_KIND_DUTYLOG] = {"by", "text", NULL, NULL},
     };
-    char hex[33], ts[40], val[PROTO_FIELD_STR_MAX + 1];
-    proto_entity_hex(st->entity, hex);
-    fmt_time(PROTO_HLC_MS(st->created_hlc), ts, sizeof ts, 0);
-    printf("%s  %s  %-11s", hex, ts, st->status[0] ? st->status : "-");
-    if (st->kind < sizeof cols / sizeof cols[0]) {
-        for (int i = 0; i < 4 && cols[st->kind][i]; i++) {
-            value_text(fold_state_field(st, cols[st->kind][i]), val,
-                       sizeof val);
+    char hex[33], ts[40], val[HH_VALUE_MAX + 1];
+    size_t kind = (size_t)hh_entity_kind(st);
+    hh_value v;
+    hh_entity_id(st, hex);
+    fmt_time(hh_entity_created_ms(st), ts, sizeof ts, 0);
+    printf("%s  %s  %-11s", hex, ts, status_text(st));
+    if (kind < sizeof cols / sizeof cols[0]) {
+        for (int i = 0; i < 4 && cols[kind][i]; i++) {
+            value_text(field_of(st, cols[kind][i], &v), val, sizeof val);
             if (strlen(val) > 40)
                 strcpy(val + 37, "...");
             printf("  %s", val);
@@ -394,7 +458,7 @@ static void print_line(const fold_state *st)
     putchar('\n');
 }
 
-static int print_cb(const fold_state *st, void *arg)
+static int print_cb(const hh_entity *st, void *arg)
 {
     print_ctx *c = arg;
     if (c->skip > 0) {
@@ -412,7 +476,7 @@ static int print_cb(const fold_state *st, void *arg)
     return 0;
 }
 
-static int count_only_cb(const fold_state *st, void *arg)
+static int count_only_cb(const hh_entity *st, void *arg)
 {
     (*(long *)arg)++;
     return 0;
@@ -434,25 +498,27 @@ typedef struct md_collect {
 
 /* The sort key of a master-data record: its key field; the blacklist by
  * plate, then by name. */
-static void md_key(const fold_state *st, char *out, size_t cap)
+static void md_key(const hh_entity *st, char *out, size_t cap)
 {
-    const char *const *cols = proto_kind_columns(st->kind);
+    const char *const *cols = hh_kind_columns(hh_entity_kind(st));
     const char *name = cols ? cols[0] : "";
-    if (st->kind == PROTO_KIND_BLACKLIST)
-        name = fold_state_field(st, "plate") ? "plate" : "name";
-    const proto_field *f = fold_state_field(st, name);
-    if (f && f->type == PROTO_STR)
+    hh_value v;
+    if (hh_entity_kind(st) == HH_KIND_BLACKLIST)
+        name = field_of(st, "plate", &v) ? "plate" : "name";
+    const hh_value *f = field_of(st, name, &v);
+    if (f && f->type == HH_VAL_STR)
         snprintf(out, cap, "%.*s", (int)f->str_len, f->str);
     else
         out[0] = '\0';
 }
 
-static int md_collect_cb(const fold_state *st, void *arg)
+static int md_collect_cb(const hh_entity *st, void *arg)
 {
     md_collect *c = arg;
     if (c->vacant_only) {
-        const proto_field *v = fold_state_field(st, "vacant");
-        if (v == NULL || v->type != PROTO_BOOL || !v->i)
+        hh_value buf;
+        const hh_value *v = field_of(st, "vacant", &buf);
+        if (v == NULL || v->type != HH_VAL_BOOL || !v->i)
             return 0;
     }
     if (c->n == c->cap) {
@@ -466,7 +532,7 @@ static int md_collect_cb(const fold_state *st, void *arg)
         c->cap = cap;
     }
     md_key(st, c->items[c->n].key, sizeof c->items[c->n].key);
-    proto_entity_hex(st->entity, c->items[c->n].id);
+    hh_entity_id(st, c->items[c->n].id);
     c->n++;
     return 0;
 }
@@ -478,11 +544,12 @@ static int md_item_cmp(const void *a, const void *b)
     return c ? c : strcmp(x->id, y->id);
 }
 
-static int md_print_cb(const fold_state *st, void *arg)
+static int md_print_cb(const hh_entity *st, void *arg)
 {
     print_ctx *c = arg;
-    const char *const *cols = proto_kind_columns(st->kind);
-    char hex[33], val[PROTO_FIELD_STR_MAX + 1];
+    const char *const *cols = hh_kind_columns(hh_entity_kind(st));
+    char hex[33], val[HH_VALUE_MAX + 1];
+    hh_value v;
     if (o.json) {
         if (c->count)
             putchar(',');
@@ -496,15 +563,14 @@ static int md_print_cb(const fold_state *st, void *arg)
         printf("%sID\n", o.all ? "STATUS   " : "");
     }
     for (int i = 0; cols[i]; i++) {
-        const proto_field *f = fold_state_field(st, cols[i]);
-        value_text(f, val, sizeof val);
+        value_text(field_of(st, cols[i], &v), val, sizeof val);
         if (strlen(val) > 40)
             strcpy(val + 37, "...");
         printf("%-*s ", i == 0 ? 18 : 14, val);
     }
     if (o.all)
-        printf("%-8s ", st->status);
-    proto_entity_hex(st->entity, hex);
+        printf("%-8s ", hh_entity_status(st));
+    hh_entity_id(st, hex);
     printf("%s\n", hex);
     c->count++;
     return 0;
@@ -543,38 +609,59 @@ typedef struct conflicts_ctx {
     rpt_jw j; /* --json: the output */
 } conflicts_ctx;
 
-static int conflict_print_cb(const fold_state *st, void *arg)
+/* The head of one conflict, the form of report/render.h's
+ * rpt_conflict_head (`roundsd conflicts` prints it too): with json, opens
+ * its object (id, kind, status, field) and its "candidates" array, which
+ * the caller fills and closes with the object; otherwise its text line. */
+static void conflict_head(rpt_jw *j, const char *hex, const hh_entity *st,
+                          const hh_conflict *cf)
+{
+    const char *kind = hh_kind_name(hh_entity_kind(st));
+    if (!o.json) {
+        printf("%s %s  %s  field %.*s: %zu candidates\n", kind, hex,
+               status_text(st), (int)cf->field_len, cf->field, cf->ncand);
+        return;
+    }
+    rpt_jw_obj(j);
+    rpt_jw_kstr(j, "id", hex);
+    rpt_jw_kstr(j, "kind", kind);
+    rpt_jw_kstr(j, "status", hh_entity_status(st));
+    rpt_jw_key(j, "field");
+    rpt_jw_strn(j, cf->field, cf->field_len);
+    rpt_jw_key(j, "candidates");
+    rpt_jw_arr(j);
+}
+
+static int conflict_print_cb(const hh_entity *st, void *arg)
 {
     conflicts_ctx *c = arg;
-    char hex[33], ts[40], val[PROTO_FIELD_STR_MAX + 1];
-    proto_entity_hex(st->entity, hex);
-    for (uint32_t i = 0; i < st->nconflicts; i++) {
-        const fold_conflict *cf = &st->conflicts[i];
-        rpt_conflict_head(&c->j, o.json, hex, st, cf);
-        for (uint32_t j = 0; j < cf->ncand; j++) {
-            const fold_candidate *cd = &cf->cand[j];
-            fmt_time(PROTO_HLC_MS(cd->hlc), ts, sizeof ts, !!o.json);
+    char hex[33], ts[40], val[HH_VALUE_MAX + 1];
+    hh_conflict cf;
+    hh_candidate cd;
+    hh_entity_id(st, hex);
+    for (size_t i = 0; hh_entity_conflict(st, i, &cf) == 0; i++) {
+        conflict_head(&c->j, hex, st, &cf);
+        for (size_t j = 0; hh_entity_candidate(st, i, j, &cd) == 0; j++) {
+            fmt_time(cd.time_ms, ts, sizeof ts, !!o.json);
             if (o.json) {
                 rpt_jw *w = &c->j;
                 rpt_jw_obj(w);
                 rpt_jw_key(w, "value");
-                rpt_jw_field(w, &cd->value);
+                jw_value(w, &cd.value);
                 rpt_jw_key(w, "device");
-                rpt_jw_hex64(w, cd->device_id);
-                rpt_jw_kbool(w, "this_device", cd->device_id == c->me);
-                rpt_jw_kuint(w, "seq", cd->seq);
-                rpt_jw_kuint(w, "hlc", cd->hlc);
+                rpt_jw_hex64(w, cd.device_id);
+                rpt_jw_kbool(w, "this_device", cd.device_id == c->me);
+                rpt_jw_kuint(w, "seq", cd.seq);
+                rpt_jw_kuint(w, "hlc", cd.hlc);
                 rpt_jw_kstr(w, "time", ts);
-                rpt_jw_kint(w, "time_ms", PROTO_HLC_MS(cd->hlc));
-                rpt_jw_kint(w, "device_time_ms",
-                            fold_candidate_wall_ms(st, cd));
+                rpt_jw_kint(w, "time_ms", cd.time_ms);
+                rpt_jw_kint(w, "device_time_ms", cd.wall_ms);
                 rpt_jw_end(w);
             } else {
-                value_text(&cd->value, val, sizeof val);
+                value_text(&cd.value, val, sizeof val);
                 printf("  %-24s device %016" PRIx64 "%s seq %" PRIu64 "  %s\n",
-                       val, cd->device_id,
-                       cd->device_id == c->me ? " (this one)" : "", cd->seq,
-                       ts);
+                       val, cd.device_id,
+                       cd.device_id == c->me ? " (this one)" : "", cd.seq, ts);
             }
         }
         if (o.json) {
@@ -626,25 +713,25 @@ static int cmd_list(void)
         int kind;
         int open_default;
     } lists[] = {
-        {"visitors", PROTO_KIND_VISIT, 1},
-        {"vehicles", PROTO_KIND_VEHICLE, 1},
-        {"workorders", PROTO_KIND_WORKORDER, 1},
-        {"scans", PROTO_KIND_SCAN, 0},
-        {"inspections", PROTO_KIND_INSPECTION, 0},
-        {"handovers", PROTO_KIND_HANDOVER, 0},
-        {"log", PROTO_KIND_DUTYLOG, 0},
+        {"visitors", HH_KIND_VISIT, 1},
+        {"vehicles", HH_KIND_VEHICLE, 1},
+        {"workorders", HH_KIND_WORKORDER, 1},
+        {"scans", HH_KIND_SCAN, 0},
+        {"inspections", HH_KIND_INSPECTION, 0},
+        {"handovers", HH_KIND_HANDOVER, 0},
+        {"log", HH_KIND_DUTYLOG, 0},
         /* Master data from the office: active entries unless --all. */
-        {"units", PROTO_KIND_UNIT, 1},
-        {"vacant", PROTO_KIND_UNIT, 1},
-        {"routes", PROTO_KIND_ROUTE, 1},
-        {"checkpoints", PROTO_KIND_CHECKPOINT, 1},
-        {"staff", PROTO_KIND_STAFF, 1},
-        {"plates", PROTO_KIND_PLATE, 1},
-        {"blacklist", PROTO_KIND_BLACKLIST, 1},
-        {"sites", PROTO_KIND_SITE, 1},
+        {"units", HH_KIND_UNIT, 1},
+        {"vacant", HH_KIND_UNIT, 1},
+        {"routes", HH_KIND_ROUTE, 1},
+        {"checkpoints", HH_KIND_CHECKPOINT, 1},
+        {"staff", HH_KIND_STAFF, 1},
+        {"plates", HH_KIND_PLATE, 1},
+        {"blacklist", HH_KIND_BLACKLIST, 1},
+        {"sites", HH_KIND_SITE, 1},
         /* The office's openings of sealed personal data, and its keys. */
-        {"pii_access", PROTO_KIND_PII_ACCESS, 0},
-        {"pii_keys", PROTO_KIND_PII_KEY, 1},
+        {"pii_access", HH_KIND_PII_ACCESS, 0},
+        {"pii_keys", HH_KIND_PII_KEY, 1},
     };
     const char *what = o.npos > 1 ? o.positional[1] : NULL;
     int kind = 0, open_only = 0;
@@ -667,7 +754,7 @@ static int cmd_list(void)
     int rc = open_handheld(&h);
     if (rc)
         return rc;
-    if (proto_kind_columns(kind)) {
+    if (hh_kind_columns(kind)) {
         rc = list_master(h, kind, open_only, strcmp(what, "vacant") == 0);
         int ex = rc ? report_error(h, rc, "list") : RND_EXIT_OK;
         hh_close(h);
@@ -693,28 +780,28 @@ static int cmd_list(void)
     return ex;
 }
 
-static int show_cb(const fold_state *st, void *arg)
+static int show_cb(const hh_entity *st, void *arg)
 {
-    char hex[33], ts[40], val[PROTO_FIELD_STR_MAX + 1];
+    char hex[33], ts[40], val[HH_VALUE_MAX + 1];
+    hh_value v;
+    hh_event e;
     if (o.json) {
         print_json_entity(st, 1);
         putchar('\n');
         return 0;
     }
-    proto_entity_hex(st->entity, hex);
-    printf("%s %s  status: %s\n", proto_kind_name(st->kind), hex,
-           st->status[0] ? st->status : "-");
-    for (uint32_t i = 0; i < st->nfields; i++) {
-        const proto_field *f = &st->fields[i];
-        value_text(f, val, sizeof val);
-        printf("  %-16.*s %s\n", (int)f->name_len, f->name, val);
+    hh_entity_id(st, hex);
+    printf("%s %s  status: %s\n", hh_kind_name(hh_entity_kind(st)), hex,
+           status_text(st));
+    for (size_t i = 0; hh_entity_field_at(st, i, &v) == 0; i++) {
+        value_text(&v, val, sizeof val);
+        printf("  %-16.*s %s\n", (int)v.name_len, v.name, val);
     }
     printf("history:\n");
-    for (uint32_t i = 0; i < st->nevents; i++) {
-        fmt_time(st->events[i].wall_ms, ts, sizeof ts, 0);
+    for (size_t i = 0; hh_entity_event(st, i, &e) == 0; i++) {
+        fmt_time(e.wall_ms, ts, sizeof ts, 0);
         printf("  %s  %-9s device %016" PRIx64 " seq %" PRIu64 "\n", ts,
-               proto_action_name(st->events[i].action), st->events[i].device_id,
-               st->events[i].seq);
+               hh_action_name(e.action), e.device_id, e.seq);
     }
     return 0;
 }

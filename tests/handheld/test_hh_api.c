@@ -20,6 +20,7 @@ static int64_t clock_fn(void *ctx)
 typedef struct seen {
     int n;
     char id[33];
+    uint64_t me; /* this device's id: the scan's creator */
 } seen;
 
 static int scan_cb(const hh_entity *e, void *ctx)
@@ -50,6 +51,13 @@ static int scan_cb(const hh_entity *e, void *ctx)
     ASSERT_EQ(hh_entity_updated_ms(e), clock_fn(NULL));
     ASSERT_STR_EQ(hh_entity_status(e), "");
     ASSERT_EQ((int)hh_entity_nconflicts(e), 0);
+    hh_conflict cf;
+    ASSERT_ERR(hh_entity_conflict(e, 0, &cf), RND_ENOTFOUND);
+    ASSERT_EQ((int)cf.ncand, 0);
+    ASSERT_OK(hh_entity_event(e, 0, &ev));
+    ASSERT_EQ(hh_hlc_ms(ev.hlc), clock_fn(NULL));
+    ASSERT_U64_EQ(hh_entity_creator(e), s->me);
+    ASSERT_EQ((int)hh_entity_reopen_count(e), 0);
     s->n++;
     return 0;
 }
@@ -88,8 +96,21 @@ int main(void)
     hh_kv kv[] = {{"tag", "CP-07"}, {"route", "R1"}, {"by", "guard-li"}};
     ASSERT_OK(hh_record(h, "scan.record", NULL, kv, 3, id, NULL));
     hh_id_hex(id, hex);
-    seen s = {0, ""};
+    seen s = {0, "", 0};
+    hh_status_info si;
+    ASSERT_OK(hh_status(h, &si));
+    s.me = si.device_id;
     ASSERT_OK(hh_list(h, HH_KIND_SCAN, 0, scan_cb, &s));
+
+    /* Master data's columns, key first; none for the handheld's kinds. */
+    const char *const *cols = hh_kind_columns(HH_KIND_UNIT);
+    ASSERT(cols != NULL);
+    ASSERT_STR_EQ(cols[0], "unit");
+    cols = hh_kind_columns(HH_KIND_BLACKLIST);
+    ASSERT(cols != NULL);
+    ASSERT_STR_EQ(cols[2], "id_no");
+    ASSERT(hh_kind_columns(HH_KIND_SCAN) == NULL);
+    ASSERT(hh_kind_columns(0) == NULL);
     ASSERT_EQ(s.n, 1);
     ASSERT_STR_EQ(s.id, hex);
     ASSERT_OK(hh_get(h, hex, get_cb, hex));

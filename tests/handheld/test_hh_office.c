@@ -305,16 +305,32 @@ static void personal_data(void)
 typedef struct conflict_seen {
     int n;
     char field[32];
-    uint32_t ncand;
+    size_t ncand;
+    hh_candidate cand[2];
+    char value[2][8];
 } conflict_seen;
 
-static int conflict_cb(const fold_state *st, void *arg)
+/* Reads the record's first conflict through the public accessors. */
+static int conflict_cb(const hh_entity *st, void *arg)
 {
     conflict_seen *c = arg;
+    hh_conflict cf;
     c->n++;
-    snprintf(c->field, sizeof c->field, "%.*s", (int)st->conflicts[0].field_len,
-             st->conflicts[0].field);
-    c->ncand = st->conflicts[0].ncand;
+    ASSERT_EQ((int)hh_entity_nconflicts(st), 1);
+    ASSERT_OK(hh_entity_conflict(st, 0, &cf));
+    ASSERT_ERR(hh_entity_conflict(st, 1, &cf), RND_ENOTFOUND);
+    ASSERT_OK(hh_entity_conflict(st, 0, &cf));
+    snprintf(c->field, sizeof c->field, "%.*s", (int)cf.field_len, cf.field);
+    c->ncand = cf.ncand;
+    for (size_t j = 0; j < 2 && j < cf.ncand; j++) {
+        ASSERT_OK(hh_entity_candidate(st, 0, j, &c->cand[j]));
+        snprintf(c->value[j], sizeof c->value[j], "%.*s",
+                 (int)c->cand[j].value.str_len, c->cand[j].value.str);
+    }
+    hh_candidate past;
+    ASSERT_ERR(hh_entity_candidate(st, 0, cf.ncand, &past), RND_ENOTFOUND);
+    ASSERT_ERR(hh_entity_candidate(st, 1, 0, &past), RND_ENOTFOUND);
+    ASSERT_EQ(past.device_id, 0);
     return 0;
 }
 
@@ -369,7 +385,24 @@ static void conflicts(void)
     ASSERT_OK(hh_conflicts(h, conflict_cb, &cs));
     ASSERT_EQ(cs.n, 1);
     ASSERT_STR_EQ(cs.field, "assignee");
-    ASSERT_EQ(cs.ncand, 2);
+    ASSERT_EQ((int)cs.ncand, 2);
+    /* The candidates (in (hlc, device, seq) order), each with its op's
+     * writer, number, stamp and wall clock. */
+    int mine = strcmp(cs.value[0], "T-01") == 0 ? 0 : 1;
+    const hh_candidate *a = &cs.cand[mine], *b = &cs.cand[!mine];
+    ASSERT_STR_EQ(cs.value[mine], "T-01");
+    ASSERT_STR_EQ(cs.value[!mine], "T-02");
+    ASSERT(cs.cand[0].hlc <= cs.cand[1].hlc);
+    ASSERT_EQ(a->value.type, HH_VAL_STR);
+    ASSERT_U64_EQ(a->device_id, si.device_id);
+    ASSERT_U64_EQ(a->seq, si.own_ops + 1);
+    ASSERT_EQ(a->time_ms, hh_hlc_ms(a->hlc));
+    ASSERT_EQ(a->wall_ms, fake_now);
+    ASSERT_U64_EQ(b->device_id, OTHER_ID);
+    ASSERT_U64_EQ(b->seq, 1);
+    ASSERT_U64_EQ(b->hlc, PROTO_HLC_MAKE(fake_now, 5));
+    ASSERT_EQ(b->time_ms, fake_now);
+    ASSERT_EQ(b->wall_ms, fake_now);
 }
 
 static int init_office(store_txn *t, void *arg)
