@@ -77,21 +77,18 @@ static void trim(srv_sync_note **notes, size_t *cap)
     }
 }
 
-static int commit_notes(srv_registry *r)
+/* One durable commit of notes[0..n) (any thread). */
+static int write_notes(store *st, const srv_sync_note *notes, size_t n)
 {
-    notes_job job = {r->notes, r->nnotes};
-    int rc = store_write(r->st, notes_fn, &job);
-    r->nnotes = 0;
-    trim(&r->notes, &r->cap);
-    return rc;
+    notes_job job = {notes, n};
+    return store_write(st, notes_fn, &job);
 }
 
 /* A pool thread: one durable commit of the notes handed over. */
 static void notes_work(uv_work_t *w)
 {
     srv_registry *r = w->data;
-    notes_job job = {r->inflight, r->ninflight};
-    r->work_rc = store_write(r->st, notes_fn, &job);
+    r->work_rc = write_notes(r->st, r->inflight, r->ninflight);
     uv_mutex_lock(&r->mu);
     r->busy = 0;
     uv_cond_broadcast(&r->cv);
@@ -140,8 +137,7 @@ static void start_work(srv_registry *r)
     if (uv_queue_work(r->loop, &r->work, notes_work, notes_done) != 0) {
         /* Not reached with a live loop; commit here rather than lose them. */
         r->busy = 0;
-        notes_job job = {r->inflight, r->ninflight};
-        int rc = store_write(r->st, notes_fn, &job);
+        int rc = write_notes(r->st, r->inflight, r->ninflight);
         r->ninflight = 0;
         if (rc)
             log_flush_error(r, rc);
@@ -170,7 +166,7 @@ int srv_registry_start(srv_registry *r, uv_loop_t *loop,
 void srv_registry_kick(srv_registry *r)
 {
     if (r->loop == NULL) {
-        int rc = commit_notes(r);
+        int rc = srv_registry_flush(r);
         if (rc)
             log_flush_error(r, rc);
         return;
@@ -190,5 +186,8 @@ int srv_registry_flush(srv_registry *r)
     }
     if (r->nnotes == 0)
         return 0;
-    return commit_notes(r);
+    int rc = write_notes(r->st, r->notes, r->nnotes);
+    r->nnotes = 0;
+    trim(&r->notes, &r->cap);
+    return rc;
 }
