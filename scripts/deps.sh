@@ -5,15 +5,26 @@ set -euo pipefail
 pkgs=(build-essential cmake pkg-config clang libclang-rt-14-dev
       libuv1-dev liblmdb-dev libmsgpack-dev libmbedtls-dev
       libsqlite3-dev valgrind faketime)
+# gettext's msgfmt builds the catalogues (po/); locales gives zh_CN.UTF-8,
+# the language the CLIs are tested in (test_i18n).
+pkgs+=(gettext locales)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
     missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
-echo "deps: installing ${missing[*]}" >&2
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
-export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -qq >/dev/null
-$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "deps: installing ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq >/dev/null
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" \
+    >/dev/null
+fi
+# The zh_CN.UTF-8 locale, generated once (Debian ships locales' data but
+# generates only what /etc/locale.gen enables).
+if ! locale -a 2>/dev/null | grep -qix 'zh_CN.utf8'; then
+  echo "deps: generating the zh_CN.UTF-8 locale" >&2
+  $sudo localedef -i zh_CN -f UTF-8 zh_CN.UTF-8
+fi

@@ -1,0 +1,37 @@
+/* i18n.h: the translation of what the two command lines print for people
+ * (messages, help, the headings of text tables) through GNU gettext, with
+ * the catalogues in po/ (zh_CN first). English is the source language and
+ * stays the default: in the C or POSIX locale, or with no catalogue for
+ * the user's language, every string is printed as written.
+ *
+ * Only what a person reads is translated. JSON keys, CSV headers, op
+ * field names, enum values and error codes stay as they are, whatever the
+ * language, because scripts and other programs read them.
+ *
+ * Lifetime: i18n_init() is called once by main() before any output; the
+ * strings _() returns belong to the catalogue and live until exit.
+ */
+#ifndef RND_I18N_H
+#define RND_I18N_H
+
+#include <libintl.h>
+
+/* Marks a string for translation and translates it now. */
+#define _(s) gettext(s)
+/* Marks a string for translation where it cannot be translated yet (a
+ * table initializer); the printer translates it with _() when it prints. */
+#define N_(s) (s)
+
+/* Takes the user's language from the environment (LANGUAGE, LC_ALL,
+ * LC_MESSAGES, LANG) and binds the text domain `domain` ("rounds" or
+ * "roundsd") to its catalogues: $ROUNDS_LOCALEDIR when set (the build tree
+ * and tests), else the install's share/locale. Only LC_MESSAGES and
+ * LC_CTYPE follow the environment: numbers and times are printed the same
+ * in every language (LC_NUMERIC stays "C", so JSON keeps its '.'). */
+void i18n_init(const char *domain);
+
+/* The translation of s when s is not NULL or empty, else s: for table
+ * strings that may be missing. */
+const char *i18n_tr(const char *s);
+
+#endif
