@@ -181,7 +181,11 @@ HH_API const char *hh_last_warning(const hh *h);
 /* ---- the verb table ----------------------------------------------------- */
 /* HH_TIME values are ms since the epoch, given as digits or as ISO 8601
  * "YYYY-MM-DDTHH:MM[:SS]" with "Z" or "+HH:MM" (local time without). */
-enum hh_field_type { HH_STR, HH_INT, HH_BOOL, HH_ENUM, HH_TIME };
+/* Text (HH_STR, HH_TEXT) is well-formed UTF-8 without control characters;
+ * HH_STR is one line, HH_TEXT free text that may hold LF and TAB
+ * (docs/DATA-MODEL.md, "Text"). Anything else is RND_EFIELD, naming the
+ * field and the byte ("field 'text': not valid UTF-8 at byte 4"). */
+enum hh_field_type { HH_STR, HH_INT, HH_BOOL, HH_ENUM, HH_TIME, HH_TEXT };
 
 typedef struct hh_field_spec {
     const char *name; /* input name; CLI flag is --name, '_'->'-' */

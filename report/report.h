@@ -156,8 +156,10 @@ int rpt_format_parse(const char *s, rpt_format *out);
  * Returns 0, or RND_EIO when writing failed. */
 int rpt_emit(const rpt_doc *d, rpt_format fmt, FILE *f);
 
-/* s[0..n) as a JSON string (quotes, escapes; UTF-8 passed through), for
- * every JSON the roundsd and rounds commands print. */
+/* s[0..n) as a JSON string, for every JSON the roundsd and rounds commands
+ * print: quoted, control characters escaped, well-formed UTF-8 passed
+ * through and every byte that starts no well-formed sequence written as
+ * U+FFFD, so the output is valid JSON whatever the bytes. */
 void rpt_json_str(FILE *f, const char *s, size_t n);
 
 /* ---- time ------------------------------------------------------------ */
