@@ -440,7 +440,10 @@ typedef struct hh_shift_options {
 /* Prints this device's shift report (docs/REPORTS.md: its scans, the
  * checkpoints missed so far, its visitors inside), made offline from the
  * store as last synced, to out in format "text", "csv" or "json" (NULL is
- * "text"). Errors: RND_EINVAL (unknown format), storage errors. */
+ * "text"), or "csv:TABLE": one table (summary, my_scans, missed_so_far,
+ * ...) as a spreadsheet's CSV file (UTF-8 BOM, CRLF, formula guard:
+ * docs/REPORTS.md, "CSV"). Errors: RND_EINVAL (unknown format or table),
+ * storage errors. */
 HH_API int hh_report_shift(hh *h, const hh_shift_options *opt,
                            const char *format, FILE *out);
 
