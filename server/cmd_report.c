@@ -189,15 +189,17 @@ static int run_report(void)
         return cli_fail(rc, "report %s of site %s: %s", k->name, p.site,
                         rnd_strerror(rc));
     }
-    if (fmt == RPT_FMT_CSV)
-        return emit_csv(&d, table, out_dir);
-    rc = rpt_emit(&d, fmt, stdout);
     /* integrity: the summary's "ok" says whether every chain verified. */
     int problems = 0;
     for (uint32_t i = 0; i < d.nsummary; i++)
         if (strcmp(d.summary[i].key, "ok") == 0 &&
             d.summary[i].value.type == RPT_BOOL && !d.summary[i].value.i)
             problems = 1;
+    if (fmt == RPT_FMT_CSV) {
+        ex = emit_csv(&d, table, out_dir);
+        return ex == RND_EXIT_OK && problems ? RND_EXIT_FAIL : ex;
+    }
+    rc = rpt_emit(&d, fmt, stdout);
     rpt_doc_free(&d);
     if (rc)
         return cli_fail(rc, "cannot write the report: %s", rnd_strerror(rc));
