@@ -16,6 +16,7 @@
 
 #include "../proto/clock.h"
 #include "../proto/pii.h"
+#include "../proto/utf8.h"
 #include "../storage/store.h"
 #include "handheld.h"
 #include "hh_internal.h"
@@ -156,7 +157,9 @@ int hh_init(const char *dir, const char *site, const char *name, hh **out)
 
     *out = NULL;
     if (site == NULL || *site == '\0' || strlen(site) >= STORE_NAME_MAX ||
-        name == NULL || *name == '\0' || strlen(name) >= STORE_NAME_MAX)
+        name == NULL || *name == '\0' || strlen(name) >= STORE_NAME_MAX ||
+        proto_utf8_check(site, strlen(site), PROTO_TEXT_LINE, NULL, NULL) ||
+        proto_utf8_check(name, strlen(name), PROTO_TEXT_LINE, NULL, NULL))
         return RND_EFIELD;
     if (mkdir(dir, 0700) != 0 && errno != EEXIST)
         return RND_EIO;
@@ -228,6 +231,10 @@ int hh_set_user(hh *h, const char *user)
     if (strlen(c.val) >= STORE_NAME_MAX)
         return fail(h, RND_EFIELD, "user: at most %d bytes",
                     STORE_NAME_MAX - 1);
+    size_t at;
+    const char *why;
+    if (proto_utf8_check(c.val, strlen(c.val), PROTO_TEXT_LINE, &at, &why))
+        return fail(h, RND_EFIELD, "field 'user': %s at byte %zu", why, at);
     int rc = store_write(h->s, meta_fn, &c);
     return rc ? store_fail(h, rc) : 0;
 }

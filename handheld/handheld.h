@@ -181,7 +181,11 @@ HH_API const char *hh_last_warning(const hh *h);
 /* ---- the verb table ----------------------------------------------------- */
 /* HH_TIME values are ms since the epoch, given as digits or as ISO 8601
  * "YYYY-MM-DDTHH:MM[:SS]" with "Z" or "+HH:MM" (local time without). */
-enum hh_field_type { HH_STR, HH_INT, HH_BOOL, HH_ENUM, HH_TIME };
+/* Text (HH_STR, HH_TEXT) is well-formed UTF-8 without control characters;
+ * HH_STR is one line, HH_TEXT free text that may hold LF and TAB
+ * (docs/DATA-MODEL.md, "Text"). Anything else is RND_EFIELD, naming the
+ * field and the byte ("field 'text': not valid UTF-8 at byte 4"). */
+enum hh_field_type { HH_STR, HH_INT, HH_BOOL, HH_ENUM, HH_TIME, HH_TEXT };
 
 typedef struct hh_field_spec {
     const char *name; /* input name; CLI flag is --name, '_'->'-' */
@@ -436,7 +440,10 @@ typedef struct hh_shift_options {
 /* Prints this device's shift report (docs/REPORTS.md: its scans, the
  * checkpoints missed so far, its visitors inside), made offline from the
  * store as last synced, to out in format "text", "csv" or "json" (NULL is
- * "text"). Errors: RND_EINVAL (unknown format), storage errors. */
+ * "text"), or "csv:TABLE": one table (summary, my_scans, missed_so_far,
+ * ...) as a spreadsheet's CSV file (UTF-8 BOM, CRLF, formula guard:
+ * docs/REPORTS.md, "CSV"). Errors: RND_EINVAL (unknown format or table),
+ * storage errors. */
 HH_API int hh_report_shift(hh *h, const hh_shift_options *opt,
                            const char *format, FILE *out);
 

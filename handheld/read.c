@@ -7,6 +7,7 @@
  */
 #include <string.h>
 
+#include "../report/render.h"
 #include "../report/report.h"
 #include "handheld.h"
 #include "hh_internal.h"
@@ -278,9 +279,14 @@ int hh_report_shift(hh *h, const hh_shift_options *opt, const char *format,
                     FILE *out)
 {
     rpt_format fmt = RPT_FMT_TEXT;
-    if (format && rpt_format_parse(format, &fmt) != 0)
+    const char *table = NULL; /* "csv:TABLE": one table, a CSV file */
+    if (format && strncmp(format, "csv:", 4) == 0 && format[4])
+        table = format + 4;
+    else if (format && rpt_format_parse(format, &fmt) != 0)
         return hh__fail(h, RND_EINVAL,
-                        "report shift: format '%s': text, csv or json", format);
+                        "report shift: format '%s': text, csv, csv:TABLE or "
+                        "json",
+                        format);
     rpt_params p;
     memset(&p, 0, sizeof p);
     p.now = opt->now;
@@ -304,8 +310,13 @@ int hh_report_shift(hh *h, const hh_shift_options *opt, const char *format,
         rc = rpt_shift(t, &p, &d);
     }
     store_read_end(t);
-    if (rc == 0)
+    if (rc == 0 && table) {
+        rc = rpt_emit_csv_table(&d, table, out);
+        if (rc == RND_ENOTFOUND)
+            rc = hh__fail(h, RND_EINVAL, "report shift: no table '%s'", table);
+    } else if (rc == 0) {
         rc = rpt_emit(&d, fmt, out);
+    }
     rpt_doc_free(&d);
     return rc;
 }

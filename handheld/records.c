@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "../proto/pii.h"
+#include "../proto/utf8.h"
 #include "../storage/store.h"
 #include "handheld.h"
 #include "hh_internal.h"
@@ -140,6 +141,15 @@ static int convert(hh *h, const hh_verb_spec *v, const hh_field_spec *sp,
     f->name_len = (uint32_t)strlen(f->name);
     switch (sp->type) {
     case HH_STR:
+    case HH_TEXT: {
+        size_t at;
+        const char *why;
+        if (proto_utf8_check(val, strlen(val),
+                             sp->type == HH_TEXT ? PROTO_TEXT_MULTILINE
+                                                 : PROTO_TEXT_LINE,
+                             &at, &why) != 0)
+            return fail(h, RND_EFIELD, "%s: field '%s': %s at byte %zu",
+                        v->verb, sp->name, why, at);
         if (*val == '\0' && sp->required)
             return fail(h, RND_EFIELD, "%s: field '%s' is empty", v->verb,
                         sp->name);
@@ -150,6 +160,7 @@ static int convert(hh *h, const hh_verb_spec *v, const hh_field_spec *sp,
         f->str = val;
         f->str_len = (uint32_t)strlen(val);
         return 0;
+    }
     case HH_INT:
         if (parse_i64(val, &f->i) || f->i < 0 || f->i > 1000000)
             return fail(h, RND_EFIELD,

@@ -450,9 +450,8 @@ static void print_line(const hh_entity *st)
     if (kind < sizeof cols / sizeof cols[0]) {
         for (int i = 0; i < 4 && cols[kind][i]; i++) {
             value_text(field_of(st, cols[kind][i], &v), val, sizeof val);
-            if (strlen(val) > 40)
-                strcpy(val + 37, "...");
-            printf("  %s", val);
+            fputs("  ", stdout);
+            rpt_text_cell(stdout, val, 0, 40);
         }
     }
     putchar('\n');
@@ -564,9 +563,9 @@ static int md_print_cb(const hh_entity *st, void *arg)
     }
     for (int i = 0; cols[i]; i++) {
         value_text(field_of(st, cols[i], &v), val, sizeof val);
-        if (strlen(val) > 40)
-            strcpy(val + 37, "...");
-        printf("%-*s ", i == 0 ? 18 : 14, val);
+        /* Display columns, cut at a character (CJK takes two). */
+        rpt_text_cell(stdout, val, i == 0 ? 18 : 14, 40);
+        putchar(' ');
     }
     if (o.all)
         printf("%-8s ", hh_entity_status(st));

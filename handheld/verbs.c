@@ -60,7 +60,7 @@ static const hh_field_spec scan_fields[] = {
     {"tag", HH_STR, 1, NULL, NULL, NULL, "checkpoint tag id"},
     {"route", HH_STR, 0, NULL, NULL, NULL, "route id"},
     {"method", HH_ENUM, 0, methods, "nfc", NULL, "how it was scanned"},
-    {"note", HH_STR, 0, NULL, NULL, NULL, "observation"},
+    {"note", HH_TEXT, 0, NULL, NULL, NULL, "observation"},
     {"anomaly", HH_BOOL, 0, NULL, "false", NULL, "something is wrong here"},
     {"workorder", HH_ENUM, 0, categories, NULL, NULL,
      "open a work order of this category for the observation"},
@@ -88,7 +88,7 @@ static const hh_field_spec visit_exit_fields[] = {
 
 static const hh_field_spec visit_refuse_fields[] = {
     {"name", HH_STR, 1, NULL, NULL, NULL, "person's name"},
-    {"reason", HH_STR, 1, NULL, NULL, NULL, "why entry was refused"},
+    {"reason", HH_TEXT, 1, NULL, NULL, NULL, "why entry was refused"},
     {"id_type", HH_ENUM, 0, id_types, "none", NULL, "ID document type"},
     {"id_no", HH_STR, 0, NULL, NULL, NULL, "ID document number (masked)"},
     {"phone", HH_STR, 0, NULL, NULL, NULL, "phone"},
@@ -112,7 +112,7 @@ static const hh_field_spec wo_create_fields[] = {
     {"place", HH_STR, 1, NULL, NULL, NULL,
      "unit (building-unit-room) or public place"},
     {"category", HH_ENUM, 1, categories, NULL, NULL, "kind of fault"},
-    {"description", HH_STR, 1, NULL, NULL, NULL, "what is wrong"},
+    {"description", HH_TEXT, 1, NULL, NULL, NULL, "what is wrong"},
     {"contact", HH_STR, 0, NULL, NULL, NULL, "reporter's name and phone"},
     {"appointment", HH_TIME, 0, NULL, NULL, NULL, "agreed visit time"},
     {"priority", HH_ENUM, 0, priorities, "normal", NULL, "normal or urgent"},
@@ -134,26 +134,26 @@ static const hh_field_spec wo_arrive_fields[] = {BY("arrive_by"), END};
 static const hh_field_spec wo_complete_fields[] = {
     {"signature", HH_STR, 1, NULL, NULL, NULL, "resident's signature (name)"},
     {"labour_min", HH_INT, 1, NULL, NULL, NULL, "labour in minutes"},
-    {"materials", HH_STR, 0, NULL, NULL, NULL, "materials used"},
-    {"note", HH_STR, 0, NULL, NULL, "complete_note", "what was done"},
+    {"materials", HH_TEXT, 0, NULL, NULL, NULL, "materials used"},
+    {"note", HH_TEXT, 0, NULL, NULL, "complete_note", "what was done"},
     BY("complete_by"),
     END};
 static const hh_field_spec wo_callback_fields[] = {
     {"satisfaction", HH_ENUM, 1, satisfactions, NULL, NULL,
      "resident's verdict (unsatisfied reopens the order)"},
-    {"note", HH_STR, 0, NULL, NULL, "callback_note", "callback notes"},
+    {"note", HH_TEXT, 0, NULL, NULL, "callback_note", "callback notes"},
     BY("callback_by"),
     END};
 static const hh_field_spec wo_close_fields[] = {
-    {"note", HH_STR, 0, NULL, NULL, "close_note", "closing note"},
+    {"note", HH_TEXT, 0, NULL, NULL, "close_note", "closing note"},
     BY("close_by"),
     END};
 static const hh_field_spec wo_cancel_fields[] = {
-    {"reason", HH_STR, 1, NULL, NULL, "cancel_reason", "why"},
+    {"reason", HH_TEXT, 1, NULL, NULL, "cancel_reason", "why"},
     BY("cancel_by"),
     END};
 static const hh_field_spec wo_reopen_fields[] = {
-    {"reason", HH_STR, 1, NULL, NULL, "reopen_reason", "why"},
+    {"reason", HH_TEXT, 1, NULL, NULL, "reopen_reason", "why"},
     BY("reopen_by"),
     END};
 
@@ -165,20 +165,20 @@ static const hh_field_spec inspection_fields[] = {
     {"gas", HH_ENUM, 0, checks, "ok", NULL, "gas switched off"},
     {"leaks", HH_ENUM, 0, checks, "ok", NULL, "no leaks"},
     {"cracks", HH_ENUM, 0, checks, "ok", NULL, "no cracks in walls/floors"},
-    {"note", HH_STR, 0, NULL, NULL, NULL, "free note"},
+    {"note", HH_TEXT, 0, NULL, NULL, NULL, "free note"},
     BY(NULL),
     END};
 
 static const hh_field_spec handover_fields[] = {
     {"to", HH_STR, 1, NULL, NULL, NULL, "incoming staff"},
-    {"notes", HH_STR, 0, NULL, NULL, NULL, "open issues, major events"},
-    {"keys", HH_STR, 0, NULL, NULL, NULL, "keys and tools, counted"},
+    {"notes", HH_TEXT, 0, NULL, NULL, NULL, "open issues, major events"},
+    {"keys", HH_TEXT, 0, NULL, NULL, NULL, "keys and tools, counted"},
     BY(NULL),
     END};
 static const hh_field_spec handover_ack_fields[] = {BY("ack_by"), END};
 
 static const hh_field_spec log_fields[] = {
-    {"text", HH_STR, 1, NULL, NULL, NULL, "what happened"}, BY(NULL), END};
+    {"text", HH_TEXT, 1, NULL, NULL, NULL, "what happened"}, BY(NULL), END};
 
 #define K(x) PROTO_KIND_##x
 #define A(x) PROTO_ACTION_##x

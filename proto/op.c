@@ -20,6 +20,7 @@
 #include "mp.h"
 #include "proto.h"
 #include "sha256.h"
+#include "utf8.h"
 
 #define OP_ARRAY_LEN 10
 #define ENTITY_MS_MAX ((int64_t)0xffffffffffff) /* 6 bytes of time */
@@ -145,18 +146,42 @@ int proto_field_is_id_no(const proto_field *f)
 
 void proto_mask_id(const char *in, size_t len, char *out, size_t cap)
 {
-    size_t n = 0;
+    /* Characters, not bytes: a passport number in another script keeps
+     * whole characters and gets one star per hidden character. */
+    size_t chars = proto_utf8_count(in, len), n = 0;
+    size_t head = chars > 5 ? proto_utf8_offset(in, len, 3) : 0;
+    size_t tail = chars > 5 ? proto_utf8_offset(in, len, chars - 2) : len;
     if (cap == 0)
         return;
-    for (size_t i = 0; i < len && n + 1 < cap; i++) {
-        int keep = len > 5 ? (i < 3 || i >= len - 2) : 0;
-        out[n++] = keep ? in[i] : '*';
+    /* The kept head is whole characters only. */
+    for (size_t i = 0; i < head;) {
+        size_t next = proto_utf8_offset(in + i, len - i, 1);
+        if (n + next + 1 > cap)
+            break;
+        memcpy(out + n, in + i, next);
+        n += next;
+        i += next;
     }
+    for (size_t k = chars > 5 ? 3 : 0;
+         k < (chars > 5 ? chars - 2 : chars) && n + 1 < cap; k++)
+        out[n++] = '*';
+    /* The kept tail is whole characters or nothing. */
+    if (chars > 5 && n + (len - tail) < cap)
+        for (size_t i = tail; i < len; i++)
+            out[n++] = in[i];
     out[n] = '\0';
 }
 
+/* The canonical forms first fold full-width ASCII (what a Chinese input
+ * method types: "沪Ａ１２３４５") to ASCII, so that they compare equal
+ * to the forms typed in half width. */
+#define FOLD_MAX (PROTO_FIELD_STR_MAX + 1)
+
 void proto_norm_plate(const char *in, size_t len, char *out, size_t cap)
 {
+    char folded[FOLD_MAX];
+    len = proto_utf8_fold_width(in, len, folded, sizeof folded);
+    in = folded;
     size_t n = 0;
     if (cap == 0)
         return;
@@ -177,6 +202,9 @@ void proto_norm_plate(const char *in, size_t len, char *out, size_t cap)
 
 void proto_norm_name(const char *in, size_t len, char *out, size_t cap)
 {
+    char folded[FOLD_MAX];
+    len = proto_utf8_fold_width(in, len, folded, sizeof folded);
+    in = folded;
     size_t n = 0;
     if (cap == 0)
         return;
@@ -199,6 +227,9 @@ void proto_norm_name(const char *in, size_t len, char *out, size_t cap)
 
 void proto_norm_id_no(const char *in, size_t len, char *out, size_t cap)
 {
+    char folded[FOLD_MAX];
+    len = proto_utf8_fold_width(in, len, folded, sizeof folded);
+    in = folded;
     size_t n = 0;
     if (cap == 0)
         return;
@@ -499,6 +530,24 @@ static int read_fields(mp_cur *c, proto_op *op)
     return 0;
 }
 
+/* Text rules of a new op (docs/DATA-MODEL.md, "Text"): every field name
+ * and string value is well-formed UTF-8 without control characters; the
+ * decoder does not know which fields are free text, so a value may keep
+ * LF and TAB (the handheld's verb table holds names to one line). */
+static int check_text(const proto_op *op)
+{
+    for (uint32_t k = 0; k < op->nfields; k++) {
+        const proto_field *f = &op->fields[k];
+        if (proto_utf8_check(f->name, f->name_len, PROTO_TEXT_LINE, NULL,
+                             NULL) != 0 ||
+            (f->type == PROTO_STR &&
+             proto_utf8_check(f->str, f->str_len, PROTO_TEXT_MULTILINE, NULL,
+                              NULL) != 0))
+            return RND_EFIELD;
+    }
+    return 0;
+}
+
 static int decode(mp_cur *c, proto_op *op)
 {
     uint64_t count, v;
@@ -553,7 +602,9 @@ static int decode(mp_cur *c, proto_op *op)
     rc = mp_read_bin(c, op->prev_hash, PROTO_HASH_LEN);
     if (rc != 0)
         return rc;
-    return c->p == c->end ? 0 : RND_EMALFORMED;
+    if (c->p != c->end)
+        return RND_EMALFORMED;
+    return c->shortest ? check_text(op) : 0;
 }
 
 static int decode_op(const uint8_t *buf, size_t len, proto_op *op, int strict)

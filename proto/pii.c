@@ -1,6 +1,7 @@
 /* pii.c: sealing and opening personal data. See pii.h for the design and
  * the envelope format. */
 #include "pii.h"
+#include "utf8.h"
 
 #include <string.h>
 
@@ -34,11 +35,18 @@ void proto_pii_mask(const char *name, size_t name_len, const char *value,
                     size_t len, char *out, size_t cap)
 {
     if (name_len == 5 && memcmp(name, "phone", 5) == 0) {
-        size_t n = 0;
+        /* Characters, not bytes (a full-width digit is three bytes). */
+        size_t chars = proto_utf8_count(value, len), n = 0;
+        size_t tail =
+            chars > 4 ? proto_utf8_offset(value, len, chars - 4) : len;
         if (cap == 0)
             return;
-        for (size_t i = 0; i < len && n + 1 < cap; i++)
-            out[n++] = len > 4 && i >= len - 4 ? value[i] : '*';
+        for (size_t k = 0; k < (chars > 4 ? chars - 4 : chars) && n + 1 < cap;
+             k++)
+            out[n++] = '*';
+        if (n + (len - tail) < cap)
+            for (size_t i = tail; i < len; i++)
+                out[n++] = value[i];
         out[n] = '\0';
         return;
     }

@@ -163,7 +163,9 @@ int proto_op_decode(const uint8_t *buf, size_t len, proto_op *op);
 /* proto_op_decode, plus the rules a new op is admitted by
  * (docs/DATA-MODEL.md, "Wire and disk form"): every integer in its
  * shortest form, seq and hlc >= 1, an action that fits the kind
- * (proto_action_fits); any of them broken is RND_EMALFORMED. roundsd
+ * (proto_action_fits); any of them broken is RND_EMALFORMED. Every field
+ * name and string value is well-formed UTF-8 without control characters
+ * (values may hold LF and TAB: proto/utf8.h), else RND_EFIELD. roundsd
  * decodes pushed ops with it; ops already stored (written before these
  * rules, or by this code) are read with proto_op_decode. */
 int proto_op_decode_strict(const uint8_t *buf, size_t len, proto_op *op);

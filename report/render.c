@@ -4,9 +4,14 @@
  *
  * No static buffers: a cell is formatted into a buffer on the caller's
  * stack (CELL_MAX), so two threads may print two documents at once. */
+#define _GNU_SOURCE /* newlocale, uselocale, wcwidth */
 #include <inttypes.h>
+#include <locale.h>
+#include <pthread.h>
+#include <wchar.h>
 #include <string.h>
 
+#include "../proto/utf8.h"
 #include "doc_int.h"
 #include "render.h"
 
@@ -94,75 +99,168 @@ void rpt_tz_format(int tz_min, char *out, size_t cap)
 
 /* ---- text and CSV ------------------------------------------------------ */
 
+/* Widths come from glibc's wcwidth under a C.UTF-8 locale made once with
+ * newlocale and switched to for the call with uselocale (per thread), so
+ * they do not depend on the process's LANG: a cron job under LANG=C aligns
+ * CJK columns too. The code points are decoded here (proto_utf8_next), so
+ * no locale-dependent conversion is involved. Without that locale (not on
+ * Debian: glibc builds it in) the East Asian Wide ranges stand in. */
+static locale_t utf8_locale;
+static pthread_once_t utf8_once = PTHREAD_ONCE_INIT;
+
+static void utf8_locale_init(void)
+{
+    utf8_locale = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+}
+
+static int wide_range(uint32_t cp)
+{
+    return cp >= 0x1100 &&
+           (cp <= 0x115F || (cp >= 0x2E80 && cp <= 0xA4CF) ||
+            (cp >= 0xAC00 && cp <= 0xD7A3) || (cp >= 0xF900 && cp <= 0xFAFF) ||
+            (cp >= 0xFE30 && cp <= 0xFE4F) || (cp >= 0xFF00 && cp <= 0xFF60) ||
+            (cp >= 0xFFE0 && cp <= 0xFFE6) || (cp >= 0x20000 && cp <= 0x3FFFD));
+}
+
+/* Columns of s[0..len), stopping before the character that would take the
+ * total past max; *used gets the bytes counted. A byte that starts no
+ * well-formed sequence takes one column (a terminal shows one U+FFFD);
+ * control characters take none. */
+static size_t width_upto(const char *s, size_t len, size_t max, size_t *used)
+{
+    size_t w = 0, i = 0;
+    pthread_once(&utf8_once, utf8_locale_init);
+    locale_t old = utf8_locale ? uselocale(utf8_locale) : (locale_t)0;
+    while (i < len) {
+        uint32_t cp;
+        size_t n = proto_utf8_next(s + i, len - i, &cp);
+        int cw;
+        if (n == 0) {
+            n = 1;
+            cw = 1;
+        } else if (proto_utf8_is_control(cp)) {
+            cw = 0;
+        } else if (utf8_locale) {
+            cw = wcwidth((wchar_t)cp);
+            if (cw < 0)
+                cw = 1; /* unassigned: most terminals give it one */
+        } else {
+            cw = wide_range(cp) ? 2 : 1;
+        }
+        if (w + (size_t)cw > max)
+            break;
+        w += (size_t)cw;
+        i += n;
+    }
+    if (utf8_locale)
+        uselocale(old);
+    if (used)
+        *used = i;
+    return w;
+}
+
 size_t rpt_display_width(const char *s)
 {
-    size_t w = 0;
-    const unsigned char *p = (const unsigned char *)s;
-    while (*p) {
-        uint32_t cp;
-        int n;
-        if (*p < 0x80) {
-            cp = *p;
-            n = 1;
-        } else if ((*p & 0xE0) == 0xC0) {
-            cp = *p & 0x1F;
-            n = 2;
-        } else if ((*p & 0xF0) == 0xE0) {
-            cp = *p & 0x0F;
-            n = 3;
-        } else {
-            cp = *p & 0x07;
-            n = 4;
-        }
-        int k;
-        for (k = 1; k < n && (p[k] & 0xC0) == 0x80; k++)
-            cp = cp << 6 | (p[k] & 0x3F);
-        p += k;
-        w += (cp >= 0x1100 && (cp <= 0x115F || (cp >= 0x2E80 && cp <= 0xA4CF) ||
-                               (cp >= 0xAC00 && cp <= 0xD7A3) ||
-                               (cp >= 0xF900 && cp <= 0xFAFF) ||
-                               (cp >= 0xFE30 && cp <= 0xFE4F) ||
-                               (cp >= 0xFF00 && cp <= 0xFF60) ||
-                               (cp >= 0xFFE0 && cp <= 0xFFE6) ||
-                               (cp >= 0x20000 && cp <= 0x3FFFD)))
-                 ? 2
-                 : 1;
+    return width_upto(s, strlen(s), SIZE_MAX, NULL);
+}
+
+size_t rpt_text_cell(FILE *f, const char *s, size_t width, size_t max)
+{
+    size_t len = strlen(s), used, w = width_upto(s, len, SIZE_MAX, &used);
+    if (max >= 4 && w > max) {
+        w = width_upto(s, len, max - 3, &used);
+        fwrite(s, 1, used, f);
+        fputs("...", f);
+        w += 3;
+    } else {
+        fputs(s, f);
     }
+    for (; w < width; w++)
+        fputc(' ', f);
     return w;
+}
+
+/* A string as CSV: RFC 4180 quoting; a byte that starts no well-formed
+ * UTF-8 sequence is written as U+FFFD (a spreadsheet would garble the
+ * whole file otherwise). */
+static void csv_text(FILE *f, const char *s, int guard)
+{
+    size_t n = strlen(s);
+    int quote = strpbrk(s, ",\"\n\r") != NULL;
+    if (quote)
+        fputc('"', f);
+    if (guard)
+        fputc('\'', f);
+    for (size_t i = 0; i < n;) {
+        uint32_t cp;
+        size_t len = proto_utf8_next(s + i, n - i, &cp);
+        if (len == 0) {
+            fputs("\xEF\xBF\xBD", f);
+            i++;
+            continue;
+        }
+        if (s[i] == '"')
+            fputc('"', f);
+        fwrite(s + i, 1, len, f);
+        i += len;
+    }
+    if (quote)
+        fputc('"', f);
+}
+
+int rpt_csv_guard_needed(const char *s)
+{
+    /* OWASP's CSV injection list: a spreadsheet takes a cell that starts
+     * with one of these as a formula (tab and CR hide the sign). */
+    return s[0] != '\0' && strchr("=+-@\t\r", s[0]) != NULL;
 }
 
 void rpt_csv_field(FILE *f, const char *s)
 {
-    if (strpbrk(s, ",\"\n\r") == NULL) {
-        fputs(s, f);
-        return;
-    }
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
+    csv_text(f, s, rpt_csv_guard_needed(s));
+}
+
+/* A report cell as CSV: only text cells are guarded, so that a number
+ * (-5 in a numeric column) stays a number. */
+static void csv_cell(FILE *f, const rpt_cell *c, int tz_min)
+{
+    char buf[CELL_MAX];
+    rpt_cell_format(c, RPT_STYLE_DATA, tz_min, buf, sizeof buf);
+    csv_text(f, buf, c->type == RPT_STR && rpt_csv_guard_needed(buf));
 }
 
 /* ---- JSON -------------------------------------------------------------- */
 
+/* The one JSON string writer of both CLIs (rounds.c's json_str and cli.c's
+ * cli_json_str call it): whatever a store holds, the output is valid JSON
+ * (RFC 8259) in valid UTF-8. Control characters (C0, DEL, C1) are
+ * escaped; a byte that starts no well-formed UTF-8 sequence (a store
+ * written before text was checked) becomes U+FFFD, one per bad byte. */
 void rpt_json_str(FILE *f, const char *s, size_t n)
 {
     fputc('"', f);
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n;) {
         unsigned char ch = (unsigned char)s[i];
+        uint32_t cp;
+        size_t len = proto_utf8_next(s + i, n - i, &cp);
+        if (len == 0) {
+            fputs("\xEF\xBF\xBD", f); /* U+FFFD */
+            i++;
+            continue;
+        }
         if (ch == '"' || ch == '\\')
             fprintf(f, "\\%c", ch);
         else if (ch == '\n')
             fputs("\\n", f);
         else if (ch == '\t')
             fputs("\\t", f);
-        else if (ch < 0x20)
-            fprintf(f, "\\u%04x", ch);
+        else if (ch == '\r')
+            fputs("\\r", f);
+        else if (proto_utf8_is_control(cp))
+            fprintf(f, "\\u%04x", (unsigned)cp);
         else
-            fputc(ch, f);
+            fwrite(s + i, 1, len, f);
+        i += len;
     }
     fputc('"', f);
 }
@@ -467,10 +565,8 @@ static void emit_csv(const rpt_doc *d, FILE *f)
         fprintf(f, "summary,%s,%s\n", wk[i], buf);
     }
     for (uint32_t i = 0; i < d->nsummary; i++) {
-        rpt_cell_format(&d->summary[i].value, RPT_STYLE_DATA, d->tz_min, buf,
-                        sizeof buf);
         fprintf(f, "summary,%s,", d->summary[i].key);
-        rpt_csv_field(f, buf);
+        csv_cell(f, &d->summary[i].value, d->tz_min);
         fputc('\n', f);
     }
     for (uint32_t si = 0; si < d->nsections; si++) {
@@ -482,14 +578,56 @@ static void emit_csv(const rpt_doc *d, FILE *f)
         for (uint32_t r = 0; r < s->nrows; r++) {
             fputs(s->name, f);
             for (uint32_t col = 0; col < s->ncols; col++) {
-                rpt_cell_format(rpt_section_cell(s, r, col), RPT_STYLE_DATA,
-                                d->tz_min, buf, sizeof buf);
                 fputc(',', f);
-                rpt_csv_field(f, buf);
+                csv_cell(f, rpt_section_cell(s, r, col), d->tz_min);
             }
             fputc('\n', f);
         }
     }
+}
+
+const char *rpt_csv_table(const rpt_doc *d, uint32_t i)
+{
+    if (i == 0)
+        return "summary";
+    return i <= d->nsections ? d->sections[i - 1]->name : NULL;
+}
+
+int rpt_emit_csv_table(const rpt_doc *d, const char *table, FILE *f)
+{
+    const rpt_section *s = NULL;
+    if (strcmp(table, "summary") != 0 &&
+        (s = rpt_doc_section(d, table)) == NULL)
+        return RND_ENOTFOUND;
+    fputs("\xEF\xBB\xBF", f); /* the BOM: Excel and WPS read UTF-8 */
+    if (s == NULL) {
+        rpt_cell win[3] = {rpt_t(d->from), rpt_t(d->to), rpt_t(d->now)};
+        const char *wk[3] = {"from", "to", "now"};
+        fputs("key,value\r\n", f);
+        for (int i = 0; i < 3; i++) {
+            fprintf(f, "%s,", wk[i]);
+            csv_cell(f, &win[i], d->tz_min);
+            fputs("\r\n", f);
+        }
+        for (uint32_t i = 0; i < d->nsummary; i++) {
+            fprintf(f, "%s,", d->summary[i].key);
+            csv_cell(f, &d->summary[i].value, d->tz_min);
+            fputs("\r\n", f);
+        }
+    } else {
+        for (uint32_t col = 0; col < s->ncols; col++)
+            fprintf(f, "%s%s", col ? "," : "", s->cols[col]);
+        fputs("\r\n", f);
+        for (uint32_t r = 0; r < s->nrows; r++) {
+            for (uint32_t col = 0; col < s->ncols; col++) {
+                if (col)
+                    fputc(',', f);
+                csv_cell(f, rpt_section_cell(s, r, col), d->tz_min);
+            }
+            fputs("\r\n", f);
+        }
+    }
+    return fflush(f) == 0 && !ferror(f) ? 0 : RND_EIO;
 }
 
 static void emit_json(const rpt_doc *d, FILE *f)

@@ -57,12 +57,38 @@ void rpt_tz_format(int tz_min, char *out, size_t cap);
 
 /* ---- text and CSV ------------------------------------------------------ */
 
-/* Columns s takes on a terminal (UTF-8; CJK and other wide characters
- * take two). */
+/* Columns s takes on a terminal: glibc's wcwidth of each UTF-8 character
+ * (CJK and other wide characters take two), whatever the process's
+ * locale. */
 size_t rpt_display_width(const char *s);
 
-/* s as one CSV field (RFC 4180: quoted when it holds , " CR or LF). */
+/* Prints s to f, then spaces up to width columns (display width, as
+ * rpt_display_width); with max >= 4, an s wider than max columns is cut
+ * at a character boundary and ends in "...", max columns in all. Returns
+ * the columns printed. For every text table (reports, listings). */
+size_t rpt_text_cell(FILE *f, const char *s, size_t width, size_t max);
+
+/* 1 when a spreadsheet would take text s as a formula: it starts with
+ * = + - @ TAB or CR (OWASP, CSV injection). */
+int rpt_csv_guard_needed(const char *s);
+
+/* Text s as one CSV field: RFC 4180 (quoted when it holds , " CR or LF),
+ * a leading ' when rpt_csv_guard_needed(s), bytes that are not UTF-8 as
+ * U+FFFD. For text only: a number is printed as it is. */
 void rpt_csv_field(FILE *f, const char *s);
+
+/* The CSV tables of a report document, one file each: i = 0 is
+ * "summary" (key,value: from, to, now, then the summary), then each
+ * section by its name; NULL past the last. The name lives as long as d. */
+const char *rpt_csv_table(const rpt_doc *d, uint32_t i);
+
+/* Writes one table of d (rpt_csv_table) as a CSV file to f: the UTF-8 BOM,
+ * a header line of column names, one line per row, CRLF line ends
+ * (RFC 4180); text cells quoted as rpt_csv_field does, with the formula
+ * guard; numbers, booleans (true/false) and times (ISO 8601) unguarded.
+ * Returns 0, RND_ENOTFOUND for no such table, RND_EIO when writing
+ * failed. docs/REPORTS.md, "CSV". */
+int rpt_emit_csv_table(const rpt_doc *d, const char *table, FILE *f);
 
 /* ---- JSON -------------------------------------------------------------- */
 

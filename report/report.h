@@ -149,15 +149,20 @@ int rpt_format_parse(const char *s, rpt_format *out);
  *   section name; each section begins with its header line
  *   ("section,col1,col2,..."); the summary is section "summary" with
  *   columns key,value, first; the window is in the summary (from, to, now).
- *   Times are ISO 8601 with the doc's offset; booleans true/false.
+ *   Times are ISO 8601 with the doc's offset; booleans true/false; text
+ *   cells with the formula guard and U+FFFD for bad bytes (render.h,
+ *   rpt_csv_field). Spreadsheets want one table per file, with a BOM:
+ *   rpt_emit_csv_table (render.h) writes that.
  * - json: one object {"report", "title", "site", "from", "to", "now",
  *   "tz", "summary": {key: value}, "sections": {name: [{col: value}]}},
  *   times as ISO 8601 strings with the offset, nulls as null; then "\n".
  * Returns 0, or RND_EIO when writing failed. */
 int rpt_emit(const rpt_doc *d, rpt_format fmt, FILE *f);
 
-/* s[0..n) as a JSON string (quotes, escapes; UTF-8 passed through), for
- * every JSON the roundsd and rounds commands print. */
+/* s[0..n) as a JSON string, for every JSON the roundsd and rounds commands
+ * print: quoted, control characters escaped, well-formed UTF-8 passed
+ * through and every byte that starts no well-formed sequence written as
+ * U+FFFD, so the output is valid JSON whatever the bytes. */
 void rpt_json_str(FILE *f, const char *s, size_t n);
 
 /* ---- time ------------------------------------------------------------ */

@@ -10,6 +10,7 @@
 
 #include <mbedtls/sha256.h>
 
+#include "../proto/utf8.h"
 #include "admin.h"
 
 /* ---- the field tables --------------------------------------------------- */
@@ -317,6 +318,16 @@ static int convert(write_ctx *c, const srv_md_field *sp, const char *v)
         if (len > PROTO_FIELD_STR_MAX)
             return bad(c->out, RND_EFIELD, "--%s is longer than %d bytes",
                        sp->flag, PROTO_FIELD_STR_MAX);
+        /* Text rules (docs/DATA-MODEL.md): a reason is free text. */
+        size_t at;
+        const char *bad_text;
+        if (proto_utf8_check(v, len,
+                             strcmp(sp->name, "reason") == 0
+                                 ? PROTO_TEXT_MULTILINE
+                                 : PROTO_TEXT_LINE,
+                             &at, &bad_text) != 0)
+            return bad(c->out, RND_EFIELD, "field '%s': %s at byte %zu",
+                       sp->name, bad_text, at);
         if (sp->key) {
             const char *why = key_problem(v, len);
             if (why)

@@ -43,9 +43,9 @@ static int md_list_cb(const fold_state *st, void *arg)
         }
         for (int i = 0; cols[i]; i++) {
             rpt_field_text(fold_state_field(st, cols[i]), val, sizeof val);
-            if (strlen(val) > 40)
-                strcpy(val + 37, "...");
-            printf("%-*s ", i == 0 ? 18 : 14, val);
+            /* Display columns, cut at a character (CJK takes two). */
+            rpt_text_cell(stdout, val, i == 0 ? 18 : 14, 40);
+            putchar(' ');
         }
         if (c->all)
             printf("%-8s ", st->status);

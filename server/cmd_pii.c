@@ -446,7 +446,9 @@ static int log_cb(const fold_state *st, void *arg)
         printf("%s{\"id\":\"%s\",\"time_ms\":%" PRId64 ",\"by\":",
                c->n ? "," : "", id, ms);
         cli_json_str(by);
-        printf(",\"target\":\"%s\",\"fields\":", target);
+        printf(",\"target\":");
+        cli_json_str(target); /* stored text: through the JSON writer */
+        printf(",\"fields\":");
         cli_json_str(fields);
         printf(",\"reason\":");
         cli_json_str(reason);

@@ -9,8 +9,12 @@
  */
 #include "cmd_report.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include "../report/render.h"
 #include "../report/report.h"
 #include "report_devices.h"
 #include "site.h"
@@ -39,6 +43,57 @@ static const struct report_kind {
     {"integrity", rpt_integrity,
      "verify every device's op chain end to end: gaps, altered ops"},
     {NULL, NULL, NULL}};
+
+/* The table names of d, "a, b, c", for a message. */
+static void table_names(const rpt_doc *d, char *out, size_t cap)
+{
+    size_t n = 0;
+    out[0] = '\0';
+    for (uint32_t i = 0; rpt_csv_table(d, i) && n < cap; i++)
+        n += (size_t)snprintf(out + n, cap - n, "%s%s", i ? ", " : "",
+                              rpt_csv_table(d, i));
+}
+
+/* --format csv: one table per file (docs/REPORTS.md, "CSV"): --table NAME
+ * to stdout, or every table into --out-dir DIR as DIR/NAME.csv. Frees d. */
+static int emit_csv(rpt_doc *d, const char *table, const char *out_dir)
+{
+    char names[1024], path[4096];
+    int rc = 0, ex = RND_EXIT_OK;
+    table_names(d, names, sizeof names);
+    if (table == NULL && out_dir == NULL) {
+        ex = cli_usage("--format csv writes one table per file: give "
+                       "--table NAME (%s) or --out-dir DIR",
+                       names);
+    } else if (table) {
+        rc = rpt_emit_csv_table(d, table, stdout);
+        if (rc == RND_ENOTFOUND)
+            ex = cli_usage("--table %s: report %s has the tables %s", table,
+                           d->report, names);
+    } else if (mkdir(out_dir, 0755) != 0 && errno != EEXIST) {
+        ex = cli_fail(RND_EIO, "--out-dir %s: %s", out_dir, strerror(errno));
+    } else {
+        for (uint32_t i = 0; rc == 0 && rpt_csv_table(d, i); i++) {
+            const char *name = rpt_csv_table(d, i);
+            snprintf(path, sizeof path, "%s/%s.csv", out_dir, name);
+            FILE *f = fopen(path, "w");
+            if (f == NULL) {
+                ex = cli_fail(RND_EIO, "cannot write %s: %s", path,
+                              strerror(errno));
+                break;
+            }
+            rc = rpt_emit_csv_table(d, name, f);
+            if (fclose(f) != 0 && rc == 0)
+                rc = RND_EIO;
+            if (rc == 0)
+                printf("%s\n", path);
+        }
+    }
+    rpt_doc_free(d);
+    if (ex == RND_EXIT_OK && rc)
+        ex = cli_fail(rc, "cannot write the report: %s", rnd_strerror(rc));
+    return ex;
+}
 
 static int run_report(void)
 {
@@ -94,6 +149,14 @@ static int run_report(void)
         return cli_usage("--format %s: expected text, csv or json", v);
     if (cli_flag("json"))
         fmt = RPT_FMT_JSON;
+    const char *table = cli_flag("table"), *out_dir = cli_flag("out-dir");
+    if ((table || out_dir) && !cli_flag("format") && !cli_flag("json"))
+        fmt = RPT_FMT_CSV; /* --table and --out-dir are CSV's */
+    if ((table || out_dir) && fmt != RPT_FMT_CSV)
+        return cli_usage("--table and --out-dir are for --format csv");
+    if (table && out_dir)
+        return cli_usage("--table NAME prints one table; --out-dir DIR "
+                         "writes them all: give one");
 
     store *st;
     if ((ex = cli_open_site_read(p.site, &st)) != 0)
@@ -126,13 +189,17 @@ static int run_report(void)
         return cli_fail(rc, "report %s of site %s: %s", k->name, p.site,
                         rnd_strerror(rc));
     }
-    rc = rpt_emit(&d, fmt, stdout);
     /* integrity: the summary's "ok" says whether every chain verified. */
     int problems = 0;
     for (uint32_t i = 0; i < d.nsummary; i++)
         if (strcmp(d.summary[i].key, "ok") == 0 &&
             d.summary[i].value.type == RPT_BOOL && !d.summary[i].value.i)
             problems = 1;
+    if (fmt == RPT_FMT_CSV) {
+        ex = emit_csv(&d, table, out_dir);
+        return ex == RND_EXIT_OK && problems ? RND_EXIT_FAIL : ex;
+    }
+    rc = rpt_emit(&d, fmt, stdout);
     rpt_doc_free(&d);
     if (rc)
         return cli_fail(rc, "cannot write the report: %s", rnd_strerror(rc));
@@ -153,6 +220,9 @@ static const cli_flag_spec report_flags[] = {
      "machine's)"},
     {"format", "FMT", "text (default), csv or json"},
     {"json", NULL, "same as --format json"},
+    {"table", "NAME",
+     "csv: print this one table (summary or a section) to stdout"},
+    {"out-dir", "DIR", "csv: write every table to DIR/NAME.csv"},
     {"route", "ROUTE", "patrol: only this route"},
     {"guard", "NAME", "patrol: only this guard"},
     {"overstay", "DUR",
@@ -172,6 +242,8 @@ const cli_command cli_report_commands[] = {
      "| --hours N]\n"
      "               [--now T] [--tz +HH:MM] [--format text|csv|json] "
      "[--json] [--data DIR]\n"
+     "               [--table NAME | --out-dir DIR] (csv: one table per "
+     "file)\n"
      "               [--route R] [--guard G] [--overstay DUR] [--days N]\n\n"
      "KIND: patrol | inside | workorders | vacant | handover | devices | "
      "integrity\n"

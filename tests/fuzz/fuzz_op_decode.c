@@ -6,7 +6,8 @@
  * lie inside the input, the op re-encodes, the re-encoding is no longer than
  * the input (it uses minimal forms), decodes to the same op, and encodes
  * again to the same bytes (the form is canonical). A broken promise aborts,
- * which libFuzzer reports as a crash.
+ * which libFuzzer reports as a crash. The strict decoder (roundsd's) must
+ * admit text only as the text rules allow (proto/utf8.h).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #include <string.h>
 
 #include "proto.h"
+#include "utf8.h"
 
 static void fail(const char *what)
 {
@@ -58,6 +60,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static proto_op op, again;
     static uint8_t enc[PROTO_OP_MAX_BYTES], enc2[PROTO_OP_MAX_BYTES];
 
+    /* The strict decoder admits text only as well-formed UTF-8 without
+     * control characters other than LF and TAB (proto/utf8.h). */
+    if (proto_op_decode_strict(data, size, &op) == 0)
+        for (uint32_t k = 0; k < op.nfields; k++) {
+            const proto_field *f = &op.fields[k];
+            if (proto_utf8_check(f->name, f->name_len, PROTO_TEXT_LINE, NULL,
+                                 NULL) != 0 ||
+                (f->type == PROTO_STR &&
+                 proto_utf8_check(f->str, f->str_len, PROTO_TEXT_MULTILINE,
+                                  NULL, NULL) != 0))
+                fail("strict decode admitted bad text");
+        }
     if (proto_op_decode(data, size, &op) != 0)
         return 0;
     if (op.nfields > PROTO_OP_MAX_FIELDS)

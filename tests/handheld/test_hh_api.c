@@ -151,6 +151,37 @@ int main(void)
     fclose(f);
     ASSERT(strstr(text, "CP-07") != NULL);
     free(text);
+    /* One table as a spreadsheet's CSV file: BOM, header, CRLF. */
+    f = open_memstream(&text, &(size_t){0});
+    ASSERT_OK(hh_report_shift(h, &o, "csv:my_scans", f));
+    fclose(f);
+    ASSERT(strncmp(text, "\xef\xbb\xbf", 3) == 0);
+    ASSERT(strstr(text, "\r\n") != NULL && strstr(text, "CP-07") != NULL);
+    ASSERT(strstr(text, "summary") == NULL);
+    free(text);
+    ASSERT_ERR(hh_report_shift(h, &o, "csv:nosuch", stdout), RND_EINVAL);
+
+    /* Text fields: UTF-8 without control characters (LF and TAB in free
+     * text); refused with the field and the byte named. */
+    hh_kv bad[] = {{"text", "bad \xff"}, {"by", "guard-li"}};
+    ASSERT_ERR(hh_record(h, "log.note", NULL, bad, 2, id, NULL), RND_EFIELD);
+    ASSERT(strstr(hh_last_error(h),
+                  "field 'text': not valid UTF-8 at byte 4") != NULL);
+    hh_kv cut[] = {{"to", "guard-\xc3"}, {"by", "guard-li"}};
+    ASSERT_ERR(hh_record(h, "handover.create", NULL, cut, 2, id, NULL),
+               RND_EFIELD);
+    ASSERT(strstr(hh_last_error(h), "field 'to': not valid UTF-8 at byte 6") !=
+           NULL);
+    hh_kv nl[] = {{"to", "guard\nli"}, {"by", "guard-li"}};
+    ASSERT_ERR(hh_record(h, "handover.create", NULL, nl, 2, id, NULL),
+               RND_EFIELD);
+    hh_kv ok[] = {{"text", "line 1\n\tline 2 王"}, {"by", "guard-li"}};
+    ASSERT_OK(hh_record(h, "log.note", NULL, ok, 2, id, NULL));
+    ASSERT_ERR(hh_set_user(h, "guard\x1b[2J"), RND_EFIELD);
+    /* Masks count characters. */
+    char m[64];
+    hh_mask_id("港澳台通行证号", strlen("港澳台通行证号"), m, sizeof m);
+    ASSERT_STR_EQ(m, "港澳台**证号");
 
     hh_close(h);
     test_rmtree(dir);

@@ -29,8 +29,10 @@
  *       HELLO, then one PUSH of a hand-made op of seq have+1: str4096 (a
  *       string at the 4,096-byte limit), str4097 (one byte over), fields49
  *       (one field over the 48 allowed), op65537 (an op over 65,536
- *       bytes); then PULL 0. Prints the answer to the PUSH ("ACK" or
- *       "ERROR <NAME>") and, after an ACK, "pulled=N" (ops of the site).
+ *       bytes), badutf8 (a "text" of "bad \xff": not UTF-8), ctrl (a
+ *       "text" holding ESC); then PULL 0. Prints the answer to the PUSH
+ *       ("ACK" or "ERROR <NAME>") and, after an ACK, "pulled=N" (ops of
+ *       the site).
  *   hostile PORT CERT stamps SITE NAME DEVID CRED ORDER WALL_MS
  *       HELLO as a device that has pushed nothing yet, then one PUSH of
  *       two well-formed dispatches of work order ORDER (32 hex), both with
@@ -706,8 +708,14 @@ static int push_case(conn *c, char **a, const char *what)
         make_op(&sb, dev, (uint64_t)have + 1, 2, PROTO_FIELD_STR_MAX + 1);
     else if (strcmp(what, "fields49") == 0)
         make_op(&sb, dev, (uint64_t)have + 1, PROTO_OP_MAX_FIELDS + 1, 1);
-    else if (strcmp(what, "op65537") != 0)
-        die("case: str4096 str4097 fields49 op65537");
+    else if (strcmp(what, "badutf8") == 0 || strcmp(what, "ctrl") == 0) {
+        /* A duty log whose "text" is "bad \xff..." or "a\x1b[2J...":
+         * the string's 8 bytes come just before prev_hash (bin8 of 32). */
+        make_op(&sb, dev, (uint64_t)have + 1, 2, 8);
+        memcpy(sb.data + sb.size - 2 - PROTO_HASH_LEN - 8,
+               what[0] == 'b' ? "bad \xffwww" : "a\x1b[2Jwww", 8);
+    } else if (strcmp(what, "op65537") != 0)
+        die("case: str4096 str4097 fields49 op65537 badutf8 ctrl");
     if (strcmp(what, "op65537") == 0) {
         /* 17 strings of 4,000 bytes: over the op limit, each string
          * within its own. */

@@ -90,10 +90,14 @@ eq "patrol exceptions" "$(echo "$pj" | py '",".join("%s %s %s %s" % (r["time"][1
   "06:20 CP-03 late 5,06:25 CP-02 late 10,06:25 CP-02 out_of_order None,06:26 CP-02 duplicate None"
 eq "patrol guards" "$(echo "$pj" | py '[list(r.values()) for r in d["sections"]["guards"]]')" \
   "[['guard-a', 2, 5, 2, 2, 1, 1]]"
-pc=$(rd report patrol "${PW[@]}" --format csv)
-check "patrol csv summary" grep -qx "summary,tqi,0.67" <<<"$pc"
-check "patrol csv row" grep -qx "rounds,R1,2026-03-10T08:00:00+08:00,2026-03-10T10:00:00+08:00,guard-a,3,1,0,2,0,0,0,0.33" <<<"$pc"
-eq "patrol csv parses" "$(python3 -c 'import csv,sys; rows=list(csv.reader(sys.stdin)); print(len([r for r in rows if r[0]=="exceptions"]))' <<<"$pc")" 4
+# CSV: one table per file (--table), BOM and CRLF stripped by plain_csv.
+plain_csv() { sed '1s/^\xef\xbb\xbf//; s/\r$//'; }
+pc=$(rd report patrol "${PW[@]}" --table summary | plain_csv)
+check "patrol csv summary" grep -qx "tqi,0.67" <<<"$pc"
+pc=$(rd report patrol "${PW[@]}" --table rounds | plain_csv)
+check "patrol csv row" grep -qx "R1,2026-03-10T08:00:00+08:00,2026-03-10T10:00:00+08:00,guard-a,3,1,0,2,0,0,0,0.33" <<<"$pc"
+pc=$(rd report patrol "${PW[@]}" --table exceptions | plain_csv)
+eq "patrol csv parses" "$(python3 -c 'import csv,sys; rows=list(csv.reader(sys.stdin)); print(len(rows) - 1)' <<<"$pc")" 4
 pt=$(rd report patrol "${PW[@]}")
 check "patrol text title" grep -q "^Patrol report, site S1" <<<"$pt"
 check "patrol text missed" grep -Eq "^  R1 +2026-03-10 08:00 +CP-03 +Point 3 +block 3" <<<"$pt"
@@ -113,8 +117,10 @@ eq "inside blacklist" "$(echo "$ij" | py '[(r["who"], r["reason"], r["status"]) 
   "[('Wang Wu', 'theft', 'left')]"
 eq "inside refused" "$(echo "$ij" | py '[(r["name"], r["reason"], r["time"][11:16]) for r in d["sections"]["refused"]]')" \
   "[('Zhang San', 'no host', '07:50')]"
-ic=$(rd report inside "${IW[@]}" --format csv)
-check "inside csv summary" grep -qx "summary,overstays,2" <<<"$ic"
+ic=$(rd report inside "${IW[@]}" --table summary | plain_csv)
+check "inside csv summary" grep -qx "overstays,2" <<<"$ic"
+rd report inside "${IW[@]}" --out-dir "$WORK/inside-csv" >/dev/null
+ic=$(cat "$WORK"/inside-csv/*.csv) # every table
 check "inside csv no raw id" bash -c "! grep -q 110101199003071234 <<<'$ic'"
 eq "inside default overstay" "$(rd report inside "${W[@]}" --day 2026-03-10 --json | py 'd["summary"]["overstays"]')" 0
 it=$(rd report inside "${IW[@]}")
@@ -129,8 +135,8 @@ eq "handover rows" "$(echo "$hj" | py '";".join("%s %s %s %s %s %s %s %s" % (r["
   "ho1 08:30 guard-a guard-b acknowledged guard-b 310 2 keys;ho2 10:00 guard-a guard-c pending None None None"
 eq "handover items" "$(echo "$hj" | py '",".join(r["kind"] + ":" + r["text"] for r in d["sections"]["items"])')" \
   "visit:Li Lei@1-1-101,vehicle:AB123,visit:Li Lei@1-1-101,vehicle:AB123"
-hc=$(rd report handover "${W[@]}" --day 2026-03-10 --format csv)
-check "handover csv" grep -qx "summary,pending,1" <<<"$hc"
+hc=$(rd report handover "${W[@]}" --day 2026-03-10 --table summary | plain_csv)
+check "handover csv" grep -qx "pending,1" <<<"$hc"
 check "handover text" bash -c "$ROUNDSD report handover --data $SRV --site S1 --tz +08:00 --now $NOW --day 2026-03-10 | grep -Eq '^  $ho1 +2026-03-10 08:30 +guard-a +guard-b +acknowledged'"
 
 # ---- rounds report shift on handheld a (offline: the server is stopped) ---------

@@ -95,9 +95,12 @@ eq "wo1 breach" "$(echo "$j" | jq_py "[(r['limit_min'],r['elapsed_min'],r['over_
   "[(15, 20, 5)]"
 eq "wo2 at risk" "$(echo "$j" | jq_py "[(r['clock'],r['minutes_left']) for r in d['sections']['at_risk']]")" \
   "[('on_site', 4)]"
-csv=$(R workorders --format csv)
-check "wo csv breached" grep -qx "summary,breached,2" <<<"$csv"
-check "wo csv at risk row" grep -q "^at_risk,$wo2,on_site," <<<"$csv"
+# CSV: one table per file (--table), BOM and CRLF stripped by plain_csv.
+plain_csv() { sed '1s/^\xef\xbb\xbf//; s/\r$//'; }
+csv=$(R workorders --table summary | plain_csv)
+check "wo csv breached" grep -qx "breached,2" <<<"$csv"
+csv=$(R workorders --table at_risk | plain_csv)
+check "wo csv at risk row" grep -q "^$wo2,on_site," <<<"$csv"
 txt=$(R workorders)
 check "wo text breached" grep -Eq "^  breached +2$" <<<"$txt"
 check "wo text wo1 row" grep -Eq "^  $wo1 +1-1-101 +plumbing +normal" <<<"$txt"
@@ -113,7 +116,7 @@ eq "overdue units" "$(echo "$j" | jq_py '",".join("%s:%s" % (r["unit"], r["days_
   "3-1-101:None,3-1-103:40"
 eq "failed row" "$(echo "$j" | jq_py '[(r["unit"],r["failed"],r["workorder"],r["workorder_status"],r["by"]) for r in d["sections"]["failed_items"]]')" \
   "[('3-1-102', 'water', '$wo3', 'reported', 'guard-a')]"
-check "vacant csv" grep -qx "summary,overdue,2" <<<"$(R vacant --format csv)"
+check "vacant csv" grep -qx "overdue,2" <<<"$(R vacant --table summary | plain_csv)"
 check "vacant text" grep -Eq "^  3-1-103 +3 +- +[0-9-]+ [0-9:]+ +40 +guard-a +- +-$" <<<"$(R vacant)"
 
 # ---- devices --------------------------------------------------------------
@@ -136,7 +139,7 @@ eq "d behind by nothing" "$(dv d ops_behind)" 0
 eq "c behind by everything" "$(dv c ops_behind)" "$total"
 eq "a ops held" "$(dv a ops_held)" 10
 eq "a chain verified" "$(dv a chain_verified)" True
-check "devices csv" grep -qx "summary,never_synced,1" <<<"$(R devices --format csv)"
+check "devices csv" grep -qx "never_synced,1" <<<"$(R devices --table summary | plain_csv)"
 check "devices text b ahead" grep -Eq "^  b +[0-9a-f]{16} .* ahead [45]h[0-9]+m +ahead +yes +no$" <<<"$(R devices)"
 
 # ---- integrity on the real store --------------------------------------------
@@ -144,6 +147,6 @@ R integrity --json >"$WORK/integ.json"
 eq "integrity exit" "$?" 0
 eq "integrity ok" "$(jq_py 'd["summary"]["ok"]' <"$WORK/integ.json")" True
 eq "integrity devices" "$(jq_py 'd["summary"]["devices"]' <"$WORK/integ.json")" 4
-check "integrity csv" grep -qx "summary,ok,true" <<<"$(R integrity --format csv)"
+check "integrity csv" grep -qx "ok,true" <<<"$(R integrity --table summary | plain_csv)"
 check "integrity text" grep -Eq "^  ok +yes$" <<<"$(R integrity)"
 finish
