@@ -4,7 +4,7 @@
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config clang libclang-rt-14-dev
       libuv1-dev liblmdb-dev libmsgpack-dev libmbedtls-dev
-      libsqlite3-dev valgrind faketime)
+      libsqlite3-dev valgrind faketime tzdata)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

@@ -49,7 +49,8 @@ static int md_list_cb(const fold_state *st, void *arg)
         }
         if (c->all)
             printf("%-8s ", st->status);
-        printf("%s\n", hex);
+        /* The short id: any command takes 8+ hex digits of it. */
+        printf("%.8s\n", hex);
     }
     c->n++;
     return 0;
@@ -206,7 +207,15 @@ static int cmd_resolve(void)
     store *st;
     if ((ex = cli_open_site_read(site, &st)) != 0)
         return ex;
+    /* The id as typed: 32 hex digits or a unique prefix of 8+. */
+    static char full[33];
+    uint8_t id[PROTO_ENTITY_LEN];
+    ex = cli_resolve_id(st, cli_args.pos[0], id);
     store_close(st);
+    if (ex)
+        return ex;
+    proto_entity_hex(id, full);
+    cli_args.pos[0] = full;
     if ((ex = cli_open_site_write(site, &st)) != 0)
         return ex;
     srv_admin_out out;

@@ -66,15 +66,11 @@ static int run_report(void)
     p.guard = cli_flag("guard");
     p.now = cli_now_ms();
     const char *v;
-    if ((v = cli_flag("now")) && rpt_time_parse(v, 0, &p.now) != 0)
-        return cli_usage("--now %s: expected a time: YYYY-MM-DDTHH:MM[:SS] "
-                         "with Z or +HH:MM, or ms since the epoch",
-                         v);
-    p.tz_min = rpt_tz_local(p.now);
-    if ((v = cli_flag("tz")) && rpt_tz_parse(v, &p.tz_min) != 0)
-        return cli_usage("--tz %s: expected +HH:MM, -HH:MM or Z", v);
-    if ((v = cli_flag("now")) && rpt_time_parse(v, p.tz_min, &p.now) != 0)
+    /* --tz is in $TZ already (cli_parse: an offset or an IANA zone), so
+     * local times are its. */
+    if ((v = cli_flag("now")) && rpt_time_parse(v, RPT_TZ_LOCAL, &p.now) != 0)
         return cli_usage("--now %s: not a time", v);
+    p.tz_min = rpt_tz_local(p.now);
     rpt_window_args w = {cli_flag("from"), cli_flag("to"), cli_flag("day"),
                          cli_flag("month"), cli_flag("hours")};
     char err[160];
@@ -142,15 +138,16 @@ static int run_report(void)
 static const cli_flag_spec report_flags[] = {
     CLI_DATA_FLAG,
     {"site", "NAME", "the site (required)"},
-    {"from", "TIME", "window start (default: 12 hours before --to)"},
-    {"to", "TIME", "window end (default: now)"},
-    {"day", "YYYY-MM-DD", "the window is this local day"},
+    {"from", "TIME", "window start (default: 12 hours before --to)", ARGS_TIME},
+    {"to", "TIME", "window end (default: now)", ARGS_TIME},
+    {"day", "YYYY-MM-DD", "the window is this local day", ARGS_DAY},
     {"month", "YYYY-MM", "the window is this local month"},
-    {"hours", "N", "the window is the last N hours"},
-    {"now", "TIME", "as of this time (default: the clock)"},
-    {"tz", "+HH:MM",
-     "local offset for days and display (default: the "
-     "machine's)"},
+    {"hours", "N", "the window is the last N hours", ARGS_INT, 1, 8784},
+    {"now", "TIME", "as of this time (default: the clock)", ARGS_TIME},
+    {"tz", "ZONE",
+     "time zone for days and display: Z, +HH:MM or an IANA name such as "
+     "Asia/Shanghai (default: $TZ, else the machine's)",
+     ARGS_TZ},
     {"format", "FMT", "text (default), csv or json"},
     {"json", NULL, "same as --format json"},
     {"route", "ROUTE", "patrol: only this route"},
