@@ -54,6 +54,15 @@ size_t args_distance(const char *a, const char *b)
     return d[la][lb] > 99 ? 99 : d[la][lb];
 }
 
+/* How many first bytes a and b share. */
+static size_t lead(const char *a, const char *b)
+{
+    size_t k = 0;
+    while (a[k] && a[k] == b[k])
+        k++;
+    return k;
+}
+
 void args_best_init(args_best *b, const char *word)
 {
     b->word = word;
@@ -68,7 +77,10 @@ void args_best_add(args_best *b, const char *cand)
     size_t n = strlen(b->word);
     if (n >= 2 && strncmp(b->word, cand, n) == 0 && d > 1)
         d = 1;
-    if (d < b->dist) {
+    /* A tie goes to the one that starts like the word ("vist": visit,
+     * not list). */
+    if (d < b->dist || (d == b->dist && b->best &&
+                        lead(b->word, cand) > lead(b->word, b->best))) {
         b->dist = d;
         b->best = cand;
     }

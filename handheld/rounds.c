@@ -103,36 +103,6 @@ const char *kv_take(const char *name)
     return NULL;
 }
 
-/* 1 when s is 8 to 32 hex digits: an id or a prefix of one. */
-static int hex_prefix(const char *s)
-{
-    size_t n = strlen(s);
-    if (n < 8 || n > 32)
-        return 0;
-    for (size_t i = 0; i < n; i++)
-        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f') ||
-              (s[i] >= 'A' && s[i] <= 'F')))
-            return 0;
-    return 1;
-}
-
-int resolve_id(hh *h, const char *typed, int other_ok, char hex[33],
-               const char **out, const char *what)
-{
-    *out = typed;
-    if (typed == NULL || (other_ok && !hex_prefix(typed)))
-        return 0;
-    int rc = hh_resolve_id(h, typed, hex);
-    if (rc == 0) {
-        *out = hex;
-        return 0;
-    }
-    /* A pass number or plate may look like hex: the library looks it up. */
-    if (other_ok && rc == RND_ENOTFOUND)
-        return 0;
-    return report_error(h, rc, what);
-}
-
 const char *data_dir(void)
 {
     if (o.data)
@@ -355,6 +325,9 @@ static void print_json_entity(const hh_entity *st, int with_events)
     rpt_jw_end(&j);
 }
 
+/* The width of the ids a text listing shows (short_id_width). */
+static int id_width = 32;
+
 /* One line per record, the fields a guard scans for first. */
 static void print_line(const hh_entity *st)
 {
@@ -374,7 +347,7 @@ static void print_line(const hh_entity *st)
     fmt_time(hh_entity_created_ms(st), ts, sizeof ts, 0);
     /* Text shows the short id (its first 8 hex: any command takes it);
      * JSON the full one. */
-    printf("%.8s  %s  %-11s", hex, ts, status_text(st));
+    printf("%-*.*s  %s  %-11s", id_width, id_width, hex, ts, status_text(st));
     if (kind < sizeof cols / sizeof cols[0]) {
         for (int i = 0; i < 4 && cols[kind][i]; i++) {
             value_text(field_of(st, cols[kind][i], &v), val, sizeof val);
@@ -499,7 +472,7 @@ static int md_print_cb(const hh_entity *st, void *arg)
     if (o.all)
         printf("%-8s ", hh_entity_status(st));
     hh_entity_id(st, hex);
-    printf("%.8s\n", hex);
+    printf("%.*s\n", id_width, hex);
     c->count++;
     return 0;
 }
@@ -682,6 +655,7 @@ int cmd_list(void)
     int rc = open_handheld(&h);
     if (rc)
         return rc;
+    id_width = short_id_width(h, kind);
     if (hh_kind_columns(kind)) {
         rc = list_master(h, kind, open_only, strcmp(what, "vacant") == 0);
         int ex = rc ? report_error(h, rc, "list") : RND_EXIT_OK;

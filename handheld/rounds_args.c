@@ -792,9 +792,12 @@ static int run_completion(void)
              cmds[i - 1].name[strlen(group)] == ' '))
             continue;
         subs_text(group, words, sizeof words);
+        char *w = words;
         for (char *p = words; *p; p++)
-            if (*p == ',')
-                *p = ' ';
+            if (*p != ',')
+                *w++ = *p;
+        *w = '\0';
+        args_flag_words(global_flags, words, sizeof words, 0);
         args_bash_case(stdout, group, words);
     }
     vals[0] = '\0';

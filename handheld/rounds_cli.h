@@ -74,6 +74,9 @@ const char *data_dir(void);
  * exit code after the message (ambiguous: the candidates). */
 int resolve_id(hh *h, const char *typed, int other_ok, char hex[33],
                const char **out, const char *what);
+/* The width of ids in a text listing of kind: 8, or more until every id
+ * of that kind is unique in the store (rounds_ids.c). */
+int short_id_width(hh *h, int kind);
 /* Opens the handheld in data_dir(); 0 or an exit code after a message. */
 int open_handheld(hh **h);
 
