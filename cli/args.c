@@ -121,23 +121,84 @@ int args_int(const char *v, long long lo, long long hi, long long *out)
     return 0;
 }
 
-/* The first 40 bytes of v, for messages about a value that may be long. */
+/* The length of the valid UTF-8 sequence at p (1..4), or 0. */
+static size_t utf8_len(const unsigned char *p)
+{
+    unsigned char c = p[0];
+    size_t n;
+    unsigned char lo = 0x80, hi = 0xbf; /* the second byte's range */
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xc2 && c <= 0xdf)
+        n = 2;
+    else if (c >= 0xe0 && c <= 0xef)
+        n = 3;
+    else if (c >= 0xf0 && c <= 0xf4)
+        n = 4;
+    else
+        return 0;
+    if (c == 0xe0)
+        lo = 0xa0; /* overlong */
+    else if (c == 0xed)
+        hi = 0x9f; /* surrogates */
+    else if (c == 0xf0)
+        lo = 0x90; /* overlong */
+    else if (c == 0xf4)
+        hi = 0x8f; /* past U+10FFFF */
+    if (p[1] < lo || p[1] > hi)
+        return 0;
+    for (size_t i = 2; i < n; i++)
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+    return n;
+}
+
+void args_clip(const char *v, char *out, size_t cap)
+{
+    const unsigned char *p = (const unsigned char *)v;
+    size_t k = 0, shown = 0;
+    if (cap == 0)
+        return;
+    while (*p && shown < 40 && k + 5 < cap) {
+        size_t n = utf8_len(p);
+        if (n == 0 || (n == 1 && (*p < 0x20 || *p == 0x7f))) {
+            out[k++] = '?';
+            p++;
+        } else {
+            memcpy(out + k, p, n);
+            k += n;
+            p += n;
+        }
+        shown++;
+    }
+    if (*p && k + 4 < cap) {
+        memcpy(out + k, "...", 3);
+        k += 3;
+    }
+    out[k] = '\0';
+}
+
+void args_clean(char *msg)
+{
+    unsigned char *p = (unsigned char *)msg;
+    while (*p) {
+        size_t n = utf8_len(p);
+        if (n == 0 || (n == 1 && ((*p < 0x20 && *p != '\n') || *p == 0x7f))) {
+            *p++ = '?';
+            continue;
+        }
+        p += n;
+    }
+}
+
 static void clip(const char *v, char *out, size_t cap)
 {
-    size_t n = strlen(v);
-    if (n > 40)
-        snprintf(out, cap, "%.37s...", v);
-    else
-        snprintf(out, cap, "%s", v);
-    /* Control bytes would garble the terminal: show them as '?'. */
-    for (char *p = out; *p; p++)
-        if ((unsigned char)*p < 0x20 || *p == 0x7f)
-            *p = '?';
+    args_clip(v, out, cap);
 }
 
 int args_check(const args_flag *f, const char *v, char *err, size_t cap)
 {
-    char shown[48], list[256];
+    char shown[200], list[256];
     long long x;
     int64_t t;
     clip(v, shown, sizeof shown);
@@ -224,7 +285,7 @@ static int unknown_flag(const args_flag *flags, const char *name, char *err,
                         size_t cap)
 {
     args_best b;
-    char shown[48];
+    char shown[200];
     args_best_init(&b, name);
     for (int i = 0; flags && flags[i].name; i++)
         args_best_add(&b, flags[i].name);
@@ -240,7 +301,7 @@ int args_parse(const args_flag *flags, int max_pos, int argc, char **argv,
                int first, args_parsed *out, char *err, size_t cap)
 {
     int flags_done = 0;
-    char shown[48];
+    char shown[200];
     if (max_pos > ARGS_MAX_POS)
         max_pos = ARGS_MAX_POS;
     for (int i = first; i < argc; i++) {

@@ -87,6 +87,16 @@ int args_parse(const args_flag *flags, int max_pos, int argc, char **argv,
 /* A whole number in [lo, hi], all of v. 0 or -1. */
 int args_int(const char *v, long long lo, long long hi, long long *out);
 
+/* A value typed by a user, for a message: its first 40 characters ("..."
+ * after), control bytes and invalid UTF-8 as '?', so that stderr and JSON
+ * stay readable text. out: cap >= 200 holds any. */
+void args_clip(const char *v, char *out, size_t cap);
+
+/* Makes msg readable text in place: control bytes (but newlines) and
+ * invalid UTF-8 (a value cut short, random bytes) become '?'. The CLIs'
+ * error messages go through it before stderr and JSON. */
+void args_clean(char *msg);
+
 /* Prints a flag table as help lines ("  --limit N   help"). */
 void args_help_flags(FILE *f, const args_flag *flags);
 

@@ -29,6 +29,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../cli/args.h"
 #include "../report/render.h"
 #include "handheld.h"
 #include "rounds_cli.h"
@@ -66,9 +67,14 @@ void fmt_time(int64_t ms, char *out, size_t cap, int utc)
 
 int report_error(hh *h, int rc, const char *what)
 {
+    char buf[1024];
     const char *msg = h ? hh_last_error(h) : rnd_strerror(rc);
     if (h && strcmp(msg, "no error") == 0)
         msg = rnd_strerror(rc);
+    /* Messages may quote what was typed: keep them readable text. */
+    snprintf(buf, sizeof buf, "%s", msg);
+    args_clean(buf);
+    msg = buf;
     /* Library messages already start with the verb they are about. */
     if (strncmp(msg, what, strlen(what)) == 0)
         fprintf(stderr, "rounds: %s\n", msg);

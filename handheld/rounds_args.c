@@ -250,6 +250,7 @@ int usage_error(const char *fmt, const char *arg)
 {
     char msg[1024];
     snprintf(msg, sizeof msg, fmt, arg);
+    args_clean(msg);
     fprintf(stderr, "rounds: %s\n", msg);
     if (o.cmd)
         fprintf(stderr, "Try 'rounds %s --help'.\n", o.cmd->name);
@@ -284,7 +285,7 @@ static int suggest_command(const char *word, const char *group)
 {
     static char gwords[MAX_CMDS][48];
     args_best b;
-    char shown[48], msg[256];
+    char shown[200], msg[512];
     args_best_init(&b, word);
     size_t n = group ? strlen(group) : 0;
     for (size_t i = 0; i < ncmds; i++) {
@@ -297,10 +298,7 @@ static int suggest_command(const char *word, const char *group)
     if (group == NULL)
         args_best_add(&b, "wo");
     const char *near = args_best_get(&b);
-    snprintf(shown, sizeof shown, "%.40s", word);
-    for (char *p = shown; *p; p++)
-        if ((unsigned char)*p < 0x20 || *p == 0x7f)
-            *p = '?';
+    args_clip(word, shown, sizeof shown);
     if (group)
         snprintf(msg, sizeof msg, "unknown subcommand '%s' of '%s'%s%s%s",
                  shown, group, near ? "; did you mean '" : "", near ? near : "",
@@ -482,7 +480,7 @@ int rounds_main(int argc, char **argv)
     if (rc)
         return rc;
     if (o.tz && rpt_tz_set(o.tz) != 0)
-        return usage_error("--tz: '%.40s' is not a time zone: Z, +HH:MM, "
+        return usage_error("--tz: '%s' is not a time zone: Z, +HH:MM, "
                            "-HH:MM or a name of tzdata such as Asia/Shanghai",
                            o.tz);
     if (o.version)
@@ -600,6 +598,8 @@ static void print_main_help(void)
             json_cstr(stdout, cmds[i].name);
             printf(",\"summary\":");
             json_cstr(stdout, cmds[i].summary);
+            printf(",\"flags\":");
+            json_flags(own_flags(&cmds[i]));
             printf("}");
         }
         printf("],\"global_flags\":");

@@ -136,6 +136,7 @@ int cli_usage(const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    args_clean(msg);
     fprintf(stderr, "roundsd%s%s: %s (see 'roundsd %s%s--help')\n",
             *name ? " " : "", name, msg, name, *name ? " " : "");
     json_error("usage", msg);
@@ -155,6 +156,7 @@ int cli_fail(int rc, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    args_clean(msg);
     fprintf(stderr, "roundsd %s: %s\n", cli_args.cmd ? cli_args.cmd->name : "",
             msg);
     json_error(rnd_errname(rc), msg);

@@ -777,6 +777,8 @@ static void main_help_json(void)
             cli_json_str(c->name);
             printf(",\"summary\":");
             cli_json_str(c->summary);
+            printf(",\"flags\":");
+            json_flags(c->flags);
             printf("}");
             first = 0;
         }
@@ -784,10 +786,13 @@ static void main_help_json(void)
         for (int v = 0; v < 3; v++) {
             char name[64];
             snprintf(name, sizeof name, "%s %s", k->noun, md_verbs[v]);
+            md_command(k, md_verbs[v]);
             printf(",{\"command\":");
             cli_json_str(name);
             printf(",\"summary\":");
             cli_json_str(k->help);
+            printf(",\"flags\":");
+            json_flags(md_flags);
             printf("}");
         }
     printf("]}\n");
