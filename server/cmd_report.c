@@ -167,7 +167,7 @@ const cli_command cli_report_commands[] = {
                "handover, devices, integrity",
      "roundsd report KIND --site S [--from T] [--to T | --day D | --month M "
      "| --hours N]\n"
-     "               [--now T] [--tz +HH:MM] [--format text|csv|json] "
+     "               [--now T] [--tz ZONE] [--format text|csv|json] "
      "[--json] [--data DIR]\n"
      "               [--route R] [--guard G] [--overstay DUR] [--days N]\n\n"
      "KIND: patrol | inside | workorders | vacant | handover | devices | "
