@@ -143,6 +143,24 @@ int cli_usage(const char *fmt, ...)
     return RND_EXIT_USAGE;
 }
 
+int cli_unknown_sub(const char *word, const char *const *choices)
+{
+    args_best b;
+    char list[256] = "";
+    size_t n = 0;
+    args_best_init(&b, word);
+    for (const char *const *c = choices; *c; c++) {
+        args_best_add(&b, *c);
+        n += (size_t)snprintf(list + n, n < sizeof list ? sizeof list - n : 0,
+                              "%s%s", n ? ", " : "", *c);
+    }
+    const char *near = args_best_get(&b);
+    return cli_usage("unknown subcommand '%.40s' of '%s'%s%s%s (one of %s)",
+                     word, cli_args.cmd ? cli_args.cmd->name : "",
+                     near ? "; did you mean '" : "", near ? near : "",
+                     near ? "'?" : "", list);
+}
+
 int cli_exit_for(int rc)
 {
     int code = rnd_exit_code(rc);

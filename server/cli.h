@@ -82,6 +82,11 @@ const char *cli_flag(const char *name);
  * on stdout (cli_fail too). */
 int cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* A word after the command that is none of choices (NULL-terminated):
+ * prints "unknown subcommand 'shwo' of 'pii'; did you mean 'show'? (one
+ * of keys, rotate, ...)" as cli_usage and returns RND_EXIT_USAGE. */
+int cli_unknown_sub(const char *word, const char *const *choices);
+
 /* Prints "roundsd CMD: <message>" and returns the exit code for rc. */
 int cli_fail(int rc, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -65,10 +65,11 @@ static int cmd_list(void)
     const char *what = cli_args.pos[0];
     int vacant = strcmp(what, "vacant") == 0;
     const srv_md_kind *k = srv_md_find(vacant ? "units" : what);
+    static const char *const names[] = {"units",       "vacant", "routes",
+                                        "checkpoints", "staff",  "plates",
+                                        "blacklist",   "sites",  NULL};
     if (k == NULL)
-        return cli_usage("unknown list '%s': give units, vacant, routes, "
-                         "checkpoints, staff, plates, blacklist or sites",
-                         what);
+        return cli_unknown_sub(what, names);
     if ((ex = cli_need_name("site")) != 0)
         return ex;
     store *st;

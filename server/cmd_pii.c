@@ -512,9 +512,9 @@ static int run_pii(void)
             return cli_usage("unexpected argument '%s'", cli_args.pos[1]);
         return subs[i].fn();
     }
-    return cli_usage("unknown 'pii %s': give keys, rotate, show, log or "
-                     "purge",
-                     cli_args.pos[0]);
+    static const char *const names[] = {"keys", "rotate", "show",
+                                        "log",  "purge",  NULL};
+    return cli_unknown_sub(cli_args.pos[0], names);
 }
 
 static const cli_flag_spec pii_flags[] = {

@@ -48,10 +48,11 @@ static int run_report(void)
     const struct report_kind *k = report_kinds;
     while (k->name && strcmp(k->name, cli_args.pos[0]) != 0)
         k++;
+    static const char *const names[] = {"patrol",    "inside",   "workorders",
+                                        "vacant",    "handover", "devices",
+                                        "integrity", NULL};
     if (k->name == NULL)
-        return cli_usage("unknown report '%s': patrol, inside, workorders, "
-                         "vacant, handover, devices or integrity",
-                         cli_args.pos[0]);
+        return cli_unknown_sub(cli_args.pos[0], names);
     int ex = cli_need_name("site");
     if (ex)
         return ex;
