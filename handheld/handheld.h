@@ -350,6 +350,13 @@ HH_API int hh_get(hh *h, const char *id_hex, hh_entity_cb cb, void *ctx);
  * 01j9...a1, 01j9...b2"); RND_ENOTFOUND when no record has it. */
 HH_API int hh_resolve_id(hh *h, const char *typed, char hex_out[33]);
 
+/* How many hex digits (8 to 32) a listing of kind must show of each id for
+ * every one to be a prefix hh_resolve_id takes (no other record in the
+ * store starts so). Ids begin with their creation time: records of the
+ * same minute share their first 8. Returns 8 when the store cannot be
+ * read. */
+HH_API int hh_id_width(hh *h, int kind);
+
 /* Masks an ID document number for display: keeps the first 3 and last 2
  * characters, stars in between ("110*************34"). out gets a
  * NUL-terminated string of at most cap bytes. */

@@ -114,6 +114,12 @@ int hh_resolve_id(hh *h, const char *typed, char hex_out[33])
     return 0;
 }
 
+int hh_id_width(hh *h, int kind)
+{
+    int width;
+    return store_id_width(h->s, kind, &width) == 0 ? width : 8;
+}
+
 /* ---- a record's accessors ----------------------------------------------- */
 
 int hh_entity_kind(const hh_entity *e)

@@ -1,13 +1,12 @@
 /* rounds_ids.c: ids as a person types and reads them: any unique prefix
  * of 8 or more hex digits is taken where an id is typed (resolve_id, over
  * hh_resolve_id), and text listings show the shortest prefix, 8 or more,
- * that names each listed record alone in the store (short_id_width).
+ * that names each listed record alone in the store (hh_id_width).
  *
  * Record ids begin with their creation time in ms (48 bits: 12 hex), so
  * records made within the same minute share their first 8 hex digits:
  * the listing widens its column until every id it shows is unique.
  */
-#include <stdlib.h>
 #include <string.h>
 
 #include "handheld.h"
@@ -43,63 +42,7 @@ int resolve_id(hh *h, const char *typed, int other_ok, char hex[33],
     return report_error(h, rc, what);
 }
 
-typedef struct ids_ctx {
-    char (*ids)[34]; /* 32 hex, then 1 when of the listed kind */
-    size_t n, cap;
-    int kind, rc;
-} ids_ctx;
-
-static int collect_cb(const hh_entity *st, void *arg)
-{
-    ids_ctx *c = arg;
-    if (c->n == c->cap) {
-        size_t cap = c->cap ? 2 * c->cap : 256;
-        char(*p)[34] = realloc(c->ids, cap * sizeof *p);
-        if (p == NULL) {
-            c->rc = RND_ENOMEM;
-            return RND_ENOMEM;
-        }
-        c->ids = p;
-        c->cap = cap;
-    }
-    hh_entity_id(st, c->ids[c->n]);
-    c->ids[c->n][33] = hh_entity_kind(st) == c->kind;
-    c->n++;
-    return 0;
-}
-
-static int id_cmp(const void *a, const void *b)
-{
-    return memcmp(a, b, 32);
-}
-
-static int common(const char *a, const char *b)
-{
-    int k = 0;
-    while (k < 32 && a[k] == b[k])
-        k++;
-    return k;
-}
-
 int short_id_width(hh *h, int kind)
 {
-    ids_ctx c = {NULL, 0, 0, kind, 0};
-    int width = 8;
-    for (int k = 1; k < 64 && c.rc == 0; k++)
-        if (hh_kind_name(k) && hh_list(h, k, 0, collect_cb, &c))
-            break;
-    if (c.rc || c.n == 0) {
-        free(c.ids);
-        return c.rc ? 32 : 8;
-    }
-    qsort(c.ids, c.n, sizeof *c.ids, id_cmp);
-    for (size_t i = 0; i + 1 < c.n; i++) {
-        if (!c.ids[i][33] && !c.ids[i + 1][33])
-            continue;
-        int need = common(c.ids[i], c.ids[i + 1]) + 1;
-        if (need > width)
-            width = need > 32 ? 32 : need;
-    }
-    free(c.ids);
-    return width;
+    return hh_id_width(h, kind);
 }

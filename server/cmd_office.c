@@ -14,6 +14,7 @@
 
 typedef struct md_list_ctx {
     int json, all;
+    int id_width; /* hex digits of each id shown in text (store_id_width) */
     long n;
     rpt_jw j; /* json: the output */
 } md_list_ctx;
@@ -49,8 +50,9 @@ static int md_list_cb(const fold_state *st, void *arg)
         }
         if (c->all)
             printf("%-8s ", st->status);
-        /* The short id: any command takes 8+ hex digits of it. */
-        printf("%.8s\n", hex);
+        /* The short id: as many digits as make it unique in the store
+         * (8 or more): any command takes it. */
+        printf("%.*s\n", c->id_width, hex);
     }
     c->n++;
     return 0;
@@ -77,6 +79,8 @@ static int cmd_list(void)
         return ex;
     md_list_ctx c = {.json = cli_flag("json") != NULL,
                      .all = cli_flag("all") != NULL};
+    if (!c.json && store_id_width(st, k->kind, &c.id_width) != 0)
+        c.id_width = 32;
     rpt_jw_init(&c.j, stdout);
     if (c.json)
         rpt_jw_arr(&c.j);

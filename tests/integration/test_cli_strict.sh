@@ -200,7 +200,18 @@ done
 want wo-list 0 "$R" list workorders --json
 wid=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])[0]["id"])' "$out")
 want dispatch-prefix 0 "$R" workorder dispatch "${wid:0:24}" --assignee tech-wu
-want unit-set-prefix 0 "$S" unit set "${unit:0:8}" --site S1 --vacant true
+# Master-data ids begin with zeros: the listing shows as many digits as
+# make each unique, and those are what the office types.
+want unit-add2 0 "$S" unit add --site S1 --unit 1-1-102
+want md-list 0 "$S" list units --site S1
+short=$(awk -v u="$unit" 'NR > 1 && index(u, $NF) == 1 {print $NF}' <<<"$out")
+[ ${#short} -ge 8 ] && [ ${#short} -lt 32 ] ||
+  { echo "FAIL md-list short id: '$short' of $unit"; fails=$((fails + 1)); }
+want unit-set-prefix 0 "$S" unit set "$short" --site S1 --vacant true --json
+json unit-set-prefix "d['id']=='$unit'" "$out"
+want unit-set-ambiguous 2 "$S" unit set 00000000 --site S1 --vacant true
+has unit-set-ambiguous "$err" "ambiguous"
+has unit-set-ambiguous "$err" "$unit"
 want unit-set-none 3 "$S" unit set ffffffff --site S1 --vacant true
 want unit-set-bad 2 "$S" unit set 0123 --site S1 --vacant true
 
