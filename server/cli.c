@@ -10,6 +10,7 @@
 #include "../proto/clock.h"
 #include "../report/render.h"
 #include "../report/report.h"
+#include "admin.h"
 #include "site.h"
 
 struct cli_args cli_args;
@@ -323,4 +324,110 @@ int cli_open_site_read(const char *site, store **st)
     if (rc)
         return cli_fail(rc, "cannot open site %s: %s", site, rnd_strerror(rc));
     return 0;
+}
+
+/* ---- listings of the commands: --help --json, completion ------------ */
+
+static const char *const md_verbs[] = {"add", "set", "retire", NULL};
+
+void cli_json_flags(const cli_flag_spec *fl)
+{
+    printf("[");
+    for (int i = 0; fl && fl[i].name; i++) {
+        printf("%s{\"flag\":\"--%s\",\"value\":", i ? "," : "", fl[i].name);
+        if (fl[i].meta)
+            cli_json_str(fl[i].meta);
+        else
+            printf("null");
+        printf(",\"help\":");
+        cli_json_str(fl[i].help);
+        printf("}");
+    }
+    printf("]");
+}
+
+void cli_commands_json(const cli_command *const *tables, cli_md_fn md)
+{
+    printf("{\"program\":\"roundsd\",\"version\":");
+    cli_json_str(args_version());
+    printf(",\"commands\":[");
+    int first = 1;
+    for (int t = 0; tables[t]; t++)
+        for (const cli_command *c = tables[t]; c->name; c++) {
+            printf("%s{\"command\":", first ? "" : ",");
+            cli_json_str(c->name);
+            printf(",\"summary\":");
+            cli_json_str(c->summary);
+            printf(",\"flags\":");
+            cli_json_flags(c->flags);
+            printf("}");
+            first = 0;
+        }
+    for (const srv_md_kind *k = srv_md_kinds(); k->noun; k++)
+        for (int v = 0; md_verbs[v]; v++) {
+            const cli_command *c = md(k, md_verbs[v]);
+            if (c == NULL)
+                continue;
+            printf(",{\"command\":");
+            cli_json_str(c->name);
+            printf(",\"summary\":");
+            cli_json_str(c->summary);
+            printf(",\"flags\":");
+            cli_json_flags(c->flags);
+            printf("}");
+        }
+    printf("]}\n");
+}
+
+/* Appends " word" to buf. */
+static void add_word(char *buf, size_t cap, const char *word)
+{
+    size_t n = strlen(buf);
+    snprintf(buf + n, cap - n, "%s%s", n ? " " : "", word);
+}
+
+int cli_completion(const cli_command *const *tables, cli_md_fn md, int argc,
+                   char **argv, int first)
+{
+    static char words[16384], vals[8192];
+    if (first >= argc || strcmp(argv[first], "bash") != 0 || first + 1 < argc)
+        return cli_usage("completion: give the shell: bash");
+    args_bash_begin(stdout, "roundsd");
+    snprintf(words, sizeof words, "--version --help completion");
+    for (int t = 0; tables[t]; t++)
+        for (const cli_command *c = tables[t]; c->name; c++)
+            add_word(words, sizeof words, c->name);
+    for (const srv_md_kind *k = srv_md_kinds(); k->noun; k++)
+        add_word(words, sizeof words, k->noun);
+    args_bash_case(stdout, "", words);
+    args_bash_case(stdout, "completion", "bash");
+    snprintf(vals, sizeof vals, "--config --tz");
+    for (int t = 0; tables[t]; t++)
+        for (const cli_command *c = tables[t]; c->name; c++) {
+            words[0] = '\0';
+            args_flag_words(c->flags, words, sizeof words, 0);
+            add_word(words, sizeof words, "--tz");
+            if (has_data_flag(c))
+                add_word(words, sizeof words, "--config");
+            if (strcmp(c->name, "report") == 0)
+                add_word(words, sizeof words,
+                         "patrol inside workorders vacant handover devices "
+                         "integrity");
+            args_bash_case(stdout, c->name, words);
+            args_flag_words(c->flags, vals, sizeof vals, 1);
+        }
+    for (const srv_md_kind *k = srv_md_kinds(); k->noun; k++) {
+        args_bash_case(stdout, k->noun, "add set retire");
+        for (int v = 0; md_verbs[v]; v++) {
+            const cli_command *c = md(k, md_verbs[v]);
+            if (c == NULL)
+                continue;
+            words[0] = '\0';
+            args_flag_words(c->flags, words, sizeof words, 0);
+            args_bash_case(stdout, c->name, words);
+            args_flag_words(c->flags, vals, sizeof vals, 1);
+        }
+    }
+    args_bash_end(stdout, "roundsd", vals);
+    return RND_EXIT_OK;
 }

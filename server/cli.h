@@ -19,6 +19,7 @@
 
 #include "../cli/args.h"
 #include "../storage/store.h"
+#include "admin.h"
 #include "config.h"
 #include "registry.h"
 
@@ -129,5 +130,23 @@ int64_t cli_now_ms(void); /* the office clock (proto/clock.h) */
 int cli_open_registry(srv_registry **r);
 int cli_open_site_read(const char *site, store **st);
 int cli_open_site_write(const char *site, store **st);
+
+/* ---- the commands listed (roundsd.c's tables) -------------------------- */
+
+/* The command of "KIND VERB" (add, set, retire) of master data, or NULL:
+ * valid until the next call. */
+typedef const cli_command *(*cli_md_fn)(const srv_md_kind *k, const char *verb);
+
+/* A flag table as a JSON array of {flag, value, help} to stdout. */
+void cli_json_flags(const cli_flag_spec *fl);
+
+/* `roundsd --help --json`: every command of tables (NULL-terminated) and
+ * of master data, with its flags. */
+void cli_commands_json(const cli_command *const *tables, cli_md_fn md);
+
+/* `roundsd completion bash` (argv[first] on): the bash completion script
+ * from tables and master data. Returns an exit code. */
+int cli_completion(const cli_command *const *tables, cli_md_fn md, int argc,
+                   char **argv, int first);
 
 #endif

@@ -683,12 +683,6 @@ static const cli_command *const tables[] = {commands,
                                             cli_pii_commands,
                                             NULL};
 
-/* 1 when c has the flag --name. */
-static int has_flag(const cli_command *c, const char *name)
-{
-    return args_find(c->flags, name, NULL) != NULL;
-}
-
 static const cli_command *find_command(const char *name)
 {
     for (int t = 0; tables[t]; t++)
@@ -720,22 +714,6 @@ static void main_help(FILE *f)
                "refused or already exists,\n5 storage error.\n");
 }
 
-static void json_flags(const cli_flag_spec *fl)
-{
-    printf("[");
-    for (int i = 0; fl && fl[i].name; i++) {
-        printf("%s{\"flag\":\"--%s\",\"value\":", i ? "," : "", fl[i].name);
-        if (fl[i].meta)
-            cli_json_str(fl[i].meta);
-        else
-            printf("null");
-        printf(",\"help\":");
-        cli_json_str(fl[i].help);
-        printf("}");
-    }
-    printf("]");
-}
-
 static void cmd_help(const cli_command *c)
 {
     if (cli_args.json) {
@@ -746,7 +724,7 @@ static void cmd_help(const cli_command *c)
         printf(",\"usage\":");
         cli_json_str(c->usage);
         printf(",\"flags\":");
-        json_flags(c->flags);
+        cli_json_flags(c->flags);
         printf("}\n");
         return;
     }
@@ -765,37 +743,10 @@ static void cmd_help(const cli_command *c)
            "time zone of times typed and shown: Z, +HH:MM or an IANA name");
 }
 
-static void main_help_json(void)
+/* The command of "KIND VERB" (md_command), for cli.c's listings. */
+static const cli_command *md_for(const srv_md_kind *k, const char *verb)
 {
-    printf("{\"program\":\"roundsd\",\"version\":");
-    cli_json_str(args_version());
-    printf(",\"commands\":[");
-    int first = 1;
-    for (int t = 0; tables[t]; t++)
-        for (const cli_command *c = tables[t]; c->name; c++) {
-            printf("%s{\"command\":", first ? "" : ",");
-            cli_json_str(c->name);
-            printf(",\"summary\":");
-            cli_json_str(c->summary);
-            printf(",\"flags\":");
-            json_flags(c->flags);
-            printf("}");
-            first = 0;
-        }
-    for (const srv_md_kind *k = srv_md_kinds(); k->noun; k++)
-        for (int v = 0; v < 3; v++) {
-            char name[64];
-            snprintf(name, sizeof name, "%s %s", k->noun, md_verbs[v]);
-            md_command(k, md_verbs[v]);
-            printf(",{\"command\":");
-            cli_json_str(name);
-            printf(",\"summary\":");
-            cli_json_str(k->help);
-            printf(",\"flags\":");
-            json_flags(md_flags);
-            printf("}");
-        }
-    printf("]}\n");
+    return md_command(k, verb) == 0 ? &md_cmd : NULL;
 }
 
 /* "unknown command 'devcies'; did you mean 'devices'?" */
@@ -813,54 +764,6 @@ static int unknown_command(const char *name)
     return cli_usage("unknown command '%.40s'%s%s%s", name,
                      near ? "; did you mean '" : "", near ? near : "",
                      near ? "'?" : "");
-}
-
-/* The words of the bash completion: every command, its flags. */
-static int cmd_completion(int argc, char **argv, int first)
-{
-    static char words[16384], vals[8192];
-    char path[128];
-    if (first >= argc || strcmp(argv[first], "bash") != 0 || first + 1 < argc)
-        return cli_usage("completion: give the shell: bash");
-    args_bash_begin(stdout, "roundsd");
-    snprintf(words, sizeof words, "--version --help completion");
-    for (int t = 0; tables[t]; t++)
-        for (const cli_command *c = tables[t]; c->name; c++)
-            snprintf(words + strlen(words), sizeof words - strlen(words), " %s",
-                     c->name);
-    for (const srv_md_kind *k = srv_md_kinds(); k->noun; k++)
-        snprintf(words + strlen(words), sizeof words - strlen(words), " %s",
-                 k->noun);
-    args_bash_case(stdout, "", words);
-    args_bash_case(stdout, "completion", "bash");
-    vals[0] = '\0';
-    for (int t = 0; tables[t]; t++)
-        for (const cli_command *c = tables[t]; c->name; c++) {
-            words[0] = '\0';
-            args_flag_words(c->flags, words, sizeof words, 0);
-            snprintf(words + strlen(words), sizeof words - strlen(words),
-                     " --tz%s", has_flag(c, "data") ? " --config" : "");
-            if (strcmp(c->name, "report") == 0)
-                snprintf(words + strlen(words), sizeof words - strlen(words),
-                         " patrol inside workorders vacant handover devices "
-                         "integrity");
-            args_bash_case(stdout, c->name, words);
-            args_flag_words(c->flags, vals, sizeof vals, 1);
-        }
-    for (const srv_md_kind *k = srv_md_kinds(); k->noun; k++) {
-        args_bash_case(stdout, k->noun, "add set retire");
-        for (int v = 0; v < 3; v++) {
-            md_command(k, md_verbs[v]);
-            words[0] = '\0';
-            args_flag_words(md_flags, words, sizeof words, 0);
-            snprintf(path, sizeof path, "%s %s", k->noun, md_verbs[v]);
-            args_bash_case(stdout, path, words);
-            args_flag_words(md_flags, vals, sizeof vals, 1);
-        }
-    }
-    snprintf(vals + strlen(vals), sizeof vals - strlen(vals), " --config --tz");
-    args_bash_end(stdout, "roundsd", vals);
-    return RND_EXIT_OK;
 }
 
 /* Flags that may come before the command, and go after it. */
@@ -927,7 +830,7 @@ int main(int argc, char **argv)
         if (version)
             return print_version();
         if (help && cli_args.json) {
-            main_help_json();
+            cli_commands_json(tables, md_for);
             return RND_EXIT_OK;
         }
         main_help(help ? stdout : stderr);
@@ -943,13 +846,13 @@ int main(int argc, char **argv)
             return RND_EXIT_OK;
         }
         if (cli_args.json)
-            main_help_json();
+            cli_commands_json(tables, md_for);
         else
             main_help(stdout);
         return RND_EXIT_OK;
     }
     if (strcmp(name, "completion") == 0)
-        return cmd_completion(argc, argv, i + 1);
+        return cli_completion(tables, md_for, argc, argv, i + 1);
     int first = i + 1;
     const cli_command *cmd = find_command(name);
     const srv_md_kind *md = srv_md_find(name);
