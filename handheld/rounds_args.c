@@ -246,6 +246,9 @@ static const rcmd *find_cmd(const char *name)
 
 /* ---- errors ------------------------------------------------------------- */
 
+/* The group ("visit") of a sub-command that was not found, for the hint. */
+static const char *err_group;
+
 int usage_error(const char *fmt, const char *arg)
 {
     char msg[1024];
@@ -254,6 +257,8 @@ int usage_error(const char *fmt, const char *arg)
     fprintf(stderr, "rounds: %s\n", msg);
     if (o.cmd)
         fprintf(stderr, "Try 'rounds %s --help'.\n", o.cmd->name);
+    else if (err_group)
+        fprintf(stderr, "Try 'rounds %s --help'.\n", err_group);
     else
         fprintf(stderr, "Try 'rounds --help'.\n");
     if (o.json) {
@@ -299,6 +304,7 @@ static int suggest_command(const char *word, const char *group)
         args_best_add(&b, "wo");
     const char *near = args_best_get(&b);
     args_clip(word, shown, sizeof shown);
+    err_group = group;
     if (group)
         snprintf(msg, sizeof msg, "unknown subcommand '%s' of '%s'%s%s%s",
                  shown, group, near ? "; did you mean '" : "", near ? near : "",
@@ -456,6 +462,7 @@ int rounds_main(int argc, char **argv)
                 char msg[600];
                 snprintf(msg, sizeof msg, "%s: give a subcommand: %s", word,
                          err);
+                err_group = word;
                 return usage_error("%s", msg);
             }
         } else if ((c = find_cmd(w)) != NULL) {

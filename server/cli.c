@@ -209,7 +209,9 @@ int cli_load_config(void)
     if (path) {
         int rc = srv_config_load(&config, path, err, sizeof err);
         if (rc == RND_EINVAL) {
+            args_clean(err);
             fprintf(stderr, "roundsd %s: %s\n", cli_args.cmd->name, err);
+            json_error("usage", err);
             return RND_EXIT_USAGE;
         }
         if (rc == RND_ENOTFOUND && required)
