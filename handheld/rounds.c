@@ -71,8 +71,16 @@ int report_error(hh *h, int rc, const char *what)
     const char *msg = h ? hh_last_error(h) : rnd_strerror(rc);
     if (h && strcmp(msg, "no error") == 0)
         msg = rnd_strerror(rc);
-    /* Messages may quote what was typed: keep them readable text. */
-    snprintf(buf, sizeof buf, "%s", msg);
+    /* Messages may quote what was typed: keep them readable text. The
+     * library names a verb as its table does ("visit.enter: ..."): say
+     * it as the command is typed ("visit enter: ..."). */
+    size_t vl = o.cmd && o.cmd->verb ? strlen(o.cmd->verb) : 0;
+    if (vl && strncmp(msg, o.cmd->verb, vl) == 0 && msg[vl] == ':') {
+        snprintf(buf, sizeof buf, "%s%s", o.cmd->name, msg + vl);
+        what = o.cmd->name;
+    } else {
+        snprintf(buf, sizeof buf, "%s", msg);
+    }
     args_clean(buf);
     msg = buf;
     /* Library messages already start with the verb they are about. */

@@ -92,8 +92,8 @@ int cmd_record(const char *verb, const char *target)
     const hh_verb_spec *spec = hh_verb_find(verb);
     int other_ok =
         spec && (spec->kind == HH_KIND_VISIT || spec->kind == HH_KIND_VEHICLE);
-    if (target &&
-        (rc = resolve_id(h, target, other_ok, thex, &target, verb)) != 0) {
+    if (target && (rc = resolve_id(h, target, other_ok, thex, &target,
+                                   o.cmd ? o.cmd->name : verb)) != 0) {
         hh_close(h);
         return rc;
     }
