@@ -346,6 +346,21 @@ HH_API int hh_conflicts(hh *h, hh_entity_cb cb, void *ctx);
  * callback only. RND_EINVAL for a malformed id, RND_ENOTFOUND for none. */
 HH_API int hh_get(hh *h, const char *id_hex, hh_entity_cb cb, void *ctx);
 
+/* Resolves an id as a person types it: the 32 hex digits, or any prefix
+ * of 8 or more that only one record's id starts with (any case). On 0,
+ * hex_out holds the full id (33 bytes with the NUL). RND_EINVAL when typed
+ * is not 8 to 32 hex digits, or when the prefix is ambiguous: then
+ * hh_last_error() names the candidates ("id prefix 01j9 is ambiguous:
+ * 01j9...a1, 01j9...b2"); RND_ENOTFOUND when no record has it. */
+HH_API int hh_resolve_id(hh *h, const char *typed, char hex_out[33]);
+
+/* How many hex digits (8 to 32) a listing of kind must show of each id for
+ * every one to be a prefix hh_resolve_id takes (no other record in the
+ * store starts so). Ids begin with their creation time: records of the
+ * same minute share their first 8. Returns 8 when the store cannot be
+ * read. */
+HH_API int hh_id_width(hh *h, int kind);
+
 /* Masks an ID document number for display: keeps the first 3 and last 2
  * characters, stars in between ("110*************34"). out gets a
  * NUL-terminated string of at most cap bytes. */

@@ -83,6 +83,44 @@ int hh_get(hh *h, const char *id_hex, hh_entity_cb cb, void *ctx)
     return rc;
 }
 
+int hh_resolve_id(hh *h, const char *typed, char hex_out[33])
+{
+    uint8_t ids[8][PROTO_ENTITY_LEN];
+    size_t found = 0;
+    int rc = store_entity_prefix(h->s, typed, ids, 8, &found);
+    if (rc == RND_EINVAL)
+        return hh__fail(h, rc,
+                        "'%.40s' is not a record id: 32 hex digits, or a "
+                        "unique prefix of 8 or more",
+                        typed);
+    if (rc)
+        return hh__store_fail(h, rc);
+    if (found == 0)
+        return hh__fail(h, RND_ENOTFOUND, "no record with id %s", typed);
+    if (found > 1) {
+        char list[8 * 34 + 8], hex[33];
+        size_t k = 0;
+        list[0] = '\0';
+        for (size_t i = 0; i < found && i < 8; i++) {
+            proto_entity_hex(ids[i], hex);
+            k += (size_t)snprintf(list + k, sizeof list - k, "%s%s",
+                                  i ? ", " : "", hex);
+        }
+        return hh__fail(h, RND_EINVAL,
+                        "id prefix %s is ambiguous: it starts %s%s; type "
+                        "more of it",
+                        typed, list, found > 8 ? ", ..." : "");
+    }
+    proto_entity_hex(ids[0], hex_out);
+    return 0;
+}
+
+int hh_id_width(hh *h, int kind)
+{
+    int width;
+    return store_id_width(h->s, kind, &width) == 0 ? width : 8;
+}
+
 /* ---- a record's accessors ----------------------------------------------- */
 
 int hh_entity_kind(const hh_entity *e)

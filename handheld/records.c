@@ -13,6 +13,7 @@
 
 #include "../proto/pii.h"
 #include "../proto/utf8.h"
+#include "../report/report.h"
 #include "../storage/store.h"
 #include "handheld.h"
 #include "hh_internal.h"
@@ -57,54 +58,12 @@ static int parse_i64(const char *s, int64_t *out)
     return 0;
 }
 
-/* Digits (ms since the epoch) or ISO 8601 YYYY-MM-DDTHH:MM[:SS] with an
- * optional Z or +HH:MM / -HH:MM; without a zone, local time. */
+/* Digits (ms since the epoch) or YYYY-MM-DD[THH:MM[:SS]] with an optional
+ * Z or +HH:MM / -HH:MM; without a zone, local time ($TZ: the CLI's --tz).
+ * report/time.c's parser, the one both command lines use. */
 static int parse_time(const char *s, int64_t *out)
 {
-    struct tm tm;
-    int y, mo, d, hh_, mi, sec = 0, n = 0, zh, zm;
-    char sign;
-
-    if (parse_i64(s, out) == 0)
-        return 0;
-    memset(&tm, 0, sizeof tm);
-    if (sscanf(s, "%4d-%2d-%2d%*1[T ]%2d:%2d%n", &y, &mo, &d, &hh_, &mi, &n) !=
-        5)
-        return -1;
-    s += n;
-    if (*s == ':') {
-        if (sscanf(s, ":%2d%n", &sec, &n) != 1)
-            return -1;
-        s += n;
-    }
-    if (mo < 1 || mo > 12 || d < 1 || d > 31 || hh_ > 23 || mi > 59 || sec > 60)
-        return -1;
-    tm.tm_year = y - 1900;
-    tm.tm_mon = mo - 1;
-    tm.tm_mday = d;
-    tm.tm_hour = hh_;
-    tm.tm_min = mi;
-    tm.tm_sec = sec;
-    if (*s == '\0') {
-        tm.tm_isdst = -1;
-        time_t t = mktime(&tm);
-        if (t == (time_t)-1)
-            return -1;
-        *out = (int64_t)t * 1000;
-        return 0;
-    }
-    time_t t = timegm(&tm);
-    if (strcmp(s, "Z") == 0) {
-        *out = (int64_t)t * 1000;
-        return 0;
-    }
-    if (sscanf(s, "%c%2d:%2d%n", &sign, &zh, &zm, &n) == 3 && s[n] == '\0' &&
-        (sign == '+' || sign == '-') && zh < 24 && zm < 60) {
-        int64_t off = (int64_t)(zh * 60 + zm) * 60;
-        *out = ((int64_t)t - (sign == '+' ? off : -off)) * 1000;
-        return 0;
-    }
-    return -1;
+    return rpt_time_parse(s, RPT_TZ_LOCAL, out);
 }
 
 static void choices_text(const char *const *c, char *out, size_t cap)

@@ -29,6 +29,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../cli/args.h"
 #include "../report/render.h"
 #include "handheld.h"
 #include "rounds_cli.h"
@@ -66,9 +67,22 @@ void fmt_time(int64_t ms, char *out, size_t cap, int utc)
 
 int report_error(hh *h, int rc, const char *what)
 {
+    char buf[1024];
     const char *msg = h ? hh_last_error(h) : rnd_strerror(rc);
     if (h && strcmp(msg, "no error") == 0)
         msg = rnd_strerror(rc);
+    /* Messages may quote what was typed: keep them readable text. The
+     * library names a verb as its table does ("visit.enter: ..."): say
+     * it as the command is typed ("visit enter: ..."). */
+    size_t vl = o.cmd && o.cmd->verb ? strlen(o.cmd->verb) : 0;
+    if (vl && strncmp(msg, o.cmd->verb, vl) == 0 && msg[vl] == ':') {
+        snprintf(buf, sizeof buf, "%s%s", o.cmd->name, msg + vl);
+        what = o.cmd->name;
+    } else {
+        snprintf(buf, sizeof buf, "%s", msg);
+    }
+    args_clean(buf);
+    msg = buf;
     /* Library messages already start with the verb they are about. */
     if (strncmp(msg, what, strlen(what)) == 0)
         fprintf(stderr, "rounds: %s\n", msg);
@@ -84,63 +98,7 @@ int report_error(hh *h, int rc, const char *what)
     return exit_for(rc);
 }
 
-/* ---- argument parsing --------------------------------------------------- */
-
-int usage_error(const char *fmt, const char *arg)
-{
-    fprintf(stderr, "rounds: ");
-    fprintf(stderr, fmt, arg);
-    fprintf(stderr, "\nTry 'rounds --help'.\n");
-    return RND_EXIT_USAGE;
-}
-
-/* Parses argv from index i: global flags, --field value pairs and bare
- * words. Returns 0 or an exit code. */
-static int parse_args(int argc, char **argv, int i)
-{
-    for (; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            continue; /* handled in main */
-        } else if (strcmp(a, "--json") == 0) {
-            o.json = 1;
-        } else if (strcmp(a, "--all") == 0) {
-            o.all = 1;
-        } else if (strcmp(a, "--data") == 0 || strcmp(a, "--limit") == 0) {
-            if (i + 1 >= argc)
-                return usage_error("%s needs a value", a);
-            if (a[2] == 'd')
-                o.data = argv[++i];
-            else
-                o.limit = strtol(argv[++i], NULL, 10);
-        } else if (strncmp(a, "--", 2) == 0 && a[2] != '\0') {
-            if (o.nkv == MAX_KV)
-                return usage_error("too many fields%s", "");
-            const char *name = a + 2, *val = NULL;
-            const char *eq = strchr(name, '=');
-            size_t n = eq ? (size_t)(eq - name) : strlen(name);
-            if (n >= sizeof o.names[0])
-                return usage_error("flag too long: %s", a);
-            for (size_t k = 0; k < n; k++)
-                o.names[o.nkv][k] = name[k] == '-' ? '_' : name[k];
-            o.names[o.nkv][n] = '\0';
-            if (eq)
-                val = eq + 1;
-            else if (i + 1 < argc)
-                val = argv[++i];
-            else
-                return usage_error("%s needs a value", a);
-            o.kv[o.nkv].name = o.names[o.nkv];
-            o.kv[o.nkv].value = val;
-            o.nkv++;
-        } else {
-            if (o.npos == 4)
-                return usage_error("unexpected argument '%s'", a);
-            o.positional[o.npos++] = a;
-        }
-    }
-    return 0;
-}
+/* ---- the parsed command line ------------------------------------------ */
 
 const char *kv_take(const char *name)
 {
@@ -186,14 +144,15 @@ int open_handheld(hh **h)
 
 /* ---- help --------------------------------------------------------------- */
 
-static void print_help(void)
+void rounds_print_help(void)
 {
     puts(
         "rounds: the Rounds handheld: record patrols, visitors, vehicles,\n"
         "work orders, inspections and handovers offline.\n"
         "\n"
-        "Usage: rounds [--data DIR] [--json] COMMAND [ARGS] [--field "
-        "VALUE]...\n"
+        "Usage: rounds [--data DIR] [--json] [--tz ZONE] COMMAND [ARGS] "
+        "[--field VALUE]...\n"
+        "       rounds --version | --help | COMMAND --help\n"
         "\n"
         "Set-up:\n"
         "  init --site SITE --name NAME [--user PERSON]  make this device\n"
@@ -232,6 +191,7 @@ static void print_help(void)
         "  help VERB                    fields of a command, e.g. "
         "'help visit enter'\n"
         "  verbs                        every command and its fields\n"
+        "  completion bash              the bash completion script\n"
         "  report shift [--since T] [--route R] [--format text|csv|json]\n"
         "                               my shift so far, offline: my scans,\n"
         "                               missed checkpoints, visitors I let in\n"
@@ -239,7 +199,10 @@ static void print_help(void)
         "\n"
         "Options: --data DIR (default $" HH_DATA_ENV
         " or ./rounds-data), --json for\n"
-        "machine-readable output, --by PERSON on any record.\n"
+        "machine-readable output (errors too), --tz ZONE (Z, +HH:MM or\n"
+        "Asia/Shanghai) for times typed and shown, --by PERSON on any\n"
+        "record. An ID is its 32 hex digits or any unique prefix of 8+.\n"
+        "Times: YYYY-MM-DD[THH:MM[:SS]][Z|+HH:MM] or ms since the epoch.\n"
         "Gate checks (offline, from the synced master data): a visitor or\n"
         "plate on the blacklist is recorded with a WARNING on stderr\n"
         "(blacklist_hit in --json); a resident plate is refused (exit 4):\n"
@@ -248,59 +211,6 @@ static void print_help(void)
         "(or not initialised / not enrolled), 4 refused by the record's\n"
         "state, 5 storage error, 6 network, TLS or timeout, 7 refused by\n"
         "the server (credential, revoked, site, certificate, busy, ...).");
-}
-
-static void print_verb(const hh_verb_spec *v)
-{
-    printf("%s: %s\n", v->verb, v->help);
-    if (v->from)
-        printf("  allowed when the %s is: %s\n", hh_kind_name(v->kind),
-               v->from);
-    for (const hh_field_spec *f = v->fields; f->name; f++) {
-        char flag[64];
-        size_t i;
-        for (i = 0; f->name[i] && i + 1 < sizeof flag; i++)
-            flag[i] = f->name[i] == '_' ? '-' : f->name[i];
-        flag[i] = '\0';
-        printf("  --%-14s %s%s", flag, f->required ? "(required) " : "",
-               f->help);
-        if (f->choices) {
-            printf(" [");
-            for (const char *const *c = f->choices; *c; c++)
-                printf("%s%s", c == f->choices ? "" : "|", *c);
-            printf("]");
-        }
-        if (f->dflt)
-            printf(" (default %s)", f->dflt);
-        if (f->op_name)
-            printf(" (field %s)", f->op_name);
-        putchar('\n');
-    }
-}
-
-/* Maps "visit enter" / "scan" / "wo dispatch" onto a verb name. */
-static int verb_name(const char *cmd, const char *sub, char *out, size_t cap,
-                     int *used_sub)
-{
-    *used_sub = 0;
-    if (strcmp(cmd, "scan") == 0)
-        snprintf(out, cap, "scan.record");
-    else if (strcmp(cmd, "inspect") == 0)
-        snprintf(out, cap, "inspection.record");
-    else if (strcmp(cmd, "log") == 0)
-        snprintf(out, cap, "log.note");
-    else if (strcmp(cmd, "visit") == 0 || strcmp(cmd, "vehicle") == 0 ||
-             strcmp(cmd, "workorder") == 0 || strcmp(cmd, "wo") == 0 ||
-             strcmp(cmd, "handover") == 0) {
-        if (sub == NULL)
-            return -1;
-        snprintf(out, cap, "%s.%s", strcmp(cmd, "wo") == 0 ? "workorder" : cmd,
-                 sub);
-        *used_sub = 1;
-    } else {
-        return -1;
-    }
-    return hh_verb_find(out) ? 0 : -1;
 }
 
 /* ---- commands ----------------------------------------------------------- */
@@ -429,6 +339,9 @@ static void print_json_entity(const hh_entity *st, int with_events)
     rpt_jw_end(&j);
 }
 
+/* The width of the ids a text listing shows (short_id_width). */
+static int id_width = 32;
+
 /* One line per record, the fields a guard scans for first. */
 static void print_line(const hh_entity *st)
 {
@@ -446,7 +359,9 @@ static void print_line(const hh_entity *st)
     hh_value v;
     hh_entity_id(st, hex);
     fmt_time(hh_entity_created_ms(st), ts, sizeof ts, 0);
-    printf("%s  %s  %-11s", hex, ts, status_text(st));
+    /* Text shows the short id (its first 8 hex: any command takes it);
+     * JSON the full one. */
+    printf("%-*.*s  %s  %-11s", id_width, id_width, hex, ts, status_text(st));
     if (kind < sizeof cols / sizeof cols[0]) {
         for (int i = 0; i < 4 && cols[kind][i]; i++) {
             value_text(field_of(st, cols[kind][i], &v), val, sizeof val);
@@ -570,7 +485,7 @@ static int md_print_cb(const hh_entity *st, void *arg)
     if (o.all)
         printf("%-8s ", hh_entity_status(st));
     hh_entity_id(st, hex);
-    printf("%s\n", hex);
+    printf("%.*s\n", id_width, hex);
     c->count++;
     return 0;
 }
@@ -672,7 +587,7 @@ static int conflict_print_cb(const hh_entity *st, void *arg)
     return 0;
 }
 
-static int cmd_conflicts(void)
+int cmd_conflicts(void)
 {
     hh_status_info si;
     hh *h;
@@ -705,7 +620,7 @@ static int cmd_conflicts(void)
     return ex;
 }
 
-static int cmd_list(void)
+int cmd_list(void)
 {
     static const struct {
         const char *name;
@@ -753,6 +668,7 @@ static int cmd_list(void)
     int rc = open_handheld(&h);
     if (rc)
         return rc;
+    id_width = short_id_width(h, kind);
     if (hh_kind_columns(kind)) {
         rc = list_master(h, kind, open_only, strcmp(what, "vacant") == 0);
         int ex = rc ? report_error(h, rc, "list") : RND_EXIT_OK;
@@ -805,123 +721,27 @@ static int show_cb(const hh_entity *st, void *arg)
     return 0;
 }
 
-static int cmd_show(void)
+int cmd_show(void)
 {
     hh *h;
     if (o.npos < 2)
         return usage_error("show: give a record id%s", "");
+    const char *id;
+    char hex[33];
     int rc = open_handheld(&h);
     if (rc)
         return rc;
-    rc = hh_get(h, o.positional[1], show_cb, NULL);
+    if ((rc = resolve_id(h, o.positional[1], 0, hex, &id, "show")) != 0) {
+        hh_close(h);
+        return rc;
+    }
+    rc = hh_get(h, id, show_cb, NULL);
     int ex = rc ? report_error(h, rc, "show") : RND_EXIT_OK;
     hh_close(h);
     return ex;
 }
 
-/* ---- report shift ------------------------------------------------------- */
-
-static void print_report_help(void)
-{
-    puts("rounds report shift: my shift so far, offline, from this device's\n"
-         "own store (the site's master data as last synced).\n"
-         "\n"
-         "Usage: rounds [--data DIR] report shift [--since TIME] [--route R]\n"
-         "              [--tz +HH:MM] [--format text|csv|json] [--json]\n"
-         "\n"
-         "  --since TIME   window start (default: the later of 12 hours ago\n"
-         "                 and this device's last handover)\n"
-         "  --route R      missed checkpoints of this route (default: every\n"
-         "                 route this device scanned in the window)\n"
-         "  --tz +HH:MM    local offset for round boundaries and display\n"
-         "                 (default: the machine's)\n"
-         "  --format FMT   text (default), csv or json; --json = json\n"
-         "\n"
-         "TIME: YYYY-MM-DD[THH:MM[:SS]][Z|+HH:MM] or ms since the epoch.\n"
-         "The window ends now.\n"
-         "Sections: my_scans (each scan: on_time, late or duplicate in its\n"
-         "round), missed_so_far (checkpoints of ended rounds nobody scanned:\n"
-         "missed; of the running round whose window has passed: overdue),\n"
-         "my_visitors_inside. docs/REPORTS.md defines every figure.\n"
-         "Exit codes: 0 printed, 2 usage, 3 not initialised, 5 storage.");
-}
-
 int main(int argc, char **argv)
 {
-    char verb[64];
-    int used_sub, rc;
-
-    rc = parse_args(argc, argv, 1);
-    if (rc)
-        return rc;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            if (o.npos >= 1 && strcmp(o.positional[0], "report") == 0) {
-                print_report_help();
-                return RND_EXIT_OK;
-            }
-            /* "rounds visit enter --help" shows that verb's fields. */
-            if (o.npos >= 1 &&
-                verb_name(o.positional[0], o.npos > 1 ? o.positional[1] : NULL,
-                          verb, sizeof verb, &used_sub) == 0) {
-                print_verb(hh_verb_find(verb));
-                return RND_EXIT_OK;
-            }
-            print_help();
-            return RND_EXIT_OK;
-        }
-    }
-    if (o.npos == 0) {
-        print_help();
-        return RND_EXIT_USAGE;
-    }
-    const char *cmd = o.positional[0];
-    if (strcmp(cmd, "help") == 0) {
-        if (o.npos > 1 &&
-            verb_name(o.positional[1], o.npos > 2 ? o.positional[2] : NULL,
-                      verb, sizeof verb, &used_sub) == 0) {
-            print_verb(hh_verb_find(verb));
-            return RND_EXIT_OK;
-        }
-        print_help();
-        return RND_EXIT_OK;
-    }
-    if (strcmp(cmd, "verbs") == 0) {
-        for (const hh_verb_spec *v = hh_verbs(); v->verb; v++) {
-            print_verb(v);
-            putchar('\n');
-        }
-        return RND_EXIT_OK;
-    }
-    if (strcmp(cmd, "init") == 0)
-        return cmd_init();
-    if (strcmp(cmd, "user") == 0)
-        return cmd_user();
-    if (strcmp(cmd, "list") == 0)
-        return cmd_list();
-    if (strcmp(cmd, "conflicts") == 0)
-        return cmd_conflicts();
-    if (strcmp(cmd, "show") == 0)
-        return cmd_show();
-    if (strcmp(cmd, "status") == 0)
-        return cmd_status();
-    if (strcmp(cmd, "enroll") == 0)
-        return cmd_enroll();
-    if (strcmp(cmd, "sync") == 0)
-        return cmd_sync();
-    if (strcmp(cmd, "dump") == 0)
-        return cmd_dump();
-    if (strcmp(cmd, "report") == 0)
-        return cmd_report();
-    if (verb_name(cmd, o.npos > 1 ? o.positional[1] : NULL, verb, sizeof verb,
-                  &used_sub) == 0) {
-        int first = 1 + used_sub;
-        if (o.npos > first + 1)
-            return usage_error("unexpected argument '%s'",
-                               o.positional[first + 1]);
-        return cmd_record(verb, o.npos > first ? o.positional[first] : NULL);
-    }
-    if (o.npos > 1)
-        return usage_error("unknown command '%s'", cmd);
-    return usage_error("unknown command '%s'", cmd);
+    return rounds_main(argc, argv);
 }

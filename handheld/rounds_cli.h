@@ -2,7 +2,9 @@
  * parsed command line and the helpers every command uses (errors, usage,
  * the data directory, opening the handheld, JSON strings and times).
  *
- * rounds.c holds them, the help, the listings and main(); rounds_records.c
+ * rounds_args.c parses the command line (cli/args.h) against its table of
+ * commands; rounds.c holds the shared helpers, the help, the listings and
+ * main(); rounds_records.c
  * the recording commands (init, user and every verb); rounds_sync.c the
  * device and its server (status, enroll, sync, dump, report shift). The
  * CLI reaches the store through handheld.h only.
@@ -18,10 +20,25 @@
 
 #define MAX_KV 64
 
+/* A command of `rounds` (rounds_args.c holds the table). */
+typedef struct rcmd {
+    const char *name;              /* as typed: "status", "visit enter" */
+    const char *args;              /* the usage after the name */
+    const char *summary;           /* one line */
+    const struct args_flag *flags; /* its own flags; a verb's: its fields */
+    int min_pos, max_pos;          /* bare words after the name */
+    const char *verb;              /* a recording command's verb, or NULL */
+    int (*run)(void);
+} rcmd;
+
 typedef struct opts {
+    const rcmd *cmd; /* the command being run */
     const char *data;
+    const char *tz;     /* --tz, already in $TZ (rpt_tz_set) */
+    const char *target; /* the first bare word after the command */
     int json;
     int all;
+    int help, version;
     long limit;
     const char *positional[4];
     int npos;
@@ -44,16 +61,35 @@ void fmt_time(int64_t ms, char *out, size_t cap, int utc);
 /* Prints the failure rc of what (h's last error when h is not NULL) to
  * stderr, and with --json as an object to stdout; returns its exit code. */
 int report_error(hh *h, int rc, const char *what);
-/* Prints "rounds: " fmt (with arg) and a hint; returns RND_EXIT_USAGE. */
+/* Prints "rounds: " fmt (with arg) and a hint (with --json also an object
+ * on stdout); returns RND_EXIT_USAGE. */
 int usage_error(const char *fmt, const char *arg);
 /* Removes flag --name from o.kv and returns its value, or NULL. */
 const char *kv_take(const char *name);
 /* --data, else $ROUNDS_DATA, else ./rounds-data. */
 const char *data_dir(void);
+/* The record id typed (32 hex digits or a unique prefix of 8+: the full
+ * id goes into hex and *out points to it). other_ok: typed may also be a
+ * pass number or a plate, passed on as it is when it is no id. 0, or an
+ * exit code after the message (ambiguous: the candidates). */
+int resolve_id(hh *h, const char *typed, int other_ok, char hex[33],
+               const char **out, const char *what);
+/* The width of ids in a text listing of kind: 8, or more until every id
+ * of that kind is unique in the store (rounds_ids.c). */
+int short_id_width(hh *h, int kind);
 /* Opens the handheld in data_dir(); 0 or an exit code after a message. */
 int open_handheld(hh **h);
 
+/* Parses argv and runs the command; returns the exit code
+ * (rounds_args.c). */
+int rounds_main(int argc, char **argv);
+/* The overview of every command (rounds --help). */
+void rounds_print_help(void);
+
 /* The commands: each returns an exit code. */
+int cmd_list(void);
+int cmd_conflicts(void);
+int cmd_show(void);
 int cmd_init(void);
 int cmd_user(void);
 int cmd_record(const char *verb, const char *target);

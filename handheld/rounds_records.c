@@ -84,11 +84,19 @@ int cmd_record(const char *verb, const char *target)
 {
     uint8_t id[HH_ID_LEN], extra[HH_ID_LEN];
     static const uint8_t zero[HH_ID_LEN];
-    char hex[33], xhex[33];
+    char hex[33], xhex[33], thex[33];
     hh *h;
     int rc = open_handheld(&h);
     if (rc)
         return rc;
+    const hh_verb_spec *spec = hh_verb_find(verb);
+    int other_ok =
+        spec && (spec->kind == HH_KIND_VISIT || spec->kind == HH_KIND_VEHICLE);
+    if (target && (rc = resolve_id(h, target, other_ok, thex, &target,
+                                   o.cmd ? o.cmd->name : verb)) != 0) {
+        hh_close(h);
+        return rc;
+    }
     rc = hh_record(h, verb, target, o.kv, o.nkv, id, extra);
     if (rc) {
         int ex = report_error(h, rc, verb);

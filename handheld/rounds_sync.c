@@ -250,7 +250,7 @@ int cmd_report(void)
     if (o.npos > 2)
         return usage_error("report: unexpected argument '%s'", o.positional[2]);
     const char *since = kv_take("since"), *route = kv_take("route");
-    const char *format = kv_take("format"), *tz = kv_take("tz");
+    const char *format = kv_take("format");
     if (o.nkv > 0)
         return usage_error("report shift: unknown flag --%s", o.kv[0].name);
 
@@ -259,12 +259,9 @@ int cmd_report(void)
     memset(&p, 0, sizeof p);
     p.now = now;
     p.route = route;
+    /* --tz is in $TZ already (rounds_args.c): local is its zone. */
     p.tz_min = rpt_tz_local(now);
-    if (tz && rpt_tz_parse(tz, &p.tz_min) != 0)
-        return usage_error("report shift: --tz %s: expected +HH:MM, -HH:MM "
-                           "or Z",
-                           tz);
-    if (since && (rpt_time_parse(since, p.tz_min, &p.since) != 0 ||
+    if (since && (rpt_time_parse(since, RPT_TZ_LOCAL, &p.since) != 0 ||
                   p.since <= 0 || p.since >= now))
         return usage_error("report shift: --since %s: expected a time "
                            "before now: YYYY-MM-DDTHH:MM[:SS] with Z or "

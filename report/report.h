@@ -21,6 +21,7 @@
 #define RND_REPORT_H
 
 #include <stddef.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -172,10 +173,24 @@ void rpt_json_str(FILE *f, const char *s, size_t n);
 void rpt_time_iso(int64_t ms, int tz_min, char *out, size_t cap);
 void rpt_time_text(int64_t ms, int tz_min, char *out, size_t cap);
 
-/* Parses a time: digits (ms since the epoch), or YYYY-MM-DD[THH:MM[:SS]]
- * (a space also separates) with an optional Z or +HH:MM/-HH:MM; without a
- * zone, the time is in the offset tz_min. RND_EINVAL if malformed. */
+/* tz_min of rpt_time_parse: a time without a zone is in the process's
+ * zone ($TZ, daylight saving included: rpt_tz_set). */
+#define RPT_TZ_LOCAL INT_MIN
+
+/* The one parser of times of both command lines. Parses digits (ms since
+ * the epoch), or YYYY-MM-DD[THH:MM[:SS]] (a space also separates) with an
+ * optional Z or +HH:MM/-HH:MM; without a zone, the time is in the offset
+ * tz_min, or in the process's zone when tz_min is RPT_TZ_LOCAL. Refuses
+ * impossible dates and times (2026-02-30, month 13, 24:00, 10:60) and
+ * years before 1970: RND_EINVAL. */
 int rpt_time_parse(const char *s, int tz_min, int64_t *out);
+
+/* --tz: "Z", "UTC", "+08:00", "-05:30" or an IANA zone ("Asia/Shanghai",
+ * a file of tzdata under $TZDIR or /usr/share/zoneinfo). Sets $TZ and
+ * calls tzset(), so local times (rpt_tz_local, RPT_TZ_LOCAL, localtime_r)
+ * follow it for the rest of the process. 0, or RND_EINVAL for a zone that
+ * does not exist (glibc would silently take UTC). */
+int rpt_tz_set(const char *spec);
 
 /* "+08:00", "-05:30", "Z" or "UTC" -> minutes east of UTC. */
 int rpt_tz_parse(const char *s, int *tz_min);

@@ -1,10 +1,17 @@
-/* time.c: report times, offsets, durations and windows. See report.h.
+/* time.c: report times, offsets, durations and windows, and the one parser
+ * of dates and times both command lines use (rounds' --called-at and
+ * fields, roundsd's --day, --from, --to, --now). See report.h.
  *
  * Civil dates are converted with days_from_civil (Howard Hinnant's
- * algorithm, public domain), so nothing depends on the process's TZ: a
- * report means the same window on every machine given the same offset.
+ * algorithm, public domain), so a time with an offset depends on nothing
+ * else: a report means the same window on every machine given the same
+ * offset. A time without a zone in RPT_TZ_LOCAL goes through glibc's
+ * mktime in the process's zone ($TZ, which rpt_tz_set sets from --tz:
+ * tzdata's rules, daylight saving included).
  */
 #include <errno.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -165,16 +172,81 @@ int rpt_time_parse(const char *s, int tz_min, int64_t *out)
     if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 59)
         return RND_EINVAL;
     int off = tz_min;
-    if (*p != '\0' && zone(p, &off) != 0)
+    int explicit_zone = *p != '\0';
+    if (explicit_zone && zone(p, &off) != 0)
         return RND_EINVAL;
     /* Reject 2026-02-30 and the like: the day must round-trip. */
     int64_t days = days_from_civil(y, mo, d);
     int cy, cm, cd;
     civil_from_days(days, &cy, &cm, &cd);
-    if (cy != y || cm != mo || cd != d)
+    if (cy != y || cm != mo || cd != d || y < 1970)
         return RND_EINVAL;
+    if (!explicit_zone && tz_min == RPT_TZ_LOCAL) {
+        struct tm tm;
+        memset(&tm, 0, sizeof tm);
+        tm.tm_year = y - 1900;
+        tm.tm_mon = mo - 1;
+        tm.tm_mday = d;
+        tm.tm_hour = h;
+        tm.tm_min = mi;
+        tm.tm_sec = sec;
+        tm.tm_isdst = -1;
+        time_t t = mktime(&tm);
+        if (t == (time_t)-1)
+            return RND_EINVAL;
+        *out = (int64_t)t * 1000;
+        return 0;
+    }
+    if (off == RPT_TZ_LOCAL)
+        off = 0;
     *out = days * DAY_MS + h * HOUR_MS + mi * MIN_MS + sec * 1000LL -
            (int64_t)off * MIN_MS;
+    return 0;
+}
+
+/* The zone files of tzdata: $TZDIR, else Debian's place. */
+static int zone_file_exists(const char *name)
+{
+    const char *dir = getenv("TZDIR");
+    char path[512];
+    if (dir == NULL || *dir == '\0')
+        dir = "/usr/share/zoneinfo";
+    if (strlen(name) > 200 || strstr(name, "..") || name[0] == '/')
+        return 0;
+    for (const char *c = name; *c; c++)
+        if (!((*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') ||
+              (*c >= '0' && *c <= '9') || *c == '/' || *c == '_' || *c == '-' ||
+              *c == '+'))
+            return 0;
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return 0;
+    char magic[4] = {0};
+    size_t n = fread(magic, 1, sizeof magic, f);
+    fclose(f);
+    return n == 4 && memcmp(magic, "TZif", 4) == 0;
+}
+
+int rpt_tz_set(const char *spec)
+{
+    int m;
+    char posix[32];
+    if (spec == NULL || *spec == '\0')
+        return RND_EINVAL;
+    if (zone(spec, &m) == 0) {
+        /* POSIX counts west of UTC: "+08:00" is "<+0800>-08:00". */
+        int a = m < 0 ? -m : m;
+        snprintf(posix, sizeof posix, "<%c%02d%02d>%c%02d:%02d",
+                 m < 0 ? '-' : '+', a / 60, a % 60, m < 0 ? '+' : '-', a / 60,
+                 a % 60);
+        spec = posix;
+    } else if (!zone_file_exists(spec)) {
+        return RND_EINVAL;
+    }
+    if (setenv("TZ", spec, 1) != 0)
+        return RND_ENOMEM;
+    tzset();
     return 0;
 }
 

@@ -9,6 +9,8 @@
 
 #include "../proto/clock.h"
 #include "../report/render.h"
+#include "../report/report.h"
+#include "admin.h"
 #include "site.h"
 
 struct cli_args cli_args;
@@ -25,55 +27,94 @@ static int has_data_flag(const cli_command *cmd)
     return 0;
 }
 
+/* Flags every command takes besides its table's: --config (with --data)
+ * and --tz. */
+static const cli_flag_spec extra_flags[] = {
+    {"config", "FILE", "configuration file", ARGS_STR},
+    {"tz", "ZONE", "time zone", ARGS_TZ},
+    {NULL, NULL, NULL}};
+
+static void json_error(const char *code, const char *msg)
+{
+    if (!cli_args.json)
+        return;
+    printf("{\"ok\":false,\"error\":");
+    cli_json_str(code);
+    printf(",\"message\":");
+    cli_json_str(msg);
+    printf("}\n");
+}
+
 int cli_parse(const cli_command *cmd, int argc, char **argv, int first)
 {
+    cli_flag_spec all[ARGS_MAX_FLAGS];
+    int n = 0, nown = 0;
+    char err[512];
     cli_args.cmd = cmd;
-    for (int i = first; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "-h") == 0)
-            a = "--help";
-        if (strncmp(a, "--", 2) != 0) {
-            if (cli_args.npos < cmd->max_pos) {
-                cli_args.pos[cli_args.npos++] = a;
-                continue;
-            }
-            return cli_usage("unexpected argument '%s'", a);
-        }
-        char fname[64];
-        const char *eq = strchr(a + 2, '=');
-        size_t len = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
-        if (len >= sizeof fname)
-            return cli_usage("unknown flag %s", a);
-        memcpy(fname, a + 2, len);
-        fname[len] = '\0';
-        if (strcmp(fname, "config") == 0 && has_data_flag(cmd)) {
-            if (eq)
-                cli_args.config = eq + 1;
-            else if (i + 1 < argc)
-                cli_args.config = argv[++i];
-            else
-                return cli_usage("--config needs a value");
+    for (; cmd->flags[n].name && n < CLI_MAX_FLAGS; n++)
+        all[n] = cmd->flags[n];
+    nown = n;
+    for (int j = 0; extra_flags[j].name; j++) {
+        if (args_find(cmd->flags, extra_flags[j].name, NULL))
             continue;
-        }
-        int k = -1;
-        for (int j = 0; cmd->flags[j].name && j < CLI_MAX_FLAGS; j++)
-            if (strcmp(cmd->flags[j].name, fname) == 0)
-                k = j;
-        if (k < 0)
-            return cli_usage("unknown flag --%s", fname);
-        if (cmd->flags[k].meta) {
-            if (eq) {
-                cli_args.values[k] = eq + 1;
-            } else {
-                if (i + 1 >= argc)
-                    return cli_usage("--%s needs a value", fname);
-                cli_args.values[k] = argv[++i];
-            }
-        } else if (eq) {
-            return cli_usage("--%s takes no value", fname);
-        }
-        cli_args.set[k] = 1;
+        if (!strcmp(extra_flags[j].name, "config") && !has_data_flag(cmd))
+            continue;
+        all[n++] = extra_flags[j];
     }
+    all[n] = (cli_flag_spec){NULL, NULL, NULL};
+    args_parsed p;
+    memset(&p, 0, sizeof p);
+    if (args_parse(all, cmd->max_pos, argc, argv, first, &p, err, sizeof err) !=
+        0)
+        return cli_usage("%s", err);
+    for (int k = 0; k < n; k++) {
+        if (!p.set[k])
+            continue;
+        if (k < nown) {
+            cli_args.values[k] = cmd->flags[k].meta ? p.values[k] : NULL;
+            cli_args.set[k] = 1;
+        }
+        if (!strcmp(all[k].name, "config") && k >= nown)
+            cli_args.config = p.values[k];
+        if (!strcmp(all[k].name, "tz"))
+            cli_args.tz = p.values[k];
+        if (!strcmp(all[k].name, "json"))
+            cli_args.json = 1;
+    }
+    for (int k = 0; k < p.npos; k++)
+        cli_args.pos[cli_args.npos++] = p.pos[k];
+    if (cli_args.tz && rpt_tz_set(cli_args.tz) != 0)
+        return cli_usage("--tz: '%.40s' is not a time zone: Z, +HH:MM, "
+                         "-HH:MM or a name of tzdata such as Asia/Shanghai",
+                         cli_args.tz);
+    return 0;
+}
+
+int cli_resolve_id(store *st, const char *typed, uint8_t out[16])
+{
+    uint8_t ids[8][16];
+    size_t found = 0;
+    int rc = store_entity_prefix(st, typed, ids, 8, &found);
+    if (rc == RND_EINVAL)
+        return cli_usage("'%.40s' is not a record id: 32 hex digits, or a "
+                         "unique prefix of 8 or more",
+                         typed);
+    if (rc)
+        return cli_fail(rc, "cannot read the store: %s", rnd_strerror(rc));
+    if (found == 0)
+        return cli_fail(RND_ENOTFOUND, "no record with id %s", typed);
+    if (found > 1) {
+        char list[8 * 34 + 16] = "", hex[33];
+        size_t k = 0;
+        for (size_t i = 0; i < found && i < 8; i++) {
+            proto_entity_hex(ids[i], hex);
+            k += (size_t)snprintf(list + k, sizeof list - k, " %s", hex);
+        }
+        return cli_usage("id prefix %s is ambiguous: it starts%s%s; type more "
+                         "of it",
+                         typed, list, found > 8 ? " ..." : "");
+    }
+    memcpy(out, ids[0], 16);
     return 0;
 }
 
@@ -92,12 +133,33 @@ int cli_usage(const char *fmt, ...)
 {
     const char *name = cli_args.cmd ? cli_args.cmd->name : "";
     va_list ap;
-    fprintf(stderr, "roundsd %s: ", name);
+    char msg[1024];
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    fprintf(stderr, " (see 'roundsd %s --help')\n", name);
+    args_clean(msg);
+    fprintf(stderr, "roundsd%s%s: %s (see 'roundsd %s%s--help')\n",
+            *name ? " " : "", name, msg, name, *name ? " " : "");
+    json_error("usage", msg);
     return RND_EXIT_USAGE;
+}
+
+int cli_unknown_sub(const char *word, const char *const *choices)
+{
+    args_best b;
+    char list[256] = "";
+    size_t n = 0;
+    args_best_init(&b, word);
+    for (const char *const *c = choices; *c; c++) {
+        args_best_add(&b, *c);
+        n += (size_t)snprintf(list + n, n < sizeof list ? sizeof list - n : 0,
+                              "%s%s", n ? ", " : "", *c);
+    }
+    const char *near = args_best_get(&b);
+    return cli_usage("unknown subcommand '%.40s' of '%s'%s%s%s (one of %s)",
+                     word, cli_args.cmd ? cli_args.cmd->name : "",
+                     near ? "; did you mean '" : "", near ? near : "",
+                     near ? "'?" : "", list);
 }
 
 int cli_exit_for(int rc)
@@ -109,11 +171,14 @@ int cli_exit_for(int rc)
 int cli_fail(int rc, const char *fmt, ...)
 {
     va_list ap;
-    fprintf(stderr, "roundsd %s: ", cli_args.cmd ? cli_args.cmd->name : "");
+    char msg[1024];
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
+    args_clean(msg);
+    fprintf(stderr, "roundsd %s: %s\n", cli_args.cmd ? cli_args.cmd->name : "",
+            msg);
+    json_error(rnd_errname(rc), msg);
     return cli_exit_for(rc);
 }
 
@@ -144,7 +209,9 @@ int cli_load_config(void)
     if (path) {
         int rc = srv_config_load(&config, path, err, sizeof err);
         if (rc == RND_EINVAL) {
+            args_clean(err);
             fprintf(stderr, "roundsd %s: %s\n", cli_args.cmd->name, err);
+            json_error("usage", err);
             return RND_EXIT_USAGE;
         }
         if (rc == RND_ENOTFOUND && required)
@@ -259,4 +326,110 @@ int cli_open_site_read(const char *site, store **st)
     if (rc)
         return cli_fail(rc, "cannot open site %s: %s", site, rnd_strerror(rc));
     return 0;
+}
+
+/* ---- listings of the commands: --help --json, completion ------------ */
+
+static const char *const md_verbs[] = {"add", "set", "retire", NULL};
+
+void cli_json_flags(const cli_flag_spec *fl)
+{
+    printf("[");
+    for (int i = 0; fl && fl[i].name; i++) {
+        printf("%s{\"flag\":\"--%s\",\"value\":", i ? "," : "", fl[i].name);
+        if (fl[i].meta)
+            cli_json_str(fl[i].meta);
+        else
+            printf("null");
+        printf(",\"help\":");
+        cli_json_str(fl[i].help);
+        printf("}");
+    }
+    printf("]");
+}
+
+void cli_commands_json(const cli_command *const *tables, cli_md_fn md)
+{
+    printf("{\"program\":\"roundsd\",\"version\":");
+    cli_json_str(args_version());
+    printf(",\"commands\":[");
+    int first = 1;
+    for (int t = 0; tables[t]; t++)
+        for (const cli_command *c = tables[t]; c->name; c++) {
+            printf("%s{\"command\":", first ? "" : ",");
+            cli_json_str(c->name);
+            printf(",\"summary\":");
+            cli_json_str(c->summary);
+            printf(",\"flags\":");
+            cli_json_flags(c->flags);
+            printf("}");
+            first = 0;
+        }
+    for (const srv_md_kind *k = srv_md_kinds(); k->noun; k++)
+        for (int v = 0; md_verbs[v]; v++) {
+            const cli_command *c = md(k, md_verbs[v]);
+            if (c == NULL)
+                continue;
+            printf(",{\"command\":");
+            cli_json_str(c->name);
+            printf(",\"summary\":");
+            cli_json_str(c->summary);
+            printf(",\"flags\":");
+            cli_json_flags(c->flags);
+            printf("}");
+        }
+    printf("]}\n");
+}
+
+/* Appends " word" to buf. */
+static void add_word(char *buf, size_t cap, const char *word)
+{
+    size_t n = strlen(buf);
+    snprintf(buf + n, cap - n, "%s%s", n ? " " : "", word);
+}
+
+int cli_completion(const cli_command *const *tables, cli_md_fn md, int argc,
+                   char **argv, int first)
+{
+    static char words[16384], vals[8192];
+    if (first >= argc || strcmp(argv[first], "bash") != 0 || first + 1 < argc)
+        return cli_usage("completion: give the shell: bash");
+    args_bash_begin(stdout, "roundsd");
+    snprintf(words, sizeof words, "--version --help completion");
+    for (int t = 0; tables[t]; t++)
+        for (const cli_command *c = tables[t]; c->name; c++)
+            add_word(words, sizeof words, c->name);
+    for (const srv_md_kind *k = srv_md_kinds(); k->noun; k++)
+        add_word(words, sizeof words, k->noun);
+    args_bash_case(stdout, "", words);
+    args_bash_case(stdout, "completion", "bash");
+    snprintf(vals, sizeof vals, "--config --tz");
+    for (int t = 0; tables[t]; t++)
+        for (const cli_command *c = tables[t]; c->name; c++) {
+            words[0] = '\0';
+            args_flag_words(c->flags, words, sizeof words, 0);
+            add_word(words, sizeof words, "--tz");
+            if (has_data_flag(c))
+                add_word(words, sizeof words, "--config");
+            if (strcmp(c->name, "report") == 0)
+                add_word(words, sizeof words,
+                         "patrol inside workorders vacant handover devices "
+                         "integrity");
+            args_bash_case(stdout, c->name, words);
+            args_flag_words(c->flags, vals, sizeof vals, 1);
+        }
+    for (const srv_md_kind *k = srv_md_kinds(); k->noun; k++) {
+        args_bash_case(stdout, k->noun, "add set retire");
+        for (int v = 0; md_verbs[v]; v++) {
+            const cli_command *c = md(k, md_verbs[v]);
+            if (c == NULL)
+                continue;
+            words[0] = '\0';
+            args_flag_words(c->flags, words, sizeof words, 0);
+            args_bash_case(stdout, c->name, words);
+            args_flag_words(c->flags, vals, sizeof vals, 1);
+        }
+    }
+    args_bash_end(stdout, "roundsd", vals);
+    return RND_EXIT_OK;
 }

@@ -17,18 +17,20 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "../cli/args.h"
 #include "../storage/store.h"
+#include "admin.h"
 #include "config.h"
 #include "registry.h"
 
 #define CLI_MAX_FLAGS 24
 #define CLI_MAX_POS 2
 
-typedef struct cli_flag_spec {
-    const char *name;
-    const char *meta; /* the value's placeholder; NULL: takes no value */
-    const char *help;
-} cli_flag_spec;
+/* A flag: {name, value placeholder (NULL: none), help[, type, lo, hi,
+ * choices]}, cli/args.h's table entry, shared with `rounds`: a typed flag
+ * (ARGS_INT, ARGS_TIME, ARGS_DAY, ARGS_ENUM, ARGS_TZ) is checked while
+ * parsing, before the command runs. */
+typedef args_flag cli_flag_spec;
 
 typedef struct cli_command {
     const char *name;
@@ -55,19 +57,36 @@ extern struct cli_args {
     /* --config FILE: taken by every command that has --data (it is not
      * in the flag tables; cli_parse() knows it). */
     const char *config;
+    /* --tz ZONE: taken by every command (set in $TZ by cli_parse). */
+    const char *tz;
+    /* --json given (also before the command): errors are JSON objects. */
+    int json;
 } cli_args;
 
-/* Parses argv[first..argc) against cmd's flags into cli_args. Returns 0,
+/* Parses argv[first..argc) against cmd's flags into cli_args (cli/args.h:
+ * unknown flags with "did you mean", typed values checked). Returns 0,
  * or the usage exit code after printing why. */
 int cli_parse(const cli_command *cmd, int argc, char **argv, int first);
+
+/* Resolves a record id typed as its 32 hex digits or a unique prefix of 8
+ * or more (st: a site's store) into out. Returns 0; the usage exit code
+ * after printing the candidates of an ambiguous prefix or why it is not
+ * an id; or the not-found exit code after saying so. */
+int cli_resolve_id(store *st, const char *typed, uint8_t out[16]);
 
 /* The value of flag name ("" for a flag without value that is set), or
  * NULL when not given. */
 const char *cli_flag(const char *name);
 
 /* Prints "roundsd CMD: <message> (see 'roundsd CMD --help')" and returns
- * RND_EXIT_USAGE. */
+ * RND_EXIT_USAGE. With --json, also {"ok":false,"error":..,"message":..}
+ * on stdout (cli_fail too). */
 int cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* A word after the command that is none of choices (NULL-terminated):
+ * prints "unknown subcommand 'shwo' of 'pii'; did you mean 'show'? (one
+ * of keys, rotate, ...)" as cli_usage and returns RND_EXIT_USAGE. */
+int cli_unknown_sub(const char *word, const char *const *choices);
 
 /* Prints "roundsd CMD: <message>" and returns the exit code for rc. */
 int cli_fail(int rc, const char *fmt, ...)
@@ -111,5 +130,23 @@ int64_t cli_now_ms(void); /* the office clock (proto/clock.h) */
 int cli_open_registry(srv_registry **r);
 int cli_open_site_read(const char *site, store **st);
 int cli_open_site_write(const char *site, store **st);
+
+/* ---- the commands listed (roundsd.c's tables) -------------------------- */
+
+/* The command of "KIND VERB" (add, set, retire) of master data, or NULL:
+ * valid until the next call. */
+typedef const cli_command *(*cli_md_fn)(const srv_md_kind *k, const char *verb);
+
+/* A flag table as a JSON array of {flag, value, help} to stdout. */
+void cli_json_flags(const cli_flag_spec *fl);
+
+/* `roundsd --help --json`: every command of tables (NULL-terminated) and
+ * of master data, with its flags. */
+void cli_commands_json(const cli_command *const *tables, cli_md_fn md);
+
+/* `roundsd completion bash` (argv[first] on): the bash completion script
+ * from tables and master data. Returns an exit code. */
+int cli_completion(const cli_command *const *tables, cli_md_fn md, int argc,
+                   char **argv, int first);
 
 #endif

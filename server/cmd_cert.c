@@ -289,9 +289,9 @@ static int cmd_cert(void)
         return cli_usage("give next, rotate or status");
     int next = strcmp(verb, "next") == 0, rot = strcmp(verb, "rotate") == 0,
         stat_ = strcmp(verb, "status") == 0;
+    static const char *const names[] = {"next", "rotate", "status", NULL};
     if (!next && !rot && !stat_)
-        return cli_usage("unknown action '%s': give next, rotate or status",
-                         verb);
+        return cli_unknown_sub(verb, names);
     if (!next && (cli_flag("cert") || cli_flag("key")))
         return cli_usage("--cert and --key go with 'cert next' only");
     if (!rot && cli_flag("force"))

@@ -14,6 +14,7 @@
 
 typedef struct md_list_ctx {
     int json, all;
+    int id_width; /* hex digits of each id shown in text (store_id_width) */
     long n;
     rpt_jw j; /* json: the output */
 } md_list_ctx;
@@ -49,7 +50,9 @@ static int md_list_cb(const fold_state *st, void *arg)
         }
         if (c->all)
             printf("%-8s ", st->status);
-        printf("%s\n", hex);
+        /* The short id: as many digits as make it unique in the store
+         * (8 or more): any command takes it. */
+        printf("%.*s\n", c->id_width, hex);
     }
     c->n++;
     return 0;
@@ -64,10 +67,11 @@ static int cmd_list(void)
     const char *what = cli_args.pos[0];
     int vacant = strcmp(what, "vacant") == 0;
     const srv_md_kind *k = srv_md_find(vacant ? "units" : what);
+    static const char *const names[] = {"units",       "vacant", "routes",
+                                        "checkpoints", "staff",  "plates",
+                                        "blacklist",   "sites",  NULL};
     if (k == NULL)
-        return cli_usage("unknown list '%s': give units, vacant, routes, "
-                         "checkpoints, staff, plates, blacklist or sites",
-                         what);
+        return cli_unknown_sub(what, names);
     if ((ex = cli_need_name("site")) != 0)
         return ex;
     store *st;
@@ -75,6 +79,8 @@ static int cmd_list(void)
         return ex;
     md_list_ctx c = {.json = cli_flag("json") != NULL,
                      .all = cli_flag("all") != NULL};
+    if (!c.json && store_id_width(st, k->kind, &c.id_width) != 0)
+        c.id_width = 32;
     rpt_jw_init(&c.j, stdout);
     if (c.json)
         rpt_jw_arr(&c.j);
@@ -206,7 +212,15 @@ static int cmd_resolve(void)
     store *st;
     if ((ex = cli_open_site_read(site, &st)) != 0)
         return ex;
+    /* The id as typed: 32 hex digits or a unique prefix of 8+. */
+    static char full[33];
+    uint8_t id[PROTO_ENTITY_LEN];
+    ex = cli_resolve_id(st, cli_args.pos[0], id);
     store_close(st);
+    if (ex)
+        return ex;
+    proto_entity_hex(id, full);
+    cli_args.pos[0] = full;
     if ((ex = cli_open_site_write(site, &st)) != 0)
         return ex;
     srv_admin_out out;

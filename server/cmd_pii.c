@@ -304,9 +304,6 @@ static int pii_show(void)
     if (by == NULL || *by == '\0')
         by = "office";
     uint8_t id[PROTO_ENTITY_LEN];
-    if (proto_entity_parse(cli_args.pos[1], id) != 0)
-        return cli_usage("'%s' is not a record id (32 hex digits)",
-                         cli_args.pos[1]);
     const char *site = cli_flag("site");
     store *st;
     int rc = srv_site_open(cli_data_dir(), site, 0, &st, NULL);
@@ -314,6 +311,15 @@ static int pii_show(void)
         return cli_fail(rc, "no site %s in %s", site, cli_data_dir());
     if (rc)
         return cli_fail(rc, "cannot open site %s: %s", site, rnd_strerror(rc));
+    /* The id as typed: 32 hex digits or a unique prefix of 8+. */
+    static char full[33];
+    ex = cli_resolve_id(st, cli_args.pos[1], id);
+    if (ex) {
+        store_close(st);
+        return ex;
+    }
+    proto_entity_hex(id, full);
+    cli_args.pos[1] = full;
 
     static char env[PROTO_PII_ENVELOPE_MAX];
     size_t elen = 0;
@@ -508,9 +514,9 @@ static int run_pii(void)
             return cli_usage("unexpected argument '%s'", cli_args.pos[1]);
         return subs[i].fn();
     }
-    return cli_usage("unknown 'pii %s': give keys, rotate, show, log or "
-                     "purge",
-                     cli_args.pos[0]);
+    static const char *const names[] = {"keys", "rotate", "show",
+                                        "log",  "purge",  NULL};
+    return cli_unknown_sub(cli_args.pos[0], names);
 }
 
 static const cli_flag_spec pii_flags[] = {

@@ -103,10 +103,11 @@ static int run_report(void)
     const struct report_kind *k = report_kinds;
     while (k->name && strcmp(k->name, cli_args.pos[0]) != 0)
         k++;
+    static const char *const names[] = {"patrol",    "inside",   "workorders",
+                                        "vacant",    "handover", "devices",
+                                        "integrity", NULL};
     if (k->name == NULL)
-        return cli_usage("unknown report '%s': patrol, inside, workorders, "
-                         "vacant, handover, devices or integrity",
-                         cli_args.pos[0]);
+        return cli_unknown_sub(cli_args.pos[0], names);
     int ex = cli_need_name("site");
     if (ex)
         return ex;
@@ -121,15 +122,11 @@ static int run_report(void)
     p.guard = cli_flag("guard");
     p.now = cli_now_ms();
     const char *v;
-    if ((v = cli_flag("now")) && rpt_time_parse(v, 0, &p.now) != 0)
-        return cli_usage("--now %s: expected a time: YYYY-MM-DDTHH:MM[:SS] "
-                         "with Z or +HH:MM, or ms since the epoch",
-                         v);
-    p.tz_min = rpt_tz_local(p.now);
-    if ((v = cli_flag("tz")) && rpt_tz_parse(v, &p.tz_min) != 0)
-        return cli_usage("--tz %s: expected +HH:MM, -HH:MM or Z", v);
-    if ((v = cli_flag("now")) && rpt_time_parse(v, p.tz_min, &p.now) != 0)
+    /* --tz is in $TZ already (cli_parse: an offset or an IANA zone), so
+     * local times are its. */
+    if ((v = cli_flag("now")) && rpt_time_parse(v, RPT_TZ_LOCAL, &p.now) != 0)
         return cli_usage("--now %s: not a time", v);
+    p.tz_min = rpt_tz_local(p.now);
     rpt_window_args w = {cli_flag("from"), cli_flag("to"), cli_flag("day"),
                          cli_flag("month"), cli_flag("hours")};
     char err[160];
@@ -209,15 +206,16 @@ static int run_report(void)
 static const cli_flag_spec report_flags[] = {
     CLI_DATA_FLAG,
     {"site", "NAME", "the site (required)"},
-    {"from", "TIME", "window start (default: 12 hours before --to)"},
-    {"to", "TIME", "window end (default: now)"},
-    {"day", "YYYY-MM-DD", "the window is this local day"},
+    {"from", "TIME", "window start (default: 12 hours before --to)", ARGS_TIME},
+    {"to", "TIME", "window end (default: now)", ARGS_TIME},
+    {"day", "YYYY-MM-DD", "the window is this local day", ARGS_DAY},
     {"month", "YYYY-MM", "the window is this local month"},
-    {"hours", "N", "the window is the last N hours"},
-    {"now", "TIME", "as of this time (default: the clock)"},
-    {"tz", "+HH:MM",
-     "local offset for days and display (default: the "
-     "machine's)"},
+    {"hours", "N", "the window is the last N hours", ARGS_INT, 1, 8784},
+    {"now", "TIME", "as of this time (default: the clock)", ARGS_TIME},
+    {"tz", "ZONE",
+     "time zone for days and display: Z, +HH:MM or an IANA name such as "
+     "Asia/Shanghai (default: $TZ, else the machine's)",
+     ARGS_TZ},
     {"format", "FMT", "text (default), csv or json"},
     {"json", NULL, "same as --format json"},
     {"table", "NAME",
@@ -240,7 +238,7 @@ const cli_command cli_report_commands[] = {
                "handover, devices, integrity",
      "roundsd report KIND --site S [--from T] [--to T | --day D | --month M "
      "| --hours N]\n"
-     "               [--now T] [--tz +HH:MM] [--format text|csv|json] "
+     "               [--now T] [--tz ZONE] [--format text|csv|json] "
      "[--json] [--data DIR]\n"
      "               [--table NAME | --out-dir DIR] (csv: one table per "
      "file)\n"

@@ -453,6 +453,17 @@ static int cmd_md_write(void)
     store *st;
     if ((ex = cli_open_site_write(site, &st)) != 0)
         return ex;
+    /* The id as typed: 32 hex digits or a unique prefix of 8+. */
+    static char full[33];
+    if (target) {
+        uint8_t id[PROTO_ENTITY_LEN];
+        if ((ex = cli_resolve_id(st, target, id)) != 0) {
+            store_close(st);
+            return ex;
+        }
+        proto_entity_hex(id, full);
+        target = full;
+    }
     srv_admin_out out;
     int rc =
         srv_admin_write(st, site, k, mode, target, kv, n, cli_now_ms(), &out);
@@ -705,6 +716,18 @@ static void main_help(FILE *f)
 
 static void cmd_help(const cli_command *c)
 {
+    if (cli_args.json) {
+        printf("{\"command\":");
+        cli_json_str(c->name);
+        printf(",\"summary\":");
+        cli_json_str(c->summary);
+        printf(",\"usage\":");
+        cli_json_str(c->usage);
+        printf(",\"flags\":");
+        cli_json_flags(c->flags);
+        printf("}\n");
+        return;
+    }
     printf("%s\n\n%s\n\n", c->summary, c->usage);
     for (const cli_flag_spec *f = c->flags; f->name; f++) {
         char left[64];
@@ -716,46 +739,165 @@ static void cmd_help(const cli_command *c)
                    "config file (else $ROUNDSD_CONFIG, else "
                    "/etc/rounds/roundsd.conf)");
     }
+    printf("  %-25s %s\n", "--tz ZONE",
+           "time zone of times typed and shown: Z, +HH:MM or an IANA name");
+}
+
+/* The command of "KIND VERB" (md_command), for cli.c's listings. */
+static const cli_command *md_for(const srv_md_kind *k, const char *verb)
+{
+    return md_command(k, verb) == 0 ? &md_cmd : NULL;
+}
+
+/* "unknown command 'devcies'; did you mean 'devices'?" */
+static int unknown_command(const char *name)
+{
+    args_best b;
+    args_best_init(&b, name);
+    for (int t = 0; tables[t]; t++)
+        for (const cli_command *c = tables[t]; c->name; c++)
+            args_best_add(&b, c->name);
+    for (const srv_md_kind *k = srv_md_kinds(); k->noun; k++)
+        args_best_add(&b, k->noun);
+    args_best_add(&b, "completion");
+    const char *near = args_best_get(&b);
+    return cli_usage("unknown command '%.40s'%s%s%s", name,
+                     near ? "; did you mean '" : "", near ? near : "",
+                     near ? "'?" : "");
+}
+
+/* Flags that may come before the command, and go after it. */
+static const cli_flag_spec global_flags[] = {
+    {"data", "DIR", ""},         {"config", "FILE", ""}, {"json", NULL, ""},
+    {"tz", "ZONE", "", ARGS_TZ}, {"help", NULL, ""},     {"version", NULL, ""},
+    {NULL, NULL, NULL}};
+
+static int print_version(void)
+{
+    if (cli_args.json) {
+        printf("{\"program\":\"roundsd\",\"version\":");
+        cli_json_str(args_version());
+        printf("}\n");
+    } else {
+        printf("roundsd %s\n", args_version());
+    }
+    return RND_EXIT_OK;
 }
 
 int main(int argc, char **argv)
 {
-    if (argc < 2) {
-        main_help(stderr);
-        return RND_EXIT_USAGE;
+    char err[512];
+    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+        if (strcmp(argv[i], "--json") == 0)
+            cli_args.json = 1;
+    /* Global flags before the command move after it. */
+    static char *args[4096];
+    int nargs = 0, i = 1, nlead = 0;
+    char *lead[32];
+    args[nargs++] = argv[0];
+    while (i < argc && argv[i][0] == '-' && strcmp(argv[i], "--") != 0) {
+        const char *a = argv[i];
+        char name[64];
+        size_t len = strcspn(a, "=");
+        snprintf(name, sizeof name, "%.*s", (int)(len < 63 ? len : 63), a);
+        const cli_flag_spec *f =
+            strcmp(a, "-h") == 0
+                ? &global_flags[4]
+                : (strncmp(name, "--", 2) == 0
+                       ? args_find(global_flags, name + 2, NULL)
+                       : NULL);
+        if (f == NULL) {
+            args_parsed p;
+            memset(&p, 0, sizeof p);
+            char *one[2] = {argv[0], argv[i]};
+            args_parse(global_flags, 0, 2, one, 1, &p, err, sizeof err);
+            return cli_usage("%s", err);
+        }
+        if (nlead + 2 >= 32)
+            return cli_usage("too many flags before the command");
+        lead[nlead++] = argv[i++];
+        if (f->meta && a[len] != '=' && i < argc)
+            lead[nlead++] = argv[i++];
     }
-    const char *name = argv[1];
-    if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 ||
-        strcmp(name, "help") == 0) {
-        main_help(stdout);
+    if (i < argc && strcmp(argv[i], "--") == 0)
+        i++;
+    int version = 0, help = 0;
+    for (int k = 0; k < nlead; k++) {
+        version |= strcmp(lead[k], "--version") == 0;
+        help |= strcmp(lead[k], "--help") == 0 || strcmp(lead[k], "-h") == 0;
+    }
+    if (i >= argc) {
+        if (version)
+            return print_version();
+        if (help && cli_args.json) {
+            cli_commands_json(tables, md_for);
+            return RND_EXIT_OK;
+        }
+        main_help(help ? stdout : stderr);
+        return help ? RND_EXIT_OK : RND_EXIT_USAGE;
+    }
+    const char *name = argv[i];
+    if (strcmp(name, "help") == 0) {
+        if (i + 1 < argc && argv[i + 1][0] != '-') {
+            const cli_command *hc = find_command(argv[i + 1]);
+            if (hc == NULL)
+                return unknown_command(argv[i + 1]);
+            cmd_help(hc);
+            return RND_EXIT_OK;
+        }
+        if (cli_args.json)
+            cli_commands_json(tables, md_for);
+        else
+            main_help(stdout);
         return RND_EXIT_OK;
     }
-    int first = 2;
+    if (strcmp(name, "completion") == 0)
+        return cli_completion(tables, md_for, argc, argv, i + 1);
+    int first = i + 1;
     const cli_command *cmd = find_command(name);
     const srv_md_kind *md = srv_md_find(name);
     if (cmd == NULL && md && strcmp(md->noun, name) == 0) {
-        if (argc < 3 || md_command(md, argv[2]) != 0) {
-            fprintf(stderr,
-                    "roundsd %s: give add, set or retire (see 'roundsd %s "
-                    "add --help')\n",
-                    name, name);
-            return RND_EXIT_USAGE;
+        const char *verb = i + 1 < argc ? argv[i + 1] : "";
+        if (verb[0] == '-' || verb[0] == '\0') {
+            cli_args.cmd = NULL;
+            if (help ||
+                (verb[0] && (!strcmp(verb, "--help") || !strcmp(verb, "-h")))) {
+                printf("roundsd %s add|set|retire: %s\n\n'roundsd %s add "
+                       "--help' for the flags.\n",
+                       name, md->help, name);
+                return RND_EXIT_OK;
+            }
+            return cli_usage("%s: give add, set or retire", name);
+        }
+        if (md_command(md, verb) != 0) {
+            args_best b;
+            args_best_init(&b, verb);
+            for (int v = 0; v < 3; v++)
+                args_best_add(&b, md_verbs[v]);
+            const char *near = args_best_get(&b);
+            return cli_usage("unknown subcommand '%.40s' of '%s'%s%s%s; give "
+                             "add, set or retire",
+                             verb, name, near ? "; did you mean '" : "",
+                             near ? near : "", near ? "'?" : "");
         }
         cmd = &md_cmd;
-        first = 3;
+        first = i + 2;
     }
-    if (cmd == NULL) {
-        fprintf(stderr,
-                "roundsd: unknown command '%s' (see 'roundsd "
-                "--help')\n",
-                name);
-        return RND_EXIT_USAGE;
-    }
+    if (cmd == NULL)
+        return unknown_command(name);
     cli_args.cmd = cmd;
-    int ex = cli_parse(cmd, argc, argv, first);
+    for (int k = first; k < argc && nargs < 4000; k++)
+        args[nargs++] = argv[k];
+    for (int k = 0; k < nlead; k++)
+        args[nargs++] = lead[k];
+    /* --version and --help are everyone's; the tables have --help. */
+    for (int k = 1; k < nargs; k++)
+        if (strcmp(args[k], "--version") == 0)
+            return print_version();
+    int ex = cli_parse(cmd, nargs, args, 1);
     if (ex)
         return ex;
-    if (cli_flag("help")) {
+    if (cli_flag("help") || help) {
         cmd_help(cli_args.cmd);
         return RND_EXIT_OK;
     }

@@ -314,6 +314,19 @@ typedef int (*store_state_cb)(const fold_state *st, void *ctx);
 int store_states_each(store_txn *txn, int kind, int open_only,
                       int conflicts_only, store_state_cb cb, void *ctx);
 
+/* The records whose id starts with typed: 8 to 32 hex digits, any case
+ * (store_prefix.c). Up to max of their ids go into ids, the count of all
+ * into *found (0: none). RND_EINVAL when typed is not such a prefix. Opens
+ * its own read transaction. */
+int store_entity_prefix(store *st, const char *typed,
+                        uint8_t (*ids)[PROTO_ENTITY_LEN], size_t max,
+                        size_t *found);
+
+/* The hex digits a listing of kind must show of each id (8 to 32) for
+ * every one to be a prefix no other record in the store has, into *width
+ * (8 on failure). Opens its own read transaction. 0 or a store error. */
+int store_id_width(store *st, int kind, int *width);
+
 /* Re-folds every entity from its ops (used after a fold-rule upgrade and by
  * tests); returns the number of entities folded in *n. */
 int store_refold_all(store_txn *txn, uint64_t *n);

@@ -1,7 +1,8 @@
 /* test_hh_api.c: the parts of handheld.h the rounds CLI uses instead of
  * the store: a record read back through the opaque hh_entity's accessors,
- * the enrolled server address, hh_dump (its lines and its digest are
- * hh_digest's) and the shift report. Uses handheld.h only, as an app
+ * the enrolled server address, ids typed as prefixes (hh_resolve_id,
+ * hh_id_width), hh_dump (its lines and its digest are hh_digest's) and
+ * the shift report. Uses handheld.h only, as an app
  * would (and roundsd's certificate generator to enroll). */
 #include <stdio.h>
 #include <stdlib.h>
@@ -142,6 +143,36 @@ int main(void)
     ASSERT(text[0] == '{' && strstr(text, hex) != NULL);
     ASSERT_MEM_EQ(d1, d2, 32);
     free(text);
+
+    /* Ids typed as a person types them (hh_resolve_id): the full id or a
+     * unique prefix of 8+ hex digits, any case. */
+    char full[33], up[33];
+    ASSERT_OK(hh_resolve_id(h, hex, full));
+    ASSERT_STR_EQ(full, hex);
+    ASSERT_EQ(hh_id_width(h, HH_KIND_SCAN), 8);
+    uint8_t id2[HH_ID_LEN];
+    char hex2[33];
+    ASSERT_OK(hh_record(h, "scan.record", NULL, kv, 3, id2, NULL));
+    hh_id_hex(id2, hex2);
+    /* Both made at the same pinned ms: their first 12 digits agree. */
+    ASSERT(strncmp(hex, hex2, 12) == 0);
+    ASSERT_ERR(hh_resolve_id(h, (char[9]){0}, full), RND_EINVAL);
+    snprintf(up, sizeof up, "%.8s", hex);
+    ASSERT_ERR(hh_resolve_id(h, up, full), RND_EINVAL);
+    ASSERT(strstr(hh_last_error(h), "ambiguous") != NULL);
+    ASSERT(strstr(hh_last_error(h), hex) != NULL);
+    ASSERT(strstr(hh_last_error(h), hex2) != NULL);
+    int w = hh_id_width(h, HH_KIND_SCAN);
+    ASSERT_GT(w, 12);
+    snprintf(up, sizeof up, "%.*s", w, hex);
+    for (char *c = up; *c; c++)
+        if (*c >= 'a' && *c <= 'f')
+            *c = (char)(*c - 'a' + 'A');
+    ASSERT_OK(hh_resolve_id(h, up, full));
+    ASSERT_STR_EQ(full, hex);
+    ASSERT_ERR(hh_resolve_id(h, "ffffffff", full), RND_ENOTFOUND);
+    ASSERT_ERR(hh_resolve_id(h, "0123456", full), RND_EINVAL);
+    ASSERT_ERR(hh_resolve_id(h, "0123456g", full), RND_EINVAL);
 
     /* The shift report: a format it does not know is refused. */
     hh_shift_options o = {clock_fn(NULL) + 1000, 0, NULL, 0};

@@ -22,7 +22,9 @@ for f in sbin/roundsd bin/rounds lib/librounds_handheld.so \
   include/rounds/handheld/handheld.h include/rounds/proto/errors.h \
   lib/pkgconfig/rounds-handheld.pc share/man/man8/roundsd.8 \
   share/man/man1/rounds.1 lib/systemd/system/roundsd.service \
-  lib/sysusers.d/roundsd.conf share/doc/rounds/roundsd.conf; do
+  lib/sysusers.d/roundsd.conf share/doc/rounds/roundsd.conf \
+  share/bash-completion/completions/rounds \
+  share/bash-completion/completions/roundsd; do
   [ -e "$P/$f" ] && pass || fail "not installed: $f"
 done
 check "roundsd executable" test -x "$ROUNDSD"
@@ -53,7 +55,22 @@ eq "documented functions not exported" "$missing" ""
 # Belt and braces: no internal prefix at all.
 eq "internal symbols exported" \
   "$(grep -cE '^(proto|fold|store|rpt|srv|hh__|hh_sess)_' <<<"$exported")" 0
+grep -qx hh_resolve_id <<<"$exported" && pass ||
+  fail "hh_resolve_id (ID prefixes) not exported"
 echo "exported symbols: $(wc -l <<<"$exported")"
+# ---- bash completion, generated from the command tables -------------------
+for p in rounds roundsd; do
+  out=$(bash -c "source '$P/share/bash-completion/completions/$p'
+    COMP_WORDS=($p vis); COMP_CWORD=1; _$p; echo \"\${COMPREPLY[*]}\"
+    COMP_WORDS=($p visit en); COMP_CWORD=2; _$p; echo \"\${COMPREPLY[*]}\"
+    COMP_WORDS=($p report --da); COMP_CWORD=2; _$p; echo \"\${COMPREPLY[*]}\"" 2>&1)
+  case $p in
+  rounds) eq "rounds completes 'vis', 'visit en', 'report --da'" "$out" \
+      "$(printf 'visit\nenter\n--data')" ;;
+  roundsd) eq "roundsd completes 'report --da'" "$(sed -n 3p <<<"$out")" \
+      "--data --day --days" ;;
+  esac
+done
 
 # ---- the unit and the user -----------------------------------------------
 U="$P/lib/systemd/system/roundsd.service"

@@ -189,7 +189,7 @@ expect 0 "$R" conflicts --data "$D" --site north --json
 contains "$T/out" '^\[\]$'
 expect 2 "$R" resolve --data "$D" --site north --field a --value b
 expect 2 "$R" resolve --data "$D" --site north 0123 --field a --value b
-contains "$T/err" "32-hex"
+contains "$T/err" "32 hex digits"
 expect 3 "$R" resolve --data "$D" --site north \
     00000000000000000000000000000000 --field a --value b
 expect 2 "$R" resolve --data "$D" --site north \
