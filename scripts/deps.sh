@@ -3,7 +3,7 @@
 # only those missing. Runs apt-get as root, or through sudo.
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config clang libclang-rt-14-dev
-      libuv1-dev liblmdb-dev libmsgpack-dev libmbedtls-dev
+      libuv1-dev liblmdb-dev libsystemd-dev libmsgpack-dev libmbedtls-dev
       libsqlite3-dev valgrind faketime)
 missing=()
 for p in "${pkgs[@]}"; do
