@@ -19,7 +19,8 @@
 
 static atomic_int level_ = SRV_LOG_LEVEL_DEFAULT;
 static atomic_int journal_;
-static char path_[4096]; /* "" for stderr; set before any thread starts */
+static atomic_int opened_; /* srv_log_open() ran: serve's log */
+static char path_[4096];   /* "" for stderr; set before any thread starts */
 
 static const char *const names[] = {"error", "warn", "info", "debug"};
 static const int prio[] = {3, 4, 6, 7};
@@ -82,6 +83,7 @@ static int open_onto_stderr(void)
 int srv_log_open(const char *path, srv_log_level level)
 {
     atomic_store(&level_, (int)level);
+    atomic_store(&opened_, 1);
     if (path == NULL || strcmp(path, "stderr") == 0) {
         path_[0] = '\0';
         atomic_store(&journal_, stderr_is_journal());
@@ -146,8 +148,12 @@ void srv_log_line(srv_log_level level, const char *line)
     clock_gettime(CLOCK_REALTIME, &ts);
     long long now = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
     char buf[LINE_MAX_];
-    size_t len =
-        srv_log_format(buf, sizeof buf, level, line, now, srv_log_to_journal());
+    size_t len;
+    if (atomic_load(&opened_))
+        len = srv_log_format(buf, sizeof buf, level, line, now,
+                             srv_log_to_journal());
+    else /* a short command's message, as its others */
+        len = (size_t)snprintf(buf, sizeof buf, "roundsd: %.4000s\n", line);
     /* One write: whole lines, whichever thread. Nothing to do on failure. */
     ssize_t w = write(2, buf, len);
     (void)w;

@@ -18,8 +18,9 @@
  * whole. Each line is one write(2): lines of several threads never mix.
  *
  * State is process-wide (one log per process); srv_log_* may be called
- * from any thread once srv_log_open() returned. Before srv_log_open(),
- * srv_log() writes to stderr at level info in the plain format.
+ * from any thread once srv_log_open() returned. Without srv_log_open()
+ * (the short commands, which share code with serve) srv_log() writes
+ * "roundsd: MESSAGE" lines to stderr, up to level info.
  */
 #ifndef RND_SRV_LOG_H
 #define RND_SRV_LOG_H

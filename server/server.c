@@ -154,6 +154,7 @@ typedef struct srv_server {
     uint32_t max_conns, hello_pool, hello_per_addr, max_per_device;
     addr_table per_addr; /* strangers in the pool per address */
     int stopping, stopped;
+    int log_file; /* the log is a file (SIGHUP reopens it) */
     /* This minute's refusals before HELLO, for the summary line. */
     uv_timer_t summary;
     int summary_on;
@@ -611,7 +612,10 @@ static void on_sighup(uv_signal_t *h, int signum)
                 "the old one",
                 strerror(errno));
     else
-        srv_log(SRV_LOG_INFO, "SIGHUP: log reopened (%u sessions)",
+        srv_log(SRV_LOG_INFO, "SIGHUP: %s (%u sessions go on)",
+                sv->log_file ? "log reopened"
+                             : "logging to stderr, nothing "
+                               "to reopen",
                 sv->nsessions);
     notify_status(sv, "READY=1\n");
 }
@@ -693,6 +697,7 @@ int srv_server_run(const srv_server_config *cfg)
         return RND_EINVAL;
     }
     rc = srv_log_open(cfg->log, level);
+    sv->log_file = cfg->log != NULL && strcmp(cfg->log, "stderr") != 0;
     if (rc) {
         fprintf(stderr, "roundsd: log = %s: cannot open it for appending: %s\n",
                 cfg->log, strerror(errno));
