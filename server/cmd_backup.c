@@ -697,7 +697,7 @@ static int cmd_restore(void)
         /* Never under a running serve: its lock (datadir.h), kept until
          * restore exits (it moves aside with the directory). */
         char lerr[PATH_CAP + 200];
-        if (srv_datadir_lock(data, "restore", lerr, sizeof lerr) != 0) {
+        if (srv_datadir_lock(data, "restore", NULL, lerr, sizeof lerr) != 0) {
             rpt_jv_free(&root);
             return cli_fail(RND_EEXIST, "%s", lerr);
         }
@@ -719,7 +719,7 @@ static int cmd_restore(void)
     }
     /* The new directory too: no serve may start on it half restored. */
     char lerr2[PATH_CAP + 200];
-    if (srv_datadir_lock(data, "restore", lerr2, sizeof lerr2) != 0) {
+    if (srv_datadir_lock(data, "restore", NULL, lerr2, sizeof lerr2) != 0) {
         rpt_jv_free(&root);
         return cli_fail(RND_EEXIST, "%s", lerr2);
     }

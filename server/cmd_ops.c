@@ -504,7 +504,7 @@ static int cmd_migrate(void)
                         data, data);
     /* The data directory's lock (datadir.h): serve holds it while it
      * runs; held here until migrate exits, so no serve starts meanwhile. */
-    if (srv_datadir_lock(data, "migrate", err, sizeof err) != 0)
+    if (srv_datadir_lock(data, "migrate", NULL, err, sizeof err) != 0)
         return cli_fail(RND_EEXIST, "%s", err);
     /* LMDB lets a second process write beside serve (its lock serialises
      * the writers), so LMDB's lock cannot tell that serve runs; a serve

@@ -14,13 +14,15 @@
 
 #include "../proto/errors.h"
 
-int srv_datadir_lock(const char *dir, const char *what, char *err,
+int srv_datadir_lock(const char *dir, const char *what, int *fdp, char *err,
                      size_t errlen)
 {
     char path[4200];
     struct stat st;
     if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-        snprintf(err, errlen, "no data directory %s", dir);
+        snprintf(err, errlen,
+                 "no data directory %s: run 'roundsd init --data %s' first",
+                 dir, dir);
         return RND_ENOTFOUND;
     }
     snprintf(path, sizeof path, "%s/%s", dir, SRV_DATADIR_LOCK_FILE);
@@ -63,8 +65,16 @@ int srv_datadir_lock(const char *dir, const char *what, char *err,
     /* Best effort: the lock is what counts, the PID only helps the message. */
     if (ftruncate(fd, 0) == 0 && pwrite(fd, line, (size_t)len, 0) == len)
         (void)fsync(fd);
-    /* Kept open: the lock lives until this process exits. */
+    /* Without fdp, kept open: the lock lives until this process exits. */
+    if (fdp)
+        *fdp = fd;
     return 0;
+}
+
+void srv_datadir_unlock(int fd)
+{
+    if (fd >= 0)
+        close(fd); /* drops the flock */
 }
 
 void srv_datadir_owner_note(srv_datadir_owner *o, const char *dir)

@@ -27,14 +27,18 @@
 #define SRV_DATADIR_LOCK_FILE "lock"
 
 /* Takes the lock of dir for this process, for what ("serve", "migrate",
- * "restore"; written into the file), until the process exits (the
- * descriptor is kept open, close-on-exec). Returns 0; RND_EEXIST when
+ * "restore"; written into the file). With fd NULL it is held until the
+ * process exits (the descriptor is kept open, close-on-exec); else *fd
+ * receives the descriptor, for srv_datadir_unlock(). Returns 0; RND_EEXIST when
  * another process holds it, with a sentence in err naming the directory
  * and the holder's PID and command ("roundsd serve (pid 1234) is running
  * on DIR and holds its lock: stop it first"); RND_ENOTFOUND when dir does not
  * exist; RND_EIO when the file cannot be opened (err says why). */
-int srv_datadir_lock(const char *dir, const char *what, char *err,
+int srv_datadir_lock(const char *dir, const char *what, int *fd, char *err,
                      size_t errlen);
+
+/* Releases a lock taken with a non-NULL fd. fd < 0 is a no-op. */
+void srv_datadir_unlock(int fd);
 
 /* The owner of the data directory noted before a command ran. */
 typedef struct srv_datadir_owner {

@@ -705,7 +705,8 @@ int srv_server_run(const srv_server_config *cfg)
         return rc;
     }
     /* One serve per data directory, and no migrate or restore beside it. */
-    rc = srv_datadir_lock(cfg->data_dir, "serve", err, sizeof err);
+    int lock_fd = -1;
+    rc = srv_datadir_lock(cfg->data_dir, "serve", &lock_fd, err, sizeof err);
     if (rc) {
         srv_log(SRV_LOG_ERROR, "%s", err);
         free(sv);
@@ -725,6 +726,7 @@ int srv_server_run(const srv_server_config *cfg)
                 "first",
                 cert, key, cfg->data_dir);
         free(sv);
+        srv_datadir_unlock(lock_fd);
         return RND_ENOTFOUND;
     }
     rc = srv_tls_init(&sv->tls, cert, key, err, sizeof err);
@@ -856,5 +858,6 @@ out:
     at_free(&sv->per_addr);
     at_free(&sv->addrs_min);
     free(sv);
+    srv_datadir_unlock(lock_fd);
     return rc;
 }
