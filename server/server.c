@@ -704,14 +704,6 @@ int srv_server_run(const srv_server_config *cfg)
         free(sv);
         return rc;
     }
-    /* One serve per data directory, and no migrate or restore beside it. */
-    int lock_fd = -1;
-    rc = srv_datadir_lock(cfg->data_dir, "serve", &lock_fd, err, sizeof err);
-    if (rc) {
-        srv_log(SRV_LOG_ERROR, "%s", err);
-        free(sv);
-        return rc;
-    }
     if (cfg->cert)
         snprintf(cert, sizeof cert, "%s", cfg->cert);
     else
@@ -726,8 +718,17 @@ int srv_server_run(const srv_server_config *cfg)
                 "first",
                 cert, key, cfg->data_dir);
         free(sv);
-        srv_datadir_unlock(lock_fd);
         return RND_ENOTFOUND;
+    }
+    /* One serve per data directory, and no migrate or restore beside it
+     * (after the check above: a directory never initialised gets no lock
+     * file). */
+    int lock_fd = -1;
+    rc = srv_datadir_lock(cfg->data_dir, "serve", &lock_fd, err, sizeof err);
+    if (rc) {
+        srv_log(SRV_LOG_ERROR, "%s", err);
+        free(sv);
+        return rc;
     }
     rc = srv_tls_init(&sv->tls, cert, key, err, sizeof err);
     if (rc) {
