@@ -3,7 +3,7 @@
 # only those missing. Runs apt-get as root, or through sudo.
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config clang libclang-rt-14-dev
-      libuv1-dev liblmdb-dev libmsgpack-dev libmbedtls-dev
+      libuv1-dev liblmdb-dev libsystemd-dev libmsgpack-dev libmbedtls-dev
       libsqlite3-dev valgrind faketime tzdata)
 # gettext's msgfmt builds the catalogues (po/); locales gives zh_CN.UTF-8,
 # the language the CLIs are tested in (test_i18n).

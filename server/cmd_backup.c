@@ -28,6 +28,7 @@
 #include "../report/render.h"
 #include "cert.h"
 #include "cmd_backup.h"
+#include "datadir.h"
 #include "dump.h"
 #include "site.h"
 
@@ -237,7 +238,8 @@ static int keep_file(const char *dir, const char *name)
     struct stat st;
     fmt_to(p, sizeof p, "%s/%s", dir, name);
     return lstat(p, &st) == 0 && S_ISREG(st.st_mode) &&
-           strcmp(name, MANIFEST) != 0 && strstr(name, ".tmp") == NULL;
+           strcmp(name, MANIFEST) != 0 && strstr(name, ".tmp") == NULL &&
+           strcmp(name, SRV_DATADIR_LOCK_FILE) != 0;
 }
 
 /* ---- store summaries ---------------------------------------------------- */
@@ -692,6 +694,13 @@ static int cmd_restore(void)
         return ex;
     }
     if (ds == 2) {
+        /* Never under a running serve: its lock (datadir.h), kept until
+         * restore exits (it moves aside with the directory). */
+        char lerr[PATH_CAP + 200];
+        if (srv_datadir_lock(data, "restore", NULL, lerr, sizeof lerr) != 0) {
+            rpt_jv_free(&root);
+            return cli_fail(RND_EEXIST, "%s", lerr);
+        }
         /* Nothing is deleted: the data directory being replaced is kept
          * beside the restored one. */
         fmt_to(aside, sizeof aside, "%s.before-restore-%" PRId64, data,
@@ -707,6 +716,12 @@ static int cmd_restore(void)
     if (e) {
         rpt_jv_free(&root);
         return cli_fail(RND_EIO, "cannot create %s: %s", data, strerror(e));
+    }
+    /* The new directory too: no serve may start on it half restored. */
+    char lerr2[PATH_CAP + 200];
+    if (srv_datadir_lock(data, "restore", NULL, lerr2, sizeof lerr2) != 0) {
+        rpt_jv_free(&root);
+        return cli_fail(RND_EEXIST, "%s", lerr2);
     }
     const rpt_jv *stores = rpt_jv_get(&root, "stores", RPT_JV_ARR);
     const rpt_jv *files = rpt_jv_get(&root, "files", RPT_JV_ARR);

@@ -29,6 +29,7 @@
 #include <mbedtls/x509_crt.h>
 #include <uv.h>
 
+#include "datadir.h"
 #include "server.h"
 #include "site.h"
 #include "stats.h"
@@ -256,7 +257,8 @@ static int numeric_key(srv_config_key k)
 {
     return k == SRV_CFG_MAX_FRAME || k == SRV_CFG_MAX_CONNS ||
            k == SRV_CFG_IDLE_TIMEOUT || k == SRV_CFG_HANDSHAKE_TIMEOUT ||
-           k == SRV_CFG_RETENTION_DAYS || k == SRV_CFG_SKEW_LIMIT_MIN;
+           k == SRV_CFG_RETENTION_DAYS || k == SRV_CFG_SKEW_LIMIT_MIN ||
+           k == SRV_CFG_MAX_CONNS_PER_DEVICE;
 }
 
 static void source_text(srv_config_src src, int line, char *out, size_t cap)
@@ -500,9 +502,14 @@ static int cmd_migrate(void)
                         "no server data in %s: run 'roundsd init --data %s' "
                         "first",
                         data, data);
+    /* The data directory's lock (datadir.h): serve holds it while it
+     * runs; held here until migrate exits, so no serve starts meanwhile. */
+    if (srv_datadir_lock(data, "migrate", NULL, err, sizeof err) != 0)
+        return cli_fail(RND_EEXIST, "%s", err);
     /* LMDB lets a second process write beside serve (its lock serialises
-     * the writers), so the lock cannot tell that serve runs: the stats
-     * file it keeps (pid, running) can. */
+     * the writers), so LMDB's lock cannot tell that serve runs; a serve
+     * older than the data directory's lock leaves the stats file it keeps
+     * (pid, running). */
     char sp[4200];
     snprintf(sp, sizeof sp, "%s/%s", data, SRV_STATS_FILE);
     srv_stats_snap s;

@@ -10,6 +10,7 @@
 
 #include "../proto/errors.h"
 #include "../report/report.h"
+#include "log.h"
 #include "server.h"
 
 /* Ranges: the same as the flags of `roundsd serve` had before the file. */
@@ -52,7 +53,13 @@ const srv_config_key_info srv_config_keys[SRV_CFG_NKEYS] = {
         "max-clock-offset-min", "MIN", "5", "a pushed stamp past the "
         "server's time plus this does not move the site's clock"},
     [SRV_CFG_LOG] = {"log", "log", "FILE", "stderr",
-        "where serve logs: stderr, or a file it appends to"},
+        "where serve logs: stderr, or a file it appends to (reopened on "
+        "SIGHUP)"},
+    [SRV_CFG_LOG_LEVEL] = {"log_level", "log-level", "LEVEL", "info",
+        "serve's log keeps lines up to: error, warn, info or debug"},
+    [SRV_CFG_MAX_CONNS_PER_DEVICE] = {"max_conns_per_device",
+        "max-conns-per-device", "N", "2", "sessions at once of one "
+        "handheld (one credential); one more gets EBUSY"},
 };
 /* clang-format on */
 
@@ -73,6 +80,8 @@ void srv_config_init(srv_config *c)
     c->skew_limit_min = SRV_SKEW_LIMIT_MIN_DEFAULT;
     c->max_clock_offset_min = SRV_MAX_CLOCK_OFFSET_MIN_DEFAULT;
     snprintf(c->log, sizeof c->log, "%s", "stderr");
+    snprintf(c->log_level, sizeof c->log_level, "%s", "info");
+    c->max_conns_per_device = SRV_MAX_CONNS_PER_DEVICE_DEFAULT;
 }
 
 const char *srv_config_src_name(srv_config_src s)
@@ -237,7 +246,8 @@ int srv_config_set(srv_config *c, const char *name, const char *value,
                  "max_frame, max_conns, idle_timeout, handshake_timeout, "
                  "hello_timeout_ms, hello_pool, hello_per_addr, "
                  "retention_days[.SITE], overstay, skew_limit_min, "
-                 "max_clock_offset_min, log)",
+                 "max_clock_offset_min, log, log_level, "
+                 "max_conns_per_device)",
                  name);
         return RND_EINVAL;
     }
@@ -326,6 +336,19 @@ int srv_config_set(srv_config *c, const char *name, const char *value,
         if (parse_u32(value, 1, 1440, &c->max_clock_offset_min))
             return bad(err, errlen, src, kn, value,
                        "a whole number of minutes from 1 to 1440");
+        break;
+    case SRV_CFG_LOG_LEVEL: {
+        srv_log_level lv;
+        if (srv_log_parse_level(value, &lv) != 0)
+            return bad(err, errlen, src, kn, value,
+                       "error, warn, info or debug");
+        snprintf(c->log_level, sizeof c->log_level, "%s", value);
+        break;
+    }
+    case SRV_CFG_MAX_CONNS_PER_DEVICE:
+        if (parse_u32(value, 1, 1000, &c->max_conns_per_device))
+            return bad(err, errlen, src, kn, value,
+                       "a whole number from 1 to 1000");
         break;
     default:
         break;
@@ -531,6 +554,12 @@ void srv_config_value(const srv_config *c, srv_config_key k, char *out,
         break;
     case SRV_CFG_LOG:
         snprintf(out, cap, "%s", c->log);
+        break;
+    case SRV_CFG_LOG_LEVEL:
+        snprintf(out, cap, "%s", c->log_level);
+        break;
+    case SRV_CFG_MAX_CONNS_PER_DEVICE:
+        snprintf(out, cap, "%" PRIu32, c->max_conns_per_device);
         break;
     default:
         snprintf(out, cap, "?");

@@ -70,6 +70,8 @@ typedef enum srv_config_key {
     SRV_CFG_SKEW_LIMIT_MIN,
     SRV_CFG_MAX_CLOCK_OFFSET_MIN,
     SRV_CFG_LOG,
+    SRV_CFG_LOG_LEVEL,
+    SRV_CFG_MAX_CONNS_PER_DEVICE,
     SRV_CFG_NKEYS
 } srv_config_key;
 
@@ -113,6 +115,8 @@ typedef struct srv_config {
     uint32_t skew_limit_min;
     uint32_t max_clock_offset_min; /* the site stores' clock bound */
     char log[SRV_CONFIG_PATH_MAX]; /* "stderr" or a file path */
+    char log_level[8];             /* "error", "warn", "info", "debug" */
+    uint32_t max_conns_per_device; /* sessions at once of one device */
     srv_config_site_days site_days[SRV_CONFIG_SITES_MAX];
     int nsite_days;
     srv_config_src src[SRV_CFG_NKEYS];

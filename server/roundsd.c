@@ -30,6 +30,7 @@
 #include "cmd_ops.h"
 #include "cmd_pii.h"
 #include "cmd_report.h"
+#include "datadir.h"
 #include "dump.h"
 #include "pii.h"
 #include "registry.h"
@@ -384,13 +385,10 @@ static int cmd_serve(void)
                              .hello_pool = c->hello_pool,
                              .hello_per_addr = c->hello_per_addr,
                              .max_clock_offset_ms =
-                                 (int64_t)c->max_clock_offset_min * 60000};
-    if (strcmp(c->log, "stderr") != 0) {
-        if (freopen(c->log, "a", stderr) == NULL)
-            return cli_fail(RND_EIO, "log = %s: cannot open it for appending",
-                            c->log);
-        setvbuf(stderr, NULL, _IOLBF, 0);
-    }
+                                 (int64_t)c->max_clock_offset_min * 60000,
+                             .max_conns_per_device = c->max_conns_per_device,
+                             .log = c->log,
+                             .log_level = c->log_level};
     int rc = srv_server_run(&cfg);
     return cli_exit_for(rc);
 }
@@ -903,5 +901,11 @@ int main(int argc, char **argv)
     }
     if ((ex = cli_load_config()) != 0)
         return ex;
-    return cli_args.cmd->run();
+    /* Run as root on a directory the service's user owns, a command gives
+     * that user what it created (datadir.h). */
+    srv_datadir_owner owner;
+    srv_datadir_owner_note(&owner, cli_data_dir());
+    ex = cli_args.cmd->run();
+    srv_datadir_owner_fix(&owner, cli_args.cmd->name);
+    return ex;
 }

@@ -1,6 +1,8 @@
 /* server.c: the `roundsd serve` event loop (server.h): listener,
- * connection limit, group commit once per loop iteration, signals and a
- * clean shutdown. */
+ * connection limits (per server, per device), group commit once per loop
+ * iteration, signals (a clean shutdown, the log's reopen) and the
+ * service manager's notifications. */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,7 +10,11 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include <systemd/sd-daemon.h>
+
 #include "cert.h"
+#include "datadir.h"
+#include "log.h"
 #include "server.h"
 #include "stats.h"
 
@@ -131,7 +137,7 @@ typedef struct srv_server {
     uv_tcp_t listener;
     uv_check_t check;
     uv_idle_t idle;
-    uv_signal_t sigterm, sigint;
+    uv_signal_t sigterm, sigint, sighup;
     srv_tls tls;
     srv_ctx ctx;
     srv_registry *reg;
@@ -145,9 +151,10 @@ typedef struct srv_server {
     srv_conn *pool_head, *pool_tail, *sessions;
     uint32_t nconns; /* every connection not freed yet */
     uint32_t npool, nsessions;
-    uint32_t max_conns, hello_pool, hello_per_addr;
+    uint32_t max_conns, hello_pool, hello_per_addr, max_per_device;
     addr_table per_addr; /* strangers in the pool per address */
     int stopping, stopped;
+    int log_file; /* the log is a file (SIGHUP reopens it) */
     /* This minute's refusals before HELLO, for the summary line. */
     uv_timer_t summary;
     int summary_on;
@@ -194,6 +201,29 @@ int srv_parse_hostport(const char *s, char *host, size_t cap, int *port)
 static void log_line(srv_server *sv, const char *line)
 {
     sv->ctx.log(sv->ctx.log_ctx, line);
+}
+
+/* srv_ctx.log and the stores' lines: the level from what the line is
+ * about (a failed commit or lost notes are errors, a fork a warning). */
+static void level_log(void *ctx, const char *line)
+{
+    (void)ctx;
+    srv_log_level lv = SRV_LOG_INFO;
+    if (strncmp(line, "storage:", 8) == 0 ||
+        strncmp(line, "registry:", 9) == 0 || strncmp(line, "commit:", 7) == 0)
+        lv = SRV_LOG_ERROR;
+    else if (strncmp(line, "fork ", 5) == 0 || strncmp(line, "accept:", 7) == 0)
+        lv = SRV_LOG_WARN;
+    srv_log_line(lv, line);
+}
+
+/* Tells the service manager (systemd, Type=notify) the server's state: a
+ * no-op without $NOTIFY_SOCKET. */
+static void notify_status(srv_server *sv, const char *state)
+{
+    sd_notifyf(0, "%sSTATUS=%s: %u sessions, %u connections", state,
+               sv->stopping ? "stopping" : "serving", sv->nsessions,
+               sv->nconns);
 }
 
 static void close_all_handles(srv_server *sv);
@@ -322,6 +352,7 @@ static void summarize(srv_server *sv)
 static void on_summary(uv_timer_t *t)
 {
     summarize(t->data);
+    notify_status(t->data, "");
 }
 
 /* srv_conn_env.log_refused: tls.c's lines about strangers. */
@@ -341,12 +372,41 @@ static void hello_refused_log(void *log_ctx, void *owner, const char *line)
     stranger_line(c->env->arg, buf);
 }
 
-/* srv_ctx.admit: a HELLO passed every check; it takes a session slot. */
-static int admit(void *ctx, void *owner)
+/* Sessions the device of c (its site and name: one credential) holds. */
+static uint32_t device_sessions(srv_server *sv, srv_conn *c)
+{
+    const char *site = srv_session_site(c->session);
+    const char *dev = srv_session_device(c->session);
+    uint32_t n = 0;
+    for (srv_conn *o = sv->sessions; o; o = o->next)
+        if (o->session && o != c &&
+            srv_session_state_of(o->session) != SRV_CLOSING &&
+            strcmp(srv_session_device(o->session), dev) == 0 &&
+            strcmp(srv_session_site(o->session), site) == 0)
+            n++;
+    return n;
+}
+
+/* srv_ctx.admit: a HELLO passed every check; it takes a session slot,
+ * unless its device already holds max_conns_per_device of them. */
+static int admit(void *ctx, void *owner, const char **why)
 {
     srv_server *sv = ctx;
     srv_conn *c = owner;
-    if (c->list != IN_POOL || sv->nsessions >= sv->max_conns)
+    static char msg[200];
+    if (c->list != IN_POOL)
+        return RND_EBUSY;
+    uint32_t mine = device_sessions(sv, c);
+    if (mine >= sv->max_per_device) {
+        snprintf(msg, sizeof msg,
+                 "this device already has %u connection%s open to the "
+                 "server (max_conns_per_device %u); let it finish, then "
+                 "retry",
+                 mine, mine == 1 ? "" : "s", sv->max_per_device);
+        *why = msg;
+        return RND_EBUSY;
+    }
+    if (sv->nsessions >= sv->max_conns)
         return RND_EBUSY;
     pool_leave(sv, c);
     c->prev = NULL;
@@ -357,6 +417,10 @@ static int admit(void *ctx, void *owner)
     c->list = IN_SESSIONS;
     sv->nsessions++;
     c->authed = 1;
+    srv_log(SRV_LOG_DEBUG,
+            "session site=%s device=%s admitted (%u of the device, %u in all)",
+            srv_session_site(c->session), srv_session_device(c->session),
+            mine + 1, sv->nsessions);
     return 0;
 }
 
@@ -505,6 +569,7 @@ static void close_all_handles(srv_server *sv)
     uv_close((uv_handle_t *)&sv->idle, NULL);
     uv_close((uv_handle_t *)&sv->sigterm, NULL);
     uv_close((uv_handle_t *)&sv->sigint, NULL);
+    uv_close((uv_handle_t *)&sv->sighup, NULL);
     srv_stats_stop();
 }
 
@@ -513,7 +578,8 @@ static void stop(srv_server *sv)
     if (sv->stopping)
         return;
     sv->stopping = 1;
-    log_line(sv, "roundsd: stopping");
+    srv_log(SRV_LOG_INFO, "stopping");
+    notify_status(sv, "STOPPING=1\n");
     uv_close((uv_handle_t *)&sv->listener, NULL);
     /* In-flight commits first, so what sessions pushed is durable and
      * acknowledged before they are told to go. */
@@ -533,6 +599,27 @@ static void on_signal(uv_signal_t *h, int signum)
     stop(h->data);
 }
 
+/* SIGHUP: the log file is opened again (logrotate renamed it); nothing
+ * else is re-read, and every session goes on. */
+static void on_sighup(uv_signal_t *h, int signum)
+{
+    (void)signum;
+    srv_server *sv = h->data;
+    sd_notify(0, "RELOADING=1");
+    if (srv_log_reopen() != 0)
+        srv_log(SRV_LOG_ERROR,
+                "SIGHUP: cannot reopen the log file: %s; still writing to "
+                "the old one",
+                strerror(errno));
+    else
+        srv_log(SRV_LOG_INFO, "SIGHUP: %s (%u sessions go on)",
+                sv->log_file ? "log reopened"
+                             : "logging to stderr, nothing "
+                               "to reopen",
+                sv->nsessions);
+    notify_status(sv, "READY=1\n");
+}
+
 /* ---- run ---------------------------------------------------------------- */
 
 static int listen_on(srv_server *sv, const char *addr)
@@ -540,7 +627,7 @@ static int listen_on(srv_server *sv, const char *addr)
     char host[256];
     int port;
     if (srv_parse_hostport(addr, host, sizeof host, &port) != 0) {
-        fprintf(stderr, "roundsd: --listen %s: expected HOST:PORT\n", addr);
+        srv_log(SRV_LOG_ERROR, "--listen %s: expected HOST:PORT", addr);
         return RND_EINVAL;
     }
     struct sockaddr_storage ss;
@@ -548,9 +635,9 @@ static int listen_on(srv_server *sv, const char *addr)
     if (rc)
         rc = uv_ip6_addr(host, port, (struct sockaddr_in6 *)&ss);
     if (rc) {
-        fprintf(stderr,
-                "roundsd: --listen %s: %s is not an IP address (use "
-                "127.0.0.1, 0.0.0.0 or an IPv6 address in brackets)\n",
+        srv_log(SRV_LOG_ERROR,
+                "--listen %s: %s is not an IP address (use 127.0.0.1, "
+                "0.0.0.0 or an IPv6 address in brackets)",
                 addr, host);
         return RND_EINVAL;
     }
@@ -560,7 +647,7 @@ static int listen_on(srv_server *sv, const char *addr)
     if (rc == 0)
         rc = uv_listen((uv_stream_t *)&sv->listener, 511, on_connection);
     if (rc) {
-        fprintf(stderr, "roundsd: cannot listen on %s: %s\n", addr,
+        srv_log(SRV_LOG_ERROR, "cannot listen on %s: %s", addr,
                 uv_strerror(rc));
         uv_close((uv_handle_t *)&sv->listener, NULL);
         return RND_EIO;
@@ -571,10 +658,9 @@ static int listen_on(srv_server *sv, const char *addr)
                      ? ntohs(((struct sockaddr_in6 *)&ss)->sin6_port)
                      : ntohs(((struct sockaddr_in *)&ss)->sin_port);
     if (ss.ss_family == AF_INET6)
-        fprintf(stderr, "roundsd: listening on [%s]:%d\n", host, actual);
+        srv_log(SRV_LOG_INFO, "listening on [%s]:%d", host, actual);
     else
-        fprintf(stderr, "roundsd: listening on %s:%d\n", host, actual);
-    fflush(stderr);
+        srv_log(SRV_LOG_INFO, "listening on %s:%d", host, actual);
     return 0;
 }
 
@@ -601,6 +687,23 @@ int srv_server_run(const srv_server_config *cfg)
         return RND_ENOMEM;
     int rc = 0, loop_ok = 0;
     char cert[4096], key[4096], err[4500];
+    srv_log_level level = SRV_LOG_LEVEL_DEFAULT;
+    if (cfg->log_level && srv_log_parse_level(cfg->log_level, &level) != 0) {
+        fprintf(stderr,
+                "roundsd: log_level %s: expected error, warn, info "
+                "or debug\n",
+                cfg->log_level);
+        free(sv);
+        return RND_EINVAL;
+    }
+    rc = srv_log_open(cfg->log, level);
+    sv->log_file = cfg->log != NULL && strcmp(cfg->log, "stderr") != 0;
+    if (rc) {
+        fprintf(stderr, "roundsd: log = %s: cannot open it for appending: %s\n",
+                cfg->log, strerror(errno));
+        free(sv);
+        return rc;
+    }
     if (cfg->cert)
         snprintf(cert, sizeof cert, "%s", cfg->cert);
     else
@@ -610,21 +713,31 @@ int srv_server_run(const srv_server_config *cfg)
     else
         snprintf(key, sizeof key, "%s/server.key", cfg->data_dir);
     if (!file_exists(cert) || !file_exists(key)) {
-        fprintf(stderr,
-                "roundsd: no certificate %s or key %s: run 'roundsd init "
-                "--data %s' first\n",
+        srv_log(SRV_LOG_ERROR,
+                "no certificate %s or key %s: run 'roundsd init --data %s' "
+                "first",
                 cert, key, cfg->data_dir);
         free(sv);
         return RND_ENOTFOUND;
     }
+    /* One serve per data directory, and no migrate or restore beside it
+     * (after the check above: a directory never initialised gets no lock
+     * file). */
+    int lock_fd = -1;
+    rc = srv_datadir_lock(cfg->data_dir, "serve", &lock_fd, err, sizeof err);
+    if (rc) {
+        srv_log(SRV_LOG_ERROR, "%s", err);
+        free(sv);
+        return rc;
+    }
     rc = srv_tls_init(&sv->tls, cert, key, err, sizeof err);
     if (rc) {
-        fprintf(stderr, "roundsd: %s\n", err);
+        srv_log(SRV_LOG_ERROR, "%s", err);
         goto out;
     }
     rc = srv_registry_open(cfg->data_dir, 1, &sv->reg);
     if (rc) {
-        fprintf(stderr, "roundsd: cannot open the registry in %s: %s\n",
+        srv_log(SRV_LOG_ERROR, "cannot open the registry in %s: %s",
                 cfg->data_dir, rnd_strerror(rc));
         goto out;
     }
@@ -639,15 +752,19 @@ int srv_server_run(const srv_server_config *cfg)
     srv_cert_next_init(&sv->cert_next, cfg->data_dir);
     sv->ctx.cert_next = staged_cert;
     sv->ctx.cert_ctx = sv;
+    sv->ctx.log = level_log;
     sv->ctx.log_refused = hello_refused_log;
     sv->ctx.admit = admit;
     sv->ctx.admit_ctx = sv;
     rc = srv_ctx_init(&sv->ctx);
     if (rc) {
-        fprintf(stderr, "roundsd: bad configuration: %s\n", rnd_strerror(rc));
+        srv_log(SRV_LOG_ERROR, "bad configuration: %s", rnd_strerror(rc));
         goto out;
     }
     sv->max_conns = cfg->max_conns ? cfg->max_conns : SRV_MAX_CONNS_DEFAULT;
+    sv->max_per_device = cfg->max_conns_per_device
+                             ? cfg->max_conns_per_device
+                             : SRV_MAX_CONNS_PER_DEVICE_DEFAULT;
     sv->hello_pool = cfg->hello_pool ? cfg->hello_pool : SRV_HELLO_POOL_DEFAULT;
     sv->hello_per_addr =
         cfg->hello_per_addr ? cfg->hello_per_addr : SRV_HELLO_PER_ADDR_DEFAULT;
@@ -683,13 +800,13 @@ int srv_server_run(const srv_server_config *cfg)
     /* No handle yet: a failure here leaves nothing to close. */
     rc = srv_registry_start(sv->reg, &sv->loop, sites_log, sv);
     if (rc) {
-        fprintf(stderr, "roundsd: cannot start the registry's commits: %s\n",
+        srv_log(SRV_LOG_ERROR, "cannot start the registry's commits: %s",
                 rnd_strerror(rc));
         goto out;
     }
     rc = srv_sites_start(sv->sites, &sv->loop, sites_log, sv);
     if (rc) {
-        fprintf(stderr, "roundsd: cannot start the commit thread: %s\n",
+        srv_log(SRV_LOG_ERROR, "cannot start the commit thread: %s",
                 rnd_strerror(rc));
         uv_run(&sv->loop, UV_RUN_DEFAULT);
         goto out;
@@ -707,9 +824,11 @@ int srv_server_run(const srv_server_config *cfg)
     sv->idle.data = sv;
     uv_signal_init(&sv->loop, &sv->sigterm);
     uv_signal_init(&sv->loop, &sv->sigint);
-    sv->sigterm.data = sv->sigint.data = sv;
+    uv_signal_init(&sv->loop, &sv->sighup);
+    sv->sigterm.data = sv->sigint.data = sv->sighup.data = sv;
     uv_signal_start(&sv->sigterm, on_signal, SIGTERM);
     uv_signal_start(&sv->sigint, on_signal, SIGINT);
+    uv_signal_start(&sv->sighup, on_sighup, SIGHUP);
     signal(SIGPIPE, SIG_IGN);
 
     rc = listen_on(sv, cfg->listen ? cfg->listen : SRV_LISTEN_DEFAULT);
@@ -719,14 +838,16 @@ int srv_server_run(const srv_server_config *cfg)
         goto out;
     }
     (void)srv_stats_start(&sv->loop, cfg->data_dir); /* DATA/stats.json */
+    /* The listener accepts: the service manager may start what needs us. */
+    notify_status(sv, "READY=1\n");
     uv_run(&sv->loop, UV_RUN_DEFAULT);
     flush_all(sv, 1);
     srv_stats_finish();
-    log_line(sv, "roundsd: stopped");
+    srv_log(SRV_LOG_INFO, "stopped");
 
 out:
     if (loop_ok && uv_loop_close(&sv->loop) != 0) {
-        fprintf(stderr, "roundsd: the event loop did not close clean\n");
+        srv_log(SRV_LOG_ERROR, "the event loop did not close clean");
         if (rc == 0)
             rc = RND_EIO;
     }
@@ -738,5 +859,6 @@ out:
     at_free(&sv->per_addr);
     at_free(&sv->addrs_min);
     free(sv);
+    srv_datadir_unlock(lock_fd);
     return rc;
 }

@@ -23,6 +23,17 @@
  * shutdown): "prehello: N connections refused before HELLO from M
  * addresses in the last minute (L lines not logged)".
  *
+ * One device (one credential) holds at most max_conns_per_device sessions
+ * at once; one more HELLO of it is answered ERROR EBUSY saying so.
+ *
+ * The data directory is locked (datadir.h) for the server's life: a second
+ * serve, migrate or restore on it is refused.
+ *
+ * SIGHUP reopens the log file (log.h) and changes nothing else. Under
+ * systemd (Type=notify, $NOTIFY_SOCKET) the server sends READY=1 once the
+ * listener accepts, RELOADING=1 then READY=1 around SIGHUP's reopen,
+ * STOPPING=1 when it starts to drain, and STATUS= with its session count.
+ *
  * Shutdown (SIGTERM/SIGINT or srv_server_stop()): the listener closes,
  * queued batches are committed, every session gets ERROR ECLOSED ("server
  * shutting down") after what it is owed, connections close (within
@@ -48,6 +59,8 @@
 #define SRV_HELLO_TIMEOUT_MS_DEFAULT 5000
 #define SRV_HELLO_POOL_DEFAULT 256
 #define SRV_HELLO_PER_ADDR_DEFAULT 16
+/* Sessions at once under one credential (one enrolled handheld). */
+#define SRV_MAX_CONNS_PER_DEVICE_DEFAULT 2
 /* How long a stranger must have been silent to be closed for a newcomer
  * to a full pool. */
 #define SRV_STRANGER_GRACE_MS 250
@@ -72,12 +85,21 @@ typedef struct srv_server_config {
     /* The site stores' clock bound (srv_sites_set_max_offset), ms; 0 =
      * STORE_MAX_OFFSET_DEFAULT_MS. */
     int64_t max_clock_offset_ms;
+    /* Sessions at once of one device (site and name); 0 =
+     * SRV_MAX_CONNS_PER_DEVICE_DEFAULT. One more HELLO of that device
+     * gets ERROR EBUSY saying so. */
+    uint32_t max_conns_per_device;
+    /* The log (log.h): "stderr" or NULL, or a file appended to and
+     * reopened on SIGHUP; lines up to log_level. */
+    const char *log;
+    const char *log_level; /* "error" .. "debug"; NULL = "info" */
 } srv_server_config;
 
-/* Runs the server until it is stopped. Prints "roundsd: listening on
- * HOST:PORT" to stderr once bound (the actual port when 0 was asked).
- * Returns 0 after a clean stop, or an error (with a sentence on stderr)
- * when it could not start: RND_EINVAL (bad address), RND_ECERT, RND_EIO
+/* Runs the server until it is stopped. Logs "listening on HOST:PORT"
+ * (log.h) once bound (the actual port when 0 was asked). Returns 0 after
+ * a clean stop, or an error (with a sentence in the log) when it could
+ * not start: RND_EEXIST (the data directory is locked by another
+ * process), RND_EINVAL (bad address), RND_ECERT, RND_EIO
  * (cannot bind), a store error. */
 int srv_server_run(const srv_server_config *cfg);
 

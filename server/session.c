@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "../proto/clock.h"
+#include "log.h"
 #include "session.h"
 #include "site_int.h"
 #include "stats.h"
@@ -79,7 +80,7 @@ static int64_t system_now_ms(void *ctx)
 static void stderr_log(void *ctx, const char *line)
 {
     (void)ctx;
-    fprintf(stderr, "%s\n", line);
+    srv_log_line(SRV_LOG_INFO, line);
 }
 
 int srv_ctx_init(srv_ctx *ctx)
@@ -273,6 +274,16 @@ int srv_session_result(const srv_session *s)
     return s->result;
 }
 
+const char *srv_session_site(const srv_session *s)
+{
+    return s->log_site;
+}
+
+const char *srv_session_device(const srv_session *s)
+{
+    return s->log_name;
+}
+
 uint64_t srv_session_ops_in(const srv_session *s)
 {
     return s->ops_in;
@@ -397,9 +408,12 @@ static void hello_site(srv_session *s, int rc, srv_site *site)
         fail_storage(s, rc, "read the site's store");
         return;
     }
-    if (s->ctx->admit != NULL && s->ctx->admit(s->ctx->admit_ctx, s->owner)) {
-        fail(s, RND_EBUSY,
-             "the server is at its connection limit; retry later");
+    const char *busy = NULL;
+    if (s->ctx->admit != NULL &&
+        s->ctx->admit(s->ctx->admit_ctx, s->owner, &busy)) {
+        fail(s, RND_EBUSY, "%s",
+             busy ? busy
+                  : "the server is at its connection limit; retry later");
         return;
     }
     const char *why;

@@ -74,8 +74,10 @@ typedef struct srv_ctx {
     void (*log_refused)(void *log_ctx, void *owner, const char *line);
     /* Asked once per HELLO that passed every check, before anything is
      * written: 0 takes a session slot for owner, non-zero refuses the
-     * HELLO with ERROR EBUSY. NULL = always a slot. */
-    int (*admit)(void *admit_ctx, void *owner);
+     * HELLO with ERROR EBUSY and the sentence *why (static storage or
+     * valid until the next call; left NULL: "the server is at its
+     * connection limit; retry later"). NULL = always a slot. */
+    int (*admit)(void *admit_ctx, void *owner, const char **why);
     void *admit_ctx;
     /* Internal: decoding scratch shared by the sessions (one thread). */
     proto_bytes *ops_scratch_;
@@ -133,6 +135,12 @@ int srv_session_result(const srv_session *s);
  * full): sends ERROR err with message (if the output has room), logs, and
  * enters CLOSING. No-op when already closing. */
 void srv_session_abort(srv_session *s, int err, const char *message);
+
+/* The site and device names the HELLO claimed ("" before a HELLO); valid
+ * while the session lives. Once the session is admitted they are the
+ * enrolled names its credential proved. */
+const char *srv_session_site(const srv_session *s);
+const char *srv_session_device(const srv_session *s);
 
 /* Counters for tests and reports. */
 uint64_t srv_session_ops_in(const srv_session *s);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "../proto/clock.h"
+#include "log.h"
 #include "site.h"
 #include "site_int.h"
 
@@ -108,9 +109,8 @@ int srv_site_open(const char *data_dir, const char *name, unsigned flags,
         return rc;
     /* Said once: the next open finds the store in the new format. */
     if (from != 0)
-        fprintf(stderr,
-                "roundsd: site %s: store upgraded from format %d to %d\n", name,
-                from, STORE_FORMAT_VERSION);
+        srv_log(SRV_LOG_INFO, "site %s: store upgraded from format %d to %d",
+                name, from, STORE_FORMAT_VERSION);
     office_ctx oc = {.site = name};
     if (flags & STORE_RDONLY) {
         store_txn *txn;

@@ -282,7 +282,7 @@ def stop(p):
         fail("roundsd did not stop on SIGTERM")
     if rc != 0:
         fail("roundsd exited %d after SIGTERM:\n%s" % (rc, rest))
-    if "roundsd: stopped" not in rest:
+    if "info: stopped" not in rest:
         fail("no 'stopped' line:\n" + rest)
     return rest
 

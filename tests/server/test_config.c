@@ -92,11 +92,15 @@ int main(void)
                    "log = /var/log/roundsd/roundsd.log\n"
                    "hello_timeout_ms = 2500\n"
                    "hello_pool = 64\n"
-                   "hello_per_addr = 4\n",
+                   "hello_per_addr = 4\n"
+                   "log_level = debug\n"
+                   "max_conns_per_device = 3\n",
                    &c, err, sizeof err));
     ASSERT_EQ(c.hello_timeout_ms, 2500);
     ASSERT_EQ(c.hello_pool, 64);
     ASSERT_EQ(c.hello_per_addr, 4);
+    ASSERT_STR_EQ(c.log_level, "debug");
+    ASSERT_EQ(c.max_conns_per_device, 3);
     ASSERT_STR_EQ(c.file, path);
     ASSERT_STR_EQ(c.data, "/var/lib/roundsd");
     ASSERT_STR_EQ(c.listen, "0.0.0.0:7443");
@@ -193,7 +197,7 @@ int main(void)
             "max_frame, max_conns, idle_timeout, handshake_timeout, "
             "hello_timeout_ms, hello_pool, hello_per_addr, "
             "retention_days[.SITE], overstay, skew_limit_min, "
-            "max_clock_offset_min, log)");
+            "max_clock_offset_min, log, log_level, max_conns_per_device)");
     refused("\n\nmax-frame = 2000000\n", 3,
             "unknown key 'max-frame' (the file spells keys with '_': "
             "max_frame, not max-frame)");
@@ -231,6 +235,11 @@ int main(void)
             "hello_pool = 0: expected a whole number from 1 to 1000000");
     refused("hello_per_addr = x\n", 1,
             "hello_per_addr = x: expected a whole number from 1 to 1000000");
+    refused("log_level = verbose\n", 1,
+            "log_level = verbose: expected error, warn, info or debug");
+    refused("max_conns_per_device = 0\n", 1,
+            "max_conns_per_device = 0: expected a whole number from 1 to "
+            "1000");
     refused("handshake_timeout = ten\n", 1,
             "handshake_timeout = ten: expected a whole number of seconds "
             "from 1 to 3600");

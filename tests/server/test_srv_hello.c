@@ -93,8 +93,9 @@ static void expect_bound(harness *h, const char *site, const char *name,
 static int full; /* the admit hook says the server is full */
 static int admitted;
 
-static int admit(void *ctx, void *owner)
+static int admit(void *ctx, void *owner, const char **why)
 {
+    (void)why;
     (void)ctx;
     (void)owner;
     if (full)
