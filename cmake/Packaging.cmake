@@ -15,9 +15,13 @@
 #   handheld_dev  rounds-handheld-dev  the .so link, handheld.h, errors.h,
 #                                      rounds-handheld.pc
 #
-# The -dev package is apart because rounds-handheld.pc needs lmdb.pc and
-# msgpack.pc (Requires.private), so it depends on liblmdb-dev and
-# libmsgpack-dev, which a guard's handheld running `rounds` has no use for.
+# The library stays with rounds in rounds-handheld (not in a
+# librounds-handheld0 of its own, lintian's override says so): both come
+# from one tree at one version, the library is small, and whoever runs an
+# app on it also wants `rounds` to look at the same store. The -dev package
+# is apart because rounds-handheld.pc needs lmdb.pc and msgpack.pc
+# (Requires.private), so it depends on liblmdb-dev and libmsgpack-dev,
+# which a guard's handheld running `rounds` has no use for.
 # An install() rule lands in the package of its COMPONENT; a rule without
 # one would be in no package (test_deb checks that every file of
 # `cmake --install` is in one). Runtime dependencies come from
@@ -67,8 +71,8 @@ vehicles, work orders, inspections and handovers with no signal, and sync
 with roundsd over TLS at shift change. roundsd merges their change logs,
 keeps visitors' personal data sealed, and prints the office's reports.
 
-This package has the server, its systemd unit (enabled, started once
-the data directory is initialised) and the system user roundsd.")
+This package has the server, its systemd unit (enabled at install, to be
+started after `roundsd init`) and the system user roundsd.")
 set(CPACK_DEBIAN_SERVER_PACKAGE_DEPENDS "adduser")
 set(CPACK_DEBIAN_SERVER_PACKAGE_CONTROL_EXTRA
     ${RND_DEB}/server/conffiles ${RND_DEB}/server/postinst

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Rounds needs to build, test and benchmark,
-# only those missing. Runs apt-get as root, or through sudo.
+# only those missing (dpkg-dev and file: scripts/package.sh). Runs apt-get
+# as root, or through sudo.
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config clang libclang-rt-14-dev
       libuv1-dev liblmdb-dev libmsgpack-dev libmbedtls-dev
-      libsqlite3-dev valgrind faketime)
+      libsqlite3-dev valgrind faketime dpkg-dev file)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
