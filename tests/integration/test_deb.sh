@@ -65,7 +65,7 @@ fi
 
 # ---- build -----------------------------------------------------------------
 t0=$(date +%s)
-OUT="$BIN/deb-pkg"
+OUT="$(cd "$BIN" && pwd)/deb-pkg"
 if ! ROUNDS_SKIP_DEPS=1 "$top/scripts/package.sh" "$OUT" >"$WORK/debs" \
   2>"$WORK/package.err"; then
   cat "$WORK/package.err"
@@ -227,6 +227,18 @@ wait "$SRV_PID"
 eq "serve: exit on SIGTERM" "$?" 0
 SRV_PID=""
 eq "files in $DATA not roundsd's" "$(find "$DATA" ! -user roundsd ! -path "$MARK")" ""
+
+# ---- reinstall (the upgrade path of the scripts): edits and data stay ------
+echo "# edited by test_deb" >>"$CONF"
+DEBIAN_FRONTEND=noninteractive dpkg -i "$(deb rounds-server)" \
+  >"$WORK/reinstall.log" 2>&1 || fail "reinstall: $(cat "$WORK/reinstall.log")"
+eq "reinstall: the edited conffile kept" "$(tail -1 "$CONF")" \
+  "# edited by test_deb"
+eq "reinstall: data directory" "$(stat -c '%U:%G %a' "$DATA")" \
+  "roundsd:roundsd 700"
+[ -e "$DATA/server.key" ] && pass || fail "reinstall: the data is gone"
+grep -q "enabled, not started" "$WORK/reinstall.log" \
+  && fail "reinstall: postinst says first steps to an initialised server" || pass
 
 # ---- remove: the data and the conffile stay --------------------------------
 t0=$(date +%s)
