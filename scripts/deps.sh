@@ -3,9 +3,9 @@
 # only those missing (dpkg-dev and file: scripts/package.sh). Runs apt-get
 # as root, or through sudo.
 set -euo pipefail
-pkgs=(build-essential cmake pkg-config clang libclang-rt-14-dev
+pkgs=(build-essential dpkg-dev file cmake pkg-config clang libclang-rt-14-dev
       libuv1-dev liblmdb-dev libmsgpack-dev libmbedtls-dev
-      libsqlite3-dev valgrind faketime dpkg-dev file)
+      libsqlite3-dev valgrind faketime)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
