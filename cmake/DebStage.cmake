@@ -6,8 +6,9 @@
 #     (dist/deb/COMPONENT/lintian-overrides) where there are;
 #   - man pages compressed (gzip -9n, as dh_compress does);
 #   - rounds-server: the example configuration becomes the conffile
-#     /etc/rounds/roundsd.conf (dist/deb/server/conffiles), and the docs
-#     move from usr/share/doc/rounds to usr/share/doc/rounds-server.
+#     /etc/rounds/roundsd.conf, dist/roundsd.logrotate (where the tree has
+#     it) the conffile /etc/logrotate.d/roundsd, and the docs move from
+#     usr/share/doc/rounds to usr/share/doc/rounds-server.
 # Dates come from SOURCE_DATE_EPOCH when it is set (reproducible builds).
 set(src "${CPACK_ROUNDS_SOURCE_DIR}")
 set(ver "${CPACK_PACKAGE_VERSION}-${CPACK_DEBIAN_PACKAGE_RELEASE}")
@@ -34,6 +35,11 @@ foreach(comp IN LISTS CPACK_COMPONENTS_ALL)
       file(RENAME "${f}" "${doc}/${n}")
     endforeach()
     file(REMOVE_RECURSE "${old}")
+    if(EXISTS "${src}/dist/roundsd.logrotate")
+      file(MAKE_DIRECTORY "${root}/etc/logrotate.d")
+      file(COPY_FILE "${src}/dist/roundsd.logrotate"
+           "${root}/etc/logrotate.d/roundsd")
+    endif()
   endif()
 
   file(COPY "${src}/dist/deb/copyright" DESTINATION "${doc}")

@@ -74,8 +74,15 @@ keeps visitors' personal data sealed, and prints the office's reports.
 This package has the server, its systemd unit (enabled at install, to be
 started after `roundsd init`) and the system user roundsd.")
 set(CPACK_DEBIAN_SERVER_PACKAGE_DEPENDS "adduser")
+# The conffiles: the configuration, and logrotate's file for roundsd's log
+# where the tree has one (dist/roundsd.logrotate; DebStage puts both).
+set(RND_CONFFILES "/etc/rounds/roundsd.conf\n")
+if(EXISTS ${PROJECT_SOURCE_DIR}/dist/roundsd.logrotate)
+  string(APPEND RND_CONFFILES "/etc/logrotate.d/roundsd\n")
+endif()
+file(WRITE ${CMAKE_BINARY_DIR}/deb/server/conffiles "${RND_CONFFILES}")
 set(CPACK_DEBIAN_SERVER_PACKAGE_CONTROL_EXTRA
-    ${RND_DEB}/server/conffiles ${RND_DEB}/server/postinst
+    ${CMAKE_BINARY_DIR}/deb/server/conffiles ${RND_DEB}/server/postinst
     ${RND_DEB}/server/prerm ${RND_DEB}/server/postrm)
 
 set(CPACK_DEBIAN_HANDHELD_PACKAGE_NAME rounds-handheld)

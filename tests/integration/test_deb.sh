@@ -123,8 +123,8 @@ eq "data directory: owner, mode" "$(stat -c '%U:%G %a' "$DATA")" \
   "roundsd:roundsd 700"
 grep -q "roundsd is enabled, not started" "$WORK/install.log" \
   || fail "postinst did not say what to do first: $(cat "$WORK/install.log")"
-eq "conffile" "$(dpkg-query -W -f='${Conffiles}' rounds-server | awk '{print $1}')" \
-  "$CONF"
+eq "conffile" "$(dpkg-query -W -f='${Conffiles}' rounds-server \
+  | awk -v c="$CONF" '$1 == c {print $1}')" "$CONF"
 UNIT=$(grep '/systemd/system/roundsd.service$' "$WORK/files")
 grep -qxF "ExecStart=/usr/sbin/roundsd serve --config $CONF" "$UNIT" \
   || fail "unit: ExecStart: $(grep ExecStart "$UNIT")"
