@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Rounds needs to build, test and benchmark,
-# only those missing. Runs apt-get as root, or through sudo.
+# only those missing (dpkg-dev and file: scripts/package.sh). Runs apt-get
+# as root, or through sudo.
 set -euo pipefail
-pkgs=(build-essential cmake pkg-config clang libclang-rt-14-dev
+pkgs=(build-essential dpkg-dev file cmake pkg-config clang libclang-rt-14-dev
       libuv1-dev liblmdb-dev libsystemd-dev libmsgpack-dev libmbedtls-dev
       libsqlite3-dev valgrind faketime tzdata)
 # gettext's msgfmt builds the catalogues (po/); locales gives zh_CN.UTF-8,
