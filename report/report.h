@@ -121,6 +121,16 @@ rpt_section *rpt_section_add(rpt_doc *d, const char *name, const char *title,
  * RND_ENOMEM. */
 int rpt_row(rpt_section *s, const rpt_cell *cells);
 
+/* Nests child in parent for JSON (a work order's cycles, a cycle's
+ * clocks): each row of parent gets the key name, an array of the child's
+ * rows whose first nkeys cells equal its own first nkeys cells, written
+ * without those cells; child's rows must come in the order of their
+ * parent rows. child is then no key of "sections"; text and CSV print it
+ * as a section of its own. A nested section may hold nested sections.
+ * RND_EINVAL when nkeys is 0, not less than child's columns or more than
+ * parent's, or when parent is child or nested in it. */
+int rpt_section_nest(rpt_section *child, const rpt_section *parent,
+                     const char *name, uint32_t nkeys);
 /* Rows so far, and a cell of them (for tests and for callers that sort or
  * aggregate after building). */
 uint32_t rpt_section_rows(const rpt_section *s);
