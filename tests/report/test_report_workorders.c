@@ -225,6 +225,115 @@ static void flagged_clocks(const char *dir)
     store_close(S);
 }
 
+/* The clock of order row r, cycle k, named clock, in the cycle_clocks
+ * section (NULL when absent). */
+static const rpt_cell *cyc_cell(const rpt_doc *d, const char *hex, int64_t k,
+                                const char *clock, uint32_t col)
+{
+    const rpt_section *s = rpt_doc_section(d, "cycle_clocks");
+    for (uint32_t r = 0; r < rpt_section_rows(s); r++)
+        if (strcmp(rpt_section_cell(s, r, 0)->s, hex) == 0 &&
+            rpt_section_cell(s, r, 1)->i == k &&
+            strcmp(rpt_section_cell(s, r, 2)->s, clock) == 0)
+            return rpt_section_cell(s, r, col);
+    return NULL;
+}
+
+/* Issue 15's wrong answers, in a store of their own: a dispatch nobody
+ * received, a call time in the future (an op of an older handheld), an
+ * appointment met and one missed, and the cycles nested in JSON. */
+static void cycles_and_flags(const char *dir)
+{
+    S = mt_open(dir, "C", 0xc1);
+    Dev = 0xc1;
+    order wa, wb, wc, wd;
+    /* wa: dispatched a minute after the record, never delivered. */
+    create(&wa, AT(0, 8, 1), AT(0, 8, 0), "9-1-901", "plumbing", "general",
+           NULL);
+    {
+        mt_op op = {.kind = PROTO_KIND_WORKORDER,
+                    .action = PROTO_ACTION_DISPATCH,
+                    .with_seen = 1};
+        memcpy(op.entity, wa.id, PROTO_ENTITY_LEN);
+        mt_str(&op, "assignee", "zhang");
+        mt_str(&op, "dispatch_by", "desk");
+        put(&op, AT(0, 8, 2));
+    }
+    /* wb: the call 10 minutes after its own record. */
+    create(&wb, AT(0, 9, 0), AT(0, 9, 10), "9-1-902", "plumbing", "general",
+           NULL);
+    /* wc, wd: called at 10:00 for an appointment at 12:00 (on site by
+     * 11:55): wc there at 11:54, wd at 11:56. */
+    order *ap[2] = {&wc, &wd};
+    for (int i = 0; i < 2; i++) {
+        order *o = ap[i];
+        ASSERT_OK(proto_entity_new(o->id, AT(0, 10, 1 + i)));
+        proto_entity_hex(o->id, o->hex);
+        mt_op op = {.kind = PROTO_KIND_WORKORDER,
+                    .action = PROTO_ACTION_CREATE};
+        memcpy(op.entity, o->id, PROTO_ENTITY_LEN);
+        mt_str(&op, "place", i ? "9-1-904" : "9-1-903");
+        mt_str(&op, "category", "plumbing");
+        mt_str(&op, "description", "fault");
+        mt_str(&op, "priority", "normal");
+        mt_str(&op, "severity", "general");
+        mt_int(&op, "called_at", AT(0, 10, 0));
+        mt_int(&op, "appointment", AT(0, 12, 0));
+        mt_str(&op, "by", "butler-wang");
+        put(&op, AT(0, 10, 1 + i));
+        step(o, PROTO_ACTION_DISPATCH, AT(0, 10, 3), NULL);
+        step(o, PROTO_ACTION_ARRIVE, AT(0, 11, i ? 56 : 54), NULL);
+    }
+    rpt_params p = {.site = "S1",
+                    .from = T0,
+                    .to = T0 + D,
+                    .now = AT(0, 20, 0),
+                    .tz_min = 0,
+                    .skew_limit_ms = D};
+    store_txn *txn;
+    rpt_doc d;
+    ASSERT_OK(store_read_begin(S, &txn));
+    ASSERT_OK(rpt_workorders(txn, &p, &d));
+    store_read_end(txn);
+    const rpt_section *so = rpt_doc_section(&d, "orders");
+    ASSERT_EQ(rpt_section_rows(so), 4);
+    /* wa: dispatched is not delivered: breached, never met. */
+    ASSERT_STR_EQ(rpt_section_cell(so, 0, 10)->s, "breached");
+    ASSERT_STR_EQ(cyc_cell(&d, wa.hex, 1, "notify", 9)->s,
+                  "dispatched_not_delivered");
+    ASSERT_EQ(cyc_cell(&d, wa.hex, 1, "notify", 5)->i, 719);
+    /* wb: its call time is in doubt: the clocks it starts are
+     * unverified, not met. */
+    ASSERT_STR_EQ(rpt_section_cell(so, 1, 9)->s, "unverified");
+    ASSERT_STR_EQ(rpt_section_cell(so, 1, 17)->s, "record on_site resolve");
+    ASSERT_STR_EQ(rpt_section_cell(so, 1, 18)->s, "called_at_ahead");
+    ASSERT_STR_EQ(cyc_cell(&d, wb.hex, 1, "record", 10)->s, "called_at_ahead");
+    /* wc met its appointment, wd missed it by a minute: the limit runs
+     * from the call to 5 minutes before the appointment. */
+    ASSERT_STR_EQ(rpt_section_cell(so, 2, 11)->s, "met");
+    ASSERT_STR_EQ(rpt_section_cell(so, 3, 11)->s, "breached");
+    ASSERT_EQ(cyc_cell(&d, wd.hex, 1, "on_site", 4)->i, 115);
+    ASSERT_EQ(cyc_cell(&d, wd.hex, 1, "on_site", 8)->i, AT(0, 11, 55));
+    ASSERT_STR_EQ(d.summary[11].key, "undelivered");
+    ASSERT_EQ(d.summary[11].value.i, 1);
+    /* JSON: the cycles inside their order, the clocks inside their cycle,
+     * neither a section of its own. */
+    char *js = NULL;
+    size_t jl = 0;
+    FILE *f = open_memstream(&js, &jl);
+    ASSERT_OK(rpt_emit(&d, RPT_FMT_JSON, f));
+    fclose(f);
+    ASSERT(strstr(js, rt_fmt("{\"id\":\"%s\",", wa.hex)) != NULL);
+    ASSERT(strstr(js, "\"breaches\":1,\"cycles\":[{\"cycle\":1,") != NULL);
+    ASSERT(strstr(js, "\"clocks\":[{\"clock\":\"record\",") != NULL);
+    ASSERT(strstr(js, "\"stopped_by\":\"dispatched_not_delivered\"") != NULL);
+    ASSERT(strstr(js, "\"cycle_clocks\"") == NULL);
+    ASSERT(strstr(js, "\"cycles\":[{\"order\"") == NULL);
+    free(js);
+    rpt_doc_free(&d);
+    store_close(S);
+}
+
 int main(void)
 {
     char *dir = test_tmpdir("rpt-wo");
@@ -656,6 +765,10 @@ int main(void)
     free(dir);
     dir = test_tmpdir("rpt-wo-clk");
     flagged_clocks(dir);
+    test_rmtree(dir);
+    free(dir);
+    dir = test_tmpdir("rpt-wo-cyc");
+    cycles_and_flags(dir);
     test_rmtree(dir);
     free(dir);
     printf("test_report_workorders: ok\n");
