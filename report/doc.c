@@ -30,7 +30,7 @@ void rpt_doc_init(rpt_doc *d, const char *report, const char *title,
 
 static void cell_free(rpt_cell *c)
 {
-    if (c->type == RPT_STR)
+    if (c->type == RPT_STR && c->i != RPT_STR_STATIC)
         free((char *)c->s);
 }
 
@@ -53,7 +53,10 @@ void rpt_doc_free(rpt_doc *d)
 /* A copy of c whose string the doc owns. */
 static int cell_copy(rpt_cell *dst, rpt_cell c)
 {
-    if (c.type == RPT_STR) {
+    if (c.type == RPT_STR && c.i == RPT_STR_STATIC && c.s != NULL) {
+        /* rpt_k: kept as it is */
+    } else if (c.type == RPT_STR) {
+        c.i = 0;
         if (c.s == NULL) {
             c.type = RPT_NULL;
         } else if ((c.s = dup_str(c.s)) == NULL) {

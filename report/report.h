@@ -50,6 +50,15 @@ static inline rpt_cell rpt_s(const char *s)
     rpt_cell c = {s ? RPT_STR : RPT_NULL, s, 0, 0};
     return c;
 }
+/* A string that lives as long as the program (a literal, a static
+ * table's entry): the doc keeps the pointer instead of a copy, which
+ * saves an allocation per cell in long sections. i marks it. */
+#define RPT_STR_STATIC 1
+static inline rpt_cell rpt_k(const char *s)
+{
+    rpt_cell c = {s ? RPT_STR : RPT_NULL, s, s ? RPT_STR_STATIC : 0, 0};
+    return c;
+}
 static inline rpt_cell rpt_i(int64_t i)
 {
     rpt_cell c = {RPT_INT, NULL, i, 0};

@@ -299,7 +299,7 @@ static int cycle_rows(const wo_sections *x, const rpt_params *p, const wo *o,
     rpt_cell crow[] = {rpt_s(o->hex),
                        rpt_i(k + 1),
                        rpt_t(c->start),
-                       rpt_s(k == 0           ? "call"
+                       rpt_k(k == 0           ? "call"
                              : c->by_callback ? "callback"
                                               : "reopen"),
                        rpt_t(c->end),
@@ -315,21 +315,21 @@ static int cycle_rows(const wo_sections *x, const rpt_params *p, const wo *o,
         int64_t due = ck->start > 0 ? ck->start + ck->limit_ms : 0;
         rpt_cell row[] = {rpt_s(o->hex),
                           rpt_i(k + 1),
-                          rpt_s(wo_clock_names[ci]),
-                          rpt_s(wo_state_names[ck->state]),
+                          rpt_k(wo_clock_names[ci]),
+                          rpt_k(wo_state_names[ck->state]),
                           rpt_i(ck->limit_ms / MIN_MS),
                           timed || ck->stop ? rpt_i(ceil_min(ck->elapsed_ms))
                                             : rpt_null(),
                           rpt_t(ck->start),
                           rpt_t(ck->stop),
                           rpt_t(due),
-                          rpt_s(wo_stop_names[ck->stop_by]),
-                          rpt_s(ck->flag)};
+                          rpt_k(wo_stop_names[ck->stop_by]),
+                          rpt_k(ck->flag)};
         if ((rc = rpt_row(x->clocks, row)) != 0)
             return rc;
         if (ck->state == ST_BREACHED) {
             rpt_cell b[] = {rpt_s(o->hex),
-                            rpt_s(wo_clock_names[ci]),
+                            rpt_k(wo_clock_names[ci]),
                             rpt_i(ck->limit_ms / MIN_MS),
                             rpt_i(ceil_min(ck->elapsed_ms)),
                             rpt_i(ceil_min(ck->elapsed_ms - ck->limit_ms)),
@@ -337,7 +337,7 @@ static int cycle_rows(const wo_sections *x, const rpt_params *p, const wo *o,
             if ((rc = rpt_row(x->breaches, b)) != 0)
                 return rc;
         } else if (ck->state == ST_AT_RISK) {
-            rpt_cell a[] = {rpt_s(o->hex), rpt_s(wo_clock_names[ci]),
+            rpt_cell a[] = {rpt_s(o->hex), rpt_k(wo_clock_names[ci]),
                             rpt_t(due), rpt_i(floor_min(due - p->now))};
             if ((rc = rpt_row(x->at_risk, a)) != 0)
                 return rc;
@@ -439,11 +439,11 @@ static int build(rpt_doc *d, const rpt_params *p, wo *v, size_t n, size_t *idx,
                           rpt_s(o->assignee),
                           rpt_t(o->called_at),
                           rpt_i(floor_min(p->now - first)),
-                          rpt_s(wo_state_names[o->cyc[0].clk[CL_RECORD].state]),
-                          rpt_s(wo_state_names[cur->clk[CL_NOTIFY].state]),
-                          rpt_s(wo_state_names[cur->clk[CL_ON_SITE].state]),
-                          rpt_s(wo_state_names[cur->clk[CL_RESOLVE].state]),
-                          rpt_s(wo_state_names[cur->clk[CL_CALLBACK].state]),
+                          rpt_k(wo_state_names[o->cyc[0].clk[CL_RECORD].state]),
+                          rpt_k(wo_state_names[cur->clk[CL_NOTIFY].state]),
+                          rpt_k(wo_state_names[cur->clk[CL_ON_SITE].state]),
+                          rpt_k(wo_state_names[cur->clk[CL_RESOLVE].state]),
+                          rpt_k(wo_state_names[cur->clk[CL_CALLBACK].state]),
                           nb ? rpt_s(bnames) : rpt_null(),
                           rpt_b(o->repeat),
                           rpt_i(o->reopen_count),

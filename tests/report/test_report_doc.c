@@ -270,7 +270,7 @@ static void test_nest(void)
     rpt_cell c1[] = {rpt_s("a"), rpt_i(1)}, c2[] = {rpt_s("a"), rpt_i(2)};
     ASSERT_OK(rpt_row(c, c1));
     ASSERT_OK(rpt_row(c, c2));
-    rpt_cell g1[] = {rpt_s("a"), rpt_i(2), rpt_s("x")};
+    rpt_cell g1[] = {rpt_s("a"), rpt_i(2), rpt_k("x")}; /* not copied */
     ASSERT_OK(rpt_row(g, g1));
     char *out = NULL;
     size_t len = 0;
