@@ -269,6 +269,21 @@ static int validate(hh *h, const hh_verb_spec *v, const hh_kv *kv, size_t nkv,
     return 0;
 }
 
+/* A call cannot come from the future: a called_at later than the record's
+ * own wall clock plus PROTO_CALLED_AT_AHEAD_MS (proto.h) is a typing or
+ * clock error, refused here and flagged by the workorders report. */
+static int check_called_at(hh *h, const record_in *in, int64_t now)
+{
+    const proto_field *ca = in_field(in, "called_at");
+    if (ca == NULL || ca->i <= now + PROTO_CALLED_AT_AHEAD_MS)
+        return 0;
+    return fail(h, RND_EFIELD,
+                "%s: field 'called_at' is %lld min after this device's "
+                "clock (at most %lld min ahead is taken)",
+                in->verb->verb, (long long)((ca->i - now + 59999) / 60000),
+                (long long)(PROTO_CALLED_AT_AHEAD_MS / 60000));
+}
+
 /* ---- the write transaction --------------------------------------------- */
 
 #define SNAP_MAX 1024
@@ -679,6 +694,8 @@ static int batch_fn(store_txn *t, void *arg)
             return fail(b->h, RND_EFIELD, "unknown verb '%s'",
                         it->verb ? it->verb : "");
         rc = validate(b->h, v, it->kv, it->nkv, b->user, &in);
+        if (rc == 0)
+            rc = check_called_at(b->h, &in, b->now);
         if (rc)
             return rc;
         /* Field by field: the handover lists make the context 4 KB, and

@@ -41,6 +41,7 @@
 #include "../storage/store.h"
 #include "handheld.h"
 #include "hh_internal.h"
+#include "receive.h"
 #include "sync_session.h"
 
 #define fail hh__fail
@@ -847,7 +848,12 @@ int hh_sync(hh *h, const hh_sync_options *opt, hh_sync_result *out)
                   addr);
         goto done;
     }
-    rc = tls_setup(&c, t);
+    uint64_t recv_start = 0;
+    rc = hh__receive_start(t, &recv_start);
+    if (rc)
+        hh__store_fail(h, rc);
+    else
+        rc = tls_setup(&c, t);
     store_read_end(t);
     if (rc)
         goto done;
@@ -867,6 +873,10 @@ int hh_sync(hh *h, const hh_sync_options *opt, hh_sync_result *out)
     keep_session(&c, &s, sess_blob, sess_len);
     if (rc)
         rc = keep_progress(h, &s, rc);
+    /* Work orders this pull brought to this device's user: received now
+     * (receive.c), pushed at the next sync. */
+    if (rc == 0 && s.pulled > 0)
+        rc = hh__receive_dispatches(h, recv_start, NULL);
 
 done:
     out->pushed = s.pushed;

@@ -128,6 +128,8 @@ static const hh_field_spec wo_create_fields[] = {
 
 static const hh_field_spec wo_dispatch_fields[] = {
     {"assignee", HH_STR, 1, NULL, NULL, NULL, "technician"},
+    {"appointment", HH_TIME, 0, NULL, NULL, NULL,
+     "visit time agreed with the resident"},
     BY("dispatch_by"),
     END};
 static const hh_field_spec wo_arrive_fields[] = {BY("arrive_by"), END};

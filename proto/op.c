@@ -59,6 +59,7 @@ int proto_action_fits(int kind, int action)
     case PROTO_ACTION_CLOSE:
     case PROTO_ACTION_CANCEL:
     case PROTO_ACTION_REOPEN:
+    case PROTO_ACTION_RECEIVE:
         return kind == PROTO_KIND_WORKORDER;
     case PROTO_ACTION_ACK:
         return kind == PROTO_KIND_HANDOVER;

@@ -70,6 +70,7 @@ enum proto_kind {
     XX(CLOSE, 14, "close")                                                     \
     XX(CANCEL, 15, "cancel")                                                   \
     XX(REOPEN, 16, "reopen")                                                   \
+    XX(RECEIVE, 17, "receive")                                                 \
     XX(ACK, 20, "ack")                                                         \
     XX(RETIRE, 30, "retire")
 
@@ -89,10 +90,24 @@ const char *const *proto_kind_columns(int kind);
 
 /* 1 when action is one an op of kind may carry (docs/DATA-MODEL.md,
  * "Actions"): create and set on every kind, exit on visits and vehicles,
- * refuse on visits, dispatch..reopen on work orders, ack on handovers,
+ * refuse on visits, dispatch..receive on work orders, ack on handovers,
  * retire on master data (site..blacklist, pii_key). The op decoder refuses
  * any other pair. */
 int proto_action_fits(int kind, int action);
+
+/* A work order's receive op (action receive): written by the assignee's
+ * handheld right after a pull brought it a dispatch naming its user or
+ * device (handheld/receive.c), once per dispatch. Its metadata str field
+ * PROTO_RECEIVE_OF_FIELD names that dispatch as "<device_id 16 hex>:<seq>";
+ * like every field starting with '_' it is not merged into the fields
+ * (docs/DATA-MODEL.md, "Delivery of a dispatch"). */
+#define PROTO_RECEIVE_OF_FIELD "_dispatch"
+/* How far a work order's called_at may lie past the wall clock of the op
+ * that records it: a call in the future is a typing or clock error. The
+ * handheld refuses more (RND_EFIELD naming called_at); the workorders
+ * report flags an older op that carries one (clock_flag
+ * called_at_ahead). */
+#define PROTO_CALLED_AT_AHEAD_MS (5 * 60 * 1000LL)
 
 /* Reverse look-up; returns the value or 0 when name is unknown. */
 int proto_kind_from_name(const char *name);

@@ -30,7 +30,7 @@ void rpt_doc_init(rpt_doc *d, const char *report, const char *title,
 
 static void cell_free(rpt_cell *c)
 {
-    if (c->type == RPT_STR)
+    if (c->type == RPT_STR && c->i != RPT_STR_STATIC)
         free((char *)c->s);
 }
 
@@ -53,7 +53,10 @@ void rpt_doc_free(rpt_doc *d)
 /* A copy of c whose string the doc owns. */
 static int cell_copy(rpt_cell *dst, rpt_cell c)
 {
-    if (c.type == RPT_STR) {
+    if (c.type == RPT_STR && c.i == RPT_STR_STATIC && c.s != NULL) {
+        /* rpt_k: kept as it is */
+    } else if (c.type == RPT_STR) {
+        c.i = 0;
         if (c.s == NULL) {
             c.type = RPT_NULL;
         } else if ((c.s = dup_str(c.s)) == NULL) {
@@ -130,6 +133,40 @@ int rpt_row(rpt_section *s, const rpt_cell *cells)
     }
     s->nrows++;
     return 0;
+}
+
+int rpt_section_nest(rpt_section *child, const rpt_section *parent,
+                     const char *name, uint32_t nkeys)
+{
+    for (const rpt_section *up = parent; up; up = up->parent)
+        if (up == child)
+            return RND_EINVAL; /* a loop */
+    if (nkeys == 0 || nkeys >= child->ncols || nkeys > parent->ncols)
+        return RND_EINVAL;
+    child->parent = parent;
+    child->nkeys = nkeys;
+    snprintf(child->nest, sizeof child->nest, "%s", name);
+    return 0;
+}
+
+static int cell_same(const rpt_cell *a, const rpt_cell *b)
+{
+    if (a->type != b->type)
+        return 0;
+    if (a->type == RPT_STR)
+        return strcmp(a->s, b->s) == 0;
+    if (a->type == RPT_REAL)
+        return a->d == b->d;
+    return a->i == b->i;
+}
+
+int rpt__nested_in(const rpt_section *child, uint32_t r, uint32_t pr)
+{
+    for (uint32_t c = 0; c < child->nkeys; c++)
+        if (!cell_same(rpt_section_cell(child, r, c),
+                       rpt_section_cell(child->parent, pr, c)))
+            return 0;
+    return 1;
 }
 
 uint32_t rpt_section_rows(const rpt_section *s)

@@ -630,8 +630,34 @@ int rpt_emit_csv_table(const rpt_doc *d, const char *table, FILE *f)
     return fflush(f) == 0 && !ferror(f) ? 0 : RND_EIO;
 }
 
+/* Row r of section si as an object without its first skip cells, with
+ * the rows of the sections nested in it (rpt_section_nest); cur[] is the
+ * next unwritten row of each section. */
+static void json_row(rpt_jw *j, const rpt_doc *d, uint32_t si, uint32_t r,
+                     uint32_t skip, uint32_t *cur)
+{
+    const rpt_section *s = d->sections[si];
+    rpt_jw_obj(j);
+    for (uint32_t col = skip; col < s->ncols; col++) {
+        rpt_jw_key(j, s->cols[col]);
+        rpt_jw_cell(j, rpt_section_cell(s, r, col), d->tz_min);
+    }
+    for (uint32_t ci = 0; ci < d->nsections; ci++) {
+        const rpt_section *c = d->sections[ci];
+        if (c->parent != s)
+            continue;
+        rpt_jw_key(j, c->nest);
+        rpt_jw_arr(j);
+        while (cur[ci] < c->nrows && rpt__nested_in(c, cur[ci], r))
+            json_row(j, d, ci, cur[ci]++, c->nkeys, cur);
+        rpt_jw_end(j);
+    }
+    rpt_jw_end(j);
+}
+
 static void emit_json(const rpt_doc *d, FILE *f)
 {
+    uint32_t cur[RPT_MAX_SECTIONS] = {0};
     char tz[8];
     rpt_jw j;
     rpt_jw_init(&j, f);
@@ -658,16 +684,12 @@ static void emit_json(const rpt_doc *d, FILE *f)
     rpt_jw_obj(&j);
     for (uint32_t si = 0; si < d->nsections; si++) {
         const rpt_section *s = d->sections[si];
+        if (s->parent)
+            continue; /* written inside its parent's rows */
         rpt_jw_key(&j, s->name);
         rpt_jw_arr(&j);
-        for (uint32_t r = 0; r < s->nrows; r++) {
-            rpt_jw_obj(&j);
-            for (uint32_t col = 0; col < s->ncols; col++) {
-                rpt_jw_key(&j, s->cols[col]);
-                rpt_jw_cell(&j, rpt_section_cell(s, r, col), d->tz_min);
-            }
-            rpt_jw_end(&j);
-        }
+        for (uint32_t r = 0; r < s->nrows; r++)
+            json_row(&j, d, si, r, 0, cur);
         rpt_jw_end(&j);
     }
     rpt_jw_end(&j);

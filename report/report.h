@@ -51,6 +51,15 @@ static inline rpt_cell rpt_s(const char *s)
     rpt_cell c = {s ? RPT_STR : RPT_NULL, s, 0, 0};
     return c;
 }
+/* A string that lives as long as the program (a literal, a static
+ * table's entry): the doc keeps the pointer instead of a copy, which
+ * saves an allocation per cell in long sections. i marks it. */
+#define RPT_STR_STATIC 1
+static inline rpt_cell rpt_k(const char *s)
+{
+    rpt_cell c = {s ? RPT_STR : RPT_NULL, s, s ? RPT_STR_STATIC : 0, 0};
+    return c;
+}
 static inline rpt_cell rpt_i(int64_t i)
 {
     rpt_cell c = {RPT_INT, NULL, i, 0};
@@ -122,6 +131,16 @@ rpt_section *rpt_section_add(rpt_doc *d, const char *name, const char *title,
  * RND_ENOMEM. */
 int rpt_row(rpt_section *s, const rpt_cell *cells);
 
+/* Nests child in parent for JSON (a work order's cycles, a cycle's
+ * clocks): each row of parent gets the key name, an array of the child's
+ * rows whose first nkeys cells equal its own first nkeys cells, written
+ * without those cells; child's rows must come in the order of their
+ * parent rows. child is then no key of "sections"; text and CSV print it
+ * as a section of its own. A nested section may hold nested sections.
+ * RND_EINVAL when nkeys is 0, not less than child's columns or more than
+ * parent's, or when parent is child or nested in it. */
+int rpt_section_nest(rpt_section *child, const rpt_section *parent,
+                     const char *name, uint32_t nkeys);
 /* Rows so far, and a cell of them (for tests and for callers that sort or
  * aggregate after building). */
 uint32_t rpt_section_rows(const rpt_section *s);

@@ -12,56 +12,11 @@
 #include <string.h>
 
 #include "fields.h"
-#include "report.h"
+#include "wo_int.h"
 
-#define MIN_MS 60000LL
-#define HOUR_MS (60 * MIN_MS)
-#define DAY_MS (24 * HOUR_MS)
+#define MIN_MS WO_MIN_MS
+#define DAY_MS WO_DAY_MS
 #define REPEAT_MS (30 * DAY_MS) /* a repeat: same place, same category */
-#define UNSATISFIED "unsatisfied"
-
-enum { CL_RECORD, CL_NOTIFY, CL_ON_SITE, CL_RESOLVE, CL_CALLBACK, NCLOCKS };
-static const char *const clock_names[NCLOCKS] = {"record", "notify", "on_site",
-                                                 "resolve", "callback"};
-
-/* ST_UNVERIFIED: its start or stop event was made with a flagged clock
- * (rpt_clock_flag): neither met nor breached, its times are in doubt. */
-enum clock_state {
-    ST_NA,
-    ST_RUNNING,
-    ST_AT_RISK,
-    ST_MET,
-    ST_BREACHED,
-    ST_UNVERIFIED
-};
-static const char *const state_names[] = {"n/a", "running",  "at_risk",
-                                          "met", "breached", "unverified"};
-
-typedef struct wo_clock {
-    int state;
-    int64_t start, limit_ms; /* start 0: n/a */
-    int64_t elapsed_ms;      /* to its stop, or to now while running */
-    const char *flag;        /* ST_UNVERIFIED: the flag (static) */
-} wo_clock;
-
-typedef struct wo {
-    uint8_t id[PROTO_ENTITY_LEN];
-    char hex[33];
-    char *place, *assignee; /* malloc'd; assignee may be NULL */
-    char category[24], priority[12], severity[12], status[24];
-    int urgent, open, cancelled, closed, listed;
-    int64_t id_ms, created, called_at; /* called_at 0: not recorded */
-    int64_t cycle_ms; /* the last reopen (or unsatisfied callback), or 0 */
-    int64_t t_dispatch, t_arrive, t_complete, t_callback; /* this cycle */
-    /* The clock flags (rpt_clock_flag, static strings or NULL) of the
-     * events the times above come from. */
-    const char *f_created, *f_cycle, *f_dispatch, *f_arrive, *f_complete,
-        *f_callback;
-    uint32_t reopen_count;
-    wo_clock clk[NCLOCKS];
-    int64_t prev; /* index of the repeated order, -1 for none */
-    int repeat;
-} wo;
 
 typedef struct wo_set {
     wo *v;
@@ -85,116 +40,6 @@ static int64_t id_ms(const uint8_t id[PROTO_ENTITY_LEN])
 static char *dup_field(const fold_state *st, const char *name)
 {
     return rpt_str_dup(fold_state_field(st, name));
-}
-
-/* Whether the callback op (device, seq) said "unsatisfied": the events
- * keep no fields, so the op itself is read (callbacks are few). */
-static int callback_unsatisfied(wo_set *w, const fold_event *e)
-{
-    const uint8_t *enc;
-    size_t len;
-    int64_t recv;
-    if (store_op_get(w->txn, e->device_id, e->seq, &enc, &len, &recv) != 0 ||
-        proto_op_decode(enc, len, w->op) != 0)
-        return 0;
-    const proto_field *f = proto_op_field(w->op, "satisfaction");
-    return f && f->type == PROTO_STR && f->str_len == strlen(UNSATISFIED) &&
-           memcmp(f->str, UNSATISFIED, f->str_len) == 0;
-}
-
-/* The fold's status ranks (storage/fold.c), replayed over the events to
- * find where the current cycle began: the last backward move. */
-enum {
-    R_NONE,
-    R_REPORTED,
-    R_DISPATCHED,
-    R_ARRIVED,
-    R_COMPLETED,
-    R_CALLED_BACK,
-    R_CLOSED,
-    R_CANCELLED
-};
-
-static void steps(wo_set *w, const fold_state *st, wo *o)
-{
-    int rank = R_NONE;
-    uint32_t from = 0; /* first event of the current cycle */
-    for (uint32_t i = 0; i < st->nevents; i++) {
-        const fold_event *e = &st->events[i];
-        int target = R_NONE, back = 0;
-        switch (e->action) {
-        case PROTO_ACTION_CREATE:
-            target = R_REPORTED;
-            break;
-        case PROTO_ACTION_DISPATCH:
-            target = R_DISPATCHED;
-            break;
-        case PROTO_ACTION_ARRIVE:
-            target = R_ARRIVED;
-            break;
-        case PROTO_ACTION_COMPLETE:
-            target = R_COMPLETED;
-            break;
-        case PROTO_ACTION_CALLBACK:
-            if (callback_unsatisfied(w, e))
-                back = 1;
-            else
-                target = R_CALLED_BACK;
-            break;
-        case PROTO_ACTION_CLOSE:
-            target = R_CLOSED;
-            break;
-        case PROTO_ACTION_CANCEL:
-            if (rank != R_CLOSED)
-                rank = R_CANCELLED;
-            continue;
-        case PROTO_ACTION_REOPEN:
-            back = 1;
-            break;
-        default:
-            continue;
-        }
-        if (back) {
-            if (rank >= R_COMPLETED && rank <= R_CLOSED) {
-                rank = R_REPORTED;
-                from = i + 1;
-                o->cycle_ms = e->wall_ms;
-                o->f_cycle = rpt_clock_flag(e, w->p->skew_limit_ms);
-            }
-            continue;
-        }
-        if (rank != R_CANCELLED && target > rank)
-            rank = target;
-    }
-    for (uint32_t i = from; i < st->nevents; i++) {
-        const fold_event *e = &st->events[i];
-        int64_t *t = NULL;
-        const char **f = NULL;
-        switch (e->action) {
-        case PROTO_ACTION_DISPATCH:
-            t = &o->t_dispatch;
-            f = &o->f_dispatch;
-            break;
-        case PROTO_ACTION_ARRIVE:
-            t = &o->t_arrive;
-            f = &o->f_arrive;
-            break;
-        case PROTO_ACTION_COMPLETE:
-            t = &o->t_complete;
-            f = &o->f_complete;
-            break;
-        case PROTO_ACTION_CALLBACK:
-            t = &o->t_callback;
-            f = &o->f_callback;
-            break;
-        default:
-            break;
-        }
-        if (t && *t == 0) {
-            *t = e->wall_ms;
-            *f = rpt_clock_flag(e, w->p->skew_limit_ms);
-        }
-    }
 }
 
 static int add_order(wo_set *w, const uint8_t id[PROTO_ENTITY_LEN],
@@ -245,8 +90,7 @@ static int add_order(wo_set *w, const uint8_t id[PROTO_ENTITY_LEN],
         o->called_at = ca->i;
     o->reopen_count = st->reopen_count;
     o->prev = -1;
-    steps(w, st, o);
-    return 0;
+    return wo_cycles(w->txn, w->op, w->p->skew_limit_ms, st, o);
 }
 
 static int open_cb(const uint8_t id[PROTO_ENTITY_LEN], int kind,
@@ -284,101 +128,6 @@ static int all_cb(const uint8_t id[PROTO_ENTITY_LEN], int kind,
         return 0; /* already read as open */
     int in_window = t >= w->p->from && t < w->p->to;
     return (w->rc = add_order(w, id, state, len, in_window));
-}
-
-/* ---- clocks --------------------------------------------------------- */
-
-/* Serious complaints: 5 working days (Monday to Friday in the report's
- * offset): the same local time on the fifth working day after start. */
-static int64_t working_days_ms(int64_t start, int tz_min, int days)
-{
-    int64_t local = start + (int64_t)tz_min * MIN_MS;
-    int64_t day = local >= 0 ? local / DAY_MS : (local - DAY_MS + 1) / DAY_MS;
-    int64_t d = 0;
-    int counted = 0;
-    while (counted < days) {
-        d++;
-        int wd = (int)(((day + d) % 7 + 7 + 3) % 7); /* 0 = Monday */
-        if (wd < 5)
-            counted++;
-    }
-    return d * DAY_MS;
-}
-
-static int64_t resolve_limit(const wo *o, int64_t start, int tz_min)
-{
-    const char *c = o->category, *s = o->severity;
-    if (strcmp(c, "complaint") == 0)
-        return strcmp(s, "serious") == 0 ? working_days_ms(start, tz_min, 5)
-                                         : 8 * HOUR_MS;
-    if (strcmp(c, "public_lighting") == 0)
-        return strcmp(s, "complex") == 0 ? 48 * HOUR_MS : 8 * HOUR_MS;
-    if (strcmp(s, "difficult") == 0)
-        return 48 * HOUR_MS;
-    if (strcmp(s, "major") == 0)
-        return 72 * HOUR_MS;
-    return 24 * HOUR_MS;
-}
-
-/* fstart, fstop: the clock flags of the start and stop events. A clock
- * with a flagged start (running or stopped) or a flagged stop is
- * unverified: measured from a doubtful time, it is neither met nor
- * breached. */
-static void clock_eval(wo_clock *k, const wo *o, int64_t start, int64_t stop,
-                       int64_t limit, int64_t now, const char *fstart,
-                       const char *fstop)
-{
-    k->start = start;
-    k->limit_ms = limit;
-    k->state = ST_NA;
-    k->flag = NULL;
-    if (start <= 0)
-        return;
-    if (fstart || (stop > 0 && fstop)) {
-        k->state = ST_UNVERIFIED;
-        k->flag = fstart ? fstart : fstop;
-        k->elapsed_ms = stop > 0 ? stop - start : 0;
-        return;
-    }
-    if (stop > 0) {
-        k->elapsed_ms = stop - start;
-        k->state = k->elapsed_ms <= limit ? ST_MET : ST_BREACHED;
-        return;
-    }
-    if (!o->open) /* cancelled or closed before this step: it never ran out */
-        return;
-    k->elapsed_ms = now - start;
-    if (k->elapsed_ms > limit)
-        k->state = ST_BREACHED;
-    else if (k->elapsed_ms * 5 >= limit * 4)
-        k->state = ST_AT_RISK;
-    else
-        k->state = ST_RUNNING;
-}
-
-static void clocks(wo *o, const rpt_params *p)
-{
-    int64_t first = o->called_at ? o->called_at : o->created;
-    int64_t cyc = o->cycle_ms ? o->cycle_ms : first;
-    int complaint = strcmp(o->category, "complaint") == 0;
-    /* called_at is the create's field: the create's flag is its flag. */
-    const char *ffirst = o->f_created;
-    const char *fcyc = o->cycle_ms ? o->f_cycle : ffirst;
-    clock_eval(&o->clk[CL_RECORD], o, o->called_at, o->created, 3 * MIN_MS,
-               p->now, ffirst, o->f_created);
-    /* The record clock stopped at the create: a cancelled order keeps it. */
-    clock_eval(&o->clk[CL_NOTIFY], o, o->cycle_ms ? o->cycle_ms : o->created,
-               o->t_dispatch, 2 * MIN_MS, p->now,
-               o->cycle_ms ? o->f_cycle : o->f_created, o->f_dispatch);
-    clock_eval(&o->clk[CL_ON_SITE], o, cyc, o->t_arrive,
-               complaint   ? HOUR_MS
-               : o->urgent ? 30 * MIN_MS
-                           : 15 * MIN_MS,
-               p->now, fcyc, o->f_arrive);
-    clock_eval(&o->clk[CL_RESOLVE], o, cyc, o->t_complete,
-               resolve_limit(o, cyc, p->tz_min), p->now, fcyc, o->f_complete);
-    clock_eval(&o->clk[CL_CALLBACK], o, o->t_complete, o->t_callback,
-               24 * HOUR_MS, p->now, o->f_complete, o->f_callback);
 }
 
 /* ---- repeats -------------------------------------------------------- */
@@ -468,15 +217,17 @@ static void group_add(group *g, size_t *ng, size_t cap, const char *name,
     }
     g[i].orders++;
     g[i].open += o->open;
-    for (int c = 0; c < NCLOCKS; c++) {
-        int s = o->clk[c].state;
-        if (s == ST_MET)
-            g[i].n[c][0]++;
-        else if (s == ST_BREACHED)
-            g[i].n[c][1]++;
-        else if (s == ST_AT_RISK)
-            g[i].n[c][2]++;
-    }
+    /* Every cycle's clocks: a breach of a cycle a reopen ended counts. */
+    for (uint32_t k = 0; k < o->ncyc; k++)
+        for (int c = 0; c < NCLOCKS; c++) {
+            int s = o->cyc[k].clk[c].state;
+            if (s == ST_MET)
+                g[i].n[c][0]++;
+            else if (s == ST_BREACHED)
+                g[i].n[c][1]++;
+            else if (s == ST_AT_RISK)
+                g[i].n[c][2]++;
+        }
 }
 
 static int by_group_name(const void *a, const void *b)
@@ -495,8 +246,8 @@ static int group_section(rpt_doc *d, const char *name, const char *title,
     cols[2] = "open";
     for (int c = 0; c < NCLOCKS; c++)
         for (int k = 0; k < 3; k++) {
-            snprintf(names[c * 3 + k], sizeof names[0], "%s_%s", clock_names[c],
-                     what[k]);
+            snprintf(names[c * 3 + k], sizeof names[0], "%s_%s",
+                     wo_clock_names[c], what[k]);
             cols[3 + c * 3 + k] = names[c * 3 + k];
         }
     rpt_section *s = rpt_section_add(d, name, title, cols, 3 + 3 * NCLOCKS);
@@ -521,70 +272,163 @@ static int group_section(rpt_doc *d, const char *name, const char *title,
 
 #define MAX_GROUPS 32
 
+/* Appends " name" to a list of names (deduplicated). */
+static void name_add(char *list, size_t cap, const char *name)
+{
+    size_t n = strlen(name), len = strlen(list);
+    for (const char *p = list; (p = strstr(p, name)) != NULL; p += n)
+        if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
+            return;
+    snprintf(list + len, cap - len, "%s%s", len ? " " : "", name);
+}
+
+typedef struct wo_sections {
+    rpt_section *orders, *breaches, *at_risk, *cycles, *clocks;
+} wo_sections;
+
+/* The rows of one cycle: the cycle, its clocks and their breaches and
+ * risks. */
+static int cycle_rows(const wo_sections *x, const rpt_params *p, const wo *o,
+                      uint32_t k)
+{
+    const wo_cycle *c = &o->cyc[k];
+    int64_t nb = 0;
+    int rc;
+    for (int ci = 0; ci < NCLOCKS; ci++)
+        nb += c->clk[ci].state == ST_BREACHED;
+    rpt_cell crow[] = {rpt_s(o->hex),
+                       rpt_i(k + 1),
+                       rpt_t(c->start),
+                       rpt_k(k == 0           ? "call"
+                             : c->by_callback ? "callback"
+                                              : "reopen"),
+                       rpt_t(c->end),
+                       rpt_t(c->appointment),
+                       rpt_i(nb)};
+    if ((rc = rpt_row(x->cycles, crow)) != 0)
+        return rc;
+    for (int ci = 0; ci < NCLOCKS; ci++) {
+        const wo_clock *ck = &c->clk[ci];
+        if (ci == CL_RECORD && k > 0)
+            continue; /* the call is recorded once */
+        int timed = ck->start > 0 && ck->state != ST_NA;
+        int64_t due = ck->start > 0 ? ck->start + ck->limit_ms : 0;
+        rpt_cell row[] = {rpt_s(o->hex),
+                          rpt_i(k + 1),
+                          rpt_k(wo_clock_names[ci]),
+                          rpt_k(wo_state_names[ck->state]),
+                          rpt_i(ck->limit_ms / MIN_MS),
+                          timed || ck->stop ? rpt_i(ceil_min(ck->elapsed_ms))
+                                            : rpt_null(),
+                          rpt_t(ck->start),
+                          rpt_t(ck->stop),
+                          rpt_t(due),
+                          rpt_k(wo_stop_names[ck->stop_by]),
+                          rpt_k(ck->flag)};
+        if ((rc = rpt_row(x->clocks, row)) != 0)
+            return rc;
+        if (ck->state == ST_BREACHED) {
+            rpt_cell b[] = {rpt_s(o->hex),
+                            rpt_k(wo_clock_names[ci]),
+                            rpt_i(ck->limit_ms / MIN_MS),
+                            rpt_i(ceil_min(ck->elapsed_ms)),
+                            rpt_i(ceil_min(ck->elapsed_ms - ck->limit_ms)),
+                            rpt_i(k + 1)};
+            if ((rc = rpt_row(x->breaches, b)) != 0)
+                return rc;
+        } else if (ck->state == ST_AT_RISK) {
+            rpt_cell a[] = {rpt_s(o->hex), rpt_k(wo_clock_names[ci]),
+                            rpt_t(due), rpt_i(floor_min(due - p->now))};
+            if ((rc = rpt_row(x->at_risk, a)) != 0)
+                return rc;
+        }
+    }
+    return 0;
+}
+
 static int build(rpt_doc *d, const rpt_params *p, wo *v, size_t n, size_t *idx,
                  wo **ptr, group *gp, group *gc)
 {
     static const char *const ocols[] = {
-        "id",     "place",        "category",   "priority",  "severity",
-        "status", "assignee",     "called_at",  "age_min",   "record",
-        "notify", "on_site",      "resolve",    "callback",  "breached",
-        "repeat", "reopen_count", "unverified", "clock_flag"};
-    static const char *const bcols[] = {"order", "clock", "limit_min",
-                                        "elapsed_min", "over_min"};
+        "id",     "place",        "category",   "priority",   "severity",
+        "status", "assignee",     "called_at",  "age_min",    "record",
+        "notify", "on_site",      "resolve",    "callback",   "breached",
+        "repeat", "reopen_count", "unverified", "clock_flag", "breaches"};
+    static const char *const bcols[] = {"order",       "clock",    "limit_min",
+                                        "elapsed_min", "over_min", "cycle"};
     static const char *const acols[] = {"order", "clock", "due",
                                         "minutes_left"};
     static const char *const rcols[] = {"order",        "place",
                                         "category",     "previous",
                                         "days_between", "reopen_count"};
-    rpt_section *so = rpt_section_add(d, "orders", "Work orders", ocols, 19);
-    rpt_section *sb =
-        rpt_section_add(d, "breaches", "Breached clocks", bcols, 5);
-    rpt_section *sa = rpt_section_add(d, "at_risk", "Clocks at risk", acols, 4);
-    if (!so || !sb || !sa)
+    static const char *const ccols[] = {"order",    "cycle", "start",
+                                        "begun_by", "end",   "appointment",
+                                        "breaches"};
+    static const char *const kcols[] = {
+        "order", "cycle", "clock", "status",     "limit_min", "elapsed_min",
+        "start", "stop",  "due",   "stopped_by", "clock_flag"};
+    wo_sections x;
+    x.orders = rpt_section_add(d, "orders", "Work orders", ocols, 20);
+    x.breaches = rpt_section_add(d, "breaches", "Breached clocks", bcols, 6);
+    x.at_risk = rpt_section_add(d, "at_risk", "Clocks at risk", acols, 4);
+    if (!x.orders || !x.breaches || !x.at_risk)
         return RND_ENOMEM;
+    /* Added after the others (their order in text and CSV), filled in
+     * the orders' loop, in the orders' order (rpt_section_nest). */
+    rpt_section *sr = NULL;
     int rc;
     int64_t orders = 0, open = 0, urgent = 0, breached = 0, at_risk = 0,
-            nrep = 0, completed = 0, called_back = 0, unverified = 0;
+            nrep = 0, completed = 0, called_back = 0, unverified = 0,
+            nbreaches = 0, undelivered = 0;
     size_t ngp = 0, ngc = 0;
     size_t nl = 0;
     for (size_t i = 0; i < n; i++)
         if (v[i].listed)
             idx[nl++] = i;
     sort_idx(v, idx, nl, ptr, by_created);
+    /* by_priority, by_category and repeats come before the cycles. */
+    for (size_t k = 0; k < nl; k++) {
+        const wo *o = &v[idx[k]];
+        group_add(gp, &ngp, MAX_GROUPS, o->priority, o);
+        group_add(gc, &ngc, MAX_GROUPS, o->category[0] ? o->category : "-", o);
+    }
+    if ((rc = group_section(d, "by_priority", "By priority", "priority", gp,
+                            ngp)) ||
+        (rc = group_section(d, "by_category", "By category", "category", gc,
+                            ngc)))
+        return rc;
+    if ((sr = rpt_section_add(d, "repeats", "Repeat repairs", rcols, 6)) ==
+        NULL)
+        return RND_ENOMEM;
+    x.cycles = rpt_section_add(d, "cycles", "Cycles", ccols, 7);
+    x.clocks =
+        rpt_section_add(d, "cycle_clocks", "Clocks of each cycle", kcols, 11);
+    if (!x.cycles || !x.clocks)
+        return RND_ENOMEM;
+    if ((rc = rpt_section_nest(x.cycles, x.orders, "cycles", 1)) ||
+        (rc = rpt_section_nest(x.clocks, x.cycles, "clocks", 2)))
+        return rc;
     for (size_t k = 0; k < nl; k++) {
         wo *o = &v[idx[k]];
+        const wo_cycle *cur = &o->cyc[o->ncyc - 1];
         char bnames[64] = "", unames[64] = "";
         const char *uflag = NULL;
-        int any_b = 0, any_r = 0;
-        for (int c = 0; c < NCLOCKS; c++) {
-            const wo_clock *ck = &o->clk[c];
-            if (ck->state == ST_UNVERIFIED) {
-                snprintf(unames + strlen(unames),
-                         sizeof unames - strlen(unames), "%s%s",
-                         uflag ? " " : "", clock_names[c]);
-                if (uflag == NULL)
-                    uflag = ck->flag;
-            } else if (ck->state == ST_BREACHED) {
-                snprintf(bnames + strlen(bnames),
-                         sizeof bnames - strlen(bnames), "%s%s",
-                         any_b ? " " : "", clock_names[c]);
-                any_b = 1;
-                rpt_cell row[] = {
-                    rpt_s(o->hex), rpt_s(clock_names[c]),
-                    rpt_i(ck->limit_ms / MIN_MS),
-                    rpt_i(ceil_min(ck->elapsed_ms)),
-                    rpt_i(ceil_min(ck->elapsed_ms - ck->limit_ms))};
-                if ((rc = rpt_row(sb, row)) != 0)
-                    return rc;
-            } else if (ck->state == ST_AT_RISK) {
-                any_r = 1;
-                int64_t due = ck->start + ck->limit_ms;
-                rpt_cell row[] = {rpt_s(o->hex), rpt_s(clock_names[c]),
-                                  rpt_t(due), rpt_i(floor_min(due - p->now))};
-                if ((rc = rpt_row(sa, row)) != 0)
-                    return rc;
+        int64_t nb = 0;
+        int any_r = 0;
+        for (uint32_t cy = 0; cy < o->ncyc; cy++)
+            for (int c = 0; c < NCLOCKS; c++) {
+                const wo_clock *ck = &o->cyc[cy].clk[c];
+                if (ck->state == ST_UNVERIFIED) {
+                    name_add(unames, sizeof unames, wo_clock_names[c]);
+                    if (uflag == NULL)
+                        uflag = ck->flag;
+                } else if (ck->state == ST_BREACHED) {
+                    name_add(bnames, sizeof bnames, wo_clock_names[c]);
+                    nb++;
+                } else if (ck->state == ST_AT_RISK) {
+                    any_r = 1;
+                }
             }
-        }
         int64_t first = o->called_at ? o->called_at : o->created;
         rpt_cell row[] = {rpt_s(o->hex),
                           rpt_s(o->place),
@@ -595,40 +439,37 @@ static int build(rpt_doc *d, const rpt_params *p, wo *v, size_t n, size_t *idx,
                           rpt_s(o->assignee),
                           rpt_t(o->called_at),
                           rpt_i(floor_min(p->now - first)),
-                          rpt_s(state_names[o->clk[CL_RECORD].state]),
-                          rpt_s(state_names[o->clk[CL_NOTIFY].state]),
-                          rpt_s(state_names[o->clk[CL_ON_SITE].state]),
-                          rpt_s(state_names[o->clk[CL_RESOLVE].state]),
-                          rpt_s(state_names[o->clk[CL_CALLBACK].state]),
-                          any_b ? rpt_s(bnames) : rpt_null(),
+                          rpt_k(wo_state_names[o->cyc[0].clk[CL_RECORD].state]),
+                          rpt_k(wo_state_names[cur->clk[CL_NOTIFY].state]),
+                          rpt_k(wo_state_names[cur->clk[CL_ON_SITE].state]),
+                          rpt_k(wo_state_names[cur->clk[CL_RESOLVE].state]),
+                          rpt_k(wo_state_names[cur->clk[CL_CALLBACK].state]),
+                          nb ? rpt_s(bnames) : rpt_null(),
                           rpt_b(o->repeat),
                           rpt_i(o->reopen_count),
                           uflag ? rpt_s(unames) : rpt_null(),
-                          rpt_s(uflag)};
-        if ((rc = rpt_row(so, row)) != 0)
+                          rpt_s(uflag),
+                          rpt_i(nb)};
+        if ((rc = rpt_row(x.orders, row)) != 0)
             return rc;
+        for (uint32_t cy = 0; cy < o->ncyc; cy++)
+            if ((rc = cycle_rows(&x, p, o, cy)) != 0)
+                return rc;
         unverified += uflag != NULL;
         orders++;
         open += o->open;
         urgent += o->urgent;
-        breached += any_b;
+        breached += nb > 0;
+        nbreaches += nb;
         at_risk += any_r;
         nrep += o->repeat;
-        if (o->t_complete >= p->from && o->t_complete < p->to) {
+        undelivered +=
+            cur->clk[CL_NOTIFY].stop_by == STOP_UNDELIVERED && o->open;
+        if (cur->t_complete >= p->from && cur->t_complete < p->to) {
             completed++;
-            called_back += o->t_callback != 0;
+            called_back += cur->t_callback != 0;
         }
-        group_add(gp, &ngp, MAX_GROUPS, o->priority, o);
-        group_add(gc, &ngc, MAX_GROUPS, o->category[0] ? o->category : "-", o);
     }
-    if ((rc = group_section(d, "by_priority", "By priority", "priority", gp,
-                            ngp)) ||
-        (rc = group_section(d, "by_category", "By category", "category", gc,
-                            ngc)))
-        return rc;
-    rpt_section *sr = rpt_section_add(d, "repeats", "Repeat repairs", rcols, 6);
-    if (sr == NULL)
-        return RND_ENOMEM;
     for (size_t k = 0; k < nl; k++) {
         const wo *o = &v[idx[k]];
         if (!o->repeat)
@@ -656,7 +497,9 @@ static int build(rpt_doc *d, const rpt_params *p, wo *v, size_t n, size_t *idx,
         (rc = rpt_summary(d, "callback_coverage",
                           completed
                               ? rpt_r((double)called_back / (double)completed)
-                              : rpt_null())))
+                              : rpt_null())) ||
+        (rc = rpt_summary(d, "breaches", rpt_i(nbreaches))) ||
+        (rc = rpt_summary(d, "undelivered", rpt_i(undelivered))))
         return rc;
     return 0;
 }
@@ -698,7 +541,7 @@ int rpt_workorders(store_txn *txn, const rpt_params *p, rpt_doc *d)
     if (rc)
         goto out;
     for (size_t i = 0; i < w.n; i++)
-        clocks(&w.v[i], p);
+        wo_clocks(&w.v[i], p->now, p->tz_min);
     rc = RND_ENOMEM;
     if ((groups = calloc(2 * MAX_GROUPS, sizeof *groups)) == NULL)
         goto out;
@@ -711,6 +554,7 @@ out:
     for (size_t i = 0; i < w.n; i++) {
         free(w.v[i].place);
         free(w.v[i].assignee);
+        free(w.v[i].cyc);
     }
     free(w.v);
     free(idx);

@@ -4,8 +4,11 @@
 # from real handhelds that recorded a scripted day offline with pinned
 # clocks:
 #  - a (honest clock) files a normal work order whose technician arrived 20
-#    minutes after the call (on_site breached by 5), an urgent one 26
-#    minutes old and not on site (at risk), inspects one vacant unit today
+#    minutes after the call (on_site breached by 5; notify too: no handheld
+#    of the technician received it, the arrival 18 minutes after the record
+#    is the first sign it reached him), an urgent one 26
+#    minutes old and not on site (at risk; notify breached: dispatched, not
+#    delivered), inspects one vacant unit today
 #    (water: fail, which opens a work order) and one 40 days ago;
 #  - b's clock is 5 hours fast (flagged ahead); c is enrolled and never
 #    syncs; d syncs once and is revoked; a and b are then behind by what
@@ -78,31 +81,31 @@ j=$(R workorders --json)
 eq "wo orders" "$(echo "$j" | jq_py 'd["summary"]["orders"]')" 3
 eq "wo open" "$(echo "$j" | jq_py 'd["summary"]["open"]')" 3
 eq "wo urgent" "$(echo "$j" | jq_py 'd["summary"]["urgent"]')" 1
-eq "wo breached" "$(echo "$j" | jq_py 'd["summary"]["breached"]')" 2
+eq "wo breached" "$(echo "$j" | jq_py 'd["summary"]["breached"]')" 3
 eq "wo at_risk" "$(echo "$j" | jq_py 'd["summary"]["at_risk"]')" 1
 eq "wo completed" "$(echo "$j" | jq_py 'd["summary"]["completed_in_window"]')" 1
 eq "wo coverage" "$(echo "$j" | jq_py 'd["summary"]["callback_coverage"]')" 1.0
 row() { echo "$j" | jq_py "[r for r in d['sections']['orders'] if r['id']=='$1'][0]['$2']"; }
 eq "wo1 clocks" "$(row "$wo1" record),$(row "$wo1" notify),$(row "$wo1" on_site),$(row "$wo1" resolve),$(row "$wo1" callback)" \
-  met,met,breached,met,met
+  met,breached,breached,met,met
 eq "wo1 status" "$(row "$wo1" status)" called_back
 eq "wo2 clocks" "$(row "$wo2" record),$(row "$wo2" notify),$(row "$wo2" on_site),$(row "$wo2" resolve),$(row "$wo2" callback)" \
-  met,met,at_risk,running,n/a
+  met,breached,at_risk,running,n/a
 eq "wo2 priority" "$(row "$wo2" priority)" urgent
 eq "wo3 clocks" "$(row "$wo3" record),$(row "$wo3" notify),$(row "$wo3" on_site),$(row "$wo3" resolve)" \
   n/a,breached,breached,running
 eq "wo1 breach" "$(echo "$j" | jq_py "[(r['limit_min'],r['elapsed_min'],r['over_min']) for r in d['sections']['breaches'] if r['order']=='$wo1']")" \
-  "[(15, 20, 5)]"
+  "[(2, 18, 16), (15, 20, 5)]"
 eq "wo2 at risk" "$(echo "$j" | jq_py "[(r['clock'],r['minutes_left']) for r in d['sections']['at_risk']]")" \
   "[('on_site', 4)]"
 # CSV: one table per file (--table), BOM and CRLF stripped by plain_csv.
 plain_csv() { sed '1s/^\xef\xbb\xbf//; s/\r$//'; }
 csv=$(R workorders --table summary | plain_csv)
-check "wo csv breached" grep -qx "breached,2" <<<"$csv"
+check "wo csv breached" grep -qx "breached,3" <<<"$csv"
 csv=$(R workorders --table at_risk | plain_csv)
 check "wo csv at risk row" grep -q "^$wo2,on_site," <<<"$csv"
 txt=$(R workorders)
-check "wo text breached" grep -Eq "^  breached +2$" <<<"$txt"
+check "wo text breached" grep -Eq "^  breached +3$" <<<"$txt"
 check "wo text wo1 row" grep -Eq "^  $wo1 +1-1-101 +plumbing +normal" <<<"$txt"
 
 # ---- vacant ---------------------------------------------------------------

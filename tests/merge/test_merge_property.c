@@ -258,16 +258,17 @@ static void create(device *d, int kind)
  * the writer sees, sometimes any (a stale or odd op must merge sanely). */
 static int wo_action(const char *status)
 {
-    static const int any[] = {PROTO_ACTION_DISPATCH, PROTO_ACTION_ARRIVE,
-                              PROTO_ACTION_COMPLETE, PROTO_ACTION_CALLBACK,
-                              PROTO_ACTION_CLOSE,    PROTO_ACTION_CANCEL,
-                              PROTO_ACTION_REOPEN,   PROTO_ACTION_SET};
+    static const int any[] = {
+        PROTO_ACTION_DISPATCH, PROTO_ACTION_ARRIVE, PROTO_ACTION_COMPLETE,
+        PROTO_ACTION_CALLBACK, PROTO_ACTION_CLOSE,  PROTO_ACTION_CANCEL,
+        PROTO_ACTION_REOPEN,   PROTO_ACTION_SET,    PROTO_ACTION_RECEIVE};
     if (chance(10))
         return PICK(any);
     if (!strcmp(status, "reported") || !strcmp(status, "reopened"))
         return chance(95) ? PROTO_ACTION_DISPATCH : PROTO_ACTION_CANCEL;
     if (!strcmp(status, "dispatched"))
         return chance(30)   ? PROTO_ACTION_DISPATCH
+               : chance(30) ? PROTO_ACTION_RECEIVE /* the assignee's */
                : chance(95) ? PROTO_ACTION_ARRIVE
                             : PROTO_ACTION_CANCEL;
     if (!strcmp(status, "arrived"))
@@ -331,6 +332,14 @@ static int follow_up(device *d, const entity *e, const fold_state *st)
             mt_str(&op, "reopen_reason", PICK(texts));
             mt_str(&op, "reopen_by", d->user);
             break;
+        case PROTO_ACTION_RECEIVE: { /* handheld/receive.c's op */
+            static char of[40];      /* mt_str keeps the pointer */
+            snprintf(of, sizeof of, "%016llx:%u", (unsigned long long)below(8),
+                     (unsigned)below(40));
+            mt_str(&op, "receive_by", d->user);
+            mt_str(&op, PROTO_RECEIVE_OF_FIELD, of);
+            break;
+        }
         default: /* an office edit */
             mt_str(&op, "priority", chance(50) ? "urgent" : "normal");
             break;

@@ -338,7 +338,9 @@ static void test_names(void)
     PROTO_ACTION_MAP(CHECK_ACTION_)
 #undef CHECK_ACTION_
     ASSERT_EQ(nkinds, 17);
-    ASSERT_EQ(nactions, 13);
+    ASSERT_EQ(nactions, 14);
+    ASSERT(proto_action_fits(PROTO_KIND_WORKORDER, PROTO_ACTION_RECEIVE));
+    ASSERT(!proto_action_fits(PROTO_KIND_VISIT, PROTO_ACTION_RECEIVE));
     ASSERT_STR_EQ(proto_kind_name(PROTO_KIND_WORKORDER), "workorder");
     ASSERT_STR_EQ(proto_action_name(PROTO_ACTION_DISPATCH), "dispatch");
     ASSERT(proto_kind_name(0) == NULL);

@@ -248,8 +248,54 @@ static void test_sort(void)
     rpt_doc_free(&d);
 }
 
+/* rpt_section_nest: two levels in JSON, separate tables in text. */
+static void test_nest(void)
+{
+    rpt_doc d;
+    rpt_doc_init(&d, "n", "N", "", 0, 1, 1, 0);
+    const char *pc[] = {"id", "v"}, *cc[] = {"id", "k"},
+               *gc[] = {"id", "k", "x"};
+    rpt_section *p = rpt_section_add(&d, "p", "P", pc, 2);
+    rpt_section *c = rpt_section_add(&d, "c", "C", cc, 2);
+    rpt_section *g = rpt_section_add(&d, "g", "G", gc, 3);
+    ASSERT(p && c && g);
+    ASSERT_EQ(rpt_section_nest(c, p, "cs", 0), RND_EINVAL);
+    ASSERT_EQ(rpt_section_nest(c, p, "cs", 2), RND_EINVAL);
+    ASSERT_OK(rpt_section_nest(c, p, "cs", 1));
+    ASSERT_OK(rpt_section_nest(g, c, "gs", 2));
+    ASSERT_EQ(rpt_section_nest(p, g, "loop", 1), RND_EINVAL);
+    rpt_cell r1[] = {rpt_s("a"), rpt_i(1)}, r2[] = {rpt_s("b"), rpt_i(2)};
+    ASSERT_OK(rpt_row(p, r1));
+    ASSERT_OK(rpt_row(p, r2));
+    rpt_cell c1[] = {rpt_s("a"), rpt_i(1)}, c2[] = {rpt_s("a"), rpt_i(2)};
+    ASSERT_OK(rpt_row(c, c1));
+    ASSERT_OK(rpt_row(c, c2));
+    rpt_cell g1[] = {rpt_s("a"), rpt_i(2), rpt_k("x")}; /* not copied */
+    ASSERT_OK(rpt_row(g, g1));
+    char *out = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&out, &len);
+    ASSERT_OK(rpt_emit(&d, RPT_FMT_JSON, f));
+    fclose(f);
+    const char *want =
+        "\"sections\":{\"p\":[{\"id\":\"a\",\"v\":1,\"cs\":[{\"k\":1,"
+        "\"gs\":[]},{\"k\":2,\"gs\":[{\"x\":\"x\"}]}]},{\"id\":\"b\","
+        "\"v\":2,\"cs\":[]}]}}\n";
+    ASSERT(len >= strlen(want));
+    ASSERT_STR_EQ(out + len - strlen(want), want);
+    free(out);
+    out = NULL;
+    f = open_memstream(&out, &len);
+    ASSERT_OK(rpt_emit(&d, RPT_FMT_CSV, f));
+    fclose(f);
+    ASSERT(strstr(out, "\ng,a,2,x\n") != NULL);
+    free(out);
+    rpt_doc_free(&d);
+}
+
 int main(void)
 {
+    test_nest();
     test_times();
     test_windows();
     test_doc();

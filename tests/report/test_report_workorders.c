@@ -21,6 +21,7 @@
 #define AT(d, hh, mm) (T0 + (d)*D + (hh)*H + (mm)*M)
 
 static store *S;
+static uint64_t Dev; /* S's device */
 
 typedef struct order {
     uint8_t id[PROTO_ENTITY_LEN];
@@ -78,7 +79,21 @@ static void step(const order *o, int action, int64_t wall, const char *extra)
     default:
         break;
     }
-    put(&op, wall);
+    uint64_t seq;
+    ASSERT_OK(mt_write(S, &op, wall, &seq));
+    if (action == PROTO_ACTION_DISPATCH) {
+        /* The technician's handheld received it at once (receive.c): the
+         * notify clock stops at the dispatch's time. */
+        mt_op r = {.kind = PROTO_KIND_WORKORDER,
+                   .action = PROTO_ACTION_RECEIVE,
+                   .with_seen = 1};
+        memcpy(r.entity, o->id, PROTO_ENTITY_LEN);
+        mt_str(&r, "receive_by", "zhang");
+        mt_str(&r, PROTO_RECEIVE_OF_FIELD,
+               rt_fmt("%016llx:%llu", (unsigned long long)Dev,
+                      (unsigned long long)seq));
+        put(&r, wall);
+    }
 }
 
 /* Four steps at the given times (0: stop there). */
@@ -93,6 +108,15 @@ static void steps(const order *o, int64_t dispatch, int64_t arrive,
         step(o, PROTO_ACTION_COMPLETE, complete, NULL);
     if (callback)
         step(o, PROTO_ACTION_CALLBACK, callback, NULL);
+}
+
+/* The number of clock names in a "breached" list. */
+static int nbr(const char *names)
+{
+    int n = 0;
+    for (const char *p = names; p && *p; p++)
+        n += p == names || p[-1] == ' ';
+    return n;
 }
 
 static const char *S_(const char *s)
@@ -117,6 +141,7 @@ static const char *T_(long long t)
 static void flagged_clocks(const char *dir)
 {
     S = mt_open(dir, "B", 0xb1);
+    Dev = 0xb1;
     order wx, wy;
     create(&wx, AT(0, 8, 1), AT(0, 8, 0), "8-1-801", "plumbing", "general",
            NULL);
@@ -127,7 +152,19 @@ static void flagged_clocks(const char *dir)
         memcpy(op.entity, wx.id, PROTO_ENTITY_LEN);
         mt_str(&op, "assignee", "zhang");
         mt_int(&op, "_clk", 3 * H);
-        put(&op, AT(0, 8, 30));
+        uint64_t seq;
+        ASSERT_OK(mt_write(S, &op, AT(0, 8, 30), &seq));
+        /* Received by a handheld with the same doubtful clock. */
+        mt_op r = {.kind = PROTO_KIND_WORKORDER,
+                   .action = PROTO_ACTION_RECEIVE,
+                   .with_seen = 1};
+        memcpy(r.entity, wx.id, PROTO_ENTITY_LEN);
+        mt_str(&r, "receive_by", "zhang");
+        mt_str(&r, PROTO_RECEIVE_OF_FIELD,
+               rt_fmt("%016llx:%llu", (unsigned long long)Dev,
+                      (unsigned long long)seq));
+        mt_int(&r, "_clk", 3 * H);
+        put(&r, AT(0, 8, 30));
     }
     step(&wx, PROTO_ACTION_ARRIVE, AT(0, 8, 40), NULL);
     {
@@ -188,10 +225,120 @@ static void flagged_clocks(const char *dir)
     store_close(S);
 }
 
+/* The clock of order row r, cycle k, named clock, in the cycle_clocks
+ * section (NULL when absent). */
+static const rpt_cell *cyc_cell(const rpt_doc *d, const char *hex, int64_t k,
+                                const char *clock, uint32_t col)
+{
+    const rpt_section *s = rpt_doc_section(d, "cycle_clocks");
+    for (uint32_t r = 0; r < rpt_section_rows(s); r++)
+        if (strcmp(rpt_section_cell(s, r, 0)->s, hex) == 0 &&
+            rpt_section_cell(s, r, 1)->i == k &&
+            strcmp(rpt_section_cell(s, r, 2)->s, clock) == 0)
+            return rpt_section_cell(s, r, col);
+    return NULL;
+}
+
+/* Issue 15's wrong answers, in a store of their own: a dispatch nobody
+ * received, a call time in the future (an op of an older handheld), an
+ * appointment met and one missed, and the cycles nested in JSON. */
+static void cycles_and_flags(const char *dir)
+{
+    S = mt_open(dir, "C", 0xc1);
+    Dev = 0xc1;
+    order wa, wb, wc, wd;
+    /* wa: dispatched a minute after the record, never delivered. */
+    create(&wa, AT(0, 8, 1), AT(0, 8, 0), "9-1-901", "plumbing", "general",
+           NULL);
+    {
+        mt_op op = {.kind = PROTO_KIND_WORKORDER,
+                    .action = PROTO_ACTION_DISPATCH,
+                    .with_seen = 1};
+        memcpy(op.entity, wa.id, PROTO_ENTITY_LEN);
+        mt_str(&op, "assignee", "zhang");
+        mt_str(&op, "dispatch_by", "desk");
+        put(&op, AT(0, 8, 2));
+    }
+    /* wb: the call 10 minutes after its own record. */
+    create(&wb, AT(0, 9, 0), AT(0, 9, 10), "9-1-902", "plumbing", "general",
+           NULL);
+    /* wc, wd: called at 10:00 for an appointment at 12:00 (on site by
+     * 11:55): wc there at 11:54, wd at 11:56. */
+    order *ap[2] = {&wc, &wd};
+    for (int i = 0; i < 2; i++) {
+        order *o = ap[i];
+        ASSERT_OK(proto_entity_new(o->id, AT(0, 10, 1 + i)));
+        proto_entity_hex(o->id, o->hex);
+        mt_op op = {.kind = PROTO_KIND_WORKORDER,
+                    .action = PROTO_ACTION_CREATE};
+        memcpy(op.entity, o->id, PROTO_ENTITY_LEN);
+        mt_str(&op, "place", i ? "9-1-904" : "9-1-903");
+        mt_str(&op, "category", "plumbing");
+        mt_str(&op, "description", "fault");
+        mt_str(&op, "priority", "normal");
+        mt_str(&op, "severity", "general");
+        mt_int(&op, "called_at", AT(0, 10, 0));
+        mt_int(&op, "appointment", AT(0, 12, 0));
+        mt_str(&op, "by", "butler-wang");
+        put(&op, AT(0, 10, 1 + i));
+        step(o, PROTO_ACTION_DISPATCH, AT(0, 10, 3), NULL);
+        step(o, PROTO_ACTION_ARRIVE, AT(0, 11, i ? 56 : 54), NULL);
+    }
+    rpt_params p = {.site = "S1",
+                    .from = T0,
+                    .to = T0 + D,
+                    .now = AT(0, 20, 0),
+                    .tz_min = 0,
+                    .skew_limit_ms = D};
+    store_txn *txn;
+    rpt_doc d;
+    ASSERT_OK(store_read_begin(S, &txn));
+    ASSERT_OK(rpt_workorders(txn, &p, &d));
+    store_read_end(txn);
+    const rpt_section *so = rpt_doc_section(&d, "orders");
+    ASSERT_EQ(rpt_section_rows(so), 4);
+    /* wa: dispatched is not delivered: breached, never met. */
+    ASSERT_STR_EQ(rpt_section_cell(so, 0, 10)->s, "breached");
+    ASSERT_STR_EQ(cyc_cell(&d, wa.hex, 1, "notify", 9)->s,
+                  "dispatched_not_delivered");
+    ASSERT_EQ(cyc_cell(&d, wa.hex, 1, "notify", 5)->i, 719);
+    /* wb: its call time is in doubt: the clocks it starts are
+     * unverified, not met. */
+    ASSERT_STR_EQ(rpt_section_cell(so, 1, 9)->s, "unverified");
+    ASSERT_STR_EQ(rpt_section_cell(so, 1, 17)->s, "record on_site resolve");
+    ASSERT_STR_EQ(rpt_section_cell(so, 1, 18)->s, "called_at_ahead");
+    ASSERT_STR_EQ(cyc_cell(&d, wb.hex, 1, "record", 10)->s, "called_at_ahead");
+    /* wc met its appointment, wd missed it by a minute: the limit runs
+     * from the call to 5 minutes before the appointment. */
+    ASSERT_STR_EQ(rpt_section_cell(so, 2, 11)->s, "met");
+    ASSERT_STR_EQ(rpt_section_cell(so, 3, 11)->s, "breached");
+    ASSERT_EQ(cyc_cell(&d, wd.hex, 1, "on_site", 4)->i, 115);
+    ASSERT_EQ(cyc_cell(&d, wd.hex, 1, "on_site", 8)->i, AT(0, 11, 55));
+    ASSERT_STR_EQ(d.summary[11].key, "undelivered");
+    ASSERT_EQ(d.summary[11].value.i, 1);
+    /* JSON: the cycles inside their order, the clocks inside their cycle,
+     * neither a section of its own. */
+    char *js = NULL;
+    size_t jl = 0;
+    FILE *f = open_memstream(&js, &jl);
+    ASSERT_OK(rpt_emit(&d, RPT_FMT_JSON, f));
+    fclose(f);
+    ASSERT(strstr(js, rt_fmt("{\"id\":\"%s\",", wa.hex)) != NULL);
+    ASSERT(strstr(js, "\"breaches\":1,\"cycles\":[{\"cycle\":1,") != NULL);
+    ASSERT(strstr(js, "\"clocks\":[{\"clock\":\"record\",") != NULL);
+    ASSERT(strstr(js, "\"stopped_by\":\"dispatched_not_delivered\"") != NULL);
+    ASSERT(strstr(js, "\"cycle_clocks\"") == NULL);
+    ASSERT(strstr(js, "\"cycles\":[{\"order\"") == NULL);
+    free(js);
+    rpt_doc_free(&d);
+    store_close(S);
+}
+
 int main(void)
 {
     char *dir = test_tmpdir("rpt-wo");
     S = mt_open(dir, "A", 0xa1);
+    Dev = 0xa1;
     order w1, w2, w3, w4, w5, w6, w7, w8, w9, w10, w11, w12, w13, w14;
 
     /* Not listed: closed orders before the window. w11 is the previous
@@ -283,13 +430,14 @@ int main(void)
         "id",     "place",        "category",   "priority",   "severity",
         "status", "assignee",     "called_at",  "age_min",    "record",
         "notify", "on_site",      "resolve",    "callback",   "breached",
-        "repeat", "reopen_count", "unverified", "clock_flag", NULL};
+        "repeat", "reopen_count", "unverified", "clock_flag", "breaches",
+        NULL};
 #define ROW(o, place, cat, prio, sev, status, asg, called, age, c1, c2, c3,    \
             c4, c5, br, rep, reo)                                              \
     S_(o.hex), S_(place), S_(cat), S_(prio), S_(sev), S_(status),              \
         asg ? S_(asg) : "-", T_(called), I_(age), S_(c1), S_(c2), S_(c3),      \
         S_(c4), S_(c5), br ? S_(br) : "-", rep ? "b:1" : "b:0", I_(reo), "-",  \
-        "-"
+        "-", I_(nbr(br))
     const char *const *nul = NULL;
     (void)nul;
     const char *orders[] = {
@@ -329,20 +477,21 @@ int main(void)
             "n/a", NULL, 0, 0),
         NULL};
     static const char *const bcols[] = {"order",       "clock",    "limit_min",
-                                        "elapsed_min", "over_min", NULL};
-#define BR(o, clock, lim, el, over)                                            \
-    S_(o.hex), S_(clock), I_(lim), I_(el), I_(over)
-    const char *breaches[] = {BR(w14, "callback", 1440, 2160, 720),
-                              BR(w9, "notify", 2, 1200, 1198),
-                              BR(w9, "on_site", 15, 1920, 1905),
-                              BR(w9, "resolve", 1440, 1920, 480),
-                              BR(w10, "notify", 2, 660, 658),
-                              BR(w10, "on_site", 15, 660, 645),
-                              BR(w2, "record", 3, 4, 1),
-                              BR(w2, "notify", 2, 3, 1),
-                              BR(w2, "on_site", 15, 16, 1),
-                              BR(w6, "resolve", 480, 481, 1),
-                              BR(w5, "on_site", 30, 31, 1),
+                                        "elapsed_min", "over_min", "cycle",
+                                        NULL};
+#define BR(o, clock, lim, el, over, cyc)                                       \
+    S_(o.hex), S_(clock), I_(lim), I_(el), I_(over), I_(cyc)
+    const char *breaches[] = {BR(w14, "callback", 1440, 2160, 720, 1),
+                              BR(w9, "notify", 2, 1200, 1198, 2),
+                              BR(w9, "on_site", 15, 1920, 1905, 2),
+                              BR(w9, "resolve", 1440, 1920, 480, 2),
+                              BR(w10, "notify", 2, 660, 658, 2),
+                              BR(w10, "on_site", 15, 660, 645, 2),
+                              BR(w2, "record", 3, 4, 1, 1),
+                              BR(w2, "notify", 2, 3, 1, 1),
+                              BR(w2, "on_site", 15, 16, 1, 1),
+                              BR(w6, "resolve", 480, 481, 1, 1),
+                              BR(w5, "on_site", 30, 31, 1, 1),
                               NULL};
     static const char *const acols[] = {"order", "clock", "due", "minutes_left",
                                         NULL};
@@ -390,8 +539,8 @@ int main(void)
     /* name, orders, open, then met/breached/at_risk of record, notify,
      * on_site, resolve, callback */
     const char *byprio[] = {
-        "s:normal", "i:9", "i:7",      "i:8", "i:1", "i:0", "i:5", "i:3",
-        "i:0",      "i:5", "i:3",      "i:0", "i:2", "i:2", "i:1", "i:2",
+        "s:normal", "i:9", "i:7",      "i:8", "i:1", "i:0", "i:7", "i:3",
+        "i:0",      "i:7", "i:3",      "i:0", "i:4", "i:2", "i:1", "i:4",
         "i:1",      "i:0", "s:urgent", "i:3", "i:3", "i:3", "i:0", "i:0",
         "i:3",      "i:0", "i:0",      "i:1", "i:1", "i:1", "i:2", "i:0",
         "i:0",      "i:0", "i:0",      "i:0", NULL};
@@ -412,13 +561,18 @@ int main(void)
                            "i:1",
                            "i:1",
                            "i:0",
-                           "i:0", /* */
+                           "i:0",
                            "s:door_window",
                            "i:1",
                            "i:1",
                            "i:1",
                            "i:0",
                            "i:0",
+                           "i:1",
+                           "i:1",
+                           "i:0",
+                           "i:1",
+                           "i:1",
                            "i:0",
                            "i:1",
                            "i:0",
@@ -426,29 +580,24 @@ int main(void)
                            "i:1",
                            "i:0",
                            "i:0",
-                           "i:0",
-                           "i:0",
-                           "i:0",
-                           "i:0",
-                           "i:0", /* */
                            "s:electrical",
                            "i:1",
                            "i:1",
                            "i:1",
                            "i:0",
                            "i:0",
+                           "i:1",
+                           "i:1",
+                           "i:0",
+                           "i:1",
+                           "i:1",
+                           "i:0",
+                           "i:1",
+                           "i:1",
                            "i:0",
                            "i:1",
                            "i:0",
                            "i:0",
-                           "i:1",
-                           "i:0",
-                           "i:0",
-                           "i:1",
-                           "i:0",
-                           "i:0",
-                           "i:0",
-                           "i:0", /* */
                            "s:elevator",
                            "i:1",
                            "i:1",
@@ -466,7 +615,7 @@ int main(void)
                            "i:0",
                            "i:0",
                            "i:0",
-                           "i:0", /* */
+                           "i:0",
                            "s:heating",
                            "i:1",
                            "i:1",
@@ -484,7 +633,7 @@ int main(void)
                            "i:0",
                            "i:0",
                            "i:0",
-                           "i:0", /* */
+                           "i:0",
                            "s:other",
                            "i:1",
                            "i:0",
@@ -502,7 +651,7 @@ int main(void)
                            "i:0",
                            "i:0",
                            "i:0",
-                           "i:0", /* */
+                           "i:0",
                            "s:plumbing",
                            "i:4",
                            "i:3",
@@ -520,7 +669,7 @@ int main(void)
                            "i:0",
                            "i:1",
                            "i:1",
-                           "i:0", /* */
+                           "i:0",
                            "s:public_lighting",
                            "i:1",
                            "i:1",
@@ -568,13 +717,22 @@ int main(void)
                                    "i:2",
                                    "callback_coverage",
                                    "r:0.5",
+                                   "breaches",
+                                   "i:11",
+                                   "undelivered",
+                                   "i:0",
                                    NULL};
     const rt_section secs[] = {
         {"orders", ocols, orders},       {"breaches", bcols, breaches},
         {"at_risk", acols, atrisk},      {"by_priority", gp_cols, byprio},
         {"by_category", gc_cols, bycat}, {"repeats", rcols, reps}};
     rt_expect e = {summary, secs, 6};
+    /* The cycles, nested in the orders in JSON, are checked on their own
+     * (wo_cycles below): set aside, the rest is checked whole. */
+    ASSERT_EQ(d.nsections, 8);
+    d.nsections = 6;
     rt_verify(&d, &e);
+    d.nsections = 8;
     if (getenv("RPT_SHOW"))
         rpt_emit(&d, RPT_FMT_TEXT, stdout);
     rpt_doc_free(&d);
@@ -607,6 +765,10 @@ int main(void)
     free(dir);
     dir = test_tmpdir("rpt-wo-clk");
     flagged_clocks(dir);
+    test_rmtree(dir);
+    free(dir);
+    dir = test_tmpdir("rpt-wo-cyc");
+    cycles_and_flags(dir);
     test_rmtree(dir);
     free(dir);
     printf("test_report_workorders: ok\n");

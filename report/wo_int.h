@@ -1,0 +1,98 @@
+/* wo_int.h: what the two files of the workorders report share:
+ * workorders.c (which orders, repeats, the document) and wo_clock.c (the
+ * service promises' limits, an order's cycles and their SLA clocks).
+ * Internal to report/. */
+#ifndef RND_REPORT_WO_INT_H
+#define RND_REPORT_WO_INT_H
+
+#include <stdint.h>
+
+#include "../storage/fold.h"
+#include "report.h"
+
+#define WO_MIN_MS 60000LL
+#define WO_HOUR_MS (60 * WO_MIN_MS)
+#define WO_DAY_MS (24 * WO_HOUR_MS)
+
+enum { CL_RECORD, CL_NOTIFY, CL_ON_SITE, CL_RESOLVE, CL_CALLBACK, NCLOCKS };
+extern const char *const wo_clock_names[NCLOCKS];
+
+/* ST_UNVERIFIED: its start or stop event was made with a flagged clock
+ * (rpt_clock_flag, or a called_at ahead of its op): neither met nor
+ * breached, its times are in doubt. */
+enum wo_clock_state {
+    ST_NA,
+    ST_RUNNING,
+    ST_AT_RISK,
+    ST_MET,
+    ST_BREACHED,
+    ST_UNVERIFIED
+};
+extern const char *const wo_state_names[];
+
+/* What stopped a clock (or, for a running notify clock, that the order
+ * was dispatched but has not reached the assignee's device). */
+enum wo_stop {
+    STOP_NONE,
+    STOP_CREATE,      /* record: the order was recorded */
+    STOP_DELIVERED,   /* notify: a receive op of the assignee's device */
+    STOP_SELF,        /* notify: dispatched to the one who dispatched */
+    STOP_ARRIVED,     /* notify (nothing delivered before), on_site */
+    STOP_COMPLETED,   /* resolve */
+    STOP_CALLBACK,    /* callback */
+    STOP_REOPEN,      /* the cycle ended (a reopen) before the clock stopped */
+    STOP_UNDELIVERED, /* notify, still running: dispatched, not delivered */
+};
+extern const char *const wo_stop_names[];
+
+typedef struct wo_clock {
+    int state;
+    int stop_by;         /* enum wo_stop */
+    int64_t start, stop; /* start 0: n/a; stop 0: not stopped */
+    int64_t limit_ms;    /* the limit it is measured against */
+    int64_t elapsed_ms;  /* to its stop, or to now while running */
+    const char *flag;    /* ST_UNVERIFIED: the flag (static) */
+} wo_clock;
+
+/* One cycle of an order: from the call (or the reopen that began it) to
+ * the reopen that ended it, or now. */
+typedef struct wo_cycle {
+    int64_t start;           /* cycle 1: the call; then the reopen's time */
+    const char *f_start;     /* its clock flag */
+    int64_t end;             /* the device time of the reopen ending it; 0 */
+    int by_callback;         /* begun by an unsatisfied callback */
+    uint32_t ev_from, ev_to; /* its events, [from, to) */
+    int64_t t_dispatch, t_deliver, t_arrive, t_complete, t_callback;
+    const char *f_deliver, *f_arrive, *f_complete, *f_callback;
+    int deliver_by;      /* STOP_DELIVERED or STOP_SELF; 0 */
+    int64_t appointment; /* the last agreed in the cycle; 0: none */
+    wo_clock clk[NCLOCKS];
+} wo_cycle;
+
+typedef struct wo {
+    uint8_t id[PROTO_ENTITY_LEN];
+    char hex[33];
+    char *place, *assignee; /* malloc'd; assignee may be NULL */
+    char category[24], priority[12], severity[12], status[24];
+    int urgent, open, cancelled, closed, listed;
+    int64_t id_ms, created, called_at; /* called_at 0: not recorded */
+    const char *f_created;             /* the create op's clock flag */
+    uint32_t reopen_count;
+    wo_cycle *cyc; /* malloc'd, ncyc >= 1 once read */
+    uint32_t ncyc;
+    int64_t prev; /* index of the repeated order, -1 for none */
+    int repeat;
+} wo;
+
+/* Fills o's cycles from st (o's create, called_at, category, ... already
+ * set): where each begins and ends, its steps, deliveries and
+ * appointment. Reads the ops it needs (callbacks, receives, and the
+ * dispatches of cycles with nothing delivered or with an appointment)
+ * from txn into op. Returns 0 or RND_ENOMEM. */
+int wo_cycles(store_txn *txn, proto_op *op, int64_t skew_ms,
+              const fold_state *st, wo *o);
+
+/* Every clock of every cycle of o, as of now. */
+void wo_clocks(wo *o, int64_t now, int tz_min);
+
+#endif
