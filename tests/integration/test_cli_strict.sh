@@ -118,12 +118,12 @@ want from-24h 2 "$S" report patrol --site S1 --from 2026-02-28T24:00
 want now-m13 2 "$S" report patrol --site S1 --now 2026-13-01T00:00
 # A local time in --tz's zone: 10:00 in Shanghai is 02:00 UTC.
 want tz-shanghai 0 "$R" --tz Asia/Shanghai "${WO[@]}" \
-  --called-at 2026-03-01T10:00 --json
+  --called-at 2026-02-26T10:00 --json
 json tz-shanghai "d['ok']" "$out"
 wo=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["id"])' "$out")
 want tz-show 0 "$R" show "$wo" --json
-json tz-show "d['fields']['called_at']==1772330400000" "$out"
-want tz-offset 0 "$R" "${WO[@]}" --called-at 2026-03-01T10:00+08:00 --json
+json tz-show "d['fields']['called_at']==1772071200000" "$out"
+want tz-offset 0 "$R" "${WO[@]}" --called-at 2026-02-26T10:00+08:00 --json
 want tz-bad 2 "$R" --tz Mars/Olympus status
 has tz-bad "$err" "time zone"
 want report-tz 0 "$S" report patrol --site S1 --tz Asia/Shanghai \
