@@ -1,4 +1,5 @@
 /* cli.c: see cli.h. */
+#include "../i18n/i18n.h"
 #include "cli.h"
 
 #include <errno.h>
@@ -30,8 +31,8 @@ static int has_data_flag(const cli_command *cmd)
 /* Flags every command takes besides its table's: --config (with --data)
  * and --tz. */
 static const cli_flag_spec extra_flags[] = {
-    {"config", "FILE", "configuration file", ARGS_STR},
-    {"tz", "ZONE", "time zone", ARGS_TZ},
+    {"config", "FILE", N_("configuration file"), ARGS_STR},
+    {"tz", "ZONE", N_("time zone"), ARGS_TZ},
     {NULL, NULL, NULL}};
 
 static void json_error(const char *code, const char *msg)

@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../i18n/i18n.h"
 #include "../proto/sha256.h"
 #include "../report/jsonread.h"
 #include "../report/render.h"
@@ -822,22 +823,22 @@ static int cmd_restore(void)
 
 static const cli_flag_spec backup_flags[] = {
     CLI_DATA_FLAG,
-    {"json", NULL, "print the result as JSON (progress goes to stderr)"},
+    {"json", NULL, N_("print the result as JSON (progress goes to stderr)")},
     CLI_HELP_FLAG,
     {NULL, NULL, NULL}};
 static const cli_flag_spec restore_flags[] = {
     CLI_DATA_FLAG,
-    {"force", NULL, "move a non-empty --data directory aside first"},
-    {"json", NULL, "print the result as JSON (progress goes to stderr)"},
+    {"force", NULL, N_("move a non-empty --data directory aside first")},
+    {"json", NULL, N_("print the result as JSON (progress goes to stderr)")},
     CLI_HELP_FLAG,
     {NULL, NULL, NULL}};
 const cli_command cli_backup_commands[] = {
-    {"backup", "copy the data directory consistently while serve runs",
+    {"backup", N_("copy the data directory consistently while serve runs"),
      "roundsd backup DIR [--data DIR] [--json]\n\n"
      "DIR must be new or empty. Copies every store (compacted LMDB snapshot),\n"
      "the key and certificates, then writes DIR/MANIFEST.json last.",
      backup_flags, cmd_backup, 1},
-    {"restore", "restore a backup into a data directory (serve stopped)",
+    {"restore", N_("restore a backup into a data directory (serve stopped)"),
      "roundsd restore BACKUP --data DIR [--force] [--json]\n\n"
      "Verifies BACKUP against its manifest (each store opens, op counts and\n"
      "digests match) before copying; gives each site store a new incarnation\n"

@@ -9,6 +9,7 @@
  *                                 rotate a key older than N days, delete
  *                                 keys retired more than the retention ago
  */
+#include "../i18n/i18n.h"
 #include "cmd_pii.h"
 
 #include <dirent.h>
@@ -521,22 +522,22 @@ static int run_pii(void)
 
 static const cli_flag_spec pii_flags[] = {
     CLI_DATA_FLAG,
-    {"site", "NAME", "the site (show, log: required; else every site)"},
-    {"reason", "R", "show: why the office needs it (required; recorded)"},
-    {"by", "NAME", "show: who in the office (default: office)"},
+    {"site", "NAME", N_("the site (show, log: required; else every site)")},
+    {"reason", "R", N_("show: why the office needs it (required; recorded)")},
+    {"by", "NAME", N_("show: who in the office (default: office)")},
     {"retention-days", "N[,SITE=N]",
-     "keys, purge: keep personal data N days (default 180, or the "
-     "configuration's retention_days[.SITE])"},
+     N_("keys, purge: keep personal data N days (default 180, or the "
+        "configuration's retention_days[.SITE])")},
     {"rotate-days", "N",
-     "purge: retire a current key older than N days (default 30)"},
-    {"json", NULL, "print JSON"},
+     N_("purge: retire a current key older than N days (default 30)")},
+    {"json", NULL, N_("print JSON")},
     CLI_HELP_FLAG,
     {NULL, NULL, NULL}};
 
 /* clang-format off */
 const cli_command cli_pii_commands[] = {
-    {"pii", "visitors' personal data: keys, rotate, show (logged), log, "
-            "purge",
+    {"pii", N_("visitors' personal data: keys, rotate, show (logged), log, "
+            "purge"),
      "roundsd pii keys [--site S] [--json] [--data DIR]\n"
      "       roundsd pii rotate [--site S] [--json] [--data DIR]\n"
      "       roundsd pii show ID --site S --reason R [--by NAME] [--json] "
