@@ -69,9 +69,9 @@ void fmt_time(int64_t ms, char *out, size_t cap, int utc)
 int report_error(hh *h, int rc, const char *what)
 {
     char buf[1024];
-    const char *msg = h ? hh_last_error(h) : rnd_strerror(rc);
+    const char *msg = h ? hh_last_error(h) : i18n_tr(rnd_strerror(rc));
     if (h && strcmp(msg, "no error") == 0)
-        msg = rnd_strerror(rc);
+        msg = i18n_tr(rnd_strerror(rc));
     /* Messages may quote what was typed: keep them readable text. The
      * library names a verb as its table does ("visit.enter: ..."): say
      * it as the command is typed ("visit enter: ..."). */
@@ -132,12 +132,12 @@ int open_handheld(hh **h)
     if (rc) {
         if (rc == RND_ENOTFOUND || rc == RND_ENOTINIT)
             fprintf(stderr,
-                    "rounds: no device in %s: run 'rounds init --site S "
-                    "--name N' (or set --data / " HH_DATA_ENV ")\n",
+                    _("rounds: no device in %s: run 'rounds init --site S "
+                      "--name N' (or set --data / ROUNDS_DATA)\n"),
                     data_dir());
         else
-            fprintf(stderr, "rounds: cannot open %s: %s\n", data_dir(),
-                    rnd_strerror(rc));
+            fprintf(stderr, _("rounds: cannot open %s: %s\n"), data_dir(),
+                    i18n_tr(rnd_strerror(rc)));
         return exit_for(rc);
     }
     return 0;

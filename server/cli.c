@@ -101,7 +101,8 @@ int cli_resolve_id(store *st, const char *typed, uint8_t out[16])
                          "unique prefix of 8 or more",
                          typed);
     if (rc)
-        return cli_fail(rc, "cannot read the store: %s", rnd_strerror(rc));
+        return cli_fail(rc, "cannot read the store: %s",
+                        i18n_tr(rnd_strerror(rc)));
     if (found == 0)
         return cli_fail(RND_ENOTFOUND, "no record with id %s", typed);
     if (found > 1) {
@@ -294,7 +295,7 @@ int cli_open_registry(srv_registry **r)
                         cli_data_dir(), cli_data_dir());
     if (rc)
         return cli_fail(rc, "cannot open the registry in %s: %s",
-                        cli_data_dir(), rnd_strerror(rc));
+                        cli_data_dir(), i18n_tr(rnd_strerror(rc)));
     return 0;
 }
 
@@ -315,7 +316,8 @@ int cli_open_site_write(const char *site, store **st)
                     cli_args.cmd->name, site);
     }
     if (rc)
-        return cli_fail(rc, "cannot open site %s: %s", site, rnd_strerror(rc));
+        return cli_fail(rc, "cannot open site %s: %s", site,
+                        i18n_tr(rnd_strerror(rc)));
     return 0;
 }
 
@@ -325,7 +327,8 @@ int cli_open_site_read(const char *site, store **st)
     if (rc == RND_ENOTFOUND)
         return cli_fail(rc, "no site %s in %s", site, cli_data_dir());
     if (rc)
-        return cli_fail(rc, "cannot open site %s: %s", site, rnd_strerror(rc));
+        return cli_fail(rc, "cannot open site %s: %s", site,
+                        i18n_tr(rnd_strerror(rc)));
     return 0;
 }
 

@@ -166,7 +166,8 @@ static int cert_devices(status_ctx *c, int print)
         c->n = n;
     }
     srv_registry_close(r);
-    return rc ? cli_fail(rc, "cannot read the registry: %s", rnd_strerror(rc))
+    return rc ? cli_fail(rc, "cannot read the registry: %s",
+                         i18n_tr(rnd_strerror(rc)))
               : 0;
 }
 

@@ -94,7 +94,7 @@ static int cmd_list(void)
         printf("(none)\n");
     if (rc)
         return cli_fail(rc, "cannot read site %s: %s", cli_flag("site"),
-                        rnd_strerror(rc));
+                        i18n_tr(rnd_strerror(rc)));
     return RND_EXIT_OK;
 }
 
@@ -173,7 +173,8 @@ static int cmd_conflicts(void)
     if (rc == RND_ENOTFOUND)
         return cli_fail(rc, "no site %s in %s", site, cli_data_dir());
     if (rc)
-        return cli_fail(rc, "cannot open site %s: %s", site, rnd_strerror(rc));
+        return cli_fail(rc, "cannot open site %s: %s", site,
+                        i18n_tr(rnd_strerror(rc)));
     conflict_ctx c = {.json = cli_flag("json") != NULL, .office_id = office};
     rpt_jw_init(&c.j, stdout);
     if (srv_registry_open(cli_data_dir(), 0, &c.reg) != 0)
@@ -193,7 +194,8 @@ static int cmd_conflicts(void)
                "ID --field F --value V'\n",
                c.n, c.n == 1 ? "" : "s", site);
     if (rc)
-        return cli_fail(rc, "cannot read site %s: %s", site, rnd_strerror(rc));
+        return cli_fail(rc, "cannot read site %s: %s", site,
+                        i18n_tr(rnd_strerror(rc)));
     return RND_EXIT_OK;
 }
 

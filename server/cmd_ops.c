@@ -180,7 +180,7 @@ static void check_stores(check_ctx *c, const srv_config *cfg)
     if (rc)
         check_report(c, "registry",
                      rc == RND_ENOTFOUND ? RND_EXIT_NOTFOUND : cli_exit_for(rc),
-                     "%s: %s", path, rnd_strerror(rc));
+                     "%s: %s", path, i18n_tr(rnd_strerror(rc)));
     else
         check_report(c, "registry", 0, "%s opens", path);
     store_close(st);
@@ -206,7 +206,7 @@ static void check_stores(check_ctx *c, const srv_config *cfg)
         rc = open_ro(sp, &st);
         if (rc) {
             check_report(c, "sites", cli_exit_for(rc), "site %s (%s): %s",
-                         e->d_name, sp, rnd_strerror(rc));
+                         e->d_name, sp, i18n_tr(rnd_strerror(rc)));
             bad++;
         } else {
             size_t len = strlen(names);
@@ -474,7 +474,7 @@ static void migrate_one(migrate_ctx *m, const char *what, const char *path)
         if (rc) {
             printf(",\"ok\":false,\"error\":\"%s\",\"message\":",
                    rnd_errname(rc));
-            cli_json_str(rnd_strerror(rc));
+            cli_json_str(i18n_tr(rnd_strerror(rc)));
             printf("}");
         } else {
             printf(",\"ok\":true,\"format_before\":%d,\"format_after\":%d,"
@@ -482,7 +482,7 @@ static void migrate_one(migrate_ctx *m, const char *what, const char *path)
                    before, after, before != after ? "true" : "false");
         }
     } else if (rc) {
-        printf("  %-20s FAILED: %s (%s)\n", what, rnd_strerror(rc),
+        printf("  %-20s FAILED: %s (%s)\n", what, i18n_tr(rnd_strerror(rc)),
                rnd_errname(rc));
     } else if (before != after) {
         printf("  %-20s format %d -> %d (migrated)\n", what, before, after);

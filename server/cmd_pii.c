@@ -130,7 +130,8 @@ static int pii_keys(void)
     else if (rc == 0 && c.n == 0)
         printf("no keys yet: a site's first is made at its first 'roundsd "
                "enroll'\n");
-    return rc ? cli_fail(rc, "cannot read the keys: %s", rnd_strerror(rc))
+    return rc ? cli_fail(rc, "cannot read the keys: %s",
+                         i18n_tr(rnd_strerror(rc)))
               : RND_EXIT_OK;
 }
 
@@ -165,7 +166,8 @@ static int rotate_site(const char *site, void *arg)
                            &deleted);
     if (rc) {
         memset(&k, 0, sizeof k);
-        fprintf(stderr, "roundsd pii: site %s: %s\n", site, rnd_strerror(rc));
+        fprintf(stderr, "roundsd pii: site %s: %s\n", site,
+                i18n_tr(rnd_strerror(rc)));
         return rc;
     }
     char id[17];
@@ -201,7 +203,8 @@ static int run_rotation(rot_ctx *c)
     int rc = for_sites(rotate_site, c);
     if (cli_flag("json"))
         printf("]\n");
-    return rc ? cli_fail(rc, "stopped: %s", rnd_strerror(rc)) : RND_EXIT_OK;
+    return rc ? cli_fail(rc, "stopped: %s", i18n_tr(rnd_strerror(rc)))
+              : RND_EXIT_OK;
 }
 
 static int pii_rotate(void)
@@ -311,7 +314,8 @@ static int pii_show(void)
     if (rc == RND_ENOTFOUND)
         return cli_fail(rc, "no site %s in %s", site, cli_data_dir());
     if (rc)
-        return cli_fail(rc, "cannot open site %s: %s", site, rnd_strerror(rc));
+        return cli_fail(rc, "cannot open site %s: %s", site,
+                        i18n_tr(rnd_strerror(rc)));
     /* The id as typed: 32 hex digits or a unique prefix of 8+. */
     static char full[33];
     ex = cli_resolve_id(st, cli_args.pos[1], id);
@@ -352,7 +356,7 @@ static int pii_show(void)
     if (rc) {
         store_close(st);
         return cli_fail(rc, "cannot read record %s: %s", cli_args.pos[1],
-                        rnd_strerror(rc));
+                        i18n_tr(rnd_strerror(rc)));
     }
 
     uint8_t kid[PROTO_PII_KEYID_LEN];
@@ -379,7 +383,7 @@ static int pii_show(void)
     if (rc) {
         store_close(st);
         return cli_fail(rc, "cannot open the personal data of %s: %s",
-                        cli_args.pos[1], rnd_strerror(rc));
+                        cli_args.pos[1], i18n_tr(rnd_strerror(rc)));
     }
 
     /* The access is on record, durably, before anything is shown. */
@@ -397,7 +401,7 @@ static int pii_show(void)
         return cli_fail(rc,
                         "cannot record the access, so nothing is shown: "
                         "%s",
-                        rnd_strerror(rc));
+                        i18n_tr(rnd_strerror(rc)));
     }
     char ahex[33];
     proto_entity_hex(ac.id, ahex);
@@ -493,7 +497,8 @@ static int pii_log(void)
         printf("]\n");
     else if (rc == 0 && c.n == 0)
         printf("no access to personal data on record\n");
-    return rc ? cli_fail(rc, "cannot read the log: %s", rnd_strerror(rc))
+    return rc ? cli_fail(rc, "cannot read the log: %s",
+                         i18n_tr(rnd_strerror(rc)))
               : RND_EXIT_OK;
 }
 

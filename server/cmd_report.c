@@ -93,7 +93,8 @@ static int emit_csv(rpt_doc *d, const char *table, const char *out_dir)
     }
     rpt_doc_free(d);
     if (ex == RND_EXIT_OK && rc)
-        ex = cli_fail(rc, "cannot write the report: %s", rnd_strerror(rc));
+        ex = cli_fail(rc, "cannot write the report: %s",
+                      i18n_tr(rnd_strerror(rc)));
     return ex;
 }
 
@@ -165,7 +166,7 @@ static int run_report(void)
     if (rc) {
         store_close(st);
         return cli_fail(rc, "cannot read site %s: %s", p.site,
-                        rnd_strerror(rc));
+                        i18n_tr(rnd_strerror(rc)));
     }
     rpt_doc d;
     memset(&d, 0, sizeof d);
@@ -186,7 +187,7 @@ static int run_report(void)
     if (rc) {
         rpt_doc_free(&d);
         return cli_fail(rc, "report %s of site %s: %s", k->name, p.site,
-                        rnd_strerror(rc));
+                        i18n_tr(rnd_strerror(rc)));
     }
     /* integrity: the summary's "ok" says whether every chain verified. */
     int problems = 0;
@@ -201,7 +202,8 @@ static int run_report(void)
     rc = rpt_emit(&d, fmt, stdout);
     rpt_doc_free(&d);
     if (rc)
-        return cli_fail(rc, "cannot write the report: %s", rnd_strerror(rc));
+        return cli_fail(rc, "cannot write the report: %s",
+                        i18n_tr(rnd_strerror(rc)));
     return problems ? RND_EXIT_FAIL : RND_EXIT_OK;
 }
 

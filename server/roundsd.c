@@ -72,7 +72,7 @@ static int cmd_init(void)
     rc = srv_registry_open(dir, 1, &r);
     if (rc)
         return cli_fail(rc, "cannot create the registry in %s: %s", dir,
-                        rnd_strerror(rc));
+                        i18n_tr(rnd_strerror(rc)));
     srv_registry_close(r);
     char sites[4200];
     snprintf(sites, sizeof sites, "%s/sites", dir);
@@ -117,7 +117,7 @@ static int cmd_enroll(void)
                         site, name, site, name);
     if (rc)
         return cli_fail(rc, "cannot enroll %s/%s: %s", site, name,
-                        rnd_strerror(rc));
+                        i18n_tr(rnd_strerror(rc)));
     /* The site's store, with its office writer, exists from now on, and
      * holds the office's current key for personal data, so the device's
      * first pull brings it (pii.h). */
@@ -127,7 +127,7 @@ static int cmd_enroll(void)
         return cli_fail(rc,
                         "enrolled, but cannot create the store of site %s: "
                         "%s",
-                        site, rnd_strerror(rc));
+                        site, i18n_tr(rnd_strerror(rc)));
     srv_pii_key key;
     int written;
     rc = srv_pii_current(cli_data_dir(), site, 1, cli_now_ms(), &key);
@@ -139,7 +139,7 @@ static int cmd_enroll(void)
         return cli_fail(rc,
                         "enrolled, but cannot publish the personal-data key "
                         "to site %s: %s",
-                        site, rnd_strerror(rc));
+                        site, i18n_tr(rnd_strerror(rc)));
     char crt[4200], abs[PATH_MAX];
     snprintf(crt, sizeof crt, "%s/server.crt", cli_data_dir());
     const char *cert = realpath(crt, abs) ? abs : crt;
@@ -179,7 +179,7 @@ static int cmd_revoke(void)
         return cli_fail(rc, "no device %s/%s is enrolled", site, name);
     if (rc)
         return cli_fail(rc, "cannot revoke %s/%s: %s", site, name,
-                        rnd_strerror(rc));
+                        i18n_tr(rnd_strerror(rc)));
     printf("%s %s/%s\n", was ? "already revoked:" : "revoked", site, name);
     return RND_EXIT_OK;
 }
@@ -307,7 +307,8 @@ static int cmd_devices(void)
         printf("no devices enrolled%s%s\n", site ? " for site " : "",
                site ? site : "");
     if (rc)
-        return cli_fail(rc, "cannot read the registry: %s", rnd_strerror(rc));
+        return cli_fail(rc, "cannot read the registry: %s",
+                        i18n_tr(rnd_strerror(rc)));
     return RND_EXIT_OK;
 }
 
@@ -336,7 +337,8 @@ static int cmd_dump(void)
     if (rc == RND_ENOTFOUND)
         return cli_fail(rc, "no site %s in %s", site, cli_data_dir());
     if (rc)
-        return cli_fail(rc, "cannot open site %s: %s", site, rnd_strerror(rc));
+        return cli_fail(rc, "cannot open site %s: %s", site,
+                        i18n_tr(rnd_strerror(rc)));
     dump_ctx c = {.json = cli_flag("json") != NULL};
     uint8_t digest[32];
     uint64_t n = 0, ops = 0;
@@ -347,7 +349,8 @@ static int cmd_dump(void)
     if (rc) {
         if (c.json)
             printf("]}\n");
-        return cli_fail(rc, "cannot read site %s: %s", site, rnd_strerror(rc));
+        return cli_fail(rc, "cannot read site %s: %s", site,
+                        i18n_tr(rnd_strerror(rc)));
     }
     char hex[65];
     proto_hex(digest, sizeof digest, hex);

@@ -38,13 +38,15 @@ fi
 en() { LANG=C "$@"; }
 
 # 1. Every marked string has a translation, none fuzzy.
-mapfile -t srcs < <(cd "$SRC" && git ls-files '*.c' 2>/dev/null |
+mapfile -t srcs < <(cd "$SRC" && git ls-files "*.c" proto/errors.h 2>/dev/null |
   grep -v -E '^(tests|bench)/')
 [ ${#srcs[@]} -gt 0 ] ||
-  mapfile -t srcs < <(cd "$SRC" && find cli handheld i18n proto report \
-    server storage -name '*.c')
+  mapfile -t srcs < <(cd "$SRC" && {
+    find cli handheld i18n proto report server storage -name '*.c'
+    echo proto/errors.h
+  })
 (cd "$SRC" && xgettext --from-code=UTF-8 --language=C --keyword=_ \
-  --keyword=N_ -o "$W/now.pot" "${srcs[@]}") || fail "xgettext"
+  --keyword=N_ --keyword=XX:2 -o "$W/now.pot" "${srcs[@]}") || fail "xgettext"
 msgcmp "$SRC/po/zh_CN.po" "$W/now.pot" 2>"$W/cmp" ||
   fail "po/zh_CN.po lacks strings the sources mark: $(head -5 "$W/cmp")"
 stats=$(msgfmt --check --statistics -o /dev/null "$SRC/po/zh_CN.po" 2>&1)
@@ -68,10 +70,22 @@ grep -q "时段开始" "$W/h" || fail "roundsd report --help: flags not Chinese"
 en "$S" report --help >"$W/h" 2>&1
 has_cjk <"$W/h" && fail "roundsd report --help is not English in C"
 
+# An error: the message in the user's language, the exit code and the
+# JSON error name the same.
+ROUNDS_DATA="$W/none" zh "$R" status >/dev/null 2>"$W/e"; rc=$?
+[ "$rc" = 3 ] || fail "status on no store (zh): exit $rc, want 3"
+grep -q "中没有设备" "$W/e" || fail "error not Chinese: $(cat "$W/e")"
+ROUNDS_DATA="$W/none" en "$R" status >/dev/null 2>"$W/e"
+grep -q "no device in" "$W/e" || fail "error not English: $(cat "$W/e")"
+
 # 3. A report: headings translated in text, JSON and CSV untouched.
 en "$R" init --site S1 --name hh1 --user guard-li >/dev/null ||
   fail "rounds init"
 en "$R" scan --tag CP-01 --route R1 >/dev/null || fail "rounds scan"
+zh "$R" --json show 0123456789abcdef0123456789abcdef >"$W/zh.out" 2>/dev/null
+en "$R" --json show 0123456789abcdef0123456789abcdef >"$W/en.out" 2>/dev/null
+python3 -c 'import json,sys; a,b=(json.load(open(f)) for f in sys.argv[1:]); sys.exit(a["error"]!=b["error"])' "$W/zh.out" "$W/en.out" ||
+  fail "--json error name changes with the language"
 zh "$R" report shift >"$W/zh.txt" 2>&1 || fail "report shift (zh) exits $?"
 grep -q "本班报表" "$W/zh.txt" || fail "report shift: title not Chinese"
 grep -q "我的打卡" "$W/zh.txt" || fail "report shift: section not Chinese"
