@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../i18n/i18n.h"
 #include "../report/render.h"
 #include "../report/report.h"
 
@@ -369,9 +370,9 @@ void args_help_flags(FILE *f, const args_flag *flags)
         snprintf(left, sizeof left, "--%s%s%s", flags[i].name,
                  flags[i].meta ? " " : "", flags[i].meta ? flags[i].meta : "");
         if (strlen(left) > 22)
-            fprintf(f, "  %s\n  %-22s %s\n", left, "", flags[i].help);
+            fprintf(f, "  %s\n  %-22s %s\n", left, "", i18n_tr(flags[i].help));
         else
-            fprintf(f, "  %-22s %s\n", left, flags[i].help);
+            fprintf(f, "  %-22s %s\n", left, i18n_tr(flags[i].help));
     }
 }
 

@@ -32,6 +32,7 @@
 #include "../cli/args.h"
 #include "../report/render.h"
 #include "handheld.h"
+#include "../i18n/i18n.h"
 #include "rounds_cli.h"
 
 /* Exit codes: enum rnd_exit in proto/errors.h. */
@@ -68,9 +69,9 @@ void fmt_time(int64_t ms, char *out, size_t cap, int utc)
 int report_error(hh *h, int rc, const char *what)
 {
     char buf[1024];
-    const char *msg = h ? hh_last_error(h) : rnd_strerror(rc);
+    const char *msg = h ? hh_last_error(h) : i18n_tr(rnd_strerror(rc));
     if (h && strcmp(msg, "no error") == 0)
-        msg = rnd_strerror(rc);
+        msg = i18n_tr(rnd_strerror(rc));
     /* Messages may quote what was typed: keep them readable text. The
      * library names a verb as its table does ("visit.enter: ..."): say
      * it as the command is typed ("visit enter: ..."). */
@@ -131,12 +132,12 @@ int open_handheld(hh **h)
     if (rc) {
         if (rc == RND_ENOTFOUND || rc == RND_ENOTINIT)
             fprintf(stderr,
-                    "rounds: no device in %s: run 'rounds init --site S "
-                    "--name N' (or set --data / " HH_DATA_ENV ")\n",
+                    _("rounds: no device in %s: run 'rounds init --site S "
+                      "--name N' (or set --data / ROUNDS_DATA)\n"),
                     data_dir());
         else
-            fprintf(stderr, "rounds: cannot open %s: %s\n", data_dir(),
-                    rnd_strerror(rc));
+            fprintf(stderr, _("rounds: cannot open %s: %s\n"), data_dir(),
+                    i18n_tr(rnd_strerror(rc)));
         return exit_for(rc);
     }
     return 0;
@@ -146,7 +147,7 @@ int open_handheld(hh **h)
 
 void rounds_print_help(void)
 {
-    puts(
+    puts(_(
         "rounds: the Rounds handheld: record patrols, visitors, vehicles,\n"
         "work orders, inspections and handovers offline.\n"
         "\n"
@@ -197,8 +198,8 @@ void rounds_print_help(void)
         "                               missed checkpoints, visitors I let in\n"
         "                               still inside ('rounds report --help')\n"
         "\n"
-        "Options: --data DIR (default $" HH_DATA_ENV
-        " or ./rounds-data), --json for\n"
+        "Options: --data DIR (default $ROUNDS_DATA or ./rounds-data), --json "
+        "for\n"
         "machine-readable output (errors too), --tz ZONE (Z, +HH:MM or\n"
         "Asia/Shanghai) for times typed and shown, --by PERSON on any\n"
         "record. An ID is its 32 hex digits or any unique prefix of 8+.\n"
@@ -210,7 +211,7 @@ void rounds_print_help(void)
         "Exit codes: 0 ok, 1 failure, 2 usage or bad field, 3 not found\n"
         "(or not initialised / not enrolled), 4 refused by the record's\n"
         "state, 5 storage error, 6 network, TLS or timeout, 7 refused by\n"
-        "the server (credential, revoked, site, certificate, busy, ...).");
+        "the server (credential, revoked, site, certificate, busy, ...)."));
 }
 
 /* ---- commands ----------------------------------------------------------- */
@@ -743,5 +744,6 @@ int cmd_show(void)
 
 int main(int argc, char **argv)
 {
+    i18n_init("rounds");
     return rounds_main(argc, argv);
 }

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "../cli/args.h"
+#include "../i18n/i18n.h"
 #include "../report/report.h"
 #include "handheld.h"
 #include "rounds_cli.h"
@@ -23,41 +24,42 @@
 static const args_flag global_flags[] = {
     {"data", "DIR",
      "the device's data directory ($" HH_DATA_ENV ", else ./rounds-data)"},
-    {"json", NULL, "machine-readable output (errors too: an object)"},
+    {"json", NULL, N_("machine-readable output (errors too: an object)")},
     {"tz", "ZONE",
-     "time zone of times typed and shown: Z, +HH:MM or an IANA name "
-     "(Asia/Shanghai); default $TZ, else the machine's",
+     N_("time zone of times typed and shown: Z, +HH:MM or an IANA name "
+        "(Asia/Shanghai); default $TZ, else the machine's"),
      ARGS_TZ},
-    {"help", NULL, "this command's help"},
-    {"version", NULL, "print the version"},
+    {"help", NULL, N_("this command's help")},
+    {"version", NULL, N_("print the version")},
     {NULL}};
 
 static const args_flag init_flags[] = {
-    {"site", "SITE", "the site this device belongs to (required)"},
-    {"name", "NAME", "this device's name (required)"},
-    {"user", "PERSON", "who carries it"},
+    {"site", "SITE", N_("the site this device belongs to (required)")},
+    {"name", "NAME", N_("this device's name (required)")},
+    {"user", "PERSON", N_("who carries it")},
     {NULL}};
 static const args_flag enroll_flags[] = {
-    {"server", "HOST:PORT", "the office's server (required)"},
-    {"cert", "FILE", "its certificate, as the office gave it (required)"},
-    {"credential", "CRED", "the one-time credential (required)"},
+    {"server", "HOST:PORT", N_("the office's server (required)")},
+    {"cert", "FILE", N_("its certificate, as the office gave it (required)")},
+    {"credential", "CRED", N_("the one-time credential (required)")},
     {NULL}};
 static const args_flag sync_flags[] = {
-    {"server", "HOST:PORT", "another server than the enrolled one"},
-    {"timeout", "SEC", "give up after SEC seconds (default 30)"},
+    {"server", "HOST:PORT", N_("another server than the enrolled one")},
+    {"timeout", "SEC", N_("give up after SEC seconds (default 30)")},
     {NULL}};
 static const args_flag list_flags[] = {
-    {"all", NULL, "closed and retired ones too"},
-    {"limit", "N", "only the N newest", ARGS_INT, 1, 1000000000000000LL},
+    {"all", NULL, N_("closed and retired ones too")},
+    {"limit", "N", N_("only the N newest"), ARGS_INT, 1, 1000000000000000LL},
     {NULL}};
 static const char *const formats[] = {"text", "csv", "json", NULL};
 static const args_flag report_flags[] = {
     {"since", "TIME",
-     "window start (default: the later of 12 hours ago and this device's "
-     "last handover)",
+     N_("window start (default: the later of 12 hours ago and this device's "
+        "last handover)"),
      ARGS_TIME},
-    {"route", "R", "missed checkpoints of this route only"},
-    {"format", "FMT", "text (default), csv or json", ARGS_ENUM, 0, 0, formats},
+    {"route", "R", N_("missed checkpoints of this route only")},
+    {"format", "FMT", N_("text (default), csv or json"), ARGS_ENUM, 0, 0,
+     formats},
     {NULL}};
 static const char *const shells[] = {"bash", NULL};
 static const args_flag no_flags[] = {{NULL}};
@@ -93,35 +95,35 @@ static const struct {
 };
 
 static const rcmd fixed[] = {
-    {"init", "--site SITE --name NAME [--user PERSON]", "make this device",
+    {"init", "--site SITE --name NAME [--user PERSON]", N_("make this device"),
      init_flags, 0, 0, NULL, cmd_init},
-    {"user", "PERSON", "who carries the device now", no_flags, 1, 1, NULL,
+    {"user", "PERSON", N_("who carries the device now"), no_flags, 1, 1, NULL,
      cmd_user},
-    {"status", "", "device, op counts, unsynced work", no_flags, 0, 0, NULL,
+    {"status", "", N_("device, op counts, unsynced work"), no_flags, 0, 0, NULL,
      cmd_status},
     {"enroll", "--server HOST:PORT --cert FILE --credential CRED",
-     "store what the office gave: the server, its certificate, the secret",
+     N_("store what the office gave: the server, its certificate, the secret"),
      enroll_flags, 0, 0, NULL, cmd_enroll},
     {"sync", "[--server HOST:PORT] [--timeout SEC]",
-     "push own records, pull the site's", sync_flags, 0, 0, NULL, cmd_sync},
-    {"dump", "", "every merged record and their digest", no_flags, 0, 0, NULL,
-     cmd_dump},
+     N_("push own records, pull the site's"), sync_flags, 0, 0, NULL, cmd_sync},
+    {"dump", "", N_("every merged record and their digest"), no_flags, 0, 0,
+     NULL, cmd_dump},
     {"conflicts", "",
-     "records with concurrent different writes to a field (the office "
-     "resolves them)",
+     N_("records with concurrent different writes to a field (the office "
+        "resolves them)"),
      no_flags, 0, 0, NULL, cmd_conflicts},
-    {"show", "ID", "one record with its history (ID: 8+ hex of its id)",
+    {"show", "ID", N_("one record with its history (ID: 8+ hex of its id)"),
      no_flags, 1, 1, NULL, cmd_show},
     {"report shift", "[--since TIME] [--route R] [--format FMT]",
-     "my shift so far, offline: my scans, missed checkpoints, visitors I "
-     "let in still inside",
+     N_("my shift so far, offline: my scans, missed checkpoints, visitors I "
+        "let in still inside"),
      report_flags, 0, 0, NULL, cmd_report},
-    {"help", "[COMMAND [SUBCOMMAND]]", "a command's help", no_flags, 0, 2, NULL,
-     run_help},
-    {"verbs", "", "every recording command and its fields", no_flags, 0, 0,
+    {"help", "[COMMAND [SUBCOMMAND]]", N_("a command's help"), no_flags, 0, 2,
+     NULL, run_help},
+    {"verbs", "", N_("every recording command and its fields"), no_flags, 0, 0,
      NULL, run_verbs},
-    {"completion", "bash", "print the bash completion script", no_flags, 1, 1,
-     NULL, run_completion},
+    {"completion", "bash", N_("print the bash completion script"), no_flags, 1,
+     1, NULL, run_completion},
 };
 
 #define MAX_CMDS 96
@@ -521,7 +523,7 @@ int rounds_main(int argc, char **argv)
 
 static void print_globals(void)
 {
-    printf("\nGlobal flags (before or after the command):\n");
+    printf("\n%s\n", _("Global flags (before or after the command):"));
     args_help_flags(stdout, global_flags);
 }
 
@@ -564,13 +566,13 @@ static void print_cmd_help(const rcmd *c)
         printf("}\n");
         return;
     }
-    printf("rounds %s: %s\n\nUsage: rounds %s%s%s\n", c->name, c->summary,
-           c->name, c->args[0] ? " " : "", c->args);
+    printf("rounds %s: %s\n\n%s rounds %s%s%s\n", c->name, i18n_tr(c->summary),
+           _("Usage:"), c->name, c->args[0] ? " " : "", c->args);
     if (c->verb) {
         putchar('\n');
         print_verb_fields(hh_verb_find(c->verb), 0);
     } else if (fl && fl[0].name) {
-        printf("\nFlags:\n");
+        printf("\n%s\n", _("Flags:"));
         args_help_flags(stdout, fl);
     }
     if (c->run == cmd_report)
@@ -590,7 +592,8 @@ static void print_group_help(const char *group)
     printf("rounds %s: one of\n\n", group);
     for (size_t i = 0; i < ncmds; i++)
         if (strncmp(cmds[i].name, group, n) == 0 && cmds[i].name[n] == ' ')
-            printf("  rounds %-22s %s\n", cmds[i].name, cmds[i].summary);
+            printf("  rounds %-22s %s\n", cmds[i].name,
+                   i18n_tr(cmds[i].summary));
     printf("\n'rounds %s SUBCOMMAND --help' for its flags.\n", group);
 }
 
@@ -684,7 +687,7 @@ static void print_verb_fields(const hh_verb_spec *v, int json)
         printf("]}");
         return;
     }
-    printf("%s: %s\n", cmd, v->help);
+    printf("%s: %s\n", cmd, i18n_tr(v->help));
     if (v->from)
         printf("  allowed when the %s is: %s\n", hh_kind_name(v->kind),
                v->from);
@@ -694,8 +697,8 @@ static void print_verb_fields(const hh_verb_spec *v, int json)
         for (i = 0; f->name[i] && i + 1 < sizeof flag; i++)
             flag[i] = f->name[i] == '_' ? '-' : f->name[i];
         flag[i] = '\0';
-        printf("  --%-14s %s%s", flag, f->required ? "(required) " : "",
-               f->help);
+        printf("  --%-14s %s%s", flag, f->required ? _("(required) ") : "",
+               i18n_tr(f->help));
         if (f->choices) {
             printf(" [");
             for (const char *const *c = f->choices; *c; c++)

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../i18n/i18n.h"
 #include "handheld.h"
 #include "rounds_cli.h"
 
@@ -35,7 +36,8 @@ int cmd_init(void)
     if (rc == RND_EFIELD)
         return usage_error("init: site and name must be 1..63 bytes%s", "");
     if (rc) {
-        fprintf(stderr, "rounds: init: %s: %s\n", data_dir(), rnd_strerror(rc));
+        fprintf(stderr, "rounds: init: %s: %s\n", data_dir(),
+                i18n_tr(rnd_strerror(rc)));
         return exit_for(rc);
     }
     if (user && (rc = hh_set_user(h, user)) != 0) {

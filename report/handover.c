@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../i18n/i18n.h"
 #include "patrol_int.h"
 
 #define MIN_MS (60000LL)
@@ -136,30 +137,31 @@ static int ho_cb(const uint8_t id[PROTO_ENTITY_LEN], int kind,
 
 int rpt_handover(store_txn *txn, const rpt_params *p, rpt_doc *d)
 {
-    static const char *const hcols[] = {"id",
-                                        "time",
-                                        "from",
-                                        "to",
-                                        "status",
-                                        "ack_by",
-                                        "ack_time",
-                                        "ack_delay_min",
-                                        "visits_inside",
-                                        "vehicles_inside",
-                                        "workorders_open",
-                                        "anomalies",
-                                        "keys",
-                                        "notes"};
-    static const char *const icols[] = {"handover", "kind", "item_id", "text"};
-    rpt_doc_init(d, "handover", "Handover report", p->site, p->from, p->to,
+    static const char *const hcols[] = {N_("id"),
+                                        N_("time"),
+                                        N_("from"),
+                                        N_("to"),
+                                        N_("status"),
+                                        N_("ack_by"),
+                                        N_("ack_time"),
+                                        N_("ack_delay_min"),
+                                        N_("visits_inside"),
+                                        N_("vehicles_inside"),
+                                        N_("workorders_open"),
+                                        N_("anomalies"),
+                                        N_("keys"),
+                                        N_("notes")};
+    static const char *const icols[] = {N_("handover"), N_("kind"),
+                                        N_("item_id"), N_("text")};
+    rpt_doc_init(d, "handover", N_("Handover report"), p->site, p->from, p->to,
                  p->now, p->tz_min);
     ho_run *r = calloc(1, sizeof *r);
     if (r == NULL)
         return RND_ENOMEM;
     r->p = p;
     int rc = 0;
-    r->hos = rpt_section_add(d, "handovers", "Handovers", hcols, 14);
-    r->items = rpt_section_add(d, "items", "Items handed over", icols, 4);
+    r->hos = rpt_section_add(d, "handovers", N_("Handovers"), hcols, 14);
+    r->items = rpt_section_add(d, "items", N_("Items handed over"), icols, 4);
     if (!r->hos || !r->items)
         rc = RND_ENOMEM;
     if (rc == 0)
@@ -170,10 +172,10 @@ int rpt_handover(store_txn *txn, const rpt_params *p, rpt_doc *d)
         static const uint32_t by_time[] = {1, 0};
         rpt_section_sort(r->hos, by_time, 2);
         int64_t n = r->acked + r->pending;
-        if ((rc = rpt_summary(d, "handovers", rpt_i(n))) == 0 &&
-            (rc = rpt_summary(d, "acknowledged", rpt_i(r->acked))) == 0 &&
-            (rc = rpt_summary(d, "pending", rpt_i(r->pending))) == 0)
-            rc = rpt_summary(d, "oldest_pending", rpt_t(r->oldest_pending));
+        if ((rc = rpt_summary(d, N_("handovers"), rpt_i(n))) == 0 &&
+            (rc = rpt_summary(d, N_("acknowledged"), rpt_i(r->acked))) == 0 &&
+            (rc = rpt_summary(d, N_("pending"), rpt_i(r->pending))) == 0)
+            rc = rpt_summary(d, N_("oldest_pending"), rpt_t(r->oldest_pending));
     }
     free(r);
     return rc;

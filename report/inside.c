@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../i18n/i18n.h"
 #include "patrol_int.h"
 
 #define MIN_MS (60000LL)
@@ -135,20 +136,26 @@ static int window_cb(const uint8_t id[PROTO_ENTITY_LEN], int kind,
 static int inside_fill(store_txn *txn, inside_run *r, rpt_doc *d)
 {
     static const char *const vcols[] = {
-        "id",      "name",       "id_no",    "unit",         "purpose",
-        "party",   "gate",       "guard",    "pass",         "plate",
-        "time_in", "inside_min", "overstay", "blacklist_hit"};
+        N_("id"),       N_("name"),         N_("id_no"),   N_("unit"),
+        N_("purpose"),  N_("party"),        N_("gate"),    N_("guard"),
+        N_("pass"),     N_("plate"),        N_("time_in"), N_("inside_min"),
+        N_("overstay"), N_("blacklist_hit")};
     static const char *const ccols[] = {
-        "id",    "plate",   "type",       "unit",     "gate",
-        "guard", "time_in", "inside_min", "overstay", "blacklist_hit"};
-    static const char *const hcols[] = {"time", "kind",  "who",   "reason",
-                                        "gate", "guard", "status"};
-    static const char *const rcols[] = {"time", "name", "reason", "gate",
-                                        "guard"};
-    r->visitors = rpt_section_add(d, "visitors", "Visitors inside", vcols, 14);
-    r->vehicles = rpt_section_add(d, "vehicles", "Vehicles inside", ccols, 10);
-    r->hits = rpt_section_add(d, "blacklist_hits", "Blacklist hits", hcols, 7);
-    r->refused = rpt_section_add(d, "refused", "Refused entries", rcols, 5);
+        N_("id"),       N_("plate"),        N_("type"),    N_("unit"),
+        N_("gate"),     N_("guard"),        N_("time_in"), N_("inside_min"),
+        N_("overstay"), N_("blacklist_hit")};
+    static const char *const hcols[] = {N_("time"),   N_("kind"), N_("who"),
+                                        N_("reason"), N_("gate"), N_("guard"),
+                                        N_("status")};
+    static const char *const rcols[] = {N_("time"), N_("name"), N_("reason"),
+                                        N_("gate"), N_("guard")};
+    r->visitors =
+        rpt_section_add(d, "visitors", N_("Visitors inside"), vcols, 14);
+    r->vehicles =
+        rpt_section_add(d, "vehicles", N_("Vehicles inside"), ccols, 10);
+    r->hits =
+        rpt_section_add(d, "blacklist_hits", N_("Blacklist hits"), hcols, 7);
+    r->refused = rpt_section_add(d, "refused", N_("Refused entries"), rcols, 5);
     if (!r->visitors || !r->vehicles || !r->hits || !r->refused)
         return RND_ENOMEM;
     static const int kinds[2] = {PROTO_KIND_VISIT, PROTO_KIND_VEHICLE};
@@ -169,21 +176,22 @@ static int inside_fill(store_txn *txn, inside_run *r, rpt_doc *d)
     rpt_section_sort(r->hits, by_time, 2);
     uint32_t nv = rpt_section_rows(r->visitors);
     uint32_t nc = rpt_section_rows(r->vehicles);
-    if ((rc = rpt_summary(d, "visitors_inside", rpt_i(nv))) ||
-        (rc = rpt_summary(d, "vehicles_inside", rpt_i(nc))) ||
-        (rc = rpt_summary(d, "people_inside", rpt_i(r->people))) ||
-        (rc = rpt_summary(d, "overstays", rpt_i(r->overstays))) ||
-        (rc = rpt_summary(d, "blacklist_hits",
+    if ((rc = rpt_summary(d, N_("visitors_inside"), rpt_i(nv))) ||
+        (rc = rpt_summary(d, N_("vehicles_inside"), rpt_i(nc))) ||
+        (rc = rpt_summary(d, N_("people_inside"), rpt_i(r->people))) ||
+        (rc = rpt_summary(d, N_("overstays"), rpt_i(r->overstays))) ||
+        (rc = rpt_summary(d, N_("blacklist_hits"),
                           rpt_i(rpt_section_rows(r->hits)))) ||
-        (rc = rpt_summary(d, "refused", rpt_i(rpt_section_rows(r->refused)))))
+        (rc = rpt_summary(d, N_("refused"),
+                          rpt_i(rpt_section_rows(r->refused)))))
         return rc;
     return 0;
 }
 
 int rpt_inside(store_txn *txn, const rpt_params *p, rpt_doc *d)
 {
-    rpt_doc_init(d, "inside", "Inside report", p->site, p->from, p->to, p->now,
-                 p->tz_min);
+    rpt_doc_init(d, "inside", N_("Inside report"), p->site, p->from, p->to,
+                 p->now, p->tz_min);
     inside_run *r = calloc(1, sizeof *r);
     if (r == NULL)
         return RND_ENOMEM;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../i18n/i18n.h"
 #include "chain.h"
 #include "report.h"
 
@@ -136,15 +137,17 @@ static int add_problem(uint64_t device_id, uint64_t from, uint64_t to,
 
 int rpt_integrity(store_txn *txn, const rpt_params *p, rpt_doc *d)
 {
-    rpt_doc_init(d, "integrity", "Integrity report", p->site, p->from, p->to,
-                 p->now, p->tz_min);
+    rpt_doc_init(d, "integrity", N_("Integrity report"), p->site, p->from,
+                 p->to, p->now, p->tz_min);
     static const char *const dcols[] = {
-        "device_id", "name",    "ops",     "first_seq",   "last_seq",
-        "gaps",      "missing", "altered", "undecodable", "ok"};
-    static const char *const pcols[] = {"device", "from_seq", "to_seq", "what",
-                                        "detail"};
-    rpt_section *devs = rpt_section_add(d, "devices", "Devices", dcols, 10);
-    rpt_section *probs = rpt_section_add(d, "problems", "Problems", pcols, 5);
+        N_("device_id"),   N_("name"), N_("ops"),     N_("first_seq"),
+        N_("last_seq"),    N_("gaps"), N_("missing"), N_("altered"),
+        N_("undecodable"), N_("ok")};
+    static const char *const pcols[] = {N_("device"), N_("from_seq"),
+                                        N_("to_seq"), N_("what"), N_("detail")};
+    rpt_section *devs = rpt_section_add(d, "devices", N_("Devices"), dcols, 10);
+    rpt_section *probs =
+        rpt_section_add(d, "problems", N_("Problems"), pcols, 5);
     if (devs == NULL || probs == NULL)
         return RND_ENOMEM;
 
@@ -186,12 +189,12 @@ int rpt_integrity(store_txn *txn, const rpt_params *p, rpt_doc *d)
     }
     if (rc && rc != RND_ENOTFOUND)
         return rc;
-    if ((rc = rpt_summary(d, "devices", rpt_i((int64_t)ndev))) ||
-        (rc = rpt_summary(d, "ops", rpt_i((int64_t)nops))) ||
-        (rc = rpt_summary(d, "gaps", rpt_i((int64_t)ngaps))) ||
-        (rc = rpt_summary(d, "altered", rpt_i((int64_t)nalt))) ||
-        (rc = rpt_summary(d, "undecodable", rpt_i((int64_t)nbad))) ||
-        (rc = rpt_summary(d, "ok", rpt_b(ngaps + nalt + nbad == 0))))
+    if ((rc = rpt_summary(d, N_("devices"), rpt_i((int64_t)ndev))) ||
+        (rc = rpt_summary(d, N_("ops"), rpt_i((int64_t)nops))) ||
+        (rc = rpt_summary(d, N_("gaps"), rpt_i((int64_t)ngaps))) ||
+        (rc = rpt_summary(d, N_("altered"), rpt_i((int64_t)nalt))) ||
+        (rc = rpt_summary(d, N_("undecodable"), rpt_i((int64_t)nbad))) ||
+        (rc = rpt_summary(d, N_("ok"), rpt_b(ngaps + nalt + nbad == 0))))
         return rc;
     return 0;
 }

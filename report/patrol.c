@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../i18n/i18n.h"
 #include "patrol_int.h"
 
 #define DAY_MS (86400000LL)
@@ -641,32 +642,32 @@ static int patrol_fill(store_txn *txn, patrol_run *pr, rpt_doc *d)
 {
     const rpt_params *p = pr->p;
     static const char *const rounds_cols[] = {
-        "route",    "round_start",  "round_end",  "guard",
-        "required", "on_time",      "late",       "missed",
-        "pending",  "out_of_order", "duplicates", "tqi"};
-    static const char *const missed_cols[] = {"route", "round_start", "tag",
-                                              "name", "place"};
+        N_("route"),    N_("round_start"),  N_("round_end"),  N_("guard"),
+        N_("required"), N_("on_time"),      N_("late"),       N_("missed"),
+        N_("pending"),  N_("out_of_order"), N_("duplicates"), N_("tqi")};
+    static const char *const missed_cols[] = {
+        N_("route"), N_("round_start"), N_("tag"), N_("name"), N_("place")};
     static const char *const exc_cols[] = {
-        "time",  "route", "round_start",  "tag",
-        "guard", "what",  "minutes_late", "clock_flag"};
-    static const char *const anom_cols[] = {"time",      "route",     "tag",
-                                            "name",      "guard",     "note",
-                                            "workorder", "clock_flag"};
+        N_("time"),  N_("route"), N_("round_start"),  N_("tag"),
+        N_("guard"), N_("what"),  N_("minutes_late"), N_("clock_flag")};
+    static const char *const anom_cols[] = {
+        N_("time"),  N_("route"), N_("tag"),       N_("name"),
+        N_("guard"), N_("note"),  N_("workorder"), N_("clock_flag")};
     static const char *const guard_cols[] = {
-        "guard", "rounds",       "scans",     "on_time",
-        "late",  "out_of_order", "duplicates"};
+        N_("guard"), N_("rounds"),       N_("scans"),     N_("on_time"),
+        N_("late"),  N_("out_of_order"), N_("duplicates")};
     int rc;
 
-    pr->rounds = rpt_section_add(d, "rounds", "Rounds", rounds_cols, 12);
+    pr->rounds = rpt_section_add(d, "rounds", N_("Rounds"), rounds_cols, 12);
     pr->missed =
-        rpt_section_add(d, "missed", "Missed checkpoints", missed_cols, 5);
+        rpt_section_add(d, "missed", N_("Missed checkpoints"), missed_cols, 5);
     pr->exc = rpt_section_add(d, "exceptions",
-                              "Late, out-of-order, duplicate and "
-                              "clock-flagged scans",
+                              N_("Late, out-of-order, duplicate and "
+                                 "clock-flagged scans"),
                               exc_cols, 8);
     pr->anom =
-        rpt_section_add(d, "anomalies", "Anomalies observed", anom_cols, 8);
-    pr->guards = rpt_section_add(d, "guards", "Guards", guard_cols, 7);
+        rpt_section_add(d, "anomalies", N_("Anomalies observed"), anom_cols, 8);
+    pr->guards = rpt_section_add(d, "guards", N_("Guards"), guard_cols, 7);
     if (!pr->rounds || !pr->missed || !pr->exc || !pr->anom || !pr->guards)
         return RND_ENOMEM;
 
@@ -714,19 +715,20 @@ static int patrol_fill(store_txn *txn, patrol_run *pr, rpt_doc *d)
 
     const sums *sm = &pr->sum;
     int64_t visited = sm->visited; /* ended rounds only, like required */
-    if ((rc = rpt_summary(d, "routes", rpt_i((int64_t)pr->ps.nroutes))) ||
-        (rc = rpt_summary(d, "rounds", rpt_i(sm->rounds))) ||
-        (rc = rpt_summary(d, "required", rpt_i(sm->required))) ||
-        (rc = rpt_summary(d, "visited", rpt_i(visited))) ||
-        (rc = rpt_summary(d, "on_time", rpt_i(sm->on_time))) ||
-        (rc = rpt_summary(d, "late", rpt_i(sm->late))) ||
-        (rc = rpt_summary(d, "missed", rpt_i(sm->missed))) ||
-        (rc = rpt_summary(d, "pending", rpt_i(sm->pending))) ||
-        (rc = rpt_summary(d, "out_of_order", rpt_i(sm->ooo))) ||
-        (rc = rpt_summary(d, "duplicates", rpt_i(sm->dup))) ||
-        (rc = rpt_summary(d, "clock_flagged_scans", rpt_i(sm->flagged))) ||
-        (rc = rpt_summary(d, "anomalies", rpt_i(rpt_section_rows(pr->anom)))) ||
-        (rc = rpt_summary(d, "tqi",
+    if ((rc = rpt_summary(d, N_("routes"), rpt_i((int64_t)pr->ps.nroutes))) ||
+        (rc = rpt_summary(d, N_("rounds"), rpt_i(sm->rounds))) ||
+        (rc = rpt_summary(d, N_("required"), rpt_i(sm->required))) ||
+        (rc = rpt_summary(d, N_("visited"), rpt_i(visited))) ||
+        (rc = rpt_summary(d, N_("on_time"), rpt_i(sm->on_time))) ||
+        (rc = rpt_summary(d, N_("late"), rpt_i(sm->late))) ||
+        (rc = rpt_summary(d, N_("missed"), rpt_i(sm->missed))) ||
+        (rc = rpt_summary(d, N_("pending"), rpt_i(sm->pending))) ||
+        (rc = rpt_summary(d, N_("out_of_order"), rpt_i(sm->ooo))) ||
+        (rc = rpt_summary(d, N_("duplicates"), rpt_i(sm->dup))) ||
+        (rc = rpt_summary(d, N_("clock_flagged_scans"), rpt_i(sm->flagged))) ||
+        (rc = rpt_summary(d, N_("anomalies"),
+                          rpt_i(rpt_section_rows(pr->anom)))) ||
+        (rc = rpt_summary(d, N_("tqi"),
                           sm->required
                               ? rpt_r((double)visited / (double)sm->required)
                               : rpt_null())))
@@ -736,8 +738,8 @@ static int patrol_fill(store_txn *txn, patrol_run *pr, rpt_doc *d)
 
 int rpt_patrol(store_txn *txn, const rpt_params *p, rpt_doc *d)
 {
-    rpt_doc_init(d, "patrol", "Patrol report", p->site, p->from, p->to, p->now,
-                 p->tz_min);
+    rpt_doc_init(d, "patrol", N_("Patrol report"), p->site, p->from, p->to,
+                 p->now, p->tz_min);
     patrol_run pr;
     memset(&pr, 0, sizeof pr);
     pr.p = p;

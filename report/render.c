@@ -13,6 +13,7 @@
 
 #include "../proto/utf8.h"
 #include "doc_int.h"
+#include "../i18n/i18n.h"
 #include "render.h"
 
 #define CELL_MAX 4200 /* a 4,096-byte field value and some */
@@ -490,6 +491,19 @@ static void pad(FILE *f, size_t n)
         fputc(' ', f);
 }
 
+/* A heading of a text table: the column's name translated (i18n.h), in
+ * capitals when it stays in English. */
+static void heading(const char *col, char *out, size_t cap)
+{
+    const char *t = i18n_tr(col);
+    size_t i = 0;
+    for (; t[i] && i + 1 < cap; i++)
+        out[i] = t == col && t[i] >= 'a' && t[i] <= 'z' ? t[i] - 32 : t[i];
+    out[i] = '\0';
+}
+
+/* The text form of a report, for people: titles, summary keys and column
+ * headings are translated (i18n.h); values, CSV and JSON never are. */
 static void emit_text(const rpt_doc *d, FILE *f)
 {
     char a[40], b[40], c[40], tz[8], buf[CELL_MAX];
@@ -497,32 +511,42 @@ static void emit_text(const rpt_doc *d, FILE *f)
     rpt_time_text(d->to, d->tz_min, b, sizeof b);
     rpt_time_text(d->now, d->tz_min, c, sizeof c);
     rpt_tz_format(d->tz_min, tz, sizeof tz);
-    fprintf(f, "%s%s%s\n", d->title, d->site[0] ? ", site " : "", d->site);
-    fprintf(f, "window %s .. %s (%s), as of %s\n", a, b, tz, c);
+    fputs(i18n_tr(d->title), f);
+    if (d->site[0])
+        fprintf(f, _(", site %s"), d->site);
+    fputc('\n', f);
+    /* TRANSLATORS: the report's window: from, to, the offset, as of. */
+    fprintf(f, _("window %s .. %s (%s), as of %s\n"), a, b, tz, c);
     if (d->nsummary) {
         size_t kw = 0;
-        for (uint32_t i = 0; i < d->nsummary; i++)
-            if (strlen(d->summary[i].key) > kw)
-                kw = strlen(d->summary[i].key);
+        for (uint32_t i = 0; i < d->nsummary; i++) {
+            size_t w = rpt_display_width(i18n_tr(d->summary[i].key));
+            if (w > kw)
+                kw = w;
+        }
         fputc('\n', f);
         for (uint32_t i = 0; i < d->nsummary; i++) {
+            const char *key = i18n_tr(d->summary[i].key);
             rpt_cell_format(&d->summary[i].value, RPT_STYLE_TEXT, d->tz_min,
                             buf, sizeof buf);
-            fprintf(f, "  %s", d->summary[i].key);
-            pad(f, kw - strlen(d->summary[i].key) + 2);
+            fprintf(f, "  %s", key);
+            pad(f, kw - rpt_display_width(key) + 2);
             fprintf(f, "%s\n", buf);
         }
     }
     for (uint32_t si = 0; si < d->nsections; si++) {
         const rpt_section *s = d->sections[si];
-        fprintf(f, "\n%s\n", s->title);
+        char head[RPT_MAX_COLS][64];
+        fprintf(f, "\n%s\n", i18n_tr(s->title));
         if (s->nrows == 0) {
-            fprintf(f, "  (none)\n");
+            fprintf(f, "  %s\n", _("(none)"));
             continue;
         }
         size_t width[RPT_MAX_COLS];
-        for (uint32_t col = 0; col < s->ncols; col++)
-            width[col] = strlen(s->cols[col]);
+        for (uint32_t col = 0; col < s->ncols; col++) {
+            heading(s->cols[col], head[col], sizeof head[col]);
+            width[col] = rpt_display_width(head[col]);
+        }
         for (uint32_t r = 0; r < s->nrows; r++)
             for (uint32_t col = 0; col < s->ncols; col++) {
                 rpt_cell_format(rpt_section_cell(s, r, col), RPT_STYLE_TEXT,
@@ -533,11 +557,9 @@ static void emit_text(const rpt_doc *d, FILE *f)
             }
         fputs(" ", f);
         for (uint32_t col = 0; col < s->ncols; col++) {
-            fputc(' ', f);
-            for (const char *p = s->cols[col]; *p; p++)
-                fputc(*p >= 'a' && *p <= 'z' ? *p - 32 : *p, f);
+            fprintf(f, " %s", head[col]);
             if (col + 1 < s->ncols)
-                pad(f, width[col] - strlen(s->cols[col]) + 1);
+                pad(f, width[col] - rpt_display_width(head[col]) + 1);
         }
         fputc('\n', f);
         for (uint32_t r = 0; r < s->nrows; r++) {

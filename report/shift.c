@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../i18n/i18n.h"
 #include "patrol_int.h"
 
 #define MIN_MS (60000LL)
@@ -215,21 +216,24 @@ static int inside_cb(const uint8_t id[PROTO_ENTITY_LEN], int kind,
 
 static int shift_fill(store_txn *txn, shift_run *r, rpt_doc *d)
 {
-    static const char *const scols[] = {"time", "route",  "round_start", "tag",
-                                        "name", "status", "out_of_order"};
+    static const char *const scols[] = {
+        N_("time"), N_("route"),  N_("round_start"), N_("tag"),
+        N_("name"), N_("status"), N_("out_of_order")};
     static const char *const mcols[] = {
-        "route", "round_start", "round_end", "tag", "name", "place", "state"};
-    static const char *const icols[] = {"kind", "id",      "who",       "unit",
-                                        "gate", "time_in", "inside_min"};
+        N_("route"), N_("round_start"), N_("round_end"), N_("tag"),
+        N_("name"),  N_("place"),       N_("state")};
+    static const char *const icols[] = {
+        N_("kind"), N_("id"),      N_("who"),       N_("unit"),
+        N_("gate"), N_("time_in"), N_("inside_min")};
     const rpt_params *p = r->p;
     int rc;
 
-    r->scans = rpt_section_add(d, "my_scans", "My scans", scols, 7);
-    r->missed = rpt_section_add(d, "missed_so_far", "Missed checkpoints so far",
-                                mcols, 7);
-    r->inside = rpt_section_add(d, "my_visitors_inside",
-                                "Visitors and vehicles I let in, still inside",
-                                icols, 7);
+    r->scans = rpt_section_add(d, "my_scans", N_("My scans"), scols, 7);
+    r->missed = rpt_section_add(d, "missed_so_far",
+                                N_("Missed checkpoints so far"), mcols, 7);
+    r->inside = rpt_section_add(
+        d, "my_visitors_inside",
+        N_("Visitors and vehicles I let in, still inside"), icols, 7);
     if (!r->scans || !r->missed || !r->inside)
         return RND_ENOMEM;
 
@@ -275,23 +279,23 @@ static int shift_fill(store_txn *txn, shift_run *r, rpt_doc *d)
     }
     static const uint32_t by_time[] = {5, 0};
     rpt_section_sort(r->inside, by_time, 2);
-    if ((rc = rpt_summary(d, "my_scans", rpt_i(r->nscans))) ||
-        (rc = rpt_summary(d, "on_time", rpt_i(r->on_time))) ||
-        (rc = rpt_summary(d, "late", rpt_i(r->late))) ||
-        (rc = rpt_summary(d, "duplicates", rpt_i(r->dup))) ||
-        (rc = rpt_summary(d, "out_of_order", rpt_i(r->ooo))) ||
-        (rc = rpt_summary(d, "missed", rpt_i(r->nmissed))) ||
-        (rc = rpt_summary(d, "overdue", rpt_i(r->overdue))) ||
-        (rc = rpt_summary(d, "visitors_inside", rpt_i(r->visits))) ||
-        (rc = rpt_summary(d, "vehicles_inside", rpt_i(r->vehicles))))
+    if ((rc = rpt_summary(d, N_("my_scans"), rpt_i(r->nscans))) ||
+        (rc = rpt_summary(d, N_("on_time"), rpt_i(r->on_time))) ||
+        (rc = rpt_summary(d, N_("late"), rpt_i(r->late))) ||
+        (rc = rpt_summary(d, N_("duplicates"), rpt_i(r->dup))) ||
+        (rc = rpt_summary(d, N_("out_of_order"), rpt_i(r->ooo))) ||
+        (rc = rpt_summary(d, N_("missed"), rpt_i(r->nmissed))) ||
+        (rc = rpt_summary(d, N_("overdue"), rpt_i(r->overdue))) ||
+        (rc = rpt_summary(d, N_("visitors_inside"), rpt_i(r->visits))) ||
+        (rc = rpt_summary(d, N_("vehicles_inside"), rpt_i(r->vehicles))))
         return rc;
     return 0;
 }
 
 int rpt_shift(store_txn *txn, const rpt_params *p, rpt_doc *d)
 {
-    rpt_doc_init(d, "shift", "Shift report", p->site, p->from, p->to, p->now,
-                 p->tz_min);
+    rpt_doc_init(d, "shift", N_("Shift report"), p->site, p->from, p->to,
+                 p->now, p->tz_min);
     shift_run *r = calloc(1, sizeof *r);
     if (r == NULL)
         return RND_ENOMEM;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../i18n/i18n.h"
 #include "fields.h"
 #include "report.h"
 
@@ -196,37 +197,38 @@ static int insp_cb(const uint8_t id[PROTO_ENTITY_LEN], int kind,
 
 int rpt_vacant(store_txn *txn, const rpt_params *p, rpt_doc *d)
 {
-    rpt_doc_init(d, "vacant", "Vacant units", p->site, p->from, p->to, p->now,
-                 p->tz_min);
-    static const char *const ucols[] = {"unit",
-                                        "building",
-                                        "cluster",
-                                        "last_inspected",
-                                        "days_since",
-                                        "by",
-                                        "clock_flagged_inspection",
-                                        "clock_flag"};
+    rpt_doc_init(d, "vacant", N_("Vacant units"), p->site, p->from, p->to,
+                 p->now, p->tz_min);
+    static const char *const ucols[] = {N_("unit"),
+                                        N_("building"),
+                                        N_("cluster"),
+                                        N_("last_inspected"),
+                                        N_("days_since"),
+                                        N_("by"),
+                                        N_("clock_flagged_inspection"),
+                                        N_("clock_flag")};
     static const char *const ccols[] = {
-        "time", "unit", "by", "clock_flag", "clk_ms", "stamp_minus_wall_ms"};
-    static const char *const fcols[] = {"time",
-                                        "unit",
-                                        "by",
-                                        "failed",
-                                        "note",
-                                        "workorder",
-                                        "workorder_status"};
+        N_("time"),       N_("unit"),   N_("by"),
+        N_("clock_flag"), N_("clk_ms"), N_("stamp_minus_wall_ms")};
+    static const char *const fcols[] = {N_("time"),
+                                        N_("unit"),
+                                        N_("by"),
+                                        N_("failed"),
+                                        N_("note"),
+                                        N_("workorder"),
+                                        N_("workorder_status")};
     int days = p->vacant_days > 0 ? p->vacant_days : RPT_VACANT_DEFAULT_DAYS;
     vac v = {.txn = txn, .p = p};
     int rc = RND_ENOMEM;
     rpt_section *so =
-        rpt_section_add(d, "overdue", "Vacant units overdue", ucols, 8);
+        rpt_section_add(d, "overdue", N_("Vacant units overdue"), ucols, 8);
     rpt_section *si =
-        rpt_section_add(d, "inspected", "Vacant units inspected", ucols, 8);
-    v.failed =
-        rpt_section_add(d, "failed_items", "Failed checklist items", fcols, 7);
+        rpt_section_add(d, "inspected", N_("Vacant units inspected"), ucols, 8);
+    v.failed = rpt_section_add(d, "failed_items", N_("Failed checklist items"),
+                               fcols, 7);
     v.clock = rpt_section_add(d, "clock_flagged",
-                              "Inspections made with a flagged clock (not "
-                              "counted)",
+                              N_("Inspections made with a flagged clock (not "
+                                 "counted)"),
                               ccols, 6);
     v.st = malloc(sizeof *v.st);
     v.wo = malloc(sizeof *v.wo);
@@ -259,14 +261,15 @@ int rpt_vacant(store_txn *txn, const rpt_params *p, rpt_doc *d)
         overdue += late;
         never += u->last == 0;
     }
-    if ((rc = rpt_summary(d, "vacant_units", rpt_i((int64_t)v.n))) ||
-        (rc = rpt_summary(d, "overdue", rpt_i(overdue))) ||
-        (rc = rpt_summary(d, "never_inspected", rpt_i(never))) ||
-        (rc = rpt_summary(d, "inspections_in_window", rpt_i(v.in_window))) ||
-        (rc = rpt_summary(d, "failed_inspections", rpt_i(v.failed_n))) ||
+    if ((rc = rpt_summary(d, N_("vacant_units"), rpt_i((int64_t)v.n))) ||
+        (rc = rpt_summary(d, N_("overdue"), rpt_i(overdue))) ||
+        (rc = rpt_summary(d, N_("never_inspected"), rpt_i(never))) ||
         (rc =
-             rpt_summary(d, "clock_flagged_inspections", rpt_i(v.flagged_n))) ||
-        (rc = rpt_summary(d, "days", rpt_i(days))))
+             rpt_summary(d, N_("inspections_in_window"), rpt_i(v.in_window))) ||
+        (rc = rpt_summary(d, N_("failed_inspections"), rpt_i(v.failed_n))) ||
+        (rc = rpt_summary(d, N_("clock_flagged_inspections"),
+                          rpt_i(v.flagged_n))) ||
+        (rc = rpt_summary(d, N_("days"), rpt_i(days))))
         goto out;
 out:
     for (size_t i = 0; i < v.n; i++) {

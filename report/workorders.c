@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../i18n/i18n.h"
 #include "fields.h"
 #include "wo_int.h"
 
@@ -350,27 +351,31 @@ static int build(rpt_doc *d, const rpt_params *p, wo *v, size_t n, size_t *idx,
                  wo **ptr, group *gp, group *gc)
 {
     static const char *const ocols[] = {
-        "id",     "place",        "category",   "priority",   "severity",
-        "status", "assignee",     "called_at",  "age_min",    "record",
-        "notify", "on_site",      "resolve",    "callback",   "breached",
-        "repeat", "reopen_count", "unverified", "clock_flag", "breaches"};
-    static const char *const bcols[] = {"order",       "clock",    "limit_min",
-                                        "elapsed_min", "over_min", "cycle"};
-    static const char *const acols[] = {"order", "clock", "due",
-                                        "minutes_left"};
-    static const char *const rcols[] = {"order",        "place",
-                                        "category",     "previous",
-                                        "days_between", "reopen_count"};
-    static const char *const ccols[] = {"order",    "cycle", "start",
-                                        "begun_by", "end",   "appointment",
-                                        "breaches"};
+        N_("id"),           N_("place"),      N_("category"),   N_("priority"),
+        N_("severity"),     N_("status"),     N_("assignee"),   N_("called_at"),
+        N_("age_min"),      N_("record"),     N_("notify"),     N_("on_site"),
+        N_("resolve"),      N_("callback"),   N_("breached"),   N_("repeat"),
+        N_("reopen_count"), N_("unverified"), N_("clock_flag"), N_("breaches")};
+    static const char *const bcols[] = {N_("order"),     N_("clock"),
+                                        N_("limit_min"), N_("elapsed_min"),
+                                        N_("over_min"),  N_("cycle")};
+    static const char *const acols[] = {N_("order"), N_("clock"), N_("due"),
+                                        N_("minutes_left")};
+    static const char *const rcols[] = {N_("order"),        N_("place"),
+                                        N_("category"),     N_("previous"),
+                                        N_("days_between"), N_("reopen_count")};
+    static const char *const ccols[] = {
+        N_("order"), N_("cycle"),       N_("start"),   N_("begun_by"),
+        N_("end"),   N_("appointment"), N_("breaches")};
     static const char *const kcols[] = {
-        "order", "cycle", "clock", "status",     "limit_min", "elapsed_min",
-        "start", "stop",  "due",   "stopped_by", "clock_flag"};
+        N_("order"),     N_("cycle"),       N_("clock"),     N_("status"),
+        N_("limit_min"), N_("elapsed_min"), N_("start"),     N_("stop"),
+        N_("due"),       N_("stopped_by"),  N_("clock_flag")};
     wo_sections x;
-    x.orders = rpt_section_add(d, "orders", "Work orders", ocols, 20);
-    x.breaches = rpt_section_add(d, "breaches", "Breached clocks", bcols, 6);
-    x.at_risk = rpt_section_add(d, "at_risk", "Clocks at risk", acols, 4);
+    x.orders = rpt_section_add(d, "orders", N_("Work orders"), ocols, 20);
+    x.breaches =
+        rpt_section_add(d, "breaches", N_("Breached clocks"), bcols, 6);
+    x.at_risk = rpt_section_add(d, "at_risk", N_("Clocks at risk"), acols, 4);
     if (!x.orders || !x.breaches || !x.at_risk)
         return RND_ENOMEM;
     /* Added after the others (their order in text and CSV), filled in
@@ -397,12 +402,12 @@ static int build(rpt_doc *d, const rpt_params *p, wo *v, size_t n, size_t *idx,
         (rc = group_section(d, "by_category", "By category", "category", gc,
                             ngc)))
         return rc;
-    if ((sr = rpt_section_add(d, "repeats", "Repeat repairs", rcols, 6)) ==
+    if ((sr = rpt_section_add(d, "repeats", N_("Repeat repairs"), rcols, 6)) ==
         NULL)
         return RND_ENOMEM;
-    x.cycles = rpt_section_add(d, "cycles", "Cycles", ccols, 7);
-    x.clocks =
-        rpt_section_add(d, "cycle_clocks", "Clocks of each cycle", kcols, 11);
+    x.cycles = rpt_section_add(d, "cycles", N_("Cycles"), ccols, 7);
+    x.clocks = rpt_section_add(d, "cycle_clocks", N_("Clocks of each cycle"),
+                               kcols, 11);
     if (!x.cycles || !x.clocks)
         return RND_ENOMEM;
     if ((rc = rpt_section_nest(x.cycles, x.orders, "cycles", 1)) ||
@@ -485,28 +490,28 @@ static int build(rpt_doc *d, const rpt_params *p, wo *v, size_t n, size_t *idx,
         if ((rc = rpt_row(sr, row)) != 0)
             return rc;
     }
-    if ((rc = rpt_summary(d, "orders", rpt_i(orders))) ||
-        (rc = rpt_summary(d, "open", rpt_i(open))) ||
-        (rc = rpt_summary(d, "urgent", rpt_i(urgent))) ||
-        (rc = rpt_summary(d, "breached", rpt_i(breached))) ||
-        (rc = rpt_summary(d, "at_risk", rpt_i(at_risk))) ||
-        (rc = rpt_summary(d, "unverified", rpt_i(unverified))) ||
-        (rc = rpt_summary(d, "repeats", rpt_i(nrep))) ||
-        (rc = rpt_summary(d, "completed_in_window", rpt_i(completed))) ||
-        (rc = rpt_summary(d, "called_back", rpt_i(called_back))) ||
-        (rc = rpt_summary(d, "callback_coverage",
+    if ((rc = rpt_summary(d, N_("orders"), rpt_i(orders))) ||
+        (rc = rpt_summary(d, N_("open"), rpt_i(open))) ||
+        (rc = rpt_summary(d, N_("urgent"), rpt_i(urgent))) ||
+        (rc = rpt_summary(d, N_("breached"), rpt_i(breached))) ||
+        (rc = rpt_summary(d, N_("at_risk"), rpt_i(at_risk))) ||
+        (rc = rpt_summary(d, N_("unverified"), rpt_i(unverified))) ||
+        (rc = rpt_summary(d, N_("repeats"), rpt_i(nrep))) ||
+        (rc = rpt_summary(d, N_("completed_in_window"), rpt_i(completed))) ||
+        (rc = rpt_summary(d, N_("called_back"), rpt_i(called_back))) ||
+        (rc = rpt_summary(d, N_("callback_coverage"),
                           completed
                               ? rpt_r((double)called_back / (double)completed)
                               : rpt_null())) ||
-        (rc = rpt_summary(d, "breaches", rpt_i(nbreaches))) ||
-        (rc = rpt_summary(d, "undelivered", rpt_i(undelivered))))
+        (rc = rpt_summary(d, N_("breaches"), rpt_i(nbreaches))) ||
+        (rc = rpt_summary(d, N_("undelivered"), rpt_i(undelivered))))
         return rc;
     return 0;
 }
 
 int rpt_workorders(store_txn *txn, const rpt_params *p, rpt_doc *d)
 {
-    rpt_doc_init(d, "workorders", "Work orders", p->site, p->from, p->to,
+    rpt_doc_init(d, "workorders", N_("Work orders"), p->site, p->from, p->to,
                  p->now, p->tz_min);
     wo_set w = {.txn = txn, .p = p};
     size_t *idx = NULL;

@@ -7,8 +7,9 @@
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
-mapfile -t srcs < <(git ls-files '*.c' | grep -v -E '^(tests|bench)/')
-xgettext --from-code=UTF-8 --language=C --keyword=_ --keyword=N_ \
+mapfile -t srcs < <(git ls-files '*.c' proto/errors.h |
+  grep -v -E '^(tests|bench)/')
+xgettext --from-code=UTF-8 --language=C --keyword=_ --keyword=N_ --keyword=XX:2 \
   --add-comments=TRANSLATORS: --package-name=rounds \
   --package-version="$(sed -n 's/^project(rounds VERSION \([0-9.]*\).*/\1/p' \
     CMakeLists.txt)" \

@@ -11,6 +11,7 @@
 #include <mbedtls/sha256.h>
 
 #include "../proto/utf8.h"
+#include "../i18n/i18n.h"
 #include "admin.h"
 
 /* ---- the field tables --------------------------------------------------- */
@@ -99,22 +100,23 @@ static const srv_md_field blacklist_fields[] = {
 
 #define K(x) PROTO_KIND_##x
 static const srv_md_kind kinds[] = {
-    {"site", "sites", K(SITE), "the estate itself (its key is --site)",
+    {"site", "sites", K(SITE), N_("the estate itself (its key is --site)"),
      site_fields},
     {"unit", "units", K(UNIT),
-     "a unit (flat) of a building; the vacant-unit list is its vacant flag",
+     N_("a unit (flat) of a building; the vacant-unit list is its vacant flag"),
      unit_fields},
     {"route", "routes", K(ROUTE),
-     "a patrol route: ordered checkpoints, round interval, time window",
+     N_("a patrol route: ordered checkpoints, round interval, time window"),
      route_fields},
-    {"checkpoint", "checkpoints", K(CHECKPOINT), "a patrol checkpoint tag",
+    {"checkpoint", "checkpoints", K(CHECKPOINT), N_("a patrol checkpoint tag"),
      checkpoint_fields},
-    {"staff", "staff", K(STAFF), "a guard, butler, technician or office clerk",
-     staff_fields},
+    {"staff", "staff", K(STAFF),
+     N_("a guard, butler, technician or office clerk"), staff_fields},
     {"plate", "plates", K(PLATE),
-     "a resident's vehicle: needs no registration at the gate", plate_fields},
+     N_("a resident's vehicle: needs no registration at the gate"),
+     plate_fields},
     {"blacklist", "blacklist", K(BLACKLIST),
-     "a banned person or plate: handhelds warn at entry, offline",
+     N_("a banned person or plate: handhelds warn at entry, offline"),
      blacklist_fields},
     {NULL, NULL, 0, NULL, NULL},
 };

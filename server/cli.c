@@ -1,4 +1,5 @@
 /* cli.c: see cli.h. */
+#include "../i18n/i18n.h"
 #include "cli.h"
 
 #include <errno.h>
@@ -30,8 +31,8 @@ static int has_data_flag(const cli_command *cmd)
 /* Flags every command takes besides its table's: --config (with --data)
  * and --tz. */
 static const cli_flag_spec extra_flags[] = {
-    {"config", "FILE", "configuration file", ARGS_STR},
-    {"tz", "ZONE", "time zone", ARGS_TZ},
+    {"config", "FILE", N_("configuration file"), ARGS_STR},
+    {"tz", "ZONE", N_("time zone"), ARGS_TZ},
     {NULL, NULL, NULL}};
 
 static void json_error(const char *code, const char *msg)
@@ -100,7 +101,8 @@ int cli_resolve_id(store *st, const char *typed, uint8_t out[16])
                          "unique prefix of 8 or more",
                          typed);
     if (rc)
-        return cli_fail(rc, "cannot read the store: %s", rnd_strerror(rc));
+        return cli_fail(rc, "cannot read the store: %s",
+                        i18n_tr(rnd_strerror(rc)));
     if (found == 0)
         return cli_fail(RND_ENOTFOUND, "no record with id %s", typed);
     if (found > 1) {
@@ -293,7 +295,7 @@ int cli_open_registry(srv_registry **r)
                         cli_data_dir(), cli_data_dir());
     if (rc)
         return cli_fail(rc, "cannot open the registry in %s: %s",
-                        cli_data_dir(), rnd_strerror(rc));
+                        cli_data_dir(), i18n_tr(rnd_strerror(rc)));
     return 0;
 }
 
@@ -314,7 +316,8 @@ int cli_open_site_write(const char *site, store **st)
                     cli_args.cmd->name, site);
     }
     if (rc)
-        return cli_fail(rc, "cannot open site %s: %s", site, rnd_strerror(rc));
+        return cli_fail(rc, "cannot open site %s: %s", site,
+                        i18n_tr(rnd_strerror(rc)));
     return 0;
 }
 
@@ -324,7 +327,8 @@ int cli_open_site_read(const char *site, store **st)
     if (rc == RND_ENOTFOUND)
         return cli_fail(rc, "no site %s in %s", site, cli_data_dir());
     if (rc)
-        return cli_fail(rc, "cannot open site %s: %s", site, rnd_strerror(rc));
+        return cli_fail(rc, "cannot open site %s: %s", site,
+                        i18n_tr(rnd_strerror(rc)));
     return 0;
 }
 

@@ -18,6 +18,7 @@
 #include <stdio.h>
 
 #include "../cli/args.h"
+#include "../i18n/i18n.h"
 #include "../storage/store.h"
 #include "admin.h"
 #include "config.h"
@@ -44,7 +45,7 @@ typedef struct cli_command {
 /* clang-format off */
 #define CLI_DATA_FLAG {"data", "DIR", "data directory ($ROUNDSD_DATA, else " \
                                       "./roundsd-data)"}
-#define CLI_HELP_FLAG {"help", NULL, "this help"}
+#define CLI_HELP_FLAG {"help", NULL, N_("this help")}
 /* clang-format on */
 
 /* The command being run and its parsed arguments. */

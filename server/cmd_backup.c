@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../i18n/i18n.h"
 #include "../proto/sha256.h"
 #include "../report/jsonread.h"
 #include "../report/render.h"
@@ -309,13 +310,14 @@ static int backup_store(const char *src, const char *dst, store_sum *s,
     store *st;
     int rc = store_open(src, STORE_RDONLY, &st);
     if (rc) {
-        fmt_to(err, errlen, "cannot open %s: %s", src, rnd_strerror(rc));
+        fmt_to(err, errlen, "cannot open %s: %s", src,
+               i18n_tr(rnd_strerror(rc)));
         return rc;
     }
     rc = store_copy(st, dst);
     if (rc)
         fmt_to(err, errlen, "cannot copy %s to %s: %s (%s)", src, dst,
-               rnd_strerror(rc), store_last_raw_text(st));
+               i18n_tr(rnd_strerror(rc)), store_last_raw_text(st));
     store_close(st);
     if (rc)
         return rc;
@@ -328,7 +330,7 @@ static int backup_store(const char *src, const char *dst, store_sum *s,
     rc = summarise(dst, s);
     if (rc)
         fmt_to(err, errlen, "the copy %s does not open: %s", dst,
-               rnd_strerror(rc));
+               i18n_tr(rnd_strerror(rc)));
     return rc;
 }
 
@@ -625,7 +627,7 @@ static int verify_backup(const char *bdir, const rpt_jv *root, int json)
         if (rc)
             return cli_fail(rc == RND_ENOTFOUND ? RND_ECORRUPT : rc,
                             "the backup's %s does not open: %s", sp->str,
-                            rnd_strerror(rc));
+                            i18n_tr(rnd_strerror(rc)));
         if (sum.ops != ops->num || sum.entities != ent->num ||
             strcmp(sum.digest, dig->str) != 0)
             return cli_fail(RND_ECORRUPT,
@@ -775,7 +777,7 @@ static int cmd_restore(void)
         rpt_jv_free(&root);
         return cli_fail(
             rc, "restoring %s into %s failed: %s%s%s", what, data,
-            rc == RND_EIO ? strerror(e ? e : errno) : rnd_strerror(rc),
+            rc == RND_EIO ? strerror(e ? e : errno) : i18n_tr(rnd_strerror(rc)),
             aside[0] ? "; the former data directory is " : "", aside);
     }
     const rpt_jv *t = rpt_jv_get(&root, "time", RPT_JV_STR);
@@ -822,22 +824,22 @@ static int cmd_restore(void)
 
 static const cli_flag_spec backup_flags[] = {
     CLI_DATA_FLAG,
-    {"json", NULL, "print the result as JSON (progress goes to stderr)"},
+    {"json", NULL, N_("print the result as JSON (progress goes to stderr)")},
     CLI_HELP_FLAG,
     {NULL, NULL, NULL}};
 static const cli_flag_spec restore_flags[] = {
     CLI_DATA_FLAG,
-    {"force", NULL, "move a non-empty --data directory aside first"},
-    {"json", NULL, "print the result as JSON (progress goes to stderr)"},
+    {"force", NULL, N_("move a non-empty --data directory aside first")},
+    {"json", NULL, N_("print the result as JSON (progress goes to stderr)")},
     CLI_HELP_FLAG,
     {NULL, NULL, NULL}};
 const cli_command cli_backup_commands[] = {
-    {"backup", "copy the data directory consistently while serve runs",
+    {"backup", N_("copy the data directory consistently while serve runs"),
      "roundsd backup DIR [--data DIR] [--json]\n\n"
      "DIR must be new or empty. Copies every store (compacted LMDB snapshot),\n"
      "the key and certificates, then writes DIR/MANIFEST.json last.",
      backup_flags, cmd_backup, 1},
-    {"restore", "restore a backup into a data directory (serve stopped)",
+    {"restore", N_("restore a backup into a data directory (serve stopped)"),
      "roundsd restore BACKUP --data DIR [--force] [--json]\n\n"
      "Verifies BACKUP against its manifest (each store opens, op counts and\n"
      "digests match) before copying; gives each site store a new incarnation\n"

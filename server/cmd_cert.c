@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "../i18n/i18n.h"
 #include "../report/render.h"
 #include "cert.h"
 #include "cmd_cert.h"
@@ -165,7 +166,8 @@ static int cert_devices(status_ctx *c, int print)
         c->n = n;
     }
     srv_registry_close(r);
-    return rc ? cli_fail(rc, "cannot read the registry: %s", rnd_strerror(rc))
+    return rc ? cli_fail(rc, "cannot read the registry: %s",
+                         i18n_tr(rnd_strerror(rc)))
               : 0;
 }
 
@@ -303,15 +305,16 @@ static int cmd_cert(void)
 
 static const cli_flag_spec cert_flags[] = {
     CLI_DATA_FLAG,
-    {"cert", "PEM", "next: stage this certificate instead of generating one"},
-    {"key", "PEM", "next: its EC private key (with --cert)"},
-    {"force", NULL, "rotate: even if some handhelds would be stranded"},
-    {"json", NULL, "print the result as JSON"},
+    {"cert", "PEM",
+     N_("next: stage this certificate instead of generating one")},
+    {"key", "PEM", N_("next: its EC private key (with --cert)")},
+    {"force", NULL, N_("rotate: even if some handhelds would be stranded")},
+    {"json", NULL, N_("print the result as JSON")},
     CLI_HELP_FLAG,
     {NULL, NULL, NULL}};
 
 const cli_command cli_cert_commands[] = {
-    {"cert", "certificate rotation: next, rotate, status",
+    {"cert", N_("certificate rotation: next, rotate, status"),
      "roundsd cert next [--cert PEM --key PEM] [--json] [--data DIR]\n"
      "roundsd cert status [--json] [--data DIR]\n"
      "roundsd cert rotate [--force] [--json] [--data DIR]\n\n"

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../i18n/i18n.h"
 #include "../report/render.h"
 #include "../storage/fold.h"
 #include "admin.h"
@@ -93,7 +94,7 @@ static int cmd_list(void)
         printf("(none)\n");
     if (rc)
         return cli_fail(rc, "cannot read site %s: %s", cli_flag("site"),
-                        rnd_strerror(rc));
+                        i18n_tr(rnd_strerror(rc)));
     return RND_EXIT_OK;
 }
 
@@ -172,7 +173,8 @@ static int cmd_conflicts(void)
     if (rc == RND_ENOTFOUND)
         return cli_fail(rc, "no site %s in %s", site, cli_data_dir());
     if (rc)
-        return cli_fail(rc, "cannot open site %s: %s", site, rnd_strerror(rc));
+        return cli_fail(rc, "cannot open site %s: %s", site,
+                        i18n_tr(rnd_strerror(rc)));
     conflict_ctx c = {.json = cli_flag("json") != NULL, .office_id = office};
     rpt_jw_init(&c.j, stdout);
     if (srv_registry_open(cli_data_dir(), 0, &c.reg) != 0)
@@ -192,7 +194,8 @@ static int cmd_conflicts(void)
                "ID --field F --value V'\n",
                c.n, c.n == 1 ? "" : "s", site);
     if (rc)
-        return cli_fail(rc, "cannot read site %s: %s", site, rnd_strerror(rc));
+        return cli_fail(rc, "cannot read site %s: %s", site,
+                        i18n_tr(rnd_strerror(rc)));
     return RND_EXIT_OK;
 }
 
@@ -250,38 +253,39 @@ static int cmd_resolve(void)
 
 static const cli_flag_spec list_flags[] = {
     CLI_DATA_FLAG,
-    {"site", "NAME", "the site (required)"},
-    {"all", NULL, "retired entries too (with a STATUS column)"},
-    {"json", NULL, "a JSON array"},
+    {"site", "NAME", N_("the site (required)")},
+    {"all", NULL, N_("retired entries too (with a STATUS column)")},
+    {"json", NULL, N_("a JSON array")},
     CLI_HELP_FLAG,
     {NULL, NULL, NULL}};
 static const cli_flag_spec conflicts_flags[] = {
     CLI_DATA_FLAG,
-    {"site", "NAME", "the site (required)"},
-    {"json", NULL, "a JSON array, one object per field in conflict"},
+    {"site", "NAME", N_("the site (required)")},
+    {"json", NULL, N_("a JSON array, one object per field in conflict")},
     CLI_HELP_FLAG,
     {NULL, NULL, NULL}};
 static const cli_flag_spec resolve_flags[] = {
     CLI_DATA_FLAG,
-    {"site", "NAME", "the site (required)"},
-    {"field", "F", "the field in conflict (required)"},
-    {"value", "V", "the value to keep (required): a candidate or another"},
-    {"reason", "R", "why (stored as resolve_reason)"},
-    {"by", "NAME", "who in the office (stored as resolve_by)"},
-    {"json", NULL, "print the result as JSON"},
+    {"site", "NAME", N_("the site (required)")},
+    {"field", "F", N_("the field in conflict (required)")},
+    {"value", "V", N_("the value to keep (required): a candidate or another")},
+    {"reason", "R", N_("why (stored as resolve_reason)")},
+    {"by", "NAME", N_("who in the office (stored as resolve_by)")},
+    {"json", NULL, N_("print the result as JSON")},
     CLI_HELP_FLAG,
     {NULL, NULL, NULL}};
 
 const cli_command cli_office_commands[] = {
-    {"list", "list a site's master data (office)",
+    {"list", N_("list a site's master data (office)"),
      "roundsd list units|vacant|routes|checkpoints|staff|plates|blacklist|"
      "sites\n"
      "             --site S [--all] [--json] [--data DIR]",
      list_flags, cmd_list, 1},
-    {"conflicts", "list records with concurrent different writes to a field",
+    {"conflicts",
+     N_("list records with concurrent different writes to a field"),
      "roundsd conflicts --site S [--json] [--data DIR]", conflicts_flags,
      cmd_conflicts, 0},
-    {"resolve", "settle a conflict: the office's op sets the field",
+    {"resolve", N_("settle a conflict: the office's op sets the field"),
      "roundsd resolve --site S ID --field F --value V [--reason R] "
      "[--by NAME]\n"
      "                [--json] [--data DIR]",

@@ -12,6 +12,7 @@
  * missing data directory, certificate or stats file, 4 refused (migrate
  * while serve runs), 5 storage, 1 any other failed check.
  */
+#include "../i18n/i18n.h"
 #include "cmd_ops.h"
 
 #include <dirent.h>
@@ -179,7 +180,7 @@ static void check_stores(check_ctx *c, const srv_config *cfg)
     if (rc)
         check_report(c, "registry",
                      rc == RND_ENOTFOUND ? RND_EXIT_NOTFOUND : cli_exit_for(rc),
-                     "%s: %s", path, rnd_strerror(rc));
+                     "%s: %s", path, i18n_tr(rnd_strerror(rc)));
     else
         check_report(c, "registry", 0, "%s opens", path);
     store_close(st);
@@ -205,7 +206,7 @@ static void check_stores(check_ctx *c, const srv_config *cfg)
         rc = open_ro(sp, &st);
         if (rc) {
             check_report(c, "sites", cli_exit_for(rc), "site %s (%s): %s",
-                         e->d_name, sp, rnd_strerror(rc));
+                         e->d_name, sp, i18n_tr(rnd_strerror(rc)));
             bad++;
         } else {
             size_t len = strlen(names);
@@ -473,7 +474,7 @@ static void migrate_one(migrate_ctx *m, const char *what, const char *path)
         if (rc) {
             printf(",\"ok\":false,\"error\":\"%s\",\"message\":",
                    rnd_errname(rc));
-            cli_json_str(rnd_strerror(rc));
+            cli_json_str(i18n_tr(rnd_strerror(rc)));
             printf("}");
         } else {
             printf(",\"ok\":true,\"format_before\":%d,\"format_after\":%d,"
@@ -481,7 +482,7 @@ static void migrate_one(migrate_ctx *m, const char *what, const char *path)
                    before, after, before != after ? "true" : "false");
         }
     } else if (rc) {
-        printf("  %-20s FAILED: %s (%s)\n", what, rnd_strerror(rc),
+        printf("  %-20s FAILED: %s (%s)\n", what, i18n_tr(rnd_strerror(rc)),
                rnd_errname(rc));
     } else if (before != after) {
         printf("  %-20s format %d -> %d (migrated)\n", what, before, after);
@@ -555,39 +556,39 @@ static int cmd_migrate(void)
 static const cli_flag_spec check_flags[] = {
     CLI_DATA_FLAG,
     {"listen", "HOST:PORT", "as serve's (default " SRV_LISTEN_DEFAULT ")"},
-    {"cert", "PEM", "TLS certificate (default DATA/server.crt)"},
-    {"key", "PEM", "its private key (default DATA/server.key)"},
-    {"max-frame", "BYTES", "as serve's (default 1048576)"},
-    {"max-conns", "N", "as serve's (default 2000)"},
-    {"idle-timeout", "SEC", "as serve's (default 60)"},
-    {"handshake-timeout", "SEC", "as serve's (default 10)"},
-    {"hello-timeout-ms", "MS", "as serve's (default 5000)"},
-    {"hello-pool", "N", "as serve's (default 256)"},
-    {"hello-per-addr", "N", "as serve's (default 16)"},
-    {"retention-days", "N[,SITE=N]", "ID-number retention (default 180)"},
-    {"overstay", "DUR", "default of 'report inside --overstay' (4h)"},
-    {"skew-limit-min", "MIN", "default of 'devices --skew-limit-min' (5)"},
-    {"max-clock-offset-min", "MIN", "as serve's (default 5)"},
-    {"log", "FILE", "serve's log (default stderr)"},
-    {"json", NULL, "one JSON object: config, checks, ok"},
+    {"cert", "PEM", N_("TLS certificate (default DATA/server.crt)")},
+    {"key", "PEM", N_("its private key (default DATA/server.key)")},
+    {"max-frame", "BYTES", N_("as serve's (default 1048576)")},
+    {"max-conns", "N", N_("as serve's (default 2000)")},
+    {"idle-timeout", "SEC", N_("as serve's (default 60)")},
+    {"handshake-timeout", "SEC", N_("as serve's (default 10)")},
+    {"hello-timeout-ms", "MS", N_("as serve's (default 5000)")},
+    {"hello-pool", "N", N_("as serve's (default 256)")},
+    {"hello-per-addr", "N", N_("as serve's (default 16)")},
+    {"retention-days", "N[,SITE=N]", N_("ID-number retention (default 180)")},
+    {"overstay", "DUR", N_("default of 'report inside --overstay' (4h)")},
+    {"skew-limit-min", "MIN", N_("default of 'devices --skew-limit-min' (5)")},
+    {"max-clock-offset-min", "MIN", N_("as serve's (default 5)")},
+    {"log", "FILE", N_("serve's log (default stderr)")},
+    {"json", NULL, N_("one JSON object: config, checks, ok")},
     CLI_HELP_FLAG,
     {NULL, NULL, NULL}};
 static const cli_flag_spec migrate_flags[] = {
     CLI_DATA_FLAG,
-    {"json", NULL, "one JSON object: stores (before/after), counts"},
+    {"json", NULL, N_("one JSON object: stores (before/after), counts")},
     CLI_HELP_FLAG,
     {NULL, NULL, NULL}};
 static const cli_flag_spec stats_flags[] = {
     CLI_DATA_FLAG,
-    {"json", NULL, "the stats as one JSON object"},
-    {"prometheus", NULL, "Prometheus text exposition format"},
+    {"json", NULL, N_("the stats as one JSON object")},
+    {"prometheus", NULL, N_("Prometheus text exposition format")},
     CLI_HELP_FLAG,
     {NULL, NULL, NULL}};
 
 /* clang-format off */
 const cli_command cli_ops_commands[] = {
-    {"check-config", "check the configuration and what serve needs; print "
-                     "the effective one",
+    {"check-config", N_("check the configuration and what serve needs; print "
+                     "the effective one"),
      "roundsd check-config [--config FILE] [--data DIR] [--json] "
      "[any flag of serve]\n\n"
      "Prints every key with its value and where it came from (default,\n"
@@ -597,16 +598,16 @@ const cli_command cli_ops_commands[] = {
      "can be written. Exit 0 good, 2 bad file or flag, 3 something missing,\n"
      "5 a store does not open, 1 another failed check.",
      check_flags, cmd_check_config, 0},
-    {"migrate", "bring the registry and every site store to the current "
-                "format",
+    {"migrate", N_("bring the registry and every site store to the current "
+                "format"),
      "roundsd migrate [--config FILE] [--data DIR] [--json]\n\n"
      "Opens each store writable, which migrates an older format in one\n"
      "durable transaction (all or nothing per store), and prints its format\n"
      "before and after. Refused (exit 4) while roundsd serve runs on the\n"
      "data directory. Back up first (docs/OPERATIONS.md, \"Upgrade\").",
      migrate_flags, cmd_migrate, 0},
-    {"stats", "what serve counts: connections, syncs, ops, errors, commit "
-              "latency",
+    {"stats", N_("what serve counts: connections, syncs, ops, errors, commit "
+              "latency"),
      "roundsd stats [--config FILE] [--data DIR] [--json | --prometheus]\n\n"
      "Reads DATA/stats.json, which roundsd serve writes every 5 s and at\n"
      "exit (counters since its start).",

@@ -9,6 +9,7 @@
  *                                 rotate a key older than N days, delete
  *                                 keys retired more than the retention ago
  */
+#include "../i18n/i18n.h"
 #include "cmd_pii.h"
 
 #include <dirent.h>
@@ -129,7 +130,8 @@ static int pii_keys(void)
     else if (rc == 0 && c.n == 0)
         printf("no keys yet: a site's first is made at its first 'roundsd "
                "enroll'\n");
-    return rc ? cli_fail(rc, "cannot read the keys: %s", rnd_strerror(rc))
+    return rc ? cli_fail(rc, "cannot read the keys: %s",
+                         i18n_tr(rnd_strerror(rc)))
               : RND_EXIT_OK;
 }
 
@@ -164,7 +166,8 @@ static int rotate_site(const char *site, void *arg)
                            &deleted);
     if (rc) {
         memset(&k, 0, sizeof k);
-        fprintf(stderr, "roundsd pii: site %s: %s\n", site, rnd_strerror(rc));
+        fprintf(stderr, "roundsd pii: site %s: %s\n", site,
+                i18n_tr(rnd_strerror(rc)));
         return rc;
     }
     char id[17];
@@ -200,7 +203,8 @@ static int run_rotation(rot_ctx *c)
     int rc = for_sites(rotate_site, c);
     if (cli_flag("json"))
         printf("]\n");
-    return rc ? cli_fail(rc, "stopped: %s", rnd_strerror(rc)) : RND_EXIT_OK;
+    return rc ? cli_fail(rc, "stopped: %s", i18n_tr(rnd_strerror(rc)))
+              : RND_EXIT_OK;
 }
 
 static int pii_rotate(void)
@@ -310,7 +314,8 @@ static int pii_show(void)
     if (rc == RND_ENOTFOUND)
         return cli_fail(rc, "no site %s in %s", site, cli_data_dir());
     if (rc)
-        return cli_fail(rc, "cannot open site %s: %s", site, rnd_strerror(rc));
+        return cli_fail(rc, "cannot open site %s: %s", site,
+                        i18n_tr(rnd_strerror(rc)));
     /* The id as typed: 32 hex digits or a unique prefix of 8+. */
     static char full[33];
     ex = cli_resolve_id(st, cli_args.pos[1], id);
@@ -351,7 +356,7 @@ static int pii_show(void)
     if (rc) {
         store_close(st);
         return cli_fail(rc, "cannot read record %s: %s", cli_args.pos[1],
-                        rnd_strerror(rc));
+                        i18n_tr(rnd_strerror(rc)));
     }
 
     uint8_t kid[PROTO_PII_KEYID_LEN];
@@ -378,7 +383,7 @@ static int pii_show(void)
     if (rc) {
         store_close(st);
         return cli_fail(rc, "cannot open the personal data of %s: %s",
-                        cli_args.pos[1], rnd_strerror(rc));
+                        cli_args.pos[1], i18n_tr(rnd_strerror(rc)));
     }
 
     /* The access is on record, durably, before anything is shown. */
@@ -396,7 +401,7 @@ static int pii_show(void)
         return cli_fail(rc,
                         "cannot record the access, so nothing is shown: "
                         "%s",
-                        rnd_strerror(rc));
+                        i18n_tr(rnd_strerror(rc)));
     }
     char ahex[33];
     proto_entity_hex(ac.id, ahex);
@@ -492,7 +497,8 @@ static int pii_log(void)
         printf("]\n");
     else if (rc == 0 && c.n == 0)
         printf("no access to personal data on record\n");
-    return rc ? cli_fail(rc, "cannot read the log: %s", rnd_strerror(rc))
+    return rc ? cli_fail(rc, "cannot read the log: %s",
+                         i18n_tr(rnd_strerror(rc)))
               : RND_EXIT_OK;
 }
 
@@ -521,22 +527,22 @@ static int run_pii(void)
 
 static const cli_flag_spec pii_flags[] = {
     CLI_DATA_FLAG,
-    {"site", "NAME", "the site (show, log: required; else every site)"},
-    {"reason", "R", "show: why the office needs it (required; recorded)"},
-    {"by", "NAME", "show: who in the office (default: office)"},
+    {"site", "NAME", N_("the site (show, log: required; else every site)")},
+    {"reason", "R", N_("show: why the office needs it (required; recorded)")},
+    {"by", "NAME", N_("show: who in the office (default: office)")},
     {"retention-days", "N[,SITE=N]",
-     "keys, purge: keep personal data N days (default 180, or the "
-     "configuration's retention_days[.SITE])"},
+     N_("keys, purge: keep personal data N days (default 180, or the "
+        "configuration's retention_days[.SITE])")},
     {"rotate-days", "N",
-     "purge: retire a current key older than N days (default 30)"},
-    {"json", NULL, "print JSON"},
+     N_("purge: retire a current key older than N days (default 30)")},
+    {"json", NULL, N_("print JSON")},
     CLI_HELP_FLAG,
     {NULL, NULL, NULL}};
 
 /* clang-format off */
 const cli_command cli_pii_commands[] = {
-    {"pii", "visitors' personal data: keys, rotate, show (logged), log, "
-            "purge",
+    {"pii", N_("visitors' personal data: keys, rotate, show (logged), log, "
+            "purge"),
      "roundsd pii keys [--site S] [--json] [--data DIR]\n"
      "       roundsd pii rotate [--site S] [--json] [--data DIR]\n"
      "       roundsd pii show ID --site S --reason R [--by NAME] [--json] "

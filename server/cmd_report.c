@@ -7,6 +7,7 @@
  * error; `report integrity` exits 1 when it finds a gap or an altered op
  * (after printing the report), so a cron job can alert on it.
  */
+#include "../i18n/i18n.h"
 #include "cmd_report.h"
 
 #include <errno.h>
@@ -39,7 +40,8 @@ static const struct report_kind {
     {"handover", rpt_handover,
      "handovers in the window, their items, and acknowledgements"},
     {"devices", NULL,
-     "every enrolled handheld: last sync, ops behind, clock, chain, revoked"},
+     N_("every enrolled handheld: last sync, ops behind, clock, chain, "
+        "revoked")},
     {"integrity", rpt_integrity,
      "verify every device's op chain end to end: gaps, altered ops"},
     {NULL, NULL, NULL}};
@@ -91,7 +93,8 @@ static int emit_csv(rpt_doc *d, const char *table, const char *out_dir)
     }
     rpt_doc_free(d);
     if (ex == RND_EXIT_OK && rc)
-        ex = cli_fail(rc, "cannot write the report: %s", rnd_strerror(rc));
+        ex = cli_fail(rc, "cannot write the report: %s",
+                      i18n_tr(rnd_strerror(rc)));
     return ex;
 }
 
@@ -163,7 +166,7 @@ static int run_report(void)
     if (rc) {
         store_close(st);
         return cli_fail(rc, "cannot read site %s: %s", p.site,
-                        rnd_strerror(rc));
+                        i18n_tr(rnd_strerror(rc)));
     }
     rpt_doc d;
     memset(&d, 0, sizeof d);
@@ -184,7 +187,7 @@ static int run_report(void)
     if (rc) {
         rpt_doc_free(&d);
         return cli_fail(rc, "report %s of site %s: %s", k->name, p.site,
-                        rnd_strerror(rc));
+                        i18n_tr(rnd_strerror(rc)));
     }
     /* integrity: the summary's "ok" says whether every chain verified. */
     int problems = 0;
@@ -199,43 +202,45 @@ static int run_report(void)
     rc = rpt_emit(&d, fmt, stdout);
     rpt_doc_free(&d);
     if (rc)
-        return cli_fail(rc, "cannot write the report: %s", rnd_strerror(rc));
+        return cli_fail(rc, "cannot write the report: %s",
+                        i18n_tr(rnd_strerror(rc)));
     return problems ? RND_EXIT_FAIL : RND_EXIT_OK;
 }
 
 static const cli_flag_spec report_flags[] = {
     CLI_DATA_FLAG,
-    {"site", "NAME", "the site (required)"},
-    {"from", "TIME", "window start (default: 12 hours before --to)", ARGS_TIME},
-    {"to", "TIME", "window end (default: now)", ARGS_TIME},
-    {"day", "YYYY-MM-DD", "the window is this local day", ARGS_DAY},
-    {"month", "YYYY-MM", "the window is this local month"},
-    {"hours", "N", "the window is the last N hours", ARGS_INT, 1, 8784},
-    {"now", "TIME", "as of this time (default: the clock)", ARGS_TIME},
+    {"site", "NAME", N_("the site (required)")},
+    {"from", "TIME", N_("window start (default: 12 hours before --to)"),
+     ARGS_TIME},
+    {"to", "TIME", N_("window end (default: now)"), ARGS_TIME},
+    {"day", "YYYY-MM-DD", N_("the window is this local day"), ARGS_DAY},
+    {"month", "YYYY-MM", N_("the window is this local month")},
+    {"hours", "N", N_("the window is the last N hours"), ARGS_INT, 1, 8784},
+    {"now", "TIME", N_("as of this time (default: the clock)"), ARGS_TIME},
     {"tz", "ZONE",
-     "time zone for days and display: Z, +HH:MM or an IANA name such as "
-     "Asia/Shanghai (default: $TZ, else the machine's)",
+     N_("time zone for days and display: Z, +HH:MM or an IANA name such as "
+        "Asia/Shanghai (default: $TZ, else the machine's)"),
      ARGS_TZ},
-    {"format", "FMT", "text (default), csv or json"},
-    {"json", NULL, "same as --format json"},
+    {"format", "FMT", N_("text (default), csv or json")},
+    {"json", NULL, N_("same as --format json")},
     {"table", "NAME",
-     "csv: print this one table (summary or a section) to stdout"},
-    {"out-dir", "DIR", "csv: write every table to DIR/NAME.csv"},
-    {"route", "ROUTE", "patrol: only this route"},
-    {"guard", "NAME", "patrol: only this guard"},
+     N_("csv: print this one table (summary or a section) to stdout")},
+    {"out-dir", "DIR", N_("csv: write every table to DIR/NAME.csv")},
+    {"route", "ROUTE", N_("patrol: only this route")},
+    {"guard", "NAME", N_("patrol: only this guard")},
     {"overstay", "DUR",
-     "inside: overstay after this long (default: the configuration's "
-     "overstay, 4h)"},
+     N_("inside: overstay after this long (default: the configuration's "
+        "overstay, 4h)")},
     {"days", "N",
-     "vacant: overdue after N days without an inspection "
-     "(default 30)"},
+     N_("vacant: overdue after N days without an inspection "
+        "(default 30)")},
     CLI_HELP_FLAG,
     {NULL, NULL, NULL}};
 
 /* clang-format off */
 const cli_command cli_report_commands[] = {
-    {"report", "the office's reports: patrol, inside, workorders, vacant, "
-               "handover, devices, integrity",
+    {"report", N_("the office's reports: patrol, inside, workorders, vacant, "
+               "handover, devices, integrity"),
      "roundsd report KIND --site S [--from T] [--to T | --day D | --month M "
      "| --hours N]\n"
      "               [--now T] [--tz ZONE] [--format text|csv|json] "

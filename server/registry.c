@@ -259,8 +259,8 @@ out:
     return rc;
 }
 
-int srv_registry__record_get(store_txn *txn, const char *site,
-                             const char *name, srv_device *d)
+int srv_registry__record_get(store_txn *txn, const char *site, const char *name,
+                             srv_device *d)
 {
     char key[KEY_MAX];
     dev_key(key, site, name);

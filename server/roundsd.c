@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "../i18n/i18n.h"
 #include "../report/render.h"
 #include "../storage/fold.h"
 #include "admin.h"
@@ -71,7 +72,7 @@ static int cmd_init(void)
     rc = srv_registry_open(dir, 1, &r);
     if (rc)
         return cli_fail(rc, "cannot create the registry in %s: %s", dir,
-                        rnd_strerror(rc));
+                        i18n_tr(rnd_strerror(rc)));
     srv_registry_close(r);
     char sites[4200];
     snprintf(sites, sizeof sites, "%s/sites", dir);
@@ -116,7 +117,7 @@ static int cmd_enroll(void)
                         site, name, site, name);
     if (rc)
         return cli_fail(rc, "cannot enroll %s/%s: %s", site, name,
-                        rnd_strerror(rc));
+                        i18n_tr(rnd_strerror(rc)));
     /* The site's store, with its office writer, exists from now on, and
      * holds the office's current key for personal data, so the device's
      * first pull brings it (pii.h). */
@@ -126,7 +127,7 @@ static int cmd_enroll(void)
         return cli_fail(rc,
                         "enrolled, but cannot create the store of site %s: "
                         "%s",
-                        site, rnd_strerror(rc));
+                        site, i18n_tr(rnd_strerror(rc)));
     srv_pii_key key;
     int written;
     rc = srv_pii_current(cli_data_dir(), site, 1, cli_now_ms(), &key);
@@ -138,7 +139,7 @@ static int cmd_enroll(void)
         return cli_fail(rc,
                         "enrolled, but cannot publish the personal-data key "
                         "to site %s: %s",
-                        site, rnd_strerror(rc));
+                        site, i18n_tr(rnd_strerror(rc)));
     char crt[4200], abs[PATH_MAX];
     snprintf(crt, sizeof crt, "%s/server.crt", cli_data_dir());
     const char *cert = realpath(crt, abs) ? abs : crt;
@@ -178,7 +179,7 @@ static int cmd_revoke(void)
         return cli_fail(rc, "no device %s/%s is enrolled", site, name);
     if (rc)
         return cli_fail(rc, "cannot revoke %s/%s: %s", site, name,
-                        rnd_strerror(rc));
+                        i18n_tr(rnd_strerror(rc)));
     printf("%s %s/%s\n", was ? "already revoked:" : "revoked", site, name);
     return RND_EXIT_OK;
 }
@@ -306,7 +307,8 @@ static int cmd_devices(void)
         printf("no devices enrolled%s%s\n", site ? " for site " : "",
                site ? site : "");
     if (rc)
-        return cli_fail(rc, "cannot read the registry: %s", rnd_strerror(rc));
+        return cli_fail(rc, "cannot read the registry: %s",
+                        i18n_tr(rnd_strerror(rc)));
     return RND_EXIT_OK;
 }
 
@@ -335,7 +337,8 @@ static int cmd_dump(void)
     if (rc == RND_ENOTFOUND)
         return cli_fail(rc, "no site %s in %s", site, cli_data_dir());
     if (rc)
-        return cli_fail(rc, "cannot open site %s: %s", site, rnd_strerror(rc));
+        return cli_fail(rc, "cannot open site %s: %s", site,
+                        i18n_tr(rnd_strerror(rc)));
     dump_ctx c = {.json = cli_flag("json") != NULL};
     uint8_t digest[32];
     uint64_t n = 0, ops = 0;
@@ -346,7 +349,8 @@ static int cmd_dump(void)
     if (rc) {
         if (c.json)
             printf("]}\n");
-        return cli_fail(rc, "cannot read site %s: %s", site, rnd_strerror(rc));
+        return cli_fail(rc, "cannot read site %s: %s", site,
+                        i18n_tr(rnd_strerror(rc)));
     }
     char hex[65];
     proto_hex(digest, sizeof digest, hex);
@@ -528,8 +532,8 @@ static int md_command(const srv_md_kind *k, const char *verb)
     int n = 0;
     size_t u = 0, col = 0;
     md_flags[n++] = (cli_flag_spec)CLI_DATA_FLAG;
-    md_flags[n++] = (cli_flag_spec){"site", "NAME",
-                                    "the site (required; the key of a site)"};
+    md_flags[n++] = (cli_flag_spec){
+        "site", "NAME", N_("the site (required; the key of a site)")};
     usage_add(&u, &col, "roundsd %s %s --site S", k->noun, verb);
     int bl = k->kind == PROTO_KIND_BLACKLIST;
     if (bl)
@@ -552,12 +556,13 @@ static int md_command(const srv_md_kind *k, const char *verb)
             usage_add(&u, &col, ")");
     }
     if (mode == SRV_ADMIN_RETIRE) {
-        md_flags[n++] = (cli_flag_spec){"reason", "R", "why it is retired"};
+        md_flags[n++] = (cli_flag_spec){"reason", "R", N_("why it is retired")};
         usage_add(&u, &col, " [--reason R]");
     }
+    md_flags[n++] = (cli_flag_spec){"by", "NAME",
+                                    N_("who in the office (default: office)")};
     md_flags[n++] =
-        (cli_flag_spec){"by", "NAME", "who in the office (default: office)"};
-    md_flags[n++] = (cli_flag_spec){"json", NULL, "print the result as JSON"};
+        (cli_flag_spec){"json", NULL, N_("print the result as JSON")};
     md_flags[n++] = (cli_flag_spec)CLI_HELP_FLAG;
     md_flags[n] = (cli_flag_spec){NULL, NULL, NULL};
     usage_add(&u, &col, " [--by NAME]");
@@ -579,80 +584,81 @@ static int md_command(const srv_md_kind *k, const char *verb)
 
 static const cli_flag_spec init_flags[] = {
     CLI_DATA_FLAG,
-    {"cert", "PEM", "use this certificate instead of generating one"},
-    {"key", "PEM", "its EC private key (with --cert)"},
+    {"cert", "PEM", N_("use this certificate instead of generating one")},
+    {"key", "PEM", N_("its EC private key (with --cert)")},
     CLI_HELP_FLAG,
     {NULL, NULL, NULL}};
 static const cli_flag_spec enroll_flags[] = {
     CLI_DATA_FLAG,
-    {"site", "NAME", "the device's site (required)"},
-    {"device", "NAME", "the device's name (required)"},
-    {"json", NULL, "print {site, device, credential, cert} as JSON"},
+    {"site", "NAME", N_("the device's site (required)")},
+    {"device", "NAME", N_("the device's name (required)")},
+    {"json", NULL, N_("print {site, device, credential, cert} as JSON")},
     CLI_HELP_FLAG,
     {NULL, NULL, NULL}};
 static const cli_flag_spec revoke_flags[] = {
     CLI_DATA_FLAG,
-    {"site", "NAME", "the device's site (required)"},
-    {"device", "NAME", "the device's name (required)"},
+    {"site", "NAME", N_("the device's site (required)")},
+    {"device", "NAME", N_("the device's name (required)")},
     CLI_HELP_FLAG,
     {NULL, NULL, NULL}};
 static const cli_flag_spec devices_flags[] = {
     CLI_DATA_FLAG,
-    {"site", "NAME", "only this site"},
+    {"site", "NAME", N_("only this site")},
     {"skew-limit-min", "MIN",
-     "flag a clock off by more than MIN minutes (default: skew_limit_min, "
-     "5)"},
-    {"json", NULL, "a JSON array"},
+     N_("flag a clock off by more than MIN minutes (default: skew_limit_min, "
+        "5)")},
+    {"json", NULL, N_("a JSON array")},
     CLI_HELP_FLAG,
     {NULL, NULL, NULL}};
 static const cli_flag_spec dump_flags[] = {
     CLI_DATA_FLAG,
-    {"site", "NAME", "the site (required)"},
-    {"ops", NULL, "also print the number of ops"},
-    {"json", NULL, "one JSON object"},
+    {"site", "NAME", N_("the site (required)")},
+    {"ops", NULL, N_("also print the number of ops")},
+    {"json", NULL, N_("one JSON object")},
     CLI_HELP_FLAG,
     {NULL, NULL, NULL}};
 static const cli_flag_spec serve_flags[] = {
     CLI_DATA_FLAG,
     {"listen", "HOST:PORT",
      "default " SRV_LISTEN_DEFAULT "; port 0: any free one"},
-    {"cert", "PEM", "TLS certificate (default DATA/server.crt)"},
-    {"key", "PEM", "its private key (default DATA/server.key)"},
-    {"max-frame", "BYTES", "largest frame accepted (default 1048576)"},
-    {"max-conns", "N", "sessions at once (default 2000); more get EBUSY"},
-    {"idle-timeout", "SEC", "close a connection idle this long (default 60)"},
-    {"handshake-timeout", "SEC", "limit on the TLS handshake (default 10)"},
+    {"cert", "PEM", N_("TLS certificate (default DATA/server.crt)")},
+    {"key", "PEM", N_("its private key (default DATA/server.key)")},
+    {"max-frame", "BYTES", N_("largest frame accepted (default 1048576)")},
+    {"max-conns", "N", N_("sessions at once (default 2000); more get EBUSY")},
+    {"idle-timeout", "SEC",
+     N_("close a connection idle this long (default 60)")},
+    {"handshake-timeout", "SEC", N_("limit on the TLS handshake (default 10)")},
     {"hello-timeout-ms", "MS",
-     "a new connection's deadline for TLS and HELLO (default 5000)"},
-    {"hello-pool", "N", "connections not yet past HELLO (default 256)"},
-    {"hello-per-addr", "N", "of those, per address (default 16)"},
+     N_("a new connection's deadline for TLS and HELLO (default 5000)")},
+    {"hello-pool", "N", N_("connections not yet past HELLO (default 256)")},
+    {"hello-per-addr", "N", N_("of those, per address (default 16)")},
     {"retention-days", "N[,SITE=N]",
-     "ID-number retention (default 180; stored, not enforced yet)"},
+     N_("ID-number retention (default 180; stored, not enforced yet)")},
     {"max-clock-offset-min", "MIN",
-     "a pushed stamp past the server's time + MIN minutes does not move "
-     "the site's clock (default 5)"},
-    {"log", "FILE", "append the log to FILE (default stderr)"},
+     N_("a pushed stamp past the server's time + MIN minutes does not move "
+        "the site's clock (default 5)")},
+    {"log", "FILE", N_("append the log to FILE (default stderr)")},
     CLI_HELP_FLAG,
     {NULL, NULL, NULL}};
 
 static const cli_command commands[] = {
-    {"init", "make the data directory, a key and a self-signed certificate",
+    {"init", N_("make the data directory, a key and a self-signed certificate"),
      "roundsd init [--data DIR] [--cert PEM --key PEM]", init_flags, cmd_init,
      0},
-    {"enroll", "enroll a handheld and print its one-time credential",
+    {"enroll", N_("enroll a handheld and print its one-time credential"),
      "roundsd enroll --site S --device NAME [--data DIR] [--json]",
      enroll_flags, cmd_enroll, 0},
-    {"revoke", "revoke a handheld: it can no longer sync",
+    {"revoke", N_("revoke a handheld: it can no longer sync"),
      "roundsd revoke --site S --device NAME [--data DIR]", revoke_flags,
      cmd_revoke, 0},
-    {"devices", "list enrolled handhelds, their last sync and clock",
+    {"devices", N_("list enrolled handhelds, their last sync and clock"),
      "roundsd devices [--site S] [--skew-limit-min MIN] [--data DIR] "
      "[--json]",
      devices_flags, cmd_devices, 0},
-    {"dump", "print a site's merged records and their digest",
+    {"dump", N_("print a site's merged records and their digest"),
      "roundsd dump --site S [--ops] [--json] [--data DIR]", dump_flags,
      cmd_dump, 0},
-    {"serve", "run the TLS sync server",
+    {"serve", N_("run the TLS sync server"),
      "roundsd serve [--config FILE] [--data DIR] [--listen HOST:PORT]\n"
      "              [--cert PEM] [--key PEM] [--max-frame BYTES] "
      "[--max-conns N]\n"
@@ -692,24 +698,27 @@ static const cli_command *find_command(const char *name)
 
 static void main_help(FILE *f)
 {
-    fprintf(f, "roundsd: the Rounds sync server\n\nusage: roundsd COMMAND "
-               "[flags]   (roundsd COMMAND --help for its flags)\n\n");
+    fputs(_("roundsd: the Rounds sync server\n\nusage: roundsd COMMAND "
+            "[flags]   (roundsd COMMAND --help for its flags)\n\n"),
+          f);
     for (int t = 0; tables[t]; t++)
         for (const cli_command *c = tables[t]; c->name; c++)
-            fprintf(f, "  %-12s %s\n", c->name, c->summary);
-    fprintf(f, "\nOffice master data (written as ops, synced down to every "
-               "handheld):\n");
+            fprintf(f, "  %-12s %s\n", c->name, i18n_tr(c->summary));
+    fputs(_("\nOffice master data (written as ops, synced down to every "
+            "handheld):\n"),
+          f);
     for (const srv_md_kind *k = srv_md_kinds(); k->noun; k++) {
         char left[40];
         snprintf(left, sizeof left, "%s add|set|retire", k->noun);
-        fprintf(f, "  %-26s %s\n", left, k->help);
+        fprintf(f, "  %-26s %s\n", left, i18n_tr(k->help));
     }
-    fprintf(f, "\nThe data directory is --data DIR, else $ROUNDSD_DATA, "
-               "else the configuration\nfile's 'data' (--config FILE, else "
-               "$ROUNDSD_CONFIG, else /etc/rounds/roundsd.conf\nif it "
-               "exists), else ./roundsd-data.\n"
-               "Exit codes: 0 ok, 1 failure, 2 usage, 3 not found, 4 "
-               "refused or already exists,\n5 storage error.\n");
+    fputs(_("\nThe data directory is --data DIR, else $ROUNDSD_DATA, "
+            "else the configuration\nfile's 'data' (--config FILE, else "
+            "$ROUNDSD_CONFIG, else /etc/rounds/roundsd.conf\nif it "
+            "exists), else ./roundsd-data.\n"
+            "Exit codes: 0 ok, 1 failure, 2 usage, 3 not found, 4 "
+            "refused or already exists,\n5 storage error.\n"),
+          f);
 }
 
 static void cmd_help(const cli_command *c)
@@ -726,19 +735,20 @@ static void cmd_help(const cli_command *c)
         printf("}\n");
         return;
     }
-    printf("%s\n\n%s\n\n", c->summary, c->usage);
+    printf("%s\n\n%s\n\n", i18n_tr(c->summary), c->usage);
     for (const cli_flag_spec *f = c->flags; f->name; f++) {
         char left[64];
         snprintf(left, sizeof left, "--%s%s%s", f->name, f->meta ? " " : "",
                  f->meta ? f->meta : "");
-        printf("  %-25s %s\n", left, f->help);
+        printf("  %-25s %s\n", left, i18n_tr(f->help));
         if (strcmp(f->name, "data") == 0)
             printf("  %-25s %s\n", "--config FILE",
-                   "config file (else $ROUNDSD_CONFIG, else "
-                   "/etc/rounds/roundsd.conf)");
+                   _("config file (else $ROUNDSD_CONFIG, else "
+                     "/etc/rounds/roundsd.conf)"));
     }
     printf("  %-25s %s\n", "--tz ZONE",
-           "time zone of times typed and shown: Z, +HH:MM or an IANA name");
+           _("time zone of times typed and shown: Z, +HH:MM or an IANA "
+             "name"));
 }
 
 /* The command of "KIND VERB" (md_command), for cli.c's listings. */
@@ -785,6 +795,7 @@ static int print_version(void)
 int main(int argc, char **argv)
 {
     char err[512];
+    i18n_init("roundsd");
     for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
         if (strcmp(argv[i], "--json") == 0)
             cli_args.json = 1;
