@@ -210,32 +210,35 @@ int args_check(const args_flag *f, const char *v, char *err, size_t cap)
         if (args_int(v, f->lo, f->hi, &x) == 0)
             return 0;
         if (f->hi >= 1000000000000LL)
-            snprintf(err, cap, "--%s: '%s' is not a whole number \u2265 %lld",
-                     f->name, shown, f->lo);
+            snprintf(err, cap,
+                     _("--%s: '%s' is not a whole number \u2265 %lld"), f->name,
+                     shown, f->lo);
         else
             snprintf(err, cap,
-                     "--%s: '%s' is not a whole number from %lld to %lld",
+                     _("--%s: '%s' is not a whole number from %lld to %lld"),
                      f->name, shown, f->lo, f->hi);
         return -1;
     case ARGS_BOOL:
         if (!strcmp(v, "true") || !strcmp(v, "false") || !strcmp(v, "yes") ||
             !strcmp(v, "no") || !strcmp(v, "1") || !strcmp(v, "0"))
             return 0;
-        snprintf(err, cap, "--%s: '%s' is not true or false", f->name, shown);
+        snprintf(err, cap, _("--%s: '%s' is not true or false"), f->name,
+                 shown);
         return -1;
     case ARGS_TIME:
         if (rpt_time_parse(v, RPT_TZ_LOCAL, &t) == 0)
             return 0;
         snprintf(err, cap,
-                 "--%s: '%s' is not a time: YYYY-MM-DD[THH:MM[:SS]] with an "
-                 "optional Z or +HH:MM (a real date and time), or ms since "
-                 "the epoch",
+                 _("--%s: '%s' is not a time: YYYY-MM-DD[THH:MM[:SS]] with an "
+                   "optional Z or +HH:MM (a real date and time), or ms since "
+                   "the epoch"),
                  f->name, shown);
         return -1;
     case ARGS_DAY:
         if (strlen(v) == 10 && rpt_time_parse(v, 0, &t) == 0)
             return 0;
-        snprintf(err, cap, "--%s: '%s' is not a day: YYYY-MM-DD (a real date)",
+        snprintf(err, cap,
+                 _("--%s: '%s' is not a day: YYYY-MM-DD (a real date)"),
                  f->name, shown);
         return -1;
     case ARGS_TZ: {
@@ -253,8 +256,8 @@ int args_check(const args_flag *f, const char *v, char *err, size_t cap)
         if (ok)
             return 0;
         snprintf(err, cap,
-                 "--%s: '%s' is not a time zone: Z, +HH:MM, -HH:MM or a name "
-                 "such as Asia/Shanghai",
+                 _("--%s: '%s' is not a time zone: Z, +HH:MM, -HH:MM or a name "
+                   "such as Asia/Shanghai"),
                  f->name, shown);
         return -1;
     }
@@ -272,9 +275,9 @@ int args_check(const args_flag *f, const char *v, char *err, size_t cap)
                                       n ? ", " : "", *c);
         }
         const char *near = args_best_get(&b);
-        snprintf(err, cap, "--%s: '%s' is not one of %s%s%s%s", f->name, shown,
-                 list, near ? "; did you mean '" : "", near ? near : "",
-                 near ? "'?" : "");
+        snprintf(err, cap, _("--%s: '%s' is not one of %s%s%s%s"), f->name,
+                 shown, list, near ? _("; did you mean '") : "",
+                 near ? near : "", near ? "'?" : "");
         return -1;
     }
     }
@@ -292,8 +295,8 @@ static int unknown_flag(const args_flag *flags, const char *name, char *err,
         args_best_add(&b, flags[i].name);
     const char *near = args_best_get(&b);
     clip(name, shown, sizeof shown);
-    snprintf(err, cap, "unknown flag --%s%s%s%s", shown,
-             near ? "; did you mean --" : "", near ? near : "",
+    snprintf(err, cap, _("unknown flag --%s%s%s%s"), shown,
+             near ? _("; did you mean --") : "", near ? near : "",
              near ? "?" : "");
     return -1;
 }
@@ -319,12 +322,13 @@ int args_parse(const args_flag *flags, int max_pos, int argc, char **argv,
                 continue;
             }
             clip(a, shown, sizeof shown);
-            snprintf(err, cap, "unexpected argument '%s'", shown);
+            snprintf(err, cap, _("unexpected argument '%s'"), shown);
             return -1;
         }
         if (a[1] != '-') {
             clip(a, shown, sizeof shown);
-            snprintf(err, cap, "unknown flag %s (flags start with --)", shown);
+            snprintf(err, cap, _("unknown flag %s (flags start with --)"),
+                     shown);
             return -1;
         }
         char name[65];
@@ -332,7 +336,7 @@ int args_parse(const args_flag *flags, int max_pos, int argc, char **argv,
         size_t len = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
         if (len == 0 || len >= sizeof name) {
             clip(a, shown, sizeof shown);
-            snprintf(err, cap, "unknown flag %s", shown);
+            snprintf(err, cap, _("unknown flag %s"), shown);
             return -1;
         }
         memcpy(name, a + 2, len);
@@ -348,13 +352,13 @@ int args_parse(const args_flag *flags, int max_pos, int argc, char **argv,
             } else if (i + 1 < argc) {
                 v = argv[++i];
             } else {
-                snprintf(err, cap, "--%s needs a value (%s)", name, f->meta);
+                snprintf(err, cap, _("--%s needs a value (%s)"), name, f->meta);
                 return -1;
             }
             if (args_check(f, v, err, cap) != 0)
                 return -1;
         } else if (eq) {
-            snprintf(err, cap, "--%s takes no value", name);
+            snprintf(err, cap, _("--%s takes no value"), name);
             return -1;
         }
         out->values[k] = v;

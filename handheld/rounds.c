@@ -593,9 +593,9 @@ int cmd_conflicts(void)
     hh_status_info si;
     hh *h;
     if (o.nkv)
-        return usage_error("conflicts: unknown flag --%s", o.kv[0].name);
+        return usage_error(_("conflicts: unknown flag --%s"), o.kv[0].name);
     if (o.npos > 1)
-        return usage_error("conflicts: unexpected argument '%s'",
+        return usage_error(_("conflicts: unexpected argument '%s'"),
                            o.positional[1]);
     int rc = open_handheld(&h);
     if (rc)
@@ -660,12 +660,12 @@ int cmd_list(void)
     }
     if (kind == 0)
         return usage_error(
-            "list: give one of visitors, vehicles, workorders, scans, "
-            "inspections, handovers, log, units, vacant, routes, "
-            "checkpoints, staff, plates, blacklist, sites%s",
+            _("list: give one of visitors, vehicles, workorders, scans, "
+              "inspections, handovers, log, units, vacant, routes, "
+              "checkpoints, staff, plates, blacklist, sites%s"),
             "");
     if (o.nkv)
-        return usage_error("list: unknown flag --%s", o.kv[0].name);
+        return usage_error(_("list: unknown flag --%s"), o.kv[0].name);
     int rc = open_handheld(&h);
     if (rc)
         return rc;
@@ -726,7 +726,7 @@ int cmd_show(void)
 {
     hh *h;
     if (o.npos < 2)
-        return usage_error("show: give a record id%s", "");
+        return usage_error(_("show: give a record id%s"), "");
     const char *id;
     char hex[33];
     int rc = open_handheld(&h);

@@ -258,11 +258,11 @@ int usage_error(const char *fmt, const char *arg)
     args_clean(msg);
     fprintf(stderr, "rounds: %s\n", msg);
     if (o.cmd)
-        fprintf(stderr, "Try 'rounds %s --help'.\n", o.cmd->name);
+        fprintf(stderr, _("Try 'rounds %s --help'.\n"), o.cmd->name);
     else if (err_group)
-        fprintf(stderr, "Try 'rounds %s --help'.\n", err_group);
+        fprintf(stderr, _("Try 'rounds %s --help'.\n"), err_group);
     else
-        fprintf(stderr, "Try 'rounds --help'.\n");
+        fprintf(stderr, "%s", _("Try 'rounds --help'.\n"));
     if (o.json) {
         printf("{\"ok\":false,\"error\":\"usage\",\"message\":");
         json_cstr(stdout, msg);
@@ -308,12 +308,12 @@ static int suggest_command(const char *word, const char *group)
     args_clip(word, shown, sizeof shown);
     err_group = group;
     if (group)
-        snprintf(msg, sizeof msg, "unknown subcommand '%s' of '%s'%s%s%s",
-                 shown, group, near ? "; did you mean '" : "", near ? near : "",
-                 near ? "'?" : "");
+        snprintf(msg, sizeof msg, _("unknown subcommand '%s' of '%s'%s%s%s"),
+                 shown, group, near ? _("; did you mean '") : "",
+                 near ? near : "", near ? "'?" : "");
     else
-        snprintf(msg, sizeof msg, "unknown command '%s'%s%s%s", shown,
-                 near ? "; did you mean '" : "", near ? near : "",
+        snprintf(msg, sizeof msg, _("unknown command '%s'%s%s%s"), shown,
+                 near ? _("; did you mean '") : "", near ? near : "",
                  near ? "'?" : "");
     return usage_error("%s", msg);
 }
@@ -368,7 +368,7 @@ static int take(const args_flag *fl, const args_parsed *p)
             o.limit = strtol(v, NULL, 10);
         else {
             if (o.nkv == MAX_KV)
-                return usage_error("too many flags%s", "");
+                return usage_error(_("too many flags%s"), "");
             size_t k;
             for (k = 0; n[k] && k + 1 < sizeof o.names[0]; k++)
                 o.names[o.nkv][k] = n[k] == '-' ? '_' : n[k];
@@ -412,7 +412,7 @@ int rounds_main(int argc, char **argv)
             return usage_error("%s", err);
         }
         if (nrest + 2 >= (int)(sizeof rest / sizeof *rest))
-            return usage_error("too many arguments%s", "");
+            return usage_error(_("too many arguments%s"), "");
         rest[nrest++] = argv[i++];
         if (f->meta && !eq && i < argc)
             rest[nrest++] = argv[i++];
@@ -476,7 +476,7 @@ int rounds_main(int argc, char **argv)
     o.cmd = c;
     for (int k = i + words; k < argc; k++) {
         if (nrest + 1 >= (int)(sizeof rest / sizeof *rest))
-            return usage_error("too many arguments%s", "");
+            return usage_error(_("too many arguments%s"), "");
         rest[nrest++] = argv[k];
     }
     const args_flag *fl = merged(c);
@@ -489,9 +489,10 @@ int rounds_main(int argc, char **argv)
     if (rc)
         return rc;
     if (o.tz && rpt_tz_set(o.tz) != 0)
-        return usage_error("--tz: '%s' is not a time zone: Z, +HH:MM, "
-                           "-HH:MM or a name of tzdata such as Asia/Shanghai",
-                           o.tz);
+        return usage_error(
+            _("--tz: '%s' is not a time zone: Z, +HH:MM, "
+              "-HH:MM or a name of tzdata such as Asia/Shanghai"),
+            o.tz);
     if (o.version)
         return print_version();
     if (c == NULL) {
@@ -507,7 +508,7 @@ int rounds_main(int argc, char **argv)
         return RND_EXIT_OK;
     }
     if (p.npos < c->min_pos)
-        return usage_error("missing argument: %s", c->args);
+        return usage_error(_("missing argument: %s"), c->args);
     /* The positional words as before: the command's words, then bare. */
     o.npos = 0;
     o.positional[o.npos++] = argv[i];
@@ -773,11 +774,11 @@ static int run_completion(void)
         args_flag f = {"shell", "SHELL", "", ARGS_ENUM, 0, 0, shells};
         char err[256];
         args_check(&f, o.positional[1], err, sizeof err);
-        return usage_error("completion: %s", err + 9);
+        return usage_error(_("completion: %s"), err + 9);
     }
     if (o.json)
-        return usage_error("completion: --json is not offered: it prints a "
-                           "shell script%s",
+        return usage_error(_("completion: --json is not offered: it prints a "
+                             "shell script%s"),
                            "");
     args_bash_begin(stdout, "rounds");
     /* "": the first words and the global flags. */

@@ -20,12 +20,12 @@ int cmd_init(void)
     int rc;
 
     if (o.nkv)
-        return usage_error("init: unknown flag --%s", o.kv[0].name);
+        return usage_error(_("init: unknown flag --%s"), o.kv[0].name);
     if (site == NULL || *site == '\0')
-        return usage_error("init: field 'site' is required (--site SITE)%s",
+        return usage_error(_("init: field 'site' is required (--site SITE)%s"),
                            "");
     if (name == NULL || *name == '\0')
-        return usage_error("init: field 'name' is required (--name NAME)%s",
+        return usage_error(_("init: field 'name' is required (--name NAME)%s"),
                            "");
     rc = hh_init(data_dir(), site, name, &h);
     if (rc == RND_EEXIST) {
@@ -34,7 +34,7 @@ int cmd_init(void)
         return RND_EXIT_REFUSED;
     }
     if (rc == RND_EFIELD)
-        return usage_error("init: site and name must be 1..63 bytes%s", "");
+        return usage_error(_("init: site and name must be 1..63 bytes%s"), "");
     if (rc) {
         fprintf(stderr, "rounds: init: %s: %s\n", data_dir(),
                 i18n_tr(rnd_strerror(rc)));
@@ -72,7 +72,7 @@ int cmd_user(void)
         return rc;
     if (o.npos < 2) {
         hh_close(h);
-        return usage_error("user: give the person's name%s", "");
+        return usage_error(_("user: give the person's name%s"), "");
     }
     rc = hh_set_user(h, o.positional[1]);
     int ex = rc ? report_error(h, rc, "user") : RND_EXIT_OK;

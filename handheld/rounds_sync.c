@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../i18n/i18n.h"
 #include "../proto/clock.h"
 #include "../report/report.h"
 #include "handheld.h"
@@ -85,12 +86,13 @@ int cmd_enroll(void)
     int rc;
 
     if (o.nkv)
-        return usage_error("enroll: unknown flag --%s", o.kv[0].name);
+        return usage_error(_("enroll: unknown flag --%s"), o.kv[0].name);
     if (o.npos > 1)
-        return usage_error("enroll: unexpected argument '%s'", o.positional[1]);
+        return usage_error(_("enroll: unexpected argument '%s'"),
+                           o.positional[1]);
     if (server == NULL || cert == NULL || cred == NULL)
-        return usage_error("enroll: give --server HOST:PORT --cert FILE "
-                           "--credential CRED (from 'roundsd enroll')%s",
+        return usage_error(_("enroll: give --server HOST:PORT --cert FILE "
+                             "--credential CRED (from 'roundsd enroll')%s"),
                            "");
     if ((rc = open_handheld(&h)) != 0)
         return rc;
@@ -137,15 +139,16 @@ int cmd_sync(void)
     int rc;
 
     if (o.nkv)
-        return usage_error("sync: unknown flag --%s", o.kv[0].name);
+        return usage_error(_("sync: unknown flag --%s"), o.kv[0].name);
     if (o.npos > 1)
-        return usage_error("sync: unexpected argument '%s'", o.positional[1]);
+        return usage_error(_("sync: unexpected argument '%s'"),
+                           o.positional[1]);
     if (timeout) {
         char *end;
         double sec = strtod(timeout, &end);
         if (end == timeout || *end != '\0' || !(sec > 0) || sec > 86400)
-            return usage_error("sync: --timeout takes seconds (0 < SEC <= "
-                               "86400), got '%s'",
+            return usage_error(_("sync: --timeout takes seconds (0 < SEC <= "
+                                 "86400), got '%s'"),
                                timeout);
         opt.timeout_ms = (int)(sec * 1000);
         if (opt.timeout_ms < 1)
@@ -214,7 +217,7 @@ int cmd_dump(void)
     int rc;
 
     if (o.nkv)
-        return usage_error("dump: unknown flag --%s", o.kv[0].name);
+        return usage_error(_("dump: unknown flag --%s"), o.kv[0].name);
     if ((rc = open_handheld(&h)) != 0)
         return rc;
     if (o.json)
@@ -243,16 +246,17 @@ int cmd_dump(void)
 int cmd_report(void)
 {
     if (o.npos < 2)
-        return usage_error("report: which report? %s", "shift");
+        return usage_error(_("report: which report? %s"), "shift");
     if (strcmp(o.positional[1], "shift") != 0)
-        return usage_error("report: unknown report '%s': shift",
+        return usage_error(_("report: unknown report '%s': shift"),
                            o.positional[1]);
     if (o.npos > 2)
-        return usage_error("report: unexpected argument '%s'", o.positional[2]);
+        return usage_error(_("report: unexpected argument '%s'"),
+                           o.positional[2]);
     const char *since = kv_take("since"), *route = kv_take("route");
     const char *format = kv_take("format");
     if (o.nkv > 0)
-        return usage_error("report shift: unknown flag --%s", o.kv[0].name);
+        return usage_error(_("report shift: unknown flag --%s"), o.kv[0].name);
 
     int64_t now = rnd_clock_now_ms(RND_CLOCK_ENV_HANDHELD);
     hh_shift_options p;
@@ -263,14 +267,14 @@ int cmd_report(void)
     p.tz_min = rpt_tz_local(now);
     if (since && (rpt_time_parse(since, RPT_TZ_LOCAL, &p.since) != 0 ||
                   p.since <= 0 || p.since >= now))
-        return usage_error("report shift: --since %s: expected a time "
-                           "before now: YYYY-MM-DDTHH:MM[:SS] with Z or "
-                           "+HH:MM, or ms since the epoch",
+        return usage_error(_("report shift: --since %s: expected a time "
+                             "before now: YYYY-MM-DDTHH:MM[:SS] with Z or "
+                             "+HH:MM, or ms since the epoch"),
                            since);
     rpt_format fmt = RPT_FMT_TEXT;
     if (format && rpt_format_parse(format, &fmt) != 0)
-        return usage_error("report shift: --format %s: expected text, csv "
-                           "or json",
+        return usage_error(_("report shift: --format %s: expected text, csv "
+                             "or json"),
                            format);
 
     hh *h;

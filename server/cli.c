@@ -85,8 +85,8 @@ int cli_parse(const cli_command *cmd, int argc, char **argv, int first)
     for (int k = 0; k < p.npos; k++)
         cli_args.pos[cli_args.npos++] = p.pos[k];
     if (cli_args.tz && rpt_tz_set(cli_args.tz) != 0)
-        return cli_usage("--tz: '%.40s' is not a time zone: Z, +HH:MM, "
-                         "-HH:MM or a name of tzdata such as Asia/Shanghai",
+        return cli_usage(_("--tz: '%.40s' is not a time zone: Z, +HH:MM, "
+                           "-HH:MM or a name of tzdata such as Asia/Shanghai"),
                          cli_args.tz);
     return 0;
 }
@@ -97,14 +97,14 @@ int cli_resolve_id(store *st, const char *typed, uint8_t out[16])
     size_t found = 0;
     int rc = store_entity_prefix(st, typed, ids, 8, &found);
     if (rc == RND_EINVAL)
-        return cli_usage("'%.40s' is not a record id: 32 hex digits, or a "
-                         "unique prefix of 8 or more",
+        return cli_usage(_("'%.40s' is not a record id: 32 hex digits, or a "
+                           "unique prefix of 8 or more"),
                          typed);
     if (rc)
-        return cli_fail(rc, "cannot read the store: %s",
+        return cli_fail(rc, _("cannot read the store: %s"),
                         i18n_tr(rnd_strerror(rc)));
     if (found == 0)
-        return cli_fail(RND_ENOTFOUND, "no record with id %s", typed);
+        return cli_fail(RND_ENOTFOUND, _("no record with id %s"), typed);
     if (found > 1) {
         char list[8 * 34 + 16] = "", hex[33];
         size_t k = 0;
@@ -112,9 +112,10 @@ int cli_resolve_id(store *st, const char *typed, uint8_t out[16])
             proto_entity_hex(ids[i], hex);
             k += (size_t)snprintf(list + k, sizeof list - k, " %s", hex);
         }
-        return cli_usage("id prefix %s is ambiguous: it starts%s%s; type more "
-                         "of it",
-                         typed, list, found > 8 ? " ..." : "");
+        return cli_usage(
+            _("id prefix %s is ambiguous: it starts%s%s; type more "
+              "of it"),
+            typed, list, found > 8 ? " ..." : "");
     }
     memcpy(out, ids[0], 16);
     return 0;
@@ -158,9 +159,9 @@ int cli_unknown_sub(const char *word, const char *const *choices)
                               "%s%s", n ? ", " : "", *c);
     }
     const char *near = args_best_get(&b);
-    return cli_usage("unknown subcommand '%.40s' of '%s'%s%s%s (one of %s)",
+    return cli_usage(_("unknown subcommand '%.40s' of '%s'%s%s%s (one of %s)"),
                      word, cli_args.cmd ? cli_args.cmd->name : "",
-                     near ? "; did you mean '" : "", near ? near : "",
+                     near ? _("; did you mean '") : "", near ? near : "",
                      near ? "'?" : "", list);
 }
 
@@ -217,15 +218,16 @@ int cli_load_config(void)
             return RND_EXIT_USAGE;
         }
         if (rc == RND_ENOTFOUND && required)
-            return cli_fail(rc, "no configuration file %s", err);
+            return cli_fail(rc, _("no configuration file %s"), err);
         if (rc)
-            return cli_fail(rc, "cannot read the configuration file %s", err);
+            return cli_fail(rc, _("cannot read the configuration file %s"),
+                            err);
     }
     const char *env = getenv("ROUNDSD_DATA");
     if (env && *env &&
         srv_config_set(&config, "data", env, SRV_CFG_ENV, 0, err, sizeof err) !=
             0)
-        return cli_usage("$ROUNDSD_DATA: %s", err);
+        return cli_usage(_("$ROUNDSD_DATA: %s"), err);
     /* The command's flags that are configuration keys, over the rest. */
     for (int k = 0; k < SRV_CFG_NKEYS; k++) {
         const char *v = cli_flag(srv_config_keys[k].flag);
@@ -257,10 +259,10 @@ int cli_need_name(const char *fl)
 {
     const char *v = cli_flag(fl);
     if (v == NULL || *v == '\0')
-        return cli_usage("--%s NAME is required", fl);
+        return cli_usage(_("--%s NAME is required"), fl);
     if (!srv_name_valid(v, strlen(v)))
-        return cli_usage("--%s %s: a name is 1 to %d characters of "
-                         "A-Z a-z 0-9 _ . - (not . or ..)",
+        return cli_usage(_("--%s %s: a name is 1 to %d characters of "
+                           "A-Z a-z 0-9 _ . - (not . or ..)"),
                          fl, v, SRV_NAME_MAX);
     return 0;
 }
@@ -290,11 +292,11 @@ int cli_open_registry(srv_registry **r)
     int rc = srv_registry_open(cli_data_dir(), 0, r);
     if (rc == RND_ENOTFOUND)
         return cli_fail(rc,
-                        "no server data in %s: run 'roundsd init --data %s' "
-                        "first",
+                        _("no server data in %s: run 'roundsd init --data %s' "
+                          "first"),
                         cli_data_dir(), cli_data_dir());
     if (rc)
-        return cli_fail(rc, "cannot open the registry in %s: %s",
+        return cli_fail(rc, _("cannot open the registry in %s: %s"),
                         cli_data_dir(), i18n_tr(rnd_strerror(rc)));
     return 0;
 }
@@ -316,7 +318,7 @@ int cli_open_site_write(const char *site, store **st)
                     cli_args.cmd->name, site);
     }
     if (rc)
-        return cli_fail(rc, "cannot open site %s: %s", site,
+        return cli_fail(rc, _("cannot open site %s: %s"), site,
                         i18n_tr(rnd_strerror(rc)));
     return 0;
 }
@@ -325,9 +327,9 @@ int cli_open_site_read(const char *site, store **st)
 {
     int rc = srv_site_open(cli_data_dir(), site, STORE_RDONLY, st, NULL);
     if (rc == RND_ENOTFOUND)
-        return cli_fail(rc, "no site %s in %s", site, cli_data_dir());
+        return cli_fail(rc, _("no site %s in %s"), site, cli_data_dir());
     if (rc)
-        return cli_fail(rc, "cannot open site %s: %s", site,
+        return cli_fail(rc, _("cannot open site %s: %s"), site,
                         i18n_tr(rnd_strerror(rc)));
     return 0;
 }
@@ -397,7 +399,7 @@ int cli_completion(const cli_command *const *tables, cli_md_fn md, int argc,
 {
     static char words[16384], vals[8192];
     if (first >= argc || strcmp(argv[first], "bash") != 0 || first + 1 < argc)
-        return cli_usage("completion: give the shell: bash");
+        return cli_usage(_("completion: give the shell: bash"));
     args_bash_begin(stdout, "roundsd");
     snprintf(words, sizeof words, "--version --help completion");
     for (int t = 0; tables[t]; t++)

@@ -395,24 +395,25 @@ static int cmd_backup(void)
     const char *data = cli_data_dir();
     int json = cli_flag("json") != NULL;
     if (cli_args.npos != 1)
-        return cli_usage("give the backup directory: roundsd backup DIR");
+        return cli_usage(_("give the backup directory: roundsd backup DIR"));
     const char *dir = cli_args.pos[0];
     char src[PATH_CAP], dst[PATH_CAP], err[PATH_CAP + 200], abs[PATH_CAP];
     fmt_to(src, sizeof src, "%s/registry/data.mdb", data);
     struct stat st;
     if (stat(src, &st) != 0)
         return cli_fail(RND_ENOTFOUND,
-                        "no server data in %s: nothing to back up (--data?)",
+                        _("no server data in %s: nothing to back up (--data?)"),
                         data);
     int ds = dir_state(dir);
     if (ds == 2)
         return cli_fail(RND_EEXIST,
-                        "%s is not empty: give a new or empty directory", dir);
+                        _("%s is not empty: give a new or empty directory"),
+                        dir);
     if (ds < 0)
-        return cli_fail(RND_EIO, "%s: %s", dir, strerror(errno));
+        return cli_fail(RND_EIO, _("%s: %s"), dir, strerror(errno));
     int e = store_mkdirs(dir);
     if (e)
-        return cli_fail(RND_EIO, "cannot create %s: %s", dir, strerror(e));
+        return cli_fail(RND_EIO, _("cannot create %s: %s"), dir, strerror(e));
     int64_t began = cli_now_ms();
 
     /* Sites first, then the registry: a device enrolled meanwhile is then
@@ -424,16 +425,18 @@ static int cmd_backup(void)
     e = list_names(sites_dir, keep_site, &names, &nsites);
     if (e && e != ENOENT) {
         free_names(names, nsites);
-        return cli_fail(RND_EIO, "cannot list %s: %s", sites_dir, strerror(e));
+        return cli_fail(RND_EIO, _("cannot list %s: %s"), sites_dir,
+                        strerror(e));
     }
     if (nsites + 1 > MAX_STORES) {
         free_names(names, nsites);
-        return cli_fail(RND_EINVAL, "more than %d site stores", MAX_STORES - 1);
+        return cli_fail(RND_EINVAL, _("more than %d site stores"),
+                        MAX_STORES - 1);
     }
     store_sum *stores = calloc(nsites + 1, sizeof *stores);
     if (stores == NULL) {
         free_names(names, nsites);
-        return cli_fail(RND_ENOMEM, "out of memory");
+        return cli_fail(RND_ENOMEM, _("out of memory"));
     }
     size_t ns = 0;
     int rc = 0;
@@ -462,8 +465,8 @@ static int cmd_backup(void)
     if (rc) {
         free(stores);
         return cli_fail(rc,
-                        "%s (the backup in %s is incomplete: it has no "
-                        "%s)",
+                        _("%s (the backup in %s is incomplete: it has no "
+                          "%s)"),
                         err, dir, MANIFEST);
     }
 
@@ -490,17 +493,18 @@ static int cmd_backup(void)
     if (e) {
         free_names(fnames, nf);
         free(stores);
-        return cli_fail(RND_EIO,
-                        "cannot copy the files of %s: %s (the backup in %s is "
-                        "incomplete)",
-                        data, strerror(e), dir);
+        return cli_fail(
+            RND_EIO,
+            _("cannot copy the files of %s: %s (the backup in %s is "
+              "incomplete)"),
+            data, strerror(e), dir);
     }
     free_names(fnames, nf);
     const char *source = realpath(data, abs) ? abs : data;
     e = write_manifest(dir, began, source, stores, ns, files, nf);
     if (e) {
         free(stores);
-        return cli_fail(RND_EIO, "cannot write %s/%s: %s", dir, MANIFEST,
+        return cli_fail(RND_EIO, _("cannot write %s/%s: %s"), dir, MANIFEST,
                         strerror(e));
     }
     uint64_t total = 0;
@@ -547,13 +551,13 @@ static int read_manifest(const char *bdir, rpt_jv *root)
     FILE *f = fopen(path, "rb");
     if (f == NULL) {
         if (errno == ENOENT && dir_state(bdir) == 0)
-            return cli_fail(RND_ENOTFOUND, "no backup at %s", bdir);
+            return cli_fail(RND_ENOTFOUND, _("no backup at %s"), bdir);
         if (errno == ENOENT)
             return cli_fail(RND_EEXIST,
-                            "%s has no %s: not a complete backup (a backup "
-                            "that did not finish has none); refused",
+                            _("%s has no %s: not a complete backup (a backup "
+                              "that did not finish has none); refused"),
                             bdir, MANIFEST);
-        return cli_fail(RND_EIO, "%s: %s", path, strerror(errno));
+        return cli_fail(RND_EIO, _("%s: %s"), path, strerror(errno));
     }
     size_t cap = 1 << 20;
     char *text = malloc(cap);
@@ -561,20 +565,20 @@ static int read_manifest(const char *bdir, rpt_jv *root)
     int too_big = text && n == cap && fgetc(f) != EOF;
     fclose(f);
     if (text == NULL)
-        return cli_fail(RND_ENOMEM, "out of memory");
+        return cli_fail(RND_ENOMEM, _("out of memory"));
     int rc = too_big ? RND_ETOOBIG : rpt_jv_parse(text, n, root, NULL);
     free(text);
     if (rc == RND_ENOMEM) {
         rpt_jv_free(root);
-        return cli_fail(rc, "out of memory");
+        return cli_fail(rc, _("out of memory"));
     }
     const rpt_jv *fmt = rpt_jv_get(root, "manifest", RPT_JV_NUM);
     if (rc || fmt == NULL || fmt->neg ||
         rpt_jv_get(root, "stores", RPT_JV_ARR) == NULL ||
         rpt_jv_get(root, "files", RPT_JV_ARR) == NULL) {
         rpt_jv_free(root);
-        return cli_fail(RND_ECORRUPT, "%s does not read as a backup manifest",
-                        path);
+        return cli_fail(RND_ECORRUPT,
+                        _("%s does not read as a backup manifest"), path);
     }
     if (fmt->num > MANIFEST_FORMAT) {
         rpt_jv_free(root);
@@ -617,8 +621,8 @@ static int verify_backup(const char *bdir, const rpt_jv *root, int json)
         if (sp == NULL || ops == NULL || ent == NULL || dig == NULL ||
             ops->neg || ent->neg || !store_path_ok(sp->str))
             return cli_fail(RND_ECORRUPT,
-                            "%s/%s: store entry %zu lacks path, ops, "
-                            "entities or digest",
+                            _("%s/%s: store entry %zu lacks path, ops, "
+                              "entities or digest"),
                             bdir, MANIFEST, i + 1);
         have_registry |= strcmp(sp->str, "registry") == 0;
         store_sum sum = {0};
@@ -643,28 +647,29 @@ static int verify_backup(const char *bdir, const rpt_jv *root, int json)
                 sp->str, sum.ops, sum.entities, sum.digest);
     }
     if (!have_registry)
-        return cli_fail(RND_ECORRUPT, "%s/%s lists no registry", bdir,
+        return cli_fail(RND_ECORRUPT, _("%s/%s lists no registry"), bdir,
                         MANIFEST);
     for (size_t i = 0; i < files->n; i++) {
         const rpt_jv *f = &files->kids[i];
         const rpt_jv *name = rpt_jv_get(f, "name", RPT_JV_STR),
                      *sha = rpt_jv_get(f, "sha256", RPT_JV_STR);
         if (name == NULL || sha == NULL || !file_name_ok(name->str))
-            return cli_fail(RND_ECORRUPT, "%s/%s: file entry %zu is malformed",
-                            bdir, MANIFEST, i + 1);
+            return cli_fail(RND_ECORRUPT,
+                            _("%s/%s: file entry %zu is malformed"), bdir,
+                            MANIFEST, i + 1);
         uint8_t h[32];
         uint64_t bytes;
         char hex[65];
         fmt_to(path, sizeof path, "%s/%s", bdir, name->str);
         int e = hash_file(path, h, &bytes);
         if (e)
-            return cli_fail(RND_ECORRUPT, "the backup's %s: %s", name->str,
+            return cli_fail(RND_ECORRUPT, _("the backup's %s: %s"), name->str,
                             strerror(e));
         proto_hex(h, 32, hex);
         if (strcmp(hex, sha->str) != 0)
             return cli_fail(RND_ECORRUPT,
-                            "the backup's %s does not match its manifest "
-                            "(SHA-256 differs)",
+                            _("the backup's %s does not match its manifest "
+                              "(SHA-256 differs)"),
                             name->str);
     }
     return 0;
@@ -675,8 +680,8 @@ static int cmd_restore(void)
     const char *data = cli_data_dir();
     int json = cli_flag("json") != NULL, force = cli_flag("force") != NULL;
     if (cli_args.npos != 1)
-        return cli_usage("give the backup directory: roundsd restore BACKUP "
-                         "--data DIR");
+        return cli_usage(_("give the backup directory: roundsd restore BACKUP "
+                           "--data DIR"));
     const char *bdir = cli_args.pos[0];
     rpt_jv root;
     int ex = read_manifest(bdir, &root);
@@ -687,8 +692,8 @@ static int cmd_restore(void)
     if (ds == 2 && !force) {
         rpt_jv_free(&root);
         return cli_fail(RND_EEXIST,
-                        "%s is not empty: give a new or empty --data "
-                        "directory, or --force to move it aside",
+                        _("%s is not empty: give a new or empty --data "
+                          "directory, or --force to move it aside"),
                         data);
     }
     if ((ex = verify_backup(bdir, &root, json)) != 0) {
@@ -710,14 +715,14 @@ static int cmd_restore(void)
         if (rename(data, aside) != 0) {
             int e = errno;
             rpt_jv_free(&root);
-            return cli_fail(RND_EIO, "cannot move %s aside to %s: %s", data,
+            return cli_fail(RND_EIO, _("cannot move %s aside to %s: %s"), data,
                             aside, strerror(e));
         }
     }
     int e = store_mkdirs(data);
     if (e) {
         rpt_jv_free(&root);
-        return cli_fail(RND_EIO, "cannot create %s: %s", data, strerror(e));
+        return cli_fail(RND_EIO, _("cannot create %s: %s"), data, strerror(e));
     }
     /* The new directory too: no serve may start on it half restored. */
     char lerr2[PATH_CAP + 200];

@@ -20,19 +20,20 @@ static int cert_next(void)
                *kin = cli_flag("key");
     char cur[PATH_CAP], crt[PATH_CAP], key[PATH_CAP], err[PATH_CAP + 200];
     if ((cin == NULL) != (kin == NULL))
-        return cli_usage("--cert and --key go together");
+        return cli_usage(_("--cert and --key go together"));
     if (srv_cert_path(data, SRV_CERT_NAME_CUR, "crt", cur, sizeof cur) ||
         srv_cert_path(data, SRV_CERT_NAME_NEXT, "crt", crt, sizeof crt) ||
         srv_cert_path(data, SRV_CERT_NAME_NEXT, "key", key, sizeof key))
-        return cli_usage("--data: path too long");
+        return cli_usage(_("--data: path too long"));
     struct stat st;
     if (stat(cur, &st) != 0)
         return cli_fail(RND_ENOTFOUND,
-                        "no certificate in %s: run 'roundsd init' first", data);
+                        _("no certificate in %s: run 'roundsd init' first"),
+                        data);
     if (stat(crt, &st) == 0 || stat(key, &st) == 0)
         return cli_fail(RND_EEXIST,
-                        "a next certificate is staged already (%s); rotate "
-                        "to it, or delete %s and %s to stage another",
+                        _("a next certificate is staged already (%s); rotate "
+                          "to it, or delete %s and %s to stage another"),
                         crt, crt, key);
     int rc = cin ? srv_cert_import(cin, kin, crt, key, err, sizeof err)
                  : srv_cert_generate(key, crt, err, sizeof err);
@@ -166,7 +167,7 @@ static int cert_devices(status_ctx *c, int print)
         c->n = n;
     }
     srv_registry_close(r);
-    return rc ? cli_fail(rc, "cannot read the registry: %s",
+    return rc ? cli_fail(rc, _("cannot read the registry: %s"),
                          i18n_tr(rnd_strerror(rc)))
               : 0;
 }
@@ -193,12 +194,13 @@ static int cert_status(void)
     const char *labels[3] = {"current", "next", "previous"};
     for (int i = 0; i < 3; i++)
         if (srv_cert_path(data, names[i], "crt", p[i], sizeof p[i]))
-            return cli_usage("--data: path too long");
+            return cli_usage(_("--data: path too long"));
     status_ctx c = {0};
     c.json = cli_flag("json") != NULL;
     rpt_jw_init(&c.j, stdout);
     if (staged_ms(data, &c.staged_ms) != 0)
-        return cli_fail(RND_ECERT, "%s does not read as a certificate", p[1]);
+        return cli_fail(RND_ECERT, _("%s does not read as a certificate"),
+                        p[1]);
     int ex = cert_devices(&c, 0);
     if (ex)
         return ex;
@@ -241,21 +243,21 @@ static int cert_rotate(void)
     char err[PATH_CAP + 200];
     status_ctx c = {0};
     if (staged_ms(data, &c.staged_ms) != 0)
-        return cli_fail(RND_ECERT, "the staged certificate does not read");
+        return cli_fail(RND_ECERT, _("the staged certificate does not read"));
     if (c.staged_ms == 0)
         return cli_fail(RND_ENOTFOUND,
-                        "no certificate is staged: run 'roundsd cert next' "
-                        "first");
+                        _("no certificate is staged: run 'roundsd cert next' "
+                          "first"));
     int ex = cert_devices(&c, 0);
     if (ex)
         return ex;
     if (c.stranded > 0 && !cli_flag("force"))
         return cli_fail(RND_EEXIST,
-                        "%zu handheld(s) have not synced since the next "
-                        "certificate was staged and would be stranded (see "
-                        "'roundsd cert status'); let them sync first, or "
-                        "--force (they then need 'rounds enroll --cert' with "
-                        "the new server.crt)",
+                        _("%zu handheld(s) have not synced since the next "
+                          "certificate was staged and would be stranded (see "
+                          "'roundsd cert status'); let them sync first, or "
+                          "--force (they then need 'rounds enroll --cert' with "
+                          "the new server.crt)"),
                         c.stranded);
     int rc = srv_cert_rotate(data, err, sizeof err);
     if (rc)
@@ -288,16 +290,16 @@ static int cmd_cert(void)
 {
     const char *verb = cli_args.npos ? cli_args.pos[0] : NULL;
     if (verb == NULL)
-        return cli_usage("give next, rotate or status");
+        return cli_usage(_("give next, rotate or status"));
     int next = strcmp(verb, "next") == 0, rot = strcmp(verb, "rotate") == 0,
         stat_ = strcmp(verb, "status") == 0;
     static const char *const names[] = {"next", "rotate", "status", NULL};
     if (!next && !rot && !stat_)
         return cli_unknown_sub(verb, names);
     if (!next && (cli_flag("cert") || cli_flag("key")))
-        return cli_usage("--cert and --key go with 'cert next' only");
+        return cli_usage(_("--cert and --key go with 'cert next' only"));
     if (!rot && cli_flag("force"))
-        return cli_usage("--force goes with 'cert rotate' only");
+        return cli_usage(_("--force goes with 'cert rotate' only"));
     return next ? cert_next() : rot ? cert_rotate() : cert_status();
 }
 

@@ -63,8 +63,8 @@ static int cmd_list(void)
 {
     int ex;
     if (cli_args.npos == 0)
-        return cli_usage("give what to list: units, vacant, routes, "
-                         "checkpoints, staff, plates, blacklist or sites");
+        return cli_usage(_("give what to list: units, vacant, routes, "
+                           "checkpoints, staff, plates, blacklist or sites"));
     const char *what = cli_args.pos[0];
     int vacant = strcmp(what, "vacant") == 0;
     const srv_md_kind *k = srv_md_find(vacant ? "units" : what);
@@ -93,7 +93,7 @@ static int cmd_list(void)
     } else if (rc == 0 && c.n == 0)
         printf("(none)\n");
     if (rc)
-        return cli_fail(rc, "cannot read site %s: %s", cli_flag("site"),
+        return cli_fail(rc, _("cannot read site %s: %s"), cli_flag("site"),
                         i18n_tr(rnd_strerror(rc)));
     return RND_EXIT_OK;
 }
@@ -171,9 +171,9 @@ static int cmd_conflicts(void)
     uint64_t office = 0;
     int rc = srv_site_open(cli_data_dir(), site, STORE_RDONLY, &st, &office);
     if (rc == RND_ENOTFOUND)
-        return cli_fail(rc, "no site %s in %s", site, cli_data_dir());
+        return cli_fail(rc, _("no site %s in %s"), site, cli_data_dir());
     if (rc)
-        return cli_fail(rc, "cannot open site %s: %s", site,
+        return cli_fail(rc, _("cannot open site %s: %s"), site,
                         i18n_tr(rnd_strerror(rc)));
     conflict_ctx c = {.json = cli_flag("json") != NULL, .office_id = office};
     rpt_jw_init(&c.j, stdout);
@@ -194,7 +194,7 @@ static int cmd_conflicts(void)
                "ID --field F --value V'\n",
                c.n, c.n == 1 ? "" : "s", site);
     if (rc)
-        return cli_fail(rc, "cannot read site %s: %s", site,
+        return cli_fail(rc, _("cannot read site %s: %s"), site,
                         i18n_tr(rnd_strerror(rc)));
     return RND_EXIT_OK;
 }
@@ -205,12 +205,12 @@ static int cmd_resolve(void)
     if ((ex = cli_need_name("site")) != 0)
         return ex;
     if (cli_args.npos == 0)
-        return cli_usage("give the id of the record in conflict (see "
-                         "'roundsd conflicts --site S')");
+        return cli_usage(_("give the id of the record in conflict (see "
+                           "'roundsd conflicts --site S')"));
     if (cli_flag("field") == NULL || *cli_flag("field") == '\0')
-        return cli_usage("--field F is required: the field in conflict");
+        return cli_usage(_("--field F is required: the field in conflict"));
     if (cli_flag("value") == NULL)
-        return cli_usage("--value V is required: the value to keep");
+        return cli_usage(_("--value V is required: the value to keep"));
     const char *site = cli_flag("site");
     store *st;
     if ((ex = cli_open_site_read(site, &st)) != 0)

@@ -376,15 +376,15 @@ static void fmt_us(uint64_t us, char *out, size_t cap)
 static int cmd_stats(void)
 {
     if (cli_flag("json") && cli_flag("prometheus"))
-        return cli_usage("--json and --prometheus: choose one");
+        return cli_usage(_("--json and --prometheus: choose one"));
     char path[4200], err[4400];
     snprintf(path, sizeof path, "%s/%s", cli_data_dir(), SRV_STATS_FILE);
     srv_stats_snap s;
     int rc = srv_stats_read_file(path, &s, err, sizeof err);
     if (rc == RND_ENOTFOUND)
         return cli_fail(rc,
-                        "no stats in %s: 'roundsd serve' writes %s every %d "
-                        "s (is it running on this data directory?)",
+                        _("no stats in %s: 'roundsd serve' writes %s every %d "
+                          "s (is it running on this data directory?)"),
                         cli_data_dir(), SRV_STATS_FILE,
                         SRV_STATS_INTERVAL_MS / 1000);
     if (rc)
@@ -500,8 +500,8 @@ static int cmd_migrate(void)
     struct stat st;
     if (stat(path, &st) != 0)
         return cli_fail(RND_ENOTFOUND,
-                        "no server data in %s: run 'roundsd init --data %s' "
-                        "first",
+                        _("no server data in %s: run 'roundsd init --data %s' "
+                          "first"),
                         data, data);
     /* The data directory's lock (datadir.h): serve holds it while it
      * runs; held here until migrate exits, so no serve starts meanwhile. */

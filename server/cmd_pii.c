@@ -130,7 +130,7 @@ static int pii_keys(void)
     else if (rc == 0 && c.n == 0)
         printf("no keys yet: a site's first is made at its first 'roundsd "
                "enroll'\n");
-    return rc ? cli_fail(rc, "cannot read the keys: %s",
+    return rc ? cli_fail(rc, _("cannot read the keys: %s"),
                          i18n_tr(rnd_strerror(rc)))
               : RND_EXIT_OK;
 }
@@ -203,7 +203,7 @@ static int run_rotation(rot_ctx *c)
     int rc = for_sites(rotate_site, c);
     if (cli_flag("json"))
         printf("]\n");
-    return rc ? cli_fail(rc, "stopped: %s", i18n_tr(rnd_strerror(rc)))
+    return rc ? cli_fail(rc, _("stopped: %s"), i18n_tr(rnd_strerror(rc)))
               : RND_EXIT_OK;
 }
 
@@ -297,14 +297,14 @@ static int pii_show(void)
     if (ex)
         return ex;
     if (cli_args.npos != 2)
-        return cli_usage("give the record's id: roundsd pii show ID --site "
-                         "S --reason R");
+        return cli_usage(_("give the record's id: roundsd pii show ID --site "
+                           "S --reason R"));
     const char *reason = cli_flag("reason"), *by = cli_flag("by");
     if (reason == NULL || *reason == '\0')
-        return cli_usage("--reason R is required: why the office needs the "
-                         "visitor's personal data (it is recorded)");
+        return cli_usage(_("--reason R is required: why the office needs the "
+                           "visitor's personal data (it is recorded)"));
     if (strlen(reason) > 512)
-        return cli_usage("--reason: at most 512 characters");
+        return cli_usage(_("--reason: at most 512 characters"));
     if (by == NULL || *by == '\0')
         by = "office";
     uint8_t id[PROTO_ENTITY_LEN];
@@ -312,9 +312,9 @@ static int pii_show(void)
     store *st;
     int rc = srv_site_open(cli_data_dir(), site, 0, &st, NULL);
     if (rc == RND_ENOTFOUND)
-        return cli_fail(rc, "no site %s in %s", site, cli_data_dir());
+        return cli_fail(rc, _("no site %s in %s"), site, cli_data_dir());
     if (rc)
-        return cli_fail(rc, "cannot open site %s: %s", site,
+        return cli_fail(rc, _("cannot open site %s: %s"), site,
                         i18n_tr(rnd_strerror(rc)));
     /* The id as typed: 32 hex digits or a unique prefix of 8+. */
     static char full[33];
@@ -337,25 +337,26 @@ static int pii_show(void)
     if (rc == RND_EINVAL) {
         store_close(st);
         return cli_fail(RND_ENOTFOUND,
-                        "%s is a %s: only visits and vehicles hold sealed "
-                        "personal data",
+                        _("%s is a %s: only visits and vehicles hold sealed "
+                          "personal data"),
                         cli_args.pos[1], proto_kind_name(kind));
     }
     if (rc == RND_ENOTFOUND && kind == 0) {
         store_close(st);
-        return cli_fail(rc, "no record %s in site %s", cli_args.pos[1], site);
+        return cli_fail(rc, _("no record %s in site %s"), cli_args.pos[1],
+                        site);
     }
     if (rc == RND_ENOTFOUND) {
         store_close(st);
         return cli_fail(rc,
-                        "record %s holds no sealed personal data (none was "
-                        "given, or the handheld had no office key yet and "
-                        "kept only the masked form)",
+                        _("record %s holds no sealed personal data (none was "
+                          "given, or the handheld had no office key yet and "
+                          "kept only the masked form)"),
                         cli_args.pos[1]);
     }
     if (rc) {
         store_close(st);
-        return cli_fail(rc, "cannot read record %s: %s", cli_args.pos[1],
+        return cli_fail(rc, _("cannot read record %s: %s"), cli_args.pos[1],
                         i18n_tr(rnd_strerror(rc)));
     }
 
@@ -369,8 +370,8 @@ static int pii_show(void)
     if (rc == RND_ENOTFOUND) {
         store_close(st);
         return cli_fail(rc,
-                        "the personal data of %s was purged: key %s was "
-                        "deleted after the retention period",
+                        _("the personal data of %s was purged: key %s was "
+                          "deleted after the retention period"),
                         cli_args.pos[1], khex);
     }
     static uint8_t plain[2048];
@@ -382,7 +383,7 @@ static int pii_show(void)
     memset(&key, 0, sizeof key);
     if (rc) {
         store_close(st);
-        return cli_fail(rc, "cannot open the personal data of %s: %s",
+        return cli_fail(rc, _("cannot open the personal data of %s: %s"),
                         cli_args.pos[1], i18n_tr(rnd_strerror(rc)));
     }
 
@@ -399,8 +400,8 @@ static int pii_show(void)
     if (rc) {
         memset(plain, 0, sizeof plain);
         return cli_fail(rc,
-                        "cannot record the access, so nothing is shown: "
-                        "%s",
+                        _("cannot record the access, so nothing is shown: "
+                          "%s"),
                         i18n_tr(rnd_strerror(rc)));
     }
     char ahex[33];
@@ -497,7 +498,7 @@ static int pii_log(void)
         printf("]\n");
     else if (rc == 0 && c.n == 0)
         printf("no access to personal data on record\n");
-    return rc ? cli_fail(rc, "cannot read the log: %s",
+    return rc ? cli_fail(rc, _("cannot read the log: %s"),
                          i18n_tr(rnd_strerror(rc)))
               : RND_EXIT_OK;
 }
@@ -512,12 +513,12 @@ static int run_pii(void)
     } subs[] = {{"keys", pii_keys}, {"rotate", pii_rotate}, {"show", pii_show},
                 {"log", pii_log},   {"purge", pii_purge},   {NULL, NULL}};
     if (cli_args.npos < 1)
-        return cli_usage("give keys, rotate, show, log or purge");
+        return cli_usage(_("give keys, rotate, show, log or purge"));
     for (int i = 0; subs[i].name; i++) {
         if (strcmp(subs[i].name, cli_args.pos[0]) != 0)
             continue;
         if (cli_args.npos > 1 && subs[i].fn != pii_show)
-            return cli_usage("unexpected argument '%s'", cli_args.pos[1]);
+            return cli_usage(_("unexpected argument '%s'"), cli_args.pos[1]);
         return subs[i].fn();
     }
     static const char *const names[] = {"keys", "rotate", "show",

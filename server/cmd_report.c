@@ -64,23 +64,23 @@ static int emit_csv(rpt_doc *d, const char *table, const char *out_dir)
     int rc = 0, ex = RND_EXIT_OK;
     table_names(d, names, sizeof names);
     if (table == NULL && out_dir == NULL) {
-        ex = cli_usage("--format csv writes one table per file: give "
-                       "--table NAME (%s) or --out-dir DIR",
+        ex = cli_usage(_("--format csv writes one table per file: give "
+                         "--table NAME (%s) or --out-dir DIR"),
                        names);
     } else if (table) {
         rc = rpt_emit_csv_table(d, table, stdout);
         if (rc == RND_ENOTFOUND)
-            ex = cli_usage("--table %s: report %s has the tables %s", table,
+            ex = cli_usage(_("--table %s: report %s has the tables %s"), table,
                            d->report, names);
     } else if (mkdir(out_dir, 0755) != 0 && errno != EEXIST) {
-        ex = cli_fail(RND_EIO, "--out-dir %s: %s", out_dir, strerror(errno));
+        ex = cli_fail(RND_EIO, _("--out-dir %s: %s"), out_dir, strerror(errno));
     } else {
         for (uint32_t i = 0; rc == 0 && rpt_csv_table(d, i); i++) {
             const char *name = rpt_csv_table(d, i);
             snprintf(path, sizeof path, "%s/%s.csv", out_dir, name);
             FILE *f = fopen(path, "w");
             if (f == NULL) {
-                ex = cli_fail(RND_EIO, "cannot write %s: %s", path,
+                ex = cli_fail(RND_EIO, _("cannot write %s: %s"), path,
                               strerror(errno));
                 break;
             }
@@ -93,7 +93,7 @@ static int emit_csv(rpt_doc *d, const char *table, const char *out_dir)
     }
     rpt_doc_free(d);
     if (ex == RND_EXIT_OK && rc)
-        ex = cli_fail(rc, "cannot write the report: %s",
+        ex = cli_fail(rc, _("cannot write the report: %s"),
                       i18n_tr(rnd_strerror(rc)));
     return ex;
 }
@@ -101,8 +101,8 @@ static int emit_csv(rpt_doc *d, const char *table, const char *out_dir)
 static int run_report(void)
 {
     if (cli_args.npos != 1)
-        return cli_usage("which report? patrol, inside, workorders, vacant, "
-                         "handover, devices or integrity");
+        return cli_usage(_("which report? patrol, inside, workorders, vacant, "
+                           "handover, devices or integrity"));
     const struct report_kind *k = report_kinds;
     while (k->name && strcmp(k->name, cli_args.pos[0]) != 0)
         k++;
@@ -128,7 +128,7 @@ static int run_report(void)
     /* --tz is in $TZ already (cli_parse: an offset or an IANA zone), so
      * local times are its. */
     if ((v = cli_flag("now")) && rpt_time_parse(v, RPT_TZ_LOCAL, &p.now) != 0)
-        return cli_usage("--now %s: not a time", v);
+        return cli_usage(_("--now %s: not a time"), v);
     p.tz_min = rpt_tz_local(p.now);
     rpt_window_args w = {cli_flag("from"), cli_flag("to"), cli_flag("day"),
                          cli_flag("month"), cli_flag("hours")};
@@ -137,8 +137,8 @@ static int run_report(void)
         return cli_usage("%s", err);
     if ((v = cli_flag("overstay")) &&
         (rpt_duration_parse(v, &p.overstay_ms) != 0 || p.overstay_ms == 0))
-        return cli_usage("--overstay %s: expected a duration such as 90m, "
-                         "4h or 1d",
+        return cli_usage(_("--overstay %s: expected a duration such as 90m, "
+                           "4h or 1d"),
                          v);
     uint32_t days = RPT_VACANT_DEFAULT_DAYS;
     if ((ex = cli_parse_u32("days", 1, 3660, &days)) != 0)
@@ -146,17 +146,17 @@ static int run_report(void)
     p.vacant_days = (int)days;
     rpt_format fmt = RPT_FMT_TEXT;
     if ((v = cli_flag("format")) && rpt_format_parse(v, &fmt) != 0)
-        return cli_usage("--format %s: expected text, csv or json", v);
+        return cli_usage(_("--format %s: expected text, csv or json"), v);
     if (cli_flag("json"))
         fmt = RPT_FMT_JSON;
     const char *table = cli_flag("table"), *out_dir = cli_flag("out-dir");
     if ((table || out_dir) && !cli_flag("format") && !cli_flag("json"))
         fmt = RPT_FMT_CSV; /* --table and --out-dir are CSV's */
     if ((table || out_dir) && fmt != RPT_FMT_CSV)
-        return cli_usage("--table and --out-dir are for --format csv");
+        return cli_usage(_("--table and --out-dir are for --format csv"));
     if (table && out_dir)
-        return cli_usage("--table NAME prints one table; --out-dir DIR "
-                         "writes them all: give one");
+        return cli_usage(_("--table NAME prints one table; --out-dir DIR "
+                           "writes them all: give one"));
 
     store *st;
     if ((ex = cli_open_site_read(p.site, &st)) != 0)
@@ -165,7 +165,7 @@ static int run_report(void)
     int rc = store_read_begin(st, &txn);
     if (rc) {
         store_close(st);
-        return cli_fail(rc, "cannot read site %s: %s", p.site,
+        return cli_fail(rc, _("cannot read site %s: %s"), p.site,
                         i18n_tr(rnd_strerror(rc)));
     }
     rpt_doc d;
@@ -186,7 +186,7 @@ static int run_report(void)
     store_close(st);
     if (rc) {
         rpt_doc_free(&d);
-        return cli_fail(rc, "report %s of site %s: %s", k->name, p.site,
+        return cli_fail(rc, _("report %s of site %s: %s"), k->name, p.site,
                         i18n_tr(rnd_strerror(rc)));
     }
     /* integrity: the summary's "ok" says whether every chain verified. */
@@ -202,7 +202,7 @@ static int run_report(void)
     rc = rpt_emit(&d, fmt, stdout);
     rpt_doc_free(&d);
     if (rc)
-        return cli_fail(rc, "cannot write the report: %s",
+        return cli_fail(rc, _("cannot write the report: %s"),
                         i18n_tr(rnd_strerror(rc)));
     return problems ? RND_EXIT_FAIL : RND_EXIT_OK;
 }

@@ -51,18 +51,19 @@ static int cmd_init(void)
     const char *dir = cli_data_dir(), *cert_in = cli_flag("cert"),
                *key_in = cli_flag("key");
     if ((cert_in == NULL) != (key_in == NULL))
-        return cli_usage("--cert and --key go together");
+        return cli_usage(_("--cert and --key go together"));
     char key[4200], crt[4200], err[4500];
     snprintf(key, sizeof key, "%s/server.key", dir);
     snprintf(crt, sizeof crt, "%s/server.crt", dir);
     struct stat st;
     if (stat(key, &st) == 0 || stat(crt, &st) == 0)
-        return cli_fail(RND_EEXIST,
-                        "%s is already initialised (%s exists); nothing done",
-                        dir, stat(key, &st) == 0 ? key : crt);
+        return cli_fail(
+            RND_EEXIST,
+            _("%s is already initialised (%s exists); nothing done"), dir,
+            stat(key, &st) == 0 ? key : crt);
     int e = store_mkdirs(dir);
     if (e)
-        return cli_fail(RND_EIO, "cannot create %s: %s", dir, strerror(e));
+        return cli_fail(RND_EIO, _("cannot create %s: %s"), dir, strerror(e));
     int rc = cert_in
                  ? srv_cert_import(cert_in, key_in, crt, key, err, sizeof err)
                  : srv_cert_generate(key, crt, err, sizeof err);
@@ -71,7 +72,7 @@ static int cmd_init(void)
     srv_registry *r;
     rc = srv_registry_open(dir, 1, &r);
     if (rc)
-        return cli_fail(rc, "cannot create the registry in %s: %s", dir,
+        return cli_fail(rc, _("cannot create the registry in %s: %s"), dir,
                         i18n_tr(rnd_strerror(rc)));
     srv_registry_close(r);
     char sites[4200];
@@ -110,13 +111,14 @@ static int cmd_enroll(void)
     int rc = srv_registry_enroll(r, site, name, cli_now_ms(), cred);
     srv_registry_close(r);
     if (rc == RND_EEXIST)
-        return cli_fail(rc,
-                        "%s/%s is already enrolled and not revoked; revoke it "
-                        "first ('roundsd revoke --site %s --device %s') to "
-                        "enroll it again",
-                        site, name, site, name);
+        return cli_fail(
+            rc,
+            _("%s/%s is already enrolled and not revoked; revoke it "
+              "first ('roundsd revoke --site %s --device %s') to "
+              "enroll it again"),
+            site, name, site, name);
     if (rc)
-        return cli_fail(rc, "cannot enroll %s/%s: %s", site, name,
+        return cli_fail(rc, _("cannot enroll %s/%s: %s"), site, name,
                         i18n_tr(rnd_strerror(rc)));
     /* The site's store, with its office writer, exists from now on, and
      * holds the office's current key for personal data, so the device's
@@ -125,8 +127,8 @@ static int cmd_enroll(void)
     rc = srv_site_open(cli_data_dir(), site, STORE_CREATE, &st, NULL);
     if (rc)
         return cli_fail(rc,
-                        "enrolled, but cannot create the store of site %s: "
-                        "%s",
+                        _("enrolled, but cannot create the store of site %s: "
+                          "%s"),
                         site, i18n_tr(rnd_strerror(rc)));
     srv_pii_key key;
     int written;
@@ -137,8 +139,8 @@ static int cmd_enroll(void)
     store_close(st);
     if (rc)
         return cli_fail(rc,
-                        "enrolled, but cannot publish the personal-data key "
-                        "to site %s: %s",
+                        _("enrolled, but cannot publish the personal-data key "
+                          "to site %s: %s"),
                         site, i18n_tr(rnd_strerror(rc)));
     char crt[4200], abs[PATH_MAX];
     snprintf(crt, sizeof crt, "%s/server.crt", cli_data_dir());
@@ -176,9 +178,9 @@ static int cmd_revoke(void)
     int rc = srv_registry_revoke(r, site, name, &was);
     srv_registry_close(r);
     if (rc == RND_ENOTFOUND)
-        return cli_fail(rc, "no device %s/%s is enrolled", site, name);
+        return cli_fail(rc, _("no device %s/%s is enrolled"), site, name);
     if (rc)
-        return cli_fail(rc, "cannot revoke %s/%s: %s", site, name,
+        return cli_fail(rc, _("cannot revoke %s/%s: %s"), site, name,
                         i18n_tr(rnd_strerror(rc)));
     printf("%s %s/%s\n", was ? "already revoked:" : "revoked", site, name);
     return RND_EXIT_OK;
@@ -307,7 +309,7 @@ static int cmd_devices(void)
         printf("no devices enrolled%s%s\n", site ? " for site " : "",
                site ? site : "");
     if (rc)
-        return cli_fail(rc, "cannot read the registry: %s",
+        return cli_fail(rc, _("cannot read the registry: %s"),
                         i18n_tr(rnd_strerror(rc)));
     return RND_EXIT_OK;
 }
@@ -335,9 +337,9 @@ static int cmd_dump(void)
     store *st;
     int rc = srv_site_open(cli_data_dir(), site, STORE_RDONLY, &st, NULL);
     if (rc == RND_ENOTFOUND)
-        return cli_fail(rc, "no site %s in %s", site, cli_data_dir());
+        return cli_fail(rc, _("no site %s in %s"), site, cli_data_dir());
     if (rc)
-        return cli_fail(rc, "cannot open site %s: %s", site,
+        return cli_fail(rc, _("cannot open site %s: %s"), site,
                         i18n_tr(rnd_strerror(rc)));
     dump_ctx c = {.json = cli_flag("json") != NULL};
     uint8_t digest[32];
@@ -349,7 +351,7 @@ static int cmd_dump(void)
     if (rc) {
         if (c.json)
             printf("]}\n");
-        return cli_fail(rc, "cannot read site %s: %s", site,
+        return cli_fail(rc, _("cannot read site %s: %s"), site,
                         i18n_tr(rnd_strerror(rc)));
     }
     char hex[65];
@@ -769,8 +771,8 @@ static int unknown_command(const char *name)
         args_best_add(&b, k->noun);
     args_best_add(&b, "completion");
     const char *near = args_best_get(&b);
-    return cli_usage("unknown command '%.40s'%s%s%s", name,
-                     near ? "; did you mean '" : "", near ? near : "",
+    return cli_usage(_("unknown command '%.40s'%s%s%s"), name,
+                     near ? _("; did you mean '") : "", near ? near : "",
                      near ? "'?" : "");
 }
 
@@ -823,7 +825,7 @@ int main(int argc, char **argv)
             return cli_usage("%s", err);
         }
         if (nlead + 2 >= 32)
-            return cli_usage("too many flags before the command");
+            return cli_usage(_("too many flags before the command"));
         lead[nlead++] = argv[i++];
         if (f->meta && a[len] != '=' && i < argc)
             lead[nlead++] = argv[i++];
@@ -876,7 +878,7 @@ int main(int argc, char **argv)
                        name, md->help, name);
                 return RND_EXIT_OK;
             }
-            return cli_usage("%s: give add, set or retire", name);
+            return cli_usage(_("%s: give add, set or retire"), name);
         }
         if (md_command(md, verb) != 0) {
             args_best b;
@@ -884,9 +886,9 @@ int main(int argc, char **argv)
             for (int v = 0; v < 3; v++)
                 args_best_add(&b, md_verbs[v]);
             const char *near = args_best_get(&b);
-            return cli_usage("unknown subcommand '%.40s' of '%s'%s%s%s; give "
-                             "add, set or retire",
-                             verb, name, near ? "; did you mean '" : "",
+            return cli_usage(_("unknown subcommand '%.40s' of '%s'%s%s%s; give "
+                               "add, set or retire"),
+                             verb, name, near ? _("; did you mean '") : "",
                              near ? near : "", near ? "'?" : "");
         }
         cmd = &md_cmd;

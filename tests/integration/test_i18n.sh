@@ -78,6 +78,14 @@ grep -q "中没有设备" "$W/e" || fail "error not Chinese: $(cat "$W/e")"
 ROUNDS_DATA="$W/none" en "$R" status >/dev/null 2>"$W/e"
 grep -q "no device in" "$W/e" || fail "error not English: $(cat "$W/e")"
 
+zh "$R" visit entr >/dev/null 2>"$W/e"; rc=$?
+[ "$rc" = 2 ] || fail "visit entr (zh): exit $rc, want 2"
+grep -q "未知的子命令 'entr'" "$W/e" && grep -q "'enter'" "$W/e" ||
+  fail "usage error not Chinese: $(cat "$W/e")"
+zh "$S" report --site S1 patrol --dya 2026-03-01 >/dev/null 2>"$W/e"; rc=$?
+[ "$rc" = 2 ] || fail "roundsd --dya (zh): exit $rc, want 2"
+grep -q "未知选项 --dya" "$W/e" || fail "roundsd usage not Chinese: $(cat "$W/e")"
+
 # 3. A report: headings translated in text, JSON and CSV untouched.
 en "$R" init --site S1 --name hh1 --user guard-li >/dev/null ||
   fail "rounds init"
