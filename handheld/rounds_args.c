@@ -638,6 +638,15 @@ static const char *type_name(int t)
     return "string";
 }
 
+/* A field's flag name: "id_type" -> "id-type" (cut at cap). */
+static void field_flag(const char *name, char *out, size_t cap)
+{
+    size_t i;
+    for (i = 0; name[i] && i + 1 < cap; i++)
+        out[i] = name[i] == '_' ? '-' : name[i];
+    out[i] = '\0';
+}
+
 static void print_verb_fields(const hh_verb_spec *v, int json)
 {
     char cmd[48];
@@ -660,10 +669,7 @@ static void print_verb_fields(const hh_verb_spec *v, int json)
         printf(",\"fields\":[");
         for (const hh_field_spec *f = v->fields; f->name; f++) {
             char flag[64];
-            size_t i;
-            for (i = 0; f->name[i] && i + 1 < sizeof flag; i++)
-                flag[i] = f->name[i] == '_' ? '-' : f->name[i];
-            flag[i] = '\0';
+            field_flag(f->name, flag, sizeof flag);
             printf("%s{\"flag\":\"--%s\",\"field\":", f == v->fields ? "" : ",",
                    flag);
             json_cstr(stdout, f->op_name ? f->op_name : f->name);
@@ -694,10 +700,7 @@ static void print_verb_fields(const hh_verb_spec *v, int json)
                v->from);
     for (const hh_field_spec *f = v->fields; f->name; f++) {
         char flag[64];
-        size_t i;
-        for (i = 0; f->name[i] && i + 1 < sizeof flag; i++)
-            flag[i] = f->name[i] == '_' ? '-' : f->name[i];
-        flag[i] = '\0';
+        field_flag(f->name, flag, sizeof flag);
         printf("  --%-14s %s%s", flag, f->required ? _("(required) ") : "",
                i18n_tr(f->help));
         if (f->choices) {

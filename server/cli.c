@@ -354,6 +354,20 @@ void cli_json_flags(const cli_flag_spec *fl)
     printf("]");
 }
 
+/* One command of the listing as a JSON object, after a comma unless it
+ * is the first. */
+static void json_command(const cli_command *c, int *first)
+{
+    printf("%s{\"command\":", *first ? "" : ",");
+    cli_json_str(c->name);
+    printf(",\"summary\":");
+    cli_json_str(c->summary);
+    printf(",\"flags\":");
+    cli_json_flags(c->flags);
+    printf("}");
+    *first = 0;
+}
+
 void cli_commands_json(const cli_command *const *tables, cli_md_fn md)
 {
     printf("{\"program\":\"roundsd\",\"version\":");
@@ -361,28 +375,13 @@ void cli_commands_json(const cli_command *const *tables, cli_md_fn md)
     printf(",\"commands\":[");
     int first = 1;
     for (int t = 0; tables[t]; t++)
-        for (const cli_command *c = tables[t]; c->name; c++) {
-            printf("%s{\"command\":", first ? "" : ",");
-            cli_json_str(c->name);
-            printf(",\"summary\":");
-            cli_json_str(c->summary);
-            printf(",\"flags\":");
-            cli_json_flags(c->flags);
-            printf("}");
-            first = 0;
-        }
+        for (const cli_command *c = tables[t]; c->name; c++)
+            json_command(c, &first);
     for (const srv_md_kind *k = srv_md_kinds(); k->noun; k++)
         for (int v = 0; md_verbs[v]; v++) {
             const cli_command *c = md(k, md_verbs[v]);
-            if (c == NULL)
-                continue;
-            printf(",{\"command\":");
-            cli_json_str(c->name);
-            printf(",\"summary\":");
-            cli_json_str(c->summary);
-            printf(",\"flags\":");
-            cli_json_flags(c->flags);
-            printf("}");
+            if (c != NULL)
+                json_command(c, &first);
         }
     printf("]}\n");
 }
