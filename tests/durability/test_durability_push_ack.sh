@@ -25,18 +25,23 @@ server_start_cut() {
   echo "roundsd did not start:"; cat "$WORK/server.log.new"; exit 1
 }
 
-# server_wait_cut: roundsd must end by the cut (status 86); prints the
-# acked seq of the PUSH_ACK the power went on.
+# server_wait_cut: roundsd must end by the cut (status 86); sets acked to
+# the acked seq of the PUSH_ACK the power went on (0 when it did not). It
+# runs in this shell, never in $(...): only the shell that started roundsd
+# can wait for it, and a subshell forked before the exit was reaped would
+# get no status at all (a race seen once under load).
 server_wait_cut() {
   local rc=0
   wait "$SRV_PID" || rc=$?
   SRV_PID=""
   cat "$WORK/server.log.new" >>"$WORK/server.log"
+  acked=0
   if [ "$rc" != 86 ]; then
     fail "roundsd ended with $rc, not by the power cut (86)"
-    echo 0; return
+    return
   fi
-  sed -n 's/^cut at=push_ack .*acked_seq=\([0-9]*\).*/\1/p' "$PCLOG" | tail -1
+  acked=$(sed -n 's/^cut at=push_ack .*acked_seq=\([0-9]*\).*/\1/p' \
+    "$PCLOG" | tail -1)
 }
 
 srv_ops() {
@@ -55,7 +60,7 @@ record a 3
 own_a=$(hh_own a)
 server_start_cut 1
 hh_sync a >/dev/null 2>&1 && fail "a's sync finished though roundsd lost power"
-acked=$(server_wait_cut)
+server_wait_cut
 eq "the PUSH_ACK acknowledged all of a's ops" "$acked" "$own_a"
 eq "the site store holds what the PUSH_ACK acknowledged" "$(held a)" "$acked"
 eq "server ops after the cut" "$(srv_ops)" $((OFFICE_OPS + acked))
@@ -70,7 +75,7 @@ own_b=$(hh_own b)
 server_start_cut 2
 check "a syncs before the cut" hh_sync a >/dev/null
 hh_sync b >/dev/null 2>&1 && fail "b's sync finished though roundsd lost power"
-acked=$(server_wait_cut)
+server_wait_cut
 eq "b's PUSH_ACK acknowledged all of b's ops" "$acked" "$own_b"
 eq "a's ops survive the cut" "$(held a)" "$own_a"
 eq "b's acknowledged ops survive the cut" "$(held b)" "$acked"
