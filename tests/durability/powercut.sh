@@ -6,10 +6,13 @@ PCLOG="$WORK/powercut.log"
 
 # under_cut AT COMMAND...: runs COMMAND with the power going at AT (exit,
 # push_ack:N). The shim is no ASan build and comes first in the preload
-# list, which ASan would refuse without verify_asan_link_order=0.
+# list, which ASan would refuse without verify_asan_link_order=0; a
+# preload already set (faketime's, which moves the whole suite's clocks)
+# stays after it.
 under_cut() {
   local at=$1; shift
-  env LD_PRELOAD="$SHIM" ROUNDS_POWERCUT_AT="$at" ROUNDS_POWERCUT_LOG="$PCLOG" \
+  env LD_PRELOAD="$SHIM${LD_PRELOAD:+:$LD_PRELOAD}" \
+    ROUNDS_POWERCUT_AT="$at" ROUNDS_POWERCUT_LOG="$PCLOG" \
     ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
     TSAN_OPTIONS="${TSAN_OPTIONS:-}" "$@"
 }
