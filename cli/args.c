@@ -197,6 +197,19 @@ static void clip(const char *v, char *out, size_t cap)
     args_clip(v, out, cap);
 }
 
+int args_tz_apply(const char *tz, char *err, size_t cap)
+{
+    char shown[200];
+    if (rpt_tz_set(tz) == 0)
+        return 0;
+    clip(tz, shown, sizeof shown);
+    snprintf(err, cap,
+             _("--tz: '%s' is not a time zone: Z, +HH:MM, -HH:MM or a name of "
+               "tzdata such as Asia/Shanghai"),
+             shown);
+    return -1;
+}
+
 int args_check(const args_flag *f, const char *v, char *err, size_t cap)
 {
     char shown[200], list[256];

@@ -84,6 +84,11 @@ int args_check(const args_flag *f, const char *v, char *err, size_t cap);
 int args_parse(const args_flag *flags, int max_pos, int argc, char **argv,
                int first, args_parsed *out, char *err, size_t cap);
 
+/* Applies --tz (rpt_tz_set: $TZ for every time typed and shown); when tz
+ * is no zone, writes the message naming --tz into err[cap] and returns
+ * -1. Both programs call it once their flags are parsed. */
+int args_tz_apply(const char *tz, char *err, size_t cap);
+
 /* A whole number in [lo, hi], all of v. 0 or -1. */
 int args_int(const char *v, long long lo, long long hi, long long *out);
 

@@ -488,11 +488,8 @@ int rounds_main(int argc, char **argv)
     int rc = take(fl, &p);
     if (rc)
         return rc;
-    if (o.tz && rpt_tz_set(o.tz) != 0)
-        return usage_error(
-            _("--tz: '%s' is not a time zone: Z, +HH:MM, "
-              "-HH:MM or a name of tzdata such as Asia/Shanghai"),
-            o.tz);
+    if (o.tz && args_tz_apply(o.tz, err, sizeof err) != 0)
+        return usage_error("%s", err);
     if (o.version)
         return print_version();
     if (c == NULL) {

@@ -84,10 +84,8 @@ int cli_parse(const cli_command *cmd, int argc, char **argv, int first)
     }
     for (int k = 0; k < p.npos; k++)
         cli_args.pos[cli_args.npos++] = p.pos[k];
-    if (cli_args.tz && rpt_tz_set(cli_args.tz) != 0)
-        return cli_usage(_("--tz: '%.40s' is not a time zone: Z, +HH:MM, "
-                           "-HH:MM or a name of tzdata such as Asia/Shanghai"),
-                         cli_args.tz);
+    if (cli_args.tz && args_tz_apply(cli_args.tz, err, sizeof err) != 0)
+        return cli_usage("%s", err);
     return 0;
 }
 
