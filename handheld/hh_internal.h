@@ -80,4 +80,24 @@ int hh__gate_checks(hh *h, const hh_verb_spec *v, const proto_field *plate,
  * until the next call. verb names the record in messages. */
 int hh__pii_seal(hh *h, const char *verb, store_txn *t, proto_op *op);
 
+/* ---- tagcheck.c: a patrol scan's proof of presence ---------------------- */
+
+/* With the field checks of a scan: f[0..*n) are its converted fields (at
+ * most cap). A payload is parsed (RND_EFIELD naming 'payload' when it is
+ * not one) and gives the tag and method nfc unless given (a given tag must
+ * be the payload's); without a payload the tag is required and the method
+ * is manual (nfc or qr are refused: nothing was read). The added strings
+ * live in thread-local storage until the next call. */
+int hh__scan_fields(hh *h, const char *verb, proto_field *f, uint32_t *n,
+                    uint32_t cap);
+
+/* Inside the write transaction: a payload's signature is verified against
+ * the site's active tag keys (RND_EFIELD naming the payload when it is of
+ * another site, signed by a key the site does not have, or does not
+ * verify); a tag that is none of the site's checkpoints (when it has any)
+ * is RND_EFIELD unless force, which adds unknown_tag=true and a warning.
+ * Adds verified (true only for a verified payload) to op. */
+int hh__scan_checks(hh *h, const char *verb, store_txn *t, proto_op *op,
+                    int force);
+
 #endif

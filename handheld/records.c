@@ -81,6 +81,7 @@ typedef struct record_in {
     uint32_t n;
     const char *by;
     const char *wo_category; /* scan.record: open a work order */
+    int force;               /* scan.record: record an unknown tag */
 } record_in;
 
 static const hh_field_spec *spec_find(const hh_verb_spec *v, const char *name)
@@ -137,8 +138,9 @@ static int convert(hh *h, const hh_verb_spec *v, const hh_field_spec *sp,
         f->type = PROTO_INT;
         return 0;
     case HH_BOOL:
+        /* A switch (no default) given bare on the command line is "". */
         if (strcmp(val, "true") == 0 || strcmp(val, "1") == 0 ||
-            strcmp(val, "yes") == 0)
+            strcmp(val, "yes") == 0 || (*val == '\0' && sp->dflt == NULL))
             f->i = 1;
         else if (strcmp(val, "false") == 0 || strcmp(val, "0") == 0 ||
                  strcmp(val, "no") == 0)
@@ -184,6 +186,7 @@ static int validate(hh *h, const hh_verb_spec *v, const hh_kv *kv, size_t nkv,
     in->n = 0;
     in->by = NULL;
     in->wo_category = NULL;
+    in->force = 0;
     for (size_t i = 0; i < nkv; i++) {
         const hh_field_spec *sp = spec_find(v, kv[i].name);
         if (sp == NULL)
@@ -225,12 +228,25 @@ static int validate(hh *h, const hh_verb_spec *v, const hh_kv *kv, size_t nkv,
             in->wo_category = tmp.str; /* not stored on the scan itself */
             continue;
         }
+        if (v->kind == PROTO_KIND_SCAN && strcmp(sp->name, "force") == 0) {
+            proto_field tmp;
+            rc = convert(h, v, sp, val, &tmp);
+            if (rc)
+                return rc;
+            in->force = (int)tmp.i; /* shows as unknown_tag when used */
+            continue;
+        }
         rc = convert(h, v, sp, val, &in->f[in->n]);
         if (rc)
             return rc;
         in->n++;
     }
     /* Rules across fields. */
+    if (v->kind == PROTO_KIND_SCAN) {
+        rc = hh__scan_fields(h, v->verb, in->f, &in->n, PROTO_OP_MAX_FIELDS);
+        if (rc)
+            return rc;
+    }
     if (v->kind == PROTO_KIND_WORKORDER && v->action == PROTO_ACTION_CREATE) {
         const proto_field *pr = in_field(in, "priority");
         const proto_field *ur = in_field(in, "urgent_reason");
@@ -608,6 +624,11 @@ static int record_fn(store_txn *t, void *arg)
     if ((v->kind == PROTO_KIND_VISIT || v->kind == PROTO_KIND_VEHICLE) &&
         v->creates) {
         rc = hh__pii_seal(c->h, c->in->verb->verb, t, &op);
+        if (rc)
+            return rc;
+    }
+    if (v->kind == PROTO_KIND_SCAN) {
+        rc = hh__scan_checks(c->h, v->verb, t, &op, in->force);
         if (rc)
             return rc;
     }

@@ -186,6 +186,7 @@ void rounds_print_help(void)
         "                               ones unless --all), as last synced\n"
         "  list pii_access|pii_keys     the office's openings of sealed\n"
         "                               personal data, and its keys\n"
+        "  list tag_keys                the office's checkpoint tag keys\n"
         "  conflicts                    records with concurrent different\n"
         "                               writes to a field (office resolves)\n"
         "  show ID                      one record with its history\n"
@@ -647,6 +648,7 @@ int cmd_list(void)
         /* The office's openings of sealed personal data, and its keys. */
         {"pii_access", HH_KIND_PII_ACCESS, 0},
         {"pii_keys", HH_KIND_PII_KEY, 1},
+        {"tag_keys", HH_KIND_TAG_KEY, 1},
     };
     const char *what = o.npos > 1 ? o.positional[1] : NULL;
     int kind = 0, open_only = 0;

@@ -92,6 +92,7 @@ static const struct {
     {"sites", "sites"},
     {"pii_access", "the office's openings of sealed personal data"},
     {"pii_keys", "the office's keys for personal data"},
+    {"tag_keys", "the office's keys for checkpoint tags"},
 };
 
 static const rcmd fixed[] = {
@@ -155,6 +156,8 @@ static char vnames[ARGS_MAX_FLAGS][48];
 
 static const char *field_meta(const hh_field_spec *f)
 {
+    if (f->type == HH_BOOL && f->dflt == NULL)
+        return NULL; /* a switch: "--force" (the library reads "" as true) */
     switch (f->type) {
     case HH_INT:
         return "N";

@@ -58,13 +58,21 @@ static const char *const checks[] = {"ok", "fail", NULL};
     }
 
 static const hh_field_spec scan_fields[] = {
-    {"tag", HH_STR, 1, NULL, NULL, NULL, N_("checkpoint tag id")},
+    {"tag", HH_STR, 0, NULL, NULL, NULL,
+     N_("checkpoint tag id, typed by hand (recorded as manual)")},
+    {"payload", HH_STR, 0, NULL, NULL, NULL,
+     N_("the signed text a QR code or NFC tag holds (verified offline)")},
     {"route", HH_STR, 0, NULL, NULL, NULL, N_("route id")},
-    {"method", HH_ENUM, 0, methods, "nfc", NULL, N_("how it was scanned")},
+    {"method", HH_ENUM, 0, methods, NULL, NULL,
+     N_("how it was read: nfc or qr with --payload (default nfc), else "
+        "manual")},
     {"note", HH_TEXT, 0, NULL, NULL, NULL, N_("observation")},
     {"anomaly", HH_BOOL, 0, NULL, "false", NULL, N_("something is wrong here")},
     {"workorder", HH_ENUM, 0, categories, NULL, NULL,
      N_("open a work order of this category for the observation")},
+    {"force", HH_BOOL, 0, NULL, NULL, NULL,
+     N_("record a tag that is not a checkpoint of the site (flagged "
+        "unknown_tag)")},
     BY(NULL),
     END};
 

@@ -64,7 +64,8 @@ int proto_action_fits(int kind, int action)
     case PROTO_ACTION_ACK:
         return kind == PROTO_KIND_HANDOVER;
     case PROTO_ACTION_RETIRE:
-        return proto_kind_columns(kind) != NULL || kind == PROTO_KIND_PII_KEY;
+        return proto_kind_columns(kind) != NULL || kind == PROTO_KIND_PII_KEY ||
+               kind == PROTO_KIND_TAG_KEY;
     default:
         return 0;
     }

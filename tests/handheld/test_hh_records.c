@@ -106,11 +106,13 @@ static int count(int kind, int open_only)
 static void test_scans(void)
 {
     ASSERT_OK(rec("scan.record", NULL, P("tag=CP-01", "route=R1")));
-    ASSERT_STR_EQ(field_of(idhex, "method"), "nfc");  /* the default */
+    /* Typed by hand: manual, not verified (a payload proves presence). */
+    ASSERT_STR_EQ(field_of(idhex, "method"), "manual");
+    ASSERT_STR_EQ(field_of(idhex, "verified"), "0");
     ASSERT_STR_EQ(field_of(idhex, "by"), "guard-li"); /* the device user */
     ASSERT_OK(rec("scan.record", NULL,
-                  P("tag=CP-02", "method=qr", "note=door ajar", "anomaly=true",
-                    "workorder=door_window", "by=guard-wu")));
+                  P("tag=CP-02", "method=manual", "note=door ajar",
+                    "anomaly=true", "workorder=door_window", "by=guard-wu")));
     ASSERT_STR_EQ(field_of(idhex, "by"), "guard-wu");
     char wo[33];
     snprintf(wo, sizeof wo, "%s", field_of(idhex, "workorder"));
@@ -124,6 +126,12 @@ static void test_scans(void)
     ASSERT_ERR(rec("scan.record", NULL, P("tag=CP-1", "method=bluetooth")),
                RND_EFIELD);
     ASSERT(strstr(hh_last_error(h), "'method'") != NULL);
+    /* nfc or qr claims a reader read the tag: not without its payload. */
+    ASSERT_ERR(rec("scan.record", NULL, P("tag=CP-1", "method=qr")),
+               RND_EFIELD);
+    ASSERT(strstr(hh_last_error(h), "'method'") != NULL);
+    ASSERT_ERR(rec("scan.record", NULL, P("payload=CP-1")), RND_EFIELD);
+    ASSERT(strstr(hh_last_error(h), "'payload'") != NULL);
     ASSERT_ERR(rec("scan.record", NULL, P("tag=CP-1", "anomaly=maybe")),
                RND_EFIELD);
     ASSERT_ERR(rec("scan.record", NULL, P("tag=CP-1", "colour=red")),

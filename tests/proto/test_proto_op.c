@@ -337,7 +337,8 @@ static void test_names(void)
     nactions++;
     PROTO_ACTION_MAP(CHECK_ACTION_)
 #undef CHECK_ACTION_
-    ASSERT_EQ(nkinds, 17);
+    ASSERT_EQ(nkinds, 18);
+    ASSERT(proto_action_fits(PROTO_KIND_TAG_KEY, PROTO_ACTION_RETIRE));
     ASSERT_EQ(nactions, 14);
     ASSERT(proto_action_fits(PROTO_KIND_WORKORDER, PROTO_ACTION_RECEIVE));
     ASSERT(!proto_action_fits(PROTO_KIND_VISIT, PROTO_ACTION_RECEIVE));
