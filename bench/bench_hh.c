@@ -9,7 +9,7 @@
  *   bench_hh add DIR N
  *       N more checkpoint scans in batches of 10,000 (hh_record_many): the
  *       PouchDB peer's workload, scan i of the device: tag CP-<i%40>, route
- *       R1, method nfc, a note and an anomaly on every 10th, by the user
+ *       R1, method manual, a note and an anomaly on every 10th, by the user
  *   bench_hh sync DIR [--repeat R] [--add K]
  *       R syncs one after the other (default 1), each preceded by K new
  *       scans recorded outside the timing; one JSON line per sync

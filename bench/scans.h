@@ -1,8 +1,10 @@
 /* scans.h: the benchmark workload, shared by bench_hh.c and bench_limit.c:
  * the checkpoint scans the PouchDB peer (/work/shared/bench/pouchdb-peer/
  * peer.js, scan()) records. Scan i of a device: tag CP-<i%40>, route R1,
- * method nfc, the note "stairwell door ajar" and anomaly true on every 10th
- * (i % 10 == 0), by the device's guard. Header-only, for bench/ only.
+ * method manual (a typed tag: the handheld refuses nfc without a signed
+ * payload; the peer's says nfc), the note "stairwell door ajar" and
+ * anomaly true on every 10th (i % 10 == 0), by the device's guard.
+ * Header-only, for bench/ only.
  */
 #ifndef RND_BENCH_SCANS_H
 #define RND_BENCH_SCANS_H
@@ -25,7 +27,7 @@ static inline void scans_item(hh_batch_item *item, hh_kv *kv, uint64_t i,
     size_t k = 0;
     kv[k++] = (hh_kv){"tag", tags[i % SCANS_NTAGS]};
     kv[k++] = (hh_kv){"route", "R1"};
-    kv[k++] = (hh_kv){"method", "nfc"};
+    kv[k++] = (hh_kv){"method", "manual"};
     if (flagged)
         kv[k++] = (hh_kv){"note", "stairwell door ajar"};
     kv[k++] = (hh_kv){"anomaly", flagged ? "true" : "false"};

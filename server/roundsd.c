@@ -30,6 +30,7 @@
 #include "cmd_office.h"
 #include "cmd_ops.h"
 #include "cmd_pii.h"
+#include "cmd_tags.h"
 #include "cmd_report.h"
 #include "datadir.h"
 #include "dump.h"
@@ -687,6 +688,7 @@ static const cli_command *const tables[] = {commands,
                                             cli_backup_commands,
                                             cli_cert_commands,
                                             cli_pii_commands,
+                                            cli_tags_commands,
                                             NULL};
 
 static const cli_command *find_command(const char *name)
