@@ -173,6 +173,27 @@ static void digest(const char *site, size_t site_len, const char *tag,
     mbedtls_sha256_free(&c);
 }
 
+/* s > n/2? ECDSA's (r, n - s) verifies too: only the low one is taken, so
+ * a (site, tag, key) has one valid payload. Returns 1 for a high s. */
+static int high_s(const mbedtls_ecp_group *grp, const mbedtls_mpi *s)
+{
+    mbedtls_mpi half;
+    mbedtls_mpi_init(&half);
+    int high = mbedtls_mpi_copy(&half, &grp->N) != 0 ||
+               mbedtls_mpi_shift_r(&half, 1) != 0 ||
+               mbedtls_mpi_cmp_mpi(s, &half) > 0;
+    mbedtls_mpi_free(&half);
+    return high;
+}
+
+/* Replaces a high s by n - s. */
+static int low_s(const mbedtls_ecp_group *grp, mbedtls_mpi *s)
+{
+    if (!high_s(grp, s))
+        return 0;
+    return mbedtls_mpi_sub_mpi(s, &grp->N, s);
+}
+
 /* Blinding randomness for the signer (it does not change the signature). */
 static int os_rng(void *unused, unsigned char *buf, size_t n)
 {
@@ -180,31 +201,57 @@ static int os_rng(void *unused, unsigned char *buf, size_t n)
     return proto_random(buf, n) == 0 ? 0 : -1;
 }
 
+int proto_tag_format(const proto_tag_payload *p, char *out, size_t cap,
+                     size_t *len)
+{
+    if (!proto_tag_name_ok(p->site, p->site_len) ||
+        !proto_tag_name_ok(p->tag, p->tag_len))
+        return RND_EINVAL;
+    size_t need = 4 + 1 + PROTO_TAG_KEYID_HEX + 1 + PROTO_TAG_SIG_B64 + 1 + 1;
+    for (size_t i = 0; i < p->site_len; i++)
+        need += plain_byte((unsigned char)p->site[i]) ? 1 : 3;
+    for (size_t i = 0; i < p->tag_len; i++)
+        need += plain_byte((unsigned char)p->tag[i]) ? 1 : 3;
+    if (cap < need)
+        return RND_ENOSPACE;
+    size_t n = 4;
+    memcpy(out, PROTO_TAG_PREFIX, 4);
+    put_name(out, &n, p->site, p->site_len);
+    out[n++] = '.';
+    put_name(out, &n, p->tag, p->tag_len);
+    out[n++] = '.';
+    proto_hex(p->key_id, PROTO_TAG_KEYID_LEN, out + n);
+    n += PROTO_TAG_KEYID_HEX;
+    out[n++] = '.';
+    b64url_encode(p->sig, out + n);
+    n += PROTO_TAG_SIG_B64;
+    out[n] = '\0';
+    *len = n;
+    return 0;
+}
+
 int proto_tag_sign(const uint8_t priv[PROTO_TAG_PRIV_LEN], const char *site,
                    size_t site_len, const char *tag, size_t tag_len, char *out,
                    size_t cap, size_t *len)
 {
-    uint8_t pub[PROTO_TAG_PUB_LEN], kid[PROTO_TAG_KEYID_LEN], h[32];
-    uint8_t sig[PROTO_TAG_SIG_LEN];
-    char khex[PROTO_TAG_KEYID_HEX + 1];
+    static _Thread_local proto_tag_payload p;
+    uint8_t pub[PROTO_TAG_PUB_LEN], h[32];
     if (!proto_tag_name_ok(site, site_len) || !proto_tag_name_ok(tag, tag_len))
         return RND_EINVAL;
-    if (cap < PROTO_TAG_PAYLOAD_MAX + 1) {
-        /* Exact need: measured without writing. */
-        size_t need =
-            4 + 1 + PROTO_TAG_KEYID_HEX + 1 + PROTO_TAG_SIG_B64 + 1 + 1;
-        for (size_t i = 0; i < site_len; i++)
-            need += plain_byte((unsigned char)site[i]) ? 1 : 3;
-        for (size_t i = 0; i < tag_len; i++)
-            need += plain_byte((unsigned char)tag[i]) ? 1 : 3;
-        if (cap < need)
-            return RND_ENOSPACE;
-    }
-    int rc = proto_tag_pub_of(priv, pub);
+    memset(&p, 0, sizeof p);
+    memcpy(p.site, site, site_len);
+    p.site_len = site_len;
+    memcpy(p.tag, tag, tag_len);
+    p.tag_len = tag_len;
+    size_t dummy;
+    /* The length first (a zero signature formats the same), then sign. */
+    int rc = proto_tag_format(&p, out, cap, &dummy);
     if (rc)
+        return rc;
+    if (proto_tag_pub_of(priv, pub) != 0)
         return RND_EINVAL;
-    proto_tag_key_id(pub, kid, khex);
-    digest(site, site_len, tag, tag_len, khex, h);
+    proto_tag_key_id(pub, p.key_id, p.key_hex);
+    digest(site, site_len, tag, tag_len, p.key_hex, h);
 
     mbedtls_ecp_group grp;
     mbedtls_mpi d, r, s;
@@ -217,8 +264,8 @@ int proto_tag_sign(const uint8_t priv[PROTO_TAG_PRIV_LEN], const char *site,
         mbedtls_mpi_read_binary(&d, priv, PROTO_TAG_PRIV_LEN) == 0 &&
         mbedtls_ecdsa_sign_det_ext(&grp, &r, &s, &d, h, sizeof h,
                                    MBEDTLS_MD_SHA256, os_rng, NULL) == 0 &&
-        mbedtls_mpi_write_binary(&r, sig, 32) == 0 &&
-        mbedtls_mpi_write_binary(&s, sig + 32, 32) == 0)
+        low_s(&grp, &s) == 0 && mbedtls_mpi_write_binary(&r, p.sig, 32) == 0 &&
+        mbedtls_mpi_write_binary(&s, p.sig + 32, 32) == 0)
         rc = 0;
     mbedtls_mpi_free(&s);
     mbedtls_mpi_free(&r);
@@ -226,22 +273,7 @@ int proto_tag_sign(const uint8_t priv[PROTO_TAG_PRIV_LEN], const char *site,
     mbedtls_ecp_group_free(&grp);
     if (rc)
         return rc;
-
-    size_t n = 0;
-    memcpy(out, PROTO_TAG_PREFIX, 4);
-    n = 4;
-    put_name(out, &n, site, site_len);
-    out[n++] = '.';
-    put_name(out, &n, tag, tag_len);
-    out[n++] = '.';
-    memcpy(out + n, khex, PROTO_TAG_KEYID_HEX);
-    n += PROTO_TAG_KEYID_HEX;
-    out[n++] = '.';
-    b64url_encode(sig, out + n);
-    n += PROTO_TAG_SIG_B64;
-    out[n] = '\0';
-    *len = n;
-    return 0;
+    return proto_tag_format(&p, out, cap, len);
 }
 
 int proto_tag_parse(const char *s, size_t len, proto_tag_payload *out)
@@ -306,6 +338,7 @@ int proto_tag_verify(const uint8_t pub[PROTO_TAG_PUB_LEN],
         rc = RND_EAUTH;
         if (mbedtls_mpi_read_binary(&r, p->sig, 32) == 0 &&
             mbedtls_mpi_read_binary(&s, p->sig + 32, 32) == 0 &&
+            !high_s(&grp, &s) &&
             mbedtls_ecdsa_verify(&grp, h, sizeof h, &q, &r, &s) == 0)
             rc = 0;
     }

@@ -21,7 +21,8 @@
  * The signed message is SHA-256 of
  *   "rounds-tag-v1" 0x00 SITE 0x00 TAG 0x00 KEYID
  * (SITE and TAG decoded, KEYID its 8 hex characters). Signatures are
- * deterministic (RFC 6979), so a reprint gives the same payload.
+ * deterministic (RFC 6979) with s at most n/2 (a high s is refused), so a
+ * (site, tag, key) has exactly one valid payload and a reprint gives it.
  *
  * The public key's text (the tag_key master data's "pub" field) is that of
  * proto/pii.h: standard base64 of the 65 uncompressed bytes.
@@ -79,6 +80,12 @@ int proto_tag_name_ok(const char *s, size_t len);
 int proto_tag_sign(const uint8_t priv[PROTO_TAG_PRIV_LEN], const char *site,
                    size_t site_len, const char *tag, size_t tag_len, char *out,
                    size_t cap, size_t *len);
+
+/* Writes p back as a payload (the one spelling), NUL-terminated, into out;
+ * *len gets its length: proto_tag_parse's inverse. RND_EINVAL for a name
+ * proto_tag_name_ok refuses, RND_ENOSPACE when cap is too small. */
+int proto_tag_format(const proto_tag_payload *p, char *out, size_t cap,
+                     size_t *len);
 
 /* Parses s[0..len) into out without checking the signature. RND_EMALFORMED
  * for anything that is not a payload in the one spelling above. Never

@@ -192,10 +192,25 @@ int srv_tag_current(const char *data_dir, const char *site, int create,
     return rc;
 }
 
+static int latest_cb(const srv_tag_key *k, void *arg)
+{
+    int64_t *latest = arg;
+    if (k->created_ms > *latest)
+        *latest = k->created_ms;
+    return 0;
+}
+
 int srv_tag_rotate(const char *data_dir, const char *site, int64_t now_ms,
                    srv_tag_key *out)
 {
-    return make_key(data_dir, site, now_ms, out);
+    /* Newer than every key, even under a clock set back or pinned: the
+     * current key is the newest. */
+    int64_t latest = 0;
+    int rc = srv_tag_each(data_dir, site, latest_cb, &latest);
+    if (rc)
+        return rc;
+    return make_key(data_dir, site, now_ms > latest ? now_ms : latest + 1,
+                    out);
 }
 
 typedef struct find_ctx {

@@ -38,7 +38,8 @@ typedef struct srv_tag_key {
 int srv_tag_current(const char *data_dir, const char *site, int create,
                     int64_t now_ms, srv_tag_key *out, int *made);
 
-/* A new current key; the previous ones stay active. */
+/* A new current key (created at now_ms, or just after the newest key when
+ * the clock says otherwise); the previous ones stay active. */
 int srv_tag_rotate(const char *data_dir, const char *site, int64_t now_ms,
                    srv_tag_key *out);
 

@@ -4,6 +4,9 @@
  * names that need escaping, and the one-spelling rule. */
 #include <string.h>
 
+#include <mbedtls/bignum.h>
+#include <mbedtls/ecp.h>
+
 #include "../../proto/errors.h"
 #include "../../proto/tagsig.h"
 #include "test.h"
@@ -46,6 +49,24 @@ static void test_round_trip(void)
     ASSERT_OK(proto_tag_verify(pub, &p));
     /* A foreign key (another site's, or a forger's). */
     ASSERT_ERR(proto_tag_verify(pub2, &p), RND_EAUTH);
+    /* ECDSA's twin signature (r, n - s) verifies mathematically; it is
+     * refused, so the payload has one spelling. */
+    {
+        mbedtls_ecp_group grp;
+        mbedtls_mpi s;
+        proto_tag_payload twin = p;
+        mbedtls_ecp_group_init(&grp);
+        mbedtls_mpi_init(&s);
+        ASSERT(mbedtls_ecp_group_load(&grp, MBEDTLS_ECP_DP_SECP256R1) == 0);
+        ASSERT(mbedtls_mpi_read_binary(&s, p.sig + 32, 32) == 0);
+        ASSERT(mbedtls_mpi_sub_mpi(&s, &grp.N, &s) == 0);
+        ASSERT(mbedtls_mpi_write_binary(&s, twin.sig + 32, 32) == 0);
+        mbedtls_mpi_free(&s);
+        mbedtls_ecp_group_free(&grp);
+        ASSERT_ERR(proto_tag_verify(pub, &twin), RND_EAUTH);
+        ASSERT_OK(proto_tag_format(&twin, again, sizeof again, &len2));
+        ASSERT(memcmp(again, out, len) != 0);
+    }
     /* A forger's payload names its own key id: still not ours. */
     ASSERT_OK(proto_tag_sign(priv2, "maple", 5, "CP-04", 5, again, sizeof again,
                              &len2));
