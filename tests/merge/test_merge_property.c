@@ -176,14 +176,16 @@ static const int field_kinds[] = {
     PROTO_KIND_INSPECTION, PROTO_KIND_HANDOVER,  PROTO_KIND_DUTYLOG};
 static const int master_kinds[] = {PROTO_KIND_UNIT,       PROTO_KIND_ROUTE,
                                    PROTO_KIND_CHECKPOINT, PROTO_KIND_STAFF,
-                                   PROTO_KIND_PLATE,      PROTO_KIND_BLACKLIST};
+                                   PROTO_KIND_PLATE,      PROTO_KIND_BLACKLIST,
+                                   PROTO_KIND_TAG_KEY};
 
 /* Master data fields: two per kind, so sets collide. */
 static const char *master_field(int kind, int which)
 {
     static const char *const f[][2] = {{"owner", "vacant"}, {"name", "period"},
                                        {"route", "tag"},    {"name", "role"},
-                                       {"plate", "unit"},   {"name", "reason"}};
+                                       {"plate", "unit"},   {"name", "reason"},
+                                       {"key_id", "pub"}};
     for (size_t i = 0; i < sizeof master_kinds / sizeof *master_kinds; i++)
         if (master_kinds[i] == kind)
             return f[i][which];
@@ -204,7 +206,16 @@ static void create(device *d, int kind)
     case PROTO_KIND_SCAN:
         mt_str(&op, "tag", PICK(((const char *const[]){"CP-1", "CP-2"})));
         mt_str(&op, "route", "R1");
-        mt_str(&op, "method", "nfc");
+        /* A verified payload, or a typed tag (issue 15's scan proof). */
+        if (chance(50)) {
+            mt_str(&op, "method", chance(50) ? "nfc" : "qr");
+            mt_bool(&op, "verified", 1);
+        } else {
+            mt_str(&op, "method", "manual");
+            mt_bool(&op, "verified", 0);
+            if (chance(20))
+                mt_bool(&op, "unknown_tag", 1);
+        }
         mt_bool(&op, "anomaly", chance(20));
         break;
     case PROTO_KIND_VISIT:
