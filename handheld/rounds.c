@@ -186,7 +186,6 @@ void rounds_print_help(void)
         "                               ones unless --all), as last synced\n"
         "  list pii_access|pii_keys     the office's openings of sealed\n"
         "                               personal data, and its keys\n"
-        "  list tag_keys                the office's checkpoint tag keys\n"
         "  conflicts                    records with concurrent different\n"
         "                               writes to a field (office resolves)\n"
         "  show ID                      one record with its history\n"
