@@ -73,6 +73,8 @@ keeps visitors' personal data sealed, and prints the office's reports.
 
 This package has the server, its systemd unit (enabled at install, to be
 started after `roundsd init`) and the system user roundsd.")
+# roundsd links libqrencode and cairo (tags print): dpkg-shlibdeps adds
+# libqrencode4 and libcairo2 to the package's Depends.
 set(CPACK_DEBIAN_SERVER_PACKAGE_DEPENDS "adduser")
 # The conffiles: the configuration, and logrotate's file for roundsd's log
 # where the tree has one (dist/roundsd.logrotate; DebStage puts both).

@@ -263,6 +263,8 @@ typedef struct rpt_params {
  * code. docs/REPORTS.md defines every figure. */
 int rpt_patrol(store_txn *txn, const rpt_params *p, rpt_doc *d);
 int rpt_inside(store_txn *txn, const rpt_params *p, rpt_doc *d);
+/* Proof of presence per guard: verified, manual and unknown-tag scans. */
+int rpt_tags(store_txn *txn, const rpt_params *p, rpt_doc *d);
 int rpt_workorders(store_txn *txn, const rpt_params *p, rpt_doc *d);
 int rpt_vacant(store_txn *txn, const rpt_params *p, rpt_doc *d);
 int rpt_handover(store_txn *txn, const rpt_params *p, rpt_doc *d);

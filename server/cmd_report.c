@@ -32,6 +32,9 @@ static const struct report_kind {
      "of order; duplicates; tour quality; anomalies"},
     {"inside", rpt_inside,
      "visitors and vehicles still inside, overstays, blacklist hits"},
+    {"tags", rpt_tags,
+     "proof of presence per guard: verified tag payloads, manual and "
+     "unknown-tag scans"},
     {"workorders", rpt_workorders,
      "open work orders and every SLA clock: met, breached, at risk; "
      "repeats; callbacks"},
@@ -108,7 +111,7 @@ static int run_report(void)
         k++;
     static const char *const names[] = {"patrol",    "inside",   "workorders",
                                         "vacant",    "handover", "devices",
-                                        "integrity", NULL};
+                                        "integrity", "tags",     NULL};
     if (k->name == NULL)
         return cli_unknown_sub(cli_args.pos[0], names);
     int ex = cli_need_name("site");

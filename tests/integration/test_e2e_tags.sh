@@ -186,15 +186,18 @@ eq "b sees a's verified scan" "$(hh b show "$id1" --json | jq_py \
 eq "b sees the forced unknown tag" "$(hh b show "$id4" --json | jq_py \
   "d['fields'].get('unknown_tag')")" True
 
-if rd report --help 2>&1 | grep -q tags; then
-  rd report tags --site S1 --now $((S + 120000)) --hours 24 --json \
-    >"$WORK/report.json"
-  g() { jq_py "[r for r in d['sections']['guards'] if r['guard']=='$1'][0]['$2']" <"$WORK/report.json"; }
-  eq "report: guard-a scans" "$(g guard-a scans)" 6
-  eq "report: guard-a verified" "$(g guard-a verified)" 4
-  eq "report: guard-a manual" "$(g guard-a manual)" 2
-  eq "report: guard-a unknown tags" "$(g guard-a unknown_tag)" 1
-  eq "report: guard-b verified" "$(g guard-b verified)" 1
-fi
+rd report tags --site S1 --now $((S + 120000)) --hours 24 --json \
+  >"$WORK/report.json"
+g() { jq_py "[r for r in d['sections']['guards'] if r['guard']=='$1'][0]['$2']" <"$WORK/report.json"; }
+eq "report: guard-a scans" "$(g guard-a scans)" 6
+eq "report: guard-a verified" "$(g guard-a verified)" 4
+eq "report: guard-a manual" "$(g guard-a manual)" 2
+eq "report: guard-a unknown tags" "$(g guard-a unknown_tag)" 1
+eq "report: guard-b verified" "$(g guard-b verified)" 1
+eq "report: manual and unknown scans listed" "$(jq_py \
+  "sorted(r['tag'] for r in d['sections']['unverified'])" <"$WORK/report.json")" \
+  "['CP-03', 'CP-99']"
+eq "report: summary" "$(jq_py "[d['summary'][k] for k in ('scans','verified','manual','unknown_tag')]" <"$WORK/report.json")" \
+  "[7, 5, 2, 1]"
 
 finish
