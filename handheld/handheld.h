@@ -170,6 +170,18 @@ HH_API int hh_record_many(hh *h, hh_batch_item *items, size_t n,
  * U+00B7 dropped), names with spaces collapsed and ASCII case folded, ID
  * numbers without spaces or '-', upper-cased (docs/DATA-MODEL.md). */
 
+/* Scan proof (docs/DATA-MODEL.md, "Proof of presence"), in the same
+ * transaction: "scan.record" with field "payload" (the text a QR code or
+ * NFC tag holds) verifies its signature against the site's tag_key master
+ * data in the store and records the payload's tag with method nfc (or the
+ * given qr) and verified = true; a payload that is not one, is of another
+ * site, names a key the site does not have or does not verify is
+ * RND_EFIELD naming 'payload', nothing written. Without a payload, "tag"
+ * is required and the scan is method manual, verified = false (method nfc
+ * or qr is RND_EFIELD). When the store holds checkpoints and the tag is
+ * none of them, RND_EFIELD naming 'tag' unless "force" is true: then the
+ * scan carries unknown_tag = true and hh_last_warning() says so. */
+
 /* Number of records of the last successful hh_record() / hh_record_many()
  * that matched the blacklist (0 after a failed call). */
 HH_API int hh_blacklist_hits(const hh *h);

@@ -9,8 +9,9 @@ pkgs=(build-essential dpkg-dev file cmake pkg-config clang libclang-rt-14-dev
 # gettext's msgfmt builds the catalogues (po/); locales gives zh_CN.UTF-8,
 # the language the CLIs are tested in (test_i18n).
 pkgs+=(gettext locales)
-# roundsd tags print: QR codes (libqrencode) on SVG or PDF sheets (cairo).
-pkgs+=(libqrencode-dev libcairo2-dev)
+# roundsd tags print: QR codes (libqrencode) on SVG or PDF sheets (cairo);
+# test_e2e_tags decodes the printed codes back (zbarimg, pdftoppm).
+pkgs+=(libqrencode-dev libcairo2-dev zbar-tools poppler-utils)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

@@ -252,7 +252,7 @@ const cli_command cli_report_commands[] = {
      "file)\n"
      "               [--route R] [--guard G] [--overstay DUR] [--days N]\n\n"
      "KIND: patrol | inside | workorders | vacant | handover | devices | "
-     "integrity\n"
+     "integrity | tags\n"
      "TIME: YYYY-MM-DD[THH:MM[:SS]][Z|+HH:MM] (no zone: --tz) or ms since "
      "the epoch.\n"
      "The window is [from, to); default the last 12 hours (a shift). "
