@@ -19,6 +19,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../storage/fold.h"
 #include "site.h"
@@ -439,6 +440,8 @@ static int tags_print(void)
     }
     if (out && *out == '\0')
         return cli_usage(_("--out: give a file name"));
+    if (out == NULL && strcmp(fmt, "pdf") == 0 && isatty(STDOUT_FILENO))
+        return cli_usage(_("a PDF is not for a terminal: give --out FILE"));
     store *st;
     srv_tag_key k;
     cps_ctx c = {0};
@@ -446,13 +449,16 @@ static int tags_print(void)
     if (ex)
         return ex;
     srv_tag_label *labels = calloc(c.n, sizeof *labels);
+    if (labels == NULL) {
+        free(c.v);
+        return cli_fail(RND_ENOMEM, "%s", i18n_tr(rnd_strerror(RND_ENOMEM)));
+    }
     FILE *f = out ? fopen(out, "wb") : stdout;
-    if (labels == NULL || f == NULL) {
+    if (f == NULL) {
         int e = errno;
         free(labels);
         free(c.v);
-        return cli_fail(labels ? RND_EIO : RND_ENOMEM, _("cannot write %s: %s"),
-                        out ? out : "stdout", strerror(e));
+        return cli_fail(RND_EIO, _("cannot write %s: %s"), out, strerror(e));
     }
     for (size_t i = 0; i < c.n; i++)
         labels[i] = (srv_tag_label){c.v[i].tag, c.v[i].name, c.v[i].place,
