@@ -680,16 +680,11 @@ static const cli_command commands[] = {
 
 /* Every table of commands: the core ones above, the office's listings
  * (cmd_office.c) and reports (cmd_report.c), and the operator's
- * (cmd_ops.c, cmd_backup.c, cmd_cert.c, cmd_pii.c). */
-static const cli_command *const tables[] = {commands,
-                                            cli_office_commands,
-                                            cli_report_commands,
-                                            cli_ops_commands,
-                                            cli_backup_commands,
-                                            cli_cert_commands,
-                                            cli_pii_commands,
-                                            cli_tags_commands,
-                                            NULL};
+ * (cmd_ops.c, cmd_backup.c, cmd_cert.c, cmd_pii.c, cmd_tags.c). */
+static const cli_command *const tables[] = {
+    commands,         cli_office_commands, cli_report_commands,
+    cli_ops_commands, cli_backup_commands, cli_cert_commands,
+    cli_pii_commands, cli_tags_commands,   NULL};
 
 static const cli_command *find_command(const char *name)
 {

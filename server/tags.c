@@ -209,8 +209,7 @@ int srv_tag_rotate(const char *data_dir, const char *site, int64_t now_ms,
     int rc = srv_tag_each(data_dir, site, latest_cb, &latest);
     if (rc)
         return rc;
-    return make_key(data_dir, site, now_ms > latest ? now_ms : latest + 1,
-                    out);
+    return make_key(data_dir, site, now_ms > latest ? now_ms : latest + 1, out);
 }
 
 typedef struct find_ctx {
