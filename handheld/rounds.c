@@ -354,6 +354,11 @@ static void print_line(const hh_entity *st)
         [HH_KIND_INSPECTION] = {"unit", "by", "workorder", "note"},
         [HH_KIND_HANDOVER] = {"by", "to", "workorders_open", "visits_inside"},
         [HH_KIND_DUTYLOG] = {"by", "text", NULL, NULL},
+        [HH_KIND_INCIDENT] = {"type", "place", "escalated_to", "by"},
+        [HH_KIND_OWNERKEY] = {"unit", "key_label", "to", "by"},
+        [HH_KIND_LOSTFOUND] = {"item", "place", "claimant", "by"},
+        [HH_KIND_EXITSLIP] = {"slip", "unit", "items", "reason"},
+        [HH_KIND_TASK] = {"plan", "by", "note", NULL},
     };
     char hex[33], ts[40], val[HH_VALUE_MAX + 1];
     size_t kind = (size_t)hh_entity_kind(st);
@@ -635,6 +640,12 @@ int cmd_list(void)
         {"inspections", HH_KIND_INSPECTION, 0},
         {"handovers", HH_KIND_HANDOVER, 0},
         {"log", HH_KIND_DUTYLOG, 0},
+        {"incidents", HH_KIND_INCIDENT, 1},
+        {"keys", HH_KIND_OWNERKEY, 1},
+        {"lostfound", HH_KIND_LOSTFOUND, 1},
+        {"exitslips", HH_KIND_EXITSLIP, 0},
+        {"tasks", HH_KIND_TASK, 0},
+        {"taskplans", HH_KIND_TASKPLAN, 1},
         /* Master data from the office: active entries unless --all. */
         {"units", HH_KIND_UNIT, 1},
         {"vacant", HH_KIND_UNIT, 1},
@@ -662,7 +673,8 @@ int cmd_list(void)
         return usage_error(
             _("list: give one of visitors, vehicles, workorders, scans, "
               "inspections, handovers, log, units, vacant, routes, "
-              "checkpoints, staff, plates, blacklist, sites%s"),
+              "checkpoints, staff, plates, blacklist, sites, incidents, "
+              "keys, lostfound, exitslips, tasks, taskplans%s"),
             "");
     if (o.nkv)
         return usage_error(_("list: unknown flag --%s"), o.kv[0].name);

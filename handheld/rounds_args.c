@@ -92,6 +92,12 @@ static const struct {
     {"sites", "sites"},
     {"pii_access", "the office's openings of sealed personal data"},
     {"pii_keys", "the office's keys for personal data"},
+    {"incidents", "open incidents (--all: every one)"},
+    {"keys", "owners' keys out (--all: returned ones too)"},
+    {"lostfound", "found items not returned (--all: every one)"},
+    {"exitslips", "exit slips checked at the gate"},
+    {"tasks", "recurring tasks done"},
+    {"taskplans", "the office's recurring task plans"},
 };
 
 static const rcmd fixed[] = {
@@ -580,7 +586,9 @@ static void print_cmd_help(const rcmd *c)
     if (c->verb && !hh_verb_find(c->verb)->creates)
         printf("\nID: the record's id, or any unique prefix of 8 or more of "
                "its hex digits%s.\n",
-               strstr(c->name, "exit") ? "; or a pass number / plate" : "");
+               strstr(c->name, "exit")       ? "; or a pass number / plate"
+               : strstr(c->name, "key back") ? "; or the unit of the key out"
+                                             : "");
     print_globals();
 }
 

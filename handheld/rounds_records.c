@@ -93,7 +93,8 @@ int cmd_record(const char *verb, const char *target)
         return rc;
     const hh_verb_spec *spec = hh_verb_find(verb);
     int other_ok =
-        spec && (spec->kind == HH_KIND_VISIT || spec->kind == HH_KIND_VEHICLE);
+        spec && (spec->kind == HH_KIND_VISIT || spec->kind == HH_KIND_VEHICLE ||
+                 spec->kind == HH_KIND_OWNERKEY);
     if (target && (rc = resolve_id(h, target, other_ok, thex, &target,
                                    o.cmd ? o.cmd->name : verb)) != 0) {
         hh_close(h);
