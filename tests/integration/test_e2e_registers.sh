@@ -11,7 +11,9 @@
 #  - an incident time in the future is refused, naming occurred_at;
 #  - a monthly task plan done last month shows overdue this month; a
 #    quarterly one done this quarter does not;
-#  - a phone of a register is masked on the handheld and at the office.
+#  - a phone of a register is masked on the handheld and in the report;
+#    the office opens the sealed original with `roundsd pii show`, also a
+#    lost item's claimant ID number sealed on its return op.
 BIN=$1
 . "$(dirname "$0")/lib.sh"
 need_test_clock
@@ -131,6 +133,13 @@ eq "summary keys_out" "$(sum keys_out)" 1
 eq "summary incidents_open" "$(sum incidents_open)" 2
 eq "summary lostfound_returned" "$(sum lostfound_returned)" 1
 eq "summary exitslips_stopped" "$(sum exitslips_stopped)" 1
+# the office opens a register's sealed personal data, with a reason
+got=$(rd pii show "$inc" --site S1 --reason "insurer asks" --json)
+eq "office opens the incident's phone" "$(jq_py "d['fields']['phone']" \
+  <<<"$got")" 13800138000
+got=$(rd pii show "$lost" --site S1 --reason "claim disputed" --json)
+eq "office opens the claimant's ID number" "$(jq_py "d['fields']['id_no']" \
+  <<<"$got")" 110101199001011234
 check "registers as CSV" rd report registers --site S1 --now "$S" \
   --hours 24 --table keys >/dev/null
 
