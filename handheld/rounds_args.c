@@ -209,11 +209,14 @@ static void build_table(void)
     }
     for (const hh_verb_spec *v = hh_verbs(); v->verb; v++) {
         verb_command(v->verb, names[ncmds], sizeof names[0]);
-        add_cmd(
-            (rcmd){names[ncmds],
-                   v->creates ? "[--FIELD VALUE]..." : "ID [--FIELD VALUE]...",
-                   v->help, NULL, v->creates ? 0 : 1, v->creates ? 0 : 1,
-                   v->verb, run_record});
+        /* key back: ID, or --unit U instead (rounds_records.c). */
+        int by_unit = strcmp(v->verb, "key.back") == 0;
+        add_cmd((rcmd){names[ncmds],
+                       v->creates ? "[--FIELD VALUE]..."
+                       : by_unit  ? "ID|UNIT | --unit UNIT [--FIELD VALUE]..."
+                                  : "ID [--FIELD VALUE]...",
+                       v->help, NULL, v->creates || by_unit ? 0 : 1,
+                       v->creates ? 0 : 1, v->verb, run_record});
     }
 }
 

@@ -92,6 +92,22 @@ int cmd_record(const char *verb, const char *target)
     if (rc)
         return rc;
     const hh_verb_spec *spec = hh_verb_find(verb);
+    /* `key back --unit U` names the key by its unit, as `key back U`. */
+    if (spec && spec->kind == HH_KIND_OWNERKEY && !spec->creates) {
+        for (size_t i = 0; i < o.nkv; i++) {
+            if (strcmp(o.kv[i].name, "unit") != 0)
+                continue;
+            if (target) {
+                hh_close(h);
+                return usage_error(_("key back: give the key's id or "
+                                     "--unit, not both%s"),
+                                   "");
+            }
+            target = o.kv[i].value;
+            o.kv[i] = o.kv[--o.nkv];
+            break;
+        }
+    }
     int other_ok =
         spec && (spec->kind == HH_KIND_VISIT || spec->kind == HH_KIND_VEHICLE ||
                  spec->kind == HH_KIND_OWNERKEY);

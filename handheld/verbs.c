@@ -228,6 +228,11 @@ static const hh_field_spec key_out_fields[] = {
     BY(NULL),
     END};
 static const hh_field_spec key_back_fields[] = {
+    /* The command line's other way to name the key: `rounds key back
+     * --unit U` is `rounds key back U` (rounds_records.c); never stored
+     * by it. */
+    {"unit", HH_STR, 0, NULL, NULL, "back_unit",
+     N_("the unit of the key out, instead of its id")},
     {"signature", HH_STR, 1, NULL, NULL, "back_signature",
      N_("signature of who brings it back (name)")},
     {"from", HH_STR, 0, NULL, NULL, "back_from",

@@ -91,13 +91,21 @@ eq "moving out without release refused" "$?" 2
 check "the message names release ($out)" grep -q "release" <<<"$out"
 out=$(ha "$(at $((30 * M)))" key back "$key2" 2>&1)
 eq "key back without a signature refused" "$?" 2
+key3=$(ha "$(at $((85 * M)))" --json key out --unit 5-1-301 \
+  --key-label "back door" --to "Chen" --signature "Chen" | jget id)
+out=$(ha "$(at $((30 * M)))" key back 5-1-301 --signature Chen 2>&1)
+eq "two keys of a unit out: the unit is refused" "$?" 2
+check "the message asks for the id ($out)" grep -q "give the key's id" \
+  <<<"$out"
+check "key 3 back by id" ha "$(at $((29 * M)))" key back "$key3" \
+  --signature Chen
 eq "masked phone on the handheld" "$(hh a show "$key" --json |
   jq_py "d['fields']['phone']")" "*******9000"
 
 # ---- sync; b brings back a's key by its unit ----------------------------------
 ROUNDS_CLOCK_MS=$S hh_sync a >/dev/null || fail "a syncs"
 ROUNDS_CLOCK_MS=$S hh_sync b >/dev/null || fail "b pulls"
-check "key back on b by unit" hb "$((S + M))" key back 3-2-1201 \
+check "key back on b by unit" hb "$((S + M))" key back --unit 3-2-1201 \
   --signature "Li" --note "all fine"
 check "lost umbrella disposed on b" hb "$((S + M))" lost dispose "$lost2" \
   --reason "unclaimed 30 days"
