@@ -292,8 +292,7 @@ static int validate(hh *h, const hh_verb_spec *v, const hh_kv *kv, size_t nkv,
 static int check_called_at(hh *h, const record_in *in, int64_t now)
 {
     /* The same for when an incident happened or an item was found. */
-    static const char *const names[] = {"called_at", "occurred_at",
-                                        "found_at"};
+    static const char *const names[] = {"called_at", "occurred_at", "found_at"};
     for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
         const proto_field *ca = in_field(in, names[i]);
         if (ca == NULL || ca->i <= now + PROTO_CALLED_AT_AHEAD_MS)

@@ -112,10 +112,9 @@ static int run_report(void)
     const struct report_kind *k = report_kinds;
     while (k->name && strcmp(k->name, cli_args.pos[0]) != 0)
         k++;
-    static const char *const names[] = {"patrol",    "inside",   "workorders",
-                                        "vacant",    "handover", "devices",
-                                        "integrity", "registers", "tasks",
-                                        NULL};
+    static const char *const names[] = {
+        "patrol",  "inside",    "workorders", "vacant", "handover",
+        "devices", "integrity", "registers",  "tasks",  NULL};
     if (k->name == NULL)
         return cli_unknown_sub(cli_args.pos[0], names);
     int ex = cli_need_name("site");

@@ -171,9 +171,9 @@ static void put_op(device *d, mt_op *op)
 }
 
 static const int field_kinds[] = {
-    PROTO_KIND_SCAN,       PROTO_KIND_VISIT,     PROTO_KIND_VISIT,
-    PROTO_KIND_VEHICLE,    PROTO_KIND_WORKORDER, PROTO_KIND_WORKORDER,
-    PROTO_KIND_INSPECTION, PROTO_KIND_HANDOVER,  PROTO_KIND_DUTYLOG,
+    PROTO_KIND_SCAN, PROTO_KIND_VISIT, PROTO_KIND_VISIT, PROTO_KIND_VEHICLE,
+    PROTO_KIND_WORKORDER, PROTO_KIND_WORKORDER, PROTO_KIND_INSPECTION,
+    PROTO_KIND_HANDOVER, PROTO_KIND_DUTYLOG,
     /* the registers */
     PROTO_KIND_INCIDENT, PROTO_KIND_OWNERKEY, PROTO_KIND_LOSTFOUND,
     PROTO_KIND_EXITSLIP, PROTO_KIND_TASK};
@@ -185,10 +185,10 @@ static const int master_kinds[] = {PROTO_KIND_UNIT,       PROTO_KIND_ROUTE,
 /* Master data fields: two per kind, so sets collide. */
 static const char *master_field(int kind, int which)
 {
-    static const char *const f[][2] = {{"owner", "vacant"}, {"name", "period"},
-                                       {"route", "tag"},    {"name", "role"},
-                                       {"plate", "unit"},   {"name", "reason"},
-                                       {"name", "recurrence"}};
+    static const char *const f[][2] = {
+        {"owner", "vacant"},   {"name", "period"}, {"route", "tag"},
+        {"name", "role"},      {"plate", "unit"},  {"name", "reason"},
+        {"name", "recurrence"}};
     for (size_t i = 0; i < sizeof master_kinds / sizeof *master_kinds; i++)
         if (master_kinds[i] == kind)
             return f[i][which];
