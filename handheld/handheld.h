@@ -48,7 +48,7 @@
 HH_API void hh_id_hex(const uint8_t id[HH_ID_LEN], char hex[33]);
 
 /* Kinds of records, as hh_list() takes them and hh_entity_kind() returns
- * them (docs/DATA-MODEL.md; the values are those of the op format). 1..7
+ * them (docs/DATA-MODEL.md; the values are those of the op format). 1..12
  * are the handheld's records, 32 and up the office's master data and
  * registers, synced down. */
 enum hh_kind {
@@ -59,6 +59,11 @@ enum hh_kind {
     HH_KIND_INSPECTION = 5,
     HH_KIND_HANDOVER = 6,
     HH_KIND_DUTYLOG = 7,
+    HH_KIND_INCIDENT = 8,
+    HH_KIND_OWNERKEY = 9,
+    HH_KIND_LOSTFOUND = 10,
+    HH_KIND_EXITSLIP = 11,
+    HH_KIND_TASK = 12,
     HH_KIND_SITE = 32,
     HH_KIND_UNIT = 33,
     HH_KIND_ROUTE = 34,
@@ -69,6 +74,7 @@ enum hh_kind {
     HH_KIND_RESOLUTION = 39,
     HH_KIND_PII_ACCESS = 40,
     HH_KIND_PII_KEY = 41,
+    HH_KIND_TASKPLAN = 44,
     HH_KIND_TAG_KEY = 45, /* the office's checkpoint tag keys */
 };
 

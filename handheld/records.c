@@ -276,6 +276,23 @@ static int validate(hh *h, const hh_verb_spec *v, const hh_kv *kv, size_t nkv,
             return fail(h, RND_EFIELD, "%s: field 'party' must be at least 1",
                         v->verb);
     }
+    if (v->kind == PROTO_KIND_EXITSLIP) {
+        /* Stopped says why; moving out passes only on the office's
+         * release (DOMAIN.md, "Other registers"). */
+        const proto_field *mo = in_field(in, "moving_out");
+        if (field_eq(in_field(in, "result"), "stopped") &&
+            in_field(in, "reason") == NULL)
+            return fail(h, RND_EFIELD,
+                        "%s: field 'reason' is required when the result "
+                        "is stopped",
+                        v->verb);
+        if (field_eq(in_field(in, "result"), "passed") && mo && mo->i &&
+            in_field(in, "release") == NULL)
+            return fail(h, RND_EFIELD,
+                        "%s: field 'release' is required to pass a moving "
+                        "out (the office's release); else --result stopped",
+                        v->verb);
+    }
     if (in->wo_category) {
         const proto_field *an = in_field(in, "anomaly");
         if (an == NULL || an->i == 0)
@@ -290,14 +307,20 @@ static int validate(hh *h, const hh_verb_spec *v, const hh_kv *kv, size_t nkv,
  * clock error, refused here and flagged by the workorders report. */
 static int check_called_at(hh *h, const record_in *in, int64_t now)
 {
-    const proto_field *ca = in_field(in, "called_at");
-    if (ca == NULL || ca->i <= now + PROTO_CALLED_AT_AHEAD_MS)
-        return 0;
-    return fail(h, RND_EFIELD,
-                "%s: field 'called_at' is %lld min after this device's "
-                "clock (at most %lld min ahead is taken)",
-                in->verb->verb, (long long)((ca->i - now + 59999) / 60000),
-                (long long)(PROTO_CALLED_AT_AHEAD_MS / 60000));
+    /* The same for when an incident happened or an item was found. */
+    static const char *const names[] = {"called_at", "occurred_at", "found_at"};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        const proto_field *ca = in_field(in, names[i]);
+        if (ca == NULL || ca->i <= now + PROTO_CALLED_AT_AHEAD_MS)
+            continue;
+        return fail(h, RND_EFIELD,
+                    "%s: field '%s' is %lld min after this device's "
+                    "clock (at most %lld min ahead is taken)",
+                    in->verb->verb, names[i],
+                    (long long)((ca->i - now + 59999) / 60000),
+                    (long long)(PROTO_CALLED_AT_AHEAD_MS / 60000));
+    }
+    return 0;
 }
 
 /* ---- the write transaction --------------------------------------------- */
@@ -342,6 +365,13 @@ static int find_open_cb(const uint8_t id[PROTO_ENTITY_LEN], int kind,
     return 0;
 }
 
+static int count_open_cb(const uint8_t id[PROTO_ENTITY_LEN], int kind,
+                         const uint8_t *state, size_t len, void *arg)
+{
+    find_open_cb(id, kind, state, len, arg);
+    return 0; /* counts every match */
+}
+
 /* Resolves target (hex id, or pass/plate of one still inside) to an id and
  * checks the entity's status against the verb's "from" list. */
 static int resolve_target(record_ctx *c, store_txn *t)
@@ -361,6 +391,8 @@ static int resolve_target(record_ctx *c, store_txn *t)
             f.field = "pass";
         else if (v->kind == PROTO_KIND_VEHICLE)
             f.field = "plate";
+        else if (v->kind == PROTO_KIND_OWNERKEY)
+            f.field = "unit"; /* the key of that unit still out */
         if (f.field == NULL)
             return fail(c->h, RND_EFIELD, "%s: '%s' is not a 32-hex id",
                         v->verb, c->target);
@@ -368,8 +400,22 @@ static int resolve_target(record_ctx *c, store_txn *t)
         if (rc)
             return store_fail(c->h, rc);
         if (!f.found)
-            return fail(c->h, RND_ENOTFOUND, "%s: no %s inside with %s '%s'",
-                        v->verb, proto_kind_name(v->kind), f.field, c->target);
+            return fail(c->h, RND_ENOTFOUND, "%s: no %s %s with %s '%s'",
+                        v->verb, proto_kind_name(v->kind),
+                        v->kind == PROTO_KIND_OWNERKEY ? "out" : "inside",
+                        f.field, c->target);
+        if (v->kind == PROTO_KIND_OWNERKEY) {
+            /* Several keys of one unit out: the unit does not say which. */
+            find_ctx all = {"unit", c->target, {0}, 0};
+            rc = store_entities_each(t, v->kind, 1, count_open_cb, &all);
+            if (rc)
+                return store_fail(c->h, rc);
+            if (all.found > 1)
+                return fail(c->h, RND_EFIELD,
+                            "%s: %d keys of unit '%s' are out: give the "
+                            "key's id ('rounds list keys')",
+                            v->verb, all.found, c->target);
+        }
         memcpy(c->id, f.id, PROTO_ENTITY_LEN);
     }
     rc = store_entity_get(t, c->id, &kind, &state, &len);
@@ -621,8 +667,9 @@ static int record_fn(store_txn *t, void *arg)
             return rc;
     }
     /* After the gate checks, which compare the ID number as typed. */
-    if ((v->kind == PROTO_KIND_VISIT || v->kind == PROTO_KIND_VEHICLE) &&
-        v->creates) {
+    if (((v->kind == PROTO_KIND_VISIT || v->kind == PROTO_KIND_VEHICLE) &&
+         v->creates) ||
+        (v->kind >= PROTO_KIND_INCIDENT && v->kind <= PROTO_KIND_TASK)) {
         rc = hh__pii_seal(c->h, c->in->verb->verb, t, &op);
         if (rc)
             return rc;

@@ -178,12 +178,22 @@ void rounds_print_help(void)
         "  handover create --to P [...] hand the shift over\n"
         "  handover ack ID              acknowledge a handover\n"
         "  log --text T                 duty log entry\n"
+        "Registers:\n"
+        "  incident report|escalate|close  incident reports\n"
+        "  key out|back                 owners' keys held by the office\n"
+        "  lost found|return|dispose    lost and found\n"
+        "  exitslip check               large items leaving: the exit slip\n"
+        "  task done --plan KEY         a recurring task of the office's\n"
+        "                               plan is done\n"
         "Reading:\n"
         "  list visitors|vehicles|workorders|scans|inspections|handovers|log\n"
         "       [--all] [--limit N]     open ones by default where it applies\n"
         "  list units|vacant|routes|checkpoints|staff|plates|blacklist|sites\n"
         "       [--all]                 the office's master data (active\n"
         "                               ones unless --all), as last synced\n"
+        "  list incidents|keys|lostfound|exitslips|tasks|taskplans\n"
+        "       [--all] [--limit N]     the registers (open ones unless\n"
+        "                               --all: incidents, keys, lost)\n"
         "  list pii_access|pii_keys     the office's openings of sealed\n"
         "                               personal data, and its keys\n"
         "  conflicts                    records with concurrent different\n"
@@ -354,6 +364,11 @@ static void print_line(const hh_entity *st)
         [HH_KIND_INSPECTION] = {"unit", "by", "workorder", "note"},
         [HH_KIND_HANDOVER] = {"by", "to", "workorders_open", "visits_inside"},
         [HH_KIND_DUTYLOG] = {"by", "text", NULL, NULL},
+        [HH_KIND_INCIDENT] = {"type", "place", "escalated_to", "by"},
+        [HH_KIND_OWNERKEY] = {"unit", "key_label", "to", "by"},
+        [HH_KIND_LOSTFOUND] = {"item", "place", "claimant", "by"},
+        [HH_KIND_EXITSLIP] = {"slip", "unit", "items", "reason"},
+        [HH_KIND_TASK] = {"plan", "by", "note", NULL},
     };
     char hex[33], ts[40], val[HH_VALUE_MAX + 1];
     size_t kind = (size_t)hh_entity_kind(st);
@@ -635,6 +650,12 @@ int cmd_list(void)
         {"inspections", HH_KIND_INSPECTION, 0},
         {"handovers", HH_KIND_HANDOVER, 0},
         {"log", HH_KIND_DUTYLOG, 0},
+        {"incidents", HH_KIND_INCIDENT, 1},
+        {"keys", HH_KIND_OWNERKEY, 1},
+        {"lostfound", HH_KIND_LOSTFOUND, 1},
+        {"exitslips", HH_KIND_EXITSLIP, 0},
+        {"tasks", HH_KIND_TASK, 0},
+        {"taskplans", HH_KIND_TASKPLAN, 1},
         /* Master data from the office: active entries unless --all. */
         {"units", HH_KIND_UNIT, 1},
         {"vacant", HH_KIND_UNIT, 1},
@@ -663,7 +684,8 @@ int cmd_list(void)
         return usage_error(
             _("list: give one of visitors, vehicles, workorders, scans, "
               "inspections, handovers, log, units, vacant, routes, "
-              "checkpoints, staff, plates, blacklist, sites%s"),
+              "checkpoints, staff, plates, blacklist, sites, incidents, "
+              "keys, lostfound, exitslips, tasks, taskplans%s"),
             "");
     if (o.nkv)
         return usage_error(_("list: unknown flag --%s"), o.kv[0].name);

@@ -93,6 +93,12 @@ static const struct {
     {"pii_access", "the office's openings of sealed personal data"},
     {"pii_keys", "the office's keys for personal data"},
     {"tag_keys", "the office's keys for checkpoint tags"},
+    {"incidents", "open incidents (--all: every one)"},
+    {"keys", "owners' keys out (--all: returned ones too)"},
+    {"lostfound", "found items not returned (--all: every one)"},
+    {"exitslips", "exit slips checked at the gate"},
+    {"tasks", "recurring tasks done"},
+    {"taskplans", "the office's recurring task plans"},
 };
 
 static const rcmd fixed[] = {
@@ -206,11 +212,14 @@ static void build_table(void)
     }
     for (const hh_verb_spec *v = hh_verbs(); v->verb; v++) {
         verb_command(v->verb, names[ncmds], sizeof names[0]);
-        add_cmd(
-            (rcmd){names[ncmds],
-                   v->creates ? "[--FIELD VALUE]..." : "ID [--FIELD VALUE]...",
-                   v->help, NULL, v->creates ? 0 : 1, v->creates ? 0 : 1,
-                   v->verb, run_record});
+        /* key back: ID, or --unit U instead (rounds_records.c). */
+        int by_unit = strcmp(v->verb, "key.back") == 0;
+        add_cmd((rcmd){names[ncmds],
+                       v->creates ? "[--FIELD VALUE]..."
+                       : by_unit  ? "ID|UNIT | --unit UNIT [--FIELD VALUE]..."
+                                  : "ID [--FIELD VALUE]...",
+                       v->help, NULL, v->creates || by_unit ? 0 : 1,
+                       v->creates ? 0 : 1, v->verb, run_record});
     }
 }
 
@@ -583,7 +592,9 @@ static void print_cmd_help(const rcmd *c)
     if (c->verb && !hh_verb_find(c->verb)->creates)
         printf("\nID: the record's id, or any unique prefix of 8 or more of "
                "its hex digits%s.\n",
-               strstr(c->name, "exit") ? "; or a pass number / plate" : "");
+               strstr(c->name, "exit")       ? "; or a pass number / plate"
+               : strstr(c->name, "key back") ? "; or the unit of the key out"
+                                             : "");
     print_globals();
 }
 

@@ -92,8 +92,25 @@ int cmd_record(const char *verb, const char *target)
     if (rc)
         return rc;
     const hh_verb_spec *spec = hh_verb_find(verb);
+    /* `key back --unit U` names the key by its unit, as `key back U`. */
+    if (spec && spec->kind == HH_KIND_OWNERKEY && !spec->creates) {
+        for (size_t i = 0; i < o.nkv; i++) {
+            if (strcmp(o.kv[i].name, "unit") != 0)
+                continue;
+            if (target) {
+                hh_close(h);
+                return usage_error(_("key back: give the key's id or "
+                                     "--unit, not both%s"),
+                                   "");
+            }
+            target = o.kv[i].value;
+            o.kv[i] = o.kv[--o.nkv];
+            break;
+        }
+    }
     int other_ok =
-        spec && (spec->kind == HH_KIND_VISIT || spec->kind == HH_KIND_VEHICLE);
+        spec && (spec->kind == HH_KIND_VISIT || spec->kind == HH_KIND_VEHICLE ||
+                 spec->kind == HH_KIND_OWNERKEY);
     if (target && (rc = resolve_id(h, target, other_ok, thex, &target,
                                    o.cmd ? o.cmd->name : verb)) != 0) {
         hh_close(h);

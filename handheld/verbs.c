@@ -194,6 +194,113 @@ static const hh_field_spec handover_ack_fields[] = {BY("ack_by"), END};
 static const hh_field_spec log_fields[] = {
     {"text", HH_TEXT, 1, NULL, NULL, NULL, N_("what happened")}, BY(NULL), END};
 
+/* ---- the registers (docs/DATA-MODEL.md, "Registers") ---- */
+
+static const char *const incident_types[] = {
+    "fire", "theft", "injury", "dispute", "flood", "intrusion", "other", NULL};
+static const char *const slip_results[] = {"passed", "stopped", NULL};
+
+static const hh_field_spec incident_fields[] = {
+    {"type", HH_ENUM, 1, incident_types, NULL, NULL, N_("kind of incident")},
+    {"place", HH_STR, 1, NULL, NULL, NULL, N_("where it happened")},
+    {"description", HH_TEXT, 1, NULL, NULL, NULL, N_("what happened")},
+    {"occurred_at", HH_TIME, 0, NULL, NULL, NULL,
+     N_("when it happened (default: when recorded; not in the future)")},
+    {"people", HH_TEXT, 0, NULL, NULL, NULL, N_("people involved")},
+    {"phone", HH_STR, 0, NULL, NULL, NULL,
+     N_("a phone of the people involved (sealed)")},
+    {"actions", HH_TEXT, 0, NULL, NULL, NULL, N_("actions taken")},
+    BY(NULL),
+    END};
+static const hh_field_spec incident_escalate_fields[] = {
+    {"to", HH_STR, 1, NULL, NULL, "escalated_to",
+     N_("to whom (manager, police, fire brigade...)")},
+    {"note", HH_TEXT, 0, NULL, NULL, "escalate_note", N_("escalation note")},
+    BY("escalate_by"),
+    END};
+static const hh_field_spec incident_close_fields[] = {
+    {"note", HH_TEXT, 0, NULL, NULL, "close_note", N_("how it ended")},
+    BY("close_by"),
+    END};
+
+static const hh_field_spec key_out_fields[] = {
+    {"unit", HH_STR, 1, NULL, NULL, NULL,
+     N_("the owner's unit, building-unit-room")},
+    {"key_label", HH_STR, 1, NULL, NULL, NULL,
+     N_("which key (as labelled in the key cabinet)")},
+    {"to", HH_STR, 1, NULL, NULL, NULL, N_("who takes the key")},
+    {"phone", HH_STR, 0, NULL, NULL, NULL, N_("their phone (sealed)")},
+    {"signature", HH_STR, 1, NULL, NULL, NULL,
+     N_("signature of who takes it (name)")},
+    {"purpose", HH_TEXT, 0, NULL, NULL, NULL, N_("why it goes out")},
+    BY(NULL),
+    END};
+static const hh_field_spec key_back_fields[] = {
+    /* The command line's other way to name the key: `rounds key back
+     * --unit U` is `rounds key back U` (rounds_records.c); never stored
+     * by it. */
+    {"unit", HH_STR, 0, NULL, NULL, "back_unit",
+     N_("the unit of the key out, instead of its id")},
+    {"signature", HH_STR, 1, NULL, NULL, "back_signature",
+     N_("signature of who brings it back (name)")},
+    {"from", HH_STR, 0, NULL, NULL, "back_from",
+     N_("who brings it back (default: who took it)")},
+    {"note", HH_TEXT, 0, NULL, NULL, "back_note", N_("note")},
+    BY("back_by"),
+    END};
+
+static const hh_field_spec lost_found_fields[] = {
+    {"item", HH_TEXT, 1, NULL, NULL, NULL, N_("what was found")},
+    {"place", HH_STR, 1, NULL, NULL, NULL, N_("where it was found")},
+    {"found_at", HH_TIME, 0, NULL, NULL, NULL,
+     N_("when it was found (default: when recorded; not in the future)")},
+    {"finder", HH_STR, 0, NULL, NULL, NULL, N_("who found it")},
+    {"kept_at", HH_STR, 0, NULL, NULL, NULL, N_("where it is kept")},
+    {"note", HH_TEXT, 0, NULL, NULL, NULL, N_("free note")},
+    BY(NULL),
+    END};
+static const hh_field_spec lost_return_fields[] = {
+    {"claimant", HH_STR, 1, NULL, NULL, NULL, N_("who claimed it")},
+    {"id_no", HH_STR, 0, NULL, NULL, NULL,
+     N_("claimant's ID document number (sealed)")},
+    {"phone", HH_STR, 0, NULL, NULL, NULL, N_("claimant's phone (sealed)")},
+    {"signature", HH_STR, 1, NULL, NULL, "return_signature",
+     N_("claimant's signature (name)")},
+    {"note", HH_TEXT, 0, NULL, NULL, "return_note", N_("note")},
+    BY("return_by"),
+    END};
+static const hh_field_spec lost_dispose_fields[] = {
+    {"reason", HH_TEXT, 1, NULL, NULL, "dispose_reason",
+     N_("why and how it was disposed of")},
+    BY("dispose_by"),
+    END};
+
+static const hh_field_spec exitslip_fields[] = {
+    {"slip", HH_STR, 1, NULL, NULL, NULL, N_("exit slip number")},
+    {"unit", HH_STR, 1, NULL, NULL, NULL, N_("unit the items come from")},
+    {"items", HH_TEXT, 1, NULL, NULL, NULL, N_("the large items leaving")},
+    {"moving_out", HH_BOOL, 0, NULL, "false", NULL,
+     N_("a resident moving out (needs the office's release)")},
+    {"release", HH_STR, 0, NULL, NULL, NULL,
+     N_("the office's release for moving out: its number or signer")},
+    {"result", HH_ENUM, 1, slip_results, NULL, NULL,
+     N_("the gate's check: passed or stopped")},
+    {"reason", HH_TEXT, 0, NULL, NULL, NULL,
+     N_("why stopped (required when stopped)")},
+    {"carrier", HH_STR, 0, NULL, NULL, NULL, N_("who carries the items")},
+    {"phone", HH_STR, 0, NULL, NULL, NULL, N_("carrier's phone (sealed)")},
+    {"plate", HH_STR, 0, NULL, NULL, NULL, N_("vehicle plate")},
+    {"gate", HH_STR, 0, NULL, NULL, NULL, N_("gate")},
+    BY(NULL),
+    END};
+
+static const hh_field_spec task_fields[] = {
+    {"plan", HH_STR, 1, NULL, NULL, NULL,
+     N_("the office's task plan (FIRE-EXT...)")},
+    {"note", HH_TEXT, 0, NULL, NULL, NULL, N_("what was found or done")},
+    BY(NULL),
+    END};
+
 #define K(x) PROTO_KIND_##x
 #define A(x) PROTO_ACTION_##x
 static const hh_verb_spec verbs[] = {
@@ -239,6 +346,27 @@ static const hh_verb_spec verbs[] = {
      N_("incoming shift acknowledges a handover"), handover_ack_fields},
     {"log.note", K(DUTYLOG), A(CREATE), 1, NULL, N_("duty log entry"),
      log_fields},
+    {"incident.report", K(INCIDENT), A(CREATE), 1, NULL,
+     N_("report an incident (fire, theft, injury...)"), incident_fields},
+    {"incident.escalate", K(INCIDENT), A(ESCALATE), 0, "open|escalated",
+     N_("escalate an incident"), incident_escalate_fields},
+    {"incident.close", K(INCIDENT), A(CLOSE), 0, "open|escalated",
+     N_("close an incident"), incident_close_fields},
+    {"key.out", K(OWNERKEY), A(CREATE), 1, NULL,
+     N_("hand out an owner's key held by the office (signed)"), key_out_fields},
+    {"key.back", K(OWNERKEY), A(RETURN), 0, "out",
+     N_("an owner's key comes back (target: key id or unit)"), key_back_fields},
+    {"lost.found", K(LOSTFOUND), A(CREATE), 1, NULL,
+     N_("register a found item"), lost_found_fields},
+    {"lost.return", K(LOSTFOUND), A(RETURN), 0, "found",
+     N_("a found item is returned to who claimed it"), lost_return_fields},
+    {"lost.dispose", K(LOSTFOUND), A(DISPOSE), 0, "found",
+     N_("a found item nobody claimed is disposed of"), lost_dispose_fields},
+    {"exitslip.check", K(EXITSLIP), A(CREATE), 1, NULL,
+     N_("large items leaving: check the exit slip at the gate"),
+     exitslip_fields},
+    {"task.done", K(TASK), A(CREATE), 1, NULL,
+     N_("a recurring task of the office's plan is done"), task_fields},
     {NULL, 0, 0, 0, NULL, NULL, NULL},
 };
 

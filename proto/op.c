@@ -56,13 +56,20 @@ int proto_action_fits(int kind, int action)
     case PROTO_ACTION_ARRIVE:
     case PROTO_ACTION_COMPLETE:
     case PROTO_ACTION_CALLBACK:
-    case PROTO_ACTION_CLOSE:
     case PROTO_ACTION_CANCEL:
     case PROTO_ACTION_REOPEN:
     case PROTO_ACTION_RECEIVE:
         return kind == PROTO_KIND_WORKORDER;
+    case PROTO_ACTION_CLOSE:
+        return kind == PROTO_KIND_WORKORDER || kind == PROTO_KIND_INCIDENT;
     case PROTO_ACTION_ACK:
         return kind == PROTO_KIND_HANDOVER;
+    case PROTO_ACTION_ESCALATE:
+        return kind == PROTO_KIND_INCIDENT;
+    case PROTO_ACTION_RETURN:
+        return kind == PROTO_KIND_OWNERKEY || kind == PROTO_KIND_LOSTFOUND;
+    case PROTO_ACTION_DISPOSE:
+        return kind == PROTO_KIND_LOSTFOUND;
     case PROTO_ACTION_RETIRE:
         return proto_kind_columns(kind) != NULL || kind == PROTO_KIND_PII_KEY ||
                kind == PROTO_KIND_TAG_KEY;
@@ -121,6 +128,8 @@ const char *const *proto_kind_columns(int kind)
     static const char *const plate[] = {"plate", "unit", "owner", NULL};
     static const char *const bl[] = {"type",  "name",   "id_no",
                                      "plate", "reason", NULL};
+    static const char *const taskplan[] = {"plan", "name", "recurrence",
+                                           "place", NULL};
     switch (kind) {
     case PROTO_KIND_SITE:
         return site;
@@ -136,6 +145,8 @@ const char *const *proto_kind_columns(int kind)
         return plate;
     case PROTO_KIND_BLACKLIST:
         return bl;
+    case PROTO_KIND_TASKPLAN:
+        return taskplan;
     default:
         return NULL;
     }

@@ -28,6 +28,14 @@ int proto_pii_is_personal(int kind, const char *name, size_t len)
                (len == 5 && memcmp(name, "phone", 5) == 0);
     if (kind == PROTO_KIND_VEHICLE)
         return len == 5 && memcmp(name, "phone", 5) == 0;
+    /* The registers: a phone of the people involved or of who takes a
+     * key or carries items out; a claimant's ID number and phone. */
+    if (kind == PROTO_KIND_INCIDENT || kind == PROTO_KIND_OWNERKEY ||
+        kind == PROTO_KIND_EXITSLIP)
+        return len == 5 && memcmp(name, "phone", 5) == 0;
+    if (kind == PROTO_KIND_LOSTFOUND)
+        return (len == 5 && memcmp(name, "id_no", 5) == 0) ||
+               (len == 5 && memcmp(name, "phone", 5) == 0);
     return 0;
 }
 

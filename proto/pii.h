@@ -46,7 +46,9 @@
 #define PROTO_PII_ENVELOPE_MAX 2048
 
 /* Whether a field of a record of kind is personal data sealed by the
- * handheld: id_no and phone of visits, phone of vehicles. */
+ * handheld: id_no and phone of visits, phone of vehicles; phone of
+ * incidents, owners' keys and exit slips; id_no and phone of lost and
+ * found (the claimant's). */
 int proto_pii_is_personal(int kind, const char *name, size_t len);
 
 /* The masked form shown in place of a personal field: ID numbers keep

@@ -40,6 +40,11 @@
     XX(INSPECTION, 5, "inspection")                                            \
     XX(HANDOVER, 6, "handover")                                                \
     XX(DUTYLOG, 7, "dutylog")                                                  \
+    XX(INCIDENT, 8, "incident")                                                \
+    XX(OWNERKEY, 9, "ownerkey")                                                \
+    XX(LOSTFOUND, 10, "lostfound")                                             \
+    XX(EXITSLIP, 11, "exitslip")                                               \
+    XX(TASK, 12, "task")                                                       \
     XX(SITE, 32, "site")                                                       \
     XX(UNIT, 33, "unit")                                                       \
     XX(ROUTE, 34, "route")                                                     \
@@ -50,6 +55,7 @@
     XX(RESOLUTION, 39, "resolution")                                           \
     XX(PII_ACCESS, 40, "pii_access")                                           \
     XX(PII_KEY, 41, "pii_key")                                                 \
+    XX(TASKPLAN, 44, "taskplan")                                               \
     XX(TAG_KEY, 45, "tag_key")
 
 enum proto_kind {
@@ -73,7 +79,10 @@ enum proto_kind {
     XX(REOPEN, 16, "reopen")                                                   \
     XX(RECEIVE, 17, "receive")                                                 \
     XX(ACK, 20, "ack")                                                         \
-    XX(RETIRE, 30, "retire")
+    XX(RETIRE, 30, "retire")                                                   \
+    XX(ESCALATE, 50, "escalate")                                               \
+    XX(RETURN, 51, "return")                                                   \
+    XX(DISPOSE, 52, "dispose")
 
 enum proto_action {
 #define PROTO_ACTION_ENUM_(name, val, str) PROTO_ACTION_##name = val,
@@ -92,8 +101,10 @@ const char *const *proto_kind_columns(int kind);
 /* 1 when action is one an op of kind may carry (docs/DATA-MODEL.md,
  * "Actions"): create and set on every kind, exit on visits and vehicles,
  * refuse on visits, dispatch..receive on work orders, ack on handovers,
- * retire on master data (site..blacklist, pii_key, tag_key). The op
- * decoder refuses any other pair. */
+ * retire on master data (site..blacklist, pii_key, taskplan, tag_key);
+ * escalate and close on incidents, return on owners' keys and
+ * lost-and-found items, dispose on lost-and-found items. The op decoder
+ * refuses any other pair. */
 int proto_action_fits(int kind, int action);
 
 /* A work order's receive op (action receive): written by the assignee's

@@ -270,6 +270,13 @@ int rpt_vacant(store_txn *txn, const rpt_params *p, rpt_doc *d);
 int rpt_handover(store_txn *txn, const rpt_params *p, rpt_doc *d);
 /* Every device's op chain, end to end: gaps and altered ops. */
 int rpt_integrity(store_txn *txn, const rpt_params *p, rpt_doc *d);
+/* The registers: incidents, owners' keys, lost and found, exit slips made
+ * in the window or still open (report/registers.c). */
+int rpt_registers(store_txn *txn, const rpt_params *p, rpt_doc *d);
+/* Recurring tasks: each active task plan's period, last done, due date
+ * and overdue flag as of p->now; tasks done in the window
+ * (report/tasks.c). */
+int rpt_tasks(store_txn *txn, const rpt_params *p, rpt_doc *d);
 /* The handheld's own shift: its scans, its route's missed checkpoints so
  * far, visitors it let in who are still inside (p->device_id; 0 = the
  * store's own identity). p->from <= 0 asks for the default window start:

@@ -98,6 +98,22 @@ static const srv_md_field blacklist_fields[] = {
      "why (shown to the guard; required by add)"},
     END};
 
+/* A recurring task beyond a day (monthly fire-equipment checks,
+ * quarterly tank cleaning): handhelds record it done (task done --plan);
+ * `roundsd report tasks` shows which are due or overdue. */
+static const char *const recurrences[] = {"weekly", "monthly", "quarterly",
+                                          NULL};
+static const srv_md_field taskplan_fields[] = {
+    {"plan", "plan", SRV_MD_STR, SRV_MD_KEY, 1, NULL, NULL, 0, 0, "KEY",
+     "the plan's key, as handhelds give it (FIRE-EXT; the key)"},
+    {"name", "name", SRV_MD_STR, 0, 1, NULL, NULL, 0, 0, "NAME",
+     "what is to be done (required by add)"},
+    {"recurrence", "recurrence", SRV_MD_ENUM, 0, 1, recurrences, NULL, 0, 0,
+     "weekly|monthly|quarterly", "how often (required by add)"},
+    {"place", "place", SRV_MD_STR, 0, 0, NULL, NULL, 0, 0, "PLACE",
+     "where (building, plant room...)"},
+    END};
+
 #define K(x) PROTO_KIND_##x
 static const srv_md_kind kinds[] = {
     {"site", "sites", K(SITE), N_("the estate itself (its key is --site)"),
@@ -118,6 +134,9 @@ static const srv_md_kind kinds[] = {
     {"blacklist", "blacklist", K(BLACKLIST),
      N_("a banned person or plate: handhelds warn at entry, offline"),
      blacklist_fields},
+    {"taskplan", "taskplans", K(TASKPLAN),
+     N_("a recurring task beyond a day: weekly, monthly or quarterly"),
+     taskplan_fields},
     {NULL, NULL, 0, NULL, NULL},
 };
 #undef K

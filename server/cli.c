@@ -417,7 +417,7 @@ int cli_completion(const cli_command *const *tables, cli_md_fn md, int argc,
             if (strcmp(c->name, "report") == 0)
                 add_word(words, sizeof words,
                          "patrol inside workorders vacant handover devices "
-                         "integrity");
+                         "integrity registers tasks");
             args_bash_case(stdout, c->name, words);
             args_flag_words(c->flags, vals, sizeof vals, 1);
         }

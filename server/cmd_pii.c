@@ -269,12 +269,15 @@ static int find_envelope(store_txn *t, const uint8_t id[PROTO_ENTITY_LEN],
     if ((rc = store_entity_get(t, id, kind, &state, &slen)) != 0 ||
         (rc = fold_state_parse(state, slen, &st)) != 0)
         return rc;
-    if (*kind != PROTO_KIND_VISIT && *kind != PROTO_KIND_VEHICLE)
+    /* The registers seal too: a lost item's claimant on its return op. */
+    if (*kind != PROTO_KIND_VISIT && *kind != PROTO_KIND_VEHICLE &&
+        (*kind < PROTO_KIND_INCIDENT || *kind > PROTO_KIND_EXITSLIP))
         return RND_EINVAL;
     for (uint32_t i = 0; i < st.nevents; i++) {
         const fold_event *e = &st.events[i];
         if (e->action != PROTO_ACTION_CREATE &&
-            e->action != PROTO_ACTION_REFUSE)
+            e->action != PROTO_ACTION_REFUSE &&
+            e->action != PROTO_ACTION_RETURN)
             continue;
         if ((rc = store_op_get(t, e->device_id, e->seq, &enc, &elen, &recv)) !=
                 0 ||
@@ -282,7 +285,7 @@ static int find_envelope(store_txn *t, const uint8_t id[PROTO_ENTITY_LEN],
             return rc;
         const proto_field *f = proto_op_field(&op, PROTO_PII_FIELD);
         if (f == NULL || f->type != PROTO_STR || f->str_len >= cap)
-            return RND_ENOTFOUND;
+            continue; /* the next op that may carry it */
         memcpy(env, f->str, f->str_len);
         env[f->str_len] = '\0';
         *len = f->str_len;
@@ -337,8 +340,9 @@ static int pii_show(void)
     if (rc == RND_EINVAL) {
         store_close(st);
         return cli_fail(RND_ENOTFOUND,
-                        _("%s is a %s: only visits and vehicles hold sealed "
-                          "personal data"),
+                        _("%s is a %s: only visits, vehicles and the "
+                          "registers (incidents, owners' keys, lost and "
+                          "found, exit slips) hold sealed personal data"),
                         cli_args.pos[1], proto_kind_name(kind));
     }
     if (rc == RND_ENOTFOUND && kind == 0) {

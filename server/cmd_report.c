@@ -47,6 +47,11 @@ static const struct report_kind {
         "revoked")},
     {"integrity", rpt_integrity,
      "verify every device's op chain end to end: gaps, altered ops"},
+    {"registers", rpt_registers,
+     "incidents, owners' keys, lost and found, exit slips: made in the "
+     "window or still open"},
+    {"tasks", rpt_tasks,
+     "recurring tasks: last done, due date, overdue (as of --at)"},
     {NULL, NULL, NULL}};
 
 /* The table names of d, "a, b, c", for a message. */
@@ -105,13 +110,15 @@ static int run_report(void)
 {
     if (cli_args.npos != 1)
         return cli_usage(_("which report? patrol, inside, workorders, vacant, "
-                           "handover, devices or integrity"));
+                           "handover, devices, integrity, registers or "
+                           "tasks"));
     const struct report_kind *k = report_kinds;
     while (k->name && strcmp(k->name, cli_args.pos[0]) != 0)
         k++;
-    static const char *const names[] = {"patrol",    "inside",   "workorders",
-                                        "vacant",    "handover", "devices",
-                                        "integrity", "tags",     NULL};
+    static const char *const names[] = {
+        "patrol",  "inside",    "workorders", "vacant",    "handover",
+        "devices", "integrity", "tags",       "registers", "tasks",
+        NULL};
     if (k->name == NULL)
         return cli_unknown_sub(cli_args.pos[0], names);
     int ex = cli_need_name("site");
@@ -132,6 +139,8 @@ static int run_report(void)
      * local times are its. */
     if ((v = cli_flag("now")) && rpt_time_parse(v, RPT_TZ_LOCAL, &p.now) != 0)
         return cli_usage(_("--now %s: not a time"), v);
+    if ((v = cli_flag("at")) && rpt_time_parse(v, RPT_TZ_LOCAL, &p.now) != 0)
+        return cli_usage(_("--at %s: not a time"), v);
     p.tz_min = rpt_tz_local(p.now);
     rpt_window_args w = {cli_flag("from"), cli_flag("to"), cli_flag("day"),
                          cli_flag("month"), cli_flag("hours")};
@@ -220,6 +229,7 @@ static const cli_flag_spec report_flags[] = {
     {"month", "YYYY-MM", N_("the window is this local month")},
     {"hours", "N", N_("the window is the last N hours"), ARGS_INT, 1, 8784},
     {"now", "TIME", N_("as of this time (default: the clock)"), ARGS_TIME},
+    {"at", "TIME", N_("tasks: as of this time (same as --now)"), ARGS_TIME},
     {"tz", "ZONE",
      N_("time zone for days and display: Z, +HH:MM or an IANA name such as "
         "Asia/Shanghai (default: $TZ, else the machine's)"),
@@ -243,7 +253,7 @@ static const cli_flag_spec report_flags[] = {
 /* clang-format off */
 const cli_command cli_report_commands[] = {
     {"report", N_("the office's reports: patrol, inside, workorders, vacant, "
-               "handover, devices, integrity"),
+               "handover, devices, integrity, registers, tasks"),
      "roundsd report KIND --site S [--from T] [--to T | --day D | --month M "
      "| --hours N]\n"
      "               [--now T] [--tz ZONE] [--format text|csv|json] "
@@ -252,7 +262,7 @@ const cli_command cli_report_commands[] = {
      "file)\n"
      "               [--route R] [--guard G] [--overstay DUR] [--days N]\n\n"
      "KIND: patrol | inside | workorders | vacant | handover | devices | "
-     "integrity | tags\n"
+     "integrity |\n      tags | registers | tasks\n"
      "TIME: YYYY-MM-DD[THH:MM[:SS]][Z|+HH:MM] (no zone: --tz) or ms since "
      "the epoch.\n"
      "The window is [from, to); default the last 12 hours (a shift). "

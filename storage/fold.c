@@ -147,8 +147,72 @@ static int is_master_kind(int kind)
     /* The office's PII public keys (proto/pii.h) are master data too:
      * active until a newer key retires them. */
     return (kind >= PROTO_KIND_SITE && kind <= PROTO_KIND_BLACKLIST) ||
-           kind == PROTO_KIND_PII_KEY ||
+           kind == PROTO_KIND_PII_KEY || kind == PROTO_KIND_TASKPLAN ||
            kind == PROTO_KIND_TAG_KEY; /* tag keys: server/tags.h */
+}
+
+/* The registers (incidents, owners' keys, lost and found, exit slips,
+ * done tasks): like visits, the highest rank seen wins whatever the order
+ * of the ops, so a close or a return that sorts before its create (clock
+ * skew between devices) still leaves the record closed or returned.
+ * docs/DATA-MODEL.md, "Registers". */
+static int register_rank(int kind, const proto_op *op)
+{
+    switch (kind) {
+    case PROTO_KIND_INCIDENT: /* open 1, escalated 2, closed 3 */
+        return op->action == PROTO_ACTION_CREATE     ? 1
+               : op->action == PROTO_ACTION_ESCALATE ? 2
+               : op->action == PROTO_ACTION_CLOSE    ? 3
+                                                     : 0;
+    case PROTO_KIND_OWNERKEY: /* out 1, back 2 */
+        return op->action == PROTO_ACTION_CREATE   ? 1
+               : op->action == PROTO_ACTION_RETURN ? 2
+                                                   : 0;
+    case PROTO_KIND_LOSTFOUND: /* found 1, disposed 2, returned 3 */
+        return op->action == PROTO_ACTION_CREATE    ? 1
+               : op->action == PROTO_ACTION_DISPOSE ? 2
+               : op->action == PROTO_ACTION_RETURN  ? 3
+                                                    : 0;
+    case PROTO_KIND_EXITSLIP: /* the gate's verdict, on the create */
+        if (op->action != PROTO_ACTION_CREATE)
+            return 0;
+        return field_is(op, "result", "stopped") ? 2 : 1;
+    case PROTO_KIND_TASK:
+        return op->action == PROTO_ACTION_CREATE ? 1 : 0;
+    default:
+        return 0;
+    }
+}
+
+static const char *register_status(int kind, int rank, int *open)
+{
+    static const char *const incident[] = {"", "open", "escalated", "closed"};
+    static const char *const key[] = {"", "out", "back"};
+    static const char *const lost[] = {"", "found", "disposed", "returned"};
+    static const char *const slip[] = {"", "passed", "stopped"};
+    static const char *const task[] = {"", "done"};
+    switch (kind) {
+    case PROTO_KIND_INCIDENT:
+        *open = rank == 1 || rank == 2;
+        return incident[rank];
+    case PROTO_KIND_OWNERKEY:
+        *open = rank == 1;
+        return key[rank];
+    case PROTO_KIND_LOSTFOUND:
+        *open = rank == 1;
+        return lost[rank];
+    case PROTO_KIND_EXITSLIP:
+        return slip[rank];
+    case PROTO_KIND_TASK:
+        return task[rank];
+    default:
+        return "";
+    }
+}
+
+static int is_register_kind(int kind)
+{
+    return kind >= PROTO_KIND_INCIDENT && kind <= PROTO_KIND_TASK;
 }
 
 /* Fills status and the open flag from the accumulated ranks. */
@@ -170,6 +234,8 @@ static const char *finish_status(int kind, const fold_acc *a, int *open)
         *open = a->rank == 1;
         return a->rank == 2 ? "acknowledged" : a->rank == 1 ? "pending" : "";
     default:
+        if (is_register_kind(kind))
+            return register_status(kind, a->rank, open);
         if (is_master_kind(kind)) {
             *open = a->rank == 1;
             return a->rank == 2 ? "retired" : a->rank == 1 ? "active" : "";
@@ -180,7 +246,11 @@ static const char *finish_status(int kind, const fold_acc *a, int *open)
 
 static void simple_apply(int kind, fold_acc *a, const proto_op *op)
 {
-    if (kind == PROTO_KIND_HANDOVER) {
+    if (is_register_kind(kind)) {
+        int target = register_rank(kind, op);
+        if (target > a->rank)
+            a->rank = target;
+    } else if (kind == PROTO_KIND_HANDOVER) {
         if (op->action == PROTO_ACTION_ACK)
             a->rank = 2;
         else if (op->action == PROTO_ACTION_CREATE && a->rank < 1)

@@ -171,21 +171,24 @@ static void put_op(device *d, mt_op *op)
 }
 
 static const int field_kinds[] = {
-    PROTO_KIND_SCAN,       PROTO_KIND_VISIT,     PROTO_KIND_VISIT,
-    PROTO_KIND_VEHICLE,    PROTO_KIND_WORKORDER, PROTO_KIND_WORKORDER,
-    PROTO_KIND_INSPECTION, PROTO_KIND_HANDOVER,  PROTO_KIND_DUTYLOG};
+    PROTO_KIND_SCAN, PROTO_KIND_VISIT, PROTO_KIND_VISIT, PROTO_KIND_VEHICLE,
+    PROTO_KIND_WORKORDER, PROTO_KIND_WORKORDER, PROTO_KIND_INSPECTION,
+    PROTO_KIND_HANDOVER, PROTO_KIND_DUTYLOG,
+    /* the registers */
+    PROTO_KIND_INCIDENT, PROTO_KIND_OWNERKEY, PROTO_KIND_LOSTFOUND,
+    PROTO_KIND_EXITSLIP, PROTO_KIND_TASK};
 static const int master_kinds[] = {PROTO_KIND_UNIT,       PROTO_KIND_ROUTE,
                                    PROTO_KIND_CHECKPOINT, PROTO_KIND_STAFF,
                                    PROTO_KIND_PLATE,      PROTO_KIND_BLACKLIST,
-                                   PROTO_KIND_TAG_KEY};
+                                   PROTO_KIND_TASKPLAN,   PROTO_KIND_TAG_KEY};
 
 /* Master data fields: two per kind, so sets collide. */
 static const char *master_field(int kind, int which)
 {
-    static const char *const f[][2] = {{"owner", "vacant"}, {"name", "period"},
-                                       {"route", "tag"},    {"name", "role"},
-                                       {"plate", "unit"},   {"name", "reason"},
-                                       {"key_id", "pub"}};
+    static const char *const f[][2] = {
+        {"owner", "vacant"},   {"name", "period"}, {"route", "tag"},
+        {"name", "role"},      {"plate", "unit"},  {"name", "reason"},
+        {"name", "recurrence"}, {"key_id", "pub"}};
     for (size_t i = 0; i < sizeof master_kinds / sizeof *master_kinds; i++)
         if (master_kinds[i] == kind)
             return f[i][which];
@@ -255,6 +258,31 @@ static void create(device *d, int kind)
         break;
     case PROTO_KIND_DUTYLOG:
         mt_str(&op, "text", PICK(texts));
+        break;
+    case PROTO_KIND_INCIDENT:
+        mt_str(&op, "type", chance(50) ? "fire" : "theft");
+        mt_str(&op, "place", PICK(units));
+        mt_str(&op, "description", PICK(texts));
+        mt_str(&op, "phone", "*******8000");
+        break;
+    case PROTO_KIND_OWNERKEY:
+        mt_str(&op, "unit", PICK(units));
+        mt_str(&op, "key_label", "front door");
+        mt_str(&op, "to", PICK(people));
+        mt_str(&op, "signature", PICK(people));
+        break;
+    case PROTO_KIND_LOSTFOUND:
+        mt_str(&op, "item", PICK(texts));
+        mt_str(&op, "place", PICK(units));
+        break;
+    case PROTO_KIND_EXITSLIP:
+        mt_str(&op, "slip", "X-1");
+        mt_str(&op, "unit", PICK(units));
+        mt_str(&op, "items", PICK(texts));
+        mt_str(&op, "result", chance(30) ? "stopped" : "passed");
+        break;
+    case PROTO_KIND_TASK:
+        mt_str(&op, "plan", chance(50) ? "FIRE-EXT" : "TANK");
         break;
     default: /* master data */
         mt_str(&op, master_field(kind, 0), PICK(people));
@@ -362,9 +390,49 @@ static int follow_up(device *d, const entity *e, const fold_state *st)
         op.action = PROTO_ACTION_ACK;
         mt_str(&op, "ack_by", d->user);
         break;
+    case PROTO_KIND_INCIDENT:
+        /* Escalate or close, mostly from what the writer sees; now and
+         * then a stale one (an escalate racing a close). */
+        if (!strcmp(st->status, "closed") && !chance(15))
+            return 0;
+        if (chance(50)) {
+            op.action = PROTO_ACTION_ESCALATE;
+            mt_str(&op, "escalated_to", PICK(people));
+            mt_str(&op, "escalate_by", d->user);
+        } else {
+            op.action = PROTO_ACTION_CLOSE;
+            mt_str(&op, "close_note", PICK(texts));
+            mt_str(&op, "close_by", d->user);
+        }
+        break;
+    case PROTO_KIND_OWNERKEY:
+        /* Two handhelds may both take the key back. */
+        if (strcmp(st->status, "out") != 0 && !chance(15))
+            return 0;
+        op.action = PROTO_ACTION_RETURN;
+        mt_str(&op, "back_signature", PICK(people));
+        mt_str(&op, "back_by", d->user);
+        break;
+    case PROTO_KIND_LOSTFOUND:
+        /* A return racing a disposal. */
+        if (strcmp(st->status, "found") != 0 && !chance(15))
+            return 0;
+        if (chance(70)) {
+            op.action = PROTO_ACTION_RETURN;
+            mt_str(&op, "claimant", PICK(people));
+            mt_str(&op, "return_signature", PICK(people));
+            mt_str(&op, "return_by", d->user);
+        } else {
+            op.action = PROTO_ACTION_DISPOSE;
+            mt_str(&op, "dispose_reason", PICK(texts));
+            mt_str(&op, "dispose_by", d->user);
+        }
+        break;
     case PROTO_KIND_SCAN:
     case PROTO_KIND_INSPECTION:
     case PROTO_KIND_DUTYLOG:
+    case PROTO_KIND_EXITSLIP:
+    case PROTO_KIND_TASK:
         /* Records with no life cycle: only an office correction. */
         if (!chance(20))
             return 0;

@@ -5,7 +5,8 @@
  *
  * Usage: test_merge_scenarios [NAME]; CTest runs each scenario as its own
  * entry (test_merge_<name>). Names: late_status, cross_gate, exit_first,
- * assignment_conflict, skewed_clock, reopen_order, future_stamp.
+ * assignment_conflict, skewed_clock, reopen_order, future_stamp,
+ * key_back_first.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -709,6 +710,67 @@ static void future_stamp(void)
     store_close(e.s);
 }
 
+/* Owners' keys and lost and found (the registers): a key taken out on a
+ * and brought back on b, the return synced first, is "back" and not open;
+ * a found item returned on a while b disposes of it, offline, is
+ * "returned" on every replica in either order. */
+static void key_back_first(void)
+{
+    uint8_t k[PROTO_ENTITY_LEN], l[PROTO_ENTITY_LEN];
+    device a = dev_new(0xa, 0, "guard-a");
+    device b = dev_new(0xb, 0, "guard-b");
+    new_id(k);
+    new_id(l);
+    mt_op op = op_new(k, PROTO_KIND_OWNERKEY, PROTO_ACTION_CREATE);
+    mt_str(&op, "unit", "3-2-1201");
+    mt_str(&op, "key_label", "front door");
+    mt_str(&op, "to", "Li");
+    mt_str(&op, "signature", "Li");
+    put(&a, &op);
+    op = op_new(l, PROTO_KIND_LOSTFOUND, PROTO_ACTION_CREATE);
+    mt_str(&op, "item", "wallet");
+    mt_str(&op, "place", "lobby");
+    put(&a, &op);
+    sync_from(&b, &a);
+    op = op_new(k, PROTO_KIND_OWNERKEY, PROTO_ACTION_RETURN);
+    mt_str(&op, "back_signature", "Li");
+    put(&b, &op);
+    op = op_new(l, PROTO_KIND_LOSTFOUND, PROTO_ACTION_DISPOSE);
+    mt_str(&op, "dispose_reason", "unclaimed");
+    put(&b, &op);
+    op = op_new(l, PROTO_KIND_LOSTFOUND, PROTO_ACTION_RETURN);
+    mt_str(&op, "claimant", "Sun");
+    mt_str(&op, "return_signature", "Sun");
+    put(&a, &op);
+
+    store *r = replica_new();
+    oplist back = ops_of(&b, 1);
+    give(r, back);
+    fold_state *f = state(r, k);
+    ASSERT_STR_EQ(f->status, "back");
+    ASSERT(!is_open(r, PROTO_KIND_OWNERKEY, k));
+    ASSERT_STR_EQ(state(r, l)->status, "disposed");
+    oplist out = ops_of(&a, 1);
+    give(r, out);
+    f = state(r, k);
+    ASSERT_STR_EQ(f->status, "back");
+    ASSERT(str_is(fold_state_field(f, "signature"), "Li"));
+    ASSERT(str_is(fold_state_field(f, "back_signature"), "Li"));
+    ASSERT(!is_open(r, PROTO_KIND_OWNERKEY, k));
+    ASSERT_STR_EQ(state(r, l)->status, "returned");
+    ASSERT(!is_open(r, PROTO_KIND_LOSTFOUND, l));
+
+    device *fwd[2] = {&a, &b};
+    store *inorder = replica_of(fwd, 2, 0);
+    ASSERT_STR_EQ(state(inorder, l)->status, "returned");
+    same_digest(r, inorder);
+    mt_free_ops(back.encs, back.lens, back.n);
+    mt_free_ops(out.encs, out.lens, out.n);
+    store_close(r);
+    store_close(inorder);
+    store_close(a.s);
+    store_close(b.s);
+}
 static const struct {
     const char *name;
     void (*fn)(void);
@@ -720,6 +782,7 @@ static const struct {
     {"skewed_clock", skewed_clock},
     {"reopen_order", reopen_order},
     {"future_stamp", future_stamp},
+    {"key_back_first", key_back_first},
 };
 
 int main(int argc, char **argv)

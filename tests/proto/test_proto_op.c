@@ -337,15 +337,23 @@ static void test_names(void)
     nactions++;
     PROTO_ACTION_MAP(CHECK_ACTION_)
 #undef CHECK_ACTION_
-    ASSERT_EQ(nkinds, 18);
+    ASSERT_EQ(nkinds, 24); /* + the registers 8..12, taskplan 44, tag_key 45 */
     ASSERT(proto_action_fits(PROTO_KIND_TAG_KEY, PROTO_ACTION_RETIRE));
-    ASSERT_EQ(nactions, 14);
+    ASSERT_EQ(nactions, 17); /* + escalate, return, dispose */
+    ASSERT(proto_action_fits(PROTO_KIND_INCIDENT, PROTO_ACTION_ESCALATE));
+    ASSERT(proto_action_fits(PROTO_KIND_INCIDENT, PROTO_ACTION_CLOSE));
+    ASSERT(proto_action_fits(PROTO_KIND_OWNERKEY, PROTO_ACTION_RETURN));
+    ASSERT(proto_action_fits(PROTO_KIND_LOSTFOUND, PROTO_ACTION_DISPOSE));
+    ASSERT(proto_action_fits(PROTO_KIND_TASKPLAN, PROTO_ACTION_RETIRE));
+    ASSERT(!proto_action_fits(PROTO_KIND_OWNERKEY, PROTO_ACTION_DISPOSE));
+    ASSERT(!proto_action_fits(PROTO_KIND_VISIT, PROTO_ACTION_ESCALATE));
+    ASSERT(!proto_action_fits(PROTO_KIND_TASK, PROTO_ACTION_RETURN));
     ASSERT(proto_action_fits(PROTO_KIND_WORKORDER, PROTO_ACTION_RECEIVE));
     ASSERT(!proto_action_fits(PROTO_KIND_VISIT, PROTO_ACTION_RECEIVE));
     ASSERT_STR_EQ(proto_kind_name(PROTO_KIND_WORKORDER), "workorder");
     ASSERT_STR_EQ(proto_action_name(PROTO_ACTION_DISPATCH), "dispatch");
     ASSERT(proto_kind_name(0) == NULL);
-    ASSERT(proto_kind_name(8) == NULL);
+    ASSERT(proto_kind_name(13) == NULL);
     ASSERT(proto_kind_name(-1) == NULL);
     ASSERT(proto_action_name(5) == NULL);
     ASSERT_EQ(proto_kind_from_name("Scan"), 0);
