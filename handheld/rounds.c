@@ -644,6 +644,7 @@ int cmd_list(void)
         {"plates", HH_KIND_PLATE, 1},
         {"blacklist", HH_KIND_BLACKLIST, 1},
         {"sites", HH_KIND_SITE, 1},
+        {"holidays", HH_KIND_HOLIDAY, 1},
         /* The office's openings of sealed personal data, and its keys. */
         {"pii_access", HH_KIND_PII_ACCESS, 0},
         {"pii_keys", HH_KIND_PII_KEY, 1},

@@ -60,6 +60,10 @@ int proto_action_fits(int kind, int action)
     case PROTO_ACTION_CANCEL:
     case PROTO_ACTION_REOPEN:
     case PROTO_ACTION_RECEIVE:
+    case PROTO_ACTION_FEEDBACK: /* complaints: docs/DATA-MODEL.md */
+    case PROTO_ACTION_ESCALATE:
+    case PROTO_ACTION_REPLY:
+    case PROTO_ACTION_ASSESS:
         return kind == PROTO_KIND_WORKORDER;
     case PROTO_ACTION_ACK:
         return kind == PROTO_KIND_HANDOVER;
@@ -120,6 +124,7 @@ const char *const *proto_kind_columns(int kind)
     static const char *const plate[] = {"plate", "unit", "owner", NULL};
     static const char *const bl[] = {"type",  "name",   "id_no",
                                      "plate", "reason", NULL};
+    static const char *const holiday[] = {"date", "type", "name", NULL};
     switch (kind) {
     case PROTO_KIND_SITE:
         return site;
@@ -135,6 +140,8 @@ const char *const *proto_kind_columns(int kind)
         return plate;
     case PROTO_KIND_BLACKLIST:
         return bl;
+    case PROTO_KIND_HOLIDAY:
+        return holiday;
     default:
         return NULL;
     }

@@ -35,6 +35,12 @@ static const struct report_kind {
     {"workorders", rpt_workorders,
      "open work orders and every SLA clock: met, breached, at risk; "
      "repeats; callbacks"},
+    {"complaints", rpt_complaints,
+     N_("the complaint register: channel, anonymous, valid, every clock, "
+        "escalation, reply deadlines")},
+    {"callbacks", rpt_callbacks,
+     N_("callback coverage (100%), door-to-door share signed (40%), per "
+        "method; completed orders without one")},
     {"vacant", rpt_vacant,
      "vacant units not inspected lately; failed checklist items"},
     {"handover", rpt_handover,
@@ -101,14 +107,15 @@ static int emit_csv(rpt_doc *d, const char *table, const char *out_dir)
 static int run_report(void)
 {
     if (cli_args.npos != 1)
-        return cli_usage(_("which report? patrol, inside, workorders, vacant, "
-                           "handover, devices or integrity"));
+        return cli_usage(_("which report? patrol, inside, workorders, "
+                           "complaints, callbacks, vacant, handover, devices "
+                           "or integrity"));
     const struct report_kind *k = report_kinds;
     while (k->name && strcmp(k->name, cli_args.pos[0]) != 0)
         k++;
-    static const char *const names[] = {"patrol",    "inside",   "workorders",
-                                        "vacant",    "handover", "devices",
-                                        "integrity", NULL};
+    static const char *const names[] = {
+        "patrol", "inside",   "workorders", "complaints", "callbacks",
+        "vacant", "handover", "devices",    "integrity",  NULL};
     if (k->name == NULL)
         return cli_unknown_sub(cli_args.pos[0], names);
     int ex = cli_need_name("site");
@@ -239,8 +246,8 @@ static const cli_flag_spec report_flags[] = {
 
 /* clang-format off */
 const cli_command cli_report_commands[] = {
-    {"report", N_("the office's reports: patrol, inside, workorders, vacant, "
-               "handover, devices, integrity"),
+    {"report", N_("the office's reports: patrol, inside, workorders, "
+               "complaints, callbacks, vacant, handover, devices, integrity"),
      "roundsd report KIND --site S [--from T] [--to T | --day D | --month M "
      "| --hours N]\n"
      "               [--now T] [--tz ZONE] [--format text|csv|json] "
@@ -248,8 +255,8 @@ const cli_command cli_report_commands[] = {
      "               [--table NAME | --out-dir DIR] (csv: one table per "
      "file)\n"
      "               [--route R] [--guard G] [--overstay DUR] [--days N]\n\n"
-     "KIND: patrol | inside | workorders | vacant | handover | devices | "
-     "integrity\n"
+     "KIND: patrol | inside | workorders | complaints | callbacks | vacant | "
+     "handover\n      | devices | integrity\n"
      "TIME: YYYY-MM-DD[THH:MM[:SS]][Z|+HH:MM] (no zone: --tz) or ms since "
      "the epoch.\n"
      "The window is [from, to); default the last 12 hours (a shift). "

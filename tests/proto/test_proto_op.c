@@ -337,9 +337,17 @@ static void test_names(void)
     nactions++;
     PROTO_ACTION_MAP(CHECK_ACTION_)
 #undef CHECK_ACTION_
-    ASSERT_EQ(nkinds, 17);
-    ASSERT_EQ(nactions, 14);
+    ASSERT_EQ(nkinds, 18);
+    ASSERT_EQ(nactions, 18);
     ASSERT(proto_action_fits(PROTO_KIND_WORKORDER, PROTO_ACTION_RECEIVE));
+    /* A complaint's feedback, escalation, reply and assessment. */
+    ASSERT(proto_action_fits(PROTO_KIND_WORKORDER, PROTO_ACTION_FEEDBACK));
+    ASSERT(proto_action_fits(PROTO_KIND_WORKORDER, PROTO_ACTION_ESCALATE));
+    ASSERT(proto_action_fits(PROTO_KIND_WORKORDER, PROTO_ACTION_REPLY));
+    ASSERT(proto_action_fits(PROTO_KIND_WORKORDER, PROTO_ACTION_ASSESS));
+    ASSERT(!proto_action_fits(PROTO_KIND_VISIT, PROTO_ACTION_REPLY));
+    ASSERT(proto_action_fits(PROTO_KIND_HOLIDAY, PROTO_ACTION_RETIRE));
+    ASSERT(!proto_action_fits(PROTO_KIND_HOLIDAY, PROTO_ACTION_FEEDBACK));
     ASSERT(!proto_action_fits(PROTO_KIND_VISIT, PROTO_ACTION_RECEIVE));
     ASSERT_STR_EQ(proto_kind_name(PROTO_KIND_WORKORDER), "workorder");
     ASSERT_STR_EQ(proto_action_name(PROTO_ACTION_DISPATCH), "dispatch");
