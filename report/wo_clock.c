@@ -277,6 +277,10 @@ static void cycle_steps(const fold_state *st, int64_t skew_ms, wo_cycle *c)
             t = &c->t_feedback;
             f = &c->f_feedback;
             break;
+        case PROTO_ACTION_REPLY:
+            t = &c->t_first_reply;
+            f = &c->f_first_reply;
+            break;
         default:
             continue;
         }
@@ -457,9 +461,10 @@ static void clock_eval(wo_clock *k, int64_t start, int64_t stop, int stop_by,
 }
 
 /* The complaint clocks of cycle c (started at start, its flag fstart):
- * feedback, stopped by a feedback op or the completion (the resident
- * signed it), and the deferred reply, running from the call only when
- * the answer was deferred. */
+ * feedback, stopped by a feedback op, a reply (an answer, or the agreed
+ * time of one: the resident was told) or the completion (the resident
+ * signed it), whichever came first; and the deferred reply, running from
+ * the call only when the answer was deferred. */
 static void cycle_xclocks(wo *o, wo_cycle *c, int live, int64_t now, int tz_min,
                           const rpt_calendar *cal, int64_t start,
                           const char *fstart)
@@ -467,6 +472,11 @@ static void cycle_xclocks(wo *o, wo_cycle *c, int live, int64_t now, int tz_min,
     int64_t fstop = c->t_feedback;
     int fby = STOP_FEEDBACK;
     const char *ffstop = c->f_feedback;
+    if (c->t_first_reply && (fstop == 0 || c->t_first_reply < fstop)) {
+        fstop = c->t_first_reply;
+        fby = STOP_REPLY;
+        ffstop = c->f_first_reply;
+    }
     if (c->t_complete && (fstop == 0 || c->t_complete < fstop)) {
         fstop = c->t_complete;
         fby = STOP_COMPLETED;

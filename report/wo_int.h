@@ -82,6 +82,8 @@ typedef struct wo_cycle {
      * without answer_by). 0: none. */
     int64_t t_feedback, t_defer, answer_by, t_reply;
     const char *f_feedback, *f_defer, *f_reply;
+    int64_t t_first_reply; /* the first reply op of any kind; 0: none */
+    const char *f_first_reply;
     wo_clock clk[NCLOCKS];
     wo_clock xclk[NXCLOCKS]; /* CL_FEEDBACK, CL_REPLY */
 } wo_cycle;

@@ -12,7 +12,8 @@
 #    and Friday holidays and Saturday 11-21 a worked weekend day (调休),
 #    is due on Thursday 11-26 10:00 (Monday to Friday: 11-25; without the
 #    worked Saturday: 11-27), and solved at 09:30 it is met; it was
-#    escalated; its deferred reply is due at the agreed time;
+#    escalated; its deferred reply is due at the agreed time; a reply
+#    on the phone is feedback;
 #  - a serious complaint nobody escalated shows escalation "missing";
 #  - callbacks: 8 completions need one (an anonymous complaint needs
 #    none), 7 have one: coverage 0.875, the one missing listed; of 7
@@ -121,6 +122,10 @@ eq "anonymous with a contact refused (exit 2)" "$?" 2
 # ---- 11-26: a complaint whose feedback came after 4 h 30 --------------------
 cA=$(wo "$(at 26 06:00)" --place 5-1-501 --category complaint \
   --description "lift smells" --contact "wu 139" --channel phone)
+cD=$(wo "$(at 26 07:00)" --place 5-1-502 --category complaint \
+  --description "bin not emptied" --contact "he 137" --channel desk)
+check "cD answered on the phone at 09:00" ha "$(at 26 09:00)" workorder reply \
+  "$cD" --text "emptied this morning" --method phone
 check "cB complete 11-26 09:30" ha "$(at 26 09:30)" workorder complete "$cB" \
   --signature li --labour-min 90
 check "cA feedback at 10:30" ha "$(at 26 10:30)" workorder feedback "$cA"
@@ -152,11 +157,14 @@ clk() { # clk ORDER CYCLE CLOCK FIELD
   row "$1" "['clocks']" | python3 -c "
 import ast,sys; c=[x for x in ast.literal_eval(sys.stdin.read()) if x['cycle']==$2 and x['clock']=='$3'][0]; print(c['$4'])"
 }
-eq "complaints listed" "$(echo "$j" | jq_py 'd["summary"]["complaints"]')" 3
+eq "complaints listed" "$(echo "$j" | jq_py 'd["summary"]["complaints"]')" 4
 eq "cA feedback" "$(row "$cA" "['feedback']")" breached
 eq "cA feedback elapsed" "$(clk "$cA" 1 feedback elapsed_min)" 270
 eq "cA feedback limit" "$(clk "$cA" 1 feedback limit_min)" 240
 eq "cA channel" "$(row "$cA" "['channel']")" phone
+eq "cD feedback: a reply told the resident" "$(row "$cD" "['feedback']")" met
+eq "cD feedback stopped by" "$(clk "$cD" 1 feedback stopped_by)" reply
+eq "cD reply: answered on the spot" "$(row "$cD" "['reply']")" n/a
 eq "cB resolve due (5 working days by the calendar)" \
   "$(clk "$cB" 1 resolve due)" "2026-11-26T10:00:00+08:00"
 eq "cB resolve" "$(row "$cB" "['resolve']")" met
