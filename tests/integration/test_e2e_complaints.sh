@@ -147,6 +147,8 @@ ROUNDS_CLOCK_MS=$((S + 3 * M)) hh_sync b >/dev/null || fail "b pushes"
 ROUNDS_CLOCK_MS=$((S + 3 * M)) hh_sync a >/dev/null || fail "a pulls"
 eq "a and the server agree" "$(hh_digest a)" "$(srv_digest)"
 eq "b and the server agree" "$(hh_digest b)" "$(srv_digest)"
+eq "the calendar synced down" "$(hh a list holidays --json |
+  jq_py "len(d)")" 3
 
 # ---- the complaint register ---------------------------------------------------
 win=(--site S1 --now "$T" --from 2026-11-18 --to "$T" --tz +08:00)
