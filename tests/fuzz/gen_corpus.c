@@ -73,15 +73,12 @@ static void valid_seeds(void)
     };
     /* An action each kind plausibly takes, in the order of kinds[]. */
     static const int actions[] = {
-        PROTO_ACTION_CREATE,   PROTO_ACTION_EXIT,
-        PROTO_ACTION_SET,      PROTO_ACTION_DISPATCH,
-        PROTO_ACTION_COMPLETE, PROTO_ACTION_ACK,
-        PROTO_ACTION_CLOSE,    PROTO_ACTION_CREATE,
-        PROTO_ACTION_SET,      PROTO_ACTION_RETIRE,
-        PROTO_ACTION_SET,      PROTO_ACTION_CREATE,
-        PROTO_ACTION_REFUSE,   PROTO_ACTION_CREATE,
-        PROTO_ACTION_CALLBACK, PROTO_ACTION_CREATE,
-        PROTO_ACTION_RETIRE,   PROTO_ACTION_CREATE, /* holiday */
+        PROTO_ACTION_CREATE,   PROTO_ACTION_EXIT,     PROTO_ACTION_SET,
+        PROTO_ACTION_DISPATCH, PROTO_ACTION_COMPLETE, PROTO_ACTION_ACK,
+        PROTO_ACTION_CLOSE,    PROTO_ACTION_CREATE,   PROTO_ACTION_SET,
+        PROTO_ACTION_RETIRE,   PROTO_ACTION_SET,      PROTO_ACTION_CREATE,
+        PROTO_ACTION_REFUSE,   PROTO_ACTION_CREATE,   PROTO_ACTION_CALLBACK,
+        PROTO_ACTION_CREATE,   PROTO_ACTION_RETIRE,   PROTO_ACTION_CREATE,
     };
     _Static_assert(sizeof kinds == sizeof actions, "one action per kind");
     for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
