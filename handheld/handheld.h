@@ -74,6 +74,7 @@ enum hh_kind {
     HH_KIND_RESOLUTION = 39,
     HH_KIND_PII_ACCESS = 40,
     HH_KIND_PII_KEY = 41,
+    HH_KIND_HOLIDAY = 42, /* the office's holiday calendar */
     HH_KIND_TASKPLAN = 44,
     HH_KIND_TAG_KEY = 45, /* the office's checkpoint tag keys */
 };

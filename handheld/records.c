@@ -270,6 +270,24 @@ static int validate(hh *h, const hh_verb_spec *v, const hh_kv *kv, size_t nkv,
                         v->verb);
         }
     }
+    /* Complaints and callbacks (DOMAIN.md): an anonymous complaint has no
+     * contact; a door-to-door callback carries the resident's
+     * signature. */
+    if (v->kind == PROTO_KIND_WORKORDER && v->action == PROTO_ACTION_CREATE) {
+        const proto_field *an = in_field(in, "anonymous");
+        if (an && an->i && in_field(in, "contact"))
+            return fail(h, RND_EFIELD,
+                        "%s: field 'contact' cannot go with 'anonymous' "
+                        "true (an anonymous complaint has no contact)",
+                        v->verb);
+    }
+    if (v->kind == PROTO_KIND_WORKORDER && v->action == PROTO_ACTION_CALLBACK &&
+        field_eq(in_field(in, "callback_method"), "door") &&
+        in_field(in, "callback_signature") == NULL)
+        return fail(h, RND_EFIELD,
+                    "%s: field 'signature' is required for a door-to-door "
+                    "callback (method door): the resident signs it",
+                    v->verb);
     if (v->kind == PROTO_KIND_VISIT && v->action == PROTO_ACTION_CREATE) {
         const proto_field *p = in_field(in, "party");
         if (p && p->i < 1)

@@ -174,6 +174,7 @@ void rounds_print_help(void)
         "  vehicle exit ID|PLATE        vehicle out\n"
         "  workorder create [...]       repair or complaint\n"
         "  workorder dispatch|arrive|complete|callback|close|cancel|reopen ID\n"
+        "  workorder feedback|escalate|reply|assess ID  a complaint's steps\n"
         "  inspect --unit U [...]       vacant-unit inspection\n"
         "  handover create --to P [...] hand the shift over\n"
         "  handover ack ID              acknowledge a handover\n"
@@ -188,8 +189,8 @@ void rounds_print_help(void)
         "Reading:\n"
         "  list visitors|vehicles|workorders|scans|inspections|handovers|log\n"
         "       [--all] [--limit N]     open ones by default where it applies\n"
-        "  list units|vacant|routes|checkpoints|staff|plates|blacklist|sites\n"
-        "       [--all]                 the office's master data (active\n"
+        "  list units|vacant|routes|checkpoints|staff|plates|blacklist|\n"
+        "       holidays|sites [--all]  the office's master data (active\n"
         "                               ones unless --all), as last synced\n"
         "  list incidents|keys|lostfound|exitslips|tasks|taskplans\n"
         "       [--all] [--limit N]     the registers (open ones unless\n"
@@ -665,6 +666,7 @@ int cmd_list(void)
         {"plates", HH_KIND_PLATE, 1},
         {"blacklist", HH_KIND_BLACKLIST, 1},
         {"sites", HH_KIND_SITE, 1},
+        {"holidays", HH_KIND_HOLIDAY, 1},
         /* The office's openings of sealed personal data, and its keys. */
         {"pii_access", HH_KIND_PII_ACCESS, 0},
         {"pii_keys", HH_KIND_PII_KEY, 1},

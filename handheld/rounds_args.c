@@ -90,6 +90,8 @@ static const struct {
     {"plates", "resident plates"},
     {"blacklist", "the gate's blacklist"},
     {"sites", "sites"},
+    {"holidays",
+     "the office's holiday calendar (holidays, worked weekend days)"},
     {"pii_access", "the office's openings of sealed personal data"},
     {"pii_keys", "the office's keys for personal data"},
     {"tag_keys", "the office's keys for checkpoint tags"},

@@ -45,6 +45,14 @@ static const char *const urgent_reasons[] = {
 static const char *const severities[] = {
     "general", "difficult", "major", "serious", "simple", "complex", NULL};
 static const char *const satisfactions[] = {"satisfied", "unsatisfied", NULL};
+/* Complaints and callbacks (DOMAIN.md, "Complaints and callbacks"). */
+static const char *const channels[] = {"phone",  "letter", "visit",
+                                       "online", "desk",   NULL};
+static const char *const cb_methods[] = {"door", "phone", "letter", NULL};
+static const char *const fb_methods[] = {"phone", "visit", "letter", "online",
+                                         NULL};
+static const char *const reply_methods[] = {"spot", "phone", "letter", "visit",
+                                            NULL};
 static const char *const checks[] = {"ok", "fail", NULL};
 
 #define BY(opname)                                                             \
@@ -133,6 +141,12 @@ static const hh_field_spec wo_create_fields[] = {
         "simple/complex (public lighting)")},
     {"called_at", HH_TIME, 0, NULL, NULL, NULL,
      N_("when the resident called (default: now)")},
+    {"channel", HH_ENUM, 0, channels, NULL, NULL,
+     N_("how it came in: phone, letter, visit, online or desk")},
+    {"anonymous", HH_BOOL, 0, NULL, NULL, NULL,
+     N_("no name or contact: recorded, needs no callback")},
+    {"valid", HH_BOOL, 0, NULL, NULL, NULL,
+     N_("complaint: the desk found it valid (or later: workorder assess)")},
     BY(NULL),
     END};
 
@@ -154,8 +168,43 @@ static const hh_field_spec wo_complete_fields[] = {
 static const hh_field_spec wo_callback_fields[] = {
     {"satisfaction", HH_ENUM, 1, satisfactions, NULL, NULL,
      N_("resident's verdict (unsatisfied reopens the order)")},
+    {"method", HH_ENUM, 0, cb_methods, NULL, "callback_method",
+     N_("door (door-to-door, signed), phone or letter")},
+    {"result", HH_TEXT, 0, NULL, NULL, "callback_result",
+     N_("what the resident said")},
+    {"signature", HH_STR, 0, NULL, NULL, "callback_signature",
+     N_("resident's signature (name): required with --method door")},
     {"note", HH_TEXT, 0, NULL, NULL, "callback_note", N_("callback notes")},
     BY("callback_by"),
+    END};
+static const hh_field_spec wo_feedback_fields[] = {
+    {"method", HH_ENUM, 0, fb_methods, NULL, "feedback_method",
+     N_("phone, visit, letter or online")},
+    {"note", HH_TEXT, 0, NULL, NULL, "feedback_note",
+     N_("what the resident was told")},
+    BY("feedback_by"),
+    END};
+static const hh_field_spec wo_escalate_fields[] = {
+    {"to", HH_STR, 1, NULL, NULL, "escalate_to", N_("the manager it goes to")},
+    {"note", HH_TEXT, 0, NULL, NULL, "escalate_note", N_("why")},
+    BY("escalate_by"),
+    END};
+static const hh_field_spec wo_reply_fields[] = {
+    {"text", HH_TEXT, 1, NULL, NULL, "reply_text",
+     N_("the answer, or what was agreed")},
+    {"method", HH_ENUM, 0, reply_methods, NULL, "reply_method",
+     N_("spot, phone, letter or visit")},
+    {"answer_by", HH_TIME, 0, NULL, NULL, NULL,
+     N_("cannot answer now: the answer agreed by this time (at most 3 days)")},
+    BY("reply_by"),
+    END};
+static const hh_field_spec wo_assess_fields[] = {
+    {"valid", HH_BOOL, 1, NULL, NULL, NULL,
+     N_("the complaint is valid (true) or not (false)")},
+    {"severity", HH_ENUM, 0, severities, NULL, NULL,
+     N_("general or serious (5 working days; escalate it)")},
+    {"note", HH_TEXT, 0, NULL, NULL, "assess_note", N_("why")},
+    BY("assess_by"),
     END};
 static const hh_field_spec wo_close_fields[] = {
     {"note", HH_TEXT, 0, NULL, NULL, "close_note", N_("closing note")},
@@ -303,6 +352,8 @@ static const hh_field_spec task_fields[] = {
 
 #define K(x) PROTO_KIND_##x
 #define A(x) PROTO_ACTION_##x
+/* A complaint's steps beside its life cycle: any status but the end. */
+#define WO_LIVE "reported|reopened|dispatched|arrived|completed|called_back"
 static const hh_verb_spec verbs[] = {
     {"scan.record", K(SCAN), A(CREATE), 1, NULL,
      N_("record a patrol checkpoint scan"), scan_fields},
@@ -328,6 +379,15 @@ static const hh_verb_spec verbs[] = {
      N_("fixed; resident tested and signed"), wo_complete_fields},
     {"workorder.callback", K(WORKORDER), A(CALLBACK), 0, "completed",
      N_("resident called back"), wo_callback_fields},
+    {"workorder.feedback", K(WORKORDER), A(FEEDBACK), 0, WO_LIVE,
+     N_("feedback given to the resident (the 4-hour clock)"),
+     wo_feedback_fields},
+    {"workorder.escalate", K(WORKORDER), A(ESCALATE), 0, WO_LIVE,
+     N_("escalate a serious complaint to the manager"), wo_escalate_fields},
+    {"workorder.reply", K(WORKORDER), A(REPLY), 0, WO_LIVE,
+     N_("reply to a complaint, or agree when (--answer-by)"), wo_reply_fields},
+    {"workorder.assess", K(WORKORDER), A(ASSESS), 0, WO_LIVE,
+     N_("mark a complaint valid or not, and its severity"), wo_assess_fields},
     {"workorder.close", K(WORKORDER), A(CLOSE), 0, "called_back",
      N_("close after the callback"), wo_close_fields},
     {"workorder.cancel", K(WORKORDER), A(CANCEL), 0,

@@ -59,13 +59,16 @@ int proto_action_fits(int kind, int action)
     case PROTO_ACTION_CANCEL:
     case PROTO_ACTION_REOPEN:
     case PROTO_ACTION_RECEIVE:
+    case PROTO_ACTION_FEEDBACK: /* complaints: docs/DATA-MODEL.md */
+    case PROTO_ACTION_REPLY:
+    case PROTO_ACTION_ASSESS:
         return kind == PROTO_KIND_WORKORDER;
     case PROTO_ACTION_CLOSE:
         return kind == PROTO_KIND_WORKORDER || kind == PROTO_KIND_INCIDENT;
     case PROTO_ACTION_ACK:
         return kind == PROTO_KIND_HANDOVER;
-    case PROTO_ACTION_ESCALATE:
-        return kind == PROTO_KIND_INCIDENT;
+    case PROTO_ACTION_ESCALATE: /* a serious complaint; an incident */
+        return kind == PROTO_KIND_WORKORDER || kind == PROTO_KIND_INCIDENT;
     case PROTO_ACTION_RETURN:
         return kind == PROTO_KIND_OWNERKEY || kind == PROTO_KIND_LOSTFOUND;
     case PROTO_ACTION_DISPOSE:
@@ -128,6 +131,7 @@ const char *const *proto_kind_columns(int kind)
     static const char *const plate[] = {"plate", "unit", "owner", NULL};
     static const char *const bl[] = {"type",  "name",   "id_no",
                                      "plate", "reason", NULL};
+    static const char *const holiday[] = {"date", "type", "name", NULL};
     static const char *const taskplan[] = {"plan", "name", "recurrence",
                                            "place", NULL};
     switch (kind) {
@@ -145,6 +149,8 @@ const char *const *proto_kind_columns(int kind)
         return plate;
     case PROTO_KIND_BLACKLIST:
         return bl;
+    case PROTO_KIND_HOLIDAY:
+        return holiday;
     case PROTO_KIND_TASKPLAN:
         return taskplan;
     default:

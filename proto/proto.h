@@ -55,6 +55,7 @@
     XX(RESOLUTION, 39, "resolution")                                           \
     XX(PII_ACCESS, 40, "pii_access")                                           \
     XX(PII_KEY, 41, "pii_key")                                                 \
+    XX(HOLIDAY, 42, "holiday")                                                 \
     XX(TASKPLAN, 44, "taskplan")                                               \
     XX(TAG_KEY, 45, "tag_key")
 
@@ -78,9 +79,12 @@ enum proto_kind {
     XX(CANCEL, 15, "cancel")                                                   \
     XX(REOPEN, 16, "reopen")                                                   \
     XX(RECEIVE, 17, "receive")                                                 \
+    XX(FEEDBACK, 18, "feedback")                                               \
+    XX(ESCALATE, 19, "escalate")                                               \
     XX(ACK, 20, "ack")                                                         \
+    XX(REPLY, 21, "reply")                                                     \
+    XX(ASSESS, 22, "assess")                                                   \
     XX(RETIRE, 30, "retire")                                                   \
-    XX(ESCALATE, 50, "escalate")                                               \
     XX(RETURN, 51, "return")                                                   \
     XX(DISPOSE, 52, "dispose")
 
@@ -100,11 +104,12 @@ const char *const *proto_kind_columns(int kind);
 
 /* 1 when action is one an op of kind may carry (docs/DATA-MODEL.md,
  * "Actions"): create and set on every kind, exit on visits and vehicles,
- * refuse on visits, dispatch..receive on work orders, ack on handovers,
- * retire on master data (site..blacklist, pii_key, taskplan, tag_key);
- * escalate and close on incidents, return on owners' keys and
- * lost-and-found items, dispose on lost-and-found items. The op decoder
- * refuses any other pair. */
+ * refuse on visits, dispatch..receive and feedback, escalate, reply,
+ * assess on work orders, ack on handovers, retire on master data
+ * (site..blacklist, pii_key, holiday, taskplan, tag_key); escalate and
+ * close on incidents, return on owners' keys and lost-and-found items,
+ * dispose on lost-and-found items. The op decoder refuses any other
+ * pair. */
 int proto_action_fits(int kind, int action);
 
 /* A work order's receive op (action receive): written by the assignee's

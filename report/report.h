@@ -266,6 +266,10 @@ int rpt_inside(store_txn *txn, const rpt_params *p, rpt_doc *d);
 /* Proof of presence per guard: verified, manual and unknown-tag scans. */
 int rpt_tags(store_txn *txn, const rpt_params *p, rpt_doc *d);
 int rpt_workorders(store_txn *txn, const rpt_params *p, rpt_doc *d);
+/* The complaint register: intake, clocks, escalation, reply deadlines. */
+int rpt_complaints(store_txn *txn, const rpt_params *p, rpt_doc *d);
+/* Callback coverage, methods and the door-to-door share. */
+int rpt_callbacks(store_txn *txn, const rpt_params *p, rpt_doc *d);
 int rpt_vacant(store_txn *txn, const rpt_params *p, rpt_doc *d);
 int rpt_handover(store_txn *txn, const rpt_params *p, rpt_doc *d);
 /* Every device's op chain, end to end: gaps and altered ops. */

@@ -4,8 +4,9 @@
  * it), the split of an order's events into cycles (a reopen, or an
  * unsatisfied callback, that moves the order back starts a new cycle with
  * clocks of its own), each cycle's steps, the delivery of its dispatch to
- * the assignee's device (receive ops), its agreed appointment, and the
- * evaluation of every clock.
+ * the assignee's device (receive ops), its agreed appointment, a
+ * complaint's feedback and deferred reply, and the evaluation of every
+ * clock. Working days come from the holiday calendar (calendar.h).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -25,17 +26,27 @@
 
 const char *const wo_clock_names[NCLOCKS] = {"record", "notify", "on_site",
                                              "resolve", "callback"};
+const char *const wo_xclock_names[NXCLOCKS] = {"feedback", "reply"};
 const char *const wo_state_names[] = {"n/a", "running",  "at_risk",
                                       "met", "breached", "unverified"};
-const char *const wo_stop_names[] = {
-    NULL,        "create",   "delivered", "dispatched_to_self",      "arrived",
-    "completed", "callback", "reopen",    "dispatched_not_delivered"};
+const char *const wo_stop_names[] = {NULL,
+                                     "create",
+                                     "delivered",
+                                     "dispatched_to_self",
+                                     "arrived",
+                                     "completed",
+                                     "callback",
+                                     "reopen",
+                                     "dispatched_not_delivered",
+                                     "feedback",
+                                     "reply"};
 
 /* ---- the limits --------------------------------------------------------- */
 
 /* One promise: the first row whose clock, category and severity match (and
  * urgency, when urgent is 1) gives the limit. category or severity NULL:
- * any. working_days: the limit is that many Monday-to-Friday days. */
+ * any. working_days: the limit is that many working days (the holiday
+ * calendar's: calendar.h). */
 typedef struct wo_limit {
     int clock;
     const char *category, *severity;
@@ -68,27 +79,16 @@ static const wo_limit limits[] = {
     {CL_RESOLVE, NULL, NULL, 0, 24 * WO_HOUR_MS, 0},
     /* 100% get a callback: the project's reading, within a day */
     {CL_CALLBACK, NULL, NULL, 0, 24 * WO_HOUR_MS, 0},
+    /* feedback to the resident within 4 hours (complaints; any request) */
+    {CL_FEEDBACK, NULL, NULL, 0, 4 * WO_HOUR_MS, 0},
+    /* a deferred reply within 3 days (or by the agreed time, if earlier) */
+    {CL_REPLY, NULL, NULL, 0, 3 * WO_DAY_MS, 0},
 };
 
-/* Serious complaints: 5 working days (Monday to Friday in the report's
- * offset): the same local time on the fifth working day after start. */
-static int64_t working_days_ms(int64_t start, int tz_min, int days)
-{
-    int64_t local = start + (int64_t)tz_min * WO_MIN_MS;
-    int64_t day =
-        local >= 0 ? local / WO_DAY_MS : (local - WO_DAY_MS + 1) / WO_DAY_MS;
-    int64_t d = 0;
-    int counted = 0;
-    while (counted < days) {
-        d++;
-        int wd = (int)(((day + d) % 7 + 7 + 3) % 7); /* 0 = Monday */
-        if (wd < 5)
-            counted++;
-    }
-    return d * WO_DAY_MS;
-}
-
-static int64_t limit_of(const wo *o, int clock, int64_t start, int tz_min)
+/* Serious complaints: 5 working days: the same local time on the fifth
+ * working day after start, by the holiday calendar. */
+static int64_t limit_of(const wo *o, int clock, int64_t start, int tz_min,
+                        const rpt_calendar *cal)
 {
     for (size_t i = 0; i < sizeof limits / sizeof *limits; i++) {
         const wo_limit *l = &limits[i];
@@ -96,8 +96,10 @@ static int64_t limit_of(const wo *o, int clock, int64_t start, int tz_min)
             (l->category && strcmp(l->category, o->category) != 0) ||
             (l->severity && strcmp(l->severity, o->severity) != 0))
             continue;
-        return l->working_days ? working_days_ms(start, tz_min, l->working_days)
-                               : l->limit_ms;
+        return l->working_days
+                   ? rpt_workdays_add(cal, start, tz_min, l->working_days) -
+                         start
+                   : l->limit_ms;
     }
     return 24 * WO_HOUR_MS; /* not reached: each clock has a catch-all */
 }
@@ -271,6 +273,14 @@ static void cycle_steps(const fold_state *st, int64_t skew_ms, wo_cycle *c)
             t = &c->t_callback;
             f = &c->f_callback;
             break;
+        case PROTO_ACTION_FEEDBACK:
+            t = &c->t_feedback;
+            f = &c->f_feedback;
+            break;
+        case PROTO_ACTION_REPLY:
+            t = &c->t_first_reply;
+            f = &c->f_first_reply;
+            break;
         default:
             continue;
         }
@@ -351,6 +361,38 @@ static void appointments(store_txn *txn, proto_op *op, const fold_state *st,
     }
 }
 
+/* A complaint's deferred reply, per cycle: the first reply op carrying
+ * an agreed answer time (answer_by) defers it; the first reply after it
+ * without one, or the completion, answers it. */
+static void replies(store_txn *txn, proto_op *op, int64_t skew_ms,
+                    const fold_state *st, wo *o)
+{
+    for (uint32_t k = 0; k < o->ncyc; k++) {
+        wo_cycle *c = &o->cyc[k];
+        for (uint32_t i = c->ev_from; i < c->ev_to; i++) {
+            const fold_event *e = &st->events[i];
+            if (e->action == PROTO_ACTION_COMPLETE && c->t_defer &&
+                c->t_reply == 0) {
+                c->t_reply = e->wall_ms;
+                c->f_reply = rpt_clock_flag(e, skew_ms);
+            }
+            if (e->action != PROTO_ACTION_REPLY)
+                continue;
+            const proto_field *f = op_field(txn, op, e, "answer_by");
+            if (f && f->type == PROTO_INT && f->i > 0) {
+                if (c->t_defer == 0) {
+                    c->t_defer = e->wall_ms;
+                    c->f_defer = rpt_clock_flag(e, skew_ms);
+                    c->answer_by = f->i;
+                }
+            } else if (c->t_defer && c->t_reply == 0) {
+                c->t_reply = e->wall_ms;
+                c->f_reply = rpt_clock_flag(e, skew_ms);
+            }
+        }
+    }
+}
+
 int wo_cycles(store_txn *txn, proto_op *op, int64_t skew_ms,
               const fold_state *st, wo *o)
 {
@@ -366,6 +408,8 @@ int wo_cycles(store_txn *txn, proto_op *op, int64_t skew_ms,
         deliveries(txn, op, skew_ms, st, o);
     if (fold_state_field(st, "appointment") != NULL)
         appointments(txn, op, st, o);
+    if (fold_state_first(st, PROTO_ACTION_REPLY) != NULL)
+        replies(txn, op, skew_ms, st, o);
     return 0;
 }
 
@@ -416,7 +460,49 @@ static void clock_eval(wo_clock *k, int64_t start, int64_t stop, int stop_by,
         k->stop_by = STOP_REOPEN;
 }
 
-static void cycle_clocks(wo *o, uint32_t ck, int64_t now, int tz_min)
+/* The complaint clocks of cycle c (started at start, its flag fstart):
+ * feedback, stopped by a feedback op, a reply (an answer, or the agreed
+ * time of one: the resident was told) or the completion (the resident
+ * signed it), whichever came first; and the deferred reply, running from
+ * the call only when the answer was deferred. */
+static void cycle_xclocks(wo *o, wo_cycle *c, int live, int64_t now, int tz_min,
+                          const rpt_calendar *cal, int64_t start,
+                          const char *fstart)
+{
+    int64_t fstop = c->t_feedback;
+    int fby = STOP_FEEDBACK;
+    const char *ffstop = c->f_feedback;
+    if (c->t_first_reply && (fstop == 0 || c->t_first_reply < fstop)) {
+        fstop = c->t_first_reply;
+        fby = STOP_REPLY;
+        ffstop = c->f_first_reply;
+    }
+    if (c->t_complete && (fstop == 0 || c->t_complete < fstop)) {
+        fstop = c->t_complete;
+        fby = STOP_COMPLETED;
+        ffstop = c->f_complete;
+    }
+    clock_eval(&c->xclk[CL_FEEDBACK - NCLOCKS], start, fstop, fby,
+               limit_of(o, CL_FEEDBACK, start, tz_min, cal), live, now, c->end,
+               fstart, ffstop);
+    wo_clock *r = &c->xclk[CL_REPLY - NCLOCKS];
+    if (c->t_defer == 0) {
+        memset(r, 0, sizeof *r); /* answered on the spot, or not yet asked */
+        return;
+    }
+    int64_t rlimit = limit_of(o, CL_REPLY, start, tz_min, cal);
+    if (c->answer_by > start && c->answer_by - start < rlimit)
+        rlimit = c->answer_by - start;
+    else if (c->answer_by <= start)
+        rlimit = 0;
+    clock_eval(r, start, c->t_reply, STOP_REPLY, rlimit, live, now, c->end,
+               fstart ? fstart : c->f_defer, c->f_reply);
+    if (r->stop_by == STOP_REPLY && c->t_reply == c->t_complete)
+        r->stop_by = STOP_COMPLETED;
+}
+
+static void cycle_clocks(wo *o, uint32_t ck, int64_t now, int tz_min,
+                         const rpt_calendar *cal)
 {
     wo_cycle *c = &o->cyc[ck];
     int first = ck == 0;
@@ -435,7 +521,7 @@ static void cycle_clocks(wo *o, uint32_t ck, int64_t now, int tz_min)
         /* The record clock stopped at the create: a cancelled order keeps
          * it. */
         clock_eval(&c->clk[CL_RECORD], o->called_at, o->created, STOP_CREATE,
-                   limit_of(o, CL_RECORD, start, tz_min), 1, now, 0, fcall,
+                   limit_of(o, CL_RECORD, start, tz_min, cal), 1, now, 0, fcall,
                    o->f_created);
     }
     /* notify: from the record (or the reopen) to the order reaching the
@@ -452,27 +538,28 @@ static void cycle_clocks(wo *o, uint32_t ck, int64_t now, int tz_min)
         fnstop = c->f_arrive;
     }
     clock_eval(&c->clk[CL_NOTIFY], nstart, nstop, nby,
-               limit_of(o, CL_NOTIFY, nstart, tz_min), live, now, c->end, fn,
-               fnstop);
+               limit_of(o, CL_NOTIFY, nstart, tz_min, cal), live, now, c->end,
+               fn, fnstop);
     if (nstop == 0 && c->t_dispatch && c->clk[CL_NOTIFY].stop_by == 0)
         c->clk[CL_NOTIFY].stop_by = STOP_UNDELIVERED;
     /* on_site: against the appointment when one was agreed (on site
      * APPOINTMENT_EARLY_MS before it), else the promise's limit. */
-    int64_t olimit = limit_of(o, CL_ON_SITE, start, tz_min);
+    int64_t olimit = limit_of(o, CL_ON_SITE, start, tz_min, cal);
     if (c->appointment - APPOINTMENT_EARLY_MS > start)
         olimit = c->appointment - APPOINTMENT_EARLY_MS - start;
     clock_eval(&c->clk[CL_ON_SITE], start, c->t_arrive, STOP_ARRIVED, olimit,
                live, now, c->end, fstart, c->f_arrive);
     clock_eval(&c->clk[CL_RESOLVE], start, c->t_complete, STOP_COMPLETED,
-               limit_of(o, CL_RESOLVE, start, tz_min), live, now, c->end,
+               limit_of(o, CL_RESOLVE, start, tz_min, cal), live, now, c->end,
                fstart, c->f_complete);
     clock_eval(&c->clk[CL_CALLBACK], c->t_complete, c->t_callback,
-               STOP_CALLBACK, limit_of(o, CL_CALLBACK, start, tz_min), live,
-               now, c->end, c->f_complete, c->f_callback);
+               STOP_CALLBACK, limit_of(o, CL_CALLBACK, start, tz_min, cal),
+               live, now, c->end, c->f_complete, c->f_callback);
+    cycle_xclocks(o, c, live, now, tz_min, cal, start, fstart);
 }
 
-void wo_clocks(wo *o, int64_t now, int tz_min)
+void wo_clocks(wo *o, int64_t now, int tz_min, const rpt_calendar *cal)
 {
     for (uint32_t k = 0; k < o->ncyc; k++)
-        cycle_clocks(o, k, now, tz_min);
+        cycle_clocks(o, k, now, tz_min, cal);
 }

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "../storage/fold.h"
+#include "calendar.h"
 #include "report.h"
 
 #define WO_MIN_MS 60000LL
@@ -16,6 +17,14 @@
 
 enum { CL_RECORD, CL_NOTIFY, CL_ON_SITE, CL_RESOLVE, CL_CALLBACK, NCLOCKS };
 extern const char *const wo_clock_names[NCLOCKS];
+/* The complaint clocks (docs/REPORTS.md, "complaints"), kept apart from
+ * the five every work-order listing shows: feedback to the resident
+ * within 4 hours (any request), and the deferred reply (by the agreed
+ * time, within 3 days). Their ids follow on: a cycle's xclk[id -
+ * NCLOCKS]. */
+enum { CL_FEEDBACK = NCLOCKS, CL_REPLY, CL_END };
+#define NXCLOCKS (CL_END - NCLOCKS)
+extern const char *const wo_xclock_names[NXCLOCKS];
 
 /* ST_UNVERIFIED: its start or stop event was made with a flagged clock
  * (rpt_clock_flag, or a called_at ahead of its op): neither met nor
@@ -42,6 +51,8 @@ enum wo_stop {
     STOP_CALLBACK,    /* callback */
     STOP_REOPEN,      /* the cycle ended (a reopen) before the clock stopped */
     STOP_UNDELIVERED, /* notify, still running: dispatched, not delivered */
+    STOP_FEEDBACK,    /* feedback: a feedback op */
+    STOP_REPLY,       /* reply: a reply op that gave the answer */
 };
 extern const char *const wo_stop_names[];
 
@@ -66,7 +77,15 @@ typedef struct wo_cycle {
     const char *f_deliver, *f_arrive, *f_complete, *f_callback;
     int deliver_by;      /* STOP_DELIVERED or STOP_SELF; 0 */
     int64_t appointment; /* the last agreed in the cycle; 0: none */
+    /* Complaints: the first feedback; the first deferral (a reply op with
+     * answer_by), its agreed time, and the first answer after it (a reply
+     * without answer_by). 0: none. */
+    int64_t t_feedback, t_defer, answer_by, t_reply;
+    const char *f_feedback, *f_defer, *f_reply;
+    int64_t t_first_reply; /* the first reply op of any kind; 0: none */
+    const char *f_first_reply;
     wo_clock clk[NCLOCKS];
+    wo_clock xclk[NXCLOCKS]; /* CL_FEEDBACK, CL_REPLY */
 } wo_cycle;
 
 typedef struct wo {
@@ -86,13 +105,24 @@ typedef struct wo {
 
 /* Fills o's cycles from st (o's create, called_at, category, ... already
  * set): where each begins and ends, its steps, deliveries and
- * appointment. Reads the ops it needs (callbacks, receives, and the
- * dispatches of cycles with nothing delivered or with an appointment)
+ * appointment. Reads the ops it needs (callbacks, receives, replies, and
+ * the dispatches of cycles with nothing delivered or with an appointment)
  * from txn into op. Returns 0 or RND_ENOMEM. */
 int wo_cycles(store_txn *txn, proto_op *op, int64_t skew_ms,
               const fold_state *st, wo *o);
 
-/* Every clock of every cycle of o, as of now. */
-void wo_clocks(wo *o, int64_t now, int tz_min);
+/* Every clock of every cycle of o, as of now; working days by cal (the
+ * holiday calendar, rpt_calendar_load; NULL: Monday to Friday). */
+void wo_clocks(wo *o, int64_t now, int tz_min, const rpt_calendar *cal);
+
+/* The orders a report of the window [p->from, p->to) looks at: every
+ * open one and every one created in the window (listed 1), and those of
+ * the 30 days before the earliest of them (listed 0: the history repeats
+ * are looked up in), each with its cycles and its clocks as of p->now,
+ * working days by cal. *v is malloc'd (wo_free_all), in no set order.
+ * 0, RND_ENOMEM or a store error. workorders.c. */
+int wo_load(store_txn *txn, const rpt_params *p, const rpt_calendar *cal,
+            wo **v, size_t *n);
+void wo_free_all(wo *v, size_t n);
 
 #endif

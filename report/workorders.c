@@ -509,15 +509,13 @@ static int build(rpt_doc *d, const rpt_params *p, wo *v, size_t n, size_t *idx,
     return 0;
 }
 
-int rpt_workorders(store_txn *txn, const rpt_params *p, rpt_doc *d)
+int wo_load(store_txn *txn, const rpt_params *p, const rpt_calendar *cal,
+            wo **out, size_t *nout)
 {
-    rpt_doc_init(d, "workorders", N_("Work orders"), p->site, p->from, p->to,
-                 p->now, p->tz_min);
     wo_set w = {.txn = txn, .p = p};
-    size_t *idx = NULL;
-    wo **ptr = NULL;
-    group *groups = NULL; /* by priority, then by category */
     int rc = RND_ENOMEM;
+    *out = NULL;
+    *nout = 0;
     w.st = malloc(sizeof *w.st);
     w.op = malloc(sizeof *w.op);
     if (w.st == NULL || w.op == NULL)
@@ -546,26 +544,57 @@ int rpt_workorders(store_txn *txn, const rpt_params *p, rpt_doc *d)
     if (rc)
         goto out;
     for (size_t i = 0; i < w.n; i++)
-        wo_clocks(&w.v[i], p->now, p->tz_min);
+        wo_clocks(&w.v[i], p->now, p->tz_min, cal);
+out:
+    free(w.st);
+    free(w.op);
+    if (rc) {
+        wo_free_all(w.v, w.n);
+        return rc;
+    }
+    *out = w.v;
+    *nout = w.n;
+    return 0;
+}
+
+void wo_free_all(wo *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(v[i].place);
+        free(v[i].assignee);
+        free(v[i].cyc);
+    }
+    free(v);
+}
+
+int rpt_workorders(store_txn *txn, const rpt_params *p, rpt_doc *d)
+{
+    rpt_doc_init(d, "workorders", N_("Work orders"), p->site, p->from, p->to,
+                 p->now, p->tz_min);
+    wo *v = NULL;
+    size_t n = 0;
+    size_t *idx = NULL;
+    wo **ptr = NULL;
+    group *groups = NULL; /* by priority, then by category */
+    rpt_calendar cal;
+    int rc = rpt_calendar_load(txn, &cal);
+    if (rc == 0)
+        rc = wo_load(txn, p, &cal, &v, &n);
+    if (rc)
+        goto out;
     rc = RND_ENOMEM;
     if ((groups = calloc(2 * MAX_GROUPS, sizeof *groups)) == NULL)
         goto out;
-    if (w.n && ((idx = malloc(w.n * sizeof *idx)) == NULL ||
-                (ptr = malloc(w.n * sizeof *ptr)) == NULL))
+    if (n && ((idx = malloc(n * sizeof *idx)) == NULL ||
+              (ptr = malloc(n * sizeof *ptr)) == NULL))
         goto out;
-    repeats(w.v, w.n, idx, ptr);
-    rc = build(d, p, w.v, w.n, idx, ptr, groups, groups + MAX_GROUPS);
+    repeats(v, n, idx, ptr);
+    rc = build(d, p, v, n, idx, ptr, groups, groups + MAX_GROUPS);
 out:
-    for (size_t i = 0; i < w.n; i++) {
-        free(w.v[i].place);
-        free(w.v[i].assignee);
-        free(w.v[i].cyc);
-    }
-    free(w.v);
+    wo_free_all(v, n);
+    rpt_calendar_free(&cal);
     free(idx);
     free(ptr);
     free(groups);
-    free(w.st);
-    free(w.op);
     return rc;
 }

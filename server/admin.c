@@ -98,6 +98,21 @@ static const srv_md_field blacklist_fields[] = {
      "why (shown to the guard; required by add)"},
     END};
 
+/* The holiday calendar (report/calendar.h): a day off, or a weekend day
+ * worked instead (China's adjusted working days, 调休). */
+static const char *const holiday_types[] = {"holiday", "workday", NULL};
+
+static const srv_md_field holiday_fields[] = {
+    {"date", "date", SRV_MD_STR, SRV_MD_KEY, 1, NULL, NULL, 0, 0, "YYYY-MM-DD",
+     "the day (the key)"},
+    {"type", "type", SRV_MD_ENUM, 0, 0, holiday_types, "holiday", 0, 0,
+     "holiday|workday",
+     "holiday: no working day; workday: a weekend day worked instead "
+     "(add's default: holiday)"},
+    {"name", "name", SRV_MD_STR, 0, 0, NULL, NULL, 0, 0, "NAME",
+     "what it is (National Day)"},
+    END};
+
 /* A recurring task beyond a day (monthly fire-equipment checks,
  * quarterly tank cleaning): handhelds record it done (task done --plan);
  * `roundsd report tasks` shows which are due or overdue. */
@@ -134,6 +149,10 @@ static const srv_md_kind kinds[] = {
     {"blacklist", "blacklist", K(BLACKLIST),
      N_("a banned person or plate: handhelds warn at entry, offline"),
      blacklist_fields},
+    {"holiday", "holidays", K(HOLIDAY),
+     N_("a public holiday, or a weekend day worked instead: the working "
+        "days of the complaint clocks"),
+     holiday_fields},
     {"taskplan", "taskplans", K(TASKPLAN),
      N_("a recurring task beyond a day: weekly, monthly or quarterly"),
      taskplan_fields},
@@ -276,6 +295,21 @@ static int parse_int(const char *v, int64_t *out)
     return 0;
 }
 
+/* A holiday's key: a real day, YYYY-MM-DD. */
+static int is_date(const char *v)
+{
+    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (strlen(v) != 10 || v[4] != '-' || v[7] != '-')
+        return 0;
+    for (int i = 0; i < 10; i++)
+        if (i != 4 && i != 7 && (v[i] < '0' || v[i] > '9'))
+            return 0;
+    int y = atoi(v), m = atoi(v + 5), d = atoi(v + 8);
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return y >= 1970 && m >= 1 && m <= 12 && d >= 1 && d <= mdays[m - 1] &&
+           (m != 2 || d <= 28 + leap);
+}
+
 /* Splits a comma-separated list of keys into c->list ("A,B,C", trimmed). */
 static int parse_list(write_ctx *c, const srv_md_field *sp, const char *v)
 {
@@ -355,6 +389,10 @@ static int convert(write_ctx *c, const srv_md_field *sp, const char *v)
                 return bad(c->out, RND_EFIELD, "--%s '%s' %s", sp->flag, v,
                            why);
         }
+        if (c->k->kind == PROTO_KIND_HOLIDAY && strcmp(sp->name, "date") == 0 &&
+            !is_date(v))
+            return bad(c->out, RND_EFIELD,
+                       "--%s %s: expected a day, YYYY-MM-DD", sp->flag, v);
         f->type = PROTO_STR;
         f->str = v;
         f->str_len = (uint32_t)len;

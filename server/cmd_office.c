@@ -64,13 +64,14 @@ static int cmd_list(void)
     int ex;
     if (cli_args.npos == 0)
         return cli_usage(_("give what to list: units, vacant, routes, "
-                           "checkpoints, staff, plates, blacklist or sites"));
+                           "checkpoints, staff, plates, blacklist, holidays "
+                           "or sites"));
     const char *what = cli_args.pos[0];
     int vacant = strcmp(what, "vacant") == 0;
     const srv_md_kind *k = srv_md_find(vacant ? "units" : what);
-    static const char *const names[] = {"units",       "vacant", "routes",
-                                        "checkpoints", "staff",  "plates",
-                                        "blacklist",   "sites",  NULL};
+    static const char *const names[] = {
+        "units",  "vacant",    "routes", "checkpoints", "staff",
+        "plates", "blacklist", "sites",  "holidays",    NULL};
     if (k == NULL)
         return cli_unknown_sub(what, names);
     if ((ex = cli_need_name("site")) != 0)
@@ -278,7 +279,7 @@ static const cli_flag_spec resolve_flags[] = {
 const cli_command cli_office_commands[] = {
     {"list", N_("list a site's master data (office)"),
      "roundsd list units|vacant|routes|checkpoints|staff|plates|blacklist|"
-     "sites\n"
+     "holidays|sites\n"
      "             --site S [--all] [--json] [--data DIR]",
      list_flags, cmd_list, 1},
     {"conflicts",

@@ -38,6 +38,12 @@ static const struct report_kind {
     {"workorders", rpt_workorders,
      "open work orders and every SLA clock: met, breached, at risk; "
      "repeats; callbacks"},
+    {"complaints", rpt_complaints,
+     N_("the complaint register: channel, anonymous, valid, every clock, "
+        "escalation, reply deadlines")},
+    {"callbacks", rpt_callbacks,
+     N_("callback coverage (100%), door-to-door share signed (40%), per "
+        "method; completed orders without one")},
     {"vacant", rpt_vacant,
      "vacant units not inspected lately; failed checklist items"},
     {"handover", rpt_handover,
@@ -109,16 +115,17 @@ static int emit_csv(rpt_doc *d, const char *table, const char *out_dir)
 static int run_report(void)
 {
     if (cli_args.npos != 1)
-        return cli_usage(_("which report? patrol, inside, workorders, vacant, "
-                           "handover, devices, integrity, registers or "
-                           "tasks"));
+        return cli_usage(_("which report? patrol, inside, workorders, "
+                           "complaints, callbacks, vacant, handover, "
+                           "dutylog, month, devices, integrity, tags, "
+                           "registers or tasks"));
     const struct report_kind *k = report_kinds;
     while (k->name && strcmp(k->name, cli_args.pos[0]) != 0)
         k++;
     static const char *const names[] = {
-        "patrol",  "inside",    "workorders", "vacant",    "handover",
-        "devices", "integrity", "tags",       "registers", "tasks",
-        NULL};
+        "patrol",   "inside",   "workorders", "complaints", "callbacks",
+        "vacant",   "handover", "dutylog",    "month",      "devices",
+        "integrity", "tags",    "registers",  "tasks",      NULL};
     if (k->name == NULL)
         return cli_unknown_sub(cli_args.pos[0], names);
     int ex = cli_need_name("site");
@@ -252,8 +259,9 @@ static const cli_flag_spec report_flags[] = {
 
 /* clang-format off */
 const cli_command cli_report_commands[] = {
-    {"report", N_("the office's reports: patrol, inside, workorders, vacant, "
-               "handover, devices, integrity, registers, tasks"),
+    {"report", N_("the office's reports: patrol, inside, workorders, "
+               "complaints, callbacks, vacant, handover, dutylog, month, "
+               "devices, integrity, tags, registers, tasks"),
      "roundsd report KIND --site S [--from T] [--to T | --day D | --month M "
      "| --hours N]\n"
      "               [--now T] [--tz ZONE] [--format text|csv|json] "
@@ -261,8 +269,9 @@ const cli_command cli_report_commands[] = {
      "               [--table NAME | --out-dir DIR] (csv: one table per "
      "file)\n"
      "               [--route R] [--guard G] [--overstay DUR] [--days N]\n\n"
-     "KIND: patrol | inside | workorders | vacant | handover | devices | "
-     "integrity |\n      tags | registers | tasks\n"
+     "KIND: patrol | inside | workorders | complaints | callbacks |\n"
+     "      vacant | handover | dutylog | month | devices | integrity |\n"
+     "      tags | registers | tasks\n"
      "TIME: YYYY-MM-DD[THH:MM[:SS]][Z|+HH:MM] (no zone: --tz) or ms since "
      "the epoch.\n"
      "The window is [from, to); default the last 12 hours (a shift). "

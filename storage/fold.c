@@ -17,7 +17,8 @@
  *    leaves the visit "left". Work orders only move forward along their life
  *    cycle; a stale backward transition is ignored, and only an explicit
  *    reopen (or a callback with satisfaction "unsatisfied") moves a
- *    completed, called-back or closed order back to "reopened";
+ *    completed, called-back or closed order back to "reopened"; a
+ *    complaint's feedback, escalate, reply and assess ops move no status;
  *  - conflicts: a field whose latest writes (the "heads": writes no other
  *    write of the field has seen, by the writers' _seen vectors) hold two
  *    or more different values is listed under "x" with every head, so the
@@ -148,7 +149,8 @@ static int is_master_kind(int kind)
      * active until a newer key retires them. */
     return (kind >= PROTO_KIND_SITE && kind <= PROTO_KIND_BLACKLIST) ||
            kind == PROTO_KIND_PII_KEY || kind == PROTO_KIND_TASKPLAN ||
-           kind == PROTO_KIND_TAG_KEY; /* tag keys: server/tags.h */
+           kind == PROTO_KIND_TAG_KEY || /* tag keys: server/tags.h */
+           kind == PROTO_KIND_HOLIDAY;   /* the office's holiday calendar */
 }
 
 /* The registers (incidents, owners' keys, lost and found, exit slips,

@@ -120,7 +120,7 @@ static const char *const gates[] = {"A", "B", "C"};
 static const char *const units[] = {"1-1-101", "3-2-1201", "5-1-302"};
 static const char *const texts[] = {"ok", "leak", "noise", "broken lamp"};
 static const char *const categories[] = {"plumbing", "electrical", "elevator",
-                                         "other"};
+                                         "other", "complaint"};
 
 /* Entity ids as the handheld makes them (ULID-shaped), from the case's
  * randomness so a seed replays exactly. */
@@ -180,7 +180,8 @@ static const int field_kinds[] = {
 static const int master_kinds[] = {PROTO_KIND_UNIT,       PROTO_KIND_ROUTE,
                                    PROTO_KIND_CHECKPOINT, PROTO_KIND_STAFF,
                                    PROTO_KIND_PLATE,      PROTO_KIND_BLACKLIST,
-                                   PROTO_KIND_TASKPLAN,   PROTO_KIND_TAG_KEY};
+                                   PROTO_KIND_HOLIDAY,    PROTO_KIND_TASKPLAN,
+                                   PROTO_KIND_TAG_KEY};
 
 /* Master data fields: two per kind, so sets collide. */
 static const char *master_field(int kind, int which)
@@ -188,7 +189,7 @@ static const char *master_field(int kind, int which)
     static const char *const f[][2] = {
         {"owner", "vacant"},   {"name", "period"}, {"route", "tag"},
         {"name", "role"},      {"plate", "unit"},  {"name", "reason"},
-        {"name", "recurrence"}, {"key_id", "pub"}};
+        {"type", "name"},      {"name", "recurrence"}, {"key_id", "pub"}};
     for (size_t i = 0; i < sizeof master_kinds / sizeof *master_kinds; i++)
         if (master_kinds[i] == kind)
             return f[i][which];
@@ -246,6 +247,10 @@ static void create(device *d, int kind)
         mt_str(&op, "description", PICK(texts));
         mt_str(&op, "priority", chance(20) ? "urgent" : "normal");
         mt_str(&op, "severity", "general");
+        if (chance(30)) { /* a complaint's intake */
+            mt_str(&op, "channel", chance(50) ? "phone" : "letter");
+            mt_bool(&op, "anonymous", chance(20));
+        }
         break;
     case PROTO_KIND_INSPECTION:
         mt_str(&op, "unit", PICK(units));
@@ -301,8 +306,13 @@ static int wo_action(const char *status)
         PROTO_ACTION_DISPATCH, PROTO_ACTION_ARRIVE, PROTO_ACTION_COMPLETE,
         PROTO_ACTION_CALLBACK, PROTO_ACTION_CLOSE,  PROTO_ACTION_CANCEL,
         PROTO_ACTION_REOPEN,   PROTO_ACTION_SET,    PROTO_ACTION_RECEIVE};
+    /* A complaint's steps beside its life cycle (no status change). */
+    static const int side[] = {PROTO_ACTION_FEEDBACK, PROTO_ACTION_ESCALATE,
+                               PROTO_ACTION_REPLY, PROTO_ACTION_ASSESS};
     if (chance(10))
         return PICK(any);
+    if (chance(8) && strcmp(status, "cancelled") != 0)
+        return PICK(side);
     if (!strcmp(status, "reported") || !strcmp(status, "reopened"))
         return chance(95) ? PROTO_ACTION_DISPATCH : PROTO_ACTION_CANCEL;
     if (!strcmp(status, "dispatched"))
@@ -358,6 +368,12 @@ static int follow_up(device *d, const entity *e, const fold_state *st)
         case PROTO_ACTION_CALLBACK:
             mt_str(&op, "satisfaction",
                    chance(30) ? "unsatisfied" : "satisfied");
+            if (chance(50)) {
+                mt_str(&op, "callback_method", "door");
+                mt_str(&op, "callback_signature", PICK(people));
+            } else {
+                mt_str(&op, "callback_method", "phone");
+            }
             mt_str(&op, "callback_by", d->user);
             break;
         case PROTO_ACTION_CLOSE:
@@ -370,6 +386,26 @@ static int follow_up(device *d, const entity *e, const fold_state *st)
         case PROTO_ACTION_REOPEN:
             mt_str(&op, "reopen_reason", PICK(texts));
             mt_str(&op, "reopen_by", d->user);
+            break;
+        case PROTO_ACTION_FEEDBACK:
+            mt_str(&op, "feedback_method", "phone");
+            mt_str(&op, "feedback_note", PICK(texts));
+            mt_str(&op, "feedback_by", d->user);
+            break;
+        case PROTO_ACTION_ESCALATE:
+            mt_str(&op, "escalate_to", PICK(people));
+            mt_str(&op, "escalate_by", d->user);
+            break;
+        case PROTO_ACTION_REPLY:
+            mt_str(&op, "reply_text", PICK(texts));
+            if (chance(50))
+                mt_int(&op, "answer_by", wall_of(d) + 3600000);
+            mt_str(&op, "reply_by", d->user);
+            break;
+        case PROTO_ACTION_ASSESS:
+            mt_bool(&op, "valid", chance(70));
+            mt_str(&op, "severity", chance(50) ? "serious" : "general");
+            mt_str(&op, "assess_by", d->user);
             break;
         case PROTO_ACTION_RECEIVE: { /* handheld/receive.c's op */
             static char of[40];      /* mt_str keeps the pointer */

@@ -337,9 +337,11 @@ static void test_names(void)
     nactions++;
     PROTO_ACTION_MAP(CHECK_ACTION_)
 #undef CHECK_ACTION_
-    ASSERT_EQ(nkinds, 24); /* + the registers 8..12, taskplan 44, tag_key 45 */
+    /* + the registers 8..12, holiday 42, taskplan 44, tag_key 45 */
+    ASSERT_EQ(nkinds, 25);
     ASSERT(proto_action_fits(PROTO_KIND_TAG_KEY, PROTO_ACTION_RETIRE));
-    ASSERT_EQ(nactions, 17); /* + escalate, return, dispose */
+    /* + feedback, escalate, reply, assess, return, dispose */
+    ASSERT_EQ(nactions, 20);
     ASSERT(proto_action_fits(PROTO_KIND_INCIDENT, PROTO_ACTION_ESCALATE));
     ASSERT(proto_action_fits(PROTO_KIND_INCIDENT, PROTO_ACTION_CLOSE));
     ASSERT(proto_action_fits(PROTO_KIND_OWNERKEY, PROTO_ACTION_RETURN));
@@ -349,6 +351,14 @@ static void test_names(void)
     ASSERT(!proto_action_fits(PROTO_KIND_VISIT, PROTO_ACTION_ESCALATE));
     ASSERT(!proto_action_fits(PROTO_KIND_TASK, PROTO_ACTION_RETURN));
     ASSERT(proto_action_fits(PROTO_KIND_WORKORDER, PROTO_ACTION_RECEIVE));
+    /* A complaint's feedback, escalation, reply and assessment. */
+    ASSERT(proto_action_fits(PROTO_KIND_WORKORDER, PROTO_ACTION_FEEDBACK));
+    ASSERT(proto_action_fits(PROTO_KIND_WORKORDER, PROTO_ACTION_ESCALATE));
+    ASSERT(proto_action_fits(PROTO_KIND_WORKORDER, PROTO_ACTION_REPLY));
+    ASSERT(proto_action_fits(PROTO_KIND_WORKORDER, PROTO_ACTION_ASSESS));
+    ASSERT(!proto_action_fits(PROTO_KIND_VISIT, PROTO_ACTION_REPLY));
+    ASSERT(proto_action_fits(PROTO_KIND_HOLIDAY, PROTO_ACTION_RETIRE));
+    ASSERT(!proto_action_fits(PROTO_KIND_HOLIDAY, PROTO_ACTION_FEEDBACK));
     ASSERT(!proto_action_fits(PROTO_KIND_VISIT, PROTO_ACTION_RECEIVE));
     ASSERT_STR_EQ(proto_kind_name(PROTO_KIND_WORKORDER), "workorder");
     ASSERT_STR_EQ(proto_action_name(PROTO_ACTION_DISPATCH), "dispatch");
