@@ -205,7 +205,17 @@ HH_API const char *hh_last_warning(const hh *h);
  * HH_STR is one line, HH_TEXT free text that may hold LF and TAB
  * (docs/DATA-MODEL.md, "Text"). Anything else is RND_EFIELD, naming the
  * field and the byte ("field 'text': not valid UTF-8 at byte 4"). */
-enum hh_field_type { HH_STR, HH_INT, HH_BOOL, HH_ENUM, HH_TIME, HH_TEXT };
+/* HH_SWITCH is a bool given bare ("--force" on the command line, "" or
+ * "true" through the C API) and false when absent. */
+enum hh_field_type {
+    HH_STR,
+    HH_INT,
+    HH_BOOL,
+    HH_ENUM,
+    HH_TIME,
+    HH_TEXT,
+    HH_SWITCH
+};
 
 typedef struct hh_field_spec {
     const char *name; /* input name; CLI flag is --name, '_'->'-' */

@@ -138,9 +138,10 @@ static int convert(hh *h, const hh_verb_spec *v, const hh_field_spec *sp,
         f->type = PROTO_INT;
         return 0;
     case HH_BOOL:
-        /* A switch (no default) given bare on the command line is "". */
+    case HH_SWITCH:
+        /* A switch given bare on the command line is "". */
         if (strcmp(val, "true") == 0 || strcmp(val, "1") == 0 ||
-            strcmp(val, "yes") == 0 || (*val == '\0' && sp->dflt == NULL))
+            strcmp(val, "yes") == 0 || (*val == '\0' && sp->type == HH_SWITCH))
             f->i = 1;
         else if (strcmp(val, "false") == 0 || strcmp(val, "0") == 0 ||
                  strcmp(val, "no") == 0)

@@ -164,8 +164,8 @@ static char vnames[ARGS_MAX_FLAGS][48];
 
 static const char *field_meta(const hh_field_spec *f)
 {
-    if (f->type == HH_BOOL && f->dflt == NULL)
-        return NULL; /* a switch: "--force" (the library reads "" as true) */
+    if (f->type == HH_SWITCH)
+        return NULL; /* "--force" (the library reads "" as true) */
     switch (f->type) {
     case HH_INT:
         return "N";
@@ -645,6 +645,8 @@ static const char *type_name(int t)
         return "time";
     case HH_BOOL:
         return "bool";
+    case HH_SWITCH:
+        return "switch";
     case HH_ENUM:
         return "enum";
     }

@@ -78,7 +78,7 @@ static const hh_field_spec scan_fields[] = {
     {"anomaly", HH_BOOL, 0, NULL, "false", NULL, N_("something is wrong here")},
     {"workorder", HH_ENUM, 0, categories, NULL, NULL,
      N_("open a work order of this category for the observation")},
-    {"force", HH_BOOL, 0, NULL, NULL, NULL,
+    {"force", HH_SWITCH, 0, NULL, NULL, NULL,
      N_("record a tag that is not a checkpoint of the site (flagged "
         "unknown_tag)")},
     BY(NULL),
