@@ -416,8 +416,8 @@ int cli_completion(const cli_command *const *tables, cli_md_fn md, int argc,
                 add_word(words, sizeof words, "--config");
             if (strcmp(c->name, "report") == 0)
                 add_word(words, sizeof words,
-                         "patrol inside workorders vacant handover devices "
-                         "integrity");
+                         "patrol inside workorders vacant handover dutylog "
+                         "month devices integrity");
             args_bash_case(stdout, c->name, words);
             args_flag_words(c->flags, vals, sizeof vals, 1);
         }

@@ -39,6 +39,12 @@ static const struct report_kind {
      "vacant units not inspected lately; failed checklist items"},
     {"handover", rpt_handover,
      "handovers in the window, their items, and acknowledgements"},
+    {"dutylog", rpt_dutylog,
+     N_("the duty log: every entry in the window, with time, person and "
+        "device")},
+    {"month", rpt_month,
+     N_("month end (--month YYYY-MM): per person and category, scans on "
+        "time/late/missed, work-order clocks, callbacks")},
     {"devices", NULL,
      N_("every enrolled handheld: last sync, ops behind, clock, chain, "
         "revoked")},
@@ -102,13 +108,13 @@ static int run_report(void)
 {
     if (cli_args.npos != 1)
         return cli_usage(_("which report? patrol, inside, workorders, vacant, "
-                           "handover, devices or integrity"));
+                           "handover, dutylog, month, devices or integrity"));
     const struct report_kind *k = report_kinds;
     while (k->name && strcmp(k->name, cli_args.pos[0]) != 0)
         k++;
-    static const char *const names[] = {"patrol",    "inside",   "workorders",
-                                        "vacant",    "handover", "devices",
-                                        "integrity", NULL};
+    static const char *const names[] = {
+        "patrol",  "inside", "workorders", "vacant",    "handover",
+        "dutylog", "month",  "devices",    "integrity", NULL};
     if (k->name == NULL)
         return cli_unknown_sub(cli_args.pos[0], names);
     int ex = cli_need_name("site");
@@ -227,7 +233,7 @@ static const cli_flag_spec report_flags[] = {
      N_("csv: print this one table (summary or a section) to stdout")},
     {"out-dir", "DIR", N_("csv: write every table to DIR/NAME.csv")},
     {"route", "ROUTE", N_("patrol: only this route")},
-    {"guard", "NAME", N_("patrol: only this guard")},
+    {"guard", "NAME", N_("patrol, dutylog: only this guard (person)")},
     {"overstay", "DUR",
      N_("inside: overstay after this long (default: the configuration's "
         "overstay, 4h)")},
@@ -240,7 +246,7 @@ static const cli_flag_spec report_flags[] = {
 /* clang-format off */
 const cli_command cli_report_commands[] = {
     {"report", N_("the office's reports: patrol, inside, workorders, vacant, "
-               "handover, devices, integrity"),
+               "handover, dutylog, month, devices, integrity"),
      "roundsd report KIND --site S [--from T] [--to T | --day D | --month M "
      "| --hours N]\n"
      "               [--now T] [--tz ZONE] [--format text|csv|json] "
@@ -248,8 +254,8 @@ const cli_command cli_report_commands[] = {
      "               [--table NAME | --out-dir DIR] (csv: one table per "
      "file)\n"
      "               [--route R] [--guard G] [--overstay DUR] [--days N]\n\n"
-     "KIND: patrol | inside | workorders | vacant | handover | devices | "
-     "integrity\n"
+     "KIND: patrol | inside | workorders | vacant | handover | dutylog | "
+     "month | devices | integrity\n"
      "TIME: YYYY-MM-DD[THH:MM[:SS]][Z|+HH:MM] (no zone: --tz) or ms since "
      "the epoch.\n"
      "The window is [from, to); default the last 12 hours (a shift). "
