@@ -169,6 +169,15 @@ HH_API int hh_record_many(hh *h, hh_batch_item *items, size_t n,
  * U+00B7 dropped), names with spaces collapsed and ASCII case folded, ID
  * numbers without spaces or '-', upper-cased (docs/DATA-MODEL.md). */
 
+/* Signature checks, made the same way (docs/DATA-MODEL.md, "Signatures"),
+ * each RND_EFIELD naming the field, nothing written:
+ *  - "visit.enter" with id_type "none" ("visit.refuse" takes it);
+ *  - "workorder.dispatch" whose assignee, "handover.create" whose to, is
+ *    not an active staff id, when the store holds any active staff;
+ *  - "handover.ack" by anyone but the handover's to (field 'by'; after a
+ *    valid ack RND_ETRANSITION), or without a count ("confirm") for every
+ *    counted item the handover has ("items": NAME=COUNT;...). */
+
 /* Number of records of the last successful hh_record() / hh_record_many()
  * that matched the blacklist (0 after a failed call). */
 HH_API int hh_blacklist_hits(const hh *h);
