@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "../i18n/i18n.h"
+#include "doc_int.h"
 #include "fields.h"
 #include "report.h"
 #include "wo_int.h"
@@ -52,6 +53,21 @@ static const char *cell_str(const rpt_cell *c)
 static int64_t cell_int(const rpt_cell *c)
 {
     return c && (c->type == RPT_INT || c->type == RPT_BOOL) ? c->i : 0;
+}
+
+/* Columns are found by name, so that a report gaining columns does not
+ * shift what is read here. */
+static uint32_t col(const rpt_section *s, const char *name)
+{
+    for (uint32_t i = 0; i < s->ncols; i++)
+        if (strcmp(s->cols[i], name) == 0)
+            return i;
+    return UINT32_MAX;
+}
+
+static const rpt_cell *cell(const rpt_section *s, uint32_t row, uint32_t c)
+{
+    return c == UINT32_MAX ? NULL : rpt_section_cell(s, row, c);
 }
 
 static person *person_get(month *m, const char *name)
@@ -133,24 +149,29 @@ static int from_patrol(month *m, const rpt_doc *d)
     const rpt_section *r = rpt_doc_section(d, "rounds");
     if (g == NULL || r == NULL)
         return RND_EINVAL;
+    uint32_t gg = col(g, "guard"), go = col(g, "on_time"), gl = col(g, "late");
+    uint32_t rr = col(r, "route"), rg = col(r, "guard"), ro = col(r, "on_time"),
+             rl = col(r, "late"), rm = col(r, "missed");
+    if (gg == UINT32_MAX || rr == UINT32_MAX || rg == UINT32_MAX)
+        return RND_EINVAL;
     for (uint32_t i = 0; i < rpt_section_rows(g); i++) {
-        person *p = person_get(m, cell_str(rpt_section_cell(g, i, 0)));
+        person *p = person_get(m, cell_str(cell(g, i, gg)));
         if (p == NULL)
             return RND_ENOMEM;
-        p->on_time += cell_int(rpt_section_cell(g, i, 3));
-        p->late += cell_int(rpt_section_cell(g, i, 4));
+        p->on_time += cell_int(cell(g, i, go));
+        p->late += cell_int(cell(g, i, gl));
     }
     for (uint32_t i = 0; i < rpt_section_rows(r); i++) {
-        const char *route = cell_str(rpt_section_cell(r, i, 0));
-        person *p = person_get(m, cell_str(rpt_section_cell(r, i, 3)));
+        const char *route = cell_str(cell(r, i, rr));
+        person *p = person_get(m, cell_str(cell(r, i, rg)));
         group *gr = group_get(m, 'r', route, -1);
         if (p == NULL || gr == NULL)
             return RND_ENOMEM;
-        int64_t missed = cell_int(rpt_section_cell(r, i, 7));
+        int64_t missed = cell_int(cell(r, i, rm));
         p->missed += missed;
         p->rounds++;
-        gr->a += cell_int(rpt_section_cell(r, i, 5)); /* on time */
-        gr->b += cell_int(rpt_section_cell(r, i, 6)); /* late */
+        gr->a += cell_int(cell(r, i, ro)); /* on time */
+        gr->b += cell_int(cell(r, i, rl)); /* late */
         gr->c += missed;
         gr->d++; /* rounds */
     }
@@ -165,27 +186,31 @@ static int from_workorders(month *m, const rpt_doc *d)
     const rpt_section *k = rpt_doc_section(d, "cycle_clocks");
     if (o == NULL || k == NULL)
         return RND_EINVAL;
+    uint32_t oi = col(o, "id"), oa = col(o, "assignee"),
+             oc = col(o, "category"), ko = col(k, "order"),
+             kc = col(k, "clock"), ks = col(k, "status");
+    if (oi == UINT32_MAX || ko == UINT32_MAX)
+        return RND_EINVAL;
     uint32_t no = rpt_section_rows(o), row = 0;
     for (uint32_t i = 0; i < no; i++) {
-        person *p = person_get(m, cell_str(rpt_section_cell(o, i, 6)));
+        person *p = person_get(m, cell_str(cell(o, i, oa)));
         if (p == NULL)
             return RND_ENOMEM;
         p->orders++;
     }
     for (uint32_t i = 0; i < rpt_section_rows(k); i++) {
-        const char *id = cell_str(rpt_section_cell(k, i, 0));
+        const char *id = cell_str(cell(k, i, ko));
         /* Clock rows come in the orders' order. */
-        while (row < no &&
-               strcmp(cell_str(rpt_section_cell(o, row, 0)), id) != 0)
+        while (row < no && id && strcmp(cell_str(cell(o, row, oi)), id) != 0)
             row++;
-        if (row == no)
+        if (row == no || id == NULL)
             return RND_EINVAL;
-        int ci = clock_index(cell_str(rpt_section_cell(k, i, 2)));
-        int si = state_index(cell_str(rpt_section_cell(k, i, 3)));
+        int ci = clock_index(cell_str(cell(k, i, kc)));
+        int si = state_index(cell_str(cell(k, i, ks)));
         if (ci < 0 || si < 0)
             continue;
-        const char *who = cell_str(rpt_section_cell(o, row, 6));
-        const char *cat = cell_str(rpt_section_cell(o, row, 2));
+        const char *who = cell_str(cell(o, row, oa));
+        const char *cat = cell_str(cell(o, row, oc));
         person *p = person_get(m, who);
         group *ga = group_get(m, 'a', who, ci);
         group *gc = group_get(m, 'c', cat, ci);
