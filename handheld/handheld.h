@@ -188,6 +188,14 @@ HH_API int hh_record_many(hh *h, hh_batch_item *items, size_t n,
  * or qr is RND_EFIELD). When the store holds checkpoints and the tag is
  * none of them, RND_EFIELD naming 'tag' unless "force" is true: then the
  * scan carries unknown_tag = true and hh_last_warning() says so. */
+/* Signature checks, made the same way (docs/DATA-MODEL.md, "Signatures"),
+ * each RND_EFIELD naming the field, nothing written:
+ *  - "visit.enter" with id_type "none" ("visit.refuse" takes it);
+ *  - "workorder.dispatch" whose assignee, "handover.create" whose to, is
+ *    not an active staff id, when the store holds any active staff;
+ *  - "handover.ack" by anyone but the handover's to (field 'by'; after a
+ *    valid ack RND_ETRANSITION), or without a count ("confirm") for every
+ *    counted item the handover has ("items": NAME=COUNT;...). */
 
 /* Number of records of the last successful hh_record() / hh_record_many()
  * that matched the blacklist (0 after a failed call). */

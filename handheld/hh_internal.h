@@ -99,5 +99,23 @@ int hh__scan_fields(hh *h, const char *verb, proto_field *f, uint32_t *n,
  * Adds verified (true only for a verified payload) to op. */
 int hh__scan_checks(hh *h, const char *verb, store_txn *t, proto_op *op,
                     int force);
+/* ---- staff.c: signatures (docs/DATA-MODEL.md, "Signatures") ------------ */
+
+/* Rules on a verb's validated input fields f[0..n) alone: a visitor's
+ * id_type none; a handover's counted
+ * "items" and an ack's "confirm" (NAME=COUNT;...). RND_EFIELD naming the
+ * field, with h's error set. */
+int hh__sig_validate(hh *h, const hh_verb_spec *v, const proto_field *f,
+                     uint32_t n);
+
+/* Rules against the store, inside records.c's write transaction t: a
+ * dispatch's assignee and a handover's "to" must be on the site's staff
+ * list when it keeps one (RND_EFIELD, with a did-you-mean); an ack of
+ * handover id must be by its "to" (RND_EFIELD naming 'by'), not after a
+ * valid ack (RND_ETRANSITION), and confirm every counted item. by is the
+ * recording person. */
+int hh__sig_checks(hh *h, const hh_verb_spec *v, const proto_field *f,
+                   uint32_t n, const char *by, store_txn *t,
+                   const uint8_t id[PROTO_ENTITY_LEN]);
 
 #endif

@@ -312,6 +312,8 @@ static int validate(hh *h, const hh_verb_spec *v, const hh_kv *kv, size_t nkv,
                         "out (the office's release); else --result stopped",
                         v->verb);
     }
+    if ((rc = hh__sig_validate(h, v, in->f, in->n)) != 0)
+        return rc;
     if (in->wo_category) {
         const proto_field *an = in_field(in, "anomaly");
         if (an == NULL || an->i == 0)
@@ -642,6 +644,9 @@ static int record_fn(store_txn *t, void *arg)
         if (rc)
             return rc;
     }
+    rc = hh__sig_checks(c->h, v, in->f, in->n, in->by, t, c->id);
+    if (rc)
+        return rc;
     proto_op_init(&op);
     op.kind = v->kind;
     op.action = v->action;

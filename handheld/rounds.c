@@ -303,6 +303,43 @@ static const char *status_text(const hh_entity *e)
     return s[0] ? s : "-";
 }
 
+/* `rounds list vacant`: each vacant unit's last inspection (device time
+ * of the newest inspection of the unit in this store) and its due date,
+ * 30 days later (RPT_VACANT_DEFAULT_DAYS; "now" when never inspected),
+ * the figures of roundsd report vacant (docs/REPORTS.md, "vacant"). */
+typedef struct vac_last {
+    char unit[160];
+    int64_t last;
+} vac_last;
+static struct {
+    vac_last *v;
+    size_t n, cap;
+    int64_t now;
+    const vac_last *cur; /* the unit print_json_entity is printing */
+    int on;
+} vac;
+
+static void vac_json(rpt_jw *j, const vac_last *u)
+{
+    char ts[40];
+    int64_t due =
+        u && u->last ? u->last + RPT_VACANT_DEFAULT_DAYS * 86400000LL : 0;
+    if (u && u->last) {
+        fmt_time(u->last, ts, sizeof ts, 1);
+        rpt_jw_kstr(j, "last_inspected", ts);
+        fmt_time(due, ts, sizeof ts, 1);
+        rpt_jw_kstr(j, "due", ts);
+        rpt_jw_kint(j, "due_ms", due);
+    } else {
+        rpt_jw_key(j, "last_inspected");
+        rpt_jw_null(j);
+        rpt_jw_kstr(j, "due", "now");
+        rpt_jw_kint(j, "due_ms", vac.now);
+    }
+    rpt_jw_key(j, "overdue");
+    rpt_jw_bool(j, due == 0 || due < vac.now);
+}
+
 static void print_json_entity(const hh_entity *st, int with_events)
 {
     char hex[33], ts[40];
@@ -348,6 +385,8 @@ static void print_json_entity(const hh_entity *st, int with_events)
         }
         rpt_jw_end(&j);
     }
+    if (vac.on)
+        vac_json(&j, vac.cur);
     rpt_jw_end(&j);
 }
 
@@ -475,12 +514,24 @@ static int md_item_cmp(const void *a, const void *b)
     return c ? c : strcmp(x->id, y->id);
 }
 
+static const vac_last *vac_find(const char *unit)
+{
+    for (size_t i = 0; i < vac.n; i++)
+        if (strcmp(vac.v[i].unit, unit) == 0)
+            return &vac.v[i];
+    return NULL;
+}
+
 static int md_print_cb(const hh_entity *st, void *arg)
 {
     print_ctx *c = arg;
     const char *const *cols = hh_kind_columns(hh_entity_kind(st));
     char hex[33], val[HH_VALUE_MAX + 1];
     hh_value v;
+    if (vac.on) {
+        value_text(field_of(st, "unit", &v), val, sizeof val);
+        vac.cur = vac_find(val);
+    }
     if (o.json) {
         if (c->count)
             putchar(',');
@@ -491,6 +542,8 @@ static int md_print_cb(const hh_entity *st, void *arg)
     if (c->count == 0) {
         for (int i = 0; cols[i]; i++)
             printf("%-*s ", i == 0 ? 18 : 14, cols[i]);
+        if (vac.on)
+            printf("%-16s %-16s ", "last_inspected", "due");
         printf("%sID\n", o.all ? "STATUS   " : "");
     }
     for (int i = 0; cols[i]; i++) {
@@ -498,6 +551,17 @@ static int md_print_cb(const hh_entity *st, void *arg)
         /* Display columns, cut at a character (CJK takes two). */
         rpt_text_cell(stdout, val, i == 0 ? 18 : 14, 40);
         putchar(' ');
+    }
+    if (vac.on) {
+        char last[40] = "never", due[48] = "now (overdue)";
+        if (vac.cur && vac.cur->last) {
+            int64_t d = vac.cur->last + RPT_VACANT_DEFAULT_DAYS * 86400000LL;
+            fmt_time(vac.cur->last, last, sizeof last, 0);
+            fmt_time(d, due, 17, 0);
+            if (d < vac.now)
+                strcat(due, " OVERDUE");
+        }
+        printf("%-16s %-16s ", last, due);
     }
     if (o.all)
         printf("%-8s ", hh_entity_status(st));
@@ -507,13 +571,50 @@ static int md_print_cb(const hh_entity *st, void *arg)
     return 0;
 }
 
+/* The newest inspection of each unit (vac.v), by the device time of its
+ * create (the time the office's vacant report counts). */
+static int vac_insp_cb(const hh_entity *st, void *arg)
+{
+    (void)arg;
+    hh_value buf;
+    hh_event e;
+    char unit[160];
+    value_text(field_of(st, "unit", &buf), unit, sizeof unit);
+    if (unit[0] == '\0' || hh_entity_event(st, 0, &e) != 0)
+        return 0;
+    vac_last *u = (vac_last *)vac_find(unit);
+    if (u == NULL) {
+        if (vac.n == vac.cap) {
+            size_t cap = vac.cap ? 2 * vac.cap : 64;
+            vac_last *p = realloc(vac.v, cap * sizeof *p);
+            if (p == NULL)
+                return RND_ENOMEM;
+            vac.v = p;
+            vac.cap = cap;
+        }
+        u = &vac.v[vac.n++];
+        snprintf(u->unit, sizeof u->unit, "%s", unit);
+        u->last = 0;
+    }
+    if (e.wall_ms > u->last)
+        u->last = e.wall_ms;
+    return 0;
+}
+
 /* Lists a master-data kind sorted by its key (ids of master data are
  * hashes, so id order means nothing to a reader). */
 static int list_master(hh *h, int kind, int open_only, int vacant_only)
 {
     md_collect mc = {NULL, 0, 0, vacant_only, 0};
     print_ctx c = {kind, 0, o.limit, 0};
-    int rc = hh_list(h, kind, open_only, md_collect_cb, &mc);
+    int rc = 0;
+    if (vacant_only) {
+        vac.on = 1;
+        vac.now = hh_now_ms(h);
+        rc = hh_list(h, HH_KIND_INSPECTION, 0, vac_insp_cb, NULL);
+    }
+    if (rc == 0)
+        rc = hh_list(h, kind, open_only, md_collect_cb, &mc);
     if (rc == 0 && mc.rc)
         rc = mc.rc;
     if (rc == 0 && mc.n > 1)
@@ -529,6 +630,8 @@ static int list_master(hh *h, int kind, int open_only, int vacant_only)
     else if (rc == 0 && c.count == 0)
         printf("(none)\n");
     free(mc.items);
+    free(vac.v);
+    memset(&vac, 0, sizeof vac);
     return rc;
 }
 

@@ -235,10 +235,19 @@ static const hh_field_spec inspection_fields[] = {
 static const hh_field_spec handover_fields[] = {
     {"to", HH_STR, 1, NULL, NULL, NULL, N_("incoming staff")},
     {"notes", HH_TEXT, 0, NULL, NULL, NULL, N_("open issues, major events")},
-    {"keys", HH_TEXT, 0, NULL, NULL, NULL, N_("keys and tools, counted")},
+    {"keys", HH_TEXT, 0, NULL, NULL, NULL,
+     N_("keys and tools as free text (older records; prefer --items)")},
+    {"items", HH_STR, 0, NULL, NULL, NULL,
+     N_("keys and tools counted: NAME=COUNT;NAME=COUNT (e.g. 'master "
+        "key=3;radio=2')")},
     BY(NULL),
     END};
-static const hh_field_spec handover_ack_fields[] = {BY("ack_by"), END};
+static const hh_field_spec handover_ack_fields[] = {
+    {"confirm", HH_STR, 0, NULL, NULL, NULL,
+     N_("the recipient's own count of every item: NAME=COUNT;... (required "
+        "when the handover has items)")},
+    BY("ack_by"),
+    END};
 
 static const hh_field_spec log_fields[] = {
     {"text", HH_TEXT, 1, NULL, NULL, NULL, N_("what happened")}, BY(NULL), END};
@@ -402,8 +411,8 @@ static const hh_verb_spec verbs[] = {
     {"handover.create", K(HANDOVER), A(CREATE), 1, NULL,
      N_("hand the shift over (open items are listed automatically)"),
      handover_fields},
-    {"handover.ack", K(HANDOVER), A(ACK), 0, "pending",
-     N_("incoming shift acknowledges a handover"), handover_ack_fields},
+    {"handover.ack", K(HANDOVER), A(ACK), 0, "pending|acknowledged",
+     N_("the named recipient acknowledges a handover"), handover_ack_fields},
     {"log.note", K(DUTYLOG), A(CREATE), 1, NULL, N_("duty log entry"),
      log_fields},
     {"incident.report", K(INCIDENT), A(CREATE), 1, NULL,

@@ -13,13 +13,14 @@
 
 #include "../i18n/i18n.h"
 #include "patrol_int.h"
+#include "signatures.h"
 
 #define MIN_MS (60000LL)
 
 typedef struct ho_run {
     const rpt_params *p;
-    rpt_section *hos, *items;
-    int64_t acked, pending, oldest_pending;
+    rpt_section *hos, *items, *counted;
+    int64_t acked, pending, oldest_pending, invalid_acks, mismatches;
     fold_state st;
     char buf[6][PROTO_FIELD_STR_MAX + 1];
     int err;
@@ -78,6 +79,45 @@ static int add_items(ho_run *r, const char *hex, const char *kind,
     return 0;
 }
 
+/* The counted items of the handover in r->st, one row each with the
+ * recipient's count when an ack confirmed them; *mismatches gets the
+ * items whose counts differ (or are unconfirmed after an ack). Items
+ * that do not parse (not written by a handheld of ours) are listed as
+ * the free text they are, in the handovers row only. */
+static int ho_counted(ho_run *r, const char *hex, int64_t *mismatches)
+{
+    static _Thread_local rpt_item handed[RPT_ITEMS_MAX], got[RPT_ITEMS_MAX];
+    char err[160];
+    size_t nh = 0, ng = 0;
+    const proto_field *it = fold_state_field(&r->st, "items");
+    const proto_field *cf = fold_state_field(&r->st, "confirm");
+    *mismatches = 0;
+    if (it == NULL || it->type != PROTO_STR ||
+        rpt_items_parse(it->str, it->str_len, handed, &nh, err, sizeof err))
+        return 0;
+    if (cf == NULL || cf->type != PROTO_STR ||
+        rpt_items_parse(cf->str, cf->str_len, got, &ng, err, sizeof err))
+        ng = 0;
+    int acked = strcmp(r->st.status, "acknowledged") == 0;
+    for (size_t i = 0; i < nh; i++) {
+        int j = rpt_items_find(got, ng, handed[i].name);
+        const char *status = j < 0 ? (acked ? "unconfirmed" : "pending")
+                             : got[j].count == handed[i].count ? "ok"
+                                                               : "mismatch";
+        if (strcmp(status, "mismatch") == 0 ||
+            strcmp(status, "unconfirmed") == 0)
+            (*mismatches)++;
+        rpt_cell row[5] = {
+            rpt_s(hex), rpt_s(handed[i].name), rpt_i(handed[i].count),
+            j < 0 ? rpt_null() : rpt_i(got[j].count), rpt_k(status)};
+        int rc = rpt_row(r->counted, row);
+        if (rc)
+            return rc;
+    }
+    r->mismatches += *mismatches;
+    return 0;
+}
+
 static int ho_cb(const uint8_t id[PROTO_ENTITY_LEN], int kind,
                  const uint8_t *state, size_t len, void *arg)
 {
@@ -99,8 +139,19 @@ static int ho_cb(const uint8_t id[PROTO_ENTITY_LEN], int kind,
         return 0;
     char hex[33];
     proto_entity_hex(id, hex);
-    const fold_event *ack = fold_state_first(st, PROTO_ACTION_ACK);
-    int acked = strcmp(st->status, "acknowledged") == 0;
+    /* An ack counts only by the handover's "to" (docs/REPORTS.md,
+     * "handover"): an older handheld may have written another's. */
+    const fold_event *ack = NULL;
+    for (uint32_t i = 0; i < st->nevents; i++)
+        if (st->events[i].action == PROTO_ACTION_ACK)
+            ack = &st->events[i];
+    const char *to = fs(r, 1, "to");
+    const char *ack_by = fs(r, 2, "ack_by");
+    int has_ack = strcmp(st->status, "acknowledged") == 0;
+    int valid = has_ack && to && ack_by && strcmp(to, ack_by) == 0;
+    int acked = has_ack && valid;
+    if (has_ack && !valid)
+        r->invalid_acks++;
     if (acked) {
         r->acked++;
     } else {
@@ -108,22 +159,29 @@ static int ho_cb(const uint8_t id[PROTO_ENTITY_LEN], int kind,
         if (r->oldest_pending == 0 || t < r->oldest_pending)
             r->oldest_pending = t;
     }
-    rpt_cell row[14] = {rpt_s(hex),
-                        rpt_t(t),
-                        rpt_s(fs(r, 0, "by")),
-                        rpt_s(fs(r, 1, "to")),
-                        rpt_s(acked ? "acknowledged" : "pending"),
-                        rpt_s(acked ? fs(r, 2, "ack_by") : NULL),
-                        acked && ack ? rpt_t(ack->wall_ms) : rpt_null(),
-                        acked && ack ? rpt_i((ack->wall_ms - t) / MIN_MS)
-                                     : rpt_null(),
-                        rpt_i(fi(st, "visits_inside")),
-                        rpt_i(fi(st, "vehicles_inside")),
-                        rpt_i(fi(st, "workorders_open")),
-                        rpt_i(fi(st, "anomalies")),
-                        rpt_s(fs(r, 3, "keys")),
-                        rpt_s(fs(r, 4, "notes"))};
-    int rc = rpt_row(r->hos, row);
+    int64_t mism = 0;
+    int rc = ho_counted(r, hex, &mism);
+    if (rc)
+        return r->err = rc;
+    rpt_cell row[17] = {
+        rpt_s(hex),
+        rpt_t(t),
+        rpt_s(fs(r, 0, "by")),
+        rpt_s(to),
+        rpt_s(acked ? "acknowledged" : "pending"),
+        rpt_s(has_ack ? ack_by : NULL),
+        has_ack && ack ? rpt_t(ack->wall_ms) : rpt_null(),
+        acked && ack ? rpt_i((ack->wall_ms - t) / MIN_MS) : rpt_null(),
+        rpt_i(fi(st, "visits_inside")),
+        rpt_i(fi(st, "vehicles_inside")),
+        rpt_i(fi(st, "workorders_open")),
+        rpt_i(fi(st, "anomalies")),
+        rpt_s(fs(r, 3, "keys")),
+        rpt_s(fs(r, 4, "notes")),
+        has_ack ? rpt_b(valid) : rpt_null(),
+        rpt_s(fs(r, 5, "items")),
+        fold_state_field(st, "items") ? rpt_i(mism) : rpt_null()};
+    rc = rpt_row(r->hos, row);
     if (rc == 0)
         rc = add_items(r, hex, "visit", fs(r, 5, "visits_list"));
     if (rc == 0)
@@ -150,9 +208,15 @@ int rpt_handover(store_txn *txn, const rpt_params *p, rpt_doc *d)
                                         N_("workorders_open"),
                                         N_("anomalies"),
                                         N_("keys"),
-                                        N_("notes")};
+                                        N_("notes"),
+                                        N_("ack_valid"),
+                                        N_("items"),
+                                        N_("item_mismatches")};
     static const char *const icols[] = {N_("handover"), N_("kind"),
                                         N_("item_id"), N_("text")};
+    static const char *const ccols[] = {N_("handover"), N_("item"),
+                                        N_("handed"), N_("confirmed"),
+                                        N_("status")};
     rpt_doc_init(d, "handover", N_("Handover report"), p->site, p->from, p->to,
                  p->now, p->tz_min);
     ho_run *r = calloc(1, sizeof *r);
@@ -160,9 +224,11 @@ int rpt_handover(store_txn *txn, const rpt_params *p, rpt_doc *d)
         return RND_ENOMEM;
     r->p = p;
     int rc = 0;
-    r->hos = rpt_section_add(d, "handovers", N_("Handovers"), hcols, 14);
+    r->hos = rpt_section_add(d, "handovers", N_("Handovers"), hcols, 17);
     r->items = rpt_section_add(d, "items", N_("Items handed over"), icols, 4);
-    if (!r->hos || !r->items)
+    r->counted = rpt_section_add(d, "counted_items",
+                                 N_("Keys and tools counted"), ccols, 5);
+    if (!r->hos || !r->items || !r->counted)
         rc = RND_ENOMEM;
     if (rc == 0)
         rc = store_entities_each(txn, PROTO_KIND_HANDOVER, 0, ho_cb, r);
@@ -176,6 +242,14 @@ int rpt_handover(store_txn *txn, const rpt_params *p, rpt_doc *d)
             (rc = rpt_summary(d, N_("acknowledged"), rpt_i(r->acked))) == 0 &&
             (rc = rpt_summary(d, N_("pending"), rpt_i(r->pending))) == 0)
             rc = rpt_summary(d, N_("oldest_pending"), rpt_t(r->oldest_pending));
+        if (rc == 0)
+            rc = rpt_summary(d, N_("invalid_acks"), rpt_i(r->invalid_acks));
+        if (rc == 0)
+            rc = rpt_summary(d, N_("item_mismatches"), rpt_i(r->mismatches));
+        if (rc == 0)
+            rc = rpt_staff_flag(txn, d, "handovers", 0, 3, "to",
+                                "to_not_on_staff",
+                                N_("Recipients not on the staff list"));
     }
     free(r);
     return rc;

@@ -272,6 +272,11 @@ int rpt_complaints(store_txn *txn, const rpt_params *p, rpt_doc *d);
 int rpt_callbacks(store_txn *txn, const rpt_params *p, rpt_doc *d);
 int rpt_vacant(store_txn *txn, const rpt_params *p, rpt_doc *d);
 int rpt_handover(store_txn *txn, const rpt_params *p, rpt_doc *d);
+/* The duty log: entries made in the window (p->guard: one person's). */
+int rpt_dutylog(store_txn *txn, const rpt_params *p, rpt_doc *d);
+/* Month end: per person and per category, from the patrol and work-order
+ * reports of the window (report/month.c). */
+int rpt_month(store_txn *txn, const rpt_params *p, rpt_doc *d);
 /* Every device's op chain, end to end: gaps and altered ops. */
 int rpt_integrity(store_txn *txn, const rpt_params *p, rpt_doc *d);
 /* The registers: incidents, owners' keys, lost and found, exit slips made

@@ -206,7 +206,9 @@ int rpt_vacant(store_txn *txn, const rpt_params *p, rpt_doc *d)
                                         N_("days_since"),
                                         N_("by"),
                                         N_("clock_flagged_inspection"),
-                                        N_("clock_flag")};
+                                        N_("clock_flag"),
+                                        N_("due"),
+                                        N_("overdue")};
     static const char *const ccols[] = {
         N_("time"),       N_("unit"),   N_("by"),
         N_("clock_flag"), N_("clk_ms"), N_("stamp_minus_wall_ms")};
@@ -221,9 +223,9 @@ int rpt_vacant(store_txn *txn, const rpt_params *p, rpt_doc *d)
     vac v = {.txn = txn, .p = p};
     int rc = RND_ENOMEM;
     rpt_section *so =
-        rpt_section_add(d, "overdue", N_("Vacant units overdue"), ucols, 8);
-    rpt_section *si =
-        rpt_section_add(d, "inspected", N_("Vacant units inspected"), ucols, 8);
+        rpt_section_add(d, "overdue", N_("Vacant units overdue"), ucols, 10);
+    rpt_section *si = rpt_section_add(d, "inspected",
+                                      N_("Vacant units inspected"), ucols, 10);
     v.failed = rpt_section_add(d, "failed_items", N_("Failed checklist items"),
                                fcols, 7);
     v.clock = rpt_section_add(d, "clock_flagged",
@@ -248,14 +250,12 @@ int rpt_vacant(store_txn *txn, const rpt_params *p, rpt_doc *d)
         const unit *u = &v.u[i];
         int late = u->last == 0 || u->last < p->now - days * DAY_MS;
         int64_t since = u->last > p->now ? 0 : (p->now - u->last) / DAY_MS;
-        rpt_cell row[] = {rpt_s(u->key),
-                          rpt_s(u->building),
-                          rpt_s(u->cluster),
-                          rpt_t(u->last),
-                          u->last ? rpt_i(since) : rpt_null(),
-                          rpt_s(u->by),
-                          rpt_t(u->flagged),
-                          rpt_s(u->flag)};
+        rpt_cell row[] = {rpt_s(u->key), rpt_s(u->building), rpt_s(u->cluster),
+                          rpt_t(u->last), u->last ? rpt_i(since) : rpt_null(),
+                          rpt_s(u->by), rpt_t(u->flagged), rpt_s(u->flag),
+                          /* due: days after the last; never: now */
+                          rpt_t(u->last ? u->last + days * DAY_MS : p->now),
+                          rpt_b(late)};
         if ((rc = rpt_row(late ? so : si, row)) != 0)
             goto out;
         overdue += late;

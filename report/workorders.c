@@ -13,6 +13,7 @@
 
 #include "../i18n/i18n.h"
 #include "fields.h"
+#include "signatures.h"
 #include "wo_int.h"
 
 #define MIN_MS WO_MIN_MS
@@ -590,6 +591,10 @@ int rpt_workorders(store_txn *txn, const rpt_params *p, rpt_doc *d)
         goto out;
     repeats(v, n, idx, ptr);
     rc = build(d, p, v, n, idx, ptr, groups, groups + MAX_GROUPS);
+    if (rc == 0) /* id, assignee: docs/REPORTS.md, "workorders" */
+        rc = rpt_staff_flag(txn, d, "orders", 0, 6, "assignee",
+                            "assignee_not_on_staff",
+                            N_("Assignees not on the staff list"));
 out:
     wo_free_all(v, n);
     rpt_calendar_free(&cal);

@@ -48,6 +48,12 @@ static const struct report_kind {
      "vacant units not inspected lately; failed checklist items"},
     {"handover", rpt_handover,
      "handovers in the window, their items, and acknowledgements"},
+    {"dutylog", rpt_dutylog,
+     N_("the duty log: every entry in the window, with time, person and "
+        "device")},
+    {"month", rpt_month,
+     N_("month end (--month YYYY-MM): per person and category, scans on "
+        "time/late/missed, work-order clocks, callbacks")},
     {"devices", NULL,
      N_("every enrolled handheld: last sync, ops behind, clock, chain, "
         "revoked")},
@@ -247,7 +253,7 @@ static const cli_flag_spec report_flags[] = {
      N_("csv: print this one table (summary or a section) to stdout")},
     {"out-dir", "DIR", N_("csv: write every table to DIR/NAME.csv")},
     {"route", "ROUTE", N_("patrol: only this route")},
-    {"guard", "NAME", N_("patrol: only this guard")},
+    {"guard", "NAME", N_("patrol, dutylog: only this guard (person)")},
     {"overstay", "DUR",
      N_("inside: overstay after this long (default: the configuration's "
         "overstay, 4h)")},

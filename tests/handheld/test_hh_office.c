@@ -246,7 +246,7 @@ static void gate(void)
 
     /* A batch counts its hits. */
     hh_kv v1[] = {{"name", "Zhao Si"},
-                  {"id_type", "none"},
+                  {"id_type", "other"},
                   {"id_no", "-"},
                   {"unit", "1-1-101"},
                   {"purpose", "x"}};

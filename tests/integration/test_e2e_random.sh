@@ -93,11 +93,14 @@ act_exit() { # a visitor or vehicle inside leaves, preferably another's
     || fail "$verb exit on $n"
 }
 
-act_ack() { # acknowledge a pending handover
-  local n=$1 lines=()
+act_ack() { # acknowledge a pending handover, as its recipient
+  local n=$1 lines=() id to
   mapfile -t lines < <(rows "$n" handovers | grep " pending ")
   [ ${#lines[@]} -eq 0 ] && return 1
-  rr "$n" handover ack "${lines[RANDOM % ${#lines[@]}]%% *}" >/dev/null \
+  id=${lines[RANDOM % ${#lines[@]}]%% *}
+  to=$(rr "$n" show "$id" --json | python3 -c '
+import json, sys; print(json.load(sys.stdin)["fields"]["to"])')
+  rr "$n" handover ack "$id" --by "$to" >/dev/null \
     || fail "handover ack on $n"
 }
 

@@ -56,7 +56,7 @@ rec A "$(at 6 25)" scan --tag CP-02
 rec A "$(at 6 26)" scan --tag CP-02
 rec A "$(at 7 0)" visit enter --name "Li Lei" --id-type id_card \
   --id-no 110101199003071234 --unit 1-1-101 --purpose delivery --gate A
-wid=$(A "$(at 7 10)" visit enter --name "Wang Wu" --id-type none --id-no - \
+wid=$(A "$(at 7 10)" visit enter --name "Wang Wu" --id-type other --id-no - \
   --unit 3-1-301 --purpose visit --gate A --json 2>/dev/null | jget id)
 rec A "$(at 7 30)" vehicle enter --plate AB123 --type van --unit 2-1-202 --gate B
 rec A "$(at 7 40)" visit exit "$wid" --gate A
@@ -68,7 +68,7 @@ check "a syncs" A "$(at 8 35)" sync >/dev/null
 check "b syncs (gets the handover)" B "$(at 8 35)" sync >/dev/null
 rec B "$(at 8 40)" handover ack "$ho1"
 rec B "$(at 8 10)" scan --tag CP-02 # device 13:10: a round not begun at 11:00
-rec B "$(at 9 0)" visit enter --name "Skew Visitor" --id-type none --id-no - \
+rec B "$(at 9 0)" visit enter --name "Skew Visitor" --id-type other --id-no - \
   --unit 1-1-105 --purpose visit --gate B
 ho2=$(A "$(at 10 0)" handover create --to guard-c --json | jget id)
 serve_at "$(at 10 30)"

@@ -120,7 +120,7 @@ eq "overdue units" "$(echo "$j" | jq_py '",".join("%s:%s" % (r["unit"], r["days_
 eq "failed row" "$(echo "$j" | jq_py '[(r["unit"],r["failed"],r["workorder"],r["workorder_status"],r["by"]) for r in d["sections"]["failed_items"]]')" \
   "[('3-1-102', 'water', '$wo3', 'reported', 'guard-a')]"
 check "vacant csv" grep -qx "overdue,2" <<<"$(R vacant --table summary | plain_csv)"
-check "vacant text" grep -Eq "^  3-1-103 +3 +- +[0-9-]+ [0-9:]+ +40 +guard-a +- +-$" <<<"$(R vacant)"
+check "vacant text" grep -Eq "^  3-1-103 +3 +- +[0-9-]+ [0-9:]+ +40 +guard-a +- +- +[0-9-]+ [0-9:]+ +yes$" <<<"$(R vacant)"
 
 # ---- devices --------------------------------------------------------------
 j=$(R devices --json)

@@ -32,7 +32,7 @@ d = [d for d in json.load(sys.stdin) if d["device"] == sys.argv[1]][-1]
 print(d.get(sys.argv[2]))' "$1" "$2"
 }
 enter() { # enter NAME VISITOR: prints the visit id
-  hh "$1" visit enter --name "$2" --id-type none --id-no - --unit 1-1-101 \
+  hh "$1" visit enter --name "$2" --id-type other --id-no - --unit 1-1-101 \
     --purpose visit --json | jget id
 }
 period() { # period NAME P N: N duty-log notes "P-i" and N scans

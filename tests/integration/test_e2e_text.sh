@@ -160,8 +160,8 @@ rm -rf "$WORK/csv"
 out=$(rd report handover "${W[@]}" --format csv --out-dir "$WORK/csv")
 eq "--out-dir: exit" "$?" 0
 eq "--out-dir: one file per table" "$(cd "$WORK/csv" && ls | tr '\n' ' ')" \
-  "handovers.csv items.csv summary.csv "
-eq "--out-dir prints the files" "$(wc -l <<<"$out")" 3
+  "counted_items.csv handovers.csv items.csv summary.csv "
+eq "--out-dir prints the files" "$(wc -l <<<"$out")" 4
 for f in "$WORK"/csv/*.csv; do
   eq "$(basename "$f") starts with the BOM" \
     "$(head -c 3 "$f" | od -An -tx1 | tr -d ' ')" efbbbf

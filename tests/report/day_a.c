@@ -222,7 +222,7 @@ void day_a_build(day_a *d)
     rec(h1, AT(6, 31), "scan.record", NULL, P("tag", "CP-05"), NULL, NULL);
     rec(h1, AT(6, 33), "scan.record", NULL, P("tag", "CP-05"), NULL, NULL);
     rec(h1, AT(7, 0), "visit.enter", NULL,
-        P("name", "Han Mei", "id_type", "none", "id_no", "-", "unit", "1-1-102",
+        P("name", "Han Mei", "id_type", "other", "id_no", "-", "unit", "1-1-102",
           "purpose", "visit", "gate", "A"),
         hanmei, NULL);
     rec(h3, AT(7, 30), "vehicle.enter", NULL,
@@ -255,7 +255,7 @@ void day_a_build(day_a *d)
           "B"),
         d->v_zhao, NULL);
     rec(h1, AT(10, 0), "visit.enter", NULL,
-        P("name", "Wang Wu", "id_type", "none", "id_no", "-", "unit", "3-1-301",
+        P("name", "Wang Wu", "id_type", "other", "id_no", "-", "unit", "3-1-301",
           "purpose", "visit", "gate", "A"),
         d->v_wang, NULL);
     rec(h1, AT(10, 5), "scan.record", NULL, P("tag", "CP-01"), NULL, NULL);

@@ -52,6 +52,9 @@ static void whole_day(day_a *day)
     cell_i(s, 0, 11, 1);
     cell_s(s, 0, 12, "3 keys, 1 radio");
     cell_s(s, 0, 13, "gate B lock stiff");
+    cell_b(s, 0, 14, 1); /* acknowledged by its "to" */
+    cell_s(s, 0, 15, NULL);
+    cell_null(s, 0, 16);
     cell_s(s, 1, 0, day->ho2);
     cell_t(s, 1, 1, AT(10, 30));
     cell_s(s, 1, 2, "g1");
@@ -66,6 +69,7 @@ static void whole_day(day_a *day)
     cell_i(s, 1, 11, 0);
     cell_s(s, 1, 12, NULL);
     cell_s(s, 1, 13, NULL);
+    cell_null(s, 1, 14);
 
     s = rpt_doc_section(&d, "items");
     ASSERT_EQ(rpt_section_rows(s), 10);
@@ -98,14 +102,16 @@ static void whole_day(day_a *day)
              "summary,acknowledged,1\n"
              "summary,pending,1\n"
              "summary,oldest_pending,2026-03-10T10:30:00+08:00\n"
+             "summary,invalid_acks,0\n"
+             "summary,item_mismatches,0\n"
              "section,id,time,from,to,status,ack_by,ack_time,ack_delay_min,"
              "visits_inside,vehicles_inside,workorders_open,anomalies,keys,"
-             "notes\n"
+             "notes,ack_valid,items,item_mismatches\n"
              "handovers,%s,2026-03-10T07:45:00+08:00,g1,g2,acknowledged,g2,"
              "2026-03-10T08:00:00+08:00,15,3,0,1,1,\"3 keys, 1 radio\","
-             "gate B lock stiff\n"
+             "gate B lock stiff,true,,\n"
              "handovers,%s,2026-03-10T10:30:00+08:00,g1,g3,pending,,,,3,1,1,"
-             "0,,\n"
+             "0,,,,,\n"
              "section,handover,kind,item_id,text\n"
              "items,%s,visit,,Old Guest@1-1-100\n"
              "items,%s,visit,,Li Lei@1-1-101\n"
@@ -116,7 +122,8 @@ static void whole_day(day_a *day)
              "items,%s,visit,,Li Lei@1-1-101\n"
              "items,%s,visit,,Wang Wu@3-1-301\n"
              "items,%s,vehicle,,AB123\n"
-             "items,%s,workorder,%s,checkpoint CP-02 reported\n",
+             "items,%s,workorder,%s,checkpoint CP-02 reported\n"
+             "section,handover,item,handed,confirmed,status\n",
              h1, h2, h1, h1, h1, h1, wo, h1, h2, h2, h2, h2, h2, wo);
     ASSERT_STR_EQ(csv, want);
     free(csv);
@@ -146,13 +153,15 @@ static void morning(day_a *day)
         "\"to\":\"2026-03-10T09:00:00+08:00\","
         "\"now\":\"2026-03-10T11:00:00+08:00\",\"tz\":\"+08:00\","
         "\"summary\":{\"handovers\":1,\"acknowledged\":1,\"pending\":0,"
-        "\"oldest_pending\":null},\"sections\":{\"handovers\":[{\"id\":\"%s\","
+        "\"oldest_pending\":null,\"invalid_acks\":0,\"item_mismatches\":0},"
+        "\"sections\":{\"handovers\":[{\"id\":\"%s\","
         "\"time\":\"2026-03-10T07:45:00+08:00\",\"from\":\"g1\",\"to\":\"g2\","
         "\"status\":\"acknowledged\",\"ack_by\":\"g2\","
         "\"ack_time\":\"2026-03-10T08:00:00+08:00\",\"ack_delay_min\":15,"
         "\"visits_inside\":3,\"vehicles_inside\":0,\"workorders_open\":1,"
         "\"anomalies\":1,\"keys\":\"3 keys, 1 radio\","
-        "\"notes\":\"gate B lock stiff\"}],\"items\":["
+        "\"notes\":\"gate B lock stiff\",\"ack_valid\":true,\"items\":null,"
+        "\"item_mismatches\":null}],\"items\":["
         "{\"handover\":\"%s\",\"kind\":\"visit\",\"item_id\":null,"
         "\"text\":\"Old Guest@1-1-100\"},"
         "{\"handover\":\"%s\",\"kind\":\"visit\",\"item_id\":null,"
@@ -162,7 +171,7 @@ static void morning(day_a *day)
         "{\"handover\":\"%s\",\"kind\":\"workorder\",\"item_id\":\"%s\","
         "\"text\":\"checkpoint CP-02 reported\"},"
         "{\"handover\":\"%s\",\"kind\":\"anomaly\",\"item_id\":null,"
-        "\"text\":\"CP-02: broken lamp\"}]}}\n",
+        "\"text\":\"CP-02: broken lamp\"}],\"counted_items\":[]}}\n",
         h1, h1, h1, h1, h1, day->wo, h1);
     ASSERT_STR_EQ(json, want);
     free(json);

@@ -140,6 +140,8 @@ int main(void)
                                         "by",
                                         "clock_flagged_inspection",
                                         "clock_flag",
+                                        "due",
+                                        "overdue",
                                         NULL};
     const char *overdue[] = {"s:1-1-102",
                              "s:1",
@@ -148,7 +150,9 @@ int main(void)
                              "i:40",
                              "s:butler-li",
                              "-",
-                             "-", /* */
+                             "-",
+                             rt_fmt("t:%lld", AT(-10, 9, 0)),
+                             "b:1", /* */
                              "s:1-1-103",
                              "s:1",
                              "s:C2",
@@ -157,13 +161,30 @@ int main(void)
                              "-",
                              rt_fmt("t:%lld", AT(-15, 11, 0)),
                              "s:offset",
+                             rt_fmt("t:%lld", AT(0, 20, 0)), /* never: now */
+                             "b:1",
                              NULL};
-    const char *inspected[] = {
-        "s:1-1-101", "s:1",         "s:C1", rt_fmt("t:%lld", AT(-10, 9, 0)),
-        "i:10",      "s:butler-li", "-",    "-", /* */
-        "s:2-1-201", "s:2",         "s:C3", rt_fmt("t:%lld", AT(0, 10, 0)),
-        "i:0",       "s:butler-li", "-",    "-",
-        NULL};
+    const char *inspected[] = {"s:1-1-101",
+                               "s:1",
+                               "s:C1",
+                               rt_fmt("t:%lld", AT(-10, 9, 0)),
+                               "i:10",
+                               "s:butler-li",
+                               "-",
+                               "-",
+                               rt_fmt("t:%lld", AT(20, 9, 0)),
+                               "b:0", /* */
+                               "s:2-1-201",
+                               "s:2",
+                               "s:C3",
+                               rt_fmt("t:%lld", AT(0, 10, 0)),
+                               "i:0",
+                               "s:butler-li",
+                               "-",
+                               "-",
+                               rt_fmt("t:%lld", AT(30, 10, 0)),
+                               "b:0",
+                               NULL};
     static const char *const ccols[] = {
         "time", "unit", "by", "clock_flag", "clk_ms", "stamp_minus_wall_ms",
         NULL};
