@@ -11,6 +11,7 @@
 #include "../proto/clock.h"
 #include "../report/render.h"
 #include "../report/report.h"
+#include "cmd_report.h"
 #include "admin.h"
 #include "site.h"
 
@@ -415,10 +416,8 @@ int cli_completion(const cli_command *const *tables, cli_md_fn md, int argc,
             if (has_data_flag(c))
                 add_word(words, sizeof words, "--config");
             if (strcmp(c->name, "report") == 0)
-                add_word(words, sizeof words,
-                         "patrol inside workorders complaints callbacks "
-                         "vacant handover dutylog month devices integrity "
-                         "tags registers tasks");
+                for (const char *const *w = cli_report_names(); *w; w++)
+                    add_word(words, sizeof words, *w);
             args_bash_case(stdout, c->name, words);
             args_flag_words(c->flags, vals, sizeof vals, 1);
         }

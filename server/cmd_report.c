@@ -118,22 +118,30 @@ static int emit_csv(rpt_doc *d, const char *table, const char *out_dir)
     return ex;
 }
 
+const char *const *cli_report_names(void)
+{
+    static const char *names[sizeof report_kinds / sizeof *report_kinds];
+    for (size_t i = 0; report_kinds[i].name; i++)
+        names[i] = report_kinds[i].name;
+    return names; /* the last stays NULL */
+}
+
 static int run_report(void)
 {
-    if (cli_args.npos != 1)
-        return cli_usage(_("which report? patrol, inside, workorders, "
-                           "complaints, callbacks, vacant, handover, "
-                           "dutylog, month, devices, integrity, tags, "
-                           "registers or tasks"));
+    if (cli_args.npos != 1) {
+        char list[512];
+        size_t n = 0;
+        list[0] = '\0';
+        for (const char *const *w = cli_report_names(); *w; w++)
+            n += (size_t)snprintf(list + n, sizeof list - n, "%s%s",
+                                  n ? ", " : "", *w);
+        return cli_usage(_("which report? %s"), list);
+    }
     const struct report_kind *k = report_kinds;
     while (k->name && strcmp(k->name, cli_args.pos[0]) != 0)
         k++;
-    static const char *const names[] = {
-        "patrol",   "inside",   "workorders", "complaints", "callbacks",
-        "vacant",   "handover", "dutylog",    "month",      "devices",
-        "integrity", "tags",    "registers",  "tasks",      NULL};
     if (k->name == NULL)
-        return cli_unknown_sub(cli_args.pos[0], names);
+        return cli_unknown_sub(cli_args.pos[0], cli_report_names());
     int ex = cli_need_name("site");
     if (ex)
         return ex;
