@@ -69,6 +69,7 @@ enum hh_kind {
     HH_KIND_RESOLUTION = 39,
     HH_KIND_PII_ACCESS = 40,
     HH_KIND_PII_KEY = 41,
+    HH_KIND_ROSTER = 43, /* who holds which route or post each shift */
 };
 
 /* The name of a kind ("workorder") or of an op's action ("dispatch"),

@@ -647,6 +647,7 @@ int cmd_list(void)
         /* The office's openings of sealed personal data, and its keys. */
         {"pii_access", HH_KIND_PII_ACCESS, 0},
         {"pii_keys", HH_KIND_PII_KEY, 1},
+        {"roster", HH_KIND_ROSTER, 1},
     };
     const char *what = o.npos > 1 ? o.positional[1] : NULL;
     int kind = 0, open_only = 0;
@@ -662,7 +663,7 @@ int cmd_list(void)
         return usage_error(
             _("list: give one of visitors, vehicles, workorders, scans, "
               "inspections, handovers, log, units, vacant, routes, "
-              "checkpoints, staff, plates, blacklist, sites%s"),
+              "checkpoints, staff, plates, blacklist, sites, roster%s"),
             "");
     if (o.nkv)
         return usage_error(_("list: unknown flag --%s"), o.kv[0].name);

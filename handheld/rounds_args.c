@@ -92,6 +92,7 @@ static const struct {
     {"sites", "sites"},
     {"pii_access", "the office's openings of sealed personal data"},
     {"pii_keys", "the office's keys for personal data"},
+    {"roster", "the roster: who holds which route or post each shift"},
 };
 
 static const rcmd fixed[] = {

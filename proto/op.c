@@ -120,6 +120,8 @@ const char *const *proto_kind_columns(int kind)
     static const char *const plate[] = {"plate", "unit", "owner", NULL};
     static const char *const bl[] = {"type",  "name",   "id_no",
                                      "plate", "reason", NULL};
+    static const char *const roster[] = {"roster", "staff", "start", "end",
+                                         "route",  "post",  NULL};
     switch (kind) {
     case PROTO_KIND_SITE:
         return site;
@@ -135,6 +137,8 @@ const char *const *proto_kind_columns(int kind)
         return plate;
     case PROTO_KIND_BLACKLIST:
         return bl;
+    case PROTO_KIND_ROSTER:
+        return roster;
     default:
         return NULL;
     }

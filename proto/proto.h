@@ -49,7 +49,8 @@
     XX(BLACKLIST, 38, "blacklist")                                             \
     XX(RESOLUTION, 39, "resolution")                                           \
     XX(PII_ACCESS, 40, "pii_access")                                           \
-    XX(PII_KEY, 41, "pii_key")
+    XX(PII_KEY, 41, "pii_key")                                                 \
+    XX(ROSTER, 43, "roster")
 
 enum proto_kind {
 #define PROTO_KIND_ENUM_(name, val, str) PROTO_KIND_##name = val,

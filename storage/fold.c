@@ -147,7 +147,7 @@ static int is_master_kind(int kind)
     /* The office's PII public keys (proto/pii.h) are master data too:
      * active until a newer key retires them. */
     return (kind >= PROTO_KIND_SITE && kind <= PROTO_KIND_BLACKLIST) ||
-           kind == PROTO_KIND_PII_KEY;
+           kind == PROTO_KIND_PII_KEY || kind == PROTO_KIND_ROSTER;
 }
 
 /* Fills status and the open flag from the accumulated ranks. */

@@ -79,6 +79,7 @@ static void valid_seeds(void)
         PROTO_ACTION_RETIRE,   PROTO_ACTION_SET,      PROTO_ACTION_CREATE,
         PROTO_ACTION_REFUSE,   PROTO_ACTION_CREATE,   PROTO_ACTION_CALLBACK,
         PROTO_ACTION_CREATE,   PROTO_ACTION_RETIRE,
+        PROTO_ACTION_SET, /* roster */
     };
     _Static_assert(sizeof kinds == sizeof actions, "one action per kind");
     for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
