@@ -8,6 +8,7 @@
  * is "name@unit", a vehicle its plate, a work order "<id 32 hex> <place>
  * <status>", an anomaly "<tag>: <note>".
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,6 +21,12 @@ typedef struct ho_run {
     const rpt_params *p;
     rpt_section *hos, *items;
     int64_t acked, pending, oldest_pending;
+    /* The patrol part (patrol_int.h): routes, roster and scans, loaded at
+     * the first handover; store_txn for that load. */
+    store_txn *txn;
+    pat_set ps;
+    int loaded;
+    int64_t missed; /* missed checkpoints of outgoing shifts */
     fold_state st;
     char buf[6][PROTO_FIELD_STR_MAX + 1];
     int err;
@@ -78,6 +85,100 @@ static int add_items(ho_run *r, const char *hex, const char *kind,
     return 0;
 }
 
+/* Loads routes, checkpoints, roster and the scans the outgoing shifts of
+ * the window's handovers need (a shift ends by its handover, at most 24
+ * hours after it starts). */
+static int patrol_load(ho_run *r)
+{
+    const rpt_params *p = r->p;
+    int rc;
+    if (r->loaded)
+        return 0;
+    r->loaded = 1;
+    if ((rc = pat_load_master(r->txn, NULL, &r->ps)) != 0)
+        return rc;
+    int64_t maxiv = 0;
+    for (size_t i = 0; i < r->ps.nroutes; i++)
+        if (pat_round_max(&r->ps.routes[i]) > maxiv)
+            maxiv = pat_round_max(&r->ps.routes[i]);
+    return pat_load_scans(r->txn, p->from - 24 * 60 * MIN_MS, p->to + maxiv,
+                          p->skew_limit_ms, &r->ps);
+}
+
+/* Whether staff scanned route rt in [from, to). */
+static int scanned(const ho_run *r, const pat_route *rt, const char *staff,
+                   int64_t from, int64_t to)
+{
+    for (size_t i = 0; i < r->ps.nscans; i++) {
+        const pat_scan *s = &r->ps.scans[i];
+        if (s->t >= from && s->t < to && s->by && staff &&
+            strcmp(s->by, staff) == 0 && pat_scan_on_route(s, rt))
+            return 1;
+    }
+    return 0;
+}
+
+/* The outgoing shift's missed checkpoints (docs/REPORTS.md, "handover"):
+ * the rounds of the outgoing's shift (from the roster; without one, the
+ * 12 hours before the handover) on the routes rostered to them (without a
+ * roster, the routes they scanned), that have ended by now; one item row
+ * per missed checkpoint. Returns the count in *n. */
+static int outgoing_missed(ho_run *r, const char *hex, const char *by,
+                           int64_t t, int64_t *n)
+{
+    const rpt_params *p = r->p;
+    int64_t ws, we;
+    int rostered = pat_roster_shift(&r->ps, by, t, p->tz_min, 0, &ws, &we,
+                                    NULL);
+    if (!rostered) {
+        ws = t - 12 * 60 * MIN_MS;
+        we = t;
+    }
+    *n = 0;
+    for (size_t k = 0; k < r->ps.nroutes; k++) {
+        const pat_route *rt = &r->ps.routes[k];
+        int64_t s, e;
+        if (!rostered && !scanned(r, rt, by, ws, we))
+            continue;
+        pat_round_next(rt, ws > rt->since ? ws : rt->since, p->tz_min, &s,
+                       &e);
+        for (; s < we && e <= p->now; pat_round_next(rt, e, p->tz_min, &s, &e)) {
+            char who[PROTO_FIELD_STR_MAX + 1];
+            if (rostered) {
+                pat_roster_who(&r->ps, rt->key, 0, s, p->tz_min, who,
+                               sizeof who);
+                int mine = 0;
+                for (const char *q = who; *q && !mine;) {
+                    const char *c = strchr(q, ',');
+                    size_t len = c ? (size_t)(c - q) : strlen(q);
+                    mine = len == strlen(by) && memcmp(q, by, len) == 0;
+                    q += len + (c != NULL);
+                }
+                if (!mine)
+                    continue;
+            }
+            pat_round rd;
+            int rc = pat_round_eval(&r->ps, rt, s, e, p->now, &rd);
+            for (uint32_t c = 0; rc == 0 && c < rt->ntags; c++) {
+                if (rd.first[c] >= 0)
+                    continue;
+                char when[32], text[PROTO_FIELD_STR_MAX + 1];
+                rpt_time_text(s, p->tz_min, when, sizeof when);
+                snprintf(text, sizeof text, "%s %s %s", rt->key, when,
+                         rt->tags[c]);
+                rpt_cell row[4] = {rpt_s(hex), rpt_s("missed_checkpoint"),
+                                   rpt_null(), rpt_s(text)};
+                rc = rpt_row(r->items, row);
+                (*n)++;
+            }
+            pat_round_free(&rd);
+            if (rc)
+                return rc;
+        }
+    }
+    return 0;
+}
+
 static int ho_cb(const uint8_t id[PROTO_ENTITY_LEN], int kind,
                  const uint8_t *state, size_t len, void *arg)
 {
@@ -108,7 +209,18 @@ static int ho_cb(const uint8_t id[PROTO_ENTITY_LEN], int kind,
         if (r->oldest_pending == 0 || t < r->oldest_pending)
             r->oldest_pending = t;
     }
-    rpt_cell row[14] = {rpt_s(hex),
+    int rc = patrol_load(r);
+    int64_t missed = 0, ss = 0, se;
+    const char *by = fs(r, 0, "by");
+    if (rc == 0)
+        rc = outgoing_missed(r, hex, by, t, &missed);
+    if (rc)
+        return r->err = rc;
+    r->missed += missed;
+    int have_shift =
+        pat_roster_shift(&r->ps, fs(r, 1, "to"), t, p->tz_min, 1, &ss, &se,
+                         NULL);
+    rpt_cell row[17] = {rpt_s(hex),
                         rpt_t(t),
                         rpt_s(fs(r, 0, "by")),
                         rpt_s(fs(r, 1, "to")),
@@ -122,8 +234,13 @@ static int ho_cb(const uint8_t id[PROTO_ENTITY_LEN], int kind,
                         rpt_i(fi(st, "workorders_open")),
                         rpt_i(fi(st, "anomalies")),
                         rpt_s(fs(r, 3, "keys")),
-                        rpt_s(fs(r, 4, "notes"))};
-    int rc = rpt_row(r->hos, row);
+                        rpt_s(fs(r, 4, "notes")),
+                        rpt_i(missed),
+                        have_shift ? rpt_t(ss) : rpt_null(),
+                        rpt_s(!have_shift ? "unknown"
+                              : t <= ss   ? "yes"
+                                          : "no")};
+    rc = rpt_row(r->hos, row);
     if (rc == 0)
         rc = add_items(r, hex, "visit", fs(r, 5, "visits_list"));
     if (rc == 0)
@@ -150,7 +267,10 @@ int rpt_handover(store_txn *txn, const rpt_params *p, rpt_doc *d)
                                         N_("workorders_open"),
                                         N_("anomalies"),
                                         N_("keys"),
-                                        N_("notes")};
+                                        N_("notes"),
+                                        N_("missed_checkpoints"),
+                                        N_("shift_start"),
+                                        N_("before_shift_start")};
     static const char *const icols[] = {N_("handover"), N_("kind"),
                                         N_("item_id"), N_("text")};
     rpt_doc_init(d, "handover", N_("Handover report"), p->site, p->from, p->to,
@@ -159,8 +279,9 @@ int rpt_handover(store_txn *txn, const rpt_params *p, rpt_doc *d)
     if (r == NULL)
         return RND_ENOMEM;
     r->p = p;
+    r->txn = txn;
     int rc = 0;
-    r->hos = rpt_section_add(d, "handovers", N_("Handovers"), hcols, 14);
+    r->hos = rpt_section_add(d, "handovers", N_("Handovers"), hcols, 17);
     r->items = rpt_section_add(d, "items", N_("Items handed over"), icols, 4);
     if (!r->hos || !r->items)
         rc = RND_ENOMEM;
@@ -174,9 +295,12 @@ int rpt_handover(store_txn *txn, const rpt_params *p, rpt_doc *d)
         int64_t n = r->acked + r->pending;
         if ((rc = rpt_summary(d, N_("handovers"), rpt_i(n))) == 0 &&
             (rc = rpt_summary(d, N_("acknowledged"), rpt_i(r->acked))) == 0 &&
-            (rc = rpt_summary(d, N_("pending"), rpt_i(r->pending))) == 0)
-            rc = rpt_summary(d, N_("oldest_pending"), rpt_t(r->oldest_pending));
+            (rc = rpt_summary(d, N_("pending"), rpt_i(r->pending))) == 0 &&
+            (rc = rpt_summary(d, N_("oldest_pending"),
+                              rpt_t(r->oldest_pending))) == 0)
+            rc = rpt_summary(d, N_("missed_checkpoints"), rpt_i(r->missed));
     }
+    pat_set_free(&r->ps);
     free(r);
     return rc;
 }

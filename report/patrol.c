@@ -539,6 +539,8 @@ typedef struct patrol_run {
     guard_stat *gs;
     size_t ngs, gcap;
     sums sum;
+    const char **rtags; /* report_anomalies: the routes' tags, sorted */
+    size_t nrtags;
 } patrol_run;
 
 static guard_stat *guard_get(patrol_run *pr, const char *g)
@@ -834,21 +836,36 @@ static int routes_of(const patrol_run *pr, const pat_scan *s, char *buf,
 static int report_anomalies(patrol_run *pr)
 {
     const rpt_params *p = pr->p;
+    /* Every tag of the loaded routes, sorted, for the unknown-tag test. */
+    size_t n = 0;
+    for (size_t k = 0; k < pr->ps.nroutes; k++)
+        n += pr->ps.routes[k].ntags;
+    pr->rtags = malloc((n ? n : 1) * sizeof *pr->rtags);
+    if (pr->rtags == NULL)
+        return RND_ENOMEM;
+    for (size_t k = 0; k < pr->ps.nroutes; k++)
+        for (uint32_t i = 0; i < pr->ps.routes[k].ntags; i++)
+            pr->rtags[pr->nrtags++] = pr->ps.routes[k].tags[i];
+    if (pr->nrtags > 1)
+        qsort(pr->rtags, pr->nrtags, sizeof *pr->rtags, cstr_cmp);
     for (size_t i = 0; i < pr->ps.nscans; i++) {
         const pat_scan *s = &pr->ps.scans[i];
         if (s->t < p->from || s->t >= p->to)
             continue;
         if (p->guard && !str_eq(p->guard, s->by))
             continue;
+        /* Unknown tags: flagged by the handheld, or on no route of the
+         * site (of --route R: on R's rounds, its tag not R's). */
+        int unknown = s->unknown_tag || s->tag == NULL ||
+                      (pr->nrtags == 0 ||
+                       bsearch(&s->tag, pr->rtags, pr->nrtags,
+                               sizeof *pr->rtags, cstr_cmp) == NULL);
+        if (!unknown && !s->anomaly)
+            continue;
         /* The route: the scan's own, else every route holding its tag. */
         char routes[512];
         int on_any = routes_of(pr, s, routes, sizeof routes);
-        /* Unknown tags: flagged by the handheld, or on no route of the
-         * site (of --route R: on R's rounds, its tag not R's). */
-        int on_tag = 0;
-        for (size_t k = 0; k < pr->ps.nroutes && !on_tag; k++)
-            on_tag = pat_route_index(&pr->ps.routes[k], s->tag) >= 0;
-        if ((s->unknown_tag || !on_tag) && (!p->route || on_any)) {
+        if (unknown && (!p->route || on_any)) {
             rpt_cell row[6] = {rpt_t(s->t),      rpt_s(s->tag),
                                rpt_s(s->route),  rpt_s(s->by),
                                rpt_s(s->method), rpt_b(s->unknown_tag)};
@@ -1010,6 +1027,7 @@ int rpt_patrol(store_txn *txn, const rpt_params *p, rpt_doc *d)
     for (size_t i = 0; i < pr.ngs; i++)
         free(pr.gs[i].guard);
     free(pr.gs);
+    free(pr.rtags);
     pat_set_free(&pr.ps);
     return rc;
 }
