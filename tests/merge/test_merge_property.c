@@ -176,14 +176,16 @@ static const int field_kinds[] = {
     PROTO_KIND_INSPECTION, PROTO_KIND_HANDOVER,  PROTO_KIND_DUTYLOG};
 static const int master_kinds[] = {PROTO_KIND_UNIT,       PROTO_KIND_ROUTE,
                                    PROTO_KIND_CHECKPOINT, PROTO_KIND_STAFF,
-                                   PROTO_KIND_PLATE,      PROTO_KIND_BLACKLIST};
+                                   PROTO_KIND_PLATE,      PROTO_KIND_BLACKLIST,
+                                   PROTO_KIND_ROSTER};
 
 /* Master data fields: two per kind, so sets collide. */
 static const char *master_field(int kind, int which)
 {
     static const char *const f[][2] = {{"owner", "vacant"}, {"name", "period"},
                                        {"route", "tag"},    {"name", "role"},
-                                       {"plate", "unit"},   {"name", "reason"}};
+                                       {"plate", "unit"},   {"name", "reason"},
+                                       {"staff", "start"}};
     for (size_t i = 0; i < sizeof master_kinds / sizeof *master_kinds; i++)
         if (master_kinds[i] == kind)
             return f[i][which];
