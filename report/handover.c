@@ -105,58 +105,36 @@ static int patrol_load(ho_run *r)
                           p->skew_limit_ms, &r->ps);
 }
 
-/* Whether staff scanned route rt in [from, to). */
-static int scanned(const ho_run *r, const pat_route *rt, const char *staff,
-                   int64_t from, int64_t to)
-{
-    for (size_t i = 0; i < r->ps.nscans; i++) {
-        const pat_scan *s = &r->ps.scans[i];
-        if (s->t >= from && s->t < to && s->by && staff &&
-            strcmp(s->by, staff) == 0 && pat_scan_on_route(s, rt))
-            return 1;
-    }
-    return 0;
-}
-
 /* The outgoing shift's missed checkpoints (docs/REPORTS.md, "handover"):
- * the rounds of the outgoing's shift (from the roster; without one, the
- * 12 hours before the handover) on the routes rostered to them (without a
- * roster, the routes they scanned), that have ended by now; one item row
- * per missed checkpoint. Returns the count in *n. */
+ * the rounds of the outgoing's roster shift on the routes rostered to
+ * them, that have ended by now; one item row per missed checkpoint. The
+ * count in *n, -1 when the outgoing has no roster shift then. */
 static int outgoing_missed(ho_run *r, const char *hex, const char *by,
                            int64_t t, int64_t *n)
 {
     const rpt_params *p = r->p;
     int64_t ws, we;
-    int rostered = pat_roster_shift(&r->ps, by, t, p->tz_min, 0, &ws, &we,
-                                    NULL);
-    if (!rostered) {
-        ws = t - 12 * 60 * MIN_MS;
-        we = t;
-    }
+    *n = -1;
+    if (!pat_roster_shift(&r->ps, by, t, p->tz_min, 0, &ws, &we, NULL))
+        return 0;
     *n = 0;
     for (size_t k = 0; k < r->ps.nroutes; k++) {
         const pat_route *rt = &r->ps.routes[k];
         int64_t s, e;
-        if (!rostered && !scanned(r, rt, by, ws, we))
-            continue;
-        pat_round_next(rt, ws > rt->since ? ws : rt->since, p->tz_min, &s,
-                       &e);
-        for (; s < we && e <= p->now; pat_round_next(rt, e, p->tz_min, &s, &e)) {
+        pat_round_next(rt, ws > rt->since ? ws : rt->since, p->tz_min, &s, &e);
+        for (; s < we && e <= p->now;
+             pat_round_next(rt, e, p->tz_min, &s, &e)) {
             char who[PROTO_FIELD_STR_MAX + 1];
-            if (rostered) {
-                pat_roster_who(&r->ps, rt->key, 0, s, p->tz_min, who,
-                               sizeof who);
-                int mine = 0;
-                for (const char *q = who; *q && !mine;) {
-                    const char *c = strchr(q, ',');
-                    size_t len = c ? (size_t)(c - q) : strlen(q);
-                    mine = len == strlen(by) && memcmp(q, by, len) == 0;
-                    q += len + (c != NULL);
-                }
-                if (!mine)
-                    continue;
+            pat_roster_who(&r->ps, rt->key, 0, s, p->tz_min, who, sizeof who);
+            int mine = 0;
+            for (const char *q = who; *q && !mine;) {
+                const char *c = strchr(q, ',');
+                size_t len = c ? (size_t)(c - q) : strlen(q);
+                mine = len == strlen(by) && memcmp(q, by, len) == 0;
+                q += len + (c != NULL);
             }
+            if (!mine)
+                continue;
             pat_round rd;
             int rc = pat_round_eval(&r->ps, rt, s, e, p->now, &rd);
             for (uint32_t c = 0; rc == 0 && c < rt->ntags; c++) {
@@ -216,10 +194,10 @@ static int ho_cb(const uint8_t id[PROTO_ENTITY_LEN], int kind,
         rc = outgoing_missed(r, hex, by, t, &missed);
     if (rc)
         return r->err = rc;
-    r->missed += missed;
-    int have_shift =
-        pat_roster_shift(&r->ps, fs(r, 1, "to"), t, p->tz_min, 1, &ss, &se,
-                         NULL);
+    if (missed > 0)
+        r->missed += missed;
+    int have_shift = pat_roster_shift(&r->ps, fs(r, 1, "to"), t, p->tz_min, 1,
+                                      &ss, &se, NULL);
     rpt_cell row[17] = {rpt_s(hex),
                         rpt_t(t),
                         rpt_s(fs(r, 0, "by")),
@@ -235,7 +213,7 @@ static int ho_cb(const uint8_t id[PROTO_ENTITY_LEN], int kind,
                         rpt_i(fi(st, "anomalies")),
                         rpt_s(fs(r, 3, "keys")),
                         rpt_s(fs(r, 4, "notes")),
-                        rpt_i(missed),
+                        missed >= 0 ? rpt_i(missed) : rpt_null(),
                         have_shift ? rpt_t(ss) : rpt_null(),
                         rpt_s(!have_shift ? "unknown"
                               : t <= ss   ? "yes"

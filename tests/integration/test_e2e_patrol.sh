@@ -196,7 +196,7 @@ eq "handovers: missed, shift start, before" "$(echo "$j" | py '";".join(
   "%s>%s %s %s %s" % (r["from"], r["to"], r["missed_checkpoints"],
   (r["shift_start"] or "-")[11:16], r["before_shift_start"])
   for r in d["sections"]["handovers"])')" \
-  "guard-wang>guard-li 1 08:00 yes;guard-x>guard-y 0  unknown;guard-li>guard-zhao 1 20:00 no"
+  "guard-wang>guard-li 1 08:00 yes;guard-x>guard-y None  unknown;guard-li>guard-zhao 1 20:00 no"
 eq "handover items: the missed checkpoints" "$(echo "$j" | py '[r["text"]
   for r in d["sections"]["items"] if r["kind"] == "missed_checkpoint"]')" \
   "['N1 2026-11-17 02:00 CP-02', 'L1 2026-11-17 12:00 CP-05']"
