@@ -70,8 +70,9 @@ static const srv_md_field route_fields[] = {
     {"offsets", "offsets", SRV_MD_STR, 0, 0, NULL, NULL, 0, 0, "MIN,MIN,...",
      "per checkpoint: minutes from the round's start it is due (default: 0)"},
     {"tolerance-min", "tolerance_min", SRV_MD_INT, 0, 0, NULL, NULL, 0, 1440,
-     "MIN", "minutes a checkpoint may be scanned past its offset (default: "
-            "--window-min)"},
+     "MIN",
+     "minutes a checkpoint may be scanned past its offset (default: "
+     "--window-min)"},
     {"tolerances", "tolerances", SRV_MD_STR, 0, 0, NULL, NULL, 0, 0,
      "MIN,MIN,...", "per checkpoint tolerance, one per checkpoint"},
     END};

@@ -68,10 +68,9 @@ static int cmd_list(void)
     const char *what = cli_args.pos[0];
     int vacant = strcmp(what, "vacant") == 0;
     const srv_md_kind *k = srv_md_find(vacant ? "units" : what);
-    static const char *const names[] = {"units",       "vacant", "routes",
-                                        "checkpoints", "staff",  "plates",
-                                        "blacklist",   "sites",  "roster",
-                                        NULL};
+    static const char *const names[] = {
+        "units",  "vacant",    "routes", "checkpoints", "staff",
+        "plates", "blacklist", "sites",  "roster",      NULL};
     if (k == NULL)
         return cli_unknown_sub(what, names);
     if ((ex = cli_need_name("site")) != 0)
