@@ -25,7 +25,7 @@ typedef struct ho_run {
      * the first handover; store_txn for that load. */
     store_txn *txn;
     pat_set ps;
-    int loaded;
+    int loaded;     /* 1: master data, 2: and the scans */
     int64_t missed; /* missed checkpoints of outgoing shifts */
     fold_state st;
     char buf[6][PROTO_FIELD_STR_MAX + 1];
@@ -85,18 +85,22 @@ static int add_items(ho_run *r, const char *hex, const char *kind,
     return 0;
 }
 
-/* Loads routes, checkpoints, roster and the scans the outgoing shifts of
- * the window's handovers need (a shift ends by its handover, at most 24
- * hours after it starts). */
-static int patrol_load(ho_run *r)
+/* Loads routes, checkpoints and the roster at the first handover, and
+ * the scans the outgoing shifts need at the first outgoing on the roster
+ * (scans: true); a shift ends by its handover, at most 24 hours after it
+ * starts. A site without a roster reads no scans. */
+static int patrol_load(ho_run *r, int scans)
 {
     const rpt_params *p = r->p;
     int rc;
-    if (r->loaded)
+    if (r->loaded == 0) {
+        r->loaded = 1;
+        if ((rc = pat_load_master(r->txn, NULL, &r->ps)) != 0)
+            return rc;
+    }
+    if (!scans || r->loaded == 2)
         return 0;
-    r->loaded = 1;
-    if ((rc = pat_load_master(r->txn, NULL, &r->ps)) != 0)
-        return rc;
+    r->loaded = 2;
     int64_t maxiv = 0;
     for (size_t i = 0; i < r->ps.nroutes; i++)
         if (pat_round_max(&r->ps.routes[i]) > maxiv)
@@ -118,6 +122,9 @@ static int outgoing_missed(ho_run *r, const char *hex, const char *by,
     if (!pat_roster_shift(&r->ps, by, t, p->tz_min, 0, &ws, &we, NULL))
         return 0;
     *n = 0;
+    int rc = patrol_load(r, 1);
+    if (rc)
+        return rc;
     for (size_t k = 0; k < r->ps.nroutes; k++) {
         const pat_route *rt = &r->ps.routes[k];
         int64_t s, e;
@@ -136,7 +143,7 @@ static int outgoing_missed(ho_run *r, const char *hex, const char *by,
             if (!mine)
                 continue;
             pat_round rd;
-            int rc = pat_round_eval(&r->ps, rt, s, e, p->now, &rd);
+            rc = pat_round_eval(&r->ps, rt, s, e, p->now, &rd);
             for (uint32_t c = 0; rc == 0 && c < rt->ntags; c++) {
                 if (rd.first[c] >= 0)
                     continue;
@@ -187,7 +194,7 @@ static int ho_cb(const uint8_t id[PROTO_ENTITY_LEN], int kind,
         if (r->oldest_pending == 0 || t < r->oldest_pending)
             r->oldest_pending = t;
     }
-    int rc = patrol_load(r);
+    int rc = patrol_load(r, 0);
     int64_t missed = 0, ss = 0, se;
     const char *by = fs(r, 0, "by");
     if (rc == 0)
