@@ -306,19 +306,19 @@ static int report_round(patrol_run *pr, const pat_route *r, const pat_round *rd)
                 timed ? rd->start + (r->due_ms ? r->due_ms[m->cp] : 0) : 0;
             for (int w = 0; w < nw; w++) {
                 int is_early = strcmp(what[w], "early") == 0;
-                rpt_cell row[11] = {rpt_t(m->s->t),
-                                    rpt_s(r->key),
-                                    rpt_t(rd->start),
-                                    rpt_s(m->s->tag),
-                                    rpt_s(g),
-                                    rpt_s(what[w]),
-                                    mins[w] >= 0 ? rpt_i(mins[w]) : rpt_null(),
-                                    rpt_s(m->s->clock_flag),
-                                    is_early ? rpt_i(m->early_min) : rpt_null(),
-                                    timed && (is_early || mins[w] >= 0)
-                                        ? rpt_t(due)
-                                        : rpt_null(),
-                                    rpt_s(rostered)};
+                rpt_cell row[11] = {
+                    rpt_t(m->s->t),
+                    rpt_s(r->key),
+                    rpt_t(rd->start),
+                    rpt_s(m->s->tag),
+                    rpt_s(g),
+                    rpt_k(what[w]),
+                    mins[w] >= 0 ? rpt_i(mins[w]) : rpt_null(),
+                    m->s->clock_flag ? rpt_k(m->s->clock_flag) : rpt_null(),
+                    is_early ? rpt_i(m->early_min) : rpt_null(),
+                    timed && (is_early || mins[w] >= 0) ? rpt_t(due)
+                                                        : rpt_null(),
+                    rpt_s(rostered)};
                 if ((rc = rpt_row(pr->exc, row)) != 0)
                     return rc;
             }
