@@ -77,6 +77,7 @@ enum hh_kind {
     HH_KIND_HOLIDAY = 42, /* the office's holiday calendar */
     HH_KIND_TASKPLAN = 44,
     HH_KIND_TAG_KEY = 45, /* the office's checkpoint tag keys */
+    HH_KIND_ROSTER = 43, /* who holds which route or post each shift */
 };
 
 /* The name of a kind ("workorder") or of an op's action ("dispatch"),

@@ -190,8 +190,8 @@ void rounds_print_help(void)
         "  list visitors|vehicles|workorders|scans|inspections|handovers|log\n"
         "       [--all] [--limit N]     open ones by default where it applies\n"
         "  list units|vacant|routes|checkpoints|staff|plates|blacklist|\n"
-        "       holidays|sites [--all]  the office's master data (active\n"
-        "                               ones unless --all), as last synced\n"
+        "       holidays|roster|sites   the office's master data (active\n"
+        "       [--all]                 ones unless --all), as last synced\n"
         "  list incidents|keys|lostfound|exitslips|tasks|taskplans\n"
         "       [--all] [--limit N]     the registers (open ones unless\n"
         "                               --all: incidents, keys, lost)\n"
@@ -774,6 +774,7 @@ int cmd_list(void)
         {"pii_access", HH_KIND_PII_ACCESS, 0},
         {"pii_keys", HH_KIND_PII_KEY, 1},
         {"tag_keys", HH_KIND_TAG_KEY, 1},
+        {"roster", HH_KIND_ROSTER, 1},
     };
     const char *what = o.npos > 1 ? o.positional[1] : NULL;
     int kind = 0, open_only = 0;
@@ -789,8 +790,9 @@ int cmd_list(void)
         return usage_error(
             _("list: give one of visitors, vehicles, workorders, scans, "
               "inspections, handovers, log, units, vacant, routes, "
-              "checkpoints, staff, plates, blacklist, sites, incidents, "
-              "keys, lostfound, exitslips, tasks, taskplans%s"),
+              "checkpoints, staff, plates, blacklist, holidays, roster, "
+              "sites, incidents, keys, lostfound, exitslips, tasks, "
+              "taskplans, pii_access, pii_keys, tag_keys%s"),
             "");
     if (o.nkv)
         return usage_error(_("list: unknown flag --%s"), o.kv[0].name);

@@ -101,6 +101,7 @@ static const struct {
     {"exitslips", "exit slips checked at the gate"},
     {"tasks", "recurring tasks done"},
     {"taskplans", "the office's recurring task plans"},
+    {"roster", "the roster: who holds which route or post each shift"},
 };
 
 static const rcmd fixed[] = {

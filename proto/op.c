@@ -132,6 +132,8 @@ const char *const *proto_kind_columns(int kind)
     static const char *const bl[] = {"type",  "name",   "id_no",
                                      "plate", "reason", NULL};
     static const char *const holiday[] = {"date", "type", "name", NULL};
+    static const char *const roster[] = {"roster", "staff", "start", "end",
+                                         "route",  "post",  NULL};
     static const char *const taskplan[] = {"plan", "name", "recurrence",
                                            "place", NULL};
     switch (kind) {
@@ -151,6 +153,8 @@ const char *const *proto_kind_columns(int kind)
         return bl;
     case PROTO_KIND_HOLIDAY:
         return holiday;
+    case PROTO_KIND_ROSTER:
+        return roster;
     case PROTO_KIND_TASKPLAN:
         return taskplan;
     default:

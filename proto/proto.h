@@ -56,6 +56,7 @@
     XX(PII_ACCESS, 40, "pii_access")                                           \
     XX(PII_KEY, 41, "pii_key")                                                 \
     XX(HOLIDAY, 42, "holiday")                                                 \
+    XX(ROSTER, 43, "roster")                                                   \
     XX(TASKPLAN, 44, "taskplan")                                               \
     XX(TAG_KEY, 45, "tag_key")
 

@@ -8,6 +8,7 @@
  * is "name@unit", a vehicle its plate, a work order "<id 32 hex> <place>
  * <status>", an anomaly "<tag>: <note>".
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,11 +17,18 @@
 #include "signatures.h"
 
 #define MIN_MS (60000LL)
+#define HO_COLS 20 /* the handovers section's columns */
 
 typedef struct ho_run {
     const rpt_params *p;
     rpt_section *hos, *items, *counted;
     int64_t acked, pending, oldest_pending, invalid_acks, mismatches;
+    /* The patrol part (patrol_int.h): routes, roster and scans, loaded at
+     * the first handover; store_txn for that load. */
+    store_txn *txn;
+    pat_set ps;
+    int loaded;     /* 1: master data, 2: and the scans */
+    int64_t missed; /* missed checkpoints of outgoing shifts */
     fold_state st;
     char buf[6][PROTO_FIELD_STR_MAX + 1];
     int err;
@@ -118,6 +126,85 @@ static int ho_counted(ho_run *r, const char *hex, int64_t *mismatches)
     return 0;
 }
 
+/* Loads routes, checkpoints and the roster at the first handover, and
+ * the scans the outgoing shifts need at the first outgoing on the roster
+ * (scans: true); a shift ends by its handover, at most 24 hours after it
+ * starts. A site without a roster reads no scans. */
+static int patrol_load(ho_run *r, int scans)
+{
+    const rpt_params *p = r->p;
+    int rc;
+    if (r->loaded == 0) {
+        r->loaded = 1;
+        if ((rc = pat_load_master(r->txn, NULL, &r->ps)) != 0)
+            return rc;
+    }
+    if (!scans || r->loaded == 2)
+        return 0;
+    r->loaded = 2;
+    int64_t maxiv = 0;
+    for (size_t i = 0; i < r->ps.nroutes; i++)
+        if (pat_round_max(&r->ps.routes[i]) > maxiv)
+            maxiv = pat_round_max(&r->ps.routes[i]);
+    return pat_load_scans(r->txn, p->from - 24 * 60 * MIN_MS, p->to + maxiv,
+                          p->skew_limit_ms, &r->ps);
+}
+
+/* The outgoing shift's missed checkpoints (docs/REPORTS.md, "handover"):
+ * the rounds of the outgoing's roster shift on the routes rostered to
+ * them, that have ended by now; one item row per missed checkpoint. The
+ * count in *n, -1 when the outgoing has no roster shift then. */
+static int outgoing_missed(ho_run *r, const char *hex, const char *by,
+                           int64_t t, int64_t *n)
+{
+    const rpt_params *p = r->p;
+    int64_t ws, we;
+    *n = -1;
+    if (!pat_roster_shift(&r->ps, by, t, p->tz_min, 0, &ws, &we, NULL))
+        return 0;
+    *n = 0;
+    int rc = patrol_load(r, 1);
+    if (rc)
+        return rc;
+    for (size_t k = 0; k < r->ps.nroutes; k++) {
+        const pat_route *rt = &r->ps.routes[k];
+        int64_t s, e;
+        pat_round_next(rt, ws > rt->since ? ws : rt->since, p->tz_min, &s, &e);
+        for (; s < we && e <= p->now;
+             pat_round_next(rt, e, p->tz_min, &s, &e)) {
+            char who[PROTO_FIELD_STR_MAX + 1];
+            pat_roster_who(&r->ps, rt->key, 0, s, p->tz_min, who, sizeof who);
+            int mine = 0;
+            for (const char *q = who; *q && !mine;) {
+                const char *c = strchr(q, ',');
+                size_t len = c ? (size_t)(c - q) : strlen(q);
+                mine = len == strlen(by) && memcmp(q, by, len) == 0;
+                q += len + (c != NULL);
+            }
+            if (!mine)
+                continue;
+            pat_round rd;
+            rc = pat_round_eval(&r->ps, rt, s, e, p->now, &rd);
+            for (uint32_t c = 0; rc == 0 && c < rt->ntags; c++) {
+                if (rd.first[c] >= 0)
+                    continue;
+                char when[32], text[PROTO_FIELD_STR_MAX + 1];
+                rpt_time_text(s, p->tz_min, when, sizeof when);
+                snprintf(text, sizeof text, "%s %s %s", rt->key, when,
+                         rt->tags[c]);
+                rpt_cell row[4] = {rpt_s(hex), rpt_s("missed_checkpoint"),
+                                   rpt_null(), rpt_s(text)};
+                rc = rpt_row(r->items, row);
+                (*n)++;
+            }
+            pat_round_free(&rd);
+            if (rc)
+                return rc;
+        }
+    }
+    return 0;
+}
+
 static int ho_cb(const uint8_t id[PROTO_ENTITY_LEN], int kind,
                  const uint8_t *state, size_t len, void *arg)
 {
@@ -161,9 +248,19 @@ static int ho_cb(const uint8_t id[PROTO_ENTITY_LEN], int kind,
     }
     int64_t mism = 0;
     int rc = ho_counted(r, hex, &mism);
+    if (rc == 0)
+        rc = patrol_load(r, 0);
+    int64_t missed = 0, ss = 0, se;
+    const char *by = fs(r, 0, "by");
+    if (rc == 0)
+        rc = outgoing_missed(r, hex, by, t, &missed);
     if (rc)
         return r->err = rc;
-    rpt_cell row[17] = {
+    if (missed > 0)
+        r->missed += missed;
+    int have_shift = pat_roster_shift(&r->ps, fs(r, 1, "to"), t, p->tz_min, 1,
+                                      &ss, &se, NULL);
+    rpt_cell row[HO_COLS] = {
         rpt_s(hex),
         rpt_t(t),
         rpt_s(fs(r, 0, "by")),
@@ -180,7 +277,12 @@ static int ho_cb(const uint8_t id[PROTO_ENTITY_LEN], int kind,
         rpt_s(fs(r, 4, "notes")),
         has_ack ? rpt_b(valid) : rpt_null(),
         rpt_s(fs(r, 5, "items")),
-        fold_state_field(st, "items") ? rpt_i(mism) : rpt_null()};
+        fold_state_field(st, "items") ? rpt_i(mism) : rpt_null(),
+        missed >= 0 ? rpt_i(missed) : rpt_null(),
+        have_shift ? rpt_t(ss) : rpt_null(),
+        rpt_s(!have_shift ? "unknown"
+              : t <= ss   ? "yes"
+                          : "no")};
     rc = rpt_row(r->hos, row);
     if (rc == 0)
         rc = add_items(r, hex, "visit", fs(r, 5, "visits_list"));
@@ -211,7 +313,10 @@ int rpt_handover(store_txn *txn, const rpt_params *p, rpt_doc *d)
                                         N_("notes"),
                                         N_("ack_valid"),
                                         N_("items"),
-                                        N_("item_mismatches")};
+                                        N_("item_mismatches"),
+                                        N_("missed_checkpoints"),
+                                        N_("shift_start"),
+                                        N_("before_shift_start")};
     static const char *const icols[] = {N_("handover"), N_("kind"),
                                         N_("item_id"), N_("text")};
     static const char *const ccols[] = {N_("handover"), N_("item"),
@@ -223,8 +328,9 @@ int rpt_handover(store_txn *txn, const rpt_params *p, rpt_doc *d)
     if (r == NULL)
         return RND_ENOMEM;
     r->p = p;
+    r->txn = txn;
     int rc = 0;
-    r->hos = rpt_section_add(d, "handovers", N_("Handovers"), hcols, 17);
+    r->hos = rpt_section_add(d, "handovers", N_("Handovers"), hcols, HO_COLS);
     r->items = rpt_section_add(d, "items", N_("Items handed over"), icols, 4);
     r->counted = rpt_section_add(d, "counted_items",
                                  N_("Keys and tools counted"), ccols, 5);
@@ -247,10 +353,13 @@ int rpt_handover(store_txn *txn, const rpt_params *p, rpt_doc *d)
         if (rc == 0)
             rc = rpt_summary(d, N_("item_mismatches"), rpt_i(r->mismatches));
         if (rc == 0)
+            rc = rpt_summary(d, N_("missed_checkpoints"), rpt_i(r->missed));
+        if (rc == 0)
             rc = rpt_staff_flag(txn, d, "handovers", 0, 3, "to",
                                 "to_not_on_staff",
                                 N_("Recipients not on the staff list"));
     }
+    pat_set_free(&r->ps);
     free(r);
     return rc;
 }

@@ -1,6 +1,8 @@
 /* patrol.c: the patrol report (per route, round and guard: checkpoints on
- * time, late, missed, out of order; duplicates; tour quality; anomalies)
- * and the round logic the handheld's shift report shares (patrol_int.h).
+ * time, late, missed, out of order; duplicates; tour quality; anomalies;
+ * the rostered guard; manual and unknown-tag scans) and the round
+ * evaluation the handover and shift reports share (patrol_int.h; loading
+ * is patrol_load.c, the calendar and roster schedule.c).
  * docs/REPORTS.md, "patrol", defines every figure.
  */
 #include <stdlib.h>
@@ -9,7 +11,6 @@
 #include "../i18n/i18n.h"
 #include "patrol_int.h"
 
-#define DAY_MS (86400000LL)
 #define MIN_MS (60000LL)
 
 /* ---- small helpers ---------------------------------------------------- */
@@ -22,14 +23,6 @@ int64_t pat_device_time(const fold_state *st)
     return e ? e->wall_ms : 0;
 }
 
-static int64_t floor_div(int64_t a, int64_t b)
-{
-    int64_t q = a / b;
-    if ((a % b != 0) && ((a < 0) != (b < 0)))
-        q--;
-    return q;
-}
-
 static int str_eq(const char *a, const char *b)
 {
     if (a == NULL || b == NULL)
@@ -37,261 +30,7 @@ static int str_eq(const char *a, const char *b)
     return strcmp(a, b) == 0;
 }
 
-/* ---- loading ---------------------------------------------------------- */
-
-typedef struct load_ctx {
-    pat_set *ps;
-    const char *route_key;
-    size_t cap;
-    int64_t lo, hi, limit_ms;
-    fold_state *st;
-    int err;
-} load_ctx;
-
-static int split_tags(const char *list, pat_route *r)
-{
-    uint32_t n = 1;
-    for (const char *p = list; *p; p++)
-        n += *p == ',';
-    r->tags = calloc(n, sizeof *r->tags);
-    if (r->tags == NULL)
-        return RND_ENOMEM;
-    const char *p = list;
-    while (*p) {
-        const char *c = strchr(p, ',');
-        size_t len = c ? (size_t)(c - p) : strlen(p);
-        if (len > 0) {
-            char *t = malloc(len + 1);
-            if (t == NULL)
-                return RND_ENOMEM;
-            memcpy(t, p, len);
-            t[len] = '\0';
-            r->tags[r->ntags++] = t;
-        }
-        p += len + (c != NULL);
-    }
-    return 0;
-}
-
-static int route_cb(const fold_state *st, void *arg)
-{
-    load_ctx *c = arg;
-    pat_set *ps = c->ps;
-    const proto_field *key = fold_state_field(st, "route");
-    int64_t iv = rpt_field_int(st, "interval_min", 0);
-    if (key == NULL || key->type != PROTO_STR || iv <= 0)
-        return 0; /* not a usable route: the office always sets both */
-    if (c->route_key && (strlen(c->route_key) != key->str_len ||
-                         memcmp(c->route_key, key->str, key->str_len) != 0))
-        return 0;
-    if (ps->nroutes == c->cap) {
-        size_t ncap = c->cap ? c->cap * 2 : 8;
-        pat_route *nr = realloc(ps->routes, ncap * sizeof *nr);
-        if (nr == NULL)
-            return c->err = RND_ENOMEM;
-        ps->routes = nr;
-        c->cap = ncap;
-    }
-    pat_route *r = &ps->routes[ps->nroutes++];
-    memset(r, 0, sizeof *r);
-    r->key = rpt_str_dup(key);
-    r->name = rpt_str_dup(fold_state_field(st, "name"));
-    r->interval_ms = iv * MIN_MS;
-    r->window_ms = rpt_field_int(st, "window_min", 15) * MIN_MS;
-    r->since = pat_device_time(st);
-    if (r->window_ms > r->interval_ms)
-        r->window_ms = r->interval_ms;
-    const proto_field *cps = fold_state_field(st, "checkpoints");
-    char *list = rpt_str_dup(cps);
-    int rc = r->key ? 0 : RND_ENOMEM;
-    if (rc == 0 && list)
-        rc = split_tags(list, r);
-    free(list);
-    if (rc)
-        return c->err = rc;
-    return 0;
-}
-
-static int checkpoint_cb(const fold_state *st, void *arg)
-{
-    load_ctx *c = arg;
-    pat_set *ps = c->ps;
-    const proto_field *tag = fold_state_field(st, "tag");
-    if (tag == NULL || tag->type != PROTO_STR)
-        return 0;
-    if (ps->ncps == c->cap) {
-        size_t ncap = c->cap ? c->cap * 2 : 16;
-        pat_checkpoint *n = realloc(ps->cps, ncap * sizeof *n);
-        if (n == NULL)
-            return c->err = RND_ENOMEM;
-        ps->cps = n;
-        c->cap = ncap;
-    }
-    pat_checkpoint *cp = &ps->cps[ps->ncps++];
-    cp->tag = rpt_str_dup(tag);
-    cp->name = rpt_str_dup(fold_state_field(st, "name"));
-    cp->place = rpt_str_dup(fold_state_field(st, "place"));
-    if (cp->tag == NULL)
-        return c->err = RND_ENOMEM;
-    return 0;
-}
-
-static int route_cmp(const void *a, const void *b)
-{
-    return strcmp(((const pat_route *)a)->key, ((const pat_route *)b)->key);
-}
-
-static int cp_cmp(const void *a, const void *b)
-{
-    return strcmp(((const pat_checkpoint *)a)->tag,
-                  ((const pat_checkpoint *)b)->tag);
-}
-
-int pat_load_master(store_txn *txn, const char *route_key, pat_set *ps)
-{
-    load_ctx c = {ps, route_key, 0, 0, 0, 0, NULL, 0};
-    int rc = store_states_each(txn, PROTO_KIND_ROUTE, 1, 0, route_cb, &c);
-    if (rc == 0 && c.err)
-        rc = c.err;
-    if (rc)
-        return rc;
-    c.cap = 0;
-    rc = store_states_each(txn, PROTO_KIND_CHECKPOINT, 1, 0, checkpoint_cb, &c);
-    if (rc == 0 && c.err)
-        rc = c.err;
-    if (rc)
-        return rc;
-    if (ps->nroutes > 1)
-        qsort(ps->routes, ps->nroutes, sizeof *ps->routes, route_cmp);
-    if (ps->ncps > 1)
-        qsort(ps->cps, ps->ncps, sizeof *ps->cps, cp_cmp);
-    return 0;
-}
-
-/* Scans are walked in id order, which is creation-time order: the id's
- * first 6 bytes are the writer's clock at the create, so the walk skips
- * older ones without parsing them and stops at the first newer one. */
-static int scan_cb(const uint8_t id[PROTO_ENTITY_LEN], int kind,
-                   const uint8_t *state, size_t len, void *arg)
-{
-    load_ctx *c = arg;
-    pat_set *ps = c->ps;
-    (void)kind;
-    int64_t idms = 0;
-    for (int i = 0; i < 6; i++)
-        idms = (idms << 8) | id[i];
-    if (idms < c->lo)
-        return 0;
-    if (idms >= c->hi)
-        return 1;
-    if (fold_state_parse(state, len, c->st) != 0)
-        return 0; /* unreadable state: nothing to report from it */
-    const fold_state *st = c->st;
-    int64_t t = pat_device_time(st);
-    if (t < c->lo || t >= c->hi)
-        return 0;
-    if (ps->nscans == c->cap) {
-        size_t ncap = c->cap ? c->cap * 2 : 256;
-        pat_scan *n = realloc(ps->scans, ncap * sizeof *n);
-        if (n == NULL)
-            return c->err = RND_ENOMEM;
-        ps->scans = n;
-        c->cap = ncap;
-    }
-    pat_scan *s = &ps->scans[ps->nscans++];
-    memset(s, 0, sizeof *s);
-    const fold_event *e = fold_state_first(st, PROTO_ACTION_CREATE);
-    s->t = t;
-    s->hlc = e ? e->hlc : st->created_hlc;
-    s->device = e ? e->device_id : st->creator;
-    s->seq = e ? e->seq : 0;
-    s->tag = rpt_str_dup(fold_state_field(st, "tag"));
-    s->route = rpt_str_dup(fold_state_field(st, "route"));
-    s->by = rpt_str_dup(fold_state_field(st, "by"));
-    s->note = rpt_str_dup(fold_state_field(st, "note"));
-    s->workorder = rpt_str_dup(fold_state_field(st, "workorder"));
-    const proto_field *an = fold_state_field(st, "anomaly");
-    s->anomaly = an && an->type == PROTO_BOOL && an->i;
-    const fold_event *ev = rpt_record_event(st);
-    s->clock_flag = ev ? rpt_clock_flag(ev, c->limit_ms) : NULL;
-    if (s->clock_flag) {
-        /* wall_ms is any int64 a peer wrote: the difference saturates. */
-        int64_t hms = (int64_t)PROTO_HLC_MS(ev->hlc);
-        s->clk = ev->clk;
-        s->stamp_minus_wall =
-            ev->wall_ms < hms - INT64_MAX ? INT64_MAX : hms - ev->wall_ms;
-    }
-    return 0;
-}
-
-static int scan_cmp(const void *a, const void *b)
-{
-    const pat_scan *x = a, *y = b;
-    if (x->t != y->t)
-        return x->t < y->t ? -1 : 1;
-    if (x->hlc != y->hlc)
-        return x->hlc < y->hlc ? -1 : 1;
-    if (x->device != y->device)
-        return x->device < y->device ? -1 : 1;
-    return x->seq < y->seq ? -1 : x->seq > y->seq;
-}
-
-int pat_load_scans(store_txn *txn, int64_t lo, int64_t hi, int64_t limit_ms,
-                   pat_set *ps)
-{
-    load_ctx c = {ps, NULL, 0, lo, hi, limit_ms, NULL, 0};
-    c.st = malloc(sizeof *c.st);
-    if (c.st == NULL)
-        return RND_ENOMEM;
-    int rc = store_entities_each(txn, PROTO_KIND_SCAN, 0, scan_cb, &c);
-    free(c.st);
-    if (rc == 0 && c.err)
-        rc = c.err;
-    if (rc)
-        return rc;
-    if (ps->nscans > 1)
-        qsort(ps->scans, ps->nscans, sizeof *ps->scans, scan_cmp);
-    return 0;
-}
-
-void pat_set_free(pat_set *ps)
-{
-    for (size_t i = 0; i < ps->nroutes; i++) {
-        pat_route *r = &ps->routes[i];
-        for (uint32_t k = 0; k < r->ntags; k++)
-            free(r->tags[k]);
-        free(r->tags);
-        free(r->key);
-        free(r->name);
-    }
-    free(ps->routes);
-    for (size_t i = 0; i < ps->ncps; i++) {
-        free(ps->cps[i].tag);
-        free(ps->cps[i].name);
-        free(ps->cps[i].place);
-    }
-    free(ps->cps);
-    for (size_t i = 0; i < ps->nscans; i++) {
-        pat_scan *s = &ps->scans[i];
-        free(s->tag);
-        free(s->route);
-        free(s->by);
-        free(s->note);
-        free(s->workorder);
-    }
-    free(ps->scans);
-    memset(ps, 0, sizeof *ps);
-}
-
 /* ---- rounds ----------------------------------------------------------- */
-
-const pat_checkpoint *pat_checkpoint_find(const pat_set *ps, const char *tag)
-{
-    if (tag == NULL || ps->ncps == 0)
-        return NULL;
-    pat_checkpoint key = {(char *)tag, NULL, NULL};
-    return bsearch(&key, ps->cps, ps->ncps, sizeof *ps->cps, cp_cmp);
-}
 
 int pat_route_index(const pat_route *r, const char *tag)
 {
@@ -303,31 +42,16 @@ int pat_route_index(const pat_route *r, const char *tag)
     return -1;
 }
 
+int pat_scan_manual(const pat_scan *s)
+{
+    return !s->verified;
+}
+
 int pat_scan_on_route(const pat_scan *s, const pat_route *r)
 {
     if (s->route)
         return strcmp(s->route, r->key) == 0;
     return pat_route_index(r, s->tag) >= 0;
-}
-
-void pat_round_of(const pat_route *r, int64_t t, int tz_min, int64_t *start,
-                  int64_t *end)
-{
-    int64_t off = (int64_t)tz_min * MIN_MS;
-    int64_t mid = floor_div(t + off, DAY_MS) * DAY_MS - off;
-    int64_t k = (t - mid) / r->interval_ms;
-    *start = mid + k * r->interval_ms;
-    *end = *start + r->interval_ms;
-    if (*end > mid + DAY_MS)
-        *end = mid + DAY_MS;
-}
-
-void pat_round_next(const pat_route *r, int64_t t, int tz_min, int64_t *start,
-                    int64_t *end)
-{
-    pat_round_of(r, t, tz_min, start, end);
-    if (*start < t) /* a round ends where the next one starts */
-        pat_round_of(r, *end, tz_min, start, end);
 }
 
 int pat_round_eval(const pat_set *ps, const pat_route *r, int64_t start,
@@ -376,10 +100,15 @@ int pat_round_eval(const pat_set *ps, const pat_route *r, int64_t start,
         } else if (out->first[m->cp] >= 0) {
             m->cls = PAT_DUPLICATE;
         } else {
-            int64_t due = start + r->window_ms;
+            int64_t due = pat_deadline(r, (uint32_t)m->cp, start, end);
+            int64_t early =
+                start + (r->due_ms ? r->due_ms[m->cp] : 0) -
+                (r->tol_ms && r->tol_ms[m->cp] > 0 ? r->tol_ms[m->cp] : 0);
             out->first[m->cp] = (int32_t)n;
             if (s->t <= due) {
                 m->cls = PAT_ON_TIME;
+                if (s->t < early)
+                    m->early_min = (early - s->t + MIN_MS - 1) / MIN_MS;
             } else {
                 m->cls = PAT_LATE;
                 m->late_min = (s->t - due + MIN_MS - 1) / MIN_MS;
@@ -405,21 +134,25 @@ void pat_round_free(pat_round *rd)
 
 typedef struct guard_stat {
     char *guard;
-    int64_t rounds, scans, on_time, late, ooo, dup;
+    int64_t rounds, scans, on_time, late, ooo, dup, manual;
+    int64_t rostered, missed; /* rounds rostered to the guard, their misses */
 } guard_stat;
 
 typedef struct sums {
     int64_t rounds, required, visited, on_time, late, missed, pending, ooo, dup;
     int64_t flagged; /* scans made with a flagged clock, PAT_CLOCK_FLAGGED */
+    int64_t early, manual, unscheduled;
 } sums;
 
 typedef struct patrol_run {
     const rpt_params *p;
     pat_set ps;
-    rpt_section *rounds, *missed, *exc, *anom, *guards;
+    rpt_section *rounds, *missed, *exc, *anom, *guards, *unknown;
     guard_stat *gs;
     size_t ngs, gcap;
     sums sum;
+    const char **rtags; /* report_anomalies: the routes' tags, sorted */
+    size_t nrtags;
 } patrol_run;
 
 static guard_stat *guard_get(patrol_run *pr, const char *g)
@@ -452,6 +185,45 @@ static int cstr_cmp(const void *a, const void *b)
     return strcmp(x, y);
 }
 
+/* Whether g is one of the comma-joined names of list. */
+static int in_list(const char *list, const char *g)
+{
+    size_t n = g ? strlen(g) : 0;
+    if (n == 0 || list == NULL)
+        return 0;
+    for (const char *p = list; *p;) {
+        const char *c = strchr(p, ',');
+        size_t len = c ? (size_t)(c - p) : strlen(p);
+        if (len == n && memcmp(p, g, n) == 0)
+            return 1;
+        p += len + (c != NULL);
+    }
+    return 0;
+}
+
+/* Charges each rostered guard of an ended round with it and its misses. */
+static int charge_roster(patrol_run *pr, const char *list, int64_t missed)
+{
+    char name[PROTO_FIELD_STR_MAX + 1];
+    for (const char *p = list; *p;) {
+        const char *c = strchr(p, ',');
+        size_t len = c ? (size_t)(c - p) : strlen(p);
+        if (len > 0 && len < sizeof name) {
+            memcpy(name, p, len);
+            name[len] = '\0';
+            if (pr->p->guard == NULL || strcmp(pr->p->guard, name) == 0) {
+                guard_stat *gs = guard_get(pr, name);
+                if (gs == NULL)
+                    return RND_ENOMEM;
+                gs->rostered++;
+                gs->missed += missed;
+            }
+        }
+        p += len + (c != NULL);
+    }
+    return 0;
+}
+
 /* One row per guard of the round (a row with guard null when nobody
  * scanned it), the round's missed checkpoints and its exceptions. */
 static int report_round(patrol_run *pr, const pat_route *r, const pat_round *rd)
@@ -460,6 +232,10 @@ static int report_round(patrol_run *pr, const pat_route *r, const pat_round *rd)
     const char *guards[64];
     uint32_t ng = 0;
     int rc;
+    char rost[PROTO_FIELD_STR_MAX + 1];
+    pat_roster_who(&pr->ps, r->key, 0, rd->start, p->tz_min, rost, sizeof rost);
+    const char *rostered = rost[0] ? rost : NULL;
+    int mine = p->guard && in_list(rostered, p->guard);
     for (uint32_t i = 0; i < rd->nmarks; i++) {
         const char *g = rd->marks[i].s->by;
         uint32_t k = 0;
@@ -482,9 +258,10 @@ static int report_round(patrol_run *pr, const pat_route *r, const pat_round *rd)
 
     for (uint32_t gi = 0; gi < ng; gi++) {
         const char *g = guards[gi];
-        if (p->guard && !str_eq(p->guard, g))
+        if (p->guard && !str_eq(p->guard, g) && !mine)
             continue;
         int64_t on = 0, late = 0, ooo = 0, dup = 0, scans = 0, flagged = 0;
+        int64_t early = 0, manual = 0;
         for (uint32_t i = 0; i < rd->nmarks; i++) {
             const pat_mark *m = &rd->marks[i];
             if (!str_eq(m->s->by, g))
@@ -494,13 +271,19 @@ static int report_round(patrol_run *pr, const pat_route *r, const pat_round *rd)
             late += m->cls == PAT_LATE;
             dup += m->cls == PAT_DUPLICATE;
             flagged += m->cls == PAT_CLOCK_FLAGGED;
+            early += m->early_min > 0;
+            manual += pat_scan_manual(m->s);
             ooo += m->ooo;
-            const char *what[3];
-            int64_t mins[3];
+            const char *what[4];
+            int64_t mins[4];
             int nw = 0;
             if (m->cls == PAT_LATE) {
                 mins[nw] = m->late_min;
                 what[nw++] = "late";
+            }
+            if (m->early_min > 0) {
+                mins[nw] = -1;
+                what[nw++] = "early";
             }
             if (m->ooo) {
                 mins[nw] = -1;
@@ -518,20 +301,29 @@ static int report_round(patrol_run *pr, const pat_route *r, const pat_round *rd)
                 mins[nw] = -1;
                 what[nw++] = "clock_flagged";
             }
+            int timed = m->cls == PAT_LATE || m->early_min > 0;
+            int64_t due =
+                timed ? rd->start + (r->due_ms ? r->due_ms[m->cp] : 0) : 0;
             for (int w = 0; w < nw; w++) {
-                rpt_cell row[8] = {rpt_t(m->s->t),
-                                   rpt_s(r->key),
-                                   rpt_t(rd->start),
-                                   rpt_s(m->s->tag),
-                                   rpt_s(g),
-                                   rpt_s(what[w]),
-                                   mins[w] >= 0 ? rpt_i(mins[w]) : rpt_null(),
-                                   rpt_s(m->s->clock_flag)};
+                int is_early = strcmp(what[w], "early") == 0;
+                rpt_cell row[11] = {
+                    rpt_t(m->s->t),
+                    rpt_s(r->key),
+                    rpt_t(rd->start),
+                    rpt_s(m->s->tag),
+                    rpt_s(g),
+                    rpt_k(what[w]),
+                    mins[w] >= 0 ? rpt_i(mins[w]) : rpt_null(),
+                    m->s->clock_flag ? rpt_k(m->s->clock_flag) : rpt_null(),
+                    is_early ? rpt_i(m->early_min) : rpt_null(),
+                    timed && (is_early || mins[w] >= 0) ? rpt_t(due)
+                                                        : rpt_null(),
+                    rpt_s(rostered)};
                 if ((rc = rpt_row(pr->exc, row)) != 0)
                     return rc;
             }
         }
-        rpt_cell row[12] = {rpt_s(r->key),
+        rpt_cell row[15] = {rpt_s(r->key),
                             rpt_t(rd->start),
                             rpt_t(rd->end),
                             rpt_s(g),
@@ -544,11 +336,14 @@ static int report_round(patrol_run *pr, const pat_route *r, const pat_round *rd)
                             rpt_i(dup),
                             required
                                 ? rpt_r((double)(on + late) / (double)required)
-                                : rpt_null()};
+                                : rpt_null(),
+                            rpt_i(early),
+                            rpt_i(manual),
+                            rpt_s(rostered)};
         if ((rc = rpt_row(pr->rounds, row)) != 0)
             return rc;
         shown = 1;
-        if (g) {
+        if (g && (p->guard == NULL || str_eq(p->guard, g))) {
             guard_stat *gs = guard_get(pr, g);
             if (gs == NULL)
                 return RND_ENOMEM;
@@ -558,6 +353,7 @@ static int report_round(patrol_run *pr, const pat_route *r, const pat_round *rd)
             gs->late += late;
             gs->ooo += ooo;
             gs->dup += dup;
+            gs->manual += manual;
         }
         pr->sum.on_time += on;
         pr->sum.late += late;
@@ -566,6 +362,8 @@ static int report_round(patrol_run *pr, const pat_route *r, const pat_round *rd)
         pr->sum.ooo += ooo;
         pr->sum.dup += dup;
         pr->sum.flagged += flagged;
+        pr->sum.early += early;
+        pr->sum.manual += manual;
     }
     if (!shown)
         return 0;
@@ -573,58 +371,132 @@ static int report_round(patrol_run *pr, const pat_route *r, const pat_round *rd)
     pr->sum.required += required;
     pr->sum.missed += missed;
     pr->sum.pending += pending;
+    if (rostered && rd->ended && (rc = charge_roster(pr, rostered, missed)))
+        return rc;
     for (uint32_t k = 0; rd->ended && k < r->ntags; k++) {
         if (rd->first[k] >= 0)
             continue;
         const pat_checkpoint *cp = pat_checkpoint_find(&pr->ps, r->tags[k]);
-        rpt_cell row[5] = {rpt_s(r->key), rpt_t(rd->start), rpt_s(r->tags[k]),
+        rpt_cell row[7] = {rpt_s(r->key),
+                           rpt_t(rd->start),
+                           rpt_s(r->tags[k]),
                            rpt_s(cp ? cp->name : NULL),
-                           rpt_s(cp ? cp->place : NULL)};
+                           rpt_s(cp ? cp->place : NULL),
+                           rpt_t(rd->start + (r->due_ms ? r->due_ms[k] : 0)),
+                           rpt_s(rostered)};
         if ((rc = rpt_row(pr->missed, row)) != 0)
             return rc;
     }
     return 0;
 }
 
+/* Scans of a route outside its scheduled rounds: exceptions
+ * "unscheduled" (only routes whose active hours or days leave gaps). */
+static int report_unscheduled(patrol_run *pr, const pat_route *r)
+{
+    const rpt_params *p = pr->p;
+    if (r->recur != PAT_DAILY ||
+        (r->act_from < 0 && (r->days & RPT_DAYS_ALL) == RPT_DAYS_ALL))
+        return 0;
+    for (size_t i = 0; i < pr->ps.nscans; i++) {
+        const pat_scan *s = &pr->ps.scans[i];
+        int64_t st, en;
+        if (s->t < p->from || s->t >= p->to || s->t > p->now ||
+            s->t < r->since || !pat_scan_on_route(s, r) ||
+            (p->guard && !str_eq(p->guard, s->by)) ||
+            pat_round_of(r, s->t, p->tz_min, &st, &en))
+            continue;
+        pr->sum.unscheduled++;
+        rpt_cell row[11] = {rpt_t(s->t),  rpt_s(r->key),
+                            rpt_null(),   rpt_s(s->tag),
+                            rpt_s(s->by), rpt_s("unscheduled"),
+                            rpt_null(),   rpt_s(s->clock_flag),
+                            rpt_null(),   rpt_null(),
+                            rpt_null()};
+        int rc = rpt_row(pr->exc, row);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/* The comma-joined routes scan s belongs to into buf; whether any. */
+static int routes_of(const patrol_run *pr, const pat_scan *s, char *buf,
+                     size_t cap)
+{
+    size_t used = 0;
+    int on_any = 0;
+    buf[0] = '\0';
+    for (size_t k = 0; k < pr->ps.nroutes; k++) {
+        const pat_route *r = &pr->ps.routes[k];
+        if (!pat_scan_on_route(s, r))
+            continue;
+        on_any = 1;
+        if (s->route)
+            break;
+        size_t len = strlen(r->key);
+        if (used + len + 2 < cap) {
+            if (used)
+                buf[used++] = ',';
+            memcpy(buf + used, r->key, len + 1);
+            used += len;
+        }
+    }
+    return on_any;
+}
+
 static int report_anomalies(patrol_run *pr)
 {
     const rpt_params *p = pr->p;
+    /* Every tag of the loaded routes, sorted, for the unknown-tag test. */
+    size_t n = 0;
+    for (size_t k = 0; k < pr->ps.nroutes; k++)
+        n += pr->ps.routes[k].ntags;
+    pr->rtags = malloc((n ? n : 1) * sizeof *pr->rtags);
+    if (pr->rtags == NULL)
+        return RND_ENOMEM;
+    for (size_t k = 0; k < pr->ps.nroutes; k++)
+        for (uint32_t i = 0; i < pr->ps.routes[k].ntags; i++)
+            pr->rtags[pr->nrtags++] = pr->ps.routes[k].tags[i];
+    if (pr->nrtags > 1)
+        qsort(pr->rtags, pr->nrtags, sizeof *pr->rtags, cstr_cmp);
     for (size_t i = 0; i < pr->ps.nscans; i++) {
         const pat_scan *s = &pr->ps.scans[i];
-        if (!s->anomaly || s->t < p->from || s->t >= p->to)
+        if (s->t < p->from || s->t >= p->to)
             continue;
         if (p->guard && !str_eq(p->guard, s->by))
             continue;
+        /* Unknown tags: flagged by the handheld, or on no route of the
+         * site (of --route R: on R's rounds, its tag not R's). */
+        int unknown =
+            s->unknown_tag || s->tag == NULL ||
+            (pr->nrtags == 0 || bsearch(&s->tag, pr->rtags, pr->nrtags,
+                                        sizeof *pr->rtags, cstr_cmp) == NULL);
+        if (!unknown && !s->anomaly)
+            continue;
         /* The route: the scan's own, else every route holding its tag. */
-        char routes[512] = "";
-        size_t used = 0;
-        int on_any = 0;
-        for (size_t k = 0; k < pr->ps.nroutes; k++) {
-            const pat_route *r = &pr->ps.routes[k];
-            if (!pat_scan_on_route(s, r))
-                continue;
-            on_any = 1;
-            if (s->route)
-                break;
-            size_t len = strlen(r->key);
-            if (used + len + 2 < sizeof routes) {
-                if (used)
-                    routes[used++] = ',';
-                memcpy(routes + used, r->key, len + 1);
-                used += len;
-            }
+        char routes[512];
+        int on_any = routes_of(pr, s, routes, sizeof routes);
+        if (unknown && (!p->route || on_any)) {
+            rpt_cell row[6] = {rpt_t(s->t),      rpt_s(s->tag),
+                               rpt_s(s->route),  rpt_s(s->by),
+                               rpt_s(s->method), rpt_b(s->unknown_tag)};
+            int rc = rpt_row(pr->unknown, row);
+            if (rc)
+                return rc;
         }
-        if (p->route && !on_any)
+        if (!s->anomaly || (p->route && !on_any))
             continue;
         const pat_checkpoint *cp = pat_checkpoint_find(&pr->ps, s->tag);
-        rpt_cell row[8] = {rpt_t(s->t),
-                           rpt_s(s->route ? s->route : used ? routes : NULL),
-                           rpt_s(s->tag),
-                           rpt_s(cp ? cp->name : NULL),
-                           rpt_s(s->by),
-                           rpt_s(s->note),
-                           rpt_s(s->workorder),
-                           rpt_s(s->clock_flag)};
+        rpt_cell row[8] = {
+            rpt_t(s->t),
+            rpt_s(s->route ? s->route : routes[0] ? routes : NULL),
+            rpt_s(s->tag),
+            rpt_s(cp ? cp->name : NULL),
+            rpt_s(s->by),
+            rpt_s(s->note),
+            rpt_s(s->workorder),
+            rpt_s(s->clock_flag)};
         int rc = rpt_row(pr->anom, row);
         if (rc)
             return rc;
@@ -644,40 +516,51 @@ static int patrol_fill(store_txn *txn, patrol_run *pr, rpt_doc *d)
     static const char *const rounds_cols[] = {
         N_("route"),    N_("round_start"),  N_("round_end"),  N_("guard"),
         N_("required"), N_("on_time"),      N_("late"),       N_("missed"),
-        N_("pending"),  N_("out_of_order"), N_("duplicates"), N_("tqi")};
+        N_("pending"),  N_("out_of_order"), N_("duplicates"), N_("tqi"),
+        N_("early"),    N_("manual"),       N_("rostered")};
     static const char *const missed_cols[] = {
-        N_("route"), N_("round_start"), N_("tag"), N_("name"), N_("place")};
+        N_("route"), N_("round_start"), N_("tag"),     N_("name"),
+        N_("place"), N_("due"),         N_("rostered")};
     static const char *const exc_cols[] = {
-        N_("time"),  N_("route"), N_("round_start"),  N_("tag"),
-        N_("guard"), N_("what"),  N_("minutes_late"), N_("clock_flag")};
+        N_("time"),          N_("route"), N_("round_start"),  N_("tag"),
+        N_("guard"),         N_("what"),  N_("minutes_late"), N_("clock_flag"),
+        N_("minutes_early"), N_("due"),   N_("rostered")};
     static const char *const anom_cols[] = {
         N_("time"),  N_("route"), N_("tag"),       N_("name"),
         N_("guard"), N_("note"),  N_("workorder"), N_("clock_flag")};
     static const char *const guard_cols[] = {
-        N_("guard"), N_("rounds"),       N_("scans"),     N_("on_time"),
-        N_("late"),  N_("out_of_order"), N_("duplicates")};
+        N_("guard"),          N_("rounds"), N_("scans"),
+        N_("on_time"),        N_("late"),   N_("out_of_order"),
+        N_("duplicates"),     N_("manual"), N_("rostered_rounds"),
+        N_("rostered_missed")};
+    static const char *const unknown_cols[] = {N_("time"),   N_("tag"),
+                                               N_("route"),  N_("guard"),
+                                               N_("method"), N_("flagged")};
     int rc;
 
-    pr->rounds = rpt_section_add(d, "rounds", N_("Rounds"), rounds_cols, 12);
+    pr->rounds = rpt_section_add(d, "rounds", N_("Rounds"), rounds_cols, 15);
     pr->missed =
-        rpt_section_add(d, "missed", N_("Missed checkpoints"), missed_cols, 5);
+        rpt_section_add(d, "missed", N_("Missed checkpoints"), missed_cols, 7);
     pr->exc = rpt_section_add(d, "exceptions",
                               N_("Late, out-of-order, duplicate and "
                                  "clock-flagged scans"),
-                              exc_cols, 8);
+                              exc_cols, 11);
     pr->anom =
         rpt_section_add(d, "anomalies", N_("Anomalies observed"), anom_cols, 8);
-    pr->guards = rpt_section_add(d, "guards", N_("Guards"), guard_cols, 7);
-    if (!pr->rounds || !pr->missed || !pr->exc || !pr->anom || !pr->guards)
+    pr->guards = rpt_section_add(d, "guards", N_("Guards"), guard_cols, 10);
+    pr->unknown = rpt_section_add(d, "unknown_tags",
+                                  N_("Scans of unknown tags"), unknown_cols, 6);
+    if (!pr->rounds || !pr->missed || !pr->exc || !pr->anom || !pr->guards ||
+        !pr->unknown)
         return RND_ENOMEM;
 
     if ((rc = pat_load_master(txn, p->route, &pr->ps)) != 0)
         return rc;
-    /* Rounds start in [from, to) and last at most an interval. */
+    /* Rounds start in [from, to) and last at most their longest. */
     int64_t maxiv = 0;
     for (size_t i = 0; i < pr->ps.nroutes; i++)
-        if (pr->ps.routes[i].interval_ms > maxiv)
-            maxiv = pr->ps.routes[i].interval_ms;
+        if (pat_round_max(&pr->ps.routes[i]) > maxiv)
+            maxiv = pat_round_max(&pr->ps.routes[i]);
     if ((rc = pat_load_scans(txn, p->from, p->to + maxiv, p->skew_limit_ms,
                              &pr->ps)) != 0)
         return rc;
@@ -695,8 +578,10 @@ static int patrol_fill(store_txn *txn, patrol_run *pr, rpt_doc *d)
             pat_round_free(&rd);
             if (rc)
                 return rc;
-            pat_round_of(r, e, p->tz_min, &s, &e);
+            pat_round_next(r, e, p->tz_min, &s, &e);
         }
+        if ((rc = report_unscheduled(pr, r)) != 0)
+            return rc;
     }
     if ((rc = report_anomalies(pr)) != 0)
         return rc;
@@ -706,9 +591,11 @@ static int patrol_fill(store_txn *txn, patrol_run *pr, rpt_doc *d)
         qsort(pr->gs, pr->ngs, sizeof *pr->gs, gs_cmp);
     for (size_t i = 0; i < pr->ngs; i++) {
         const guard_stat *g = &pr->gs[i];
-        rpt_cell row[7] = {rpt_s(g->guard),   rpt_i(g->rounds), rpt_i(g->scans),
-                           rpt_i(g->on_time), rpt_i(g->late),   rpt_i(g->ooo),
-                           rpt_i(g->dup)};
+        rpt_cell row[10] = {rpt_s(g->guard),    rpt_i(g->rounds),
+                            rpt_i(g->scans),    rpt_i(g->on_time),
+                            rpt_i(g->late),     rpt_i(g->ooo),
+                            rpt_i(g->dup),      rpt_i(g->manual),
+                            rpt_i(g->rostered), rpt_i(g->missed)};
         if ((rc = rpt_row(pr->guards, row)) != 0)
             return rc;
     }
@@ -731,7 +618,12 @@ static int patrol_fill(store_txn *txn, patrol_run *pr, rpt_doc *d)
         (rc = rpt_summary(d, N_("tqi"),
                           sm->required
                               ? rpt_r((double)visited / (double)sm->required)
-                              : rpt_null())))
+                              : rpt_null())) ||
+        (rc = rpt_summary(d, N_("early"), rpt_i(sm->early))) ||
+        (rc = rpt_summary(d, N_("manual_scans"), rpt_i(sm->manual))) ||
+        (rc = rpt_summary(d, N_("unknown_tag_scans"),
+                          rpt_i(rpt_section_rows(pr->unknown)))) ||
+        (rc = rpt_summary(d, N_("unscheduled_scans"), rpt_i(sm->unscheduled))))
         return rc;
     return 0;
 }
@@ -747,6 +639,7 @@ int rpt_patrol(store_txn *txn, const rpt_params *p, rpt_doc *d)
     for (size_t i = 0; i < pr.ngs; i++)
         free(pr.gs[i].guard);
     free(pr.gs);
+    free(pr.rtags);
     pat_set_free(&pr.ps);
     return rc;
 }

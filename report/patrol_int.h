@@ -18,6 +18,15 @@
 
 #include "fields.h"
 #include "report.h"
+#include "schedule.h"
+
+/* How often a route's rounds recur (field "recurrence"). */
+enum pat_recur {
+    PAT_DAILY = 0, /* rounds every interval within the active hours */
+    PAT_WEEKLY,    /* one round a week, Monday 00:00 local to the next */
+    PAT_MONTHLY,   /* one round a calendar month */
+    PAT_QUARTERLY  /* one round a calendar quarter (Jan, Apr, Jul, Oct) */
+};
 
 typedef struct pat_route {
     char *key, *name;
@@ -27,7 +36,25 @@ typedef struct pat_route {
     int64_t since;
     uint32_t ntags;
     char **tags; /* checkpoint tags in walking order */
+    /* The schedule (docs/REPORTS.md, "patrol"): active hours as minutes
+     * after local midnight, act_from < 0 for all day; active weekdays
+     * (RPT_DAYS_ALL bits); recurrence (enum pat_recur). */
+    int32_t act_from, act_to;
+    unsigned days;
+    int recur;
+    /* Per checkpoint (ntags each): expected offset from the round's start
+     * and tolerance after it; a scan later than start + due + tol is
+     * late. Without offsets 0, without tolerances window_ms. */
+    int64_t *due_ms, *tol_ms;
 } pat_route;
+
+/* One roster entry (kind 43): who holds a route or post in a shift. */
+typedef struct pat_roster {
+    char *shift, *route, *post, *staff; /* route or post is NULL */
+    int dtype;          /* RPT_DAY_DATE, _WEEKDAY, _DAILY (schedule.h) */
+    int64_t day;        /* date: days since 1970-01-01; weekday: 0 Monday */
+    int32_t start, end; /* minutes after midnight; end <= start wraps */
+} pat_roster;
 
 typedef struct pat_checkpoint {
     char *tag, *name, *place;
@@ -37,7 +64,10 @@ typedef struct pat_scan {
     int64_t t; /* device time of the create */
     uint64_t hlc, device, seq;
     char *tag, *route, *by, *note, *workorder; /* NULL when absent */
+    char *method;                              /* nfc, qr, manual; NULL */
     int anomaly;
+    int verified;    /* the handheld checked the tag payload's signature */
+    int unknown_tag; /* the handheld let an unknown tag through */
     /* rpt_clock_flag of its create (static string), NULL when its clock
      * is not flagged; then clk (its _clk) and stamp_minus_wall (its HLC ms
      * minus its wall_ms) say why. */
@@ -52,10 +82,13 @@ typedef struct pat_set {
     size_t ncps;
     pat_scan *scans; /* sorted by (t, hlc, device, seq) */
     size_t nscans;
+    pat_roster *roster; /* active entries, in no particular order */
+    size_t nroster;
 } pat_set;
 
-/* Loads the active routes (only route_key when not NULL) and every active
- * checkpoint. RND_ENOMEM or a store error. */
+/* Loads the active routes (only route_key when not NULL), every active
+ * checkpoint and every active roster entry. RND_ENOMEM or a store
+ * error. */
 int pat_load_master(store_txn *txn, const char *route_key, pat_set *ps);
 
 /* Loads the scans whose device time is in [lo, hi), skipping the others
@@ -76,15 +109,43 @@ int pat_route_index(const pat_route *r, const char *tag);
  * route field and r's checkpoints hold its tag. */
 int pat_scan_on_route(const pat_scan *s, const pat_route *r);
 
-/* The round of r containing time t: rounds start at local midnight
- * (tz_min) and every interval after it; the last round of a day ends at
- * the next local midnight. */
-void pat_round_of(const pat_route *r, int64_t t, int tz_min, int64_t *start,
-                  int64_t *end);
+/* The scheduled round of r containing time t (report/schedule.c): a daily
+ * route's rounds start at the start of its active hours (local midnight
+ * when it has none) on its active days and every interval after, the
+ * last one cut at the end of the active hours; a weekly, monthly or
+ * quarterly route has one round per calendar period. Returns 1 when t is
+ * in one; else 0, and [start, end) is the next scheduled round. */
+int pat_round_of(const pat_route *r, int64_t t, int tz_min, int64_t *start,
+                 int64_t *end);
 
-/* The round of r starting at the first round start >= t. */
+/* The scheduled round of r with the first start >= t. */
 void pat_round_next(const pat_route *r, int64_t t, int tz_min, int64_t *start,
                     int64_t *end);
+
+/* The longest round r can have (to load the scans a window's rounds
+ * need). */
+int64_t pat_round_max(const pat_route *r);
+
+/* The time after which the first scan of checkpoint k in the round
+ * starting at start is late: start + due + tolerance, at most end for a
+ * route with no tolerance of its own and a period recurrence. */
+int64_t pat_deadline(const pat_route *r, uint32_t k, int64_t start,
+                     int64_t end);
+
+/* The staff rostered on route (or, post non-zero, on that post) at time t:
+ * the entries whose shift holds t, the most specific per shift and day (a
+ * date beats a weekday, which beats daily), joined by "," in key order
+ * into out (cap bytes). Returns how many; 0 leaves out "". */
+int pat_roster_who(const pat_set *ps, const char *where, int post, int64_t t,
+                   int tz_min, char *out, size_t cap);
+
+/* The shift of staff nearest t: one holding t, else the one starting
+ * next within 12 hours (after=1) or the one ending last within 12 hours
+ * before t (after=0). Its [start, end) and entry into *e. Returns 1
+ * when found. */
+int pat_roster_shift(const pat_set *ps, const char *staff, int64_t t,
+                     int tz_min, int after, int64_t *start, int64_t *end,
+                     const pat_roster **e);
 
 /* What a scan is within its round. */
 enum pat_class {
@@ -98,12 +159,20 @@ enum pat_class {
     PAT_CLOCK_FLAGGED
 };
 
+/* Whether a scan's proof counts as manual (the tags contract in
+ * ISSUE15.md: only a verified tag payload is not), and whether it is of
+ * an unknown tag (flagged by the handheld, or on no route of the site). */
+int pat_scan_manual(const pat_scan *s);
+
 typedef struct pat_mark {
     const pat_scan *s;
     int cls;          /* enum pat_class */
     int ooo;          /* first scan that came after a later checkpoint */
     int cp;           /* index in the route, -1 for PAT_UNKNOWN_TAG */
     int64_t late_min; /* PAT_LATE: minutes past the window, rounded up */
+    /* PAT_ON_TIME: minutes before start + due - tolerance (rounded up), 0
+     * when not early; the scan still visits its checkpoint. */
+    int64_t early_min;
 } pat_mark;
 
 /* One round of a route, evaluated. */

@@ -84,7 +84,7 @@ static int my_scans(shift_run *r)
             on_any = 1;
             int64_t st, en;
             pat_round rd;
-            pat_round_of(rt, s->t, p->tz_min, &st, &en);
+            int sched = pat_round_of(rt, s->t, p->tz_min, &st, &en);
             if ((rc = pat_round_eval(&r->ps, rt, st, en, p->now, &rd)) != 0) {
                 pat_round_free(&rd);
                 return rc;
@@ -94,6 +94,7 @@ static int my_scans(shift_run *r)
                 if (rd.marks[j].s == s)
                     m = &rd.marks[j];
             int cls = m ? m->cls : PAT_UNKNOWN_TAG, ooo = m ? m->ooo : 0;
+            const char *status = sched ? class_name(cls) : "unscheduled";
             r->on_time += cls == PAT_ON_TIME;
             r->late += cls == PAT_LATE;
             r->dup += cls == PAT_DUPLICATE;
@@ -103,7 +104,7 @@ static int my_scans(shift_run *r)
                                rpt_t(st),
                                rpt_s(s->tag),
                                rpt_s(cp ? cp->name : NULL),
-                               rpt_s(class_name(cls)),
+                               rpt_s(status),
                                rpt_b(ooo)};
             pat_round_free(&rd);
             if ((rc = rpt_row(r->scans, row)) != 0)
@@ -158,9 +159,9 @@ static int missed_so_far(shift_run *r)
                 pat_round_free(&rd);
                 return rc;
             }
-            int overdue = !rd.ended && p->now > s + rt->window_ms;
-            for (uint32_t c = 0; c < rt->ntags && (rd.ended || overdue); c++) {
-                if (rd.first[c] >= 0)
+            for (uint32_t c = 0; c < rt->ntags; c++) {
+                if (rd.first[c] >= 0 ||
+                    (!rd.ended && p->now <= pat_deadline(rt, c, s, e)))
                     continue;
                 const pat_checkpoint *cp =
                     pat_checkpoint_find(&r->ps, rt->tags[c]);
@@ -262,8 +263,8 @@ static int shift_fill(store_txn *txn, shift_run *r, rpt_doc *d)
         return rc;
     int64_t maxiv = 0;
     for (size_t i = 0; i < r->ps.nroutes; i++)
-        if (r->ps.routes[i].interval_ms > maxiv)
-            maxiv = r->ps.routes[i].interval_ms;
+        if (pat_round_max(&r->ps.routes[i]) > maxiv)
+            maxiv = pat_round_max(&r->ps.routes[i]);
     if ((rc = pat_load_scans(txn, r->from - maxiv, r->to + maxiv,
                              p->skew_limit_ms, &r->ps)))
         return rc;

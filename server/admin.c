@@ -12,12 +12,15 @@
 
 #include "../proto/utf8.h"
 #include "../i18n/i18n.h"
+#include "../report/schedule.h"
 #include "admin.h"
 
 /* ---- the field tables --------------------------------------------------- */
 
 static const char *const roles[] = {"guard", "butler", "technician", "office",
                                     NULL};
+static const char *const recurrences[] = {"daily", "weekly", "monthly",
+                                          "quarterly", NULL};
 
 #define END                                                                    \
     {                                                                          \
@@ -55,6 +58,23 @@ static const srv_md_field route_fields[] = {
      "CP,CP,...", "checkpoint tags in walking order (required by add)"},
     {"window-min", "window_min", SRV_MD_INT, 0, 0, NULL, "15", 0, 1440, "MIN",
      "time window per checkpoint, 0..1440 (add's default: 15)"},
+    {"active-from", "active_from", SRV_MD_STR, 0, 0, NULL, NULL, 0, 0, "HH:MM",
+     "rounds start at this local time (default: all day, from 00:00)"},
+    {"active-to", "active_to", SRV_MD_STR, 0, 0, NULL, NULL, 0, 0, "HH:MM",
+     "end of the active hours; at or before --active-from: the next day"},
+    {"active-days", "active_days", SRV_MD_STR, 0, 0, NULL, NULL, 0, 0, "DAYS",
+     "weekdays walked: daily, mon-fri, sat,sun (default: daily)"},
+    {"recurrence", "recurrence", SRV_MD_ENUM, 0, 0, recurrences, NULL, 0, 0,
+     "daily|weekly|monthly|quarterly",
+     "rounds every interval (daily, default) or one per week, month, quarter"},
+    {"offsets", "offsets", SRV_MD_STR, 0, 0, NULL, NULL, 0, 0, "MIN,MIN,...",
+     "per checkpoint: minutes from the round's start it is due (default: 0)"},
+    {"tolerance-min", "tolerance_min", SRV_MD_INT, 0, 0, NULL, NULL, 0, 1440,
+     "MIN",
+     "minutes a checkpoint may be scanned past its offset (default: "
+     "--window-min)"},
+    {"tolerances", "tolerances", SRV_MD_STR, 0, 0, NULL, NULL, 0, 0,
+     "MIN,MIN,...", "per checkpoint tolerance, one per checkpoint"},
     END};
 
 static const srv_md_field checkpoint_fields[] = {
@@ -116,17 +136,34 @@ static const srv_md_field holiday_fields[] = {
 /* A recurring task beyond a day (monthly fire-equipment checks,
  * quarterly tank cleaning): handhelds record it done (task done --plan);
  * `roundsd report tasks` shows which are due or overdue. */
-static const char *const recurrences[] = {"weekly", "monthly", "quarterly",
-                                          NULL};
+static const char *const plan_recurrences[] = {"weekly", "monthly", "quarterly",
+                                               NULL};
 static const srv_md_field taskplan_fields[] = {
     {"plan", "plan", SRV_MD_STR, SRV_MD_KEY, 1, NULL, NULL, 0, 0, "KEY",
      "the plan's key, as handhelds give it (FIRE-EXT; the key)"},
     {"name", "name", SRV_MD_STR, 0, 1, NULL, NULL, 0, 0, "NAME",
      "what is to be done (required by add)"},
-    {"recurrence", "recurrence", SRV_MD_ENUM, 0, 1, recurrences, NULL, 0, 0,
-     "weekly|monthly|quarterly", "how often (required by add)"},
+    {"recurrence", "recurrence", SRV_MD_ENUM, 0, 1, plan_recurrences, NULL, 0,
+     0, "weekly|monthly|quarterly", "how often (required by add)"},
     {"place", "place", SRV_MD_STR, 0, 0, NULL, NULL, 0, 0, "PLACE",
      "where (building, plant room...)"},
+    END};
+
+static const srv_md_field roster_fields[] = {
+    {"day", "day", SRV_MD_STR, SRV_MD_KEY, 1, NULL, NULL, 0, 0, "DAY",
+     "the day the shift starts: YYYY-MM-DD, mon..sun or daily (key part)"},
+    {"shift", "shift", SRV_MD_STR, SRV_MD_KEY, 1, NULL, NULL, 0, 0, "NAME",
+     "the shift: day, night, ... (key part)"},
+    {"route", "route", SRV_MD_STR, SRV_MD_KEY, 0, NULL, NULL, 0, 0, "R",
+     "the route held (key part; or --post)"},
+    {"post", "post", SRV_MD_STR, SRV_MD_KEY, 0, NULL, NULL, 0, 0, "P",
+     "the post held, a gate or the desk (key part; or --route)"},
+    {"staff", "staff", SRV_MD_STR, 0, 1, NULL, NULL, 0, 0, "ID",
+     "who holds it: the staff id handhelds record (required by add)"},
+    {"start", "start", SRV_MD_STR, 0, 1, NULL, NULL, 0, 0, "HH:MM",
+     "shift start, local time (required by add)"},
+    {"end", "end", SRV_MD_STR, 0, 1, NULL, NULL, 0, 0, "HH:MM",
+     "shift end; at or before --start: the next day (required by add)"},
     END};
 
 #define K(x) PROTO_KIND_##x
@@ -156,6 +193,9 @@ static const srv_md_kind kinds[] = {
     {"taskplan", "taskplans", K(TASKPLAN),
      N_("a recurring task beyond a day: weekly, monthly or quarterly"),
      taskplan_fields},
+    {"roster", "roster", K(ROSTER),
+     N_("who holds a route or post in a shift, on a date, weekday or daily"),
+     roster_fields},
     {NULL, NULL, 0, NULL, NULL},
 };
 #undef K
@@ -259,6 +299,8 @@ typedef struct write_ctx {
     int64_t list_count;
     char building[PROTO_FIELD_STR_MAX + 1];
     char seen[FOLD_SEEN_MAX];
+    /* Canonical forms of schedule fields (one buffer per field). */
+    char sched[PROTO_OP_MAX_FIELDS][PROTO_FIELD_STR_MAX + 1];
 } write_ctx;
 
 static int bad(srv_admin_out *o, int rc, const char *fmt, ...)
@@ -357,6 +399,67 @@ static int parse_list(write_ctx *c, const srv_md_field *sp, const char *v)
     return 0;
 }
 
+/* The schedule and roster fields in their canonical text (DATA-MODEL.md,
+ * "route", "roster"); f->str is replaced by it. Other fields: nothing. */
+static int schedule_form(write_ctx *c, const srv_md_field *sp, proto_field *f)
+{
+    const char *n = sp->name;
+    char *out = c->sched[c->n];
+    size_t cap = sizeof c->sched[c->n];
+    int min;
+    if (!strcmp(n, "active_from") || !strcmp(n, "active_to") ||
+        !strcmp(n, "start") || !strcmp(n, "end")) {
+        if (rpt_hhmm_parse(f->str, f->str_len, &min) != 0)
+            return bad(c->out, RND_EFIELD,
+                       "--%s %.*s: expected a time of day HH:MM, 00:00..23:59",
+                       sp->flag, (int)f->str_len, f->str);
+        snprintf(out, cap, "%02d:%02d", min / 60, min % 60);
+    } else if (!strcmp(n, "active_days")) {
+        unsigned mask;
+        if (rpt_days_parse(f->str, f->str_len, &mask) != 0)
+            return bad(c->out, RND_EFIELD,
+                       "--%s %.*s: expected daily or weekdays mon..sun, "
+                       "comma-separated, ranges like mon-fri",
+                       sp->flag, (int)f->str_len, f->str);
+        rpt_days_text(mask, out, cap);
+    } else if (!strcmp(n, "offsets") || !strcmp(n, "tolerances")) {
+        int64_t v[LIST_MAX];
+        uint32_t k;
+        int rc = rpt_minutes_parse(f->str, f->str_len, 131040, v, LIST_MAX, &k);
+        if (rc)
+            return bad(c->out, RND_EFIELD,
+                       "--%s: item %d of '%.*s' is not a whole number of "
+                       "minutes (0..131040)",
+                       sp->flag, -rc, (int)f->str_len, f->str);
+        size_t used = 0;
+        out[0] = '\0';
+        for (uint32_t i = 0; i < k && used + 12 < cap; i++)
+            used += (size_t)snprintf(out + used, cap - used, "%s%lld",
+                                     i ? "," : "", (long long)v[i]);
+    } else if (!strcmp(n, "day") && c->k->kind == PROTO_KIND_ROSTER) {
+        int type;
+        int64_t day;
+        if (rpt_roster_day_parse(f->str, f->str_len, &type, &day) != 0)
+            return bad(c->out, RND_EFIELD,
+                       "--%s %.*s: expected a date YYYY-MM-DD, a weekday "
+                       "mon..sun or daily",
+                       sp->flag, (int)f->str_len, f->str);
+        snprintf(out, cap, "%.*s", (int)f->str_len, f->str);
+        for (char *p = out; *p; p++)
+            if (*p >= 'A' && *p <= 'Z')
+                *p = (char)(*p - 'A' + 'a');
+    } else if (!strcmp(n, "shift") && c->k->kind == PROTO_KIND_ROSTER &&
+               memchr(f->str, '/', f->str_len)) {
+        return bad(c->out, RND_EFIELD, "--%s '%.*s' has a '/'", sp->flag,
+                   (int)f->str_len, f->str);
+    } else {
+        return 0;
+    }
+    f->str = out;
+    f->str_len = (uint32_t)strlen(out);
+    return 0;
+}
+
 /* Converts one given value into c->f[c->n]. */
 static int convert(write_ctx *c, const srv_md_field *sp, const char *v)
 {
@@ -409,6 +512,10 @@ static int convert(write_ctx *c, const srv_md_field *sp, const char *v)
                 return bad(c->out, RND_EFIELD, "--%s is empty", sp->flag);
             f->str = c->idno;
             f->str_len = (uint32_t)strlen(c->idno);
+        } else {
+            int rc = schedule_form(c, sp, f);
+            if (rc)
+                return rc;
         }
         break;
     }
@@ -512,6 +619,27 @@ static int make_key(write_ctx *c)
         memcpy(o->key, tmp, n + 1); /* fits: checked just above */
         return 0;
     }
+    if (c->k->kind == PROTO_KIND_ROSTER) {
+        const proto_field *day = given_field(c, "day");
+        const proto_field *shift = given_field(c, "shift");
+        const proto_field *route = given_field(c, "route");
+        const proto_field *post = given_field(c, "post");
+        if (!day || !shift)
+            return bad(o, RND_EFIELD, "--%s is required",
+                       day ? "shift NAME" : "day DAY");
+        if (!!route == !!post)
+            return bad(o, RND_EFIELD,
+                       "give --route R or --post P: an entry holds one");
+        const proto_field *w = route ? route : post;
+        snprintf(tmp, sizeof tmp, "%.*s/%.*s/%s:%.*s", (int)day->str_len,
+                 day->str, (int)shift->str_len, shift->str,
+                 route ? "route" : "post", (int)w->str_len, w->str);
+        size_t n = strlen(tmp);
+        if (n > SRV_MD_KEY_MAX)
+            return bad(o, RND_EFIELD, "the roster key %s is too long", tmp);
+        memcpy(o->key, tmp, n + 1);
+        return 0;
+    }
     for (const srv_md_field *sp = c->k->fields; sp->flag; sp++) {
         if (!sp->key)
             continue;
@@ -577,6 +705,14 @@ static int validate(write_ctx *c, const srv_admin_kv *kv, size_t nkv)
         const char *v = given[idx];
         if (v == NULL && c->mode == SRV_ADMIN_ADD && sp->dflt)
             v = sp->dflt;
+        /* A weekly, monthly or quarterly route needs no interval. */
+        if (v == NULL && sp->required && !strcmp(sp->name, "interval_min")) {
+            size_t ri = 0;
+            for (const srv_md_field *q = k->fields; q->flag; q++, ri++)
+                if (!strcmp(q->name, "recurrence") && given[ri] &&
+                    strcmp(given[ri], "daily") != 0)
+                    goto next_field;
+        }
         if (v == NULL) {
             if (c->mode == SRV_ADMIN_ADD && sp->required)
                 return bad(c->out, RND_EFIELD, "--%s %s is required", sp->flag,
@@ -585,6 +721,7 @@ static int validate(write_ctx *c, const srv_admin_kv *kv, size_t nkv)
         }
         if ((rc = convert(c, sp, v)) != 0)
             return rc;
+    next_field:;
     }
     if (c->has_target == 0 && (rc = make_key(c)) != 0)
         return rc;
@@ -663,10 +800,80 @@ static int full_fields(write_ctx *c, proto_op *op)
         rc = proto_op_add_str(op, "type", type, strlen(type));
         break;
     }
+    case PROTO_KIND_ROSTER:
+        rc = proto_op_add_str(op, "roster", c->out->key, strlen(c->out->key));
+        break;
     default:
         break;
     }
     return rc;
+}
+
+/* The value of a route field after this write: given, else stored (st,
+ * a set's current state), else NULL. */
+static const proto_field *route_value(const write_ctx *c, const fold_state *st,
+                                      const char *name)
+{
+    const proto_field *f = given_field(c, name);
+    if (f == NULL && st)
+        f = fold_state_field(st, name);
+    return f;
+}
+
+/* A route's schedule rules across its fields, on the values it will have
+ * (a set gives some, the rest are stored): active hours come in pairs;
+ * offsets and tolerances have one item per checkpoint; a daily route's
+ * offsets fall within its round. */
+static int route_rules(write_ctx *c, const fold_state *st)
+{
+    const proto_field *from = route_value(c, st, "active_from");
+    const proto_field *to = route_value(c, st, "active_to");
+    if (!!from != !!to)
+        return bad(c->out, RND_EFIELD, "--%s is required with --%s",
+                   from ? "active-to" : "active-from",
+                   from ? "active-from" : "active-to");
+    uint32_t ntags = 0;
+    const proto_field *cps = route_value(c, st, "checkpoints");
+    if (cps && cps->type == PROTO_STR && cps->str_len > 0) {
+        ntags = 1;
+        for (uint32_t i = 0; i < cps->str_len; i++)
+            ntags += cps->str[i] == ',';
+    }
+    const proto_field *iv = route_value(c, st, "interval_min");
+    const proto_field *rec = route_value(c, st, "recurrence");
+    int daily = rec == NULL || rec->type != PROTO_STR ||
+                (rec->str_len == 5 && memcmp(rec->str, "daily", 5) == 0);
+    if (daily && (iv == NULL || iv->type != PROTO_INT))
+        return bad(c->out, RND_EFIELD,
+                   "--interval-min MIN is required by a daily route");
+    static const char *const lists[2][2] = {{"offsets", "offsets"},
+                                            {"tolerances", "tolerances"}};
+    for (int l = 0; l < 2; l++) {
+        const proto_field *f = route_value(c, st, lists[l][0]);
+        int64_t v[LIST_MAX];
+        uint32_t n = 0;
+        if (f == NULL || f->type != PROTO_STR)
+            continue;
+        if (rpt_minutes_parse(f->str, f->str_len, 131040, v, LIST_MAX, &n))
+            return bad(c->out, RND_EFIELD, "--%s: the stored list is unusable",
+                       lists[l][1]);
+        if (n != ntags)
+            return bad(c->out, RND_EFIELD,
+                       "--%s: %u value%s for %u checkpoint%s (one per "
+                       "checkpoint, in walking order)%s",
+                       lists[l][1], n, n == 1 ? "" : "s", ntags,
+                       ntags == 1 ? "" : "s",
+                       given_field(c, lists[l][0])
+                           ? ""
+                           : ": give it again with the new --checkpoints");
+        for (uint32_t i = 0; l == 0 && daily && iv && i < n; i++)
+            if (v[i] >= iv->i)
+                return bad(c->out, RND_EFIELD,
+                           "--offsets: %lld (checkpoint %u) is not within "
+                           "the %lld-minute round",
+                           (long long)v[i], i + 1, (long long)iv->i);
+    }
+    return 0;
 }
 
 static int write_fn(store_txn *t, void *arg)
@@ -700,6 +907,9 @@ static int write_fn(store_txn *t, void *arg)
         return rc;
     }
 
+    if (c->k->kind == PROTO_KIND_ROUTE && c->mode != SRV_ADMIN_RETIRE &&
+        (rc = route_rules(c, exists && c->mode == SRV_ADMIN_SET ? &st : NULL)))
+        return rc;
     proto_op_init(&op);
     op.kind = c->k->kind;
     memcpy(op.entity, o->id, PROTO_ENTITY_LEN);
@@ -919,6 +1129,10 @@ void srv_md_state_key(const fold_state *st, char *out, size_t cap)
         return;
     if (st->kind == PROTO_KIND_SITE) {
         fold_state_text(st, "site", out, cap);
+        return;
+    }
+    if (st->kind == PROTO_KIND_ROSTER) {
+        fold_state_text(st, "roster", out, cap);
         return;
     }
     if (st->kind == PROTO_KIND_BLACKLIST) {

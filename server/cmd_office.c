@@ -71,7 +71,8 @@ static int cmd_list(void)
     const srv_md_kind *k = srv_md_find(vacant ? "units" : what);
     static const char *const names[] = {
         "units",  "vacant",    "routes", "checkpoints", "staff",
-        "plates", "blacklist", "sites",  "holidays",    NULL};
+        "plates", "blacklist", "sites",  "holidays",    "roster",
+        "taskplans", NULL};
     if (k == NULL)
         return cli_unknown_sub(what, names);
     if ((ex = cli_need_name("site")) != 0)

@@ -150,7 +150,8 @@ static int is_master_kind(int kind)
     return (kind >= PROTO_KIND_SITE && kind <= PROTO_KIND_BLACKLIST) ||
            kind == PROTO_KIND_PII_KEY || kind == PROTO_KIND_TASKPLAN ||
            kind == PROTO_KIND_TAG_KEY || /* tag keys: server/tags.h */
-           kind == PROTO_KIND_HOLIDAY;   /* the office's holiday calendar */
+           kind == PROTO_KIND_HOLIDAY || /* the office's holiday calendar */
+           kind == PROTO_KIND_ROSTER;
 }
 
 /* The registers (incidents, owners' keys, lost and found, exit slips,

@@ -84,6 +84,7 @@ static void valid_seeds(void)
         PROTO_ACTION_SET, PROTO_ACTION_CREATE, PROTO_ACTION_REFUSE,
         PROTO_ACTION_CREATE, PROTO_ACTION_CALLBACK, PROTO_ACTION_CREATE,
         PROTO_ACTION_RETIRE, PROTO_ACTION_CREATE, /* holiday */
+        PROTO_ACTION_SET,    /* roster */
         PROTO_ACTION_CREATE, /* taskplan */
         PROTO_ACTION_CREATE, /* tag_key */
     };

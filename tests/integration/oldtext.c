@@ -4,7 +4,9 @@
  * from such a store must still be valid.
  *   oldtext STORE_DIR WALL_MS KIND NAME=VALUE...
  * KIND is an op kind's name (dutylog, handover, ...); the record is a
- * create by the store's own writer at WALL_MS. Prints its 32-hex id. */
+ * create by the store's own writer at WALL_MS. Prints its 32-hex id.
+ * NAME:=VALUE writes a typed value: true or false a bool, digits an int
+ * (test_e2e_patrol.sh: a scan's verified and unknown_tag). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,7 +47,19 @@ int main(int argc, char **argv)
         if (eq == NULL)
             return 2;
         *eq = '\0';
-        if (proto_op_add_str(&c.op, argv[i], eq + 1, strlen(eq + 1)) != 0)
+        size_t nl = strlen(argv[i]);
+        int rc2;
+        if (nl > 1 && argv[i][nl - 1] == ':') {
+            argv[i][nl - 1] = '\0';
+            const char *v = eq + 1;
+            if (strcmp(v, "true") == 0 || strcmp(v, "false") == 0)
+                rc2 = proto_op_add_bool(&c.op, argv[i], v[0] == 't');
+            else
+                rc2 = proto_op_add_int(&c.op, argv[i], atoll(v));
+        } else {
+            rc2 = proto_op_add_str(&c.op, argv[i], eq + 1, strlen(eq + 1));
+        }
+        if (rc2 != 0)
             return 2;
     }
     int rc = store_open(argv[1], 0, &s);

@@ -89,13 +89,13 @@ eq "patrol missed" "$(echo "$pj" | py '",".join(r["tag"] + "@" + r["round_start"
 eq "patrol exceptions" "$(echo "$pj" | py '",".join("%s %s %s %s" % (r["time"][11:16], r["tag"], r["what"], r["minutes_late"]) for r in d["sections"]["exceptions"])')" \
   "06:20 CP-03 late 5,06:25 CP-02 late 10,06:25 CP-02 out_of_order None,06:26 CP-02 duplicate None"
 eq "patrol guards" "$(echo "$pj" | py '[list(r.values()) for r in d["sections"]["guards"]]')" \
-  "[['guard-a', 2, 5, 2, 2, 1, 1]]"
+  "[['guard-a', 2, 5, 2, 2, 1, 1, 5, 0, 0]]"
 # CSV: one table per file (--table), BOM and CRLF stripped by plain_csv.
 plain_csv() { sed '1s/^\xef\xbb\xbf//; s/\r$//'; }
 pc=$(rd report patrol "${PW[@]}" --table summary | plain_csv)
 check "patrol csv summary" grep -qx "tqi,0.67" <<<"$pc"
 pc=$(rd report patrol "${PW[@]}" --table rounds | plain_csv)
-check "patrol csv row" grep -qx "R1,2026-03-10T08:00:00+08:00,2026-03-10T10:00:00+08:00,guard-a,3,1,0,2,0,0,0,0.33" <<<"$pc"
+check "patrol csv row" grep -qx "R1,2026-03-10T08:00:00+08:00,2026-03-10T10:00:00+08:00,guard-a,3,1,0,2,0,0,0,0.33,0,1," <<<"$pc"
 pc=$(rd report patrol "${PW[@]}" --table exceptions | plain_csv)
 eq "patrol csv parses" "$(python3 -c 'import csv,sys; rows=list(csv.reader(sys.stdin)); print(len(rows) - 1)' <<<"$pc")" 4
 pt=$(rd report patrol "${PW[@]}")

@@ -180,8 +180,8 @@ static const int field_kinds[] = {
 static const int master_kinds[] = {PROTO_KIND_UNIT,       PROTO_KIND_ROUTE,
                                    PROTO_KIND_CHECKPOINT, PROTO_KIND_STAFF,
                                    PROTO_KIND_PLATE,      PROTO_KIND_BLACKLIST,
-                                   PROTO_KIND_HOLIDAY,    PROTO_KIND_TASKPLAN,
-                                   PROTO_KIND_TAG_KEY};
+                                   PROTO_KIND_HOLIDAY,    PROTO_KIND_ROSTER,
+                                   PROTO_KIND_TASKPLAN,   PROTO_KIND_TAG_KEY};
 
 /* Master data fields: two per kind, so sets collide. */
 static const char *master_field(int kind, int which)
@@ -189,7 +189,8 @@ static const char *master_field(int kind, int which)
     static const char *const f[][2] = {
         {"owner", "vacant"},   {"name", "period"}, {"route", "tag"},
         {"name", "role"},      {"plate", "unit"},  {"name", "reason"},
-        {"type", "name"},      {"name", "recurrence"}, {"key_id", "pub"}};
+        {"type", "name"},      {"staff", "start"}, {"name", "recurrence"},
+        {"key_id", "pub"}};
     for (size_t i = 0; i < sizeof master_kinds / sizeof *master_kinds; i++)
         if (master_kinds[i] == kind)
             return f[i][which];
