@@ -337,9 +337,10 @@ static void test_names(void)
     nactions++;
     PROTO_ACTION_MAP(CHECK_ACTION_)
 #undef CHECK_ACTION_
-    /* + the registers 8..12, holiday 42, taskplan 44, tag_key 45 */
-    ASSERT_EQ(nkinds, 25);
+    /* + the registers 8..12, holiday 42, roster 43, taskplan 44, tag_key 45 */
+    ASSERT_EQ(nkinds, 26);
     ASSERT(proto_action_fits(PROTO_KIND_TAG_KEY, PROTO_ACTION_RETIRE));
+    ASSERT(proto_action_fits(PROTO_KIND_ROSTER, PROTO_ACTION_RETIRE));
     /* + feedback, escalate, reply, assess, return, dispose */
     ASSERT_EQ(nactions, 20);
     ASSERT(proto_action_fits(PROTO_KIND_INCIDENT, PROTO_ACTION_ESCALATE));
