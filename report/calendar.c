@@ -13,45 +13,6 @@
 #define DAY_MS 86400000LL
 #define MIN_MS 60000LL
 
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-int rpt_day_parse(const char *s, size_t len, int64_t *day)
-{
-    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    int v[3] = {0, 0, 0}, k = 0;
-    if (len != 10 || s[4] != '-' || s[7] != '-')
-        return RND_EINVAL;
-    for (size_t i = 0; i < len; i++) {
-        if (i == 4 || i == 7) {
-            k++;
-            continue;
-        }
-        if (s[i] < '0' || s[i] > '9')
-            return RND_EINVAL;
-        v[k] = v[k] * 10 + (s[i] - '0');
-    }
-    int leap = (v[0] % 4 == 0 && v[0] % 100 != 0) || v[0] % 400 == 0;
-    if (v[0] < 1970 || v[1] < 1 || v[1] > 12 || v[2] < 1 ||
-        v[2] > mdays[v[1] - 1] || (v[1] == 2 && v[2] > 28 + leap))
-        return RND_EINVAL;
-    *day = days_from_civil(v[0], v[1], v[2]);
-    return 0;
-}
-
-int64_t rpt_day_of(int64_t ms, int tz_min)
-{
-    int64_t local = ms + (int64_t)tz_min * MIN_MS;
-    return local >= 0 ? local / DAY_MS : -((-local + DAY_MS - 1) / DAY_MS);
-}
-
 /* Index of day in cal, or -1. */
 static long find(const rpt_calendar *cal, int64_t day)
 {

@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "../storage/store.h"
+#include "report.h"
 
 typedef struct rpt_calendar {
     int64_t *day;     /* days since 1970-01-01, ascending, unique */
@@ -39,12 +40,7 @@ void rpt_calendar_free(rpt_calendar *cal);
 int rpt_calendar_add(rpt_calendar *cal, const char *date, size_t len,
                      int workday);
 
-/* "YYYY-MM-DD" (len bytes) -> days since 1970-01-01; RND_EINVAL unless a
- * real day. */
-int rpt_day_parse(const char *s, size_t len, int64_t *day);
-
-/* The local day (days since 1970-01-01) of ms at offset tz_min. */
-int64_t rpt_day_of(int64_t ms, int tz_min);
+/* Days are rpt_day_parse's and rpt_day_of's (report.h). */
 
 /* 1 when day is a working day by cal (see the top of this file). */
 int rpt_is_workday(const rpt_calendar *cal, int64_t day);

@@ -211,6 +211,17 @@ int rpt_time_parse(const char *s, int tz_min, int64_t *out);
  * does not exist (glibc would silently take UTC). */
 int rpt_tz_set(const char *spec);
 
+/* Civil dates (Howard Hinnant's algorithms): days since 1970-01-01 of a
+ * date, and back; floor division; the local day of ms at offset tz_min. */
+int64_t rpt_days_from_civil(int64_t y, int m, int d);
+void rpt_civil_from_days(int64_t z, int *y, int *m, int *d);
+int64_t rpt_floor_div(int64_t a, int64_t b);
+int64_t rpt_day_of(int64_t ms, int tz_min);
+
+/* "YYYY-MM-DD" (len bytes) -> days since 1970-01-01; RND_EINVAL unless a
+ * real day of 1970 or later. */
+int rpt_day_parse(const char *s, size_t len, int64_t *day);
+
 /* "+08:00", "-05:30", "Z" or "UTC" -> minutes east of UTC. */
 int rpt_tz_parse(const char *s, int *tz_min);
 

@@ -18,42 +18,11 @@
 static const char *const wdays[7] = {"mon", "tue", "wed", "thu",
                                      "fri", "sat", "sun"};
 
-int64_t rpt_days_from_civil(int64_t y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-void rpt_civil_from_days(int64_t z, int *y, int *m, int *d)
-{
-    z += 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    int64_t doe = z - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int64_t mp = (5 * doy + 2) / 153;
-    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
-    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
-    *y = (int)(yoe + era * 400 + (*m <= 2));
-}
-
 int rpt_weekday(int64_t days)
 {
     /* 1970-01-01 was a Thursday (3). */
     int64_t w = (days + 3) % 7;
     return (int)(w < 0 ? w + 7 : w);
-}
-
-static int64_t floor_div(int64_t a, int64_t b)
-{
-    int64_t q = a / b;
-    if ((a % b != 0) && ((a < 0) != (b < 0)))
-        q--;
-    return q;
 }
 
 static int two_digits(const char *s, int *v)
@@ -207,7 +176,6 @@ int rpt_minutes_parse(const char *s, size_t n, int64_t hi, int64_t *out,
 
 int rpt_roster_day_parse(const char *s, size_t n, int *type, int64_t *val)
 {
-    int y1, y2, mo, d;
     if (is_daily(s, n)) {
         *type = RPT_DAY_DAILY;
         *val = 0;
@@ -219,28 +187,13 @@ int rpt_roster_day_parse(const char *s, size_t n, int *type, int64_t *val)
         *val = w;
         return 0;
     }
-    if (n != 10 || s[4] != '-' || s[7] != '-' || two_digits(s, &y1) ||
-        two_digits(s + 2, &y2) || two_digits(s + 5, &mo) ||
-        two_digits(s + 8, &d) || mo < 1 || mo > 12 || d < 1)
-        return -1;
-    int y = y1 * 100 + y2;
-    static const int mdays[12] = {31, 28, 31, 30, 31, 30,
-                                  31, 31, 30, 31, 30, 31};
-    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    if (d > mdays[mo - 1] + (mo == 2 && leap))
+    if (rpt_day_parse(s, n, val) != 0)
         return -1;
     *type = RPT_DAY_DATE;
-    *val = rpt_days_from_civil(y, mo, d);
     return 0;
 }
 
 /* ---- the calendar of rounds -------------------------------------------- */
-
-/* The local day (days since 1970-01-01) holding t. */
-static int64_t local_day(int64_t t, int tz_min)
-{
-    return floor_div(t + (int64_t)tz_min * MIN_MS, DAY_MS);
-}
 
 static int64_t day_start(int64_t day, int tz_min)
 {
@@ -274,7 +227,7 @@ static int day_on(const pat_route *r, int64_t day)
 static void cal_period(const pat_route *r, int64_t t, int tz_min, int next,
                        int64_t *s, int64_t *e)
 {
-    int64_t day = local_day(t, tz_min);
+    int64_t day = rpt_day_of(t, tz_min);
     if (r->recur == PAT_WEEKLY) {
         int64_t mon = day - rpt_weekday(day) + (next ? 7 : 0);
         *s = day_start(mon, tz_min);
@@ -306,7 +259,7 @@ void pat_round_next(const pat_route *r, int64_t t, int tz_min, int64_t *start,
             cal_period(r, t, tz_min, 1, start, end);
         return;
     }
-    int64_t iv = r->interval_ms, d0 = local_day(t, tz_min);
+    int64_t iv = r->interval_ms, d0 = rpt_day_of(t, tz_min);
     for (int64_t d = d0 - 1; d <= d0 + 8; d++) {
         int64_t ps, pe;
         if (!day_on(r, d))
@@ -333,7 +286,7 @@ int pat_round_of(const pat_route *r, int64_t t, int tz_min, int64_t *start,
         cal_period(r, t, tz_min, 0, start, end);
         return 1;
     }
-    int64_t iv = r->interval_ms, d0 = local_day(t, tz_min);
+    int64_t iv = r->interval_ms, d0 = rpt_day_of(t, tz_min);
     for (int64_t d = d0 - 1; d <= d0; d++) {
         int64_t ps, pe;
         if (!day_on(r, d))
@@ -422,7 +375,7 @@ int pat_roster_who(const pat_set *ps, const char *where, int post, int64_t t,
 {
     const char *who[16];
     int n = 0;
-    int64_t d0 = local_day(t, tz_min);
+    int64_t d0 = rpt_day_of(t, tz_min);
     if (cap)
         out[0] = '\0';
     for (size_t i = 0; i < ps->nroster; i++) {
@@ -464,7 +417,7 @@ int pat_roster_shift(const pat_set *ps, const char *staff, int64_t t,
                      const pat_roster **found)
 {
     const int64_t reach = 12 * 60 * MIN_MS;
-    int64_t d0 = local_day(t, tz_min), best = 0;
+    int64_t d0 = rpt_day_of(t, tz_min), best = 0;
     int have = 0;
     if (staff == NULL)
         return 0;

@@ -39,10 +39,8 @@ int rpt_minutes_parse(const char *s, size_t n, int64_t hi, int64_t *out,
 enum { RPT_DAY_DATE = 1, RPT_DAY_WEEKDAY, RPT_DAY_DAILY };
 int rpt_roster_day_parse(const char *s, size_t n, int *type, int64_t *val);
 
-/* Days since 1970-01-01 of a civil date, and back; the weekday (0 =
- * Monday) of such a day. */
-int64_t rpt_days_from_civil(int64_t y, int m, int d);
-void rpt_civil_from_days(int64_t z, int *y, int *m, int *d);
+/* The weekday (0 = Monday) of a day since 1970-01-01 (report.h has the
+ * civil-date conversions). */
 int rpt_weekday(int64_t days);
 
 #endif

@@ -20,38 +20,6 @@
 #define MIN_MS 60000LL
 #define DAY_MS 86400000LL
 
-/* ---- calendar arithmetic in the report's fixed offset -------------------
- * (Hinnant's civil-date algorithms, as report/time.c uses.) */
-
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-static void civil_from_days(int64_t z, int64_t *y, int *m, int *d)
-{
-    z += 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    int64_t doe = z - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int64_t mp = (5 * doy + 2) / 153;
-    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
-    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
-    *y = yoe + era * 400 + (*m <= 2);
-}
-
-static int64_t floor_div(int64_t a, int64_t b)
-{
-    int64_t q = a / b;
-    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
-}
-
 enum { REC_WEEKLY = 1, REC_MONTHLY = 2, REC_QUARTERLY = 3 };
 
 static int rec_of(const char *s)
@@ -75,19 +43,18 @@ static int month_days(int64_t y, int m)
 static int64_t add_period(int64_t ms, int rec, int tz_min)
 {
     int64_t off = (int64_t)tz_min * MIN_MS, local = ms + off;
-    int64_t days = floor_div(local, DAY_MS), rest = local - days * DAY_MS;
+    int64_t days = rpt_floor_div(local, DAY_MS), rest = local - days * DAY_MS;
     if (rec == REC_WEEKLY)
         return ms + 7 * DAY_MS;
-    int64_t y;
-    int m, d;
-    civil_from_days(days, &y, &m, &d);
+    int cy, m, d;
+    rpt_civil_from_days(days, &cy, &m, &d);
     int add = rec == REC_QUARTERLY ? 3 : 1;
-    int64_t mi = y * 12 + (m - 1) + add;
-    y = floor_div(mi, 12);
+    int64_t mi = (int64_t)cy * 12 + (m - 1) + add;
+    int64_t y = rpt_floor_div(mi, 12);
     m = (int)(mi - y * 12) + 1;
     if (d > month_days(y, m))
         d = month_days(y, m);
-    return days_from_civil(y, m, d) * DAY_MS + rest - off;
+    return rpt_days_from_civil(y, m, d) * DAY_MS + rest - off;
 }
 
 /* The calendar period of rec holding ms: [*start, *end). */
@@ -95,19 +62,18 @@ static void period_of(int64_t ms, int rec, int tz_min, int64_t *start,
                       int64_t *end)
 {
     int64_t off = (int64_t)tz_min * MIN_MS;
-    int64_t days = floor_div(ms + off, DAY_MS);
+    int64_t days = rpt_floor_div(ms + off, DAY_MS);
     if (rec == REC_WEEKLY) {
         int64_t monday = days - (((days + 3) % 7) + 7) % 7;
         *start = monday * DAY_MS - off;
         *end = *start + 7 * DAY_MS;
         return;
     }
-    int64_t y;
-    int m, d;
-    civil_from_days(days, &y, &m, &d);
+    int y, m, d;
+    rpt_civil_from_days(days, &y, &m, &d);
     if (rec == REC_QUARTERLY)
         m = (m - 1) / 3 * 3 + 1;
-    *start = days_from_civil(y, m, 1) * DAY_MS - off;
+    *start = rpt_days_from_civil(y, m, 1) * DAY_MS - off;
     *end = add_period(*start, rec, tz_min);
 }
 

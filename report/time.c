@@ -2,7 +2,7 @@
  * of dates and times both command lines use (rounds' --called-at and
  * fields, roundsd's --day, --from, --to, --now). See report.h.
  *
- * Civil dates are converted with days_from_civil (Howard Hinnant's
+ * Civil dates are converted with rpt_days_from_civil (Howard Hinnant's
  * algorithm, public domain), so a time with an offset depends on nothing
  * else: a report means the same window on every machine given the same
  * offset. A time without a zone in RPT_TZ_LOCAL goes through glibc's
@@ -22,7 +22,7 @@
 #define HOUR_MS 3600000LL
 #define DAY_MS 86400000LL
 
-static int64_t days_from_civil(int64_t y, int m, int d)
+int64_t rpt_days_from_civil(int64_t y, int m, int d)
 {
     y -= m <= 2;
     int64_t era = (y >= 0 ? y : y - 399) / 400;
@@ -32,7 +32,7 @@ static int64_t days_from_civil(int64_t y, int m, int d)
     return era * 146097 + doe - 719468;
 }
 
-static void civil_from_days(int64_t z, int *y, int *m, int *d)
+void rpt_civil_from_days(int64_t z, int *y, int *m, int *d)
 {
     z += 719468;
     int64_t era = (z >= 0 ? z : z - 146096) / 146097;
@@ -45,10 +45,40 @@ static void civil_from_days(int64_t z, int *y, int *m, int *d)
     *y = (int)(yoe + era * 400 + (*m <= 2));
 }
 
-static int64_t floor_div(int64_t a, int64_t b)
+int64_t rpt_floor_div(int64_t a, int64_t b)
 {
     int64_t q = a / b;
     return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+int64_t rpt_day_of(int64_t ms, int tz_min)
+{
+    return rpt_floor_div(ms + (int64_t)tz_min * MIN_MS, DAY_MS);
+}
+
+int rpt_day_parse(const char *s, size_t len, int64_t *day)
+{
+    int v[3] = {0, 0, 0}, k = 0;
+    if (len != 10 || s[4] != '-' || s[7] != '-')
+        return RND_EINVAL;
+    for (size_t i = 0; i < len; i++) {
+        if (i == 4 || i == 7) {
+            k++;
+            continue;
+        }
+        if (s[i] < '0' || s[i] > '9')
+            return RND_EINVAL;
+        v[k] = v[k] * 10 + (s[i] - '0');
+    }
+    /* A real day: it must round-trip (no 2026-02-30). */
+    int64_t days = rpt_days_from_civil(v[0], v[1], v[2]);
+    int y, m, d;
+    rpt_civil_from_days(days, &y, &m, &d);
+    if (v[0] < 1970 || v[1] < 1 || v[1] > 12 || y != v[0] || m != v[1] ||
+        d != v[2])
+        return RND_EINVAL;
+    *day = days;
+    return 0;
 }
 
 /* Local broken-down time of ms at offset tz_min. */
@@ -56,9 +86,9 @@ static void split(int64_t ms, int tz_min, int *y, int *mo, int *d, int *h,
                   int *mi, int *s)
 {
     int64_t local = ms + (int64_t)tz_min * MIN_MS;
-    int64_t days = floor_div(local, DAY_MS);
+    int64_t days = rpt_floor_div(local, DAY_MS);
     int64_t rest = local - days * DAY_MS;
-    civil_from_days(days, y, mo, d);
+    rpt_civil_from_days(days, y, mo, d);
     *h = (int)(rest / HOUR_MS);
     *mi = (int)(rest / MIN_MS % 60);
     *s = (int)(rest / 1000 % 60);
@@ -176,9 +206,9 @@ int rpt_time_parse(const char *s, int tz_min, int64_t *out)
     if (explicit_zone && zone(p, &off) != 0)
         return RND_EINVAL;
     /* Reject 2026-02-30 and the like: the day must round-trip. */
-    int64_t days = days_from_civil(y, mo, d);
+    int64_t days = rpt_days_from_civil(y, mo, d);
     int cy, cm, cd;
-    civil_from_days(days, &cy, &cm, &cd);
+    rpt_civil_from_days(days, &cy, &cm, &cd);
     if (cy != y || cm != mo || cd != d || y < 1970)
         return RND_EINVAL;
     if (!explicit_zone && tz_min == RPT_TZ_LOCAL) {
@@ -310,8 +340,10 @@ int rpt_window(const rpt_window_args *a, int tz_min, int64_t now, int64_t *from,
             digits(&p, 2, &m) || m < 1 || m > 12)
             return bad(err, errcap, "month", a->month, "YYYY-MM");
         int ny = m == 12 ? y + 1 : y, nm = m == 12 ? 1 : m + 1;
-        *from = days_from_civil(y, m, 1) * DAY_MS - (int64_t)tz_min * MIN_MS;
-        *to = days_from_civil(ny, nm, 1) * DAY_MS - (int64_t)tz_min * MIN_MS;
+        *from =
+            rpt_days_from_civil(y, m, 1) * DAY_MS - (int64_t)tz_min * MIN_MS;
+        *to =
+            rpt_days_from_civil(ny, nm, 1) * DAY_MS - (int64_t)tz_min * MIN_MS;
         return 0;
     }
     if (a->hours) {

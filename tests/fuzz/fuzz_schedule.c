@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../report/report.h"
 #include "../../report/schedule.h"
 
 static void fail(const char *what)
