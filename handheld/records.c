@@ -21,13 +21,6 @@
 #define fail hh__fail
 #define store_fail hh__store_fail
 
-static int field_eq(const proto_field *f, const char *s)
-{
-    size_t n = strlen(s);
-    return f && f->type == PROTO_STR && f->str_len == n &&
-           memcmp(f->str, s, n) == 0;
-}
-
 /* Is status one of the '|'-separated names in list? */
 static int status_in(const char *status, const char *list)
 {
@@ -170,11 +163,7 @@ static int convert(hh *h, const hh_verb_spec *v, const hh_field_spec *sp,
 
 static const proto_field *in_field(const record_in *in, const char *name)
 {
-    for (uint32_t i = 0; i < in->n; i++)
-        if (in->f[i].name_len == strlen(name) &&
-            memcmp(in->f[i].name, name, in->f[i].name_len) == 0)
-            return &in->f[i];
-    return NULL;
+    return proto_fields_find(in->f, in->n, name);
 }
 
 static int validate(hh *h, const hh_verb_spec *v, const hh_kv *kv, size_t nkv,
@@ -252,7 +241,7 @@ static int validate(hh *h, const hh_verb_spec *v, const hh_kv *kv, size_t nkv,
         const proto_field *pr = in_field(in, "priority");
         const proto_field *ur = in_field(in, "urgent_reason");
         int given_priority = given[spec_find(v, "priority") - v->fields] != 0;
-        if (ur && field_eq(pr, "normal")) {
+        if (ur && proto_field_is(pr, "normal")) {
             if (given_priority)
                 return fail(h, RND_EFIELD,
                             "%s: field 'priority' is normal but "
@@ -264,7 +253,7 @@ static int validate(hh *h, const hh_verb_spec *v, const hh_kv *kv, size_t nkv,
                     in->f[i].str = "urgent";
                     in->f[i].str_len = 6;
                 }
-        } else if (!ur && field_eq(pr, "urgent")) {
+        } else if (!ur && proto_field_is(pr, "urgent")) {
             return fail(h, RND_EFIELD,
                         "%s: field 'urgent_reason' is required when "
                         "priority is urgent",
@@ -283,7 +272,7 @@ static int validate(hh *h, const hh_verb_spec *v, const hh_kv *kv, size_t nkv,
                         v->verb);
     }
     if (v->kind == PROTO_KIND_WORKORDER && v->action == PROTO_ACTION_CALLBACK &&
-        field_eq(in_field(in, "callback_method"), "door") &&
+        proto_field_is(in_field(in, "callback_method"), "door") &&
         in_field(in, "callback_signature") == NULL)
         return fail(h, RND_EFIELD,
                     "%s: field 'signature' is required for a door-to-door "
@@ -299,13 +288,13 @@ static int validate(hh *h, const hh_verb_spec *v, const hh_kv *kv, size_t nkv,
         /* Stopped says why; moving out passes only on the office's
          * release (DOMAIN.md, "Other registers"). */
         const proto_field *mo = in_field(in, "moving_out");
-        if (field_eq(in_field(in, "result"), "stopped") &&
+        if (proto_field_is(in_field(in, "result"), "stopped") &&
             in_field(in, "reason") == NULL)
             return fail(h, RND_EFIELD,
                         "%s: field 'reason' is required when the result "
                         "is stopped",
                         v->verb);
-        if (field_eq(in_field(in, "result"), "passed") && mo && mo->i &&
+        if (proto_field_is(in_field(in, "result"), "passed") && mo && mo->i &&
             in_field(in, "release") == NULL)
             return fail(h, RND_EFIELD,
                         "%s: field 'release' is required to pass a moving "
@@ -378,7 +367,7 @@ static int find_open_cb(const uint8_t id[PROTO_ENTITY_LEN], int kind,
     find_ctx *c = arg;
     if (fold_state_parse(state, len, &st) != 0)
         return 0;
-    if (field_eq(fold_state_field(&st, c->field), c->value)) {
+    if (proto_field_is(fold_state_field(&st, c->field), c->value)) {
         memcpy(c->id, id, PROTO_ENTITY_LEN);
         c->found++;
         return 1;
@@ -715,7 +704,7 @@ static int record_fn(store_txn *t, void *arg)
         size_t n = (size_t)snprintf(desc, sizeof desc,
                                     "vacant unit inspection failed:");
         for (size_t i = 0; i < sizeof items / sizeof *items; i++) {
-            if (field_eq(in_field(in, items[i]), "fail")) {
+            if (proto_field_is(in_field(in, items[i]), "fail")) {
                 if (!first)
                     first = items[i];
                 n += (size_t)snprintf(desc + n, sizeof desc - n, " %s",

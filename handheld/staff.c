@@ -18,22 +18,6 @@
 #define fail hh__fail
 #define store_fail hh__store_fail
 
-static const proto_field *find(const proto_field *f, uint32_t n,
-                               const char *name)
-{
-    size_t len = strlen(name);
-    for (uint32_t i = 0; i < n; i++)
-        if (f[i].name_len == len && memcmp(f[i].name, name, len) == 0)
-            return &f[i];
-    return NULL;
-}
-
-static int is(const proto_field *f, const char *s)
-{
-    return f && f->type == PROTO_STR && f->str_len == strlen(s) &&
-           memcmp(f->str, s, f->str_len) == 0;
-}
-
 int hh__sig_validate(hh *h, const hh_verb_spec *v, const proto_field *f,
                      uint32_t n)
 {
@@ -41,8 +25,8 @@ int hh__sig_validate(hh *h, const hh_verb_spec *v, const proto_field *f,
     rpt_item items[RPT_ITEMS_MAX];
     size_t ni;
     if (v->kind == PROTO_KIND_VISIT && v->action == PROTO_ACTION_CREATE) {
-        const proto_field *type = find(f, n, "id_type");
-        if (is(type, "none"))
+        const proto_field *type = proto_fields_find(f, n, "id_type");
+        if (proto_field_is(type, "none"))
             return fail(h, RND_EFIELD,
                         "%s: field 'id_type': none: a visitor without an ID "
                         "is not let in; record it with 'visit refuse' "
@@ -52,7 +36,7 @@ int hh__sig_validate(hh *h, const hh_verb_spec *v, const proto_field *f,
     if (v->kind != PROTO_KIND_HANDOVER)
         return 0;
     const char *name = v->action == PROTO_ACTION_ACK ? "confirm" : "items";
-    const proto_field *it = find(f, n, name);
+    const proto_field *it = proto_fields_find(f, n, name);
     if (it &&
         rpt_items_parse(it->str, it->str_len, items, &ni, err, sizeof err) != 0)
         return fail(h, RND_EFIELD, "%s: field '%s': %s", v->verb, name, err);
@@ -125,7 +109,7 @@ static int ack_check(hh *h, const hh_verb_spec *v, const proto_field *f,
     size_t nh = 0, ng = 0;
     char err[160];
     const proto_field *items = fold_state_field(&st, "items");
-    const proto_field *conf = find(f, n, "confirm");
+    const proto_field *conf = proto_fields_find(f, n, "confirm");
     if (items && items->type == PROTO_STR &&
         rpt_items_parse(items->str, items->str_len, handed, &nh, err,
                         sizeof err) != 0)
@@ -165,9 +149,10 @@ int hh__sig_checks(hh *h, const hh_verb_spec *v, const proto_field *f,
                    const uint8_t id[PROTO_ENTITY_LEN])
 {
     if (v->kind == PROTO_KIND_WORKORDER && v->action == PROTO_ACTION_DISPATCH)
-        return on_staff(h, v, "assignee", find(f, n, "assignee"), t);
+        return on_staff(h, v, "assignee", proto_fields_find(f, n, "assignee"),
+                        t);
     if (v->kind == PROTO_KIND_HANDOVER && v->action == PROTO_ACTION_CREATE)
-        return on_staff(h, v, "to", find(f, n, "to"), t);
+        return on_staff(h, v, "to", proto_fields_find(f, n, "to"), t);
     if (v->kind == PROTO_KIND_HANDOVER && v->action == PROTO_ACTION_ACK)
         return ack_check(h, v, f, n, by, t, id);
     return 0;

@@ -17,19 +17,10 @@
 #define fail hh__fail
 #define store_fail hh__store_fail
 
+/* The scan's own fields, which hh__scan_fields may rewrite in place. */
 static proto_field *find(proto_field *f, uint32_t n, const char *name)
 {
-    size_t len = strlen(name);
-    for (uint32_t i = 0; i < n; i++)
-        if (f[i].name_len == len && memcmp(f[i].name, name, len) == 0)
-            return &f[i];
-    return NULL;
-}
-
-static int is(const proto_field *f, const char *s)
-{
-    return f && f->type == PROTO_STR && f->str_len == strlen(s) &&
-           memcmp(f->str, s, f->str_len) == 0;
+    return (proto_field *)proto_fields_find(f, n, name);
 }
 
 /* A payload in messages: cut so that a pasted page does not flood them. */
@@ -51,7 +42,7 @@ int hh__scan_fields(hh *h, const char *verb, proto_field *f, uint32_t *n,
                         "%s: field 'tag' is required (or 'payload', the text "
                         "the QR code or NFC tag holds)",
                         verb);
-        if (method && !is(method, "manual"))
+        if (method && !proto_field_is(method, "manual"))
             return fail(h, RND_EFIELD,
                         "%s: field 'method' is %.*s but no 'payload' was "
                         "read: a tag typed by hand is recorded as manual "
@@ -67,7 +58,7 @@ int hh__scan_fields(hh *h, const char *verb, proto_field *f, uint32_t *n,
                     "%s: field 'payload': '%.*s' is not a checkpoint tag "
                     "payload (RT1.SITE.TAG.KEY.SIGNATURE)",
                     verb, SHOWN(payload));
-    if (method && is(method, "manual"))
+    if (method && proto_field_is(method, "manual"))
         return fail(h, RND_EFIELD,
                     "%s: field 'method' is manual but a 'payload' was read: "
                     "give nfc or qr",

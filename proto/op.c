@@ -347,18 +347,33 @@ int proto_op_add_nil(proto_op *op, const char *name)
     return 0;
 }
 
+const proto_field *proto_fields_find(const proto_field *f, uint32_t n,
+                                     const char *name)
+{
+    if (f == NULL || name == NULL)
+        return NULL;
+    size_t len = strlen(name);
+    for (uint32_t k = 0; k < n; k++)
+        if (f[k].name != NULL && f[k].name_len == len &&
+            memcmp(f[k].name, name, len) == 0)
+            return &f[k];
+    return NULL;
+}
+
 const proto_field *proto_op_field(const proto_op *op, const char *name)
 {
-    if (op == NULL || name == NULL)
+    if (op == NULL)
         return NULL;
-    size_t n = strlen(name);
-    for (uint32_t k = 0; k < op->nfields && k < PROTO_OP_MAX_FIELDS; k++) {
-        const proto_field *f = &op->fields[k];
-        if (f->name != NULL && f->name_len == n &&
-            memcmp(f->name, name, n) == 0)
-            return f;
-    }
-    return NULL;
+    uint32_t n =
+        op->nfields < PROTO_OP_MAX_FIELDS ? op->nfields : PROTO_OP_MAX_FIELDS;
+    return proto_fields_find(op->fields, n, name);
+}
+
+int proto_field_is(const proto_field *f, const char *s)
+{
+    size_t n = strlen(s);
+    return f != NULL && f->type == PROTO_STR && f->str_len == n &&
+           (n == 0 || memcmp(f->str, s, n) == 0);
 }
 
 /* Bytewise order with a proper prefix first: the order of the wire form. */

@@ -178,6 +178,12 @@ int proto_op_add_nil(proto_op *op, const char *name);
 
 /* Finds a field by NUL-terminated name; NULL when absent. */
 const proto_field *proto_op_field(const proto_op *op, const char *name);
+/* The same in a list of n fields (a record's input, a merged state). */
+const proto_field *proto_fields_find(const proto_field *f, uint32_t n,
+                                     const char *name);
+/* 1 when f is a str field holding exactly s (NUL-terminated); f may be
+ * NULL. */
+int proto_field_is(const proto_field *f, const char *s);
 
 /* Encodes op into buf (capacity cap), writing the length to *len. Fields are
  * written sorted by name; duplicate names give RND_EINVAL. Returns
