@@ -12,6 +12,8 @@ pkgs+=(gettext locales)
 # roundsd tags print: QR codes (libqrencode) on SVG or PDF sheets (cairo);
 # test_e2e_tags decodes the printed codes back (zbarimg, pdftoppm).
 pkgs+=(libqrencode-dev libcairo2-dev zbar-tools poppler-utils)
+# Staff PINs: Argon2id hashes (proto/pin.c).
+pkgs+=(libargon2-dev)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
