@@ -12,6 +12,8 @@ pkgs+=(gettext locales)
 # roundsd tags print: QR codes (libqrencode) on SVG or PDF sheets (cairo);
 # test_e2e_tags decodes the printed codes back (zbarimg, pdftoppm).
 pkgs+=(libqrencode-dev libcairo2-dev zbar-tools poppler-utils)
+# Staff PINs: Argon2id hashes (proto/pin.c).
+pkgs+=(libargon2-dev)
 # rounds app: the handheld's web app server (app/app_mhd.c); test_app_api
 # drives it with curl.
 pkgs+=(libmicrohttpd-dev curl)
