@@ -98,5 +98,6 @@ int cmd_enroll(void);
 int cmd_sync(void);
 int cmd_dump(void);
 int cmd_report(void);
+int cmd_now(void);
 
 #endif
