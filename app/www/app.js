@@ -158,6 +158,10 @@ async function boot() {
     localStorage.setItem('rounds.theme', dark ? 'light' : 'dark');
     applyTheme();
   });
+  window.addEventListener('rounds:signin', () => {
+    app.user = null;
+    if (app.screen !== 'signin') go('signin');
+  });
   window.addEventListener('hashchange', () => {
     const name = location.hash.slice(1);
     if (name && name !== app.screen) go(name);

@@ -19,6 +19,10 @@ async function parse(r) {
   if (!r.ok && body.ok !== false) body.ok = false;
   if (!body.ok && !body.error) body.error = { code: 'EHTTP' };
   body.status = r.status;
+  // Nobody signed in (the session ended, or another tab signed out): the
+  // shell goes back to the sign-in screen.
+  if (r.status === 401 && body.error.code === 'ESIGNIN')
+    window.dispatchEvent(new Event('rounds:signin'));
   return body;
 }
 
