@@ -38,6 +38,12 @@ static const args_flag init_flags[] = {
     {"name", "NAME", N_("this device's name (required)")},
     {"user", "PERSON", N_("who carries it")},
     {NULL}};
+static const args_flag signin_flags[] = {
+    {"staff", "ID", N_("who signs in: a staff id (required)")},
+    {"pin-stdin", NULL,
+     N_("read the PIN from standard input (else it is asked on the "
+        "terminal)")},
+    {NULL}};
 static const args_flag enroll_flags[] = {
     {"server", "HOST:PORT", N_("the office's server (required)")},
     {"cert", "FILE", N_("its certificate, as the office gave it (required)")},
@@ -109,6 +115,12 @@ static const rcmd fixed[] = {
      init_flags, 0, 0, NULL, cmd_init},
     {"user", "PERSON", N_("who carries the device now"), no_flags, 1, 1, NULL,
      cmd_user},
+    {"signin", "--staff ID [--pin-stdin]",
+     N_("sign in with your PIN: you are the 'by' of what you record"),
+     signin_flags, 0, 0, NULL, cmd_signin},
+    {"signout", "", N_("sign out: nobody holds the device"), no_flags, 0, 0,
+     NULL, cmd_signout},
+    {"whoami", "", N_("who is signed in"), no_flags, 0, 0, NULL, cmd_whoami},
     {"status", "", N_("device, op counts, unsynced work"), no_flags, 0, 0, NULL,
      cmd_status},
     {"enroll", "--server HOST:PORT --cert FILE --credential CRED",
