@@ -67,6 +67,15 @@ static const args_flag report_flags[] = {
     {"format", "FMT", N_("text (default), csv or json"), ARGS_ENUM, 0, 0,
      formats},
     {NULL}};
+static const char *const langs[] = {"zh-CN", "en", NULL};
+static const args_flag app_flags[] = {
+    {"port", "N", N_("listen on 127.0.0.1:N (default: a free port)"), ARGS_INT,
+     0, 65535},
+    {"url-file", "FILE",
+     N_("also write the address to FILE (mode 0600) once listening")},
+    {"lang", "LANG", N_("the page's language: zh-CN (default) or en"),
+     ARGS_ENUM, 0, 0, langs},
+    {NULL}};
 static const char *const shells[] = {"bash", NULL};
 static const args_flag no_flags[] = {{NULL}};
 
@@ -140,6 +149,9 @@ static const rcmd fixed[] = {
      N_("my shift so far, offline: my scans, missed checkpoints, visitors I "
         "let in still inside"),
      report_flags, 0, 0, NULL, cmd_report},
+    {"app", "[--port N] [--url-file FILE] [--lang zh-CN|en]",
+     N_("serve the handheld's app to this device's browser (127.0.0.1)"),
+     app_flags, 0, 0, NULL, cmd_app},
     {"help", "[COMMAND [SUBCOMMAND]]", N_("a command's help"), no_flags, 0, 2,
      NULL, run_help},
     {"verbs", "", N_("every recording command and its fields"), no_flags, 0, 0,

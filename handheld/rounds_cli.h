@@ -101,5 +101,7 @@ int cmd_enroll(void);
 int cmd_sync(void);
 int cmd_dump(void);
 int cmd_report(void);
+/* `rounds app` (app/app_cli.c). */
+int cmd_app(void);
 
 #endif
