@@ -126,7 +126,10 @@ eq "scans: CP-04 (nfc, verified, by guard-li) and CP-02 (by guard-wang)" \
   "$(rows scans | py 'sorted((r["fields"]["tag"], r["fields"].get("verified"), r["fields"]["by"]) for r in d if not r["fields"].get("anomaly"))')" \
   "[('CP-02', True, 'guard-wang'), ('CP-04', True, 'guard-li')]"
 eq "the anomaly at CP-04 opened a work order" \
-  "$(rows scans | py 'sum(1 for r in d if r["fields"].get("anomaly") is True and r["fields"].get("workorder") == "door_window")')" 1
+  "$(rows scans | py 'sum(1 for r in d if r["fields"].get("anomaly") is True and r["fields"].get("workorder"))')" 1
+eq "the anomaly's work order: door/window at CP-04" \
+  "$(rows workorders | py '[(r["fields"]["category"], r["fields"]["place"]) for r in d if r["fields"]["description"].endswith("4 号楼后门没关好")]')" \
+  "[('door_window', 'checkpoint CP-04')]"
 eq "visits: the blacklisted ones carry blacklist_hit" \
   "$(rows visitors | py 'sorted((r["fields"]["name"], r["fields"].get("blacklist_hit")) for r in d)')" \
   "[('Zhao Si', True), ('钱宝', True)]"

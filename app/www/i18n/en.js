@@ -190,6 +190,7 @@ export default {
   'err.EAUTH': 'Not accepted: tell the office',
   'err.ESIGNIN': 'Sign in first',
   'err.ELOCKED': 'Locked after 5 wrong PINs. Ask the office for a new PIN.',
+  'err.ELOCKOUT': 'Locked after 5 wrong PINs. Ask the office for a new PIN.',
   'err.EFIELD': '"{field}" is not right: {message}',
   'err.EFIELD.pin': 'A PIN is 4 to 8 digits',
   'err.EFIELD.nopin': 'No PIN set yet: ask the office',

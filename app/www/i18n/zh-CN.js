@@ -191,6 +191,7 @@ export default {
   'err.EAUTH': '身份验证没有通过，请报告客服中心',
   'err.ESIGNIN': '请先登录',
   'err.ELOCKED': '已锁定：连续 5 次 PIN 错误。请联系客服中心重设 PIN。',
+  'err.ELOCKOUT': '已锁定：连续 5 次 PIN 错误。请联系客服中心重设 PIN。',
   'err.EFIELD': '“{field}”填写有误：{message}',
   'err.EFIELD.pin': 'PIN 是 4 到 8 位数字',
   'err.EFIELD.nopin': '还没有设 PIN：请找客服中心设置',

@@ -14,12 +14,18 @@ function left(ms, late) {
 }
 
 export async function render(root, app) {
-  const r = await api.get('/api/now');
+  let r = await api.get('/api/now');
   if (!r.ok) {
     if (r.status === 401) return app.go('signin');
-    root.append(h('h1', {}, t('nav.now')),
-      h('p', { class: 'msg bad' }, errText(r.error)));
-    return;
+    // Without the Now document (an older library): the device's status.
+    const s = await api.get('/api/status');
+    if (!s.ok) {
+      root.append(h('h1', {}, t('nav.now')),
+        h('p', { class: 'msg bad' }, errText(r.error)));
+      return;
+    }
+    r = { now_ms: app.session.now_ms, unsynced: s.unsynced,
+      last_sync_ms: s.last_sync_ms, rounds: [], workorders: [] };
   }
   root.append(h('h1', {}, t('now.title', { time: clock(r.now_ms) })));
 

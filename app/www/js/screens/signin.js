@@ -69,7 +69,9 @@ function pad(root, app, s, note) {
     if (r.error.code === 'EAUTH' && r.error.tries_left === undefined &&
       typeof r.tries_left === 'number') r.error.tries_left = r.tries_left;
     msg.textContent = errText(r.error);
-    if (r.error.code === 'ELOCKED') keys.classList.add('off');
+    // The pin branch answers ELOCKOUT (the contract said ELOCKED).
+    if (['ELOCKED', 'ELOCKOUT'].includes(r.error.code))
+      keys.classList.add('off');
   };
   const keys = h('div', { class: 'pad' });
   for (const d of ['1', '2', '3', '4', '5', '6', '7', '8', '9']) {
@@ -85,7 +87,7 @@ function pad(root, app, s, note) {
       onclick: submit }, t('signin.ok')));
   if (s.locked) {
     msg.className = 'msg bad';
-    msg.textContent = errText({ code: 'ELOCKED' });
+    msg.textContent = errText({ code: 'ELOCKOUT' });
     keys.classList.add('off');
   } else if (!s.has_pin) {
     msg.className = 'msg bad';
