@@ -317,7 +317,7 @@ void app_handle(app *a, const app_request *rq, app_response *rs)
                             "the body must be application/json", NULL, 0);
             return;
         }
-        if (rq->body_len > APP_BODY_MAX) {
+        if (rq->body_cut || rq->body_len > APP_BODY_MAX) {
             app_fail_status(rs, 413, "ETOOBIG", NULL,
                             "the body is larger than 64 KiB", NULL, 0);
             return;

@@ -49,6 +49,7 @@ typedef struct app_request {
     const char *csrf;         /* X-Rounds-CSRF */
     const char *body;
     size_t body_len;
+    int body_cut; /* the body was longer than APP_BODY_MAX: not all here */
 } app_request;
 
 /* Headers a response may carry besides the fixed security headers

@@ -56,8 +56,10 @@ int app_status_for(int rc)
         return 409;
     case RND_ETOOBIG:
         return 413;
-    case RND_ELOCKED:
+    case RND_ELOCKOUT: /* too many wrong PINs */
         return 423;
+    case RND_ELOCKED: /* the store is busy */
+        return 503;
     }
     return 500;
 }

@@ -121,7 +121,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
         .content_type = hdr(c, "Content-Type"),
         .csrf = hdr(c, "X-Rounds-CSRF"),
         .body = r->body,
-        .body_len = r->too_big ? APP_BODY_MAX + 1 : r->len,
+        .body_len = r->len,
+        .body_cut = r->too_big,
     };
     app_handle(a, &rq, &rs);
     enum MHD_Result ok = send_answer(c, &rs);

@@ -77,7 +77,7 @@ enum hh_kind {
     HH_KIND_HOLIDAY = 42, /* the office's holiday calendar */
     HH_KIND_TASKPLAN = 44,
     HH_KIND_TAG_KEY = 45, /* the office's checkpoint tag keys */
-    HH_KIND_ROSTER = 43, /* who holds which route or post each shift */
+    HH_KIND_ROSTER = 43,  /* who holds which route or post each shift */
 };
 
 /* The name of a kind ("workorder") or of an op's action ("dispatch"),
@@ -542,5 +542,36 @@ typedef struct hh_shift_options {
  * storage errors. */
 HH_API int hh_report_shift(hh *h, const hh_shift_options *opt,
                            const char *format, FILE *out);
+
+/* ---- the Now document (handheld/now.c) ---------------------------------- */
+
+typedef struct hh_now_options {
+    int64_t now;      /* ms since the epoch; 0: the handle's clock */
+    const char *user; /* staff id; NULL: the device's user (the signed-in
+                         person: signing in sets it) */
+    int tz_min;       /* local offset, minutes east of UTC: routes' active
+                         hours and "this month" */
+} hh_now_options;
+
+/* Prints what is due for the user right now (docs/REPORTS.md, "now"),
+ * made offline from the store as last synced, to out in format "text" or
+ * "json" (NULL is "text"). JSON: one object, times as ms since the epoch:
+ *   {"now_ms","user","unsynced","last_sync_ms","routes_by",
+ *    "rounds":[{"route","name","start_ms","end_ms",
+ *      "state":"upcoming|due|overdue|done","done","total",
+ *      "next":[{"tag","name","place","due_ms","late_ms","left_ms",
+ *               "state":"due|overdue|done"}]}],
+ *    "workorders":[{"id","category","unit","status","clock","due_ms",
+ *      "left_ms","breached"}],
+ *    "vacant_due":[{"unit","due_ms","last_ms"}],
+ *    "handovers_to_ack":[{"id","from","created_ms","items"}]}
+ * The rounds are those of the user's routes: rostered to them now (roster
+ * kind 43), else scanned by them in the last 12 hours, else every route
+ * with a round running now ("routes_by": "roster", "scanned", "active").
+ * Work orders: open, assigned to or created by the user, by the clock of
+ * theirs that runs out first (null when none runs), soonest first. opt
+ * may be NULL. Errors: RND_EINVAL (format), storage errors. */
+HH_API int hh_report_now(hh *h, const hh_now_options *opt, const char *format,
+                         FILE *out);
 
 #endif

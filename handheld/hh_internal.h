@@ -99,6 +99,17 @@ int hh__scan_fields(hh *h, const char *verb, proto_field *f, uint32_t *n,
  * Adds verified (true only for a verified payload) to op. */
 int hh__scan_checks(hh *h, const char *verb, store_txn *t, proto_op *op,
                     int force);
+/* ---- sigstrokes.c: drawn signatures ------------------------------------ */
+
+/* With the field checks of verb v: its field signature_strokes (op name
+ * signature_strokes or callback_signature_strokes) among f[0..*n) is
+ * checked and replaced by its normal form (proto/strokes.h; the text lives
+ * until the next call), or removed when nothing is drawn. RND_EFIELD
+ * naming signature_strokes and the byte, or for strokes on a callback
+ * that is not door-to-door. */
+int hh__strokes_fields(hh *h, const hh_verb_spec *v, proto_field *f,
+                       uint32_t *n);
+
 /* ---- staff.c: signatures (docs/DATA-MODEL.md, "Signatures") ------------ */
 
 /* Rules on a verb's validated input fields f[0..n) alone: a visitor's

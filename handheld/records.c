@@ -303,6 +303,8 @@ static int validate(hh *h, const hh_verb_spec *v, const hh_kv *kv, size_t nkv,
     }
     if ((rc = hh__sig_validate(h, v, in->f, in->n)) != 0)
         return rc;
+    if ((rc = hh__strokes_fields(h, v, in->f, &in->n)) != 0)
+        return rc;
     if (in->wo_category) {
         const proto_field *an = in_field(in, "anomaly");
         if (an == NULL || an->i == 0)

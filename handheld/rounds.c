@@ -242,13 +242,27 @@ static int is_id_no(const hh_value *v)
     return v->name_len == 5 && memcmp(v->name, "id_no", 5) == 0;
 }
 
+/* A drawn signature (signature_strokes, callback_signature_strokes):
+ * shown as "yes (N strokes)", not as its points. */
+static int is_strokes(const hh_value *v)
+{
+    static const char sfx[] = "signature_strokes";
+    size_t n = sizeof sfx - 1;
+    return v->name_len >= n && memcmp(v->name + v->name_len - n, sfx, n) == 0;
+}
+
 /* A field in text, the form of report/render.h's rpt_field_text (NULL "-",
  * booleans yes/no, ID numbers masked), as `roundsd list` prints it. */
 static void value_text(const hh_value *v, char *out, size_t cap)
 {
     switch (v ? v->type : HH_VAL_NIL) {
     case HH_VAL_STR:
-        if (is_id_no(v))
+        if (is_strokes(v) && v->str_len > 0) {
+            size_t k = 1; /* stored in normal form: one ';' between two */
+            for (size_t i = 0; i < v->str_len; i++)
+                k += v->str[i] == ';';
+            snprintf(out, cap, "yes (%zu stroke%s)", k, k == 1 ? "" : "s");
+        } else if (is_id_no(v))
             hh_mask_id(v->str, v->str_len, out, cap);
         else
             snprintf(out, cap, "%.*s", (int)v->str_len, v->str);

@@ -58,6 +58,11 @@ static const args_flag list_flags[] = {
     {"limit", "N", N_("only the N newest"), ARGS_INT, 1, 1000000000000000LL},
     {NULL}};
 static const char *const formats[] = {"text", "csv", "json", NULL};
+static const args_flag now_flags[] = {
+    {"at", "TIME", N_("as of this time (default: now)"), ARGS_TIME},
+    {"user", "ID", N_("for this staff id (default: the device's user)")},
+    {NULL}};
+
 static const args_flag report_flags[] = {
     {"since", "TIME",
      N_("window start (default: the later of 12 hours ago and this device's "
@@ -152,6 +157,10 @@ static const rcmd fixed[] = {
     {"app", "[--port N] [--url-file FILE] [--lang zh-CN|en]",
      N_("serve the handheld's app to this device's browser (127.0.0.1)"),
      app_flags, 0, 0, NULL, cmd_app},
+    {"now", "[--at TIME] [--user ID]",
+     N_("what is due for me now: my rounds, work orders by their clocks, "
+        "vacant units, handovers to acknowledge"),
+     now_flags, 0, 0, NULL, cmd_now},
     {"help", "[COMMAND [SUBCOMMAND]]", N_("a command's help"), no_flags, 0, 2,
      NULL, run_help},
     {"verbs", "", N_("every recording command and its fields"), no_flags, 0, 0,

@@ -103,5 +103,6 @@ int cmd_dump(void);
 int cmd_report(void);
 /* `rounds app` (app/app_cli.c). */
 int cmd_app(void);
+int cmd_now(void);
 
 #endif

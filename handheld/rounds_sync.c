@@ -287,3 +287,28 @@ int cmd_report(void)
         return report_error(NULL, rc, "report shift");
     return RND_EXIT_OK;
 }
+
+int cmd_now(void)
+{
+    const char *at = kv_take("at"), *user = kv_take("user");
+    if (o.nkv > 0)
+        return usage_error(_("now: unknown flag --%s"), o.kv[0].name);
+    hh_now_options p;
+    memset(&p, 0, sizeof p);
+    p.now = rnd_clock_now_ms(RND_CLOCK_ENV_HANDHELD);
+    if (at && (rpt_time_parse(at, RPT_TZ_LOCAL, &p.now) != 0 || p.now <= 0))
+        return usage_error(_("now: --at %s: expected YYYY-MM-DDTHH:MM[:SS] "
+                             "with Z or +HH:MM, or ms since the epoch"),
+                           at);
+    p.user = user;
+    /* --tz is in $TZ already (rounds_args.c): local is its zone. */
+    p.tz_min = rpt_tz_local(p.now);
+    hh *h;
+    int rc = open_handheld(&h);
+    if (rc)
+        return rc;
+    rc = hh_report_now(h, &p, o.json ? "json" : "text", stdout);
+    int ex = rc ? report_error(h, rc, "now") : RND_EXIT_OK;
+    hh_close(h);
+    return ex;
+}

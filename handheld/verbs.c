@@ -163,6 +163,9 @@ static const hh_field_spec wo_complete_fields[] = {
     {"labour_min", HH_INT, 1, NULL, NULL, NULL, N_("labour in minutes")},
     {"materials", HH_TEXT, 0, NULL, NULL, NULL, N_("materials used")},
     {"note", HH_TEXT, 0, NULL, NULL, "complete_note", N_("what was done")},
+    {"signature_strokes", HH_TEXT, 0, NULL, NULL, NULL,
+     N_("the resident's signature drawn on the screen: x,y x,y;x,y ... "
+        "(1000x400 pad)")},
     BY("complete_by"),
     END};
 static const hh_field_spec wo_callback_fields[] = {
@@ -172,6 +175,9 @@ static const hh_field_spec wo_callback_fields[] = {
      N_("door (door-to-door, signed), phone or letter")},
     {"result", HH_TEXT, 0, NULL, NULL, "callback_result",
      N_("what the resident said")},
+    {"signature_strokes", HH_TEXT, 0, NULL, NULL, "callback_signature_strokes",
+     N_("the resident's signature drawn on the screen (method door): x,y "
+        "x,y;x,y ... (1000x400 pad)")},
     {"signature", HH_STR, 0, NULL, NULL, "callback_signature",
      N_("resident's signature (name): required with --method door")},
     {"note", HH_TEXT, 0, NULL, NULL, "callback_note", N_("callback notes")},

@@ -111,6 +111,13 @@ typedef struct wo {
 int wo_cycles(store_txn *txn, proto_op *op, int64_t skew_ms,
               const fold_state *st, wo *o);
 
+/* Fills o from the merged state st of order id: its fields, its cycles
+ * (wo_cycles), not its clocks; listed 0. o->place is set (maybe "")
+ * unless out of memory: from then on wo_free_all may free o. 0 or
+ * RND_ENOMEM. workorders.c. */
+int wo_fill(store_txn *txn, proto_op *op, int64_t skew_ms,
+            const uint8_t id[PROTO_ENTITY_LEN], const fold_state *st, wo *o);
+
 /* Every clock of every cycle of o, as of now; working days by cal (the
  * holiday calendar, rpt_calendar_load; NULL: Monday to Friday). */
 void wo_clocks(wo *o, int64_t now, int tz_min, const rpt_calendar *cal);

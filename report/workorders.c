@@ -49,7 +49,6 @@ static int add_order(wo_set *w, const uint8_t id[PROTO_ENTITY_LEN],
 {
     if (fold_state_parse(state, len, w->st) != 0)
         return 0; /* an unreadable state is integrity's business */
-    const fold_state *st = w->st;
     if (w->n == w->cap) {
         size_t cap = w->cap ? w->cap * 2 : 256;
         wo *v = realloc(w->v, cap * sizeof *v);
@@ -59,6 +58,17 @@ static int add_order(wo_set *w, const uint8_t id[PROTO_ENTITY_LEN],
         w->cap = cap;
     }
     wo *o = &w->v[w->n];
+    int rc = wo_fill(w->txn, w->op, w->p->skew_limit_ms, id, w->st, o);
+    if (o->place) { /* filled far enough to be freed */
+        o->listed = listed;
+        w->n++;
+    }
+    return rc;
+}
+
+int wo_fill(store_txn *txn, proto_op *op, int64_t skew_ms,
+            const uint8_t id[PROTO_ENTITY_LEN], const fold_state *st, wo *o)
+{
     memset(o, 0, sizeof *o);
     memcpy(o->id, id, PROTO_ENTITY_LEN);
     proto_entity_hex(id, o->hex);
@@ -66,7 +76,6 @@ static int add_order(wo_set *w, const uint8_t id[PROTO_ENTITY_LEN],
     if (o->place == NULL && (o->place = calloc(1, 1)) == NULL)
         return RND_ENOMEM;
     o->assignee = dup_field(st, "assignee");
-    w->n++;
     fold_state_text(st, "category", o->category, sizeof o->category);
     fold_state_text(st, "priority", o->priority, sizeof o->priority);
     fold_state_text(st, "severity", o->severity, sizeof o->severity);
@@ -82,17 +91,16 @@ static int add_order(wo_set *w, const uint8_t id[PROTO_ENTITY_LEN],
     o->cancelled = strcmp(st->status, "cancelled") == 0;
     o->closed = strcmp(st->status, "closed") == 0;
     o->open = !o->cancelled && !o->closed;
-    o->listed = listed;
     o->id_ms = id_ms(id);
     const fold_event *c = fold_state_first(st, PROTO_ACTION_CREATE);
     o->created = c ? c->wall_ms : o->id_ms;
-    o->f_created = c ? rpt_clock_flag(c, w->p->skew_limit_ms) : NULL;
+    o->f_created = c ? rpt_clock_flag(c, skew_ms) : NULL;
     const proto_field *ca = fold_state_field(st, "called_at");
     if (ca && ca->type == PROTO_INT && ca->i > 0)
         o->called_at = ca->i;
     o->reopen_count = st->reopen_count;
     o->prev = -1;
-    return wo_cycles(w->txn, w->op, w->p->skew_limit_ms, st, o);
+    return wo_cycles(txn, op, skew_ms, st, o);
 }
 
 static int open_cb(const uint8_t id[PROTO_ENTITY_LEN], int kind,

@@ -14,6 +14,9 @@ pkgs+=(gettext locales)
 pkgs+=(libqrencode-dev libcairo2-dev zbar-tools poppler-utils)
 # Staff PINs: Argon2id hashes (proto/pin.c).
 pkgs+=(libargon2-dev)
+# rounds app: the handheld's web app server (app/app_mhd.c); test_app_api
+# drives it with curl.
+pkgs+=(libmicrohttpd-dev curl)
 # test_app_browser: the handheld app in Debian's headless Chromium, with a
 # CJK font for the zh-CN screens; node and npm (for puppeteer-core) from
 # Debian only when no node is on the PATH already.
