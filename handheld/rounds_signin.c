@@ -5,41 +5,12 @@
  * taken from the command line (where `ps` shows it). */
 #include <stdio.h>
 #include <string.h>
-#include <termios.h>
 #include <unistd.h>
 
+#include "../cli/args.h"
 #include "../i18n/i18n.h"
 #include "handheld.h"
 #include "rounds_cli.h"
-
-/* The first line of stdin (echo off on a terminal), without its newline;
- * -1 at end of input or when longer than cap - 1. */
-static int read_pin(char *out, size_t cap)
-{
-    struct termios old, quiet;
-    int tty = isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &old) == 0;
-    if (tty) {
-        fputs(_("PIN: "), stderr);
-        quiet = old;
-        quiet.c_lflag &= ~(tcflag_t)ECHO;
-        tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
-    }
-    char *got = fgets(out, (int)cap, stdin);
-    if (tty) {
-        tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
-        fputc('\n', stderr);
-    }
-    if (got == NULL)
-        return -1;
-    size_t n = strlen(out);
-    if (n && out[n - 1] == '\n')
-        out[--n] = '\0';
-    else if (!feof(stdin))
-        return -1;
-    if (n && out[n - 1] == '\r')
-        out[--n] = '\0';
-    return 0;
-}
 
 int cmd_signin(void)
 {
@@ -59,7 +30,7 @@ int cmd_signin(void)
     int rc = open_handheld(&h);
     if (rc)
         return rc;
-    if (read_pin(pin, sizeof pin) != 0)
+    if (args_read_secret(_("PIN: "), pin, sizeof pin) != 0)
         pin[0] = '\0';
     rc = hh_signin(h, staff, pin);
     memset(pin, 0, sizeof pin);

@@ -7,40 +7,10 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <termios.h>
 #include <unistd.h>
 
 #include "../proto/pin.h"
 #include "staff_pin.h"
-
-/* One line of at most cap - 1 bytes from stdin, without its newline; echo
- * off when stdin is a terminal. -1 at end of input or on a longer line. */
-static int read_line(const char *prompt, char *out, size_t cap)
-{
-    struct termios old, quiet;
-    int tty = isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &old) == 0;
-    if (tty) {
-        fputs(prompt, stderr);
-        quiet = old;
-        quiet.c_lflag &= ~(tcflag_t)ECHO;
-        tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
-    }
-    char *got = fgets(out, (int)cap, stdin);
-    if (tty) {
-        tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
-        fputc('\n', stderr);
-    }
-    if (got == NULL)
-        return -1;
-    size_t n = strlen(out);
-    if (n && out[n - 1] == '\n')
-        out[--n] = '\0';
-    else if (!feof(stdin))
-        return -1; /* longer than any PIN */
-    if (n && out[n - 1] == '\r')
-        out[--n] = '\0';
-    return 0;
-}
 
 static int cmd_staff_pin(void)
 {
@@ -58,7 +28,7 @@ static int cmd_staff_pin(void)
         if (!from_stdin && !isatty(STDIN_FILENO))
             return cli_usage(_("staff pin: give --pin-stdin (the PIN on "
                                "standard input) or run it on a terminal"));
-        if (read_line(_("PIN: "), pin, sizeof pin) != 0 ||
+        if (args_read_secret(_("PIN: "), pin, sizeof pin) != 0 ||
             proto_pin_format_ok(pin) != 0) {
             memset(pin, 0, sizeof pin);
             return cli_usage(_("staff pin: field 'pin': a PIN is %d to %d "
@@ -66,8 +36,9 @@ static int cmd_staff_pin(void)
                              PROTO_PIN_MIN, PROTO_PIN_MAX);
         }
         if (!from_stdin) {
-            int same = read_line(_("again: "), again, sizeof again) == 0 &&
-                       strcmp(pin, again) == 0;
+            int same =
+                args_read_secret(_("again: "), again, sizeof again) == 0 &&
+                strcmp(pin, again) == 0;
             memset(again, 0, sizeof again);
             if (!same) {
                 memset(pin, 0, sizeof pin);
