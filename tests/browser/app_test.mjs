@@ -119,6 +119,7 @@ async function signinAs(staff, digits) {
     ':not([data-screen="signin"])');
 }
 async function draw(sel) {
+  await page.$eval(sel, (e) => e.scrollIntoView({ block: 'center' }));
   const b = await (await page.$(sel)).boundingBox();
   const strokes = [[[0.1, 0.6], [0.2, 0.3], [0.3, 0.7], [0.4, 0.3]],
     [[0.55, 0.5], [0.7, 0.4], [0.85, 0.6], [0.9, 0.3]]];

@@ -58,7 +58,7 @@ export default {
   'scan.ok': '已签到 {tag}',
   'scan.when': '时间 {t}',
   'scan.verified': '标签已验证',
-  'scan.refused': '没有记录',
+  'scan.refused': '没有签到',
   'scan.anomaly': '这里有异常',
   'scan.anomaly_title': '有什么异常？',
   'scan.note_ph': '简单写一句（可不写）',
