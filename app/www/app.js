@@ -3,7 +3,7 @@
 // and the full-screen alarm. Screens live in js/screens/; every rule is the
 // C library's, reached through js/api.js.
 import * as api from './js/api.js';
-import { h, clear, icon, show } from './js/dom.js';
+import { h, clear, icon, show, put } from './js/dom.js';
 import { t, setLang, getLang, errText } from './js/i18n.js';
 import * as signin from './js/screens/signin.js';
 import * as now from './js/screens/now.js';
@@ -63,10 +63,10 @@ function drawHeader() {
   const who = document.getElementById('who');
   clear(who);
   if (app.user) {
-    who.append(icon('person'), h('span', { class: 'who-name' },
+    put(who, icon('person'), h('span', { class: 'who-name' },
       app.session.user_name || app.user));
   } else {
-    who.append(icon('logo'), h('span', { class: 'who-name' }, t('app.name')));
+    put(who, icon('logo'), h('span', { class: 'who-name' }, t('app.name')));
   }
   document.getElementById('lang-toggle').textContent = t('lang.other');
   document.getElementById('lang-toggle').setAttribute('aria-label',
@@ -81,7 +81,7 @@ function drawNav() {
     const b = h('button', { id: 'nav-' + name, type: 'button',
       class: 'navb' + (isUnder(name) ? ' on' : ''),
       onclick: () => go(name) }, icon(name), h('span', {}, t('nav.' + name)));
-    nav.append(b);
+    put(nav, b);
   }
 }
 
@@ -101,17 +101,18 @@ async function go(name, params) {
   if (location.hash !== '#' + name) history.replaceState(null, '', '#' + name);
   const my = ++seq;
   document.body.dataset.ready = '0';
+  show(document.getElementById('toast'), false); // it spoke of the last one
   drawHeader();
   drawNav();
   const main = document.getElementById('main');
   const root = h('section', { class: 'screen', data: { screen: name } });
-  clear(main).append(root);
+  put(clear(main), root);
   main.scrollTop = 0;
   try {
     await screens[name].render(root, app);
   } catch (e) {
     console.error(e);
-    root.append(h('p', { class: 'msg bad' }, t('err.page')));
+    put(root, h('p', { class: 'msg bad' }, t('err.page')));
   }
   if (my === seq) document.body.dataset.ready = '1';
 }
@@ -130,7 +131,7 @@ function alarm(title, text) {
   const el = document.getElementById('alarm');
   clear(el);
   return new Promise((resolve) => {
-    el.append(h('div', { class: 'alarm-box' },
+    put(el, h('div', { class: 'alarm-box' },
       h('img', { class: 'alarm-ico', src: 'icons/warning.svg', alt: '' }),
       h('h1', { id: 'alarm-title' }, title),
       h('p', { id: 'alarm-text' }, text),
@@ -169,7 +170,7 @@ async function boot() {
   if (!s.ok) {
     drawHeader();
     const main = document.getElementById('main');
-    clear(main).append(h('section', { class: 'screen',
+    put(clear(main), h('section', { class: 'screen',
       data: { screen: 'signin' } }, h('p', { class: 'msg bad' },
       errText(s.error))));
     document.body.dataset.ready = '1';

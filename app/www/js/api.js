@@ -69,3 +69,11 @@ export function records(kind, q) {
   const p = new URLSearchParams({ kind, ...(q || {}) });
   return get('/api/records?' + p.toString());
 }
+
+// Staff id -> name, for showing people (the active staff list).
+export async function staffNames() {
+  const r = await get('/api/staff');
+  const m = {};
+  for (const s of (r.ok && r.staff) || []) m[s.staff] = s.name || s.staff;
+  return m;
+}

@@ -24,6 +24,13 @@ function add(el, kids) {
   }
 }
 
+// el.append() without its surprise: null, undefined and false add nothing
+// (the DOM's own append writes "null").
+export function put(el, ...kids) {
+  add(el, kids);
+  return el;
+}
+
 export function clear(el) {
   while (el.firstChild) el.removeChild(el.firstChild);
   return el;

@@ -21,7 +21,7 @@ export function sigpad(id) {
   };
   const draw = () => {
     ctx.clearRect(0, 0, W, H);
-    ctx.lineWidth = 6;
+    ctx.lineWidth = 10;
     ctx.lineCap = 'round';
     ctx.lineJoin = 'round';
     ctx.strokeStyle = ink();

@@ -4,8 +4,8 @@
 // guard must dismiss) and knows the residents' plates (a resident's car is
 // refused with its sentence, explained here).
 import * as api from '../api.js';
-import { h, clear, btn, field } from '../dom.js';
-import { t, opt, errText, clock } from '../i18n.js';
+import { h, clear, btn, field, put } from '../dom.js';
+import { t, opt, errText, clock, getLang } from '../i18n.js';
 
 const idTypes = ['id_card', 'passport', 'hk_macau_permit', 'taiwan_permit',
   'driving_license', 'other', 'none'];
@@ -16,7 +16,7 @@ const tabs = ['visitor', 'inside', 'vehicle', 'refuse'];
 function select(values, group, value) {
   const s = h('select', {});
   for (const v of values)
-    s.append(h('option', { value: v, selected: v === value }, opt(group, v)));
+    put(s, h('option', { value: v, selected: v === value }, opt(group, v)));
   return s;
 }
 function input(props) {
@@ -27,14 +27,24 @@ export async function render(root, app) {
   const tab = app.params.tab || 'visitor';
   const bar = h('div', { class: 'tabs' });
   for (const k of tabs) {
-    bar.append(h('button', { type: 'button', id: 'gate-tab-' + k,
+    put(bar, h('button', { type: 'button', id: 'gate-tab-' + k,
       class: 'tab' + (k === tab ? ' on' : ''),
       onclick: () => app.go('gate', { tab: k }) }, t('gate.tab.' + k)));
   }
-  root.append(h('h1', {}, t('nav.gate')), bar);
+  put(root, h('h1', {}, t('nav.gate')), bar);
   const body = h('div', {});
-  root.append(body);
+  put(root, body);
   await ({ visitor, inside, vehicle, refuse })[tab](body, app);
+}
+
+// A blacklist hit, full screen: who, and the office's reason as the
+// record carries it (blacklist_reason); the library's English sentence
+// when the record cannot be read.
+async function hit(app, r, who) {
+  const rec = await api.get('/api/records/' + encodeURIComponent(r.id));
+  const why = rec.ok && rec.record.fields.blacklist_reason;
+  await app.alarm(t('gate.blacklist'), why
+    ? t('gate.blacklist_why', { who, why }) : r.warning || '');
 }
 
 function out(el, r, app) {
@@ -64,7 +74,7 @@ async function visitor(body, app) {
       return;
     }
     if (r.blacklist_hits > 0) {
-      await app.alarm(t('gate.blacklist'), r.warning || '');
+      await hit(app, r, fields.name);
       msg.className = 'msg bad';
       msg.textContent = t('gate.blacklist_recorded', { name: fields.name });
     } else {
@@ -73,7 +83,7 @@ async function visitor(body, app) {
     for (const k of ['name', 'id_no', 'unit', 'pass', 'plate', 'phone'])
       f[k].value = '';
   };
-  body.append(h('div', { class: 'form' },
+  put(body, h('div', { class: 'form' },
     field('visit-name', t('f.name'), f.name),
     h('div', { class: 'two' }, field('visit-idtype', t('f.id_type'), f.id_type),
       field('visit-idno', t('f.id_no'), f.id_no)),
@@ -90,7 +100,7 @@ async function inside(body, app) {
   const [v, c] = await Promise.all([
     api.records('visit', { open: 1 }), api.records('vehicle', { open: 1 })]);
   const msg = h('p', { id: 'inside-msg', class: 'msg' });
-  body.append(msg);
+  put(body, msg);
   const bad = !v.ok ? v : !c.ok ? c : null;
   if (bad) {
     msg.className = 'msg bad';
@@ -98,15 +108,15 @@ async function inside(body, app) {
     return;
   }
   const list = (title, recs, verb, label) => {
-    body.append(h('h2', {}, title + ` (${recs.length})`));
-    if (!recs.length) body.append(h('p', { class: 'hint' }, t('gate.none')));
+    put(body, h('h2', {}, title + ` (${recs.length})`));
+    if (!recs.length) put(body, h('p', { class: 'hint' }, t('gate.none')));
     for (const r of recs) {
       const fl = r.fields || {};
       const line = verb === 'visit.exit'
         ? [opt('id_type', fl.id_type), fl.id_no, fl.pass
           ? t('gate.pass_no', { p: fl.pass }) : '', fl.unit]
         : [opt('vtype', fl.type), fl.unit];
-      body.append(h('div', { class: 'card row' + (fl.blacklist_hit === true ||
+      put(body, h('div', { class: 'card row' + (fl.blacklist_hit === true ||
         fl.blacklist_hit === 'true' ? ' bad' : '') },
       h('span', { class: 'grow' }, h('b', {}, (fl.name || fl.plate || r.id) +
         ' · ' + clock(r.created_ms)),
@@ -142,14 +152,15 @@ async function vehicle(body, app) {
         msg.className = 'msg info';
         msg.id = 'vehicle-resident';
         msg.textContent = t('gate.resident_plate', { plate: fields.plate });
-        msg.append(h('small', {}, r.error.message || ''));
+        // The library's sentence names the unit; in English it is shown.
+        if (getLang() === 'en') put(msg, h('small', {}, r.error.message));
       } else {
         msg.textContent = errText(r.error);
       }
       return;
     }
     if (r.blacklist_hits > 0) {
-      await app.alarm(t('gate.blacklist'), r.warning || '');
+      await hit(app, r, fields.plate);
       msg.className = 'msg bad';
       msg.textContent = t('gate.blacklist_recorded', { name: fields.plate });
     } else {
@@ -159,7 +170,7 @@ async function vehicle(body, app) {
     f.unit.value = '';
     f.phone.value = '';
   };
-  body.append(h('div', { class: 'form' },
+  put(body, h('div', { class: 'form' },
     h('div', { class: 'two' }, field('vehicle-plate', t('f.plate'), f.plate),
       field('vehicle-type', t('f.vtype'), f.type)),
     h('div', { class: 'two' }, field('vehicle-unit', t('f.unit'), f.unit),
@@ -179,7 +190,7 @@ async function refuse(body, app) {
     msg.textContent = r.ok ? t('gate.refuse_ok', { name: fields.name })
       : errText(r.error);
   };
-  body.append(h('div', { class: 'form' },
+  put(body, h('div', { class: 'form' },
     field('refuse-name', t('f.name'), f.name),
     field('refuse-reason', t('f.reason'), f.reason),
     h('div', { class: 'two' }, field('refuse-idtype', t('f.id_type'),

@@ -3,7 +3,7 @@
 // incoming guard then signs in with her own PIN on the same device and
 // acknowledges with her own count (handover.ack; the library compares).
 import * as api from '../api.js';
-import { h, clear, btn, field } from '../dom.js';
+import { h, clear, btn, field, put } from '../dom.js';
 import { t, opt, errText, dateTime } from '../i18n.js';
 
 const presets = ['master_key', 'radio', 'torch', 'baton'];
@@ -27,7 +27,7 @@ function counter(id, label, n) {
 }
 
 export async function render(root, app) {
-  root.append(h('h1', {}, t('nav.handover')));
+  put(root, h('h1', {}, t('nav.handover')));
   const now = await api.get('/api/now');
   if (!now.ok && now.status === 401) return app.go('signin');
   let pending = (now.ok && now.handovers_to_ack) || [];
@@ -39,15 +39,17 @@ export async function render(root, app) {
       .map((r) => ({ id: r.id, from: r.fields.by, created_ms: r.created_ms,
         items: r.fields.items || '' }));
   }
-  for (const ho of pending) ack(root, app, ho);
+  const names = await api.staffNames();
+  const who = (id) => names[id] || id || '';
+  for (const ho of pending) ack(root, app, { ...ho, from: who(ho.from) });
   give(root, app);
   const hist = await api.records('handover', { limit: 5 });
   if (hist.ok && hist.records.length) {
-    root.append(h('h2', {}, t('ho.recent')));
+    put(root, h('h2', {}, t('ho.recent')));
     for (const r of hist.records) {
       const f = r.fields || {};
-      root.append(h('div', { class: 'card' }, h('b', {},
-        t('ho.line', { from: f.by || '', to: f.to || '' })),
+      put(root, h('div', { class: 'card' }, h('b', {},
+        t('ho.line', { from: who(f.by), to: who(f.to) })),
       h('small', {}, `${opt('status', r.status)} · ${dateTime(r.created_ms)}` +
         (f.items ? ' · ' + f.items : ''))));
     }
@@ -59,7 +61,7 @@ function ack(root, app, ho) {
   const counters = items.map(([name, n], i) =>
     counter('ack-item-' + i, name, n));
   const msg = h('p', { id: 'ack-msg', class: 'msg' });
-  root.append(h('div', { class: 'card warn', id: 'ack-' + ho.id },
+  put(root, h('div', { class: 'card warn', id: 'ack-' + ho.id },
     h('b', {}, t('now.ack', { from: ho.from })),
     h('small', {}, dateTime(ho.created_ms)),
     items.length ? h('p', { class: 'hint' }, t('ho.recount')) : null,
@@ -70,7 +72,7 @@ function ack(root, app, ho) {
       const r = await api.record('handover.ack', { confirm }, ho.id);
       msg.className = 'msg ' + (r.ok ? 'ok' : 'bad');
       msg.textContent = r.ok ? t('ho.acked') : errText(r.error);
-      if (r.ok && r.warning) msg.append(h('small', {}, r.warning));
+      if (r.ok && r.warning) put(msg, h('small', {}, r.warning));
     }, 'big go')));
 }
 
@@ -79,7 +81,7 @@ async function give(root, app) {
   const to = h('select', {});
   for (const s of (staff.ok && staff.staff) || []) {
     if (s.staff === app.user) continue;
-    to.append(h('option', { value: s.staff }, `${s.name || s.staff} · ` +
+    put(to, h('option', { value: s.staff }, `${s.name || s.staff} · ` +
       opt('role', s.role)));
   }
   const rows = h('div', {});
@@ -88,14 +90,14 @@ async function give(root, app) {
     const c = counter('ho-item-' + counters.length, name, n);
     c.name = name;
     counters.push(c);
-    rows.append(c.row);
+    put(rows, c.row);
   };
   for (const p of presets) addRow(opt('item', p), 0);
   const other = h('input', { autocomplete: 'off', placeholder: t('ho.other') });
   const notes = h('textarea', { rows: 2 });
   const msg = h('p', { id: 'ho-msg', class: 'msg' });
   const box = h('div', { class: 'form', id: 'ho-form' });
-  box.append(h('h2', {}, t('ho.give')),
+  put(box, h('h2', {}, t('ho.give')),
     field('ho-to', t('f.to'), to),
     h('p', { class: 'hint' }, t('ho.count')), rows,
     h('div', { class: 'two' }, other, btn('ho-add', t('ho.add'), () => {
@@ -114,11 +116,11 @@ async function give(root, app) {
         return;
       }
       const who = to.selectedOptions[0].textContent.split(' · ')[0];
-      clear(box).append(h('p', { class: 'msg ok', id: 'ho-done' },
+      put(clear(box), h('p', { class: 'msg ok', id: 'ho-done' },
         t('ho.done', { who })),
       btn('ho-switch', t('ho.switch', { who }), () => app.go('signin',
         { staff: to.value, then: 'handover', note: t('ho.switch_note') }),
       'big go'));
     }, 'big go'));
-  root.append(box);
+  put(root, box);
 }

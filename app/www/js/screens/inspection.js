@@ -2,19 +2,19 @@
 // (inspection.record). A failed item opens a work order: the library's
 // rule, shown in the answer.
 import * as api from '../api.js';
-import { h, clear, btn, field } from '../dom.js';
+import { h, clear, btn, field, put } from '../dom.js';
 import { t, errText, dateTime } from '../i18n.js';
 
 const items = ['doors_windows', 'water', 'power', 'gas', 'leaks', 'cracks'];
 
 export async function render(root, app) {
-  root.append(h('h1', {}, t('nav.inspection')));
+  put(root, h('h1', {}, t('nav.inspection')));
   const due = await api.get('/api/now');
   const unit = h('input', { autocomplete: 'off', placeholder: t('ph.unit'),
     value: app.params.unit || '' });
   const chips = h('div', { class: 'chips' });
   for (const v of (due.ok && due.vacant_due) || []) {
-    chips.append(btn('insp-unit-' + v.unit, v.unit, () => {
+    put(chips, btn('insp-unit-' + v.unit, v.unit, () => {
       unit.value = v.unit;
     }, 'chip'));
   }
@@ -25,7 +25,7 @@ export async function render(root, app) {
       'pf pass');
     const bad = btn(`insp-${it}-fail`, t('insp.fail'), () => set(it, 'fail'),
       'pf fail');
-    list.append(h('div', { class: 'check', id: 'insp-' + it },
+    put(list, h('div', { class: 'check', id: 'insp-' + it },
       h('span', { class: 'grow' }, t('insp.' + it)), ok, bad));
   }
   function set(it, v) {
@@ -36,7 +36,7 @@ export async function render(root, app) {
   }
   const note = h('textarea', { rows: 2 });
   const msg = h('p', { id: 'insp-msg', class: 'msg' });
-  root.append(h('div', { class: 'form' },
+  put(root, h('div', { class: 'form' },
     field('insp-unit', t('f.unit'), unit), chips,
     due.ok && !(due.vacant_due || []).length
       ? h('p', { class: 'hint' }, t('insp.none_due')) : null,
@@ -59,14 +59,14 @@ export async function render(root, app) {
       const fails = items.filter((i) => picked[i] === 'fail').length;
       msg.textContent = fails ? t('insp.ok_fail', { n: fails })
         : t('insp.ok');
-      if (r.warning) msg.append(h('small', {}, r.warning));
+      if (r.warning) put(msg, h('small', {}, r.warning));
       clear(chips);
     }, 'big go')));
   const last = await api.records('inspection', { limit: 5 });
   if (last.ok && last.records.length) {
-    root.append(h('h2', {}, t('insp.recent')));
+    put(root, h('h2', {}, t('insp.recent')));
     for (const r of last.records) {
-      root.append(h('div', { class: 'card' }, h('b', {}, r.fields.unit || ''),
+      put(root, h('div', { class: 'card' }, h('b', {}, r.fields.unit || ''),
         h('small', {}, dateTime(r.created_ms))));
     }
   }

@@ -1,25 +1,25 @@
 // more.js: the screens not on the bottom bar, and signing out.
-import { h, icon } from '../dom.js';
+import { h, icon, put } from '../dom.js';
 import { t } from '../i18n.js';
 import * as api from '../api.js';
 
 export async function render(root, app) {
-  root.append(h('h1', {}, t('nav.more')));
+  put(root, h('h1', {}, t('nav.more')));
   const grid = h('div', { class: 'grid2' });
   for (const s of ['inspection', 'handover', 'dutylog', 'sync']) {
-    grid.append(h('button', { type: 'button', id: 'more-' + s,
+    put(grid, h('button', { type: 'button', id: 'more-' + s,
       class: 'btn tile', onclick: () => app.go(s) }, icon(s),
     h('span', {}, t('nav.' + s))));
   }
-  grid.append(h('button', { type: 'button', id: 'signout',
+  put(grid, h('button', { type: 'button', id: 'signout',
     class: 'btn tile', onclick: async () => {
       await api.post('/api/signout');
       app.user = null;
       app.go('signin');
     } }, icon('signout'), h('span', {}, t('signout'))));
-  root.append(grid);
+  put(root, grid);
   const s = app.session || {};
   const d = s.device || {};
-  root.append(h('p', { class: 'hint' }, t('more.device', { id: d.id || '',
+  put(root, h('p', { class: 'hint' }, t('more.device', { id: d.id || '',
     name: d.name || '', site: d.site || '' })));
 }

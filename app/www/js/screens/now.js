@@ -3,11 +3,13 @@
 // work orders by their clocks, vacant units due, handovers to acknowledge,
 // records not yet synced.
 import * as api from '../api.js';
-import { h, icon } from '../dom.js';
+import { h, icon, put } from '../dom.js';
 import { t, opt, errText, clock, dateTime, span } from '../i18n.js';
 
 function left(ms, late) {
-  if (late > 0) return h('span', { class: 'late' }, t('now.late', { d: span(late) }));
+  if (late > 0) {
+    return h('span', { class: 'late' }, t('now.late', { d: span(late) }));
+  }
   if (ms === undefined || ms === null) return '';
   return ms >= 0 ? h('span', { class: 'left' }, t('now.left', { d: span(ms) }))
     : h('span', { class: 'late' }, t('now.late', { d: span(ms) }));
@@ -20,17 +22,17 @@ export async function render(root, app) {
     // Without the Now document (an older library): the device's status.
     const s = await api.get('/api/status');
     if (!s.ok) {
-      root.append(h('h1', {}, t('nav.now')),
+      put(root, h('h1', {}, t('nav.now')),
         h('p', { class: 'msg bad' }, errText(r.error)));
       return;
     }
     r = { now_ms: app.session.now_ms, unsynced: s.unsynced,
       last_sync_ms: s.last_sync_ms, rounds: [], workorders: [] };
   }
-  root.append(h('h1', {}, t('now.title', { time: clock(r.now_ms) })));
+  put(root, h('h1', {}, t('now.title', { time: clock(r.now_ms) })));
 
   // Records not yet synced: first, so a guard sees it before going home.
-  root.append(h('button', { type: 'button', id: 'now-sync',
+  put(root, h('button', { type: 'button', id: 'now-sync',
     class: 'card row' + (r.unsynced > 0 ? ' warn' : ''),
     onclick: () => app.go('sync') }, icon('sync'),
   h('span', { class: 'grow' }, r.unsynced > 0
@@ -38,16 +40,19 @@ export async function render(root, app) {
   h('small', {}, t('sync.last', { t: r.last_sync_ms
     ? dateTime(r.last_sync_ms) : t('sync.never') })))));
 
+  const names = (r.handovers_to_ack || []).length
+    ? await api.staffNames() : {};
   for (const ho of r.handovers_to_ack || []) {
-    root.append(h('button', { type: 'button', class: 'card row warn',
+    put(root, h('button', { type: 'button', class: 'card row warn',
       id: 'now-ack-' + ho.id,
       onclick: () => app.go('handover', { ack: ho.id }) }, icon('handover'),
-    h('span', { class: 'grow' }, t('now.ack', { from: ho.from }),
+    h('span', { class: 'grow' },
+      t('now.ack', { from: names[ho.from] || ho.from }),
       h('small', {}, ho.items || ''))));
   }
 
-  root.append(h('h2', {}, t('now.rounds')));
-  if (!(r.rounds || []).length) root.append(h('p', { class: 'hint' },
+  put(root, h('h2', {}, t('now.rounds')));
+  if (!(r.rounds || []).length) put(root, h('p', { class: 'hint' },
     t('now.no_rounds')));
   for (const rd of r.rounds || []) {
     const card = h('div', { class: 'card round ' + rd.state },
@@ -58,21 +63,21 @@ export async function render(root, app) {
         t('now.progress', { done: rd.done, total: rd.total })));
     const ul = h('ul', { class: 'cps' });
     for (const cp of rd.next || []) {
-      ul.append(h('li', { class: cp.state },
+      put(ul, h('li', { class: cp.state },
         h('span', { class: 'grow' }, h('b', {}, cp.name || cp.tag),
           h('small', {}, [cp.tag, cp.place].filter(Boolean).join(' · '))),
         cp.state === 'done' ? h('span', { class: 'tag done' },
           opt('rstate', 'done')) : left(cp.left_ms, cp.late_ms)));
     }
-    card.append(ul);
-    root.append(card);
+    put(card, ul);
+    put(root, card);
   }
 
-  root.append(h('h2', {}, t('now.workorders')));
-  if (!(r.workorders || []).length) root.append(h('p', { class: 'hint' },
+  put(root, h('h2', {}, t('now.workorders')));
+  if (!(r.workorders || []).length) put(root, h('p', { class: 'hint' },
     t('now.no_workorders')));
   for (const w of r.workorders || []) {
-    root.append(h('button', { type: 'button',
+    put(root, h('button', { type: 'button',
       class: 'card row' + (w.breached ? ' bad' : ''),
       onclick: () => app.go('workorders', { open: w.id }) }, icon('workorders'),
     h('span', { class: 'grow' },
@@ -84,9 +89,9 @@ export async function render(root, app) {
   }
 
   if ((r.vacant_due || []).length) {
-    root.append(h('h2', {}, t('now.vacant')));
+    put(root, h('h2', {}, t('now.vacant')));
     for (const v of r.vacant_due) {
-      root.append(h('button', { type: 'button', class: 'card row',
+      put(root, h('button', { type: 'button', class: 'card row',
         onclick: () => app.go('inspection', { unit: v.unit }) },
       icon('inspection'), h('span', { class: 'grow' }, h('b', {}, v.unit),
         h('small', {}, v.last_ms ? t('now.vacant_last',

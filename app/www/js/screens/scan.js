@@ -5,7 +5,7 @@
 // words. After a scan, an anomaly with a note and a work order is two taps:
 // "something is wrong", then the kind of fault.
 import * as api from '../api.js';
-import { h, clear, icon, btn, show } from '../dom.js';
+import { h, clear, icon, btn, show, put } from '../dom.js';
 import { t, opt, errText, clock } from '../i18n.js';
 
 const faults = ['door_window', 'public_lighting', 'public_facility',
@@ -28,7 +28,7 @@ export async function render(root, app) {
       if (r.status === 401) return app.go('signin');
       last = null;
       result.className = 'result bad';
-      result.append(h('img', { class: 'big-ico', src: 'icons/cross.svg',
+      put(result, h('img', { class: 'big-ico', src: 'icons/cross.svg',
         alt: '' }), h('h2', { id: 'scan-refused' }, t('scan.refused')),
       h('p', { id: 'scan-why' }, errText(r.error)));
       return;
@@ -37,7 +37,7 @@ export async function render(root, app) {
     const rec = await api.get('/api/records/' + encodeURIComponent(r.id));
     const f = (rec.ok && rec.record.fields) || {};
     result.className = 'result ok';
-    result.append(h('img', { class: 'big-ico', src: 'icons/check.svg',
+    put(result, h('img', { class: 'big-ico', src: 'icons/check.svg',
       alt: '' }), h('h2', { id: 'scan-ok' }, t('scan.ok', {
       tag: f.tag || fields.tag || '' })),
     h('p', {}, t('scan.when', { t: clock(rec.ok ? rec.record.created_ms
@@ -56,21 +56,21 @@ export async function render(root, app) {
       placeholder: t('scan.note_ph') });
     const grid = h('div', { class: 'grid2' });
     for (const c of faults) {
-      grid.append(btn('anomaly-' + c, opt('category', c), async () => {
+      put(grid, btn('anomaly-' + c, opt('category', c), async () => {
         const r = await api.record('scan.record', { ...last, anomaly: 'true',
           note: note.value || t('scan.note_default'), workorder: c });
         clear(result);
         if (!r.ok) {
           result.className = 'result bad';
-          result.append(h('p', { id: 'scan-why' }, errText(r.error)));
+          put(result, h('p', { id: 'scan-why' }, errText(r.error)));
           return;
         }
         result.className = 'result ok';
-        result.append(h('h2', { id: 'anomaly-ok' }, t('scan.anomaly_ok',
+        put(result, h('h2', { id: 'anomaly-ok' }, t('scan.anomaly_ok',
           { cat: opt('category', c) })));
       }, 'tile'));
     }
-    result.append(h('h2', {}, t('scan.anomaly_title')), note,
+    put(result, h('h2', {}, t('scan.anomaly_title')), note,
       h('p', { class: 'hint' }, t('scan.anomaly_pick')), grid);
   };
 
@@ -93,23 +93,23 @@ export async function render(root, app) {
     if (v) done({ tag: v, method: 'manual' });
   };
 
-  root.append(h('h1', {}, t('nav.scan')),
+  put(root, h('h1', {}, t('nav.scan')),
     h('label', { class: 'fld', for: 'scan-input' },
       h('span', {}, t('scan.wedge')), input), result);
 
   const tools = h('div', { class: 'grid2' });
   if ('BarcodeDetector' in window && navigator.mediaDevices) {
-    tools.append(btn('scan-camera', [icon('camera'), t('scan.camera')],
+    put(tools, btn('scan-camera', [icon('camera'), t('scan.camera')],
       () => camera(root, done), 'tile'));
   }
   if ('NDEFReader' in window) {
-    tools.append(btn('scan-nfc', [icon('nfc'), t('scan.nfc')],
+    put(tools, btn('scan-nfc', [icon('nfc'), t('scan.nfc')],
       () => nfc(result, done), 'tile'));
   }
-  if (tools.childElementCount) root.append(tools);
-  else root.append(h('p', { class: 'hint', id: 'scan-nocam' },
+  if (tools.childElementCount) put(root, tools);
+  else put(root, h('p', { class: 'hint', id: 'scan-nocam' },
     t('scan.no_camera')));
-  root.append(h('details', { class: 'manual' },
+  put(root, h('details', { class: 'manual' },
     h('summary', {}, t('scan.manual')),
     h('label', { class: 'fld', for: 'scan-tag' },
       h('span', {}, t('scan.tag')), manual),
@@ -126,7 +126,7 @@ async function camera(root, done) {
     if (stream) stream.getTracks().forEach((tr) => tr.stop());
     box.remove();
   };
-  box.append(btn('scan-camera-stop', t('cancel'), stop, 'ghost'));
+  put(box, btn('scan-camera-stop', t('cancel'), stop, 'ghost'));
   root.prepend(box);
   try {
     stream = await navigator.mediaDevices.getUserMedia({
@@ -160,7 +160,7 @@ async function nfc(result, done) {
     // eslint-disable-next-line no-undef
     const reader = new NDEFReader();
     await reader.scan();
-    clear(result).append(h('p', { class: 'hint' }, t('scan.nfc_hold')));
+    put(clear(result), h('p', { class: 'hint' }, t('scan.nfc_hold')));
     show(result, true);
     reader.onreading = (ev) => {
       for (const rec of ev.message.records) {
@@ -172,7 +172,7 @@ async function nfc(result, done) {
       }
     };
   } catch (e) {
-    clear(result).append(h('p', { class: 'msg bad' }, t('scan.nfc_error')));
+    put(clear(result), h('p', { class: 'msg bad' }, t('scan.nfc_error')));
     show(result, true);
   }
 }

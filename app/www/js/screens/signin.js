@@ -2,7 +2,7 @@
 // library (hh_signin): wrong PINs count down, five in a row lock the person
 // on this device until the office sets a new PIN.
 import * as api from '../api.js';
-import { h, clear, icon } from '../dom.js';
+import { h, clear, icon, put } from '../dom.js';
 import { t, opt, errText } from '../i18n.js';
 
 export async function render(root, app) {
@@ -10,7 +10,7 @@ export async function render(root, app) {
   app.user = null;
   const r = await api.get('/api/staff');
   if (!r.ok) {
-    root.append(h('p', { class: 'msg bad' }, errText(r.error)));
+    put(root, h('p', { class: 'msg bad' }, errText(r.error)));
     return;
   }
   if (app.params.staff) {
@@ -22,13 +22,13 @@ export async function render(root, app) {
 
 function pick(root, app, staff) {
   clear(root);
-  root.append(h('h1', {}, t('signin.title')),
+  put(root, h('h1', {}, t('signin.title')),
     h('p', { class: 'hint' }, t('signin.pick')));
   const list = h('div', { class: 'list' });
   for (const s of staff) {
     const state = s.locked ? t('signin.locked_short')
       : !s.has_pin ? t('signin.nopin_short') : '';
-    list.append(h('button', { type: 'button', id: 'staff-' + s.staff,
+    put(list, h('button', { type: 'button', id: 'staff-' + s.staff,
       class: 'btn row' + (s.locked ? ' warn' : ''),
       data: { staff: s.staff },
       onclick: () => pad(root, app, s) },
@@ -37,7 +37,7 @@ function pick(root, app, staff) {
       h('small', {}, opt('role', s.role) + ' · ' + s.staff)),
     state ? h('span', { class: 'tag' }, state) : null));
   }
-  root.append(list);
+  put(root, list);
 }
 
 function pad(root, app, s, note) {
@@ -49,7 +49,7 @@ function pad(root, app, s, note) {
   const draw = () => {
     clear(dots);
     for (let i = 0; i < Math.max(4, pin.length); i++)
-      dots.append(h('span', { class: i < pin.length ? 'dot on' : 'dot' }));
+      put(dots, h('span', { class: i < pin.length ? 'dot on' : 'dot' }));
   };
   const press = (d) => {
     if (pin.length < 8) pin += d;
@@ -61,8 +61,8 @@ function pad(root, app, s, note) {
     draw();
     if (r.ok) {
       await app.refreshSession();
+      await app.go(app.params.then || 'now');
       app.toast(t('signin.welcome', { name: s.name || s.staff }));
-      app.go(app.params.then || 'now');
       return;
     }
     msg.className = 'msg bad';
@@ -75,10 +75,10 @@ function pad(root, app, s, note) {
   };
   const keys = h('div', { class: 'pad' });
   for (const d of ['1', '2', '3', '4', '5', '6', '7', '8', '9']) {
-    keys.append(h('button', { type: 'button', id: 'pin-' + d,
+    put(keys, h('button', { type: 'button', id: 'pin-' + d,
       class: 'key', onclick: () => press(d) }, d));
   }
-  keys.append(
+  put(keys, 
     h('button', { type: 'button', id: 'pin-clear', class: 'key small',
       onclick: () => { pin = ''; draw(); } }, t('signin.clear')),
     h('button', { type: 'button', id: 'pin-0', class: 'key',
@@ -93,7 +93,7 @@ function pad(root, app, s, note) {
     msg.className = 'msg bad';
     msg.textContent = errText({ code: 'EFIELD', field: 'nopin' });
   }
-  root.append(
+  put(root, 
     h('div', { class: 'padhead' },
       h('button', { type: 'button', id: 'signin-back', class: 'btn ghost',
         onclick: () => app.go('signin') }, t('back')),

@@ -3,7 +3,7 @@
 // materials, the resident's name and signature drawn on the screen; file a
 // new repair. The state machine and the clocks are the library's.
 import * as api from '../api.js';
-import { h, clear, btn, field, icon } from '../dom.js';
+import { h, clear, btn, field, icon, put } from '../dom.js';
 import { t, opt, errText, dateTime } from '../i18n.js';
 import { sigpad } from '../sigpad.js';
 
@@ -14,11 +14,11 @@ export async function render(root, app) {
   const view = app.params.view || 'mine';
   const bar = h('div', { class: 'tabs' });
   for (const k of ['mine', 'open', 'new']) {
-    bar.append(h('button', { type: 'button', id: 'wo-tab-' + k,
+    put(bar, h('button', { type: 'button', id: 'wo-tab-' + k,
       class: 'tab' + (k === view ? ' on' : ''),
       onclick: () => app.go('workorders', { view: k }) }, t('wo.tab.' + k)));
   }
-  root.append(h('h1', {}, t('nav.workorders')), bar);
+  put(root, h('h1', {}, t('nav.workorders')), bar);
   if (app.params.open) return detail(root, app, app.params.open);
   if (view === 'new') return create(root, app);
   const q = { open: 1 };
@@ -26,14 +26,14 @@ export async function render(root, app) {
   const r = await api.records('workorder', q);
   if (!r.ok) {
     if (r.status === 401) return app.go('signin');
-    root.append(h('p', { class: 'msg bad' }, errText(r.error)));
+    put(root, h('p', { class: 'msg bad' }, errText(r.error)));
     return;
   }
-  if (!r.records.length) root.append(h('p', { class: 'hint', id: 'wo-none' },
+  if (!r.records.length) put(root, h('p', { class: 'hint', id: 'wo-none' },
     t('wo.none')));
   for (const w of r.records) {
     const f = w.fields || {};
-    root.append(h('button', { type: 'button', id: 'wo-' + w.id,
+    put(root, h('button', { type: 'button', id: 'wo-' + w.id,
       class: 'card row' + (f.priority === 'urgent' ? ' bad' : ''),
       onclick: () => app.go('workorders', { view, open: w.id }) },
     icon('workorders'), h('span', { class: 'grow' },
@@ -46,7 +46,7 @@ export async function render(root, app) {
 async function detail(root, app, id) {
   const r = await api.get('/api/records/' + encodeURIComponent(id));
   if (!r.ok) {
-    root.append(h('p', { class: 'msg bad' }, errText(r.error)));
+    put(root, h('p', { class: 'msg bad' }, errText(r.error)));
     return;
   }
   const w = r.record, f = w.fields || {};
@@ -54,15 +54,15 @@ async function detail(root, app, id) {
   const act = async (verb, fields) => {
     const x = await api.record(verb, fields, id);
     if (x.ok) {
+      await app.go('workorders', { view: app.params.view, open: id });
       app.toast(t('wo.done.' + verb.split('.')[1]));
-      app.go('workorders', { view: app.params.view, open: id });
     } else {
       msg.className = 'msg bad';
       msg.textContent = errText(x.error);
     }
     return x;
   };
-  root.append(h('div', { class: 'card' },
+  put(root, h('div', { class: 'card' },
     h('div', { class: 'row' }, h('b', { class: 'grow' },
       `${opt('category', f.category)} · ${f.place || ''}`),
     h('span', { class: 'tag ' + w.status, id: 'wo-status' },
@@ -73,15 +73,15 @@ async function detail(root, app, id) {
       dateTime(w.created_ms)].filter(Boolean).join(' · '))), msg);
   const st = w.status;
   if (st === 'reported' || st === 'reopened') {
-    root.append(btn('wo-take', t('wo.take'), () => act('workorder.dispatch',
+    put(root, btn('wo-take', t('wo.take'), () => act('workorder.dispatch',
       { assignee: app.user }), 'big'));
   }
   if (st === 'dispatched') {
-    root.append(btn('wo-arrive', t('wo.arrive'),
+    put(root, btn('wo-arrive', t('wo.arrive'),
       () => act('workorder.arrive', {}), 'big go'));
   }
   if (st === 'arrived') complete(root, act);
-  root.append(btn('wo-back', t('back'), () => app.go('workorders',
+  put(root, btn('wo-back', t('back'), () => app.go('workorders',
     { view: app.params.view }), 'ghost'));
 }
 
@@ -89,7 +89,7 @@ function complete(root, act) {
   const labour = h('input', { type: 'number', min: 1, inputmode: 'numeric' });
   const quick = h('div', { class: 'chips' });
   for (const m of [15, 30, 60, 120]) {
-    quick.append(btn('wo-labour-' + m, t('t.min', { n: m }), () => {
+    put(quick, btn('wo-labour-' + m, t('t.min', { n: m }), () => {
       labour.value = String(m);
     }, 'chip'));
   }
@@ -97,7 +97,7 @@ function complete(root, act) {
   const note = h('input', { autocomplete: 'off' });
   const name = h('input', { autocomplete: 'off' });
   const pad = sigpad('wo-sigpad');
-  root.append(h('h2', {}, t('wo.complete_title')), h('div', { class: 'form' },
+  put(root, h('h2', {}, t('wo.complete_title')), h('div', { class: 'form' },
     field('wo-labour', t('f.labour_min'), labour), quick,
     field('wo-materials', t('f.materials'), materials),
     field('wo-note', t('f.note'), note),
@@ -119,7 +119,7 @@ function create(root, app) {
   const grid = h('div', { class: 'grid3', id: 'wo-cats' });
   const msg = h('p', { id: 'wo-new-msg', class: 'msg' });
   for (const c of cats) {
-    grid.append(h('button', { type: 'button', id: 'wo-cat-' + c,
+    put(grid, h('button', { type: 'button', id: 'wo-cat-' + c,
       class: 'btn tile', onclick: (e) => {
         cat = c;
         grid.querySelectorAll('.on').forEach((b) => b.classList.remove('on'));
@@ -130,7 +130,7 @@ function create(root, app) {
     urgent = !urgent;
     urg.classList.toggle('on', urgent);
   }, 'toggle');
-  root.append(h('div', { class: 'form' },
+  put(root, h('div', { class: 'form' },
     field('wo-place', t('f.place'), place),
     h('span', { class: 'lbl' }, t('f.category')), grid,
     field('wo-desc', t('f.description'), desc),
@@ -144,7 +144,7 @@ function create(root, app) {
         msg.textContent = errText(r.error);
         return;
       }
+      await app.go('workorders', { view: 'open', open: r.id });
       app.toast(t('wo.created'));
-      app.go('workorders', { view: 'open', open: r.id });
     }, 'big go')));
 }
