@@ -15,6 +15,9 @@
 #  - CSP, X-Frame-Options, nosniff and Referrer-Policy on every answer,
 #    no-store on the API's, no CORS header ever; the embedded page is the
 #    file of app/www/; an unknown path is 404;
+#  - sign-in: a wrong PIN is 401 EAUTH with the tries left, the 5th locks
+#    (423 ELOCKOUT), GET /api/staff shows it; GET /api/now is the Now
+#    document of the signed-in person;
 #  - signed in, a scan recorded through POST /api/record carries the
 #    signed-in person as `by` (a `by` from the page is 400 naming it); a
 #    bad field is 400 naming the field; the scan lists back through GET
@@ -43,6 +46,10 @@ check "staff add guard-a" rd staff add --site S1 --staff guard-a \
   --name "Li Na" --role guard >/dev/null
 check "staff add guard-b" rd staff add --site S1 --staff guard-b \
   --name "Wang Fang" --role guard >/dev/null
+check "guard-a's PIN" rd staff pin --site S1 --staff guard-a --pin-stdin \
+  <<<2468
+check "guard-b's PIN" rd staff pin --site S1 --staff guard-b --pin-stdin \
+  <<<13579
 server_start
 hh_new a
 check "a pulls the staff" hh_sync a >/dev/null
@@ -172,7 +179,23 @@ st() { cat "$WORK/status"; }
 post /api/signout '{}' >/dev/null
 eq "signed out: a record is 401" \
   "$(post /api/record "$SCAN" | jq_py 'd["error"]["code"]') $(st)" "ESIGNIN 401"
-out=$(post /api/signin '{"staff":"guard-a","pin":"1234"}')
+out=$(post /api/signin '{"staff":"guard-a","pin":"0000"}')
+eq "a wrong PIN is 401 EAUTH naming pin, with the tries left" \
+  "$(jq_py 'd["error"]["code"], d["error"]["field"], d["error"]["tries_left"]' <<<"$out") $(st)" \
+  "EAUTH pin 4 401"
+for i in 1 2 3 4; do post /api/signin '{"staff":"guard-b","pin":"0000"}' >/dev/null; done
+eq "4 wrong PINs: 401" "$(st)" 401
+out=$(post /api/signin '{"staff":"guard-b","pin":"0000"}')
+eq "the 5th wrong PIN locks: 423 ELOCKOUT" \
+  "$(jq_py 'd["error"]["code"]' <<<"$out") $(st)" "ELOCKOUT 423"
+out=$(post /api/signin '{"staff":"guard-b","pin":"13579"}')
+eq "locked: the right PIN is 423 too" "$(st)" 423
+eq "GET /api/staff: PINs, tries left, locks" \
+  "$(curl -s "${C[@]}" "$B/api/staff" | jq_py '[(s["staff"], s["has_pin"], s["tries_left"], s["locked"]) for s in d["staff"]]')" \
+  "[('guard-a', True, 4, False), ('guard-b', True, 0, True)]"
+out=$(post /api/signin '{"staff":"ghost","pin":"1234"}')
+eq "an unknown person is 404" "$(jq_py 'd["error"]["code"]' <<<"$out") $(st)" "ENOTFOUND 404"
+out=$(post /api/signin '{"staff":"guard-a","pin":"2468"}')
 eq "sign in" "$(jq_py 'd["ok"], d["user"]' <<<"$out") $(st)" "True guard-a 200"
 eq "session: user" "$(curl -s "${C[@]}" "$B/api/session" | jq_py 'd["user"], d["user_name"], d["role"]')" "guard-a Li Na guard"
 out=$(post /api/record "$SCAN")
@@ -214,6 +237,11 @@ eq "GET /api/verbs has scan.record" \
   "$(curl -s "${C[@]}" "$B/api/verbs" | jq_py '[v["verb"] for v in d["verbs"]].count("scan.record")')" 1
 eq "GET /api/status: one unsynced" \
   "$(curl -s "${C[@]}" "$B/api/status" | jq_py 'd["unsynced"], d["signed_in"]')" "1 guard-a"
+
+out=$(curl -s "${C[@]}" -w '\n%{http_code}' "$B/api/now")
+eq "GET /api/now: the Now document of the signed-in person" \
+  "$(sed '$d' <<<"$out" | jq_py 'd["ok"], d["user"], type(d["rounds"]).__name__') $(tail -1 <<<"$out")" \
+  "True guard-a list 200"
 
 # ---- sync ---------------------------------------------------------------------
 out=$(post /api/sync '{}')
