@@ -293,6 +293,7 @@ export default {
   'item.torch': 'Torch',
   'item.baton': 'Baton',
   'phase.connect': 'connecting',
+  'phase.recover': 'recovering this device\'s records',
   'phase.push': 'sending',
   'phase.pull': 'receiving',
   'phase.done': 'done',

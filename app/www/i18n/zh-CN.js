@@ -294,6 +294,7 @@ export default {
   'item.torch': '手电筒',
   'item.baton': '警棍',
   'phase.connect': '连接服务器',
+  'phase.recover': '恢复本机记录',
   'phase.push': '上传',
   'phase.pull': '下载',
   'phase.done': '完成',
