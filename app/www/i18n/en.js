@@ -82,6 +82,7 @@ export default {
   'gate.visit_ok': 'Registered: {name}',
   'gate.blacklist': 'BLACKLIST!',
   'gate.blacklist_why': '{who} is on the blacklist. Reason: {why}. Recorded. Follow the estate\'s rules and tell the supervisor.',
+  'gate.bl_tag': 'Blacklist',
   'gate.blacklist_recorded': '{name} is on the blacklist: recorded. Follow the rules and report it.',
   'gate.visitors_inside': 'Visitors inside',
   'gate.vehicles_inside': 'Vehicles inside',

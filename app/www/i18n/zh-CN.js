@@ -83,6 +83,7 @@ export default {
   'gate.visit_ok': '已登记：{name}',
   'gate.blacklist': '黑名单！',
   'gate.blacklist_why': '{who} 在黑名单上。原因：{why}。已记录。请按小区规定处理，并报告主管。',
+  'gate.bl_tag': '黑名单',
   'gate.blacklist_recorded': '{name} 在黑名单上：已记录，请按规定处理并报告',
   'gate.visitors_inside': '在场访客',
   'gate.vehicles_inside': '在场车辆',

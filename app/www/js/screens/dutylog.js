@@ -26,8 +26,10 @@ export async function render(root, app) {
     return;
   }
   if (!r.records.length) put(root, h('p', { class: 'hint' }, t('log.none')));
+  const names = r.records.length ? await api.staffNames() : {};
   for (const e of r.records) {
     put(root, h('div', { class: 'card log' }, h('p', {}, e.fields.text || ''),
-      h('small', {}, `${dateTime(e.created_ms)} · ${e.fields.by || ''}`)));
+      h('small', {}, `${dateTime(e.created_ms)} · ` +
+        (names[e.fields.by] || e.fields.by || ''))));
   }
 }

@@ -120,7 +120,9 @@ async function inside(body, app) {
         fl.blacklist_hit === 'true' ? ' bad' : '') },
       h('span', { class: 'grow' }, h('b', {}, (fl.name || fl.plate || r.id) +
         ' · ' + clock(r.created_ms)),
-      h('small', {}, line.filter(Boolean).join(' · '))),
+      h('small', {}, line.filter(Boolean).join(' · ')),
+      fl.blacklist_hit === true || fl.blacklist_hit === 'true'
+        ? h('span', { class: 'tag bad' }, t('gate.bl_tag')) : null),
       btn('exit-' + r.id, label, async () => {
         const x = await api.record(verb, {}, r.id);
         out(msg, x, app);
