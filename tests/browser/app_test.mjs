@@ -367,6 +367,7 @@ await click('#ho-submit');
 await click('#ho-switch');
 await ready('signin');
 await page.waitForSelector('#pin-ok');
+ok(!(await text('#who')).includes('王芳'), 'wang is out once the pad opens');
 await shot('pin');
 await pin('2468');
 await ready('handover');
