@@ -37,7 +37,8 @@ function pick(root, app, staff) {
     icon('person'),
     h('span', { class: 'grow' }, h('b', {}, s.name || s.staff),
       h('small', {}, opt('role', s.role) + ' · ' + s.staff)),
-    state ? h('span', { class: 'tag' }, state) : null));
+    state ? h('span', { class: 'tag' + (s.locked ? ' bad' : '') }, state)
+      : null));
   }
   put(root, list);
 }
