@@ -1,7 +1,7 @@
 /* bench_now.c: the library's side of the app benchmark (bench_app.sh,
  * docs/PERFORMANCE.md "The handheld app"), on a handheld store of
  * 1,000,000 ops: the site's month (estate.h) as the handheld's syncs
- * pulled it, plus what makes a guard's Now full: tech-li (a technician on patrol too) rostered on R1,
+ * pulled it, plus what fills a Now: tech-li (a technician who patrols)
  * work orders dispatched to her, a handover to her pending.
  *
  * Times, each the median of R runs:
