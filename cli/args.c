@@ -12,6 +12,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
+#include <unistd.h>
 
 #include "../i18n/i18n.h"
 #include "../report/render.h"
@@ -455,4 +457,31 @@ void args_bash_end(FILE *f, const char *prog, const char *value_flags)
 void args_json_str(FILE *f, const char *s)
 {
     rpt_json_str(f, s, strlen(s));
+}
+
+int args_read_secret(const char *prompt, char *out, size_t cap)
+{
+    struct termios old, quiet;
+    int tty = isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &old) == 0;
+    if (tty) {
+        fputs(prompt, stderr);
+        quiet = old;
+        quiet.c_lflag &= ~(tcflag_t)ECHO;
+        tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+    }
+    char *got = fgets(out, (int)cap, stdin);
+    if (tty) {
+        tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+        fputc('\n', stderr);
+    }
+    if (got == NULL)
+        return -1;
+    size_t n = strlen(out);
+    if (n && out[n - 1] == '\n')
+        out[--n] = '\0';
+    else if (!feof(stdin))
+        return -1; /* longer than cap - 1 */
+    if (n && out[n - 1] == '\r')
+        out[--n] = '\0';
+    return 0;
 }

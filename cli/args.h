@@ -122,4 +122,11 @@ void args_flag_words(const args_flag *flags, char *buf, size_t cap,
 /* JSON: s as a JSON string to f (report/render.h's rpt_json_str). */
 void args_json_str(FILE *f, const char *s);
 
+/* Reads one line of standard input into out (cap bytes, NUL-terminated,
+ * without its newline) for a secret such as a PIN: on a terminal, prompt
+ * goes to stderr and echo is off while typing. -1 at end of input or when
+ * the line is longer than cap - 1 bytes (out then holds nothing useful;
+ * the caller clears it). */
+int args_read_secret(const char *prompt, char *out, size_t cap);
+
 #endif

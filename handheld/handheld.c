@@ -217,17 +217,23 @@ struct store *hh_store(hh *h)
 typedef struct meta_ctx {
     const char *key;
     const char *val;
+    hh *h;
 } meta_ctx;
 
-static int meta_fn(store_txn *t, void *arg)
+/* A new carrier: nobody is PIN-verified any more, and a person with a PIN
+ * signs in (signin.c) rather than being named. */
+static int user_fn(store_txn *t, void *arg)
 {
     meta_ctx *c = arg;
-    return store_meta_put(t, c->key, c->val, strlen(c->val));
+    int rc = hh__user_check(c->h, c->val, t);
+    if (rc == 0)
+        rc = store_meta_put(t, "signed_in", "", 0);
+    return rc ? rc : store_meta_put(t, c->key, c->val, strlen(c->val));
 }
 
 int hh_set_user(hh *h, const char *user)
 {
-    meta_ctx c = {"user", user ? user : ""};
+    meta_ctx c = {"user", user ? user : "", h};
     if (strlen(c.val) >= STORE_NAME_MAX)
         return fail(h, RND_EFIELD, "user: at most %d bytes",
                     STORE_NAME_MAX - 1);
@@ -235,8 +241,9 @@ int hh_set_user(hh *h, const char *user)
     const char *why;
     if (proto_utf8_check(c.val, strlen(c.val), PROTO_TEXT_LINE, &at, &why))
         return fail(h, RND_EFIELD, "field 'user': %s at byte %zu", why, at);
-    int rc = store_write(h->s, meta_fn, &c);
-    return rc ? store_fail(h, rc) : 0;
+    h->err[0] = '\0';
+    int rc = store_write(h->s, user_fn, &c);
+    return rc && h->err[0] == '\0' ? store_fail(h, rc) : rc;
 }
 
 void hh__meta_str(store_txn *t, const char *key, char *out, size_t cap)

@@ -118,8 +118,50 @@ HH_API void hh_set_clock(hh *h, int64_t (*now_ms)(void *ctx), void *ctx);
 HH_API int64_t hh_now_ms(hh *h);
 
 /* The person now carrying the device: stamped as "by" on records that do not
- * name one. Stored durably; "" clears it. */
+ * name one. Stored durably; "" clears it. Signs out whoever signed in with a
+ * PIN; a staff member who has a PIN is refused (RND_EFIELD naming 'user'):
+ * they sign in with hh_signin instead. */
 HH_API int hh_set_user(hh *h, const char *user);
+
+/* ---- people: PIN sign-in (handheld/signin.c) ---------------------------- */
+/* The office sets each staff member's PIN (4 to 8 digits, `roundsd staff
+ * pin`); its Argon2id hash syncs down with the staff list and a handheld
+ * verifies a typed PIN against it offline (docs/DATA-MODEL.md, "PINs").
+ * A record whose "by" names a staff member who has a PIN is written only
+ * while that person is signed in on the device (RND_EFIELD naming 'by'
+ * otherwise), so nobody records as someone else. */
+
+/* Wrong PINs in a row, per person and device, before sign-in locks. */
+#define HH_PIN_TRIES 5
+
+/* Signs staff in with pin, durably: the signed-in person is also the
+ * device user (hh_set_user), the "by" of the records that follow. A
+ * shift change on one device is: the outgoing guard records
+ * handover.create to the incoming one, who signs in here and records
+ * handover.ack. Errors: RND_ENOTFOUND (no active staff of that id in the
+ * store), RND_EFIELD (not 4 to 8 digits, or no PIN set for that person),
+ * RND_EAUTH (wrong PIN; hh_last_error() says how many tries are left; the
+ * count is committed before the call returns), RND_ELOCKOUT (HH_PIN_TRIES
+ * wrong PINs in a row: locked on this device until the office sets a new
+ * PIN and it syncs down), RND_EMALFORMED (the synced hash is not one the
+ * library accepts), storage errors. */
+HH_API int hh_signin(hh *h, const char *staff, const char *pin);
+
+/* Nobody signed in, and no device user. */
+HH_API int hh_signout(hh *h);
+
+/* The signed-in person's staff id into out (cap bytes, NUL-terminated),
+ * "" when nobody. RND_ENOSPACE when it does not fit. */
+HH_API int hh_signed_in(hh *h, char *out, size_t cap);
+
+/* A sign-in screen's view of one person: whether the office set a PIN,
+ * tries left before the lock (0..HH_PIN_TRIES) and whether it is locked. */
+typedef struct hh_pin_state {
+    int has_pin, tries_left, locked;
+} hh_pin_state;
+
+/* RND_ENOTFOUND when staff is no active staff member in the store. */
+HH_API int hh_pin_state_get(hh *h, const char *staff, hh_pin_state *out);
 
 /* ---- recording ---------------------------------------------------------- */
 

@@ -129,4 +129,13 @@ int hh__sig_checks(hh *h, const hh_verb_spec *v, const proto_field *f,
                    uint32_t n, const char *by, store_txn *t,
                    const uint8_t id[PROTO_ENTITY_LEN]);
 
+/* ---- signin.c: PINs (docs/DATA-MODEL.md, "PINs") ---------------------- */
+
+/* Inside a write transaction: RND_EFIELD naming 'by' when by is a staff
+ * member with a PIN who is not the signed-in person (hh_signin). */
+int hh__by_check(hh *h, const char *verb, const char *by, store_txn *t);
+/* Inside a write transaction: RND_EFIELD naming 'user' when user is a
+ * staff member with a PIN (they sign in instead: hh_set_user). */
+int hh__user_check(hh *h, const char *user, store_txn *t);
+
 #endif

@@ -635,7 +635,9 @@ static int record_fn(store_txn *t, void *arg)
         if (rc)
             return rc;
     }
-    rc = hh__sig_checks(c->h, v, in->f, in->n, in->by, t, c->id);
+    rc = hh__by_check(c->h, v->verb, in->by, t);
+    if (rc == 0)
+        rc = hh__sig_checks(c->h, v, in->f, in->n, in->by, t, c->id);
     if (rc)
         return rc;
     proto_op_init(&op);

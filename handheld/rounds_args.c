@@ -38,6 +38,12 @@ static const args_flag init_flags[] = {
     {"name", "NAME", N_("this device's name (required)")},
     {"user", "PERSON", N_("who carries it")},
     {NULL}};
+static const args_flag signin_flags[] = {
+    {"staff", "ID", N_("who signs in: a staff id (required)")},
+    {"pin-stdin", NULL,
+     N_("read the PIN from standard input (else it is asked on the "
+        "terminal)")},
+    {NULL}};
 static const args_flag enroll_flags[] = {
     {"server", "HOST:PORT", N_("the office's server (required)")},
     {"cert", "FILE", N_("its certificate, as the office gave it (required)")},
@@ -65,6 +71,15 @@ static const args_flag report_flags[] = {
     {"route", "R", N_("missed checkpoints of this route only")},
     {"format", "FMT", N_("text (default), csv or json"), ARGS_ENUM, 0, 0,
      formats},
+    {NULL}};
+static const char *const langs[] = {"zh-CN", "en", NULL};
+static const args_flag app_flags[] = {
+    {"port", "N", N_("listen on 127.0.0.1:N (default: a free port)"), ARGS_INT,
+     0, 65535},
+    {"url-file", "FILE",
+     N_("also write the address to FILE (mode 0600) once listening")},
+    {"lang", "LANG", N_("the page's language: zh-CN (default) or en"),
+     ARGS_ENUM, 0, 0, langs},
     {NULL}};
 static const char *const shells[] = {"bash", NULL};
 static const args_flag no_flags[] = {{NULL}};
@@ -114,6 +129,12 @@ static const rcmd fixed[] = {
      init_flags, 0, 0, NULL, cmd_init},
     {"user", "PERSON", N_("who carries the device now"), no_flags, 1, 1, NULL,
      cmd_user},
+    {"signin", "--staff ID [--pin-stdin]",
+     N_("sign in with your PIN: you are the 'by' of what you record"),
+     signin_flags, 0, 0, NULL, cmd_signin},
+    {"signout", "", N_("sign out: nobody holds the device"), no_flags, 0, 0,
+     NULL, cmd_signout},
+    {"whoami", "", N_("who is signed in"), no_flags, 0, 0, NULL, cmd_whoami},
     {"status", "", N_("device, op counts, unsynced work"), no_flags, 0, 0, NULL,
      cmd_status},
     {"enroll", "--server HOST:PORT --cert FILE --credential CRED",
@@ -133,6 +154,9 @@ static const rcmd fixed[] = {
      N_("my shift so far, offline: my scans, missed checkpoints, visitors I "
         "let in still inside"),
      report_flags, 0, 0, NULL, cmd_report},
+    {"app", "[--port N] [--url-file FILE] [--lang zh-CN|en]",
+     N_("serve the handheld's app to this device's browser (127.0.0.1)"),
+     app_flags, 0, 0, NULL, cmd_app},
     {"now", "[--at TIME] [--user ID]",
      N_("what is due for me now: my rounds, work orders by their clocks, "
         "vacant units, handovers to acknowledge"),

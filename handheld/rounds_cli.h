@@ -92,12 +92,17 @@ int cmd_conflicts(void);
 int cmd_show(void);
 int cmd_init(void);
 int cmd_user(void);
+int cmd_signin(void);
+int cmd_signout(void);
+int cmd_whoami(void);
 int cmd_record(const char *verb, const char *target);
 int cmd_status(void);
 int cmd_enroll(void);
 int cmd_sync(void);
 int cmd_dump(void);
 int cmd_report(void);
+/* `rounds app` (app/app_cli.c). */
+int cmd_app(void);
 int cmd_now(void);
 
 #endif

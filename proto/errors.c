@@ -64,6 +64,7 @@ int rnd_exit_code(int err)
         return RND_EXIT_NOTFOUND;
     case RND_ETRANSITION:
     case RND_EEXIST:
+    case RND_ELOCKOUT:
         return RND_EXIT_REFUSED;
     case RND_ECONNECT:
     case RND_ETLS:

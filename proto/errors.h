@@ -49,7 +49,8 @@
     XX(EBUSY, "server busy: too many connections")                             \
     XX(ENOTENROLLED, "handheld not enrolled: run 'rounds enroll'")             \
     XX(EFORK, "op forks the device's chain: the server holds that seq "        \
-              "with other bytes")
+              "with other bytes")                                              \
+    XX(ELOCKOUT, "locked after too many wrong PINs")
 
 enum rnd_error {
     RND_OK = 0,

@@ -780,6 +780,25 @@ int proto_unhex(const char *s, size_t n, uint8_t *out)
     return 0;
 }
 
+void proto_md_entity_id(int kind, const char *site, const char *key,
+                        size_t len, uint8_t out[PROTO_ENTITY_LEN])
+{
+    const char *kname = proto_kind_name(kind);
+    uint8_t sha[PROTO_SHA256_LEN];
+    proto_sha256_ctx c;
+    if (kname == NULL)
+        kname = "?";
+    proto_sha256_init(&c);
+    proto_sha256_update(&c, kname, strlen(kname));
+    proto_sha256_update(&c, "/", 1);
+    proto_sha256_update(&c, site, strlen(site));
+    proto_sha256_update(&c, "/", 1);
+    proto_sha256_update(&c, key, len);
+    proto_sha256_final(&c, sha);
+    memset(out, 0, 6);
+    memcpy(out + 6, sha, PROTO_ENTITY_LEN - 6);
+}
+
 void proto_entity_hex(const uint8_t id[PROTO_ENTITY_LEN], char out[33])
 {
     proto_hex(id, PROTO_ENTITY_LEN, out);

@@ -237,6 +237,13 @@ uint64_t proto_hlc_recv_bounded(uint64_t last, uint64_t remote, int64_t wall_ms,
  * random bytes from the OS, so ids sort by creation time. Returns
  * RND_ECRYPTO if the OS gives no randomness. */
 int proto_entity_new(uint8_t out[PROTO_ENTITY_LEN], int64_t wall_ms);
+/* The deterministic id of the office's master-data entity of kind with
+ * natural key key[0..len) on site: bytes 0..5 zero, bytes 6..15 the first
+ * 10 bytes of SHA-256("<kind name>/<site>/<key>") (docs/DATA-MODEL.md,
+ * "Master data"). The office writes under it; a handheld finds a staff
+ * member's record by it. */
+void proto_md_entity_id(int kind, const char *site, const char *key,
+                        size_t len, uint8_t out[PROTO_ENTITY_LEN]);
 /* n bytes as 2n lowercase hex chars + NUL into out (2n + 1 bytes). */
 void proto_hex(const void *p, size_t n, char *out);
 /* Exactly 2n lowercase hex chars of s into n bytes; RND_EINVAL on any

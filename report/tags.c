@@ -129,7 +129,8 @@ static int tags_fill(store_txn *txn, tags_run *r, rpt_doc *d)
         rc = r->err;
     if (rc)
         return rc;
-    qsort(r->g, r->ng, sizeof *r->g, guard_cmp);
+    if (r->ng > 1)
+        qsort(r->g, r->ng, sizeof *r->g, guard_cmp);
     for (size_t i = 0; i < r->ng; i++) {
         const tag_guard *g = &r->g[i];
         rpt_cell row[6] = {

@@ -12,6 +12,16 @@ pkgs+=(gettext locales)
 # roundsd tags print: QR codes (libqrencode) on SVG or PDF sheets (cairo);
 # test_e2e_tags decodes the printed codes back (zbarimg, pdftoppm).
 pkgs+=(libqrencode-dev libcairo2-dev zbar-tools poppler-utils)
+# Staff PINs: Argon2id hashes (proto/pin.c).
+pkgs+=(libargon2-dev)
+# rounds app: the handheld's web app server (app/app_mhd.c); test_app_api
+# drives it with curl.
+pkgs+=(libmicrohttpd-dev curl)
+# test_app_browser: the handheld app in Debian's headless Chromium, with a
+# CJK font for the zh-CN screens; node and npm (for puppeteer-core) from
+# Debian only when no node is on the PATH already.
+pkgs+=(chromium fonts-wqy-microhei
+       $(command -v node >/dev/null || echo nodejs npm))
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

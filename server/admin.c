@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <mbedtls/sha256.h>
 
 #include "../proto/utf8.h"
 #include "../i18n/i18n.h"
@@ -21,21 +20,7 @@
 void srv_md_entity_id(int kind, const char *site, const char *key, size_t len,
                       uint8_t out[PROTO_ENTITY_LEN])
 {
-    const char *kname = proto_kind_name(kind);
-    uint8_t sha[32];
-    mbedtls_sha256_context c;
-    mbedtls_sha256_init(&c);
-    mbedtls_sha256_starts_ret(&c, 0);
-    mbedtls_sha256_update_ret(&c, (const uint8_t *)(kname ? kname : "?"),
-                              strlen(kname ? kname : "?"));
-    mbedtls_sha256_update_ret(&c, (const uint8_t *)"/", 1);
-    mbedtls_sha256_update_ret(&c, (const uint8_t *)site, strlen(site));
-    mbedtls_sha256_update_ret(&c, (const uint8_t *)"/", 1);
-    mbedtls_sha256_update_ret(&c, (const uint8_t *)key, len);
-    mbedtls_sha256_finish_ret(&c, sha);
-    mbedtls_sha256_free(&c);
-    memset(out, 0, 6);
-    memcpy(out + 6, sha, PROTO_ENTITY_LEN - 6);
+    proto_md_entity_id(kind, site, key, len, out);
 }
 
 /* A key: 1..SRV_MD_KEY_MAX bytes, no control characters, no comma (keys

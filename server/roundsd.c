@@ -30,6 +30,7 @@
 #include "cmd_office.h"
 #include "cmd_ops.h"
 #include "cmd_pii.h"
+#include "cmd_staff.h"
 #include "cmd_tags.h"
 #include "cmd_report.h"
 #include "datadir.h"
@@ -877,7 +878,10 @@ int main(int argc, char **argv)
             }
             return cli_usage(_("%s: give add, set or retire"), name);
         }
-        if (md_command(md, verb) != 0) {
+        if (md->kind == PROTO_KIND_STAFF && strcmp(verb, "pin") == 0) {
+            cmd = &cli_staff_pin_command;
+            first = i + 2;
+        } else if (md_command(md, verb) != 0) {
             args_best b;
             args_best_init(&b, verb);
             for (int v = 0; v < 3; v++)
@@ -887,9 +891,10 @@ int main(int argc, char **argv)
                                "add, set or retire"),
                              verb, name, near ? _("; did you mean '") : "",
                              near ? near : "", near ? "'?" : "");
+        } else {
+            cmd = &md_cmd;
+            first = i + 2;
         }
-        cmd = &md_cmd;
-        first = i + 2;
     }
     if (cmd == NULL)
         return unknown_command(name);

@@ -1002,7 +1002,15 @@ int main(void)
         uint64_t t = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
         seed = splitmix(&t);
     }
+    /* Under ASan every case costs about 4x: the sanitizer pass runs 600
+     * (its job is memory errors in the fold, which a few hundred cases
+     * reach), the Release pass of scripts/test.sh the full 2000, each
+     * with its own random seed; scripts/merge-soak.sh runs millions. */
+#ifdef HAVE_SANITIZER
+    unsigned long cases = env_ul("ROUNDS_MERGE_CASES", 600);
+#else
     unsigned long cases = env_ul("ROUNDS_MERGE_CASES", 2000);
+#endif
     unsigned long first = env_ul("ROUNDS_MERGE_FIRST", 0);
     if (!getenv("TMPDIR") && access("/dev/shm", W_OK) == 0)
         setenv("TMPDIR", "/dev/shm", 1);

@@ -1,0 +1,332 @@
+/* app.c: the front of `rounds app`'s request handling: the launch tokens,
+ * the security checks every request passes (Host, the session cookie, and
+ * for a POST the Origin, the CSRF token, the content type and the body's
+ * size), GET /open, the embedded assets by path, and the hand-over to the
+ * JSON API (app_api.c). Bytes in, bytes out: no socket here (app.h).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "app_int.h"
+
+static const app_header sec_headers[] = {
+    {"Content-Security-Policy",
+     "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; "
+     "style-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; "
+     "connect-src 'self'; object-src 'none'; base-uri 'none'; "
+     "frame-ancestors 'none'; form-action 'self'"},
+    {"X-Frame-Options", "DENY"},
+    {"X-Content-Type-Options", "nosniff"},
+    {"Referrer-Policy", "no-referrer"},
+    {NULL, NULL}};
+
+const app_header *app_security_headers(void)
+{
+    return sec_headers;
+}
+
+/* ---- tokens ------------------------------------------------------------- */
+
+static int is_token(const char *s)
+{
+    size_t n = 0;
+    for (; s[n]; n++)
+        if (!((s[n] >= '0' && s[n] <= '9') || (s[n] >= 'a' && s[n] <= 'f')))
+            return 0;
+    return n == APP_TOKEN_HEX;
+}
+
+static int make_token(const char *fixed, char out[APP_TOKEN_HEX + 1])
+{
+    static const char hexd[] = "0123456789abcdef";
+    uint8_t raw[APP_TOKEN_HEX / 2];
+    if (fixed) {
+        if (!is_token(fixed))
+            return RND_EINVAL;
+        memcpy(out, fixed, APP_TOKEN_HEX + 1);
+        return 0;
+    }
+    size_t got = 0;
+    while (got < sizeof raw) {
+        ssize_t n = getrandom(raw + got, sizeof raw - got, 0);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return RND_ECRYPTO;
+        got += (size_t)n;
+    }
+    for (size_t i = 0; i < sizeof raw; i++) {
+        out[2 * i] = hexd[raw[i] >> 4];
+        out[2 * i + 1] = hexd[raw[i] & 15];
+    }
+    out[APP_TOKEN_HEX] = '\0';
+    return 0;
+}
+
+/* 1 when s equals the token t, in time that does not depend on where
+ * they differ. */
+static int token_eq(const char *s, size_t n, const char *t)
+{
+    unsigned char d = n != APP_TOKEN_HEX;
+    for (size_t i = 0; i < APP_TOKEN_HEX; i++)
+        d |= (unsigned char)((i < n ? (unsigned char)s[i] : 0) ^
+                             (unsigned char)t[i]);
+    return d == 0;
+}
+
+int app_new(hh *h, const app_config *cfg, app **out)
+{
+    app_config none = {0};
+    if (cfg == NULL)
+        cfg = &none;
+    *out = NULL;
+    const char *lang = cfg->lang ? cfg->lang : "zh-CN";
+    if (h == NULL || (strcmp(lang, "zh-CN") != 0 && strcmp(lang, "en") != 0))
+        return RND_EINVAL;
+    app *a = calloc(1, sizeof *a);
+    if (a == NULL)
+        return RND_ENOMEM;
+    int rc = make_token(cfg->secret, a->secret);
+    if (rc == 0)
+        rc = make_token(cfg->session, a->session);
+    if (rc == 0)
+        rc = make_token(cfg->csrf, a->csrf);
+    if (rc) {
+        free(a);
+        return rc;
+    }
+    a->h = h;
+    snprintf(a->lang, sizeof a->lang, "%s", lang);
+    pthread_mutex_init(&a->hh_mu, NULL);
+    pthread_mutex_init(&a->sync_mu, NULL);
+    pthread_mutex_lock(&a->hh_mu);
+    app_sync_note_status(a);
+    pthread_mutex_unlock(&a->hh_mu);
+    *out = a;
+    return 0;
+}
+
+void app_set_port(app *a, unsigned port)
+{
+    a->port = port;
+}
+
+const char *app_secret(const app *a)
+{
+    return a->secret;
+}
+
+void app_free(app *a)
+{
+    if (a == NULL)
+        return;
+    app_sync_join(a);
+    pthread_mutex_destroy(&a->hh_mu);
+    pthread_mutex_destroy(&a->sync_mu);
+    free(a);
+}
+
+void app_response_free(app_response *rs)
+{
+    free(rs->body);
+    memset(rs, 0, sizeof *rs);
+}
+
+/* ---- the checks --------------------------------------------------------- */
+
+/* 1 when v is exactly prefix + "127.0.0.1:PORT" or "localhost:PORT". */
+static int is_self(const app *a, const char *v, const char *prefix)
+{
+    char want[64];
+    if (v == NULL)
+        return 0;
+    snprintf(want, sizeof want, "%s127.0.0.1:%u", prefix, a->port);
+    if (strcmp(v, want) == 0)
+        return 1;
+    snprintf(want, sizeof want, "%slocalhost:%u", prefix, a->port);
+    return strcmp(v, want) == 0;
+}
+
+/* 1 when the Cookie header holds rounds_app=<the session token>. */
+static int has_session(const app *a, const char *cookie)
+{
+    const char *p = cookie;
+    size_t nl = strlen(APP_COOKIE);
+    while (p && *p) {
+        while (*p == ' ' || *p == ';')
+            p++;
+        size_t n = strcspn(p, ";");
+        if (n > nl && strncmp(p, APP_COOKIE, nl) == 0 && p[nl] == '=') {
+            const char *v = p + nl + 1;
+            size_t vl = n - nl - 1;
+            while (vl && v[vl - 1] == ' ')
+                vl--;
+            if (token_eq(v, vl, a->session))
+                return 1;
+        }
+        p += n;
+    }
+    return 0;
+}
+
+/* 1 when the content type is application/json (parameters allowed). */
+static int is_json_type(const char *ct)
+{
+    static const char want[] = "application/json";
+    if (ct == NULL || strncasecmp(ct, want, sizeof want - 1) != 0)
+        return 0;
+    char c = ct[sizeof want - 1];
+    return c == '\0' || c == ';' || c == ' ';
+}
+
+static void page(app_response *rs, int status, const char *text)
+{
+    static const char head[] = "<!doctype html><meta charset=utf-8>"
+                               "<title>Rounds</title><p>";
+    size_t n = sizeof head - 1 + strlen(text) + 1;
+    rs->status = status;
+    rs->content_type = "text/html; charset=utf-8";
+    rs->body = malloc(n + 1);
+    if (rs->body == NULL) {
+        rs->body_len = 0;
+        return;
+    }
+    rs->body_len = (size_t)snprintf(rs->body, n + 1, "%s%s\n", head, text);
+}
+
+/* ---- assets ------------------------------------------------------------- */
+
+static const char *mime_of(const char *path)
+{
+    static const struct {
+        const char *ext, *type;
+    } types[] = {
+        {".html", "text/html; charset=utf-8"},
+        {".js", "text/javascript; charset=utf-8"},
+        {".mjs", "text/javascript; charset=utf-8"},
+        {".css", "text/css; charset=utf-8"},
+        {".json", "application/json"},
+        {".svg", "image/svg+xml"},
+        {".png", "image/png"},
+        {".ico", "image/x-icon"},
+        {".wasm", "application/wasm"},
+        {".woff2", "font/woff2"},
+        {".woff", "font/woff"},
+        {".ttf", "font/ttf"},
+        {".txt", "text/plain; charset=utf-8"},
+        {".webmanifest", "application/manifest+json"},
+    };
+    const char *dot = strrchr(path, '.');
+    for (size_t i = 0; dot && i < sizeof types / sizeof *types; i++)
+        if (strcmp(dot, types[i].ext) == 0)
+            return types[i].type;
+    return "application/octet-stream";
+}
+
+static void asset(const app_request *rq, app_response *rs)
+{
+    const char *path = strcmp(rq->path, "/") == 0 ? "/index.html" : rq->path;
+    for (const app_asset *f = app_assets; f->path; f++) {
+        if (strcmp(f->path, path) != 0)
+            continue;
+        rs->status = 200;
+        rs->content_type = mime_of(path);
+        rs->static_body = f->data;
+        rs->body_len = f->len;
+        return;
+    }
+    page(rs, 404, "not found");
+}
+
+/* ---- the request -------------------------------------------------------- */
+
+static void open_session(app *a, const app_request *rq, app_response *rs)
+{
+    char k[APP_TOKEN_HEX + 2];
+    if (app_query_get(rq->query, "k", k, sizeof k) != 0 ||
+        !token_eq(k, strlen(k), a->secret)) {
+        page(rs, 403,
+             "wrong or missing key: open the address rounds app "
+             "printed");
+        return;
+    }
+    rs->status = 303;
+    snprintf(rs->location, sizeof rs->location, "/");
+    snprintf(rs->set_cookie, sizeof rs->set_cookie,
+             "%s=%s; HttpOnly; SameSite=Strict; Path=/", APP_COOKIE,
+             a->session);
+    rs->content_type = "text/plain; charset=utf-8";
+    rs->body = strdup("see /\n");
+    rs->body_len = rs->body ? strlen(rs->body) : 0;
+}
+
+void app_handle(app *a, const app_request *rq, app_response *rs)
+{
+    memset(rs, 0, sizeof *rs);
+    const char *m = rq->method ? rq->method : "";
+    const char *path = rq->path ? rq->path : "";
+    int get = strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0;
+    int post = strcmp(m, "POST") == 0;
+    int api = strncmp(path, "/api/", 5) == 0;
+
+    /* DNS rebinding: a page of another name that resolves to us. */
+    if (!is_self(a, rq->host, "")) {
+        page(rs, 421, "wrong host: open the address rounds app printed");
+        return;
+    }
+    if (!get && !post) {
+        page(rs, 405, "method not allowed");
+        return;
+    }
+    if (get && strcmp(path, "/open") == 0) {
+        open_session(a, rq, rs);
+        return;
+    }
+    if (!has_session(a, rq->cookie)) {
+        if (api)
+            app_fail_status(rs, 403, "ESESSION", NULL,
+                            "no session: open the address rounds app "
+                            "printed",
+                            NULL, 0);
+        else
+            page(rs, 403, "open the address rounds app printed");
+        return;
+    }
+    if (post) {
+        if (rq->origin && !is_self(a, rq->origin, "http://")) {
+            app_fail_status(rs, 403, "EORIGIN", NULL,
+                            "another origin may not write here", NULL, 0);
+            return;
+        }
+        if (rq->csrf == NULL ||
+            !token_eq(rq->csrf, strlen(rq->csrf), a->csrf)) {
+            app_fail_status(rs, 403, "ECSRF", NULL,
+                            "missing or wrong X-Rounds-CSRF: reload the "
+                            "page",
+                            NULL, 0);
+            return;
+        }
+        if (!api) {
+            page(rs, 405, "method not allowed");
+            return;
+        }
+        if (!is_json_type(rq->content_type)) {
+            app_fail_status(rs, 415, "ETYPE", NULL,
+                            "the body must be application/json", NULL, 0);
+            return;
+        }
+        if (rq->body_cut || rq->body_len > APP_BODY_MAX) {
+            app_fail_status(rs, 413, "ETOOBIG", NULL,
+                            "the body is larger than 64 KiB", NULL, 0);
+            return;
+        }
+    }
+    if (api) {
+        app_api(a, rq, rs);
+        rs->no_store = 1;
+        return;
+    }
+    asset(rq, rs);
+}
