@@ -5,6 +5,7 @@
  * only what is due: the master data, the scans of the rounds that run
  * now, the open work orders and handovers, the vacant units.
  */
+#define _GNU_SOURCE /* memmem */
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -155,26 +156,32 @@ static int rounds_build(store_txn *txn, rpt_now *n)
     memset(&ps, 0, sizeof ps);
     char *want = NULL;
     int rc = pat_load_master(txn, NULL, &ps);
-    if (rc)
-        goto out;
-    int64_t back = NOW_SHIFT_MS;
-    for (size_t i = 0; i < ps.nroutes; i++)
-        if (pat_round_max(&ps.routes[i]) > back)
-            back = pat_round_max(&ps.routes[i]);
-    /* The scans of every round running now, and of the last 12 hours
-     * (which routes the user walked). */
-    rc = pat_load_scans(txn, n->now_ms - back, n->now_ms + 1, 0, &ps);
-    if (rc)
+    if (rc || ps.nroutes == 0)
         goto out;
     rc = RND_ENOMEM;
-    if (ps.nroutes == 0) {
-        rc = 0;
-        goto out;
-    }
     if ((want = calloc(ps.nroutes, 1)) == NULL ||
         (n->rounds = calloc(ps.nroutes, sizeof *n->rounds)) == NULL)
         goto out;
+    /* Only the scans needed: from the earliest start of the rounds shown
+     * (the rostered routes'), else of the last 12 hours too (which routes
+     * the user walked). A month of scans is most of a store. */
+    int64_t lo = n->now_ms - NOW_SHIFT_MS;
     n->routes_by = my_routes(&ps, n, want);
+    if (strcmp(n->routes_by, "roster") == 0)
+        lo = n->now_ms;
+    for (size_t i = 0; i < ps.nroutes; i++) {
+        int64_t s, e;
+        pat_round_of(&ps.routes[i], n->now_ms, n->tz_min, &s, &e);
+        if ((want[i] || lo < n->now_ms) && s < lo)
+            lo = s;
+    }
+    rc = pat_load_scans(txn, lo, n->now_ms + 1, 0, &ps);
+    if (rc)
+        goto out;
+    if (strcmp(n->routes_by, "roster") != 0) {
+        memset(want, 0, ps.nroutes);
+        n->routes_by = my_routes(&ps, n, want);
+    }
     rc = 0;
     for (size_t i = 0; i < ps.nroutes && rc == 0; i++)
         if (want[i])
@@ -232,7 +239,10 @@ static int wo_cb(const uint8_t id[PROTO_ENTITY_LEN], int kind,
     (void)kind;
     wo_walk *x = arg;
     rpt_now *n = x->n;
-    if (fold_state_parse(state, len, x->st) != 0)
+    /* Most open orders are someone else's: an order whose state bytes do
+     * not hold the user's id at all is skipped without parsing it. */
+    if (memmem(state, len, n->user, strlen(n->user)) == NULL ||
+        fold_state_parse(state, len, x->st) != 0)
         return 0;
     if (!str_eq(fold_state_field(x->st, "assignee"), n->user) &&
         !str_eq(fold_state_field(x->st, "by"), n->user))
@@ -316,6 +326,74 @@ static int64_t month_end(int64_t ms, int tz_min)
     return rpt_days_from_civil(y, m, 1) * 86400000LL - tz_min * 60000LL;
 }
 
+/* A vacant unit's inspection falls due RPT_VACANT_DEFAULT_DAYS after its
+ * last one (never inspected: due now), as in the vacant report (vacant.c);
+ * an inspection made with a flagged clock does not count. Listed: those
+ * due before the end of this month. The inspections of the last day are
+ * read first; the older ones only when a unit had none then. */
+typedef struct vac_walk {
+    rpt_now *n;
+    fold_state *st;
+    int64_t lo; /* second walk: stop at ids of this time */
+    int rc;
+} vac_walk;
+
+static int vac_unit_cb(const fold_state *st, void *arg)
+{
+    vac_walk *x = arg;
+    rpt_now *n = x->n;
+    const proto_field *f = fold_state_field(st, "vacant");
+    const proto_field *u = fold_state_field(st, "unit");
+    if (f == NULL || f->type != PROTO_BOOL || !f->i || u == NULL ||
+        u->type != PROTO_STR)
+        return 0;
+    rpt_now_vacant *v = realloc(n->vacant, (n->nvacant + 1) * sizeof *v);
+    if (v == NULL)
+        return x->rc = RND_ENOMEM;
+    n->vacant = v;
+    v = &n->vacant[n->nvacant];
+    memset(v, 0, sizeof *v);
+    if ((v->unit = rpt_str_dup(u)) == NULL)
+        return x->rc = RND_ENOMEM;
+    n->nvacant++;
+    return 0;
+}
+
+static int vac_key(const void *a, const void *b)
+{
+    return strcmp(((const rpt_now_vacant *)a)->unit,
+                  ((const rpt_now_vacant *)b)->unit);
+}
+
+static int vac_insp_cb(const uint8_t id[PROTO_ENTITY_LEN], int kind,
+                       const uint8_t *state, size_t len, void *arg)
+{
+    (void)kind;
+    vac_walk *x = arg;
+    rpt_now *n = x->n;
+    int64_t idms = 0;
+    for (int i = 0; i < 6; i++)
+        idms = (idms << 8) | id[i];
+    if (x->lo && idms >= x->lo)
+        return 1;
+    if (fold_state_parse(state, len, x->st) != 0)
+        return 0;
+    const proto_field *u = fold_state_field(x->st, "unit");
+    const fold_event *ev = rpt_record_event(x->st);
+    if (u == NULL || u->type != PROTO_STR || ev == NULL ||
+        rpt_clock_flag(ev, 0) != NULL)
+        return 0;
+    char key[256];
+    snprintf(key, sizeof key, "%.*s", (int)u->str_len, u->str);
+    rpt_now_vacant k = {.unit = key};
+    rpt_now_vacant *v =
+        bsearch(&k, n->vacant, n->nvacant, sizeof *n->vacant, vac_key);
+    int64_t t = pat_device_time(x->st);
+    if (v && t > v->last_ms && t <= n->now_ms)
+        v->last_ms = t;
+    return 0;
+}
+
 static int vac_order(const void *a, const void *b)
 {
     const rpt_now_vacant *x = a, *y = b;
@@ -324,47 +402,59 @@ static int vac_order(const void *a, const void *b)
     return strcmp(x->unit, y->unit);
 }
 
-/* The vacant report's units whose inspection falls due before the end of
- * this month (or is overdue). */
 static int vacant_build(store_txn *txn, rpt_now *n)
 {
-    rpt_params p;
-    memset(&p, 0, sizeof p);
-    p.now = p.from = p.to = n->now_ms;
-    p.tz_min = n->tz_min;
-    rpt_doc d;
-    int rc = rpt_vacant(txn, &p, &d);
+    const int64_t period = RPT_VACANT_DEFAULT_DAYS * 86400000LL;
     int64_t end = month_end(n->now_ms, n->tz_min);
-    static const char *const secs[] = {"overdue", "inspected"};
-    for (int k = 0; rc == 0 && k < 2; k++) {
-        const rpt_section *s = rpt_doc_section(&d, secs[k]);
-        uint32_t rows = s ? rpt_section_rows(s) : 0;
-        for (uint32_t i = 0; i < rows && rc == 0; i++) {
-            const rpt_cell *unit = rpt_section_cell(s, i, 0);
-            const rpt_cell *last = rpt_section_cell(s, i, 3);
-            const rpt_cell *due = rpt_section_cell(s, i, 8);
-            if (unit->type != RPT_STR || due->i >= end)
-                continue;
-            rpt_now_vacant *v =
-                realloc(n->vacant, (n->nvacant + 1) * sizeof *v);
-            if (v == NULL) {
-                rc = RND_ENOMEM;
-                break;
-            }
-            n->vacant = v;
-            v = &n->vacant[n->nvacant];
-            v->due_ms = due->i;
-            v->last_ms = last->type == RPT_TIME ? last->i : 0;
-            if ((v->unit = strdup(unit->s)) == NULL)
-                rc = RND_ENOMEM;
-            else
-                n->nvacant++;
-        }
+    vac_walk x = {n, NULL, 0, 0};
+    int rc = store_states_each(txn, PROTO_KIND_UNIT, 1, 0, vac_unit_cb, &x);
+    if (rc == 0)
+        rc = x.rc;
+    if (rc || n->nvacant == 0)
+        return rc;
+    qsort(n->vacant, n->nvacant, sizeof *n->vacant, vac_key);
+    if ((x.st = malloc(sizeof *x.st)) == NULL)
+        return RND_ENOMEM;
+    /* Ids begin with their creation time. Windows back from now, each
+     * twice the last (1 day, 2, 4, ... 64, then all before): a unit's
+     * latest inspection is in the first window that has one, so only the
+     * units still without one need the next. */
+    int64_t hi = 0, span = 86400000LL;
+    rc = 0;
+    for (int k = 0; rc == 0; k++, span *= 2) {
+        size_t missing = 0;
+        for (size_t i = 0; i < n->nvacant; i++)
+            missing += n->vacant[i].last_ms == 0;
+        if (k > 0 && (missing == 0 || hi == 0))
+            break;
+        int64_t lo = k < 7 ? n->now_ms - span : 0;
+        uint8_t from[PROTO_ENTITY_LEN] = {0};
+        uint64_t t = lo > 0 ? (uint64_t)lo : 0;
+        for (int i = 5; i >= 0; i--, t >>= 8)
+            from[i] = (uint8_t)t;
+        x.lo = hi;
+        rc = store_entities_from(txn, PROTO_KIND_INSPECTION, 0,
+                                 lo > 0 ? from : NULL, vac_insp_cb, &x);
+        hi = lo;
     }
-    rpt_doc_free(&d);
-    if (rc == 0 && n->nvacant > 1)
+    if (rc == 0)
+        rc = x.rc;
+    free(x.st);
+    if (rc)
+        return rc;
+    size_t k = 0;
+    for (size_t i = 0; i < n->nvacant; i++) {
+        rpt_now_vacant *v = &n->vacant[i];
+        v->due_ms = v->last_ms ? v->last_ms + period : n->now_ms;
+        if (v->due_ms < end)
+            n->vacant[k++] = *v;
+        else
+            free(v->unit);
+    }
+    n->nvacant = k;
+    if (n->nvacant > 1)
         qsort(n->vacant, n->nvacant, sizeof *n->vacant, vac_order);
-    return rc;
+    return 0;
 }
 
 typedef struct ho_walk {

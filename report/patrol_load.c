@@ -342,7 +342,13 @@ int pat_load_scans(store_txn *txn, int64_t lo, int64_t hi, int64_t limit_ms,
     c.st = malloc(sizeof *c.st);
     if (c.st == NULL)
         return RND_ENOMEM;
-    int rc = store_entities_each(txn, PROTO_KIND_SCAN, 0, scan_cb, &c);
+    /* Ids begin with their creation time (big-endian ms): start at lo. */
+    uint8_t from[PROTO_ENTITY_LEN] = {0};
+    uint64_t t = lo > 0 ? (uint64_t)lo : 0;
+    for (int i = 5; i >= 0; i--, t >>= 8)
+        from[i] = (uint8_t)t;
+    int rc = store_entities_from(txn, PROTO_KIND_SCAN, 0, lo > 0 ? from : NULL,
+                                 scan_cb, &c);
     free(c.st);
     if (rc == 0 && c.err)
         rc = c.err;

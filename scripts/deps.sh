@@ -17,6 +17,11 @@ pkgs+=(libargon2-dev)
 # rounds app: the handheld's web app server (app/app_mhd.c); test_app_api
 # drives it with curl.
 pkgs+=(libmicrohttpd-dev curl)
+# test_app_browser: the handheld app in Debian's headless Chromium, with a
+# CJK font for the zh-CN screens; node and npm (for puppeteer-core) from
+# Debian only when no node is on the PATH already.
+pkgs+=(chromium fonts-wqy-microhei
+       $(command -v node >/dev/null || echo nodejs npm))
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

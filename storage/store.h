@@ -305,6 +305,12 @@ int store_entity_get(store_txn *txn, const uint8_t id[PROTO_ENTITY_LEN],
  * vehicles inside, work orders not closed or cancelled, ...). */
 int store_entities_each(store_txn *txn, int kind, int open_only,
                         store_entity_cb cb, void *ctx);
+/* The same walk from the first id >= from (NULL: from the first), so a
+ * walk of the records created since a time (ids begin with it) skips the
+ * older ones without reading them. */
+int store_entities_from(store_txn *txn, int kind, int open_only,
+                        const uint8_t from[PROTO_ENTITY_LEN],
+                        store_entity_cb cb, void *ctx);
 
 /* The same walk with each state parsed (fold_state_parse): kind 0 walks
  * every kind in ascending order; conflicts_only skips entities with no

@@ -258,14 +258,23 @@ int store_entity_get(store_txn *txn, const uint8_t id[PROTO_ENTITY_LEN],
 int store_entities_each(store_txn *txn, int kind, int open_only,
                         store_entity_cb cb, void *ctx)
 {
+    return store_entities_from(txn, kind, open_only, NULL, cb, ctx);
+}
+
+int store_entities_from(store_txn *txn, int kind, int open_only,
+                        const uint8_t from[PROTO_ENTITY_LEN],
+                        store_entity_cb cb, void *ctx)
+{
     if (kind < 0 || kind > 255)
         return RND_EINVAL;
     MDB_cursor *c;
     int rc = cursor(txn, open_only ? txn->s->open : txn->s->bykind, &c);
     if (rc)
         return rc;
-    uint8_t k0 = (uint8_t)kind;
-    MDB_val k = {1, &k0}, v;
+    uint8_t k0[KIND_KEY] = {(uint8_t)kind};
+    if (from)
+        memcpy(k0 + 1, from, PROTO_ENTITY_LEN);
+    MDB_val k = {from ? KIND_KEY : 1, k0}, v;
     for (rc = step(txn, c, &k, &v, MDB_SET_RANGE); rc == 0;
          rc = step(txn, c, &k, &v, MDB_NEXT)) {
         const uint8_t *key = k.mv_data;

@@ -8,8 +8,9 @@
 # three times of the 08:00 round:
 #  - 08:05: L1 (by the roster, not P1) is due, CP-01 with 5 min left; the
 #    work order guard-a took at 08:00 runs its on-site clock ("arrive",
-#    15 min, not breached); the vacant unit is due this month; nothing to
-#    acknowledge yet; 2 records unsynced;
+#    15 min, not breached); the vacant units due this month, soonest
+#    first (inspected 40 days ago, never, 20 days ago; not the one of 5
+#    days ago); nothing to acknowledge yet; 2 records unsynced;
 #  - 08:35 (CP-01 scanned at 08:07): CP-02 is 5 min overdue: the round is
 #    overdue, 1 of 3 done; the work order's on-site clock is breached;
 #  - 08:50 (CP-02 at 08:36, CP-03 at 08:45): the round is done; arrived at
@@ -61,8 +62,17 @@ check "another route" rd route add --site S1 --route P1 --name Park \
   --interval-min 60 --checkpoints CP-04 >/dev/null
 check "roster: guard-a on L1" rd roster add --site S1 --day daily \
   --shift day --route L1 --staff guard-a --start 08:00 --end 20:00 >/dev/null
-check "vacant unit" rd unit add --site S1 --unit 3-2-1201 --vacant true \
-  >/dev/null
+for u in 1201 1202 1203 1204; do
+  check "vacant unit $u" rd unit add --site S1 --unit "3-2-$u" --vacant true \
+    >/dev/null
+done
+# guard-a inspected 1202 40 days ago (overdue), 1204 20 days ago (due in
+# 10 days: this month), 1203 5 days ago (due next month); 1201 never.
+DAY=$((24 * 60 * MIN))
+for x in 1202:40 1204:20 1203:5; do
+  ROUNDS_CLOCK_MS=$((D - ${x#*:} * DAY)) hh a inspect --unit "3-2-${x%:*}" \
+    >/dev/null || fail "inspect ${x%:*}"
+done
 for n in a b; do
   ROUNDS_CLOCK_MS=$SETUP hh_sync "$n" >/dev/null || fail "$n pulls"
 done
@@ -92,9 +102,11 @@ eq "08:05 work order" "$(echo "$j" | py 'len(d["workorders"]), w["id"],
   w["clock"], w["due_ms"], w["left_ms"], w["breached"]')" \
   "(1, '$wo', '1-1-101', 'plumbing', 'dispatched', 'arrive', $(at 8 15), \
 $((10 * MIN)), False)"
-eq "08:05 vacant due" "$(echo "$j" |
-  py '[(v["unit"], v["last_ms"]) for v in d["vacant_due"]]')" \
-  "[('3-2-1201', None)]"
+eq "08:05 vacant due this month, soonest first" "$(echo "$j" |
+  py '[(v["unit"], v["due_ms"], v["last_ms"]) for v in d["vacant_due"]]')" \
+  "[('3-2-1202', $((D - 10 * DAY)), $((D - 40 * DAY))), \
+('3-2-1201', $(at 8 5), None), \
+('3-2-1204', $((D + 10 * DAY)), $((D - 20 * DAY)))]"
 eq "08:05 nothing to acknowledge" \
   "$(echo "$j" | py 'd["handovers_to_ack"]')" "[]"
 eq "08:05 unsynced" "$(echo "$j" | py 'd["unsynced"], d["last_sync_ms"]')" \

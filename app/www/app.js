@@ -1,0 +1,183 @@
+// app.js: the handheld app's shell: session, header (who is signed in,
+// language, theme), the bottom navigation, the screens' router, the toast
+// and the full-screen alarm. Screens live in js/screens/; every rule is the
+// C library's, reached through js/api.js.
+import * as api from './js/api.js';
+import { h, clear, icon, show, put } from './js/dom.js';
+import { t, setLang, getLang, errText } from './js/i18n.js';
+import * as signin from './js/screens/signin.js';
+import * as now from './js/screens/now.js';
+import * as scan from './js/screens/scan.js';
+import * as gate from './js/screens/gate.js';
+import * as workorders from './js/screens/workorders.js';
+import * as inspection from './js/screens/inspection.js';
+import * as handover from './js/screens/handover.js';
+import * as dutylog from './js/screens/dutylog.js';
+import * as sync from './js/screens/sync.js';
+import * as more from './js/screens/more.js';
+
+const screens = { signin, now, scan, gate, workorders, inspection, handover,
+  dutylog, sync, more };
+// The bottom bar: the four a guard uses most, then "more".
+const navItems = ['now', 'scan', 'gate', 'workorders', 'more'];
+
+const app = {
+  session: null,
+  user: null,
+  screen: null,
+  params: {},
+  go,
+  toast,
+  alarm,
+  errText,
+  refreshSession,
+  drawHeader: () => drawHeader(),
+};
+
+async function refreshSession() {
+  const s = await api.session();
+  if (s.ok) {
+    app.session = s;
+    app.user = s.user || null;
+  }
+  return s;
+}
+
+function nightHour(ms) {
+  const hr = new Date(ms || Date.now()).getHours();
+  return hr >= 19 || hr < 7;
+}
+
+function applyTheme() {
+  const pref = localStorage.getItem('rounds.theme');
+  const dark = pref ? pref === 'dark'
+    : nightHour(app.session && app.session.now_ms);
+  document.body.classList.toggle('dark', dark);
+  document.body.classList.toggle('light', !dark);
+  const img = document.querySelector('#theme-toggle img');
+  img.src = dark ? 'icons/sun.svg' : 'icons/moon.svg';
+  document.getElementById('theme-toggle').setAttribute('aria-label',
+    t(dark ? 'theme.light' : 'theme.dark'));
+}
+
+function drawHeader() {
+  const who = document.getElementById('who');
+  clear(who);
+  if (app.user) {
+    put(who, icon('person'), h('span', { class: 'who-name' },
+      app.session.user_name || app.user));
+  } else {
+    put(who, icon('logo'), h('span', { class: 'who-name' }, t('app.name')));
+  }
+  document.getElementById('lang-toggle').textContent = t('lang.other');
+  document.getElementById('lang-toggle').setAttribute('aria-label',
+    t('lang.switch'));
+}
+
+function drawNav() {
+  const nav = document.getElementById('nav');
+  clear(nav);
+  show(nav, !!app.user && app.screen !== 'signin');
+  for (const name of navItems) {
+    const b = h('button', { id: 'nav-' + name, type: 'button',
+      class: 'navb' + (isUnder(name) ? ' on' : ''),
+      onclick: () => go(name) }, icon(name), h('span', {}, t('nav.' + name)));
+    put(nav, b);
+  }
+}
+
+// "more" lights up for the screens reached from it.
+function isUnder(name) {
+  if (name === app.screen) return true;
+  return name === 'more' &&
+    ['inspection', 'handover', 'dutylog', 'sync'].includes(app.screen);
+}
+
+let seq = 0;
+async function go(name, params) {
+  if (!app.user && name !== 'signin') name = 'signin';
+  if (!screens[name]) name = app.user ? 'now' : 'signin';
+  app.screen = name;
+  app.params = params || {};
+  if (location.hash !== '#' + name) history.replaceState(null, '', '#' + name);
+  const my = ++seq;
+  document.body.dataset.ready = '0';
+  show(document.getElementById('toast'), false); // it spoke of the last one
+  drawHeader();
+  drawNav();
+  const main = document.getElementById('main');
+  const root = h('section', { class: 'screen', data: { screen: name } });
+  put(clear(main), root);
+  main.scrollTop = 0;
+  try {
+    await screens[name].render(root, app);
+  } catch (e) {
+    console.error(e);
+    put(root, h('p', { class: 'msg bad' }, t('err.page')));
+  }
+  if (my === seq) document.body.dataset.ready = '1';
+}
+
+let toastTimer = 0;
+function toast(text, kind) {
+  const el = document.getElementById('toast');
+  el.textContent = text;
+  el.className = 'toast ' + (kind || 'ok');
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => show(el, false), 4000);
+}
+
+// A full-screen warning the guard must dismiss (a blacklist hit).
+function alarm(title, text) {
+  const el = document.getElementById('alarm');
+  clear(el);
+  return new Promise((resolve) => {
+    put(el, h('div', { class: 'alarm-box' },
+      h('img', { class: 'alarm-ico', src: 'icons/warning.svg', alt: '' }),
+      h('h1', { id: 'alarm-title' }, title),
+      h('p', { id: 'alarm-text' }, text),
+      h('button', { id: 'alarm-dismiss', type: 'button', class: 'btn big',
+        onclick: () => { show(el, false); resolve(); } },
+        t('alarm.dismiss'))));
+    show(el, true);
+    document.getElementById('alarm-dismiss').focus();
+  });
+}
+
+async function boot() {
+  setLang(localStorage.getItem('rounds.lang') || 'zh-CN');
+  const s = await refreshSession();
+  if (s.ok && !localStorage.getItem('rounds.lang')) setLang(s.lang);
+  applyTheme();
+  document.getElementById('lang-toggle').addEventListener('click', () => {
+    const l = getLang() === 'en' ? 'zh-CN' : 'en';
+    localStorage.setItem('rounds.lang', l);
+    setLang(l);
+    go(app.screen, app.params);
+  });
+  document.getElementById('theme-toggle').addEventListener('click', () => {
+    const dark = document.body.classList.contains('dark');
+    localStorage.setItem('rounds.theme', dark ? 'light' : 'dark');
+    applyTheme();
+  });
+  window.addEventListener('rounds:signin', () => {
+    app.user = null;
+    if (app.screen !== 'signin') go('signin');
+  });
+  window.addEventListener('hashchange', () => {
+    const name = location.hash.slice(1);
+    if (name && name !== app.screen) go(name);
+  });
+  if (!s.ok) {
+    drawHeader();
+    const main = document.getElementById('main');
+    put(clear(main), h('section', { class: 'screen',
+      data: { screen: 'signin' } }, h('p', { class: 'msg bad' },
+      errText(s.error))));
+    document.body.dataset.ready = '1';
+    return;
+  }
+  go(location.hash.slice(1) || 'now');
+}
+
+boot();

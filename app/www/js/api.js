@@ -1,0 +1,79 @@
+// api.js: the JSON API of `rounds app` (docs/APP-API.md). Every rule is the
+// C library's: this module only carries requests and answers. Errors come
+// back as { ok:false, status, error:{code, field, message, ...} }.
+let csrf = '';
+
+export async function session() {
+  const s = await get('/api/session');
+  if (s.ok) csrf = s.csrf;
+  return s;
+}
+
+async function parse(r) {
+  let body;
+  try {
+    body = await r.json();
+  } catch (e) {
+    body = { ok: false, error: { code: 'EHTTP', message: String(r.status) } };
+  }
+  if (!r.ok && body.ok !== false) body.ok = false;
+  if (!body.ok && !body.error) body.error = { code: 'EHTTP' };
+  body.status = r.status;
+  // Nobody signed in (the session ended, or another tab signed out): the
+  // shell goes back to the sign-in screen.
+  if (r.status === 401 && body.error.code === 'ESIGNIN')
+    window.dispatchEvent(new Event('rounds:signin'));
+  return body;
+}
+
+function offline(e) {
+  return { ok: false, status: 0, error: { code: 'EOFFLINE',
+    message: String(e) } };
+}
+
+export async function get(path) {
+  try {
+    return await parse(await fetch(path, { credentials: 'same-origin',
+      cache: 'no-store' }));
+  } catch (e) {
+    return offline(e);
+  }
+}
+
+export async function post(path, body) {
+  try {
+    return await parse(await fetch(path, {
+      method: 'POST', credentials: 'same-origin',
+      headers: { 'Content-Type': 'application/json', 'X-Rounds-CSRF': csrf },
+      body: JSON.stringify(body || {}),
+    }));
+  } catch (e) {
+    return offline(e);
+  }
+}
+
+// POST /api/record: fields are sent as text values (the library parses
+// them by the verb table).
+export function record(verb, fields, target) {
+  const f = {};
+  for (const [k, v] of Object.entries(fields || {})) {
+    if (v === undefined || v === null || v === '') continue;
+    f[k] = String(v);
+  }
+  const b = { verb, fields: f };
+  if (target) b.target = target;
+  return post('/api/record', b);
+}
+
+export function records(kind, q) {
+  const p = new URLSearchParams({ kind, ...(q || {}) });
+  return get('/api/records?' + p.toString());
+}
+
+// Staff id -> name, for showing people (the active staff list).
+export async function staffNames() {
+  const r = await get('/api/staff');
+  const m = {};
+  for (const s of (r.ok && r.staff) || []) m[s.staff] = s.name || s.staff;
+  return m;
+}
