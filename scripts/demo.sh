@@ -3,7 +3,9 @@
 # packages, builds (Release) into build-release/, starts roundsd on loopback
 # TLS, enrolls a gate handheld and a butler's handheld, records a day's work
 # offline on both, syncs them at shift change, and prints what the office
-# reads. Leaves its data in ${ROUNDS_DEMO_DIR:-./demo-data} to explore.
+# reads. Then it opens the gate handheld's app (rounds app) and prints its
+# address: on a terminal it stays open until Enter, otherwise it checks the
+# app answers and stops. Leaves its data in ${ROUNDS_DEMO_DIR:-./demo-data}.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 "$top/scripts/deps.sh"
@@ -23,7 +25,11 @@ id_of() { sed -n 's/.*"id":"\([0-9a-f]*\)".*/\1/p'; }
 gate() { ROUNDS_DATA="$demo/hh-gate" "$R" "$@"; }
 butler() { ROUNDS_DATA="$demo/hh-butler" "$R" "$@"; }
 srv_pid=""
-trap '[ -n "$srv_pid" ] && kill "$srv_pid" 2>/dev/null; wait 2>/dev/null' EXIT
+app_pid=""
+trap '[ -n "$app_pid" ] && kill "$app_pid" 2>/dev/null
+      [ -n "$srv_pid" ] && kill "$srv_pid" 2>/dev/null; wait 2>/dev/null' EXIT
+LI_PIN=246810    # the demo's PINs; a real office gives each person their own
+CHEN_PIN=135790
 
 say "The office sets up roundsd (TLS on loopback) and enrolls two handhelds"
 "$D" init --data "$demo/server"
@@ -60,10 +66,22 @@ done
   --vacant true >/dev/null
 "$D" unit add --data "$demo/server" --site S1 --unit 7-2-1801 --cluster C7 \
   --vacant true >/dev/null
+for p in guard-li:guard guard-chen:guard butler-zhou:butler tech-zhang:technician; do
+  "$D" staff add --data "$demo/server" --site S1 --staff "${p%%:*}" \
+    --name "${p%%:*}" --role "${p##*:}" >/dev/null
+done
+# The guards sign in with PINs (only their Argon2id hashes are stored and
+# synced); the butler and the technician are still recorded by name.
+"$D" staff pin --data "$demo/server" --site S1 --staff guard-li --pin-stdin <<<"$LI_PIN"
+"$D" staff pin --data "$demo/server" --site S1 --staff guard-chen --pin-stdin <<<"$CHEN_PIN"
 unset ROUNDSD_CLOCK_MS
 gate sync
 butler sync
 gate list routes
+say "Guard Li signs in on the gate handheld with her PIN, offline"
+gate scan --tag CP-01 --route R1 ||
+  echo "(refused: guard-li has a PIN, nobody records in her name until she signs in)"
+gate signin --staff guard-li --pin-stdin <<<"$LI_PIN"
 
 say "Night patrol, no signal in the car park: checkpoint scans"
 for cp in CP-01 CP-02 CP-03; do gate scan --tag $cp --route R1; done
@@ -108,7 +126,9 @@ gate show "$wo"
 say "Handover at the gate (open items listed automatically)"
 ho=$(gate --json handover create --to guard-chen --keys "gate keys x3, torch x1" \
   --notes "van 沪B12345 still inside for renovation" | id_of)
-gate handover ack "$ho" --by guard-chen
+# Guard Chen signs in on the same handheld with her own PIN and acknowledges.
+gate signin --staff guard-chen --pin-stdin <<<"$CHEN_PIN"
+gate handover ack "$ho"
 gate sync
 butler sync
 
@@ -144,5 +164,30 @@ echo "gate   $(gate dump | tail -1)"
 echo "butler $(butler dump | tail -1)"
 say "Server log: one line per sync"
 grep '^sync ' "$demo/server.log" || cat "$demo/server.log"
+
+say "The gate handheld's app (rounds app): the same records on a screen"
+rm -f "$demo/app.url"
+gate app --url-file "$demo/app.url" >/dev/null 2>"$demo/app.log" &
+app_pid=$!
+for _ in $(seq 200); do [ -s "$demo/app.url" ] && break; sleep 0.05; done
+url=$(cat "$demo/app.url")
+echo "rounds app listening: $url"
+echo "(loopback only; the link carries this launch's secret. Signed in: guard-chen,"
+echo " PIN $CHEN_PIN; guard-li's PIN is $LI_PIN.)"
+jar="$demo/app.cookies"
+if command -v curl >/dev/null; then
+  curl -s -c "$jar" -o /dev/null "$url"
+  base=${url%%/open*}
+  echo "GET /api/session: $(curl -s -b "$jar" "$base/api/session" | head -c 300)"
+fi
+if [ -t 0 ] && [ -t 1 ]; then
+  read -r -p "Open the link in a browser (360x640 is a handheld). Enter stops the app. " _
+else
+  echo "(not a terminal: the app stops with the demo; run it again with"
+  echo " ROUNDS_DATA=$demo/hh-gate $R app)"
+fi
+kill "$app_pid" 2>/dev/null
+wait "$app_pid" 2>/dev/null || true
+app_pid=""
 echo
 echo "demo data kept in $demo"
