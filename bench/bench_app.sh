@@ -59,7 +59,7 @@ app_pid=""
 trap '[ -n "$app_pid" ] && kill -TERM "$app_pid" 2>/dev/null;
       wait 2>/dev/null; rm -rf "$work"' EXIT
 
-# ---- 1. the library -----------------------------------------------------------
+# ---- 1. the library ------------------------------------------------------
 [ "$keep" = 1 ] || rm -rf "$bin/bench-now-$ops"
 echo "bench_app: the library on a handheld store of $ops ops ..." >&2
 "$bin/bench/bench_now" --ops "$ops" --dir "$bin/bench-now" --runs "$runs" \
@@ -67,7 +67,7 @@ echo "bench_app: the library on a handheld store of $ops ops ..." >&2
 store=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["store"])' \
   <"$work/lib.json")
 
-# ---- 2. the API -----------------------------------------------------------------
+# ---- 2. the API ----------------------------------------------------------
 echo "bench_app: the API (rounds app) ..." >&2
 "$ROUNDS" app --data "$store" --url-file "$work/url" >/dev/null \
   2>"$work/app.err" &
@@ -79,7 +79,7 @@ python3 "$here/bench_app_api.py" "$(cat "$work/url")" "$runs" tech-li 2468 \
   >"$work/api.json"
 kill -TERM "$app_pid"; wait "$app_pid" || true; app_pid=""
 
-# ---- 3. the first screen ----------------------------------------------------------
+# ---- 3. the first screen -------------------------------------------------
 echo '{}' >"$work/screen.json"
 if [ "$browser" = 1 ]; then
   echo "bench_app: the first screen (headless Chromium) ..." >&2
@@ -98,7 +98,7 @@ if [ "$browser" = 1 ]; then
     "$ROUNDS" "$store" "$sruns" >"$work/screen.json"
 fi
 
-# ---- 4. the peer ----------------------------------------------------------------------
+# ---- 4. the peer ---------------------------------------------------------
 echo '{}' >"$work/peer.json"
 if [ "$run_peer" = 1 ]; then
   cache=${POUCHDB_PEER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pouchdb-peer}
