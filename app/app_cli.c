@@ -24,8 +24,10 @@ static int write_url_file(const char *path, const char *line)
 {
     char tmp[4096];
     if (snprintf(tmp, sizeof tmp, "%s.tmp%ld", path, (long)getpid()) >=
-        (int)sizeof tmp)
+        (int)sizeof tmp) {
+        errno = ENAMETOOLONG;
         return -1;
+    }
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0)
         return -1;
@@ -39,6 +41,21 @@ static int write_url_file(const char *path, const char *line)
         return -1;
     }
     return 0;
+}
+
+/* A failure of the command (not of a record): on stderr, and with --json
+ * as an object on stdout. Returns RND_EXIT_FAIL. */
+static int app_error(const char *what, const char *arg, const char *why)
+{
+    char msg[600];
+    snprintf(msg, sizeof msg, "%s %.200s: %s", what, arg, why);
+    fprintf(stderr, "rounds: app: %s\n", msg);
+    if (o.json) {
+        printf("{\"ok\":false,\"error\":\"EIO\",\"message\":");
+        json_cstr(stdout, msg);
+        printf("}\n");
+    }
+    return RND_EXIT_FAIL;
 }
 
 int cmd_app(void)
@@ -75,26 +92,22 @@ int cmd_app(void)
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
     signal(SIGPIPE, SIG_IGN);
     if ((rc = app_server_start(a, port, &srv, &port)) != 0) {
-        fprintf(stderr, "rounds: app: cannot listen on 127.0.0.1:%s\n",
-                port_s ? port_s : "0");
-        if (o.json)
-            printf("{\"ok\":false,\"error\":\"%s\",\"message\":\"cannot "
-                   "listen\"}\n",
-                   rnd_errname(rc));
+        char where[40];
+        snprintf(where, sizeof where, "127.0.0.1:%u", port);
+        int ex = app_error("cannot listen on", where, "the port is taken");
         app_free(a);
         hh_close(h);
-        return RND_EXIT_FAIL;
+        return ex;
     }
     snprintf(url, sizeof url, "http://127.0.0.1:%u/open?k=%s", port,
              app_secret(a));
     snprintf(line, sizeof line, "%s\n", url);
     if (url_file && write_url_file(url_file, line) != 0) {
-        fprintf(stderr, "rounds: app: cannot write %s: %s\n", url_file,
-                strerror(errno));
+        int ex = app_error("cannot write", url_file, strerror(errno));
         app_server_stop(srv);
         app_free(a);
         hh_close(h);
-        return RND_EXIT_FAIL;
+        return ex;
     }
     if (o.json)
         printf("{\"ok\":true,\"url\":\"%s\",\"port\":%u}\n", url, port);

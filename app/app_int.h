@@ -76,11 +76,14 @@ int app_out_begin(app_out *o);
 /* Closes the object and hands the bytes to rs with the status. */
 void app_out_end(app_out *o, app_response *rs, int status);
 
-/* A failure as {"ok":false,"error":{code,field,message}} with the HTTP
- * status the code maps to (app_status_for); field is taken from message
- * ("field 'x'") when NULL. extra_key/extra_val (may be NULL): one more
- * whole-number member of "error" (tries_left). */
+/* The failure rc as {"ok":false,"error":{code,field,message}} with the
+ * HTTP status its code maps to (app_status_for): code is rc's name, field
+ * is taken from message ("field 'x'") when NULL, message is rc's sentence
+ * when NULL or "". Replaces whatever rs held. */
 void app_fail(app_response *rs, int rc, const char *field, const char *message);
+/* The same with the status and code given (the API's own: ECSRF, ...);
+ * extra_key (may be NULL) adds one whole-number member to "error"
+ * (tries_left). */
 void app_fail_status(app_response *rs, int status, const char *code,
                      const char *field, const char *message,
                      const char *extra_key, int64_t extra_val);

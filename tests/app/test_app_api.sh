@@ -204,7 +204,7 @@ ID=$(jq_py 'd["id"]' <<<"$out")
 out=$(post /api/record '{"verb":"scan.record","fields":{"tagx":"CP-02"}}')
 eq "a bad field is 400 naming it" \
   "$(jq_py 'd["error"]["code"], d["error"]["field"]' <<<"$out") $(st)" "EFIELD tagx 400"
-out=$(post /api/record '{"verb":"scan.record","fields":{"tag":"CP-02","by":"guard-b"}}')
+out=$(post /api/record '{"verb":"scan.record","fields":{"tag":"CP-02","by":"someone-else"}}')
 eq "a by from the page is 400 naming by" \
   "$(jq_py 'd["error"]["code"], d["error"]["field"]' <<<"$out") $(st)" "EFIELD by 400"
 out=$(post /api/record '{"verb":"scan.record","fields":{"tag":"CP-02","method":"nfc"}}')

@@ -28,7 +28,7 @@ progs = {"rounds": (os.path.join(bin_dir, "handheld/rounds"), 7),
          "roundsd": (os.path.join(bin_dir, "server/roundsd"), 5)}
 # Commands that would wait for the network or run a server with input that
 # happens to be valid: fuzzed only with input invalid before they start.
-blocking = {"serve", "sync", "enroll"}
+blocking = {"serve", "sync", "enroll", "app"}
 env = dict(os.environ, ASAN_OPTIONS="detect_leaks=0:abort_on_error=1",
            TZ="UTC")
 fails, notes, runs = [], [], 0
