@@ -31,6 +31,7 @@ const app = {
   alarm,
   errText,
   refreshSession,
+  drawHeader: () => drawHeader(),
 };
 
 async function refreshSession() {

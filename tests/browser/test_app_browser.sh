@@ -152,11 +152,19 @@ eq "everything synced" "$(hh a status --json | jget unsynced)" 0
 # ---- what the office sees -------------------------------------------------------
 R=(--site S1 --from $((S - 3600000)) --to $((S + 86400000)) --json)
 rd report tags "${R[@]}" >"$WORK/tags.json" || fail "report tags"
-echo "report tags: $(head -c 600 "$WORK/tags.json")"
+eq "report tags: verified scans per guard" \
+  "$(py '[(g["guard"], g["scans"], g["verified"]) for g in d["sections"]["guards"]]' <"$WORK/tags.json")" \
+  "[('guard-li', 2, 2), ('guard-wang', 1, 1)]"
 rd report handover "${R[@]}" >"$WORK/handover.json" || fail "report handover"
-echo "report handover: $(head -c 600 "$WORK/handover.json")"
+eq "report handover: both acknowledged, counts matching" \
+  "$(py '[d["summary"][k] for k in ("handovers", "acknowledged", "item_mismatches")]' <"$WORK/handover.json")" \
+  "[2, 2, 0]"
 rd report inside "${R[@]}" >"$WORK/inside.json" || fail "report inside"
-echo "report inside: $(head -c 600 "$WORK/inside.json")"
+eq "report inside: two visitors inside, two blacklist hits" \
+  "$(py '[d["summary"][k] for k in ("visitors_inside", "blacklist_hits")]' <"$WORK/inside.json")" \
+  "[2, 2]"
 rd report workorders "${R[@]}" >"$WORK/wo.json" || fail "report workorders"
-echo "report workorders: $(head -c 600 "$WORK/wo.json")"
+eq "report workorders: 2-1-302 completed by the app" \
+  "$(py '[(o["status"], o["assignee"]) for o in d["sections"]["orders"] if o["place"] == "2-1-302"]' <"$WORK/wo.json")" \
+  "[('completed', 'guard-li')]"
 finish

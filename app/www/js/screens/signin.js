@@ -6,8 +6,10 @@ import { h, clear, icon, put } from '../dom.js';
 import { t, opt, errText } from '../i18n.js';
 
 export async function render(root, app) {
+  // This screen is for whoever signs in next: the last person is out.
   if (app.user) await api.post('/api/signout');
   app.user = null;
+  app.drawHeader();
   const r = await api.get('/api/staff');
   if (!r.ok) {
     put(root, h('p', { class: 'msg bad' }, errText(r.error)));
@@ -35,7 +37,8 @@ function pick(root, app, staff) {
     icon('person'),
     h('span', { class: 'grow' }, h('b', {}, s.name || s.staff),
       h('small', {}, opt('role', s.role) + ' · ' + s.staff)),
-    state ? h('span', { class: 'tag' }, state) : null));
+    state ? h('span', { class: 'tag' + (s.locked ? ' bad' : '') }, state)
+      : null));
   }
   put(root, list);
 }
