@@ -67,4 +67,7 @@ const median = (v) => v.sort((a, b) => a - b)[v.length >> 1];
     get_ms: +median(get).toFixed(3), range_ms: +median(range).toFixed(3),
     range_rows: rows, put_ms: +median(put).toFixed(3) }));
   await db.close();
-})().catch((e) => { console.error('bench_app_peer failed:', e); process.exit(1); });
+})().catch((e) => {
+  console.error('bench_app_peer failed:', e);
+  process.exit(1);
+});

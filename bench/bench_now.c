@@ -12,8 +12,10 @@
  *              what POST /api/record of a scan waits for
  *
  * Usage: bench_now [--ops N] [--dir DIR] [--runs R]
- * The store is built once and kept in DIR-N (default
- * build-release/bench-now-N). One line of JSON on stdout.
+ * The store is built into DIR-N (default build-release/bench-now-N),
+ * its month ending at the machine's clock, and kept: remove it for a
+ * fresh month (bench_app.sh does). Its path is the JSON's "store". One
+ * line of JSON on stdout.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -25,12 +27,18 @@
 #include <unistd.h>
 
 #include "../handheld/handheld.h"
+#include "../proto/pin.h"
+#include "../proto/proto.h"
 #include "../storage/store.h"
 #include "estate.h"
 
 #define HOUR 3600000LL
-/* The benchmark's now: the month's last evening, 19:30 +08:00. */
-#define NOW (START + DAYS * DAY - 4 * HOUR - 30 * 60000LL)
+#define BENCH_PIN "2468" /* tech-li's PIN (bench_app.sh signs in with it) */
+/* The benchmark's now: the machine's clock when it starts; the store's
+ * month ends then (so `rounds app`, on the real clock, sees the same
+ * month). */
+static int64_t g_now;
+#define NOW g_now
 
 static double now_s(void)
 {
@@ -66,6 +74,18 @@ static void extras(store *s)
     est_str("staff", "tech-li");
     est_str("start", "00:00");
     est_str("end", "00:00");
+    est_str("by", "office");
+    est_emit(s, off, START - DAY);
+    /* Her staff record with PIN 2468: the app signs her in with it. */
+    char hash[PROTO_PIN_HASH_MAX + 1];
+    if (proto_pin_hash(BENCH_PIN, hash, sizeof hash) != 0)
+        die("pin hash", RND_EINVAL);
+    proto_md_entity_id(PROTO_KIND_STAFF, "S1", "tech-li", 7, id);
+    est_start(PROTO_KIND_STAFF, PROTO_ACTION_CREATE, id);
+    est_str("staff", "tech-li");
+    est_str("name", "Li Na");
+    est_str("role", "technician");
+    est_str("pin_hash", hash);
     est_str("by", "office");
     est_emit(s, off, START - DAY);
     for (int k = 0; k < 5; k++) {
@@ -175,21 +195,38 @@ int main(int argc, char **argv)
     }
     if (runs < 1 || runs > 1001)
         runs = 21;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    g_now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    est_t0 = g_now - DAYS * DAY;
     char base[4096], hhdir[4200], done[4300];
     snprintf(base, sizeof base, "%s-%" PRIu64, dir, target);
     snprintf(hhdir, sizeof hhdir, "%s/hh", base);
     snprintf(done, sizeof done, "%s/.built", base);
-    struct stat sb;
-    if (stat(done, &sb) != 0) {
+    /* Kept: .built holds the month's start it was built with. */
+    FILE *f = fopen(done, "r");
+    long long t0;
+    if (f && fscanf(f, "%lld", &t0) == 1) {
+        est_t0 = t0;
+    } else {
         if (store_mkdirs(base) != 0) {
             fprintf(stderr, "bench_now: cannot make %s\n", base);
             return 1;
         }
         build(hhdir, target);
-        FILE *f = fopen(done, "w");
-        if (f)
-            fclose(f);
+        FILE *w = fopen(done, "w");
+        if (w) {
+            fprintf(w, "%lld\n", (long long)est_t0);
+            fclose(w);
+        }
     }
+    if (f)
+        fclose(f);
+    if (g_now > est_t0 + DAYS * DAY + DAY)
+        fprintf(stderr,
+                "bench_now: %s was built %.1f days ago: remove it "
+                "for a store whose month ends now\n",
+                base, (double)(g_now - est_t0 - DAYS * DAY) / DAY);
 
     hh *h;
     int rc = hh_open(hhdir, &h);
@@ -223,6 +260,11 @@ int main(int argc, char **argv)
 
     clock_ms = NOW;
     hh_set_clock(h, fixed_clock, NULL);
+    /* She has a PIN: her records need her signed in. */
+    if ((rc = hh_signin(h, "tech-li", BENCH_PIN)) != 0) {
+        fprintf(stderr, "bench_now: signin: %s\n", hh_last_error(h));
+        return 1;
+    }
     hh_kv kv[] = {{"tag", "CP-01"}, {"route", "R1"}};
     for (int r = 0; r < runs; r++) {
         double a = now_s();
@@ -236,11 +278,12 @@ int main(int argc, char **argv)
     qsort(t, (size_t)runs, sizeof *t, cmp_d);
     double scan_ms = t[runs / 2], scan_max = t[runs - 1];
     hh_close(h);
-    printf("{\"ops\":%" PRIu64 ",\"runs\":%d,\"now_ms\":%.3f,"
+    printf("{\"store\":\"%s\",\"now\":%" PRId64 ",\"ops\":%" PRIu64
+           ",\"runs\":%d,\"now_ms\":%.3f,"
            "\"now_max_ms\":%.3f,\"open_now_ms\":%.3f,\"scan_ms\":%.3f,"
            "\"scan_max_ms\":%.3f,\"now_bytes\":%zu}\n",
-           st.ops_total, runs, now_ms, now_max, open_ms, scan_ms, scan_max,
-           doclen);
+           hhdir, NOW, st.ops_total, runs, now_ms, now_max, open_ms, scan_ms,
+           scan_max, doclen);
     fprintf(stderr, "bench_now: the Now document: %.*s\n",
             (int)(doclen > 600 ? 600 : doclen), doc);
     free(doc);

@@ -18,6 +18,7 @@ static uint64_t rnd(void)
 }
 
 dev devs[NDEV + 1]; /* [NDEV] is the office */
+int64_t est_t0 = 1793491200000LL;
 
 /* The batch being built: encoded ops back to back. */
 static uint8_t *bbuf;

@@ -261,13 +261,6 @@ void hh__meta_str(store_txn *t, const char *key, char *out, size_t cap)
 
 /* ---- the device's status ---------------------------------------------- */
 
-static int count_cb(const uint8_t id[PROTO_ENTITY_LEN], int kind,
-                    const uint8_t *state, size_t len, void *arg)
-{
-    (*(uint64_t *)arg)++;
-    return 0;
-}
-
 int hh_status(hh *h, hh_status_info *out)
 {
     store_identity id;
@@ -293,15 +286,14 @@ int hh_status(hh *h, hh_status_info *out)
         if (store_meta_get_u64(t, "last_sync_ms", &v) == 0)
             out->last_sync_ms = (int64_t)v;
         out->unsynced = out->own_ops - out->acked_seq;
-        rc = store_entities_each(t, PROTO_KIND_VISIT, 1, count_cb,
-                                 &out->open_visits);
+        rc = store_entities_count(t, PROTO_KIND_VISIT, 1, &out->open_visits);
     }
     if (rc == 0)
-        rc = store_entities_each(t, PROTO_KIND_VEHICLE, 1, count_cb,
-                                 &out->open_vehicles);
+        rc =
+            store_entities_count(t, PROTO_KIND_VEHICLE, 1, &out->open_vehicles);
     if (rc == 0)
-        rc = store_entities_each(t, PROTO_KIND_WORKORDER, 1, count_cb,
-                                 &out->open_workorders);
+        rc = store_entities_count(t, PROTO_KIND_WORKORDER, 1,
+                                  &out->open_workorders);
     store_read_end(t);
     return rc;
 }

@@ -199,7 +199,7 @@ static const struct {
     int clock;
     const char *name;
 } clock_names[] = {{CL_NOTIFY, "notify"},     {CL_ON_SITE, "arrive"},
-                   {CL_RESOLVE, "complete"},  {CL_CALLBACK, "callback"},
+                   {CL_RESOLVE, "resolve"},   {CL_CALLBACK, "callback"},
                    {CL_FEEDBACK, "feedback"}, {CL_REPLY, "reply"}};
 
 typedef struct wo_walk {

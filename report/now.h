@@ -44,7 +44,7 @@ typedef struct rpt_now_round {
 typedef struct rpt_now_wo {
     char id[33];
     char *category, *unit, *status;
-    const char *clock; /* "notify", "arrive", "complete", "callback",
+    const char *clock; /* "notify", "arrive", "resolve", "callback",
                           "feedback", "reply" (static), NULL: none runs */
     int64_t due_ms, left_ms;
     int breached;

@@ -12,6 +12,8 @@
 #           built once into build-release/bench-report-v2-N (docs/REPORTS.md)
 #   ingest  the storage cost of a pull and of a push: store_ingest_op in
 #           batches of 4,096 per durable commit (bench_ingest --help)
+#   app     the handheld app on a 1,000,000-op handheld store: Now, a scan
+#           and the first screen, beside PouchDB (bench/bench_app.sh)
 # `scripts/bench.sh record --help` and `scripts/bench.sh sync --help` show
 # the flags (sync, limit, conns and all share bench/bench_sync.sh's flags).
 # Benchmarks exit 0 whether or not their targets are met, non-zero on errors.
@@ -20,11 +22,11 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 
 which=record
 case "${1:-}" in
-  record|sync|limit|conns|all|report|ingest) which=$1; shift ;;
-  -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  record|sync|limit|conns|all|report|ingest|app) which=$1; shift ;;
+  -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
   ""|-*) ;; # no benchmark named: the default, the flags are its own
   *) echo "bench.sh: unknown benchmark '$1' (known: record, sync, limit," \
-          "conns, all, report, ingest)" >&2; exit 2 ;;
+          "conns, all, report, ingest, app)" >&2; exit 2 ;;
 esac
 
 "$top/scripts/deps.sh"
@@ -36,6 +38,10 @@ case "$which" in
   record)
     cmake --build "$build" -j "$(nproc)" --target bench_record >&2
     exec "$build/bench/bench_record" "$@"
+    ;;
+  app)
+    cmake --build "$build" -j "$(nproc)" --target bench_now rounds >&2
+    exec "$top/bench/bench_app.sh" --bin "$build" "$@"
     ;;
   ingest)
     cmake --build "$build" -j "$(nproc)" --target bench_ingest >&2

@@ -305,6 +305,10 @@ int store_entity_get(store_txn *txn, const uint8_t id[PROTO_ENTITY_LEN],
  * vehicles inside, work orders not closed or cancelled, ...). */
 int store_entities_each(store_txn *txn, int kind, int open_only,
                         store_entity_cb cb, void *ctx);
+/* How many entities of kind there are (open_only: in the open index),
+ * from the index's keys alone: no state is read. */
+int store_entities_count(store_txn *txn, int kind, int open_only, uint64_t *n);
+
 /* The same walk from the first id >= from (NULL: from the first), so a
  * walk of the records created since a time (ids begin with it) skips the
  * older ones without reading them. */

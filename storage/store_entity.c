@@ -298,6 +298,28 @@ int store_entities_from(store_txn *txn, int kind, int open_only,
     return rc == 1 ? 0 : rc;
 }
 
+int store_entities_count(store_txn *txn, int kind, int open_only, uint64_t *n)
+{
+    *n = 0;
+    if (kind < 0 || kind > 255)
+        return RND_EINVAL;
+    MDB_cursor *c;
+    int rc = cursor(txn, open_only ? txn->s->open : txn->s->bykind, &c);
+    if (rc)
+        return rc;
+    uint8_t k0 = (uint8_t)kind;
+    MDB_val k = {1, &k0}, v;
+    for (rc = step(txn, c, &k, &v, MDB_SET_RANGE); rc == 0;
+         rc = step(txn, c, &k, &v, MDB_NEXT)) {
+        const uint8_t *key = k.mv_data;
+        if (k.mv_size != KIND_KEY || key[0] != kind)
+            break;
+        (*n)++;
+    }
+    mdb_cursor_close(c);
+    return rc == 1 ? 0 : rc; /* 1: no more keys */
+}
+
 typedef struct states_ctx {
     store_state_cb cb;
     void *ctx;
