@@ -7,17 +7,36 @@ import { h, clear, icon, show, put } from './js/dom.js';
 import { t, setLang, getLang, errText } from './js/i18n.js';
 import * as signin from './js/screens/signin.js';
 import * as now from './js/screens/now.js';
-import * as scan from './js/screens/scan.js';
-import * as gate from './js/screens/gate.js';
-import * as workorders from './js/screens/workorders.js';
-import * as inspection from './js/screens/inspection.js';
-import * as handover from './js/screens/handover.js';
-import * as dutylog from './js/screens/dutylog.js';
-import * as sync from './js/screens/sync.js';
-import * as more from './js/screens/more.js';
 
-const screens = { signin, now, scan, gate, workorders, inspection, handover,
-  dutylog, sync, more };
+// Sign-in and Now load with the shell; the other screens when first
+// opened, and in the background once the first screen is drawn, so the
+// first screen waits for half the modules (docs/PERFORMANCE.md, "The
+// handheld app").
+const loaders = {
+  scan: () => import('./js/screens/scan.js'),
+  gate: () => import('./js/screens/gate.js'),
+  workorders: () => import('./js/screens/workorders.js'),
+  inspection: () => import('./js/screens/inspection.js'),
+  handover: () => import('./js/screens/handover.js'),
+  dutylog: () => import('./js/screens/dutylog.js'),
+  sync: () => import('./js/screens/sync.js'),
+  more: () => import('./js/screens/more.js'),
+};
+const screens = { signin, now };
+
+async function screenOf(name) {
+  if (!screens[name]) screens[name] = await loaders[name]();
+  return screens[name];
+}
+
+let prefetched = false;
+function prefetchScreens() {
+  if (prefetched) return;
+  prefetched = true;
+  for (const name of Object.keys(loaders))
+    screenOf(name).catch((e) => console.error(e));
+}
+
 // The bottom bar: the four a guard uses most, then "more".
 const navItems = ['now', 'scan', 'gate', 'workorders', 'more'];
 
@@ -96,7 +115,7 @@ function isUnder(name) {
 let seq = 0;
 async function go(name, params) {
   if (!app.user && name !== 'signin') name = 'signin';
-  if (!screens[name]) name = app.user ? 'now' : 'signin';
+  if (!screens[name] && !loaders[name]) name = app.user ? 'now' : 'signin';
   app.screen = name;
   app.params = params || {};
   if (location.hash !== '#' + name) history.replaceState(null, '', '#' + name);
@@ -110,12 +129,14 @@ async function go(name, params) {
   put(clear(main), root);
   main.scrollTop = 0;
   try {
-    await screens[name].render(root, app);
+    await (await screenOf(name)).render(root, app);
   } catch (e) {
     console.error(e);
     put(root, h('p', { class: 'msg bad' }, t('err.page')));
   }
   if (my === seq) document.body.dataset.ready = '1';
+  api.takeNow(); // unused when the first screen was not Now: stale later
+  prefetchScreens();
 }
 
 let toastTimer = 0;
@@ -145,6 +166,7 @@ function alarm(title, text) {
 }
 
 async function boot() {
+  api.prefetchNow();
   setLang(localStorage.getItem('rounds.lang') || 'zh-CN');
   const s = await refreshSession();
   if (s.ok && !localStorage.getItem('rounds.lang')) setLang(s.lang);

@@ -9,7 +9,7 @@ export async function session() {
   return s;
 }
 
-async function parse(r) {
+async function parse(r, quiet) {
   let body;
   try {
     body = await r.json();
@@ -21,7 +21,7 @@ async function parse(r) {
   body.status = r.status;
   // Nobody signed in (the session ended, or another tab signed out): the
   // shell goes back to the sign-in screen.
-  if (r.status === 401 && body.error.code === 'ESIGNIN')
+  if (!quiet && r.status === 401 && body.error.code === 'ESIGNIN')
     window.dispatchEvent(new Event('rounds:signin'));
   return body;
 }
@@ -38,6 +38,20 @@ export async function get(path) {
   } catch (e) {
     return offline(e);
   }
+}
+
+// The first Now, asked for while the shell starts (beside the session),
+// so the first screen waits for one round trip, not two. The Now screen
+// takes it once (takeNow); the shell drops it after the first screen.
+let earlyNow = null;
+export function prefetchNow() {
+  earlyNow = fetch('/api/now', { credentials: 'same-origin',
+    cache: 'no-store' }).then((r) => parse(r, true), offline);
+}
+export function takeNow() {
+  const p = earlyNow;
+  earlyNow = null;
+  return p;
 }
 
 export async function post(path, body) {
