@@ -58,14 +58,13 @@ static void jw_value(rpt_jw *j, const hh_value *v)
 {
     char masked[HH_VALUE_MAX + 1];
     switch (v->type) {
-    case HH_VAL_STR:
-        if (v->name_len == 5 && memcmp(v->name, "id_no", 5) == 0) {
-            hh_mask_id(v->str, v->str_len, masked, sizeof masked);
-            rpt_jw_str(j, masked);
-        } else {
-            rpt_jw_strn(j, v->str, v->str_len);
-        }
+    case HH_VAL_STR: {
+        const char *str;
+        size_t len;
+        hh_value_shown(v, masked, sizeof masked, &str, &len);
+        rpt_jw_strn(j, str, len);
         break;
+    }
     case HH_VAL_INT:
         rpt_jw_int(j, v->i);
         break;
@@ -300,25 +299,6 @@ static void get_status(app *a, app_response *rs)
     app_out_end(&o, rs, 200);
 }
 
-static const char *type_name(int t)
-{
-    switch (t) {
-    case HH_INT:
-        return "int";
-    case HH_TIME:
-        return "time";
-    case HH_BOOL:
-        return "bool";
-    case HH_SWITCH:
-        return "switch";
-    case HH_ENUM:
-        return "enum";
-    case HH_TEXT:
-        return "text";
-    }
-    return "string";
-}
-
 static void get_verbs(app_response *rs)
 {
     app_out o;
@@ -341,7 +321,7 @@ static void get_verbs(app_response *rs)
         for (const hh_field_spec *f = v->fields; f->name; f++) {
             rpt_jw_obj(j);
             rpt_jw_kstr(j, "name", f->name);
-            rpt_jw_kstr(j, "type", type_name(f->type));
+            rpt_jw_kstr(j, "type", hh_field_type_name(f->type));
             rpt_jw_kbool(j, "required", f->required);
             rpt_jw_key(j, "choices");
             if (f->choices) {

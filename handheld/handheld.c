@@ -302,3 +302,19 @@ void hh_mask_id(const char *in, size_t len, char *out, size_t cap)
 {
     proto_mask_id(in, len, out, cap);
 }
+
+int hh_value_shown(const hh_value *v, char *buf, size_t cap, const char **s,
+                   size_t *len)
+{
+    if (v->type != HH_VAL_STR)
+        return RND_EINVAL;
+    if (v->name_len == 5 && memcmp(v->name, "id_no", 5) == 0) {
+        hh_mask_id(v->str, v->str_len, buf, cap);
+        *s = buf;
+        *len = strlen(buf);
+    } else {
+        *s = v->str;
+        *len = v->str_len;
+    }
+    return 0;
+}

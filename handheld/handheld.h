@@ -288,6 +288,10 @@ typedef struct hh_verb_spec {
     const hh_field_spec *fields; /* terminated by a NULL name */
 } hh_verb_spec;
 
+/* A field type's name as the verb table's JSON listings give it ("string",
+ * "int", "bool", "enum", "time", "text", "switch"). Static. */
+HH_API const char *hh_field_type_name(int type);
+
 /* The verb table, terminated by an entry with a NULL verb. Static. */
 HH_API const hh_verb_spec *hh_verbs(void);
 HH_API const hh_verb_spec *hh_verb_find(const char *verb);
@@ -441,6 +445,13 @@ HH_API int hh_resolve_id(hh *h, const char *typed, char hex_out[33]);
  * same minute share their first 8. Returns 8 when the store cannot be
  * read. */
 HH_API int hh_id_width(hh *h, int kind);
+
+/* What a screen or listing may show of a string value v: *s and *len get
+ * its text, except for an ID document number (field "id_no"), which is
+ * masked into buf (cap bytes) first: hh_mask_id. 0, or RND_EINVAL when v
+ * is not a string. */
+HH_API int hh_value_shown(const hh_value *v, char *buf, size_t cap,
+                          const char **s, size_t *len);
 
 /* Masks an ID document number for display: keeps the first 3 and last 2
  * characters, stars in between ("110*************34"). out gets a

@@ -289,14 +289,13 @@ static void jw_value(rpt_jw *j, const hh_value *v)
 {
     char masked[HH_VALUE_MAX + 1];
     switch (v->type) {
-    case HH_VAL_STR:
-        if (is_id_no(v)) {
-            hh_mask_id(v->str, v->str_len, masked, sizeof masked);
-            rpt_jw_str(j, masked);
-        } else {
-            rpt_jw_strn(j, v->str, v->str_len);
-        }
+    case HH_VAL_STR: {
+        const char *str;
+        size_t len;
+        hh_value_shown(v, masked, sizeof masked, &str, &len);
+        rpt_jw_strn(j, str, len);
         break;
+    }
     case HH_VAL_INT:
         rpt_jw_int(j, v->i);
         break;

@@ -670,23 +670,6 @@ static void print_main_help(void)
 
 /* ---- verbs -------------------------------------------------------------- */
 
-static const char *type_name(int t)
-{
-    switch (t) {
-    case HH_INT:
-        return "int";
-    case HH_TIME:
-        return "time";
-    case HH_BOOL:
-        return "bool";
-    case HH_SWITCH:
-        return "switch";
-    case HH_ENUM:
-        return "enum";
-    }
-    return "string";
-}
-
 /* A field's flag name: "id_type" -> "id-type" (cut at cap). */
 static void field_flag(const char *name, char *out, size_t cap)
 {
@@ -723,7 +706,7 @@ static void print_verb_fields(const hh_verb_spec *v, int json)
                    flag);
             json_cstr(stdout, f->op_name ? f->op_name : f->name);
             printf(",\"type\":\"%s\",\"required\":%s,\"help\":",
-                   type_name(f->type), f->required ? "true" : "false");
+                   hh_field_type_name(f->type), f->required ? "true" : "false");
             json_cstr(stdout, f->help);
             printf(",\"default\":");
             if (f->dflt)

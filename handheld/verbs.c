@@ -457,3 +457,22 @@ const hh_verb_spec *hh_verb_find(const char *verb)
             return v;
     return NULL;
 }
+
+const char *hh_field_type_name(int type)
+{
+    switch (type) {
+    case HH_INT:
+        return "int";
+    case HH_TIME:
+        return "time";
+    case HH_BOOL:
+        return "bool";
+    case HH_SWITCH:
+        return "switch";
+    case HH_ENUM:
+        return "enum";
+    case HH_TEXT:
+        return "text";
+    }
+    return "string";
+}
