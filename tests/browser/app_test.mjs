@@ -2,7 +2,9 @@
 // headless Chromium (puppeteer-core, executablePath set: no browser
 // download). Run by test_app_browser.sh, which set up roundsd, the
 // handheld and `rounds app`; env P4, P2 (signed tag payloads), FORGED,
-// CHROMIUM. Every screen is shot at 360x640 in zh-CN, then in English, to
+// CHROMIUM, CAMERA_Y4M (the fake camera's film: a QR code of CP-03's
+// signed payload after a few frames with nothing to read). Every screen
+// is shot at 360x640 in zh-CN, then in English, to
 // SHOTS/<screen>-<lang>.png; each shot also checks that nothing overflows
 // 360 px, that every visible control is at least 48 px, and that no raw
 // string key shows. Waits are on conditions (selectors), never on time.
@@ -13,7 +15,7 @@ import { pathToFileURL } from 'node:url';
 const require = createRequire(join(process.env.NODE_PATH, 'x'));
 const puppeteer = require('puppeteer-core');
 const [url, shots, www] = process.argv.slice(2);
-const { P4, P2, FORGED } = process.env;
+const { P4, P2, FORGED, CAMERA_Y4M } = process.env;
 const keys = Object.keys((await import(pathToFileURL(
   join(www, 'i18n/en.js')))).default).filter((k) => k.includes('.'));
 
@@ -26,9 +28,28 @@ function ok(cond, what) {
 const browser = await puppeteer.launch({
   executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
   headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--lang=zh-CN'],
+  args: ['--no-sandbox', '--disable-gpu', '--lang=zh-CN',
+    // The camera: Chromium's fake device playing CAMERA_Y4M, allowed
+    // without asking.
+    '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
+    '--use-file-for-fake-video-capture=' + CAMERA_Y4M],
 });
 const page = await browser.newPage();
+// The camera streams the page opens, kept to check that their tracks end.
+await page.evaluateOnNewDocument(() => {
+  window.testStreams = [];
+  const md = navigator.mediaDevices;
+  if (!md || !md.getUserMedia) return;
+  const real = md.getUserMedia.bind(md);
+  md.getUserMedia = async (c) => {
+    const st = await real(c);
+    window.testStreams.push(st);
+    return st;
+  };
+});
+const camOff = () => page.evaluate(() => window.testStreams.length > 0 &&
+  window.testStreams.every((st) => st.getTracks().every((tr) =>
+    tr.readyState === 'ended')));
 await page.setViewport({ width: 360, height: 640, deviceScaleFactor: 1,
   isMobile: true, hasTouch: false });
 await page.emulateTimezone('Asia/Shanghai');
@@ -41,6 +62,15 @@ page.on('console', (m) => {
 });
 page.on('pageerror', (e) => problems.push('page error: ' + e.message));
 page.setDefaultTimeout(15000);
+// Every request stays on the app's own origin (no CDN); the QR decoder's
+// files are noted, to check they load only when a camera is opened.
+const origin = new URL(url).origin;
+const foreign = [], zxingGot = [];
+page.on('request', (r) => {
+  if (!r.url().startsWith(origin + '/') && !r.url().startsWith('data:') &&
+    !r.url().startsWith('blob:')) foreign.push(r.url());
+  if (r.url().includes('/vendor/zxing-wasm/')) zxingGot.push(r.url());
+});
 page.on('response', async (r) => {
   if (r.status() >= 500) problems.push(`${r.status()} ${r.url()}`);
   if (process.env.APP_TEST_DEBUG && r.url().includes('/api/'))
@@ -130,6 +160,25 @@ async function draw(sel) {
   }
 }
 
+// The camera on the Scan screen (a fresh one): opened, shot while it looks,
+// then it reads CP-03's QR code from the fake camera; the scan goes the
+// wedge's way (method qr) and the camera is off after the read.
+async function cameraScan() {
+  await nav('scan');
+  await click('#scan-camera');
+  await page.waitForSelector('#scan-cambox[data-state="looking"]');
+  await page.waitForFunction(() => {
+    const v = document.querySelector('#scan-video');
+    return v && v.readyState >= 2 && v.videoWidth > 0;
+  });
+  await shot('scan-camera');
+  await page.waitForSelector('#scan-ok, #scan-refused', { timeout: 30000 });
+  ok((await text('#scan-result')).includes('CP-03'),
+    `${lang}: the camera read CP-03: ` + await text('#scan-result'));
+  ok(!(await page.$('#scan-video')) && await camOff(),
+    `${lang}: the camera is off after the read`);
+}
+
 // On a failure: what the screen showed, and a shot of it.
 async function scenario() {
 // ---- zh-CN: the scenario -----------------------------------------------------
@@ -193,6 +242,22 @@ await type('#anomaly-note', '4 号楼后门没关好');
 await shot('anomaly');
 await click('#anomaly-door_window');
 await page.waitForSelector('#anomaly-ok');
+
+// The camera: this Chromium has no BarcodeDetector, so zxing-wasm reads,
+// loaded only now (the first screens did not fetch it). Leaving the
+// screen stops the camera; then a read.
+ok(!(await page.evaluate(() => 'BarcodeDetector' in window)),
+  'no BarcodeDetector here: the zxing-wasm fallback is what is tested');
+ok(zxingGot.length === 0, 'zxing-wasm not fetched before the camera: ' +
+  zxingGot);
+await click('#scan-camera');
+await page.waitForSelector('#scan-cambox[data-state="looking"]');
+ok(zxingGot.some((u) => u.startsWith(origin +
+  '/vendor/zxing-wasm/reader/zxing_reader.wasm')),
+  'the decoder\'s .wasm came from our own path: ' + zxingGot);
+await nav('now');
+ok(await camOff(), 'leaving Scan stops the camera');
+await cameraScan();
 
 // A blacklisted visitor: the full-screen warning, dismissed by the guard.
 await nav('gate');
@@ -320,6 +385,7 @@ await page.waitForSelector('#scan-ok');
 await shot('scan');
 await click('#scan-anomaly');
 await shot('anomaly');
+await cameraScan();
 await nav('gate');
 await type('#visit-name', 'Zhao Si');
 await page.select('#visit-idtype', 'passport');
@@ -404,6 +470,7 @@ try {
   await page.screenshot({ path: join(shots, 'FAILED.png') });
 }
 ok(problems.length === 0, 'console errors: ' + problems.join(' | '));
+ok(foreign.length === 0, 'requests off the app\'s origin: ' + foreign);
 await browser.close();
 console.log(`browser: ${passes} passed, ${fails} failed`);
 process.exit(fails ? 1 : 0);

@@ -7,7 +7,9 @@
 # Debian's headless Chromium (puppeteer-core, installed by `npm ci` from
 # package-lock.json into the build folder) walks app_test.mjs's scenario:
 # lockout after 5 bad PINs, a signed tag through the wedge input and a
-# forged one, a blacklisted visitor, a work order completed with a drawn
+# forged one, the camera reading a signed tag's QR code (Chromium's fake
+# camera playing a film qr_y4m writes; zxing-wasm decodes), a blacklisted
+# visitor, a work order completed with a drawn
 # signature, a handover acknowledged with the second guard's PIN, a sync.
 # Then the records are checked with `rounds list --json` and the office's
 # reports. Screenshots: BIN/tests/browser/screenshots/<screen>-<lang>.png.
@@ -86,6 +88,9 @@ rd blacklist add --site S1 --person "Zhao Si" --reason "harassed residents" \
 rd tags init --site S1 >/dev/null || fail "tags init"
 P4=$(rd tags payload --site S1 --tag CP-04)
 P2=$(rd tags payload --site S1 --tag CP-02)
+P3=$(rd tags payload --site S1 --tag CP-03)
+# The fake camera's film: CP-03's signed payload as a QR code.
+"$OUT/qr_y4m" "$WORK/camera.y4m" "$P3" 30 || fail "qr_y4m"
 # The forged tag: CP-04's payload with its signature's last character
 # changed.
 last=${P4: -1}
@@ -114,7 +119,8 @@ rm -rf "$OUT/screenshots"
 mkdir -p "$OUT/screenshots"
 t0=$(date +%s%N)
 NODE_PATH="$OUT/node/node_modules" CHROMIUM="$CHROMIUM" \
-  P4="$P4" P2="$P2" FORGED="$FORGED" TZ=Asia/Shanghai \
+  P4="$P4" P2="$P2" FORGED="$FORGED" CAMERA_Y4M="$WORK/camera.y4m" \
+  TZ=Asia/Shanghai \
   node "$HERE/app_test.mjs" "$(cat "$WORK/url")" "$OUT/screenshots" \
   "$HERE/../../app/www" || fail "the browser scenario (app_test.mjs)"
 echo "browser scenario: $((($(date +%s%N) - t0) / 1000000)) ms"
@@ -123,8 +129,11 @@ stop_app || fail "rounds app exits 0 on SIGTERM"
 # ---- what the handheld recorded -----------------------------------------------
 rows() { hh a list "$1" --all --json; }
 eq "scans: CP-04 (nfc, verified, by guard-li) and CP-02 (by guard-wang)" \
-  "$(rows scans | py 'sorted((r["fields"]["tag"], r["fields"].get("verified"), r["fields"]["by"]) for r in d if not r["fields"].get("anomaly"))')" \
+  "$(rows scans | py 'sorted((r["fields"]["tag"], r["fields"].get("verified"), r["fields"]["by"]) for r in d if not r["fields"].get("anomaly") and r["fields"].get("method") != "qr")')" \
   "[('CP-02', True, 'guard-wang'), ('CP-04', True, 'guard-li')]"
+eq "camera scans: CP-03 read from the QR code, verified, method qr" \
+  "$(rows scans | py 'sorted((r["fields"]["tag"], r["fields"].get("verified"), r["fields"].get("method"), r["fields"]["by"]) for r in d if r["fields"].get("method") == "qr")')" \
+  "[('CP-03', True, 'qr', 'guard-li'), ('CP-03', True, 'qr', 'guard-wang')]"
 eq "the anomaly at CP-04 opened a work order" \
   "$(rows scans | py 'sum(1 for r in d if r["fields"].get("anomaly") is True and r["fields"].get("workorder"))')" 1
 eq "the anomaly's work order: door/window at CP-04" \
@@ -154,7 +163,7 @@ R=(--site S1 --from $((S - 3600000)) --to $((S + 86400000)) --json)
 rd report tags "${R[@]}" >"$WORK/tags.json" || fail "report tags"
 eq "report tags: verified scans per guard" \
   "$(py '[(g["guard"], g["scans"], g["verified"]) for g in d["sections"]["guards"]]' <"$WORK/tags.json")" \
-  "[('guard-li', 2, 2), ('guard-wang', 1, 1)]"
+  "[('guard-li', 3, 3), ('guard-wang', 2, 2)]"
 rd report handover "${R[@]}" >"$WORK/handover.json" || fail "report handover"
 eq "report handover: both acknowledged, counts matching" \
   "$(py '[d["summary"][k] for k in ("handovers", "acknowledged", "item_mismatches")]' <"$WORK/handover.json")" \

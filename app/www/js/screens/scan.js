@@ -1,12 +1,14 @@
 // scan.js: checkpoint scans. A keyboard-wedge scanner types the tag's
-// signed payload and Enter into #scan-input; the camera (BarcodeDetector)
-// and NFC (NDEFReader) are offered when the browser has them. The library
+// signed payload and Enter into #scan-input; the camera (camera.js: the
+// browser's BarcodeDetector, else the pinned zxing-wasm) and NFC
+// (NDEFReader) are offered when the browser has them. The library
 // verifies the payload (scan.record, field payload); a refusal is shown in
 // words. After a scan, an anomaly with a note and a work order is two taps:
 // "something is wrong", then the kind of fault.
 import * as api from '../api.js';
 import { h, clear, icon, btn, show, put } from '../dom.js';
 import { t, opt, errText, clock } from '../i18n.js';
+import { hasCamera, startCamera } from '../camera.js';
 
 const faults = ['door_window', 'public_lighting', 'public_facility',
   'plumbing', 'electrical', 'other'];
@@ -98,9 +100,9 @@ export async function render(root, app) {
       h('span', {}, t('scan.wedge')), input), result);
 
   const tools = h('div', { class: 'grid2' });
-  if ('BarcodeDetector' in window && navigator.mediaDevices) {
+  if (hasCamera()) {
     put(tools, btn('scan-camera', [icon('camera'), t('scan.camera')],
-      () => camera(root, done), 'tile'));
+      () => camera(root, result, done), 'tile'));
   }
   if ('NDEFReader' in window) {
     put(tools, btn('scan-nfc', [icon('nfc'), t('scan.nfc')],
@@ -117,41 +119,36 @@ export async function render(root, app) {
   input.focus();
 }
 
-// Camera QR through the browser's BarcodeDetector (no decoder of ours).
-async function camera(root, done) {
-  const video = h('video', { class: 'cam', playsinline: true, muted: true });
-  const box = h('div', { class: 'cambox' }, video);
-  let stream;
-  const stop = () => {
-    if (stream) stream.getTracks().forEach((tr) => tr.stop());
-    box.remove();
-  };
-  put(box, btn('scan-camera-stop', t('cancel'), stop, 'ghost'));
-  root.prepend(box);
-  try {
-    stream = await navigator.mediaDevices.getUserMedia({
-      video: { facingMode: 'environment' } });
-  } catch (e) {
-    stop();
-    return;
-  }
-  video.srcObject = stream;
-  await video.play();
-  // eslint-disable-next-line no-undef
-  const det = new BarcodeDetector({ formats: ['qr_code'] });
-  const tick = async () => {
-    if (!box.isConnected) return;
-    try {
-      const codes = await det.detect(video);
-      if (codes.length) {
-        stop();
-        done({ payload: codes[0].rawValue, method: 'qr' });
-        return;
-      }
-    } catch (e) { /* next frame */ }
-    requestAnimationFrame(tick);
-  };
-  tick();
+// Camera QR (camera.js: BarcodeDetector, else zxing-wasm loaded now): the
+// payload goes the wedge's way (scan.record, field payload), method qr.
+function camera(root, result, done) {
+  if (root.querySelector('.cambox')) return;
+  const video = h('video', { class: 'cam', id: 'scan-video',
+    playsinline: true, muted: true, autoplay: true });
+  const status = h('p', { class: 'hint', id: 'scan-cam-status' },
+    t('scan.camera_starting'));
+  const box = h('div', { class: 'cambox', id: 'scan-cambox' }, video,
+    status);
+  show(result, false);
+  const stop = startCamera(video, {
+    state: (s) => {
+      box.dataset.state = s;
+      status.textContent = s === 'looking' ? t('scan.camera_looking')
+        : s === 'loading' ? t('scan.camera_loading')
+          : t('scan.camera_starting');
+    },
+    read: (text) => done({ payload: text, method: 'qr' }),
+    error: (kind) => {
+      put(clear(result), h('p', { class: 'msg bad', id: 'scan-cam-error' },
+        kind === 'denied' ? t('scan.camera_denied')
+          : t('scan.camera_nodecoder')));
+      result.className = 'result';
+      show(result, true);
+    },
+    stopped: () => box.remove(),
+  });
+  put(box, btn('scan-camera-stop', t('scan.camera_stop'), stop, 'ghost'));
+  root.querySelector('h1').after(box);
 }
 
 // Web NFC: the tag's first text record is the payload.
