@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "app_int.h"
+#include "../handheld/hh_jw.h"
 
 /* ---- small helpers ------------------------------------------------------ */
 
@@ -52,30 +53,6 @@ static void value_copy(const hh_value *v, char *out, size_t cap)
         out[0] = '\0';
 }
 
-/* A field in JSON as `rounds list --json` prints it: an ID number masked;
- * other types than string, int and bool as null. */
-static void jw_value(rpt_jw *j, const hh_value *v)
-{
-    char masked[HH_VALUE_MAX + 1];
-    switch (v->type) {
-    case HH_VAL_STR: {
-        const char *str;
-        size_t len;
-        hh_value_shown(v, masked, sizeof masked, &str, &len);
-        rpt_jw_strn(j, str, len);
-        break;
-    }
-    case HH_VAL_INT:
-        rpt_jw_int(j, v->i);
-        break;
-    case HH_VAL_BOOL:
-        rpt_jw_bool(j, (int)v->i);
-        break;
-    default:
-        rpt_jw_null(j);
-    }
-}
-
 static void jw_entity(rpt_jw *j, const hh_entity *e, int history)
 {
     char hex[33];
@@ -92,7 +69,7 @@ static void jw_entity(rpt_jw *j, const hh_entity *e, int history)
     rpt_jw_obj(j);
     for (size_t i = 0; hh_entity_field_at(e, i, &v) == 0; i++) {
         rpt_jw_keyn(j, v.name, v.name_len);
-        jw_value(j, &v);
+        hh__jw_value(j, &v);
     }
     rpt_jw_end(j);
     if (history) {

@@ -32,6 +32,7 @@
 #include "../cli/args.h"
 #include "../report/render.h"
 #include "handheld.h"
+#include "hh_jw.h"
 #include "../i18n/i18n.h"
 #include "rounds_cli.h"
 
@@ -283,30 +284,6 @@ static void value_text(const hh_value *v, char *out, size_t cap)
     }
 }
 
-/* A field in JSON, the form of rpt_jw_field: an ID number masked; types
- * other than string, int and bool as null. */
-static void jw_value(rpt_jw *j, const hh_value *v)
-{
-    char masked[HH_VALUE_MAX + 1];
-    switch (v->type) {
-    case HH_VAL_STR: {
-        const char *str;
-        size_t len;
-        hh_value_shown(v, masked, sizeof masked, &str, &len);
-        rpt_jw_strn(j, str, len);
-        break;
-    }
-    case HH_VAL_INT:
-        rpt_jw_int(j, v->i);
-        break;
-    case HH_VAL_BOOL:
-        rpt_jw_bool(j, (int)v->i);
-        break;
-    default:
-        rpt_jw_null(j);
-    }
-}
-
 /* The field called name of e, or NULL when it has none (into *buf). */
 static const hh_value *field_of(const hh_entity *e, const char *name,
                                 hh_value *buf)
@@ -383,7 +360,7 @@ static void print_json_entity(const hh_entity *st, int with_events)
     rpt_jw_obj(&j);
     for (size_t i = 0; hh_entity_field_at(st, i, &v) == 0; i++) {
         rpt_jw_keyn(&j, v.name, v.name_len);
-        jw_value(&j, &v);
+        hh__jw_value(&j, &v);
     }
     rpt_jw_end(&j);
     if (with_events) {
@@ -699,7 +676,7 @@ static int conflict_print_cb(const hh_entity *st, void *arg)
                 rpt_jw *w = &c->j;
                 rpt_jw_obj(w);
                 rpt_jw_key(w, "value");
-                jw_value(w, &cd.value);
+                hh__jw_value(w, &cd.value);
                 rpt_jw_key(w, "device");
                 rpt_jw_hex64(w, cd.device_id);
                 rpt_jw_kbool(w, "this_device", cd.device_id == c->me);
