@@ -105,12 +105,6 @@ void app_handle(app *a, const app_request *rq, app_response *rs);
 /* Frees what rs holds; rs may be reused. */
 void app_response_free(app_response *rs);
 
-/* Makes the signed-in person's Now document once and throws it away, so
- * the pages and the store's index it reads are in memory when the browser
- * asks for the first screen (rounds app calls it right after printing its
- * address; docs/PERFORMANCE.md, "The handheld app"). Takes the hh mutex. */
-void app_warm(app *a);
-
 /* ---- HTTP (app_mhd.c, libmicrohttpd) ------------------------------------ */
 
 typedef struct app_server app_server; /* opaque */

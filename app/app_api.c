@@ -566,17 +566,6 @@ static void get_now(app *a, const app_request *rq, app_response *rs)
     rs->body_len = (size_t)k + n;
 }
 
-void app_warm(app *a)
-{
-    app_request rq = {0};
-    app_response rs = {0};
-    rq.method = "GET";
-    rq.path = "/api/now";
-    rq.query = "";
-    get_now(a, &rq, &rs);
-    app_response_free(&rs);
-}
-
 /* ---- POST endpoints ----------------------------------------------------- */
 
 /* The body as a JSON object into *root; 0, or an answer is made. */

@@ -114,7 +114,6 @@ int cmd_app(void)
     else
         fputs(line, stdout);
     fflush(stdout);
-    app_warm(a); /* while the browser loads the page */
     int sig = 0;
     while (sigwait(&stop, &sig) != 0)
         ;
