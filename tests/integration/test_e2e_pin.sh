@@ -23,8 +23,10 @@ rd() { "$ROUNDSD" "$@" --data "$SRV"; }
 jq_py() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 export ROUNDSD_CLOCK_MS=1795825200000 # 2026-11-28T08:20:00+08:00
 export ROUNDS_CLOCK_MS=$ROUNDSD_CLOCK_MS
-LI_PIN=739153
-CHEN_PIN=48260
+# 8 digits each, searched for below as a number of their own: a shorter
+# one turns up by chance inside the logs' timestamps.
+LI_PIN=73915382
+CHEN_PIN=48260917
 
 server_init
 server_start
@@ -123,7 +125,7 @@ check "chen is not locked" hh dev signin --staff guard-chen --pin-stdin \
   <<<"$CHEN_PIN"
 
 # ---- a new PIN from the office unlocks -------------------------------------------
-NEW_PIN=5080
+NEW_PIN=50803164
 check "the office sets li a new PIN" rd staff pin --site S1 --staff guard-li \
   --pin-stdin <<<"$NEW_PIN"
 out=$(hh dev signin --staff guard-li --pin-stdin <<<"$NEW_PIN" 2>&1)
@@ -148,7 +150,7 @@ j=$(rd report tags --site S1 --to $((ROUNDSD_CLOCK_MS + 60000)) --json)
 eq "the office counts one scan by guard-li" "$(jq_py '[g["scans"] for g in
   d["sections"]["guards"] if g["guard"] == "guard-li"]' <<<"$j")" "[1]"
 for p in $LI_PIN $CHEN_PIN $NEW_PIN; do
-  if grep -rqa "$p" "$SRV" "$WORK/hh-dev"; then
+  if grep -rqaP "(?<![0-9])$p(?![0-9])" "$SRV" "$WORK/hh-dev"; then
     fail "PIN $p found in a data directory"
   else
     pass
