@@ -245,7 +245,7 @@ static void asset(const app_request *rq, app_response *rs)
 static void open_session(app *a, const app_request *rq, app_response *rs)
 {
     char k[APP_TOKEN_HEX + 2];
-    if (app_query_get(rq->query, "k", k, sizeof k) != 0 ||
+    if (web_query_get(rq->query, "k", k, sizeof k) != 0 ||
         !token_eq(k, strlen(k), a->secret)) {
         page(rs, 403,
              "wrong or missing key: open the address rounds app "

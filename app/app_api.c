@@ -401,7 +401,7 @@ static void get_records(app *a, const app_request *rq, app_response *rs)
 {
     char kind_s[32], flag[8], lim[24], user[128] = "";
     long limit = 200;
-    if (app_query_get(rq->query, "kind", kind_s, sizeof kind_s) != 0) {
+    if (web_query_get(rq->query, "kind", kind_s, sizeof kind_s) != 0) {
         app_fail(rs, RND_EFIELD, "kind", "give kind=workorder (or another)");
         return;
     }
@@ -410,11 +410,11 @@ static void get_records(app *a, const app_request *rq, app_response *rs)
         app_fail(rs, RND_EFIELD, "kind", "no such kind of record");
         return;
     }
-    int open_only = app_query_get(rq->query, "open", flag, sizeof flag) == 0 &&
+    int open_only = web_query_get(rq->query, "open", flag, sizeof flag) == 0 &&
                     strcmp(flag, "1") == 0;
-    int mine = app_query_get(rq->query, "mine", flag, sizeof flag) == 0 &&
+    int mine = web_query_get(rq->query, "mine", flag, sizeof flag) == 0 &&
                strcmp(flag, "1") == 0;
-    if (app_query_get(rq->query, "limit", lim, sizeof lim) == 0) {
+    if (web_query_get(rq->query, "limit", lim, sizeof lim) == 0) {
         char *end;
         limit = strtol(lim, &end, 10);
         if (end == lim || *end || limit < 1 || limit > 10000) {
@@ -503,7 +503,7 @@ static void get_now(app *a, const app_request *rq, app_response *rs)
     hh_now_options opt = {0};
     char *doc = NULL;
     size_t len = 0;
-    int has_tz = app_query_get(rq->query, "tz_min", tz, sizeof tz) == 0;
+    int has_tz = web_query_get(rq->query, "tz_min", tz, sizeof tz) == 0;
     if (has_tz) {
         char *end;
         long v = strtol(tz, &end, 10);

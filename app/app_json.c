@@ -1,12 +1,14 @@
 /* app_json.c: the JSON answers of `rounds app`: a success object written
  * through report/'s JSON writer (rpt_jw) into memory, the error object
- * with its HTTP status (docs/APP-API.md, "Errors"), the field a library
- * message names, and the raw query's parameters.
+ * with its HTTP status (docs/APP-API.md, "Errors"; the object, the
+ * status and the query's parameters are web/'s, shared with roundsd's
+ * dashboard).
  */
 #define _GNU_SOURCE
 #include <stdlib.h>
 #include <string.h>
 
+#include "../web/web.h"
 #include "app_int.h"
 
 int app_out_begin(app_out *o)
@@ -39,60 +41,12 @@ void app_out_end(app_out *o, app_response *rs, int status)
     rs->body_len = o->len;
 }
 
-int app_status_for(int rc)
-{
-    switch (rc) {
-    case RND_EFIELD:
-    case RND_EINVAL:
-    case RND_EMALFORMED:
-    case RND_ETYPE:
-        return 400;
-    case RND_EAUTH:
-        return 401;
-    case RND_ENOTFOUND:
-        return 404;
-    case RND_ETRANSITION:
-    case RND_EEXIST:
-        return 409;
-    case RND_ETOOBIG:
-        return 413;
-    case RND_ELOCKOUT: /* too many wrong PINs */
-        return 423;
-    case RND_ELOCKED: /* the store is busy */
-        return 503;
-    }
-    return 500;
-}
-
-int app_field_of(const char *message, char *out, size_t cap)
-{
-    const char *p = message ? strstr(message, "field '") : NULL;
-    if (p == NULL || cap == 0)
-        return -1;
-    p += 7;
-    size_t n = strcspn(p, "'");
-    if (p[n] != '\'' || n == 0 || n >= cap)
-        return -1;
-    for (size_t i = 0; i < n; i++) {
-        char c = p[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
-              (c >= 'A' && c <= 'Z') || c == '-'))
-            return -1;
-    }
-    memcpy(out, p, n);
-    out[n] = '\0';
-    return 0;
-}
-
 void app_fail_status(app_response *rs, int status, const char *code,
                      const char *field, const char *message,
                      const char *extra_key, int64_t extra_val)
 {
-    char fbuf[64];
     char *buf = NULL;
     size_t len = 0;
-    if (field == NULL && app_field_of(message, fbuf, sizeof fbuf) == 0)
-        field = fbuf;
     FILE *f = open_memstream(&buf, &len);
     free(rs->body);
     rs->body = NULL;
@@ -101,21 +55,7 @@ void app_fail_status(app_response *rs, int status, const char *code,
     rs->content_type = "application/json";
     if (f == NULL)
         return;
-    rpt_jw j;
-    rpt_jw_init(&j, f);
-    rpt_jw_obj(&j);
-    rpt_jw_kbool(&j, "ok", 0);
-    rpt_jw_key(&j, "error");
-    rpt_jw_obj(&j);
-    rpt_jw_kstr(&j, "code", code);
-    if (field)
-        rpt_jw_kstr(&j, "field", field);
-    rpt_jw_kstr(&j, "message", message ? message : "");
-    if (extra_key)
-        rpt_jw_kint(&j, extra_key, extra_val);
-    rpt_jw_end(&j);
-    rpt_jw_end(&j);
-    fputc('\n', f);
+    web_error_json(f, code, field, message, extra_key, extra_val);
     fclose(f);
     rs->body = buf;
     rs->body_len = buf ? len : 0;
@@ -123,55 +63,7 @@ void app_fail_status(app_response *rs, int status, const char *code,
 
 void app_fail(app_response *rs, int rc, const char *field, const char *message)
 {
-    app_fail_status(rs, app_status_for(rc), rnd_errname(rc), field,
+    app_fail_status(rs, web_status_for(rc), rnd_errname(rc), field,
                     message && message[0] ? message : rnd_strerror(rc), NULL,
                     0);
-}
-
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-int app_query_get(const char *query, const char *name, char *out, size_t cap)
-{
-    size_t nl = strlen(name);
-    const char *p = query;
-    while (p && *p) {
-        size_t n = strcspn(p, "&");
-        if (n >= nl && strncmp(p, name, nl) == 0 && (n == nl || p[nl] == '=')) {
-            const char *v = n == nl ? p + n : p + nl + 1;
-            const char *end = p + n;
-            size_t k = 0;
-            while (v < end) {
-                int c = (unsigned char)*v;
-                if (c == '%') {
-                    int hi = end - v > 2 ? hexval(v[1]) : -1;
-                    int lo = end - v > 2 ? hexval(v[2]) : -1;
-                    if (hi < 0 || lo < 0)
-                        return -1;
-                    c = hi * 16 + lo;
-                    v += 3;
-                } else {
-                    c = c == '+' ? ' ' : c;
-                    v++;
-                }
-                if (c == 0 || k + 1 >= cap)
-                    return -1;
-                out[k++] = (char)c;
-            }
-            out[k] = '\0';
-            return 0;
-        }
-        p += n;
-        if (*p == '&')
-            p++;
-    }
-    return -1;
 }

@@ -134,7 +134,7 @@ void app_sync_get(app *a, app_response *rs)
         char field[64];
         rpt_jw_obj(j);
         rpt_jw_kstr(j, "code", rnd_errname(p.err));
-        if (app_field_of(p.err_msg, field, sizeof field) == 0)
+        if (web_field_of(p.err_msg, field, sizeof field) == 0)
             rpt_jw_kstr(j, "field", field);
         rpt_jw_kstr(j, "message", p.err_msg);
         rpt_jw_end(j);

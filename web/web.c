@@ -1,0 +1,125 @@
+/* web.c: the pieces both web servers share (web.h): query parameters,
+ * statuses, the field a message names, the error object.
+ */
+#include <string.h>
+
+#include "../proto/errors.h"
+#include "../report/render.h"
+#include "web.h"
+
+int web_status_for(int rc)
+{
+    switch (rc) {
+    case RND_EFIELD:
+    case RND_EINVAL:
+    case RND_EMALFORMED:
+    case RND_ETYPE:
+        return 400;
+    case RND_EAUTH:
+        return 401;
+    case RND_ENOTFOUND:
+        return 404;
+    case RND_ETRANSITION:
+    case RND_EEXIST:
+        return 409;
+    case RND_ETOOBIG:
+        return 413;
+    case RND_ELOCKOUT: /* too many wrong PINs or passwords */
+        return 423;
+    case RND_ELOCKED: /* the store is busy */
+        return 503;
+    }
+    return 500;
+}
+
+int web_field_of(const char *message, char *out, size_t cap)
+{
+    const char *p = message ? strstr(message, "field '") : NULL;
+    if (p == NULL || cap == 0)
+        return -1;
+    p += 7;
+    size_t n = strcspn(p, "'");
+    if (p[n] != '\'' || n == 0 || n >= cap)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        char c = p[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
+              (c >= 'A' && c <= 'Z') || c == '-'))
+            return -1;
+    }
+    memcpy(out, p, n);
+    out[n] = '\0';
+    return 0;
+}
+
+void web_error_json(FILE *f, const char *code, const char *field,
+                    const char *message, const char *extra_key,
+                    int64_t extra_val)
+{
+    char fbuf[64];
+    if (field == NULL && web_field_of(message, fbuf, sizeof fbuf) == 0)
+        field = fbuf;
+    rpt_jw j;
+    rpt_jw_init(&j, f);
+    rpt_jw_obj(&j);
+    rpt_jw_kbool(&j, "ok", 0);
+    rpt_jw_key(&j, "error");
+    rpt_jw_obj(&j);
+    rpt_jw_kstr(&j, "code", code);
+    if (field)
+        rpt_jw_kstr(&j, "field", field);
+    rpt_jw_kstr(&j, "message", message ? message : "");
+    if (extra_key)
+        rpt_jw_kint(&j, extra_key, extra_val);
+    rpt_jw_end(&j);
+    rpt_jw_end(&j);
+    fputc('\n', f);
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+int web_query_get(const char *query, const char *name, char *out, size_t cap)
+{
+    size_t nl = strlen(name);
+    const char *p = query;
+    while (p && *p) {
+        size_t n = strcspn(p, "&");
+        if (n >= nl && strncmp(p, name, nl) == 0 && (n == nl || p[nl] == '=')) {
+            const char *v = n == nl ? p + n : p + nl + 1;
+            const char *end = p + n;
+            size_t k = 0;
+            while (v < end) {
+                int c = (unsigned char)*v;
+                if (c == '%') {
+                    int hi = end - v > 2 ? hexval(v[1]) : -1;
+                    int lo = end - v > 2 ? hexval(v[2]) : -1;
+                    if (hi < 0 || lo < 0)
+                        return -1;
+                    c = hi * 16 + lo;
+                    v += 3;
+                } else {
+                    c = c == '+' ? ' ' : c;
+                    v++;
+                }
+                if (c == 0 || k + 1 >= cap)
+                    return -1;
+                out[k++] = (char)c;
+            }
+            out[k] = '\0';
+            return 0;
+        }
+        p += n;
+        if (*p == '&')
+            p++;
+    }
+    return -1;
+}
