@@ -11,8 +11,11 @@
  *   dash_events.c sync notifications from serve, per-site counters
  *   dash_run.c    the dashboard process serve forks            (web core)
  *   api_board.c   board, reports, registers, personal data    (board)
+ *   board.c       their data as tables, without HTTP          (board)
  *   api_office.c  master data, staff PINs, tag sheets, work orders
+ *   office.c      the same without HTTP                       (office)
  *   api_devices.c handhelds: list, enroll (with its QR), revoke
+ *   devices.c     the enrollment payload and its QR code     (enroll)
  *
  * Threads: handlers run on libmicrohttpd's threads, several at once. A
  * site store is shared by every thread (reads in their own transactions,
