@@ -148,6 +148,15 @@ const rpt_cell *rpt_section_cell(const rpt_section *s, uint32_t row,
                                  uint32_t col);
 const rpt_section *rpt_doc_section(const rpt_doc *d, const char *name);
 
+/* A section's identifier, heading, columns, and whether it is nested in
+ * another (rpt_section_nest), for callers that print a doc their own way
+ * (the dashboard's tables). Strings live as long as the doc. */
+const char *rpt_section_name(const rpt_section *s);
+const char *rpt_section_title(const rpt_section *s);
+uint32_t rpt_section_ncols(const rpt_section *s);
+const char *rpt_section_col(const rpt_section *s, uint32_t col);
+int rpt_section_nested(const rpt_section *s);
+
 /* Sorts a section's rows by the given columns (ascending; NULL cells
  * first), stable. */
 void rpt_section_sort(rpt_section *s, const uint32_t *cols, uint32_t ncols);
