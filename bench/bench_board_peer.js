@@ -15,6 +15,7 @@
 // The store and its indexes are built once into DIR-DOCS and reused.
 //   node bench_board_peer.js --dir DIR --docs N --runs R
 const PouchDB = require('pouchdb-node');
+PouchDB.plugin(require('pouchdb-find'));
 const fs = require('fs');
 const args = Object.fromEntries(process.argv.slice(2).reduce((a, v, i, all) =>
   (v.startsWith('--') ? a.concat([[v.slice(2), all[i + 1]]]) : a), []));

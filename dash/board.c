@@ -8,12 +8,12 @@
 #define _GNU_SOURCE /* strcasestr */
 #include "board.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../i18n/i18n.h"
 #include "../proto/pii.h"
-#include "../server/admin.h"
 #include "../server/report_devices.h"
 #include "../server/report_run.h"
 #include "../storage/fold.h"
@@ -84,11 +84,11 @@ int dash_board_devices(const dash_src *s, srv_registry *reg, rpt_doc *out)
     dash_board_night(s->now, s->tz_min, &nf, &nt);
     rpt_doc_init(out, "board", N_("Shift-change board"), s->site, nf, nt,
                  s->now, s->tz_min);
-    static const char *const cols[] = {N_("name"),       N_("device_id"),
-                                       N_("last_sync"),  N_("hours_since_sync"),
-                                       N_("ops_behind"), N_("clock"),
-                                       N_("clock_flag"), N_("chain_verified"),
-                                       N_("revoked"),    N_("state")};
+    static const char *const cols[] = {N_("name"),      N_("device_id"),
+                                       N_("last_sync"), N_("hours_since_sync"),
+                                       N_("ops_held"),  N_("ops_behind"),
+                                       N_("clock"),     N_("clock_flag"),
+                                       N_("revoked"),   N_("state")};
     rpt_section *sec =
         rpt_section_add(out, "devices", N_("Handhelds"), cols, 10);
     if (sec == NULL)
@@ -96,6 +96,7 @@ int dash_board_devices(const dash_src *s, srv_registry *reg, rpt_doc *out)
     if (reg == NULL)
         return 0;
     rpt_params p = params_of(s, s->now - DASH_STALE_MS, s->now);
+    p.no_chain = 1; /* integrity is its own report: the board must be fast */
     rpt_doc d;
     memset(&d, 0, sizeof d);
     store_txn *txn;
@@ -108,12 +109,10 @@ int dash_board_devices(const dash_src *s, srv_registry *reg, rpt_doc *out)
     for (uint32_t r = 0; rc == 0 && dv && r < rpt_section_rows(dv); r++) {
         const rpt_cell *last = cell_at(dv, r, "last_sync");
         const char *flag = cstr(cell_at(dv, r, "clock_flag"));
-        const rpt_cell *chain = cell_at(dv, r, "chain_verified");
         int revoked = (int)cint(cell_at(dv, r, "revoked"));
         const char *state = "ok";
         if (!revoked) {
-            if ((flag && strcmp(flag, "ok") && strcmp(flag, "unknown")) ||
-                (chain && chain->type == RPT_BOOL && !chain->i))
+            if (flag && strcmp(flag, "ok") && strcmp(flag, "unknown"))
                 state = "bad";
             else if (last == NULL || last->type == RPT_NULL ||
                      s->now - last->i > DASH_STALE_MS)
@@ -123,10 +122,10 @@ int dash_board_devices(const dash_src *s, srv_registry *reg, rpt_doc *out)
                             *cell_at(dv, r, "device_id"),
                             *last,
                             *cell_at(dv, r, "hours_since_sync"),
+                            *cell_at(dv, r, "ops_held"),
                             *cell_at(dv, r, "ops_behind"),
                             *cell_at(dv, r, "clock"),
                             *cell_at(dv, r, "clock_flag"),
-                            *chain,
                             *cell_at(dv, r, "revoked"),
                             rpt_k(state)};
         rc = rpt_row(sec, row);
@@ -289,10 +288,8 @@ static int board_patrol(const dash_src *s, store_txn *txn, rpt_doc *out)
 /* ---- work orders -------------------------------------------------------- */
 
 typedef struct wo_row {
-    uint32_t row;      /* in "orders" */
-    const char *clock; /* the next clock, or NULL */
-    int64_t due;       /* its due time; 0: none */
-    int breached_now;  /* a clock of the current cycle is breached */
+    uint32_t row; /* in the report's "open" */
+    int64_t due;  /* the next clock's due time; 0: none */
 } wo_row;
 
 static int by_due(const void *a, const void *b)
@@ -305,12 +302,6 @@ static int by_due(const void *a, const void *b)
     return x->row < y->row ? -1 : x->row > y->row;
 }
 
-static int running(const char *st)
-{
-    return st && (!strcmp(st, "running") || !strcmp(st, "at_risk") ||
-                  !strcmp(st, "breached"));
-}
-
 static int board_workorders(const dash_src *s, store_txn *txn, rpt_doc *out)
 {
     static const char *const cols[] = {
@@ -321,83 +312,36 @@ static int board_workorders(const dash_src *s, store_txn *txn, rpt_doc *out)
         rpt_section_add(out, "workorders", N_("Open work orders"), cols, 12);
     if (sec == NULL)
         return RND_ENOMEM;
-    /* Every open order is listed whatever the window (the open index);
-     * a window of the last minute adds no closed ones. */
+    /* Every open order and its clocks, computed as `roundsd report
+     * workorders` computes them (rpt_workorders_open). */
     rpt_params p = params_of(s, s->now, s->now + 1);
     rpt_doc d;
-    int rc = rpt_workorders(txn, &p, &d);
-    const rpt_section *os = rc ? NULL : rpt_doc_section(&d, "orders");
-    const rpt_section *ks = rc ? NULL : rpt_doc_section(&d, "cycle_clocks");
+    int rc = rpt_workorders_open(txn, &p, &d);
+    const rpt_section *os = rc ? NULL : rpt_doc_section(&d, "open");
     uint32_t no = os ? rpt_section_rows(os) : 0;
-    uint32_t nk = ks ? rpt_section_rows(ks) : 0;
     wo_row *v = calloc(no ? no : 1, sizeof *v);
-    size_t n = 0;
     if (v == NULL && rc == 0)
         rc = RND_ENOMEM;
-    int kc[6] = {ks ? col_of(ks, "order") : -1, ks ? col_of(ks, "cycle") : -1,
-                 ks ? col_of(ks, "clock") : -1, ks ? col_of(ks, "status") : -1,
-                 ks ? col_of(ks, "stop") : -1,  ks ? col_of(ks, "due") : -1};
-    /* The clocks come in the orders' order (a nested section): one walk. */
-    uint32_t k = 0;
     for (uint32_t r = 0; rc == 0 && r < no; r++) {
-        const char *id = cstr(cell_at(os, r, "id"));
-        const char *status = cstr(cell_at(os, r, "status"));
-        int open =
-            status && strcmp(status, "closed") && strcmp(status, "cancelled");
-        uint32_t k0 = k;
-        int64_t last_cycle = 0;
-        while (
-            k < nk && id &&
-            (cstr(rpt_section_cell(ks, k, (uint32_t)kc[0])) == NULL ||
-             strcmp(cstr(rpt_section_cell(ks, k, (uint32_t)kc[0])), id) == 0)) {
-            int64_t cy = cint(rpt_section_cell(ks, k, (uint32_t)kc[1]));
-            if (cy > last_cycle)
-                last_cycle = cy;
-            k++;
-        }
-        if (!open)
-            continue;
-        wo_row *w = &v[n++];
-        memset(w, 0, sizeof *w);
-        w->row = r;
-        for (uint32_t i = k0; i < k; i++) {
-            if (cint(rpt_section_cell(ks, i, (uint32_t)kc[1])) != last_cycle)
-                continue;
-            const char *st = cstr(rpt_section_cell(ks, i, (uint32_t)kc[3]));
-            const rpt_cell *stop = rpt_section_cell(ks, i, (uint32_t)kc[4]);
-            int64_t due = cint(rpt_section_cell(ks, i, (uint32_t)kc[5]));
-            if (st && !strcmp(st, "breached"))
-                w->breached_now = 1;
-            if (!running(st) || (stop && stop->type != RPT_NULL) || due <= 0)
-                continue;
-            if (w->due == 0 || due < w->due) {
-                w->due = due;
-                w->clock = cstr(rpt_section_cell(ks, i, (uint32_t)kc[2]));
-            }
-        }
+        v[r].row = r;
+        v[r].due = cint(cell_at(os, r, "due"));
     }
-    if (rc == 0 && n > 1)
-        qsort(v, n, sizeof *v, by_due);
-    for (size_t i = 0; rc == 0 && i < n; i++) {
-        const wo_row *w = &v[i];
-        uint32_t r = w->row;
-        int64_t left = w->due ? w->due - s->now : 0;
-        const rpt_cell *br = cell_at(os, r, "breached");
-        const char *state = w->breached_now || (w->due && left < 0) ? "bad"
-                            : w->due && left < DASH_WARN_MS         ? "warn"
-                                                                    : "ok";
-        rpt_cell row[12] = {*cell_at(os, r, "id"),
-                            *cell_at(os, r, "place"),
-                            *cell_at(os, r, "category"),
-                            *cell_at(os, r, "priority"),
-                            *cell_at(os, r, "status"),
-                            *cell_at(os, r, "assignee"),
-                            *cell_at(os, r, "called_at"),
-                            rpt_s(w->clock),
-                            rpt_t(w->due),
-                            w->due ? rpt_i(left) : rpt_null(),
-                            br ? *br : rpt_null(),
-                            rpt_k(state)};
+    if (rc == 0 && no > 1)
+        qsort(v, no, sizeof *v, by_due);
+    for (uint32_t i = 0; rc == 0 && i < no; i++) {
+        uint32_t r = v[i].row;
+        int64_t due = v[i].due, left = due ? due - s->now : 0;
+        int bad = cint(cell_at(os, r, "breached_now")) || (due && left < 0);
+        const char *state = bad                          ? "bad"
+                            : due && left < DASH_WARN_MS ? "warn"
+                                                         : "ok";
+        rpt_cell row[12] = {
+            *cell_at(os, r, "id"),        *cell_at(os, r, "place"),
+            *cell_at(os, r, "category"),  *cell_at(os, r, "priority"),
+            *cell_at(os, r, "status"),    *cell_at(os, r, "assignee"),
+            *cell_at(os, r, "called_at"), *cell_at(os, r, "next_clock"),
+            *cell_at(os, r, "due"),       due ? rpt_i(left) : rpt_null(),
+            *cell_at(os, r, "breached"),  rpt_k(state)};
         rc = rpt_row(sec, row);
     }
     free(v);
@@ -407,14 +351,145 @@ static int board_workorders(const dash_src *s, store_txn *txn, rpt_doc *out)
 
 /* ---- conflicts ---------------------------------------------------------- */
 
-typedef struct conf_ctx {
-    rpt_section *sec;
-    int rc;
-} conf_ctx;
+/* Finding the entities in conflict means reading every entity's state
+ * (srv_admin_conflicts: about 0.5 s at 1M ops), too slow for each board.
+ * So the dashboard process keeps, per open store, the ids of the
+ * entities in conflict and the arrival-log position they are true at; a
+ * board reads only the ops that arrived since (a sync's worth) and
+ * re-checks the entities they touched. The first board of a store after
+ * the process starts does the full walk. The cache only ever adds what a
+ * newer snapshot shows; rows are re-checked against the reader's own
+ * snapshot before they are shown. */
+#define CONF_STORES 64
 
-static int conflict_cb(const fold_state *st, void *arg)
+typedef struct conf_cache {
+    const store *st;
+    char site[72];
+    uint64_t pos;                     /* log read up to here */
+    uint8_t (*ids)[PROTO_ENTITY_LEN]; /* in conflict, unsorted */
+    size_t n, cap;
+} conf_cache;
+
+static pthread_mutex_t conf_mu = PTHREAD_MUTEX_INITIALIZER;
+static conf_cache conf_caches[CONF_STORES];
+
+static int conf_find(const conf_cache *c, const uint8_t id[PROTO_ENTITY_LEN])
 {
-    conf_ctx *c = arg;
+    for (size_t i = 0; i < c->n; i++)
+        if (memcmp(c->ids[i], id, PROTO_ENTITY_LEN) == 0)
+            return (int)i;
+    return -1;
+}
+
+static int conf_add(conf_cache *c, const uint8_t id[PROTO_ENTITY_LEN])
+{
+    if (conf_find(c, id) >= 0)
+        return 0;
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 64;
+        void *v = realloc(c->ids, cap * sizeof *c->ids);
+        if (v == NULL)
+            return RND_ENOMEM;
+        c->ids = v;
+        c->cap = cap;
+    }
+    memcpy(c->ids[c->n++], id, PROTO_ENTITY_LEN);
+    return 0;
+}
+
+static int conf_full_cb(const fold_state *st, void *arg)
+{
+    return conf_add(arg, st->entity);
+}
+
+/* The entity an arrived op touched: re-checked. */
+static int conf_log_cb(const uint8_t *enc, size_t len, int64_t recv_ms,
+                       void *arg)
+{
+    static _Thread_local proto_op op;
+    static _Thread_local fold_state st;
+    (void)recv_ms;
+    conf_cache *c = ((void **)arg)[0];
+    store_txn *txn = ((void **)arg)[1];
+    if (proto_op_decode(enc, len, &op) != 0)
+        return 0; /* integrity's business */
+    const uint8_t *state;
+    size_t slen;
+    int kind;
+    if (store_entity_get(txn, op.entity, &kind, &state, &slen) != 0 ||
+        fold_state_parse(state, slen, &st) != 0)
+        return 0;
+    int at = conf_find(c, op.entity);
+    if (st.nconflicts && at < 0)
+        return conf_add(c, op.entity);
+    if (!st.nconflicts && at >= 0) /* resolved */
+        memcpy(c->ids[at], c->ids[--c->n], PROTO_ENTITY_LEN);
+    return 0;
+}
+
+/* Brings the cache of s's store up to txn's snapshot (the caller holds
+ * conf_mu). */
+static int conf_update(const dash_src *s, store_txn *txn, conf_cache **out)
+{
+    conf_cache *c = NULL, *free_slot = NULL;
+    for (int i = 0; i < CONF_STORES && c == NULL; i++) {
+        conf_cache *x = &conf_caches[i];
+        if (x->st == s->st && strcmp(x->site, s->site) == 0)
+            c = x;
+        else if (x->st == NULL && free_slot == NULL)
+            free_slot = x;
+    }
+    uint64_t count = 0;
+    int rc = store_op_count(txn, &count);
+    if (rc)
+        return rc;
+    if (c && count < c->pos) { /* another store where one was: start over */
+        c->n = 0;
+        c->pos = 0;
+        c->st = NULL;
+        free_slot = c;
+        c = NULL;
+    }
+    if (c == NULL) {
+        if (free_slot == NULL)
+            free_slot = &conf_caches[0]; /* more stores than slots: reuse */
+        c = free_slot;
+        c->n = 0;
+        snprintf(c->site, sizeof c->site, "%s", s->site);
+        rc = store_states_each(txn, 0, 0, 1, conf_full_cb, c);
+        if (rc) {
+            c->n = 0;
+            return rc;
+        }
+        c->st = s->st;
+        c->pos = count; /* arrival positions are 0 .. count - 1 */
+    } else if (count > c->pos) {
+        void *arg[2] = {c, txn};
+        uint64_t next = c->pos;
+        if ((rc = store_log_each(txn, c->pos, conf_log_cb, arg, &next)) != 0)
+            return rc;
+        c->pos = next;
+    }
+    *out = c;
+    return 0;
+}
+
+typedef struct conf_row {
+    uint8_t kind;
+    uint8_t id[PROTO_ENTITY_LEN];
+} conf_row;
+
+static int by_kind_id(const void *a, const void *b)
+{
+    const conf_row *x = a, *y = b;
+    if (x->kind != y->kind)
+        return x->kind < y->kind ? -1 : 1;
+    return memcmp(x->id, y->id, PROTO_ENTITY_LEN);
+}
+
+/* The rows of one entity in conflict: one per field. */
+static int conflict_rows(rpt_section *sec, const fold_state *st)
+{
     char hex[33], vals[256], one[PROTO_FIELD_STR_MAX + 1], field[64];
     proto_entity_hex(st->entity, hex);
     for (uint32_t i = 0; i < st->nconflicts; i++) {
@@ -434,25 +509,61 @@ static int conflict_cb(const fold_state *st, void *arg)
                            rpt_i(cf->ncand),
                            rpt_s(vals),
                            rpt_k("warn")};
-        if ((c->rc = rpt_row(c->sec, row)) != 0)
-            return c->rc;
+        int rc = rpt_row(sec, row);
+        if (rc)
+            return rc;
     }
     return 0;
 }
 
-static int board_conflicts(const dash_src *s, rpt_doc *out)
+static int board_conflicts(const dash_src *s, store_txn *txn, rpt_doc *out)
 {
     static const char *const cols[] = {
         N_("id"),         N_("kind"),   N_("status"), N_("field"),
         N_("candidates"), N_("values"), N_("state")};
-    conf_ctx c = {rpt_section_add(out, "conflicts",
-                                  N_("Conflicts waiting for the office"), cols,
-                                  7),
-                  0};
-    if (c.sec == NULL)
+    rpt_section *sec = rpt_section_add(
+        out, "conflicts", N_("Conflicts waiting for the office"), cols, 7);
+    if (sec == NULL)
         return RND_ENOMEM;
-    int rc = srv_admin_conflicts(s->st, conflict_cb, &c);
-    return rc ? rc : c.rc;
+    pthread_mutex_lock(&conf_mu);
+    conf_cache *c;
+    int rc = conf_update(s, txn, &c);
+    size_t n = rc ? 0 : c->n;
+    conf_row *v = n ? malloc(n * sizeof *v) : NULL;
+    if (n && v == NULL)
+        rc = RND_ENOMEM;
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        memcpy(v[i].id, c->ids[i], PROTO_ENTITY_LEN);
+    pthread_mutex_unlock(&conf_mu);
+    fold_state *st = rc == 0 && n ? malloc(sizeof *st) : NULL;
+    if (n && st == NULL && rc == 0)
+        rc = RND_ENOMEM;
+    /* Re-read in this snapshot: kind order, then id (as `roundsd
+     * conflicts` lists them). */
+    size_t m = 0;
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        const uint8_t *state;
+        size_t slen;
+        int kind;
+        if (store_entity_get(txn, v[i].id, &kind, &state, &slen) == 0) {
+            v[m] = v[i];
+            v[m++].kind = (uint8_t)kind;
+        }
+    }
+    if (m > 1)
+        qsort(v, m, sizeof *v, by_kind_id);
+    for (size_t i = 0; rc == 0 && i < m; i++) {
+        const uint8_t *state;
+        size_t slen;
+        int kind;
+        if (store_entity_get(txn, v[i].id, &kind, &state, &slen) != 0 ||
+            fold_state_parse(state, slen, st) != 0 || st->nconflicts == 0)
+            continue;
+        rc = conflict_rows(sec, st);
+    }
+    free(st);
+    free(v);
+    return rc;
 }
 
 int dash_board_rest(const dash_src *s, rpt_doc *out)
@@ -462,11 +573,10 @@ int dash_board_rest(const dash_src *s, rpt_doc *out)
     if (rc)
         return rc;
     if ((rc = board_inside(s, txn, out)) == 0 &&
-        (rc = board_patrol(s, txn, out)) == 0)
-        rc = board_workorders(s, txn, out);
+        (rc = board_patrol(s, txn, out)) == 0 &&
+        (rc = board_workorders(s, txn, out)) == 0)
+        rc = board_conflicts(s, txn, out);
     store_read_end(txn);
-    if (rc == 0)
-        rc = board_conflicts(s, out);
     return rc;
 }
 

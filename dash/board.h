@@ -12,9 +12,13 @@
  * instead of a cell. A column named "id" holding 32 hex digits is also
  * each row's id. A column whose name ends in "_ms" is a duration.
  *
- * Threads: nothing here keeps state between calls; callers may share the
- * store (reads in their own transactions) and must hold the registry
- * exclusively while a function that takes it runs.
+ * Threads: callers may share the store (reads in their own transactions)
+ * and must hold the registry exclusively while a function that takes it
+ * runs. The one state kept between calls is the board's list of entities
+ * in conflict per open store (board.c, behind a mutex): a store passed to
+ * dash_board* must stay open at its address while the process uses it
+ * (the dashboard keeps its stores open), or be replaced by one with more
+ * ops.
  */
 #ifndef RND_DASH_BOARD_H
 #define RND_DASH_BOARD_H

@@ -273,6 +273,13 @@ typedef struct rpt_params {
     /* devices: a clock off by more than this is flagged (0: the
      * default, SRV_SKEW_LIMIT_MIN_DEFAULT minutes). */
     int64_t skew_limit_ms;
+    /* devices: skip the end-to-end chain check (chain_verified null;
+     * ops_held is the device's highest seq): the office board, which must
+     * answer fast; `report devices` and `report integrity` check. */
+    int no_chain;
+    /* workorders: only the open orders (none of the window's closed ones,
+     * and repeats looked for among the open ones only): the office board. */
+    int open_only;
 } rpt_params;
 
 #define RPT_OVERSTAY_DEFAULT_MS (4 * 3600 * 1000LL)
@@ -286,6 +293,13 @@ int rpt_inside(store_txn *txn, const rpt_params *p, rpt_doc *d);
 /* Proof of presence per guard: verified, manual and unknown-tag scans. */
 int rpt_tags(store_txn *txn, const rpt_params *p, rpt_doc *d);
 int rpt_workorders(store_txn *txn, const rpt_params *p, rpt_doc *d);
+/* The office board's work orders: every open order with the next clock
+ * of its current cycle (section "open": id, place, category, priority,
+ * status, assignee, called_at, next_clock, due, breached_now (a clock of
+ * the current cycle is breached), breached (the clocks breached in any
+ * cycle)), computed as rpt_workorders computes them, without its cycles,
+ * groups and repeats. */
+int rpt_workorders_open(store_txn *txn, const rpt_params *p, rpt_doc *d);
 /* The complaint register: intake, clocks, escalation, reply deadlines. */
 int rpt_complaints(store_txn *txn, const rpt_params *p, rpt_doc *d);
 /* Callback coverage, methods and the door-to-door share. */

@@ -19,6 +19,7 @@
 #include "../../dash/dash_int.h"
 #include "../../i18n/i18n.h"
 #include "../../server/site.h"
+#include "../merge/mergetest.h"
 #include "../report/day_a.h"
 #include "test.h"
 
@@ -274,6 +275,57 @@ static void board(env *e)
     ASSERT_EQ(t, AT(30, 0));
     dash_board_night(AT(2, 0), DAY_TZ, &f, &t);
     ASSERT_EQ(f, AT(-6, 0));
+}
+
+/* ---- conflicts, as they arrive ------------------------------------------ */
+
+/* Two handhelds that both saw the 06:10 order dispatch it, each to its own
+ * technician, unaware of the other: the assignee is in conflict once both
+ * sync. The board built before (which keeps the conflicts it found)
+ * shows it at the next board, from the ops that arrived alone. */
+static void conflicts(env *e)
+{
+    rpt_doc d;
+    ASSERT_OK(dash_board(&e->src, e->reg, &d));
+    ASSERT_EQ(rpt_section_rows(rpt_doc_section(&d, "conflicts")), 0);
+    rpt_doc_free(&d);
+
+    char dir[600];
+    snprintf(dir, sizeof dir, "%s/hh", e->data);
+    ASSERT_OK(store_mkdirs(dir));
+    uint8_t wo[PROTO_ENTITY_LEN];
+    ASSERT_OK(proto_entity_parse(e->day.wo, wo));
+    static const char *const who[2] = {"zhao", "zhang"};
+    store *t[2];
+    for (int i = 0; i < 2; i++) { /* both see the order, not each other */
+        char name[8];
+        snprintf(name, sizeof name, "t%d", i);
+        t[i] = mt_open(dir, name, 0x7e0 + (uint64_t)i);
+        copy_all(e->st, t[i]);
+    }
+    for (int i = 0; i < 2; i++) {
+        mt_op op;
+        memset(&op, 0, sizeof op);
+        op.kind = PROTO_KIND_WORKORDER;
+        op.action = PROTO_ACTION_DISPATCH;
+        memcpy(op.entity, wo, PROTO_ENTITY_LEN);
+        op.with_seen = 1;
+        mt_str(&op, "dispatch_by", "office");
+        mt_str(&op, "assignee", who[i]);
+        ASSERT_OK(mt_write(t[i], &op, AT(10, 55), NULL));
+    }
+    for (int i = 0; i < 2; i++) {
+        copy_all(t[i], e->st);
+        store_close(t[i]);
+    }
+    ASSERT_OK(dash_board(&e->src, e->reg, &d));
+    const rpt_section *c = rpt_doc_section(&d, "conflicts");
+    ASSERT_EQ(rpt_section_rows(c), 1);
+    ASSERT_STR_EQ(at(c, 0, "id")->s, e->day.wo);
+    ASSERT_STR_EQ(at(c, 0, "field")->s, "assignee");
+    ASSERT_EQ(at(c, 0, "candidates")->i, 2);
+    ASSERT_STR_EQ(state(c, 0), "warn");
+    rpt_doc_free(&d);
 }
 
 /* ---- a report's CSV equals the CLI's ------------------------------------ */
@@ -564,6 +616,7 @@ int main(int argc, char **argv)
     report_csv(&e, "devices", "devices");
     registers(&e);
     pii(&e);
+    conflicts(&e);
     handlers();
     env_free(&e);
     printf("test_board: ok\n");
