@@ -44,6 +44,15 @@ static double now_ms(void)
     return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
+/* CPU time of this process: what the board costs whatever else the
+ * machine runs (wall time on a shared machine is not the board's alone). */
+static double cpu_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
 static int cmp_d(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -176,7 +185,7 @@ static int part_workorders(const dash_src *s, srv_registry *r, rpt_doc *d)
                     .tz_min = s->tz_min,
                     .open_only = 1};
     store_txn *txn;
-    memset(d, 0, sizeof *d);
+    rpt_doc_init(d, "workorders", "", s->site, p.from, p.to, p.now, p.tz_min);
     int rc = store_read_begin(s->st, &txn);
     if (rc == 0) {
         rc = rpt_workorders_open(txn, &p, d);
@@ -271,6 +280,7 @@ int main(int argc, char **argv)
 
     /* The whole board, as GET /api/board makes it. */
     double *t = calloc((size_t)runs, sizeof *t);
+    double *cpu = calloc((size_t)runs, sizeof *cpu);
     uint64_t rows = 0;
     size_t bytes = 0;
     /* The first board after the process starts also walks every entity
@@ -279,14 +289,16 @@ int main(int argc, char **argv)
     board_once(&src, reg, &rows, &bytes);
     double first_ms = now_ms() - first;
     for (int r = 0; r < runs; r++) {
-        double a = now_ms();
+        double a = now_ms(), c = cpu_ms();
         if ((rc = board_once(&src, reg, &rows, &bytes)) != 0) {
             fprintf(stderr, "bench_board: the board: %s\n", rnd_strerror(rc));
             return 1;
         }
         t[r] = now_ms() - a;
+        cpu[r] = cpu_ms() - c;
     }
-    double board_ms = median(t, runs);
+    double board_ms = median(t, runs), board_cpu = median(cpu, runs);
+    free(cpu);
 
     static const struct {
         const char *name;
@@ -350,6 +362,7 @@ int main(int argc, char **argv)
                board_ms, "-", "-");
     printf("  rows %" PRIu64 ", JSON %zu bytes; target < 200 ms: %s\n", rows,
            bytes, board_ms < 200 ? "met" : "NOT met");
+    printf("  %-42s %10.1f\n", "its CPU time (median)", board_cpu);
     printf("  %-42s %10.1f\n", "the first board after start (once)", first_ms);
     for (int k = 0; k < NPARTS; k++)
         printf("  %-42s %10.1f\n", parts[k].name, part_ms[k]);

@@ -287,66 +287,13 @@ static int board_patrol(const dash_src *s, store_txn *txn, rpt_doc *out)
 
 /* ---- work orders -------------------------------------------------------- */
 
-typedef struct wo_row {
-    uint32_t row; /* in the report's "open" */
-    int64_t due;  /* the next clock's due time; 0: none */
-} wo_row;
-
-static int by_due(const void *a, const void *b)
-{
-    const wo_row *x = a, *y = b;
-    if ((x->due == 0) != (y->due == 0))
-        return x->due == 0 ? 1 : -1; /* orders without a clock last */
-    if (x->due != y->due)
-        return x->due < y->due ? -1 : 1;
-    return x->row < y->row ? -1 : x->row > y->row;
-}
-
+/* Every open order and its next clock, computed as `roundsd report
+ * workorders` computes them, sorted by due (rpt_workorders_open adds the
+ * section to the board's doc itself: 10,000s of rows are not copied). */
 static int board_workorders(const dash_src *s, store_txn *txn, rpt_doc *out)
 {
-    static const char *const cols[] = {
-        N_("id"),     N_("place"),    N_("category"),  N_("priority"),
-        N_("status"), N_("assignee"), N_("called_at"), N_("next_clock"),
-        N_("due"),    N_("left_ms"),  N_("breached"),  N_("state")};
-    rpt_section *sec =
-        rpt_section_add(out, "workorders", N_("Open work orders"), cols, 12);
-    if (sec == NULL)
-        return RND_ENOMEM;
-    /* Every open order and its clocks, computed as `roundsd report
-     * workorders` computes them (rpt_workorders_open). */
     rpt_params p = params_of(s, s->now, s->now + 1);
-    rpt_doc d;
-    int rc = rpt_workorders_open(txn, &p, &d);
-    const rpt_section *os = rc ? NULL : rpt_doc_section(&d, "open");
-    uint32_t no = os ? rpt_section_rows(os) : 0;
-    wo_row *v = calloc(no ? no : 1, sizeof *v);
-    if (v == NULL && rc == 0)
-        rc = RND_ENOMEM;
-    for (uint32_t r = 0; rc == 0 && r < no; r++) {
-        v[r].row = r;
-        v[r].due = cint(cell_at(os, r, "due"));
-    }
-    if (rc == 0 && no > 1)
-        qsort(v, no, sizeof *v, by_due);
-    for (uint32_t i = 0; rc == 0 && i < no; i++) {
-        uint32_t r = v[i].row;
-        int64_t due = v[i].due, left = due ? due - s->now : 0;
-        int bad = cint(cell_at(os, r, "breached_now")) || (due && left < 0);
-        const char *state = bad                          ? "bad"
-                            : due && left < DASH_WARN_MS ? "warn"
-                                                         : "ok";
-        rpt_cell row[12] = {
-            *cell_at(os, r, "id"),        *cell_at(os, r, "place"),
-            *cell_at(os, r, "category"),  *cell_at(os, r, "priority"),
-            *cell_at(os, r, "status"),    *cell_at(os, r, "assignee"),
-            *cell_at(os, r, "called_at"), *cell_at(os, r, "next_clock"),
-            *cell_at(os, r, "due"),       due ? rpt_i(left) : rpt_null(),
-            *cell_at(os, r, "breached"),  rpt_k(state)};
-        rc = rpt_row(sec, row);
-    }
-    free(v);
-    rpt_doc_free(&d);
-    return rc;
+    return rpt_workorders_open(txn, &p, out);
 }
 
 /* ---- conflicts ---------------------------------------------------------- */

@@ -39,8 +39,6 @@
 #define DASH_NIGHT_TO_H 6
 /* A handheld not synced for this long is "warn" on the board (a shift). */
 #define DASH_STALE_MS (12 * 3600 * 1000LL)
-/* A clock due within this long is "warn". */
-#define DASH_WARN_MS (3600 * 1000LL)
 /* Register rows returned at most (then "more"). */
 #define DASH_REG_LIMIT 200
 #define DASH_REG_LIMIT_MAX 2000

@@ -293,12 +293,16 @@ int rpt_inside(store_txn *txn, const rpt_params *p, rpt_doc *d);
 /* Proof of presence per guard: verified, manual and unknown-tag scans. */
 int rpt_tags(store_txn *txn, const rpt_params *p, rpt_doc *d);
 int rpt_workorders(store_txn *txn, const rpt_params *p, rpt_doc *d);
-/* The office board's work orders: every open order with the next clock
- * of its current cycle (section "open": id, place, category, priority,
- * status, assignee, called_at, next_clock, due, breached_now (a clock of
- * the current cycle is breached), breached (the clocks breached in any
- * cycle)), computed as rpt_workorders computes them, without its cycles,
- * groups and repeats. */
+/* The office board's work orders: adds to d (initialised by the caller)
+ * the section "workorders": every open order with the next clock of its
+ * current cycle, computed as rpt_workorders computes them but without
+ * its cycles, groups and repeats: id, place, category, priority, status,
+ * assignee, called_at, next_clock (the running clock due first), due,
+ * left_ms (due - p->now, negative once breached), breached (the clocks
+ * breached in any cycle), state ("bad": a clock of the current cycle
+ * breached or left_ms < 0; "warn": due within RPT_WO_WARN_MS; "ok").
+ * Sorted by due, orders without a running clock last. */
+#define RPT_WO_WARN_MS (3600 * 1000LL)
 int rpt_workorders_open(store_txn *txn, const rpt_params *p, rpt_doc *d);
 /* The complaint register: intake, clocks, escalation, reply deadlines. */
 int rpt_complaints(store_txn *txn, const rpt_params *p, rpt_doc *d);
