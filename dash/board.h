@@ -1,5 +1,6 @@
 /* board.h: the data of the office board, the reports and the registers as
- * tables, without HTTP (board.c), for the dashboard's handlers
+ * tables, without HTTP (board.c; board_reg.c: reports, registers,
+ * personal data, the TABLE JSON), for the dashboard's handlers
  * (api_board.c), the unit tests (tests/dash) and the bench
  * (bench/bench_board.c). Every function reads a site store (and the
  * registry for the handhelds) given by the caller and fills a report
