@@ -448,8 +448,9 @@ HH_API int hh_id_width(hh *h, int kind);
 
 /* What a screen or listing may show of a string value v: *s and *len get
  * its text, except for an ID document number (field "id_no"), which is
- * masked into buf (cap bytes) first: hh_mask_id. 0, or RND_EINVAL when v
- * is not a string. */
+ * masked into buf (cap bytes) first: hh_mask_id, and a staff member's PIN
+ * hash (field "pin_hash"), shown as "set". 0, or RND_EINVAL when v is not
+ * a string. */
 HH_API int hh_value_shown(const hh_value *v, char *buf, size_t cap,
                           const char **s, size_t *len);
 
