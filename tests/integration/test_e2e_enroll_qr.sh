@@ -20,7 +20,11 @@
 #    and the QR as a data: URL that decodes to that payload; a handheld
 #    enrolls from it and syncs; GET /api/devices lists both devices as a
 #    TABLE with the last sync; POST /api/devices/revoke stops that device;
-#    a clerk is refused the enrollment (403).
+#    a clerk is refused the enrollment (403);
+#  - the handheld app (`rounds app`) of a device not enrolled: the session
+#    says so; POST /api/enroll refuses a wrong fingerprint (502 ECERT) and
+#    what is not a payload (400), enrolls with the right one, then refuses
+#    a second enrollment (409); its first sync succeeds.
 BIN=$1
 . "$(dirname "$0")/lib.sh"
 need_test_clock
@@ -193,5 +197,69 @@ check "it says to set public_address" grep -q "set public_address" \
   "$WORK/d.out"
 eq "d is not enrolled" \
   "$(rd devices --json | jq_py '[x["device"] for x in d]')" "['a', 'b', 'c']"
+
+# ---- the handheld's app: its enroll screen's API ------------------------------
+APP_PID=""
+trap '[ -n "$APP_PID" ] && kill -9 "$APP_PID" 2>/dev/null; cleanup' EXIT
+if command -v curl >/dev/null; then
+  hh e init --site S1 --name e >/dev/null
+  ROUNDS_DATA="$WORK/hh-e" "$ROUNDS" app --url-file "$WORK/app.url" \
+    >/dev/null 2>"$WORK/app.err" &
+  APP_PID=$!
+  for _ in $(seq 200); do
+    [ -s "$WORK/app.url" ] && break
+    kill -0 "$APP_PID" 2>/dev/null || break
+    sleep 0.05
+  done
+  URL=$(cat "$WORK/app.url")
+  B=${URL%%/open*}
+  COOKIE=$(curl -s -D - -o /dev/null "$URL" | tr -d '\r' \
+    | sed -n 's/^[Ss]et-[Cc]ookie: \([^;]*\).*/\1/p')
+  C=(-H "Cookie: $COOKIE")
+  curl -s "${C[@]}" "$B/api/session" >"$WORK/s.json"
+  CSRF=$(jq_py 'd["csrf"]' <"$WORK/s.json")
+  eq "app: not enrolled" "$(jq_py 'd["enrolled"]' <"$WORK/s.json")" False
+  post() { # post PATH BODY: the body, then the status on its own line
+    curl -s "${C[@]}" -H "Content-Type: application/json" \
+      -H "X-Rounds-CSRF: $CSRF" -H "Origin: $B" -d "$2" -w '\n%{http_code}' \
+      "$B$1"
+  }
+  E_PAYLOAD=$(rd enroll --site S1 --device e --payload \
+    --public-address "$ADDR" 2>/dev/null)
+  E_BAD=${E_PAYLOAD/fp=$FP/fp=$w${FP:1}}
+  out=$(post /api/enroll "{\"payload\":\"$E_BAD\"}")
+  eq "app: a wrong fingerprint is refused" \
+    "$(sed '$d' <<<"$out" | jq_py 'd["error"]["code"]') $(tail -1 <<<"$out")" \
+    "ECERT 502"
+  curl -s "${C[@]}" "$B/api/session" >"$WORK/s.json"
+  eq "app: still not enrolled" "$(jq_py 'd["enrolled"]' <"$WORK/s.json")" False
+  out=$(post /api/enroll '{"payload":"rounds-enroll:1?nonsense"}')
+  eq "app: not a payload: 400 naming it" \
+    "$(sed '$d' <<<"$out" | jq_py 'd["error"]["field"]') $(tail -1 <<<"$out")" \
+    "payload 400"
+  out=$(post /api/enroll "{\"payload\":\"$E_PAYLOAD\"}")
+  eq "app: enrolled" "$(tail -1 <<<"$out")" 200
+  eq "app: with the payload's server" \
+    "$(sed '$d' <<<"$out" | jq_py 'd["server"]')" "$ADDR"
+  curl -s "${C[@]}" "$B/api/session" >"$WORK/s.json"
+  eq "app: the session says enrolled" \
+    "$(jq_py 'd["enrolled"], d["server"]' <"$WORK/s.json")" "True $ADDR"
+  out=$(post /api/enroll "{\"payload\":\"$E_PAYLOAD\"}")
+  eq "app: enrolling again is refused (409)" "$(tail -1 <<<"$out")" 409
+  post /api/sync '{}' >/dev/null
+  state=""
+  for _ in $(seq 600); do
+    state=$(curl -s "${C[@]}" "$B/api/sync" | jq_py 'd["state"]')
+    [ "$state" = running ] || break
+    sleep 0.05
+  done
+  eq "app: the first sync after enrolling" "$state" done
+  kill -TERM "$APP_PID"
+  wait "$APP_PID"
+  eq "app: stops" "$?" 0
+  APP_PID=""
+else
+  echo "note: curl missing (scripts/deps.sh): the app's enroll not tested"
+fi
 
 finish
