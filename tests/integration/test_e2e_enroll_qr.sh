@@ -34,10 +34,10 @@ export ROUNDSD_CLOCK_MS=1795825200000 # 2026-11-28T08:20:00+08:00
 export ROUNDS_CLOCK_MS=$ROUNDSD_CLOCK_MS
 rd() { "$ROUNDSD" "$@" --data "$SRV"; }
 jq_py() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
-if ! command -v zbarimg >/dev/null; then
-  echo "SKIP: zbarimg missing (zbar-tools, scripts/deps.sh)"
-  exit 77
-fi
+for need in zbarimg curl; do
+  command -v "$need" >/dev/null || {
+    echo "FAIL: $need is missing: run scripts/deps.sh"; exit 1; }
+done
 
 # qr_decode SVG: the SVG's QR path drawn as a bitmap (8 px per module),
 # then decoded by zbarimg.
@@ -201,7 +201,7 @@ eq "d is not enrolled" \
 # ---- the handheld's app: its enroll screen's API ------------------------------
 APP_PID=""
 trap '[ -n "$APP_PID" ] && kill -9 "$APP_PID" 2>/dev/null; cleanup' EXIT
-if command -v curl >/dev/null; then
+{
   hh e init --site S1 --name e >/dev/null
   ROUNDS_DATA="$WORK/hh-e" "$ROUNDS" app --url-file "$WORK/app.url" \
     >/dev/null 2>"$WORK/app.err" &
@@ -258,8 +258,6 @@ if command -v curl >/dev/null; then
   wait "$APP_PID"
   eq "app: stops" "$?" 0
   APP_PID=""
-else
-  echo "note: curl missing (scripts/deps.sh): the app's enroll not tested"
-fi
+}
 
 finish
