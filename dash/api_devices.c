@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "../proto/errors.h"
+#include "../server/log.h"
 #include "dash_int.h"
 #include "devices.h"
 
@@ -80,6 +81,8 @@ static void h_enroll(dash_ctx *c)
         dash_fail(c, rc, rc == RND_EEXIST ? "name" : NULL, err);
         return;
     }
+    srv_log(SRV_LOG_INFO, "web: %s enrolled %s/%s from %s", c->by, c->site,
+            name, c->rq && c->rq->peer ? c->rq->peer : "-");
     rpt_jw *j = dash_out_begin(c);
     if (j) {
         rpt_jw_kstr(j, "site", c->site);
@@ -115,6 +118,9 @@ static void h_revoke(dash_ctx *c)
         dash_fail(c, rc, NULL, "cannot revoke it");
         return;
     }
+    srv_log(SRV_LOG_INFO, "web: %s revoked %s/%s%s from %s", c->by, c->site,
+            name, was ? " (already revoked)" : "",
+            c->rq && c->rq->peer ? c->rq->peer : "-");
     rpt_jw *j = dash_out_begin(c);
     if (j) {
         rpt_jw_kstr(j, "site", c->site);

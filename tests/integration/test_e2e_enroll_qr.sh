@@ -309,6 +309,8 @@ if "$ROUNDSD" serve --help 2>&1 | grep -q -- --web-listen; then
   eq "https: without the CSRF token (403)" "$(head -1 <<<"$r" | awk '{print $2}')" 403
   r=$(enroll_web "$tok" "$csrf" f)
   eq "https: POST /api/devices/enroll (200)" "$(head -1 <<<"$r" | awk '{print $2}')" 200
+  check "https: the log says who enrolled f" \
+    grep -q "web: web:boss enrolled S1/f from 127.0.0.1" "$WORK/serve.log"
   F_PAYLOAD=$(body <<<"$r" | jget payload)
   F_CRED=$(body <<<"$r" | jget credential)
   eq "https: the payload names serve's listen address" "$F_PAYLOAD" \
