@@ -99,6 +99,7 @@ int app_new(hh *h, const app_config *cfg, app **out)
     }
     a->h = h;
     snprintf(a->lang, sizeof a->lang, "%s", lang);
+    a->enroll = cfg->enroll;
     pthread_mutex_init(&a->hh_mu, NULL);
     pthread_mutex_init(&a->sync_mu, NULL);
     pthread_mutex_lock(&a->hh_mu);

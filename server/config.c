@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "../proto/enrollpay.h"
 #include "../proto/errors.h"
 #include "../report/report.h"
 #include "log.h"
@@ -22,6 +23,10 @@ const srv_config_key_info srv_config_keys[SRV_CFG_NKEYS] = {
         "data directory: registry, site stores, certificate, stats.json"},
     [SRV_CFG_LISTEN] = {"listen", "listen", "HOST:PORT", SRV_LISTEN_DEFAULT,
         "address to accept handhelds on; port 0: any free one"},
+    [SRV_CFG_PUBLIC_ADDRESS] = {"public_address", "public-address",
+        "HOST:PORT", "", "the address handhelds reach the server at, put "
+        "into enrollment payloads (default: listen, unless it is a "
+        "wildcard or port 0)"},
     [SRV_CFG_CERT] = {"cert", "cert", "PEM", "DATA/server.crt",
         "the server's TLS certificate"},
     [SRV_CFG_KEY] = {"key", "key", "PEM", "DATA/server.key",
@@ -242,7 +247,8 @@ int srv_config_set(srv_config *c, const char *name, const char *value,
             k = i;
     if (k < 0) {
         snprintf(err, errlen,
-                 "unknown key '%s' (keys: data, listen, cert, key, "
+                 "unknown key '%s' (keys: data, listen, public_address, "
+                 "cert, key, "
                  "max_frame, max_conns, idle_timeout, handshake_timeout, "
                  "hello_timeout_ms, hello_pool, hello_per_addr, "
                  "retention_days[.SITE], overstay, skew_limit_min, "
@@ -280,6 +286,15 @@ int srv_config_set(srv_config *c, const char *name, const char *value,
             return bad(err, errlen, src, kn, value,
                        "HOST:PORT, e.g. 0.0.0.0:7443 or [::]:7443");
         snprintf(c->listen, sizeof c->listen, "%s", value);
+        break;
+    case SRV_CFG_PUBLIC_ADDRESS:
+        if (value[0] && (strlen(value) >= sizeof c->public_address ||
+                         !proto_enroll_addr_ok(value, strlen(value))))
+            return bad(err, errlen, src, kn, value,
+                       "HOST:PORT as handhelds reach the server, e.g. "
+                       "rounds.example.cn:7443 or 192.0.2.10:7443 "
+                       "(or empty: the listen address)");
+        snprintf(c->public_address, sizeof c->public_address, "%s", value);
         break;
     case SRV_CFG_MAX_FRAME:
         if (parse_u32(value, SRV_MAX_FRAME_MIN, MAX_FRAME_MAX, &c->max_frame))
@@ -503,6 +518,9 @@ void srv_config_value(const srv_config *c, srv_config_key k, char *out,
         break;
     case SRV_CFG_LISTEN:
         snprintf(out, cap, "%s", c->listen);
+        break;
+    case SRV_CFG_PUBLIC_ADDRESS:
+        snprintf(out, cap, "%s", c->public_address);
         break;
     case SRV_CFG_CERT:
         srv_config_cert_path(c, out, cap);

@@ -56,6 +56,7 @@ typedef enum srv_config_src {
 typedef enum srv_config_key {
     SRV_CFG_DATA,
     SRV_CFG_LISTEN,
+    SRV_CFG_PUBLIC_ADDRESS,
     SRV_CFG_CERT,
     SRV_CFG_KEY,
     SRV_CFG_MAX_FRAME,
@@ -97,6 +98,9 @@ typedef struct srv_config {
     char file[SRV_CONFIG_PATH_MAX]; /* the file read, "" for none */
     char data[SRV_CONFIG_PATH_MAX];
     char listen[256];
+    /* The address handhelds reach the server at, as an enrollment payload
+     * carries it (server/enroll_qr.h); "" = the listen address. */
+    char public_address[262];
     /* cert and key: "" means DATA/server.crt and DATA/server.key (see
      * srv_config_cert_path). */
     char cert[SRV_CONFIG_PATH_MAX];

@@ -36,6 +36,7 @@
 #include "cmd_report.h"
 #include "datadir.h"
 #include "dump.h"
+#include "enroll_qr.h"
 #include "pii.h"
 #include "registry.h"
 #include "server.h"
@@ -103,9 +104,46 @@ static int device_args(const char **site, const char **name, srv_registry **r)
     return cli_open_registry(r);
 }
 
+/* --qr FILE: the enrollment payload's QR code as SVG (enroll_qr.h). */
+static int write_qr(const char *path, const char *payload, const char *site,
+                    const char *name)
+{
+    char *svg;
+    size_t len;
+    int rc = srv_enroll_qr_svg(payload, site, name, &svg, &len);
+    if (rc)
+        return cli_fail(rc, _("enrolled, but cannot draw the QR code: %s"),
+                        i18n_tr(rnd_strerror(rc)));
+    FILE *f = fopen(path, "w");
+    int bad = f == NULL || fwrite(svg, 1, len, f) != len;
+    if (f && fclose(f) != 0)
+        bad = 1;
+    free(svg);
+    if (bad)
+        return cli_fail(RND_EIO, _("enrolled, but cannot write %s: %s"), path,
+                        strerror(errno));
+    return RND_EXIT_OK;
+}
+
 static int cmd_enroll(void)
 {
-    const char *site, *name;
+    const char *site, *name, *qr = cli_flag("qr");
+    int want_payload = qr || cli_flag("payload");
+    /* The address and certificate first: a refusal enrolls nothing. */
+    char payload[PROTO_ENROLL_MAX + 1], perr[1024];
+    const char *fake = SRV_CRED_PREFIX "00000000000000000000000000000000";
+    if (want_payload) {
+        int rc = cli_need_name("site");
+        if (rc == 0)
+            rc = cli_need_name("device");
+        if (rc)
+            return rc;
+        rc = srv_enroll_payload(cli_config(), cli_flag("site"),
+                                cli_flag("device"), fake, payload,
+                                sizeof payload, perr, sizeof perr);
+        if (rc)
+            return cli_fail(rc, _("nothing enrolled: %s"), perr);
+    }
     srv_registry *r;
     int ex = device_args(&site, &name, &r);
     if (ex)
@@ -133,18 +171,19 @@ static int cmd_enroll(void)
                         _("enrolled, but cannot create the store of site %s: "
                           "%s"),
                         site, i18n_tr(rnd_strerror(rc)));
-    srv_pii_key key;
-    int written;
-    rc = srv_pii_current(cli_data_dir(), site, 1, cli_now_ms(), &key);
-    if (rc == 0)
-        rc = srv_pii_publish(st, site, &key, cli_now_ms(), &written);
-    memset(&key, 0, sizeof key);
+    rc = srv_enroll_publish(st, cli_data_dir(), site, cli_now_ms());
     store_close(st);
     if (rc)
         return cli_fail(rc,
                         _("enrolled, but cannot publish the personal-data key "
                           "to site %s: %s"),
                         site, i18n_tr(rnd_strerror(rc)));
+    if (want_payload &&
+        (rc = srv_enroll_payload(cli_config(), site, name, cred, payload,
+                                 sizeof payload, perr, sizeof perr)) != 0)
+        return cli_fail(rc, _("enrolled, but %s"), perr);
+    if (qr && (ex = write_qr(qr, payload, site, name)) != 0)
+        return ex;
     char crt[4200], abs[PATH_MAX];
     snprintf(crt, sizeof crt, "%s/server.crt", cli_data_dir());
     const char *cert = realpath(crt, abs) ? abs : crt;
@@ -157,7 +196,18 @@ static int cmd_enroll(void)
         cli_json_str(cred);
         printf(",\"cert\":");
         cli_json_str(cert);
+        if (want_payload) {
+            printf(",\"payload\":");
+            cli_json_str(payload);
+        }
         printf("}\n");
+    } else if (cli_flag("payload")) {
+        printf("%s\n", payload);
+        fprintf(stderr,
+                "enrolled %s/%s; the payload above holds its credential, "
+                "shown once. On the handheld:\n  rounds enroll --payload "
+                "'%s'\n",
+                site, name, payload);
     } else {
         printf("%s\n", cred);
         fprintf(stderr,
@@ -166,6 +216,11 @@ static int cmd_enroll(void)
                 "  rounds enroll --server HOST:PORT --cert %s "
                 "--credential %s\n",
                 site, name, site, name, cert, cred);
+        if (qr)
+            fprintf(stderr,
+                    "or scan the QR code in %s (rounds enroll --payload "
+                    "TEXT)\n",
+                    qr);
     }
     return RND_EXIT_OK;
 }
@@ -597,7 +652,16 @@ static const cli_flag_spec enroll_flags[] = {
     CLI_DATA_FLAG,
     {"site", "NAME", N_("the device's site (required)")},
     {"device", "NAME", N_("the device's name (required)")},
-    {"json", NULL, N_("print {site, device, credential, cert} as JSON")},
+    {"json", NULL,
+     N_("print {site, device, credential, cert[, payload]} as JSON")},
+    {"qr", "FILE",
+     N_("also write the enrollment payload's QR code to FILE (SVG)")},
+    {"payload", NULL,
+     N_("print the enrollment payload (for rounds enroll --payload) instead "
+        "of the bare credential")},
+    {"public-address", "HOST:PORT",
+     N_("the address handhelds reach the server at (default: the "
+        "configuration's public_address, else listen)")},
     CLI_HELP_FLAG,
     {NULL, NULL, NULL}};
 static const cli_flag_spec revoke_flags[] = {
@@ -651,7 +715,8 @@ static const cli_command commands[] = {
      "roundsd init [--data DIR] [--cert PEM --key PEM]", init_flags, cmd_init,
      0},
     {"enroll", N_("enroll a handheld and print its one-time credential"),
-     "roundsd enroll --site S --device NAME [--data DIR] [--json]",
+     "roundsd enroll --site S --device NAME [--qr FILE] [--payload]\n"
+     "               [--public-address HOST:PORT] [--data DIR] [--json]",
      enroll_flags, cmd_enroll, 0},
     {"revoke", N_("revoke a handheld: it can no longer sync"),
      "roundsd revoke --site S --device NAME [--data DIR]", revoke_flags,
