@@ -259,7 +259,8 @@ static int numeric_key(srv_config_key k)
     return k == SRV_CFG_MAX_FRAME || k == SRV_CFG_MAX_CONNS ||
            k == SRV_CFG_IDLE_TIMEOUT || k == SRV_CFG_HANDSHAKE_TIMEOUT ||
            k == SRV_CFG_RETENTION_DAYS || k == SRV_CFG_SKEW_LIMIT_MIN ||
-           k == SRV_CFG_MAX_CONNS_PER_DEVICE;
+           k == SRV_CFG_MAX_CONNS_PER_DEVICE ||
+           k == SRV_CFG_WEB_SESSION_IDLE_MIN;
 }
 
 static void source_text(srv_config_src src, int line, char *out, size_t cap)
@@ -570,6 +571,10 @@ static const cli_flag_spec check_flags[] = {
     {"skew-limit-min", "MIN", N_("default of 'devices --skew-limit-min' (5)")},
     {"max-clock-offset-min", "MIN", N_("as serve's (default 5)")},
     {"log", "FILE", N_("serve's log (default stderr)")},
+    {"web-listen", "HOST:PORT", N_("as serve's (default: no dashboard)")},
+    {"web-cert", "PEM", N_("as serve's (default: the server's cert)")},
+    {"web-key", "PEM", N_("as serve's (default: the server's key)")},
+    {"web-session-idle-min", "MIN", N_("as serve's (default 30)")},
     {"json", NULL, N_("one JSON object: config, checks, ok")},
     CLI_HELP_FLAG,
     {NULL, NULL, NULL}};
