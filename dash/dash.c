@@ -30,6 +30,7 @@ typedef struct dash_session {
     char csrf[WEB_TOKEN_HEX + 1];
     char account[SRV_ACCT_NAME_MAX + 1];
     int64_t created_ms, used_ms;
+    int fixed; /* dash_session_fixed: never expires */
 } dash_session;
 
 struct dash {
@@ -216,6 +217,8 @@ int dash_sites_each(dash_ctx *c, int (*cb)(const char *site, void *ctx),
 
 static int expired(const dash *d, const dash_session *s, int64_t now)
 {
+    if (s->fixed)
+        return 0;
     return now - s->used_ms >= d->idle_ms ||
            now - s->created_ms >= DASH_SESSION_MAX_MS || now < s->created_ms;
 }
@@ -281,8 +284,8 @@ int dash_session_fixed(dash *d, const char *account, const char *token,
         strlen(account) > SRV_ACCT_NAME_MAX)
         return RND_EINVAL;
     snprintf(s.account, sizeof s.account, "%s", account);
-    /* Never idle: the fuzzer's clock may stand still or jump. */
-    s.created_ms = s.used_ms = INT64_MAX / 4;
+    s.fixed = 1; /* the fuzzer's clock may stand still or jump */
+    s.created_ms = s.used_ms = rnd_clock_now_ms(RND_CLOCK_ENV_OFFICE);
     ses_add(d, &s, s.created_ms);
     return 0;
 }
@@ -446,6 +449,8 @@ static void api_login(dash_ctx *c)
     }
     snprintf(s.account, sizeof s.account, "%s", a.name);
     s.created_ms = s.used_ms = c->now_ms;
+    if (tl_ses) /* signed in already: that session ends */
+        ses_drop(c->d, tl_ses->token);
     ses_add(c->d, &s, c->now_ms);
     srv_log(SRV_LOG_INFO, "web: %s signed in from %s", a.name, peer);
     c->who = &a;
