@@ -16,9 +16,11 @@ typedef struct dash dash; /* opaque (dash.c) */
 struct dash_request;
 struct dash_response;
 
-/* The most connections at once, and from one address. */
-#define DASH_CONNS_MAX 256
-#define DASH_CONNS_PER_IP 32
+/* The most connections at once, and from one address (each open board
+ * holds one for its event stream; behind a reverse proxy every
+ * connection comes from the proxy's address). */
+#define DASH_CONNS_MAX 1024
+#define DASH_CONNS_PER_IP 256
 /* Sessions in memory at once (more: the one idle longest ends). */
 #define DASH_SESSIONS_MAX 1024
 /* A session's absolute limit, whatever it does. */

@@ -19,24 +19,10 @@ command -v curl >/dev/null || { echo "SKIP: no curl"; exit 77; }
 export ROUNDSD_CLOCK_MS=1796284800000 # 2026-12-03T16:00:00+08:00
 PW='a long password'
 
-# dash_start: serve with the dashboard on a free port; waits for both
-# "listening on" lines (the sync port's and the dashboard's, in any order).
+# dash_start: serve with the dashboard on a free port (lib.sh).
 dash_start() {
-  : >"$WORK/serve.log"
-  "$ROUNDSD" serve --data "$SRV" --listen 127.0.0.1:0 \
-    --web-listen 127.0.0.1:0 2>>"$WORK/serve.log" &
-  SRV_PID=$!
-  for _ in $(seq 400); do
-    PORT=$(sed -n 's/.*info: listening on [0-9.]*:\([0-9]*\).*/\1/p' \
-      "$WORK/serve.log" | tail -1)
-    WP=$(sed -n 's|.*web: listening on https://127\.0\.0\.1:\([0-9]*\)$|\1|p' \
-      "$WORK/serve.log" | tail -1)
-    [ -n "$PORT" ] && [ -n "$WP" ] && return 0
-    kill -0 "$SRV_PID" 2>/dev/null || break
-    sleep 0.05
-  done
-  echo "roundsd serve --web-listen did not start:"; cat "$WORK/serve.log"
-  exit 1
+  server_start --web-listen 127.0.0.1:0
+  web_port
 }
 
 # The dashboard's process: serve's only child.
@@ -113,7 +99,7 @@ eq "5 wrong, then the right password: 423" "$(status <<<"$r")" 423
 eq "locked: ELOCKOUT" "$(err_code <<<"$r")" ELOCKOUT
 until_ms=$(err_num until_ms <<<"$r")
 eq "locked until 15 min from now" "$until_ms" $((ROUNDSD_CLOCK_MS + 900000))
-grep -q "web: login of alice from 127.0.0.1 refused" "$WORK/serve.log" ||
+grep -q "web: login of alice from 127.0.0.1 refused" "$WORK/server.log.new" ||
   fail "a failed login is not logged with the peer's address"
 
 r=$(post /api/login "{\"name\":\"bob\",\"password\":\"$PW\"}")
@@ -180,13 +166,22 @@ eq "logout: 200" "$(status <<<"$r")" 200
 r=$(web -H "Cookie: $tok" /api/session)
 eq "after logout: signed out" "$(body <<<"$r" | jget signed_in)" false
 
+# ---- a dashboard that dies comes back -------------------------------------------------
+child=$(dash_pid)
+kill -9 "$child"
+web_port 2 # serve forks it again after 1 s
+grep -q "error: web: the dashboard process was killed by signal 9" \
+  "$WORK/server.log.new" || fail "the dashboard's death is not logged"
+r=$(web /api/session)
+eq "the restarted dashboard answers" "$(status <<<"$r")" 200
+
 # ---- the dashboard's process ends with serve ---------------------------------------
 child=$(dash_pid)
 [ -n "$child" ] || fail "no dashboard process"
 server_stop || fail "serve stops cleanly"
 gone "$child" || { fail "the dashboard outlived serve's SIGTERM"; kill -9 "$child"; }
 gone "$ev_pid" || fail "the event stream outlived the dashboard"
-grep -q "web: stopping" "$WORK/serve.log" || fail "the dashboard did not stop"
+grep -q "web: stopping" "$WORK/server.log.new" || fail "the dashboard did not stop"
 
 dash_start
 child=$(dash_pid)
