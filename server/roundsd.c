@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "../dash/dash.h"
 #include "../i18n/i18n.h"
 #include "../report/render.h"
 #include "../storage/fold.h"
@@ -429,6 +430,17 @@ static int cmd_dump(void)
 
 /* ---- serve -------------------------------------------------------------- */
 
+/* The dashboard's process (server/child.h): the configuration is serve's,
+ * read before the fork. */
+static dash_config web_cfg;
+
+static int run_dashboard(void *ctx, int notify_fd)
+{
+    dash_config *w = ctx;
+    w->notify_fd = notify_fd;
+    return dash_run(w);
+}
+
 static int cmd_serve(void)
 {
     /* Flags, the configuration file and the defaults are already merged
@@ -453,6 +465,19 @@ static int cmd_serve(void)
                              .max_conns_per_device = c->max_conns_per_device,
                              .log = c->log,
                              .log_level = c->log_level};
+    static char web_cert[SRV_CONFIG_PATH_MAX], web_key[SRV_CONFIG_PATH_MAX];
+    if (c->web_listen[0]) {
+        srv_config_web_cert_path(c, web_cert, sizeof web_cert);
+        srv_config_web_key_path(c, web_key, sizeof web_key);
+        web_cfg = (dash_config){.data_dir = c->data,
+                                .listen = c->web_listen,
+                                .cert = web_cert,
+                                .key = web_key,
+                                .session_idle_min = c->web_session_idle_min,
+                                .notify_fd = -1};
+        cfg.child = run_dashboard;
+        cfg.child_ctx = &web_cfg;
+    }
     int rc = srv_server_run(&cfg);
     return cli_exit_for(rc);
 }
@@ -707,6 +732,12 @@ static const cli_flag_spec serve_flags[] = {
      N_("a pushed stamp past the server's time + MIN minutes does not move "
         "the site's clock (default 5)")},
     {"log", "FILE", N_("append the log to FILE (default stderr)")},
+    {"web-listen", "HOST:PORT",
+     N_("also serve the office dashboard over HTTPS here (default: off)")},
+    {"web-cert", "PEM", N_("the dashboard's certificate (default: --cert's)")},
+    {"web-key", "PEM", N_("its private key (default: --key's)")},
+    {"web-session-idle-min", "MIN",
+     N_("a dashboard session idle this long ends (default 30)")},
     CLI_HELP_FLAG,
     {NULL, NULL, NULL}};
 
@@ -737,7 +768,8 @@ static const cli_command commands[] = {
      "[--hello-per-addr N]\n"
      "              [--retention-days N[,SITE=N]...] "
      "[--max-clock-offset-min MIN]\n"
-     "              [--log FILE]\n\n"
+     "              [--log FILE] [--web-listen HOST:PORT] [--web-cert PEM]\n"
+     "              [--web-key PEM] [--web-session-idle-min MIN]\n\n"
      "Every flag is also a key of the configuration file (--config FILE,\n"
      "else $ROUNDSD_CONFIG, else /etc/rounds/roundsd.conf if it exists);\n"
      "a flag wins over the file. Writes DATA/stats.json every 5 s and at\n"
