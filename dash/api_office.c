@@ -287,6 +287,36 @@ static void h_workorder(dash_ctx *c)
     dash_out_end(c, 200);
 }
 
+static void h_workorder_post(dash_ctx *c)
+{
+    char action[16], id[40];
+    uint8_t wid[PROTO_ENTITY_LEN];
+    store *st;
+    office_err e = {"", ""};
+    if (dash_param_req(c, "action", action, sizeof action))
+        return;
+    if (dash_param(c, "id", id, sizeof id) == RND_EFIELD) {
+        dash_fail(c, RND_EFIELD, "id", "id is a 32-hex work order id");
+        return;
+    }
+    if (dash_store(c, &st))
+        return;
+    int rc = office_wo_write(st, action, id, c->json, c->by, c->now_ms,
+                             c->tz_min, wid, &e);
+    if (rc) {
+        fail_err(c, rc, &e);
+        return;
+    }
+    char hex[33];
+    proto_entity_hex(wid, hex);
+    rpt_jw *j = dash_out_begin(c);
+    if (j == NULL)
+        return;
+    rpt_jw_kstr(j, "id", hex);
+    rpt_jw_kstr(j, "action", action);
+    dash_out_end(c, 200);
+}
+
 #define CLERK SRV_ROLE_CLERK
 #define MANAGER SRV_ROLE_MANAGER
 const dash_route dash_office_routes[] = {
@@ -299,4 +329,5 @@ const dash_route dash_office_routes[] = {
     {"POST", "/api/resolve", 1, MANAGER, h_resolve},
     {"GET", "/api/workorders", 1, CLERK, h_workorders},
     {"GET", "/api/workorder", 1, CLERK, h_workorder},
+    {"POST", "/api/workorder", 1, CLERK, h_workorder_post},
     {NULL, NULL, 0, 0, NULL}};

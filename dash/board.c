@@ -1,4 +1,5 @@
-/* board.c: the board's data and the reports and registers as tables, without HTTP.
+/* board.c: the board's data and the reports and registers as tables, without
+ * HTTP.
  *
  * SKELETON (lead): its helper fills it.
  */

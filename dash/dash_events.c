@@ -1,4 +1,5 @@
-/* dash_events.c: sync notifications from serve (the pipe) and each site's event counter.
+/* dash_events.c: sync notifications from serve (the pipe) and each site's event
+ * counter.
  *
  * SKELETON (lead): its helper fills it.
  */

@@ -1,4 +1,5 @@
-/* dash_http.c: libmicrohttpd with TLS: the only file of dash/ that speaks HTTP; the event stream.
+/* dash_http.c: libmicrohttpd with TLS: the only file of dash/ that speaks HTTP;
+ * the event stream.
  *
  * SKELETON (lead): its helper fills it.
  */

@@ -1,4 +1,5 @@
-/* dash_run.c: the dashboard process roundsd serve forks: stores, TLS keys, the server.
+/* dash_run.c: the dashboard process roundsd serve forks: stores, TLS keys, the
+ * server.
  *
  * SKELETON (lead): its helper fills it.
  */

@@ -1,4 +1,5 @@
-/* devices.c: handhelds for the office's pages: the list, the enrollment payload and its QR code.
+/* devices.c: handhelds for the office's pages: the list, the enrollment payload
+ * and its QR code.
  *
  * SKELETON (lead): its helper fills it.
  */

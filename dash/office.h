@@ -92,4 +92,18 @@ int office_wo_table(rpt_jw *j, store *st, int all, const char *q,
 int office_wo_detail(rpt_jw *j, store *st, const char *id_hex, int64_t now_ms,
                      int tz_min, const char *lang, office_err *e);
 
+/* The office's step on a work order, recorded on st (the site store,
+ * under its office writer) by the handheld's own rules (hh_onstore.h:
+ * the verb table, field checks, status transitions, the staff list):
+ * action is create (a phone call, letter or walk-in: channel), dispatch,
+ * callback, feedback, reply, assess, escalate, close, cancel or reopen;
+ * id the order (not for create); fields a JSON object whose members other
+ * than site, action and id are the verb's fields (strings, numbers,
+ * bools; a time in the office's offset tz_min, or ms). by is the
+ * account, never a field. id_out gets the order's id. */
+int office_wo_write(store *st, const char *action, const char *id_hex,
+                    const rpt_jv *fields, const char *by, int64_t now_ms,
+                    int tz_min, uint8_t id_out[PROTO_ENTITY_LEN],
+                    office_err *e);
+
 #endif

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../handheld/handheld.h"
+#include "../handheld/hh_onstore.h"
 #include "../i18n/i18n.h"
 #include "../report/report.h"
 #include "../report/wo_int.h"
@@ -379,5 +381,112 @@ int office_wo_detail(rpt_jw *j, store *st, const char *id_hex, int64_t now_ms,
     store_read_end(t);
     free(op);
     free(fs);
+    return rc;
+}
+
+/* ---- the office's steps ----------------------------------------------------
+ */
+
+/* What the office records itself; arriving and completing are the
+ * technician's, on site. */
+static const char *const office_actions[] = {
+    "create",   "dispatch", "callback", "feedback", "reply", "assess",
+    "escalate", "close",    "cancel",   "reopen",   NULL};
+
+#define WO_KV_MAX 24
+
+int office_wo_write(store *st, const char *action, const char *id_hex,
+                    const rpt_jv *fields, const char *by, int64_t now_ms,
+                    int tz_min, uint8_t id_out[PROTO_ENTITY_LEN], office_err *e)
+{
+    char verb[48], err[512];
+    static _Thread_local char vals[WO_KV_MAX][32];
+    hh_kv kv[WO_KV_MAX];
+    size_t n = 0;
+    int known = 0;
+    for (const char *const *a = office_actions; *a; a++)
+        known |= action && strcmp(*a, action) == 0;
+    if (!known) {
+        office_err_set(e, "action",
+                       "action is create, dispatch, callback, feedback, "
+                       "reply, assess, escalate, close, cancel or reopen");
+        return RND_EFIELD;
+    }
+    snprintf(verb, sizeof verb, "workorder.%s", action);
+    const hh_verb_spec *v = hh_verb_find(verb);
+    if (v == NULL) {
+        office_err_set(e, "action", "no verb %s", verb);
+        return RND_EFIELD;
+    }
+    int create = strcmp(action, "create") == 0;
+    if (!create && (id_hex == NULL || *id_hex == '\0')) {
+        office_err_set(e, "id", "field 'id' is required: the work order");
+        return RND_EFIELD;
+    }
+    for (size_t i = 0; fields && fields->type == RPT_JV_OBJ && i < fields->n;
+         i++) {
+        const char *name = fields->keys[i];
+        const rpt_jv *jv = &fields->kids[i];
+        if (!strcmp(name, "site") || !strcmp(name, "action") ||
+            !strcmp(name, "id"))
+            continue;
+        if (strcmp(name, "by") == 0) {
+            office_err_set(e, "by", "'by' is the signed-in account");
+            return RND_EFIELD;
+        }
+        if (n == WO_KV_MAX - 1) {
+            office_err_set(e, name, "too many fields");
+            return RND_EFIELD;
+        }
+        const hh_field_spec *sp = NULL;
+        for (const hh_field_spec *f = v->fields; f->name; f++)
+            if (strcmp(f->name, name) == 0)
+                sp = f;
+        kv[n].name = name;
+        switch (jv->type) {
+        case RPT_JV_STR:
+            kv[n].value = jv->str;
+            /* A time typed in the office's offset, as ms (the handheld
+             * library reads a time without offset as its own local). */
+            if (sp && sp->type == HH_TIME) {
+                int64_t ms;
+                if (rpt_time_parse(jv->str, tz_min, &ms) == 0) {
+                    snprintf(vals[n], sizeof vals[n], "%lld", (long long)ms);
+                    kv[n].value = vals[n];
+                }
+            }
+            break;
+        case RPT_JV_NUM:
+            snprintf(vals[n], sizeof vals[n], "%s%llu", jv->neg ? "-" : "",
+                     (unsigned long long)jv->num);
+            kv[n].value = vals[n];
+            break;
+        case RPT_JV_BOOL:
+            kv[n].value = jv->num ? "true" : "false";
+            break;
+        case RPT_JV_NULL:
+            continue; /* an empty form field: not given */
+        default:
+            office_err_set(e, name, "field '%s': a string, number or bool",
+                           name);
+            return RND_EFIELD;
+        }
+        n++;
+    }
+    kv[n++] = (hh_kv){"by", by};
+    int rc = hh__record_on_store(st, verb, create ? NULL : id_hex, kv, n,
+                                 now_ms, id_out, err, sizeof err);
+    if (rc) {
+        char field[64] = "";
+        const char *p = strstr(err, "field '");
+        if (p) {
+            p += 7;
+            snprintf(field, sizeof field, "%.*s", (int)strcspn(p, "'"), p);
+        } else if (strstr(err, "id") &&
+                   (rc == RND_ENOTFOUND || strstr(err, "32-hex"))) {
+            snprintf(field, sizeof field, "id");
+        }
+        office_err_set(e, field, "%s", err);
+    }
     return rc;
 }

@@ -87,7 +87,7 @@ eq "roundsd list units --all: retired by web:mgr, with the reason" \
   "[('retired', 'web:mgr', 'merged')]"
 
 # ---- refusals name the field --------------------------------------------------
-err() { jq_py '(d["error"]["code"], d["error"]["field"])'; }
+err() { jq_py '(d["error"]["code"], d["error"].get("field"))'; }
 api POST /api/md "" '{"site":"S1","kind":"route","mode":"add","values":{"route":"R9","name":"x","interval-min":"abc","checkpoints":"CP-01"}}' >"$WORK/e"
 eq "bad interval: 400 naming interval-min" "$(status) $(err <"$WORK/e")" "400 ('EFIELD', 'interval-min')"
 api POST /api/md "" '{"site":"S1","kind":"unit","mode":"add","values":{"unit":"2-1-1","colour":"red"}}' >"$WORK/e"
@@ -270,6 +270,46 @@ api GET /api/workorder "id=0123456789abcdef0123456789abcdef" >"$WORK/e"
 eq "no such order: 404 naming id" "$(status) $(err <"$WORK/e")" "404 ('ENOTFOUND', 'id')"
 api GET /api/workorder "id=nothex" >"$WORK/e"
 eq "bad id: 400 naming id" "$(status) $(err <"$WORK/e")" "400 ('EFIELD', 'id')"
+
+# ---- the office's steps on work orders (the handheld's verb table) -----------
+new=$(api POST /api/workorder "" '{"site":"S1","action":"create","place":"5-1-501","category":"complaint","description":"noise at night","channel":"phone","contact":"Ms Zhao","called_at":"2026-11-28T09:45"}')
+eq "intake of a phone call: 200" "$(status)" 200
+cid=$(echo "$new" | jget id)
+api POST /api/workorder "" '{"site":"S1","action":"create","place":"5-1-501","category":"weather","description":"x"}' >"$WORK/e"
+eq "a category not in the verb table: 400 naming it" "$(status) $(err <"$WORK/e")" "400 ('EFIELD', 'category')"
+api POST /api/workorder "" '{"site":"S1","action":"create","place":"5-1-501","category":"plumbing"}' >"$WORK/e"
+eq "no description: 400 naming it" "$(status) $(err <"$WORK/e")" "400 ('EFIELD', 'description')"
+api POST /api/workorder "" '{"site":"S1","action":"create","place":"5-1-501","category":"plumbing","description":"x","priority":"urgent"}' >"$WORK/e"
+eq "urgent without its reason: 400 naming urgent_reason" "$(status) $(err <"$WORK/e")" "400 ('EFIELD', 'urgent_reason')"
+api POST /api/workorder "" '{"site":"S1","action":"create","place":"5-1-501","category":"plumbing","description":"x","by":"T-01"}' >"$WORK/e"
+eq "by is the account's: 400" "$(status) $(err <"$WORK/e")" "400 ('EFIELD', 'by')"
+api POST /api/workorder "" '{"site":"S1","action":"arrive","id":"'$cid'"}' >"$WORK/e"
+eq "arrive is the technician's: 400 naming action" "$(status) $(err <"$WORK/e")" "400 ('EFIELD', 'action')"
+api POST /api/workorder "" '{"site":"S1","action":"dispatch","id":"'$cid'","assignee":"NOBODY"}' >"$WORK/e"
+eq "dispatch to no staff member: 400 naming assignee" "$(status) $(err <"$WORK/e")" "400 ('EFIELD', 'assignee')"
+api POST /api/workorder "" '{"site":"S1","action":"callback","id":"'$cid'","satisfaction":"satisfied"}' >"$WORK/e"
+eq "callback of a reported order: 409 ETRANSITION" "$(status) $(err <"$WORK/e")" "409 ('ETRANSITION', None)"
+api POST /api/workorder "" '{"site":"S1","action":"dispatch","id":"'$cid'","assignee":"T-01"}' >/dev/null
+eq "dispatch to T-01: 200" "$(status)" 200
+check "a syncs the office's order" hh_sync a >/dev/null
+eq "the handheld has it: channel, who took the call, dispatched" \
+  "$(hh a show "$cid" --json | jq_py "[d['status']]+[d['fields'].get(k) for k in ('channel','by','assignee','dispatch_by')]")" \
+  "['dispatched', 'phone', 'web:mgr', 'T-01', 'web:mgr']"
+export ROUNDS_CLOCK_MS=$((S + 100 * 60000))
+check "T-01 arrives" hh a workorder arrive "$cid" --by T-01
+check "and completes" hh a workorder complete "$cid" --by T-01 \
+  --signature Zhao --labour-min 20
+check "a syncs" hh_sync a >/dev/null
+export ROUNDSD_CLOCK_MS=$((S + 110 * 60000))
+api POST /api/workorder "" '{"site":"S1","action":"callback","id":"'$cid'","satisfaction":"satisfied","method":"door"}' >"$WORK/e"
+eq "door-to-door callback without a signature: 400 naming it" "$(status) $(err <"$WORK/e")" "400 ('EFIELD', 'signature')"
+api POST /api/workorder "" '{"site":"S1","action":"callback","id":"'$cid'","satisfaction":"satisfied","method":"phone","result":"quiet now"}' >/dev/null
+eq "phone callback: 200" "$(status)" 200
+o=$(api GET /api/workorder "id=$cid")
+eq "history: the office's intake, dispatch and callback by web:mgr" \
+  "$(echo "$o" | jq_py '[(h["action"],h["by"]) for h in d["history"]]')" \
+  "[('create', 'web:mgr'), ('dispatch', 'web:mgr'), ('arrive', 'T-01'), ('complete', 'T-01'), ('callback', 'web:mgr')]"
+eq "called back" "$(echo "$o" | jq_py 'd["status"]')" called_back
 
 # ---- roles ------------------------------------------------------------------------
 OFFICE_ROLE=1 api POST /api/md "" '{"site":"S1","kind":"unit","mode":"add","values":{"unit":"9-9-9"}}' >/dev/null
