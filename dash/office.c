@@ -6,6 +6,7 @@
  * Work orders are office_wo.c's. */
 #define _GNU_SOURCE
 #include <locale.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,21 +23,24 @@
 
 /* ---- language ------------------------------------------------------------ */
 
+/* The zh_CN locale gettext reads the catalogue through (made once). */
+static locale_t zh_locale;
+static pthread_once_t zh_once = PTHREAD_ONCE_INIT;
+
+static void zh_make(void)
+{
+    zh_locale =
+        newlocale(LC_MESSAGES_MASK | LC_CTYPE_MASK, "zh_CN.UTF-8", (locale_t)0);
+}
+
 const char *office_tr(const char *lang, const char *s)
 {
-    static locale_t zh;
-    static int tried;
     if (s == NULL || *s == '\0' || lang == NULL || strcmp(lang, "en") == 0)
         return s;
-    /* Made once; a race makes two and keeps one: harmless. */
-    if (!tried) {
-        zh = newlocale(LC_MESSAGES_MASK | LC_CTYPE_MASK, "zh_CN.UTF-8",
-                       (locale_t)0);
-        tried = 1;
-    }
-    if (zh == (locale_t)0)
+    pthread_once(&zh_once, zh_make);
+    if (zh_locale == (locale_t)0)
         return s;
-    locale_t old = uselocale(zh);
+    locale_t old = uselocale(zh_locale);
     const char *t = gettext(s);
     uselocale(old);
     return t;

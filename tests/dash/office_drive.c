@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "../../dash/dash_int.h"
+#include "../../i18n/i18n.h"
 #include "../../proto/clock.h"
 #include "../../server/site.h"
 
@@ -54,6 +55,7 @@ int main(int argc, char **argv)
                 "usage: office_drive DATA SITE METHOD PATH [QUERY [BODY]]\n");
         return 2;
     }
+    i18n_init("roundsd"); /* as roundsd's main: the titles' catalogue */
     data_dir = argv[1];
     const char *query = argc > 5 ? argv[5] : "";
     const char *body = argc > 6 ? argv[6] : NULL;

@@ -50,6 +50,12 @@ eq "unit: its key field, required" \
 eq "staff role: choices" \
   "$(echo "$k" | jq_py '[f["choices"] for x in d["kinds"] if x["noun"]=="staff" for f in x["fields"] if f["flag"]=="role"][0]')" \
   "['guard', 'butler', 'technician', 'office']"
+eq "titles in the page's language (the roundsd catalogue)" \
+  "$(ROUNDS_LOCALEDIR="$BIN/locale" OFFICE_LANG=zh-CN api GET /api/md/kinds | jq_py '[x["title"] for x in d["kinds"] if x["noun"]=="unit"][0]')" \
+  "楼栋中的一户；空置房清单取自其空置标记"
+eq "and in English" \
+  "$(ROUNDS_LOCALEDIR="$BIN/locale" OFFICE_LANG=en api GET /api/md/kinds | jq_py '[x["title"] for x in d["kinds"] if x["noun"]=="unit"][0]')" \
+  "a unit (flat) of a building; the vacant-unit list is its vacant flag"
 eq "route interval: range" \
   "$(echo "$k" | jq_py '[(f["min"],f["max"]) for x in d["kinds"] if x["noun"]=="route" for f in x["fields"] if f["flag"]=="interval-min"][0]')" \
   "(1, 1440)"
