@@ -1,5 +1,4 @@
-/* board.c: the board's data and the reports and registers as tables, without
- * HTTP.
+/* board.c: the board's data and the reports and registers as tables, without HTTP.
  *
  * SKELETON (lead): its helper fills it.
  */
