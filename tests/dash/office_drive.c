@@ -72,8 +72,8 @@ int main(int argc, char **argv)
     snprintf(c.by, sizeof c.by, "%s",
              getenv("OFFICE_BY") ? getenv("OFFICE_BY") : "web:mgr");
     snprintf(c.site, sizeof c.site, "%s", argv[2]);
-    c.role = getenv("OFFICE_ROLE") ? atoi(getenv("OFFICE_ROLE"))
-                                   : SRV_ROLE_MANAGER;
+    c.role =
+        getenv("OFFICE_ROLE") ? atoi(getenv("OFFICE_ROLE")) : SRV_ROLE_MANAGER;
     c.now_ms = rnd_clock_now_ms(RND_CLOCK_ENV_OFFICE);
     c.tz_min = 480;
     c.lang = getenv("OFFICE_LANG") ? getenv("OFFICE_LANG") : "en";
@@ -94,8 +94,7 @@ int main(int argc, char **argv)
         printf("403\n-\n");
     else {
         r->fn(&c);
-        printf("%d\n%s\n", rs.status,
-               rs.disposition[0] ? rs.disposition : "-");
+        printf("%d\n%s\n", rs.status, rs.disposition[0] ? rs.disposition : "-");
         fwrite(rs.body, 1, rs.body_len, stdout);
     }
     dash_response_free(&rs);
