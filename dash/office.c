@@ -5,8 +5,6 @@
  * only turns JSON into their arguments and their results into tables.
  * Work orders are office_wo.c's. */
 #define _GNU_SOURCE
-#include <locale.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,31 +18,6 @@
 #include "../server/tags_sheet.h"
 #include "office.h"
 #include "office_int.h"
-
-/* ---- language ------------------------------------------------------------ */
-
-/* The zh_CN locale gettext reads the catalogue through (made once). */
-static locale_t zh_locale;
-static pthread_once_t zh_once = PTHREAD_ONCE_INIT;
-
-static void zh_make(void)
-{
-    zh_locale =
-        newlocale(LC_MESSAGES_MASK | LC_CTYPE_MASK, "zh_CN.UTF-8", (locale_t)0);
-}
-
-const char *office_tr(const char *lang, const char *s)
-{
-    if (s == NULL || *s == '\0' || lang == NULL || strcmp(lang, "en") == 0)
-        return s;
-    pthread_once(&zh_once, zh_make);
-    if (zh_locale == (locale_t)0)
-        return s;
-    locale_t old = uselocale(zh_locale);
-    const char *t = gettext(s);
-    uselocale(old);
-    return t;
-}
 
 void office_err_set(office_err *e, const char *field, const char *fmt, ...)
 {
@@ -72,13 +45,13 @@ void office_table_open(rpt_jw *j, const char *name, const char *title,
 {
     rpt_jw_obj(j);
     rpt_jw_kstr(j, "name", name);
-    rpt_jw_kstr(j, "title", office_tr(lang, title));
+    rpt_jw_kstr(j, "title", i18n_tr_lang(lang, title));
     rpt_jw_key(j, "columns");
     rpt_jw_arr(j);
     for (size_t i = 0; i < ncols; i++) {
         rpt_jw_obj(j);
         rpt_jw_kstr(j, "key", cols[i].key);
-        rpt_jw_kstr(j, "title", office_tr(lang, cols[i].title));
+        rpt_jw_kstr(j, "title", i18n_tr_lang(lang, cols[i].title));
         rpt_jw_kstr(j, "type", cols[i].type);
         rpt_jw_end(j);
     }
@@ -135,7 +108,7 @@ void office_md_kinds(rpt_jw *j, const char *lang)
         rpt_jw_obj(j);
         rpt_jw_kstr(j, "noun", k->noun);
         rpt_jw_kstr(j, "plural", k->plural);
-        rpt_jw_kstr(j, "title", office_tr(lang, k->help));
+        rpt_jw_kstr(j, "title", i18n_tr_lang(lang, k->help));
         rpt_jw_key(j, "fields");
         rpt_jw_arr(j);
         for (const srv_md_field *f = k->fields; f->flag; f++) {
@@ -163,7 +136,7 @@ void office_md_kinds(rpt_jw *j, const char *lang)
                 rpt_jw_knull(j, "max");
             }
             rpt_jw_kstr(j, "meta", f->meta);
-            rpt_jw_kstr(j, "help", office_tr(lang, f->help));
+            rpt_jw_kstr(j, "help", i18n_tr_lang(lang, f->help));
             rpt_jw_end(j);
         }
         rpt_jw_end(j);

@@ -33,9 +33,6 @@ typedef struct office_err {
     char msg[512];
 } office_err;
 
-/* The translation of s for lang (static, or the catalogue's). */
-const char *office_tr(const char *lang, const char *s);
-
 /* Member "kinds": every master-data kind of srv_md_kinds() with its
  * fields (flag, name, type, key, required, choices, default, min, max,
  * help). */
