@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "../server/log.h"
 #include "../server/server.h"
@@ -24,6 +25,11 @@
 /* A connection silent this long is closed (the event stream's
  * keep-alive comes every DASH_KEEPALIVE_MS). */
 #define DASH_CONN_TIMEOUT_S 60
+/* A stream sends at most one sync event this often: the syncs that land
+ * in between (a shift change lands 100 in half a second) become one, so
+ * 100 open boards reload once or twice, not 100 times each, and the page
+ * still sees a sync within DASH_EVENT_GAP_MS of when it landed. */
+#define DASH_EVENT_GAP_MS 1000
 
 struct dash_http {
     struct MHD_Daemon *mhd;
@@ -77,9 +83,17 @@ typedef struct stream {
     char site[SRV_NAME_MAX + 1];
     char token[65];
     uint64_t seen;
+    int64_t last_ms; /* monotonic time of the last sync event sent */
     char buf[256];
     size_t len, off;
 } stream;
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 /* The next bytes of the stream: what is left of the last event, else the
  * next event or keep-alive, waited for on this connection's thread. */
@@ -95,6 +109,22 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *out, size_t max)
                                    DASH_KEEPALIVE_MS);
         if (got < 0)
             return MHD_CONTENT_READER_END_OF_STREAM; /* stopping */
+        if (got > 0) {
+            /* Too soon after the last one: wait out the gap, and let what
+             * lands meanwhile ride on this event. */
+            int64_t wait = s->last_ms + DASH_EVENT_GAP_MS - mono_ms();
+            while (wait > 0) {
+                int64_t at2 = at;
+                int more = dash_events_wait(dash_events_of(s->d), s->site,
+                                            &s->seen, &at2, (int)wait);
+                if (more < 0)
+                    return MHD_CONTENT_READER_END_OF_STREAM;
+                if (more > 0)
+                    at = at2;
+                wait = s->last_ms + DASH_EVENT_GAP_MS - mono_ms();
+            }
+            s->last_ms = mono_ms();
+        }
         int n = got ? snprintf(s->buf, sizeof s->buf,
                                "event: sync\ndata: {\"site\":\"%s\","
                                "\"at_ms\":%lld}\n\n",
