@@ -1,7 +1,7 @@
-/* pin.c: staff PINs, hashed and verified with Debian's libargon2
- * (pin.h). The encoded string is libargon2's own; what is ours is the
- * bound on its cost parameters, checked before libargon2 sees a hash that
- * came over the wire. */
+/* pin.c: staff PINs and office passwords, hashed and verified with
+ * Debian's libargon2 (pin.h). The encoded string is libargon2's own; what
+ * is ours is the bound on its cost parameters, checked before libargon2
+ * sees a hash that came over the wire. */
 #include "pin.h"
 
 #include <argon2.h>
@@ -23,19 +23,26 @@ int proto_pin_format_ok(const char *pin)
     return 0;
 }
 
-int proto_pin_hash(const char *pin, char *out, size_t cap)
+int proto_secret_hash(const char *secret, size_t len, char *out, size_t cap)
 {
     uint8_t salt[16];
-    if (proto_pin_format_ok(pin) != 0)
+    if (len == 0 || len > PROTO_SECRET_MAX)
         return RND_EFIELD;
     if (cap < PROTO_PIN_HASH_MAX)
         return RND_ENOSPACE;
     if (getrandom(salt, sizeof salt, 0) != (ssize_t)sizeof salt)
         return RND_ECRYPTO;
     int rc =
-        argon2id_hash_encoded(PROTO_PIN_T, PROTO_PIN_M_KIB, PROTO_PIN_P, pin,
-                              strlen(pin), salt, sizeof salt, 32, out, cap);
+        argon2id_hash_encoded(PROTO_PIN_T, PROTO_PIN_M_KIB, PROTO_PIN_P, secret,
+                              len, salt, sizeof salt, 32, out, cap);
     return rc == ARGON2_OK ? 0 : RND_ECRYPTO;
+}
+
+int proto_pin_hash(const char *pin, char *out, size_t cap)
+{
+    if (proto_pin_format_ok(pin) != 0)
+        return RND_EFIELD;
+    return proto_secret_hash(pin, strlen(pin), out, cap);
 }
 
 /* Reads "NAME=" then 1..7 decimal digits at *p; advances past them. */
@@ -102,14 +109,22 @@ int proto_pin_hash_check(const char *s, size_t len, const char **why)
 
 int proto_pin_verify(const char *s, size_t len, const char *pin)
 {
-    char enc[PROTO_PIN_HASH_MAX + 1];
     if (proto_pin_format_ok(pin) != 0)
         return RND_EFIELD;
-    if (proto_pin_hash_check(s, len, NULL) != 0)
+    return proto_secret_verify(s, len, pin, strlen(pin));
+}
+
+int proto_secret_verify(const char *s, size_t slen, const char *secret,
+                        size_t len)
+{
+    char enc[PROTO_PIN_HASH_MAX + 1];
+    if (len == 0 || len > PROTO_SECRET_MAX)
+        return RND_EFIELD;
+    if (proto_pin_hash_check(s, slen, NULL) != 0)
         return RND_EMALFORMED;
-    memcpy(enc, s, len);
-    enc[len] = '\0';
-    int rc = argon2id_verify(enc, pin, strlen(pin));
+    memcpy(enc, s, slen);
+    enc[slen] = '\0';
+    int rc = argon2id_verify(enc, secret, len);
     if (rc == ARGON2_OK)
         return 0;
     if (rc == ARGON2_VERIFY_MISMATCH)

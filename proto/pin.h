@@ -49,4 +49,16 @@ int proto_pin_hash_check(const char *s, size_t len, const char **why);
  * RND_EFIELD for a PIN of the wrong form, RND_ENOMEM. */
 int proto_pin_verify(const char *s, size_t len, const char *pin);
 
+/* Any secret (an office account's password, 1..PROTO_SECRET_MAX bytes):
+ * the same Argon2id at the office's cost, a fresh 16-byte salt, into out
+ * (cap >= PROTO_PIN_HASH_MAX). RND_EFIELD for an empty or too long
+ * secret, RND_ECRYPTO. proto_pin_hash is this after the PIN's format. */
+#define PROTO_SECRET_MAX 1024
+int proto_secret_hash(const char *secret, size_t len, char *out, size_t cap);
+/* Verifies secret[0..len) against an encoded hash as proto_pin_verify
+ * does (the same bounds on its cost first): 0, RND_EAUTH, RND_EMALFORMED,
+ * RND_EFIELD, RND_ENOMEM. */
+int proto_secret_verify(const char *s, size_t slen, const char *secret,
+                        size_t len);
+
 #endif

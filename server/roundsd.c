@@ -31,6 +31,7 @@
 #include "cmd_ops.h"
 #include "cmd_pii.h"
 #include "cmd_staff.h"
+#include "cmd_user.h"
 #include "cmd_tags.h"
 #include "cmd_report.h"
 #include "datadir.h"
@@ -681,11 +682,18 @@ static const cli_command commands[] = {
 
 /* Every table of commands: the core ones above, the office's listings
  * (cmd_office.c) and reports (cmd_report.c), and the operator's
- * (cmd_ops.c, cmd_backup.c, cmd_cert.c, cmd_pii.c, cmd_tags.c). */
-static const cli_command *const tables[] = {
-    commands,         cli_office_commands, cli_report_commands,
-    cli_ops_commands, cli_backup_commands, cli_cert_commands,
-    cli_pii_commands, cli_tags_commands,   NULL};
+ * (cmd_ops.c, cmd_backup.c, cmd_cert.c, cmd_pii.c, cmd_tags.c), and
+ * the dashboard's accounts (cmd_user.c). */
+static const cli_command *const tables[] = {commands,
+                                            cli_office_commands,
+                                            cli_report_commands,
+                                            cli_ops_commands,
+                                            cli_backup_commands,
+                                            cli_cert_commands,
+                                            cli_pii_commands,
+                                            cli_tags_commands,
+                                            cli_user_commands,
+                                            NULL};
 
 static const cli_command *find_command(const char *name)
 {

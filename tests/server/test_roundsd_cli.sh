@@ -202,6 +202,45 @@ contains "$T/out" "CLOCK"
 expect 0 "$R" devices --data "$D" --json
 contains "$T/out" '"clock_flag":"unknown"'
 
+# The dashboard's accounts: the password only on standard input, the
+# grants checked and named, exit codes, JSON, and no hash in any output.
+expect 0 "$R" user --help
+contains "$T/out" "password-stdin"
+expect 2 "$R" user --data "$D"
+expect 2 "$R" user shwo --data "$D"
+contains "$T/err" "did you mean 'show'"
+echo "a long enough password" >"$T/pw"
+expect 2 "$R" user add ann --data "$D" --password-stdin <"$T/pw"
+contains "$T/err" "--grant"
+expect 2 "$R" user add ann --grant north=boss --data "$D" \
+    --password-stdin <"$T/pw"
+contains "$T/err" "field 'grant'"
+echo short >"$T/short"
+expect 2 "$R" user add ann --grant north=clerk --data "$D" \
+    --password-stdin <"$T/short"
+contains "$T/err" "field 'password'"
+expect 2 "$R" user add Ann --grant north=clerk --data "$D" \
+    --password-stdin <"$T/pw"
+contains "$T/err" "field 'name'"
+expect 0 "$R" user add ann --grant 'north=clerk,*=manager' --data "$D" \
+    --password-stdin <"$T/pw"
+expect 4 "$R" user add ann --grant north=clerk --data "$D" \
+    --password-stdin <"$T/pw"
+expect 0 "$R" user list --data "$D" --json
+contains "$T/out" '"grants":\[{"site":"north","role":"clerk"},{"site":"\*","role":"manager"}\]'
+if grep -q argon2 "$T/out"; then
+    echo "FAIL: user list shows a password hash" >&2
+    fails=$((fails + 1))
+fi
+expect 0 "$R" user disable ann --data "$D"
+expect 0 "$R" user show ann --data "$D" --json
+contains "$T/out" '"disabled":true'
+expect 0 "$R" user grant ann --grant south=admin --data "$D"
+expect 0 "$R" user list --data "$D"
+contains "$T/out" "south=admin"
+expect 3 "$R" user passwd nobody --data "$D" --password-stdin <"$T/pw"
+expect 3 "$R" user show nobody --data "$D"
+
 if [ $fails -ne 0 ]; then
     echo "$fails failure(s)" >&2
     exit 1
