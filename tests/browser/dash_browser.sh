@@ -56,8 +56,8 @@ rd unit add --site S1 --unit 1-1-101 --resident "Li Ming" >/dev/null ||
 rd tags init --site S1 >/dev/null || fail "tags init"
 # user NAME ROLE SITE PASSWORD
 user() {
-  printf '%s\n' "$4" | rd user add "$1" --role "$2" --site "$3" \
-    --password-stdin >/dev/null || fail "user add $1"
+  printf '%s\n' "$4" | rd user add "$1" --grant "$3=$2" --password-stdin \
+    >/dev/null || fail "user add $1"
 }
 user boss admin '*' 'admin-pass-1'
 user desk clerk S1 'clerk-pass-1'
@@ -81,7 +81,7 @@ PORT=$(sed -n 's/.*listening on [0-9.]*:\([0-9]*\).*/\1/p' \
   exit 1; }
 echo "dashboard: $WEB (sync port $PORT)"
 
-# ---- the browser ---------------------------------------------------------------
+# ---- the browser -------------------------------------------------------------
 mkdir -p "$OUT/screenshots" "$WORK/downloads"
 rm -f "$OUT"/screenshots/dash-*.png
 t0=$(date +%s%N)
@@ -91,11 +91,14 @@ NODE_PATH="$OUT/node/node_modules" CHROMIUM="$CHROMIUM" WORK="$WORK" \
   "$HERE/../../dash/www" || fail "the browser scenario (dash_test.mjs)"
 echo "browser scenario: $((($(date +%s%N) - t0) / 1000000)) ms"
 
-# ---- what the page wrote, as the office's own commands see it -------------------
-eq "the unit added with the CSRF token, once (the one without: refused)" \
-  "$(rd list units --site S1 --json | py 'sum(1 for r in d if "9-9-901" in json.dumps(r))')" 1
-eq "the unit added through the master-data form" \
-  "$(rd list units --site S1 --json | py 'sum(1 for r in d if "5-1-501" in json.dumps(r))')" 1
+# ---- what the page wrote, as the office's own commands see it ----------------
+units() {
+  rd list units --site S1 --json |
+    py "sum(1 for r in d if '$1' in json.dumps(r, ensure_ascii=False))"
+}
+eq "the unit added with the CSRF token, once (without it: refused)" \
+  "$(units 9-9-901)" 1
+eq "the unit added through the master-data form" "$(units 5-1-501)" 1
 check "the handheld enrolled from the page synced its visitor" \
-  grep -q "Web 访客" <(rd list visitors --site S1 --all --json 2>/dev/null)
+  grep -q "Web 访客" <(rd report inside --site S1 --format csv)
 finish

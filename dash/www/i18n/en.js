@@ -51,7 +51,7 @@ export default {
   'resolve.ok': 'Resolve',
 
   'table.empty': 'Nothing here',
-  'table.bad': '{n} breached',
+  'table.bad': '{n} need attention',
   'clock.day': 'd',
   'clock.over': 'over by {t}',
 

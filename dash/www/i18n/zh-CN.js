@@ -52,7 +52,7 @@ export default {
   'resolve.ok': '确认处理',
 
   'table.empty': '没有记录',
-  'table.bad': '{n} 项超时',
+  'table.bad': '{n} 项需处理',
   'clock.day': '天',
   'clock.over': '已超 {t}',
 

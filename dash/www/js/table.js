@@ -56,7 +56,8 @@ function cell(col, v) {
   }
 }
 
-// The table as an element. opts: id (of the <table>), onRow(row, values)
+// The table as an element (its title is the caller's heading). opts: id
+// (of the <table>), onRow(row, values)
 // makes rows buttons (keyboard and touch), empty (words when no rows).
 export function table(tb, opts) {
   opts = opts || {};
@@ -89,8 +90,7 @@ export function table(tb, opts) {
   }
   return h('div', { class: 'tablewrap' },
     h('table', { id: opts.id, class: 'tbl', data: { name: tb && tb.name ||
-      '' } }, tb && tb.title ? h('caption', {}, tb.title) : null,
-    h('thead', {}, head), body));
+      '' } }, h('thead', {}, head), body));
 }
 
 // A titled panel around a table: <section class="panel"><h2>..</h2>..
@@ -101,7 +101,7 @@ export function panel(tb, opts) {
     h('h2', {}, (tb && tb.title) || '', h('span', { class: 'count' },
       String(n)), bad ? h('span', { class: 'count bad' },
       t('table.bad', { n: bad })) : null),
-    table(Object.assign({}, tb, { title: '' }), opts));
+    table(tb, opts));
 }
 
 // ---- charts -------------------------------------------------------------

@@ -38,7 +38,7 @@ export async function show(root, app) {
     payload.value = r.payload || '';
     clear(result).append(h('section', { class: 'panel enrolled' },
       h('h2', {}, t('dev.enrolled', { name: r.name || name.value })),
-      h('div', { class: 'row top' },
+      h('div', { class: 'row start' },
         h('img', { id: 'enroll-qr', class: 'qr', src: r.qr || '',
           alt: t('dev.qr') }),
         h('div', { class: 'grow' }, h('p', {}, t('dev.scan')),

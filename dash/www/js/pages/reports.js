@@ -65,7 +65,7 @@ export async function show(root, app, params) {
   }
   for (const s of sections) {
     put(out, h('section', { class: 'panel' }, h('h2', {}, s.title || s.name),
-      table(Object.assign({}, s, { title: '' }), { id: 'rep-' + s.name })));
+      table(s, { id: 'rep-' + s.name })));
   }
   if (!sections.length) put(out, h('p', { class: 'hint' },
     t('table.empty')));

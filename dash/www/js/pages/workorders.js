@@ -117,8 +117,7 @@ async function detail(root, app, id) {
     { id: 'tbl-wo-history' })));
   if (r.cycles) {
     put(root, h('section', { class: 'panel' }, h('h2', {}, r.cycles.title ||
-      t('wo.cycles')), table(Object.assign({}, r.cycles, { title: '' }),
-      { id: 'tbl-wo-cycles' })));
+      t('wo.cycles')), table(r.cycles, { id: 'tbl-wo-cycles' })));
   }
 }
 
