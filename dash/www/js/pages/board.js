@@ -91,9 +91,12 @@ export async function show(root, app) {
   await load();
   leave();
   es = new EventSource('/api/events?site=' + encodeURIComponent(app.site));
+  let opened = 0;
   es.addEventListener('open', () => {
     status.className = 'live on';
     status.textContent = t('board.live');
+    // After a dropped connection, syncs may have landed unheard.
+    if (opened++) load();
   });
   es.addEventListener('error', () => {
     status.className = 'live off';
