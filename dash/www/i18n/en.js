@@ -78,6 +78,8 @@ export default {
   'wo.act.close': 'Close',
   'wo.act.cancel': 'Cancel order',
   'wo.act.reopen': 'Reopen',
+  'wo.act.create': 'Recorded',
+  'wo.f.status': 'Status',
   'wo.f.kind': 'Kind',
   'wo.f.channel': 'Came in by',
   'wo.f.place': 'Unit or public place',

@@ -79,6 +79,8 @@ export default {
   'wo.act.close': '关闭',
   'wo.act.cancel': '撤销',
   'wo.act.reopen': '重新打开',
+  'wo.act.create': '登记',
+  'wo.f.status': '状态',
   'wo.f.kind': '类别',
   'wo.f.channel': '来源',
   'wo.f.place': '房号或公共位置',

@@ -39,6 +39,13 @@ function label(spec) {
   return Object.assign({}, spec, { label: t('wo.f.' + spec.name) });
 }
 const choice = (name) => (v) => opt('wo.' + name, v);
+// A field's value as the clerk reads it: a choice in words, a time as
+// the office's clock shows it.
+function show1(k, v) {
+  if (v === null || v === undefined) return '—';
+  if (typeof v === 'object') return JSON.stringify(v);
+  return typeof v === 'string' ? isoText(opt('wo.' + k, v)) : String(v);
+}
 
 export async function show(root, app, params) {
   if (params.id) return detail(root, app, params.id);
@@ -76,8 +83,7 @@ async function detail(root, app, id) {
   const f = r.fields || {};
   put(root, h('section', { class: 'panel' }, h('h2', {}, t('wo.fields')),
     h('dl', { id: 'wo-fields', class: 'kv' }, Object.entries(f).map(([k, v]) =>
-      [h('dt', {}, k), h('dd', {}, typeof v === 'object' && v !== null ?
-        JSON.stringify(v) : isoText(v))]))));
+      [h('dt', {}, opt('wo.f', k)), h('dd', {}, show1(k, v))]))));
   const acts = h('div', { class: 'steps' });
   const stepBox = h('div', { id: 'wo-step' });
   for (const name of Object.keys(steps)) {
@@ -106,9 +112,8 @@ async function detail(root, app, id) {
       clear(stepBox) }, t('cancel')))));
   }
   const hist = (r.history || []).map((x) => ({ cells: [x.at, x.by,
-    x.action, Object.entries(x.fields || {}).map(([k, v]) =>
-      `${k}: ${typeof v === 'object' ? JSON.stringify(v) : v}`)
-      .join('; ')] }));
+    opt('wo.act', x.action), Object.entries(x.fields || {}).map(([k, v]) =>
+      `${opt('wo.f', k)}: ${show1(k, v)}`).join('; ')] }));
   put(root, h('section', { class: 'panel' }, h('h2', {}, t('wo.history')),
     table({ columns: [{ key: 'at', title: t('wo.h.at'), type: 'time' },
       { key: 'by', title: t('wo.h.by') },
