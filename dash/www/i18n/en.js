@@ -140,6 +140,8 @@ export default {
   'wo.satisfaction.satisfied': 'satisfied',
   'wo.satisfaction.unsatisfied': 'unsatisfied (reopens)',
 
+  'form.list': 'comma-separated',
+
   'reg.visitors': 'Visitors',
   'reg.vehicles': 'Vehicles',
   'reg.handovers': 'Handovers',

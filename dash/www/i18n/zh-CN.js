@@ -141,6 +141,8 @@ export default {
   'wo.satisfaction.satisfied': '满意',
   'wo.satisfaction.unsatisfied': '不满意（重新打开）',
 
+  'form.list': '多个用英文逗号分隔',
+
   'reg.visitors': '访客',
   'reg.vehicles': '车辆',
   'reg.handovers': '交接班',

@@ -1,5 +1,8 @@
 // form.js: form fields from a description {name, type, required, choices,
-// default, min, max, label, help}; type str|text|int|bool|enum|list|time.
+// default, hintDefault, min, max, label, help}; type
+// str|text|int|bool|enum|list|time (a list is typed comma-separated, as on
+// the command line; hintDefault shows a default the server fills in as a
+// placeholder instead of sending it).
 // read() gives the value to send, or undefined when the field was left
 // empty (so a "set" changes only what the clerk filled in). Validation is
 // the API's; the browser only knows "required" and number bounds, as hints.
@@ -33,8 +36,13 @@ export function field(spec, id, choiceLabel) {
       input = h('input', { id, type: 'text' });
   }
   if (spec.required) input.required = true;
-  if (spec.default !== undefined && spec.default !== null)
-    input.value = String(spec.default);
+  if (spec.default !== undefined && spec.default !== null) {
+    // A default the server fills in is a hint, not a value sent.
+    if (spec.hintDefault && input.tagName === 'INPUT')
+      input.placeholder = String(spec.default);
+    else if (!spec.hintDefault) input.value = String(spec.default);
+  }
+  if (spec.type === 'list') input.placeholder = t('form.list');
   const wrap = h('label', { class: 'fld' + (spec.type === 'text' ? ' wide' :
     ''), for: id }, h('span', {}, spec.label || spec.name,
     spec.required ? h('b', { class: 'req' }, ' *') : null), input,

@@ -52,7 +52,7 @@ export async function show(root, app, params) {
   const reason = h('input', { id: 'md-reason' });
   const fs = (kind.fields || []).map((f) => field({ name: f.flag,
     label: f.title || f.flag, help: f.help, required: false,
-    type: f.type === 'list' ? 'str' : f.type, choices: f.choices,
+    type: f.type, choices: f.choices, default: f.default, hintDefault: true,
     min: f.min, max: f.max, req: f.required, key: f.key }, 'md-f-' + f.flag));
   const fm = h('p', { class: 'msg', role: 'alert', id: 'md-form-msg' });
   const targetWrap = h('label', { class: 'fld', for: 'md-target' },
