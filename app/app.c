@@ -27,53 +27,16 @@ const app_header *app_security_headers(void)
     return sec_headers;
 }
 
-/* ---- tokens ------------------------------------------------------------- */
-
-static int is_token(const char *s)
-{
-    size_t n = 0;
-    for (; s[n]; n++)
-        if (!((s[n] >= '0' && s[n] <= '9') || (s[n] >= 'a' && s[n] <= 'f')))
-            return 0;
-    return n == APP_TOKEN_HEX;
-}
+/* ---- tokens (web/) ----------------------------------------------------- */
 
 static int make_token(const char *fixed, char out[APP_TOKEN_HEX + 1])
 {
-    static const char hexd[] = "0123456789abcdef";
-    uint8_t raw[APP_TOKEN_HEX / 2];
-    if (fixed) {
-        if (!is_token(fixed))
-            return RND_EINVAL;
-        memcpy(out, fixed, APP_TOKEN_HEX + 1);
-        return 0;
-    }
-    size_t got = 0;
-    while (got < sizeof raw) {
-        ssize_t n = getrandom(raw + got, sizeof raw - got, 0);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return RND_ECRYPTO;
-        got += (size_t)n;
-    }
-    for (size_t i = 0; i < sizeof raw; i++) {
-        out[2 * i] = hexd[raw[i] >> 4];
-        out[2 * i + 1] = hexd[raw[i] & 15];
-    }
-    out[APP_TOKEN_HEX] = '\0';
-    return 0;
+    return web_token_new(fixed, out);
 }
 
-/* 1 when s equals the token t, in time that does not depend on where
- * they differ. */
 static int token_eq(const char *s, size_t n, const char *t)
 {
-    unsigned char d = n != APP_TOKEN_HEX;
-    for (size_t i = 0; i < APP_TOKEN_HEX; i++)
-        d |= (unsigned char)((i < n ? (unsigned char)s[i] : 0) ^
-                             (unsigned char)t[i]);
-    return d == 0;
+    return web_token_eq(s, n, t);
 }
 
 int app_new(hh *h, const app_config *cfg, app **out)
@@ -99,6 +62,7 @@ int app_new(hh *h, const app_config *cfg, app **out)
     }
     a->h = h;
     snprintf(a->lang, sizeof a->lang, "%s", lang);
+    a->enroll = cfg->enroll;
     pthread_mutex_init(&a->hh_mu, NULL);
     pthread_mutex_init(&a->sync_mu, NULL);
     pthread_mutex_lock(&a->hh_mu);
@@ -152,33 +116,14 @@ static int is_self(const app *a, const char *v, const char *prefix)
 /* 1 when the Cookie header holds rounds_app=<the session token>. */
 static int has_session(const app *a, const char *cookie)
 {
-    const char *p = cookie;
-    size_t nl = strlen(APP_COOKIE);
-    while (p && *p) {
-        while (*p == ' ' || *p == ';')
-            p++;
-        size_t n = strcspn(p, ";");
-        if (n > nl && strncmp(p, APP_COOKIE, nl) == 0 && p[nl] == '=') {
-            const char *v = p + nl + 1;
-            size_t vl = n - nl - 1;
-            while (vl && v[vl - 1] == ' ')
-                vl--;
-            if (token_eq(v, vl, a->session))
-                return 1;
-        }
-        p += n;
-    }
-    return 0;
+    char v[APP_TOKEN_HEX + 2];
+    return web_cookie_get(cookie, APP_COOKIE, v, sizeof v) == 0 &&
+           token_eq(v, strlen(v), a->session);
 }
 
-/* 1 when the content type is application/json (parameters allowed). */
 static int is_json_type(const char *ct)
 {
-    static const char want[] = "application/json";
-    if (ct == NULL || strncasecmp(ct, want, sizeof want - 1) != 0)
-        return 0;
-    char c = ct[sizeof want - 1];
-    return c == '\0' || c == ';' || c == ' ';
+    return web_is_json_type(ct);
 }
 
 static void page(app_response *rs, int status, const char *text)
@@ -200,29 +145,7 @@ static void page(app_response *rs, int status, const char *text)
 
 static const char *mime_of(const char *path)
 {
-    static const struct {
-        const char *ext, *type;
-    } types[] = {
-        {".html", "text/html; charset=utf-8"},
-        {".js", "text/javascript; charset=utf-8"},
-        {".mjs", "text/javascript; charset=utf-8"},
-        {".css", "text/css; charset=utf-8"},
-        {".json", "application/json"},
-        {".svg", "image/svg+xml"},
-        {".png", "image/png"},
-        {".ico", "image/x-icon"},
-        {".wasm", "application/wasm"},
-        {".woff2", "font/woff2"},
-        {".woff", "font/woff"},
-        {".ttf", "font/ttf"},
-        {".txt", "text/plain; charset=utf-8"},
-        {".webmanifest", "application/manifest+json"},
-    };
-    const char *dot = strrchr(path, '.');
-    for (size_t i = 0; dot && i < sizeof types / sizeof *types; i++)
-        if (strcmp(dot, types[i].ext) == 0)
-            return types[i].type;
-    return "application/octet-stream";
+    return web_mime_type(path);
 }
 
 static void asset(const app_request *rq, app_response *rs)

@@ -79,6 +79,10 @@ typedef struct app_config {
     /* Fixed tokens instead of random ones (tests, the fuzzer); NULL:
      * random. Each must be APP_TOKEN_HEX hex digits. */
     const char *secret, *session, *csrf;
+    /* 1: POST /api/enroll may enroll a handheld not enrolled yet
+     * (hh_enroll_payload: it connects to the payload's server); 0: that
+     * route answers 403 (the fuzzer, which must not reach the network). */
+    int enroll;
 } app_config;
 
 /* Makes the server's state around h (which it uses from then on, behind

@@ -167,6 +167,8 @@ static void get_session(app *a, app_response *rs)
     if (rc == 0 && user[0])
         rc = staff_load(a, &l, user);
     int64_t now = hh_now_ms(a->h);
+    char server[300] = "";
+    hh_server_addr(a->h, server, sizeof server);
     if (rc) {
         fail_hh(a, rs, rc);
         unlock(a);
@@ -193,6 +195,8 @@ static void get_session(app *a, app_response *rs)
     rpt_jw_kstr(j, "role", l.n ? l.v[0].role : NULL);
     rpt_jw_kstr(j, "lang", a->lang);
     rpt_jw_kint(j, "now_ms", now);
+    rpt_jw_kbool(j, "enrolled", server[0] != '\0');
+    rpt_jw_kstr(j, "server", server[0] ? server : NULL);
     free(l.v);
     app_out_end(&o, rs, 200);
 }
@@ -634,6 +638,70 @@ static void post_signin(app *a, const app_request *rq, app_response *rs)
     rpt_jv_free(&root);
 }
 
+/* POST /api/enroll {"payload"}: the enroll screen of a handheld not
+ * enrolled yet (the text of the office's QR code; hh_enroll_payload). An
+ * enrolled handheld is re-enrolled by the office's hand, on the command
+ * line: 409 EEXIST here. */
+static void post_enroll(app *a, const app_request *rq, app_response *rs)
+{
+    if (!a->enroll) {
+        app_fail_status(rs, 403, "EFORBIDDEN", NULL,
+                        "enrollment is off in this app", NULL, 0);
+        return;
+    }
+    rpt_jv root;
+    if (body_object(rq, &root, rs) != 0)
+        return;
+    const char *payload = str_of(&root, "payload");
+    if (payload == NULL || payload[0] == '\0') {
+        app_fail(rs, RND_EFIELD, "payload", "scan or type the office's code");
+        rpt_jv_free(&root);
+        return;
+    }
+    char server[300] = "";
+    lock(a);
+    hh_server_addr(a->h, server, sizeof server);
+    if (server[0]) {
+        unlock(a);
+        char msg[400];
+        snprintf(msg, sizeof msg,
+                 "this handheld is enrolled with %s already: re-enroll it "
+                 "with 'rounds enroll'",
+                 server);
+        app_fail(rs, RND_EEXIST, "payload", msg);
+        rpt_jv_free(&root);
+        return;
+    }
+    int rc = hh_enroll_payload(a->h, payload, 15000);
+    if (rc == RND_ECERT || rc == RND_ECONNECT || rc == RND_ETIMEOUT ||
+        rc == RND_ETLS || rc == RND_ECLOSED) {
+        /* The server the payload names: not there, or not the one it
+         * says (its certificate's fingerprint). */
+        char msg[600];
+        snprintf(msg, sizeof msg, "%s", hh_last_error(a->h));
+        unlock(a);
+        app_fail_status(rs, 502, rnd_errname(rc), "payload", msg, NULL, 0);
+        rpt_jv_free(&root);
+        return;
+    }
+    if (rc) {
+        fail_hh(a, rs, rc);
+        unlock(a);
+        rpt_jv_free(&root);
+        return;
+    }
+    hh_server_addr(a->h, server, sizeof server);
+    unlock(a);
+    rpt_jv_free(&root);
+    app_out o;
+    if (app_out_begin(&o) == 0) {
+        rpt_jw_kstr(&o.jw, "server", server);
+        app_out_end(&o, rs, 200);
+    } else {
+        app_fail(rs, RND_ENOMEM, NULL, NULL);
+    }
+}
+
 static void post_signout(app *a, app_response *rs)
 {
     app_out o;
@@ -820,7 +888,7 @@ void app_api(app *a, const app_request *rq, app_response *rs)
         else if (strcmp(p, "sync") == 0)
             app_sync_get(a, rs);
         else if (!strcmp(p, "signin") || !strcmp(p, "signout") ||
-                 !strcmp(p, "record"))
+                 !strcmp(p, "record") || !strcmp(p, "enroll"))
             app_fail_status(rs, 405, "EMETHOD", NULL, "use POST", NULL, 0);
         else
             app_fail(rs, RND_ENOTFOUND, NULL, "no such API");
@@ -834,6 +902,8 @@ void app_api(app *a, const app_request *rq, app_response *rs)
         post_record(a, rq, rs);
     else if (strcmp(p, "sync") == 0)
         app_sync_start(a, rs);
+    else if (strcmp(p, "enroll") == 0)
+        post_enroll(a, rq, rs);
     else if (!strcmp(p, "session") || !strcmp(p, "staff") ||
              !strcmp(p, "status") || !strcmp(p, "verbs") ||
              !strcmp(p, "records") || !strcmp(p, "now"))

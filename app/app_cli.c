@@ -77,7 +77,7 @@ int cmd_app(void)
     int rc = open_handheld(&h);
     if (rc)
         return rc;
-    app_config cfg = {lang, NULL, NULL, NULL};
+    app_config cfg = {lang, NULL, NULL, NULL, 1};
     if ((rc = app_new(h, &cfg, &a)) != 0) {
         int ex = report_error(NULL, rc, "app");
         hh_close(h);

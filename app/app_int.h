@@ -60,6 +60,7 @@ struct app {
     app_progress prog;
     pthread_t sync_thr;
     int sync_live; /* sync_thr was started and not joined yet */
+    int enroll;    /* app_config.enroll */
 };
 
 /* ---- app_json.c -------------------------------------------------------- */

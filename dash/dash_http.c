@@ -1,5 +1,323 @@
-/* dash_http.c: libmicrohttpd with TLS: the only file of dash/ that speaks HTTP; the event stream.
- *
- * SKELETON (lead): its helper fills it.
+/* dash_http.c: the only file of dash/ that speaks HTTP: Debian's
+ * libmicrohttpd with its TLS (GnuTLS), a thread per connection (an event
+ * stream blocks its own thread only), a limit of connections in all and
+ * per address, the body gathered up to DASH_BODY_MAX, the raw query kept
+ * from the URI log callback, dash_handle()'s answer sent with the security
+ * headers on every response, and the event stream of GET /api/events.
  */
-#include "dash_int.h"
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "../server/log.h"
+#include "../server/server.h"
+#include "dash_core.h"
+
+/* TLS 1.2 and 1.3 only, GnuTLS's usual suites. */
+#define DASH_TLS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
+/* A connection silent this long is closed (the event stream's
+ * keep-alive comes every DASH_KEEPALIVE_MS). */
+#define DASH_CONN_TIMEOUT_S 60
+
+struct dash_http {
+    struct MHD_Daemon *mhd;
+    dash *d;
+};
+
+/* One request in progress. */
+typedef struct req {
+    char *uri; /* raw, with the query */
+    char *body;
+    size_t len;
+    int too_big, started;
+} req;
+
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
+{
+    (void)cls, (void)c;
+    req *r = calloc(1, sizeof *r);
+    if (r)
+        r->uri = strdup(uri ? uri : "/");
+    return r;
+}
+
+static void on_done(void *cls, struct MHD_Connection *c, void **con_cls,
+                    enum MHD_RequestTerminationCode toe)
+{
+    (void)cls, (void)c, (void)toe;
+    req *r = *con_cls;
+    if (r) {
+        free(r->uri);
+        free(r->body);
+        free(r);
+    }
+    *con_cls = NULL;
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    (void)cls;
+    char line[512];
+    vsnprintf(line, sizeof line, fmt, ap);
+    line[strcspn(line, "\n")] = '\0';
+    srv_log(SRV_LOG_DEBUG, "web: %s", line); /* TLS refusals, mostly */
+}
+
+/* ---- the event stream ------------------------------------------------------
+ */
+
+typedef struct stream {
+    dash *d;
+    char site[SRV_NAME_MAX + 1];
+    char token[65];
+    uint64_t seen;
+    char buf[256];
+    size_t len, off;
+} stream;
+
+/* The next bytes of the stream: what is left of the last event, else the
+ * next event or keep-alive, waited for on this connection's thread. */
+static ssize_t stream_read(void *cls, uint64_t pos, char *out, size_t max)
+{
+    (void)pos;
+    stream *s = cls;
+    if (s->off == s->len) {
+        int64_t at = 0;
+        if (!dash_session_alive(s->d, s->token))
+            return MHD_CONTENT_READER_END_OF_STREAM;
+        int got = dash_events_wait(dash_events_of(s->d), s->site, &s->seen, &at,
+                                   DASH_KEEPALIVE_MS);
+        if (got < 0)
+            return MHD_CONTENT_READER_END_OF_STREAM; /* stopping */
+        int n = got ? snprintf(s->buf, sizeof s->buf,
+                               "event: sync\ndata: {\"site\":\"%s\","
+                               "\"at_ms\":%lld}\n\n",
+                               s->site, (long long)at)
+                    : snprintf(s->buf, sizeof s->buf, ": keep-alive\n\n");
+        s->len = n > 0 ? (size_t)n : 0;
+        s->off = 0;
+    }
+    size_t n = s->len - s->off < max ? s->len - s->off : max;
+    memcpy(out, s->buf + s->off, n);
+    s->off += n;
+    return (ssize_t)n;
+}
+
+static void stream_free(void *cls)
+{
+    stream *s = cls;
+    memset(s->token, 0, sizeof s->token);
+    free(s);
+}
+
+static struct MHD_Response *stream_response(dash *d, const dash_response *rs)
+{
+    stream *s = calloc(1, sizeof *s);
+    if (s == NULL)
+        return NULL;
+    s->d = d;
+    snprintf(s->site, sizeof s->site, "%s", rs->stream_site);
+    snprintf(s->token, sizeof s->token, "%s", rs->stream_token);
+    s->seen = dash_events_count(dash_events_of(d), s->site);
+    /* The first bytes at once: the client knows it is connected. */
+    s->len = (size_t)snprintf(s->buf, sizeof s->buf, "retry: 3000\n\n");
+    struct MHD_Response *m = MHD_create_response_from_callback(
+        MHD_SIZE_UNKNOWN, 1024, stream_read, s, stream_free);
+    if (m == NULL)
+        free(s);
+    return m;
+}
+
+/* ---- requests ------------------------------------------------------------ */
+
+static enum MHD_Result send_answer(dash *d, struct MHD_Connection *c,
+                                   const dash_response *rs)
+{
+    struct MHD_Response *m;
+    if (rs->event_stream)
+        m = stream_response(d, rs);
+    else if (rs->static_body)
+        m = MHD_create_response_from_buffer(
+            rs->body_len, (void *)rs->static_body, MHD_RESPMEM_PERSISTENT);
+    else
+        m = MHD_create_response_from_buffer(rs->body ? rs->body_len : 0,
+                                            rs->body, MHD_RESPMEM_MUST_COPY);
+    if (m == NULL)
+        return MHD_NO;
+    for (const dash_header *h = dash_security_headers(); h->name; h++)
+        MHD_add_response_header(m, h->name, h->value);
+    if (rs->content_type)
+        MHD_add_response_header(m, "Content-Type", rs->content_type);
+    MHD_add_response_header(m, "Cache-Control",
+                            rs->no_store ? "no-store" : "no-cache");
+    if (rs->event_stream) /* nginx: pass each event on at once */
+        MHD_add_response_header(m, "X-Accel-Buffering", "no");
+    if (rs->location[0])
+        MHD_add_response_header(m, "Location", rs->location);
+    if (rs->set_cookie[0])
+        MHD_add_response_header(m, "Set-Cookie", rs->set_cookie);
+    if (rs->disposition[0])
+        MHD_add_response_header(m, "Content-Disposition", rs->disposition);
+    enum MHD_Result ok = MHD_queue_response(c, (unsigned)rs->status, m);
+    MHD_destroy_response(m);
+    return ok;
+}
+
+static const char *hdr(struct MHD_Connection *c, const char *name)
+{
+    return MHD_lookup_connection_value(c, MHD_HEADER_KIND, name);
+}
+
+static void peer_of(struct MHD_Connection *c, char *out, size_t cap)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    snprintf(out, cap, "-");
+    if (ci == NULL || ci->client_addr == NULL)
+        return;
+    const struct sockaddr *sa = ci->client_addr;
+    if (sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out,
+                  (socklen_t)cap);
+    else if (sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out,
+                  (socklen_t)cap);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
+                                  const char *url, const char *method,
+                                  const char *version, const char *upload,
+                                  size_t *upload_size, void **con_cls)
+{
+    (void)url, (void)version;
+    dash *d = cls;
+    req *r = *con_cls;
+    if (r == NULL || r->uri == NULL)
+        return MHD_NO;
+    if (!r->started) {
+        r->started = 1; /* the headers: the body (if any) comes next */
+        return MHD_YES;
+    }
+    if (*upload_size) {
+        size_t n = *upload_size;
+        if (r->len + n > DASH_BODY_MAX) {
+            r->too_big = 1; /* read on, kept no more: 413 at the end */
+        } else if (!r->too_big) {
+            char *p = realloc(r->body, r->len + n);
+            if (p == NULL)
+                return MHD_NO;
+            memcpy(p + r->len, upload, n);
+            r->body = p;
+            r->len += n;
+        }
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    char peer[INET6_ADDRSTRLEN + 1];
+    peer_of(c, peer, sizeof peer);
+    char *q = strchr(r->uri, '?');
+    if (q)
+        *q++ = '\0';
+    dash_request rq = {
+        .method = method,
+        .path = r->uri, /* as sent: no %-decoding of the path */
+        .query = q,
+        .host = hdr(c, "Host"),
+        .origin = hdr(c, "Origin"),
+        .cookie = hdr(c, "Cookie"),
+        .content_type = hdr(c, "Content-Type"),
+        .csrf = hdr(c, "X-Rounds-CSRF"),
+        .peer = peer,
+        .body = r->body,
+        .body_len = r->len,
+        .body_cut = r->too_big,
+    };
+    dash_response rs;
+    dash_handle(d, &rq, &rs);
+    enum MHD_Result ok = send_answer(d, c, &rs);
+    dash_response_free(&rs);
+    return ok;
+}
+
+/* ---- the daemon ------------------------------------------------------------
+ */
+
+int dash_http_start(dash *d, const char *listen, const char *cert,
+                    const char *key, dash_http **out, char *url, size_t cap,
+                    char *err, size_t errcap)
+{
+    *out = NULL;
+    char host[256];
+    int port;
+    struct sockaddr_storage ss;
+    memset(&ss, 0, sizeof ss);
+    struct sockaddr_in *v4 = (struct sockaddr_in *)&ss;
+    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&ss;
+    unsigned flags = MHD_USE_THREAD_PER_CONNECTION |
+                     MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL |
+                     MHD_USE_TLS | MHD_USE_ERROR_LOG;
+    if (srv_parse_hostport(listen, host, sizeof host, &port) != 0) {
+        snprintf(err, errcap, "web_listen %s: expected HOST:PORT", listen);
+        return RND_EINVAL;
+    }
+    if (inet_pton(AF_INET, host, &v4->sin_addr) == 1) {
+        v4->sin_family = AF_INET;
+        v4->sin_port = htons((uint16_t)port);
+    } else if (inet_pton(AF_INET6, host, &v6->sin6_addr) == 1) {
+        v6->sin6_family = AF_INET6;
+        v6->sin6_port = htons((uint16_t)port);
+        flags |= MHD_USE_IPv6;
+    } else {
+        snprintf(err, errcap,
+                 "web_listen %s: %s is not an IP address (use 127.0.0.1, "
+                 "0.0.0.0 or an IPv6 address in brackets)",
+                 listen, host);
+        return RND_EINVAL;
+    }
+    dash_http *h = calloc(1, sizeof *h);
+    if (h == NULL)
+        return RND_ENOMEM;
+    h->d = d;
+    h->mhd = MHD_start_daemon(
+        flags, (uint16_t)port, NULL, NULL, on_request, d, MHD_OPTION_SOCK_ADDR,
+        (struct sockaddr *)&ss, MHD_OPTION_HTTPS_MEM_CERT, cert,
+        MHD_OPTION_HTTPS_MEM_KEY, key, MHD_OPTION_HTTPS_PRIORITIES,
+        DASH_TLS_PRIORITIES, MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL,
+        MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL, MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned)DASH_CONNS_MAX, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        (unsigned)DASH_CONNS_PER_IP, MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned)DASH_CONN_TIMEOUT_S, MHD_OPTION_EXTERNAL_LOGGER, mhd_log,
+        NULL, MHD_OPTION_END);
+    if (h->mhd == NULL) {
+        snprintf(err, errcap,
+                 "cannot serve https on %s: the port is taken, or the "
+                 "certificate or key is not one GnuTLS takes (debug log: "
+                 "why)",
+                 listen);
+        free(h);
+        return RND_EIO;
+    }
+    const union MHD_DaemonInfo *di =
+        MHD_get_daemon_info(h->mhd, MHD_DAEMON_INFO_BIND_PORT);
+    unsigned bound = di ? di->port : (unsigned)port;
+    if (v6->sin6_family == AF_INET6)
+        snprintf(url, cap, "https://[%s]:%u", host, bound);
+    else
+        snprintf(url, cap, "https://%s:%u", host, bound);
+    *out = h;
+    return 0;
+}
+
+void dash_http_stop(dash_http *h)
+{
+    if (h == NULL)
+        return;
+    MHD_stop_daemon(h->mhd);
+    free(h);
+}

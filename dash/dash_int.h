@@ -83,6 +83,10 @@ typedef struct dash_response {
     /* GET /api/events: the HTTP layer streams events of this site (the
      * request's site) instead of sending body. */
     int event_stream;
+    /* With event_stream: the site, and the session the stream lives as
+     * long as (dash.c fills them). */
+    char stream_site[SRV_NAME_MAX + 1];
+    char stream_token[65];
 } dash_response;
 
 void dash_response_free(dash_response *rs);

@@ -312,6 +312,9 @@ int hh_value_shown(const hh_value *v, char *buf, size_t cap, const char **s,
         hh_mask_id(v->str, v->str_len, buf, cap);
         *s = buf;
         *len = strlen(buf);
+    } else if (v->name_len == 8 && memcmp(v->name, "pin_hash", 8) == 0) {
+        *s = "set"; /* that a PIN is set, never its hash */
+        *len = 3;
     } else {
         *s = v->str;
         *len = v->str_len;

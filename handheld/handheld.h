@@ -448,8 +448,9 @@ HH_API int hh_id_width(hh *h, int kind);
 
 /* What a screen or listing may show of a string value v: *s and *len get
  * its text, except for an ID document number (field "id_no"), which is
- * masked into buf (cap bytes) first: hh_mask_id. 0, or RND_EINVAL when v
- * is not a string. */
+ * masked into buf (cap bytes) first: hh_mask_id, and a staff member's PIN
+ * hash (field "pin_hash"), shown as "set". 0, or RND_EINVAL when v is not
+ * a string. */
 HH_API int hh_value_shown(const hh_value *v, char *buf, size_t cap,
                           const char **s, size_t *len);
 
@@ -468,6 +469,24 @@ HH_API void hh_mask_id(const char *in, size_t len, char *out, size_t cap);
  * address, unreadable or non-PEM certificate, empty credential). */
 HH_API int hh_enroll(hh *h, const char *server_addr, const char *cert_path,
                      const char *credential);
+
+/* Enrolls from the office's enrollment payload (the text of the QR code
+ * `roundsd enroll --qr` and the dashboard show; docs/PROTOCOL.md,
+ * "Enrollment payload"): connects to the payload's address (TLS handshake
+ * only, nothing else sent; timeout_ms per wait, 0 = 30,000), takes the
+ * certificate the server presents only when its SHA-256 is the payload's
+ * fingerprint, and stores it, the address and the credential exactly as
+ * hh_enroll does with a certificate file. The payload must name this
+ * handheld's site and name. Nothing is stored on any failure: RND_EFIELD
+ * (not a payload, or another device's), RND_ECERT (the fingerprint does
+ * not match: hh_last_error() gives both), RND_ECONNECT, RND_ETIMEOUT,
+ * RND_ETLS, storage errors. */
+HH_API int hh_enroll_payload(hh *h, const char *payload, int timeout_ms);
+
+/* The site and device name an enrollment payload enrolls (to initialise
+ * a new handheld with them before hh_enroll_payload), each 1..63 bytes and
+ * NUL-terminated. RND_EFIELD when payload is not one. */
+HH_API int hh_payload_names(const char *payload, char site[64], char name[64]);
 
 typedef struct hh_sync_options {
     int timeout_ms;          /* per network wait; 0 = 30,000 */

@@ -168,6 +168,7 @@ void rounds_print_help(void)
         "  enroll --server HOST:PORT --cert FILE --credential CRED\n"
         "                               store what the office gave: the\n"
         "                               server, its certificate, the secret\n"
+        "  enroll --payload TEXT        the same from the office's QR code\n"
         "  sync [--server HOST:PORT] [--timeout SEC]\n"
         "                               push own records, pull the site's\n"
         "  dump                         every merged record and their digest\n"

@@ -48,6 +48,13 @@ static const args_flag enroll_flags[] = {
     {"server", "HOST:PORT", N_("the office's server (required)")},
     {"cert", "FILE", N_("its certificate, as the office gave it (required)")},
     {"credential", "CRED", N_("the one-time credential (required)")},
+    {"payload", "TEXT",
+     N_("or all of it at once: the text of the office's enrollment QR code "
+        "(the certificate is taken from the server when its SHA-256 is the "
+        "code's)")},
+    {"timeout", "SEC",
+     N_("with --payload: give up after SEC seconds "
+        "(default 30)")},
     {NULL}};
 static const args_flag sync_flags[] = {
     {"server", "HOST:PORT", N_("another server than the enrolled one")},
@@ -137,7 +144,8 @@ static const rcmd fixed[] = {
     {"whoami", "", N_("who is signed in"), no_flags, 0, 0, NULL, cmd_whoami},
     {"status", "", N_("device, op counts, unsynced work"), no_flags, 0, 0, NULL,
      cmd_status},
-    {"enroll", "--server HOST:PORT --cert FILE --credential CRED",
+    {"enroll",
+     "--server HOST:PORT --cert FILE --credential CRED | --payload TEXT",
      N_("store what the office gave: the server, its certificate, the secret"),
      enroll_flags, 0, 0, NULL, cmd_enroll},
     {"sync", "[--server HOST:PORT] [--timeout SEC]",

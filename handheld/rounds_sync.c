@@ -78,10 +78,71 @@ int cmd_status(void)
 
 /* ---- sync --------------------------------------------------------------- */
 
+/* rounds enroll --payload TEXT: a device that is not there yet is made
+ * with the payload's site and name first. */
+static int enroll_payload(const char *payload, const char *timeout)
+{
+    int timeout_ms = 0, made = 0;
+    if (timeout) {
+        char *end;
+        double sec = strtod(timeout, &end);
+        if (end == timeout || *end != '\0' || !(sec > 0) || sec > 86400)
+            return usage_error(_("enroll: --timeout takes seconds (0 < SEC "
+                                 "<= 86400), got '%s'"),
+                               timeout);
+        timeout_ms = sec * 1000 < 1 ? 1 : (int)(sec * 1000);
+    }
+    char site[64], name[64];
+    if (hh_payload_names(payload, site, name) != 0)
+        return usage_error(_("enroll: --payload is not an enrollment payload "
+                             "(the text of the office's QR code, "
+                             "rounds-enroll:1?...)%s"),
+                           "");
+    hh *h;
+    int rc = hh_open(data_dir(), &h);
+    if (rc == RND_ENOTFOUND || rc == RND_ENOTINIT) {
+        rc = hh_init(data_dir(), site, name, &h);
+        made = rc == 0;
+    }
+    if (rc) {
+        fprintf(stderr, "rounds: enroll: %s: %s\n", data_dir(),
+                i18n_tr(rnd_strerror(rc)));
+        return exit_for(rc);
+    }
+    rc = hh_enroll_payload(h, payload, timeout_ms);
+    if (rc) {
+        int ex = report_error(h, rc, "enroll");
+        hh_close(h);
+        return ex;
+    }
+    char server[300] = "";
+    hh_server_addr(h, server, sizeof server);
+    if (o.json) {
+        printf("{\"ok\":true,\"server\":");
+        json_cstr(stdout, server);
+        printf(",\"site\":");
+        json_cstr(stdout, site);
+        printf(",\"name\":");
+        json_cstr(stdout, name);
+        printf(",\"initialised\":%s}\n", made ? "true" : "false");
+    } else {
+        if (made)
+            printf("device '%s' of site %s initialised in %s\n", name, site,
+                   data_dir());
+        printf("enrolled with %s (its certificate matched the code's "
+               "fingerprint and is now the only one trusted); run 'rounds "
+               "sync'\n",
+               server);
+    }
+    hh_close(h);
+    return RND_EXIT_OK;
+}
+
 int cmd_enroll(void)
 {
     const char *server = kv_take("server"), *cert = kv_take("cert");
     const char *cred = kv_take("credential");
+    const char *payload = kv_take("payload"), *timeout = kv_take("timeout");
     hh *h;
     int rc;
 
@@ -90,9 +151,19 @@ int cmd_enroll(void)
     if (o.npos > 1)
         return usage_error(_("enroll: unexpected argument '%s'"),
                            o.positional[1]);
+    if (payload && (server || cert || cred))
+        return usage_error(_("enroll: --payload holds the server, its "
+                             "certificate and the credential: give it "
+                             "alone%s"),
+                           "");
+    if (payload)
+        return enroll_payload(payload, timeout);
+    if (timeout)
+        return usage_error(_("enroll: --timeout goes with --payload%s"), "");
     if (server == NULL || cert == NULL || cred == NULL)
         return usage_error(_("enroll: give --server HOST:PORT --cert FILE "
-                             "--credential CRED (from 'roundsd enroll')%s"),
+                             "--credential CRED (from 'roundsd enroll'), or "
+                             "--payload TEXT (its QR code's text)%s"),
                            "");
     if ((rc = open_handheld(&h)) != 0)
         return rc;

@@ -35,9 +35,12 @@
 #include <mbedtls/entropy.h>
 #include <mbedtls/error.h>
 #include <mbedtls/net_sockets.h>
+#include <mbedtls/pem.h>
 #include <mbedtls/ssl.h>
 #include <mbedtls/x509_crt.h>
 
+#include "../proto/enrollpay.h"
+#include "../proto/sha256.h"
 #include "../storage/store.h"
 #include "handheld.h"
 #include "hh_internal.h"
@@ -892,4 +895,158 @@ done:
     hh_sess_free(&s);
     out->ms = mono_ms() - t0;
     return rc;
+}
+
+/* ---- enrollment from a payload (proto/enrollpay.h) ------------------------
+ */
+
+/* Trust on first contact, checked against the payload: every certificate
+ * passes the handshake's own check; the caller then compares the SHA-256
+ * of the one presented with the payload's before trusting it. */
+static int accept_any(void *ctx, mbedtls_x509_crt *crt, int depth,
+                      uint32_t *flags)
+{
+    (void)ctx, (void)crt, (void)depth;
+    *flags = 0;
+    return 0;
+}
+
+/* Connects to addr and takes the certificate the server presents: its DER
+ * bytes into *der (malloc'd), *der_len. Nothing is sent but the TLS
+ * handshake. */
+static int fetch_cert(hh *h, const char *addr, int timeout_ms, uint8_t **der,
+                      size_t *der_len)
+{
+    static const int suites[] = {
+        MBEDTLS_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+        MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+        0,
+    };
+    static const char pers[] = "rounds-handheld-enroll";
+    char host[256], port[6];
+    conn c;
+    int rc;
+
+    *der = NULL;
+    *der_len = 0;
+    if (parse_addr(addr, host, sizeof host, port) != 0)
+        return fail(h, RND_EFIELD, "enroll: field 'payload': bad address '%s'",
+                    addr);
+    conn_init(&c, h, addr, timeout_ms);
+    rc = mbedtls_ctr_drbg_seed(&c.drbg, mbedtls_entropy_func, &c.entropy,
+                               (const unsigned char *)pers, sizeof pers - 1);
+    if (rc == 0)
+        rc = mbedtls_ssl_config_defaults(&c.conf, MBEDTLS_SSL_IS_CLIENT,
+                                         MBEDTLS_SSL_TRANSPORT_STREAM,
+                                         MBEDTLS_SSL_PRESET_DEFAULT);
+    if (rc == 0) {
+        mbedtls_ssl_conf_min_version(&c.conf, MBEDTLS_SSL_MAJOR_VERSION_3,
+                                     MBEDTLS_SSL_MINOR_VERSION_3);
+        mbedtls_ssl_conf_max_version(&c.conf, MBEDTLS_SSL_MAJOR_VERSION_3,
+                                     MBEDTLS_SSL_MINOR_VERSION_3);
+        mbedtls_ssl_conf_ciphersuites(&c.conf, suites);
+        mbedtls_ssl_conf_authmode(&c.conf, MBEDTLS_SSL_VERIFY_OPTIONAL);
+        mbedtls_ssl_conf_verify(&c.conf, accept_any, &c);
+        mbedtls_ssl_conf_rng(&c.conf, mbedtls_ctr_drbg_random, &c.drbg);
+        rc = mbedtls_ssl_setup(&c.ssl, &c.conf);
+    }
+    if (rc == 0)
+        rc = mbedtls_ssl_set_hostname(&c.ssl, SERVER_CN);
+    if (rc != 0) {
+        rc = tls_fail(&c, rc, "setting up TLS");
+        goto out;
+    }
+    mbedtls_ssl_set_bio(&c.ssl, &c, bio_send, bio_recv, NULL);
+    if ((rc = tcp_connect(&c, host, port)) != 0 || (rc = handshake(&c)) != 0)
+        goto out;
+    const mbedtls_x509_crt *peer = mbedtls_ssl_get_peer_cert(&c.ssl);
+    if (peer == NULL || peer->raw.len == 0) {
+        rc = fail(h, RND_ECERT, "enroll: %s presented no certificate", addr);
+        goto out;
+    }
+    if ((*der = malloc(peer->raw.len)) == NULL) {
+        rc = fail(h, RND_ENOMEM, "enroll: out of memory");
+        goto out;
+    }
+    memcpy(*der, peer->raw.p, peer->raw.len);
+    *der_len = peer->raw.len;
+    mbedtls_ssl_close_notify(&c.ssl);
+out:
+    conn_free(&c);
+    return rc;
+}
+
+int hh_payload_names(const char *payload, char site[64], char name[64])
+{
+    proto_enroll p;
+    site[0] = name[0] = '\0';
+    if (payload == NULL ||
+        proto_enroll_parse(payload, strlen(payload), &p, NULL) != 0)
+        return RND_EFIELD;
+    memcpy(site, p.site, sizeof p.site);
+    memcpy(name, p.dev, sizeof p.dev);
+    return 0;
+}
+
+int hh_enroll_payload(hh *h, const char *payload, int timeout_ms)
+{
+    char site[64], name[64], hex[65];
+    const char *why;
+    proto_enroll p;
+    store_txn *t;
+    uint8_t *der, digest[32];
+    size_t der_len;
+    int rc;
+
+    h->err[0] = '\0';
+    if (payload == NULL ||
+        proto_enroll_parse(payload, strlen(payload), &p, &why) != 0)
+        return fail(h, RND_EFIELD,
+                    "enroll: field 'payload' is not an enrollment payload "
+                    "(%s); it is the text of the office's enrollment QR "
+                    "code, '" PROTO_ENROLL_PREFIX "addr=...'",
+                    payload ? why : "none given");
+    if ((rc = store_read_begin(hh_store(h), &t)) != 0)
+        return hh__store_fail(h, rc);
+    hh__meta_str(t, "site", site, sizeof site);
+    hh__meta_str(t, "name", name, sizeof name);
+    store_read_end(t);
+    if (strcmp(site, p.site) != 0 || strcmp(name, p.dev) != 0)
+        return fail(h, RND_EFIELD,
+                    "enroll: field 'payload' enrolls device %s of site %s, "
+                    "but this handheld is %s of site %s: nothing stored",
+                    p.dev, p.site, name, site);
+    if ((rc = fetch_cert(h, p.addr, timeout_ms, &der, &der_len)) != 0)
+        return rc;
+    proto_sha256(der, der_len, digest);
+    for (size_t i = 0; i < sizeof digest; i++)
+        snprintf(hex + 2 * i, 3, "%02x", digest[i]);
+    if (strcmp(hex, p.fp) != 0) {
+        free(der);
+        return fail(h, RND_ECERT,
+                    "enroll: the server at %s presented a certificate whose "
+                    "SHA-256 is %s, not the payload's %s: not trusted, "
+                    "nothing stored (someone may be in between; ask the "
+                    "office for a new code)",
+                    p.addr, hex, p.fp);
+    }
+    /* The certificate as PEM, stored exactly as hh_enroll stores a file. */
+    size_t cap = der_len * 2 + 128, pem_len = 0;
+    uint8_t *pem = malloc(cap);
+    if (pem == NULL) {
+        free(der);
+        return fail(h, RND_ENOMEM, "enroll: out of memory");
+    }
+    rc = mbedtls_pem_write_buffer("-----BEGIN CERTIFICATE-----\n",
+                                  "-----END CERTIFICATE-----\n", der, der_len,
+                                  pem, cap, &pem_len);
+    free(der);
+    if (rc != 0 || pem_len == 0) {
+        free(pem);
+        return fail(h, RND_ECERT, "enroll: cannot write the certificate");
+    }
+    enroll_ctx c = {p.addr, pem, pem_len, p.cred}; /* pem_len has the NUL */
+    rc = store_write(hh_store(h), enroll_fn, &c);
+    free(pem);
+    return rc ? hh__store_fail(h, rc) : 0;
 }

@@ -447,8 +447,12 @@ void rpt_jw_fields(rpt_jw *j, const fold_state *st)
 {
     rpt_jw_obj(j);
     for (uint32_t i = 0; i < st->nfields; i++) {
-        rpt_jw_keyn(j, st->fields[i].name, st->fields[i].name_len);
-        rpt_jw_field(j, &st->fields[i]);
+        const proto_field *f = &st->fields[i];
+        rpt_jw_keyn(j, f->name, f->name_len);
+        if (f->name_len == 8 && memcmp(f->name, "pin_hash", 8) == 0)
+            rpt_jw_str(j, "set"); /* a listing says so, not the hash */
+        else
+            rpt_jw_field(j, f);
     }
     rpt_jw_end(j);
 }

@@ -136,7 +136,9 @@ void rpt_jw_cell(rpt_jw *j, const rpt_cell *c, int tz_min);
 /* A record's field: an ID number masked; types other than string, int
  * and bool as null. */
 void rpt_jw_field(rpt_jw *j, const proto_field *f);
-/* A merged record's fields as an object {name: value} (rpt_jw_field). */
+/* A merged record's fields as an object {name: value} (rpt_jw_field), for
+ * listings: a staff member's "pin_hash" is written as "set", never the
+ * hash (`roundsd dump` keeps the record as merged). */
 void rpt_jw_fields(rpt_jw *j, const fold_state *st);
 
 /* The head of one conflict of record st (entity id hex) in both CLIs'

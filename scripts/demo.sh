@@ -3,9 +3,11 @@
 # packages, builds (Release) into build-release/, starts roundsd on loopback
 # TLS, enrolls a gate handheld and a butler's handheld, records a day's work
 # offline on both, syncs them at shift change, and prints what the office
-# reads. Then it opens the gate handheld's app (rounds app) and prints its
-# address: on a terminal it stays open until Enter, otherwise it checks the
-# app answers and stops. Leaves its data in ${ROUNDS_DEMO_DIR:-./demo-data}.
+# reads. roundsd also serves the office dashboard over HTTPS (a demo login
+# is printed). Then it opens the gate handheld's app (rounds app) and
+# prints both addresses: on a terminal they stay open until Enter,
+# otherwise it checks both answer and stops. Leaves its data in
+# ${ROUNDS_DEMO_DIR:-./demo-data}.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 "$top/scripts/deps.sh"
@@ -30,14 +32,25 @@ trap '[ -n "$app_pid" ] && kill "$app_pid" 2>/dev/null
       [ -n "$srv_pid" ] && kill "$srv_pid" 2>/dev/null; wait 2>/dev/null' EXIT
 LI_PIN=246810    # the demo's PINs; a real office gives each person their own
 CHEN_PIN=135790
+OFFICE_PW="rounds-demo-office"   # the demo's dashboard logins
+CLERK_PW="rounds-demo-clerk"
 
-say "The office sets up roundsd (TLS on loopback) and enrolls two handhelds"
+say "The office sets up roundsd (TLS on loopback, its dashboard on HTTPS) and enrolls two handhelds"
 "$D" init --data "$demo/server"
-"$D" serve --data "$demo/server" --listen 127.0.0.1:0 2>"$demo/server.log" &
+"$D" user add office --grant '*=admin' --password-stdin \
+  --data "$demo/server" <<<"$OFFICE_PW"
+"$D" user add clerk-wu --grant 'S1=clerk' --password-stdin \
+  --data "$demo/server" <<<"$CLERK_PW"
+"$D" serve --data "$demo/server" --listen 127.0.0.1:0 \
+  --web-listen 127.0.0.1:0 2>"$demo/server.log" &
 srv_pid=$!
-for _ in $(seq 100); do grep -q "listening on" "$demo/server.log" && break; sleep 0.05; done
-port=$(sed -n 's/.*listening on [0-9.]*:\([0-9]*\).*/\1/p' "$demo/server.log")
-echo "roundsd listening on 127.0.0.1:$port"
+for _ in $(seq 200); do
+  grep -q "web: listening on" "$demo/server.log" && break
+  sleep 0.05
+done
+port=$(sed -n 's/.*listening on [0-9.]*:\([0-9]*\).*/\1/p' "$demo/server.log" | head -1)
+web=$(sed -n 's|.*web: listening on \(https://[0-9.]*:[0-9]*\).*|\1|p' "$demo/server.log" | head -1)
+echo "roundsd listening on 127.0.0.1:$port; dashboard on $web"
 cred_gate=$("$D" enroll --data "$demo/server" --site S1 --device HH-GATE --json |
   sed -n 's/.*"credential":"\([^"]*\)".*/\1/p')
 cred_butler=$("$D" enroll --data "$demo/server" --site S1 --device HH-BUTLER --json |
@@ -180,11 +193,25 @@ if command -v curl >/dev/null; then
   base=${url%%/open*}
   echo "GET /api/session: $(curl -s -b "$jar" "$base/api/session" | head -c 300)"
 fi
+
+say "The office dashboard (roundsd serve --web-listen): the shift-change board"
+echo "dashboard: $web/   login: office / $OFFICE_PW (admin, every site),"
+echo "           clerk-wu / $CLERK_PW (clerk of S1)"
+echo "(the certificate is the demo server's own, self-signed: $demo/server/server.crt)"
+if command -v curl >/dev/null; then
+  ojar="$demo/office.cookies"
+  curl -s --cacert "$demo/server/server.crt" -c "$ojar" -o /dev/null \
+    -H 'Content-Type: application/json' -H "Origin: $web" \
+    --data "{\"name\":\"office\",\"password\":\"$OFFICE_PW\"}" "$web/api/login"
+  echo "GET /api/board?site=S1: $(curl -s --cacert "$demo/server/server.crt" \
+    -b "$ojar" "$web/api/board?site=S1" | head -c 300)..."
+fi
 if [ -t 0 ] && [ -t 1 ]; then
-  read -r -p "Open the link in a browser (360x640 is a handheld). Enter stops the app. " _
+  read -r -p "Open the links in a browser (360x640 is a handheld; the dashboard wants 1366x768). Enter stops both. " _
 else
-  echo "(not a terminal: the app stops with the demo; run it again with"
-  echo " ROUNDS_DATA=$demo/hh-gate $R app)"
+  echo "(not a terminal: both stop with the demo; run them again with"
+  echo " ROUNDS_DATA=$demo/hh-gate $R app   and"
+  echo " $D serve --data $demo/server --web-listen 127.0.0.1:8443)"
 fi
 kill "$app_pid" 2>/dev/null
 wait "$app_pid" 2>/dev/null || true

@@ -90,6 +90,37 @@ static void check_listen(check_ctx *c, const srv_config *cfg)
     check_report(c, "listen", 0, "%s", cfg->listen);
 }
 
+/* The dashboard (when web_listen is set): an address, and a certificate
+ * and key its process can read (GnuTLS parses them when it starts). */
+static void check_web(check_ctx *c, const srv_config *cfg)
+{
+    char host[256], cert[SRV_CONFIG_PATH_MAX], key[SRV_CONFIG_PATH_MAX];
+    int port;
+    struct sockaddr_storage ss;
+    if (cfg->web_listen[0] == '\0')
+        return;
+    if (srv_parse_hostport(cfg->web_listen, host, sizeof host, &port) != 0 ||
+        (uv_ip4_addr(host, port, (struct sockaddr_in *)&ss) != 0 &&
+         uv_ip6_addr(host, port, (struct sockaddr_in6 *)&ss) != 0)) {
+        check_report(c, "web", RND_EXIT_FAIL,
+                     "web_listen %s: expected an IP address and a port",
+                     cfg->web_listen);
+        return;
+    }
+    srv_config_web_cert_path(cfg, cert, sizeof cert);
+    srv_config_web_key_path(cfg, key, sizeof key);
+    const char *bad = access(cert, R_OK) != 0  ? cert
+                      : access(key, R_OK) != 0 ? key
+                                               : NULL;
+    if (bad) {
+        check_report(c, "web", RND_EXIT_NOTFOUND, "%s: %s", bad,
+                     strerror(errno));
+        return;
+    }
+    check_report(c, "web", 0, "https://%s with %s and %s", cfg->web_listen,
+                 cert, key);
+}
+
 static int check_data(check_ctx *c, const srv_config *cfg)
 {
     struct stat st;
@@ -259,7 +290,8 @@ static int numeric_key(srv_config_key k)
     return k == SRV_CFG_MAX_FRAME || k == SRV_CFG_MAX_CONNS ||
            k == SRV_CFG_IDLE_TIMEOUT || k == SRV_CFG_HANDSHAKE_TIMEOUT ||
            k == SRV_CFG_RETENTION_DAYS || k == SRV_CFG_SKEW_LIMIT_MIN ||
-           k == SRV_CFG_MAX_CONNS_PER_DEVICE;
+           k == SRV_CFG_MAX_CONNS_PER_DEVICE ||
+           k == SRV_CFG_WEB_SESSION_IDLE_MIN;
 }
 
 static void source_text(srv_config_src src, int line, char *out, size_t cap)
@@ -343,6 +375,7 @@ static int cmd_check_config(void)
     } else {
         check_cert(&c, cfg); /* the certificate may live elsewhere */
     }
+    check_web(&c, cfg);
     check_log(&c, cfg);
     if (c.json)
         printf("],\"ok\":%s}\n", c.first ? "false" : "true");
@@ -570,6 +603,10 @@ static const cli_flag_spec check_flags[] = {
     {"skew-limit-min", "MIN", N_("default of 'devices --skew-limit-min' (5)")},
     {"max-clock-offset-min", "MIN", N_("as serve's (default 5)")},
     {"log", "FILE", N_("serve's log (default stderr)")},
+    {"web-listen", "HOST:PORT", N_("as serve's (default: no dashboard)")},
+    {"web-cert", "PEM", N_("as serve's (default: the server's cert)")},
+    {"web-key", "PEM", N_("as serve's (default: the server's key)")},
+    {"web-session-idle-min", "MIN", N_("as serve's (default 30)")},
     {"json", NULL, N_("one JSON object: config, checks, ok")},
     CLI_HELP_FLAG,
     {NULL, NULL, NULL}};
@@ -594,7 +631,8 @@ const cli_command cli_ops_commands[] = {
      "Prints every key with its value and where it came from (default,\n"
      "file:LINE, env, flag), then checks: listen is an address, the data\n"
      "directory exists and is writable, cert and key are readable, match\n"
-     "and have not expired, the registry and every site store open, the log\n"
+     "and have not expired, the registry and every site store open, the\n"
+     "dashboard's address, certificate and key (with web_listen), the log\n"
      "can be written. Exit 0 good, 2 bad file or flag, 3 something missing,\n"
      "5 a store does not open, 1 another failed check.",
      check_flags, cmd_check_config, 0},

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "../proto/enrollpay.h"
 #include "../proto/errors.h"
 #include "../report/report.h"
 #include "log.h"
@@ -22,6 +23,10 @@ const srv_config_key_info srv_config_keys[SRV_CFG_NKEYS] = {
         "data directory: registry, site stores, certificate, stats.json"},
     [SRV_CFG_LISTEN] = {"listen", "listen", "HOST:PORT", SRV_LISTEN_DEFAULT,
         "address to accept handhelds on; port 0: any free one"},
+    [SRV_CFG_PUBLIC_ADDRESS] = {"public_address", "public-address",
+        "HOST:PORT", "", "the address handhelds reach the server at, put "
+        "into enrollment payloads (default: listen, unless it is a "
+        "wildcard or port 0)"},
     [SRV_CFG_CERT] = {"cert", "cert", "PEM", "DATA/server.crt",
         "the server's TLS certificate"},
     [SRV_CFG_KEY] = {"key", "key", "PEM", "DATA/server.key",
@@ -60,6 +65,15 @@ const srv_config_key_info srv_config_keys[SRV_CFG_NKEYS] = {
     [SRV_CFG_MAX_CONNS_PER_DEVICE] = {"max_conns_per_device",
         "max-conns-per-device", "N", "2", "sessions at once of one "
         "handheld (one credential); one more gets EBUSY"},
+    [SRV_CFG_WEB_LISTEN] = {"web_listen", "web-listen", "HOST:PORT", "",
+        "the office dashboard's HTTPS address; empty: no dashboard"},
+    [SRV_CFG_WEB_CERT] = {"web_cert", "web-cert", "PEM", "the cert",
+        "the dashboard's TLS certificate (default: the server's)"},
+    [SRV_CFG_WEB_KEY] = {"web_key", "web-key", "PEM", "the key",
+        "its private key (default: the server's)"},
+    [SRV_CFG_WEB_SESSION_IDLE_MIN] = {"web_session_idle_min",
+        "web-session-idle-min", "MIN", "30", "a dashboard session idle "
+        "this long ends (and any after 12 h)"},
 };
 /* clang-format on */
 
@@ -82,6 +96,7 @@ void srv_config_init(srv_config *c)
     snprintf(c->log, sizeof c->log, "%s", "stderr");
     snprintf(c->log_level, sizeof c->log_level, "%s", "info");
     c->max_conns_per_device = SRV_MAX_CONNS_PER_DEVICE_DEFAULT;
+    c->web_session_idle_min = SRV_WEB_SESSION_IDLE_MIN_DEFAULT;
 }
 
 const char *srv_config_src_name(srv_config_src s)
@@ -242,12 +257,14 @@ int srv_config_set(srv_config *c, const char *name, const char *value,
             k = i;
     if (k < 0) {
         snprintf(err, errlen,
-                 "unknown key '%s' (keys: data, listen, cert, key, "
+                 "unknown key '%s' (keys: data, listen, public_address, "
+                 "cert, key, "
                  "max_frame, max_conns, idle_timeout, handshake_timeout, "
                  "hello_timeout_ms, hello_pool, hello_per_addr, "
                  "retention_days[.SITE], overstay, skew_limit_min, "
                  "max_clock_offset_min, log, log_level, "
-                 "max_conns_per_device)",
+                 "max_conns_per_device, web_listen, web_cert, web_key, "
+                 "web_session_idle_min)",
                  name);
         return RND_EINVAL;
     }
@@ -280,6 +297,15 @@ int srv_config_set(srv_config *c, const char *name, const char *value,
             return bad(err, errlen, src, kn, value,
                        "HOST:PORT, e.g. 0.0.0.0:7443 or [::]:7443");
         snprintf(c->listen, sizeof c->listen, "%s", value);
+        break;
+    case SRV_CFG_PUBLIC_ADDRESS:
+        if (value[0] && (strlen(value) >= sizeof c->public_address ||
+                         !proto_enroll_addr_ok(value, strlen(value))))
+            return bad(err, errlen, src, kn, value,
+                       "HOST:PORT as handhelds reach the server, e.g. "
+                       "rounds.example.cn:7443 or 192.0.2.10:7443 "
+                       "(or empty: the listen address)");
+        snprintf(c->public_address, sizeof c->public_address, "%s", value);
         break;
     case SRV_CFG_MAX_FRAME:
         if (parse_u32(value, SRV_MAX_FRAME_MIN, MAX_FRAME_MAX, &c->max_frame))
@@ -349,6 +375,28 @@ int srv_config_set(srv_config *c, const char *name, const char *value,
         if (parse_u32(value, 1, 1000, &c->max_conns_per_device))
             return bad(err, errlen, src, kn, value,
                        "a whole number from 1 to 1000");
+        break;
+    case SRV_CFG_WEB_LISTEN: /* "" turns the dashboard off */
+        if (strlen(value) >= sizeof c->web_listen ||
+            (value[0] &&
+             srv_parse_hostport(value, host, sizeof host, &port) != 0))
+            return bad(err, errlen, src, kn, value,
+                       "HOST:PORT, e.g. 127.0.0.1:8443, or \"\" for off");
+        snprintf(c->web_listen, sizeof c->web_listen, "%s", value);
+        break;
+    case SRV_CFG_WEB_CERT:
+        rc = set_path(c->web_cert, sizeof c->web_cert, src, kn, value, err,
+                      errlen);
+        break;
+    case SRV_CFG_WEB_KEY:
+        rc = set_path(c->web_key, sizeof c->web_key, src, kn, value, err,
+                      errlen);
+        break;
+    case SRV_CFG_WEB_SESSION_IDLE_MIN:
+        if (parse_u32(value, 1, SRV_WEB_SESSION_IDLE_MIN_MAX,
+                      &c->web_session_idle_min))
+            return bad(err, errlen, src, kn, value,
+                       "a whole number of minutes from 1 to 720");
         break;
     default:
         break;
@@ -494,6 +542,22 @@ void srv_config_key_path(const srv_config *c, char *out, size_t cap)
         snprintf(out, cap, "%s/server.key", c->data);
 }
 
+void srv_config_web_cert_path(const srv_config *c, char *out, size_t cap)
+{
+    if (c->web_cert[0])
+        snprintf(out, cap, "%s", c->web_cert);
+    else
+        srv_config_cert_path(c, out, cap);
+}
+
+void srv_config_web_key_path(const srv_config *c, char *out, size_t cap)
+{
+    if (c->web_key[0])
+        snprintf(out, cap, "%s", c->web_key);
+    else
+        srv_config_key_path(c, out, cap);
+}
+
 void srv_config_value(const srv_config *c, srv_config_key k, char *out,
                       size_t cap)
 {
@@ -503,6 +567,9 @@ void srv_config_value(const srv_config *c, srv_config_key k, char *out,
         break;
     case SRV_CFG_LISTEN:
         snprintf(out, cap, "%s", c->listen);
+        break;
+    case SRV_CFG_PUBLIC_ADDRESS:
+        snprintf(out, cap, "%s", c->public_address);
         break;
     case SRV_CFG_CERT:
         srv_config_cert_path(c, out, cap);
@@ -560,6 +627,18 @@ void srv_config_value(const srv_config *c, srv_config_key k, char *out,
         break;
     case SRV_CFG_MAX_CONNS_PER_DEVICE:
         snprintf(out, cap, "%" PRIu32, c->max_conns_per_device);
+        break;
+    case SRV_CFG_WEB_LISTEN:
+        snprintf(out, cap, "%s", c->web_listen);
+        break;
+    case SRV_CFG_WEB_CERT:
+        srv_config_web_cert_path(c, out, cap);
+        break;
+    case SRV_CFG_WEB_KEY:
+        srv_config_web_key_path(c, out, cap);
+        break;
+    case SRV_CFG_WEB_SESSION_IDLE_MIN:
+        snprintf(out, cap, "%" PRIu32, c->web_session_idle_min);
         break;
     default:
         snprintf(out, cap, "?");

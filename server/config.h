@@ -43,6 +43,10 @@
 #define SRV_OVERSTAY_DEFAULT_MS (4 * 3600 * 1000LL) /* as the report's */
 /* STORE_MAX_OFFSET_DEFAULT_MS in minutes, as the handheld's. */
 #define SRV_MAX_CLOCK_OFFSET_MIN_DEFAULT 5
+/* The dashboard's sessions end after this many idle minutes (and after
+ * 12 h whatever happens: dash/). */
+#define SRV_WEB_SESSION_IDLE_MIN_DEFAULT 30
+#define SRV_WEB_SESSION_IDLE_MIN_MAX 720
 
 /* Where a value came from. */
 typedef enum srv_config_src {
@@ -56,6 +60,7 @@ typedef enum srv_config_src {
 typedef enum srv_config_key {
     SRV_CFG_DATA,
     SRV_CFG_LISTEN,
+    SRV_CFG_PUBLIC_ADDRESS,
     SRV_CFG_CERT,
     SRV_CFG_KEY,
     SRV_CFG_MAX_FRAME,
@@ -72,6 +77,10 @@ typedef enum srv_config_key {
     SRV_CFG_LOG,
     SRV_CFG_LOG_LEVEL,
     SRV_CFG_MAX_CONNS_PER_DEVICE,
+    SRV_CFG_WEB_LISTEN,
+    SRV_CFG_WEB_CERT,
+    SRV_CFG_WEB_KEY,
+    SRV_CFG_WEB_SESSION_IDLE_MIN,
     SRV_CFG_NKEYS
 } srv_config_key;
 
@@ -97,6 +106,9 @@ typedef struct srv_config {
     char file[SRV_CONFIG_PATH_MAX]; /* the file read, "" for none */
     char data[SRV_CONFIG_PATH_MAX];
     char listen[256];
+    /* The address handhelds reach the server at, as an enrollment payload
+     * carries it (server/enroll_qr.h); "" = the listen address. */
+    char public_address[262];
     /* cert and key: "" means DATA/server.crt and DATA/server.key (see
      * srv_config_cert_path). */
     char cert[SRV_CONFIG_PATH_MAX];
@@ -117,6 +129,13 @@ typedef struct srv_config {
     char log[SRV_CONFIG_PATH_MAX]; /* "stderr" or a file path */
     char log_level[8];             /* "error", "warn", "info", "debug" */
     uint32_t max_conns_per_device; /* sessions at once of one device */
+    /* The office dashboard (dash/): "HOST:PORT" of its HTTPS port, ""
+     * when off; its certificate and key ("" : the server's, see
+     * srv_config_web_cert_path); idle minutes of a session. */
+    char web_listen[256];
+    char web_cert[SRV_CONFIG_PATH_MAX];
+    char web_key[SRV_CONFIG_PATH_MAX];
+    uint32_t web_session_idle_min;
     srv_config_site_days site_days[SRV_CONFIG_SITES_MAX];
     int nsite_days;
     srv_config_src src[SRV_CFG_NKEYS];
@@ -150,6 +169,11 @@ const char *srv_config_pick(const char *flag, int *required);
 /* The certificate and key paths: the configured ones, else under data. */
 void srv_config_cert_path(const srv_config *c, char *out, size_t cap);
 void srv_config_key_path(const srv_config *c, char *out, size_t cap);
+
+/* The dashboard's certificate and key paths: web_cert and web_key, else
+ * the server's (srv_config_cert_path). */
+void srv_config_web_cert_path(const srv_config *c, char *out, size_t cap);
+void srv_config_web_key_path(const srv_config *c, char *out, size_t cap);
 
 /* The value of key k as text (as the file would spell it) into out. */
 void srv_config_value(const srv_config *c, srv_config_key k, char *out,

@@ -24,8 +24,8 @@
  * Used from one thread, the loop's, but for the commits of the sync notes,
  * which srv_registry_start() moves to a worker thread (the store's own
  * writer lock orders them with the loop's writes). One registry per
- * process (LMDB allows one environment per directory per process). Admin commands open it beside a running
- * server: LMDB's lock arbitrates.
+ * process (LMDB allows one environment per directory per process). Admin
+ * commands open it beside a running server: LMDB's lock arbitrates.
  */
 #ifndef RND_SRV_REGISTRY_H
 #define RND_SRV_REGISTRY_H
@@ -178,6 +178,15 @@ int srv_registry_start(srv_registry *r, uv_loop_t *loop,
  * they go with the next, when it ends). Before srv_registry_start(), it
  * commits them here. Errors go to the log. */
 void srv_registry_kick(srv_registry *r);
+
+/* fn(ctx, site) is called once per site of each commit of notes that holds
+ * a complete sync (ok), after that commit is durable, on the thread that
+ * committed (a worker of the loop's pool, or the caller of
+ * srv_registry_flush): roundsd serve tells its dashboard (child.h). Call
+ * before srv_registry_start(). */
+void srv_registry_set_notify(srv_registry *r,
+                             void (*fn)(void *ctx, const char *site),
+                             void *ctx);
 
 /* Writes every queued note in one durable transaction, after the commit in
  * flight if any (shutdown). */

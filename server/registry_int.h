@@ -25,6 +25,9 @@ struct srv_registry {
     int busy;
     void (*log)(void *ctx, const char *line);
     void *log_ctx;
+    /* srv_registry_set_notify(): a site's syncs are durable. */
+    void (*notify)(void *ctx, const char *site);
+    void *notify_ctx;
 };
 
 /* The record of site/name in txn: 0, RND_ENOTFOUND or a store error. */

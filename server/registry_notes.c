@@ -77,18 +77,46 @@ static void trim(srv_sync_note **notes, size_t *cap)
     }
 }
 
-/* One durable commit of notes[0..n) (any thread). */
-static int write_notes(store *st, const srv_sync_note *notes, size_t n)
+void srv_registry_set_notify(srv_registry *r,
+                             void (*fn)(void *ctx, const char *site), void *ctx)
+{
+    r->notify = fn;
+    r->notify_ctx = ctx;
+}
+
+/* The notes are durable: each site with a complete sync among them, once. */
+static void notify_landed(const srv_registry *r, const srv_sync_note *notes,
+                          size_t n)
+{
+    if (r->notify == NULL)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        if (!notes[i].ok)
+            continue;
+        size_t j = 0;
+        while (j < i && !(notes[j].ok && !strcmp(notes[j].site, notes[i].site)))
+            j++;
+        if (j == i)
+            r->notify(r->notify_ctx, notes[i].site);
+    }
+}
+
+/* One durable commit of notes[0..n) (any thread), then the notify hook. */
+static int write_notes(const srv_registry *r, const srv_sync_note *notes,
+                       size_t n)
 {
     notes_job job = {notes, n};
-    return store_write(st, notes_fn, &job);
+    int rc = store_write(r->st, notes_fn, &job);
+    if (rc == 0)
+        notify_landed(r, notes, n);
+    return rc;
 }
 
 /* A pool thread: one durable commit of the notes handed over. */
 static void notes_work(uv_work_t *w)
 {
     srv_registry *r = w->data;
-    r->work_rc = write_notes(r->st, r->inflight, r->ninflight);
+    r->work_rc = write_notes(r, r->inflight, r->ninflight);
     uv_mutex_lock(&r->mu);
     r->busy = 0;
     uv_cond_broadcast(&r->cv);
@@ -137,7 +165,7 @@ static void start_work(srv_registry *r)
     if (uv_queue_work(r->loop, &r->work, notes_work, notes_done) != 0) {
         /* Not reached with a live loop; commit here rather than lose them. */
         r->busy = 0;
-        int rc = write_notes(r->st, r->inflight, r->ninflight);
+        int rc = write_notes(r, r->inflight, r->ninflight);
         r->ninflight = 0;
         if (rc)
             log_flush_error(r, rc);
@@ -186,7 +214,7 @@ int srv_registry_flush(srv_registry *r)
     }
     if (r->nnotes == 0)
         return 0;
-    int rc = write_notes(r->st, r->notes, r->nnotes);
+    int rc = write_notes(r, r->notes, r->nnotes);
     r->nnotes = 0;
     trim(&r->notes, &r->cap);
     return rc;

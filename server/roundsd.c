@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "../dash/dash.h"
 #include "../i18n/i18n.h"
 #include "../report/render.h"
 #include "../storage/fold.h"
@@ -36,6 +37,7 @@
 #include "cmd_report.h"
 #include "datadir.h"
 #include "dump.h"
+#include "enroll_qr.h"
 #include "pii.h"
 #include "registry.h"
 #include "server.h"
@@ -103,9 +105,46 @@ static int device_args(const char **site, const char **name, srv_registry **r)
     return cli_open_registry(r);
 }
 
+/* --qr FILE: the enrollment payload's QR code as SVG (enroll_qr.h). */
+static int write_qr(const char *path, const char *payload, const char *site,
+                    const char *name)
+{
+    char *svg;
+    size_t len;
+    int rc = srv_enroll_qr_svg(payload, site, name, &svg, &len);
+    if (rc)
+        return cli_fail(rc, _("enrolled, but cannot draw the QR code: %s"),
+                        i18n_tr(rnd_strerror(rc)));
+    FILE *f = fopen(path, "w");
+    int bad = f == NULL || fwrite(svg, 1, len, f) != len;
+    if (f && fclose(f) != 0)
+        bad = 1;
+    free(svg);
+    if (bad)
+        return cli_fail(RND_EIO, _("enrolled, but cannot write %s: %s"), path,
+                        strerror(errno));
+    return RND_EXIT_OK;
+}
+
 static int cmd_enroll(void)
 {
-    const char *site, *name;
+    const char *site, *name, *qr = cli_flag("qr");
+    int want_payload = qr || cli_flag("payload");
+    /* The address and certificate first: a refusal enrolls nothing. */
+    char payload[PROTO_ENROLL_MAX + 1], perr[1024];
+    const char *fake = SRV_CRED_PREFIX "00000000000000000000000000000000";
+    if (want_payload) {
+        int rc = cli_need_name("site");
+        if (rc == 0)
+            rc = cli_need_name("device");
+        if (rc)
+            return rc;
+        rc = srv_enroll_payload(cli_config(), cli_flag("site"),
+                                cli_flag("device"), fake, payload,
+                                sizeof payload, perr, sizeof perr);
+        if (rc)
+            return cli_fail(rc, _("nothing enrolled: %s"), perr);
+    }
     srv_registry *r;
     int ex = device_args(&site, &name, &r);
     if (ex)
@@ -133,18 +172,19 @@ static int cmd_enroll(void)
                         _("enrolled, but cannot create the store of site %s: "
                           "%s"),
                         site, i18n_tr(rnd_strerror(rc)));
-    srv_pii_key key;
-    int written;
-    rc = srv_pii_current(cli_data_dir(), site, 1, cli_now_ms(), &key);
-    if (rc == 0)
-        rc = srv_pii_publish(st, site, &key, cli_now_ms(), &written);
-    memset(&key, 0, sizeof key);
+    rc = srv_enroll_publish(st, cli_data_dir(), site, cli_now_ms());
     store_close(st);
     if (rc)
         return cli_fail(rc,
                         _("enrolled, but cannot publish the personal-data key "
                           "to site %s: %s"),
                         site, i18n_tr(rnd_strerror(rc)));
+    if (want_payload &&
+        (rc = srv_enroll_payload(cli_config(), site, name, cred, payload,
+                                 sizeof payload, perr, sizeof perr)) != 0)
+        return cli_fail(rc, _("enrolled, but %s"), perr);
+    if (qr && (ex = write_qr(qr, payload, site, name)) != 0)
+        return ex;
     char crt[4200], abs[PATH_MAX];
     snprintf(crt, sizeof crt, "%s/server.crt", cli_data_dir());
     const char *cert = realpath(crt, abs) ? abs : crt;
@@ -157,7 +197,18 @@ static int cmd_enroll(void)
         cli_json_str(cred);
         printf(",\"cert\":");
         cli_json_str(cert);
+        if (want_payload) {
+            printf(",\"payload\":");
+            cli_json_str(payload);
+        }
         printf("}\n");
+    } else if (cli_flag("payload")) {
+        printf("%s\n", payload);
+        fprintf(stderr,
+                "enrolled %s/%s; the payload above holds its credential, "
+                "shown once. On the handheld:\n  rounds enroll --payload "
+                "'%s'\n",
+                site, name, payload);
     } else {
         printf("%s\n", cred);
         fprintf(stderr,
@@ -166,6 +217,11 @@ static int cmd_enroll(void)
                 "  rounds enroll --server HOST:PORT --cert %s "
                 "--credential %s\n",
                 site, name, site, name, cert, cred);
+        if (qr)
+            fprintf(stderr,
+                    "or scan the QR code in %s (rounds enroll --payload "
+                    "TEXT)\n",
+                    qr);
     }
     return RND_EXIT_OK;
 }
@@ -374,6 +430,17 @@ static int cmd_dump(void)
 
 /* ---- serve -------------------------------------------------------------- */
 
+/* The dashboard's process (server/child.h): the configuration is serve's,
+ * read before the fork. */
+static dash_config web_cfg;
+
+static int run_dashboard(void *ctx, int notify_fd)
+{
+    dash_config *w = ctx;
+    w->notify_fd = notify_fd;
+    return dash_run(w);
+}
+
 static int cmd_serve(void)
 {
     /* Flags, the configuration file and the defaults are already merged
@@ -398,6 +465,19 @@ static int cmd_serve(void)
                              .max_conns_per_device = c->max_conns_per_device,
                              .log = c->log,
                              .log_level = c->log_level};
+    static char web_cert[SRV_CONFIG_PATH_MAX], web_key[SRV_CONFIG_PATH_MAX];
+    if (c->web_listen[0]) {
+        srv_config_web_cert_path(c, web_cert, sizeof web_cert);
+        srv_config_web_key_path(c, web_key, sizeof web_key);
+        web_cfg = (dash_config){.data_dir = c->data,
+                                .listen = c->web_listen,
+                                .cert = web_cert,
+                                .key = web_key,
+                                .session_idle_min = c->web_session_idle_min,
+                                .notify_fd = -1};
+        cfg.child = run_dashboard;
+        cfg.child_ctx = &web_cfg;
+    }
     int rc = srv_server_run(&cfg);
     return cli_exit_for(rc);
 }
@@ -597,7 +677,16 @@ static const cli_flag_spec enroll_flags[] = {
     CLI_DATA_FLAG,
     {"site", "NAME", N_("the device's site (required)")},
     {"device", "NAME", N_("the device's name (required)")},
-    {"json", NULL, N_("print {site, device, credential, cert} as JSON")},
+    {"json", NULL,
+     N_("print {site, device, credential, cert[, payload]} as JSON")},
+    {"qr", "FILE",
+     N_("also write the enrollment payload's QR code to FILE (SVG)")},
+    {"payload", NULL,
+     N_("print the enrollment payload (for rounds enroll --payload) instead "
+        "of the bare credential")},
+    {"public-address", "HOST:PORT",
+     N_("the address handhelds reach the server at (default: the "
+        "configuration's public_address, else listen)")},
     CLI_HELP_FLAG,
     {NULL, NULL, NULL}};
 static const cli_flag_spec revoke_flags[] = {
@@ -643,6 +732,12 @@ static const cli_flag_spec serve_flags[] = {
      N_("a pushed stamp past the server's time + MIN minutes does not move "
         "the site's clock (default 5)")},
     {"log", "FILE", N_("append the log to FILE (default stderr)")},
+    {"web-listen", "HOST:PORT",
+     N_("also serve the office dashboard over HTTPS here (default: off)")},
+    {"web-cert", "PEM", N_("the dashboard's certificate (default: --cert's)")},
+    {"web-key", "PEM", N_("its private key (default: --key's)")},
+    {"web-session-idle-min", "MIN",
+     N_("a dashboard session idle this long ends (default 30)")},
     CLI_HELP_FLAG,
     {NULL, NULL, NULL}};
 
@@ -651,7 +746,8 @@ static const cli_command commands[] = {
      "roundsd init [--data DIR] [--cert PEM --key PEM]", init_flags, cmd_init,
      0},
     {"enroll", N_("enroll a handheld and print its one-time credential"),
-     "roundsd enroll --site S --device NAME [--data DIR] [--json]",
+     "roundsd enroll --site S --device NAME [--qr FILE] [--payload]\n"
+     "               [--public-address HOST:PORT] [--data DIR] [--json]",
      enroll_flags, cmd_enroll, 0},
     {"revoke", N_("revoke a handheld: it can no longer sync"),
      "roundsd revoke --site S --device NAME [--data DIR]", revoke_flags,
@@ -672,7 +768,8 @@ static const cli_command commands[] = {
      "[--hello-per-addr N]\n"
      "              [--retention-days N[,SITE=N]...] "
      "[--max-clock-offset-min MIN]\n"
-     "              [--log FILE]\n\n"
+     "              [--log FILE] [--web-listen HOST:PORT] [--web-cert PEM]\n"
+     "              [--web-key PEM] [--web-session-idle-min MIN]\n\n"
      "Every flag is also a key of the configuration file (--config FILE,\n"
      "else $ROUNDSD_CONFIG, else /etc/rounds/roundsd.conf if it exists);\n"
      "a flag wins over the file. Writes DATA/stats.json every 5 s and at\n"

@@ -13,6 +13,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "cert.h"
+#include "child.h"
 #include "datadir.h"
 #include "log.h"
 #include "server.h"
@@ -144,6 +145,7 @@ typedef struct srv_server {
     srv_sites *sites;
     srv_conn_env env;
     srv_cert_next cert_next; /* DATA/server.next.crt, when staged */
+    srv_child child;         /* the dashboard's process, when configured */
     /* Strangers (c->list == IN_POOL), the one silent longest first, and
      * authenticated
      * sessions (IN_SESSIONS); a connection the server closed as a
@@ -570,6 +572,7 @@ static void close_all_handles(srv_server *sv)
     uv_close((uv_handle_t *)&sv->sigterm, NULL);
     uv_close((uv_handle_t *)&sv->sigint, NULL);
     uv_close((uv_handle_t *)&sv->sighup, NULL);
+    srv_child_stop(&sv->child);
     srv_stats_stop();
 }
 
@@ -617,6 +620,7 @@ static void on_sighup(uv_signal_t *h, int signum)
                              : "logging to stderr, nothing "
                                "to reopen",
                 sv->nsessions);
+    srv_child_signal(&sv->child, SIGHUP); /* the dashboard's log too */
     notify_status(sv, "READY=1\n");
 }
 
@@ -662,6 +666,13 @@ static int listen_on(srv_server *sv, const char *addr)
     else
         srv_log(SRV_LOG_INFO, "listening on %s:%d", host, actual);
     return 0;
+}
+
+/* The registry's notes of site are durable (any thread): the dashboard's
+ * event streams of site wake. */
+static void sync_landed(void *ctx, const char *site)
+{
+    srv_child_notify(ctx, site);
 }
 
 static int file_exists(const char *path)
@@ -730,6 +741,17 @@ int srv_server_run(const srv_server_config *cfg)
         free(sv);
         return rc;
     }
+    /* The dashboard's process: forked before any store is opened or any
+     * thread started (it opens its own); it does not keep the lock. */
+    if (cfg->child) {
+        rc = srv_child_start(&sv->child, cfg->child, cfg->child_ctx,
+                             "dashboard");
+        if (rc) {
+            srv_log(SRV_LOG_ERROR, "cannot start the dashboard's process: %s",
+                    strerror(errno));
+            goto out;
+        }
+    }
     rc = srv_tls_init(&sv->tls, cert, key, err, sizeof err);
     if (rc) {
         srv_log(SRV_LOG_ERROR, "%s", err);
@@ -741,6 +763,8 @@ int srv_server_run(const srv_server_config *cfg)
                 cfg->data_dir, rnd_strerror(rc));
         goto out;
     }
+    if (cfg->child)
+        srv_registry_set_notify(sv->reg, sync_landed, &sv->child);
     rc = srv_sites_new(cfg->data_dir, NULL, NULL, &sv->sites);
     if (rc == 0 && cfg->max_clock_offset_ms > 0)
         srv_sites_set_max_offset(sv->sites, cfg->max_clock_offset_ms);
@@ -830,6 +854,9 @@ int srv_server_run(const srv_server_config *cfg)
     uv_signal_start(&sv->sigint, on_signal, SIGINT);
     uv_signal_start(&sv->sighup, on_sighup, SIGHUP);
     signal(SIGPIPE, SIG_IGN);
+    if (srv_child_watch(&sv->child, &sv->loop) != 0)
+        srv_log(SRV_LOG_ERROR, "cannot watch the dashboard's process: it "
+                               "will not be restarted if it dies");
 
     rc = listen_on(sv, cfg->listen ? cfg->listen : SRV_LISTEN_DEFAULT);
     if (rc) {
@@ -856,6 +883,7 @@ out:
     srv_sites_free(sv->sites);
     srv_registry_close(sv->reg);
     srv_tls_free(&sv->tls);
+    srv_child_free(&sv->child);
     at_free(&sv->per_addr);
     at_free(&sv->addrs_min);
     free(sv);

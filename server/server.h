@@ -93,6 +93,13 @@ typedef struct srv_server_config {
      * reopened on SIGHUP; lines up to log_level. */
     const char *log;
     const char *log_level; /* "error" .. "debug"; NULL = "info" */
+    /* The office dashboard (child.h): when child is not NULL, serve forks
+     * one process that runs child(child_ctx, notify_fd) once the data
+     * directory's lock is taken and before any store is opened, writes
+     * "SITE\n" into its pipe once a sync's registry note of SITE is
+     * durable, restarts it when it dies and stops it when serve stops. */
+    int (*child)(void *ctx, int notify_fd);
+    void *child_ctx;
 } srv_server_config;
 
 /* Runs the server until it is stopped. Logs "listening on HOST:PORT"

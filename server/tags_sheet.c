@@ -11,6 +11,7 @@
 #include <qrencode.h>
 
 #include "../proto/errors.h"
+#include "qr.h"
 
 /* A4, 3 columns by 4 rows of labels inside 10 mm margins. */
 #define PAGE_W 210.0
@@ -40,8 +41,7 @@ static void cell_at(size_t i, int stacked, double *x, double *y)
 
 static QRcode *encode(const char *payload)
 {
-    return QRcode_encodeData((int)strlen(payload),
-                             (const unsigned char *)payload, 0, QR_ECLEVEL_M);
+    return srv_qr_encode(payload);
 }
 
 /* ---- SVG ---------------------------------------------------------------- */
@@ -119,21 +119,7 @@ int srv_sheet_svg(FILE *out, const char *site, const char *key_hex,
                 "<path transform=\"translate(%.3f %.3f) scale(%.5f)\" "
                 "fill=\"#000\" shape-rendering=\"crispEdges\" d=\"",
                 cx - QR_MM / 2, y, m);
-        /* One subpath per horizontal run of dark modules. */
-        for (int r = 0; r < w; r++) {
-            for (int c = 0; c < w;) {
-                if (!(qr->data[r * w + c] & 1)) {
-                    c++;
-                    continue;
-                }
-                int run = 1;
-                while (c + run < w && (qr->data[r * w + c + run] & 1))
-                    run++;
-                fprintf(out, "M%d %dh%dv1h-%dz", c + QUIET, r + QUIET, run,
-                        run);
-                c += run;
-            }
-        }
+        srv_qr_svg_path(out, qr, QUIET);
         fputs("\"/>\n", out);
         QRcode_free(qr);
         svg_text(out, cx, y + QR_MM + 6, 5, 1, l->tag);

@@ -38,4 +38,33 @@ void web_error_json(FILE *f, const char *code, const char *field,
                     const char *message, const char *extra_key,
                     int64_t extra_val);
 
+/* ---- tokens, types, cookies -------------------------------------------- */
+
+/* Hex digits of a token: 32 random bytes (session, CSRF, launch secret). */
+#define WEB_TOKEN_HEX 64
+
+/* A fresh token from the OS's randomness (getrandom) into out, or a copy
+ * of fixed when fixed is not NULL (tests). 0; RND_EINVAL when fixed is not
+ * WEB_TOKEN_HEX lowercase hex digits; RND_ECRYPTO without randomness. */
+int web_token_new(const char *fixed, char out[WEB_TOKEN_HEX + 1]);
+
+/* 1 when s is WEB_TOKEN_HEX lowercase hex digits. */
+int web_is_token(const char *s);
+
+/* 1 when s[0..n) equals the token t, in a time that does not depend on
+ * where they differ. */
+int web_token_eq(const char *s, size_t n, const char *t);
+
+/* The value of cookie name in a Cookie header ("a=1; b=2") into out (cap
+ * bytes): 0; -1 when absent or longer than cap - 1. The first counts. */
+int web_cookie_get(const char *cookie, const char *name, char *out, size_t cap);
+
+/* The Content-Type of a file served by its path's extension (".js" ->
+ * "text/javascript; charset=utf-8"); "application/octet-stream" for an
+ * unknown one. Static. */
+const char *web_mime_type(const char *path);
+
+/* 1 when a Content-Type header is application/json (parameters allowed). */
+int web_is_json_type(const char *content_type);
+
 #endif

@@ -21,6 +21,7 @@ const loaders = {
   dutylog: () => import('./js/screens/dutylog.js'),
   sync: () => import('./js/screens/sync.js'),
   more: () => import('./js/screens/more.js'),
+  enroll: () => import('./js/screens/enroll.js'),
 };
 const screens = { signin, now };
 
@@ -114,7 +115,11 @@ function isUnder(name) {
 
 let seq = 0;
 async function go(name, params) {
-  if (!app.user && name !== 'signin') name = 'signin';
+  // A handheld not enrolled yet: nobody can sign in before its first sync
+  // brings the staff, so it shows the enroll screen (which then syncs).
+  const unenrolled = !!(app.session && app.session.enrolled === false);
+  if (!app.user && unenrolled) name = 'enroll';
+  else if (!app.user && name !== 'signin') name = 'signin';
   if (!screens[name] && !loaders[name]) name = app.user ? 'now' : 'signin';
   app.screen = name;
   app.params = params || {};

@@ -106,7 +106,8 @@ server_start() {
   SRV_PID=$!
   # Under valgrind the start alone takes seconds.
   for _ in $(seq $(( ${#VALGRIND[@]} ? 1200 : 200 ))); do
-    if grep -q "listening on" "$WORK/server.log.new"; then
+    # (not the dashboard's "web: listening on https://...")
+    if grep -q "listening on [0-9[]" "$WORK/server.log.new"; then
       PORT=$(sed -n 's/.*listening on [0-9.]*:\([0-9]*\).*/\1/p' \
         "$WORK/server.log.new" | tail -1)
       cat "$WORK/server.log.new" >>"$WORK/server.log"
@@ -116,6 +117,24 @@ server_start() {
     sleep 0.05
   done
   echo "roundsd did not start:"; cat "$WORK/server.log.new"; exit 1
+}
+
+# web_port: after server_start --web-listen 127.0.0.1:0, waits for the
+# dashboard's "web: listening on https://HOST:PORT" line (its Nth when N
+# is given: a restarted dashboard's) and sets WP to its port.
+web_port() {
+  local n=${1:-1}
+  for _ in $(seq 400); do
+    if [ "$(grep -c 'web: listening on https://' "$WORK/server.log.new")" \
+      -ge "$n" ]; then
+      WP=$(sed -n 's|.*web: listening on https://.*:\([0-9]*\)$|\1|p' \
+        "$WORK/server.log.new" | tail -1)
+      return 0
+    fi
+    kill -0 "$SRV_PID" 2>/dev/null || break
+    sleep 0.05
+  done
+  echo "the dashboard did not start:"; cat "$WORK/server.log.new"; exit 1
 }
 
 server_stop() { # graceful

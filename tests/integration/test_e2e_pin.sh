@@ -57,8 +57,13 @@ eq "chen's PIN set (JSON)" "$(jq_py 'd["pin"]' <<<"$j")" set
 
 hh_new dev # its user is guard-dev, who has no PIN
 check "dev pulls the staff list" hh_sync dev
+lacks() { ! grep -q "$@"; } # lacks TEXT: standard input does not hold it
 st=$(hh dev list staff --json)
-check "the handheld holds li's hash" grep -q 'argon2id' <<<"$st"
+check "a listing says li's PIN is set" grep -q '"pin_hash":"set"' <<<"$st"
+check "a listing never shows the hash" lacks 'argon2' <<<"$st"
+st=$(rd list staff --site S1 --json)
+check "roundsd list staff says set" grep -q '"pin_hash":"set"' <<<"$st"
+check "roundsd list staff hides the hash" lacks 'argon2' <<<"$st"
 eq "whoami: nobody signed in" \
   "$(hh dev whoami --json | jq_py 'd["signed_in"]')" None
 

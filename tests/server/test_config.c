@@ -67,6 +67,23 @@ int main(void)
     ASSERT_STR_EQ(v, "./roundsd-data/server.crt");
     srv_config_key_path(&c, v, sizeof v);
     ASSERT_STR_EQ(v, "./roundsd-data/server.key");
+    /* The dashboard: off, the server's certificate, 30 minutes. */
+    ASSERT_STR_EQ(c.web_listen, "");
+    ASSERT_EQ(c.web_session_idle_min, 30);
+    srv_config_web_cert_path(&c, v, sizeof v);
+    ASSERT_STR_EQ(v, "./roundsd-data/server.crt");
+    srv_config_web_key_path(&c, v, sizeof v);
+    ASSERT_STR_EQ(v, "./roundsd-data/server.key");
+    ASSERT_ERR(srv_config_set(&c, "web-listen", "localhost", SRV_CFG_FLAG, 0,
+                              err, sizeof err),
+               RND_EINVAL);
+    ASSERT(strstr(err, "--web-listen localhost: expected HOST:PORT") != NULL);
+    ASSERT_ERR(srv_config_set(&c, "web-session-idle-min", "721", SRV_CFG_FLAG,
+                              0, err, sizeof err),
+               RND_EINVAL);
+    ASSERT_OK(
+        srv_config_set(&c, "web-listen", "", SRV_CFG_FLAG, 0, err, sizeof err));
+    srv_config_init(&c);
     for (int k = 0; k < SRV_CFG_NKEYS; k++)
         ASSERT_EQ(c.src[k], SRV_CFG_DEFAULT);
 
@@ -94,8 +111,20 @@ int main(void)
                    "hello_pool = 64\n"
                    "hello_per_addr = 4\n"
                    "log_level = debug\n"
-                   "max_conns_per_device = 3\n",
+                   "max_conns_per_device = 3\n"
+                   "public_address = rounds.example.cn:7443\n"
+                   "web_listen = 127.0.0.1:8443\n"
+                   "web_cert = /etc/rounds/office.crt\n"
+                   "web_key = /etc/rounds/office.key\n"
+                   "web_session_idle_min = 15\n",
                    &c, err, sizeof err));
+    ASSERT_STR_EQ(c.public_address, "rounds.example.cn:7443");
+    ASSERT_STR_EQ(c.web_listen, "127.0.0.1:8443");
+    ASSERT_EQ(c.web_session_idle_min, 15);
+    srv_config_value(&c, SRV_CFG_WEB_CERT, v, sizeof v);
+    ASSERT_STR_EQ(v, "/etc/rounds/office.crt");
+    srv_config_value(&c, SRV_CFG_WEB_KEY, v, sizeof v);
+    ASSERT_STR_EQ(v, "/etc/rounds/office.key");
     ASSERT_EQ(c.hello_timeout_ms, 2500);
     ASSERT_EQ(c.hello_pool, 64);
     ASSERT_EQ(c.hello_per_addr, 4);
@@ -184,6 +213,19 @@ int main(void)
                RND_EINVAL);
     ASSERT_STR_EQ(err, "--retention-days S1=0: expected a whole number of "
                        "days, 1 to 36500");
+    /* public_address: an address a handheld can dial, or empty. */
+    ASSERT_ERR(srv_config_set(&c, "public-address", "0.0.0.0", SRV_CFG_FLAG, 0,
+                              err, sizeof err),
+               RND_EINVAL);
+    ASSERT_ERR(srv_config_set(&c, "public_address", "h:0", SRV_CFG_FILE, 0, err,
+                              sizeof err),
+               RND_EINVAL);
+    ASSERT_OK(srv_config_set(&c, "public-address", "[2001:db8::1]:7443",
+                             SRV_CFG_FLAG, 0, err, sizeof err));
+    ASSERT_STR_EQ(c.public_address, "[2001:db8::1]:7443");
+    ASSERT_OK(srv_config_set(&c, "public-address", "", SRV_CFG_FLAG, 0, err,
+                             sizeof err));
+    ASSERT_STR_EQ(c.public_address, "");
 
     /* An empty file and a file of comments: defaults, file recorded. */
     ASSERT_OK(load("", &c, err, sizeof err));
@@ -192,12 +234,14 @@ int main(void)
     ASSERT_EQ(c.src[SRV_CFG_DATA], SRV_CFG_DEFAULT);
 
     /* Every bad key and value, named with FILE:LINE. */
-    refused("data = /d\nbogus = 1\n", 2,
-            "unknown key 'bogus' (keys: data, listen, cert, key, "
-            "max_frame, max_conns, idle_timeout, handshake_timeout, "
-            "hello_timeout_ms, hello_pool, hello_per_addr, "
-            "retention_days[.SITE], overstay, skew_limit_min, "
-            "max_clock_offset_min, log, log_level, max_conns_per_device)");
+    refused(
+        "data = /d\nbogus = 1\n", 2,
+        "unknown key 'bogus' (keys: data, listen, public_address, cert, key, "
+        "max_frame, max_conns, idle_timeout, handshake_timeout, "
+        "hello_timeout_ms, hello_pool, hello_per_addr, "
+        "retention_days[.SITE], overstay, skew_limit_min, "
+        "max_clock_offset_min, log, log_level, max_conns_per_device, "
+        "web_listen, web_cert, web_key, web_session_idle_min)");
     refused("\n\nmax-frame = 2000000\n", 3,
             "unknown key 'max-frame' (the file spells keys with '_': "
             "max_frame, not max-frame)");

@@ -181,6 +181,17 @@ export default {
   'log.recent': 'Latest entries',
   'log.none': 'Nothing logged yet',
 
+  'enroll.title': 'Enroll this handheld',
+  'enroll.hint': 'This handheld ({name}, site {site}) is not enrolled with the office yet. Scan the enrollment QR code the office shows (Handhelds page), or type its text.',
+  'enroll.checking': 'Checking the server\'s certificate against the code…',
+  'enroll.refused': 'Not enrolled',
+  'enroll.done': 'Enrolled with {server}',
+  'enroll.payload': 'The code\'s text',
+  'enroll.go': 'Enroll',
+  'enroll.camera_looking': 'Point the camera at the office\'s enrollment QR code',
+  'enroll.camera_denied': 'No camera, or no permission to use it: type the code\'s text',
+  'enroll.signin': 'Sign in',
+
   'sync.start': 'Sync now',
   'sync.last': 'Last sync: {t}',
   'sync.never': 'never',

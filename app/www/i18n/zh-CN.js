@@ -182,6 +182,17 @@ export default {
   'log.recent': '最近记录',
   'log.none': '还没有记录',
 
+  'enroll.title': '登记本机',
+  'enroll.hint': '本机（{name}，小区 {site}）尚未在客服中心登记。请扫描客服中心显示的登记二维码（手持终端页面），或输入其文字。',
+  'enroll.checking': '正在核对服务器证书与二维码…',
+  'enroll.refused': '未登记',
+  'enroll.done': '已登记到 {server}',
+  'enroll.payload': '二维码文字',
+  'enroll.go': '登记',
+  'enroll.camera_looking': '请将摄像头对准客服中心的登记二维码',
+  'enroll.camera_denied': '没有摄像头或无权使用：请输入二维码文字',
+  'enroll.signin': '登录',
+
   'sync.start': '立即同步',
   'sync.last': '上次同步：{t}',
   'sync.never': '从未同步',
