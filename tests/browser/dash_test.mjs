@@ -274,6 +274,9 @@ try {
       return s && Number(s.dataset.loads) > loads && b &&
         b.textContent.includes('Web 访客');
     }, { timeout: 2000 }, loads).then(() => true, () => false);
+    const events = await page.$eval('section[data-page="board"]',
+      (e) => Number(e.dataset.syncs || 0));
+    ok(events > 0, 'the sync\'s event came on /api/events');
     ok(seen, 'the board shows the synced visitor within 2 s of the sync');
     console.log(`board updated ${Date.now() - t0} ms after the sync returned`);
   }
