@@ -159,12 +159,21 @@ const msgIs = (sel, re, what) => page.waitForFunction((sel, re) => {
 }, { timeout: 5000 }, sel, re).then(() => ok(true, what), async () =>
   ok(false, `${what}: ${sel} says "${await text(sel).catch(() => '?')}"`));
 
-let step = '';
-// The scenario; a step that cannot go on (a wait timed out) fails the
-// test with a screenshot of where it stopped.
-try {
-  // ---- the page and its headers ---------------------------------------------
-  step = 'the page and its headers';
+// A part of the scenario: a wait that times out fails it (with a
+// screenshot of where it stopped), and the next part goes on.
+async function section(name, fn) {
+  try {
+    await fn();
+  } catch (e) {
+    ok(false, `"${name}" stopped: ${e.message}`);
+    await page.screenshot({ path: join(shots, 'dash-stopped-' +
+      name.replace(/[^a-z]+/gi, '-').slice(0, 40) + '.png') })
+      .catch(() => {});
+  }
+}
+
+// ---- the page and its headers -----------------------------------------------
+await section('headers', async () => {
   const first = await page.goto(url + '/', { waitUntil: 'domcontentloaded' });
   const hd = first.headers();
   ok(/script-src 'self'/.test(hd['content-security-policy'] || '') &&
@@ -173,9 +182,10 @@ try {
   ok(/max-age=/.test(hd['strict-transport-security'] || ''), 'HSTS');
   await ready('login');
   await shot('login');
+});
 
-  // ---- a wrong password 5 times: locked out, with the time it ends ----------
-  step = 'a wrong password 5 times: locked out, with the time it ends';
+// ---- a wrong password 5 times: locked out, with the time it ends ------------
+await section('lockout', async () => {
   for (let i = 1; i <= 5; i++) {
     await login('temp', 'wrong-' + i);
     if (i === 1) await msgIs('#login-msg', '还可以试 4 次',
@@ -189,9 +199,10 @@ try {
   await login('temp', 'temp-pass-1');
   await msgIs('#login-msg', '锁定.*02:15', 'locked out, until 02:15');
   await shot('login-locked');
+});
 
-  // ---- a clerk: the board, but an admin's page refuses in words -------------
-  step = 'a clerk: the board, but an admin\'s page refuses in words';
+// ---- a clerk: the board, but an admin's page refuses in words ---------------
+await section('clerk refused', async () => {
   await signin('desk', 'clerk-pass-1');
   await go('#/devices', 'devices');
   await type('#dev-name', 'hh-clerk');
@@ -202,9 +213,10 @@ try {
     'no QR code for the clerk');
   await shot('devices-forbidden');
   await signout();
+});
 
-  // ---- an admin -------------------------------------------------------------
-  step = 'an admin';
+// ---- an admin ---------------------------------------------------------------
+await section('csrf', async () => {
   await signin('boss', 'admin-pass-1');
   // A form posted without its CSRF token is refused; the same with it is not.
   const csrf = await page.evaluate(async () => {
@@ -223,9 +235,10 @@ try {
     `POST without X-Rounds-CSRF: ${csrf.bare} ${csrf.code}, want 403 ECSRF`);
   ok(csrf.good === 200 && csrf.gj.ok, 'the same POST with the token: ' +
     JSON.stringify(csrf.gj));
+});
 
-  // ---- a handheld enrolled from the page, then a sync: the board moves ------
-  step = 'a handheld enrolled from the page, then a sync: the board moves';
+// ---- a handheld enrolled from the page, then a sync: the board moves --------
+await section('enroll and sync', async () => {
   await go('#/devices', 'devices');
   await type('#dev-name', 'hh-web');
   await click('#dev-enroll');
@@ -281,9 +294,10 @@ try {
     console.log(`board updated ${Date.now() - t0} ms after the sync returned`);
   }
   await shot('board');
+});
 
-  // ---- registers: the visitor, and personal data opened with a reason -------
-  step = 'registers: the visitor, and personal data opened with a reason';
+// ---- registers: the visitor, and personal data opened with a reason ---------
+await section('registers', async () => {
   await go('#/registers?kind=visitors', 'registers');
   await page.waitForSelector('#tbl-reg');
   const masked = await page.$eval('#tbl-reg', (e) => e.textContent);
@@ -303,9 +317,10 @@ try {
       'the ID number, opened with a reason');
     await shot('registers-pii');
   }
+});
 
-  // ---- work orders: a phone call taken in -----------------------------------
-  step = 'work orders: a phone call taken in';
+// ---- work orders: a phone call taken in -------------------------------------
+await section('work orders', async () => {
   await go('#/workorders', 'workorders');
   await shot('workorders');
   await click('#wo-new');
@@ -323,9 +338,10 @@ try {
   await shot('workorder');
   await go('#/workorders', 'workorders');
   ok((await text('#tbl-wo')).includes('2-1-302'), 'the order in the list');
+});
 
-  // ---- master data: a unit through the form built from /api/md/kinds --------
-  step = 'master data: a unit through the form built from /api/md/kinds';
+// ---- master data: a unit through the form built from /api/md/kinds ----------
+await section('master data', async () => {
   await go('#/md?kind=unit', 'md');
   await page.waitForSelector('#md-f-unit');
   await type('#md-f-unit', '5-1-501');
@@ -337,9 +353,10 @@ try {
   await go('#/md?kind=staff', 'md');
   await page.waitForSelector('#pin-form');
   await shot('md-staff');
+});
 
-  // ---- reports: one with a chart, and its CSV read back ---------------------
-  step = 'reports: one with a chart, and its CSV read back';
+// ---- reports: one with a chart, and its CSV read back -----------------------
+await section('reports', async () => {
   await go('#/reports', 'reports');
   const names = await page.$$eval('#rep-name option', (os) => os.map((o) =>
     o.value));
@@ -373,9 +390,10 @@ try {
   }
   ok(got === want, `the CSV download (${file}) is roundsd report ${rep} ` +
     `--format csv: got ${got.length} bytes, want ${want && want.length}`);
+});
 
-  // ---- English, one click away, remembered ----------------------------------
-  step = 'English, one click away, remembered';
+// ---- English, one click away, remembered ------------------------------------
+await section('english', async () => {
   await click('#lang-toggle');
   lang = 'en';
   await page.waitForSelector('html[lang="en"] body[data-ready="1"]');
@@ -399,23 +417,20 @@ try {
   await click('#dev-enroll');
   await page.waitForSelector('#enroll-qr');
   await shot('devices-enrolled');
+});
 
-  // ---- a session that ends returns to the login page ------------------------
-  step = 'a session that ends returns to the login page';
+// ---- a session that ends returns to the login page --------------------------
+await section('session end', async () => {
   const cookies = await page.cookies();
   await page.deleteCookie(...cookies);
-  await go('#/workorders', 'login');
+  await go('#/devices', 'login');
   ok(true, 'a 401 ESESSION returns to the login page');
   await shot('login');
   await login('temp', 'wrong');
   await msgIs('#login-msg', 'locked', 'locked, in English');
   await shot('login-locked');
+});
 
-} catch (e) {
-  ok(false, `the scenario stopped at "${step}": ${e.message}`);
-  await page.screenshot({ path: join(shots, 'dash-stopped.png') })
-    .catch(() => {});
-}
 ok(!problems.length, 'no page errors: ' + problems.join('; '));
 ok(!foreign.length, 'nothing from another origin: ' + foreign.join(' '));
 await browser.close();
