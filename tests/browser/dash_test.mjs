@@ -159,6 +159,8 @@ const msgIs = (sel, re, what) => page.waitForFunction((sel, re) => {
 }, { timeout: 5000 }, sel, re).then(() => ok(true, what), async () =>
   ok(false, `${what}: ${sel} says "${await text(sel).catch(() => '?')}"`));
 
+let rep = null; // the report the scenario shows
+
 // A part of the scenario: a wait that times out fails it (with a
 // screenshot of where it stopped), and the next part goes on.
 async function section(name, fn) {
@@ -360,7 +362,7 @@ await section('reports', async () => {
   await go('#/reports', 'reports');
   const names = await page.$$eval('#rep-name option', (os) => os.map((o) =>
     o.value));
-  const rep = ['patrol', 'workorders', 'inside'].find((n) =>
+  rep = ['patrol', 'workorders', 'inside'].find((n) =>
     names.includes(n)) || names[0];
   await page.select('#rep-name', rep);
   // (A date input takes its value the way a picker sets it.)
@@ -398,20 +400,26 @@ await section('english', async () => {
   lang = 'en';
   await page.waitForSelector('html[lang="en"] body[data-ready="1"]');
   await page.reload();
-  await ready('reports');
+  await page.waitForSelector('body[data-ready="1"] section[data-page]');
   ok(await page.$eval('html', (e) => e.lang === 'en'),
     'English is remembered after a reload');
-  await page.waitForSelector('#rep-title');
-  await shot('reports');
-  for (const [hash, pg, name] of [['#/board', 'board', 'board'],
-    ['#/workorders', 'workorders', 'workorders'],
-    ['#/workorders?new=1', 'workorders', 'workorder-new'],
-    ['#/registers?kind=visitors', 'registers', 'registers'],
-    ['#/md?kind=unit', 'md', 'md'], ['#/md?kind=staff', 'md', 'md-staff'],
-    ['#/devices', 'devices', 'devices']]) {
+});
+// Each page in English (one that cannot be drawn does not hide the rest).
+for (const [hash, pg, name] of [['#/board', 'board', 'board'],
+  ['#/workorders', 'workorders', 'workorders'],
+  ['#/workorders?new=1', 'workorders', 'workorder-new'],
+  ['#/registers?kind=visitors', 'registers', 'registers'],
+  ['#/md?kind=unit', 'md', 'md'], ['#/md?kind=staff', 'md', 'md-staff'],
+  ['#/devices', 'devices', 'devices'],
+  ['#/reports?name=' + (rep || '') + '&from=2026-11-27&to=2026-11-28',
+    'reports', 'reports']]) {
+  await section('english ' + name, async () => {
     await go(hash, pg);
+    if (name === 'reports') await page.waitForSelector('#rep-title');
     await shot(name);
-  }
+  });
+}
+await section('english enroll', async () => {
   await go('#/devices', 'devices');
   await type('#dev-name', 'hh-web2');
   await click('#dev-enroll');
@@ -423,7 +431,7 @@ await section('english', async () => {
 await section('session end', async () => {
   const cookies = await page.cookies();
   await page.deleteCookie(...cookies);
-  await go('#/devices', 'login');
+  await go('#/devices?again=1', 'login');
   ok(true, 'a 401 ESESSION returns to the login page');
   await shot('login');
   await login('temp', 'wrong');
