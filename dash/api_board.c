@@ -1,8 +1,347 @@
-/* api_board.c: the dashboard's JSON API for the board, reports, registers and
- * personal data opened with a reason (docs/WEB-API.md).
- *
- * SKELETON (lead): its helper fills it.
+/* api_board.c: the dashboard's JSON API for the board, the reports, the
+ * registers and personal data opened with a reason (docs/WEB-API.md,
+ * "Board", "Reports", "Registers and personal data"). Thin: parameters in,
+ * board.c's tables out; every rule is in board.c or the report code the
+ * CLI shares.
  */
+#define _GNU_SOURCE
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../i18n/i18n.h"
+#include "../server/report_run.h"
+#include "board.h"
 #include "dash_int.h"
 
-const dash_route dash_board_routes[] = {{NULL, NULL, 0, 0, NULL}};
+static int64_t mono_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* The source every handler reads: the request's site store and clock. */
+static int src_of(dash_ctx *c, dash_src *s)
+{
+    memset(s, 0, sizeof *s);
+    int rc = dash_store(c, &s->st);
+    if (rc)
+        return rc; /* the answer is set */
+    s->site = c->site;
+    s->now = c->now_ms;
+    s->tz_min = c->tz_min;
+    return 0;
+}
+
+static void fail_rc(dash_ctx *c, int rc, const char *what)
+{
+    char msg[160];
+    snprintf(msg, sizeof msg, "%s: %s", what, rnd_strerror(rc));
+    dash_fail(c, rc, NULL, msg);
+}
+
+static void time_member(rpt_jw *j, const char *key, int64_t ms, int tz_min)
+{
+    char t[40];
+    rpt_time_iso(ms, tz_min, t, sizeof t);
+    rpt_jw_kstr(j, key, t);
+}
+
+/* GET /api/board?site=S[&at=TIME] */
+static void get_board(dash_ctx *c)
+{
+    int64_t t0 = mono_us();
+    dash_src s;
+    if (src_of(c, &s))
+        return;
+    int64_t at;
+    int rc = dash_param_time(c, "at", &at);
+    if (rc < 0)
+        return;
+    if (rc == 0)
+        s.now = at;
+    rpt_doc d;
+    /* The registry only for the handhelds, then let go. */
+    srv_registry *reg = dash_registry_lock(c->d);
+    rc = dash_board_devices(&s, reg, &d);
+    dash_registry_unlock(c->d);
+    if (rc == 0)
+        rc = dash_board_rest(&s, &d);
+    if (rc) {
+        rpt_doc_free(&d);
+        fail_rc(c, rc, "the board");
+        return;
+    }
+    rpt_jw *j = dash_out_begin(c);
+    if (j == NULL) {
+        rpt_doc_free(&d);
+        return;
+    }
+    rpt_jw_kstr(j, "site", c->site);
+    time_member(j, "now", s.now, s.tz_min);
+    rpt_jw_kint(j, "now_ms", s.now);
+    rpt_jw_key(j, "night");
+    rpt_jw_obj(j);
+    time_member(j, "from", d.from, s.tz_min);
+    time_member(j, "to", d.to, s.tz_min);
+    rpt_jw_end(j);
+    for (uint32_t i = 0; i < d.nsections; i++) {
+        rpt_jw_key(j, rpt_section_name(d.sections[i]));
+        dash_table_json(j, d.sections[i], s.tz_min, c->lang);
+    }
+    rpt_doc_free(&d);
+    rpt_jw_kint(j, "server_ms", (mono_us() - t0 + 500) / 1000);
+    dash_out_end(c, 200);
+}
+
+/* GET /api/reports */
+static void get_reports(dash_ctx *c)
+{
+    rpt_jw *j = dash_out_begin(c);
+    if (j == NULL)
+        return;
+    rpt_jw_key(j, "reports");
+    rpt_jw_arr(j);
+    for (const srv_report_kind *k = srv_report_kinds(); k->name; k++) {
+        rpt_jw_obj(j);
+        rpt_jw_kstr(j, "name", k->name);
+        rpt_jw_kstr(j, "title", i18n_tr_lang(c->lang, k->title));
+        rpt_jw_kstr(j, "help", i18n_tr_lang(c->lang, k->help));
+        rpt_jw_end(j);
+    }
+    rpt_jw_end(j);
+    dash_out_end(c, 200);
+}
+
+/* The window of a report or register: from/to, day, month or hours as
+ * `roundsd report` takes them (rpt_window), in the office's offset. */
+static int window_of(dash_ctx *c, int64_t now, int64_t *from, int64_t *to)
+{
+    static const char *const names[] = {"from", "to", "day", "month", "hours"};
+    char v[5][64];
+    for (int i = 0; i < 5; i++) {
+        int rc = dash_param(c, names[i], v[i], sizeof v[i]);
+        if (rc < 0) {
+            dash_fail(c, RND_EFIELD, names[i], NULL);
+            return RND_EFIELD;
+        }
+    }
+    rpt_window_args w = {v[0][0] ? v[0] : NULL, v[1][0] ? v[1] : NULL,
+                         v[2][0] ? v[2] : NULL, v[3][0] ? v[3] : NULL,
+                         v[4][0] ? v[4] : NULL};
+    char err[160];
+    if (rpt_window(&w, c->tz_min, now, from, to, err, sizeof err) != 0) {
+        /* the message names a flag (--from): the field is the same word */
+        const char *f = strstr(err, "--");
+        char field[16] = "";
+        if (f)
+            sscanf(f + 2, "%15[a-z]", field);
+        dash_fail(c, RND_EFIELD, field[0] ? field : NULL, err);
+        return RND_EFIELD;
+    }
+    return 0;
+}
+
+/* GET /api/report?site=S&name=N[&from&to|day|month|hours][&at]
+ *                 [&format=csv[&table=T]] */
+static void get_report(dash_ctx *c)
+{
+    char name[32], format[8], table[48];
+    if (dash_param_req(c, "name", name, sizeof name))
+        return;
+    const srv_report_kind *k = srv_report_find(name);
+    if (k == NULL) {
+        dash_fail(c, RND_ENOTFOUND, "name", "no such report");
+        return;
+    }
+    /* month end, integrity and the handhelds: managers */
+    if ((!strcmp(name, "month") || !strcmp(name, "integrity") ||
+         !strcmp(name, "devices")) &&
+        c->role < SRV_ROLE_MANAGER) {
+        dash_fail_status(c, 403, "EFORBIDDEN", "name",
+                         "this report is for managers");
+        return;
+    }
+    if (dash_param(c, "format", format, sizeof format) < 0 ||
+        (format[0] && strcmp(format, "csv") && strcmp(format, "json"))) {
+        dash_fail(c, RND_EFIELD, "format", "format is json or csv");
+        return;
+    }
+    if (dash_param(c, "table", table, sizeof table) < 0) {
+        dash_fail(c, RND_EFIELD, "table", NULL);
+        return;
+    }
+    dash_src s;
+    if (src_of(c, &s))
+        return;
+    int64_t at, from, to;
+    int rc = dash_param_time(c, "at", &at);
+    if (rc < 0)
+        return;
+    if (rc == 0)
+        s.now = at;
+    if (window_of(c, s.now, &from, &to))
+        return;
+    rpt_doc d;
+    srv_registry *reg = k->fn ? NULL : dash_registry_lock(c->d);
+    rc = dash_report(&s, reg, name, from, to, &d);
+    if (k->fn == NULL)
+        dash_registry_unlock(c->d);
+    if (rc) {
+        rpt_doc_free(&d);
+        fail_rc(c, rc, "the report");
+        return;
+    }
+    if (!strcmp(format, "csv")) {
+        char *buf;
+        size_t len;
+        rc = dash_report_csv(&d, table[0] ? table : NULL, &buf, &len);
+        if (rc == 0) {
+            char fname[200];
+            const char *t = table[0]               ? table
+                            : rpt_csv_table(&d, 1) ? rpt_csv_table(&d, 1)
+                                                   : "summary";
+            snprintf(fname, sizeof fname, "%s-%s-%s.csv", c->site, name, t);
+            dash_send(c, 200, "text/csv; charset=utf-8", buf, len, fname);
+        } else if (rc == RND_ENOTFOUND) {
+            dash_fail(c, RND_EFIELD, "table", "the report has no such table");
+        } else {
+            fail_rc(c, rc, "the CSV");
+        }
+        rpt_doc_free(&d);
+        return;
+    }
+    rpt_jw *j = dash_out_begin(c);
+    if (j)
+        dash_doc_json(j, &d, c->lang);
+    rpt_doc_free(&d);
+    if (j)
+        dash_out_end(c, 200);
+}
+
+/* GET /api/registers?site=S&kind=K[&from&to|day|month|hours][&unit&plate
+ *                    &person&q&limit] */
+static void get_registers(dash_ctx *c)
+{
+    char kind[16], unit[64], plate[32], person[64], q[128], limit[8];
+    dash_reg_query rq;
+    memset(&rq, 0, sizeof rq);
+    if (dash_param_req(c, "kind", kind, sizeof kind))
+        return;
+    if (dash_reg_kind_parse(kind, &rq.kind) != 0) {
+        dash_fail(c, RND_EFIELD, "kind",
+                  "kind is visitors, vehicles, handovers, dutylog or "
+                  "incidents");
+        return;
+    }
+    static const char *const fnames[] = {"unit", "plate", "person", "q",
+                                         "limit"};
+    char *bufs[] = {unit, plate, person, q, limit};
+    size_t caps[] = {sizeof unit, sizeof plate, sizeof person, sizeof q,
+                     sizeof limit};
+    for (int i = 0; i < 5; i++)
+        if (dash_param(c, fnames[i], bufs[i], caps[i]) < 0) {
+            dash_fail(c, RND_EFIELD, fnames[i], NULL);
+            return;
+        }
+    if (limit[0]) {
+        char *end;
+        unsigned long n = strtoul(limit, &end, 10);
+        if (*end || n == 0 || n > DASH_REG_LIMIT_MAX) {
+            dash_fail(c, RND_EFIELD, "limit", "limit is 1 to 2000");
+            return;
+        }
+        rq.limit = (uint32_t)n;
+    }
+    rq.unit = unit;
+    rq.plate = plate;
+    rq.person = person;
+    rq.q = q;
+    dash_src s;
+    if (src_of(c, &s))
+        return;
+    if (window_of(c, s.now, &rq.from, &rq.to))
+        return;
+    rpt_doc d;
+    int more = 0;
+    int rc = dash_registers(&s, &rq, &d, &more);
+    if (rc) {
+        rpt_doc_free(&d);
+        fail_rc(c, rc, "the register");
+        return;
+    }
+    rpt_jw *j = dash_out_begin(c);
+    if (j) {
+        time_member(j, "from", rq.from, s.tz_min);
+        time_member(j, "to", rq.to, s.tz_min);
+        rpt_jw_key(j, "table");
+        dash_table_json(j, d.sections[0], s.tz_min, c->lang);
+        rpt_jw_kbool(j, "more", more);
+    }
+    rpt_doc_free(&d);
+    if (j)
+        dash_out_end(c, 200);
+}
+
+/* POST /api/pii/open {"site","id","reason"} */
+static void post_pii_open(dash_ctx *c)
+{
+    char id[40], reason[520];
+    if (dash_param_req(c, "id", id, sizeof id) ||
+        dash_param_req(c, "reason", reason, sizeof reason))
+        return;
+    if (strlen(reason) > 512) {
+        dash_fail(c, RND_EFIELD, "reason", "reason: at most 512 characters");
+        return;
+    }
+    dash_src s;
+    if (src_of(c, &s))
+        return;
+    static _Thread_local srv_pii_shown sh;
+    int rc = dash_pii_open(&s, dash_data_dir(c->d), id, reason, c->by, &sh);
+    if (rc) {
+        static const char *const why[] = {
+            [SRV_PII_NO_RECORD] = "no such record in this site",
+            [SRV_PII_WRONG_KIND] =
+                "only visits, vehicles and the registers hold sealed "
+                "personal data",
+            [SRV_PII_NONE] = "this record holds no sealed personal data",
+            [SRV_PII_PURGED] =
+                "its personal data was purged after the retention period",
+            [SRV_PII_READ] = "the record could not be read",
+            [SRV_PII_OPEN] = "the personal data could not be opened",
+            [SRV_PII_LOG] =
+                "the access could not be recorded, so nothing is shown"};
+        const char *m =
+            sh.why > 0 && sh.why <= SRV_PII_LOG ? why[sh.why] : NULL;
+        dash_fail(c, rc == RND_EINVAL ? RND_ENOTFOUND : rc,
+                  rc == RND_EFIELD ? "id" : NULL, m);
+        srv_pii_shown_wipe(&sh);
+        return;
+    }
+    char ahex[33];
+    proto_entity_hex(sh.access, ahex);
+    rpt_jw *j = dash_out_begin(c);
+    if (j) {
+        rpt_jw_kstr(j, "id", id);
+        rpt_jw_kstr(j, "access", ahex);
+        rpt_jw_key(j, "fields");
+        rpt_jw_obj(j);
+        for (size_t i = 0; i < sh.n; i++) {
+            rpt_jw_keyn(j, sh.items[i].name, sh.items[i].name_len);
+            rpt_jw_strn(j, sh.items[i].value, sh.items[i].value_len);
+        }
+        rpt_jw_end(j);
+        dash_out_end(c, 200);
+    }
+    srv_pii_shown_wipe(&sh);
+}
+
+const dash_route dash_board_routes[] = {
+    {"GET", "/api/board", 1, SRV_ROLE_CLERK, get_board},
+    {"GET", "/api/reports", 0, SRV_ROLE_CLERK, get_reports},
+    {"GET", "/api/report", 1, SRV_ROLE_CLERK, get_report},
+    {"GET", "/api/registers", 1, SRV_ROLE_CLERK, get_registers},
+    {"POST", "/api/pii/open", 1, SRV_ROLE_CLERK, post_pii_open},
+    {NULL, NULL, 0, 0, NULL}};

@@ -17,6 +17,7 @@
 #include "../storage/store.h"
 #include "handheld.h"
 #include "hh_internal.h"
+#include "hh_onstore.h"
 
 #define fail hh__fail
 #define store_fail hh__store_fail
@@ -852,4 +853,27 @@ int hh_record(hh *h, const char *verb, const char *target, const hh_kv *kv,
     if (id_extra)
         memcpy(id_extra, it.extra, PROTO_ENTITY_LEN);
     return 0;
+}
+
+/* ---- on a store that is not a handheld's (hh_onstore.h) ----------------- */
+
+static int64_t fixed_now(void *ctx)
+{
+    return *(const int64_t *)ctx;
+}
+
+int hh__record_on_store(store *st, const char *verb, const char *target,
+                        const hh_kv *kv, size_t nkv, int64_t now_ms,
+                        uint8_t id_out[PROTO_ENTITY_LEN], char *err, size_t cap)
+{
+    static _Thread_local hh h;
+    memset(&h, 0, sizeof h);
+    h.s = st;
+    h.now_ms = fixed_now;
+    h.now_ctx = &now_ms;
+    int rc = hh_record(&h, verb, target, kv, nkv, id_out, NULL);
+    if (rc && cap)
+        snprintf(err, cap, "%s", h.err[0] ? h.err : rnd_strerror(rc));
+    h.s = NULL;
+    return rc;
 }

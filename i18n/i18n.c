@@ -3,6 +3,8 @@
 #include "i18n.h"
 
 #include <locale.h>
+#include <pthread.h>
+#include <string.h>
 #include <stdlib.h>
 
 #ifndef RND_LOCALEDIR
@@ -26,4 +28,26 @@ void i18n_init(const char *domain)
 const char *i18n_tr(const char *s)
 {
     return s && *s ? gettext(s) : s;
+}
+
+static locale_t zh_loc;
+static pthread_once_t zh_once = PTHREAD_ONCE_INIT;
+
+static void zh_init(void)
+{
+    zh_loc =
+        newlocale(LC_MESSAGES_MASK | LC_CTYPE_MASK, "zh_CN.UTF-8", (locale_t)0);
+}
+
+const char *i18n_tr_lang(const char *lang, const char *s)
+{
+    if (s == NULL || *s == '\0' || lang == NULL || strncmp(lang, "zh", 2) != 0)
+        return s;
+    pthread_once(&zh_once, zh_init);
+    if (zh_loc == (locale_t)0)
+        return s;
+    locale_t old = uselocale(zh_loc);
+    const char *t = gettext(s);
+    uselocale(old);
+    return t;
 }

@@ -34,4 +34,14 @@ void i18n_init(const char *domain);
  * strings that may be missing. */
 const char *i18n_tr(const char *s);
 
+/* The translation of s into lang, whatever the process's own language:
+ * for a server answering each request in the language it asks for.
+ * lang is "zh-CN" (or "zh_CN", "zh") or anything else for English (s as
+ * written). Thread-safe: the language is switched for the calling thread
+ * only (uselocale), with the zh_CN.UTF-8 locale (scripts/deps.sh makes
+ * it); without that locale s comes back untranslated, and so it does
+ * when $LANGUAGE names another language (glibc's gettext puts it first).
+ * The text domain is the one i18n_init() bound. */
+const char *i18n_tr_lang(const char *lang, const char *s);
+
 #endif

@@ -282,3 +282,28 @@ int rpt_format_parse(const char *s, rpt_format *out)
         return RND_EINVAL;
     return 0;
 }
+
+const char *rpt_section_name(const rpt_section *s)
+{
+    return s->name;
+}
+
+const char *rpt_section_title(const rpt_section *s)
+{
+    return s->title;
+}
+
+uint32_t rpt_section_ncols(const rpt_section *s)
+{
+    return s->ncols;
+}
+
+const char *rpt_section_col(const rpt_section *s, uint32_t col)
+{
+    return col < s->ncols ? s->cols[col] : NULL;
+}
+
+int rpt_section_nested(const rpt_section *s)
+{
+    return s->parent != NULL;
+}

@@ -166,7 +166,12 @@ static int inside_fill(store_txn *txn, inside_run *r, rpt_doc *d)
             rc = r->err;
         if (rc)
             return rc;
-        rc = store_entities_each(txn, kinds[k], 0, window_cb, r);
+        /* ids begin with their creation time: start at the window's */
+        uint8_t from[PROTO_ENTITY_LEN] = {0};
+        for (int i = 0; i < 6; i++)
+            from[i] = (uint8_t)((uint64_t)(r->p->from > 0 ? r->p->from : 0) >>
+                                (8 * (5 - i)));
+        rc = store_entities_from(txn, kinds[k], 0, from, window_cb, r);
         if (rc == 0 && r->err)
             rc = r->err;
         if (rc)

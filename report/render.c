@@ -239,30 +239,46 @@ static void csv_cell(FILE *f, const rpt_cell *c, int tz_min)
  * written before text was checked) becomes U+FFFD, one per bad byte. */
 void rpt_json_str(FILE *f, const char *s, size_t n)
 {
+    /* Runs of characters written as they are go out in one fwrite: a
+     * dashboard answer holds megabytes of them. */
+    size_t run = 0; /* start of the pending run */
     fputc('"', f);
     for (size_t i = 0; i < n;) {
         unsigned char ch = (unsigned char)s[i];
-        uint32_t cp;
+        if (ch >= 0x20 && ch < 0x7f && ch != '"' && ch != '\\') {
+            i++; /* printable ASCII: part of the run */
+            continue;
+        }
+        uint32_t cp = 0;
         size_t len = proto_utf8_next(s + i, n - i, &cp);
+        if (len > 1 && !proto_utf8_is_control(cp)) {
+            i += len; /* a well-formed character that is no control */
+            continue;
+        }
+        if (i > run)
+            fwrite(s + run, 1, i - run, f);
         if (len == 0) {
             fputs("\xEF\xBF\xBD", f); /* U+FFFD */
             i++;
-            continue;
+        } else {
+            if (ch == '"' || ch == '\\')
+                fprintf(f, "\\%c", ch);
+            else if (ch == '\n')
+                fputs("\\n", f);
+            else if (ch == '\t')
+                fputs("\\t", f);
+            else if (ch == '\r')
+                fputs("\\r", f);
+            else if (proto_utf8_is_control(cp))
+                fprintf(f, "\\u%04x", (unsigned)cp);
+            else
+                fwrite(s + i, 1, len, f);
+            i += len;
         }
-        if (ch == '"' || ch == '\\')
-            fprintf(f, "\\%c", ch);
-        else if (ch == '\n')
-            fputs("\\n", f);
-        else if (ch == '\t')
-            fputs("\\t", f);
-        else if (ch == '\r')
-            fputs("\\r", f);
-        else if (proto_utf8_is_control(cp))
-            fprintf(f, "\\u%04x", (unsigned)cp);
-        else
-            fwrite(s + i, 1, len, f);
-        i += len;
+        run = i;
     }
+    if (n > run)
+        fwrite(s + run, 1, n - run, f);
     fputc('"', f);
 }
 

@@ -148,6 +148,15 @@ const rpt_cell *rpt_section_cell(const rpt_section *s, uint32_t row,
                                  uint32_t col);
 const rpt_section *rpt_doc_section(const rpt_doc *d, const char *name);
 
+/* A section's identifier, heading, columns, and whether it is nested in
+ * another (rpt_section_nest), for callers that print a doc their own way
+ * (the dashboard's tables). Strings live as long as the doc. */
+const char *rpt_section_name(const rpt_section *s);
+const char *rpt_section_title(const rpt_section *s);
+uint32_t rpt_section_ncols(const rpt_section *s);
+const char *rpt_section_col(const rpt_section *s, uint32_t col);
+int rpt_section_nested(const rpt_section *s);
+
 /* Sorts a section's rows by the given columns (ascending; NULL cells
  * first), stable. */
 void rpt_section_sort(rpt_section *s, const uint32_t *cols, uint32_t ncols);
@@ -264,6 +273,13 @@ typedef struct rpt_params {
     /* devices: a clock off by more than this is flagged (0: the
      * default, SRV_SKEW_LIMIT_MIN_DEFAULT minutes). */
     int64_t skew_limit_ms;
+    /* devices: skip the end-to-end chain check (chain_verified null;
+     * ops_held is the device's highest seq): the office board, which must
+     * answer fast; `report devices` and `report integrity` check. */
+    int no_chain;
+    /* workorders: only the open orders (none of the window's closed ones,
+     * and repeats looked for among the open ones only): the office board. */
+    int open_only;
 } rpt_params;
 
 #define RPT_OVERSTAY_DEFAULT_MS (4 * 3600 * 1000LL)
@@ -277,6 +293,17 @@ int rpt_inside(store_txn *txn, const rpt_params *p, rpt_doc *d);
 /* Proof of presence per guard: verified, manual and unknown-tag scans. */
 int rpt_tags(store_txn *txn, const rpt_params *p, rpt_doc *d);
 int rpt_workorders(store_txn *txn, const rpt_params *p, rpt_doc *d);
+/* The office board's work orders: adds to d (initialised by the caller)
+ * the section "workorders": every open order with the next clock of its
+ * current cycle, computed as rpt_workorders computes them but without
+ * its cycles, groups and repeats: id, place, category, priority, status,
+ * assignee, called_at, next_clock (the running clock due first), due,
+ * left_ms (due - p->now, negative once breached), breached (the clocks
+ * breached in any cycle), state ("bad": a clock of the current cycle
+ * breached or left_ms < 0; "warn": due within RPT_WO_WARN_MS; "ok").
+ * Sorted by due, orders without a running clock last. */
+#define RPT_WO_WARN_MS (3600 * 1000LL)
+int rpt_workorders_open(store_txn *txn, const rpt_params *p, rpt_doc *d);
 /* The complaint register: intake, clocks, escalation, reply deadlines. */
 int rpt_complaints(store_txn *txn, const rpt_params *p, rpt_doc *d);
 /* Callback coverage, methods and the door-to-door share. */

@@ -537,21 +537,23 @@ int wo_load(store_txn *txn, const rpt_params *p, const rpt_calendar *cal,
         goto out;
     /* 2: the orders created in the window, and from 30 days before the
      * earliest listed one on (the history repeats are looked up in). */
-    walk2 x = {&w, w.n};
-    int64_t lo = p->from, hi = p->to;
-    for (size_t i = 0; i < w.n; i++) {
-        if (w.v[i].id_ms < lo)
-            lo = w.v[i].id_ms;
-        if (w.v[i].id_ms + 1 > hi)
-            hi = w.v[i].id_ms + 1;
+    if (!p->open_only) { /* the board: the open ones are enough */
+        walk2 x = {&w, w.n};
+        int64_t lo = p->from, hi = p->to;
+        for (size_t i = 0; i < w.n; i++) {
+            if (w.v[i].id_ms < lo)
+                lo = w.v[i].id_ms;
+            if (w.v[i].id_ms + 1 > hi)
+                hi = w.v[i].id_ms + 1;
+        }
+        w.lo = lo - REPEAT_MS;
+        w.hi = hi;
+        rc = store_entities_each(txn, PROTO_KIND_WORKORDER, 0, all_cb, &x);
+        if (rc == 0)
+            rc = w.rc;
+        if (rc)
+            goto out;
     }
-    w.lo = lo - REPEAT_MS;
-    w.hi = hi;
-    rc = store_entities_each(txn, PROTO_KIND_WORKORDER, 0, all_cb, &x);
-    if (rc == 0)
-        rc = w.rc;
-    if (rc)
-        goto out;
     for (size_t i = 0; i < w.n; i++)
         wo_clocks(&w.v[i], p->now, p->tz_min, cal);
 out:
@@ -609,5 +611,105 @@ out:
     free(idx);
     free(ptr);
     free(groups);
+    return rc;
+}
+
+/* The office board's open orders (report.h, rpt_workorders_open). */
+typedef struct open_row {
+    const wo *o;
+    int next; /* the next clock, -1: none */
+    int64_t due;
+    int now_breached;
+} open_row;
+
+static int by_due(const void *a, const void *b)
+{
+    const open_row *x = a, *y = b;
+    if ((x->next < 0) != (y->next < 0))
+        return x->next < 0 ? 1 : -1; /* orders without a clock last */
+    if (x->due != y->due)
+        return x->due < y->due ? -1 : 1;
+    return memcmp(x->o->id, y->o->id, PROTO_ENTITY_LEN);
+}
+
+int rpt_workorders_open(store_txn *txn, const rpt_params *p, rpt_doc *d)
+{
+    static const char *const cols[] = {
+        N_("id"),     N_("place"),    N_("category"),  N_("priority"),
+        N_("status"), N_("assignee"), N_("called_at"), N_("next_clock"),
+        N_("due"),    N_("left_ms"),  N_("breached"),  N_("state")};
+    rpt_section *s =
+        rpt_section_add(d, "workorders", N_("Open work orders"), cols, 12);
+    if (s == NULL)
+        return RND_ENOMEM;
+    rpt_params q = *p;
+    q.open_only = 1;
+    wo *v = NULL;
+    size_t n = 0, m = 0;
+    rpt_calendar cal;
+    open_row *rows = NULL;
+    int rc = rpt_calendar_load(txn, &cal);
+    if (rc == 0)
+        rc = wo_load(txn, &q, &cal, &v, &n);
+    if (rc == 0 && n && (rows = malloc(n * sizeof *rows)) == NULL)
+        rc = RND_ENOMEM;
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        const wo *o = &v[i];
+        if (!o->open)
+            continue;
+        const wo_cycle *cur = &o->cyc[o->ncyc - 1];
+        open_row *r = &rows[m++];
+        r->o = o;
+        r->next = -1;
+        r->due = 0;
+        r->now_breached = 0;
+        for (int c = 0; c < NCLOCKS; c++) {
+            const wo_clock *ck = &cur->clk[c];
+            if (c == CL_RECORD && o->ncyc > 1)
+                continue; /* the call is recorded once */
+            r->now_breached |= ck->state == ST_BREACHED;
+            if (ck->start <= 0 || ck->stop ||
+                (ck->state != ST_RUNNING && ck->state != ST_AT_RISK &&
+                 ck->state != ST_BREACHED))
+                continue;
+            int64_t due = ck->start + ck->limit_ms;
+            if (r->next < 0 || due < r->due) {
+                r->next = c;
+                r->due = due;
+            }
+        }
+    }
+    if (m > 1)
+        qsort(rows, m, sizeof *rows, by_due);
+    for (size_t i = 0; rc == 0 && i < m; i++) {
+        const open_row *r = &rows[i];
+        const wo *o = r->o;
+        char bnames[64] = "";
+        for (uint32_t cy = 0; cy < o->ncyc; cy++)
+            for (int c = 0; c < NCLOCKS; c++)
+                if (o->cyc[cy].clk[c].state == ST_BREACHED)
+                    name_add(bnames, sizeof bnames, wo_clock_names[c]);
+        int64_t left = r->next >= 0 ? r->due - p->now : 0;
+        const char *state = r->now_breached || (r->next >= 0 && left < 0)
+                                ? "bad"
+                            : r->next >= 0 && left < RPT_WO_WARN_MS ? "warn"
+                                                                    : "ok";
+        rpt_cell row[] = {rpt_s(o->hex),
+                          rpt_s(o->place),
+                          rpt_s(o->category),
+                          rpt_s(o->priority),
+                          rpt_s(o->status),
+                          rpt_s(o->assignee),
+                          rpt_t(o->called_at),
+                          r->next >= 0 ? rpt_k(wo_clock_names[r->next])
+                                       : rpt_null(),
+                          r->next >= 0 ? rpt_t(r->due) : rpt_null(),
+                          r->next >= 0 ? rpt_i(left) : rpt_null(),
+                          bnames[0] ? rpt_s(bnames) : rpt_null(),
+                          rpt_k(state)};
+        rc = rpt_row(s, row);
+    }
+    free(rows);
+    wo_free_all(v, n);
     return rc;
 }

@@ -14,6 +14,8 @@
 #           batches of 4,096 per durable commit (bench_ingest --help)
 #   app     the handheld app on a 1,000,000-op handheld store: Now, a scan
 #           and the first screen, beside PouchDB (bench/bench_app.sh)
+#   board   the office board's data (GET /api/board) on report's site store
+#           of 1,000,000 ops, beside PouchDB's board queries (bench_board)
 # `scripts/bench.sh record --help` and `scripts/bench.sh sync --help` show
 # the flags (sync, limit, conns and all share bench/bench_sync.sh's flags).
 # Benchmarks exit 0 whether or not their targets are met, non-zero on errors.
@@ -22,11 +24,11 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 
 which=record
 case "${1:-}" in
-  record|sync|limit|conns|all|report|ingest|app) which=$1; shift ;;
-  -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  record|sync|limit|conns|all|report|ingest|app|board) which=$1; shift ;;
+  -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
   ""|-*) ;; # no benchmark named: the default, the flags are its own
   *) echo "bench.sh: unknown benchmark '$1' (known: record, sync, limit," \
-          "conns, all, report, ingest, app)" >&2; exit 2 ;;
+          "conns, all, report, ingest, app, board)" >&2; exit 2 ;;
 esac
 
 "$top/scripts/deps.sh"
@@ -46,6 +48,21 @@ case "$which" in
   ingest)
     cmake --build "$build" -j "$(nproc)" --target bench_ingest >&2
     exec "$build/bench/bench_ingest" "$@"
+    ;;
+  board)
+    cmake --build "$build" -j "$(nproc)" --target bench_board >&2
+    # The peer: pouchdb-node from npm, installed once into a cache (as
+    # bench_app.sh does).
+    cache=${POUCHDB_PEER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pouchdb-peer}
+    if [ ! -d "$cache/node_modules/pouchdb-node" ]; then
+      peer=${POUCHDB_PEER:-/work/shared/bench/pouchdb-peer}
+      mkdir -p "$cache"
+      cp "$peer/package.json" "$cache/"
+      (cd "$cache" && npm install --no-audit --no-fund --loglevel=error) >&2
+    fi
+    NODE_PATH="$cache/node_modules" exec "$build/bench/bench_board" \
+      --dir "$build/bench-report-v2" --peer-js "$top/bench/bench_board_peer.js" \
+      --peer-dir "$build/bench-board-peer" "$@"
     ;;
   report)
     cmake --build "$build" -j "$(nproc)" --target bench_report >&2

@@ -225,75 +225,6 @@ static int pii_purge(void)
 
 /* ---- show --------------------------------------------------------------- */
 
-typedef struct access_ctx {
-    const uint8_t *target;
-    int target_kind;
-    const char *fields, *reason, *by;
-    int64_t now;
-    uint8_t id[PROTO_ENTITY_LEN];
-} access_ctx;
-
-static int access_fn(store_txn *t, void *arg)
-{
-    static _Thread_local proto_op op;
-    access_ctx *c = arg;
-    char hex[33];
-    int rc;
-    if ((rc = proto_entity_new(c->id, c->now)) != 0)
-        return rc;
-    proto_entity_hex(c->target, hex);
-    const char *kname = proto_kind_name(c->target_kind);
-    proto_op_init(&op);
-    op.kind = PROTO_KIND_PII_ACCESS;
-    op.action = PROTO_ACTION_CREATE;
-    memcpy(op.entity, c->id, PROTO_ENTITY_LEN);
-    if ((rc = proto_op_add_str(&op, "target", hex, 32)) ||
-        (rc = proto_op_add_str(&op, "target_kind", kname, strlen(kname))) ||
-        (rc = proto_op_add_str(&op, "fields", c->fields, strlen(c->fields))) ||
-        (rc = proto_op_add_str(&op, "reason", c->reason, strlen(c->reason))) ||
-        (rc = proto_op_add_str(&op, "by", c->by, strlen(c->by))))
-        return rc;
-    return store_append_local(t, &op, c->now, NULL);
-}
-
-/* The sealed envelope of a record: from the op that created it. */
-static int find_envelope(store_txn *t, const uint8_t id[PROTO_ENTITY_LEN],
-                         int *kind, char *env, size_t cap, size_t *len)
-{
-    static _Thread_local fold_state st;
-    static _Thread_local proto_op op;
-    const uint8_t *state, *enc;
-    size_t slen, elen;
-    int64_t recv;
-    int rc;
-    if ((rc = store_entity_get(t, id, kind, &state, &slen)) != 0 ||
-        (rc = fold_state_parse(state, slen, &st)) != 0)
-        return rc;
-    /* The registers seal too: a lost item's claimant on its return op. */
-    if (*kind != PROTO_KIND_VISIT && *kind != PROTO_KIND_VEHICLE &&
-        (*kind < PROTO_KIND_INCIDENT || *kind > PROTO_KIND_EXITSLIP))
-        return RND_EINVAL;
-    for (uint32_t i = 0; i < st.nevents; i++) {
-        const fold_event *e = &st.events[i];
-        if (e->action != PROTO_ACTION_CREATE &&
-            e->action != PROTO_ACTION_REFUSE &&
-            e->action != PROTO_ACTION_RETURN)
-            continue;
-        if ((rc = store_op_get(t, e->device_id, e->seq, &enc, &elen, &recv)) !=
-                0 ||
-            (rc = proto_op_decode(enc, elen, &op)) != 0)
-            return rc;
-        const proto_field *f = proto_op_field(&op, PROTO_PII_FIELD);
-        if (f == NULL || f->type != PROTO_STR || f->str_len >= cap)
-            continue; /* the next op that may carry it */
-        memcpy(env, f->str, f->str_len);
-        env[f->str_len] = '\0';
-        *len = f->str_len;
-        return 0;
-    }
-    return RND_ENOTFOUND;
-}
-
 static int pii_show(void)
 {
     int ex = cli_need_name("site");
@@ -329,87 +260,49 @@ static int pii_show(void)
     proto_entity_hex(id, full);
     cli_args.pos[1] = full;
 
-    static char env[PROTO_PII_ENVELOPE_MAX];
-    size_t elen = 0;
-    int kind = 0;
-    store_txn *t;
-    if ((rc = store_read_begin(st, &t)) == 0) {
-        rc = find_envelope(t, id, &kind, env, sizeof env, &elen);
-        store_read_end(t);
-    }
-    if (rc == RND_EINVAL) {
-        store_close(st);
+    static srv_pii_shown sh; /* 2 KiB of plain text: not on the stack */
+    rc = srv_pii_show(st, cli_data_dir(), site, id, reason, by, cli_now_ms(),
+                      &sh);
+    store_close(st);
+    switch (rc ? sh.why : SRV_PII_OK) {
+    case SRV_PII_OK:
+        break;
+    case SRV_PII_WRONG_KIND:
         return cli_fail(RND_ENOTFOUND,
                         _("%s is a %s: only visits, vehicles and the "
                           "registers (incidents, owners' keys, lost and "
                           "found, exit slips) hold sealed personal data"),
-                        cli_args.pos[1], proto_kind_name(kind));
-    }
-    if (rc == RND_ENOTFOUND && kind == 0) {
-        store_close(st);
+                        cli_args.pos[1], proto_kind_name(sh.kind));
+    case SRV_PII_NO_RECORD:
         return cli_fail(rc, _("no record %s in site %s"), cli_args.pos[1],
                         site);
-    }
-    if (rc == RND_ENOTFOUND) {
-        store_close(st);
+    case SRV_PII_NONE:
         return cli_fail(rc,
                         _("record %s holds no sealed personal data (none was "
                           "given, or the handheld had no office key yet and "
                           "kept only the masked form)"),
                         cli_args.pos[1]);
-    }
-    if (rc) {
-        store_close(st);
+    case SRV_PII_READ:
         return cli_fail(rc, _("cannot read record %s: %s"), cli_args.pos[1],
                         i18n_tr(rnd_strerror(rc)));
-    }
-
-    uint8_t kid[PROTO_PII_KEYID_LEN];
-    srv_pii_key key;
-    char khex[17];
-    rc = proto_pii_envelope_key(env, elen, kid);
-    proto_hex(kid, PROTO_PII_KEYID_LEN, khex);
-    if (rc == 0)
-        rc = srv_pii_load(cli_data_dir(), site, kid, &key);
-    if (rc == RND_ENOTFOUND) {
-        store_close(st);
+    case SRV_PII_PURGED:
         return cli_fail(rc,
                         _("the personal data of %s was purged: key %s was "
                           "deleted after the retention period"),
-                        cli_args.pos[1], khex);
-    }
-    static uint8_t plain[2048];
-    proto_pii_item items[PROTO_PII_MAX_FIELDS];
-    size_t n = 0;
-    if (rc == 0)
-        rc = proto_pii_open(key.priv, id, env, elen, plain, sizeof plain, items,
-                            &n);
-    memset(&key, 0, sizeof key);
-    if (rc) {
-        store_close(st);
+                        cli_args.pos[1], sh.key_hex);
+    case SRV_PII_OPEN:
         return cli_fail(rc, _("cannot open the personal data of %s: %s"),
                         cli_args.pos[1], i18n_tr(rnd_strerror(rc)));
-    }
-
-    /* The access is on record, durably, before anything is shown. */
-    char fields[128] = "";
-    for (size_t i = 0; i < n; i++) {
-        size_t used = strlen(fields);
-        snprintf(fields + used, sizeof fields - used, "%s%.*s", i ? "," : "",
-                 (int)items[i].name_len, items[i].name);
-    }
-    access_ctx ac = {id, kind, fields, reason, by, cli_now_ms(), {0}};
-    rc = store_write(st, access_fn, &ac);
-    store_close(st);
-    if (rc) {
-        memset(plain, 0, sizeof plain);
+    default:
         return cli_fail(rc,
                         _("cannot record the access, so nothing is shown: "
                           "%s"),
                         i18n_tr(rnd_strerror(rc)));
     }
+    size_t n = sh.n;
+    const proto_pii_item *items = sh.items;
     char ahex[33];
-    proto_entity_hex(ac.id, ahex);
+    proto_entity_hex(sh.access, ahex);
     if (cli_flag("json")) {
         printf("{\"id\":\"%s\",\"access\":\"%s\",\"fields\":{", cli_args.pos[1],
                ahex);
@@ -427,7 +320,7 @@ static int pii_show(void)
                    (int)items[i].value_len, items[i].value);
         fprintf(stderr, "roundsd pii show: access recorded as %s\n", ahex);
     }
-    memset(plain, 0, sizeof plain);
+    srv_pii_shown_wipe(&sh);
     return RND_EXIT_OK;
 }
 

@@ -17,54 +17,8 @@
 
 #include "../report/render.h"
 #include "../report/report.h"
-#include "report_devices.h"
+#include "report_run.h"
 #include "site.h"
-
-typedef int (*store_report_fn)(store_txn *, const rpt_params *, rpt_doc *);
-
-static const struct report_kind {
-    const char *name;
-    store_report_fn fn; /* NULL: devices, which also reads the registry */
-    const char *help;
-} report_kinds[] = {
-    {"patrol", rpt_patrol,
-     "per route, round and guard: checkpoints on time, late, missed, out "
-     "of order; duplicates; tour quality; anomalies"},
-    {"inside", rpt_inside,
-     "visitors and vehicles still inside, overstays, blacklist hits"},
-    {"tags", rpt_tags,
-     "proof of presence per guard: verified tag payloads, manual and "
-     "unknown-tag scans"},
-    {"workorders", rpt_workorders,
-     "open work orders and every SLA clock: met, breached, at risk; "
-     "repeats; callbacks"},
-    {"complaints", rpt_complaints,
-     N_("the complaint register: channel, anonymous, valid, every clock, "
-        "escalation, reply deadlines")},
-    {"callbacks", rpt_callbacks,
-     N_("callback coverage (100%), door-to-door share signed (40%), per "
-        "method; completed orders without one")},
-    {"vacant", rpt_vacant,
-     "vacant units not inspected lately; failed checklist items"},
-    {"handover", rpt_handover,
-     "handovers in the window, their items, and acknowledgements"},
-    {"dutylog", rpt_dutylog,
-     N_("the duty log: every entry in the window, with time, person and "
-        "device")},
-    {"month", rpt_month,
-     N_("month end (--month YYYY-MM): per person and category, scans on "
-        "time/late/missed, work-order clocks, callbacks")},
-    {"devices", NULL,
-     N_("every enrolled handheld: last sync, ops behind, clock, chain, "
-        "revoked")},
-    {"integrity", rpt_integrity,
-     "verify every device's op chain end to end: gaps, altered ops"},
-    {"registers", rpt_registers,
-     "incidents, owners' keys, lost and found, exit slips: made in the "
-     "window or still open"},
-    {"tasks", rpt_tasks,
-     "recurring tasks: last done, due date, overdue (as of --at)"},
-    {NULL, NULL, NULL}};
 
 /* The table names of d, "a, b, c", for a message. */
 static void table_names(const rpt_doc *d, char *out, size_t cap)
@@ -120,9 +74,10 @@ static int emit_csv(rpt_doc *d, const char *table, const char *out_dir)
 
 const char *const *cli_report_names(void)
 {
-    static const char *names[sizeof report_kinds / sizeof *report_kinds];
-    for (size_t i = 0; report_kinds[i].name; i++)
-        names[i] = report_kinds[i].name;
+    static const char *names[32];
+    const srv_report_kind *k = srv_report_kinds();
+    for (size_t i = 0; k[i].name && i + 1 < sizeof names / sizeof *names; i++)
+        names[i] = k[i].name;
     return names; /* the last stays NULL */
 }
 
@@ -137,10 +92,8 @@ static int run_report(void)
                                   n ? ", " : "", *w);
         return cli_usage(_("which report? %s"), list);
     }
-    const struct report_kind *k = report_kinds;
-    while (k->name && strcmp(k->name, cli_args.pos[0]) != 0)
-        k++;
-    if (k->name == NULL)
+    const srv_report_kind *k = srv_report_find(cli_args.pos[0]);
+    if (k == NULL)
         return cli_unknown_sub(cli_args.pos[0], cli_report_names());
     int ex = cli_need_name("site");
     if (ex)
@@ -194,28 +147,14 @@ static int run_report(void)
     store *st;
     if ((ex = cli_open_site_read(p.site, &st)) != 0)
         return ex;
-    store_txn *txn;
-    int rc = store_read_begin(st, &txn);
-    if (rc) {
+    srv_registry *r = NULL;
+    if (k->fn == NULL && (ex = cli_open_registry(&r)) != 0) {
         store_close(st);
-        return cli_fail(rc, _("cannot read site %s: %s"), p.site,
-                        i18n_tr(rnd_strerror(rc)));
+        return ex;
     }
     rpt_doc d;
-    memset(&d, 0, sizeof d);
-    if (k->fn) {
-        rc = k->fn(txn, &p, &d);
-    } else {
-        srv_registry *r;
-        if ((ex = cli_open_registry(&r)) != 0) {
-            store_read_end(txn);
-            store_close(st);
-            return ex;
-        }
-        rc = srv_report_devices(r, txn, &p, &d);
-        srv_registry_close(r);
-    }
-    store_read_end(txn);
+    int rc = srv_report_build(k, st, r, &p, &d);
+    srv_registry_close(r);
     store_close(st);
     if (rc) {
         rpt_doc_free(&d);

@@ -26,8 +26,6 @@
 #include "tags.h"
 #include "tags_sheet.h"
 
-#define MAX_CPS 4096
-
 static const char *site_flag(void)
 {
     return cli_flag("site");
@@ -261,106 +259,49 @@ static int tags_retire(void)
 
 /* ---- the site's checkpoints and their payloads -------------------------- */
 
-typedef struct cp {
-    char tag[PROTO_FIELD_STR_MAX + 1];
-    char name[128], place[128];
-    char payload[PROTO_TAG_PAYLOAD_MAX + 1];
-} cp;
+typedef srv_tag_cp cp;
 
 typedef struct cps_ctx {
     cp *v;
     size_t n;
 } cps_ctx;
 
-static int cp_cb(const fold_state *st, void *arg)
-{
-    cps_ctx *c = arg;
-    if (c->n == MAX_CPS)
-        return RND_ETOOBIG;
-    cp *p = &c->v[c->n];
-    fold_state_text(st, "tag", p->tag, sizeof p->tag);
-    fold_state_text(st, "name", p->name, sizeof p->name);
-    fold_state_text(st, "place", p->place, sizeof p->place);
-    if (p->tag[0])
-        c->n++;
-    return 0;
-}
-
-static int cp_cmp(const void *a, const void *b)
-{
-    return strcmp(((const cp *)a)->tag, ((const cp *)b)->tag);
-}
-
-/* Whether tag is in the comma-separated list. */
-static int listed(const char *list, const char *tag)
-{
-    size_t len = strlen(tag);
-    for (const char *p = list; *p;) {
-        size_t n = strcspn(p, ",");
-        if (n == len && memcmp(p, tag, n) == 0)
-            return 1;
-        p += n + (p[n] == ',');
-    }
-    return 0;
-}
-
 /* The site's active checkpoints (only --tag's when given), sorted by tag,
- * each with its payload signed by k. Returns 0 or an exit code. */
+ * each with its payload signed by k (srv_tag_cps). Returns 0 or an exit
+ * code. */
 static int load_cps(store *st, const srv_tag_key *k, cps_ctx *c)
 {
-    store_txn *t;
-    const char *only = cli_flag("tag");
-    int rc = store_read_begin(st, &t);
-    if (rc == 0) {
-        rc = store_states_each(t, PROTO_KIND_CHECKPOINT, 1, 0, cp_cb, c);
-        store_read_end(t);
-    }
-    if (rc)
-        return cli_fail(rc, _("cannot read the checkpoints of site %s: %s"),
-                        site_flag(), i18n_tr(rnd_strerror(rc)));
-    if (c->n == 0)
+    int stage;
+    const char *bad;
+    size_t bad_len;
+    int rc = srv_tag_cps(st, site_flag(), k->priv, cli_flag("tag"), &c->v,
+                         &c->n, &stage, &bad, &bad_len);
+    if (rc == 0)
+        return 0;
+    switch (stage) {
+    case SRV_TAG_CPS_NONE:
         return cli_fail(RND_ENOTFOUND,
                         _("site %s has no checkpoints: add them first "
                           "('roundsd checkpoint add --site %s --tag T --name "
                           "N --place P')"),
                         site_flag(), site_flag());
-    qsort(c->v, c->n, sizeof *c->v, cp_cmp);
-    if (only) {
-        /* Every tag asked for must be a checkpoint. */
-        for (const char *p = only; *p;) {
-            size_t n = strcspn(p, ","), i;
-            for (i = 0; i < c->n; i++)
-                if (strlen(c->v[i].tag) == n && !memcmp(c->v[i].tag, p, n))
-                    break;
-            if (n == 0 || i == c->n)
-                return cli_fail(RND_ENOTFOUND,
-                                _("--tag: %.*s is not a checkpoint of site %s "
-                                  "(see 'roundsd list checkpoints --site %s')"),
-                                (int)n, p, site_flag(), site_flag());
-            p += n + (p[n] == ',');
-        }
-        size_t kept = 0;
-        for (size_t i = 0; i < c->n; i++)
-            if (listed(only, c->v[i].tag))
-                c->v[kept++] = c->v[i];
-        c->n = kept;
-    }
-    for (size_t i = 0; i < c->n; i++) {
-        size_t len;
-        cp *p = &c->v[i];
-        rc =
-            proto_tag_sign(k->priv, site_flag(), strlen(site_flag()), p->tag,
-                           strlen(p->tag), p->payload, sizeof p->payload, &len);
-        if (rc == RND_EINVAL)
+    case SRV_TAG_CPS_UNKNOWN:
+        return cli_fail(RND_ENOTFOUND,
+                        _("--tag: %.*s is not a checkpoint of site %s "
+                          "(see 'roundsd list checkpoints --site %s')"),
+                        (int)bad_len, bad, site_flag(), site_flag());
+    case SRV_TAG_CPS_SIGN:
+        if (rc == RND_EFIELD)
             return cli_fail(RND_EFIELD,
                             _("checkpoint %s: a tag id for a payload is 1..%d "
                               "bytes without control characters"),
-                            p->tag, PROTO_TAG_NAME_MAX);
-        if (rc)
-            return cli_fail(rc, _("cannot sign the payload of %s: %s"), p->tag,
-                            i18n_tr(rnd_strerror(rc)));
+                            bad, PROTO_TAG_NAME_MAX);
+        return cli_fail(rc, _("cannot sign the payload of %s: %s"), bad,
+                        i18n_tr(rnd_strerror(rc)));
+    default:
+        return cli_fail(rc, _("cannot read the checkpoints of site %s: %s"),
+                        site_flag(), i18n_tr(rnd_strerror(rc)));
     }
-    return 0;
 }
 
 /* Opens the site, its current key (made at first use) and checkpoints. */
@@ -369,12 +310,8 @@ static int prepare(store **st, srv_tag_key *k, cps_ctx *c)
     int ex = open_site(0, st);
     if (ex)
         return ex;
-    c->v = calloc(MAX_CPS, sizeof *c->v);
+    c->v = NULL;
     c->n = 0;
-    if (c->v == NULL) {
-        store_close(*st);
-        return cli_fail(RND_ENOMEM, "%s", i18n_tr(rnd_strerror(RND_ENOMEM)));
-    }
     ex = current_key(*st, 1, k);
     if (ex == 0)
         ex = load_cps(*st, k, c);

@@ -61,4 +61,45 @@ int srv_pii_purge(const char *data_dir, const char *site, int64_t retention_ms,
 int srv_pii_publish(store *st, const char *site, const srv_pii_key *k,
                     int64_t now_ms, int *written);
 
+/* ---- opening one record's personal data (pii_show.c) ------------------ */
+
+/* Why srv_pii_show() failed, for the caller's message. */
+enum srv_pii_why {
+    SRV_PII_OK = 0,
+    SRV_PII_NO_RECORD,  /* no such record in the site (RND_ENOTFOUND) */
+    SRV_PII_WRONG_KIND, /* a kind that seals nothing (RND_EINVAL) */
+    SRV_PII_NONE,       /* nothing sealed on it (RND_ENOTFOUND) */
+    SRV_PII_PURGED,     /* its key was purged (RND_ENOTFOUND) */
+    SRV_PII_READ,       /* reading the record failed */
+    SRV_PII_OPEN,       /* the envelope did not open */
+    SRV_PII_LOG         /* the access could not be recorded: nothing shown */
+};
+
+/* What srv_pii_show() opened. items point into plain; wipe it
+ * (srv_pii_shown_wipe) once shown. */
+typedef struct srv_pii_shown {
+    int why;  /* enum srv_pii_why */
+    int kind; /* the record's kind, 0 when there is none */
+    char key_hex[17];
+    uint8_t access[PROTO_ENTITY_LEN]; /* the pii_access op's entity */
+    uint8_t plain[2048];
+    proto_pii_item items[PROTO_PII_MAX_FIELDS];
+    size_t n;
+} srv_pii_shown;
+
+/* `roundsd pii show` and the dashboard's /api/pii/open: opens the sealed
+ * personal data of record id in site's store st with the site's key from
+ * data_dir, and records the access (a pii_access op: target, target_kind,
+ * fields, reason, by) durably BEFORE anything is returned: when the op
+ * cannot be written, nothing is opened for the caller (out->why
+ * SRV_PII_LOG, the plain text wiped). reason must not be empty (RND_EFIELD
+ * otherwise, nothing written). Thread-safe: callers may share st. Returns
+ * 0 or an RND_E* code with out->why saying which step failed. */
+int srv_pii_show(store *st, const char *data_dir, const char *site,
+                 const uint8_t id[PROTO_ENTITY_LEN], const char *reason,
+                 const char *by, int64_t now_ms, srv_pii_shown *out);
+
+/* Zeroes what srv_pii_show() opened. */
+void srv_pii_shown_wipe(srv_pii_shown *out);
+
 #endif

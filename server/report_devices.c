@@ -74,9 +74,15 @@ static int device_cb(const srv_device *d, void *vctx)
     memset(&c, 0, sizeof c);
     if (d->device_id) {
         srv_hex64(d->device_id, hex);
-        if ((x->rc = rpt_chain_check(x->txn, d->device_id, NULL, &c, NULL,
-                                     NULL)) != 0)
+        if (p->no_chain) {
+            uint64_t max = 0;
+            if ((x->rc = store_device_max_seq(x->txn, d->device_id, &max)) != 0)
+                return x->rc;
+            c.ops = max;
+        } else if ((x->rc = rpt_chain_check(x->txn, d->device_id, NULL, &c,
+                                            NULL, NULL)) != 0) {
             return x->rc;
+        }
     }
     /* Ops behind: the site's ops (not the device's own) at or after the
      * log position its next pull starts at. */
@@ -106,7 +112,7 @@ static int device_cb(const srv_device *d, void *vctx)
                       behind,
                       rpt_s(clock),
                       rpt_s(flag),
-                      c.ops ? rpt_b(c.ok) : rpt_null(),
+                      c.ops && !p->no_chain ? rpt_b(c.ok) : rpt_null(),
                       rpt_b(d->revoked)};
     if ((x->rc = rpt_row(x->s, row)) != 0)
         return x->rc;
@@ -115,7 +121,7 @@ static int device_cb(const srv_device *d, void *vctx)
     x->never += d->last_sync_ms == 0;
     x->stale += d->last_sync_ms < p->from;
     x->clock_flags += flagged;
-    x->broken += c.ops && !c.ok;
+    x->broken += c.ops && !c.ok && !p->no_chain;
     return 0;
 }
 

@@ -3,6 +3,7 @@
 #include "tags_sheet.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cairo-pdf.h>
@@ -11,6 +12,7 @@
 #include <qrencode.h>
 
 #include "../proto/errors.h"
+#include "../storage/fold.h"
 #include "qr.h"
 
 /* A4, 3 columns by 4 rows of labels inside 10 mm margins. */
@@ -229,4 +231,127 @@ int srv_sheet_pdf(FILE *out, const char *site, const char *key_hex,
     FcFini();
     fflush(out);
     return rc == 0 && ferror(out) ? RND_EIO : rc;
+}
+
+/* ---- the checkpoints of a sheet (shared by roundsd tags and the
+ * dashboard) -------------------------------------------------------------- */
+
+typedef struct cps_ctx {
+    srv_tag_cp *v;
+    size_t n;
+} cps_ctx;
+
+static int cp_cb(const fold_state *st, void *arg)
+{
+    cps_ctx *c = arg;
+    if (c->n == SRV_TAG_CPS_MAX)
+        return RND_ETOOBIG;
+    srv_tag_cp *p = &c->v[c->n];
+    fold_state_text(st, "tag", p->tag, sizeof p->tag);
+    fold_state_text(st, "name", p->name, sizeof p->name);
+    fold_state_text(st, "place", p->place, sizeof p->place);
+    if (p->tag[0])
+        c->n++;
+    return 0;
+}
+
+static int cp_cmp(const void *a, const void *b)
+{
+    return strcmp(((const srv_tag_cp *)a)->tag, ((const srv_tag_cp *)b)->tag);
+}
+
+/* Whether tag is in the comma-separated list. */
+static int listed(const char *list, const char *tag)
+{
+    size_t len = strlen(tag);
+    for (const char *p = list; *p;) {
+        size_t n = strcspn(p, ",");
+        if (n == len && memcmp(p, tag, n) == 0)
+            return 1;
+        p += n + (p[n] == ',');
+    }
+    return 0;
+}
+
+static int cps_load(store *st, const char *site, const uint8_t *priv,
+                    const char *only, cps_ctx *c, int *stage, const char **bad,
+                    size_t *bad_len)
+{
+    store_txn *t;
+    int rc = store_read_begin(st, &t);
+    if (rc == 0) {
+        rc = store_states_each(t, PROTO_KIND_CHECKPOINT, 1, 0, cp_cb, c);
+        store_read_end(t);
+    }
+    if (rc) {
+        *stage = SRV_TAG_CPS_READ;
+        return rc;
+    }
+    if (c->n == 0) {
+        *stage = SRV_TAG_CPS_NONE;
+        return RND_ENOTFOUND;
+    }
+    qsort(c->v, c->n, sizeof *c->v, cp_cmp);
+    if (only) {
+        /* Every tag asked for must be a checkpoint. */
+        for (const char *p = only; *p;) {
+            size_t n = strcspn(p, ","), i;
+            for (i = 0; i < c->n; i++)
+                if (strlen(c->v[i].tag) == n && !memcmp(c->v[i].tag, p, n))
+                    break;
+            if (n == 0 || i == c->n) {
+                *stage = SRV_TAG_CPS_UNKNOWN;
+                *bad = p;
+                *bad_len = n;
+                return RND_ENOTFOUND;
+            }
+            p += n + (p[n] == ',');
+        }
+        size_t kept = 0;
+        for (size_t i = 0; i < c->n; i++)
+            if (listed(only, c->v[i].tag))
+                c->v[kept++] = c->v[i];
+        c->n = kept;
+    }
+    for (size_t i = 0; i < c->n; i++) {
+        size_t len;
+        srv_tag_cp *p = &c->v[i];
+        rc = proto_tag_sign(priv, site, strlen(site), p->tag, strlen(p->tag),
+                            p->payload, sizeof p->payload, &len);
+        if (rc) {
+            *stage = SRV_TAG_CPS_SIGN;
+            *bad = p->tag;
+            *bad_len = strlen(p->tag);
+            return rc == RND_EINVAL ? RND_EFIELD : rc;
+        }
+    }
+    return 0;
+}
+
+int srv_tag_cps(store *st, const char *site, const uint8_t *priv,
+                const char *only, srv_tag_cp **out, size_t *n, int *stage,
+                const char **bad, size_t *bad_len)
+{
+    cps_ctx c = {calloc(SRV_TAG_CPS_MAX, sizeof *c.v), 0};
+    *out = NULL;
+    *n = 0;
+    *stage = 0;
+    *bad = NULL;
+    *bad_len = 0;
+    if (c.v == NULL)
+        return RND_ENOMEM;
+    int rc = cps_load(st, site, priv, only, &c, stage, bad, bad_len);
+    if (rc) {
+        /* bad may point into c.v: keep the text in only or copy nothing */
+        if (*stage == SRV_TAG_CPS_SIGN) {
+            static _Thread_local char tag[PROTO_FIELD_STR_MAX + 1];
+            snprintf(tag, sizeof tag, "%.*s", (int)*bad_len, *bad);
+            *bad = tag;
+        }
+        free(c.v);
+        return rc;
+    }
+    *out = c.v;
+    *n = c.n;
+    return 0;
 }

@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# test_dash_board.sh BIN: the board, a report's CSV, a register and the
+# personal-data route over real HTTPS: roundsd serve --web-listen, an
+# account made by roundsd user add, a real rounds handheld that lets a
+# visitor in (ID number given) and syncs, curl with the server's
+# certificate. Checks: the board names the handheld with its last sync and
+# the visitor inside (ID number masked); /api/report?format=csv is a
+# download of exactly `roundsd report inside --format csv --table
+# visitors`'s bytes at the same clock; the visitors register finds the
+# visitor by unit with the ID number masked; /api/pii/open without a
+# reason is refused (400, field reason) and writes nothing to
+# `roundsd pii log`.
+BIN=$1
+. "$(dirname "$0")/../integration/lib.sh"
+need_test_clock
+command -v curl >/dev/null || { echo "SKIP: no curl"; exit 77; }
+
+export ROUNDSD_CLOCK_MS=1796284800000 # 2026-12-03T16:00:00+08:00
+export ROUNDS_CLOCK_MS=$((ROUNDSD_CLOCK_MS - 600000)) # the handheld: 15:50
+export TZ=Asia/Shanghai
+PW='a long password'
+
+web() {
+  local path=${*: -1}
+  curl -s -i --max-time 30 --cacert "$SRV/server.crt" \
+    --resolve "roundsd:$WP:127.0.0.1" "${@:1:$#-1}" "https://roundsd:$WP$path"
+}
+status() { head -1 | awk '{print $2}'; }
+body() { sed '1,/^\r$/d'; }
+
+server_init
+echo "$PW" | "$ROUNDSD" user add alice --grant 'S1=clerk' --password-stdin \
+  --data "$SRV" >/dev/null || fail "user add alice"
+server_start --web-listen 127.0.0.1:0
+web_port
+hh_new h1 S1
+out=$(hh h1 visit enter --name "Qian Bao" --id-type id_card \
+  --id-no 110101199001011234 --unit 1-1-101 --purpose visit --gate A --json)
+vid=$(jget id <<<"$out")
+check "h1 syncs" hh_sync h1
+
+r=$(web -H 'Content-Type: application/json' \
+  --data "{\"name\":\"alice\",\"password\":\"$PW\"}" /api/login)
+eq "login: 200" "$(status <<<"$r")" 200
+tok=$(tr -d '\r' <<<"$r" | sed -n 's/^Set-Cookie: //Ip')
+tok=${tok%%;*}
+csrf=$(body <<<"$r" | jget csrf)
+
+# ---- the board ----------------------------------------------------------------
+r=$(web -H "Cookie: $tok" "/api/board?site=S1&lang=en")
+eq "board: 200" "$(status <<<"$r")" 200
+body <<<"$r" >"$WORK/board.json"
+python3 - "$WORK/board.json" "$vid" <<'PY' || fail "board: $(head -c 600 "$WORK/board.json")"
+import json, sys
+b = json.load(open(sys.argv[1]))
+assert b["ok"] and b["site"] == "S1", b
+assert isinstance(b["server_ms"], int) and b["server_ms"] >= 0
+def rows(t):
+    keys = [c["key"] for c in b[t]["columns"]]
+    return [dict(zip(keys, r["cells"]), _id=r["id"], _state=r["state"])
+            for r in b[t]["rows"]]
+dev = [r for r in rows("devices") if r["name"] == "h1"]
+assert dev and dev[0]["last_sync"].startswith("2026-12-03T16:00"), dev
+ins = [r for r in rows("inside") if r["_id"] == sys.argv[2]]
+assert ins, rows("inside")
+assert ins[0]["who"] == "Qian Bao" and ins[0]["id_no"] == "110*************34", ins
+assert ins[0]["_state"] == "ok", ins
+assert ins[0]["time_in"] == "2026-12-03T15:50:00+08:00", ins
+assert dev[0]["_state"] == "ok", dev  # synced now, clock right
+assert b["night"]["from"] == "2026-12-02T18:00:00+08:00", b["night"]
+for t in ("patrol", "workorders", "conflicts"):
+    assert b[t]["columns"], t
+wo = [c for c in b["workorders"]["columns"] if c["key"] == "left_ms"]
+assert wo and wo[0]["type"] == "duration", wo
+PY
+pass
+
+# ---- a report's CSV: the CLI's bytes ---------------------------------------------
+curl -s --max-time 30 --cacert "$SRV/server.crt" \
+  --resolve "roundsd:$WP:127.0.0.1" -H "Cookie: $tok" -D "$WORK/csv.h" \
+  -o "$WORK/web.csv" \
+  "https://roundsd:$WP/api/report?site=S1&name=inside&format=csv&table=visitors"
+"$ROUNDSD" report inside --site S1 --data "$SRV" --format csv \
+  --table visitors >"$WORK/cli.csv" || fail "roundsd report inside"
+check "the CSV is the CLI's, byte for byte" cmp "$WORK/web.csv" "$WORK/cli.csv"
+check "the CSV names the visitor" grep -q "Qian Bao" "$WORK/web.csv"
+grep -qi '^Content-Disposition: attachment; filename="S1-inside-visitors.csv"' \
+  <(tr -d '\r' <"$WORK/csv.h") || fail "CSV is no download: $(cat "$WORK/csv.h")"
+
+# ---- a register ---------------------------------------------------------------------
+r=$(web -H "Cookie: $tok" "/api/registers?site=S1&kind=visitors&unit=1-1-101&hours=24")
+eq "registers: 200" "$(status <<<"$r")" 200
+got=$(body <<<"$r" | python3 -c '
+import json, sys
+b = json.load(sys.stdin); t = b["table"]
+keys = [c["key"] for c in t["columns"]]
+r = dict(zip(keys, t["rows"][0]["cells"]))
+print(len(t["rows"]), r["name"], r["id_no"], b["more"])')
+eq "register by unit, ID masked" "$got" "1 Qian Bao 110*************34 False"
+
+# ---- personal data without a reason -----------------------------------------------
+r=$(web -H "Cookie: $tok" -H "X-Rounds-CSRF: $csrf" \
+  -H 'Content-Type: application/json' \
+  --data "{\"site\":\"S1\",\"id\":\"$vid\"}" /api/pii/open)
+eq "pii/open without a reason: 400" "$(status <<<"$r")" 400
+eq "pii/open names the field" \
+  "$(body <<<"$r" | python3 -c 'import json,sys; print(json.load(sys.stdin)["error"]["field"])')" \
+  reason
+eq "nothing logged" "$("$ROUNDSD" pii log --site S1 --data "$SRV" --json)" "[]"
+
+server_stop
+finish
