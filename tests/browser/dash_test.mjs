@@ -385,8 +385,11 @@ await section('reports', async () => {
   const got = file ? readFileSync(join(downloads, file), 'utf8') : '';
   let want = null;
   try {
+    // The file is named SITE-REPORT-TABLE.csv: the CLI prints one table.
+    const tbl = (/^S1-[a-z]+-(.+)\.csv$/.exec(file || '') || [])[1] || '';
     want = run(ROUNDSD, ['report', rep, '--site', 'S1', '--data', SRV,
-      '--from', '2026-11-27', '--to', '2026-11-29', '--format', 'csv']);
+      '--from', '2026-11-27', '--to', '2026-11-29', '--format', 'csv',
+      '--table', tbl]);
   } catch (e) {
     ok(false, `roundsd report ${rep} --format csv: ${e.message}`);
   }

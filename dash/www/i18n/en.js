@@ -176,6 +176,8 @@ export default {
   'md.done.set': 'Changed {key}',
   'md.done.retire': 'Retired {key}',
   'md.done.revive': 'Revived {key}',
+  'md.done.create': 'Added {key}{revived}',
+  'md.done.update': 'Changed {key}',
   'md.revived': ' (it was retired: revived)',
   'pin.title': 'Handheld PINs',
   'pin.hint': 'Set a new handheld PIN for a staff member (this also unlocks them), or clear it. Takes effect when the handheld syncs.',

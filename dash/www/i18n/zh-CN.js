@@ -177,6 +177,8 @@ export default {
   'md.done.set': '已修改 {key}',
   'md.done.retire': '已停用 {key}',
   'md.done.revive': '已恢复 {key}',
+  'md.done.create': '已新增 {key}{revived}',
+  'md.done.update': '已修改 {key}',
   'md.revived': '（原已停用，现已恢复）',
   'pin.title': '手持机 PIN',
   'pin.hint': '为员工设置新的手持机 PIN（也会解除锁定），或清除 PIN。手持机同步后生效。',

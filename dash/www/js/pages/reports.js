@@ -50,8 +50,8 @@ export async function show(root, app, params) {
   put(out, h('div', { class: 'pagehead' }, h('h2', { id: 'rep-title' },
     r.title || r.report), h('span', { class: 'dim' }, t('rep.span', {
     from: isoText(r.from), to: isoText(r.to) })), h('span', { class: 'grow' }),
-  h('a', { id: 'rep-csv', class: 'btn', href: csv,
-    download: `${r.report || params.name}-${app.site}.csv` }, t('rep.csv'))));
+  h('a', { id: 'rep-csv', class: 'btn', href: csv, download: '' },
+    t('rep.csv'))));
   if ((r.summary || []).length) {
     put(out, h('div', { class: 'cards', id: 'rep-summary' },
       r.summary.map((s) => h('div', { class: 'figure' }, h('span', {
@@ -64,8 +64,12 @@ export async function show(root, app, params) {
     if (tb && (tb.rows || []).length) put(out, barChart(c, tb));
   }
   for (const s of sections) {
-    put(out, h('section', { class: 'panel' }, h('h2', {}, s.title || s.name),
-      table(s, { id: 'rep-' + s.name })));
+    // Each table as its own CSV (the CLI's --table NAME).
+    put(out, h('section', { class: 'panel' }, h('div', { class: 'pagehead' },
+      h('h2', {}, s.title || s.name), h('span', { class: 'grow' }),
+      h('a', { id: 'rep-csv-' + s.name, class: 'btn', download: '',
+        href: csv + '&table=' + encodeURIComponent(s.name) }, t('rep.csv'))),
+    table(s, { id: 'rep-' + s.name })));
   }
   if (!sections.length) put(out, h('p', { class: 'hint' },
     t('table.empty')));
