@@ -135,7 +135,7 @@ export function barChart(chart, tb) {
     const y0 = ri * gh + 4;
     svg.appendChild(s('text', { x: LW - 8, y: y0 + (vi.length * BH) / 2 + 5,
       'text-anchor': 'end', class: 'lbl' },
-    li >= 0 ? String(r.cells[li] ?? '—') : String(ri + 1)));
+    li >= 0 ? String(isoText(r.cells[li])) : String(ri + 1)));
     vi.forEach((ci, k) => {
       const v = nums(r, ci);
       const w = max > 0 ? Math.round(((W - LW - 60) * v) / max) : 0;
