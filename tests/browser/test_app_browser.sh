@@ -38,14 +38,8 @@ fc-list :lang=zh | grep -q . || {
   exit 1; }
 
 # ---- puppeteer-core, exactly as locked, into the build folder --------------
-mkdir -p "$OUT/node"
-cp "$HERE/package.json" "$HERE/package-lock.json" "$OUT/node/"
-want=$(sha256sum "$HERE/package-lock.json" | cut -d' ' -f1)
-if [ "$(cat "$OUT/node/node_modules/.lock-hash" 2>/dev/null)" != "$want" ]; then
-  (cd "$OUT/node" && npm ci --no-audit --no-fund --loglevel=error) || {
-    echo "FAIL: npm ci"; exit 1; }
-  echo "$want" >"$OUT/node/node_modules/.lock-hash"
-fi
+. "$HERE/npm_ci.sh"
+browser_npm_ci "$OUT" || { echo "FAIL: npm ci"; exit 1; }
 check "i18n: both languages have every key the page uses" \
   node "$HERE/check_i18n.mjs" "$HERE/../../app/www"
 
