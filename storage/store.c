@@ -320,8 +320,16 @@ int store_open_migrate(const char *dir, unsigned flags, store **out,
         return store__fail(NULL, rc);
     }
     rc = mdb_env_set_maxdbs(s->env, 16);
+    /* A read transaction holds a reader slot while it lasts, not for its
+     * thread's life (MDB_NOTLS): roundsd's dashboard runs a thread per
+     * connection, and 100 open boards would otherwise keep 100 slots of
+     * the registry's table for as long as they stay open. The table has
+     * room for STORE_MAX_READERS at once, across every process. */
     if (rc == 0)
-        rc = mdb_env_open(s->env, dir, rdonly ? MDB_RDONLY : 0, 0600);
+        rc = mdb_env_set_maxreaders(s->env, STORE_MAX_READERS);
+    if (rc == 0)
+        rc = mdb_env_open(s->env, dir,
+                          (rdonly ? MDB_RDONLY : 0) | MDB_NOTLS, 0600);
     if (rc == ENOENT) {
         store_close(s);
         return RND_ENOTFOUND;

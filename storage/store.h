@@ -174,6 +174,11 @@ int store_own_rebase(store_txn *txn, uint64_t from, const uint8_t *theirs,
  * server. Defaults: STORE_MAX_OFFSET_DEFAULT_MS and 0. Set it before any
  * write, from the thread that writes. */
 #define STORE_MAX_OFFSET_DEFAULT_MS (5 * 60 * 1000LL)
+
+/* Read transactions open at once on one store, across every process that
+ * has it open (LMDB's reader table; its default is 126). A transaction
+ * holds its slot only while it lasts (MDB_NOTLS). */
+#define STORE_MAX_READERS 1024
 void store_set_clock_bound(store *s, int64_t max_offset_ms,
                            int64_t wall_adjust_ms);
 
