@@ -19,6 +19,9 @@ cmake -S "$top" -B "$build" -DCMAKE_BUILD_TYPE=Release -DROUNDS_SANITIZE=OFF \
 cmake --build "$build" -j "$(nproc)" >/dev/null
 R="$build/handheld/rounds"
 D="$build/server/roundsd"
+# The build's own catalogues (an installed roundsd finds its own): the
+# dashboard's titles in Chinese, and the CLIs' in a zh_CN locale.
+export ROUNDS_LOCALEDIR="$build/locale"
 demo=${ROUNDS_DEMO_DIR:-$top/demo-data}
 rm -rf "$demo"
 mkdir -p "$demo"

@@ -295,6 +295,8 @@ await section('enroll and sync', async () => {
     ok(seen, 'the board shows the synced visitor within 2 s of the sync');
     console.log(`board updated ${Date.now() - t0} ms after the sync returned`);
   }
+  ok(await page.$eval('#board-body', (e) => e.textContent.includes('手持机')),
+    'the board\'s titles come in Chinese, from C\'s catalogue');
   await shot('board');
 });
 
