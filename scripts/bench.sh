@@ -16,6 +16,8 @@
 #           and the first screen, beside PouchDB (bench/bench_app.sh)
 #   board   the office board's data (GET /api/board) on report's site store
 #           of 1,000,000 ops, beside PouchDB's board queries (bench_board)
+#   boards  100 open boards (event streams) beside a shift change of 100
+#           handhelds: the change in its figures (bench/bench_boards.sh)
 # `scripts/bench.sh record --help` and `scripts/bench.sh sync --help` show
 # the flags (sync, limit, conns and all share bench/bench_sync.sh's flags).
 # Benchmarks exit 0 whether or not their targets are met, non-zero on errors.
@@ -24,11 +26,11 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 
 which=record
 case "${1:-}" in
-  record|sync|limit|conns|all|report|ingest|app|board) which=$1; shift ;;
-  -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  record|sync|limit|conns|all|report|ingest|app|board|boards) which=$1; shift ;;
+  -h|--help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
   ""|-*) ;; # no benchmark named: the default, the flags are its own
   *) echo "bench.sh: unknown benchmark '$1' (known: record, sync, limit," \
-          "conns, all, report, ingest, app, board)" >&2; exit 2 ;;
+          "conns, all, report, ingest, app, board, boards)" >&2; exit 2 ;;
 esac
 
 "$top/scripts/deps.sh"
@@ -63,6 +65,10 @@ case "$which" in
     NODE_PATH="$cache/node_modules" exec "$build/bench/bench_board" \
       --dir "$build/bench-report-v2" --peer-js "$top/bench/bench_board_peer.js" \
       --peer-dir "$build/bench-board-peer" "$@"
+    ;;
+  boards)
+    cmake --build "$build" -j "$(nproc)" --target roundsd bench_hh >&2
+    exec "$top/bench/bench_boards.sh" --bin "$build" "$@"
     ;;
   report)
     cmake --build "$build" -j "$(nproc)" --target bench_report >&2
