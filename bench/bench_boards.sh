@@ -12,13 +12,16 @@
 #   - push: every handheld records OPS/C scans offline, then all push at
 #     once (bench_hh shift: wall time from the barrier to the last
 #     PUSH_ACK, which the server sends after its durable commit);
-#   - pull: all sync again at once, each pulling the others' new ops
-#     (bench_hh shift --full: the whole session, push and pull);
-#   - no-op: once more, nothing to send or take.
+#   - with --pull, then: all sync again at once, each pulling the others'
+#     new ops (bench_hh shift --full), and once more, nothing to send or
+#     take (a no-op sync). Every handheld then stores every op: 100 x
+#     100,000 a round, tens of GB over the rounds: use a smaller
+#     --shift-ops with it.
 # Prints the medians of each side and the change in per cent.
 #
 #   bench/bench_boards.sh [--bin DIR] [--clients C] [--boards B]
-#                         [--shift-ops OPS] [--rounds R] [--json] [--keep]
+#                         [--shift-ops OPS] [--rounds R] [--pull] [--json]
+#                         [--keep]
 #
 # Defaults: build-release, 100 handhelds, 100 boards, 100,000 ops a shift
 # change (the figure of docs/PERFORMANCE.md), 5 rounds. About 3 minutes.
@@ -27,8 +30,8 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
 bin="$top/build-release" clients=100 boards=100 shift_ops=100000 rounds=5
-json=0 keep=0
-usage() { sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; }
+json=0 keep=0 pull=0
+usage() { sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; }
 need() { [ $# -ge 2 ] || { echo "bench_boards: $1 needs a value" >&2; exit 2; }; }
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -38,6 +41,7 @@ while [ $# -gt 0 ]; do
     --shift-ops) need "$@"; shift_ops=$2; shift ;;
     --rounds) need "$@"; rounds=$2; shift ;;
     --json) json=1 ;;
+    --pull) pull=1 ;;
     --keep) keep=1 ;;
     -h|--help) usage; exit 0 ;;
     *) echo "bench_boards: unknown flag $1 (see --help)" >&2; exit 2 ;;
@@ -128,20 +132,22 @@ boards_stop() { # closes their stdin; their JSON line is the last output
   echo "$out" >>"$WORK/boards.jsonl"
 }
 
-# one_round MODE: a push shift change, every handheld pulling the others'
-# ops, then a no-op one; appends to results.
+# one_round MODE: a push shift change, then (--pull) every handheld pulling
+# the others' ops and a no-op sync of all; appends to results.
 one_round() {
-  local mode=$1 push pull noop
+  local mode=$1 push pulled=null noop=null
   for d in "${dirs[@]}"; do "$HH" add "$d" "$per" >/dev/null; done
   sync
   [ "$mode" = boards ] && boards_start
   push=$("$HH" shift "${dirs[@]}")
-  pull=$("$HH" shift --full "${dirs[@]}")
-  noop=$("$HH" shift --full "${dirs[@]}")
+  if [ "$pull" -eq 1 ]; then
+    pulled=$("$HH" shift --full "${dirs[@]}")
+    noop=$("$HH" shift --full "${dirs[@]}")
+  fi
   # The boards reload on the last syncs' event (at most a second after
   # they land): give them that before closing them (not timed).
   [ "$mode" = boards ] && { sleep 2; boards_stop; }
-  echo "{\"mode\":\"$mode\",\"push\":$push,\"pull\":$pull,\"noop\":$noop}" >>"$WORK/rounds.jsonl"
+  echo "{\"mode\":\"$mode\",\"push\":$push,\"pull\":$pulled,\"noop\":$noop}" >>"$WORK/rounds.jsonl"
 }
 
 : >"$WORK/rounds.jsonl"
@@ -160,14 +166,16 @@ rounds = [json.loads(l) for l in open(sys.argv[1])]
 boards = [json.loads(l) for l in open(sys.argv[2])] if sys.argv[2] else []
 as_json, clients, nboards, ops = sys.argv[3] == "1", sys.argv[4], sys.argv[5], sys.argv[6]
 def med(mode, part, key):
-    v = [r[part][key] for r in rounds if r["mode"] == mode]
-    return statistics.median(v), v
+    v = [r[part][key] for r in rounds if r["mode"] == mode and r[part]]
+    return (statistics.median(v) if v else None), v
 rows = []
 for part, key, label in (("push", "push_wall_ms", "shift change, push (ms)"),
                          ("pull", "wall_ms", "then all pull the others' (ms)"),
                          ("noop", "wall_ms", "then a no-op sync of all (ms)")):
     a, av = med("none", part, key)
     b, bv = med("boards", part, key)
+    if a is None or b is None:
+        continue
     rows.append({"figure": label, "no_boards": a, "boards": b,
                  "change_pct": round((b - a) / a * 100, 1),
                  "runs_no_boards": av, "runs_boards": bv})
@@ -177,6 +185,7 @@ srv = [b["server_ms_median"] for b in boards if b.get("server_ms_median") is not
 extra = {"board_rounds": len(boards), "events": ev,
          "board_fetches": sum(b.get("board_fetches", 0) for b in boards),
          "errors": sum(b.get("errors", 0) for b in boards),
+         "stream_retries": sum(b.get("stream_retries", 0) for b in boards),
          "board_fetch_ms_median": statistics.median(fetch) if fetch else None,
          "board_server_ms_median": statistics.median(srv) if srv else None}
 if as_json:
@@ -193,6 +202,6 @@ for r in rows:
     print("%-34s %10.1f %10.1f %7.1f%%  < 10%% %s" %
           (r["figure"], r["no_boards"], r["boards"], r["change_pct"], verdict))
 print("boards: %(events)d sync events seen, %(board_fetches)d board fetches, "
-      "%(errors)d errors; a fetch %(board_fetch_ms_median)s ms (client), "
+      "%(errors)d errors, %(stream_retries)d stream opens retried; a fetch %(board_fetch_ms_median)s ms (client), "
       "%(board_server_ms_median)s ms of server time (medians)" % extra)
 EOF

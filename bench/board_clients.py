@@ -56,6 +56,7 @@ class Stats:
         self.events = 0
         self.boards = 0
         self.errors = 0
+        self.retries = 0
         self.lat_ms = []
         self.server_ms = []
 
@@ -82,17 +83,27 @@ def board(host, port, ctx, cookie, site, st):
 
 
 def stream(host, port, ctx, cookie, site, st, ready, stop):
-    try:
-        c = connect(host, port, ctx)
-        c.request("GET", "/api/events?site=" + urllib.parse.quote(site),
-                  headers={"Cookie": cookie, "Accept": "text/event-stream"})
-        r = c.getresponse()
-        if r.status != 200:
-            raise OSError("events: HTTP %d" % r.status)
-    except OSError as e:
+    # As EventSource does, a stream that cannot open tries again (its
+    # "retry" is 3 s; here 0.2 s, at most 20 times), counted apart.
+    for attempt in range(20):
+        try:
+            c = connect(host, port, ctx)
+            c.request("GET", "/api/events?site=" + urllib.parse.quote(site),
+                      headers={"Cookie": cookie,
+                               "Accept": "text/event-stream"})
+            r = c.getresponse()
+            if r.status != 200:
+                raise OSError("events: HTTP %d" % r.status)
+            break
+        except (OSError, http.client.HTTPException) as e:
+            with st.lock:
+                st.retries += 1
+            last = e
+            time.sleep(0.2)
+    else:
         with st.lock:
             st.errors += 1
-        print("board_clients: %s" % e, file=sys.stderr)
+        print("board_clients: %s" % last, file=sys.stderr)
         ready.release()
         return
     with st.lock:
@@ -147,6 +158,7 @@ def main():
         lat = sorted(st.lat_ms)
         out = {"boards": a.boards, "opened": st.opened, "events": st.events,
                "board_fetches": st.boards, "errors": st.errors,
+               "stream_retries": st.retries,
                "fetch_ms_median": round(statistics.median(lat), 2)
                if lat else None,
                "fetch_ms_p95": round(lat[int(len(lat) * 0.95) - 1], 2)
