@@ -202,12 +202,17 @@ echo "dashboard: $web/   login: office / $OFFICE_PW (admin, every site),"
 echo "           clerk-wu / $CLERK_PW (clerk of S1)"
 echo "(the certificate is the demo server's own, self-signed: $demo/server/server.crt)"
 if command -v curl >/dev/null; then
-  ojar="$demo/office.cookies"
-  curl -s --cacert "$demo/server/server.crt" -c "$ojar" -o /dev/null \
-    -H 'Content-Type: application/json' -H "Origin: $web" \
-    --data "{\"name\":\"office\",\"password\":\"$OFFICE_PW\"}" "$web/api/login"
-  echo "GET /api/board?site=S1: $(curl -s --cacert "$demo/server/server.crt" \
-    -b "$ojar" "$web/api/board?site=S1" | head -c 300)..."
+  # The demo's certificate names the host "roundsd": curl is told that
+  # roundsd is 127.0.0.1 and checks the certificate against it.
+  ojar="$demo/office.cookies" wport=${web##*:}
+  office=(curl -s --cacert "$demo/server/server.crt"
+          --resolve "roundsd:$wport:127.0.0.1")
+  "${office[@]}" -c "$ojar" -o /dev/null \
+    -H 'Content-Type: application/json' -H "Origin: https://roundsd:$wport" \
+    --data "{\"name\":\"office\",\"password\":\"$OFFICE_PW\"}" \
+    "https://roundsd:$wport/api/login" || true
+  echo "GET /api/board?site=S1: $("${office[@]}" -b "$ojar" \
+    "https://roundsd:$wport/api/board?site=S1" | head -c 300)..."
 fi
 if [ -t 0 ] && [ -t 1 ]; then
   read -r -p "Open the links in a browser (360x640 is a handheld; the dashboard wants 1366x768). Enter stops both. " _
