@@ -84,17 +84,26 @@ void srv_registry_set_notify(srv_registry *r,
     r->notify_ctx = ctx;
 }
 
-/* The notes are durable: each site with a complete sync among them, once. */
+/* A sync the office's board should hear of: a complete one, or one cut
+ * after its pushed ops were stored (a handheld that lost its signal after
+ * the acks still changed the site). */
+static int landed(const srv_sync_note *n)
+{
+    return n->ok || n->ops_in > 0;
+}
+
+/* The notes are durable: each site with a sync that landed, once. */
 static void notify_landed(const srv_registry *r, const srv_sync_note *notes,
                           size_t n)
 {
     if (r->notify == NULL)
         return;
     for (size_t i = 0; i < n; i++) {
-        if (!notes[i].ok)
+        if (!landed(&notes[i]))
             continue;
         size_t j = 0;
-        while (j < i && !(notes[j].ok && !strcmp(notes[j].site, notes[i].site)))
+        while (j < i &&
+               !(landed(&notes[j]) && !strcmp(notes[j].site, notes[i].site)))
             j++;
         if (j == i)
             r->notify(r->notify_ctx, notes[i].site);
