@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "../proto/pin.h"
+#include "mpobj.h"
 
 #define RECORD_VERSION 1
 #define INDEX_KEY "acct-index"
@@ -144,13 +145,6 @@ static int password_ok(const char *pw, char *msg, size_t cap)
 
 /* ---- the record -------------------------------------------------------- */
 
-static void pack_str(msgpack_packer *pk, const char *s)
-{
-    size_t n = strlen(s);
-    msgpack_pack_str(pk, n);
-    msgpack_pack_str_body(pk, s, n);
-}
-
 static int encode(const rec *r, msgpack_sbuffer *sb)
 {
     const srv_account *a = &r->a;
@@ -158,62 +152,35 @@ static int encode(const rec *r, msgpack_sbuffer *sb)
     msgpack_packer pk;
     msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
     msgpack_pack_map(&pk, 10);
-    pack_str(&pk, "v");
+    srv_mp_pack_str(&pk, "v");
     msgpack_pack_uint64(&pk, RECORD_VERSION);
-    pack_str(&pk, "h");
-    pack_str(&pk, r->hash);
-    pack_str(&pk, "d");
+    srv_mp_pack_str(&pk, "h");
+    srv_mp_pack_str(&pk, r->hash);
+    srv_mp_pack_str(&pk, "d");
     if (a->disabled)
         msgpack_pack_true(&pk);
     else
         msgpack_pack_false(&pk);
-    pack_str(&pk, "g");
+    srv_mp_pack_str(&pk, "g");
     msgpack_pack_array(&pk, (size_t)a->ngrants);
     for (int i = 0; i < a->ngrants; i++) {
         msgpack_pack_array(&pk, 2);
-        pack_str(&pk, a->grants[i].site);
+        srv_mp_pack_str(&pk, a->grants[i].site);
         msgpack_pack_uint64(&pk, (uint64_t)a->grants[i].role);
     }
-    pack_str(&pk, "f");
+    srv_mp_pack_str(&pk, "f");
     msgpack_pack_uint64(&pk, a->fails);
-    pack_str(&pk, "l");
+    srv_mp_pack_str(&pk, "l");
     msgpack_pack_int64(&pk, a->locked_until_ms);
-    pack_str(&pk, "c");
+    srv_mp_pack_str(&pk, "c");
     msgpack_pack_int64(&pk, a->created_ms);
-    pack_str(&pk, "cb");
-    pack_str(&pk, a->created_by);
-    pack_str(&pk, "p");
+    srv_mp_pack_str(&pk, "cb");
+    srv_mp_pack_str(&pk, a->created_by);
+    srv_mp_pack_str(&pk, "p");
     msgpack_pack_int64(&pk, a->pw_set_ms);
-    pack_str(&pk, "ll");
+    srv_mp_pack_str(&pk, "ll");
     msgpack_pack_int64(&pk, a->last_login_ms);
     return sb->data ? 0 : RND_ENOMEM;
-}
-
-static int key_is(const msgpack_object *k, const char *s)
-{
-    size_t n = strlen(s);
-    return k->type == MSGPACK_OBJECT_STR && k->via.str.size == n &&
-           memcmp(k->via.str.ptr, s, n) == 0;
-}
-
-static int obj_i64(const msgpack_object *o, int64_t *out)
-{
-    if (o->type == MSGPACK_OBJECT_POSITIVE_INTEGER && o->via.u64 <= INT64_MAX)
-        *out = (int64_t)o->via.u64;
-    else if (o->type == MSGPACK_OBJECT_NEGATIVE_INTEGER)
-        *out = o->via.i64;
-    else
-        return RND_ECORRUPT;
-    return 0;
-}
-
-static int obj_str(const msgpack_object *o, char *out, size_t cap)
-{
-    if (o->type != MSGPACK_OBJECT_STR || o->via.str.size >= cap)
-        return RND_ECORRUPT;
-    memcpy(out, o->via.str.ptr, o->via.str.size);
-    out[o->via.str.size] = '\0';
-    return 0;
 }
 
 static int decode_grants(const msgpack_object *o, srv_account *a)
@@ -224,8 +191,8 @@ static int decode_grants(const msgpack_object *o, srv_account *a)
     for (uint32_t i = 0; i < o->via.array.size; i++) {
         const msgpack_object *p = &o->via.array.ptr[i];
         if (p->type != MSGPACK_OBJECT_ARRAY || p->via.array.size != 2 ||
-            obj_str(&p->via.array.ptr[0], a->grants[i].site,
-                    sizeof a->grants[i].site) != 0 ||
+            srv_mp_str(&p->via.array.ptr[0], a->grants[i].site,
+                       sizeof a->grants[i].site) != 0 ||
             p->via.array.ptr[1].type != MSGPACK_OBJECT_POSITIVE_INTEGER ||
             p->via.array.ptr[1].via.u64 > SRV_ROLE_ADMIN)
             return RND_ECORRUPT;
@@ -251,35 +218,35 @@ static int decode(const void *buf, size_t len, rec *r)
     rc = 0;
     for (uint32_t i = 0; i < m->size && rc == 0; i++) {
         const msgpack_object *k = &m->ptr[i].key, *v = &m->ptr[i].val;
-        if (key_is(k, "v")) {
+        if (srv_mp_key_is(k, "v")) {
             if (v->type != MSGPACK_OBJECT_POSITIVE_INTEGER)
                 rc = RND_ECORRUPT;
             else if (v->via.u64 > RECORD_VERSION)
                 rc = RND_ESTOREVER;
-        } else if (key_is(k, "h"))
-            rc = obj_str(v, r->hash, sizeof r->hash);
-        else if (key_is(k, "d")) {
+        } else if (srv_mp_key_is(k, "h"))
+            rc = srv_mp_str(v, r->hash, sizeof r->hash);
+        else if (srv_mp_key_is(k, "d")) {
             if (v->type != MSGPACK_OBJECT_BOOLEAN)
                 rc = RND_ECORRUPT;
             else
                 a->disabled = v->via.boolean;
-        } else if (key_is(k, "g"))
+        } else if (srv_mp_key_is(k, "g"))
             rc = decode_grants(v, a);
-        else if (key_is(k, "f")) {
-            rc = obj_i64(v, &fails);
+        else if (srv_mp_key_is(k, "f")) {
+            rc = srv_mp_i64(v, &fails);
             if (rc == 0 && (fails < 0 || fails > UINT32_MAX))
                 rc = RND_ECORRUPT;
             a->fails = (uint32_t)fails;
-        } else if (key_is(k, "l"))
-            rc = obj_i64(v, &a->locked_until_ms);
-        else if (key_is(k, "c"))
-            rc = obj_i64(v, &a->created_ms);
-        else if (key_is(k, "cb"))
-            rc = obj_str(v, a->created_by, sizeof a->created_by);
-        else if (key_is(k, "p"))
-            rc = obj_i64(v, &a->pw_set_ms);
-        else if (key_is(k, "ll"))
-            rc = obj_i64(v, &a->last_login_ms);
+        } else if (srv_mp_key_is(k, "l"))
+            rc = srv_mp_i64(v, &a->locked_until_ms);
+        else if (srv_mp_key_is(k, "c"))
+            rc = srv_mp_i64(v, &a->created_ms);
+        else if (srv_mp_key_is(k, "cb"))
+            rc = srv_mp_str(v, a->created_by, sizeof a->created_by);
+        else if (srv_mp_key_is(k, "p"))
+            rc = srv_mp_i64(v, &a->pw_set_ms);
+        else if (srv_mp_key_is(k, "ll"))
+            rc = srv_mp_i64(v, &a->last_login_ms);
     }
 out:
     msgpack_unpacked_destroy(&u);
@@ -345,7 +312,7 @@ static int index_read(store_txn *txn, char ***names, size_t *n)
         rc = *names ? 0 : RND_ENOMEM;
         for (uint32_t i = 0; i < a->size && rc == 0; i++) {
             char buf[SRV_ACCT_NAME_MAX + 1];
-            if (obj_str(&a->ptr[i], buf, sizeof buf) != 0) {
+            if (srv_mp_str(&a->ptr[i], buf, sizeof buf) != 0) {
                 rc = RND_ECORRUPT;
                 break;
             }
@@ -388,7 +355,7 @@ static int index_add(store_txn *txn, const char *name)
     msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
     msgpack_pack_array(&pk, n + 1);
     for (size_t i = 0; i <= n; i++)
-        pack_str(&pk, i < at ? names[i] : i == at ? name : names[i - 1]);
+        srv_mp_pack_str(&pk, i < at ? names[i] : i == at ? name : names[i - 1]);
     rc =
         sb.data ? store_meta_put(txn, INDEX_KEY, sb.data, sb.size) : RND_ENOMEM;
     msgpack_sbuffer_destroy(&sb);

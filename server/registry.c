@@ -12,6 +12,7 @@
 
 #include "registry.h"
 #include "registry_int.h"
+#include "mpobj.h"
 
 #define RECORD_VERSION 1
 #define KEY_MAX (4 + 2 * SRV_NAME_MAX + 2)
@@ -100,13 +101,6 @@ static int ct_equal(const uint8_t *a, const uint8_t *b, size_t n)
 
 /* ---- record codec ------------------------------------------------------- */
 
-static void pack_key(msgpack_packer *pk, const char *k)
-{
-    size_t n = strlen(k);
-    msgpack_pack_str(pk, n);
-    msgpack_pack_str_body(pk, k, n);
-}
-
 static void pack_bin(msgpack_packer *pk, const void *p, size_t n)
 {
     msgpack_pack_bin(pk, n);
@@ -123,79 +117,45 @@ static int record_encode(const srv_device *d, msgpack_sbuffer *sb)
     msgpack_pack_map(&pk, (d->have_clock ? 13 : 11) + (d->have_pull ? 1 : 0) +
                               (d->beyond_ops ? 1 : 0));
     if (d->have_clock) {
-        pack_key(&pk, "ahead");
+        srv_mp_pack_str(&pk, "ahead");
         msgpack_pack_int64(&pk, d->clock_ahead_ms);
-        pack_key(&pk, "behind");
+        srv_mp_pack_str(&pk, "behind");
         msgpack_pack_int64(&pk, d->clock_behind_ms);
     }
-    pack_key(&pk, "enr");
+    srv_mp_pack_str(&pk, "enr");
     msgpack_pack_int64(&pk, d->enrolled_ms);
     if (d->beyond_ops) {
-        pack_key(&pk, "far");
+        srv_mp_pack_str(&pk, "far");
         msgpack_pack_uint64(&pk, d->beyond_ops);
     }
-    pack_key(&pk, "hash");
+    srv_mp_pack_str(&pk, "hash");
     pack_bin(&pk, d->hash, sizeof d->hash);
-    pack_key(&pk, "held");
+    srv_mp_pack_str(&pk, "held");
     msgpack_pack_uint64(&pk, d->held_seq);
-    pack_key(&pk, "id");
+    srv_mp_pack_str(&pk, "id");
     msgpack_pack_uint64(&pk, d->device_id);
-    pack_key(&pk, "in");
+    srv_mp_pack_str(&pk, "in");
     msgpack_pack_uint64(&pk, d->last_ops_in);
-    pack_key(&pk, "out");
+    srv_mp_pack_str(&pk, "out");
     msgpack_pack_uint64(&pk, d->last_ops_out);
     if (d->have_pull) {
-        pack_key(&pk, "pull");
+        srv_mp_pack_str(&pk, "pull");
         msgpack_pack_uint64(&pk, d->pull_cursor);
     }
-    pack_key(&pk, "rev");
+    srv_mp_pack_str(&pk, "rev");
     if (d->revoked)
         msgpack_pack_true(&pk);
     else
         msgpack_pack_false(&pk);
-    pack_key(&pk, "salt");
+    srv_mp_pack_str(&pk, "salt");
     pack_bin(&pk, d->salt, sizeof d->salt);
-    pack_key(&pk, "skew");
+    srv_mp_pack_str(&pk, "skew");
     msgpack_pack_int64(&pk, d->last_skew_ms);
-    pack_key(&pk, "sync");
+    srv_mp_pack_str(&pk, "sync");
     msgpack_pack_int64(&pk, d->last_sync_ms);
-    pack_key(&pk, "v");
+    srv_mp_pack_str(&pk, "v");
     msgpack_pack_uint64(&pk, RECORD_VERSION);
     return sb->data ? 0 : RND_ENOMEM;
-}
-
-static int obj_i64(const msgpack_object *o, int64_t *out)
-{
-    if (o->type == MSGPACK_OBJECT_POSITIVE_INTEGER && o->via.u64 <= INT64_MAX)
-        *out = (int64_t)o->via.u64;
-    else if (o->type == MSGPACK_OBJECT_NEGATIVE_INTEGER)
-        *out = o->via.i64;
-    else
-        return RND_ECORRUPT;
-    return 0;
-}
-
-static int obj_u64(const msgpack_object *o, uint64_t *out)
-{
-    if (o->type != MSGPACK_OBJECT_POSITIVE_INTEGER)
-        return RND_ECORRUPT;
-    *out = o->via.u64;
-    return 0;
-}
-
-static int obj_bin(const msgpack_object *o, void *out, size_t n)
-{
-    if (o->type != MSGPACK_OBJECT_BIN || o->via.bin.size != n)
-        return RND_ECORRUPT;
-    memcpy(out, o->via.bin.ptr, n);
-    return 0;
-}
-
-static int key_is(const msgpack_object *k, const char *s)
-{
-    size_t n = strlen(s);
-    return k->type == MSGPACK_OBJECT_STR && k->via.str.size == n &&
-           memcmp(k->via.str.ptr, s, n) == 0;
 }
 
 /* Decodes a record (our own bytes, but checked: a damaged store must give
@@ -213,43 +173,43 @@ static int record_decode(const void *buf, size_t len, srv_device *d)
     rc = 0;
     for (uint32_t i = 0; i < m->size && rc == 0; i++) {
         const msgpack_object *k = &m->ptr[i].key, *v = &m->ptr[i].val;
-        if (key_is(k, "ahead")) {
-            rc = obj_i64(v, &d->clock_ahead_ms);
+        if (srv_mp_key_is(k, "ahead")) {
+            rc = srv_mp_i64(v, &d->clock_ahead_ms);
             d->have_clock = 1;
-        } else if (key_is(k, "behind")) {
-            rc = obj_i64(v, &d->clock_behind_ms);
+        } else if (srv_mp_key_is(k, "behind")) {
+            rc = srv_mp_i64(v, &d->clock_behind_ms);
             d->have_clock = 1;
-        } else if (key_is(k, "enr"))
-            rc = obj_i64(v, &d->enrolled_ms);
-        else if (key_is(k, "far"))
-            rc = obj_u64(v, &d->beyond_ops);
-        else if (key_is(k, "hash"))
-            rc = obj_bin(v, d->hash, sizeof d->hash);
-        else if (key_is(k, "held"))
-            rc = obj_u64(v, &d->held_seq);
-        else if (key_is(k, "id"))
-            rc = obj_u64(v, &d->device_id);
-        else if (key_is(k, "in"))
-            rc = obj_u64(v, &d->last_ops_in);
-        else if (key_is(k, "out"))
-            rc = obj_u64(v, &d->last_ops_out);
-        else if (key_is(k, "pull")) {
-            rc = obj_u64(v, &d->pull_cursor);
+        } else if (srv_mp_key_is(k, "enr"))
+            rc = srv_mp_i64(v, &d->enrolled_ms);
+        else if (srv_mp_key_is(k, "far"))
+            rc = srv_mp_u64(v, &d->beyond_ops);
+        else if (srv_mp_key_is(k, "hash"))
+            rc = srv_mp_bin(v, d->hash, sizeof d->hash);
+        else if (srv_mp_key_is(k, "held"))
+            rc = srv_mp_u64(v, &d->held_seq);
+        else if (srv_mp_key_is(k, "id"))
+            rc = srv_mp_u64(v, &d->device_id);
+        else if (srv_mp_key_is(k, "in"))
+            rc = srv_mp_u64(v, &d->last_ops_in);
+        else if (srv_mp_key_is(k, "out"))
+            rc = srv_mp_u64(v, &d->last_ops_out);
+        else if (srv_mp_key_is(k, "pull")) {
+            rc = srv_mp_u64(v, &d->pull_cursor);
             d->have_pull = 1;
-        } else if (key_is(k, "rev"))
+        } else if (srv_mp_key_is(k, "rev"))
             if (v->type == MSGPACK_OBJECT_BOOLEAN)
                 d->revoked = v->via.boolean;
             else
                 rc = RND_ECORRUPT;
-        else if (key_is(k, "salt"))
-            rc = obj_bin(v, d->salt, sizeof d->salt);
-        else if (key_is(k, "skew"))
-            rc = obj_i64(v, &d->last_skew_ms);
-        else if (key_is(k, "sync"))
-            rc = obj_i64(v, &d->last_sync_ms);
-        else if (key_is(k, "v")) {
+        else if (srv_mp_key_is(k, "salt"))
+            rc = srv_mp_bin(v, d->salt, sizeof d->salt);
+        else if (srv_mp_key_is(k, "skew"))
+            rc = srv_mp_i64(v, &d->last_skew_ms);
+        else if (srv_mp_key_is(k, "sync"))
+            rc = srv_mp_i64(v, &d->last_sync_ms);
+        else if (srv_mp_key_is(k, "v")) {
             uint64_t ver;
-            rc = obj_u64(v, &ver);
+            rc = srv_mp_u64(v, &ver);
             if (rc == 0 && ver > RECORD_VERSION)
                 rc = RND_ESTOREVER;
         }
