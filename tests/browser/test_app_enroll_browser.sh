@@ -28,14 +28,11 @@ for need in node npm "$CHROMIUM"; do
   command -v "$need" >/dev/null || {
     echo "FAIL: $need is missing: run scripts/deps.sh"; exit 1; }
 done
-mkdir -p "$OUT/node"
-cp "$HERE/package.json" "$HERE/package-lock.json" "$OUT/node/"
-want=$(sha256sum "$HERE/package-lock.json" | cut -d' ' -f1)
-if [ "$(cat "$OUT/node/node_modules/.lock-hash" 2>/dev/null)" != "$want" ]; then
-  (cd "$OUT/node" && npm ci --no-audit --no-fund --loglevel=error) || {
-    echo "FAIL: npm ci"; exit 1; }
-  echo "$want" >"$OUT/node/node_modules/.lock-hash"
-fi
+# The one puppeteer-core install of this build folder (npm_ci.sh), under
+# CTest's resource lock browser_npm: two npm ci at once in one folder
+# break each other.
+. "$HERE/npm_ci.sh"
+browser_npm_ci "$OUT" || { echo "FAIL: npm ci"; exit 1; }
 
 rd() { "$ROUNDSD" "$@" --data "$SRV"; }
 export ROUNDSD_CLOCK_MS=1795825200000 # 2026-11-28T08:20:00+08:00
