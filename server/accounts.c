@@ -6,8 +6,8 @@
  * ignore unknown ones): v 1, h the encoded hash (str), d disabled (bool),
  * g grants (array of [site, role] pairs), f failures in a row, l locked
  * until (ms), c created (ms), cb created by, p password set (ms), ll last
- * login (ms). "acct-index" is the sorted array of names (the meta table
- * has no iteration).
+ * login (ms). "acct-index" is the sorted array of names (meta_index.h:
+ * the meta table has no iteration).
  *
  * Every change reads and writes the record inside one store_write, so two
  * processes (the dashboard and `roundsd user`) cannot lose each other's
@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "../proto/pin.h"
+#include "meta_index.h"
 #include "mpobj.h"
 
 #define RECORD_VERSION 1
@@ -288,81 +289,6 @@ static int rec_put(store_txn *txn, const rec *r)
 
 /* ---- the index of names ------------------------------------------------- */
 
-/* The names of the index in order, into a malloc'd array of n strings
- * (each malloc'd); *names NULL and *n 0 when there is none. */
-static int index_read(store_txn *txn, char ***names, size_t *n)
-{
-    const void *v;
-    size_t len;
-    *names = NULL;
-    *n = 0;
-    int rc = store_meta_get(txn, INDEX_KEY, &v, &len);
-    if (rc == RND_ENOTFOUND)
-        return 0;
-    if (rc)
-        return rc;
-    msgpack_unpacked u;
-    msgpack_unpacked_init(&u);
-    size_t off = 0;
-    rc = RND_ECORRUPT;
-    if (msgpack_unpack_next(&u, v, len, &off) == MSGPACK_UNPACK_SUCCESS &&
-        u.data.type == MSGPACK_OBJECT_ARRAY) {
-        const msgpack_object_array *a = &u.data.via.array;
-        *names = calloc(a->size ? a->size : 1, sizeof **names);
-        rc = *names ? 0 : RND_ENOMEM;
-        for (uint32_t i = 0; i < a->size && rc == 0; i++) {
-            char buf[SRV_ACCT_NAME_MAX + 1];
-            if (srv_mp_str(&a->ptr[i], buf, sizeof buf) != 0) {
-                rc = RND_ECORRUPT;
-                break;
-            }
-            (*names)[i] = strdup(buf);
-            if ((*names)[i] == NULL)
-                rc = RND_ENOMEM;
-            else
-                (*n)++;
-        }
-    }
-    msgpack_unpacked_destroy(&u);
-    return rc;
-}
-
-static void names_free(char **names, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        free(names[i]);
-    free(names);
-}
-
-/* Adds name to the sorted index (no-op when present). */
-static int index_add(store_txn *txn, const char *name)
-{
-    char **names;
-    size_t n;
-    int rc = index_read(txn, &names, &n);
-    if (rc)
-        return rc;
-    size_t at = 0;
-    while (at < n && strcmp(names[at], name) < 0)
-        at++;
-    if (at < n && strcmp(names[at], name) == 0) {
-        names_free(names, n);
-        return 0;
-    }
-    msgpack_sbuffer sb;
-    msgpack_sbuffer_init(&sb);
-    msgpack_packer pk;
-    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-    msgpack_pack_array(&pk, n + 1);
-    for (size_t i = 0; i <= n; i++)
-        srv_mp_pack_str(&pk, i < at ? names[i] : i == at ? name : names[i - 1]);
-    rc =
-        sb.data ? store_meta_put(txn, INDEX_KEY, sb.data, sb.size) : RND_ENOMEM;
-    msgpack_sbuffer_destroy(&sb);
-    names_free(names, n);
-    return rc;
-}
-
 /* ---- writes ------------------------------------------------------------- */
 
 /* What one write does to a record, inside the transaction. */
@@ -400,7 +326,8 @@ static int apply(store_txn *txn, void *arg)
             return rc;
         c->after = *c->fresh;
         rc = rec_put(txn, &c->after);
-        return rc ? rc : index_add(txn, c->name);
+        return rc ? rc
+                  : srv_index_add(txn, INDEX_KEY, c->name, srv_index_bytes_cmp);
     }
     rc = rec_get(txn, c->name, &c->after);
     if (rc)
@@ -547,26 +474,38 @@ int srv_acct_get(store *reg, const char *name, srv_account *out)
     return rc;
 }
 
+typedef struct each_ctx {
+    store_txn *txn;
+    rec *r;
+    int (*cb)(const srv_account *a, void *ctx);
+    void *ctx;
+} each_ctx;
+
+static int each_cb(const char *name, size_t len, void *arg)
+{
+    each_ctx *e = arg;
+    char buf[SRV_ACCT_NAME_MAX + 1];
+    if (len >= sizeof buf)
+        return RND_ECORRUPT;
+    memcpy(buf, name, len);
+    buf[len] = '\0';
+    int rc = rec_get(e->txn, buf, e->r);
+    return rc ? rc : e->cb(&e->r->a, e->ctx);
+}
+
 int srv_acct_each(store *reg, int (*cb)(const srv_account *a, void *ctx),
                   void *ctx)
 {
     store_txn *txn;
-    char **names = NULL;
-    size_t n = 0;
     rec *r = calloc(1, sizeof *r);
     if (r == NULL)
         return RND_ENOMEM;
     int rc = store_read_begin(reg, &txn);
     if (rc == 0) {
-        rc = index_read(txn, &names, &n);
-        for (size_t i = 0; i < n && rc == 0; i++) {
-            rc = rec_get(txn, names[i], r);
-            if (rc == 0)
-                rc = cb(&r->a, ctx);
-        }
+        each_ctx e = {txn, r, cb, ctx};
+        rc = srv_index_each(txn, INDEX_KEY, each_cb, &e);
         store_read_end(txn);
     }
-    names_free(names, n);
     free(r);
     return rc == 1 ? 0 : rc;
 }

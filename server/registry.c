@@ -12,6 +12,7 @@
 
 #include "registry.h"
 #include "registry_int.h"
+#include "meta_index.h"
 #include "mpobj.h"
 
 #define RECORD_VERSION 1
@@ -249,57 +250,10 @@ int srv_registry__record_put(store_txn *txn, const srv_device *d)
 
 /* ---- the index of names ------------------------------------------------- */
 
-/* Calls cb(name, len, ctx) for each "<site>/<name>" of the index, in order;
- * a non-zero return stops and is returned. */
 static int index_each(store_txn *txn, int (*cb)(const char *, size_t, void *),
                       void *ctx)
 {
-    const void *v;
-    size_t len;
-    int rc = store_meta_get(txn, INDEX_KEY, &v, &len);
-    if (rc == RND_ENOTFOUND)
-        return 0;
-    if (rc)
-        return rc;
-    msgpack_unpacked u;
-    msgpack_unpacked_init(&u);
-    size_t off = 0;
-    rc = RND_ECORRUPT;
-    if (msgpack_unpack_next(&u, v, len, &off) == MSGPACK_UNPACK_SUCCESS &&
-        u.data.type == MSGPACK_OBJECT_ARRAY) {
-        rc = 0;
-        const msgpack_object_array *a = &u.data.via.array;
-        for (uint32_t i = 0; i < a->size && rc == 0; i++) {
-            if (a->ptr[i].type != MSGPACK_OBJECT_STR) {
-                rc = RND_ECORRUPT;
-                break;
-            }
-            rc = cb(a->ptr[i].via.str.ptr, a->ptr[i].via.str.size, ctx);
-        }
-    }
-    msgpack_unpacked_destroy(&u);
-    return rc;
-}
-
-typedef struct index_add {
-    const char *entry;
-    size_t len;
-    int placed, present;
-    msgpack_packer *pk;
-} index_add;
-
-static void pack_str(msgpack_packer *pk, const char *s, size_t n)
-{
-    msgpack_pack_str(pk, n);
-    msgpack_pack_str_body(pk, s, n);
-}
-
-static int bytes_cmp(const char *a, size_t an, const char *b, size_t bn)
-{
-    int c = memcmp(a, b, an < bn ? an : bn);
-    if (c)
-        return c;
-    return an < bn ? -1 : an > bn;
+    return srv_index_each(txn, INDEX_KEY, cb, ctx);
 }
 
 /* Orders "<site>/<name>" entries by site, then name (a plain bytewise
@@ -308,37 +262,10 @@ static int entry_cmp(const char *a, size_t an, const char *b, size_t bn)
 {
     const char *sa = memchr(a, '/', an), *sb = memchr(b, '/', bn);
     size_t la = sa ? (size_t)(sa - a) : an, lb = sb ? (size_t)(sb - b) : bn;
-    int c = bytes_cmp(a, la, b, lb);
+    int c = srv_index_bytes_cmp(a, la, b, lb);
     if (c)
         return c;
-    return bytes_cmp(a + la, an - la, b + lb, bn - lb);
-}
-
-static int count_cb(const char *s, size_t n, void *ctx)
-{
-    index_add *a = ctx;
-    if (bytes_cmp(s, n, a->entry, a->len) == 0)
-        a->present = 1;
-    return 0;
-}
-
-static int copy_cb(const char *s, size_t n, void *ctx)
-{
-    index_add *a = ctx;
-    if (!a->placed && entry_cmp(a->entry, a->len, s, n) < 0) {
-        pack_str(a->pk, a->entry, a->len);
-        a->placed = 1;
-    }
-    pack_str(a->pk, s, n);
-    return 0;
-}
-
-static int index_count_cb(const char *s, size_t n, void *ctx)
-{
-    (void)s;
-    (void)n;
-    (*(uint32_t *)ctx)++;
-    return 0;
+    return srv_index_bytes_cmp(a + la, an - la, b + lb, bn - lb);
 }
 
 /* Adds "<site>/<name>" to the sorted index unless present. */
@@ -346,28 +273,7 @@ static int index_add_name(store_txn *txn, const char *site, const char *name)
 {
     char entry[KEY_MAX];
     snprintf(entry, sizeof entry, "%s/%s", site, name);
-    index_add a = {.entry = entry, .len = strlen(entry)};
-    int rc = index_each(txn, count_cb, &a);
-    if (rc || a.present)
-        return rc;
-    uint32_t n = 0;
-    rc = index_each(txn, index_count_cb, &n);
-    if (rc)
-        return rc;
-    msgpack_sbuffer sb;
-    msgpack_sbuffer_init(&sb);
-    msgpack_packer pk;
-    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-    msgpack_pack_array(&pk, n + 1);
-    a.pk = &pk;
-    rc = index_each(txn, copy_cb, &a);
-    if (rc == 0 && !a.placed)
-        pack_str(&pk, a.entry, a.len);
-    if (rc == 0)
-        rc = sb.data ? store_meta_put(txn, INDEX_KEY, sb.data, sb.size)
-                     : RND_ENOMEM;
-    msgpack_sbuffer_destroy(&sb);
-    return rc;
+    return srv_index_add(txn, INDEX_KEY, entry, entry_cmp);
 }
 
 /* ---- open and close ----------------------------------------------------- */
