@@ -56,6 +56,7 @@ class Stats:
         self.events = 0
         self.boards = 0
         self.errors = 0
+        self.why = {}  # error: how many
         self.retries = 0
         self.lat_ms = []
         self.server_ms = []
@@ -73,6 +74,8 @@ def board(host, port, ctx, cookie, site, st):
     with st.lock:
         if r.status != 200:
             st.errors += 1
+            why = "HTTP %d %s" % (r.status, data[:80].decode("utf-8", "replace"))
+            st.why[why] = st.why.get(why, 0) + 1
             return
         st.boards += 1
         st.lat_ms.append(ms)
@@ -121,7 +124,7 @@ def stream(host, port, ctx, cookie, site, st, ready, stop):
             except (OSError, http.client.HTTPException) as e:
                 with st.lock:
                     st.errors += 1
-                print("board_clients: board: %r" % e, file=sys.stderr)
+                    st.why[repr(e)] = st.why.get(repr(e), 0) + 1
 
 
 def main():
@@ -158,7 +161,7 @@ def main():
         lat = sorted(st.lat_ms)
         out = {"boards": a.boards, "opened": st.opened, "events": st.events,
                "board_fetches": st.boards, "errors": st.errors,
-               "stream_retries": st.retries,
+               "stream_retries": st.retries, "error_kinds": st.why,
                "fetch_ms_median": round(statistics.median(lat), 2)
                if lat else None,
                "fetch_ms_p95": round(lat[int(len(lat) * 0.95) - 1], 2)

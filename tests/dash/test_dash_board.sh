@@ -31,7 +31,11 @@ body() { sed '1,/^\r$/d'; }
 server_init
 echo "$PW" | "$ROUNDSD" user add alice --grant 'S1=clerk' --password-stdin \
   --data "$SRV" >/dev/null || fail "user add alice"
-server_start --web-listen 127.0.0.1:0
+echo "log_level = debug" >"$WORK/debug.conf" # the boards made are counted
+# Each board takes 400 ms longer to make: the eight boards below ask while
+# the first is being made (an event stream's boards do at a shift change).
+ROUNDSD_TEST_BOARD_HOLD_MS=400 \
+  server_start --web-listen 127.0.0.1:0 --config "$WORK/debug.conf"
 web_port
 hh_new h1 S1
 out=$(hh h1 visit enter --name "Qian Bao" --id-type id_card \
@@ -74,6 +78,34 @@ wo = [c for c in b["workorders"]["columns"] if c["key"] == "left_ms"]
 assert wo and wo[0]["type"] == "duration", wo
 PY
 pass
+
+# ---- one board made for many boards --------------------------------------------
+# Eight boards open reload on the same sync event, as the page does: one
+# of them makes the board, the others wait for it and share it.
+curl -s -N --max-time 60 --cacert "$SRV/server.crt" \
+  --resolve "roundsd:$WP:127.0.0.1" -H "Cookie: $tok" \
+  "https://roundsd:$WP/api/events?site=S1" >"$WORK/events.txt" &
+events_pid=$!
+for _ in $(seq 300); do [ -s "$WORK/events.txt" ] && break; sleep 0.05; done
+hh h1 visit enter --name "Sun Li" --id-type passport --id-no E12345678 \
+  --unit 1-1-102 --purpose visit --gate A >/dev/null || fail "h1 lets Sun Li in"
+check "h1 syncs again" hh_sync h1
+for _ in $(seq 600); do grep -q '^event: sync' "$WORK/events.txt" && break; sleep 0.05; done
+grep -q '^event: sync' "$WORK/events.txt" || fail "no sync event: $(cat "$WORK/events.txt")"
+made() { grep -c "web: board of S1 (en) made" "$WORK/server.log.new" || true; }
+before=$(made)
+pids=()
+for i in $(seq 8); do
+  web -H "Cookie: $tok" "/api/board?site=S1&lang=en" >"$WORK/b$i.txt" &
+  pids+=($!)
+done
+wait "${pids[@]}"
+for i in $(seq 8); do
+  eq "board $i of 8: 200" "$(status <"$WORK/b$i.txt")" 200
+  grep -q "Sun Li" "$WORK/b$i.txt" || fail "board $i of 8 lacks the new visitor"
+done
+eq "eight boards at once: one made" "$(( $(made) - before ))" 1
+kill "$events_pid" 2>/dev/null; wait "$events_pid" 2>/dev/null || true
 
 # ---- a report's CSV: the CLI's bytes ---------------------------------------------
 curl -s --max-time 30 --cacert "$SRV/server.crt" \
