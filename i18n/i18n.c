@@ -1,6 +1,9 @@
 /* i18n.c: binds a program's text domain to its gettext catalogues
- * (i18n.h). glibc carries gettext, so nothing more is linked. */
+ * (i18n.h), and answers a request's language: Chinese from the catalogue,
+ * English titles of keys from en_titles.c. glibc carries gettext, so
+ * nothing more is linked. */
 #include "i18n.h"
+#include "en_titles.h"
 
 #include <locale.h>
 #include <pthread.h>
@@ -39,15 +42,27 @@ static void zh_init(void)
         newlocale(LC_MESSAGES_MASK | LC_CTYPE_MASK, "zh_CN.UTF-8", (locale_t)0);
 }
 
+/* s in English: a key's title in words, else s as written (a sentence or
+ * a title is its own English). */
+static const char *tr_en(const char *s)
+{
+    const char *t = i18n_en_title(s);
+    return t ? t : s;
+}
+
 const char *i18n_tr_lang(const char *lang, const char *s)
 {
-    if (s == NULL || *s == '\0' || lang == NULL || strncmp(lang, "zh", 2) != 0)
+    if (s == NULL || *s == '\0')
         return s;
+    if (lang == NULL || strncmp(lang, "zh", 2) != 0)
+        return tr_en(s);
     pthread_once(&zh_once, zh_init);
     if (zh_loc == (locale_t)0)
-        return s;
+        return tr_en(s);
     locale_t old = uselocale(zh_loc);
     const char *t = gettext(s);
     uselocale(old);
-    return t;
+    /* gettext hands back s itself when it has no translation: a key is
+     * then better read in English words than as a key. */
+    return t == s ? tr_en(s) : t;
 }

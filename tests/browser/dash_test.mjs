@@ -421,6 +421,19 @@ for (const [hash, pg, name] of [['#/board', 'board', 'board'],
   await section('english ' + name, async () => {
     await go(hash, pg);
     if (name === 'reports') await page.waitForSelector('#rep-title');
+    if (name === 'board' || name === 'reports') {
+      // Column and summary titles in words from C (i18n/en_titles.c), not
+      // the keys the CLI prints: "Last sync", never last_sync.
+      const keys = await page.$$eval('th, #rep-summary .k', (es) =>
+        es.map((e) => e.textContent.trim())
+          .filter((t) => /^[a-z][a-z0-9]*_[a-z0-9_]*$/.test(t)));
+      ok(!keys.length, `${name}-en: titles still keys: ${keys.slice(0, 5)}`);
+      if (name === 'board') {
+        ok(await page.$eval('#board-body', (e) =>
+          e.textContent.includes('Last sync')),
+        'the board\'s English titles are words (Last sync)');
+      }
+    }
     await shot(name);
   });
 }

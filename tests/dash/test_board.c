@@ -250,9 +250,11 @@ static void board(env *e)
         rpt_emit(&d, RPT_FMT_TEXT, stdout);
 
     /* As the API's TABLE: the row's id and state, left_ms a duration,
-     * titles in Chinese by default and in English on request. */
+     * titles in Chinese by default and in English words on request (the
+     * key stays the key). */
     char *js = table_json(wo, "en");
-    has(js, "\"key\":\"left_ms\",\"title\":\"left_ms\",\"type\":\"duration\"");
+    has(js, "\"key\":\"left_ms\",\"title\":\"Time left\","
+            "\"type\":\"duration\"");
     has(js, e->day.wo);
     has(js, "\"state\":\"bad\"");
     free(js);
@@ -261,7 +263,8 @@ static void board(env *e)
     has(js, "\"title\":\"当前在园\""); /* Inside now */
     free(js);
     js = table_json(in, "en");
-    has(js, "\"title\":\"inside_min\"");
+    has(js, "\"key\":\"inside_min\",\"title\":\"Inside (min)\"");
+    has(js, "\"title\":\"Inside now\"");
     free(js);
     rpt_doc_free(&d);
 
