@@ -267,6 +267,15 @@ static void h_workorders(dash_ctx *c)
     dash_out_end(c, 200);
 }
 
+static void h_workorder_forms(dash_ctx *c)
+{
+    rpt_jw *j = dash_out_begin(c);
+    if (j == NULL)
+        return;
+    office_wo_forms(j, c->lang);
+    dash_out_end(c, 200);
+}
+
 static void h_workorder(dash_ctx *c)
 {
     char id[40];
@@ -328,6 +337,7 @@ const dash_route dash_office_routes[] = {
     {"GET", "/api/conflicts", 1, CLERK, h_conflicts},
     {"POST", "/api/resolve", 1, MANAGER, h_resolve},
     {"GET", "/api/workorders", 1, CLERK, h_workorders},
+    {"GET", "/api/workorder/forms", 0, CLERK, h_workorder_forms},
     {"GET", "/api/workorder", 1, CLERK, h_workorder},
     {"POST", "/api/workorder", 1, CLERK, h_workorder_post},
     {NULL, NULL, 0, 0, NULL}};
