@@ -28,15 +28,19 @@ typedef void (*hh_jw_field_fn)(rpt_jw *j, const hh_verb_spec *v,
  * "default", "title", "help"}, then extra's members when extra is not NULL.
  * Words (title, help, labels) in lang as i18n_tr_lang gives them (NULL:
  * English as written); a title or label verb_words.c has no words for is
- * the help, or the value. */
+ * the help, or the value; a field's help is hh__field_help's. */
 void hh__jw_verb(rpt_jw *j, const hh_verb_spec *v, const char *lang,
                  hh_jw_field_fn extra, void *arg);
 
 /* The words of verb_words.c, English, for i18n_tr_lang; NULL when it has
- * none: a verb's short title ("Dispatch"), a field's under verb v
- * ("Technician"), a choice's ("door / window"). Static. */
+ * none (static): a verb's short title ("Dispatch"), a field's under verb v
+ * ("Technician"), a choice's ("door / window"). */
 const char *hh__verb_title(const hh_verb_spec *v);
 const char *hh__field_title(const hh_verb_spec *v, const hh_field_spec *f);
 const char *hh__choice_words(const hh_field_spec *f, const char *value);
+
+/* f's help for a form: verb_words.c's where the table's speaks the
+ * command line ("required with --method door"), else the table's. */
+const char *hh__field_help(const hh_verb_spec *v, const hh_field_spec *f);
 
 #endif

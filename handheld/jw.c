@@ -33,15 +33,7 @@ static void field(rpt_jw *j, const hh_verb_spec *v, const hh_field_spec *f,
     rpt_jw_kstr(j, "op", f->op_name ? f->op_name : f->name);
     rpt_jw_kstr(j, "type", hh_field_type_name(f->type));
     rpt_jw_kbool(j, "required", f->required);
-    rpt_jw_key(j, "choices");
-    if (f->choices) {
-        rpt_jw_arr(j);
-        for (const char *const *c = f->choices; *c; c++)
-            rpt_jw_str(j, *c);
-        rpt_jw_end(j);
-    } else {
-        rpt_jw_null(j);
-    }
+    rpt_jw_kstrv(j, "choices", f->choices);
     rpt_jw_key(j, "labels");
     if (f->choices) {
         rpt_jw_obj(j);
@@ -54,8 +46,9 @@ static void field(rpt_jw *j, const hh_verb_spec *v, const hh_field_spec *f,
         rpt_jw_null(j);
     }
     rpt_jw_kstr(j, "default", f->dflt);
-    rpt_jw_kstr(j, "title", i18n_tr_lang(lang, title ? title : f->help));
-    rpt_jw_kstr(j, "help", i18n_tr_lang(lang, f->help));
+    const char *help = hh__field_help(v, f);
+    rpt_jw_kstr(j, "title", i18n_tr_lang(lang, title ? title : help));
+    rpt_jw_kstr(j, "help", i18n_tr_lang(lang, help));
 }
 
 void hh__jw_verb(rpt_jw *j, const hh_verb_spec *v, const char *lang,

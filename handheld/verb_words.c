@@ -1,5 +1,6 @@
 /* verb_words.c: the verb table's words for people (hh_jw.h): a short title
- * for a verb and for a field, and the words of a choice, in English and
+ * for a verb and for a field, a form's help where the table's is the
+ * command line's, and the words of a choice, in English and
  * marked for the catalogue (po/), so that a form built from the table
  * (the office dashboard's work-order steps, rounds app's GET /api/verbs)
  * reads as a clerk speaks. The rules stay in verbs.c: this file only names
@@ -62,6 +63,25 @@ static const words field_titles[] = {
     {"workorder", "answer_by", N_("Answer agreed by")},
     {"workorder", "reason", N_("Reason")},
     {"workorder.escalate", "to", N_("Escalated to")},
+    {NULL, NULL, NULL}};
+
+/* A form's help where the table's speaks the command line or lists raw
+ * values (the table's stays the CLI's --help). */
+static const words field_help[] = {
+    {"workorder.create", "channel", N_("how the request came in")},
+    {"workorder.create", "priority",
+     N_("an urgent order needs its urgent reason")},
+    {"workorder.create", "severity",
+     N_("repairs: general, difficult or major; complaints: general or "
+        "serious; public lighting: simple or complex")},
+    {"workorder.create", "valid",
+     N_("complaint: the desk found it valid (or later: Assess)")},
+    {"workorder.callback", "method",
+     N_("door-to-door needs the resident's signature")},
+    {"workorder.callback", "signature",
+     N_("required when the callback is door-to-door")},
+    {"workorder.feedback", "method", N_("how the resident was told")},
+    {"workorder.reply", "method", N_("how the answer was given")},
     {NULL, NULL, NULL}};
 
 /* Here the verb is a field name: "channel" words only that field's
@@ -140,6 +160,12 @@ const char *hh__verb_title(const hh_verb_spec *v)
 const char *hh__field_title(const hh_verb_spec *v, const hh_field_spec *f)
 {
     return find(field_titles, v->verb, f->name);
+}
+
+const char *hh__field_help(const hh_verb_spec *v, const hh_field_spec *f)
+{
+    const char *w = find(field_help, v->verb, f->name);
+    return w ? w : f->help;
 }
 
 const char *hh__choice_words(const hh_field_spec *f, const char *value)
