@@ -312,6 +312,11 @@ zf=$(ROUNDS_LOCALEDIR="$BIN/locale" OFFICE_LANG=zh-CN api GET /api/workorder/for
 eq "forms in Chinese (the roundsd catalogue): titles and choices' words" \
   "$(echo "$zf" | jq_py '[(x["title"],[(g["title"],g["labels"]) for g in x["fields"] if g["name"] in ("assignee","satisfaction")]) for x in d["steps"] if x["name"] in ("dispatch","callback")]')" \
   "[('派工', [('维修人员', None)]), ('回访', [('住户评价', {'satisfied': '满意', 'unsatisfied': '不满意（重新打开）'})])]"
+# A choice or field added to verbs.c shows at once; this says when its
+# words (handheld/verb_words.c, po/zh_CN.po) are still missing.
+eq "forms in Chinese: every step, field and choice the office asks has words" \
+  "$(echo "$zf" | jq_py '[w for x in d["steps"] if x["office"] for w in [x["title"]]+[v for g in x["fields"] if g["asked"] for v in [g["title"],g["help"]]+list((g["labels"] or {}).values())] if not any("\u4e00"<=ch<="\u9fff" for ch in w)]')" \
+  "[]"
 OFFICE_ROLE=1 api GET /api/workorder/forms >/dev/null
 eq "a clerk reads the forms" "$(status)" 200
 
