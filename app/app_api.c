@@ -292,32 +292,7 @@ static void get_verbs(app_response *rs)
     rpt_jw_arr(j);
     for (const hh_verb_spec *v = hh_verbs(); v->verb; v++) {
         rpt_jw_obj(j);
-        rpt_jw_kstr(j, "verb", v->verb);
-        rpt_jw_kstr(j, "kind", hh_kind_name(v->kind));
-        rpt_jw_kbool(j, "creates", v->creates);
-        rpt_jw_kstr(j, "from", v->from);
-        rpt_jw_kstr(j, "help", v->help);
-        rpt_jw_key(j, "fields");
-        rpt_jw_arr(j);
-        for (const hh_field_spec *f = v->fields; f->name; f++) {
-            rpt_jw_obj(j);
-            rpt_jw_kstr(j, "name", f->name);
-            rpt_jw_kstr(j, "type", hh_field_type_name(f->type));
-            rpt_jw_kbool(j, "required", f->required);
-            rpt_jw_key(j, "choices");
-            if (f->choices) {
-                rpt_jw_arr(j);
-                for (const char *const *c = f->choices; *c; c++)
-                    rpt_jw_str(j, *c);
-                rpt_jw_end(j);
-            } else {
-                rpt_jw_null(j);
-            }
-            rpt_jw_kstr(j, "default", f->dflt);
-            rpt_jw_kstr(j, "help", f->help);
-            rpt_jw_end(j);
-        }
-        rpt_jw_end(j);
+        hh__jw_verb(j, v, NULL, NULL, NULL);
         rpt_jw_end(j);
     }
     rpt_jw_end(j);

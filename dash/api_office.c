@@ -31,13 +31,20 @@ static int flag_param(const dash_ctx *c, const char *name)
 /* ---- master data ----------------------------------------------------------
  */
 
-static void h_md_kinds(dash_ctx *c)
+/* Answers what fn writes in the request's language: a form's description
+ * (no store read). */
+static void describe(dash_ctx *c, void (*fn)(rpt_jw *j, const char *lang))
 {
     rpt_jw *j = dash_out_begin(c);
     if (j == NULL)
         return;
-    office_md_kinds(j, c->lang);
+    fn(j, c->lang);
     dash_out_end(c, 200);
+}
+
+static void h_md_kinds(dash_ctx *c)
+{
+    describe(c, office_md_kinds);
 }
 
 static void h_md_list(dash_ctx *c)
@@ -267,6 +274,11 @@ static void h_workorders(dash_ctx *c)
     dash_out_end(c, 200);
 }
 
+static void h_workorder_forms(dash_ctx *c)
+{
+    describe(c, office_wo_forms);
+}
+
 static void h_workorder(dash_ctx *c)
 {
     char id[40];
@@ -328,6 +340,7 @@ const dash_route dash_office_routes[] = {
     {"GET", "/api/conflicts", 1, CLERK, h_conflicts},
     {"POST", "/api/resolve", 1, MANAGER, h_resolve},
     {"GET", "/api/workorders", 1, CLERK, h_workorders},
+    {"GET", "/api/workorder/forms", 0, CLERK, h_workorder_forms},
     {"GET", "/api/workorder", 1, CLERK, h_workorder},
     {"POST", "/api/workorder", 1, CLERK, h_workorder_post},
     {NULL, NULL, 0, 0, NULL}};

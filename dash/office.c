@@ -118,15 +118,7 @@ void office_md_kinds(rpt_jw *j, const char *lang)
             rpt_jw_kstr(j, "type", md_type_name(f->type));
             rpt_jw_kbool(j, "key", f->key != 0);
             rpt_jw_kbool(j, "required", f->required != 0);
-            rpt_jw_key(j, "choices");
-            if (f->choices) {
-                rpt_jw_arr(j);
-                for (const char *const *c = f->choices; *c; c++)
-                    rpt_jw_str(j, *c);
-                rpt_jw_end(j);
-            } else {
-                rpt_jw_null(j);
-            }
+            rpt_jw_kstrv(j, "choices", f->choices);
             rpt_jw_kstr(j, "default", f->dflt);
             if (f->type == SRV_MD_INT || f->type == SRV_MD_LIST) {
                 rpt_jw_kint(j, "min", f->lo);

@@ -83,9 +83,20 @@ int office_wo_table(rpt_jw *j, store *st, int all, const char *q,
                     int64_t now_ms, int tz_min, const char *lang, size_t limit,
                     int *more);
 
-/* Members "fields", "history" (every op: at, at_ms, by, device, action,
- * fields) and "cycles" (a TABLE: every clock of every cycle) of order
- * id_hex. RND_ENOTFOUND when there is no such work order. */
+/* Members "id", "status", "steps" (the office's steps it can take in its
+ * status: names of office_wo_forms' steps), "fields", "history" (every
+ * op: at, at_ms, by, device, action, fields) and "cycles" (a TABLE: every
+ * clock of every cycle) of order id_hex. RND_ENOTFOUND when there is no
+ * such work order. */
+/* Member "steps": every work-order verb of the handheld's verb table
+ * (hh_verbs(), walked here: never a second list) as a form, in its order:
+ * "name" (the step: "create", "dispatch"...; POST /api/workorder's
+ * action), "office" (the office records it; arrive and complete are the
+ * technician's) and hh__jw_verb's members (handheld/hh_jw.h), words in
+ * lang; each field also says whether the office's form "asked" it (not
+ * "by": the account). docs/WEB-API.md, GET /api/workorder/forms. */
+void office_wo_forms(rpt_jw *j, const char *lang);
+
 int office_wo_detail(rpt_jw *j, store *st, const char *id_hex, int64_t now_ms,
                      int tz_min, const char *lang, office_err *e);
 

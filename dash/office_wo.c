@@ -1,14 +1,18 @@
-/* office_wo.c: work orders in the dashboard, read side (office.h): the
- * list with each order's next clock, and one order's fields, op history
- * and the clocks of each of its cycles. The clocks are report/'s
- * (wo_fill, wo_clocks, the holiday calendar): the numbers `roundsd report
- * workorders` prints, never a second computation. */
+/* office_wo.c: work orders in the dashboard (office.h): the list with each
+ * order's next clock, one order's fields, op history, the clocks of each
+ * of its cycles and the steps it can take now; the forms of the steps,
+ * and the office's steps recorded. The clocks are report/'s (wo_fill,
+ * wo_clocks, the holiday calendar): the numbers `roundsd report
+ * workorders` prints, never a second computation. The steps, their
+ * fields and their checks are the handheld's verb table and hh_record
+ * (handheld/verbs.c, hh_onstore.h), never a copy of them. */
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../handheld/handheld.h"
+#include "../handheld/hh_jw.h"
 #include "../handheld/hh_onstore.h"
 #include "../i18n/i18n.h"
 #include "../report/report.h"
@@ -231,6 +235,76 @@ int office_wo_table(rpt_jw *j, store *st, int all, const char *q,
     return rc;
 }
 
+/* ---- the office's steps: which, and their forms ---------------------------
+ */
+
+/* What the office records itself; arriving and completing are the
+ * technician's, on site. */
+static const char *const office_actions[] = {
+    "create",   "dispatch", "callback", "feedback", "reply", "assess",
+    "escalate", "close",    "cancel",   "reopen",   NULL};
+
+static int office_records(const char *action)
+{
+    for (const char *const *a = office_actions; *a; a++)
+        if (action && strcmp(*a, action) == 0)
+            return 1;
+    return 0;
+}
+
+/* The step a work-order verb is ("dispatch" of "workorder.dispatch"), or
+ * NULL for a verb of another kind. */
+static const char *step_of(const hh_verb_spec *v)
+{
+    static const char pre[] = "workorder.";
+    if (v->kind != PROTO_KIND_WORKORDER || strncmp(v->verb, pre, strlen(pre)))
+        return NULL;
+    return v->verb + strlen(pre);
+}
+
+/* Whether the office's form asks f: not "by" (the signed-in account,
+ * office_wo_write refuses it as a value) nor a signature drawn on a
+ * handheld's screen. */
+static void asked(rpt_jw *j, const hh_verb_spec *v, const hh_field_spec *f,
+                  void *arg)
+{
+    (void)v;
+    (void)arg;
+    rpt_jw_kbool(j, "asked",
+                 strcmp(f->name, "by") && strcmp(f->name, "signature_strokes"));
+}
+
+void office_wo_forms(rpt_jw *j, const char *lang)
+{
+    rpt_jw_key(j, "steps");
+    rpt_jw_arr(j);
+    for (const hh_verb_spec *v = hh_verbs(); v->verb; v++) {
+        const char *name = step_of(v);
+        if (name == NULL)
+            continue;
+        rpt_jw_obj(j);
+        rpt_jw_kstr(j, "name", name);
+        rpt_jw_kbool(j, "office", office_records(name));
+        hh__jw_verb(j, v, lang, asked, NULL);
+        rpt_jw_end(j);
+    }
+    rpt_jw_end(j);
+}
+
+/* Member "steps": the office's steps the order can take in its status. */
+static void steps_now(rpt_jw *j, const char *status)
+{
+    rpt_jw_key(j, "steps");
+    rpt_jw_arr(j);
+    for (const hh_verb_spec *v = hh_verbs(); v->verb; v++) {
+        const char *name = step_of(v);
+        if (name && !v->creates && office_records(name) &&
+            hh__verb_allows(v, status))
+            rpt_jw_str(j, name);
+    }
+    rpt_jw_end(j);
+}
+
 /* ---- one order ------------------------------------------------------------
  */
 
@@ -372,6 +446,7 @@ int office_wo_detail(rpt_jw *j, store *st, const char *id_hex, int64_t now_ms,
     if (rc == 0) {
         rpt_jw_kstr(j, "id", o.hex);
         rpt_jw_kstr(j, "status", o.status);
+        steps_now(j, fs->status);
         rpt_jw_key(j, "fields");
         rpt_jw_fields(j, fs);
         history(j, t, fs, op, tz_min);
@@ -387,12 +462,6 @@ int office_wo_detail(rpt_jw *j, store *st, const char *id_hex, int64_t now_ms,
 /* ---- the office's steps ----------------------------------------------------
  */
 
-/* What the office records itself; arriving and completing are the
- * technician's, on site. */
-static const char *const office_actions[] = {
-    "create",   "dispatch", "callback", "feedback", "reply", "assess",
-    "escalate", "close",    "cancel",   "reopen",   NULL};
-
 #define WO_KV_MAX 24
 
 int office_wo_write(store *st, const char *action, const char *id_hex,
@@ -403,10 +472,7 @@ int office_wo_write(store *st, const char *action, const char *id_hex,
     static _Thread_local char vals[WO_KV_MAX][32];
     hh_kv kv[WO_KV_MAX];
     size_t n = 0;
-    int known = 0;
-    for (const char *const *a = office_actions; *a; a++)
-        known |= action && strcmp(*a, action) == 0;
-    if (!known) {
+    if (!office_records(action)) {
         office_err_set(e, "action",
                        "action is create, dispatch, callback, feedback, "
                        "reply, assess, escalate, close, cancel or reopen");

@@ -26,4 +26,9 @@ int hh__record_on_store(store *st, const char *verb, const char *target,
                         uint8_t id_out[PROTO_ENTITY_LEN], char *err,
                         size_t cap);
 
+/* Whether v may act on a record whose status is status: v's "from" list
+ * names it, or v has none (hh_record refuses the rest with
+ * RND_ETRANSITION). */
+int hh__verb_allows(const hh_verb_spec *v, const char *status);
+
 #endif

@@ -39,6 +39,11 @@ static int status_in(const char *status, const char *list)
     return 0;
 }
 
+int hh__verb_allows(const hh_verb_spec *v, const char *status)
+{
+    return v->from == NULL || status_in(status, v->from);
+}
+
 /* ---- parsing field values ----------------------------------------------- */
 
 static int parse_i64(const char *s, int64_t *out)
@@ -450,7 +455,7 @@ static int resolve_target(record_ctx *c, store_txn *t)
             return fail(c->h, rc, "%s: too many writers on %s", v->verb,
                         c->target);
     }
-    if (v->from && !status_in(st.status, v->from))
+    if (!hh__verb_allows(v, st.status))
         return fail(c->h, RND_ETRANSITION,
                     "%s: the %s is %s; %s needs it to be %s", v->verb,
                     proto_kind_name(v->kind), st.status[0] ? st.status : "-",

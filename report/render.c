@@ -503,6 +503,19 @@ void rpt_jw_knull(rpt_jw *j, const char *key)
     rpt_jw_null(j);
 }
 
+void rpt_jw_kstrv(rpt_jw *j, const char *key, const char *const *v)
+{
+    rpt_jw_key(j, key);
+    if (v == NULL) {
+        rpt_jw_null(j);
+        return;
+    }
+    rpt_jw_arr(j);
+    for (; *v; v++)
+        rpt_jw_str(j, *v);
+    rpt_jw_end(j);
+}
+
 /* ---- the document's three forms ---------------------------------------- */
 
 static void pad(FILE *f, size_t n)

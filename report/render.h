@@ -158,5 +158,8 @@ void rpt_jw_kint(rpt_jw *j, const char *key, int64_t v);
 void rpt_jw_kuint(rpt_jw *j, const char *key, uint64_t v);
 void rpt_jw_kbool(rpt_jw *j, const char *key, int b);
 void rpt_jw_knull(rpt_jw *j, const char *key);
+/* key and a NULL-terminated list of strings as an array (v NULL: null):
+ * the choices of a form's field. */
+void rpt_jw_kstrv(rpt_jw *j, const char *key, const char *const *v);
 
 #endif

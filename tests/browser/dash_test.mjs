@@ -160,6 +160,7 @@ const msgIs = (sel, re, what) => page.waitForFunction((sel, re) => {
   ok(false, `${what}: ${sel} says "${await text(sel).catch(() => '?')}"`));
 
 let rep = null; // the report the scenario shows
+let woId = null; // the work order the clerk files
 
 // A part of the scenario: a wait that times out fails it (with a
 // screenshot of where it stopped), and the next part goes on.
@@ -340,8 +341,75 @@ await section('work orders', async () => {
   await page.waitForSelector('body[data-ready="1"] #wo-fields');
   ok((await text('#wo-fields')).includes('2-1-302'), 'the order filed');
   await shot('workorder');
+  woId = new URLSearchParams(await page.evaluate(() =>
+    location.hash.split('?')[1])).get('id');
+  ok(woId && /^[0-9a-f]{32}$/.test(woId), 'the page shows the order filed');
   await go('#/workorders', 'workorders');
   ok((await text('#tbl-wo')).includes('2-1-302'), 'the order in the list');
+});
+
+// ---- its steps: forms from the verb table, a refusal in words ---------------
+// (GET /api/workorder/forms: handheld/verbs.c, which the API checks with.)
+const openOrder = async () => {
+  await go('#/workorders?id=' + woId + '&t=' + Date.now(), 'workorders');
+  await page.waitForSelector('#tbl-wo-history');
+};
+await section('work order steps', async () => {
+  await openOrder();
+  const acts = await page.$$eval('#wo-acts button', (bs) => bs.map((b) =>
+    [b.id, b.textContent]));
+  ok(acts.some(([i, s]) => i === 'wo-act-dispatch' && s === '派工') &&
+    !acts.some(([i]) => i === 'wo-act-callback'),
+  'a reported order: dispatch (派工, the catalogue\'s word), no callback: ' +
+    JSON.stringify(acts));
+  await click('#wo-act-dispatch');
+  await page.waitForSelector('#wo-s-assignee');
+  ok(await page.$eval('#wo-form-dispatch label[for="wo-s-assignee"]',
+    (e) => e.textContent.includes('维修人员') && !!e.querySelector('.req')),
+  'the technician field: its title from C, required');
+  // Someone not on the site's staff list: only the API knows it.
+  await type('#wo-s-assignee', 'tech-nobody');
+  await click('#wo-step-ok');
+  await msgIs('#wo-step-msg', '维修人员', 'a dispatch to no staff member is ' +
+    'refused, the field named in words');
+  ok(await page.$eval('#wo-s-assignee', (e) =>
+    e.getAttribute('aria-invalid') === 'true' && document.activeElement === e),
+  'the refused field is marked and focused');
+  await shot('workorder-refused');
+  await type('#wo-s-assignee', 'tech-zhou');
+  await click('#wo-step-ok');
+  await msgIs('#wo-msg', '派工', 'dispatched: said on the page');
+  // The technician's own steps, on a handheld (they are not the office's),
+  // at the office's pinned time (the handheld's clock is a minute behind).
+  const tech = (args) => run(ROUNDS, args, { ROUNDS_DATA: join(WORK,
+    'hh-web'), ROUNDS_CLOCK_MS: String(Number(process.env.ROUNDS_CLOCK_MS) +
+    60000) });
+  tech(['sync']);
+  tech(['workorder', 'arrive', woId, '--by', 'tech-zhou']);
+  tech(['workorder', 'complete', woId, '--by', 'tech-zhou', '--signature',
+    '张伟', '--labour-min', '25']);
+  tech(['sync']);
+  await openOrder();
+  await click('#wo-act-callback');
+  await page.waitForSelector('#wo-s-satisfaction');
+  const sat = await page.$$eval('#wo-s-satisfaction option', (os) =>
+    os.map((o) => [o.value, o.textContent]));
+  ok(JSON.stringify(sat.slice(1)) === JSON.stringify([['satisfied', '满意'],
+    ['unsatisfied', '不满意（重新打开）']]), 'satisfaction: the verb ' +
+    'table\'s choices in the catalogue\'s words: ' + JSON.stringify(sat));
+  await page.select('#wo-s-satisfaction', 'satisfied');
+  await page.select('#wo-s-method', 'phone');
+  await type('#wo-s-result', '已修好，住户满意');
+  await shot('workorder-callback');
+  await click('#wo-step-ok');
+  await msgIs('#wo-msg', '回访', 'the callback recorded: said on the page');
+  await page.waitForSelector('#tbl-wo-history');
+  const hist = await text('#tbl-wo-history');
+  for (const want of ['派工', 'tech-zhou', '回访', '满意', '已修好'])
+    ok(hist.includes(want), `the order's history shows ${want}: ${hist}`);
+  ok(!(await page.$('#wo-act-callback')), 'called back: no second callback');
+  await page.$eval('#tbl-wo-history', (e) => e.scrollIntoView());
+  await shot('workorder-steps');
 });
 
 // ---- master data: a unit through the form built from /api/md/kinds ----------
@@ -413,6 +481,7 @@ await section('english', async () => {
 for (const [hash, pg, name] of [['#/board', 'board', 'board'],
   ['#/workorders', 'workorders', 'workorders'],
   ['#/workorders?new=1', 'workorders', 'workorder-new'],
+  ['#/workorders?id=' + woId, 'workorders', 'workorder-steps'],
   ['#/registers?kind=visitors', 'registers', 'registers'],
   ['#/md?kind=unit', 'md', 'md'], ['#/md?kind=staff', 'md', 'md-staff'],
   ['#/devices', 'devices', 'devices'],
@@ -433,6 +502,12 @@ for (const [hash, pg, name] of [['#/board', 'board', 'board'],
           e.textContent.includes('Last sync')),
         'the board\'s English titles are words (Last sync)');
       }
+    }
+    if (name === 'workorder-steps') {
+      await page.$eval('#tbl-wo-history', (e) => e.scrollIntoView());
+      const hist = await text('#tbl-wo-history');
+      ok(['Dispatch', 'Callback', 'satisfied'].every((w) => hist.includes(w)),
+        'the history in English, words from C: ' + hist);
     }
     await shot(name);
   });

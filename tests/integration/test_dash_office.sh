@@ -16,7 +16,10 @@
 #  - /api/conflicts lists the assignee conflict two handhelds make;
 #    /api/resolve settles it (`roundsd conflicts` then lists none);
 #  - /api/workorders shows open orders with their next clock and time
-#    left; /api/workorder their op history (who, what) and clocks.
+#    left; /api/workorder their op history (who, what), clocks and the
+#    steps open to them now;
+#  - /api/workorder/forms is the verb table's work-order verbs (as
+#    `rounds verbs --json` prints them), with words from the catalogue.
 BIN=$1
 . "$(dirname "$0")/lib.sh"
 need_test_clock
@@ -284,10 +287,46 @@ eq "no such order: 404 naming id" "$(status) $(err <"$WORK/e")" "404 ('ENOTFOUND
 api GET /api/workorder "id=nothex" >"$WORK/e"
 eq "bad id: 400 naming id" "$(status) $(err <"$WORK/e")" "400 ('EFIELD', 'id')"
 
+# ---- the steps' forms: the handheld's verb table, walked by C ------------------
+f=$(api GET /api/workorder/forms)
+eq "forms: 200" "$(status)" 200
+eq "forms: dispatch asks its required assignee, never by" \
+  "$(echo "$f" | jq_py '[(x["name"],x["title"],x["office"],[(g["name"],g["type"],g["required"],g["asked"]) for g in x["fields"]]) for x in d["steps"] if x["name"]=="dispatch"]')" \
+  "[('dispatch', 'Dispatch', True, [('assignee', 'string', True, True), ('appointment', 'time', False, True), ('by', 'string', False, False)])]"
+eq "forms: callback's satisfaction, its choices and their words" \
+  "$(echo "$f" | jq_py '[(g["required"],g["choices"],g["labels"]) for x in d["steps"] if x["name"]=="callback" for g in x["fields"] if g["name"]=="satisfaction"]')" \
+  "[(True, ['satisfied', 'unsatisfied'], {'satisfied': 'satisfied', 'unsatisfied': 'unsatisfied (reopens the order)'})]"
+eq "forms: a field's stored name (callback's method is callback_method)" \
+  "$(echo "$f" | jq_py '[g["op"] for x in d["steps"] if x["name"]=="callback" for g in x["fields"] if g["name"]=="method"]')" \
+  "['callback_method']"
+eq "forms: arrive and complete are the technician's" \
+  "$(echo "$f" | jq_py '[x["name"] for x in d["steps"] if not x["office"]]')" \
+  "['arrive', 'complete']"
+# The same verbs, fields, types, flags, choices and defaults as the verb
+# table the handheld's CLI prints (rounds verbs --json), in its order.
+"$ROUNDS" verbs --json >"$WORK/verbs.json"
+eq "forms: every work-order verb of the verb table, field for field" \
+  "$(echo "$f" | jq_py '[(x["verb"],x["from"],[(g["name"],g["type"],g["required"],g["choices"],g["default"]) for g in x["fields"]]) for x in d["steps"]]')" \
+  "$(jq_py '[(v["verb"],v["allowed_from"],[(g["flag"][2:].replace("-","_"),g["type"],g["required"],g.get("choices"),g["default"]) for g in v["fields"]]) for v in d if v["verb"].startswith("workorder.")]' <"$WORK/verbs.json")"
+zf=$(ROUNDS_LOCALEDIR="$BIN/locale" OFFICE_LANG=zh-CN api GET /api/workorder/forms)
+eq "forms in Chinese (the roundsd catalogue): titles and choices' words" \
+  "$(echo "$zf" | jq_py '[(x["title"],[(g["title"],g["labels"]) for g in x["fields"] if g["name"] in ("assignee","satisfaction")]) for x in d["steps"] if x["name"] in ("dispatch","callback")]')" \
+  "[('派工', [('维修人员', None)]), ('回访', [('住户评价', {'satisfied': '满意', 'unsatisfied': '不满意（重新打开）'})])]"
+# A choice or field added to verbs.c shows at once; this says when its
+# words (handheld/verb_words.c, po/zh_CN.po) are still missing.
+eq "forms in Chinese: every step, field and choice the office asks has words" \
+  "$(echo "$zf" | jq_py '[w for x in d["steps"] if x["office"] for w in [x["title"]]+[v for g in x["fields"] if g["asked"] for v in [g["title"],g["help"]]+list((g["labels"] or {}).values())] if not any("\u4e00"<=ch<="\u9fff" for ch in w)]')" \
+  "[]"
+OFFICE_ROLE=1 api GET /api/workorder/forms >/dev/null
+eq "a clerk reads the forms" "$(status)" 200
+
 # ---- the office's steps on work orders (the handheld's verb table) -----------
 new=$(api POST /api/workorder "" '{"site":"S1","action":"create","place":"5-1-501","category":"complaint","description":"noise at night","channel":"phone","contact":"Ms Zhao","called_at":"2026-11-28T09:45"}')
 eq "intake of a phone call: 200" "$(status)" 200
 cid=$(echo "$new" | jget id)
+eq "a reported order's steps now: the office's, by the verb table's from" \
+  "$(api GET /api/workorder "id=$cid" | jq_py '" ".join(d["steps"])')" \
+  "dispatch feedback escalate reply assess cancel"
 api POST /api/workorder "" '{"site":"S1","action":"create","place":"5-1-501","category":"weather","description":"x"}' >"$WORK/e"
 eq "a category not in the verb table: 400 naming it" "$(status) $(err <"$WORK/e")" "400 ('EFIELD', 'category')"
 api POST /api/workorder "" '{"site":"S1","action":"create","place":"5-1-501","category":"plumbing"}' >"$WORK/e"
@@ -323,6 +362,9 @@ eq "history: the office's intake, dispatch and callback by web:mgr" \
   "$(echo "$o" | jq_py '[(h["action"],h["by"]) for h in d["history"]]')" \
   "[('create', 'web:mgr'), ('dispatch', 'web:mgr'), ('arrive', 'T-01'), ('complete', 'T-01'), ('callback', 'web:mgr')]"
 eq "called back" "$(echo "$o" | jq_py 'd["status"]')" called_back
+eq "a called-back order's steps: no second callback; close or reopen" \
+  "$(echo "$o" | jq_py '" ".join(d["steps"])')" \
+  "feedback escalate reply assess close reopen"
 
 # ---- roles ------------------------------------------------------------------------
 OFFICE_ROLE=1 api POST /api/md "" '{"site":"S1","kind":"unit","mode":"add","values":{"unit":"9-9-9"}}' >/dev/null

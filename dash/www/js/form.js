@@ -2,7 +2,7 @@
 // default, hintDefault, min, max, label, help}; type
 // str|text|int|bool|enum|list|time (a list is typed comma-separated, as on
 // the command line; hintDefault shows a default the server fills in as a
-// placeholder instead of sending it).
+// placeholder, or in a select's empty choice, instead of sending it).
 // read() gives the value to send, or undefined when the field was left
 // empty (so a "set" changes only what the clerk filled in). Validation is
 // the API's; the browser only knows "required" and number bounds, as hints.
@@ -12,15 +12,20 @@ import { t } from './i18n.js';
 export function field(spec, id, choiceLabel) {
   let input;
   const lab = choiceLabel || ((v) => v);
+  // A select left empty: what the server fills in, when it says.
+  const hint = (words) => spec.hintDefault && spec.default !== undefined &&
+    spec.default !== null ? t('form.default', { value: words }) : '—';
   switch (spec.type) {
     case 'bool':
-      input = h('select', { id }, h('option', { value: '' }, '—'),
-        h('option', { value: 'true' }, t('yes')),
-        h('option', { value: 'false' }, t('no')));
+      input = h('select', { id }, h('option', { value: '' },
+        hint(t(String(spec.default) === 'true' ? 'yes' : 'no'))),
+      h('option', { value: 'true' }, t('yes')),
+      h('option', { value: 'false' }, t('no')));
       break;
     case 'enum':
-      input = h('select', { id }, h('option', { value: '' }, '—'),
-        (spec.choices || []).map((c) => h('option', { value: c }, lab(c))));
+      input = h('select', { id }, h('option', { value: '' },
+        hint(lab(spec.default))),
+      (spec.choices || []).map((c) => h('option', { value: c }, lab(c))));
       break;
     case 'text':
       input = h('textarea', { id, rows: '2' });

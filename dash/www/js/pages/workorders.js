@@ -1,54 +1,70 @@
 // workorders.js: open work orders with their clocks (GET /api/workorders),
-// one order's history and cycles (GET /api/workorder), the intake of a
-// phone call, letter or walk-in (repair or complaint) and the office's
-// steps (POST /api/workorder: dispatch, feedback, reply, callback, close,
-// cancel, reopen). The steps' fields are the handheld's verb table's
-// (handheld/verbs.c); the API validates them with that same table.
+// one order's history, cycles and the steps it can take now (GET
+// /api/workorder), the intake of a phone call, letter or walk-in (repair
+// or complaint) and the office's steps (POST /api/workorder). The steps,
+// their fields, types, choices and words all come from GET
+// /api/workorder/forms, the handheld's verb table (handheld/verbs.c) that
+// the API also checks every step with: this file knows no step or field.
 import * as api from '../api.js';
 import { h, clear, put } from '../dom.js';
-import { t, opt, isoText } from '../i18n.js';
+import { t, opt, isoText, getLang } from '../i18n.js';
 import { table } from '../table.js';
 import { field, values } from '../form.js';
 
-const E = (name, choices, extra) => Object.assign({ name, type: 'enum',
-  choices }, extra);
-const categories = ['plumbing', 'electrical', 'elevator', 'structure',
-  'door_window', 'heating', 'public_facility', 'public_lighting', 'other'];
-const urgent = ['elevator_trapped', 'structural_danger', 'wiring_fault',
-  'pump_pipe_leak', 'heating_riser_leak', 'stairs_railings', 'falling_parts',
-  'other_danger'];
-// The office's steps and their fields (the verb table's names).
-const steps = {
-  dispatch: [{ name: 'assignee', required: true },
-    { name: 'appointment', type: 'time' }],
-  feedback: [E('method', ['phone', 'visit', 'letter', 'online']),
-    { name: 'note', type: 'text' }],
-  reply: [{ name: 'text', type: 'text', required: true },
-    E('method', ['spot', 'phone', 'letter', 'visit']),
-    { name: 'answer_by', type: 'time' }],
-  callback: [E('satisfaction', ['satisfied', 'unsatisfied'],
-    { required: true }), E('method', ['door', 'phone', 'letter']),
-  { name: 'result', type: 'text' }, { name: 'signature' },
-  { name: 'note', type: 'text' }],
-  close: [{ name: 'note', type: 'text' }],
-  cancel: [{ name: 'reason', type: 'text', required: true }],
-  reopen: [{ name: 'reason', type: 'text', required: true }],
-};
+let formsCache = null;
 
-function label(spec) {
-  return Object.assign({}, spec, { label: t('wo.f.' + spec.name) });
+// The forms in the page's language: { steps, byName, byOp } (byOp: a
+// stored field's name, "callback_method", to its words: { title, plain,
+// labels }; among the order's fields, one stored under its step's own
+// name reads with the step's title, "Callback · How"; in the history,
+// beside its step, plain "How").
+async function forms() {
+  const lang = getLang();
+  if (formsCache && formsCache.lang === lang) return formsCache;
+  const r = await api.get('/api/workorder/forms', { lang });
+  if (!r.ok) return r;
+  const steps = r.steps || [];
+  const byName = {}, byOp = {};
+  for (const s of steps) {
+    byName[s.name] = s;
+    for (const f of s.fields || []) {
+      if (byOp[f.op]) continue;
+      byOp[f.op] = { labels: f.labels, plain: f.title, title: f.op ===
+        f.name ? f.title : `${s.title} · ${f.title}` };
+    }
+  }
+  formsCache = { ok: true, lang, steps, byName, byOp };
+  return formsCache;
 }
-const choice = (name) => (v) => opt('wo.' + name, v);
-// A field's value as the clerk reads it: a choice in words, a time as
-// the office's clock shows it.
-function show1(k, v) {
-  if (v === null || v === undefined) return '—';
-  if (typeof v === 'object') return JSON.stringify(v);
-  return typeof v === 'string' ? isoText(opt('wo.' + k, v)) : String(v);
+
+// A form field of the API's description, with the id prefix's id.
+function input(f, prefix) {
+  const help = f.help && f.help.toLowerCase() !== f.title.toLowerCase() ?
+    f.help : null;
+  return field({ name: f.name, label: f.title, help,
+    type: f.type === 'switch' ? 'bool' : f.type, required: f.required,
+    choices: f.choices, default: f.default, hintDefault: true },
+  prefix + f.name, (v) => (f.labels && f.labels[v]) || v);
+}
+
+// The fields a form asks (not "by": the signed-in account).
+const asked = (step) => (step.fields || []).filter((f) => f.asked);
+
+// A refusal in words: the field at fault by its title, and marked.
+function refuse(app, el, r, fs) {
+  const bad = r.error && fs.find((x) => x.spec.name === r.error.field);
+  for (const x of fs) x.input.removeAttribute('aria-invalid');
+  if (bad) {
+    bad.input.setAttribute('aria-invalid', 'true');
+    bad.input.focus();
+    r = Object.assign({}, r, { error: Object.assign({}, r.error,
+      { field: bad.spec.label }) });
+  }
+  app.fail(el, r);
 }
 
 export async function show(root, app, params) {
-  if (params.id) return detail(root, app, params.id);
+  if (params.id) return detail(root, app, params);
   if (params.new) return intake(root, app);
   const msg = h('p', { id: 'wo-msg', class: 'msg', role: 'alert' });
   const status = h('select', { id: 'wo-status' },
@@ -73,47 +89,71 @@ export async function show(root, app, params) {
     row.id && app.go('workorders', { id: row.id }) }));
 }
 
-async function detail(root, app, id) {
+async function detail(root, app, params) {
+  const id = params.id;
   const msg = h('p', { id: 'wo-msg', class: 'msg', role: 'alert' });
   put(root, h('div', { class: 'pagehead' }, h('a', { class: 'btn',
     href: '#/workorders', id: 'wo-back' }, t('back')), h('h1', {},
     t('wo.one'))), msg);
+  const fm = await forms();
+  if (!fm.ok) return app.fail(msg, fm);
   const r = await api.get('/api/workorder', app.q({ id }));
   if (!r.ok) return app.fail(msg, r);
-  const f = r.fields || {};
+  const done = fm.byName[params.done];
+  if (done) app.say(msg, t('wo.done', { step: done.title }), 'ok');
+  // A stored field and its value as the clerk reads them: the field's
+  // title, a choice in words, a time as the office's clock shows it.
+  const title = (k, plain) => (fm.byOp[k] && fm.byOp[k][plain ? 'plain' :
+    'title']) || k;
+  const show1 = (k, v) => {
+    if (v === null || v === undefined) return '—';
+    if (typeof v === 'object') return JSON.stringify(v);
+    const labels = fm.byOp[k] && fm.byOp[k].labels;
+    if (labels && labels[v] !== undefined) return labels[v];
+    if (typeof v === 'boolean') return t(v ? 'yes' : 'no');
+    return typeof v === 'string' ? isoText(v) : String(v);
+  };
   put(root, h('section', { class: 'panel' }, h('h2', {}, t('wo.fields')),
-    h('dl', { id: 'wo-fields', class: 'kv' }, Object.entries(f).map(([k, v]) =>
-      [h('dt', {}, opt('wo.f', k)), h('dd', {}, show1(k, v))]))));
-  const acts = h('div', { class: 'steps' });
+    h('dl', { id: 'wo-fields', class: 'kv' }, Object.entries(r.fields || {})
+      .map(([k, v]) => [h('dt', {}, title(k)), h('dd', {}, show1(k, v))]))));
+
+  // The steps the order can take now (the API's answer), each a button
+  // opening its form.
+  const acts = h('div', { class: 'steps', id: 'wo-acts' });
   const stepBox = h('div', { id: 'wo-step' });
-  for (const name of Object.keys(steps)) {
+  for (const name of r.steps || []) {
+    const step = fm.byName[name];
+    if (!step) continue;
     acts.appendChild(h('button', { type: 'button', class: 'btn',
-      id: 'wo-act-' + name, onclick: () => openStep(name) },
-    t('wo.act.' + name)));
+      id: 'wo-act-' + name, title: step.help, onclick: () => open(step) },
+    step.title));
   }
   put(root, h('section', { class: 'panel' }, h('h2', {}, t('wo.steps')),
-    acts, stepBox));
-  function openStep(name) {
-    const fs = steps[name].map((s) => field(label(s), 'wo-s-' + s.name,
-      s.type === 'enum' ? choice(s.name) : null));
-    const m = h('p', { class: 'msg', role: 'alert' });
-    clear(stepBox).append(h('form', { class: 'card inline', onsubmit:
-      async (e) => {
-        e.preventDefault();
-        const w = await api.post('/api/workorder', Object.assign({
-          site: app.site, action: name, id }, values(fs)));
-        if (!w.ok) return app.fail(m, w);
-        app.go('workorders', { id, done: name });
-      } }, h('h2', {}, t('wo.act.' + name)),
+    (r.steps || []).length ? acts : h('p', { class: 'hint' }, t('wo.nosteps')),
+    stepBox));
+  function open(step) {
+    const fs = asked(step).map((f) => input(f, 'wo-s-'));
+    const m = h('p', { class: 'msg', role: 'alert', id: 'wo-step-msg' });
+    clear(stepBox).append(h('form', { class: 'card inline', id: 'wo-form-' +
+      step.name, onsubmit: async (e) => {
+      e.preventDefault();
+      const w = await api.post('/api/workorder', Object.assign({
+        site: app.site, action: step.name, id }, values(fs)));
+      if (!w.ok) return refuse(app, m, w, fs);
+      app.go('workorders', { id, done: step.name });
+    } }, h('h2', {}, step.title), h('p', { class: 'hint' }, step.help),
     h('div', { class: 'grid' }, fs.map((x) => x.el)), m,
     h('div', { class: 'row' }, h('button', { type: 'submit',
       class: 'btn primary', id: 'wo-step-ok' }, t('ok')),
     h('button', { type: 'button', class: 'btn', onclick: () =>
       clear(stepBox) }, t('cancel')))));
+    if (fs.length) fs[0].input.focus();
   }
+
   const hist = (r.history || []).map((x) => ({ cells: [x.at, x.by,
-    opt('wo.act', x.action), Object.entries(x.fields || {}).map(([k, v]) =>
-      `${opt('wo.f', k)}: ${show1(k, v)}`).join('; ')] }));
+    fm.byName[x.action] ? fm.byName[x.action].title : opt('wo.act', x.action),
+    Object.entries(x.fields || {}).map(([k, v]) =>
+      `${title(k, true)}: ${show1(k, v)}`).join('; ')] }));
   put(root, h('section', { class: 'panel' }, h('h2', {}, t('wo.history')),
     table({ columns: [{ key: 'at', title: t('wo.h.at'), type: 'time' },
       { key: 'by', title: t('wo.h.by') },
@@ -126,42 +166,24 @@ async function detail(root, app, id) {
   }
 }
 
-function intake(root, app) {
-  const kind = h('select', { id: 'wo-kind' },
-    h('option', { value: 'repair' }, t('wo.kind.repair')),
-    h('option', { value: 'complaint' }, t('wo.kind.complaint')));
-  const specs = [E('channel', ['phone', 'letter', 'visit', 'desk', 'online'],
-    { required: true, default: 'phone' }), { name: 'place', required: true },
-  E('category', categories, { required: true }),
-  { name: 'description', type: 'text', required: true },
-  { name: 'contact' }, E('priority', ['normal', 'urgent']),
-  E('urgent_reason', urgent),
-  E('severity', ['general', 'difficult', 'major', 'serious', 'simple',
-    'complex']), { name: 'appointment', type: 'time' },
-  { name: 'called_at', type: 'time' }, { name: 'anonymous', type: 'bool' }];
-  const fs = specs.map((s) => field(label(s), 'wo-f-' + s.name,
-    s.type === 'enum' ? choice(s.name) : null));
-  const cat = fs.find((x) => x.spec.name === 'category');
-  kind.addEventListener('change', () => {
-    const c = kind.value === 'complaint';
-    cat.el.classList.toggle('hidden', c);
-    cat.input.required = !c;
-  });
+async function intake(root, app) {
   const msg = h('p', { id: 'wo-msg', class: 'msg', role: 'alert' });
   put(root, h('div', { class: 'pagehead' }, h('a', { class: 'btn',
     href: '#/workorders', id: 'wo-back' }, t('back')), h('h1', {},
-    t('wo.new'))),
-  h('form', { id: 'wo-intake', class: 'card', onsubmit: async (e) => {
-    e.preventDefault();
-    const v = values(fs);
-    if (kind.value === 'complaint') v.category = 'complaint';
-    const r = await api.post('/api/workorder', Object.assign({
-      site: app.site, action: 'create' }, v));
-    if (!r.ok) return app.fail(msg, r);
-    app.go('workorders', r.id ? { id: r.id } : {});
-  } }, h('div', { class: 'grid' }, h('label', { class: 'fld',
-    for: 'wo-kind' }, h('span', {}, t('wo.f.kind')), kind),
-  fs.map((x) => x.el)), msg,
+    t('wo.new'))), msg);
+  const fm = await forms();
+  if (!fm.ok) return app.fail(msg, fm);
+  const step = fm.steps.find((s) => s.creates);
+  if (!step) return;
+  const fs = asked(step).map((f) => input(f, 'wo-f-'));
+  put(root, h('form', { id: 'wo-intake', class: 'card', onsubmit:
+    async (e) => {
+      e.preventDefault();
+      const r = await api.post('/api/workorder', Object.assign({
+        site: app.site, action: step.name }, values(fs)));
+      if (!r.ok) return refuse(app, msg, r, fs);
+      app.go('workorders', r.id ? { id: r.id, done: step.name } : {});
+    } }, h('div', { class: 'grid' }, fs.map((x) => x.el)), msg,
   h('button', { type: 'submit', class: 'btn primary', id: 'wo-create' },
     t('wo.create'))));
 }
