@@ -506,7 +506,7 @@ for (const [hash, pg, name] of [['#/board', 'board', 'board'],
     if (name === 'workorder-steps') {
       await page.$eval('#tbl-wo-history', (e) => e.scrollIntoView());
       const hist = await text('#tbl-wo-history');
-      ok(['Dispatch', 'Callback', 'satisfied'].every((w) => hist.includes(w)),
+      ok(['Dispatch', 'Callback', 'Satisfied'].every((w) => hist.includes(w)),
         'the history in English, words from C: ' + hist);
     }
     await shot(name);
