@@ -103,6 +103,13 @@ static int64_t mono_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+static int conn_fd(struct MHD_Connection *c)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+    return ci ? ci->connect_fd : -1;
+}
+
 /* Whether the browser has closed its end: it sends nothing on a stream
  * after its request, so hang-up or an error is all a poll can see. */
 static int peer_gone(int fd)
@@ -112,6 +119,11 @@ static int peer_gone(int fd)
     struct pollfd p = {.fd = fd, .events = POLLRDHUP};
     return poll(&p, 1, 0) > 0 &&
            (p.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL));
+}
+
+static int request_gone(const dash_request *rq)
+{
+    return peer_gone(rq->fd);
 }
 
 /* The next bytes of the stream: what is left of the last event, else the
@@ -182,9 +194,7 @@ static struct MHD_Response *stream_response(dash *d, struct MHD_Connection *c,
     if (s == NULL)
         return NULL;
     s->d = d;
-    const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
-    s->fd = ci ? ci->connect_fd : -1;
+    s->fd = conn_fd(c);
     snprintf(s->site, sizeof s->site, "%s", rs->stream_site);
     snprintf(s->token, sizeof s->token, "%s", rs->stream_token);
     s->seen = dash_events_count(dash_events_of(d), s->site);
@@ -300,6 +310,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
         .body = r->body,
         .body_len = r->len,
         .body_cut = r->too_big,
+        .gone = request_gone,
+        .fd = conn_fd(c),
     };
     dash_response rs;
     dash_handle(d, &rq, &rs);
