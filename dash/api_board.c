@@ -71,7 +71,8 @@ typedef struct board_cached {
     int64_t made_us;
     char *body;
     size_t len;
-    int making; /* a request is making this site's board now */
+    int making;   /* a request is making this site's board now */
+    uint64_t gen; /* boards kept in this slot so far */
 } board_cached;
 
 static pthread_mutex_t cache_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -109,14 +110,16 @@ static int gone(const dash_ctx *c)
 }
 
 /* A copy of a board made since the request began (events: the counter it
- * read), or NULL with *mine set when this request is to make it (then
- * cache_put must follow), or NULL alone when the client has gone (or
- * every slot is being made). Waits while another request makes the same
- * board. */
+ * read), or NULL with *mine set when this
+ * request is to make it (then cache_put must follow), or NULL alone when the
+ * client has gone (or every slot is being made). Waits while another request
+ * makes the same board. */
 static char *cache_get(const dash_ctx *c, uint64_t events, size_t *len,
                        board_cached **mine)
 {
     char *out = NULL;
+    int waited = 0;
+    uint64_t gen_seen = 0;
     *mine = NULL;
     pthread_mutex_lock(&cache_mu);
     for (;;) {
@@ -125,8 +128,12 @@ static char *cache_get(const dash_ctx *c, uint64_t events, size_t *len,
             break; /* every slot busy: make it unshared */
         int ours = e->site[0] && !strcmp(e->site, c->site) &&
                    !strcmp(e->lang, c->lang);
+        /* Fresh: no sync landed since the request began, and made while
+         * it waited (however long that took) or younger than
+         * BOARD_CACHE_MS. */
         if (ours && e->body && e->events >= events &&
-            mono_us() - e->made_us < BOARD_CACHE_MS * 1000LL) {
+            ((waited && e->gen != gen_seen) ||
+             mono_us() - e->made_us < BOARD_CACHE_MS * 1000LL)) {
             if ((out = malloc(e->len)) != NULL) {
                 memcpy(out, e->body, e->len);
                 *len = e->len;
@@ -134,6 +141,10 @@ static char *cache_get(const dash_ctx *c, uint64_t events, size_t *len,
             break;
         }
         if (ours && e->making) {
+            if (!waited) {
+                waited = 1;
+                gen_seen = e->gen;
+            }
             /* In slices: a board closed meanwhile stops waiting. */
             struct timespec until;
             clock_gettime(CLOCK_REALTIME, &until);
@@ -190,6 +201,7 @@ static void cache_put(board_cached *slot, uint64_t events, int64_t made_us,
         slot->made_us = made_us;
         slot->body = copy;
         slot->len = len;
+        slot->gen++;
     }
     slot->making = 0;
     pthread_cond_broadcast(&cache_made);
