@@ -1,5 +1,6 @@
 // table.js: the API's TABLE object drawn as an HTML table (columns, rows,
-// "bad" rows red and "warn" rows amber), its duration cells as clocks that
+// "bad" rows red and "warn" rows amber, a value in the words of its
+// column's labels), its duration cells as clocks that
 // count down each second from the API's ms, and report charts as SVG bars
 // drawn from a section's numbers. The page computes no rule: states and
 // clocks are the API's, only the seconds since the answer are counted here.
@@ -37,6 +38,11 @@ function startTicker() {
 
 function cell(col, v) {
   if (v === null || v === undefined || v === '') return h('td', {}, '—');
+  // A value the API gave words for (the column's labels): the words.
+  if (col.labels && typeof v === 'string' &&
+      Object.prototype.hasOwnProperty.call(col.labels, v)) {
+    return h('td', { data: { value: v } }, col.labels[v]);
+  }
   switch (col.type) {
     case 'duration': {
       startTicker();
