@@ -12,7 +12,8 @@
 # `roundsd pii log`. The devices report's keys have titles in words in
 # English and Chinese (its JSON from the CLI keeps the keys), and the
 # workorders report's clock columns are titled by clock and outcome
-# ("Notify: met", "通知：达标").
+# ("Notify: met", "通知：达标"). The board's overstay is the server
+# configuration's (overstay = 1h here), not the built-in 4 hours.
 BIN=$1
 . "$(dirname "$0")/../integration/lib.sh"
 need_test_clock
@@ -37,6 +38,9 @@ server_init
 echo "$PW" | "$ROUNDSD" user add alice --grant 'S1=clerk' --password-stdin \
   --data "$SRV" >/dev/null || fail "user add alice"
 echo "log_level = debug" >"$WORK/debug.conf" # the boards made are counted
+# The board flags a visitor inside past the configured overstay, not the
+# built-in 4 hours.
+echo "overstay = 1h" >>"$WORK/debug.conf"
 # Each board takes 400 ms longer to make: the eight boards below ask while
 # the first is being made (an event stream's boards do at a shift change).
 ROUNDSD_TEST_BOARD_HOLD_MS=400 \
@@ -83,6 +87,21 @@ wo = [c for c in b["workorders"]["columns"] if c["key"] == "left_ms"]
 assert wo and wo[0]["type"] == "duration", wo
 PY
 pass
+
+# ---- the configured overstay ------------------------------------------------------
+# Qian Bao came in at 15:50: at 16:40 (50 min) still fine, at 17:00 (70
+# min) past the configuration's 1h (the built-in default is 4h).
+inside_at() {
+  web -H "Cookie: $tok" "/api/board?site=S1&lang=en&at=$1" | body | python3 -c '
+import json, sys
+b = json.load(sys.stdin); keys = [c["key"] for c in b["inside"]["columns"]]
+print([(dict(zip(keys, r["cells"]))["who"], dict(zip(keys, r["cells"]))["overstay"],
+        r["state"]) for r in b["inside"]["rows"]])'
+}
+eq "board at 16:40: inside 50 min, no overstay" \
+  "$(inside_at 2026-12-03T16:40)" "[('Qian Bao', False, 'ok')]"
+eq "board at 17:00: past overstay = 1h" \
+  "$(inside_at 2026-12-03T17:00)" "[('Qian Bao', True, 'bad')]"
 
 # ---- one board made for many boards --------------------------------------------
 # Eight boards open reload on the same sync event, as the page does: one
