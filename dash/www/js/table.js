@@ -133,8 +133,11 @@ export function barChart(chart, tb) {
   let max = 0;
   for (const r of rows) for (const i of vi) max = Math.max(max, nums(r, i));
   const W = 640, LW = 170, BH = 16, GAP = 8;
+  // The legend: as many titles a line as fit in the chart's width.
+  const LEGW = 200, per = Math.max(1, Math.floor(W / LEGW));
+  const legLines = Math.max(1, Math.ceil(vi.length / per));
   const gh = vi.length * BH + GAP;
-  const H = Math.max(rows.length * gh + 34, 60);
+  const H = Math.max(rows.length * gh + 16 + legLines * 20, 60);
   const svg = s('svg', { viewBox: `0 0 ${W} ${H}`, class: 'chart',
     role: 'img', 'aria-label': tb.title || chart.section });
   rows.forEach((r, ri) => {
@@ -147,17 +150,17 @@ export function barChart(chart, tb) {
       const w = max > 0 ? Math.round(((W - LW - 60) * v) / max) : 0;
       const y = y0 + k * BH;
       svg.appendChild(s('rect', { x: LW, y, width: Math.max(w, 1),
-        height: BH - 3, class: 'bar b' + (k % 4) }));
+        height: BH - 3, class: 'bar b' + (k % 6) }));
       svg.appendChild(s('text', { x: LW + w + 6, y: y + BH - 5,
         class: 'val' }, String(r.cells[ci] ?? 0)));
     });
   });
   // The legend: the value columns' titles.
-  const ly = rows.length * gh + 20;
   vi.forEach((ci, k) => {
-    const x = LW + k * 150;
+    const x = (k % per) * LEGW + 4;
+    const ly = rows.length * gh + 20 + Math.floor(k / per) * 20;
     svg.appendChild(s('rect', { x, y: ly - 10, width: 12, height: 12,
-      class: 'bar b' + (k % 4) }));
+      class: 'bar b' + (k % 6) }));
     svg.appendChild(s('text', { x: x + 18, y: ly, class: 'lbl' },
       cols[ci].title || cols[ci].key));
   });
