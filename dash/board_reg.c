@@ -13,6 +13,8 @@
 #include "../server/report_run.h"
 #include "../storage/fold.h"
 #include "board_int.h"
+#include "office.h"
+#include "office_int.h"
 
 /* ---- reports ------------------------------------------------------------ */
 
@@ -151,6 +153,32 @@ static const char *col_title(const char *lang, const char *name, char *buf,
     return i18n_tr_lang(lang, name);
 }
 
+/* Member "labels" of column c when some of its values are a work
+ * order's (office_wo_words): {value: words} for the distinct ones. */
+static void col_labels(rpt_jw *j, const rpt_section *sec, uint32_t c,
+                       const char *lang)
+{
+    const char *key = rpt_section_col(sec, c), *seen[64];
+    size_t n = 0;
+    for (uint32_t r = 0; r < rpt_section_rows(sec) && n < 64; r++) {
+        const char *v = cstr(rpt_section_cell(sec, r, c));
+        const char *w = office_wo_words(key, v);
+        size_t k = 0;
+        while (w && k < n && strcmp(seen[k], v) != 0)
+            k++;
+        if (w == NULL || k < n)
+            continue;
+        if (n == 0) {
+            rpt_jw_key(j, "labels");
+            rpt_jw_obj(j);
+        }
+        seen[n++] = v;
+        office_label(j, v, w, lang);
+    }
+    if (n)
+        rpt_jw_end(j);
+}
+
 void dash_table_json(rpt_jw *j, const rpt_section *sec, int tz_min,
                      const char *lang)
 {
@@ -171,6 +199,7 @@ void dash_table_json(rpt_jw *j, const rpt_section *sec, int tz_min,
             j, "title",
             col_title(lang, rpt_section_col(sec, c), title, sizeof title));
         rpt_jw_kstr(j, "type", col_type(sec, c));
+        col_labels(j, sec, c, lang);
         rpt_jw_end(j);
     }
     rpt_jw_end(j);

@@ -208,6 +208,41 @@ static void stop_labels(rpt_jw *j, const char *lang)
     rpt_jw_end(j);
 }
 
+const char *office_wo_words(const char *key, const char *value)
+{
+    if (key == NULL || value == NULL)
+        return NULL;
+    if (!strcmp(key, "clock") || !strcmp(key, "next_clock")) {
+        for (int i = 0; i < NCLOCKS; i++)
+            if (!strcmp(value, wo_clock_names[i]))
+                return wo_clock_names[i];
+        for (int i = 0; i < NXCLOCKS; i++)
+            if (!strcmp(value, wo_xclock_names[i]))
+                return wo_xclock_names[i];
+        return NULL;
+    }
+    if (!strcmp(key, "status")) {
+        for (const char *const *s = fold_wo_statuses(); *s; s++)
+            if (!strcmp(value, *s))
+                return *s;
+        for (int i = ST_NA; i <= ST_UNVERIFIED; i++) /* a clock's */
+            if (!strcmp(value, wo_state_names[i]))
+                return wo_state_names[i];
+        return NULL;
+    }
+    const hh_verb_spec *v = hh_verb_find("workorder.create");
+    for (const hh_field_spec *f = v ? v->fields : NULL; f && f->name; f++) {
+        if (strcmp(f->name, key) != 0 || f->choices == NULL)
+            continue;
+        for (const char *const *c = f->choices; *c; c++)
+            if (!strcmp(*c, value)) {
+                const char *w = hh__choice_words(f, *c);
+                return w ? w : *c;
+            }
+    }
+    return NULL;
+}
+
 static void time_cell(rpt_jw *j, int64_t ms, int tz_min)
 {
     char ts[48];

@@ -36,13 +36,23 @@ function startTicker() {
   if (!ticker) ticker = setInterval(tick, TICK_MS);
 }
 
+// A value the API gave words for (its column's labels), or undefined.
+function words(col, v) {
+  return col.labels && typeof v === 'string' &&
+    Object.prototype.hasOwnProperty.call(col.labels, v) ? col.labels[v] :
+    undefined;
+}
+
+// A chart's group name: the value's words, else the value as text.
+function label(col, v) {
+  const w = words(col, v);
+  return w !== undefined ? w : String(isoText(v));
+}
+
 function cell(col, v) {
   if (v === null || v === undefined || v === '') return h('td', {}, '—');
-  // A value the API gave words for (the column's labels): the words.
-  if (col.labels && typeof v === 'string' &&
-      Object.prototype.hasOwnProperty.call(col.labels, v)) {
-    return h('td', { data: { value: v } }, col.labels[v]);
-  }
+  const w = words(col, v);
+  if (w !== undefined) return h('td', { data: { value: v } }, w);
   switch (col.type) {
     case 'duration': {
       startTicker();
@@ -144,7 +154,7 @@ export function barChart(chart, tb) {
     const y0 = ri * gh + 4;
     svg.appendChild(s('text', { x: LW - 8, y: y0 + (vi.length * BH) / 2 + 5,
       'text-anchor': 'end', class: 'lbl' },
-    li >= 0 ? String(isoText(r.cells[li])) : String(ri + 1)));
+    li >= 0 ? label(cols[li], r.cells[li]) : String(ri + 1)));
     vi.forEach((ci, k) => {
       const v = nums(r, ci);
       const w = max > 0 ? Math.round(((W - LW - 60) * v) / max) : 0;
