@@ -58,6 +58,7 @@ class Stats:
         self.errors = 0
         self.why = {}  # error: how many
         self.retries = 0
+        self.inflight = 0  # board fetches under way
         self.lat_ms = []
         self.server_ms = []
 
@@ -119,12 +120,16 @@ def stream(host, port, ctx, cookie, site, st, ready, stop):
         if line.startswith(b"event: sync"):
             with st.lock:
                 st.events += 1
+                st.inflight += 1
             try:
                 board(host, port, ctx, cookie, site, st)
             except (OSError, http.client.HTTPException) as e:
                 with st.lock:
                     st.errors += 1
                     st.why[repr(e)] = st.why.get(repr(e), 0) + 1
+            finally:
+                with st.lock:
+                    st.inflight -= 1
 
 
 def main():
@@ -157,11 +162,22 @@ def main():
     else:
         sys.stdin.read()
     stop.set()
+    # The fetches under way finish (and are counted) before the figures
+    # are printed: a board closed mid-fetch would leave the server working
+    # into the next round.
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < 120:
+        with st.lock:
+            if st.inflight == 0:
+                break
+        time.sleep(0.05)
+    drain_ms = (time.monotonic() - t0) * 1000
     with st.lock:
         lat = sorted(st.lat_ms)
         out = {"boards": a.boards, "opened": st.opened, "events": st.events,
                "board_fetches": st.boards, "errors": st.errors,
                "stream_retries": st.retries, "error_kinds": st.why,
+               "drain_ms": round(drain_ms, 1),
                "fetch_ms_median": round(statistics.median(lat), 2)
                if lat else None,
                "fetch_ms_p95": round(lat[int(len(lat) * 0.95) - 1], 2)

@@ -106,10 +106,20 @@ static board_cached *cache_slot(const dash_ctx *c)
     return old;
 }
 
+/* How often a request waiting for another's board looks whether its own
+ * client is still there. */
+#define BOARD_WAIT_SLICE_MS 500
+
+static int gone(const dash_ctx *c)
+{
+    return c->rq->gone && c->rq->gone(c->rq);
+}
+
 /* A copy of a board made since the request began (events: the counter it
  * read), or NULL with *mine set when this request is to make it (then
- * cache_put or cache_drop must follow). Waits while another request makes
- * the same board. */
+ * cache_put must follow), or NULL alone when the client has gone (or
+ * every slot is being made). Waits while another request makes the same
+ * board. */
 static char *cache_get(const dash_ctx *c, uint64_t events, size_t *len,
                        board_cached **mine)
 {
@@ -131,7 +141,17 @@ static char *cache_get(const dash_ctx *c, uint64_t events, size_t *len,
             break;
         }
         if (ours && e->making) {
-            pthread_cond_wait(&cache_made, &cache_mu);
+            /* In slices: a board closed meanwhile stops waiting. */
+            struct timespec until;
+            clock_gettime(CLOCK_REALTIME, &until);
+            until.tv_nsec += BOARD_WAIT_SLICE_MS * 1000000L;
+            if (until.tv_nsec >= 1000000000L) {
+                until.tv_sec++;
+                until.tv_nsec -= 1000000000L;
+            }
+            pthread_cond_timedwait(&cache_made, &cache_mu, &until);
+            if (gone(c))
+                break;
             continue;
         }
         if (!ours) {
@@ -205,6 +225,12 @@ static void get_board(dash_ctx *c)
         char *hit = cache_get(c, events, &len, &mine);
         if (hit) {
             dash_send(c, 200, "application/json", hit, len, NULL);
+            return;
+        }
+        if (gone(c)) { /* nobody to show it to */
+            if (mine)
+                cache_put(mine, 0, 0, NULL, 0);
+            dash_fail(c, RND_EIO, NULL, "the board's client has gone");
             return;
         }
         t0 = mono_us(); /* the wait for another's board is not ours */

@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +31,12 @@
  * 100 open boards reload once or twice, not 100 times each, and the page
  * still sees a sync within DASH_EVENT_GAP_MS of when it landed. */
 #define DASH_EVENT_GAP_MS 1000
+/* A stream waiting for an event looks this often whether its browser has
+ * gone (a page closed or reloaded): its thread and connection are freed
+ * then, not at the next keep-alive write. Closed boards held their
+ * connections for up to DASH_KEEPALIVE_MS, and a shift change's reloads
+ * then ran into the per-address limit (DASH_CONNS_PER_IP). */
+#define DASH_GONE_CHECK_MS 500
 
 struct dash_http {
     struct MHD_Daemon *mhd;
@@ -80,6 +87,7 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 
 typedef struct stream {
     dash *d;
+    int fd; /* the connection's socket, -1 when MHD did not say */
     char site[SRV_NAME_MAX + 1];
     char token[65];
     uint64_t seen;
@@ -95,6 +103,29 @@ static int64_t mono_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+static int conn_fd(struct MHD_Connection *c)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+    return ci ? ci->connect_fd : -1;
+}
+
+/* Whether the browser has closed its end: it sends nothing on a stream
+ * after its request, so hang-up or an error is all a poll can see. */
+static int peer_gone(int fd)
+{
+    if (fd < 0)
+        return 0;
+    struct pollfd p = {.fd = fd, .events = POLLRDHUP};
+    return poll(&p, 1, 0) > 0 &&
+           (p.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL));
+}
+
+static int request_gone(const dash_request *rq)
+{
+    return peer_gone(rq->fd);
+}
+
 /* The next bytes of the stream: what is left of the last event, else the
  * next event or keep-alive, waited for on this connection's thread. */
 static ssize_t stream_read(void *cls, uint64_t pos, char *out, size_t max)
@@ -105,8 +136,18 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *out, size_t max)
         int64_t at = 0;
         if (!dash_session_alive(s->d, s->token))
             return MHD_CONTENT_READER_END_OF_STREAM;
-        int got = dash_events_wait(dash_events_of(s->d), s->site, &s->seen, &at,
-                                   DASH_KEEPALIVE_MS);
+        int got = 0;
+        for (int waited = 0; got == 0 && waited < DASH_KEEPALIVE_MS;
+             waited += DASH_GONE_CHECK_MS) {
+            got = dash_events_wait(dash_events_of(s->d), s->site, &s->seen, &at,
+                                   DASH_GONE_CHECK_MS);
+            if (got == 0 && peer_gone(s->fd)) {
+                srv_log(SRV_LOG_DEBUG,
+                        "web: event stream of %s closed by the browser",
+                        s->site);
+                return MHD_CONTENT_READER_END_WITH_ERROR;
+            }
+        }
         if (got < 0)
             return MHD_CONTENT_READER_END_OF_STREAM; /* stopping */
         if (got > 0) {
@@ -146,12 +187,14 @@ static void stream_free(void *cls)
     free(s);
 }
 
-static struct MHD_Response *stream_response(dash *d, const dash_response *rs)
+static struct MHD_Response *stream_response(dash *d, struct MHD_Connection *c,
+                                            const dash_response *rs)
 {
     stream *s = calloc(1, sizeof *s);
     if (s == NULL)
         return NULL;
     s->d = d;
+    s->fd = conn_fd(c);
     snprintf(s->site, sizeof s->site, "%s", rs->stream_site);
     snprintf(s->token, sizeof s->token, "%s", rs->stream_token);
     s->seen = dash_events_count(dash_events_of(d), s->site);
@@ -171,7 +214,7 @@ static enum MHD_Result send_answer(dash *d, struct MHD_Connection *c,
 {
     struct MHD_Response *m;
     if (rs->event_stream)
-        m = stream_response(d, rs);
+        m = stream_response(d, c, rs);
     else if (rs->static_body)
         m = MHD_create_response_from_buffer(
             rs->body_len, (void *)rs->static_body, MHD_RESPMEM_PERSISTENT);
@@ -267,6 +310,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
         .body = r->body,
         .body_len = r->len,
         .body_cut = r->too_big,
+        .gone = request_gone,
+        .fd = conn_fd(c),
     };
     dash_response rs;
     dash_handle(d, &rq, &rs);

@@ -65,6 +65,11 @@ typedef struct dash_request {
     const char *body;
     size_t body_len;
     int body_cut; /* longer than DASH_BODY_MAX: not all here */
+    /* Whether the client has hung up (a board closed while its request
+     * waits): a handler that waits asks it, so that it does not wait or
+     * work for nobody. NULL: not known (tests). */
+    int (*gone)(const struct dash_request *rq);
+    int fd; /* the HTTP layer's, for gone() */
 } dash_request;
 
 /* One response. body is malloc'd (freed by dash_response_free) or

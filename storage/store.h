@@ -294,6 +294,15 @@ int store_ops_next_device(store_txn *txn, uint64_t from, uint64_t *out);
 int store_log_each(store_txn *txn, uint64_t from_pos, store_op_cb cb, void *ctx,
                    uint64_t *next_pos);
 
+/* The log alone from arrival position from_pos: each entry's position and
+ * the device that wrote its op, without reading the op (a tenth of
+ * store_log_each's cost: report_devices counts every handheld's ops behind
+ * in one walk). cb returns 0 to go on, 1 to stop, else an error that is
+ * passed back. */
+typedef int (*store_log_writer_cb)(uint64_t pos, uint64_t device_id, void *ctx);
+int store_log_writers(store_txn *txn, uint64_t from_pos, store_log_writer_cb cb,
+                      void *ctx);
+
 /* Number of ops stored (all devices). */
 int store_op_count(store_txn *txn, uint64_t *out);
 

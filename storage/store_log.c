@@ -189,6 +189,30 @@ int store_log_each(store_txn *txn, uint64_t from_pos, store_op_cb cb, void *ctx,
     return rc == 1 ? 0 : rc;
 }
 
+int store_log_writers(store_txn *txn, uint64_t from_pos, store_log_writer_cb cb,
+                      void *ctx)
+{
+    MDB_cursor *c;
+    int rc = cursor(txn, txn->s->log, &c);
+    if (rc)
+        return rc;
+    uint8_t key[LOG_KEY];
+    proto_be64_put(key, from_pos);
+    MDB_val k = {sizeof key, key}, v;
+    for (rc = step(txn, c, &k, &v, MDB_SET_RANGE); rc == 0;
+         rc = step(txn, c, &k, &v, MDB_NEXT)) {
+        if (k.mv_size != LOG_KEY || v.mv_size != OPS_KEY) {
+            rc = RND_ECORRUPT;
+            break;
+        }
+        rc = cb(proto_be64_get(k.mv_data), proto_be64_get(v.mv_data), ctx);
+        if (rc)
+            break;
+    }
+    mdb_cursor_close(c);
+    return rc == 1 ? 0 : rc;
+}
+
 int store_op_count(store_txn *txn, uint64_t *out)
 {
     MDB_stat st;

@@ -129,7 +129,15 @@ for i in $(seq 8); do
   grep -q "Sun Li" "$WORK/b$i.txt" || fail "board $i of 8 lacks the new visitor"
 done
 eq "eight boards at once: one made" "$(( $(made) - before ))" 1
+# A board closed frees its connection at once, not at the next keep-alive
+# (15 s): closed boards once filled the per-address limit.
 kill "$events_pid" 2>/dev/null; wait "$events_pid" 2>/dev/null || true
+for _ in $(seq 200); do
+  grep -q "event stream of S1 closed by the browser" "$WORK/server.log.new" && break
+  sleep 0.05
+done
+check "the closed stream's connection is let go within 10 s" \
+  grep -q "event stream of S1 closed by the browser" "$WORK/server.log.new"
 
 # ---- a report's CSV: the CLI's bytes ---------------------------------------------
 curl -s --max-time 30 --cacert "$SRV/server.crt" \

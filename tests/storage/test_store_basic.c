@@ -137,6 +137,22 @@ typedef struct log_ctx {
     uint64_t base; /* index into want_* of the first visit */
 } log_ctx;
 
+/* store_log_writers' visits, checked against a log_ctx's wanted writers. */
+typedef struct writer_ctx {
+    const log_ctx *lc;
+    uint64_t n, next_pos, stop_after;
+} writer_ctx;
+
+static int log_writer(uint64_t pos, uint64_t device_id, void *ctx)
+{
+    writer_ctx *w = ctx;
+    ASSERT_U64_EQ(pos, w->lc->base + w->n);
+    ASSERT_U64_EQ(device_id, w->lc->want_dev[w->lc->base + w->n]);
+    w->n++;
+    w->next_pos = pos + 1;
+    return w->stop_after && w->n == w->stop_after ? 1 : 0;
+}
+
 static int log_op(const uint8_t *enc, size_t len, int64_t recv_ms, void *ctx)
 {
     log_ctx *c = ctx;
@@ -921,6 +937,7 @@ int main(void)
 
     /* The arrival log: A's ops, then B's, positions from 0. */
     static log_ctx lc;
+    static writer_ctx wc;
     memset(&lc, 0, sizeof lc);
     for (uint64_t i = 0; i < na; i++) {
         lc.want_dev[i] = DEV_A;
@@ -957,6 +974,21 @@ int main(void)
     lc.fail_at = 4;
     ASSERT_ERR(store_log_each(txn, 10, log_op, &lc, &next), RND_EFIELD);
     ASSERT_U64_EQ(next, 13);
+    /* The log alone: positions and writers, as store_log_each's ops. */
+    memset(&wc, 0, sizeof wc);
+    wc.lc = &lc;
+    lc.base = na - 5;
+    ASSERT_OK(store_log_writers(txn, na - 5, log_writer, &wc));
+    ASSERT_U64_EQ(wc.n, NB + 5);
+    ASSERT_U64_EQ(wc.next_pos, na + NB);
+    wc.n = 0;
+    wc.stop_after = 2;
+    ASSERT_OK(store_log_writers(txn, na - 5, log_writer, &wc));
+    ASSERT_U64_EQ(wc.n, 2);
+    wc.n = 0;
+    wc.stop_after = 0;
+    ASSERT_OK(store_log_writers(txn, na + NB, log_writer, &wc));
+    ASSERT_U64_EQ(wc.n, 0);
     store_read_end(txn);
 
     /* Refolding everything visits each entity once. */
