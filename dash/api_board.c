@@ -17,6 +17,7 @@
 #include "board.h"
 #include "dash_core.h"
 #include "dash_int.h"
+#include "devices.h"
 
 static int64_t mono_us(void)
 {
@@ -25,16 +26,22 @@ static int64_t mono_us(void)
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-/* The source every handler reads: the request's site store and clock. */
+/* The source every handler reads: the request's site store and clock,
+ * and the limits of serve's configuration (dash_dev_config: `overstay`,
+ * `skew_limit_min`), the ones `roundsd report` takes its defaults from,
+ * so that the board, a report here and the terminal flag the same. */
 static int src_of(dash_ctx *c, dash_src *s)
 {
     memset(s, 0, sizeof *s);
     int rc = dash_store(c, &s->st);
     if (rc)
         return rc; /* the answer is set */
+    const srv_config *cfg = dash_dev_config();
     s->site = c->site;
     s->now = c->now_ms;
     s->tz_min = c->tz_min;
+    s->overstay_ms = cfg->overstay_ms;
+    s->skew_limit_ms = (int64_t)cfg->skew_limit_min * 60000;
     return 0;
 }
 

@@ -3,14 +3,18 @@
  * as the API's TABLE JSON, the registers searched, and a record's personal
  * data opened with a reason (board.h). */
 #define _GNU_SOURCE /* strcasestr */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../i18n/i18n.h"
 #include "../proto/pii.h"
+#include "../report/wo_int.h"
 #include "../server/report_run.h"
 #include "../storage/fold.h"
 #include "board_int.h"
+#include "office.h"
+#include "office_int.h"
 
 /* ---- reports ------------------------------------------------------------ */
 
@@ -119,9 +123,66 @@ static const char *col_type(const rpt_section *sec, uint32_t c)
     return n > 3 && !strcmp(name + n - 3, "_ms") ? "duration" : "text";
 }
 
+/* name's title in lang. A clock's column of the workorders report
+ * ("notify_met", made there from the clock's name, so no msgid of its
+ * own) is its clock's words and its outcome's: "Notify: met". */
+static const char *col_title(const char *lang, const char *name, char *buf,
+                             size_t cap)
+{
+    static const char *const what[] = {"met", "breached", "at_risk"};
+    for (int c = 0; c < NCLOCKS + NXCLOCKS; c++) {
+        const char *clock =
+            c < NCLOCKS ? wo_clock_names[c] : wo_xclock_names[c - NCLOCKS];
+        size_t n = strlen(clock);
+        if (strncmp(name, clock, n) != 0 || name[n] != '_')
+            continue;
+        for (size_t k = 0; k < sizeof what / sizeof *what; k++) {
+            if (strcmp(name + n + 1, what[k]) != 0)
+                continue;
+            char w[64];
+            snprintf(w, sizeof w, "%s", i18n_tr_lang(lang, what[k]));
+            if (w[0] >= 'A' && w[0] <= 'Z') /* English: "Notify: met" */
+                w[0] = (char)(w[0] - 'A' + 'a');
+            /* TRANSLATORS: a report column's title: a service clock's
+             * name, then met, breached or at risk ("Notify: met"). */
+            snprintf(buf, cap, i18n_tr_lang(lang, N_("%s: %s")),
+                     i18n_tr_lang(lang, clock), w);
+            return buf;
+        }
+    }
+    return i18n_tr_lang(lang, name);
+}
+
+/* Member "labels" of column c when some of its values are a work
+ * order's (office_wo_words): {value: words} for the distinct ones. */
+static void col_labels(rpt_jw *j, const rpt_section *sec, uint32_t c,
+                       const char *lang)
+{
+    const char *key = rpt_section_col(sec, c), *seen[64];
+    size_t n = 0;
+    for (uint32_t r = 0; r < rpt_section_rows(sec) && n < 64; r++) {
+        const char *v = cstr(rpt_section_cell(sec, r, c));
+        const char *w = office_wo_words(key, v);
+        size_t k = 0;
+        while (w && k < n && strcmp(seen[k], v) != 0)
+            k++;
+        if (w == NULL || k < n)
+            continue;
+        if (n == 0) {
+            rpt_jw_key(j, "labels");
+            rpt_jw_obj(j);
+        }
+        seen[n++] = v;
+        office_label(j, v, w, lang);
+    }
+    if (n)
+        rpt_jw_end(j);
+}
+
 void dash_table_json(rpt_jw *j, const rpt_section *sec, int tz_min,
                      const char *lang)
 {
+    char title[160];
     uint32_t nc = rpt_section_ncols(sec);
     int state = col_of(sec, "state"), id = col_of(sec, "id");
     rpt_jw_obj(j);
@@ -134,8 +195,11 @@ void dash_table_json(rpt_jw *j, const rpt_section *sec, int tz_min,
             continue;
         rpt_jw_obj(j);
         rpt_jw_kstr(j, "key", rpt_section_col(sec, c));
-        rpt_jw_kstr(j, "title", i18n_tr_lang(lang, rpt_section_col(sec, c)));
+        rpt_jw_kstr(
+            j, "title",
+            col_title(lang, rpt_section_col(sec, c), title, sizeof title));
         rpt_jw_kstr(j, "type", col_type(sec, c));
+        col_labels(j, sec, c, lang);
         rpt_jw_end(j);
     }
     rpt_jw_end(j);

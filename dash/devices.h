@@ -44,7 +44,8 @@ int dash_dev_enroll(srv_registry *r, store *st, const srv_config *cfg,
 void dash_dev_enrollment_free(dash_dev_enrollment *e);
 
 /* The configuration enrollments take the address for handhelds and the
- * certificate from: the one set here, else serve's effective one
+ * certificate from, and the board and reports their limits (overstay,
+ * skew_limit_min): the one set here, else serve's effective one
  * (cli_config() in roundsd: the dashboard is a fork of `roundsd serve`),
  * else the defaults (a program without roundsd's command line). Not
  * thread-safe: set it before requests are served; NULL unsets it. */

@@ -33,6 +33,16 @@ void office_err_set(office_err *e, const char *field, const char *fmt, ...)
 /* ---- tables ---------------------------------------------------------------
  */
 
+void office_label(rpt_jw *j, const char *value, const char *words,
+                  const char *lang)
+{
+    char buf[160];
+    snprintf(buf, sizeof buf, "%s", i18n_tr_lang(lang, words ? words : value));
+    if (buf[0] >= 'a' && buf[0] <= 'z')
+        buf[0] = (char)(buf[0] - 'a' + 'A');
+    rpt_jw_kstr(j, value, buf);
+}
+
 void office_table_begin(rpt_jw *j, const char *name, const char *title,
                         const office_col *cols, size_t ncols, const char *lang)
 {
@@ -53,6 +63,10 @@ void office_table_open(rpt_jw *j, const char *name, const char *title,
         rpt_jw_kstr(j, "key", cols[i].key);
         rpt_jw_kstr(j, "title", i18n_tr_lang(lang, cols[i].title));
         rpt_jw_kstr(j, "type", cols[i].type);
+        if (cols[i].labels) {
+            rpt_jw_key(j, "labels");
+            cols[i].labels(j, lang);
+        }
         rpt_jw_end(j);
     }
     rpt_jw_end(j);
@@ -197,7 +211,7 @@ int office_md_table(rpt_jw *j, store *st, const srv_md_kind *k, int all,
     md_table_ctx c = {
         j,     k, proto_kind_columns(k->kind), all, k->kind == PROTO_KIND_STAFF,
         tz_min};
-    cols[n++] = (office_col){"key", N_("Key"), "text"};
+    cols[n++] = (office_col){"key", N_("Key"), "text", NULL};
     for (int i = 0; c.cols[i] && n < 20; i++) {
         const srv_md_field *f = md_field(k, c.cols[i]);
         const char *type = "text";
@@ -206,12 +220,13 @@ int office_md_table(rpt_jw *j, store *st, const srv_md_kind *k, int all,
         else if (f && f->type == SRV_MD_BOOL)
             type = "bool";
         /* The column's title: the field's flag, as the forms show it. */
-        cols[n++] = (office_col){c.cols[i], f ? f->flag : c.cols[i], type};
+        cols[n++] =
+            (office_col){c.cols[i], f ? f->flag : c.cols[i], type, NULL};
     }
-    cols[n++] = (office_col){"status", N_("Status"), "text"};
+    cols[n++] = (office_col){"status", N_("Status"), "text", NULL};
     if (c.staff) {
-        cols[n++] = (office_col){"pin_set", N_("PIN set"), "bool"};
-        cols[n++] = (office_col){"pin_set_at", N_("PIN set at"), "time"};
+        cols[n++] = (office_col){"pin_set", N_("PIN set"), "bool", NULL};
+        cols[n++] = (office_col){"pin_set_at", N_("PIN set at"), "time", NULL};
     }
     office_table_begin(j, k->plural, k->help, cols, n, lang);
     int rc = srv_admin_list(st, k, all, vacant, md_row_cb, &c);
@@ -540,10 +555,10 @@ static int conflict_cb(const fold_state *st, void *arg)
 int office_conflicts_table(rpt_jw *j, store *st, int tz_min, const char *lang)
 {
     static const office_col cols[] = {
-        {"kind", N_("Kind"), "text"},
-        {"field", N_("Field"), "text"},
-        {"candidates", N_("Candidates"), "text"},
-        {"latest", N_("Latest write"), "time"},
+        {"kind", N_("Kind"), "text", NULL},
+        {"field", N_("Field"), "text", NULL},
+        {"candidates", N_("Candidates"), "text", NULL},
+        {"latest", N_("Latest write"), "time", NULL},
     };
     conflict_ctx c = {j, tz_min};
     office_table_begin(j, "conflicts", N_("Conflicts waiting"), cols,

@@ -100,6 +100,14 @@ void office_wo_forms(rpt_jw *j, const char *lang);
 int office_wo_detail(rpt_jw *j, store *st, const char *id_hex, int64_t now_ms,
                      int tz_min, const char *lang, office_err *e);
 
+/* The words (English, a msgid for i18n_tr_lang) of value in a report's
+ * or the board's column key when it is a work order's: a "category",
+ * "priority", "severity" or "channel" among the verb table's choices
+ * (verb_words.c's words), a "status" of an order (fold_wo_statuses) or of
+ * a clock (met, breached...), a "clock" or "next_clock" name. NULL for
+ * any other value (a device's clock verdict, a register's status...). */
+const char *office_wo_words(const char *key, const char *value);
+
 /* The office's step on a work order, recorded on st (the site store,
  * under its office writer) by the handheld's own rules (hh_onstore.h:
  * the verb table, field checks, status transitions, the staff list):

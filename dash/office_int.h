@@ -7,11 +7,24 @@
 
 #include "office.h"
 
+/* Writes a column's "labels" value: {value: words in lang} for every
+ * value the column can hold, so that the page shows words and never
+ * keeps a list of values (docs/WEB-API.md, TABLE). */
+typedef void (*office_labels_fn)(rpt_jw *j, const char *lang);
+
 /* A TABLE column: key, title (English, translated when written), type
- * ("text", "int", "time", "bool", "real", "duration"). */
+ * ("text", "int", "time", "bool", "real", "duration") and the writer of
+ * its labels (NULL: its cells are shown as they are). */
 typedef struct office_col {
     const char *key, *title, *type;
+    office_labels_fn labels;
 } office_col;
+
+/* Member value: words, value's words (English, a msgid) in lang, as a
+ * table cell shows them: a first letter in upper case ("door / window"
+ * is "Door / window"). */
+void office_label(rpt_jw *j, const char *value, const char *words,
+                  const char *lang);
 
 /* Member "table" and the TABLE's head up to its open "rows" array. */
 void office_table_begin(rpt_jw *j, const char *name, const char *title,

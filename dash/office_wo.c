@@ -5,7 +5,9 @@
  * wo_clocks, the holiday calendar): the numbers `roundsd report
  * workorders` prints, never a second computation. The steps, their
  * fields and their checks are the handheld's verb table and hh_record
- * (handheld/verbs.c, hh_onstore.h), never a copy of them. */
+ * (handheld/verbs.c, hh_onstore.h), never a copy of them; the words of
+ * their values (a category, a status, a clock) are those tables' own,
+ * sent as each column's labels. */
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
@@ -144,6 +146,103 @@ static void wo_release(wo *o)
     memset(o, 0, sizeof *o);
 }
 
+/* ---- the words of the values --------------------------------------------
+ * Each a column's labels (office_labels_fn): every value the column can
+ * hold, from the table that owns the values (the verb table's choices,
+ * fold's statuses, report/'s clocks, states and stops), in words. */
+
+static void choice_labels(rpt_jw *j, const char *field, const char *lang)
+{
+    const hh_verb_spec *v = hh_verb_find("workorder.create");
+    rpt_jw_obj(j);
+    for (const hh_field_spec *f = v ? v->fields : NULL; f && f->name; f++) {
+        if (strcmp(f->name, field) != 0 || f->choices == NULL)
+            continue;
+        for (const char *const *c = f->choices; *c; c++)
+            office_label(j, *c, hh__choice_words(f, *c), lang);
+    }
+    rpt_jw_end(j);
+}
+
+static void category_labels(rpt_jw *j, const char *lang)
+{
+    choice_labels(j, "category", lang);
+}
+
+static void priority_labels(rpt_jw *j, const char *lang)
+{
+    choice_labels(j, "priority", lang);
+}
+
+static void status_labels(rpt_jw *j, const char *lang)
+{
+    rpt_jw_obj(j);
+    for (const char *const *s = fold_wo_statuses(); *s; s++)
+        office_label(j, *s, NULL, lang);
+    rpt_jw_end(j);
+}
+
+static void clock_labels(rpt_jw *j, const char *lang)
+{
+    rpt_jw_obj(j);
+    for (int i = 0; i < NCLOCKS; i++)
+        office_label(j, wo_clock_names[i], NULL, lang);
+    for (int i = 0; i < NXCLOCKS; i++)
+        office_label(j, wo_xclock_names[i], NULL, lang);
+    rpt_jw_end(j);
+}
+
+static void state_labels(rpt_jw *j, const char *lang)
+{
+    rpt_jw_obj(j);
+    for (int i = ST_NA; i <= ST_UNVERIFIED; i++)
+        office_label(j, wo_state_names[i], NULL, lang);
+    rpt_jw_end(j);
+}
+
+static void stop_labels(rpt_jw *j, const char *lang)
+{
+    rpt_jw_obj(j);
+    for (int i = STOP_CREATE; i <= STOP_REPLY; i++)
+        office_label(j, wo_stop_names[i], NULL, lang);
+    rpt_jw_end(j);
+}
+
+const char *office_wo_words(const char *key, const char *value)
+{
+    if (key == NULL || value == NULL)
+        return NULL;
+    if (!strcmp(key, "clock") || !strcmp(key, "next_clock")) {
+        for (int i = 0; i < NCLOCKS; i++)
+            if (!strcmp(value, wo_clock_names[i]))
+                return wo_clock_names[i];
+        for (int i = 0; i < NXCLOCKS; i++)
+            if (!strcmp(value, wo_xclock_names[i]))
+                return wo_xclock_names[i];
+        return NULL;
+    }
+    if (!strcmp(key, "status")) {
+        for (const char *const *s = fold_wo_statuses(); *s; s++)
+            if (!strcmp(value, *s))
+                return *s;
+        for (int i = ST_NA; i <= ST_UNVERIFIED; i++) /* a clock's */
+            if (!strcmp(value, wo_state_names[i]))
+                return wo_state_names[i];
+        return NULL;
+    }
+    const hh_verb_spec *v = hh_verb_find("workorder.create");
+    for (const hh_field_spec *f = v ? v->fields : NULL; f && f->name; f++) {
+        if (strcmp(f->name, key) != 0 || f->choices == NULL)
+            continue;
+        for (const char *const *c = f->choices; *c; c++)
+            if (!strcmp(*c, value)) {
+                const char *w = hh__choice_words(f, *c);
+                return w ? w : *c;
+            }
+    }
+    return NULL;
+}
+
 static void time_cell(rpt_jw *j, int64_t ms, int tz_min)
 {
     char ts[48];
@@ -160,16 +259,16 @@ int office_wo_table(rpt_jw *j, store *st, int all, const char *q,
                     int *more)
 {
     static const office_col cols[] = {
-        {"id", N_("ID"), "text"},
-        {"created", N_("Created"), "time"},
-        {"place", N_("Place"), "text"},
-        {"category", N_("Category"), "text"},
-        {"priority", N_("Priority"), "text"},
-        {"status", N_("Status"), "text"},
-        {"assignee", N_("Assignee"), "text"},
-        {"clock", N_("Next clock"), "text"},
-        {"due", N_("Due"), "time"},
-        {"left_ms", N_("Time left"), "duration"},
+        {"id", N_("ID"), "text", NULL},
+        {"created", N_("Created"), "time", NULL},
+        {"place", N_("Place"), "text", NULL},
+        {"category", N_("Category"), "text", category_labels},
+        {"priority", N_("Priority"), "text", priority_labels},
+        {"status", N_("Status"), "text", status_labels},
+        {"assignee", N_("Assignee"), "text", NULL},
+        {"clock", N_("Next clock"), "text", clock_labels},
+        {"due", N_("Due"), "time", NULL},
+        {"left_ms", N_("Time left"), "duration", NULL},
     };
     id_list l = {NULL, 0, 0, q, NULL};
     rpt_calendar cal;
@@ -393,15 +492,15 @@ static void clock_row(rpt_jw *j, uint32_t cycle, const char *name,
 static void cycles(rpt_jw *j, const wo *o, int tz_min, const char *lang)
 {
     static const office_col cols[] = {
-        {"cycle", N_("Cycle"), "int"},
-        {"clock", N_("Clock"), "text"},
-        {"state", N_("State"), "text"},
-        {"start", N_("Start"), "time"},
-        {"stop", N_("Stop"), "time"},
-        {"limit_ms", N_("Limit"), "duration"},
-        {"elapsed_ms", N_("Elapsed"), "duration"},
-        {"left_ms", N_("Time left"), "duration"},
-        {"stopped_by", N_("Stopped by"), "text"},
+        {"cycle", N_("Cycle"), "int", NULL},
+        {"clock", N_("Clock"), "text", clock_labels},
+        {"state", N_("State"), "text", state_labels},
+        {"start", N_("Start"), "time", NULL},
+        {"stop", N_("Stop"), "time", NULL},
+        {"limit_ms", N_("Limit"), "duration", NULL},
+        {"elapsed_ms", N_("Elapsed"), "duration", NULL},
+        {"left_ms", N_("Time left"), "duration", NULL},
+        {"stopped_by", N_("Stopped by"), "text", stop_labels},
     };
     rpt_jw_key(j, "cycles");
     office_table_open(j, "cycles", N_("Clocks per cycle"), cols,

@@ -356,7 +356,7 @@ int rpt_handover(store_txn *txn, const rpt_params *p, rpt_doc *d)
             rc = rpt_summary(d, N_("missed_checkpoints"), rpt_i(r->missed));
         if (rc == 0)
             rc = rpt_staff_flag(txn, d, "handovers", 0, 3, "to",
-                                "to_not_on_staff",
+                                N_("to_not_on_staff"),
                                 N_("Recipients not on the staff list"));
     }
     pat_set_free(&r->ps);

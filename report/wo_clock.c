@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../i18n/i18n.h"
 #include "fields.h"
 #include "wo_int.h"
 
@@ -27,19 +28,22 @@
 const char *const wo_clock_names[NCLOCKS] = {"record", "notify", "on_site",
                                              "resolve", "callback"};
 const char *const wo_xclock_names[NXCLOCKS] = {"feedback", "reply"};
-const char *const wo_state_names[] = {"n/a", "running",  "at_risk",
-                                      "met", "breached", "unverified"};
+/* States and stops are marked for the catalogue: the dashboard shows
+ * them in words (i18n_tr_lang), the CLIs print them as they are. */
+const char *const wo_state_names[] = {N_("n/a"),      N_("running"),
+                                      N_("at_risk"),  N_("met"),
+                                      N_("breached"), N_("unverified")};
 const char *const wo_stop_names[] = {NULL,
-                                     "create",
-                                     "delivered",
-                                     "dispatched_to_self",
-                                     "arrived",
-                                     "completed",
-                                     "callback",
-                                     "reopen",
-                                     "dispatched_not_delivered",
-                                     "feedback",
-                                     "reply"};
+                                     N_("create"),
+                                     N_("delivered"),
+                                     N_("dispatched_to_self"),
+                                     N_("arrived"),
+                                     N_("completed"),
+                                     N_("callback"),
+                                     N_("reopen"),
+                                     N_("dispatched_not_delivered"),
+                                     N_("feedback"),
+                                     N_("reply")};
 
 /* ---- the limits --------------------------------------------------------- */
 

@@ -603,7 +603,7 @@ int rpt_workorders(store_txn *txn, const rpt_params *p, rpt_doc *d)
     rc = build(d, p, v, n, idx, ptr, groups, groups + MAX_GROUPS);
     if (rc == 0) /* id, assignee: docs/REPORTS.md, "workorders" */
         rc = rpt_staff_flag(txn, d, "orders", 0, 6, "assignee",
-                            "assignee_not_on_staff",
+                            N_("assignee_not_on_staff"),
                             N_("Assignees not on the staff list"));
 out:
     wo_free_all(v, n);

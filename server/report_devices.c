@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../i18n/i18n.h"
 #include "../report/chain.h"
 
 #define HOUR_MS 3600000.0
@@ -182,14 +183,23 @@ static int device_cb(const srv_device *d, void *vctx)
 int srv_report_devices(srv_registry *r, store_txn *txn, const rpt_params *p,
                        rpt_doc *d)
 {
-    rpt_doc_init(d, "devices", "Devices", p->site, p->from, p->to, p->now,
+    rpt_doc_init(d, "devices", N_("Devices"), p->site, p->from, p->to, p->now,
                  p->tz_min);
-    static const char *const cols[] = {
-        "name",     "device_id",  "enrolled", "last_sync",  "hours_since_sync",
-        "ops_held", "ops_behind", "clock",    "clock_flag", "chain_verified",
-        "revoked"};
+    /* Keys marked for the catalogue: the dashboard titles them in words
+     * (i18n_tr_lang), the CLIs print them as they are. */
+    static const char *const cols[] = {N_("name"),
+                                       N_("device_id"),
+                                       N_("enrolled"),
+                                       N_("last_sync"),
+                                       N_("hours_since_sync"),
+                                       N_("ops_held"),
+                                       N_("ops_behind"),
+                                       N_("clock"),
+                                       N_("clock_flag"),
+                                       N_("chain_verified"),
+                                       N_("revoked")};
     dev_ctx x = {.txn = txn, .p = p};
-    x.s = rpt_section_add(d, "devices", "Handhelds", cols, 11);
+    x.s = rpt_section_add(d, "devices", N_("Handhelds"), cols, 11);
     if (x.s == NULL)
         return RND_ENOMEM;
     int rc = store_op_count(txn, &x.total_ops);
@@ -203,13 +213,13 @@ int srv_report_devices(srv_registry *r, store_txn *txn, const rpt_params *p,
     behind_free(&x.behind);
     if (rc)
         return rc;
-    if ((rc = rpt_summary(d, "devices", rpt_i(x.devices))) ||
-        (rc = rpt_summary(d, "revoked", rpt_i(x.revoked))) ||
-        (rc = rpt_summary(d, "never_synced", rpt_i(x.never))) ||
-        (rc = rpt_summary(d, "not_synced_in_window", rpt_i(x.stale))) ||
-        (rc = rpt_summary(d, "clock_flags", rpt_i(x.clock_flags))) ||
-        (rc = rpt_summary(d, "chains_broken", rpt_i(x.broken))) ||
-        (rc = rpt_summary(d, "skew_limit_min", rpt_i(skew_ms(p) / 60000))))
+    if ((rc = rpt_summary(d, N_("devices"), rpt_i(x.devices))) ||
+        (rc = rpt_summary(d, N_("revoked"), rpt_i(x.revoked))) ||
+        (rc = rpt_summary(d, N_("never_synced"), rpt_i(x.never))) ||
+        (rc = rpt_summary(d, N_("not_synced_in_window"), rpt_i(x.stale))) ||
+        (rc = rpt_summary(d, N_("clock_flags"), rpt_i(x.clock_flags))) ||
+        (rc = rpt_summary(d, N_("chains_broken"), rpt_i(x.broken))) ||
+        (rc = rpt_summary(d, N_("skew_limit_min"), rpt_i(skew_ms(p) / 60000))))
         return rc;
     return 0;
 }

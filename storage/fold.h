@@ -107,6 +107,12 @@ typedef struct fold_state {
     fold_conflict conflicts[FOLD_MAX_CONFLICTS];
 } fold_state;
 
+/* Every status a work order's fold_state can have ("reported",
+ * "reopened", "dispatched", ... "cancelled"), in life-cycle order,
+ * NULL-terminated, static: the one list a page that words statuses
+ * walks. */
+const char *const *fold_wo_statuses(void);
+
 /* Parses a state made by store_fold. Field strings point into buf. */
 int fold_state_parse(const uint8_t *buf, size_t len, fold_state *out);
 

@@ -346,6 +346,12 @@ await section('work orders', async () => {
   ok(woId && /^[0-9a-f]{32}$/.test(woId), 'the page shows the order filed');
   await go('#/workorders', 'workorders');
   ok((await text('#tbl-wo')).includes('2-1-302'), 'the order in the list');
+  // Its category, priority and status in words (the columns' labels from
+  // C), not the values the API's cells hold.
+  const list = await text('#tbl-wo');
+  ok(['水暖', '一般', '已报修'].every((w) => list.includes(w)) &&
+    !/plumbing|normal|reported/.test(list),
+  'the list\'s values in words: ' + list);
 });
 
 // ---- its steps: forms from the verb table, a refusal in words ---------------
@@ -486,22 +492,38 @@ for (const [hash, pg, name] of [['#/board', 'board', 'board'],
   ['#/md?kind=unit', 'md', 'md'], ['#/md?kind=staff', 'md', 'md-staff'],
   ['#/devices', 'devices', 'devices'],
   ['#/reports?name=' + (rep || '') + '&from=2026-11-27&to=2026-11-28',
-    'reports', 'reports']]) {
+    'reports', 'reports'],
+  // The devices report's keys and the clock columns of workorders
+  // ("Notify: met") have words too.
+  ['#/reports?name=devices', 'reports', 'reports-devices'],
+  ['#/reports?name=workorders&from=2026-11-27&to=2026-11-28', 'reports',
+    'reports-workorders']]) {
   await section('english ' + name, async () => {
     await go(hash, pg);
-    if (name === 'reports') await page.waitForSelector('#rep-title');
-    if (name === 'board' || name === 'reports') {
+    const isRep = name.startsWith('reports');
+    if (isRep) await page.waitForSelector('#rep-title');
+    if (name === 'board' || isRep) {
       // Column and summary titles in words from C (i18n/en_titles.c), not
       // the keys the CLI prints: "Last sync", never last_sync.
       const keys = await page.$$eval('th, #rep-summary .k', (es) =>
         es.map((e) => e.textContent.trim())
           .filter((t) => /^[a-z][a-z0-9]*_[a-z0-9_]*$/.test(t)));
       ok(!keys.length, `${name}-en: titles still keys: ${keys.slice(0, 5)}`);
+      if (name === 'reports-workorders') {
+        ok(await page.$eval('body', (e) =>
+          e.textContent.includes('Notify: met')),
+        'the workorders report\'s clock columns in words (Notify: met)');
+      }
       if (name === 'board') {
         ok(await page.$eval('#board-body', (e) =>
           e.textContent.includes('Last sync')),
         'the board\'s English titles are words (Last sync)');
       }
+    }
+    if (name === 'workorders') {
+      const list = await text('#tbl-wo');
+      ok(['Plumbing', 'Normal', 'Called back'].every((w) => list.includes(w)),
+        'the list\'s values in English words: ' + list);
     }
     if (name === 'workorder-steps') {
       await page.$eval('#tbl-wo-history', (e) => e.scrollIntoView());

@@ -257,6 +257,17 @@ static void board(env *e)
             "\"type\":\"duration\"");
     has(js, e->day.wo);
     has(js, "\"state\":\"bad\"");
+    /* A work order's values with their words (the cells keep the value):
+     * the verb table's category, fold's status, report/'s clock. */
+    has(js, "\"key\":\"category\",\"title\":\"Category\",\"type\":\"text\","
+            "\"labels\":{\"electrical\":\"Electrical\"}");
+    has(js, "\"labels\":{\"reported\":\"Reported\"}");
+    has(js, "\"labels\":{\"notify\":\"Notify\"}");
+    has(js, "\"electrical\",\"normal\",\"reported\"");
+    free(js);
+    js = table_json(wo, "zh-CN");
+    has(js, "\"labels\":{\"electrical\":\"电气\"}");
+    has(js, "\"labels\":{\"reported\":\"已报修\"}");
     free(js);
     js = table_json(in, "zh-CN");
     has(js, "\"title\":\"在园(分)\""); /* inside_min, from po/zh_CN.po */

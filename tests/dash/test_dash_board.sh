@@ -9,7 +9,11 @@
 # visitors`'s bytes at the same clock; the visitors register finds the
 # visitor by unit with the ID number masked; /api/pii/open without a
 # reason is refused (400, field reason) and writes nothing to
-# `roundsd pii log`.
+# `roundsd pii log`. The devices report's keys have titles in words in
+# English and Chinese (its JSON from the CLI keeps the keys), and the
+# workorders report's clock columns are titled by clock and outcome
+# ("Notify: met", "通知：达标"). The board's overstay is the server
+# configuration's (overstay = 1h here), not the built-in 4 hours.
 BIN=$1
 . "$(dirname "$0")/../integration/lib.sh"
 need_test_clock
@@ -18,6 +22,8 @@ command -v curl >/dev/null || { echo "SKIP: no curl"; exit 77; }
 export ROUNDSD_CLOCK_MS=1796284800000 # 2026-12-03T16:00:00+08:00
 export ROUNDS_CLOCK_MS=$((ROUNDSD_CLOCK_MS - 600000)) # the handheld: 15:50
 export TZ=Asia/Shanghai
+# The server's catalogues (the reports' Chinese titles): the build's.
+export ROUNDS_LOCALEDIR="$BIN/locale"
 PW='a long password'
 
 web() {
@@ -32,6 +38,9 @@ server_init
 echo "$PW" | "$ROUNDSD" user add alice --grant 'S1=clerk' --password-stdin \
   --data "$SRV" >/dev/null || fail "user add alice"
 echo "log_level = debug" >"$WORK/debug.conf" # the boards made are counted
+# The board flags a visitor inside past the configured overstay, not the
+# built-in 4 hours.
+echo "overstay = 1h" >>"$WORK/debug.conf"
 # Each board takes 3.1 s longer to make: the eight boards below ask while
 # the first is being made (an event stream's boards do at a shift change),
 # and it is made slower than a board is kept (3 s): a board begun after a
@@ -82,6 +91,21 @@ assert wo and wo[0]["type"] == "duration", wo
 PY
 pass
 
+# ---- the configured overstay ------------------------------------------------------
+# Qian Bao came in at 15:50: at 16:40 (50 min) still fine, at 17:00 (70
+# min) past the configuration's 1h (the built-in default is 4h).
+inside_at() {
+  web -H "Cookie: $tok" "/api/board?site=S1&lang=en&at=$1" | body | python3 -c '
+import json, sys
+b = json.load(sys.stdin); keys = [c["key"] for c in b["inside"]["columns"]]
+print([(dict(zip(keys, r["cells"]))["who"], dict(zip(keys, r["cells"]))["overstay"],
+        r["state"]) for r in b["inside"]["rows"]])'
+}
+eq "board at 16:40: inside 50 min, no overstay" \
+  "$(inside_at 2026-12-03T16:40)" "[('Qian Bao', False, 'ok')]"
+eq "board at 17:00: past overstay = 1h" \
+  "$(inside_at 2026-12-03T17:00)" "[('Qian Bao', True, 'bad')]"
+
 # ---- one board made for many boards --------------------------------------------
 # Eight boards open reload on the same sync event, as the page does: one
 # of them makes the board, the others wait for it and share it.
@@ -129,6 +153,59 @@ check "the CSV is the CLI's, byte for byte" cmp "$WORK/web.csv" "$WORK/cli.csv"
 check "the CSV names the visitor" grep -q "Qian Bao" "$WORK/web.csv"
 grep -qi '^Content-Disposition: attachment; filename="S1-inside-visitors.csv"' \
   <(tr -d '\r' <"$WORK/csv.h") || fail "CSV is no download: $(cat "$WORK/csv.h")"
+
+# ---- a report's words: keys marked in C, a clock's columns built in C -------------
+echo "$PW" | "$ROUNDSD" user add mgr --grant 'S1=manager' --password-stdin \
+  --data "$SRV" >/dev/null || fail "user add mgr"
+r=$(web -H 'Content-Type: application/json' \
+  --data "{\"name\":\"mgr\",\"password\":\"$PW\"}" /api/login)
+mtok=$(tr -d '\r' <<<"$r" | sed -n 's/^Set-Cookie: //Ip')
+mtok=${mtok%%;*}
+for lang in en zh-CN; do
+  web -H "Cookie: $mtok" "/api/report?site=S1&name=devices&lang=$lang" | body \
+    >"$WORK/devices-$lang.json"
+  web -H "Cookie: $mtok" "/api/report?site=S1&name=workorders&lang=$lang" | body \
+    >"$WORK/wo-$lang.json"
+done
+python3 - "$WORK" <<'PY' || fail "report titles"
+import json, sys
+w = sys.argv[1]
+def load(n): return json.load(open(f"{w}/{n}.json"))
+def words(d, sec):
+    s = [x for x in d["sections"] if x["name"] == sec][0]
+    return s["title"], {c["key"]: c["title"] for c in s["columns"]}
+for lang in ("en", "zh-CN"):
+    d = load("devices-" + lang)
+    assert d["ok"], d
+    title, cols = words(d, "devices")
+    summ = {x["key"]: x["title"] for x in d["summary"]}
+    # No key shows as itself (English titles are words, Chinese ones too).
+    raw = [k for k, t in list(cols.items()) + list(summ.items()) if t == k]
+    assert not raw, (lang, raw)
+    if lang == "en":
+        assert title == "Handhelds", title
+        assert cols["chain_verified"] == "Chain verified", cols
+        assert summ["never_synced"] == "Never synced", summ
+        assert summ["skew_limit_min"] == "Skew limit (min)", summ
+    else:
+        assert title == "手持机", title
+        assert cols["enrolled"] == "登记时间", cols
+        assert summ["not_synced_in_window"] == "期间内未同步", summ
+    d = load("wo-" + lang)
+    title, cols = words(d, "by_category")
+    want = {"en": ("Notify: met", "Callback: breached", "On site: at risk"),
+            "zh-CN": ("通知：达标", "回访：超时", "到场：即将超时")}[lang]
+    got = (cols["notify_met"], cols["callback_breached"], cols["on_site_at_risk"])
+    assert got == want, (lang, got)
+PY
+pass
+"$ROUNDSD" report devices --site S1 --data "$SRV" --format json \
+  >"$WORK/devices-cli.json" || fail "roundsd report devices"
+eq "the CLI's JSON keeps its keys" "$(python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+print(sorted(d["summary"])[:3], sorted(d["sections"]["devices"][0])[:2])' \
+  "$WORK/devices-cli.json")" "['chains_broken', 'clock_flags', 'devices'] ['chain_verified', 'clock']"
 
 # ---- a register ---------------------------------------------------------------------
 r=$(web -H "Cookie: $tok" "/api/registers?site=S1&kind=visitors&unit=1-1-101&hours=24")

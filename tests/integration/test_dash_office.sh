@@ -17,7 +17,9 @@
 #    /api/resolve settles it (`roundsd conflicts` then lists none);
 #  - /api/workorders shows open orders with their next clock and time
 #    left; /api/workorder their op history (who, what), clocks and the
-#    steps open to them now;
+#    steps open to them now; a category, priority, status, clock, state
+#    or stop is a value with its words in its column's labels (English
+#    and Chinese);
 #  - /api/workorder/forms is the verb table's work-order verbs (as
 #    `rounds verbs --json` prints them), with words from the catalogue.
 BIN=$1
@@ -265,6 +267,18 @@ eq "the urgent one: notify breached first, bad, time left negative" \
   "[('notify', 'bad', True)]"
 eq "columns: the clock's time left is a duration" \
   "$(echo "$w" | jq_py '[c["type"] for c in d["table"]["columns"] if c["key"]=="left_ms"]')" "['duration']"
+# A category, priority, status or clock is a value in the cells (scripts
+# read it) and words in its column's labels (the page shows them).
+eq "workorders: the urgent one's values in words" \
+  "$(echo "$w" | jq_py '[[(c["key"],c["labels"][r["cells"][i]]) for i,c in enumerate(d["table"]["columns"]) if "labels" in c] for r in d["table"]["rows"] if r["id"]=="'$wo'"]')" \
+  "[[('category', 'Plumbing'), ('priority', 'Urgent'), ('status', 'Dispatched'), ('clock', 'Notify')]]"
+zw=$(ROUNDS_LOCALEDIR="$BIN/locale" OFFICE_LANG=zh-CN api GET /api/workorders)
+eq "workorders in Chinese: the urgent one's values in words" \
+  "$(echo "$zw" | jq_py '[[c["labels"][r["cells"][i]] for i,c in enumerate(d["table"]["columns"]) if "labels" in c] for r in d["table"]["rows"] if r["id"]=="'$wo'"]')" \
+  "[['水暖', '紧急', '已派工', '通知']]"
+eq "workorders in Chinese: every label has words" \
+  "$(echo "$zw" | jq_py '[w for c in d["table"]["columns"] for w in (c.get("labels") or {}).values() if not any("\u4e00"<=ch<="\u9fff" for ch in w)]')" \
+  "[]"
 eq "search q over the place and description" \
   "$(api GET /api/workorders "q=SOCKET" | jq_py '[r["id"] for r in d["table"]["rows"]]')" "['$wo2']"
 api GET /api/workorders "status=done" >"$WORK/e"
@@ -280,6 +294,13 @@ eq "history: fields, without _seen" \
 eq "cycles: cycle 1's clocks, breached ones bad" \
   "$(echo "$o" | jq_py '[(r["cells"][0],r["cells"][1],r["cells"][2],r["state"]) for r in d["cycles"]["rows"] if r["cells"][1] in ("notify","on_site")]')" \
   "[(1, 'notify', 'breached', 'bad'), (1, 'on_site', 'breached', 'bad')]"
+eq "cycles: clocks, states and stops in words" \
+  "$(echo "$o" | jq_py '[tuple(c["labels"][r["cells"][i]] for i,c in enumerate(d["cycles"]["columns"]) if "labels" in c and r["cells"][i] is not None) for r in d["cycles"]["rows"]]')" \
+  "[('Notify', 'Breached', 'Not delivered yet'), ('On site', 'Breached'), ('Resolve', 'Running'), ('Feedback', 'Running')]"
+zo=$(ROUNDS_LOCALEDIR="$BIN/locale" OFFICE_LANG=zh-CN api GET /api/workorder "id=$wo")
+eq "cycles in Chinese: every label has words" \
+  "$(echo "$zo" | jq_py '[w for c in d["cycles"]["columns"] for w in (c.get("labels") or {}).values() if not any("\u4e00"<=ch<="\u9fff" for ch in w)]')" \
+  "[]"
 eq "cycles: the on-site limit of an urgent order, 30 min" \
   "$(echo "$o" | jq_py '[r["cells"][5] for r in d["cycles"]["rows"] if r["cells"][1]=="on_site"]')" "[1800000]"
 api GET /api/workorder "id=0123456789abcdef0123456789abcdef" >"$WORK/e"
@@ -295,7 +316,7 @@ eq "forms: dispatch asks its required assignee, never by" \
   "[('dispatch', 'Dispatch', True, [('assignee', 'string', True, True), ('appointment', 'time', False, True), ('by', 'string', False, False)])]"
 eq "forms: callback's satisfaction, its choices and their words" \
   "$(echo "$f" | jq_py '[(g["required"],g["choices"],g["labels"]) for x in d["steps"] if x["name"]=="callback" for g in x["fields"] if g["name"]=="satisfaction"]')" \
-  "[(True, ['satisfied', 'unsatisfied'], {'satisfied': 'satisfied', 'unsatisfied': 'unsatisfied (reopens the order)'})]"
+  "[(True, ['satisfied', 'unsatisfied'], {'satisfied': 'Satisfied', 'unsatisfied': 'unsatisfied (reopens the order)'})]"
 eq "forms: a field's stored name (callback's method is callback_method)" \
   "$(echo "$f" | jq_py '[g["op"] for x in d["steps"] if x["name"]=="callback" for g in x["fields"] if g["name"]=="method"]')" \
   "['callback_method']"

@@ -1,5 +1,6 @@
 // table.js: the API's TABLE object drawn as an HTML table (columns, rows,
-// "bad" rows red and "warn" rows amber), its duration cells as clocks that
+// "bad" rows red and "warn" rows amber, a value in the words of its
+// column's labels), its duration cells as clocks that
 // count down each second from the API's ms, and report charts as SVG bars
 // drawn from a section's numbers. The page computes no rule: states and
 // clocks are the API's, only the seconds since the answer are counted here.
@@ -35,8 +36,23 @@ function startTicker() {
   if (!ticker) ticker = setInterval(tick, TICK_MS);
 }
 
+// A value the API gave words for (its column's labels), or undefined.
+function words(col, v) {
+  return col.labels && typeof v === 'string' &&
+    Object.prototype.hasOwnProperty.call(col.labels, v) ? col.labels[v] :
+    undefined;
+}
+
+// A chart's group name: the value's words, else the value as text.
+function label(col, v) {
+  const w = words(col, v);
+  return w !== undefined ? w : String(isoText(v));
+}
+
 function cell(col, v) {
   if (v === null || v === undefined || v === '') return h('td', {}, '—');
+  const w = words(col, v);
+  if (w !== undefined) return h('td', { data: { value: v } }, w);
   switch (col.type) {
     case 'duration': {
       startTicker();
@@ -127,31 +143,34 @@ export function barChart(chart, tb) {
   let max = 0;
   for (const r of rows) for (const i of vi) max = Math.max(max, nums(r, i));
   const W = 640, LW = 170, BH = 16, GAP = 8;
+  // The legend: as many titles a line as fit in the chart's width.
+  const LEGW = 200, per = Math.max(1, Math.floor(W / LEGW));
+  const legLines = Math.max(1, Math.ceil(vi.length / per));
   const gh = vi.length * BH + GAP;
-  const H = Math.max(rows.length * gh + 34, 60);
+  const H = Math.max(rows.length * gh + 16 + legLines * 20, 60);
   const svg = s('svg', { viewBox: `0 0 ${W} ${H}`, class: 'chart',
     role: 'img', 'aria-label': tb.title || chart.section });
   rows.forEach((r, ri) => {
     const y0 = ri * gh + 4;
     svg.appendChild(s('text', { x: LW - 8, y: y0 + (vi.length * BH) / 2 + 5,
       'text-anchor': 'end', class: 'lbl' },
-    li >= 0 ? String(isoText(r.cells[li])) : String(ri + 1)));
+    li >= 0 ? label(cols[li], r.cells[li]) : String(ri + 1)));
     vi.forEach((ci, k) => {
       const v = nums(r, ci);
       const w = max > 0 ? Math.round(((W - LW - 60) * v) / max) : 0;
       const y = y0 + k * BH;
       svg.appendChild(s('rect', { x: LW, y, width: Math.max(w, 1),
-        height: BH - 3, class: 'bar b' + (k % 4) }));
+        height: BH - 3, class: 'bar b' + (k % 6) }));
       svg.appendChild(s('text', { x: LW + w + 6, y: y + BH - 5,
         class: 'val' }, String(r.cells[ci] ?? 0)));
     });
   });
   // The legend: the value columns' titles.
-  const ly = rows.length * gh + 20;
   vi.forEach((ci, k) => {
-    const x = LW + k * 150;
+    const x = (k % per) * LEGW + 4;
+    const ly = rows.length * gh + 20 + Math.floor(k / per) * 20;
     svg.appendChild(s('rect', { x, y: ly - 10, width: 12, height: 12,
-      class: 'bar b' + (k % 4) }));
+      class: 'bar b' + (k % 6) }));
     svg.appendChild(s('text', { x: x + 18, y: ly, class: 'lbl' },
       cols[ci].title || cols[ci].key));
   });
