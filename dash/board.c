@@ -174,6 +174,7 @@ static int board_patrol(const dash_src *s, store_txn *txn, rpt_doc *out)
     if (sec == NULL)
         return RND_ENOMEM;
     rpt_params p = params_of(s, out->from, out->to);
+    p.rounds_only = 1; /* the rest is the patrol report's */
     rpt_doc d;
     int rc = rpt_patrol(txn, &p, &d);
     route_sum *v = calloc(MAX_ROUTES, sizeof *v);

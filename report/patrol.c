@@ -561,7 +561,8 @@ static int patrol_fill(store_txn *txn, patrol_run *pr, rpt_doc *d)
     for (size_t i = 0; i < pr->ps.nroutes; i++)
         if (pat_round_max(&pr->ps.routes[i]) > maxiv)
             maxiv = pat_round_max(&pr->ps.routes[i]);
-    if ((rc = pat_load_scans(txn, p->from, p->to + maxiv, p->skew_limit_ms,
+    if ((!p->rounds_only || pr->ps.nroutes > 0) &&
+        (rc = pat_load_scans(txn, p->from, p->to + maxiv, p->skew_limit_ms,
                              &pr->ps)) != 0)
         return rc;
 
@@ -583,13 +584,13 @@ static int patrol_fill(store_txn *txn, patrol_run *pr, rpt_doc *d)
         if ((rc = report_unscheduled(pr, r)) != 0)
             return rc;
     }
-    if ((rc = report_anomalies(pr)) != 0)
+    if (!p->rounds_only && (rc = report_anomalies(pr)) != 0)
         return rc;
     static const uint32_t exc_sort[] = {0, 1, 5};
     rpt_section_sort(pr->exc, exc_sort, 3);
     if (pr->ngs > 1)
         qsort(pr->gs, pr->ngs, sizeof *pr->gs, gs_cmp);
-    for (size_t i = 0; i < pr->ngs; i++) {
+    for (size_t i = 0; !p->rounds_only && i < pr->ngs; i++) {
         const guard_stat *g = &pr->gs[i];
         rpt_cell row[10] = {rpt_s(g->guard),    rpt_i(g->rounds),
                             rpt_i(g->scans),    rpt_i(g->on_time),

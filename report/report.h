@@ -280,6 +280,11 @@ typedef struct rpt_params {
     /* workorders: only the open orders (none of the window's closed ones,
      * and repeats looked for among the open ones only): the office board. */
     int open_only;
+    /* patrol: only the rounds and missed checkpoints (the office board): no
+     * rows of anomalies, unknown tags or guards, and no scans read when the
+     * site has no route. A night of 100,000 scans of tags on no route made
+     * a board of 5 s, nearly all of it rows the board does not show. */
+    int rounds_only;
 } rpt_params;
 
 #define RPT_OVERSTAY_DEFAULT_MS (4 * 3600 * 1000LL)

@@ -37,6 +37,9 @@ typedef int (*srv_child_fn)(void *ctx, int notify_fd);
 #define SRV_CHILD_BACKOFF_MIN_MS 1000
 #define SRV_CHILD_BACKOFF_MAX_MS 60000
 #define SRV_CHILD_STOP_MS 5000
+/* The child runs this much nicer than serve (nice(2)): it serves people
+ * looking at pages, serve the handhelds' syncs. */
+#define SRV_CHILD_NICE 5
 
 typedef struct srv_child {
     srv_child_fn fn;

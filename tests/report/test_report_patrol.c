@@ -177,6 +177,34 @@ static void whole_site(day_a *day)
     guard_row(s, 1, "g2", 3, 4, 2, 1, 0, 1);
 
     sums(&d, 2, 6, 17, 9, 7, 4, 8, 5, 1, 2, 2, 9.0 / 17.0);
+
+    /* The board's patrol (rounds_only): the same rounds and missed
+     * checkpoints, cell for cell, without the rows it does not show. */
+    p.rounds_only = 1;
+    rpt_doc b;
+    ASSERT_OK(store_read_begin(day->site, &t));
+    ASSERT_OK(rpt_patrol(t, &p, &b));
+    store_read_end(t);
+    static const char *const same[] = {"rounds", "missed"};
+    for (int k = 0; k < 2; k++) {
+        const rpt_section *x = rpt_doc_section(&d, same[k]);
+        const rpt_section *y = rpt_doc_section(&b, same[k]);
+        ASSERT_EQ(rpt_section_rows(y), rpt_section_rows(x));
+        for (uint32_t r = 0; r < rpt_section_rows(x); r++)
+            for (uint32_t c = 0; c < rpt_section_ncols(x); c++) {
+                const rpt_cell *cx = rpt_section_cell(x, r, c);
+                const rpt_cell *cy = rpt_section_cell(y, r, c);
+                ASSERT_EQ(cx->type, cy->type);
+                if (cx->type == RPT_STR)
+                    ASSERT_STR_EQ(cx->s, cy->s);
+                else
+                    ASSERT(cx->i == cy->i && cx->d == cy->d);
+            }
+    }
+    ASSERT_EQ(rpt_section_rows(rpt_doc_section(&b, "anomalies")), 0);
+    ASSERT_EQ(rpt_section_rows(rpt_doc_section(&b, "unknown_tags")), 0);
+    ASSERT_EQ(rpt_section_rows(rpt_doc_section(&b, "guards")), 0);
+    rpt_doc_free(&b);
     rpt_doc_free(&d);
 }
 
