@@ -3,6 +3,7 @@
 # Sourced by test_e2e_*.sh with BIN (the build dir) set. Everything started
 # here is stopped by the EXIT trap.
 set -u
+. "$(dirname "${BASH_SOURCE[0]}")/python.sh"
 ROUNDSD="$BIN/server/roundsd"
 ROUNDS="$BIN/handheld/rounds"
 CUTPROXY="$BIN/tests/integration/cutproxy"

@@ -14,6 +14,7 @@
 # The clocks are pinned (ROUNDS_CLOCK_MS); no server runs.
 set -u
 BIN=$1
+. "$(dirname "$0")/python.sh"
 case "${RND_TEST_CLOCK:-}" in
 ON | on | 1 | TRUE | true | YES | yes) ;;
 *) echo "SKIP: this test pins clocks: configure with -DROUNDS_TEST_CLOCK=ON"
