@@ -99,6 +99,14 @@ void dash_report_charts(rpt_jw *j, const rpt_doc *d)
 
 /* ---- JSON ---------------------------------------------------------------- */
 
+/* An _ms column's type: the time left on a clock counts down on the page
+ * (duration); any other length of time (a limit, an offset) is a span,
+ * shown as it was answered. */
+static const char *ms_type(const char *name, size_t n)
+{
+    return n >= 7 && !strcmp(name + n - 7, "left_ms") ? "duration" : "span";
+}
+
 static const char *col_type(const rpt_section *sec, uint32_t c)
 {
     const char *name = rpt_section_col(sec, c);
@@ -109,7 +117,8 @@ static const char *col_type(const rpt_section *sec, uint32_t c)
         case RPT_NULL:
             continue;
         case RPT_INT:
-            return n > 3 && !strcmp(name + n - 3, "_ms") ? "duration" : "int";
+            return n > 3 && !strcmp(name + n - 3, "_ms") ? ms_type(name, n)
+                                                         : "int";
         case RPT_TIME:
             return "time";
         case RPT_BOOL:
@@ -120,7 +129,7 @@ static const char *col_type(const rpt_section *sec, uint32_t c)
             return "text";
         }
     }
-    return n > 3 && !strcmp(name + n - 3, "_ms") ? "duration" : "text";
+    return n > 3 && !strcmp(name + n - 3, "_ms") ? ms_type(name, n) : "text";
 }
 
 /* name's title in lang. A clock's column of the workorders report

@@ -497,8 +497,8 @@ static void cycles(rpt_jw *j, const wo *o, int tz_min, const char *lang)
         {"state", N_("State"), "text", state_labels},
         {"start", N_("Start"), "time", NULL},
         {"stop", N_("Stop"), "time", NULL},
-        {"limit_ms", N_("Limit"), "duration", NULL},
-        {"elapsed_ms", N_("Elapsed"), "duration", NULL},
+        {"limit_ms", N_("Limit"), "span", NULL},
+        {"elapsed_ms", N_("Elapsed"), "span", NULL},
         {"left_ms", N_("Time left"), "duration", NULL},
         {"stopped_by", N_("Stopped by"), "text", stop_labels},
     };

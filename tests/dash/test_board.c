@@ -255,6 +255,24 @@ static void board(env *e)
     char *js = table_json(wo, "en");
     has(js, "\"key\":\"left_ms\",\"title\":\"Time left\","
             "\"type\":\"duration\"");
+    {
+        /* Other lengths of time (the vacant report's clock offsets) are
+         * spans: shown as answered, not counted down. */
+        rpt_doc v;
+        rpt_doc_init(&v, "vacant", "Vacant", "S1", 0, 1, 1, DAY_TZ);
+        static const char *const vc[] = {"clk_ms", "left_ms"};
+        rpt_section *vs = rpt_section_add(&v, "t", "T", vc, 2);
+        ASSERT(vs);
+        rpt_cell row[2] = {rpt_i(-5000), rpt_i(60000)};
+        ASSERT_OK(rpt_row(vs, row));
+        char *vj = table_json(vs, "en");
+        has(vj, "\"key\":\"clk_ms\",\"title\":\"Clock offset\","
+                "\"type\":\"span\"");
+        has(vj, "\"key\":\"left_ms\",\"title\":\"Time left\","
+                "\"type\":\"duration\"");
+        free(vj);
+        rpt_doc_free(&v);
+    }
     has(js, e->day.wo);
     has(js, "\"state\":\"bad\"");
     /* A work order's values with their words (the cells keep the value):

@@ -294,6 +294,9 @@ eq "history: fields, without _seen" \
 eq "cycles: cycle 1's clocks, breached ones bad" \
   "$(echo "$o" | jq_py '[(r["cells"][0],r["cells"][1],r["cells"][2],r["state"]) for r in d["cycles"]["rows"] if r["cells"][1] in ("notify","on_site")]')" \
   "[(1, 'notify', 'breached', 'bad'), (1, 'on_site', 'breached', 'bad')]"
+eq "cycles: a limit and an elapsed time are spans, the time left counts down" \
+  "$(echo "$o" | jq_py '[c["type"] for c in d["cycles"]["columns"] if c["key"].endswith("_ms")]')" \
+  "['span', 'span', 'duration']"
 eq "cycles: clocks, states and stops in words" \
   "$(echo "$o" | jq_py '[tuple(c["labels"][r["cells"][i]] for i,c in enumerate(d["cycles"]["columns"]) if "labels" in c and r["cells"][i] is not None) for r in d["cycles"]["rows"]]')" \
   "[('Notify', 'Breached', 'Not delivered yet'), ('On site', 'Breached'), ('Resolve', 'Running'), ('Feedback', 'Running')]"

@@ -1,7 +1,8 @@
 // table.js: the API's TABLE object drawn as an HTML table (columns, rows,
 // "bad" rows red and "warn" rows amber, a value in the words of its
 // column's labels), its duration cells as clocks that
-// count down each second from the API's ms, and report charts as SVG bars
+// count down each second from the API's ms (span cells, a limit or an
+// offset, as answered), and report charts as SVG bars
 // drawn from a section's numbers. The page computes no rule: states and
 // clocks are the API's, only the seconds since the answer are counted here.
 import { h, clear } from './dom.js';
@@ -11,17 +12,25 @@ import { t, isoText } from './i18n.js';
 const TICK_MS = 1000;
 let ticker = null;
 
-function clockText(left) {
-  const neg = left < 0;
-  let s = Math.floor(Math.abs(left) / 1000);
+// A length of time as "[Nd ]h:mm:ss", without its sign.
+function spanBody(ms) {
+  let s = Math.floor(Math.abs(ms) / 1000);
   const d = Math.floor(s / 86400);
   s -= d * 86400;
   const hh = Math.floor(s / 3600), mm = Math.floor((s % 3600) / 60);
   const ss = s % 60;
   const p = (n) => String(n).padStart(2, '0');
-  const body = (d ? `${d}${t('clock.day')} ` : '') + `${hh}:${p(mm)}:${p(ss)}`;
-  return neg ? t('clock.over', { t: body }) : body;
+  return (d ? `${d}${t('clock.day')} ` : '') + `${hh}:${p(mm)}:${p(ss)}`;
 }
+
+// Time left on a clock; past its end, "over by ...".
+function clockText(left) {
+  const body = spanBody(left);
+  return left < 0 ? t('clock.over', { t: body }) : body;
+}
+
+// A limit, an elapsed time or an offset: signed, never "over".
+const spanText = (ms) => (ms < 0 ? '−' : '') + spanBody(ms);
 
 export function tick() {
   const now = performance.now();
@@ -49,8 +58,12 @@ function label(col, v) {
   return w !== undefined ? w : String(isoText(v));
 }
 
+const numeric = (col) => ['int', 'real', 'duration', 'span'].includes(col.type);
+
 function cell(col, v) {
-  if (v === null || v === undefined || v === '') return h('td', {}, '—');
+  if (v === null || v === undefined || v === '') {
+    return h('td', numeric(col) ? { class: 'num' } : {}, '—');
+  }
   const w = words(col, v);
   if (w !== undefined) return h('td', { data: { value: v } }, w);
   switch (col.type) {
@@ -62,6 +75,7 @@ function cell(col, v) {
       el.classList.toggle('over', Number(v) < 0);
       return h('td', { class: 'num' }, el);
     }
+    case 'span': return h('td', { class: 'num' }, spanText(Number(v)));
     case 'time': return h('td', { class: 'time' }, isoText(v));
     case 'bool': return h('td', { class: 'bool' }, v ? t('yes') : t('no'));
     case 'int': return h('td', { class: 'num' }, String(v));
@@ -80,8 +94,7 @@ export function table(tb, opts) {
   const cols = (tb && tb.columns) || [];
   const rows = (tb && tb.rows) || [];
   const head = h('tr', {}, cols.map((c) => h('th', { scope: 'col',
-    class: c.type === 'int' || c.type === 'real' || c.type === 'duration' ?
-      'num' : '' }, c.title || c.key)));
+    class: numeric(c) ? 'num' : '' }, c.title || c.key)));
   const body = h('tbody', {});
   for (const r of rows) {
     const vals = {};
