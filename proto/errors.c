@@ -57,6 +57,7 @@ int rnd_exit_code(int err)
         return RND_EXIT_OK;
     case RND_EFIELD:
     case RND_EINVAL:
+    case RND_EMEDIA: /* the file given is not one we take */
         return RND_EXIT_USAGE;
     case RND_ENOTFOUND:
     case RND_ENOTINIT:
@@ -65,6 +66,7 @@ int rnd_exit_code(int err)
     case RND_ETRANSITION:
     case RND_EEXIST:
     case RND_ELOCKOUT:
+    case RND_EQUOTA:
         return RND_EXIT_REFUSED;
     case RND_ECONNECT:
     case RND_ETLS:

@@ -50,7 +50,10 @@
     XX(ENOTENROLLED, "handheld not enrolled: run 'rounds enroll'")             \
     XX(EFORK, "op forks the device's chain: the server holds that seq "        \
               "with other bytes")                                              \
-    XX(ELOCKOUT, "locked after too many wrong PINs")
+    XX(ELOCKOUT, "locked after too many wrong PINs")                           \
+    XX(EMEDIA, "not a JPEG, PNG, WebP or PDF file, or a damaged one")          \
+    XX(EHASH, "bytes do not match their SHA-256")                              \
+    XX(EQUOTA, "attachment quota exceeded")
 
 enum rnd_error {
     RND_OK = 0,
