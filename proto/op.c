@@ -17,6 +17,7 @@
 
 #include <msgpack.h>
 
+#include "attach.h"
 #include "mp.h"
 #include "proto.h"
 #include "sha256.h"
@@ -73,6 +74,8 @@ int proto_action_fits(int kind, int action)
         return kind == PROTO_KIND_OWNERKEY || kind == PROTO_KIND_LOSTFOUND;
     case PROTO_ACTION_DISPOSE:
         return kind == PROTO_KIND_LOSTFOUND;
+    case PROTO_ACTION_ATTACH: /* the records, not master data */
+        return kind >= PROTO_KIND_SCAN && kind <= PROTO_KIND_TASK;
     case PROTO_ACTION_RETIRE:
         return proto_kind_columns(kind) != NULL || kind == PROTO_KIND_PII_KEY ||
                kind == PROTO_KIND_TAG_KEY;
@@ -582,6 +585,12 @@ static int check_text(const proto_op *op)
              proto_utf8_check(f->str, f->str_len, PROTO_TEXT_MULTILINE, NULL,
                               NULL) != 0))
             return RND_EFIELD;
+    }
+    /* An attach op carries its fields and nothing else (attach.h): the
+     * store indexes every attach op it holds by them. */
+    if (op->action == PROTO_ACTION_ATTACH) {
+        proto_attach a;
+        return proto_attach_read(op, &a);
     }
     return 0;
 }

@@ -85,6 +85,7 @@ enum proto_kind {
     XX(ACK, 20, "ack")                                                         \
     XX(REPLY, 21, "reply")                                                     \
     XX(ASSESS, 22, "assess")                                                   \
+    XX(ATTACH, 23, "attach")                                                   \
     XX(RETIRE, 30, "retire")                                                   \
     XX(RETURN, 51, "return")                                                   \
     XX(DISPOSE, 52, "dispose")
@@ -109,8 +110,8 @@ const char *const *proto_kind_columns(int kind);
  * assess on work orders, ack on handovers, retire on master data
  * (site..blacklist, pii_key, holiday, taskplan, tag_key); escalate and
  * close on incidents, return on owners' keys and lost-and-found items,
- * dispose on lost-and-found items. The op decoder refuses any other
- * pair. */
+ * dispose on lost-and-found items; attach on every record kind (scan ..
+ * task: proto/attach.h). The op decoder refuses any other pair. */
 int proto_action_fits(int kind, int action);
 
 /* A work order's receive op (action receive): written by the assignee's

@@ -334,6 +334,16 @@ static void clk_of(const proto_field *f, int64_t *clk)
         *clk = f->i;
 }
 
+/* Fields the fold keeps out of the merged ones: metadata (a name starting
+ * with '_', such as _seen and _clk), and every field of an attach op: a
+ * record holds many attachments, which the store indexes (proto/attach.h),
+ * and two guards attaching photos offline must not make a conflict. */
+static int not_merged(const proto_op *op, const proto_field *f)
+{
+    return op->action == PROTO_ACTION_ATTACH ||
+           (f->name_len > 0 && f->name[0] == '_');
+}
+
 int store_fold(const uint8_t *const *encs, const size_t *lens, size_t n,
                uint8_t *out, size_t cap, size_t *len, fold_info *info)
 {
@@ -375,8 +385,7 @@ int store_fold_decoded(const uint8_t *const *encs, const size_t *lens, size_t n,
             /* The decoder guarantees unique names in ascending order, so
              * the first op's fields are already a merged list. */
             for (uint32_t j = 0; j < cur->nfields; j++) {
-                if (cur->fields[j].name_len > 0 &&
-                    cur->fields[j].name[0] == '_') {
+                if (not_merged(cur, &cur->fields[j])) {
                     clk_of(&cur->fields[j], &clk);
                     continue; /* metadata such as _seen: not a field */
                 }
@@ -389,8 +398,7 @@ int store_fold_decoded(const uint8_t *const *encs, const size_t *lens, size_t n,
             return RND_EMALFORMED;
         } else {
             for (uint32_t j = 0; j < cur->nfields; j++) {
-                if (cur->fields[j].name_len > 0 &&
-                    cur->fields[j].name[0] == '_') {
+                if (not_merged(cur, &cur->fields[j])) {
                     clk_of(&cur->fields[j], &clk);
                     continue;
                 }

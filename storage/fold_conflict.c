@@ -266,6 +266,8 @@ int fold__find_conflicts(const uint8_t *const *encs, const size_t *lens,
     for (size_t i = 0; i < n && rc == 0; i++) {
         if ((rc = proto_op_decode(encs[i], lens[i], op)) != 0)
             break;
+        if (op->action == PROTO_ACTION_ATTACH)
+            continue; /* its fields are never merged (fold.c, not_merged) */
         uint32_t a = 0, b = 0, nv = 0;
         size_t off = 0;
         int parsed = 0;

@@ -18,4 +18,10 @@
 int store__migrate_1_to_2(MDB_txn *txn, MDB_dbi ops, MDB_dbi heads,
                           unsigned long *devices);
 
+/* Format 2 -> 3: the (new, empty) attachment indexes atts and eatts get
+ * every attach op ops holds (ops a handheld of format 2 pulled from a
+ * newer server: store_attach.c's layout). */
+int store__migrate_2_to_3(MDB_txn *txn, MDB_dbi ops, MDB_dbi atts,
+                          MDB_dbi eatts);
+
 #endif

@@ -236,6 +236,24 @@ static int open_dbs(store *s, unsigned flags, int *migrated_from)
             return RND_ECORRUPT;
         }
     }
+    /* atts and eatts came with format 3 (created with a new store or by
+     * the migration). A format-2 store opened read-only has none: it holds
+     * no attachments its readers could ask for (has_atts 0). */
+    if (rc == 0 && (format >= 3 || !s->rdonly)) {
+        unsigned f = fresh || format < 3 ? MDB_CREATE : 0;
+        rc = mdb_dbi_open(txn, "atts", f, &s->atts);
+        if (rc == 0)
+            rc = mdb_dbi_open(txn, "eatts", f, &s->eatts);
+        if (rc == MDB_NOTFOUND) {
+            mdb_txn_abort(txn);
+            return RND_ECORRUPT;
+        }
+        s->has_atts = rc == 0;
+        if (rc == 0)
+            rc = mdb_set_compare(txn, s->atts, key_cmp);
+        if (rc == 0)
+            rc = mdb_set_compare(txn, s->eatts, key_cmp);
+    }
     /* heads came with format 2: created with a new store or by the
      * migration; a format-2 store without it is damaged. A format-1 store
      * opened read-only has none, and its readers do not need it. */
@@ -262,6 +280,20 @@ static int open_dbs(store *s, unsigned flags, int *migrated_from)
         if (rc == 0) {
             *migrated_from = (int)format;
             format = 2;
+        }
+    }
+    if (rc == 0 && format < 3 && !s->rdonly) {
+        rc = store__migrate_2_to_3(txn, s->ops, s->atts, s->eatts);
+        if (rc == 0) {
+            proto_be64_put(buf, 3);
+            v.mv_size = 8;
+            v.mv_data = buf;
+            rc = mdb_put(txn, s->meta, &k, &v, 0);
+        }
+        if (rc == 0) {
+            if (*migrated_from == 0)
+                *migrated_from = (int)format;
+            format = 3;
         }
     }
     if (rc) {

@@ -42,7 +42,7 @@
  * open itself, in one durable write transaction (all or nothing); opened
  * with STORE_RDONLY it is read as it is: everything reads the same, chain
  * heads are computed from ops (store_device_head). */
-#define STORE_FORMAT_VERSION 2
+#define STORE_FORMAT_VERSION 3
 
 typedef struct store store;         /* opaque */
 typedef struct store_txn store_txn; /* opaque */
@@ -355,12 +355,60 @@ int store_id_width(store *st, int kind, int *width);
  * tests); returns the number of entities folded in *n. */
 int store_refold_all(store_txn *txn, uint64_t *n);
 
+/* ---- attachments (storage/store_attach.c) ------------------------------- */
+
+/* What the store knows of an attachment from the attach ops it holds
+ * (proto/attach.h): the bytes themselves are in files beside the store
+ * (storage/blob.h). atts is keyed by hash; eatts by record then hash, so a
+ * record's attachments are one range. Both are written by the transaction
+ * that stores the op. */
+#define STORE_ATT_SENT 1 /* flags: a handheld's: the server holds the bytes */
+typedef struct store_att {
+    uint8_t hash[PROTO_HASH_LEN];
+    uint64_t size;
+    uint8_t media; /* proto_media */
+    uint8_t flags; /* STORE_ATT_* */
+} store_att;
+
+/* One record's reference to an attachment: the first attach op naming it
+ * in fold order (hlc, device_id, seq), whatever order ops arrived in, so
+ * two replicas holding the same ops hold the same references. */
+typedef struct store_att_ref {
+    uint8_t entity[PROTO_ENTITY_LEN];
+    uint8_t hash[PROTO_HASH_LEN];
+    uint8_t role; /* proto_att_role */
+    uint8_t has_of;
+    uint8_t of[PROTO_HASH_LEN]; /* a thumbnail's original */
+    uint64_t hlc, device_id, seq;
+    int64_t wall_ms;
+} store_att_ref;
+
+/* The attachment of hash: 0, or RND_ENOTFOUND when no op names it. */
+int store_att_get(store_txn *txn, const uint8_t hash[PROTO_HASH_LEN],
+                  store_att *out);
+/* Sets its flags (a write transaction; RND_ENOTFOUND as above). */
+int store_att_set_flags(store_txn *txn, const uint8_t hash[PROTO_HASH_LEN],
+                        uint8_t flags);
+/* Every attachment, by hash; cb returns 0 to go on, 1 to stop, else an
+ * error passed back. */
+typedef int (*store_att_cb)(const store_att *att, void *ctx);
+int store_att_each(store_txn *txn, store_att_cb cb, void *ctx);
+/* The attachments of one record (entity NULL: of every record, by record
+ * then hash), each with what atts says of it. */
+typedef int (*store_att_ref_cb)(const store_att_ref *ref, const store_att *att,
+                                void *ctx);
+int store_att_each_of(store_txn *txn, const uint8_t *entity,
+                      store_att_ref_cb cb, void *ctx);
+
 /* ---- the digest of a replica (storage/digest.c) ------------------------- */
 
 /* The digest `rounds dump` and `roundsd dump` print, to compare replicas:
  * SHA-256 over, for each entity by ascending kind 1..255 and ascending id
  * within a kind (store_entities_each(txn, kind, 0, ...)), its 16-byte id
- * then its merged state bytes exactly as stored. Two replicas holding the
+ * then its merged state bytes exactly as stored; then, when the store
+ * holds any attachment, "attachments" and each record's references
+ * (store_att_each_of order: record, hash, original, hlc, device, seq,
+ * size, role, has_of, media; digest.c). Two replicas holding the
  * same ops give the same digest. cb (may be NULL) sees each entity in that
  * order; a non-zero return stops the walk and is returned. *entities (may
  * be NULL) gets the count. */

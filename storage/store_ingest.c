@@ -161,6 +161,8 @@ int store_append_local(store_txn *txn, proto_op *op, int64_t wall_ms,
              MDB_NOOVERWRITE);
     if (rc == 0)
         rc = store__index_op(txn, &head);
+    if (rc == 0 && op->action == PROTO_ACTION_ATTACH)
+        rc = store__index_attach(txn, &head, op, NULL, 0);
     if (rc == 0) {
         txn->next_seq = op->seq + 1;
         proto_op_hash(s->enc + RECV_LEN, len, txn->chain_head);
@@ -287,6 +289,8 @@ static int ingest(store_txn *txn, const store_op_head *op,
     uint64_t hlc;
     head_slot *h;
     rc = store__index_op(txn, op);
+    if (rc == 0 && op->action == PROTO_ACTION_ATTACH)
+        rc = store__index_attach(txn, op, decoded, enc, len);
     if (rc == 0)
         rc = store__hlc_get(txn, &hlc);
     if (rc == 0)
@@ -380,6 +384,8 @@ static int own_take_out(store_txn *t, MDB_cursor *lc, const proto_op *op)
     proto_be64_put(ekey + PROTO_ENTITY_LEN, op->hlc);
     ops_key(ekey + PROTO_ENTITY_LEN + 8, op->device_id, op->seq);
     int rc = del(t, t->s->eops, ekey, sizeof ekey);
+    if (rc == 0 && op->action == PROTO_ACTION_ATTACH)
+        rc = store__unindex_attach(t, op);
     if (rc == 0)
         rc = del(t, t->s->ops, key, sizeof key);
     if (rc)

@@ -108,6 +108,10 @@ struct store_txn {
 struct store {
     MDB_env *env;
     MDB_dbi ops, log, eops, entities, bykind, open, meta, heads;
+    /* Attachments (store_attach.c): by hash, and by record then hash. */
+    MDB_dbi atts, eatts;
+    /* 0 in a format-2 store opened read-only: no attachment indexes. */
+    int has_atts;
     int rdonly;
     /* The format the store is in: STORE_FORMAT_VERSION once open for
      * writing (older ones are migrated), what it says when read-only. */
@@ -335,6 +339,19 @@ int store__flush_heads(store_txn *t);
 
 /* Adds an op already in ops to the arrival log and its entity's index. */
 int store__index_op(store_txn *t, const store_op_head *op);
+
+/* ---- attachments (store_attach.c) ---------------------------------------- */
+
+/* Indexes the attachment of an attach op just stored (atts, eatts).
+ * decoded may be NULL: enc is decoded then. An op whose attach fields do
+ * not read (one a lenient store took in) is stored but not indexed. */
+int store__index_attach(store_txn *t, const store_op_head *op,
+                        const proto_op *decoded, const uint8_t *enc,
+                        size_t len);
+
+/* Takes an attach op's reference out of eatts when it is the one
+ * indexed (a rebase renumbers the op, and its append indexes it again). */
+int store__unindex_attach(store_txn *t, const proto_op *op);
 
 /* ---- entities (store_entity.c) ------------------------------------------- */
 

@@ -341,8 +341,12 @@ static void test_names(void)
     ASSERT_EQ(nkinds, 26);
     ASSERT(proto_action_fits(PROTO_KIND_TAG_KEY, PROTO_ACTION_RETIRE));
     ASSERT(proto_action_fits(PROTO_KIND_ROSTER, PROTO_ACTION_RETIRE));
-    /* + feedback, escalate, reply, assess, return, dispose */
-    ASSERT_EQ(nactions, 20);
+    /* + feedback, escalate, reply, assess, return, dispose, attach */
+    ASSERT_EQ(nactions, 21);
+    ASSERT(proto_action_fits(PROTO_KIND_SCAN, PROTO_ACTION_ATTACH));
+    ASSERT(proto_action_fits(PROTO_KIND_TASK, PROTO_ACTION_ATTACH));
+    ASSERT(!proto_action_fits(PROTO_KIND_STAFF, PROTO_ACTION_ATTACH));
+    ASSERT(!proto_action_fits(PROTO_KIND_PII_ACCESS, PROTO_ACTION_ATTACH));
     ASSERT(proto_action_fits(PROTO_KIND_INCIDENT, PROTO_ACTION_ESCALATE));
     ASSERT(proto_action_fits(PROTO_KIND_INCIDENT, PROTO_ACTION_CLOSE));
     ASSERT(proto_action_fits(PROTO_KIND_OWNERKEY, PROTO_ACTION_RETURN));
