@@ -17,6 +17,7 @@
 #include "../proto/clock.h"
 #include "../proto/pii.h"
 #include "../proto/utf8.h"
+#include "../storage/blob.h"
 #include "../storage/store.h"
 #include "handheld.h"
 #include "hh_internal.h"
@@ -118,6 +119,11 @@ int hh_open(const char *dir, hh **out)
     if (h == NULL)
         return RND_ENOMEM;
     snprintf(h->dir, sizeof h->dir, "%s", dir);
+    h->path = strdup(dir);
+    if (h->path == NULL) {
+        free(h);
+        return RND_ENOMEM;
+    }
     rc = store_open(dir, 0, &h->s);
     if (rc == 0)
         rc = store_read_begin(h->s, &t);
@@ -167,6 +173,11 @@ int hh_init(const char *dir, const char *site, const char *name, hh **out)
     if (h == NULL)
         return RND_ENOMEM;
     snprintf(h->dir, sizeof h->dir, "%s", dir);
+    h->path = strdup(dir);
+    if (h->path == NULL) {
+        free(h);
+        return RND_ENOMEM;
+    }
     rc = store_open(dir, STORE_CREATE, &h->s);
     if (rc == 0)
         rc = proto_random(&c.device_id, sizeof c.device_id);
@@ -184,7 +195,9 @@ void hh_close(hh *h)
 {
     if (h == NULL)
         return;
+    blob_close(h->blobs);
     store_close(h->s);
+    free(h->path);
     free(h);
 }
 

@@ -249,6 +249,79 @@ HH_API int hh_blacklist_hits(const hh *h);
  * Valid until the next call on h. */
 HH_API const char *hh_last_warning(const hh *h);
 
+/* ---- attachments (handheld/attach.c) ------------------------------------ */
+
+/* A photo, a drawn signature or a PDF on a record (docs/DATA-MODEL.md,
+ * "Attachments"). The bytes are kept in files beside the store
+ * (attachments/), named by their SHA-256; the attach op that puts them on
+ * a record is written only after they are durable, and syncs like any
+ * record. */
+#define HH_ATTACH_MAX_DEFAULT ((uint64_t)8 << 20) /* 8 MiB a file */
+#define HH_ATTACH_QUOTA_DEFAULT ((uint64_t)1 << 30) /* 1 GiB a device */
+
+typedef struct hh_attach_opts {
+    /* "photo", "signature", "document" or "thumb"; NULL: photo for an
+     * image, document for a PDF. A signature must be a PNG; a thumb
+     * needs of. */
+    const char *role;
+    /* The attachment (64 hex digits) a thumb is a thumbnail of; it must
+     * be on the same record already. */
+    const char *of;
+    /* Who attaches it: NULL for the device's person (as `by` of a
+     * record; one with a PIN must be signed in). */
+    const char *by;
+    /* 1 keeps a photo's EXIF and XMP location (off by default: it is
+     * personal data). */
+    int keep_location;
+} hh_attach_opts;
+
+/* Puts the bytes data[0..len) on the record target (an id or its
+ * prefix, as hh_resolve_id takes): checked by their bytes (JPEG, PNG,
+ * WebP or PDF, whole: RND_EMEDIA), location taken out unless asked,
+ * at most the device's maximum (RND_ETOOBIG) and within its quota of
+ * attachments it wrote (RND_EQUOTA); written and fsynced, then the
+ * attach op committed. hash_out (65 bytes, may be NULL) gets the
+ * attachment's hash in hex. Attaching the same bytes to the same record
+ * again writes nothing and returns 0. A record that is master data, or
+ * none: RND_EINVAL / RND_ENOTFOUND. hh_last_error() names what was
+ * wrong. */
+HH_API int hh_attach_bytes(hh *h, const char *target, const uint8_t *data,
+                           size_t len, const hh_attach_opts *opts,
+                           char hash_out[65]);
+/* The same with the bytes of the file at path (read whole, at most the
+ * maximum + 1 bytes). */
+HH_API int hh_attach_file(hh *h, const char *target, const char *path,
+                          const hh_attach_opts *opts, char hash_out[65]);
+
+/* One attachment of a record, as listed. */
+typedef struct hh_attachment {
+    char record[33];   /* the record's id, hex */
+    char hash[65];     /* hex */
+    uint64_t size;     /* bytes */
+    const char *type;  /* media type, static */
+    const char *role;  /* static */
+    char of[65];       /* a thumb's original, "" otherwise */
+    uint64_t device_id; /* the first op naming it: its writer, */
+    uint64_t seq;       /* seq */
+    int64_t wall_ms;    /* and time */
+    int present;        /* 1 when this device holds the bytes */
+    int sent;           /* 1 when the server holds them (this device's) */
+} hh_attachment;
+typedef int (*hh_attachment_cb)(const hh_attachment *a, void *ctx);
+
+/* The attachments of the record target (id or prefix; NULL: of every
+ * record), by hash; cb returns 0 to go on, anything else stops the walk
+ * and is returned. */
+HH_API int hh_attachments(hh *h, const char *target, hh_attachment_cb cb,
+                          void *ctx);
+
+/* Writes the attachment whose hash is hex (64 digits, any case) to the
+ * file path (created or replaced), checking its hash on the way:
+ * RND_ENOTFOUND when no record has it or this device does not hold its
+ * bytes (hh_last_error() says which), RND_EHASH when the bytes held are
+ * damaged (no file is left). */
+HH_API int hh_attachment_get(hh *h, const char *hex, const char *path);
+
 /* ---- the verb table ----------------------------------------------------- */
 /* HH_TIME values are ms since the epoch, given as digits or as ISO 8601
  * "YYYY-MM-DDTHH:MM[:SS]" with "Z" or "+HH:MM" (local time without). */

@@ -22,6 +22,10 @@ _Static_assert((int)HH_VAL_STR == (int)PROTO_STR &&
 
 struct hh {
     store *s;
+    /* The attachments' files beside the store, opened at first use
+     * (attach.c); path is the store's directory, whole. */
+    struct blob_store *blobs;
+    char *path;
     int64_t (*now_ms)(void *ctx);
     void *now_ctx;
     char err[512]; /* hh_last_error() */
@@ -55,6 +59,9 @@ int64_t hh__now_ms(hh *h);
  * stamps by (store_set_clock_bound). */
 #define HH_META_CLOCK_OFFSET "clock_offset"
 #define HH_CLK_MIN_MS 1000
+/* Adds FOLD_CLK_FIELD to op: the device's last measured clock offset
+ * (meta "clock_offset", hh__clock_offset_note), when it is 1 s or more. */
+int hh__add_clk(store_txn *t, proto_op *op);
 /* The stored offset into *out (0 when never measured). */
 int hh__clock_offset(store_txn *t, int64_t *out);
 /* Records the offset the WELCOME's server_ms gives against the handle's

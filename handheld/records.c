@@ -591,9 +591,7 @@ static const char *inspection_category(const char *item)
     return "other";
 }
 
-/* Adds FOLD_CLK_FIELD to op: the device's last measured clock offset
- * (meta "clock_offset", hh__clock_offset_note), when it is 1 s or more. */
-static int add_clk(store_txn *t, proto_op *op)
+int hh__add_clk(store_txn *t, proto_op *op)
 {
     int64_t off = 0;
     int rc = hh__clock_offset(t, &off);
@@ -620,7 +618,7 @@ static int append_followup_wo(record_ctx *c, store_txn *t, const char *place,
         (rc = proto_op_add_str(&op, "priority", "normal", 6)) ||
         (rc = proto_op_add_str(&op, "severity", "general", 7)) ||
         (rc = proto_op_add_str(&op, "by", c->in->by, strlen(c->in->by))) ||
-        (rc = add_clk(t, &op)))
+        (rc = hh__add_clk(t, &op)))
         return fail(c->h, rc, "work order: %s", rnd_strerror(rc));
     rc = store_append_local(t, &op, c->now, NULL);
     return rc ? store_fail(c->h, rc) : 0;
@@ -753,7 +751,7 @@ static int record_fn(store_txn *t, void *arg)
         if ((rc = proto_op_add_str(&op, "workorder", c->extra_hex, 32)))
             return fail(c->h, rc, "%s: %s", v->verb, rnd_strerror(rc));
     }
-    if ((rc = add_clk(t, &op)) != 0)
+    if ((rc = hh__add_clk(t, &op)) != 0)
         return fail(c->h, rc, "%s: %s", v->verb, rnd_strerror(rc));
     rc = store_append_local(t, &op, c->now, NULL);
     return rc ? store_fail(c->h, rc) : 0;

@@ -336,6 +336,10 @@ static void vac_json(rpt_jw *j, const vac_last *u)
     rpt_jw_bool(j, due == 0 || due < vac.now);
 }
 
+/* The handle `rounds show` reads with: its JSON and text list the
+ * record's attachments too. */
+static hh *show_h;
+
 static void print_json_entity(const hh_entity *st, int with_events)
 {
     char hex[33], ts[40];
@@ -383,6 +387,8 @@ static void print_json_entity(const hh_entity *st, int with_events)
     }
     if (vac.on)
         vac_json(&j, vac.cur);
+    if (with_events && show_h)
+        rounds_show_attachments(show_h, hex, &j);
     rpt_jw_end(&j);
 }
 
@@ -845,7 +851,7 @@ static int show_cb(const hh_entity *st, void *arg)
         printf("  %s  %-9s device %016" PRIx64 " seq %" PRIu64 "\n", ts,
                hh_action_name(e.action), e.device_id, e.seq);
     }
-    return 0;
+    return show_h ? rounds_show_attachments(show_h, hex, NULL) : 0;
 }
 
 int cmd_show(void)
@@ -862,7 +868,9 @@ int cmd_show(void)
         hh_close(h);
         return rc;
     }
+    show_h = h;
     rc = hh_get(h, id, show_cb, NULL);
+    show_h = NULL;
     int ex = rc ? report_error(h, rc, "show") : RND_EXIT_OK;
     hh_close(h);
     return ex;

@@ -88,6 +88,21 @@ static const args_flag app_flags[] = {
     {"lang", "LANG", N_("the page's language: zh-CN (default) or en"),
      ARGS_ENUM, 0, 0, langs},
     {NULL}};
+static const char *const att_roles[] = {"photo", "signature", "document",
+                                        "thumb", NULL};
+static const args_flag attach_flags[] = {
+    {"role", "ROLE",
+     N_("photo, signature (a PNG drawing), document (a PDF) or thumb "
+        "(default: photo, or document for a PDF)"),
+     ARGS_ENUM, 0, 0, att_roles},
+    {"of", "HASH", N_("with --role thumb: the attachment it is a thumbnail of")},
+    {"by", "PERSON", N_("who attaches it (default: the device's person)")},
+    {"keep-location", NULL,
+     N_("keep a photo's GPS location (taken out by default: personal data)")},
+    {NULL}};
+static const args_flag attachment_get_flags[] = {
+    {"out", "FILE", N_("write the attachment to FILE (required)")},
+    {NULL}};
 static const char *const shells[] = {"bash", NULL};
 static const args_flag no_flags[] = {{NULL}};
 
@@ -158,6 +173,16 @@ static const rcmd fixed[] = {
      no_flags, 0, 0, NULL, cmd_conflicts},
     {"show", "ID", N_("one record with its history (ID: 8+ hex of its id)"),
      no_flags, 1, 1, NULL, cmd_show},
+    {"attach", "ID FILE [--role ROLE] [--of HASH] [--by PERSON]",
+     N_("put a photo, a drawn signature or a PDF on a record (checked by its "
+        "bytes, location taken out)"),
+     attach_flags, 2, 2, NULL, cmd_attach},
+    {"attachment list", "[ID]",
+     N_("the attachments of a record, or of every record"), no_flags, 0, 1,
+     NULL, cmd_attachment_list},
+    {"attachment get", "HASH --out FILE",
+     N_("copy an attachment out, its hash checked"), attachment_get_flags, 1,
+     1, NULL, cmd_attachment_get},
     {"report shift", "[--since TIME] [--route R] [--format FMT]",
      N_("my shift so far, offline: my scans, missed checkpoints, visitors I "
         "let in still inside"),

@@ -104,5 +104,13 @@ int cmd_report(void);
 /* `rounds app` (app/app_cli.c). */
 int cmd_app(void);
 int cmd_now(void);
+/* The attachment commands (rounds_attach.c). */
+int cmd_attach(void);
+int cmd_attachment_list(void);
+int cmd_attachment_get(void);
+/* The attachments of record id for `rounds show`: lines on stdout, or
+ * with j an "attachments" array in the object j is writing. */
+struct rpt_jw;
+int rounds_show_attachments(hh *h, const char *id, struct rpt_jw *j);
 
 #endif
