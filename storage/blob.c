@@ -318,7 +318,7 @@ static int clean_tmp(const char *dir)
     DIR *d = opendir(path);
     if (d == NULL)
         return err_of(errno);
-    int dfd = dirfd(d), rc = 0;
+    int dfd = dirfd(d);
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
         if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
@@ -328,13 +328,12 @@ static int clean_tmp(const char *dir)
             continue; /* removed meanwhile */
         if (!S_ISREG(st.st_mode) || !tmp_is_leftover(e->d_name, &st))
             continue;
-        if (unlinkat(dfd, e->d_name, 0) != 0 && errno != ENOENT) {
-            rc = err_of(errno);
-            break;
-        }
+        /* Best effort: a folder we may not write (a backup mounted
+         * read-only) can still be read, and a leftover costs only room. */
+        (void)unlinkat(dfd, e->d_name, 0);
     }
     closedir(d);
-    return rc;
+    return 0;
 }
 
 int blob_open(blob_store **out, const char *dir)
