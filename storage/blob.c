@@ -336,6 +336,37 @@ static int clean_tmp(const char *dir)
     return 0;
 }
 
+/* Marks the hex folders already in dir as known: dir is fsynced after this
+ * (by the caller), so their entries are durable, and puts into them need
+ * not fsync dir again. *any says whether there was one. */
+static int scan_hexdirs(blob_store *bs, int *any)
+{
+    DIR *d = opendir(bs->dir);
+    if (d == NULL)
+        return err_of(errno);
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        uint8_t first[BLOB_HASH_LEN] = {0};
+        char hex[BLOB_HEX_LEN + 1];
+        if (!is_lower_hex(e->d_name, 2))
+            continue;
+        memset(hex, '0', BLOB_HEX_LEN);
+        memcpy(hex, e->d_name, 2);
+        hex[BLOB_HEX_LEN] = '\0';
+        if (blob_unhex(hex, first) != 0)
+            continue;
+        struct stat st;
+        if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+            !S_ISDIR(st.st_mode))
+            continue;
+        atomic_fetch_or(&bs->dir_ok[first[0] >> 6],
+                        (uint64_t)1 << (first[0] & 63));
+        *any = 1;
+    }
+    closedir(d);
+    return 0;
+}
+
 int blob_open(blob_store **out, const char *dir)
 {
     if (out == NULL || dir == NULL || dir[0] == '\0')
@@ -364,7 +395,7 @@ int blob_open(blob_store **out, const char *dir)
     /* The folder itself: only its last component is made; the store's
      * folder above it must exist (a missing one is an error, not a tree of
      * folders made in the wrong place). */
-    int rc = 0, made = 0;
+    int rc = 0, made = 0; /* made: dir needs an fsync */
     if (mkdir(bs->dir, 0700) == 0) {
         char parent[PATH_CAP];
         parent_of(bs->dir, parent);
@@ -376,6 +407,8 @@ int blob_open(blob_store **out, const char *dir)
         rc = mkdir_at(bs->dir, "tmp", &made);
     if (rc == 0)
         rc = mkdir_at(bs->dir, "partial", &made);
+    if (rc == 0)
+        rc = scan_hexdirs(bs, &made);
     if (rc == 0 && made)
         rc = fsync_dir(bs->dir);
     if (rc == 0)
