@@ -20,7 +20,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "../proto/errors.h"
@@ -33,9 +32,6 @@
 #define NAME_ROOM 96
 /* Reads and hashes go through one heap buffer of this size per call. */
 #define BUF_SIZE (64 * 1024)
-/* A tmp file of a running process younger than this is left alone at open:
- * another blob_store (another thread or process) may be writing it. */
-#define TMP_KEEP_S 3600
 
 struct blob_store {
     char *dir; /* the folder, no trailing slash */
@@ -298,17 +294,19 @@ static int mkdir_at(const char *dir, const char *sub, int *made)
 }
 
 /* A tmp file is a crashed writer's when its name carries no pid, or the
- * pid of no running process, or it is older than any put takes. */
-static int tmp_is_leftover(const char *name, const struct stat *st)
+ * pid of no running process. A running one (ours included: another
+ * blob_store of this process) may be writing it. No clock is asked: a
+ * handheld's may jump, and a file's age says nothing about its writer.
+ * A leftover whose pid was reused (after a reboot) stays until an open
+ * when that pid has gone: it costs only room. */
+static int tmp_is_leftover(const char *name)
 {
     char *end;
     errno = 0;
     long pid = strtol(name, &end, 10);
     if (errno != 0 || end == name || *end != '-' || pid <= 0)
         return 1;
-    if (kill((pid_t)pid, 0) != 0 && errno == ESRCH)
-        return 1;
-    return time(NULL) - st->st_mtime > TMP_KEEP_S;
+    return kill((pid_t)pid, 0) != 0 && errno == ESRCH;
 }
 
 static int clean_tmp(const char *dir)
@@ -326,7 +324,7 @@ static int clean_tmp(const char *dir)
         struct stat st;
         if (fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
             continue; /* removed meanwhile */
-        if (!S_ISREG(st.st_mode) || !tmp_is_leftover(e->d_name, &st))
+        if (!S_ISREG(st.st_mode) || !tmp_is_leftover(e->d_name))
             continue;
         /* Best effort: a folder we may not write (a backup mounted
          * read-only) can still be read, and a leftover costs only room. */

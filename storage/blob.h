@@ -42,7 +42,7 @@ typedef struct blob_store blob_store;
  * a dir longer than about 4,000 bytes is RND_EINVAL. *out is the caller's
  * (NULL on failure); blob_close() frees it. Leftovers in tmp/ from a crash
  * are removed here: files whose name holds no pid or the pid of no running
- * process, or older than an hour (a live writer's stays). Removal is best
+ * process (a live writer's stays; no clock is asked). Removal is best
  * effort, so a folder that may only be read still opens, for reading.
  * Uploads under way in partial/ are kept. */
 int blob_open(blob_store **out, const char *dir);
