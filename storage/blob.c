@@ -344,21 +344,15 @@ static int scan_hexdirs(blob_store *bs, int *any)
         return err_of(errno);
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
-        uint8_t first[BLOB_HASH_LEN] = {0};
-        char hex[BLOB_HEX_LEN + 1];
         if (!is_lower_hex(e->d_name, 2))
-            continue;
-        memset(hex, '0', BLOB_HEX_LEN);
-        memcpy(hex, e->d_name, 2);
-        hex[BLOB_HEX_LEN] = '\0';
-        if (blob_unhex(hex, first) != 0)
             continue;
         struct stat st;
         if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
             !S_ISDIR(st.st_mode))
             continue;
-        atomic_fetch_or(&bs->dir_ok[first[0] >> 6],
-                        (uint64_t)1 << (first[0] & 63));
+        unsigned i =
+            (unsigned)(hexval(e->d_name[0]) << 4 | hexval(e->d_name[1]));
+        atomic_fetch_or(&bs->dir_ok[i >> 6], (uint64_t)1 << (i & 63));
         *any = 1;
     }
     closedir(d);
@@ -393,7 +387,7 @@ int blob_open(blob_store **out, const char *dir)
     /* The folder itself: only its last component is made; the store's
      * folder above it must exist (a missing one is an error, not a tree of
      * folders made in the wrong place). */
-    int rc = 0, made = 0; /* made: dir needs an fsync */
+    int rc = 0, made = 0; /* made: tmp/ or partial/ was made */
     if (mkdir(bs->dir, 0700) == 0) {
         char parent[PATH_CAP];
         parent_of(bs->dir, parent);
@@ -405,10 +399,17 @@ int blob_open(blob_store **out, const char *dir)
         rc = mkdir_at(bs->dir, "tmp", &made);
     if (rc == 0)
         rc = mkdir_at(bs->dir, "partial", &made);
+    int any = 0;
     if (rc == 0)
-        rc = scan_hexdirs(bs, &made);
-    if (rc == 0 && made)
+        rc = scan_hexdirs(bs, &any);
+    if (rc == 0 && made) {
         rc = fsync_dir(bs->dir);
+    } else if (rc == 0 && any && fsync_dir(bs->dir) != 0) {
+        /* Not ours to fsync (a read-only mount): the puts, if any can
+         * be made, fsync dir themselves. */
+        for (int i = 0; i < 4; i++)
+            atomic_store(&bs->dir_ok[i], 0);
+    }
     if (rc == 0)
         rc = clean_tmp(bs->dir);
     if (rc != 0) {
