@@ -662,9 +662,12 @@ int blob_partial_write(blob_store *bs, const uint8_t hash[BLOB_HASH_LEN],
         return rc;
     char path[PATH_CAP];
     partial_path(bs, hash, path);
-    int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+    /* Only an upload's first bytes make its file: a resume of one that is
+     * gone is refused without leaving an empty one behind. */
+    int fd =
+        open(path, O_WRONLY | O_CLOEXEC | (offset == 0 ? O_CREAT : 0), 0600);
     if (fd < 0)
-        return err_of(errno);
+        return errno == ENOENT && offset != 0 ? RND_EINVAL : err_of(errno);
     struct stat st;
     if (fstat(fd, &st) != 0)
         rc = err_of(errno);

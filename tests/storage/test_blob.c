@@ -323,8 +323,11 @@ static void test_partial(void)
     uint64_t have = 99;
     ASSERT_OK(blob_partial_size(bs, h, &have));
     ASSERT_U64_EQ(have, 0);
-    /* Nothing held yet: only offset 0. */
+    /* Nothing held yet: only offset 0, and a refused one leaves nothing. */
     ASSERT_ERR(blob_partial_write(bs, h, 5, data + 5, 10), RND_EINVAL);
+    char pdir0[4200];
+    pathf(pdir0, sizeof pdir0, "%s/partial", dir);
+    ASSERT_EQ(count_entries(pdir0), 0);
     ASSERT_ERR(blob_partial_finish(bs, h, total), RND_EINVAL);
 
     size_t chunks[] = {1, 65536, 262144, 300000, 4096};
