@@ -18,6 +18,9 @@
 #           of 1,000,000 ops, beside PouchDB's board queries (bench_board)
 #   boards  100 open boards (event streams) beside a shift change of 100
 #           handhelds: the change in its figures (bench/bench_boards.sh)
+#   blob    durable 300 kB attachments through the blob store (blob_put,
+#           chunked uploads) beside one file appended with one fdatasync
+#           per attachment (bench_blob --help)
 # `scripts/bench.sh record --help` and `scripts/bench.sh sync --help` show
 # the flags (sync, limit, conns and all share bench/bench_sync.sh's flags).
 # Benchmarks exit 0 whether or not their targets are met, non-zero on errors.
@@ -26,11 +29,13 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 
 which=record
 case "${1:-}" in
-  record|sync|limit|conns|all|report|ingest|app|board|boards) which=$1; shift ;;
-  -h|--help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  record|sync|limit|conns|all|report|ingest|app|board|boards|blob)
+    which=$1; shift ;;
+  -h|--help) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
   ""|-*) ;; # no benchmark named: the default, the flags are its own
   *) echo "bench.sh: unknown benchmark '$1' (known: record, sync, limit," \
-          "conns, all, report, ingest, app, board, boards)" >&2; exit 2 ;;
+          "conns, all, report, ingest, app, board, boards, blob)" >&2
+     exit 2 ;;
 esac
 
 "$top/scripts/deps.sh"
@@ -46,6 +51,10 @@ case "$which" in
   app)
     cmake --build "$build" -j "$(nproc)" --target bench_now rounds >&2
     exec "$top/bench/bench_app.sh" --bin "$build" "$@"
+    ;;
+  blob)
+    cmake --build "$build" -j "$(nproc)" --target bench_blob >&2
+    exec "$build/bench/bench_blob" "$@"
     ;;
   ingest)
     cmake --build "$build" -j "$(nproc)" --target bench_ingest >&2

@@ -11,12 +11,13 @@ build="$top/build-tsan"
 # The threaded tests: the store's writers and readers, the commit thread,
 # the registry's and the site opens' workers (test_srv_offloop),
 # a TLS sync against a server thread, and one end-to-end run (roundsd's
-# loop and commit thread with several handhelds). test_srv_serve is left
+# loop and commit thread with several handhelds), and the blob store's
+# racing writers of one attachment (test_blob). test_srv_serve is left
 # out: it bounds roundsd's memory, which TSan's shadow memory inflates.
 tests=(test_store_threads test_srv_commit test_srv_offloop test_srv_push
-       test_sync_tls test_e2e_converge)
+       test_sync_tls test_e2e_converge test_blob)
 targets=(test_store_threads test_srv_commit test_srv_offloop test_srv_push
-         test_sync_tls roundsd rounds)
+         test_sync_tls roundsd rounds test_blob)
 cmake -S "$top" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DROUNDS_TSAN=ON -DROUNDS_SANITIZE=OFF -DROUNDS_BENCH=OFF >/dev/null
 cmake --build "$build" -j "$(nproc)" --target "${targets[@]}"
