@@ -303,12 +303,10 @@ static int jpeg_walk(const uint8_t *b, size_t n, sink *s)
         sos = 1;
         size_t start = i;
         for (;;) {
-            if (i >= n || (b[i] == 0xFF && i + 1 >= n))
+            const uint8_t *ff = i < n ? memchr(b + i, 0xFF, n - i) : NULL;
+            if (ff == NULL || ff + 1 >= b + n)
                 return RND_EMEDIA;
-            if (b[i] != 0xFF) {
-                i++;
-                continue;
-            }
+            i = (size_t)(ff - b);
             uint8_t c = b[i + 1];
             if (c == 0x00 || (c >= 0xD0 && c <= 0xD7))
                 i += 2;
