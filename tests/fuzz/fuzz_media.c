@@ -1,0 +1,68 @@
+/* fuzz_media.c: libFuzzer target for attachments (proto/media.h): the
+ * bytes of a photo or a PDF that a handheld uploads, which anyone can
+ * craft.
+ *
+ * Promises checked on every input (a broken one aborts):
+ *  - proto_media_sniff and proto_media_strip_location never read past the
+ *    input nor write past the output (both exact-size heap buffers);
+ *  - they agree: strip refuses (RND_EMEDIA) exactly what sniff refuses,
+ *    and nothing else goes wrong with cap == len;
+ *  - a stripped file is no longer than the input, sniffs as the same
+ *    type, is the input itself when nothing was removed, and is a fixed
+ *    point: stripping it again removes nothing and gives the same bytes.
+ * The seeds (corpus/media) are written by test_media DIR.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../proto/errors.h"
+#include "../../proto/media.h"
+
+static void fail(const char *what)
+{
+    fprintf(stderr, "fuzz_media: %s\n", what);
+    abort();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    uint8_t *in = malloc(size ? size : 1);
+    uint8_t *out = malloc(size ? size : 1), *again = malloc(size ? size : 1);
+    if (in == NULL || out == NULL || again == NULL) {
+        free(in), free(out), free(again);
+        return 0;
+    }
+    memcpy(in, data, size);
+    int type = proto_media_sniff(in, size);
+    size_t len = 0, len2 = 0;
+    int removed = -1, removed2 = -1;
+    int rc = proto_media_strip_location(in, size, out, size, &len, &removed);
+    if (type < 0) {
+        if (type != RND_EMEDIA || rc != RND_EMEDIA)
+            fail("refused with another error, or refused by one only");
+    } else if (type > PROTO_MEDIA_PDF || proto_media_type(type) == NULL) {
+        fail("an unknown type");
+    } else if (rc != 0) {
+        fail("sniffed but not stripped");
+    } else {
+        if (len > size)
+            fail("output longer than the input");
+        if (removed != 0 && removed != 1)
+            fail("removed neither 0 nor 1");
+        if (!removed && (len != size || memcmp(out, in, size) != 0))
+            fail("changed with nothing removed");
+        if (proto_media_sniff(out, len) != type)
+            fail("output not of the input's type");
+        if (proto_media_strip_location(out, len, again, len, &len2,
+                                       &removed2) != 0)
+            fail("output not stripped");
+        if (removed2 != 0 || len2 != len || memcmp(again, out, len) != 0)
+            fail("stripping not a fixed point");
+    }
+    free(in);
+    free(out);
+    free(again);
+    return 0;
+}
