@@ -106,6 +106,12 @@ static uint32_t tget(const uint8_t *p, int le, int width)
     return v;
 }
 
+static void tset(uint8_t *p, int le, uint32_t v, int width)
+{
+    for (int k = 0; k < width; k++)
+        p[le ? k : width - 1 - k] = (uint8_t)(v >> (8 * k));
+}
+
 static void entry(bytes *b, int le, uint32_t tag, uint32_t type, uint32_t count,
                   uint32_t value)
 {
@@ -338,8 +344,12 @@ static void webp_chunk(bytes *b, const char *fourcc, const void *d, size_t n)
         put_u8(b, 0);
 }
 
+enum { WEBP_PLAIN, WEBP_META, WEBP_EXIF_PREFIX, WEBP_BROKEN };
+
 /* A 1x1 WebP: VP8X (flags EXIF and XMP), a lossless bitstream, EXIF and
- * an XMP chunk of odd length (padded). */
+ * an XMP chunk of odd length (padded). The EXIF as WEBP_META asks, or
+ * after "Exif\0\0" as some writers put it, or with GPSInfo pointing out
+ * of the block. */
 static void webp(bytes *b, int le, int meta)
 {
     static const uint8_t vp8l[13] = {0x2f, 0x00, 0x00, 0x00, 0x10, 0x07, 0x10,
@@ -352,7 +362,9 @@ static void webp(bytes *b, int le, int meta)
     webp_chunk(b, "VP8L", vp8l, sizeof vp8l);
     if (meta) {
         p.n = 0;
-        tiff(&p, le, GPS);
+        if (meta == WEBP_EXIF_PREFIX)
+            put(&p, "Exif\0\0", 6);
+        tiff(&p, le, meta == WEBP_BROKEN ? 0xFFFFFFF0u : GPS);
         webp_chunk(b, "EXIF", p.d, p.n);
         p.n = 0;
         put_str(&p, XMP_PACKET);
@@ -503,6 +515,28 @@ static void test_jpeg(int le)
     jpeg(&b, le, 1, 0, IFD0); /* the GPS IFD would be IFD0 itself */
     ASSERT_EQ(strip(&b, &out), 1);
     ASSERT(find(out.d, out.n, "Exif", 4) == NULL);
+    /* Two GPSInfo entries (Padding made a second one). */
+    jpeg(&b, le, 1, 0, GPS);
+    uint8_t *pad = b.d + 12 + IFD0 + 2 + 36;
+    ASSERT_EQ(tget(pad, le, 2), 0xEA1C);
+    tset(pad, le, 0x8825, 2);
+    tset(pad + 2, le, 4, 2);
+    tset(pad + 4, le, 1, 4);
+    tset(pad + 8, le, GPS, 4);
+    ASSERT_EQ(strip(&b, &out), 1);
+    ASSERT(find(out.d, out.n, "Exif", 4) == NULL);
+    /* A GPS value of unknown type (its size unknown), or one that
+     * overlaps the GPS IFD. */
+    jpeg(&b, le, 1, 0, GPS);
+    uint8_t *lat_entry = b.d + 12 + GPS + 2 + 24;
+    ASSERT_EQ(tget(lat_entry, le, 2), 2);
+    tset(lat_entry + 2, le, 14, 2);
+    ASSERT_EQ(strip(&b, &out), 1);
+    ASSERT(find(out.d, out.n, "Exif", 4) == NULL);
+    jpeg(&b, le, 1, 0, GPS);
+    tset(lat_entry + 8, le, GPS + 8, 4);
+    ASSERT_EQ(strip(&b, &out), 1);
+    ASSERT(find(out.d, out.n, "Exif", 4) == NULL);
 }
 
 /* The JPEG walk on its own: stuffing, restarts, fill bytes, order. */
@@ -593,6 +627,16 @@ static void test_png(int le)
     png_chunk(&c, "tEXt", "a\0b", 3);
     ASSERT_ERR(proto_media_sniff(c.d, c.n), RND_EMEDIA);
 
+    /* ImageMagick's hex profiles go too; other text stays. */
+    c = plain;
+    c.n -= 12; /* IEND */
+    png_chunk(&c, "zTXt", "Raw profile type exif\0\0\x78\x9c", 25);
+    png_chunk(&c, "tEXt", "Raw profile type iptc\0\n", 23);
+    png_chunk(&c, "IEND", "", 0);
+    ASSERT_EQ(strip(&c, &out), 1);
+    ASSERT(find(out.d, out.n, "type exif", 9) == NULL);
+    ASSERT(find(out.d, out.n, "type iptc", 9) != NULL);
+
     /* A broken GPS pointer: the eXIf goes whole. */
     png(&b, le, 1, 3);
     ASSERT_EQ(strip(&b, &out), 1);
@@ -603,7 +647,7 @@ static void test_png(int le)
 static void test_webp(int le)
 {
     bytes b, out, plain;
-    webp(&b, le, 1);
+    webp(&b, le, WEBP_META);
     check_whole(&b, PROTO_MEDIA_WEBP);
     ASSERT_EQ(strip(&b, &out), 1);
     no_location(&out, le);
@@ -612,7 +656,7 @@ static void test_webp(int le)
     const uint8_t *ex = find(out.d, out.n, "EXIF", 4);
     ASSERT(ex != NULL);
     check_stripped_tiff(ex + 8, TIFF, le);
-    webp(&plain, le, 0);
+    webp(&plain, le, WEBP_PLAIN);
     ASSERT_EQ(out.n, plain.n + 8 + TIFF);
 
     check_whole(&plain, PROTO_MEDIA_WEBP);
@@ -632,6 +676,22 @@ static void test_webp(int le)
     c = plain;
     memcpy(c.d + 12, "EXIF", 4);
     ASSERT_ERR(proto_media_sniff(c.d, c.n), RND_EMEDIA);
+
+    /* EXIF after "Exif\0\0": stripped the same way. */
+    webp(&b, le, WEBP_EXIF_PREFIX);
+    ASSERT_EQ(strip(&b, &out), 1);
+    no_location(&out, le);
+    ex = find(out.d, out.n, "EXIF", 4);
+    ASSERT(ex != NULL && memcmp(ex + 8, "Exif\0\0", 6) == 0);
+    check_stripped_tiff(ex + 14, TIFF, le);
+    ASSERT_EQ(out.d[20], 0x08);
+    /* A broken EXIF goes whole, and its flag with it. */
+    webp(&b, le, WEBP_BROKEN);
+    ASSERT_EQ(strip(&b, &out), 1);
+    ASSERT(find(out.d, out.n, "EXIF", 4) == NULL);
+    ASSERT_EQ(out.d[20], 0);
+    ASSERT_EQ(out.n, plain.n);
+    ASSERT(memcmp(out.d, plain.d, plain.n) == 0);
 }
 
 static void test_pdf(void)
@@ -694,7 +754,7 @@ static void test_exiftool(void)
             else if (k == 1)
                 png(&b, le, 1, GPS);
             else
-                webp(&b, le, 1);
+                webp(&b, le, WEBP_META);
             exiftool(dir, names[k], &b, said, sizeof said);
             ASSERT(strstr(said, "\"EXIF:GPSLatitude\": 51.50") != NULL);
             ASSERT(strstr(said, "\"XMP:GPSLatitude\"") != NULL);
@@ -737,9 +797,9 @@ static void write_seeds(const char *dir)
     write_file(dir, "gps_ii.png", &b);
     png(&b, 0, 1, GPS);
     write_file(dir, "gps_mm.png", &b);
-    webp(&b, 1, 1);
+    webp(&b, 1, WEBP_META);
     write_file(dir, "gps_ii.webp", &b);
-    webp(&b, 0, 1);
+    webp(&b, 0, WEBP_EXIF_PREFIX);
     write_file(dir, "gps_mm.webp", &b);
     pdf(&b);
     write_file(dir, "small.pdf", &b);
