@@ -10,7 +10,10 @@
  *  - a stripped file is no longer than the input, sniffs as the same
  *    type, is the input itself when nothing was removed, and is a fixed
  *    point: stripping it again removes nothing and gives the same bytes.
- * The seeds (corpus/media) are written by test_media DIR.
+ * The named seeds in corpus/media (gps_ii.jpg, small.pdf, ...) are
+ * written by test_media DIR; the files named by a SHA-1 beside them are
+ * inputs that reached new coverage in a campaign (scripts/fuzz.sh --merge
+ * media).
  */
 #include <stdint.h>
 #include <stdio.h>
