@@ -797,6 +797,16 @@ static void write_seeds(const char *dir)
     write_file(dir, "gps_ii.png", &b);
     png(&b, 0, 1, GPS);
     write_file(dir, "gps_mm.png", &b);
+    /* CRCs of zeros, which fuzz_media puts right: mutations of this one
+     * get past the CRC check. */
+    for (size_t i = 8; i < b.n;) {
+        uint32_t len = (uint32_t)b.d[i] << 24 | (uint32_t)b.d[i + 1] << 16 |
+                       (uint32_t)b.d[i + 2] << 8 | b.d[i + 3];
+        memset(b.d + i + 8 + len, 0, 4);
+        i += 12 + len;
+    }
+    ASSERT_ERR(proto_media_sniff(b.d, b.n), RND_EMEDIA);
+    write_file(dir, "gps_mm_crc0.png", &b);
     webp(&b, 1, WEBP_META);
     write_file(dir, "gps_ii.webp", &b);
     webp(&b, 0, WEBP_EXIF_PREFIX);
