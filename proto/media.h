@@ -43,19 +43,25 @@ proto_media proto_media_from_type(const char *type);
  * structure say it is one whole file of that type, or RND_EMEDIA (unknown
  * magic, cut short, a broken chunk or segment). Trailing bytes after a
  * JPEG's EOI or a PNG's IEND are refused too (RND_EMEDIA): an attachment
- * is one file. */
+ * is one file. Likewise a WebP's RIFF size must be its length less 8 and
+ * its chunks fill it exactly; a PDF may end in white space after its
+ * %%EOF, nothing else. The image data itself is not decoded. */
 int proto_media_sniff(const uint8_t *buf, size_t len);
 
 /* Copies buf[0..len) to out without location: a JPEG's or WebP's or PNG's
  * EXIF keeps every tag but the GPS ones (the GPS IFD is removed and its
- * pointer with it), XMP packets are dropped (they repeat the GPS), and
- * nothing else changes. A PDF, or an image without location, is copied
- * as it is. out may not overlap buf; cap >= len is always enough (the
- * output is never longer than the input). *out_len gets the output's
- * length, *removed (may be NULL) 1 when something was taken out.
- * Returns 0, RND_EMEDIA when buf is not a whole file of a type above (as
- * proto_media_sniff), or RND_ENOSPACE when cap is too small. The output
- * sniffs as the same type as the input. */
+ * pointer with it), XMP packets are dropped (they repeat the GPS; in a
+ * PNG, so are ImageMagick's "Raw profile type" EXIF and XMP text chunks),
+ * and nothing else changes. An EXIF block whose GPS part cannot be
+ * followed (IFD0 cut short, a pointer out of the block, overlapping IFDs)
+ * goes whole: location must not survive a structure this code cannot
+ * read. A PDF, or an image without location, is copied as it is. out may
+ * not overlap buf; cap >= len is always enough (the output is never
+ * longer than the input). *out_len gets the output's length, *removed
+ * (may be NULL) 1 when something was taken out. Returns 0, RND_EMEDIA
+ * when buf is not a whole file of a type above (as proto_media_sniff), or
+ * RND_ENOSPACE when cap is too small. The output sniffs as the same type
+ * as the input, and stripping it again changes nothing. */
 int proto_media_strip_location(const uint8_t *buf, size_t len, uint8_t *out,
                                size_t cap, size_t *out_len, int *removed);
 

@@ -14,6 +14,9 @@ pkgs+=(gettext locales)
 pkgs+=(libqrencode-dev libcairo2-dev zbar-tools poppler-utils)
 # Staff PINs: Argon2id hashes (proto/pin.c).
 pkgs+=(libargon2-dev)
+# Attachments: test_media has exiftool read its images before and after
+# their location is taken out (proto/media.c).
+pkgs+=(libimage-exiftool-perl)
 # rounds app: the handheld's web app server (app/app_mhd.c); test_app_api
 # drives it with curl.
 pkgs+=(libmicrohttpd-dev curl)
