@@ -19,7 +19,7 @@ static int msg_arity(int type)
     case PROTO_MSG_HELLO:
         return 6;
     case PROTO_MSG_WELCOME:
-        return 9; /* 6 in version 1, 8 in 2: welcome_arity() */
+        return 12; /* 6 in version 1, 8 in 2, 9 in 3: welcome_arity() */
     case PROTO_MSG_PUSH:
         return 3;
     case PROTO_MSG_PUSH_ACK:
@@ -34,6 +34,16 @@ static int msg_arity(int type)
         return 3;
     case PROTO_MSG_PULL_OWN:
         return 2;
+    case PROTO_MSG_ATT_OFFER:
+        return 2;
+    case PROTO_MSG_ATT_STATE:
+        return 4;
+    case PROTO_MSG_ATT_CHUNK:
+        return 5;
+    case PROTO_MSG_ATT_DONE:
+        return 3;
+    case PROTO_MSG_ATT_WANT:
+        return 3;
     default:
         return -1;
     }
@@ -71,7 +81,7 @@ size_t proto_msg_ops_overhead(uint32_t nops)
  * cert_next, the version-2 form no have_hash. */
 static int welcome_arity_of(uint32_t version)
 {
-    return version == 1 ? 6 : version == 2 ? 8 : 9;
+    return version == 1 ? 6 : version == 2 ? 8 : version == 3 ? 9 : 12;
 }
 
 static int welcome_arity(const proto_msg *m)
@@ -102,6 +112,12 @@ static int pack_ops(msgpack_packer *pk, const proto_bytes *ops, uint32_t n)
             rc = msgpack_pack_bin_body(pk, ops[i].p, ops[i].len);
     }
     return rc;
+}
+
+static int pack_hash(msgpack_packer *pk, const uint8_t *hash)
+{
+    int rc = msgpack_pack_bin(pk, PROTO_HASH_LEN);
+    return rc ? rc : msgpack_pack_bin_body(pk, hash, PROTO_HASH_LEN);
 }
 
 static int pack_body(msgpack_packer *pk, const proto_msg *m)
@@ -147,10 +163,16 @@ static int pack_body(msgpack_packer *pk, const proto_msg *m)
             return -1;
         if ((rc = msgpack_pack_bin(pk, m->u.welcome.have_hash.len)))
             return rc;
-        if (m->u.welcome.have_hash.len == 0)
+        if (m->u.welcome.have_hash.len &&
+            (rc = msgpack_pack_bin_body(pk, m->u.welcome.have_hash.p,
+                                        m->u.welcome.have_hash.len)))
+            return rc;
+        if (welcome_arity(m) == 9)
             return 0;
-        return msgpack_pack_bin_body(pk, m->u.welcome.have_hash.p,
-                                     m->u.welcome.have_hash.len);
+        if ((rc = msgpack_pack_uint64(pk, m->u.welcome.att_max)) ||
+            (rc = msgpack_pack_uint64(pk, m->u.welcome.att_quota)))
+            return rc;
+        return msgpack_pack_uint32(pk, m->u.welcome.att_chunk);
     case PROTO_MSG_PUSH:
         if ((rc = msgpack_pack_uint32(pk, m->u.push.batch)))
             return rc;
@@ -176,6 +198,32 @@ static int pack_body(msgpack_packer *pk, const proto_msg *m)
         if ((rc = pack_text(pk, m->u.error.name)))
             return rc;
         return pack_text(pk, m->u.error.message);
+    case PROTO_MSG_ATT_OFFER:
+        return pack_hash(pk, m->u.att.hash);
+    case PROTO_MSG_ATT_STATE:
+        if ((rc = pack_hash(pk, m->u.att.hash)) ||
+            (rc = msgpack_pack_uint8(pk, m->u.att.state)))
+            return rc;
+        return msgpack_pack_uint64(pk, m->u.att.offset);
+    case PROTO_MSG_ATT_WANT:
+        if ((rc = pack_hash(pk, m->u.att.hash)))
+            return rc;
+        return msgpack_pack_uint64(pk, m->u.att.offset);
+    case PROTO_MSG_ATT_DONE:
+        if ((rc = pack_hash(pk, m->u.att.hash)))
+            return rc;
+        return pack_text(pk, m->u.att.error);
+    case PROTO_MSG_ATT_CHUNK:
+        if (m->u.att.data.len == 0 || m->u.att.data.len > PROTO_ATT_CHUNK_MAX ||
+            m->u.att.data.p == NULL ||
+            m->u.att.offset + m->u.att.data.len > m->u.att.total)
+            return -1;
+        if ((rc = pack_hash(pk, m->u.att.hash)) ||
+            (rc = msgpack_pack_uint64(pk, m->u.att.offset)) ||
+            (rc = msgpack_pack_uint64(pk, m->u.att.total)) ||
+            (rc = msgpack_pack_bin(pk, m->u.att.data.len)))
+            return rc;
+        return msgpack_pack_bin_body(pk, m->u.att.data.p, m->u.att.data.len);
     }
     return -1;
 }
@@ -252,6 +300,18 @@ static int read_ops(mp_cur *c, proto_bytes *ops_buf, size_t ops_cap,
     return 0;
 }
 
+static int read_hash(mp_cur *c, uint8_t out[PROTO_HASH_LEN])
+{
+    const uint8_t *p;
+    uint32_t n;
+    int rc = mp_read_bin_ref(c, PROTO_HASH_LEN, &p, &n);
+    if (rc == 0 && n != PROTO_HASH_LEN)
+        return RND_EMALFORMED;
+    if (rc == 0)
+        memcpy(out, p, PROTO_HASH_LEN);
+    return rc;
+}
+
 static int decode_body(mp_cur *c, proto_msg *m, proto_bytes *ops_buf,
                        size_t ops_cap)
 {
@@ -263,7 +323,7 @@ static int decode_body(mp_cur *c, proto_msg *m, proto_bytes *ops_buf,
     if (type > 255 || msg_arity((int)type) < 0)
         return RND_EMALFORMED;
     if (n != (uint64_t)msg_arity((int)type) &&
-        !(type == PROTO_MSG_WELCOME && (n == 6 || n == 8)))
+        !(type == PROTO_MSG_WELCOME && (n == 6 || n == 8 || n == 9)))
         return RND_EMALFORMED;
     memset(m, 0, sizeof *m);
     m->type = (uint8_t)type;
@@ -299,7 +359,12 @@ static int decode_body(mp_cur *c, proto_msg *m, proto_bytes *ops_buf,
         if (rc == 0 && m->u.welcome.have_hash.len != 0 &&
             m->u.welcome.have_hash.len != PROTO_HASH_LEN)
             return RND_EMALFORMED;
-        return rc;
+        if (rc || n == 9)
+            return rc;
+        if ((rc = mp_read_u64(c, &m->u.welcome.att_max)) ||
+            (rc = mp_read_u64(c, &m->u.welcome.att_quota)))
+            return rc;
+        return read_u32(c, &m->u.welcome.att_chunk);
     case PROTO_MSG_PUSH:
         if ((rc = read_u32(c, &m->u.push.batch)))
             return rc;
@@ -328,6 +393,36 @@ static int decode_body(mp_cur *c, proto_msg *m, proto_bytes *ops_buf,
         if ((rc = read_text(c, &m->u.error.name)))
             return rc;
         return read_text(c, &m->u.error.message);
+    case PROTO_MSG_ATT_OFFER:
+        return read_hash(c, m->u.att.hash);
+    case PROTO_MSG_ATT_STATE:
+        if ((rc = read_hash(c, m->u.att.hash)) || (rc = mp_read_u64(c, &n)))
+            return rc;
+        if (n > 255)
+            return RND_EMALFORMED;
+        m->u.att.state = (uint8_t)n;
+        return mp_read_u64(c, &m->u.att.offset);
+    case PROTO_MSG_ATT_WANT:
+        if ((rc = read_hash(c, m->u.att.hash)))
+            return rc;
+        return mp_read_u64(c, &m->u.att.offset);
+    case PROTO_MSG_ATT_DONE:
+        if ((rc = read_hash(c, m->u.att.hash)))
+            return rc;
+        return read_text(c, &m->u.att.error);
+    case PROTO_MSG_ATT_CHUNK:
+        if ((rc = read_hash(c, m->u.att.hash)) ||
+            (rc = mp_read_u64(c, &m->u.att.offset)) ||
+            (rc = mp_read_u64(c, &m->u.att.total)) ||
+            (rc = mp_read_bin_ref(c, PROTO_ATT_CHUNK_MAX, &m->u.att.data.p,
+                                  &m->u.att.data.len)))
+            return rc;
+        /* A chunk carries bytes, inside the attachment it belongs to. */
+        if (m->u.att.data.len == 0 || m->u.att.total > PROTO_ATT_SIZE_LIMIT ||
+            m->u.att.offset > m->u.att.total ||
+            m->u.att.data.len > m->u.att.total - m->u.att.offset)
+            return RND_EMALFORMED;
+        return 0;
     }
     return RND_EMALFORMED;
 }

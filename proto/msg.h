@@ -37,14 +37,24 @@
 /* Version 2 added WELCOME's incarnation and cert_next; version 3 added
  * PULL_OWN (a handheld restored from an older copy takes its own ops back).
  * A server also answers a version-1 HELLO, with the 6-element WELCOME of
- * version 1, and a version-2 one (PULL_OWN is then not allowed). */
-#define PROTO_VERSION 3
+ * version 1, and a version-2 one (PULL_OWN is then not allowed). Version
+ * 4 added the attachments: WELCOME's att_max, att_quota and att_chunk, and
+ * the ATT_* messages after the pull (docs/PROTOCOL.md, "Attachments"). */
+#define PROTO_VERSION 4
 #define PROTO_VERSION_MIN 1
 #define PROTO_FRAME_HEADER 4
 #define PROTO_FRAME_MAX_DEFAULT (1u << 20) /* 1 MiB */
 #define PROTO_BATCH_MAX_OPS 4096           /* ops in one PUSH or OPS message */
 #define PROTO_TEXT_MAX 1024  /* site, device, credential, messages */
 #define PROTO_CERT_MAX 16384 /* WELCOME's cert_next (PEM) */
+/* An ATT_CHUNK's bytes at most (a chunk is att_chunk bytes, 256 KiB from
+ * this server), and the largest attachment a chunk may belong to. */
+#define PROTO_ATT_CHUNK_MAX (1u << 20)
+#define PROTO_ATT_CHUNK_DEFAULT (256u << 10)
+#define PROTO_ATT_SIZE_LIMIT ((uint64_t)1 << 30)
+#ifndef PROTO_HASH_LEN
+#define PROTO_HASH_LEN 32
+#endif
 
 enum proto_msg_type {
     PROTO_MSG_HELLO = 1,
@@ -56,6 +66,24 @@ enum proto_msg_type {
     PROTO_MSG_BYE = 7,
     PROTO_MSG_ERROR = 8,
     PROTO_MSG_PULL_OWN = 9, /* version 3 */
+    /* version 4: attachments, after the pull */
+    PROTO_MSG_ATT_OFFER = 10, /* C: the client holds these bytes */
+    PROTO_MSG_ATT_STATE = 11, /* S: what the server does with one */
+    PROTO_MSG_ATT_CHUNK = 12, /* both: bytes of one attachment */
+    PROTO_MSG_ATT_DONE = 13,  /* S: an upload stored, or why not */
+    PROTO_MSG_ATT_WANT = 14,  /* C: send me these bytes */
+};
+
+/* ATT_STATE's state: the server's answer to an ATT_OFFER (SEND, HAVE,
+ * UNKNOWN, TOOBIG, QUOTA) or an ATT_WANT (COMING, MISSING, UNKNOWN). */
+enum proto_att_state {
+    PROTO_ATT_SEND = 0,    /* upload it, from offset (bytes held already) */
+    PROTO_ATT_HAVE = 1,    /* held whole: nothing to send */
+    PROTO_ATT_UNKNOWN = 2, /* no op the server holds names it */
+    PROTO_ATT_TOOBIG = 3,  /* over att_max: refused */
+    PROTO_ATT_QUOTA = 4,   /* over the device's att_quota: refused */
+    PROTO_ATT_MISSING = 5, /* the server does not hold its bytes yet */
+    PROTO_ATT_COMING = 6,  /* ATT_CHUNKs follow, from offset */
 };
 
 /* Bytes owned by someone else (the frame being decoded, or the caller's
@@ -98,6 +126,11 @@ typedef struct proto_msg {
              * op have_seq: another hash means its store forked (restored
              * from an older copy), and it takes its ops back (PULL_OWN). */
             proto_bytes have_hash;
+            /* version 4: the largest attachment the server takes, the
+             * bytes of attachments this device may have on it, and the
+             * chunk size it sends and wants. */
+            uint64_t att_max, att_quota;
+            uint32_t att_chunk;
         } welcome;
         /* [3, batch, [bin op, ...]] */
         struct {
@@ -135,6 +168,21 @@ typedef struct proto_msg {
         struct {
             proto_bytes name, message; /* str */
         } error;
+        /* The attachment messages (version 4), by their fields:
+         *   [10, hash]                           ATT_OFFER
+         *   [11, hash, state, offset]            ATT_STATE
+         *   [12, hash, offset, total, bin data]  ATT_CHUNK
+         *   [13, hash, error]                    ATT_DONE ("" = stored)
+         *   [14, hash, offset]                   ATT_WANT
+         * hash is a bin of PROTO_HASH_LEN bytes (copied here); a chunk's
+         * data (1 .. PROTO_ATT_CHUNK_MAX bytes) lies within total. */
+        struct {
+            uint8_t hash[PROTO_HASH_LEN];
+            uint8_t state; /* enum proto_att_state */
+            uint64_t offset, total;
+            proto_bytes data;  /* bin */
+            proto_bytes error; /* str */
+        } att;
     } u;
 } proto_msg;
 

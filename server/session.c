@@ -10,6 +10,7 @@
 #include "../proto/clock.h"
 #include "log.h"
 #include "session.h"
+#include "session_int.h"
 #include "site_int.h"
 #include "stats.h"
 
@@ -18,8 +19,6 @@
 #define PULL_VISIT_MAX 65536
 /* Returned by the pull callback to stop before an op that does not fit. */
 #define PULL_FULL 2
-/* Room reserved for a small reply (everything but OPS). */
-#define SMALL_MSG_MAX (64 + 2 * PROTO_TEXT_MAX)
 /* Before a HELLO is accepted the only frame allowed is a HELLO: three
  * strings of at most PROTO_TEXT_MAX bytes and two integers, under 3.2 KB.
  * A larger one is refused on its header, so a peer that has not
@@ -27,47 +26,6 @@
  * by default, on each of thousands of connections: 300 connections each
  * sending 1 MiB less one byte held 325 MB). */
 #define HELLO_FRAME_MAX 4096
-
-struct srv_session {
-    srv_ctx *ctx;
-    srv_bufq *out;
-    srv_session_wake_fn wake;
-    void *owner;
-    srv_session_state state;
-    int result;
-    int in_input;   /* inside srv_session_input(): no wake calls */
-    int hello_seen; /* a HELLO arrived: the session gets a log line */
-    int authed;     /* the HELLO was accepted */
-    int logged;
-    int64_t start_ms;
-    /* Who the peer said it was (sanitised, for the log), then who it is. */
-    char log_site[SRV_NAME_MAX + 1];
-    char log_name[SRV_NAME_MAX + 1];
-    uint64_t device_id;
-    srv_device dev;
-    srv_site *site;
-    /* The HELLO passed its registry checks and waits for its site's store
-     * (srv_sites_open on a worker): no input is read meanwhile. */
-    srv_site_wait wait;
-    int opening;
-    int need_bind;
-    uint32_t pending;     /* batches queued for commit */
-    size_t pending_bytes; /* their size */
-    uint32_t version;     /* the HELLO's protocol version */
-    int pulling;
-    int pulled; /* an OPS was sent: cursor is where the next pull starts */
-    /* PULL_OWN (version 3): the pull sends the device's own ops from seq
-     * own_next on instead of the site's log. */
-    int own;
-    uint64_t own_next;
-    uint64_t cursor;
-    uint64_t ops_in, ops_out;
-    uint64_t held_seq;
-    int have_skew;
-    int64_t skew_ms;
-    int64_t ahead_ms, behind_ms; /* max over the session's new ops */
-    uint64_t beyond; /* new ops stamped past the site's clock bound */
-};
 
 static void on_site_ready(srv_site_wait *w, int rc, srv_site *site);
 
@@ -91,6 +49,14 @@ int srv_ctx_init(srv_ctx *ctx)
         return RND_EINVAL;
     if (ctx->window == 0)
         ctx->window = SRV_WINDOW_DEFAULT;
+    if (ctx->att_max == 0)
+        ctx->att_max = SRV_ATT_MAX_DEFAULT;
+    if (ctx->att_quota == 0)
+        ctx->att_quota = SRV_ATT_QUOTA_DEFAULT;
+    /* A chunk and its frame fit in max_frame. */
+    ctx->att_chunk = PROTO_ATT_CHUNK_DEFAULT;
+    if (ctx->att_chunk > ctx->max_frame - 256)
+        ctx->att_chunk = ctx->max_frame - 256;
     if (ctx->now_ms == NULL)
         ctx->now_ms = system_now_ms;
     if (ctx->log == NULL)
@@ -113,7 +79,7 @@ static int64_t now_ms(const srv_session *s)
 /* ---- output ------------------------------------------------------------- */
 
 /* Appends msg as one frame to the output queue. */
-static int send_msg(srv_session *s, const proto_msg *msg, size_t need)
+int srv__send_msg(srv_session *s, const proto_msg *msg, size_t need)
 {
     uint8_t *p;
     size_t avail, len;
@@ -183,10 +149,7 @@ static void finish(srv_session *s)
 }
 
 /* Sends ERROR err (unless fmt is NULL), ends the session with result err. */
-static void fail(srv_session *s, int err, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void fail(srv_session *s, int err, const char *fmt, ...)
+void srv__fail(srv_session *s, int err, const char *fmt, ...)
 {
     if (s->state == SRV_CLOSING)
         return;
@@ -199,7 +162,7 @@ static void fail(srv_session *s, int err, const char *fmt, ...)
         proto_msg m = {.type = PROTO_MSG_ERROR};
         m.u.error.name = text(rnd_errname(err));
         m.u.error.message = text(msgtext);
-        (void)send_msg(s, &m, SMALL_MSG_MAX); /* best effort */
+        (void)srv__send_msg(s, &m, SMALL_MSG_MAX); /* best effort */
     }
     s->result = err;
     s->pulling = 0;
@@ -208,14 +171,14 @@ static void fail(srv_session *s, int err, const char *fmt, ...)
 }
 
 /* A storage failure as the peer should see it. */
-static void fail_storage(srv_session *s, int rc, const char *what)
+void srv__fail_storage(srv_session *s, int rc, const char *what)
 {
     char line[300];
     snprintf(line, sizeof line, "storage: %s failed: %s", what,
              rnd_strerror(rc));
     s->ctx->log(s->ctx->log_ctx, line);
-    fail(s, rc == RND_EDISKFULL ? RND_EDISKFULL : RND_ESTORE,
-         "the server could not %s; retry later", what);
+    srv__fail(s, rc == RND_EDISKFULL ? RND_EDISKFULL : RND_ESTORE,
+              "the server could not %s; retry later", what);
 }
 
 /* ---- lifecycle ---------------------------------------------------------- */
@@ -251,6 +214,7 @@ void srv_session_free(srv_session *s)
     srv_stats_session_end(s->hello_seen, s->result, s->ops_in, s->ops_out);
     if (s->site != NULL && s->pending > 0)
         srv_site_cancel(s->site, s);
+    srv__att_free(s);
     free(s);
 }
 
@@ -297,9 +261,9 @@ uint64_t srv_session_ops_out(const srv_session *s)
 void srv_session_abort(srv_session *s, int err, const char *message)
 {
     if (message)
-        fail(s, err, "%s", message);
+        srv__fail(s, err, "%s", message);
     else
-        fail(s, err, NULL);
+        srv__fail(s, err, NULL);
 }
 
 /* ---- HELLO -------------------------------------------------------------- */
@@ -322,9 +286,9 @@ static void log_name(char out[SRV_NAME_MAX + 1], proto_bytes b)
 static void refuse_hello(srv_session *s, int rc, const char *why)
 {
     if (rnd_is_storage_error(rc))
-        fail_storage(s, rc, "read the device registry");
+        srv__fail_storage(s, rc, "read the device registry");
     else
-        fail(s, rc, "%s", why);
+        srv__fail(s, rc, "%s", why);
 }
 
 static void hello_site(srv_session *s, int rc, srv_site *site);
@@ -340,10 +304,10 @@ static void on_hello(srv_session *s, const proto_msg *m)
     log_name(s->log_name, m->u.hello.device);
     if (m->u.hello.version < PROTO_VERSION_MIN ||
         m->u.hello.version > PROTO_VERSION) {
-        fail(s, RND_EVERSION,
-             "protocol version %" PRIu32 " is not supported; this server "
-             "speaks versions %d to %d",
-             m->u.hello.version, PROTO_VERSION_MIN, PROTO_VERSION);
+        srv__fail(s, RND_EVERSION,
+                  "protocol version %" PRIu32 " is not supported; this server "
+                  "speaks versions %d to %d",
+                  m->u.hello.version, PROTO_VERSION_MIN, PROTO_VERSION);
         return;
     }
     const char *why;
@@ -387,13 +351,13 @@ static void on_site_ready(srv_site_wait *w, int rc, srv_site *site)
 static void hello_site(srv_session *s, int rc, srv_site *site)
 {
     if (rc) {
-        fail_storage(s, rc, "open the site's store");
+        srv__fail_storage(s, rc, "open the site's store");
         return;
     }
     s->site = site;
     uint64_t office = srv_site_office_id(s->site);
     if (s->device_id == office) {
-        fail(s, RND_EAUTH, "device id not allowed");
+        srv__fail(s, RND_EAUTH, "device id not allowed");
         return;
     }
     store_txn *txn;
@@ -405,15 +369,15 @@ static void hello_site(srv_session *s, int rc, srv_site *site)
         store_read_end(txn);
     }
     if (rc) {
-        fail_storage(s, rc, "read the site's store");
+        srv__fail_storage(s, rc, "read the site's store");
         return;
     }
     const char *busy = NULL;
     if (s->ctx->admit != NULL &&
         s->ctx->admit(s->ctx->admit_ctx, s->owner, &busy)) {
-        fail(s, RND_EBUSY, "%s",
-             busy ? busy
-                  : "the server is at its connection limit; retry later");
+        srv__fail(s, RND_EBUSY, "%s",
+                  busy ? busy
+                       : "the server is at its connection limit; retry later");
         return;
     }
     const char *why;
@@ -439,11 +403,14 @@ static void hello_site(srv_session *s, int rc, srv_site *site)
     /* Version 3: the client checks its op have_seq against this. */
     if (have > 0)
         w.u.welcome.have_hash = (proto_bytes){have_hash, PROTO_HASH_LEN};
+    w.u.welcome.att_max = s->ctx->att_max;
+    w.u.welcome.att_quota = s->ctx->att_quota;
+    w.u.welcome.att_chunk = s->ctx->att_chunk;
     if (s->ctx->cert_next != NULL && s->version >= 2)
         w.u.welcome.cert_next = s->ctx->cert_next(s->ctx->cert_ctx);
-    rc = send_msg(s, &w, SMALL_MSG_MAX + w.u.welcome.cert_next.len);
+    rc = srv__send_msg(s, &w, SMALL_MSG_MAX + w.u.welcome.cert_next.len);
     if (rc) {
-        fail(s, rc, NULL);
+        srv__fail(s, rc, NULL);
         return;
     }
     s->state = SRV_SERVING;
@@ -474,12 +441,13 @@ static void refuse_fork(srv_session *s, const srv_batch *b)
              "(refused; see docs/OPERATIONS.md, \"A forked handheld\")",
              s->dev.site, s->dev.name, hex, seq);
     s->ctx->log(s->ctx->log_ctx, line);
-    fail(s, RND_EFORK,
-         "batch %" PRIu32 ", op %" PRIu32 ": the server holds seq %" PRIu64
-         " of this device with other bytes: two stores write as this device "
-         "(a copied store, or a restored one); nothing of the batch was "
-         "stored",
-         b->batch, b->failed_op, seq);
+    srv__fail(
+        s, RND_EFORK,
+        "batch %" PRIu32 ", op %" PRIu32 ": the server holds seq %" PRIu64
+        " of this device with other bytes: two stores write as this device "
+        "(a copied store, or a restored one); nothing of the batch was "
+        "stored",
+        b->batch, b->failed_op, seq);
 }
 
 static void batch_done(srv_batch *b, void *owner)
@@ -504,21 +472,22 @@ static void batch_done(srv_batch *b, void *owner)
             proto_msg a = {.type = PROTO_MSG_PUSH_ACK};
             a.u.push_ack.batch = b->batch;
             a.u.push_ack.acked_seq = b->acked_seq;
-            int rc = send_msg(s, &a, SMALL_MSG_MAX);
+            int rc = srv__send_msg(s, &a, SMALL_MSG_MAX);
             if (rc)
-                fail(s, rc, NULL);
+                srv__fail(s, rc, NULL);
         } else if (b->rc == RND_ECHAIN) {
-            fail(s, RND_ECHAIN,
-                 "batch %" PRIu32 ", op %" PRIu32 ": the op does not continue "
-                 "this device's chain (a gap in seq or a wrong prev_hash)",
-                 b->batch, b->failed_op);
+            srv__fail(s, RND_ECHAIN,
+                      "batch %" PRIu32 ", op %" PRIu32
+                      ": the op does not continue "
+                      "this device's chain (a gap in seq or a wrong prev_hash)",
+                      b->batch, b->failed_op);
         } else if (b->rc == RND_EFORK) {
             refuse_fork(s, b);
         } else if (rnd_is_storage_error(b->rc)) {
-            fail_storage(s, b->rc, "commit the batch");
+            srv__fail_storage(s, b->rc, "commit the batch");
         } else {
-            fail(s, b->rc, "batch %" PRIu32 ", op %" PRIu32 " refused: %s",
-                 b->batch, b->failed_op, rnd_strerror(b->rc));
+            srv__fail(s, b->rc, "batch %" PRIu32 ", op %" PRIu32 " refused: %s",
+                      b->batch, b->failed_op, rnd_strerror(b->rc));
         }
     }
     srv_batch_free(b);
@@ -540,25 +509,27 @@ static void on_push(srv_session *s, const proto_msg *m)
         uint64_t dev;
         int rc = op_device(o->p, o->len, &dev);
         if (rc) {
-            fail(s, rc, "batch %" PRIu32 ", op %" PRIu32 " does not decode: %s",
-                 m->u.push.batch, i, rnd_strerror(rc));
+            srv__fail(s, rc,
+                      "batch %" PRIu32 ", op %" PRIu32 " does not decode: %s",
+                      m->u.push.batch, i, rnd_strerror(rc));
             return;
         }
         if (dev != s->device_id) {
             char mine[17], theirs[17];
             srv_hex64(s->device_id, mine);
             srv_hex64(dev, theirs);
-            fail(s, RND_EFOREIGN,
-                 "batch %" PRIu32 ", op %" PRIu32 " is under device id %s; "
-                 "this device is %s",
-                 m->u.push.batch, i, theirs, mine);
+            srv__fail(s, RND_EFOREIGN,
+                      "batch %" PRIu32 ", op %" PRIu32
+                      " is under device id %s; "
+                      "this device is %s",
+                      m->u.push.batch, i, theirs, mine);
             return;
         }
         bytes += o->len;
     }
     srv_batch *b = srv_batch_new(n, bytes);
     if (b == NULL) {
-        fail(s, RND_ENOMEM, "the server is out of memory; retry later");
+        srv__fail(s, RND_ENOMEM, "the server is out of memory; retry later");
         return;
     }
     for (uint32_t i = 0; i < n; i++)
@@ -719,16 +690,16 @@ static int send_walked(srv_session *s, store_txn *txn, int rc, proto_bytes *ops,
         m.u.ops.ops = ops;
         m.u.ops.next_cursor = next;
         m.u.ops.more = (uint8_t)stopped;
-        rc = send_msg(s, &m, bytes + proto_msg_ops_overhead(n));
+        rc = srv__send_msg(s, &m, bytes + proto_msg_ops_overhead(n));
         if (rc) {
             store_read_end(txn);
-            fail(s, rc, NULL);
+            srv__fail(s, rc, NULL);
             return rc;
         }
     }
     store_read_end(txn);
     if (rc) {
-        fail_storage(s, rc, "read the site's store");
+        srv__fail_storage(s, rc, "read the site's store");
         return 0;
     }
     return 1;
@@ -742,7 +713,7 @@ static int pull_own_step(srv_session *s)
     store_txn *txn;
     int rc = store_read_begin(srv_site_store(s->site), &txn);
     if (rc) {
-        fail_storage(s, rc, "read the site's store");
+        srv__fail_storage(s, rc, "read the site's store");
         return 0;
     }
     rc = store_ops_each_seq(txn, s->device_id, s->own_next, own_cb, &c);
@@ -767,7 +738,7 @@ static int pull_step(srv_session *s)
     store_txn *txn;
     int rc = store_read_begin(srv_site_store(s->site), &txn);
     if (rc) {
-        fail_storage(s, rc, "read the site's store");
+        srv__fail_storage(s, rc, "read the site's store");
         return 0;
     }
     uint64_t next = s->cursor;
@@ -787,10 +758,11 @@ static int pull_step(srv_session *s)
 
 static const char *type_name(int type)
 {
-    static const char *names[] = {"?",        "HELLO",   "WELCOME", "PUSH",
-                                  "PUSH_ACK", "PULL",    "OPS",     "BYE",
-                                  "ERROR",    "PULL_OWN"};
-    return type >= 1 && type <= 9 ? names[type] : "?";
+    static const char *names[] = {
+        "?",         "HELLO",     "WELCOME",   "PUSH",     "PUSH_ACK",
+        "PULL",      "OPS",       "BYE",       "ERROR",    "PULL_OWN",
+        "ATT_OFFER", "ATT_STATE", "ATT_CHUNK", "ATT_DONE", "ATT_WANT"};
+    return type >= 1 && type <= 14 ? names[type] : "?";
 }
 
 /* 1 when msg must wait: PULL and BYE until every commit is done, PUSH
@@ -808,10 +780,11 @@ static int must_wait(const srv_session *s, const proto_msg *m)
                 s->pending_bytes >= SRV_PENDING_MAX(s->ctx->max_frame));
     case PROTO_MSG_PULL:
     case PROTO_MSG_PULL_OWN:
-    case PROTO_MSG_BYE:
         return s->pending > 0;
+    case PROTO_MSG_BYE:
+        return s->pending > 0 || srv__att_must_wait(s, m);
     default:
-        return 0;
+        return srv__att_must_wait(s, m);
     }
 }
 
@@ -820,9 +793,9 @@ static void on_bye(srv_session *s)
     proto_msg m = {.type = PROTO_MSG_BYE};
     m.u.bye.ops_in = s->ops_in;
     m.u.bye.ops_out = s->ops_out;
-    int rc = send_msg(s, &m, SMALL_MSG_MAX);
+    int rc = srv__send_msg(s, &m, SMALL_MSG_MAX);
     if (rc) {
-        fail(s, rc, NULL);
+        srv__fail(s, rc, NULL);
         return;
     }
     s->result = 0;
@@ -836,7 +809,7 @@ static void on_bye(srv_session *s)
 static void on_pull_own(srv_session *s, const proto_msg *m)
 {
     if (s->version < 3) {
-        fail(s, RND_EPROTO, "PULL_OWN needs protocol version 3");
+        srv__fail(s, RND_EPROTO, "PULL_OWN needs protocol version 3");
         return;
     }
     char hex[17], line[300];
@@ -855,15 +828,15 @@ static void dispatch(srv_session *s, const proto_msg *m)
 {
     if (m->type == PROTO_MSG_ERROR) {
         /* The peer gives up; nothing to answer. */
-        fail(s, RND_ECLOSED, NULL);
+        srv__fail(s, RND_ECLOSED, NULL);
         return;
     }
     if (s->state == SRV_AWAIT_HELLO) {
         if (m->type == PROTO_MSG_HELLO)
             on_hello(s, m);
         else
-            fail(s, RND_EPROTO, "HELLO expected first, got %s",
-                 type_name(m->type));
+            srv__fail(s, RND_EPROTO, "HELLO expected first, got %s",
+                      type_name(m->type));
         return;
     }
     switch (m->type) {
@@ -881,9 +854,18 @@ static void dispatch(srv_session *s, const proto_msg *m)
     case PROTO_MSG_BYE:
         on_bye(s);
         break;
+    case PROTO_MSG_ATT_OFFER:
+    case PROTO_MSG_ATT_WANT:
+    case PROTO_MSG_ATT_CHUNK:
+        if (s->version < 4)
+            srv__fail(s, RND_EPROTO, "%s needs protocol version 4",
+                      type_name(m->type));
+        else
+            srv__att_dispatch(s, m);
+        break;
     default:
-        fail(s, RND_EPROTO, "%s is not allowed after HELLO",
-             type_name(m->type));
+        srv__fail(s, RND_EPROTO, "%s is not allowed after HELLO",
+                  type_name(m->type));
     }
 }
 
@@ -900,6 +882,10 @@ int srv_session_input(srv_session *s, srv_bufq *in)
             pull_step(s);
             continue;
         }
+        if (srv__att_sending(s)) {
+            srv__att_step(s);
+            continue;
+        }
         const uint8_t *p, *body;
         size_t n = srv_bufq_peek(in, &p), blen, used;
         uint32_t limit =
@@ -910,23 +896,23 @@ int srv_session_input(srv_session *s, srv_bufq *in)
         if (rc == RND_ETOOBIG) {
             uint32_t announced = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
                                  (uint32_t)p[2] << 8 | p[3];
-            fail(s, rc,
-                 "a frame of %" PRIu32 " bytes is over this server's "
-                 "limit of %" PRIu32 " bytes%s",
-                 announced, limit,
-                 s->state == SRV_AWAIT_HELLO ? " before HELLO" : "");
+            srv__fail(s, rc,
+                      "a frame of %" PRIu32 " bytes is over this server's "
+                      "limit of %" PRIu32 " bytes%s",
+                      announced, limit,
+                      s->state == SRV_AWAIT_HELLO ? " before HELLO" : "");
             break;
         }
         if (rc) {
-            fail(s, rc, "malformed frame header (length 0)");
+            srv__fail(s, rc, "malformed frame header (length 0)");
             break;
         }
         proto_msg m;
         rc = proto_msg_decode(body, blen, &m, ctx->ops_scratch_,
                               PROTO_BATCH_MAX_OPS);
         if (rc) {
-            fail(s, rc, "a frame of %zu bytes does not decode: %s", blen,
-                 rnd_strerror(rc));
+            srv__fail(s, rc, "a frame of %zu bytes does not decode: %s", blen,
+                      rnd_strerror(rc));
             break;
         }
         if (must_wait(s, &m))

@@ -37,6 +37,8 @@
 #include "site.h"
 
 #define SRV_WINDOW_DEFAULT 8
+#define SRV_ATT_MAX_DEFAULT ((uint64_t)8 << 20)    /* 8 MiB */
+#define SRV_ATT_QUOTA_DEFAULT ((uint64_t)1 << 30)  /* 1 GiB a device */
 /* The smallest max_frame that still carries the largest op. */
 #define SRV_MAX_FRAME_MIN (PROTO_OP_MAX_BYTES + 1024)
 /* Output queue: reading stops at the high-water mark; the capacity leaves
@@ -79,6 +81,13 @@ typedef struct srv_ctx {
      * connection limit; retry later"). NULL = always a slot. */
     int (*admit)(void *admit_ctx, void *owner, const char **why);
     void *admit_ctx;
+    /* Attachments (protocol 4): the largest one taken, and the bytes of
+     * attachments one device's ops may name (its quota); 0 = the
+     * defaults, SRV_ATT_MAX_DEFAULT and SRV_ATT_QUOTA_DEFAULT. */
+    uint64_t att_max, att_quota;
+    /* Set by srv_ctx_init: the chunk size (256 KiB, less when max_frame
+     * is small). */
+    uint32_t att_chunk;
     /* Internal: decoding scratch shared by the sessions (one thread). */
     proto_bytes *ops_scratch_;
 } srv_ctx;

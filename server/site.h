@@ -138,6 +138,25 @@ void srv_sites_open_cancel(srv_site_wait *w);
 
 const char *srv_site_name(const srv_site *site);
 store *srv_site_store(srv_site *site);
+/* The site's attachments (storage/blob.h), in its folder's attachments/:
+ * opened at the first call (a few folder syncs), then kept. 0 or a blob
+ * error. Loop thread. */
+struct blob_store;
+int srv_site_blobs(srv_site *site, struct blob_store **out);
+
+/* Work for the loop's thread pool: work runs on a worker, then done on
+ * the loop thread with 0 (or RND_EIO when the pool failed it). Before
+ * srv_sites_start() (no loop: tests) both run at once, inside the call.
+ * The caller owns w until done runs. */
+typedef struct srv_work srv_work;
+struct srv_work {
+    void (*work)(srv_work *w);
+    void (*done)(srv_work *w, int rc);
+    uv_work_t req_; /* private */
+};
+int srv_sites_work(srv_sites *ss, srv_work *w);
+/* The sites a site belongs to. */
+srv_sites *srv_site_sites(srv_site *site);
 /* The device id of the site's office writer. */
 uint64_t srv_site_office_id(const srv_site *site);
 

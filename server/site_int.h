@@ -85,6 +85,7 @@ struct srv_site {
     int dirty;
     char name[SRV_NAME_MAX + 1];
     store *st;
+    struct blob_store *blobs; /* its attachments, opened at first use */
     uint64_t office_id;
     uint64_t incarnation;
     srv_batch *head;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "../proto/clock.h"
+#include "../storage/blob.h"
 #include "log.h"
 #include "site.h"
 #include "site_int.h"
@@ -171,6 +172,7 @@ void srv_sites_free(srv_sites *ss)
             srv_batch_free(b);
             b = bn;
         }
+        blob_close(site->blobs);
         store_close(site->st);
         free(site);
         site = next;
@@ -352,6 +354,53 @@ const char *srv_site_name(const srv_site *site)
 store *srv_site_store(srv_site *site)
 {
     return site->st;
+}
+
+srv_sites *srv_site_sites(srv_site *site)
+{
+    return site->ss;
+}
+
+int srv_site_blobs(srv_site *site, blob_store **out)
+{
+    if (site->blobs == NULL) {
+        char path[4096];
+        int n = snprintf(path, sizeof path, "%s/sites/%s/attachments",
+                         site->ss->dir, site->name);
+        if (n < 0 || (size_t)n >= sizeof path)
+            return RND_EINVAL;
+        int rc = blob_open(&site->blobs, path);
+        if (rc)
+            return rc;
+    }
+    *out = site->blobs;
+    return 0;
+}
+
+/* ---- work on the loop's thread pool -------------------------------------- */
+
+static void work_cb(uv_work_t *req)
+{
+    srv_work *w = req->data;
+    w->work(w);
+}
+
+static void work_done_cb(uv_work_t *req, int status)
+{
+    srv_work *w = req->data;
+    w->done(w, status == 0 ? 0 : RND_EIO);
+}
+
+int srv_sites_work(srv_sites *ss, srv_work *w)
+{
+    if (ss->loop == NULL) {
+        w->work(w);
+        w->done(w, 0);
+        return 0;
+    }
+    w->req_.data = w;
+    return uv_queue_work(ss->loop, &w->req_, work_cb, work_done_cb) ? RND_EIO
+                                                                    : 0;
 }
 
 uint64_t srv_site_office_id(const srv_site *site)
