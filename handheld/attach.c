@@ -27,13 +27,7 @@
 
 #define fail hh__fail
 
-/* meta keys: the limits the server gave this device (sync), else the
- * defaults of handheld.h. */
-#define META_ATT_MAX "att_max"
-#define META_ATT_QUOTA "att_quota"
-
-/* The blob store beside the store, opened at first use. */
-static int blobs(hh *h, blob_store **out)
+int hh__blobs(hh *h, blob_store **out)
 {
     if (h->blobs == NULL) {
         char dir[4096];
@@ -157,9 +151,10 @@ static int pre_check(hh *h, const uint8_t entity[PROTO_ENTITY_LEN],
         return hh__store_fail(h, rc);
     rc = store_entity_get(t, entity, &p->kind, &state, &len);
     if (rc == 0)
-        rc = meta_u64_or(t, META_ATT_MAX, HH_ATTACH_MAX_DEFAULT, &p->max);
+        rc = meta_u64_or(t, HH_META_ATT_MAX, HH_ATTACH_MAX_DEFAULT, &p->max);
     if (rc == 0)
-        rc = meta_u64_or(t, META_ATT_QUOTA, HH_ATTACH_QUOTA_DEFAULT, &p->quota);
+        rc = meta_u64_or(t, HH_META_ATT_QUOTA, HH_ATTACH_QUOTA_DEFAULT,
+                         &p->quota);
     if (rc == 0)
         rc = store_identity_get(t, &id);
     usage u = {id.device_id, 0};
@@ -304,7 +299,7 @@ int hh_attach_bytes(hh *h, const char *target, const uint8_t *data, size_t len,
         goto out;
     }
     /* The bytes, durable, before the op that names them. */
-    if ((rc = blobs(h, &bs)) != 0)
+    if ((rc = hh__blobs(h, &bs)) != 0)
         goto out;
     if ((rc = blob_put(bs, bytes, n, NULL)) != 0) {
         rc = fail(h, rc, "attach: the file could not be stored: %s",
@@ -345,7 +340,7 @@ int hh_attach_file(hh *h, const char *target, const char *path,
     store_txn *t;
     int rc = store_read_begin(h->s, &t);
     if (rc == 0) {
-        rc = meta_u64_or(t, META_ATT_MAX, HH_ATTACH_MAX_DEFAULT, &p.max);
+        rc = meta_u64_or(t, HH_META_ATT_MAX, HH_ATTACH_MAX_DEFAULT, &p.max);
         store_read_end(t);
     }
     if (rc) {
@@ -435,7 +430,7 @@ int hh_attachments(hh *h, const char *target, hh_attachment_cb cb, void *ctx)
         if (proto_entity_parse(hex, entity) != 0)
             return fail(h, RND_EINVAL, "bad record id");
     }
-    if ((rc = blobs(h, &l.bs)) != 0)
+    if ((rc = hh__blobs(h, &l.bs)) != 0)
         return rc;
     store_txn *t;
     if ((rc = store_read_begin(h->s, &t)) != 0)
@@ -469,7 +464,7 @@ int hh_attachment_get(hh *h, const char *hex, const char *path)
         return fail(h, rc, "attachment %.16s...: no record has it", hex);
     if (rc)
         return hh__store_fail(h, rc);
-    if ((rc = blobs(h, &bs)) != 0)
+    if ((rc = hh__blobs(h, &bs)) != 0)
         return rc;
     if (blob_has(bs, hash, NULL) != 0)
         return fail(h, RND_ENOTFOUND,

@@ -587,6 +587,12 @@ typedef struct hh_sync_result {
      * local ops made since the copy given new seqs after them. */
     uint64_t recovered;
     uint64_t renumbered;
+    /* Attachments (protocol 4): sent and stored on the server, fetched,
+     * and those that stayed behind (refused: too big, over the quota, not
+     * on the server yet; att_error says why, of the last one). */
+    uint32_t att_up, att_down, att_refused;
+    uint64_t att_up_bytes, att_down_bytes;
+    char att_error[160];
 } hh_sync_result;
 
 /* One sync session with the enrolled server over TLS: push every own op the

@@ -59,6 +59,14 @@ int64_t hh__now_ms(hh *h);
  * stamps by (store_set_clock_bound). */
 #define HH_META_CLOCK_OFFSET "clock_offset"
 #define HH_CLK_MIN_MS 1000
+/* meta keys: the attachment limits the server gave at the last WELCOME
+ * (attach.c reads them; the defaults of handheld.h before a sync). */
+#define HH_META_ATT_MAX "att_max"
+#define HH_META_ATT_QUOTA "att_quota"
+/* The attachments' files beside the store, opened at first use. */
+struct blob_store;
+int hh__blobs(hh *h, struct blob_store **out);
+
 /* Adds FOLD_CLK_FIELD to op: the device's last measured clock offset
  * (meta "clock_offset", hh__clock_offset_note), when it is 1 s or more. */
 int hh__add_clk(store_txn *t, proto_op *op);

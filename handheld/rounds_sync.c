@@ -248,12 +248,19 @@ int cmd_sync(void)
                ",\"ms\":%" PRId64 ",\"tls_resumed\":%s"
                ",\"cursor_reset\":%s,\"cert_learned\":%s"
                ",\"cert_promoted\":%s,\"recovered\":%" PRIu64
-               ",\"renumbered\":%" PRIu64 "}\n",
+               ",\"renumbered\":%" PRIu64 ",\"attachments\":{\"up\":%" PRIu32
+               ",\"up_bytes\":%" PRIu64 ",\"down\":%" PRIu32
+               ",\"down_bytes\":%" PRIu64 ",\"refused\":%" PRIu32
+               ",\"error\":",
                r.pushed, r.pulled, r.acked_seq, r.cursor, r.ms,
                r.tls_resumed ? "true" : "false",
                r.cursor_reset ? "true" : "false",
                r.cert_learned ? "true" : "false",
-               r.cert_promoted ? "true" : "false", r.recovered, r.renumbered);
+               r.cert_promoted ? "true" : "false", r.recovered, r.renumbered,
+               r.att_up, r.att_up_bytes, r.att_down, r.att_down_bytes,
+               r.att_refused);
+        json_cstr(stdout, r.att_error);
+        printf("}}\n");
     } else {
         printf("synced: pushed %" PRIu64 ", pulled %" PRIu64
                ", acked seq %" PRIu64 ", %" PRId64 " ms%s\n",
@@ -268,6 +275,15 @@ int cmd_sync(void)
         if (r.cert_promoted)
             printf("the server switched to its new certificate: now the "
                    "pinned one\n");
+        if (r.att_up || r.att_down)
+            printf("attachments: %" PRIu32 " sent (%.1f MB), %" PRIu32
+                   " fetched (%.1f MB)\n",
+                   r.att_up, (double)r.att_up_bytes / 1e6, r.att_down,
+                   (double)r.att_down_bytes / 1e6);
+        if (r.att_refused)
+            printf("%" PRIu32 " attachments stayed behind (the records "
+                   "synced); last: %s\n",
+                   r.att_refused, r.att_error);
         if (r.recovered || r.renumbered)
             printf("this store was restored from an older copy: took back "
                    "%" PRIu64 " ops of this handheld from the server and "

@@ -890,6 +890,12 @@ done:
     out->cert_learned = s.cert_next_learned;
     out->recovered = s.recovered;
     out->renumbered = s.renumbered;
+    out->att_up = s.att_up;
+    out->att_down = s.att_down;
+    out->att_refused = s.att_refused;
+    out->att_up_bytes = s.att_up_bytes;
+    out->att_down_bytes = s.att_down_bytes;
+    snprintf(out->att_error, sizeof out->att_error, "%s", s.att_error);
     snprintf(out->server_error, sizeof out->server_error, "%s", s.server_error);
     conn_free(&c);
     hh_sess_free(&s);

@@ -18,10 +18,11 @@
 static const char *msg_name(int type)
 {
     static const char *const names[] = {
-        "?",    "HELLO", "WELCOME", "PUSH",  "PUSH_ACK",
-        "PULL", "OPS",   "BYE",     "ERROR", "PULL_OWN",
+        "?",         "HELLO",     "WELCOME",   "PUSH",     "PUSH_ACK",
+        "PULL",      "OPS",       "BYE",       "ERROR",    "PULL_OWN",
+        "ATT_OFFER", "ATT_STATE", "ATT_CHUNK", "ATT_DONE", "ATT_WANT",
     };
-    return type > 0 && type <= PROTO_MSG_PULL_OWN ? names[type] : "unknown";
+    return type > 0 && type <= PROTO_MSG_ATT_WANT ? names[type] : "unknown";
 }
 
 static const char *state_name(int state)
@@ -35,6 +36,8 @@ static const char *state_name(int state)
         return "pushing";
     case HH_SESS_PULL:
         return "pulling";
+    case HH_SESS_ATT:
+        return "syncing attachments";
     case HH_SESS_BYE:
         return "waiting for BYE";
     case HH_SESS_DONE:
@@ -183,6 +186,7 @@ void hh_sess_free(hh_sess *s)
     free(s->ops);
     free(s->held);
     free(s->held_lens);
+    hh__att_free(s);
     s->out = NULL;
     s->ops = NULL;
     s->held = NULL;
@@ -287,6 +291,7 @@ static int queue_push(hh_sess *s)
 static int pump(hh_sess *s)
 {
     proto_msg m;
+    int rc;
 
     if (s->out_off < s->out_len)
         return 0;
@@ -313,6 +318,12 @@ static int pump(hh_sess *s)
         m.type = PROTO_MSG_PULL_OWN;
         m.u.pull_own.from_seq = s->own_next;
         return queue(s, &m);
+    case HH_SESS_ATT:
+        rc = hh__att_pump(s);
+        if (rc || s->state != HH_SESS_BYE || s->out_len > 0)
+            return rc;
+        /* Nothing more to do with attachments: BYE. */
+        __attribute__((fallthrough));
     case HH_SESS_BYE:
         if (s->bye_queued)
             return 0;
@@ -357,12 +368,20 @@ typedef struct welcome_ctx {
     uint64_t incarnation; /* to store, with the cursor reset; 0 = keep */
     const uint8_t *cert;  /* cert_next to store (NUL added); NULL = keep */
     size_t cert_len;
+    /* The server's limits on attachments (version 4), when they changed:
+     * hh_attach checks them before a sync would refuse. */
+    int att;
+    uint64_t att_max, att_quota;
 } welcome_ctx;
 
 static int welcome_fn(store_txn *t, void *arg)
 {
     welcome_ctx *c = arg;
     int rc = 0;
+    if (c->att &&
+        ((rc = store_meta_put_u64(t, HH_META_ATT_MAX, c->att_max)) ||
+         (rc = store_meta_put_u64(t, HH_META_ATT_QUOTA, c->att_quota))))
+        return rc;
     if (c->incarnation &&
         ((rc = store_meta_put_u64(t, "server_incarnation", c->incarnation)) ||
          (rc = store_meta_put_u64(t, "server_cursor", 0))))
@@ -390,7 +409,7 @@ static int welcome_fn(store_txn *t, void *arg)
  * Written only when something changed (a no-op sync stays one read). */
 static int welcome_meta(hh_sess *s, const proto_msg *m)
 {
-    welcome_ctx c = {0, NULL, 0};
+    welcome_ctx c = {0, NULL, 0, 0, 0, 0};
     const uint8_t *nc = m->u.welcome.cert_next.p;
     size_t nlen = m->u.welcome.cert_next.len;
     uint64_t inc = 0;
@@ -415,10 +434,20 @@ static int welcome_meta(hh_sess *s, const proto_msg *m)
         if (rc == 0 && (have != nlen || (nlen && memcmp(old, nc, nlen) != 0)))
             c.cert = nc ? nc : (const uint8_t *)"", c.cert_len = nlen;
     }
+    if (rc == 0 && m->u.welcome.att_max && m->u.welcome.att_quota) {
+        uint64_t mx = 0, qu = 0;
+        if (store_meta_get_u64(t, HH_META_ATT_MAX, &mx) != 0 ||
+            store_meta_get_u64(t, HH_META_ATT_QUOTA, &qu) != 0 ||
+            mx != m->u.welcome.att_max || qu != m->u.welcome.att_quota) {
+            c.att = 1;
+            c.att_max = m->u.welcome.att_max;
+            c.att_quota = m->u.welcome.att_quota;
+        }
+    }
     store_read_end(t);
     if (rc)
         return store_failed(s, rc, "reading the server's incarnation");
-    if (c.incarnation == 0 && c.cert == NULL)
+    if (c.incarnation == 0 && c.cert == NULL && !c.att)
         return 0;
     rc = store_write(hh_store(s->h), welcome_fn, &c);
     if (rc)
@@ -497,6 +526,14 @@ static int on_welcome(hh_sess *s, const proto_msg *m)
                                                          : HH_SESS_WINDOW_MAX;
     s->have_seq = m->u.welcome.have_seq;
     s->acked_seq = s->have_seq;
+    /* Attachments' chunks: the server's size, within both frame limits. */
+    s->att_max = m->u.welcome.att_max;
+    s->att_quota = m->u.welcome.att_quota;
+    s->att_chunk = m->u.welcome.att_chunk;
+    if (s->att_chunk == 0 || s->att_chunk > PROTO_ATT_CHUNK_MAX)
+        s->att_chunk = PROTO_ATT_CHUNK_DEFAULT;
+    if (s->att_chunk > max_frame - 256)
+        s->att_chunk = max_frame - 256;
     s->server_ms = m->u.welcome.server_ms;
     /* The server holds ops of this device this store lacks, or holds its
      * op have_seq with other bytes: this store was restored from an older
@@ -697,7 +734,7 @@ static int on_ops(hh_sess *s, const proto_msg *m)
             return rc;
     }
     if (!m->u.ops.more)
-        s->state = HH_SESS_BYE;
+        return hh__att_begin(s); /* then BYE */
     return 0;
 }
 
@@ -825,6 +862,7 @@ static int on_own_ops(hh_sess *s, const proto_msg *m)
 }
 
 typedef struct finish_ctx {
+    hh_sess *s;
     uint64_t acked_seq;
     int64_t now;
     const uint8_t *tls_session;
@@ -840,12 +878,14 @@ static int finish_fn(store_txn *t, void *arg)
     if (rc == 0 && c->tls_session)
         rc = store_meta_put(t, "tls_session", c->tls_session,
                             c->tls_session_len);
+    if (rc == 0)
+        rc = hh__att_finish(c->s, t);
     return rc;
 }
 
 static int on_bye(hh_sess *s, const proto_msg *m)
 {
-    finish_ctx c = {s->acked_seq, hh__now_ms(s->h), s->tls_session,
+    finish_ctx c = {s, s->acked_seq, hh__now_ms(s->h), s->tls_session,
                     s->tls_session_len};
     int rc = store_write(hh_store(s->h), finish_fn, &c);
     if (rc)
@@ -902,6 +942,11 @@ static int on_frame(hh_sess *s, const uint8_t *body, size_t len)
     case HH_SESS_PULL:
         if (m.type == PROTO_MSG_OPS)
             return on_ops(s, &m);
+        break;
+    case HH_SESS_ATT:
+        if (m.type == PROTO_MSG_ATT_STATE || m.type == PROTO_MSG_ATT_DONE ||
+            m.type == PROTO_MSG_ATT_CHUNK)
+            return hh__att_frame(s, &m);
         break;
     case HH_SESS_BYE:
         if (m.type == PROTO_MSG_BYE && s->bye_queued)

@@ -46,6 +46,7 @@ enum hh_sess_state {
     HH_SESS_RECOVER,   /* PULL_OWN sent, receiving this device's own ops */
     HH_SESS_PUSH,      /* pushing batches, waiting for their PUSH_ACKs */
     HH_SESS_PULL,      /* PULL sent, receiving OPS */
+    HH_SESS_ATT,       /* attachments up, then down (protocol 4) */
     HH_SESS_BYE,       /* BYE sent, waiting for the server's BYE */
     HH_SESS_DONE,      /* server's BYE received and recorded */
     HH_SESS_FAILED,
@@ -140,6 +141,16 @@ typedef struct hh_sess {
     size_t out_cap, out_len, out_off;
     proto_bytes *ops; /* PROTO_BATCH_MAX_OPS entries: decode and encode */
 
+    /* Attachments (protocol 4, sync_att.c): after the pull, this
+     * device's attachments the server may lack go up, then those its
+     * policy wants come down; then BYE. */
+    struct hh_sess_att *att;
+    uint64_t att_max, att_quota; /* WELCOME's */
+    uint32_t att_chunk;
+    uint32_t att_up, att_down, att_refused; /* files this session */
+    uint64_t att_up_bytes, att_down_bytes;
+    char att_error[160]; /* why the last one was refused or failed */
+
     /* Progress, as in hh_sync_options; may be NULL. */
     void (*progress)(const char *phase, uint64_t done, uint64_t total,
                      void *ctx);
@@ -202,5 +213,19 @@ int hh_sess_done(const hh_sess *s);
 
 /* Maps an RND_E* name without "RND_" ("EAUTH") to its code; 0 if none. */
 int hh_sess_error_code(const char *name, size_t len);
+
+/* sync_att.c (the session's attachments; internal to the session). */
+struct store_txn;
+/* After the last OPS: what goes up and comes down; the session then is in
+ * HH_SESS_ATT, or in HH_SESS_BYE when there is nothing. */
+int hh__att_begin(hh_sess *s);
+/* The next attachment frame to queue (0 with nothing queued: waiting for
+ * the server); moves the session to HH_SESS_BYE when all is done. */
+int hh__att_pump(hh_sess *s);
+/* An ATT_STATE, ATT_DONE or ATT_CHUNK from the server. */
+int hh__att_frame(hh_sess *s, const proto_msg *m);
+/* Inside the BYE's transaction: marks what the server holds now. */
+int hh__att_finish(hh_sess *s, struct store_txn *t);
+void hh__att_free(hh_sess *s);
 
 #endif

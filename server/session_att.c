@@ -17,8 +17,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../proto/attach.h"
+#include "../proto/clock.h"
 #include "../storage/blob.h"
 #include "session_int.h"
 #include "site_int.h"
@@ -160,9 +162,24 @@ static void on_offer(srv_session *s, const proto_msg *m)
 
 /* ---- ATT_CHUNK (an upload) ----------------------------------------------- */
 
+/* Test builds only (-DROUNDS_TEST_CLOCK=ON): $ROUNDSD_TEST_ATT_CHUNK_MS
+ * holds each chunk's write that long, so a test can kill the server in
+ * the middle of an upload. */
+static unsigned test_chunk_ms(void)
+{
+    const char *v =
+        rnd_clock_pinnable() ? getenv("ROUNDSD_TEST_ATT_CHUNK_MS") : NULL;
+    return v ? (unsigned)strtoul(v, NULL, 10) : 0;
+}
+
 static void job_work(srv_work *w)
 {
     srv_att_job *j = (srv_att_job *)w;
+    unsigned hold = test_chunk_ms();
+    if (hold)
+        nanosleep(
+            &(struct timespec){hold / 1000, (long)(hold % 1000) * 1000000L},
+            NULL);
     j->rc = blob_partial_write(j->bs, j->hash, j->offset, j->data, j->len);
     if (j->rc == RND_EEXIST) {
         j->rc = 0; /* whole already: another upload of the same bytes */

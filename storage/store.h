@@ -362,7 +362,8 @@ int store_refold_all(store_txn *txn, uint64_t *n);
  * (storage/blob.h). atts is keyed by hash; eatts by record then hash, so a
  * record's attachments are one range. Both are written by the transaction
  * that stores the op. */
-#define STORE_ATT_SENT 1 /* flags: a handheld's: the server holds the bytes */
+#define STORE_ATT_SENT 1   /* flags: a handheld's: the server holds them */
+#define STORE_ATT_WANTED 2 /* a handheld's: fetch it at the next sync */
 typedef struct store_att {
     uint8_t hash[PROTO_HASH_LEN];
     uint64_t size;
