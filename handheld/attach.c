@@ -481,3 +481,38 @@ int hh_attachment_get(hh *h, const char *hex, const char *path)
         return fail(h, rc, "attachment: %s: %s", path, rnd_strerror(rc));
     return 0;
 }
+
+typedef struct want_ctx {
+    uint8_t hash[PROTO_HASH_LEN];
+} want_ctx;
+
+static int want_fn(store_txn *t, void *arg)
+{
+    want_ctx *w = arg;
+    store_att a;
+    int rc = store_att_get(t, w->hash, &a);
+    if (rc == 0)
+        rc = store_att_set_flags(t, w->hash,
+                                 (uint8_t)(a.flags | STORE_ATT_WANTED));
+    return rc;
+}
+
+int hh_attachment_want(hh *h, const char *hex)
+{
+    want_ctx w;
+    blob_store *bs;
+    h->err[0] = '\0';
+    if (hex == NULL || proto_hash_unhex(hex, strlen(hex), w.hash) != 0)
+        return fail(h, RND_EINVAL,
+                    "attachment: '%s' is not a hash (64 hex digits)",
+                    hex ? hex : "");
+    int rc = hh__blobs(h, &bs);
+    if (rc)
+        return rc;
+    if (blob_has(bs, w.hash, NULL) == 0)
+        return 0;
+    rc = store_write(h->s, want_fn, &w);
+    if (rc == RND_ENOTFOUND)
+        return fail(h, rc, "attachment %.16s...: no record has it", hex);
+    return rc ? hh__store_fail(h, rc) : 0;
+}

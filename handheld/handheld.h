@@ -322,6 +322,12 @@ HH_API int hh_attachments(hh *h, const char *target, hh_attachment_cb cb,
  * damaged (no file is left). */
 HH_API int hh_attachment_get(hh *h, const char *hex, const char *path);
 
+/* Asks the next sync to fetch the attachment whose hash is hex (one this
+ * handheld's policy would not fetch: not a thumbnail, not of an open
+ * work order). RND_ENOTFOUND when no record has it; 0 with nothing to do
+ * when its bytes are here already. */
+HH_API int hh_attachment_want(hh *h, const char *hex);
+
 /* ---- the verb table ----------------------------------------------------- */
 /* HH_TIME values are ms since the epoch, given as digits or as ISO 8601
  * "YYYY-MM-DDTHH:MM[:SS]" with "Z" or "+HH:MM" (local time without). */

@@ -95,14 +95,14 @@ static const args_flag attach_flags[] = {
      N_("photo, signature (a PNG drawing), document (a PDF) or thumb "
         "(default: photo, or document for a PDF)"),
      ARGS_ENUM, 0, 0, att_roles},
-    {"of", "HASH", N_("with --role thumb: the attachment it is a thumbnail of")},
+    {"of", "HASH",
+     N_("with --role thumb: the attachment it is a thumbnail of")},
     {"by", "PERSON", N_("who attaches it (default: the device's person)")},
     {"keep-location", NULL,
      N_("keep a photo's GPS location (taken out by default: personal data)")},
     {NULL}};
 static const args_flag attachment_get_flags[] = {
-    {"out", "FILE", N_("write the attachment to FILE (required)")},
-    {NULL}};
+    {"out", "FILE", N_("write the attachment to FILE (required)")}, {NULL}};
 static const char *const shells[] = {"bash", NULL};
 static const args_flag no_flags[] = {{NULL}};
 
@@ -181,8 +181,12 @@ static const rcmd fixed[] = {
      N_("the attachments of a record, or of every record"), no_flags, 0, 1,
      NULL, cmd_attachment_list},
     {"attachment get", "HASH --out FILE",
-     N_("copy an attachment out, its hash checked"), attachment_get_flags, 1,
-     1, NULL, cmd_attachment_get},
+     N_("copy an attachment out, its hash checked"), attachment_get_flags, 1, 1,
+     NULL, cmd_attachment_get},
+    {"attachment want", "HASH",
+     N_("fetch this attachment at the next sync (one the handheld would "
+        "not fetch by itself)"),
+     no_flags, 1, 1, NULL, cmd_attachment_want},
     {"report shift", "[--since TIME] [--route R] [--format FMT]",
      N_("my shift so far, offline: my scans, missed checkpoints, visitors I "
         "let in still inside"),

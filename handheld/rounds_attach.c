@@ -77,7 +77,8 @@ int rounds_show_attachments(hh *h, const char *id, rpt_jw *j)
     return rc;
 }
 
-/* ---- rounds attach ID FILE ------------------------------------------------ */
+/* ---- rounds attach ID FILE ------------------------------------------------
+ */
 
 typedef struct find_att {
     const char *hash;
@@ -172,8 +173,7 @@ int cmd_attachment_list(void)
     if (rc)
         return rc;
     if (o.npos >= 3 &&
-        (rc = resolve_id(h, o.positional[2], 0, hex, &id, "attachment")) !=
-            0) {
+        (rc = resolve_id(h, o.positional[2], 0, hex, &id, "attachment")) != 0) {
         hh_close(h);
         return rc;
     }
@@ -222,6 +222,29 @@ int cmd_attachment_get(void)
         } else {
             printf(_("wrote %s\n"), out);
         }
+    }
+    return ex;
+}
+
+/* ---- rounds attachment want HASH ----------------------------------------- */
+
+int cmd_attachment_want(void)
+{
+    hh *h;
+    if (o.npos < 3)
+        return usage_error(_("attachment want: give the attachment's hash%s"),
+                           "");
+    int rc = open_handheld(&h);
+    if (rc)
+        return rc;
+    rc = hh_attachment_want(h, o.positional[2]);
+    int ex = rc ? report_error(h, rc, "attachment want") : RND_EXIT_OK;
+    hh_close(h);
+    if (rc == 0) {
+        if (o.json)
+            printf("{\"ok\":true}\n");
+        else
+            printf("%s\n", _("the next sync fetches it"));
     }
     return ex;
 }

@@ -108,6 +108,7 @@ int cmd_now(void);
 int cmd_attach(void);
 int cmd_attachment_list(void);
 int cmd_attachment_get(void);
+int cmd_attachment_want(void);
 /* The attachments of record id for `rounds show`: lines on stdout, or
  * with j an "attachments" array in the object j is writing. */
 struct rpt_jw;

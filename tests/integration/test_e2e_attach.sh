@@ -98,6 +98,11 @@ cmp -s "$WORK/b.pdf" "$IMG/small.pdf" || fail "b's pdf differs"
 hh b attachment get "$big" --out "$WORK/b.jpg" >/dev/null 2>&1
 eq "the scan's photo is not on b (policy)" $? 3
 hh b show "$wo" | grep -q "image/jpeg" || fail "b's show lists the photo"
+check "b asks for the scan's photo" hh b attachment want "$big"
+out=$(hh_sync b --json) || fail "b sync for the wanted one"
+eq "b fetched the one it asked for" "$(echo "$out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["attachments"]["down"])')" 1
+hh b attachment get "$big" --out "$WORK/b.jpg" >/dev/null || fail "b get big"
+cmp -s "$WORK/b.jpg" "$IMG/big1.jpg" || fail "b's copy of the scan's photo differs"
 eq "digests agree" "$(hh_digest b)" "$(srv_digest)"
 
 # ---- cut at every chunk: up ------------------------------------------------
