@@ -116,6 +116,8 @@ start=$(date +%s)
 mb=$(( clients * photos * size / 1000000 ))
 log "$clients handhelds x $photos photos x $size bytes = $mb MB, data in $work"
 log "free there: $(df -h --output=avail "$work" | tail -1 | tr -d ' ')"
+load0=$(cut -d' ' -f1-3 /proc/loadavg)
+log "load average before: $load0"
 
 # Both sides run at nice 10: the machine is shared, and the same niceness
 # on both keeps the comparison fair.
@@ -137,14 +139,16 @@ if [ "$run_peer" -eq 1 ]; then
   rm -rf "$work/peer"
 fi
 wall=$(( $(date +%s) - start ))
-log "done in $wall s"
+load1=$(cut -d' ' -f1-3 /proc/loadavg)
+log "done in $wall s; load average after: $load1"
 
 # ---- the table ---------------------------------------------------------------
 python3 -S - "$work/limit.json" "$work/peer.json" "$peer_state" "$json" \
-  "$wall" <<'PY'
+  "$wall" "$load0" "$load1" <<'PY'
 import json, sys
 limit = json.load(open(sys.argv[1]))
 peer_state, as_json, wall = sys.argv[3], sys.argv[4] == "1", int(sys.argv[5])
+load = {"before": sys.argv[6], "after": sys.argv[7]}
 peer = json.load(open(sys.argv[2])) if peer_state == "ok" else None
 
 # The slower limit: what TLS (ChaCha20-Poly1305, the server's first
@@ -165,7 +169,8 @@ if as_json:
                       "photo_bytes": limit["photo_bytes"],
                       "total_bytes": limit["total_bytes"], "limit": limit,
                       "peer": peer, "peer_state": peer_state,
-                      "rounds": None, "targets": targets, "wall_s": wall}))
+                      "rounds": None, "targets": targets, "wall_s": wall,
+                      "load_average": load}))
     sys.exit(0)
 
 def n(v, d=1):
@@ -173,7 +178,8 @@ def n(v, d=1):
 print(f"attachments at a shift change: {limit['clients']} handhelds x "
       f"{limit['photos']} photos x {limit['photo_bytes']:,} bytes = "
       f"{limit['total_bytes'] / 1e6:,.1f} MB (limits: medians of "
-      f"{limit['repeat']})\n")
+      f"{limit['repeat']}); {wall} s, load average {load['before']} "
+      f"before, {load['after']} after\n")
 rows = [
     ("limit: mbedTLS ChaCha20-Poly1305 seal, 16 KiB", n(limit["chachapoly_mb_per_s"]), ""),
     ("limit: mbedTLS AES-128-GCM seal, 16 KiB", n(limit["aes128gcm_mb_per_s"]), ""),
