@@ -180,33 +180,40 @@ print(f"attachments at a shift change: {limit['clients']} handhelds x "
       f"{limit['total_bytes'] / 1e6:,.1f} MB (limits: medians of "
       f"{limit['repeat']}); {wall} s, load average {load['before']} "
       f"before, {load['after']} after\n")
+# (figure, MB/s, MB per CPU-second where the figure is CPU-bound, note)
+cpu = lambda k: n(limit[k]) if k in limit else "-"
 rows = [
-    ("limit: mbedTLS ChaCha20-Poly1305 seal, 16 KiB", n(limit["chachapoly_mb_per_s"]), ""),
-    ("limit: mbedTLS AES-128-GCM seal, 16 KiB", n(limit["aes128gcm_mb_per_s"]), ""),
-    ("limit: write + fdatasync per photo file", n(limit["write_sync_file_mb_per_s"]), ""),
-    ("limit: write + fdatasync per 256 KiB chunk", n(limit["write_sync_chunk_mb_per_s"]), ""),
-    (f"limit: SHA-256 ({limit['sha256_impl']})", n(limit["sha256_mb_per_s"]), ""),
+    ("limit: mbedTLS ChaCha20-Poly1305 seal, 16 KiB",
+     n(limit["chachapoly_mb_per_s"]), cpu("chachapoly_cpu_mb_per_s"), ""),
+    ("limit: mbedTLS AES-128-GCM seal, 16 KiB",
+     n(limit["aes128gcm_mb_per_s"]), cpu("aes128gcm_cpu_mb_per_s"), ""),
+    ("limit: write + fdatasync per photo file",
+     n(limit["write_sync_file_mb_per_s"]), "-", ""),
+    ("limit: write + fdatasync per 256 KiB chunk",
+     n(limit["write_sync_chunk_mb_per_s"]), "-", ""),
+    (f"limit: SHA-256 ({limit['sha256_impl']})",
+     n(limit["sha256_mb_per_s"]), cpu("sha256_cpu_mb_per_s"), ""),
 ]
 if peer:
     rows += [
-        ("peer: PouchDB push, all at once", n(peer["push_mb_per_s"]),
+        ("peer: PouchDB push, all at once", n(peer["push_mb_per_s"]), "",
          f"{n(peer['push_ms'] / 1e3)} s for {peer['push_docs_written']:,} docs"),
-        ("peer: pull into one fresh PouchDB", n(peer["pull_mb_per_s"]),
+        ("peer: pull into one fresh PouchDB", n(peer["pull_mb_per_s"]), "",
          f"{n(peer['pull_ms'] / 1e3)} s"),
-        ("peer: no-op replication, all at once", "-",
+        ("peer: no-op replication, all at once", "-", "",
          f"{peer['noop_ms']:,} ms"),
     ]
 else:
-    rows.append(("peer: PouchDB push, all at once", peer_state, ""))
+    rows.append(("peer: PouchDB push, all at once", peer_state, "", ""))
 tgt = [f"\u2265 half the slower limit = {n(half)} MB/s"]
 if peer:
     tgt.insert(0, f"\u2265 10x peer = {n(peer10)} MB/s")
-rows.append(("Rounds (protocol with attachments)", "not built yet",
+rows.append(("Rounds (protocol with attachments)", "not built yet", "",
              "targets: " + ", ".join(tgt)))
 w = max(len(r[0]) for r in rows)
-print(f"{'figure':<{w}}  {'MB/s':>14}  note")
-for name, v, note in rows:
-    print(f"{name:<{w}}  {v:>14}  {note}".rstrip())
+print(f"{'figure':<{w}}  {'MB/s':>14}  {'MB/CPU-s':>9}  note")
+for name, v, c, note in rows:
+    print(f"{name:<{w}}  {v:>14}  {c:>9}  {note}".rstrip())
 print(f"\nThe slower limit is {slower} ({n(limits[slower])} MB/s); "
       f"Rounds' push must reach {n(needs)} MB/s.")
 if peer and peer10 > limits[slower]:

@@ -233,9 +233,10 @@ int main(int argc, char **argv)
             fprintf(stderr, "lmdb run %" PRIu64 "/%" PRIu64 ": %.0f ops/s\n",
                     k + 1, p.repeat, runs[k]);
     }
-    gcm = ba_seal_rate(BA_AES128GCM, aead_in, sizeof aead_in, 0, AEAD_SECONDS);
-    chacha =
-        ba_seal_rate(BA_CHACHAPOLY, aead_in, sizeof aead_in, 0, AEAD_SECONDS);
+    gcm = ba_seal_rate(BA_AES128GCM, aead_in, sizeof aead_in, 0, AEAD_SECONDS,
+                       NULL);
+    chacha = ba_seal_rate(BA_CHACHAPOLY, aead_in, sizeof aead_in, 0,
+                          AEAD_SECONDS, NULL);
     sha = sha_rate(&o);
     if (gcm <= 0 || chacha <= 0) {
         fprintf(stderr, "bench_limit: mbedTLS AEAD failed\n");

@@ -20,8 +20,13 @@ const char *ba_name(ba_aead which);
  * wraps; len >= BA_RECORD) until at least min_bytes are sealed and at
  * least min_s seconds have passed, each record with its own nonce and a
  * TLS 1.2 record header as additional data, as TLS 1.2 does. Returns the
- * rate in MB/s (1e6 bytes), or -1 when mbedTLS fails (said on stderr). */
+ * rate in MB/s (1e6 bytes) of wall time, or -1 when mbedTLS fails (said on
+ * stderr). When cpu_mb_s is not NULL, *cpu_mb_s gets the rate per second
+ * of this thread's CPU time: what one core does when it is not shared. */
 double ba_seal_rate(ba_aead which, const uint8_t *pool, size_t len,
-                    uint64_t min_bytes, double min_s);
+                    uint64_t min_bytes, double min_s, double *cpu_mb_s);
+
+/* This thread's CPU time in seconds (CLOCK_THREAD_CPUTIME_ID). */
+double ba_cpu_s(void);
 
 #endif
