@@ -126,6 +126,14 @@ log "limits: $repeat run(s) of AEAD seal, write + fdatasync, SHA-256"
 nice -n 10 "$LIMIT" --clients "$clients" --photos "$photos" --size "$size" \
   --repeat "$repeat" --dir "$work" --json >"$work/limit.json"
 
+# ---- Rounds' own side: not built yet -------------------------------------
+# The protocol with attachment chunks (issue 18) plugs in here, as one more
+# part: the same C x P photos on enrolled handhelds, all pushing at once
+# over TLS to roundsd at nice 10, timed until the last sync returns with
+# every photo durable; its JSON goes where "rounds": None is below, and
+# its row replaces "not built yet" (docs/perf-attach.md, "Plugging Rounds
+# in").
+
 peer_state="not run"
 if [ "$run_peer" -eq 1 ]; then
   log "peer: PouchDB attachments through pouchdb-server (at most 30 min)"
