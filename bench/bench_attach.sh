@@ -75,8 +75,9 @@ log() { echo "bench_attach: $*" >&2; }
 # folder is not on this machine.
 cache=${POUCHDB_PEER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pouchdb-peer}
 if [ "$run_peer" -eq 1 ]; then
-  command -v node >/dev/null && command -v npm >/dev/null ||
-    { log "the peer needs node and npm (or run with --no-peer)"; exit 1; }
+  if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    log "the peer needs node and npm (or run with --no-peer)"; exit 1
+  fi
   if [ ! -d "$cache/node_modules/pouchdb-server" ] ||
      [ ! -d "$cache/node_modules/pouchdb-node" ]; then
     log "installing pouchdb-node and pouchdb-server into $cache"
