@@ -21,6 +21,8 @@
 #   blob    durable 300 kB attachments through the blob store (blob_put,
 #           chunked uploads) beside one file appended with one fdatasync
 #           per attachment (bench_blob --help)
+#   attach  a shift change's photos (100 x 20 x 300 KB): the machine's
+#           limits and the PouchDB peer's attachments (bench/bench_attach.sh)
 # `scripts/bench.sh record --help` and `scripts/bench.sh sync --help` show
 # the flags (sync, limit, conns and all share bench/bench_sync.sh's flags).
 # Benchmarks exit 0 whether or not their targets are met, non-zero on errors.
@@ -29,12 +31,12 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 
 which=record
 case "${1:-}" in
-  record|sync|limit|conns|all|report|ingest|app|board|boards|blob)
+  record|sync|limit|conns|all|report|ingest|app|board|boards|blob|attach)
     which=$1; shift ;;
-  -h|--help) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h|--help) sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
   ""|-*) ;; # no benchmark named: the default, the flags are its own
   *) echo "bench.sh: unknown benchmark '$1' (known: record, sync, limit," \
-          "conns, all, report, ingest, app, board, boards, blob)" >&2
+          "conns, all, report, ingest, app, board, boards, blob, attach)" >&2
      exit 2 ;;
 esac
 
@@ -78,6 +80,10 @@ case "$which" in
   boards)
     cmake --build "$build" -j "$(nproc)" --target roundsd bench_hh >&2
     exec "$top/bench/bench_boards.sh" --bin "$build" "$@"
+    ;;
+  attach)
+    cmake --build "$build" -j "$(nproc)" --target bench_attach_limit >&2
+    exec "$top/bench/bench_attach.sh" --bin "$build" "$@"
     ;;
   report)
     cmake --build "$build" -j "$(nproc)" --target bench_report >&2
