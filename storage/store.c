@@ -21,6 +21,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <unistd.h>
 
 #include <lmdb.h>
 
@@ -422,6 +423,82 @@ int store_copy(store *s, const char *dir)
     if (rc == MDB_MAP_RESIZED && (rc = store__adopt_map(s)) == 0)
         rc = mdb_env_copy2(s->env, dir, MDB_CP_COMPACT);
     return rc ? store__fail(s, rc) : 0;
+}
+
+/* ---- prefaulting ------------------------------------------------------- */
+
+#define PREFAULT_CHUNK (16u << 20)
+
+/* Where this process maps the data file, from p, a pointer into the map:
+ * LMDB does not say (mdb_env_info's me_mapaddr is a fixed map's only), so
+ * the mapping holding p is looked up in /proc/self/maps, less its file
+ * offset. NULL when not found. */
+static char *map_base(const void *p)
+{
+    FILE *f = fopen("/proc/self/maps", "re");
+    char line[512];
+    char *base = NULL;
+    int whole = 1; /* line begins a line of the file, not a long one's rest */
+    if (f == NULL)
+        return NULL;
+    while (base == NULL && fgets(line, sizeof line, f)) {
+        unsigned long lo, hi, off;
+        int begins = whole;
+        whole = strchr(line, '\n') != NULL;
+        if (begins && sscanf(line, "%lx-%lx %*s %lx", &lo, &hi, &off) == 3 &&
+            (uintptr_t)p >= lo && (uintptr_t)p < hi && off <= lo)
+            base = (char *)(uintptr_t)(lo - off);
+    }
+    fclose(f);
+    return base;
+}
+
+/* One chunk from off: 0, 1 past the file's end, or a storage error. */
+static int prefault_chunk(store *s, uint64_t size, long pg, uint64_t off)
+{
+    store_txn *t;
+    MDB_cursor *c;
+    MDB_val k, v;
+    MDB_envinfo info;
+    int rc = store_read_begin(s, &t);
+    if (rc)
+        return rc;
+    /* Counted as a reader, the map cannot move until store_read_end: its
+     * place and size as of this chunk. A read transaction's values point
+     * into the map. */
+    char *base = NULL;
+    if (mdb_cursor_open(t->txn, s->meta, &c) == 0) {
+        if (mdb_cursor_get(c, &k, &v, MDB_FIRST) == 0)
+            base = map_base(v.mv_data);
+        mdb_cursor_close(c);
+    }
+    mdb_env_info(s->env, &info);
+    uint64_t end = size < info.me_mapsize ? size : info.me_mapsize;
+    if (base == NULL || off >= end) {
+        store_read_end(t);
+        return 1;
+    }
+    uint64_t n = end - off < PREFAULT_CHUNK ? end - off : PREFAULT_CHUNK;
+    volatile const char *b = base + off;
+    char sink = 0;
+    for (uint64_t i = 0; i < n; i += (uint64_t)pg)
+        sink ^= b[i];
+    (void)sink;
+    store_read_end(t);
+    return 0;
+}
+
+int store_prefault(store *s)
+{
+    mdb_filehandle_t fd;
+    struct stat st;
+    long pg = sysconf(_SC_PAGESIZE);
+    if (mdb_env_get_fd(s->env, &fd) != 0 || fstat(fd, &st) != 0 || pg <= 0)
+        return 0; /* nothing to gain: not an error of the store */
+    int rc = 0;
+    for (uint64_t off = 0; rc == 0; off += PREFAULT_CHUNK)
+        rc = prefault_chunk(s, (uint64_t)st.st_size, pg, off);
+    return rc == 1 ? 0 : rc;
 }
 
 /* ---- growing the map ---------------------------------------------------- */

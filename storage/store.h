@@ -88,6 +88,15 @@ void store_close(store *s);
  * (dir holds a data.mdb), RND_EIO and storage errors (raw text as usual). */
 int store_copy(store *s, const char *dir);
 
+/* Reads one byte of every page of the data file through this process's
+ * map, so the first reads of a new process do not pay each page's first
+ * touch (the first Now of `rounds app`, docs/PERFORMANCE.md): in chunks
+ * of 16 MiB, each under its own read transaction (a writer may grow and
+ * move the map between two). For a thread of its own beside the store's
+ * other users: it takes as long as the file is large (0.25-0.35 s for
+ * 545 MB here, when idle). Returns 0 or a storage error. */
+int store_prefault(store *s);
+
 /* The raw error (LMDB or errno) behind the last RND_ESTORE-class failure,
  * and its text, for logs. */
 int store_last_raw_error(const store *s);
