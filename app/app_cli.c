@@ -1,11 +1,13 @@
 /* app_cli.c: the `rounds app` command: opens the handheld, starts the web
  * app server on 127.0.0.1 (app_mhd.c), prints the address with its launch
  * secret (and writes it, mode 0600, to --url-file once the socket
- * listens), then serves until SIGINT or SIGTERM, after which it stops
+ * listens; meanwhile a thread puts the store's map in the page tables),
+ * then serves until SIGINT or SIGTERM, after which it stops
  * serving, waits for a running sync, closes the handle and exits 0.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +45,16 @@ static int write_url_file(const char *path, const char *line)
     return 0;
 }
 
+/* From launch, on a thread of its own: the store's map put in the page
+ * tables (hh_prefault), so the page's first Now, the first reads of this
+ * process, faults less (docs/PERFORMANCE.md, "Where the first screen's
+ * time goes"). It takes no lock of the app's: no request waits for it. */
+static void *prefault_main(void *h)
+{
+    hh_prefault(h);
+    return NULL;
+}
+
 /* A failure of the command (not of a record): on stderr, and with --json
  * as an object on stdout. Returns RND_EXIT_FAIL. */
 static int app_error(const char *what, const char *arg, const char *why)
@@ -64,6 +76,8 @@ int cmd_app(void)
     const char *lang = kv_take("lang");
     hh *h;
     app *a;
+    pthread_t pf;
+    int pf_live = 0;
     app_server *srv;
     unsigned port = 0;
     char url[160], line[170];
@@ -77,12 +91,6 @@ int cmd_app(void)
     int rc = open_handheld(&h);
     if (rc)
         return rc;
-    app_config cfg = {lang, NULL, NULL, NULL, 1};
-    if ((rc = app_new(h, &cfg, &a)) != 0) {
-        int ex = report_error(NULL, rc, "app");
-        hh_close(h);
-        return ex;
-    }
     /* SIGINT and SIGTERM are taken by sigwait below: blocked before any
      * thread starts, so every thread inherits the mask. */
     sigset_t stop;
@@ -91,10 +99,21 @@ int cmd_app(void)
     sigaddset(&stop, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
     signal(SIGPIPE, SIG_IGN);
+    pf_live = pthread_create(&pf, NULL, prefault_main, h) == 0;
+    app_config cfg = {lang, NULL, NULL, NULL, 1};
+    if ((rc = app_new(h, &cfg, &a)) != 0) {
+        int ex = report_error(NULL, rc, "app");
+        if (pf_live)
+            pthread_join(pf, NULL);
+        hh_close(h);
+        return ex;
+    }
     if ((rc = app_server_start(a, port, &srv, &port)) != 0) {
         char where[40];
         snprintf(where, sizeof where, "127.0.0.1:%u", port);
         int ex = app_error("cannot listen on", where, "the port is taken");
+        if (pf_live)
+            pthread_join(pf, NULL);
         app_free(a);
         hh_close(h);
         return ex;
@@ -105,6 +124,8 @@ int cmd_app(void)
     if (url_file && write_url_file(url_file, line) != 0) {
         int ex = app_error("cannot write", url_file, strerror(errno));
         app_server_stop(srv);
+        if (pf_live)
+            pthread_join(pf, NULL);
         app_free(a);
         hh_close(h);
         return ex;
@@ -118,6 +139,8 @@ int cmd_app(void)
     while (sigwait(&stop, &sig) != 0)
         ;
     app_server_stop(srv);
+    if (pf_live)
+        pthread_join(pf, NULL);
     app_free(a);
     hh_close(h);
     return RND_EXIT_OK;
