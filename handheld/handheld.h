@@ -103,10 +103,10 @@ HH_API int hh_init(const char *dir, const char *site, const char *name,
 /* Closes the handle; NULL is allowed. */
 HH_API void hh_close(hh *h);
 
-/* Touches the store's pages ahead of use (store_prefault), so the first
- * reads of a new process do not each pay for their pages: for a thread
- * of its own, started after hh_open, beside the handle's other calls on
- * other threads (it only reads, through read transactions of its own). It
+/* Puts the store's map in this process's page tables ahead of use
+ * (store_prefault), so the first reads of a new process fault less: for
+ * a thread of its own, started after hh_open, beside the handle's other
+ * calls on other threads (it only uses read transactions of its own). It
  * must end before hh_close. 0 or a storage error. */
 HH_API int hh_prefault(hh *h);
 
