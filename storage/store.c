@@ -22,6 +22,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <unistd.h>
 
 #include <lmdb.h>
 
@@ -456,8 +457,33 @@ static char *map_base(const void *p)
     return base;
 }
 
+/* Page table entries for the pages of [p, p + n) that are in the page
+ * cache, run by run, in one call a run instead of a fault for each 16
+ * pages read. A page not in the cache is left alone: populating it would
+ * read it from the disk (at a cold start the whole file, beside the reads
+ * that matter). No page is read either: on the VM of docs/PERFORMANCE.md
+ * a process's first read of each page costs again, one at a time, and a
+ * thread reading them all only queued behind the report. 0, or 1 when the
+ * kernel has no MADV_POPULATE_READ (before 5.14). */
+static int populate_cached(char *p, size_t n, size_t pg)
+{
+    unsigned char in[PREFAULT_CHUNK / 4096]; /* pages are 4 KiB or more */
+    size_t np = (n + pg - 1) / pg;
+    if (np > sizeof in || mincore(p, n, in) != 0)
+        return 0;
+    for (size_t i = 0, j; i < np; i = j) {
+        for (j = i; j < np && (in[j] & 1); j++)
+            ;
+        if (j > i && madvise(p + i * pg, (j - i) * pg, MADV_POPULATE_READ))
+            return errno == EINVAL ? 1 : 0;
+        if (j == i)
+            j++;
+    }
+    return 0;
+}
+
 /* One chunk from off: 0, 1 past the file's end, or a storage error. */
-static int prefault_chunk(store *s, uint64_t size, uint64_t off)
+static int prefault_chunk(store *s, uint64_t size, size_t pg, uint64_t off)
 {
     store_txn *t;
     MDB_cursor *c;
@@ -482,25 +508,21 @@ static int prefault_chunk(store *s, uint64_t size, uint64_t off)
         return 1;
     }
     uint64_t n = end - off < PREFAULT_CHUNK ? end - off : PREFAULT_CHUNK;
-    /* The chunk's page table entries in one call instead of a fault for
-     * each 16 pages read. No page is read: on the VM of docs/PERFORMANCE.md
-     * a process's first touch of each page costs again, one at a time,
-     * and a thread reading them all only queued behind the report. */
-    if (madvise(base + off, n, MADV_POPULATE_READ) != 0)
-        madvise(base + off, n, MADV_WILLNEED); /* a kernel before 5.14 */
+    rc = populate_cached(base + off, (size_t)n, pg);
     store_read_end(t);
-    return 0;
+    return rc;
 }
 
 int store_prefault(store *s)
 {
     mdb_filehandle_t fd;
     struct stat st;
-    if (mdb_env_get_fd(s->env, &fd) != 0 || fstat(fd, &st) != 0)
+    long pg = sysconf(_SC_PAGESIZE);
+    if (mdb_env_get_fd(s->env, &fd) != 0 || fstat(fd, &st) != 0 || pg < 4096)
         return 0; /* nothing to gain: not an error of the store */
     int rc = 0;
     for (uint64_t off = 0; rc == 0; off += PREFAULT_CHUNK)
-        rc = prefault_chunk(s, (uint64_t)st.st_size, off);
+        rc = prefault_chunk(s, (uint64_t)st.st_size, (size_t)pg, off);
     return rc == 1 ? 0 : rc;
 }
 
