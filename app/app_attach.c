@@ -39,7 +39,10 @@ size_t app_body_max(const char *path)
 static void fail_att(app *a, app_response *rs, int rc, const char *field)
 {
     const char *msg = hh_last_error(a->h);
+    char named[32];
     int status = web_status_for(rc);
+    if (msg && web_field_of(msg, named, sizeof named) == 0)
+        field = named; /* the library's "field 'role'" */
     if (rc == RND_EMEDIA)
         status = 415;
     else if (rc == RND_EQUOTA)
@@ -111,7 +114,8 @@ static void post_attach(app *a, const app_request *rq, app_response *rs)
     rc = hh_attach_bytes(a->h, hex, (const uint8_t *)rq->body, rq->body_len, &o,
                          hash);
     if (rc) {
-        fail_att(a, rs, rc, NULL);
+        fail_att(a, rs, rc,
+                 rc == RND_EINVAL || rc == RND_ENOTFOUND ? "record" : NULL);
         unlock_hh(a);
         return;
     }

@@ -296,12 +296,19 @@ rm -f "$WORK/huge"
 out=$(attach "record=${ID:0:12}&role=photo" "$JPG" "${X[@]}")
 eq "a JPEG is attached" "$(jq_py 'd["ok"], d["record"]' <<<"$out") $(st)" "True $ID 200"
 HASH=$(jq_py 'd["hash"]' <<<"$out")
-eq "rounds attachment list --json shows it" \
-  "$(hh a attachment list --json | jq_py '[(a["record"], a["hash"], a["type"], a["role"]) for a in d]')" \
-  "[('$ID', '$HASH', 'image/jpeg', 'photo')]"
-eq "GET /api/attachments?record=ID lists it" \
-  "$(curl -s "${C[@]}" "$B/api/attachments?record=$ID" | jq_py '[(a["hash"], a["type"], a["present"]) for a in d["attachments"]]')" \
-  "[('$HASH', 'image/jpeg', True)]"
+eq "a JPEG as a signature: 400 naming role (the library's rule)" \
+  "$(attach "record=$ID&role=signature" "$SRC/tests/fuzz/corpus/media/gps_ii.jpg" "${X[@]}" | jq_py 'd["error"]["code"], d["error"]["field"]') $(st)" \
+  "EFIELD role 400"
+out=$(attach "record=$ID" "$SRC/tests/fuzz/corpus/media/small.pdf" "${X[@]}")
+eq "a PDF without a role is a document" "$(jq_py 'd["ok"]' <<<"$out") $(st)" "True 200"
+PDF=$(jq_py 'd["hash"]' <<<"$out")
+eq "rounds attachment list --json shows them" \
+  "$(hh a attachment list --json | jq_py 'sorted((a["record"], a["hash"], a["type"], a["role"]) for a in d)')" \
+  "$(python3 -c 'import sys; print(sorted([tuple(sys.argv[1:5]), tuple(sys.argv[5:9])]))' \
+    "$ID" "$HASH" image/jpeg photo "$ID" "$PDF" application/pdf document)"
+eq "GET /api/attachments?record=ID lists them" \
+  "$(curl -s "${C[@]}" "$B/api/attachments?record=$ID" | jq_py 'sorted((a["hash"], a["type"], a["present"]) for a in d["attachments"])')" \
+  "$(python3 -c 'import sys; print(sorted([(sys.argv[1], "image/jpeg", True), (sys.argv[2], "application/pdf", True)]))' "$HASH" "$PDF")"
 eq "GET /api/attachments without a record: 400" \
   "$(code "${C[@]}" "$B/api/attachments")" 400
 curl -s -D "$WORK/h-att" -o "$WORK/att.jpg" "${C[@]}" "$B/api/attachment/$HASH"
@@ -313,6 +320,9 @@ eq "private and immutable" "$(hv Cache-Control "$WORK/h-att")" \
 eq "same origin only" "$(hv Cross-Origin-Resource-Policy "$WORK/h-att")" same-origin
 eq "no CORS header" "$(grep -ci '^access-control-' "$WORK/h-att")" 0
 eq "nosniff" "$(hv X-Content-Type-Options "$WORK/h-att")" nosniff
+eq "the PDF as application/pdf" \
+  "$(curl -s -o /dev/null -w '%{content_type}' "${C[@]}" "$B/api/attachment/$PDF")" \
+  application/pdf
 eq "an unknown hash: 404" \
   "$(code "${C[@]}" "$B/api/attachment/$(printf '%064d' 0)")" 404
 eq "not a hash: 400" "$(code "${C[@]}" "$B/api/attachment/xyz")" 400
@@ -325,6 +335,6 @@ kill -TERM "$APP_PID"
 wait "$APP_PID"
 eq "SIGTERM: exit 0" "$?" 0
 APP_PID=""
-eq "the handle was closed: rounds reads the store (the attach op unsynced)" \
-  "$(hh a status --json | jget unsynced)" 1
+eq "the handle was closed: rounds reads the store (the two attach ops unsynced)" \
+  "$(hh a status --json | jget unsynced)" 2
 finish

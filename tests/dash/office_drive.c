@@ -56,8 +56,7 @@ int dash_blobs(dash_ctx *c, struct blob_store **out)
     static blob_store *bs;
     char path[4200];
     struct stat sb;
-    snprintf(path, sizeof path, "%s/sites/%s/attachments", data_dir,
-             c->site);
+    snprintf(path, sizeof path, "%s/sites/%s/attachments", data_dir, c->site);
     if (bs == NULL && (stat(path, &sb) != 0 || !S_ISDIR(sb.st_mode)))
         return RND_ENOTFOUND;
     int rc = bs ? 0 : blob_open(&bs, path);

@@ -69,7 +69,8 @@ export async function post(path, body) {
 // POST /api/attach: a file's bytes as the body, the record and the role in
 // the query. What the bytes may be and how large is the C library's rule.
 export async function attach(record, file, role) {
-  const q = new URLSearchParams({ record, role: role || 'photo' });
+  // Without a role the library takes photo for an image, document for a PDF.
+  const q = new URLSearchParams(role ? { record, role } : { record });
   try {
     return await parse(await fetch('/api/attach?' + q.toString(), {
       method: 'POST', credentials: 'same-origin',

@@ -44,7 +44,7 @@ export function attachBox(id) {
     button.disabled = true;
     msg.className = 'msg';
     msg.textContent = t('att.sending');
-    const r = await api.attach(id, f, 'photo');
+    const r = await api.attach(id, f);
     button.disabled = false;
     if (!r.ok) {
       msg.className = 'msg bad';
