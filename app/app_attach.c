@@ -6,12 +6,8 @@
  * quota, who attaches): this file only carries bytes and words, under
  * the hh mutex like app_api.c.
  */
-#define _GNU_SOURCE
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "app_int.h"
 
@@ -169,55 +165,9 @@ static void get_attachments(app *a, const app_request *rq, app_response *rs)
     app_out_end(&o, rs, 200);
 }
 
-/* The listing of one hash. */
-typedef struct find {
-    const char *hex;
-    hh_attachment x;
-    int found;
-} find;
-
-static int find_cb(const hh_attachment *x, void *ctx)
-{
-    find *f = ctx;
-    if (strcasecmp(x->hash, f->hex) != 0)
-        return 0;
-    f->x = *x;
-    f->found = 1;
-    return 1;
-}
-
-/* Reads the file at path whole into a malloc'd buffer. */
-static int slurp(const char *path, char **out, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    struct stat st;
-    *out = NULL;
-    if (f == NULL)
-        return RND_EIO;
-    if (fstat(fileno(f), &st) != 0 || st.st_size < 0) {
-        fclose(f);
-        return RND_EIO;
-    }
-    char *buf = malloc((size_t)st.st_size + 1);
-    if (buf == NULL) {
-        fclose(f);
-        return RND_ENOMEM;
-    }
-    size_t n = fread(buf, 1, (size_t)st.st_size, f);
-    int bad = ferror(f) || n != (size_t)st.st_size;
-    fclose(f);
-    if (bad) {
-        free(buf);
-        return RND_EIO;
-    }
-    *out = buf;
-    *len = n;
-    return 0;
-}
-
-/* GET /api/attachment/HASH: the bytes, rehashed on the way out by
- * hh_attachment_get (through a private temp folder: the library writes
- * files, and a damaged file must never be shown as the photo). */
+/* GET /api/attachment/HASH: the bytes, rehashed by the library on the
+ * way out (a damaged file is never shown as the photo), read into memory
+ * (hh_attachment_read): showing a thumbnail writes nothing. */
 static void get_attachment(app *a, const char *hexarg, app_response *rs)
 {
     if (strlen(hexarg) != 64 ||
@@ -225,57 +175,31 @@ static void get_attachment(app *a, const char *hexarg, app_response *rs)
         app_fail(rs, RND_EFIELD, "hash", "field 'hash' is 64 hex digits");
         return;
     }
-    find f = {.hex = hexarg};
-    const char *tmp = getenv("TMPDIR");
-    char dir[512], path[600];
-    snprintf(dir, sizeof dir, "%s/rounds-app-XXXXXX",
-             tmp && tmp[0] ? tmp : "/tmp");
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    const char *type = NULL;
     lock_hh(a);
-    int rc = hh_attachments(a->h, NULL, find_cb, &f);
-    if (rc == 1)
-        rc = 0;
-    if (rc == 0 && !f.found)
-        rc = RND_ENOTFOUND;
+    int rc = hh_attachment_read(a->h, hexarg, APP_ATTACH_BODY_MAX, &buf, &len,
+                                &type);
     if (rc) {
-        fail_att(a, rs, rc, "hash");
+        /* Both "no record has it" and "not held" are RND_ENOTFOUND; the
+         * page words them apart (the second comes with a sync). */
+        const char *msg = hh_last_error(a->h);
+        if (rc == RND_ENOTFOUND && msg && strstr(msg, "does not hold"))
+            app_fail_status(rs, 404, "ENOTHELD", "hash",
+                            "not on this handheld yet: it comes with a sync",
+                            NULL, 0);
+        else
+            fail_att(a, rs, rc, "hash");
         unlock_hh(a);
-        return;
-    }
-    if (!f.x.present) {
-        unlock_hh(a);
-        app_fail_status(rs, 404, "ENOTHELD", "hash",
-                        "not on this handheld yet: it comes with a sync", NULL,
-                        0);
-        return;
-    }
-    if (mkdtemp(dir) == NULL) {
-        unlock_hh(a);
-        app_fail(rs, RND_EIO, NULL, "cannot make a temporary folder");
-        return;
-    }
-    snprintf(path, sizeof path, "%s/a", dir);
-    rc = hh_attachment_get(a->h, f.x.hash, path);
-    if (rc) {
-        fail_att(a, rs, rc, "hash");
-        unlock_hh(a);
-        rmdir(dir);
         return;
     }
     unlock_hh(a);
-    char *body = NULL;
-    size_t len = 0;
-    rc = slurp(path, &body, &len);
-    unlink(path);
-    rmdir(dir);
-    if (rc) {
-        app_fail(rs, rc, NULL, "cannot read the attachment back");
-        return;
-    }
     free(rs->body);
     rs->status = 200;
-    rs->content_type = f.x.type; /* static, from the library */
+    rs->content_type = type; /* static, from the library */
     rs->cache_control = ATT_CACHE;
-    rs->body = body;
+    rs->body = (char *)buf;
     rs->body_len = len;
 }
 

@@ -30,7 +30,8 @@
 #    naming file); a JPEG is attached (`rounds attachment list --json`
 #    agrees), listed by GET /api/attachments, served by GET
 #    /api/attachment/HASH byte for byte as image/jpeg, private and
-#    immutable, same-origin only;
+#    immutable, same-origin only; bytes not held are 404 ENOTHELD, damaged
+#    ones 500 (never shown);
 #  - SIGTERM stops the server: exit 0.
 BIN=$1
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
@@ -323,6 +324,16 @@ eq "nosniff" "$(hv X-Content-Type-Options "$WORK/h-att")" nosniff
 eq "the PDF as application/pdf" \
   "$(curl -s -o /dev/null -w '%{content_type}' "${C[@]}" "$B/api/attachment/$PDF")" \
   application/pdf
+# The bytes gone (as on a handheld that holds only the op), then damaged.
+HELD="$WORK/hh-a/attachments/${HASH:0:2}/${HASH:2}"
+mv "$HELD" "$WORK/held"
+c=$(curl -s -o "$WORK/nh.json" -w '%{http_code}' "${C[@]}" "$B/api/attachment/$HASH")
+eq "bytes not held: 404 ENOTHELD" "$c $(jq_py 'd["error"]["code"]' <"$WORK/nh.json")" \
+  "404 ENOTHELD"
+{ cat "$WORK/held"; printf x; } >"$HELD"
+chmod 600 "$HELD"
+eq "damaged bytes: 500, never shown" "$(code "${C[@]}" "$B/api/attachment/$HASH")" 500
+mv "$WORK/held" "$HELD"
 eq "an unknown hash: 404" \
   "$(code "${C[@]}" "$B/api/attachment/$(printf '%064d' 0)")" 404
 eq "not a hash: 400" "$(code "${C[@]}" "$B/api/attachment/xyz")" 400
