@@ -19,6 +19,9 @@ static const app_header sec_headers[] = {
      "frame-ancestors 'none'; form-action 'self'"},
     {"X-Frame-Options", "DENY"},
     {"X-Content-Type-Options", "nosniff"},
+    /* Nothing of the app (a resident's photo least of all) is for a page
+     * of another origin, even as an <img>. */
+    {"Cross-Origin-Resource-Policy", "same-origin"},
     {"Referrer-Policy", "no-referrer"},
     {NULL, NULL}};
 
@@ -235,14 +238,21 @@ void app_handle(app *a, const app_request *rq, app_response *rs)
             page(rs, 405, "method not allowed");
             return;
         }
-        if (!is_json_type(rq->content_type)) {
+        /* POST /api/attach carries a file's bytes: its type is read from
+         * the bytes by the library, never from the header; the CSRF
+         * token above is what keeps other pages from posting. */
+        size_t max = app_body_max(path);
+        if (max == APP_BODY_MAX && !is_json_type(rq->content_type)) {
             app_fail_status(rs, 415, "ETYPE", NULL,
                             "the body must be application/json", NULL, 0);
             return;
         }
-        if (rq->body_cut || rq->body_len > APP_BODY_MAX) {
-            app_fail_status(rs, 413, "ETOOBIG", NULL,
-                            "the body is larger than 64 KiB", NULL, 0);
+        if (rq->body_cut || rq->body_len > max) {
+            app_fail_status(
+                rs, 413, "ETOOBIG", max == APP_BODY_MAX ? NULL : "file",
+                max == APP_BODY_MAX ? "the body is larger than 64 KiB"
+                                    : "the file is larger than 16 MiB",
+                NULL, 0);
             return;
         }
     }

@@ -11,7 +11,8 @@
  * printed) buys the session cookie at GET /open; every other path needs
  * the cookie; a POST needs the CSRF token of GET /api/session in the
  * X-Rounds-CSRF header, a same-origin Origin when there is one, a JSON
- * content type and a body of at most APP_BODY_MAX bytes.
+ * content type and a body of at most APP_BODY_MAX bytes (POST /api/attach:
+ * any content type, the file's bytes, at most APP_ATTACH_BODY_MAX).
  *
  * Threads: app_handle() may be called from several threads at once. The
  * hh handle is behind one mutex; a sync runs on its own thread
@@ -27,6 +28,10 @@
 
 /* The largest request body taken (larger: 413). */
 #define APP_BODY_MAX (64 * 1024)
+/* The largest body of POST /api/attach (the file's raw bytes): above the
+ * handheld's attachment maximum (HH_ATTACH_MAX_DEFAULT), so that the
+ * library, not the HTTP layer, says a file is too large. */
+#define APP_ATTACH_BODY_MAX (16 * 1024 * 1024)
 /* Hex digits of the launch secret, the session token and the CSRF token
  * (32 random bytes each). */
 #define APP_TOKEN_HEX 64
@@ -49,18 +54,19 @@ typedef struct app_request {
     const char *csrf;         /* X-Rounds-CSRF */
     const char *body;
     size_t body_len;
-    int body_cut; /* the body was longer than APP_BODY_MAX: not all here */
+    int body_cut; /* longer than the path's maximum: not all here */
 } app_request;
 
 /* Headers a response may carry besides the fixed security headers
  * (app_security_headers). */
 typedef struct app_response {
-    int status;               /* HTTP status */
-    const char *content_type; /* static string */
-    int no_store;             /* Cache-Control: no-store (API answers) */
-    char location[64];        /* Location, "" for none */
-    char set_cookie[160];     /* Set-Cookie, "" for none */
-    char *body;               /* malloc'd, or NULL with static_body */
+    int status;                /* HTTP status */
+    const char *content_type;  /* static string */
+    int no_store;              /* Cache-Control: no-store (API answers) */
+    const char *cache_control; /* static; set: this Cache-Control instead */
+    char location[64];         /* Location, "" for none */
+    char set_cookie[160];      /* Set-Cookie, "" for none */
+    char *body;                /* malloc'd, or NULL with static_body */
     const unsigned char *static_body; /* an embedded asset, not freed */
     size_t body_len;
 } app_response;

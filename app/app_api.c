@@ -1,7 +1,8 @@
 /* app_api.c: the JSON API of `rounds app` (docs/APP-API.md), every
  * endpoint under /api/ over handheld.h alone: the session, the staff
  * picker, sign-in and sign-out, the Now document, status, the verb table,
- * records listed and read back, recording one verb, and sync (app_sync.c).
+ * records listed and read back, recording one verb, and sync (app_sync.c);
+ * attachments are app_attach.c's.
  * Every call on the hh handle is made under its mutex. A record's `by` is
  * never taken from the page: it is the signed-in person.
  */
@@ -845,6 +846,8 @@ void app_api(app *a, const app_request *rq, app_response *rs)
 {
     const char *p = rq->path + 5; /* after "/api/" */
     int post = strcmp(rq->method, "POST") == 0;
+    if (app_attach_api(a, rq, rs))
+        return;
     if (!post) {
         if (strcmp(p, "session") == 0)
             get_session(a, rs);

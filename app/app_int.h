@@ -3,7 +3,8 @@
  * that write JSON answers and errors.
  *
  * app.c: tokens, the security checks, routing and the assets;
- * app_api.c: the JSON API over handheld.h; app_sync.c: the sync thread
+ * app_api.c: the JSON API over handheld.h; app_attach.c: its attachment
+ * endpoints; app_sync.c: the sync thread
  * and its progress; app_json.c: answers, errors and the request reader;
  * app_mhd.c: libmicrohttpd.
  */
@@ -93,6 +94,16 @@ void app_fail_status(app_response *rs, int status, const char *code,
 
 /* Answers a request under /api/ (the security checks have passed). */
 void app_api(app *a, const app_request *rq, app_response *rs);
+
+/* ---- app_attach.c ------------------------------------------------------- */
+
+/* Answers the attachment endpoints (POST /api/attach, GET
+ * /api/attachments, GET /api/attachment/HASH): 1 when rq was one of
+ * them (rs filled), 0 when not (rs untouched). */
+int app_attach_api(app *a, const app_request *rq, app_response *rs);
+/* The largest body taken for a request to path (the raw query cut off):
+ * APP_ATTACH_BODY_MAX for POST /api/attach, else APP_BODY_MAX. */
+size_t app_body_max(const char *path);
 
 /* ---- app_sync.c --------------------------------------------------------- */
 

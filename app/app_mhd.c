@@ -1,9 +1,9 @@
 /* app_mhd.c: the only file of `rounds app` that speaks HTTP: Debian's
  * libmicrohttpd listening on 127.0.0.1 alone, a thread per connection (a
  * request waiting for the hh mutex during a sync does not stop GET
- * /api/sync), the body gathered up to APP_BODY_MAX, the raw query kept
- * from the URI log callback, and app_handle()'s answer sent with the
- * security headers on every response.
+ * /api/sync), the body gathered up to its path's maximum (app_body_max), the
+ * raw query kept from the URI log callback, and app_handle()'s answer sent with
+ * the security headers on every response.
  */
 #include <arpa/inet.h>
 #include <microhttpd.h>
@@ -24,6 +24,7 @@ typedef struct req {
     char *uri; /* raw, with the query */
     char *body;
     size_t len;
+    size_t max; /* the path's largest body (app_body_max), 0 until known */
     int too_big, started;
 } req;
 
@@ -64,7 +65,9 @@ static enum MHD_Result send_answer(struct MHD_Connection *c,
     if (rs->content_type)
         MHD_add_response_header(m, "Content-Type", rs->content_type);
     MHD_add_response_header(m, "Cache-Control",
-                            rs->no_store ? "no-store" : "no-cache");
+                            rs->cache_control ? rs->cache_control
+                            : rs->no_store    ? "no-store"
+                                              : "no-cache");
     if (rs->location[0])
         MHD_add_response_header(m, "Location", rs->location);
     if (rs->set_cookie[0])
@@ -94,7 +97,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
     }
     if (*upload_size) {
         size_t n = *upload_size;
-        if (r->len + n > APP_BODY_MAX) {
+        if (r->max == 0) {
+            size_t plen = strcspn(r->uri, "?");
+            char path[16] = "";
+            if (plen < sizeof path)
+                memcpy(path, r->uri, plen), path[plen] = '\0';
+            r->max = app_body_max(path);
+        }
+        if (r->len + n > r->max) {
             r->too_big = 1;
         } else if (!r->too_big) {
             char *p = realloc(r->body, r->len + n);

@@ -296,6 +296,12 @@ static void h_workorder(dash_ctx *c)
         fail_err(c, rc, &e);
         return;
     }
+    uint8_t wid[PROTO_ENTITY_LEN];
+    if (proto_entity_parse(id, wid) == 0 &&
+        (rc = dash_att_list(c, j, st, wid)) != 0) {
+        dash_fail(c, rc, NULL, NULL);
+        return;
+    }
     dash_out_end(c, 200);
 }
 

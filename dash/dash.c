@@ -56,6 +56,9 @@ static const dash_header sec_headers[] = {
     {"X-Content-Type-Options", "nosniff"},
     {"Referrer-Policy", "no-referrer"},
     {"Cross-Origin-Opener-Policy", "same-origin"},
+    /* No page of another origin embeds anything of ours (a resident's
+     * photo least of all). */
+    {"Cross-Origin-Resource-Policy", "same-origin"},
     {NULL, NULL}};
 
 const dash_header *dash_security_headers(void)
@@ -141,6 +144,27 @@ int dash_store(dash_ctx *c, store **out)
     } else {
         *out = srv_site_store(s);
     }
+    return rc;
+}
+
+int dash_blobs(dash_ctx *c, struct blob_store **out)
+{
+    char path[4200];
+    struct stat sb;
+    *out = NULL;
+    if (c->site[0] == '\0')
+        return RND_EFIELD;
+    /* Only a folder the sync session made: reading must not create it. */
+    snprintf(path, sizeof path, "%s/sites/%s/attachments", c->d->data_dir,
+             c->site);
+    if (stat(path, &sb) != 0 || !S_ISDIR(sb.st_mode))
+        return RND_ENOTFOUND;
+    srv_site *s = NULL;
+    pthread_mutex_lock(&c->d->sites_mu);
+    int rc = srv_sites_get(c->d->sites, c->site, strlen(c->site), 0, &s);
+    if (rc == 0)
+        rc = srv_site_blobs(s, out); /* opened once, under sites_mu */
+    pthread_mutex_unlock(&c->d->sites_mu);
     return rc;
 }
 
@@ -546,9 +570,9 @@ const dash_route dash_core_routes[] = {
 
 static const dash_route *const *tables(void)
 {
-    static const dash_route *const t[] = {dash_core_routes, dash_board_routes,
-                                          dash_office_routes,
-                                          dash_device_routes, NULL};
+    static const dash_route *const t[] = {
+        dash_core_routes,   dash_board_routes,  dash_office_routes,
+        dash_device_routes, dash_attach_routes, NULL};
     return t;
 }
 
@@ -560,7 +584,13 @@ static const dash_route *find_route(const char *method, const char *path,
     *path_known = 0;
     for (const dash_route *const *t = tables(); *t; t++)
         for (const dash_route *r = *t; r->path; r++) {
-            if (strcmp(r->path, path) != 0)
+            size_t n = strlen(r->path);
+            /* "/api/attachment/": the rest of the path is the handler's
+             * (a non-empty name without '/'). */
+            int prefix = n && r->path[n - 1] == '/';
+            if (prefix ? strncmp(r->path, path, n) != 0 || !path[n] ||
+                             strchr(path + n, '/')
+                       : strcmp(r->path, path) != 0)
                 continue;
             if (strcmp(r->method, method) == 0)
                 return r;

@@ -246,7 +246,9 @@ static enum MHD_Result send_answer(dash *d, struct MHD_Connection *c,
     if (rs->content_type)
         MHD_add_response_header(m, "Content-Type", rs->content_type);
     MHD_add_response_header(m, "Cache-Control",
-                            rs->no_store ? "no-store" : "no-cache");
+                            rs->cache_control ? rs->cache_control
+                            : rs->no_store    ? "no-store"
+                                              : "no-cache");
     if (rs->event_stream) /* nginx: pass each event on at once */
         MHD_add_response_header(m, "X-Accel-Buffering", "no");
     if (rs->location[0])

@@ -15,6 +15,7 @@
  *   api_office.c  master data, staff PINs, tag sheets, work orders
  *   office.c      the same without HTTP                       (office)
  *   api_devices.c handhelds: list, enroll (with its QR), revoke
+ *   api_attach.c  a record's attachments: the list and the bytes
  *   devices.c     the enrollment payload and its QR code     (enroll)
  *
  * Threads: handlers run on libmicrohttpd's threads, several at once. A
@@ -77,11 +78,12 @@ typedef struct dash_request {
  * HTTP layer to every answer (dash_security_headers). */
 typedef struct dash_response {
     int status;
-    const char *content_type; /* static string */
-    int no_store;             /* Cache-Control: no-store */
-    char set_cookie[256];     /* Set-Cookie, "" for none */
-    char disposition[160];    /* Content-Disposition, "" for none */
-    char location[128];       /* Location, "" for none */
+    const char *content_type;  /* static string */
+    int no_store;              /* Cache-Control: no-store */
+    const char *cache_control; /* static; set: this Cache-Control instead */
+    char set_cookie[256];      /* Set-Cookie, "" for none */
+    char disposition[160];     /* Content-Disposition, "" for none */
+    char location[128];        /* Location, "" for none */
     char *body;
     const unsigned char *static_body;
     size_t body_len;
@@ -134,6 +136,7 @@ extern const dash_route dash_core_routes[];   /* dash.c */
 extern const dash_route dash_board_routes[];  /* api_board.c */
 extern const dash_route dash_office_routes[]; /* api_office.c */
 extern const dash_route dash_device_routes[]; /* api_devices.c */
+extern const dash_route dash_attach_routes[]; /* api_attach.c */
 
 /* ---- answers (dash_json.c) --------------------------------------------- */
 
@@ -181,6 +184,16 @@ int dash_query_get(const char *query, const char *name, char *out, size_t cap);
 /* The store of c->site (opened on first use, kept open, shared by all
  * threads). 0, or an error with the answer set. */
 int dash_store(dash_ctx *c, store **out);
+/* The blob store of c->site's attachments (storage/blob.h), shared and
+ * kept open: 0, or RND_ENOTFOUND when the site has no attachments folder
+ * yet (none was ever uploaded; it is not made here), or an error. No
+ * answer is set. */
+struct blob_store;
+int dash_blobs(dash_ctx *c, struct blob_store **out);
+/* Writes "attachments":[...] of the record id (store_att_each_of order:
+ * hash, record, size, type, role, of, wall_ms, held) to j. */
+int dash_att_list(dash_ctx *c, rpt_jw *j, store *st,
+                  const uint8_t id[PROTO_ENTITY_LEN]);
 /* The site's office writer id (admin writes go through srv_admin_write on
  * dash_store's store, exactly as the CLI's). */
 const char *dash_data_dir(const dash *d);

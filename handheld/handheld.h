@@ -329,6 +329,16 @@ HH_API int hh_attachments(hh *h, const char *target, hh_attachment_cb cb,
  * damaged (no file is left). */
 HH_API int hh_attachment_get(hh *h, const char *hex, const char *path);
 
+/* Reads the attachment whose hash is hex into memory (handheld/
+ * attach_app.c, for `rounds app`: showing a photo writes no file): *out
+ * gets a malloc'd buffer of *len bytes (the caller frees it), rehashed;
+ * *type (may be NULL) its media type, static. RND_ENOTFOUND when no
+ * record has it or this device does not hold its bytes (hh_last_error()
+ * says which), RND_EHASH when the bytes held are damaged, RND_ETOOBIG
+ * when larger than max bytes, RND_EINVAL when hex is not a hash. */
+HH_API int hh_attachment_read(hh *h, const char *hex, size_t max,
+                              uint8_t **out, size_t *len, const char **type);
+
 /* Asks the next sync to fetch the attachment whose hash is hex (one this
  * handheld's policy would not fetch: not a thumbnail, not of an open
  * work order). RND_ENOTFOUND when no record has it; 0 with nothing to do

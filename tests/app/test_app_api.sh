@@ -24,6 +24,14 @@
 #    /api/records and `rounds list scans --json`;
 #  - POST /api/sync, polled through GET /api/sync until done, pushes it:
 #    the server holds it (`roundsd dump`);
+#  - attachments: POST /api/attach (the file's raw bytes) needs the CSRF
+#    token like every POST, refuses a text file (415 EMEDIA naming file),
+#    a missing record (400 naming record) and a body over 16 MiB (413
+#    naming file); a JPEG is attached (`rounds attachment list --json`
+#    agrees), listed by GET /api/attachments, served by GET
+#    /api/attachment/HASH byte for byte as image/jpeg, private and
+#    immutable, same-origin only; bytes not held are 404 ENOTHELD, damaged
+#    ones 500 (never shown);
 #  - SIGTERM stops the server: exit 0.
 BIN=$1
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
@@ -258,11 +266,86 @@ eq "it pushed the scan" "$(jq_py 'd["result"]["pushed"], d["unsynced"]' <"$WORK/
 check "last_sync_ms is set" test "$(jq_py 'd["last_sync_ms"]' <"$WORK/sync.json")" -gt 0
 eq "the server holds the scan" "$(rd dump --site S1 | grep -c "$ID")" 1
 
+# ---- attachments ------------------------------------------------------------------
+JPG="$SRC/tests/fuzz/corpus/media/plain.jpg"
+attach() { # attach QUERY FILE [curl args]: prints the body, status in $WORK/status
+  local q=$1 f=$2
+  shift 2
+  curl -s "${C[@]}" -H "Content-Type: application/octet-stream" \
+    -H "Origin: $B" "$@" --data-binary @"$f" -w '\n%{http_code}' \
+    "$B/api/attach?$q" >"$WORK/post"
+  tail -1 "$WORK/post" >"$WORK/status"
+  sed '$d' "$WORK/post"
+}
+eq "POST /api/attach without CSRF: 403" \
+  "$(attach "record=$ID" "$JPG" | jq_py 'd["error"]["code"]') $(st)" "ECSRF 403"
+printf 'not a photo\n' >"$WORK/note.txt"
+eq "a text file: 415 EMEDIA naming file" \
+  "$(attach "record=$ID" "$WORK/note.txt" "${X[@]}" | jq_py 'd["error"]["code"], d["error"]["field"]') $(st)" \
+  "EMEDIA file 415"
+eq "no record: 400 naming record" \
+  "$(attach "role=photo" "$JPG" "${X[@]}" | jq_py 'd["error"]["code"], d["error"]["field"]') $(st)" \
+  "EFIELD record 400"
+eq "an unknown record: 404 naming record" \
+  "$(attach "record=ffffffffffff" "$JPG" "${X[@]}" | jq_py 'd["error"]["code"], d["error"]["field"]') $(st)" \
+  "ENOTFOUND record 404"
+head -c $((17 * 1024 * 1024)) /dev/zero >"$WORK/huge"
+eq "a body over 16 MiB: 413 naming file" \
+  "$(attach "record=$ID" "$WORK/huge" "${X[@]}" | jq_py 'd["error"]["code"], d["error"]["field"]') $(st)" \
+  "ETOOBIG file 413"
+rm -f "$WORK/huge"
+out=$(attach "record=${ID:0:12}&role=photo" "$JPG" "${X[@]}")
+eq "a JPEG is attached" "$(jq_py 'd["ok"], d["record"]' <<<"$out") $(st)" "True $ID 200"
+HASH=$(jq_py 'd["hash"]' <<<"$out")
+eq "a JPEG as a signature: 400 naming role (the library's rule)" \
+  "$(attach "record=$ID&role=signature" "$SRC/tests/fuzz/corpus/media/gps_ii.jpg" "${X[@]}" | jq_py 'd["error"]["code"], d["error"]["field"]') $(st)" \
+  "EFIELD role 400"
+out=$(attach "record=$ID" "$SRC/tests/fuzz/corpus/media/small.pdf" "${X[@]}")
+eq "a PDF without a role is a document" "$(jq_py 'd["ok"]' <<<"$out") $(st)" "True 200"
+PDF=$(jq_py 'd["hash"]' <<<"$out")
+eq "rounds attachment list --json shows them" \
+  "$(hh a attachment list --json | jq_py 'sorted((a["record"], a["hash"], a["type"], a["role"]) for a in d)')" \
+  "$(python3 -c 'import sys; print(sorted([tuple(sys.argv[1:5]), tuple(sys.argv[5:9])]))' \
+    "$ID" "$HASH" image/jpeg photo "$ID" "$PDF" application/pdf document)"
+eq "GET /api/attachments?record=ID lists them" \
+  "$(curl -s "${C[@]}" "$B/api/attachments?record=$ID" | jq_py 'sorted((a["hash"], a["type"], a["present"]) for a in d["attachments"])')" \
+  "$(python3 -c 'import sys; print(sorted([(sys.argv[1], "image/jpeg", True), (sys.argv[2], "application/pdf", True)]))' "$HASH" "$PDF")"
+eq "GET /api/attachments without a record: 400" \
+  "$(code "${C[@]}" "$B/api/attachments")" 400
+curl -s -D "$WORK/h-att" -o "$WORK/att.jpg" "${C[@]}" "$B/api/attachment/$HASH"
+eq "GET /api/attachment/HASH: 200" "$(head -1 "$WORK/h-att" | cut -d' ' -f2)" 200
+check "the bytes are the file's" cmp -s "$WORK/att.jpg" "$JPG"
+eq "its type" "$(hv Content-Type "$WORK/h-att")" image/jpeg
+eq "private and immutable" "$(hv Cache-Control "$WORK/h-att")" \
+  "private, max-age=31536000, immutable"
+eq "same origin only" "$(hv Cross-Origin-Resource-Policy "$WORK/h-att")" same-origin
+eq "no CORS header" "$(grep -ci '^access-control-' "$WORK/h-att")" 0
+eq "nosniff" "$(hv X-Content-Type-Options "$WORK/h-att")" nosniff
+eq "the PDF as application/pdf" \
+  "$(curl -s -o /dev/null -w '%{content_type}' "${C[@]}" "$B/api/attachment/$PDF")" \
+  application/pdf
+# The bytes gone (as on a handheld that holds only the op), then damaged.
+HELD="$WORK/hh-a/attachments/${HASH:0:2}/${HASH:2}"
+mv "$HELD" "$WORK/held"
+c=$(curl -s -o "$WORK/nh.json" -w '%{http_code}' "${C[@]}" "$B/api/attachment/$HASH")
+eq "bytes not held: 404 ENOTHELD" "$c $(jq_py 'd["error"]["code"]' <"$WORK/nh.json")" \
+  "404 ENOTHELD"
+{ cat "$WORK/held"; printf x; } >"$HELD"
+chmod 600 "$HELD"
+eq "damaged bytes: 500, never shown" "$(code "${C[@]}" "$B/api/attachment/$HASH")" 500
+mv "$WORK/held" "$HELD"
+eq "an unknown hash: 404" \
+  "$(code "${C[@]}" "$B/api/attachment/$(printf '%064d' 0)")" 404
+eq "not a hash: 400" "$(code "${C[@]}" "$B/api/attachment/xyz")" 400
+eq "without the cookie: 403" "$(code "$B/api/attachment/$HASH")" 403
+eq "POST /api/attachment/HASH: 405" \
+  "$(code "${C[@]}" "${J[@]}" "${X[@]}" -d '{}' "$B/api/attachment/$HASH")" 405
+
 # ---- stop ------------------------------------------------------------------------
 kill -TERM "$APP_PID"
 wait "$APP_PID"
 eq "SIGTERM: exit 0" "$?" 0
 APP_PID=""
-eq "the handle was closed: rounds reads the store" \
-  "$(hh a status --json | jget unsynced)" 0
+eq "the handle was closed: rounds reads the store (the two attach ops unsynced)" \
+  "$(hh a status --json | jget unsynced)" 2
 finish

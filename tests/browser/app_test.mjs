@@ -9,7 +9,8 @@
 // 360 px, that every visible control is at least 48 px, and that no raw
 // string key shows. Waits are on conditions (selectors), never on time.
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 const require = createRequire(join(process.env.NODE_PATH, 'x'));
@@ -146,6 +147,56 @@ async function shot(name) {
   ok(r.raw.length === 0, `${name}-${lang}: raw string keys: ${r.raw}`);
   ok(r.lang === (lang === 'zh' ? 'zh-CN' : 'en'), `${name}: lang ${r.lang}`);
   ok(r.dark, `${name}-${lang}: the night theme at 02:00`);
+}
+
+// The files the Photo button is given (as a phone's camera would hand
+// them over): a JPEG the browser draws, and a text file.
+const photoJpg = join(dirname(shots), 'photo.jpg');
+const photoTxt = join(dirname(shots), 'photo.txt');
+async function makePhotos() {
+  const url = await page.evaluate(() => {
+    const c = document.createElement('canvas');
+    c.width = 480;
+    c.height = 360;
+    const g = c.getContext('2d');
+    const grad = g.createLinearGradient(0, 0, 480, 360);
+    grad.addColorStop(0, '#3b5870');
+    grad.addColorStop(1, '#c9a66b');
+    g.fillStyle = grad;
+    g.fillRect(0, 0, 480, 360);
+    g.fillStyle = '#9aa3ab';
+    g.fillRect(40, 160, 400, 40); // a pipe
+    g.fillStyle = '#2f7fd0';
+    g.beginPath();
+    g.arc(240, 250, 30, 0, 2 * Math.PI); // the leak
+    g.fill();
+    return c.toDataURL('image/jpeg', 0.85);
+  });
+  writeFileSync(photoJpg, Buffer.from(url.split(',')[1], 'base64'));
+  writeFileSync(photoTxt, 'not a photo\n');
+}
+// On a work order's screen: the JPEG through the Photo button's file
+// input, its thumbnail loaded from GET /api/attachment/HASH; then a text
+// file, refused in the guard's words (words: what the refusal says).
+async function photo(words) {
+  await page.waitForSelector('#att-file');
+  const input = await page.$('#att-file');
+  await input.uploadFile(photoJpg);
+  await page.waitForFunction(() => {
+    const i = document.querySelector('#att-list img');
+    return i && i.complete && i.naturalWidth > 0;
+  });
+  ok((await text('#att-msg')).length > 0, 'the photo is said to be attached');
+  await page.$eval('#att-box', (e) => e.scrollIntoView({ block: 'start' }));
+  await shot('workorder-photo');
+  await input.uploadFile(photoTxt);
+  await page.waitForSelector('#att-msg.bad');
+  const why = await text('#att-msg');
+  ok(why.includes(words), `a text file is refused in words: ${why}`);
+  ok((await page.$$('#att-list img')).length === 1,
+    'the refused file is not listed');
+  await page.$eval('#att-box', (e) => e.scrollIntoView({ block: 'start' }));
+  await shot('workorder-photo-refused');
 }
 
 async function pin(digits) {
@@ -328,6 +379,8 @@ await click('#wo-create');
 await click('#wo-take');
 await click('#wo-arrive');
 await page.waitForSelector('#wo-complete');
+await makePhotos();
+await photo('不能附上');
 await type('#wo-labour', '45');
 await type('#wo-materials', '水管接头 1 个');
 await type('#wo-signer', '张伟');
@@ -442,6 +495,7 @@ await click('#wo-create');
 await click('#wo-take');
 await click('#wo-arrive');
 await page.waitForSelector('#wo-complete');
+await photo('cannot be attached');
 await draw('#wo-sigpad');
 await shot('workorder-complete');
 await nav('inspection');

@@ -10,7 +10,9 @@
 # certificate is still checked). Debian's headless Chromium, driven by
 # puppeteer-core (npm_ci.sh installs it from package-lock.json into the
 # build folder), walks dash_test.mjs's scenario; then the office's own
-# commands check what the page wrote. Screenshots:
+# commands check what the page wrote. A handheld attaches a photo to the
+# work order the clerk filed and syncs: the order's page shows it (GET
+# /api/attachment/HASH). Screenshots:
 # BIN/tests/browser/screenshots/dash-<page>-<lang>.png (1366x768) and
 # dash-tablet-<page>-<lang>.png (1024x768).
 BIN=$1

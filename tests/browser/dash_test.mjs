@@ -12,7 +12,8 @@
 import { createRequire } from 'node:module';
 import { createHash, X509Certificate } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync }
+  from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -392,10 +393,51 @@ await section('work order steps', async () => {
     60000) });
   tech(['sync']);
   tech(['workorder', 'arrive', woId, '--by', 'tech-zhou']);
+  // A photo of the repair, attached on the handheld (a JPEG the browser
+  // draws), synced up with the completion.
+  const jpg = await page.evaluate(() => {
+    const c = document.createElement('canvas');
+    c.width = 480;
+    c.height = 360;
+    const g = c.getContext('2d');
+    const grad = g.createLinearGradient(0, 0, 480, 360);
+    grad.addColorStop(0, '#3b5870');
+    grad.addColorStop(1, '#c9a66b');
+    g.fillStyle = grad;
+    g.fillRect(0, 0, 480, 360);
+    g.fillStyle = '#9aa3ab';
+    g.fillRect(40, 160, 400, 40);
+    return c.toDataURL('image/jpeg', 0.85);
+  });
+  writeFileSync(join(WORK, 'photo.jpg'), Buffer.from(jpg.split(',')[1],
+    'base64'));
+  tech(['attach', woId, join(WORK, 'photo.jpg'), '--by', 'tech-zhou']);
   tech(['workorder', 'complete', woId, '--by', 'tech-zhou', '--signature',
     '张伟', '--labour-min', '25']);
   tech(['sync']);
   await openOrder();
+  // The office sees the handheld's photo (GET /api/attachment/HASH).
+  await page.waitForFunction(() => {
+    const i = document.querySelector('#wo-att img');
+    return i && i.complete && i.naturalWidth > 0;
+  });
+  const att = await page.evaluate(async () => {
+    const a = document.querySelector('#wo-att [data-hash]').dataset.hash;
+    const r = await fetch(`/api/attachment/${a}?site=S1`);
+    const none = await fetch('/api/attachment/' + '0'.repeat(64) +
+      '?site=S1');
+    const bad = await fetch('/api/attachment/xyz?site=S1');
+    const nosite = await fetch(`/api/attachment/${a}`);
+    return { type: r.headers.get('content-type'),
+      cache: r.headers.get('cache-control'),
+      corp: r.headers.get('cross-origin-resource-policy'),
+      none: none.status, bad: bad.status, nosite: nosite.status };
+  });
+  ok(att.type === 'image/jpeg' && att.cache.startsWith('private') &&
+    att.corp === 'same-origin' && att.none === 404 && att.bad === 400 &&
+    att.nosite === 400, 'GET /api/attachment: ' + JSON.stringify(att));
+  await page.$eval('#wo-att', (e) => e.scrollIntoView({ block: 'center' }));
+  await shot('workorder-photo');
   await click('#wo-act-callback');
   await page.waitForSelector('#wo-s-satisfaction');
   const sat = await page.$$eval('#wo-s-satisfaction option', (os) =>

@@ -10,7 +10,8 @@
 # forged one, the camera reading a signed tag's QR code (Chromium's fake
 # camera playing a film qr_y4m writes; zxing-wasm decodes), a blacklisted
 # visitor, a work order completed with a drawn
-# signature, a handover acknowledged with the second guard's PIN, a sync.
+# signature and a photo attached through the Photo button's file input (a
+# text file refused in words), a handover acknowledged with the second guard's PIN, a sync.
 # Then the records are checked with `rounds list --json` and the office's
 # reports. Screenshots: BIN/tests/browser/screenshots/<screen>-<lang>.png.
 BIN=$1
@@ -138,12 +139,21 @@ eq "visits: the blacklisted ones carry blacklist_hit" \
   "[('Zhao Si', True), ('钱宝', True)]"
 eq "the ID number is masked in the list" \
   "$(rows visitors | py '[r["fields"]["id_no"] for r in d if r["fields"]["name"] == "钱宝"][0] != "110101199001011234"')" True
+rows workorders >"$WORK/wo-list.json"
 wo=$(rows workorders | py '[r["id"] for r in d if r["fields"].get("place") == "2-1-302"][0]')
 eq "the work order is completed by guard-li" \
   "$(hh a show "$wo" --json | py '(d["status"], d["fields"].get("complete_by"), d["fields"].get("labour_min"), d["fields"].get("signature"))')" \
   "('completed', 'guard-li', 45, '张伟')"
 check "the drawn signature was recorded (signature_strokes)" test "$(hh a show \
   "$wo" --json | py 'len(d["fields"].get("signature_strokes", "").split(";"))')" -ge 2
+hh a attachment list --json >"$WORK/att-list.json"
+eq "each work order of the app has its photo (rounds attachment list)" \
+  "$(python3 -c 'import json,sys
+wo = {w["id"]: w["fields"]["place"] for w in json.load(open(sys.argv[1]))}
+print(sorted((wo.get(a["record"]), a["type"], a["role"])
+             for a in json.load(open(sys.argv[2]))))' \
+    "$WORK/wo-list.json" "$WORK/att-list.json")" \
+  "[('1-2-201', 'image/jpeg', 'photo'), ('2-1-302', 'image/jpeg', 'photo')]"
 eq "handovers: li -> wang acknowledged by wang, wang -> li by li" \
   "$(rows handovers | py 'sorted((r["fields"]["by"], r["fields"]["to"], r["status"], r["fields"].get("ack_by")) for r in d)')" \
   "[('guard-li', 'guard-wang', 'acknowledged', 'guard-wang'), ('guard-wang', 'guard-li', 'acknowledged', 'guard-li')]"

@@ -10,18 +10,21 @@
  * role on SITE $OFFICE_ROLE (default manager), lang $OFFICE_LANG, the
  * office's offset +08:00, the clock ROUNDSD_CLOCK_MS (the CLI's).
  *
- * It defines the two store accessors of dash.c (this program is the only
- * "web core" linked in): dash_store opens SITE as `roundsd`'s admin
- * commands do, and dash_data_dir is DATA.
+ * It defines the three store accessors of dash.c (this program is the
+ * only "web core" linked in): dash_store opens SITE as `roundsd`'s admin
+ * commands do, dash_data_dir is DATA, and dash_blobs opens SITE's
+ * attachments folder when there is one.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "../../dash/dash_int.h"
 #include "../../i18n/i18n.h"
 #include "../../proto/clock.h"
 #include "../../server/site.h"
+#include "../../storage/blob.h"
 
 static const char *data_dir;
 static store *site_store;
@@ -46,6 +49,19 @@ const char *dash_data_dir(const dash *d)
 {
     (void)d;
     return data_dir;
+}
+
+int dash_blobs(dash_ctx *c, struct blob_store **out)
+{
+    static blob_store *bs;
+    char path[4200];
+    struct stat sb;
+    snprintf(path, sizeof path, "%s/sites/%s/attachments", data_dir, c->site);
+    if (bs == NULL && (stat(path, &sb) != 0 || !S_ISDIR(sb.st_mode)))
+        return RND_ENOTFOUND;
+    int rc = bs ? 0 : blob_open(&bs, path);
+    *out = bs;
+    return rc;
 }
 
 int main(int argc, char **argv)

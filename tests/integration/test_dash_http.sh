@@ -10,9 +10,13 @@
 # SameSite=Strict); a POST without or with a wrong X-Rounds-CSRF (403
 # ECSRF) or from another Origin; a clerk refused an admin route; the event
 # stream of a site gets "event: sync" after a handheld of that site syncs;
-# the dashboard's process ends when serve is stopped and when it is killed.
+# the photo that handheld attached is listed and served by GET
+# /api/attachment/HASH (its bytes, type, private cache, same-origin; 401,
+# 403, 400, 404, and 404 "not uploaded yet" when the server lacks the
+# bytes); the dashboard's process ends when serve is stopped and when it is killed.
 BIN=$1
 . "$(dirname "$0")/lib.sh"
+SRC=$(cd "$(dirname "$0")/../.." && pwd)
 need_test_clock
 command -v curl >/dev/null || { echo "SKIP: no curl"; exit 77; }
 
@@ -151,7 +155,9 @@ for _ in $(seq 400); do
 done
 grep -q '^retry:' "$WORK/events.txt" || fail "the event stream did not open"
 grep -q '^event: sync' "$WORK/events.txt" && fail "an event before any sync"
-hh h1 log --text "shift change" >/dev/null
+logid=$(hh h1 log --text "shift change" --json | jget id)
+JPG="$SRC/tests/fuzz/corpus/media/plain.jpg"
+att=$(hh h1 attach "$logid" "$JPG" --json | jget hash)
 hh_sync h1 >/dev/null || fail "h1 syncs"
 for _ in $(seq 400); do
   grep -q '^data: {"site":"S1","at_ms":' "$WORK/events.txt" && break
@@ -161,6 +167,43 @@ grep -q '^event: sync$' "$WORK/events.txt" ||
   fail "no 'event: sync' after the sync: $(cat "$WORK/events.txt")"
 grep -q "^data: {\"site\":\"S1\",\"at_ms\":$ROUNDSD_CLOCK_MS}$" \
   "$WORK/events.txt" || fail "event data: $(cat "$WORK/events.txt")"
+
+# ---- attachments: the handheld's photo, synced --------------------------------------
+r=$(web -H "Cookie: $tok" "/api/attachments?site=S1&record=$logid")
+eq "GET /api/attachments lists the photo, held" \
+  "$(body <<<"$r" | python3 -c 'import json,sys; print([(a["hash"], a["type"], a["role"], a["held"]) for a in json.load(sys.stdin)["attachments"]])')" \
+  "[('$att', 'image/jpeg', 'photo', True)]"
+web -H "Cookie: $tok" "/api/attachment/$att?site=S1" >"$WORK/att.http"
+eq "GET /api/attachment/HASH: 200" "$(status <"$WORK/att.http")" 200
+body <"$WORK/att.http" >"$WORK/att.jpg"
+check "the bytes are the photo's" cmp -s "$WORK/att.jpg" "$JPG"
+h=$(sed '/^\r$/q' "$WORK/att.http" | tr -d '\r')
+for want in "Content-Type: image/jpeg" \
+  "Cache-Control: private, max-age=31536000, immutable" \
+  "Cross-Origin-Resource-Policy: same-origin" "X-Content-Type-Options: nosniff"; do
+  grep -qixF "$want" <<<"$h" || fail "the attachment lacks '$want'"
+done
+r=$(web "/api/attachment/$att?site=S1")
+eq "no session: 401 ESESSION" "$(status <<<"$r") $(err_code <<<"$r")" "401 ESESSION"
+r=$(web -H "Cookie: $tok" "/api/attachment/$att?site=S2")
+eq "a site not granted: 403" "$(status <<<"$r")" 403
+r=$(web -H "Cookie: $tok" "/api/attachment/$att")
+eq "no site: 400" "$(status <<<"$r")" 400
+r=$(web -H "Cookie: $tok" "/api/attachment/$(printf '%064d' 0)?site=S1")
+eq "a hash no record has: 404" "$(status <<<"$r")" 404
+r=$(web -H "Cookie: $tok" "/api/attachment/xyz?site=S1")
+eq "not a hash: 400 EFIELD" "$(status <<<"$r") $(err_code <<<"$r")" "400 EFIELD"
+r=$(web -H "Cookie: $tok" "/api/attachment/$att/x?site=S1")
+eq "a path below a hash: 404" "$(status <<<"$r")" 404
+r=$(post "/api/attachment/$att?site=S1" '{}' -H "Cookie: $tok" -H "X-Rounds-CSRF: $csrf")
+eq "POST: 405" "$(status <<<"$r")" 405
+# The op is there but not the bytes (as when a sync was cut between them).
+mv "$SRV/sites/S1/attachments/${att:0:2}/${att:2}" "$WORK/held"
+r=$(web -H "Cookie: $tok" "/api/attachment/$att?site=S1")
+eq "bytes not held: 404" "$(status <<<"$r")" 404
+check "bytes not held: 'not uploaded yet'" grep -q "not uploaded yet" <<<"$r"
+mv "$WORK/held" "$SRV/sites/S1/attachments/${att:0:2}/${att:2}"
+
 r=$(post /api/logout '{}' -H "Cookie: $tok" -H "X-Rounds-CSRF: $csrf")
 eq "logout: 200" "$(status <<<"$r")" 200
 r=$(web -H "Cookie: $tok" /api/session)

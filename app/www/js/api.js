@@ -83,6 +83,23 @@ export async function post(path, body) {
   }
 }
 
+// POST /api/attach: a file's bytes as the body, the record and the role in
+// the query. What the bytes may be and how large is the C library's rule.
+export async function attach(record, file, role) {
+  // Without a role the library takes photo for an image, document for a PDF.
+  const q = new URLSearchParams(role ? { record, role } : { record });
+  try {
+    return await parse(await fetch('/api/attach?' + q.toString(), {
+      method: 'POST', credentials: 'same-origin',
+      headers: { 'Content-Type': file.type || 'application/octet-stream',
+        'X-Rounds-CSRF': csrf },
+      body: file,
+    }));
+  } catch (e) {
+    return offline(e);
+  }
+}
+
 // POST /api/record: fields are sent as text values (the library parses
 // them by the verb table).
 export function record(verb, fields, target) {

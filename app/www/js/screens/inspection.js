@@ -4,6 +4,7 @@
 import * as api from '../api.js';
 import { h, clear, btn, field, put } from '../dom.js';
 import { t, errText, dateTime } from '../i18n.js';
+import { attachBox } from '../attach.js';
 
 const items = ['doors_windows', 'water', 'power', 'gas', 'leaks', 'cracks'];
 
@@ -61,6 +62,10 @@ export async function render(root, app) {
         : t('insp.ok');
       if (r.warning) put(msg, h('small', {}, r.warning));
       clear(chips);
+      // Photos of what was found go on the inspection just recorded.
+      const old = document.getElementById('att-box');
+      if (old) old.remove();
+      msg.after(attachBox(r.id));
     }, 'big go')));
   const last = await api.records('inspection', { limit: 5 });
   if (last.ok && last.records.length) {

@@ -6,6 +6,7 @@ import * as api from '../api.js';
 import { h, clear, btn, field, icon, put } from '../dom.js';
 import { t, opt, errText, dateTime } from '../i18n.js';
 import { sigpad } from '../sigpad.js';
+import { attachBox } from '../attach.js';
 
 const cats = ['plumbing', 'electrical', 'elevator', 'door_window',
   'public_lighting', 'public_facility', 'structure', 'heating', 'other'];
@@ -70,7 +71,8 @@ async function detail(root, app, id) {
     h('p', {}, f.description || ''),
     h('small', {}, [f.priority === 'urgent' ? t('wo.urgent') : '',
       f.assignee ? t('wo.assignee', { who: f.assignee }) : '',
-      dateTime(w.created_ms)].filter(Boolean).join(' · '))), msg);
+      dateTime(w.created_ms)].filter(Boolean).join(' · '))), msg,
+  attachBox(w.id));
   const st = w.status;
   if (st === 'reported' || st === 'reopened') {
     put(root, btn('wo-take', t('wo.take'), () => act('workorder.dispatch',

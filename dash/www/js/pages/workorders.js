@@ -10,6 +10,7 @@ import { h, clear, put } from '../dom.js';
 import { t, opt, isoText, getLang } from '../i18n.js';
 import { table } from '../table.js';
 import { field, values } from '../form.js';
+import { attachPanel } from '../attach.js';
 
 let formsCache = null;
 
@@ -115,7 +116,8 @@ async function detail(root, app, params) {
   };
   put(root, h('section', { class: 'panel' }, h('h2', {}, t('wo.fields')),
     h('dl', { id: 'wo-fields', class: 'kv' }, Object.entries(r.fields || {})
-      .map(([k, v]) => [h('dt', {}, title(k)), h('dd', {}, show1(k, v))]))));
+      .map(([k, v]) => [h('dt', {}, title(k)), h('dd', {}, show1(k, v))]))),
+  attachPanel(r.attachments, app.site, 'wo-att'));
 
   // The steps the order can take now (the API's answer), each a button
   // opening its form.
@@ -152,8 +154,9 @@ async function detail(root, app, params) {
 
   const hist = (r.history || []).map((x) => ({ cells: [x.at, x.by,
     fm.byName[x.action] ? fm.byName[x.action].title : opt('wo.act', x.action),
-    Object.entries(x.fields || {}).map(([k, v]) =>
-      `${title(k, true)}: ${show1(k, v)}`).join('; ')] }));
+    x.action === 'attach' ? attachText(x.fields || {}) :
+      Object.entries(x.fields || {}).map(([k, v]) =>
+        `${title(k, true)}: ${show1(k, v)}`).join('; ')] }));
   put(root, h('section', { class: 'panel' }, h('h2', {}, t('wo.history')),
     table({ columns: [{ key: 'at', title: t('wo.h.at'), type: 'time' },
       { key: 'by', title: t('wo.h.by') },
@@ -164,6 +167,14 @@ async function detail(root, app, params) {
     put(root, h('section', { class: 'panel' }, h('h2', {}, r.cycles.title ||
       t('wo.cycles')), table(r.cycles, { id: 'tbl-wo-cycles' })));
   }
+}
+
+// An attach op in the history: what it put on the order, in words (its
+// fields are the op's: att_role, att_type, att_size, att_hash).
+function attachText(f) {
+  const kb = Math.max(1, Math.round((f.att_size || 0) / 1024));
+  return [opt('att.role', f.att_role), f.att_type, kb + ' KB',
+    String(f.att_hash || '').slice(0, 12)].filter(Boolean).join(' · ');
 }
 
 async function intake(root, app) {
