@@ -189,15 +189,29 @@ if [ "$run_rounds" -eq 1 ]; then
   # gets a TLS session ticket, as yesterday's shift did), then take their
   # photos offline.
   log "rounds: $clients handhelds: enrolled, a first sync, $photos photos each"
+  # Four at a time (outside every clock): roundsd enroll takes most of a
+  # second, and each handheld writes its photos with an fsync apiece.
+  prep() { # prep I: handheld I made, synced once, its photos taken
+    local d="$work/hh-$1"
+    "$HH" init "$d" PH "HH-$1" "G$1" "127.0.0.1:$port" "$srv/server.crt" \
+      "$(enroll PH "HH-$1")" 0 &&
+    "$HH" sync "$d" >/dev/null &&
+    "$AHH" photos "$d" "$photos" "$size" "$(($1 + 1))" >/dev/null
+  }
+  four() { # four FN: FN 0..C-1, four at a time; fails if any did
+    local i pids=() bad=0 p
+    for i in $(seq 0 $((clients - 1))); do
+      "$1" "$i" & pids+=($!)
+      if [ "${#pids[@]}" -eq 4 ] || [ "$i" -eq $((clients - 1)) ]; then
+        for p in "${pids[@]}"; do wait "$p" || bad=1; done
+        pids=()
+      fi
+    done
+    return "$bad"
+  }
   dirs=()
-  for i in $(seq 0 $((clients - 1))); do
-    d="$work/hh-$i"
-    dirs+=("$d")
-    "$HH" init "$d" PH "HH-$i" "G$i" "127.0.0.1:$port" "$srv/server.crt" \
-      "$(enroll PH "HH-$i")" 0
-    "$HH" sync "$d" >/dev/null
-    "$AHH" photos "$d" "$photos" "$size" "$((i + 1))" >/dev/null
-  done
+  for i in $(seq 0 $((clients - 1))); do dirs+=("$work/hh-$i"); done
+  four prep || { log "rounds: preparing the handhelds failed"; exit 1; }
   ops_dir="$work/hh-ops"
   "$HH" init "$ops_dir" OPS HH-OPS G-OPS "127.0.0.1:$port" "$srv/server.crt" \
     "$(enroll OPS HH-OPS)" 0
@@ -211,9 +225,8 @@ if [ "$run_rounds" -eq 1 ]; then
   log "rounds: the extra handheld alone: $ops_repeat no-op and $ops_repeat 1,000-op syncs"
   ops_syncs alone
   log "rounds: $photos new photos on each handheld"
-  for i in $(seq 0 $((clients - 1))); do
-    "$AHH" photos "${dirs[$i]}" "$photos" "$size" "$((clients + i + 1))" >/dev/null
-  done
+  more() { "$AHH" photos "$work/hh-$1" "$photos" "$size" "$((clients + $1 + 1))" >/dev/null; }
+  four more || { log "rounds: the new photos failed"; exit 1; }
   sync
   log "rounds: the extra handheld's syncs while the photos upload"
   nice -n 10 "$AHH" shift "${dirs[@]}" >"$work/rounds-shift2.json" &
