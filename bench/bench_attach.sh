@@ -9,11 +9,20 @@
 #  2. the named peer (bench_attach_peer.js): PouchDB handhelds replicating
 #     the photos as attachments to pouchdb-server at once, then a no-op
 #     replication and a pull into one fresh PouchDB (the office);
-#  3. Rounds' own protocol with attachment chunks: not built yet, so its
-#     row shows the targets it must meet, worked out from this run: at
-#     least 10x the peer's push and at least half the slower limit (the
-#     ChaCha20-Poly1305 seal the server prefers, or the write with
-#     fdatasync per photo).
+#  3. Rounds (bench_hh, bench_attach_hh): C enrolled handhelds, each with P
+#     photos of SIZE bytes attached before the clock, all syncing at once
+#     over TLS to a real roundsd on 127.0.0.1; MB/s until the last sync
+#     returns, each photo counted only after the server's ATT_DONE (file
+#     fdatasync'd and renamed, its folder fsynced); then checked: N x P
+#     files on the server, att_up summed to N x P. Beside it, against its
+#     targets: at least 10x the peer's push and at least half the slower
+#     limit (the ChaCha20-Poly1305 seal the server prefers, or the write
+#     with fdatasync per photo);
+#  4. ops behind photos: one more handheld (its own site, so a no-op stays
+#     a no-op) times R no-op syncs and R syncs of 1,000 new ops, alone and
+#     again while the same C handhelds upload P new photos each (started
+#     first; the clock waits until a partial upload or a finished photo is
+#     on the server); medians, and their ratio (target: at most 2x).
 # Then one table (or --json). Normally run as `scripts/bench.sh attach`,
 # which builds build-release/ and passes --bin. Progress goes to stderr.
 # Exits 0 whether or not targets are met; non-zero when something failed.
@@ -33,6 +42,8 @@ usage: bench_attach.sh --bin BUILD_DIR [flags]
                   in it is removed on exit. Needs about 5x C x P x SIZE
                   free for the peer (its server, handhelds and office).
   --no-peer       do not run the peer (its rows say "not run")
+  --no-rounds     do not run Rounds' parts (3 and 4)
+  --ops-repeat R  syncs of the extra handheld per figure; medians (default 5)
   --json          one JSON object instead of the table
 The peer needs node and npm: pouchdb-node and pouchdb-server are installed
 once from the npm registry into $POUCHDB_PEER_CACHE (default
@@ -41,6 +52,7 @@ USAGE
 }
 
 bin="" clients=100 photos=20 size=300000 repeat=3 dir="" run_peer=1 json=0
+run_rounds=1 ops_repeat=5
 need() { [ $# -ge 2 ] || { echo "bench_attach: $1 needs a value" >&2; exit 2; }; }
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -52,6 +64,8 @@ while [ $# -gt 0 ]; do
     --small) clients=10 photos=5 repeat=1 ;;
     --dir) need "$@"; dir=$2; shift ;;
     --no-peer) run_peer=0 ;;
+    --no-rounds) run_rounds=0 ;;
+    --ops-repeat) need "$@"; ops_repeat=$2; shift ;;
     --json) json=1 ;;
     -h|--help) usage; exit 0 ;;
     *) echo "bench_attach: unknown flag '$1'" >&2; usage >&2; exit 2 ;;
@@ -59,13 +73,17 @@ while [ $# -gt 0 ]; do
   shift
 done
 [ -n "$bin" ] || { echo "bench_attach: --bin BUILD_DIR is required" >&2; exit 2; }
-for v in "$clients" "$photos" "$size" "$repeat"; do
+for v in "$clients" "$photos" "$size" "$repeat" "$ops_repeat"; do
   [[ "$v" =~ ^[1-9][0-9]*$ ]] || { echo "bench_attach: '$v' is not a count" >&2; exit 2; }
 done
 bin=$(cd "$bin" && pwd)
 dir=${dir:-$bin}
 LIMIT="$bin/bench/bench_attach_limit"
-[ -x "$LIMIT" ] || { echo "bench_attach: $LIMIT is missing (build first)" >&2; exit 1; }
+ROUNDSD="$bin/server/roundsd" HH="$bin/bench/bench_hh"
+AHH="$bin/bench/bench_attach_hh"
+for b in "$LIMIT" "$ROUNDSD" "$HH" "$AHH"; do
+  [ -x "$b" ] || { echo "bench_attach: $b is missing (build first)" >&2; exit 1; }
+done
 command -v python3 >/dev/null || { echo "bench_attach: needs python3" >&2; exit 1; }
 log() { echo "bench_attach: $*" >&2; }
 
@@ -105,9 +123,11 @@ fi
 # ---- the run ---------------------------------------------------------------
 mkdir -p "$dir"
 work=$(mktemp -d "$dir/rounds-bench-attach-XXXXXX")
-peer_pid=""
+peer_pid="" srv_pid="" shift_pid=""
 cleanup() {
   [ -n "$peer_pid" ] && kill -TERM "$peer_pid" 2>/dev/null
+  [ -n "$shift_pid" ] && kill -TERM "$shift_pid" 2>/dev/null
+  [ -n "$srv_pid" ] && kill -9 "$srv_pid" 2>/dev/null
   wait 2>/dev/null
   rm -rf "$work"
 }
@@ -127,13 +147,168 @@ log "limits: $repeat run(s) of AEAD seal, write + fdatasync, SHA-256"
 nice -n 10 "$LIMIT" --clients "$clients" --photos "$photos" --size "$size" \
   --repeat "$repeat" --dir "$work" --json >"$work/limit.json"
 
-# ---- Rounds' own side: not built yet -------------------------------------
-# The protocol with attachment chunks (issue 18) plugs in here, as one more
-# part: the same C x P photos on enrolled handhelds, all pushing at once
-# over TLS to roundsd at nice 10, timed until the last sync returns with
-# every photo durable; its JSON goes where "rounds": None is below, and
-# its row replaces "not built yet" (docs/perf-attach.md, "Plugging Rounds
-# in").
+# ---- Rounds: photos at a shift change, and ops behind them ----------------
+# One roundsd (at nice 10, like everything timed here) on 127.0.0.1:0; the
+# cap on strangers an address may hold at once is raised past C, since
+# every handheld connects from 127.0.0.1 at once (as bench_sync.sh does).
+jget() { python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
+srv_files() { # srv_files SITE: whole attachments on the server
+  [ -d "$srv/sites/$1/attachments" ] || { echo 0; return; }
+  find "$srv/sites/$1/attachments" -path '*/partial' -prune -o \
+    -path '*/tmp' -prune -o -type f -print | wc -l
+}
+srv_partials() { # srv_partials SITE: uploads under way
+  find "$srv/sites/$1/attachments/partial" -type f 2>/dev/null | wc -l
+}
+# ops_syncs LABEL: the extra handheld's R no-op syncs and R syncs of 1,000
+# new ops (recorded before each, outside its clock), one JSON line each.
+ops_syncs() {
+  local rc=0
+  nice -n 10 "$HH" sync "$ops_dir" --repeat "$ops_repeat" \
+    >"$work/$1-noop.jsonl" || rc=1
+  nice -n 10 "$HH" sync "$ops_dir" --repeat "$ops_repeat" --add 1000 \
+    >"$work/$1-ops.jsonl" || rc=1
+  return "$rc"
+}
+rounds_state="not run"
+if [ "$run_rounds" -eq 1 ]; then
+  srv="$work/srv"
+  "$ROUNDSD" init --data "$srv" >/dev/null
+  nice -n 10 "$ROUNDSD" serve --data "$srv" --listen 127.0.0.1:0 \
+    --idle-timeout 600 --hello-per-addr 4096 --hello-pool 4096 \
+    2>"$work/roundsd.log" &
+  srv_pid=$!
+  port=""
+  for _ in $(seq 200); do
+    port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' \
+      "$work/roundsd.log" | head -1)
+    [ -n "$port" ] && break
+    kill -0 "$srv_pid" 2>/dev/null || break
+    sleep 0.05
+  done
+  [ -n "$port" ] || { log "roundsd did not start:"; cat "$work/roundsd.log" >&2; exit 1; }
+  enroll() { "$ROUNDSD" enroll --data "$srv" --site "$1" --device "$2" --json | jget credential; }
+  # Handhelds that synced before (the first sync binds the credential and
+  # gets a TLS session ticket, as yesterday's shift did), then take their
+  # photos offline.
+  log "rounds: $clients handhelds: enrolled, a first sync, $photos photos each"
+  # Four at a time (outside every clock): roundsd enroll takes most of a
+  # second, and each handheld writes its photos with an fsync apiece.
+  prep() { # prep I: handheld I made, synced once, its photos taken
+    local d="$work/hh-$1"
+    "$HH" init "$d" PH "HH-$1" "G$1" "127.0.0.1:$port" "$srv/server.crt" \
+      "$(enroll PH "HH-$1")" 0 &&
+    "$HH" sync "$d" >/dev/null &&
+    "$AHH" photos "$d" "$photos" "$size" "$(($1 + 1))" >/dev/null
+  }
+  four() { # four FN: FN 0..C-1, four at a time; fails if any did
+    local i pids=() bad=0 p
+    for i in $(seq 0 $((clients - 1))); do
+      "$1" "$i" & pids+=($!)
+      if [ "${#pids[@]}" -eq 4 ] || [ "$i" -eq $((clients - 1)) ]; then
+        for p in "${pids[@]}"; do wait "$p" || bad=1; done
+        pids=()
+      fi
+    done
+    return "$bad"
+  }
+  dirs=()
+  for i in $(seq 0 $((clients - 1))); do dirs+=("$work/hh-$i"); done
+  four prep || { log "rounds: preparing the handhelds failed"; exit 1; }
+  ops_dir="$work/hh-ops"
+  "$HH" init "$ops_dir" OPS HH-OPS G-OPS "127.0.0.1:$port" "$srv/server.crt" \
+    "$(enroll OPS HH-OPS)" 0
+  "$HH" sync "$ops_dir" >/dev/null
+  sync # the photos were taken before the shift change
+  log "rounds: $clients handhelds upload $((clients * photos)) photos at once"
+  if ! nice -n 10 "$AHH" shift "${dirs[@]}" >"$work/rounds-shift.json"; then
+    log "rounds: the upload failed; roundsd's log ends:"
+    tail -20 "$work/roundsd.log" >&2
+    exit 1
+  fi
+  files=$(srv_files PH)
+  log "rounds: $(cat "$work/rounds-shift.json"); $files files on the server"
+  sync
+  log "rounds: the extra handheld alone: $ops_repeat no-op and $ops_repeat 1,000-op syncs"
+  ops_syncs alone
+  log "rounds: $photos new photos on each handheld"
+  more() { "$AHH" photos "$work/hh-$1" "$photos" "$size" "$((clients + $1 + 1))" >/dev/null; }
+  four more || { log "rounds: the new photos failed"; exit 1; }
+  sync
+  log "rounds: the extra handheld's syncs while the photos upload"
+  nice -n 10 "$AHH" shift "${dirs[@]}" >"$work/rounds-shift2.json" &
+  shift_pid=$!
+  # Uploads are under way once a partial or a new whole photo is there
+  # (each sync pushes and pulls its ops first); at most 120 s.
+  waited=0
+  for _ in $(seq 6000); do
+    if [ "$(srv_partials PH)" -gt 0 ] || [ "$(srv_files PH)" -gt "$files" ] ||
+       ! kill -0 "$shift_pid" 2>/dev/null; then break; fi
+    sleep 0.02
+    waited=$((waited + 20))
+  done
+  ops_failed=0
+  if ! ops_syncs during; then
+    # Said, not fatal: the photos' upload goes on and is checked.
+    ops_failed=1
+    log "rounds: an ops sync behind the photos failed; roundsd's log ends:"
+    tail -20 "$work/roundsd.log" >&2
+  fi
+  if kill -0 "$shift_pid" 2>/dev/null; then under=1; else under=0; fi
+  if wait "$shift_pid"; then shift2=ok; else
+    shift2=failed
+    kill -0 "$srv_pid" 2>/dev/null || log "rounds: roundsd is gone"
+    log "rounds: the upload failed; roundsd's log ends:"
+    tail -20 "$work/roundsd.log" >&2
+  fi
+  shift_pid=""
+  files2=$(srv_files PH)
+  log "rounds: photos under way after ${waited} ms; still uploading when the" \
+      "ops syncs ended: $under; $(cat "$work/rounds-shift2.json" 2>/dev/null); $files2 files"
+  python3 -S - "$work" "$clients" "$photos" "$size" "$files" "$files2" \
+    "$under" "$waited" "$shift2" "$ops_failed" >"$work/rounds.json" <<'PY'
+import json, sys
+w, c, p, size = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+files, files2, under, waited = map(int, sys.argv[5:9])
+shift2_ok, ops_failed = sys.argv[9] == "ok", sys.argv[10] == "1"
+def lines(name):
+    return [json.loads(l) for l in open(f"{w}/{name}") if l.strip()]
+def med(xs):
+    xs = sorted(xs)
+    return xs[len(xs) // 2] if len(xs) % 2 else (xs[len(xs) // 2 - 1] + xs[len(xs) // 2]) / 2
+one = json.load(open(f"{w}/rounds-shift.json"))
+two = json.load(open(f"{w}/rounds-shift2.json")) if shift2_ok else None
+ops = {}
+for k in ("noop", "ops"):
+    a = [r["ms"] for r in lines(f"alone-{k}.jsonl")]
+    d = [r["ms"] for r in lines(f"during-{k}.jsonl")]
+    ops[k] = {"alone_ms": round(med(a), 3),
+              "during_ms": round(med(d), 3) if d else None,
+              "ratio": round(med(d) / med(a), 2) if d else None,
+              "alone_runs": a, "during_runs": d,
+              "failed": ops_failed and len(d) < len(a)}
+want = c * p
+checks = {"server_files": files, "att_up": one["att_up"],
+          "att_up_bytes": one["att_up_bytes"],
+          "ok": files == want and one["att_up"] == want and
+                one["att_up_bytes"] == want * size and one["att_refused"] == 0}
+checks2 = {"server_files": files2, "ok": shift2_ok and files2 == 2 * want and
+           two["att_up"] == want}
+print(json.dumps({"shift": one, "check": checks, "mb_per_s": one["mb_per_s"],
+                  "ops_behind_photos": ops, "shift_during": two,
+                  "check_during": checks2, "photos_under_way_after_ms": waited,
+                  "uploading_when_ops_ended": bool(under)}))
+PY
+  if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if d["check"]["ok"] and d["check_during"]["ok"] else 1)' "$work/rounds.json"; then
+    rounds_state=ok
+  else
+    rounds_state=failed; log "rounds: a check failed: $(cat "$work/rounds.json")"
+  fi
+  kill -TERM "$srv_pid" 2>/dev/null
+  wait "$srv_pid" 2>/dev/null || true
+  srv_pid=""
+  rm -rf "$srv" "$work"/hh-*
+fi
 
 peer_state="not run"
 if [ "$run_peer" -eq 1 ]; then
@@ -154,12 +329,14 @@ log "done in $wall s; load average after: $load1"
 
 # ---- the table ---------------------------------------------------------------
 python3 -S - "$work/limit.json" "$work/peer.json" "$peer_state" "$json" \
-  "$wall" "$load0" "$load1" <<'PY'
+  "$wall" "$load0" "$load1" "$work/rounds.json" "$rounds_state" <<'PY'
 import json, sys
 limit = json.load(open(sys.argv[1]))
 peer_state, as_json, wall = sys.argv[3], sys.argv[4] == "1", int(sys.argv[5])
 load = {"before": sys.argv[6], "after": sys.argv[7]}
 peer = json.load(open(sys.argv[2])) if peer_state == "ok" else None
+rounds_state = sys.argv[9]
+rounds = json.load(open(sys.argv[8])) if rounds_state != "not run" else None
 
 # The slower limit: what TLS (ChaCha20-Poly1305, the server's first
 # choice) or the disk (one fdatasync per photo) allows, whichever is less.
@@ -173,13 +350,23 @@ targets = {"slower_limit": slower, "slower_limit_mb_per_s": limits[slower],
            "half_slower_limit_mb_per_s": round(half, 1),
            "peer_x10_mb_per_s": round(peer10, 1) if peer else None,
            "needs_mb_per_s": round(needs, 1)}
+if rounds:
+    r = rounds["mb_per_s"]
+    rounds["x_peer"] = round(r / peer["push_mb_per_s"], 2) if peer else None
+    rounds["x_slower_limit"] = round(r / limits[slower], 3)
+    rounds["pass_peer_x10"] = r >= peer10 if peer else None
+    rounds["pass_half_slower_limit"] = r >= half
+    for o in rounds["ops_behind_photos"].values():
+        o["pass_2x"] = o["ratio"] is not None and o["ratio"] <= 2.0 \
+            and not o["failed"]
 if as_json:
     print(json.dumps({"bench": "attach", "clients": limit["clients"],
                       "photos": limit["photos"],
                       "photo_bytes": limit["photo_bytes"],
                       "total_bytes": limit["total_bytes"], "limit": limit,
                       "peer": peer, "peer_state": peer_state,
-                      "rounds": None, "targets": targets, "wall_s": wall,
+                      "rounds": rounds, "rounds_state": rounds_state,
+                      "targets": targets, "wall_s": wall,
                       "load_average": load}))
     sys.exit(0)
 
@@ -220,17 +407,51 @@ else:
 tgt = [f"\u2265 half the slower limit = {n(half)} MB/s"]
 if peer:
     tgt.insert(0, f"\u2265 10x peer = {n(peer10)} MB/s")
-rows.append(("Rounds (protocol with attachments)", "not built yet", "",
-             "targets: " + ", ".join(tgt)))
+verdict = lambda ok: "PASS" if ok else "MISS"
+if rounds:
+    sh = rounds["shift"]
+    rows.append(("Rounds: upload until durable, all at once",
+                 n(rounds["mb_per_s"]), "",
+                 f"{n(sh['wall_ms'] / 1e3)} s for {sh['att_up']:,} photos "
+                 f"({rounds['check']['server_files']:,} files on the server)"))
+    got = []
+    if peer:
+        got.append(f"{n(rounds['x_peer'])}x peer "
+                   f"({verdict(rounds['pass_peer_x10'])} \u2265 10x)")
+    got.append(f"{n(rounds['x_slower_limit'], 2)}x the slower limit "
+               f"({verdict(rounds['pass_half_slower_limit'])} \u2265 0.5x)")
+    rows.append(("Rounds: against its targets", "", "", "; ".join(got)))
+    for k, what in (("noop", "no-op sync"), ("ops", "1,000-op sync")):
+        o = rounds["ops_behind_photos"][k]
+        if o["during_ms"] is None:
+            note = f"{n(o['alone_ms'])} ms alone; behind photos: failed"
+        else:
+            note = (f"{n(o['alone_ms'])} / {n(o['during_ms'])} ms: "
+                    f"{n(o['ratio'], 2)}x ({verdict(o['pass_2x'])} "
+                    f"\u2264 2x)" + (", one failed" if o["failed"] else ""))
+        rows.append((f"Rounds: {what}, alone / behind photos", "", "", note))
+else:
+    rows.append(("Rounds (protocol with attachments)", rounds_state, "",
+                 "targets: " + ", ".join(tgt)))
 w = max(len(r[0]) for r in rows)
 print(f"{'figure':<{w}}  {'MB/s':>14}  {'MB/CPU-s':>9}  note")
 for name, v, c, note in rows:
     print(f"{name:<{w}}  {v:>14}  {c:>9}  {note}".rstrip())
 print(f"\nThe slower limit is {slower} ({n(limits[slower])} MB/s); "
       f"Rounds' push must reach {n(needs)} MB/s.")
+if rounds:
+    o = rounds["ops_behind_photos"]["noop"]
+    print(f"Ops behind photos: medians of {len(o['alone_runs'])} syncs of "
+          "one more handheld (its own site), alone and\nwhile the same "
+          "handhelds upload as many new photos; the photos were under way "
+          f"after {rounds['photos_under_way_after_ms']:,} ms,\nand "
+          + ("still uploading when its last sync ended."
+             if rounds["uploading_when_ops_ended"] else
+             "NOT still uploading when its last sync ended (too small a run "
+             "to say)."))
 if peer and peer10 > limits[slower]:
     print("Note: 10x the peer is above the slower limit itself. The peer "
           "never calls fsync\n(leveldown writes with sync: false), so its "
           "photos are in the page cache, not\ndurable, when its push ends.")
 PY
-[ "$peer_state" != failed ]
+[ "$peer_state" != failed ] && [ "$rounds_state" != failed ]

@@ -21,8 +21,10 @@
 #   blob    durable 300 kB attachments through the blob store (blob_put,
 #           chunked uploads) beside one file appended with one fdatasync
 #           per attachment (bench_blob --help)
-#   attach  a shift change's photos (100 x 20 x 300 KB): the machine's
-#           limits and the PouchDB peer's attachments (bench/bench_attach.sh)
+#   attach  a shift change's photos (100 x 20 x 300 KB): Rounds' upload
+#           beside the machine's limits and the PouchDB peer's
+#           attachments, and ops syncs behind the photos
+#           (bench/bench_attach.sh)
 # `scripts/bench.sh record --help` and `scripts/bench.sh sync --help` show
 # the flags (sync, limit, conns and all share bench/bench_sync.sh's flags).
 # Benchmarks exit 0 whether or not their targets are met, non-zero on errors.
@@ -33,7 +35,7 @@ which=record
 case "${1:-}" in
   record|sync|limit|conns|all|report|ingest|app|board|boards|blob|attach)
     which=$1; shift ;;
-  -h|--help) sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h|--help) sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
   ""|-*) ;; # no benchmark named: the default, the flags are its own
   *) echo "bench.sh: unknown benchmark '$1' (known: record, sync, limit," \
           "conns, all, report, ingest, app, board, boards, blob, attach)" >&2
@@ -82,7 +84,8 @@ case "$which" in
     exec "$top/bench/bench_boards.sh" --bin "$build" "$@"
     ;;
   attach)
-    cmake --build "$build" -j "$(nproc)" --target bench_attach_limit >&2
+    cmake --build "$build" -j "$(nproc)" --target bench_attach_limit roundsd \
+      bench_hh bench_attach_hh >&2
     exec "$top/bench/bench_attach.sh" --bin "$build" "$@"
     ;;
   report)
