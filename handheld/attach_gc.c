@@ -16,23 +16,20 @@
 typedef struct old_file {
     uint8_t hash[BLOB_HASH_LEN];
     uint64_t size;
+    int young; /* newer than the grace period */
 } old_file;
 
 typedef struct gc_walk {
     int64_t now_s, min_age_s;
     old_file *v;
     size_t n, cap;
-    uint64_t young;
+    uint64_t young; /* orphans newer than the grace period */
 } gc_walk;
 
 static int gc_cb(const uint8_t hash[BLOB_HASH_LEN], uint64_t size,
                  int64_t mtime_s, void *arg)
 {
     gc_walk *w = arg;
-    if (w->min_age_s > 0 && w->now_s - mtime_s < w->min_age_s) {
-        w->young++;
-        return 0;
-    }
     if (w->n == w->cap) {
         size_t cap = w->cap ? 2 * w->cap : 64;
         old_file *v = realloc(w->v, cap * sizeof *v);
@@ -42,6 +39,7 @@ static int gc_cb(const uint8_t hash[BLOB_HASH_LEN], uint64_t size,
         w->cap = cap;
     }
     memcpy(w->v[w->n].hash, hash, BLOB_HASH_LEN);
+    w->v[w->n].young = w->min_age_s > 0 && w->now_s - mtime_s < w->min_age_s;
     w->v[w->n++].size = size;
     return 0;
 }
@@ -72,7 +70,9 @@ int hh_attachment_gc(hh *h, int64_t min_age_s, int dry_run,
         for (size_t i = 0; rc == 0 && i < w.n; i++) {
             store_att a;
             int g = store_att_get(t, w.v[i].hash, &a);
-            if (g == RND_ENOTFOUND)
+            if (g == RND_ENOTFOUND && w.v[i].young)
+                w.young++; /* an orphan, or an attach under way: kept */
+            else if (g == RND_ENOTFOUND)
                 w.v[norph++] = w.v[i]; /* keep the orphans only */
             else if (g)
                 rc = g;

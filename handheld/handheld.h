@@ -339,7 +339,7 @@ HH_API int hh_attachment_want(hh *h, const char *hex);
 typedef struct hh_gc_result {
     uint64_t files;      /* orphans removed (or that would be) */
     uint64_t bytes;      /* their bytes */
-    uint64_t kept_young; /* files newer than min_age_s, not looked at */
+    uint64_t kept_young; /* orphans newer than min_age_s, kept */
 } hh_gc_result;
 typedef int (*hh_attachment_gc_cb)(const char *hash, uint64_t size,
                                    void *ctx);

@@ -15,6 +15,7 @@
 #include "../proto/media.h"
 #include "../report/render.h"
 #include "../storage/blob.h"
+#include "../storage/fold.h"
 #include "cmd_attach.h"
 #include "pii.h"
 #include "site.h"
@@ -383,20 +384,15 @@ static int64_t parse_age(const char *s)
 
 typedef struct gc_walk {
     int64_t now_s, min_age_s;
-    hash_list old;
-    uint64_t young, young_bytes;
+    hash_list old, young;
 } gc_walk;
 
 static int gc_cb(const uint8_t hash[BLOB_HASH_LEN], uint64_t size,
                  int64_t mtime_s, void *arg)
 {
     gc_walk *w = arg;
-    if (w->min_age_s > 0 && w->now_s - mtime_s < w->min_age_s) {
-        w->young++;
-        w->young_bytes += size;
-        return 0;
-    }
-    return hl_add(&w->old, hash, size);
+    int young = w->min_age_s > 0 && w->now_s - mtime_s < w->min_age_s;
+    return hl_add(young ? &w->young : &w->old, hash, size);
 }
 
 static int att_gc(void)
@@ -427,16 +423,22 @@ static int att_gc(void)
     /* The files first, then the store: an op committed before the read
      * transaction began is seen, and a file whose op commits later is
      * younger than the grace period (attach writes the bytes first). */
-    gc_walk w = {(int64_t)time(NULL), min_age, {0}, 0, 0};
+    gc_walk w = {(int64_t)time(NULL), min_age, {0}, {0}};
     hash_list orphans = {0};
+    uint64_t young = 0; /* orphans newer than min_age, kept */
     int rc = blob_each(bs, gc_cb, &w);
     store_txn *t;
     if (rc == 0 && (rc = store_read_begin(st, &t)) == 0) {
-        for (size_t i = 0; rc == 0 && i < w.old.n; i++) {
+        for (size_t i = 0; rc == 0 && i < w.old.n + w.young.n; i++) {
+            int is_old = i < w.old.n;
+            hash_list *l = is_old ? &w.old : &w.young;
+            size_t k = is_old ? i : i - w.old.n;
             store_att a;
-            int g = store_att_get(t, w.old.h[i], &a);
-            if (g == RND_ENOTFOUND)
-                rc = hl_add(&orphans, w.old.h[i], w.old.size[i]);
+            int g = store_att_get(t, l->h[k], &a);
+            if (g == RND_ENOTFOUND && is_old)
+                rc = hl_add(&orphans, l->h[k], l->size[k]);
+            else if (g == RND_ENOTFOUND)
+                young++;
             else if (g)
                 rc = g;
         }
@@ -480,11 +482,12 @@ static int att_gc(void)
     blob_close(bs);
     hl_free(&orphans);
     hl_free(&w.old);
+    hl_free(&w.young);
     if (json && (rc == 0 || removed)) {
         rpt_jw_end(&j);
         rpt_jw_kuint(&j, "files", removed);
         rpt_jw_kuint(&j, "bytes", bytes);
-        rpt_jw_kuint(&j, "kept_young", w.young);
+        rpt_jw_kuint(&j, "kept_young", young);
         rpt_jw_end(&j);
         putchar('\n');
     }
@@ -498,20 +501,57 @@ static int att_gc(void)
                    : _("site %s: %" PRIu64 " orphan file(s), %" PRIu64
                        " bytes, removed; %" PRIu64
                        " newer than --min-age kept\n"),
-               site, removed, bytes, w.young);
+               site, removed, bytes, young);
     return RND_EXIT_OK;
 }
 
 /* ---- purge: the files of purged personal data --------------------------- */
 
+/* The site's retired pii_key entities (server/pii.c publishes them): key
+ * id and when it was retired (the wall time of its retire op). */
+#define PURGE_MAX_KEYS 4096
+typedef struct retired_key {
+    uint8_t id[PROTO_PII_KEYID_LEN];
+    int64_t retired_ms;
+} retired_key;
+
 typedef struct purge_walk {
     const char *data_dir, *site;
+    int64_t before; /* keys retired before this are past retention */
+    retired_key *keys;
+    size_t nkeys;
     uint8_t last[PROTO_ENTITY_LEN];
     int have_last, last_purged;
     hash_list gone, kept;
 } purge_walk;
 
-/* 1 when the record's sealed personal data names a key that is gone. */
+static int key_cb(const fold_state *st, void *ctx)
+{
+    purge_walk *p = ctx;
+    char hex[24];
+    uint8_t id[PROTO_PII_KEYID_LEN];
+    if (strcmp(st->status, "retired") != 0 || p->nkeys == PURGE_MAX_KEYS)
+        return 0;
+    fold_state_text(st, "key_id", hex, sizeof hex);
+    if (strlen(hex) != 2 * PROTO_PII_KEYID_LEN ||
+        proto_unhex(hex, PROTO_PII_KEYID_LEN, id) != 0)
+        return 0;
+    int64_t when = 0;
+    for (uint32_t i = 0; i < st->nevents; i++)
+        if (st->events[i].action == PROTO_ACTION_RETIRE)
+            when = st->events[i].wall_ms;
+    if (when == 0)
+        return 0;
+    memcpy(p->keys[p->nkeys].id, id, PROTO_PII_KEYID_LEN);
+    p->keys[p->nkeys++].retired_ms = when;
+    return 0;
+}
+
+/* A record's personal data is purged when the key it is sealed to is
+ * gone from DATA/pii/ and the site's store says that key retired more
+ * than the retention ago. Both, so that keys merely missing (a data
+ * directory restored without DATA/pii/, a key file lost) never cost a
+ * record its photos: those were not purged, they were lost. */
 static int record_purged(purge_walk *p, store_txn *t,
                          const uint8_t id[PROTO_ENTITY_LEN], int *purged)
 {
@@ -525,11 +565,14 @@ static int record_purged(purge_walk *p, store_txn *t,
         return rc;
     rc = srv_pii_load(p->data_dir, p->site, kid, &k);
     memset(&k, 0, sizeof k);
-    if (rc == RND_ENOTFOUND) {
-        *purged = 1;
-        return 0;
-    }
-    return rc;
+    if (rc != RND_ENOTFOUND)
+        return rc; /* 0: the key is there, nothing purged */
+    for (size_t i = 0; i < p->nkeys; i++)
+        if (memcmp(p->keys[i].id, kid, PROTO_PII_KEYID_LEN) == 0) {
+            *purged = p->keys[i].retired_ms < p->before;
+            break;
+        }
+    return 0;
 }
 
 typedef struct purge_ctx {
@@ -541,7 +584,6 @@ static int purge_cb(const store_att_ref *r, const store_att *a, void *ctx)
 {
     purge_ctx *c = ctx;
     purge_walk *p = c->p;
-    (void)a;
     if (!p->have_last || memcmp(p->last, r->entity, PROTO_ENTITY_LEN) != 0) {
         int rc = record_purged(p, c->t, r->entity, &p->last_purged);
         if (rc)
@@ -553,7 +595,8 @@ static int purge_cb(const store_att_ref *r, const store_att *a, void *ctx)
 }
 
 int srv_att_purge_sealed(const char *data_dir, const char *site,
-                         uint64_t *files, uint64_t *bytes)
+                         int64_t retention_ms, int64_t now_ms, uint64_t *files,
+                         uint64_t *bytes)
 {
     *files = *bytes = 0;
     store *st;
@@ -562,13 +605,20 @@ int srv_att_purge_sealed(const char *data_dir, const char *site,
         return 0; /* no store: no records, no attachments */
     if (rc)
         return rc;
-    purge_walk p = {data_dir, site, {0}, 0, 0, {0}, {0}};
+    purge_walk p = {data_dir, site, now_ms - retention_ms, NULL, 0, {0}, 0, 0,
+                    {0},      {0}};
+    p.keys = calloc(PURGE_MAX_KEYS, sizeof *p.keys);
     store_txn *t;
-    if ((rc = store_read_begin(st, &t)) == 0) {
+    if (p.keys == NULL)
+        rc = RND_ENOMEM;
+    else if ((rc = store_read_begin(st, &t)) == 0) {
         purge_ctx c = {&p, t};
-        rc = store_att_each_of(t, NULL, purge_cb, &c);
+        rc = store_states_each(t, PROTO_KIND_PII_KEY, 0, 0, key_cb, &p);
+        if (rc == 0)
+            rc = store_att_each_of(t, NULL, purge_cb, &c);
         store_read_end(t);
     }
+    free(p.keys);
     store_close(st);
     blob_store *bs = NULL;
     hl_sort(&p.kept);

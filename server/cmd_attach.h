@@ -14,11 +14,14 @@ extern const cli_command cli_attach_commands[];
 
 /* Removes, from site's attachment files in data_dir, those of records
  * whose personal data was purged: a record whose sealed envelope names a
- * key that no longer exists (srv_pii_purge deleted it). A file that a
- * record not purged also names is kept. Reads the site's store
- * read-only, so it runs beside `roundsd serve`. *files and *bytes get
- * what was removed. 0 or an RND_E* code. */
+ * key that is gone from DATA/pii/ and that the site's store shows
+ * retired more than retention_ms before now_ms (srv_pii_purge's rule; a
+ * key merely missing is not a purge). A file that a record not purged
+ * also names is kept. Reads the site's store read-only, so it runs
+ * beside `roundsd serve`. *files and *bytes get what was removed. 0 or
+ * an RND_E* code. */
 int srv_att_purge_sealed(const char *data_dir, const char *site,
-                         uint64_t *files, uint64_t *bytes);
+                         int64_t retention_ms, int64_t now_ms, uint64_t *files,
+                         uint64_t *bytes);
 
 #endif

@@ -171,7 +171,8 @@ static int rotate_site(const char *site, void *arg)
     /* Every purge, not only one that deleted a key: a handheld may have
      * uploaded a purged record's photo again since (docs/OPERATIONS.md). */
     if (rc == 0 && c->purge)
-        rc = srv_att_purge_sealed(cli_data_dir(), site, &att_files, &att_bytes);
+        rc = srv_att_purge_sealed(cli_data_dir(), site, retention_ms(site),
+                                  c->now, &att_files, &att_bytes);
     if (rc) {
         memset(&k, 0, sizeof k);
         fprintf(stderr, "roundsd pii: site %s: %s\n", site,
