@@ -850,7 +850,7 @@ static int verify_atts(const char *bdir, const rpt_jv *root, FILE *prog)
                             site, strerror(e));
         proto_hex(sha, 32, got);
         if (strcmp(got, hex) != 0 || bytes != want)
-            return cli_fail(RND_EHASH,
+            return cli_fail(RND_ECORRUPT,
                             _("the backup's attachment %s of site %s is "
                               "damaged: its bytes do not match their name; "
                               "refused, nothing restored"),
