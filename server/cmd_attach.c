@@ -448,7 +448,8 @@ static int att_gc(void)
     uint64_t removed = 0, bytes = 0;
     char hex[BLOB_HEX_LEN + 1];
     rpt_jw j;
-    if (json && rc == 0) {
+    int json_open = json && rc == 0; /* closed below whatever happens */
+    if (json_open) {
         rpt_jw_init(&j, stdout);
         rpt_jw_obj(&j);
         rpt_jw_kstr(&j, "site", site);
@@ -483,7 +484,7 @@ static int att_gc(void)
     hl_free(&orphans);
     hl_free(&w.old);
     hl_free(&w.young);
-    if (json && (rc == 0 || removed)) {
+    if (json_open) {
         rpt_jw_end(&j);
         rpt_jw_kuint(&j, "files", removed);
         rpt_jw_kuint(&j, "bytes", bytes);
