@@ -227,6 +227,11 @@ struct store *hh_store(hh *h)
     return h->s;
 }
 
+int hh_prefault(hh *h)
+{
+    return store_prefault(h->s); /* not h's error text: another thread's */
+}
+
 typedef struct meta_ctx {
     const char *key;
     const char *val;

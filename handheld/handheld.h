@@ -103,6 +103,13 @@ HH_API int hh_init(const char *dir, const char *site, const char *name,
 /* Closes the handle; NULL is allowed. */
 HH_API void hh_close(hh *h);
 
+/* Puts the store's map in this process's page tables ahead of use
+ * (store_prefault), so the first reads of a new process fault less: for
+ * a thread of its own, started after hh_open, beside the handle's other
+ * calls on other threads (it only uses read transactions of its own). It
+ * must end before hh_close. 0 or a storage error. */
+HH_API int hh_prefault(hh *h);
+
 /* A human sentence about the last failure on h (names the bad field for
  * RND_EFIELD, the current status for RND_ETRANSITION). Valid until the next
  * call on h. Never NULL. */

@@ -39,9 +39,11 @@ static void att_line(const hh_attachment *a, int with_record)
 {
     if (with_record)
         printf("%.12s  ", a->record);
-    printf("%-9s %-15s %10" PRIu64 " %s  %s  %.16s  %s\n", a->role, a->type,
-           a->size, _("bytes"), a->present ? _("here    ") : _("not here"),
-           a->hash, a->sent ? _("on the server") : "");
+    char size[48];
+    snprintf(size, sizeof size, _("%" PRIu64 " bytes"), a->size);
+    printf("%-9s %-15s %16s  %s  %.16s  %s\n", a->role, a->type, size,
+           a->present ? _("here    ") : _("not here"), a->hash,
+           a->sent ? _("on the server") : "");
 }
 
 /* ---- rounds show: the record's attachments ------------------------------ */

@@ -201,6 +201,17 @@ static void show_progress(const char *phase, uint64_t done, uint64_t total,
     progress_shown = 1;
 }
 
+/* "355 bytes", "12.3 kB", "4.1 MB". */
+static void size_words(uint64_t n, char *out, size_t cap)
+{
+    if (n < 1000)
+        snprintf(out, cap, "%" PRIu64 " bytes", n);
+    else if (n < 1000000)
+        snprintf(out, cap, "%.1f kB", (double)n / 1e3);
+    else
+        snprintf(out, cap, "%.1f MB", (double)n / 1e6);
+}
+
 int cmd_sync(void)
 {
     const char *server = kv_take("server"), *timeout = kv_take("timeout");
@@ -250,8 +261,7 @@ int cmd_sync(void)
                ",\"cert_promoted\":%s,\"recovered\":%" PRIu64
                ",\"renumbered\":%" PRIu64 ",\"attachments\":{\"up\":%" PRIu32
                ",\"up_bytes\":%" PRIu64 ",\"down\":%" PRIu32
-               ",\"down_bytes\":%" PRIu64 ",\"refused\":%" PRIu32
-               ",\"error\":",
+               ",\"down_bytes\":%" PRIu64 ",\"refused\":%" PRIu32 ",\"error\":",
                r.pushed, r.pulled, r.acked_seq, r.cursor, r.ms,
                r.tls_resumed ? "true" : "false",
                r.cursor_reset ? "true" : "false",
@@ -275,11 +285,14 @@ int cmd_sync(void)
         if (r.cert_promoted)
             printf("the server switched to its new certificate: now the "
                    "pinned one\n");
-        if (r.att_up || r.att_down)
-            printf("attachments: %" PRIu32 " sent (%.1f MB), %" PRIu32
-                   " fetched (%.1f MB)\n",
-                   r.att_up, (double)r.att_up_bytes / 1e6, r.att_down,
-                   (double)r.att_down_bytes / 1e6);
+        if (r.att_up || r.att_down) {
+            char up[32], down[32];
+            size_words(r.att_up_bytes, up, sizeof up);
+            size_words(r.att_down_bytes, down, sizeof down);
+            printf("attachments: %" PRIu32 " sent (%s), %" PRIu32
+                   " fetched (%s)\n",
+                   r.att_up, up, r.att_down, down);
+        }
         if (r.att_refused)
             printf("%" PRIu32 " attachments stayed behind (the records "
                    "synced); last: %s\n",

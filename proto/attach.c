@@ -41,7 +41,12 @@ int proto_hash_unhex(const char *hex, size_t len, uint8_t hash[PROTO_HASH_LEN])
         return RND_EINVAL;
     for (size_t i = 0; i < len; i++)
         low[i] = hex[i] >= 'A' && hex[i] <= 'F' ? (char)(hex[i] + 32) : hex[i];
-    return proto_unhex(low, PROTO_HASH_LEN, hash);
+    /* hash is left as it was when hex is refused. */
+    uint8_t out[PROTO_HASH_LEN];
+    if (proto_unhex(low, PROTO_HASH_LEN, out) != 0)
+        return RND_EINVAL;
+    memcpy(hash, out, PROTO_HASH_LEN);
+    return 0;
 }
 
 /* A hash as an op holds it: exactly 64 lower-case hex digits (one

@@ -72,7 +72,8 @@ int proto_attach_fields(const proto_attach *a, proto_op *op,
 /* 64 lower-case hex digits of hash, and a NUL. */
 void proto_hash_hex(const uint8_t hash[PROTO_HASH_LEN],
                     char out[PROTO_ATTACH_HEX + 1]);
-/* Exactly 64 hex digits (either case) into hash: 0 or RND_EINVAL. */
+/* Exactly 64 hex digits (either case) into hash: 0, or RND_EINVAL with
+ * hash untouched. */
 int proto_hash_unhex(const char *hex, size_t len,
                      uint8_t hash[PROTO_HASH_LEN]);
 

@@ -121,6 +121,9 @@ wo=$(butler --json workorder create --place 3-2-1201 --category plumbing \
   --description "burst pipe under kitchen sink" --urgent-reason pump_pipe_leak \
   --contact "Mr Wang 13800000000" | id_of)
 butler workorder dispatch "$wo" --assignee tech-zhang
+# A photo of the pipe: checked by its bytes, its GPS location taken out,
+# kept under its SHA-256; the sync sends it after the records.
+butler attach "$wo" "$top/scripts/demo/burst-pipe.jpg"
 butler inspect --unit 7-2-1702 --leaks fail --note "water stain on ceiling"
 butler log --text "called back 2-1-502 about the lift noise"
 
@@ -129,8 +132,9 @@ gate sync
 butler sync
 gate sync   # picks up what the butler pushed after the gate's first sync
 
-say "The gate handheld now sees the butler's work orders"
+say "The gate handheld now sees the butler's work orders (and fetched the photo of the open one)"
 gate list workorders
+gate attachment list
 say "The technician, on the butler's handheld, finishes the urgent order"
 butler workorder arrive "$wo" --by tech-zhang
 butler workorder complete "$wo" --by tech-zhang --signature "Wang" \

@@ -65,6 +65,46 @@ static int blobs(srv_session *s, blob_store **bs)
     return rc;
 }
 
+/* ---- what a device's attachments take (its quota) ----------------------- */
+
+typedef struct used_walk {
+    uint64_t device_id, used;
+    blob_store *bs;
+} used_walk;
+
+static int used_cb(const store_att_ref *r, const store_att *a, void *ctx)
+{
+    used_walk *u = ctx;
+    if (r->device_id == u->device_id && blob_has(u->bs, r->hash, NULL) == 0)
+        u->used += a->size;
+    return 0;
+}
+
+/* What the site's index says of hash, into *a: 0, RND_ENOTFOUND (no op
+ * names it), or -1 after failing the session for a storage error. With
+ * used, also what the device's attachments take, once a session. */
+static int lookup(srv_session *s, const uint8_t *hash, store_att *a,
+                  blob_store *used)
+{
+    store_txn *txn;
+    int rc = store_read_begin(srv_site_store(s->site), &txn);
+    if (rc == 0) {
+        rc = store_att_get(txn, hash, a);
+        if (rc == 0 && used && !s->att.have_used) {
+            used_walk u = {s->device_id, 0, used};
+            rc = store_att_each_of(txn, NULL, used_cb, &u);
+            s->att.used = u.used;
+            s->att.have_used = rc == 0;
+        }
+        store_read_end(txn);
+    }
+    if (rc && rc != RND_ENOTFOUND) {
+        srv__fail_storage(s, rc, "read the site's store");
+        return -1;
+    }
+    return rc;
+}
+
 int srv__att_must_wait(const srv_session *s, const proto_msg *m)
 {
     switch (m->type) {
@@ -85,53 +125,21 @@ int srv__att_sending(const srv_session *s)
     return s->att.qhead < s->att.qn;
 }
 
-/* ---- what a device's attachments take (its quota) ----------------------- */
-
-typedef struct used_walk {
-    uint64_t device_id, used;
-    blob_store *bs;
-} used_walk;
-
-static int used_cb(const store_att_ref *r, const store_att *a, void *ctx)
-{
-    used_walk *u = ctx;
-    if (r->device_id == u->device_id && blob_has(u->bs, r->hash, NULL) == 0)
-        u->used += a->size;
-    return 0;
-}
-
 /* ---- ATT_OFFER ----------------------------------------------------------- */
 
 static void on_offer(srv_session *s, const proto_msg *m)
 {
     const uint8_t *hash = m->u.att.hash;
     blob_store *bs;
-    store_txn *txn;
     store_att a;
     uint64_t have = 0;
     if (blobs(s, &bs))
         return;
-    int rc = store_read_begin(srv_site_store(s->site), &txn);
-    if (rc) {
-        srv__fail_storage(s, rc, "read the site's store");
-        return;
-    }
-    rc = store_att_get(txn, hash, &a);
-    if (rc == 0 && !s->att.have_used) {
-        used_walk u = {s->device_id, 0, bs};
-        rc = store_att_each_of(txn, NULL, used_cb, &u);
-        s->att.used = u.used;
-        s->att.have_used = rc == 0;
-    }
-    store_read_end(txn);
-    if (rc == RND_ENOTFOUND) {
+    int rc = lookup(s, hash, &a, bs);
+    if (rc == RND_ENOTFOUND)
         send_state(s, hash, PROTO_ATT_UNKNOWN, 0);
+    if (rc)
         return;
-    }
-    if (rc) {
-        srv__fail_storage(s, rc, "read the site's store");
-        return;
-    }
     if (blob_has(bs, hash, NULL) == 0) {
         send_state(s, hash, PROTO_ATT_HAVE, a.size);
         return;
@@ -236,26 +244,15 @@ static void job_done(srv_work *w, int rc)
 static void on_chunk(srv_session *s, const proto_msg *m)
 {
     blob_store *bs;
-    store_txn *txn;
     store_att a;
     if (blobs(s, &bs))
         return;
-    int rc = store_read_begin(srv_site_store(s->site), &txn);
-    if (rc) {
-        srv__fail_storage(s, rc, "read the site's store");
-        return;
-    }
-    rc = store_att_get(txn, m->u.att.hash, &a);
-    store_read_end(txn);
-    if (rc == RND_ENOTFOUND) {
+    int rc = lookup(s, m->u.att.hash, &a, NULL);
+    if (rc == RND_ENOTFOUND)
         srv__fail(s, RND_EPROTO,
                   "ATT_CHUNK of an attachment no op names (offer it first)");
+    if (rc)
         return;
-    }
-    if (rc) {
-        srv__fail_storage(s, rc, "read the site's store");
-        return;
-    }
     if (m->u.att.total != a.size) {
         srv__fail(s, RND_EMALFORMED,
                   "ATT_CHUNK says %" PRIu64 " bytes; its op says %" PRIu64,
@@ -302,26 +299,15 @@ static void on_want(srv_session *s, const proto_msg *m)
 {
     const uint8_t *hash = m->u.att.hash;
     blob_store *bs;
-    store_txn *txn;
     store_att a;
     uint64_t size;
     if (blobs(s, &bs))
         return;
-    int rc = store_read_begin(srv_site_store(s->site), &txn);
-    if (rc) {
-        srv__fail_storage(s, rc, "read the site's store");
-        return;
-    }
-    rc = store_att_get(txn, hash, &a);
-    store_read_end(txn);
-    if (rc == RND_ENOTFOUND) {
+    int rc = lookup(s, hash, &a, NULL);
+    if (rc == RND_ENOTFOUND)
         send_state(s, hash, PROTO_ATT_UNKNOWN, 0);
+    if (rc)
         return;
-    }
-    if (rc) {
-        srv__fail_storage(s, rc, "read the site's store");
-        return;
-    }
     if (blob_has(bs, hash, &size) != 0 || size != a.size || size == 0) {
         send_state(s, hash, PROTO_ATT_MISSING, 0);
         return;

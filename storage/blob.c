@@ -7,6 +7,7 @@
  * Paths, not a held folder descriptor: a folder removed or replaced behind
  * our back then gives an error instead of writes into a ghost.
  */
+#include "attach.h"
 #include "blob.h"
 
 #include <dirent.h>
@@ -63,44 +64,15 @@ static const char hexd[] = "0123456789abcdef";
 
 void blob_hex(const uint8_t hash[BLOB_HASH_LEN], char out[BLOB_HEX_LEN + 1])
 {
-    for (size_t i = 0; i < BLOB_HASH_LEN; i++) {
-        out[2 * i] = hexd[hash[i] >> 4];
-        out[2 * i + 1] = hexd[hash[i] & 15];
-    }
-    out[BLOB_HEX_LEN] = '\0';
-}
-
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
+    proto_hash_hex(hash, out);
 }
 
 int blob_unhex(const char *hex, uint8_t hash[BLOB_HASH_LEN])
 {
-    if (hex == NULL)
+    /* strnlen: a short string is not read past its end. */
+    if (hex == NULL || strnlen(hex, BLOB_HEX_LEN + 1) != BLOB_HEX_LEN)
         return RND_EINVAL;
-    uint8_t out[BLOB_HASH_LEN];
-    /* Checked digit by digit: a NUL is not a digit, so a short string
-     * stops the loop before reading past its end. */
-    for (size_t i = 0; i < BLOB_HASH_LEN; i++) {
-        int hi = hexval(hex[2 * i]);
-        if (hi < 0)
-            return RND_EINVAL;
-        int lo = hexval(hex[2 * i + 1]);
-        if (lo < 0)
-            return RND_EINVAL;
-        out[i] = (uint8_t)(hi << 4 | lo);
-    }
-    if (hex[BLOB_HEX_LEN] != '\0')
-        return RND_EINVAL;
-    memcpy(hash, out, sizeof out);
-    return 0;
+    return proto_hash_unhex(hex, BLOB_HEX_LEN, hash);
 }
 
 /* Lower-case hex only: the names this file writes. */
@@ -350,8 +322,8 @@ static int scan_hexdirs(blob_store *bs, int *any)
         if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
             !S_ISDIR(st.st_mode))
             continue;
-        unsigned i =
-            (unsigned)(hexval(e->d_name[0]) << 4 | hexval(e->d_name[1]));
+        unsigned i = (unsigned)strtoul(
+            (const char[3]){e->d_name[0], e->d_name[1], '\0'}, NULL, 16);
         atomic_fetch_or(&bs->dir_ok[i >> 6], (uint64_t)1 << (i & 63));
         *any = 1;
     }

@@ -18,9 +18,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <unistd.h>
 
 #include <lmdb.h>
 
@@ -454,6 +456,106 @@ int store_copy(store *s, const char *dir)
     if (rc == MDB_MAP_RESIZED && (rc = store__adopt_map(s)) == 0)
         rc = mdb_env_copy2(s->env, dir, MDB_CP_COMPACT);
     return rc ? store__fail(s, rc) : 0;
+}
+
+/* ---- prefaulting ------------------------------------------------------- */
+
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22 /* Linux 5.14 */
+#endif
+#define PREFAULT_CHUNK (16u << 20)
+
+/* Where this process maps the data file, from p, a pointer into the map:
+ * LMDB does not say (mdb_env_info's me_mapaddr is a fixed map's only), so
+ * the mapping holding p is looked up in /proc/self/maps, less its file
+ * offset. NULL when not found. */
+static char *map_base(const void *p)
+{
+    FILE *f = fopen("/proc/self/maps", "re");
+    char line[512];
+    char *base = NULL;
+    int whole = 1; /* line begins a line of the file, not a long one's rest */
+    if (f == NULL)
+        return NULL;
+    while (base == NULL && fgets(line, sizeof line, f)) {
+        unsigned long lo, hi, off;
+        int begins = whole;
+        whole = strchr(line, '\n') != NULL;
+        if (begins && sscanf(line, "%lx-%lx %*s %lx", &lo, &hi, &off) == 3 &&
+            (uintptr_t)p >= lo && (uintptr_t)p < hi && off <= lo)
+            base = (char *)(uintptr_t)(lo - off);
+    }
+    fclose(f);
+    return base;
+}
+
+/* Page table entries for the pages of [p, p + n) that are in the page
+ * cache, run by run, in one call a run instead of a fault for each 16
+ * pages read. A page not in the cache is left alone: populating it would
+ * read it from the disk (at a cold start the whole file, beside the reads
+ * that matter). No page is read either: on the VM of docs/PERFORMANCE.md
+ * a process's first read of each page costs again, one at a time, and a
+ * thread reading them all only queued behind the report. 0, or 1 when the
+ * kernel has no MADV_POPULATE_READ (before 5.14). */
+static int populate_cached(char *p, size_t n, size_t pg)
+{
+    unsigned char in[PREFAULT_CHUNK / 4096]; /* pages are 4 KiB or more */
+    size_t np = (n + pg - 1) / pg;
+    if (np > sizeof in || mincore(p, n, in) != 0)
+        return 0;
+    for (size_t i = 0, j; i < np; i = j) {
+        for (j = i; j < np && (in[j] & 1); j++)
+            ;
+        if (j > i && madvise(p + i * pg, (j - i) * pg, MADV_POPULATE_READ))
+            return errno == EINVAL ? 1 : 0;
+        if (j == i)
+            j++;
+    }
+    return 0;
+}
+
+/* One chunk from off: 0, 1 past the file's end, or a storage error. */
+static int prefault_chunk(store *s, uint64_t size, size_t pg, uint64_t off)
+{
+    store_txn *t;
+    MDB_cursor *c;
+    MDB_val k, v;
+    MDB_envinfo info;
+    int rc = store_read_begin(s, &t);
+    if (rc)
+        return rc;
+    /* Counted as a reader, the map cannot move until store_read_end: its
+     * place and size as of this chunk. A read transaction's values point
+     * into the map. */
+    char *base = NULL;
+    if (mdb_cursor_open(t->txn, s->meta, &c) == 0) {
+        if (mdb_cursor_get(c, &k, &v, MDB_FIRST) == 0)
+            base = map_base(v.mv_data);
+        mdb_cursor_close(c);
+    }
+    mdb_env_info(s->env, &info);
+    uint64_t end = size < info.me_mapsize ? size : info.me_mapsize;
+    if (base == NULL || off >= end) {
+        store_read_end(t);
+        return 1;
+    }
+    uint64_t n = end - off < PREFAULT_CHUNK ? end - off : PREFAULT_CHUNK;
+    rc = populate_cached(base + off, (size_t)n, pg);
+    store_read_end(t);
+    return rc;
+}
+
+int store_prefault(store *s)
+{
+    mdb_filehandle_t fd;
+    struct stat st;
+    long pg = sysconf(_SC_PAGESIZE);
+    if (mdb_env_get_fd(s->env, &fd) != 0 || fstat(fd, &st) != 0 || pg < 4096)
+        return 0; /* nothing to gain: not an error of the store */
+    int rc = 0;
+    for (uint64_t off = 0; rc == 0; off += PREFAULT_CHUNK)
+        rc = prefault_chunk(s, (uint64_t)st.st_size, (size_t)pg, off);
+    return rc == 1 ? 0 : rc;
 }
 
 /* ---- growing the map ---------------------------------------------------- */

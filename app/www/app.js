@@ -140,7 +140,8 @@ async function go(name, params) {
     put(root, h('p', { class: 'msg bad' }, t('err.page')));
   }
   if (my === seq) document.body.dataset.ready = '1';
-  api.takeNow(); // unused when the first screen was not Now: stale later
+  api.takeNow(); // unused by the first screen: stale later
+  api.takeStaff();
   prefetchScreens();
 }
 
@@ -171,7 +172,7 @@ function alarm(title, text) {
 }
 
 async function boot() {
-  api.prefetchNow();
+  api.prefetch();
   setLang(localStorage.getItem('rounds.lang') || 'zh-CN');
   const s = await refreshSession();
   if (s.ok && !localStorage.getItem('rounds.lang')) setLang(s.lang);

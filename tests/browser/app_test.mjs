@@ -77,6 +77,21 @@ page.on('response', async (r) => {
     console.log('api', r.status(), r.url(), (await r.text()).slice(0, 300));
 });
 
+// The API requests of a page load: the first screen's session, Now and
+// staff list are each asked for once, by index.html's preloads, which the
+// page then takes (a second request would mean a preload went unused).
+const apiCount = {};
+page.on('request', (r) => {
+  const p = new URL(r.url()).pathname;
+  if (p.startsWith('/api/')) apiCount[p] = (apiCount[p] || 0) + 1;
+});
+const apiOnce = (what) => {
+  for (const p of ['/api/session', '/api/now', '/api/staff']) {
+    ok(apiCount[p] === 1, `${what}: ${p} asked for once: ${apiCount[p]}`);
+  }
+  for (const k of Object.keys(apiCount)) delete apiCount[k];
+};
+
 const ready = (screen) => page.waitForSelector(
   `body[data-ready="1"] section[data-screen="${screen}"]`);
 const text = (sel) => page.$eval(sel, (e) => e.textContent);
@@ -182,8 +197,10 @@ async function cameraScan() {
 // On a failure: what the screen showed, and a shot of it.
 async function scenario() {
 // ---- zh-CN: the scenario -----------------------------------------------------
+for (const k of Object.keys(apiCount)) delete apiCount[k];
 await page.goto(url);
 await ready('signin');
+apiOnce('the first screen, signed out');
 ok((await page.$$('[id^="staff-"]')).length === 3, 'three staff to pick');
 await shot('signin');
 
@@ -213,6 +230,11 @@ ok((await text('#staff-guard-zhao')).includes('已锁定'),
 
 await signinAs('guard-li', '2468');
 await ready('now');
+// A new load while signed in: Now is the first screen, from the preloads.
+for (const k of Object.keys(apiCount)) delete apiCount[k];
+await page.reload();
+await ready('now');
+apiOnce('the first screen, signed in');
 // The day theme is a tap away (and back to the night one).
 await click('#theme-toggle');
 ok(await page.$eval('body', (b) => b.classList.contains('light')),

@@ -313,6 +313,9 @@ void fz_check_output(srv_bufq *out, int *ended)
         case PROTO_MSG_WELCOME:
         case PROTO_MSG_PUSH_ACK:
         case PROTO_MSG_OPS:
+        case PROTO_MSG_ATT_STATE: /* version 4: attachments */
+        case PROTO_MSG_ATT_CHUNK:
+        case PROTO_MSG_ATT_DONE:
             break;
         default:
             fprintf(stderr, "fuzz: the server sent message type %d\n", m.type);

@@ -86,5 +86,43 @@ int main(int argc, char **argv)
         total += n;
     }
     put(argv[1], "session", session, total);
+
+    /* Version 4: its WELCOME and the attachment messages. */
+    static uint8_t chunk[300];
+    for (size_t i = 0; i < sizeof chunk; i++)
+        chunk[i] = (uint8_t)(i * 13);
+    proto_msg a[6];
+    memset(a, 0, sizeof a);
+    a[0].type = PROTO_MSG_WELCOME;
+    a[0].u.welcome.version = 4;
+    a[0].u.welcome.server_ms = 1795860000000;
+    a[0].u.welcome.max_frame = 1 << 20;
+    a[0].u.welcome.window = 8;
+    a[0].u.welcome.incarnation = 5;
+    a[0].u.welcome.att_max = 8u << 20;
+    a[0].u.welcome.att_quota = 1u << 30;
+    a[0].u.welcome.att_chunk = 262144;
+    for (int i = 1; i < 6; i++)
+        for (int k = 0; k < PROTO_HASH_LEN; k++)
+            a[i].u.att.hash[k] = (uint8_t)(k * 3 + i);
+    a[1].type = PROTO_MSG_ATT_OFFER;
+    a[2].type = PROTO_MSG_ATT_STATE;
+    a[2].u.att.state = PROTO_ATT_SEND;
+    a[2].u.att.offset = 262144;
+    a[3].type = PROTO_MSG_ATT_CHUNK;
+    a[3].u.att.offset = 262144;
+    a[3].u.att.total = 262144 + sizeof chunk;
+    a[3].u.att.data = (proto_bytes){chunk, sizeof chunk};
+    a[4].type = PROTO_MSG_ATT_DONE;
+    a[4].u.att.error = T("EHASH");
+    a[5].type = PROTO_MSG_ATT_WANT;
+    a[5].u.att.offset = 0;
+    static const char *const anames[6] = {"welcome4",  "att_offer", "att_state",
+                                          "att_chunk", "att_done",  "att_want"};
+    for (int i = 0; i < 6; i++) {
+        if (proto_msg_encode(&a[i], frame, sizeof frame, &n) != 0)
+            return 1;
+        put(argv[1], anames[i], frame, n);
+    }
     return 0;
 }

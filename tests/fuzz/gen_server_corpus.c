@@ -395,6 +395,28 @@ int main(int argc, char **argv)
     put_bye(&b), put_pull(&b, 0);
     both("after-bye", 1, 0, &b);
 
+    /* Attachments (version 4): offers and wants of attachments no op
+     * names, and a chunk of one, after the harness's HELLO. */
+    {
+        static uint8_t bytes[512];
+        proto_msg m = {.type = PROTO_MSG_ATT_OFFER};
+        for (int k = 0; k < PROTO_HASH_LEN; k++)
+            m.u.att.hash[k] = (uint8_t)(k * 5 + 1);
+        put_msg(&b, &m);
+        m.type = PROTO_MSG_ATT_WANT;
+        m.u.att.offset = 7;
+        put_msg(&b, &m);
+        put_bye(&b);
+        both("att-offer-want", 1, 0, &b);
+        m.type = PROTO_MSG_ATT_CHUNK;
+        m.u.att.offset = 0;
+        m.u.att.total = sizeof bytes;
+        m.u.att.data = (proto_bytes){bytes, sizeof bytes};
+        put_msg(&b, &m);
+        put_bye(&b);
+        both("att-chunk", 1, 0, &b);
+    }
+
     /* HELLOs that are refused. */
     put_hello(&b, 1, FZ_DEV_A, FZ_SITE, FZ_NAME_A,
               "rdc1-00000000000000000000000000000000");

@@ -8,13 +8,14 @@
  * some other devices' logs, as a sync would deliver them, so HLCs and _seen
  * vectors interleave and the same entity gets concurrent edits (two
  * dispatches with different assignees, two exits, a complete racing a
- * cancel...). Device 0 plays the office: it writes master data and resolves
- * conflicts it sees with a set covering every head. Then the union of all
- * ops goes to fresh replicas in random orders and random batch splits,
- * duplicates included (one replica ingests as roundsd does: store_prepare,
- * then store_ingest_prepared), and every writer ingests everything too: every
- * store must end with the same canonical digest, and re-folding a replica
- * from scratch must not change it.
+ * cancel...), and photos are attached to records (from a small pool, so
+ * two devices attach the same one offline). Device 0 plays the office: it
+ * writes master data and resolves conflicts it sees with a set covering every
+ * head. Then the union of all ops goes to fresh replicas in random orders and
+ * random batch splits, duplicates included (one replica ingests as roundsd
+ * does: store_prepare, then store_ingest_prepared), and every writer ingests
+ * everything too: every store must end with the same canonical digest, and
+ * re-folding a replica from scratch must not change it.
  *
  * Environment: ROUNDS_MERGE_SEED=S repeats a run (the seed is printed at
  * the start and on failure), ROUNDS_MERGE_CASES=N sets the number of cases
@@ -81,6 +82,7 @@ static uint64_t seed;
  * met a conflict or a reopen would prove little. */
 static struct {
     uint64_t ops, entities, devices, syncs, resolutions, conflicts;
+    uint64_t attaches;  /* attach ops written (the digest covers them) */
     uint64_t status[8]; /* work orders by final status */
 } stats;
 static const char *const wo_statuses[8] = {
@@ -187,9 +189,9 @@ static const int master_kinds[] = {PROTO_KIND_UNIT,       PROTO_KIND_ROUTE,
 static const char *master_field(int kind, int which)
 {
     static const char *const f[][2] = {
-        {"owner", "vacant"},   {"name", "period"}, {"route", "tag"},
-        {"name", "role"},      {"plate", "unit"},  {"name", "reason"},
-        {"type", "name"},      {"staff", "start"}, {"name", "recurrence"},
+        {"owner", "vacant"}, {"name", "period"}, {"route", "tag"},
+        {"name", "role"},    {"plate", "unit"},  {"name", "reason"},
+        {"type", "name"},    {"staff", "start"}, {"name", "recurrence"},
         {"key_id", "pub"}};
     for (size_t i = 0; i < sizeof master_kinds / sizeof *master_kinds; i++)
         if (master_kinds[i] == kind)
@@ -340,6 +342,33 @@ static int follow_up(device *d, const entity *e, const fold_state *st)
     op.kind = e->kind;
     op.with_seen = 1;
     memcpy(op.entity, e->id, PROTO_ENTITY_LEN);
+    /* Now and then a photo on any record (proto/attach.h): from a pool of
+     * four, so two devices attach the same photo to one record offline
+     * and the index must keep the same reference everywhere; a thumbnail
+     * of the first now and then. Never a field, never a conflict. */
+    if (e->kind <= PROTO_KIND_TASK && chance(10)) {
+        static const char *const hashes[] = {
+            "1111111111111111111111111111111111111111111111111111111111111111",
+            "2222222222222222222222222222222222222222222222222222222222222222",
+            "3333333333333333333333333333333333333333333333333333333333333333",
+            "4444444444444444444444444444444444444444444444444444444444444444"};
+        int k = (int)below(4);
+        op.action = PROTO_ACTION_ATTACH;
+        op.with_seen = chance(50);
+        mt_str(&op, "att_by", d->user);
+        mt_str(&op, "att_hash", hashes[k]);
+        if (k == 3) {
+            mt_str(&op, "att_of", hashes[0]);
+            mt_str(&op, "att_role", "thumb");
+        } else {
+            mt_str(&op, "att_role", "photo");
+        }
+        mt_int(&op, "att_size", 300000 + k);
+        mt_str(&op, "att_type", "image/jpeg");
+        put_op(d, &op);
+        stats.attaches++;
+        return 1;
+    }
     switch (e->kind) {
     case PROTO_KIND_VISIT:
     case PROTO_KIND_VEHICLE:
@@ -1034,12 +1063,14 @@ int main(void)
     printf("merge property: %lu cases passed (%.1f s of CPU): %" PRIu64
            " devices, %" PRIu64 " ops, %" PRIu64 " entities, %" PRIu64
            " partial syncs, %" PRIu64 " conflicts left, %" PRIu64
-           " resolutions written\n  work orders:",
+           " resolutions written, %" PRIu64 " attach ops\n  work orders:",
            cases, (double)(clock() - t0) / CLOCKS_PER_SEC, stats.devices,
            stats.ops, stats.entities, stats.syncs, stats.conflicts,
-           stats.resolutions);
+           stats.resolutions, stats.attaches);
     for (int i = 0; i < 8; i++)
         printf(" %s %" PRIu64, wo_statuses[i], stats.status[i]);
     printf("\n");
+    /* A run that never attached a photo would prove nothing of them. */
+    ASSERT(cases < 20 || stats.attaches > 0);
     return 0;
 }

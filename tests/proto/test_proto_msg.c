@@ -122,6 +122,98 @@ int main(void)
     m.u.welcome.cert_next = (proto_bytes){bigcert, sizeof bigcert};
     ASSERT(proto_msg_encode(&m, frame, sizeof frame, &wl) != 0);
 
+    /* Version 4: the attachment limits, 12 elements. */
+    m.u.welcome.version = 4;
+    m.u.welcome.cert_next = (proto_bytes){NULL, 0};
+    m.u.welcome.have_hash = (proto_bytes){NULL, 0};
+    m.u.welcome.att_max = 8u << 20;
+    m.u.welcome.att_quota = (uint64_t)1 << 30;
+    m.u.welcome.att_chunk = 262144;
+    round_trip(&m, &out);
+    ASSERT_EQ(out.u.welcome.version, 4);
+    ASSERT_U64_EQ(out.u.welcome.att_max, 8u << 20);
+    ASSERT_U64_EQ(out.u.welcome.att_quota, (uint64_t)1 << 30);
+    ASSERT_EQ(out.u.welcome.att_chunk, 262144);
+    /* A 12-element WELCOME that says version 3 is malformed. */
+    {
+        size_t len, bl, cons;
+        const uint8_t *body;
+        m.u.welcome.version = 4;
+        ASSERT_OK(proto_msg_encode(&m, frame, sizeof frame, &len));
+        ASSERT_OK(proto_frame_next(frame, len, 1 << 20, &body, &bl, &cons));
+        /* [array 12][type 2][version 4]: turn the version into 3. */
+        ASSERT_EQ(body[2], 4);
+        ((uint8_t *)body)[2] = 3;
+        ASSERT_ERR(proto_msg_decode(body, bl, &out, scratch, 1),
+                   RND_EMALFORMED);
+    }
+
+    /* The attachment messages. */
+    {
+        static uint8_t data[PROTO_ATT_CHUNK_MAX + 1];
+        for (size_t i = 0; i < sizeof data; i++)
+            data[i] = (uint8_t)(i * 7);
+        memset(&m, 0, sizeof m);
+        for (int i = 0; i < PROTO_HASH_LEN; i++)
+            m.u.att.hash[i] = (uint8_t)(i + 1);
+        m.type = PROTO_MSG_ATT_OFFER;
+        round_trip(&m, &out);
+        ASSERT_MEM_EQ(out.u.att.hash, m.u.att.hash, PROTO_HASH_LEN);
+        m.type = PROTO_MSG_ATT_STATE;
+        m.u.att.state = PROTO_ATT_SEND;
+        m.u.att.offset = 524288;
+        round_trip(&m, &out);
+        ASSERT_EQ(out.u.att.state, PROTO_ATT_SEND);
+        ASSERT_U64_EQ(out.u.att.offset, 524288);
+        m.type = PROTO_MSG_ATT_WANT;
+        round_trip(&m, &out);
+        ASSERT_U64_EQ(out.u.att.offset, 524288);
+        m.type = PROTO_MSG_ATT_DONE;
+        m.u.att.error = B("EHASH");
+        round_trip(&m, &out);
+        ASSERT(eq(out.u.att.error, "EHASH"));
+        m.type = PROTO_MSG_ATT_CHUNK;
+        m.u.att.offset = 1000;
+        m.u.att.total = 1000 + 262144;
+        m.u.att.data = (proto_bytes){data, 262144};
+        round_trip(&m, &out);
+        ASSERT_U64_EQ(out.u.att.offset, 1000);
+        ASSERT_U64_EQ(out.u.att.total, 1000 + 262144);
+        ASSERT_EQ(out.u.att.data.len, 262144);
+        ASSERT_MEM_EQ(out.u.att.data.p, data, 262144);
+        /* Not encoded: no bytes, more than a chunk, past the total. */
+        size_t wl2;
+        m.u.att.data.len = 0;
+        ASSERT(proto_msg_encode(&m, frame, sizeof frame, &wl2) != 0);
+        m.u.att.data.len = PROTO_ATT_CHUNK_MAX + 1;
+        m.u.att.total = (uint64_t)1 << 29;
+        ASSERT(proto_msg_encode(&m, frame, sizeof frame, &wl2) != 0);
+        m.u.att.data.len = 100;
+        m.u.att.total = 1050;
+        ASSERT(proto_msg_encode(&m, frame, sizeof frame, &wl2) != 0);
+        /* Decoded: a chunk past its total, or a hash of 31 bytes, is
+         * malformed (the encoder will not write them: patch a good one). */
+        m.u.att.total = 1100;
+        size_t len, bl, cons;
+        const uint8_t *body;
+        ASSERT_OK(proto_msg_encode(&m, frame, sizeof frame, &len));
+        ASSERT_OK(proto_frame_next(frame, len, 1 << 20, &body, &bl, &cons));
+        /* [95][0c][c4 20 hash...][cd 03e8][cd 044c]...: total 1100 ->
+         * 1099 makes offset + len past it. */
+        uint8_t *b = (uint8_t *)body;
+        ASSERT_EQ(b[2], 0xc4);
+        ASSERT_EQ(b[3], PROTO_HASH_LEN);
+        size_t tot = 4 + PROTO_HASH_LEN + 3;
+        ASSERT_EQ(b[tot], 0xcd);
+        b[tot + 2] = 0x4b; /* 1100 = 0x044c -> 0x044b */
+        ASSERT_ERR(proto_msg_decode(body, bl, &out, scratch, 1),
+                   RND_EMALFORMED);
+        b[tot + 2] = 0x4c;
+        ASSERT_OK(proto_msg_decode(body, bl, &out, scratch, 1));
+        b[3] = PROTO_HASH_LEN - 1;
+        ASSERT(proto_msg_decode(body, bl, &out, scratch, 1) != 0);
+    }
+
     /* PUSH with real ops, and OPS with none and with many. */
     static uint8_t encs[100][256];
     static proto_bytes ops[100];

@@ -1,7 +1,10 @@
 /* test_store_mapgrow.c: one write larger than the initial 64 MiB map must
  * succeed (the store grows the map and replays the write) and its data must
  * survive a reopen. A second process that had the store open at the old
- * size must adopt the grown map on its next transaction. */
+ * size must adopt the grown map on its next transaction. store_prefault
+ * on another thread beside a write that grows the map again: the map
+ * does not move under it, and both succeed. */
+#include <pthread.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -59,6 +62,30 @@ static int append_all(store_txn *txn, void *ctx)
             return rc;
     }
     return 0;
+}
+
+/* NOPS more ops after the last, on their own entities: passes the grown
+ * map (128 MiB) too. */
+static int append_more(store_txn *txn, void *ctx)
+{
+    grow_ctx *c = ctx;
+    store_identity id;
+    c->calls++;
+    c->last = 0;
+    int rc = store_identity_get(txn, &id);
+    for (uint64_t n = id.next_seq; rc == 0 && n < id.next_seq + NOPS; n++) {
+        proto_op op;
+        fill(&op, n);
+        rc = store_append_local(txn, &op, ST_WALL(n), &c->last);
+    }
+    return rc;
+}
+
+static void *prefault_main(void *arg)
+{
+    static int rc;
+    rc = store_prefault(arg);
+    return &rc;
 }
 
 /* Op n is stored intact: re-encoding what was appended gives its bytes. */
@@ -184,6 +211,21 @@ int main(void)
     check_op(txn, NOPS + 1);
     check_op(txn, NOPS + 2);
     store_read_end(txn);
+
+    /* Every page read on a thread while this one's write grows the map:
+     * each chunk is read under a read transaction, which the growth waits
+     * for, so nothing is read from an unmapped place. */
+    pthread_t pf;
+    void *pf_rc;
+    ASSERT_OK(store_prefault(s));
+    ASSERT_EQ(pthread_create(&pf, NULL, prefault_main, s), 0);
+    c.calls = 0;
+    ASSERT_OK(store_write(s, append_more, &c));
+    ASSERT_EQ(pthread_join(pf, &pf_rc), 0);
+    ASSERT_OK(*(int *)pf_rc);
+    ASSERT_GE(c.calls, 2); /* it grew the map again */
+    ASSERT_U64_EQ(st_check_chain(s, DEV), 2 * NOPS + 2);
+    ASSERT_OK(store_prefault(s));
     store_close(s);
 
     test_rmtree(dir);

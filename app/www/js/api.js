@@ -3,10 +3,21 @@
 // back as { ok:false, status, error:{code, field, message, ...} }.
 let csrf = '';
 
+// The first session is fetched as index.html's <link rel="preload"> asks
+// for it (early: the same request, so the browser hands over the preload),
+// so it is made while the modules load; later ones are not cached.
+let firstSession = true;
 export async function session() {
-  const s = await get('/api/session');
+  const s = firstSession ? await early('/api/session', false)
+    : await get('/api/session');
+  firstSession = false;
   if (s.ok) csrf = s.csrf;
   return s;
+}
+
+function early(path, quiet) {
+  return fetch(path, { credentials: 'same-origin' })
+    .then((r) => parse(r, quiet), offline);
 }
 
 async function parse(r, quiet) {
@@ -40,17 +51,23 @@ export async function get(path) {
   }
 }
 
-// The first Now, asked for while the shell starts (beside the session),
-// so the first screen waits for one round trip, not two. The Now screen
-// takes it once (takeNow); the shell drops it after the first screen.
-let earlyNow = null;
-export function prefetchNow() {
-  earlyNow = fetch('/api/now', { credentials: 'same-origin',
-    cache: 'no-store' }).then((r) => parse(r, true), offline);
+// The first Now and staff list, asked for while the shell starts (beside
+// the session), as index.html preloads them, so the first screen waits
+// for no round trip of its own. The Now and sign-in screens take them
+// once (takeNow, takeStaff); the shell drops them after the first screen.
+let earlyNow = null, earlyStaff = null;
+export function prefetch() {
+  earlyNow = early('/api/now', true);
+  earlyStaff = early('/api/staff', false);
 }
 export function takeNow() {
   const p = earlyNow;
   earlyNow = null;
+  return p;
+}
+export function takeStaff() {
+  const p = earlyStaff;
+  earlyStaff = null;
   return p;
 }
 
@@ -86,7 +103,7 @@ export function records(kind, q) {
 
 // Staff id -> name, for showing people (the active staff list).
 export async function staffNames() {
-  const r = await get('/api/staff');
+  const r = await (takeStaff() || get('/api/staff'));
   const m = {};
   for (const s of (r.ok && r.staff) || []) m[s.staff] = s.name || s.staff;
   return m;

@@ -10,7 +10,7 @@ export async function render(root, app) {
   if (app.user) await api.post('/api/signout');
   app.user = null;
   app.drawHeader();
-  const r = await api.get('/api/staff');
+  const r = await (api.takeStaff() || api.get('/api/staff'));
   if (!r.ok) {
     put(root, h('p', { class: 'msg bad' }, errText(r.error)));
     return;
