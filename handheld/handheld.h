@@ -256,7 +256,7 @@ HH_API int hh_blacklist_hits(const hh *h);
  * Valid until the next call on h. */
 HH_API const char *hh_last_warning(const hh *h);
 
-/* ---- attachments (handheld/attach.c) ------------------------------------ */
+/* ---- attachments (handheld/attach.c, attach_gc.c) ------------------- */
 
 /* A photo, a drawn signature or a PDF on a record (docs/DATA-MODEL.md,
  * "Attachments"). The bytes are kept in files beside the store
@@ -344,6 +344,25 @@ HH_API int hh_attachment_read(hh *h, const char *hex, size_t max,
  * work order). RND_ENOTFOUND when no record has it; 0 with nothing to do
  * when its bytes are here already. */
 HH_API int hh_attachment_want(hh *h, const char *hex);
+
+/* Collects orphan attachment files (handheld/attach_gc.c): files in the
+ * store's attachments/ that no attach op names. An attach writes its
+ * bytes before its op commits, so a crash in between leaves one. Files
+ * modified less than min_age_s seconds ago (by the system clock) are
+ * kept, so an attach under way in another process keeps its bytes; 0
+ * keeps none. Removes them (unless dry_run) and calls cb (may be NULL;
+ * non-zero stops and is returned) with each one's hash (hex) and size
+ * after it is removed (or would be). *out gets the counts. */
+typedef struct hh_gc_result {
+    uint64_t files;      /* orphans removed (or that would be) */
+    uint64_t bytes;      /* their bytes */
+    uint64_t kept_young; /* orphans newer than min_age_s, kept */
+} hh_gc_result;
+typedef int (*hh_attachment_gc_cb)(const char *hash, uint64_t size,
+                                   void *ctx);
+HH_API int hh_attachment_gc(hh *h, int64_t min_age_s, int dry_run,
+                            hh_attachment_gc_cb cb, void *ctx,
+                            hh_gc_result *out);
 
 /* ---- the verb table ----------------------------------------------------- */
 /* HH_TIME values are ms since the epoch, given as digits or as ISO 8601

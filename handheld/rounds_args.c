@@ -103,6 +103,12 @@ static const args_flag attach_flags[] = {
     {NULL}};
 static const args_flag attachment_get_flags[] = {
     {"out", "FILE", N_("write the attachment to FILE (required)")}, {NULL}};
+static const args_flag attachment_gc_flags[] = {
+    {"min-age", "AGE",
+     N_("keep files younger than AGE (3600, 90s, 30m, 1h, 2d; default 1h; "
+        "0 keeps none)")},
+    {"dry-run", NULL, N_("list the orphans, remove nothing")},
+    {NULL}};
 static const char *const shells[] = {"bash", NULL};
 static const args_flag no_flags[] = {{NULL}};
 
@@ -187,6 +193,10 @@ static const rcmd fixed[] = {
      N_("fetch this attachment at the next sync (one the handheld would "
         "not fetch by itself)"),
      no_flags, 1, 1, NULL, cmd_attachment_want},
+    {"attachment gc", "[--min-age AGE] [--dry-run]",
+     N_("remove attachment files no record names (left by an attach that "
+        "did not finish)"),
+     attachment_gc_flags, 0, 0, NULL, cmd_attachment_gc},
     {"report shift", "[--since TIME] [--route R] [--format FMT]",
      N_("my shift so far, offline: my scans, missed checkpoints, visitors I "
         "let in still inside"),

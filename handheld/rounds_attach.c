@@ -1,8 +1,10 @@
 /* rounds_attach.c: the attachment commands of `rounds`: attach ID FILE,
- * attachment list [ID], attachment get HASH --out FILE, and the
+ * attachment list [ID], attachment get HASH --out FILE, attachment want
+ * HASH, attachment gc, and the
  * attachments `rounds show` lists (handheld.h, "attachments"). */
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../i18n/i18n.h"
@@ -248,5 +250,96 @@ int cmd_attachment_want(void)
         else
             printf("%s\n", _("the next sync fetches it"));
     }
+    return ex;
+}
+
+/* ---- rounds attachment gc [--min-age AGE] [--dry-run] -------------------- */
+
+/* "3600", "90s", "30m", "1h", "2d" as seconds; -1 when malformed (as
+ * roundsd attachment gc takes it). */
+static int64_t parse_age(const char *s)
+{
+    char *end;
+    if (s == NULL || *s < '0' || *s > '9')
+        return -1;
+    unsigned long long v = strtoull(s, &end, 10);
+    int64_t mul = 1;
+    if (*end == 'm')
+        mul = 60, end++;
+    else if (*end == 'h')
+        mul = 3600, end++;
+    else if (*end == 'd')
+        mul = 86400, end++;
+    else if (*end == 's')
+        end++;
+    if (*end != '\0' || v > 3650ULL * 86400)
+        return -1;
+    return (int64_t)v * mul;
+}
+
+typedef struct gc_print {
+    rpt_jw *j;
+    int dry;
+} gc_print;
+
+static int gc_cb(const char *hash, uint64_t size, void *ctx)
+{
+    gc_print *p = ctx;
+    if (p->j) {
+        rpt_jw_obj(p->j);
+        rpt_jw_kstr(p->j, "hash", hash);
+        rpt_jw_kuint(p->j, "size", size);
+        rpt_jw_end(p->j);
+    } else {
+        printf("%s %s %10" PRIu64 " %s\n",
+               p->dry ? _("would remove") : _("removed"), hash, size,
+               _("bytes"));
+    }
+    return 0;
+}
+
+int cmd_attachment_gc(void)
+{
+    hh *h;
+    const char *age = kv_take("min_age");
+    int dry = kv_take("dry_run") != NULL;
+    int64_t min_age = 3600;
+    if (age && (min_age = parse_age(age)) < 0)
+        return usage_error(_("attachment gc: --min-age takes a duration such "
+                             "as 3600, 90s, 30m, 1h or 2d%s"),
+                           "");
+    int rc = open_handheld(&h);
+    if (rc)
+        return rc;
+    rpt_jw j;
+    gc_print p = {o.json ? &j : NULL, dry};
+    if (o.json) {
+        rpt_jw_init(&j, stdout);
+        rpt_jw_obj(&j);
+        rpt_jw_kbool(&j, "dry_run", dry);
+        rpt_jw_kint(&j, "min_age_s", min_age);
+        rpt_jw_key(&j, "orphans");
+        rpt_jw_arr(&j);
+    }
+    hh_gc_result r;
+    rc = hh_attachment_gc(h, min_age, dry, gc_cb, &p, &r);
+    if (o.json) {
+        rpt_jw_end(&j);
+        rpt_jw_kuint(&j, "files", r.files);
+        rpt_jw_kuint(&j, "bytes", r.bytes);
+        rpt_jw_kuint(&j, "kept_young", r.kept_young);
+        rpt_jw_end(&j);
+        putchar('\n');
+    }
+    int ex = rc ? report_error(h, rc, "attachment gc") : RND_EXIT_OK;
+    hh_close(h);
+    if (rc == 0 && !o.json)
+        printf(dry ? _("%" PRIu64 " orphan file(s), %" PRIu64
+                       " bytes, would be removed (dry run); %" PRIu64
+                       " newer than --min-age kept\n")
+                   : _("%" PRIu64 " orphan file(s), %" PRIu64
+                       " bytes, removed; %" PRIu64
+                       " newer than --min-age kept\n"),
+               r.files, r.bytes, r.kept_young);
     return ex;
 }

@@ -109,6 +109,7 @@ int cmd_attach(void);
 int cmd_attachment_list(void);
 int cmd_attachment_get(void);
 int cmd_attachment_want(void);
+int cmd_attachment_gc(void);
 /* The attachments of record id for `rounds show`: lines on stdout, or
  * with j an "attachments" array in the object j is writing. */
 struct rpt_jw;

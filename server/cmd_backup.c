@@ -5,6 +5,12 @@
  * A backup directory holds:
  *   registry/, sites/<site>/   compacted LMDB copies (store_copy), each a
  *                              consistent snapshot taken while serve runs
+ *   sites/<site>/attachments/ab/cdef...
+ *                              the site's attachment files (storage/blob.h),
+ *                              each rehashed while copied (blob_export); a
+ *                              damaged one is not copied but named, in the
+ *                              manifest's "damaged" and on stderr, and the
+ *                              backup exits 1 (docs/OPERATIONS.md says why)
  *   server.key, server.crt, and every other regular file at the top of the
  *                              data directory (staged or previous
  *                              certificates, configuration), mode and
@@ -27,6 +33,7 @@
 #include "../proto/sha256.h"
 #include "../report/jsonread.h"
 #include "../report/render.h"
+#include "../storage/blob.h"
 #include "cert.h"
 #include "cmd_backup.h"
 #include "datadir.h"
@@ -38,7 +45,11 @@
 #endif
 
 #define MANIFEST "MANIFEST.json"
-#define MANIFEST_FORMAT 1
+/* Format 2 adds "attachments" and "damaged"; format 1 (no attachments)
+ * still restores. */
+#define MANIFEST_FORMAT 2
+/* A manifest lists every attachment: about 130 bytes each. */
+#define MANIFEST_CAP ((size_t)64 << 20)
 #define PATH_CAP 4200
 #define MAX_STORES 1024
 #define MAX_FILES 64
@@ -279,6 +290,46 @@ typedef struct file_sum {
     char sha256[65];
 } file_sum;
 
+/* One attachment file of a site, copied or found damaged. */
+typedef struct att_sum {
+    uint16_t site; /* index in the stores */
+    uint8_t hash[BLOB_HASH_LEN];
+    uint64_t bytes;
+} att_sum;
+
+typedef struct att_list {
+    att_sum *v;
+    size_t n, cap;
+} att_list;
+
+static int al_add(att_list *l, uint16_t site, const uint8_t h[BLOB_HASH_LEN],
+                  uint64_t bytes)
+{
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 64;
+        att_sum *v = realloc(l->v, cap * sizeof *v);
+        if (v == NULL)
+            return ENOMEM;
+        l->v = v;
+        l->cap = cap;
+    }
+    l->v[l->n].site = site;
+    memcpy(l->v[l->n].hash, h, BLOB_HASH_LEN);
+    l->v[l->n++].bytes = bytes;
+    return 0;
+}
+
+static void json_att(rpt_jw *j, const store_sum *stores, const att_sum *a)
+{
+    char hex[BLOB_HEX_LEN + 1];
+    blob_hex(a->hash, hex);
+    rpt_jw_obj(j);
+    rpt_jw_kstr(j, "site", stores[a->site].site);
+    rpt_jw_kstr(j, "hash", hex);
+    rpt_jw_kuint(j, "bytes", a->bytes);
+    rpt_jw_end(j);
+}
+
 static void json_store(rpt_jw *j, const store_sum *s)
 {
     char inc[17];
@@ -336,7 +387,8 @@ static int backup_store(const char *src, const char *dst, store_sum *s,
 
 static int write_manifest(const char *dir, int64_t now, const char *source,
                           const store_sum *stores, size_t ns,
-                          const file_sum *files, size_t nf)
+                          const file_sum *files, size_t nf,
+                          const att_list *atts, const att_list *bad)
 {
     char tmp[PATH_CAP], fin[PATH_CAP], when[40];
     fmt_to(tmp, sizeof tmp, "%s/%s.tmp", dir, MANIFEST);
@@ -374,6 +426,22 @@ static int write_manifest(const char *dir, int64_t now, const char *source,
         json_file(&j, &files[i]);
     }
     rpt_jw_end(&j);
+    rpt_jw_break(&j, "\n");
+    rpt_jw_key(&j, "attachments");
+    rpt_jw_arr(&j);
+    for (size_t i = 0; i < atts->n; i++) {
+        rpt_jw_break(&j, "\n  ");
+        json_att(&j, stores, &atts->v[i]);
+    }
+    rpt_jw_end(&j);
+    rpt_jw_break(&j, "\n");
+    rpt_jw_key(&j, "damaged");
+    rpt_jw_arr(&j);
+    for (size_t i = 0; i < bad->n; i++) {
+        rpt_jw_break(&j, "\n  ");
+        json_att(&j, stores, &bad->v[i]);
+    }
+    rpt_jw_end(&j);
     rpt_jw_end(&j);
     fputc('\n', f);
     int e = 0;
@@ -388,6 +456,95 @@ static int write_manifest(const char *dir, int64_t now, const char *source,
     if (e)
         unlink(tmp);
     return e;
+}
+
+/* The hashes of a folder's attachments (blob_each). */
+typedef struct walk_hashes {
+    att_list *l;
+    uint16_t site;
+} walk_hashes;
+
+static int walk_cb(const uint8_t hash[BLOB_HASH_LEN], uint64_t size,
+                   int64_t mtime_s, void *arg)
+{
+    walk_hashes *w = arg;
+    (void)mtime_s;
+    return al_add(w->l, w->site, hash, size) ? RND_ENOMEM : 0;
+}
+
+/* Copies the attachment files of the store stores[si] (a site) from the
+ * data directory to the backup dir, each rehashed while copied
+ * (blob_export): copied ones are added to atts, damaged ones (not copied)
+ * to bad and named on stderr. A file removed meanwhile (gc, purge) is
+ * skipped. 0 or an RND_E* code, with err set. */
+static int backup_atts(const char *data, const char *dir,
+                       const store_sum *stores, size_t si, att_list *atts,
+                       att_list *bad, uint64_t *bytes, char *err, size_t errlen)
+{
+    char src[PATH_CAP], dst[PATH_CAP], hex[BLOB_HEX_LEN + 1];
+    struct stat st;
+    fmt_to(src, sizeof src, "%s/%s/attachments", data, stores[si].path);
+    *bytes = 0;
+    if (stat(src, &st) != 0)
+        return 0; /* a site that never held any */
+    blob_store *bs;
+    int rc = blob_open(&bs, src);
+    if (rc) {
+        fmt_to(err, errlen, "cannot open %s: %s", src,
+               i18n_tr(rnd_strerror(rc)));
+        return rc;
+    }
+    att_list found = {0};
+    walk_hashes w = {&found, (uint16_t)si};
+    rc = blob_each(bs, walk_cb, &w);
+    if (rc)
+        fmt_to(err, errlen, "cannot list %s: %s", src,
+               i18n_tr(rnd_strerror(rc)));
+    fmt_to(dst, sizeof dst, "%s/%s/attachments", dir, stores[si].path);
+    if (rc == 0 && found.n && mkdir(dst, 0700) != 0 && errno != EEXIST) {
+        fmt_to(err, errlen, "cannot create %s: %s", dst, strerror(errno));
+        rc = RND_EIO;
+    }
+    for (size_t i = 0; rc == 0 && i < found.n; i++) {
+        att_sum *a = &found.v[i];
+        blob_hex(a->hash, hex);
+        fmt_to(dst, sizeof dst, "%s/%s/attachments/%.2s", dir, stores[si].path,
+               hex);
+        if (mkdir(dst, 0700) != 0 && errno != EEXIST) {
+            fmt_to(err, errlen, "cannot create %s: %s", dst, strerror(errno));
+            rc = RND_EIO;
+            break;
+        }
+        fmt_to(dst, sizeof dst, "%s/%s/attachments/%.2s/%s", dir,
+               stores[si].path, hex, hex + 2);
+        int r = blob_export(bs, a->hash, dst);
+        if (r == RND_ENOTFOUND)
+            continue;
+        if (r == RND_EHASH) {
+            fprintf(stderr,
+                    _("roundsd backup: WARNING: attachment %s of site %s is "
+                      "damaged (its bytes no longer match their hash): not "
+                      "copied\n"),
+                    hex, stores[si].site);
+            if (al_add(bad, a->site, a->hash, a->bytes))
+                rc = RND_ENOMEM;
+            continue;
+        }
+        if (r) {
+            fmt_to(err, errlen, "cannot copy attachment %s of site %s: %s", hex,
+                   stores[si].site, i18n_tr(rnd_strerror(r)));
+            rc = r;
+            break;
+        }
+        if (al_add(atts, a->site, a->hash, a->bytes))
+            rc = RND_ENOMEM;
+        *bytes += a->bytes;
+    }
+    if (rc == RND_ENOMEM)
+        fmt_to(err, errlen, "out of memory");
+    free(found.v);
+    blob_close(bs);
+    return rc;
 }
 
 static int cmd_backup(void)
@@ -441,6 +598,7 @@ static int cmd_backup(void)
     size_t ns = 0;
     int rc = 0;
     FILE *prog = json ? stderr : stdout;
+    att_list atts = {0}, bad = {0};
     for (size_t i = 0; i <= nsites && rc == 0; i++) {
         store_sum *s = &stores[ns];
         if (i < nsites) {
@@ -460,10 +618,25 @@ static int cmd_backup(void)
                     s->path, s->ops, s->entities, s->digest);
             fflush(prog);
         }
+        /* After its store: every attachment the copied store names and
+         * the server held is still there (only gc and purge remove). */
+        if (rc == 0 && i < nsites) {
+            size_t before = atts.n;
+            uint64_t bytes = 0;
+            rc = backup_atts(data, dir, stores, ns - 1, &atts, &bad, &bytes,
+                             err, sizeof err);
+            if (rc == 0 && atts.n > before) {
+                char what[120];
+                fmt_to(what, sizeof what, "%s/attachments", s->path);
+                fprintf(prog, "%-24s %10zu files %8" PRIu64 " bytes\n", what,
+                        atts.n - before, bytes);
+                fflush(prog);
+            }
+        }
     }
     free_names(names, nsites);
     if (rc) {
-        free(stores);
+        free(stores), free(atts.v), free(bad.v);
         return cli_fail(rc,
                         _("%s (the backup in %s is incomplete: it has no "
                           "%s)"),
@@ -492,7 +665,7 @@ static int cmd_backup(void)
     }
     if (e) {
         free_names(fnames, nf);
-        free(stores);
+        free(stores), free(atts.v), free(bad.v);
         return cli_fail(
             RND_EIO,
             _("cannot copy the files of %s: %s (the backup in %s is "
@@ -501,15 +674,17 @@ static int cmd_backup(void)
     }
     free_names(fnames, nf);
     const char *source = realpath(data, abs) ? abs : data;
-    e = write_manifest(dir, began, source, stores, ns, files, nf);
+    e = write_manifest(dir, began, source, stores, ns, files, nf, &atts, &bad);
     if (e) {
-        free(stores);
+        free(stores), free(atts.v), free(bad.v);
         return cli_fail(RND_EIO, _("cannot write %s/%s: %s"), dir, MANIFEST,
                         strerror(e));
     }
-    uint64_t total = 0;
+    uint64_t total = 0, att_bytes = 0;
     for (size_t i = 0; i < ns; i++)
         total += stores[i].ops;
+    for (size_t i = 0; i < atts.n; i++)
+        att_bytes += atts.v[i].bytes;
     if (json) {
         rpt_jw j;
         rpt_jw_init(&j, stdout);
@@ -528,14 +703,29 @@ static int cmd_backup(void)
         for (size_t i = 0; i < nf; i++)
             json_file(&j, &files[i]);
         rpt_jw_end(&j);
+        rpt_jw_kuint(&j, "attachments", atts.n);
+        rpt_jw_kuint(&j, "attachment_bytes", att_bytes);
+        rpt_jw_key(&j, "damaged");
+        rpt_jw_arr(&j);
+        for (size_t i = 0; i < bad.n; i++)
+            json_att(&j, stores, &bad.v[i]);
+        rpt_jw_end(&j);
         rpt_jw_end(&j);
         putchar('\n');
     } else {
         printf("backup complete: %zu stores (%" PRIu64 " ops), %zu files, "
-               "%s/%s\n",
-               ns, total, nf, dir, MANIFEST);
+               "%zu attachments (%" PRIu64 " bytes), %s/%s\n",
+               ns, total, nf, atts.n, att_bytes, dir, MANIFEST);
     }
-    free(stores);
+    size_t nbad = bad.n;
+    free(stores), free(atts.v), free(bad.v);
+    if (nbad)
+        return cli_fail(RND_EHASH,
+                        _("%zu damaged attachment file(s) were not backed "
+                          "up (named above and in %s/%s): the rest of the "
+                          "backup is complete; restore them from an older "
+                          "backup"),
+                        nbad, dir, MANIFEST);
     return RND_EXIT_OK;
 }
 
@@ -559,7 +749,7 @@ static int read_manifest(const char *bdir, rpt_jv *root)
                             bdir, MANIFEST);
         return cli_fail(RND_EIO, _("%s: %s"), path, strerror(errno));
     }
-    size_t cap = 1 << 20;
+    size_t cap = MANIFEST_CAP;
     char *text = malloc(cap);
     size_t n = text ? fread(text, 1, cap, f) : 0;
     int too_big = text && n == cap && fgetc(f) != EOF;
@@ -602,6 +792,75 @@ static int store_path_ok(const char *p)
 static int file_name_ok(const char *n)
 {
     return *n && *n != '.' && strchr(n, '/') == NULL && strlen(n) < 256;
+}
+
+/* An attachment entry of the manifest: its site (one the manifest lists
+ * a store of), hash and size. Returns 0 or -1 when malformed. */
+static int att_entry(const rpt_jv *root, const rpt_jv *a, const char **site,
+                     uint8_t h[BLOB_HASH_LEN], uint64_t *bytes)
+{
+    const rpt_jv *stores = rpt_jv_get(root, "stores", RPT_JV_ARR);
+    const rpt_jv *si = rpt_jv_get(a, "site", RPT_JV_STR),
+                 *hx = rpt_jv_get(a, "hash", RPT_JV_STR),
+                 *by = rpt_jv_get(a, "bytes", RPT_JV_NUM);
+    if (si == NULL || hx == NULL || by == NULL || by->neg ||
+        !srv_name_valid(si->str, strlen(si->str)) ||
+        strlen(hx->str) != BLOB_HEX_LEN || blob_unhex(hx->str, h) != 0)
+        return -1;
+    char hex[BLOB_HEX_LEN + 1];
+    blob_hex(h, hex);
+    if (strcmp(hex, hx->str) != 0)
+        return -1; /* upper case: not a name a backup writes */
+    for (size_t i = 0; i < stores->n; i++) {
+        const rpt_jv *sp = rpt_jv_get(&stores->kids[i], "path", RPT_JV_STR);
+        if (sp && strncmp(sp->str, "sites/", 6) == 0 &&
+            strcmp(sp->str + 6, si->str) == 0) {
+            *site = si->str;
+            *bytes = by->num;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+/* Rehashes every attachment the manifest lists: its bytes must hash to
+ * its name and number what the manifest says. */
+static int verify_atts(const char *bdir, const rpt_jv *root, FILE *prog)
+{
+    const rpt_jv *atts = rpt_jv_get(root, "attachments", RPT_JV_ARR);
+    if (atts == NULL)
+        return 0; /* manifest format 1: none */
+    char path[PATH_CAP], hex[BLOB_HEX_LEN + 1], got[65];
+    uint64_t total = 0;
+    for (size_t i = 0; i < atts->n; i++) {
+        const char *site;
+        uint8_t h[BLOB_HASH_LEN], sha[32];
+        uint64_t want, bytes;
+        if (att_entry(root, &atts->kids[i], &site, h, &want) != 0)
+            return cli_fail(RND_ECORRUPT,
+                            _("%s/%s: attachment entry %zu is malformed"), bdir,
+                            MANIFEST, i + 1);
+        blob_hex(h, hex);
+        fmt_to(path, sizeof path, "%s/sites/%s/attachments/%.2s/%s", bdir, site,
+               hex, hex + 2);
+        int e = hash_file(path, sha, &bytes);
+        if (e)
+            return cli_fail(RND_ECORRUPT,
+                            _("the backup's attachment %s of site %s: %s"), hex,
+                            site, strerror(e));
+        proto_hex(sha, 32, got);
+        if (strcmp(got, hex) != 0 || bytes != want)
+            return cli_fail(RND_ECORRUPT,
+                            _("the backup's attachment %s of site %s is "
+                              "damaged: its bytes do not match their name; "
+                              "refused, nothing restored"),
+                            hex, site);
+        total += bytes;
+    }
+    if (atts->n)
+        fprintf(prog, "verified %zu attachments (%" PRIu64 " bytes)\n", atts->n,
+                total);
+    return 0;
 }
 
 /* Checks every store and file of the backup against the manifest. */
@@ -672,6 +931,81 @@ static int verify_backup(const char *bdir, const rpt_jv *root, int json)
                               "(SHA-256 differs)"),
                             name->str);
     }
+    return verify_atts(bdir, root, prog);
+}
+
+/* Copies every attachment the manifest lists into the data directory
+ * (after the stores: DATA/sites/S exists), rehashing each on the way, and
+ * fsyncs the folders it made. 0 or an RND_E* code (RND_EIO with *errn,
+ * RND_EHASH for bytes changed since they were verified); *what names
+ * what failed. */
+static int restore_atts(const char *bdir, const char *data, const rpt_jv *root,
+                        size_t *n, int *errn, const char **what)
+{
+    static char failed[PATH_CAP];
+    const rpt_jv *atts = rpt_jv_get(root, "attachments", RPT_JV_ARR);
+    char src[PATH_CAP], dst[PATH_CAP], hex[BLOB_HEX_LEN + 1], got[65];
+    *n = 0;
+    for (size_t i = 0; atts && i < atts->n; i++) {
+        const char *site;
+        uint8_t h[BLOB_HASH_LEN], sha[32];
+        uint64_t want, bytes;
+        if (att_entry(root, &atts->kids[i], &site, h, &want) != 0)
+            return RND_ECORRUPT; /* verified before: cannot happen */
+        blob_hex(h, hex);
+        fmt_to(failed, sizeof failed, "attachment %s of site %s", hex, site);
+        *what = failed;
+        fmt_to(dst, sizeof dst, "%s/sites/%s/attachments", data, site);
+        if (mkdir(dst, 0700) != 0 && errno != EEXIST)
+            return *errn = errno, RND_EIO;
+        fmt_to(dst, sizeof dst, "%s/sites/%s/attachments/%.2s", data, site,
+               hex);
+        if (mkdir(dst, 0700) != 0 && errno != EEXIST)
+            return *errn = errno, RND_EIO;
+        fmt_to(src, sizeof src, "%s/sites/%s/attachments/%.2s/%s", bdir, site,
+               hex, hex + 2);
+        fmt_to(dst, sizeof dst, "%s/sites/%s/attachments/%.2s/%s", data, site,
+               hex, hex + 2);
+        int e = copy_file(src, dst, sha, &bytes);
+        if (e)
+            return *errn = e, RND_EIO;
+        proto_hex(sha, 32, got);
+        if (strcmp(got, hex) != 0 || bytes != want) {
+            unlink(dst);
+            return RND_EHASH;
+        }
+        (*n)++;
+    }
+    /* The folders made, durably: each hex folder, attachments/, the
+     * site's folder (a few hundred fsyncs a site at most). */
+    const rpt_jv *stores = rpt_jv_get(root, "stores", RPT_JV_ARR);
+    for (size_t i = 0; *n && i < stores->n; i++) {
+        const char *sp = rpt_jv_get(&stores->kids[i], "path", RPT_JV_STR)->str;
+        if (strncmp(sp, "sites/", 6) != 0)
+            continue;
+        struct stat st;
+        fmt_to(dst, sizeof dst, "%s/%s/attachments", data, sp);
+        if (stat(dst, &st) != 0)
+            continue;
+        for (int b = 0; b < 256; b++) {
+            fmt_to(dst, sizeof dst, "%s/%s/attachments/%02x", data, sp, b);
+            if (stat(dst, &st) == 0 && fsync_path(dst, 1) != 0) {
+                *what = sp;
+                return *errn = errno, RND_EIO;
+            }
+        }
+        fmt_to(dst, sizeof dst, "%s/%s/attachments", data, sp);
+        if (fsync_path(dst, 1) != 0) {
+            *what = sp;
+            return *errn = errno, RND_EIO;
+        }
+        fmt_to(dst, sizeof dst, "%s/%s", data, sp);
+        if (fsync_path(dst, 1) != 0) {
+            *what = sp;
+            return *errn = errno, RND_EIO;
+        }
+    }
+    *what = "";
     return 0;
 }
 
@@ -775,6 +1109,9 @@ static int cmd_restore(void)
         if (strncmp(sp, "sites/", 6) == 0)
             fmt_to(out[i].site, sizeof out[i].site, "%s", sp + 6);
     }
+    size_t natts = 0;
+    if (rc == 0)
+        rc = restore_atts(bdir, data, &root, &natts, &e, &what);
     if (rc == 0 && fsync_path(data, 1) != 0)
         rc = RND_EIO, what = data;
     if (rc) {
@@ -801,6 +1138,7 @@ static int cmd_restore(void)
             json_store(&j, &out[i]);
         rpt_jw_end(&j);
         rpt_jw_kuint(&j, "files", files->n);
+        rpt_jw_kuint(&j, "attachments", natts);
         rpt_jw_end(&j);
         putchar('\n');
     } else {
@@ -814,6 +1152,8 @@ static int cmd_restore(void)
         for (size_t i = 0; i < files->n; i++)
             printf("restored %s\n",
                    rpt_jv_get(&files->kids[i], "name", RPT_JV_STR)->str);
+        if (natts)
+            printf("restored %zu attachments\n", natts);
         printf("restore complete: the backup of %s is in %s%s%s\n"
                "start 'roundsd serve --data %s'; handhelds re-push what it "
                "lacks and pull the site again at their next sync\n",
@@ -842,12 +1182,15 @@ const cli_command cli_backup_commands[] = {
     {"backup", N_("copy the data directory consistently while serve runs"),
      "roundsd backup DIR [--data DIR] [--json]\n\n"
      "DIR must be new or empty. Copies every store (compacted LMDB snapshot),\n"
-     "the key and certificates, then writes DIR/MANIFEST.json last.",
+     "each site's attachment files (rehashed while copied; a damaged one is\n"
+     "named, left out, and the backup exits 1), the key and certificates,\n"
+     "then writes DIR/MANIFEST.json last.",
      backup_flags, cmd_backup, 1},
     {"restore", N_("restore a backup into a data directory (serve stopped)"),
      "roundsd restore BACKUP --data DIR [--force] [--json]\n\n"
      "Verifies BACKUP against its manifest (each store opens, op counts and\n"
-     "digests match) before copying; gives each site store a new incarnation\n"
+     "digests match, every attachment's bytes hash to its name) before\n"
+     "copying; gives each site store a new incarnation\n"
      "so handhelds pull the site again.",
      restore_flags, cmd_restore, 1},
     {NULL, NULL, NULL, NULL, NULL, 0}};

@@ -7,7 +7,9 @@
  *   pii log --site S              who opened what, when and why
  *   pii purge [--retention-days N] [--rotate-days N]
  *                                 rotate a key older than N days, delete
- *                                 keys retired more than the retention ago
+ *                                 keys retired more than the retention ago,
+ *                                 and the attachment files of the records
+ *                                 sealed to them (cmd_attach.h)
  */
 #include "../i18n/i18n.h"
 #include "cmd_pii.h"
@@ -18,6 +20,7 @@
 #include <string.h>
 
 #include "../storage/fold.h"
+#include "cmd_attach.h"
 #include "pii.h"
 #include "site.h"
 
@@ -149,6 +152,7 @@ static int rotate_site(const char *site, void *arg)
     rot_ctx *c = arg;
     srv_pii_key k;
     int rotated = 0, ops = 0, deleted = -1;
+    uint64_t att_files = 0, att_bytes = 0;
     int rc = srv_pii_current(cli_data_dir(), site, 0, c->now, &k);
     if (rc == RND_ENOTFOUND && c->purge)
         return 0; /* no key yet: nothing sealed, nothing to purge */
@@ -164,6 +168,11 @@ static int rotate_site(const char *site, void *arg)
     if (rc == 0 && c->purge)
         rc = srv_pii_purge(cli_data_dir(), site, retention_ms(site), c->now,
                            &deleted);
+    /* Every purge, not only one that deleted a key: a handheld may have
+     * uploaded a purged record's photo again since (docs/OPERATIONS.md). */
+    if (rc == 0 && c->purge)
+        rc = srv_att_purge_sealed(cli_data_dir(), site, retention_ms(site),
+                                  c->now, &att_files, &att_bytes);
     if (rc) {
         memset(&k, 0, sizeof k);
         fprintf(stderr, "roundsd pii: site %s: %s\n", site,
@@ -179,7 +188,9 @@ static int rotate_site(const char *site, void *arg)
         printf(",\"current\":\"%s\",\"rotated\":%s,\"ops\":%d", id,
                rotated ? "true" : "false", ops);
         if (deleted >= 0)
-            printf(",\"deleted\":%d", deleted);
+            printf(",\"deleted\":%d,\"attachments\":%" PRIu64
+                   ",\"attachment_bytes\":%" PRIu64,
+                   deleted, att_files, att_bytes);
         printf("}");
     } else {
         printf("site %s: %s key %s", site, rotated ? "new current" : "current",
@@ -187,6 +198,10 @@ static int rotate_site(const char *site, void *arg)
         if (deleted >= 0)
             printf(", %d retired key(s) deleted after %u days", deleted,
                    srv_config_retention_for(cli_config(), site));
+        if (c->purge && att_files)
+            printf(", %" PRIu64 " attachment file(s) of purged records "
+                   "removed (%" PRIu64 " bytes)",
+                   att_files, att_bytes);
         printf("\n");
     }
     c->n++;

@@ -99,6 +99,13 @@ int srv_pii_show(store *st, const char *data_dir, const char *site,
                  const uint8_t id[PROTO_ENTITY_LEN], const char *reason,
                  const char *by, int64_t now_ms, srv_pii_shown *out);
 
+/* The id of the key a record's personal data is sealed to (from the op
+ * that carries its envelope) into kid, in the read transaction t: 0, or
+ * RND_ENOTFOUND when the record holds none (or is of a kind that never
+ * does). Opens nothing. For the purge of attachments (cmd_attach.c). */
+int srv_pii_record_key(store_txn *t, const uint8_t id[PROTO_ENTITY_LEN],
+                       uint8_t kid[PROTO_PII_KEYID_LEN]);
+
 /* Zeroes what srv_pii_show() opened. */
 void srv_pii_shown_wipe(srv_pii_shown *out);
 

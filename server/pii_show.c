@@ -75,6 +75,20 @@ static int find_envelope(store_txn *t, const uint8_t id[PROTO_ENTITY_LEN],
     return RND_ENOTFOUND;
 }
 
+int srv_pii_record_key(store_txn *t, const uint8_t id[PROTO_ENTITY_LEN],
+                       uint8_t kid[PROTO_PII_KEYID_LEN])
+{
+    static _Thread_local char env[PROTO_PII_ENVELOPE_MAX];
+    size_t elen = 0;
+    int kind = 0;
+    int rc = find_envelope(t, id, &kind, env, sizeof env, &elen);
+    if (rc == RND_EINVAL)
+        return RND_ENOTFOUND; /* a kind that never holds any */
+    if (rc == 0)
+        rc = proto_pii_envelope_key(env, elen, kid);
+    return rc;
+}
+
 void srv_pii_shown_wipe(srv_pii_shown *out)
 {
     memset(out->plain, 0, sizeof out->plain);

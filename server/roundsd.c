@@ -26,6 +26,7 @@
 #include "admin.h"
 #include "cert.h"
 #include "cli.h"
+#include "cmd_attach.h"
 #include "cmd_backup.h"
 #include "cmd_cert.h"
 #include "cmd_office.h"
@@ -779,13 +780,14 @@ static const cli_command commands[] = {
 
 /* Every table of commands: the core ones above, the office's listings
  * (cmd_office.c) and reports (cmd_report.c), and the operator's
- * (cmd_ops.c, cmd_backup.c, cmd_cert.c, cmd_pii.c, cmd_tags.c), and
- * the dashboard's accounts (cmd_user.c). */
+ * (cmd_ops.c, cmd_backup.c, cmd_attach.c, cmd_cert.c, cmd_pii.c, cmd_tags.c),
+ * and the dashboard's accounts (cmd_user.c). */
 static const cli_command *const tables[] = {commands,
                                             cli_office_commands,
                                             cli_report_commands,
                                             cli_ops_commands,
                                             cli_backup_commands,
+                                            cli_attach_commands,
                                             cli_cert_commands,
                                             cli_pii_commands,
                                             cli_tags_commands,
