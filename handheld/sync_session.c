@@ -382,9 +382,13 @@ static int welcome_fn(store_txn *t, void *arg)
         ((rc = store_meta_put_u64(t, HH_META_ATT_MAX, c->att_max)) ||
          (rc = store_meta_put_u64(t, HH_META_ATT_QUOTA, c->att_quota))))
         return rc;
+    /* Another incarnation: the server's store was restored from a backup
+     * and may lack attachments it acknowledged since; offer them all
+     * again (the server answers HAVE for those it holds). */
     if (c->incarnation &&
         ((rc = store_meta_put_u64(t, "server_incarnation", c->incarnation)) ||
-         (rc = store_meta_put_u64(t, "server_cursor", 0))))
+         (rc = store_meta_put_u64(t, "server_cursor", 0)) ||
+         (rc = store_att_clear_flags(t, STORE_ATT_SENT))))
         return rc;
     if (c->cert) {
         /* Kept like server_cert: the PEM and its terminating NUL (the

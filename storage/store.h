@@ -400,6 +400,10 @@ int store_att_get(store_txn *txn, const uint8_t hash[PROTO_HASH_LEN],
 /* Sets its flags (a write transaction; RND_ENOTFOUND as above). */
 int store_att_set_flags(store_txn *txn, const uint8_t hash[PROTO_HASH_LEN],
                         uint8_t flags);
+/* Clears the bits of mask in every attachment's flags (a write
+ * transaction): a handheld whose server was restored from a backup no
+ * longer knows what the server holds. */
+int store_att_clear_flags(store_txn *txn, uint8_t mask);
 /* Every attachment, by hash; cb returns 0 to go on, 1 to stop, else an
  * error passed back. */
 typedef int (*store_att_cb)(const store_att *att, void *ctx);

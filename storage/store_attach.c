@@ -260,3 +260,37 @@ int store_att_each_of(store_txn *txn, const uint8_t *entity,
     mdb_cursor_close(c);
     return rc == 1 ? 0 : rc;
 }
+
+int store_att_clear_flags(store_txn *txn, uint8_t mask)
+{
+    if (!txn->write)
+        return RND_EINVAL;
+    if (!txn->s->has_atts)
+        return 0;
+    MDB_cursor *c;
+    int rc = cursor(txn, txn->s->atts, &c);
+    if (rc)
+        return rc;
+    MDB_val k, v;
+    for (rc = step(txn, c, &k, &v, MDB_FIRST); rc == 0;
+         rc = step(txn, c, &k, &v, MDB_NEXT)) {
+        if (v.mv_size != ATT_VAL) {
+            rc = RND_ECORRUPT;
+            break;
+        }
+        const uint8_t *p = v.mv_data;
+        if (!(p[9] & mask))
+            continue;
+        uint8_t nv[ATT_VAL];
+        memcpy(nv, p, ATT_VAL);
+        nv[9] = (uint8_t)(nv[9] & ~mask);
+        MDB_val val = {sizeof nv, nv};
+        int mrc = mdb_cursor_put(c, &k, &val, MDB_CURRENT);
+        if (mrc) {
+            rc = txfail(txn, mrc);
+            break;
+        }
+    }
+    mdb_cursor_close(c);
+    return broke(txn, rc == 1 ? 0 : rc);
+}

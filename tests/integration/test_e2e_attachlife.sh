@@ -185,6 +185,12 @@ rm -f "$(att_path "$WORK/bk-bad/sites/S1/attachments" "$photo")"
 check "a missing attachment file is refused" [ $? -ne 0 ]
 rm -rf "$WORK/bk-bad" "$WORK/bk-damaged"
 
+# A photo sent after the backup: the restored server lacks it, and a's
+# sync after the restore (another incarnation) offers it again.
+late=$(hh a attach "$wo" "$IMG/gps_mm.png" --json | jget hash)
+out=$(hh_sync a --json) || fail "a sync after the backup"
+eq "the late photo went up" "$(jpath 'd["attachments"]["up"]' <<<"$out")" 1
+
 server_stop
 out=$("$ROUNDSD" restore "$WORK/bk" --data "$WORK/srv2" --json 2>"$WORK/r.err") ||
   fail "restore: $(cat "$WORK/r.err")"
@@ -202,8 +208,11 @@ done
 check "verify of the restored site" rd attachment verify --site S1
 server_start
 out=$(hh_sync a --json) || fail "a sync after restore"
-eq "a uploads nothing (the server holds them)" \
-  "$(jpath 'd["attachments"]["up"]' <<<"$out")" 0
+eq "a sends again only the photo the backup lacks" \
+  "$(jpath 'd["attachments"]["up"]' <<<"$out")" 1
+f=$(att_path "$SATT" "$late")
+eq "the late photo is back on the restored server" \
+  "$(sha256sum <"$f" | cut -c1-64)" "$late"
 
 out=$(hh_sync b --json) || fail "b sync after restore"
 check "b fetched from the restored server" \
