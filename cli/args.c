@@ -485,3 +485,26 @@ int args_read_secret(const char *prompt, char *out, size_t cap)
         out[--n] = '\0';
     return 0;
 }
+
+long long args_age(const char *v)
+{
+    char *end;
+    if (v == NULL || *v < '0' || *v > '9')
+        return -1;
+    unsigned long long n = strtoull(v, &end, 10);
+    long long mul = 1;
+    if (*end == 'm')
+        mul = 60, end++;
+    else if (*end == 'h')
+        mul = 3600, end++;
+    else if (*end == 'd')
+        mul = 86400, end++;
+    else if (*end == 's')
+        end++;
+    if (*end != '\0' || n > 3650ULL * 86400)
+        return -1;
+    /* n * mul may pass ten years ("3650d" is fine, "3650000h" is not). */
+    if ((long long)n > 3650LL * 86400 / mul)
+        return -1;
+    return (long long)n * mul;
+}

@@ -92,6 +92,10 @@ int args_tz_apply(const char *tz, char *err, size_t cap);
 /* A whole number in [lo, hi], all of v. 0 or -1. */
 int args_int(const char *v, long long lo, long long hi, long long *out);
 
+/* An age as typed after --min-age: "3600", "90s", "30m", "1h", "2d", in
+ * seconds, at most ten years; -1 when malformed. */
+long long args_age(const char *v);
+
 /* A value typed by a user, for a message: its first 40 characters ("..."
  * after), control bytes and invalid UTF-8 as '?', so that stderr and JSON
  * stay readable text. out: cap >= 200 holds any. */

@@ -442,35 +442,45 @@ int hh_attachments(hh *h, const char *target, hh_attachment_cb cb, void *ctx)
     return rc;
 }
 
-int hh_attachment_get(hh *h, const char *hex, const char *path)
+int hh__att_held(hh *h, const char *hex, uint8_t hash[PROTO_HASH_LEN],
+                 store_att *a, blob_store **bs, uint64_t *size)
 {
-    uint8_t hash[PROTO_HASH_LEN];
-    blob_store *bs;
-    store_att a;
     store_txn *t;
     int rc;
-
-    h->err[0] = '\0';
-    if (hex == NULL || path == NULL ||
-        proto_hash_unhex(hex, strlen(hex), hash) != 0)
+    if (hex == NULL || proto_hash_unhex(hex, strlen(hex), hash) != 0)
         return fail(h, RND_EINVAL,
                     "attachment: '%s' is not a hash (64 hex digits)",
                     hex ? hex : "");
     if ((rc = store_read_begin(h->s, &t)) != 0)
         return hh__store_fail(h, rc);
-    rc = store_att_get(t, hash, &a);
+    rc = store_att_get(t, hash, a);
     store_read_end(t);
     if (rc == RND_ENOTFOUND)
         return fail(h, rc, "attachment %.16s...: no record has it", hex);
     if (rc)
         return hh__store_fail(h, rc);
-    if ((rc = hh__blobs(h, &bs)) != 0)
+    if ((rc = hh__blobs(h, bs)) != 0)
         return rc;
-    if (blob_has(bs, hash, NULL) != 0)
+    if (blob_has(*bs, hash, size) != 0)
         return fail(h, RND_ENOTFOUND,
                     "attachment %.16s...: this handheld does not hold its "
                     "bytes yet (a sync fetches what it needs)",
                     hex);
+    return 0;
+}
+
+int hh_attachment_get(hh *h, const char *hex, const char *path)
+{
+    uint8_t hash[PROTO_HASH_LEN];
+    blob_store *bs;
+    store_att a;
+    int rc;
+
+    h->err[0] = '\0';
+    if (path == NULL)
+        return fail(h, RND_EINVAL, "attachment: no file to write");
+    if ((rc = hh__att_held(h, hex, hash, &a, &bs, NULL)) != 0)
+        return rc;
     rc = blob_export(bs, hash, path);
     if (rc == RND_EHASH)
         return fail(h, rc,

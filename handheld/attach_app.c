@@ -23,7 +23,6 @@ int hh_attachment_read(hh *h, const char *hex, size_t max, uint8_t **out,
     uint8_t hash[PROTO_HASH_LEN], got[PROTO_SHA256_LEN];
     blob_store *bs;
     store_att a;
-    store_txn *t;
     uint64_t size = 0;
     size_t n = 0;
     int rc;
@@ -33,25 +32,8 @@ int hh_attachment_read(hh *h, const char *hex, size_t max, uint8_t **out,
         return hh__fail(h, RND_EINVAL, "attachment: nowhere to read to");
     *out = NULL;
     *len = 0;
-    if (hex == NULL || proto_hash_unhex(hex, strlen(hex), hash) != 0)
-        return hh__fail(h, RND_EINVAL,
-                        "attachment: '%s' is not a hash (64 hex digits)",
-                        hex ? hex : "");
-    if ((rc = store_read_begin(h->s, &t)) != 0)
-        return hh__store_fail(h, rc);
-    rc = store_att_get(t, hash, &a);
-    store_read_end(t);
-    if (rc == RND_ENOTFOUND)
-        return hh__fail(h, rc, "attachment %.16s...: no record has it", hex);
-    if (rc)
-        return hh__store_fail(h, rc);
-    if ((rc = hh__blobs(h, &bs)) != 0)
+    if ((rc = hh__att_held(h, hex, hash, &a, &bs, &size)) != 0)
         return rc;
-    if (blob_has(bs, hash, &size) != 0)
-        return hh__fail(h, RND_ENOTFOUND,
-                        "attachment %.16s...: this handheld does not hold "
-                        "its bytes yet (a sync fetches what it needs)",
-                        hex);
     if (size > max)
         return hh__fail(h, RND_ETOOBIG,
                         "attachment %.16s...: %llu bytes, more than %zu", hex,

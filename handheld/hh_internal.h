@@ -67,6 +67,15 @@ int64_t hh__now_ms(hh *h);
 struct blob_store;
 int hh__blobs(hh *h, struct blob_store **out);
 
+/* The attachment whose hash is hex (64 hex digits, any case), when a
+ * record names it and this handheld holds its bytes: its hash, what the
+ * index says of it, the blob store and its size (size may be NULL).
+ * RND_EINVAL, RND_ENOTFOUND (the sentence says which: no record, or not
+ * held yet) or a storage error, with h's last error set (attach.c). */
+struct store_att;
+int hh__att_held(hh *h, const char *hex, uint8_t hash[32], struct store_att *a,
+                 struct blob_store **bs, uint64_t *size);
+
 /* Adds FOLD_CLK_FIELD to op: the device's last measured clock offset
  * (meta "clock_offset", hh__clock_offset_note), when it is 1 s or more. */
 int hh__add_clk(store_txn *t, proto_op *op);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../cli/args.h"
 #include "../i18n/i18n.h"
 #include "../report/render.h"
 #include "rounds_cli.h"
@@ -255,28 +256,6 @@ int cmd_attachment_want(void)
 
 /* ---- rounds attachment gc [--min-age AGE] [--dry-run] -------------------- */
 
-/* "3600", "90s", "30m", "1h", "2d" as seconds; -1 when malformed (as
- * roundsd attachment gc takes it). */
-static int64_t parse_age(const char *s)
-{
-    char *end;
-    if (s == NULL || *s < '0' || *s > '9')
-        return -1;
-    unsigned long long v = strtoull(s, &end, 10);
-    int64_t mul = 1;
-    if (*end == 'm')
-        mul = 60, end++;
-    else if (*end == 'h')
-        mul = 3600, end++;
-    else if (*end == 'd')
-        mul = 86400, end++;
-    else if (*end == 's')
-        end++;
-    if (*end != '\0' || v > 3650ULL * 86400)
-        return -1;
-    return (int64_t)v * mul;
-}
-
 typedef struct gc_print {
     rpt_jw *j;
     int dry;
@@ -304,7 +283,7 @@ int cmd_attachment_gc(void)
     const char *age = kv_take("min_age");
     int dry = kv_take("dry_run") != NULL;
     int64_t min_age = 3600;
-    if (age && (min_age = parse_age(age)) < 0)
+    if (age && (min_age = args_age(age)) < 0)
         return usage_error(_("attachment gc: --min-age takes a duration such "
                              "as 3600, 90s, 30m, 1h or 2d%s"),
                            "");

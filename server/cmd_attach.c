@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../cli/args.h"
 #include "../proto/attach.h"
 #include "../proto/media.h"
 #include "../report/render.h"
@@ -361,27 +362,6 @@ static int att_verify(void)
 
 /* ---- gc ----------------------------------------------------------------- */
 
-/* "3600", "90s", "30m", "1h", "2d" as seconds; -1 when malformed. */
-static int64_t parse_age(const char *s)
-{
-    char *end;
-    if (s == NULL || *s < '0' || *s > '9')
-        return -1;
-    unsigned long long v = strtoull(s, &end, 10);
-    int64_t mul = 1;
-    if (*end == 'm')
-        mul = 60, end++;
-    else if (*end == 'h')
-        mul = 3600, end++;
-    else if (*end == 'd')
-        mul = 86400, end++;
-    else if (*end == 's')
-        end++;
-    if (*end != '\0' || v > 3650ULL * 86400)
-        return -1;
-    return (int64_t)v * mul;
-}
-
 typedef struct gc_walk {
     int64_t now_s, min_age_s;
     hash_list old, young;
@@ -400,7 +380,7 @@ static int att_gc(void)
     const char *site = cli_flag("site");
     int json = cli_flag("json") != NULL, dry = cli_flag("dry-run") != NULL;
     int64_t min_age = GC_MIN_AGE_DEFAULT_S;
-    if (cli_flag("min-age") && (min_age = parse_age(cli_flag("min-age"))) < 0)
+    if (cli_flag("min-age") && (min_age = args_age(cli_flag("min-age"))) < 0)
         return cli_usage(_("--min-age: a duration such as 3600, 90s, 30m, "
                            "1h or 2d"));
     store *st;
