@@ -238,6 +238,7 @@ int store_att_each_of(store_txn *txn, const uint8_t *entity,
         if (entity && memcmp(k.mv_data, entity, PROTO_ENTITY_LEN) != 0)
             break;
         store_att_ref r;
+        memset(&r, 0, sizeof r); /* padding too: callers may copy it */
         const uint8_t *p = v.mv_data;
         memcpy(r.entity, k.mv_data, PROTO_ENTITY_LEN);
         memcpy(r.hash, (const uint8_t *)k.mv_data + PROTO_ENTITY_LEN,

@@ -287,6 +287,26 @@ static void replica(const int *order, refs *out, uint8_t digest[32])
     rm_dir(dir);
 }
 
+/* Field by field: a struct's padding is not part of what replicas hold. */
+static void same_refs(const refs *x, const refs *y)
+{
+    ASSERT_EQ(x->n, y->n);
+    for (size_t i = 0; i < x->n; i++) {
+        const store_att_ref *p = &x->r[i], *q = &y->r[i];
+        ASSERT_MEM_EQ(p->entity, q->entity, PROTO_ENTITY_LEN);
+        ASSERT_MEM_EQ(p->hash, q->hash, PROTO_HASH_LEN);
+        ASSERT_EQ(p->role, q->role);
+        ASSERT_EQ(p->has_of, q->has_of);
+        ASSERT_MEM_EQ(p->of, q->of, PROTO_HASH_LEN);
+        ASSERT_U64_EQ(p->hlc, q->hlc);
+        ASSERT_U64_EQ(p->device_id, q->device_id);
+        ASSERT_U64_EQ(p->seq, q->seq);
+        ASSERT_EQ(p->wall_ms, q->wall_ms);
+        ASSERT_U64_EQ(x->a[i].size, y->a[i].size);
+        ASSERT_EQ(x->a[i].media, y->a[i].media);
+    }
+}
+
 static void index_and_convergence(void)
 {
     make_ops();
@@ -303,8 +323,8 @@ static void index_and_convergence(void)
     ASSERT_EQ(a.n, 3);
     ASSERT_EQ(b.n, 3);
     ASSERT_EQ(c.n, 3);
-    ASSERT_MEM_EQ(&a.r, &b.r, sizeof a.r);
-    ASSERT_MEM_EQ(&a.r, &c.r, sizeof a.r);
+    same_refs(&a, &b);
+    same_refs(&a, &c);
     ASSERT_MEM_EQ(da, db, 32);
     ASSERT_MEM_EQ(da, dc, 32);
     for (size_t i = 1; i < a.n; i++)
