@@ -55,10 +55,13 @@ int hh_attachment_gc(hh *h, int64_t min_age_s, int dry_run,
     if (rc)
         return rc;
     /* The files first, then the store (see handheld.h). The files' times
-     * are the file system's, so the age is against the system clock, not
-     * the handle's (hh_set_clock). */
-    gc_walk w = {(int64_t)time(NULL), min_age_s, NULL, 0, 0, 0};
-    rc = blob_each(bs, gc_cb, &w);
+     * are the file system's, so the age is against the file system's
+     * clock (blob_now), not the handle's (hh_set_clock) nor the
+     * process's. */
+    gc_walk w = {0, min_age_s, NULL, 0, 0, 0};
+    rc = blob_now(bs, &w.now_s);
+    if (rc == 0)
+        rc = blob_each(bs, gc_cb, &w);
     if (rc) {
         free(w.v);
         return hh__fail(h, rc, "attachment gc: cannot list the files: %s",

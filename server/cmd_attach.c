@@ -403,10 +403,13 @@ static int att_gc(void)
     /* The files first, then the store: an op committed before the read
      * transaction began is seen, and a file whose op commits later is
      * younger than the grace period (attach writes the bytes first). */
-    gc_walk w = {(int64_t)time(NULL), min_age, {0}, {0}};
+    gc_walk w = {0, min_age, {0}, {0}};
     hash_list orphans = {0};
     uint64_t young = 0; /* orphans newer than min_age, kept */
-    int rc = blob_each(bs, gc_cb, &w);
+    /* Ages against the file system's clock, which wrote the mtimes. */
+    int rc = blob_now(bs, &w.now_s);
+    if (rc == 0)
+        rc = blob_each(bs, gc_cb, &w);
     store_txn *t;
     if (rc == 0 && (rc = store_read_begin(st, &t)) == 0) {
         for (size_t i = 0; rc == 0 && i < w.old.n + w.young.n; i++) {

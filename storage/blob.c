@@ -781,3 +781,20 @@ int blob_each(blob_store *bs, blob_each_fn fn, void *arg)
     }
     return 0;
 }
+
+int blob_now(blob_store *bs, int64_t *now_s)
+{
+    char tmp[PATH_CAP], name[NAME_ROOM];
+    unique_name(bs, name, sizeof name);
+    snprintf(tmp, sizeof tmp, "%s/tmp/%s", bs->dir, name);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return err_of(errno);
+    struct stat st;
+    int rc = fstat(fd, &st) == 0 ? 0 : err_of(errno);
+    close(fd);
+    unlink(tmp);
+    if (rc == 0)
+        *now_s = (int64_t)st.st_mtime;
+    return rc;
+}

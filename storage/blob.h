@@ -117,6 +117,12 @@ typedef int (*blob_each_fn)(const uint8_t hash[BLOB_HASH_LEN], uint64_t size,
                             int64_t mtime_s, void *arg);
 int blob_each(blob_store *bs, blob_each_fn fn, void *arg);
 
+/* The file system's "now" in seconds since the epoch, as the mtime of a
+ * file it writes in tmp/ (and removes): what the mtimes blob_each gives
+ * are compared with. A process clock can disagree with the file system
+ * (a clock moved, faketime in tests, a network file system). */
+int blob_now(blob_store *bs, int64_t *now_s);
+
 /* Hex helpers: 64 lower-case hex digits and a NUL; parse accepts upper
  * case too and refuses anything but exactly 64 hex digits (RND_EINVAL). */
 void blob_hex(const uint8_t hash[BLOB_HASH_LEN], char out[BLOB_HEX_LEN + 1]);

@@ -41,14 +41,23 @@ nfiles() { find "$1" -path '*/partial' -prune -o -path '*/tmp' -prune -o \
   -type f -print 2>/dev/null | wc -l; }
 # orphan DIR FILE [AGE]: puts FILE's bytes in the blob folder DIR under
 # their hash, as a crash between an attach's bytes and its op leaves them;
-# AGE ("2 hours ago") backdates it. Prints the hash.
+# AGE (7200) backdates it. Prints the hash.
 orphan() {
   local h
   h=$(sha256sum <"$2" | cut -c1-64)
   mkdir -p "$1/${h:0:2}"
   cp "$2" "$(att_path "$1" "$h")"
   chmod 600 "$(att_path "$1" "$h")"
-  [ -n "${3:-}" ] && touch -d "$3" "$(att_path "$1" "$h")"
+  # Aged from the file's own mtime (the file system's clock), not from
+  # date's "now": the Release suite runs under faketime, whose clock is
+  # 400 days ahead of the mtimes the kernel writes; gc reads its "now"
+  # from the file system too (blob_now).
+  if [ -n "${3:-}" ]; then
+    local f m
+    f=$(att_path "$1" "$h")
+    m=$(stat -c %Y "$f")
+    touch -d "@$((m - $3))" "$f"
+  fi
   echo "$h"
 }
 
@@ -125,7 +134,7 @@ check "verify after the repair" rd attachment verify --site S1
 
 # ---- orphans ------------------------------------------------------------
 young=$(orphan "$SATT" "$IMG/gps_mm.webp")
-old=$(orphan "$SATT" "$IMG/gps_ii.webp" "2 hours ago")
+old=$(orphan "$SATT" "$IMG/gps_ii.webp" 7200)
 out=$(rd attachment gc --site S1 --dry-run --json) || fail "gc --dry-run"
 eq "dry run: one old orphan" "$(jget files <<<"$out")" 1
 eq "dry run: the old one" "$(jpath 'd["orphans"][0]["hash"]' <<<"$out")" "$old"
@@ -145,7 +154,7 @@ eq "a bad --min-age: exit 2" $? 2
 # The handheld's own.
 HATT="$WORK/hh-a/attachments"
 hyoung=$(orphan "$HATT" "$IMG/gps_mm.webp")
-hold=$(orphan "$HATT" "$IMG/gps_ii.webp" "3 hours ago")
+hold=$(orphan "$HATT" "$IMG/gps_ii.webp" 10800)
 out=$(hh a attachment gc --dry-run --json) || fail "rounds gc --dry-run"
 eq "rounds dry run: one" "$(jget files <<<"$out")" 1
 check "rounds dry run removed nothing" test -f "$(att_path "$HATT" "$hold")"
