@@ -784,16 +784,26 @@ int blob_each(blob_store *bs, blob_each_fn fn, void *arg)
 
 int blob_now(blob_store *bs, int64_t *now_s)
 {
-    char tmp[PATH_CAP], name[NAME_ROOM];
+    char dir[PATH_CAP], name[NAME_ROOM];
     unique_name(bs, name, sizeof name);
-    snprintf(tmp, sizeof tmp, "%s/tmp/%s", bs->dir, name);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0)
+    snprintf(dir, sizeof dir, "%s/tmp", bs->dir);
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0)
         return err_of(errno);
-    struct stat st;
-    int rc = fstat(fd, &st) == 0 ? 0 : err_of(errno);
+    int fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        int rc = err_of(errno);
+        close(dfd);
+        return rc;
+    }
     close(fd);
-    unlink(tmp);
+    /* Read back as blob_each reads the files it lists (fstatat), so both
+     * see one clock whatever sits between us and the kernel. */
+    struct stat st;
+    int rc =
+        fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 ? 0 : err_of(errno);
+    unlinkat(dfd, name, 0);
+    close(dfd);
     if (rc == 0)
         *now_s = (int64_t)st.st_mtime;
     return rc;
