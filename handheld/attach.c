@@ -119,9 +119,9 @@ static int find_cb(const store_att_ref *r, const store_att *a, void *ctx)
     return 0;
 }
 
-/* What the record is, the limits, the device's use, and whether the
- * record has the attachment (hash) or the original (of) already: one read
- * transaction. */
+/* What the record is and the limits; with hash, also the device's use
+ * and whether the record has the attachment (hash) or the original (of)
+ * already: one read transaction. */
 typedef struct pre_read {
     int kind;
     uint64_t max, quota, used;
@@ -158,7 +158,7 @@ static int pre_check(hh *h, const uint8_t entity[PROTO_ENTITY_LEN],
     if (rc == 0)
         rc = store_identity_get(t, &id);
     usage u = {id.device_id, 0};
-    if (rc == 0)
+    if (rc == 0 && hash) /* the quota is checked once the bytes are known */
         rc = store_att_each_of(t, NULL, usage_cb, &u);
     p->used = u.total;
     find_ref f = {hash, 0}, g = {of, 0};
@@ -322,7 +322,7 @@ out:
 int hh_attach_file(hh *h, const char *target, const char *path,
                    const hh_attach_opts *opts, char hash_out[65])
 {
-    pre_read p = {0};
+    uint64_t max = 0;
     h->err[0] = '\0';
     if (path == NULL)
         return fail(h, RND_EINVAL, "attach: no file given");
@@ -335,20 +335,28 @@ int hh_attach_file(hh *h, const char *target, const char *path,
         close(fd);
         return fail(h, RND_EINVAL, "attach: %s is not a file", path);
     }
-    /* The limit is read once more by hh_attach_bytes; a file past it is
-     * refused there without reading it all. */
+    /* Over the limit: refused on its size, before a byte is read. */
     store_txn *t;
     int rc = store_read_begin(h->s, &t);
     if (rc == 0) {
-        rc = meta_u64_or(t, HH_META_ATT_MAX, HH_ATTACH_MAX_DEFAULT, &p.max);
+        rc = meta_u64_or(t, HH_META_ATT_MAX, HH_ATTACH_MAX_DEFAULT, &max);
         store_read_end(t);
     }
     if (rc) {
         close(fd);
         return hh__store_fail(h, rc);
     }
-    size_t want =
-        (uint64_t)st.st_size > p.max ? (size_t)p.max + 1 : (size_t)st.st_size;
+    if ((uint64_t)st.st_size > max) {
+        char a_mb[24], b_mb[24];
+        mb((uint64_t)st.st_size, a_mb, sizeof a_mb);
+        mb(max, b_mb, sizeof b_mb);
+        close(fd);
+        return fail(h, RND_ETOOBIG,
+                    "attach: %s is %s; an attachment may be at most %s "
+                    "(%" PRIu64 " bytes)",
+                    path, a_mb, b_mb, max);
+    }
+    size_t want = (size_t)st.st_size;
     uint8_t *buf = malloc(want ? want : 1);
     if (buf == NULL) {
         close(fd);
@@ -367,16 +375,6 @@ int hh_attach_file(hh *h, const char *target, const char *path,
     if (got != want) {
         free(buf);
         return fail(h, RND_EIO, "attach: %s: could not read it whole", path);
-    }
-    if ((uint64_t)st.st_size > p.max) {
-        char a_mb[24], b_mb[24];
-        mb((uint64_t)st.st_size, a_mb, sizeof a_mb);
-        mb(p.max, b_mb, sizeof b_mb);
-        free(buf);
-        return fail(h, RND_ETOOBIG,
-                    "attach: %s is %s; an attachment may be at most %s "
-                    "(%" PRIu64 " bytes)",
-                    path, a_mb, b_mb, p.max);
     }
     rc = hh_attach_bytes(h, target, buf, got, opts, hash_out);
     free(buf);
