@@ -57,11 +57,8 @@ typedef struct hh_sess_att {
 
 static int fail(hh_sess *s, int rc, const char *what)
 {
-    snprintf(s->h->err, sizeof s->h->err, "sync: attachments: %s: %s", what,
-             rnd_strerror(rc));
-    s->failed = rc;
-    s->state = HH_SESS_FAILED;
-    return rc;
+    return hh__sess_fail(s, rc, "sync: attachments: %s: %s", what,
+                         rnd_strerror(rc));
 }
 
 static void refused(hh_sess *s, const uint8_t *hash, const char *why)

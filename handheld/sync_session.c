@@ -47,10 +47,7 @@ static const char *state_name(int state)
     }
 }
 
-/* Fails the session with rc and a sentence; returns rc. */
-static int failf(hh_sess *s, int rc, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int failf(hh_sess *s, int rc, const char *fmt, ...)
+int hh__sess_fail(hh_sess *s, int rc, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -65,9 +62,9 @@ static int failf(hh_sess *s, int rc, const char *fmt, ...)
 static int store_failed(hh_sess *s, int rc, const char *what)
 {
     if (rc == RND_ESTORE || rc == RND_EIO)
-        return failf(s, rc, "sync: %s: %s: %s", what, rnd_strerror(rc),
-                     store_last_raw_text(hh_store(s->h)));
-    return failf(s, rc, "sync: %s: %s", what, rnd_strerror(rc));
+        return hh__sess_fail(s, rc, "sync: %s: %s: %s", what, rnd_strerror(rc),
+                             store_last_raw_text(hh_store(s->h)));
+    return hh__sess_fail(s, rc, "sync: %s: %s", what, rnd_strerror(rc));
 }
 
 int hh_sess_error_code(const char *name, size_t len)
@@ -93,8 +90,8 @@ static int queue(hh_sess *s, const proto_msg *m)
     size_t len;
     int rc = proto_msg_encode(m, s->out, s->out_cap, &len);
     if (rc)
-        return failf(s, rc, "sync: cannot encode %s: %s", msg_name(m->type),
-                     rnd_strerror(rc));
+        return hh__sess_fail(s, rc, "sync: cannot encode %s: %s",
+                             msg_name(m->type), rnd_strerror(rc));
     s->out_off = 0;
     s->out_len = len;
     return 0;
@@ -121,7 +118,7 @@ int hh_sess_init(hh_sess *s, hh *h)
     s->out = malloc(s->out_cap);
     s->ops = malloc(PROTO_BATCH_MAX_OPS * sizeof *s->ops);
     if (s->out == NULL || s->ops == NULL)
-        return failf(s, RND_ENOMEM, "sync: out of memory");
+        return hh__sess_fail(s, RND_ENOMEM, "sync: out of memory");
 
     rc = store_read_begin(hh_store(h), &t);
     if (rc)
@@ -134,9 +131,10 @@ int hh_sess_init(hh_sess *s, hh *h)
     rc = store_meta_get(t, "credential", &cred, &cred_len);
     if (rc == RND_ENOTFOUND || (rc == 0 && cred_len == 0)) {
         store_read_end(t);
-        return failf(s, RND_ENOTENROLLED,
-                     "sync: handheld not enrolled: run 'rounds enroll "
-                     "--server HOST:PORT --cert FILE --credential CRED'");
+        return hh__sess_fail(
+            s, RND_ENOTENROLLED,
+            "sync: handheld not enrolled: run 'rounds enroll "
+            "--server HOST:PORT --cert FILE --credential CRED'");
     }
     if (rc == 0 && cred_len > PROTO_TEXT_MAX)
         rc = RND_ECORRUPT;
@@ -250,11 +248,11 @@ static int queue_push(hh_sess *s)
     rc = store_ops_each_device(t, s->device_id, s->next_push_seq, batch_cb, &c);
     if (rc == RND_ETOOBIG) {
         store_read_end(t);
-        return failf(s, rc,
-                     "sync: own op seq %llu is %zu bytes, more than the "
-                     "server's frame limit of %u bytes",
-                     (unsigned long long)s->next_push_seq, c.too_big,
-                     s->max_frame);
+        return hh__sess_fail(
+            s, rc,
+            "sync: own op seq %llu is %zu bytes, more than the "
+            "server's frame limit of %u bytes",
+            (unsigned long long)s->next_push_seq, c.too_big, s->max_frame);
     }
     if (rc) {
         store_read_end(t);
@@ -262,9 +260,9 @@ static int queue_push(hh_sess *s)
     }
     if (c.n == 0) {
         store_read_end(t);
-        return failf(s, RND_ECORRUPT,
-                     "sync: own op seq %llu is missing from the store",
-                     (unsigned long long)s->next_push_seq);
+        return hh__sess_fail(s, RND_ECORRUPT,
+                             "sync: own op seq %llu is missing from the store",
+                             (unsigned long long)s->next_push_seq);
     }
     memset(&m, 0, sizeof m);
     m.type = PROTO_MSG_PUSH;
@@ -500,14 +498,15 @@ static int on_welcome(hh_sess *s, const proto_msg *m)
     uint8_t *out;
 
     if (m->u.welcome.version != PROTO_VERSION)
-        return failf(s, RND_EVERSION,
-                     "sync: the server speaks protocol version %u, this "
-                     "handheld %u",
-                     m->u.welcome.version, PROTO_VERSION);
+        return hh__sess_fail(
+            s, RND_EVERSION,
+            "sync: the server speaks protocol version %u, this "
+            "handheld %u",
+            m->u.welcome.version, PROTO_VERSION);
     if (m->u.welcome.window == 0 || max_frame < 1024)
-        return failf(s, RND_EPROTO,
-                     "sync: WELCOME with window %u and max_frame %u",
-                     m->u.welcome.window, max_frame);
+        return hh__sess_fail(s, RND_EPROTO,
+                             "sync: WELCOME with window %u and max_frame %u",
+                             m->u.welcome.window, max_frame);
     if (welcome_meta(s, m) != 0)
         return s->failed;
     /* Before the pull: its stamps are bounded by the corrected clock. */
@@ -522,7 +521,7 @@ static int on_welcome(hh_sess *s, const proto_msg *m)
         memset(s->out, 0, s->out_cap < HELLO_CAP ? s->out_cap : HELLO_CAP);
     out = realloc(s->out, (size_t)max_frame + PROTO_FRAME_HEADER);
     if (out == NULL)
-        return failf(s, RND_ENOMEM, "sync: out of memory");
+        return hh__sess_fail(s, RND_ENOMEM, "sync: out of memory");
     s->out = out;
     s->out_cap = (size_t)max_frame + PROTO_FRAME_HEADER;
     s->max_frame = max_frame;
@@ -531,8 +530,6 @@ static int on_welcome(hh_sess *s, const proto_msg *m)
     s->have_seq = m->u.welcome.have_seq;
     s->acked_seq = s->have_seq;
     /* Attachments' chunks: the server's size, within both frame limits. */
-    s->att_max = m->u.welcome.att_max;
-    s->att_quota = m->u.welcome.att_quota;
     s->att_chunk = m->u.welcome.att_chunk;
     if (s->att_chunk == 0 || s->att_chunk > PROTO_ATT_CHUNK_MAX)
         s->att_chunk = PROTO_ATT_CHUNK_DEFAULT;
@@ -571,19 +568,21 @@ static int on_push_ack(hh_sess *s, const proto_msg *m)
     uint64_t acked = m->u.push_ack.acked_seq;
 
     if (s->inflight == 0)
-        return failf(s, RND_EPROTO,
-                     "sync: PUSH_ACK for batch %u but no batch is unacked",
-                     m->u.push_ack.batch);
+        return hh__sess_fail(
+            s, RND_EPROTO,
+            "sync: PUSH_ACK for batch %u but no batch is unacked",
+            m->u.push_ack.batch);
     if (m->u.push_ack.batch != s->ring[head].batch)
-        return failf(s, RND_EPROTO,
-                     "sync: PUSH_ACK for batch %u, expected batch %u",
-                     m->u.push_ack.batch, s->ring[head].batch);
+        return hh__sess_fail(s, RND_EPROTO,
+                             "sync: PUSH_ACK for batch %u, expected batch %u",
+                             m->u.push_ack.batch, s->ring[head].batch);
     if (acked < s->ring[head].last_seq || acked > s->last_seq)
-        return failf(s, RND_EPROTO,
-                     "sync: PUSH_ACK of batch %u says seq %llu is durable; "
-                     "the batch ended at seq %llu",
-                     m->u.push_ack.batch, (unsigned long long)acked,
-                     (unsigned long long)s->ring[head].last_seq);
+        return hh__sess_fail(
+            s, RND_EPROTO,
+            "sync: PUSH_ACK of batch %u says seq %llu is durable; "
+            "the batch ended at seq %llu",
+            m->u.push_ack.batch, (unsigned long long)acked,
+            (unsigned long long)s->ring[head].last_seq);
     s->acked_seq = acked;
     s->pushed += s->ring[head].nops;
     s->ring_head = (head + 1) % HH_SESS_WINDOW_MAX;
@@ -662,13 +661,13 @@ int hh_sess_flush(hh_sess *s)
     if (rc) {
         s->held_cursor = s->cursor;
         if (rc == RND_EPROTO && c.bad_seq != 0)
-            return failf(s, RND_EPROTO,
-                         "sync: the server sent seq %llu under this "
-                         "device's id, which this store never wrote",
-                         (unsigned long long)c.bad_seq);
+            return hh__sess_fail(s, RND_EPROTO,
+                                 "sync: the server sent seq %llu under this "
+                                 "device's id, which this store never wrote",
+                                 (unsigned long long)c.bad_seq);
         if (c.bad_decode)
-            return failf(s, rc, "sync: pulled op %u of %u: %s", c.bad_op + 1,
-                         nops, rnd_strerror(rc));
+            return hh__sess_fail(s, rc, "sync: pulled op %u of %u: %s",
+                                 c.bad_op + 1, nops, rnd_strerror(rc));
         return store_failed(s, rc, "storing pulled ops");
     }
     s->cursor = s->held_cursor;
@@ -721,7 +720,7 @@ static int on_ops(hh_sess *s, const proto_msg *m)
         hh_sess_flush(s) != 0)
         return s->failed;
     if (hold_room(s, n, bytes) != 0)
-        return failf(s, RND_ENOMEM, "sync: out of memory");
+        return hh__sess_fail(s, RND_ENOMEM, "sync: out of memory");
     for (uint32_t i = 0; i < n; i++) {
         const proto_bytes *o = &m->u.ops.ops[i];
         memcpy(s->held + s->held_len, o->p, o->len);
@@ -775,22 +774,23 @@ static int finish_recover(hh_sess *s)
     int rc;
 
     if (server_last < s->have_seq)
-        return failf(s, RND_EPROTO,
-                     "sync: the server said it holds this device's ops up "
-                     "to seq %llu but sent them back only up to %llu",
-                     (unsigned long long)s->have_seq,
-                     (unsigned long long)server_last);
+        return hh__sess_fail(
+            s, RND_EPROTO,
+            "sync: the server said it holds this device's ops up "
+            "to seq %llu but sent them back only up to %llu",
+            (unsigned long long)s->have_seq, (unsigned long long)server_last);
     if (s->diverge_seq != 0) {
         rc = store_write(hh_store(s->h), rebase_fn, &c);
         s->held_own = 0;
         s->held_len = 0;
         s->held_nops = 0;
         if (rc == RND_ECHAIN)
-            return failf(s, rc,
-                         "sync: the ops of this device the server sent back "
-                         "from seq %llu do not continue this store's chain: "
-                         "nothing was changed; tell the office",
-                         (unsigned long long)s->diverge_seq);
+            return hh__sess_fail(
+                s, rc,
+                "sync: the ops of this device the server sent back "
+                "from seq %llu do not continue this store's chain: "
+                "nothing was changed; tell the office",
+                (unsigned long long)s->diverge_seq);
         if (rc)
             return store_failed(s, rc, "taking back this device's ops");
         s->recovered = server_last - s->diverge_seq + 1;
@@ -823,17 +823,17 @@ static int on_own_ops(hh_sess *s, const proto_msg *m)
         rc = proto_op_decode(o->p, o->len, &op);
         if (rc) {
             store_read_end(t);
-            return failf(s, rc, "sync: own op %u sent back: %s", i + 1,
-                         rnd_strerror(rc));
+            return hh__sess_fail(s, rc, "sync: own op %u sent back: %s", i + 1,
+                                 rnd_strerror(rc));
         }
         if (op.device_id != s->device_id || op.seq != s->own_next) {
             store_read_end(t);
-            return failf(s, RND_EPROTO,
-                         "sync: the server sent back seq %llu of device "
-                         "%016llx; expected seq %llu of this device",
-                         (unsigned long long)op.seq,
-                         (unsigned long long)op.device_id,
-                         (unsigned long long)s->own_next);
+            return hh__sess_fail(
+                s, RND_EPROTO,
+                "sync: the server sent back seq %llu of device "
+                "%016llx; expected seq %llu of this device",
+                (unsigned long long)op.seq, (unsigned long long)op.device_id,
+                (unsigned long long)s->own_next);
         }
         if (s->diverge_seq == 0 && op.seq <= s->last_seq) {
             rc = store_op_get(t, s->device_id, op.seq, &mine, &mine_len, NULL);
@@ -851,7 +851,7 @@ static int on_own_ops(hh_sess *s, const proto_msg *m)
             continue;
         if (hold_room(s, 1, o->len) != 0) {
             store_read_end(t);
-            return failf(s, RND_ENOMEM, "sync: out of memory");
+            return hh__sess_fail(s, RND_ENOMEM, "sync: out of memory");
         }
         memcpy(s->held + s->held_len, o->p, o->len);
         s->held_len += o->len;
@@ -910,15 +910,16 @@ static int on_error(hh_sess *s, const proto_msg *m)
     if (code == 0 || code == RND_EAGAIN)
         code = RND_EPROTO;
     if (code == RND_EFORK)
-        return failf(s, code,
-                     "server refused: %s. Run 'rounds sync' again: this "
-                     "handheld then takes back what the server holds of it "
-                     "and renumbers its unsynced records after them (nothing "
-                     "is lost). If it happens again, two handhelds write as "
-                     "this one (a copied store): use only one and tell the "
-                     "office",
-                     s->server_error);
-    return failf(s, code, "server refused: %s", s->server_error);
+        return hh__sess_fail(
+            s, code,
+            "server refused: %s. Run 'rounds sync' again: this "
+            "handheld then takes back what the server holds of it "
+            "and renumbers its unsynced records after them (nothing "
+            "is lost). If it happens again, two handhelds write as "
+            "this one (a copied store): use only one and tell the "
+            "office",
+            s->server_error);
+    return hh__sess_fail(s, code, "server refused: %s", s->server_error);
 }
 
 static int on_frame(hh_sess *s, const uint8_t *body, size_t len)
@@ -926,8 +927,9 @@ static int on_frame(hh_sess *s, const uint8_t *body, size_t len)
     proto_msg m;
     int rc = proto_msg_decode(body, len, &m, s->ops, PROTO_BATCH_MAX_OPS);
     if (rc)
-        return failf(s, rc, "sync: bad frame from the server (%s, %s): %s",
-                     state_name(s->state), rnd_errname(rc), rnd_strerror(rc));
+        return hh__sess_fail(
+            s, rc, "sync: bad frame from the server (%s, %s): %s",
+            state_name(s->state), rnd_errname(rc), rnd_strerror(rc));
     if (m.type == PROTO_MSG_ERROR)
         return on_error(s, &m);
     switch (s->state) {
@@ -959,8 +961,9 @@ static int on_frame(hh_sess *s, const uint8_t *body, size_t len)
     default:
         break;
     }
-    return failf(s, RND_EPROTO, "sync: unexpected %s from the server while %s",
-                 msg_name(m.type), state_name(s->state));
+    return hh__sess_fail(s, RND_EPROTO,
+                         "sync: unexpected %s from the server while %s",
+                         msg_name(m.type), state_name(s->state));
 }
 
 int hh_sess_recv(hh_sess *s, const uint8_t *buf, size_t len, size_t *consumed)
@@ -978,13 +981,15 @@ int hh_sess_recv(hh_sess *s, const uint8_t *buf, size_t len, size_t *consumed)
         if (rc == RND_EAGAIN)
             return 0;
         if (rc == RND_ETOOBIG)
-            return failf(s, rc,
-                         "sync: the server sent a frame over the %u-byte "
-                         "limit",
-                         s->max_frame);
+            return hh__sess_fail(
+                s, rc,
+                "sync: the server sent a frame over the %u-byte "
+                "limit",
+                s->max_frame);
         if (rc)
-            return failf(s, rc, "sync: bad frame header from the server: %s",
-                         rnd_strerror(rc));
+            return hh__sess_fail(s, rc,
+                                 "sync: bad frame header from the server: %s",
+                                 rnd_strerror(rc));
         *consumed += used;
         rc = on_frame(s, body, body_len);
         if (rc)

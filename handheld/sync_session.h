@@ -145,7 +145,6 @@ typedef struct hh_sess {
      * device's attachments the server may lack go up, then those its
      * policy wants come down; then BYE. */
     struct hh_sess_att *att;
-    uint64_t att_max, att_quota; /* WELCOME's */
     uint32_t att_chunk;
     uint32_t att_up, att_down, att_refused; /* files this session */
     uint64_t att_up_bytes, att_down_bytes;
@@ -213,6 +212,11 @@ int hh_sess_done(const hh_sess *s);
 
 /* Maps an RND_E* name without "RND_" ("EAUTH") to its code; 0 if none. */
 int hh_sess_error_code(const char *name, size_t len);
+
+/* Fails the session with rc and a sentence (into the handle's last
+ * error); returns rc. */
+int hh__sess_fail(hh_sess *s, int rc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* sync_att.c (the session's attachments; internal to the session). */
 struct store_txn;
