@@ -6,6 +6,9 @@ set -euo pipefail
 pkgs=(build-essential dpkg-dev file cmake pkg-config clang libclang-rt-14-dev
       libuv1-dev liblmdb-dev libsystemd-dev libmsgpack-dev libmbedtls-dev
       libsqlite3-dev valgrind faketime tzdata)
+# Issue 19: roundsd ships to PostgreSQL (libpq); the tests start their own
+# cluster with postgresql-15's initdb (tests/integration/pg.sh).
+pkgs+=(libpq-dev postgresql-15)
 # gettext's msgfmt builds the catalogues (po/); locales gives zh_CN.UTF-8,
 # the language the CLIs are tested in (test_i18n).
 pkgs+=(gettext locales)

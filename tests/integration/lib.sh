@@ -70,6 +70,8 @@ need_test_clock() {
 cleanup() {
   [ -n "$SRV_PID" ] && kill -9 "$SRV_PID" 2>/dev/null
   wait 2>/dev/null
+  # pg.sh's cluster, when the test sourced it
+  declare -F pg_cleanup >/dev/null && pg_cleanup
   if [ "$FAILS" -eq 0 ]; then rm -rf "$WORK"; else echo "kept $WORK"; fi
 }
 trap cleanup EXIT
