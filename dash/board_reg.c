@@ -140,8 +140,7 @@ static const char *col_title(const char *lang, const char *name, char *buf,
 {
     static const char *const what[] = {"met", "breached", "at_risk"};
     for (int c = 0; c < NCLOCKS + NXCLOCKS; c++) {
-        const char *clock =
-            c < NCLOCKS ? wo_clock_names[c] : wo_xclock_names[c - NCLOCKS];
+        const char *clock = wo_clock_name(c);
         size_t n = strlen(clock);
         if (strncmp(name, clock, n) != 0 || name[n] != '_')
             continue;
