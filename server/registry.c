@@ -159,65 +159,54 @@ static int record_encode(const srv_device *d, msgpack_sbuffer *sb)
     return sb->data ? 0 : RND_ENOMEM;
 }
 
+/* One field of a device's record (srv_mp_record). */
+static int record_field(const msgpack_object *k, const msgpack_object *v,
+                        void *ctx)
+{
+    srv_device *d = ctx;
+    int rc = 0;
+    if (srv_mp_key_is(k, "ahead")) {
+        rc = srv_mp_i64(v, &d->clock_ahead_ms);
+        d->have_clock = 1;
+    } else if (srv_mp_key_is(k, "behind")) {
+        rc = srv_mp_i64(v, &d->clock_behind_ms);
+        d->have_clock = 1;
+    } else if (srv_mp_key_is(k, "enr"))
+        rc = srv_mp_i64(v, &d->enrolled_ms);
+    else if (srv_mp_key_is(k, "far"))
+        rc = srv_mp_u64(v, &d->beyond_ops);
+    else if (srv_mp_key_is(k, "hash"))
+        rc = srv_mp_bin(v, d->hash, sizeof d->hash);
+    else if (srv_mp_key_is(k, "held"))
+        rc = srv_mp_u64(v, &d->held_seq);
+    else if (srv_mp_key_is(k, "id"))
+        rc = srv_mp_u64(v, &d->device_id);
+    else if (srv_mp_key_is(k, "in"))
+        rc = srv_mp_u64(v, &d->last_ops_in);
+    else if (srv_mp_key_is(k, "out"))
+        rc = srv_mp_u64(v, &d->last_ops_out);
+    else if (srv_mp_key_is(k, "pull")) {
+        rc = srv_mp_u64(v, &d->pull_cursor);
+        d->have_pull = 1;
+    } else if (srv_mp_key_is(k, "rev"))
+        if (v->type == MSGPACK_OBJECT_BOOLEAN)
+            d->revoked = v->via.boolean;
+        else
+            rc = RND_ECORRUPT;
+    else if (srv_mp_key_is(k, "salt"))
+        rc = srv_mp_bin(v, d->salt, sizeof d->salt);
+    else if (srv_mp_key_is(k, "skew"))
+        rc = srv_mp_i64(v, &d->last_skew_ms);
+    else if (srv_mp_key_is(k, "sync"))
+        rc = srv_mp_i64(v, &d->last_sync_ms);
+    return rc;
+}
+
 /* Decodes a record (our own bytes, but checked: a damaged store must give
  * RND_ECORRUPT, not a crash). site and name are left alone. */
 static int record_decode(const void *buf, size_t len, srv_device *d)
 {
-    msgpack_unpacked u;
-    msgpack_unpacked_init(&u);
-    size_t off = 0;
-    int rc = RND_ECORRUPT;
-    if (msgpack_unpack_next(&u, buf, len, &off) != MSGPACK_UNPACK_SUCCESS ||
-        u.data.type != MSGPACK_OBJECT_MAP)
-        goto out;
-    const msgpack_object_map *m = &u.data.via.map;
-    rc = 0;
-    for (uint32_t i = 0; i < m->size && rc == 0; i++) {
-        const msgpack_object *k = &m->ptr[i].key, *v = &m->ptr[i].val;
-        if (srv_mp_key_is(k, "ahead")) {
-            rc = srv_mp_i64(v, &d->clock_ahead_ms);
-            d->have_clock = 1;
-        } else if (srv_mp_key_is(k, "behind")) {
-            rc = srv_mp_i64(v, &d->clock_behind_ms);
-            d->have_clock = 1;
-        } else if (srv_mp_key_is(k, "enr"))
-            rc = srv_mp_i64(v, &d->enrolled_ms);
-        else if (srv_mp_key_is(k, "far"))
-            rc = srv_mp_u64(v, &d->beyond_ops);
-        else if (srv_mp_key_is(k, "hash"))
-            rc = srv_mp_bin(v, d->hash, sizeof d->hash);
-        else if (srv_mp_key_is(k, "held"))
-            rc = srv_mp_u64(v, &d->held_seq);
-        else if (srv_mp_key_is(k, "id"))
-            rc = srv_mp_u64(v, &d->device_id);
-        else if (srv_mp_key_is(k, "in"))
-            rc = srv_mp_u64(v, &d->last_ops_in);
-        else if (srv_mp_key_is(k, "out"))
-            rc = srv_mp_u64(v, &d->last_ops_out);
-        else if (srv_mp_key_is(k, "pull")) {
-            rc = srv_mp_u64(v, &d->pull_cursor);
-            d->have_pull = 1;
-        } else if (srv_mp_key_is(k, "rev"))
-            if (v->type == MSGPACK_OBJECT_BOOLEAN)
-                d->revoked = v->via.boolean;
-            else
-                rc = RND_ECORRUPT;
-        else if (srv_mp_key_is(k, "salt"))
-            rc = srv_mp_bin(v, d->salt, sizeof d->salt);
-        else if (srv_mp_key_is(k, "skew"))
-            rc = srv_mp_i64(v, &d->last_skew_ms);
-        else if (srv_mp_key_is(k, "sync"))
-            rc = srv_mp_i64(v, &d->last_sync_ms);
-        else if (srv_mp_key_is(k, "v")) {
-            uint64_t ver;
-            rc = srv_mp_u64(v, &ver);
-            if (rc == 0 && ver > RECORD_VERSION)
-                rc = RND_ESTOREVER;
-        }
-    }
-out:
-    msgpack_unpacked_destroy(&u);
-    return rc;
+    return srv_mp_record(buf, len, RECORD_VERSION, record_field, d);
 }
 
 int srv_registry__record_get(store_txn *txn, const char *site, const char *name,

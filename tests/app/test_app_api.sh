@@ -334,8 +334,10 @@ eq "bytes not held: 404 ENOTHELD" "$c $(jq_py 'd["error"]["code"]' <"$WORK/nh.js
 chmod 600 "$HELD"
 eq "damaged bytes: 500, never shown" "$(code "${C[@]}" "$B/api/attachment/$HASH")" 500
 mv "$WORK/held" "$HELD"
-eq "an unknown hash: 404" \
-  "$(code "${C[@]}" "$B/api/attachment/$(printf '%064d' 0)")" 404
+c=$(curl -s -o "$WORK/nf.json" -w '%{http_code}' "${C[@]}" \
+  "$B/api/attachment/$(printf '%064d' 0)")
+eq "an unknown hash: 404 ENOTFOUND" \
+  "$c $(jq_py 'd["error"]["code"]' <"$WORK/nf.json")" "404 ENOTFOUND"
 eq "not a hash: 400" "$(code "${C[@]}" "$B/api/attachment/xyz")" 400
 eq "without the cookie: 403" "$(code "$B/api/attachment/$HASH")" 403
 eq "POST /api/attachment/HASH: 405" \
