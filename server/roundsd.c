@@ -134,6 +134,14 @@ static int cmd_enroll(void)
     /* The address and certificate first: a refusal enrolls nothing. */
     char payload[PROTO_ENROLL_MAX + 1], perr[1024];
     const char *fake = SRV_CRED_PREFIX "00000000000000000000000000000000";
+    /* Several nodes: the site's devices are enrolled on its node. */
+    if (cli_flag("site") &&
+        srv_name_valid(cli_flag("site"), strlen(cli_flag("site")))) {
+        int rc = srv_enroll_assign(cli_config(), cli_flag("site"), perr,
+                                   sizeof perr);
+        if (rc)
+            return cli_fail(rc, _("nothing enrolled: %s"), perr);
+    }
     if (want_payload) {
         int rc = cli_need_name("site");
         if (rc == 0)
@@ -465,7 +473,9 @@ static int cmd_serve(void)
                                  (int64_t)c->max_clock_offset_min * 60000,
                              .max_conns_per_device = c->max_conns_per_device,
                              .log = c->log,
-                             .log_level = c->log_level};
+                             .log_level = c->log_level,
+                             .pg_dsn = c->pg_dsn,
+                             .node_name = c->node_name};
     static char web_cert[SRV_CONFIG_PATH_MAX], web_key[SRV_CONFIG_PATH_MAX];
     if (c->web_listen[0]) {
         srv_config_web_cert_path(c, web_cert, sizeof web_cert);

@@ -116,8 +116,12 @@ int main(void)
                    "web_listen = 127.0.0.1:8443\n"
                    "web_cert = /etc/rounds/office.crt\n"
                    "web_key = /etc/rounds/office.key\n"
-                   "web_session_idle_min = 15\n",
+                   "web_session_idle_min = 15\n"
+                   "pg_dsn = \"host=db dbname=rounds\"\n"
+                   "node_name = node-a\n",
                    &c, err, sizeof err));
+    ASSERT_STR_EQ(c.pg_dsn, "host=db dbname=rounds");
+    ASSERT_STR_EQ(c.node_name, "node-a");
     ASSERT_STR_EQ(c.public_address, "rounds.example.cn:7443");
     ASSERT_STR_EQ(c.web_listen, "127.0.0.1:8443");
     ASSERT_EQ(c.web_session_idle_min, 15);
