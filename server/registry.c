@@ -769,8 +769,8 @@ int srv_registry_export_site(srv_registry *r, const char *site, uint8_t **out,
         msgpack_sbuffer_destroy(&sb);
         return rc;
     }
+    *len = sb.size; /* release() zeroes it */
     *out = (uint8_t *)msgpack_sbuffer_release(&sb);
-    *len = sb.size;
     if (count)
         *count = n;
     return 0;

@@ -29,6 +29,7 @@
 #include "cmd_attach.h"
 #include "cmd_backup.h"
 #include "cmd_cert.h"
+#include "cmd_nodes.h"
 #include "cmd_office.h"
 #include "cmd_ops.h"
 #include "cmd_pii.h"
@@ -802,6 +803,7 @@ static const cli_command *const tables[] = {commands,
                                             cli_pii_commands,
                                             cli_tags_commands,
                                             cli_user_commands,
+                                            cli_nodes_commands,
                                             NULL};
 
 static const cli_command *find_command(const char *name)
