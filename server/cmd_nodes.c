@@ -884,13 +884,21 @@ const cli_command cli_nodes_commands[] = {
      "roundsd node add --name NAME --address HOST:PORT [--cert PEM]\n\n"
      "Needs pg_dsn and node_name in the configuration (docs/NODES.md).",
      node_flags, cmd_node, 1},
-    {"site", N_("a site's node: assign, move to another node, accept"),
-     "roundsd site assign --site S [--node NODE]\n"
-     "roundsd site move --site S --to NODE --via DIR "
-     "[--target-config FILE] [--json]\n"
-     "roundsd site accept --site S --via DIR\n\n"
-     "move: stops the site here, copies it into DIR, and (with\n"
-     "--target-config, or after 'site accept' on the target and a second\n"
-     "run) flips the directory and redirects its handhelds.",
-     site_flags, cmd_site, 1},
     {NULL, NULL, NULL, NULL, NULL, 0}};
+
+/* "site assign|move|accept": verbs of the master-data kind "site" (whose
+ * add, set and retire are the office's), dispatched by roundsd.c like
+ * "staff pin". */
+const cli_command cli_nodes_site_command = {
+    "site",
+    N_("a site's node: assign, move to another node, accept"),
+    "roundsd site assign --site S [--node NODE]\n"
+    "roundsd site move --site S --to NODE --via DIR "
+    "[--target-config FILE] [--json]\n"
+    "roundsd site accept --site S --via DIR\n\n"
+    "move: stops the site here, copies it into DIR, and (with\n"
+    "--target-config, or after 'site accept' on the target and a second\n"
+    "run) flips the directory and redirects its handhelds.",
+    site_flags,
+    cmd_site,
+    1};

@@ -6,5 +6,8 @@
 #include "cli.h"
 
 extern const cli_command cli_nodes_commands[];
+/* `roundsd site assign|move|accept` (the verb is its first bare
+ * argument); `site add|set|retire` stay the office's master data. */
+extern const cli_command cli_nodes_site_command;
 
 #endif

@@ -793,18 +793,11 @@ static const cli_command commands[] = {
  * (cmd_office.c) and reports (cmd_report.c), and the operator's
  * (cmd_ops.c, cmd_backup.c, cmd_attach.c, cmd_cert.c, cmd_pii.c, cmd_tags.c),
  * and the dashboard's accounts (cmd_user.c). */
-static const cli_command *const tables[] = {commands,
-                                            cli_office_commands,
-                                            cli_report_commands,
-                                            cli_ops_commands,
-                                            cli_backup_commands,
-                                            cli_attach_commands,
-                                            cli_cert_commands,
-                                            cli_pii_commands,
-                                            cli_tags_commands,
-                                            cli_user_commands,
-                                            cli_nodes_commands,
-                                            NULL};
+static const cli_command *const tables[] = {
+    commands,          cli_office_commands, cli_report_commands,
+    cli_ops_commands,  cli_backup_commands, cli_attach_commands,
+    cli_cert_commands, cli_pii_commands,    cli_tags_commands,
+    cli_user_commands, cli_nodes_commands,  NULL};
 
 static const cli_command *find_command(const char *name)
 {
@@ -831,6 +824,8 @@ static void main_help(FILE *f)
         snprintf(left, sizeof left, "%s add|set|retire", k->noun);
         fprintf(f, "  %-26s %s\n", left, i18n_tr(k->help));
     }
+    fprintf(f, "  %-26s %s\n", "site assign|move|accept",
+            i18n_tr(cli_nodes_site_command.summary));
     fputs(_("\nThe data directory is --data DIR, else $ROUNDSD_DATA, "
             "else the configuration\nfile's 'data' (--config FILE, else "
             "$ROUNDSD_CONFIG, else /etc/rounds/roundsd.conf\nif it "
@@ -1000,6 +995,11 @@ int main(int argc, char **argv)
         if (md->kind == PROTO_KIND_STAFF && strcmp(verb, "pin") == 0) {
             cmd = &cli_staff_pin_command;
             first = i + 2;
+        } else if (strcmp(name, "site") == 0 &&
+                   (!strcmp(verb, "assign") || !strcmp(verb, "move") ||
+                    !strcmp(verb, "accept"))) {
+            /* A site's node (docs/NODES.md): the verb stays an argument. */
+            cmd = &cli_nodes_site_command;
         } else if (md_command(md, verb) != 0) {
             args_best b;
             args_best_init(&b, verb);
