@@ -34,7 +34,12 @@ int dir_connect(const char *dsn, dir_conn **out, char *err, size_t errlen)
     dir_conn *c = calloc(1, sizeof *c);
     if (c == NULL)
         return RND_ENOMEM;
-    c->pg = PQconnectdb(dsn ? dsn : "");
+    /* A connect timeout unless dsn gives one (its values come later and
+     * win): a node whose PostgreSQL host does not answer must not keep
+     * the cache's thread, and so serve's stop, waiting forever. */
+    static const char *const keys[] = {"connect_timeout", "dbname", NULL};
+    const char *vals[] = {"5", dsn ? dsn : "", NULL};
+    c->pg = PQconnectdbParams(keys, vals, 1);
     if (c->pg == NULL || PQstatus(c->pg) != CONNECTION_OK) {
         const char *m = c->pg ? PQerrorMessage(c->pg) : "out of memory";
         snprintf(err, errlen, "%s", m);
