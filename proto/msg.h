@@ -43,6 +43,7 @@
  * Version 5 added REDIRECT: the answer to a HELLO for a site that moved to
  * another node (docs/PROTOCOL.md, "REDIRECT"); its WELCOME is version 4's. */
 #define PROTO_VERSION 5
+#define PROTO_VERSION_REDIRECT 5 /* the first that follows a REDIRECT */
 #define PROTO_VERSION_MIN 1
 #define PROTO_FRAME_HEADER 4
 #define PROTO_FRAME_MAX_DEFAULT (1u << 20) /* 1 MiB */

@@ -367,7 +367,7 @@ static void moved_away(srv_session *s, int where, srv_node_ref *to)
                   s->dev.site);
         return;
     }
-    if (s->version < 5) {
+    if (s->version < PROTO_VERSION_REDIRECT) {
         srv__fail(s, RND_EMOVED,
                   "site %s moved to node %s at %s: update rounds (it then "
                   "follows by itself) or enroll this handheld there again",

@@ -245,7 +245,8 @@ int main(void)
         "hello_timeout_ms, hello_pool, hello_per_addr, "
         "retention_days[.SITE], overstay, skew_limit_min, "
         "max_clock_offset_min, log, log_level, max_conns_per_device, "
-        "web_listen, web_cert, web_key, web_session_idle_min)");
+        "web_listen, web_cert, web_key, web_session_idle_min, pg_dsn, "
+        "node_name)");
     refused("\n\nmax-frame = 2000000\n", 3,
             "unknown key 'max-frame' (the file spells keys with '_': "
             "max_frame, not max-frame)");
