@@ -540,9 +540,12 @@ static int accept_site(const srv_config *tc, const char *via, move_info *m,
     srv_datadir_owner owner;
     srv_datadir_owner_note(&owner, tc->data);
     /* The store, built beside sites/ and renamed into it whole, so that a
-     * serve never opens half of it. */
+     * serve never opens half of it (nor lists a half one as a site). */
+    snprintf(dst, sizeof dst, "%s/sites", tc->data);
+    (void)mkdir(dst, 0700);
     snprintf(dst, sizeof dst, "%s/sites/%s", tc->data, m->site);
-    snprintf(inc, sizeof inc, "%s/sites/.%s.incoming", tc->data, m->site);
+    snprintf(inc, sizeof inc, "%s/.incoming-%s", tc->data, m->site);
+    (void)rm_tree(inc, 3); /* what an earlier run left half made */
     struct stat sst;
     if (stat(dst, &sst) == 0) {
         move_info here;
