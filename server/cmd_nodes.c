@@ -486,10 +486,6 @@ static int export_site(const srv_config *c, const char *site, const char *out,
     return 0;
 }
 
-typedef struct unmark_ctx {
-    uint64_t incarnation;
-} unmark_ctx;
-
 static int unmark_fn(store_txn *t, void *arg)
 {
     (void)arg;
