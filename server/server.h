@@ -100,6 +100,12 @@ typedef struct srv_server_config {
      * durable, restarts it when it dies and stops it when serve stops. */
     int (*child)(void *ctx, int notify_fd);
     void *child_ctx;
+    /* The node directory (directory.h): with both set, a thread of its
+     * own keeps the site -> node assignment in memory, and a HELLO for a
+     * site moved away is redirected to the node it names. NULL or "" =
+     * none. */
+    const char *pg_dsn;
+    const char *node_name;
 } srv_server_config;
 
 /* Runs the server until it is stopped. Logs "listening on HOST:PORT"

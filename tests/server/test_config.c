@@ -116,8 +116,12 @@ int main(void)
                    "web_listen = 127.0.0.1:8443\n"
                    "web_cert = /etc/rounds/office.crt\n"
                    "web_key = /etc/rounds/office.key\n"
-                   "web_session_idle_min = 15\n",
+                   "web_session_idle_min = 15\n"
+                   "pg_dsn = \"host=db dbname=rounds\"\n"
+                   "node_name = node-a\n",
                    &c, err, sizeof err));
+    ASSERT_STR_EQ(c.pg_dsn, "host=db dbname=rounds");
+    ASSERT_STR_EQ(c.node_name, "node-a");
     ASSERT_STR_EQ(c.public_address, "rounds.example.cn:7443");
     ASSERT_STR_EQ(c.web_listen, "127.0.0.1:8443");
     ASSERT_EQ(c.web_session_idle_min, 15);
@@ -241,7 +245,8 @@ int main(void)
         "hello_timeout_ms, hello_pool, hello_per_addr, "
         "retention_days[.SITE], overstay, skew_limit_min, "
         "max_clock_offset_min, log, log_level, max_conns_per_device, "
-        "web_listen, web_cert, web_key, web_session_idle_min)");
+        "web_listen, web_cert, web_key, web_session_idle_min, pg_dsn, "
+        "node_name)");
     refused("\n\nmax-frame = 2000000\n", 3,
             "unknown key 'max-frame' (the file spells keys with '_': "
             "max_frame, not max-frame)");
