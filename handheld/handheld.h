@@ -635,6 +635,11 @@ typedef struct hh_sync_result {
     uint32_t att_up, att_down, att_refused;
     uint64_t att_up_bytes, att_down_bytes;
     char att_error[160];
+    /* The site had moved to another node (protocol 5, REDIRECT): how many
+     * times the sync was sent on (0 or 1, at most 3) and the node it ended
+     * on, now the enrolled server (its address and certificate stored). */
+    int redirected;
+    char node[64];
 } hh_sync_result;
 
 /* One sync session with the enrolled server over TLS: push every own op the
