@@ -65,12 +65,17 @@ page.on('pageerror', (e) => problems.push('page error: ' + e.message));
 page.setDefaultTimeout(15000);
 // Every request stays on the app's own origin (no CDN); the QR decoder's
 // files are noted, to check they load only when a camera is opened.
+// The page's own JavaScript is one file, /app.js as app_bundle made it:
+// no module of app/www/js or i18n is fetched on its own, ever.
 const origin = new URL(url).origin;
-const foreign = [], zxingGot = [];
+const foreign = [], zxingGot = [], modulesGot = [];
 page.on('request', (r) => {
   if (!r.url().startsWith(origin + '/') && !r.url().startsWith('data:') &&
     !r.url().startsWith('blob:')) foreign.push(r.url());
   if (r.url().includes('/vendor/zxing-wasm/')) zxingGot.push(r.url());
+  const p = r.url().startsWith(origin + '/') ? new URL(r.url()).pathname : '';
+  if (/\.m?js$/.test(p) && p !== '/app.js' && !p.startsWith('/vendor/'))
+    modulesGot.push(p);
 });
 page.on('response', async (r) => {
   if (r.status() >= 500) problems.push(`${r.status()} ${r.url()}`);
@@ -547,6 +552,8 @@ try {
 }
 ok(problems.length === 0, 'console errors: ' + problems.join(' | '));
 ok(foreign.length === 0, 'requests off the app\'s origin: ' + foreign);
+ok(modulesGot.length === 0, 'modules fetched beside the bundle: ' +
+  modulesGot);
 await browser.close();
 console.log(`browser: ${passes} passed, ${fails} failed`);
 process.exit(fails ? 1 : 0);
