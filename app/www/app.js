@@ -174,6 +174,10 @@ function alarm(title, text) {
 }
 
 async function boot() {
+  // Opened at /open?k=...: the address bar says / (a reload goes there,
+  // with the cookie), not the launch key.
+  if (location.pathname === '/open')
+    history.replaceState(null, '', '/' + location.hash);
   api.prefetch();
   setLang(localStorage.getItem('rounds.lang') || 'zh-CN');
   const s = await refreshSession();

@@ -254,9 +254,15 @@ async function cameraScan() {
 async function scenario() {
 // ---- zh-CN: the scenario -----------------------------------------------------
 for (const k of Object.keys(apiCount)) delete apiCount[k];
-await page.goto(url);
+const opened = await page.goto(url);
 await ready('signin');
 apiOnce('the first screen, signed out');
+// /open answers the page itself (no redirect), and the address bar then
+// says / without the launch key.
+ok(opened.status() === 200 && opened.request().redirectChain().length === 0,
+  '/open answers the page: ' + opened.status());
+ok(new URL(page.url()).pathname === '/' && !page.url().includes('k='),
+  'the address bar drops the key: ' + page.url().replace(/k=.*/, 'k=...'));
 ok((await page.$$('[id^="staff-"]')).length === 3, 'three staff to pick');
 await shot('signin');
 
