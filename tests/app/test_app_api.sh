@@ -7,7 +7,7 @@
 #    mode 0600;
 #  - without the session cookie every path is 403; /open with a wrong key
 #    is 403 and sets no cookie; the right key sets rounds_app (HttpOnly,
-#    SameSite=Strict, Path=/) and answers the page itself (200, no-store);
+#    SameSite=Strict, Path=/) and answers the page itself (200, no-cache);
 #  - a Host other than 127.0.0.1:PORT / localhost:PORT is refused (421),
 #    even with the cookie (DNS rebinding);
 #  - a POST without X-Rounds-CSRF, with a wrong one, from a foreign Origin,
@@ -107,9 +107,9 @@ curl -s -D "$WORK/h-open" -o "$WORK/open" -c "$WORK/jar" "$URL"
 eq "/open with the key: 200" "$(head -1 "$WORK/h-open" | cut -d' ' -f2)" 200
 check "/open answers app/www/index.html" \
   cmp -s "$WORK/open" "$SRC/app/www/index.html"
-eq "/open: no-store" \
+eq "/open: no-cache" \
   "$(grep -i '^cache-control:' "$WORK/h-open" | tr -d '\r' | cut -d' ' -f2)" \
-  no-store
+  no-cache
 eq "/open: no Location" "$(grep -ci '^location:' "$WORK/h-open")" 0
 COOKIE=$(grep -i '^set-cookie:' "$WORK/h-open" | tr -d '\r' | sed 's/^[^:]*: //')
 eq "the cookie's attributes" \
