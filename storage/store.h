@@ -363,10 +363,11 @@ int store_states_each(store_txn *txn, int kind, int open_only,
  * later. */
 int store_has_refs(const store_txn *txn);
 
-/* Every open entity of kind whose field by, assignee or to is the string
- * person, once each, in id order; cb as store_entities_each()'s (its
- * non-zero return stops the walk and is returned). A candidate set: the
- * caller still reads which field names the person. */
+/* Every open entity of kind (a work order or a handover: the kinds
+ * indexed; RND_EINVAL for another) whose field by, assignee or to is the
+ * string person, once each, in id order; cb as store_entities_each()'s
+ * (its non-zero return stops the walk and is returned). A candidate set:
+ * the caller still reads which field names the person. */
 int store_refs_person(store_txn *txn, int kind, const char *person,
                       store_entity_cb cb, void *ctx);
 
@@ -381,8 +382,9 @@ typedef struct store_unit_ref {
 } store_unit_ref;
 typedef int (*store_unit_cb)(const store_unit_ref *r, void *ctx);
 
-/* Every entity of kind (inspections: the only kind indexed by unit) whose
- * string field unit is unit, in id order, without reading their states. */
+/* Every entity of kind (inspections: the only kind indexed by unit;
+ * RND_EINVAL for another) whose string field unit is unit, in id order,
+ * without reading their states. */
 int store_refs_unit(store_txn *txn, int kind, const char *unit,
                     store_unit_cb cb, void *ctx);
 

@@ -6,8 +6,9 @@
  * layout"; docs/PERFORMANCE.md, "The handheld app").
  *
  * Keys (store.h, store_refs_person and store_refs_unit):
- *   'p' kind PERSON 0x00 id  every open entity, under each distinct string
- *                            value of its fields by, assignee and to
+ *   'p' kind PERSON 0x00 id  every open work order and handover, under each
+ *                            distinct string value of its fields by,
+ *                            assignee and to
  *   'u' kind UNIT 0x00 id    every inspection with a string unit; value
  *                            the record event's wall_ms, hlc and clk
  * A value longer than STORE_REF_MAX bytes, or holding a NUL byte, is not
@@ -43,9 +44,17 @@ struct store_refset {
 
 /* Whether an entity of kind, open or not, has refs at all: only these
  * states are parsed on a write. */
+/* The kinds whose open records are indexed by person: what a handheld's
+ * Now asks for. Not visits and vehicles, most of the open records a
+ * store takes in, whose states would otherwise be parsed at each write. */
+static int person_kind(int kind)
+{
+    return kind == PROTO_KIND_WORKORDER || kind == PROTO_KIND_HANDOVER;
+}
+
 static int has_refs(int kind, int open)
 {
-    return open || kind == PROTO_KIND_INSPECTION;
+    return (open && person_kind(kind)) || kind == PROTO_KIND_INSPECTION;
 }
 
 static int indexable(const proto_field *f)
@@ -94,7 +103,7 @@ static int refs_of(const uint8_t id[PROTO_ENTITY_LEN], int kind, int open,
     if (rc)
         return rc;
     uint8_t key[REF_KEY_MAX];
-    for (size_t i = 0; open && rc == 0 && i < 3; i++) {
+    for (size_t i = 0; open && person_kind(kind) && rc == 0 && i < 3; i++) {
         const proto_field *f = fold_state_field(st, person_fields[i]);
         if (indexable(f))
             rc = add_ref(r, key,
@@ -322,6 +331,8 @@ static int person_cb(const uint8_t id[PROTO_ENTITY_LEN], const uint8_t *val,
 int store_refs_person(store_txn *txn, int kind, const char *person,
                       store_entity_cb cb, void *ctx)
 {
+    if (!person_kind(kind))
+        return RND_EINVAL; /* not indexed: walk the open records */
     person_ctx x = {txn, cb, ctx};
     return refs_walk(txn, REF_PERSON, kind, person, person_cb, &x);
 }
@@ -348,6 +359,8 @@ static int unit_cb(const uint8_t id[PROTO_ENTITY_LEN], const uint8_t *val,
 int store_refs_unit(store_txn *txn, int kind, const char *unit,
                     store_unit_cb cb, void *ctx)
 {
+    if (kind != PROTO_KIND_INSPECTION)
+        return RND_EINVAL;
     unit_ctx x = {cb, ctx};
     return refs_walk(txn, REF_UNIT, kind, unit, unit_cb, &x);
 }
