@@ -1,5 +1,6 @@
 /* config.c: see config.h. */
 #include "config.h"
+#include "ship_rows.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -74,6 +75,9 @@ const srv_config_key_info srv_config_keys[SRV_CFG_NKEYS] = {
     [SRV_CFG_WEB_SESSION_IDLE_MIN] = {"web_session_idle_min",
         "web-session-idle-min", "MIN", "30", "a dashboard session idle "
         "this long ends (and any after 12 h)"},
+    [SRV_CFG_PG_DSN] = {"pg_dsn", "pg-dsn", "DSN", "",
+        "ship every site's ops and records to this PostgreSQL database "
+        "(libpq connection string or URI); empty: none"},
 };
 /* clang-format on */
 
@@ -264,7 +268,7 @@ int srv_config_set(srv_config *c, const char *name, const char *value,
                  "retention_days[.SITE], overstay, skew_limit_min, "
                  "max_clock_offset_min, log, log_level, "
                  "max_conns_per_device, web_listen, web_cert, web_key, "
-                 "web_session_idle_min)",
+                 "web_session_idle_min, pg_dsn)",
                  name);
         return RND_EINVAL;
     }
@@ -391,6 +395,12 @@ int srv_config_set(srv_config *c, const char *name, const char *value,
     case SRV_CFG_WEB_KEY:
         rc = set_path(c->web_key, sizeof c->web_key, src, kn, value, err,
                       errlen);
+        break;
+    case SRV_CFG_PG_DSN:
+        if (strlen(value) >= sizeof c->pg_dsn)
+            return bad(err, errlen, src, kn, "...",
+                       "a connection string under 1024 bytes");
+        snprintf(c->pg_dsn, sizeof c->pg_dsn, "%s", value);
         break;
     case SRV_CFG_WEB_SESSION_IDLE_MIN:
         if (parse_u32(value, 1, SRV_WEB_SESSION_IDLE_MIN_MAX,
@@ -639,6 +649,9 @@ void srv_config_value(const srv_config *c, srv_config_key k, char *out,
         break;
     case SRV_CFG_WEB_SESSION_IDLE_MIN:
         snprintf(out, cap, "%" PRIu32, c->web_session_idle_min);
+        break;
+    case SRV_CFG_PG_DSN:
+        ship_dsn_redact(c->pg_dsn, out, cap);
         break;
     default:
         snprintf(out, cap, "?");

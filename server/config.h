@@ -81,6 +81,7 @@ typedef enum srv_config_key {
     SRV_CFG_WEB_CERT,
     SRV_CFG_WEB_KEY,
     SRV_CFG_WEB_SESSION_IDLE_MIN,
+    SRV_CFG_PG_DSN,
     SRV_CFG_NKEYS
 } srv_config_key;
 
@@ -136,6 +137,10 @@ typedef struct srv_config {
     char web_cert[SRV_CONFIG_PATH_MAX];
     char web_key[SRV_CONFIG_PATH_MAX];
     uint32_t web_session_idle_min;
+    /* The PostgreSQL database serve ships every site to (server/ship.h,
+     * docs/POSTGRES.md): a libpq connection string or URI; "" = none.
+     * srv_config_value() shows it with its password hidden. */
+    char pg_dsn[SRV_CONFIG_PATH_MAX];
     srv_config_site_days site_days[SRV_CONFIG_SITES_MAX];
     int nsite_days;
     srv_config_src src[SRV_CFG_NKEYS];

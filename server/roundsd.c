@@ -465,7 +465,8 @@ static int cmd_serve(void)
                                  (int64_t)c->max_clock_offset_min * 60000,
                              .max_conns_per_device = c->max_conns_per_device,
                              .log = c->log,
-                             .log_level = c->log_level};
+                             .log_level = c->log_level,
+                             .pg_dsn = c->pg_dsn};
     static char web_cert[SRV_CONFIG_PATH_MAX], web_key[SRV_CONFIG_PATH_MAX];
     if (c->web_listen[0]) {
         srv_config_web_cert_path(c, web_cert, sizeof web_cert);
@@ -739,6 +740,9 @@ static const cli_flag_spec serve_flags[] = {
     {"web-key", "PEM", N_("its private key (default: --key's)")},
     {"web-session-idle-min", "MIN",
      N_("a dashboard session idle this long ends (default 30)")},
+    {"pg-dsn", "DSN",
+     N_("ship every site's ops and records to this PostgreSQL database "
+        "(default: none)")},
     CLI_HELP_FLAG,
     {NULL, NULL, NULL}};
 
@@ -770,7 +774,8 @@ static const cli_command commands[] = {
      "              [--retention-days N[,SITE=N]...] "
      "[--max-clock-offset-min MIN]\n"
      "              [--log FILE] [--web-listen HOST:PORT] [--web-cert PEM]\n"
-     "              [--web-key PEM] [--web-session-idle-min MIN]\n\n"
+     "              [--web-key PEM] [--web-session-idle-min MIN]\n"
+     "              [--pg-dsn DSN]\n\n"
      "Every flag is also a key of the configuration file (--config FILE,\n"
      "else $ROUNDSD_CONFIG, else /etc/rounds/roundsd.conf if it exists);\n"
      "a flag wins over the file. Writes DATA/stats.json every 5 s and at\n"

@@ -100,6 +100,10 @@ typedef struct srv_server_config {
      * durable, restarts it when it dies and stops it when serve stops. */
     int (*child)(void *ctx, int notify_fd);
     void *child_ctx;
+    /* The PostgreSQL database every site is shipped to (ship.h,
+     * docs/POSTGRES.md): a libpq connection string or URI; NULL or "":
+     * none. */
+    const char *pg_dsn;
 } srv_server_config;
 
 /* Runs the server until it is stopped. Logs "listening on HOST:PORT"
