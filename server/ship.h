@@ -38,7 +38,7 @@
 
 #define SHIP_POLL_MS 1000
 #define SHIP_BACKOFF_MIN_MS 500
-#define SHIP_BACKOFF_MAX_MS 30000
+#define SHIP_BACKOFF_MAX_MS 5000
 /* One PostgreSQL transaction ships at most this many ops (or about
  * SHIP_BATCH_BYTES of their rows): a bound on a batch's memory and on
  * how long a stop may wait for one. */
