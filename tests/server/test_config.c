@@ -116,9 +116,14 @@ int main(void)
                    "web_listen = 127.0.0.1:8443\n"
                    "web_cert = /etc/rounds/office.crt\n"
                    "web_key = /etc/rounds/office.key\n"
-                   "web_session_idle_min = 15\n",
+                   "web_session_idle_min = 15\n"
+                   "pg_dsn = host=db user=r password=pw dbname=rounds\n",
                    &c, err, sizeof err));
     ASSERT_STR_EQ(c.public_address, "rounds.example.cn:7443");
+    /* The dsn as given; shown with its password hidden. */
+    ASSERT_STR_EQ(c.pg_dsn, "host=db user=r password=pw dbname=rounds");
+    srv_config_value(&c, SRV_CFG_PG_DSN, v, sizeof v);
+    ASSERT_STR_EQ(v, "host=db user=r password=*** dbname=rounds");
     ASSERT_STR_EQ(c.web_listen, "127.0.0.1:8443");
     ASSERT_EQ(c.web_session_idle_min, 15);
     srv_config_value(&c, SRV_CFG_WEB_CERT, v, sizeof v);
@@ -241,7 +246,7 @@ int main(void)
         "hello_timeout_ms, hello_pool, hello_per_addr, "
         "retention_days[.SITE], overstay, skew_limit_min, "
         "max_clock_offset_min, log, log_level, max_conns_per_device, "
-        "web_listen, web_cert, web_key, web_session_idle_min)");
+        "web_listen, web_cert, web_key, web_session_idle_min, pg_dsn)");
     refused("\n\nmax-frame = 2000000\n", 3,
             "unknown key 'max-frame' (the file spells keys with '_': "
             "max_frame, not max-frame)");
