@@ -64,7 +64,14 @@ struct ship {
     /* The thread's: */
     PGconn *conn;
     int positions_known;
-    ship_buf ops, recs;
+    /* A batch's rows: its ops; the records it creates (an entity whose
+     * only op is in the batch cannot have a row yet: COPY straight into
+     * records); the others (COPY into ship_stage, then upsert). */
+    ship_buf ops, recs_new, recs;
+    /* 0 after PostgreSQL refused a batch: the next one upserts every
+     * record (a site restored behind PostgreSQL may hold a record whose
+     * row is there already). */
+    int fast_ok;
     proto_op op;
     fold_state st;
     uint8_t (*ents)[PROTO_ENTITY_LEN + 1]; /* entity set: byte 16 = used */
@@ -485,7 +492,7 @@ typedef struct batch_ctx {
     ship *sp;
     ship_site *site;
     store_txn *txn;
-    uint32_t nops, nrecs;
+    uint32_t nops, nrecs, nnew;
     uint64_t last_seq;
     int full;
     int rc;
@@ -494,7 +501,7 @@ typedef struct batch_ctx {
 static int batch_full(const batch_ctx *b)
 {
     return b->nops >= SHIP_BATCH_OPS || b->sp->ops.len >= SHIP_BATCH_BYTES ||
-           b->sp->recs.len >= SHIP_BATCH_BYTES;
+           b->sp->recs.len + b->sp->recs_new.len >= SHIP_BATCH_BYTES;
 }
 
 /* One op into the batch, with its record when it is the first op of it. */
@@ -512,9 +519,12 @@ static int batch_op(const uint8_t *enc, size_t len, int64_t recv_ms, void *vb)
         rc = store_entity_get(b->txn, sp->op.entity, &kind, &state, &slen);
         if (rc == 0)
             rc = fold_state_parse(state, slen, &sp->st);
-        if (rc == 0)
-            rc =
-                ship_row_record(&sp->recs, b->site->name, &sp->st, state, slen);
+        if (rc == 0) {
+            int fresh = sp->fast_ok && sp->st.nevents == 1;
+            rc = ship_row_record(fresh ? &sp->recs_new : &sp->recs,
+                                 b->site->name, &sp->st, state, slen);
+            b->nnew += fresh && rc == 0;
+        }
         if (rc == 0)
             b->nrecs++;
     }
@@ -645,11 +655,13 @@ static void test_pause(void)
 static int ship_batch(ship *sp, ship_site *site, store *st, int *more)
 {
     *more = 0;
-    sp->ops.len = sp->recs.len = 0;
+    sp->ops.len = sp->recs.len = sp->recs_new.len = 0;
     sp->nmoved = 0;
     memset(sp->ents, 0, (size_t)ENT_SLOTS * sizeof *sp->ents);
     batch_ctx b;
+    uint64_t t0 = uv_hrtime();
     int rc = read_batch(sp, site, st, &b);
+    uint64_t t1 = uv_hrtime();
     if (rc) {
         char detail[200];
         snprintf(detail, sizeof detail, "site %s: %s", site->name,
@@ -663,11 +675,16 @@ static int ship_batch(ship *sp, ship_site *site, store *st, int *more)
     if (rc == 0)
         rc =
             copy_in(sp, "COPY ops (" SHIP_OPS_COLUMNS ") FROM STDIN", &sp->ops);
-    if (rc == 0)
+    uint64_t t2 = uv_hrtime();
+    if (rc == 0 && b.nnew)
+        rc = copy_in(sp, "COPY records (" SHIP_RECORDS_COLUMNS ") FROM STDIN",
+                     &sp->recs_new);
+    uint64_t t3 = uv_hrtime();
+    if (rc == 0 && b.nrecs > b.nnew)
         rc =
             copy_in(sp, "COPY ship_stage (" SHIP_RECORDS_COLUMNS ") FROM STDIN",
                     &sp->recs);
-    if (rc == 0)
+    if (rc == 0 && b.nrecs > b.nnew)
         rc = exec_(sp,
                    "INSERT INTO records SELECT * FROM ship_stage ON CONFLICT "
                    "(site, kind, id) DO UPDATE SET status = EXCLUDED.status, "
@@ -678,6 +695,7 @@ static int ship_batch(ship *sp, ship_site *site, store *st, int *more)
                    "events = EXCLUDED.events, fields = EXCLUDED.fields, "
                    "conflicts = EXCLUDED.conflicts, state = EXCLUDED.state",
                    PGRES_COMMAND_OK, "records");
+    uint64_t t4 = uv_hrtime();
     if (rc == 0)
         rc = put_positions(sp, site->name);
     if (rc == 0)
@@ -685,11 +703,13 @@ static int ship_batch(ship *sp, ship_site *site, store *st, int *more)
     if (rc == 0)
         rc = exec_(sp, "COMMIT", PGRES_COMMAND_OK, "commit");
     if (rc) {
+        sp->fast_ok = 0;
         /* Whether a lost COMMIT landed is read back with the positions at
          * the next connection. */
         disconnect(sp);
         return rc;
     }
+    sp->fast_ok = 1;
     uv_mutex_lock(&sp->mu);
     for (size_t i = 0; i < sp->nmoved && rc == 0; i++)
         rc = pos_set(site, sp->moved[i].device_id, sp->moved[i].seq);
@@ -697,6 +717,13 @@ static int ship_batch(ship *sp, ship_site *site, store *st, int *more)
     sp->stats.records_shipped += b.nrecs;
     sp->stats.txns++;
     uv_mutex_unlock(&sp->mu);
+    srv_log(SRV_LOG_DEBUG,
+            "ship: site %s: %" PRIu32 " ops, %" PRIu32 " records (%" PRIu32
+            " new): read %.1f ms, PostgreSQL %.1f ms (ops %.1f, new records "
+            "%.1f, others %.1f)",
+            site->name, b.nops, b.nrecs, b.nnew, (t1 - t0) / 1e6,
+            (uv_hrtime() - t1) / 1e6, (t2 - t1) / 1e6, (t3 - t2) / 1e6,
+            (t4 - t3) / 1e6);
     *more = b.full;
     return rc;
 }
@@ -862,6 +889,8 @@ int ship_new(const char *dsn, const char *data_dir, srv_sites *ss, ship **out)
     sp->stats.enabled = 1;
     ship_buf_init(&sp->ops, SHIP_BATCH_BYTES + (4u << 20));
     ship_buf_init(&sp->recs, SHIP_BATCH_BYTES + (4u << 20));
+    ship_buf_init(&sp->recs_new, SHIP_BATCH_BYTES + (4u << 20));
+    sp->fast_ok = 1;
     *out = sp;
     return 0;
 }
@@ -950,6 +979,7 @@ void ship_free(ship *sp)
     }
     ship_buf_free(&sp->ops);
     ship_buf_free(&sp->recs);
+    ship_buf_free(&sp->recs_new);
     free(sp->moved);
     free(sp->ents);
     free(sp->dsn);
