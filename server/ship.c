@@ -22,6 +22,8 @@
 /* pg_advisory_xact_lock's key while migrating: several roundsd nodes may
  * share one database. "RNDS" */
 #define MIGRATE_LOCK 0x524e4453
+/* A site store that did not open is asked for again after this. */
+#define SHIP_SITE_RETRY_MS 60000
 #define ENT_SLOTS 65536 /* > 2 * SHIP_BATCH_OPS, a power of 2 */
 
 /* A device's position: every op up to seq is in PostgreSQL. */
@@ -37,7 +39,10 @@ typedef struct ship_site {
     /* Under sp->mu: the store, once the loop opened it; whether the loop
      * has been asked to open it. */
     store *st;
-    int want, opening;
+    /* present: found in DATA/sites (a site known only from
+     * ship_position is not opened: that would create its store). */
+    int present, opening;
+    int64_t retry_ms;   /* a failed open: not asked again before this */
     srv_site_wait wait; /* the loop's */
     struct ship *sp;
     /* The thread's: positions by device (sorted), from PostgreSQL. */
@@ -124,6 +129,17 @@ static ship_site *find_site(ship *sp, const char *name)
     return NULL;
 }
 
+/* The head of the list, for a walk without mu: sites are only ever
+ * prepended (under mu), and a site's next never changes once it is in
+ * the list. */
+static ship_site *first_site(ship *sp)
+{
+    uv_mutex_lock(&sp->mu);
+    ship_site *s = sp->sites;
+    uv_mutex_unlock(&sp->mu);
+    return s;
+}
+
 /* The site name, made when new. Under mu. */
 static ship_site *get_site(ship *sp, const char *name)
 {
@@ -141,38 +157,6 @@ static ship_site *get_site(ship *sp, const char *name)
     return s;
 }
 
-/* The sites in DATA/sites that have a store; those not open yet are
- * asked of the loop. */
-static void scan_sites(ship *sp)
-{
-    char path[4200];
-    snprintf(path, sizeof path, "%s/sites", sp->data_dir);
-    DIR *d = opendir(path);
-    if (d == NULL)
-        return;
-    int ask = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        if (!srv_name_valid(e->d_name, strlen(e->d_name)))
-            continue;
-        char mdb[4600];
-        struct stat sb;
-        snprintf(mdb, sizeof mdb, "%s/%s/data.mdb", path, e->d_name);
-        if (stat(mdb, &sb) != 0)
-            continue;
-        uv_mutex_lock(&sp->mu);
-        ship_site *s = get_site(sp, e->d_name);
-        if (s && s->st == NULL && !s->want && !s->opening) {
-            s->want = 1;
-            ask = 1;
-        }
-        if (ask && sp->async_on)
-            uv_async_send(&sp->async);
-        uv_mutex_unlock(&sp->mu);
-    }
-    closedir(d);
-}
-
 /* The loop: a site's store is open (or not). */
 static void site_ready(srv_site_wait *w, int rc, srv_site *site)
 {
@@ -182,6 +166,8 @@ static void site_ready(srv_site_wait *w, int rc, srv_site *site)
     s->opening = 0;
     if (rc == 0)
         s->st = srv_site_store(site);
+    else
+        s->retry_ms = mono_ms() + SHIP_SITE_RETRY_MS;
     sp->kicked = 1;
     uv_cond_signal(&sp->cv);
     uv_mutex_unlock(&sp->mu);
@@ -190,20 +176,50 @@ static void site_ready(srv_site_wait *w, int rc, srv_site *site)
                 rnd_strerror(rc));
 }
 
-/* The loop: open the sites the thread asked for. */
+/* The loop, woken by the thread every SHIP_POLL_MS: the sites of
+ * DATA/sites that have a store become known (a readdir, and a stat of
+ * each name not known yet), and those not open yet are opened as a
+ * session's first HELLO opens them. On the loop thread, whose
+ * descriptors these are. */
 static void on_async(uv_async_t *h)
 {
     ship *sp = h->data;
+    char path[4200];
+    snprintf(path, sizeof path, "%s/sites", sp->data_dir);
+    DIR *d = opendir(path);
+    struct dirent *e;
+    while (d && (e = readdir(d)) != NULL) {
+        if (!srv_name_valid(e->d_name, strlen(e->d_name)))
+            continue;
+        uv_mutex_lock(&sp->mu);
+        ship_site *s = find_site(sp, e->d_name);
+        int known = s && s->present;
+        uv_mutex_unlock(&sp->mu);
+        if (known)
+            continue;
+        char mdb[4600];
+        struct stat sb;
+        snprintf(mdb, sizeof mdb, "%s/%s/data.mdb", path, e->d_name);
+        if (stat(mdb, &sb) != 0)
+            continue;
+        uv_mutex_lock(&sp->mu);
+        s = get_site(sp, e->d_name);
+        if (s)
+            s->present = 1;
+        uv_mutex_unlock(&sp->mu);
+    }
+    if (d)
+        closedir(d);
     for (;;) {
         ship_site *s;
+        int64_t now = mono_ms();
         uv_mutex_lock(&sp->mu);
         for (s = sp->sites; s; s = s->next)
-            if (s->want)
+            if (s->present && s->st == NULL && !s->opening &&
+                now >= s->retry_ms)
                 break;
-        if (s) {
-            s->want = 0;
+        if (s)
             s->opening = 1;
-        }
         uv_mutex_unlock(&sp->mu);
         if (s == NULL)
             return;
@@ -214,6 +230,15 @@ static void on_async(uv_async_t *h)
         if (rc != RND_EAGAIN)
             site_ready(&s->wait, rc, site);
     }
+}
+
+/* The thread: asks the loop to look for sites (on_async). */
+static void scan_sites(ship *sp)
+{
+    uv_mutex_lock(&sp->mu);
+    if (sp->async_on)
+        uv_async_send(&sp->async);
+    uv_mutex_unlock(&sp->mu);
 }
 
 /* ---- positions ------------------------------------------------------------
@@ -760,7 +785,7 @@ static void measure(ship *sp)
 {
     uint64_t behind = 0;
     int64_t oldest = 0;
-    for (ship_site *s = sp->sites; s; s = s->next) {
+    for (ship_site *s = first_site(sp); s; s = s->next) {
         uv_mutex_lock(&sp->mu);
         store *st = s->st;
         uv_mutex_unlock(&sp->mu);
@@ -782,7 +807,7 @@ static void measure(ship *sp)
  * stop's deadline passes. */
 static int ship_all(ship *sp)
 {
-    for (ship_site *s = sp->sites; s && sp->conn; s = s->next) {
+    for (ship_site *s = first_site(sp); s && sp->conn; s = s->next) {
         uv_mutex_lock(&sp->mu);
         store *st = s->st;
         uv_mutex_unlock(&sp->mu);
@@ -928,7 +953,6 @@ void ship_detach(ship *sp)
     uv_mutex_lock(&sp->mu);
     sp->async_on = 0;
     for (ship_site *s = sp->sites; s; s = s->next) {
-        s->want = 0;
         if (s->opening) {
             srv_sites_open_cancel(&s->wait);
             s->opening = 0;
