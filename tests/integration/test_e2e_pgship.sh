@@ -110,11 +110,14 @@ hh_sync a >/dev/null && hh_sync b >/dev/null && hh_sync c >/dev/null &&
   hh_sync a >/dev/null || fail "first syncs"
 wait_shipped && verify "synced" all
 eq "schema versions" "$(q "SELECT string_agg(version::text, ',' ORDER BY
-  version) FROM rounds_schema")" "1,2"
+  version) FROM rounds_schema")" "1,2,3"
 # The typed fields: a visit's party is a number, its masked ID a string,
 # and the sealed personal data stays sealed in its op (p1. envelope).
 eq "typed field" "$(q "SELECT DISTINCT jsonb_typeof(fields->'party') FROM
   records_visit")" number
+eq "typed view" "$(q "SELECT DISTINCT pg_typeof(party)::text || ' ' ||
+  pg_typeof(anomaly)::text || ' ' || party FROM visit_view, scan_view
+  WHERE visit_view.site = scan_view.site")" "bigint boolean 1"
 eq "sealed personal data" "$(q "SELECT count(*) FILTER (WHERE
   fields->>'_pii' LIKE 'p1.%') || ' ' || count(*) FILTER (WHERE fields::text
   LIKE '%11010119901%') FROM ops WHERE kind = 2")" "4 0"
