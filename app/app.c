@@ -178,14 +178,17 @@ static void open_session(app *a, const app_request *rq, app_response *rs)
              "printed");
         return;
     }
-    rs->status = 303;
-    snprintf(rs->location, sizeof rs->location, "/");
+    /* The page itself, with the cookie: a 303 to / cost the first screen
+     * one more round trip (docs/PERFORMANCE.md, "The handheld app"). The
+     * page puts / in the address bar. Cache-Control stays the pages'
+     * no-cache: no-store on the document made Chromium's first screen
+     * 60-100 ms slower, and the cookie is the browser's own anyway. */
+    app_request index = *rq;
+    index.path = "/";
+    asset(&index, rs);
     snprintf(rs->set_cookie, sizeof rs->set_cookie,
              "%s=%s; HttpOnly; SameSite=Strict; Path=/", APP_COOKIE,
              a->session);
-    rs->content_type = "text/plain; charset=utf-8";
-    rs->body = strdup("see /\n");
-    rs->body_len = rs->body ? strlen(rs->body) : 0;
 }
 
 void app_handle(app *a, const app_request *rq, app_response *rs)

@@ -182,11 +182,10 @@ static void get_attachment(app *a, const char *hexarg, app_response *rs)
     int rc = hh_attachment_read(a->h, hexarg, APP_ATTACH_BODY_MAX, &buf, &len,
                                 &type);
     if (rc) {
-        /* Both "no record has it" and "not held" are RND_ENOTFOUND; the
-         * page words them apart (the second comes with a sync). */
-        const char *msg = hh_last_error(a->h);
-        if (rc == RND_ENOTFOUND && msg && strstr(msg, "does not hold"))
-            app_fail_status(rs, 404, "ENOTHELD", "hash",
+        /* The page words "no record has it" (ENOTFOUND) and "not held
+         * yet" (ENOTHELD: it comes with a sync) apart. */
+        if (rc == RND_ENOTHELD)
+            app_fail_status(rs, 404, rnd_errname(rc), "hash",
                             "not on this handheld yet: it comes with a sync",
                             NULL, 0);
         else

@@ -45,16 +45,6 @@ static int write_url_file(const char *path, const char *line)
     return 0;
 }
 
-/* Once the address is out, on a thread of its own: the store's map put
- * in the page tables (hh_prefault), so the page's first Now faults less
- * (docs/PERFORMANCE.md, "Where the first screen's time goes"). It takes
- * no lock of the app's: no request waits for it. */
-static void *prefault_main(void *h)
-{
-    hh_prefault(h);
-    return NULL;
-}
-
 /* A failure of the command (not of a record): on stderr, and with --json
  * as an object on stdout. Returns RND_EXIT_FAIL. */
 static int app_error(const char *what, const char *arg, const char *why)
@@ -126,16 +116,14 @@ int cmd_app(void)
     else
         fputs(line, stdout);
     fflush(stdout);
-    /* After the address: started before, it slowed the launch by 20-35 ms
-     * here and the browser's first requests come only then. */
-    pthread_t pf;
-    int pf_live = pthread_create(&pf, NULL, prefault_main, h) == 0;
+    /* No prefault of the map (hh_prefault) any more: with the refs of
+     * store format 4 the first Now reads a few hundred pages, not 6,500,
+     * and populating the whole map took CPU from the browser beside it
+     * (docs/PERFORMANCE.md, "Where the first screen's time goes"). */
     int sig = 0;
     while (sigwait(&stop, &sig) != 0)
         ;
     app_server_stop(srv);
-    if (pf_live)
-        pthread_join(pf, NULL);
     app_free(a);
     hh_close(h);
     return RND_EXIT_OK;

@@ -8,7 +8,9 @@
  * each FILE, which must
  * lie under ROOT, as a byte array served at its path below ROOT
  * ("ROOT/css/a.css" -> "/css/a.css"), in the order given, ended by a NULL
- * path. No network, no tool outside the compiler. Exits 1 on any error.
+ * path. A FILE written /PATH=FILE is served at /PATH wherever it lies (a
+ * file made by the build: app_bundle's /app.js). No network, no tool outside
+ * the compiler. Exits 1 on any error.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,6 +91,11 @@ int main(int argc, char **argv)
             prefix, prefix);
     for (size_t i = 0; i < nfiles && rc == 0; i++) {
         const char *p = argv[3 + i];
+        const char *eq = p[0] == '/' ? strchr(p, '=') : NULL;
+        if (eq) {
+            rc = emit_file(out, eq + 1, i, &lens[i]);
+            continue;
+        }
         if (strncmp(p, root, rl) != 0 || p[rl] != '/') {
             fprintf(stderr, "app_embed: %s is not under %s\n", p, root);
             rc = -1;
@@ -99,7 +106,13 @@ int main(int argc, char **argv)
     fprintf(out, "\nconst %s_asset %s_assets[] = {\n", prefix, prefix);
     for (size_t i = 0; i < nfiles && rc == 0; i++) {
         fprintf(out, "    {");
-        if (emit_path(out, argv[3 + i] + rl) != 0) {
+        const char *p = argv[3 + i];
+        const char *eq = p[0] == '/' ? strchr(p, '=') : NULL;
+        char served[1024];
+        if (eq && (size_t)(eq - p) < sizeof served)
+            snprintf(served, sizeof served, "%.*s", (int)(eq - p), p);
+        if (eq ? emit_path(out, served) != 0
+               : emit_path(out, argv[3 + i] + rl) != 0) {
             fprintf(stderr, "app_embed: odd bytes in %s\n", argv[3 + i]);
             rc = -1;
             break;

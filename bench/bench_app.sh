@@ -134,6 +134,7 @@ rows = [
   ("scan, API (POST /api/record)", api["scan_ms"], peer.get("put_ms"),
    "put (LevelDB, not fsynced)", 50),
   ("first screen from launch", scr.get("screen_ms"), None, "", 300),
+  ("  by the page's clock (drawn)", scr.get("drawn_ms"), None, "", 300),
   ("  of which: launch to address", scr.get("url_ms"), None, "", None),
 ]
 out = {"store_ops": lib["ops"], "runs": lib["runs"], "library": lib,

@@ -8,15 +8,26 @@
 // the first screen has drawn its data: for a signed-in person, Now from
 // GET /api/now). Prints one JSON line: medians and maxima in ms of the
 // launch to the printed address (url_ms) and to the drawn screen
-// (screen_ms), and which screen it was.
+// (screen_ms: when puppeteer saw it), and which screen it was; drawn_ms:
+// the same by the page's own clock (the first animation frame after
+// data-ready="1", in epoch time against the launch's), without the
+// DevTools round trip of puppeteer's wait, which a loaded machine
+// stretches by 50-250 ms.
+//
+// bench_app_screen.mjs ROUNDS DATA RUNS ROUNDS2 DATA2 [ROUNDS3 DATA3 ...]:
+// the launches of each (ROUNDS, DATA) pair by turns, RUNS each, in the same
+// browser (a comparison on a shared, noisy machine: docs/PERFORMANCE.md);
+// one JSON line per pair, in the order given, with its "rounds".
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
 const require = createRequire(join(process.env.NODE_PATH, 'x'));
 const puppeteer = require('puppeteer-core');
-const [rounds, data, runsArg] = process.argv.slice(2);
+const [rounds, data, runsArg, ...more] = process.argv.slice(2);
 const runs = +(runsArg || 11);
+const pairs = [[rounds, data]];
+for (let i = 0; i + 1 < more.length; i += 2) pairs.push([more[i], more[i + 1]]);
 
 const browser = await puppeteer.launch({
   executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
@@ -27,6 +38,18 @@ const page = await browser.newPage();
 await page.setViewport({ width: 360, height: 640, deviceScaleFactor: 1,
   isMobile: true, hasTouch: false });
 
+// The page's own time of the first frame after data-ready="1".
+await page.evaluateOnNewDocument(() => {
+  new MutationObserver((ms) => {
+    for (const m of ms)
+      if (m.target.dataset.ready === '1' && !window.__drawnAt)
+        requestAnimationFrame(() => {
+          window.__drawnAt = performance.timeOrigin + performance.now();
+        });
+  }).observe(document, { attributes: true, subtree: true,
+    attributeFilter: ['data-ready'] });
+});
+
 let tNav = 0;
 if (process.env.BENCH_DEBUG)
   page.on('requestfinished', (rq) => {
@@ -35,7 +58,7 @@ if (process.env.BENCH_DEBUG)
       `${r ? r.status() : '-'} ${rq.url().replace(/\?k=.*/, '')}`);
   });
 
-function launch() {
+function launch(rounds, data) {
   const app = spawn(rounds, ['app', '--data', data],
     { stdio: ['ignore', 'pipe', 'inherit'] });
   const url = new Promise((resolve, reject) => {
@@ -51,27 +74,43 @@ function launch() {
 }
 
 const med = (v) => [...v].sort((a, b) => a - b)[v.length >> 1];
-const urlMs = [], screenMs = [];
-let screen = '';
+const res = pairs.map(() => ({ urlMs: [], screenMs: [], drawnMs: [],
+  screen: '' }));
 for (let r = 0; r < runs; r++) {
-  await page.goto('about:blank');
-  const t0 = performance.now();
-  const { app, url } = launch();
-  const u = await url;
-  const t1 = performance.now();
-  tNav = t1;
-  await page.goto(u);
-  await page.waitForSelector('body[data-ready="1"]', { timeout: 15000 });
-  const t2 = performance.now();
-  screen = await page.$eval('body[data-ready="1"] [data-screen]',
-    (e) => e.dataset.screen).catch(() => '?');
-  urlMs.push(t1 - t0);
-  screenMs.push(t2 - t0);
-  const gone = new Promise((res) => app.on('exit', res));
-  app.kill('SIGTERM');
-  await gone;
+  for (let p = 0; p < pairs.length; p++) {
+    const x = res[p];
+    await page.goto('about:blank');
+    const t0 = performance.now();
+    const { app, url } = launch(...pairs[p]);
+    const u = await url;
+    const t1 = performance.now();
+    tNav = t1;
+    await page.goto(u);
+    await page.waitForSelector('body[data-ready="1"]', { timeout: 15000 });
+    const t2 = performance.now();
+    x.screen = await page.$eval('body[data-ready="1"] [data-screen]',
+      (e) => e.dataset.screen).catch(() => '?');
+    const drawn = await page.waitForFunction(() => window.__drawnAt,
+      { timeout: 5000 }).then((h) => h.jsonValue());
+    x.drawnMs.push(drawn - (performance.timeOrigin + t0));
+    x.urlMs.push(t1 - t0);
+    x.screenMs.push(t2 - t0);
+    if (process.env.BENCH_DEBUG)
+      console.error(`${pairs[p][0]}: ${(t2 - t0).toFixed(1)} ms, drawn ` +
+        `${x.drawnMs[x.drawnMs.length - 1].toFixed(1)} ms`);
+    const gone = new Promise((res) => app.on('exit', res));
+    app.kill('SIGTERM');
+    await gone;
+  }
 }
 await browser.close();
-console.log(JSON.stringify({ runs, screen,
-  url_ms: +med(urlMs).toFixed(1), screen_ms: +med(screenMs).toFixed(1),
-  screen_max_ms: +Math.max(...screenMs).toFixed(1) }));
+for (let p = 0; p < pairs.length; p++) {
+  const x = res[p];
+  console.log(JSON.stringify({ runs, screen: x.screen,
+    url_ms: +med(x.urlMs).toFixed(1), screen_ms: +med(x.screenMs).toFixed(1),
+    screen_min_ms: +Math.min(...x.screenMs).toFixed(1),
+    screen_max_ms: +Math.max(...x.screenMs).toFixed(1),
+    drawn_ms: +med(x.drawnMs).toFixed(1),
+    drawn_min_ms: +Math.min(...x.drawnMs).toFixed(1),
+    ...(pairs.length > 1 ? { rounds: pairs[p][0] } : {}) }));
+}

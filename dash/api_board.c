@@ -69,110 +69,128 @@ static void time_member(rpt_jw *j, const char *key, int64_t ms, int tz_min)
  * boards made at once on 2 cores took 800 ms each and slowed the syncs
  * landing beside them. */
 #define BOARD_CACHE_MS 3000
-#define BOARD_CACHE_SLOTS 16
+#define BOARD_CACHE_ENTRIES 16
+/* How often a request waiting for another's board looks whether its own
+ * client is still there. */
+#define BOARD_WAIT_SLICE_MS 500
 
 typedef struct board_cached {
-    char site[SRV_NAME_MAX + 1];
+    char site[SRV_NAME_MAX + 1]; /* "": a free entry */
     char lang[8];
-    uint64_t events; /* the counter read before the board was made */
-    int64_t made_us;
-    char *body;
+    uint64_t events; /* the site's event counter read before it was made */
+    int64_t made_us; /* mono_us() when its making began */
+    char *body;      /* the board's JSON, malloc'd; NULL: none kept yet */
     size_t len;
-    int making;   /* a request is making this site's board now */
-    uint64_t gen; /* boards kept in this slot so far */
+    int making;    /* a request is making this site's board now */
+    uint64_t kept; /* boards kept in this entry so far */
 } board_cached;
 
 static pthread_mutex_t cache_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cache_made = PTHREAD_COND_INITIALIZER;
-static board_cached cache[BOARD_CACHE_SLOTS];
+static board_cached cache[BOARD_CACHE_ENTRIES];
 
-/* The slot of c's site and language, a free one, or the oldest not being
- * made; NULL when every slot is being made. Under cache_mu. */
-static board_cached *cache_slot(const dash_ctx *c)
+/* The entry of site and lang; NULL when there is none. Under cache_mu. */
+static board_cached *cache_find(const char *site, const char *lang)
 {
-    board_cached *old = NULL;
-    for (int i = 0; i < BOARD_CACHE_SLOTS; i++) {
-        board_cached *e = &cache[i];
-        if (e->site[0] && !strcmp(e->site, c->site) &&
-            !strcmp(e->lang, c->lang))
-            return e;
-    }
-    for (int i = 0; i < BOARD_CACHE_SLOTS; i++) {
-        board_cached *e = &cache[i];
-        if (e->site[0] == '\0')
-            return e;
-        if (!e->making && (old == NULL || e->made_us < old->made_us))
-            old = e;
-    }
-    return old;
+    for (int i = 0; i < BOARD_CACHE_ENTRIES; i++)
+        if (cache[i].site[0] && strcmp(cache[i].site, site) == 0 &&
+            strcmp(cache[i].lang, lang) == 0)
+            return &cache[i];
+    return NULL;
 }
 
-/* How often a request waiting for another's board looks whether its own
- * client is still there. */
-#define BOARD_WAIT_SLICE_MS 500
+/* A new, empty entry for site and lang: a free one, else the one made
+ * longest ago that is not being made (its board is dropped); NULL when
+ * every entry is being made. Under cache_mu. */
+static board_cached *cache_add(const char *site, const char *lang)
+{
+    board_cached *e = NULL;
+    for (int i = 0; i < BOARD_CACHE_ENTRIES && e == NULL; i++)
+        if (cache[i].site[0] == '\0')
+            e = &cache[i];
+    if (e == NULL)
+        for (int i = 0; i < BOARD_CACHE_ENTRIES; i++)
+            if (!cache[i].making &&
+                (e == NULL || cache[i].made_us < e->made_us))
+                e = &cache[i];
+    if (e == NULL)
+        return NULL;
+    free(e->body);
+    memset(e, 0, sizeof *e);
+    snprintf(e->site, sizeof e->site, "%s", site);
+    snprintf(e->lang, sizeof e->lang, "%s", lang);
+    return e;
+}
+
+/* Whether e's board may answer a request that began at event counter
+ * events: no sync of its site has landed since, and it is younger than
+ * BOARD_CACHE_MS or was made while the request waited for it (however
+ * long that took: kept_before is e->kept when the wait began, or -1
+ * when the request has not waited). Under cache_mu. */
+static int cache_fresh(const board_cached *e, uint64_t events,
+                       int64_t kept_before)
+{
+    if (e->body == NULL || e->events < events)
+        return 0;
+    if (kept_before >= 0 && e->kept != (uint64_t)kept_before)
+        return 1;
+    return mono_us() - e->made_us < BOARD_CACHE_MS * 1000LL;
+}
 
 static int gone(const dash_ctx *c)
 {
     return c->rq->gone && c->rq->gone(c->rq);
 }
 
-/* A copy of a board made since the request began (events: the counter it
- * read), or NULL with *mine set when this
- * request is to make it (then cache_put must follow), or NULL alone when the
- * client has gone (or every slot is being made). Waits while another request
- * makes the same board. */
+/* Waits under cache_mu for a board to be made, at most
+ * BOARD_WAIT_SLICE_MS. */
+static void cache_wait_slice(void)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_nsec += BOARD_WAIT_SLICE_MS * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    pthread_cond_timedwait(&cache_made, &cache_mu, &until);
+}
+
+/* The board of c's site and language for a request that began at event
+ * counter events. Returns a malloc'd copy of a fresh one (*len its
+ * length); or NULL with *to_make set: this request is to make it, and
+ * cache_put must follow; or NULL alone: the client has gone, or every
+ * entry is being made (make it unshared). While another request makes
+ * the same board, waits for it, in slices, so that a board closed
+ * meanwhile stops waiting. */
 static char *cache_get(const dash_ctx *c, uint64_t events, size_t *len,
-                       board_cached **mine)
+                       board_cached **to_make)
 {
     char *out = NULL;
-    int waited = 0;
-    uint64_t gen_seen = 0;
-    *mine = NULL;
+    int64_t kept_before = -1; /* not waited yet */
+    *to_make = NULL;
     pthread_mutex_lock(&cache_mu);
     for (;;) {
-        board_cached *e = cache_slot(c);
-        if (e == NULL)
-            break; /* every slot busy: make it unshared */
-        int ours = e->site[0] && !strcmp(e->site, c->site) &&
-                   !strcmp(e->lang, c->lang);
-        /* Fresh: no sync landed since the request began, and made while
-         * it waited (however long that took) or younger than
-         * BOARD_CACHE_MS. */
-        if (ours && e->body && e->events >= events &&
-            ((waited && e->gen != gen_seen) ||
-             mono_us() - e->made_us < BOARD_CACHE_MS * 1000LL)) {
+        board_cached *e = cache_find(c->site, c->lang);
+        if (e && cache_fresh(e, events, kept_before)) {
             if ((out = malloc(e->len)) != NULL) {
                 memcpy(out, e->body, e->len);
                 *len = e->len;
             }
             break;
         }
-        if (ours && e->making) {
-            if (!waited) {
-                waited = 1;
-                gen_seen = e->gen;
-            }
-            /* In slices: a board closed meanwhile stops waiting. */
-            struct timespec until;
-            clock_gettime(CLOCK_REALTIME, &until);
-            until.tv_nsec += BOARD_WAIT_SLICE_MS * 1000000L;
-            if (until.tv_nsec >= 1000000000L) {
-                until.tv_sec++;
-                until.tv_nsec -= 1000000000L;
-            }
-            pthread_cond_timedwait(&cache_made, &cache_mu, &until);
+        if (e && e->making) {
+            if (kept_before < 0)
+                kept_before = (int64_t)e->kept;
+            cache_wait_slice();
             if (gone(c))
                 break;
             continue;
         }
-        if (!ours) {
-            free(e->body);
-            memset(e, 0, sizeof *e);
-            snprintf(e->site, sizeof e->site, "%s", c->site);
-            snprintf(e->lang, sizeof e->lang, "%s", c->lang);
-        }
+        if (e == NULL && (e = cache_add(c->site, c->lang)) == NULL)
+            break;
         e->making = 1;
-        *mine = e;
+        *to_make = e;
         break;
     }
     pthread_mutex_unlock(&cache_mu);
@@ -193,9 +211,10 @@ static void test_hold(void)
     }
 }
 
-/* Ends the making of *slot: keeps body when it is given (a copy), and
- * wakes the requests waiting for it. */
-static void cache_put(board_cached *slot, uint64_t events, int64_t made_us,
+/* Ends the making of entry e: keeps a copy of body when it is given
+ * (NULL: the board failed, e keeps what it had), and wakes the requests
+ * waiting for it. */
+static void cache_put(board_cached *e, uint64_t events, int64_t made_us,
                       const char *body, size_t len)
 {
     char *copy = body ? malloc(len) : NULL;
@@ -203,14 +222,14 @@ static void cache_put(board_cached *slot, uint64_t events, int64_t made_us,
         memcpy(copy, body, len);
     pthread_mutex_lock(&cache_mu);
     if (copy) {
-        free(slot->body);
-        slot->events = events;
-        slot->made_us = made_us;
-        slot->body = copy;
-        slot->len = len;
-        slot->gen++;
+        free(e->body);
+        e->events = events;
+        e->made_us = made_us;
+        e->body = copy;
+        e->len = len;
+        e->kept++;
     }
-    slot->making = 0;
+    e->making = 0;
     pthread_cond_broadcast(&cache_made);
     pthread_mutex_unlock(&cache_mu);
 }
@@ -231,17 +250,18 @@ static void get_board(dash_ctx *c)
     /* Read before the board is made: a sync landing meanwhile leaves the
      * entry older than the counter, so the next board is made afresh. */
     uint64_t events = dash_events_count(dash_events_of(c->d), c->site);
-    board_cached *mine = NULL;
+    /* Only the board of now is shared (?at= asks for another time). */
+    board_cached *to_make = NULL;
     if (rc == 1) {
         size_t len = 0;
-        char *hit = cache_get(c, events, &len, &mine);
+        char *hit = cache_get(c, events, &len, &to_make);
         if (hit) {
             dash_send(c, 200, "application/json", hit, len, NULL);
             return;
         }
         if (gone(c)) { /* nobody to show it to */
-            if (mine)
-                cache_put(mine, 0, 0, NULL, 0);
+            if (to_make)
+                cache_put(to_make, 0, 0, NULL, 0);
             dash_fail(c, RND_EIO, NULL, "the board's client has gone");
             return;
         }
@@ -260,8 +280,8 @@ static void get_board(dash_ctx *c)
     rpt_jw *j = rc ? NULL : dash_out_begin(c); /* NULL: the answer is set */
     if (j == NULL) {
         rpt_doc_free(&d);
-        if (mine)
-            cache_put(mine, 0, 0, NULL, 0);
+        if (to_make)
+            cache_put(to_make, 0, 0, NULL, 0);
         return;
     }
     rpt_jw_kstr(j, "site", c->site);
@@ -283,9 +303,9 @@ static void get_board(dash_ctx *c)
     /* test_dash_board counts these: one board per sync for all boards */
     srv_log(SRV_LOG_DEBUG, "web: board of %s (%s) made in %lld ms", c->site,
             c->lang, (long long)ms);
-    if (mine)
-        cache_put(mine, events, t0, c->rs->status == 200 ? c->rs->body : NULL,
-                  c->rs->body_len);
+    if (to_make)
+        cache_put(to_make, events, t0,
+                  c->rs->status == 200 ? c->rs->body : NULL, c->rs->body_len);
 }
 
 /* GET /api/reports */

@@ -132,16 +132,63 @@ static const char *col_type(const rpt_section *sec, uint32_t c)
     return n > 3 && !strcmp(name + n - 3, "_ms") ? ms_type(name, n) : "text";
 }
 
+/* Columns whose key means another thing in one section than in the
+ * catalogue's usual sense: the board's handhelds have a name that is no
+ * person's ("name" is 姓名 elsewhere) and a clock that is the device's,
+ * not a service clock ("clock" is 时限 in the work orders). */
+static const struct {
+    const char *section, *key, *title;
+} own_titles[] = {
+    {"devices", "name", N_("Handheld")},
+    {"devices", "clock", N_("Device clock")},
+};
+
+/* Words for the values of columns that hold a code where a word exists
+ * (a record's kind, a handheld's clock verdict), on any section. */
+static const struct {
+    const char *key, *value, *words;
+} value_words[] = {
+    {"kind", "visit", N_("Visitor")},
+    {"kind", "vehicle", N_("Vehicle")},
+    {"kind", "workorder", N_("workorder")},
+    /* srv_clock_verdict's text when the clock is right, and its flags
+     * (server/registry.c) */
+    {"clock", "ok", N_("ok")},
+    {"clock_flag", "ok", N_("ok")},
+    /* TRANSLATORS: a handheld's clock not measured yet (no sync). */
+    {"clock_flag", "unknown", N_("not known yet")},
+    {"clock_flag", "ahead", N_("ahead")},
+    {"clock_flag", "behind", N_("behind")},
+    /* TRANSLATORS: a handheld that wrote ops beyond what the server
+     * holds: its clock cannot be checked. */
+    {"clock_flag", "beyond", N_("ops beyond the server's")},
+};
+
+static const char *value_words_of(const char *key, const char *value)
+{
+    const char *w = office_wo_words(key, value);
+    for (size_t i = 0;
+         w == NULL && value && i < sizeof value_words / sizeof *value_words;
+         i++)
+        if (!strcmp(value_words[i].key, key) &&
+            !strcmp(value_words[i].value, value))
+            w = value_words[i].words;
+    return w;
+}
+
 /* name's title in lang. A clock's column of the workorders report
  * ("notify_met", made there from the clock's name, so no msgid of its
  * own) is its clock's words and its outcome's: "Notify: met". */
-static const char *col_title(const char *lang, const char *name, char *buf,
-                             size_t cap)
+static const char *col_title(const char *lang, const char *section,
+                             const char *name, char *buf, size_t cap)
 {
     static const char *const what[] = {"met", "breached", "at_risk"};
+    for (size_t i = 0; i < sizeof own_titles / sizeof *own_titles; i++)
+        if (!strcmp(own_titles[i].section, section) &&
+            !strcmp(own_titles[i].key, name))
+            return i18n_tr_lang(lang, own_titles[i].title);
     for (int c = 0; c < NCLOCKS + NXCLOCKS; c++) {
-        const char *clock =
-            c < NCLOCKS ? wo_clock_names[c] : wo_xclock_names[c - NCLOCKS];
+        const char *clock = wo_clock_name(c);
         size_t n = strlen(clock);
         if (strncmp(name, clock, n) != 0 || name[n] != '_')
             continue;
@@ -162,8 +209,9 @@ static const char *col_title(const char *lang, const char *name, char *buf,
     return i18n_tr_lang(lang, name);
 }
 
-/* Member "labels" of column c when some of its values are a work
- * order's (office_wo_words): {value: words} for the distinct ones. */
+/* Member "labels" of column c when some of its values have words (a
+ * work order's, office_wo_words; value_words): {value: words} for the
+ * distinct ones. */
 static void col_labels(rpt_jw *j, const rpt_section *sec, uint32_t c,
                        const char *lang)
 {
@@ -171,7 +219,7 @@ static void col_labels(rpt_jw *j, const rpt_section *sec, uint32_t c,
     size_t n = 0;
     for (uint32_t r = 0; r < rpt_section_rows(sec) && n < 64; r++) {
         const char *v = cstr(rpt_section_cell(sec, r, c));
-        const char *w = office_wo_words(key, v);
+        const char *w = value_words_of(key, v);
         size_t k = 0;
         while (w && k < n && strcmp(seen[k], v) != 0)
             k++;
@@ -204,9 +252,9 @@ void dash_table_json(rpt_jw *j, const rpt_section *sec, int tz_min,
             continue;
         rpt_jw_obj(j);
         rpt_jw_kstr(j, "key", rpt_section_col(sec, c));
-        rpt_jw_kstr(
-            j, "title",
-            col_title(lang, rpt_section_col(sec, c), title, sizeof title));
+        rpt_jw_kstr(j, "title",
+                    col_title(lang, rpt_section_name(sec),
+                              rpt_section_col(sec, c), title, sizeof title));
         rpt_jw_kstr(j, "type", col_type(sec, c));
         col_labels(j, sec, c, lang);
         rpt_jw_end(j);

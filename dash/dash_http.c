@@ -1,9 +1,10 @@
 /* dash_http.c: the only file of dash/ that speaks HTTP: Debian's
  * libmicrohttpd with its TLS (GnuTLS), a thread per connection (an event
  * stream blocks its own thread only), a limit of connections in all and
- * per address, the body gathered up to DASH_BODY_MAX, the raw query kept
- * from the URI log callback, dash_handle()'s answer sent with the security
- * headers on every response, and the event stream of GET /api/events.
+ * per address, the body gathered up to DASH_BODY_MAX and the raw query kept
+ * from the URI log callback (web/web_mhd.c, the glue it shares with
+ * `rounds app`), dash_handle()'s answer sent with the security headers on
+ * every response, and the event stream of GET /api/events.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -20,6 +21,7 @@
 #include "../server/log.h"
 #include "../server/server.h"
 #include "dash_core.h"
+#include "web_mhd.h"
 
 /* TLS 1.2 and 1.3 only, GnuTLS's usual suites. */
 #define DASH_TLS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
@@ -49,36 +51,6 @@ struct dash_http {
     struct MHD_Daemon *mhd;
     dash *d;
 };
-
-/* One request in progress. */
-typedef struct req {
-    char *uri; /* raw, with the query */
-    char *body;
-    size_t len;
-    int too_big, started;
-} req;
-
-static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
-{
-    (void)cls, (void)c;
-    req *r = calloc(1, sizeof *r);
-    if (r)
-        r->uri = strdup(uri ? uri : "/");
-    return r;
-}
-
-static void on_done(void *cls, struct MHD_Connection *c, void **con_cls,
-                    enum MHD_RequestTerminationCode toe)
-{
-    (void)cls, (void)c, (void)toe;
-    req *r = *con_cls;
-    if (r) {
-        free(r->uri);
-        free(r->body);
-        free(r);
-    }
-    *con_cls = NULL;
-}
 
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
@@ -230,31 +202,18 @@ static struct MHD_Response *stream_response(dash *d, struct MHD_Connection *c,
 static enum MHD_Result send_answer(dash *d, struct MHD_Connection *c,
                                    const dash_response *rs)
 {
-    struct MHD_Response *m;
-    if (rs->event_stream)
-        m = stream_response(d, c, rs);
-    else if (rs->static_body)
-        m = MHD_create_response_from_buffer(
-            rs->body_len, (void *)rs->static_body, MHD_RESPMEM_PERSISTENT);
-    else
-        m = MHD_create_response_from_buffer(rs->body ? rs->body_len : 0,
-                                            rs->body, MHD_RESPMEM_MUST_COPY);
+    struct MHD_Response *m =
+        rs->event_stream
+            ? stream_response(d, c, rs)
+            : web_mhd_body(rs->static_body, rs->body, rs->body_len);
     if (m == NULL)
         return MHD_NO;
     for (const dash_header *h = dash_security_headers(); h->name; h++)
         MHD_add_response_header(m, h->name, h->value);
-    if (rs->content_type)
-        MHD_add_response_header(m, "Content-Type", rs->content_type);
-    MHD_add_response_header(m, "Cache-Control",
-                            rs->cache_control ? rs->cache_control
-                            : rs->no_store    ? "no-store"
-                                              : "no-cache");
+    web_mhd_headers(m, rs->content_type, rs->cache_control, rs->no_store,
+                    rs->location, rs->set_cookie);
     if (rs->event_stream) /* nginx: pass each event on at once */
         MHD_add_response_header(m, "X-Accel-Buffering", "no");
-    if (rs->location[0])
-        MHD_add_response_header(m, "Location", rs->location);
-    if (rs->set_cookie[0])
-        MHD_add_response_header(m, "Set-Cookie", rs->set_cookie);
     if (rs->disposition[0])
         MHD_add_response_header(m, "Content-Disposition", rs->disposition);
     enum MHD_Result ok = MHD_queue_response(c, (unsigned)rs->status, m);
@@ -262,9 +221,11 @@ static enum MHD_Result send_answer(dash *d, struct MHD_Connection *c,
     return ok;
 }
 
-static const char *hdr(struct MHD_Connection *c, const char *name)
+/* Every path takes bodies up to DASH_BODY_MAX (413 beyond). */
+static size_t body_max(const char *path)
 {
-    return MHD_lookup_connection_value(c, MHD_HEADER_KIND, name);
+    (void)path;
+    return DASH_BODY_MAX;
 }
 
 static void peer_of(struct MHD_Connection *c, char *out, size_t cap)
@@ -290,42 +251,21 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 {
     (void)url, (void)version;
     dash *d = cls;
-    req *r = *con_cls;
-    if (r == NULL || r->uri == NULL)
-        return MHD_NO;
-    if (!r->started) {
-        r->started = 1; /* the headers: the body (if any) comes next */
-        return MHD_YES;
-    }
-    if (*upload_size) {
-        size_t n = *upload_size;
-        if (r->len + n > DASH_BODY_MAX) {
-            r->too_big = 1; /* read on, kept no more: 413 at the end */
-        } else if (!r->too_big) {
-            char *p = realloc(r->body, r->len + n);
-            if (p == NULL)
-                return MHD_NO;
-            memcpy(p + r->len, upload, n);
-            r->body = p;
-            r->len += n;
-        }
-        *upload_size = 0;
-        return MHD_YES;
-    }
+    web_mhd_req *r = *con_cls;
+    int step = web_mhd_gather(r, upload, upload_size, body_max);
+    if (step != WEB_MHD_READY)
+        return step == WEB_MHD_MORE ? MHD_YES : MHD_NO;
     char peer[INET6_ADDRSTRLEN + 1];
     peer_of(c, peer, sizeof peer);
-    char *q = strchr(r->uri, '?');
-    if (q)
-        *q++ = '\0';
     dash_request rq = {
         .method = method,
         .path = r->uri, /* as sent: no %-decoding of the path */
-        .query = q,
-        .host = hdr(c, "Host"),
-        .origin = hdr(c, "Origin"),
-        .cookie = hdr(c, "Cookie"),
-        .content_type = hdr(c, "Content-Type"),
-        .csrf = hdr(c, "X-Rounds-CSRF"),
+        .query = r->query,
+        .host = web_mhd_header(c, "Host"),
+        .origin = web_mhd_header(c, "Origin"),
+        .cookie = web_mhd_header(c, "Cookie"),
+        .content_type = web_mhd_header(c, "Content-Type"),
+        .csrf = web_mhd_header(c, "X-Rounds-CSRF"),
         .peer = peer,
         .body = r->body,
         .body_len = r->len,
@@ -383,12 +323,12 @@ int dash_http_start(dash *d, const char *listen, const char *cert,
         flags, (uint16_t)port, NULL, NULL, on_request, d, MHD_OPTION_SOCK_ADDR,
         (struct sockaddr *)&ss, MHD_OPTION_HTTPS_MEM_CERT, cert,
         MHD_OPTION_HTTPS_MEM_KEY, key, MHD_OPTION_HTTPS_PRIORITIES,
-        DASH_TLS_PRIORITIES, MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL,
-        MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL, MHD_OPTION_CONNECTION_LIMIT,
-        (unsigned)DASH_CONNS_MAX, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-        (unsigned)DASH_CONNS_PER_IP, MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned)DASH_CONN_TIMEOUT_S, MHD_OPTION_EXTERNAL_LOGGER, mhd_log,
-        NULL, MHD_OPTION_END);
+        DASH_TLS_PRIORITIES, MHD_OPTION_URI_LOG_CALLBACK, web_mhd_on_uri, NULL,
+        MHD_OPTION_NOTIFY_COMPLETED, web_mhd_on_done, NULL,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)DASH_CONNS_MAX,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)DASH_CONNS_PER_IP,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)DASH_CONN_TIMEOUT_S,
+        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
     if (h->mhd == NULL) {
         snprintf(err, errcap,
                  "cannot serve https on %s: the port is taken, or the "

@@ -22,57 +22,6 @@
 #include "office.h"
 #include "office_int.h"
 
-#define HOUR_MS 3600000LL
-
-/* ---- the next clock of an order ------------------------------------------ */
-
-typedef struct next_clock {
-    const char *name; /* NULL: none running */
-    int64_t due, left;
-    int breached, at_risk;
-} next_clock;
-
-static void consider(next_clock *nx, const wo_clock *k, const char *name)
-{
-    if (k->state == ST_BREACHED)
-        nx->breached = 1;
-    if (k->state == ST_AT_RISK)
-        nx->at_risk = 1;
-    if (k->start == 0 || k->stop != 0)
-        return;
-    if (k->state != ST_RUNNING && k->state != ST_AT_RISK &&
-        k->state != ST_BREACHED)
-        return;
-    int64_t left = k->limit_ms - k->elapsed_ms;
-    if (nx->name == NULL || left < nx->left) {
-        nx->name = name;
-        nx->left = left;
-        nx->due = k->start + k->limit_ms;
-    }
-}
-
-static next_clock next_of(const wo *o)
-{
-    next_clock nx = {NULL, 0, 0, 0, 0};
-    if (o->ncyc == 0 || !o->open)
-        return nx;
-    const wo_cycle *c = &o->cyc[o->ncyc - 1];
-    for (int i = 0; i < NCLOCKS; i++)
-        consider(&nx, &c->clk[i], wo_clock_names[i]);
-    for (int i = 0; i < NXCLOCKS; i++)
-        consider(&nx, &c->xclk[i], wo_xclock_names[i]);
-    return nx;
-}
-
-static const char *row_state(const next_clock *nx)
-{
-    if (nx->breached || (nx->name && nx->left < 0))
-        return "bad";
-    if (nx->at_risk || (nx->name && nx->left < HOUR_MS))
-        return "warn";
-    return "ok";
-}
-
 /* ---- the list -------------------------------------------------------------
  */
 
@@ -306,7 +255,7 @@ int office_wo_table(rpt_jw *j, store *st, int all, const char *q,
             wo_release(&o);
             break;
         }
-        next_clock nx = next_of(&o);
+        wo_next nx = wo_next_clock(&o, now_ms);
         office_row_begin(j, o.hex);
         rpt_jw_str(j, o.hex);
         time_cell(j, o.called_at ? o.called_at : o.created, tz_min);
@@ -315,13 +264,13 @@ int office_wo_table(rpt_jw *j, store *st, int all, const char *q,
         rpt_jw_str(j, o.priority);
         rpt_jw_str(j, o.status);
         rpt_jw_str(j, o.assignee);
-        rpt_jw_str(j, nx.name);
-        time_cell(j, nx.name ? nx.due : 0, tz_min);
-        if (nx.name)
-            rpt_jw_int(j, nx.left);
+        rpt_jw_str(j, nx.clock >= 0 ? wo_clock_name(nx.clock) : NULL);
+        time_cell(j, nx.due, tz_min);
+        if (nx.clock >= 0)
+            rpt_jw_int(j, nx.left_ms);
         else
             rpt_jw_null(j);
-        office_row_end(j, row_state(&nx));
+        office_row_end(j, nx.state);
         wo_release(&o);
         shown++;
     }

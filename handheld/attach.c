@@ -459,11 +459,14 @@ int hh__att_held(hh *h, const char *hex, uint8_t hash[PROTO_HASH_LEN],
         return hh__store_fail(h, rc);
     if ((rc = hh__blobs(h, bs)) != 0)
         return rc;
-    if (blob_has(*bs, hash, size) != 0)
-        return fail(h, RND_ENOTFOUND,
+    rc = blob_has(*bs, hash, size);
+    if (rc == RND_ENOTFOUND)
+        return fail(h, RND_ENOTHELD,
                     "attachment %.16s...: this handheld does not hold its "
                     "bytes yet (a sync fetches what it needs)",
                     hex);
+    if (rc)
+        return fail(h, rc, "attachment %.16s...: %s", hex, rnd_strerror(rc));
     return 0;
 }
 

@@ -263,7 +263,7 @@ HH_API const char *hh_last_warning(const hh *h);
  * (attachments/), named by their SHA-256; the attach op that puts them on
  * a record is written only after they are durable, and syncs like any
  * record. */
-#define HH_ATTACH_MAX_DEFAULT ((uint64_t)8 << 20) /* 8 MiB a file */
+#define HH_ATTACH_MAX_DEFAULT ((uint64_t)8 << 20)   /* 8 MiB a file */
 #define HH_ATTACH_QUOTA_DEFAULT ((uint64_t)1 << 30) /* 1 GiB a device */
 
 typedef struct hh_attach_opts {
@@ -302,12 +302,12 @@ HH_API int hh_attach_file(hh *h, const char *target, const char *path,
 
 /* One attachment of a record, as listed. */
 typedef struct hh_attachment {
-    char record[33];   /* the record's id, hex */
-    char hash[65];     /* hex */
-    uint64_t size;     /* bytes */
-    const char *type;  /* media type, static */
-    const char *role;  /* static */
-    char of[65];       /* a thumb's original, "" otherwise */
+    char record[33];    /* the record's id, hex */
+    char hash[65];      /* hex */
+    uint64_t size;      /* bytes */
+    const char *type;   /* media type, static */
+    const char *role;   /* static */
+    char of[65];        /* a thumb's original, "" otherwise */
     uint64_t device_id; /* the first op naming it: its writer, */
     uint64_t seq;       /* seq */
     int64_t wall_ms;    /* and time */
@@ -324,8 +324,9 @@ HH_API int hh_attachments(hh *h, const char *target, hh_attachment_cb cb,
 
 /* Writes the attachment whose hash is hex (64 digits, any case) to the
  * file path (created or replaced), checking its hash on the way:
- * RND_ENOTFOUND when no record has it or this device does not hold its
- * bytes (hh_last_error() says which), RND_EHASH when the bytes held are
+ * RND_ENOTFOUND when no record has it, RND_ENOTHELD when a record has it
+ * but this device does not hold its bytes yet (a sync fetches them, or
+ * hh_attachment_want asks for them), RND_EHASH when the bytes held are
  * damaged (no file is left). */
 HH_API int hh_attachment_get(hh *h, const char *hex, const char *path);
 
@@ -333,11 +334,11 @@ HH_API int hh_attachment_get(hh *h, const char *hex, const char *path);
  * attach_app.c, for `rounds app`: showing a photo writes no file): *out
  * gets a malloc'd buffer of *len bytes (the caller frees it), rehashed;
  * *type (may be NULL) its media type, static. RND_ENOTFOUND when no
- * record has it or this device does not hold its bytes (hh_last_error()
- * says which), RND_EHASH when the bytes held are damaged, RND_ETOOBIG
- * when larger than max bytes, RND_EINVAL when hex is not a hash. */
-HH_API int hh_attachment_read(hh *h, const char *hex, size_t max,
-                              uint8_t **out, size_t *len, const char **type);
+ * record has it, RND_ENOTHELD when this device does not hold its bytes
+ * yet, RND_EHASH when the bytes held are damaged, RND_ETOOBIG when larger
+ * than max bytes, RND_EINVAL when hex is not a hash. */
+HH_API int hh_attachment_read(hh *h, const char *hex, size_t max, uint8_t **out,
+                              size_t *len, const char **type);
 
 /* Asks the next sync to fetch the attachment whose hash is hex (one this
  * handheld's policy would not fetch: not a thumbnail, not of an open
@@ -358,8 +359,7 @@ typedef struct hh_gc_result {
     uint64_t bytes;      /* their bytes */
     uint64_t kept_young; /* orphans newer than min_age_s, kept */
 } hh_gc_result;
-typedef int (*hh_attachment_gc_cb)(const char *hash, uint64_t size,
-                                   void *ctx);
+typedef int (*hh_attachment_gc_cb)(const char *hash, uint64_t size, void *ctx);
 HH_API int hh_attachment_gc(hh *h, int64_t min_age_s, int dry_run,
                             hh_attachment_gc_cb cb, void *ctx,
                             hh_gc_result *out);
@@ -635,6 +635,11 @@ typedef struct hh_sync_result {
     uint32_t att_up, att_down, att_refused;
     uint64_t att_up_bytes, att_down_bytes;
     char att_error[160];
+    /* The site had moved to another node (protocol 5, REDIRECT): how many
+     * times the sync was sent on (0 or 1, at most 3) and the node it ended
+     * on, now the enrolled server (its address and certificate stored). */
+    int redirected;
+    char node[64];
 } hh_sync_result;
 
 /* One sync session with the enrolled server over TLS: push every own op the

@@ -70,8 +70,9 @@ int hh__blobs(hh *h, struct blob_store **out);
 /* The attachment whose hash is hex (64 hex digits, any case), when a
  * record names it and this handheld holds its bytes: its hash, what the
  * index says of it, the blob store and its size (size may be NULL).
- * RND_EINVAL, RND_ENOTFOUND (the sentence says which: no record, or not
- * held yet) or a storage error, with h's last error set (attach.c). */
+ * RND_EINVAL, RND_ENOTFOUND (no record has it), RND_ENOTHELD (its bytes
+ * are not here yet) or a storage error, with h's last error set
+ * (attach.c). */
 struct store_att;
 int hh__att_held(hh *h, const char *hex, uint8_t hash[32], struct store_att *a,
                  struct blob_store **bs, uint64_t *size);

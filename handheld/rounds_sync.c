@@ -270,7 +270,9 @@ int cmd_sync(void)
                r.att_up, r.att_up_bytes, r.att_down, r.att_down_bytes,
                r.att_refused);
         json_cstr(stdout, r.att_error);
-        printf("}}\n");
+        printf("},\"redirected\":%d,\"node\":", r.redirected);
+        json_cstr(stdout, r.node);
+        printf("}\n");
     } else {
         printf("synced: pushed %" PRIu64 ", pulled %" PRIu64
                ", acked seq %" PRIu64 ", %" PRId64 " ms%s\n",
@@ -280,6 +282,14 @@ int cmd_sync(void)
         if (r.cursor_reset)
             printf("the server's store was restored from a backup: pulled "
                    "the site again from the start\n");
+        if (r.redirected) {
+            char addr[300];
+            if (hh_server_addr(h, addr, sizeof addr) != 0)
+                addr[0] = '\0';
+            printf(_("the site moved to node %s (%s): synced there, and "
+                     "this handheld syncs there from now on\n"),
+                   r.node, addr);
+        }
         if (r.cert_learned)
             printf("learned the server's next certificate (rotation)\n");
         if (r.cert_promoted)

@@ -796,10 +796,21 @@ static int64_t mono_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int hh_sync(hh *h, const hh_sync_options *opt, hh_sync_result *out)
+/* A REDIRECT received (hh_sess.redirected), kept after the session is
+ * freed. */
+typedef struct follow {
+    int redirected;
+    char node[PROTO_NODE_MAX + 1];
+    char addr[PROTO_ADDR_MAX + 1];
+    uint8_t *cert; /* PEM and a NUL; malloc'd */
+    size_t cert_len;
+    uint64_t epoch;
+} follow;
+
+/* One session with the server the store names (or opt->server_addr). */
+static int sync_once(hh *h, const hh_sync_options *opt, hh_sync_result *out,
+                     follow *f)
 {
-    static const hh_sync_options none;
-    hh_sync_result dummy;
     char addr[300], host[256], port[6];
     int64_t t0 = mono_ms();
     store_txn *t;
@@ -807,10 +818,6 @@ int hh_sync(hh *h, const hh_sync_options *opt, hh_sync_result *out)
     conn c;
     int rc;
 
-    if (opt == NULL)
-        opt = &none;
-    if (out == NULL)
-        out = &dummy;
     memset(out, 0, sizeof *out);
     h->err[0] = '\0';
 
@@ -897,8 +904,122 @@ done:
     out->att_down_bytes = s.att_down_bytes;
     snprintf(out->att_error, sizeof out->att_error, "%s", s.att_error);
     snprintf(out->server_error, sizeof out->server_error, "%s", s.server_error);
+    if (rc == 0 && s.redirected) {
+        f->redirected = 1;
+        snprintf(f->node, sizeof f->node, "%s", s.redirect_node);
+        snprintf(f->addr, sizeof f->addr, "%s", s.redirect_addr);
+        f->cert = s.redirect_cert;
+        f->cert_len = s.redirect_cert_len;
+        f->epoch = s.redirect_epoch;
+        s.redirect_cert = NULL;
+    }
     conn_free(&c);
     hh_sess_free(&s);
+    out->ms = mono_ms() - t0;
+    return rc;
+}
+
+typedef struct follow_ctx {
+    const follow *f;
+} follow_ctx;
+
+static int follow_fn(store_txn *t, void *arg)
+{
+    const follow *f = ((follow_ctx *)arg)->f;
+    int rc;
+    /* The node's certificate is the one pinned from now on; the old
+     * node's session ticket and announced next certificate are not its.
+     * The pull cursor stays: the new node's WELCOME names its store's
+     * incarnation, and another one resets the cursor there. */
+    if ((rc = store_meta_put(t, "server", f->addr, strlen(f->addr))) ||
+        (rc = store_meta_put(t, "server_cert", f->cert, f->cert_len + 1)) ||
+        (rc = store_meta_put(t, "server_node", f->node, strlen(f->node))) ||
+        (rc = store_meta_put_u64(t, "server_epoch", f->epoch)) ||
+        (rc = store_meta_put(t, "server_cert_next", "", 0)))
+        return rc;
+    return store_meta_put(t, "tls_session", "", 0);
+}
+
+/* Checks a REDIRECT and makes its node the enrolled server, durably. It
+ * came over the TLS session with the pinned server, so it is the office's
+ * word; what is checked is that it is usable and not older than what the
+ * handheld knows (a node with a stale directory must not send it back). */
+static int follow_node(hh *h, const follow *f)
+{
+    mbedtls_x509_crt crt;
+    char text[200];
+    uint64_t known = 0;
+    store_txn *t;
+
+    mbedtls_x509_crt_init(&crt);
+    int rc = mbedtls_x509_crt_parse(&crt, f->cert, f->cert_len + 1);
+    mbedtls_x509_crt_free(&crt);
+    if (rc != 0) {
+        tls_text(rc, text, sizeof text);
+        return fail(h, RND_ECERT,
+                    "sync: the server sent this site to node %s at %s, "
+                    "whose certificate does not parse (%s): ask the office",
+                    f->node, f->addr, text);
+    }
+    rc = store_read_begin(hh_store(h), &t);
+    if (rc)
+        return hh__store_fail(h, rc);
+    rc = store_meta_get_u64(t, "server_epoch", &known);
+    store_read_end(t);
+    if (rc == RND_ENOTFOUND)
+        rc = 0, known = 0;
+    if (rc)
+        return hh__store_fail(h, rc);
+    if (f->epoch <= known)
+        return fail(h, RND_EPROTO,
+                    "sync: the server sent this site to node %s at %s with "
+                    "epoch %llu, not newer than the epoch %llu this handheld "
+                    "followed before: ask the office to check the node "
+                    "directory",
+                    f->node, f->addr, (unsigned long long)f->epoch,
+                    (unsigned long long)known);
+    follow_ctx c = {f};
+    rc = store_write(hh_store(h), follow_fn, &c);
+    return rc ? hh__store_fail(h, rc) : 0;
+}
+
+/* Redirects followed in one sync at most: a site moves once in a while;
+ * more means two nodes disagree. */
+#define REDIRECTS_MAX 3
+
+int hh_sync(hh *h, const hh_sync_options *opt, hh_sync_result *out)
+{
+    static const hh_sync_options none;
+    hh_sync_options o = opt ? *opt : none;
+    hh_sync_result dummy;
+    int64_t t0 = mono_ms();
+    char node[PROTO_NODE_MAX + 1] = "";
+    int hops = 0, rc;
+
+    if (out == NULL)
+        out = &dummy;
+    for (;;) {
+        follow f;
+        memset(&f, 0, sizeof f);
+        rc = sync_once(h, &o, out, &f);
+        if (rc == 0 && f.redirected && hops == REDIRECTS_MAX)
+            rc = fail(h, RND_EPROTO,
+                      "sync: sent on to another node %d times in one sync "
+                      "(last to node %s at %s): ask the office to check "
+                      "the node directory",
+                      hops + 1, f.node, f.addr);
+        else if (rc == 0 && f.redirected)
+            rc = follow_node(h, &f);
+        free(f.cert);
+        if (rc || !f.redirected)
+            break;
+        /* The same sync goes on with the node the site lives on now. */
+        hops++;
+        snprintf(node, sizeof node, "%s", f.node);
+        o.server_addr = NULL;
+    }
+    out->redirected = hops;
+    snprintf(out->node, sizeof out->node, "%s", node);
     out->ms = mono_ms() - t0;
     return rc;
 }

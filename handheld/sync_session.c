@@ -18,11 +18,12 @@
 static const char *msg_name(int type)
 {
     static const char *const names[] = {
-        "?",         "HELLO",     "WELCOME",   "PUSH",     "PUSH_ACK",
-        "PULL",      "OPS",       "BYE",       "ERROR",    "PULL_OWN",
-        "ATT_OFFER", "ATT_STATE", "ATT_CHUNK", "ATT_DONE", "ATT_WANT",
+        "?",         "HELLO",    "WELCOME",   "PUSH",
+        "PUSH_ACK",  "PULL",     "OPS",       "BYE",
+        "ERROR",     "PULL_OWN", "ATT_OFFER", "ATT_STATE",
+        "ATT_CHUNK", "ATT_DONE", "ATT_WANT",  "REDIRECT",
     };
-    return type > 0 && type <= PROTO_MSG_ATT_WANT ? names[type] : "unknown";
+    return type > 0 && type <= PROTO_MSG_REDIRECT ? names[type] : "unknown";
 }
 
 static const char *state_name(int state)
@@ -184,6 +185,8 @@ void hh_sess_free(hh_sess *s)
     free(s->ops);
     free(s->held);
     free(s->held_lens);
+    free(s->redirect_cert);
+    s->redirect_cert = NULL;
     hh__att_free(s);
     s->out = NULL;
     s->ops = NULL;
@@ -922,6 +925,34 @@ static int on_error(hh_sess *s, const proto_msg *m)
     return hh__sess_fail(s, code, "server refused: %s", s->server_error);
 }
 
+/* The server holds this device's credential but no longer its site: it
+ * names the node that does (docs/PROTOCOL.md, "REDIRECT"). Kept for
+ * sync.c, which checks the certificate, stores the node and goes there;
+ * nothing is written here. */
+static int on_redirect(hh_sess *s, const proto_msg *m)
+{
+    if (proto_redirect_check(m) != 0)
+        return hh__sess_fail(s, RND_EPROTO,
+                             "sync: the server's REDIRECT names no valid "
+                             "node, address or certificate");
+    uint8_t *pem = malloc((size_t)m->u.redirect.cert.len + 1);
+    if (pem == NULL)
+        return hh__sess_fail(s, RND_ENOMEM, "sync: out of memory");
+    memcpy(pem, m->u.redirect.cert.p, m->u.redirect.cert.len);
+    pem[m->u.redirect.cert.len] = '\0';
+    free(s->redirect_cert);
+    s->redirect_cert = pem;
+    s->redirect_cert_len = m->u.redirect.cert.len;
+    snprintf(s->redirect_node, sizeof s->redirect_node, "%.*s",
+             (int)m->u.redirect.node.len, (const char *)m->u.redirect.node.p);
+    snprintf(s->redirect_addr, sizeof s->redirect_addr, "%.*s",
+             (int)m->u.redirect.addr.len, (const char *)m->u.redirect.addr.p);
+    s->redirect_epoch = m->u.redirect.epoch;
+    s->redirected = 1;
+    s->state = HH_SESS_DONE;
+    return 0;
+}
+
 static int on_frame(hh_sess *s, const uint8_t *body, size_t len)
 {
     proto_msg m;
@@ -936,6 +967,8 @@ static int on_frame(hh_sess *s, const uint8_t *body, size_t len)
     case HH_SESS_HELLO:
         if (m.type == PROTO_MSG_WELCOME)
             return on_welcome(s, &m);
+        if (m.type == PROTO_MSG_REDIRECT)
+            return on_redirect(s, &m);
         break;
     case HH_SESS_RECOVER:
         if (m.type == PROTO_MSG_OPS && s->own_asked)

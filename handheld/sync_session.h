@@ -150,6 +150,16 @@ typedef struct hh_sess {
     uint64_t att_up_bytes, att_down_bytes;
     char att_error[160]; /* why the last one was refused or failed */
 
+    /* REDIRECT (protocol 5): the site lives on another node now. The
+     * session ends (state DONE, redirected 1) with the node as the server
+     * sent it; sync.c checks it, stores it and syncs there. */
+    int redirected;
+    char redirect_node[PROTO_NODE_MAX + 1];
+    char redirect_addr[PROTO_ADDR_MAX + 1];
+    uint8_t *redirect_cert;   /* malloc'd PEM with a NUL after it */
+    size_t redirect_cert_len; /* without the NUL */
+    uint64_t redirect_epoch;
+
     /* Progress, as in hh_sync_options; may be NULL. */
     void (*progress)(const char *phase, uint64_t done, uint64_t total,
                      void *ctx);

@@ -60,6 +60,7 @@ int rnd_exit_code(int err)
     case RND_EMEDIA: /* the file given is not one we take */
         return RND_EXIT_USAGE;
     case RND_ENOTFOUND:
+    case RND_ENOTHELD: /* known, its bytes not here yet */
     case RND_ENOTINIT:
     case RND_ENOTENROLLED:
         return RND_EXIT_NOTFOUND;

@@ -53,7 +53,9 @@
     XX(ELOCKOUT, "locked after too many wrong PINs")                           \
     XX(EMEDIA, "not a JPEG, PNG, WebP or PDF file, or a damaged one")          \
     XX(EHASH, "bytes do not match their SHA-256")                              \
-    XX(EQUOTA, "attachment quota exceeded")
+    XX(EQUOTA, "attachment quota exceeded")                                    \
+    XX(ENOTHELD, "not on this device yet: a sync fetches it")                  \
+    XX(EMOVED, "the site moved to another node")
 
 enum rnd_error {
     RND_OK = 0,

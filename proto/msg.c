@@ -8,6 +8,7 @@
 
 #include <msgpack.h>
 
+#include "enrollpay.h"
 #include "mp.h"
 #include "msg.h"
 #include "proto.h"
@@ -44,6 +45,8 @@ static int msg_arity(int type)
         return 3;
     case PROTO_MSG_ATT_WANT:
         return 3;
+    case PROTO_MSG_REDIRECT:
+        return 5;
     default:
         return -1;
     }
@@ -81,6 +84,7 @@ size_t proto_msg_ops_overhead(uint32_t nops)
  * cert_next, the version-2 form no have_hash. */
 static int welcome_arity_of(uint32_t version)
 {
+    /* Version 5 changed no WELCOME element: 12, as version 4. */
     return version == 1 ? 6 : version == 2 ? 8 : version == 3 ? 9 : 12;
 }
 
@@ -198,6 +202,22 @@ static int pack_body(msgpack_packer *pk, const proto_msg *m)
         if ((rc = pack_text(pk, m->u.error.name)))
             return rc;
         return pack_text(pk, m->u.error.message);
+    case PROTO_MSG_REDIRECT:
+        if (m->u.redirect.node.len == 0 ||
+            m->u.redirect.node.len > PROTO_NODE_MAX ||
+            m->u.redirect.addr.len == 0 ||
+            m->u.redirect.addr.len > PROTO_ADDR_MAX ||
+            m->u.redirect.cert.len == 0 ||
+            m->u.redirect.cert.len > PROTO_CERT_MAX ||
+            m->u.redirect.cert.p == NULL || m->u.redirect.epoch == 0)
+            return -1;
+        if ((rc = pack_text(pk, m->u.redirect.node)) ||
+            (rc = pack_text(pk, m->u.redirect.addr)) ||
+            (rc = msgpack_pack_bin(pk, m->u.redirect.cert.len)) ||
+            (rc = msgpack_pack_bin_body(pk, m->u.redirect.cert.p,
+                                        m->u.redirect.cert.len)))
+            return rc;
+        return msgpack_pack_uint64(pk, m->u.redirect.epoch);
     case PROTO_MSG_ATT_OFFER:
         return pack_hash(pk, m->u.att.hash);
     case PROTO_MSG_ATT_STATE:
@@ -393,6 +413,20 @@ static int decode_body(mp_cur *c, proto_msg *m, proto_bytes *ops_buf,
         if ((rc = read_text(c, &m->u.error.name)))
             return rc;
         return read_text(c, &m->u.error.message);
+    case PROTO_MSG_REDIRECT:
+        if ((rc = read_text(c, &m->u.redirect.node)) ||
+            (rc = read_text(c, &m->u.redirect.addr)) ||
+            (rc = mp_read_bin_ref(c, PROTO_CERT_MAX, &m->u.redirect.cert.p,
+                                  &m->u.redirect.cert.len)) ||
+            (rc = mp_read_u64(c, &m->u.redirect.epoch)))
+            return rc;
+        if (m->u.redirect.node.len == 0 ||
+            m->u.redirect.node.len > PROTO_NODE_MAX ||
+            m->u.redirect.addr.len == 0 ||
+            m->u.redirect.addr.len > PROTO_ADDR_MAX ||
+            m->u.redirect.cert.len == 0 || m->u.redirect.epoch == 0)
+            return RND_EMALFORMED;
+        return 0;
     case PROTO_MSG_ATT_OFFER:
         return read_hash(c, m->u.att.hash);
     case PROTO_MSG_ATT_STATE:
@@ -440,4 +474,34 @@ int proto_msg_decode(const uint8_t *body, size_t len, proto_msg *msg,
     if (c.p != c.end)
         return RND_EMALFORMED; /* trailing bytes */
     return 0;
+}
+
+static int node_char_ok(uint8_t c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+           (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
+}
+
+int proto_redirect_check(const proto_msg *m)
+{
+    static const char begin[] = "-----BEGIN CERTIFICATE-----";
+    if (m == NULL || m->type != PROTO_MSG_REDIRECT)
+        return RND_EINVAL;
+    const proto_bytes *n = &m->u.redirect.node, *a = &m->u.redirect.addr,
+                      *c = &m->u.redirect.cert;
+    if (n->len == 0 || n->len > PROTO_NODE_MAX ||
+        (n->len == 1 && n->p[0] == '.') ||
+        (n->len == 2 && n->p[0] == '.' && n->p[1] == '.'))
+        return RND_EFIELD;
+    for (uint32_t i = 0; i < n->len; i++)
+        if (!node_char_ok(n->p[i]))
+            return RND_EFIELD;
+    if (a->len == 0 || a->len > PROTO_ADDR_MAX ||
+        !proto_enroll_addr_ok((const char *)a->p, a->len))
+        return RND_EFIELD;
+    /* A PEM file may start with text before its first BEGIN line; the
+     * server sends the certificate alone. */
+    if (c->len < sizeof begin - 1 || memcmp(c->p, begin, sizeof begin - 1))
+        return RND_EFIELD;
+    return m->u.redirect.epoch >= 1 ? 0 : RND_EFIELD;
 }

@@ -39,14 +39,21 @@
  * A server also answers a version-1 HELLO, with the 6-element WELCOME of
  * version 1, and a version-2 one (PULL_OWN is then not allowed). Version
  * 4 added the attachments: WELCOME's att_max, att_quota and att_chunk, and
- * the ATT_* messages after the pull (docs/PROTOCOL.md, "Attachments"). */
-#define PROTO_VERSION 4
+ * the ATT_* messages after the pull (docs/PROTOCOL.md, "Attachments").
+ * Version 5 added REDIRECT: the answer to a HELLO for a site that moved to
+ * another node (docs/PROTOCOL.md, "REDIRECT"); its WELCOME is version 4's. */
+#define PROTO_VERSION 5
+#define PROTO_VERSION_REDIRECT 5 /* the first that follows a REDIRECT */
 #define PROTO_VERSION_MIN 1
 #define PROTO_FRAME_HEADER 4
 #define PROTO_FRAME_MAX_DEFAULT (1u << 20) /* 1 MiB */
 #define PROTO_BATCH_MAX_OPS 4096           /* ops in one PUSH or OPS message */
 #define PROTO_TEXT_MAX 1024  /* site, device, credential, messages */
-#define PROTO_CERT_MAX 16384 /* WELCOME's cert_next (PEM) */
+#define PROTO_CERT_MAX 16384 /* WELCOME's cert_next, REDIRECT's cert (PEM) */
+/* REDIRECT's node name (the alphabet of site names) and address
+ * (HOST:PORT as in the enrollment payload). */
+#define PROTO_NODE_MAX 63
+#define PROTO_ADDR_MAX 261
 /* An ATT_CHUNK's bytes at most (a chunk is att_chunk bytes, 256 KiB from
  * this server), and the largest attachment a chunk may belong to. */
 #define PROTO_ATT_CHUNK_MAX (1u << 20)
@@ -72,6 +79,8 @@ enum proto_msg_type {
     PROTO_MSG_ATT_CHUNK = 12, /* both: bytes of one attachment */
     PROTO_MSG_ATT_DONE = 13,  /* S: an upload stored, or why not */
     PROTO_MSG_ATT_WANT = 14,  /* C: send me these bytes */
+    /* version 5: the site lives on another node now */
+    PROTO_MSG_REDIRECT = 15, /* S: instead of WELCOME */
 };
 
 /* ATT_STATE's state: the server's answer to an ATT_OFFER (SEND, HAVE,
@@ -164,6 +173,20 @@ typedef struct proto_msg {
         struct {
             uint64_t ops_in, ops_out;
         } bye;
+        /* [15, node, addr, cert, epoch] (version 5), the server's answer
+         * to a HELLO whose credential it accepted for a site that moved:
+         * node is the name of the node that holds the site now (str,
+         * 1..PROTO_NODE_MAX bytes), addr where handhelds reach it
+         * ("HOST:PORT", str, 1..PROTO_ADDR_MAX bytes), cert its TLS
+         * certificate (PEM, bin, 1..PROTO_CERT_MAX bytes) and epoch the
+         * directory's generation of the site's assignment (>= 1: every
+         * move adds one). The syntax of node and addr is checked by
+         * proto_redirect_check(), not by the decoder. */
+        struct {
+            proto_bytes node, addr; /* str */
+            proto_bytes cert;       /* bin */
+            uint64_t epoch;
+        } redirect;
         /* [8, name, message]: name is an RND_E* name without "RND_" */
         struct {
             proto_bytes name, message; /* str */
@@ -207,6 +230,12 @@ int proto_msg_encode(const proto_msg *msg, uint8_t *buf, size_t cap,
  * RND_ETOOBIG. Never reads outside body. */
 int proto_msg_decode(const uint8_t *body, size_t len, proto_msg *msg,
                      proto_bytes *ops_buf, size_t ops_cap);
+
+/* Checks a decoded REDIRECT's fields beyond their types: node is a name
+ * of 1..PROTO_NODE_MAX bytes of [A-Za-z0-9_.-] (not "." or ".."), addr is
+ * HOST:PORT as in the enrollment payload (proto/enrollpay.h), cert begins
+ * with a PEM certificate line, epoch >= 1. 0 or RND_EFIELD. */
+int proto_redirect_check(const proto_msg *m);
 
 /* Upper bound of the frame size of a PUSH or OPS carrying ops whose
  * encoded sizes add up to ops_bytes (for batching under max_frame). */

@@ -28,16 +28,6 @@ static const int reg_clocks[] = {CL_ON_SITE, CL_FEEDBACK, CL_RESOLVE, CL_REPLY,
                                  CL_CALLBACK};
 #define NREG (sizeof reg_clocks / sizeof *reg_clocks)
 
-static const wo_clock *clock_of(const wo_cycle *c, int id)
-{
-    return id < NCLOCKS ? &c->clk[id] : &c->xclk[id - NCLOCKS];
-}
-
-static const char *clock_name(int id)
-{
-    return id < NCLOCKS ? wo_clock_names[id] : wo_xclock_names[id - NCLOCKS];
-}
-
 typedef struct cx_counts {
     int64_t complaints, open, anonymous, valid, invalid, unassessed, serious,
         escalated, not_escalated, breached, deferred, by_clock[NREG];
@@ -115,14 +105,14 @@ static int clock_rows(rpt_section *sk, const wo *o, char *bnames, size_t cap,
     for (uint32_t k = 0; k < o->ncyc; k++) {
         const wo_cycle *c = &o->cyc[k];
         for (size_t r = 0; r < NREG; r++) {
-            const wo_clock *ck = clock_of(c, reg_clocks[r]);
+            const wo_clock *ck = wo_clock_of(c, reg_clocks[r]);
             if (ck->start <= 0)
                 continue; /* a clock that never started: no row */
             int64_t due = ck->start + ck->limit_ms;
             int timed = ck->state != ST_NA || ck->stop;
             rpt_cell row[] = {rpt_s(o->hex),
                               rpt_i(k + 1),
-                              rpt_k(clock_name(reg_clocks[r])),
+                              rpt_k(wo_clock_name(reg_clocks[r])),
                               rpt_k(wo_state_names[ck->state]),
                               rpt_i(ck->limit_ms / WO_MIN_MS),
                               timed ? rpt_i(ceil_min(ck->elapsed_ms))
@@ -135,7 +125,7 @@ static int clock_rows(rpt_section *sk, const wo *o, char *bnames, size_t cap,
             if ((rc = rpt_row(sk, row)) != 0)
                 return rc;
             if (ck->state == ST_BREACHED) {
-                const char *nm = clock_name(reg_clocks[r]);
+                const char *nm = wo_clock_name(reg_clocks[r]);
                 size_t len = strlen(bnames);
                 if (strstr(bnames, nm) == NULL)
                     snprintf(bnames + len, cap - len, "%s%s", len ? " " : "",
@@ -194,7 +184,7 @@ static int build(rpt_doc *d, store_txn *txn, wo **list, size_t nl)
         const char *esc = !serious          ? "n/a"
                           : in.escalated_at ? "done"
                                             : "missing";
-        const wo_clock *reply = clock_of(cur, CL_REPLY);
+        const wo_clock *reply = wo_clock_of(cur, CL_REPLY);
         char bnames[96] = "";
         int64_t nb = 0;
         /* The clocks first (for the breach names), then the row: the
@@ -211,11 +201,11 @@ static int build(rpt_doc *d, store_txn *txn, wo **list, size_t nl)
             rpt_s(o->severity),
             rpt_s(o->status),
             rpt_s(o->assignee),
-            rpt_k(wo_state_names[clock_of(cur, CL_ON_SITE)->state]),
-            rpt_k(wo_state_names[clock_of(cur, CL_FEEDBACK)->state]),
-            rpt_k(wo_state_names[clock_of(cur, CL_RESOLVE)->state]),
+            rpt_k(wo_state_names[wo_clock_of(cur, CL_ON_SITE)->state]),
+            rpt_k(wo_state_names[wo_clock_of(cur, CL_FEEDBACK)->state]),
+            rpt_k(wo_state_names[wo_clock_of(cur, CL_RESOLVE)->state]),
             rpt_k(wo_state_names[reply->state]),
-            rpt_k(wo_state_names[clock_of(cur, CL_CALLBACK)->state]),
+            rpt_k(wo_state_names[wo_clock_of(cur, CL_CALLBACK)->state]),
             reply->start > 0 ? rpt_t(reply->start + reply->limit_ms)
                              : rpt_null(),
             rpt_t(in.escalated_at),

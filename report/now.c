@@ -300,7 +300,11 @@ static int wos_build(store_txn *txn, rpt_now *n)
     x.op = malloc(sizeof *x.op);
     if (rc == 0 && (!x.st || !x.op))
         rc = RND_ENOMEM;
-    if (rc == 0)
+    /* The refs name the user's open orders (a few keys); without them
+     * (an old store read-only) every open order is looked at. */
+    if (rc == 0 && store_has_refs(txn))
+        rc = store_refs_person(txn, PROTO_KIND_WORKORDER, n->user, wo_cb, &x);
+    else if (rc == 0)
         rc = store_entities_each(txn, PROTO_KIND_WORKORDER, 1, wo_cb, &x);
     if (rc == 0)
         rc = x.rc;
@@ -394,6 +398,80 @@ static int vac_insp_cb(const uint8_t id[PROTO_ENTITY_LEN], int kind,
     return 0;
 }
 
+/* With the refs: each vacant unit's inspections, from the keys alone
+ * (id, device time, stamp, clock offset), then the same windows as the
+ * walk below over them, so the answer is the walk's. */
+typedef struct vac_ref {
+    int64_t idms, t;
+    size_t unit;
+    int counts; /* not made with a flagged clock */
+} vac_ref;
+
+typedef struct vac_refs {
+    vac_ref *v;
+    size_t n, cap, unit;
+    int rc;
+} vac_refs;
+
+static int vac_ref_cb(const store_unit_ref *r, void *arg)
+{
+    vac_refs *x = arg;
+    if (x->n == x->cap) {
+        size_t cap = x->cap ? 2 * x->cap : 256;
+        vac_ref *v = realloc(x->v, cap * sizeof *v);
+        if (v == NULL)
+            return x->rc = RND_ENOMEM;
+        x->v = v;
+        x->cap = cap;
+    }
+    fold_event e;
+    memset(&e, 0, sizeof e);
+    e.hlc = r->hlc;
+    e.wall_ms = r->wall_ms;
+    e.clk = r->clk;
+    vac_ref *v = &x->v[x->n++];
+    v->idms = 0;
+    for (int i = 0; i < 6; i++)
+        v->idms = (v->idms << 8) | r->id[i];
+    v->t = r->wall_ms;
+    v->unit = x->unit;
+    v->counts = rpt_clock_flag(&e, 0) == NULL;
+    return 0;
+}
+
+static int vacant_refs(store_txn *txn, rpt_now *n)
+{
+    vac_refs x = {0};
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < n->nvacant; i++) {
+        x.unit = i;
+        rc = store_refs_unit(txn, PROTO_KIND_INSPECTION, n->vacant[i].unit,
+                             vac_ref_cb, &x);
+    }
+    if (rc == 0)
+        rc = x.rc;
+    int64_t hi = 0, span = 86400000LL;
+    for (int k = 0; rc == 0; k++, span *= 2) {
+        size_t missing = 0;
+        for (size_t i = 0; i < n->nvacant; i++)
+            missing += n->vacant[i].last_ms == 0;
+        if (k > 0 && (missing == 0 || hi == 0))
+            break;
+        int64_t lo = k < 7 ? n->now_ms - span : 0;
+        for (size_t j = 0; j < x.n; j++) {
+            const vac_ref *r = &x.v[j];
+            rpt_now_vacant *v = &n->vacant[r->unit];
+            if ((lo > 0 && r->idms < lo) || (hi && r->idms >= hi))
+                continue;
+            if (r->counts && r->t > v->last_ms && r->t <= n->now_ms)
+                v->last_ms = r->t;
+        }
+        hi = lo;
+    }
+    free(x.v);
+    return rc;
+}
+
 static int vac_order(const void *a, const void *b)
 {
     const rpt_now_vacant *x = a, *y = b;
@@ -413,6 +491,13 @@ static int vacant_build(store_txn *txn, rpt_now *n)
     if (rc || n->nvacant == 0)
         return rc;
     qsort(n->vacant, n->nvacant, sizeof *n->vacant, vac_key);
+    int refs = store_has_refs(txn);
+    for (size_t i = 0; refs && i < n->nvacant; i++)
+        refs = strlen(n->vacant[i].unit) <= STORE_REF_MAX;
+    if (refs) {
+        rc = vacant_refs(txn, n);
+        goto due;
+    }
     if ((x.st = malloc(sizeof *x.st)) == NULL)
         return RND_ENOMEM;
     /* Ids begin with their creation time. Windows back from now, each
@@ -440,6 +525,7 @@ static int vacant_build(store_txn *txn, rpt_now *n)
     if (rc == 0)
         rc = x.rc;
     free(x.st);
+due:
     if (rc)
         return rc;
     size_t k = 0;

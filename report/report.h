@@ -302,11 +302,13 @@ int rpt_workorders(store_txn *txn, const rpt_params *p, rpt_doc *d);
  * the section "workorders": every open order with the next clock of its
  * current cycle, computed as rpt_workorders computes them but without
  * its cycles, groups and repeats: id, place, category, priority, status,
- * assignee, called_at, next_clock (the running clock due first), due,
- * left_ms (due - p->now, negative once breached), breached (the clocks
- * breached in any cycle), state ("bad": a clock of the current cycle
- * breached or left_ms < 0; "warn": due within RPT_WO_WARN_MS; "ok").
- * Sorted by due, orders without a running clock last. */
+ * assignee, called_at, next_clock, due, left_ms and state (the rule of
+ * wo_next_clock, report/wo_clock.c: the running clock of the current
+ * cycle due first, complaint clocks included; left_ms = due - p->now,
+ * negative once breached; "bad": a clock of the current cycle breached
+ * or left_ms < 0; "warn": one at risk or due within RPT_WO_WARN_MS;
+ * "ok"), breached (the clocks breached in any cycle). Sorted by due,
+ * orders without a running clock last. */
 #define RPT_WO_WARN_MS (3600 * 1000LL)
 int rpt_workorders_open(store_txn *txn, const rpt_params *p, rpt_doc *d);
 /* The complaint register: intake, clocks, escalation, reply deadlines. */

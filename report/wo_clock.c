@@ -567,3 +567,43 @@ void wo_clocks(wo *o, int64_t now, int tz_min, const rpt_calendar *cal)
     for (uint32_t k = 0; k < o->ncyc; k++)
         cycle_clocks(o, k, now, tz_min, cal);
 }
+
+const wo_clock *wo_clock_of(const wo_cycle *c, int id)
+{
+    return id < NCLOCKS ? &c->clk[id] : &c->xclk[id - NCLOCKS];
+}
+
+const char *wo_clock_name(int id)
+{
+    return id < NCLOCKS ? wo_clock_names[id] : wo_xclock_names[id - NCLOCKS];
+}
+
+wo_next wo_next_clock(const wo *o, int64_t now)
+{
+    wo_next nx = {-1, 0, 0, "ok"};
+    if (o->ncyc == 0 || !o->open)
+        return nx;
+    const wo_cycle *c = &o->cyc[o->ncyc - 1];
+    int breached = 0, at_risk = 0;
+    for (int id = 0; id < CL_END; id++) {
+        const wo_clock *k = wo_clock_of(c, id);
+        breached |= k->state == ST_BREACHED;
+        at_risk |= k->state == ST_AT_RISK;
+        if (k->start <= 0 || k->stop != 0 ||
+            (k->state != ST_RUNNING && k->state != ST_AT_RISK &&
+             k->state != ST_BREACHED))
+            continue;
+        int64_t due = k->start + k->limit_ms;
+        if (nx.clock < 0 || due < nx.due) {
+            nx.clock = id;
+            nx.due = due;
+        }
+    }
+    if (nx.clock >= 0)
+        nx.left_ms = nx.due - now;
+    if (breached || (nx.clock >= 0 && nx.left_ms < 0))
+        nx.state = "bad";
+    else if (at_risk || (nx.clock >= 0 && nx.left_ms < RPT_WO_WARN_MS))
+        nx.state = "warn";
+    return nx;
+}

@@ -122,6 +122,28 @@ int wo_fill(store_txn *txn, proto_op *op, int64_t skew_ms,
  * holiday calendar, rpt_calendar_load; NULL: Monday to Friday). */
 void wo_clocks(wo *o, int64_t now, int tz_min, const rpt_calendar *cal);
 
+/* Clock id (< CL_END: a CL_* of the five, or a complaint clock) of cycle
+ * c, and its name ("resolve", "feedback"). */
+const wo_clock *wo_clock_of(const wo_cycle *c, int id);
+const char *wo_clock_name(int id);
+
+/* What an order's row says of its clocks, the one rule of the office
+ * board's orders (rpt_workorders_open) and the office's work-order list
+ * (dash/office_wo.c): its next clock, the one running in its current
+ * cycle (stop 0 and running, at risk or breached; any of the CL_END
+ * clocks, complaint clocks included) due first; and its state. */
+typedef struct wo_next {
+    int clock;         /* CL_* id; -1: none running (or the order is closed) */
+    int64_t due;       /* the clock's start + limit; 0 with none */
+    int64_t left_ms;   /* due - now, negative once breached; 0 with none */
+    const char *state; /* "bad": a clock of the current cycle breached or
+                          left_ms < 0; "warn": one at risk or left_ms
+                          under RPT_WO_WARN_MS; "ok". Static. */
+} wo_next;
+
+/* o's next clock as of now (o's clocks made by wo_clocks as of now). */
+wo_next wo_next_clock(const wo *o, int64_t now);
+
 /* The orders a report of the window [p->from, p->to) looks at: every
  * open one and every one created in the window (listed 1), and those of
  * the 30 days before the earliest of them (listed 0: the history repeats

@@ -617,18 +617,16 @@ out:
 /* The office board's open orders (report.h, rpt_workorders_open). */
 typedef struct open_row {
     const wo *o;
-    int next; /* the next clock, -1: none */
-    int64_t due;
-    int now_breached;
+    wo_next nx; /* its next clock and state (wo_next_clock) */
 } open_row;
 
 static int by_due(const void *a, const void *b)
 {
     const open_row *x = a, *y = b;
-    if ((x->next < 0) != (y->next < 0))
-        return x->next < 0 ? 1 : -1; /* orders without a clock last */
-    if (x->due != y->due)
-        return x->due < y->due ? -1 : 1;
+    if ((x->nx.clock < 0) != (y->nx.clock < 0))
+        return x->nx.clock < 0 ? 1 : -1; /* orders without a clock last */
+    if (x->nx.due != y->nx.due)
+        return x->nx.due < y->nx.due ? -1 : 1;
     return memcmp(x->o->id, y->o->id, PROTO_ENTITY_LEN);
 }
 
@@ -654,46 +652,22 @@ int rpt_workorders_open(store_txn *txn, const rpt_params *p, rpt_doc *d)
     if (rc == 0 && n && (rows = malloc(n * sizeof *rows)) == NULL)
         rc = RND_ENOMEM;
     for (size_t i = 0; rc == 0 && i < n; i++) {
-        const wo *o = &v[i];
-        if (!o->open)
+        if (!v[i].open)
             continue;
-        const wo_cycle *cur = &o->cyc[o->ncyc - 1];
-        open_row *r = &rows[m++];
-        r->o = o;
-        r->next = -1;
-        r->due = 0;
-        r->now_breached = 0;
-        for (int c = 0; c < NCLOCKS; c++) {
-            const wo_clock *ck = &cur->clk[c];
-            if (c == CL_RECORD && o->ncyc > 1)
-                continue; /* the call is recorded once */
-            r->now_breached |= ck->state == ST_BREACHED;
-            if (ck->start <= 0 || ck->stop ||
-                (ck->state != ST_RUNNING && ck->state != ST_AT_RISK &&
-                 ck->state != ST_BREACHED))
-                continue;
-            int64_t due = ck->start + ck->limit_ms;
-            if (r->next < 0 || due < r->due) {
-                r->next = c;
-                r->due = due;
-            }
-        }
+        rows[m].o = &v[i];
+        rows[m++].nx = wo_next_clock(&v[i], p->now);
     }
     if (m > 1)
         qsort(rows, m, sizeof *rows, by_due);
     for (size_t i = 0; rc == 0 && i < m; i++) {
-        const open_row *r = &rows[i];
-        const wo *o = r->o;
+        const wo_next *nx = &rows[i].nx;
+        const wo *o = rows[i].o;
         char bnames[64] = "";
         for (uint32_t cy = 0; cy < o->ncyc; cy++)
             for (int c = 0; c < NCLOCKS; c++)
                 if (o->cyc[cy].clk[c].state == ST_BREACHED)
                     name_add(bnames, sizeof bnames, wo_clock_names[c]);
-        int64_t left = r->next >= 0 ? r->due - p->now : 0;
-        const char *state = r->now_breached || (r->next >= 0 && left < 0)
-                                ? "bad"
-                            : r->next >= 0 && left < RPT_WO_WARN_MS ? "warn"
-                                                                    : "ok";
+        int next = nx->clock >= 0;
         rpt_cell row[] = {rpt_s(o->hex),
                           rpt_s(o->place),
                           rpt_s(o->category),
@@ -701,12 +675,11 @@ int rpt_workorders_open(store_txn *txn, const rpt_params *p, rpt_doc *d)
                           rpt_s(o->status),
                           rpt_s(o->assignee),
                           rpt_t(o->called_at),
-                          r->next >= 0 ? rpt_k(wo_clock_names[r->next])
-                                       : rpt_null(),
-                          r->next >= 0 ? rpt_t(r->due) : rpt_null(),
-                          r->next >= 0 ? rpt_i(left) : rpt_null(),
+                          next ? rpt_k(wo_clock_name(nx->clock)) : rpt_null(),
+                          next ? rpt_t(nx->due) : rpt_null(),
+                          next ? rpt_i(nx->left_ms) : rpt_null(),
                           bnames[0] ? rpt_s(bnames) : rpt_null(),
-                          rpt_k(state)};
+                          rpt_k(nx->state)};
         rc = rpt_row(s, row);
     }
     free(rows);

@@ -203,55 +203,45 @@ static int decode_grants(const msgpack_object *o, srv_account *a)
     return 0;
 }
 
+/* One field of an account's record (srv_mp_record). */
+static int decode_field(const msgpack_object *k, const msgpack_object *v,
+                        void *ctx)
+{
+    rec *r = ctx;
+    srv_account *a = &r->a;
+    int64_t fails = 0;
+    int rc = 0;
+    if (srv_mp_key_is(k, "h"))
+        rc = srv_mp_str(v, r->hash, sizeof r->hash);
+    else if (srv_mp_key_is(k, "d")) {
+        if (v->type != MSGPACK_OBJECT_BOOLEAN)
+            rc = RND_ECORRUPT;
+        else
+            a->disabled = v->via.boolean;
+    } else if (srv_mp_key_is(k, "g"))
+        rc = decode_grants(v, a);
+    else if (srv_mp_key_is(k, "f")) {
+        rc = srv_mp_i64(v, &fails);
+        if (rc == 0 && (fails < 0 || fails > UINT32_MAX))
+            rc = RND_ECORRUPT;
+        a->fails = (uint32_t)fails;
+    } else if (srv_mp_key_is(k, "l"))
+        rc = srv_mp_i64(v, &a->locked_until_ms);
+    else if (srv_mp_key_is(k, "c"))
+        rc = srv_mp_i64(v, &a->created_ms);
+    else if (srv_mp_key_is(k, "cb"))
+        rc = srv_mp_str(v, a->created_by, sizeof a->created_by);
+    else if (srv_mp_key_is(k, "p"))
+        rc = srv_mp_i64(v, &a->pw_set_ms);
+    else if (srv_mp_key_is(k, "ll"))
+        rc = srv_mp_i64(v, &a->last_login_ms);
+    return rc;
+}
+
 /* Our own bytes, but checked: a damaged store gives RND_ECORRUPT. */
 static int decode(const void *buf, size_t len, rec *r)
 {
-    msgpack_unpacked u;
-    msgpack_unpacked_init(&u);
-    size_t off = 0;
-    int rc = RND_ECORRUPT;
-    if (msgpack_unpack_next(&u, buf, len, &off) != MSGPACK_UNPACK_SUCCESS ||
-        u.data.type != MSGPACK_OBJECT_MAP)
-        goto out;
-    const msgpack_object_map *m = &u.data.via.map;
-    srv_account *a = &r->a;
-    int64_t fails = 0;
-    rc = 0;
-    for (uint32_t i = 0; i < m->size && rc == 0; i++) {
-        const msgpack_object *k = &m->ptr[i].key, *v = &m->ptr[i].val;
-        if (srv_mp_key_is(k, "v")) {
-            if (v->type != MSGPACK_OBJECT_POSITIVE_INTEGER)
-                rc = RND_ECORRUPT;
-            else if (v->via.u64 > RECORD_VERSION)
-                rc = RND_ESTOREVER;
-        } else if (srv_mp_key_is(k, "h"))
-            rc = srv_mp_str(v, r->hash, sizeof r->hash);
-        else if (srv_mp_key_is(k, "d")) {
-            if (v->type != MSGPACK_OBJECT_BOOLEAN)
-                rc = RND_ECORRUPT;
-            else
-                a->disabled = v->via.boolean;
-        } else if (srv_mp_key_is(k, "g"))
-            rc = decode_grants(v, a);
-        else if (srv_mp_key_is(k, "f")) {
-            rc = srv_mp_i64(v, &fails);
-            if (rc == 0 && (fails < 0 || fails > UINT32_MAX))
-                rc = RND_ECORRUPT;
-            a->fails = (uint32_t)fails;
-        } else if (srv_mp_key_is(k, "l"))
-            rc = srv_mp_i64(v, &a->locked_until_ms);
-        else if (srv_mp_key_is(k, "c"))
-            rc = srv_mp_i64(v, &a->created_ms);
-        else if (srv_mp_key_is(k, "cb"))
-            rc = srv_mp_str(v, a->created_by, sizeof a->created_by);
-        else if (srv_mp_key_is(k, "p"))
-            rc = srv_mp_i64(v, &a->pw_set_ms);
-        else if (srv_mp_key_is(k, "ll"))
-            rc = srv_mp_i64(v, &a->last_login_ms);
-    }
-out:
-    msgpack_unpacked_destroy(&u);
-    return rc;
+    return srv_mp_record(buf, len, RECORD_VERSION, decode_field, r);
 }
 
 static void rec_key(char key[KEY_MAX], const char *name)

@@ -9,11 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 #include "../proto/utf8.h"
 #include "../i18n/i18n.h"
 #include "../report/schedule.h"
 #include "admin.h"
+#include "site_move.h"
 
 /* ---- keys and ids ------------------------------------------------------- */
 
@@ -665,6 +665,13 @@ static int write_fn(store_txn *t, void *arg)
     const uint8_t *state;
     size_t len, slen;
     int kind, rc, exists = 0, active = 0;
+    /* A site moving to another node takes no office write either: the
+     * copy taken after its mark would not hold it (site_move.h). */
+    int where;
+    if ((rc = srv_site_where(t, &where)) != 0)
+        return rc;
+    if (where != SRV_SITE_HERE)
+        return RND_EMOVED;
 
     o->revived = 0;
     rc = store_entity_get(t, o->id, &kind, &state, &len);
@@ -800,6 +807,13 @@ static int resolve_fn(store_txn *t, void *arg)
     const uint8_t *state;
     size_t len, flen = strlen(c->field);
     int kind, rc;
+    /* A site moving to another node takes no office write either: the
+     * copy taken after its mark would not hold it (site_move.h). */
+    int where;
+    if ((rc = srv_site_where(t, &where)) != 0)
+        return rc;
+    if (where != SRV_SITE_HERE)
+        return RND_EMOVED;
 
     rc = store_entity_get(t, c->id, &kind, &state, &len);
     if (rc == RND_ENOTFOUND)

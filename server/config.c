@@ -76,8 +76,12 @@ const srv_config_key_info srv_config_keys[SRV_CFG_NKEYS] = {
         "web-session-idle-min", "MIN", "30", "a dashboard session idle "
         "this long ends (and any after 12 h)"},
     [SRV_CFG_PG_DSN] = {"pg_dsn", "pg-dsn", "DSN", "",
-        "ship every site's ops and records to this PostgreSQL database "
-        "(libpq connection string or URI); empty: none"},
+        "PostgreSQL (libpq connection string or URI, e.g. 'host=db "
+        "dbname=rounds user=roundsd'): serve ships every site's ops and "
+        "records to it, and reads the node directory there; empty: none"},
+    [SRV_CFG_NODE_NAME] = {"node_name", "node-name", "NAME", "",
+        "this node's name in the node directory (docs/NODES.md); empty: a "
+        "single server"},
 };
 /* clang-format on */
 
@@ -268,7 +272,7 @@ int srv_config_set(srv_config *c, const char *name, const char *value,
                  "retention_days[.SITE], overstay, skew_limit_min, "
                  "max_clock_offset_min, log, log_level, "
                  "max_conns_per_device, web_listen, web_cert, web_key, "
-                 "web_session_idle_min, pg_dsn)",
+                 "web_session_idle_min, pg_dsn, node_name)",
                  name);
         return RND_EINVAL;
     }
@@ -399,7 +403,7 @@ int srv_config_set(srv_config *c, const char *name, const char *value,
     case SRV_CFG_PG_DSN:
         if (strlen(value) >= sizeof c->pg_dsn)
             return bad(err, errlen, src, kn, "...",
-                       "a connection string under 1024 bytes");
+                       "a libpq connection string under 1024 bytes");
         snprintf(c->pg_dsn, sizeof c->pg_dsn, "%s", value);
         break;
     case SRV_CFG_WEB_SESSION_IDLE_MIN:
@@ -407,6 +411,12 @@ int srv_config_set(srv_config *c, const char *name, const char *value,
                       &c->web_session_idle_min))
             return bad(err, errlen, src, kn, value,
                        "a whole number of minutes from 1 to 720");
+        break;
+    case SRV_CFG_NODE_NAME:
+        if (value[0] && !srv_name_valid(value, strlen(value)))
+            return bad(err, errlen, src, kn, value,
+                       "a name of 1 to 63 letters, digits, '_', '.' or '-'");
+        snprintf(c->node_name, sizeof c->node_name, "%s", value);
         break;
     default:
         break;
@@ -652,6 +662,9 @@ void srv_config_value(const srv_config *c, srv_config_key k, char *out,
         break;
     case SRV_CFG_PG_DSN:
         ship_dsn_redact(c->pg_dsn, out, cap);
+        break;
+    case SRV_CFG_NODE_NAME:
+        snprintf(out, cap, "%s", c->node_name);
         break;
     default:
         snprintf(out, cap, "?");

@@ -82,6 +82,7 @@ typedef enum srv_config_key {
     SRV_CFG_WEB_KEY,
     SRV_CFG_WEB_SESSION_IDLE_MIN,
     SRV_CFG_PG_DSN,
+    SRV_CFG_NODE_NAME,
     SRV_CFG_NKEYS
 } srv_config_key;
 
@@ -137,10 +138,13 @@ typedef struct srv_config {
     char web_cert[SRV_CONFIG_PATH_MAX];
     char web_key[SRV_CONFIG_PATH_MAX];
     uint32_t web_session_idle_min;
-    /* The PostgreSQL database serve ships every site to (server/ship.h,
-     * docs/POSTGRES.md): a libpq connection string or URI; "" = none.
-     * srv_config_value() shows it with its password hidden. */
+    /* PostgreSQL (libpq connection string or URI; "" = none): serve ships
+     * every site to it (server/ship.h, docs/POSTGRES.md), and with
+     * node_name reads its node directory there (server/directory.h).
+     * srv_config_value() shows it with its password hidden. This node's
+     * name in the directory ("" = not one of several nodes). */
     char pg_dsn[SRV_CONFIG_PATH_MAX];
+    char node_name[64];
     srv_config_site_days site_days[SRV_CONFIG_SITES_MAX];
     int nsite_days;
     srv_config_src src[SRV_CFG_NKEYS];

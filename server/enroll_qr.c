@@ -11,6 +11,7 @@
 
 #include "../proto/errors.h"
 #include "cert.h"
+#include "directory.h"
 #include "pii.h"
 #include "qr.h"
 #include "server.h"
@@ -56,13 +57,95 @@ bad:
     return RND_EINVAL;
 }
 
+static int directory_on(const srv_config *cfg)
+{
+    return cfg->pg_dsn[0] && cfg->node_name[0];
+}
+
+int srv_enroll_assign(const srv_config *cfg, const char *site, char *err,
+                      size_t errlen)
+{
+    if (!directory_on(cfg))
+        return 0;
+    dir_conn *dc;
+    char cerr[512];
+    int rc = dir_connect(cfg->pg_dsn, &dc, cerr, sizeof cerr);
+    if (rc) {
+        snprintf(err, errlen, "cannot reach the node directory: %s", cerr);
+        return rc;
+    }
+    dir_site cur;
+    rc = dir_site_assign(dc, site, cfg->node_name, &cur);
+    if (rc == RND_EEXIST)
+        snprintf(err, errlen,
+                 "site %s lives on node %s, not on this node (%s): enroll "
+                 "its handhelds there",
+                 site, cur.node, cfg->node_name);
+    else if (rc == RND_ENOTFOUND)
+        snprintf(err, errlen,
+                 "this node (%s) is not in the node directory: run "
+                 "'roundsd node add' first",
+                 cfg->node_name);
+    else if (rc)
+        snprintf(err, errlen, "the node directory: %s", dir_error(dc));
+    dir_close(dc);
+    return rc;
+}
+
+/* With a node directory: the address and fingerprint of the node site
+ * lives on (this node's when the site is not assigned yet). */
+static int directory_node(const srv_config *cfg, const char *site,
+                          proto_enroll *p, char *err, size_t errlen)
+{
+    dir_conn *dc;
+    char cerr[512];
+    int rc = dir_connect(cfg->pg_dsn, &dc, cerr, sizeof cerr);
+    if (rc) {
+        snprintf(err, errlen, "cannot reach the node directory: %s", cerr);
+        return rc;
+    }
+    dir_site cur;
+    const char *node = cfg->node_name;
+    rc = dir_site_get(dc, site, &cur);
+    if (rc == 0)
+        node = cur.node;
+    else if (rc == RND_ENOTFOUND)
+        rc = 0;
+    srv_node_ref *ref = malloc(sizeof *ref); /* 16 KiB: off the stack */
+    if (rc == 0 && ref == NULL)
+        rc = RND_ENOMEM;
+    if (rc == 0)
+        rc = dir_node_get(dc, node, ref, p->fp);
+    if (rc == RND_ENOTFOUND)
+        snprintf(err, errlen,
+                 "node %s is not in the node directory: run 'roundsd node "
+                 "add' first",
+                 node);
+    else if (rc)
+        snprintf(err, errlen, "the node directory: %s", dir_error(dc));
+    else
+        snprintf(p->addr, sizeof p->addr, "%s", ref->addr);
+    free(ref);
+    dir_close(dc);
+    return rc;
+}
+
 int srv_enroll_payload(const srv_config *cfg, const char *site,
                        const char *name, const char *cred, char *out,
                        size_t cap, char *err, size_t errlen)
 {
     proto_enroll p;
     memset(&p, 0, sizeof p);
-    int rc = srv_enroll_address(cfg, p.addr, sizeof p.addr, err, errlen);
+    int rc;
+    /* Several nodes: the payload names the node the site lives on, by its
+     * address and certificate as the directory holds them. */
+    if (directory_on(cfg)) {
+        rc = directory_node(cfg, site, &p, err, errlen);
+        if (rc)
+            return rc;
+        goto names;
+    }
+    rc = srv_enroll_address(cfg, p.addr, sizeof p.addr, err, errlen);
     if (rc)
         return rc;
     char crt[SRV_CONFIG_PATH_MAX], cerr[512];
@@ -79,6 +162,7 @@ int srv_enroll_payload(const srv_config *cfg, const char *site,
         return rc;
     }
     snprintf(p.fp, sizeof p.fp, "%s", ci.sha256);
+names:
     snprintf(p.site, sizeof p.site, "%s", site);
     snprintf(p.dev, sizeof p.dev, "%s", name);
     snprintf(p.cred, sizeof p.cred, "%s", cred);

@@ -31,6 +31,16 @@ int srv_enroll_payload(const srv_config *cfg, const char *site,
                        const char *name, const char *cred, char *out,
                        size_t cap, char *err, size_t errlen);
 
+/* With a node directory (pg_dsn and node_name configured, docs/NODES.md):
+ * assigns site to this node when the directory does not know it yet, and
+ * refuses (RND_EEXIST, a sentence in err naming the node) when it lives
+ * on another node, whose registry must enroll its handhelds. 0 without a
+ * directory. RND_ECONNECT when PostgreSQL cannot be reached. With a
+ * directory, srv_enroll_payload() takes the address and the certificate's
+ * fingerprint of the site's node from it. */
+int srv_enroll_assign(const srv_config *cfg, const char *site, char *err,
+                      size_t errlen);
+
 /* The QR code of payload as a standalone SVG document (malloc'd into *out,
  * NUL-terminated, *len bytes without the NUL; the caller frees it): the
  * code with a quiet zone of 4 modules, a title naming site/name, and the

@@ -1,8 +1,9 @@
 /* mpobj.h: the small MessagePack helpers the server's own records share
  * (the registry's devices, registry.c; the office's accounts,
- * accounts.c): writing a str, and reading a decoded msgpack-c object as
- * an integer, bytes or a string. Our own bytes, but checked: a damaged
- * record gives RND_ECORRUPT, never a crash. Header-only, internal.
+ * accounts.c): writing a str, reading a decoded msgpack-c object as an
+ * integer, bytes or a string, and walking a record's map. Our own bytes, but
+ * checked: a damaged record gives RND_ECORRUPT, never a crash. Header-only,
+ * internal.
  */
 #ifndef RND_SRV_MPOBJ_H
 #define RND_SRV_MPOBJ_H
@@ -64,6 +65,44 @@ static inline int srv_mp_str(const msgpack_object *o, char *out, size_t cap)
     memcpy(out, o->via.str.ptr, o->via.str.size);
     out[o->via.str.size] = '\0';
     return 0;
+}
+
+/* The field callback of srv_mp_record: one entry of the record's map
+ * (its key a str, or anything: unknown keys are passed on too). 0 to go
+ * on; an error stops the walk and is returned. */
+typedef int (*srv_mp_field_fn)(const msgpack_object *k, const msgpack_object *v,
+                               void *ctx);
+
+/* Decodes buf (len bytes) as one record: a map whose "v" entry is its
+ * format's version, the others fields handed to field one by one.
+ * RND_ECORRUPT when buf is not a map or "v" is not a whole number,
+ * RND_ESTOREVER when "v" is above version (written by a newer roundsd),
+ * else field's first failure or 0. */
+static inline int srv_mp_record(const void *buf, size_t len, uint64_t version,
+                                srv_mp_field_fn field, void *ctx)
+{
+    msgpack_unpacked u;
+    msgpack_unpacked_init(&u);
+    size_t off = 0;
+    int rc = RND_ECORRUPT;
+    if (msgpack_unpack_next(&u, buf, len, &off) == MSGPACK_UNPACK_SUCCESS &&
+        u.data.type == MSGPACK_OBJECT_MAP) {
+        const msgpack_object_map *m = &u.data.via.map;
+        rc = 0;
+        for (uint32_t i = 0; i < m->size && rc == 0; i++) {
+            const msgpack_object *k = &m->ptr[i].key, *v = &m->ptr[i].val;
+            uint64_t ver;
+            if (srv_mp_key_is(k, "v")) {
+                rc = srv_mp_u64(v, &ver);
+                if (rc == 0 && ver > version)
+                    rc = RND_ESTOREVER;
+            } else {
+                rc = field(k, v, ctx);
+            }
+        }
+    }
+    msgpack_unpacked_destroy(&u);
+    return rc;
 }
 
 #endif

@@ -13,16 +13,9 @@
 
 #include "../storage/fold.h"
 #include "admin.h"
+#include "keyfile.h"
 
 #define KEY_MAGIC "rounds-pii-key 1"
-
-/* n bytes from 2n hex digits ending the line (a key file's value). */
-static int unhex_line(const char *s, uint8_t *out, size_t n)
-{
-    if (proto_unhex(s, n, out) != 0)
-        return RND_EMALFORMED;
-    return s[2 * n] == '\0' || s[2 * n] == '\n' ? 0 : RND_EMALFORMED;
-}
 
 static int key_dir(const char *data_dir, const char *site, char *out,
                    size_t cap)
@@ -42,73 +35,31 @@ static int key_path(const char *data_dir, const char *site, const uint8_t id[8],
 
 static int read_key(const char *path, srv_pii_key *k)
 {
-    FILE *f = fopen(path, "r");
-    if (f == NULL)
-        return errno == ENOENT ? RND_ENOTFOUND : RND_EIO;
-    char line[160], privhex[80] = "";
-    int rc = 0, have = 0;
+    srv_keyfile f;
     memset(k, 0, sizeof *k);
-    if (fgets(line, sizeof line, f) == NULL ||
-        strncmp(line, KEY_MAGIC, strlen(KEY_MAGIC)) != 0)
+    int rc = srv_keyfile_read(path, KEY_MAGIC, &f);
+    if (rc == 0 && proto_pii_pub_of(f.priv, k->pub) != 0)
         rc = RND_ECORRUPT;
-    while (rc == 0 && fgets(line, sizeof line, f) != NULL) {
-        long long v;
-        if (sscanf(line, "created_ms %lld", &v) == 1)
-            k->created_ms = v;
-        else if (sscanf(line, "retired_ms %lld", &v) == 1)
-            k->retired_ms = v;
-        else if (sscanf(line, "priv %64s", privhex) == 1)
-            have = 1;
-    }
-    fclose(f);
-    if (rc == 0 && (!have || unhex_line(privhex, k->priv, 32) != 0 ||
-                    proto_pii_pub_of(k->priv, k->pub) != 0))
-        rc = RND_ECORRUPT;
-    memset(privhex, 0, sizeof privhex);
-    if (rc == 0)
+    if (rc == 0) {
+        memcpy(k->priv, f.priv, sizeof k->priv);
+        k->created_ms = f.created_ms;
+        k->retired_ms = f.retired_ms;
         proto_pii_key_id(k->pub, k->id);
+    }
+    memset(&f, 0, sizeof f);
     return rc;
 }
 
-/* Writes k durably: a temporary file, fsync, rename, fsync the dir. */
 static int write_key(const char *data_dir, const char *site,
                      const srv_pii_key *k)
 {
-    char dir[4096], path[4200], tmp[4300], privhex[65];
-    int rc;
-    snprintf(dir, sizeof dir, "%s/pii", data_dir);
-    if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-        return RND_EIO;
-    if ((rc = key_dir(data_dir, site, dir, sizeof dir)) != 0 ||
-        (rc = key_path(data_dir, site, k->id, path, sizeof path)) != 0)
-        return rc;
-    if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-        return RND_EIO;
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    if (fd < 0)
-        return RND_EIO;
-    proto_hex(k->priv, 32, privhex);
-    char buf[256];
-    int n = snprintf(buf, sizeof buf,
-                     KEY_MAGIC "\ncreated_ms %" PRId64 "\nretired_ms %" PRId64
-                               "\npriv %s\n",
-                     k->created_ms, k->retired_ms, privhex);
-    memset(privhex, 0, sizeof privhex);
-    int ok = n > 0 && (size_t)n < sizeof buf &&
-             write(fd, buf, (size_t)n) == (ssize_t)n && fsync(fd) == 0;
-    memset(buf, 0, sizeof buf);
-    ok = close(fd) == 0 && ok;
-    if (!ok || rename(tmp, path) != 0) {
-        unlink(tmp);
-        return RND_EIO;
-    }
-    int dfd = open(dir, O_RDONLY | O_DIRECTORY);
-    if (dfd >= 0) {
-        fsync(dfd);
-        close(dfd);
-    }
-    return 0;
+    char hex[17];
+    srv_keyfile f = {k->created_ms, k->retired_ms, {0}};
+    memcpy(f.priv, k->priv, sizeof f.priv);
+    proto_hex(k->id, 8, hex);
+    int rc = srv_keyfile_write(data_dir, "pii", site, hex, KEY_MAGIC, &f);
+    memset(&f, 0, sizeof f);
+    return rc;
 }
 
 int srv_pii_each(const char *data_dir, const char *site, srv_pii_key_cb cb,
@@ -284,11 +235,8 @@ static int active_cb(const fold_state *st, void *arg)
 
 static int publish_fn(store_txn *t, void *arg)
 {
-    static _Thread_local proto_op op;
-    static _Thread_local fold_state st;
     publish_ctx *c = arg;
-    char hex[17], pub[100], seen[FOLD_SEEN_MAX];
-    size_t slen;
+    char hex[17], pub[100];
     int rc;
 
     c->written = 0;
@@ -299,35 +247,14 @@ static int publish_fn(store_txn *t, void *arg)
     if (!c->have_mine) {
         proto_hex(c->k->id, 8, hex);
         proto_pii_pub_text(c->k->pub, pub, sizeof pub);
-        proto_op_init(&op);
-        op.kind = PROTO_KIND_PII_KEY;
-        op.action = PROTO_ACTION_CREATE;
-        memcpy(op.entity, c->id, PROTO_ENTITY_LEN);
-        int64_t created = c->k->created_ms;
-        if ((rc = proto_op_add_str(&op, "key_id", hex, 16)) ||
-            (rc = proto_op_add_str(&op, "pub", pub, strlen(pub))) ||
-            (rc = proto_op_add_int(&op, "created", created)) ||
-            (rc = proto_op_add_str(&op, "by", "office", 6)) ||
-            (rc = store_append_local(t, &op, c->now, NULL)))
+        if ((rc = srv_keyrec_publish(t, PROTO_KIND_PII_KEY, c->id, hex, 16, pub,
+                                     c->k->created_ms, c->now)))
             return rc;
         c->written++;
     }
     for (int i = 0; i < c->nothers; i++) {
-        const uint8_t *state;
-        size_t len;
-        int kind;
-        if ((rc = store_entity_get(t, c->others[i], &kind, &state, &len)) ||
-            (rc = fold_state_parse(state, len, &st)) ||
-            (rc = fold_seen_encode(&st, seen, sizeof seen, &slen)))
-            return rc;
-        proto_op_init(&op);
-        op.kind = PROTO_KIND_PII_KEY;
-        op.action = PROTO_ACTION_RETIRE;
-        memcpy(op.entity, c->others[i], PROTO_ENTITY_LEN);
-        if ((rc = proto_op_add_str(&op, "retire_by", "office", 6)) ||
-            (rc = proto_op_add_str(&op, "retire_reason", "rotated", 7)) ||
-            (rc = proto_op_add_str(&op, FOLD_SEEN_FIELD, seen, slen)) ||
-            (rc = store_append_local(t, &op, c->now, NULL)))
+        if ((rc = srv_keyrec_retire(t, PROTO_KIND_PII_KEY, c->others[i],
+                                    "rotated", c->now)))
             return rc;
         c->written++;
     }

@@ -10,6 +10,7 @@
 #include <mbedtls/sha256.h>
 #include <msgpack.h>
 
+#include "../proto/mp.h"
 #include "registry.h"
 #include "registry_int.h"
 #include "meta_index.h"
@@ -159,65 +160,54 @@ static int record_encode(const srv_device *d, msgpack_sbuffer *sb)
     return sb->data ? 0 : RND_ENOMEM;
 }
 
+/* One field of a device's record (srv_mp_record). */
+static int record_field(const msgpack_object *k, const msgpack_object *v,
+                        void *ctx)
+{
+    srv_device *d = ctx;
+    int rc = 0;
+    if (srv_mp_key_is(k, "ahead")) {
+        rc = srv_mp_i64(v, &d->clock_ahead_ms);
+        d->have_clock = 1;
+    } else if (srv_mp_key_is(k, "behind")) {
+        rc = srv_mp_i64(v, &d->clock_behind_ms);
+        d->have_clock = 1;
+    } else if (srv_mp_key_is(k, "enr"))
+        rc = srv_mp_i64(v, &d->enrolled_ms);
+    else if (srv_mp_key_is(k, "far"))
+        rc = srv_mp_u64(v, &d->beyond_ops);
+    else if (srv_mp_key_is(k, "hash"))
+        rc = srv_mp_bin(v, d->hash, sizeof d->hash);
+    else if (srv_mp_key_is(k, "held"))
+        rc = srv_mp_u64(v, &d->held_seq);
+    else if (srv_mp_key_is(k, "id"))
+        rc = srv_mp_u64(v, &d->device_id);
+    else if (srv_mp_key_is(k, "in"))
+        rc = srv_mp_u64(v, &d->last_ops_in);
+    else if (srv_mp_key_is(k, "out"))
+        rc = srv_mp_u64(v, &d->last_ops_out);
+    else if (srv_mp_key_is(k, "pull")) {
+        rc = srv_mp_u64(v, &d->pull_cursor);
+        d->have_pull = 1;
+    } else if (srv_mp_key_is(k, "rev"))
+        if (v->type == MSGPACK_OBJECT_BOOLEAN)
+            d->revoked = v->via.boolean;
+        else
+            rc = RND_ECORRUPT;
+    else if (srv_mp_key_is(k, "salt"))
+        rc = srv_mp_bin(v, d->salt, sizeof d->salt);
+    else if (srv_mp_key_is(k, "skew"))
+        rc = srv_mp_i64(v, &d->last_skew_ms);
+    else if (srv_mp_key_is(k, "sync"))
+        rc = srv_mp_i64(v, &d->last_sync_ms);
+    return rc;
+}
+
 /* Decodes a record (our own bytes, but checked: a damaged store must give
  * RND_ECORRUPT, not a crash). site and name are left alone. */
 static int record_decode(const void *buf, size_t len, srv_device *d)
 {
-    msgpack_unpacked u;
-    msgpack_unpacked_init(&u);
-    size_t off = 0;
-    int rc = RND_ECORRUPT;
-    if (msgpack_unpack_next(&u, buf, len, &off) != MSGPACK_UNPACK_SUCCESS ||
-        u.data.type != MSGPACK_OBJECT_MAP)
-        goto out;
-    const msgpack_object_map *m = &u.data.via.map;
-    rc = 0;
-    for (uint32_t i = 0; i < m->size && rc == 0; i++) {
-        const msgpack_object *k = &m->ptr[i].key, *v = &m->ptr[i].val;
-        if (srv_mp_key_is(k, "ahead")) {
-            rc = srv_mp_i64(v, &d->clock_ahead_ms);
-            d->have_clock = 1;
-        } else if (srv_mp_key_is(k, "behind")) {
-            rc = srv_mp_i64(v, &d->clock_behind_ms);
-            d->have_clock = 1;
-        } else if (srv_mp_key_is(k, "enr"))
-            rc = srv_mp_i64(v, &d->enrolled_ms);
-        else if (srv_mp_key_is(k, "far"))
-            rc = srv_mp_u64(v, &d->beyond_ops);
-        else if (srv_mp_key_is(k, "hash"))
-            rc = srv_mp_bin(v, d->hash, sizeof d->hash);
-        else if (srv_mp_key_is(k, "held"))
-            rc = srv_mp_u64(v, &d->held_seq);
-        else if (srv_mp_key_is(k, "id"))
-            rc = srv_mp_u64(v, &d->device_id);
-        else if (srv_mp_key_is(k, "in"))
-            rc = srv_mp_u64(v, &d->last_ops_in);
-        else if (srv_mp_key_is(k, "out"))
-            rc = srv_mp_u64(v, &d->last_ops_out);
-        else if (srv_mp_key_is(k, "pull")) {
-            rc = srv_mp_u64(v, &d->pull_cursor);
-            d->have_pull = 1;
-        } else if (srv_mp_key_is(k, "rev"))
-            if (v->type == MSGPACK_OBJECT_BOOLEAN)
-                d->revoked = v->via.boolean;
-            else
-                rc = RND_ECORRUPT;
-        else if (srv_mp_key_is(k, "salt"))
-            rc = srv_mp_bin(v, d->salt, sizeof d->salt);
-        else if (srv_mp_key_is(k, "skew"))
-            rc = srv_mp_i64(v, &d->last_skew_ms);
-        else if (srv_mp_key_is(k, "sync"))
-            rc = srv_mp_i64(v, &d->last_sync_ms);
-        else if (srv_mp_key_is(k, "v")) {
-            uint64_t ver;
-            rc = srv_mp_u64(v, &ver);
-            if (rc == 0 && ver > RECORD_VERSION)
-                rc = RND_ESTOREVER;
-        }
-    }
-out:
-    msgpack_unpacked_destroy(&u);
-    return rc;
+    return srv_mp_record(buf, len, RECORD_VERSION, record_field, d);
 }
 
 int srv_registry__record_get(store_txn *txn, const char *site, const char *name,
@@ -709,5 +699,163 @@ int srv_registry_name_of(srv_registry *r, uint64_t device_id, char *site,
         return rc;
     rc = id_get(txn, device_id, site, name);
     store_read_end(txn);
+    return rc;
+}
+
+/* ---- a site's devices moving to another node ---------------------------- */
+
+typedef struct export_ctx {
+    msgpack_packer *pk;
+    size_t n;
+    int pass; /* 0: count, 1: pack */
+} export_ctx;
+
+static int export_cb(const srv_device *d, void *vctx)
+{
+    export_ctx *c = vctx;
+    c->n++;
+    if (c->pass == 0)
+        return 0;
+    msgpack_sbuffer rec;
+    int rc = record_encode(d, &rec);
+    if (rc == 0 && rec.data == NULL)
+        rc = RND_ENOMEM;
+    if (rc == 0) {
+        msgpack_pack_array(c->pk, 3);
+        srv_mp_pack_str(c->pk, d->site);
+        srv_mp_pack_str(c->pk, d->name);
+        pack_bin(c->pk, rec.data, rec.size);
+    }
+    msgpack_sbuffer_destroy(&rec);
+    return rc;
+}
+
+int srv_registry_export_site(srv_registry *r, const char *site, uint8_t **out,
+                             size_t *len, size_t *count)
+{
+    *out = NULL;
+    *len = 0;
+    msgpack_sbuffer sb;
+    msgpack_packer pk;
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    /* Two reads: the array's length comes first. An enroll between them
+     * would make them disagree: then the export is refused (run again). */
+    export_ctx c = {&pk, 0, 0};
+    int rc = srv_registry_each(r, site, export_cb, &c);
+    size_t n = c.n;
+    if (rc == 0) {
+        msgpack_pack_array(&pk, n);
+        c.n = 0;
+        c.pass = 1;
+        rc = srv_registry_each(r, site, export_cb, &c);
+    }
+    if (rc == 0 && c.n != n)
+        rc = RND_EAGAIN;
+    if (rc == 0 && sb.data == NULL)
+        rc = RND_ENOMEM;
+    if (rc) {
+        msgpack_sbuffer_destroy(&sb);
+        return rc;
+    }
+    *len = sb.size; /* release() zeroes it */
+    *out = (uint8_t *)msgpack_sbuffer_release(&sb);
+    if (count)
+        *count = n;
+    return 0;
+}
+
+typedef struct import_ctx {
+    const uint8_t *buf;
+    size_t len;
+    size_t n;
+    char why[200];
+} import_ctx;
+
+static int read_name(mp_cur *c, char out[SRV_NAME_MAX + 1])
+{
+    const char *s;
+    uint32_t n;
+    if (mp_read_str(c, SRV_NAME_MAX, &s, &n) || !srv_name_valid(s, n))
+        return RND_ECORRUPT;
+    memcpy(out, s, n);
+    out[n] = '\0';
+    return 0;
+}
+
+static int import_fn(store_txn *txn, void *vctx)
+{
+    import_ctx *c = vctx;
+    mp_cur cur;
+    uint64_t n, k;
+    mp_cur_init(&cur, c->buf, c->len);
+    c->n = 0;
+    if (mp_read_array(&cur, &n))
+        return RND_ECORRUPT;
+    for (uint64_t i = 0; i < n; i++) {
+        srv_device d, old;
+        const uint8_t *rec;
+        uint32_t rlen;
+        char site[SRV_NAME_MAX + 1], name[SRV_NAME_MAX + 1];
+        if (mp_read_array(&cur, &k) || k != 3 || read_name(&cur, site) ||
+            read_name(&cur, name) || mp_read_bin_ref(&cur, 65536, &rec, &rlen))
+            return RND_ECORRUPT;
+        memset(&d, 0, sizeof d);
+        snprintf(d.site, sizeof d.site, "%s", site);
+        snprintf(d.name, sizeof d.name, "%s", name);
+        int rc = record_decode(rec, rlen, &d);
+        if (rc)
+            return rc;
+        rc = srv_registry__record_get(txn, site, name, &old);
+        if (rc == 0) {
+            snprintf(c->why, sizeof c->why,
+                     "device %s/%s is enrolled on this node already", site,
+                     name);
+            return RND_EEXIST;
+        }
+        if (rc != RND_ENOTFOUND)
+            return rc;
+        if (d.device_id != 0) {
+            int taken;
+            rc = id_taken(txn, d.device_id, site, name, &taken);
+            if (rc)
+                return rc;
+            if (taken) {
+                char hex[17];
+                srv_hex64(d.device_id, hex);
+                snprintf(c->why, sizeof c->why,
+                         "device id %s of %s/%s is bound to another device "
+                         "on this node",
+                         hex, site, name);
+                return RND_EEXIST;
+            }
+        }
+        if ((rc = srv_registry__record_put(txn, &d)) ||
+            (rc = index_add_name(txn, site, name)))
+            return rc;
+        if (d.device_id != 0) {
+            char key[KEY_MAX], val[KEY_MAX];
+            id_key(key, d.device_id);
+            int vn = snprintf(val, sizeof val, "%s/%s", site, name);
+            if ((rc = store_meta_put(txn, key, val, (size_t)vn)))
+                return rc;
+        }
+        c->n++;
+    }
+    return cur.p == cur.end ? 0 : RND_ECORRUPT;
+}
+
+int srv_registry_import(srv_registry *r, const uint8_t *buf, size_t len,
+                        size_t *count, char *why, size_t whylen)
+{
+    import_ctx c = {buf, len, 0, ""};
+    int rc = store_write(r->st, import_fn, &c);
+    if (count)
+        *count = rc ? 0 : c.n;
+    if (why)
+        snprintf(why, whylen, "%s",
+                 c.why[0] ? c.why
+                 : rc     ? rnd_strerror(rc)
+                          : "");
     return rc;
 }

@@ -197,6 +197,24 @@ int srv_registry_flush(srv_registry *r);
 int srv_registry_name_of(srv_registry *r, uint64_t device_id, char *site,
                          char *name);
 
+/* A site's devices leaving for another node (`roundsd site move`,
+ * docs/NODES.md): every record of site (credential hash and salt,
+ * binding, revoked, statistics) as one MessagePack array of [site, name,
+ * record bin] (the record as this file stores it), malloc'd into *out;
+ * *count gets the number of devices. RND_EAGAIN when an enroll came
+ * between its two reads (run again). */
+int srv_registry_export_site(srv_registry *r, const char *site, uint8_t **out,
+                             size_t *len, size_t *count);
+
+/* Their arrival: writes every record of an export (and its device id's
+ * binding) in one durable write, so the handhelds' credentials and ids
+ * work here as they did on the old node. Nothing is written when one
+ * fails: RND_EEXIST when a name is enrolled here already or a device id
+ * is bound here to another live device, RND_ECORRUPT when buf does not
+ * decode; why gets a sentence. */
+int srv_registry_import(srv_registry *r, const uint8_t *buf, size_t len,
+                        size_t *count, char *why, size_t whylen);
+
 /* Formats a device id as 16 lowercase hex digits into out (17 bytes). */
 void srv_hex64(uint64_t v, char out[17]);
 

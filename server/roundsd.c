@@ -29,6 +29,7 @@
 #include "cmd_attach.h"
 #include "cmd_backup.h"
 #include "cmd_cert.h"
+#include "cmd_nodes.h"
 #include "cmd_office.h"
 #include "cmd_ops.h"
 #include "cmd_pii.h"
@@ -134,6 +135,14 @@ static int cmd_enroll(void)
     /* The address and certificate first: a refusal enrolls nothing. */
     char payload[PROTO_ENROLL_MAX + 1], perr[1024];
     const char *fake = SRV_CRED_PREFIX "00000000000000000000000000000000";
+    /* Several nodes: the site's devices are enrolled on its node. */
+    if (cli_flag("site") &&
+        srv_name_valid(cli_flag("site"), strlen(cli_flag("site")))) {
+        int rc = srv_enroll_assign(cli_config(), cli_flag("site"), perr,
+                                   sizeof perr);
+        if (rc)
+            return cli_fail(rc, _("nothing enrolled: %s"), perr);
+    }
     if (want_payload) {
         int rc = cli_need_name("site");
         if (rc == 0)
@@ -466,7 +475,8 @@ static int cmd_serve(void)
                              .max_conns_per_device = c->max_conns_per_device,
                              .log = c->log,
                              .log_level = c->log_level,
-                             .pg_dsn = c->pg_dsn};
+                             .pg_dsn = c->pg_dsn,
+                             .node_name = c->node_name};
     static char web_cert[SRV_CONFIG_PATH_MAX], web_key[SRV_CONFIG_PATH_MAX];
     if (c->web_listen[0]) {
         srv_config_web_cert_path(c, web_cert, sizeof web_cert);
@@ -787,17 +797,11 @@ static const cli_command commands[] = {
  * (cmd_office.c) and reports (cmd_report.c), and the operator's
  * (cmd_ops.c, cmd_backup.c, cmd_attach.c, cmd_cert.c, cmd_pii.c, cmd_tags.c),
  * and the dashboard's accounts (cmd_user.c). */
-static const cli_command *const tables[] = {commands,
-                                            cli_office_commands,
-                                            cli_report_commands,
-                                            cli_ops_commands,
-                                            cli_backup_commands,
-                                            cli_attach_commands,
-                                            cli_cert_commands,
-                                            cli_pii_commands,
-                                            cli_tags_commands,
-                                            cli_user_commands,
-                                            NULL};
+static const cli_command *const tables[] = {
+    commands,          cli_office_commands, cli_report_commands,
+    cli_ops_commands,  cli_backup_commands, cli_attach_commands,
+    cli_cert_commands, cli_pii_commands,    cli_tags_commands,
+    cli_user_commands, cli_nodes_commands,  NULL};
 
 static const cli_command *find_command(const char *name)
 {
@@ -824,6 +828,8 @@ static void main_help(FILE *f)
         snprintf(left, sizeof left, "%s add|set|retire", k->noun);
         fprintf(f, "  %-26s %s\n", left, i18n_tr(k->help));
     }
+    fprintf(f, "  %-26s %s\n", "site assign|move|accept",
+            i18n_tr(cli_nodes_site_command.summary));
     fputs(_("\nThe data directory is --data DIR, else $ROUNDSD_DATA, "
             "else the configuration\nfile's 'data' (--config FILE, else "
             "$ROUNDSD_CONFIG, else /etc/rounds/roundsd.conf\nif it "
@@ -993,6 +999,11 @@ int main(int argc, char **argv)
         if (md->kind == PROTO_KIND_STAFF && strcmp(verb, "pin") == 0) {
             cmd = &cli_staff_pin_command;
             first = i + 2;
+        } else if (strcmp(name, "site") == 0 &&
+                   (!strcmp(verb, "assign") || !strcmp(verb, "move") ||
+                    !strcmp(verb, "accept"))) {
+            /* A site's node (docs/NODES.md): the verb stays an argument. */
+            cmd = &cli_nodes_site_command;
         } else if (md_command(md, verb) != 0) {
             args_best b;
             args_best_init(&b, verb);

@@ -15,6 +15,7 @@
 #include "cert.h"
 #include "child.h"
 #include "datadir.h"
+#include "directory.h"
 #include "log.h"
 #include "server.h"
 #include "ship.h"
@@ -148,6 +149,7 @@ typedef struct srv_server {
     srv_conn_env env;
     srv_cert_next cert_next; /* DATA/server.next.crt, when staged */
     srv_child child;         /* the dashboard's process, when configured */
+    dir_cache *dir;          /* the node directory, when configured */
     /* Strangers (c->list == IN_POOL), the one silent longest first, and
      * authenticated
      * sessions (IN_SESSIONS); a connection the server closed as a
@@ -714,6 +716,12 @@ static proto_bytes staged_cert(void *ctx)
     return (proto_bytes){(const uint8_t *)pem, (uint32_t)len};
 }
 
+/* srv_ctx.where: the directory's cache, memory only. */
+static int dir_where(void *ctx, const char *site, srv_node_ref *to)
+{
+    return dir_cache_where(ctx, site, to);
+}
+
 int srv_server_run(const srv_server_config *cfg)
 {
     srv_server *sv = calloc(1, sizeof *sv);
@@ -809,6 +817,18 @@ int srv_server_run(const srv_server_config *cfg)
     sv->ctx.log_refused = hello_refused_log;
     sv->ctx.admit = admit;
     sv->ctx.admit_ctx = sv;
+    /* After the dashboard's fork: the directory's reader is a thread. */
+    if (cfg->pg_dsn && cfg->pg_dsn[0] && cfg->node_name && cfg->node_name[0]) {
+        rc = dir_cache_start(cfg->pg_dsn, cfg->node_name, 0, sites_log, sv,
+                             &sv->dir);
+        if (rc) {
+            srv_log(SRV_LOG_ERROR, "cannot start the directory's reader: %s",
+                    rnd_strerror(rc));
+            goto out;
+        }
+        sv->ctx.where = dir_where;
+        sv->ctx.where_ctx = sv->dir;
+    }
     rc = srv_ctx_init(&sv->ctx);
     if (rc) {
         srv_log(SRV_LOG_ERROR, "bad configuration: %s", rnd_strerror(rc));
@@ -914,6 +934,7 @@ out:
         if (rc == 0)
             rc = RND_EIO;
     }
+    dir_cache_stop(sv->dir);
     srv_ctx_free(&sv->ctx);
     srv_cert_next_free(&sv->cert_next);
     srv_stats_set_extra(NULL, NULL);

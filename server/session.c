@@ -346,6 +346,54 @@ static void on_site_ready(srv_site_wait *w, int rc, srv_site *site)
         s->wake(s->owner);
 }
 
+/* The device's credential is good but its site is not served here any
+ * more (site_move.h): the directory's node (fresher: the site may have
+ * moved on again) else the mark's, as REDIRECT to a version-5 client and
+ * ERROR EMOVED to an older one; while the move is under way and no
+ * directory names the new node yet, EBUSY. Nothing is written: the
+ * device binds on the node that holds its site. */
+static void moved_away(srv_session *s, int where, srv_node_ref *to)
+{
+    static srv_node_ref dir; /* loop thread only */
+    if (s->ctx->where != NULL &&
+        s->ctx->where(s->ctx->where_ctx, s->dev.site, &dir) == 0 &&
+        (where == SRV_SITE_MOVING || dir.epoch >= to->epoch)) {
+        to = &dir;
+        where = SRV_SITE_MOVED;
+    }
+    if (where == SRV_SITE_MOVING) {
+        srv__fail(s, RND_EBUSY,
+                  "site %s is moving to another node; retry in a minute",
+                  s->dev.site);
+        return;
+    }
+    if (s->version < PROTO_VERSION_REDIRECT) {
+        srv__fail(s, RND_EMOVED,
+                  "site %s moved to node %s at %s: update rounds (it then "
+                  "follows by itself) or enroll this handheld there again",
+                  s->dev.site, to->node, to->addr);
+        return;
+    }
+    proto_msg r = {.type = PROTO_MSG_REDIRECT};
+    r.u.redirect.node = text(to->node);
+    r.u.redirect.addr = text(to->addr);
+    r.u.redirect.cert =
+        (proto_bytes){(const uint8_t *)to->cert, (uint32_t)to->cert_len};
+    r.u.redirect.epoch = to->epoch;
+    int rc = srv__send_msg(s, &r, SMALL_MSG_MAX + to->cert_len);
+    if (rc) {
+        srv__fail(s, rc, NULL);
+        return;
+    }
+    char line[600];
+    snprintf(line, sizeof line,
+             "redirect site=%s device=%s to node=%s addr=%s epoch=%" PRIu64,
+             s->dev.site, s->dev.name, to->node, to->addr, to->epoch);
+    s->ctx->log(s->ctx->log_ctx, line);
+    /* Ends like a refusal: the session's line says result=EMOVED. */
+    srv__fail(s, RND_EMOVED, NULL);
+}
+
 /* The rest of the HELLO's checks (docs/PROTOCOL.md, 7 to 9) once its
  * site's store is open (rc 0), then WELCOME. */
 static void hello_site(srv_session *s, int rc, srv_site *site)
@@ -363,13 +411,21 @@ static void hello_site(srv_session *s, int rc, srv_site *site)
     store_txn *txn;
     uint64_t have = 0;
     uint8_t have_hash[PROTO_HASH_LEN];
+    static srv_node_ref to; /* 16 KiB: off the stack; loop thread only */
+    int where = SRV_SITE_HERE;
     rc = store_read_begin(srv_site_store(s->site), &txn);
     if (rc == 0) {
-        rc = store_device_head(txn, s->device_id, &have, have_hash);
+        rc = srv_site_mark_get(txn, &where, &to);
+        if (rc == 0)
+            rc = store_device_head(txn, s->device_id, &have, have_hash);
         store_read_end(txn);
     }
     if (rc) {
         srv__fail_storage(s, rc, "read the site's store");
+        return;
+    }
+    if (where != SRV_SITE_HERE) {
+        moved_away(s, where, &to);
         return;
     }
     const char *busy = NULL;

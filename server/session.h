@@ -35,10 +35,11 @@
 #include "bufq.h"
 #include "registry.h"
 #include "site.h"
+#include "site_move.h"
 
 #define SRV_WINDOW_DEFAULT 8
-#define SRV_ATT_MAX_DEFAULT ((uint64_t)8 << 20)    /* 8 MiB */
-#define SRV_ATT_QUOTA_DEFAULT ((uint64_t)1 << 30)  /* 1 GiB a device */
+#define SRV_ATT_MAX_DEFAULT ((uint64_t)8 << 20)   /* 8 MiB */
+#define SRV_ATT_QUOTA_DEFAULT ((uint64_t)1 << 30) /* 1 GiB a device */
 /* The smallest max_frame that still carries the largest op. */
 #define SRV_MAX_FRAME_MIN (PROTO_OP_MAX_BYTES + 1024)
 /* Output queue: reading stops at the high-water mark; the capacity leaves
@@ -88,6 +89,13 @@ typedef struct srv_ctx {
     /* Set by srv_ctx_init: the chunk size (256 KiB, less when max_frame
      * is small). */
     uint32_t att_chunk;
+    /* Where a site marked as moved away lives now (site_move.h): the
+     * directory's cache (directory.h) fills *to and returns 0, or returns
+     * non-zero when it does not know or names this node. Called on the
+     * loop thread, so it must not block (it reads memory). NULL = no
+     * directory: the mark's own node is used. */
+    int (*where)(void *where_ctx, const char *site, srv_node_ref *to);
+    void *where_ctx;
     /* Internal: decoding scratch shared by the sessions (one thread). */
     proto_bytes *ops_scratch_;
 } srv_ctx;

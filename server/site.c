@@ -9,6 +9,7 @@
 #include "../proto/clock.h"
 #include "site.h"
 #include "site_int.h"
+#include "site_move.h"
 #include "stats.h"
 
 static void lock(srv_sites *ss)
@@ -400,6 +401,22 @@ static int commit_fn(store_txn *txn, void *vctx)
 {
     commit_ctx *c = vctx;
     c->failed = NULL;
+    /* A site marked as moving (or moved) takes no more ops: `roundsd site
+     * move` copies the store after its mark is committed, so anything
+     * committed after it would be lost on the new node. The mark is read
+     * under this write's lock: no batch slips in between. */
+    int where;
+    int wrc = srv_site_where(txn, &where);
+    if (wrc)
+        return wrc;
+    if (where != SRV_SITE_HERE) {
+        for (srv_batch *b = c->list; b; b = b->next)
+            if (b->rc == 0) {
+                b->rc = RND_EMOVED;
+                b->failed_op = 0;
+            }
+        return 0;
+    }
     /* Batches refused by an earlier attempt are not retried; the forks
      * among them are recorded with this attempt's commit. */
     int frc = note_forks(txn, c->list, c->now);

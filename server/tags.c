@@ -1,5 +1,6 @@
 /* tags.c: the office's tag-signing keys and their publication. See
- * tags.h. The key files follow pii.c's (one file per key, 0600, atomic). */
+ * tags.h. The key files and the publishing ops are pii.c's too
+ * (keyfile.c). */
 #include "tags.h"
 
 #include <dirent.h>
@@ -15,6 +16,7 @@
 #include "../proto/pii.h"
 #include "../storage/fold.h"
 #include "admin.h"
+#include "keyfile.h"
 
 #define KEY_MAGIC "rounds-tag-key 1"
 
@@ -25,88 +27,31 @@ static int key_dir(const char *data_dir, const char *site, char *out,
     return n > 0 && (size_t)n < cap ? 0 : RND_ETOOBIG;
 }
 
-static int key_path(const char *data_dir, const char *site, const char *hex,
-                    char *out, size_t cap)
-{
-    int n = snprintf(out, cap, "%s/tags/%s/%s.key", data_dir, site, hex);
-    return n > 0 && (size_t)n < cap ? 0 : RND_ETOOBIG;
-}
-
-static void fsync_dir(const char *dir)
-{
-    int dfd = open(dir, O_RDONLY | O_DIRECTORY);
-    if (dfd >= 0) {
-        fsync(dfd);
-        close(dfd);
-    }
-}
-
 static int read_key(const char *path, srv_tag_key *k)
 {
-    FILE *f = fopen(path, "r");
-    if (f == NULL)
-        return errno == ENOENT ? RND_ENOTFOUND : RND_EIO;
-    char line[160], privhex[80] = "";
-    int rc = 0, have = 0;
+    srv_keyfile f;
     memset(k, 0, sizeof *k);
-    if (fgets(line, sizeof line, f) == NULL ||
-        strncmp(line, KEY_MAGIC, strlen(KEY_MAGIC)) != 0)
+    int rc = srv_keyfile_read(path, KEY_MAGIC, &f);
+    if (rc == 0 && proto_tag_pub_of(f.priv, k->pub) != 0)
         rc = RND_ECORRUPT;
-    while (rc == 0 && fgets(line, sizeof line, f) != NULL) {
-        long long v;
-        if (sscanf(line, "created_ms %lld", &v) == 1)
-            k->created_ms = v;
-        else if (sscanf(line, "retired_ms %lld", &v) == 1)
-            k->retired_ms = v;
-        else if (sscanf(line, "priv %64s", privhex) == 1)
-            have = 1;
-    }
-    fclose(f);
-    if (rc == 0 && (!have || strlen(privhex) != 64 ||
-                    proto_unhex(privhex, PROTO_TAG_PRIV_LEN, k->priv) != 0 ||
-                    proto_tag_pub_of(k->priv, k->pub) != 0))
-        rc = RND_ECORRUPT;
-    memset(privhex, 0, sizeof privhex);
-    memset(line, 0, sizeof line);
-    if (rc == 0)
+    if (rc == 0) {
+        memcpy(k->priv, f.priv, sizeof k->priv);
+        k->created_ms = f.created_ms;
+        k->retired_ms = f.retired_ms;
         proto_tag_key_id(k->pub, k->id, k->hex);
+    }
+    memset(&f, 0, sizeof f);
     return rc;
 }
 
-/* Writes k durably: a temporary file, fsync, rename, fsync the dir. */
 static int write_key(const char *data_dir, const char *site,
                      const srv_tag_key *k)
 {
-    char dir[4096], path[4200], tmp[4300], privhex[65], buf[256];
-    int rc;
-    snprintf(dir, sizeof dir, "%s/tags", data_dir);
-    if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-        return RND_EIO;
-    if ((rc = key_dir(data_dir, site, dir, sizeof dir)) != 0 ||
-        (rc = key_path(data_dir, site, k->hex, path, sizeof path)) != 0)
-        return rc;
-    if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-        return RND_EIO;
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    if (fd < 0)
-        return RND_EIO;
-    proto_hex(k->priv, PROTO_TAG_PRIV_LEN, privhex);
-    int n = snprintf(buf, sizeof buf,
-                     KEY_MAGIC "\ncreated_ms %" PRId64 "\nretired_ms %" PRId64
-                               "\npriv %s\n",
-                     k->created_ms, k->retired_ms, privhex);
-    memset(privhex, 0, sizeof privhex);
-    int ok = n > 0 && (size_t)n < sizeof buf &&
-             write(fd, buf, (size_t)n) == (ssize_t)n && fsync(fd) == 0;
-    memset(buf, 0, sizeof buf);
-    ok = close(fd) == 0 && ok;
-    if (!ok || rename(tmp, path) != 0) {
-        unlink(tmp);
-        return RND_EIO;
-    }
-    fsync_dir(dir);
-    return 0;
+    srv_keyfile f = {k->created_ms, k->retired_ms, {0}};
+    memcpy(f.priv, k->priv, sizeof f.priv);
+    int rc = srv_keyfile_write(data_dir, "tags", site, k->hex, KEY_MAGIC, &f);
+    memset(&f, 0, sizeof f);
+    return rc;
 }
 
 int srv_tag_each(const char *data_dir, const char *site, srv_tag_key_cb cb,
@@ -297,11 +242,9 @@ static int active_cb(const fold_state *st, void *arg)
 
 static int publish_fn(store_txn *t, void *arg)
 {
-    static _Thread_local proto_op op;
-    static _Thread_local fold_state st;
     publish_ctx *c = arg;
-    char pub[100], seen[FOLD_SEEN_MAX];
-    size_t slen;
+    uint8_t id[PROTO_ENTITY_LEN];
+    char pub[100];
     int rc;
 
     c->written = 0;
@@ -314,36 +257,17 @@ static int publish_fn(store_txn *t, void *arg)
         if (c->mine[i])
             continue;
         proto_pii_pub_text(k->pub, pub, sizeof pub);
-        proto_op_init(&op);
-        op.kind = PROTO_KIND_TAG_KEY;
-        op.action = PROTO_ACTION_CREATE;
         srv_md_entity_id(PROTO_KIND_TAG_KEY, c->site, k->hex,
-                         PROTO_TAG_KEYID_HEX, op.entity);
-        if ((rc = proto_op_add_str(&op, "key_id", k->hex,
-                                   PROTO_TAG_KEYID_HEX)) ||
-            (rc = proto_op_add_str(&op, "pub", pub, strlen(pub))) ||
-            (rc = proto_op_add_int(&op, "created", k->created_ms)) ||
-            (rc = proto_op_add_str(&op, "by", "office", 6)) ||
-            (rc = store_append_local(t, &op, c->now, NULL)))
+                         PROTO_TAG_KEYID_HEX, id);
+        if ((rc = srv_keyrec_publish(t, PROTO_KIND_TAG_KEY, id, k->hex,
+                                     PROTO_TAG_KEYID_HEX, pub, k->created_ms,
+                                     c->now)))
             return rc;
         c->written++;
     }
     for (int i = 0; i < c->nstale; i++) {
-        const uint8_t *state;
-        size_t len;
-        int kind;
-        if ((rc = store_entity_get(t, c->stale[i], &kind, &state, &len)) ||
-            (rc = fold_state_parse(state, len, &st)) ||
-            (rc = fold_seen_encode(&st, seen, sizeof seen, &slen)))
-            return rc;
-        proto_op_init(&op);
-        op.kind = PROTO_KIND_TAG_KEY;
-        op.action = PROTO_ACTION_RETIRE;
-        memcpy(op.entity, c->stale[i], PROTO_ENTITY_LEN);
-        if ((rc = proto_op_add_str(&op, "retire_by", "office", 6)) ||
-            (rc = proto_op_add_str(&op, "retire_reason", "retired", 7)) ||
-            (rc = proto_op_add_str(&op, FOLD_SEEN_FIELD, seen, slen)) ||
-            (rc = store_append_local(t, &op, c->now, NULL)))
+        if ((rc = srv_keyrec_retire(t, PROTO_KIND_TAG_KEY, c->stale[i],
+                                    "retired", c->now)))
             return rc;
         c->written++;
     }

@@ -298,9 +298,38 @@ static int open_dbs(store *s, unsigned flags, int *migrated_from)
             format = 3;
         }
     }
+    /* refs came with format 4, made by the migration from entities. An
+     * older store opened read-only has none: its readers walk states. */
+    if (rc == 0 && (format >= 4 || !s->rdonly)) {
+        unsigned f = fresh || format < 4 ? MDB_CREATE : 0;
+        rc = mdb_dbi_open(txn, "refs", f, &s->refs);
+        if (rc == MDB_NOTFOUND) {
+            mdb_txn_abort(txn);
+            return RND_ECORRUPT;
+        }
+        if (rc == 0)
+            rc = mdb_set_compare(txn, s->refs, key_cmp);
+        s->has_refs = rc == 0;
+    }
+    if (rc == 0 && format < 4 && !s->rdonly) {
+        unsigned long refs;
+        rc = store__migrate_3_to_4(s, txn, &refs);
+        if (rc == 0) {
+            proto_be64_put(buf, 4);
+            v.mv_size = 8;
+            v.mv_data = buf;
+            rc = mdb_put(txn, s->meta, &k, &v, 0);
+        }
+        if (rc == 0) {
+            if (*migrated_from == 0)
+                *migrated_from = (int)format;
+            format = 4;
+        }
+    }
     if (rc) {
         mdb_txn_abort(txn);
         *migrated_from = 0;
+        s->has_refs = 0;
         return store__fail(s, rc);
     }
     s->format = (int)format;
@@ -362,8 +391,8 @@ int store_open_migrate(const char *dir, unsigned flags, store **out,
     if (rc == 0)
         rc = mdb_env_set_maxreaders(s->env, STORE_MAX_READERS);
     if (rc == 0)
-        rc = mdb_env_open(s->env, dir,
-                          (rdonly ? MDB_RDONLY : 0) | MDB_NOTLS, 0600);
+        rc = mdb_env_open(s->env, dir, (rdonly ? MDB_RDONLY : 0) | MDB_NOTLS,
+                          0600);
     if (rc == ENOENT) {
         store_close(s);
         return RND_ENOTFOUND;
@@ -430,6 +459,7 @@ void store_close(store *s)
     free(s->enc);
     free(s->hbuf);
     free(s->state);
+    free(s->refst);
     free(s->hc);
     free(s->encs);
     free(s->lens);

@@ -41,8 +41,9 @@
  * ops). A format-1 store opened writable is migrated to format 2 by the
  * open itself, in one durable write transaction (all or nothing); opened
  * with STORE_RDONLY it is read as it is: everything reads the same, chain
- * heads are computed from ops (store_device_head). */
-#define STORE_FORMAT_VERSION 3
+ * heads are computed from ops (store_device_head). Format 3 added the
+ * attachment indexes, format 4 the refs (store_refs_person). */
+#define STORE_FORMAT_VERSION 4
 
 typedef struct store store;         /* opaque */
 typedef struct store_txn store_txn; /* opaque */
@@ -347,6 +348,45 @@ int store_entities_from(store_txn *txn, int kind, int open_only,
 typedef int (*store_state_cb)(const fold_state *st, void *ctx);
 int store_states_each(store_txn *txn, int kind, int open_only,
                       int conflicts_only, store_state_cb cb, void *ctx);
+
+/* ---- refs: records by the person and the unit they name (format 4) ----
+ * Kept in step with every entity's state (store_refs.c): reading one
+ * person's open records or one unit's inspections then costs a seek and
+ * the few keys that name them, not a read of every open record's or
+ * inspection's state. A value longer than STORE_REF_MAX bytes or holding
+ * a NUL byte is not indexed. A store opened read-only in an older format
+ * has none: these return RND_ENOTFOUND there (store_has_refs() says so
+ * first), and the caller walks the states as before. */
+#define STORE_REF_MAX 200
+
+/* Whether txn's store holds refs: a writable store, or one of format 4 or
+ * later. */
+int store_has_refs(const store_txn *txn);
+
+/* Every open entity of kind (a work order or a handover: the kinds
+ * indexed; RND_EINVAL for another) whose field by, assignee or to is the
+ * string person, once each, in id order; cb as store_entities_each()'s
+ * (its non-zero return stops the walk and is returned). A candidate set:
+ * the caller still reads which field names the person. */
+int store_refs_person(store_txn *txn, int kind, const char *person,
+                      store_entity_cb cb, void *ctx);
+
+/* An inspection of a unit, as refs hold it: its id and the record
+ * event's (the first create, else the first op: rpt_record_event) device
+ * time, stamp and clock offset (fold_event's wall_ms, hlc, clk). */
+typedef struct store_unit_ref {
+    uint8_t id[PROTO_ENTITY_LEN];
+    int64_t wall_ms;
+    uint64_t hlc;
+    int64_t clk;
+} store_unit_ref;
+typedef int (*store_unit_cb)(const store_unit_ref *r, void *ctx);
+
+/* Every entity of kind (inspections: the only kind indexed by unit;
+ * RND_EINVAL for another) whose string field unit is unit, in id order,
+ * without reading their states. */
+int store_refs_unit(store_txn *txn, int kind, const char *unit,
+                    store_unit_cb cb, void *ctx);
 
 /* The records whose id starts with typed: 8 to 32 hex digits, any case
  * (store_prefix.c). Up to max of their ids go into ids, the count of all

@@ -161,6 +161,7 @@ int store__refold(store_txn *t, const uint8_t id[PROTO_ENTITY_LEN],
      * unchanged entity costs no index writes. */
     MDB_val old;
     int had = 0, old_kind = 0, old_open = 0;
+    store_refset *old_refs = NULL;
     rc = first_enc ? RND_ENOTFOUND
                    : get(t, s->entities, id, PROTO_ENTITY_LEN, &old);
     if (rc == 0) {
@@ -170,6 +171,11 @@ int store__refold(store_txn *t, const uint8_t id[PROTO_ENTITY_LEN],
         had = 1;
         old_kind = p[0];
         old_open = (p[1] & ENTITY_OPEN) != 0;
+        /* Its refs are read now: the put below may move the old state. */
+        rc = store__refs_of(t, id, old_kind, old_open, p + ENTITY_HDR,
+                            old.mv_size - ENTITY_HDR, &old_refs);
+        if (rc)
+            return rc;
     } else if (rc != RND_ENOTFOUND) {
         return rc;
     }
@@ -178,9 +184,13 @@ int store__refold(store_txn *t, const uint8_t id[PROTO_ENTITY_LEN],
     s->state[1] = info.open ? ENTITY_OPEN : 0;
     rc = put(t, s->entities, id, PROTO_ENTITY_LEN, s->state, ENTITY_HDR + len,
              0);
-    if (rc)
-        return rc;
-    return store__index_entity(t, id, &info, had, old_kind, old_open);
+    if (rc == 0)
+        rc = store__index_entity(t, id, &info, had, old_kind, old_open);
+    if (rc == 0)
+        return store__refs_update(t, id, old_refs, info.kind, info.open,
+                                  s->state + ENTITY_HDR, len);
+    free(old_refs);
+    return rc;
 }
 
 /* A create: an op that creates its entity (a scan, a visitor's entry),
@@ -225,7 +235,9 @@ int store__create_entity(store_txn *t, const store_op_head *op,
         p[1] = info->open ? ENTITY_OPEN : 0;
         memcpy(p + ENTITY_HDR, state, slen);
         *is_new = *written = 1;
-        return 0;
+        /* A new entity: its refs from the state just written. */
+        return broke(t, store__refs_update(t, op->entity, NULL, info->kind,
+                                           info->open, state, slen));
     }
     if (rc != MDB_KEYEXIST)
         return broke(t, txfail(t, rc));

@@ -15,6 +15,7 @@
  *   store_heads.c   chain heads: the heads database and its cache
  *   store_log.c     the op log (ops) and the arrival log (log, eops)
  *   store_entity.c  merged entities and their indexes (bykind, open)
+ *   store_refs.c    the refs: records by person and unit (format 4)
  *   store_ingest.c  ops coming in: the writer's identity, local appends,
  *                   ingest of received ops, and a restored store's rebase
  * LMDB codes never leave storage/: store__fail() translates them.
@@ -112,6 +113,11 @@ struct store {
     MDB_dbi atts, eatts;
     /* 0 in a format-2 store opened read-only: no attachment indexes. */
     int has_atts;
+    /* Records by person and unit (store_refs.c), format 4; 0 in an older
+     * store opened read-only. refst: scratch for parsing states. */
+    MDB_dbi refs;
+    int has_refs;
+    fold_state *refst;
     int rdonly;
     /* The format the store is in: STORE_FORMAT_VERSION once open for
      * writing (older ones are migrated), what it says when read-only. */
@@ -374,5 +380,27 @@ int store__create_entity(store_txn *t, const store_op_head *op,
                          const proto_op *decoded, const uint8_t *enc,
                          size_t len, const store_prep *pre, int *is_new,
                          int *written, fold_info *info);
+
+/* ---- refs (store_refs.c) --------------------------------------------------
+ */
+
+/* The refs an entity's state gives, computed before the state is
+ * overwritten (*out NULL when it has none or the store keeps none; freed
+ * by store__refs_update). */
+typedef struct store_refset store_refset;
+int store__refs_of(store_txn *t, const uint8_t id[PROTO_ENTITY_LEN], int kind,
+                   int open, const uint8_t *state, size_t len,
+                   store_refset **out);
+
+/* Brings the refs of an entity just written with state (kind, open) in
+ * step, old being those of the state it replaced (NULL: none); frees
+ * old. */
+int store__refs_update(store_txn *t, const uint8_t id[PROTO_ENTITY_LEN],
+                       store_refset *old, int kind, int open,
+                       const uint8_t *state, size_t len);
+
+/* Format 3 -> 4: fills the (new, empty) refs from entities (migrate.h's
+ * contract: an LMDB or errno code). *refs gets the number of keys. */
+int store__migrate_3_to_4(store *s, MDB_txn *txn, unsigned long *refs);
 
 #endif

@@ -21,6 +21,7 @@ int web_status_for(int rc)
     case RND_EAUTH:
         return 401;
     case RND_ENOTFOUND:
+    case RND_ENOTHELD: /* a record has it, its bytes are not here yet */
         return 404;
     case RND_ETRANSITION:
     case RND_EEXIST:

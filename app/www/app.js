@@ -9,9 +9,11 @@ import * as signin from './js/screens/signin.js';
 import * as now from './js/screens/now.js';
 
 // Sign-in and Now load with the shell; the other screens when first
-// opened, and in the background once the first screen is drawn, so the
-// first screen waits for half the modules (docs/PERFORMANCE.md, "The
-// handheld app").
+// opened, and in the background once the first screen is drawn. As
+// served, /app.js is this file with every module it imports inside it
+// (app/app_bundle.c, at build time), the loaders below resolved already: the
+// first screen waits for one script (docs/PERFORMANCE.md, "The handheld
+// app"). Served as written (another server), it loads them as modules.
 const loaders = {
   scan: () => import('./js/screens/scan.js'),
   gate: () => import('./js/screens/gate.js'),
@@ -172,6 +174,10 @@ function alarm(title, text) {
 }
 
 async function boot() {
+  // Opened at /open?k=...: the address bar says / (a reload goes there,
+  // with the cookie), not the launch key.
+  if (location.pathname === '/open')
+    history.replaceState(null, '', '/' + location.hash);
   api.prefetch();
   setLang(localStorage.getItem('rounds.lang') || 'zh-CN');
   const s = await refreshSession();

@@ -7,7 +7,7 @@
 #    mode 0600;
 #  - without the session cookie every path is 403; /open with a wrong key
 #    is 403 and sets no cookie; the right key sets rounds_app (HttpOnly,
-#    SameSite=Strict, Path=/) and answers 303 to /;
+#    SameSite=Strict, Path=/) and answers the page itself (200, no-cache);
 #  - a Host other than 127.0.0.1:PORT / localhost:PORT is refused (421),
 #    even with the cookie (DNS rebinding);
 #  - a POST without X-Rounds-CSRF, with a wrong one, from a foreign Origin,
@@ -103,9 +103,14 @@ eq "/open with a wrong key is 403" "$(head -1 "$WORK/h-wrong" | cut -d' ' -f2)" 
 eq "a wrong key sets no cookie" "$(grep -ci '^set-cookie' "$WORK/h-wrong")" 0
 eq "/open without a key is 403" "$(code "$B/open")" 403
 eq "/open with half the key is 403" "$(code "$B/open?k=${K:0:32}")" 403
-curl -s -D "$WORK/h-open" -o /dev/null -c "$WORK/jar" "$URL"
-eq "/open with the key: 303" "$(head -1 "$WORK/h-open" | cut -d' ' -f2)" 303
-eq "303 to /" "$(grep -i '^location:' "$WORK/h-open" | tr -d '\r' | cut -d' ' -f2)" /
+curl -s -D "$WORK/h-open" -o "$WORK/open" -c "$WORK/jar" "$URL"
+eq "/open with the key: 200" "$(head -1 "$WORK/h-open" | cut -d' ' -f2)" 200
+check "/open answers app/www/index.html" \
+  cmp -s "$WORK/open" "$SRC/app/www/index.html"
+eq "/open: no-cache" \
+  "$(grep -i '^cache-control:' "$WORK/h-open" | tr -d '\r' | cut -d' ' -f2)" \
+  no-cache
+eq "/open: no Location" "$(grep -ci '^location:' "$WORK/h-open")" 0
 COOKIE=$(grep -i '^set-cookie:' "$WORK/h-open" | tr -d '\r' | sed 's/^[^:]*: //')
 eq "the cookie's attributes" \
   "$(sed 's/rounds_app=[0-9a-f]\{64\}/rounds_app=TOKEN/' <<<"$COOKIE")" \
@@ -334,8 +339,10 @@ eq "bytes not held: 404 ENOTHELD" "$c $(jq_py 'd["error"]["code"]' <"$WORK/nh.js
 chmod 600 "$HELD"
 eq "damaged bytes: 500, never shown" "$(code "${C[@]}" "$B/api/attachment/$HASH")" 500
 mv "$WORK/held" "$HELD"
-eq "an unknown hash: 404" \
-  "$(code "${C[@]}" "$B/api/attachment/$(printf '%064d' 0)")" 404
+c=$(curl -s -o "$WORK/nf.json" -w '%{http_code}' "${C[@]}" \
+  "$B/api/attachment/$(printf '%064d' 0)")
+eq "an unknown hash: 404 ENOTFOUND" \
+  "$c $(jq_py 'd["error"]["code"]' <"$WORK/nf.json")" "404 ENOTFOUND"
 eq "not a hash: 400" "$(code "${C[@]}" "$B/api/attachment/xyz")" 400
 eq "without the cookie: 403" "$(code "$B/api/attachment/$HASH")" 403
 eq "POST /api/attachment/HASH: 405" \

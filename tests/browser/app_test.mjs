@@ -65,12 +65,17 @@ page.on('pageerror', (e) => problems.push('page error: ' + e.message));
 page.setDefaultTimeout(15000);
 // Every request stays on the app's own origin (no CDN); the QR decoder's
 // files are noted, to check they load only when a camera is opened.
+// The page's own JavaScript is one file, /app.js as app_bundle made it:
+// no module of app/www/js or i18n is fetched on its own, ever.
 const origin = new URL(url).origin;
-const foreign = [], zxingGot = [];
+const foreign = [], zxingGot = [], modulesGot = [];
 page.on('request', (r) => {
   if (!r.url().startsWith(origin + '/') && !r.url().startsWith('data:') &&
     !r.url().startsWith('blob:')) foreign.push(r.url());
   if (r.url().includes('/vendor/zxing-wasm/')) zxingGot.push(r.url());
+  const p = r.url().startsWith(origin + '/') ? new URL(r.url()).pathname : '';
+  if (/\.m?js$/.test(p) && p !== '/app.js' && !p.startsWith('/vendor/'))
+    modulesGot.push(p);
 });
 page.on('response', async (r) => {
   if (r.status() >= 500) problems.push(`${r.status()} ${r.url()}`);
@@ -249,9 +254,15 @@ async function cameraScan() {
 async function scenario() {
 // ---- zh-CN: the scenario -----------------------------------------------------
 for (const k of Object.keys(apiCount)) delete apiCount[k];
-await page.goto(url);
+const opened = await page.goto(url);
 await ready('signin');
 apiOnce('the first screen, signed out');
+// /open answers the page itself (no redirect), and the address bar then
+// says / without the launch key.
+ok(opened.status() === 200 && opened.request().redirectChain().length === 0,
+  '/open answers the page: ' + opened.status());
+ok(new URL(page.url()).pathname === '/' && !page.url().includes('k='),
+  'the address bar drops the key: ' + page.url().replace(/k=.*/, 'k=...'));
 ok((await page.$$('[id^="staff-"]')).length === 3, 'three staff to pick');
 await shot('signin');
 
@@ -547,6 +558,8 @@ try {
 }
 ok(problems.length === 0, 'console errors: ' + problems.join(' | '));
 ok(foreign.length === 0, 'requests off the app\'s origin: ' + foreign);
+ok(modulesGot.length === 0, 'modules fetched beside the bundle: ' +
+  modulesGot);
 await browser.close();
 console.log(`browser: ${passes} passed, ${fails} failed`);
 process.exit(fails ? 1 : 0);

@@ -74,6 +74,13 @@ static void check(const uint8_t *body, size_t len, const proto_msg *m)
             !inside(m->u.welcome.cert_next, body, len))
             fail("cert_next outside the frame");
         break;
+    case PROTO_MSG_REDIRECT:
+        if (!inside(m->u.redirect.node, body, len) ||
+            !inside(m->u.redirect.addr, body, len) ||
+            !inside(m->u.redirect.cert, body, len))
+            fail("redirect field outside the frame");
+        (void)proto_redirect_check(m); /* must not read out of bounds */
+        break;
     case PROTO_MSG_ERROR:
         if (!inside(m->u.error.name, body, len) ||
             !inside(m->u.error.message, body, len))
@@ -128,6 +135,12 @@ static void check(const uint8_t *body, size_t len, const proto_msg *m)
     case PROTO_MSG_BYE:
         same = back.u.bye.ops_in == m->u.bye.ops_in &&
                back.u.bye.ops_out == m->u.bye.ops_out;
+        break;
+    case PROTO_MSG_REDIRECT:
+        same = same_bytes(back.u.redirect.node, m->u.redirect.node) &&
+               same_bytes(back.u.redirect.addr, m->u.redirect.addr) &&
+               same_bytes(back.u.redirect.cert, m->u.redirect.cert) &&
+               back.u.redirect.epoch == m->u.redirect.epoch;
         break;
     case PROTO_MSG_ERROR:
         same = same_bytes(back.u.error.name, m->u.error.name) &&

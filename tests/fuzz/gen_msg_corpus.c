@@ -124,5 +124,18 @@ int main(int argc, char **argv)
             return 1;
         put(argv[1], anames[i], frame, n);
     }
+
+    /* Version 5: REDIRECT. */
+    proto_msg r;
+    memset(&r, 0, sizeof r);
+    r.type = PROTO_MSG_REDIRECT;
+    r.u.redirect.node = T("node-b");
+    r.u.redirect.addr = T("[::1]:7443");
+    r.u.redirect.cert = T("-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIU\n"
+                          "-----END CERTIFICATE-----\n");
+    r.u.redirect.epoch = 2;
+    if (proto_msg_encode(&r, frame, sizeof frame, &n) != 0)
+        return 1;
+    put(argv[1], "redirect", frame, n);
     return 0;
 }

@@ -522,6 +522,50 @@ static void test_unexpected(void)
     ASSERT_U64_EQ(m.u.pull_own.from_seq, 1);
     hh_sess_free(&s);
 
+    /* REDIRECT (protocol 5) instead of WELCOME: the session ends with the
+     * node kept for sync.c, nothing written; a REDIRECT with a bad address
+     * fails the session; one after WELCOME is out of sequence. */
+    {
+        static const char pem[] = "-----BEGIN CERTIFICATE-----\nMIIB\n"
+                                  "-----END CERTIFICATE-----\n";
+        uint64_t cur_before = 0;
+        (void)meta_u64("server_cursor", &cur_before);
+        ASSERT_OK(hh_sess_init(&s, h));
+        expect_hello(&s);
+        m = (proto_msg){.type = PROTO_MSG_REDIRECT};
+        m.u.redirect.node = (proto_bytes){(const uint8_t *)"node-b", 6};
+        m.u.redirect.addr = (proto_bytes){(const uint8_t *)"10.0.0.6:7443", 13};
+        m.u.redirect.cert =
+            (proto_bytes){(const uint8_t *)pem, (uint32_t)sizeof pem - 1};
+        m.u.redirect.epoch = 2;
+        ASSERT_OK(feed(&s, &m));
+        ASSERT(hh_sess_done(&s));
+        ASSERT_EQ(s.redirected, 1);
+        ASSERT_STR_EQ(s.redirect_node, "node-b");
+        ASSERT_STR_EQ(s.redirect_addr, "10.0.0.6:7443");
+        ASSERT_EQ(s.redirect_cert_len, sizeof pem - 1);
+        ASSERT_STR_EQ((const char *)s.redirect_cert, pem);
+        ASSERT_U64_EQ(s.redirect_epoch, 2);
+        hh_sess_free(&s);
+        uint64_t cur_after = 0;
+        (void)meta_u64("server_cursor", &cur_after);
+        ASSERT_U64_EQ(cur_after, cur_before);
+
+        ASSERT_OK(hh_sess_init(&s, h));
+        expect_hello(&s);
+        m.u.redirect.addr = (proto_bytes){(const uint8_t *)"nowhere", 7};
+        ASSERT_ERR(feed(&s, &m), RND_EPROTO);
+        ASSERT_EQ(s.redirected, 0);
+        hh_sess_free(&s);
+
+        ASSERT_OK(hh_sess_init(&s, h));
+        expect_hello(&s);
+        ASSERT_OK(feed_welcome(&s, 0, PROTO_FRAME_MAX_DEFAULT, 4));
+        m.u.redirect.addr = (proto_bytes){(const uint8_t *)"10.0.0.6:7443", 13};
+        ASSERT_ERR(feed(&s, &m), RND_EPROTO);
+        hh_sess_free(&s);
+    }
+
     /* Another protocol version; a window of 0. */
     ASSERT_OK(hh_sess_init(&s, h));
     expect_hello(&s);

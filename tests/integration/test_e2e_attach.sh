@@ -95,8 +95,13 @@ out=$(hh_sync b --json) || fail "b sync"
 eq "b fetched the open order's two" "$(echo "$out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["attachments"]["down"])')" 2
 hh b attachment get "$pdf" --out "$WORK/b.pdf" >/dev/null || fail "b get pdf"
 cmp -s "$WORK/b.pdf" "$IMG/small.pdf" || fail "b's pdf differs"
-hh b attachment get "$big" --out "$WORK/b.jpg" >/dev/null 2>&1
+hh b attachment get "$big" --out "$WORK/b.jpg" --json >"$WORK/nh.json" 2>/dev/null
 eq "the scan's photo is not on b (policy)" $? 3
+eq "not held: ENOTHELD" "$(jget error <"$WORK/nh.json")" ENOTHELD
+hh b attachment get "$(printf '0%.0s' {1..64})" --out "$WORK/x" --json \
+  >"$WORK/nf.json" 2>/dev/null
+eq "a hash no record names: exit 3" $? 3
+eq "no record has it: ENOTFOUND" "$(jget error <"$WORK/nf.json")" ENOTFOUND
 hh b show "$wo" | grep -q "image/jpeg" || fail "b's show lists the photo"
 check "b asks for the scan's photo" hh b attachment want "$big"
 out=$(hh_sync b --json) || fail "b sync for the wanted one"

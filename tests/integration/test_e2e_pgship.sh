@@ -109,8 +109,9 @@ record c 1
 hh_sync a >/dev/null && hh_sync b >/dev/null && hh_sync c >/dev/null &&
   hh_sync a >/dev/null || fail "first syncs"
 wait_shipped && verify "synced" all
+# The shipper's migrations (001-009; the node directory's are 010 on).
 eq "schema versions" "$(q "SELECT string_agg(version::text, ',' ORDER BY
-  version) FROM rounds_schema")" "1,2,3"
+  version) FROM rounds_schema WHERE version < 10")" "1,2,3"
 # The typed fields: a visit's party is a number, its masked ID a string,
 # and the sealed personal data stays sealed in its op (p1. envelope).
 eq "typed field" "$(q "SELECT DISTINCT jsonb_typeof(fields->'party') FROM

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # test_ops_migrate.sh BIN: `roundsd migrate` on a copy of the checked-in
 # format-1 site store (tests/storage/data/format1/server: 45 ops of three
-# handhelds and the office, 41 records): it reports format 1 -> 3 for the
-# site and 3 (current) for the registry, changes no record (same digest
+# handhelds and the office, 41 records): it reports format 1 -> 4 for the
+# site and 4 (current) for the registry, changes no record (same digest
 # and op count as the fixture was made with), a second run has nothing to
 # do, and the migrated site serves a new handheld all 45 ops.
 BIN=$1
@@ -31,11 +31,11 @@ import json, sys
 d = json.loads(sys.argv[1])
 s = {x["store"]: x for x in d["stores"]}
 assert list(s) == ["registry", "site S1"], s
-assert s["registry"]["format_before"] == 3 and s["registry"]["format_after"] == 3
+assert s["registry"]["format_before"] == 4 and s["registry"]["format_after"] == 4
 assert s["registry"]["migrated"] is False
-assert s["site S1"]["format_before"] == 1 and s["site S1"]["format_after"] == 3
+assert s["site S1"]["format_before"] == 1 and s["site S1"]["format_after"] == 4
 assert s["site S1"]["migrated"] is True and s["site S1"]["ok"] is True
-assert d["migrated"] == 1 and d["failed"] == 0 and d["format"] == 3
+assert d["migrated"] == 1 and d["failed"] == 0 and d["format"] == 4
 PY
 j=$("$ROUNDSD" dump --data "$SRV" --site S1 --ops --json)
 eq "digest after migration" "$(jget digest <<<"$j")" "$DIGEST"
@@ -43,7 +43,7 @@ eq "ops after migration" "$(jget ops <<<"$j")" 45
 
 out=$("$ROUNDSD" migrate --data "$SRV"); rc=$?
 eq "second migrate: exit" "$rc" 0
-grep -q "site S1 *format 3 (current)" <<<"$out" || fail "second migrate: $out"
+grep -q "site S1 *format 4 (current)" <<<"$out" || fail "second migrate: $out"
 grep -q "2 stores, 0 migrated, 0 failed" <<<"$out" || fail "second migrate: $out"
 
 # The migrated site serves: a new handheld pulls every op.

@@ -117,8 +117,10 @@ int main(void)
                    "web_cert = /etc/rounds/office.crt\n"
                    "web_key = /etc/rounds/office.key\n"
                    "web_session_idle_min = 15\n"
-                   "pg_dsn = host=db user=r password=pw dbname=rounds\n",
+                   "pg_dsn = \"host=db user=r password=pw dbname=rounds\"\n"
+                   "node_name = node-a\n",
                    &c, err, sizeof err));
+    ASSERT_STR_EQ(c.node_name, "node-a");
     ASSERT_STR_EQ(c.public_address, "rounds.example.cn:7443");
     /* The dsn as given; shown with its password hidden. */
     ASSERT_STR_EQ(c.pg_dsn, "host=db user=r password=pw dbname=rounds");
@@ -246,7 +248,8 @@ int main(void)
         "hello_timeout_ms, hello_pool, hello_per_addr, "
         "retention_days[.SITE], overstay, skew_limit_min, "
         "max_clock_offset_min, log, log_level, max_conns_per_device, "
-        "web_listen, web_cert, web_key, web_session_idle_min, pg_dsn)");
+        "web_listen, web_cert, web_key, web_session_idle_min, pg_dsn, "
+        "node_name)");
     refused("\n\nmax-frame = 2000000\n", 3,
             "unknown key 'max-frame' (the file spells keys with '_': "
             "max_frame, not max-frame)");

@@ -320,7 +320,7 @@ static void one_fixture(const fixture *f)
     ASSERT_OK(store_open_migrate(rw, 0, &s, &from));
     ASSERT_EQ(from, 1);
     ASSERT_EQ(store_format(s), STORE_FORMAT_VERSION);
-    ASSERT_EQ(STORE_FORMAT_VERSION, 3);
+    ASSERT_EQ(STORE_FORMAT_VERSION, 4);
     check_contents(s, f, &h);
     store_close(s);
     ASSERT_OK(store_open_migrate(rw, 0, &s, &from));

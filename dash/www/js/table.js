@@ -88,20 +88,24 @@ function cell(col, v) {
 
 // The table as an element (its title is the caller's heading). opts: id
 // (of the <table>), onRow(row, values)
-// makes rows buttons (keyboard and touch), empty (words when no rows).
+// makes rows buttons (keyboard and touch), empty (words when no rows),
+// hide (keys of columns not drawn: ids where the row has words; their
+// values still reach onRow).
 export function table(tb, opts) {
   opts = opts || {};
   const cols = (tb && tb.columns) || [];
   const rows = (tb && tb.rows) || [];
-  const head = h('tr', {}, cols.map((c) => h('th', { scope: 'col',
-    class: numeric(c) ? 'num' : '' }, c.title || c.key)));
+  const shown = cols.map((c, i) => i).filter((i) =>
+    !(opts.hide || []).includes(cols[i].key));
+  const head = h('tr', {}, shown.map((i) => h('th', { scope: 'col',
+    class: numeric(cols[i]) ? 'num' : '' }, cols[i].title || cols[i].key)));
   const body = h('tbody', {});
   for (const r of rows) {
     const vals = {};
     cols.forEach((c, i) => { vals[c.key] = r.cells ? r.cells[i] : null; });
     const tr = h('tr', { class: 'st-' + (r.state || 'ok'),
       data: { id: r.id || '', state: r.state || 'ok' } },
-    cols.map((c, i) => cell(c, r.cells ? r.cells[i] : null)));
+    shown.map((i) => cell(cols[i], r.cells ? r.cells[i] : null)));
     if (opts.onRow) {
       tr.classList.add('pick');
       tr.tabIndex = 0;
@@ -114,7 +118,7 @@ export function table(tb, opts) {
   }
   if (!rows.length) {
     body.appendChild(h('tr', { class: 'empty' }, h('td', {
-      colspan: String(Math.max(cols.length, 1)) }, opts.empty ||
+      colspan: String(Math.max(shown.length, 1)) }, opts.empty ||
       t('table.empty'))));
   }
   return h('div', { class: 'tablewrap' },

@@ -9,6 +9,10 @@ import { t, isoText, when } from '../i18n.js';
 import { panel } from '../table.js';
 
 const parts = ['devices', 'inside', 'patrol', 'workorders', 'conflicts'];
+// Ids not drawn where a row has words (a handheld's name, who is inside,
+// an order's place): a clerk reads those; the row keeps its id for the
+// click. A conflict has no other name, so its id stays.
+const hide = { devices: ['device_id'], inside: ['id'], workorders: ['id'] };
 let es = null;
 
 export function leave() {
@@ -52,7 +56,7 @@ export async function show(root, app) {
     stamp.textContent = t('board.stamp', { now: isoText(r.now), night });
     const next = h('div', { id: 'board-body', class: 'board' },
       parts.map((p) => r[p] ? panel(r[p], { id: 'tbl-' + p,
-        panelId: 'board-' + p, onRow: p === 'conflicts' ?
+        panelId: 'board-' + p, hide: hide[p], onRow: p === 'conflicts' ?
           (row, vals) => openResolve(row, vals) : p === 'workorders' ?
           (row) => row.id && app.go('workorders', { id: row.id }) :
           undefined }) : null));
