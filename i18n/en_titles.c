@@ -90,6 +90,7 @@ static const en_title titles[] = {
     {"completed_in_window", "Completed in window"},
     {"complex", "Complex"},
     {"confirmed", "Confirmed"},
+    {"connected", "Connected"},
     {"coverage", "Coverage"},
     {"coverage_target", "Coverage target"},
     {"create", "Recorded"},

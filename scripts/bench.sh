@@ -25,6 +25,9 @@
 #           beside the machine's limits and the PouchDB peer's
 #           attachments, and ops syncs behind the photos
 #           (bench/bench_attach.sh)
+#   pgship  the PostgreSQL shipper: its ship rate beside PostgreSQL's own
+#           COPY of the same rows, its effect on a 100-handheld shift
+#           change's push, the lag at its end (bench/bench_pgship.sh)
 # `scripts/bench.sh record --help` and `scripts/bench.sh sync --help` show
 # the flags (sync, limit, conns and all share bench/bench_sync.sh's flags).
 # Benchmarks exit 0 whether or not their targets are met, non-zero on errors.
@@ -33,12 +36,13 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 
 which=record
 case "${1:-}" in
-  record|sync|limit|conns|all|report|ingest|app|board|boards|blob|attach)
+  record|sync|limit|conns|all|report|ingest|app|board|boards|blob|attach|pgship)
     which=$1; shift ;;
-  -h|--help) sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h|--help) sed -n '2,33p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
   ""|-*) ;; # no benchmark named: the default, the flags are its own
   *) echo "bench.sh: unknown benchmark '$1' (known: record, sync, limit," \
-          "conns, all, report, ingest, app, board, boards, blob, attach)" >&2
+          "conns, all, report, ingest, app, board, boards, blob, attach," \
+          "pgship)" >&2
      exit 2 ;;
 esac
 
@@ -82,6 +86,10 @@ case "$which" in
   boards)
     cmake --build "$build" -j "$(nproc)" --target roundsd bench_hh >&2
     exec "$top/bench/bench_boards.sh" --bin "$build" "$@"
+    ;;
+  pgship)
+    cmake --build "$build" -j "$(nproc)" --target roundsd bench_hh >&2
+    exec "$top/bench/bench_pgship.sh" --bin "$build" "$@"
     ;;
   attach)
     cmake --build "$build" -j "$(nproc)" --target bench_attach_limit roundsd \

@@ -12,10 +12,12 @@ build="$top/build-tsan"
 # the registry's and the site opens' workers (test_srv_offloop),
 # a TLS sync against a server thread, and one end-to-end run (roundsd's
 # loop and commit thread with several handhelds), and the blob store's
-# racing writers of one attachment (test_blob). test_srv_serve is left
+# racing writers of one attachment (test_blob), and the PostgreSQL
+# shipper's thread beside the loop and the commit thread
+# (test_e2e_pgship; skipped without PostgreSQL). test_srv_serve is left
 # out: it bounds roundsd's memory, which TSan's shadow memory inflates.
 tests=(test_store_threads test_srv_commit test_srv_offloop test_srv_push
-       test_sync_tls test_e2e_converge test_blob)
+       test_sync_tls test_e2e_converge test_blob test_e2e_pgship)
 targets=(test_store_threads test_srv_commit test_srv_offloop test_srv_push
          test_sync_tls roundsd rounds test_blob)
 cmake -S "$top" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \

@@ -463,6 +463,23 @@ static int cmd_stats(void)
     printf("  commits       %" PRIu64 "; latency p50 %s, p99 %s (last %d), "
            "max %s\n",
            s.commits, p50, p99, SRV_STATS_WINDOW, max);
+    if (s.ship_enabled) {
+        printf(_("  postgresql    %s; shipped %" PRIu64 " ops, %" PRIu64
+                 " records in %" PRIu64 " transactions\n"),
+               s.ship_connected ? _("connected") : _("not connected"),
+               s.ship_ops, s.ship_records, s.ship_txns);
+        if (s.ship_positions_known)
+            printf(_("  ship lag      %" PRIu64 " ops behind, %.1f s\n"),
+                   s.ship_behind, s.ship_lag_ms / 1000.0);
+        else
+            printf(_("  ship lag      unknown until PostgreSQL answers\n"));
+        if (s.ship_last_error[0]) {
+            char at[32];
+            cli_fmt_time(s.ship_last_error_ms, at, sizeof at);
+            printf(_("  ship errors   %" PRIu64 "; last at %s: %s\n"),
+                   s.ship_errors, at, s.ship_last_error);
+        }
+    }
     return RND_EXIT_OK;
 }
 

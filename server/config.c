@@ -1,5 +1,6 @@
 /* config.c: see config.h. */
 #include "config.h"
+#include "ship_rows.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -75,8 +76,9 @@ const srv_config_key_info srv_config_keys[SRV_CFG_NKEYS] = {
         "web-session-idle-min", "MIN", "30", "a dashboard session idle "
         "this long ends (and any after 12 h)"},
     [SRV_CFG_PG_DSN] = {"pg_dsn", "pg-dsn", "DSN", "",
-        "PostgreSQL connection string (libpq), e.g. 'host=db dbname=rounds "
-        "user=roundsd'; empty: none"},
+        "PostgreSQL (libpq connection string or URI, e.g. 'host=db "
+        "dbname=rounds user=roundsd'): serve ships every site's ops and "
+        "records to it, and reads the node directory there; empty: none"},
     [SRV_CFG_NODE_NAME] = {"node_name", "node-name", "NAME", "",
         "this node's name in the node directory (docs/NODES.md); empty: a "
         "single server"},
@@ -398,17 +400,17 @@ int srv_config_set(srv_config *c, const char *name, const char *value,
         rc = set_path(c->web_key, sizeof c->web_key, src, kn, value, err,
                       errlen);
         break;
+    case SRV_CFG_PG_DSN:
+        if (strlen(value) >= sizeof c->pg_dsn)
+            return bad(err, errlen, src, kn, "...",
+                       "a libpq connection string under 1024 bytes");
+        snprintf(c->pg_dsn, sizeof c->pg_dsn, "%s", value);
+        break;
     case SRV_CFG_WEB_SESSION_IDLE_MIN:
         if (parse_u32(value, 1, SRV_WEB_SESSION_IDLE_MIN_MAX,
                       &c->web_session_idle_min))
             return bad(err, errlen, src, kn, value,
                        "a whole number of minutes from 1 to 720");
-        break;
-    case SRV_CFG_PG_DSN:
-        if (strlen(value) >= sizeof c->pg_dsn)
-            return bad(err, errlen, src, kn, value,
-                       "a libpq connection string under 1024 bytes");
-        snprintf(c->pg_dsn, sizeof c->pg_dsn, "%s", value);
         break;
     case SRV_CFG_NODE_NAME:
         if (value[0] && !srv_name_valid(value, strlen(value)))
@@ -659,7 +661,7 @@ void srv_config_value(const srv_config *c, srv_config_key k, char *out,
         snprintf(out, cap, "%" PRIu32, c->web_session_idle_min);
         break;
     case SRV_CFG_PG_DSN:
-        snprintf(out, cap, "%s", c->pg_dsn);
+        ship_dsn_redact(c->pg_dsn, out, cap);
         break;
     case SRV_CFG_NODE_NAME:
         snprintf(out, cap, "%s", c->node_name);

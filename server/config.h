@@ -138,9 +138,11 @@ typedef struct srv_config {
     char web_cert[SRV_CONFIG_PATH_MAX];
     char web_key[SRV_CONFIG_PATH_MAX];
     uint32_t web_session_idle_min;
-    /* PostgreSQL (libpq connection string; "" = none) and this node's
-     * name in its directory (server/directory.h; "" = not one of several
-     * nodes). */
+    /* PostgreSQL (libpq connection string or URI; "" = none): serve ships
+     * every site to it (server/ship.h, docs/POSTGRES.md), and with
+     * node_name reads its node directory there (server/directory.h).
+     * srv_config_value() shows it with its password hidden. This node's
+     * name in the directory ("" = not one of several nodes). */
     char pg_dsn[SRV_CONFIG_PATH_MAX];
     char node_name[64];
     srv_config_site_days site_days[SRV_CONFIG_SITES_MAX];

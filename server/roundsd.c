@@ -750,6 +750,9 @@ static const cli_flag_spec serve_flags[] = {
     {"web-key", "PEM", N_("its private key (default: --key's)")},
     {"web-session-idle-min", "MIN",
      N_("a dashboard session idle this long ends (default 30)")},
+    {"pg-dsn", "DSN",
+     N_("ship every site's ops and records to this PostgreSQL database "
+        "(default: none)")},
     CLI_HELP_FLAG,
     {NULL, NULL, NULL}};
 
@@ -781,7 +784,8 @@ static const cli_command commands[] = {
      "              [--retention-days N[,SITE=N]...] "
      "[--max-clock-offset-min MIN]\n"
      "              [--log FILE] [--web-listen HOST:PORT] [--web-cert PEM]\n"
-     "              [--web-key PEM] [--web-session-idle-min MIN]\n\n"
+     "              [--web-key PEM] [--web-session-idle-min MIN]\n"
+     "              [--pg-dsn DSN]\n\n"
      "Every flag is also a key of the configuration file (--config FILE,\n"
      "else $ROUNDSD_CONFIG, else /etc/rounds/roundsd.conf if it exists);\n"
      "a flag wins over the file. Writes DATA/stats.json every 5 s and at\n"

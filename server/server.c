@@ -18,6 +18,7 @@
 #include "directory.h"
 #include "log.h"
 #include "server.h"
+#include "ship.h"
 #include "stats.h"
 
 enum { NOWHERE = 0, IN_POOL = 1, IN_SESSIONS = 2 };
@@ -144,6 +145,7 @@ typedef struct srv_server {
     srv_ctx ctx;
     srv_registry *reg;
     srv_sites *sites;
+    ship *ship; /* the PostgreSQL shipper, with pg_dsn */
     srv_conn_env env;
     srv_cert_next cert_next; /* DATA/server.next.crt, when staged */
     srv_child child;         /* the dashboard's process, when configured */
@@ -557,6 +559,26 @@ static void on_check(uv_check_t *h)
         uv_idle_stop(&sv->idle);
 }
 
+/* The shipper's state into the stats (stats.h), on the loop thread. */
+static void ship_fill_stats(void *ctx, srv_stats_snap *s)
+{
+    srv_server *sv = ctx;
+    ship_stats st;
+    ship_get_stats(sv->ship, &st);
+    s->ship_enabled = st.enabled;
+    s->ship_connected = st.connected;
+    s->ship_positions_known = st.positions_known;
+    s->ship_ops = st.ops_shipped;
+    s->ship_records = st.records_shipped;
+    s->ship_txns = st.txns;
+    s->ship_behind = st.ops_behind;
+    s->ship_lag_ms = (uint64_t)(st.lag_ms > 0 ? st.lag_ms : 0);
+    s->ship_errors = st.errors;
+    s->ship_last_error_ms = st.last_error_ms;
+    snprintf(s->ship_last_error, sizeof s->ship_last_error, "%s",
+             st.last_error);
+}
+
 /* ---- shutdown ----------------------------------------------------------- */
 
 static void close_all_handles(srv_server *sv)
@@ -565,6 +587,7 @@ static void close_all_handles(srv_server *sv)
         return;
     sv->stopped = 1;
     srv_sites_stop(sv->sites);
+    ship_detach(sv->ship);
     if (sv->summary_on) {
         summarize(sv);
         uv_close((uv_handle_t *)&sv->summary, NULL);
@@ -778,6 +801,12 @@ int srv_server_run(const srv_server_config *cfg)
         srv_sites_set_max_offset(sv->sites, cfg->max_clock_offset_ms);
     if (rc)
         goto out;
+    if (cfg->pg_dsn && cfg->pg_dsn[0]) {
+        rc = ship_new(cfg->pg_dsn, cfg->data_dir, sv->sites, &sv->ship);
+        if (rc)
+            goto out;
+        srv_sites_on_commit(sv->sites, ship_kick, sv->ship);
+    }
     sv->ctx.reg = sv->reg;
     sv->ctx.sites = sv->sites;
     sv->ctx.max_frame = cfg->max_frame;
@@ -855,6 +884,11 @@ int srv_server_run(const srv_server_config *cfg)
         uv_run(&sv->loop, UV_RUN_DEFAULT);
         goto out;
     }
+    if (sv->ship && ship_start(sv->ship, &sv->loop) != 0) {
+        /* Sync goes on without it; the stats say it is not connected. */
+        srv_log(SRV_LOG_ERROR, "cannot start the PostgreSQL shipper");
+    }
+    srv_stats_set_extra(ship_fill_stats, sv);
     uv_timer_init(&sv->loop, &sv->summary);
     sv->summary.data = sv;
     sv->summary_on = 1;
@@ -889,6 +923,8 @@ int srv_server_run(const srv_server_config *cfg)
     notify_status(sv, "READY=1\n");
     uv_run(&sv->loop, UV_RUN_DEFAULT);
     flush_all(sv, 1);
+    /* What is durable and not shipped yet goes now, within a bound. */
+    ship_stop(sv->ship, SHIP_STOP_MS);
     srv_stats_finish();
     srv_log(SRV_LOG_INFO, "stopped");
 
@@ -901,6 +937,8 @@ out:
     dir_cache_stop(sv->dir);
     srv_ctx_free(&sv->ctx);
     srv_cert_next_free(&sv->cert_next);
+    srv_stats_set_extra(NULL, NULL);
+    ship_free(sv->ship); /* its thread reads the stores: before them */
     srv_sites_free(sv->sites);
     srv_registry_close(sv->reg);
     srv_tls_free(&sv->tls);

@@ -100,9 +100,10 @@ typedef struct srv_server_config {
      * durable, restarts it when it dies and stops it when serve stops. */
     int (*child)(void *ctx, int notify_fd);
     void *child_ctx;
-    /* The node directory (directory.h): with both set, a thread of its
-     * own keeps the site -> node assignment in memory, and a HELLO for a
-     * site moved away is redirected to the node it names. NULL or "" =
+    /* PostgreSQL: every site is shipped to it (ship.h, docs/POSTGRES.md);
+     * with node_name too, the node directory (directory.h): a thread of
+     * its own keeps the site -> node assignment in memory, and a HELLO for
+     * a site moved away is redirected to the node it names. NULL or "" =
      * none. */
     const char *pg_dsn;
     const char *node_name;

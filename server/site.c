@@ -567,6 +567,12 @@ static void committer(void *arg)
         ss->working = 0;
         uv_cond_broadcast(&ss->cv);
         uv_async_send(&ss->async);
+        if (ss->on_commit) {
+            /* Outside the queue's mutex: the hook takes its own. */
+            uv_mutex_unlock(&ss->mu);
+            ss->on_commit(ss->on_commit_ctx);
+            uv_mutex_lock(&ss->mu);
+        }
     }
     uv_mutex_unlock(&ss->mu);
 }
@@ -703,4 +709,10 @@ int srv_sites_flush(srv_sites *ss)
             last = rc;
     }
     return last;
+}
+
+void srv_sites_on_commit(srv_sites *ss, void (*fn)(void *ctx), void *ctx)
+{
+    ss->on_commit = fn;
+    ss->on_commit_ctx = ctx;
 }

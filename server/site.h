@@ -224,6 +224,11 @@ int srv_sites_flush(srv_sites *ss);
 int srv_sites_start(srv_sites *ss, uv_loop_t *loop,
                     void (*log)(void *ctx, const char *line), void *log_ctx);
 
+/* fn(ctx) runs on the commit thread after each round it committed (the
+ * PostgreSQL shipper's wake-up, ship.h): it must not block. Set before
+ * srv_sites_start(). */
+void srv_sites_on_commit(srv_sites *ss, void (*fn)(void *ctx), void *ctx);
+
 /* Without a commit thread: srv_sites_flush(). With one: nothing to do
  * (srv_site_submit() woke it). */
 int srv_sites_kick(srv_sites *ss);

@@ -131,6 +131,10 @@ struct srv_sites {
     int done_rc; /* the last storage error of those rounds, or 0 */
     void (*log)(void *ctx, const char *line);
     void *log_ctx;
+    /* srv_sites_on_commit: called on the commit thread after each round
+     * (the shipper's wake-up). */
+    void (*on_commit)(void *ctx);
+    void *on_commit_ctx;
     /* srv_sites_open(): stores being opened on the loop's thread pool
      * (loop thread only). */
     uv_loop_t *loop;

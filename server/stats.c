@@ -26,6 +26,16 @@ static struct {
     uint64_t nwindow;                  /* commits ever put in the window */
 } g;
 
+/* srv_stats_set_extra: kept apart from g, which a reset zeroes. */
+static void (*extra_fill)(void *ctx, srv_stats_snap *s);
+static void *extra_ctx;
+
+void srv_stats_set_extra(void (*fill)(void *ctx, srv_stats_snap *s), void *ctx)
+{
+    extra_fill = fill;
+    extra_ctx = ctx;
+}
+
 /* ---- hooks -------------------------------------------------------------- */
 
 void srv_stats_reset(int64_t now_ms)
@@ -132,9 +142,27 @@ void srv_stats_snapshot(srv_stats_snap *out, int64_t now_ms, int running)
     qsort(sorted, n, sizeof *sorted, cmp_u64);
     out->commit_p50_us = rank(sorted, n, 50);
     out->commit_p99_us = rank(sorted, n, 99);
+    if (extra_fill)
+        extra_fill(extra_ctx, out);
 }
 
 /* ---- JSON --------------------------------------------------------------- */
+
+/* s as a JSON string (the shipper's last error: PostgreSQL's words). */
+static void json_str(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            fprintf(f, "\\%c", c);
+        else if (c < 0x20)
+            fprintf(f, "\\u%04x", c);
+        else
+            fputc(c, f);
+    }
+    fputc('"', f);
+}
 
 void srv_stats_print_json(const srv_stats_snap *s, int serving, FILE *f)
 {
@@ -172,7 +200,23 @@ void srv_stats_print_json(const srv_stats_snap *s, int serving, FILE *f)
         else
             fprintf(f, "\"inf\":%" PRIu64, s->buckets[b]);
     }
-    fprintf(f, "}}}\n");
+    fprintf(f, "}}");
+    if (s->ship_enabled) {
+        fprintf(f,
+                ",\"ship\":{\"connected\":%s,\"positions_known\":%s,"
+                "\"ops\":%" PRIu64 ",\"records\":%" PRIu64 ",\"txns\":%" PRIu64
+                ",\"behind\":%" PRIu64 ",\"lag_ms\":%" PRIu64
+                ",\"errors\":%" PRIu64 ",\"last_error_ms\":%" PRId64
+                ",\"last_error\":",
+                s->ship_connected ? "true" : "false",
+                s->ship_positions_known ? "true" : "false", s->ship_ops,
+                s->ship_records, s->ship_txns, s->ship_behind, s->ship_lag_ms,
+                s->ship_errors,
+                s->ship_last_error_ms > 0 ? s->ship_last_error_ms : 0);
+        json_str(f, s->ship_last_error);
+        fprintf(f, "}");
+    }
+    fprintf(f, "}\n");
 }
 
 int srv_stats_write_file(const srv_stats_snap *s, const char *path)
@@ -217,6 +261,12 @@ static void set(srv_stats_snap *s, const char *path, uint64_t v)
         {"commits.p50_us", offsetof(srv_stats_snap, commit_p50_us)},
         {"commits.p99_us", offsetof(srv_stats_snap, commit_p99_us)},
         {"commits.max_us", offsetof(srv_stats_snap, commit_max_us)},
+        {"ship.ops", offsetof(srv_stats_snap, ship_ops)},
+        {"ship.records", offsetof(srv_stats_snap, ship_records)},
+        {"ship.txns", offsetof(srv_stats_snap, ship_txns)},
+        {"ship.behind", offsetof(srv_stats_snap, ship_behind)},
+        {"ship.lag_ms", offsetof(srv_stats_snap, ship_lag_ms)},
+        {"ship.errors", offsetof(srv_stats_snap, ship_errors)},
     };
     for (size_t i = 0; i < sizeof u64s / sizeof u64s[0]; i++)
         if (strcmp(path, u64s[i].path) == 0) {
@@ -231,6 +281,12 @@ static void set(srv_stats_snap *s, const char *path, uint64_t v)
         s->started_ms = (int64_t)v;
     else if (strcmp(path, "written_ms") == 0)
         s->written_ms = (int64_t)v;
+    else if (strcmp(path, "ship.connected") == 0)
+        s->ship_enabled = 1, s->ship_connected = (int)v;
+    else if (strcmp(path, "ship.positions_known") == 0)
+        s->ship_positions_known = (int)v;
+    else if (strcmp(path, "ship.last_error_ms") == 0)
+        s->ship_last_error_ms = (int64_t)v;
     else if (strncmp(path, "errors.", 7) == 0) {
         for (int i = 0; i < SRV_STATS_NERR; i++)
             if (strcmp(path + 7, rnd_errname(RND_ERROR_BASE_ + 1 + i)) == 0)
@@ -275,6 +331,10 @@ static int walk(const rpt_jv *o, char *path, size_t plen, srv_stats_snap *s,
         } else if (v->type == RPT_JV_BOOL ||
                    (v->type == RPT_JV_NUM && !v->neg)) {
             set(s, path, v->num);
+        } else if (v->type == RPT_JV_STR &&
+                   strcmp(path, "ship.last_error") == 0) {
+            snprintf(s->ship_last_error, sizeof s->ship_last_error, "%s",
+                     v->str);
         } else {
             *at = v->at;
             return -1;
@@ -403,6 +463,29 @@ void srv_stats_print_prometheus(const srv_stats_snap *s, int serving, FILE *f)
            "longest commit since the start");
     fprintf(f, "roundsd_commit_latency_max_seconds %.6f\n",
             s->commit_max_us / 1e6);
+    if (!s->ship_enabled)
+        return;
+    metric(f, "roundsd_ship_connected", "gauge",
+           "1 while the shipper is connected to PostgreSQL");
+    fprintf(f, "roundsd_ship_connected %d\n", s->ship_connected);
+    metric(f, "roundsd_ship_ops_total", "counter",
+           "ops shipped into PostgreSQL since the start");
+    fprintf(f, "roundsd_ship_ops_total %" PRIu64 "\n", s->ship_ops);
+    metric(f, "roundsd_ship_records_total", "counter",
+           "merged records upserted into PostgreSQL since the start");
+    fprintf(f, "roundsd_ship_records_total %" PRIu64 "\n", s->ship_records);
+    metric(f, "roundsd_ship_transactions_total", "counter",
+           "PostgreSQL transactions the shipper committed");
+    fprintf(f, "roundsd_ship_transactions_total %" PRIu64 "\n", s->ship_txns);
+    metric(f, "roundsd_ship_ops_behind", "gauge",
+           "ops in the site stores not yet in PostgreSQL");
+    fprintf(f, "roundsd_ship_ops_behind %" PRIu64 "\n", s->ship_behind);
+    metric(f, "roundsd_ship_lag_seconds", "gauge",
+           "age of the oldest op not yet in PostgreSQL (0: none)");
+    fprintf(f, "roundsd_ship_lag_seconds %.3f\n", s->ship_lag_ms / 1000.0);
+    metric(f, "roundsd_ship_errors_total", "counter",
+           "shipper errors: connections refused or lost, failed batches");
+    fprintf(f, "roundsd_ship_errors_total %" PRIu64 "\n", s->ship_errors);
 }
 
 /* ---- the periodic writer ------------------------------------------------ */

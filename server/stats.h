@@ -71,7 +71,20 @@ typedef struct srv_stats_snap {
     uint64_t commits, commit_sum_us, commit_p50_us, commit_p99_us,
         commit_max_us;
     uint64_t buckets[SRV_STATS_NBUCKETS]; /* per bucket, not cumulative */
+    /* The PostgreSQL shipper (ship.h), when pg_dsn is set: whether it is
+     * connected and has read its positions, ops and records shipped and
+     * transactions committed since the start, ops not shipped yet and
+     * the age of the oldest of them (lag), its errors and the last one. */
+    int ship_enabled, ship_connected, ship_positions_known;
+    uint64_t ship_ops, ship_records, ship_txns, ship_behind, ship_lag_ms;
+    uint64_t ship_errors;
+    int64_t ship_last_error_ms;
+    char ship_last_error[256];
 } srv_stats_snap;
+
+/* fill(ctx, s) completes every snapshot (the shipper's state: server.c);
+ * NULL: none. Loop thread. */
+void srv_stats_set_extra(void (*fill)(void *ctx, srv_stats_snap *s), void *ctx);
 
 /* The counters now, as of now_ms (the wall clock). */
 void srv_stats_snapshot(srv_stats_snap *out, int64_t now_ms, int running);

@@ -117,12 +117,15 @@ int main(void)
                    "web_cert = /etc/rounds/office.crt\n"
                    "web_key = /etc/rounds/office.key\n"
                    "web_session_idle_min = 15\n"
-                   "pg_dsn = \"host=db dbname=rounds\"\n"
+                   "pg_dsn = \"host=db user=r password=pw dbname=rounds\"\n"
                    "node_name = node-a\n",
                    &c, err, sizeof err));
-    ASSERT_STR_EQ(c.pg_dsn, "host=db dbname=rounds");
     ASSERT_STR_EQ(c.node_name, "node-a");
     ASSERT_STR_EQ(c.public_address, "rounds.example.cn:7443");
+    /* The dsn as given; shown with its password hidden. */
+    ASSERT_STR_EQ(c.pg_dsn, "host=db user=r password=pw dbname=rounds");
+    srv_config_value(&c, SRV_CFG_PG_DSN, v, sizeof v);
+    ASSERT_STR_EQ(v, "host=db user=r password=*** dbname=rounds");
     ASSERT_STR_EQ(c.web_listen, "127.0.0.1:8443");
     ASSERT_EQ(c.web_session_idle_min, 15);
     srv_config_value(&c, SRV_CFG_WEB_CERT, v, sizeof v);

@@ -1,0 +1,1025 @@
+/* ship.c: the PostgreSQL shipper (ship.h): its thread, its connection
+ * (libpq: the only file that speaks to PostgreSQL), the migrations, the
+ * batches and the positions. The rows themselves are ship_rows.c's.
+ */
+#include "ship.h"
+
+#include "../proto/clock.h"
+#include "log.h"
+#include "ship_int.h"
+#include "ship_rows.h"
+
+#include <dirent.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <libpq-fe.h>
+
+#define MIGRATIONS_MAX 64
+/* pg_advisory_xact_lock's key while migrating: several roundsd nodes may
+ * share one database. "RNDS" */
+#define MIGRATE_LOCK 0x524e4453
+/* A site store that did not open is asked for again after this. */
+#define SHIP_SITE_RETRY_MS 60000
+#define ENT_SLOTS 65536 /* > 2 * SHIP_BATCH_OPS, a power of 2 */
+
+/* A device's position: every op up to seq is in PostgreSQL. */
+typedef struct ship_pos {
+    uint64_t device_id;
+    uint64_t seq;
+} ship_pos;
+
+/* A site the shipper knows: found in DATA/sites or in ship_position. */
+typedef struct ship_site {
+    struct ship_site *next;
+    char name[SRV_NAME_MAX + 1];
+    /* Under sp->mu: the store, once the loop opened it; whether the loop
+     * has been asked to open it. */
+    store *st;
+    /* present: found in DATA/sites (a site known only from
+     * ship_position is not opened: that would create its store). */
+    int present, opening;
+    int64_t retry_ms;   /* a failed open: not asked again before this */
+    srv_site_wait wait; /* the loop's */
+    struct ship *sp;
+    /* The thread's: positions by device (sorted), from PostgreSQL. */
+    ship_pos *pos;
+    size_t npos, cappos;
+} ship_site;
+
+struct ship {
+    char *dsn;
+    char *data_dir;
+    srv_sites *ss;
+    uv_thread_t thread;
+    int started;
+    uv_async_t async;
+    int async_on; /* the loop may be woken (ship_detach clears it) */
+    uv_mutex_t mu;
+    uv_cond_t cv;
+    /* Under mu: */
+    int kicked, quit, done;
+    int64_t deadline_ms; /* monotonic, once quit */
+    ship_site *sites;
+    PGcancel *cancel; /* of the connection in use */
+    ship_stats stats;
+    /* The thread's: */
+    PGconn *conn;
+    int positions_known;
+    /* A batch's rows: its ops; the records it creates (an entity whose
+     * only op is in the batch cannot have a row yet: COPY straight into
+     * records); the others (COPY into ship_stage, then upsert). */
+    ship_buf ops, recs_new, recs;
+    /* 0 after PostgreSQL refused a batch: the next one upserts every
+     * record (a site restored behind PostgreSQL may hold a record whose
+     * row is there already). */
+    int fast_ok;
+    proto_op op;
+    fold_state st;
+    uint8_t (*ents)[PROTO_ENTITY_LEN + 1]; /* entity set: byte 16 = used */
+    ship_pos *moved;                       /* a batch's new positions */
+    size_t nmoved, capmoved;
+};
+
+static int64_t mono_ms(void)
+{
+    return (int64_t)(uv_hrtime() / 1000000u);
+}
+
+static int64_t wall_ms(void)
+{
+    return rnd_clock_now_ms(RND_CLOCK_ENV_OFFICE);
+}
+
+/* Keeps the last error for the stats (and logs it). */
+static void set_error(ship *sp, const char *what, const char *detail)
+{
+    char line[SHIP_ERR_MAX];
+    snprintf(line, sizeof line, "%s%s%s", what, detail ? ": " : "",
+             detail ? detail : "");
+    /* libpq's messages end with a newline. */
+    size_t n = strlen(line);
+    while (n && (line[n - 1] == '\n' || line[n - 1] == ' '))
+        line[--n] = '\0';
+    for (char *p = line; *p; p++)
+        if (*p == '\n' || *p == '\t')
+            *p = ' ';
+    uv_mutex_lock(&sp->mu);
+    int same = strcmp(sp->stats.last_error, line) == 0;
+    snprintf(sp->stats.last_error, sizeof sp->stats.last_error, "%s", line);
+    sp->stats.last_error_ms = wall_ms();
+    sp->stats.errors++;
+    uv_mutex_unlock(&sp->mu);
+    /* The same error again (PostgreSQL down for a while): not a line a
+     * retry. */
+    srv_log(same ? SRV_LOG_DEBUG : SRV_LOG_WARN, "ship: %s", line);
+}
+
+/* ---- sites ----------------------------------------------------------------
+ */
+
+static ship_site *find_site(ship *sp, const char *name)
+{
+    for (ship_site *s = sp->sites; s; s = s->next)
+        if (strcmp(s->name, name) == 0)
+            return s;
+    return NULL;
+}
+
+/* The head of the list, for a walk without mu: sites are only ever
+ * prepended (under mu), and a site's next never changes once it is in
+ * the list. */
+static ship_site *first_site(ship *sp)
+{
+    uv_mutex_lock(&sp->mu);
+    ship_site *s = sp->sites;
+    uv_mutex_unlock(&sp->mu);
+    return s;
+}
+
+/* The site name, made when new. Under mu. */
+static ship_site *get_site(ship *sp, const char *name)
+{
+    ship_site *s = find_site(sp, name);
+    if (s || !srv_name_valid(name, strlen(name)))
+        return s;
+    s = calloc(1, sizeof *s);
+    if (s == NULL)
+        return NULL;
+    snprintf(s->name, sizeof s->name, "%s", name);
+    s->sp = sp;
+    s->wait.owner = s;
+    s->next = sp->sites;
+    sp->sites = s;
+    return s;
+}
+
+/* The loop: a site's store is open (or not). */
+static void site_ready(srv_site_wait *w, int rc, srv_site *site)
+{
+    ship_site *s = w->owner;
+    ship *sp = s->sp;
+    uv_mutex_lock(&sp->mu);
+    s->opening = 0;
+    if (rc == 0)
+        s->st = srv_site_store(site);
+    else
+        s->retry_ms = mono_ms() + SHIP_SITE_RETRY_MS;
+    sp->kicked = 1;
+    uv_cond_signal(&sp->cv);
+    uv_mutex_unlock(&sp->mu);
+    if (rc)
+        srv_log(SRV_LOG_WARN, "ship: cannot open site %s: %s", s->name,
+                rnd_strerror(rc));
+}
+
+/* The loop, woken by the thread every SHIP_POLL_MS: the sites of
+ * DATA/sites that have a store become known (a readdir, and a stat of
+ * each name not known yet), and those not open yet are opened as a
+ * session's first HELLO opens them. On the loop thread, whose
+ * descriptors these are. */
+static void on_async(uv_async_t *h)
+{
+    ship *sp = h->data;
+    char path[4200];
+    snprintf(path, sizeof path, "%s/sites", sp->data_dir);
+    DIR *d = opendir(path);
+    struct dirent *e;
+    while (d && (e = readdir(d)) != NULL) {
+        if (!srv_name_valid(e->d_name, strlen(e->d_name)))
+            continue;
+        uv_mutex_lock(&sp->mu);
+        ship_site *s = find_site(sp, e->d_name);
+        int known = s && s->present;
+        uv_mutex_unlock(&sp->mu);
+        if (known)
+            continue;
+        char mdb[4600];
+        struct stat sb;
+        snprintf(mdb, sizeof mdb, "%s/%s/data.mdb", path, e->d_name);
+        if (stat(mdb, &sb) != 0)
+            continue;
+        uv_mutex_lock(&sp->mu);
+        s = get_site(sp, e->d_name);
+        if (s)
+            s->present = 1;
+        uv_mutex_unlock(&sp->mu);
+    }
+    if (d)
+        closedir(d);
+    for (;;) {
+        ship_site *s;
+        int64_t now = mono_ms();
+        uv_mutex_lock(&sp->mu);
+        for (s = sp->sites; s; s = s->next)
+            if (s->present && s->st == NULL && !s->opening &&
+                now >= s->retry_ms)
+                break;
+        if (s)
+            s->opening = 1;
+        uv_mutex_unlock(&sp->mu);
+        if (s == NULL)
+            return;
+        s->wait.ready = site_ready;
+        srv_site *site = NULL;
+        int rc =
+            srv_sites_open(sp->ss, s->name, strlen(s->name), &s->wait, &site);
+        if (rc != RND_EAGAIN)
+            site_ready(&s->wait, rc, site);
+    }
+}
+
+/* The thread: asks the loop to look for sites (on_async). */
+static void scan_sites(ship *sp)
+{
+    uv_mutex_lock(&sp->mu);
+    if (sp->async_on)
+        uv_async_send(&sp->async);
+    uv_mutex_unlock(&sp->mu);
+}
+
+/* ---- positions ------------------------------------------------------------
+ */
+
+static size_t pos_find(const ship_site *s, uint64_t dev)
+{
+    size_t lo = 0, hi = s->npos;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (s->pos[mid].device_id < dev)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static uint64_t pos_get(const ship_site *s, uint64_t dev)
+{
+    size_t i = pos_find(s, dev);
+    return i < s->npos && s->pos[i].device_id == dev ? s->pos[i].seq : 0;
+}
+
+static int pos_set(ship_site *s, uint64_t dev, uint64_t seq)
+{
+    size_t i = pos_find(s, dev);
+    if (i < s->npos && s->pos[i].device_id == dev) {
+        s->pos[i].seq = seq;
+        return 0;
+    }
+    if (s->npos == s->cappos) {
+        size_t cap = s->cappos ? 2 * s->cappos : 16;
+        ship_pos *p = realloc(s->pos, cap * sizeof *p);
+        if (p == NULL)
+            return RND_ENOMEM;
+        s->pos = p;
+        s->cappos = cap;
+    }
+    memmove(&s->pos[i + 1], &s->pos[i], (s->npos - i) * sizeof *s->pos);
+    s->pos[i] = (ship_pos){dev, seq};
+    s->npos++;
+    return 0;
+}
+
+/* ---- the connection --------------------------------------------------------
+ */
+
+static void disconnect(ship *sp)
+{
+    if (sp->conn == NULL)
+        return;
+    uv_mutex_lock(&sp->mu);
+    PGcancel *c = sp->cancel;
+    sp->cancel = NULL;
+    sp->stats.connected = 0;
+    uv_mutex_unlock(&sp->mu);
+    if (c)
+        PQfreeCancel(c);
+    PQfinish(sp->conn);
+    sp->conn = NULL;
+}
+
+/* Runs sql; 0 when it gives want, else the error kept. */
+static int exec_(ship *sp, const char *sql, ExecStatusType want,
+                 const char *what)
+{
+    PGresult *r = PQexec(sp->conn, sql);
+    int ok = PQresultStatus(r) == want;
+    if (!ok)
+        set_error(sp, what,
+                  r ? PQresultErrorMessage(r) : PQerrorMessage(sp->conn));
+    PQclear(r);
+    return ok ? 0 : RND_EIO;
+}
+
+/* One migration in its own transaction, unless it is applied already. */
+static int migrate_one(ship *sp, const ship_migration *m, int *applied)
+{
+    char sql[256];
+    *applied = 0;
+    snprintf(sql, sizeof sql,
+             "BEGIN; SELECT pg_advisory_xact_lock(%d); "
+             "SELECT 1 FROM rounds_schema WHERE version = %d",
+             MIGRATE_LOCK, m->version);
+    PGresult *r = PQexec(sp->conn, sql);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+        set_error(sp, "migration", PQresultErrorMessage(r));
+        PQclear(r);
+        return RND_EIO;
+    }
+    int have = PQntuples(r) > 0;
+    PQclear(r);
+    if (have)
+        return exec_(sp, "COMMIT", PGRES_COMMAND_OK, "migration");
+    char *text = malloc(m->sql_len + 1);
+    if (text == NULL)
+        return RND_ENOMEM;
+    memcpy(text, m->sql, m->sql_len);
+    text[m->sql_len] = '\0';
+    r = PQexec(sp->conn, text);
+    free(text);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK &&
+        PQresultStatus(r) != PGRES_TUPLES_OK) {
+        char what[160];
+        snprintf(what, sizeof what, "migration %s", m->name);
+        set_error(sp, what, PQresultErrorMessage(r));
+        PQclear(r);
+        (void)exec_(sp, "ROLLBACK", PGRES_COMMAND_OK, "rollback");
+        return RND_EIO;
+    }
+    PQclear(r);
+    char *name = PQescapeLiteral(sp->conn, m->name, strlen(m->name));
+    if (name == NULL)
+        return RND_ENOMEM;
+    snprintf(sql, sizeof sql,
+             "INSERT INTO rounds_schema (version, name) VALUES (%d, %s); "
+             "COMMIT",
+             m->version, name);
+    PQfreemem(name);
+    int rc = exec_(sp, sql, PGRES_COMMAND_OK, "migration");
+    if (rc == 0)
+        *applied = 1;
+    return rc;
+}
+
+/* Brings the database's schema up to this roundsd's (rounds_schema). */
+static int migrate(ship *sp)
+{
+    const char *paths[MIGRATIONS_MAX];
+    const unsigned char *data[MIGRATIONS_MAX];
+    size_t lens[MIGRATIONS_MAX], n = 0;
+    for (const ship_asset *a = ship_assets; a->path && n < MIGRATIONS_MAX;
+         a++, n++) {
+        paths[n] = a->path;
+        data[n] = a->data;
+        lens[n] = a->len;
+    }
+    ship_migration m[MIGRATIONS_MAX];
+    size_t nm;
+    int rc =
+        ship_migrations_order(paths, data, lens, n, m, MIGRATIONS_MAX, &nm);
+    if (rc) {
+        set_error(sp, "migrations", "two SQL files of one version");
+        return rc;
+    }
+    char sql[256];
+    snprintf(sql, sizeof sql,
+             "BEGIN; SELECT pg_advisory_xact_lock(%d); "
+             "CREATE TABLE IF NOT EXISTS rounds_schema (version integer "
+             "PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT "
+             "NULL DEFAULT now()); COMMIT",
+             MIGRATE_LOCK);
+    rc = exec_(sp, sql, PGRES_COMMAND_OK, "migration");
+    if (rc)
+        return rc;
+    PGresult *r = PQexec(sp->conn, "SELECT max(version) FROM rounds_schema");
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+        set_error(sp, "migration", PQresultErrorMessage(r));
+        PQclear(r);
+        return RND_EIO;
+    }
+    int have = PQgetisnull(r, 0, 0) ? 0 : atoi(PQgetvalue(r, 0, 0));
+    PQclear(r);
+    int mine = nm ? m[nm - 1].version : 0;
+    if (have > mine) {
+        char detail[120];
+        snprintf(detail, sizeof detail,
+                 "the database's schema is version %d, this roundsd knows "
+                 "up to %d",
+                 have, mine);
+        set_error(sp, "refused", detail);
+        return RND_ESTOREVER;
+    }
+    for (size_t i = 0; i < nm; i++) {
+        int applied;
+        rc = migrate_one(sp, &m[i], &applied);
+        if (rc)
+            return rc;
+        if (applied)
+            srv_log(SRV_LOG_INFO, "ship: applied migration %s", m[i].name);
+    }
+    return 0;
+}
+
+/* Reads every position from ship_position into the sites. */
+static int load_positions(ship *sp)
+{
+    PGresult *r = PQexec(sp->conn, "SELECT site, device_id, seq FROM "
+                                   "ship_position");
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+        set_error(sp, "positions", PQresultErrorMessage(r));
+        PQclear(r);
+        return RND_EIO;
+    }
+    uv_mutex_lock(&sp->mu);
+    for (ship_site *s = sp->sites; s; s = s->next)
+        s->npos = 0;
+    int rc = 0;
+    for (int i = 0; i < PQntuples(r) && rc == 0; i++) {
+        ship_site *s = get_site(sp, PQgetvalue(r, i, 0));
+        if (s == NULL)
+            continue; /* not a name of ours */
+        uint64_t dev = (uint64_t)strtoll(PQgetvalue(r, i, 1), NULL, 10);
+        uint64_t seq = (uint64_t)strtoll(PQgetvalue(r, i, 2), NULL, 10);
+        rc = pos_set(s, dev, seq);
+    }
+    uv_mutex_unlock(&sp->mu);
+    PQclear(r);
+    return rc;
+}
+
+static int connect_pg(ship *sp)
+{
+    const char *keys[] = {"connect_timeout", "application_name", "dbname",
+                          NULL};
+    const char *vals[] = {"5", "roundsd", sp->dsn, NULL};
+    sp->conn = PQconnectdbParams(keys, vals, 1);
+    if (sp->conn == NULL) {
+        set_error(sp, "cannot connect", "out of memory");
+        return RND_ENOMEM;
+    }
+    if (PQstatus(sp->conn) != CONNECTION_OK) {
+        set_error(sp, "cannot connect", PQerrorMessage(sp->conn));
+        PQfinish(sp->conn);
+        sp->conn = NULL;
+        return RND_ECONNECT;
+    }
+    PGcancel *c = PQgetCancel(sp->conn);
+    uv_mutex_lock(&sp->mu);
+    sp->cancel = c;
+    uv_mutex_unlock(&sp->mu);
+    int rc = migrate(sp);
+    if (rc == 0)
+        rc = exec_(sp,
+                   "CREATE TEMP TABLE ship_stage (LIKE records INCLUDING "
+                   "DEFAULTS) ON COMMIT DELETE ROWS",
+                   PGRES_COMMAND_OK, "staging table");
+    if (rc == 0)
+        rc = load_positions(sp);
+    if (rc) {
+        disconnect(sp);
+        return rc;
+    }
+    sp->positions_known = 1;
+    uv_mutex_lock(&sp->mu);
+    sp->stats.connected = 1;
+    sp->stats.positions_known = 1;
+    uv_mutex_unlock(&sp->mu);
+    srv_log(SRV_LOG_INFO, "ship: connected to PostgreSQL");
+    return 0;
+}
+
+/* ---- a batch --------------------------------------------------------------
+ */
+
+/* 1 when id was not in the batch's set yet (it is now). */
+static int ent_add(ship *sp, const uint8_t id[PROTO_ENTITY_LEN])
+{
+    uint32_t h = 2166136261u;
+    for (int i = 0; i < PROTO_ENTITY_LEN; i++)
+        h = (h ^ id[i]) * 16777619u;
+    for (uint32_t k = h & (ENT_SLOTS - 1);; k = (k + 1) & (ENT_SLOTS - 1)) {
+        uint8_t *slot = sp->ents[k];
+        if (!slot[PROTO_ENTITY_LEN]) {
+            memcpy(slot, id, PROTO_ENTITY_LEN);
+            slot[PROTO_ENTITY_LEN] = 1;
+            return 1;
+        }
+        if (memcmp(slot, id, PROTO_ENTITY_LEN) == 0)
+            return 0;
+    }
+}
+
+typedef struct batch_ctx {
+    ship *sp;
+    ship_site *site;
+    store_txn *txn;
+    uint32_t nops, nrecs, nnew;
+    uint64_t last_seq;
+    int full;
+    int rc;
+} batch_ctx;
+
+static int batch_full(const batch_ctx *b)
+{
+    return b->nops >= SHIP_BATCH_OPS || b->sp->ops.len >= SHIP_BATCH_BYTES ||
+           b->sp->recs.len + b->sp->recs_new.len >= SHIP_BATCH_BYTES;
+}
+
+/* One op into the batch, with its record when it is the first op of it. */
+static int batch_op(const uint8_t *enc, size_t len, int64_t recv_ms, void *vb)
+{
+    batch_ctx *b = vb;
+    ship *sp = b->sp;
+    int rc = proto_op_decode(enc, len, &sp->op);
+    if (rc == 0)
+        rc = ship_row_op(&sp->ops, b->site->name, &sp->op, enc, len, recv_ms);
+    if (rc == 0 && ent_add(sp, sp->op.entity)) {
+        int kind;
+        const uint8_t *state;
+        size_t slen;
+        rc = store_entity_get(b->txn, sp->op.entity, &kind, &state, &slen);
+        if (rc == 0)
+            rc = fold_state_parse(state, slen, &sp->st);
+        if (rc == 0) {
+            int fresh = sp->fast_ok && sp->st.nevents == 1;
+            rc = ship_row_record(fresh ? &sp->recs_new : &sp->recs,
+                                 b->site->name, &sp->st, state, slen);
+            b->nnew += fresh && rc == 0;
+        }
+        if (rc == 0)
+            b->nrecs++;
+    }
+    if (rc) {
+        b->rc = rc;
+        return rc;
+    }
+    b->nops++;
+    b->last_seq = sp->op.seq;
+    if (batch_full(b)) {
+        b->full = 1;
+        return 1;
+    }
+    return 0;
+}
+
+static int moved_add(ship *sp, uint64_t dev, uint64_t seq)
+{
+    if (sp->nmoved == sp->capmoved) {
+        size_t cap = sp->capmoved ? 2 * sp->capmoved : 64;
+        ship_pos *p = realloc(sp->moved, cap * sizeof *p);
+        if (p == NULL)
+            return RND_ENOMEM;
+        sp->moved = p;
+        sp->capmoved = cap;
+    }
+    sp->moved[sp->nmoved++] = (ship_pos){dev, seq};
+    return 0;
+}
+
+/* Reads the next batch of site st into sp's buffers: the ops past each
+ * device's position, in seq order, and the records they touch. */
+static int read_batch(ship *sp, ship_site *site, store *st, batch_ctx *b)
+{
+    store_txn *txn;
+    int rc = store_read_begin(st, &txn);
+    if (rc)
+        return rc;
+    *b = (batch_ctx){.sp = sp, .site = site, .txn = txn};
+    uint64_t from = 0, dev;
+    while (rc == 0 && !b->full &&
+           (rc = store_ops_next_device(txn, from, &dev)) == 0) {
+        uint64_t max, have = pos_get(site, dev);
+        rc = store_device_max_seq(txn, dev, &max);
+        if (rc == 0 && max > have) {
+            b->last_seq = 0;
+            rc = store_ops_each_device(txn, dev, have + 1, batch_op, b);
+            if (rc == 0 && b->rc)
+                rc = b->rc;
+            if (rc == 0 && b->last_seq)
+                rc = moved_add(sp, dev, b->last_seq);
+        }
+        if (dev == UINT64_MAX)
+            break;
+        from = dev + 1;
+    }
+    if (rc == RND_ENOTFOUND)
+        rc = 0;
+    store_read_end(txn);
+    return rc;
+}
+
+static int copy_in(ship *sp, const char *sql, const ship_buf *buf)
+{
+    PGresult *r = PQexec(sp->conn, sql);
+    if (PQresultStatus(r) != PGRES_COPY_IN) {
+        set_error(sp, "copy", PQresultErrorMessage(r));
+        PQclear(r);
+        return RND_EIO;
+    }
+    PQclear(r);
+    int ok = PQputCopyData(sp->conn, buf->p, (int)buf->len) == 1 &&
+             PQputCopyEnd(sp->conn, NULL) == 1;
+    r = PQgetResult(sp->conn);
+    if (!ok || PQresultStatus(r) != PGRES_COMMAND_OK) {
+        set_error(sp, "copy",
+                  r ? PQresultErrorMessage(r) : PQerrorMessage(sp->conn));
+        ok = 0;
+    }
+    PQclear(r);
+    while ((r = PQgetResult(sp->conn)) != NULL)
+        PQclear(r);
+    return ok ? 0 : RND_EIO;
+}
+
+/* The new positions as one upsert. */
+static int put_positions(ship *sp, const char *site)
+{
+    ship_buf q;
+    ship_buf_init(&q, 64u << 20);
+    char *lit = PQescapeLiteral(sp->conn, site, strlen(site));
+    if (lit == NULL)
+        return RND_ENOMEM;
+    const char *head = "INSERT INTO ship_position (site, device_id, seq) "
+                       "VALUES ";
+    int rc = ship_buf_put(&q, head, strlen(head));
+    for (size_t i = 0; i < sp->nmoved && rc == 0; i++) {
+        char row[200];
+        int n = snprintf(row, sizeof row, "%s(%s, %" PRId64 ", %" PRId64 ")",
+                         i ? ", " : "", lit, (int64_t)sp->moved[i].device_id,
+                         (int64_t)sp->moved[i].seq);
+        rc = n > 0 && (size_t)n < sizeof row ? ship_buf_put(&q, row, (size_t)n)
+                                             : RND_EINVAL;
+    }
+    PQfreemem(lit);
+    const char *tail = " ON CONFLICT (site, device_id) DO UPDATE SET seq = "
+                       "EXCLUDED.seq, shipped_at = now()";
+    if (rc == 0)
+        rc = ship_buf_put(&q, tail, strlen(tail) + 1);
+    if (rc == 0)
+        rc = exec_(sp, q.p, PGRES_COMMAND_OK, "positions");
+    ship_buf_free(&q);
+    return rc;
+}
+
+/* Test builds only (-DROUNDS_TEST_CLOCK=ON): $ROUNDSD_TEST_SHIP_MS holds
+ * each transaction that long before its COMMIT, so a test can kill
+ * roundsd in the middle of one. */
+static void test_pause(void)
+{
+    const char *v =
+        rnd_clock_pinnable() ? getenv("ROUNDSD_TEST_SHIP_MS") : NULL;
+    if (v)
+        uv_sleep((unsigned)strtoul(v, NULL, 10));
+}
+
+/* Ships one batch of site: *more when the batch was full. */
+static int ship_batch(ship *sp, ship_site *site, store *st, int *more)
+{
+    *more = 0;
+    sp->ops.len = sp->recs.len = sp->recs_new.len = 0;
+    sp->nmoved = 0;
+    memset(sp->ents, 0, (size_t)ENT_SLOTS * sizeof *sp->ents);
+    batch_ctx b;
+    uint64_t t0 = uv_hrtime();
+    int rc = read_batch(sp, site, st, &b);
+    uint64_t t1 = uv_hrtime();
+    if (rc) {
+        char detail[200];
+        snprintf(detail, sizeof detail, "site %s: %s", site->name,
+                 rnd_strerror(rc));
+        set_error(sp, "cannot read the store", detail);
+        return rc;
+    }
+    if (b.nops == 0)
+        return 0;
+    rc = exec_(sp, "BEGIN", PGRES_COMMAND_OK, "begin");
+    if (rc == 0)
+        rc =
+            copy_in(sp, "COPY ops (" SHIP_OPS_COLUMNS ") FROM STDIN", &sp->ops);
+    uint64_t t2 = uv_hrtime();
+    if (rc == 0 && b.nnew)
+        rc = copy_in(sp, "COPY records (" SHIP_RECORDS_COLUMNS ") FROM STDIN",
+                     &sp->recs_new);
+    uint64_t t3 = uv_hrtime();
+    if (rc == 0 && b.nrecs > b.nnew)
+        rc =
+            copy_in(sp, "COPY ship_stage (" SHIP_RECORDS_COLUMNS ") FROM STDIN",
+                    &sp->recs);
+    if (rc == 0 && b.nrecs > b.nnew)
+        rc = exec_(sp,
+                   "INSERT INTO records SELECT * FROM ship_stage ON CONFLICT "
+                   "(site, kind, id) DO UPDATE SET status = EXCLUDED.status, "
+                   "created_hlc = EXCLUDED.created_hlc, updated_hlc = "
+                   "EXCLUDED.updated_hlc, created_at = EXCLUDED.created_at, "
+                   "updated_at = EXCLUDED.updated_at, creator = "
+                   "EXCLUDED.creator, reopen_count = EXCLUDED.reopen_count, "
+                   "events = EXCLUDED.events, fields = EXCLUDED.fields, "
+                   "conflicts = EXCLUDED.conflicts, state = EXCLUDED.state",
+                   PGRES_COMMAND_OK, "records");
+    uint64_t t4 = uv_hrtime();
+    if (rc == 0)
+        rc = put_positions(sp, site->name);
+    if (rc == 0)
+        test_pause();
+    if (rc == 0)
+        rc = exec_(sp, "COMMIT", PGRES_COMMAND_OK, "commit");
+    if (rc) {
+        sp->fast_ok = 0;
+        /* Whether a lost COMMIT landed is read back with the positions at
+         * the next connection. */
+        disconnect(sp);
+        return rc;
+    }
+    sp->fast_ok = 1;
+    uv_mutex_lock(&sp->mu);
+    for (size_t i = 0; i < sp->nmoved && rc == 0; i++)
+        rc = pos_set(site, sp->moved[i].device_id, sp->moved[i].seq);
+    sp->stats.ops_shipped += b.nops;
+    sp->stats.records_shipped += b.nrecs;
+    sp->stats.txns++;
+    uv_mutex_unlock(&sp->mu);
+    srv_log(SRV_LOG_DEBUG,
+            "ship: site %s: %" PRIu32 " ops, %" PRIu32 " records (%" PRIu32
+            " new): read %.1f ms, PostgreSQL %.1f ms (ops %.1f, new records "
+            "%.1f, others %.1f)",
+            site->name, b.nops, b.nrecs, b.nnew, (t1 - t0) / 1e6,
+            (uv_hrtime() - t1) / 1e6, (t2 - t1) / 1e6, (t3 - t2) / 1e6,
+            (t4 - t3) / 1e6);
+    *more = b.full;
+    return rc;
+}
+
+/* ---- how far behind -------------------------------------------------------
+ */
+
+static void measure_site(ship *sp, ship_site *site, store *st, uint64_t *behind,
+                         int64_t *oldest)
+{
+    store_txn *txn;
+    if (store_read_begin(st, &txn) != 0)
+        return;
+    uint64_t from = 0, dev;
+    while (store_ops_next_device(txn, from, &dev) == 0) {
+        uint64_t max, have = pos_get(site, dev);
+        if (store_device_max_seq(txn, dev, &max) == 0 && max > have) {
+            *behind += max - have;
+            const uint8_t *enc;
+            size_t len;
+            int64_t recv;
+            if (store_op_get(txn, dev, have + 1, &enc, &len, &recv) == 0 &&
+                (*oldest == 0 || recv < *oldest))
+                *oldest = recv;
+        }
+        if (dev == UINT64_MAX)
+            break;
+        from = dev + 1;
+    }
+    store_read_end(txn);
+}
+
+static void measure(ship *sp)
+{
+    uint64_t behind = 0;
+    int64_t oldest = 0;
+    for (ship_site *s = first_site(sp); s; s = s->next) {
+        uv_mutex_lock(&sp->mu);
+        store *st = s->st;
+        uv_mutex_unlock(&sp->mu);
+        if (st)
+            measure_site(sp, s, st, &behind, &oldest);
+    }
+    int64_t now = wall_ms();
+    uv_mutex_lock(&sp->mu);
+    sp->stats.ops_behind = sp->positions_known ? behind : 0;
+    sp->stats.lag_ms =
+        sp->positions_known && oldest && now > oldest ? now - oldest : 0;
+    uv_mutex_unlock(&sp->mu);
+}
+
+/* ---- the thread -----------------------------------------------------------
+ */
+
+/* Ships every site until each is caught up (0), PostgreSQL fails, or the
+ * stop's deadline passes. */
+static int ship_all(ship *sp)
+{
+    for (ship_site *s = first_site(sp); s && sp->conn; s = s->next) {
+        uv_mutex_lock(&sp->mu);
+        store *st = s->st;
+        uv_mutex_unlock(&sp->mu);
+        if (st == NULL)
+            continue;
+        int more = 1;
+        while (more && sp->conn) {
+            int rc = ship_batch(sp, s, st, &more);
+            if (rc)
+                return rc;
+            uv_mutex_lock(&sp->mu);
+            int late = sp->quit && mono_ms() >= sp->deadline_ms;
+            uv_mutex_unlock(&sp->mu);
+            if (late)
+                return RND_ETIMEOUT;
+        }
+    }
+    return 0;
+}
+
+static void run(void *arg)
+{
+    ship *sp = arg;
+    int64_t backoff = SHIP_BACKOFF_MIN_MS, next_connect = 0, last_scan = -1;
+    int64_t last_measure = -1;
+    for (;;) {
+        int64_t now = mono_ms();
+        uv_mutex_lock(&sp->mu);
+        int quit = sp->quit;
+        uv_mutex_unlock(&sp->mu);
+        if (last_scan < 0 || now - last_scan >= SHIP_POLL_MS) {
+            scan_sites(sp);
+            last_scan = now;
+        }
+        if (sp->conn == NULL && (now >= next_connect || quit)) {
+            if (connect_pg(sp) == 0) {
+                backoff = SHIP_BACKOFF_MIN_MS;
+            } else {
+                next_connect = mono_ms() + backoff;
+                backoff = backoff * 2 > SHIP_BACKOFF_MAX_MS
+                              ? SHIP_BACKOFF_MAX_MS
+                              : backoff * 2;
+            }
+        }
+        if (sp->conn) {
+            (void)ship_all(sp); /* its errors are in the stats */
+            /* The connection was lost (not refused): again soon. */
+            if (sp->conn == NULL)
+                next_connect = mono_ms() + SHIP_BACKOFF_MIN_MS;
+        }
+        now = mono_ms();
+        if (last_measure < 0 || now - last_measure >= SHIP_POLL_MS || quit) {
+            measure(sp);
+            last_measure = now;
+        }
+        if (quit)
+            break; /* caught up, failed, or out of time */
+        uv_mutex_lock(&sp->mu);
+        if (!sp->kicked && !sp->quit) {
+            int64_t wait = SHIP_POLL_MS;
+            if (sp->conn == NULL && next_connect - now < wait)
+                wait = next_connect > now ? next_connect - now : 1;
+            uv_cond_timedwait(&sp->cv, &sp->mu, (uint64_t)wait * 1000000u);
+        }
+        sp->kicked = 0;
+        uv_mutex_unlock(&sp->mu);
+    }
+    disconnect(sp);
+    uv_mutex_lock(&sp->mu);
+    sp->done = 1;
+    uv_cond_broadcast(&sp->cv);
+    uv_mutex_unlock(&sp->mu);
+}
+
+/* ---- the public side ------------------------------------------------------
+ */
+
+int ship_new(const char *dsn, const char *data_dir, srv_sites *ss, ship **out)
+{
+    *out = NULL;
+    ship *sp = calloc(1, sizeof *sp);
+    if (sp == NULL)
+        return RND_ENOMEM;
+    sp->dsn = strdup(dsn);
+    sp->data_dir = strdup(data_dir);
+    sp->ents = calloc(ENT_SLOTS, sizeof *sp->ents);
+    if (sp->dsn == NULL || sp->data_dir == NULL || sp->ents == NULL ||
+        uv_mutex_init(&sp->mu) != 0) {
+        free(sp->dsn);
+        free(sp->data_dir);
+        free(sp->ents);
+        free(sp);
+        return RND_ENOMEM;
+    }
+    if (uv_cond_init(&sp->cv) != 0) {
+        uv_mutex_destroy(&sp->mu);
+        free(sp->dsn);
+        free(sp->data_dir);
+        free(sp->ents);
+        free(sp);
+        return RND_ENOMEM;
+    }
+    sp->ss = ss;
+    sp->stats.enabled = 1;
+    ship_buf_init(&sp->ops, SHIP_BATCH_BYTES + (4u << 20));
+    ship_buf_init(&sp->recs, SHIP_BATCH_BYTES + (4u << 20));
+    ship_buf_init(&sp->recs_new, SHIP_BATCH_BYTES + (4u << 20));
+    sp->fast_ok = 1;
+    *out = sp;
+    return 0;
+}
+
+int ship_start(ship *sp, uv_loop_t *loop)
+{
+    if (uv_async_init(loop, &sp->async, on_async) != 0)
+        return RND_EIO;
+    sp->async.data = sp;
+    sp->async_on = 1;
+    if (uv_thread_create(&sp->thread, run, sp) != 0) {
+        sp->async_on = 0;
+        uv_close((uv_handle_t *)&sp->async, NULL);
+        return RND_EIO;
+    }
+    sp->started = 1;
+    return 0;
+}
+
+void ship_kick(void *vsp)
+{
+    ship *sp = vsp;
+    if (sp == NULL)
+        return;
+    uv_mutex_lock(&sp->mu);
+    sp->kicked = 1;
+    uv_cond_signal(&sp->cv);
+    uv_mutex_unlock(&sp->mu);
+}
+
+void ship_detach(ship *sp)
+{
+    if (sp == NULL || !sp->async_on)
+        return;
+    uv_mutex_lock(&sp->mu);
+    sp->async_on = 0;
+    for (ship_site *s = sp->sites; s; s = s->next) {
+        if (s->opening) {
+            srv_sites_open_cancel(&s->wait);
+            s->opening = 0;
+        }
+    }
+    uv_mutex_unlock(&sp->mu);
+    uv_close((uv_handle_t *)&sp->async, NULL);
+}
+
+void ship_stop(ship *sp, int64_t bound_ms)
+{
+    if (sp == NULL || !sp->started)
+        return;
+    uv_mutex_lock(&sp->mu);
+    sp->quit = 1;
+    sp->deadline_ms = mono_ms() + bound_ms;
+    uv_cond_signal(&sp->cv);
+    /* A statement still running at the deadline (PostgreSQL hung) is
+     * cancelled, once; then the thread ends by itself. */
+    int cancelled = 0;
+    while (!sp->done) {
+        int64_t left = sp->deadline_ms - mono_ms();
+        if (left <= 0 && !cancelled) {
+            char err[256];
+            if (sp->cancel)
+                (void)PQcancel(sp->cancel, err, sizeof err);
+            cancelled = 1;
+        }
+        uv_cond_timedwait(&sp->cv, &sp->mu,
+                          (uint64_t)(left > 0 ? left : 500) * 1000000u);
+    }
+    uv_mutex_unlock(&sp->mu);
+    uv_thread_join(&sp->thread);
+    sp->started = 0;
+}
+
+void ship_free(ship *sp)
+{
+    if (sp == NULL)
+        return;
+    ship_stop(sp, 0);
+    disconnect(sp);
+    while (sp->sites) {
+        ship_site *s = sp->sites;
+        sp->sites = s->next;
+        free(s->pos);
+        free(s);
+    }
+    ship_buf_free(&sp->ops);
+    ship_buf_free(&sp->recs);
+    ship_buf_free(&sp->recs_new);
+    free(sp->moved);
+    free(sp->ents);
+    free(sp->dsn);
+    free(sp->data_dir);
+    uv_cond_destroy(&sp->cv);
+    uv_mutex_destroy(&sp->mu);
+    free(sp);
+}
+
+void ship_get_stats(ship *sp, ship_stats *out)
+{
+    if (sp == NULL) {
+        memset(out, 0, sizeof *out);
+        return;
+    }
+    uv_mutex_lock(&sp->mu);
+    *out = sp->stats;
+    uv_mutex_unlock(&sp->mu);
+}
