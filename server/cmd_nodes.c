@@ -10,7 +10,8 @@
  *      from its commit on, A commits no batch and no office write of the
  *      site, and a HELLO is told EBUSY;
  *   3. final ship: the ops of the site not shipped to PostgreSQL yet are
- *      shipped (the shipper's, not here yet: final_ship() below);
+ *      shipped by serve's shipper, and this waits until they are
+ *      (final_ship() below; nothing when no pg_dsn is set);
  *   4. copy: the store (a compacting copy taken after the mark: it holds
  *      every op acknowledged), its attachments, its personal-data keys
  *      and its devices' registry records go into VIA/SITE-eEPOCH/, with a
@@ -47,6 +48,7 @@
 #include "directory.h"
 #include "dump.h"
 #include "site.h"
+#include "ship.h"
 #include "site_move.h"
 
 #define PATH_CAP 4096
@@ -417,18 +419,78 @@ static int mark_site(const char *data, const char *site, int state,
     return rc;
 }
 
-/* Step 3: the ops of the site that the shipper has not sent to PostgreSQL
- * yet go now, while nothing new can arrive (step 2), so that the new
- * node's shipper starts from a complete table. The shipper is another
- * part of issue 19 (server/ship*.c) and is not in this build: this is the
- * point where `site move` calls it. Until then it says so and ships
- * nothing. */
+/* Step 3, the final ship: every op of the site durable here (nothing new
+ * can come since step 2) is in PostgreSQL before the copy, so the new
+ * node's shipper starts from a complete table. `serve`'s shipper (this
+ * node's pg_dsn) ships them; this waits until ship_position covers each
+ * device's last op in the store, for at most FINAL_SHIP_WAIT_MS. */
+#define FINAL_SHIP_WAIT_MS 120000
 static int final_ship(const srv_config *c, const char *site)
 {
-    (void)c;
+    if (c->pg_dsn[0] == '\0') {
+        fprintf(stderr,
+                _("roundsd site move: step 3, no pg_dsn: nothing to ship\n"));
+        return 0;
+    }
+    store *st;
+    int rc = srv_site_open(c->data, site, STORE_RDONLY, &st, NULL);
+    if (rc)
+        return cli_fail(rc, _("cannot open the store of %s: %s"), site,
+                        i18n_tr(rnd_strerror(rc)));
+    ship_head *heads = NULL;
+    size_t n = 0, cap = 0;
+    store_txn *t = NULL;
+    rc = store_read_begin(st, &t);
+    uint64_t dev = 0;
+    while (rc == 0 && store_ops_next_device(t, dev, &dev) == 0) {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 16;
+            ship_head *h = realloc(heads, cap * sizeof *h);
+            if (h == NULL) {
+                rc = RND_ENOMEM;
+                break;
+            }
+            heads = h;
+        }
+        heads[n].device_id = dev;
+        rc = store_device_max_seq(t, dev, &heads[n].seq);
+        n++;
+        if (dev == UINT64_MAX)
+            break;
+        dev++;
+    }
+    if (t)
+        store_read_end(t);
+    store_close(st);
+    char err[256] = "";
+    uint64_t behind = 0, said = UINT64_MAX;
+    for (int waited = 0; rc == 0; waited += 200) {
+        rc = ship_site_shipped(c->pg_dsn, site, heads, n, &behind, err,
+                               sizeof err);
+        if (rc || behind == 0)
+            break;
+        if (behind != said)
+            fprintf(stderr,
+                    _("roundsd site move: step 3, %" PRIu64 " ops of %s "
+                      "not in PostgreSQL yet: waiting for serve's shipper\n"),
+                    behind, site);
+        said = behind;
+        if (waited >= FINAL_SHIP_WAIT_MS) {
+            rc = RND_ETIMEOUT;
+            snprintf(err, sizeof err,
+                     "%" PRIu64 " ops still not shipped: is serve running "
+                     "with pg_dsn? (roundsd stats says)",
+                     behind);
+            break;
+        }
+        usleep(200000);
+    }
+    free(heads);
+    if (rc)
+        return cli_fail(rc, _("site move: the final ship of %s: %s"), site,
+                        err);
     fprintf(stderr,
-            _("roundsd site move: step 3, final ship of %s: no shipper in "
-              "this build, nothing shipped\n"),
+            _("roundsd site move: step 3, every op of %s is in PostgreSQL\n"),
             site);
     return 0;
 }
@@ -735,9 +797,8 @@ static int site_move(const srv_config *c, const char *site)
                 _("roundsd site move: step 2, site %s takes no more "
                   "syncs here\n"),
                 site);
-        if ((rc = final_ship(c, site)) != 0)
-            return cli_fail(rc, _("site move: the final ship failed: %s"),
-                            i18n_tr(rnd_strerror(rc)));
+        if ((ex = final_ship(c, site)) != 0)
+            return ex;
         /* Step 4 (again when an earlier run stopped before the manifest). */
         move_info have;
         if (move_read(out, &have) != 0) {

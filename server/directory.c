@@ -10,6 +10,7 @@
 #include <uv.h>
 
 #include "directory.h"
+#include "ship_schema.h"
 
 struct dir_conn {
     PGconn *pg;
@@ -52,6 +53,15 @@ int dir_connect(const char *dsn, dir_conn **out, char *err, size_t errlen)
     }
     /* Notices (a table that exists already...) are not the user's. */
     PQsetNoticeProcessor(c->pg, NULL, NULL);
+    /* The directory's tables are migration 010 of the one schema: a new
+     * database gets them (and the shipper's) from whichever command or
+     * node connects first. */
+    int rc = ship_schema_apply(c->pg, err, errlen);
+    if (rc) {
+        PQfinish(c->pg);
+        free(c);
+        return rc;
+    }
     *out = c;
     return 0;
 }

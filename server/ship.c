@@ -8,6 +8,7 @@
 #include "log.h"
 #include "ship_int.h"
 #include "ship_rows.h"
+#include "ship_schema.h"
 
 #include <dirent.h>
 #include <inttypes.h>
@@ -18,10 +19,6 @@
 
 #include <libpq-fe.h>
 
-#define MIGRATIONS_MAX 64
-/* pg_advisory_xact_lock's key while migrating: several roundsd nodes may
- * share one database. "RNDS" */
-#define MIGRATE_LOCK 0x524e4453
 /* A site store that did not open is asked for again after this. */
 #define SHIP_SITE_RETRY_MS 60000
 #define ENT_SLOTS 65536 /* > 2 * SHIP_BATCH_OPS, a power of 2 */
@@ -315,113 +312,14 @@ static int exec_(ship *sp, const char *sql, ExecStatusType want,
     return ok ? 0 : RND_EIO;
 }
 
-/* One migration in its own transaction, unless it is applied already. */
-static int migrate_one(ship *sp, const ship_migration *m, int *applied)
-{
-    char sql[256];
-    *applied = 0;
-    snprintf(sql, sizeof sql,
-             "BEGIN; SELECT pg_advisory_xact_lock(%d); "
-             "SELECT 1 FROM rounds_schema WHERE version = %d",
-             MIGRATE_LOCK, m->version);
-    PGresult *r = PQexec(sp->conn, sql);
-    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-        set_error(sp, "migration", PQresultErrorMessage(r));
-        PQclear(r);
-        return RND_EIO;
-    }
-    int have = PQntuples(r) > 0;
-    PQclear(r);
-    if (have)
-        return exec_(sp, "COMMIT", PGRES_COMMAND_OK, "migration");
-    char *text = malloc(m->sql_len + 1);
-    if (text == NULL)
-        return RND_ENOMEM;
-    memcpy(text, m->sql, m->sql_len);
-    text[m->sql_len] = '\0';
-    r = PQexec(sp->conn, text);
-    free(text);
-    if (PQresultStatus(r) != PGRES_COMMAND_OK &&
-        PQresultStatus(r) != PGRES_TUPLES_OK) {
-        char what[160];
-        snprintf(what, sizeof what, "migration %s", m->name);
-        set_error(sp, what, PQresultErrorMessage(r));
-        PQclear(r);
-        (void)exec_(sp, "ROLLBACK", PGRES_COMMAND_OK, "rollback");
-        return RND_EIO;
-    }
-    PQclear(r);
-    char *name = PQescapeLiteral(sp->conn, m->name, strlen(m->name));
-    if (name == NULL)
-        return RND_ENOMEM;
-    snprintf(sql, sizeof sql,
-             "INSERT INTO rounds_schema (version, name) VALUES (%d, %s); "
-             "COMMIT",
-             m->version, name);
-    PQfreemem(name);
-    int rc = exec_(sp, sql, PGRES_COMMAND_OK, "migration");
-    if (rc == 0)
-        *applied = 1;
-    return rc;
-}
-
-/* Brings the database's schema up to this roundsd's (rounds_schema). */
+/* Brings the database's schema up to this roundsd's (ship_schema.c). */
 static int migrate(ship *sp)
 {
-    const char *paths[MIGRATIONS_MAX];
-    const unsigned char *data[MIGRATIONS_MAX];
-    size_t lens[MIGRATIONS_MAX], n = 0;
-    for (const ship_asset *a = ship_assets; a->path && n < MIGRATIONS_MAX;
-         a++, n++) {
-        paths[n] = a->path;
-        data[n] = a->data;
-        lens[n] = a->len;
-    }
-    ship_migration m[MIGRATIONS_MAX];
-    size_t nm;
-    int rc =
-        ship_migrations_order(paths, data, lens, n, m, MIGRATIONS_MAX, &nm);
-    if (rc) {
-        set_error(sp, "migrations", "two SQL files of one version");
-        return rc;
-    }
-    char sql[256];
-    snprintf(sql, sizeof sql,
-             "BEGIN; SELECT pg_advisory_xact_lock(%d); "
-             "CREATE TABLE IF NOT EXISTS rounds_schema (version integer "
-             "PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT "
-             "NULL DEFAULT now()); COMMIT",
-             MIGRATE_LOCK);
-    rc = exec_(sp, sql, PGRES_COMMAND_OK, "migration");
+    char err[SHIP_ERR_MAX];
+    int rc = ship_schema_apply(sp->conn, err, sizeof err);
     if (rc)
-        return rc;
-    PGresult *r = PQexec(sp->conn, "SELECT max(version) FROM rounds_schema");
-    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-        set_error(sp, "migration", PQresultErrorMessage(r));
-        PQclear(r);
-        return RND_EIO;
-    }
-    int have = PQgetisnull(r, 0, 0) ? 0 : atoi(PQgetvalue(r, 0, 0));
-    PQclear(r);
-    int mine = nm ? m[nm - 1].version : 0;
-    if (have > mine) {
-        char detail[120];
-        snprintf(detail, sizeof detail,
-                 "the database's schema is version %d, this roundsd knows "
-                 "up to %d",
-                 have, mine);
-        set_error(sp, "refused", detail);
-        return RND_ESTOREVER;
-    }
-    for (size_t i = 0; i < nm; i++) {
-        int applied;
-        rc = migrate_one(sp, &m[i], &applied);
-        if (rc)
-            return rc;
-        if (applied)
-            srv_log(SRV_LOG_INFO, "ship: applied migration %s", m[i].name);
-    }
-    return 0;
+        set_error(sp, "schema", err);
+    return rc;
 }
 
 /* Reads every position from ship_position into the sites. */
@@ -1022,4 +920,53 @@ void ship_get_stats(ship *sp, ship_stats *out)
     uv_mutex_lock(&sp->mu);
     *out = sp->stats;
     uv_mutex_unlock(&sp->mu);
+}
+
+/* ---- the final ship of a site that moves --------------------------------
+ */
+
+int ship_site_shipped(const char *dsn, const char *site, const ship_head *heads,
+                      size_t n, uint64_t *behind, char *err, size_t errlen)
+{
+    *behind = 0;
+    static const char *const keys[] = {"connect_timeout", "dbname", NULL};
+    const char *vals[] = {"5", dsn, NULL};
+    PGconn *conn = PQconnectdbParams(keys, vals, 1);
+    if (conn == NULL || PQstatus(conn) != CONNECTION_OK) {
+        snprintf(err, errlen, "%s",
+                 conn ? PQerrorMessage(conn) : "out of memory");
+        PQfinish(conn);
+        return RND_ECONNECT;
+    }
+    const char *params[1] = {site};
+    PGresult *r = PQexecParams(conn,
+                               "SELECT device_id, seq FROM ship_position "
+                               "WHERE site = $1",
+                               1, NULL, params, NULL, NULL, 0);
+    int rc = 0;
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+        snprintf(err, errlen, "%s", PQresultErrorMessage(r));
+        rc = RND_EIO;
+    }
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        uint64_t have = 0;
+        for (int row = 0; row < PQntuples(r); row++) {
+            /* bigint with the 64 bits of the unsigned value */
+            uint64_t dev = (uint64_t)strtoll(PQgetvalue(r, row, 0), NULL, 10);
+            if (dev == heads[i].device_id) {
+                have = (uint64_t)strtoll(PQgetvalue(r, row, 1), NULL, 10);
+                break;
+            }
+        }
+        if (have < heads[i].seq)
+            *behind += heads[i].seq - have;
+    }
+    PQclear(r);
+    PQfinish(conn);
+    if (rc) {
+        size_t len = strlen(err);
+        while (len && (err[len - 1] == '\n' || err[len - 1] == ' '))
+            err[--len] = '\0';
+    }
+    return rc;
 }

@@ -94,4 +94,18 @@ void ship_free(ship *sp);
 /* A copy of the state now. Any thread. */
 void ship_get_stats(ship *sp, ship_stats *out);
 
+/* One device's last op in a store, for ship_site_shipped(). */
+typedef struct ship_head {
+    uint64_t device_id;
+    uint64_t seq;
+} ship_head;
+
+/* Whether PostgreSQL at dsn holds every op up to heads[i].seq of each
+ * device of site (ship_position): *behind gets the ops still missing (0:
+ * all shipped). Opens and closes its own connection; for `roundsd site
+ * move`'s final ship, which waits on it while `serve`'s shipper ships.
+ * 0, RND_ECONNECT or RND_EIO with a sentence in err. */
+int ship_site_shipped(const char *dsn, const char *site, const ship_head *heads,
+                      size_t n, uint64_t *behind, char *err, size_t errlen);
+
 #endif

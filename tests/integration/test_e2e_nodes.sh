@@ -3,7 +3,7 @@
 # Three roundsd nodes on loopback TLS (each its own data directory, its
 # certificate, its configuration with pg_dsn and node_name), the node
 # directory in a PostgreSQL of the test's own (pg.sh, schema
-# server/pg/010_directory.sql applied with psql), six sites, two
+# its migrations applied by the first roundsd command that connects), six sites, two
 # handhelds each enrolled from the payload `roundsd enroll` makes out of
 # the directory.
 #  - every handheld records and syncs with its node;
@@ -28,8 +28,6 @@ BIN=${1:?usage: test_e2e_nodes.sh BUILD_DIR}
 . "$(dirname "$0")/pg.sh"
 
 pg_start
-pg_psql -q -f "$(dirname "$0")/../../server/pg/010_directory.sql" \
-  >/dev/null || { echo "cannot apply 010_directory.sql"; exit 1; }
 
 NODES=(node-a node-b node-c)
 declare -A NPID NPORT
@@ -126,6 +124,13 @@ eq "the move's epoch" "$(jget epoch <<<"$out")" 2
 eq "the move copied every op node-a held" "$(jget ops <<<"$out")" \
   "$A_OPS_BEFORE"
 check "the move says the final ship step" grep -q "step 3" "$WORK/move.err"
+# Step 3 waited for node-a's shipper (its pg_dsn): PostgreSQL held every op
+# of S1 before the copy, once each.
+check "the final ship finished" grep -q "every op of S1 is in PostgreSQL" \
+  "$WORK/move.err"
+eq "PostgreSQL holds S1's ops at the move" \
+  "$(pg_psql -tAc "SELECT count(*) || '/' || count(DISTINCT (device_id, \
+    seq)) FROM ops WHERE site = 'S1'")" "$A_OPS_BEFORE/$A_OPS_BEFORE"
 eq "directory: S1 on node-b, epoch 2" \
   "$(pg_psql -tAc "SELECT node || '/' || epoch || '/' || state FROM \
     dir_sites WHERE site = 'S1'")" "node-b/2/active"

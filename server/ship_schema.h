@@ -1,0 +1,22 @@
+/* ship_schema.h: the PostgreSQL schema of server/pg/ (docs/POSTGRES.md,
+ * "Schema"), applied by whichever part of roundsd speaks to a database
+ * first: the shipper at each connection, the node directory (directory.c)
+ * at each of its connections, so `roundsd node add` on a new database
+ * and `serve` with pg_dsn agree on one schema. */
+#ifndef RND_SRV_SHIP_SCHEMA_H
+#define RND_SRV_SHIP_SCHEMA_H
+
+#include <stddef.h>
+
+struct pg_conn; /* libpq's PGconn */
+
+/* Applies the embedded server/pg/NNN_name.sql files this database does
+ * not have yet, in the order of their numbers, each in its own
+ * transaction under an advisory lock (several nodes may share the
+ * database), and records each in rounds_schema. Returns 0; RND_ESTOREVER
+ * when the database has a version this roundsd does not know (a newer
+ * roundsd upgraded it: nothing is changed); RND_EIO when PostgreSQL
+ * refused a statement; RND_ENOMEM. On failure err gets a sentence. */
+int ship_schema_apply(struct pg_conn *conn, char *err, size_t errlen);
+
+#endif
