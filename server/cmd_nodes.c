@@ -33,6 +33,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +53,20 @@
 #include "site_move.h"
 
 #define PATH_CAP 4096
+
+/* snprintf for paths (PATH_CAP, far over any real one): the release
+ * build's -Wformat-truncation flags each call with a %s of a path whose
+ * result is not checked. Returns what vsnprintf does. */
+static int path_to(char *out, size_t cap, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int path_to(char *out, size_t cap, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(out, cap, fmt, ap);
+    va_end(ap);
+    return n;
+}
 #define MOVE_FILE "MOVE"
 
 static int need_directory(const srv_config *c)
@@ -215,10 +230,8 @@ static int copy_tree(const char *src, const char *dst, int depth)
             continue;
         char s[PATH_CAP], t[PATH_CAP];
         struct stat st;
-        if ((size_t)snprintf(s, sizeof s, "%s/%s", src, e->d_name) >=
-                sizeof s ||
-            (size_t)snprintf(t, sizeof t, "%s/%s", dst, e->d_name) >=
-                sizeof t ||
+        if ((size_t)path_to(s, sizeof s, "%s/%s", src, e->d_name) >= sizeof s ||
+            (size_t)path_to(t, sizeof t, "%s/%s", dst, e->d_name) >= sizeof t ||
             lstat(s, &st) != 0) {
             rc = RND_EIO;
             break;
@@ -252,7 +265,7 @@ static int rm_tree(const char *path, int depth)
         if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
             continue;
         char p[PATH_CAP];
-        if ((size_t)snprintf(p, sizeof p, "%s/%s", path, e->d_name) >=
+        if ((size_t)path_to(p, sizeof p, "%s/%s", path, e->d_name) >=
                 sizeof p ||
             depth < 0)
             rc = -1;
@@ -324,7 +337,7 @@ static int move_write(const char *dir, const move_info *m)
                      "\nentities %" PRIu64 "\ndevices %" PRIu64 "\ndigest %s\n",
                      m->site, m->from, m->to, m->epoch, m->ops, m->entities,
                      m->devices, m->digest);
-    snprintf(path, sizeof path, "%s/%s", dir, MOVE_FILE);
+    path_to(path, sizeof path, "%s/%s", dir, MOVE_FILE);
     int rc = write_file(path, text, (size_t)n);
     if (rc == 0 && fsync_path(dir, 1) != 0)
         rc = RND_EIO;
@@ -344,7 +357,7 @@ static int set_name(char *out, size_t cap, const char *v)
 static int move_read(const char *dir, move_info *m)
 {
     char path[PATH_CAP], line[256];
-    snprintf(path, sizeof path, "%s/%s", dir, MOVE_FILE);
+    path_to(path, sizeof path, "%s/%s", dir, MOVE_FILE);
     FILE *f = fopen(path, "r");
     if (f == NULL)
         return RND_ENOTFOUND;
@@ -504,7 +517,7 @@ static int export_site(const srv_config *c, const char *site, const char *out,
         return cli_fail(RND_EIO, _("cannot make %s: %s"), out, strerror(errno));
     store *st;
     int rc = srv_site_open(c->data, site, STORE_RDONLY, &st, NULL);
-    snprintf(dst, sizeof dst, "%s/store", out);
+    path_to(dst, sizeof dst, "%s/store", out);
     if (rc == 0) {
         rc = store_copy(st, dst);
         store_close(st);
@@ -514,13 +527,13 @@ static int export_site(const srv_config *c, const char *site, const char *out,
     if (rc)
         return cli_fail(rc, _("cannot copy the store of %s into %s: %s"), site,
                         dst, i18n_tr(rnd_strerror(rc)));
-    snprintf(src, sizeof src, "%s/sites/%s/attachments", c->data, site);
-    snprintf(dst, sizeof dst, "%s/attachments", out);
+    path_to(src, sizeof src, "%s/sites/%s/attachments", c->data, site);
+    path_to(dst, sizeof dst, "%s/attachments", out);
     if ((rc = copy_tree(src, dst, 2)) != 0)
         return cli_fail(rc, _("cannot copy %s into %s: %s"), src, dst,
                         strerror(errno));
-    snprintf(src, sizeof src, "%s/pii/%s", c->data, site);
-    snprintf(dst, sizeof dst, "%s/pii", out);
+    path_to(src, sizeof src, "%s/pii/%s", c->data, site);
+    path_to(dst, sizeof dst, "%s/pii", out);
     if ((rc = copy_tree(src, dst, 0)) != 0)
         return cli_fail(rc, _("cannot copy %s into %s: %s"), src, dst,
                         strerror(errno));
@@ -535,7 +548,7 @@ static int export_site(const srv_config *c, const char *site, const char *out,
     if (rc)
         return cli_fail(rc, _("cannot read the devices of %s: %s"), site,
                         i18n_tr(rnd_strerror(rc)));
-    snprintf(dst, sizeof dst, "%s/devices.mp", out);
+    path_to(dst, sizeof dst, "%s/devices.mp", out);
     rc = write_file(dst, devs, len);
     free(devs);
     if (rc)
@@ -599,9 +612,9 @@ static int accept_site(const srv_config *tc, const char *via, move_info *m,
     srv_datadir_owner_note(&owner, tc->data);
     /* The store, built beside sites/ and renamed into it whole, so that a
      * serve never opens half of it (nor lists a half one as a site). */
-    snprintf(dst, sizeof dst, "%s/sites", tc->data);
+    path_to(dst, sizeof dst, "%s/sites", tc->data);
     (void)mkdir(dst, 0700);
-    snprintf(dst, sizeof dst, "%s/sites/%s", tc->data, m->site);
+    path_to(dst, sizeof dst, "%s/sites/%s", tc->data, m->site);
     snprintf(inc, sizeof inc, "%s/.incoming-%s", tc->data, m->site);
     (void)rm_tree(inc, 3); /* what an earlier run left half made */
     struct stat sst;
@@ -617,7 +630,7 @@ static int accept_site(const srv_config *tc, const char *via, move_info *m,
         }
     } else {
         store *st;
-        snprintf(src, sizeof src, "%s/store", via);
+        path_to(src, sizeof src, "%s/store", via);
         rc = store_open(src, STORE_RDONLY, &st);
         if (rc == 0) {
             rc = store_copy(st, inc);
@@ -786,7 +799,7 @@ static int site_move(const srv_config *c, const char *site)
     }
     dir_close(dc);
     ref.epoch = epoch + 1;
-    snprintf(out, sizeof out, "%s/%s-e%" PRIu64, via, site, epoch + 1);
+    path_to(out, sizeof out, "%s/%s-e%" PRIu64, via, site, epoch + 1);
     if (!done) {
         /* Step 2: committed in the store that takes the site's commits. */
         rc = mark_site(c->data, site, SRV_SITE_MOVING, &ref);

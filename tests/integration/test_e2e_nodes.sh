@@ -18,8 +18,12 @@
 #  - site S5 moves from node-c to node-a in the two-step form (site move,
 #    site accept on the target, site move again); between the last two a
 #    handheld follows through node-c's directory cache alone;
-#  - at the end, for every site, every handheld and the node holding it
-#    agree: equal digests, equal op counts, each op once (the server's
+#  - the shift goes on with PostgreSQL stopped (syncs unaffected), then
+#    started again, and node-b killed -9 while its shipper catches up;
+#  - at the end PostgreSQL holds every op of every site once (seqs 1..max
+#    per device) and each site's records as the dump of the node holding
+#    it (the state's bytes: every field); and for every site, every
+#    handheld and the node holding it agree: equal digests, equal op counts, each op once (the server's
 #    count is the office's ops plus each device's own), and the
 #    directory says S1 is on node-b at epoch 2, S5 on node-a at epoch 2,
 #    with its moves recorded.
@@ -187,6 +191,11 @@ declare -A NOW_NODE=([S1]=node-b [S2]=node-a [S3]=node-b [S4]=node-b
 for s in "${SITES[@]}"; do
   note "$s-h2"
 done
+# Round 1 runs with PostgreSQL stopped: the handhelds sync as before (each
+# node's directory cache keeps the last assignment; the shippers wait).
+# Then PostgreSQL starts again and node-b is killed -9 while its shipper
+# catches up, and comes back on the same port.
+pg_stop
 for round in 1 2; do
   for s in "${SITES[@]}"; do
     for k in 1 2; do
@@ -194,6 +203,19 @@ for round in 1 2; do
         fail "round $round: $s-h$k sync: $(tail -1 "$WORK/sync.err")"
     done
   done
+  if [ "$round" = 1 ]; then
+    pg_start
+    for _ in $(seq 100); do # until node-b's shipper is back at it
+      [ "$(pg_psql -tAc "SELECT count(*) FROM pg_stat_activity WHERE
+        application_name = 'roundsd'")" -ge 1 ] && break
+      sleep 0.05
+    done
+    kill -9 "${NPID[node-b]}"
+    wait "${NPID[node-b]}" 2>/dev/null
+    sed -i "s/^listen = .*/listen = 127.0.0.1:${NPORT[node-b]}/" \
+      "$(conf node-b)"
+    node_start node-b
+  fi
 done
 eq "S5-h2 followed to node-a" "$(hh S5-h2 status --json | jget server)" \
   "127.0.0.1:${NPORT[node-a]}"
@@ -215,5 +237,35 @@ for s in "${SITES[@]}"; do
   # nothing more, nothing less.
   eq "$s on $n: ops = office + each device's own" "$ops" \
     $((OFFICE_OPS + own))
+done
+
+# ---- PostgreSQL: every op of every site once, its records as dumped ------
+# Shipped by the node holding each site (S1's and S5's first ops by the
+# node they left, before their copies: the moves' final ship).
+q() { pg_psql -tAq -c "$1"; }
+for s in "${SITES[@]}"; do
+  n=${NOW_NODE[$s]}
+  ops=$("$ROUNDSD" dump --data "$(nd "$n")" --site "$s" --ops |
+    sed -n 's/^ops //p')
+  for _ in $(seq 300); do
+    [ "$(q "SELECT count(*) FROM ops WHERE site = '$s'")" = "$ops" ] && break
+    sleep 0.1
+  done
+  eq "PostgreSQL: $s's ops, each once" \
+    "$(q "SELECT count(*) || '/' || count(DISTINCT (device_id, seq)) FROM
+      ops WHERE site = '$s'")" "$ops/$ops"
+  eq "PostgreSQL: $s's seqs 1..max per device" "$(q "SELECT count(*) FROM
+    (SELECT device_id FROM ops WHERE site = '$s' GROUP BY 1
+    HAVING count(*) <> max(seq) OR min(seq) <> 1) x")" 0
+  "$ROUNDSD" dump --data "$(nd "$n")" --site "$s" | grep -v '^digest ' |
+    sort >"$WORK/dump-$s"
+  q "SELECT replace(id::text, '-', '') || ' ' || k.name || ' ' ||
+    coalesce(status, '-') || ' ' || encode(sha256(state), 'hex')
+    FROM records r JOIN kinds k USING (kind) WHERE site = '$s'" |
+    sort >"$WORK/pg-$s"
+  if cmp -s "$WORK/dump-$s" "$WORK/pg-$s"; then pass; else
+    fail "PostgreSQL: the records of $s differ from $n's roundsd dump:"
+    diff "$WORK/dump-$s" "$WORK/pg-$s" | head -10
+  fi
 done
 finish
