@@ -38,12 +38,14 @@ declare -A NPID NPORT
 conf() { echo "$WORK/$1.conf"; }
 nd() { echo "$WORK/$1"; }
 
-node_start() { # node_start NAME: serve with its configuration, port 0
-  local n=$1 log="$WORK/$1.log"
+node_start() { # node_start NAME: serve with its configuration
+  local n=$1 log="$WORK/$1.log" before
+  # (a restart appends to the log: wait for a line of this start's)
+  before=$(grep -c "listening on [0-9]" "$log" 2>/dev/null)
   "$ROUNDSD" serve --config "$(conf "$n")" 2>>"$log" &
   NPID[$n]=$!
   for _ in $(seq 200); do
-    if grep -q "listening on [0-9]" "$log"; then
+    if [ "$(grep -c "listening on [0-9]" "$log")" -gt "${before:-0}" ]; then
       NPORT[$n]=$(sed -n 's/.*listening on [0-9.]*:\([0-9]*\).*/\1/p' "$log" |
         tail -1)
       return 0
