@@ -170,6 +170,15 @@ int cli_exit_for(int rc)
     return code > RND_EXIT_STORAGE ? RND_EXIT_FAIL : code;
 }
 
+int cli_fmt(char *out, size_t cap, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(out, cap, fmt, ap);
+    va_end(ap);
+    return n;
+}
+
 int cli_fail(int rc, const char *fmt, ...)
 {
     va_list ap;

@@ -93,6 +93,13 @@ int cli_unknown_sub(const char *word, const char *const *choices);
 int cli_fail(int rc, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* snprintf for the commands' paths and messages, cut at cap (the paths'
+ * buffers are far over any real path): the release build's
+ * -Wformat-truncation flags each snprintf with a %s of a path whose
+ * result is not checked. Returns what vsnprintf does. */
+int cli_fmt(char *out, size_t cap, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 /* The exit code for an RND_E* code: roundsd documents 0..5 only (the
  * network and server-refusal codes are the handheld's), others give 1. */
 int cli_exit_for(int rc);

@@ -22,7 +22,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +34,7 @@
 #include "../report/render.h"
 #include "../storage/blob.h"
 #include "cert.h"
+#include "cli.h"
 #include "cmd_backup.h"
 #include "datadir.h"
 #include "dump.h"
@@ -53,19 +53,6 @@
 #define PATH_CAP 4200
 #define MAX_STORES 1024
 #define MAX_FILES 64
-
-/* snprintf for paths and messages that are cut at the buffer's size (paths
- * are bounded by PATH_CAP, far over any real one): the release build's
- * -Wformat-truncation would flag each call with a %s of a path. */
-static void fmt_to(char *out, size_t cap, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void fmt_to(char *out, size_t cap, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(out, cap, fmt, ap);
-    va_end(ap);
-}
 
 /* ---- files -------------------------------------------------------------- */
 
@@ -238,7 +225,7 @@ static int keep_site(const char *dir, const char *name)
     struct stat st;
     if (!srv_name_valid(name, strlen(name)))
         return 0;
-    fmt_to(p, sizeof p, "%s/%s/data.mdb", dir, name);
+    cli_fmt(p, sizeof p, "%s/%s/data.mdb", dir, name);
     return stat(p, &st) == 0 && S_ISREG(st.st_mode);
 }
 
@@ -248,7 +235,7 @@ static int keep_file(const char *dir, const char *name)
 {
     char p[PATH_CAP];
     struct stat st;
-    fmt_to(p, sizeof p, "%s/%s", dir, name);
+    cli_fmt(p, sizeof p, "%s/%s", dir, name);
     return lstat(p, &st) == 0 && S_ISREG(st.st_mode) &&
            strcmp(name, MANIFEST) != 0 && strstr(name, ".tmp") == NULL &&
            strcmp(name, SRV_DATADIR_LOCK_FILE) != 0;
@@ -361,27 +348,27 @@ static int backup_store(const char *src, const char *dst, store_sum *s,
     store *st;
     int rc = store_open(src, STORE_RDONLY, &st);
     if (rc) {
-        fmt_to(err, errlen, "cannot open %s: %s", src,
-               i18n_tr(rnd_strerror(rc)));
+        cli_fmt(err, errlen, "cannot open %s: %s", src,
+                i18n_tr(rnd_strerror(rc)));
         return rc;
     }
     rc = store_copy(st, dst);
     if (rc)
-        fmt_to(err, errlen, "cannot copy %s to %s: %s (%s)", src, dst,
-               i18n_tr(rnd_strerror(rc)), store_last_raw_text(st));
+        cli_fmt(err, errlen, "cannot copy %s to %s: %s (%s)", src, dst,
+                i18n_tr(rnd_strerror(rc)), store_last_raw_text(st));
     store_close(st);
     if (rc)
         return rc;
     char p[PATH_CAP];
-    fmt_to(p, sizeof p, "%s/data.mdb", dst);
+    cli_fmt(p, sizeof p, "%s/data.mdb", dst);
     if (fsync_path(p, 0) != 0 || fsync_path(dst, 1) != 0) {
-        fmt_to(err, errlen, "cannot sync %s: %s", p, strerror(errno));
+        cli_fmt(err, errlen, "cannot sync %s: %s", p, strerror(errno));
         return RND_EIO;
     }
     rc = summarise(dst, s);
     if (rc)
-        fmt_to(err, errlen, "the copy %s does not open: %s", dst,
-               i18n_tr(rnd_strerror(rc)));
+        cli_fmt(err, errlen, "the copy %s does not open: %s", dst,
+                i18n_tr(rnd_strerror(rc)));
     return rc;
 }
 
@@ -391,8 +378,8 @@ static int write_manifest(const char *dir, int64_t now, const char *source,
                           const att_list *atts, const att_list *bad)
 {
     char tmp[PATH_CAP], fin[PATH_CAP], when[40];
-    fmt_to(tmp, sizeof tmp, "%s/%s.tmp", dir, MANIFEST);
-    fmt_to(fin, sizeof fin, "%s/%s", dir, MANIFEST);
+    cli_fmt(tmp, sizeof tmp, "%s/%s.tmp", dir, MANIFEST);
+    cli_fmt(fin, sizeof fin, "%s/%s", dir, MANIFEST);
     FILE *f = fopen(tmp, "w");
     if (f == NULL)
         return errno;
@@ -483,40 +470,40 @@ static int backup_atts(const char *data, const char *dir,
 {
     char src[PATH_CAP], dst[PATH_CAP], hex[BLOB_HEX_LEN + 1];
     struct stat st;
-    fmt_to(src, sizeof src, "%s/%s/attachments", data, stores[si].path);
+    cli_fmt(src, sizeof src, "%s/%s/attachments", data, stores[si].path);
     *bytes = 0;
     if (stat(src, &st) != 0)
         return 0; /* a site that never held any */
     blob_store *bs;
     int rc = blob_open(&bs, src);
     if (rc) {
-        fmt_to(err, errlen, "cannot open %s: %s", src,
-               i18n_tr(rnd_strerror(rc)));
+        cli_fmt(err, errlen, "cannot open %s: %s", src,
+                i18n_tr(rnd_strerror(rc)));
         return rc;
     }
     att_list found = {0};
     walk_hashes w = {&found, (uint16_t)si};
     rc = blob_each(bs, walk_cb, &w);
     if (rc)
-        fmt_to(err, errlen, "cannot list %s: %s", src,
-               i18n_tr(rnd_strerror(rc)));
-    fmt_to(dst, sizeof dst, "%s/%s/attachments", dir, stores[si].path);
+        cli_fmt(err, errlen, "cannot list %s: %s", src,
+                i18n_tr(rnd_strerror(rc)));
+    cli_fmt(dst, sizeof dst, "%s/%s/attachments", dir, stores[si].path);
     if (rc == 0 && found.n && mkdir(dst, 0700) != 0 && errno != EEXIST) {
-        fmt_to(err, errlen, "cannot create %s: %s", dst, strerror(errno));
+        cli_fmt(err, errlen, "cannot create %s: %s", dst, strerror(errno));
         rc = RND_EIO;
     }
     for (size_t i = 0; rc == 0 && i < found.n; i++) {
         att_sum *a = &found.v[i];
         blob_hex(a->hash, hex);
-        fmt_to(dst, sizeof dst, "%s/%s/attachments/%.2s", dir, stores[si].path,
-               hex);
+        cli_fmt(dst, sizeof dst, "%s/%s/attachments/%.2s", dir, stores[si].path,
+                hex);
         if (mkdir(dst, 0700) != 0 && errno != EEXIST) {
-            fmt_to(err, errlen, "cannot create %s: %s", dst, strerror(errno));
+            cli_fmt(err, errlen, "cannot create %s: %s", dst, strerror(errno));
             rc = RND_EIO;
             break;
         }
-        fmt_to(dst, sizeof dst, "%s/%s/attachments/%.2s/%s", dir,
-               stores[si].path, hex, hex + 2);
+        cli_fmt(dst, sizeof dst, "%s/%s/attachments/%.2s/%s", dir,
+                stores[si].path, hex, hex + 2);
         int r = blob_export(bs, a->hash, dst);
         if (r == RND_ENOTFOUND)
             continue;
@@ -531,8 +518,8 @@ static int backup_atts(const char *data, const char *dir,
             continue;
         }
         if (r) {
-            fmt_to(err, errlen, "cannot copy attachment %s of site %s: %s", hex,
-                   stores[si].site, i18n_tr(rnd_strerror(r)));
+            cli_fmt(err, errlen, "cannot copy attachment %s of site %s: %s",
+                    hex, stores[si].site, i18n_tr(rnd_strerror(r)));
             rc = r;
             break;
         }
@@ -541,7 +528,7 @@ static int backup_atts(const char *data, const char *dir,
         *bytes += a->bytes;
     }
     if (rc == RND_ENOMEM)
-        fmt_to(err, errlen, "out of memory");
+        cli_fmt(err, errlen, "out of memory");
     free(found.v);
     blob_close(bs);
     return rc;
@@ -555,7 +542,7 @@ static int cmd_backup(void)
         return cli_usage(_("give the backup directory: roundsd backup DIR"));
     const char *dir = cli_args.pos[0];
     char src[PATH_CAP], dst[PATH_CAP], err[PATH_CAP + 200], abs[PATH_CAP];
-    fmt_to(src, sizeof src, "%s/registry/data.mdb", data);
+    cli_fmt(src, sizeof src, "%s/registry/data.mdb", data);
     struct stat st;
     if (stat(src, &st) != 0)
         return cli_fail(RND_ENOTFOUND,
@@ -576,7 +563,7 @@ static int cmd_backup(void)
     /* Sites first, then the registry: a device enrolled meanwhile is then
      * in the copied registry, and can sync with the restored server. */
     char sites_dir[PATH_CAP];
-    fmt_to(sites_dir, sizeof sites_dir, "%s/sites", data);
+    cli_fmt(sites_dir, sizeof sites_dir, "%s/sites", data);
     char **names;
     size_t nsites;
     e = list_names(sites_dir, keep_site, &names, &nsites);
@@ -602,13 +589,13 @@ static int cmd_backup(void)
     for (size_t i = 0; i <= nsites && rc == 0; i++) {
         store_sum *s = &stores[ns];
         if (i < nsites) {
-            fmt_to(s->path, sizeof s->path, "sites/%s", names[i]);
-            fmt_to(s->site, sizeof s->site, "%s", names[i]);
+            cli_fmt(s->path, sizeof s->path, "sites/%s", names[i]);
+            cli_fmt(s->site, sizeof s->site, "%s", names[i]);
         } else {
-            fmt_to(s->path, sizeof s->path, "registry");
+            cli_fmt(s->path, sizeof s->path, "registry");
         }
-        fmt_to(src, sizeof src, "%s/%s", data, s->path);
-        fmt_to(dst, sizeof dst, "%s/%s", dir, s->path);
+        cli_fmt(src, sizeof src, "%s/%s", data, s->path);
+        cli_fmt(dst, sizeof dst, "%s/%s", dir, s->path);
         rc = backup_store(src, dst, s, err, sizeof err);
         if (rc == 0) {
             ns++;
@@ -627,7 +614,7 @@ static int cmd_backup(void)
                              err, sizeof err);
             if (rc == 0 && atts.n > before) {
                 char what[120];
-                fmt_to(what, sizeof what, "%s/attachments", s->path);
+                cli_fmt(what, sizeof what, "%s/attachments", s->path);
                 fprintf(prog, "%-24s %10zu files %8" PRIu64 " bytes\n", what,
                         atts.n - before, bytes);
                 fflush(prog);
@@ -653,9 +640,9 @@ static int cmd_backup(void)
             break;
         }
         uint8_t sha[32];
-        fmt_to(files[i].name, sizeof files[i].name, "%s", fnames[i]);
-        fmt_to(src, sizeof src, "%s/%s", data, fnames[i]);
-        fmt_to(dst, sizeof dst, "%s/%s", dir, fnames[i]);
+        cli_fmt(files[i].name, sizeof files[i].name, "%s", fnames[i]);
+        cli_fmt(src, sizeof src, "%s/%s", data, fnames[i]);
+        cli_fmt(dst, sizeof dst, "%s/%s", dir, fnames[i]);
         e = copy_file(src, dst, sha, &files[i].bytes);
         if (e == 0) {
             proto_hex(sha, 32, files[i].sha256);
@@ -736,7 +723,7 @@ static int cmd_backup(void)
 static int read_manifest(const char *bdir, rpt_jv *root)
 {
     char path[PATH_CAP];
-    fmt_to(path, sizeof path, "%s/%s", bdir, MANIFEST);
+    cli_fmt(path, sizeof path, "%s/%s", bdir, MANIFEST);
     memset(root, 0, sizeof *root);
     FILE *f = fopen(path, "rb");
     if (f == NULL) {
@@ -841,8 +828,8 @@ static int verify_atts(const char *bdir, const rpt_jv *root, FILE *prog)
                             _("%s/%s: attachment entry %zu is malformed"), bdir,
                             MANIFEST, i + 1);
         blob_hex(h, hex);
-        fmt_to(path, sizeof path, "%s/sites/%s/attachments/%.2s/%s", bdir, site,
-               hex, hex + 2);
+        cli_fmt(path, sizeof path, "%s/sites/%s/attachments/%.2s/%s", bdir,
+                site, hex, hex + 2);
         int e = hash_file(path, sha, &bytes);
         if (e)
             return cli_fail(RND_ECORRUPT,
@@ -885,7 +872,7 @@ static int verify_backup(const char *bdir, const rpt_jv *root, int json)
                             bdir, MANIFEST, i + 1);
         have_registry |= strcmp(sp->str, "registry") == 0;
         store_sum sum = {0};
-        fmt_to(path, sizeof path, "%s/%s", bdir, sp->str);
+        cli_fmt(path, sizeof path, "%s/%s", bdir, sp->str);
         int rc = summarise(path, &sum);
         if (rc)
             return cli_fail(rc == RND_ENOTFOUND ? RND_ECORRUPT : rc,
@@ -919,7 +906,7 @@ static int verify_backup(const char *bdir, const rpt_jv *root, int json)
         uint8_t h[32];
         uint64_t bytes;
         char hex[65];
-        fmt_to(path, sizeof path, "%s/%s", bdir, name->str);
+        cli_fmt(path, sizeof path, "%s/%s", bdir, name->str);
         int e = hash_file(path, h, &bytes);
         if (e)
             return cli_fail(RND_ECORRUPT, _("the backup's %s: %s"), name->str,
@@ -953,19 +940,19 @@ static int restore_atts(const char *bdir, const char *data, const rpt_jv *root,
         if (att_entry(root, &atts->kids[i], &site, h, &want) != 0)
             return RND_ECORRUPT; /* verified before: cannot happen */
         blob_hex(h, hex);
-        fmt_to(failed, sizeof failed, "attachment %s of site %s", hex, site);
+        cli_fmt(failed, sizeof failed, "attachment %s of site %s", hex, site);
         *what = failed;
-        fmt_to(dst, sizeof dst, "%s/sites/%s/attachments", data, site);
+        cli_fmt(dst, sizeof dst, "%s/sites/%s/attachments", data, site);
         if (mkdir(dst, 0700) != 0 && errno != EEXIST)
             return *errn = errno, RND_EIO;
-        fmt_to(dst, sizeof dst, "%s/sites/%s/attachments/%.2s", data, site,
-               hex);
+        cli_fmt(dst, sizeof dst, "%s/sites/%s/attachments/%.2s", data, site,
+                hex);
         if (mkdir(dst, 0700) != 0 && errno != EEXIST)
             return *errn = errno, RND_EIO;
-        fmt_to(src, sizeof src, "%s/sites/%s/attachments/%.2s/%s", bdir, site,
-               hex, hex + 2);
-        fmt_to(dst, sizeof dst, "%s/sites/%s/attachments/%.2s/%s", data, site,
-               hex, hex + 2);
+        cli_fmt(src, sizeof src, "%s/sites/%s/attachments/%.2s/%s", bdir, site,
+                hex, hex + 2);
+        cli_fmt(dst, sizeof dst, "%s/sites/%s/attachments/%.2s/%s", data, site,
+                hex, hex + 2);
         int e = copy_file(src, dst, sha, &bytes);
         if (e)
             return *errn = e, RND_EIO;
@@ -984,22 +971,22 @@ static int restore_atts(const char *bdir, const char *data, const rpt_jv *root,
         if (strncmp(sp, "sites/", 6) != 0)
             continue;
         struct stat st;
-        fmt_to(dst, sizeof dst, "%s/%s/attachments", data, sp);
+        cli_fmt(dst, sizeof dst, "%s/%s/attachments", data, sp);
         if (stat(dst, &st) != 0)
             continue;
         for (int b = 0; b < 256; b++) {
-            fmt_to(dst, sizeof dst, "%s/%s/attachments/%02x", data, sp, b);
+            cli_fmt(dst, sizeof dst, "%s/%s/attachments/%02x", data, sp, b);
             if (stat(dst, &st) == 0 && fsync_path(dst, 1) != 0) {
                 *what = sp;
                 return *errn = errno, RND_EIO;
             }
         }
-        fmt_to(dst, sizeof dst, "%s/%s/attachments", data, sp);
+        cli_fmt(dst, sizeof dst, "%s/%s/attachments", data, sp);
         if (fsync_path(dst, 1) != 0) {
             *what = sp;
             return *errn = errno, RND_EIO;
         }
-        fmt_to(dst, sizeof dst, "%s/%s", data, sp);
+        cli_fmt(dst, sizeof dst, "%s/%s", data, sp);
         if (fsync_path(dst, 1) != 0) {
             *what = sp;
             return *errn = errno, RND_EIO;
@@ -1044,8 +1031,8 @@ static int cmd_restore(void)
         }
         /* Nothing is deleted: the data directory being replaced is kept
          * beside the restored one. */
-        fmt_to(aside, sizeof aside, "%s.before-restore-%" PRId64, data,
-               cli_now_ms());
+        cli_fmt(aside, sizeof aside, "%s.before-restore-%" PRId64, data,
+                cli_now_ms());
         if (rename(data, aside) != 0) {
             int e = errno;
             rpt_jv_free(&root);
@@ -1074,8 +1061,8 @@ static int cmd_restore(void)
         const char *name = rpt_jv_get(&files->kids[i], "name", RPT_JV_STR)->str;
         uint8_t h[32];
         uint64_t bytes;
-        fmt_to(src, sizeof src, "%s/%s", bdir, name);
-        fmt_to(dst, sizeof dst, "%s/%s", data, name);
+        cli_fmt(src, sizeof src, "%s/%s", bdir, name);
+        cli_fmt(dst, sizeof dst, "%s/%s", data, name);
         if ((e = copy_file(src, dst, h, &bytes)) != 0) {
             rc = RND_EIO;
             what = name;
@@ -1086,8 +1073,8 @@ static int cmd_restore(void)
         const char *sp = rpt_jv_get(s, "path", RPT_JV_STR)->str;
         store *st = NULL;
         what = sp;
-        fmt_to(src, sizeof src, "%s/%s", bdir, sp);
-        fmt_to(dst, sizeof dst, "%s/%s", data, sp);
+        cli_fmt(src, sizeof src, "%s/%s", bdir, sp);
+        cli_fmt(dst, sizeof dst, "%s/%s", data, sp);
         rc = store_open(src, STORE_RDONLY, &st);
         if (rc == 0)
             rc = store_copy(st, dst);
@@ -1105,9 +1092,9 @@ static int cmd_restore(void)
             rc = summarise(dst, &out[i]);
         if (rc == 0 && out[i].ops != rpt_jv_get(s, "ops", RPT_JV_NUM)->num)
             rc = RND_ECORRUPT;
-        fmt_to(out[i].path, sizeof out[i].path, "%s", sp);
+        cli_fmt(out[i].path, sizeof out[i].path, "%s", sp);
         if (strncmp(sp, "sites/", 6) == 0)
-            fmt_to(out[i].site, sizeof out[i].site, "%s", sp + 6);
+            cli_fmt(out[i].site, sizeof out[i].site, "%s", sp + 6);
     }
     size_t natts = 0;
     if (rc == 0)

@@ -33,7 +33,6 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,19 +53,6 @@
 
 #define PATH_CAP 4096
 
-/* snprintf for paths (PATH_CAP, far over any real one): the release
- * build's -Wformat-truncation flags each call with a %s of a path whose
- * result is not checked. Returns what vsnprintf does. */
-static int path_to(char *out, size_t cap, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int path_to(char *out, size_t cap, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(out, cap, fmt, ap);
-    va_end(ap);
-    return n;
-}
 #define MOVE_FILE "MOVE"
 
 static int need_directory(const srv_config *c)
@@ -230,8 +216,8 @@ static int copy_tree(const char *src, const char *dst, int depth)
             continue;
         char s[PATH_CAP], t[PATH_CAP];
         struct stat st;
-        if ((size_t)path_to(s, sizeof s, "%s/%s", src, e->d_name) >= sizeof s ||
-            (size_t)path_to(t, sizeof t, "%s/%s", dst, e->d_name) >= sizeof t ||
+        if ((size_t)cli_fmt(s, sizeof s, "%s/%s", src, e->d_name) >= sizeof s ||
+            (size_t)cli_fmt(t, sizeof t, "%s/%s", dst, e->d_name) >= sizeof t ||
             lstat(s, &st) != 0) {
             rc = RND_EIO;
             break;
@@ -265,7 +251,7 @@ static int rm_tree(const char *path, int depth)
         if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
             continue;
         char p[PATH_CAP];
-        if ((size_t)path_to(p, sizeof p, "%s/%s", path, e->d_name) >=
+        if ((size_t)cli_fmt(p, sizeof p, "%s/%s", path, e->d_name) >=
                 sizeof p ||
             depth < 0)
             rc = -1;
@@ -337,7 +323,7 @@ static int move_write(const char *dir, const move_info *m)
                      "\nentities %" PRIu64 "\ndevices %" PRIu64 "\ndigest %s\n",
                      m->site, m->from, m->to, m->epoch, m->ops, m->entities,
                      m->devices, m->digest);
-    path_to(path, sizeof path, "%s/%s", dir, MOVE_FILE);
+    cli_fmt(path, sizeof path, "%s/%s", dir, MOVE_FILE);
     int rc = write_file(path, text, (size_t)n);
     if (rc == 0 && fsync_path(dir, 1) != 0)
         rc = RND_EIO;
@@ -357,7 +343,7 @@ static int set_name(char *out, size_t cap, const char *v)
 static int move_read(const char *dir, move_info *m)
 {
     char path[PATH_CAP], line[256];
-    path_to(path, sizeof path, "%s/%s", dir, MOVE_FILE);
+    cli_fmt(path, sizeof path, "%s/%s", dir, MOVE_FILE);
     FILE *f = fopen(path, "r");
     if (f == NULL)
         return RND_ENOTFOUND;
@@ -517,7 +503,7 @@ static int export_site(const srv_config *c, const char *site, const char *out,
         return cli_fail(RND_EIO, _("cannot make %s: %s"), out, strerror(errno));
     store *st;
     int rc = srv_site_open(c->data, site, STORE_RDONLY, &st, NULL);
-    path_to(dst, sizeof dst, "%s/store", out);
+    cli_fmt(dst, sizeof dst, "%s/store", out);
     if (rc == 0) {
         rc = store_copy(st, dst);
         store_close(st);
@@ -527,13 +513,13 @@ static int export_site(const srv_config *c, const char *site, const char *out,
     if (rc)
         return cli_fail(rc, _("cannot copy the store of %s into %s: %s"), site,
                         dst, i18n_tr(rnd_strerror(rc)));
-    path_to(src, sizeof src, "%s/sites/%s/attachments", c->data, site);
-    path_to(dst, sizeof dst, "%s/attachments", out);
+    cli_fmt(src, sizeof src, "%s/sites/%s/attachments", c->data, site);
+    cli_fmt(dst, sizeof dst, "%s/attachments", out);
     if ((rc = copy_tree(src, dst, 2)) != 0)
         return cli_fail(rc, _("cannot copy %s into %s: %s"), src, dst,
                         strerror(errno));
-    path_to(src, sizeof src, "%s/pii/%s", c->data, site);
-    path_to(dst, sizeof dst, "%s/pii", out);
+    cli_fmt(src, sizeof src, "%s/pii/%s", c->data, site);
+    cli_fmt(dst, sizeof dst, "%s/pii", out);
     if ((rc = copy_tree(src, dst, 0)) != 0)
         return cli_fail(rc, _("cannot copy %s into %s: %s"), src, dst,
                         strerror(errno));
@@ -548,7 +534,7 @@ static int export_site(const srv_config *c, const char *site, const char *out,
     if (rc)
         return cli_fail(rc, _("cannot read the devices of %s: %s"), site,
                         i18n_tr(rnd_strerror(rc)));
-    path_to(dst, sizeof dst, "%s/devices.mp", out);
+    cli_fmt(dst, sizeof dst, "%s/devices.mp", out);
     rc = write_file(dst, devs, len);
     free(devs);
     if (rc)
@@ -612,9 +598,9 @@ static int accept_site(const srv_config *tc, const char *via, move_info *m,
     srv_datadir_owner_note(&owner, tc->data);
     /* The store, built beside sites/ and renamed into it whole, so that a
      * serve never opens half of it (nor lists a half one as a site). */
-    path_to(dst, sizeof dst, "%s/sites", tc->data);
+    cli_fmt(dst, sizeof dst, "%s/sites", tc->data);
     (void)mkdir(dst, 0700);
-    path_to(dst, sizeof dst, "%s/sites/%s", tc->data, m->site);
+    cli_fmt(dst, sizeof dst, "%s/sites/%s", tc->data, m->site);
     snprintf(inc, sizeof inc, "%s/.incoming-%s", tc->data, m->site);
     (void)rm_tree(inc, 3); /* what an earlier run left half made */
     struct stat sst;
@@ -630,7 +616,7 @@ static int accept_site(const srv_config *tc, const char *via, move_info *m,
         }
     } else {
         store *st;
-        path_to(src, sizeof src, "%s/store", via);
+        cli_fmt(src, sizeof src, "%s/store", via);
         rc = store_open(src, STORE_RDONLY, &st);
         if (rc == 0) {
             rc = store_copy(st, inc);
@@ -799,7 +785,7 @@ static int site_move(const srv_config *c, const char *site)
     }
     dir_close(dc);
     ref.epoch = epoch + 1;
-    path_to(out, sizeof out, "%s/%s-e%" PRIu64, via, site, epoch + 1);
+    cli_fmt(out, sizeof out, "%s/%s-e%" PRIu64, via, site, epoch + 1);
     if (!done) {
         /* Step 2: committed in the store that takes the site's commits. */
         rc = mark_site(c->data, site, SRV_SITE_MOVING, &ref);

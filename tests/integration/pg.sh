@@ -91,6 +91,24 @@ pg_psql() {
     -U postgres -d "$db" "$@"
 }
 
+# pg_records_match WHAT DATA SITE: the site's records in PostgreSQL
+# (docs/POSTGRES.md, "Checking a copy") are the lines of `roundsd dump
+# --data DATA --site SITE`: each record's id, kind, status and the SHA-256
+# of its state's bytes, so every field. A pass or a fail with the diff.
+pg_records_match() {
+  local what=$1 data=$2 site=$3
+  "$ROUNDSD" dump --data "$data" --site "$site" | grep -v '^digest ' |
+    sort >"$WORK/dump-$site"
+  pg_psql -tAq -c "SELECT replace(id::text, '-', '') || ' ' || k.name ||
+    ' ' || coalesce(status, '-') || ' ' || encode(sha256(state), 'hex')
+    FROM records r JOIN kinds k USING (kind) WHERE site = '$site'" |
+    sort >"$WORK/pg-$site"
+  if cmp -s "$WORK/dump-$site" "$WORK/pg-$site"; then pass; else
+    fail "$what: the records of $site in PostgreSQL differ from roundsd dump:"
+    diff "$WORK/dump-$site" "$WORK/pg-$site" | head -10
+  fi
+}
+
 pg_cleanup() {
   [ -n "$PG_DIR" ] || return 0
   pg_stop

@@ -259,15 +259,6 @@ for s in "${SITES[@]}"; do
   eq "PostgreSQL: $s's seqs 1..max per device" "$(q "SELECT count(*) FROM
     (SELECT device_id FROM ops WHERE site = '$s' GROUP BY 1
     HAVING count(*) <> max(seq) OR min(seq) <> 1) x")" 0
-  "$ROUNDSD" dump --data "$(nd "$n")" --site "$s" | grep -v '^digest ' |
-    sort >"$WORK/dump-$s"
-  q "SELECT replace(id::text, '-', '') || ' ' || k.name || ' ' ||
-    coalesce(status, '-') || ' ' || encode(sha256(state), 'hex')
-    FROM records r JOIN kinds k USING (kind) WHERE site = '$s'" |
-    sort >"$WORK/pg-$s"
-  if cmp -s "$WORK/dump-$s" "$WORK/pg-$s"; then pass; else
-    fail "PostgreSQL: the records of $s differ from $n's roundsd dump:"
-    diff "$WORK/dump-$s" "$WORK/pg-$s" | head -10
-  fi
+  pg_records_match "PostgreSQL, $s on $n" "$(nd "$n")" "$s"
 done
 finish

@@ -88,16 +88,7 @@ verify() {
     <> (SELECT max(seq) FROM ops o WHERE o.site = p.site AND
     o.device_id = p.device_id)")" 0
   for s in $SITES; do
-    "$ROUNDSD" dump --data "$SRV" --site "$s" | grep -v '^digest ' |
-      sort >"$WORK/dump-$s"
-    q "SELECT replace(id::text, '-', '') || ' ' || k.name || ' ' ||
-      coalesce(status, '-') || ' ' || encode(sha256(state), 'hex')
-      FROM records r JOIN kinds k USING (kind) WHERE site = '$s'" |
-      sort >"$WORK/pg-$s"
-    if cmp -s "$WORK/dump-$s" "$WORK/pg-$s"; then pass; else
-      fail "$what: records of $s differ from roundsd dump:"
-      diff "$WORK/dump-$s" "$WORK/pg-$s" | head -10
-    fi
+    pg_records_match "$what" "$SRV" "$s"
   done
 }
 
