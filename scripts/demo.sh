@@ -187,7 +187,11 @@ grep '^sync ' "$demo/server.log" || cat "$demo/server.log"
 
 say "The gate handheld's app (rounds app): the same records on a screen"
 rm -f "$demo/app.url"
-gate app --url-file "$demo/app.url" >/dev/null 2>"$demo/app.log" &
+# (exec in a subshell, not the gate function with &: $! must be rounds
+# itself, or the kill below stops only a subshell and the app outlives the
+# demo)
+(ROUNDS_DATA="$demo/hh-gate" exec "$R" app --url-file "$demo/app.url" \
+  >/dev/null 2>"$demo/app.log") &
 app_pid=$!
 for _ in $(seq 200); do [ -s "$demo/app.url" ] && break; sleep 0.05; done
 url=$(cat "$demo/app.url")
