@@ -32,6 +32,8 @@
 
 #include "datadir.h"
 #include "server.h"
+#include "ship_rows.h"
+#include "ship_schema.h"
 #include "site.h"
 #include "stats.h"
 
@@ -43,6 +45,9 @@ typedef struct check_ctx {
     int first; /* exit code of the first failed check, 0 if none */
 } check_ctx;
 
+/* ex: 0 ok, an exit code for a failed check, or CHECK_WARN: said, but
+ * serve runs well without it (ExecStartPre must not stop serve for it). */
+#define CHECK_WARN (-1)
 static void check_report(check_ctx *c, const char *name, int ex,
                          const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -55,15 +60,19 @@ static void check_report(check_ctx *c, const char *name, int ex,
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    int warn = ex == CHECK_WARN;
+    if (warn)
+        ex = 0;
     if (ex && c->first == 0)
         c->first = ex;
     if (c->json) {
-        printf("%s{\"check\":\"%s\",\"ok\":%s,\"message\":", c->n ? "," : "",
-               name, ex ? "false" : "true");
+        printf("%s{\"check\":\"%s\",\"ok\":%s,%s\"message\":", c->n ? "," : "",
+               name, ex ? "false" : "true", warn ? "\"warning\":true," : "");
         cli_json_str(msg);
         printf("}");
     } else {
-        printf("  %-4s  %-9s %s\n", ex ? "FAIL" : "ok", name, msg);
+        printf("  %-4s  %-9s %s\n", ex ? "FAIL" : (warn ? "WARN" : "ok"), name,
+               msg);
     }
     c->n++;
 }
@@ -119,6 +128,42 @@ static void check_web(check_ctx *c, const srv_config *cfg)
     }
     check_report(c, "web", 0, "https://%s with %s and %s", cfg->web_listen,
                  cert, key);
+}
+
+/* pg_dsn: PostgreSQL answers, and its schema is not newer than ours
+ * (serve would ship nothing). Changes nothing in the database. Warnings,
+ * not failures: serve syncs handhelds without PostgreSQL and ships when
+ * it can, so a database that is down must not keep serve from starting. */
+static void check_pg(check_ctx *c, const srv_config *cfg)
+{
+    if (cfg->pg_dsn[0] == '\0')
+        return;
+    char shown[SRV_CONFIG_PATH_MAX], err[512];
+    int have, mine;
+    ship_dsn_redact(cfg->pg_dsn, shown, sizeof shown);
+    int rc = ship_schema_check(cfg->pg_dsn, &have, &mine, err, sizeof err);
+    if (rc) {
+        check_report(c, "postgresql", CHECK_WARN,
+                     "%s: %s (serve syncs handhelds anyway and ships once it "
+                     "answers)",
+                     shown, err);
+        return;
+    }
+    if (have > mine) {
+        check_report(c, "postgresql", CHECK_WARN,
+                     "%s: the database's schema is version %d, this roundsd "
+                     "knows up to %d: it would ship nothing",
+                     shown, have, mine);
+        return;
+    }
+    if (have == 0)
+        check_report(c, "postgresql", 0,
+                     "%s answers; no schema yet (serve creates it, version "
+                     "%d)",
+                     shown, mine);
+    else
+        check_report(c, "postgresql", 0, "%s answers; schema version %d of %d",
+                     shown, have, mine);
 }
 
 static int check_data(check_ctx *c, const srv_config *cfg)
@@ -376,6 +421,7 @@ static int cmd_check_config(void)
         check_cert(&c, cfg); /* the certificate may live elsewhere */
     }
     check_web(&c, cfg);
+    check_pg(&c, cfg);
     check_log(&c, cfg);
     if (c.json)
         printf("],\"ok\":%s}\n", c.first ? "false" : "true");
@@ -624,6 +670,9 @@ static const cli_flag_spec check_flags[] = {
     {"web-cert", "PEM", N_("as serve's (default: the server's cert)")},
     {"web-key", "PEM", N_("as serve's (default: the server's key)")},
     {"web-session-idle-min", "MIN", N_("as serve's (default 30)")},
+    {"pg-dsn", "DSN",
+     N_("as serve's: PostgreSQL to ship to (checked: it answers, its "
+        "schema)")},
     {"json", NULL, N_("one JSON object: config, checks, ok")},
     CLI_HELP_FLAG,
     {NULL, NULL, NULL}};

@@ -22,11 +22,12 @@
 /* "what: PostgreSQL's message", without libpq's trailing newline. */
 static void say(char *err, size_t errlen, const char *what, const char *detail)
 {
-    snprintf(err, errlen, "%s%s%s", what, detail ? ": " : "",
-             detail ? detail : "");
-    size_t n = strlen(err);
-    while (n && (err[n - 1] == '\n' || err[n - 1] == ' '))
-        err[--n] = '\0';
+    /* (the result used: a message cut at errlen is fine) */
+    int n = snprintf(err, errlen, "%s%s%s", what, detail ? ": " : "",
+                     detail ? detail : "");
+    size_t len = n < 0 ? 0 : strlen(err);
+    while (len && (err[len - 1] == '\n' || err[len - 1] == ' '))
+        err[--len] = '\0';
 }
 
 /* Runs sql; 0 when it gives want. */
@@ -75,7 +76,7 @@ static int apply_one(PGconn *conn, const ship_migration *m, int *applied,
         snprintf(what, sizeof what, "migration %s", m->name);
         say(err, errlen, what, PQresultErrorMessage(r));
         PQclear(r);
-        char ignored[8];
+        char ignored[64];
         (void)run(conn, "ROLLBACK", PGRES_COMMAND_OK, "rollback", ignored,
                   sizeof ignored);
         return RND_EIO;
@@ -152,4 +153,45 @@ int ship_schema_apply(struct pg_conn *conn, char *err, size_t errlen)
                     m[i].name);
     }
     return 0;
+}
+
+int ship_schema_check(const char *dsn, int *have, int *mine, char *err,
+                      size_t errlen)
+{
+    *have = *mine = 0;
+    for (const ship_asset *a = ship_assets; a->path; a++) {
+        /* server/pg/NNN_name.sql: the number after the last '/' */
+        const char *b = strrchr(a->path, '/');
+        int v = atoi(b ? b + 1 : a->path);
+        if (v > *mine)
+            *mine = v;
+    }
+    static const char *const keys[] = {"connect_timeout", "dbname", NULL};
+    const char *vals[] = {"5", dsn, NULL};
+    PGconn *conn = PQconnectdbParams(keys, vals, 1);
+    if (conn == NULL || PQstatus(conn) != CONNECTION_OK) {
+        say(err, errlen, "cannot connect",
+            conn ? PQerrorMessage(conn) : "out of memory");
+        PQfinish(conn);
+        return RND_ECONNECT;
+    }
+    PGresult *r = PQexec(conn, "SELECT to_regclass('rounds_schema') IS NULL");
+    int rc = 0;
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+        say(err, errlen, "schema", PQresultErrorMessage(r));
+        rc = RND_EIO;
+    } else if (strcmp(PQgetvalue(r, 0, 0), "f") == 0) {
+        PQclear(r);
+        r = PQexec(conn, "SELECT coalesce(max(version), 0) FROM "
+                         "rounds_schema");
+        if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+            say(err, errlen, "schema", PQresultErrorMessage(r));
+            rc = RND_EIO;
+        } else {
+            *have = atoi(PQgetvalue(r, 0, 0));
+        }
+    }
+    PQclear(r);
+    PQfinish(conn);
+    return rc;
 }

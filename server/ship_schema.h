@@ -19,4 +19,11 @@ struct pg_conn; /* libpq's PGconn */
  * refused a statement; RND_ENOMEM. On failure err gets a sentence. */
 int ship_schema_apply(struct pg_conn *conn, char *err, size_t errlen);
 
+/* For `roundsd check-config`: connects to dsn and reads the schema's
+ * version without changing anything. *have: the database's (0 when no
+ * migration ran yet), *mine: this roundsd's newest. 0, RND_ECONNECT or
+ * RND_EIO with a sentence in err. */
+int ship_schema_check(const char *dsn, int *have, int *mine, char *err,
+                      size_t errlen);
+
 #endif

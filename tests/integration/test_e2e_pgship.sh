@@ -116,9 +116,24 @@ eq "sealed personal data" "$(q "SELECT count(*) FILTER (WHERE
 eq "no clear ID number in records" "$(q "SELECT count(*) FROM records WHERE
   fields::text LIKE '%11010119901%'")" 0
 
+# check-config reaches PostgreSQL and reads its schema (serve made it),
+# without a password in what it prints.
+out=$("$ROUNDSD" check-config --data "$SRV" --pg-dsn "$PG_DSN password=s3cret" \
+  2>&1)
+eq "check-config with PostgreSQL up" "$?" 0
+check "check-config: postgresql answers, schema 10 of 10" \
+  grep -q "postgresql.*answers; schema version 10 of 10" <<<"$out"
+check "check-config hides the password" test "${out/s3cret/}" = "$out"
+
 echo "t=$SECONDS s: PostgreSQL stop"
 # 2. PostgreSQL stopped: handhelds sync as usual; the stats show the lag.
 pg_stop
+# A warning, not a failure: serve (and its ExecStartPre) must start
+# without PostgreSQL.
+"$ROUNDSD" check-config --data "$SRV" --pg-dsn "$PG_DSN" >"$WORK/cc.out" 2>&1
+eq "check-config while PostgreSQL is down" "$?" 0
+check "check-config warns it cannot connect" \
+  grep -q "WARN  postgresql.*cannot connect" "$WORK/cc.out"
 record a 1
 record b 1
 check "sync a without PostgreSQL" hh_sync a >/dev/null
