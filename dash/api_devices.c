@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "../proto/errors.h"
+#include "../server/enroll_qr.h"
 #include "../server/log.h"
 #include "dash_int.h"
 #include "devices.h"
@@ -64,6 +65,15 @@ static void h_enroll(dash_ctx *c)
     char name[SRV_NAME_MAX + 1], err[1024];
     if (name_param(c, name, sizeof name) != 0)
         return;
+    /* Several nodes: the site is this node's (assigned at its first
+     * enrollment) or the enrollment is refused naming its node, as
+     * `roundsd enroll` does; before the site's store is opened, so a
+     * refusal leaves no empty store of it here. */
+    int rc = srv_enroll_assign(dash_dev_config(), c->site, err, sizeof err);
+    if (rc) {
+        dash_fail(c, rc, "site", err);
+        return;
+    }
     store *st;
     if (dash_store(c, &st) != 0)
         return;
@@ -73,7 +83,7 @@ static void h_enroll(dash_ctx *c)
         return;
     }
     dash_dev_enrollment e;
-    int rc = dash_dev_enroll(r, st, dash_dev_config(), dash_data_dir(c->d),
+    rc = dash_dev_enroll(r, st, dash_dev_config(), dash_data_dir(c->d),
                              c->site, name, c->now_ms, &e, err, sizeof err);
     dash_registry_unlock(c->d);
     if (rc) {

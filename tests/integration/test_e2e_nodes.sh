@@ -104,6 +104,28 @@ eq "the directory holds the six sites" \
 rd node-b enroll --site S1 --device stray >/dev/null 2>"$WORK/stray.err"
 check "enrolling S1's handheld on node-b is refused" test $? -ne 0
 check "the refusal names node-a" grep -q "node-a" "$WORK/stray.err"
+check "the refusal made no store of S1 on node-b" test ! -e "$(nd node-b)/sites/S1"
+# The dashboard's enrollment (dash/api_devices.c, driven by dashdev) does
+# the same: a new site's first handheld enrolled from node-c's dashboard
+# assigns the site to node-c; S1's, from node-b's, is refused naming
+# node-a, before any store of S1 is made on node-b.
+dd() { # dd NODE SITE NAME: POST /api/devices/enroll as NODE's admin
+  ROUNDSD_CONFIG="$(conf "$1")" "$BIN/tests/integration/dashdev" \
+    "$(nd "$1")" admin POST /api/devices/enroll "$2" "$3"
+}
+dd node-c S7 S7-h1 >"$WORK/dd1.out"
+check "node-c's dashboard enrolls S7's first handheld" \
+  grep -q '"credential"' "$WORK/dd1.out"
+eq "the directory assigns S7 to node-c" \
+  "$(pg_psql -tAc "SELECT node || '/' || epoch FROM dir_sites WHERE \
+    site = 'S7'")" "node-c/1"
+dd node-b S1 stray2 >"$WORK/dd2.out"
+check "node-b's dashboard refuses S1's handheld" \
+  grep -q '"ok":false' "$WORK/dd2.out"
+check "the dashboard's refusal names node-a" \
+  grep -q 'lives on node node-a' "$WORK/dd2.out"
+check "the dashboard made no store of S1 on node-b" \
+  test ! -e "$(nd node-b)/sites/S1"
 
 # ---- the shift begins: records and syncs on every node -------------------
 # note NAME: one record (the sites that stay put need no more; S1 and S5,
