@@ -83,8 +83,8 @@ static void h_enroll(dash_ctx *c)
         return;
     }
     dash_dev_enrollment e;
-    rc = dash_dev_enroll(r, st, dash_dev_config(), dash_data_dir(c->d),
-                             c->site, name, c->now_ms, &e, err, sizeof err);
+    rc = dash_dev_enroll(r, st, dash_dev_config(), dash_data_dir(c->d), c->site,
+                         name, c->now_ms, &e, err, sizeof err);
     dash_registry_unlock(c->d);
     if (rc) {
         dash_dev_enrollment_free(&e);
