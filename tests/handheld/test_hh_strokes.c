@@ -186,6 +186,7 @@ int main(void)
     ASSERT_OK(hh_set_user(h, "guard-li"));
     test_records();
     hh_close(h);
+    test_rmtree(dir);
     free(dir);
     printf("test_hh_strokes: ok\n");
     return 0;

@@ -115,6 +115,7 @@ int main(void)
     ASSERT_ERR(store_entities_count(t, 256, 0, &n), RND_EINVAL);
     store_read_end(t);
     store_close(s);
+    test_rmtree(dir);
     free(dir);
     printf("test_store_from: ok\n");
     return 0;

@@ -19,7 +19,8 @@ cd "$W" || exit 1
 export ROUNDS_DATA="$W/hh" ROUNDSD_DATA="$W/srv"
 "$BIN/handheld/rounds" init --site S1 --name H1 --user g >/dev/null || exit 1
 "$BIN/server/roundsd" init >/dev/null || exit 1
-exec python3 - "$BIN" "${CLI_FUZZ_SEED:-14}" <<'PY'
+# Not exec: the shell must live on for its EXIT trap to remove $W.
+python3 - "$BIN" "${CLI_FUZZ_SEED:-14}" <<'PY'
 import concurrent.futures, json, os, random, subprocess, sys, time
 
 bin_dir, seed = sys.argv[1], int(sys.argv[2])
