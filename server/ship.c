@@ -351,25 +351,18 @@ static int load_positions(ship *sp)
 
 static int connect_pg(ship *sp)
 {
-    const char *keys[] = {"connect_timeout", "application_name", "dbname",
-                          NULL};
-    const char *vals[] = {"5", "roundsd", sp->dsn, NULL};
-    sp->conn = PQconnectdbParams(keys, vals, 1);
-    if (sp->conn == NULL) {
-        set_error(sp, "cannot connect", "out of memory");
-        return RND_ENOMEM;
-    }
-    if (PQstatus(sp->conn) != CONNECTION_OK) {
-        set_error(sp, "cannot connect", PQerrorMessage(sp->conn));
-        PQfinish(sp->conn);
-        sp->conn = NULL;
-        return RND_ECONNECT;
+    char err[SHIP_CONNECT_ERR_MAX];
+    int rc = ship_pg_connect(sp->dsn, SHIP_CONNECT_TIMEOUT_S, err, sizeof err,
+                             &sp->conn);
+    if (rc) {
+        set_error(sp, "cannot connect", err);
+        return rc;
     }
     PGcancel *c = PQgetCancel(sp->conn);
     uv_mutex_lock(&sp->mu);
     sp->cancel = c;
     uv_mutex_unlock(&sp->mu);
-    int rc = migrate(sp);
+    rc = migrate(sp);
     if (rc == 0)
         rc = exec_(sp,
                    "CREATE TEMP TABLE ship_stage (LIKE records INCLUDING "
@@ -929,21 +922,15 @@ int ship_site_shipped(const char *dsn, const char *site, const ship_head *heads,
                       size_t n, uint64_t *behind, char *err, size_t errlen)
 {
     *behind = 0;
-    static const char *const keys[] = {"connect_timeout", "dbname", NULL};
-    const char *vals[] = {"5", dsn, NULL};
-    PGconn *conn = PQconnectdbParams(keys, vals, 1);
-    if (conn == NULL || PQstatus(conn) != CONNECTION_OK) {
-        snprintf(err, errlen, "%s",
-                 conn ? PQerrorMessage(conn) : "out of memory");
-        PQfinish(conn);
-        return RND_ECONNECT;
-    }
+    PGconn *conn;
+    int rc = ship_pg_connect(dsn, SHIP_CONNECT_TIMEOUT_S, err, errlen, &conn);
+    if (rc)
+        return rc;
     const char *params[1] = {site};
     PGresult *r = PQexecParams(conn,
                                "SELECT device_id, seq FROM ship_position "
                                "WHERE site = $1",
                                1, NULL, params, NULL, NULL, 0);
-    int rc = 0;
     if (PQresultStatus(r) != PGRES_TUPLES_OK) {
         snprintf(err, errlen, "%s", PQresultErrorMessage(r));
         rc = RND_EIO;
