@@ -13,7 +13,9 @@
 #   - the lag at the end of that shift change: from the last PUSH_ACK to
 #     the last op in PostgreSQL (ms), and the ops behind at that moment.
 # PostgreSQL is the test's own (tests/integration/pg.sh: initdb in a
-# temporary folder, fsync on), on this machine.
+# temporary folder, fsync on), on this machine. The output ends with the
+# load average at the start and the end and each ship-rate run: on a
+# shared machine they say how far to trust the figures.
 #
 #   bench/bench_pgship.sh [--bin DIR] [--clients C] [--shift-ops OPS]
 #                         [--rounds R] [--json] [--keep]
@@ -69,6 +71,10 @@ fi
 now_ms() { date +%s%3N; }
 q() { pg_psql -tAq -c "$1"; }
 
+# The machine's load at the start and the end, printed with the figures:
+# on a shared machine they say how far to trust them.
+load_now() { cut -d' ' -f1 /proc/loadavg; }
+load_start=$(load_now)
 pg_start
 SRV="$WORK/srv" site=SP port=0
 "$ROUNDSD" init --data "$SRV" >/dev/null
@@ -208,12 +214,13 @@ for _ in 1 2 3; do
 done
 
 python3 - "$WORK/rounds.jsonl" "$WORK/peer.txt" "$json" "$clients" \
-  "$((per * clients))" "$nops" "$nrecs" <<'EOF'
+  "$((per * clients))" "$nops" "$nrecs" "$load_start" "$(load_now)" <<'EOF'
 import json, statistics, sys
 rounds = [json.loads(l) for l in open(sys.argv[1])]
 peer_ms = [int(l) for l in open(sys.argv[2]) if l.strip()]
 as_json = sys.argv[3] == "1"
 clients, ops, nops, nrecs = (int(x) for x in sys.argv[4:8])
+load = [float(x) for x in sys.argv[8:10]]
 med = statistics.median
 rates = [r["catch"]["ops"] / (r["catch"]["ms"] / 1000.0)
          for r in rounds
@@ -233,7 +240,7 @@ out = {"clients": clients, "shift_ops": ops, "ship_ops_per_s": ship,
        "push_ms_without": a, "push_ms_with": b, "push_change_pct": change,
        "push_runs_without": none, "push_runs_with": pg,
        "lag_ms_median": med(lags), "lag_runs_ms": lags,
-       "behind_at_push_end": behind}
+       "behind_at_push_end": behind, "load_start_end": load}
 if as_json:
     print(json.dumps(out))
     sys.exit(0)
@@ -254,4 +261,6 @@ print("%-52s %12.1f %12.1f %7.1f%%  < 10%% %s" %
 print("%-52s %12d %12s %8s  (ops behind then: %s)" %
       ("lag at the end of the shift change (ms)", med(lags), "-", "-",
        ", ".join(str(x) for x in behind)))
+print("  (load average: %.2f at the start, %.2f at the end; ship runs: %s)" %
+      (load[0], load[1], ", ".join("%.0f" % x for x in rates)))
 EOF

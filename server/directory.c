@@ -35,28 +35,19 @@ int dir_connect(const char *dsn, dir_conn **out, char *err, size_t errlen)
     dir_conn *c = calloc(1, sizeof *c);
     if (c == NULL)
         return RND_ENOMEM;
-    /* A connect timeout unless dsn gives one (its values come later and
-     * win): a node whose PostgreSQL host does not answer must not keep
-     * the cache's thread, and so serve's stop, waiting forever. */
-    static const char *const keys[] = {"connect_timeout", "dbname", NULL};
-    const char *vals[] = {"5", dsn ? dsn : "", NULL};
-    c->pg = PQconnectdbParams(keys, vals, 1);
-    if (c->pg == NULL || PQstatus(c->pg) != CONNECTION_OK) {
-        const char *m = c->pg ? PQerrorMessage(c->pg) : "out of memory";
-        snprintf(err, errlen, "%s", m);
-        size_t n = strlen(err);
-        while (n > 0 && err[n - 1] == '\n')
-            err[--n] = '\0';
-        PQfinish(c->pg);
+    /* The connect timeout keeps a node whose PostgreSQL host does not
+     * answer from holding the cache's thread, and so serve's stop. */
+    int rc = ship_pg_connect(dsn, SHIP_CONNECT_TIMEOUT_S, err, errlen, &c->pg);
+    if (rc) {
         free(c);
-        return RND_ECONNECT;
+        return rc;
     }
     /* Notices (a table that exists already...) are not the user's. */
     PQsetNoticeProcessor(c->pg, NULL, NULL);
     /* The directory's tables are migration 010 of the one schema: a new
      * database gets them (and the shipper's) from whichever command or
      * node connects first. */
-    int rc = ship_schema_apply(c->pg, err, errlen);
+    rc = ship_schema_apply(c->pg, err, errlen);
     if (rc) {
         PQfinish(c->pg);
         free(c);

@@ -22,7 +22,8 @@ int srv_index_each(store_txn *txn, const char *key,
     msgpack_unpacked_init(&u);
     size_t off = 0;
     rc = RND_ECORRUPT;
-    if (msgpack_unpack_next(&u, v, len, &off) == MSGPACK_UNPACK_SUCCESS &&
+    if (srv_mp_bounded(v, len) &&
+        msgpack_unpack_next(&u, v, len, &off) == MSGPACK_UNPACK_SUCCESS &&
         u.data.type == MSGPACK_OBJECT_ARRAY) {
         rc = 0;
         const msgpack_object_array *a = &u.data.via.array;

@@ -67,6 +67,126 @@ static inline int srv_mp_str(const msgpack_object *o, char *out, size_t cap)
     return 0;
 }
 
+/* 1 when buf[0..len) starts with one whole MessagePack object whose
+ * arrays and maps claim no more elements than there are bytes left for
+ * them (each element takes one byte at least), else 0. msgpack-c
+ * allocates an array's or a map's elements when it reads its header, so
+ * 6 bytes claiming 2^32 entries would make it ask for 256 GiB before it
+ * finds the input short (found by fuzz_registry_import): this check,
+ * run first, bounds what msgpack_unpack_next allocates by the input's
+ * size. */
+static inline int srv_mp_bounded(const void *buf, size_t len)
+{
+    const uint8_t *p = buf, *end = p + len;
+    uint64_t pending = 1; /* objects still to read */
+    while (pending > 0) {
+        if (p >= end || pending > (uint64_t)(end - p))
+            return 0;
+        pending--;
+        uint8_t b = *p++;
+        uint64_t skip = 0, n = 0, hdr = 0, elems = 0;
+        if (b <= 0x7f || b >= 0xe0 || (b >= 0xc0 && b <= 0xc3)) {
+            if (b == 0xc1) /* never used */
+                return 0;
+            continue;
+        }
+        if (b >= 0x80 && b <= 0x8f) {
+            elems = 2u * (b & 0x0fu);
+        } else if (b >= 0x90 && b <= 0x9f) {
+            elems = b & 0x0fu;
+        } else if (b >= 0xa0 && b <= 0xbf) {
+            skip = b & 0x1fu;
+        } else {
+            switch (b) {
+            case 0xcc:
+            case 0xd0:
+                skip = 1;
+                break;
+            case 0xcd:
+            case 0xd1:
+                skip = 2;
+                break;
+            case 0xca:
+            case 0xce:
+            case 0xd2:
+                skip = 4;
+                break;
+            case 0xcb:
+            case 0xcf:
+            case 0xd3:
+                skip = 8;
+                break;
+            case 0xd4:
+                skip = 2;
+                break;
+            case 0xd5:
+                skip = 3;
+                break;
+            case 0xd6:
+                skip = 5;
+                break;
+            case 0xd7:
+                skip = 9;
+                break;
+            case 0xd8:
+                skip = 17;
+                break;
+            case 0xc4:
+            case 0xd9:
+                hdr = 1;
+                break; /* bin8, str8 */
+            case 0xc5:
+            case 0xda:
+                hdr = 2;
+                break;
+            case 0xc6:
+            case 0xdb:
+                hdr = 4;
+                break;
+            case 0xc7:
+                hdr = 1;
+                skip = 1;
+                break; /* ext8: length, type */
+            case 0xc8:
+                hdr = 2;
+                skip = 1;
+                break;
+            case 0xc9:
+                hdr = 4;
+                skip = 1;
+                break;
+            case 0xdc:
+            case 0xde:
+                hdr = 2;
+                break; /* array16, map16 */
+            case 0xdd:
+            case 0xdf:
+                hdr = 4;
+                break;
+            default:
+                return 0;
+            }
+        }
+        if (hdr) {
+            if ((uint64_t)(end - p) < hdr)
+                return 0;
+            for (uint64_t i = 0; i < hdr; i++)
+                n = n << 8 | *p++;
+            if (b == 0xdc || b == 0xdd)
+                elems = n;
+            else if (b == 0xde || b == 0xdf)
+                elems = 2 * n;
+            else
+                skip += n;
+        }
+        if (skip > (uint64_t)(end - p))
+            return 0;
+        p += skip;
+        pending += elems;
+    }
+    return 1;
+}
+
 /* The field callback of srv_mp_record: one entry of the record's map
  * (its key a str, or anything: unknown keys are passed on too). 0 to go
  * on; an error stops the walk and is returned. */
@@ -85,7 +205,8 @@ static inline int srv_mp_record(const void *buf, size_t len, uint64_t version,
     msgpack_unpacked_init(&u);
     size_t off = 0;
     int rc = RND_ECORRUPT;
-    if (msgpack_unpack_next(&u, buf, len, &off) == MSGPACK_UNPACK_SUCCESS &&
+    if (srv_mp_bounded(buf, len) &&
+        msgpack_unpack_next(&u, buf, len, &off) == MSGPACK_UNPACK_SUCCESS &&
         u.data.type == MSGPACK_OBJECT_MAP) {
         const msgpack_object_map *m = &u.data.via.map;
         rc = 0;

@@ -710,24 +710,54 @@ typedef struct export_ctx {
     int pass; /* 0: count, 1: pack */
 } export_ctx;
 
+/* One entry of an export: [site, name, record bin]. */
+static int entry_pack(msgpack_packer *pk, const srv_device *d)
+{
+    msgpack_sbuffer rec;
+    int rc = record_encode(d, &rec);
+    if (rc == 0 && rec.data == NULL)
+        rc = RND_ENOMEM;
+    if (rc == 0) {
+        msgpack_pack_array(pk, 3);
+        srv_mp_pack_str(pk, d->site);
+        srv_mp_pack_str(pk, d->name);
+        pack_bin(pk, rec.data, rec.size);
+    }
+    msgpack_sbuffer_destroy(&rec);
+    return rc;
+}
+
 static int export_cb(const srv_device *d, void *vctx)
 {
     export_ctx *c = vctx;
     c->n++;
     if (c->pass == 0)
         return 0;
-    msgpack_sbuffer rec;
-    int rc = record_encode(d, &rec);
-    if (rc == 0 && rec.data == NULL)
+    return entry_pack(c->pk, d);
+}
+
+int srv_registry_export_devices(const srv_device *d, size_t n, uint8_t **out,
+                                size_t *len)
+{
+    *out = NULL;
+    *len = 0;
+    msgpack_sbuffer sb;
+    msgpack_packer pk;
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    msgpack_pack_array(&pk, n);
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++)
+        rc = entry_pack(&pk, &d[i]);
+    if (rc == 0 && sb.data == NULL)
         rc = RND_ENOMEM;
-    if (rc == 0) {
-        msgpack_pack_array(c->pk, 3);
-        srv_mp_pack_str(c->pk, d->site);
-        srv_mp_pack_str(c->pk, d->name);
-        pack_bin(c->pk, rec.data, rec.size);
+    if (rc) {
+        msgpack_sbuffer_destroy(&sb);
+        return rc;
     }
-    msgpack_sbuffer_destroy(&rec);
-    return rc;
+    *len = sb.size; /* release() zeroes it */
+    *out = (uint8_t *)msgpack_sbuffer_release(&sb);
+    return 0;
 }
 
 int srv_registry_export_site(srv_registry *r, const char *site, uint8_t **out,
@@ -765,13 +795,6 @@ int srv_registry_export_site(srv_registry *r, const char *site, uint8_t **out,
     return 0;
 }
 
-typedef struct import_ctx {
-    const uint8_t *buf;
-    size_t len;
-    size_t n;
-    char why[200];
-} import_ctx;
-
 static int read_name(mp_cur *c, char out[SRV_NAME_MAX + 1])
 {
     const char *s;
@@ -783,79 +806,106 @@ static int read_name(mp_cur *c, char out[SRV_NAME_MAX + 1])
     return 0;
 }
 
-static int import_fn(store_txn *txn, void *vctx)
+int srv_registry_import_each(const uint8_t *buf, size_t len, srv_device_cb cb,
+                             void *arg)
 {
-    import_ctx *c = vctx;
     mp_cur cur;
     uint64_t n, k;
-    mp_cur_init(&cur, c->buf, c->len);
-    c->n = 0;
+    mp_cur_init(&cur, buf, len);
     if (mp_read_array(&cur, &n))
         return RND_ECORRUPT;
     for (uint64_t i = 0; i < n; i++) {
-        srv_device d, old;
+        srv_device d;
         const uint8_t *rec;
         uint32_t rlen;
-        char site[SRV_NAME_MAX + 1], name[SRV_NAME_MAX + 1];
-        if (mp_read_array(&cur, &k) || k != 3 || read_name(&cur, site) ||
-            read_name(&cur, name) || mp_read_bin_ref(&cur, 65536, &rec, &rlen))
-            return RND_ECORRUPT;
         memset(&d, 0, sizeof d);
-        snprintf(d.site, sizeof d.site, "%s", site);
-        snprintf(d.name, sizeof d.name, "%s", name);
+        if (mp_read_array(&cur, &k) || k != 3 || read_name(&cur, d.site) ||
+            read_name(&cur, d.name) ||
+            mp_read_bin_ref(&cur, 65536, &rec, &rlen))
+            return RND_ECORRUPT;
         int rc = record_decode(rec, rlen, &d);
+        if (rc == 0)
+            rc = cb(&d, arg);
         if (rc)
             return rc;
-        rc = srv_registry__record_get(txn, site, name, &old);
-        if (rc == 0) {
-            snprintf(c->why, sizeof c->why,
-                     "device %s/%s is enrolled on this node already", site,
-                     name);
-            return RND_EEXIST;
-        }
-        if (rc != RND_ENOTFOUND)
-            return rc;
-        if (d.device_id != 0) {
-            int taken;
-            rc = id_taken(txn, d.device_id, site, name, &taken);
-            if (rc)
-                return rc;
-            if (taken) {
-                char hex[17];
-                srv_hex64(d.device_id, hex);
-                snprintf(c->why, sizeof c->why,
-                         "device id %s of %s/%s is bound to another device "
-                         "on this node",
-                         hex, site, name);
-                return RND_EEXIST;
-            }
-        }
-        if ((rc = srv_registry__record_put(txn, &d)) ||
-            (rc = index_add_name(txn, site, name)))
-            return rc;
-        if (d.device_id != 0) {
-            char key[KEY_MAX], val[KEY_MAX];
-            id_key(key, d.device_id);
-            int vn = snprintf(val, sizeof val, "%s/%s", site, name);
-            if ((rc = store_meta_put(txn, key, val, (size_t)vn)))
-                return rc;
-        }
-        c->n++;
     }
     return cur.p == cur.end ? 0 : RND_ECORRUPT;
+}
+
+typedef struct import_ctx {
+    store_txn *txn;
+    size_t n;
+    char why[200];
+} import_ctx;
+
+/* One device of an import into the registry (import_fn's transaction). */
+static int import_one(const srv_device *d, void *vctx)
+{
+    import_ctx *c = vctx;
+    srv_device old;
+    const char *site = d->site, *name = d->name;
+    int rc = srv_registry__record_get(c->txn, site, name, &old);
+    if (rc == 0) {
+        snprintf(c->why, sizeof c->why,
+                 "device %s/%s is enrolled on this node already", site, name);
+        return RND_EEXIST;
+    }
+    if (rc != RND_ENOTFOUND)
+        return rc;
+    if (d->device_id != 0) {
+        int taken;
+        rc = id_taken(c->txn, d->device_id, site, name, &taken);
+        if (rc)
+            return rc;
+        if (taken) {
+            char hex[17];
+            srv_hex64(d->device_id, hex);
+            snprintf(c->why, sizeof c->why,
+                     "device id %s of %s/%s is bound to another device on "
+                     "this node",
+                     hex, site, name);
+            return RND_EEXIST;
+        }
+    }
+    if ((rc = srv_registry__record_put(c->txn, d)) ||
+        (rc = index_add_name(c->txn, site, name)))
+        return rc;
+    if (d->device_id != 0) {
+        char key[KEY_MAX], val[KEY_MAX];
+        id_key(key, d->device_id);
+        int vn = snprintf(val, sizeof val, "%s/%s", site, name);
+        if ((rc = store_meta_put(c->txn, key, val, (size_t)vn)))
+            return rc;
+    }
+    c->n++;
+    return 0;
+}
+
+typedef struct import_arg {
+    const uint8_t *buf;
+    size_t len;
+    import_ctx c;
+} import_arg;
+
+static int import_fn(store_txn *txn, void *varg)
+{
+    import_arg *a = varg;
+    a->c.txn = txn;
+    a->c.n = 0;
+    return srv_registry_import_each(a->buf, a->len, import_one, &a->c);
 }
 
 int srv_registry_import(srv_registry *r, const uint8_t *buf, size_t len,
                         size_t *count, char *why, size_t whylen)
 {
-    import_ctx c = {buf, len, 0, ""};
-    int rc = store_write(r->st, import_fn, &c);
+    import_arg a = {buf, len, {NULL, 0, ""}};
+    int rc = store_write(r->st, import_fn, &a);
     if (count)
-        *count = rc ? 0 : c.n;
+        *count = rc ? 0 : a.c.n;
     if (why)
         snprintf(why, whylen, "%s",
-                 c.why[0] ? c.why
-                 : rc     ? rnd_strerror(rc)
-                          : "");
+                 a.c.why[0] ? a.c.why
+                 : rc       ? rnd_strerror(rc)
+                            : "");
     return rc;
 }

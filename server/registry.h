@@ -211,9 +211,25 @@ int srv_registry_export_site(srv_registry *r, const char *site, uint8_t **out,
  * work here as they did on the old node. Nothing is written when one
  * fails: RND_EEXIST when a name is enrolled here already or a device id
  * is bound here to another live device, RND_ECORRUPT when buf does not
- * decode; why gets a sentence. */
+ * decode, RND_ESTOREVER when it came from a newer roundsd; why gets a
+ * sentence. */
 int srv_registry_import(srv_registry *r, const uint8_t *buf, size_t len,
                         size_t *count, char *why, size_t whylen);
+
+/* The decoder of an export, without a registry (srv_registry_import's,
+ * and a fuzz target's: tests/fuzz/fuzz_registry_import.c): each entry
+ * decoded into a device (zeroed first; site and name valid names) and
+ * given to cb, in order, until cb returns non-zero (returned as it is).
+ * RND_ECORRUPT when buf is not an export (trailing bytes included, found
+ * after the last entry's cb); RND_ESTOREVER when a record is of a newer
+ * format than this roundsd's. */
+int srv_registry_import_each(const uint8_t *buf, size_t len, srv_device_cb cb,
+                             void *arg);
+
+/* n devices in the export's format (as srv_registry_export_site packs a
+ * site's), malloc'd into *out. 0 or RND_ENOMEM. */
+int srv_registry_export_devices(const srv_device *d, size_t n, uint8_t **out,
+                                size_t *len);
 
 /* Formats a device id as 16 lowercase hex digits into out (17 bytes). */
 void srv_hex64(uint64_t v, char out[17]);

@@ -29,6 +29,26 @@ typedef struct ship_pos {
     uint64_t seq;
 } ship_pos;
 
+/* One batch: what one PostgreSQL transaction ships of a site. Read by
+ * read_batch() (on the shipper's thread, or on the reader thread while
+ * the shipper's thread sends the previous batch), sent by send_batch(). */
+typedef struct batch {
+    /* Its rows: its ops; the records it creates (an entity whose only op
+     * is in the batch cannot have a row yet: COPY straight into
+     * records); the others (COPY into ship_stage, then upsert). */
+    ship_buf ops, recs_new, recs;
+    proto_op op;
+    fold_state st;
+    uint8_t (*ents)[PROTO_ENTITY_LEN + 1]; /* entity set: byte 16 = used */
+    ship_pos *moved; /* its new positions, by device (ascending) */
+    size_t nmoved, capmoved;
+    uint32_t nops, nrecs, nnew;
+    uint32_t max_ops; /* SHIP_BATCH_OPS, or a test's bound */
+    int full;         /* it stopped at a bound: more to read */
+    int rc;           /* read_batch's */
+    uint64_t ns;      /* read_batch's time */
+} batch;
+
 /* A site the shipper knows: found in DATA/sites or in ship_position. */
 typedef struct ship_site {
     struct ship_site *next;
@@ -66,19 +86,13 @@ struct ship {
     /* The thread's: */
     PGconn *conn;
     int positions_known;
-    /* A batch's rows: its ops; the records it creates (an entity whose
-     * only op is in the batch cannot have a row yet: COPY straight into
-     * records); the others (COPY into ship_stage, then upsert). */
-    ship_buf ops, recs_new, recs;
     /* 0 after PostgreSQL refused a batch: the next one upserts every
      * record (a site restored behind PostgreSQL may hold a record whose
      * row is there already). */
     int fast_ok;
-    proto_op op;
-    fold_state st;
-    uint8_t (*ents)[PROTO_ENTITY_LEN + 1]; /* entity set: byte 16 = used */
-    ship_pos *moved;                       /* a batch's new positions */
-    size_t nmoved, capmoved;
+    /* Two batches: the one PostgreSQL takes, the next one read meanwhile
+     * (ship_site_all). */
+    batch bat[2];
 };
 
 static int64_t mono_ms(void)
@@ -351,25 +365,18 @@ static int load_positions(ship *sp)
 
 static int connect_pg(ship *sp)
 {
-    const char *keys[] = {"connect_timeout", "application_name", "dbname",
-                          NULL};
-    const char *vals[] = {"5", "roundsd", sp->dsn, NULL};
-    sp->conn = PQconnectdbParams(keys, vals, 1);
-    if (sp->conn == NULL) {
-        set_error(sp, "cannot connect", "out of memory");
-        return RND_ENOMEM;
-    }
-    if (PQstatus(sp->conn) != CONNECTION_OK) {
-        set_error(sp, "cannot connect", PQerrorMessage(sp->conn));
-        PQfinish(sp->conn);
-        sp->conn = NULL;
-        return RND_ECONNECT;
+    char err[SHIP_CONNECT_ERR_MAX];
+    int rc = ship_pg_connect(sp->dsn, SHIP_CONNECT_TIMEOUT_S, err, sizeof err,
+                             &sp->conn);
+    if (rc) {
+        set_error(sp, "cannot connect", err);
+        return rc;
     }
     PGcancel *c = PQgetCancel(sp->conn);
     uv_mutex_lock(&sp->mu);
     sp->cancel = c;
     uv_mutex_unlock(&sp->mu);
-    int rc = migrate(sp);
+    rc = migrate(sp);
     if (rc == 0)
         rc = exec_(sp,
                    "CREATE TEMP TABLE ship_stage (LIKE records INCLUDING "
@@ -393,14 +400,40 @@ static int connect_pg(ship *sp)
 /* ---- a batch --------------------------------------------------------------
  */
 
+static int batch_init(batch *b)
+{
+    memset(b, 0, sizeof *b);
+    ship_buf_init(&b->ops, SHIP_BATCH_BYTES + (4u << 20));
+    ship_buf_init(&b->recs, SHIP_BATCH_BYTES + (4u << 20));
+    ship_buf_init(&b->recs_new, SHIP_BATCH_BYTES + (4u << 20));
+    b->ents = calloc(ENT_SLOTS, sizeof *b->ents);
+    /* Test builds only (-DROUNDS_TEST_CLOCK=ON): $ROUNDSD_TEST_SHIP_BATCH
+     * makes batches that small, so a test's few ops take several
+     * batches and the next one is read while one is in PostgreSQL. */
+    const char *v =
+        rnd_clock_pinnable() ? getenv("ROUNDSD_TEST_SHIP_BATCH") : NULL;
+    unsigned long n = v ? strtoul(v, NULL, 10) : 0;
+    b->max_ops = n > 0 && n < SHIP_BATCH_OPS ? (uint32_t)n : SHIP_BATCH_OPS;
+    return b->ents ? 0 : RND_ENOMEM;
+}
+
+static void batch_free(batch *b)
+{
+    ship_buf_free(&b->ops);
+    ship_buf_free(&b->recs);
+    ship_buf_free(&b->recs_new);
+    free(b->moved);
+    free(b->ents);
+}
+
 /* 1 when id was not in the batch's set yet (it is now). */
-static int ent_add(ship *sp, const uint8_t id[PROTO_ENTITY_LEN])
+static int ent_add(batch *bt, const uint8_t id[PROTO_ENTITY_LEN])
 {
     uint32_t h = 2166136261u;
     for (int i = 0; i < PROTO_ENTITY_LEN; i++)
         h = (h ^ id[i]) * 16777619u;
     for (uint32_t k = h & (ENT_SLOTS - 1);; k = (k + 1) & (ENT_SLOTS - 1)) {
-        uint8_t *slot = sp->ents[k];
+        uint8_t *slot = bt->ents[k];
         if (!slot[PROTO_ENTITY_LEN]) {
             memcpy(slot, id, PROTO_ENTITY_LEN);
             slot[PROTO_ENTITY_LEN] = 1;
@@ -412,93 +445,125 @@ static int ent_add(ship *sp, const uint8_t id[PROTO_ENTITY_LEN])
 }
 
 typedef struct batch_ctx {
-    ship *sp;
-    ship_site *site;
+    batch *bt;
+    const char *site;
     store_txn *txn;
-    uint32_t nops, nrecs, nnew;
+    int fast; /* records made by the batch go straight into records */
     uint64_t last_seq;
-    int full;
     int rc;
 } batch_ctx;
 
-static int batch_full(const batch_ctx *b)
+static int batch_full(const batch *bt)
 {
-    return b->nops >= SHIP_BATCH_OPS || b->sp->ops.len >= SHIP_BATCH_BYTES ||
-           b->sp->recs.len + b->sp->recs_new.len >= SHIP_BATCH_BYTES;
+    return bt->nops >= bt->max_ops || bt->ops.len >= SHIP_BATCH_BYTES ||
+           bt->recs.len + bt->recs_new.len >= SHIP_BATCH_BYTES;
 }
 
 /* One op into the batch, with its record when it is the first op of it. */
 static int batch_op(const uint8_t *enc, size_t len, int64_t recv_ms, void *vb)
 {
     batch_ctx *b = vb;
-    ship *sp = b->sp;
-    int rc = proto_op_decode(enc, len, &sp->op);
+    batch *bt = b->bt;
+    int rc = proto_op_decode(enc, len, &bt->op);
     if (rc == 0)
-        rc = ship_row_op(&sp->ops, b->site->name, &sp->op, enc, len, recv_ms);
-    if (rc == 0 && ent_add(sp, sp->op.entity)) {
+        rc = ship_row_op(&bt->ops, b->site, &bt->op, enc, len, recv_ms);
+    if (rc == 0 && ent_add(bt, bt->op.entity)) {
         int kind;
         const uint8_t *state;
         size_t slen;
-        rc = store_entity_get(b->txn, sp->op.entity, &kind, &state, &slen);
+        rc = store_entity_get(b->txn, bt->op.entity, &kind, &state, &slen);
         if (rc == 0)
-            rc = fold_state_parse(state, slen, &sp->st);
+            rc = fold_state_parse(state, slen, &bt->st);
         if (rc == 0) {
-            int fresh = sp->fast_ok && sp->st.nevents == 1;
-            rc = ship_row_record(fresh ? &sp->recs_new : &sp->recs,
-                                 b->site->name, &sp->st, state, slen);
-            b->nnew += fresh && rc == 0;
+            int fresh = b->fast && bt->st.nevents == 1;
+            rc = ship_row_record(fresh ? &bt->recs_new : &bt->recs, b->site,
+                                 &bt->st, state, slen);
+            bt->nnew += fresh && rc == 0;
         }
         if (rc == 0)
-            b->nrecs++;
+            bt->nrecs++;
     }
     if (rc) {
         b->rc = rc;
         return rc;
     }
-    b->nops++;
-    b->last_seq = sp->op.seq;
-    if (batch_full(b)) {
-        b->full = 1;
+    bt->nops++;
+    b->last_seq = bt->op.seq;
+    if (batch_full(bt)) {
+        bt->full = 1;
         return 1;
     }
     return 0;
 }
 
-static int moved_add(ship *sp, uint64_t dev, uint64_t seq)
+static int moved_add(batch *bt, uint64_t dev, uint64_t seq)
 {
-    if (sp->nmoved == sp->capmoved) {
-        size_t cap = sp->capmoved ? 2 * sp->capmoved : 64;
-        ship_pos *p = realloc(sp->moved, cap * sizeof *p);
+    if (bt->nmoved == bt->capmoved) {
+        size_t cap = bt->capmoved ? 2 * bt->capmoved : 64;
+        ship_pos *p = realloc(bt->moved, cap * sizeof *p);
         if (p == NULL)
             return RND_ENOMEM;
-        sp->moved = p;
-        sp->capmoved = cap;
+        bt->moved = p;
+        bt->capmoved = cap;
     }
-    sp->moved[sp->nmoved++] = (ship_pos){dev, seq};
+    bt->moved[bt->nmoved++] = (ship_pos){dev, seq};
     return 0;
 }
 
-/* Reads the next batch of site st into sp's buffers: the ops past each
- * device's position, in seq order, and the records they touch. */
-static int read_batch(ship *sp, ship_site *site, store *st, batch_ctx *b)
+/* dev's position once prev (NULL: none) commits: prev's new position
+ * when it moved dev, else the site's. prev->moved ascends by device. */
+static uint64_t pos_after(const ship_site *site, const batch *prev,
+                          uint64_t dev)
 {
+    if (prev) {
+        size_t lo = 0, hi = prev->nmoved;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (prev->moved[mid].device_id < dev)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        if (lo < prev->nmoved && prev->moved[lo].device_id == dev)
+            return prev->moved[lo].seq;
+    }
+    return pos_get(site, dev);
+}
+
+/* Reads the next batch of site (store st) into bt: the ops past each
+ * device's position once prev commits (prev NULL: the positions now), in
+ * seq order, and the records they touch, read in one read transaction.
+ * fast: a record with one event goes into recs_new. Reads site's
+ * positions and prev only (neither changes while it runs). bt->rc gets
+ * the result. */
+static void read_batch(ship_site *site, store *st, const batch *prev, int fast,
+                       batch *bt)
+{
+    uint64_t t0 = uv_hrtime();
+    bt->ops.len = bt->recs.len = bt->recs_new.len = 0;
+    bt->nmoved = 0;
+    bt->nops = bt->nrecs = bt->nnew = 0;
+    bt->full = 0;
+    memset(bt->ents, 0, (size_t)ENT_SLOTS * sizeof *bt->ents);
     store_txn *txn;
     int rc = store_read_begin(st, &txn);
-    if (rc)
-        return rc;
-    *b = (batch_ctx){.sp = sp, .site = site, .txn = txn};
+    if (rc) {
+        bt->rc = rc;
+        return;
+    }
+    batch_ctx b = {.bt = bt, .site = site->name, .txn = txn, .fast = fast};
     uint64_t from = 0, dev;
-    while (rc == 0 && !b->full &&
+    while (rc == 0 && !bt->full &&
            (rc = store_ops_next_device(txn, from, &dev)) == 0) {
-        uint64_t max, have = pos_get(site, dev);
+        uint64_t max, have = pos_after(site, prev, dev);
         rc = store_device_max_seq(txn, dev, &max);
         if (rc == 0 && max > have) {
-            b->last_seq = 0;
-            rc = store_ops_each_device(txn, dev, have + 1, batch_op, b);
-            if (rc == 0 && b->rc)
-                rc = b->rc;
-            if (rc == 0 && b->last_seq)
-                rc = moved_add(sp, dev, b->last_seq);
+            b.last_seq = 0;
+            rc = store_ops_each_device(txn, dev, have + 1, batch_op, &b);
+            if (rc == 0 && b.rc)
+                rc = b.rc;
+            if (rc == 0 && b.last_seq)
+                rc = moved_add(bt, dev, b.last_seq);
         }
         if (dev == UINT64_MAX)
             break;
@@ -507,7 +572,22 @@ static int read_batch(ship *sp, ship_site *site, store *st, batch_ctx *b)
     if (rc == RND_ENOTFOUND)
         rc = 0;
     store_read_end(txn);
-    return rc;
+    bt->rc = rc;
+    bt->ns = uv_hrtime() - t0;
+}
+
+/* The reader thread's job: the batch after prev. */
+typedef struct read_job {
+    ship_site *site;
+    store *st;
+    const batch *prev;
+    batch *bt;
+} read_job;
+
+static void read_thread(void *arg)
+{
+    read_job *j = arg;
+    read_batch(j->site, j->st, j->prev, 1, j->bt);
 }
 
 static int copy_in(ship *sp, const char *sql, const ship_buf *buf)
@@ -533,122 +613,174 @@ static int copy_in(ship *sp, const char *sql, const ship_buf *buf)
     return ok ? 0 : RND_EIO;
 }
 
-/* The new positions as one upsert. */
-static int put_positions(ship *sp, const char *site)
-{
-    ship_buf q;
-    ship_buf_init(&q, 64u << 20);
-    char *lit = PQescapeLiteral(sp->conn, site, strlen(site));
-    if (lit == NULL)
-        return RND_ENOMEM;
-    const char *head = "INSERT INTO ship_position (site, device_id, seq) "
-                       "VALUES ";
-    int rc = ship_buf_put(&q, head, strlen(head));
-    for (size_t i = 0; i < sp->nmoved && rc == 0; i++) {
-        char row[200];
-        int n = snprintf(row, sizeof row, "%s(%s, %" PRId64 ", %" PRId64 ")",
-                         i ? ", " : "", lit, (int64_t)sp->moved[i].device_id,
-                         (int64_t)sp->moved[i].seq);
-        rc = n > 0 && (size_t)n < sizeof row ? ship_buf_put(&q, row, (size_t)n)
-                                             : RND_EINVAL;
-    }
-    PQfreemem(lit);
-    const char *tail = " ON CONFLICT (site, device_id) DO UPDATE SET seq = "
-                       "EXCLUDED.seq, shipped_at = now()";
-    if (rc == 0)
-        rc = ship_buf_put(&q, tail, strlen(tail) + 1);
-    if (rc == 0)
-        rc = exec_(sp, q.p, PGRES_COMMAND_OK, "positions");
-    ship_buf_free(&q);
-    return rc;
-}
-
 /* Test builds only (-DROUNDS_TEST_CLOCK=ON): $ROUNDSD_TEST_SHIP_MS holds
  * each transaction that long before its COMMIT, so a test can kill
- * roundsd in the middle of one. */
-static void test_pause(void)
+ * roundsd in the middle of one. 1 when it did. */
+static int test_pause(void)
 {
     const char *v =
         rnd_clock_pinnable() ? getenv("ROUNDSD_TEST_SHIP_MS") : NULL;
     if (v)
         uv_sleep((unsigned)strtoul(v, NULL, 10));
+    return v != NULL;
 }
 
-/* Ships one batch of site: *more when the batch was full. */
-static int ship_batch(ship *sp, ship_site *site, store *st, int *more)
+/* What follows the COPYs, as one statement list (one round trip): the
+ * staged records upserted (when stage), the new positions, and COMMIT
+ * (when commit). */
+static int finish_sql(ship *sp, const char *site, const batch *bt, int stage,
+                      int commit, ship_buf *q)
 {
-    *more = 0;
-    sp->ops.len = sp->recs.len = sp->recs_new.len = 0;
-    sp->nmoved = 0;
-    memset(sp->ents, 0, (size_t)ENT_SLOTS * sizeof *sp->ents);
-    batch_ctx b;
-    uint64_t t0 = uv_hrtime();
-    int rc = read_batch(sp, site, st, &b);
-    uint64_t t1 = uv_hrtime();
-    if (rc) {
-        char detail[200];
-        snprintf(detail, sizeof detail, "site %s: %s", site->name,
-                 rnd_strerror(rc));
-        set_error(sp, "cannot read the store", detail);
-        return rc;
-    }
-    if (b.nops == 0)
-        return 0;
-    rc = exec_(sp, "BEGIN", PGRES_COMMAND_OK, "begin");
+    static const char upsert[] =
+        "INSERT INTO records SELECT * FROM ship_stage ON CONFLICT "
+        "(site, kind, id) DO UPDATE SET status = EXCLUDED.status, "
+        "created_hlc = EXCLUDED.created_hlc, updated_hlc = "
+        "EXCLUDED.updated_hlc, created_at = EXCLUDED.created_at, "
+        "updated_at = EXCLUDED.updated_at, creator = "
+        "EXCLUDED.creator, reopen_count = EXCLUDED.reopen_count, "
+        "events = EXCLUDED.events, fields = EXCLUDED.fields, "
+        "conflicts = EXCLUDED.conflicts, state = EXCLUDED.state; ";
+    static const char head[] = "INSERT INTO ship_position (site, device_id, "
+                               "seq) VALUES ";
+    static const char tail[] = " ON CONFLICT (site, device_id) DO UPDATE SET "
+                               "seq = EXCLUDED.seq, shipped_at = now()";
+    char *lit = PQescapeLiteral(sp->conn, site, strlen(site));
+    if (lit == NULL)
+        return RND_ENOMEM;
+    int rc = stage ? ship_buf_put(q, upsert, sizeof upsert - 1) : 0;
     if (rc == 0)
-        rc =
-            copy_in(sp, "COPY ops (" SHIP_OPS_COLUMNS ") FROM STDIN", &sp->ops);
+        rc = ship_buf_put(q, head, sizeof head - 1);
+    for (size_t i = 0; i < bt->nmoved && rc == 0; i++) {
+        char row[200];
+        int n = snprintf(row, sizeof row, "%s(%s, %" PRId64 ", %" PRId64 ")",
+                         i ? ", " : "", lit, (int64_t)bt->moved[i].device_id,
+                         (int64_t)bt->moved[i].seq);
+        rc = n > 0 && (size_t)n < sizeof row ? ship_buf_put(q, row, (size_t)n)
+                                             : RND_EINVAL;
+    }
+    PQfreemem(lit);
+    if (rc == 0)
+        rc = ship_buf_put(q, tail, sizeof tail - 1);
+    if (rc == 0 && commit)
+        rc = ship_buf_put(q, "; COMMIT", 8);
+    if (rc == 0)
+        rc = ship_buf_put(q, "", 1);
+    return rc;
+}
+
+/* Ships bt, a batch of site, in one transaction: BEGIN and the COPY of
+ * its ops, the COPY of the records it made, the COPY of the others into
+ * ship_stage, then one statement list: their upsert, the positions,
+ * COMMIT. On an error the connection is closed (a lost COMMIT is read
+ * back with the positions at the next connection). */
+static int send_batch(ship *sp, ship_site *site, const batch *bt)
+{
+    uint64_t t1 = uv_hrtime();
+    int rc = copy_in(sp, "BEGIN; COPY ops (" SHIP_OPS_COLUMNS ") FROM STDIN",
+                     &bt->ops);
     uint64_t t2 = uv_hrtime();
-    if (rc == 0 && b.nnew)
+    if (rc == 0 && bt->nnew)
         rc = copy_in(sp, "COPY records (" SHIP_RECORDS_COLUMNS ") FROM STDIN",
-                     &sp->recs_new);
+                     &bt->recs_new);
     uint64_t t3 = uv_hrtime();
-    if (rc == 0 && b.nrecs > b.nnew)
+    int stage = bt->nrecs > bt->nnew;
+    if (rc == 0 && stage)
         rc =
             copy_in(sp, "COPY ship_stage (" SHIP_RECORDS_COLUMNS ") FROM STDIN",
-                    &sp->recs);
-    if (rc == 0 && b.nrecs > b.nnew)
-        rc = exec_(sp,
-                   "INSERT INTO records SELECT * FROM ship_stage ON CONFLICT "
-                   "(site, kind, id) DO UPDATE SET status = EXCLUDED.status, "
-                   "created_hlc = EXCLUDED.created_hlc, updated_hlc = "
-                   "EXCLUDED.updated_hlc, created_at = EXCLUDED.created_at, "
-                   "updated_at = EXCLUDED.updated_at, creator = "
-                   "EXCLUDED.creator, reopen_count = EXCLUDED.reopen_count, "
-                   "events = EXCLUDED.events, fields = EXCLUDED.fields, "
-                   "conflicts = EXCLUDED.conflicts, state = EXCLUDED.state",
-                   PGRES_COMMAND_OK, "records");
-    uint64_t t4 = uv_hrtime();
+                    &bt->recs);
+    ship_buf q;
+    ship_buf_init(&q, 64u << 20);
+    /* The test pause sits before a COMMIT of its own. */
+    int pause = rnd_clock_pinnable() && getenv("ROUNDSD_TEST_SHIP_MS");
     if (rc == 0)
-        rc = put_positions(sp, site->name);
+        rc = finish_sql(sp, site->name, bt, stage, !pause, &q);
     if (rc == 0)
-        test_pause();
-    if (rc == 0)
+        rc = exec_(sp, q.p, PGRES_COMMAND_OK, "positions");
+    ship_buf_free(&q);
+    if (rc == 0 && test_pause())
         rc = exec_(sp, "COMMIT", PGRES_COMMAND_OK, "commit");
     if (rc) {
         sp->fast_ok = 0;
-        /* Whether a lost COMMIT landed is read back with the positions at
-         * the next connection. */
         disconnect(sp);
         return rc;
     }
     sp->fast_ok = 1;
-    uv_mutex_lock(&sp->mu);
-    for (size_t i = 0; i < sp->nmoved && rc == 0; i++)
-        rc = pos_set(site, sp->moved[i].device_id, sp->moved[i].seq);
-    sp->stats.ops_shipped += b.nops;
-    sp->stats.records_shipped += b.nrecs;
-    sp->stats.txns++;
-    uv_mutex_unlock(&sp->mu);
     srv_log(SRV_LOG_DEBUG,
             "ship: site %s: %" PRIu32 " ops, %" PRIu32 " records (%" PRIu32
             " new): read %.1f ms, PostgreSQL %.1f ms (ops %.1f, new records "
-            "%.1f, others %.1f)",
-            site->name, b.nops, b.nrecs, b.nnew, (t1 - t0) / 1e6,
+            "%.1f, the rest %.1f)",
+            site->name, bt->nops, bt->nrecs, bt->nnew, bt->ns / 1e6,
             (uv_hrtime() - t1) / 1e6, (t2 - t1) / 1e6, (t3 - t2) / 1e6,
-            (t4 - t3) / 1e6);
-    *more = b.full;
+            (uv_hrtime() - t3) / 1e6);
+    return 0;
+}
+
+/* bt committed: the site's positions move (once no reader runs: it reads
+ * them) and the stats count it. */
+static int batch_done(ship *sp, ship_site *site, const batch *bt)
+{
+    int rc = 0;
+    uv_mutex_lock(&sp->mu);
+    for (size_t i = 0; i < bt->nmoved && rc == 0; i++)
+        rc = pos_set(site, bt->moved[i].device_id, bt->moved[i].seq);
+    sp->stats.ops_shipped += bt->nops;
+    sp->stats.records_shipped += bt->nrecs;
+    sp->stats.txns++;
+    uv_mutex_unlock(&sp->mu);
     return rc;
+}
+
+static void read_failed(ship *sp, ship_site *site, int rc)
+{
+    char detail[200];
+    snprintf(detail, sizeof detail, "site %s: %s", site->name,
+             rnd_strerror(rc));
+    set_error(sp, "cannot read the store", detail);
+}
+
+/* Ships site until it is caught up (0), PostgreSQL fails, or the stop's
+ * deadline passes. While PostgreSQL takes batch N, a reader thread reads
+ * batch N+1 from the positions N leaves (pos_after): N+1 is only sent
+ * once N committed, and thrown away when N failed (the next connection
+ * reads the positions again and the next read starts from them). */
+static int ship_site_all(ship *sp, ship_site *site, store *st)
+{
+    batch *cur = &sp->bat[0], *next = &sp->bat[1];
+    read_batch(site, st, NULL, sp->fast_ok, cur);
+    if (cur->rc) {
+        read_failed(sp, site, cur->rc);
+        return cur->rc;
+    }
+    while (cur->nops) {
+        read_job job = {site, st, cur, next};
+        uv_thread_t th;
+        /* No thread (out of resources): the next batch is read after. */
+        int ahead = cur->full && uv_thread_create(&th, read_thread, &job) == 0;
+        int rc = send_batch(sp, site, cur);
+        if (ahead)
+            uv_thread_join(&th);
+        if (rc == 0)
+            rc = batch_done(sp, site, cur);
+        if (rc)
+            return rc;
+        if (!cur->full)
+            return 0;
+        uv_mutex_lock(&sp->mu);
+        int late = sp->quit && mono_ms() >= sp->deadline_ms;
+        uv_mutex_unlock(&sp->mu);
+        if (late)
+            return RND_ETIMEOUT;
+        if (!ahead)
+            read_batch(site, st, NULL, sp->fast_ok, next);
+        if (next->rc) {
+            read_failed(sp, site, next->rc);
+            return next->rc;
+        }
+        batch *t = cur;
+        cur = next;
+        next = t;
+    }
+    return 0;
 }
 
 /* ---- how far behind -------------------------------------------------------
@@ -708,20 +840,15 @@ static int ship_all(ship *sp)
     for (ship_site *s = first_site(sp); s && sp->conn; s = s->next) {
         uv_mutex_lock(&sp->mu);
         store *st = s->st;
+        int late = sp->quit && mono_ms() >= sp->deadline_ms;
         uv_mutex_unlock(&sp->mu);
+        if (late)
+            return RND_ETIMEOUT;
         if (st == NULL)
             continue;
-        int more = 1;
-        while (more && sp->conn) {
-            int rc = ship_batch(sp, s, st, &more);
-            if (rc)
-                return rc;
-            uv_mutex_lock(&sp->mu);
-            int late = sp->quit && mono_ms() >= sp->deadline_ms;
-            uv_mutex_unlock(&sp->mu);
-            if (late)
-                return RND_ETIMEOUT;
-        }
+        int rc = ship_site_all(sp, s, st);
+        if (rc)
+            return rc;
     }
     return 0;
 }
@@ -791,12 +918,13 @@ int ship_new(const char *dsn, const char *data_dir, srv_sites *ss, ship **out)
         return RND_ENOMEM;
     sp->dsn = strdup(dsn);
     sp->data_dir = strdup(data_dir);
-    sp->ents = calloc(ENT_SLOTS, sizeof *sp->ents);
-    if (sp->dsn == NULL || sp->data_dir == NULL || sp->ents == NULL ||
+    int b0 = batch_init(&sp->bat[0]), b1 = batch_init(&sp->bat[1]);
+    if (sp->dsn == NULL || sp->data_dir == NULL || b0 || b1 ||
         uv_mutex_init(&sp->mu) != 0) {
         free(sp->dsn);
         free(sp->data_dir);
-        free(sp->ents);
+        batch_free(&sp->bat[0]);
+        batch_free(&sp->bat[1]);
         free(sp);
         return RND_ENOMEM;
     }
@@ -804,15 +932,13 @@ int ship_new(const char *dsn, const char *data_dir, srv_sites *ss, ship **out)
         uv_mutex_destroy(&sp->mu);
         free(sp->dsn);
         free(sp->data_dir);
-        free(sp->ents);
+        batch_free(&sp->bat[0]);
+        batch_free(&sp->bat[1]);
         free(sp);
         return RND_ENOMEM;
     }
     sp->ss = ss;
     sp->stats.enabled = 1;
-    ship_buf_init(&sp->ops, SHIP_BATCH_BYTES + (4u << 20));
-    ship_buf_init(&sp->recs, SHIP_BATCH_BYTES + (4u << 20));
-    ship_buf_init(&sp->recs_new, SHIP_BATCH_BYTES + (4u << 20));
     sp->fast_ok = 1;
     *out = sp;
     return 0;
@@ -899,11 +1025,8 @@ void ship_free(ship *sp)
         free(s->pos);
         free(s);
     }
-    ship_buf_free(&sp->ops);
-    ship_buf_free(&sp->recs);
-    ship_buf_free(&sp->recs_new);
-    free(sp->moved);
-    free(sp->ents);
+    batch_free(&sp->bat[0]);
+    batch_free(&sp->bat[1]);
     free(sp->dsn);
     free(sp->data_dir);
     uv_cond_destroy(&sp->cv);
@@ -929,21 +1052,15 @@ int ship_site_shipped(const char *dsn, const char *site, const ship_head *heads,
                       size_t n, uint64_t *behind, char *err, size_t errlen)
 {
     *behind = 0;
-    static const char *const keys[] = {"connect_timeout", "dbname", NULL};
-    const char *vals[] = {"5", dsn, NULL};
-    PGconn *conn = PQconnectdbParams(keys, vals, 1);
-    if (conn == NULL || PQstatus(conn) != CONNECTION_OK) {
-        snprintf(err, errlen, "%s",
-                 conn ? PQerrorMessage(conn) : "out of memory");
-        PQfinish(conn);
-        return RND_ECONNECT;
-    }
+    PGconn *conn;
+    int rc = ship_pg_connect(dsn, SHIP_CONNECT_TIMEOUT_S, err, errlen, &conn);
+    if (rc)
+        return rc;
     const char *params[1] = {site};
     PGresult *r = PQexecParams(conn,
                                "SELECT device_id, seq FROM ship_position "
                                "WHERE site = $1",
                                1, NULL, params, NULL, NULL, 0);
-    int rc = 0;
     if (PQresultStatus(r) != PGRES_TUPLES_OK) {
         snprintf(err, errlen, "%s", PQresultErrorMessage(r));
         rc = RND_EIO;

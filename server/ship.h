@@ -15,6 +15,17 @@
  * and moves the positions. A crash on either side rolls all of it back;
  * the positions are read again from PostgreSQL at every connection.
  *
+ * Pipelined: while PostgreSQL takes batch N (its COPYs, then one
+ * statement list of the upsert, the positions and COMMIT), a reader
+ * thread (one per full batch, joined before N's result is acted on)
+ * reads batch N+1 into the second of two buffer sets, from the positions
+ * N leaves: N's new positions over the committed ones. N+1 is sent only
+ * after N committed; when N fails it is thrown away (the connection is
+ * closed, the positions read again, and the next batch is read from
+ * them), so no batch is ever sent from positions PostgreSQL does not
+ * hold. The reader reads the store and the site's positions only; the
+ * positions move after the join.
+ *
  * Threads: one thread of its own (ship_start). The sync loop never waits
  * for it: the commit thread wakes it after a durable round (ship_kick: a
  * mutex held for a few instructions and a condition variable), and it

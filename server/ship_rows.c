@@ -331,56 +331,121 @@ int ship_row_record(ship_buf *b, const char *site, const fold_state *st,
 
 /* ---- the dsn in logs ---------------------------------------------------- */
 
+/* A password's bytes in a dsn: [start, start + len). */
+typedef struct span {
+    const char *start;
+    size_t len;
+} span;
+#define SPANS_MAX 8
+
+/* Where dsn holds passwords: a URI's user:PASSWORD@ and its
+ * ?password=... parameters; a key=value string's password=value (quoted
+ * or not). Up to SPANS_MAX, in order; their number. */
+static size_t password_spans(const char *dsn, span *out)
+{
+    size_t n = 0;
+    const char *scheme = strstr(dsn, "://");
+    if (scheme) {
+        const char *auth = scheme + 3;
+        size_t alen = strcspn(auth, "/?");
+        const char *at = NULL, *colon = NULL;
+        for (const char *q = auth; q < auth + alen; q++)
+            if (*q == '@')
+                at = q;
+        for (const char *q = auth; at && q < at; q++)
+            if (*q == ':') {
+                colon = q;
+                break;
+            }
+        if (colon)
+            out[n++] = (span){colon + 1, (size_t)(at - colon - 1)};
+        const char *qs = strchr(auth, '?');
+        for (const char *p = qs; p && *p && n < SPANS_MAX;) {
+            p++; /* past '?' or '&' */
+            if (strncmp(p, "password=", 9) == 0)
+                out[n++] = (span){p + 9, strcspn(p + 9, "&")};
+            p = strchr(p, '&');
+        }
+        return n;
+    }
+    for (const char *p = dsn; *p && n < SPANS_MAX; p++) {
+        if (strncmp(p, "password", 8) != 0 || (p != dsn && p[-1] != ' '))
+            continue;
+        const char *v = p + 8;
+        while (*v == ' ')
+            v++;
+        if (*v != '=')
+            continue;
+        v++;
+        while (*v == ' ')
+            v++;
+        const char *e = v;
+        if (*v == '\'') {
+            e++;
+            while (*e && *e != '\'')
+                e += e[0] == '\\' && e[1] ? 2 : 1;
+            if (*e)
+                e++;
+        } else {
+            while (*e && *e != ' ')
+                e++;
+        }
+        out[n++] = (span){v, (size_t)(e - v)};
+        p = e > p ? e - 1 : p;
+    }
+    return n;
+}
+
+static void put_str(char *out, size_t cap, size_t *o, const char *s)
+{
+    while (*s && *o + 1 < cap)
+        out[(*o)++] = *s++;
+}
+
 void ship_dsn_redact(const char *dsn, char *out, size_t cap)
 {
     if (cap == 0)
         return;
-    size_t o = 0;
-    const char *p = dsn;
-    /* URI: postgresql://user:PASSWORD@host/... */
-    const char *scheme = strstr(dsn, "://");
-    const char *at = scheme ? strchr(scheme + 3, '@') : NULL;
-    const char *colon = NULL;
-    if (at)
-        for (const char *q = scheme + 3; q < at; q++)
-            if (*q == ':')
-                colon = q;
-    while (*p && o + 1 < cap) {
-        if (colon && p == colon + 1) {
-            for (const char *s = "***"; *s && o + 1 < cap; s++)
-                out[o++] = *s;
-            p = at;
-            colon = NULL;
+    span sp[SPANS_MAX];
+    size_t n = password_spans(dsn, sp), k = 0, o = 0;
+    for (const char *p = dsn; *p && o + 1 < cap;) {
+        if (k < n && p == sp[k].start) {
+            put_str(out, cap, &o, "***");
+            p += sp[k++].len;
             continue;
-        }
-        /* key=value: password=... up to a space (or a quoted value) */
-        if (!scheme && strncmp(p, "password", 8) == 0 &&
-            (p == dsn || p[-1] == ' ')) {
-            const char *v = p + 8;
-            while (*v == ' ')
-                v++;
-            if (*v == '=') {
-                v++;
-                while (*v == ' ')
-                    v++;
-                for (const char *s = "password=***"; *s && o + 1 < cap; s++)
-                    out[o++] = *s;
-                if (*v == '\'') {
-                    v++;
-                    while (*v && *v != '\'')
-                        v += v[0] == '\\' && v[1] ? 2 : 1;
-                    if (*v)
-                        v++;
-                } else {
-                    while (*v && *v != ' ')
-                        v++;
-                }
-                p = v;
-                continue;
-            }
         }
         out[o++] = *p++;
     }
+    out[o] = '\0';
+}
+
+void ship_pg_message(const char *dsn, const char *msg, char *out, size_t cap)
+{
+    if (cap == 0)
+        return;
+    span sp[SPANS_MAX + SPANS_MAX];
+    size_t n = password_spans(dsn ? dsn : "", sp);
+    /* A quoted value also as libpq may quote it back: without its
+     * quotes. */
+    for (size_t i = 0, m = n; i < m; i++)
+        if (sp[i].len >= 2 && sp[i].start[0] == '\'')
+            sp[n++] = (span){sp[i].start + 1, sp[i].len - 2};
+    size_t o = 0;
+    for (const char *p = msg ? msg : ""; *p && o + 1 < cap;) {
+        size_t i;
+        for (i = 0; i < n; i++)
+            if (sp[i].len && strncmp(p, sp[i].start, sp[i].len) == 0)
+                break;
+        if (i < n) {
+            put_str(out, cap, &o, "***");
+            p += sp[i].len;
+            continue;
+        }
+        out[o++] = *p++;
+    }
+    /* libpq's messages end with a newline. */
+    while (o && (out[o - 1] == '\n' || out[o - 1] == ' '))
+        o--;
     out[o] = '\0';
 }
 

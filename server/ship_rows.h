@@ -61,6 +61,12 @@ int ship_json_fields(ship_buf *b, const proto_field *f, uint32_t n);
  * `roundsd config` (out: cap bytes). */
 void ship_dsn_redact(const char *dsn, char *out, size_t cap);
 
+/* libpq's message msg (about a connection to dsn) into out (cap bytes)
+ * with every password of dsn in it replaced by "***" (libpq quotes parts
+ * of a dsn it cannot parse, a password among them) and the trailing
+ * newline cut. NULL msg or dsn are "". */
+void ship_pg_message(const char *dsn, const char *msg, char *out, size_t cap);
+
 /* ---- migrations ---------------------------------------------------------- */
 
 /* One SQL file of server/pg/, embedded at build time (ship_int.h). */

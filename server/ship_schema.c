@@ -30,6 +30,31 @@ static void say(char *err, size_t errlen, const char *what, const char *detail)
         err[--len] = '\0';
 }
 
+int ship_pg_connect(const char *dsn, int timeout_s, char *err, size_t errlen,
+                    struct pg_conn **out)
+{
+    *out = NULL;
+    char timeout[16];
+    snprintf(timeout, sizeof timeout, "%d", timeout_s > 0 ? timeout_s : 1);
+    /* dbname last, expanded (the 1): the dsn's own values come after ours
+     * and win. */
+    const char *const keys[] = {"connect_timeout", "application_name", "dbname",
+                                NULL};
+    const char *const vals[] = {timeout, "roundsd", dsn ? dsn : "", NULL};
+    PGconn *conn = PQconnectdbParams(keys, vals, 1);
+    if (conn == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return RND_ENOMEM;
+    }
+    if (PQstatus(conn) != CONNECTION_OK) {
+        ship_pg_message(dsn, PQerrorMessage(conn), err, errlen);
+        PQfinish(conn);
+        return RND_ECONNECT;
+    }
+    *out = conn;
+    return 0;
+}
+
 /* Runs sql; 0 when it gives want. */
 static int run(PGconn *conn, const char *sql, ExecStatusType want,
                const char *what, char *err, size_t errlen)
@@ -166,17 +191,15 @@ int ship_schema_check(const char *dsn, int *have, int *mine, char *err,
         if (v > *mine)
             *mine = v;
     }
-    static const char *const keys[] = {"connect_timeout", "dbname", NULL};
-    const char *vals[] = {"5", dsn, NULL};
-    PGconn *conn = PQconnectdbParams(keys, vals, 1);
-    if (conn == NULL || PQstatus(conn) != CONNECTION_OK) {
-        say(err, errlen, "cannot connect",
-            conn ? PQerrorMessage(conn) : "out of memory");
-        PQfinish(conn);
-        return RND_ECONNECT;
+    PGconn *conn;
+    char why[SHIP_CONNECT_ERR_MAX];
+    int rc =
+        ship_pg_connect(dsn, SHIP_CONNECT_TIMEOUT_S, why, sizeof why, &conn);
+    if (rc) {
+        say(err, errlen, "cannot connect", why);
+        return rc;
     }
     PGresult *r = PQexec(conn, "SELECT to_regclass('rounds_schema') IS NULL");
-    int rc = 0;
     if (PQresultStatus(r) != PGRES_TUPLES_OK) {
         say(err, errlen, "schema", PQresultErrorMessage(r));
         rc = RND_EIO;

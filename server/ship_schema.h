@@ -10,6 +10,23 @@
 
 struct pg_conn; /* libpq's PGconn */
 
+/* How long a connection to PostgreSQL may take to open, in seconds,
+ * unless the dsn says otherwise (its connect_timeout wins). */
+#define SHIP_CONNECT_TIMEOUT_S 5
+/* Room enough for libpq's reason (ship_pg_connect's err). */
+#define SHIP_CONNECT_ERR_MAX 512
+
+/* Opens a connection to dsn (a libpq connection string or URI) with a
+ * connect timeout of timeout_s seconds unless dsn gives one (a host that
+ * does not answer must not keep a thread, and so serve's stop, waiting
+ * forever) and application_name "roundsd" unless dsn gives one. Every
+ * roundsd connection opens here. *out: the caller's, PQfinish() it.
+ * Returns 0; RND_ECONNECT with libpq's reason in err (its trailing
+ * newline cut, any password of dsn replaced by "***": see
+ * ship_pg_message); RND_ENOMEM. *out is NULL on failure. */
+int ship_pg_connect(const char *dsn, int timeout_s, char *err, size_t errlen,
+                    struct pg_conn **out);
+
 /* Applies the embedded server/pg/NNN_name.sql files this database does
  * not have yet, in the order of their numbers, each in its own
  * transaction under an advisory lock (several nodes may share the

@@ -16,6 +16,11 @@ BIN=$1
 # checked the same.
 MIDSHIP=0
 case "${RND_TEST_CLOCK:-}" in ON | on | 1 | TRUE | true | YES | yes) MIDSHIP=1 ;; esac
+# ROUNDSD_TEST_SHIP_BATCH (test builds too) makes batches of 3 ops, so
+# every sync here takes several: the shipper reads the next batch while
+# PostgreSQL takes one, and the kills below land with a batch read ahead
+# (which must be thrown away, not shipped).
+export ROUNDSD_TEST_SHIP_BATCH=3
 # mid_ship: waits until roundsd's shipping transaction is open.
 mid_ship() {
   [ "$MIDSHIP" = 1 ] || return 0
@@ -93,16 +98,44 @@ verify() {
 }
 
 echo "t=$SECONDS s: records made and synced"
-# 1. Records made and synced are shipped.
+# 1. Records made and synced are shipped, and master data the office
+# writes beside serve (another process: the shipper finds its ops by
+# itself).
+"$ROUNDSD" route add --data "$SRV" --site S1 --route R9 --name "Outer loop" \
+  --interval-min 120 --checkpoints CP-1,CP-2,CP-3 --window-min 20 \
+  >/dev/null || fail "route add"
+"$ROUNDSD" unit add --data "$SRV" --site S1 --unit 3-2-1101 --vacant true \
+  >/dev/null || fail "unit add"
+"$ROUNDSD" staff add --data "$SRV" --site S1 --staff g-7 --name "Guard Seven" \
+  --role guard >/dev/null || fail "staff add"
+echo 4711 | "$ROUNDSD" staff pin --data "$SRV" --site S1 --staff g-7 \
+  --pin-stdin >/dev/null || fail "staff pin"
 record a 2
 record b 1
 record c 1
 hh_sync a >/dev/null && hh_sync b >/dev/null && hh_sync c >/dev/null &&
   hh_sync a >/dev/null || fail "first syncs"
 wait_shipped && verify "synced" all
+[ "$MIDSHIP" = 1 ] && eq "batches of at most 3 ops, several" "$(q "SELECT
+  max(n) <= 3 AND count(*) > 2 FROM (SELECT count(*) n FROM ops
+  GROUP BY xmin::text) x")" t
 # The shipper's migrations (001-009; the node directory's are 010 on).
 eq "schema versions" "$(q "SELECT string_agg(version::text, ',' ORDER BY
-  version) FROM rounds_schema WHERE version < 10")" "1,2,3"
+  version) FROM rounds_schema WHERE version < 10")" "1,2,3,4"
+# The master data's typed views (004): numbers, booleans, never a PIN's
+# hash.
+eq "route_view" "$(q "SELECT pg_typeof(interval_min)::text || ' ' ||
+  interval_min || ' ' || window_min || ' ' || checkpoint_count || ' ' ||
+  checkpoints || ' ' || name || ' ' || status FROM route_view
+  WHERE route = 'R9'")" "bigint 120 20 3 CP-1,CP-2,CP-3 Outer loop active"
+eq "unit_view" "$(q "SELECT pg_typeof(vacant)::text || ' ' || vacant ||
+  ' ' || building FROM unit_view WHERE site = 'S1' AND unit = '3-2-1101'")" \
+  "boolean true 3"
+eq "staff_view" "$(q "SELECT role || ' ' || pin_set || ' ' ||
+  (pin_set_at IS NOT NULL) || ' ' || (fields ? 'pin_hash') || ' ' ||
+  (SELECT count(*) FROM staff_view v, jsonb_each_text(v.fields) e
+   WHERE e.value LIKE '%argon2%') FROM staff_view WHERE staff = 'g-7'")" \
+  "guard true true false 0"
 # The typed fields: a visit's party is a number, its masked ID a string,
 # and the sealed personal data stays sealed in its op (p1. envelope).
 eq "typed field" "$(q "SELECT DISTINCT jsonb_typeof(fields->'party') FROM

@@ -1,7 +1,8 @@
 /* test_ship_rows.c: what the PostgreSQL shipper sends (ship_rows.h): COPY
  * text escaping, an op's row and a record's row column by column, JSON of
  * typed fields (ill-formed UTF-8 and U+0000 made U+FFFD), the buffer's
- * ceiling, the order of migrations, and a password kept out of logs. */
+ * ceiling, the order of migrations, and a password kept out of logs
+ * and out of libpq's messages. */
 #include "../test.h"
 #include "ship_rows.h"
 
@@ -190,6 +191,28 @@ static void test_redact(void)
     ASSERT_STR_EQ(out, "postgresql://r:***@db:5432/rounds");
     ship_dsn_redact("postgresql://db/rounds", out, sizeof out);
     ASSERT_STR_EQ(out, "postgresql://db/rounds");
+    ship_dsn_redact("postgresql://r:p:w@db/x?password=two&sslmode=require", out,
+                    sizeof out);
+    ASSERT_STR_EQ(out, "postgresql://r:***@db/x?password=***&sslmode=require");
+    ship_dsn_redact("host=a password = s dbname=x", out, sizeof out);
+    ASSERT_STR_EQ(out, "host=a password = *** dbname=x");
+    /* libpq's messages may quote the dsn back: the password never shows. */
+    ship_pg_message("host=db password=s3cr et",
+                    "missing \"=\" after \"et\" in connection info "
+                    "string\n",
+                    out, sizeof out);
+    ASSERT_STR_EQ(out, "missing \"=\" after \"et\" in connection info string");
+    ship_pg_message("postgresql://r:se%zzcret@db/rounds",
+                    "invalid percent-encoded token: \"se%zzcret\"\n", out,
+                    sizeof out);
+    ASSERT_STR_EQ(out, "invalid percent-encoded token: \"***\"");
+    ship_pg_message("password='a b' host=x", "bad 'a b' and a b\n", out,
+                    sizeof out);
+    ASSERT_STR_EQ(out, "bad *** and ***");
+    ship_pg_message("host=x", "connection refused\n\n", out, sizeof out);
+    ASSERT_STR_EQ(out, "connection refused");
+    ship_pg_message(NULL, NULL, out, sizeof out);
+    ASSERT_STR_EQ(out, "");
 }
 
 int main(void)
