@@ -448,9 +448,12 @@ static void drop_conn(grp_refresher *g)
 }
 
 /* An error: logged once while it stays the same, then the backoff. */
+static int quitting(grp_refresher *g);
+
 static void failed(grp_refresher *g, const char *err)
 {
-    int same = strcmp(g->last_err, err) == 0;
+    /* A stop cancels the statement in flight: not PostgreSQL's fault. */
+    int same = strcmp(g->last_err, err) == 0 || quitting(g);
     snprintf(g->last_err, sizeof g->last_err, "%s", err);
     srv_log(same ? SRV_LOG_DEBUG : SRV_LOG_WARN,
             "group: %s (the group reports' facts wait; retrying)", err);
