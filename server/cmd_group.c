@@ -315,7 +315,7 @@ static int run_refresh(void)
         int ex = cli_need_name("site");
         if (ex)
             return ex;
-        snprintf(names[0], sizeof names[0], "%s", v);
+        cli_fmt(names[0], sizeof names[0], "%s", v);
         nsites = 1;
     } else {
         nsites = list_sites(names, MAX_SITES);
@@ -324,49 +324,54 @@ static int run_refresh(void)
     if (dsn[0] == '\0')
         return cli_usage(_("group refresh writes to PostgreSQL: set pg_dsn "
                            "in the configuration or give --pg-dsn DSN"));
-    /* The stores first: a missing site is exit 3 before PostgreSQL. */
+    /* A site named and missing is exit 3 before PostgreSQL is asked. */
+    store *st;
+    int ex;
+    if (cli_flag("site")) {
+        if ((ex = cli_open_site_read(names[0], &st)) != 0)
+            return ex;
+        store_close(st);
+    }
     char err[600];
     PGconn *conn;
     int rc = grp_connect(dsn, 1, &conn, err, sizeof err);
     if (rc)
         return cli_fail(RND_EIO, "%s", err);
     grp_opts o = {now, tz_min, (int64_t)cli_config()->skew_limit_min * 60000};
-    int ex = RND_EXIT_OK, json = cli_flag("json") != NULL;
+    static uint64_t rows_of[MAX_SITES];
     uint64_t total = 0;
-    if (json)
-        printf("{\"ok\":true,\"sites\":[");
+    ex = RND_EXIT_OK;
     for (size_t i = 0; i < nsites && ex == RND_EXIT_OK; i++) {
-        store *st;
         if ((ex = cli_open_site_read(names[i], &st)) != 0)
             break;
-        uint64_t nrows = 0;
-        rc = grp_refresh_site(conn, st, names[i], pp, nper, &o, &nrows, err,
-                              sizeof err);
+        rc = grp_refresh_site(conn, st, names[i], pp, nper, &o, &rows_of[i],
+                              err, sizeof err);
         store_close(st);
         if (rc) {
-            ex = cli_fail(RND_EIO, _("site %s: %s"), names[i], err);
+            ex = cli_fail(rc, _("site %s: %s"), names[i], err);
             break;
         }
-        total += nrows;
+        total += rows_of[i];
         fprintf(stderr, _("group refresh: site %s: %" PRIu64 " rows\n"),
-                names[i], nrows);
-        if (json) {
-            printf("%s{\"site\":", i ? "," : "");
-            cli_json_str(names[i]);
-            printf(",\"rows\":%" PRIu64 "}", nrows);
-        }
+                names[i], rows_of[i]);
     }
     PQfinish(conn);
-    if (json && ex == RND_EXIT_OK) {
+    if (ex != RND_EXIT_OK)
+        return ex;
+    if (cli_flag("json")) {
+        printf("{\"ok\":true,\"sites\":[");
+        for (size_t i = 0; i < nsites; i++) {
+            printf("%s{\"site\":", i ? "," : "");
+            cli_json_str(names[i]);
+            printf(",\"rows\":%" PRIu64 "}", rows_of[i]);
+        }
         printf("],\"periods\":[");
         for (size_t i = 0; i < nper; i++) {
             printf("%s", i ? "," : "");
             cli_json_str(per[i]);
         }
         printf("],\"rows\":%" PRIu64 "}\n", total);
-    } else if (json) {
-        printf("]}\n");
-    } else if (ex == RND_EXIT_OK) {
+    } else {
         printf(_("%zu sites, %zu periods, %" PRIu64 " rows\n"), nsites, nper,
                total);
     }

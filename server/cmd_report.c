@@ -194,7 +194,8 @@ static int run_report(void)
 
 static const cli_flag_spec report_flags[] = {
     CLI_DATA_FLAG,
-    {"site", "NAME", N_("the site (required)")},
+    {"site", "NAME",
+     N_("the site (required; with --group: S1,S2 keeps those estates)")},
     {"from", "TIME", N_("window start (default: 12 hours before --to)"),
      ARGS_TIME},
     {"to", "TIME", N_("window end (default: now)"), ARGS_TIME},

@@ -240,6 +240,13 @@ csv_estates() {
     --table estates | grep -c "^S[12],"
 }
 eq "csv: one line per estate" "$(csv_estates)" 2
+check "text prints the totals" grep -q "across estates" \
+  <(rd report month --group --month $MONTH --pg-dsn "$PG_DSN")
+rd group refresh --site NOPE --pg-dsn "$PG_DSN" >/dev/null 2>&1
+eq "refresh of no such site: exit 3" "$?" 3
+rd report patrol --group --from 2026-11-01 --pg-dsn "$PG_DSN" >/dev/null \
+  2>&1
+eq "--group takes periods only: exit 2" "$?" 2
 check "--site keeps one estate" test "$(rd report patrol --group --month \
   $MONTH --site S2 --pg-dsn "$PG_DSN" --json | py 'len(d["sections"]["estates"])')" = 1
 
