@@ -71,6 +71,12 @@ static void say(char *err, size_t errlen, const char *what, const char *detail)
             *p = ' ';
 }
 
+static void quiet(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message;
+}
+
 int grp_connect(const char *dsn, int schema, struct pg_conn **out, char *err,
                 size_t errlen)
 {
@@ -85,6 +91,9 @@ int grp_connect(const char *dsn, int schema, struct pg_conn **out, char *err,
         PQfinish(conn);
         return RND_ECONNECT;
     }
+    /* PostgreSQL's NOTICEs ("relation ... already exists, skipping") are
+     * not the office's business: libpq would print them on stderr. */
+    PQsetNoticeProcessor(conn, quiet, NULL);
     PGresult *r = PQexec(conn, "SET TimeZone = 'UTC'; SET DateStyle = 'ISO'");
     int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
     if (!ok)

@@ -39,8 +39,10 @@ server_start
 # The handhelds' clocks pinned from the start: a sync at today's date
 # would put their HLC ahead of the records' device times (flagged).
 export ROUNDS_CLOCK_MS=$SETUP
-hh_new a S1
+hh_new a S1 # the guards' handhelds
 hh_new b S2
+hh_new da S1 # the service desks': a handheld's own clock only goes on
+hh_new db S2
 for s in S1 S2; do
   for i in 1 2 3; do
     rd checkpoint add --site $s --tag "CP-0$i" --name "Point $i" \
@@ -49,7 +51,9 @@ for s in S1 S2; do
   rd route add --site $s --route R1 --name Main --interval-min 120 \
     --checkpoints CP-01,CP-02,CP-03 >/dev/null || fail "route $s"
 done
-for n in a b; do hh_sync "$n" >/dev/null || fail "$n pulls master data"; done
+for n in a b da db; do
+  hh_sync "$n" >/dev/null || fail "$n pulls master data"
+done
 
 rec() { # rec HANDHELD HOUR MIN ARGS...: a record at D HOUR:MIN
   local n=$1 t
@@ -83,23 +87,23 @@ for t in 0:05/1 0:07/2 0:09/3 0:20/1 2:05/1 2:10/3 2:40/2 6:03/2; do
   h=${t%/*}
   rec a ${h%:*} ${h#*:} scan --tag CP-0${t#*/} --route R1 --by guard-a
 done
-w1=$(wo a 1 0 --place 1-1-101 --category plumbing --description tap)
-work a "$w1" 1:01 1:10 2:00 3:00
-w2=$(wo a 3 0 --place 1-1-102 --category electrical --description light \
+w1=$(wo da 1 0 --place 1-1-101 --category plumbing --description tap)
+work da "$w1" 1:01 1:10 2:00 3:00
+w2=$(wo da 3 0 --place 1-1-102 --category electrical --description light \
   --priority urgent --urgent-reason pump_pipe_leak)
-work a "$w2" 3:05 3:50 5:00 6:00
-w3=$(wo a 5 0 --place 1-1-103 --category plumbing --description pipe)
-work a "$w3" 5:01 5:14 6:30
+work da "$w2" 3:05 3:50 5:00 6:00
+w3=$(wo da 6 10 --place 1-1-103 --category plumbing --description pipe)
+work da "$w3" 6:11 6:20 6:30
 # S2: every round walked on time by b, one order completed, not called
 # back yet; one open.
 for r in 0 2 4 6; do
   for c in 1 2 3; do rec b $r $((c * 3)) scan --tag CP-0$c --route R1 \
     --by guard-b; done
 done
-v1=$(wo b 2 0 --place 2-1-201 --category plumbing --description drain)
-work b "$v1" 2:01 2:12 4:00
-v2=$(wo b 7 0 --place 2-1-202 --category elevator --description stuck)
-rec b 7 1 workorder dispatch "$v2" --assignee tech-b
+v1=$(wo db 2 0 --place 2-1-201 --category plumbing --description drain)
+work db "$v1" 2:01 2:12 4:00
+v2=$(wo db 7 0 --place 2-1-202 --category elevator --description stuck)
+rec db 7 1 workorder dispatch "$v2" --assignee tech-db
 # serve_at MS: serve again with its clock at MS, the handhelds' at sync
 # (a clock far from the server's at a sync is flagged).
 serve_at() {
@@ -107,7 +111,7 @@ serve_at() {
   ROUNDSD_CLOCK_MS=$1 server_start "${@:2}"
 }
 serve_at "$T"
-for n in a b; do
+for n in a b da db; do
   ROUNDS_CLOCK_MS=$T hh_sync "$n" >/dev/null || fail "$n syncs"
 done
 
@@ -233,6 +237,10 @@ eq "patrol figures" "$(py 'd["summary"]["required"],
   d["summary"]["late"] > 0, d["summary"]["duplicates"],
   d["summary"]["clock_flagged_scans"]' <"$WORK/group-patrol.json")" \
   "24 True True True 1 0"
+eq "clocks met, breached, none unverified" "$(py 'sum(r["met"] for r in
+  d["sections"]["clocks"]) > 0, sum(r["breached"] for r in
+  d["sections"]["clocks"]) > 0, d["summary"]["unverified"]' \
+  <"$WORK/group-workorders.json")" "True True 0"
 eq "callbacks figures" "$(py 'd["summary"]["completed"], d["summary"]["called_back"]' <"$WORK/group-callbacks.json")" \
   "4 2"
 csv_estates() {
@@ -256,9 +264,11 @@ before=$(py 'd["summary"]["late"]' <"$WORK/group-patrol.json")
 for c in 1 2 3; do
   rec a 9 $((c * 2)) scan --tag CP-0$c --route R1 --by guard-a
 done
-rec a 9 30 workorder callback "$w3" --satisfaction satisfied --method phone
+rec da 9 30 workorder callback "$w3" --satisfaction satisfied --method phone
 serve_at "$(at 9 40)"
-ROUNDS_CLOCK_MS=$(at 9 40) hh_sync a >/dev/null || fail "a syncs again"
+for n in a da; do
+  ROUNDS_CLOCK_MS=$(at 9 40) hh_sync $n >/dev/null || fail "$n syncs again"
+done
 NOW_TS=2026-11-17T09:45
 rd group refresh --now "$NOW_TS" --pg-dsn "$PG_DSN" >/dev/null 2>&1 ||
   fail "second refresh"
