@@ -10,8 +10,10 @@
 #      --month M --now T --json`, and totals that are their sums (ratios
 #      from the summed numerators and denominators);
 #  (b) more ops and a refresh again: the figures follow, no row twice;
-#  (c) serve's own refresh thread (group_refresh_s = 1) writes the facts
-#      as of its clock, waited for on report_runs.as_of;
+#  (c) serve's own refresh thread writes the facts as of its clock
+#      (waited for on report_runs.as_of), and again for a site whose ops
+#      changed (test builds: 1 s after, $ROUNDSD_TEST_GROUP_MS), not for
+#      the unchanged one; with PostgreSQL stopped it says so in the log;
 #  (d) each SQL example of docs/POSTGRES.md is the file roundsd runs
 #      (server/group_sql/) and runs in psql, agreeing with --group --json;
 #  (e) PostgreSQL stopped: --group and group refresh exit 5 naming it.
@@ -358,9 +360,10 @@ PY
 T3=$(at 10 0)
 cat >"$WORK/roundsd.conf" <<CONF
 pg_dsn = $PG_DSN
-group_refresh_s = 1
+group_refresh_s = 600
 CONF
-serve_at "$T3" --config "$WORK/roundsd.conf"
+# (test builds: a changed site is refreshed 1 s after its change, not 30)
+ROUNDSD_TEST_GROUP_MS=1000 serve_at "$T3" --config "$WORK/roundsd.conf"
 seen=""
 for _ in $(seq 300); do # up to 30 s
   if [ "$(q "SELECT count(*) FROM report_runs WHERE
@@ -377,6 +380,22 @@ rd report patrol --group --site S1 --month $MONTH --pg-dsn "$PG_DSN" --json \
 eq "serve's facts are the report's" \
   "$(py 'd["sections"]["estates"][0]["required"]' <"$WORK/group-T3.json")" \
   "$(py 'd["summary"]["required"]' <"$WORK/site-T3.json")"
+# A site whose ops change is refreshed again (long before the 600 s);
+# the other is not.
+s1_at=$(q "SELECT max(computed_at) FROM report_runs WHERE site = 'S1'")
+s2_on=$(q "SELECT late FROM group_patrol WHERE site = 'S2' AND period =
+  '$MONTH'")
+rec b 9 50 scan --tag CP-01 --route R1 --by guard-b
+ROUNDS_CLOCK_MS=$T3 hh_sync b >/dev/null || fail "b syncs at 10:00"
+seen=""
+for _ in $(seq 300); do # up to 30 s
+  [ "$(q "SELECT late FROM group_patrol WHERE site = 'S2' AND period =
+    '$MONTH'")" = $((s2_on + 1)) ] && { seen=1; break; }
+  sleep 0.1
+done
+[ -n "$seen" ] && pass || fail "serve did not refresh S2 after its change"
+eq "S1, unchanged, was not refreshed again" "$(q "SELECT max(computed_at)
+  FROM report_runs WHERE site = 'S1'")" "$s1_at"
 
 # ---- (e) PostgreSQL stopped ---------------------------------------------
 pg_stop
@@ -385,6 +404,9 @@ eq "--group without PostgreSQL: exit 5" "$?" 5
 check "the message names PostgreSQL ($out)" grep -q "PostgreSQL" <<<"$out"
 out=$(rd group refresh --now "$TS" --pg-dsn "$PG_DSN" 2>&1)
 eq "group refresh without PostgreSQL: exit 5" "$?" 5
+# A change makes S2 due: the thread finds PostgreSQL down and says so.
+rec b 9 55 scan --tag CP-02 --route R1 --by guard-b
+ROUNDS_CLOCK_MS=$T3 hh_sync b >/dev/null || fail "sync without PostgreSQL"
 for _ in $(seq 100); do
   grep -q "group: .*PostgreSQL" "$WORK/server.log.new" && break
   sleep 0.1
