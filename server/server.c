@@ -16,9 +16,9 @@
 #include "child.h"
 #include "datadir.h"
 #include "directory.h"
+#include "group_refresh.h"
 #include "log.h"
 #include "server.h"
-#include "group_refresh.h"
 #include "ship.h"
 #include "stats.h"
 
@@ -146,7 +146,7 @@ typedef struct srv_server {
     srv_ctx ctx;
     srv_registry *reg;
     srv_sites *sites;
-    ship *ship; /* the PostgreSQL shipper, with pg_dsn */
+    ship *ship;           /* the PostgreSQL shipper, with pg_dsn */
     grp_refresher *group; /* the group reports' facts, with pg_dsn */
     srv_conn_env env;
     srv_cert_next cert_next; /* DATA/server.next.crt, when staged */
