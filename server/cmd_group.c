@@ -318,6 +318,12 @@ static int run_refresh(void)
         cli_fmt(names[0], sizeof names[0], "%s", v);
         nsites = 1;
     } else {
+        char path[4200];
+        struct stat sb;
+        cli_fmt(path, sizeof path, "%s/sites", cli_data_dir());
+        if (stat(path, &sb) != 0)
+            return cli_fail(RND_ENOTFOUND, _("no sites in %s"),
+                            cli_data_dir());
         nsites = list_sites(names, MAX_SITES);
     }
     const char *dsn = pg_dsn();
@@ -396,10 +402,6 @@ static const cli_flag_spec group_flags[] = {
         "yesterday)")},
     {"day", "YYYY-MM-DD", N_("this local day"), ARGS_DAY},
     {"now", "TIME", N_("as of this time (default: the clock)"), ARGS_TIME},
-    {"tz", "ZONE",
-     N_("time zone for periods: Z, +HH:MM or an IANA name (default: $TZ, "
-        "else the machine's)"),
-     ARGS_TZ},
     {"pg-dsn", "DSN",
      N_("the PostgreSQL database (default: the configuration's pg_dsn)")},
     {"json", NULL, N_("print the result as JSON")},
