@@ -336,7 +336,7 @@ static int numeric_key(srv_config_key k)
            k == SRV_CFG_IDLE_TIMEOUT || k == SRV_CFG_HANDSHAKE_TIMEOUT ||
            k == SRV_CFG_RETENTION_DAYS || k == SRV_CFG_SKEW_LIMIT_MIN ||
            k == SRV_CFG_MAX_CONNS_PER_DEVICE ||
-           k == SRV_CFG_WEB_SESSION_IDLE_MIN;
+           k == SRV_CFG_WEB_SESSION_IDLE_MIN || k == SRV_CFG_GROUP_REFRESH_S;
 }
 
 static void source_text(srv_config_src src, int line, char *out, size_t cap)

@@ -5,7 +5,8 @@
  *
  * Exit codes: 0 the report was printed; 2 usage; 3 no such site; 5 storage
  * error; `report integrity` exits 1 when it finds a gap or an altered op
- * (after printing the report), so a cron job can alert on it.
+ * (after printing the report), so a cron job can alert on it. --group
+ * (cmd_group.c) reads PostgreSQL: 5 when it cannot be reached or refuses.
  */
 #include "../i18n/i18n.h"
 #include "cmd_report.h"
@@ -17,6 +18,7 @@
 
 #include "../report/render.h"
 #include "../report/report.h"
+#include "cmd_group.h"
 #include "report_run.h"
 #include "site.h"
 
@@ -95,8 +97,8 @@ static int run_report(void)
     const srv_report_kind *k = srv_report_find(cli_args.pos[0]);
     if (k == NULL)
         return cli_unknown_sub(cli_args.pos[0], cli_report_names());
-    int ex = cli_need_name("site");
-    if (ex)
+    int group = cli_flag("group") != NULL, ex;
+    if (!group && (ex = cli_need_name("site")) != 0)
         return ex;
 
     rpt_params p;
@@ -121,6 +123,8 @@ static int run_report(void)
     char err[160];
     if (rpt_window(&w, p.tz_min, p.now, &p.from, &p.to, err, sizeof err))
         return cli_usage("%s", err);
+    if (!group && cli_flag("pg-dsn"))
+        return cli_usage(_("--pg-dsn is for --group"));
     if ((v = cli_flag("overstay")) &&
         (rpt_duration_parse(v, &p.overstay_ms) != 0 || p.overstay_ms == 0))
         return cli_usage(_("--overstay %s: expected a duration such as 90m, "
@@ -144,18 +148,27 @@ static int run_report(void)
         return cli_usage(_("--table NAME prints one table; --out-dir DIR "
                            "writes them all: give one"));
 
-    store *st;
-    if ((ex = cli_open_site_read(p.site, &st)) != 0)
-        return ex;
-    srv_registry *r = NULL;
-    if (k->fn == NULL && (ex = cli_open_registry(&r)) != 0) {
-        store_close(st);
-        return ex;
-    }
     rpt_doc d;
-    int rc = srv_report_build(k, st, r, &p, &d);
-    srv_registry_close(r);
-    store_close(st);
+    int rc = 0;
+    if (group) {
+        /* Across estates, from PostgreSQL (cmd_group.c). */
+        if ((ex = cmd_group_report(k->name, p.now, p.tz_min, &d)) != 0) {
+            rpt_doc_free(&d);
+            return ex;
+        }
+    } else {
+        store *st;
+        if ((ex = cli_open_site_read(p.site, &st)) != 0)
+            return ex;
+        srv_registry *r = NULL;
+        if (k->fn == NULL && (ex = cli_open_registry(&r)) != 0) {
+            store_close(st);
+            return ex;
+        }
+        rc = srv_report_build(k, st, r, &p, &d);
+        srv_registry_close(r);
+        store_close(st);
+    }
     if (rc) {
         rpt_doc_free(&d);
         return cli_fail(rc, _("report %s of site %s: %s"), k->name, p.site,
@@ -181,7 +194,8 @@ static int run_report(void)
 
 static const cli_flag_spec report_flags[] = {
     CLI_DATA_FLAG,
-    {"site", "NAME", N_("the site (required)")},
+    {"site", "NAME",
+     N_("the site (required; with --group: S1,S2 keeps those estates)")},
     {"from", "TIME", N_("window start (default: 12 hours before --to)"),
      ARGS_TIME},
     {"to", "TIME", N_("window end (default: now)"), ARGS_TIME},
@@ -207,6 +221,12 @@ static const cli_flag_spec report_flags[] = {
     {"days", "N",
      N_("vacant: overdue after N days without an inspection "
         "(default 30)")},
+    {"group", NULL,
+     N_("patrol, workorders, callbacks, month: across estates, from "
+        "PostgreSQL (--site S1,S2 keeps some; --month or --day)")},
+    {"pg-dsn", "DSN",
+     N_("--group: the PostgreSQL database (default: the configuration's "
+        "pg_dsn)")},
     CLI_HELP_FLAG,
     {NULL, NULL, NULL}};
 
@@ -221,14 +241,21 @@ const cli_command cli_report_commands[] = {
      "[--json] [--data DIR]\n"
      "               [--table NAME | --out-dir DIR] (csv: one table per "
      "file)\n"
-     "               [--route R] [--guard G] [--overstay DUR] [--days N]\n\n"
+     "               [--route R] [--guard G] [--overstay DUR] [--days N]\n"
+     "       roundsd report patrol|workorders|callbacks|month --group\n"
+     "               [--month M | --day D] [--site S1,S2] [--pg-dsn DSN]\n"
+     "               [--format text|csv|json]\n\n"
      "KIND: patrol | inside | workorders | complaints | callbacks |\n"
      "      vacant | handover | dutylog | month | devices | integrity |\n"
      "      tags | registers | tasks\n"
      "TIME: YYYY-MM-DD[THH:MM[:SS]][Z|+HH:MM] (no zone: --tz) or ms since "
      "the epoch.\n"
      "The window is [from, to); default the last 12 hours (a shift). "
-     "docs/REPORTS.md\ndefines every figure.",
+     "docs/REPORTS.md\ndefines every figure.\n"
+     "--group reads the facts `roundsd group refresh` (or serve with "
+     "pg_dsn)\nwrote into PostgreSQL: one row per estate and the totals "
+     "(docs/POSTGRES.md,\n\"Group reports\"); exit 5 when PostgreSQL "
+     "cannot be reached or refuses.",
      report_flags, run_report, 1},
     {NULL, NULL, NULL, NULL, NULL, 0}};
 /* clang-format on */

@@ -82,6 +82,10 @@ const srv_config_key_info srv_config_keys[SRV_CFG_NKEYS] = {
     [SRV_CFG_NODE_NAME] = {"node_name", "node-name", "NAME", "",
         "this node's name in the node directory (docs/NODES.md); empty: a "
         "single server"},
+    [SRV_CFG_GROUP_REFRESH_S] = {"group_refresh_s", "group-refresh-s", "SEC",
+        "300", "with pg_dsn: serve writes every site's group report facts "
+        "(docs/POSTGRES.md, \"Group reports\") every SEC seconds, and a "
+        "site whose ops changed after 30 s; 0: never"},
 };
 /* clang-format on */
 
@@ -105,6 +109,7 @@ void srv_config_init(srv_config *c)
     snprintf(c->log_level, sizeof c->log_level, "%s", "info");
     c->max_conns_per_device = SRV_MAX_CONNS_PER_DEVICE_DEFAULT;
     c->web_session_idle_min = SRV_WEB_SESSION_IDLE_MIN_DEFAULT;
+    c->group_refresh_s = SRV_GROUP_REFRESH_S_DEFAULT;
 }
 
 const char *srv_config_src_name(srv_config_src s)
@@ -272,7 +277,8 @@ int srv_config_set(srv_config *c, const char *name, const char *value,
                  "retention_days[.SITE], overstay, skew_limit_min, "
                  "max_clock_offset_min, log, log_level, "
                  "max_conns_per_device, web_listen, web_cert, web_key, "
-                 "web_session_idle_min, pg_dsn, node_name)",
+                 "web_session_idle_min, pg_dsn, node_name, "
+                 "group_refresh_s)",
                  name);
         return RND_EINVAL;
     }
@@ -411,6 +417,11 @@ int srv_config_set(srv_config *c, const char *name, const char *value,
                       &c->web_session_idle_min))
             return bad(err, errlen, src, kn, value,
                        "a whole number of minutes from 1 to 720");
+        break;
+    case SRV_CFG_GROUP_REFRESH_S:
+        if (parse_u32(value, 0, SRV_GROUP_REFRESH_S_MAX, &c->group_refresh_s))
+            return bad(err, errlen, src, kn, value,
+                       "a whole number of seconds from 0 (off) to 86400");
         break;
     case SRV_CFG_NODE_NAME:
         if (value[0] && !srv_name_valid(value, strlen(value)))
@@ -665,6 +676,9 @@ void srv_config_value(const srv_config *c, srv_config_key k, char *out,
         break;
     case SRV_CFG_NODE_NAME:
         snprintf(out, cap, "%s", c->node_name);
+        break;
+    case SRV_CFG_GROUP_REFRESH_S:
+        snprintf(out, cap, "%" PRIu32, c->group_refresh_s);
         break;
     default:
         snprintf(out, cap, "?");

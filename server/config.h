@@ -47,6 +47,8 @@
  * 12 h whatever happens: dash/). */
 #define SRV_WEB_SESSION_IDLE_MIN_DEFAULT 30
 #define SRV_WEB_SESSION_IDLE_MIN_MAX 720
+#define SRV_GROUP_REFRESH_S_DEFAULT 300
+#define SRV_GROUP_REFRESH_S_MAX 86400
 
 /* Where a value came from. */
 typedef enum srv_config_src {
@@ -83,6 +85,7 @@ typedef enum srv_config_key {
     SRV_CFG_WEB_SESSION_IDLE_MIN,
     SRV_CFG_PG_DSN,
     SRV_CFG_NODE_NAME,
+    SRV_CFG_GROUP_REFRESH_S,
     SRV_CFG_NKEYS
 } srv_config_key;
 
@@ -145,6 +148,9 @@ typedef struct srv_config {
      * name in the directory ("" = not one of several nodes). */
     char pg_dsn[SRV_CONFIG_PATH_MAX];
     char node_name[64];
+    /* With pg_dsn: serve writes every site's group report facts every
+     * this many seconds (group_refresh.h); 0: not at all. */
+    uint32_t group_refresh_s;
     srv_config_site_days site_days[SRV_CONFIG_SITES_MAX];
     int nsite_days;
     srv_config_src src[SRV_CFG_NKEYS];

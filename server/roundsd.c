@@ -29,6 +29,7 @@
 #include "cmd_attach.h"
 #include "cmd_backup.h"
 #include "cmd_cert.h"
+#include "cmd_group.h"
 #include "cmd_nodes.h"
 #include "cmd_office.h"
 #include "cmd_ops.h"
@@ -476,7 +477,10 @@ static int cmd_serve(void)
                              .log = c->log,
                              .log_level = c->log_level,
                              .pg_dsn = c->pg_dsn,
-                             .node_name = c->node_name};
+                             .node_name = c->node_name,
+                             .group_refresh_s = c->group_refresh_s,
+                             .skew_limit_ms =
+                                 (int64_t)c->skew_limit_min * 60000};
     static char web_cert[SRV_CONFIG_PATH_MAX], web_key[SRV_CONFIG_PATH_MAX];
     if (c->web_listen[0]) {
         srv_config_web_cert_path(c, web_cert, sizeof web_cert);
@@ -801,7 +805,7 @@ static const cli_command *const tables[] = {
     commands,          cli_office_commands, cli_report_commands,
     cli_ops_commands,  cli_backup_commands, cli_attach_commands,
     cli_cert_commands, cli_pii_commands,    cli_tags_commands,
-    cli_user_commands, cli_nodes_commands,  NULL};
+    cli_user_commands, cli_nodes_commands,  cli_group_commands, NULL};
 
 static const cli_command *find_command(const char *name)
 {

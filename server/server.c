@@ -16,6 +16,7 @@
 #include "child.h"
 #include "datadir.h"
 #include "directory.h"
+#include "group_refresh.h"
 #include "log.h"
 #include "server.h"
 #include "ship.h"
@@ -145,7 +146,8 @@ typedef struct srv_server {
     srv_ctx ctx;
     srv_registry *reg;
     srv_sites *sites;
-    ship *ship; /* the PostgreSQL shipper, with pg_dsn */
+    ship *ship;           /* the PostgreSQL shipper, with pg_dsn */
+    grp_refresher *group; /* the group reports' facts, with pg_dsn */
     srv_conn_env env;
     srv_cert_next cert_next; /* DATA/server.next.crt, when staged */
     srv_child child;         /* the dashboard's process, when configured */
@@ -588,6 +590,7 @@ static void close_all_handles(srv_server *sv)
     sv->stopped = 1;
     srv_sites_stop(sv->sites);
     ship_detach(sv->ship);
+    grp_refresher_detach(sv->group);
     if (sv->summary_on) {
         summarize(sv);
         uv_close((uv_handle_t *)&sv->summary, NULL);
@@ -806,6 +809,11 @@ int srv_server_run(const srv_server_config *cfg)
         if (rc)
             goto out;
         srv_sites_on_commit(sv->sites, ship_kick, sv->ship);
+        if (cfg->group_refresh_s > 0 &&
+            (rc = grp_refresher_new(cfg->pg_dsn, cfg->data_dir, sv->sites,
+                                    cfg->group_refresh_s, cfg->skew_limit_ms,
+                                    &sv->group)) != 0)
+            goto out;
     }
     sv->ctx.reg = sv->reg;
     sv->ctx.sites = sv->sites;
@@ -888,6 +896,8 @@ int srv_server_run(const srv_server_config *cfg)
         /* Sync goes on without it; the stats say it is not connected. */
         srv_log(SRV_LOG_ERROR, "cannot start the PostgreSQL shipper");
     }
+    if (sv->group && grp_refresher_start(sv->group, &sv->loop) != 0)
+        srv_log(SRV_LOG_ERROR, "cannot start the group reports' refresh");
     srv_stats_set_extra(ship_fill_stats, sv);
     uv_timer_init(&sv->loop, &sv->summary);
     sv->summary.data = sv;
@@ -925,6 +935,7 @@ int srv_server_run(const srv_server_config *cfg)
     flush_all(sv, 1);
     /* What is durable and not shipped yet goes now, within a bound. */
     ship_stop(sv->ship, SHIP_STOP_MS);
+    grp_refresher_stop(sv->group);
     srv_stats_finish();
     srv_log(SRV_LOG_INFO, "stopped");
 
@@ -939,6 +950,7 @@ out:
     srv_cert_next_free(&sv->cert_next);
     srv_stats_set_extra(NULL, NULL);
     ship_free(sv->ship); /* its thread reads the stores: before them */
+    grp_refresher_free(sv->group); /* so does this one's */
     srv_sites_free(sv->sites);
     srv_registry_close(sv->reg);
     srv_tls_free(&sv->tls);

@@ -107,6 +107,11 @@ typedef struct srv_server_config {
      * none. */
     const char *pg_dsn;
     const char *node_name;
+    /* With pg_dsn: the group reports' facts of every site every this
+     * many seconds (group_refresh.h); 0: none. skew_limit_ms: the
+     * reports' clock limit (0: their default). */
+    uint32_t group_refresh_s;
+    int64_t skew_limit_ms;
 } srv_server_config;
 
 /* Runs the server until it is stopped. Logs "listening on HOST:PORT"

@@ -154,8 +154,8 @@ eq "no clear ID number in records" "$(q "SELECT count(*) FROM records WHERE
 out=$("$ROUNDSD" check-config --data "$SRV" --pg-dsn "$PG_DSN password=s3cret" \
   2>&1)
 eq "check-config with PostgreSQL up" "$?" 0
-check "check-config: postgresql answers, schema 10 of 10" \
-  grep -q "postgresql.*answers; schema version 10 of 10" <<<"$out"
+check "check-config: postgresql answers, schema 20 of 20" \
+  grep -q "postgresql.*answers; schema version 20 of 20" <<<"$out"
 check "check-config hides the password" test "${out/s3cret/}" = "$out"
 
 echo "t=$SECONDS s: PostgreSQL stop"

@@ -118,9 +118,11 @@ int main(void)
                    "web_key = /etc/rounds/office.key\n"
                    "web_session_idle_min = 15\n"
                    "pg_dsn = \"host=db user=r password=pw dbname=rounds\"\n"
-                   "node_name = node-a\n",
+                   "node_name = node-a\n"
+                   "group_refresh_s = 60\n",
                    &c, err, sizeof err));
     ASSERT_STR_EQ(c.node_name, "node-a");
+    ASSERT_EQ(c.group_refresh_s, 60);
     ASSERT_STR_EQ(c.public_address, "rounds.example.cn:7443");
     /* The dsn as given; shown with its password hidden. */
     ASSERT_STR_EQ(c.pg_dsn, "host=db user=r password=pw dbname=rounds");
@@ -249,7 +251,10 @@ int main(void)
         "retention_days[.SITE], overstay, skew_limit_min, "
         "max_clock_offset_min, log, log_level, max_conns_per_device, "
         "web_listen, web_cert, web_key, web_session_idle_min, pg_dsn, "
-        "node_name)");
+        "node_name, group_refresh_s)");
+    refused("group_refresh_s = 86401\n", 1,
+            "group_refresh_s = 86401: expected a whole number of seconds "
+            "from 0 (off) to 86400");
     refused("\n\nmax-frame = 2000000\n", 3,
             "unknown key 'max-frame' (the file spells keys with '_': "
             "max_frame, not max-frame)");
