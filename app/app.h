@@ -69,7 +69,14 @@ typedef struct app_response {
     char *body;                /* malloc'd, or NULL with static_body */
     const unsigned char *static_body; /* an embedded asset, not freed */
     size_t body_len;
+    /* The page (GET /open, GET /): static_body holds the marker
+     * APP_BOOT_MARK at boot_at; a server sends the bytes before it at
+     * once, then app_boot_block()'s in its place, then the rest. 0: none
+     * (sent as it is, the page asks the API for its data). */
+    size_t boot_at;
 } app_response;
+
+#define APP_BOOT_MARK "<!--boot-->"
 
 /* A security header: name and value, static strings. */
 typedef struct app_header {
@@ -107,6 +114,19 @@ const char *app_secret(const app *a);
 
 /* Waits for a running sync to end, then frees a; NULL is allowed. */
 void app_free(app *a);
+
+/* The first screen's data as the page's <script type="application/json"
+ * id="boot"> block, malloc'd into *out: {"session":A,"now":A,"staff":A,
+ * "prefs":P}, each A {"status":HTTP status,"body":the API's answer} of
+ * GET /api/session, /api/now, /api/staff ('<' written \u003c), P the
+ * page's language and theme as its rounds_prefs cookie (in cookie, the
+ * request's Cookie header, may be NULL) says, or null. The answers made
+ * at launch when they are fresh (app_boot.c), else made now. 0 or
+ * RND_ENOMEM. */
+int app_boot_block(app *a, const char *cookie, char **out, size_t *len);
+/* Starts making it at launch, on a thread (rounds app calls it once it
+ * listens). 0 or RND_ENOMEM. */
+int app_boot_begin(app *a);
 
 /* Handles one request into *rs (zeroed first); always fills a response.
  * Free it with app_response_free(). */

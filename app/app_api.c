@@ -155,16 +155,21 @@ static int staff_load(app *a, staff_list *l, const char *only)
 
 /* ---- GET endpoints ------------------------------------------------------ */
 
-static void get_session(app *a, app_response *rs)
+void app_get_session(app *a, app_response *rs, int no_count)
 {
-    hh_status_info st;
     char user[128] = "";
     staff_list l = {0};
     app_out o;
     lock(a);
-    int rc = hh_status(a->h, &st);
-    if (rc == 0)
-        rc = hh_signed_in(a->h, user, sizeof user);
+    /* The device from the last hh_status (app_int.h, ident_known). */
+    if (!a->ident_known && !no_count)
+        app_sync_note_status(a);
+    int known = a->ident_known;
+    uint64_t device_id = a->device_id;
+    char site[sizeof a->site], name[sizeof a->name];
+    memcpy(site, a->site, sizeof site);
+    memcpy(name, a->name, sizeof name);
+    int rc = hh_signed_in(a->h, user, sizeof user);
     if (rc == 0 && user[0])
         rc = staff_load(a, &l, user);
     int64_t now = hh_now_ms(a->h);
@@ -185,12 +190,16 @@ static void get_session(app *a, app_response *rs)
     rpt_jw *j = &o.jw;
     rpt_jw_kstr(j, "csrf", a->csrf);
     rpt_jw_key(j, "device");
-    rpt_jw_obj(j);
-    rpt_jw_key(j, "id");
-    rpt_jw_hex64(j, st.device_id);
-    rpt_jw_kstr(j, "name", st.name);
-    rpt_jw_kstr(j, "site", st.site);
-    rpt_jw_end(j);
+    if (known) {
+        rpt_jw_obj(j);
+        rpt_jw_key(j, "id");
+        rpt_jw_hex64(j, device_id);
+        rpt_jw_kstr(j, "name", name);
+        rpt_jw_kstr(j, "site", site);
+        rpt_jw_end(j);
+    } else {
+        rpt_jw_null(j);
+    }
     rpt_jw_kstr(j, "user", user[0] ? user : NULL);
     rpt_jw_kstr(j, "user_name", l.n ? l.v[0].name : NULL);
     rpt_jw_kstr(j, "role", l.n ? l.v[0].role : NULL);
@@ -202,7 +211,7 @@ static void get_session(app *a, app_response *rs)
     app_out_end(&o, rs, 200);
 }
 
-static void get_staff(app *a, app_response *rs)
+void app_get_staff(app *a, app_response *rs)
 {
     staff_list l;
     app_out o;
@@ -477,7 +486,7 @@ static int local_tz_min(int64_t ms)
 
 /* GET /api/now[?tz_min=N]: the Now document of the signed-in person
  * (hh_report_now), with "ok":true put first. */
-static void get_now(app *a, const app_request *rq, app_response *rs)
+void app_get_now(app *a, const app_request *rq, app_response *rs)
 {
     char user[128] = "", tz[16];
     hh_now_options opt = {0};
@@ -667,6 +676,7 @@ static void post_enroll(app *a, const app_request *rq, app_response *rs)
         return;
     }
     hh_server_addr(a->h, server, sizeof server);
+    app_sync_note_status(a); /* the device's site and name are new */
     unlock(a);
     rpt_jv_free(&root);
     app_out o;
@@ -850,9 +860,9 @@ void app_api(app *a, const app_request *rq, app_response *rs)
         return;
     if (!post) {
         if (strcmp(p, "session") == 0)
-            get_session(a, rs);
+            app_get_session(a, rs, 0);
         else if (strcmp(p, "staff") == 0)
-            get_staff(a, rs);
+            app_get_staff(a, rs);
         else if (strcmp(p, "status") == 0)
             get_status(a, rs);
         else if (strcmp(p, "verbs") == 0)
@@ -862,7 +872,7 @@ void app_api(app *a, const app_request *rq, app_response *rs)
         else if (strncmp(p, "records/", 8) == 0 && p[8])
             get_record(a, p + 8, rs);
         else if (strcmp(p, "now") == 0)
-            get_now(a, rq, rs);
+            app_get_now(a, rq, rs);
         else if (strcmp(p, "sync") == 0)
             app_sync_get(a, rs);
         else if (!strcmp(p, "signin") || !strcmp(p, "signout") ||

@@ -1,8 +1,8 @@
 /* app_cli.c: the `rounds app` command: opens the handheld, starts the web
  * app server on 127.0.0.1 (app_mhd.c), prints the address with its launch
  * secret (and writes it, mode 0600, to --url-file once the socket
- * listens; then a thread puts the store's map in the page tables), then
- * serves until SIGINT or SIGTERM, after which it stops
+ * listens; a thread begins the first screen's data then: app_boot.c),
+ * then serves until SIGINT or SIGTERM, after which it stops
  * serving, waits for a running sync, closes the handle and exits 0.
  */
 #include <errno.h>
@@ -101,6 +101,10 @@ int cmd_app(void)
         hh_close(h);
         return ex;
     }
+    /* The first screen's data, begun now: the browser asks for the page
+     * a few ms after the address is printed (app_boot.c). Without the
+     * thread the page is made when asked. */
+    app_boot_begin(a);
     snprintf(url, sizeof url, "http://127.0.0.1:%u/open?k=%s", port,
              app_secret(a));
     snprintf(line, sizeof line, "%s\n", url);

@@ -62,6 +62,25 @@ struct app {
     pthread_t sync_thr;
     int sync_live; /* sync_thr was started and not joined yet */
     int enroll;    /* app_config.enroll */
+    /* The device as hh_status last said (hh_mu): GET /api/session's
+     * "device". Not read at launch: hh_status counts the open records,
+     * 150 ms of a 1M-op store's launch (docs/PERFORMANCE.md, "Session
+     * 13"); the first call that needs it (or a record, a sync) fills it. */
+    int ident_known;
+    uint64_t device_id;
+    char site[64], name[64];
+    int prog_known; /* prog's last_sync_ms and unsynced are noted (sync_mu) */
+    /* The first screen's data (app_boot.c), under boot_mu. */
+    pthread_mutex_t boot_mu;
+    pthread_cond_t boot_cv;
+    int boot_state; /* 0 none, 1 being made, 2 made */
+    char *boot;     /* the <script id="boot"> block, malloc'd */
+    size_t boot_len;
+    uint64_t boot_gen; /* gen when it was begun */
+    int64_t boot_made; /* CLOCK_MONOTONIC ms when it was made */
+    uint64_t gen;      /* +1 at every POST /api/ and sync: boot is stale */
+    pthread_t boot_thr;
+    int boot_live; /* boot_thr was started and not joined yet */
 };
 
 /* ---- app_json.c -------------------------------------------------------- */
@@ -105,6 +124,20 @@ int app_attach_api(app *a, const app_request *rq, app_response *rs);
  * APP_ATTACH_BODY_MAX for POST /api/attach, else APP_BODY_MAX. */
 size_t app_body_max(const char *path);
 
+/* The first screen's GET answers, as the API gives them (app_api.c);
+ * get_session with no_count does not call hh_status for the device when
+ * it is not known yet ("device": null then). */
+void app_get_session(app *a, app_response *rs, int no_count);
+void app_get_now(app *a, const app_request *rq, app_response *rs);
+void app_get_staff(app *a, app_response *rs);
+
+/* ---- app_boot.c --------------------------------------------------------- */
+
+/* Waits for the boot thread; frees what it made. */
+void app_boot_join(app *a);
+/* A POST or a sync changed (or may have changed) what the data says. */
+void app_boot_stale(app *a);
+
 /* ---- app_sync.c --------------------------------------------------------- */
 
 /* POST /api/sync: starts a sync thread (202), or 409 while one runs. */
@@ -113,7 +146,8 @@ void app_sync_start(app *a, app_response *rs);
 void app_sync_get(app *a, app_response *rs);
 /* Waits for the sync thread, if any. */
 void app_sync_join(app *a);
-/* Refreshes last_sync_ms and unsynced from hh_status (hh_mu held). */
+/* Refreshes last_sync_ms and unsynced, and the device (ident_*), from
+ * hh_status (hh_mu held). */
 void app_sync_note_status(app *a);
 
 #endif

@@ -14,9 +14,14 @@ void app_sync_note_status(app *a)
     hh_status_info st;
     if (hh_status(a->h, &st) != 0)
         return;
+    a->ident_known = 1;
+    a->device_id = st.device_id;
+    snprintf(a->site, sizeof a->site, "%s", st.site);
+    snprintf(a->name, sizeof a->name, "%s", st.name);
     pthread_mutex_lock(&a->sync_mu);
     a->prog.last_sync_ms = st.last_sync_ms;
     a->prog.unsynced = st.unsynced;
+    a->prog_known = 1;
     pthread_mutex_unlock(&a->sync_mu);
 }
 
@@ -45,6 +50,7 @@ static void *sync_main(void *arg)
     snprintf(msg, sizeof msg, "%s", rc ? hh_last_error(a->h) : "");
     app_sync_note_status(a);
     pthread_mutex_unlock(&a->hh_mu);
+    app_boot_stale(a); /* what the first screen's data says may be old */
     pthread_mutex_lock(&a->sync_mu);
     a->prog.state = rc ? APP_SYNC_FAILED : APP_SYNC_DONE;
     a->prog.err = rc;
@@ -107,6 +113,16 @@ void app_sync_get(app *a, app_response *rs)
 {
     static const char *const states[] = {"idle", "running", "done", "failed"};
     app_out o;
+    pthread_mutex_lock(&a->sync_mu);
+    int known = a->prog_known;
+    pthread_mutex_unlock(&a->sync_mu);
+    /* The counts were not noted at launch (app_new): noted here, unless
+     * the handle is busy (a sync notes them when it ends; GET /api/sync
+     * never waits for the handle). */
+    if (!known && pthread_mutex_trylock(&a->hh_mu) == 0) {
+        app_sync_note_status(a);
+        pthread_mutex_unlock(&a->hh_mu);
+    }
     pthread_mutex_lock(&a->sync_mu);
     app_progress p = a->prog;
     pthread_mutex_unlock(&a->sync_mu);

@@ -14,6 +14,19 @@
 // DevTools round trip of puppeteer's wait, which a loaded machine
 // stretches by 50-250 ms.
 //
+// The breakdown (the "steps" object of each JSON line, and a table on
+// stderr, one column a pair): medians, in ms from the launch, of each step
+// of the first screen: the address printed; by the page's Performance API
+// (navigation and resource timing, paint timing, the app's own marks,
+// its performance.timeOrigin against the launch's epoch time): the
+// navigation's start, /open's first and last byte, app.css and app.js
+// loaded, the script running (the app's mark "rounds:boot"),
+// DOMContentLoaded, each first API call's start and end (/api/now,
+// /api/session, /api/staff; absent when the page did not ask, e.g. when
+// /open carried the data), the first paint, data-ready="1" and the frame
+// after it (drawn). A step a run did not have is left out of its median
+// (and counted: "n" in the JSON). BENCH_STEPS=0 leaves the table out.
+//
 // bench_app_screen.mjs ROUNDS DATA RUNS ROUNDS2 DATA2 [ROUNDS3 DATA3 ...]:
 // the launches of each (ROUNDS, DATA) pair by turns, RUNS each, in the same
 // browser (a comparison on a shared, noisy machine: docs/PERFORMANCE.md);
@@ -38,17 +51,50 @@ const page = await browser.newPage();
 await page.setViewport({ width: 360, height: 640, deviceScaleFactor: 1,
   isMobile: true, hasTouch: false });
 
-// The page's own time of the first frame after data-ready="1".
+// The page's own time of data-ready="1" and of the first frame after it.
 await page.evaluateOnNewDocument(() => {
   new MutationObserver((ms) => {
     for (const m of ms)
-      if (m.target.dataset.ready === '1' && !window.__drawnAt)
+      if (m.target.dataset.ready === '1' && !window.__drawnAt &&
+          !window.__readyAt) {
+        window.__readyAt = performance.now();
         requestAnimationFrame(() => {
           window.__drawnAt = performance.timeOrigin + performance.now();
         });
+      }
   }).observe(document, { attributes: true, subtree: true,
     attributeFilter: ['data-ready'] });
 });
+
+// The steps of one launch, in ms after the page's navigation start (its
+// timeOrigin, returned too): read once the frame after data-ready is in.
+function pageSteps() {
+  const n = performance.getEntriesByType('navigation')[0] || {};
+  const s = {
+    'navigation start': 0,
+    '/open connected': n.connectEnd,
+    '/open first byte': n.responseStart,
+    '/open last byte': n.responseEnd,
+    'DOMContentLoaded': n.domContentLoadedEventStart,
+  };
+  for (const e of performance.getEntriesByType('resource')) {
+    const p = new URL(e.name).pathname;
+    if (p === '/app.js' || p === '/app.css') {
+      s[p + ' asked'] = e.startTime;
+      s[p + ' loaded'] = e.responseEnd;
+    } else if (p.startsWith('/api/') && s[p + ' asked'] === undefined) {
+      s[p + ' asked'] = e.startTime;
+      s[p + ' answered'] = e.responseEnd;
+    }
+  }
+  for (const e of performance.getEntriesByType('mark'))
+    if (e.name.startsWith('rounds:')) s['mark ' + e.name] = e.startTime;
+  for (const e of performance.getEntriesByType('paint'))
+    s[e.name] = e.startTime;
+  s['data-ready'] = window.__readyAt;
+  s['drawn'] = window.__drawnAt - performance.timeOrigin;
+  return { origin: performance.timeOrigin, s };
+}
 
 let tNav = 0;
 if (process.env.BENCH_DEBUG)
@@ -75,7 +121,11 @@ function launch(rounds, data) {
 
 const med = (v) => [...v].sort((a, b) => a - b)[v.length >> 1];
 const res = pairs.map(() => ({ urlMs: [], screenMs: [], drawnMs: [],
-  screen: '' }));
+  steps: {}, screen: '' }));
+const addStep = (x, name, ms) => {
+  if (ms === undefined || ms === null || !Number.isFinite(ms)) return;
+  (x.steps[name] = x.steps[name] || []).push(ms);
+};
 for (let r = 0; r < runs; r++) {
   for (let p = 0; p < pairs.length; p++) {
     const x = res[p];
@@ -93,6 +143,13 @@ for (let r = 0; r < runs; r++) {
     const drawn = await page.waitForFunction(() => window.__drawnAt,
       { timeout: 5000 }).then((h) => h.jsonValue());
     x.drawnMs.push(drawn - (performance.timeOrigin + t0));
+    const ps = await page.evaluate(pageSteps);
+    const nav0 = ps.origin - (performance.timeOrigin + t0);
+    addStep(x, 'address printed', t1 - t0);
+    for (const [k, v] of Object.entries(ps.s))
+      if (v !== undefined && v !== null && (v > 0 || k === 'navigation start'))
+        addStep(x, k, nav0 + v);
+    addStep(x, 'puppeteer saw data-ready', t2 - t0);
     x.urlMs.push(t1 - t0);
     x.screenMs.push(t2 - t0);
     if (process.env.BENCH_DEBUG)
@@ -104,13 +161,37 @@ for (let r = 0; r < runs; r++) {
   }
 }
 await browser.close();
+// The steps in the order of their medians (the first pair's), each a
+// median of the runs that had it.
+const stepNames = [...new Set(res.flatMap((x) => Object.keys(x.steps)))];
+const stepMed = (x, k) => (x.steps[k] ? +med(x.steps[k]).toFixed(1) : null);
+stepNames.sort((a, b) => {
+  const m = (k) => res.map((x) => stepMed(x, k)).find((v) => v !== null);
+  return m(a) - m(b);
+});
+if (process.env.BENCH_STEPS !== '0') {
+  const w = Math.max(...stepNames.map((k) => k.length));
+  console.error('first screen by step: medians, ms from the launch of ' +
+    `rounds app (${runs} launches each)`);
+  console.error(''.padEnd(w) + pairs.map((_, p) => `  ${('#' + (p + 1))
+    .padStart(8)}`).join(''));
+  for (const k of stepNames)
+    console.error(k.padEnd(w) + res.map((x) => {
+      const v = stepMed(x, k);
+      return '  ' + (v === null ? '-' : v.toFixed(1)).padStart(8);
+    }).join(''));
+  pairs.forEach((pr, p) => console.error(`#${p + 1}: ${pr[0]} ${pr[1]}`));
+}
 for (let p = 0; p < pairs.length; p++) {
   const x = res[p];
+  const steps = {};
+  for (const k of stepNames)
+    if (x.steps[k]) steps[k] = { ms: stepMed(x, k), n: x.steps[k].length };
   console.log(JSON.stringify({ runs, screen: x.screen,
     url_ms: +med(x.urlMs).toFixed(1), screen_ms: +med(x.screenMs).toFixed(1),
     screen_min_ms: +Math.min(...x.screenMs).toFixed(1),
     screen_max_ms: +Math.max(...x.screenMs).toFixed(1),
     drawn_ms: +med(x.drawnMs).toFixed(1),
-    drawn_min_ms: +Math.min(...x.drawnMs).toFixed(1),
+    drawn_min_ms: +Math.min(...x.drawnMs).toFixed(1), steps,
     ...(pairs.length > 1 ? { rounds: pairs[p][0] } : {}) }));
 }

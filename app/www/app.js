@@ -40,6 +40,9 @@ function prefetchScreens() {
     screenOf(name).catch((e) => console.error(e));
 }
 
+// The guard's language and theme (a cookie: api.prefs).
+const prefs = api.prefs();
+
 // The bottom bar: the four a guard uses most, then "more".
 const navItems = ['now', 'scan', 'gate', 'workorders', 'more'];
 
@@ -53,8 +56,27 @@ const app = {
   alarm,
   errText,
   refreshSession,
+  device,
   drawHeader: () => drawHeader(),
 };
+
+// The device ({id, name, site}) as the session says. The page's own
+// session leaves it out when the app has not counted it yet
+// (app/app_boot.c): then asked for, once.
+let deviceAsk = null;
+function device() {
+  if (!app.session || app.session.device !== null) {
+    return Promise.resolve(app.session && app.session.device);
+  }
+  if (!deviceAsk) {
+    deviceAsk = api.session().then((s) => {
+      if (s.ok && app.session) app.session.device = s.device;
+      deviceAsk = null;
+      return s.ok ? s.device : null;
+    });
+  }
+  return deviceAsk;
+}
 
 async function refreshSession() {
   const s = await api.session();
@@ -71,7 +93,7 @@ function nightHour(ms) {
 }
 
 function applyTheme() {
-  const pref = localStorage.getItem('rounds.theme');
+  const pref = prefs.theme;
   const dark = pref ? pref === 'dark'
     : nightHour(app.session && app.session.now_ms);
   document.body.classList.toggle('dark', dark);
@@ -134,7 +156,10 @@ async function go(name, params) {
   const main = document.getElementById('main');
   const root = h('section', { class: 'screen', data: { screen: name } });
   put(clear(main), root);
-  main.scrollTop = 0;
+  // Back to the top for a new screen; not on the first one (it is at the
+  // top), where setting it would force a layout before there is anything
+  // to lay out (docs/PERFORMANCE.md, "Session 13").
+  if (my > 1) main.scrollTop = 0;
   try {
     await (await screenOf(name)).render(root, app);
   } catch (e) {
@@ -145,6 +170,9 @@ async function go(name, params) {
   api.takeNow(); // unused by the first screen: stale later
   api.takeStaff();
   prefetchScreens();
+  // The device, when the page's session left it out: asked for once the
+  // first screen is drawn.
+  if (my === 1) device();
 }
 
 let toastTimer = 0;
@@ -174,24 +202,29 @@ function alarm(title, text) {
 }
 
 async function boot() {
+  // The steps of the first screen (bench/bench_app_screen.mjs prints them).
+  performance.mark('rounds:boot');
   // Opened at /open?k=...: the address bar says / (a reload goes there,
   // with the cookie), not the launch key.
   if (location.pathname === '/open')
     history.replaceState(null, '', '/' + location.hash);
   api.prefetch();
-  setLang(localStorage.getItem('rounds.lang') || 'zh-CN');
+  setLang(prefs.lang || 'zh-CN');
   const s = await refreshSession();
-  if (s.ok && !localStorage.getItem('rounds.lang')) setLang(s.lang);
+  performance.mark('rounds:session');
+  if (s.ok && !prefs.lang) setLang(s.lang);
   applyTheme();
   document.getElementById('lang-toggle').addEventListener('click', () => {
     const l = getLang() === 'en' ? 'zh-CN' : 'en';
-    localStorage.setItem('rounds.lang', l);
+    prefs.lang = l;
+    api.savePrefs(prefs);
     setLang(l);
     go(app.screen, app.params);
   });
   document.getElementById('theme-toggle').addEventListener('click', () => {
     const dark = document.body.classList.contains('dark');
-    localStorage.setItem('rounds.theme', dark ? 'light' : 'dark');
+    prefs.theme = dark ? 'light' : 'dark';
+    api.savePrefs(prefs);
     applyTheme();
   });
   window.addEventListener('rounds:signin', () => {

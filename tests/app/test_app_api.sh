@@ -105,8 +105,28 @@ eq "/open without a key is 403" "$(code "$B/open")" 403
 eq "/open with half the key is 403" "$(code "$B/open?k=${K:0:32}")" 403
 curl -s -D "$WORK/h-open" -o "$WORK/open" -c "$WORK/jar" "$URL"
 eq "/open with the key: 200" "$(head -1 "$WORK/h-open" | cut -d' ' -f2)" 200
-check "/open answers app/www/index.html" \
-  cmp -s "$WORK/open" "$SRC/app/www/index.html"
+# The page with the first screen's data where index.html has its marker
+# (app/app_boot.c): the rest byte for byte, the block the API's three
+# answers (nobody signed in yet: Now is 401), and no '<' inside it.
+boot_split() { # PAGE -> $WORK/page-rest, $WORK/page-boot.json
+  python3 - "$1" "$SRC/app/www/index.html" "$WORK" <<'PY'
+import json, re, sys
+page, index, work = (open(sys.argv[1], encoding="utf-8").read(),
+                     open(sys.argv[2], encoding="utf-8").read(), sys.argv[3])
+m = re.search(r'<script type="application/json" id="boot">(.*?)</script>',
+              page, re.S)
+rest = page[:m.start()] + "<!--boot-->" + page[m.end():] if m else page
+open(f"{work}/page-rest", "w", encoding="utf-8").write(rest)
+open(f"{work}/page-boot.json", "w").write(m.group(1) if m else "{}")
+PY
+}
+boot_split "$WORK/open"
+check "/open answers app/www/index.html, the data at its marker" \
+  cmp -s "$WORK/page-rest" "$SRC/app/www/index.html"
+eq "/open's data: session, now, staff" \
+  "$(jq_py 'd["session"]["status"], d["session"]["body"]["ok"], d["now"]["status"], d["now"]["body"]["error"]["code"], d["staff"]["status"], len(d["staff"]["body"]["staff"])' <"$WORK/page-boot.json")" \
+  "200 True 401 ESIGNIN 200 2"
+eq "/open's data: no '<' in it" "$(grep -c '<' "$WORK/page-boot.json")" 0
 eq "/open: no-cache" \
   "$(grep -i '^cache-control:' "$WORK/h-open" | tr -d '\r' | cut -d' ' -f2)" \
   no-cache
@@ -120,7 +140,14 @@ C=(-H "Cookie: $(sed 's/;.*//' <<<"$COOKIE")")
 eq "the key is not the cookie" "$(grep -c "$K" "$WORK/jar")" 0
 eq "with the cookie: / is 200" "$(code "${C[@]}" "$B/")" 200
 curl -s "${C[@]}" -o "$WORK/index" "$B/"
-check "/ is app/www/index.html" cmp -s "$WORK/index" "$SRC/app/www/index.html"
+boot_split "$WORK/index"
+check "/ is app/www/index.html, the data at its marker" \
+  cmp -s "$WORK/page-rest" "$SRC/app/www/index.html"
+eq "/'s data: the session" \
+  "$(jq_py 'd["session"]["status"], d["session"]["body"]["csrf"] != ""' <"$WORK/page-boot.json")" \
+  "200 True"
+eq "HEAD / is the page's headers alone" \
+  "$(curl -s -I "${C[@]}" "$B/" | head -1 | cut -d' ' -f2)" 200
 eq "an unknown path is 404" "$(code "${C[@]}" "$B/nope.js")" 404
 eq "an unknown API is 404" "$(code "${C[@]}" "$B/api/nope")" 404
 eq "a forged cookie is 403" \

@@ -3,13 +3,47 @@
 // back as { ok:false, status, error:{code, field, message, ...} }.
 let csrf = '';
 
-// The first session is fetched as index.html's <link rel="preload"> asks
-// for it (early: the same request, so the browser hands over the preload),
-// so it is made while the modules load; later ones are not cached.
+// The first screen's data, when the page came with it: /open and / carry
+// the answers of GET /api/session, /api/now and /api/staff in a
+// <script type="application/json" id="boot"> (app/app_boot.c, made by the
+// same C code as the API), so the first screen asks for nothing. Each is
+// taken once; without the block the page asks the API.
+let boot = null;
+try {
+  const el = document.getElementById('boot');
+  if (el) boot = JSON.parse(el.textContent);
+} catch (e) {
+  console.error(e);
+}
+function fromBoot(name, quiet) {
+  const a = boot && boot[name];
+  if (!a || !a.body || !a.status) return null;
+  boot[name] = null;
+  return settle(a.body, a.status, quiet);
+}
+
+// The guard's language and theme ({lang, theme}, each optional): a
+// cookie, not localStorage: a cookie is the host's, so every launch's new
+// port shares it, and it comes with the page's request, so the first
+// screen reads it from the boot block and touches no storage.
+export function prefs() {
+  if (boot && 'prefs' in boot) return boot.prefs || {};
+  const m = /(?:^|;\s*)rounds_prefs=([^;]*)/.exec(document.cookie);
+  const [lang, theme] = m ? m[1].split('.') : [];
+  return { lang: lang || undefined, theme: theme || undefined };
+}
+export function savePrefs(p) {
+  document.cookie = `rounds_prefs=${p.lang || ''}.${p.theme || ''}; ` +
+    'Max-Age=31536000; Path=/; SameSite=Strict';
+}
+
+// The first session: the page's (above), else asked for at once (early),
+// so it is made while the script starts; later ones are not cached.
 let firstSession = true;
 export async function session() {
-  const s = firstSession ? await early('/api/session', false)
-    : await get('/api/session');
+  const s = (firstSession && fromBoot('session', false)) ||
+    (firstSession ? await early('/api/session', false)
+      : await get('/api/session'));
   firstSession = false;
   if (s.ok) csrf = s.csrf;
   return s;
@@ -27,12 +61,16 @@ async function parse(r, quiet) {
   } catch (e) {
     body = { ok: false, error: { code: 'EHTTP', message: String(r.status) } };
   }
-  if (!r.ok && body.ok !== false) body.ok = false;
+  return settle(body, r.status, quiet);
+}
+
+function settle(body, status, quiet) {
+  if (!(status >= 200 && status < 300) && body.ok !== false) body.ok = false;
   if (!body.ok && !body.error) body.error = { code: 'EHTTP' };
-  body.status = r.status;
+  body.status = status;
   // Nobody signed in (the session ended, or another tab signed out): the
   // shell goes back to the sign-in screen.
-  if (!quiet && r.status === 401 && body.error.code === 'ESIGNIN')
+  if (!quiet && status === 401 && body.error.code === 'ESIGNIN')
     window.dispatchEvent(new Event('rounds:signin'));
   return body;
 }
@@ -51,14 +89,15 @@ export async function get(path) {
   }
 }
 
-// The first Now and staff list, asked for while the shell starts (beside
-// the session), as index.html preloads them, so the first screen waits
+// The first Now and staff list: the page's (boot, above), else asked for
+// while the shell starts (beside the session), so the first screen waits
 // for no round trip of its own. The Now and sign-in screens take them
 // once (takeNow, takeStaff); the shell drops them after the first screen.
 let earlyNow = null, earlyStaff = null;
 export function prefetch() {
-  earlyNow = early('/api/now', true);
-  earlyStaff = early('/api/staff', false);
+  const n = fromBoot('now', true), s = fromBoot('staff', false);
+  earlyNow = n ? Promise.resolve(n) : early('/api/now', true);
+  earlyStaff = s ? Promise.resolve(s) : early('/api/staff', false);
 }
 export function takeNow() {
   const p = earlyNow;

@@ -13,7 +13,7 @@ export async function render(root, app) {
   const text = h('input', { id: 'enroll-payload', autocomplete: 'off',
     autocapitalize: 'off', spellcheck: 'false',
     placeholder: 'rounds-enroll:1?…' });
-  const dev = app.session && app.session.device;
+  const dev = await app.device();
   put(root, h('h1', {}, t('enroll.title')),
     h('p', { class: 'hint', id: 'enroll-hint' }, t('enroll.hint',
       { site: dev ? dev.site : '', name: dev ? dev.name : '' })), result);

@@ -18,8 +18,7 @@ export async function render(root, app) {
       app.go('signin');
     } }, icon('signout'), h('span', {}, t('signout'))));
   put(root, grid);
-  const s = app.session || {};
-  const d = s.device || {};
+  const d = (await app.device()) || {};
   put(root, h('p', { class: 'hint' }, t('more.device', { id: d.id || '',
     name: d.name || '', site: d.site || '' })));
 }

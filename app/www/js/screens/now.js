@@ -17,6 +17,7 @@ function left(ms, late) {
 
 export async function render(root, app) {
   let r = await (api.takeNow() || api.get('/api/now'));
+  performance.mark('rounds:now-data');
   if (!r.ok) {
     if (r.status === 401) return app.go('signin');
     // Without the Now document (an older library): the device's status.
