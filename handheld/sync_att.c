@@ -14,10 +14,11 @@
  *     pull is a photo not yet safe (docs/PERFORMANCE.md, "Session 13").
  *  2. down, after the pull (every op is durable on both sides by then, so
  *     the policy sees every record): one ATT_WANT for each attachment the
- * policy wants and this handheld lacks: thumbnails always, every attachment of
- * an open work order, and what `rounds attachment want` asked; from the bytes
- * of an interrupted download held. Chunks are written as they come; the last is
- * rehashed, fsynced and renamed (storage/blob.h) before the attachment counts.
+ *     policy wants and this handheld lacks: thumbnails always, every
+ *     attachment of an open work order, and what `rounds attachment want`
+ *     asked; from the bytes of an interrupted download held. Chunks are
+ *     written as they come; the last is rehashed, fsynced and renamed
+ *     (storage/blob.h) before the attachment counts.
  *  3. BYE; its transaction marks what the server now holds.
  * A refusal (too big, over the quota, missing on the server) is not an
  * error of the sync: ops synced; the result says what stayed behind.
