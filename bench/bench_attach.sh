@@ -49,6 +49,8 @@ usage: bench_attach.sh --bin BUILD_DIR [flags]
   --no-rounds     do not run Rounds' parts (3 and 4)
   --ops-repeat R  syncs of the extra handheld per figure; medians (default 5)
   --json          one JSON object instead of the table
+  --perf FILE     record `perf record -g -a` into FILE during the first
+                  upload (for where the CPU goes; needs perf)
 The peer needs node and npm: pouchdb-node and pouchdb-server are installed
 once from the npm registry into $POUCHDB_PEER_CACHE (default
 ~/.cache/pouchdb-peer, the cache scripts/bench.sh uses).
@@ -56,7 +58,7 @@ USAGE
 }
 
 bin="" clients=100 photos=20 size=300000 repeat=3 dir="" run_peer=1 json=0
-run_rounds=1 ops_repeat=5
+run_rounds=1 ops_repeat=5 perf_out=""
 need() { [ $# -ge 2 ] || { echo "bench_attach: $1 needs a value" >&2; exit 2; }; }
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -71,6 +73,7 @@ while [ $# -gt 0 ]; do
     --no-rounds) run_rounds=0 ;;
     --ops-repeat) need "$@"; ops_repeat=$2; shift ;;
     --json) json=1 ;;
+    --perf) need "$@"; perf_out=$2; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "bench_attach: unknown flag '$1'" >&2; usage >&2; exit 2 ;;
   esac
@@ -161,6 +164,19 @@ srv_files() { # srv_files SITE: whole attachments on the server
   find "$srv/sites/$1/attachments" -path '*/partial' -prune -o \
     -path '*/tmp' -prune -o -type f -print | wc -l
 }
+# srv_cpu: roundsd's CPU ms so far, per thread: "loop=MS pool=MS" (the
+# loop thread is the process's first; every other thread, the thread pool's
+# workers and the commit thread, is "pool"). From /proc/PID/task/*/stat.
+srv_cpu() {
+  local hz; hz=$(getconf CLK_TCK)
+  for t in /proc/"$srv_pid"/task/*/stat; do
+    # utime and stime are fields 14 and 15; the comm before them may hold
+    # spaces, so count from the last ')'.
+    sed 's/.*) //' "$t" 2>/dev/null |
+      awk -v tid="${t#/proc/$srv_pid/task/}" -v pid="$srv_pid" -v hz="$hz" \
+        '{ sub(/\/stat$/, "", tid); print (tid == pid ? "loop" : "pool"), ($12 + $13) * 1000 / hz }'
+  done | awk '{ a[$1] += $2 } END { printf "loop=%d pool=%d\n", a["loop"], a["pool"] }'
+}
 srv_partials() { # srv_partials SITE: uploads under way
   find "$srv/sites/$1/attachments/partial" -type f 2>/dev/null | wc -l
 }
@@ -225,11 +241,25 @@ if [ "$run_rounds" -eq 1 ]; then
   "$HH" sync "$ops_dir" >/dev/null
   sync # the photos were taken before the shift change
   log "rounds: $clients handhelds upload $((clients * photos)) photos at once"
+  perf_pid=""
+  if [ -n "$perf_out" ]; then
+    perf record -q -g -a -F 499 -o "$perf_out" 2>/dev/null &
+    perf_pid=$!
+    sleep 1
+  fi
+  cpu0=$(srv_cpu)
   if ! nice -n 10 "$AHH" shift "${dirs[@]}" >"$work/rounds-shift.json"; then
     log "rounds: the upload failed; roundsd's log ends:"
     tail -20 "$work/roundsd.log" >&2
     exit 1
   fi
+  cpu1=$(srv_cpu)
+  if [ -n "$perf_pid" ]; then kill -INT "$perf_pid"; wait "$perf_pid" || true; fi
+  # roundsd's CPU over the upload (ms), loop thread and the rest
+  read -r l0 p0 <<<"$(echo "$cpu0" | sed 's/[a-z]*=//g')"
+  read -r l1 p1 <<<"$(echo "$cpu1" | sed 's/[a-z]*=//g')"
+  srv_loop_ms=$((l1 - l0)) srv_pool_ms=$((p1 - p0))
+  log "rounds: roundsd's CPU over the upload: loop thread $srv_loop_ms ms, other threads $srv_pool_ms ms"
   files=$(srv_files PH)
   log "rounds: $(cat "$work/rounds-shift.json"); $files files on the server"
   sync
@@ -289,13 +319,14 @@ if [ "$run_rounds" -eq 1 ]; then
   files3=$files_now under3=$under_now waited3=$waited_now shift3=$ok_now
   python3 -S - "$work" "$clients" "$photos" "$size" "$files" "$files2" \
     "$under" "$waited" "$shift2" "$files3" "$under3" "$waited3" "$shift3" \
-    >"$work/rounds.json" <<'PY'
+    "$srv_loop_ms" "$srv_pool_ms" >"$work/rounds.json" <<'PY'
 import json, sys
 w, c, p, size = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 files, files2, under, waited = map(int, sys.argv[5:9])
 shift2_ok = sys.argv[9] == "ok"
 files3, under3, waited3 = map(int, sys.argv[10:13])
 shift3_ok = sys.argv[13] == "ok"
+srv_cpu = {"loop_ms": int(sys.argv[14]), "other_ms": int(sys.argv[15])}
 def lines(name):
     return [json.loads(l) for l in open(f"{w}/{name}") if l.strip()]
 def med(xs):
@@ -327,7 +358,13 @@ checks2 = {"server_files": files2, "ok": shift2_ok and files2 == 2 * want and
            two["att_up"] == want}
 checks3 = {"server_files": files3, "ok": shift3_ok and files3 == 3 * want and
            three["att_up"] == want}
-print(json.dumps({"shift": one, "check": checks, "mb_per_s": one["mb_per_s"],
+# Until durable: the last ATT_DONE when the handhelds say (they upload
+# before they pull); else (an older build, uploading after its pull) until
+# the last sync returned, which is then the same moment give or take a BYE.
+durable = one.get("durable_mb_per_s") or one["mb_per_s"]
+print(json.dumps({"shift": one, "check": checks, "mb_per_s": durable,
+                  "syncs_end_mb_per_s": one["mb_per_s"],
+                  "server_cpu": srv_cpu,
                   "ops_behind_photos": ops, "shift_during": two,
                   "check_during": checks2, "photos_under_way_after_ms": waited,
                   "uploading_when_ops_ended": bool(under),
@@ -449,10 +486,21 @@ if peer:
 verdict = lambda ok: "PASS" if ok else "MISS"
 if rounds:
     sh = rounds["shift"]
+    dur = (f"{n(sh['durable_ms'] / 1e3)} s to the last ATT_DONE, syncs "
+           f"ended at {n(sh['wall_ms'] / 1e3)} s"
+           if sh.get("durable_ms") else f"{n(sh['wall_ms'] / 1e3)} s")
     rows.append(("Rounds: upload until durable, all at once",
                  n(rounds["mb_per_s"]), "",
-                 f"{n(sh['wall_ms'] / 1e3)} s for {sh['att_up']:,} photos "
+                 f"{dur} for {sh['att_up']:,} photos "
                  f"({rounds['check']['server_files']:,} files on the server)"))
+    mbs = rounds["shift"]["att_up_bytes"] / 1e6
+    sc = rounds["server_cpu"]
+    hc = rounds["shift"].get("sync_cpu_ms", rounds["shift"]["cpu_ms"])
+    rows.append(("Rounds: CPU over the upload, per MB", "", "",
+                 f"roundsd {n((sc['loop_ms'] + sc['other_ms']) / mbs, 2)} ms "
+                 f"(loop {n(sc['loop_ms'] / mbs, 2)}), handhelds' syncs "
+                 f"{n(hc / mbs, 2)} ms; {rounds['shift'].get('pulled', 0):,} "
+                 "ops pulled"))
     got = []
     if peer:
         got.append(f"{n(rounds['x_peer'])}x peer "

@@ -17,9 +17,14 @@
  *       then run a whole hh_sync at once (push, pull, then the attachment
  *       uploads of protocol 4). A photo counts as sent only after the
  *       server's ATT_DONE, which it sends after the file's fdatasync, its
- *       rename and the folder's fsync: durable. The clock stops when the
- *       last sync returns. One JSON line: photos and bytes sent (summed
- *       att_up, att_up_bytes), refused, wall ms, MB/s (10^6 bytes).
+ *       rename and the folder's fsync: durable. Two clocks: until the last
+ *       ATT_DONE of any handheld (durable_ms: every photo durable on the
+ *       server; hh_sync's "attach" progress), and until the last sync
+ *       returns (wall_ms: its pull and BYE too, since the handheld
+ *       uploads before it pulls). One JSON line: photos and bytes sent
+ *       (summed att_up, att_up_bytes), refused, ops pushed and pulled, both
+ *       clocks and their MB/s (10^6 bytes), and the handhelds' CPU ms
+ *       (cpu_ms: whole processes, from fork; sync_cpu_ms: in hh_sync).
  *
  * Exit 0 when every step succeeded, 1 otherwise, 2 on bad usage.
  */
@@ -198,13 +203,25 @@ static int cmd_photos(int argc, char **argv)
 typedef struct report {
     int rc;
     uint32_t att_up, att_refused;
-    uint64_t att_up_bytes, pushed;
-    double end; /* absolute monotonic ms */
+    uint64_t att_up_bytes, pushed, pulled;
+    double end;     /* absolute monotonic ms */
+    double durable; /* when the last ATT_DONE came (abs. ms; 0: none) */
+    double cpu_ms;  /* this process's CPU time in hh_sync alone */
 } report;
+
+/* hh_sync's progress: "attach" comes with each ATT_DONE, the upload
+ * durable on the server. */
+static void on_progress(const char *phase, uint64_t done, uint64_t total,
+                        void *ctx)
+{
+    (void)done, (void)total;
+    if (strcmp(phase, "attach") == 0)
+        *(double *)ctx = now_ms();
+}
 
 static void shift_child(const char *dir, int ready_fd, int go_fd, int report_fd)
 {
-    report r = {1, 0, 0, 0, 0, -1};
+    report r = {1, 0, 0, 0, 0, 0, -1, 0, 0};
     hh_sync_options opt;
     hh_sync_result res;
     char c = 'r';
@@ -223,8 +240,12 @@ static void shift_child(const char *dir, int ready_fd, int go_fd, int report_fd)
     memset(&opt, 0, sizeof opt);
     memset(&res, 0, sizeof res);
     opt.timeout_ms = 300000;
+    opt.progress = on_progress;
+    opt.progress_ctx = &r.durable;
+    double c0 = cpu_ms(RUSAGE_SELF);
     r.rc = hh_sync(h, &opt, &res) ? 1 : 0;
     r.end = now_ms();
+    r.cpu_ms = cpu_ms(RUSAGE_SELF) - c0;
     if (r.rc)
         fprintf(stderr, "bench_attach_hh: sync %s: %s (%s)\n", dir,
                 hh_last_error(h), res.server_error);
@@ -235,6 +256,7 @@ static void shift_child(const char *dir, int ready_fd, int go_fd, int report_fd)
     r.att_refused = res.att_refused;
     r.att_up_bytes = res.att_up_bytes;
     r.pushed = res.pushed;
+    r.pulled = res.pulled;
     hh_close(h);
     _exit(write(report_fd, &r, sizeof r) == (ssize_t)sizeof r && !r.rc ? 0 : 1);
 }
@@ -243,7 +265,8 @@ static int cmd_shift(int argc, char **argv)
 {
     int ready[2], go[2], rep[2], bad = 0;
     size_t n = argc > 2 ? (size_t)(argc - 2) : 0, got = 0;
-    uint64_t up = 0, refused = 0, bytes = 0, pushed = 0;
+    uint64_t up = 0, refused = 0, bytes = 0, pushed = 0, pulled = 0;
+    double sync_cpu = 0, durable = 0;
     pid_t *pids;
     double t0, end = 0;
     char c;
@@ -289,8 +312,12 @@ static int cmd_shift(int argc, char **argv)
         refused += r.att_refused;
         bytes += r.att_up_bytes;
         pushed += r.pushed;
+        pulled += r.pulled;
+        sync_cpu += r.cpu_ms;
         if (r.end - t0 > end)
             end = r.end - t0;
+        if (r.durable > 0 && r.durable - t0 > durable)
+            durable = r.durable - t0;
     }
     for (size_t i = 0; i < n; i++) {
         int st;
@@ -308,9 +335,14 @@ static int cmd_shift(int argc, char **argv)
     }
     printf("{\"clients\":%zu,\"att_up\":%" PRIu64 ",\"att_up_bytes\":%" PRIu64
            ",\"att_refused\":%" PRIu64 ",\"pushed\":%" PRIu64
-           ",\"wall_ms\":%.3f,\"mb_per_s\":%.3f,\"cpu_ms\":%.1f}\n",
-           n, up, bytes, refused, pushed, end,
-           end > 0 ? (double)bytes / 1e3 / end : 0.0, cpu_ms(RUSAGE_CHILDREN));
+           ",\"pulled\":%" PRIu64
+           ",\"wall_ms\":%.3f,\"mb_per_s\":%.3f,\"cpu_ms\":%.1f"
+           ",\"sync_cpu_ms\":%.1f,\"durable_ms\":%.3f"
+           ",\"durable_mb_per_s\":%.3f}\n",
+           n, up, bytes, refused, pushed, pulled, end,
+           end > 0 ? (double)bytes / 1e3 / end : 0.0, cpu_ms(RUSAGE_CHILDREN),
+           sync_cpu, durable,
+           durable > 0 ? (double)bytes / 1e3 / durable : 0.0);
     return 0;
 }
 

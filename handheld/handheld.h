@@ -606,7 +606,9 @@ HH_API int hh_payload_names(const char *payload, char site[64], char name[64]);
 typedef struct hh_sync_options {
     int timeout_ms;          /* per network wait; 0 = 30,000 */
     const char *server_addr; /* override the enrolled address, or NULL */
-    /* Progress, called from within hh_sync: phase is "push" or "pull". */
+    /* Progress, called from within hh_sync: phase is "push" or "pull"
+     * (ops), "recover" (ops), or "attach" (attachments uploaded and
+     * durable on the server so far, of those this sync offers). */
     void (*progress)(const char *phase, uint64_t done, uint64_t total,
                      void *ctx);
     void *progress_ctx;

@@ -193,11 +193,12 @@ static int progress_shown;
 static void show_progress(const char *phase, uint64_t done, uint64_t total,
                           void *ctx)
 {
+    const char *unit = strcmp(phase, "attach") == 0 ? "attachments" : "ops";
     if (total)
-        fprintf(stderr, "\r%s %" PRIu64 "/%" PRIu64 " ops   ", phase, done,
-                total);
+        fprintf(stderr, "\r%s %" PRIu64 "/%" PRIu64 " %s   ", phase, done,
+                total, unit);
     else
-        fprintf(stderr, "\r%s %" PRIu64 " ops   ", phase, done);
+        fprintf(stderr, "\r%s %" PRIu64 " %s   ", phase, done, unit);
     progress_shown = 1;
 }
 

@@ -2,20 +2,23 @@
  * 4, docs/PROTOCOL.md "Attachments"), bytes in and bytes out like the rest
  * of sync_session.c.
  *
- * After the pull (every op is durable on both sides by then, so photos
- * never hold ops back):
- *  1. up: one ATT_OFFER for each attachment this handheld holds that the
- *     server is not known to hold (no STORE_ATT_SENT flag); the server's
- *     ATT_STATE says where to start (SEND: from the bytes it holds of an
- *     upload a cut interrupted), that it holds it (HAVE), or why not.
- *     The chunks are sent back to back; each upload ends with one
- *     ATT_DONE: stored (its hash checked) or why not.
- *  2. down: one ATT_WANT for each attachment the policy wants and this
- *     handheld lacks: thumbnails always, every attachment of an open work
- *     order, and what `rounds attachment want` asked; from the bytes of
- *     an interrupted download held. Chunks are written as they come; the
- *     last is rehashed, fsynced and renamed (storage/blob.h) before the
- *     attachment counts.
+ *  1. up, once every PUSH is acknowledged (the attach ops are durable on
+ *     the server) and before the PULL: one ATT_OFFER for each attachment
+ *     this handheld holds that the server is not known to hold (no
+ *     STORE_ATT_SENT flag); the server's ATT_STATE says where to start
+ *     (SEND: from the bytes it holds of an upload a cut interrupted), that
+ *     it holds it (HAVE), or why not. The chunks are sent back to back;
+ *     each upload ends with one ATT_DONE: stored (its hash checked) or why
+ *     not. Then the PULL. Photos first: at a shift change each handheld
+ *     pulls every other's ops, thousands, and a photo waiting behind that
+ *     pull is a photo not yet safe (docs/PERFORMANCE.md, "Session 13").
+ *  2. down, after the pull (every op is durable on both sides by then, so
+ *     the policy sees every record): one ATT_WANT for each attachment the
+ *     policy wants and this handheld lacks: thumbnails always, every
+ *     attachment of an open work order, and what `rounds attachment want`
+ *     asked; from the bytes of an interrupted download held. Chunks are
+ *     written as they come; the last is rehashed, fsynced and renamed
+ *     (storage/blob.h) before the attachment counts.
  *  3. BYE; its transaction marks what the server now holds.
  * A refusal (too big, over the quota, missing on the server) is not an
  * error of the sync: ops synced; the result says what stayed behind.
@@ -30,6 +33,8 @@
 #include "hh_internal.h"
 #include "sync_session.h"
 
+enum { ATT_UP = 1, ATT_DOWN };
+
 /* Attachments offered or wanted by one sync at most (more: the next). */
 #define ATT_LIST_MAX 4096
 
@@ -42,6 +47,7 @@ typedef struct att_item {
 
 typedef struct hh_sess_att {
     blob_store *bs;
+    int phase; /* ATT_UP, then ATT_DOWN (after the pull) */
     att_item up[ATT_LIST_MAX];
     size_t nup, up_offered, up_answered;
     size_t up_cur;     /* the upload being sent (after every answer) */
@@ -165,29 +171,55 @@ static int down_cb(const store_att_ref *r, const store_att *att, void *ctx)
     return 0;
 }
 
-int hh__att_begin(hh_sess *s)
+/* Makes the session's attachment state and plans phase: ATT_UP lists
+ * the uploads, ATT_DOWN the downloads (and the uploads too if they were
+ * never listed). */
+static int plan_phase(hh_sess *s, int phase)
 {
-    hh_sess_att *a = calloc(1, sizeof *a);
-    if (a == NULL)
-        return fail(s, RND_ENOMEM, "out of memory");
-    s->att = a;
-    int rc = hh__blobs(s->h, &a->bs);
-    if (rc)
-        return fail(s, rc, "opening the attachments folder");
+    hh_sess_att *a = s->att;
+    int rc;
+    if (a == NULL) {
+        if ((a = calloc(1, sizeof *a)) == NULL)
+            return fail(s, RND_ENOMEM, "out of memory");
+        s->att = a;
+        if ((rc = hh__blobs(s->h, &a->bs)) != 0)
+            return fail(s, rc, "opening the attachments folder");
+    }
+    int up = a->phase == 0;
+    a->phase = phase;
     plan p = {a, NULL, NULL, 0, 0};
     rc = store_read_begin(hh_store(s->h), &p.t);
     if (rc)
         return fail(s, rc, "reading the store");
-    rc = store_att_each(p.t, up_cb, &p);
-    if (rc == 0)
+    if (up)
+        rc = store_att_each(p.t, up_cb, &p);
+    if (rc == 0 && phase == ATT_DOWN)
         rc = store_entities_each(p.t, PROTO_KIND_WORKORDER, 1, open_cb, &p);
-    if (rc == 0)
+    if (rc == 0 && phase == ATT_DOWN)
         rc = store_att_each_of(p.t, NULL, down_cb, &p);
     store_read_end(p.t);
     free(p.open);
     if (rc)
         return fail(s, rc, "reading the store");
-    s->state = a->nup || a->ndown ? HH_SESS_ATT : HH_SESS_BYE;
+    return 0;
+}
+
+int hh__att_up(hh_sess *s)
+{
+    if (plan_phase(s, ATT_UP))
+        return s->failed;
+    if (s->att->nup > 0)
+        s->state = HH_SESS_ATT;
+    return 0;
+}
+
+int hh__att_begin(hh_sess *s)
+{
+    if (plan_phase(s, ATT_DOWN))
+        return s->failed;
+    hh_sess_att *a = s->att;
+    /* Uploads not yet answered (listed only now): offered first. */
+    s->state = a->up_answered < a->nup || a->ndown ? HH_SESS_ATT : HH_SESS_BYE;
     return 0;
 }
 
@@ -264,6 +296,9 @@ int hh__att_pump(hh_sess *s)
         return 0;
     if (a->up_waiting > 0)
         return 0;
+    /* Every upload answered: now the pull, then the downloads. */
+    if (a->phase == ATT_UP)
+        return hh__sess_pull(s);
     /* 3. wants */
     if (a->down_asked < a->ndown) {
         att_item *it = &a->down[a->down_asked++];
@@ -353,6 +388,10 @@ static int on_done(hh_sess *s, const proto_msg *m)
     a->up_waiting--;
     if (m->u.att.error.len == 0) {
         s->att_up++;
+        /* Durable on the server: said as it happens (the bench times the
+         * last one). */
+        if (s->progress)
+            s->progress("attach", s->att_up, a->nup, s->progress_ctx);
         return note_sent(a, it->hash) ? fail(s, RND_ENOMEM, "memory") : 0;
     }
     char why[80];

@@ -287,6 +287,16 @@ static int queue_push(hh_sess *s)
     return 0;
 }
 
+int hh__sess_pull(hh_sess *s)
+{
+    proto_msg m;
+    memset(&m, 0, sizeof m);
+    s->state = HH_SESS_PULL;
+    m.type = PROTO_MSG_PULL;
+    m.u.pull.cursor = s->cursor;
+    return queue(s, &m);
+}
+
 /* Queues the next frame when the previous one is out and the protocol
  * allows one now. */
 static int pump(hh_sess *s)
@@ -307,11 +317,18 @@ static int pump(hh_sess *s)
         }
         if (s->inflight > 0)
             return 0;
-        /* Everything pushed is durable on the server: pull. */
-        s->state = HH_SESS_PULL;
-        m.type = PROTO_MSG_PULL;
-        m.u.pull.cursor = s->cursor;
-        return queue(s, &m);
+        /* Everything pushed is durable on the server, the attach ops
+         * included: the photos they name go up now (sync_att.c), before
+         * the pull, so they are durable on the server as early as they
+         * can be: a pull of other handhelds' ops (a shift change's
+         * thousands) neither delays them nor, when cut, loses them. */
+        if (s->att == NULL) {
+            if ((rc = hh__att_up(s)) != 0)
+                return rc;
+            if (s->state == HH_SESS_ATT)
+                return hh__att_pump(s);
+        }
+        return hh__sess_pull(s);
     case HH_SESS_RECOVER:
         if (s->own_asked)
             return 0;

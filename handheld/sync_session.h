@@ -230,12 +230,18 @@ int hh__sess_fail(hh_sess *s, int rc, const char *fmt, ...)
 
 /* sync_att.c (the session's attachments; internal to the session). */
 struct store_txn;
-/* After the last OPS: what goes up and comes down; the session then is in
+/* After the last PUSH_ACK, before the pull: what goes up; the session
+ * then is in HH_SESS_ATT, or stays as it was when nothing does. */
+int hh__att_up(hh_sess *s);
+/* After the last OPS: what comes down; the session then is in
  * HH_SESS_ATT, or in HH_SESS_BYE when there is nothing. */
 int hh__att_begin(hh_sess *s);
 /* The next attachment frame to queue (0 with nothing queued: waiting for
- * the server); moves the session to HH_SESS_BYE when all is done. */
+ * the server); after the uploads, queues the PULL (hh__sess_pull); after
+ * the downloads, moves the session to HH_SESS_BYE. */
 int hh__att_pump(hh_sess *s);
+/* sync_session.c: moves the session to HH_SESS_PULL and queues its PULL. */
+int hh__sess_pull(hh_sess *s);
 /* An ATT_STATE, ATT_DONE or ATT_CHUNK from the server. */
 int hh__att_frame(hh_sess *s, const proto_msg *m);
 /* Inside the BYE's transaction: marks what the server holds now. */

@@ -1,10 +1,11 @@
 /* session_att.c: the attachments of a sync session (protocol 4,
  * docs/PROTOCOL.md "Attachments"), the server's side.
  *
- * After its pull a client offers the attachments it holds that the server
- * may lack (ATT_OFFER); the server answers each (ATT_STATE: send from
- * this offset, held already, refused) from its store's attachment index
- * and its files (storage/blob.h). Uploaded chunks (ATT_CHUNK) are written
+ * Once its pushes are acknowledged (the reference client: before its
+ * pull; an older one: after it) a client offers the attachments it holds
+ * that the server may lack (ATT_OFFER); the server answers each (ATT_STATE:
+ * send from this offset, held already, refused) from its store's attachment
+ * index and its files (storage/blob.h). Uploaded chunks (ATT_CHUNK) are written
  * on a worker of the loop's thread pool, one at a time per session, and
  * the last one's upload is rehashed, fsynced and renamed there too: the
  * loop thread never waits for the disk, so other handhelds' ops go on
@@ -33,8 +34,8 @@ typedef struct srv_att_job {
     uint8_t hash[PROTO_HASH_LEN];
     uint64_t offset, total;
     uint8_t *data;
-    size_t len;
-    int last; /* the chunk ends the attachment: finish the upload */
+    size_t len, cap; /* cap: data's size, given back to the session */
+    int last;        /* the chunk ends the attachment: finish the upload */
     int rc;
 } srv_att_job;
 
@@ -213,6 +214,13 @@ static void job_done(srv_work *w, int rc)
         return;
     }
     s->att.job = NULL;
+    /* The chunk's buffer serves the session's next chunk: a fresh
+     * malloc of 256 KiB is an mmap, page faults and an munmap each. */
+    if (s->att.in == NULL) {
+        s->att.in = j->data;
+        s->att.in_cap = j->cap;
+        j->data = NULL;
+    }
     if (s->state == SRV_SERVING) {
         s->att.bytes_in += j->len;
         if (j->rc || j->last) {
@@ -265,14 +273,24 @@ static void on_chunk(srv_session *s, const proto_msg *m)
         return;
     }
     srv_att_job *j = calloc(1, sizeof *j);
-    uint8_t *data = malloc(m->u.att.data.len);
+    size_t len = m->u.att.data.len, cap = s->att.in_cap;
+    uint8_t *data = s->att.in;
+    if (data == NULL || cap < len) {
+        cap = len > s->ctx->att_chunk ? len : s->ctx->att_chunk;
+        data = malloc(cap);
+    }
     if (j == NULL || data == NULL) {
         free(j);
-        free(data);
+        if (data != s->att.in)
+            free(data);
         srv__fail(s, RND_ENOMEM, "out of memory");
         return;
     }
-    memcpy(data, m->u.att.data.p, m->u.att.data.len);
+    if (data == s->att.in) {
+        s->att.in = NULL; /* the job's now; job_done gives it back */
+        s->att.in_cap = 0;
+    }
+    memcpy(data, m->u.att.data.p, len);
     j->w.work = job_work;
     j->w.done = job_done;
     j->s = s;
@@ -281,7 +299,8 @@ static void on_chunk(srv_session *s, const proto_msg *m)
     j->offset = m->u.att.offset;
     j->total = m->u.att.total;
     j->data = data;
-    j->len = m->u.att.data.len;
+    j->len = len;
+    j->cap = cap;
     j->last = m->u.att.offset + m->u.att.data.len == m->u.att.total;
     s->att.job = j;
     rc = srv_sites_work(srv_site_sites(s->site), &j->w);
@@ -410,6 +429,9 @@ void srv__att_free(srv_session *s)
     s->att.job = NULL;
     free(s->att.q);
     free(s->att.buf);
+    free(s->att.in);
     s->att.q = NULL;
     s->att.buf = NULL;
+    s->att.in = NULL;
+    s->att.in_cap = 0;
 }

@@ -31,6 +31,8 @@ typedef struct srv_att {
     /* Uploads: a chunk being written (or an upload finished) on a
      * worker; no further ATT message is read meanwhile. */
     struct srv_att_job *job;
+    uint8_t *in; /* an uploaded chunk's copy, kept for the next */
+    size_t in_cap;
     uint8_t *buf;  /* a chunk read to send (att_chunk bytes) */
     uint64_t used; /* bytes of attachments the device's ops name (quota) */
     int have_used;
