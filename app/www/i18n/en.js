@@ -325,6 +325,7 @@ export default {
   'phase.connect': 'connecting',
   'phase.recover': 'recovering this device\'s records',
   'phase.push': 'sending',
+  'phase.attach': 'sending photos',
   'phase.pull': 'receiving',
   'phase.done': 'done',
   'field.name': 'Name',

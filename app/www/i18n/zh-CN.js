@@ -326,6 +326,7 @@ export default {
   'phase.connect': '连接服务器',
   'phase.recover': '恢复本机记录',
   'phase.push': '上传',
+  'phase.attach': '上传照片',
   'phase.pull': '下载',
   'phase.done': '完成',
   'field.name': '姓名',
