@@ -7,7 +7,8 @@
 #     GET /api/now and POST /api/record of a scan, over keep-alive HTTP;
 #  3. the first screen (bench_app_screen.mjs): Debian's headless Chromium
 #     already running, `rounds app` launched, its address opened, until
-#     the page says it has drawn (body[data-ready="1"]); its breakdown by
+#     the page says the frame with body[data-ready="1"] is painted (a
+#     DevTools binding the page calls); its breakdown by
 #     step (launch, navigation, /open, app.js, the app's marks, data-ready,
 #     drawn) goes to stderr, and into --json's "screen" as "steps";
 #  4. the named peer (bench_app_peer.js): PouchDB (pouchdb-node, LevelDB)

@@ -98,9 +98,9 @@ function applyTheme() {
     : nightHour(app.session && app.session.now_ms);
   document.body.classList.toggle('dark', dark);
   document.body.classList.toggle('light', !dark);
-  const img = document.querySelector('#theme-toggle img');
-  img.src = dark ? 'icons/sun.svg' : 'icons/moon.svg';
-  document.getElementById('theme-toggle').setAttribute('aria-label',
+  const toggle = document.getElementById('theme-toggle');
+  put(clear(toggle), icon(dark ? 'sun' : 'moon'));
+  toggle.setAttribute('aria-label',
     t(dark ? 'theme.light' : 'theme.dark'));
 }
 
@@ -190,7 +190,7 @@ function alarm(title, text) {
   clear(el);
   return new Promise((resolve) => {
     put(el, h('div', { class: 'alarm-box' },
-      h('img', { class: 'alarm-ico', src: 'icons/warning.svg', alt: '' }),
+      icon('warning', 'alarm-ico'),
       h('h1', { id: 'alarm-title' }, title),
       h('p', { id: 'alarm-text' }, text),
       h('button', { id: 'alarm-dismiss', type: 'button', class: 'btn big',

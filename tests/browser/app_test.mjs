@@ -309,6 +309,15 @@ ok(await page.$eval('body', (b) => b.classList.contains('light')),
 await click('#theme-toggle');
 ok(await page.$eval('body', (b) => b.classList.contains('dark')),
   'and back to the night theme');
+// The toggle shows one icon, the sun (the day theme is what it gives);
+// the icons are inline <svg>s, not documents of their own (<img>s).
+ok(await page.$eval('#theme-toggle', (b) => b.children.length === 1 &&
+  b.firstElementChild.dataset.icon === 'sun'),
+'the theme toggle shows one icon, the sun, after two taps');
+ok(await page.$$eval('#nav svg.ico, #who svg.ico', (l) => l.length) >= 6 &&
+  await page.$$eval('body img', (l) =>
+    l.filter((i) => /\.svg$/.test(i.src)).length) === 0,
+'the header and the bar draw inline icons, no <img> of an .svg');
 ok((await text('#who')).includes('李娜'), 'the header names 李娜');
 await shot('now');
 

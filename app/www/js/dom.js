@@ -1,5 +1,7 @@
 // dom.js: the page's small DOM helpers. Elements are built with h(); no
 // HTML strings and no style attributes (the CSP allows neither).
+import { svgIcon } from './icons.js';
+
 export function h(tag, props, ...kids) {
   const el = document.createElement(tag);
   for (const [k, v] of Object.entries(props || {})) {
@@ -36,8 +38,9 @@ export function clear(el) {
   return el;
 }
 
-export function icon(name) {
-  return h('img', { class: 'ico', src: `icons/${name}.svg`, alt: '' });
+// An icon, inline (icons.js); cls its size class, default 'ico'.
+export function icon(name, cls) {
+  return svgIcon(name, cls);
 }
 
 // A big button: id, label, handler, extra class.

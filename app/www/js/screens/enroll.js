@@ -27,16 +27,14 @@ export async function render(root, app) {
     clear(result);
     if (!r.ok) {
       result.className = 'result bad';
-      put(result, h('img', { class: 'big-ico', src: 'icons/cross.svg',
-        alt: '' }), h('h2', { id: 'enroll-refused' }, t('enroll.refused')),
+      put(result, icon('cross', 'big-ico'), h('h2', { id: 'enroll-refused' }, t('enroll.refused')),
       h('p', { id: 'enroll-why' }, errText(r.error)));
       return;
     }
     result.className = 'result ok';
     const state = h('p', { id: 'enroll-sync-state', class: 'hint' },
       t('sync.running', { phase: '' }));
-    put(result, h('img', { class: 'big-ico', src: 'icons/check.svg',
-      alt: '' }), h('h2', { id: 'enroll-done' }, t('enroll.done',
+    put(result, icon('check', 'big-ico'), h('h2', { id: 'enroll-done' }, t('enroll.done',
       { server: r.server })), state);
     await app.refreshSession();
     // The first sync: it brings the staff who then sign in.

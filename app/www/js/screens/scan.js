@@ -30,8 +30,7 @@ export async function render(root, app) {
       if (r.status === 401) return app.go('signin');
       last = null;
       result.className = 'result bad';
-      put(result, h('img', { class: 'big-ico', src: 'icons/cross.svg',
-        alt: '' }), h('h2', { id: 'scan-refused' }, t('scan.refused')),
+      put(result, icon('cross', 'big-ico'), h('h2', { id: 'scan-refused' }, t('scan.refused')),
       h('p', { id: 'scan-why' }, errText(r.error)));
       return;
     }
@@ -39,8 +38,7 @@ export async function render(root, app) {
     const rec = await api.get('/api/records/' + encodeURIComponent(r.id));
     const f = (rec.ok && rec.record.fields) || {};
     result.className = 'result ok';
-    put(result, h('img', { class: 'big-ico', src: 'icons/check.svg',
-      alt: '' }), h('h2', { id: 'scan-ok' }, t('scan.ok', {
+    put(result, icon('check', 'big-ico'), h('h2', { id: 'scan-ok' }, t('scan.ok', {
       tag: f.tag || fields.tag || '' })),
     h('p', {}, t('scan.when', { t: clock(rec.ok ? rec.record.created_ms
       : app.session.now_ms) }) + (f.method ? ' · ' + opt('method',
