@@ -83,8 +83,8 @@ int grp_connect(const char *dsn, int schema, struct pg_conn **out, char *err,
     *out = NULL;
     char why[SHIP_CONNECT_ERR_MAX];
     PGconn *conn = NULL;
-    int rc = ship_pg_connect(dsn, SHIP_CONNECT_TIMEOUT_S, why, sizeof why,
-                             &conn);
+    int rc =
+        ship_pg_connect(dsn, SHIP_CONNECT_TIMEOUT_S, why, sizeof why, &conn);
     if (rc != 0) {
         say(err, errlen, "cannot connect to PostgreSQL", why);
         return rc;
@@ -353,6 +353,7 @@ struct grp_refresher {
     srv_sites *ss;
     int64_t every_ms, skew_limit_ms;
     int64_t changed_ms; /* GRP_CHANGED_MIN_MS (test builds: see new) */
+    int64_t start_ms;   /* mono_ms() at grp_refresher_new */
     uv_thread_t thread;
     int started;
     uv_async_t async;
@@ -472,6 +473,27 @@ static void failed(grp_refresher *g, const char *err)
     g->retry_ms = mono_ms() + g->backoff_ms;
 }
 
+/* Waits while handhelds are pushing (a refresh reads the whole site and
+ * runs its reports: seconds of CPU on a large site, which on a machine
+ * of few cores are the pushes'). 0, or -1 when serve is stopping. */
+static int yield_to_pushes(grp_refresher *g)
+{
+    int64_t since = -1;
+    for (;;) {
+        int64_t wait =
+            srv_sites_yield_ms(g->ss, GRP_SETTLE_MS, GRP_DEFER_MAX_MS, &since);
+        uv_mutex_lock(&g->mu);
+        int q = g->quit;
+        if (!q && wait)
+            uv_cond_timedwait(&g->cv, &g->mu, (uint64_t)wait * 1000000u);
+        uv_mutex_unlock(&g->mu);
+        if (q)
+            return -1;
+        if (wait == 0)
+            return 0;
+    }
+}
+
 static int quitting(grp_refresher *g)
 {
     uv_mutex_lock(&g->mu);
@@ -520,10 +542,17 @@ static void pass(grp_refresher *g)
             store_read_end(txn);
         }
         int64_t now = mono_ms(), since = now - s->done_ms;
-        int due = s->done_ms == 0 || since >= g->every_ms ||
-                  (ops != s->ops && since >= g->changed_ms);
+        /* A site never refreshed by this process: changed_ms after the
+         * start, not at once (a restarted serve meets its handhelds
+         * first; the facts of its last run are in PostgreSQL). */
+        int due = s->done_ms == 0
+                      ? now - g->start_ms >= g->changed_ms
+                      : since >= g->every_ms ||
+                            (ops != s->ops && since >= g->changed_ms);
         if (!due)
             continue;
+        if (yield_to_pushes(g) != 0)
+            break;
         grp_opts o;
         o.now = rnd_clock_now_ms(RND_CLOCK_ENV_OFFICE);
         o.tz_min = rpt_tz_local(o.now);
@@ -590,6 +619,7 @@ int grp_refresher_new(const char *dsn, const char *data_dir, srv_sites *ss,
     g->every_ms = (int64_t)(every_s ? every_s : 1) * 1000;
     g->skew_limit_ms = skew_limit_ms;
     g->changed_ms = GRP_CHANGED_MIN_MS;
+    g->start_ms = mono_ms();
     /* Test builds only (-DROUNDS_TEST_CLOCK=ON): $ROUNDSD_TEST_GROUP_MS
      * shortens the wait after a change, so a test sees a changed site
      * refreshed sooner than the others without waiting 30 s. */

@@ -29,6 +29,10 @@
 struct pg_conn; /* libpq's PGconn */
 
 #define GRP_CHANGED_MIN_MS 30000
+/* A due refresh waits while handhelds push (srv_sites_yield_ms): until
+ * GRP_SETTLE_MS without a commit, at most GRP_DEFER_MAX_MS. */
+#define GRP_SETTLE_MS 1000
+#define GRP_DEFER_MAX_MS 60000
 #define GRP_BACKOFF_MIN_MS 1000
 #define GRP_BACKOFF_MAX_MS 60000
 #define GRP_PERIOD_MAX 11 /* "YYYY-MM-DD" and its NUL */

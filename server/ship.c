@@ -86,6 +86,8 @@ struct ship {
     /* The thread's: */
     PGconn *conn;
     int positions_known;
+    /* When this pass began to yield to the pushes (-1: not yet). */
+    int64_t defer_since_ms;
     /* 0 after PostgreSQL refused a batch: the next one upserts every
      * record (a site restored behind PostgreSQL may hold a record whose
      * row is there already). */
@@ -738,6 +740,25 @@ static void read_failed(ship *sp, ship_site *site, int rc)
     set_error(sp, "cannot read the store", detail);
 }
 
+/* Waits while handhelds are pushing (srv_sites_yield_ms): until
+ * SHIP_SETTLE_MS passed without a commit, the stop began, or this pass
+ * has waited SHIP_DEFER_MAX_MS (then it ships all there is before it
+ * yields again). A commit's kick ends a wait early, to measure again. */
+static void yield_to_pushes(ship *sp)
+{
+    for (;;) {
+        int64_t wait = srv_sites_yield_ms(
+            sp->ss, SHIP_SETTLE_MS, SHIP_DEFER_MAX_MS, &sp->defer_since_ms);
+        uv_mutex_lock(&sp->mu);
+        int go = wait == 0 || sp->quit;
+        if (!go)
+            uv_cond_timedwait(&sp->cv, &sp->mu, (uint64_t)wait * 1000000u);
+        uv_mutex_unlock(&sp->mu);
+        if (go)
+            return;
+    }
+}
+
 /* Ships site until it is caught up (0), PostgreSQL fails, or the stop's
  * deadline passes. While PostgreSQL takes batch N, a reader thread reads
  * batch N+1 from the positions N leaves (pos_after): N+1 is only sent
@@ -746,6 +767,7 @@ static void read_failed(ship *sp, ship_site *site, int rc)
 static int ship_site_all(ship *sp, ship_site *site, store *st)
 {
     batch *cur = &sp->bat[0], *next = &sp->bat[1];
+    yield_to_pushes(sp);
     read_batch(site, st, NULL, sp->fast_ok, cur);
     if (cur->rc) {
         read_failed(sp, site, cur->rc);
@@ -755,6 +777,7 @@ static int ship_site_all(ship *sp, ship_site *site, store *st)
         read_job job = {site, st, cur, next};
         uv_thread_t th;
         /* No thread (out of resources): the next batch is read after. */
+        yield_to_pushes(sp); /* before N+1 is read, too */
         int ahead = cur->full && uv_thread_create(&th, read_thread, &job) == 0;
         int rc = send_batch(sp, site, cur);
         if (ahead)
@@ -837,6 +860,7 @@ static void measure(ship *sp)
  * stop's deadline passes. */
 static int ship_all(ship *sp)
 {
+    sp->defer_since_ms = -1;
     for (ship_site *s = first_site(sp); s && sp->conn; s = s->next) {
         uv_mutex_lock(&sp->mu);
         store *st = s->st;

@@ -28,7 +28,12 @@
  *
  * Threads: one thread of its own (ship_start). The sync loop never waits
  * for it: the commit thread wakes it after a durable round (ship_kick: a
- * mutex held for a few instructions and a condition variable), and it
+ * mutex held for a few instructions and a condition variable). It ships
+ * when the pushes pause (SHIP_SETTLE_MS without a commit, or after
+ * SHIP_DEFER_MAX_MS of waiting): on a machine of few cores PostgreSQL's
+ * COPY and the batch reads took CPU from a shift change's pushes (+55%
+ * push time, docs/PERFORMANCE.md), and the head office can wait a second
+ * for what the guards cannot. It
  * also looks every SHIP_POLL_MS for ops other processes wrote (the
  * office's commands). Site stores are the server's (srv_sites): the
  * shipper asks the loop to open the sites it finds in DATA/sites through
@@ -55,6 +60,11 @@
  * how long a stop may wait for one. */
 #define SHIP_BATCH_OPS 20000
 #define SHIP_BATCH_BYTES (16u << 20)
+/* The shipper yields to the pushes: while the commit thread woke it in
+ * the last SHIP_SETTLE_MS (handhelds are pushing), it waits, for at
+ * most SHIP_DEFER_MAX_MS in one pass; then it ships all there is. */
+#define SHIP_SETTLE_MS 250
+#define SHIP_DEFER_MAX_MS 5000
 /* How long serve's stop lets the shipper finish what is pending. */
 #define SHIP_STOP_MS 5000
 #define SHIP_ERR_MAX 256

@@ -565,6 +565,9 @@ static void committer(void *arg)
                 ss->done_rc = site->round_rc;
         }
         ss->working = 0;
+        atomic_store_explicit(&ss->last_commit_ms,
+                              (int64_t)(uv_hrtime() / 1000000u),
+                              memory_order_relaxed);
         uv_cond_broadcast(&ss->cv);
         uv_async_send(&ss->async);
         if (ss->on_commit) {
@@ -709,6 +712,33 @@ int srv_sites_flush(srv_sites *ss)
             last = rc;
     }
     return last;
+}
+
+int64_t srv_sites_last_commit_ms(srv_sites *ss)
+{
+    return atomic_load_explicit(&ss->last_commit_ms, memory_order_relaxed);
+}
+
+int64_t srv_yield_ms(int64_t now, int64_t last, int64_t settle_ms,
+                     int64_t max_ms, int64_t *since_ms)
+{
+    int64_t quiet = now - last;
+    if (last == 0 || quiet >= settle_ms)
+        return 0;
+    if (*since_ms < 0)
+        *since_ms = now;
+    int64_t left = *since_ms + max_ms - now;
+    if (left <= 0)
+        return 0;
+    return settle_ms - quiet < left ? settle_ms - quiet : left;
+}
+
+int64_t srv_sites_yield_ms(srv_sites *ss, int64_t settle_ms, int64_t max_ms,
+                           int64_t *since_ms)
+{
+    return srv_yield_ms((int64_t)(uv_hrtime() / 1000000u),
+                        srv_sites_last_commit_ms(ss), settle_ms, max_ms,
+                        since_ms);
 }
 
 void srv_sites_on_commit(srv_sites *ss, void (*fn)(void *ctx), void *ctx)

@@ -229,6 +229,27 @@ int srv_sites_start(srv_sites *ss, uv_loop_t *loop,
  * srv_sites_start(). */
 void srv_sites_on_commit(srv_sites *ss, void (*fn)(void *ctx), void *ctx);
 
+/* When the last commit round ended, in ms of uv_hrtime() (monotonic; 0:
+ * none since start). Any thread, also after srv_sites_stop. The
+ * background work that serves the head office (the shipper, the group
+ * reports) waits while this is recent: handhelds are pushing, and on a
+ * machine of few cores their CPU is the pushes' (docs/POSTGRES.md, "How
+ * it ships", step 5). */
+int64_t srv_sites_last_commit_ms(srv_sites *ss);
+
+/* For such work: how many ms more to wait before it goes on, 0 to go on
+ * now: once the last commit is settle_ms old (or there was none), or
+ * once it has waited max_ms since *since_ms, which the first wait sets
+ * (-1 before it; the caller resets it for each pass, so a server that
+ * never pauses still gets its work done every max_ms). */
+int64_t srv_sites_yield_ms(srv_sites *ss, int64_t settle_ms, int64_t max_ms,
+                           int64_t *since_ms);
+
+/* The same rule on given times (ms, one clock; last 0: no commit yet):
+ * pure, for srv_sites_yield_ms and its test. */
+int64_t srv_yield_ms(int64_t now, int64_t last, int64_t settle_ms,
+                     int64_t max_ms, int64_t *since_ms);
+
 /* Without a commit thread: srv_sites_flush(). With one: nothing to do
  * (srv_site_submit() woke it). */
 int srv_sites_kick(srv_sites *ss);

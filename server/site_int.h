@@ -6,6 +6,7 @@
 #ifndef RND_SRV_SITE_INT_H
 #define RND_SRV_SITE_INT_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -135,6 +136,10 @@ struct srv_sites {
      * (the shipper's wake-up). */
     void (*on_commit)(void *ctx);
     void *on_commit_ctx;
+    /* uv_hrtime() in ms at the end of the last commit round (0: none
+     * yet); srv_sites_last_commit_ms. Atomic, not under mu: the shipper
+     * reads it while serve stops, after srv_sites_stop destroyed mu. */
+    _Atomic int64_t last_commit_ms;
     /* srv_sites_open(): stores being opened on the loop's thread pool
      * (loop thread only). */
     uv_loop_t *loop;

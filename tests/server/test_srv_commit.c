@@ -4,7 +4,10 @@
  * commits is the next round; a session that goes away while the thread
  * holds its batch is never called back, yet what it sent is committed;
  * srv_sites_flush() waits for the thread; after srv_sites_stop() commits
- * run on the caller's thread again.
+ * run on the caller's thread again. srv_sites_last_commit_ms() says when
+ * the thread last committed, also after the stop (the shipper asks while
+ * serve stops), and srv_yield_ms() is the rule the shipper and the group
+ * reports wait by.
  *
  * To hold the thread in the middle of a round, another thread of the test
  * keeps the site store's write lock (store_write waits for it). */
@@ -45,8 +48,28 @@ static void wait_taken(harness *h)
     ASSERT_EQ(srv_sites_pending(h->sites), 0);
 }
 
+/* srv_yield_ms on given times: settle 250 ms, at most 5000 ms a pass. */
+static void check_yield_rule(void)
+{
+    int64_t since = -1;
+    /* No commit yet, or the last one 250 ms old or more: go at once. */
+    ASSERT_EQ(srv_yield_ms(1000, 0, 250, 5000, &since), 0);
+    ASSERT_EQ(srv_yield_ms(1000, 750, 250, 5000, &since), 0);
+    ASSERT_EQ(since, -1); /* not waiting */
+    /* A commit 100 ms ago: wait the 150 ms left of the settle; the first
+     * wait starts the pass's clock. */
+    ASSERT_EQ(srv_yield_ms(1000, 900, 250, 5000, &since), 150);
+    ASSERT_EQ(since, 1000);
+    /* Commits keep coming: wait again, never past the pass's 5000 ms. */
+    ASSERT_EQ(srv_yield_ms(3000, 2990, 250, 5000, &since), 240);
+    ASSERT_EQ(srv_yield_ms(5900, 5890, 250, 5000, &since), 100);
+    ASSERT_EQ(srv_yield_ms(6000, 5999, 250, 5000, &since), 0);
+    ASSERT_EQ(since, 1000); /* the caller resets it for the next pass */
+}
+
 int main(void)
 {
+    check_yield_rule();
     harness h;
     h_init(&h, "srv-commit", 0);
     char ca[SRV_CRED_LEN + 1], cb[SRV_CRED_LEN + 1];
@@ -60,6 +83,7 @@ int main(void)
 
     uv_loop_t loop;
     ASSERT_EQ(uv_loop_init(&loop), 0);
+    ASSERT_EQ(srv_sites_last_commit_ms(h.sites), 0);
     ASSERT_OK(srv_sites_start(h.sites, &loop, count_log, NULL));
 
     /* Open before the HELLOs, which then find it open (test_srv_offloop
@@ -96,6 +120,8 @@ int main(void)
     unblock(&bl);
 
     settle(&loop, &h);
+    int64_t committed = srv_sites_last_commit_ms(h.sites);
+    ASSERT(committed > 0 && committed <= (int64_t)(uv_hrtime() / 1000000u));
     peer_expect_ack(&pb, 1, 10);
     peer_expect_ack(&pb, 2, 20);
     peer_expect_ack(&pb, 3, 30);
@@ -119,6 +145,7 @@ int main(void)
 
     /* Stopped: kicks commit at once, on the caller's thread. */
     srv_sites_stop(h.sites);
+    ASSERT(srv_sites_last_commit_ms(h.sites) >= committed);
     ASSERT_EQ(uv_run(&loop, UV_RUN_DEFAULT), 0); /* closes the async */
     ASSERT_EQ(uv_loop_close(&loop), 0);
     peer_push(&pb, 6, &b, 39, 40);
