@@ -93,45 +93,11 @@ int grp_summary_json(ship_buf *b, const rpt_doc *d)
     return rc;
 }
 
-/* Text of a column, escaped as COPY's text format wants: backslash, tab,
- * newline and carriage return (JSON has no raw tab or newline, but its
- * escapes' backslashes must be doubled). */
-static int put_esc(ship_buf *b, const char *s, size_t n)
-{
-    size_t run = 0;
-    for (size_t i = 0; i < n; i++) {
-        const char *e = NULL;
-        switch (s[i]) {
-        case '\\':
-            e = "\\\\";
-            break;
-        case '\t':
-            e = "\\t";
-            break;
-        case '\n':
-            e = "\\n";
-            break;
-        case '\r':
-            e = "\\r";
-            break;
-        default:
-            continue;
-        }
-        int rc = ship_buf_put(b, s + run, i - run);
-        if (rc == 0)
-            rc = puts_(b, e);
-        if (rc)
-            return rc;
-        run = i + 1;
-    }
-    return ship_buf_put(b, s + run, n - run);
-}
-
 /* A text column that is not JSON: as a JSON string's content would be
  * wrong (names are identifiers and site names), so escaped only. */
 static int put_text(ship_buf *b, const char *s)
 {
-    return put_esc(b, s, strlen(s));
+    return ship_buf_put_esc(b, s, strlen(s));
 }
 
 static int one_row(ship_buf *b, ship_buf *js, const rpt_doc *d,
@@ -172,7 +138,7 @@ static int one_row(ship_buf *b, ship_buf *js, const rpt_doc *d,
     if (rc == 0)
         rc = puts_(b, num);
     if (rc == 0)
-        rc = put_esc(b, js->p, js->len);
+        rc = ship_buf_put_esc(b, js->p, js->len);
     if (rc == 0)
         rc = puts_(b, "\n");
     return rc;

@@ -51,9 +51,7 @@ static int puts_(ship_buf *b, const char *s)
     return ship_buf_put(b, s, strlen(s));
 }
 
-/* Text of a column, escaped as COPY's text format wants: backslash, tab,
- * newline and carriage return. */
-static int put_esc(ship_buf *b, const char *s, size_t n)
+int ship_buf_put_esc(ship_buf *b, const char *s, size_t n)
 {
     size_t run = 0;
     for (size_t i = 0; i < n; i++) {
@@ -192,7 +190,7 @@ int ship_row_op(ship_buf *b, const char *site, const proto_op *op,
                 const uint8_t *enc, size_t len, int64_t recv_ms)
 {
     size_t mark = b->len;
-    int rc = put_esc(b, site, strlen(site));
+    int rc = ship_buf_put_esc(b, site, strlen(site));
     if (rc == 0)
         rc = ship_buf_put(b, "\t", 1);
     if (rc == 0)
@@ -279,7 +277,7 @@ int ship_row_record(ship_buf *b, const char *site, const fold_state *st,
                     const uint8_t *state, size_t len)
 {
     size_t mark = b->len;
-    int rc = put_esc(b, site, strlen(site));
+    int rc = ship_buf_put_esc(b, site, strlen(site));
     if (rc == 0)
         rc = put_fmt(b, "\t%u\t", (unsigned)st->kind);
     if (rc == 0)
@@ -287,7 +285,7 @@ int ship_row_record(ship_buf *b, const char *site, const fold_state *st,
     if (rc == 0)
         rc = ship_buf_put(b, "\t", 1);
     if (rc == 0)
-        rc = st->status[0] ? put_esc(b, st->status, strlen(st->status))
+        rc = st->status[0] ? ship_buf_put_esc(b, st->status, strlen(st->status))
                            : puts_(b, "\\N");
     if (rc == 0)
         rc = ship_buf_put(b, "\t", 1);
