@@ -27,7 +27,7 @@ void ship_buf_free(ship_buf *b);
 /* Appends n bytes as they are. 0, RND_ENOSPACE or RND_ENOMEM. */
 int ship_buf_put(ship_buf *b, const void *s, size_t n);
 
-/* Appends n bytes of s as a column of COPY's text format wants them:
+/* Appends n bytes of s as COPY's text format wants a column:
  * backslash, tab, newline and carriage return escaped (a JSON value's own
  * backslashes are doubled too). 0, RND_ENOSPACE or RND_ENOMEM. */
 int ship_buf_put_esc(ship_buf *b, const char *s, size_t n);
