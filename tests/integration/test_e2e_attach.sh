@@ -79,7 +79,16 @@ eq "a PDF is no signature: exit 2" $? 2
 eq "refusals wrote no op" "$(hh_own a)" "$before"
 
 # ---- up -----------------------------------------------------------------
-out=$(hh_sync a --json) || fail "a sync"
+# On a terminal `rounds sync` shows its phases: the photos go up before
+# the pull (the reference client's order, docs/PROTOCOL.md "Attachments"),
+# so they are durable on the server before other devices' ops come down.
+script -qec "env ROUNDS_DATA='$WORK/hh-a' '$ROUNDS' sync --json \
+  >'$WORK/sync-a.json'" "$WORK/sync-a.pty" >/dev/null </dev/null ||
+  fail "a sync"
+out=$(cat "$WORK/sync-a.json")
+eq "a's photos go up, then it pulls" "$(tr '\r' '\n' <"$WORK/sync-a.pty" |
+  sed -n 's/^\(push\|attach\|pull\) .*/\1/p' | uniq | tr '\n' ' ')" \
+  "push attach pull "
 eq "a sent three" "$(echo "$out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["attachments"]["up"])')" 3
 for h in "$photo" "$pdf" "$big"; do
   f=$(srv_att "$h")
