@@ -488,8 +488,9 @@ static int cmd_stats(void)
     printf("  uptime        %" PRId64 "h%02" PRId64 "m%02" PRId64 "s\n",
            up / 3600, up / 60 % 60, up % 60);
     printf("  connections   accepted %" PRIu64 ", open %" PRIu64
-           ", refused busy %" PRIu64 "\n",
-           s.conns_accepted, s.conns_open, s.conns_refused_busy);
+           ", refused busy %" PRIu64 ", upload waits %" PRIu64 "\n",
+           s.conns_accepted, s.conns_open, s.conns_refused_busy,
+           s.upload_waits);
     printf("  syncs         ok %" PRIu64 ", failed %" PRIu64 "\n", s.syncs_ok,
            s.syncs_failed);
     printf("  ops           in %" PRIu64 ", out %" PRIu64 "\n", s.ops_in,

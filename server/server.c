@@ -12,6 +12,7 @@
 
 #include <systemd/sd-daemon.h>
 
+#include "../proto/clock.h"
 #include "cert.h"
 #include "child.h"
 #include "datadir.h"
@@ -545,17 +546,32 @@ static void flush_all(srv_server *sv, int sync)
     }
 }
 
+/* The uploads' budget per turn of the loop (tls.h). Test builds only
+ * (-DROUNDS_TEST_CLOCK=ON): $ROUNDSD_TEST_UPLOAD_TURN bytes instead, so a
+ * test can make an upload wait at nearly every turn (1), or never (0). */
+static size_t upload_turn_bytes(void)
+{
+    const char *v =
+        rnd_clock_pinnable() ? getenv("ROUNDSD_TEST_UPLOAD_TURN") : NULL;
+    return v ? (size_t)strtoull(v, NULL, 10) : SRV_UPLOAD_TURN_BYTES;
+}
+
 /* After the I/O of an iteration: one store_write per site for every batch
  * the sessions queued, then their acks. */
 static void on_check(uv_check_t *h)
 {
     srv_server *sv = h->data;
+    /* Uploads parked for this turn go on (before the flush, which takes
+     * what they queue); if some still wait, the next poll must not block
+     * either. */
+    int parked = srv_conn_turn(&sv->env);
     flush_all(sv, 0);
     /* Batches queued by the callbacks of a flush on this thread must not
      * wait for the next I/O event: an active idle handle keeps the next
      * poll from blocking. (With a round on the commit thread, its end
      * wakes the loop.) */
-    if (srv_sites_pending(sv->sites) > 0 && !srv_sites_busy(sv->sites))
+    if (parked ||
+        (srv_sites_pending(sv->sites) > 0 && !srv_sites_busy(sv->sites)))
         uv_idle_start(&sv->idle, on_idle);
     else
         uv_idle_stop(&sv->idle);
@@ -877,6 +893,8 @@ int srv_server_run(const srv_server_config *cfg)
     sv->env.log_refused = conn_refused_log;
     sv->env.stranger_active = stranger_active;
     sv->env.arg = sv;
+    sv->env.upload_turn_bytes = upload_turn_bytes();
+    sv->env.upload_left = sv->env.upload_turn_bytes;
 
     /* No handle yet: a failure here leaves nothing to close. */
     rc = srv_registry_start(sv->reg, &sv->loop, sites_log, sv);

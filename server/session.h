@@ -159,6 +159,10 @@ void srv_session_abort(srv_session *s, int err, const char *message);
 const char *srv_session_site(const srv_session *s);
 const char *srv_session_device(const srv_session *s);
 
+/* 1 once the session has taken an attachment's chunk (ATT_CHUNK): its
+ * connection is an upload, which yields to other sessions (tls.h). */
+int srv_session_uploading(const srv_session *s);
+
 /* Counters for tests and reports. */
 uint64_t srv_session_ops_in(const srv_session *s);
 uint64_t srv_session_ops_out(const srv_session *s);

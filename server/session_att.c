@@ -126,6 +126,11 @@ int srv__att_sending(const srv_session *s)
     return s->att.qhead < s->att.qn;
 }
 
+int srv_session_uploading(const srv_session *s)
+{
+    return s->att.job != NULL || s->att.bytes_in > 0;
+}
+
 /* ---- ATT_OFFER ----------------------------------------------------------- */
 
 static void on_offer(srv_session *s, const proto_msg *m)

@@ -90,6 +90,11 @@ void srv_stats_bytes(uint64_t in, uint64_t out)
     g.c.bytes_out += out;
 }
 
+void srv_stats_upload_wait(void)
+{
+    g.c.upload_waits++;
+}
+
 uint64_t srv_stats_now_us(void)
 {
     struct timespec ts;
@@ -171,17 +176,17 @@ void srv_stats_print_json(const srv_stats_snap *s, int serving, FILE *f)
             s->running ? "true" : "false");
     if (serving >= 0)
         fprintf(f, "\"serving\":%s,", serving ? "true" : "false");
-    fprintf(f,
-            "\"started_ms\":%" PRId64 ",\"written_ms\":%" PRId64
-            ",\"uptime_s\":%" PRId64 ",\"connections\":{\"accepted\":%" PRIu64
-            ",\"open\":%" PRIu64 ",\"refused_busy\":%" PRIu64
-            "},\"syncs\":{\"ok\":%" PRIu64 ",\"failed\":%" PRIu64
-            "},\"ops\":{\"in\":%" PRIu64 ",\"out\":%" PRIu64
-            "},\"bytes\":{\"in\":%" PRIu64 ",\"out\":%" PRIu64 "},\"errors\":{",
-            s->started_ms, s->written_ms, up > 0 ? up / 1000 : 0,
-            s->conns_accepted, s->conns_open, s->conns_refused_busy,
-            s->syncs_ok, s->syncs_failed, s->ops_in, s->ops_out, s->bytes_in,
-            s->bytes_out);
+    fprintf(
+        f,
+        "\"started_ms\":%" PRId64 ",\"written_ms\":%" PRId64
+        ",\"uptime_s\":%" PRId64 ",\"connections\":{\"accepted\":%" PRIu64
+        ",\"open\":%" PRIu64 ",\"refused_busy\":%" PRIu64
+        ",\"upload_waits\":%" PRIu64 "},\"syncs\":{\"ok\":%" PRIu64
+        ",\"failed\":%" PRIu64 "},\"ops\":{\"in\":%" PRIu64 ",\"out\":%" PRIu64
+        "},\"bytes\":{\"in\":%" PRIu64 ",\"out\":%" PRIu64 "},\"errors\":{",
+        s->started_ms, s->written_ms, up > 0 ? up / 1000 : 0, s->conns_accepted,
+        s->conns_open, s->conns_refused_busy, s->upload_waits, s->syncs_ok,
+        s->syncs_failed, s->ops_in, s->ops_out, s->bytes_in, s->bytes_out);
     int n = 0;
     for (int i = 0; i < SRV_STATS_NERR; i++)
         if (s->errors[i])
@@ -250,6 +255,7 @@ static void set(srv_stats_snap *s, const char *path, uint64_t v)
         {"connections.open", offsetof(srv_stats_snap, conns_open)},
         {"connections.refused_busy",
          offsetof(srv_stats_snap, conns_refused_busy)},
+        {"connections.upload_waits", offsetof(srv_stats_snap, upload_waits)},
         {"syncs.ok", offsetof(srv_stats_snap, syncs_ok)},
         {"syncs.failed", offsetof(srv_stats_snap, syncs_failed)},
         {"ops.in", offsetof(srv_stats_snap, ops_in)},
@@ -424,6 +430,9 @@ void srv_stats_print_prometheus(const srv_stats_snap *s, int serving, FILE *f)
     fprintf(f, "roundsd_ops_in_total %" PRIu64 "\n", s->ops_in);
     metric(f, "roundsd_ops_out_total", "counter", "ops sent to handhelds");
     fprintf(f, "roundsd_ops_out_total %" PRIu64 "\n", s->ops_out);
+    metric(f, "roundsd_upload_waits_total", "counter",
+           "times an upload waited a turn so other syncs went first");
+    fprintf(f, "roundsd_upload_waits_total %" PRIu64 "\n", s->upload_waits);
     metric(f, "roundsd_bytes_in_total", "counter", "TLS bytes received");
     fprintf(f, "roundsd_bytes_in_total %" PRIu64 "\n", s->bytes_in);
     metric(f, "roundsd_bytes_out_total", "counter", "TLS bytes sent");

@@ -53,6 +53,8 @@ void srv_stats_session_end(int hello, int result, uint64_t ops_in,
 /* A connection failed before any session (ETLS, ETIMEOUT). */
 void srv_stats_error(int err);
 void srv_stats_bytes(uint64_t in, uint64_t out);
+/* An upload waits for a later turn of the loop (tls.c). */
+void srv_stats_upload_wait(void);
 /* A monotonic clock in microseconds, for commit latency. */
 uint64_t srv_stats_now_us(void);
 /* One group commit (one store_write of a site) took us microseconds. */
@@ -65,6 +67,9 @@ typedef struct srv_stats_snap {
     int running; /* 0 in the file written at a clean exit */
     int64_t started_ms, written_ms;
     uint64_t conns_accepted, conns_open, conns_refused_busy;
+    /* Times a connection uploading attachments waited for a later turn of
+     * the loop so other sessions went first (tls.h). */
+    uint64_t upload_waits;
     uint64_t syncs_ok, syncs_failed;
     uint64_t ops_in, ops_out, bytes_in, bytes_out;
     uint64_t errors[SRV_STATS_NERR]; /* by code - RND_ERROR_BASE_ - 1 */

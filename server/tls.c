@@ -166,6 +166,7 @@ static int bio_send(void *arg, const unsigned char *buf, size_t len)
     if (srv_bufq_len(&c->tls_out) >= SRV_TLS_OUT_HIWAT)
         return MBEDTLS_ERR_SSL_WANT_WRITE;
     size_t n = srv_bufq_push_some(&c->tls_out, buf, len);
+    c->tls_made += n;
     if (c->in_app_write)
         c->app_out += n;
     return n ? (int)n : MBEDTLS_ERR_SSL_WANT_WRITE;
@@ -177,6 +178,56 @@ static int bio_recv(void *arg, unsigned char *buf, size_t len)
     srv_conn *c = arg;
     size_t n = srv_bufq_pull(&c->tls_in, buf, len);
     return n ? (int)n : MBEDTLS_ERR_SSL_WANT_READ;
+}
+
+/* ---- connection: uploads yield ------------------------------------------ */
+
+static void unpark(srv_conn *c)
+{
+    if (!c->parked)
+        return;
+    srv_conn_env *env = c->env;
+    if (c->park_prev)
+        c->park_prev->park_next = c->park_next;
+    else
+        env->parked_head = c->park_next;
+    if (c->park_next)
+        c->park_next->park_prev = c->park_prev;
+    else
+        env->parked_tail = c->park_prev;
+    c->park_prev = c->park_next = NULL;
+    c->parked = 0;
+}
+
+/* An upload that has spent this turn's budget: no reads, no drive, until
+ * srv_conn_turn() comes to it. What it has read stays in tls_in. */
+static void park(srv_conn *c)
+{
+    srv_conn_env *env = c->env;
+    if (c->reading) {
+        uv_read_stop((uv_stream_t *)&c->tcp);
+        c->reading = 0;
+    }
+    c->parked = 1;
+    srv_stats_upload_wait();
+    c->park_next = NULL;
+    c->park_prev = env->parked_tail;
+    if (env->parked_tail)
+        env->parked_tail->park_next = c;
+    else
+        env->parked_head = c;
+    env->parked_tail = c;
+}
+
+/* 1 when c is an upload that must wait for the next turn. Only a session
+ * still running yields: one that ends is driven to its end at once. */
+static int must_yield(const srv_conn *c)
+{
+    const srv_conn_env *env = c->env;
+    return env->upload_turn_bytes > 0 && env->upload_left == 0 &&
+           c->state == SRV_CONN_OPEN &&
+           srv_session_state_of(c->session) != SRV_CLOSING &&
+           srv_session_uploading(c->session);
 }
 
 /* ---- connection: closing ------------------------------------------------ */
@@ -208,6 +259,7 @@ void srv_conn_close(srv_conn *c)
         return;
     if (srv_session_state_of(c->session) != SRV_CLOSING)
         srv_session_abort(c->session, RND_ECLOSED, NULL);
+    unpark(c);
     c->state = SRV_CONN_CLOSED;
     c->open_handles = 2;
     uv_close((uv_handle_t *)&c->tcp, on_close);
@@ -396,7 +448,7 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 
 static void update_reading(srv_conn *c)
 {
-    if (c->state == SRV_CONN_CLOSED || c->peer_eof)
+    if (c->state == SRV_CONN_CLOSED || c->peer_eof || c->parked)
         return;
     int want = srv_bufq_room(&c->tls_in) > 0;
     if (want && !c->reading) {
@@ -595,6 +647,16 @@ static void drive(srv_conn *c)
         c->redrive = 1;
         return;
     }
+    if (c->parked && !must_yield(c))
+        unpark(c); /* its session ends: no more waiting */
+    if (c->parked)
+        return; /* srv_conn_turn() drives it */
+    if (must_yield(c)) {
+        park(c);
+        return;
+    }
+    size_t tls_before = srv_bufq_len(&c->tls_in);
+    uint64_t made_before = c->tls_made;
     c->in_drive = 1;
     do {
         c->redrive = 0;
@@ -604,6 +666,20 @@ static void drive(srv_conn *c)
     c->in_drive = 0;
     if (c->state == SRV_CONN_CLOSED)
         return;
+    if (c->env->upload_turn_bytes > 0 && srv_session_uploading(c->session)) {
+        /* What it decrypted and encrypted is what the turn's budget pays
+         * for (its pull after the photos too). */
+        size_t tls_after = srv_bufq_len(&c->tls_in);
+        size_t spent = tls_before > tls_after ? tls_before - tls_after : 0;
+        spent += (size_t)(c->tls_made - made_before);
+        srv_conn_env *env = c->env;
+        env->upload_left -= spent < env->upload_left ? spent : env->upload_left;
+        if (must_yield(c)) {
+            trim_idle(c);
+            park(c); /* libuv would read on up to 32 times this turn */
+            return;
+        }
+    }
     if (c->state == SRV_CONN_CLOSING && c->notify_sent && !c->writing &&
         srv_bufq_len(&c->tls_out) == 0) {
         if (c->peer_eof) {
@@ -734,6 +810,17 @@ int srv_conn_accept(srv_conn_env *env, uv_stream_t *server, int busy,
     }
     *out = c;
     return 0;
+}
+
+int srv_conn_turn(srv_conn_env *env)
+{
+    env->upload_left = env->upload_turn_bytes;
+    while (env->parked_head != NULL && env->upload_left > 0) {
+        srv_conn *c = env->parked_head;
+        unpark(c);
+        drive(c);
+    }
+    return env->parked_head != NULL;
 }
 
 void srv_conn_shutdown(srv_conn *c, int err, const char *message)

@@ -60,6 +60,9 @@
 #define SRV_TLS_OUT_CAP (64 * 1024)
 #define SRV_TLS_OUT_HIWAT (48 * 1024)
 #define SRV_CONN_LINGER_MS 5000
+/* TLS bytes that connections uploading attachments may decrypt in one
+ * turn of the loop, all of them together (srv_conn_turn). */
+#define SRV_UPLOAD_TURN_BYTES (128 * 1024)
 
 typedef struct srv_tls {
     mbedtls_entropy_context entropy;
@@ -106,6 +109,14 @@ typedef struct srv_conn_env {
      * NULL. */
     void (*stranger_active)(void *arg, srv_conn *c);
     void *arg;
+    /* Uploads yield to everything else: connections whose session is
+     * uploading attachments decrypt at most upload_turn_bytes (0: no
+     * limit) per turn of the loop, all together; past it each is parked
+     * (not read, not driven) until srv_conn_turn() drives it, in the
+     * order they were parked. The rest is the env's own. */
+    size_t upload_turn_bytes;
+    size_t upload_left;
+    srv_conn *parked_head, *parked_tail;
 } srv_conn_env;
 
 /* The part of a peer's address that per-address limits count: the IPv4
@@ -153,7 +164,10 @@ struct srv_conn {
     int in_read;          /* inside mbedtls_ssl_read() */
     int sent_in_read;     /* mbedTLS wrote something during that read */
     int in_app_write;     /* inside mbedtls_ssl_write() of session data */
-    size_t app_out;       /* bytes of session data queued in tls_out */
+    int parked;           /* waiting in env's parked list for a turn */
+    uint64_t tls_made;    /* TLS bytes queued into tls_out, ever */
+    srv_conn *park_prev, *park_next;
+    size_t app_out; /* bytes of session data queued in tls_out */
     srv_addr_key addr;
     char peer[64];
 };
@@ -174,5 +188,10 @@ void srv_conn_shutdown(srv_conn *c, int err, const char *message);
 
 /* Closes at once (no flush). Safe to call more than once. */
 void srv_conn_close(srv_conn *c);
+
+/* Once per turn of env's loop, after its I/O (a uv_check): a new budget
+ * for the uploads, spent on the parked connections first. Returns 1 when
+ * some are still parked: the caller keeps the next poll from blocking. */
+int srv_conn_turn(srv_conn_env *env);
 
 #endif

@@ -13,6 +13,8 @@
 #    download;
 #  - kill -9 of roundsd in the middle of an upload loses no op and the
 #    upload resumes after the restart;
+#  - uploads that wait for their turn (roundsd's loop serves other syncs
+#    first) arrive whole, and a graceful stop during one ends cleanly;
 #  - what is not a JPEG, PNG, WebP or PDF, or over the maximum, is refused
 #    and nothing is stored.
 BIN=$1
@@ -42,6 +44,8 @@ EOF
 bigjpeg "$IMG/big1.jpg" 25
 bigjpeg "$IMG/big2.jpg" 25
 bigjpeg "$IMG/big3.jpg" 25
+bigjpeg "$IMG/big4.jpg" 25
+bigjpeg "$IMG/big5.jpg" 25
 bigjpeg "$IMG/huge.jpg" 130
 
 srv_att() { # srv_att HASH: the server's file of an attachment
@@ -195,4 +199,49 @@ eq "server holds five files, once each" "$(srv_count)" 5
 out=$(hh_sync a --json)
 eq "nothing left to send" "$(echo "$out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["attachments"]["up"])')" 0
 eq "a digest" "$(hh_digest a)" "$(srv_digest)"
+
+# ---- uploads yield to other syncs --------------------------------------------
+# roundsd lets the connections uploading photos decrypt and encrypt 128 KiB
+# per turn of its loop, all together; past that each waits, parked (not
+# read, not driven), for a later turn, so other syncs go first. A test
+# build takes ROUNDSD_TEST_UPLOAD_TURN bytes instead: at 1 an upload waits
+# after nearly every TLS record. Everything still arrives whole, b's sync
+# beside it goes through, and a graceful stop does not hang on a parked
+# connection.
+server_stop || fail "graceful stop"
+ROUNDSD_TEST_UPLOAD_TURN=1 server_start
+big4=$(hh a attach "$wo" "$IMG/big4.jpg" --json | jget hash)
+hh b log --text "beside a's upload" >/dev/null
+hh_sync a --json >"$WORK/sync-a4.json" 2>&1 &
+SYNC=$!
+check "b syncs while a uploads" hh_sync b
+wait "$SYNC" || fail "a's sync with an upload that waits its turns: $(cat "$WORK/sync-a4.json")"
+eq "a sent the one" "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["attachments"]["up"])' "$WORK/sync-a4.json")" 1
+eq "the slow upload is whole" "$(sha256sum <"$(srv_att "$big4")" | cut -c1-64)" "$big4"
+server_stop || fail "graceful stop after the upload"
+waits=$("$ROUNDSD" stats --data "$SRV" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["connections"]["upload_waits"])')
+echo "the upload of 7 chunks waited its turn $waits times"
+[ "$waits" -gt 6 ] || fail "the upload never waited its turn ($waits waits for 7 chunks)"
+"$ROUNDSD" stats --data "$SRV" | grep -q "upload waits $waits" ||
+  fail "roundsd stats shows the waits"
+# A graceful stop while the upload waits (each chunk held 300 ms on the
+# server, so the stop lands inside it): roundsd ends, the next sync resumes.
+big5=$(hh a attach "$wo" "$IMG/big5.jpg" --json | jget hash)
+ROUNDSD_TEST_UPLOAD_TURN=1 ROUNDSD_TEST_ATT_CHUNK_MS=300 server_start
+hh_sync a >/dev/null 2>&1 &
+SYNC=$!
+for _ in $(seq 400); do
+  [ -n "$(ls "$SRV/sites/S1/attachments/partial" 2>/dev/null)" ] && break
+  sleep 0.02
+done
+[ -n "$(ls "$SRV/sites/S1/attachments/partial")" ] || fail "no upload under way"
+server_stop || fail "graceful stop in the middle of a waiting upload"
+wait "$SYNC"
+server_start
+check "sync after the stop" hh_sync a >/dev/null
+eq "the stopped upload is whole" "$(sha256sum <"$(srv_att "$big5")" | cut -c1-64)" "$big5"
+eq "server holds seven files, once each" "$(srv_count)" 7
+eq "a digest after the waits" "$(hh_digest a)" "$(srv_digest)"
+check "b syncs at the end" hh_sync b >/dev/null
+eq "b digest after the waits" "$(hh_digest b)" "$(srv_digest)"
 finish
