@@ -26,7 +26,10 @@
 #     twice: the uploading handhelds' processes first at nice 10 beside
 #     everything (the 100 of them share the VM's CPUs with roundsd and the
 #     handheld measured), then at SCHED_IDLE (as on their own devices:
-#     the server's contention alone).
+#     the server's contention alone). The measured handheld's store, and
+#     at SCHED_IDLE the uploaders' stores, are on /dev/shm (when it has
+#     room; --stores-on-disk keeps them here): a phone's commits go to its
+#     own flash, not to the journal of the server's disk.
 # Then one table (or --json). Normally run as `scripts/bench.sh attach`,
 # which builds build-release/ and passes --bin. Progress goes to stderr.
 # Exits 0 whether or not targets are met; non-zero when something failed.
@@ -49,6 +52,9 @@ usage: bench_attach.sh --bin BUILD_DIR [flags]
   --no-rounds     do not run Rounds' parts (3 and 4)
   --ops-repeat R  syncs of the extra handheld per figure; medians (default 5)
   --json          one JSON object instead of the table
+  --stores-on-disk in part 4, the measured handheld and the SCHED_IDLE
+                  uploaders keep their stores on this disk (default: on
+                  /dev/shm, as on their own devices' flash)
   --perf FILE     record `perf record -g -a` into FILE during the first
                   upload (for where the CPU goes; needs perf)
 The peer needs node and npm: pouchdb-node and pouchdb-server are installed
@@ -58,7 +64,7 @@ USAGE
 }
 
 bin="" clients=100 photos=20 size=300000 repeat=3 dir="" run_peer=1 json=0
-run_rounds=1 ops_repeat=5 perf_out=""
+run_rounds=1 ops_repeat=5 perf_out="" apart_tmpfs=1
 need() { [ $# -ge 2 ] || { echo "bench_attach: $1 needs a value" >&2; exit 2; }; }
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -73,6 +79,7 @@ while [ $# -gt 0 ]; do
     --no-rounds) run_rounds=0 ;;
     --ops-repeat) need "$@"; ops_repeat=$2; shift ;;
     --json) json=1 ;;
+    --stores-on-disk) apart_tmpfs=0 ;;
     --perf) need "$@"; perf_out=$2; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "bench_attach: unknown flag '$1'" >&2; usage >&2; exit 2 ;;
@@ -130,13 +137,14 @@ fi
 # ---- the run ---------------------------------------------------------------
 mkdir -p "$dir"
 work=$(mktemp -d "$dir/rounds-bench-attach-XXXXXX")
-peer_pid="" srv_pid="" shift_pid=""
+peer_pid="" srv_pid="" shift_pid="" apart_dir=""
 cleanup() {
   [ -n "$peer_pid" ] && kill -TERM "$peer_pid" 2>/dev/null
   [ -n "$shift_pid" ] && kill -TERM "$shift_pid" 2>/dev/null
   [ -n "$srv_pid" ] && kill -9 "$srv_pid" 2>/dev/null
   wait 2>/dev/null
   rm -rf "$work"
+  [ -n "$apart_dir" ] && rm -rf "$apart_dir"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -235,7 +243,18 @@ if [ "$run_rounds" -eq 1 ]; then
   dirs=()
   for i in $(seq 0 $((clients - 1))); do dirs+=("$work/hh-$i"); done
   four prep || { log "rounds: preparing the handhelds failed"; exit 1; }
-  ops_dir="$work/hh-ops"
+  # A tmpfs for the stores of the handhelds in part 4: three times what
+  # the uploaders hold (their photos twice, and LMDB), or they stay here.
+  # The measured handheld's store is there from the start, so its own
+  # commits never wait in this disk's journal behind roundsd's fsyncs of
+  # the photos (as on a phone's own flash); the uploaders' move there for
+  # the "apart" run.
+  if [ "$apart_tmpfs" -eq 1 ] && [ -d /dev/shm ] &&
+     [ "$(df -Pk /dev/shm | awk 'NR==2 {print $4}')" -gt \
+       $((clients * photos * size * 3 / 1024 + 262144)) ]; then
+    apart_dir=$(mktemp -d /dev/shm/rounds-bench-attach-XXXXXX)
+  fi
+  ops_dir="${apart_dir:-$work}/hh-ops"
   "$HH" init "$ops_dir" OPS HH-OPS G-OPS "127.0.0.1:$port" "$srv/server.crt" \
     "$(enroll OPS HH-OPS)" 0
   "$HH" sync "$ops_dir" >/dev/null
@@ -277,15 +296,31 @@ if [ "$run_rounds" -eq 1 ]; then
   #     still runs on roundsd's threads at nice 10, so this is the server's
   #     own contention between photos and ops, and the figure the target
   #     is about.
+  #     Their stores move to a tmpfs first (/dev/shm, when it has room),
+  #     as their own devices' flash: their LMDB commits and fsyncs no longer
+  #     queue in this disk's journal beside roundsd's (they did: 30,000
+  #     fsyncs by the uploaders in one run, some of them 1 s long).
   behind() {
-    local label=$1 seed0=$2 before=$3 prefix=(nice -n 10)
-    [ "$label" = apart ] && prefix=(chrt --idle 0)
+    local label=$1 seed0=$2 before=$3 prefix=(nice -n 10) hdirs=("${dirs[@]}")
+    if [ "$label" = apart ]; then
+      prefix=(chrt --idle 0)
+      if [ -n "$apart_dir" ]; then
+        log "rounds: the handhelds' stores moved to $apart_dir"
+        hdirs=()
+        for i in $(seq 0 $((clients - 1))); do
+          mv "$work/hh-$i" "$apart_dir/hh-$i" &&
+            ln -s "$apart_dir/hh-$i" "$work/hh-$i" ||
+            { log "rounds: moving the stores failed"; exit 1; }
+          hdirs+=("$apart_dir/hh-$i")
+        done
+      fi
+    fi
     log "rounds: $photos new photos on each handheld"
     more() { "$AHH" photos "$work/hh-$1" "$photos" "$size" "$((seed0 + $1 + 1))" >/dev/null; }
     four more || { log "rounds: the new photos failed"; exit 1; }
     sync
     log "rounds: the extra handheld's syncs while the photos upload ($label)"
-    "${prefix[@]}" "$AHH" shift "${dirs[@]}" >"$work/rounds-shift-$label.json" &
+    "${prefix[@]}" "$AHH" shift "${hdirs[@]}" >"$work/rounds-shift-$label.json" &
     shift_pid=$!
     # Uploads are under way once a partial or a new whole photo is there
     # (each sync pushes and pulls its ops first); at most 120 s.
@@ -319,7 +354,8 @@ if [ "$run_rounds" -eq 1 ]; then
   files3=$files_now under3=$under_now waited3=$waited_now shift3=$ok_now
   python3 -S - "$work" "$clients" "$photos" "$size" "$files" "$files2" \
     "$under" "$waited" "$shift2" "$files3" "$under3" "$waited3" "$shift3" \
-    "$srv_loop_ms" "$srv_pool_ms" >"$work/rounds.json" <<'PY'
+    "$srv_loop_ms" "$srv_pool_ms" "$([ -n "$apart_dir" ] && echo 1 || echo 0)" \
+    >"$work/rounds.json" <<'PY'
 import json, sys
 w, c, p, size = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 files, files2, under, waited = map(int, sys.argv[5:9])
@@ -327,6 +363,7 @@ shift2_ok = sys.argv[9] == "ok"
 files3, under3, waited3 = map(int, sys.argv[10:13])
 shift3_ok = sys.argv[13] == "ok"
 srv_cpu = {"loop_ms": int(sys.argv[14]), "other_ms": int(sys.argv[15])}
+stores_on_tmpfs = sys.argv[16] == "1"
 def lines(name):
     return [json.loads(l) for l in open(f"{w}/{name}") if l.strip()]
 def med(xs):
@@ -370,7 +407,8 @@ print(json.dumps({"shift": one, "check": checks, "mb_per_s": durable,
                   "uploading_when_ops_ended": bool(under),
                   "shift_apart": three, "check_apart": checks3,
                   "apart_photos_under_way_after_ms": waited3,
-                  "apart_uploading_when_ops_ended": bool(under3)}))
+                  "apart_uploading_when_ops_ended": bool(under3),
+                  "stores_on_tmpfs": stores_on_tmpfs}))
 PY
   if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if d["check"]["ok"] and d["check_during"]["ok"] and d["check_apart"]["ok"] else 1)' "$work/rounds.json"; then
     rounds_state=ok
@@ -381,6 +419,8 @@ PY
   wait "$srv_pid" 2>/dev/null || true
   srv_pid=""
   rm -rf "$srv" "$work"/hh-*
+  [ -n "$apart_dir" ] && rm -rf "$apart_dir"
+  apart_dir=""
 fi
 
 peer_state="not run"
@@ -537,7 +577,12 @@ if rounds:
           "handhelds upload as many new photos, twice: their processes on "
           "the same\nCPUs as roundsd and the handheld measured (as 100 "
           "phones never are), then at\nSCHED_IDLE (as if on their own "
-          "devices; roundsd's work for them still competes).")
+          "devices; roundsd's work for them still competes)." +
+          ("\nThe measured handheld's store, and at SCHED_IDLE the "
+           "uploaders' stores, are on /dev/shm\n(a phone's own flash)."
+           if rounds.get("stores_on_tmpfs") else
+           "\nAll handhelds' stores are on the server's disk "
+           "(--stores-on-disk, or no room on /dev/shm)."))
     for label, key in (("same CPUs", ""), ("SCHED_IDLE", "apart_")):
         print(f"  {label}: photos under way after "
               f"{rounds[key + 'photos_under_way_after_ms']:,} ms, "
