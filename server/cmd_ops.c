@@ -527,6 +527,23 @@ static int cmd_stats(void)
                    s.ship_errors, at, s.ship_last_error);
         }
     }
+    if (s.group_enabled) {
+        char last[32];
+        if (s.group_last_ms > 0)
+            cli_fmt_time(s.group_last_ms, last, sizeof last);
+        else
+            snprintf(last, sizeof last, "%s", _("none yet"));
+        printf(_("  group         %s; %" PRIu64 " site refreshes, %" PRIu64
+                 " rows; last %s\n"),
+               s.group_connected ? _("connected") : _("not connected"),
+               s.group_refreshes, s.group_rows, last);
+        if (s.group_last_error[0]) {
+            char at[32];
+            cli_fmt_time(s.group_last_error_ms, at, sizeof at);
+            printf(_("  group errors  %" PRIu64 "; last at %s: %s\n"),
+                   s.group_errors, at, s.group_last_error);
+        }
+    }
     return RND_EXIT_OK;
 }
 

@@ -368,6 +368,7 @@ struct grp_refresher {
     PGconn *conn;
     int64_t retry_ms, backoff_ms;
     char last_err[256];
+    grp_stats stats; /* under mu */
 };
 
 static int64_t mono_ms(void)
@@ -450,10 +451,23 @@ static void drop_conn(grp_refresher *g)
     uv_mutex_lock(&g->mu);
     PGcancel *c = g->cancel;
     g->cancel = NULL;
+    g->stats.connected = 0;
     uv_mutex_unlock(&g->mu);
     PQfreeCancel(c);
     PQfinish(g->conn);
     g->conn = NULL;
+}
+
+/* An error for roundsd stats: counted, its time, its words (cut to fit). */
+static void count_error(grp_refresher *g, const char *err)
+{
+    uv_mutex_lock(&g->mu);
+    g->stats.errors++;
+    g->stats.last_error_ms = rnd_clock_now_ms(RND_CLOCK_ENV_OFFICE);
+    size_t n = strnlen(err, sizeof g->stats.last_error - 1);
+    memcpy(g->stats.last_error, err, n);
+    g->stats.last_error[n] = '\0';
+    uv_mutex_unlock(&g->mu);
 }
 
 /* An error: logged once while it stays the same, then the backoff. */
@@ -462,8 +476,11 @@ static int quitting(grp_refresher *g);
 static void failed(grp_refresher *g, const char *err)
 {
     /* A stop cancels the statement in flight: not PostgreSQL's fault. */
-    int same = strcmp(g->last_err, err) == 0 || quitting(g);
+    int q = quitting(g);
+    int same = strcmp(g->last_err, err) == 0 || q;
     snprintf(g->last_err, sizeof g->last_err, "%s", err);
+    if (!q)
+        count_error(g, err);
     srv_log(same ? SRV_LOG_DEBUG : SRV_LOG_WARN,
             "group: %s (the group reports' facts wait; retrying)", err);
     drop_conn(g);
@@ -518,6 +535,7 @@ static void pass(grp_refresher *g)
         PGcancel *pc = PQgetCancel(c);
         uv_mutex_lock(&g->mu);
         g->cancel = pc;
+        g->stats.connected = 1;
         uv_mutex_unlock(&g->mu);
         if (g->last_err[0])
             srv_log(SRV_LOG_INFO, "group: PostgreSQL answers again");
@@ -568,6 +586,11 @@ static void pass(grp_refresher *g)
         s->done_ms = mono_ms();
         s->ops = ops;
         if (rc == 0) {
+            uv_mutex_lock(&g->mu);
+            g->stats.refreshes++;
+            g->stats.rows += nrows;
+            g->stats.last_ms = o.now;
+            uv_mutex_unlock(&g->mu);
             srv_log(SRV_LOG_DEBUG,
                     "group: site %s: %" PRIu64 " rows in %" PRId64 " ms",
                     s->name, nrows, s->done_ms - now);
@@ -577,7 +600,10 @@ static void pass(grp_refresher *g)
             failed(g, line);
         } else {
             /* The store, not PostgreSQL: the next site goes on. */
-            srv_log(SRV_LOG_WARN, "group: site %s: %s", s->name, err);
+            char line[600];
+            snprintf(line, sizeof line, "site %s: %s", s->name, err);
+            srv_log(SRV_LOG_WARN, "group: %s", line);
+            count_error(g, line);
         }
     }
 }
@@ -698,4 +724,15 @@ void grp_refresher_free(grp_refresher *g)
     free(g->dsn);
     free(g->data_dir);
     free(g);
+}
+
+void grp_get_stats(grp_refresher *g, grp_stats *out)
+{
+    if (g == NULL) {
+        memset(out, 0, sizeof *out);
+        return;
+    }
+    uv_mutex_lock(&g->mu);
+    *out = g->stats;
+    uv_mutex_unlock(&g->mu);
 }

@@ -87,6 +87,17 @@ int grp_refresh_site(struct pg_conn *conn, store *st, const char *site,
 
 typedef struct grp_refresher grp_refresher; /* opaque */
 
+/* What the refresh thread has done since serve started (roundsd stats). */
+typedef struct grp_stats {
+    int connected;         /* to PostgreSQL, now */
+    uint64_t refreshes;    /* sites whose facts were replaced */
+    uint64_t rows;         /* fact rows those refreshes wrote */
+    uint64_t errors;       /* connections refused or lost, failed refreshes */
+    int64_t last_ms;       /* office clock at the last refresh; 0: none */
+    int64_t last_error_ms; /* office clock at the last error; 0: none */
+    char last_error[256];
+} grp_stats;
+
 /* A refresher for the sites under data_dir (ss: the server's stores) into
  * dsn, every every_s seconds (> 0). Nothing runs before start. RND_ENOMEM. */
 int grp_refresher_new(const char *dsn, const char *data_dir, srv_sites *ss,
@@ -101,5 +112,7 @@ void grp_refresher_detach(grp_refresher *g);
  * rolls back) and joins it. Before srv_sites_free(). NULL ok. */
 void grp_refresher_stop(grp_refresher *g);
 void grp_refresher_free(grp_refresher *g);
+/* Copies the thread's counters. Any thread; g NULL: all zero. */
+void grp_get_stats(grp_refresher *g, grp_stats *out);
 
 #endif

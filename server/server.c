@@ -577,10 +577,22 @@ static void on_check(uv_check_t *h)
         uv_idle_stop(&sv->idle);
 }
 
-/* The shipper's state into the stats (stats.h), on the loop thread. */
-static void ship_fill_stats(void *ctx, srv_stats_snap *s)
+/* The shipper's and the group refresh's state into the stats (stats.h),
+ * on the loop thread. */
+static void pg_fill_stats(void *ctx, srv_stats_snap *s)
 {
     srv_server *sv = ctx;
+    grp_stats gs;
+    grp_get_stats(sv->group, &gs);
+    s->group_enabled = sv->group != NULL;
+    s->group_connected = gs.connected;
+    s->group_refreshes = gs.refreshes;
+    s->group_rows = gs.rows;
+    s->group_errors = gs.errors;
+    s->group_last_ms = gs.last_ms;
+    s->group_last_error_ms = gs.last_error_ms;
+    snprintf(s->group_last_error, sizeof s->group_last_error, "%s",
+             gs.last_error);
     ship_stats st;
     ship_get_stats(sv->ship, &st);
     s->ship_enabled = st.enabled;
@@ -916,7 +928,7 @@ int srv_server_run(const srv_server_config *cfg)
     }
     if (sv->group && grp_refresher_start(sv->group, &sv->loop) != 0)
         srv_log(SRV_LOG_ERROR, "cannot start the group reports' refresh");
-    srv_stats_set_extra(ship_fill_stats, sv);
+    srv_stats_set_extra(pg_fill_stats, sv);
     uv_timer_init(&sv->loop, &sv->summary);
     sv->summary.data = sv;
     sv->summary_on = 1;

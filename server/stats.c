@@ -221,6 +221,19 @@ void srv_stats_print_json(const srv_stats_snap *s, int serving, FILE *f)
         json_str(f, s->ship_last_error);
         fprintf(f, "}");
     }
+    if (s->group_enabled) {
+        fprintf(f,
+                ",\"group\":{\"connected\":%s,\"refreshes\":%" PRIu64
+                ",\"rows\":%" PRIu64 ",\"errors\":%" PRIu64
+                ",\"last_ms\":%" PRId64 ",\"last_error_ms\":%" PRId64
+                ",\"last_error\":",
+                s->group_connected ? "true" : "false", s->group_refreshes,
+                s->group_rows, s->group_errors,
+                s->group_last_ms > 0 ? s->group_last_ms : 0,
+                s->group_last_error_ms > 0 ? s->group_last_error_ms : 0);
+        json_str(f, s->group_last_error);
+        fprintf(f, "}");
+    }
     fprintf(f, "}\n");
 }
 
@@ -273,6 +286,9 @@ static void set(srv_stats_snap *s, const char *path, uint64_t v)
         {"ship.behind", offsetof(srv_stats_snap, ship_behind)},
         {"ship.lag_ms", offsetof(srv_stats_snap, ship_lag_ms)},
         {"ship.errors", offsetof(srv_stats_snap, ship_errors)},
+        {"group.refreshes", offsetof(srv_stats_snap, group_refreshes)},
+        {"group.rows", offsetof(srv_stats_snap, group_rows)},
+        {"group.errors", offsetof(srv_stats_snap, group_errors)},
     };
     for (size_t i = 0; i < sizeof u64s / sizeof u64s[0]; i++)
         if (strcmp(path, u64s[i].path) == 0) {
@@ -293,6 +309,12 @@ static void set(srv_stats_snap *s, const char *path, uint64_t v)
         s->ship_positions_known = (int)v;
     else if (strcmp(path, "ship.last_error_ms") == 0)
         s->ship_last_error_ms = (int64_t)v;
+    else if (strcmp(path, "group.connected") == 0)
+        s->group_enabled = 1, s->group_connected = (int)v;
+    else if (strcmp(path, "group.last_ms") == 0)
+        s->group_last_ms = (int64_t)v;
+    else if (strcmp(path, "group.last_error_ms") == 0)
+        s->group_last_error_ms = (int64_t)v;
     else if (strncmp(path, "errors.", 7) == 0) {
         for (int i = 0; i < SRV_STATS_NERR; i++)
             if (strcmp(path + 7, rnd_errname(RND_ERROR_BASE_ + 1 + i)) == 0)
@@ -340,6 +362,10 @@ static int walk(const rpt_jv *o, char *path, size_t plen, srv_stats_snap *s,
         } else if (v->type == RPT_JV_STR &&
                    strcmp(path, "ship.last_error") == 0) {
             snprintf(s->ship_last_error, sizeof s->ship_last_error, "%s",
+                     v->str);
+        } else if (v->type == RPT_JV_STR &&
+                   strcmp(path, "group.last_error") == 0) {
+            snprintf(s->group_last_error, sizeof s->group_last_error, "%s",
                      v->str);
         } else {
             *at = v->at;
@@ -395,6 +421,30 @@ static void metric(FILE *f, const char *name, const char *type,
                    const char *help)
 {
     fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* The group reports' refresh, with pg_dsn and group_refresh_s only. */
+static void print_group_prometheus(const srv_stats_snap *s, FILE *f)
+{
+    if (!s->group_enabled)
+        return;
+    metric(f, "roundsd_group_connected", "gauge",
+           "1 while the group refresh is connected to PostgreSQL");
+    fprintf(f, "roundsd_group_connected %d\n", s->group_connected);
+    metric(f, "roundsd_group_refreshes_total", "counter",
+           "sites whose group report facts were replaced since the start");
+    fprintf(f, "roundsd_group_refreshes_total %" PRIu64 "\n",
+            s->group_refreshes);
+    metric(f, "roundsd_group_rows_total", "counter",
+           "group report fact rows written since the start");
+    fprintf(f, "roundsd_group_rows_total %" PRIu64 "\n", s->group_rows);
+    metric(f, "roundsd_group_errors_total", "counter",
+           "group refresh errors: connections refused or lost, failed sites");
+    fprintf(f, "roundsd_group_errors_total %" PRIu64 "\n", s->group_errors);
+    metric(f, "roundsd_group_last_refresh_timestamp_seconds", "gauge",
+           "office clock at the last site refreshed (0: none yet)");
+    fprintf(f, "roundsd_group_last_refresh_timestamp_seconds %.3f\n",
+            s->group_last_ms > 0 ? s->group_last_ms / 1000.0 : 0.0);
 }
 
 void srv_stats_print_prometheus(const srv_stats_snap *s, int serving, FILE *f)
@@ -472,6 +522,7 @@ void srv_stats_print_prometheus(const srv_stats_snap *s, int serving, FILE *f)
            "longest commit since the start");
     fprintf(f, "roundsd_commit_latency_max_seconds %.6f\n",
             s->commit_max_us / 1e6);
+    print_group_prometheus(s, f);
     if (!s->ship_enabled)
         return;
     metric(f, "roundsd_ship_connected", "gauge",

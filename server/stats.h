@@ -85,6 +85,14 @@ typedef struct srv_stats_snap {
     uint64_t ship_errors;
     int64_t ship_last_error_ms;
     char ship_last_error[256];
+    /* The group reports' refresh (group_refresh.h), with pg_dsn and
+     * group_refresh_s: connected or not, sites refreshed and their fact
+     * rows since the start, errors and the last one, the office clock at
+     * the last refresh. */
+    int group_enabled, group_connected;
+    uint64_t group_refreshes, group_rows, group_errors;
+    int64_t group_last_ms, group_last_error_ms;
+    char group_last_error[256];
 } srv_stats_snap;
 
 /* fill(ctx, s) completes every snapshot (the shipper's state: server.c);

@@ -16,7 +16,8 @@
 #      the unchanged one; with PostgreSQL stopped it says so in the log;
 #  (d) each SQL example of docs/POSTGRES.md is the file roundsd runs
 #      (server/group_sql/) and runs in psql, agreeing with --group --json;
-#  (e) PostgreSQL stopped: --group and group refresh exit 5 naming it.
+#  (e) PostgreSQL stopped: --group and group refresh exit 5 naming it;
+#      serve's `roundsd stats` counts its refreshes, rows and errors.
 BIN=$1
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/pg.sh"
@@ -414,4 +415,28 @@ done
 check "the refresh thread says PostgreSQL is down" \
   grep -q "warn: group: .*PostgreSQL" "$WORK/server.log.new"
 server_stop || fail "serve stops clean"
+# roundsd stats: the refresh thread's counters, in the file serve wrote
+# as it stopped: S1 and S2 at 10:00, S2 again after its change; then
+# PostgreSQL gone.
+st=$(rd stats --json)
+[ "$(py 'd["group"]["refreshes"]' <<<"$st")" -ge 3 ] ||
+  fail "stats count the sites refreshed: $st"
+eq "stats count rows written" "$(py 'd["group"]["rows"] > 0' <<<"$st")" True
+eq "stats: the last refresh at serve's clock" \
+  "$(py 'd["group"]["last_ms"]' <<<"$st")" "$T3"
+eq "stats: not connected once PostgreSQL stopped" \
+  "$(py 'd["group"]["connected"]' <<<"$st")" False
+[ "$(py 'd["group"]["errors"]' <<<"$st")" -ge 1 ] ||
+  fail "stats count the refresh's errors: $st"
+check "stats name the last error" \
+  test -n "$(py 'd["group"]["last_error"]' <<<"$st")"
+rd stats >"$WORK/stats.txt"
+check "roundsd stats shows the group refresh ($(cat "$WORK/stats.txt"))" \
+  grep -q "^  group         not connected; [0-9]* site refreshes" \
+  "$WORK/stats.txt"
+check "roundsd stats shows its last error" \
+  grep -q "^  group errors  [1-9]" "$WORK/stats.txt"
+rd stats --prometheus >"$WORK/stats.prom"
+check "Prometheus: roundsd_group_refreshes_total" \
+  grep -q "^roundsd_group_refreshes_total [1-9]" "$WORK/stats.prom"
 finish
