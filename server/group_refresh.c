@@ -496,19 +496,10 @@ static void failed(grp_refresher *g, const char *err)
 static int yield_to_pushes(grp_refresher *g)
 {
     int64_t since = -1;
-    for (;;) {
-        int64_t wait =
-            srv_sites_yield_ms(g->ss, GRP_SETTLE_MS, GRP_DEFER_MAX_MS, &since);
-        uv_mutex_lock(&g->mu);
-        int q = g->quit;
-        if (!q && wait)
-            uv_cond_timedwait(&g->cv, &g->mu, (uint64_t)wait * 1000000u);
-        uv_mutex_unlock(&g->mu);
-        if (q)
-            return -1;
-        if (wait == 0)
-            return 0;
-    }
+    return srv_sites_yield_wait(g->ss, GRP_SETTLE_MS, GRP_DEFER_MAX_MS, &since,
+                                &g->mu, &g->cv, &g->quit)
+               ? -1
+               : 0;
 }
 
 static int quitting(grp_refresher *g)

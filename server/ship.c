@@ -746,17 +746,9 @@ static void read_failed(ship *sp, ship_site *site, int rc)
  * yields again). A commit's kick ends a wait early, to measure again. */
 static void yield_to_pushes(ship *sp)
 {
-    for (;;) {
-        int64_t wait = srv_sites_yield_ms(
-            sp->ss, SHIP_SETTLE_MS, SHIP_DEFER_MAX_MS, &sp->defer_since_ms);
-        uv_mutex_lock(&sp->mu);
-        int go = wait == 0 || sp->quit;
-        if (!go)
-            uv_cond_timedwait(&sp->cv, &sp->mu, (uint64_t)wait * 1000000u);
-        uv_mutex_unlock(&sp->mu);
-        if (go)
-            return;
-    }
+    (void)srv_sites_yield_wait(sp->ss, SHIP_SETTLE_MS, SHIP_DEFER_MAX_MS,
+                               &sp->defer_since_ms, &sp->mu, &sp->cv,
+                               &sp->quit);
 }
 
 /* Ships site until it is caught up (0), PostgreSQL fails, or the stop's

@@ -741,6 +741,24 @@ int64_t srv_sites_yield_ms(srv_sites *ss, int64_t settle_ms, int64_t max_ms,
                         since_ms);
 }
 
+int srv_sites_yield_wait(srv_sites *ss, int64_t settle_ms, int64_t max_ms,
+                         int64_t *since_ms, uv_mutex_t *mu, uv_cond_t *cv,
+                         const int *quit)
+{
+    for (;;) {
+        int64_t wait = srv_sites_yield_ms(ss, settle_ms, max_ms, since_ms);
+        uv_mutex_lock(mu);
+        int q = *quit;
+        if (!q && wait)
+            uv_cond_timedwait(cv, mu, (uint64_t)wait * 1000000u);
+        uv_mutex_unlock(mu);
+        if (q)
+            return 1;
+        if (wait == 0)
+            return 0;
+    }
+}
+
 void srv_sites_on_commit(srv_sites *ss, void (*fn)(void *ctx), void *ctx)
 {
     ss->on_commit = fn;

@@ -245,6 +245,13 @@ int64_t srv_sites_last_commit_ms(srv_sites *ss);
 int64_t srv_sites_yield_ms(srv_sites *ss, int64_t settle_ms, int64_t max_ms,
                            int64_t *since_ms);
 
+/* The wait itself, for a thread of such work: sleeps on cv under mu (a
+ * signal of cv ends a sleep early, to measure again) until
+ * srv_sites_yield_ms says go (0) or *quit, read under mu, is set (1). */
+int srv_sites_yield_wait(srv_sites *ss, int64_t settle_ms, int64_t max_ms,
+                         int64_t *since_ms, uv_mutex_t *mu, uv_cond_t *cv,
+                         const int *quit);
+
 /* The same rule on given times (ms, one clock; last 0: no commit yet):
  * pure, for srv_sites_yield_ms and its test. */
 int64_t srv_yield_ms(int64_t now, int64_t last, int64_t settle_ms,
