@@ -51,6 +51,14 @@ bigjpeg "$IMG/huge.jpg" 130
 srv_att() { # srv_att HASH: the server's file of an attachment
   echo "$SRV/sites/S1/attachments/${1:0:2}/${1:2}"
 }
+# upload_begun: waits (8 s at most) for a partial upload on the server.
+upload_begun() {
+  for _ in $(seq 400); do
+    [ -n "$(ls "$SRV/sites/S1/attachments/partial" 2>/dev/null)" ] && break
+    sleep 0.02
+  done
+  [ -n "$(ls "$SRV/sites/S1/attachments/partial")" ] || fail "no upload under way"
+}
 srv_count() { find "$SRV/sites/S1/attachments" -path '*/partial' -prune -o \
   -path '*/tmp' -prune -o -type f -print | wc -l; }
 
@@ -182,11 +190,7 @@ ROUNDSD_TEST_ATT_CHUNK_MS=300 server_start
 hh_sync a >/dev/null 2>&1 &
 SYNC=$!
 # Wait for the upload to have begun on the server, then kill it.
-for _ in $(seq 400); do
-  [ -n "$(ls "$SRV/sites/S1/attachments/partial" 2>/dev/null)" ] && break
-  sleep 0.02
-done
-[ -n "$(ls "$SRV/sites/S1/attachments/partial")" ] || fail "no upload under way"
+upload_begun
 [ -f "$(srv_att "$big3")" ] && fail "the upload ended before the kill"
 server_kill
 wait "$SYNC"
@@ -230,11 +234,7 @@ big5=$(hh a attach "$wo" "$IMG/big5.jpg" --json | jget hash)
 ROUNDSD_TEST_UPLOAD_TURN=1 ROUNDSD_TEST_ATT_CHUNK_MS=300 server_start
 hh_sync a >/dev/null 2>&1 &
 SYNC=$!
-for _ in $(seq 400); do
-  [ -n "$(ls "$SRV/sites/S1/attachments/partial" 2>/dev/null)" ] && break
-  sleep 0.02
-done
-[ -n "$(ls "$SRV/sites/S1/attachments/partial")" ] || fail "no upload under way"
+upload_begun
 server_stop || fail "graceful stop in the middle of a waiting upload"
 wait "$SYNC"
 server_start
