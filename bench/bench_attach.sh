@@ -26,7 +26,9 @@
 #     twice: the uploading handhelds' processes first at nice 10 beside
 #     everything (the 100 of them share the VM's CPUs with roundsd and the
 #     handheld measured), then at SCHED_IDLE (as on their own devices:
-#     the server's contention alone). The measured handheld's store, and
+#     the server's contention alone), all of them in one cpu cgroup of the
+#     least weight when this user may make one (--no-cgroup: not; see
+#     make_cgroup). The measured handheld's store, and
 #     at SCHED_IDLE the uploaders' stores, are on /dev/shm (when it has
 #     room; --stores-on-disk keeps them here): a phone's commits go to its
 #     own flash, not to the journal of the server's disk.
@@ -55,6 +57,9 @@ usage: bench_attach.sh --bin BUILD_DIR [flags]
   --stores-on-disk in part 4, the measured handheld and the SCHED_IDLE
                   uploaders keep their stores on this disk (default: on
                   /dev/shm, as on their own devices' flash)
+  --no-cgroup     in part 4, the SCHED_IDLE uploaders stay in this shell's
+                  cpu cgroup (default: a cgroup of their own with the
+                  least CPU weight, when this user may make one)
   --perf FILE     record `perf record -g -a` into FILE during the first
                   upload (for where the CPU goes; needs perf)
 The peer needs node and npm: pouchdb-node and pouchdb-server are installed
@@ -64,7 +69,7 @@ USAGE
 }
 
 bin="" clients=100 photos=20 size=300000 repeat=3 dir="" run_peer=1 json=0
-run_rounds=1 ops_repeat=5 perf_out="" apart_tmpfs=1
+run_rounds=1 ops_repeat=5 perf_out="" apart_tmpfs=1 apart_cgroup=1
 need() { [ $# -ge 2 ] || { echo "bench_attach: $1 needs a value" >&2; exit 2; }; }
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -80,6 +85,7 @@ while [ $# -gt 0 ]; do
     --ops-repeat) need "$@"; ops_repeat=$2; shift ;;
     --json) json=1 ;;
     --stores-on-disk) apart_tmpfs=0 ;;
+    --no-cgroup) apart_cgroup=0 ;;
     --perf) need "$@"; perf_out=$2; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "bench_attach: unknown flag '$1'" >&2; usage >&2; exit 2 ;;
@@ -137,14 +143,20 @@ fi
 # ---- the run ---------------------------------------------------------------
 mkdir -p "$dir"
 work=$(mktemp -d "$dir/rounds-bench-attach-XXXXXX")
-peer_pid="" srv_pid="" shift_pid="" apart_dir=""
+peer_pid="" srv_pid="" shift_pid="" apart_dir="" cg=""
+# The EXIT trap runs under set -e: a failing last command would become the
+# script's status, so it ends with return 0 and the status stays the
+# script's own.
 cleanup() {
+  set +e
   [ -n "$peer_pid" ] && kill -TERM "$peer_pid" 2>/dev/null
   [ -n "$shift_pid" ] && kill -TERM "$shift_pid" 2>/dev/null
   [ -n "$srv_pid" ] && kill -9 "$srv_pid" 2>/dev/null
   wait 2>/dev/null
   rm -rf "$work"
   [ -n "$apart_dir" ] && rm -rf "$apart_dir"
+  [ -n "$cg" ] && rmdir "$cg" 2>/dev/null
+  return 0
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -184,6 +196,25 @@ srv_cpu() {
       awk -v tid="${t#/proc/$srv_pid/task/}" -v pid="$srv_pid" -v hz="$hz" \
         '{ sub(/\/stat$/, "", tid); print (tid == pid ? "loop" : "pool"), ($12 + $13) * 1000 / hz }'
   done | awk '{ a[$1] += $2 } END { printf "loop=%d pool=%d\n", a["loop"], a["pool"] }'
+}
+# make_cgroup: sets cg to a new cpu cgroup of the least weight (cgroup v1
+# cpu.shares 2, or v2 cpu.weight 1) for the "apart" uploaders, or leaves it
+# empty when this user may not make one. SCHED_IDLE alone gives each task
+# a weight of 3 against 110 for a thread at nice 10, so 100 runnable
+# uploaders weigh 300 together and take most of the CPU from roundsd's
+# loop; in one cgroup they weigh 2 together.
+make_cgroup() {
+  local base d
+  for base in /sys/fs/cgroup/cpu /sys/fs/cgroup/cpu,cpuacct /sys/fs/cgroup; do
+    d="$base/rounds-bench-attach-$$"
+    [ -w "$base" ] && mkdir "$d" 2>/dev/null || continue
+    if { [ -f "$d/cpu.shares" ] && echo 2 >"$d/cpu.shares"; } 2>/dev/null ||
+       { [ -f "$d/cpu.weight" ] && echo 1 >"$d/cpu.weight"; } 2>/dev/null; then
+      cg=$d; return 0
+    fi
+    rmdir "$d" 2>/dev/null
+  done
+  return 1
 }
 srv_partials() { # srv_partials SITE: uploads under way
   find "$srv/sites/$1/attachments/partial" -type f 2>/dev/null | wc -l
@@ -290,12 +321,13 @@ if [ "$run_rounds" -eq 1 ]; then
   #   "during": the uploading handhelds run at nice 10 like everything
   #     else, so on this one VM their 100 processes share the 2 vCPUs with
   #     roundsd and with the extra handheld itself, as 100 phones never do;
-  #   "apart": they run at SCHED_IDLE (chrt --idle 0): they get only the
-  #     CPU time that nothing else wants, as if they ran on their own
-  #     devices. What roundsd does for them (TLS, chunks, fsyncs, pulls)
-  #     still runs on roundsd's threads at nice 10, so this is the server's
-  #     own contention between photos and ops, and the figure the target
-  #     is about.
+  #   "apart": they run at SCHED_IDLE (chrt --idle 0), and together in
+  #     one cpu cgroup of the least weight (make_cgroup says why): they get
+  #     little more than the CPU time that nothing else wants, as if they
+  #     ran on their own devices. What roundsd does for them (TLS, chunks,
+  #     fsyncs, pulls) still runs on roundsd's threads at nice 10, so this
+  #     is the server's own contention between photos and ops, and the
+  #     figure the target is about.
   #     Their stores move to a tmpfs first (/dev/shm, when it has room),
   #     as their own devices' flash: their LMDB commits and fsyncs no longer
   #     queue in this disk's journal beside roundsd's (they did: 30,000
@@ -304,6 +336,9 @@ if [ "$run_rounds" -eq 1 ]; then
     local label=$1 seed0=$2 before=$3 prefix=(nice -n 10) hdirs=("${dirs[@]}")
     if [ "$label" = apart ]; then
       prefix=(chrt --idle 0)
+      if [ "$apart_cgroup" -eq 1 ] && make_cgroup; then
+        log "rounds: the uploaders run in the cpu cgroup $cg"
+      fi
       if [ -n "$apart_dir" ]; then
         log "rounds: the handhelds' stores moved to $apart_dir"
         hdirs=()
@@ -320,7 +355,10 @@ if [ "$run_rounds" -eq 1 ]; then
     four more || { log "rounds: the new photos failed"; exit 1; }
     sync
     log "rounds: the extra handheld's syncs while the photos upload ($label)"
-    "${prefix[@]}" "$AHH" shift "${hdirs[@]}" >"$work/rounds-shift-$label.json" &
+    ( if [ "$label" = apart ] && [ -n "$cg" ]; then
+        echo "$BASHPID" >"$cg/cgroup.procs" || exit 1
+      fi
+      exec "${prefix[@]}" "$AHH" shift "${hdirs[@]}" ) >"$work/rounds-shift-$label.json" &
     shift_pid=$!
     # Uploads are under way once a partial or a new whole photo is there
     # (each sync pushes and pulls its ops first); at most 120 s.
@@ -355,7 +393,7 @@ if [ "$run_rounds" -eq 1 ]; then
   python3 -S - "$work" "$clients" "$photos" "$size" "$files" "$files2" \
     "$under" "$waited" "$shift2" "$files3" "$under3" "$waited3" "$shift3" \
     "$srv_loop_ms" "$srv_pool_ms" "$([ -n "$apart_dir" ] && echo 1 || echo 0)" \
-    >"$work/rounds.json" <<'PY'
+    "$cg" >"$work/rounds.json" <<'PY'
 import json, sys
 w, c, p, size = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 files, files2, under, waited = map(int, sys.argv[5:9])
@@ -364,6 +402,7 @@ files3, under3, waited3 = map(int, sys.argv[10:13])
 shift3_ok = sys.argv[13] == "ok"
 srv_cpu = {"loop_ms": int(sys.argv[14]), "other_ms": int(sys.argv[15])}
 stores_on_tmpfs = sys.argv[16] == "1"
+apart_cgroup = sys.argv[17] or None
 def lines(name):
     return [json.loads(l) for l in open(f"{w}/{name}") if l.strip()]
 def med(xs):
@@ -408,7 +447,8 @@ print(json.dumps({"shift": one, "check": checks, "mb_per_s": durable,
                   "shift_apart": three, "check_apart": checks3,
                   "apart_photos_under_way_after_ms": waited3,
                   "apart_uploading_when_ops_ended": bool(under3),
-                  "stores_on_tmpfs": stores_on_tmpfs}))
+                  "stores_on_tmpfs": stores_on_tmpfs,
+                  "apart_cgroup": apart_cgroup}))
 PY
   if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if d["check"]["ok"] and d["check_during"]["ok"] and d["check_apart"]["ok"] else 1)' "$work/rounds.json"; then
     rounds_state=ok
@@ -548,8 +588,10 @@ if rounds:
     got.append(f"{n(rounds['x_slower_limit'], 2)}x the slower limit "
                f"({verdict(rounds['pass_half_slower_limit'])} \u2265 0.5x)")
     rows.append(("Rounds: against its targets", "", "", "; ".join(got)))
+    apart_how = ("uploaders at SCHED_IDLE, one cgroup"
+                 if rounds.get("apart_cgroup") else "uploaders at SCHED_IDLE")
     for label, how in (("during", "uploaders on the same CPUs"),
-                       ("apart", "uploaders at SCHED_IDLE")):
+                       ("apart", apart_how)):
         for k, what in (("noop", "no-op sync"), ("ops", "1,000-op sync")):
             o = rounds["ops_behind_photos"][k]
             if o[f"{label}_ms"] is None:
@@ -578,6 +620,9 @@ if rounds:
           "the same\nCPUs as roundsd and the handheld measured (as 100 "
           "phones never are), then at\nSCHED_IDLE (as if on their own "
           "devices; roundsd's work for them still competes)." +
+          ("\nAt SCHED_IDLE the uploaders share one cpu cgroup of the "
+           "least weight (--no-cgroup: not)." if rounds.get("apart_cgroup")
+           else "") +
           ("\nThe measured handheld's store, and at SCHED_IDLE the "
            "uploaders' stores, are on /dev/shm\n(a phone's own flash)."
            if rounds.get("stores_on_tmpfs") else
