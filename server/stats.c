@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stddef.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -423,70 +424,81 @@ static void metric(FILE *f, const char *name, const char *type,
     fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
+/* A metric of one sample: its HELP and TYPE, then "name value" with the
+ * value printed by fmt. */
+static void metric_one(FILE *f, const char *name, const char *type,
+                       const char *help, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+static void metric_one(FILE *f, const char *name, const char *type,
+                       const char *help, const char *fmt, ...)
+{
+    metric(f, name, type, help);
+    fprintf(f, "%s ", name);
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(f, fmt, ap);
+    va_end(ap);
+    fputc('\n', f);
+}
+
 /* The group reports' refresh, with pg_dsn and group_refresh_s only. */
 static void print_group_prometheus(const srv_stats_snap *s, FILE *f)
 {
     if (!s->group_enabled)
         return;
-    metric(f, "roundsd_group_connected", "gauge",
-           "1 while the group refresh is connected to PostgreSQL");
-    fprintf(f, "roundsd_group_connected %d\n", s->group_connected);
-    metric(f, "roundsd_group_refreshes_total", "counter",
-           "sites whose group report facts were replaced since the start");
-    fprintf(f, "roundsd_group_refreshes_total %" PRIu64 "\n",
-            s->group_refreshes);
-    metric(f, "roundsd_group_rows_total", "counter",
-           "group report fact rows written since the start");
-    fprintf(f, "roundsd_group_rows_total %" PRIu64 "\n", s->group_rows);
-    metric(f, "roundsd_group_errors_total", "counter",
-           "group refresh errors: connections refused or lost, failed sites");
-    fprintf(f, "roundsd_group_errors_total %" PRIu64 "\n", s->group_errors);
-    metric(f, "roundsd_group_last_refresh_timestamp_seconds", "gauge",
-           "office clock at the last site refreshed (0: none yet)");
-    fprintf(f, "roundsd_group_last_refresh_timestamp_seconds %.3f\n",
-            s->group_last_ms > 0 ? s->group_last_ms / 1000.0 : 0.0);
+    metric_one(f, "roundsd_group_connected", "gauge",
+               "1 while the group refresh is connected to PostgreSQL", "%d",
+               s->group_connected);
+    metric_one(f, "roundsd_group_refreshes_total", "counter",
+               "sites whose group report facts were replaced since the start",
+               "%" PRIu64, s->group_refreshes);
+    metric_one(f, "roundsd_group_rows_total", "counter",
+               "group report fact rows written since the start", "%" PRIu64,
+               s->group_rows);
+    metric_one(
+        f, "roundsd_group_errors_total", "counter",
+        "group refresh errors: connections refused or lost, failed sites",
+        "%" PRIu64, s->group_errors);
+    metric_one(f, "roundsd_group_last_refresh_timestamp_seconds", "gauge",
+               "office clock at the last site refreshed (0: none yet)", "%.3f",
+               s->group_last_ms > 0 ? s->group_last_ms / 1000.0 : 0.0);
 }
 
 void srv_stats_print_prometheus(const srv_stats_snap *s, int serving, FILE *f)
 {
     int64_t up = s->written_ms - s->started_ms;
-    metric(f, "roundsd_up", "gauge",
-           "1 while the roundsd that wrote the stats runs");
-    fprintf(f, "roundsd_up %d\n", serving > 0);
-    metric(f, "roundsd_uptime_seconds", "gauge",
-           "seconds from the start of serve to the stats' writing");
-    fprintf(f, "roundsd_uptime_seconds %.3f\n", up > 0 ? up / 1000.0 : 0.0);
-    metric(f, "roundsd_stats_written_timestamp_seconds", "gauge",
-           "when serve wrote these stats");
-    fprintf(f, "roundsd_stats_written_timestamp_seconds %.3f\n",
-            s->written_ms / 1000.0);
-    metric(f, "roundsd_connections_accepted_total", "counter",
-           "connections given a session");
-    fprintf(f, "roundsd_connections_accepted_total %" PRIu64 "\n",
-            s->conns_accepted);
-    metric(f, "roundsd_connections_open", "gauge", "connections open now");
-    fprintf(f, "roundsd_connections_open %" PRIu64 "\n", s->conns_open);
-    metric(f, "roundsd_connections_refused_busy_total", "counter",
-           "connections refused at the connection limit");
-    fprintf(f, "roundsd_connections_refused_busy_total %" PRIu64 "\n",
-            s->conns_refused_busy);
+    metric_one(f, "roundsd_up", "gauge",
+               "1 while the roundsd that wrote the stats runs", "%d",
+               serving > 0);
+    metric_one(f, "roundsd_uptime_seconds", "gauge",
+               "seconds from the start of serve to the stats' writing", "%.3f",
+               up > 0 ? up / 1000.0 : 0.0);
+    metric_one(f, "roundsd_stats_written_timestamp_seconds", "gauge",
+               "when serve wrote these stats", "%.3f", s->written_ms / 1000.0);
+    metric_one(f, "roundsd_connections_accepted_total", "counter",
+               "connections given a session", "%" PRIu64, s->conns_accepted);
+    metric_one(f, "roundsd_connections_open", "gauge", "connections open now",
+               "%" PRIu64, s->conns_open);
+    metric_one(f, "roundsd_connections_refused_busy_total", "counter",
+               "connections refused at the connection limit", "%" PRIu64,
+               s->conns_refused_busy);
     metric(f, "roundsd_syncs_total", "counter",
            "sync sessions (a HELLO received) by result");
     fprintf(f, "roundsd_syncs_total{result=\"ok\"} %" PRIu64 "\n", s->syncs_ok);
     fprintf(f, "roundsd_syncs_total{result=\"failed\"} %" PRIu64 "\n",
             s->syncs_failed);
-    metric(f, "roundsd_ops_in_total", "counter",
-           "ops pushed by handhelds and new to the server");
-    fprintf(f, "roundsd_ops_in_total %" PRIu64 "\n", s->ops_in);
-    metric(f, "roundsd_ops_out_total", "counter", "ops sent to handhelds");
-    fprintf(f, "roundsd_ops_out_total %" PRIu64 "\n", s->ops_out);
-    metric(f, "roundsd_upload_waits_total", "counter",
-           "times an upload waited a turn so other syncs went first");
-    fprintf(f, "roundsd_upload_waits_total %" PRIu64 "\n", s->upload_waits);
-    metric(f, "roundsd_bytes_in_total", "counter", "TLS bytes received");
-    fprintf(f, "roundsd_bytes_in_total %" PRIu64 "\n", s->bytes_in);
-    metric(f, "roundsd_bytes_out_total", "counter", "TLS bytes sent");
-    fprintf(f, "roundsd_bytes_out_total %" PRIu64 "\n", s->bytes_out);
+    metric_one(f, "roundsd_ops_in_total", "counter",
+               "ops pushed by handhelds and new to the server", "%" PRIu64,
+               s->ops_in);
+    metric_one(f, "roundsd_ops_out_total", "counter", "ops sent to handhelds",
+               "%" PRIu64, s->ops_out);
+    metric_one(f, "roundsd_upload_waits_total", "counter",
+               "times an upload waited a turn so other syncs went first",
+               "%" PRIu64, s->upload_waits);
+    metric_one(f, "roundsd_bytes_in_total", "counter", "TLS bytes received",
+               "%" PRIu64, s->bytes_in);
+    metric_one(f, "roundsd_bytes_out_total", "counter", "TLS bytes sent",
+               "%" PRIu64, s->bytes_out);
     metric(f, "roundsd_errors_total", "counter",
            "sessions and connections that ended with an error, by name");
     for (int i = 0; i < SRV_STATS_NERR; i++)
@@ -510,42 +522,39 @@ void srv_stats_print_prometheus(const srv_stats_snap *s, int serving, FILE *f)
             s->commit_sum_us / 1e6);
     fprintf(f, "roundsd_commit_latency_seconds_count %" PRIu64 "\n",
             s->commits);
-    metric(f, "roundsd_commit_latency_p50_seconds", "gauge",
-           "median commit latency over the last 1024 commits");
-    fprintf(f, "roundsd_commit_latency_p50_seconds %.6f\n",
-            s->commit_p50_us / 1e6);
-    metric(f, "roundsd_commit_latency_p99_seconds", "gauge",
-           "99th percentile commit latency over the last 1024 commits");
-    fprintf(f, "roundsd_commit_latency_p99_seconds %.6f\n",
-            s->commit_p99_us / 1e6);
-    metric(f, "roundsd_commit_latency_max_seconds", "gauge",
-           "longest commit since the start");
-    fprintf(f, "roundsd_commit_latency_max_seconds %.6f\n",
-            s->commit_max_us / 1e6);
+    metric_one(f, "roundsd_commit_latency_p50_seconds", "gauge",
+               "median commit latency over the last 1024 commits", "%.6f",
+               s->commit_p50_us / 1e6);
+    metric_one(f, "roundsd_commit_latency_p99_seconds", "gauge",
+               "99th percentile commit latency over the last 1024 commits",
+               "%.6f", s->commit_p99_us / 1e6);
+    metric_one(f, "roundsd_commit_latency_max_seconds", "gauge",
+               "longest commit since the start", "%.6f",
+               s->commit_max_us / 1e6);
     print_group_prometheus(s, f);
     if (!s->ship_enabled)
         return;
-    metric(f, "roundsd_ship_connected", "gauge",
-           "1 while the shipper is connected to PostgreSQL");
-    fprintf(f, "roundsd_ship_connected %d\n", s->ship_connected);
-    metric(f, "roundsd_ship_ops_total", "counter",
-           "ops shipped into PostgreSQL since the start");
-    fprintf(f, "roundsd_ship_ops_total %" PRIu64 "\n", s->ship_ops);
-    metric(f, "roundsd_ship_records_total", "counter",
-           "merged records upserted into PostgreSQL since the start");
-    fprintf(f, "roundsd_ship_records_total %" PRIu64 "\n", s->ship_records);
-    metric(f, "roundsd_ship_transactions_total", "counter",
-           "PostgreSQL transactions the shipper committed");
-    fprintf(f, "roundsd_ship_transactions_total %" PRIu64 "\n", s->ship_txns);
-    metric(f, "roundsd_ship_ops_behind", "gauge",
-           "ops in the site stores not yet in PostgreSQL");
-    fprintf(f, "roundsd_ship_ops_behind %" PRIu64 "\n", s->ship_behind);
-    metric(f, "roundsd_ship_lag_seconds", "gauge",
-           "age of the oldest op not yet in PostgreSQL (0: none)");
-    fprintf(f, "roundsd_ship_lag_seconds %.3f\n", s->ship_lag_ms / 1000.0);
-    metric(f, "roundsd_ship_errors_total", "counter",
-           "shipper errors: connections refused or lost, failed batches");
-    fprintf(f, "roundsd_ship_errors_total %" PRIu64 "\n", s->ship_errors);
+    metric_one(f, "roundsd_ship_connected", "gauge",
+               "1 while the shipper is connected to PostgreSQL", "%d",
+               s->ship_connected);
+    metric_one(f, "roundsd_ship_ops_total", "counter",
+               "ops shipped into PostgreSQL since the start", "%" PRIu64,
+               s->ship_ops);
+    metric_one(f, "roundsd_ship_records_total", "counter",
+               "merged records upserted into PostgreSQL since the start",
+               "%" PRIu64, s->ship_records);
+    metric_one(f, "roundsd_ship_transactions_total", "counter",
+               "PostgreSQL transactions the shipper committed", "%" PRIu64,
+               s->ship_txns);
+    metric_one(f, "roundsd_ship_ops_behind", "gauge",
+               "ops in the site stores not yet in PostgreSQL", "%" PRIu64,
+               s->ship_behind);
+    metric_one(f, "roundsd_ship_lag_seconds", "gauge",
+               "age of the oldest op not yet in PostgreSQL (0: none)", "%.3f",
+               s->ship_lag_ms / 1000.0);
+    metric_one(f, "roundsd_ship_errors_total", "counter",
+               "shipper errors: connections refused or lost, failed batches",
+               "%" PRIu64, s->ship_errors);
 }
 
 /* ---- the periodic writer ------------------------------------------------ */
