@@ -647,14 +647,12 @@ static void drive(srv_conn *c)
         c->redrive = 1;
         return;
     }
-    if (c->parked && !must_yield(c))
-        unpark(c); /* its session ends: no more waiting */
-    if (c->parked)
-        return; /* srv_conn_turn() drives it */
     if (must_yield(c)) {
-        park(c);
-        return;
+        if (!c->parked)
+            park(c);
+        return; /* srv_conn_turn() drives it */
     }
+    unpark(c); /* a session that ends waits no more */
     size_t tls_before = srv_bufq_len(&c->tls_in);
     uint64_t made_before = c->tls_made;
     c->in_drive = 1;

@@ -164,10 +164,10 @@ struct srv_conn {
     int in_read;          /* inside mbedtls_ssl_read() */
     int sent_in_read;     /* mbedTLS wrote something during that read */
     int in_app_write;     /* inside mbedtls_ssl_write() of session data */
+    size_t app_out;       /* bytes of session data queued in tls_out */
     int parked;           /* waiting in env's parked list for a turn */
     uint64_t tls_made;    /* TLS bytes queued into tls_out, ever */
     srv_conn *park_prev, *park_next;
-    size_t app_out; /* bytes of session data queued in tls_out */
     srv_addr_key addr;
     char peer[64];
 };
